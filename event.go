@@ -1,0 +1,69 @@
+package enroll
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// EventType names what happened.
+type EventType string
+
+// The event types. Each change writes its events in the same transaction.
+const (
+	EventEnrollmentCreated       EventType = "enrollment.created"
+	EventEnrollmentUpdated       EventType = "enrollment.updated"
+	EventEnrollmentStatusChanged EventType = "enrollment.status_changed"
+	EventEnrollmentDeleted       EventType = "enrollment.deleted"
+	EventProgramCreated          EventType = "program.created"
+	EventProgramUpdated          EventType = "program.updated"
+	EventProgramDeleted          EventType = "program.deleted"
+	EventInstanceCreated         EventType = "programInstance.created"
+	EventInstanceUpdated         EventType = "programInstance.updated"
+	EventInstanceDeleted         EventType = "programInstance.deleted"
+)
+
+// EventTypes lists every event type.
+var EventTypes = []EventType{
+	EventEnrollmentCreated, EventEnrollmentUpdated, EventEnrollmentStatusChanged, EventEnrollmentDeleted,
+	EventProgramCreated, EventProgramUpdated, EventProgramDeleted,
+	EventInstanceCreated, EventInstanceUpdated, EventInstanceDeleted,
+}
+
+// Event records a change for other systems: the transactional outbox.
+type Event struct {
+	ID          string    `json:"id"`
+	WorkspaceID string    `json:"-"`
+	Type        EventType `json:"type"`
+	CreatedAt   time.Time `json:"createdAt"`
+	Data        EventData `json:"data"`
+	RequestID   string    `json:"requestId,omitempty"`
+	// ObjectID is the id of the object the event is about, for filtering.
+	ObjectID string `json:"-"`
+	// Seq orders events in their store; assigned on insert.
+	Seq int64 `json:"-"`
+}
+
+// EventData holds the object as it is after the change and, for updates,
+// the previous values of the fields that changed.
+type EventData struct {
+	Object             json.RawMessage `json:"object"`
+	PreviousAttributes map[string]any  `json:"previousAttributes,omitempty"`
+}
+
+// NewEvent returns an event of type t about obj (whose id is objectID),
+// caused by a.
+func NewEvent(a Actor, t EventType, objectID string, obj any, prev map[string]any, now time.Time) *Event {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		b = []byte("null")
+	}
+	return &Event{ID: "evt_" + NewID(), WorkspaceID: a.WorkspaceID, Type: t, CreatedAt: now,
+		Data: EventData{Object: b, PreviousAttributes: prev}, RequestID: a.RequestID, ObjectID: objectID}
+}
+
+// EventFilter selects events in a list, newest first.
+type EventFilter struct {
+	Types    []EventType
+	ObjectID string
+	ListParams
+}

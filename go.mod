@@ -1,0 +1,3 @@
+module github.com/enrollhq/enroll
+
+go 1.26

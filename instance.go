@@ -1,0 +1,224 @@
+package enroll
+
+import (
+	"regexp"
+	"slices"
+	"time"
+)
+
+// InstanceStatus is the state of a program instance.
+type InstanceStatus string
+
+const (
+	// InstanceActive accepts new enrollments.
+	InstanceActive InstanceStatus = "active"
+	// InstanceInactive keeps its enrollments but accepts no new ones.
+	InstanceInactive InstanceStatus = "inactive"
+	// InstanceArchived is closed for good; its enrollments stay readable.
+	InstanceArchived InstanceStatus = "archived"
+)
+
+// Valid reports whether s is a defined instance status.
+func (s InstanceStatus) Valid() bool {
+	return s == InstanceActive || s == InstanceInactive || s == InstanceArchived
+}
+
+// ProgramInstance is a program's concrete offering: a year, a territory.
+// Enrollments belong to an instance.
+type ProgramInstance struct {
+	ID               string         `json:"id"`
+	WorkspaceID      string         `json:"-"`
+	ProgramID        string         `json:"programId"`
+	Slug             string         `json:"slug" doc:"Unique within the program."`
+	Name             string         `json:"name"`
+	Status           InstanceStatus `json:"status" enum:"active,inactive,archived" doc:"Enrollments are created only in active instances."`
+	StartDate        *time.Time     `json:"startDate,omitempty"`
+	EndDate          *time.Time     `json:"endDate,omitempty"`
+	Capacity         *int           `json:"capacity,omitempty" doc:"Maximum number of approved (and paused) enrollments; none when absent."`
+	AutoEvaluate     bool           `json:"autoEvaluate" doc:"Evaluate eligibility rules when an enrollment is created."`
+	EligibilityRules []Rule         `json:"eligibilityRules"`
+	RulesVersion     int            `json:"rulesVersion" doc:"Incremented whenever eligibilityRules change."`
+	Parameters       []Parameter    `json:"parameters"`
+	Groups           []Group        `json:"groups"`
+	Metadata         map[string]any `json:"metadata"`
+	CreatedAt        time.Time      `json:"createdAt"`
+	UpdatedAt        time.Time      `json:"updatedAt"`
+}
+
+// Rule is one eligibility rule: a CEL expression that must be true, and the
+// reason shown when it is not.
+type Rule struct {
+	Name       string `json:"name" minLength:"1" maxLength:"256"`
+	Expression string `json:"expression" minLength:"1" maxLength:"4096" doc:"CEL over enrollment, customer and instance."`
+	Reason     string `json:"reason,omitempty" maxLength:"4096" doc:"Shown as eligibility.reason when the rule fails."`
+}
+
+// ParameterType is the type of a program parameter's value.
+type ParameterType string
+
+// The parameter types.
+const (
+	ParamString  ParameterType = "string"
+	ParamNumber  ParameterType = "number"
+	ParamBoolean ParameterType = "boolean"
+	ParamDate    ParameterType = "date"
+	ParamChoice  ParameterType = "choice"
+	ParamObject  ParameterType = "object"
+)
+
+var parameterTypes = []ParameterType{ParamString, ParameterType(ParamNumber), ParamBoolean, ParamDate, ParamChoice, ParamObject}
+
+// Parameter declares data an enrollment in the instance must or may carry.
+type Parameter struct {
+	ExternalID  string               `json:"externalId" minLength:"1" maxLength:"100"`
+	Name        string               `json:"name" minLength:"1" maxLength:"256"`
+	Type        ParameterType        `json:"type" enum:"string,number,boolean,date,choice,object"`
+	Constraints ParameterConstraints `json:"constraints"`
+}
+
+// ParameterConstraints restrict a parameter's value, as in the marketplace seed.
+type ParameterConstraints struct {
+	Required bool     `json:"required"`
+	Readonly bool     `json:"readonly"`
+	Hidden   bool     `json:"hidden"`
+	Unique   bool     `json:"unique"`
+	Pattern  string   `json:"pattern,omitempty" doc:"A regular expression (RE2) string values must match."`
+	Options  []string `json:"options,omitempty" doc:"The allowed values of a choice parameter."`
+}
+
+// Group is a named set of enrollments declared on an instance.
+type Group struct {
+	ID   string `json:"id" minLength:"1" maxLength:"100"`
+	Name string `json:"name" minLength:"1" maxLength:"256"`
+}
+
+// Validate checks the instance's own fields and fills defaults. Rule
+// expressions are checked by a RuleEngine, not here.
+func (in *ProgramInstance) Validate() error {
+	var v Invalid
+	checkSlug(&v, "slug", in.Slug)
+	checkName(&v, "name", in.Name, true)
+	if !in.Status.Valid() {
+		v.Add("status", "must be active, inactive or archived", string(in.Status))
+	}
+	if in.StartDate != nil && in.EndDate != nil && in.EndDate.Before(*in.StartDate) {
+		v.Add("endDate", "must not be before startDate", in.EndDate)
+	}
+	if in.Capacity != nil && *in.Capacity < 0 {
+		v.Add("capacity", "must not be negative", *in.Capacity)
+	}
+	if len(in.EligibilityRules) > MaxListItems {
+		v.Add("eligibilityRules", "must have at most 100 rules", nil)
+	}
+	names := map[string]bool{}
+	for i, r := range in.EligibilityRules {
+		l := loc("eligibilityRules", i)
+		checkName(&v, l+".name", r.Name, true)
+		checkText(&v, l+".expression", r.Expression)
+		checkText(&v, l+".reason", r.Reason)
+		if r.Expression == "" {
+			v.Add(l+".expression", "is required", nil)
+		}
+		if names[r.Name] {
+			v.Add(l+".name", "must be unique", r.Name)
+		}
+		names[r.Name] = true
+	}
+	in.validateParameters(&v)
+	if len(in.Groups) > MaxListItems {
+		v.Add("groups", "must have at most 100 groups", nil)
+	}
+	ids := map[string]bool{}
+	for i, g := range in.Groups {
+		checkName(&v, loc("groups", i)+".id", g.ID, true)
+		checkName(&v, loc("groups", i)+".name", g.Name, true)
+		if ids[g.ID] {
+			v.Add(loc("groups", i)+".id", "must be unique", g.ID)
+		}
+		ids[g.ID] = true
+	}
+	checkMetadata(&v, "metadata", in.Metadata)
+	in.normalize()
+	return v.Err()
+}
+
+func (in *ProgramInstance) validateParameters(v *Invalid) {
+	if len(in.Parameters) > MaxListItems {
+		v.Add("parameters", "must have at most 100 parameters", nil)
+	}
+	seen := map[string]bool{}
+	for i, p := range in.Parameters {
+		l := loc("parameters", i)
+		checkName(v, l+".externalId", p.ExternalID, true)
+		checkName(v, l+".name", p.Name, true)
+		if seen[p.ExternalID] {
+			v.Add(l+".externalId", "must be unique", p.ExternalID)
+		}
+		seen[p.ExternalID] = true
+		if !slices.Contains(parameterTypes, p.Type) {
+			v.Add(l+".type", "must be one of string, number, boolean, date, choice, object", string(p.Type))
+		}
+		if p.Constraints.Pattern != "" {
+			if _, err := regexp.Compile(p.Constraints.Pattern); err != nil {
+				v.Add(l+".constraints.pattern", "is not a valid regular expression: "+err.Error(), p.Constraints.Pattern)
+			}
+		}
+		if p.Type == ParamChoice && len(p.Constraints.Options) == 0 {
+			v.Add(l+".constraints.options", "a choice parameter needs options", nil)
+		}
+		checkList(v, l+".constraints.options", p.Constraints.Options, MaxNameLength)
+	}
+}
+
+func (in *ProgramInstance) normalize() {
+	if in.EligibilityRules == nil {
+		in.EligibilityRules = []Rule{}
+	}
+	if in.Parameters == nil {
+		in.Parameters = []Parameter{}
+	}
+	if in.Groups == nil {
+		in.Groups = []Group{}
+	}
+	if in.Metadata == nil {
+		in.Metadata = map[string]any{}
+	}
+}
+
+// AcceptsEnrollments returns nil when enrollments may be created in the
+// instance, else ECONFLICT saying why.
+func (in *ProgramInstance) AcceptsEnrollments() error {
+	if in.Status != InstanceActive {
+		return Errorf(ECONFLICT, "Program instance %s is %s; enrollments are created only in active instances.", in.ID, in.Status)
+	}
+	return nil
+}
+
+// HasGroup reports whether the instance declares group id.
+func (in *ProgramInstance) HasGroup(id string) bool {
+	return slices.ContainsFunc(in.Groups, func(g Group) bool { return g.ID == id })
+}
+
+// Parameter returns the declared parameter with externalID, if any.
+func (in *ProgramInstance) Parameter(externalID string) (Parameter, bool) {
+	i := slices.IndexFunc(in.Parameters, func(p Parameter) bool { return p.ExternalID == externalID })
+	if i < 0 {
+		return Parameter{}, false
+	}
+	return in.Parameters[i], true
+}
+
+// RulesEqual reports whether two rule lists are the same, so a PATCH that
+// resends the rules does not bump RulesVersion.
+func RulesEqual(a, b []Rule) bool { return slices.Equal(a, b) }
+
+// InstanceFilter selects program instances in a list.
+type InstanceFilter struct {
+	// ProgramID, when set, keeps the instances of one program.
+	ProgramID string
+	// Statuses, when set, keeps instances in one of these statuses.
+	Statuses []InstanceStatus
+	// IDs, when set, keeps only these instances (keys limited to instances).
+	IDs []string
+	ListParams
+}

@@ -1,0 +1,158 @@
+package enroll
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"hash/fnv"
+	"slices"
+	"time"
+)
+
+// Paging limits.
+const (
+	// DefaultPerPage is the page size when none is asked for.
+	DefaultPerPage = 50
+	// MaxPerPage is the largest page size.
+	MaxPerPage = 500
+)
+
+// ListParams are the paging and sorting parameters every list takes.
+type ListParams struct {
+	// Page is the zero-based page number for offset paging.
+	Page int
+	// PerPage is the page size, 1..MaxPerPage; 0 means DefaultPerPage.
+	PerPage int
+	// PageToken continues after the last row of a previous page. It wins over Page.
+	PageToken string
+	// Sort is one of the sort keys the list accepts; "" means its default.
+	Sort string
+}
+
+// Sort keys. A leading "-" means descending.
+const (
+	SortCreatedAsc  = "createdAt"
+	SortCreatedDesc = "-createdAt"
+	SortUpdatedAsc  = "updatedAt"
+	SortUpdatedDesc = "-updatedAt"
+	SortLastName    = "lastName"
+)
+
+// Normalize fills defaults and checks the parameters against the sort keys
+// the list allows (the first is the default). It returns the decoded cursor
+// when PageToken is set; filterHash binds a token to the filter it came from.
+func (p *ListParams) Normalize(sorts []string, filterHash uint64) (*Cursor, error) {
+	var v Invalid
+	if p.PerPage == 0 {
+		p.PerPage = DefaultPerPage
+	}
+	if p.PerPage < 1 || p.PerPage > MaxPerPage {
+		v.Add("query.perPage", "must be between 1 and 500", p.PerPage)
+	}
+	if p.Page < 0 {
+		v.Add("query.page", "must not be negative", p.Page)
+	}
+	if p.Sort == "" {
+		p.Sort = sorts[0]
+	} else if !slices.Contains(sorts, p.Sort) {
+		v.Add("query.sort", "must be one of "+joinStrings(sorts), p.Sort)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if p.PageToken == "" {
+		return nil, nil
+	}
+	c, err := DecodeCursor(p.PageToken)
+	if err != nil || c.Sort != p.Sort || c.Filter != filterHash {
+		return nil, &Error{Code: EINVALID, Message: "pageToken is not valid for this list, sort and filter.",
+			Fields: []FieldError{{Location: "query.pageToken", Message: "invalid or from another query"}}}
+	}
+	p.Page = c.Page
+	return c, nil
+}
+
+// Offset returns the row offset of offset paging.
+func (p ListParams) Offset() int { return p.Page * p.PerPage }
+
+// Cursor is the position after the last row of a page: the sort key's value
+// and the id that breaks ties. Page tokens are opaque encodings of it.
+type Cursor struct {
+	Sort   string    `json:"s"`
+	Time   time.Time `json:"t,omitzero"`
+	Text   string    `json:"x,omitempty"`
+	ID     string    `json:"i"`
+	Page   int       `json:"p"`
+	Filter uint64    `json:"f"`
+}
+
+// Encode returns the page token for c.
+func (c Cursor) Encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor parses a page token.
+func DecodeCursor(s string) (*Cursor, error) {
+	if len(s) > 1024 {
+		return nil, Errorf(EINVALID, "pageToken too long")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, Errorf(EINVALID, "pageToken is malformed")
+	}
+	var c Cursor
+	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || c.Page < 0 {
+		return nil, Errorf(EINVALID, "pageToken is malformed")
+	}
+	return &c, nil
+}
+
+// HashFilter returns a stable hash of a filter value, to bind page tokens to
+// the query they page through.
+func HashFilter(f any) uint64 {
+	b, _ := json.Marshal(f)
+	h := fnv.New64a()
+	h.Write(b)
+	return h.Sum64() >> 1 // fits an int64 and round-trips through JSON numbers
+}
+
+// Page is one page of a list, in the seed's shape plus a cursor.
+type Page[T any] struct {
+	Data          []T    `json:"data"`
+	Page          int    `json:"page" doc:"Zero-based page number."`
+	PerPage       int    `json:"perPage"`
+	TotalItems    int    `json:"totalItems" doc:"Number of items matching the filter."`
+	TotalPages    int    `json:"totalPages"`
+	NextPageToken string `json:"nextPageToken,omitempty" doc:"Pass as pageToken for the next page; absent on the last page."`
+}
+
+// NewPage assembles a page from rows fetched with one extra row beyond
+// PerPage (to know whether a next page exists) and the total count. cursor
+// turns the last row into the next page's cursor.
+func NewPage[T any](rows []T, p ListParams, total int, cursor func(T) Cursor) *Page[T] {
+	pg := &Page[T]{Data: rows, Page: p.Page, PerPage: p.PerPage, TotalItems: total}
+	if pg.Data == nil {
+		pg.Data = []T{}
+	}
+	if len(rows) > p.PerPage {
+		pg.Data = rows[:p.PerPage]
+		c := cursor(pg.Data[len(pg.Data)-1])
+		c.Page = p.Page + 1
+		pg.NextPageToken = c.Encode()
+	}
+	if p.PerPage > 0 {
+		pg.TotalPages = (total + p.PerPage - 1) / p.PerPage
+	}
+	return pg
+}
+
+func joinStrings(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ", "
+		}
+		out += s
+	}
+	return out
+}

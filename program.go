@@ -1,0 +1,46 @@
+package enroll
+
+import "time"
+
+// Program is a general offering of an organization, such as a utility rebate
+// program. Its concrete offerings are program instances.
+type Program struct {
+	ID          string         `json:"id"`
+	WorkspaceID string         `json:"-"`
+	Slug        string         `json:"slug" doc:"Unique in the workspace; usable in place of the id."`
+	Name        string         `json:"name"`
+	Description string         `json:"description,omitempty"`
+	States      []string       `json:"states" doc:"The states or regions the program serves."`
+	Active      bool           `json:"active"`
+	Metadata    map[string]any `json:"metadata"`
+	CreatedAt   time.Time      `json:"createdAt"`
+	UpdatedAt   time.Time      `json:"updatedAt"`
+}
+
+// Validate checks the program's fields and fills empty collections.
+func (p *Program) Validate() error {
+	var v Invalid
+	checkSlug(&v, "slug", p.Slug)
+	checkName(&v, "name", p.Name, true)
+	checkText(&v, "description", p.Description)
+	checkList(&v, "states", p.States, 64)
+	checkMetadata(&v, "metadata", p.Metadata)
+	p.normalize()
+	return v.Err()
+}
+
+func (p *Program) normalize() {
+	if p.States == nil {
+		p.States = []string{}
+	}
+	if p.Metadata == nil {
+		p.Metadata = map[string]any{}
+	}
+}
+
+// ProgramFilter selects programs in a list.
+type ProgramFilter struct {
+	// Active, when set, keeps programs whose active flag equals it.
+	Active *bool
+	ListParams
+}

@@ -1,0 +1,115 @@
+package enroll
+
+import (
+	"encoding/json"
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits on stored values, so one request cannot grow a row without bound.
+const (
+	// MaxNameLength bounds names, slugs, emails and other short strings.
+	MaxNameLength = 256
+	// MaxTextLength bounds descriptions, notes and reasons.
+	MaxTextLength = 4096
+	// MaxListItems bounds tags, manufacturer slugs, groups and similar lists.
+	MaxListItems = 100
+	// MaxMetadataBytes bounds the JSON size of a metadata object.
+	MaxMetadataBytes = 16 * 1024
+)
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:[-_][a-z0-9]+)*$`)
+
+func loc(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
+
+func checkString(v *Invalid, field, s string, max int, required bool) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		v.Add(field, "is required", nil)
+	case !utf8.ValidString(s):
+		v.Add(field, "must be valid UTF-8", nil)
+	case utf8.RuneCountInString(s) > max:
+		v.Add(field, "must be at most "+strconv.Itoa(max)+" characters", nil)
+	}
+}
+
+func checkName(v *Invalid, field, s string, required bool) {
+	checkString(v, field, s, MaxNameLength, required)
+}
+
+func checkText(v *Invalid, field, s string) { checkString(v, field, s, MaxTextLength, false) }
+
+func checkSlug(v *Invalid, field, s string) {
+	if s == "" {
+		v.Add(field, "is required", nil)
+	} else if len(s) > 100 || !slugPattern.MatchString(s) {
+		v.Add(field, "must be lowercase letters, digits, - and _ (at most 100)", s)
+	}
+}
+
+func checkEmail(v *Invalid, field, s string, required bool) {
+	if s == "" {
+		if required {
+			v.Add(field, "is required", nil)
+		}
+		return
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > MaxNameLength {
+		v.Add(field, "must be an email address", s)
+	}
+}
+
+func checkList(v *Invalid, field string, items []string, max int) {
+	if len(items) > MaxListItems {
+		v.Add(field, "must have at most "+strconv.Itoa(MaxListItems)+" items", nil)
+		return
+	}
+	for i, s := range items {
+		checkString(v, loc(field, i), s, max, true)
+	}
+}
+
+func checkMetadata(v *Invalid, field string, m map[string]any) {
+	if len(m) == 0 {
+		return
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		v.Add(field, "must be a JSON object", nil)
+	} else if len(b) > MaxMetadataBytes {
+		v.Add(field, "must be at most "+strconv.Itoa(MaxMetadataBytes)+" bytes of JSON", nil)
+	}
+}
+
+// NormalizeEmail returns the form emails are compared in: trimmed and
+// lower-cased, so "Suzie@Example.com" and "suzie@example.com" are one customer.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Address is a postal address, as in the seed's enrollment model.
+type Address struct {
+	StreetOne  string `json:"streetOne,omitempty" maxLength:"256"`
+	StreetTwo  string `json:"streetTwo,omitempty" maxLength:"256"`
+	City       string `json:"city,omitempty" maxLength:"256"`
+	State      string `json:"state,omitempty" maxLength:"256"`
+	PostalCode string `json:"postalCode,omitempty" maxLength:"256"`
+	Country    string `json:"country,omitempty" maxLength:"256"`
+}
+
+// IsZero reports whether no field of the address is set.
+func (a *Address) IsZero() bool { return a == nil || *a == Address{} }
+
+func (a *Address) validate(v *Invalid, field string) {
+	if a == nil {
+		return
+	}
+	for name, s := range map[string]string{
+		"streetOne": a.StreetOne, "streetTwo": a.StreetTwo, "city": a.City,
+		"state": a.State, "postalCode": a.PostalCode, "country": a.Country,
+	} {
+		checkName(v, field+"."+name, s, false)
+	}
+}
