@@ -111,7 +111,8 @@ func (e *Enrollment) ETag() string { return `"` + e.ID + "." + itoa(e.Version) +
 
 // Clone returns a deep copy, so a change can be compared with the original.
 func (e *Enrollment) Clone() *Enrollment {
-	c := *e
+	// Decode into a zero value: decoding into a copy would reuse its pointers.
+	var c Enrollment
 	b, _ := json.Marshal(e)
 	_ = json.Unmarshal(b, &c)
 	c.WorkspaceID, c.Version = e.WorkspaceID, e.Version
@@ -495,4 +496,14 @@ func (f *EnrollmentFilter) Validate() error {
 	}
 	checkName(&v, "query.q", f.Q, false)
 	return v.Err()
+}
+
+// SetStatus asks for a move to status to with reason. Asking for the
+// status the enrollment already has changes nothing, reason included: the
+// no-op of SPEC §4. The move itself is checked when the change is stored.
+func (e *Enrollment) SetStatus(to Status, reason string) {
+	if to == e.Eligibility.Status {
+		return
+	}
+	e.Eligibility.Status, e.Eligibility.Reason = to, reason
 }

@@ -1,0 +1,120 @@
+package rules_test
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/rules"
+)
+
+func TestCheckAccepts(t *testing.T) {
+	t.Parallel()
+	tests := map[string][]enroll.Rule{
+		"nil":   nil,
+		"empty": {},
+		"realistic": {
+			rule("in-territory", `inStates(["NY", "NJ"]) && !enrolledInOtherProgram()`, "Outside the territory."),
+			rule("zip", `inPostalCodes(["10001", "112*"])`, ""),
+			rule("device", `hasManufacturer(["ecobee"]) || enrollment.devices.exists(d, d.type == "thermostat")`, ""),
+			rule("vip", `"vip" in enrollment.tags && enrollment.metadata.score >= 3`, ""),
+			rule("email", `has(customer.email) && customer.email.lowerAscii().endsWith(".org")`, ""),
+			rule("param", `enrollment.params.size in ["small", "large"]`, ""),
+			rule("pairs", `enrollment.tags.all(a, enrollment.tags.all(b, a == b || a != b))`, ""),
+			rule("optional", `enrollment.?address.?postalCode.orValue("") != ""`, ""),
+			rule("sets", `sets.intersects(enrollment.manufacturerSlugs, ["ecobee", "google-nest"])`, ""),
+		},
+	}
+	e := rules.New()
+	for name, rs := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if err := e.Check(rs); err != nil {
+				t.Errorf("Check: %v (%+v)", err, fieldsOf(err))
+			}
+		})
+	}
+}
+
+func TestCheckRejects(t *testing.T) {
+	t.Parallel()
+	good := rule("good", `inStates(["NY"])`, "")
+	tests := []struct {
+		name    string
+		bad     enroll.Rule
+		message string // a substring of the field message, after the rule name
+	}{
+		{"syntax error", rule("syntax", `enrollment.tags.exists(t, t == "a"`, ""), "Syntax error"},
+		{"not bool", rule("not-bool", `size(enrollment.tags)`, ""), "must evaluate to bool, not int"},
+		{"dyn is not bool", rule("dyn", `enrollment.metadata.flag`, ""), "must evaluate to bool, not dyn"},
+		{"unknown variable", rule("unknown", `lead.email == "x"`, ""), "undeclared reference to 'lead'"},
+		{"unknown function", rule("unknown-fn", `inCounty(["Kings"])`, ""), "undeclared reference to 'inCounty'"},
+		{"wrong argument", rule("bad-arg", `inStates("NY")`, ""), "found no matching overload for 'inStates'"},
+		{"expensive", rule("expensive", `enrollment.tags.all(a, enrollment.tags.all(b, enrollment.tags.all(c, a + b + c != "")))`, ""), "exceeds the limit"},
+		{"expensive range", rule("range", `lists.range(1000).all(i, lists.range(1000).all(j, i != j))`, ""), "exceeds the limit"},
+	}
+	e := rules.New()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := e.Check([]enroll.Rule{good, tt.bad})
+			var de *enroll.Error
+			if !errors.As(err, &de) || de.Code != enroll.EINVALID {
+				t.Fatalf("Check = %v, want EINVALID", err)
+			}
+			if !strings.Contains(de.Message, `"`+tt.bad.Name+`"`) {
+				t.Errorf("Message %q does not name rule %q", de.Message, tt.bad.Name)
+			}
+			if len(de.Fields) != 1 {
+				t.Fatalf("Fields = %+v, want one", de.Fields)
+			}
+			f := de.Fields[0]
+			if f.Location != "body.eligibilityRules[1].expression" || f.Value != tt.bad.Expression {
+				t.Errorf("field = %+v", f)
+			}
+			if !strings.HasPrefix(f.Message, tt.bad.Name+": ") || !strings.Contains(f.Message, tt.message) {
+				t.Errorf("field message %q, want %q and %q", f.Message, tt.bad.Name+": ", tt.message)
+			}
+		})
+	}
+}
+
+func TestCheckPositionAndSeveralRules(t *testing.T) {
+	t.Parallel()
+	err := rules.New().Check([]enroll.Rule{
+		rule("a", "true &&\n  enrollment.tags.exists(t, t ==)", ""),
+		rule("b", `true`, ""),
+		rule("c", `1 + 1`, ""),
+	})
+	fields := fieldsOf(err)
+	if len(fields) != 2 || fields[0].Location != "body.eligibilityRules[0].expression" || fields[1].Location != "body.eligibilityRules[2].expression" {
+		t.Fatalf("fields = %+v", fields)
+	}
+	if !regexp.MustCompile(`^a: 2:\d+: Syntax error`).MatchString(fields[0].Message) {
+		t.Errorf("message %q lacks the line:column position", fields[0].Message)
+	}
+	if msg := enroll.ErrorMessage(err); !strings.Contains(msg, `"a"`) || !strings.Contains(msg, "1 more") {
+		t.Errorf("Message = %q", msg)
+	}
+}
+
+func TestCheckCostLimitOption(t *testing.T) {
+	t.Parallel()
+	rs := []enroll.Rule{rule("scan", `enrollment.tags.exists(t, t == "vip")`, "")}
+	if err := rules.New().Check(rs); err != nil {
+		t.Fatalf("default limit: %v", err)
+	}
+	if err := rules.New(rules.WithCostLimit(10)).Check(rs); enroll.ErrorCode(err) != enroll.EINVALID {
+		t.Fatalf("limit 10: %v, want EINVALID", err)
+	}
+}
+
+func fieldsOf(err error) []enroll.FieldError {
+	var de *enroll.Error
+	if errors.As(err, &de) {
+		return de.Fields
+	}
+	return nil
+}

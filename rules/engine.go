@@ -1,0 +1,168 @@
+// Package rules evaluates program instances' eligibility rules: CEL
+// expressions over an enrollment, its customer and its instance.
+package rules
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"cel.dev/cel-go/cel"
+
+	"github.com/enrollhq/enroll"
+)
+
+const (
+	// DefaultCostLimit bounds the estimated and the runtime cost of each
+	// rule, in CEL cost units (about one per operation). It admits rules
+	// that iterate the enrollment's lists (at most 100 items) a couple of
+	// levels deep and keeps every evaluation in the sub-millisecond range.
+	DefaultCostLimit = 1_000_000
+	// DefaultCacheSize is how many compiled rulesets an engine keeps. Each
+	// program instance has one ruleset per rules version, so a few hundred
+	// cover the active instances of a busy deployment.
+	DefaultCacheSize = 256
+)
+
+// Engine compiles and evaluates eligibility rules. It is safe for
+// concurrent use; compiled rulesets are cached so requests do not compile.
+type Engine struct {
+	env       *cel.Env
+	err       error // set when the CEL environment could not be built
+	costLimit uint64
+	cache     *cache
+	compiles  atomic.Int64
+}
+
+var _ enroll.RuleEngine = (*Engine)(nil)
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithCostLimit sets the per-rule cost limit, used both to reject rules
+// when they are saved and to stop them at evaluation time.
+func WithCostLimit(limit uint64) Option {
+	return func(e *Engine) {
+		if limit > 0 {
+			e.costLimit = limit
+		}
+	}
+}
+
+// WithCacheSize sets how many compiled rulesets the engine keeps.
+func WithCacheSize(n int) Option {
+	return func(e *Engine) {
+		if n > 0 {
+			e.cache = newCache(n)
+		}
+	}
+}
+
+// New returns an engine with the default cost limit and cache size,
+// changed by opts. Should the CEL environment fail to build (a programming
+// error), Check and Evaluate report it rather than New panicking.
+func New(opts ...Option) *Engine {
+	e := &Engine{costLimit: DefaultCostLimit, cache: newCache(DefaultCacheSize)}
+	for _, o := range opts {
+		o(e)
+	}
+	e.env, e.err = newEnv()
+	if e.err != nil {
+		e.err = fmt.Errorf("rules: building the CEL environment: %w", e.err)
+	}
+	return e
+}
+
+// Check compiles, type-checks and cost-checks rules. It returns nil, or an
+// EINVALID *enroll.Error with one field error per bad rule.
+func (e *Engine) Check(rules []enroll.Rule) error {
+	if e.err != nil {
+		return e.err
+	}
+	rs := e.ruleset(rules)
+	var v enroll.Invalid
+	first := -1
+	for i, p := range rs.programs {
+		if p.err == nil {
+			continue
+		}
+		if first < 0 {
+			first = i
+		}
+		v.Add(fmt.Sprintf("body.eligibilityRules[%d].expression", i), rules[i].Name+": "+p.err.Error(), rules[i].Expression)
+	}
+	if first < 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("Eligibility rule %q is invalid: %s", rules[first].Name, rs.programs[first].err)
+	if len(v) > 1 {
+		msg += fmt.Sprintf(" (and %d more invalid rules)", len(v)-1)
+	}
+	return &enroll.Error{Code: enroll.EINVALID, Message: msg, Fields: v}
+}
+
+// Evaluate runs in.Instance's rules in order and records every rule in the
+// trace, even after the first failure, so the trace explains the result.
+// A rule that cannot be evaluated has outcome error and counts as failed.
+// Evaluate returns an error only when the engine is unusable, the input
+// lacks an enrollment or instance, or ctx ends: a cancelled evaluation
+// must not be recorded as a verdict.
+func (e *Engine) Evaluate(ctx context.Context, in enroll.EvaluationInput) (*enroll.Evaluation, error) {
+	if e.err != nil {
+		return nil, e.err
+	}
+	if in.Enrollment == nil || in.Instance == nil {
+		return nil, fmt.Errorf("rules: evaluation needs an enrollment and a program instance")
+	}
+	rules := in.Instance.EligibilityRules
+	rs := e.ruleset(rules)
+	act, err := newActivation(in)
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	ev := &enroll.Evaluation{RulesVersion: in.Instance.RulesVersion, Trace: make([]enroll.RuleResult, 0, len(rules))}
+	failed := -1
+	for i, r := range rules {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("rules: evaluation interrupted before rule %q: %w", r.Name, context.Cause(ctx))
+		}
+		res := enroll.RuleResult{Name: r.Name, Outcome: enroll.RulePassed}
+		ok, err := rs.programs[i].eval(ctx, act)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("rules: evaluation of rule %q interrupted: %w", r.Name, context.Cause(ctx))
+		}
+		switch {
+		case err != nil:
+			res.Outcome, res.Message = enroll.RuleError, err.Error()
+		case !ok:
+			res.Outcome, res.Message = enroll.RuleFailed, r.Reason
+		}
+		if res.Outcome != enroll.RulePassed && failed < 0 {
+			failed = i
+		}
+		ev.Trace = append(ev.Trace, res)
+	}
+	ev.Status, ev.Reason = verdict(rules, failed)
+	ev.EvaluatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	return ev, nil
+}
+
+// verdict returns the status and reason of an evaluation whose first
+// failing rule is rules[failed], or none when failed < 0.
+func verdict(rules []enroll.Rule, failed int) (enroll.Status, string) {
+	switch {
+	case failed >= 0 && rules[failed].Reason != "":
+		return enroll.StatusIneligible, rules[failed].Reason
+	case failed >= 0:
+		return enroll.StatusIneligible, "Failed rule " + rules[failed].Name
+	case len(rules) == 0:
+		return enroll.StatusEligible, "No eligibility rules."
+	}
+	names := make([]string, len(rules))
+	for i, r := range rules {
+		names[i] = r.Name
+	}
+	return enroll.StatusEligible, "Meets all eligibility rules: " + strings.Join(names, ", ")
+}

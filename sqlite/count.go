@@ -1,0 +1,86 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/enrollhq/enroll"
+)
+
+// count adds delta to the count of e's instance in status s.
+func (tx *Tx) count(e *enroll.Enrollment, s enroll.Status, delta int) error {
+	_, err := tx.exec(`INSERT INTO enrollment_counts (workspace_id, instance_id, status, n) VALUES (?, ?, ?, ?)
+		ON CONFLICT (instance_id, status) DO UPDATE SET n = n + excluded.n`,
+		e.WorkspaceID, e.ProgramInstanceID, string(s), delta)
+	return err
+}
+
+// checkCapacity returns ECONFLICT when approving one more enrollment would
+// exceed the instance's capacity. Paused enrollments keep their place.
+func (tx *Tx) checkCapacity(inst *enroll.ProgramInstance) error {
+	if inst.Capacity == nil {
+		return nil
+	}
+	var n int
+	err := tx.QueryRowContext(tx.ctx, `SELECT COALESCE(SUM(n), 0) FROM enrollment_counts WHERE instance_id = ? AND status IN ('approved', 'paused')`,
+		inst.ID).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("sqlite: capacity: %w", err)
+	}
+	if n >= *inst.Capacity {
+		return &enroll.Error{Code: enroll.ECONFLICT,
+			Message: fmt.Sprintf("Program instance %s is at capacity (%d approved of %d).", inst.ID, n, *inst.Capacity),
+			Extra:   map[string]any{"capacity": *inst.Capacity, "approved": n}}
+	}
+	return nil
+}
+
+// CountEnrollments implements enroll.Store.
+func (db *DB) CountEnrollments(ctx context.Context, wsID, instanceID string) (map[enroll.Status]int, error) {
+	if _, err := findInstance(ctx, db.r, wsID, instanceID); err != nil {
+		return nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT status, n FROM enrollment_counts WHERE workspace_id = ? AND instance_id = ?`, wsID, instanceID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[enroll.Status]int{}
+	for _, s := range enroll.Statuses {
+		out[s] = 0
+	}
+	for rows.Next() {
+		var (
+			s string
+			n int
+		)
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, fmt.Errorf("sqlite: counts: %w", err)
+		}
+		out[enroll.Status(s)] = n
+	}
+	return out, rows.Err()
+}
+
+// countEnrollments returns the total for an enrollment filter: from the
+// counters when the filter is only instances and statuses, else by counting.
+func countEnrollments(ctx context.Context, q querier, wsID string, f enroll.EnrollmentFilter, w where) (int, error) {
+	onlyCounters := f.CustomerID == "" && f.LeadID == "" && f.ReferenceID == "" && f.Email == "" && f.Tag == "" &&
+		f.ManufacturerSlug == "" && f.GroupID == "" && f.CreatedAfter == nil && f.CreatedBefore == nil &&
+		f.UpdatedAfter == nil && f.Q == ""
+	if !onlyCounters {
+		return countRows(ctx, q, "enrollments", w)
+	}
+	var cw where
+	cw.add("workspace_id = ?", wsID)
+	if f.ProgramInstanceID != "" {
+		cw.add("instance_id = ?", f.ProgramInstanceID)
+	}
+	in(&cw, "instance_id", f.ProgramInstanceIDs)
+	in(&cw, "status", f.Statuses)
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT COALESCE(SUM(n), 0) FROM enrollment_counts WHERE "+cw.sql(), cw.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count enrollments: %w", err)
+	}
+	return n, nil
+}

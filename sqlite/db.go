@@ -1,0 +1,174 @@
+// Package sqlite implements enroll.Store on an embedded SQLite database
+// (modernc.org/sqlite, pure Go) in WAL mode: one writer connection, whose
+// transactions start with BEGIN IMMEDIATE, and a pool of read-only readers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Config configures a DB.
+type Config struct {
+	// Path is the database file; created when missing.
+	Path string
+	// Clock returns the current time; nil means the system clock.
+	Clock enroll.Clock
+	// Engine evaluates eligibility rules. Required.
+	Engine enroll.RuleEngine
+	// Readers is the size of the read pool; 0 means 2×GOMAXPROCS.
+	Readers int
+	// Synchronous is SQLite's synchronous pragma; "" means FULL, so an
+	// acknowledged write survives power loss as well as a killed process.
+	Synchronous string
+}
+
+// DB is an enroll.Store on SQLite.
+type DB struct {
+	w      *sql.DB // one connection: SQLite has one writer at a time
+	r      *sql.DB // read-only pool
+	clock  enroll.Clock
+	engine enroll.RuleEngine
+}
+
+var _ enroll.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database at cfg.Path and applies
+// pending migrations.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("sqlite: empty database path")
+	}
+	if cfg.Engine == nil {
+		return nil, errors.New("sqlite: no rule engine")
+	}
+	if cfg.Synchronous == "" {
+		cfg.Synchronous = "FULL"
+	}
+	if cfg.Readers == 0 {
+		cfg.Readers = 2 * runtime.GOMAXPROCS(0)
+	}
+	if err := migrate(ctx, cfg.Path); err != nil {
+		return nil, err
+	}
+	db := &DB{clock: cfg.Clock, engine: cfg.Engine}
+	var err error
+	if db.w, err = sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "immediate", false)); err != nil {
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	db.w.SetMaxOpenConns(1)
+	db.w.SetMaxIdleConns(1)
+	db.w.SetConnMaxLifetime(0)
+	if db.r, err = sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "deferred", true)); err != nil {
+		db.w.Close()
+		return nil, fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	db.r.SetMaxOpenConns(cfg.Readers)
+	db.r.SetMaxIdleConns(cfg.Readers)
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// dsn builds a modernc.org/sqlite data source name with the pragmas every
+// connection needs.
+func dsn(path, synchronous, txlock string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous("+synchronous+")")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "cache_size(-16000)")
+	q.Add("_txlock", txlock)
+	if readOnly {
+		q.Add("_pragma", "query_only(ON)")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+// Ping checks that both pools answer a query.
+func (db *DB) Ping(ctx context.Context) error {
+	for _, p := range []*sql.DB{db.w, db.r} {
+		var one int
+		if err := p.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+			return fmt.Errorf("sqlite: ping: %w", err)
+		}
+	}
+	return nil
+}
+
+// IntegrityCheck runs SQLite's integrity_check and foreign_key_check and
+// returns an error describing any problem found.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	var res string
+	if err := db.r.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+		return fmt.Errorf("sqlite: integrity check: %w", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("sqlite: integrity check: %s", res)
+	}
+	rows, err := db.r.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return fmt.Errorf("sqlite: foreign key check: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		return errors.New("sqlite: foreign key check found violations")
+	}
+	return rows.Err()
+}
+
+// Tx is a write transaction with the time every row it writes carries.
+type Tx struct {
+	*sql.Tx
+	ctx context.Context
+	db  *DB
+	now time.Time
+}
+
+// write runs fn in a write transaction and commits it if fn returns nil.
+func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
+	sqltx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	tx := &Tx{Tx: sqltx, ctx: ctx, db: db, now: db.clock.Now()}
+	if err := fn(tx); err != nil {
+		_ = sqltx.Rollback()
+		return err
+	}
+	if err := sqltx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// exec runs a statement in the transaction.
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	res, err := tx.ExecContext(tx.ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return res, nil
+}
+
+// querier is what both a transaction and a read pool offer.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}

@@ -1,0 +1,33 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// encode returns the JSON stored in a doc column.
+func encode(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: encode: %w", err)
+	}
+	return string(b), nil
+}
+
+// decode parses a doc column into a new T.
+func decode[T any](doc string) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal([]byte(doc), v); err != nil {
+		return nil, fmt.Errorf("sqlite: decode %T: %w", v, err)
+	}
+	return v, nil
+}
+
+// clone returns a deep copy of v through its JSON form; fields hidden from
+// JSON are the caller's to restore.
+func clone[T any](v *T) *T {
+	b, _ := json.Marshal(v)
+	c := new(T)
+	_ = json.Unmarshal(b, c)
+	return c
+}

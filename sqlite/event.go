@@ -1,0 +1,64 @@
+package sqlite
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/enrollhq/enroll"
+)
+
+// insertEvent writes an event in the transaction of the change it records.
+func (tx *Tx) insertEvent(e *enroll.Event) error {
+	doc, err := encode(e)
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec(`INSERT INTO events (id, workspace_id, type, object_id, doc, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, doc, micros(e.CreatedAt))
+	if err != nil {
+		return err
+	}
+	e.Seq, _ = res.LastInsertId()
+	return nil
+}
+
+// event records an event of type t about obj, caused by a.
+func (tx *Tx) event(a enroll.Actor, t enroll.EventType, id string, obj any, prev map[string]any) error {
+	return tx.insertEvent(enroll.NewEvent(a, t, id, obj, prev, tx.now))
+}
+
+// FindEvent implements enroll.Store.
+func (db *DB) FindEvent(ctx context.Context, wsID, id string) (*enroll.Event, error) {
+	var doc string
+	err := db.r.QueryRowContext(ctx, `SELECT doc FROM events WHERE workspace_id = ? AND id = ?`, wsID, id).Scan(&doc)
+	if err != nil {
+		return nil, notFound(err, "Event", id)
+	}
+	return decode[enroll.Event](doc)
+}
+
+// ListEvents implements enroll.Store.
+func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter) (*enroll.Page[*enroll.Event], error) {
+	fh := enroll.HashFilter(struct {
+		T []enroll.EventType
+		O string
+	}{f.Types, f.ObjectID})
+	c, err := f.Normalize([]string{sortSeqDesc}, fh)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		if _, err := strconv.ParseInt(c.Text, 10, 64); err != nil {
+			return nil, enroll.Errorf(enroll.EINVALID, "pageToken is malformed.")
+		}
+	}
+	var w where
+	w.add("workspace_id = ?", wsID)
+	in(&w, "type", f.Types)
+	if f.ObjectID != "" {
+		w.add("object_id = ?", f.ObjectID)
+	}
+	return page[enroll.Event](ctx, db.r, "events", w, f.ListParams, c, fh, func() (int, error) {
+		return countRows(ctx, db.r, "events", w)
+	})
+}

@@ -1,0 +1,43 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/enrollhq/enroll"
+)
+
+func (tx *Tx) insertStatusChange(h *enroll.StatusChange) error {
+	doc, err := encode(h)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(`INSERT INTO status_changes (id, workspace_id, enrollment_id, doc, created_at)
+		SELECT ?, workspace_id, id, ?, ? FROM enrollments WHERE id = ?`, h.ID, doc, micros(h.CreatedAt), h.EnrollmentID)
+	return err
+}
+
+// ListStatusChanges implements enroll.Store.
+func (db *DB) ListStatusChanges(ctx context.Context, wsID, enrollmentID string) ([]*enroll.StatusChange, error) {
+	if _, err := findEnrollment(ctx, db.r, wsID, enrollmentID); err != nil {
+		return nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT doc FROM status_changes WHERE workspace_id = ? AND enrollment_id = ? ORDER BY seq`, wsID, enrollmentID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: history: %w", err)
+	}
+	defer rows.Close()
+	out := []*enroll.StatusChange{}
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("sqlite: history: %w", err)
+		}
+		h, err := decode[enroll.StatusChange](doc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}

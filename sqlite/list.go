@@ -1,0 +1,149 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// sortSpec says how a sort key maps to a column.
+type sortSpec struct {
+	col  string
+	desc bool
+	kind byte // 't' time (µs), 's' text, 'i' integer
+}
+
+var sortSpecs = map[string]sortSpec{
+	enroll.SortCreatedAsc:  {"created_at", false, 't'},
+	enroll.SortCreatedDesc: {"created_at", true, 't'},
+	enroll.SortUpdatedAsc:  {"updated_at", false, 't'},
+	enroll.SortUpdatedDesc: {"updated_at", true, 't'},
+	enroll.SortLastName:    {"last_name", false, 's'},
+	sortSeqDesc:            {"seq", true, 'i'},
+}
+
+// sortSeqDesc orders events newest first by their insertion sequence.
+const sortSeqDesc = "-seq"
+
+// where accumulates the conditions and arguments of a query.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+// in adds "col IN (?, ...)" for a non-empty list.
+func in[T any](w *where, col string, vals []T) {
+	if len(vals) == 0 {
+		return
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	w.add(col+" IN ("+ph+")", args...)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return "1=1"
+	}
+	return strings.Join(w.conds, " AND ")
+}
+
+// page runs a keyset (or, without a cursor, offset) query over table and
+// decodes the doc column of each row. count returns the total for the filter.
+// filter is the hash of the filter, bound into the page token.
+func page[T any](ctx context.Context, q querier, table string, w where, p enroll.ListParams, c *enroll.Cursor, filter uint64, count func() (int, error)) (*enroll.Page[*T], error) {
+	spec, ok := sortSpecs[p.Sort]
+	if !ok {
+		return nil, fmt.Errorf("sqlite: no sort %q", p.Sort)
+	}
+	dir, cmp := "ASC", ">"
+	if spec.desc {
+		dir, cmp = "DESC", "<"
+	}
+	if c != nil {
+		var v any
+		switch spec.kind {
+		case 't':
+			v = micros(c.Time)
+		case 'i':
+			var n int64
+			fmt.Sscan(c.Text, &n)
+			v = n
+		default:
+			v = c.Text
+		}
+		w.add("("+spec.col+", id) "+cmp+" (?, ?)", v, c.ID)
+	}
+	query := fmt.Sprintf("SELECT id, %s, doc FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT ?",
+		spec.col, table, w.sql(), spec.col, dir, dir)
+	args := append(w.args, p.PerPage+1)
+	if c == nil && p.Offset() > 0 {
+		query += " OFFSET ?"
+		args = append(args, p.Offset())
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list %s: %w", table, err)
+	}
+	defer rows.Close()
+	var (
+		out  []*T
+		keys []enroll.Cursor
+	)
+	for rows.Next() {
+		var (
+			id, doc string
+			key     any
+		)
+		if err := rows.Scan(&id, &key, &doc); err != nil {
+			return nil, fmt.Errorf("sqlite: list %s: %w", table, err)
+		}
+		v, err := decode[T](doc)
+		if err != nil {
+			return nil, err
+		}
+		k := enroll.Cursor{Sort: p.Sort, ID: id, Filter: filter}
+		switch x := key.(type) {
+		case int64:
+			if spec.kind == 't' {
+				k.Time = time.UnixMicro(x).UTC()
+			} else {
+				k.Text = fmt.Sprint(x)
+			}
+		case string:
+			k.Text = x
+		}
+		out = append(out, v)
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list %s: %w", table, err)
+	}
+	total, err := count()
+	if err != nil {
+		return nil, err
+	}
+	// NewPage asks only for the cursor of the page's last row.
+	last := min(p.PerPage, len(keys)) - 1
+	return enroll.NewPage(out, p, total, func(*T) enroll.Cursor { return keys[last] }), nil
+}
+
+// countRows counts the rows of table matching w.
+func countRows(ctx context.Context, q querier, table string, w where) (int, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table+" WHERE "+w.sql(), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count %s: %w", table, err)
+	}
+	return n, nil
+}

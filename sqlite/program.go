@@ -1,0 +1,125 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/enrollhq/enroll"
+)
+
+func (tx *Tx) writeProgram(p *enroll.Program, insert bool) error {
+	doc, err := encode(p)
+	if err != nil {
+		return err
+	}
+	if insert {
+		_, err = tx.exec(`INSERT INTO programs (id, workspace_id, slug, active, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			p.ID, p.WorkspaceID, p.Slug, p.Active, doc, micros(p.CreatedAt), micros(p.UpdatedAt))
+	} else {
+		_, err = tx.exec(`UPDATE programs SET slug = ?, active = ?, doc = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
+			p.Slug, p.Active, doc, micros(p.UpdatedAt), p.WorkspaceID, p.ID)
+	}
+	if constraint(err) != "" {
+		return enroll.Errorf(enroll.ECONFLICT, "A program with slug %q exists.", p.Slug)
+	}
+	return err
+}
+
+// CreateProgram implements enroll.Store.
+func (db *DB) CreateProgram(ctx context.Context, a enroll.Actor, p *enroll.Program) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, func(tx *Tx) error {
+		p.ID, p.WorkspaceID, p.CreatedAt, p.UpdatedAt = enroll.NewID(), a.WorkspaceID, tx.now, tx.now
+		if err := tx.writeProgram(p, true); err != nil {
+			return err
+		}
+		return tx.event(a, enroll.EventProgramCreated, p.ID, p, nil)
+	})
+}
+
+func findProgram(ctx context.Context, q querier, wsID, idOrSlug string) (*enroll.Program, error) {
+	var doc, ws string
+	err := q.QueryRowContext(ctx, `SELECT workspace_id, doc FROM programs WHERE workspace_id = ? AND (id = ? OR slug = ?) ORDER BY id = ? DESC LIMIT 1`,
+		wsID, idOrSlug, idOrSlug, idOrSlug).Scan(&ws, &doc)
+	if err != nil {
+		return nil, notFound(err, "Program", idOrSlug)
+	}
+	p, err := decode[enroll.Program](doc)
+	if err != nil {
+		return nil, err
+	}
+	p.WorkspaceID = ws
+	return p, nil
+}
+
+// FindProgram implements enroll.Store.
+func (db *DB) FindProgram(ctx context.Context, wsID, idOrSlug string) (*enroll.Program, error) {
+	return findProgram(ctx, db.r, wsID, idOrSlug)
+}
+
+// ListPrograms implements enroll.Store.
+func (db *DB) ListPrograms(ctx context.Context, wsID string, f enroll.ProgramFilter) (*enroll.Page[*enroll.Program], error) {
+	fh := enroll.HashFilter(f.Active)
+	c, err := f.Normalize([]string{enroll.SortCreatedDesc, enroll.SortCreatedAsc, enroll.SortUpdatedAsc, enroll.SortUpdatedDesc}, fh)
+	if err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("workspace_id = ?", wsID)
+	if f.Active != nil {
+		w.add("active = ?", *f.Active)
+	}
+	return page[enroll.Program](ctx, db.r, "programs", w, f.ListParams, c, fh, func() (int, error) {
+		return countRows(ctx, db.r, "programs", w)
+	})
+}
+
+// UpdateProgram implements enroll.Store.
+func (db *DB) UpdateProgram(ctx context.Context, a enroll.Actor, idOrSlug string, fn func(*enroll.Program) error) (*enroll.Program, error) {
+	var out *enroll.Program
+	err := db.write(ctx, func(tx *Tx) error {
+		old, err := findProgram(ctx, tx, a.WorkspaceID, idOrSlug)
+		if err != nil {
+			return err
+		}
+		p := clone(old)
+		if err := fn(p); err != nil {
+			return err
+		}
+		p.ID, p.WorkspaceID, p.CreatedAt, p.UpdatedAt = old.ID, old.WorkspaceID, old.CreatedAt, old.UpdatedAt
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		out = p
+		prev := enroll.Diff(old, p)
+		if len(prev) == 0 {
+			return nil
+		}
+		p.UpdatedAt = tx.now
+		if err := tx.writeProgram(p, false); err != nil {
+			return err
+		}
+		return tx.event(a, enroll.EventProgramUpdated, p.ID, p, prev)
+	})
+	return out, err
+}
+
+// DeleteProgram implements enroll.Store.
+func (db *DB) DeleteProgram(ctx context.Context, a enroll.Actor, idOrSlug string) error {
+	return db.write(ctx, func(tx *Tx) error {
+		p, err := findProgram(ctx, tx, a.WorkspaceID, idOrSlug)
+		if err != nil {
+			return err
+		}
+		if n, err := countRows(ctx, tx, "program_instances", where{[]string{"workspace_id = ?", "program_id = ?"}, []any{p.WorkspaceID, p.ID}}); err != nil {
+			return err
+		} else if n > 0 {
+			return enroll.Errorf(enroll.ECONFLICT, "Program %s has %d program instances; delete or keep them first.", p.ID, n)
+		}
+		if _, err := tx.exec(`DELETE FROM programs WHERE workspace_id = ? AND id = ?`, p.WorkspaceID, p.ID); err != nil {
+			return err
+		}
+		return tx.event(a, enroll.EventProgramDeleted, p.ID, p, nil)
+	})
+}

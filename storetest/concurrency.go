@@ -1,0 +1,70 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/enrollhq/enroll"
+)
+
+func testConcurrency(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	inst := f.instance(noAutoEvaluate)
+
+	// Concurrent creates of one customer's enrollment: exactly one wins.
+	const n = 16
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		won  []string
+		errs []error
+	)
+	for range n {
+		wg.Go(func() {
+			e, err := f.s.CreateEnrollment(f.ctx, f.a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+				FirstName: "C", LastName: "C", Email: "race@example.com"})
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				won = append(won, e.ID)
+			} else {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(won) != 1 {
+		t.Fatalf("%d concurrent creates succeeded, want 1", len(won))
+	}
+	for _, err := range errs {
+		wantCode(t, err, enroll.ECONFLICT)
+	}
+
+	// Concurrent conflicting transitions: one decision wins; history is a path.
+	e := f.reach(inst, "decide@example.com", enroll.StatusSubmitted)
+	results := make(chan error, n)
+	targets := []enroll.Status{enroll.StatusApproved, enroll.StatusRejected, enroll.StatusNeedsAction}
+	for i := range n {
+		wg.Go(func() {
+			_, err := f.s.UpdateEnrollment(f.ctx, f.a, e.ID, setStatus(targets[i%len(targets)], ""))
+			results <- err
+		})
+	}
+	wg.Wait()
+	close(results)
+	final := must(f.s.FindEnrollment(f.ctx, f.a.WorkspaceID, e.ID))
+	h := must(f.s.ListStatusChanges(f.ctx, f.a.WorkspaceID, e.ID))
+	for i := 1; i < len(h); i++ {
+		if h[i].From != h[i-1].To || !enroll.CanTransition(h[i].From, h[i].To) {
+			t.Fatalf("history is not a path: %+v", h)
+		}
+	}
+	if h[len(h)-1].To != final.Eligibility.Status {
+		t.Fatalf("history ends at %s, enrollment is %s", h[len(h)-1].To, final.Eligibility.Status)
+	}
+	for err := range results {
+		if err != nil {
+			wantCode(t, err, enroll.ECONFLICT)
+		}
+	}
+}

@@ -1,0 +1,136 @@
+// Package storetest is the conformance suite every enroll.Store
+// implementation runs: one behaviour, every database.
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Exercise(t, func(t *testing.T) enroll.Store { return openTestStore(t) })
+//	}
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// Factory returns a fresh, empty store for one test; it registers its own
+// cleanup with t. Stores must be built with a working enroll.RuleEngine.
+type Factory func(t *testing.T) enroll.Store
+
+// Exercise runs the whole suite against stores made by newStore.
+func Exercise(t *testing.T, newStore Factory) {
+	t.Run("Workspace", func(t *testing.T) { t.Parallel(); testWorkspace(t, newStore) })
+	t.Run("APIKey", func(t *testing.T) { t.Parallel(); testAPIKey(t, newStore) })
+	t.Run("Program", func(t *testing.T) { t.Parallel(); testProgram(t, newStore) })
+	t.Run("Instance", func(t *testing.T) { t.Parallel(); testInstance(t, newStore) })
+	t.Run("Customer", func(t *testing.T) { t.Parallel(); testCustomer(t, newStore) })
+	t.Run("Lead", func(t *testing.T) { t.Parallel(); testLead(t, newStore) })
+	t.Run("EnrollmentCreate", func(t *testing.T) { t.Parallel(); testEnrollmentCreate(t, newStore) })
+	t.Run("EnrollmentTransitions", func(t *testing.T) { t.Parallel(); testEnrollmentTransitions(t, newStore) })
+	t.Run("EnrollmentUpdate", func(t *testing.T) { t.Parallel(); testEnrollmentUpdate(t, newStore) })
+	t.Run("EnrollmentEvaluate", func(t *testing.T) { t.Parallel(); testEnrollmentEvaluate(t, newStore) })
+	t.Run("EnrollmentDelete", func(t *testing.T) { t.Parallel(); testEnrollmentDelete(t, newStore) })
+	t.Run("EnrollmentList", func(t *testing.T) { t.Parallel(); testEnrollmentList(t, newStore) })
+	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); testConcurrency(t, newStore) })
+	t.Run("Isolation", func(t *testing.T) { t.Parallel(); testIsolation(t, newStore) })
+	t.Run("Events", func(t *testing.T) { t.Parallel(); testEvents(t, newStore) })
+}
+
+// fixture is a store with one workspace and an actor in it.
+type fixture struct {
+	t     *testing.T
+	ctx   context.Context
+	s     enroll.Store
+	a     enroll.Actor
+	keyID string
+}
+
+func newFixture(t *testing.T, newStore Factory) *fixture {
+	t.Helper()
+	s := newStore(t)
+	return newFixtureOn(t, s)
+}
+
+func newFixtureOn(t *testing.T, s enroll.Store) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "ws-" + enroll.NewID()}
+	key, _ := enroll.NewAPIKey(ws.ID, "test", nil, nil, time.Now())
+	if err := s.CreateWorkspace(ctx, ws, key); err != nil {
+		t.Fatalf("CreateWorkspace: %v", err)
+	}
+	return &fixture{t: t, ctx: ctx, s: s, a: enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID, RequestID: "req_test"}, keyID: key.ID}
+}
+
+func (f *fixture) program(slug string) *enroll.Program {
+	f.t.Helper()
+	p := &enroll.Program{Slug: slug, Name: "Program " + slug, Active: true}
+	if err := f.s.CreateProgram(f.ctx, f.a, p); err != nil {
+		f.t.Fatalf("CreateProgram: %v", err)
+	}
+	return p
+}
+
+// instance creates a program and an active instance; mutate may adjust it.
+func (f *fixture) instance(mutate ...func(*enroll.ProgramInstance)) *enroll.ProgramInstance {
+	f.t.Helper()
+	p := f.program("p-" + enroll.NewID()[:8])
+	in := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "Season 2026", Status: enroll.InstanceActive, AutoEvaluate: true}
+	for _, m := range mutate {
+		m(in)
+	}
+	if err := f.s.CreateInstance(f.ctx, f.a, in); err != nil {
+		f.t.Fatalf("CreateInstance: %v", err)
+	}
+	return in
+}
+
+// enroll creates a customerInfo enrollment for email in inst.
+func (f *fixture) enroll(inst *enroll.ProgramInstance, email string, mutate ...func(*enroll.EnrollmentCreate)) *enroll.Enrollment {
+	f.t.Helper()
+	in := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo, FirstName: "Suzie", LastName: "Homeowner", Email: email}
+	for _, m := range mutate {
+		m(in)
+	}
+	e, err := f.s.CreateEnrollment(f.ctx, f.a, inst.ID, in)
+	if err != nil {
+		f.t.Fatalf("CreateEnrollment: %v", err)
+	}
+	return e
+}
+
+// move changes e's status and fails the test on error.
+func (f *fixture) move(e *enroll.Enrollment, to enroll.Status) *enroll.Enrollment {
+	f.t.Helper()
+	out, err := f.s.UpdateEnrollment(f.ctx, f.a, e.ID, setStatus(to, "because"))
+	if err != nil {
+		f.t.Fatalf("move %s → %s: %v", e.Eligibility.Status, to, err)
+	}
+	return out
+}
+
+func setStatus(to enroll.Status, reason string) func(*enroll.Enrollment) error {
+	return func(e *enroll.Enrollment) error {
+		e.SetStatus(to, reason)
+		return nil
+	}
+}
+
+// wantCode fails unless err carries the domain error code.
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := enroll.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+// must returns v, and panics (failing the test with a stack trace that
+// points at the call) when err is not nil.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(fmt.Sprintf("unexpected error: %v", err))
+	}
+	return v
+}
