@@ -1,0 +1,168 @@
+package enroll_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+func TestEnrollmentCreateValidate(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		in     enroll.EnrollmentCreate
+		fields []string
+	}{
+		{"customerInfo ok", enroll.EnrollmentCreate{IdentificationType: "customerInfo", FirstName: "A", LastName: "B", Email: "a@example.com"}, nil},
+		{"customerInfo missing", enroll.EnrollmentCreate{IdentificationType: "customerInfo"}, []string{"firstName", "lastName", "email"}},
+		{"customerInfo bad email", enroll.EnrollmentCreate{IdentificationType: "customerInfo", FirstName: "A", LastName: "B", Email: "a@"}, []string{"email"}},
+		{"customerId ok without names", enroll.EnrollmentCreate{IdentificationType: "customerId", CustomerID: "c1"}, nil},
+		{"customerId missing", enroll.EnrollmentCreate{IdentificationType: "customerId"}, []string{"customerId"}},
+		{"leadId missing", enroll.EnrollmentCreate{IdentificationType: "leadId"}, []string{"leadId"}},
+		{"enrollmentId missing", enroll.EnrollmentCreate{IdentificationType: "enrollmentId"}, []string{"enrollmentId"}},
+		{"no type", enroll.EnrollmentCreate{}, []string{"identificationType"}},
+		{"bad type", enroll.EnrollmentCreate{IdentificationType: "ssn"}, []string{"identificationType"}},
+		{"bad initial status", enroll.EnrollmentCreate{IdentificationType: "customerId", CustomerID: "c", EligibilityStatus: "approved"}, []string{"eligibilityStatus"}},
+		{"submitted ok", enroll.EnrollmentCreate{IdentificationType: "customerId", CustomerID: "c", EligibilityStatus: "submitted"}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			err := c.in.Validate()
+			if c.fields == nil {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			e, ok := err.(*enroll.Error)
+			if !ok || e.Code != enroll.EINVALID || len(e.Fields) != len(c.fields) {
+				t.Fatalf("Validate = %v, want fields %v", err, c.fields)
+			}
+			for i, f := range c.fields {
+				if e.Fields[i].Location != f {
+					t.Fatalf("field %d = %s, want %s", i, e.Fields[i].Location, f)
+				}
+			}
+		})
+	}
+}
+
+func TestPrepareEnrollmentUpdate(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	inst := &enroll.ProgramInstance{ID: "i1"}
+	base := func(s enroll.Status) *enroll.Enrollment {
+		e, err := enroll.NewEnrollment("w", &enroll.EnrollmentCreate{IdentificationType: "customerId", CustomerID: "c"}, inst,
+			enroll.Participant{CustomerID: "c", FirstName: "A"}, now.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Eligibility.Status = s
+		return e
+	}
+	old := base(enroll.StatusSubmitted)
+	e := old.Clone()
+	e.SetStatus(enroll.StatusApproved, "ok")
+	ch, err := enroll.PrepareEnrollmentUpdate(old, e, inst, now)
+	if err != nil || !ch.Changed || !ch.StatusChanged() || e.Version != old.Version+1 || !e.UpdatedAt.Equal(now) ||
+		!e.EnrolledAt.Equal(now) || !e.EnrollmentStartDate.Equal(now) {
+		t.Fatalf("approve: %v %+v %+v", err, ch, e)
+	}
+	if _, ok := ch.Previous["eligibility"]; !ok {
+		t.Fatalf("previousAttributes = %v", ch.Previous)
+	}
+
+	scheduled := now.Add(48 * time.Hour)
+	old.EnrollmentStartDate = &scheduled
+	e = old.Clone()
+	e.SetStatus(enroll.StatusApproved, "")
+	if _, err := enroll.PrepareEnrollmentUpdate(old, e, inst, now); err != nil || !e.EnrollmentStartDate.Equal(scheduled) {
+		t.Fatalf("a scheduled start must be kept: %v %v", err, e.EnrollmentStartDate)
+	}
+
+	old = base(enroll.StatusApproved)
+	e = old.Clone()
+	e.SetStatus(enroll.StatusApproved, "again")
+	if ch, err := enroll.PrepareEnrollmentUpdate(old, e, inst, now); err != nil || ch.Changed || e.Version != old.Version {
+		t.Fatalf("same status must be a no-op: %v %+v", err, ch)
+	}
+	e.SetStatus(enroll.StatusUnenrolled, "moved")
+	if _, err := enroll.PrepareEnrollmentUpdate(old, e, inst, now); err != nil || e.UnenrolledAt == nil {
+		t.Fatalf("unenroll: %v", err)
+	}
+	e = old.Clone()
+	e.SetStatus(enroll.StatusSubmitted, "")
+	if _, err := enroll.PrepareEnrollmentUpdate(old, e, inst, now); enroll.ErrorCode(err) != enroll.ECONFLICT {
+		t.Fatalf("approved → submitted: %v", err)
+	}
+	e = old.Clone()
+	e.EnrolledAt = &scheduled // read-only: ignored
+	e.Notes = "x"
+	if _, err := enroll.PrepareEnrollmentUpdate(old, e, inst, now); err != nil || e.EnrolledAt != old.EnrolledAt {
+		t.Fatalf("enrolledAt must be read-only: %v", err)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	t.Parallel()
+	type obj struct {
+		A string `json:"a,omitempty"`
+		B int    `json:"b"`
+	}
+	d := enroll.Diff(obj{A: "x", B: 1}, obj{B: 2})
+	if len(d) != 2 || d["a"] != "x" || d["b"] != float64(1) {
+		t.Fatalf("Diff = %v", d)
+	}
+	if d := enroll.Diff(obj{B: 1}, obj{A: "y", B: 1}); len(d) != 1 || d["a"] != nil {
+		t.Fatalf("Diff of an added field = %v", d)
+	}
+}
+
+func TestNewID(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 10000 {
+		id := enroll.NewID()
+		if len(id) != 24 || id[0] < 'a' || id[0] > 'z' || !enroll.ValidID(id) || seen[id] {
+			t.Fatalf("bad or repeated id %q", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestCursor(t *testing.T) {
+	t.Parallel()
+	c := enroll.Cursor{Sort: "-createdAt", Time: time.Now().UTC().Truncate(time.Microsecond), ID: "abc", Page: 3, Filter: enroll.HashFilter("f")}
+	got, err := enroll.DecodeCursor(c.Encode())
+	if err != nil || *got != c {
+		t.Fatalf("round trip: %v %+v", err, got)
+	}
+	for _, bad := range []string{"", "!!", "e30", string(make([]byte, 2000))} {
+		if _, err := enroll.DecodeCursor(bad); err == nil {
+			t.Errorf("DecodeCursor(%q) accepted", bad)
+		}
+	}
+	p := enroll.ListParams{PageToken: c.Encode(), Sort: "-createdAt"}
+	if _, err := p.Normalize([]string{"-createdAt"}, enroll.HashFilter("other")); enroll.ErrorCode(err) != enroll.EINVALID {
+		t.Fatal("a token from another filter must be refused")
+	}
+}
+
+func TestAPIKey(t *testing.T) {
+	t.Parallel()
+	k, secret := enroll.NewAPIKey("w", "k", nil, nil, time.Now())
+	if k.Kind != enroll.KeySecret || len(k.Scopes) != len(enroll.AllScopes) || !enroll.LooksLikeSecret(secret) ||
+		k.Hash != enroll.HashSecret(secret) || secret[:len(k.Prefix)] != k.Prefix {
+		t.Fatalf("secret key %+v", k)
+	}
+	s, _ := enroll.NewAPIKey("w", "k", []enroll.Scope{enroll.ScopeEnrollmentsRead}, []string{"i1"}, time.Now())
+	if s.Kind != enroll.KeyScoped || s.Has(enroll.ScopeEnrollmentsWrite) || !s.SeesInstance("i1") || s.SeesInstance("i2") {
+		t.Fatalf("scoped key %+v", s)
+	}
+	for _, bad := range []string{"", "sk_", "Bearer x", "sk_short"} {
+		if enroll.LooksLikeSecret(bad) {
+			t.Errorf("LooksLikeSecret(%q)", bad)
+		}
+	}
+}
