@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// rootCommand builds the command tree. Every flag can also be set with an
+// environment variable: ENROLL_ plus the flag name in upper snake case
+// (--db → ENROLL_DB, --log-format → ENROLL_LOG_FORMAT).
+func (m *Main) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "enroll",
+		Short:         "Enroll runs program enrollments: programs, instances, participants, eligibility and review.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return applyEnv(cmd.Flags())
+		},
+	}
+	root.PersistentFlags().StringVar(&m.Config.DB, "db", m.Config.DB, "database: a SQLite file path, or a postgres:// URL")
+	root.PersistentFlags().StringVar(&m.Config.LogFormat, "log-format", m.Config.LogFormat, "log format: text or json")
+	root.PersistentFlags().StringVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "log level: debug, info, warn or error")
+	root.AddCommand(m.serveCommand(), m.migrateCommand(), m.workspaceCommand(), m.keyCommand(), m.versionCommand())
+	return root
+}
+
+// applyEnv sets every flag not given on the command line from its
+// ENROLL_* environment variable, if set.
+func applyEnv(flags *pflag.FlagSet) error {
+	var err error
+	flags.VisitAll(func(f *pflag.Flag) {
+		if f.Changed || err != nil {
+			return
+		}
+		name := "ENROLL_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok {
+			if serr := flags.Set(f.Name, v); serr != nil {
+				err = fmt.Errorf("%s: %w", name, serr)
+			}
+		}
+	})
+	return err
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	"github.com/spf13/cobra"
+)
+
+func asError(err error, target **enroll.Error) bool { return errors.As(err, target) }
+
+func (m *Main) keyCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "key", Short: "Create, list and revoke API keys"}
+	var (
+		workspace, name string
+		scopes, insts   []string
+		asJSON          bool
+	)
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API key; without --scopes a secret key with full access",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withStore(cmd.Context(), func(s enroll.Store) error {
+				ws, err := s.FindWorkspace(cmd.Context(), workspace)
+				if err != nil {
+					return describe(err)
+				}
+				sc := make([]enroll.Scope, 0, len(scopes))
+				for _, x := range scopes {
+					sc = append(sc, enroll.Scope(strings.TrimSpace(x)))
+				}
+				key, secret := enroll.NewAPIKey(ws.ID, name, sc, insts, time.Now())
+				if err := s.CreateAPIKey(cmd.Context(), enroll.Actor{WorkspaceID: ws.ID}, key); err != nil {
+					return describe(err)
+				}
+				if asJSON {
+					return printJSON(m.Stdout, keyOutput{key, secret})
+				}
+				fmt.Fprintf(m.Stdout, "Created %s key %s in workspace %q.\nSecret, shown only now: %s\n", key.Kind, key.ID, ws.Name, secret)
+				return nil
+			})
+		},
+	}
+	create.Flags().StringVar(&workspace, "workspace", "", "workspace id or name (required)")
+	create.Flags().StringVar(&name, "name", "", "a name to recognise the key by")
+	create.Flags().StringSliceVar(&scopes, "scopes", nil, "comma-separated scopes, e.g. enrollments:read,enrollments:write")
+	create.Flags().StringSliceVar(&insts, "instances", nil, "comma-separated program instance ids the key is limited to")
+	create.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	_ = create.MarkFlagRequired("workspace")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List a workspace's keys (never their secrets)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withStore(cmd.Context(), func(s enroll.Store) error {
+				ws, err := s.FindWorkspace(cmd.Context(), workspace)
+				if err != nil {
+					return describe(err)
+				}
+				keys, err := s.ListAPIKeys(cmd.Context(), ws.ID)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(m.Stdout, keys)
+				}
+				tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tKIND\tSCOPES\tREVOKED")
+				for _, k := range keys {
+					scopes := make([]string, len(k.Scopes))
+					for i, s := range k.Scopes {
+						scopes[i] = string(s)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", k.ID, k.Name, k.Prefix, k.Kind, strings.Join(scopes, ","), k.RevokedAt != nil)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	list.Flags().StringVar(&workspace, "workspace", "", "workspace id or name (required)")
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	_ = list.MarkFlagRequired("workspace")
+
+	revoke := &cobra.Command{
+		Use:   "revoke KEY_ID",
+		Short: "Revoke a key at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return m.withStore(cmd.Context(), func(s enroll.Store) error {
+				ws, err := s.FindWorkspace(cmd.Context(), workspace)
+				if err != nil {
+					return describe(err)
+				}
+				if err := s.RevokeAPIKey(cmd.Context(), enroll.Actor{WorkspaceID: ws.ID}, args[0]); err != nil {
+					return describe(err)
+				}
+				fmt.Fprintf(m.Stdout, "Revoked key %s.\n", args[0])
+				return nil
+			})
+		},
+	}
+	revoke.Flags().StringVar(&workspace, "workspace", "", "workspace id or name (required)")
+	_ = revoke.MarkFlagRequired("workspace")
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}

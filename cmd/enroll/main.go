@@ -1,0 +1,156 @@
+// Command enroll runs the Enroll service and its administration commands:
+// serve, migrate, workspace, key and version.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/enrollhq/enroll"
+	enrollhttp "github.com/enrollhq/enroll/http"
+	"github.com/enrollhq/enroll/rules"
+	"github.com/enrollhq/enroll/sqlite"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	if err := m.Run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(m.Stderr, "enroll:", err)
+		os.Exit(1)
+	}
+}
+
+// Config is what the commands are configured with; every field has a flag
+// and an ENROLL_* environment variable.
+type Config struct {
+	// DB is a SQLite file path, or a postgres:// URL.
+	DB string
+	// Addr is the HTTP listen address.
+	Addr string
+	// LogFormat is "text" or "json".
+	LogFormat string
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+}
+
+// Main is the program: the CLI, and the running service that the
+// end-to-end tests start and stop in-process.
+type Main struct {
+	Config Config
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+
+	// Store and HTTPServer are set by Open.
+	Store      enroll.Store
+	HTTPServer *enrollhttp.Server
+	logger     *slog.Logger
+}
+
+// NewMain returns a Main with the defaults of SPEC §9.
+func NewMain() *Main {
+	return &Main{
+		Config: Config{DB: "enroll.db", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info"},
+		Stdin:  os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+	}
+}
+
+// Run parses args and runs the command they name. serve runs until ctx is
+// done, then shuts down gracefully.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	cmd := m.rootCommand()
+	cmd.SetArgs(args)
+	cmd.SetIn(m.Stdin)
+	cmd.SetOut(m.Stdout)
+	cmd.SetErr(m.Stderr)
+	return cmd.ExecuteContext(ctx)
+}
+
+// openStore opens the store m.Config.DB names, applying pending migrations.
+func (m *Main) openStore(ctx context.Context) (enroll.Store, error) {
+	if isPostgres(m.Config.DB) {
+		return nil, errors.New("PostgreSQL URLs are not supported by this build yet; use a SQLite file path for --db")
+	}
+	return sqlite.Open(ctx, sqlite.Config{Path: m.Config.DB, Engine: rules.New()})
+}
+
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// Open opens the store and starts the HTTP server on m.Config.Addr,
+// creating the default workspace when the database has none. It returns
+// once the server listens.
+func (m *Main) Open(ctx context.Context) error {
+	m.logger = m.newLogger()
+	store, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	m.Store = store
+	if err := m.bootstrap(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version})
+	if err := m.HTTPServer.Open(); err != nil {
+		m.Close()
+		return err
+	}
+	m.logger.Info("enroll listening", "url", m.HTTPServer.URL(), "db", m.Config.DB, "version", version)
+	return nil
+}
+
+// Close stops the HTTP server, letting requests in flight finish, then
+// closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.HTTPServer != nil {
+		errs = append(errs, m.HTTPServer.Close())
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// bootstrap creates workspace "default" on an empty database and prints its
+// secret key once. Two replicas starting at once race on the unique name;
+// the loser finds the workspace made and prints nothing.
+func (m *Main) bootstrap(ctx context.Context) error {
+	n, err := m.Store.CountWorkspaces(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	ws, key, secret, err := createWorkspace(ctx, m.Store, "default")
+	if enroll.ErrorCode(err) == enroll.ECONFLICT {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Created workspace %q (%s).\nSecret API key, shown only now: %s\n(key id %s; send it as \"Authorization: Bearer <key>\")\n",
+		ws.Name, ws.ID, secret, key.ID)
+	return nil
+}
+
+func (m *Main) newLogger() *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(m.Config.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if m.Config.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(m.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(m.Stderr, opts))
+}

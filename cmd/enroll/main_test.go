@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary act as the enroll command, so the crash
+// test can run the real server in a child process and kill it.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("ENROLL_TEST_CHILD_ARGS"); args != "" {
+		os.Args = append([]string{"enroll"}, strings.Fields(args)...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// run runs the CLI in-process and returns what it printed.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	m := NewMain()
+	var out, errOut bytes.Buffer
+	m.Stdout, m.Stderr = &out, &errOut
+	err := m.Run(context.Background(), args)
+	return out.String() + errOut.String(), err
+}
+
+func TestWorkspaceCreate(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "new.db")
+	out, err := run(t, "workspace", "create", "--name", "acme", "--db", db, "--json")
+	if err != nil {
+		t.Fatalf("workspace create: %v\n%s", err, out)
+	}
+	var res struct {
+		Workspace struct{ ID, Name string }
+		APIKey    struct {
+			ID, Secret, Prefix string
+			Scopes             []string
+		} `json:"apiKey"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if res.Workspace.Name != "acme" || res.Workspace.ID == "" || res.APIKey.ID == "" ||
+		!strings.HasPrefix(res.APIKey.Secret, "sk_") || !strings.HasPrefix(res.APIKey.Secret, res.APIKey.Prefix) || len(res.APIKey.Scopes) != 9 {
+		t.Fatalf("workspace create printed %+v", res)
+	}
+	if out, err := run(t, "workspace", "create", "--name", "acme", "--db", db); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Fatalf("duplicate workspace: %v %s", err, out)
+	}
+	out, err = run(t, "key", "create", "--workspace", "acme", "--db", db, "--scopes", "enrollments:read", "--json")
+	if err != nil || !strings.Contains(out, `"kind": "scoped"`) {
+		t.Fatalf("key create: %v\n%s", err, out)
+	}
+	if _, err := run(t, "key", "create", "--workspace", "acme", "--db", db, "--scopes", "everything"); err == nil {
+		t.Fatal("key create accepted an unknown scope")
+	}
+	out, err = run(t, "key", "list", "--workspace", "acme", "--db", db)
+	if err != nil || strings.Contains(out, res.APIKey.Secret) || strings.Count(out, "\n") != 3 {
+		t.Fatalf("key list: %v\n%s", err, out)
+	}
+	if out, err = run(t, "key", "revoke", res.APIKey.ID, "--workspace", "acme", "--db", db); err != nil {
+		t.Fatalf("key revoke: %v\n%s", err, out)
+	}
+	if out, err = run(t, "migrate", "--db", db); err != nil || !strings.Contains(out, "applied") {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	if out, err = run(t, "version"); err != nil || !strings.HasPrefix(out, "enroll ") {
+		t.Fatalf("version: %v\n%s", err, out)
+	}
+	if _, err = run(t, "serve", "--db", "postgres://localhost/x"); err == nil {
+		t.Fatal("serve accepted a database it cannot open")
+	}
+}
+
+func TestServeBootstrapsDefaultWorkspace(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "e.db")
+	m := NewMain()
+	var out bytes.Buffer
+	m.Stdout, m.Stderr = &out, io.Discard
+	m.Config.DB, m.Config.Addr = db, "127.0.0.1:0"
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	secret := secretIn(t, out.String())
+	res := do(t, "GET", m.HTTPServer.URL()+"/v1/programs", secret, "")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/programs = %d", res.StatusCode)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A second start keeps the workspace and prints no new key.
+	m2 := NewMain()
+	out.Reset()
+	m2.Stdout, m2.Stderr = &out, io.Discard
+	m2.Config.DB, m2.Config.Addr = db, "127.0.0.1:0"
+	if err := m2.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close()
+	if strings.Contains(out.String(), "sk_") {
+		t.Fatal("second start printed a new key")
+	}
+	if res := do(t, "GET", m2.HTTPServer.URL()+"/v1/programs", secret, ""); res.StatusCode != http.StatusOK {
+		t.Fatalf("after restart GET /v1/programs = %d", res.StatusCode)
+	}
+}
+
+var secretPattern = regexp.MustCompile(`sk_[0-9A-Za-z]+`)
+
+func secretIn(t *testing.T, s string) string {
+	t.Helper()
+	secret := secretPattern.FindString(s)
+	if secret == "" {
+		t.Fatalf("no secret key printed:\n%s", s)
+	}
+	return secret
+}
+
+func do(t *testing.T, method, url, secret, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+secret)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	return res
+}
+
+func decodeBody(t *testing.T, res *http.Response) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// child is the enroll server running in a separate process.
+type child struct {
+	cmd    *exec.Cmd
+	url    string
+	stdout string
+}
+
+// startChild runs "enroll serve" in a child process configured through
+// ENROLL_* variables, and waits until it listens.
+func startChild(t *testing.T, db string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=serve", "ENROLL_DB="+db, "ENROLL_ADDR=127.0.0.1:0", "ENROLL_LOG_FORMAT=json")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct{ Msg, URL string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "enroll listening" {
+				urls <- line.URL
+			}
+		}
+	}()
+	select {
+	case url := <-urls:
+		return &child{cmd: cmd, url: url, stdout: stdout.String()}
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start")
+	}
+	return nil
+}
+
+// TestKillAndRestart checks that an acknowledged write survives SIGKILL of
+// the server: no graceful shutdown, no checkpoint.
+func TestKillAndRestart(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "crash.db")
+	c := startChild(t, db)
+	secret := secretIn(t, c.stdout)
+
+	res := do(t, "POST", c.url+"/v1/programs", secret, `{"slug": "rebate", "name": "Rebate"}`)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create program = %d", res.StatusCode)
+	}
+	res = do(t, "POST", c.url+"/v1/programs/rebate/instances", secret, `{"slug": "2026", "name": "2026"}`)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create instance = %d", res.StatusCode)
+	}
+	inst := decodeBody(t, res)["id"].(string)
+	var ids []string
+	for i := range 20 {
+		res := do(t, "POST", c.url+"/v1/programInstances/"+inst+"/enrollments", secret,
+			fmt.Sprintf(`{"identificationType": "customerInfo", "firstName": "K", "lastName": "Ill", "email": "k%d@example.com"}`, i))
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("create enrollment = %d", res.StatusCode)
+		}
+		ids = append(ids, decodeBody(t, res)["id"].(string))
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.cmd.Wait()
+
+	c = startChild(t, db)
+	if strings.Contains(c.stdout, "sk_") {
+		t.Fatal("restart created a new default workspace")
+	}
+	for _, id := range ids {
+		res := do(t, "GET", c.url+"/v1/enrollments/"+id, secret, "")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("enrollment %s after SIGKILL: %d", id, res.StatusCode)
+		}
+	}
+	res = do(t, "GET", c.url+"/v1/programInstances/"+inst+"/enrollments", secret, "")
+	if total := decodeBody(t, res)["totalItems"]; total != float64(len(ids)) {
+		t.Fatalf("totalItems after restart = %v, want %d", total, len(ids))
+	}
+}
+
+// TestGracefulShutdown checks that SIGTERM stops the server cleanly.
+func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
+	c := startChild(t, filepath.Join(t.TempDir(), "term.db"))
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not stop on SIGTERM")
+	}
+}

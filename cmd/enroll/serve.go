@@ -1,0 +1,26 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func (m *Main) serveCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP API and console",
+		Long: "Run the HTTP API on --addr with the database --db, applying pending migrations first.\n" +
+			"On an empty database it creates workspace \"default\" and prints its secret key once.\n" +
+			"SIGINT or SIGTERM shuts down gracefully.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := m.Open(cmd.Context()); err != nil {
+				return err
+			}
+			<-cmd.Context().Done()
+			m.logger.Info("shutting down")
+			return m.Close()
+		},
+	}
+	cmd.Flags().StringVar(&m.Config.Addr, "addr", m.Config.Addr, "HTTP listen address")
+	return cmd
+}

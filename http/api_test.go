@@ -1,0 +1,710 @@
+package http_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// seedCreate is seed 000's "Creating an Enrollment" example, verbatim but
+// for the closing braces the page lost.
+const seedCreate = `{
+  "identificationType": "customerInfo",
+  "firstName": "Suzie",
+  "lastName": "Homeowner",
+  "email": "suzie.homeowner@example.com",
+  "phone": "+1234567890",
+  "address": {
+    "streetOne": "123 Main St",
+    "streetTwo": "Apt 4B",
+    "city": "New York",
+    "state": "NY",
+    "postalCode": "10001",
+    "country": "USA"
+  },
+  "manufacturerSlugs": ["tesla", "enphase"],
+  "serialNumber": "1234567890",
+  "referenceId": "1234567890",
+  "referenceDescription": "Tesla Grid Services id.",
+  "tags": ["tag1", "tag2"]
+}`
+
+func TestAPI_201(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+
+	t.Run("seed example", func(t *testing.T) {
+		inst := e.createInstance(nil)
+		r := e.do("POST", "/v1/programInstances/"+inst+"/enrollments", raw(seedCreate)).expect(201)
+		m := r.obj()
+		id, _ := m["id"].(string)
+		if id == "" {
+			t.Fatalf("no id: %s", r.Body)
+		}
+		if got := r.Header.Get("Location"); got != "/v1/enrollments/"+id {
+			t.Errorf("Location = %q", got)
+		}
+		if r.Header.Get("ETag") == "" {
+			t.Error("no ETag on create")
+		}
+		want := map[string]any{
+			"identificationType": "customerInfo", "programInstanceId": inst, "firstName": "Suzie",
+			"lastName": "Homeowner", "email": "suzie.homeowner@example.com", "phone": "+1234567890",
+			"serialNumber": "1234567890", "referenceId": "1234567890", "referenceDescription": "Tesla Grid Services id.",
+		}
+		for k, v := range want {
+			if m[k] != v {
+				t.Errorf("%s = %v, want %v", k, m[k], v)
+			}
+		}
+		addr := m["address"].(map[string]any)
+		for k, v := range map[string]string{"streetOne": "123 Main St", "streetTwo": "Apt 4B", "city": "New York", "state": "NY", "postalCode": "10001", "country": "USA"} {
+			if addr[k] != v {
+				t.Errorf("address.%s = %v, want %v", k, addr[k], v)
+			}
+		}
+		if got := m["manufacturerSlugs"].([]any); len(got) != 2 || got[0] != "tesla" || got[1] != "enphase" {
+			t.Errorf("manufacturerSlugs = %v", got)
+		}
+		if got := m["tags"].([]any); len(got) != 2 || got[0] != "tag1" {
+			t.Errorf("tags = %v", got)
+		}
+		if _, ok := m["metadata"].(map[string]any); !ok {
+			t.Errorf("metadata = %v, want {}", m["metadata"])
+		}
+		if m["customerId"] == nil || m["customerId"] == "" {
+			t.Error("customerInfo must create a customer")
+		}
+		el := m["eligibility"].(map[string]any)
+		if el["programInstanceId"] != inst || el["status"] == "" {
+			t.Errorf("eligibility = %v", el)
+		}
+		for _, k := range []string{"createdAt", "updatedAt"} {
+			if _, err := time.Parse(time.RFC3339, m[k].(string)); err != nil {
+				t.Errorf("%s not RFC 3339: %v", k, m[k])
+			}
+		}
+		if _, ok := m["$schema"]; ok {
+			t.Error("response carries $schema")
+		}
+		if r.Header.Get("Link") != "" {
+			t.Error("response carries a schema Link header")
+		}
+	})
+
+	t.Run("program", func(t *testing.T) {
+		r := e.do("POST", "/v1/programs", map[string]any{"slug": "rebate", "name": "Rebate", "states": []string{"NY"}, "metadata": map[string]any{"k": 1}}).expect(201)
+		m := r.obj()
+		if r.Header.Get("Location") != "/v1/programs/"+m["id"].(string) {
+			t.Errorf("Location = %q", r.Header.Get("Location"))
+		}
+		if m["active"] != true || m["slug"] != "rebate" || m["name"] != "Rebate" {
+			t.Errorf("program = %s", r.Body)
+		}
+		off := e.do("POST", "/v1/programs", map[string]any{"slug": "off", "name": "Off", "active": false}).expect(201).obj()
+		if off["active"] != false {
+			t.Errorf("active:false not kept: %v", off)
+		}
+	})
+
+	t.Run("instance by program slug", func(t *testing.T) {
+		e.createProgram("by-slug")
+		r := e.do("POST", "/v1/programs/by-slug/instances", map[string]any{"slug": "y2025", "name": "2025"}).expect(201)
+		m := r.obj()
+		if r.Header.Get("Location") != "/v1/programInstances/"+m["id"].(string) {
+			t.Errorf("Location = %q", r.Header.Get("Location"))
+		}
+		if m["autoEvaluate"] != true || m["status"] != "active" {
+			t.Errorf("defaults: autoEvaluate=%v status=%v", m["autoEvaluate"], m["status"])
+		}
+		if p := e.do("GET", "/v1/programs/by-slug", nil).expect(200).obj(); m["programId"] != p["id"] {
+			t.Errorf("programId = %v, want %v", m["programId"], p["id"])
+		}
+		m2 := e.do("POST", "/v1/programs/by-slug/instances", map[string]any{"slug": "y2026", "name": "2026", "autoEvaluate": false,
+			"capacity": 2, "groups": []any{map[string]any{"id": "g1", "name": "Group 1"}},
+			"parameters":       []any{map[string]any{"externalId": "size", "name": "Size", "type": "number"}},
+			"eligibilityRules": []any{map[string]any{"name": "ny", "expression": "true", "reason": "always"}}}).expect(201).obj()
+		if m2["autoEvaluate"] != false || m2["capacity"] != float64(2) {
+			t.Errorf("instance = %v", m2)
+		}
+	})
+
+	t.Run("customer and lead", func(t *testing.T) {
+		r := e.do("POST", "/v1/customers", map[string]any{"firstName": "Ann", "lastName": "Lee", "email": "ann@example.com", "referenceId": "ref-1"}).expect(201)
+		if r.Header.Get("Location") != "/v1/customers/"+r.obj()["id"].(string) {
+			t.Errorf("Location = %q", r.Header.Get("Location"))
+		}
+		r = e.do("POST", "/v1/leads", map[string]any{"email": "lead@example.com"}).expect(201)
+		if r.Header.Get("Location") != "/v1/leads/"+r.obj()["id"].(string) {
+			t.Errorf("Location = %q", r.Header.Get("Location"))
+		}
+	})
+
+	t.Run("api key", func(t *testing.T) {
+		r := e.do("POST", "/v1/apiKeys", map[string]any{"name": "ci", "scopes": []string{"programs:read"}}).expect(201)
+		m := r.obj()
+		if r.Header.Get("Location") != "/v1/apiKeys/"+m["id"].(string) {
+			t.Errorf("Location = %q", r.Header.Get("Location"))
+		}
+		secret, _ := m["secret"].(string)
+		if !strings.HasPrefix(secret, "sk_") || m["kind"] != "scoped" || !strings.HasPrefix(secret, m["prefix"].(string)) {
+			t.Errorf("key = %s", r.Body)
+		}
+		if _, ok := m["hash"]; ok {
+			t.Error("hash shown")
+		}
+		e.do("GET", "/v1/programs", nil, withKey(secret)).expect(200)
+	})
+
+	t.Run("submitted self-enrollment passes eligibility", func(t *testing.T) {
+		inst := e.createInstance(nil)
+		m := e.enrollIn(inst, customerInfo(map[string]any{"eligibilityStatus": "submitted"}))
+		if status(m) != "submitted" {
+			t.Errorf("status = %s, want submitted", status(m))
+		}
+	})
+}
+
+func TestAPI_204(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	enr := e.enrollIn(inst, customerInfo(nil))
+	lead := e.do("POST", "/v1/leads", map[string]any{"firstName": "L"}).expect(201).obj()["id"].(string)
+	cust := e.do("POST", "/v1/customers", map[string]any{"firstName": "C", "lastName": "D", "email": "cd@example.com"}).expect(201).obj()["id"].(string)
+	prog := e.createProgram("to-delete")
+	emptyInst := e.do("POST", "/v1/programs/"+prog+"/instances", map[string]any{"slug": "x", "name": "x"}).expect(201).obj()["id"].(string)
+	key := e.do("POST", "/v1/apiKeys", map[string]any{"name": "gone"}).expect(201).obj()
+
+	for _, path := range []string{
+		"/v1/enrollments/" + enr["id"].(string),
+		"/v1/leads/" + lead,
+		"/v1/customers/" + cust,
+		"/v1/programInstances/" + emptyInst,
+		"/v1/programs/" + prog,
+	} {
+		t.Run(path, func(t *testing.T) {
+			r := e.do("DELETE", path, nil).expect(204)
+			if len(r.Body) != 0 {
+				t.Errorf("204 with a body: %s", r.Body)
+			}
+			e.do("GET", path, nil).expect(404).problem()
+			e.do("DELETE", path, nil).expect(404).problem()
+		})
+	}
+	t.Run("api key revoked at once", func(t *testing.T) {
+		e.do("DELETE", "/v1/apiKeys/"+key["id"].(string), nil).expect(204)
+		e.do("GET", "/v1/programs", nil, withKey(key["secret"].(string))).expect(401)
+		var list struct {
+			Data []map[string]any `json:"data"`
+		}
+		e.do("GET", "/v1/apiKeys", nil).expect(200).decode(&list)
+		for _, k := range list.Data {
+			if k["id"] == key["id"] && k["revokedAt"] == nil {
+				t.Error("revoked key lists without revokedAt")
+			}
+		}
+	})
+}
+
+func TestAPI_400(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	enr := e.enrollIn(inst, customerInfo(nil))["id"].(string)
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+	}{
+		{"truncated JSON", "POST", "/v1/programs", raw(`{"slug": "a", "name": `)},
+		{"not JSON", "POST", "/v1/customers", raw(`hello`)},
+		{"trailing garbage", "POST", "/v1/leads", raw(`{"email": "a@example.com"}}`)},
+		{"invalid UTF-8", "POST", "/v1/leads", []byte("{\"firstName\": \"\xff\xfe\"}")},
+		{"number overflow", "POST", "/v1/programInstances/" + inst + "/enrollments", raw(`{"identificationType": "customerInfo", "metadata": {"n": 1e999}}`)},
+		{"malformed patch", "PATCH", "/v1/enrollments/" + enr, raw(`{"notes": "x"`)},
+		{"empty body", "POST", "/v1/programs", raw(``)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := e.do(tc.method, tc.path, tc.body).expect(400).problem()
+			if p.Detail == "" {
+				t.Error("no detail")
+			}
+		})
+	}
+}
+
+func TestAPI_415(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.do("POST", "/v1/leads", raw(`email=a@example.com`), withHeader("Content-Type", "application/x-www-form-urlencoded")).expect(415).problem()
+	// A body without Content-Type is read as JSON.
+	e.do("POST", "/v1/leads", raw(`{"email": "a@example.com"}`), withHeader("Content-Type", "")).expect(201)
+}
+
+func TestAPI_401(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	revoked := e.do("POST", "/v1/apiKeys", map[string]any{"name": "old"}).expect(201).obj()
+	e.do("DELETE", "/v1/apiKeys/"+revoked["id"].(string), nil).expect(204)
+	for _, tc := range []struct {
+		name string
+		opt  reqOpt
+	}{
+		{"missing", withKey("")},
+		{"not a secret", withKey("hello")},
+		{"unknown", withKey("sk_" + strings.Repeat("x", 32))},
+		{"revoked", withKey(revoked["secret"].(string))},
+		{"wrong scheme", withHeader("Authorization", "Basic "+e.secret)},
+	} {
+		for _, path := range []string{"/v1/programs", "/v1/enrollments/abc", "/v1/apiKeys", "/v1/events"} {
+			t.Run(tc.name+" "+path, func(t *testing.T) {
+				t.Parallel()
+				r := e.do("GET", path, nil, tc.opt).expect(401)
+				r.problem()
+				if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+					t.Errorf("WWW-Authenticate = %q", r.Header.Get("WWW-Authenticate"))
+				}
+			})
+		}
+	}
+	t.Run("before validation", func(t *testing.T) {
+		e.do("POST", "/v1/programs", raw(`{bad`), withKey("")).expect(401)
+	})
+	t.Run("lastUsedAt", func(t *testing.T) {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			var list struct {
+				Data []map[string]any `json:"data"`
+			}
+			e.do("GET", "/v1/apiKeys", nil).expect(200).decode(&list)
+			for _, k := range list.Data {
+				if k["id"] == e.keyID && k["lastUsedAt"] != nil {
+					return
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("lastUsedAt never set")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+func TestAPI_403(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	enr := e.enrollIn(inst, customerInfo(nil))["id"].(string)
+	readOnly := e.scopedKey([]string{"programs:read", "enrollments:read"}, nil)
+	writer := e.scopedKey([]string{"enrollments:read", "enrollments:write"}, nil)
+	for _, tc := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/v1/programs", map[string]any{"slug": "x", "name": "x"}},
+		{"PATCH", "/v1/programInstances/" + inst, map[string]any{"name": "x"}},
+		{"POST", "/v1/programInstances/" + inst + "/enrollments", customerInfo(nil)},
+		{"PATCH", "/v1/enrollments/" + enr, map[string]any{"notes": "x"}},
+		{"DELETE", "/v1/enrollments/" + enr, nil},
+		{"POST", "/v1/enrollments/" + enr + "/evaluate", nil},
+		{"POST", "/v1/customers", map[string]any{"firstName": "a", "lastName": "b", "email": "ab@example.com"}},
+		{"GET", "/v1/events", nil},
+		{"GET", "/v1/apiKeys", nil},
+		{"POST", "/v1/apiKeys", map[string]any{"name": "x"}},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			t.Parallel()
+			e.do(tc.method, tc.path, tc.body, withKey(readOnly)).expect(403).problem()
+		})
+	}
+	t.Run("reading is allowed", func(t *testing.T) {
+		e.do("GET", "/v1/enrollments/"+enr, nil, withKey(readOnly)).expect(200)
+		e.do("GET", "/v1/programInstances/"+inst, nil, withKey(readOnly)).expect(200)
+	})
+	t.Run("review needs enrollments:review", func(t *testing.T) {
+		e.patchStatus(enr, "eligible", withKey(writer))
+		e.patchStatus(enr, "submitted", withKey(writer))
+		for _, s := range []string{"approved", "rejected", "needs_action"} {
+			e.do("PATCH", "/v1/enrollments/"+enr, map[string]any{"eligibilityStatus": s}, withKey(writer)).expect(403).problem()
+		}
+		reviewer := e.scopedKey([]string{"enrollments:write", "enrollments:review"}, nil)
+		e.patchStatus(enr, "approved", withKey(reviewer))
+	})
+	t.Run("instance-limited key cannot create instances", func(t *testing.T) {
+		limited := e.scopedKey([]string{"programs:write", "programs:read"}, []string{inst})
+		prog := e.createProgram("limited")
+		e.do("POST", "/v1/programs/"+prog+"/instances", map[string]any{"slug": "x", "name": "x"}, withKey(limited)).expect(403)
+	})
+	t.Run("no escalation through new keys", func(t *testing.T) {
+		keys := e.scopedKey([]string{"keys:write"}, nil)
+		e.do("POST", "/v1/apiKeys", map[string]any{"scopes": []string{"programs:write"}}, withKey(keys)).expect(403)
+		m := e.do("POST", "/v1/apiKeys", map[string]any{"name": "child"}, withKey(keys)).expect(201).obj()
+		if sc := m["scopes"].([]any); len(sc) != 1 || sc[0] != "keys:write" {
+			t.Errorf("child scopes = %v, want the maker's", sc)
+		}
+	})
+}
+
+func TestAPI_404(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	enr := e.enrollIn(inst, customerInfo(nil))
+	enrID := enr["id"].(string)
+	cust := enr["customerId"].(string)
+	prog := e.do("GET", "/v1/programInstances/"+inst, nil).expect(200).obj()["programId"].(string)
+	lead := e.do("POST", "/v1/leads", map[string]any{"firstName": "L"}).expect(201).obj()["id"].(string)
+	key := e.do("POST", "/v1/apiKeys", map[string]any{"name": "k"}).expect(201).obj()["id"].(string)
+	var events struct {
+		Data []map[string]any `json:"data"`
+	}
+	e.do("GET", "/v1/events", nil).expect(200).decode(&events)
+	if len(events.Data) == 0 {
+		t.Fatal("no events")
+	}
+	event := events.Data[0]["id"].(string)
+
+	routes := []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/v1/programs/" + prog, nil},
+		{"PATCH", "/v1/programs/" + prog, map[string]any{"name": "x"}},
+		{"DELETE", "/v1/programs/" + prog, nil},
+		{"POST", "/v1/programs/" + prog + "/instances", map[string]any{"slug": "x", "name": "x"}},
+		{"GET", "/v1/programs/" + prog + "/instances", nil},
+		{"GET", "/v1/programInstances/" + inst, nil},
+		{"PATCH", "/v1/programInstances/" + inst, map[string]any{"name": "x"}},
+		{"DELETE", "/v1/programInstances/" + inst, nil},
+		{"GET", "/v1/programInstances/" + inst + "/stats", nil},
+		{"GET", "/v1/programInstances/" + inst + "/enrollments", nil},
+		{"POST", "/v1/programInstances/" + inst + "/enrollments", customerInfo(nil)},
+		{"GET", "/v1/customers/" + cust, nil},
+		{"PATCH", "/v1/customers/" + cust, map[string]any{"phone": "1"}},
+		{"DELETE", "/v1/customers/" + cust, nil},
+		{"GET", "/v1/leads/" + lead, nil},
+		{"PATCH", "/v1/leads/" + lead, map[string]any{"phone": "1"}},
+		{"DELETE", "/v1/leads/" + lead, nil},
+		{"GET", "/v1/enrollments/" + enrID, nil},
+		{"PATCH", "/v1/enrollments/" + enrID, map[string]any{"notes": "x"}},
+		{"DELETE", "/v1/enrollments/" + enrID, nil},
+		{"POST", "/v1/enrollments/" + enrID + "/evaluate", nil},
+		{"GET", "/v1/enrollments/" + enrID + "/history", nil},
+		{"GET", "/v1/events/" + event, nil},
+		{"GET", "/v1/apiKeys/" + key, nil},
+		{"DELETE", "/v1/apiKeys/" + key, nil},
+	}
+	_, _, other := e.newWorkspace()
+	for _, rt := range routes {
+		t.Run("other workspace "+rt.method+" "+rt.path, func(t *testing.T) {
+			t.Parallel()
+			e.do(rt.method, rt.path, rt.body, withKey(other)).expect(404).problem()
+		})
+	}
+	t.Run("other workspace re-enrollment", func(t *testing.T) {
+		otherInst := e.do("POST", "/v1/programs", map[string]any{"slug": "o", "name": "o"}, withKey(other)).expect(201).obj()["id"].(string)
+		otherInst = e.do("POST", "/v1/programs/"+otherInst+"/instances", map[string]any{"slug": "o", "name": "o"}, withKey(other)).expect(201).obj()["id"].(string)
+		for _, body := range []map[string]any{
+			{"identificationType": "enrollmentId", "enrollmentId": enrID},
+			{"identificationType": "customerId", "customerId": cust},
+			{"identificationType": "leadId", "leadId": lead},
+		} {
+			e.do("POST", "/v1/programInstances/"+otherInst+"/enrollments", body, withKey(other)).expect(404).problem()
+		}
+	})
+	t.Run("instance-limited key", func(t *testing.T) {
+		otherInst := e.manualInstance()
+		limited := e.scopedKey([]string{"programs:read", "enrollments:read", "enrollments:write", "events:read"}, []string{otherInst})
+		for _, path := range []string{"/v1/programInstances/" + inst, "/v1/enrollments/" + enrID, "/v1/enrollments/" + enrID + "/history",
+			"/v1/programInstances/" + inst + "/enrollments", "/v1/programInstances/" + inst + "/stats"} {
+			e.do("GET", path, nil, withKey(limited)).expect(404)
+		}
+		e.do("PATCH", "/v1/enrollments/"+enrID, map[string]any{"notes": "x"}, withKey(limited)).expect(404)
+		e.do("POST", "/v1/programInstances/"+inst+"/enrollments", customerInfo(nil), withKey(limited)).expect(404)
+		mine := e.enrollIn(otherInst, customerInfo(nil))["id"].(string)
+		list := e.do("GET", "/v1/enrollments", nil, withKey(limited)).expect(200).obj()
+		if got := ids(list); !slices.Equal(got, []string{mine}) {
+			t.Errorf("limited list = %v, want [%s]", got, mine)
+		}
+		instances := e.do("GET", "/v1/programInstances", nil, withKey(limited)).expect(200).obj()
+		if got := ids(instances); !slices.Equal(got, []string{otherInst}) {
+			t.Errorf("limited instances = %v, want [%s]", got, otherInst)
+		}
+		var evs struct {
+			Data []map[string]any `json:"data"`
+		}
+		e.do("GET", "/v1/events?type=enrollment.created", nil, withKey(limited)).expect(200).decode(&evs)
+		for _, ev := range evs.Data {
+			if obj := ev["data"].(map[string]any)["object"].(map[string]any); obj["programInstanceId"] != otherInst {
+				t.Errorf("limited key sees event of instance %v", obj["programInstanceId"])
+			}
+		}
+	})
+	t.Run("unknown ids and routes", func(t *testing.T) {
+		for _, path := range []string{"/v1/enrollments/nope", "/v1/enrollments/" + strings.Repeat("a", 80), "/v1/programs/does-not-exist",
+			"/v1/customers/zzz", "/v1/nothing", "/nothing", "/v1/events/evt_nope"} {
+			r := e.do("GET", path, nil).expect(404)
+			r.problem()
+			if r.Header.Get("X-Request-Id") == "" {
+				t.Errorf("%s: no X-Request-Id", path)
+			}
+		}
+	})
+}
+
+func TestAPI_405(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.do("PUT", "/v1/programs", map[string]any{}).expect(405)
+	r.problem()
+	if r.Header.Get("Allow") == "" || r.Header.Get("X-Request-Id") == "" {
+		t.Errorf("headers = %v", r.Header)
+	}
+}
+
+func TestAPI_409(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+
+	t.Run("transition not in the table", func(t *testing.T) {
+		inst := e.manualInstance()
+		id := e.enrollIn(inst, customerInfo(nil))["id"].(string)
+		p := e.do("PATCH", "/v1/enrollments/"+id, map[string]any{"eligibilityStatus": "approved"}).expect(409).problem()
+		if p.CurrentStatus != "candidate" || !slices.Equal(p.AllowedStatuses, []string{"eligible", "ineligible"}) {
+			t.Errorf("problem = %+v", p)
+		}
+	})
+	t.Run("terminal status", func(t *testing.T) {
+		inst := e.manualInstance()
+		id := e.enrollIn(inst, customerInfo(nil))["id"].(string)
+		for _, s := range []string{"eligible", "submitted", "rejected"} {
+			e.patchStatus(id, s)
+		}
+		p := e.do("PATCH", "/v1/enrollments/"+id, map[string]any{"eligibilityStatus": "submitted"}).expect(409).problem()
+		if p.CurrentStatus != "rejected" || p.AllowedStatuses == nil || len(p.AllowedStatuses) != 0 {
+			t.Errorf("problem = %s", p.Detail)
+		}
+	})
+	t.Run("duplicate open enrollment", func(t *testing.T) {
+		inst := e.manualInstance()
+		body := customerInfo(nil)
+		first := e.enrollIn(inst, body)["id"].(string)
+		p := e.do("POST", "/v1/programInstances/"+inst+"/enrollments", body).expect(409).problem()
+		if p.ExistingID != first {
+			t.Errorf("existingId = %q, want %q", p.ExistingID, first)
+		}
+	})
+	t.Run("instance not active", func(t *testing.T) {
+		inst := e.createInstance(map[string]any{"status": "inactive"})
+		e.do("POST", "/v1/programInstances/"+inst+"/enrollments", customerInfo(nil)).expect(409).problem()
+		e.do("PATCH", "/v1/programInstances/"+inst, map[string]any{"status": "archived"}).expect(200)
+		e.do("POST", "/v1/programInstances/"+inst+"/enrollments", customerInfo(nil)).expect(409).problem()
+	})
+	t.Run("capacity", func(t *testing.T) {
+		inst := e.createInstance(map[string]any{"autoEvaluate": false, "capacity": 1})
+		var ids []string
+		for range 2 {
+			id := e.enrollIn(inst, customerInfo(nil))["id"].(string)
+			e.patchStatus(id, "eligible")
+			e.patchStatus(id, "submitted")
+			ids = append(ids, id)
+		}
+		e.patchStatus(ids[0], "approved")
+		e.do("PATCH", "/v1/enrollments/"+ids[1], map[string]any{"eligibilityStatus": "approved"}).expect(409).problem()
+	})
+	t.Run("taken slug and email", func(t *testing.T) {
+		e.createProgram("taken")
+		e.do("POST", "/v1/programs", map[string]any{"slug": "taken", "name": "again"}).expect(409).problem()
+		c := map[string]any{"firstName": "A", "lastName": "B", "email": "taken@example.com"}
+		id := e.do("POST", "/v1/customers", c).expect(201).obj()["id"].(string)
+		c["email"] = "TAKEN@example.com"
+		if p := e.do("POST", "/v1/customers", c).expect(409).problem(); p.ExistingID != id {
+			t.Errorf("existingId = %q, want %q", p.ExistingID, id)
+		}
+	})
+	t.Run("delete with dependents", func(t *testing.T) {
+		inst := e.manualInstance()
+		enr := e.enrollIn(inst, customerInfo(nil))
+		prog := e.do("GET", "/v1/programInstances/"+inst, nil).expect(200).obj()["programId"].(string)
+		e.do("DELETE", "/v1/programs/"+prog, nil).expect(409).problem()
+		e.do("DELETE", "/v1/programInstances/"+inst, nil).expect(409).problem()
+		e.do("DELETE", "/v1/customers/"+enr["customerId"].(string), nil).expect(409).problem()
+	})
+	t.Run("evaluate past eligibility", func(t *testing.T) {
+		inst := e.manualInstance()
+		id := e.enrollIn(inst, customerInfo(nil))["id"].(string)
+		e.patchStatus(id, "eligible")
+		e.patchStatus(id, "submitted")
+		e.do("POST", "/v1/enrollments/"+id+"/evaluate", nil).expect(409).problem()
+	})
+}
+
+func TestAPI_412(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	id := e.enrollIn(inst, customerInfo(nil))["id"].(string)
+	get := e.do("GET", "/v1/enrollments/"+id, nil).expect(200)
+	etag := get.Header.Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	patched := e.do("PATCH", "/v1/enrollments/"+id, map[string]any{"notes": "first"}, withHeader("If-Match", etag)).expect(200)
+	newTag := patched.Header.Get("ETag")
+	if newTag == "" || newTag == etag {
+		t.Fatalf("ETag after change = %q (was %q)", newTag, etag)
+	}
+	stale := withHeader("If-Match", etag)
+	e.do("PATCH", "/v1/enrollments/"+id, map[string]any{"notes": "second"}, stale).expect(412).problem()
+	e.do("POST", "/v1/enrollments/"+id+"/evaluate", nil, stale).expect(412).problem()
+	e.do("DELETE", "/v1/enrollments/"+id, nil, stale).expect(412).problem()
+	if got := e.do("GET", "/v1/enrollments/"+id, nil).expect(200).obj()["notes"]; got != "first" {
+		t.Errorf("a refused change was written: notes = %v", got)
+	}
+	e.do("PATCH", "/v1/enrollments/"+id, map[string]any{"notes": "star"}, withHeader("If-Match", "*")).expect(200)
+	ev := e.do("POST", "/v1/enrollments/"+id+"/evaluate", nil, withHeader("If-Match", `"nope", `+e.do("GET", "/v1/enrollments/"+id, nil).Header.Get("ETag"))).expect(200)
+	if ev.Header.Get("ETag") == "" {
+		t.Error("evaluate without ETag")
+	}
+	e.do("DELETE", "/v1/enrollments/"+id, nil, withHeader("If-Match", ev.Header.Get("ETag"))).expect(204)
+}
+
+func TestAPI_413(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	big := `{"email": "big@example.com", "metadata": {"x": "` + strings.Repeat("a", 2<<20) + `"}}`
+	e.do("POST", "/v1/leads", raw(big)).expect(http.StatusRequestEntityTooLarge).problem()
+}
+
+func TestAPI_422(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	enr := e.enrollIn(inst, customerInfo(nil))
+	enrID := enr["id"].(string)
+	prog := e.do("GET", "/v1/programInstances/"+inst, nil).expect(200).obj()["programId"].(string)
+
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		want               []string // every location that must be reported
+	}{
+		{"program missing fields", "POST", "/v1/programs", map[string]any{}, []string{"body.slug", "body.name"}},
+		{"program wrong types", "POST", "/v1/programs", map[string]any{"slug": 1, "name": true, "states": "NY", "active": "yes"},
+			[]string{"body.slug", "body.name", "body.states", "body.active"}},
+		{"program bad slug", "POST", "/v1/programs", map[string]any{"slug": "Not A Slug", "name": "x"}, []string{"body.slug"}},
+		{"unknown member", "POST", "/v1/programs", map[string]any{"slug": "a", "name": "b", "colour": "red"}, []string{"body.colour"}},
+		{"customer every field", "POST", "/v1/customers", map[string]any{"email": "not-an-email", "phone": 5}, []string{"body.firstName", "body.lastName", "body.phone"}},
+		{"customer every domain field", "POST", "/v1/customers", map[string]any{"firstName": " ", "lastName": " ", "email": "nope"},
+			[]string{"body.firstName", "body.lastName", "body.email"}},
+		{"customer bad email", "POST", "/v1/customers", map[string]any{"firstName": "a", "lastName": "b", "email": "nope"}, []string{"body.email"}},
+		{"lead empty", "POST", "/v1/leads", map[string]any{}, []string{"body"}},
+		{"instance bad enum and capacity", "POST", "/v1/programs/" + prog + "/instances",
+			map[string]any{"slug": "s", "name": "n", "status": "open", "capacity": -1, "autoEvaluate": "yes"},
+			[]string{"body.status", "body.capacity", "body.autoEvaluate"}},
+		{"instance huge capacity", "POST", "/v1/programs/" + prog + "/instances",
+			map[string]any{"slug": "s", "name": "n", "capacity": 1e30}, []string{"body.capacity"}},
+		{"instance bad rule", "POST", "/v1/programs/" + prog + "/instances",
+			map[string]any{"slug": "bad-rule", "name": "n", "eligibilityRules": []any{map[string]any{"name": "r", "expression": "this is not CEL"}}},
+			[]string{"body.eligibilityRules[0].expression"}},
+		{"instance bad dates", "POST", "/v1/programs/" + prog + "/instances",
+			map[string]any{"slug": "s", "name": "n", "startDate": "yesterday"}, []string{"body.startDate"}},
+		{"enrollment no identification", "POST", "/v1/programInstances/" + inst + "/enrollments", map[string]any{"firstName": "x"}, []string{"body.identificationType"}},
+		{"enrollment unknown identification", "POST", "/v1/programInstances/" + inst + "/enrollments",
+			map[string]any{"identificationType": "passport"}, []string{"body.identificationType"}},
+		{"enrollment customerInfo missing every name", "POST", "/v1/programInstances/" + inst + "/enrollments",
+			map[string]any{"identificationType": "customerInfo"}, []string{"body.firstName", "body.lastName", "body.email"}},
+		{"enrollment wrong types", "POST", "/v1/programInstances/" + inst + "/enrollments",
+			map[string]any{"identificationType": "customerInfo", "firstName": 1, "tags": "x", "address": "here", "eligibilityStatus": "approved"},
+			[]string{"body.firstName", "body.tags", "body.address", "body.eligibilityStatus"}},
+		{"enrollment unknown group", "POST", "/v1/programInstances/" + inst + "/enrollments",
+			customerInfo(map[string]any{"groupIds": []string{"nope"}}), []string{"body.groupIds[0]"}},
+		{"patch unknown status", "PATCH", "/v1/enrollments/" + enrID, map[string]any{"eligibilityStatus": "done"}, []string{"body.eligibilityStatus"}},
+		{"patch null status", "PATCH", "/v1/enrollments/" + enrID, raw(`{"eligibilityStatus": null}`), []string{"body.eligibilityStatus"}},
+		{"patch read-only member", "PATCH", "/v1/enrollments/" + enrID, map[string]any{"id": "other", "programInstanceId": "x"},
+			[]string{"body.id", "body.programInstanceId"}},
+		{"patch bad email and tags", "PATCH", "/v1/enrollments/" + enrID, map[string]any{"email": "nope", "tags": []any{1}},
+			[]string{"body.tags[0]"}},
+		{"patch required to null", "PATCH", "/v1/programs/" + prog, raw(`{"name": null, "active": null}`), []string{"body.name", "body.active"}},
+		{"perPage not a number", "GET", "/v1/enrollments?perPage=abc", nil, []string{"query.perPage"}},
+		{"perPage too large", "GET", "/v1/enrollments?perPage=100000", nil, []string{"query.perPage"}},
+		{"perPage zero", "GET", "/v1/programs?perPage=0", nil, []string{"query.perPage"}},
+		{"page negative", "GET", "/v1/customers?page=-1", nil, []string{"query.page"}},
+		{"bad sort", "GET", "/v1/enrollments?sort=firstName", nil, []string{"query.sort"}},
+		{"bad date", "GET", "/v1/enrollments?createdAfter=notadate", nil, []string{"query.createdAfter"}},
+		{"bad status filter", "GET", "/v1/enrollments?status=approved,done", nil, []string{"query.status[1]"}},
+		{"bad page token", "GET", "/v1/enrollments?pageToken=garbage", nil, []string{"query.pageToken"}},
+		{"bad active filter", "GET", "/v1/programs?active=maybe", nil, []string{"query.active"}},
+		{"bad instance status filter", "GET", "/v1/programInstances?status=open", nil, []string{"query.status[0]"}},
+		{"every bad query parameter at once", "GET", "/v1/enrollments?perPage=abc&createdAfter=x&status=done&sort=nope&page=-2", nil,
+			[]string{"query.perPage", "query.createdAfter", "query.status[0]", "query.sort", "query.page"}},
+		{"bad event type", "GET", "/v1/events?type=enrollment.exploded", nil, []string{"query.type[0]"}},
+		{"bad key scope", "POST", "/v1/apiKeys", map[string]any{"scopes": []string{"root"}}, []string{"body.scopes[0]"}},
+		{"key for unknown instance", "POST", "/v1/apiKeys", map[string]any{"programInstanceIds": []string{"abc"}}, []string{"body.programInstanceIds[0]"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := e.do(tc.method, tc.path, tc.body).expect(422).problem()
+			for _, loc := range tc.want {
+				if !p.hasLocation(loc) {
+					t.Errorf("no error at %s; got %v", loc, p.locations())
+				}
+			}
+			if p.Detail == "" {
+				t.Error("no detail")
+			}
+		})
+	}
+
+	t.Run("$schema member is accepted", func(t *testing.T) {
+		e.do("POST", "/v1/programs", map[string]any{"$schema": "https://example.com/schemas/ProgramCreate.json", "slug": "with-schema", "name": "x"}).expect(201)
+		e.do("PATCH", "/v1/programs/with-schema", map[string]any{"$schema": "x", "name": "y"}).expect(200)
+	})
+	t.Run("read-only members echoed unchanged are accepted", func(t *testing.T) {
+		cur := e.do("GET", "/v1/enrollments/"+enrID, nil).expect(200).obj()
+		cur["notes"] = "round trip"
+		got := e.do("PATCH", "/v1/enrollments/"+enrID, cur).expect(200).obj()
+		if got["notes"] != "round trip" {
+			t.Errorf("notes = %v", got["notes"])
+		}
+	})
+}
+
+func TestRequestID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	seen := map[string]bool{}
+	for _, tc := range []struct {
+		method, path string
+		opts         []reqOpt
+	}{
+		{"GET", "/v1/programs", nil},
+		{"GET", "/v1/programs", []reqOpt{withKey("")}},
+		{"GET", "/v1/nope", nil},
+		{"PUT", "/v1/programs", nil},
+		{"GET", "/healthz", nil},
+		{"GET", "/readyz", nil},
+		{"GET", "/metrics", nil},
+		{"GET", "/openapi.json", nil},
+		{"GET", "/docs", nil},
+		{"POST", "/v1/programs", nil},
+	} {
+		r := e.do(tc.method, tc.path, nil, tc.opts...)
+		id := r.Header.Get("X-Request-Id")
+		if !strings.HasPrefix(id, "req_") || seen[id] {
+			t.Errorf("%s %s (%d): X-Request-Id %q", tc.method, tc.path, r.Status, id)
+		}
+		seen[id] = true
+	}
+	if got := e.do("GET", "/healthz", nil, withHeader("X-Request-Id", "client-42")).Header.Get("X-Request-Id"); got != "client-42" {
+		t.Errorf("incoming id not reused: %q", got)
+	}
+	for _, bad := range []string{strings.Repeat("x", 129), "has space", "tab\there"} {
+		if got := e.do("GET", "/healthz", nil, withHeader("X-Request-Id", bad)).Header.Get("X-Request-Id"); got == bad || !strings.HasPrefix(got, "req_") {
+			t.Errorf("insane id %q reused: %q", bad, got)
+		}
+	}
+}

@@ -1,0 +1,125 @@
+package http
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// APIKeyCreate is the body of POST /v1/apiKeys. Without scopes and
+// instances the key is a secret key with full access; a key made by a
+// scoped key never exceeds its maker's scopes and instances.
+type APIKeyCreate struct {
+	Name               string         `json:"name,omitempty" maxLength:"256"`
+	Scopes             []enroll.Scope `json:"scopes,omitempty" maxItems:"20" enum:"programs:read,programs:write,enrollments:read,enrollments:write,enrollments:review,events:read,webhooks:write,imports:write,keys:write" doc:"Scopes of a scoped key; empty means all."`
+	ProgramInstanceIDs []string       `json:"programInstanceIds,omitempty" maxItems:"100" doc:"Limit the key to these program instances; empty means all."`
+}
+
+// APIKeyWithSecret is a new key with its secret, shown only in the
+// response that creates it.
+type APIKeyWithSecret struct {
+	*enroll.APIKey
+	Secret string `json:"secret" doc:"The key's secret. Store it now: it is never shown again."`
+}
+
+// APIKeyList is the workspace's keys, revoked ones included, newest first.
+type APIKeyList struct {
+	Data []*enroll.APIKey `json:"data"`
+}
+
+type createAPIKeyInput struct {
+	Body APIKeyCreate
+}
+
+type apiKeyIDInput struct {
+	KeyID string `path:"keyId"`
+}
+
+type apiKeyCreatedOutput struct {
+	Location string `header:"Location" doc:"The new key's URL."`
+	Body     *APIKeyWithSecret
+}
+
+type apiKeyOutput struct {
+	Body *enroll.APIKey
+}
+
+type apiKeyListOutput struct {
+	Body *APIKeyList
+}
+
+func (s *Server) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*apiKeyCreatedOutput, error) {
+	maker := keyFrom(ctx)
+	scopes, instances := in.Body.Scopes, in.Body.ProgramInstanceIDs
+	var v enroll.Invalid
+	for i, id := range instances {
+		if !enroll.ValidID(id) {
+			v.Add(loc("programInstanceIds", i), "is not an id", id)
+		} else if _, err := s.store.FindInstance(ctx, workspaceFrom(ctx), id); enroll.ErrorCode(err) == enroll.ENOTFOUND || !maker.SeesInstance(id) {
+			v.Add(loc("programInstanceIds", i), "is not a program instance of this workspace", id)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if maker.Kind == enroll.KeyScoped {
+		// No privilege escalation: a scoped key makes keys within its own limits.
+		if len(scopes) == 0 {
+			scopes = maker.Scopes
+		}
+		for _, sc := range scopes {
+			if !maker.Has(sc) {
+				return nil, enroll.Errorf(enroll.EFORBIDDEN, "A key cannot grant the %s scope it lacks.", sc)
+			}
+		}
+		if len(instances) == 0 {
+			instances = limitedInstances(ctx)
+		}
+	}
+	key, secret := enroll.NewAPIKey(workspaceFrom(ctx), in.Body.Name, scopes, instances, time.Now().UTC().Truncate(time.Microsecond))
+	if err := s.store.CreateAPIKey(ctx, actorFrom(ctx), key); err != nil {
+		return nil, err
+	}
+	return &apiKeyCreatedOutput{Location: "/v1/apiKeys/" + key.ID, Body: &APIKeyWithSecret{APIKey: key, Secret: secret}}, nil
+}
+
+func (s *Server) listAPIKeys(ctx context.Context, _ *struct{}) (*apiKeyListOutput, error) {
+	keys, err := s.store.ListAPIKeys(ctx, workspaceFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if keys == nil {
+		keys = []*enroll.APIKey{}
+	}
+	return &apiKeyListOutput{Body: &APIKeyList{Data: keys}}, nil
+}
+
+func (s *Server) getAPIKey(ctx context.Context, in *apiKeyIDInput) (*apiKeyOutput, error) {
+	keys, err := s.store.ListAPIKeys(ctx, workspaceFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(keys, func(k *enroll.APIKey) bool { return k.ID == in.KeyID })
+	if i < 0 {
+		return nil, notFound("API key", in.KeyID)
+	}
+	return &apiKeyOutput{Body: keys[i]}, nil
+}
+
+func (s *Server) revokeAPIKey(ctx context.Context, in *apiKeyIDInput) (*struct{}, error) {
+	if !enroll.ValidID(in.KeyID) {
+		return nil, notFound("API key", in.KeyID)
+	}
+	if err := s.store.RevokeAPIKey(ctx, actorFrom(ctx), in.KeyID); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+
+// loc names the i-th item of a body member, as the domain's field errors do.
+func loc(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }

@@ -1,0 +1,166 @@
+package http
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/enrollhq/enroll"
+)
+
+// scopeMetadata is the key under which the route table stores an
+// operation's required scope in huma.Operation.Metadata.
+const scopeMetadata = "enroll:scope"
+
+// touchInterval is how often a key's lastUsedAt is written at most: often
+// enough to be useful, rarely enough not to turn reads into writes.
+const touchInterval = time.Minute
+
+type apiKeyKey struct{}
+
+// authenticate is the Huma middleware that guards every operation with a
+// required scope: it resolves the bearer key (401 when missing, unknown or
+// revoked), checks the scope (403), and puts the key and the actor into
+// the request context. It runs before parameters and bodies are parsed, so
+// an unauthenticated request learns nothing about validation.
+func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
+	scope, _ := ctx.Operation().Metadata[scopeMetadata].(enroll.Scope)
+	if scope == "" {
+		next(ctx)
+		return
+	}
+	key, p := s.lookupKey(ctx.Context(), ctx.Header("Authorization"))
+	if p != nil {
+		if p.Status == http.StatusUnauthorized {
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="enroll"`)
+		}
+		writeHumaProblem(ctx, p)
+		return
+	}
+	if !key.Has(scope) {
+		writeHumaProblem(ctx, newProblem(http.StatusForbidden, "This API key lacks the "+string(scope)+" scope."))
+		return
+	}
+	s.touches.touch(key.ID)
+	c := context.WithValue(ctx.Context(), apiKeyKey{}, key)
+	c = enroll.NewContextWithActor(c, enroll.Actor{WorkspaceID: key.WorkspaceID, KeyID: key.ID, RequestID: requestID(c)})
+	next(huma.WithContext(ctx, c))
+}
+
+// lookupKey resolves an Authorization header to a live key, or returns the
+// problem to answer.
+func (s *Server) lookupKey(ctx context.Context, header string) (*enroll.APIKey, *Problem) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	token = strings.TrimSpace(token)
+	if header == "" {
+		return nil, newProblem(http.StatusUnauthorized, "Missing API key: send Authorization: Bearer <key>.")
+	}
+	// Tokens that cannot be secrets are refused without a lookup.
+	if !ok || !strings.EqualFold(scheme, "Bearer") || !enroll.LooksLikeSecret(token) {
+		return nil, newProblem(http.StatusUnauthorized, "Invalid API key.")
+	}
+	key, err := s.store.FindAPIKeyByHash(ctx, enroll.HashSecret(token))
+	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+		return nil, newProblem(http.StatusUnauthorized, "Invalid API key.")
+	} else if err != nil {
+		return nil, s.problemFor(ctx, err)
+	}
+	if key.RevokedAt != nil {
+		return nil, newProblem(http.StatusUnauthorized, "This API key has been revoked.")
+	}
+	return key, nil
+}
+
+// keyFrom returns the authenticated key of the request. Routes reach
+// handlers only through authenticate, so it is never nil there.
+func keyFrom(ctx context.Context) *enroll.APIKey {
+	k, _ := ctx.Value(apiKeyKey{}).(*enroll.APIKey)
+	if k == nil {
+		// A handler reached without authentication sees nothing.
+		return &enroll.APIKey{ProgramInstanceIDs: []string{"\x00"}}
+	}
+	return k
+}
+
+// actorFrom returns who makes the request's changes.
+func actorFrom(ctx context.Context) enroll.Actor { return enroll.ActorFromContext(ctx) }
+
+// workspaceFrom returns the workspace every read is scoped to.
+func workspaceFrom(ctx context.Context) string { return actorFrom(ctx).WorkspaceID }
+
+// notFound is the answer for objects the caller may not see: the same as
+// for objects that do not exist, so existence does not leak.
+func notFound(what, id string) error {
+	return enroll.Errorf(enroll.ENOTFOUND, "%s %s not found.", what, id)
+}
+
+// checkInstance refuses program instances outside the key's instance list.
+func checkInstance(ctx context.Context, instanceID string) error {
+	if !keyFrom(ctx).SeesInstance(instanceID) {
+		return notFound("Program instance", instanceID)
+	}
+	return nil
+}
+
+// limitedInstances returns the key's instance list, nil when the key sees
+// every instance: the value list filters take.
+func limitedInstances(ctx context.Context) []string {
+	k := keyFrom(ctx)
+	if len(k.ProgramInstanceIDs) == 0 {
+		return nil
+	}
+	return k.ProgramInstanceIDs
+}
+
+// requireScope refuses a request whose key lacks s, for decisions finer
+// than the route's scope (reviewing an enrollment).
+func requireScope(ctx context.Context, s enroll.Scope, why string) error {
+	if !keyFrom(ctx).Has(s) {
+		return enroll.Errorf(enroll.EFORBIDDEN, "This API key lacks the %s scope, needed to %s.", s, why)
+	}
+	return nil
+}
+
+// toucher records keys' lastUsedAt asynchronously, at most once per
+// touchInterval per key, so authentication never waits for a write and a
+// failing write never fails a request.
+type toucher struct {
+	store  enroll.Store
+	logger *slog.Logger
+	mu     sync.Mutex
+	last   map[string]time.Time
+	wg     sync.WaitGroup
+}
+
+func newToucher(store enroll.Store, logger *slog.Logger) *toucher {
+	return &toucher{store: store, logger: logger, last: map[string]time.Time{}}
+}
+
+// touch schedules a lastUsedAt update for key id if none was made recently.
+func (t *toucher) touch(id string) {
+	now := time.Now().UTC()
+	t.mu.Lock()
+	if now.Sub(t.last[id]) < touchInterval {
+		t.mu.Unlock()
+		return
+	}
+	t.last[id] = now
+	t.wg.Add(1)
+	t.mu.Unlock()
+	go func() {
+		defer t.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := t.store.TouchAPIKey(ctx, id, now); err != nil {
+			t.logger.Warn("cannot record API key use", "keyId", id, "err", err)
+		}
+	}()
+}
+
+// wait blocks until every scheduled update finished.
+func (t *toucher) wait() { t.wg.Wait() }

@@ -1,0 +1,123 @@
+package http
+
+import (
+	"context"
+
+	"github.com/enrollhq/enroll"
+)
+
+// CustomerCreate is the body of POST /v1/customers.
+type CustomerCreate struct {
+	FirstName   string          `json:"firstName" minLength:"1" maxLength:"256"`
+	LastName    string          `json:"lastName" minLength:"1" maxLength:"256"`
+	Email       string          `json:"email" minLength:"1" maxLength:"256" doc:"Unique in the workspace (case-insensitive)."`
+	Phone       string          `json:"phone,omitempty" maxLength:"256"`
+	Address     *enroll.Address `json:"address,omitempty"`
+	ReferenceID string          `json:"referenceId,omitempty" maxLength:"256" doc:"Your own identifier for the customer."`
+	Metadata    map[string]any  `json:"metadata,omitempty"`
+}
+
+// CustomerPatch is the body of PATCH /v1/customers/{customerId}, a JSON
+// merge patch.
+type CustomerPatch struct {
+	FirstName   *string         `json:"firstName,omitempty" minLength:"1" maxLength:"256"`
+	LastName    *string         `json:"lastName,omitempty" minLength:"1" maxLength:"256"`
+	Email       *string         `json:"email,omitempty" minLength:"1" maxLength:"256"`
+	Phone       *string         `json:"phone,omitempty" maxLength:"256" nullable:"true"`
+	Address     *enroll.Address `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
+	ReferenceID *string         `json:"referenceId,omitempty" maxLength:"256" nullable:"true"`
+	Metadata    map[string]any  `json:"metadata,omitempty"`
+	ReadOnlyMembers
+}
+
+var customerPatchable = patchMembers{
+	"firstName": false, "lastName": false, "email": false, "phone": true,
+	"address": true, "referenceId": true, "metadata": true,
+}
+
+type createCustomerInput struct {
+	Body CustomerCreate
+}
+
+type listCustomersInput struct {
+	Email       string `query:"email" maxLength:"256" doc:"Keep the customer with this email (case-insensitive)."`
+	ReferenceID string `query:"referenceId" maxLength:"256"`
+	SortQuery
+	ListQuery
+}
+
+type customerIDInput struct {
+	CustomerID string `path:"customerId"`
+}
+
+type updateCustomerInput struct {
+	CustomerID string `path:"customerId"`
+	Body       CustomerPatch
+	RawBody    []byte `contentType:"application/merge-patch+json"`
+}
+
+type customerOutput struct {
+	Body *enroll.Customer
+}
+
+type customerCreatedOutput struct {
+	Location string `header:"Location" doc:"The new customer's URL."`
+	Body     *enroll.Customer
+}
+
+func (s *Server) createCustomer(ctx context.Context, in *createCustomerInput) (*customerCreatedOutput, error) {
+	b := in.Body
+	c := &enroll.Customer{FirstName: b.FirstName, LastName: b.LastName, Email: b.Email, Phone: b.Phone,
+		Address: b.Address, ReferenceID: b.ReferenceID, Metadata: b.Metadata}
+	if err := s.store.CreateCustomer(ctx, actorFrom(ctx), c); err != nil {
+		return nil, err
+	}
+	return &customerCreatedOutput{Location: "/v1/customers/" + c.ID, Body: c}, nil
+}
+
+func (s *Server) listCustomers(ctx context.Context, in *listCustomersInput) (*bodyPage[*enroll.Customer], error) {
+	f := enroll.CustomerFilter{Email: in.Email, ReferenceID: in.ReferenceID, ListParams: in.params(in.Sort)}
+	page, err := s.store.ListCustomers(ctx, workspaceFrom(ctx), f)
+	if err != nil {
+		return nil, err
+	}
+	return &bodyPage[*enroll.Customer]{Body: page}, nil
+}
+
+func (s *Server) getCustomer(ctx context.Context, in *customerIDInput) (*customerOutput, error) {
+	if !enroll.ValidID(in.CustomerID) {
+		return nil, notFound("Customer", in.CustomerID)
+	}
+	c, err := s.store.FindCustomer(ctx, workspaceFrom(ctx), in.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	return &customerOutput{Body: c}, nil
+}
+
+func (s *Server) updateCustomer(ctx context.Context, in *updateCustomerInput) (*customerOutput, error) {
+	if !enroll.ValidID(in.CustomerID) {
+		return nil, notFound("Customer", in.CustomerID)
+	}
+	patch, err := parsePatch(in.RawBody)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.store.UpdateCustomer(ctx, actorFrom(ctx), in.CustomerID, func(c *enroll.Customer) error {
+		return applyPatch(c, patch, customerPatchable)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &customerOutput{Body: c}, nil
+}
+
+func (s *Server) deleteCustomer(ctx context.Context, in *customerIDInput) (*struct{}, error) {
+	if !enroll.ValidID(in.CustomerID) {
+		return nil, notFound("Customer", in.CustomerID)
+	}
+	if err := s.store.DeleteCustomer(ctx, actorFrom(ctx), in.CustomerID); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}

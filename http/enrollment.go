@@ -1,0 +1,308 @@
+package http
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/enrollhq/enroll"
+)
+
+// EnrollmentPatch is the body of PATCH /v1/enrollments/{enrollmentId}: a
+// JSON merge patch of the data fields, and optionally a status change.
+type EnrollmentPatch struct {
+	FirstName            *string                 `json:"firstName,omitempty" maxLength:"256" nullable:"true"`
+	LastName             *string                 `json:"lastName,omitempty" maxLength:"256" nullable:"true"`
+	Email                *string                 `json:"email,omitempty" maxLength:"256" nullable:"true"`
+	Phone                *string                 `json:"phone,omitempty" maxLength:"256" nullable:"true"`
+	Address              *enroll.Address         `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
+	ManufacturerSlugs    []string                `json:"manufacturerSlugs,omitempty" maxItems:"100"`
+	SerialNumber         *string                 `json:"serialNumber,omitempty" maxLength:"256" nullable:"true"`
+	Devices              []enroll.Device         `json:"devices,omitempty" maxItems:"100"`
+	ReferenceID          *string                 `json:"referenceId,omitempty" maxLength:"256" nullable:"true"`
+	ReferenceDescription *string                 `json:"referenceDescription,omitempty" maxLength:"4096" nullable:"true"`
+	Tags                 []string                `json:"tags,omitempty" maxItems:"100"`
+	Metadata             map[string]any          `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it."`
+	Parameters           []enroll.ParameterValue `json:"parameters,omitempty" maxItems:"100"`
+	GroupIDs             []string                `json:"groupIds,omitempty" maxItems:"100" doc:"Groups declared on the instance; [] removes all."`
+	Notes                *string                 `json:"notes,omitempty" maxLength:"4096" nullable:"true"`
+	Assignee             *string                 `json:"assignee,omitempty" maxLength:"256" nullable:"true"`
+	EnrollmentStartDate  *time.Time              `json:"enrollmentStartDate,omitempty" nullable:"true"`
+	EligibilityStatus    *enroll.Status          `json:"eligibilityStatus,omitempty" enum:"candidate,eligible,ineligible,submitted,needs_action,approved,rejected,paused,unenrolled" doc:"Moves the enrollment along the workflow; approved, rejected and needs_action need the enrollments:review scope. The current status is a no-op."`
+	EligibilityReason    *string                 `json:"eligibilityReason,omitempty" maxLength:"4096" doc:"Why; cleared when the status changes without one." nullable:"true"`
+	ReadOnlyMembers
+}
+
+var enrollmentPatchable = patchMembers{
+	"firstName": true, "lastName": true, "email": true, "phone": true, "address": true,
+	"manufacturerSlugs": true, "serialNumber": true, "devices": true, "referenceId": true,
+	"referenceDescription": true, "tags": true, "metadata": true, "parameters": true,
+	"groupIds": true, "notes": true, "assignee": true, "enrollmentStartDate": true,
+}
+
+// EnrollmentListQuery holds the filters of enrollment lists (SPEC §4).
+type EnrollmentListQuery struct {
+	Status           []string  `query:"status,explode" doc:"Keep enrollments in these statuses (repeatable or comma-separated)."`
+	CustomerID       string    `query:"customerId" maxLength:"64"`
+	LeadID           string    `query:"leadId" maxLength:"64"`
+	ReferenceID      string    `query:"referenceId" maxLength:"256"`
+	Email            string    `query:"email" maxLength:"256" doc:"Case-insensitive."`
+	Tag              string    `query:"tag" maxLength:"256"`
+	ManufacturerSlug string    `query:"manufacturerSlug" maxLength:"256"`
+	GroupID          string    `query:"groupId" maxLength:"256"`
+	CreatedAfter     time.Time `query:"createdAfter" doc:"RFC 3339 time."`
+	CreatedBefore    time.Time `query:"createdBefore" doc:"RFC 3339 time."`
+	UpdatedAfter     time.Time `query:"updatedAfter" doc:"RFC 3339 time."`
+	Q                string    `query:"q" maxLength:"256" doc:"Prefix search over first name, last name, email and reference id."`
+}
+
+// Resolve lists unknown statuses along with Huma's parameter errors.
+func (q *EnrollmentListQuery) Resolve(huma.Context) []error {
+	return checkValues("status", q.Status, func(s string) bool { return enroll.Status(s).Valid() },
+		"must be one of candidate, eligible, ineligible, submitted, needs_action, approved, rejected, paused, unenrolled")
+}
+
+// filter converts the query to the domain filter.
+func (q EnrollmentListQuery) filter() (enroll.EnrollmentFilter, error) {
+	f := enroll.EnrollmentFilter{
+		CustomerID: q.CustomerID, LeadID: q.LeadID, ReferenceID: q.ReferenceID, Email: q.Email,
+		Tag: q.Tag, ManufacturerSlug: q.ManufacturerSlug, GroupID: q.GroupID,
+		CreatedAfter: optionalTime(q.CreatedAfter), CreatedBefore: optionalTime(q.CreatedBefore),
+		UpdatedAfter: optionalTime(q.UpdatedAfter), Q: q.Q,
+	}
+	for _, s := range splitValues(q.Status) {
+		f.Statuses = append(f.Statuses, enroll.Status(s))
+	}
+	return f, f.Validate()
+}
+
+type createEnrollmentInput struct {
+	InstanceID string `path:"instanceId"`
+	Body       enroll.EnrollmentCreate
+}
+
+type listInstanceEnrollmentsInput struct {
+	InstanceID string `path:"instanceId"`
+	EnrollmentListQuery
+	EnrollmentSortQuery
+	ListQuery
+}
+
+type listEnrollmentsInput struct {
+	EnrollmentListQuery
+	EnrollmentSortQuery
+	ListQuery
+}
+
+type enrollmentIDInput struct {
+	EnrollmentID string `path:"enrollmentId"`
+}
+
+type enrollmentIfMatchInput struct {
+	EnrollmentID string `path:"enrollmentId"`
+	IfMatch      string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
+}
+
+type updateEnrollmentInput struct {
+	EnrollmentID string `path:"enrollmentId"`
+	IfMatch      string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
+	Body         EnrollmentPatch
+	RawBody      []byte `contentType:"application/merge-patch+json"`
+}
+
+type enrollmentOutput struct {
+	ETag string `header:"ETag" doc:"The enrollment's version, for If-Match."`
+	Body *enroll.Enrollment
+}
+
+type enrollmentCreatedOutput struct {
+	Location string `header:"Location" doc:"The new enrollment's URL."`
+	ETag     string `header:"ETag"`
+	Body     *enroll.Enrollment
+}
+
+// History is an enrollment's status changes, oldest first.
+type History struct {
+	Data []*enroll.StatusChange `json:"data"`
+}
+
+type historyOutput struct {
+	Body *History
+}
+
+// checkIfMatch compares an If-Match header with the current ETag. It runs
+// inside the store's callbacks so the check and the write are atomic.
+func checkIfMatch(header, etag string) error {
+	if header == "" {
+		return nil
+	}
+	for _, tag := range strings.Split(header, ",") {
+		if tag = strings.TrimSpace(tag); tag == "*" || tag == etag {
+			return nil
+		}
+	}
+	return &enroll.Error{Code: enroll.EPRECONDITION,
+		Message: "The enrollment has changed since the ETag in If-Match; fetch it again and retry."}
+}
+
+// visibleEnrollment returns a store callback that hides enrollments in
+// instances the key may not see and checks If-Match.
+func visibleEnrollment(ctx context.Context, ifMatch string) func(*enroll.Enrollment) error {
+	return func(e *enroll.Enrollment) error {
+		if !keyFrom(ctx).SeesInstance(e.ProgramInstanceID) {
+			return notFound("Enrollment", e.ID)
+		}
+		return checkIfMatch(ifMatch, e.ETag())
+	}
+}
+
+func (s *Server) createEnrollment(ctx context.Context, in *createEnrollmentInput) (*enrollmentCreatedOutput, error) {
+	if !enroll.ValidID(in.InstanceID) {
+		return nil, notFound("Program instance", in.InstanceID)
+	}
+	if err := checkInstance(ctx, in.InstanceID); err != nil {
+		return nil, err
+	}
+	if in.Body.IdentificationType == enroll.IdentifyByEnrollmentID && len(limitedInstances(ctx)) > 0 && in.Body.EnrollmentID != "" {
+		// A re-enrollment copies another enrollment: the key must see it.
+		if _, err := s.findEnrollment(ctx, in.Body.EnrollmentID); err != nil {
+			return nil, err
+		}
+	}
+	e, err := s.store.CreateEnrollment(ctx, actorFrom(ctx), in.InstanceID, &in.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &enrollmentCreatedOutput{Location: "/v1/enrollments/" + e.ID, ETag: e.ETag(), Body: e}, nil
+}
+
+func (s *Server) listInstanceEnrollments(ctx context.Context, in *listInstanceEnrollmentsInput) (*bodyPage[*enroll.Enrollment], error) {
+	if _, err := s.findInstance(ctx, in.InstanceID); err != nil {
+		return nil, err
+	}
+	return s.listEnrollmentsIn(ctx, in.InstanceID, in.EnrollmentListQuery, in.params(in.Sort))
+}
+
+func (s *Server) listEnrollments(ctx context.Context, in *listEnrollmentsInput) (*bodyPage[*enroll.Enrollment], error) {
+	return s.listEnrollmentsIn(ctx, "", in.EnrollmentListQuery, in.params(in.Sort))
+}
+
+// listEnrollmentsIn lists one instance's enrollments, or all the key sees.
+func (s *Server) listEnrollmentsIn(ctx context.Context, instanceID string, q EnrollmentListQuery, p enroll.ListParams) (*bodyPage[*enroll.Enrollment], error) {
+	f, err := q.filter()
+	if err != nil {
+		return nil, err
+	}
+	f.ProgramInstanceID, f.ProgramInstanceIDs, f.ListParams = instanceID, limitedInstances(ctx), p
+	page, err := s.store.ListEnrollments(ctx, workspaceFrom(ctx), f)
+	if err != nil {
+		return nil, err
+	}
+	return &bodyPage[*enroll.Enrollment]{Body: page}, nil
+}
+
+// findEnrollment loads an enrollment the key may see.
+func (s *Server) findEnrollment(ctx context.Context, id string) (*enroll.Enrollment, error) {
+	if !enroll.ValidID(id) {
+		return nil, notFound("Enrollment", id)
+	}
+	e, err := s.store.FindEnrollment(ctx, workspaceFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	if err := visibleEnrollment(ctx, "")(e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func (s *Server) getEnrollment(ctx context.Context, in *enrollmentIDInput) (*enrollmentOutput, error) {
+	e, err := s.findEnrollment(ctx, in.EnrollmentID)
+	if err != nil {
+		return nil, err
+	}
+	return &enrollmentOutput{ETag: e.ETag(), Body: e}, nil
+}
+
+func (s *Server) updateEnrollment(ctx context.Context, in *updateEnrollmentInput) (*enrollmentOutput, error) {
+	if !enroll.ValidID(in.EnrollmentID) {
+		return nil, notFound("Enrollment", in.EnrollmentID)
+	}
+	patch, err := parsePatch(in.RawBody)
+	if err != nil {
+		return nil, err
+	}
+	if patch.has("eligibilityStatus") && in.Body.EligibilityStatus == nil {
+		return nil, &enroll.Error{Code: enroll.EINVALID, Message: "eligibilityStatus cannot be null.",
+			Fields: []enroll.FieldError{{Location: "body.eligibilityStatus", Message: "cannot be null"}}}
+	}
+	visible := visibleEnrollment(ctx, in.IfMatch)
+	e, err := s.store.UpdateEnrollment(ctx, actorFrom(ctx), in.EnrollmentID, func(e *enroll.Enrollment) error {
+		if err := visible(e); err != nil {
+			return err
+		}
+		from := e.Eligibility.Status
+		if err := applyPatch(e, patch, enrollmentPatchable); err != nil {
+			return err
+		}
+		reason := ""
+		if in.Body.EligibilityReason != nil {
+			reason = *in.Body.EligibilityReason
+		}
+		switch to := in.Body.EligibilityStatus; {
+		case to != nil && *to != from:
+			if to.Reviewing() {
+				if err := requireScope(ctx, enroll.ScopeEnrollmentsReview, "move an enrollment to "+string(*to)); err != nil {
+					return err
+				}
+			}
+			e.SetStatus(*to, reason)
+		case to == nil && patch.has("eligibilityReason"):
+			// A reason alone explains the current status.
+			e.Eligibility.Reason = reason
+		}
+		// Asking for the current status is a no-op, reason included (SPEC §4).
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &enrollmentOutput{ETag: e.ETag(), Body: e}, nil
+}
+
+func (s *Server) deleteEnrollment(ctx context.Context, in *enrollmentIfMatchInput) (*struct{}, error) {
+	if !enroll.ValidID(in.EnrollmentID) {
+		return nil, notFound("Enrollment", in.EnrollmentID)
+	}
+	if err := s.store.DeleteEnrollment(ctx, actorFrom(ctx), in.EnrollmentID, visibleEnrollment(ctx, in.IfMatch)); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+
+func (s *Server) evaluateEnrollment(ctx context.Context, in *enrollmentIfMatchInput) (*enrollmentOutput, error) {
+	if !enroll.ValidID(in.EnrollmentID) {
+		return nil, notFound("Enrollment", in.EnrollmentID)
+	}
+	e, err := s.store.EvaluateEnrollment(ctx, actorFrom(ctx), in.EnrollmentID, visibleEnrollment(ctx, in.IfMatch))
+	if err != nil {
+		return nil, err
+	}
+	return &enrollmentOutput{ETag: e.ETag(), Body: e}, nil
+}
+
+func (s *Server) enrollmentHistory(ctx context.Context, in *enrollmentIDInput) (*historyOutput, error) {
+	if _, err := s.findEnrollment(ctx, in.EnrollmentID); err != nil {
+		return nil, err
+	}
+	changes, err := s.store.ListStatusChanges(ctx, workspaceFrom(ctx), in.EnrollmentID)
+	if err != nil {
+		return nil, err
+	}
+	if changes == nil {
+		changes = []*enroll.StatusChange{}
+	}
+	return &historyOutput{Body: &History{Data: changes}}, nil
+}

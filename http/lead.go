@@ -1,0 +1,119 @@
+package http
+
+import (
+	"context"
+
+	"github.com/enrollhq/enroll"
+)
+
+// LeadCreate is the body of POST /v1/leads: any of the contact fields, at
+// least one of them.
+type LeadCreate struct {
+	FirstName string          `json:"firstName,omitempty" maxLength:"256"`
+	LastName  string          `json:"lastName,omitempty" maxLength:"256"`
+	Email     string          `json:"email,omitempty" maxLength:"256"`
+	Phone     string          `json:"phone,omitempty" maxLength:"256"`
+	Address   *enroll.Address `json:"address,omitempty"`
+	Metadata  map[string]any  `json:"metadata,omitempty"`
+}
+
+// LeadPatch is the body of PATCH /v1/leads/{leadId}, a JSON merge patch.
+type LeadPatch struct {
+	FirstName *string         `json:"firstName,omitempty" maxLength:"256" nullable:"true"`
+	LastName  *string         `json:"lastName,omitempty" maxLength:"256" nullable:"true"`
+	Email     *string         `json:"email,omitempty" maxLength:"256" nullable:"true"`
+	Phone     *string         `json:"phone,omitempty" maxLength:"256" nullable:"true"`
+	Address   *enroll.Address `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
+	Metadata  map[string]any  `json:"metadata,omitempty"`
+	ReadOnlyMembers
+}
+
+var leadPatchable = patchMembers{
+	"firstName": true, "lastName": true, "email": true, "phone": true, "address": true, "metadata": true,
+}
+
+type createLeadInput struct {
+	Body LeadCreate
+}
+
+type listLeadsInput struct {
+	Email string `query:"email" maxLength:"256" doc:"Keep leads with this email (case-insensitive)."`
+	SortQuery
+	ListQuery
+}
+
+type leadIDInput struct {
+	LeadID string `path:"leadId"`
+}
+
+type updateLeadInput struct {
+	LeadID  string `path:"leadId"`
+	Body    LeadPatch
+	RawBody []byte `contentType:"application/merge-patch+json"`
+}
+
+type leadOutput struct {
+	Body *enroll.Lead
+}
+
+type leadCreatedOutput struct {
+	Location string `header:"Location" doc:"The new lead's URL."`
+	Body     *enroll.Lead
+}
+
+func (s *Server) createLead(ctx context.Context, in *createLeadInput) (*leadCreatedOutput, error) {
+	b := in.Body
+	l := &enroll.Lead{FirstName: b.FirstName, LastName: b.LastName, Email: b.Email, Phone: b.Phone,
+		Address: b.Address, Metadata: b.Metadata}
+	if err := s.store.CreateLead(ctx, actorFrom(ctx), l); err != nil {
+		return nil, err
+	}
+	return &leadCreatedOutput{Location: "/v1/leads/" + l.ID, Body: l}, nil
+}
+
+func (s *Server) listLeads(ctx context.Context, in *listLeadsInput) (*bodyPage[*enroll.Lead], error) {
+	f := enroll.LeadFilter{Email: in.Email, ListParams: in.params(in.Sort)}
+	page, err := s.store.ListLeads(ctx, workspaceFrom(ctx), f)
+	if err != nil {
+		return nil, err
+	}
+	return &bodyPage[*enroll.Lead]{Body: page}, nil
+}
+
+func (s *Server) getLead(ctx context.Context, in *leadIDInput) (*leadOutput, error) {
+	if !enroll.ValidID(in.LeadID) {
+		return nil, notFound("Lead", in.LeadID)
+	}
+	l, err := s.store.FindLead(ctx, workspaceFrom(ctx), in.LeadID)
+	if err != nil {
+		return nil, err
+	}
+	return &leadOutput{Body: l}, nil
+}
+
+func (s *Server) updateLead(ctx context.Context, in *updateLeadInput) (*leadOutput, error) {
+	if !enroll.ValidID(in.LeadID) {
+		return nil, notFound("Lead", in.LeadID)
+	}
+	patch, err := parsePatch(in.RawBody)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.store.UpdateLead(ctx, actorFrom(ctx), in.LeadID, func(l *enroll.Lead) error {
+		return applyPatch(l, patch, leadPatchable)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &leadOutput{Body: l}, nil
+}
+
+func (s *Server) deleteLead(ctx context.Context, in *leadIDInput) (*struct{}, error) {
+	if !enroll.ValidID(in.LeadID) {
+		return nil, notFound("Lead", in.LeadID)
+	}
+	if err := s.store.DeleteLead(ctx, actorFrom(ctx), in.LeadID); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}

@@ -1,0 +1,181 @@
+package http_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	enrollhttp "github.com/enrollhq/enroll/http"
+	"github.com/enrollhq/enroll/rules"
+	"github.com/enrollhq/enroll/sqlite"
+)
+
+func TestOps(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+
+	t.Run("healthz", func(t *testing.T) {
+		if m := e.do("GET", "/healthz", nil, withKey("")).expect(200).obj(); m["status"] != "ok" {
+			t.Errorf("healthz = %v", m)
+		}
+	})
+	t.Run("readyz", func(t *testing.T) {
+		e.do("GET", "/readyz", nil, withKey("")).expect(200)
+	})
+	t.Run("metrics", func(t *testing.T) {
+		e.do("GET", "/v1/programs", nil).expect(200)
+		body := string(e.do("GET", "/metrics", nil, withKey("")).expect(200).Body)
+		for _, want := range []string{`enroll_http_requests_total{method="GET",route="/v1/programs",status="200"}`,
+			"enroll_http_request_duration_seconds_bucket", "go_goroutines"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
+	})
+	t.Run("openapi.json", func(t *testing.T) {
+		r := e.do("GET", "/openapi.json", nil, withKey("")).expect(200)
+		var doc struct {
+			OpenAPI string `json:"openapi"`
+			Servers []struct {
+				URL string `json:"url"`
+			} `json:"servers"`
+			Paths      map[string]map[string]map[string]any `json:"paths"`
+			Components struct {
+				SecuritySchemes map[string]map[string]any `json:"securitySchemes"`
+				Schemas         map[string]map[string]any `json:"schemas"`
+			} `json:"components"`
+		}
+		if err := json.Unmarshal(r.Body, &doc); err != nil {
+			t.Fatalf("not JSON: %v", err)
+		}
+		if doc.OpenAPI != "3.1.0" || len(doc.Servers) == 0 || doc.Components.SecuritySchemes["bearer"]["scheme"] != "bearer" {
+			t.Errorf("openapi %q servers %v security %v", doc.OpenAPI, doc.Servers, doc.Components.SecuritySchemes)
+		}
+		ops := map[string]bool{}
+		for path, item := range doc.Paths {
+			for method, op := range item {
+				ops[strings.ToUpper(method)+" "+path] = true
+				id, _ := op["operationId"].(string)
+				if id == "" || strings.ToLower(id[:1]) != id[:1] {
+					t.Errorf("%s %s: operationId %q", method, path, id)
+				}
+				if strings.HasPrefix(path, "/v1/") && op["security"] == nil {
+					t.Errorf("%s %s: no security", method, path)
+				}
+				if strings.HasPrefix(path, "/v1/") {
+					for _, code := range []string{"401", "403", "500"} {
+						if _, ok := op["responses"].(map[string]any)[code]; !ok {
+							t.Errorf("%s %s: no %s response", method, path, code)
+						}
+					}
+				}
+			}
+		}
+		for _, want := range []string{
+			"POST /v1/programs", "GET /v1/programs", "GET /v1/programs/{programId}", "PATCH /v1/programs/{programId}", "DELETE /v1/programs/{programId}",
+			"POST /v1/programs/{programId}/instances", "GET /v1/programs/{programId}/instances", "GET /v1/programInstances",
+			"GET /v1/programInstances/{instanceId}", "PATCH /v1/programInstances/{instanceId}", "DELETE /v1/programInstances/{instanceId}",
+			"GET /v1/programInstances/{instanceId}/stats",
+			"POST /v1/customers", "GET /v1/customers", "GET /v1/customers/{customerId}", "PATCH /v1/customers/{customerId}", "DELETE /v1/customers/{customerId}",
+			"POST /v1/leads", "GET /v1/leads", "GET /v1/leads/{leadId}", "PATCH /v1/leads/{leadId}", "DELETE /v1/leads/{leadId}",
+			"POST /v1/programInstances/{instanceId}/enrollments", "GET /v1/programInstances/{instanceId}/enrollments", "GET /v1/enrollments",
+			"GET /v1/enrollments/{enrollmentId}", "PATCH /v1/enrollments/{enrollmentId}", "DELETE /v1/enrollments/{enrollmentId}",
+			"POST /v1/enrollments/{enrollmentId}/evaluate", "GET /v1/enrollments/{enrollmentId}/history",
+			"GET /v1/events", "GET /v1/events/{eventId}",
+			"POST /v1/apiKeys", "GET /v1/apiKeys", "GET /v1/apiKeys/{keyId}", "DELETE /v1/apiKeys/{keyId}",
+			"GET /healthz", "GET /readyz",
+		} {
+			if !ops[want] {
+				t.Errorf("openapi.json lacks %s", want)
+			}
+		}
+		if _, ok := doc.Components.Schemas["Enrollment"]["properties"].(map[string]any)["$schema"]; ok {
+			t.Error("schemas carry $schema")
+		}
+	})
+	t.Run("docs", func(t *testing.T) {
+		r := e.do("GET", "/docs", nil, withKey("")).expect(200)
+		body := string(r.Body)
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") || !strings.Contains(body, "/v1/enrollments/{enrollmentId}") ||
+			!strings.Contains(body, "createEnrollment") || !strings.Contains(body, "EnrollmentCreate") {
+			t.Errorf("docs: %.300s", body)
+		}
+		if strings.Contains(body, "<script") || strings.Contains(body, "https://") {
+			t.Error("docs load external resources")
+		}
+	})
+	t.Run("api keys never show secrets", func(t *testing.T) {
+		e.do("POST", "/v1/apiKeys", map[string]any{"name": "x"}).expect(201)
+		r := e.do("GET", "/v1/apiKeys", nil).expect(200)
+		body := string(r.Body)
+		if strings.Contains(body, `"secret":`) || strings.Contains(body, "hash") || strings.Contains(body, e.secret) {
+			t.Errorf("key list leaks: %s", body)
+		}
+		var list struct {
+			Data []map[string]any `json:"data"`
+		}
+		r.decode(&list)
+		if len(list.Data) < 2 {
+			t.Errorf("keys = %v", list.Data)
+		}
+		one := e.do("GET", "/v1/apiKeys/"+e.keyID, nil).expect(200).obj()
+		if one["id"] != e.keyID || one["kind"] != "secret" {
+			t.Errorf("key = %v", one)
+		}
+	})
+}
+
+// TestHandlerWithoutOpen mounts Handler() in httptest, as cmd/enroll or a
+// test may, and checks that many servers coexist in one process.
+func TestHandlerWithoutOpen(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for range 3 {
+		srv := enrollhttp.NewServer(enrollhttp.Config{Store: e.store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		ts := httptest.NewServer(srv.Handler())
+		res, err := ts.Client().Get(ts.URL + "/readyz")
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("readyz: %v %v", res, err)
+		}
+		res.Body.Close()
+		ts.Close()
+		if err := srv.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if srv.OpenAPI().Info.Version != "dev" {
+			t.Errorf("version = %q", srv.OpenAPI().Info.Version)
+		}
+	}
+}
+
+func TestReadyz_503(t *testing.T) {
+	t.Parallel()
+	db, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "down.db"), Engine: rules.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := enrollhttp.NewServer(enrollhttp.Config{Store: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ts.Client().Get(ts.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 503 || res.Header.Get("Content-Type") != "application/problem+json" || res.Header.Get("X-Request-Id") == "" {
+		t.Errorf("readyz on a closed store: %d %v", res.StatusCode, res.Header)
+	}
+	if res, err := ts.Client().Get(ts.URL + "/healthz"); err != nil || res.StatusCode != 200 {
+		t.Errorf("healthz on a closed store: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+}

@@ -1,0 +1,123 @@
+package http
+
+import (
+	"context"
+
+	"github.com/enrollhq/enroll"
+)
+
+// ProgramCreate is the body of POST /v1/programs.
+type ProgramCreate struct {
+	Slug        string         `json:"slug" minLength:"1" maxLength:"100" pattern:"^[a-z0-9]+(?:[-_][a-z0-9]+)*$" patternDescription:"lowercase letters, digits, - and _" doc:"Unique in the workspace; usable in place of the id."`
+	Name        string         `json:"name" minLength:"1" maxLength:"256"`
+	Description string         `json:"description,omitempty" maxLength:"4096"`
+	States      []string       `json:"states,omitempty" maxItems:"100" doc:"The states or regions the program serves."`
+	Active      *bool          `json:"active,omitempty" default:"true"`
+	Metadata    map[string]any `json:"metadata,omitempty" doc:"Arbitrary data, at most 16 KiB of JSON."`
+}
+
+// ProgramPatch is the body of PATCH /v1/programs/{programId}, a JSON merge
+// patch: members present replace the stored ones, null clears.
+type ProgramPatch struct {
+	Slug        *string        `json:"slug,omitempty" minLength:"1" maxLength:"100" pattern:"^[a-z0-9]+(?:[-_][a-z0-9]+)*$" patternDescription:"lowercase letters, digits, - and _"`
+	Name        *string        `json:"name,omitempty" minLength:"1" maxLength:"256"`
+	Description *string        `json:"description,omitempty" maxLength:"4096" nullable:"true"`
+	States      []string       `json:"states,omitempty" maxItems:"100"`
+	Active      *bool          `json:"active,omitempty"`
+	Metadata    map[string]any `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it."`
+	ReadOnlyMembers
+}
+
+var programPatchable = patchMembers{"slug": false, "name": false, "description": true, "states": true, "active": false, "metadata": true}
+
+type createProgramInput struct {
+	Body ProgramCreate
+}
+
+type listProgramsInput struct {
+	Active string `query:"active" enum:"true,false" doc:"Keep programs whose active flag is this."`
+	SortQuery
+	ListQuery
+}
+
+type programIDInput struct {
+	ProgramID string `path:"programId" doc:"The program's id or slug."`
+}
+
+type updateProgramInput struct {
+	ProgramID string `path:"programId" doc:"The program's id or slug."`
+	Body      ProgramPatch
+	RawBody   []byte `contentType:"application/merge-patch+json"`
+}
+
+type programOutput struct {
+	Body *enroll.Program
+}
+
+type programCreatedOutput struct {
+	Location string `header:"Location" doc:"The new program's URL."`
+	Body     *enroll.Program
+}
+
+func (s *Server) createProgram(ctx context.Context, in *createProgramInput) (*programCreatedOutput, error) {
+	b := in.Body
+	p := &enroll.Program{
+		Slug: b.Slug, Name: b.Name, Description: b.Description, States: b.States,
+		Active: b.Active == nil || *b.Active, Metadata: b.Metadata,
+	}
+	if err := s.store.CreateProgram(ctx, actorFrom(ctx), p); err != nil {
+		return nil, err
+	}
+	return &programCreatedOutput{Location: "/v1/programs/" + p.ID, Body: p}, nil
+}
+
+func (s *Server) listPrograms(ctx context.Context, in *listProgramsInput) (*bodyPage[*enroll.Program], error) {
+	f := enroll.ProgramFilter{ListParams: in.params(in.Sort)}
+	if in.Active != "" {
+		active := in.Active == "true"
+		f.Active = &active
+	}
+	page, err := s.store.ListPrograms(ctx, workspaceFrom(ctx), f)
+	if err != nil {
+		return nil, err
+	}
+	return &bodyPage[*enroll.Program]{Body: page}, nil
+}
+
+func (s *Server) getProgram(ctx context.Context, in *programIDInput) (*programOutput, error) {
+	if !enroll.ValidID(in.ProgramID) {
+		return nil, notFound("Program", in.ProgramID)
+	}
+	p, err := s.store.FindProgram(ctx, workspaceFrom(ctx), in.ProgramID)
+	if err != nil {
+		return nil, err
+	}
+	return &programOutput{Body: p}, nil
+}
+
+func (s *Server) updateProgram(ctx context.Context, in *updateProgramInput) (*programOutput, error) {
+	if !enroll.ValidID(in.ProgramID) {
+		return nil, notFound("Program", in.ProgramID)
+	}
+	patch, err := parsePatch(in.RawBody)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.store.UpdateProgram(ctx, actorFrom(ctx), in.ProgramID, func(p *enroll.Program) error {
+		return applyPatch(p, patch, programPatchable)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &programOutput{Body: p}, nil
+}
+
+func (s *Server) deleteProgram(ctx context.Context, in *programIDInput) (*struct{}, error) {
+	if !enroll.ValidID(in.ProgramID) {
+		return nil, notFound("Program", in.ProgramID)
+	}
+	if err := s.store.DeleteProgram(ctx, actorFrom(ctx), in.ProgramID); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}

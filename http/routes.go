@@ -1,0 +1,174 @@
+package http
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/enrollhq/enroll"
+)
+
+// securityScheme names the bearer scheme in the OpenAPI document.
+const securityScheme = "bearer"
+
+// Tags group the operations in the OpenAPI document and on /docs.
+const (
+	tagPrograms    = "Programs"
+	tagInstances   = "Program instances"
+	tagCustomers   = "Customers"
+	tagLeads       = "Leads"
+	tagEnrollments = "Enrollments"
+	tagEvents      = "Events"
+	tagAPIKeys     = "API keys"
+	tagOperations  = "Operations"
+)
+
+var apiTags = []*huma.Tag{
+	{Name: tagPrograms, Description: "An organization's general offerings, such as a utility rebate program."},
+	{Name: tagInstances, Description: "A program's concrete offerings (a year, a territory): where enrollments live, with eligibility rules, parameters and groups."},
+	{Name: tagCustomers, Description: "Known participants. Email is unique per workspace."},
+	{Name: tagLeads, Description: "Prospective participants, known by any contact field."},
+	{Name: tagEnrollments, Description: "A participant's enrollment in a program instance and its status workflow: candidate → eligible/ineligible → submitted → approved/rejected/needs_action → paused/unenrolled."},
+	{Name: tagEvents, Description: "Every change, newest first, for other systems to follow."},
+	{Name: tagAPIKeys, Description: "Secret and scoped keys of the workspace."},
+	{Name: tagOperations, Description: "Liveness and readiness probes, without authentication."},
+}
+
+// route is one line of the route table.
+type route struct {
+	method  string
+	path    string
+	id      string // operationId
+	summary string
+	tag     string
+	// scope is required of the caller's key; "" means no authentication.
+	scope enroll.Scope
+	// status is the success status when it is not Huma's default (200, or
+	// 204 without a body).
+	status int
+	// errors lists the error statuses besides those every authenticated
+	// operation has (401, 403) and those Huma adds (422, 500).
+	errors []int
+	// register registers the handler for the finished operation.
+	register func(huma.API, huma.Operation)
+}
+
+// routes is the route table: every operation of the API, in document order.
+func (s *Server) routes() []route {
+	const (
+		pr  = enroll.ScopeProgramsRead
+		pw  = enroll.ScopeProgramsWrite
+		er  = enroll.ScopeEnrollmentsRead
+		ew  = enroll.ScopeEnrollmentsWrite
+		evr = enroll.ScopeEventsRead
+		kw  = enroll.ScopeKeysWrite
+	)
+	var (
+		created    = http.StatusCreated
+		withBody   = []int{400, 413, 415}
+		withBodyID = []int{400, 404, 413, 415}
+	)
+	return []route{
+		{"POST", "/v1/programs", "createProgram", "Create a program", tagPrograms, pw, created, append(withBody, 409), handle(s, s.createProgram)},
+		{"GET", "/v1/programs", "listPrograms", "List programs", tagPrograms, pr, 0, nil, handle(s, s.listPrograms)},
+		{"GET", "/v1/programs/{programId}", "getProgram", "Get a program by id or slug", tagPrograms, pr, 0, []int{404}, handle(s, s.getProgram)},
+		{"PATCH", "/v1/programs/{programId}", "updateProgram", "Update a program (JSON merge patch)", tagPrograms, pw, 0, append(withBodyID, 409), handle(s, s.updateProgram)},
+		{"DELETE", "/v1/programs/{programId}", "deleteProgram", "Delete a program without instances", tagPrograms, pw, 0, []int{404, 409}, handle(s, s.deleteProgram)},
+
+		{"POST", "/v1/programs/{programId}/instances", "createProgramInstance", "Create a program instance", tagInstances, pw, created, append(withBodyID, 409), handle(s, s.createInstance)},
+		{"GET", "/v1/programs/{programId}/instances", "listProgramInstancesOfProgram", "List a program's instances", tagInstances, pr, 0, []int{404}, handle(s, s.listProgramInstances)},
+		{"GET", "/v1/programInstances", "listProgramInstances", "List program instances", tagInstances, pr, 0, nil, handle(s, s.listInstances)},
+		{"GET", "/v1/programInstances/{instanceId}", "getProgramInstance", "Get a program instance", tagInstances, pr, 0, []int{404}, handle(s, s.getInstance)},
+		{"PATCH", "/v1/programInstances/{instanceId}", "updateProgramInstance", "Update a program instance (JSON merge patch)", tagInstances, pw, 0, append(withBodyID, 409), handle(s, s.updateInstance)},
+		{"DELETE", "/v1/programInstances/{instanceId}", "deleteProgramInstance", "Delete a program instance without enrollments", tagInstances, pw, 0, []int{404, 409}, handle(s, s.deleteInstance)},
+		{"GET", "/v1/programInstances/{instanceId}/stats", "getProgramInstanceStats", "Count a program instance's enrollments per status", tagInstances, pr, 0, []int{404}, handle(s, s.instanceStats)},
+
+		{"POST", "/v1/customers", "createCustomer", "Create a customer", tagCustomers, ew, created, append(withBody, 409), handle(s, s.createCustomer)},
+		{"GET", "/v1/customers", "listCustomers", "List customers", tagCustomers, er, 0, nil, handle(s, s.listCustomers)},
+		{"GET", "/v1/customers/{customerId}", "getCustomer", "Get a customer", tagCustomers, er, 0, []int{404}, handle(s, s.getCustomer)},
+		{"PATCH", "/v1/customers/{customerId}", "updateCustomer", "Update a customer (JSON merge patch)", tagCustomers, ew, 0, append(withBodyID, 409), handle(s, s.updateCustomer)},
+		{"DELETE", "/v1/customers/{customerId}", "deleteCustomer", "Delete a customer without enrollments", tagCustomers, ew, 0, []int{404, 409}, handle(s, s.deleteCustomer)},
+
+		{"POST", "/v1/leads", "createLead", "Create a lead", tagLeads, ew, created, withBody, handle(s, s.createLead)},
+		{"GET", "/v1/leads", "listLeads", "List leads", tagLeads, er, 0, nil, handle(s, s.listLeads)},
+		{"GET", "/v1/leads/{leadId}", "getLead", "Get a lead", tagLeads, er, 0, []int{404}, handle(s, s.getLead)},
+		{"PATCH", "/v1/leads/{leadId}", "updateLead", "Update a lead (JSON merge patch)", tagLeads, ew, 0, withBodyID, handle(s, s.updateLead)},
+		{"DELETE", "/v1/leads/{leadId}", "deleteLead", "Delete a lead without enrollments", tagLeads, ew, 0, []int{404, 409}, handle(s, s.deleteLead)},
+
+		{"POST", "/v1/programInstances/{instanceId}/enrollments", "createEnrollment", "Enroll a participant in a program instance", tagEnrollments, ew, created, append(withBodyID, 409), handle(s, s.createEnrollment)},
+		{"GET", "/v1/programInstances/{instanceId}/enrollments", "listProgramInstanceEnrollments", "List a program instance's enrollments", tagEnrollments, er, 0, []int{404}, handle(s, s.listInstanceEnrollments)},
+		{"GET", "/v1/enrollments", "listEnrollments", "List enrollments across program instances", tagEnrollments, er, 0, nil, handle(s, s.listEnrollments)},
+		{"GET", "/v1/enrollments/{enrollmentId}", "getEnrollment", "Get an enrollment, with its ETag", tagEnrollments, er, 0, []int{404}, handle(s, s.getEnrollment)},
+		{"PATCH", "/v1/enrollments/{enrollmentId}", "updateEnrollment", "Change an enrollment's data and/or status (JSON merge patch)", tagEnrollments, ew, 0, append(withBodyID, 409, 412), handle(s, s.updateEnrollment)},
+		{"DELETE", "/v1/enrollments/{enrollmentId}", "deleteEnrollment", "Delete an enrollment and its history", tagEnrollments, ew, 0, []int{404, 412}, handle(s, s.deleteEnrollment)},
+		{"POST", "/v1/enrollments/{enrollmentId}/evaluate", "evaluateEnrollment", "Run the instance's eligibility rules on an enrollment now", tagEnrollments, ew, 0, []int{404, 409, 412}, handle(s, s.evaluateEnrollment)},
+		{"GET", "/v1/enrollments/{enrollmentId}/history", "getEnrollmentHistory", "List an enrollment's status changes, oldest first", tagEnrollments, er, 0, []int{404}, handle(s, s.enrollmentHistory)},
+
+		{"GET", "/v1/events", "listEvents", "List events, newest first", tagEvents, evr, 0, nil, handle(s, s.listEvents)},
+		{"GET", "/v1/events/{eventId}", "getEvent", "Get an event", tagEvents, evr, 0, []int{404}, handle(s, s.getEvent)},
+
+		{"POST", "/v1/apiKeys", "createApiKey", "Create an API key; its secret is shown only here", tagAPIKeys, kw, created, withBody, handle(s, s.createAPIKey)},
+		{"GET", "/v1/apiKeys", "listApiKeys", "List the workspace's API keys, without secrets", tagAPIKeys, kw, 0, nil, handle(s, s.listAPIKeys)},
+		{"GET", "/v1/apiKeys/{keyId}", "getApiKey", "Get an API key, without its secret", tagAPIKeys, kw, 0, []int{404}, handle(s, s.getAPIKey)},
+		{"DELETE", "/v1/apiKeys/{keyId}", "revokeApiKey", "Revoke an API key at once", tagAPIKeys, kw, 0, []int{404}, handle(s, s.revokeAPIKey)},
+
+		{"GET", "/healthz", "getHealth", "Liveness: the process serves HTTP", tagOperations, "", 0, nil, handle(s, s.healthz)},
+		{"GET", "/readyz", "getReadiness", "Readiness: the database answers", tagOperations, "", 0, []int{503}, handle(s, s.readyz)},
+	}
+}
+
+// registerRoutes registers the route table with Huma.
+func (s *Server) registerRoutes() {
+	for _, r := range s.routes() {
+		op := huma.Operation{
+			OperationID:   r.id,
+			Method:        r.method,
+			Path:          r.path,
+			Summary:       r.summary,
+			Tags:          []string{r.tag},
+			DefaultStatus: r.status,
+			Errors:        append([]int{}, r.errors...),
+			MaxBodyBytes:  maxBodyBytes,
+		}
+		if r.scope != "" {
+			op.Description = "Requires the `" + string(r.scope) + "` scope."
+			op.Security = []map[string][]string{{securityScheme: {}}}
+			op.Metadata = map[string]any{scopeMetadata: r.scope}
+			op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
+		}
+		r.register(s.api, op)
+	}
+	s.documentMergePatch()
+}
+
+// handle adapts a handler to Huma, converting every error it returns to a
+// Problem in one place.
+func handle[I, O any](s *Server, h func(context.Context, *I) (*O, error)) func(huma.API, huma.Operation) {
+	return func(api huma.API, op huma.Operation) {
+		huma.Register(api, op, func(ctx context.Context, in *I) (*O, error) {
+			out, err := h(ctx, in)
+			if err != nil {
+				return nil, s.problemFor(ctx, err)
+			}
+			return out, nil
+		})
+	}
+}
+
+// documentMergePatch gives the application/merge-patch+json request bodies
+// (declared by the PATCH operations' raw body) the same schema as their
+// application/json form: both are accepted and mean the same.
+func (s *Server) documentMergePatch() {
+	for _, item := range s.api.OpenAPI().Paths {
+		op := item.Patch
+		if op == nil || op.RequestBody == nil {
+			continue
+		}
+		if js, ok := op.RequestBody.Content["application/json"]; ok {
+			if mp, ok := op.RequestBody.Content["application/merge-patch+json"]; ok {
+				mp.Schema = js.Schema
+			}
+		}
+	}
+}

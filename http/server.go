@@ -1,0 +1,283 @@
+// Package http serves Enroll's REST API (SPEC §8) over net/http: the /v1
+// routes generated and validated by Huma, the OpenAPI document and its HTML
+// reference, health checks and Prometheus metrics. Handlers translate HTTP
+// to calls on an enroll.Store and back; every business rule lives in the
+// domain package or the store.
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/enrollhq/enroll"
+)
+
+// Timeouts of the HTTP server. Request bodies are small (Huma caps them at
+// maxBodyBytes), so generous read and write limits only bound slow clients.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	shutdownTimeout   = 10 * time.Second
+	// maxBodyBytes is Huma's default request body limit, stated here so the
+	// 413 behaviour is visible where the server is configured.
+	maxBodyBytes = 1 << 20
+)
+
+// Config configures a Server.
+type Config struct {
+	// Addr is the listen address, e.g. "127.0.0.1:8080" or "127.0.0.1:0".
+	Addr string
+	// Store persists everything; the server holds no state of its own.
+	Store enroll.Store
+	// Logger receives access and error logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Version is shown as info.version in the OpenAPI document.
+	Version string
+}
+
+// Server is the Enroll HTTP API. Create it with NewServer, then either mount
+// Handler() or call Open and Close.
+type Server struct {
+	cfg     Config
+	store   enroll.Store
+	logger  *slog.Logger
+	mux     *http.ServeMux
+	api     huma.API
+	handler http.Handler
+	metrics *metrics
+	touches *toucher
+
+	mu  sync.Mutex
+	srv *http.Server
+	ln  net.Listener
+}
+
+// NewServer builds the whole service: routes, OpenAPI document, middleware.
+// It does not listen; see Open.
+func NewServer(cfg Config) *Server {
+	s := &Server{cfg: cfg, store: cfg.Store, logger: cfg.Logger, mux: http.NewServeMux()}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	s.touches = newToucher(cfg.Store, s.logger)
+	s.metrics = newMetrics()
+
+	s.api = humago.New(s.mux, s.humaConfig())
+	s.api.UseMiddleware(s.authenticate)
+	s.registerRoutes()
+
+	s.mux.Handle("GET /docs", s.docsHandler())
+	s.mux.Handle("GET /metrics", s.metrics.handler())
+
+	// Outermost first: every response, even a 404 from the mux or a
+	// recovered panic, gets a request id and is counted.
+	s.handler = s.withRequestID(s.withMetrics(s.withRecover(s.withRouting(s.mux))))
+	return s
+}
+
+// humaConfig starts from Huma's defaults and removes what would make bodies
+// differ from the seed's representation or need the internet.
+func (s *Server) humaConfig() huma.Config {
+	version := s.cfg.Version
+	if version == "" {
+		version = "dev"
+	}
+	c := huma.DefaultConfig("Enroll API", version)
+	// The default create hook adds a `$schema` link to every response body
+	// and a Link header; responses must look like the seed's.
+	c.CreateHooks = nil
+	c.SchemasPath = ""
+	// Huma's docs page loads scripts from a CDN; /docs is rendered here.
+	c.DocsPath = ""
+	c.OpenAPIPath = "/openapi"
+	c.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
+	c.Info.Description = "Enroll runs program enrollments: programs and their instances, " +
+		"customers and leads, enrollments with an eligibility and review workflow, " +
+		"their history and events. Authenticate with `Authorization: Bearer <secret key>`."
+	c.Info.License = &huma.License{Name: "Apache-2.0"}
+	c.Servers = []*huma.Server{{URL: "/", Description: "This server"}}
+	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		securityScheme: {
+			Type:        "http",
+			Scheme:      "bearer",
+			Description: "An API key secret (`sk_…`), created by `enroll workspace create` or POST /v1/apiKeys.",
+		},
+	}
+	c.Tags = apiTags
+	return c
+}
+
+// jsonFormat is Huma's JSON format with two input rules: a body that is not
+// UTF-8 is malformed (400) rather than silently patched with U+FFFD, and a
+// top-level "$schema" member — which Huma clients echo back — is ignored
+// instead of refused as an unknown property.
+var jsonFormat = huma.Format{
+	Marshal: huma.DefaultJSONFormat.Marshal,
+	Unmarshal: func(data []byte, v any) error {
+		if !utf8.Valid(data) {
+			return errors.New("request body is not valid UTF-8")
+		}
+		if err := json.Unmarshal(data, v); err != nil {
+			return err
+		}
+		if p, ok := v.(*any); ok {
+			if m, ok := (*p).(map[string]any); ok {
+				delete(m, "$schema")
+			}
+		}
+		return nil
+	},
+}
+
+func init() {
+	// Member names are matched exactly: Huma would otherwise accept
+	// "FirstName" for firstName, and a merge patch could then carry two
+	// spellings of one member.
+	huma.ValidateStrictCasing = true
+}
+
+// Handler returns the whole service: /v1, /openapi.json, /docs, /healthz,
+// /readyz and /metrics.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// OpenAPI returns the generated OpenAPI 3.1 document.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+// Open listens on cfg.Addr and serves in a goroutine until Close.
+func (s *Server) Open() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+	s.mu.Lock()
+	s.ln, s.srv = ln, srv
+	s.mu.Unlock()
+	// Name the real address first so the document works for clients that
+	// resolve server URLs absolutely.
+	oapi := s.api.OpenAPI()
+	oapi.Servers = append([]*huma.Server{{URL: s.URL(), Description: "This server"}}, oapi.Servers...)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logger.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL returns the base URL after Open, e.g. "http://127.0.0.1:41234".
+func (s *Server) URL() string {
+	s.mu.Lock()
+	ln := s.ln
+	s.mu.Unlock()
+	if ln == nil {
+		return ""
+	}
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		return "http://" + ln.Addr().String()
+	}
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port))
+}
+
+// Close shuts the server down gracefully, waiting at most shutdownTimeout
+// for requests in flight, then waits for pending lastUsedAt updates so the
+// store can be closed right after.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil // a second Close has nothing to shut down
+	s.mu.Unlock()
+	var err error
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		err = srv.Shutdown(ctx)
+	}
+	s.touches.wait()
+	return err
+}
+
+// withRecover turns a panicking handler into a logged 500 problem instead of
+// a dropped connection.
+func (s *Server) withRecover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.logger.Error("panic serving request", "panic", v, "method", r.Method,
+					"path", r.URL.Path, "requestId", requestID(r.Context()))
+				writeProblem(w, newProblem(http.StatusInternalServerError, "Internal error."))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withRouting answers requests no route matches with a problem body (404,
+// or 405 with Allow) instead of the mux's plain text.
+func (s *Server) withRouting(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(&unmatchedWriter{ResponseWriter: w}, r)
+	})
+}
+
+// unmatchedWriter replaces the mux's 404 and 405 text bodies with problems
+// and passes anything else (redirects of unclean paths) through.
+type unmatchedWriter struct {
+	http.ResponseWriter
+	replaced bool
+}
+
+// WriteHeader writes a problem for 404 and 405 and remembers to drop the
+// mux's own body.
+func (w *unmatchedWriter) WriteHeader(code int) {
+	switch code {
+	case http.StatusNotFound:
+		w.replaced = true
+		writeProblem(w.ResponseWriter, newProblem(code, "No route matches this path."))
+	case http.StatusMethodNotAllowed:
+		w.replaced = true
+		writeProblem(w.ResponseWriter, newProblem(code, "This path does not support this method; see the Allow header."))
+	default:
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+// Write discards the mux's body when a problem was written instead.
+func (w *unmatchedWriter) Write(b []byte) (int, error) {
+	if w.replaced {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
