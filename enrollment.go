@@ -195,6 +195,9 @@ func (e *Enrollment) Validate(inst *ProgramInstance) error {
 			v.Add(loc("groupIds", i), "is not a group of program instance "+inst.ID, g)
 		}
 	}
+	if inst != nil {
+		e.checkParameters(&v, inst)
+	}
 	return v.Err()
 }
 
@@ -394,6 +397,10 @@ func PrepareEnrollmentUpdate(old, e *Enrollment, inst *ProgramInstance, now time
 	e.Eligibility.ProgramInstanceID = e.ProgramInstanceID
 	e.CreatedAt, e.Version = old.CreatedAt, old.Version
 	e.EnrolledAt, e.UnenrolledAt = old.EnrolledAt, old.UnenrolledAt
+	checkReadonly(&v, old, e, inst)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
 	if err := e.Validate(inst); err != nil {
 		return nil, err
 	}

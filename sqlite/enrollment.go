@@ -233,7 +233,14 @@ func (tx *Tx) updateEnrollment(a enroll.Actor, old *enroll.Enrollment, inst *enr
 			return nil, err
 		}
 	}
-	return e, tx.event(a, enroll.EventEnrollmentUpdated, e.ID, e, ch.Previous)
+	if err := tx.event(a, enroll.EventEnrollmentUpdated, e.ID, e, ch.Previous); err != nil {
+		return nil, err
+	}
+	if ch.To == enroll.StatusSubmitted && ch.StatusChanged() && len(e.ParameterProblems()) > 0 {
+		// A submission missing parameters goes back to the participant.
+		return tx.updateEnrollment(a, e, inst, nil, func(n *enroll.Enrollment) error { n.NeedsAction(); return nil })
+	}
+	return e, nil
 }
 
 // evaluate runs the instance's rules on e and applies the result.

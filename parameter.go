@@ -1,0 +1,141 @@
+package enroll
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Parameter error ids, as in the marketplace seed's error object.
+const (
+	// ParamErrRequired: a required parameter has no value.
+	ParamErrRequired = "PARAM_REQUIRED"
+	// ParamErrType: the value is not of the parameter's type.
+	ParamErrType = "PARAM_TYPE"
+	// ParamErrPattern: a string value does not match the pattern.
+	ParamErrPattern = "PARAM_PATTERN"
+	// ParamErrOption: a choice value is not one of the options.
+	ParamErrOption = "PARAM_OPTION"
+)
+
+// checkParameters checks e's parameter values against the instance's
+// declarations. A value for an undeclared parameter is a field error (the
+// request is wrong); a declared parameter whose value breaks its type or
+// constraints keeps the value and carries an error, and a required
+// parameter without a value gets an entry with a PARAM_REQUIRED error, so
+// a partly filled enrollment can be stored and shows what it lacks.
+func (e *Enrollment) checkParameters(v *Invalid, inst *ProgramInstance) {
+	byID := map[string]int{}
+	for i := range e.Parameters {
+		p := &e.Parameters[i]
+		byID[p.ExternalID] = i
+		def, ok := inst.Parameter(p.ExternalID)
+		if !ok {
+			v.Add(loc("parameters", i)+".externalId", "is not a parameter of program instance "+inst.ID, p.ExternalID)
+			continue
+		}
+		p.Error = def.check(p.Value)
+	}
+	for _, def := range inst.Parameters {
+		if _, ok := byID[def.ExternalID]; !ok && def.Constraints.Required {
+			e.Parameters = append(e.Parameters, ParameterValue{ExternalID: def.ExternalID, Error: def.check(nil)})
+		}
+	}
+}
+
+// check returns the error of value v for the parameter, or nil.
+func (def Parameter) check(v any) *ParameterError {
+	if isEmpty(v) {
+		if def.Constraints.Required {
+			return &ParameterError{ID: ParamErrRequired, Message: def.Name + " is required."}
+		}
+		return nil
+	}
+	typeErr := &ParameterError{ID: ParamErrType, Message: fmt.Sprintf("%s must be a %s.", def.Name, def.Type)}
+	switch def.Type {
+	case ParamNumber:
+		if _, ok := v.(float64); !ok {
+			return typeErr
+		}
+	case ParamBoolean:
+		if _, ok := v.(bool); !ok {
+			return typeErr
+		}
+	case ParamObject:
+		if _, ok := v.(map[string]any); !ok {
+			return typeErr
+		}
+	case ParamDate:
+		s, ok := v.(string)
+		if !ok {
+			return typeErr
+		}
+		if _, err := time.Parse(time.DateOnly, s); err != nil {
+			if _, err := time.Parse(time.RFC3339, s); err != nil {
+				return &ParameterError{ID: ParamErrType, Message: def.Name + " must be a date (YYYY-MM-DD or RFC 3339)."}
+			}
+		}
+	case ParamString, ParamChoice:
+		s, ok := v.(string)
+		if !ok {
+			return typeErr
+		}
+		if def.Type == ParamChoice && !slices.Contains(def.Constraints.Options, s) {
+			return &ParameterError{ID: ParamErrOption, Message: def.Name + " must be one of: " + strings.Join(def.Constraints.Options, ", ") + "."}
+		}
+		if def.Constraints.Pattern != "" {
+			// Validated when the instance was saved, so it compiles.
+			if re, err := regexp.Compile(def.Constraints.Pattern); err == nil && !re.MatchString(s) {
+				return &ParameterError{ID: ParamErrPattern, Message: def.Name + " does not have the expected format."}
+			}
+		}
+	}
+	return nil
+}
+
+func isEmpty(v any) bool {
+	s, isString := v.(string)
+	return v == nil || isString && strings.TrimSpace(s) == ""
+}
+
+// checkReadonly refuses changes to the values of read-only parameters once
+// they are set.
+func checkReadonly(v *Invalid, old, e *Enrollment, inst *ProgramInstance) {
+	for i, p := range e.Parameters {
+		def, ok := inst.Parameter(p.ExternalID)
+		if !ok || !def.Constraints.Readonly {
+			continue
+		}
+		for _, o := range old.Parameters {
+			if o.ExternalID == p.ExternalID && !isEmpty(o.Value) && fmt.Sprint(o.Value) != fmt.Sprint(p.Value) {
+				v.Add(loc("parameters", i)+".value", "is read-only", p.Value)
+			}
+		}
+	}
+}
+
+// ParameterProblems returns the externalIds of e's parameters that carry an
+// error. A submission with problems is moved to needs_action.
+func (e *Enrollment) ParameterProblems() []string {
+	var out []string
+	for _, p := range e.Parameters {
+		if p.Error != nil {
+			out = append(out, p.ExternalID)
+		}
+	}
+	return out
+}
+
+// NeedsAction moves a just-submitted enrollment whose parameters have
+// problems to needs_action, explaining which. It reports whether it did;
+// callers store the change as a transition of its own.
+func (e *Enrollment) NeedsAction() bool {
+	bad := e.ParameterProblems()
+	if e.Eligibility.Status != StatusSubmitted || len(bad) == 0 {
+		return false
+	}
+	e.SetStatus(StatusNeedsAction, "Missing or invalid parameters: "+strings.Join(bad, ", ")+".")
+	return true
+}

@@ -1,0 +1,86 @@
+package enroll_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+func TestParameters(t *testing.T) {
+	t.Parallel()
+	inst := &enroll.ProgramInstance{ID: "i1", Parameters: []enroll.Parameter{
+		{ExternalID: "tenant", Name: "Tenant", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Required: true, Pattern: `^[a-z]+-\d+$`}},
+		{ExternalID: "kw", Name: "Capacity kW", Type: enroll.ParamNumber},
+		{ExternalID: "owner", Name: "Owner", Type: enroll.ParamBoolean},
+		{ExternalID: "installed", Name: "Installed", Type: enroll.ParamDate},
+		{ExternalID: "tier", Name: "Tier", Type: enroll.ParamChoice, Constraints: enroll.ParameterConstraints{Options: []string{"gold", "silver"}}},
+		{ExternalID: "site", Name: "Site", Type: enroll.ParamObject},
+		{ExternalID: "meter", Name: "Meter", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Readonly: true}},
+	}}
+	for _, c := range []struct {
+		name  string
+		value any
+		id    string
+		err   string // the error id, "" for none
+	}{
+		{"string ok", "acme-12", "tenant", ""},
+		{"pattern", "ACME", "tenant", enroll.ParamErrPattern},
+		{"required empty", " ", "tenant", enroll.ParamErrRequired},
+		{"string type", 12.0, "tenant", enroll.ParamErrType},
+		{"number", 7.5, "kw", ""},
+		{"number type", "7.5", "kw", enroll.ParamErrType},
+		{"boolean", true, "owner", ""},
+		{"boolean type", "yes", "owner", enroll.ParamErrType},
+		{"date", "2026-05-01", "installed", ""},
+		{"date-time", "2026-05-01T10:00:00Z", "installed", ""},
+		{"date bad", "May 1st", "installed", enroll.ParamErrType},
+		{"choice", "gold", "tier", ""},
+		{"choice bad", "bronze", "tier", enroll.ParamErrOption},
+		{"object", map[string]any{"a": 1.0}, "site", ""},
+		{"object type", []any{}, "site", enroll.ParamErrType},
+		{"optional empty", nil, "kw", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := &enroll.Enrollment{ProgramInstanceID: "i1", Parameters: []enroll.ParameterValue{{ExternalID: c.id, Value: c.value}}}
+			if c.id != "tenant" {
+				e.Parameters = append(e.Parameters, enroll.ParameterValue{ExternalID: "tenant", Value: "a-1"})
+			}
+			if err := e.Validate(inst); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			got := e.Parameters[0].Error
+			if c.err == "" && got != nil || c.err != "" && (got == nil || got.ID != c.err || got.Message == "") {
+				t.Fatalf("error = %+v, want %q", got, c.err)
+			}
+		})
+	}
+
+	e := &enroll.Enrollment{ProgramInstanceID: "i1"}
+	if err := e.Validate(inst); err != nil || len(e.Parameters) != 1 || e.Parameters[0].Error.ID != enroll.ParamErrRequired {
+		t.Fatalf("a missing required parameter must be listed with its error: %v %+v", err, e.Parameters)
+	}
+	e.Eligibility.Status = enroll.StatusSubmitted
+	if !e.NeedsAction() || e.Eligibility.Status != enroll.StatusNeedsAction || e.Eligibility.Reason == "" {
+		t.Fatalf("NeedsAction: %+v", e.Eligibility)
+	}
+
+	e = &enroll.Enrollment{Parameters: []enroll.ParameterValue{{ExternalID: "undeclared", Value: "x"}}}
+	err := e.Validate(inst)
+	if enroll.ErrorCode(err) != enroll.EINVALID || err.(*enroll.Error).Fields[0].Location != "parameters[0].externalId" {
+		t.Fatalf("undeclared parameter: %v", err)
+	}
+
+	old, err := enroll.NewEnrollment("w", &enroll.EnrollmentCreate{IdentificationType: "customerId", CustomerID: "c",
+		Parameters: []enroll.ParameterValue{{ExternalID: "tenant", Value: "a-1"}, {ExternalID: "meter", Value: "m-1"}}},
+		inst, enroll.Participant{CustomerID: "c"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := old.Clone()
+	changed.Parameters[1].Value = "m-2"
+	if _, err := enroll.PrepareEnrollmentUpdate(old, changed, inst, time.Now()); enroll.ErrorCode(err) != enroll.EINVALID {
+		t.Fatalf("changing a read-only parameter: %v", err)
+	}
+}

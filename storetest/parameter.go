@@ -1,0 +1,37 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/enrollhq/enroll"
+)
+
+// testParameters checks that a submission missing required parameters is
+// moved to needs_action, and that fixing them allows a new submission.
+func testParameters(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	inst := f.instance(func(in *enroll.ProgramInstance) {
+		in.Parameters = []enroll.Parameter{{ExternalID: "tenant_id", Name: "Tenant ID", Type: enroll.ParamString,
+			Constraints: enroll.ParameterConstraints{Required: true}}}
+	})
+	e := f.enroll(inst, "param@example.com", func(c *enroll.EnrollmentCreate) { c.EligibilityStatus = enroll.StatusSubmitted })
+	if e.Eligibility.Status != enroll.StatusNeedsAction || len(e.Parameters) != 1 || e.Parameters[0].Error == nil ||
+		e.Parameters[0].Error.ID != enroll.ParamErrRequired {
+		t.Fatalf("submission without a required parameter = %+v %+v", e.Eligibility, e.Parameters)
+	}
+	h := must(f.s.ListStatusChanges(f.ctx, f.a.WorkspaceID, e.ID))
+	if last := h[len(h)-1]; last.From != enroll.StatusSubmitted || last.To != enroll.StatusNeedsAction || last.Reason == "" {
+		t.Fatalf("history ends with %+v", last)
+	}
+	e = must(f.s.UpdateEnrollment(f.ctx, f.a, e.ID, func(e *enroll.Enrollment) error {
+		e.Parameters = []enroll.ParameterValue{{ExternalID: "tenant_id", Value: "t-1"}}
+		e.SetStatus(enroll.StatusSubmitted, "fixed")
+		return nil
+	}))
+	if e.Eligibility.Status != enroll.StatusSubmitted || e.Parameters[0].Error != nil {
+		t.Fatalf("resubmission = %+v %+v", e.Eligibility, e.Parameters)
+	}
+	_, err := f.s.CreateEnrollment(f.ctx, f.a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+		FirstName: "A", LastName: "B", Email: "undeclared@example.com", Parameters: []enroll.ParameterValue{{ExternalID: "nope", Value: 1}}})
+	wantCode(t, err, enroll.EINVALID)
+}
