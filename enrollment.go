@@ -198,7 +198,12 @@ func (e *Enrollment) Validate(inst *ProgramInstance) error {
 	if inst != nil {
 		e.checkParameters(&v, inst)
 	}
-	return v.Err()
+	err := v.Err()
+	if err != nil && len(e.ParameterProblems()) > 0 {
+		// The marketplace seed's shape: each parameter with its error.
+		err.(*Error).Extra = map[string]any{"parameters": e.Parameters}
+	}
+	return err
 }
 
 // EnrollmentCreate is the input of a create request: the seed's input model.

@@ -1,6 +1,7 @@
 package enroll
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -21,11 +22,11 @@ const (
 )
 
 // checkParameters checks e's parameter values against the instance's
-// declarations. A value for an undeclared parameter is a field error (the
-// request is wrong); a declared parameter whose value breaks its type or
-// constraints keeps the value and carries an error, and a required
-// parameter without a value gets an entry with a PARAM_REQUIRED error, so
-// a partly filled enrollment can be stored and shows what it lacks.
+// declarations. A value for an undeclared parameter, or one that breaks its
+// parameter's type or constraints, is a field error (422) and carries its
+// error; a required parameter without a value gets an entry with a
+// PARAM_REQUIRED error instead, so a partly filled enrollment can be stored
+// and shows what it lacks (a submission of it goes to needs_action).
 func (e *Enrollment) checkParameters(v *Invalid, inst *ProgramInstance) {
 	byID := map[string]int{}
 	for i := range e.Parameters {
@@ -37,6 +38,10 @@ func (e *Enrollment) checkParameters(v *Invalid, inst *ProgramInstance) {
 			continue
 		}
 		p.Error = def.check(p.Value)
+		if p.Error != nil && p.Error.ID != ParamErrRequired {
+			// A value of the wrong shape is refused; only absence is kept.
+			v.Add(loc("parameters", i)+".value", p.Error.Message, p.Value)
+		}
 	}
 	for _, def := range inst.Parameters {
 		if _, ok := byID[def.ExternalID]; !ok && def.Constraints.Required {
@@ -138,4 +143,42 @@ func (e *Enrollment) NeedsAction() bool {
 	}
 	e.SetStatus(StatusNeedsAction, "Missing or invalid parameters: "+strings.Join(bad, ", ")+".")
 	return true
+}
+
+// UniqueValue is the value of a parameter declared unique, in the text form
+// stores index it by.
+type UniqueValue struct {
+	ExternalID string
+	Value      string
+}
+
+// UniqueValues returns e's values of the instance's unique parameters. Only
+// open enrollments hold their values: a closed one frees them.
+func (e *Enrollment) UniqueValues(inst *ProgramInstance) []UniqueValue {
+	if !e.Eligibility.Status.Open() {
+		return nil
+	}
+	var out []UniqueValue
+	for _, p := range e.Parameters {
+		def, ok := inst.Parameter(p.ExternalID)
+		if !ok || !def.Constraints.Unique || isEmpty(p.Value) {
+			continue
+		}
+		s, isString := p.Value.(string)
+		if !isString {
+			b, _ := json.Marshal(p.Value)
+			s = string(b)
+		}
+		out = append(out, UniqueValue{ExternalID: p.ExternalID, Value: s})
+	}
+	return out
+}
+
+// HideParameters removes the values of the instance's hidden parameters:
+// what a key without programs:write sees.
+func (e *Enrollment) HideParameters(inst *ProgramInstance) {
+	e.Parameters = slices.DeleteFunc(e.Parameters, func(p ParameterValue) bool {
+		def, ok := inst.Parameter(p.ExternalID)
+		return ok && def.Constraints.Hidden
+	})
 }

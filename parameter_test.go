@@ -47,8 +47,15 @@ func TestParameters(t *testing.T) {
 			if c.id != "tenant" {
 				e.Parameters = append(e.Parameters, enroll.ParameterValue{ExternalID: "tenant", Value: "a-1"})
 			}
-			if err := e.Validate(inst); err != nil {
-				t.Fatalf("Validate: %v", err)
+			err := e.Validate(inst)
+			if refused := c.err != "" && c.err != enroll.ParamErrRequired; refused != (enroll.ErrorCode(err) == enroll.EINVALID) {
+				t.Fatalf("Validate = %v", err)
+			}
+			if err != nil {
+				f := err.(*enroll.Error).Fields
+				if len(f) != 1 || f[0].Location != "parameters[0].value" || err.(*enroll.Error).Extra["parameters"] == nil {
+					t.Fatalf("field errors = %+v", f)
+				}
 			}
 			got := e.Parameters[0].Error
 			if c.err == "" && got != nil || c.err != "" && (got == nil || got.ID != c.err || got.Message == "") {
@@ -82,5 +89,28 @@ func TestParameters(t *testing.T) {
 	changed.Parameters[1].Value = "m-2"
 	if _, err := enroll.PrepareEnrollmentUpdate(old, changed, inst, time.Now()); enroll.ErrorCode(err) != enroll.EINVALID {
 		t.Fatalf("changing a read-only parameter: %v", err)
+	}
+}
+
+func TestParameterVisibility(t *testing.T) {
+	t.Parallel()
+	inst := &enroll.ProgramInstance{ID: "i1", Parameters: []enroll.Parameter{
+		{ExternalID: "account", Name: "Account", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Unique: true}},
+		{ExternalID: "score", Name: "Score", Type: enroll.ParamNumber, Constraints: enroll.ParameterConstraints{Unique: true, Hidden: true}},
+		{ExternalID: "note", Name: "Note", Type: enroll.ParamString},
+	}}
+	e := &enroll.Enrollment{Eligibility: enroll.Eligibility{Status: enroll.StatusCandidate}, Parameters: []enroll.ParameterValue{
+		{ExternalID: "account", Value: "A-1"}, {ExternalID: "score", Value: 7.0}, {ExternalID: "note", Value: "n"}}}
+	got := e.UniqueValues(inst)
+	if len(got) != 2 || got[0] != (enroll.UniqueValue{ExternalID: "account", Value: "A-1"}) || got[1].Value != "7" {
+		t.Fatalf("UniqueValues = %+v", got)
+	}
+	e.Eligibility.Status = enroll.StatusRejected
+	if len(e.UniqueValues(inst)) != 0 {
+		t.Fatal("a closed enrollment must free its unique values")
+	}
+	e.HideParameters(inst)
+	if len(e.Parameters) != 2 || e.Parameters[1].ExternalID != "note" {
+		t.Fatalf("HideParameters = %+v", e.Parameters)
 	}
 }

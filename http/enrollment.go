@@ -175,7 +175,8 @@ func (s *Server) createEnrollment(ctx context.Context, in *createEnrollmentInput
 	if err != nil {
 		return nil, err
 	}
-	return &enrollmentCreatedOutput{Location: "/v1/enrollments/" + e.ID, ETag: e.ETag(), Body: e}, nil
+	out := &enrollmentCreatedOutput{Location: "/v1/enrollments/" + e.ID, ETag: e.ETag(), Body: e}
+	return out, s.hideParameters(ctx, e)
 }
 
 func (s *Server) listInstanceEnrollments(ctx context.Context, in *listInstanceEnrollmentsInput) (*bodyPage[*enroll.Enrollment], error) {
@@ -200,7 +201,7 @@ func (s *Server) listEnrollmentsIn(ctx context.Context, instanceID string, q Enr
 	if err != nil {
 		return nil, err
 	}
-	return &bodyPage[*enroll.Enrollment]{Body: page}, nil
+	return &bodyPage[*enroll.Enrollment]{Body: page}, s.hideParameters(ctx, page.Data...)
 }
 
 // findEnrollment loads an enrollment the key may see.
@@ -223,7 +224,7 @@ func (s *Server) getEnrollment(ctx context.Context, in *enrollmentIDInput) (*enr
 	if err != nil {
 		return nil, err
 	}
-	return &enrollmentOutput{ETag: e.ETag(), Body: e}, nil
+	return s.enrollmentOutput(ctx, e)
 }
 
 func (s *Server) updateEnrollment(ctx context.Context, in *updateEnrollmentInput) (*enrollmentOutput, error) {
@@ -269,7 +270,7 @@ func (s *Server) updateEnrollment(ctx context.Context, in *updateEnrollmentInput
 	if err != nil {
 		return nil, err
 	}
-	return &enrollmentOutput{ETag: e.ETag(), Body: e}, nil
+	return s.enrollmentOutput(ctx, e)
 }
 
 func (s *Server) deleteEnrollment(ctx context.Context, in *enrollmentIfMatchInput) (*struct{}, error) {
@@ -290,7 +291,7 @@ func (s *Server) evaluateEnrollment(ctx context.Context, in *enrollmentIfMatchIn
 	if err != nil {
 		return nil, err
 	}
-	return &enrollmentOutput{ETag: e.ETag(), Body: e}, nil
+	return s.enrollmentOutput(ctx, e)
 }
 
 func (s *Server) enrollmentHistory(ctx context.Context, in *enrollmentIDInput) (*historyOutput, error) {

@@ -82,6 +82,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/programInstances/{instanceId}", "getProgramInstance", "Get a program instance", tagInstances, pr, 0, []int{404}, handle(s, s.getInstance)},
 		{"PATCH", "/v1/programInstances/{instanceId}", "updateProgramInstance", "Update a program instance (JSON merge patch)", tagInstances, pw, 0, append(withBodyID, 409), handle(s, s.updateInstance)},
 		{"DELETE", "/v1/programInstances/{instanceId}", "deleteProgramInstance", "Delete a program instance without enrollments", tagInstances, pw, 0, []int{404, 409}, handle(s, s.deleteInstance)},
+		{"POST", "/v1/programInstances/{instanceId}/eligibility:test", "testEligibilityRules", "Try eligibility rules on a sample and on current enrollments", tagInstances, pw, 0, append(withBodyID, 422), handle(s, s.testEligibility)},
 		{"GET", "/v1/programInstances/{instanceId}/stats", "getProgramInstanceStats", "Count a program instance's enrollments per status", tagInstances, pr, 0, []int{404}, handle(s, s.instanceStats)},
 
 		{"POST", "/v1/customers", "createCustomer", "Create a customer", tagCustomers, ew, created, append(withBody, 409), handle(s, s.createCustomer)},

@@ -21,6 +21,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/rules"
 )
 
 // Timeouts of the HTTP server. Request bodies are small (Huma caps them at
@@ -46,6 +47,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Version is shown as info.version in the OpenAPI document.
 	Version string
+	// Engine evaluates draft rules for the eligibility test endpoint; nil
+	// means a new rules engine. Share the store's to share its cache.
+	Engine enroll.RuleEngine
 }
 
 // Server is the Enroll HTTP API. Create it with NewServer, then either mount
@@ -71,6 +75,9 @@ func NewServer(cfg Config) *Server {
 	s := &Server{cfg: cfg, store: cfg.Store, logger: cfg.Logger, mux: http.NewServeMux()}
 	if s.logger == nil {
 		s.logger = slog.Default()
+	}
+	if s.cfg.Engine == nil {
+		s.cfg.Engine = rules.New()
 	}
 	s.touches = newToucher(cfg.Store, s.logger)
 	s.metrics = newMetrics()

@@ -86,6 +86,9 @@ func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID s
 		if err := tx.writeEnrollment(e, true, 0); err != nil {
 			return err
 		}
+		if err := tx.syncUniqueValues(e, inst); err != nil {
+			return err
+		}
 		if err := tx.count(e, e.Eligibility.Status, 1); err != nil {
 			return err
 		}
@@ -222,6 +225,9 @@ func (tx *Tx) updateEnrollment(a enroll.Actor, old *enroll.Enrollment, inst *enr
 		}
 	}
 	if err := tx.writeEnrollment(e, false, old.Version); err != nil {
+		return nil, err
+	}
+	if err := tx.syncUniqueValues(e, inst); err != nil {
 		return nil, err
 	}
 	if ch.StatusChanged() {

@@ -34,4 +34,35 @@ func testParameters(t *testing.T, newStore Factory) {
 	_, err := f.s.CreateEnrollment(f.ctx, f.a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
 		FirstName: "A", LastName: "B", Email: "undeclared@example.com", Parameters: []enroll.ParameterValue{{ExternalID: "nope", Value: 1}}})
 	wantCode(t, err, enroll.EINVALID)
+	_, err = f.s.CreateEnrollment(f.ctx, f.a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+		FirstName: "A", LastName: "B", Email: "typed@example.com", Parameters: []enroll.ParameterValue{{ExternalID: "tenant_id", Value: 12}}})
+	wantCode(t, err, enroll.EINVALID)
+
+	// Unique values: one holder per instance among open enrollments.
+	uniq := f.instance(noAutoEvaluate, func(in *enroll.ProgramInstance) {
+		in.Parameters = []enroll.Parameter{{ExternalID: "account", Name: "Account", Type: enroll.ParamString,
+			Constraints: enroll.ParameterConstraints{Unique: true, Readonly: true}}}
+	})
+	withAccount := func(c *enroll.EnrollmentCreate) {
+		c.Parameters = []enroll.ParameterValue{{ExternalID: "account", Value: "A-1"}}
+	}
+	holder := f.enroll(uniq, "u1@example.com", withAccount)
+	_, err = f.s.CreateEnrollment(f.ctx, f.a, uniq.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+		FirstName: "A", LastName: "B", Email: "u2@example.com", Parameters: []enroll.ParameterValue{{ExternalID: "account", Value: "A-1"}}})
+	wantCode(t, err, enroll.ECONFLICT)
+	if err.(*enroll.Error).Extra["existingId"] != holder.ID {
+		t.Fatalf("unique conflict names %v", err.(*enroll.Error).Extra)
+	}
+	f.enroll(f.instance(noAutoEvaluate, func(in *enroll.ProgramInstance) { in.Parameters = uniq.Parameters }), "u3@example.com", withAccount)
+	_, err = f.s.UpdateEnrollment(f.ctx, f.a, holder.ID, func(e *enroll.Enrollment) error {
+		e.Parameters[0].Value = "A-2"
+		return nil
+	})
+	wantCode(t, err, enroll.EINVALID) // read-only once set
+	f.move(f.move(holder, enroll.StatusIneligible), enroll.StatusEligible)
+	holder = f.move(f.move(f.move(holder, enroll.StatusSubmitted), enroll.StatusApproved), enroll.StatusUnenrolled)
+	f.enroll(uniq, "u2@example.com", withAccount) // a closed enrollment frees the value
+	if err := f.s.DeleteEnrollment(f.ctx, f.a, holder.ID, nil); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,0 +1,206 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	"github.com/enrollhq/enroll"
+)
+
+// maxEligibilityScan bounds how many current enrollments a rules test
+// evaluates, so a test on a huge instance answers in bounded time.
+const maxEligibilityScan = 100_000
+
+// testEligibilityInput is the body of POST .../eligibility:test.
+type testEligibilityInput struct {
+	InstanceID string `path:"instanceId"`
+	Body       struct {
+		EligibilityRules *[]enroll.Rule `json:"eligibilityRules,omitempty" maxItems:"100" doc:"Draft rules to try; the instance's saved rules when absent."`
+		Enrollment       map[string]any `json:"enrollment,omitempty" doc:"A sample enrollment to evaluate: any members of the enrollment representation."`
+		Customer         map[string]any `json:"customer,omitempty" doc:"The sample's customer, as rules see it: any members of the customer representation."`
+		Current          bool           `json:"current,omitempty" doc:"Also evaluate the instance's current enrollments and count, per rule, how many pass."`
+		Limit            int            `json:"limit,omitempty" minimum:"1" maximum:"100000" doc:"At most this many current enrollments, newest first (default 10,000)."`
+	}
+}
+
+// RuleCount is how many evaluated enrollments a rule passed, failed or errored on.
+type RuleCount struct {
+	Name   string `json:"name"`
+	Passed int    `json:"passed"`
+	Failed int    `json:"failed"`
+	Errors int    `json:"errors"`
+}
+
+// CurrentEligibility summarises a rules test over current enrollments.
+type CurrentEligibility struct {
+	Evaluated  int         `json:"evaluated"`
+	Truncated  bool        `json:"truncated" doc:"True when the instance has more enrollments than were evaluated."`
+	Eligible   int         `json:"eligible"`
+	Ineligible int         `json:"ineligible"`
+	Rules      []RuleCount `json:"rules"`
+}
+
+// EligibilityTest is the answer of a rules test.
+type EligibilityTest struct {
+	Sample  *enroll.Evaluation  `json:"sample,omitempty" doc:"The sample enrollment's evaluation."`
+	Current *CurrentEligibility `json:"current,omitempty"`
+}
+
+type testEligibilityOutput struct{ Body *EligibilityTest }
+
+// testEligibility compiles draft (or saved) rules and evaluates them on a
+// sample and on current enrollments, changing nothing.
+func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) (*testEligibilityOutput, error) {
+	inst, err := s.findInstance(ctx, in.InstanceID)
+	if err != nil {
+		return nil, err
+	}
+	if r := in.Body.EligibilityRules; r != nil {
+		inst.EligibilityRules = *r
+		draft := *inst
+		if err := draft.Validate(); err != nil {
+			return nil, err
+		}
+		if err := s.cfg.Engine.Check(inst.EligibilityRules); err != nil {
+			return nil, err
+		}
+	}
+	out := &EligibilityTest{}
+	if in.Body.Enrollment != nil {
+		sample, customer := &enroll.Enrollment{}, (*enroll.Customer)(nil)
+		if err := convert(in.Body.Enrollment, sample, "body.enrollment"); err != nil {
+			return nil, err
+		}
+		if in.Body.Customer != nil {
+			customer = &enroll.Customer{}
+			if err := convert(in.Body.Customer, customer, "body.customer"); err != nil {
+				return nil, err
+			}
+		}
+		sample.ProgramInstanceID = inst.ID
+		out.Sample, err = s.cfg.Engine.Evaluate(ctx, enroll.EvaluationInput{Enrollment: sample, Customer: customer, Instance: inst,
+			EnrolledInOtherProgram: s.enrolledElsewhere(ctx, sample, map[string]bool{})})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if in.Body.Current {
+		limit := in.Body.Limit
+		if limit == 0 {
+			limit = 10_000
+		}
+		if out.Current, err = s.evaluateCurrent(ctx, inst, min(limit, maxEligibilityScan)); err != nil {
+			return nil, err
+		}
+	}
+	return &testEligibilityOutput{Body: out}, nil
+}
+
+// evaluateCurrent evaluates up to limit of inst's enrollments, newest first.
+func (s *Server) evaluateCurrent(ctx context.Context, inst *enroll.ProgramInstance, limit int) (*CurrentEligibility, error) {
+	cur := &CurrentEligibility{Rules: make([]RuleCount, len(inst.EligibilityRules))}
+	for i, r := range inst.EligibilityRules {
+		cur.Rules[i].Name = r.Name
+	}
+	elsewhere := map[string]bool{}
+	customers := map[string]*enroll.Customer{}
+	f := enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, ListParams: enroll.ListParams{PerPage: enroll.MaxPerPage}}
+	for cur.Evaluated < limit {
+		page, err := s.store.ListEnrollments(ctx, workspaceFrom(ctx), f)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range page.Data {
+			if cur.Evaluated == limit {
+				cur.Truncated = true
+				break
+			}
+			c, err := s.customerOf(ctx, e, customers)
+			if err != nil {
+				return nil, err
+			}
+			ev, err := s.cfg.Engine.Evaluate(ctx, enroll.EvaluationInput{Enrollment: e, Customer: c, Instance: inst,
+				EnrolledInOtherProgram: s.enrolledElsewhere(ctx, e, elsewhere)})
+			if err != nil {
+				return nil, err
+			}
+			cur.Evaluated++
+			if ev.Status == enroll.StatusEligible {
+				cur.Eligible++
+			} else {
+				cur.Ineligible++
+			}
+			for i, r := range ev.Trace {
+				switch r.Outcome {
+				case enroll.RulePassed:
+					cur.Rules[i].Passed++
+				case enroll.RuleFailed:
+					cur.Rules[i].Failed++
+				default:
+					cur.Rules[i].Errors++
+				}
+			}
+		}
+		if page.NextPageToken == "" {
+			break
+		}
+		if cur.Evaluated == limit {
+			cur.Truncated = true
+			break
+		}
+		f.PageToken = page.NextPageToken
+	}
+	return cur, nil
+}
+
+// customerOf returns e's customer, loading each once.
+func (s *Server) customerOf(ctx context.Context, e *enroll.Enrollment, cache map[string]*enroll.Customer) (*enroll.Customer, error) {
+	if e.CustomerID == "" {
+		return nil, nil
+	}
+	if c, ok := cache[e.CustomerID]; ok {
+		return c, nil
+	}
+	c, err := s.store.FindCustomer(ctx, workspaceFrom(ctx), e.CustomerID)
+	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+		c, err = nil, nil
+	}
+	cache[e.CustomerID] = c
+	return c, err
+}
+
+// enrolledElsewhere answers enrolledInOtherProgram() for e from the store,
+// remembering each customer's answer.
+func (s *Server) enrolledElsewhere(ctx context.Context, e *enroll.Enrollment, cache map[string]bool) func() (bool, error) {
+	return func() (bool, error) {
+		if e.CustomerID == "" {
+			return false, nil
+		}
+		if v, ok := cache[e.CustomerID]; ok {
+			return v, nil
+		}
+		page, err := s.store.ListEnrollments(ctx, workspaceFrom(ctx), enroll.EnrollmentFilter{CustomerID: e.CustomerID,
+			Statuses: []enroll.Status{enroll.StatusApproved, enroll.StatusPaused}, ListParams: enroll.ListParams{PerPage: enroll.MaxPerPage}})
+		if err != nil {
+			return false, err
+		}
+		v := slices.ContainsFunc(page.Data, func(o *enroll.Enrollment) bool { return o.ProgramInstanceID != e.ProgramInstanceID })
+		cache[e.CustomerID] = v
+		return v, nil
+	}
+}
+
+// convert decodes a free-form sample into a domain type, as a 422 at loc
+// when a member has the wrong type.
+func convert(in map[string]any, out any, loc string) error {
+	b, err := json.Marshal(in)
+	if err == nil {
+		err = json.Unmarshal(b, out)
+	}
+	if err != nil {
+		return &enroll.Error{Code: enroll.EINVALID, Message: loc + ": " + err.Error(),
+			Fields: []enroll.FieldError{{Location: loc, Message: err.Error()}}}
+	}
+	return nil
+}

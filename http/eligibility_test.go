@@ -1,0 +1,124 @@
+package http_test
+
+import (
+	"testing"
+)
+
+// TestEligibility covers rules on instances over HTTP: auto-evaluation,
+// re-evaluation after the criteria change, the rules test endpoint, and
+// parameter errors, hidden and unique parameters.
+func TestEligibility(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rules := []map[string]any{
+		{"name": "territory", "expression": `inStates(["NY", "NJ"])`, "reason": "Outside service area"},
+		{"name": "device", "expression": `hasManufacturer(["tesla", "enphase"])`, "reason": "No qualifying device"},
+		{"name": "exclusive", "expression": `!enrolledInOtherProgram()`, "reason": "Already enrolled in another program"},
+	}
+	inst := e.createInstance(map[string]any{"eligibilityRules": rules})
+
+	ny := e.enrollIn(inst, customerInfo(map[string]any{"address": map[string]any{"state": "NY"}, "manufacturerSlugs": []string{"tesla"}}))
+	if status(ny) != "eligible" {
+		t.Fatalf("NY with tesla = %s", status(ny))
+	}
+	ca := e.enrollIn(inst, customerInfo(map[string]any{"address": map[string]any{"state": "CA"}, "manufacturerSlugs": []string{"tesla"}}))
+	if status(ca) != "ineligible" || ca["eligibility"].(map[string]any)["reason"] != "Outside service area" {
+		t.Fatalf("CA = %v", ca["eligibility"])
+	}
+	trace := ca["evaluation"].(map[string]any)["trace"].([]any)
+	if len(trace) != 3 || trace[0].(map[string]any)["outcome"] != "failed" || trace[1].(map[string]any)["outcome"] != "passed" {
+		t.Fatalf("trace = %v", trace)
+	}
+
+	// The criteria change: the instance now serves CA too; re-evaluation makes it eligible.
+	rules[0]["expression"] = `inStates(["NY", "NJ", "CA"])`
+	upd := e.do("PATCH", "/v1/programInstances/"+inst, map[string]any{"eligibilityRules": rules}).expect(200).obj()
+	if upd["rulesVersion"] != float64(2) {
+		t.Fatalf("rulesVersion = %v", upd["rulesVersion"])
+	}
+	re := e.do("POST", "/v1/enrollments/"+ca["id"].(string)+"/evaluate", nil).expect(200).obj()
+	if status(re) != "eligible" || re["evaluation"].(map[string]any)["rulesVersion"] != float64(2) {
+		t.Fatalf("re-evaluated = %v", re["eligibility"])
+	}
+
+	// A bad rule is a 422 naming the rule and the position.
+	p := e.do("PATCH", "/v1/programInstances/"+inst, map[string]any{"eligibilityRules": []map[string]any{
+		{"name": "ok", "expression": "true"}, {"name": "broken", "expression": "enrollment.address.state == "}}}).expect(422).problem()
+	if !p.hasLocation("body.eligibilityRules[1].expression") {
+		t.Fatalf("bad rule problem = %+v", p)
+	}
+
+	// The rules test endpoint.
+	{
+		draft := []map[string]any{{"name": "ny-only", "expression": `inStates(["NY"])`, "reason": "Not NY"}}
+		res := e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{
+			"eligibilityRules": draft,
+			"enrollment":       map[string]any{"address": map[string]any{"state": "NJ"}},
+			"current":          true,
+		}).expect(200).obj()
+		sample := res["sample"].(map[string]any)
+		if sample["status"] != "ineligible" || sample["reason"] != "Not NY" {
+			t.Fatalf("sample = %v", sample)
+		}
+		cur := res["current"].(map[string]any)
+		counts := cur["rules"].([]any)[0].(map[string]any)
+		if cur["evaluated"] != float64(2) || cur["eligible"] != float64(1) || counts["passed"] != float64(1) || counts["failed"] != float64(1) {
+			t.Fatalf("current = %v", cur)
+		}
+		// Nothing was saved.
+		if got := e.do("GET", "/v1/programInstances/"+inst, nil).expect(200).obj(); got["rulesVersion"] != float64(2) {
+			t.Fatal("the test endpoint changed the instance")
+		}
+		bad := e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{
+			"eligibilityRules": []map[string]any{{"name": "x", "expression": "1 + "}}}).expect(422).problem()
+		if !bad.hasLocation("body.eligibilityRules[0].expression") {
+			t.Fatalf("bad draft = %+v", bad)
+		}
+		e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{"current": true},
+			withKey(e.scopedKey([]string{"programs:read"}, nil))).expect(403)
+	}
+
+	// Parameters: errors, unique values, hidden values, needs_action.
+	{
+		pinst := e.createInstance(map[string]any{"autoEvaluate": false, "parameters": []map[string]any{
+			{"externalId": "tenant_id", "name": "Tenant ID", "type": "string", "constraints": map[string]any{"required": true, "pattern": "^t-[0-9]+$"}},
+			{"externalId": "account", "name": "Account", "type": "string", "constraints": map[string]any{"unique": true}},
+			{"externalId": "score", "name": "Score", "type": "number", "constraints": map[string]any{"hidden": true}},
+		}})
+		p := e.do("POST", "/v1/programInstances/"+pinst+"/enrollments", customerInfo(map[string]any{
+			"parameters": []map[string]any{{"externalId": "tenant_id", "value": "nope"}}})).expect(422)
+		prob := p.problem()
+		if !prob.hasLocation("body.parameters[0].value") || p.obj()["parameters"] == nil {
+			t.Fatalf("parameter error = %+v", p.obj())
+		}
+		first := e.enrollIn(pinst, customerInfo(map[string]any{"parameters": []map[string]any{
+			{"externalId": "account", "value": "A-1"}, {"externalId": "score", "value": 9}}}))
+		params := first["parameters"].([]any)
+		if len(params) != 3 || params[2].(map[string]any)["error"].(map[string]any)["id"] != "PARAM_REQUIRED" {
+			t.Fatalf("missing required parameter = %v", params)
+		}
+		conflict := e.do("POST", "/v1/programInstances/"+pinst+"/enrollments", customerInfo(map[string]any{
+			"parameters": []map[string]any{{"externalId": "account", "value": "A-1"}}})).expect(409).obj()
+		if conflict["existingId"] != first["id"] {
+			t.Fatalf("unique conflict = %v", conflict)
+		}
+		reader := e.scopedKey([]string{"enrollments:read"}, nil)
+		seen := e.do("GET", "/v1/enrollments/"+first["id"].(string), nil, withKey(reader)).expect(200).obj()
+		for _, p := range seen["parameters"].([]any) {
+			if p.(map[string]any)["externalId"] == "score" {
+				t.Fatal("a hidden parameter was shown to a key without programs:write")
+			}
+		}
+		list := e.do("GET", "/v1/programInstances/"+pinst+"/enrollments", nil, withKey(reader)).expect(200).obj()
+		if n := len(list["data"].([]any)[0].(map[string]any)["parameters"].([]any)); n != 2 {
+			t.Fatalf("list shows %d parameters to a reader, want 2", n)
+		}
+		// Submitting without the required parameter asks the participant for it.
+		id := first["id"].(string)
+		e.patchStatus(id, "eligible")
+		sub := e.patchStatus(id, "submitted")
+		if status(sub) != "needs_action" {
+			t.Fatalf("submission without tenant_id = %s", status(sub))
+		}
+	}
+}

@@ -1,0 +1,38 @@
+package http
+
+import (
+	"context"
+
+	"github.com/enrollhq/enroll"
+)
+
+// hideParameters removes the values of hidden parameters from enrollments
+// shown to a key without programs:write (issue 4: hidden parameters are for
+// program staff). It loads each distinct instance once.
+func (s *Server) hideParameters(ctx context.Context, es ...*enroll.Enrollment) error {
+	if k := keyFrom(ctx); k == nil || k.Has(enroll.ScopeProgramsWrite) {
+		return nil
+	}
+	insts := map[string]*enroll.ProgramInstance{}
+	for _, e := range es {
+		inst, ok := insts[e.ProgramInstanceID]
+		if !ok {
+			var err error
+			if inst, err = s.store.FindInstance(ctx, workspaceFrom(ctx), e.ProgramInstanceID); err != nil {
+				return err
+			}
+			insts[e.ProgramInstanceID] = inst
+		}
+		e.HideParameters(inst)
+	}
+	return nil
+}
+
+// enrollmentOutput is an enrollment response as the caller may see it.
+func (s *Server) enrollmentOutput(ctx context.Context, e *enroll.Enrollment) (*enrollmentOutput, error) {
+	etag := e.ETag()
+	if err := s.hideParameters(ctx, e); err != nil {
+		return nil, err
+	}
+	return &enrollmentOutput{ETag: etag, Body: e}, nil
+}
