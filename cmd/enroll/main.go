@@ -57,6 +57,8 @@ type Main struct {
 	Store      enroll.Store
 	HTTPServer *enrollhttp.Server
 	logger     *slog.Logger
+	// engine is shared by the store and the API so they share compiled rules.
+	engine enroll.RuleEngine
 }
 
 // NewMain returns a Main with the defaults of SPEC §9.
@@ -83,7 +85,10 @@ func (m *Main) openStore(ctx context.Context) (enroll.Store, error) {
 	if isPostgres(m.Config.DB) {
 		return nil, errors.New("PostgreSQL URLs are not supported by this build yet; use a SQLite file path for --db")
 	}
-	return sqlite.Open(ctx, sqlite.Config{Path: m.Config.DB, Engine: rules.New()})
+	if m.engine == nil {
+		m.engine = rules.New()
+	}
+	return sqlite.Open(ctx, sqlite.Config{Path: m.Config.DB, Engine: m.engine})
 }
 
 func isPostgres(db string) bool {
@@ -104,7 +109,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Close()
 		return err
 	}
-	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version})
+	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version, Engine: m.engine})
 	if err := m.HTTPServer.Open(); err != nil {
 		m.Close()
 		return err
