@@ -67,4 +67,31 @@ func testConcurrency(t *testing.T, newStore Factory) {
 			wantCode(t, err, enroll.ECONFLICT)
 		}
 	}
+
+	// Concurrent approvals for the last seat: exactly one takes it.
+	seats := f.instance(noAutoEvaluate, func(in *enroll.ProgramInstance) { in.Capacity = new(int); *in.Capacity = 1 })
+	var waiting []*enroll.Enrollment
+	for i := range 8 {
+		waiting = append(waiting, f.reach(seats, "seat"+itoa(i)+"@example.com", enroll.StatusSubmitted))
+	}
+	approved := make(chan error, len(waiting))
+	for _, e := range waiting {
+		wg.Go(func() {
+			_, err := f.s.UpdateEnrollment(f.ctx, f.a, e.ID, setStatus(enroll.StatusApproved, ""))
+			approved <- err
+		})
+	}
+	wg.Wait()
+	close(approved)
+	ok := 0
+	for err := range approved {
+		if err == nil {
+			ok++
+		} else {
+			wantCode(t, err, enroll.ECONFLICT)
+		}
+	}
+	if counts := must(f.s.CountEnrollments(f.ctx, f.a.WorkspaceID, seats.ID)); ok != 1 || counts[enroll.StatusApproved] != 1 {
+		t.Fatalf("%d approvals took a single seat (count %d)", ok, counts[enroll.StatusApproved])
+	}
 }
