@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -181,4 +182,32 @@ func (e *Enrollment) HideParameters(inst *ProgramInstance) {
 		def, ok := inst.Parameter(p.ExternalID)
 		return ok && def.Constraints.Hidden
 	})
+}
+
+// CoerceParameters gives text values (from a CSV cell) the type their
+// parameter declares, so "7" becomes 7 for a number and "true" true for a
+// boolean. Values that do not parse are left for validation to refuse.
+func (in *ProgramInstance) CoerceParameters(values []ParameterValue) {
+	for i, p := range values {
+		s, ok := p.Value.(string)
+		def, declared := in.Parameter(p.ExternalID)
+		if !ok || !declared {
+			continue
+		}
+		switch def.Type {
+		case ParamNumber:
+			if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+				values[i].Value = f
+			}
+		case ParamBoolean:
+			if b, err := strconv.ParseBool(strings.TrimSpace(s)); err == nil {
+				values[i].Value = b
+			}
+		case ParamObject:
+			var m map[string]any
+			if json.Unmarshal([]byte(s), &m) == nil {
+				values[i].Value = m
+			}
+		}
+	}
 }

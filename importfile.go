@@ -1,0 +1,363 @@
+package enroll
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Import file formats.
+const (
+	FormatCSV    = "csv"
+	FormatNDJSON = "ndjson"
+)
+
+// maxImportLine bounds one NDJSON line, so a file without newlines cannot
+// make the reader buffer it whole.
+const maxImportLine = 1 << 20
+
+// ImportRow is one decoded row of an import file.
+type ImportRow struct {
+	// Row is the 1-based line of the row in the file.
+	Row int
+	// Create is the request the row stands for; nil when Errors is not empty.
+	Create *EnrollmentCreate
+	// Errors are the reasons the row cannot be imported.
+	Errors []ImportError
+}
+
+// RowDecoder yields an import file's rows one at a time, so a file of any
+// size is read in constant memory.
+type RowDecoder interface {
+	// Next returns the next row, or io.EOF after the last. Any other error
+	// means the file cannot be read further.
+	Next() (*ImportRow, error)
+	// HeaderErrors lists problems with the file's header (unknown CSV
+	// columns, which are ignored).
+	HeaderErrors() []ImportError
+}
+
+// NewRowDecoder returns the decoder for format (FormatCSV or FormatNDJSON).
+func NewRowDecoder(format string, r io.Reader) (RowDecoder, error) {
+	switch format {
+	case FormatCSV:
+		return newCSVDecoder(r)
+	case FormatNDJSON:
+		return &ndjsonDecoder{r: bufio.NewReaderSize(r, 64<<10)}, nil
+	}
+	return nil, Errorf(EINVALID, "Unknown import format %q: use text/csv or application/x-ndjson.", format)
+}
+
+// ndjsonDecoder reads one create body per line.
+type ndjsonDecoder struct {
+	r    *bufio.Reader
+	line int
+}
+
+func (d *ndjsonDecoder) HeaderErrors() []ImportError { return nil }
+
+func (d *ndjsonDecoder) Next() (*ImportRow, error) {
+	for {
+		line, err := d.readLine()
+		if err != nil {
+			return nil, err
+		}
+		d.line++
+		if line == nil {
+			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Message: "line longer than 1 MiB"}}}, nil
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		var in EnrollmentCreate
+		if err := dec.Decode(&in); err != nil {
+			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Field: jsonErrorField(err), Message: jsonErrorMessage(err)}}}, nil
+		}
+		if dec.More() {
+			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Message: "more than one JSON value on the line"}}}, nil
+		}
+		return &ImportRow{Row: d.line, Create: &in}, nil
+	}
+}
+
+// readLine returns the next line without its newline, nil (and no error)
+// for a line over maxImportLine, which it skips, and io.EOF at the end.
+func (d *ndjsonDecoder) readLine() ([]byte, error) {
+	var buf []byte
+	for {
+		part, err := d.r.ReadSlice('\n')
+		if len(buf)+len(part) <= maxImportLine {
+			buf = append(buf, part...)
+		} else {
+			buf = nil
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = d.r.ReadSlice('\n')
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				return nil, err
+			}
+			return nil, nil
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && len(buf) > 0:
+			return buf, nil
+		case err != nil:
+			return nil, err
+		}
+		return bytes.TrimSuffix(buf, []byte("\n")), nil
+	}
+}
+
+func jsonErrorField(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return te.Field
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+		return strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+	}
+	return ""
+}
+
+func jsonErrorMessage(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return "expected " + te.Type.String()
+	}
+	if strings.HasPrefix(err.Error(), "json: unknown field ") {
+		return "unknown field"
+	}
+	return "not valid JSON: " + err.Error()
+}
+
+// csvDecoder reads a CSV file whose header names enrollment fields.
+type csvDecoder struct {
+	r       *csv.Reader
+	setters []csvSetter // per column; nil for ignored columns
+	names   []string
+	header  []ImportError
+}
+
+// csvSetter stores one cell in a create request.
+type csvSetter func(in *EnrollmentCreate, cell string) error
+
+func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, Errorf(EINVALID, "The CSV file is empty: it needs a header row.")
+	} else if err != nil {
+		return nil, Errorf(EINVALID, "The CSV header cannot be read: %v", err)
+	}
+	d := &csvDecoder{r: cr}
+	seen := map[string]bool{}
+	for _, name := range head {
+		name = strings.TrimSpace(strings.TrimPrefix(name, "\ufeff"))
+		set, known := csvColumn(name)
+		switch {
+		case !known:
+			d.header = append(d.header, ImportError{Row: 1, Field: name, Message: "unknown column; ignored"})
+		case seen[name]:
+			d.header = append(d.header, ImportError{Row: 1, Field: name, Message: "repeated column; ignored"})
+			set = nil
+		}
+		seen[name] = true
+		d.setters = append(d.setters, set)
+		d.names = append(d.names, name)
+	}
+	return d, nil
+}
+
+func (d *csvDecoder) HeaderErrors() []ImportError { return d.header }
+
+func (d *csvDecoder) Next() (*ImportRow, error) {
+	for {
+		rec, err := d.r.Read()
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return &ImportRow{Row: pe.StartLine, Errors: []ImportError{{Row: pe.StartLine, Message: "malformed CSV: " + pe.Err.Error()}}}, nil
+		} else if err != nil {
+			return nil, err
+		}
+		line, _ := d.r.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line
+		}
+		row := &ImportRow{Row: line}
+		if len(rec) > len(d.setters) {
+			row.Errors = append(row.Errors, ImportError{Row: line, Message: fmt.Sprintf("%d cells for %d columns", len(rec), len(d.setters))})
+			return row, nil
+		}
+		in := &EnrollmentCreate{}
+		for i, cell := range rec {
+			if d.setters[i] == nil || cell == "" {
+				continue
+			}
+			if err := d.setters[i](in, cell); err != nil {
+				row.Errors = append(row.Errors, ImportError{Row: line, Field: d.names[i], Message: err.Error()})
+			}
+		}
+		if in.IdentificationType == "" {
+			in.IdentificationType = IdentifyByCustomerInfo
+		}
+		if len(row.Errors) == 0 {
+			row.Create = in
+		}
+		return row, nil
+	}
+}
+
+// csvColumn returns the setter of a column and whether the column is known.
+// Columns that export writes but import does not take (id, status, times)
+// are known and ignored, so an export imports as it is.
+func csvColumn(name string) (csvSetter, bool) {
+	str := func(f func(*EnrollmentCreate) *string) csvSetter {
+		return func(in *EnrollmentCreate, cell string) error { *f(in) = cell; return nil }
+	}
+	addr := func(f func(*Address) *string) csvSetter {
+		return func(in *EnrollmentCreate, cell string) error {
+			if in.Address == nil {
+				in.Address = &Address{}
+			}
+			*f(in.Address) = cell
+			return nil
+		}
+	}
+	list := func(f func(*EnrollmentCreate) *[]string) csvSetter {
+		return func(in *EnrollmentCreate, cell string) error { *f(in) = splitList(cell); return nil }
+	}
+	jsonCell := func(f func(*EnrollmentCreate) any) csvSetter {
+		return func(in *EnrollmentCreate, cell string) error {
+			if err := json.Unmarshal([]byte(cell), f(in)); err != nil {
+				return errors.New("must be JSON: " + err.Error())
+			}
+			return nil
+		}
+	}
+	switch name {
+	case "id", "programInstanceId", "status", "eligibilityReason", "createdAt", "updatedAt", "enrolledAt", "unenrolledAt":
+		return nil, true
+	case "identificationType":
+		return func(in *EnrollmentCreate, cell string) error {
+			in.IdentificationType = IdentificationType(cell)
+			return nil
+		}, true
+	case "eligibilityStatus":
+		return func(in *EnrollmentCreate, cell string) error { in.EligibilityStatus = Status(cell); return nil }, true
+	case "reenroll":
+		return func(in *EnrollmentCreate, cell string) error {
+			b, err := strconv.ParseBool(cell)
+			if err != nil {
+				return errors.New("must be true or false")
+			}
+			in.Reenroll = &b
+			return nil
+		}, true
+	case "enrollmentStartDate":
+		return func(in *EnrollmentCreate, cell string) error {
+			t, err := parseDate(cell)
+			in.EnrollmentStartDate = &t
+			return err
+		}, true
+	case "customerId":
+		return str(func(in *EnrollmentCreate) *string { return &in.CustomerID }), true
+	case "leadId":
+		return str(func(in *EnrollmentCreate) *string { return &in.LeadID }), true
+	case "enrollmentId":
+		return str(func(in *EnrollmentCreate) *string { return &in.EnrollmentID }), true
+	case "firstName":
+		return str(func(in *EnrollmentCreate) *string { return &in.FirstName }), true
+	case "lastName":
+		return str(func(in *EnrollmentCreate) *string { return &in.LastName }), true
+	case "email":
+		return str(func(in *EnrollmentCreate) *string { return &in.Email }), true
+	case "phone":
+		return str(func(in *EnrollmentCreate) *string { return &in.Phone }), true
+	case "serialNumber":
+		return str(func(in *EnrollmentCreate) *string { return &in.SerialNumber }), true
+	case "referenceId":
+		return str(func(in *EnrollmentCreate) *string { return &in.ReferenceID }), true
+	case "referenceDescription":
+		return str(func(in *EnrollmentCreate) *string { return &in.ReferenceDescription }), true
+	case "notes":
+		return str(func(in *EnrollmentCreate) *string { return &in.Notes }), true
+	case "assignee":
+		return str(func(in *EnrollmentCreate) *string { return &in.Assignee }), true
+	case "address.streetOne":
+		return addr(func(a *Address) *string { return &a.StreetOne }), true
+	case "address.streetTwo":
+		return addr(func(a *Address) *string { return &a.StreetTwo }), true
+	case "address.city":
+		return addr(func(a *Address) *string { return &a.City }), true
+	case "address.state":
+		return addr(func(a *Address) *string { return &a.State }), true
+	case "address.postalCode":
+		return addr(func(a *Address) *string { return &a.PostalCode }), true
+	case "address.country":
+		return addr(func(a *Address) *string { return &a.Country }), true
+	case "manufacturerSlugs":
+		return list(func(in *EnrollmentCreate) *[]string { return &in.ManufacturerSlugs }), true
+	case "tags":
+		return list(func(in *EnrollmentCreate) *[]string { return &in.Tags }), true
+	case "groupIds":
+		return list(func(in *EnrollmentCreate) *[]string { return &in.GroupIDs }), true
+	case "metadata":
+		return jsonCell(func(in *EnrollmentCreate) any { return &in.Metadata }), true
+	case "parameters":
+		return jsonCell(func(in *EnrollmentCreate) any { return &in.Parameters }), true
+	case "devices":
+		return jsonCell(func(in *EnrollmentCreate) any { return &in.Devices }), true
+	}
+	if key, ok := strings.CutPrefix(name, "metadata."); ok && key != "" {
+		return func(in *EnrollmentCreate, cell string) error {
+			if in.Metadata == nil {
+				in.Metadata = map[string]any{}
+			}
+			in.Metadata[key] = cell
+			return nil
+		}, true
+	}
+	if id, ok := strings.CutPrefix(name, "parameters."); ok && id != "" {
+		return func(in *EnrollmentCreate, cell string) error {
+			// A string; CoerceParameters gives it the declared type.
+			in.Parameters = append(in.Parameters, ParameterValue{ExternalID: id, Value: cell})
+			return nil
+		}, true
+	}
+	return nil, false
+}
+
+// splitList splits a "a|b|c" cell, dropping empty items.
+func splitList(cell string) []string {
+	var out []string
+	for _, s := range strings.Split(cell, "|") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func parseDate(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return t, errors.New("must be a date (YYYY-MM-DD) or an RFC 3339 time")
+	}
+	return t, nil
+}

@@ -1,0 +1,183 @@
+package enroll_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// readAll decodes every row of an import file.
+func readAll(t *testing.T, format, file string) ([]*enroll.ImportRow, []enroll.ImportError) {
+	t.Helper()
+	d, err := enroll.NewRowDecoder(format, strings.NewReader(file))
+	if err != nil {
+		t.Fatalf("NewRowDecoder: %v", err)
+	}
+	var rows []*enroll.ImportRow
+	for {
+		r, err := d.Next()
+		if errors.Is(err, io.EOF) {
+			return rows, d.HeaderErrors()
+		} else if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		rows = append(rows, r)
+	}
+}
+
+func TestCSVDecoder(t *testing.T) {
+	t.Parallel()
+	file := "\ufefffirstName,lastName,email,address.city,tags,manufacturerSlugs,metadata.source,parameters.kw,shoeSize,enrollmentStartDate,status\n" +
+		"Suzie,Homeowner,suzie@example.com,New York,a|b,tesla,mailer,7,42,2026-05-01,approved\n" +
+		"\n" +
+		"\"Multi\nLine\",X,x@example.com,,,,,,,not-a-date,\n" +
+		"too,many,cells,1,2,3,4,5,6,7,8,9\n"
+	rows, header := readAll(t, enroll.FormatCSV, file)
+	if len(header) != 1 || header[0].Field != "shoeSize" || header[0].Row != 1 {
+		t.Fatalf("header errors = %+v", header)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want 3", len(rows))
+	}
+	c := rows[0].Create
+	if rows[0].Row != 2 || c == nil || c.IdentificationType != enroll.IdentifyByCustomerInfo || c.Address.City != "New York" ||
+		!reflect.DeepEqual(c.Tags, []string{"a", "b"}) || c.Metadata["source"] != "mailer" || c.Parameters[0].Value != "7" ||
+		!c.EnrollmentStartDate.Equal(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)) || c.EligibilityStatus != "" {
+		t.Fatalf("row 2 = %+v", c)
+	}
+	if r := rows[1]; r.Row != 4 || r.Create != nil || len(r.Errors) != 1 || r.Errors[0].Field != "enrollmentStartDate" {
+		t.Fatalf("row 4 = %+v", r)
+	}
+	if r := rows[2]; r.Row != 6 || r.Create != nil || len(r.Errors) != 1 {
+		t.Fatalf("row 6 = %+v", r)
+	}
+	if _, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader("")); enroll.ErrorCode(err) != enroll.EINVALID {
+		t.Fatalf("empty file: %v", err)
+	}
+}
+
+func TestNDJSONDecoder(t *testing.T) {
+	t.Parallel()
+	file := `{"identificationType":"customerInfo","firstName":"A","lastName":"B","email":"a@example.com"}` + "\n\n" +
+		`{"identificationType":"customerInfo","shoeSize":42}` + "\n" +
+		`{"tags":"not-a-list"}` + "\n" +
+		`not json` + "\n" +
+		`{"identificationType":"customerId","customerId":"c1"}` // no final newline
+	rows, _ := readAll(t, enroll.FormatNDJSON, file)
+	if len(rows) != 5 {
+		t.Fatalf("%d rows, want 5", len(rows))
+	}
+	if rows[0].Create == nil || rows[0].Create.Email != "a@example.com" {
+		t.Fatalf("row 1 = %+v", rows[0])
+	}
+	for i, want := range []string{"shoeSize", "tags", ""} {
+		r := rows[i+1]
+		if r.Create != nil || len(r.Errors) != 1 || r.Errors[0].Field != want {
+			t.Errorf("row %d = %+v, want an error on %q", r.Row, r, want)
+		}
+	}
+	if rows[1].Row != 3 || rows[4].Row != 6 || rows[4].Create.CustomerID != "c1" {
+		t.Fatalf("line numbers: %d %d", rows[1].Row, rows[4].Row)
+	}
+	long := strings.Repeat("x", 2<<20) + "\n" + `{"identificationType":"customerId","customerId":"c2"}` + "\n"
+	rows, _ = readAll(t, enroll.FormatNDJSON, long)
+	if len(rows) != 2 || rows[0].Create != nil || rows[1].Create.CustomerID != "c2" {
+		t.Fatalf("a huge line must be one bad row: %d rows", len(rows))
+	}
+}
+
+// TestExportImportRoundTrip checks that an exported enrollment imports as
+// the same participant data.
+func TestExportImportRoundTrip(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	e := &enroll.Enrollment{ID: "e1", IdentificationType: enroll.IdentifyByCustomerInfo, ProgramInstanceID: "i1",
+		FirstName: "Suzie", LastName: "Home, \"owner\"", Email: "s@example.com", Phone: "+1",
+		Address:           &enroll.Address{StreetOne: "123 Main St", City: "New York", State: "NY", PostalCode: "10001"},
+		ManufacturerSlugs: []string{"tesla", "enphase"}, Tags: []string{"t1"}, GroupIDs: []string{"g"},
+		Metadata: map[string]any{"k": "v"}, Parameters: []enroll.ParameterValue{{ExternalID: "p", Value: "x"}},
+		Devices: []enroll.Device{{SerialNumber: "SN1"}}, ReferenceID: "r1", Notes: "line1\nline2",
+		EnrollmentStartDate: &start, Eligibility: enroll.Eligibility{Status: enroll.StatusApproved}, CreatedAt: start, UpdatedAt: start}
+	var buf bytes.Buffer
+	x, err := enroll.NewCSVExporter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Write(e); err != nil || x.Flush() != nil {
+		t.Fatal(err)
+	}
+	rows, header := readAll(t, enroll.FormatCSV, buf.String())
+	if len(header) != 0 || len(rows) != 1 || rows[0].Create == nil {
+		t.Fatalf("import of an export: header %+v rows %+v", header, rows)
+	}
+	c := rows[0].Create
+	if c.FirstName != e.FirstName || c.LastName != e.LastName || c.Email != e.Email || *c.Address != *e.Address ||
+		!reflect.DeepEqual(c.ManufacturerSlugs, e.ManufacturerSlugs) || !reflect.DeepEqual(c.Tags, e.Tags) ||
+		!reflect.DeepEqual(c.GroupIDs, e.GroupIDs) || !reflect.DeepEqual(c.Metadata, e.Metadata) ||
+		!reflect.DeepEqual(c.Parameters, e.Parameters) || c.Devices[0].SerialNumber != "SN1" || c.Notes != e.Notes ||
+		!c.EnrollmentStartDate.Equal(start) || c.ReferenceID != "r1" {
+		t.Fatalf("round trip = %+v", c)
+	}
+}
+
+func TestCoerceParameters(t *testing.T) {
+	t.Parallel()
+	inst := &enroll.ProgramInstance{Parameters: []enroll.Parameter{
+		{ExternalID: "n", Type: enroll.ParamNumber}, {ExternalID: "b", Type: enroll.ParamBoolean},
+		{ExternalID: "o", Type: enroll.ParamObject}, {ExternalID: "s", Type: enroll.ParamString}}}
+	vals := []enroll.ParameterValue{{ExternalID: "n", Value: " 7.5"}, {ExternalID: "b", Value: "true"},
+		{ExternalID: "o", Value: `{"a":1}`}, {ExternalID: "s", Value: "7"}, {ExternalID: "n", Value: "seven"}}
+	inst.CoerceParameters(vals)
+	if vals[0].Value != 7.5 || vals[1].Value != true || vals[2].Value.(map[string]any)["a"] != 1.0 || vals[3].Value != "7" || vals[4].Value != "seven" {
+		t.Fatalf("coerced = %+v", vals)
+	}
+}
+
+// FuzzCSVDecoder feeds arbitrary files to the CSV decoder: it must never
+// panic, and every row it returns is either a request or has errors.
+func FuzzCSVDecoder(f *testing.F) {
+	f.Add("firstName,lastName,email\nA,B,a@example.com\n")
+	f.Add("tags,metadata,parameters\na|b,{},[]\n")
+	f.Add("email,\"unterminated\n")
+	f.Add("address.city,metadata.x,parameters.y,reenroll\nX,Y,Z,maybe\n")
+	f.Fuzz(func(t *testing.T, file string) {
+		d, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file))
+		if err != nil {
+			return
+		}
+		for range 10000 {
+			r, err := d.Next()
+			if err != nil {
+				return
+			}
+			if (r.Create == nil) == (len(r.Errors) == 0) {
+				t.Fatalf("row %d: request %v with errors %v", r.Row, r.Create, r.Errors)
+			}
+		}
+	})
+}
+
+// FuzzNDJSONDecoder does the same for NDJSON files.
+func FuzzNDJSONDecoder(f *testing.F) {
+	f.Add(`{"identificationType":"customerInfo"}` + "\n")
+	f.Add("{}\n[]\nnull\n\"x\"\n")
+	f.Add(`{"address":{"city":1}}`)
+	f.Fuzz(func(t *testing.T, file string) {
+		d, _ := enroll.NewRowDecoder(enroll.FormatNDJSON, strings.NewReader(file))
+		for range 10000 {
+			r, err := d.Next()
+			if err != nil {
+				return
+			}
+			if (r.Create == nil) == (len(r.Errors) == 0) {
+				t.Fatalf("row %d: request %v with errors %v", r.Row, r.Create, r.Errors)
+			}
+		}
+	})
+}

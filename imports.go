@@ -1,0 +1,87 @@
+package enroll
+
+import "time"
+
+// ImportStatus is the state of an import job.
+type ImportStatus string
+
+const (
+	// ImportQueued: the file is stored and waits for a worker.
+	ImportQueued ImportStatus = "queued"
+	// ImportRunning: rows are being read and written.
+	ImportRunning ImportStatus = "running"
+	// ImportSucceeded: every row was read; bad rows are in the errors.
+	ImportSucceeded ImportStatus = "succeeded"
+	// ImportFailed: the job stopped (an unreadable file, a crash); running
+	// the same file again completes it without duplicates.
+	ImportFailed ImportStatus = "failed"
+)
+
+// MaxImportErrorsShown bounds the errors an import's representation shows;
+// all of them are listed by the import's errors endpoint.
+const MaxImportErrorsShown = 20
+
+// Import is a bulk import of enrollments into a program instance.
+type Import struct {
+	ID                string        `json:"id"`
+	WorkspaceID       string        `json:"-"`
+	ProgramInstanceID string        `json:"programInstanceId"`
+	Format            string        `json:"format" enum:"csv,ndjson"`
+	DryRun            bool          `json:"dryRun" doc:"Rows are validated only; nothing is written."`
+	Status            ImportStatus  `json:"status" enum:"queued,running,succeeded,failed"`
+	Message           string        `json:"message,omitempty" doc:"Why a failed import stopped."`
+	TotalRows         int           `json:"totalRows" doc:"Rows read so far; the file's total once finished."`
+	ProcessedRows     int           `json:"processedRows"`
+	CreatedCount      int           `json:"createdCount"`
+	SkippedCount      int           `json:"skippedCount" doc:"Rows whose participant already holds an open enrollment in the instance."`
+	ErrorCount        int           `json:"errorCount"`
+	Errors            []ImportError `json:"errors" doc:"The first errors; GET .../errors lists all."`
+	CreatedAt         time.Time     `json:"createdAt"`
+	UpdatedAt         time.Time     `json:"updatedAt"`
+	FinishedAt        *time.Time    `json:"finishedAt,omitempty"`
+}
+
+// ImportError is one problem with one row.
+type ImportError struct {
+	Row     int    `json:"row" doc:"1-based line of the file; for CSV, row 1 is the header."`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// ImportProgress is what a batch of rows adds to an import's counters.
+type ImportProgress struct {
+	Rows    int
+	Created int
+	Skipped int
+	Errors  []ImportError
+}
+
+// Add folds a batch's progress into the import.
+func (im *Import) Add(p ImportProgress) {
+	im.TotalRows += p.Rows
+	im.ProcessedRows += p.Rows
+	im.CreatedCount += p.Created
+	im.SkippedCount += p.Skipped
+	im.ErrorCount += len(p.Errors)
+	for _, e := range p.Errors {
+		if len(im.Errors) < MaxImportErrorsShown {
+			im.Errors = append(im.Errors, e)
+		}
+	}
+}
+
+// ImportErrors turns a row's validation error into import errors.
+func ImportErrors(row int, err error) []ImportError {
+	e, ok := err.(*Error)
+	if !ok {
+		return []ImportError{{Row: row, Message: ErrorMessage(err)}}
+	}
+	if len(e.Fields) == 0 {
+		return []ImportError{{Row: row, Message: e.Message}}
+	}
+	out := make([]ImportError, 0, len(e.Fields))
+	for _, f := range e.Fields {
+		out = append(out, ImportError{Row: row, Field: f.Location, Message: f.Message})
+	}
+	return out
+}
