@@ -14,6 +14,9 @@ const (
 	DefaultPerPage = 50
 	// MaxPerPage is the largest page size.
 	MaxPerPage = 500
+	// MaxPage is the largest page number: Page × PerPage must not overflow
+	// into a negative offset (found by FuzzListParams).
+	MaxPage = 1<<31 - 1
 )
 
 // ListParams are the paging and sorting parameters every list takes.
@@ -50,6 +53,8 @@ func (p *ListParams) Normalize(sorts []string, filterHash uint64) (*Cursor, erro
 	}
 	if p.Page < 0 {
 		v.Add("query.page", "must not be negative", p.Page)
+	} else if p.Page > MaxPage {
+		v.Add("query.page", "is too large", p.Page)
 	}
 	if p.Sort == "" {
 		p.Sort = sorts[0]
@@ -101,7 +106,7 @@ func DecodeCursor(s string) (*Cursor, error) {
 		return nil, Errorf(EINVALID, "pageToken is malformed")
 	}
 	var c Cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || c.Page < 0 {
+	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || c.Page < 0 || c.Page > MaxPage {
 		return nil, Errorf(EINVALID, "pageToken is malformed")
 	}
 	return &c, nil

@@ -22,7 +22,7 @@ type APIKeyCreate struct {
 // response that creates it.
 type APIKeyWithSecret struct {
 	*enroll.APIKey
-	Secret string `json:"secret" doc:"The key's secret. Store it now: it is never shown again."`
+	Secret string `json:"secret,omitempty" doc:"The key's secret. Store it now: it is never shown again, not even in an Idempotency-Key replay of this response, where it is absent."`
 }
 
 // APIKeyList is the workspace's keys, revoked ones included, newest first.

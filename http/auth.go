@@ -25,9 +25,10 @@ type apiKeyKey struct{}
 
 // authenticate is the Huma middleware that guards every operation with a
 // required scope: it resolves the bearer key (401 when missing, unknown or
-// revoked), checks the scope (403), and puts the key and the actor into
-// the request context. It runs before parameters and bodies are parsed, so
-// an unauthenticated request learns nothing about validation.
+// revoked), spends a token of the key's rate limit (429), checks the scope
+// (403), and puts the key and the actor into the request context. It runs
+// before parameters and bodies are parsed, so an unauthenticated request
+// learns nothing about validation.
 func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	scope, _ := ctx.Operation().Metadata[scopeMetadata].(enroll.Scope)
 	if scope == "" {
@@ -39,6 +40,11 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		if p.Status == http.StatusUnauthorized {
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="enroll"`)
 		}
+		writeHumaProblem(ctx, p)
+		return
+	}
+	setLogKey(ctx.Context(), key.ID)
+	if p := s.rateLimit(ctx, key.ID); p != nil {
 		writeHumaProblem(ctx, p)
 		return
 	}

@@ -22,28 +22,37 @@ import (
 // env is one running service on its own SQLite database, with a workspace
 // and its secret key.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *enrollhttp.Server
 	store  *sqlite.DB
 	url    string
 	secret string
 	wsID   string
 	keyID  string
+	dbPath string
 }
 
 // newEnv starts a real server on 127.0.0.1:0 over a real SQLite store.
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with a server configuration that configure may change.
+func newEnvWith(t testing.TB, configure func(*enrollhttp.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "enroll.db"), Engine: rules.New()})
+	path := filepath.Join(t.TempDir(), "enroll.db")
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, Engine: rules.New()})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	srv := enrollhttp.NewServer(enrollhttp.Config{
+	cfg := enrollhttp.Config{
 		Addr: "127.0.0.1:0", Store: db, Version: "test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv := enrollhttp.NewServer(cfg)
 	if err := srv.Open(); err != nil {
 		t.Fatalf("open server: %v", err)
 	}
@@ -52,7 +61,7 @@ func newEnv(t *testing.T) *env {
 			t.Errorf("close server: %v", err)
 		}
 	})
-	e := &env{t: t, srv: srv, store: db, url: srv.URL()}
+	e := &env{t: t, srv: srv, store: db, url: srv.URL(), dbPath: path}
 	e.wsID, e.keyID, e.secret = e.newWorkspace()
 	return e
 }
@@ -72,7 +81,7 @@ func (e *env) newWorkspace() (wsID, keyID, secret string) {
 
 // response is a finished HTTP exchange.
 type response struct {
-	t      *testing.T
+	t      testing.TB
 	req    string
 	Status int
 	Header http.Header

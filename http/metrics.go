@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,6 +64,8 @@ func (s *Server) withMetrics(next http.Handler) http.Handler {
 		}
 		s.metrics.inFlight.Inc()
 		sw := &statusWriter{ResponseWriter: w}
+		info := &logInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), logInfoKey{}, info))
 		defer func() {
 			s.metrics.inFlight.Dec()
 			status := sw.status
@@ -73,7 +76,7 @@ func (s *Server) withMetrics(next http.Handler) http.Handler {
 			s.metrics.requests.WithLabelValues(r.Method, route, strconv.Itoa(status)).Inc()
 			s.metrics.duration.WithLabelValues(r.Method, route).Observe(elapsed.Seconds())
 			s.logger.Info("request", "method", r.Method, "path", r.URL.Path, "route", route,
-				"status", status, "duration", elapsed, "requestId", requestID(r.Context()))
+				"status", status, "duration", elapsed, "requestId", requestID(r.Context()), "keyId", info.keyID)
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -104,3 +107,18 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController (and Huma's read deadlines) reach
 // the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logInfo collects, for the access log line, what is learnt inside the
+// handler chain: the id (never the secret) of the authenticated key.
+type logInfo struct {
+	keyID string
+}
+
+type logInfoKey struct{}
+
+// setLogKey records the request's key id for the access log.
+func setLogKey(ctx context.Context, keyID string) {
+	if info, ok := ctx.Value(logInfoKey{}).(*logInfo); ok {
+		info.keyID = keyID
+	}
+}

@@ -136,7 +136,11 @@ func (s *Server) registerRoutes() {
 			op.Description = "Requires the `" + string(r.scope) + "` scope."
 			op.Security = []map[string][]string{{securityScheme: {}}}
 			op.Metadata = map[string]any{scopeMetadata: r.scope}
-			op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
+			op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
+			if r.method == http.MethodPost {
+				op.Parameters = append(op.Parameters, idempotencyKeyParam())
+				op.Errors = append(op.Errors, http.StatusConflict, http.StatusUnprocessableEntity)
+			}
 		}
 		r.register(s.api, op)
 	}

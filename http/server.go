@@ -6,6 +6,7 @@
 package http
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,8 @@ const (
 	// maxBodyBytes is Huma's default request body limit, stated here so the
 	// 413 behaviour is visible where the server is configured.
 	maxBodyBytes = 1 << 20
+	// maxHeaderBytes bounds request headers; real clients send a few KiB.
+	maxHeaderBytes = 64 << 10
 )
 
 // Config configures a Server.
@@ -50,6 +53,23 @@ type Config struct {
 	// Engine evaluates draft rules for the eligibility test endpoint; nil
 	// means a new rules engine. Share the store's to share its cache.
 	Engine enroll.RuleEngine
+	// Console, when set, is served at /console (the web console); its
+	// requests pass through the same request-id, metrics and recovery
+	// middleware as the API's.
+	Console http.Handler
+	// RateLimit is the sustained number of requests per second each API key
+	// may make; 0 disables rate limiting. The enroll binary defaults to 100.
+	// Buckets live in the process: each replica limits on its own.
+	RateLimit float64
+	// RateBurst is how many requests a key may make at once on top of the
+	// sustained rate; 0 means twice RateLimit.
+	RateBurst int
+	// IdempotencyLease is how long a request holds its Idempotency-Key
+	// before a retry may take it over (after a crash); 0 means 5 s.
+	IdempotencyLease time.Duration
+	// IdempotencyWait is how long a request waits for another one running
+	// with the same Idempotency-Key before answering 409; 0 means 2 s.
+	IdempotencyWait time.Duration
 }
 
 // Server is the Enroll HTTP API. Create it with NewServer, then either mount
@@ -63,6 +83,17 @@ type Server struct {
 	handler http.Handler
 	metrics *metrics
 	touches *toucher
+	limiter *rateLimiter // nil when rate limiting is off
+
+	// Idempotency-Key: idem is nil when the store cannot keep records.
+	idem      enroll.IdempotencyStore
+	idemOps   map[string]idempotentOp
+	idemLease time.Duration
+	idemWait  time.Duration
+	sweepMu   sync.Mutex
+	lastSweep time.Time
+	// background tracks goroutines Close waits for.
+	background sync.WaitGroup
 
 	mu  sync.Mutex
 	srv *http.Server
@@ -81,13 +112,23 @@ func NewServer(cfg Config) *Server {
 	}
 	s.touches = newToucher(cfg.Store, s.logger)
 	s.metrics = newMetrics()
+	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	s.idem, _ = cfg.Store.(enroll.IdempotencyStore)
+	s.idemOps = s.idempotentOps()
+	s.idemLease, s.idemWait = cmp.Or(cfg.IdempotencyLease, defaultIdempotencyLease), cmp.Or(cfg.IdempotencyWait, defaultIdempotencyWait)
 
 	s.api = humago.New(s.mux, s.humaConfig())
-	s.api.UseMiddleware(s.authenticate)
+	// Authentication (and the rate limit) first: idempotency records
+	// belong to a workspace and a key.
+	s.api.UseMiddleware(s.authenticate, s.idempotency)
 	s.registerRoutes()
 
 	s.mux.Handle("GET /docs", s.docsHandler())
 	s.mux.Handle("GET /metrics", s.metrics.handler())
+	if cfg.Console != nil {
+		s.mux.Handle("/console", cfg.Console)
+		s.mux.Handle("/console/", cfg.Console)
+	}
 
 	// Outermost first: every response, even a 404 from the mux or a
 	// recovered panic, gets a request id and is counted.
@@ -175,6 +216,7 @@ func (s *Server) Open() error {
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
 	s.mu.Lock()
@@ -226,6 +268,7 @@ func (s *Server) Close() error {
 		err = srv.Shutdown(ctx)
 	}
 	s.touches.wait()
+	s.background.Wait()
 	return err
 }
 

@@ -33,8 +33,8 @@ type Config struct {
 
 // DB is an enroll.Store on SQLite.
 type DB struct {
-	w      *sql.DB // one connection: SQLite has one writer at a time
-	r      *sql.DB // read-only pool
+	w      *pool // one connection: SQLite has one writer at a time
+	r      *pool // read-only pool
 	clock  enroll.Clock
 	engine enroll.RuleEngine
 }
@@ -60,17 +60,20 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{clock: cfg.Clock, engine: cfg.Engine}
-	var err error
-	if db.w, err = sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "immediate", false)); err != nil {
+	w, err := sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "immediate", false))
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
+	db.w = newPool(w)
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxLifetime(0)
-	if db.r, err = sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "deferred", true)); err != nil {
+	r, err := sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "deferred", true))
+	if err != nil {
 		db.w.Close()
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
 	}
+	db.r = newPool(r)
 	db.r.SetMaxOpenConns(cfg.Readers)
 	db.r.SetMaxIdleConns(cfg.Readers)
 	if err := db.Ping(ctx); err != nil {
@@ -103,7 +106,7 @@ func (db *DB) Close() error {
 
 // Ping checks that both pools answer a query.
 func (db *DB) Ping(ctx context.Context) error {
-	for _, p := range []*sql.DB{db.w, db.r} {
+	for _, p := range []*pool{db.w, db.r} {
 		var one int
 		if err := p.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 			return fmt.Errorf("sqlite: ping: %w", err)
@@ -142,6 +145,8 @@ type Tx struct {
 }
 
 // write runs fn in a write transaction and commits it if fn returns nil.
+// When ctx carries an idempotency claim, the transaction also marks it
+// committed (commitClaim), so the work and its claim commit together.
 func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 	sqltx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -152,9 +157,16 @@ func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 		_ = sqltx.Rollback()
 		return err
 	}
+	if c := enroll.IdempotencyClaimFromContext(ctx); c != nil {
+		if err := tx.commitClaim(c); err != nil {
+			_ = sqltx.Rollback()
+			return err
+		}
+	}
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
+	db.w.stmts.prepareWanted(ctx)
 	return nil
 }
 

@@ -25,6 +25,9 @@ func (m *Main) rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&m.Config.DB, "db", m.Config.DB, "database: a SQLite file path, or a postgres:// URL")
 	root.PersistentFlags().StringVar(&m.Config.LogFormat, "log-format", m.Config.LogFormat, "log format: text or json")
 	root.PersistentFlags().StringVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "log level: debug, info, warn or error")
+	root.PersistentFlags().Int32Var(&m.Config.PGMaxConns, "pg-max-conns", m.Config.PGMaxConns, "PostgreSQL connection pool size (0: the driver's default)")
+	root.PersistentFlags().DurationVar(&m.Config.PGStatementTimeout, "pg-statement-timeout", m.Config.PGStatementTimeout,
+		"PostgreSQL statement timeout (0: 30s, or the URL's statement_timeout)")
 	root.AddCommand(m.serveCommand(), m.migrateCommand(), m.workspaceCommand(), m.keyCommand(), m.versionCommand())
 	return root
 }

@@ -12,9 +12,12 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/console"
 	enrollhttp "github.com/enrollhq/enroll/http"
+	"github.com/enrollhq/enroll/postgres"
 	"github.com/enrollhq/enroll/rules"
 	"github.com/enrollhq/enroll/sqlite"
 )
@@ -43,6 +46,14 @@ type Config struct {
 	LogFormat string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// PGMaxConns is the PostgreSQL pool size; 0 means pgxpool's default.
+	PGMaxConns int32
+	// PGStatementTimeout bounds each PostgreSQL statement; 0 means 30s.
+	PGStatementTimeout time.Duration
+	// RateLimit is the sustained requests per second per API key; 0 disables.
+	RateLimit float64
+	// RateBurst is how many requests a key may make at once; 0 means twice RateLimit.
+	RateBurst int
 }
 
 // Main is the program: the CLI, and the running service that the
@@ -64,8 +75,9 @@ type Main struct {
 // NewMain returns a Main with the defaults of SPEC §9.
 func NewMain() *Main {
 	return &Main{
-		Config: Config{DB: "enroll.db", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info"},
-		Stdin:  os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Config: Config{DB: "enroll.db", Addr: "127.0.0.1:8080", LogFormat: "text", LogLevel: "info",
+			RateLimit: 100, RateBurst: 200},
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 	}
 }
 
@@ -82,11 +94,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 
 // openStore opens the store m.Config.DB names, applying pending migrations.
 func (m *Main) openStore(ctx context.Context) (enroll.Store, error) {
-	if isPostgres(m.Config.DB) {
-		return nil, errors.New("PostgreSQL URLs are not supported by this build yet; use a SQLite file path for --db")
-	}
 	if m.engine == nil {
 		m.engine = rules.New()
+	}
+	if isPostgres(m.Config.DB) {
+		return postgres.Open(ctx, postgres.Config{URL: m.Config.DB, Engine: m.engine,
+			MaxConns: m.Config.PGMaxConns, StatementTimeout: m.Config.PGStatementTimeout})
 	}
 	return sqlite.Open(ctx, sqlite.Config{Path: m.Config.DB, Engine: m.engine})
 }
@@ -109,7 +122,9 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Close()
 		return err
 	}
-	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version, Engine: m.engine})
+	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version, Engine: m.engine,
+		RateLimit: m.Config.RateLimit, RateBurst: m.Config.RateBurst,
+		Console: console.New(store).WithLogger(m.logger)})
 	if err := m.HTTPServer.Open(); err != nil {
 		m.Close()
 		return err

@@ -174,8 +174,10 @@ func startChild(t *testing.T, db string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=serve", "ENROLL_DB="+db, "ENROLL_ADDR=127.0.0.1:0", "ENROLL_LOG_FORMAT=json")
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +198,15 @@ func startChild(t *testing.T, db string) *child {
 	}()
 	select {
 	case url := <-urls:
-		return &child{cmd: cmd, url: url, stdout: stdout.String()}
+		// The child prints its first key before it logs that it listens, so
+		// what it printed is in the pipe now: read that without waiting for
+		// more (reading a buffer exec fills would race with its copier).
+		f := stdout.(*os.File)
+		_ = f.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		out, _ := io.ReadAll(f)
+		_ = f.SetReadDeadline(time.Time{})
+		go func() { _, _ = io.Copy(io.Discard, f) }()
+		return &child{cmd: cmd, url: url, stdout: string(out)}
 	case <-time.After(30 * time.Second):
 		t.Fatal("server did not start")
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/enrollhq/enroll/postgres"
 	"github.com/enrollhq/enroll/sqlite"
 	"github.com/spf13/cobra"
 )
@@ -14,21 +15,31 @@ func (m *Main) migrateCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if isPostgres(m.Config.DB) {
-				_, err := m.openStore(cmd.Context())
-				return err
+				st, err := postgres.Migrate(cmd.Context(), m.Config.DB)
+				if err != nil {
+					return err
+				}
+				for _, s := range st {
+					m.printMigration(s.Version, s.Applied, s.Name)
+				}
+				return nil
 			}
 			st, err := sqlite.Migrate(cmd.Context(), m.Config.DB)
 			if err != nil {
 				return err
 			}
 			for _, s := range st {
-				state := "pending"
-				if s.Applied {
-					state = "applied"
-				}
-				fmt.Fprintf(m.Stdout, "%05d  %-8s %s\n", s.Version, state, s.Name)
+				m.printMigration(s.Version, s.Applied, s.Name)
 			}
 			return nil
 		},
 	}
+}
+
+func (m *Main) printMigration(version int64, applied bool, name string) {
+	state := "pending"
+	if applied {
+		state = "applied"
+	}
+	fmt.Fprintf(m.Stdout, "%05d  %-8s %s\n", version, state, name)
 }

@@ -22,5 +22,8 @@ func (m *Main) serveCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&m.Config.Addr, "addr", m.Config.Addr, "HTTP listen address")
+	cmd.Flags().Float64Var(&m.Config.RateLimit, "rate-limit", m.Config.RateLimit,
+		"requests per second each API key may make, sustained; 0 disables (each replica limits on its own)")
+	cmd.Flags().IntVar(&m.Config.RateBurst, "rate-burst", m.Config.RateBurst, "requests an API key may make at once above the rate; 0 means twice --rate-limit")
 	return cmd
 }

@@ -1,0 +1,109 @@
+// Package console is Enroll's web console for program administrators,
+// served under /console by `enroll serve`: an overview of programs and
+// their instances with a funnel chart per instance, the enrollment list
+// with filters, search and cursor paging, the enrollment detail with its
+// eligibility trace, history and events, the review actions and a review
+// queue driven by the keyboard.
+//
+// Pages are rendered on the server with html/template; the stylesheet, a
+// small script and the icon are embedded in the binary, so the console
+// needs no network access beyond its own server. People sign in with an
+// API key; the console then keeps a server-side session (see session.go)
+// and shows and allows exactly what the key's scopes and instance limits
+// allow through the API.
+package console
+
+import (
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// Prefix is the path the console is mounted at.
+const Prefix = "/console"
+
+// Console is the web console. It is an http.Handler for the paths under
+// Prefix; create it with New.
+type Console struct {
+	store    enroll.Store
+	logger   *slog.Logger
+	sessions *sessions
+	pages    map[string]*template.Template
+	assets   *assets
+	mux      *http.ServeMux
+	now      func() time.Time
+}
+
+// New returns the console over store. It keeps its sessions in memory, so
+// people sign in again after a restart.
+func New(store enroll.Store) *Console {
+	c := &Console{
+		store:  store,
+		logger: slog.Default(),
+		now:    func() time.Time { return time.Now().UTC() },
+		assets: loadAssets(),
+	}
+	c.sessions = newSessions(func() time.Time { return c.now() })
+	c.pages = parsePages(c.assets)
+	c.mux = http.NewServeMux()
+	c.routes()
+	return c
+}
+
+// WithLogger sets the logger for errors the console cannot show to the
+// person using it, and returns c.
+func (c *Console) WithLogger(l *slog.Logger) *Console {
+	if l != nil {
+		c.logger = l
+	}
+	return c
+}
+
+// routes registers every page. GET and POST handlers that need a signed-in
+// person go through c.signedIn, which also checks the CSRF token of every
+// POST.
+func (c *Console) routes() {
+	c.mux.HandleFunc("GET "+Prefix+"/assets/{name}", c.serveAsset)
+	c.mux.HandleFunc("GET "+Prefix+"/signin", c.signInPage)
+	c.mux.HandleFunc("POST "+Prefix+"/signin", c.signIn)
+	c.mux.Handle("POST "+Prefix+"/signout", c.signedIn(c.signOut))
+
+	c.mux.Handle("GET "+Prefix+"/{$}", c.signedIn(c.home))
+	c.mux.Handle("GET "+Prefix+"/enrollments", c.signedIn(c.enrollmentList))
+	c.mux.Handle("GET "+Prefix+"/enrollments/{id}", c.signedIn(c.enrollmentDetail))
+	c.mux.Handle("POST "+Prefix+"/enrollments/{id}/status", c.signedIn(c.changeStatus))
+	c.mux.Handle("POST "+Prefix+"/enrollments/{id}/notes", c.signedIn(c.saveNotes))
+	c.mux.Handle("GET "+Prefix+"/queue", c.signedIn(c.reviewQueue))
+	for _, s := range upcoming {
+		c.mux.Handle("GET "+s.Path, c.signedIn(c.unavailable(s)))
+	}
+	c.mux.HandleFunc(Prefix+"/", c.notFoundPage)
+}
+
+// ServeHTTP serves the console. A request for Prefix itself is redirected
+// to Prefix + "/".
+func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w.Header())
+	r = withRequestID(w, r)
+	if r.URL.Path == Prefix {
+		http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)
+		return
+	}
+	c.mux.ServeHTTP(w, r)
+}
+
+// setSecurityHeaders sets the headers every console response carries: a
+// strict Content-Security-Policy (only the console's own script and
+// stylesheet, no inline code), no framing, no MIME sniffing, and no caching
+// of pages that show participants' data. Assets override Cache-Control.
+func setSecurityHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "+
+		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+}

@@ -1,0 +1,126 @@
+package console
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/enrollhq/enroll"
+)
+
+func TestEnrollmentListSearchFilterSortAndPaging(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for i := range 60 {
+		f.enroll(f.other, "Person", fmt.Sprintf("N%02d", i), i%2 == 0)
+	}
+	target := f.enroll(f.inst, "Suzie", "Homeowner", true)
+	c := f.signedIn(f.secret)
+
+	// Search by name, email and reference.
+	for _, q := range []string{"suzie", "homeowner", "suzie.homeowner@", "ref-home"} {
+		res := c.get(Prefix + "/enrollments?q=" + q).status(http.StatusOK)
+		res.contains("Suzie Homeowner", "/console/enrollments/"+target.ID, "1 enrollment").lacks("Person N")
+	}
+	// Filter by status and instance.
+	c.get(Prefix + "/enrollments?status=eligible").contains("30 enrollments").lacks("Suzie")
+	c.get(Prefix+"/enrollments?instance="+f.inst.ID).contains("1 enrollment", "Suzie")
+	c.get(Prefix + "/enrollments?status=bogus").status(http.StatusOK).contains("61 enrollments")
+	// Sort by last name.
+	res := c.get(Prefix + "/enrollments?sort=lastName&perPage=100")
+	if i, j := strings.Index(res.Body, "Suzie Homeowner"), strings.Index(res.Body, "Person N00"); i < 0 || j < 0 || i > j {
+		t.Error("lastName sort: Homeowner not before N00")
+	}
+
+	// Cursor paging forward and back.
+	p1 := c.get(Prefix + "/enrollments?sort=createdAt&perPage=25").status(http.StatusOK)
+	p1.contains("Page 1 of 3", "Person N00", "Person N24").lacks("Person N25", "rel=\"prev\"")
+	next := link(t, p1.Body, "next")
+	if !strings.Contains(next, "pageToken=") {
+		t.Fatalf("next link %q has no page token", next)
+	}
+	p2 := c.get(next).status(http.StatusOK)
+	p2.contains("Page 2 of 3", "Person N25", "Person N49", "First page").lacks("Person N24<", "Person N50")
+	p3 := c.get(link(t, p2.Body, "next")).status(http.StatusOK)
+	p3.contains("Page 3 of 3", "Person N50", "Suzie Homeowner").lacks(`rel="next"`)
+	back := c.get(link(t, p3.Body, "prev")).status(http.StatusOK)
+	back.contains("Page 2 of 3", "Person N25")
+	c.get(link(t, back.Body, "prev")).contains("Page 1 of 3", "Person N00")
+
+	// A token from another query is not an error page.
+	tok := regexp.MustCompile(`pageToken=([^&"]+)`).FindStringSubmatch(next)[1]
+	c.get(Prefix+"/enrollments?status=submitted&pageToken="+tok).status(http.StatusOK).
+		contains("no longer fits this list", "Page 1 of")
+}
+
+// link returns the href of the pager link with rel.
+func link(t *testing.T, body, rel string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<a href="([^"]+)" rel="` + rel + `"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no %s link", rel)
+	}
+	return html.UnescapeString(m[1])
+}
+
+func TestEnrollmentDetailShowsEverything(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := f.enroll(f.inst, "Dana", "Devices", true, func(r *enroll.EnrollmentCreate) {
+		r.Phone = "+1 555 0100"
+		r.ManufacturerSlugs = []string{"tesla", "enphase"}
+		r.Tags = []string{"vip"}
+		r.GroupIDs = []string{"north"}
+		r.Metadata = map[string]any{"source": "fair"}
+		r.Parameters = []enroll.ParameterValue{{ExternalID: "inspector_code", Value: "INSPECT-9"}} // roof_age missing
+		r.Devices = []enroll.Device{{ID: "dev-1", Type: "battery", ManufacturerName: "Tesla", ProductName: "Powerwall", SerialNumber: "PW-42"}}
+	})
+	c := f.signedIn(f.secret)
+	page := c.get(Prefix + "/enrollments/" + e.ID).status(http.StatusOK)
+	page.contains("Dana Devices", "dana.devices@example.com", "&#43;1 555 0100", "1 Main St", "Albany, NY 12207",
+		"tesla, enphase", "vip", "Northern territory (north)", "&#34;source&#34;: &#34;fair&#34;",
+		"Powerwall", "PW-42", "Tesla", "ref-devices", e.ETag()[1:len(e.ETag())-1],
+		"customerInfo", "Solar Rebate 2026", "in-ny", "History", "created as", "enrollment.created")
+	// The required parameter is missing: the submission went to
+	// needs_action, and the page shows the parameter's error.
+	if got := f.find(e.ID); got.Eligibility.Status != enroll.StatusNeedsAction {
+		t.Fatalf("incomplete submission is %s", got.Eligibility.Status)
+	}
+	page.contains("Roof age (years) is required.", "PARAM_REQUIRED", `class="has-error"`, "INSPECT-9", "Inspector code")
+	// Hidden parameters are for program staff (programs:write), as in the API.
+	secret, _ := f.newKey("reviewer", reviewScopes)
+	f.signedIn(secret).get(Prefix+"/enrollments/"+e.ID).status(http.StatusOK).
+		contains("Roof age (years) is required.").lacks("INSPECT-9", "Inspector code", "inspector_code")
+	c.get(Prefix + "/enrollments/not-an-id").status(http.StatusNotFound)
+	c.get(Prefix + "/enrollments/" + enroll.NewID()).status(http.StatusNotFound)
+}
+
+func TestAssetsAndPlaceholders(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.client()
+	for name, ctype := range map[string]string{"console.css": "text/css", "console.js": "text/javascript", "favicon.svg": "image/svg+xml"} {
+		res := c.get(f.console.assets.url(name)).status(http.StatusOK)
+		if got := res.Header.Get("Content-Type"); !strings.HasPrefix(got, ctype) {
+			t.Errorf("%s: Content-Type %q", name, got)
+		}
+		if !strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+			t.Errorf("%s: versioned asset not cacheable", name)
+		}
+	}
+	c.get(Prefix + "/assets/nope.js").status(http.StatusNotFound)
+
+	s := f.signedIn(f.secret)
+	s.get(Prefix+"/imports").status(http.StatusOK).contains("Imports: not available yet", "issue 6").lacks("<input type=\"file\"")
+	s.get(Prefix + "/webhooks").status(http.StatusOK).contains("Webhooks: not available yet")
+	s.get(Prefix + "/").contains(`href="/console/imports">Imports <span class="soon">soon</span>`)
+	s.get(Prefix + "/nowhere").status(http.StatusNotFound).contains("There is no console page")
+	// /console redirects to /console/.
+	res := s.get(Prefix)
+	if res.URL.Path != Prefix+"/" || res.Status != http.StatusOK {
+		t.Errorf("GET /console ended at %s with %d", res.URL.Path, res.Status)
+	}
+}

@@ -1,0 +1,62 @@
+package console
+
+import "github.com/enrollhq/enroll"
+
+// section is one entry of the navigation. A section that is not Ready is a
+// feature not built yet: its page says so instead of showing fake controls.
+// Adding a feature means writing its handler and setting Ready.
+type section struct {
+	// ID names the section; pages say which section they belong to.
+	ID    string
+	Label string
+	Path  string
+	// Scopes are the scopes a key needs to see the section (all of them).
+	Scopes []enroll.Scope
+	// Ready is false for features that do not exist yet.
+	Ready bool
+	// Issue is the tracker issue that will build a section not Ready.
+	Issue int
+	// Blurb says what the section will do, on its "not available" page.
+	Blurb string
+}
+
+// sections is the navigation, in order.
+var sections = []section{
+	{ID: "overview", Label: "Overview", Path: Prefix + "/", Scopes: []enroll.Scope{enroll.ScopeProgramsRead}, Ready: true},
+	{ID: "queue", Label: "Review queue", Path: Prefix + "/queue", Scopes: []enroll.Scope{enroll.ScopeEnrollmentsRead}, Ready: true},
+	{ID: "enrollments", Label: "Enrollments", Path: Prefix + "/enrollments", Scopes: []enroll.Scope{enroll.ScopeEnrollmentsRead}, Ready: true},
+	{ID: "imports", Label: "Imports", Path: Prefix + "/imports", Scopes: []enroll.Scope{enroll.ScopeImportsWrite}, Issue: 6,
+		Blurb: "Upload a CSV or NDJSON file of enrollments into a program instance, watch its progress and download the rows that failed."},
+	{ID: "webhooks", Label: "Webhooks", Path: Prefix + "/webhooks", Scopes: []enroll.Scope{enroll.ScopeWebhooksWrite}, Issue: 5,
+		Blurb: "Manage webhook endpoints, rotate their signing secrets, and see recent deliveries and failures."},
+}
+
+// upcoming lists the sections that are not built yet.
+var upcoming = func() []section {
+	var out []section
+	for _, s := range sections {
+		if !s.Ready {
+			out = append(out, s)
+		}
+	}
+	return out
+}()
+
+// navLink is a navigation entry as the layout shows it.
+type navLink struct {
+	Label   string
+	Path    string
+	Current bool
+	Soon    bool
+}
+
+// navFor returns the sections the key may see, marking current.
+func navFor(rq *request, current string) []navLink {
+	var out []navLink
+	for _, s := range sections {
+		if rq.has(s.Scopes...) {
+			out = append(out, navLink{Label: s.Label, Path: s.Path, Current: s.ID == current, Soon: !s.Ready})
+		}
+	}
+	return out
+}

@@ -1,0 +1,76 @@
+package console
+
+import (
+	"net/url"
+	"slices"
+)
+
+// maxPrevTokens bounds the stack of previous page tokens carried in the
+// query, which keeps URLs short; beyond it "First page" still works.
+const maxPrevTokens = 20
+
+// pager links the pages of a list. Lists page by cursor (the store's
+// pageToken), which costs the same at any depth; cursors only go forward,
+// so the query carries the tokens of the pages before (prev, repeated; an
+// empty one is the first page) to offer "Previous".
+type pager struct {
+	// Page is the zero-based page number.
+	Page       int
+	TotalPages int
+	TotalItems int
+	FirstURL   string
+	PrevURL    string
+	NextURL    string
+}
+
+// newPager returns the links of the page at token current, reached through
+// the tokens in prev, whose next page is at token next ("" when last).
+// filters are the query parameters that define the list.
+func newPager(path string, filters url.Values, prev []string, current, next string, page, totalPages, totalItems int) pager {
+	p := pager{Page: page, TotalPages: totalPages, TotalItems: totalItems}
+	link := func(token string, stack []string) string {
+		q := url.Values{}
+		for k, v := range filters {
+			q[k] = v
+		}
+		if token != "" {
+			q.Set("pageToken", token)
+		}
+		if len(stack) > 0 {
+			q["prev"] = stack
+		}
+		if len(q) == 0 {
+			return path
+		}
+		return path + "?" + q.Encode()
+	}
+	if current != "" {
+		p.FirstURL = link("", nil)
+	}
+	if len(prev) > 0 {
+		p.PrevURL = link(prev[len(prev)-1], prev[:len(prev)-1])
+	}
+	if next != "" {
+		stack := append(slices.Clone(prev), current)
+		if len(stack) > maxPrevTokens {
+			stack = stack[len(stack)-maxPrevTokens:]
+		}
+		p.NextURL = link(next, stack)
+	}
+	return p
+}
+
+// Number is the one-based page number, for people.
+func (p pager) Number() int { return p.Page + 1 }
+
+// Pages is the number of pages, at least one (an empty list is one page).
+func (p pager) Pages() int { return max(p.TotalPages, 1) }
+
+// prevTokens reads the stack of previous page tokens from a query.
+func prevTokens(q url.Values) []string {
+	prev := q["prev"]
+	if len(prev) > maxPrevTokens {
+		prev = prev[len(prev)-maxPrevTokens:]
+	}
+	return prev
+}

@@ -1,0 +1,138 @@
+package console
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"net/http"
+
+	"github.com/enrollhq/enroll"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pageNames are the page templates; each is parsed with layout.html and
+// partials.html into a set of its own.
+var pageNames = []string{
+	"signin", "overview", "enrollments", "enrollment", "queue", "unavailable", "error", "start",
+}
+
+// pageSections says which navigation entry each page belongs to.
+var pageSections = map[string]string{
+	"overview": "overview", "enrollments": "enrollments", "enrollment": "enrollments", "queue": "queue",
+}
+
+// parsePages parses every page. A template error is a bug, found by any
+// test, so it panics.
+func parsePages(a *assets) map[string]*template.Template {
+	funcs := templateFuncs(a)
+	out := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t := template.New(name).Funcs(funcs)
+		out[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
+	}
+	return out
+}
+
+// view is what the layout renders; Data is the page's own.
+type view struct {
+	Title   string
+	Section string
+	// Viewer is the signed-in key, nil on the sign-in page and on errors
+	// shown without a session.
+	Viewer *viewer
+	// CSRF is the session's token, for every POST form.
+	CSRF  string
+	Flash string
+	Nav   []navLink
+	Data  any
+}
+
+// viewer describes the signed-in key in the header.
+type viewer struct {
+	Workspace string
+	KeyID     string
+	KeyName   string
+	KeyPrefix string
+	Kind      enroll.KeyKind
+	Scopes    []enroll.Scope
+	Instances []string
+}
+
+// render writes page with data and the layout, or a plain 500 when the
+// template fails (a bug). rq is nil when no one is signed in.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, rq *request, status int, page, title string, data any) {
+	v := view{Title: title, Section: pageSections[page], Data: data}
+	if u, ok := data.(unavailableData); ok {
+		v.Section = u.Section.ID
+	}
+	if rq != nil {
+		k := rq.key
+		v.Viewer = &viewer{Workspace: rq.sess.workspaceName, KeyID: k.ID, KeyName: k.Name, KeyPrefix: k.Prefix,
+			Kind: k.Kind, Scopes: k.Scopes, Instances: k.ProgramInstanceIDs}
+		v.CSRF = rq.sess.csrf
+		v.Flash = c.sessions.takeFlash(rq.sess)
+		v.Nav = navFor(rq, v.Section)
+	}
+	var buf bytes.Buffer
+	if err := c.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
+		c.logger.Error("console: rendering page", "page", page, "err", err, "requestId", requestID(r))
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// errorData is what the error page shows.
+type errorData struct {
+	Status    int
+	Heading   string
+	Message   string
+	RequestID string
+}
+
+// renderError shows an error page with status.
+func (c *Console) renderError(w http.ResponseWriter, r *http.Request, rq *request, status int, heading, msg string) {
+	c.render(w, r, rq, status, "error", heading, errorData{Status: status, Heading: heading, Message: msg, RequestID: requestID(r)})
+}
+
+// forbidden refuses an action the key's scopes do not allow.
+func (c *Console) forbidden(w http.ResponseWriter, r *http.Request, rq *request, scope enroll.Scope, why string) {
+	c.renderError(w, r, rq, http.StatusForbidden, "Not allowed",
+		"Your API key lacks the "+string(scope)+" scope, needed to "+why+". Nothing was changed.")
+}
+
+// serverError logs err and shows a page that names the request, so the
+// log line can be found.
+func (c *Console) serverError(w http.ResponseWriter, r *http.Request, rq *request, err error) {
+	c.logger.Error("console: request failed", "method", r.Method, "path", r.URL.Path, "err", err, "requestId", requestID(r))
+	c.renderError(w, r, rq, http.StatusInternalServerError, "Something went wrong",
+		"The request could not be completed. If it keeps happening, give your operator the request id below.")
+}
+
+// storeError shows the page for an error from the store: its message for
+// the person's mistakes, a generic page for failures.
+func (c *Console) storeError(w http.ResponseWriter, r *http.Request, rq *request, err error) {
+	msg := enroll.ErrorMessage(err)
+	switch enroll.ErrorCode(err) {
+	case enroll.ENOTFOUND:
+		c.renderError(w, r, rq, http.StatusNotFound, "Not found", msg)
+	case enroll.EINVALID, enroll.EBADREQUEST:
+		c.renderError(w, r, rq, http.StatusUnprocessableEntity, "Cannot do that", msg)
+	case enroll.ECONFLICT, enroll.EPRECONDITION:
+		c.renderError(w, r, rq, http.StatusConflict, "Conflict", msg)
+	case enroll.EFORBIDDEN:
+		c.renderError(w, r, rq, http.StatusForbidden, "Not allowed", msg)
+	default:
+		c.serverError(w, r, rq, err)
+	}
+}
+
+// notFoundPage answers paths the console does not have.
+func (c *Console) notFoundPage(w http.ResponseWriter, r *http.Request) {
+	rq, _ := c.resolve(r)
+	c.renderError(w, r, rq, http.StatusNotFound, "Not found", "There is no console page at this address.")
+}

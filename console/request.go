@@ -1,0 +1,194 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// maxFormBytes bounds POST bodies: the largest form is a 4 KiB note.
+const maxFormBytes = 64 << 10
+
+// request is a signed-in request: the session and the API key behind it,
+// read again from the store for this request.
+type request struct {
+	sess *session
+	key  *enroll.APIKey
+	// id is the request's X-Request-Id, recorded with the changes it makes.
+	id string
+}
+
+// actor is who makes the request's changes, as the API records them.
+func (rq *request) actor() enroll.Actor {
+	return enroll.Actor{WorkspaceID: rq.key.WorkspaceID, KeyID: rq.key.ID, RequestID: rq.id}
+}
+
+// ws is the workspace every read is scoped to.
+func (rq *request) ws() string { return rq.key.WorkspaceID }
+
+// has reports whether the key holds every scope in ss.
+func (rq *request) has(ss ...enroll.Scope) bool {
+	for _, s := range ss {
+		if !rq.key.Has(s) {
+			return false
+		}
+	}
+	return true
+}
+
+// limited returns the key's instance list, nil when it sees every instance.
+func (rq *request) limited() []string {
+	if len(rq.key.ProgramInstanceIDs) == 0 {
+		return nil
+	}
+	return rq.key.ProgramInstanceIDs
+}
+
+// handler is a page that needs a signed-in person.
+type handler func(w http.ResponseWriter, r *http.Request, rq *request)
+
+// signedIn resolves the session cookie and the key behind it. Without a
+// live session a GET is redirected to the sign-in page (coming back
+// afterwards) and a POST is refused. A POST must also carry the session's
+// CSRF token, checked here for every form.
+func (c *Console) signedIn(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rq, why := c.resolve(r)
+		if rq == nil {
+			if why != errorWhy {
+				// The session is gone; a store failure may be passing.
+				http.SetCookie(w, clearCookie(r, sessionCookie))
+			}
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				c.renderError(w, r, nil, http.StatusForbidden, "Signed out",
+					signInNotices[why]+" Nothing was changed.")
+				return
+			}
+			c.redirectToSignIn(w, r, why)
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			if err := r.ParseForm(); err != nil {
+				c.renderError(w, r, rq, http.StatusBadRequest, "Bad request", "The form could not be read.")
+				return
+			}
+			if !validCSRF(r, rq.sess) {
+				c.renderError(w, r, rq, http.StatusForbidden, "Form refused",
+					"This form was not issued to your session (missing or wrong CSRF token). Reload the page and try again; nothing was changed.")
+				return
+			}
+		}
+		h(w, r, rq)
+	})
+}
+
+// Reasons a request has no session; signInNotices says them to the person.
+const (
+	noSession  = ""
+	endedWhy   = "ended"
+	revokedWhy = "revoked"
+	goneWhy    = "gone"
+	outWhy     = "out"
+	errorWhy   = "error"
+)
+
+// signInNotices are the only texts the sign-in page shows from its query,
+// so a crafted link cannot put words on the page.
+var signInNotices = map[string]string{
+	noSession:  "Please sign in.",
+	endedWhy:   "Your session has ended. Please sign in again.",
+	revokedWhy: "Your API key has been revoked. Sign in with another key.",
+	goneWhy:    "Your API key no longer exists. Sign in with another key.",
+	outWhy:     "You have signed out.",
+	errorWhy:   "Your session could not be checked. Please sign in again.",
+}
+
+// resolve returns the request's session and live key, or nil and why not.
+func (c *Console) resolve(r *http.Request) (*request, string) {
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, noSession
+	}
+	s := c.sessions.get(ck.Value)
+	if s == nil {
+		return nil, endedWhy
+	}
+	key, err := c.store.FindAPIKeyByHash(r.Context(), s.keyHash)
+	switch {
+	case enroll.ErrorCode(err) == enroll.ENOTFOUND:
+		c.sessions.delete(ck.Value)
+		return nil, goneWhy
+	case err != nil:
+		c.logger.Error("console: cannot read API key", "keyId", s.keyID, "err", err)
+		return nil, errorWhy
+	case key.RevokedAt != nil:
+		c.sessions.delete(ck.Value)
+		return nil, revokedWhy
+	case key.ID != s.keyID || key.WorkspaceID != s.workspaceID:
+		c.sessions.delete(ck.Value)
+		return nil, endedWhy
+	}
+	if c.sessions.dueTouch(s) {
+		c.touch(r.Context(), key.ID)
+	}
+	return &request{sess: s, key: key, id: requestID(r)}, ""
+}
+
+// touch records the key's lastUsedAt, best effort, as the API does.
+func (c *Console) touch(ctx context.Context, keyID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := c.store.TouchAPIKey(ctx, keyID, c.now()); err != nil {
+		c.logger.Warn("console: cannot record API key use", "keyId", keyID, "err", err)
+	}
+}
+
+// redirectToSignIn sends a GET to the sign-in page, which brings the
+// person back to where they were.
+func (c *Console) redirectToSignIn(w http.ResponseWriter, r *http.Request, why string) {
+	q := url.Values{"next": {r.URL.RequestURI()}}
+	if why != noSession {
+		q.Set("why", why)
+	}
+	http.Redirect(w, r, Prefix+"/signin?"+q.Encode(), http.StatusSeeOther)
+}
+
+// localPath returns p when it is a path inside the console (so redirects
+// cannot leave the site), else def.
+func localPath(p, def string) string {
+	if p == "" || !strings.HasPrefix(p, Prefix+"/") || strings.HasPrefix(p, "//") ||
+		strings.ContainsAny(p, "\\\r\n\t") {
+		return def
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return def
+	}
+	return p
+}
+
+// requestIDKey is the context key of the request's X-Request-Id.
+type requestIDKey struct{}
+
+// withRequestID puts the request's X-Request-Id in its context: the id the
+// enclosing server's middleware already set on the response, or a new one
+// when the console is served on its own.
+func withRequestID(w http.ResponseWriter, r *http.Request) *http.Request {
+	id := w.Header().Get("X-Request-Id")
+	if id == "" {
+		id = "req_" + enroll.NewID()
+		w.Header().Set("X-Request-Id", id)
+	}
+	return r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+}
+
+// requestID returns the id withRequestID stored.
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	return id
+}

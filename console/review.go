@@ -1,0 +1,135 @@
+package console
+
+import (
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/enrollhq/enroll"
+)
+
+// changeStatus applies a status change posted from the enrollment page or
+// the review queue: approve, reject, request action, pause, resume,
+// unenroll, or another move the workflow allows. The form carries the ETag
+// the page was rendered with; if the enrollment changed since, the change
+// is refused inside the store's transaction and the page shows the
+// enrollment as it is now, with the person's reason kept.
+func (c *Console) changeStatus(w http.ResponseWriter, r *http.Request, rq *request) {
+	id := r.PathValue("id")
+	to := enroll.Status(r.PostFormValue("to"))
+	if !to.Valid() {
+		c.renderError(w, r, rq, http.StatusUnprocessableEntity, "Cannot do that", "Unknown status "+quote(string(to))+".")
+		return
+	}
+	// Scopes first, so a forged form learns nothing about the enrollment.
+	if scope := allowedMove(rq, to); scope != "" {
+		c.forbidden(w, r, rq, scope, "move an enrollment to "+statusLabel(to))
+		return
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	etag := r.PostFormValue("etag")
+	label := newAction(enroll.Status(r.PostFormValue("from")), to).Label
+	refuse := func(status int, explain func(d *detailData)) {
+		d, err := c.loadDetail(r.Context(), rq, id)
+		if err != nil {
+			c.storeError(w, r, rq, err)
+			return
+		}
+		d.Reason = reason
+		explain(d)
+		c.renderDetail(w, r, rq, status, d)
+	}
+	switch {
+	case reasonRequired(to) && reason == "":
+		refuse(http.StatusUnprocessableEntity, func(d *detailData) {
+			d.Problem = "Give a reason to " + strings.ToLower(label) + ": the participant is told why."
+		})
+		return
+	case utf8.RuneCountInString(reason) > enroll.MaxTextLength:
+		refuse(http.StatusUnprocessableEntity, func(d *detailData) {
+			d.Problem = "The reason is too long (at most 4096 characters)."
+		})
+		return
+	case !enroll.ValidID(id):
+		c.storeError(w, r, rq, enroll.Errorf(enroll.ENOTFOUND, "Enrollment %s not found.", id))
+		return
+	}
+	e, err := c.store.UpdateEnrollment(r.Context(), rq.actor(), id, func(e *enroll.Enrollment) error {
+		if !rq.key.SeesInstance(e.ProgramInstanceID) {
+			return enroll.Errorf(enroll.ENOTFOUND, "Enrollment %s not found.", id)
+		}
+		if etag == "" || e.ETag() != etag {
+			return &enroll.Error{Code: enroll.EPRECONDITION, Message: "The enrollment changed since the page was shown.",
+				Extra: map[string]any{"currentStatus": e.Eligibility.Status}}
+		}
+		e.SetStatus(to, reason)
+		return nil
+	})
+	switch enroll.ErrorCode(err) {
+	case "":
+		c.sessions.setFlash(rq.sess, displayName(e)+" is now "+statusLabel(e.Eligibility.Status)+".")
+		http.Redirect(w, r, localPath(r.PostFormValue("return"), Prefix+"/enrollments/"+id), http.StatusSeeOther)
+	case enroll.EPRECONDITION:
+		refuse(http.StatusConflict, func(d *detailData) {
+			d.Conflict = &conflict{Attempted: label, Now: d.E.Eligibility.Status}
+		})
+	case enroll.ECONFLICT:
+		refuse(http.StatusConflict, func(d *detailData) { d.Problem = enroll.ErrorMessage(err) })
+	case enroll.EINVALID:
+		refuse(http.StatusUnprocessableEntity, func(d *detailData) { d.Problem = enroll.ErrorMessage(err) })
+	default:
+		c.storeError(w, r, rq, err)
+	}
+}
+
+// saveNotes changes an enrollment's notes, with the same version check as
+// a status change. It needs enrollments:write.
+func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request) {
+	if !rq.has(enroll.ScopeEnrollmentsWrite) {
+		c.forbidden(w, r, rq, enroll.ScopeEnrollmentsWrite, "change an enrollment's notes")
+		return
+	}
+	id := r.PathValue("id")
+	if !enroll.ValidID(id) {
+		c.storeError(w, r, rq, enroll.Errorf(enroll.ENOTFOUND, "Enrollment %s not found.", id))
+		return
+	}
+	notes := strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("notes")), "\r\n", "\n")
+	etag := r.PostFormValue("etag")
+	refuse := func(status int, explain func(d *detailData)) {
+		d, err := c.loadDetail(r.Context(), rq, id)
+		if err != nil {
+			c.storeError(w, r, rq, err)
+			return
+		}
+		d.Notes = notes
+		explain(d)
+		c.renderDetail(w, r, rq, status, d)
+	}
+	e, err := c.store.UpdateEnrollment(r.Context(), rq.actor(), id, func(e *enroll.Enrollment) error {
+		if !rq.key.SeesInstance(e.ProgramInstanceID) {
+			return enroll.Errorf(enroll.ENOTFOUND, "Enrollment %s not found.", id)
+		}
+		if etag == "" || e.ETag() != etag {
+			return &enroll.Error{Code: enroll.EPRECONDITION, Message: "The enrollment changed since the page was shown."}
+		}
+		e.Notes = notes
+		return nil
+	})
+	switch enroll.ErrorCode(err) {
+	case "":
+		c.sessions.setFlash(rq.sess, "Notes saved for "+displayName(e)+".")
+		http.Redirect(w, r, Prefix+"/enrollments/"+id+"#notes", http.StatusSeeOther)
+	case enroll.EPRECONDITION:
+		refuse(http.StatusConflict, func(d *detailData) {
+			d.Conflict = &conflict{Attempted: "Save notes", Now: d.E.Eligibility.Status}
+		})
+	case enroll.EINVALID:
+		refuse(http.StatusUnprocessableEntity, func(d *detailData) { d.Problem = enroll.ErrorMessage(err) })
+	default:
+		c.storeError(w, r, rq, err)
+	}
+}
+
+// quote puts s in double quotes.
+func quote(s string) string { return `"` + s + `"` }

@@ -1,0 +1,156 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/enrollhq/enroll"
+)
+
+func TestApproveRecordsHistory(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := f.enroll(f.inst, "Suzie", "Homeowner", true)
+	secret, k := f.newKey("reviewer", reviewScopes)
+	c := f.signedIn(secret)
+
+	page := c.get(Prefix + "/enrollments/" + e.ID).status(http.StatusOK)
+	// Only the moves the workflow allows from submitted are offered.
+	page.contains(`name="to" value="approved"`, `name="to" value="rejected"`, `name="to" value="needs_action"`, `data-shortcut="a"`)
+	page.lacks(`name="to" value="paused"`, `name="to" value="unenrolled"`, `name="to" value="eligible"`)
+	// The eligibility trace and the parameter with its declaration.
+	page.contains("in-ny", "passed", "roof_age", "Roof age (years)")
+
+	res := c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(enroll.StatusApproved, "Verified the roof"))
+	res.status(http.StatusOK).contains("Suzie Homeowner is now approved.", "Verified the roof", "by you", k.ID)
+	if res.URL.Path != Prefix+"/enrollments/"+e.ID {
+		t.Errorf("after approval at %s", res.URL.Path)
+	}
+	got := f.find(e.ID)
+	if got.Eligibility.Status != enroll.StatusApproved || got.Eligibility.Reason != "Verified the roof" || got.EnrolledAt == nil {
+		t.Fatalf("after approval: %+v", got.Eligibility)
+	}
+	hist, _ := f.store.ListStatusChanges(f.ctx, f.wsID, e.ID)
+	last := hist[len(hist)-1]
+	if last.From != enroll.StatusSubmitted || last.To != enroll.StatusApproved || last.ActorKeyID != k.ID ||
+		last.Reason != "Verified the roof" || !strings.HasPrefix(last.RequestID, "req_") {
+		t.Errorf("history entry = %+v", last)
+	}
+	// The flash shows once.
+	c.get(Prefix + "/enrollments/" + e.ID).lacks("is now approved.")
+	// Now approved: pause and unenroll are offered, approve no more.
+	c.get(Prefix+"/enrollments/"+e.ID).contains(`name="to" value="paused"`, `name="to" value="unenrolled"`).lacks(`name="to" value="approved"`, `name="to" value="rejected"`)
+}
+
+func TestRejectNeedsReason(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := f.enroll(f.inst, "Rex", "Rejected", true)
+	c := f.signedIn(f.secret)
+	page := c.get(Prefix + "/enrollments/" + e.ID)
+	c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(enroll.StatusRejected, "  ")).
+		status(http.StatusUnprocessableEntity).contains("Give a reason to reject")
+	c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(enroll.StatusRejected, "Roof too old")).
+		status(http.StatusOK).contains("is now rejected", "Roof too old", "its status cannot change any more")
+	if got := f.find(e.ID); got.Eligibility.Status != enroll.StatusRejected || got.Eligibility.Reason != "Roof too old" {
+		t.Errorf("after rejection: %+v", got.Eligibility)
+	}
+}
+
+func TestStaleVersionIsAConflictNotALostUpdate(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := f.enroll(f.inst, "Cora", "Conflict", true)
+	c := f.signedIn(f.secret)
+	page := c.get(Prefix + "/enrollments/" + e.ID).status(http.StatusOK)
+
+	// Someone else approves while the page is open.
+	f.move(e, enroll.StatusApproved, "approved elsewhere")
+
+	res := c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(enroll.StatusRejected, "Incomplete file"))
+	res.status(http.StatusConflict)
+	res.contains("Someone else changed this enrollment: it is now", `badge s-approved`, "Reject", "not</strong> applied",
+		"approved elsewhere", "Incomplete file")
+	// The page shows the current state: now pause and unenroll are offered.
+	res.contains(`name="to" value="paused"`).lacks(`name="to" value="rejected"`)
+	if got := f.find(e.ID); got.Eligibility.Status != enroll.StatusApproved {
+		t.Errorf("stale rejection applied: %s", got.Eligibility.Status)
+	}
+
+	// Notes carry the version too.
+	form := url.Values{"csrf": {page.field("csrf")}, "etag": {page.field("etag")}, "notes": {"my note"}}
+	c.post(Prefix+"/enrollments/"+e.ID+"/notes", form).status(http.StatusConflict).contains("Someone else changed this enrollment", "my note")
+	if got := f.find(e.ID); got.Notes != "" {
+		t.Errorf("stale notes saved: %q", got.Notes)
+	}
+
+	// A move the workflow refuses (forged) is a conflict with the store's message.
+	fresh := c.get(Prefix + "/enrollments/" + e.ID)
+	c.post(Prefix+"/enrollments/"+e.ID+"/status", fresh.decision(enroll.StatusSubmitted, "")).
+		status(http.StatusConflict).contains("Cannot change status from")
+}
+
+func TestNotesSaved(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := f.enroll(f.inst, "Nora", "Notes", false)
+	c := f.signedIn(f.secret)
+	page := c.get(Prefix + "/enrollments/" + e.ID)
+	form := url.Values{"csrf": {page.field("csrf")}, "etag": {page.field("etag")}, "notes": {"Called on Monday.\r\nWill send photos."}}
+	c.post(Prefix+"/enrollments/"+e.ID+"/notes", form).status(http.StatusOK).contains("Notes saved", "Will send photos.")
+	if got := f.find(e.ID); got.Notes != "Called on Monday.\nWill send photos." {
+		t.Errorf("notes = %q", got.Notes)
+	}
+}
+
+func TestPauseResumeUnenroll(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := f.move(f.enroll(f.inst, "Paul", "Pauser", true), enroll.StatusApproved, "")
+	c := f.signedIn(f.secret)
+	for _, step := range []struct {
+		to    enroll.Status
+		label string
+	}{{enroll.StatusPaused, "Pause"}, {enroll.StatusApproved, "Resume"}, {enroll.StatusUnenrolled, "Unenroll"}} {
+		page := c.get(Prefix + "/enrollments/" + e.ID)
+		page.contains(">" + step.label + " <kbd>")
+		c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(step.to, "step "+step.label)).
+			status(http.StatusOK).contains("is now " + statusLabel(step.to))
+	}
+	got := f.find(e.ID)
+	if got.Eligibility.Status != enroll.StatusUnenrolled || got.UnenrolledAt == nil {
+		t.Errorf("after unenroll: %+v", got)
+	}
+}
+
+func TestReviewQueue(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.enroll(f.inst, "Ann", "First", true)
+	second := f.enroll(f.other, "Ben", "Second", true)
+	f.enroll(f.inst, "Cal", "Candidate", false, func(r *enroll.EnrollmentCreate) { r.Address.State = "CA" }) // ineligible
+	f.enroll(f.inst, "Dee", "Third", true)
+	c := f.signedIn(f.secret)
+
+	q := c.get(Prefix + "/queue").status(http.StatusOK)
+	q.contains("3 submitted enrollments", "Keyboard shortcuts", "<kbd>j</kbd>", "<kbd>a</kbd>").lacks("Cal Candidate")
+	a, b, d := strings.Index(q.Body, "Ann First"), strings.Index(q.Body, "Ben Second"), strings.Index(q.Body, "Dee Third")
+	if !(a < b && b < d) {
+		t.Errorf("queue not oldest first: %d %d %d", a, b, d)
+	}
+	q.contains(`data-selected="0"`, `aria-label="Reject Ann First"`)
+
+	// Deciding from the queue comes back to the queue at the same place.
+	form := url.Values{"csrf": {q.field("csrf")}, "etag": {second.ETag()}, "from": {"submitted"}, "to": {"needs_action"},
+		"reason": {"Upload a roof photo"}, "return": {Prefix + "/queue?sel=1"}}
+	res := c.post(Prefix+"/enrollments/"+second.ID+"/status", form).status(http.StatusOK)
+	if res.URL.Path != Prefix+"/queue" {
+		t.Errorf("after a queue decision at %s", res.URL)
+	}
+	res.contains("Ben Second is now needs action.", `data-selected="1"`, "2 submitted enrollments").lacks(">Ben Second<")
+
+	// The instance filter.
+	c.get(Prefix + "/queue?instance=" + f.other.ID).contains("Nothing waiting for review.").lacks("Ann First")
+}

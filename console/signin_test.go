@@ -1,0 +1,210 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+func TestSignInStartsSession(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.client().noFollow()
+
+	// Signed out, the console sends people to the sign-in page and back.
+	res := c.get(Prefix + "/enrollments?status=submitted")
+	res.status(http.StatusSeeOther)
+	if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, Prefix+"/signin?next=") || !strings.Contains(loc, "enrollments") {
+		t.Fatalf("Location = %q", loc)
+	}
+	if res.Header.Get("X-Request-Id") == "" {
+		t.Error("console response without X-Request-Id")
+	}
+
+	page := c.get(Prefix + "/signin")
+	page.status(http.StatusOK).contains(`<label for="secret">API key</label>`, `type="password"`)
+	res = c.post(Prefix+"/signin", url.Values{"csrf": {page.field("csrf")}, "secret": {f.secret}, "next": {Prefix + "/queue"}})
+	res.status(http.StatusSeeOther)
+	if loc := res.Header.Get("Location"); loc != Prefix+"/queue" {
+		t.Errorf("after sign-in Location = %q, want the next page", loc)
+	}
+	var sess *http.Cookie
+	for _, ck := range res.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(ck, sessionCookie+"=") {
+			h := http.Header{"Set-Cookie": {ck}}
+			sess = (&http.Response{Header: h}).Cookies()[0]
+			for _, attr := range []string{"HttpOnly", "SameSite=Strict", "Path=/console"} {
+				if !strings.Contains(ck, attr) {
+					t.Errorf("session cookie %q lacks %s", ck, attr)
+				}
+			}
+			if strings.Contains(ck, "Secure") {
+				t.Errorf("session cookie over plain HTTP is Secure: %q", ck)
+			}
+		}
+	}
+	if sess == nil {
+		t.Fatal("no session cookie")
+	}
+	if strings.Contains(sess.Value, f.secret) || strings.Contains(sess.Value, enroll.HashSecret(f.secret)) || len(sess.Value) < 40 {
+		t.Errorf("session cookie %q carries the key or is too short", sess.Value)
+	}
+
+	home := c.get(Prefix + "/")
+	home.status(http.StatusOK).contains("Overview", "acme", "admin key", "Sign out")
+	if csp := home.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+		t.Errorf("CSP = %q", csp)
+	}
+	if cc := home.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control = %q", cc)
+	}
+	// The key's use is recorded, as for API requests.
+	k, _ := f.store.FindAPIKeyByHash(f.ctx, enroll.HashSecret(f.secret))
+	if k.LastUsedAt == nil {
+		t.Error("sign-in did not record lastUsedAt")
+	}
+}
+
+func TestSignInRefusesBadKeys(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	revoked, rk := f.newKey("old", []enroll.Scope{enroll.ScopeEnrollmentsRead})
+	if err := f.store.RevokeAPIKey(f.ctx, f.actor(), rk.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, secret, msg string }{
+		{"empty", "", "Invalid API key."},
+		{"malformed", "not-a-key", "Invalid API key."},
+		{"unknown", "sk_" + strings.Repeat("x", 32), "Invalid API key."},
+		{"revoked", revoked, "This API key has been revoked."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := f.client().noFollow()
+			res := c.signIn(tc.secret)
+			res.status(http.StatusUnauthorized).contains(tc.msg, `aria-invalid="true"`)
+			for _, ck := range res.Header.Values("Set-Cookie") {
+				if strings.HasPrefix(ck, sessionCookie+"=") && !strings.Contains(ck, "Max-Age=0") {
+					t.Errorf("refused sign-in set a session: %q", ck)
+				}
+			}
+			c.get(Prefix + "/").status(http.StatusSeeOther)
+		})
+	}
+}
+
+func TestSignInFormNeedsItsToken(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// A form posted from elsewhere has neither the cookie nor the token.
+	c := f.client().noFollow()
+	c.post(Prefix+"/signin", url.Values{"secret": {f.secret}}).status(http.StatusForbidden).contains("did not come from this site")
+	// With the cookie but another token.
+	c.get(Prefix + "/signin")
+	c.post(Prefix+"/signin", url.Values{"secret": {f.secret}, "csrf": {"forged"}}).status(http.StatusForbidden)
+	// With the right token but from another origin.
+	page := c.get(Prefix + "/signin")
+	c.post(Prefix+"/signin", url.Values{"secret": {f.secret}, "csrf": {page.field("csrf")}}, "Origin", "https://evil.example").
+		status(http.StatusForbidden)
+	c.get(Prefix + "/").status(http.StatusSeeOther)
+}
+
+func TestSignInRedirectStaysInConsole(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/v1/enrollments", "/console/\\evil", ""} {
+		c := f.client().noFollow()
+		page := c.get(Prefix + "/signin?next=" + url.QueryEscape(next))
+		if got := page.field("next"); got != Prefix+"/" {
+			t.Errorf("next %q rendered as %q", next, got)
+		}
+		res := c.post(Prefix+"/signin", url.Values{"csrf": {page.field("csrf")}, "secret": {f.secret}, "next": {next}})
+		if loc := res.Header.Get("Location"); loc != Prefix+"/" {
+			t.Errorf("next %q: Location %q", next, loc)
+		}
+	}
+}
+
+func TestSessionCookieSecureOverTLS(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, true)
+	c := f.client().noFollow()
+	res := c.signIn(f.secret)
+	res.status(http.StatusSeeOther)
+	found := false
+	for _, ck := range res.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(ck, sessionCookie+"=") {
+			found = true
+			if !strings.Contains(ck, "Secure") || !strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "SameSite=Strict") {
+				t.Errorf("session cookie over TLS = %q", ck)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no session cookie")
+	}
+	c.get(Prefix + "/").status(http.StatusOK)
+}
+
+func TestRevokedKeyLosesSessionAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	secret, k := f.newKey("reviewer", []enroll.Scope{enroll.ScopeEnrollmentsRead, enroll.ScopeProgramsRead})
+	c := f.signedIn(secret)
+	c.get(Prefix + "/").status(http.StatusOK)
+	if err := f.store.RevokeAPIKey(f.ctx, f.actor(), k.ID); err != nil {
+		t.Fatal(err)
+	}
+	res := c.get(Prefix + "/")
+	res.status(http.StatusOK).contains("Sign in", "Your API key has been revoked.").lacks("Sign out")
+	c.noFollow().get(Prefix + "/").status(http.StatusSeeOther)
+}
+
+func TestSignOutEndsSession(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.signedIn(f.secret)
+	home := c.get(Prefix + "/")
+	u, _ := url.Parse(f.srv.URL + Prefix + "/")
+	old := c.hc.Jar.Cookies(u)
+
+	// Signing out is a form too: without the token it is refused.
+	c.post(Prefix+"/signout", url.Values{}).status(http.StatusForbidden)
+	c.get(Prefix + "/").status(http.StatusOK).contains("Sign out")
+
+	c.post(Prefix+"/signout", url.Values{"csrf": {home.field("csrf")}}).status(http.StatusOK).contains("You have signed out.")
+	c.noFollow().get(Prefix + "/").status(http.StatusSeeOther)
+
+	// The old cookie, replayed, is dead.
+	replay := f.client().noFollow()
+	replay.hc.Jar.SetCookies(u, old)
+	replay.get(Prefix + "/").status(http.StatusSeeOther)
+}
+
+func TestSessionExpiresWhenIdle(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var (
+		mu  sync.Mutex
+		now = time.Now().UTC()
+	)
+	advance := func(d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(d)
+	}
+	f.console.now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	c := f.signedIn(f.secret)
+	advance(sessionIdle - time.Minute)
+	c.get(Prefix + "/").status(http.StatusOK).contains("Sign out")
+	advance(sessionIdle + time.Minute)
+	c.get(Prefix + "/").status(http.StatusOK).contains("Your session has ended.").lacks("Sign out")
+}

@@ -1,0 +1,223 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Config configures a DB.
+type Config struct {
+	// URL is a postgres:// connection URL; TLS and other libpq settings
+	// (sslmode, sslrootcert, ...) go in it.
+	URL string
+	// Clock returns the current time; nil means the system clock.
+	Clock enroll.Clock
+	// Engine evaluates eligibility rules. Required.
+	Engine enroll.RuleEngine
+	// MaxConns is the pool size; 0 means pgxpool's default (the URL's
+	// pool_max_conns, else the larger of 4 and the number of CPUs).
+	MaxConns int32
+	// StatementTimeout bounds every statement of the store's sessions; 0
+	// means the URL's statement_timeout if it sets one, else 30s; a negative
+	// value means none. Migrations, which may build indexes for minutes,
+	// run without it (under the URL's own setting, if any).
+	StatementTimeout time.Duration
+}
+
+// DefaultStatementTimeout is the statement timeout when Config leaves it 0.
+const DefaultStatementTimeout = 30 * time.Second
+
+// maxAttempts bounds how often a transaction aborted by a serialization
+// failure or a deadlock is run again before its error is returned.
+const maxAttempts = 5
+
+// DB is an enroll.Store on PostgreSQL.
+type DB struct {
+	pool   *pgxpool.Pool
+	clock  enroll.Clock
+	engine enroll.RuleEngine
+}
+
+var _ enroll.Store = (*DB)(nil)
+
+// Open connects to the database at cfg.URL, applies pending migrations
+// (under an advisory lock, so replicas starting together take turns) and
+// returns a ready store.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if cfg.URL == "" {
+		return nil, errors.New("postgres: empty database URL")
+	}
+	if cfg.Engine == nil {
+		return nil, errors.New("postgres: no rule engine")
+	}
+	if cfg.MaxConns < 0 {
+		return nil, errors.New("postgres: negative MaxConns")
+	}
+	pcfg, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse URL: %w", err)
+	}
+	if err := migrate(ctx, pcfg.ConnConfig.Copy()); err != nil {
+		return nil, err
+	}
+	if cfg.MaxConns > 0 {
+		pcfg.MaxConns = cfg.MaxConns
+	}
+	params := pcfg.ConnConfig.RuntimeParams
+	switch t := cfg.StatementTimeout; {
+	case t < 0:
+		params["statement_timeout"] = "0"
+	case t > 0:
+		params["statement_timeout"] = strconv.FormatInt(max(t.Milliseconds(), 1), 10)
+	case params["statement_timeout"] == "":
+		params["statement_timeout"] = strconv.FormatInt(DefaultStatementTimeout.Milliseconds(), 10)
+	}
+	if params["application_name"] == "" {
+		params["application_name"] = "enroll"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: pool: %w", err)
+	}
+	db := &DB{pool: pool, clock: cfg.Clock, engine: cfg.Engine}
+	if err := db.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the pool's connections.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// Ping checks that the database answers. The pool replaces broken
+// connections, so Ping fails while the database is down and succeeds again
+// once it is back, without reopening the store.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// tx is a write transaction with the time every row it writes carries.
+type tx struct {
+	pgx.Tx
+	ctx context.Context
+	db  *DB
+	now time.Time
+	// deltas are counter changes not yet written (see flushCounts).
+	deltas map[countKey]int
+	// objects are the ids of the objects inserted, by kind, for an
+	// idempotency claim to record (see commitClaim).
+	objects map[enroll.ObjectKind]string
+}
+
+// write runs fn in a READ COMMITTED transaction and commits it if fn returns
+// nil. When ctx carries an idempotency claim, the transaction also marks it
+// committed (commitClaim), so the work and its claim commit together.
+// Correctness comes from row locks, constraints and conditional
+// updates, not the isolation level; a transaction the database aborts as a
+// serialization failure or deadlock (rare at READ COMMITTED, usual on
+// engines that run everything SERIALIZABLE) is run again from the start, so
+// fn must not keep state between attempts.
+func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
+	return retry(ctx, func() error {
+		ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+		if err != nil {
+			return fmt.Errorf("postgres: begin: %w", err)
+		}
+		t := &tx{Tx: ptx, ctx: ctx, db: db, now: db.clock.Now()}
+		if err := fn(t); err != nil {
+			_ = ptx.Rollback(ctx)
+			return err
+		}
+		if err := t.flushCounts(); err != nil {
+			_ = ptx.Rollback(ctx)
+			return err
+		}
+		if c := enroll.IdempotencyClaimFromContext(ctx); c != nil {
+			if err := t.commitClaim(c); err != nil {
+				_ = ptx.Rollback(ctx)
+				return err
+			}
+		}
+		if err := ptx.Commit(ctx); err != nil {
+			return fmt.Errorf("postgres: commit: %w", err)
+		}
+		return nil
+	})
+}
+
+// read runs fn in a read-only REPEATABLE READ transaction, so the several
+// queries of one read (a page and its total) see one snapshot.
+func (db *DB) read(ctx context.Context, fn func(q pgx.Tx) error) error {
+	return retry(ctx, func() error {
+		ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return fmt.Errorf("postgres: begin: %w", err)
+		}
+		defer ptx.Rollback(ctx)
+		if err := fn(ptx); err != nil {
+			return err
+		}
+		if err := ptx.Commit(ctx); err != nil {
+			return fmt.Errorf("postgres: commit: %w", err)
+		}
+		return nil
+	})
+}
+
+// retry runs attempt until it returns an error that is not retryable, or
+// maxAttempts times, waiting a little longer (with jitter) after each try.
+func retry(ctx context.Context, attempt func() error) error {
+	for i := 1; ; i++ {
+		err := attempt()
+		if err == nil || !retryable(err) || i == maxAttempts {
+			return err
+		}
+		wait := time.Duration(i*i)*5*time.Millisecond + rand.N(5*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// exec runs a statement in the transaction.
+func (t *tx) exec(query string, args ...any) (pgconn.CommandTag, error) {
+	tag, err := t.Exec(t.ctx, query, args...)
+	if err != nil {
+		return tag, fmt.Errorf("postgres: %w", err)
+	}
+	return tag, nil
+}
+
+// querier is what both a transaction and the pool offer.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// utc returns t in UTC: pgx reads timestamptz in the local zone, and the
+// domain's values are UTC.
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

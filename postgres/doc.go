@@ -1,0 +1,46 @@
+// Package postgres implements enroll.Store on PostgreSQL with pgx and a
+// pgxpool connection pool, so that several `enroll serve` replicas on one
+// database behave as one service.
+//
+// The schema follows the SQLite store's design (the object's JSON in a jsonb
+// `doc` column, indexed copies of what constraints, filters and sorts need,
+// per-status counters) and the conformance suite in package storetest runs
+// unchanged against both. Everything that must hold across replicas is
+// enforced by the database, never in process memory: uniqueness by unique
+// indexes, the status workflow by row locks (SELECT ... FOR UPDATE) and
+// conditional updates (WHERE version = $n), capacity by a lock on the
+// instance row taken before counting. Transactions run at READ COMMITTED;
+// serialization failures and deadlocks are retried inside each method.
+package postgres
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// encode returns the JSON stored in a doc column.
+func encode(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: encode: %w", err)
+	}
+	return b, nil
+}
+
+// decode parses a doc column into a new T.
+func decode[T any](doc []byte) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal(doc, v); err != nil {
+		return nil, fmt.Errorf("postgres: decode %T: %w", v, err)
+	}
+	return v, nil
+}
+
+// clone returns a deep copy of v through its JSON form; fields hidden from
+// JSON are the caller's to restore.
+func clone[T any](v *T) *T {
+	b, _ := json.Marshal(v)
+	c := new(T)
+	_ = json.Unmarshal(b, c)
+	return c
+}

@@ -1,0 +1,434 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/enrollhq/enroll"
+	"github.com/jackc/pgx/v5"
+)
+
+// enrollmentColumns returns the indexed copies of e's fields, in the order
+// of the column lists below.
+func enrollmentColumns(e *enroll.Enrollment) ([]any, error) {
+	doc, err := encode(e)
+	if err != nil {
+		return nil, err
+	}
+	return []any{nullString(e.CustomerID), nullString(e.LeadID), string(e.Eligibility.Status),
+		enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName),
+		doc, e.Version, e.UpdatedAt}, nil
+}
+
+// insertEnrollment inserts a new enrollment. A participant who already holds
+// an open enrollment in the instance is ECONFLICT naming it: the partial
+// unique indexes decide, and ON CONFLICT DO NOTHING waits for a concurrent
+// insert of the same participant to commit instead of aborting the
+// transaction, so the winner can be read and named.
+func (tx *tx) insertEnrollment(e *enroll.Enrollment) error {
+	cols, err := enrollmentColumns(e)
+	if err != nil {
+		return err
+	}
+	// The winner may leave the open states (or be deleted) between the
+	// conflict and the look-up; then the insert is simply tried again.
+	for range 3 {
+		tag, err := tx.exec(`INSERT INTO enrollments (customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc, version, updated_at, id, workspace_id, instance_id, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
+			append(cols, e.ID, e.WorkspaceID, e.ProgramInstanceID, e.CreatedAt)...)
+		switch fk := foreignKey(err); {
+		case fk == "enrollments_customer_fkey":
+			return enroll.Errorf(enroll.ENOTFOUND, "Customer %s not found.", e.CustomerID)
+		case fk == "enrollments_lead_fkey":
+			return enroll.Errorf(enroll.ENOTFOUND, "Lead %s not found.", e.LeadID)
+		case fk != "":
+			return enroll.Errorf(enroll.ENOTFOUND, "Program instance %s not found.", e.ProgramInstanceID)
+		case err != nil:
+			return err
+		case tag.RowsAffected() == 1:
+			tx.created(enroll.KindEnrollment, e.ID)
+			return nil
+		}
+		if err := tx.duplicateEnrollment(e); !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+	}
+	return enroll.Errorf(enroll.ECONFLICT, "The participant already has an open enrollment in program instance %s.", e.ProgramInstanceID)
+}
+
+// updateEnrollmentRow stores a changed enrollment if it still has
+// oldVersion: the caller holds its row lock, so a mismatch means a bug or a
+// writer that bypassed the lock, and is refused rather than overwritten.
+func (tx *tx) updateEnrollmentRow(e *enroll.Enrollment, oldVersion int) error {
+	cols, err := enrollmentColumns(e)
+	if err != nil {
+		return err
+	}
+	tag, err := tx.exec(`UPDATE enrollments SET customer_id = $1, lead_id = $2, status = $3, email_norm = $4, reference_id = $5, first_name = $6, last_name = $7, doc = $8, version = $9, updated_at = $10
+		WHERE workspace_id = $11 AND id = $12 AND version = $13`, append(cols, e.WorkspaceID, e.ID, oldVersion)...)
+	if constraint(err) != "" {
+		// Only the open-enrollment indexes can be violated by an update.
+		if err := tx.duplicateEnrollment(e); !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		return enroll.Errorf(enroll.ECONFLICT, "The participant already has an open enrollment in program instance %s.", e.ProgramInstanceID)
+	} else if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return enroll.Errorf(enroll.ECONFLICT, "Enrollment %s was changed concurrently; retry.", e.ID)
+	}
+	return nil
+}
+
+// duplicateEnrollment returns the ECONFLICT for a participant who already
+// holds an open enrollment in e's instance, naming that enrollment, or
+// pgx.ErrNoRows when there is none (any more).
+func (tx *tx) duplicateEnrollment(e *enroll.Enrollment) error {
+	col, val := "customer_id", e.CustomerID
+	if val == "" {
+		col, val = "lead_id", e.LeadID
+	}
+	var id string
+	err := tx.QueryRow(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND `+col+` = $3
+		AND status NOT IN ('rejected', 'unenrolled') AND id <> $4 LIMIT 1`, e.WorkspaceID, e.ProgramInstanceID, val, e.ID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return err
+	} else if err != nil {
+		return wrap(err)
+	}
+	return &enroll.Error{Code: enroll.ECONFLICT,
+		Message: "The participant already has an open enrollment (" + id + ") in program instance " + e.ProgramInstanceID + ".",
+		Extra:   map[string]any{"existingId": id}}
+}
+
+// CreateEnrollment implements enroll.Store.
+func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID string, in *enroll.EnrollmentCreate) (*enroll.Enrollment, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var out *enroll.Enrollment
+	err := db.write(ctx, func(tx *tx) error {
+		// Not locked: a share lock would order creates against an archive
+		// exactly, but under a steady stream of creates an instance update
+		// could wait on it for ever. The foreign key check still keeps the
+		// instance from being deleted under the create.
+		inst, err := findInstance(ctx, tx, a.WorkspaceID, instanceID, "")
+		if err != nil {
+			return err
+		}
+		if err := inst.AcceptsEnrollments(); err != nil {
+			return err
+		}
+		p, err := tx.participant(a, in)
+		if err != nil {
+			return err
+		}
+		e, err := enroll.NewEnrollment(a.WorkspaceID, in, inst, p, tx.now)
+		if err != nil {
+			return err
+		}
+		if in.Reenroll != nil && !*in.Reenroll {
+			if err := tx.refuseReenrollment(e); err != nil {
+				return err
+			}
+		}
+		if err := tx.insertEnrollment(e); err != nil {
+			return err
+		}
+		if err := tx.syncUniqueValues(e, inst); err != nil {
+			return err
+		}
+		tx.count(e, e.Eligibility.Status, 1)
+		if err := tx.insertStatusChange(e.WorkspaceID, enroll.NewStatusChange(a, e, "", nil, tx.now)); err != nil {
+			return err
+		}
+		if err := tx.event(a, enroll.EventEnrollmentCreated, e.ID, e, nil); err != nil {
+			return err
+		}
+		if inst.AutoEvaluate || in.EligibilityStatus == enroll.StatusSubmitted {
+			if e, err = tx.evaluate(a, e, inst, nil); err != nil {
+				return err
+			}
+		}
+		if in.EligibilityStatus == enroll.StatusSubmitted && e.Eligibility.Status == enroll.StatusEligible {
+			e, err = tx.updateEnrollment(a, e, inst, nil, func(e *enroll.Enrollment) error {
+				e.Eligibility.Status, e.Eligibility.Reason = enroll.StatusSubmitted, in.EligibilityReason
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		out = e
+		return nil
+	})
+	return out, err
+}
+
+// participant resolves the identification type of a create request into
+// participant data, creating the customer for customerInfo (or for a lead
+// with enough data) when none has the email.
+func (tx *tx) participant(a enroll.Actor, in *enroll.EnrollmentCreate) (enroll.Participant, error) {
+	var p enroll.Participant
+	switch in.IdentificationType {
+	case enroll.IdentifyByCustomerInfo:
+		p = enroll.Participant{}.Overlay(in)
+		return tx.customerFor(a, p, in)
+	case enroll.IdentifyByCustomerID:
+		c, err := findCustomer(tx.ctx, tx, a.WorkspaceID, in.CustomerID, "")
+		if err != nil {
+			return p, err
+		}
+		return enroll.ParticipantFromCustomer(c).Overlay(in), nil
+	case enroll.IdentifyByLeadID:
+		// Locked: the lead may be turned into a customer below, and two
+		// creates through one lead must not both do it.
+		l, err := findLead(tx.ctx, tx, a.WorkspaceID, in.LeadID, "FOR UPDATE")
+		if err != nil {
+			return p, err
+		}
+		p = enroll.ParticipantFromLead(l).Overlay(in)
+		if p.CustomerID != "" || !p.CanBeCustomer() {
+			return p, nil
+		}
+		if p, err = tx.customerFor(a, p, in); err != nil {
+			return p, err
+		}
+		l.CustomerID, l.UpdatedAt = p.CustomerID, tx.now
+		return p, tx.writeLead(l, false)
+	case enroll.IdentifyByEnrollmentID:
+		from, err := findEnrollment(tx.ctx, tx, a.WorkspaceID, in.EnrollmentID, "")
+		if err != nil {
+			return p, err
+		}
+		return enroll.ParticipantFromEnrollment(from).Overlay(in), nil
+	}
+	return p, enroll.Errorf(enroll.EINVALID, "Unknown identificationType %q.", in.IdentificationType)
+}
+
+// customerFor returns p bound to the customer with p's email, creating the
+// customer when there is none. Concurrent creates for one new email (on any
+// replica) agree on one customer: the insert that loses the race does
+// nothing, and the winner is read back.
+func (tx *tx) customerFor(a enroll.Actor, p enroll.Participant, in *enroll.EnrollmentCreate) (enroll.Participant, error) {
+	c, err := findCustomerByEmail(tx.ctx, tx, a.WorkspaceID, p.Email)
+	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+		c = p.NewCustomer(a.WorkspaceID, tx.now)
+		c.ReferenceID = in.ReferenceID
+		if err := c.Validate(); err != nil {
+			return p, err
+		}
+		var inserted bool
+		if inserted, err = tx.insertCustomer(c); err == nil && !inserted {
+			c, err = findCustomerByEmail(tx.ctx, tx, a.WorkspaceID, p.Email)
+		}
+	}
+	if err != nil {
+		return p, err
+	}
+	p.CustomerID = c.ID
+	return p, nil
+}
+
+// refuseReenrollment returns ECONFLICT when e's participant was ever
+// enrolled in e's instance (reenroll: false).
+func (tx *tx) refuseReenrollment(e *enroll.Enrollment) error {
+	col, val := "customer_id", e.CustomerID
+	if val == "" {
+		col, val = "lead_id", e.LeadID
+	}
+	var id string
+	err := tx.QueryRow(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND `+col+` = $3 LIMIT 1`,
+		e.WorkspaceID, e.ProgramInstanceID, val).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return wrap(err)
+	}
+	return &enroll.Error{Code: enroll.ECONFLICT, Message: "The participant was enrolled in this instance before (" + id + ") and reenroll is false.",
+		Extra: map[string]any{"existingId": id}}
+}
+
+// updateEnrollment is the one path that changes a stored enrollment: fn
+// changes a copy of old, enroll.PrepareEnrollmentUpdate checks and completes
+// the change, and the row, counters, history and events are written
+// together. The caller holds old's row lock (or inserted it in this
+// transaction), so old is the current state and the transition check
+// cannot be raced. ev is the evaluation that caused the change, if any.
+func (tx *tx) updateEnrollment(a enroll.Actor, old *enroll.Enrollment, inst *enroll.ProgramInstance, ev *enroll.Evaluation, fn func(*enroll.Enrollment) error) (*enroll.Enrollment, error) {
+	e := old.Clone()
+	if err := fn(e); err != nil {
+		return nil, err
+	}
+	ch, err := enroll.PrepareEnrollmentUpdate(old, e, inst, tx.now)
+	if err != nil {
+		return nil, err
+	}
+	if !ch.Changed {
+		return old, nil
+	}
+	if ch.StatusChanged() {
+		tx.count(e, ch.From, -1)
+		tx.count(e, ch.To, 1)
+		// Resuming a paused enrollment keeps its place; any other approval
+		// takes one.
+		if ch.To == enroll.StatusApproved && ch.From != enroll.StatusPaused {
+			if err := tx.checkCapacity(inst); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := tx.updateEnrollmentRow(e, old.Version); err != nil {
+		return nil, err
+	}
+	if err := tx.syncUniqueValues(e, inst); err != nil {
+		return nil, err
+	}
+	if ch.StatusChanged() {
+		if err := tx.insertStatusChange(e.WorkspaceID, enroll.NewStatusChange(a, e, ch.From, ev, tx.now)); err != nil {
+			return nil, err
+		}
+		prev := map[string]any{"eligibility": ch.Previous["eligibility"]}
+		if err := tx.event(a, enroll.EventEnrollmentStatusChanged, e.ID, e, prev); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.event(a, enroll.EventEnrollmentUpdated, e.ID, e, ch.Previous); err != nil {
+		return nil, err
+	}
+	if ch.To == enroll.StatusSubmitted && ch.StatusChanged() && len(e.ParameterProblems()) > 0 {
+		// A submission missing parameters goes back to the participant.
+		return tx.updateEnrollment(a, e, inst, nil, func(n *enroll.Enrollment) error { n.NeedsAction(); return nil })
+	}
+	return e, nil
+}
+
+// evaluate runs the instance's rules on e and applies the result.
+func (tx *tx) evaluate(a enroll.Actor, e *enroll.Enrollment, inst *enroll.ProgramInstance, check func(*enroll.Enrollment) error) (*enroll.Enrollment, error) {
+	if check != nil {
+		if err := check(e); err != nil {
+			return nil, err
+		}
+	}
+	if !enroll.Evaluable(e.Eligibility.Status) {
+		return nil, enroll.ApplyEvaluation(e.Clone(), &enroll.Evaluation{})
+	}
+	var cust *enroll.Customer
+	if e.CustomerID != "" {
+		c, err := findCustomer(tx.ctx, tx, e.WorkspaceID, e.CustomerID, "")
+		if err != nil {
+			return nil, err
+		}
+		cust = c
+	}
+	ev, err := tx.db.engine.Evaluate(tx.ctx, enroll.EvaluationInput{
+		Enrollment: e, Customer: cust, Instance: inst,
+		EnrolledInOtherProgram: func() (bool, error) { return tx.enrolledElsewhere(e) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tx.updateEnrollment(a, e, inst, ev, func(n *enroll.Enrollment) error { return enroll.ApplyEvaluation(n, ev) })
+}
+
+// enrolledElsewhere reports whether e's customer holds an approved or paused
+// enrollment in another program instance.
+func (tx *tx) enrolledElsewhere(e *enroll.Enrollment) (bool, error) {
+	if e.CustomerID == "" {
+		return false, nil
+	}
+	var found bool
+	err := tx.QueryRow(tx.ctx, `SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = $1 AND customer_id = $2
+		AND instance_id <> $3 AND status IN ('approved', 'paused'))`, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&found)
+	return found, wrap(err)
+}
+
+// findEnrollment loads an enrollment; lock is "" or a locking clause.
+func findEnrollment(ctx context.Context, q querier, wsID, id, lock string) (*enroll.Enrollment, error) {
+	var (
+		doc     []byte
+		version int
+	)
+	err := q.QueryRow(ctx, `SELECT doc, version FROM enrollments WHERE workspace_id = $1 AND id = $2 `+lock, wsID, id).Scan(&doc, &version)
+	if err != nil {
+		return nil, notFound(err, "Enrollment", id)
+	}
+	e, err := decode[enroll.Enrollment](doc)
+	if err != nil {
+		return nil, err
+	}
+	e.WorkspaceID, e.Version = wsID, version
+	return e, nil
+}
+
+// FindEnrollment implements enroll.Store.
+func (db *DB) FindEnrollment(ctx context.Context, wsID, id string) (*enroll.Enrollment, error) {
+	return findEnrollment(ctx, db.pool, wsID, id, "")
+}
+
+// UpdateEnrollment implements enroll.Store.
+func (db *DB) UpdateEnrollment(ctx context.Context, a enroll.Actor, id string, fn func(*enroll.Enrollment) error) (*enroll.Enrollment, error) {
+	var out *enroll.Enrollment
+	err := db.write(ctx, func(tx *tx) error {
+		old, inst, err := tx.lockEnrollment(a.WorkspaceID, id)
+		if err != nil {
+			return err
+		}
+		out, err = tx.updateEnrollment(a, old, inst, nil, fn)
+		return err
+	})
+	return out, err
+}
+
+// EvaluateEnrollment implements enroll.Store.
+func (db *DB) EvaluateEnrollment(ctx context.Context, a enroll.Actor, id string, check func(*enroll.Enrollment) error) (*enroll.Enrollment, error) {
+	var out *enroll.Enrollment
+	err := db.write(ctx, func(tx *tx) error {
+		e, inst, err := tx.lockEnrollment(a.WorkspaceID, id)
+		if err != nil {
+			return err
+		}
+		out, err = tx.evaluate(a, e, inst, check)
+		return err
+	})
+	return out, err
+}
+
+// lockEnrollment loads an enrollment for update, with its instance. The
+// row lock serialises every writer of the enrollment on every replica: a
+// second one waits, then reads the first one's result, so callbacks and the
+// transition check always see the current state.
+func (tx *tx) lockEnrollment(wsID, id string) (*enroll.Enrollment, *enroll.ProgramInstance, error) {
+	e, err := findEnrollment(tx.ctx, tx, wsID, id, "FOR UPDATE")
+	if err != nil {
+		return nil, nil, err
+	}
+	inst, err := findInstance(tx.ctx, tx, wsID, e.ProgramInstanceID, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, inst, nil
+}
+
+// DeleteEnrollment implements enroll.Store.
+func (db *DB) DeleteEnrollment(ctx context.Context, a enroll.Actor, id string, check func(*enroll.Enrollment) error) error {
+	return db.write(ctx, func(tx *tx) error {
+		e, err := findEnrollment(ctx, tx, a.WorkspaceID, id, "FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(e); err != nil {
+				return err
+			}
+		}
+		// The history goes with it (ON DELETE CASCADE).
+		if _, err := tx.exec(`DELETE FROM enrollments WHERE workspace_id = $1 AND id = $2`, e.WorkspaceID, e.ID); err != nil {
+			return err
+		}
+		tx.count(e, e.Eligibility.Status, -1)
+		return tx.event(a, enroll.EventEnrollmentDeleted, e.ID, e, nil)
+	})
+}

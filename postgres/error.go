@@ -1,0 +1,71 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/enrollhq/enroll"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// SQLSTATE codes the store reacts to.
+const (
+	codeUniqueViolation      = "23505"
+	codeForeignKeyViolation  = "23503"
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
+)
+
+// violation returns the name of the constraint err violates when err is a
+// PostgreSQL error with the given SQLSTATE, else "".
+func violation(err error, code string) string {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != code {
+		return ""
+	}
+	if pe.ConstraintName != "" {
+		return pe.ConstraintName
+	}
+	// Some compatible engines name the constraint only in the message:
+	// `... violates unique constraint "name"`.
+	if _, rest, ok := strings.Cut(pe.Message, `constraint "`); ok {
+		if name, _, ok := strings.Cut(rest, `"`); ok {
+			return name
+		}
+	}
+	return "?"
+}
+
+// constraint returns the name of the unique constraint or index err
+// violates, or "" when err is not a unique violation.
+func constraint(err error) string { return violation(err, codeUniqueViolation) }
+
+// foreignKey returns the name of the foreign key err violates, or "".
+func foreignKey(err error) string { return violation(err, codeForeignKeyViolation) }
+
+// retryable reports whether err aborted a transaction that may succeed when
+// run again: a serialization failure or a deadlock.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == codeSerializationFailure || pe.Code == codeDeadlockDetected)
+}
+
+// notFound turns pgx.ErrNoRows into ENOTFOUND naming what was looked for.
+func notFound(err error, what, id string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return enroll.Errorf(enroll.ENOTFOUND, "%s %s not found.", what, id)
+	}
+	return wrap(err)
+}
+
+// wrap prefixes a database error with the package name; nil and domain
+// errors pass through unchanged.
+func wrap(err error) error {
+	var de *enroll.Error
+	if err == nil || errors.As(err, &de) {
+		return err
+	}
+	return fmt.Errorf("postgres: %w", err)
+}

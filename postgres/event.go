@@ -1,0 +1,61 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/enrollhq/enroll"
+	"github.com/jackc/pgx/v5"
+)
+
+// insertEvent writes an event in the transaction of the change it records.
+func (tx *tx) insertEvent(e *enroll.Event) error {
+	doc, err := encode(e)
+	if err != nil {
+		return err
+	}
+	err = tx.QueryRow(tx.ctx, `INSERT INTO events (id, workspace_id, type, object_id, doc, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`,
+		e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, doc, e.CreatedAt).Scan(&e.Seq)
+	return wrap(err)
+}
+
+// event records an event of type t about obj, caused by a.
+func (tx *tx) event(a enroll.Actor, t enroll.EventType, id string, obj any, prev map[string]any) error {
+	return tx.insertEvent(enroll.NewEvent(a, t, id, obj, prev, tx.now))
+}
+
+// FindEvent implements enroll.Store.
+func (db *DB) FindEvent(ctx context.Context, wsID, id string) (*enroll.Event, error) {
+	var doc []byte
+	err := db.pool.QueryRow(ctx, `SELECT doc FROM events WHERE workspace_id = $1 AND id = $2`, wsID, id).Scan(&doc)
+	if err != nil {
+		return nil, notFound(err, "Event", id)
+	}
+	return decode[enroll.Event](doc)
+}
+
+// ListEvents implements enroll.Store.
+func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter) (*enroll.Page[*enroll.Event], error) {
+	fh := enroll.HashFilter(struct {
+		T []enroll.EventType
+		O string
+	}{f.Types, f.ObjectID})
+	c, err := f.Normalize([]string{sortSeqDesc}, fh)
+	if err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("workspace_id = ?", wsID)
+	in(&w, "type", f.Types)
+	if f.ObjectID != "" {
+		w.add("object_id = ?", f.ObjectID)
+	}
+	var out *enroll.Page[*enroll.Event]
+	err = db.read(ctx, func(q pgx.Tx) error {
+		var err error
+		out, err = page[enroll.Event](ctx, q, "events", w, f.ListParams, c, fh, func() (int, error) {
+			return countRows(ctx, q, "events", w)
+		})
+		return err
+	})
+	return out, err
+}

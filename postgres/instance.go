@@ -1,0 +1,173 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/enrollhq/enroll"
+	"github.com/jackc/pgx/v5"
+)
+
+func (tx *tx) writeInstance(in *enroll.ProgramInstance, insert bool) error {
+	doc, err := encode(in)
+	if err != nil {
+		return err
+	}
+	if insert {
+		_, err = tx.exec(`INSERT INTO program_instances (id, workspace_id, program_id, slug, status, doc, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			in.ID, in.WorkspaceID, in.ProgramID, in.Slug, string(in.Status), doc, in.CreatedAt, in.UpdatedAt)
+	} else {
+		_, err = tx.exec(`UPDATE program_instances SET slug = $1, status = $2, doc = $3, updated_at = $4 WHERE workspace_id = $5 AND id = $6`,
+			in.Slug, string(in.Status), doc, in.UpdatedAt, in.WorkspaceID, in.ID)
+	}
+	if constraint(err) != "" {
+		return enroll.Errorf(enroll.ECONFLICT, "The program already has an instance with slug %q.", in.Slug)
+	} else if foreignKey(err) != "" {
+		// The program was deleted after it was read.
+		return enroll.Errorf(enroll.ENOTFOUND, "Program %s not found.", in.ProgramID)
+	}
+	return err
+}
+
+// CreateInstance implements enroll.Store.
+func (db *DB) CreateInstance(ctx context.Context, a enroll.Actor, in *enroll.ProgramInstance) error {
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if err := db.engine.Check(in.EligibilityRules); err != nil {
+		return err
+	}
+	programRef := in.ProgramID
+	return db.write(ctx, func(tx *tx) error {
+		p, err := findProgram(ctx, tx, a.WorkspaceID, programRef, "")
+		if err != nil {
+			return err
+		}
+		in.ID, in.WorkspaceID, in.ProgramID, in.RulesVersion = enroll.NewID(), a.WorkspaceID, p.ID, 1
+		in.CreatedAt, in.UpdatedAt = tx.now, tx.now
+		if err := tx.writeInstance(in, true); err != nil {
+			return err
+		}
+		tx.created(enroll.KindInstance, in.ID)
+		return tx.event(a, enroll.EventInstanceCreated, in.ID, in, nil)
+	})
+}
+
+// findInstance loads an instance; lock is "" or a locking clause.
+func findInstance(ctx context.Context, q querier, wsID, id, lock string) (*enroll.ProgramInstance, error) {
+	var doc []byte
+	err := q.QueryRow(ctx, `SELECT doc FROM program_instances WHERE workspace_id = $1 AND id = $2 `+lock, wsID, id).Scan(&doc)
+	if err != nil {
+		return nil, notFound(err, "Program instance", id)
+	}
+	in, err := decode[enroll.ProgramInstance](doc)
+	if err != nil {
+		return nil, err
+	}
+	in.WorkspaceID = wsID
+	return in, nil
+}
+
+// FindInstance implements enroll.Store.
+func (db *DB) FindInstance(ctx context.Context, wsID, id string) (*enroll.ProgramInstance, error) {
+	return findInstance(ctx, db.pool, wsID, id, "")
+}
+
+// ListInstances implements enroll.Store.
+func (db *DB) ListInstances(ctx context.Context, wsID string, f enroll.InstanceFilter) (*enroll.Page[*enroll.ProgramInstance], error) {
+	fh := enroll.HashFilter(struct {
+		P string
+		S []enroll.InstanceStatus
+		I []string
+	}{f.ProgramID, f.Statuses, f.IDs})
+	c, err := f.Normalize([]string{enroll.SortCreatedDesc, enroll.SortCreatedAsc, enroll.SortUpdatedAsc, enroll.SortUpdatedDesc}, fh)
+	if err != nil {
+		return nil, err
+	}
+	var out *enroll.Page[*enroll.ProgramInstance]
+	err = db.read(ctx, func(q pgx.Tx) error {
+		var w where
+		w.add("workspace_id = ?", wsID)
+		if f.ProgramID != "" {
+			p, err := findProgram(ctx, q, wsID, f.ProgramID, "")
+			if err != nil {
+				return err
+			}
+			w.add("program_id = ?", p.ID)
+		}
+		in(&w, "status", f.Statuses)
+		in(&w, "id", f.IDs)
+		var err error
+		out, err = page[enroll.ProgramInstance](ctx, q, "program_instances", w, f.ListParams, c, fh, func() (int, error) {
+			return countRows(ctx, q, "program_instances", w)
+		})
+		return err
+	})
+	return out, err
+}
+
+// UpdateInstance implements enroll.Store. FOR NO KEY UPDATE serialises
+// updates of the instance without blocking enrollment writes, whose foreign
+// key checks take only a key-share lock on it.
+func (db *DB) UpdateInstance(ctx context.Context, a enroll.Actor, id string, fn func(*enroll.ProgramInstance) error) (*enroll.ProgramInstance, error) {
+	var out *enroll.ProgramInstance
+	err := db.write(ctx, func(tx *tx) error {
+		old, err := findInstance(ctx, tx, a.WorkspaceID, id, "FOR NO KEY UPDATE")
+		if err != nil {
+			return err
+		}
+		in := clone(old)
+		if err := fn(in); err != nil {
+			return err
+		}
+		in.ID, in.WorkspaceID, in.ProgramID, in.RulesVersion = old.ID, old.WorkspaceID, old.ProgramID, old.RulesVersion
+		in.CreatedAt, in.UpdatedAt = old.CreatedAt, old.UpdatedAt
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		if !enroll.RulesEqual(old.EligibilityRules, in.EligibilityRules) {
+			if err := db.engine.Check(in.EligibilityRules); err != nil {
+				return err
+			}
+			in.RulesVersion++
+		}
+		out = in
+		prev := enroll.Diff(old, in)
+		if len(prev) == 0 {
+			return nil
+		}
+		in.UpdatedAt = tx.now
+		if err := tx.writeInstance(in, false); err != nil {
+			return err
+		}
+		return tx.event(a, enroll.EventInstanceUpdated, in.ID, in, prev)
+	})
+	return out, err
+}
+
+// DeleteInstance implements enroll.Store. The row lock makes concurrent
+// enrollment creates in the instance wait on their foreign key check; one
+// that committed first makes the delete fail its own foreign key check.
+func (db *DB) DeleteInstance(ctx context.Context, a enroll.Actor, id string) error {
+	return db.write(ctx, func(tx *tx) error {
+		in, err := findInstance(ctx, tx, a.WorkspaceID, id, "FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = $1 AND instance_id = $2)`,
+			in.WorkspaceID, in.ID).Scan(&exists); err != nil {
+			return wrap(err)
+		}
+		hasEnrollments := enroll.Errorf(enroll.ECONFLICT, "Program instance %s has enrollments; archive it instead (status archived).", in.ID)
+		if exists {
+			return hasEnrollments
+		}
+		_, err = tx.exec(`DELETE FROM program_instances WHERE workspace_id = $1 AND id = $2`, in.WorkspaceID, in.ID)
+		if foreignKey(err) != "" {
+			return hasEnrollments
+		} else if err != nil {
+			return err
+		}
+		return tx.event(a, enroll.EventInstanceDeleted, in.ID, in, nil)
+	})
+}

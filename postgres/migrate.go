@@ -1,0 +1,94 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrate applies pending migrations through a short-lived database/sql
+// handle (goose's interface). goose holds a session-level advisory lock
+// while it works, so replicas that start at once on a new database take
+// turns and no migration runs twice; the others find nothing left to do.
+func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
+	db := stdlib.OpenDB(*cc)
+	defer db.Close()
+	p, err := provider(db, true)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	return nil
+}
+
+func provider(db *sql.DB, locked bool) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if locked {
+		// Poll for the lock every second (goose's default is every 5s) for up
+		// to 10 minutes, so a replica waiting behind another starts promptly.
+		l, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 600))
+		if err != nil {
+			return nil, fmt.Errorf("postgres: migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(l))
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	return p, nil
+}
+
+// MigrationStatus is one migration and whether it is applied.
+type MigrationStatus struct {
+	// Version is the number the migration's file name starts with.
+	Version int64
+	// Name is the migration's file name.
+	Name string
+	// Applied reports whether the database has the migration.
+	Applied bool
+}
+
+// Migrate applies pending migrations to the database at url without
+// opening a store, and returns the state of every migration afterwards:
+// `enroll migrate`.
+func Migrate(ctx context.Context, url string) ([]MigrationStatus, error) {
+	cc, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse URL: %w", err)
+	}
+	if err := migrate(ctx, cc.Copy()); err != nil {
+		return nil, err
+	}
+	db := stdlib.OpenDB(*cc)
+	defer db.Close()
+	p, err := provider(db, false)
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migration status: %w", err)
+	}
+	out := make([]MigrationStatus, 0, len(st))
+	for _, s := range st {
+		out = append(out, MigrationStatus{Version: s.Source.Version, Name: s.Source.Path, Applied: s.State == goose.StateApplied})
+	}
+	return out, nil
+}

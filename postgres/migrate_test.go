@@ -1,0 +1,61 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/enrollhq/enroll/postgres"
+	"github.com/enrollhq/enroll/rules"
+	"github.com/jackc/pgx/v5"
+)
+
+// TestMigrateConcurrently opens several stores at once on a new database,
+// as replicas starting together would: all succeed, and each migration is
+// applied once.
+func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
+	url := newDatabase(t)
+	ctx := context.Background()
+	const n = 4
+	errs := make([]error, n)
+	dbs := make([]*postgres.DB, n)
+	done := make(chan int)
+	for i := range n {
+		go func() {
+			dbs[i], errs[i] = postgres.Open(ctx, postgres.Config{URL: url, Engine: rules.New(), MaxConns: 2})
+			done <- i
+		}()
+	}
+	for range n {
+		i := <-done
+		if errs[i] != nil {
+			t.Errorf("Open %d: %v", i, errs[i])
+		} else {
+			dbs[i].Close()
+		}
+	}
+	st, err := postgres.Migrate(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) == 0 {
+		t.Fatal("no migrations")
+	}
+	for _, s := range st {
+		if !s.Applied {
+			t.Errorf("migration %d (%s) not applied", s.Version, s.Name)
+		}
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var applied, distinct int
+	if err := conn.QueryRow(ctx, `SELECT COUNT(*), COUNT(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`).Scan(&applied, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if applied != len(st) || distinct != len(st) {
+		t.Fatalf("goose_db_version has %d rows for %d versions, want %d", applied, distinct, len(st))
+	}
+}
