@@ -187,6 +187,8 @@ func (e *Enrollment) Validate(inst *ProgramInstance) error {
 		seen[p.ExternalID] = true
 		if b, _ := json.Marshal(p.Value); len(b) > MaxMetadataBytes {
 			v.Add(l+".value", "is too large", nil)
+		} else if hasNUL(p.Value) {
+			v.Add(l+".value", "must not contain NUL characters", nil)
 		}
 	}
 	checkList(&v, "groupIds", e.GroupIDs, MaxNameLength)
@@ -261,6 +263,11 @@ func (in *EnrollmentCreate) Validate() error {
 		v.Add("identificationType", "is required", nil)
 	default:
 		v.Add("identificationType", "must be one of customerInfo, customerId, leadId, enrollmentId", string(in.IdentificationType))
+	}
+	for _, f := range [...]struct{ name, id string }{{"customerId", in.CustomerID}, {"leadId", in.LeadID}, {"enrollmentId", in.EnrollmentID}} {
+		if f.id != "" && !ValidID(f.id) {
+			v.Add(f.name, "is not an id", f.id)
+		}
 	}
 	switch in.EligibilityStatus {
 	case "", StatusCandidate, StatusSubmitted:

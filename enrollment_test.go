@@ -25,6 +25,8 @@ func TestEnrollmentCreateValidate(t *testing.T) {
 		{"bad type", enroll.EnrollmentCreate{IdentificationType: "ssn"}, []string{"identificationType"}},
 		{"bad initial status", enroll.EnrollmentCreate{IdentificationType: "customerId", CustomerID: "c", EligibilityStatus: "approved"}, []string{"eligibilityStatus"}},
 		{"submitted ok", enroll.EnrollmentCreate{IdentificationType: "customerId", CustomerID: "c", EligibilityStatus: "submitted"}, nil},
+		{"bad id", enroll.EnrollmentCreate{IdentificationType: "customerId", CustomerID: "c\x00"}, []string{"customerId"}},
+		{"NUL in a name", enroll.EnrollmentCreate{IdentificationType: "customerInfo", FirstName: "A\x00", LastName: "B", Email: "a@example.com"}, []string{"firstName"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -163,6 +165,23 @@ func TestAPIKey(t *testing.T) {
 	for _, bad := range []string{"", "sk_", "Bearer x", "sk_short"} {
 		if enroll.LooksLikeSecret(bad) {
 			t.Errorf("LooksLikeSecret(%q)", bad)
+		}
+	}
+}
+
+// TestNUL checks that no NUL character reaches a store: PostgreSQL refuses
+// them, and a refusal there would be a 500.
+func TestNUL(t *testing.T) {
+	t.Parallel()
+	for name, e := range map[string]*enroll.Enrollment{
+		"metadata":  {Metadata: map[string]any{"k": []any{map[string]any{"x": "a\x00"}}}},
+		"key":       {Metadata: map[string]any{"\x00": 1.0}},
+		"device":    {Devices: []enroll.Device{{Attributes: map[string]any{"x": "\x00"}}}},
+		"tag":       {Tags: []string{"a\x00"}},
+		"parameter": {Parameters: []enroll.ParameterValue{{ExternalID: "p", Value: map[string]any{"v": "\x00"}}}},
+	} {
+		if err := e.Validate(nil); enroll.ErrorCode(err) != enroll.EINVALID {
+			t.Errorf("%s: %v, want invalid", name, err)
 		}
 	}
 }

@@ -31,6 +31,8 @@ func checkString(v *Invalid, field, s string, max int, required bool) {
 		v.Add(field, "is required", nil)
 	case !utf8.ValidString(s):
 		v.Add(field, "must be valid UTF-8", nil)
+	case strings.ContainsRune(s, 0):
+		v.Add(field, "must not contain NUL characters", nil)
 	case utf8.RuneCountInString(s) > max:
 		v.Add(field, "must be at most "+strconv.Itoa(max)+" characters", nil)
 	}
@@ -82,7 +84,31 @@ func checkMetadata(v *Invalid, field string, m map[string]any) {
 		v.Add(field, "must be a JSON object", nil)
 	} else if len(b) > MaxMetadataBytes {
 		v.Add(field, "must be at most "+strconv.Itoa(MaxMetadataBytes)+" bytes of JSON", nil)
+	} else if hasNUL(m) {
+		v.Add(field, "must not contain NUL characters", nil)
 	}
+}
+
+// hasNUL reports whether a JSON value holds a NUL character in any string,
+// key included: no store keeps one (PostgreSQL's jsonb refuses it).
+func hasNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.ContainsRune(x, 0)
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, 0) || hasNUL(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if hasNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // NormalizeEmail returns the form emails are compared in: trimmed and

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,16 +16,26 @@ import (
 
 	"github.com/enrollhq/enroll"
 	enrollhttp "github.com/enrollhq/enroll/http"
+	"github.com/enrollhq/enroll/postgres"
+	"github.com/enrollhq/enroll/postgres/pgtest"
 	"github.com/enrollhq/enroll/rules"
 	"github.com/enrollhq/enroll/sqlite"
 )
 
-// env is one running service on its own SQLite database, with a workspace
-// and its secret key.
+// testStore is what the tests need of a store: SQLite by default, or
+// PostgreSQL with ENROLL_TEST_STORE=postgres, so the whole suite runs
+// unchanged on both.
+type testStore interface {
+	enroll.Store
+	enroll.IdempotencyStore
+}
+
+// env is one running service on its own database, with a workspace and its
+// secret key.
 type env struct {
 	t      testing.TB
 	srv    *enrollhttp.Server
-	store  *sqlite.DB
+	store  testStore
 	url    string
 	secret string
 	wsID   string
@@ -39,8 +50,17 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
 func newEnvWith(t testing.TB, configure func(*enrollhttp.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "enroll.db")
-	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, Engine: rules.New()})
+	var (
+		db   testStore
+		err  error
+		path string
+	)
+	if os.Getenv("ENROLL_TEST_STORE") == "postgres" {
+		db, err = postgres.Open(ctx, postgres.Config{URL: pgtest.NewDatabase(t), Engine: rules.New()})
+	} else {
+		path = filepath.Join(t.TempDir(), "enroll.db")
+		db, err = sqlite.Open(ctx, sqlite.Config{Path: path, Engine: rules.New()})
+	}
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -294,6 +295,11 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 // or 405 with Allow) instead of the mux's plain text.
 func (s *Server) withRouting(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.RawQuery, "%00") || strings.ContainsRune(r.URL.Path, 0) {
+			// No stored value can hold NUL (PostgreSQL's text refuses it).
+			writeProblem(w, newProblem(http.StatusBadRequest, "The URL contains a NUL character."))
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
 			return

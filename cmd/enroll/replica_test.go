@@ -1,61 +1,21 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/postgres/pgtest"
 )
-
-// freshPostgres creates an empty database for one test and returns its
-// URL; it skips when no server answers, except in CI.
-func freshPostgres(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("ENROLL_TEST_POSTGRES_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is not reachable (set ENROLL_TEST_POSTGRES_URL): %v", err)
-		}
-		t.Skipf("PostgreSQL is not reachable (set ENROLL_TEST_POSTGRES_URL): %v", err)
-	}
-	defer conn.Close(ctx)
-	name := "enroll_e2e_" + strings.ToLower(enroll.NewID()[:12])
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, base); err == nil {
-			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			c.Close(ctx)
-		}
-	})
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
-	return u.String()
-}
 
 // TestReplicas runs two enroll serve processes on one PostgreSQL database
 // and checks that they behave as one service.
 func TestReplicas(t *testing.T) {
 	t.Parallel()
-	db := freshPostgres(t)
+	db := pgtest.NewDatabase(t)
 	var (
 		a, b *child
 		wg   sync.WaitGroup
