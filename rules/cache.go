@@ -2,12 +2,14 @@ package rules
 
 import (
 	"container/list"
-	"crypto/sha256"
 	"sync"
+
+	"github.com/enrollhq/enroll"
 )
 
 // key identifies a ruleset: a hash of its rules' names and expressions.
-type key = [sha256.Size]byte
+// Entries are checked against the rules, so keys need not be unique.
+type key = uint64
 
 // cache is a bounded least-recently-used map from ruleset key to compiled
 // ruleset. Rules change rarely, so a small cache keeps compilation off the
@@ -37,21 +39,25 @@ func newCache(max int) *cache {
 	return &cache{max: max, order: list.New(), items: map[key]*list.Element{}, pending: map[key]*compilation{}}
 }
 
-// get returns the ruleset cached under k, calling compile on a miss.
-func (c *cache) get(k key, compile func() *ruleset) *ruleset {
+// get returns the ruleset of rules cached under k, calling compile on a
+// miss. A ruleset cached under k for other rules (a hash collision) is a
+// miss, and the new one replaces it.
+func (c *cache) get(k key, rules []enroll.Rule, compile func() *ruleset) *ruleset {
 	c.mu.Lock()
 	if el, ok := c.items[k]; ok {
-		c.order.MoveToFront(el)
-		c.mu.Unlock()
-		return el.Value.(*cacheEntry).rs
+		if rs := el.Value.(*cacheEntry).rs; rs.matches(rules) {
+			c.order.MoveToFront(el)
+			c.mu.Unlock()
+			return rs
+		}
 	}
 	if p, ok := c.pending[k]; ok {
 		c.mu.Unlock()
 		<-p.done
-		if p.rs != nil {
+		if p.rs != nil && p.rs.matches(rules) {
 			return p.rs
 		}
-		return compile() // the other compile panicked; try on our own
+		return compile() // the other compile panicked or was for other rules; compile on our own
 	}
 	p := &compilation{done: make(chan struct{})}
 	c.pending[k] = p
@@ -72,7 +78,9 @@ func (c *cache) get(k key, compile func() *ruleset) *ruleset {
 // add stores rs under k, evicting the least recently used entries beyond
 // the bound. The caller holds c.mu.
 func (c *cache) add(k key, rs *ruleset) {
-	if _, ok := c.items[k]; ok {
+	if el, ok := c.items[k]; ok {
+		el.Value.(*cacheEntry).rs = rs
+		c.order.MoveToFront(el)
 		return
 	}
 	c.items[k] = c.order.PushFront(&cacheEntry{key: k, rs: rs})

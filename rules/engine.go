@@ -1,15 +1,25 @@
 // Package rules evaluates program instances' eligibility rules: CEL
 // expressions over an enrollment, its customer and its instance.
+//
+// Rules see the variables as the maps of their JSON forms, and the engine
+// behaves as if it built them so (input.go), but an evaluation does much
+// less: it converts only the fields, and the metadata and params entries,
+// that the ruleset reads, by hand, into reused maps and partials
+// (fields.go, convert.go, partial.go); it binds the helpers once, not per
+// evaluation (env.go, functions.go, activation.go); it computes rules made
+// only of helpers over literals in Go (native.go); and it runs programs
+// that cannot loop without the context, which only loops check. The tests
+// compare every path with the plain one (differential_test.go).
 package rules
 
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/cost"
 
 	"github.com/enrollhq/enroll"
 )
@@ -29,11 +39,18 @@ const (
 // Engine compiles and evaluates eligibility rules. It is safe for
 // concurrent use; compiled rulesets are cached so requests do not compile.
 type Engine struct {
-	env       *cel.Env
-	err       error // set when the CEL environment could not be built
+	env       *cel.Env // where rules are checked
+	runEnv    *cel.Env // where they are planned: env with bound helpers
+	err       error    // set when the CEL environment could not be built
 	costLimit uint64
 	cache     *cache
+	last      atomic.Pointer[ruleset] // the ruleset evaluated last
+	template  *cost.Tracker           // see newTrackerTemplate
 	compiles  atomic.Int64
+	// reference makes the engine evaluate as it first did, the behaviour
+	// the fast path must match (tests): variables converted through JSON,
+	// helpers late-bound, every program run with the context.
+	reference bool
 }
 
 var _ enroll.RuleEngine = (*Engine)(nil)
@@ -69,6 +86,13 @@ func New(opts ...Option) *Engine {
 		o(e)
 	}
 	e.env, e.err = newEnv()
+	if e.err == nil {
+		e.runEnv, e.err = newRunEnv(e.env)
+	}
+	if e.err == nil {
+		// Without it, programs run with the tracker CEL clones.
+		e.template, _ = e.newTrackerTemplate()
+	}
 	if e.err != nil {
 		e.err = fmt.Errorf("rules: building the CEL environment: %w", e.err)
 	}
@@ -118,10 +142,8 @@ func (e *Engine) Evaluate(ctx context.Context, in enroll.EvaluationInput) (*enro
 	}
 	rules := in.Instance.EligibilityRules
 	rs := e.ruleset(rules)
-	act, err := newActivation(in)
-	if err != nil {
-		return nil, fmt.Errorf("rules: %w", err)
-	}
+	act := newActivation(in, rs.use, e.template, e.reference)
+	defer act.release()
 	ev := &enroll.Evaluation{RulesVersion: in.Instance.RulesVersion, Trace: make([]enroll.RuleResult, 0, len(rules))}
 	failed := -1
 	for i, r := range rules {
@@ -144,14 +166,15 @@ func (e *Engine) Evaluate(ctx context.Context, in enroll.EvaluationInput) (*enro
 		}
 		ev.Trace = append(ev.Trace, res)
 	}
-	ev.Status, ev.Reason = verdict(rules, failed)
+	ev.Status, ev.Reason = verdict(rules, failed, rs.eligible)
 	ev.EvaluatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	return ev, nil
 }
 
 // verdict returns the status and reason of an evaluation whose first
-// failing rule is rules[failed], or none when failed < 0.
-func verdict(rules []enroll.Rule, failed int) (enroll.Status, string) {
+// failing rule is rules[failed], or none when failed < 0; eligible is the
+// reason when all of several rules pass.
+func verdict(rules []enroll.Rule, failed int, eligible string) (enroll.Status, string) {
 	switch {
 	case failed >= 0 && rules[failed].Reason != "":
 		return enroll.StatusIneligible, rules[failed].Reason
@@ -160,9 +183,5 @@ func verdict(rules []enroll.Rule, failed int) (enroll.Status, string) {
 	case len(rules) == 0:
 		return enroll.StatusEligible, "No eligibility rules."
 	}
-	names := make([]string, len(rules))
-	for i, r := range rules {
-		names[i] = r.Name
-	}
-	return enroll.StatusEligible, "Meets all eligibility rules: " + strings.Join(names, ", ")
+	return enroll.StatusEligible, eligible
 }

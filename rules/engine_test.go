@@ -284,3 +284,44 @@ func TestEvaluateConcurrent(t *testing.T) {
 		t.Errorf("compiled %d times, want 1", n)
 	}
 }
+
+// TestEvaluateConcurrentInputs evaluates different inputs at once: each
+// evaluation must see its own, whatever activation and maps the engine
+// reuses.
+func TestEvaluateConcurrentInputs(t *testing.T) {
+	t.Parallel()
+	e := rules.New()
+	inst := newInstance(
+		rule("state", `inStates(["NY"])`, "Not NY."),
+		rule("score", `enrollment.metadata.score >= 3 && enrollment.params.size == "large"`, "Low score."),
+		rule("email", `customer.email.endsWith(".org")`, "Not .org."),
+		rule("exclusive", `!enrolledInOtherProgram()`, "Enrolled elsewhere."),
+	)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				n := g*1000 + i
+				en, cu := newEnrollment(), newCustomer()
+				wantReason := "Meets all eligibility rules: state, score, email, exclusive"
+				switch n % 5 {
+				case 1:
+					en.Address.State, wantReason = "CA", "Not NY."
+				case 2:
+					en.Metadata["score"], wantReason = float64(n%3), "Low score."
+				case 3:
+					cu.Email, wantReason = "ada@example.com", "Not .org."
+				case 4:
+					wantReason = "Enrolled elsewhere."
+				}
+				ev := evaluate(t, e, enroll.EvaluationInput{Enrollment: en, Customer: cu, Instance: inst,
+					EnrolledInOtherProgram: func() (bool, error) { return n%5 == 4, nil }})
+				if ev.Reason != wantReason {
+					t.Errorf("input %d: reason %q, want %q", n, ev.Reason, wantReason)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"slices"
+
 	"cel.dev/cel-go/cel"
+	celast "cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/ext"
 
 	"github.com/enrollhq/enroll"
@@ -39,4 +42,41 @@ func newEnv() (*cel.Env, error) {
 	}
 	opts = append(opts, functionDecls()...)
 	return cel.NewEnv(opts...)
+}
+
+// varInput is the hidden variable of the run environment: the evaluation's
+// activation, which the bound helpers read their input from. Rules cannot
+// name it: identifiers do not start with "@".
+const varInput = "@input"
+
+var inputType = cel.OpaqueType("enroll.rules.input")
+
+// newRunEnv extends env into the environment programs are planned in. A
+// rule is checked, costed and reported on in env, then compiled again here,
+// where macros rewrite each helper call f(args) into @f(args, @input): an
+// ordinary function bound once, when the environment is built, instead of
+// a late-bound one, whose every call CEL resolves from the activation,
+// allocating. The results, errors and runtime costs are the same; see
+// functions.go, TestFastPathsMatchReference and
+// TestFastPathCostsMatchReference.
+func newRunEnv(env *cel.Env) (*cel.Env, error) {
+	return env.Extend(append(boundFunctionDecls(),
+		cel.Variable(varInput, inputType),
+		cel.Macros(
+			cel.GlobalMacro(fnEnrolledInOtherProgram, 0, callBound(fnEnrolledInOtherProgram)),
+			cel.GlobalMacro(fnInPostalCodes, 1, callBound(fnInPostalCodes)),
+			cel.GlobalMacro(fnInStates, 1, callBound(fnInStates)),
+			cel.GlobalMacro(fnHasManufacturer, 1, callBound(fnHasManufacturer)),
+		),
+	)...)
+}
+
+// bound is the name of a helper's bound form.
+func bound(fn string) string { return "@" + fn }
+
+// callBound rewrites a call of helper fn to its bound form.
+func callBound(fn string) cel.MacroFactory {
+	return func(eh cel.MacroExprFactory, _ celast.Expr, args []celast.Expr) (celast.Expr, *cel.Error) {
+		return eh.NewCall(bound(fn), append(slices.Clip(args), eh.NewIdent(varInput))...), nil
+	}
 }

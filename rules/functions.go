@@ -2,9 +2,10 @@ package rules
 
 import (
 	"strings"
-	"sync"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/cost"
+	"cel.dev/cel-go/common/decls"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/common/types/traits"
@@ -12,10 +13,13 @@ import (
 	"github.com/enrollhq/enroll"
 )
 
-// The functions rules may call besides CEL's own. They are late-bound: the
-// implementations close over each evaluation's input, so a helper can read
-// the enrollment without the rule passing it, and the costly lookup behind
-// enrolledInOtherProgram runs only when a rule calls it.
+// The functions rules may call besides CEL's own. They are declared
+// late-bound: the implementations read each evaluation's input from its
+// activation, so a helper can read the enrollment without the rule passing
+// it, and the costly lookup behind enrolledInOtherProgram runs only when a
+// rule calls it. Programs call their bound forms instead (newRunEnv), and
+// the most common rules do without CEL (native.go); the three give the
+// same results.
 const (
 	fnEnrolledInOtherProgram = "enrolledInOtherProgram"
 	fnInPostalCodes          = "inPostalCodes"
@@ -41,55 +45,148 @@ func functionDecls() []cel.EnvOption {
 	}
 }
 
-// bindings returns the implementations of the functions for one evaluation.
-func bindings(in enroll.EvaluationInput) map[string]cel.LateBoundFunction {
-	e := in.Enrollment
-	var postalCode, state string
-	if e.Address != nil {
-		postalCode, state = strings.TrimSpace(e.Address.PostalCode), strings.TrimSpace(e.Address.State)
+// boundFunctionDecls declares the helpers' bound forms (see newRunEnv):
+// @f(args, @input) for helper f(args), each bound once, here. The type
+// guards CEL would add are off: the implementations check their arguments
+// as the late-bound dispatch does, to give the same errors.
+func boundFunctionDecls() []cel.EnvOption {
+	strList := cel.ListType(cel.StringType)
+	listHelper := func(fn, overload string, impl func(a *activation, list ref.Val) ref.Val) cel.EnvOption {
+		return cel.Function(bound(fn), decls.DisableTypeGuards(true),
+			cel.Overload(bound(overload), []*cel.Type{strList, inputType}, cel.BoolType,
+				cel.BinaryBinding(func(list, in ref.Val) ref.Val {
+					if !isStringList(list) {
+						return types.NewErr("no such overload: %s", fn)
+					}
+					return impl(in.(*activation), list)
+				})))
 	}
-	// One lookup per evaluation, however many rules ask.
-	other := sync.OnceValue(func() ref.Val {
-		if in.EnrolledInOtherProgram == nil {
-			return types.False
-		}
-		ok, err := in.EnrolledInOtherProgram()
-		if err != nil {
-			// The message lands in the stored trace: keep it caller-safe.
-			return types.NewErr("%s: %s", fnEnrolledInOtherProgram, enroll.ErrorMessage(err))
-		}
-		return types.Bool(ok)
-	})
-	return map[string]cel.LateBoundFunction{
-		fnEnrolledInOtherProgram: func(string, ...ref.Val) ref.Val { return other() },
-		fnInPostalCodes: func(_ string, args ...ref.Val) ref.Val {
-			return anyInList(fnInPostalCodes, args, func(want string) bool { return matchPostalCode(postalCode, want) })
-		},
-		fnInStates: func(_ string, args ...ref.Val) ref.Val {
-			return anyInList(fnInStates, args, func(want string) bool {
-				return state != "" && strings.EqualFold(state, strings.TrimSpace(want))
-			})
-		},
-		fnHasManufacturer: func(_ string, args ...ref.Val) ref.Val {
-			return anyInList(fnHasManufacturer, args, func(want string) bool { return hasManufacturer(e, want) })
-		},
+	return []cel.EnvOption{
+		cel.Function(bound(fnEnrolledInOtherProgram), decls.DisableTypeGuards(true),
+			cel.Overload(bound("enrolled_in_other_program"), []*cel.Type{inputType}, cel.BoolType,
+				cel.UnaryBinding(func(in ref.Val) ref.Val { return in.(*activation).enrolledInOtherProgram("") }))),
+		listHelper(fnInPostalCodes, "in_postal_codes_list", (*activation).inPostalCodesList),
+		listHelper(fnInStates, "in_states_list", (*activation).inStatesList),
+		listHelper(fnHasManufacturer, "has_manufacturer_list", (*activation).hasManufacturerList),
 	}
 }
 
-// anyInList reports whether match holds for any string of the list in
-// args[0]. The checker lets a dyn value through where a list of strings is
-// declared, so the element types are checked here.
-func anyInList(fn string, args []ref.Val, match func(string) bool) ref.Val {
-	if len(args) != 1 {
-		return types.NewErr("%s: want one list argument", fn)
+// boundCosts makes a bound helper call cost what the late-bound call did:
+// 1, which reading @input already costs, so the call itself is free. As
+// @input comes last, an argument that fails stops the call before @input
+// is read, and costs no more than it did.
+func boundCosts() []cost.TrackerOption {
+	var opts []cost.TrackerOption
+	for _, id := range []string{"enrolled_in_other_program", "in_postal_codes_list", "in_states_list", "has_manufacturer_list"} {
+		opts = append(opts, cost.OverloadTracker(bound(id), func([]ref.Val, ref.Val) *uint64 { return &zeroCost }))
 	}
-	l, ok := args[0].(traits.Lister)
+	return opts
+}
+
+var zeroCost uint64
+
+// isStringList is the check the late-bound dispatch makes of a
+// list(string) argument: a list, empty or with a string first.
+func isStringList(v ref.Val) bool {
+	if v.Type().TypeName() != types.ListType.TypeName() {
+		return false
+	}
+	l, ok := v.(traits.Lister)
 	if !ok {
-		return types.NewErr("%s: want a list of strings, got %s", fn, args[0].Type())
+		return false
+	}
+	if l.Size() == types.IntZero {
+		return true
+	}
+	return l.Get(types.IntZero).Type().TypeName() == types.StringType.TypeName()
+}
+
+// The implementations read the evaluation's input from the activation.
+// The late-bound forms (args ...ref.Val) serve the programs planned in env
+// (the reference path of the tests, or should a rule fail to compile in
+// the run environment), where CEL checks the arguments before the call.
+
+// enrolledInOtherProgram calls the lookup once per evaluation, however
+// many rules ask. Like sync.OnceValue, a lookup that panicked panics again
+// with the same value in each later call (CEL turns the panic into the
+// rule's error).
+func (a *activation) enrolledInOtherProgram(string, ...ref.Val) ref.Val {
+	if a.other == nil {
+		if a.otherPanic != nil {
+			panic(a.otherPanic)
+		}
+		defer func() {
+			if a.other == nil {
+				r := recover()
+				a.otherPanic = r
+				panic(r)
+			}
+		}()
+		a.other = a.lookupOther()
+	}
+	return a.other
+}
+
+func (a *activation) lookupOther() ref.Val {
+	if a.in.EnrolledInOtherProgram == nil {
+		return types.False
+	}
+	ok, err := a.in.EnrolledInOtherProgram()
+	if err != nil {
+		// The message lands in the stored trace: keep it caller-safe.
+		return types.NewErr("%s: %s", fnEnrolledInOtherProgram, enroll.ErrorMessage(err))
+	}
+	return types.Bool(ok)
+}
+
+func (a *activation) inPostalCodes(_ string, args ...ref.Val) ref.Val {
+	if len(args) != 1 {
+		return types.NewErr("%s: want one list argument", fnInPostalCodes)
+	}
+	return a.inPostalCodesList(args[0])
+}
+
+func (a *activation) inStates(_ string, args ...ref.Val) ref.Val {
+	if len(args) != 1 {
+		return types.NewErr("%s: want one list argument", fnInStates)
+	}
+	return a.inStatesList(args[0])
+}
+
+func (a *activation) hasManufacturer(_ string, args ...ref.Val) ref.Val {
+	if len(args) != 1 {
+		return types.NewErr("%s: want one list argument", fnHasManufacturer)
+	}
+	return a.hasManufacturerList(args[0])
+}
+
+func (a *activation) inPostalCodesList(list ref.Val) ref.Val {
+	return anyInList(fnInPostalCodes, list, func(want string) bool { return matchPostalCode(a.postalCode, want) })
+}
+
+func (a *activation) inStatesList(list ref.Val) ref.Val {
+	return anyInList(fnInStates, list, func(want string) bool {
+		return a.state != "" && strings.EqualFold(a.state, strings.TrimSpace(want))
+	})
+}
+
+func (a *activation) hasManufacturerList(list ref.Val) ref.Val {
+	return anyInList(fnHasManufacturer, list, func(want string) bool { return hasManufacturer(a.in.Enrollment, want) })
+}
+
+// anyInList reports whether match holds for any string of list. The
+// checker lets a dyn value through where a list of strings is declared,
+// and CEL's dispatch checks only the first element, so the element types
+// are checked here.
+func anyInList(fn string, list ref.Val, match func(string) bool) ref.Val {
+	l, ok := list.(traits.Lister)
+	if !ok {
+		return types.NewErr("%s: want a list of strings, got %s", fn, list.Type())
 	}
 	found := false
-	for it := l.Iterator(); it.HasNext() == types.True; {
-		v := it.Next()
+	n, _ := l.Size().(types.Int)
+	for i := types.Int(0); i < n; i++ {
+		v := l.Get(i)
 		s, ok := v.(types.String)
 		if !ok {
 			return types.NewErr("%s: want a list of strings, got an element of type %s", fn, v.Type())

@@ -5,45 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 
 	"github.com/enrollhq/enroll"
 )
 
-// newActivation binds the variables and functions of one evaluation. The
-// variables are converted lazily, once, on first use by any rule.
-func newActivation(in enroll.EvaluationInput) (cel.Activation, error) {
-	vars := map[string]any{
-		varEnrollment: lazy(func() (map[string]any, error) {
-			m, err := toMap(in.Enrollment)
-			if err == nil {
-				m["params"] = paramsMap(m["parameters"])
-			}
-			return m, err
-		}),
-		varCustomer: lazy(func() (map[string]any, error) {
-			if in.Customer == nil {
-				return map[string]any{}, nil
-			}
-			return toMap(in.Customer)
-		}),
-		varInstance: lazy(func() (map[string]any, error) { return toMap(in.Instance) }),
-	}
-	return cel.FunctionVars(vars, bindings(in))
-}
-
-// lazy adapts a conversion to the func() any form CEL's activation
-// resolves on first access; a failed conversion becomes a CEL error.
-func lazy(f func() (map[string]any, error)) func() any {
-	return func() any {
-		m, err := f()
-		if err != nil {
-			return types.WrapErr(err)
-		}
-		return m
-	}
-}
+// This file holds the reference conversion of the domain objects to the
+// maps rules see: their JSON form, decoded with whole numbers as int64.
+// Evaluation uses the faster equivalent in convert.go and falls back to
+// this one when that declines.
 
 // toMap returns the JSON form of v as a map. Integral JSON numbers become
 // int64 and others float64, so that metadata.count + 1 type-checks at
@@ -100,4 +70,32 @@ func paramsMap(parameters any) map[string]any {
 		}
 	}
 	return out
+}
+
+// The variables' values by the reference conversion; a failed conversion
+// is a CEL error, reported by every rule that reads the variable.
+
+func enrollmentJSON(e *enroll.Enrollment) any {
+	m, err := toMap(e)
+	if err != nil {
+		return types.WrapErr(err)
+	}
+	m["params"] = paramsMap(m["parameters"])
+	return m
+}
+
+func customerJSON(c *enroll.Customer) any {
+	if c == nil {
+		return map[string]any{}
+	}
+	return jsonOrErr(toMap(c))
+}
+
+func instanceJSON(in *enroll.ProgramInstance) any { return jsonOrErr(toMap(in)) }
+
+func jsonOrErr(m map[string]any, err error) any {
+	if err != nil {
+		return types.WrapErr(err)
+	}
+	return m
 }
