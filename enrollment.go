@@ -498,7 +498,11 @@ type EnrollmentFilter struct {
 	CreatedBefore    *time.Time `json:"cb,omitempty"`
 	UpdatedAfter     *time.Time `json:"ua,omitempty"`
 	// Q searches first name, last name, email and reference id by prefix.
-	Q          string `json:"q,omitempty"`
+	Q string `json:"q,omitempty"`
+	// NoTotal skips counting the matches (the page's TotalItems and
+	// TotalPages are 0): an export pages through them all and needs no
+	// total, which some filters can only count by a scan per page.
+	NoTotal    bool `json:"-"`
 	ListParams `json:"-"`
 }
 

@@ -1,6 +1,14 @@
 package enroll
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// KindImport is the kind of object POST .../imports creates, for
+// Idempotency-Key records.
+const KindImport ObjectKind = "import"
 
 // ImportStatus is the state of an import job.
 type ImportStatus string
@@ -30,11 +38,12 @@ type Import struct {
 	DryRun            bool          `json:"dryRun" doc:"Rows are validated only; nothing is written."`
 	Status            ImportStatus  `json:"status" enum:"queued,running,succeeded,failed"`
 	Message           string        `json:"message,omitempty" doc:"Why a failed import stopped."`
-	TotalRows         int           `json:"totalRows" doc:"Rows read so far; the file's total once finished."`
-	ProcessedRows     int           `json:"processedRows"`
+	TotalRows         int           `json:"totalRows" doc:"The file's rows, counted when it was received; exact once finished."`
+	ProcessedRows     int           `json:"processedRows" doc:"Rows read and written (or refused) so far: createdCount + skippedCount + failedRows."`
 	CreatedCount      int           `json:"createdCount"`
 	SkippedCount      int           `json:"skippedCount" doc:"Rows whose participant already holds an open enrollment in the instance."`
-	ErrorCount        int           `json:"errorCount"`
+	FailedRows        int           `json:"failedRows" doc:"Rows not imported because of errors."`
+	ErrorCount        int           `json:"errorCount" doc:"Errors found: a failed row has one or more; problems with the CSV header are errors of row 1."`
 	Errors            []ImportError `json:"errors" doc:"The first errors; GET .../errors lists all."`
 	CreatedAt         time.Time     `json:"createdAt"`
 	UpdatedAt         time.Time     `json:"updatedAt"`
@@ -53,15 +62,29 @@ type ImportProgress struct {
 	Rows    int
 	Created int
 	Skipped int
-	Errors  []ImportError
+	// Failed counts the rows with errors.
+	Failed int
+	Errors []ImportError
 }
 
-// Add folds a batch's progress into the import.
+// maxImportErrorText bounds an error's field and message: a field is a
+// column name from the file, which may be anything.
+const maxImportErrorText = 1000
+
+// Add folds a batch's progress into the import. It also cleans p.Errors in
+// place (valid UTF-8, no NUL, bounded length), so that the caller can store
+// them as they are: they quote the file.
 func (im *Import) Add(p ImportProgress) {
-	im.TotalRows += p.Rows
+	for i := range p.Errors {
+		p.Errors[i].Field = cleanText(p.Errors[i].Field)
+		p.Errors[i].Message = cleanText(p.Errors[i].Message)
+	}
 	im.ProcessedRows += p.Rows
+	// The total counted on receipt can only be short (a malformed file).
+	im.TotalRows = max(im.TotalRows, im.ProcessedRows)
 	im.CreatedCount += p.Created
 	im.SkippedCount += p.Skipped
+	im.FailedRows += p.Failed
 	im.ErrorCount += len(p.Errors)
 	for _, e := range p.Errors {
 		if len(im.Errors) < MaxImportErrorsShown {
@@ -84,4 +107,17 @@ func ImportErrors(row int, err error) []ImportError {
 		out = append(out, ImportError{Row: row, Field: f.Location, Message: f.Message})
 	}
 	return out
+}
+
+// cleanText makes s storable and showable: valid UTF-8 without NUL, at
+// most maxImportErrorText bytes.
+func cleanText(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) && len(s) <= maxImportErrorText {
+		return s
+	}
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+	if len(s) > maxImportErrorText {
+		s = strings.ToValidUTF8(s[:maxImportErrorText], "") + "…"
+	}
+	return s
 }

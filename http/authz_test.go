@@ -79,6 +79,10 @@ var authzRules = map[string]authzRule{
 	"getApiKey":    {enroll.ScopeKeysWrite, 404, allowed},
 	"revokeApiKey": {enroll.ScopeKeysWrite, 404, allowed},
 
+	"createImport":     {enroll.ScopeImportsWrite, 404, 404},
+	"getImport":        {enroll.ScopeImportsWrite, 404, 404},
+	"listImportErrors": {enroll.ScopeImportsWrite, 404, 404},
+
 	"getHealth":    {"", allowed, allowed},
 	"getReadiness": {"", allowed, allowed},
 }
@@ -88,7 +92,7 @@ var authzRules = map[string]authzRule{
 type fixture struct {
 	e                                                  *env
 	program, instance, enrollment, customer, lead, key string
-	event                                              string
+	event, imp                                         string
 }
 
 func (e *env) newFixture() *fixture {
@@ -107,19 +111,20 @@ func (e *env) newFixture() *fixture {
 		e.t.Fatalf("fixture events = %v", events.Data)
 	}
 	f.event = events.Data[0]["id"].(string)
+	f.imp = e.do("POST", "/v1/programInstances/"+f.instance+"/imports", importCSV(1)).expect(202).obj()["id"].(string)
 	return f
 }
 
 // ids are the fixture's ids, which no other workspace may see.
 func (f *fixture) ids() []string {
-	return []string{f.program, f.instance, f.enrollment, f.customer, f.lead, f.key, f.event}
+	return []string{f.program, f.instance, f.enrollment, f.customer, f.lead, f.key, f.event, f.imp}
 }
 
 // path fills the operation's path template with the fixture's ids.
 func (f *fixture) path(t testing.TB, template string) string {
 	t.Helper()
 	r := strings.NewReplacer("{programId}", f.program, "{instanceId}", f.instance, "{enrollmentId}", f.enrollment,
-		"{customerId}", f.customer, "{leadId}", f.lead, "{eventId}", f.event, "{keyId}", f.key)
+		"{customerId}", f.customer, "{leadId}", f.lead, "{eventId}", f.event, "{keyId}", f.key, "{importId}", f.imp)
 	p := r.Replace(template)
 	if strings.Contains(p, "{") {
 		t.Fatalf("%s: a path parameter the fixture does not fill; add it to fixture.path", template)
@@ -145,6 +150,7 @@ func (f *fixture) body(t testing.TB, op *huma.Operation) any {
 		"createEnrollment":      customerInfo(nil),
 		"updateEnrollment":      map[string]any{"notes": "hello"},
 		"createApiKey":          map[string]any{"name": "k-" + u},
+		"createImport":          importCSV(2),
 	}
 	b, ok := bodies[op.OperationID]
 	if op.RequestBody != nil && !ok {

@@ -88,12 +88,26 @@ type listInstanceEnrollmentsInput struct {
 	EnrollmentListQuery
 	EnrollmentSortQuery
 	ListQuery
+	accept string // the Accept header: text/csv asks for an export
+}
+
+// Resolve keeps the Accept header and checks the filters.
+func (in *listInstanceEnrollmentsInput) Resolve(ctx huma.Context) []error {
+	in.accept = ctx.Header("Accept")
+	return in.EnrollmentListQuery.Resolve(ctx)
 }
 
 type listEnrollmentsInput struct {
 	EnrollmentListQuery
 	EnrollmentSortQuery
 	ListQuery
+	accept string // the Accept header: text/csv asks for an export
+}
+
+// Resolve keeps the Accept header and checks the filters.
+func (in *listEnrollmentsInput) Resolve(ctx huma.Context) []error {
+	in.accept = ctx.Header("Accept")
+	return in.EnrollmentListQuery.Resolve(ctx)
 }
 
 type enrollmentIDInput struct {

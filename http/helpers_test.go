@@ -135,6 +135,8 @@ func (e *env) do(method, path string, body any, opts ...reqOpt) *response {
 	case nil:
 	case raw:
 		rd = strings.NewReader(string(b))
+	case upload:
+		rd = strings.NewReader(b.body)
 	case []byte:
 		rd = bytes.NewReader(b)
 	default:
@@ -148,7 +150,9 @@ func (e *env) do(method, path string, body any, opts ...reqOpt) *response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if rd != nil {
+	if u, ok := body.(upload); ok {
+		req.Header.Set("Content-Type", u.contentType)
+	} else if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+e.secret)

@@ -90,6 +90,10 @@ func (s *Server) idempotentOps() map[string]idempotentOp {
 			out, err := s.getAPIKey(ctx.Context(), &apiKeyIDInput{KeyID: rec.ObjectID})
 			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/apiKeys/" + out.Body.ID, "", out.Body })
 		}},
+		"createImport": {creates: enroll.KindImport, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
+			out, err := s.getImport(ctx.Context(), &importIDInput{ImportID: rec.ObjectID})
+			return s.rebuilt(err, http.StatusAccepted, func() (string, string, any) { return "/v1/imports/" + out.Body.ID, "", out.Body })
+		}},
 		// Trying rules writes nothing: a lost response is simply recomputed.
 		"testEligibilityRules": {},
 	}

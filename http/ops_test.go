@@ -31,7 +31,8 @@ func TestOps(t *testing.T) {
 		e.do("GET", "/v1/programs", nil).expect(200)
 		body := string(e.do("GET", "/metrics", nil, withKey("")).expect(200).Body)
 		for _, want := range []string{`enroll_http_requests_total{method="GET",route="/v1/programs",status="200"}`,
-			"enroll_http_request_duration_seconds_bucket", "go_goroutines"} {
+			"enroll_http_request_duration_seconds_bucket", "go_goroutines", "enroll_db_connections_open{pool=",
+			"enroll_db_connection_waits_total{pool="} {
 			if !strings.Contains(body, want) {
 				t.Errorf("metrics lack %s", want)
 			}

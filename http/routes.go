@@ -20,6 +20,7 @@ const (
 	tagLeads       = "Leads"
 	tagEnrollments = "Enrollments"
 	tagEvents      = "Events"
+	tagImports     = "Imports"
 	tagAPIKeys     = "API keys"
 	tagOperations  = "Operations"
 )
@@ -31,6 +32,7 @@ var apiTags = []*huma.Tag{
 	{Name: tagLeads, Description: "Prospective participants, known by any contact field."},
 	{Name: tagEnrollments, Description: "A participant's enrollment in a program instance and its status workflow: candidate → eligible/ineligible → submitted → approved/rejected/needs_action → paused/unenrolled."},
 	{Name: tagEvents, Description: "Every change, newest first, for other systems to follow."},
+	{Name: tagImports, Description: "Bulk import of enrollments from CSV or NDJSON files, run in the background; export is the enrollment lists with Accept: text/csv."},
 	{Name: tagAPIKeys, Description: "Secret and scoped keys of the workspace."},
 	{Name: tagOperations, Description: "Liveness and readiness probes, without authentication."},
 }
@@ -63,6 +65,7 @@ func (s *Server) routes() []route {
 		ew  = enroll.ScopeEnrollmentsWrite
 		evr = enroll.ScopeEventsRead
 		kw  = enroll.ScopeKeysWrite
+		iw  = enroll.ScopeImportsWrite
 	)
 	var (
 		created    = http.StatusCreated
@@ -98,13 +101,17 @@ func (s *Server) routes() []route {
 		{"DELETE", "/v1/leads/{leadId}", "deleteLead", "Delete a lead without enrollments", tagLeads, ew, 0, []int{404, 409}, handle(s, s.deleteLead)},
 
 		{"POST", "/v1/programInstances/{instanceId}/enrollments", "createEnrollment", "Enroll a participant in a program instance", tagEnrollments, ew, created, append(withBodyID, 409), handle(s, s.createEnrollment)},
-		{"GET", "/v1/programInstances/{instanceId}/enrollments", "listProgramInstanceEnrollments", "List a program instance's enrollments", tagEnrollments, er, 0, []int{404}, handle(s, s.listInstanceEnrollments)},
-		{"GET", "/v1/enrollments", "listEnrollments", "List enrollments across program instances", tagEnrollments, er, 0, nil, handle(s, s.listEnrollments)},
+		{"GET", "/v1/programInstances/{instanceId}/enrollments", "listProgramInstanceEnrollments", "List a program instance's enrollments, or export them as CSV", tagEnrollments, er, 0, []int{404}, negotiated[*enroll.Page[*enroll.Enrollment]](enrollmentsCSVDoc, handle(s, s.listInstanceEnrollmentsOrCSV))},
+		{"GET", "/v1/enrollments", "listEnrollments", "List enrollments across program instances, or export them as CSV", tagEnrollments, er, 0, nil, negotiated[*enroll.Page[*enroll.Enrollment]](enrollmentsCSVDoc, handle(s, s.listEnrollmentsOrCSV))},
 		{"GET", "/v1/enrollments/{enrollmentId}", "getEnrollment", "Get an enrollment, with its ETag", tagEnrollments, er, 0, []int{404}, handle(s, s.getEnrollment)},
 		{"PATCH", "/v1/enrollments/{enrollmentId}", "updateEnrollment", "Change an enrollment's data and/or status (JSON merge patch)", tagEnrollments, ew, 0, append(withBodyID, 409, 412), handle(s, s.updateEnrollment)},
 		{"DELETE", "/v1/enrollments/{enrollmentId}", "deleteEnrollment", "Delete an enrollment and its history", tagEnrollments, ew, 0, []int{404, 412}, handle(s, s.deleteEnrollment)},
 		{"POST", "/v1/enrollments/{enrollmentId}/evaluate", "evaluateEnrollment", "Run the instance's eligibility rules on an enrollment now", tagEnrollments, ew, 0, []int{404, 409, 412}, handle(s, s.evaluateEnrollment)},
 		{"GET", "/v1/enrollments/{enrollmentId}/history", "getEnrollmentHistory", "List an enrollment's status changes, oldest first", tagEnrollments, er, 0, []int{404}, handle(s, s.enrollmentHistory)},
+
+		{"POST", "/v1/programInstances/{instanceId}/imports", "createImport", "Import enrollments from a CSV or NDJSON file", tagImports, iw, http.StatusAccepted, []int{400, 404, 408, 409, 413, 415, 507}, documented(documentImportBody, handle(s, s.createImport))},
+		{"GET", "/v1/imports/{importId}", "getImport", "Get an import job: status, counters and first errors", tagImports, iw, 0, []int{404}, handle(s, s.getImport)},
+		{"GET", "/v1/imports/{importId}/errors", "listImportErrors", "List every error of an import job, as JSON or CSV", tagImports, iw, 0, []int{404}, negotiated[*enroll.Page[enroll.ImportError]](importErrorsCSVDoc, handle(s, s.listImportErrors))},
 
 		{"GET", "/v1/events", "listEvents", "List events, newest first", tagEvents, evr, 0, nil, handle(s, s.listEvents)},
 		{"GET", "/v1/events/{eventId}", "getEvent", "Get an event", tagEvents, evr, 0, []int{404}, handle(s, s.getEvent)},

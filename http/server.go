@@ -71,6 +71,9 @@ type Config struct {
 	// IdempotencyWait is how long a request waits for another one running
 	// with the same Idempotency-Key before answering 409; 0 means 2 s.
 	IdempotencyWait time.Duration
+	// DataDir holds uploaded import files while their jobs run; "" means
+	// os.TempDir()/enroll-imports. It needs room for the largest file.
+	DataDir string
 }
 
 // Server is the Enroll HTTP API. Create it with NewServer, then either mount
@@ -95,6 +98,8 @@ type Server struct {
 	lastSweep time.Time
 	// background tracks goroutines Close waits for.
 	background sync.WaitGroup
+	// imports runs import jobs; Close stops them at a batch boundary.
+	imports *importRunner
 
 	mu  sync.Mutex
 	srv *http.Server
@@ -113,10 +118,14 @@ func NewServer(cfg Config) *Server {
 	}
 	s.touches = newToucher(cfg.Store, s.logger)
 	s.metrics = newMetrics()
+	if ps, ok := cfg.Store.(enroll.PoolStatser); ok {
+		s.metrics.registry.MustRegister(newPoolCollector(ps))
+	}
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.idem, _ = cfg.Store.(enroll.IdempotencyStore)
 	s.idemOps = s.idempotentOps()
 	s.idemLease, s.idemWait = cmp.Or(cfg.IdempotencyLease, defaultIdempotencyLease), cmp.Or(cfg.IdempotencyWait, defaultIdempotencyWait)
+	s.imports = newImportRunner(cfg.Store, cfg.DataDir, s.logger)
 
 	s.api = humago.New(s.mux, s.humaConfig())
 	// Authentication (and the rate limit) first: idempotency records
@@ -270,6 +279,9 @@ func (s *Server) Close() error {
 	}
 	s.touches.wait()
 	s.background.Wait()
+	// Imports stop at their next batch boundary, failed with a message
+	// saying to run the same file again, which completes them.
+	s.imports.stop()
 	return err
 }
 

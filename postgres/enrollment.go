@@ -121,50 +121,60 @@ func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID s
 		if err := inst.AcceptsEnrollments(); err != nil {
 			return err
 		}
-		p, err := tx.participant(a, in)
-		if err != nil {
-			return err
-		}
-		e, err := enroll.NewEnrollment(a.WorkspaceID, in, inst, p, tx.now)
-		if err != nil {
-			return err
-		}
-		if in.Reenroll != nil && !*in.Reenroll {
-			if err := tx.refuseReenrollment(e); err != nil {
-				return err
-			}
-		}
-		if err := tx.insertEnrollment(e); err != nil {
-			return err
-		}
-		if err := tx.syncUniqueValues(e, inst); err != nil {
-			return err
-		}
-		tx.count(e, e.Eligibility.Status, 1)
-		if err := tx.insertStatusChange(e.WorkspaceID, enroll.NewStatusChange(a, e, "", nil, tx.now)); err != nil {
-			return err
-		}
-		if err := tx.event(a, enroll.EventEnrollmentCreated, e.ID, e, nil); err != nil {
-			return err
-		}
-		if inst.AutoEvaluate || in.EligibilityStatus == enroll.StatusSubmitted {
-			if e, err = tx.evaluate(a, e, inst, nil); err != nil {
-				return err
-			}
-		}
-		if in.EligibilityStatus == enroll.StatusSubmitted && e.Eligibility.Status == enroll.StatusEligible {
-			e, err = tx.updateEnrollment(a, e, inst, nil, func(e *enroll.Enrollment) error {
-				e.Eligibility.Status, e.Eligibility.Reason = enroll.StatusSubmitted, in.EligibilityReason
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		out = e
-		return nil
+		out, err = tx.createEnrollment(a, inst, in)
+		return err
 	})
 	return out, err
+}
+
+// createEnrollment is the one path that enrolls a participant, for
+// CreateEnrollment and for every row of an import: it resolves (or creates)
+// the participant, inserts the enrollment with its history entry, event,
+// counters and unique parameter values, then evaluates it when the instance
+// auto-evaluates or a submission is asked for. in is validated and inst
+// accepts enrollments.
+func (tx *tx) createEnrollment(a enroll.Actor, inst *enroll.ProgramInstance, in *enroll.EnrollmentCreate) (*enroll.Enrollment, error) {
+	p, err := tx.participant(a, in)
+	if err != nil {
+		return nil, err
+	}
+	e, err := enroll.NewEnrollment(a.WorkspaceID, in, inst, p, tx.now)
+	if err != nil {
+		return nil, err
+	}
+	if in.Reenroll != nil && !*in.Reenroll {
+		if err := tx.refuseReenrollment(e); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.insertEnrollment(e); err != nil {
+		return nil, err
+	}
+	if err := tx.syncUniqueValues(e, inst); err != nil {
+		return nil, err
+	}
+	tx.count(e, e.Eligibility.Status, 1)
+	if err := tx.insertStatusChange(e.WorkspaceID, enroll.NewStatusChange(a, e, "", nil, tx.now)); err != nil {
+		return nil, err
+	}
+	if err := tx.event(a, enroll.EventEnrollmentCreated, e.ID, e, nil); err != nil {
+		return nil, err
+	}
+	if inst.AutoEvaluate || in.EligibilityStatus == enroll.StatusSubmitted {
+		if e, err = tx.evaluate(a, e, inst, nil); err != nil {
+			return nil, err
+		}
+	}
+	if in.EligibilityStatus == enroll.StatusSubmitted && e.Eligibility.Status == enroll.StatusEligible {
+		e, err = tx.updateEnrollment(a, e, inst, nil, func(e *enroll.Enrollment) error {
+			e.Eligibility.Status, e.Eligibility.Reason = enroll.StatusSubmitted, in.EligibilityReason
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
 }
 
 // participant resolves the identification type of a create request into

@@ -67,6 +67,9 @@ func (db *DB) ListEnrollments(ctx context.Context, wsID string, f enroll.Enrollm
 	err = db.read(ctx, func(q pgx.Tx) error {
 		var err error
 		out, err = page[enroll.Enrollment](ctx, q, "enrollments", w, f.ListParams, c, fh, func() (int, error) {
+			if f.NoTotal {
+				return 0, nil
+			}
 			return countEnrollments(ctx, q, wsID, f, w)
 		})
 		return err

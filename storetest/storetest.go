@@ -38,6 +38,9 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("Events", func(t *testing.T) { t.Parallel(); testEvents(t, newStore) })
 	t.Run("Idempotency", func(t *testing.T) { t.Parallel(); testIdempotency(t, newStore) })
 	t.Run("Parameters", func(t *testing.T) { t.Parallel(); testParameters(t, newStore) })
+	t.Run("Import", func(t *testing.T) { t.Parallel(); testImport(t, newStore) })
+	t.Run("ImportNDJSON", func(t *testing.T) { t.Parallel(); testImportNDJSON(t, newStore) })
+	t.Run("ImportResume", func(t *testing.T) { t.Parallel(); testImportResume(t, newStore) })
 }
 
 // fixture is a store with one workspace and an actor in it.

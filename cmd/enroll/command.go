@@ -28,7 +28,8 @@ func (m *Main) rootCommand() *cobra.Command {
 	root.PersistentFlags().Int32Var(&m.Config.PGMaxConns, "pg-max-conns", m.Config.PGMaxConns, "PostgreSQL connection pool size (0: the driver's default)")
 	root.PersistentFlags().DurationVar(&m.Config.PGStatementTimeout, "pg-statement-timeout", m.Config.PGStatementTimeout,
 		"PostgreSQL statement timeout (0: 30s, or the URL's statement_timeout)")
-	root.AddCommand(m.serveCommand(), m.migrateCommand(), m.workspaceCommand(), m.keyCommand(), m.versionCommand())
+	root.AddCommand(m.serveCommand(), m.migrateCommand(), m.workspaceCommand(), m.keyCommand(), m.versionCommand(),
+		m.importCommand(), m.exportCommand())
 	return root
 }
 

@@ -54,6 +54,9 @@ type Config struct {
 	RateLimit float64
 	// RateBurst is how many requests a key may make at once; 0 means twice RateLimit.
 	RateBurst int
+	// DataDir holds uploaded import files while they are imported; ""
+	// means a directory in the system's temporary directory.
+	DataDir string
 }
 
 // Main is the program: the CLI, and the running service that the
@@ -123,7 +126,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version, Engine: m.engine,
-		RateLimit: m.Config.RateLimit, RateBurst: m.Config.RateBurst,
+		RateLimit: m.Config.RateLimit, RateBurst: m.Config.RateBurst, DataDir: m.Config.DataDir,
 		Console: console.New(store).WithLogger(m.logger)})
 	if err := m.HTTPServer.Open(); err != nil {
 		m.Close()

@@ -1,0 +1,461 @@
+// Package client is a typed Go client for the Enroll API (/v1): programs,
+// program instances, enrollments and their workflow, bulk imports and CSV
+// exports. It speaks the API's JSON with the domain's own types (package
+// enroll), so what a call returns is what the server documents; every
+// error answer is a *Problem (RFC 9457).
+//
+//	c := client.New("http://127.0.0.1:8080", os.Getenv("ENROLL_KEY"))
+//	inst, err := c.GetInstance(ctx, "h24lamyd7wer9a5g7fn7xd7i")
+//	e, err := c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{
+//		IdentificationType: enroll.IdentifyByCustomerInfo,
+//		FirstName: "Suzie", LastName: "Homeowner", Email: "suzie@example.com"})
+//	var p *client.Problem
+//	if errors.As(err, &p) && p.Status == http.StatusConflict { ... p.Extra["existingId"] ... }
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// Client calls one Enroll server with one API key. It is safe for
+// concurrent use.
+type Client struct {
+	baseURL string
+	key     string
+	// HTTP sends the requests. New gives it no overall timeout, because
+	// uploads and exports stream for as long as they need; bound calls
+	// with their context instead.
+	HTTP *http.Client
+	// UserAgent is sent with every request.
+	UserAgent string
+}
+
+// New returns a client for the server at baseURL (such as
+// "http://127.0.0.1:8080") authenticating with the API key secret key.
+func New(baseURL, key string) *Client {
+	return &Client{baseURL: strings.TrimRight(baseURL, "/"), key: key, HTTP: &http.Client{}, UserAgent: "enroll-go-client"}
+}
+
+// Problem is an error answer of the API: an RFC 9457 problem.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	// Errors point at the invalid fields of a 422.
+	Errors []FieldError `json:"errors"`
+	// Extra holds the extension members, such as existingId (409 for a
+	// second open enrollment), currentStatus and allowedStatuses (409 for
+	// a refused transition).
+	Extra map[string]any `json:"-"`
+	// RequestID is the X-Request-Id of the answer, to quote in reports.
+	RequestID string `json:"-"`
+}
+
+// FieldError is one invalid field of a request.
+type FieldError struct {
+	Location string `json:"location"`
+	Message  string `json:"message"`
+	Value    any    `json:"value,omitempty"`
+}
+
+// Error returns the problem's status and detail.
+func (p *Problem) Error() string {
+	msg := p.Detail
+	if msg == "" {
+		msg = p.Title
+	}
+	return fmt.Sprintf("enroll: %d %s", p.Status, msg)
+}
+
+// IsStatus reports whether err is a Problem with the given HTTP status.
+func IsStatus(err error, status int) bool {
+	var p *Problem
+	return errors.As(err, &p) && p.Status == status
+}
+
+type idempotencyKey struct{}
+
+// WithIdempotencyKey returns a context whose POST requests carry the
+// Idempotency-Key key: retried with the same key, the server answers the
+// first response instead of doing the work again.
+func WithIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, idempotencyKey{}, key)
+}
+
+// ListOptions are the paging parameters every list takes.
+type ListOptions struct {
+	// Page is the zero-based page for offset paging.
+	Page int
+	// PerPage is the page size, 1 to 500; 0 means the server's default.
+	PerPage int
+	// PageToken is the previous page's NextPageToken: cursor paging.
+	PageToken string
+	// Sort is a sort key such as "-createdAt" or "lastName".
+	Sort string
+}
+
+func (o ListOptions) values() url.Values {
+	v := url.Values{}
+	if o.Page > 0 {
+		v.Set("page", strconv.Itoa(o.Page))
+	}
+	if o.PerPage > 0 {
+		v.Set("perPage", strconv.Itoa(o.PerPage))
+	}
+	if o.PageToken != "" {
+		v.Set("pageToken", o.PageToken)
+	}
+	if o.Sort != "" {
+		v.Set("sort", o.Sort)
+	}
+	return v
+}
+
+// request is one call.
+type request struct {
+	method, path string
+	query        url.Values
+	header       http.Header
+	body         io.Reader
+	// length is the body's size, or -1 when unknown.
+	length int64
+	// json is marshalled as the body when body is nil.
+	json any
+}
+
+// do sends r and returns the answer, or a *Problem for an error status.
+// The caller closes the answer's body.
+func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
+	u := c.baseURL + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+	body := r.body
+	if body == nil && r.json != nil {
+		b, err := json.Marshal(r.json)
+		if err != nil {
+			return nil, fmt.Errorf("enroll: encode request: %w", err)
+		}
+		body, r.length = bytes.NewReader(b), int64(len(b))
+		if r.header == nil {
+			r.header = http.Header{}
+		}
+		if r.header.Get("Content-Type") == "" {
+			r.header.Set("Content-Type", "application/json")
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	if body != nil && r.length >= 0 {
+		req.ContentLength = r.length
+	}
+	for k, vs := range r.header {
+		req.Header[k] = vs
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	if c.UserAgent != "" {
+		req.Header.Set("User-Agent", c.UserAgent)
+	}
+	if key, _ := ctx.Value(idempotencyKey{}).(string); key != "" && r.method == http.MethodPost {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("enroll: %s %s: %w", r.method, r.path, err)
+	}
+	if res.StatusCode >= 400 {
+		defer res.Body.Close()
+		return nil, readProblem(res)
+	}
+	return res, nil
+}
+
+// readProblem turns an error answer into a *Problem, whatever its body.
+func readProblem(res *http.Response) *Problem {
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	p := &Problem{Status: res.StatusCode, RequestID: res.Header.Get("X-Request-Id")}
+	if err := json.Unmarshal(b, p); err != nil || p.Title == "" {
+		p.Type, p.Title = "about:blank", http.StatusText(res.StatusCode)
+		p.Detail = strings.TrimSpace(string(b))
+	}
+	p.Status = res.StatusCode
+	var all map[string]any
+	if json.Unmarshal(b, &all) == nil {
+		for _, k := range []string{"type", "title", "status", "detail", "errors"} {
+			delete(all, k)
+		}
+		if len(all) > 0 {
+			p.Extra = all
+		}
+	}
+	return p
+}
+
+// call sends r and decodes a JSON answer into out (when not nil).
+func (c *Client) call(ctx context.Context, r request, out any) error {
+	res, err := c.do(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if out == nil {
+		_, _ = io.Copy(io.Discard, res.Body)
+		return nil
+	}
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		return fmt.Errorf("enroll: %s %s: decode answer: %w", r.method, r.path, err)
+	}
+	return nil
+}
+
+// get fetches a JSON document into a new T.
+func get[T any](c *Client, ctx context.Context, path string, query url.Values) (*T, error) {
+	out := new(T)
+	if err := c.call(ctx, request{method: http.MethodGet, path: path, query: query}, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// send sends a JSON body and decodes the answer into a new T.
+func send[T any](c *Client, ctx context.Context, method, path string, body any) (*T, error) {
+	out := new(T)
+	if err := c.call(ctx, request{method: method, path: path, json: body}, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// patch sends a JSON merge patch.
+func patch[T any](c *Client, ctx context.Context, path string, body any, ifMatch string) (*T, error) {
+	h := http.Header{"Content-Type": {"application/merge-patch+json"}}
+	if ifMatch != "" {
+		h.Set("If-Match", ifMatch)
+	}
+	out := new(T)
+	if err := c.call(ctx, request{method: http.MethodPatch, path: path, json: body, header: h}, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *Client) del(ctx context.Context, path string) error {
+	return c.call(ctx, request{method: http.MethodDelete, path: path}, nil)
+}
+
+// esc escapes one path segment.
+func esc(s string) string { return url.PathEscape(s) }
+
+// ProgramCreate is the body of CreateProgram.
+type ProgramCreate struct {
+	// Slug is unique in the workspace and usable in place of the id.
+	Slug        string   `json:"slug"`
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	States      []string `json:"states,omitempty"`
+	// Active defaults to true.
+	Active   *bool          `json:"active,omitempty"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+// InstanceCreate is the body of CreateInstance.
+type InstanceCreate struct {
+	// Slug is unique within the program.
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+	// Status defaults to active: enrollments are created only in active
+	// instances.
+	Status    enroll.InstanceStatus `json:"status,omitempty"`
+	StartDate *time.Time            `json:"startDate,omitempty"`
+	EndDate   *time.Time            `json:"endDate,omitempty"`
+	// Capacity is the most approved (and paused) enrollments; nil: none.
+	Capacity *int `json:"capacity,omitempty"`
+	// AutoEvaluate defaults to true: rules run when an enrollment is created.
+	AutoEvaluate     *bool              `json:"autoEvaluate,omitempty"`
+	EligibilityRules []enroll.Rule      `json:"eligibilityRules,omitempty"`
+	Parameters       []enroll.Parameter `json:"parameters,omitempty"`
+	Groups           []enroll.Group     `json:"groups,omitempty"`
+	Metadata         map[string]any     `json:"metadata,omitempty"`
+}
+
+// CreateProgram creates a program and returns it as stored.
+func (c *Client) CreateProgram(ctx context.Context, p *ProgramCreate) (*enroll.Program, error) {
+	return send[enroll.Program](c, ctx, http.MethodPost, "/v1/programs", p)
+}
+
+// GetProgram returns a program by id or slug.
+func (c *Client) GetProgram(ctx context.Context, idOrSlug string) (*enroll.Program, error) {
+	return get[enroll.Program](c, ctx, "/v1/programs/"+esc(idOrSlug), nil)
+}
+
+// ListPrograms returns a page of programs.
+func (c *Client) ListPrograms(ctx context.Context, o ListOptions) (*enroll.Page[*enroll.Program], error) {
+	return get[enroll.Page[*enroll.Program]](c, ctx, "/v1/programs", o.values())
+}
+
+// UpdateProgram applies a JSON merge patch (a map or struct of the members
+// to change) to a program.
+func (c *Client) UpdateProgram(ctx context.Context, idOrSlug string, p any) (*enroll.Program, error) {
+	return patch[enroll.Program](c, ctx, "/v1/programs/"+esc(idOrSlug), p, "")
+}
+
+// DeleteProgram deletes a program without instances.
+func (c *Client) DeleteProgram(ctx context.Context, idOrSlug string) error {
+	return c.del(ctx, "/v1/programs/"+esc(idOrSlug))
+}
+
+// CreateInstance creates an instance of the program named by id or slug.
+func (c *Client) CreateInstance(ctx context.Context, program string, in *InstanceCreate) (*enroll.ProgramInstance, error) {
+	return send[enroll.ProgramInstance](c, ctx, http.MethodPost, "/v1/programs/"+esc(program)+"/instances", in)
+}
+
+// GetInstance returns a program instance.
+func (c *Client) GetInstance(ctx context.Context, id string) (*enroll.ProgramInstance, error) {
+	return get[enroll.ProgramInstance](c, ctx, "/v1/programInstances/"+esc(id), nil)
+}
+
+// ListInstances returns a page of program instances.
+func (c *Client) ListInstances(ctx context.Context, o ListOptions) (*enroll.Page[*enroll.ProgramInstance], error) {
+	return get[enroll.Page[*enroll.ProgramInstance]](c, ctx, "/v1/programInstances", o.values())
+}
+
+// UpdateInstance applies a JSON merge patch to a program instance.
+func (c *Client) UpdateInstance(ctx context.Context, id string, p any) (*enroll.ProgramInstance, error) {
+	return patch[enroll.ProgramInstance](c, ctx, "/v1/programInstances/"+esc(id), p, "")
+}
+
+// DeleteInstance deletes a program instance without enrollments.
+func (c *Client) DeleteInstance(ctx context.Context, id string) error {
+	return c.del(ctx, "/v1/programInstances/"+esc(id))
+}
+
+// EnrollmentQuery selects enrollments in a list or an export. Empty fields
+// do not filter.
+type EnrollmentQuery struct {
+	Statuses         []enroll.Status
+	CustomerID       string
+	LeadID           string
+	ReferenceID      string
+	Email            string
+	Tag              string
+	ManufacturerSlug string
+	GroupID          string
+	CreatedAfter     time.Time
+	CreatedBefore    time.Time
+	UpdatedAfter     time.Time
+	// Q searches first name, last name, email and reference id by prefix.
+	Q string
+	ListOptions
+}
+
+func (q EnrollmentQuery) values() url.Values {
+	v := q.ListOptions.values()
+	for _, s := range q.Statuses {
+		v.Add("status", string(s))
+	}
+	for k, s := range map[string]string{"customerId": q.CustomerID, "leadId": q.LeadID, "referenceId": q.ReferenceID, "email": q.Email,
+		"tag": q.Tag, "manufacturerSlug": q.ManufacturerSlug, "groupId": q.GroupID, "q": q.Q} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	for k, t := range map[string]time.Time{"createdAfter": q.CreatedAfter, "createdBefore": q.CreatedBefore, "updatedAfter": q.UpdatedAfter} {
+		if !t.IsZero() {
+			v.Set(k, t.Format(time.RFC3339Nano))
+		}
+	}
+	return v
+}
+
+// enrollmentsPath is the list of one instance, or of all when instanceID is "".
+func enrollmentsPath(instanceID string) string {
+	if instanceID == "" {
+		return "/v1/enrollments"
+	}
+	return "/v1/programInstances/" + esc(instanceID) + "/enrollments"
+}
+
+// CreateEnrollment enrolls a participant in a program instance.
+func (c *Client) CreateEnrollment(ctx context.Context, instanceID string, in *enroll.EnrollmentCreate) (*enroll.Enrollment, error) {
+	return send[enroll.Enrollment](c, ctx, http.MethodPost, enrollmentsPath(instanceID), in)
+}
+
+// GetEnrollment returns an enrollment.
+func (c *Client) GetEnrollment(ctx context.Context, id string) (*enroll.Enrollment, error) {
+	e, _, err := c.GetEnrollmentETag(ctx, id)
+	return e, err
+}
+
+// GetEnrollmentETag returns an enrollment and its ETag, for the ifMatch
+// of UpdateEnrollment.
+func (c *Client) GetEnrollmentETag(ctx context.Context, id string) (*enroll.Enrollment, string, error) {
+	res, err := c.do(ctx, request{method: http.MethodGet, path: "/v1/enrollments/" + esc(id)})
+	if err != nil {
+		return nil, "", err
+	}
+	defer res.Body.Close()
+	var e enroll.Enrollment
+	if err := json.NewDecoder(res.Body).Decode(&e); err != nil {
+		return nil, "", fmt.Errorf("enroll: decode enrollment: %w", err)
+	}
+	return &e, res.Header.Get("ETag"), nil
+}
+
+// ListEnrollments returns a page of the enrollments of one instance, or of
+// every instance the key sees when instanceID is "".
+func (c *Client) ListEnrollments(ctx context.Context, instanceID string, q EnrollmentQuery) (*enroll.Page[*enroll.Enrollment], error) {
+	return get[enroll.Page[*enroll.Enrollment]](c, ctx, enrollmentsPath(instanceID), q.values())
+}
+
+// UpdateEnrollment applies a JSON merge patch to an enrollment (data
+// fields, and eligibilityStatus with eligibilityReason to move it along
+// the workflow). A non-empty ifMatch makes a stale ETag a 412.
+func (c *Client) UpdateEnrollment(ctx context.Context, id string, p any, ifMatch string) (*enroll.Enrollment, error) {
+	return patch[enroll.Enrollment](c, ctx, "/v1/enrollments/"+esc(id), p, ifMatch)
+}
+
+// Transition moves an enrollment to status, giving reason.
+func (c *Client) Transition(ctx context.Context, id string, status enroll.Status, reason string) (*enroll.Enrollment, error) {
+	body := map[string]any{"eligibilityStatus": status}
+	if reason != "" {
+		body["eligibilityReason"] = reason
+	}
+	return c.UpdateEnrollment(ctx, id, body, "")
+}
+
+// EvaluateEnrollment runs the instance's eligibility rules on an
+// enrollment now.
+func (c *Client) EvaluateEnrollment(ctx context.Context, id string) (*enroll.Enrollment, error) {
+	return send[enroll.Enrollment](c, ctx, http.MethodPost, "/v1/enrollments/"+esc(id)+"/evaluate", nil)
+}
+
+// DeleteEnrollment deletes an enrollment and its history.
+func (c *Client) DeleteEnrollment(ctx context.Context, id string) error {
+	return c.del(ctx, "/v1/enrollments/"+esc(id))
+}
+
+// EnrollmentHistory returns an enrollment's status changes, oldest first.
+func (c *Client) EnrollmentHistory(ctx context.Context, id string) ([]*enroll.StatusChange, error) {
+	h, err := get[struct {
+		Data []*enroll.StatusChange `json:"data"`
+	}](c, ctx, "/v1/enrollments/"+esc(id)+"/history", nil)
+	if err != nil {
+		return nil, err
+	}
+	return h.Data, nil
+}

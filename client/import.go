@@ -1,0 +1,147 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// ImportRequest is a file to import.
+type ImportRequest struct {
+	// Format is enroll.FormatCSV or enroll.FormatNDJSON.
+	Format string
+	// DryRun validates every row and counts what would be created or
+	// skipped, writing nothing.
+	DryRun bool
+	// Body is the file, streamed as it is read.
+	Body io.Reader
+	// Size is the file's size in bytes, or 0 when unknown.
+	Size int64
+	// Progress, when set, is called with the bytes sent so far as the
+	// upload proceeds.
+	Progress func(sent int64)
+}
+
+// contentTypes are the media types of the import formats.
+var contentTypes = map[string]string{enroll.FormatCSV: "text/csv", enroll.FormatNDJSON: "application/x-ndjson"}
+
+// StartImport uploads a file into a program instance and returns the job,
+// queued: the server imports it in the background (see WaitImport).
+func (c *Client) StartImport(ctx context.Context, instanceID string, r ImportRequest) (*enroll.Import, error) {
+	ct, ok := contentTypes[r.Format]
+	if !ok {
+		return nil, fmt.Errorf("enroll: unknown import format %q: use %q or %q", r.Format, enroll.FormatCSV, enroll.FormatNDJSON)
+	}
+	q := url.Values{}
+	if r.DryRun {
+		q.Set("dryRun", "true")
+	}
+	body := r.Body
+	if r.Progress != nil {
+		body = &countingReader{r: body, progress: r.Progress}
+	}
+	length := r.Size
+	if length <= 0 {
+		length = -1
+	}
+	im := new(enroll.Import)
+	err := c.call(ctx, request{method: http.MethodPost, path: "/v1/programInstances/" + esc(instanceID) + "/imports", query: q,
+		header: http.Header{"Content-Type": {ct}}, body: body, length: length}, im)
+	if err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+// countingReader reports how much has been read.
+type countingReader struct {
+	r        io.Reader
+	n        int64
+	progress func(int64)
+}
+
+func (cr *countingReader) Read(p []byte) (int, error) {
+	n, err := cr.r.Read(p)
+	cr.n += int64(n)
+	cr.progress(cr.n)
+	return n, err
+}
+
+// GetImport returns an import job: its status, counters and first errors.
+func (c *Client) GetImport(ctx context.Context, id string) (*enroll.Import, error) {
+	return get[enroll.Import](c, ctx, "/v1/imports/"+esc(id), nil)
+}
+
+// WaitImport polls a job every interval (0: half a second) until it
+// finishes, calling progress (when set) with each state read, and returns
+// the finished job. A failed job is returned without error: its Message
+// says why.
+func (c *Client) WaitImport(ctx context.Context, id string, interval time.Duration, progress func(*enroll.Import)) (*enroll.Import, error) {
+	if interval <= 0 {
+		interval = 500 * time.Millisecond
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		im, err := c.GetImport(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if progress != nil {
+			progress(im)
+		}
+		if im.Finished() {
+			return im, nil
+		}
+		select {
+		case <-ctx.Done():
+			return im, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// ListImportErrors returns a page of a job's errors, in row order.
+func (c *Client) ListImportErrors(ctx context.Context, id string, o ListOptions) (*enroll.Page[enroll.ImportError], error) {
+	return get[enroll.Page[enroll.ImportError]](c, ctx, "/v1/imports/"+esc(id)+"/errors", o.values())
+}
+
+// WriteImportErrorsCSV writes every error of a job to w as CSV (row,
+// field, message, with a header row) and returns the bytes written.
+func (c *Client) WriteImportErrorsCSV(ctx context.Context, id string, w io.Writer) (int64, error) {
+	return c.download(ctx, "/v1/imports/"+esc(id)+"/errors", nil, w)
+}
+
+// ExportEnrollments writes every enrollment of one instance (or of every
+// instance the key sees, when instanceID is "") that matches q to w as
+// CSV, streamed, and returns the bytes written. Paging options do not
+// apply; the sort does. The columns are those an import takes, so the
+// file imports as it is. An export cut short by the server returns an
+// error.
+func (c *Client) ExportEnrollments(ctx context.Context, instanceID string, q EnrollmentQuery, w io.Writer) (int64, error) {
+	v := q.values()
+	for _, k := range []string{"page", "perPage", "pageToken"} {
+		v.Del(k)
+	}
+	return c.download(ctx, enrollmentsPath(instanceID), v, w)
+}
+
+// download copies a CSV answer to w.
+func (c *Client) download(ctx context.Context, path string, query url.Values, w io.Writer) (int64, error) {
+	res, err := c.do(ctx, request{method: http.MethodGet, path: path, query: query, header: http.Header{"Accept": {"text/csv"}}})
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	n, err := io.Copy(w, res.Body)
+	if err != nil {
+		return n, fmt.Errorf("enroll: GET %s: the export stopped after %s bytes: %w", path, strconv.FormatInt(n, 10), err)
+	}
+	return n, nil
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/client"
+)
+
+// writeCustomerFile writes a CSV of n customers in NY, plus deliberately
+// bad rows: a bad email, a missing last name, a duplicate of the first
+// row, and a column the import does not know.
+func writeCustomerFile(t *testing.T, path string, n int) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("firstName,lastName,email,address.state,tags,referenceId,shoeSize\n")
+	for i := range n {
+		fmt.Fprintf(&b, "First%d,Last%d,cli%d@example.com,NY,mailer|2026,ACCT-%d,42\n", i, i, i, i)
+	}
+	b.WriteString("Bad,Email,not-an-email,NY,,,\n")        // row n+2
+	b.WriteString("Missing,,missing@example.com,NY,,,\n")  // row n+3
+	b.WriteString("First0,Again,CLI0@example.com,NY,,,\n") // row n+4: skipped
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readCSV reads a CSV file.
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
+}
+
+// TestImportExportCLI runs enroll import and enroll export against a
+// server in a child process, as an operator would.
+func TestImportExportCLI(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startChild(t, filepath.Join(dir, "cli.db"))
+	secret := secretIn(t, c.stdout)
+	ctx := context.Background()
+	cl := client.New(c.url, secret)
+	if _, err := cl.CreateProgram(ctx, &client.ProgramCreate{Slug: "rebate", Name: "Rebate"}); err != nil {
+		t.Fatal(err)
+	}
+	nyOnly := []enroll.Rule{{Name: "ny", Expression: `has(enrollment.address) && enrollment.address.state == "NY"`, Reason: "Outside NY"}}
+	inst, err := cl.CreateInstance(ctx, "rebate", &client.InstanceCreate{Slug: "2026", Name: "2026", EligibilityRules: nyOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	file := filepath.Join(dir, "customers.csv")
+	writeCustomerFile(t, file, n)
+
+	out, err := run(t, "import", "--url", c.url, "--key", secret, "--instance", inst.ID, "--poll", "20ms", file)
+	if err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	summary := regexp.MustCompile(`Import \w+ succeeded in [^:]+: 303 rows, 300 created, 1 skipped \(already enrolled\), 2 failed \(3 errors\)`)
+	if !summary.MatchString(out) || !strings.Contains(out, "303 rows to import") || !strings.Contains(out, "row 1: shoeSize: unknown column") {
+		t.Fatalf("import printed:\n%s", out)
+	}
+	errFile := file + ".errors.csv"
+	if !strings.Contains(out, "Errors: "+errFile) {
+		t.Fatalf("no errors file named:\n%s", out)
+	}
+	rows := readCSV(t, errFile)
+	var got []string
+	for _, r := range rows[1:] {
+		got = append(got, r[0]+":"+r[1])
+	}
+	if want := []string{"1:shoeSize", fmt.Sprint(n+2) + ":email", fmt.Sprint(n+3) + ":lastName"}; !slices.Equal(rows[0], []string{"row", "field", "message"}) || !slices.Equal(got, want) {
+		t.Fatalf("errors file: %v, want %v", rows, want)
+	}
+	pg, err := cl.ListEnrollments(ctx, inst.ID, client.EnrollmentQuery{Statuses: []enroll.Status{enroll.StatusEligible}, Tag: "mailer"})
+	if err != nil || pg.TotalItems != n {
+		t.Fatalf("eligible imported enrollments: %v, %v", pg, err)
+	}
+
+	// The same file again: nothing new.
+	out, err = run(t, "import", "--url", c.url, "--key", secret, "--instance", inst.ID, "--poll", "20ms", file)
+	if err != nil || !strings.Contains(out, ": 303 rows, 0 created, 301 skipped") {
+		t.Fatalf("re-run: %v\n%s", err, out)
+	}
+
+	// A dry run elsewhere writes nothing; NDJSON by extension.
+	other, err := cl.CreateInstance(ctx, "rebate", &client.InstanceCreate{Slug: "2027", Name: "2027"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, "import", "--url", c.url, "--key", secret, "--instance", other.ID, "--dry-run", "--poll", "20ms", file)
+	if err != nil || !strings.Contains(out, "Dry run") || !strings.Contains(out, "300 would be created, 1 skipped") {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	nd := filepath.Join(dir, "more.jsonl")
+	if err := os.WriteFile(nd, []byte(`{"identificationType":"customerInfo","firstName":"Nd","lastName":"J","email":"nd@example.com"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err = run(t, "import", "--url", c.url, "--key", secret, "--instance", other.ID, nd); err != nil || !strings.Contains(out, "1 rows, 1 created") {
+		t.Fatalf("NDJSON import: %v\n%s", err, out)
+	}
+	if pg, _ := cl.ListEnrollments(ctx, other.ID, client.EnrollmentQuery{}); pg.TotalItems != 1 {
+		t.Fatalf("after the dry run and one NDJSON row: %d enrollments", pg.TotalItems)
+	}
+
+	// Export to a file, filtered, and through ENROLL_URL and ENROLL_KEY to
+	// standard output of a child process.
+	exported := filepath.Join(dir, "export.csv")
+	out, err = run(t, "export", "--url", c.url, "--key", secret, "--instance", inst.ID, "--status", "eligible", "--sort", "lastName", "-o", exported)
+	if err != nil || !strings.Contains(out, fmt.Sprintf("Exported %d enrollments to %s", n, exported)) {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	rows = readCSV(t, exported)
+	if len(rows) != n+1 || !slices.Equal(rows[0], enroll.ExportColumns) || rows[1][slices.Index(rows[0], "lastName")] != "Last0" {
+		t.Fatalf("export has %d rows, first %v", len(rows), rows[1])
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=export --tag mailer", "ENROLL_URL="+c.url, "ENROLL_KEY="+secret)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("export with ENROLL_URL and ENROLL_KEY: %v\n%s", err, stderr.String())
+	}
+	all, err := csv.NewReader(&stdout).ReadAll()
+	if err != nil || len(all) != n+1 || !strings.Contains(stderr.String(), "to standard output") {
+		t.Fatalf("exported %d rows (%v): %s", len(all)-1, err, stderr.String())
+	}
+
+	// Round trip: the export imports into another instance as it is.
+	third, err := cl.CreateInstance(ctx, "rebate", &client.InstanceCreate{Slug: "2028", Name: "2028", EligibilityRules: nyOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err = run(t, "import", "--url", c.url, "--key", secret, "--instance", third.ID, "--poll", "20ms", exported); err != nil ||
+		!strings.Contains(out, fmt.Sprintf("%d rows, %d created, 0 skipped (already enrolled), 0 failed", n, n)) {
+		t.Fatalf("import of the export: %v\n%s", err, out)
+	}
+
+	// Refusals are errors with the server's explanation.
+	if out, err = run(t, "import", "--url", c.url, "--key", secret, "--instance", enroll.NewID(), file); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("unknown instance: %v\n%s", err, out)
+	}
+	if _, err = run(t, "import", "--url", c.url, "--instance", inst.ID, file); err == nil || !strings.Contains(err.Error(), "ENROLL_KEY") {
+		t.Fatalf("no key: %v", err)
+	}
+	if _, err = run(t, "import", "--url", c.url, "--key", secret, "--instance", inst.ID, filepath.Join(dir, "x.xlsx")); err == nil || !strings.Contains(err.Error(), "--format") {
+		t.Fatalf("unknown extension: %v", err)
+	}
+}
+
+// TestImportProgressBar draws the progress bars, as on a terminal.
+func TestImportProgressBar(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startChild(t, filepath.Join(dir, "bar.db"))
+	secret := secretIn(t, c.stdout)
+	ctx := context.Background()
+	cl := client.New(c.url, secret)
+	if _, err := cl.CreateProgram(ctx, &client.ProgramCreate{Slug: "bar", Name: "Bar"}); err != nil {
+		t.Fatal(err)
+	}
+	inst, err := cl.CreateInstance(ctx, "bar", &client.InstanceCreate{Slug: "2026", Name: "2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "bar.csv")
+	writeCustomerFile(t, file, 2000)
+	m := NewMain()
+	var stdout, stderr bytes.Buffer
+	m.Stdout, m.Stderr = &stdout, &stderr
+	err = m.runImport(ctx, cl, importRun{path: file, instance: inst.ID, format: enroll.FormatCSV, errorsPath: filepath.Join(dir, "errs.csv"),
+		poll: 10 * time.Millisecond, tty: true})
+	if err != nil || !strings.Contains(stdout.String(), "2000 created") {
+		t.Fatalf("%v\n%s", err, stdout.String())
+	}
+	if bar := stderr.String(); !strings.Contains(bar, "rows/s") || !strings.Contains(bar, "/2003") {
+		t.Fatalf("no progress bar drawn:\n%q", bar)
+	}
+}

@@ -1,0 +1,452 @@
+package http_test
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	enrollhttp "github.com/enrollhq/enroll/http"
+)
+
+// upload is a request body sent as is, with its own Content-Type.
+type upload struct {
+	contentType, body string
+}
+
+func csvUpload(body string) upload { return upload{"text/csv", body} }
+
+// importCSV is a CSV upload of n new customers.
+func importCSV(n int) upload {
+	var b strings.Builder
+	b.WriteString("firstName,lastName,email\n")
+	for range n {
+		fmt.Fprintf(&b, "Imp,Orted,imp%s@example.com\n", uniq())
+	}
+	return csvUpload(b.String())
+}
+
+// job is the import representation the tests read.
+type job struct {
+	ID            string `json:"id"`
+	Status        string `json:"status"`
+	Message       string `json:"message"`
+	Format        string `json:"format"`
+	DryRun        bool   `json:"dryRun"`
+	TotalRows     int    `json:"totalRows"`
+	ProcessedRows int    `json:"processedRows"`
+	CreatedCount  int    `json:"createdCount"`
+	SkippedCount  int    `json:"skippedCount"`
+	FailedRows    int    `json:"failedRows"`
+	ErrorCount    int    `json:"errorCount"`
+	Errors        []struct {
+		Row     int    `json:"row"`
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// startImport posts a file and returns the job the 202 answer describes.
+func (e *env) startImport(instanceID string, body upload, query string, opts ...reqOpt) job {
+	e.t.Helper()
+	r := e.do("POST", "/v1/programInstances/"+instanceID+"/imports"+query, body, opts...).expect(202)
+	var j job
+	r.decode(&j)
+	if r.Header.Get("Location") != "/v1/imports/"+j.ID || (j.Status != "queued" && j.Status != "running") {
+		e.t.Fatalf("202 answer: Location %q, %+v", r.Header.Get("Location"), j)
+	}
+	return j
+}
+
+// waitImport polls a job until it finishes.
+func (e *env) waitImport(id string, opts ...reqOpt) job {
+	e.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var j job
+		e.do("GET", "/v1/imports/"+id, nil, opts...).expect(200).decode(&j)
+		if j.Status == "succeeded" || j.Status == "failed" {
+			return j
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("import %s still %s: %+v", id, j.Status, j)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// csvRows parses a CSV body into records, header first.
+func csvRows(t testing.TB, r *response) [][]string {
+	t.Helper()
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		t.Fatalf("%s: Content-Type %q: %s", r.req, ct, r.Body)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: not CSV: %v", r.req, err)
+	}
+	return rows
+}
+
+// column returns the values of a named column of CSV records.
+func column(rows [][]string, name string) []string {
+	i := slices.Index(rows[0], name)
+	var out []string
+	for _, r := range rows[1:] {
+		out = append(out, r[i])
+	}
+	return out
+}
+
+func TestImport_CSV(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(map[string]any{
+		"eligibilityRules": []any{map[string]any{"name": "ny", "expression": `has(enrollment.address) && enrollment.address.state == "NY"`, "reason": "Outside NY"}},
+		"parameters":       []any{map[string]any{"externalId": "kw", "name": "System size", "type": "number"}},
+	})
+	file := "firstName,lastName,email,address.state,tags,parameters.kw,favouriteColour\n" +
+		"Ann,Ny,ann@example.com,NY,solar|battery,7.5,blue\n" + // 2: created, eligible
+		"Cal,Ifornia,cal@example.com,CA,,,\n" + // 3: created, ineligible
+		"Bad,Email,not-an-email,NY,,,\n" + // 4: email
+		"No,,nolast@example.com,NY,,,\n" + // 5: lastName
+		"Ann,Again,ANN@example.com,NY,,,\n" + // 6: duplicate of 2, skipped
+		"Kay,Dub,kay@example.com,NY,,lots,\n" // 7: parameters.kw
+	j := e.startImport(inst, csvUpload(file), "")
+	if j.TotalRows != 6 || j.Format != "csv" || j.ErrorCount != 1 || j.Errors[0].Field != "favouriteColour" || j.Errors[0].Row != 1 {
+		t.Fatalf("queued job = %+v", j)
+	}
+	j = e.waitImport(j.ID)
+	if j.Status != "succeeded" || j.ProcessedRows != 6 || j.TotalRows != 6 || j.CreatedCount != 2 || j.SkippedCount != 1 ||
+		j.FailedRows != 3 || j.ErrorCount != 4 || len(j.Errors) != 4 {
+		t.Fatalf("finished job = %+v", j)
+	}
+
+	// Every error, a page at a time, then as CSV.
+	var fields []string
+	path := "/v1/imports/" + j.ID + "/errors?perPage=3"
+	for path != "" {
+		var page struct {
+			Data []struct {
+				Row     int
+				Field   string
+				Message string
+			}
+			TotalItems    int
+			NextPageToken string
+		}
+		e.do("GET", path, nil).expect(200).decode(&page)
+		if page.TotalItems != 4 {
+			t.Fatalf("totalItems = %d", page.TotalItems)
+		}
+		for _, d := range page.Data {
+			fields = append(fields, fmt.Sprintf("%d:%s", d.Row, d.Field))
+		}
+		path = ""
+		if page.NextPageToken != "" {
+			path = "/v1/imports/" + j.ID + "/errors?perPage=3&pageToken=" + page.NextPageToken
+		}
+	}
+	want := []string{"1:favouriteColour", "4:email", "5:lastName", "7:parameters.kw"}
+	if !slices.Equal(fields, want) {
+		t.Fatalf("errors = %v, want %v", fields, want)
+	}
+	rows := csvRows(t, e.do("GET", "/v1/imports/"+j.ID+"/errors?perPage=1", nil, withHeader("Accept", "text/csv")).expect(200))
+	if !slices.Equal(rows[0], []string{"row", "field", "message"}) || len(rows) != 5 || rows[2][0] != "4" || rows[2][1] != "email" || rows[2][2] == "" {
+		t.Fatalf("errors as CSV = %v", rows)
+	}
+
+	// The rows went in through the create path, with the instance's rules.
+	var list struct {
+		Data []map[string]any `json:"data"`
+	}
+	e.do("GET", "/v1/programInstances/"+inst+"/enrollments?sort=lastName", nil).expect(200).decode(&list)
+	if len(list.Data) != 2 || status(list.Data[0]) != "ineligible" || status(list.Data[1]) != "eligible" {
+		t.Fatalf("imported = %v", list.Data)
+	}
+	if p := list.Data[1]["parameters"].([]any)[0].(map[string]any); p["value"] != 7.5 {
+		t.Fatalf("parameter = %v", p)
+	}
+	hist := e.do("GET", "/v1/enrollments/"+list.Data[1]["id"].(string)+"/history", nil).expect(200).obj()["data"].([]any)
+	if len(hist) != 2 || hist[0].(map[string]any)["actorKeyId"] != e.keyID {
+		t.Fatalf("history = %v", hist)
+	}
+
+	// Again: nothing new, the duplicates skipped, the bad rows reported.
+	again := e.waitImport(e.startImport(inst, csvUpload(file), "").ID)
+	if again.CreatedCount != 0 || again.SkippedCount != 3 || again.FailedRows != 3 {
+		t.Fatalf("re-run = %+v", again)
+	}
+	if n := e.total("/v1/programInstances/" + inst + "/enrollments"); n != 2 {
+		t.Fatalf("%d enrollments after the re-run", n)
+	}
+}
+
+func TestImport_NDJSONAndDryRun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	file := `{"identificationType": "customerInfo", "firstName": "Nd", "lastName": "Json", "email": "nd@example.com", "tags": ["x"]}` + "\n" +
+		`{"identificationType": "customerInfo", "firstName": "Two", "lastName": "Lines", "email": "two@example.com"}` + "\n" +
+		`{"identificationType": "customerInfo", "firstName": "Broken"` + "\n"
+	body := upload{"application/x-ndjson", file}
+
+	dry := e.waitImport(e.startImport(inst, body, "?dryRun=true").ID)
+	if !dry.DryRun || dry.Status != "succeeded" || dry.CreatedCount != 2 || dry.FailedRows != 1 || dry.Errors[0].Row != 3 {
+		t.Fatalf("dry run = %+v", dry)
+	}
+	if n := e.total("/v1/programInstances/" + inst + "/enrollments"); n != 0 {
+		t.Fatalf("dry run created %d enrollments", n)
+	}
+	if n := e.total("/v1/customers?email=nd@example.com"); n != 0 {
+		t.Fatalf("dry run created a customer")
+	}
+	wet := e.waitImport(e.startImport(inst, body, "").ID)
+	if wet.DryRun || wet.CreatedCount != 2 || wet.FailedRows != 1 || wet.Format != "ndjson" {
+		t.Fatalf("import = %+v", wet)
+	}
+	if n := e.total("/v1/programInstances/" + inst + "/enrollments?status=candidate&tag=x"); n != 1 {
+		t.Fatalf("%d imported candidates tagged x", n)
+	}
+}
+
+func TestImport_Refusals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	path := "/v1/programInstances/" + inst + "/imports"
+	for _, ct := range []string{"application/json", "application/xml", "text/csv; charset=latin1", "", "multipart/form-data; boundary=x"} {
+		e.do("POST", path, upload{ct, "email\nx@example.com\n"}).expect(415).problem()
+	}
+	e.do("POST", path, csvUpload("")).expect(422).problem()
+	e.do("POST", "/v1/programInstances/"+enroll.NewID()+"/imports", importCSV(1)).expect(404).problem()
+	archived := e.createInstance(map[string]any{"status": "archived"})
+	e.do("POST", "/v1/programInstances/"+archived+"/imports", importCSV(1)).expect(409).problem()
+	e.do("GET", "/v1/imports/"+enroll.NewID(), nil).expect(404).problem()
+	e.do("GET", "/v1/imports/not-an-id/errors", nil).expect(404).problem()
+
+	// imports:write is needed to start an import and to follow it.
+	j := e.startImport(inst, importCSV(2), "")
+	reader := e.scopedKey([]string{"enrollments:read", "enrollments:write", "programs:read"}, nil)
+	e.do("POST", path, importCSV(1), withKey(reader)).expect(403).problem()
+	e.do("GET", "/v1/imports/"+j.ID, nil, withKey(reader)).expect(403).problem()
+	importer := e.scopedKey([]string{"imports:write"}, []string{inst})
+	if got := e.waitImport(j.ID, withKey(importer)); got.CreatedCount != 2 {
+		t.Fatalf("import = %+v", got)
+	}
+	elsewhere := e.scopedKey([]string{"imports:write"}, []string{e.manualInstance()})
+	e.do("GET", "/v1/imports/"+j.ID, nil, withKey(elsewhere)).expect(404).problem()
+	e.do("GET", "/v1/imports/"+j.ID+"/errors", nil, withKey(elsewhere)).expect(404).problem()
+
+	// A limited key cannot re-enroll, and so copy, an enrollment of an
+	// instance it may not see; a key that sees it can.
+	hidden := e.enrollIn(e.manualInstance(), customerInfo(nil))["id"].(string)
+	reenroll := upload{"application/x-ndjson", `{"identificationType": "enrollmentId", "enrollmentId": "` + hidden + `"}` + "\n"}
+	refused := e.waitImport(e.startImport(inst, reenroll, "", withKey(importer)).ID, withKey(importer))
+	if refused.CreatedCount != 0 || refused.FailedRows != 1 || refused.Errors[0].Field != "enrollmentId" || strings.Contains(refused.Errors[0].Message, "instance") {
+		t.Fatalf("limited key re-enrolling elsewhere: %+v", refused)
+	}
+	if done := e.waitImport(e.startImport(inst, reenroll, "").ID); done.CreatedCount != 1 {
+		t.Fatalf("secret key re-enrolling: %+v", done)
+	}
+}
+
+// TestImport_LargeBody sends a file well over the 1 MiB limit of other
+// bodies: an import streams it to disk.
+func TestImport_LargeBody(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, func(c *enrollhttp.Config) { c.DataDir = t.TempDir() })
+	inst := e.manualInstance()
+	var b strings.Builder
+	b.WriteString("firstName,lastName,email,notes\n")
+	notes := strings.Repeat("n", 3000)
+	for i := range 800 {
+		fmt.Fprintf(&b, "Big,File,big%d@example.com,%s\n", i, notes)
+	}
+	if b.Len() < 2<<20 {
+		t.Fatalf("file of %d bytes is too small to prove anything", b.Len())
+	}
+	j := e.waitImport(e.startImport(inst, csvUpload(b.String()), "").ID)
+	if j.Status != "succeeded" || j.CreatedCount != 800 {
+		t.Fatalf("import = %+v", j)
+	}
+}
+
+// TestImport_Shutdown closes the server while an import runs: the job
+// stops at a batch boundary, failed with a message saying to run the file
+// again, and running it again on a new server completes it.
+func TestImport_Shutdown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	var b strings.Builder
+	b.WriteString("firstName,lastName,email\n")
+	const n = 3000
+	for i := range n {
+		fmt.Fprintf(&b, "Shut,Down,shut%d@example.com\n", i)
+	}
+	j := e.startImport(inst, csvUpload(b.String()), "")
+	for {
+		var now job
+		e.do("GET", "/v1/imports/"+j.ID, nil).expect(200).decode(&now)
+		if now.ProcessedRows > 0 || now.Status != "queued" && now.Status != "running" {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	stopped, err := e.store.(enroll.ImportStore).FindImport(context.Background(), e.wsID, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stopped.Status != enroll.ImportFailed || !strings.Contains(stopped.Message, "Run the same file again") || stopped.ProcessedRows >= n {
+		t.Skipf("the import was not stopped midway: %+v", stopped) // a very fast machine
+	}
+
+	srv := enrollhttp.NewServer(enrollhttp.Config{Addr: "127.0.0.1:0", Store: e.store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := srv.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	e.url = srv.URL()
+	rest := e.waitImport(e.startImport(inst, csvUpload(b.String()), "").ID)
+	if rest.Status != "succeeded" || rest.CreatedCount+stopped.CreatedCount != n || rest.SkippedCount != stopped.CreatedCount {
+		t.Fatalf("re-run %+v after %+v", rest, stopped)
+	}
+	if got := e.total("/v1/programInstances/" + inst + "/enrollments"); got != n {
+		t.Fatalf("%d enrollments, want %d", got, n)
+	}
+}
+
+func TestExport_CSV(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(map[string]any{
+		"autoEvaluate": false,
+		"parameters": []any{
+			map[string]any{"externalId": "secret", "name": "Secret", "type": "string", "constraints": map[string]any{"hidden": true}},
+			map[string]any{"externalId": "kw", "name": "Size", "type": "number"},
+		},
+	})
+	// 1,100 enrollments (three export pages), imported.
+	var b strings.Builder
+	b.WriteString("firstName,lastName,email,address.city,address.state,tags,metadata.source,parameters.secret,parameters.kw,referenceId\n")
+	for i := range 1100 {
+		tags := "even"
+		if i%2 == 1 {
+			tags = "odd|x"
+		}
+		fmt.Fprintf(&b, "Ex,Port%04d,ex%d@example.com,\"Albany, NY\",NY,%s,mailer,s3cr3t,%d,REF-%d\n", i, i, tags, i, i)
+	}
+	if j := e.waitImport(e.startImport(inst, csvUpload(b.String()), "").ID); j.CreatedCount != 1100 {
+		t.Fatalf("setup import = %+v", j)
+	}
+	var some struct {
+		Data []map[string]any `json:"data"`
+	}
+	e.do("GET", "/v1/programInstances/"+inst+"/enrollments?perPage=3&sort=lastName", nil).expect(200).decode(&some)
+	for _, m := range some.Data[:2] {
+		e.patchStatus(m["id"].(string), "eligible")
+	}
+	other := e.manualInstance()
+	e.enrollIn(other, customerInfo(map[string]any{"tags": []string{"odd"}}))
+
+	accept := withHeader("Accept", "text/csv")
+	rows := csvRows(t, e.do("GET", "/v1/programInstances/"+inst+"/enrollments?perPage=5&page=3", nil, accept).expect(200))
+	if !slices.Equal(rows[0], enroll.ExportColumns) || len(rows) != 1101 {
+		t.Fatalf("export: header %v, %d rows", rows[0], len(rows)-1)
+	}
+	if emails := slices.Compact(slices.Sorted(slices.Values(column(rows, "email")))); len(emails) != 1100 {
+		t.Fatalf("%d distinct emails", len(emails))
+	}
+	if r := rows[1]; r[slices.Index(rows[0], "address.city")] != "Albany, NY" || r[slices.Index(rows[0], "metadata")] != `{"source":"mailer"}` {
+		t.Fatalf("first row = %v", r)
+	}
+	// Filters and sort apply.
+	rows = csvRows(t, e.do("GET", "/v1/programInstances/"+inst+"/enrollments?status=eligible&sort=lastName", nil, accept).expect(200))
+	if got := column(rows, "lastName"); !slices.Equal(got, []string{"Port0000", "Port0001"}) {
+		t.Fatalf("eligible = %v", got)
+	}
+	rows = csvRows(t, e.do("GET", "/v1/enrollments?tag=odd&sort=createdAt", nil, accept).expect(200))
+	if len(rows) != 1+551 || column(rows, "programInstanceId")[550] != other {
+		t.Fatalf("tag=odd across instances: %d rows", len(rows)-1)
+	}
+	e.do("GET", "/v1/enrollments?status=nope", nil, accept).expect(422).problem()
+	e.do("GET", "/v1/programInstances/"+enroll.NewID()+"/enrollments", nil, accept).expect(404).problem()
+
+	// JSON stays the default, and wins a tie.
+	for _, a := range []string{"", "*/*", "application/json", "text/csv;q=0.5, application/json", "text/csv, application/json"} {
+		r := e.do("GET", "/v1/programInstances/"+inst+"/enrollments?perPage=1", nil, withHeader("Accept", a)).expect(200)
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || r.obj()["totalItems"] != float64(1100) {
+			t.Fatalf("Accept %q: %s", a, r.Header.Get("Content-Type"))
+		}
+	}
+
+	// A key sees its instances only, and no hidden values without programs:write.
+	limited := e.scopedKey([]string{"enrollments:read"}, []string{other})
+	rows = csvRows(t, e.do("GET", "/v1/enrollments", nil, accept, withKey(limited)).expect(200))
+	if len(rows) != 2 || rows[1][slices.Index(rows[0], "programInstanceId")] != other {
+		t.Fatalf("limited key exports %v", rows)
+	}
+	reader := e.scopedKey([]string{"enrollments:read"}, nil)
+	rows = csvRows(t, e.do("GET", "/v1/programInstances/"+inst+"/enrollments", nil, accept, withKey(reader)).expect(200))
+	for _, p := range column(rows, "parameters") {
+		if strings.Contains(p, "s3cr3t") || !strings.Contains(p, `"kw"`) {
+			t.Fatalf("reader sees parameters %s", p)
+		}
+	}
+
+	// Round trip: the export imports into another instance as it is.
+	full := e.do("GET", "/v1/programInstances/"+inst+"/enrollments", nil, accept).expect(200)
+	next := e.createInstance(map[string]any{
+		"autoEvaluate": false,
+		"parameters":   []any{map[string]any{"externalId": "secret", "name": "Secret", "type": "string"}, map[string]any{"externalId": "kw", "name": "Size", "type": "number"}},
+	})
+	j := e.waitImport(e.startImport(next, csvUpload(string(full.Body)), "").ID)
+	if j.Status != "succeeded" || j.CreatedCount != 1100 || j.ErrorCount != 0 {
+		t.Fatalf("re-import of the export = %+v", j)
+	}
+	back := csvRows(t, e.do("GET", "/v1/programInstances/"+next+"/enrollments?sort=lastName", nil, accept).expect(200))
+	orig := csvRows(t, e.do("GET", "/v1/programInstances/"+inst+"/enrollments?sort=lastName", nil, accept).expect(200))
+	for _, col := range []string{"email", "firstName", "address.city", "tags", "metadata", "parameters", "referenceId", "customerId"} {
+		if !slices.Equal(column(back, col), column(orig, col)) {
+			t.Fatalf("column %s differs after the round trip", col)
+		}
+	}
+	if got := column(back, "status"); got[0] != "candidate" {
+		t.Fatalf("re-imported status %s: imports create candidates", got[0])
+	}
+}
+
+// TestExport_Stream reads an export as a client does: streamed, without a
+// length, offered as a file.
+func TestExport_Stream(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	e.waitImport(e.startImport(inst, importCSV(600), "").ID)
+	req, _ := http.NewRequest("GET", e.url+"/v1/programInstances/"+inst+"/enrollments", nil)
+	req.Header.Set("Authorization", "Bearer "+e.secret)
+	req.Header.Set("Accept", "text/csv")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Length") != "" || res.Header.Get("Content-Disposition") == "" {
+		t.Fatalf("status %d, headers %v", res.StatusCode, res.Header)
+	}
+	rows, err := csv.NewReader(res.Body).ReadAll()
+	if err != nil || len(rows) != 601 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+}

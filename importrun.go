@@ -1,0 +1,168 @@
+package enroll
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// DefaultImportBatch is how many rows RunImport writes per transaction:
+// enough that one commit (one fsync) serves many rows, few enough that a
+// batch holds SQLite's single writer for a fraction of a second (about
+// half a second on two slow cores), so other writes are not held up long.
+const DefaultImportBatch = 500
+
+// RunImport runs a job stored by CreateImport: it reads dec's rows, gives
+// CSV parameter values their declared types, writes them in batches of
+// batchSize (0: DefaultImportBatch) with ImportEnrollments, and finishes the
+// job: succeeded once every row is read, failed with a message when the
+// file cannot be read further or a batch fails. It returns the finished
+// job, and the error that failed it, if any.
+//
+// Cancelling ctx stops the import at the next batch boundary (a batch in
+// flight completes): the job fails with a message saying that running the
+// same file again finishes it, which re-running does, since rows already
+// imported are skipped.
+func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowDecoder, batchSize int) (*Import, error) {
+	if batchSize <= 0 {
+		batchSize = DefaultImportBatch
+	}
+	// Writes outlive ctx: a batch is never cut in the middle, and the job
+	// is always finished.
+	wctx := context.WithoutCancel(ctx)
+	fail := func(cur *Import, err error, format string, args ...any) (*Import, error) {
+		msg := fmt.Sprintf(format, args...)
+		done, ferr := s.FinishImport(wctx, a, im.ID, ImportFailed, msg)
+		if ferr != nil {
+			if cur == nil {
+				cur = im
+			}
+			return cur, errors.Join(err, ferr)
+		}
+		return done, err
+	}
+	inst, err := s.FindInstance(wctx, a.WorkspaceID, im.ProgramInstanceID)
+	if err != nil {
+		return fail(nil, err, "The import cannot start: %s", ErrorMessage(err))
+	}
+	cur, err := s.ImportEnrollments(wctx, a, im.ID, nil)
+	if err != nil {
+		return fail(nil, err, "The import cannot start: %s", ErrorMessage(err))
+	}
+	batch := make([]*ImportRow, 0, batchSize)
+	for {
+		if ctx.Err() != nil {
+			return fail(cur, nil, "The import was stopped after %d rows because the server shut down. "+
+				"Run the same file again to finish it; rows already imported are skipped.", cur.ProcessedRows)
+		}
+		batch = batch[:0]
+		var readErr error
+		for len(batch) < batchSize {
+			row, err := dec.Next()
+			if err != nil {
+				readErr = err
+				break
+			}
+			if row.Create != nil && im.Format == FormatCSV {
+				inst.CoerceParameters(row.Create.Parameters)
+			}
+			batch = append(batch, row)
+		}
+		if len(batch) > 0 {
+			next, err := s.ImportEnrollments(wctx, a, im.ID, batch)
+			if err != nil {
+				return fail(cur, err, "The import stopped: %s Run the same file again to finish it; rows already imported are skipped.",
+					ErrorMessage(err))
+			}
+			cur = next
+		}
+		switch {
+		case errors.Is(readErr, io.EOF):
+			return s.FinishImport(wctx, a, im.ID, ImportSucceeded, "")
+		case readErr != nil:
+			msg := readErr.Error()
+			var de *Error
+			if errors.As(readErr, &de) {
+				msg = de.Message
+			}
+			return fail(cur, readErr, "The file cannot be read after %d rows: %s", cur.ProcessedRows, msg)
+		}
+	}
+}
+
+// RowCounter counts an import file's rows as the file is written through
+// it, so that a job knows its total (for progress and ETA) before its
+// first row is imported, without a second pass over the file. For CSV it
+// follows quoting, so a line break inside a quoted cell does not end a
+// row; like the decoder, it skips blank lines, and it does not count the
+// header. Only malformed CSV can make the count differ from the rows the
+// decoder reads, and the job's total is exact once it finishes.
+type RowCounter struct {
+	csv  bool
+	rows int
+	// CSV state: inside a quoted cell; a quote just closed one (a second
+	// quote right after is an escaped quote); at the start of a cell.
+	inQuote, closed, cellStart bool
+	// The current line has something besides blanks.
+	data bool
+}
+
+// NewRowCounter returns a counter for a file of the given format.
+func NewRowCounter(format string) *RowCounter {
+	return &RowCounter{csv: format == FormatCSV, cellStart: true}
+}
+
+// Write counts the rows that end in p.
+func (c *RowCounter) Write(p []byte) (int, error) {
+	for _, b := range p {
+		if !c.csv {
+			switch b {
+			case '\n':
+				c.endLine()
+			case ' ', '\t', '\r':
+			default:
+				c.data = true
+			}
+			continue
+		}
+		switch {
+		case b == '"' && c.inQuote:
+			c.inQuote, c.closed = false, true
+			continue
+		case b == '"' && (c.closed || c.cellStart):
+			c.inQuote, c.data = true, true
+		case c.inQuote:
+		case b == '\n':
+			c.endLine()
+		case b == ',':
+			c.cellStart, c.data = true, true
+			c.closed = false
+			continue
+		case b != ' ' && b != '\t' && b != '\r':
+			c.data = true
+		}
+		c.closed, c.cellStart = false, false
+	}
+	return len(p), nil
+}
+
+func (c *RowCounter) endLine() {
+	if c.data {
+		c.rows++
+	}
+	c.data, c.cellStart, c.closed = false, true, false
+}
+
+// Rows returns the rows counted so far, counting a last line without a
+// line break.
+func (c *RowCounter) Rows() int {
+	n := c.rows
+	if c.data {
+		n++
+	}
+	if c.csv && n > 0 {
+		n-- // the header
+	}
+	return n
+}

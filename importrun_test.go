@@ -1,0 +1,113 @@
+package enroll_test
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/enrollhq/enroll"
+)
+
+// TestRowCounter checks that the count made while a file is received
+// equals the rows the decoder reads, however the file is cut into writes.
+func TestRowCounter(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		format, file string
+	}{
+		{enroll.FormatCSV, ""},
+		{enroll.FormatCSV, "email\n"},
+		{enroll.FormatCSV, "email\na@example.com"},
+		{enroll.FormatCSV, "email\r\na@example.com\r\n\r\nb@example.com\r\n"},
+		{enroll.FormatCSV, "firstName,notes\nA,\"line one\nline two, with \"\"quotes\"\"\n\nand a blank line\"\nB,\"\"\n  \n,\n"},
+		{enroll.FormatCSV, "a,b\n\"x\"\"\",y\n\"\",\"\"\n"},
+		{enroll.FormatNDJSON, ""},
+		{enroll.FormatNDJSON, "{}\n\n  \n{}\r\n{}"},
+		{enroll.FormatNDJSON, "{\"notes\": \"a \\\" quote\"}\n"},
+	} {
+		want := 0
+		if d, err := enroll.NewRowDecoder(c.format, strings.NewReader(c.file)); err == nil {
+			for {
+				if _, err := d.Next(); errors.Is(err, io.EOF) {
+					break
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				want++
+			}
+		}
+		for _, chunk := range []int{1, 3, len(c.file) + 1} {
+			rc := enroll.NewRowCounter(c.format)
+			for i := 0; i < len(c.file); i += chunk {
+				_, _ = rc.Write([]byte(c.file[i:min(i+chunk, len(c.file))]))
+			}
+			if got := rc.Rows(); got != want {
+				t.Errorf("%s %q in writes of %d: %d rows, decoder reads %d", c.format, c.file, chunk, got, want)
+			}
+		}
+	}
+}
+
+func TestImportSettle(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		status enroll.ImportStatus
+		quiet  time.Duration
+		want   enroll.ImportStatus
+	}{
+		{enroll.ImportRunning, time.Second, enroll.ImportRunning},
+		{enroll.ImportRunning, enroll.ImportStaleAfter + time.Second, enroll.ImportFailed},
+		{enroll.ImportQueued, enroll.ImportStaleAfter + time.Second, enroll.ImportFailed},
+		{enroll.ImportSucceeded, 24 * time.Hour, enroll.ImportSucceeded},
+	} {
+		im := &enroll.Import{Status: c.status, UpdatedAt: now.Add(-c.quiet), ProcessedRows: 500}
+		im.Settle(now)
+		if im.Status != c.want || (c.want == enroll.ImportFailed) != strings.Contains(im.Message, "Run the same file again") {
+			t.Errorf("%s quiet for %v: %s %q", c.status, c.quiet, im.Status, im.Message)
+		}
+	}
+}
+
+func TestRowErrors(t *testing.T) {
+	t.Parallel()
+	in := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerID, CustomerID: "c1",
+		Parameters: []enroll.ParameterValue{{ExternalID: "kw", Value: "x"}, {ExternalID: "acct", Value: "y"}}}
+	invalid := enroll.Invalid{{Location: "parameters[1].value", Message: "must be a number"}, {Location: "address.city", Message: "too long"}}
+	for _, c := range []struct {
+		err  error
+		want []string
+	}{
+		{enroll.Errorf(enroll.ENOTFOUND, "Customer c1 not found."), []string{"customerId"}},
+		{invalid.Err(), []string{"parameters.acct", "address.city"}},
+		{&enroll.Error{Code: enroll.ECONFLICT, Message: "taken", Extra: map[string]any{"parameter": "acct"}}, []string{"parameters.acct"}},
+		{errors.New("disk on fire"), []string{""}},
+	} {
+		got := enroll.RowErrors(7, in, c.err)
+		if len(got) != len(c.want) {
+			t.Fatalf("%v: %+v", c.err, got)
+		}
+		for i, e := range got {
+			if e.Row != 7 || e.Field != c.want[i] || e.Message == "" {
+				t.Errorf("%v: error %d = %+v, want field %q", c.err, i, e, c.want[i])
+			}
+		}
+	}
+	var p enroll.ImportProgress
+	p.Fail(3, in, invalid.Err())
+	im := &enroll.Import{TotalRows: 1}
+	p.Rows = 2
+	im.Add(p)
+	if im.FailedRows != 1 || im.ErrorCount != 2 || im.ProcessedRows != 2 || im.TotalRows != 2 || len(im.Errors) != 2 {
+		t.Fatalf("after Add: %+v", im)
+	}
+	// Errors quote the file; they are made storable.
+	bad := enroll.ImportProgress{Errors: []enroll.ImportError{{Row: 1, Field: "a\x00b\xffc" + strings.Repeat("x", 5000), Message: "m\x00"}}}
+	im.Add(bad)
+	if f := bad.Errors[0].Field; !utf8.ValidString(f) || strings.ContainsRune(f, 0) || len(f) > 1100 || !strings.HasPrefix(f, "ab\uFFFDc") || bad.Errors[0].Message != "m" {
+		t.Fatalf("cleaned error = %+v", bad.Errors[0])
+	}
+}

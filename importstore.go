@@ -1,0 +1,134 @@
+package enroll
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ImportStore is a Store that runs bulk imports (SPEC §7). The sqlite and
+// postgres stores implement it; the HTTP layer and RunImport use it.
+//
+// An import is written in batches, each in one transaction that also
+// updates the job's counters and stores the batch's errors, so what a job
+// reports is always what was committed. Inside a batch every row runs in a
+// savepoint: a row that fails (validation, an unknown customer, a conflict)
+// is rolled back alone and recorded as errors, and the other rows commit.
+type ImportStore interface {
+	Store
+
+	// CreateImport stores a new job for im.ProgramInstanceID in status
+	// queued, with im.TotalRows as counted on receipt and im.Errors (the
+	// problems found before the first row, such as unknown CSV columns) as
+	// its first errors. It sets im's ID, WorkspaceID, Status, ErrorCount and
+	// times. Returns ENOTFOUND (instance), EINVALID (format), or ECONFLICT
+	// when the instance does not accept enrollments.
+	CreateImport(ctx context.Context, a Actor, im *Import) error
+	// FindImport returns a job with its first MaxImportErrorsShown errors,
+	// settled (see Import.Settle). Returns ENOTFOUND.
+	FindImport(ctx context.Context, wsID, id string) (*Import, error)
+	// ListImportErrors returns a page of a job's errors in the order they
+	// were found (by row), by keyset when p.PageToken is set. Returns
+	// ENOTFOUND for an unknown job, EINVALID for bad paging.
+	ListImportErrors(ctx context.Context, wsID, importID string, p ListParams) (*Page[ImportError], error)
+	// ImportEnrollments writes a batch of rows in one transaction and
+	// returns the job with its updated counters (status running; an empty
+	// batch only marks the job running and shows it alive). A row with
+	// Errors is recorded as failed. Other rows are validated; a row whose
+	// participant already holds an open enrollment in the instance,
+	// matched by referenceId, customerId or email (or, after resolving the
+	// participant, by the database's open-enrollment constraint), is
+	// skipped; the rest go through the same path as CreateEnrollment, with
+	// history, events, counters and the instance's autoEvaluate. With
+	// im.DryRun the rows are written and rolled back, so only the job's
+	// counters and errors change. Returns ENOTFOUND (job), ECONFLICT when
+	// the job is finished or the instance no longer accepts enrollments,
+	// or an internal error, which rolls the whole batch back.
+	ImportEnrollments(ctx context.Context, a Actor, importID string, rows []*ImportRow) (*Import, error)
+	// FinishImport ends a queued or running job with status
+	// ImportSucceeded or ImportFailed and a message (for failures); on
+	// success the total becomes the rows processed. Returns ENOTFOUND,
+	// EINVALID (status) or ECONFLICT when the job is already finished.
+	FinishImport(ctx context.Context, a Actor, importID string, status ImportStatus, message string) (*Import, error)
+}
+
+// ImportStaleAfter is how long a queued or running job may go without
+// progress before it reads as failed. A batch takes well under a second,
+// so a job this quiet lost its process (a crash, a killed replica).
+const ImportStaleAfter = 2 * time.Minute
+
+// ImportErrorSort is the only sort key of import error lists: the order
+// the errors were found in.
+const ImportErrorSort = "row"
+
+// Settle makes an unfinished job that has not progressed for
+// ImportStaleAfter read as failed. Nothing is written: a job is never
+// failed behind the back of a replica that is still running it (a slow
+// one that resumes shows as running again), and there is no sweep at
+// startup that could fail another replica's live import.
+func (im *Import) Settle(now time.Time) {
+	if (im.Status == ImportQueued || im.Status == ImportRunning) && now.Sub(im.UpdatedAt) > ImportStaleAfter {
+		im.Status = ImportFailed
+		im.Message = fmt.Sprintf("The import was interrupted after %d rows: the server running it stopped. "+
+			"Run the same file again to finish it; rows already imported are skipped.", im.ProcessedRows)
+	}
+}
+
+// Finished reports whether the job has ended.
+func (im *Import) Finished() bool {
+	return im.Status == ImportSucceeded || im.Status == ImportFailed
+}
+
+// Validate checks a new job before it is stored.
+func (im *Import) Validate() error {
+	var v Invalid
+	if im.Format != FormatCSV && im.Format != FormatNDJSON {
+		v.Add("format", "must be csv or ndjson", im.Format)
+	}
+	if im.TotalRows < 0 {
+		v.Add("totalRows", "must not be negative", im.TotalRows)
+	}
+	return v.Err()
+}
+
+// Fail records that the row failed with err.
+func (p *ImportProgress) Fail(row int, in *EnrollmentCreate, err error) {
+	p.Failed++
+	p.Errors = append(p.Errors, RowErrors(row, in, err)...)
+}
+
+// RowErrors turns the error of one row's create into import errors whose
+// field names the file's column where it can: customerId for an unknown
+// customer, parameters.<externalId> for a parameter value.
+func RowErrors(row int, in *EnrollmentCreate, err error) []ImportError {
+	out := ImportErrors(row, err)
+	if in == nil {
+		return out
+	}
+	e, _ := err.(*Error)
+	for i := range out {
+		f := &out[i]
+		switch {
+		case f.Field == "" && ErrorCode(err) == ENOTFOUND:
+			switch in.IdentificationType {
+			case IdentifyByCustomerID:
+				f.Field = "customerId"
+			case IdentifyByLeadID:
+				f.Field = "leadId"
+			case IdentifyByEnrollmentID:
+				f.Field = "enrollmentId"
+			}
+		case f.Field == "" && e != nil && e.Extra["parameter"] != nil:
+			f.Field = fmt.Sprint("parameters.", e.Extra["parameter"])
+		case strings.HasPrefix(f.Field, "parameters["):
+			// parameters[2].value → parameters.<externalId of the third value>
+			idx, _, _ := strings.Cut(strings.TrimPrefix(f.Field, "parameters["), "]")
+			if n, err := strconv.Atoi(idx); err == nil && n >= 0 && n < len(in.Parameters) {
+				f.Field = "parameters." + in.Parameters[n].ExternalID
+			}
+		}
+	}
+	return out
+}

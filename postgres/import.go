@@ -1,0 +1,378 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+
+	"github.com/enrollhq/enroll"
+	"github.com/jackc/pgx/v5"
+)
+
+var _ enroll.ImportStore = (*DB)(nil)
+
+// writeImport stores a job; its doc carries the counters and the first
+// errors, so reading a job is one query.
+func (tx *tx) writeImport(im *enroll.Import, insert bool) error {
+	doc, err := encode(im)
+	if err != nil {
+		return err
+	}
+	if insert {
+		_, err = tx.exec(`INSERT INTO imports (id, workspace_id, instance_id, status, doc, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			im.ID, im.WorkspaceID, im.ProgramInstanceID, string(im.Status), doc, im.CreatedAt, im.UpdatedAt)
+		if foreignKey(err) != "" {
+			return enroll.Errorf(enroll.ENOTFOUND, "Program instance %s not found.", im.ProgramInstanceID)
+		}
+		return err
+	}
+	_, err = tx.exec(`UPDATE imports SET status = $1, doc = $2, updated_at = $3 WHERE workspace_id = $4 AND id = $5`,
+		string(im.Status), doc, im.UpdatedAt, im.WorkspaceID, im.ID)
+	return err
+}
+
+// insertImportErrors stores every error of a batch in one statement, in
+// order, so seq follows the rows.
+func (tx *tx) insertImportErrors(im *enroll.Import, errs []enroll.ImportError) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	rows, fields, msgs := make([]int32, len(errs)), make([]string, len(errs)), make([]string, len(errs))
+	for i, e := range errs {
+		rows[i], fields[i], msgs[i] = int32(e.Row), e.Field, e.Message
+	}
+	_, err := tx.exec(`INSERT INTO import_errors (workspace_id, import_id, row_no, field, message)
+		SELECT $1, $2, r, f, m FROM unnest($3::int[], $4::text[], $5::text[]) WITH ORDINALITY AS u(r, f, m, o) ORDER BY o`,
+		im.WorkspaceID, im.ID, rows, fields, msgs)
+	return err
+}
+
+// findImport loads a job; lock is "" or a locking clause.
+func findImport(ctx context.Context, q querier, wsID, id, lock string) (*enroll.Import, error) {
+	var doc []byte
+	err := q.QueryRow(ctx, `SELECT doc FROM imports WHERE workspace_id = $1 AND id = $2 `+lock, wsID, id).Scan(&doc)
+	if err != nil {
+		return nil, notFound(err, "Import", id)
+	}
+	im, err := decode[enroll.Import](doc)
+	if err != nil {
+		return nil, err
+	}
+	im.WorkspaceID = wsID
+	if im.Errors == nil {
+		im.Errors = []enroll.ImportError{}
+	}
+	return im, nil
+}
+
+// CreateImport implements enroll.ImportStore.
+func (db *DB) CreateImport(ctx context.Context, a enroll.Actor, im *enroll.Import) error {
+	if err := im.Validate(); err != nil {
+		return err
+	}
+	given := *im
+	return db.write(ctx, func(tx *tx) error {
+		inst, err := findInstance(ctx, tx, a.WorkspaceID, given.ProgramInstanceID, "")
+		if err != nil {
+			return err
+		}
+		if err := inst.AcceptsEnrollments(); err != nil {
+			return err
+		}
+		*im = enroll.Import{ID: enroll.NewID(), WorkspaceID: a.WorkspaceID, ProgramInstanceID: inst.ID, Format: given.Format,
+			DryRun: given.DryRun, Status: enroll.ImportQueued, TotalRows: given.TotalRows, Errors: []enroll.ImportError{},
+			CreatedAt: tx.now, UpdatedAt: tx.now}
+		im.Add(enroll.ImportProgress{Errors: given.Errors})
+		if err := tx.writeImport(im, true); err != nil {
+			return err
+		}
+		tx.created(enroll.KindImport, im.ID)
+		return tx.insertImportErrors(im, given.Errors)
+	})
+}
+
+// FindImport implements enroll.ImportStore.
+func (db *DB) FindImport(ctx context.Context, wsID, id string) (*enroll.Import, error) {
+	im, err := findImport(ctx, db.pool, wsID, id, "")
+	if err != nil {
+		return nil, err
+	}
+	im.Settle(db.clock.Now())
+	return im, nil
+}
+
+// ListImportErrors implements enroll.ImportStore. The page and its total
+// (the job's errorCount, written with the errors it counts) come from one
+// snapshot.
+func (db *DB) ListImportErrors(ctx context.Context, wsID, importID string, p enroll.ListParams) (*enroll.Page[enroll.ImportError], error) {
+	fh := enroll.HashFilter(importID)
+	c, err := p.Normalize([]string{enroll.ImportErrorSort}, fh)
+	if err != nil {
+		return nil, err
+	}
+	var after int64
+	if c != nil {
+		if after, err = strconv.ParseInt(c.Text, 10, 64); err != nil {
+			return nil, enroll.Errorf(enroll.EINVALID, "pageToken is malformed.")
+		}
+	}
+	var out *enroll.Page[enroll.ImportError]
+	err = db.read(ctx, func(q pgx.Tx) error {
+		im, err := findImport(ctx, q, wsID, importID, "")
+		if err != nil {
+			return err
+		}
+		query := `SELECT seq, row_no, field, message FROM import_errors WHERE workspace_id = $1 AND import_id = $2 AND seq > $3
+			ORDER BY seq LIMIT ` + strconv.Itoa(p.PerPage+1)
+		if c == nil && p.Offset() > 0 {
+			query += " OFFSET " + strconv.Itoa(p.Offset())
+		}
+		rows, err := q.Query(ctx, query, wsID, importID, after)
+		if err != nil {
+			return fmt.Errorf("postgres: import errors: %w", err)
+		}
+		defer rows.Close()
+		var (
+			list []enroll.ImportError
+			seqs []int64
+		)
+		for rows.Next() {
+			var (
+				e   enroll.ImportError
+				seq int64
+			)
+			if err := rows.Scan(&seq, &e.Row, &e.Field, &e.Message); err != nil {
+				return fmt.Errorf("postgres: import errors: %w", err)
+			}
+			list, seqs = append(list, e), append(seqs, seq)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("postgres: import errors: %w", err)
+		}
+		last := min(p.PerPage, len(seqs)) - 1
+		out = enroll.NewPage(list, p, im.ErrorCount, func(enroll.ImportError) enroll.Cursor {
+			s := strconv.FormatInt(seqs[last], 10)
+			return enroll.Cursor{Sort: p.Sort, Text: s, ID: s, Filter: fh}
+		})
+		return nil
+	})
+	return out, err
+}
+
+// importChunk is how many rows one transaction of ImportEnrollments
+// imports. Every row runs in a savepoint, and a transaction with more than
+// 64 subtransactions that wrote overflows PostgreSQL's per-backend
+// subtransaction cache, which slows every other session's snapshots while
+// it lasts; chunks stay below that.
+const importChunk = 50
+
+// ImportEnrollments implements enroll.ImportStore: the batch is written in
+// transactions of importChunk rows, each with a savepoint per row and each
+// updating the job's counters and errors with the rows it wrote, so the job
+// never reports more or less than what committed.
+func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow) (*enroll.Import, error) {
+	for start := 0; ; start += importChunk {
+		end := min(start+importChunk, len(rows))
+		im, err := db.importChunk(ctx, a, importID, rows[start:end])
+		if err != nil || end == len(rows) {
+			return im, err
+		}
+	}
+}
+
+// importChunk imports rows in one transaction. The job's row is locked
+// first, so two runners of one job (a stale one that woke up) take turns.
+func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow) (*enroll.Import, error) {
+	var out *enroll.Import
+	err := db.write(ctx, func(tx *tx) error {
+		im, err := findImport(ctx, tx, a.WorkspaceID, importID, "FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		if im.Finished() {
+			return enroll.Errorf(enroll.ECONFLICT, "Import %s has %s.", im.ID, im.Status)
+		}
+		var p enroll.ImportProgress
+		if len(rows) > 0 {
+			inst, err := findInstance(ctx, tx, a.WorkspaceID, im.ProgramInstanceID, "")
+			if err != nil {
+				return err
+			}
+			if err := inst.AcceptsEnrollments(); err != nil {
+				return err
+			}
+			var before map[countKey]int
+			if im.DryRun {
+				// Everything the rows write is undone below; what they
+				// would do is counted, and later rows of the batch see
+				// the earlier ones, as in a real run.
+				before = maps.Clone(tx.deltas)
+				if _, err := tx.exec(`SAVEPOINT import_dry_run`); err != nil {
+					return err
+				}
+			}
+			for _, r := range rows {
+				if err := tx.importRow(a, inst, r, &p); err != nil {
+					return err
+				}
+			}
+			if im.DryRun {
+				if _, err := tx.exec(`ROLLBACK TO SAVEPOINT import_dry_run`); err != nil {
+					return err
+				}
+				tx.deltas = before
+			}
+		}
+		im.Add(p)
+		im.Status, im.UpdatedAt = enroll.ImportRunning, tx.now
+		if err := tx.writeImport(im, false); err != nil {
+			return err
+		}
+		if err := tx.insertImportErrors(im, p.Errors); err != nil {
+			return err
+		}
+		out = im
+		return nil
+	})
+	return out, err
+}
+
+// importRow imports one row into p: a refused row changes nothing (its
+// savepoint is rolled back, and so are the counter changes it recorded)
+// and is recorded as errors. Only internal errors are returned; they abort
+// the batch, which write runs again if the database asks for a retry.
+func (tx *tx) importRow(a enroll.Actor, inst *enroll.ProgramInstance, r *enroll.ImportRow, p *enroll.ImportProgress) error {
+	p.Rows++
+	in := r.Create
+	if in == nil {
+		p.Failed++
+		if len(r.Errors) == 0 {
+			p.Errors = append(p.Errors, enroll.ImportError{Row: r.Row, Message: "the row cannot be read"})
+		}
+		p.Errors = append(p.Errors, r.Errors...)
+		return nil
+	}
+	if err := in.Validate(); err != nil {
+		p.Fail(r.Row, in, err)
+		return nil
+	}
+	if id, err := tx.openEnrollmentFor(inst, in); err != nil {
+		return err
+	} else if id != "" {
+		p.Skipped++
+		return nil
+	}
+	// Counter changes wait in tx.deltas until flushed; restoring them is
+	// right whether or not the row flushed them (a flush inside the
+	// savepoint is rolled back with it).
+	before := maps.Clone(tx.deltas)
+	if _, err := tx.exec(`SAVEPOINT import_row`); err != nil {
+		return err
+	}
+	_, err := tx.createEnrollment(a, inst, in)
+	if err == nil {
+		p.Created++
+		_, err = tx.exec(`RELEASE SAVEPOINT import_row`)
+		return err
+	}
+	if _, rerr := tx.exec(`ROLLBACK TO SAVEPOINT import_row; RELEASE SAVEPOINT import_row`); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	tx.deltas = before
+	if enroll.ErrorCode(err) == enroll.EINTERNAL {
+		return err
+	}
+	// The open-enrollment indexes are the final guard: a participant found
+	// only once resolved (a lead, a re-enrollment, a customer known by
+	// another email), or inserted by a concurrent import, is skipped like
+	// one found by the look-up.
+	if open, qerr := tx.heldOpen(inst, err); qerr != nil {
+		return qerr
+	} else if open {
+		p.Skipped++
+		return nil
+	}
+	p.Fail(r.Row, in, err)
+	return nil
+}
+
+// Look-ups of an open enrollment in an instance by each key an import row
+// may carry. Each states its partial index's condition, so the index
+// serves it.
+const (
+	openByReference = `SELECT id FROM enrollments WHERE workspace_id = $1 AND reference_id = $2 AND reference_id <> ''
+		AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
+	openByEmail = `SELECT id FROM enrollments WHERE workspace_id = $1 AND email_norm = $2 AND email_norm <> ''
+		AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
+	openByCustomer = `SELECT id FROM enrollments WHERE workspace_id = $1 AND customer_id = $2
+		AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
+)
+
+// openEnrollmentFor returns the id of an open enrollment in inst that
+// matches the row's referenceId, email or customerId, or "".
+func (tx *tx) openEnrollmentFor(inst *enroll.ProgramInstance, in *enroll.EnrollmentCreate) (string, error) {
+	keys := []struct{ query, value string }{
+		{openByReference, in.ReferenceID},
+		{openByEmail, enroll.NormalizeEmail(in.Email)},
+	}
+	if in.IdentificationType == enroll.IdentifyByCustomerID {
+		keys = append(keys, struct{ query, value string }{openByCustomer, in.CustomerID})
+	}
+	for _, k := range keys {
+		if k.value == "" {
+			continue
+		}
+		var id string
+		err := tx.QueryRow(tx.ctx, k.query, inst.WorkspaceID, k.value, inst.ID).Scan(&id)
+		if err == nil {
+			return id, nil
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return "", wrap(err)
+		}
+	}
+	return "", nil
+}
+
+// heldOpen reports whether err is the conflict of a participant who holds
+// an open enrollment in inst (not a unique parameter value).
+func (tx *tx) heldOpen(inst *enroll.ProgramInstance, err error) (bool, error) {
+	var e *enroll.Error
+	if !errors.As(err, &e) || e.Code != enroll.ECONFLICT || e.Extra["parameter"] != nil {
+		return false, nil
+	}
+	id, _ := e.Extra["existingId"].(string)
+	if id == "" {
+		return false, nil
+	}
+	var open bool
+	qerr := tx.QueryRow(tx.ctx, `SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = $1 AND id = $2 AND instance_id = $3
+		AND status NOT IN ('rejected', 'unenrolled'))`, inst.WorkspaceID, id, inst.ID).Scan(&open)
+	return open, wrap(qerr)
+}
+
+// FinishImport implements enroll.ImportStore.
+func (db *DB) FinishImport(ctx context.Context, a enroll.Actor, importID string, status enroll.ImportStatus, message string) (*enroll.Import, error) {
+	if status != enroll.ImportSucceeded && status != enroll.ImportFailed {
+		return nil, enroll.Errorf(enroll.EINVALID, "An import finishes as succeeded or failed, not %q.", status)
+	}
+	var out *enroll.Import
+	err := db.write(ctx, func(tx *tx) error {
+		im, err := findImport(ctx, tx, a.WorkspaceID, importID, "FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		if im.Finished() {
+			return enroll.Errorf(enroll.ECONFLICT, "Import %s has %s.", im.ID, im.Status)
+		}
+		now := tx.now
+		im.Status, im.Message, im.UpdatedAt, im.FinishedAt = status, message, now, &now
+		if status == enroll.ImportSucceeded {
+			im.TotalRows = im.ProcessedRows // every row was read
+		}
+		out = im
+		return tx.writeImport(im, false)
+	})
+	return out, err
+}

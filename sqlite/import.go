@@ -1,0 +1,345 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/enrollhq/enroll"
+)
+
+var _ enroll.ImportStore = (*DB)(nil)
+
+func init() {
+	// An Idempotency-Key on POST .../imports records the job it created.
+	objectTables[enroll.KindImport] = "imports"
+}
+
+// writeImport stores a job; its doc carries the counters and the first
+// errors, so reading a job is one query.
+func (tx *Tx) writeImport(im *enroll.Import, insert bool) error {
+	doc, err := encode(im)
+	if err != nil {
+		return err
+	}
+	if insert {
+		_, err = tx.exec(`INSERT INTO imports (id, workspace_id, instance_id, status, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			im.ID, im.WorkspaceID, im.ProgramInstanceID, string(im.Status), doc, micros(im.CreatedAt), micros(im.UpdatedAt))
+		return err
+	}
+	_, err = tx.exec(`UPDATE imports SET status = ?, doc = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
+		string(im.Status), doc, micros(im.UpdatedAt), im.WorkspaceID, im.ID)
+	return err
+}
+
+// insertImportErrors stores every error of a batch.
+func (tx *Tx) insertImportErrors(im *enroll.Import, errs []enroll.ImportError) error {
+	for _, e := range errs {
+		if _, err := tx.exec(`INSERT INTO import_errors (workspace_id, import_id, row_no, field, message) VALUES (?, ?, ?, ?, ?)`,
+			im.WorkspaceID, im.ID, e.Row, e.Field, e.Message); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func findImport(ctx context.Context, q querier, wsID, id string) (*enroll.Import, error) {
+	var doc string
+	err := q.QueryRowContext(ctx, `SELECT doc FROM imports WHERE workspace_id = ? AND id = ?`, wsID, id).Scan(&doc)
+	if err != nil {
+		return nil, notFound(err, "Import", id)
+	}
+	im, err := decode[enroll.Import](doc)
+	if err != nil {
+		return nil, err
+	}
+	im.WorkspaceID = wsID
+	if im.Errors == nil {
+		im.Errors = []enroll.ImportError{}
+	}
+	return im, nil
+}
+
+// CreateImport implements enroll.ImportStore.
+func (db *DB) CreateImport(ctx context.Context, a enroll.Actor, im *enroll.Import) error {
+	if err := im.Validate(); err != nil {
+		return err
+	}
+	given := *im
+	return db.write(ctx, func(tx *Tx) error {
+		inst, err := findInstance(ctx, tx, a.WorkspaceID, given.ProgramInstanceID)
+		if err != nil {
+			return err
+		}
+		if err := inst.AcceptsEnrollments(); err != nil {
+			return err
+		}
+		*im = enroll.Import{ID: enroll.NewID(), WorkspaceID: a.WorkspaceID, ProgramInstanceID: inst.ID, Format: given.Format,
+			DryRun: given.DryRun, Status: enroll.ImportQueued, TotalRows: given.TotalRows, Errors: []enroll.ImportError{},
+			CreatedAt: tx.now, UpdatedAt: tx.now}
+		im.Add(enroll.ImportProgress{Errors: given.Errors})
+		if err := tx.writeImport(im, true); err != nil {
+			return err
+		}
+		return tx.insertImportErrors(im, given.Errors)
+	})
+}
+
+// FindImport implements enroll.ImportStore.
+func (db *DB) FindImport(ctx context.Context, wsID, id string) (*enroll.Import, error) {
+	im, err := findImport(ctx, db.r, wsID, id)
+	if err != nil {
+		return nil, err
+	}
+	im.Settle(db.clock.Now())
+	return im, nil
+}
+
+// ListImportErrors implements enroll.ImportStore. The total is the job's
+// errorCount, which is written with the errors it counts.
+func (db *DB) ListImportErrors(ctx context.Context, wsID, importID string, p enroll.ListParams) (*enroll.Page[enroll.ImportError], error) {
+	fh := enroll.HashFilter(importID)
+	c, err := p.Normalize([]string{enroll.ImportErrorSort}, fh)
+	if err != nil {
+		return nil, err
+	}
+	var after int64
+	if c != nil {
+		if after, err = strconv.ParseInt(c.Text, 10, 64); err != nil {
+			return nil, enroll.Errorf(enroll.EINVALID, "pageToken is malformed.")
+		}
+	}
+	im, err := findImport(ctx, db.r, wsID, importID)
+	if err != nil {
+		return nil, err
+	}
+	query := `SELECT seq, row_no, field, message FROM import_errors WHERE workspace_id = ? AND import_id = ? AND seq > ? ORDER BY seq LIMIT ?`
+	args := []any{wsID, importID, after, p.PerPage + 1}
+	if c == nil && p.Offset() > 0 {
+		query += " OFFSET ?"
+		args = append(args, p.Offset())
+	}
+	rows, err := db.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: import errors: %w", err)
+	}
+	defer rows.Close()
+	var (
+		out  []enroll.ImportError
+		seqs []int64
+	)
+	for rows.Next() {
+		var (
+			e   enroll.ImportError
+			seq int64
+		)
+		if err := rows.Scan(&seq, &e.Row, &e.Field, &e.Message); err != nil {
+			return nil, fmt.Errorf("sqlite: import errors: %w", err)
+		}
+		out, seqs = append(out, e), append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: import errors: %w", err)
+	}
+	last := min(p.PerPage, len(seqs)) - 1
+	return enroll.NewPage(out, p, im.ErrorCount, func(enroll.ImportError) enroll.Cursor {
+		s := strconv.FormatInt(seqs[last], 10)
+		return enroll.Cursor{Sort: p.Sort, Text: s, ID: s, Filter: fh}
+	}), nil
+}
+
+// ImportEnrollments implements enroll.ImportStore: one write transaction
+// for the batch, a savepoint per row.
+func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow) (*enroll.Import, error) {
+	var out *enroll.Import
+	err := db.write(ctx, func(tx *Tx) error {
+		im, err := findImport(ctx, tx, a.WorkspaceID, importID)
+		if err != nil {
+			return err
+		}
+		if im.Finished() {
+			return enroll.Errorf(enroll.ECONFLICT, "Import %s has %s.", im.ID, im.Status)
+		}
+		var p enroll.ImportProgress
+		if len(rows) > 0 {
+			inst, err := findInstance(ctx, tx, a.WorkspaceID, im.ProgramInstanceID)
+			if err != nil {
+				return err
+			}
+			if err := inst.AcceptsEnrollments(); err != nil {
+				return err
+			}
+			if im.DryRun {
+				// Everything the rows write is undone below; what they
+				// would do is counted, and later rows of the batch see
+				// the earlier ones, as in a real run.
+				if _, err := tx.exec(`SAVEPOINT import_dry_run`); err != nil {
+					return err
+				}
+			}
+			for _, r := range rows {
+				if err := tx.importRow(a, inst, r, &p); err != nil {
+					return err
+				}
+			}
+			if im.DryRun {
+				if _, err := tx.exec(`ROLLBACK TO import_dry_run`); err != nil {
+					return err
+				}
+				if _, err := tx.exec(`RELEASE import_dry_run`); err != nil {
+					return err
+				}
+			}
+		}
+		im.Add(p)
+		im.Status, im.UpdatedAt = enroll.ImportRunning, tx.now
+		if err := tx.writeImport(im, false); err != nil {
+			return err
+		}
+		if err := tx.insertImportErrors(im, p.Errors); err != nil {
+			return err
+		}
+		out = im
+		return nil
+	})
+	return out, err
+}
+
+// importRow imports one row into p: a refused row changes nothing (its
+// savepoint is rolled back) and is recorded as errors. Only internal
+// errors are returned, and they abort the batch.
+func (tx *Tx) importRow(a enroll.Actor, inst *enroll.ProgramInstance, r *enroll.ImportRow, p *enroll.ImportProgress) error {
+	p.Rows++
+	in := r.Create
+	if in == nil {
+		p.Failed++
+		if len(r.Errors) == 0 {
+			p.Errors = append(p.Errors, enroll.ImportError{Row: r.Row, Message: "the row cannot be read"})
+		}
+		p.Errors = append(p.Errors, r.Errors...)
+		return nil
+	}
+	if err := in.Validate(); err != nil {
+		p.Fail(r.Row, in, err)
+		return nil
+	}
+	if id, err := tx.openEnrollmentFor(inst, in); err != nil {
+		return err
+	} else if id != "" {
+		p.Skipped++
+		return nil
+	}
+	if _, err := tx.exec(`SAVEPOINT import_row`); err != nil {
+		return err
+	}
+	_, err := tx.createEnrollment(a, inst, in)
+	if err == nil {
+		p.Created++
+		_, err = tx.exec(`RELEASE import_row`)
+		return err
+	}
+	if _, rerr := tx.exec(`ROLLBACK TO import_row`); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	if _, rerr := tx.exec(`RELEASE import_row`); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	if enroll.ErrorCode(err) == enroll.EINTERNAL {
+		return err
+	}
+	// The open-enrollment index is the final guard: a participant found
+	// only once resolved (a lead, a re-enrollment, a customer known by
+	// another email) is skipped like one found by the look-up.
+	if open, qerr := tx.heldOpen(inst, err); qerr != nil {
+		return qerr
+	} else if open {
+		p.Skipped++
+		return nil
+	}
+	p.Fail(r.Row, in, err)
+	return nil
+}
+
+// Look-ups of an open enrollment in an instance by each key an import
+// row may carry. Each names its partial index's condition, so the index
+// serves it.
+const (
+	openByReference = `SELECT id FROM enrollments WHERE workspace_id = ? AND reference_id = ? AND reference_id <> ''
+		AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
+	openByEmail = `SELECT id FROM enrollments WHERE workspace_id = ? AND email_norm = ? AND email_norm <> ''
+		AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
+	openByCustomer = `SELECT id FROM enrollments WHERE workspace_id = ? AND customer_id = ?
+		AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
+)
+
+// openEnrollmentFor returns the id of an open enrollment in inst that
+// matches the row's referenceId, email or customerId, or "".
+func (tx *Tx) openEnrollmentFor(inst *enroll.ProgramInstance, in *enroll.EnrollmentCreate) (string, error) {
+	keys := []struct{ query, value string }{
+		{openByReference, in.ReferenceID},
+		{openByEmail, enroll.NormalizeEmail(in.Email)},
+	}
+	if in.IdentificationType == enroll.IdentifyByCustomerID {
+		keys = append(keys, struct{ query, value string }{openByCustomer, in.CustomerID})
+	}
+	for _, k := range keys {
+		if k.value == "" {
+			continue
+		}
+		var id string
+		err := tx.QueryRowContext(tx.ctx, k.query, inst.WorkspaceID, k.value, inst.ID).Scan(&id)
+		if err == nil {
+			return id, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return "", fmt.Errorf("sqlite: import: %w", err)
+		}
+	}
+	return "", nil
+}
+
+// heldOpen reports whether err is the conflict of a participant who holds
+// an open enrollment in inst (not a unique parameter value).
+func (tx *Tx) heldOpen(inst *enroll.ProgramInstance, err error) (bool, error) {
+	var e *enroll.Error
+	if !errors.As(err, &e) || e.Code != enroll.ECONFLICT || e.Extra["parameter"] != nil {
+		return false, nil
+	}
+	id, _ := e.Extra["existingId"].(string)
+	if id == "" {
+		return false, nil
+	}
+	var n int
+	qerr := tx.QueryRowContext(tx.ctx, `SELECT COUNT(*) FROM enrollments WHERE workspace_id = ? AND id = ? AND instance_id = ?
+		AND status NOT IN ('rejected', 'unenrolled')`, inst.WorkspaceID, id, inst.ID).Scan(&n)
+	if qerr != nil {
+		return false, fmt.Errorf("sqlite: import: %w", qerr)
+	}
+	return n > 0, nil
+}
+
+// FinishImport implements enroll.ImportStore.
+func (db *DB) FinishImport(ctx context.Context, a enroll.Actor, importID string, status enroll.ImportStatus, message string) (*enroll.Import, error) {
+	if status != enroll.ImportSucceeded && status != enroll.ImportFailed {
+		return nil, enroll.Errorf(enroll.EINVALID, "An import finishes as succeeded or failed, not %q.", status)
+	}
+	var out *enroll.Import
+	err := db.write(ctx, func(tx *Tx) error {
+		im, err := findImport(ctx, tx, a.WorkspaceID, importID)
+		if err != nil {
+			return err
+		}
+		if im.Finished() {
+			return enroll.Errorf(enroll.ECONFLICT, "Import %s has %s.", im.ID, im.Status)
+		}
+		now := tx.now
+		im.Status, im.Message, im.UpdatedAt, im.FinishedAt = status, message, now, &now
+		if status == enroll.ImportSucceeded {
+			im.TotalRows = im.ProcessedRows // every row was read
+		}
+		out = im
+		return tx.writeImport(im, false)
+	})
+	return out, err
+}

@@ -1,0 +1,407 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/iotest"
+
+	"github.com/enrollhq/enroll"
+)
+
+// importFile is a CSV file with a good row of each kind and a bad row of
+// each kind; want lists what each row must come to.
+const importFile = "identificationType,customerId,firstName,lastName,email,address.state,referenceId,tags,parameters.kw,parameters.account,shoeSize\n" +
+	/* 2 */ "customerInfo,,Ann,Ny,ann@example.com,NY,ACC-1,a|b,7,A-1,42\n" +
+	/* 3 */ ",,Cal,Ifornia,cal@example.com,CA,ACC-2,,,,\n" +
+	/* 4 */ ",,Bad,Email,not-an-email,NY,,,,,\n" +
+	/* 5 */ ",,NoLast,,nolast@example.com,NY,,,,,\n" +
+	/* 6 */ "customerId,missing-customer,,,,,,,,,\n" +
+	/* 7 */ "customerId,{customer},,,,NY,,,,,\n" +
+	/* 8 */ ",,Ann,Again,ANN@example.com,NY,,,,,\n" +
+	/* 9 */ ",,Al,Ready,already@example.com,NY,,,,,\n" +
+	/* 10 */ ",,Other,Person,other@example.com,NY,ACC-1,,,,\n" +
+	/* 11 */ ",,Kay,Dub,kw@example.com,NY,,,abc,,\n" +
+	/* 12 */ ",,Half,Written,half@example.com,NY,,,,A-1,\n" +
+	/* 13 */ "too,many,cells,in,this,row,1,2,3,4,5,6,7\n"
+
+// importWant is the outcome of every row of importFile in an instance
+// where already@example.com holds an open enrollment: "created",
+// "skipped", or the field of the row's error.
+var importWant = map[int]string{
+	2: "created", 3: "created", 4: "email", 5: "lastName", 6: "customerId", 7: "created",
+	8: "skipped", 9: "skipped", 10: "skipped", 11: "parameters.kw", 12: "parameters.account", 13: "",
+}
+
+// importInstance is an auto-evaluating instance with a rule and the two
+// parameters importFile fills.
+func importInstance(f *fixture) *enroll.ProgramInstance {
+	return f.instance(func(in *enroll.ProgramInstance) {
+		in.EligibilityRules = []enroll.Rule{{Name: "ny", Expression: `has(enrollment.address) && enrollment.address.state == "NY"`, Reason: "Outside service area"}}
+		in.Parameters = []enroll.Parameter{
+			{ExternalID: "kw", Name: "System size", Type: enroll.ParamNumber},
+			{ExternalID: "account", Name: "Account", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Unique: true}},
+		}
+	})
+}
+
+// runImport imports file into inst with RunImport and returns the
+// finished job.
+func runImport(f *fixture, is enroll.ImportStore, inst *enroll.ProgramInstance, format, file string, dryRun bool, batch int) *enroll.Import {
+	f.t.Helper()
+	im, err := tryImport(f, is, inst, format, file, dryRun, batch)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return im
+}
+
+// tryImport is runImport for goroutines, which must not call t.Fatal.
+func tryImport(f *fixture, is enroll.ImportStore, inst *enroll.ProgramInstance, format, file string, dryRun bool, batch int) (*enroll.Import, error) {
+	counter := enroll.NewRowCounter(format)
+	_, _ = counter.Write([]byte(file))
+	dec, err := enroll.NewRowDecoder(format, strings.NewReader(file))
+	if err != nil {
+		return nil, fmt.Errorf("NewRowDecoder: %w", err)
+	}
+	im := &enroll.Import{ProgramInstanceID: inst.ID, Format: format, DryRun: dryRun, TotalRows: counter.Rows(), Errors: dec.HeaderErrors()}
+	if err := is.CreateImport(f.ctx, f.a, im); err != nil {
+		return nil, fmt.Errorf("CreateImport: %w", err)
+	}
+	if im.Status != enroll.ImportQueued || im.ID == "" || im.TotalRows != counter.Rows() || im.ErrorCount != len(dec.HeaderErrors()) {
+		return nil, fmt.Errorf("created job = %+v", im)
+	}
+	done, err := enroll.RunImport(f.ctx, is, f.a, im, dec, batch)
+	if err != nil {
+		return nil, fmt.Errorf("RunImport: %w", err)
+	}
+	return done, nil
+}
+
+// allErrors lists a job's errors page by page, perPage at a time.
+func allErrors(f *fixture, is enroll.ImportStore, id string, perPage int) []enroll.ImportError {
+	f.t.Helper()
+	var out []enroll.ImportError
+	p := enroll.ListParams{PerPage: perPage}
+	for {
+		pg := must(is.ListImportErrors(f.ctx, f.a.WorkspaceID, id, p))
+		out = append(out, pg.Data...)
+		if pg.NextPageToken == "" {
+			return out
+		}
+		p.PageToken = pg.NextPageToken
+	}
+}
+
+// checkCounters fails unless the job's counters add up.
+func checkCounters(t *testing.T, im *enroll.Import) {
+	t.Helper()
+	if im.ProcessedRows != im.CreatedCount+im.SkippedCount+im.FailedRows || im.TotalRows != im.ProcessedRows {
+		t.Fatalf("counters do not add up: %+v", im)
+	}
+}
+
+// enrollmentCount returns the instance's enrollments, checking that the
+// per-status counters agree with the rows.
+func enrollmentCount(f *fixture, inst *enroll.ProgramInstance) int {
+	f.t.Helper()
+	counts := must(f.s.CountEnrollments(f.ctx, f.a.WorkspaceID, inst.ID))
+	total := 0
+	for s, n := range counts {
+		pg := must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Statuses: []enroll.Status{s},
+			ListParams: enroll.ListParams{PerPage: 500}}))
+		if len(pg.Data) != n {
+			f.t.Fatalf("instance %s: counter %s = %d, rows %d", inst.ID, s, n, len(pg.Data))
+		}
+		total += n
+	}
+	return total
+}
+
+func importStore(t *testing.T, s enroll.Store) enroll.ImportStore {
+	t.Helper()
+	is, ok := s.(enroll.ImportStore)
+	if !ok {
+		t.Fatalf("%T does not implement enroll.ImportStore", s)
+	}
+	return is
+}
+
+func testImport(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	is := importStore(t, f.s)
+	cust := &enroll.Customer{FirstName: "Cus", LastName: "Tomer", Email: "customer@example.com"}
+	if err := f.s.CreateCustomer(f.ctx, f.a, cust); err != nil {
+		t.Fatal(err)
+	}
+	file := strings.ReplaceAll(importFile, "{customer}", cust.ID)
+	inst := importInstance(f)
+	f.enroll(inst, "already@example.com")
+	events := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{})).TotalItems
+
+	// Batches of 4: duplicates and conflicts meet across batches.
+	im := runImport(f, is, inst, enroll.FormatCSV, file, false, 4)
+	checkCounters(t, im)
+	if im.Status != enroll.ImportSucceeded || im.FinishedAt == nil || im.ProcessedRows != 12 || im.CreatedCount != 3 ||
+		im.SkippedCount != 3 || im.FailedRows != 6 || im.ErrorCount != 7 || len(im.Errors) != 7 {
+		t.Fatalf("import = %+v", im)
+	}
+	errs := allErrors(f, is, im.ID, 3)
+	if len(errs) != im.ErrorCount {
+		t.Fatalf("%d errors listed, errorCount %d: %+v", len(errs), im.ErrorCount, errs)
+	}
+	if errs[0].Row != 1 || errs[0].Field != "shoeSize" {
+		t.Fatalf("first error = %+v, want the unknown column", errs[0])
+	}
+	byRow := map[int]enroll.ImportError{}
+	for i, e := range errs[1:] {
+		if e.Message == "" || (i > 0 && e.Row < errs[i].Row) {
+			t.Fatalf("errors out of order or without message: %+v", errs)
+		}
+		byRow[e.Row] = e
+	}
+	for row, want := range importWant {
+		e, failed := byRow[row]
+		switch {
+		case want == "created" || want == "skipped":
+			if failed {
+				t.Errorf("row %d: error %+v, want %s", row, e, want)
+			}
+		case !failed:
+			t.Errorf("row %d: no error, want one on %q", row, want)
+		case e.Field != want:
+			t.Errorf("row %d: error %+v, want field %q", row, e, want)
+		}
+	}
+
+	// The rows went through the create path: customer, history, events,
+	// evaluation with the instance's rules, typed parameters.
+	ann := must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Email: "ann@example.com"})).Data
+	if len(ann) != 1 || ann[0].Eligibility.Status != enroll.StatusEligible || ann[0].CustomerID == "" || ann[0].ReferenceID != "ACC-1" ||
+		!slices.Equal(ann[0].Tags, []string{"a", "b"}) || len(ann[0].Parameters) != 2 || ann[0].Parameters[0].Value != float64(7) {
+		t.Fatalf("imported ann = %+v", ann)
+	}
+	if h := must(f.s.ListStatusChanges(f.ctx, f.a.WorkspaceID, ann[0].ID)); len(h) != 2 || h[1].To != enroll.StatusEligible || h[0].RequestID != f.a.RequestID {
+		t.Fatalf("history = %+v", h)
+	}
+	cal := must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Email: "cal@example.com"})).Data
+	if len(cal) != 1 || cal[0].Eligibility.Status != enroll.StatusIneligible || cal[0].Eligibility.Reason != "Outside service area" {
+		t.Fatalf("imported cal = %+v", cal)
+	}
+	if byCust := must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, CustomerID: cust.ID})).Data; len(byCust) != 1 {
+		t.Fatalf("customerId row: %+v", byCust)
+	}
+	// Each created enrollment wrote enrollment.created, status_changed and
+	// updated (its evaluation); nothing else did.
+	if n := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{})).TotalItems; n != events+3*3 {
+		t.Fatalf("%d events after the import, want %d", n, events+9)
+	}
+	// A refused row leaves nothing behind: row 12's customer was created
+	// in the row's savepoint, then rolled back with it.
+	for _, email := range []string{"half@example.com", "kw@example.com", "nolast@example.com"} {
+		if n := must(f.s.ListCustomers(f.ctx, f.a.WorkspaceID, enroll.CustomerFilter{Email: email})).TotalItems; n != 0 {
+			t.Fatalf("customer %s exists after its row failed", email)
+		}
+	}
+	if n := enrollmentCount(f, inst); n != 4 {
+		t.Fatalf("%d enrollments, want 4", n)
+	}
+
+	// Running the file again creates nothing: every row that went in is
+	// skipped, every bad row is reported again.
+	again := runImport(f, is, inst, enroll.FormatCSV, file, false, 5)
+	checkCounters(t, again)
+	if again.CreatedCount != 0 || again.SkippedCount != 6 || again.FailedRows != 6 || again.Status != enroll.ImportSucceeded {
+		t.Fatalf("re-run = %+v", again)
+	}
+	if n := enrollmentCount(f, inst); n != 4 {
+		t.Fatalf("%d enrollments after the re-run, want 4", n)
+	}
+
+	// A dry run writes nothing but the job, and counts what a real run
+	// then does.
+	fresh := importInstance(f)
+	customers := must(f.s.ListCustomers(f.ctx, f.a.WorkspaceID, enroll.CustomerFilter{})).TotalItems
+	events = must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{})).TotalItems
+	dry := runImport(f, is, fresh, enroll.FormatCSV, file, true, 100)
+	checkCounters(t, dry)
+	if !dry.DryRun || dry.CreatedCount != 4 || dry.SkippedCount != 2 || dry.FailedRows != 6 || dry.ErrorCount != 7 {
+		t.Fatalf("dry run = %+v", dry)
+	}
+	if n := enrollmentCount(f, fresh); n != 0 {
+		t.Fatalf("dry run created %d enrollments", n)
+	}
+	if n := must(f.s.ListCustomers(f.ctx, f.a.WorkspaceID, enroll.CustomerFilter{})).TotalItems; n != customers {
+		t.Fatalf("dry run: %d customers, had %d", n, customers)
+	}
+	if n := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{})).TotalItems; n != events {
+		t.Fatalf("dry run: %d events, had %d", n, events)
+	}
+	wet := runImport(f, is, fresh, enroll.FormatCSV, file, false, 100)
+	if wet.CreatedCount != dry.CreatedCount || wet.SkippedCount != dry.SkippedCount || wet.FailedRows != dry.FailedRows {
+		t.Fatalf("real run %+v after dry run %+v", wet, dry)
+	}
+
+	// The job's life: finished jobs take no more rows, other workspaces
+	// see nothing.
+	_, err := is.ImportEnrollments(f.ctx, f.a, im.ID, nil)
+	wantCode(t, err, enroll.ECONFLICT)
+	_, err = is.FinishImport(f.ctx, f.a, im.ID, enroll.ImportFailed, "again")
+	wantCode(t, err, enroll.ECONFLICT)
+	_, err = is.FinishImport(f.ctx, f.a, im.ID, enroll.ImportRunning, "")
+	wantCode(t, err, enroll.EINVALID)
+	got := must(is.FindImport(f.ctx, f.a.WorkspaceID, im.ID))
+	if got.Status != enroll.ImportSucceeded || got.CreatedCount != 3 || len(got.Errors) != 7 || got.ProgramInstanceID != inst.ID {
+		t.Fatalf("FindImport = %+v", got)
+	}
+	other := newFixtureOn(t, f.s)
+	_, err = is.FindImport(f.ctx, other.a.WorkspaceID, im.ID)
+	wantCode(t, err, enroll.ENOTFOUND)
+	_, err = is.ListImportErrors(f.ctx, other.a.WorkspaceID, im.ID, enroll.ListParams{})
+	wantCode(t, err, enroll.ENOTFOUND)
+	_, err = is.ImportEnrollments(f.ctx, other.a, again.ID, nil)
+	wantCode(t, err, enroll.ENOTFOUND)
+	err = is.CreateImport(f.ctx, other.a, &enroll.Import{ProgramInstanceID: inst.ID, Format: enroll.FormatCSV})
+	wantCode(t, err, enroll.ENOTFOUND)
+	err = is.CreateImport(f.ctx, f.a, &enroll.Import{ProgramInstanceID: inst.ID, Format: "xlsx"})
+	wantCode(t, err, enroll.EINVALID)
+	archived := f.instance(func(in *enroll.ProgramInstance) { in.Status = enroll.InstanceArchived })
+	err = is.CreateImport(f.ctx, f.a, &enroll.Import{ProgramInstanceID: archived.ID, Format: enroll.FormatCSV})
+	wantCode(t, err, enroll.ECONFLICT)
+	_, err = is.ListImportErrors(f.ctx, f.a.WorkspaceID, im.ID, enroll.ListParams{PageToken: "bogus"})
+	wantCode(t, err, enroll.EINVALID)
+	if pg := must(is.ListImportErrors(f.ctx, f.a.WorkspaceID, im.ID, enroll.ListParams{Page: 1, PerPage: 5})); len(pg.Data) != 2 || pg.TotalItems != 7 || pg.TotalPages != 2 {
+		t.Fatalf("offset page = %+v", pg)
+	}
+}
+
+// testImportNDJSON imports NDJSON, whose values are typed already.
+func testImportNDJSON(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	is := importStore(t, f.s)
+	inst := importInstance(f)
+	file := `{"identificationType":"customerInfo","firstName":"Nd","lastName":"Json","email":"nd@example.com","address":{"state":"NY"},"parameters":[{"externalId":"kw","value":3.5}]}` + "\n" +
+		"\n" +
+		`{"identificationType":"customerInfo","firstName":"Bad","lastName":"Kw","email":"badkw@example.com","parameters":[{"externalId":"kw","value":"3.5"}]}` + "\n" +
+		`{"identificationType":"customerInfo","shoeSize":42}` + "\n" +
+		`not json` + "\n" +
+		`{"identificationType":"leadId","leadId":"missing-lead"}`
+	im := runImport(f, is, inst, enroll.FormatNDJSON, file, false, 2)
+	checkCounters(t, im)
+	if im.ProcessedRows != 5 || im.CreatedCount != 1 || im.FailedRows != 4 {
+		t.Fatalf("import = %+v", im)
+	}
+	rows := map[int]string{}
+	for _, e := range allErrors(f, is, im.ID, 500) {
+		rows[e.Row] = e.Field
+	}
+	if want := map[int]string{3: "parameters.kw", 4: "shoeSize", 5: "", 6: "leadId"}; fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Fatalf("errors by line = %v, want %v", rows, want)
+	}
+	e := must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID})).Data
+	if len(e) != 1 || e[0].Parameters[0].Value != 3.5 || e[0].Eligibility.Status != enroll.StatusEligible {
+		t.Fatalf("imported = %+v", e)
+	}
+}
+
+// testImportResume checks the crash story: a job that stopped after a
+// batch (its process died) is followed by a run of the same file, and the
+// two together leave what one clean run leaves. Two runs at once of one
+// file create no duplicates either.
+func testImportResume(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	is := importStore(t, f.s)
+	cust := &enroll.Customer{FirstName: "Cus", LastName: "Tomer", Email: "customer@example.com"}
+	if err := f.s.CreateCustomer(f.ctx, f.a, cust); err != nil {
+		t.Fatal(err)
+	}
+	file := strings.ReplaceAll(importFile, "{customer}", cust.ID)
+
+	inst := importInstance(f)
+	dec := must(enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file)))
+	dead := &enroll.Import{ProgramInstanceID: inst.ID, Format: enroll.FormatCSV}
+	if err := is.CreateImport(f.ctx, f.a, dead); err != nil {
+		t.Fatal(err)
+	}
+	var first []*enroll.ImportRow
+	for range 3 {
+		r := must(dec.Next())
+		if r.Create != nil {
+			inst.CoerceParameters(r.Create.Parameters) // as RunImport does for CSV
+		}
+		first = append(first, r)
+	}
+	dead = must(is.ImportEnrollments(f.ctx, f.a, dead.ID, first))
+	if dead.Status != enroll.ImportRunning || dead.ProcessedRows != 3 || dead.CreatedCount != 2 {
+		t.Fatalf("first batch = %+v", dead)
+	}
+	// The process dies here. The same file again:
+	// (A clean run here creates rows 2, 3, 7 and 9, and skips 8 and 10.)
+	rest := runImport(f, is, inst, enroll.FormatCSV, file, false, 4)
+	if dead.CreatedCount+rest.CreatedCount != 4 || rest.SkippedCount != 2+2 || rest.FailedRows != 6 {
+		t.Fatalf("resumed: %+v after %+v", rest, dead)
+	}
+	if n := enrollmentCount(f, inst); n != 4 {
+		t.Fatalf("%d enrollments, want the 4 of a clean run", n)
+	}
+
+	// A file that cannot be read to its end fails the job, with what was
+	// read imported; a shutdown stops it at a batch boundary.
+	broken := importInstance(f)
+	im := &enroll.Import{ProgramInstanceID: broken.ID, Format: enroll.FormatCSV}
+	if err := is.CreateImport(f.ctx, f.a, im); err != nil {
+		t.Fatal(err)
+	}
+	dec = must(enroll.NewRowDecoder(enroll.FormatCSV, io.MultiReader(strings.NewReader(file[:strings.Index(file, ",,Bad")]),
+		iotest.ErrReader(errors.New("connection reset")))))
+	im, err := enroll.RunImport(f.ctx, is, f.a, im, dec, 100)
+	if err == nil || im.Status != enroll.ImportFailed || im.CreatedCount != 2 || !strings.Contains(im.Message, "connection reset") {
+		t.Fatalf("unreadable file: %v, %+v", err, im)
+	}
+	stopped, cancel := context.WithCancel(f.ctx)
+	cancel()
+	im = &enroll.Import{ProgramInstanceID: broken.ID, Format: enroll.FormatCSV}
+	if err := is.CreateImport(f.ctx, f.a, im); err != nil {
+		t.Fatal(err)
+	}
+	im, err = enroll.RunImport(stopped, is, f.a, im, must(enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file))), 100)
+	if err != nil || im.Status != enroll.ImportFailed || im.ProcessedRows != 0 || !strings.Contains(im.Message, "Run the same file again") {
+		t.Fatalf("stopped import: %v, %+v", err, im)
+	}
+
+	// Two runs of one file at once, on one store: the database's
+	// open-enrollment constraint guards what the look-ups cannot see.
+	both := importInstance(f)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		jobs []*enroll.Import
+	)
+	for range 2 {
+		wg.Go(func() {
+			im, err := tryImport(f, is, both, enroll.FormatCSV, file, false, 2)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			jobs = append(jobs, im)
+		})
+	}
+	wg.Wait()
+	if len(jobs) != 2 {
+		t.FailNow()
+	}
+	if created := jobs[0].CreatedCount + jobs[1].CreatedCount; created != 4 {
+		t.Fatalf("two runs at once created %d, want 4: %+v %+v", created, jobs[0], jobs[1])
+	}
+	if n := enrollmentCount(f, both); n != 4 {
+		t.Fatalf("%d enrollments after two runs at once, want 4", n)
+	}
+}
