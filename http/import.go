@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -54,6 +55,8 @@ type importRunner struct {
 	mu      sync.Mutex
 	stopped bool
 	wg      sync.WaitGroup
+	// running counts jobs in flight: the job queue's depth in /metrics.
+	running atomic.Int64
 }
 
 func newImportRunner(store enroll.Store, dir string, logger *slog.Logger) *importRunner {
@@ -154,8 +157,10 @@ func (r *importRunner) start(a enroll.Actor, im *enroll.Import, dec enroll.RowDe
 		return
 	}
 	r.wg.Add(1)
+	r.running.Add(1)
 	go func() {
 		defer r.wg.Done()
+		defer r.running.Add(-1)
 		defer f.discard()
 		defer func() {
 			if v := recover(); v != nil {

@@ -32,7 +32,7 @@ func TestOps(t *testing.T) {
 		body := string(e.do("GET", "/metrics", nil, withKey("")).expect(200).Body)
 		for _, want := range []string{`enroll_http_requests_total{method="GET",route="/v1/programs",status="200"}`,
 			"enroll_http_request_duration_seconds_bucket", "go_goroutines", "enroll_db_connections_open{pool=",
-			"enroll_db_connection_waits_total{pool="} {
+			"enroll_db_connection_waits_total{pool=", "enroll_import_jobs_running 0"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("metrics lack %s", want)
 			}

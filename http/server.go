@@ -21,6 +21,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/rules"
@@ -126,6 +127,9 @@ func NewServer(cfg Config) *Server {
 	s.idemOps = s.idempotentOps()
 	s.idemLease, s.idemWait = cmp.Or(cfg.IdempotencyLease, defaultIdempotencyLease), cmp.Or(cfg.IdempotencyWait, defaultIdempotencyWait)
 	s.imports = newImportRunner(cfg.Store, cfg.DataDir, s.logger)
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "enroll_import_jobs_running", Help: "Import jobs running in this process: the job queue's depth.",
+	}, func() float64 { return float64(s.imports.running.Load()) }))
 
 	s.api = humago.New(s.mux, s.humaConfig())
 	// Authentication (and the rate limit) first: idempotency records
