@@ -285,6 +285,31 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("rejection history line = %q", h)
 	}
 
+	// An import: upload a CSV, follow the job to its end.
+	file := filepath.Join(t.TempDir(), "people.csv")
+	if err := os.WriteFile(file, []byte("firstName,lastName,email,address.state\nIda,Import,ida@example.com,NY\nBad,Row,not-an-email,NY\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.open(Prefix+"/imports", "#import-file")
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{file}),
+		chromedp.Click(chromedp.CSS("form[enctype] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("progress")))
+	job := eval[string](b, `location.pathname`)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		b.open(job, "progress")
+		if b.text("[data-status]") == "succeeded" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the import did not finish: %s", b.text("[data-status]"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := b.text(`[data-count="errors"]`); got != "1" {
+		t.Errorf("import errors = %q", got)
+	}
+	b.screenshot("import.png")
+
 	// Phone-sized screens.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 	b.open(Prefix+"/enrollments/"+suzie.ID, "ol.timeline")

@@ -3,7 +3,8 @@
 // their instances with a funnel chart per instance, the enrollment list
 // with filters, search and cursor paging, the enrollment detail with its
 // eligibility trace, history and events, the review actions and a review
-// queue driven by the keyboard.
+// queue driven by the keyboard, and bulk imports (imports.go): upload a
+// CSV or NDJSON file, follow the job, download its errors.
 //
 // Pages are rendered on the server with html/template; the stylesheet, a
 // small script and the icon are embedded in the binary, so the console
@@ -17,6 +18,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -35,6 +37,14 @@ type Console struct {
 	assets   *assets
 	mux      *http.ServeMux
 	now      func() time.Time
+
+	// imports is the store as an ImportStore, nil when it cannot import
+	// (the Imports page then says "not available yet").
+	imports enroll.ImportStore
+	// importDir is where uploads are spooled ("": the system's temp dir).
+	importDir string
+	// jobs counts the imports running in the background.
+	jobs sync.WaitGroup
 }
 
 // New returns the console over store. It keeps its sessions in memory, so
@@ -46,6 +56,7 @@ func New(store enroll.Store) *Console {
 		now:    func() time.Time { return time.Now().UTC() },
 		assets: loadAssets(),
 	}
+	c.imports, _ = store.(enroll.ImportStore)
 	c.sessions = newSessions(func() time.Time { return c.now() })
 	c.pages = parsePages(c.assets)
 	c.mux = http.NewServeMux()
@@ -78,7 +89,16 @@ func (c *Console) routes() {
 	c.mux.Handle("POST "+Prefix+"/enrollments/{id}/notes", c.signedIn(c.saveNotes))
 	c.mux.Handle("GET "+Prefix+"/queue", c.signedIn(c.reviewQueue))
 	for _, s := range upcoming {
+		if c.ready(s) {
+			continue
+		}
 		c.mux.Handle("GET "+s.Path, c.signedIn(c.unavailable(s)))
+	}
+	if c.imports != nil {
+		c.mux.Handle("GET "+Prefix+"/imports", c.signedIn(c.importForm))
+		c.mux.Handle("POST "+Prefix+"/imports", c.signedInUpload(c.uploadImport))
+		c.mux.Handle("GET "+Prefix+"/imports/{id}", c.signedIn(c.importJob))
+		c.mux.Handle("GET "+Prefix+"/imports/{id}/errors.csv", c.signedIn(c.importErrorsCSV))
 	}
 	c.mux.HandleFunc(Prefix+"/", c.notFoundPage)
 }

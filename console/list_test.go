@@ -114,9 +114,9 @@ func TestAssetsAndPlaceholders(t *testing.T) {
 	c.get(Prefix + "/assets/nope.js").status(http.StatusNotFound)
 
 	s := f.signedIn(f.secret)
-	s.get(Prefix+"/imports").status(http.StatusOK).contains("Imports: not available yet", "issue 6").lacks("<input type=\"file\"")
+	s.get(Prefix + "/imports").status(http.StatusOK).contains("<input id=\"import-file\"").lacks("not available yet")
 	s.get(Prefix + "/webhooks").status(http.StatusOK).contains("Webhooks: not available yet")
-	s.get(Prefix + "/").contains(`href="/console/imports">Imports <span class="soon">soon</span>`)
+	s.get(Prefix+"/").contains(`href="/console/webhooks">Webhooks <span class="soon">soon</span>`, `href="/console/imports">Imports</a>`)
 	s.get(Prefix + "/nowhere").status(http.StatusNotFound).contains("There is no console page")
 	// /console redirects to /console/.
 	res := s.get(Prefix)

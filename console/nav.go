@@ -25,13 +25,14 @@ var sections = []section{
 	{ID: "overview", Label: "Overview", Path: Prefix + "/", Scopes: []enroll.Scope{enroll.ScopeProgramsRead}, Ready: true},
 	{ID: "queue", Label: "Review queue", Path: Prefix + "/queue", Scopes: []enroll.Scope{enroll.ScopeEnrollmentsRead}, Ready: true},
 	{ID: "enrollments", Label: "Enrollments", Path: Prefix + "/enrollments", Scopes: []enroll.Scope{enroll.ScopeEnrollmentsRead}, Ready: true},
-	{ID: "imports", Label: "Imports", Path: Prefix + "/imports", Scopes: []enroll.Scope{enroll.ScopeImportsWrite}, Issue: 6,
+	{ID: "imports", Label: "Imports", Path: Prefix + "/imports", Scopes: []enroll.Scope{enroll.ScopeImportsWrite}, Issue: 6, // ready with an ImportStore
 		Blurb: "Upload a CSV or NDJSON file of enrollments into a program instance, watch its progress and download the rows that failed."},
 	{ID: "webhooks", Label: "Webhooks", Path: Prefix + "/webhooks", Scopes: []enroll.Scope{enroll.ScopeWebhooksWrite}, Issue: 5,
 		Blurb: "Manage webhook endpoints, rotate their signing secrets, and see recent deliveries and failures."},
 }
 
-// upcoming lists the sections that are not built yet.
+// upcoming lists the sections that are not built yet (Imports among them:
+// it is built only over a store that can run imports, see Console.ready).
 var upcoming = func() []section {
 	var out []section
 	for _, s := range sections {
@@ -50,12 +51,18 @@ type navLink struct {
 	Soon    bool
 }
 
+// ready reports whether section s works with this console: Imports is
+// built, but needs a store that can run imports (enroll.ImportStore).
+func (c *Console) ready(s section) bool {
+	return s.Ready || (s.ID == "imports" && c.imports != nil)
+}
+
 // navFor returns the sections the key may see, marking current.
-func navFor(rq *request, current string) []navLink {
+func (c *Console) navFor(rq *request, current string) []navLink {
 	var out []navLink
 	for _, s := range sections {
 		if rq.has(s.Scopes...) {
-			out = append(out, navLink{Label: s.Label, Path: s.Path, Current: s.ID == current, Soon: !s.Ready})
+			out = append(out, navLink{Label: s.Label, Path: s.Path, Current: s.ID == current, Soon: !c.ready(s)})
 		}
 	}
 	return out

@@ -15,12 +15,13 @@ var templateFS embed.FS
 // pageNames are the page templates; each is parsed with layout.html and
 // partials.html into a set of its own.
 var pageNames = []string{
-	"signin", "overview", "enrollments", "enrollment", "queue", "unavailable", "error", "start",
+	"signin", "overview", "enrollments", "enrollment", "queue", "unavailable", "error", "start", "imports", "import",
 }
 
 // pageSections says which navigation entry each page belongs to.
 var pageSections = map[string]string{
 	"overview": "overview", "enrollments": "enrollments", "enrollment": "enrollments", "queue": "queue",
+	"imports": "imports", "import": "imports",
 }
 
 // parsePages parses every page. A template error is a bug, found by any
@@ -73,7 +74,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, rq *request, st
 			Kind: k.Kind, Scopes: k.Scopes, Instances: k.ProgramInstanceIDs}
 		v.CSRF = rq.sess.csrf
 		v.Flash = c.sessions.takeFlash(rq.sess)
-		v.Nav = navFor(rq, v.Section)
+		v.Nav = c.navFor(rq, v.Section)
 	}
 	var buf bytes.Buffer
 	if err := c.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {

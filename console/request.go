@@ -55,7 +55,16 @@ type handler func(w http.ResponseWriter, r *http.Request, rq *request)
 // live session a GET is redirected to the sign-in page (coming back
 // afterwards) and a POST is refused. A POST must also carry the session's
 // CSRF token, checked here for every form.
-func (c *Console) signedIn(h handler) http.Handler {
+func (c *Console) signedIn(h handler) http.Handler { return c.session(h, false) }
+
+// signedInUpload is signedIn for a POST of a multipart file upload: the
+// body is not read here (it may be far larger than any form), so the
+// handler streams it and checks the CSRF token itself, with uploadCSRF,
+// before it acts on the file.
+func (c *Console) signedInUpload(h handler) http.Handler { return c.session(h, true) }
+
+// session is signedIn; with upload, a POST's body is left to the handler.
+func (c *Console) session(h handler, upload bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq, why := c.resolve(r)
 		if rq == nil {
@@ -71,7 +80,7 @@ func (c *Console) signedIn(h handler) http.Handler {
 			c.redirectToSignIn(w, r, why)
 			return
 		}
-		if r.Method == http.MethodPost {
+		if r.Method == http.MethodPost && !upload {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			if err := r.ParseForm(); err != nil {
 				c.renderError(w, r, rq, http.StatusBadRequest, "Bad request", "The form could not be read.")
