@@ -84,10 +84,11 @@ func (sqliteBackend) clone(ctx context.Context, dsn, inst string, templates []st
 		return fmt.Errorf("clone: no templates")
 	}
 	// Ids are random, so inserts land all over the indexes: a page cache
-	// that holds them all keeps a million inserts from going to the disk.
+	// that holds them (1 GB, twice that resident: see sqlite/db.go) keeps
+	// a million inserts from going to the disk.
 	// Synchronous OFF and rare checkpoints: the copy is rerun if it dies,
 	// and newPhase syncs the file system before anything is measured.
-	db, err := sql.Open("sqlite", sqliteDSNCache(dsn, "OFF", false, 2<<20)+"&_pragma=wal_autocheckpoint(25000)")
+	db, err := sql.Open("sqlite", sqliteDSNCache(dsn, "OFF", false, 1<<20)+"&_pragma=wal_autocheckpoint(25000)")
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ func init() { roles["enroll"] = serveEnroll }
 // store with its production durability, the rules engine, and the HTTP
 // server with its middleware. The access log is formatted as in production
 // but discarded, so the run measures the service rather than a terminal.
+// The per-key rate limit stays off: one key sends all the load.
 func serveEnroll(ctx context.Context, args []string) (string, func() error, error) {
 	fs := childFlags("enroll")
 	name := fs.String("backend", "sqlite", "database")
