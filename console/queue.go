@@ -85,15 +85,6 @@ func (c *Console) reviewQueue(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	now := c.now()
 	for i, e := range pg.Data {
-		// List rows carry no version (the store keeps it beside the
-		// document); the decision forms need the ETag, so read each row.
-		if full, err := c.store.FindEnrollment(r.Context(), rq.ws(), e.ID); err == nil {
-			full.Parameters = e.Parameters // already filtered for the key
-			e = full
-		} else if enroll.ErrorCode(err) != enroll.ENOTFOUND {
-			c.storeError(w, r, rq, err)
-			return
-		}
 		errs := 0
 		for _, p := range e.Parameters {
 			if p.Error != nil {

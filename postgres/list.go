@@ -104,8 +104,14 @@ func page[T any](ctx context.Context, q querier, table string, w where, p enroll
 		// A row comparison, which a (sort column, id) index serves directly.
 		w.add("("+spec.col+", id) "+cmp+" (?, ?)", v, c.ID)
 	}
-	query := fmt.Sprintf("SELECT id, %s, doc FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT %d",
-		spec.col, table, w.sql(), spec.col, dir, dir, p.PerPage+1)
+	// Enrollments keep their version (the ETag) in a column, not in doc.
+	_, versioned := any(new(T)).(*enroll.Enrollment)
+	docCols := "doc"
+	if versioned {
+		docCols = "doc, version"
+	}
+	query := fmt.Sprintf("SELECT id, %s, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT %d",
+		spec.col, docCols, table, w.sql(), spec.col, dir, dir, p.PerPage+1)
 	if c == nil && p.Offset() > 0 {
 		query += " OFFSET " + strconv.Itoa(p.Offset())
 	}
@@ -124,12 +130,20 @@ func page[T any](ctx context.Context, q querier, table string, w where, p enroll
 			key any
 			doc []byte
 		)
-		if err := rows.Scan(&id, &key, &doc); err != nil {
+		var version int
+		dest := []any{&id, &key, &doc}
+		if versioned {
+			dest = append(dest, &version)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("postgres: list %s: %w", table, err)
 		}
 		v, err := decode[T](doc)
 		if err != nil {
 			return nil, err
+		}
+		if e, ok := any(v).(*enroll.Enrollment); ok {
+			e.Version = version
 		}
 		k := enroll.Cursor{Sort: p.Sort, ID: id, Filter: filter}
 		switch x := key.(type) {

@@ -85,8 +85,14 @@ func page[T any](ctx context.Context, q querier, table string, w where, p enroll
 		}
 		w.add("("+spec.col+", id) "+cmp+" (?, ?)", v, c.ID)
 	}
-	query := fmt.Sprintf("SELECT id, %s, doc FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT ?",
-		spec.col, table, w.sql(), spec.col, dir, dir)
+	// Enrollments keep their version (the ETag) in a column, not in doc.
+	_, versioned := any(new(T)).(*enroll.Enrollment)
+	docCols := "doc"
+	if versioned {
+		docCols = "doc, version"
+	}
+	query := fmt.Sprintf("SELECT id, %s, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT ?",
+		spec.col, docCols, table, w.sql(), spec.col, dir, dir)
 	args := append(w.args, p.PerPage+1)
 	if c == nil && p.Offset() > 0 {
 		query += " OFFSET ?"
@@ -106,12 +112,20 @@ func page[T any](ctx context.Context, q querier, table string, w where, p enroll
 			id, doc string
 			key     any
 		)
-		if err := rows.Scan(&id, &key, &doc); err != nil {
+		var version int
+		dest := []any{&id, &key, &doc}
+		if versioned {
+			dest = append(dest, &version)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("sqlite: list %s: %w", table, err)
 		}
 		v, err := decode[T](doc)
 		if err != nil {
 			return nil, err
+		}
+		if e, ok := any(v).(*enroll.Enrollment); ok {
+			e.Version = version
 		}
 		k := enroll.Cursor{Sort: p.Sort, ID: id, Filter: filter}
 		switch x := key.(type) {

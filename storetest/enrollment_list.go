@@ -119,6 +119,12 @@ func testEnrollmentList(t *testing.T, newStore Factory) {
 			t.Errorf("%s: error %v, want invalid", name, err)
 		}
 	}
+	// List items carry their version, so their ETag is the one GET answers.
+	for _, e := range must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID})).Data {
+		if got := must(f.s.FindEnrollment(f.ctx, f.a.WorkspaceID, e.ID)); e.Version == 0 || e.ETag() != got.ETag() {
+			t.Fatalf("list item %s has ETag %s, GET has %s", e.ID, e.ETag(), got.ETag())
+		}
+	}
 	if pg := must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ListParams: enroll.ListParams{Page: 100}})); len(pg.Data) != 0 || pg.Data == nil {
 		t.Fatalf("a page past the end must be empty, not null: %+v", pg.Data)
 	}
