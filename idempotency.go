@@ -62,6 +62,11 @@ const (
 	KindLead       ObjectKind = "lead"
 	KindEnrollment ObjectKind = "enrollment"
 	KindAPIKey     ObjectKind = "apiKey"
+	// KindWebhookEndpoint is a webhook endpoint; its replayed creation has
+	// no secret, like an API key's.
+	KindWebhookEndpoint ObjectKind = "webhookEndpoint"
+	// KindWebhookDelivery is a delivery a redelivery request queued.
+	KindWebhookDelivery ObjectKind = "webhookDelivery"
 )
 
 // IdempotencyRecord is the stored state of one Idempotency-Key.

@@ -83,6 +83,17 @@ var authzRules = map[string]authzRule{
 	"getImport":        {enroll.ScopeImportsWrite, 404, 404},
 	"listImportErrors": {enroll.ScopeImportsWrite, 404, 404},
 
+	// Endpoints receive every event of the workspace: limited keys may not manage them.
+	"createWebhookEndpoint": {enroll.ScopeWebhooksWrite, allowed, 403},
+	"listWebhookEndpoints":  {enroll.ScopeWebhooksWrite, allowed, 403},
+	"getWebhookEndpoint":    {enroll.ScopeWebhooksWrite, 404, 403},
+	"updateWebhookEndpoint": {enroll.ScopeWebhooksWrite, 404, 403},
+	"deleteWebhookEndpoint": {enroll.ScopeWebhooksWrite, 404, 403},
+	"rotateWebhookSecret":   {enroll.ScopeWebhooksWrite, 404, 403},
+	"listWebhookDeliveries": {enroll.ScopeWebhooksWrite, 404, 403},
+	"getWebhookDelivery":    {enroll.ScopeWebhooksWrite, 404, 403},
+	"redeliverWebhook":      {enroll.ScopeWebhooksWrite, 404, 403},
+
 	"getHealth":    {"", allowed, allowed},
 	"getReadiness": {"", allowed, allowed},
 }
@@ -92,7 +103,7 @@ var authzRules = map[string]authzRule{
 type fixture struct {
 	e                                                  *env
 	program, instance, enrollment, customer, lead, key string
-	event, imp                                         string
+	event, imp, endpoint, delivery                     string
 }
 
 func (e *env) newFixture() *fixture {
@@ -112,19 +123,21 @@ func (e *env) newFixture() *fixture {
 	}
 	f.event = events.Data[0]["id"].(string)
 	f.imp = e.do("POST", "/v1/programInstances/"+f.instance+"/imports", importCSV(1)).expect(202).obj()["id"].(string)
+	f.endpoint, f.delivery = e.webhookDelivery()
 	return f
 }
 
 // ids are the fixture's ids, which no other workspace may see.
 func (f *fixture) ids() []string {
-	return []string{f.program, f.instance, f.enrollment, f.customer, f.lead, f.key, f.event, f.imp}
+	return []string{f.program, f.instance, f.enrollment, f.customer, f.lead, f.key, f.event, f.imp, f.endpoint, f.delivery}
 }
 
 // path fills the operation's path template with the fixture's ids.
 func (f *fixture) path(t testing.TB, template string) string {
 	t.Helper()
 	r := strings.NewReplacer("{programId}", f.program, "{instanceId}", f.instance, "{enrollmentId}", f.enrollment,
-		"{customerId}", f.customer, "{leadId}", f.lead, "{eventId}", f.event, "{keyId}", f.key, "{importId}", f.imp)
+		"{customerId}", f.customer, "{leadId}", f.lead, "{eventId}", f.event, "{keyId}", f.key, "{importId}", f.imp,
+		"{endpointId}", f.endpoint, "{deliveryId}", f.delivery)
 	p := r.Replace(template)
 	if strings.Contains(p, "{") {
 		t.Fatalf("%s: a path parameter the fixture does not fill; add it to fixture.path", template)
@@ -151,6 +164,8 @@ func (f *fixture) body(t testing.TB, op *huma.Operation) any {
 		"updateEnrollment":      map[string]any{"notes": "hello"},
 		"createApiKey":          map[string]any{"name": "k-" + u},
 		"createImport":          importCSV(2),
+		"createWebhookEndpoint": map[string]any{"url": "https://hooks.example.com/" + u},
+		"updateWebhookEndpoint": map[string]any{"description": "renamed"},
 	}
 	b, ok := bodies[op.OperationID]
 	if op.RequestBody != nil && !ok {

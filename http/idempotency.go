@@ -94,6 +94,22 @@ func (s *Server) idempotentOps() map[string]idempotentOp {
 			out, err := s.getImport(ctx.Context(), &importIDInput{ImportID: rec.ObjectID})
 			return s.rebuilt(err, http.StatusAccepted, func() (string, string, any) { return "/v1/imports/" + out.Body.ID, "", out.Body })
 		}},
+		"createWebhookEndpoint": {creates: enroll.KindWebhookEndpoint, redact: []string{"secret"}, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
+			out, err := s.getWebhookEndpoint(ctx.Context(), &webhookEndpointIDInput{EndpointID: rec.ObjectID})
+			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/webhookEndpoints/" + out.Body.ID, "", out.Body })
+		}},
+		// A replayed rotation shows the endpoint without the new secret,
+		// like a replayed creation: a secret is shown once.
+		"rotateWebhookSecret": {redact: []string{"secret"}, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
+			out, err := s.getWebhookEndpoint(ctx.Context(), &webhookEndpointIDInput{EndpointID: ctx.Param("endpointId")})
+			return s.rebuilt(err, http.StatusOK, func() (string, string, any) { return "", "", out.Body })
+		}},
+		"redeliverWebhook": {creates: enroll.KindWebhookDelivery, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
+			out, err := s.getWebhookDelivery(ctx.Context(), &deliveryIDInput{EndpointID: ctx.Param("endpointId"), DeliveryID: rec.ObjectID})
+			return s.rebuilt(err, http.StatusAccepted, func() (string, string, any) {
+				return "/v1/webhookEndpoints/" + out.Body.EndpointID + "/deliveries/" + out.Body.ID, "", out.Body
+			})
+		}},
 		// Trying rules writes nothing: a lost response is simply recomputed.
 		"testEligibilityRules": {},
 	}
@@ -108,7 +124,7 @@ func idempotencyKeyParam() *huma.Param {
 		Description: "Makes the request safe to retry: the first response (status, body, Location and ETag) is kept for 24 hours " +
 			"and returned, with `Idempotent-Replayed: true`, to every retry with the same key, API key, path and body, without doing " +
 			"the work again. The same key with another request is a 422; while the first request runs, a retry waits briefly, " +
-			"then answers 409 with Retry-After. A 5xx response is not kept. A replayed API key creation has no secret.",
+			"then answers 409 with Retry-After. A 5xx response is not kept. A replayed API key or webhook endpoint creation, or secret rotation, has no secret.",
 		Schema:  &huma.Schema{Type: "string", MinLength: &minLen, MaxLength: &maxLen},
 		Example: "2f1c6a1e-8d9b-4c61-9a77-0a8b7e6d5c4b",
 	}

@@ -21,6 +21,7 @@ const (
 	tagEnrollments = "Enrollments"
 	tagEvents      = "Events"
 	tagImports     = "Imports"
+	tagWebhooks    = "Webhooks"
 	tagAPIKeys     = "API keys"
 	tagOperations  = "Operations"
 )
@@ -33,6 +34,7 @@ var apiTags = []*huma.Tag{
 	{Name: tagEnrollments, Description: "A participant's enrollment in a program instance and its status workflow: candidate → eligible/ineligible → submitted → approved/rejected/needs_action → paused/unenrolled."},
 	{Name: tagEvents, Description: "Every change, newest first, for other systems to follow."},
 	{Name: tagImports, Description: "Bulk import of enrollments from CSV or NDJSON files, run in the background; export is the enrollment lists with Accept: text/csv."},
+	{Name: tagWebhooks, Description: "Endpoints that receive every event as a signed POST (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature), retried with backoff for three days, in order per enrollment, with every attempt listed."},
 	{Name: tagAPIKeys, Description: "Secret and scoped keys of the workspace."},
 	{Name: tagOperations, Description: "Liveness and readiness probes, without authentication."},
 }
@@ -66,6 +68,7 @@ func (s *Server) routes() []route {
 		evr = enroll.ScopeEventsRead
 		kw  = enroll.ScopeKeysWrite
 		iw  = enroll.ScopeImportsWrite
+		ww  = enroll.ScopeWebhooksWrite
 	)
 	var (
 		created    = http.StatusCreated
@@ -115,6 +118,16 @@ func (s *Server) routes() []route {
 
 		{"GET", "/v1/events", "listEvents", "List events, newest first", tagEvents, evr, 0, nil, handle(s, s.listEvents)},
 		{"GET", "/v1/events/{eventId}", "getEvent", "Get an event", tagEvents, evr, 0, []int{404}, handle(s, s.getEvent)},
+
+		{"POST", "/v1/webhookEndpoints", "createWebhookEndpoint", "Create a webhook endpoint; its signing secret is shown only here", tagWebhooks, ww, created, withBody, handle(s, s.createWebhookEndpoint)},
+		{"GET", "/v1/webhookEndpoints", "listWebhookEndpoints", "List webhook endpoints, without secrets", tagWebhooks, ww, 0, nil, handle(s, s.listWebhookEndpoints)},
+		{"GET", "/v1/webhookEndpoints/{endpointId}", "getWebhookEndpoint", "Get a webhook endpoint, without its secret", tagWebhooks, ww, 0, []int{404}, handle(s, s.getWebhookEndpoint)},
+		{"PATCH", "/v1/webhookEndpoints/{endpointId}", "updateWebhookEndpoint", "Update a webhook endpoint (JSON merge patch)", tagWebhooks, ww, 0, withBodyID, handle(s, s.updateWebhookEndpoint)},
+		{"DELETE", "/v1/webhookEndpoints/{endpointId}", "deleteWebhookEndpoint", "Delete a webhook endpoint and its deliveries", tagWebhooks, ww, 0, []int{404}, handle(s, s.deleteWebhookEndpoint)},
+		{"POST", "/v1/webhookEndpoints/{endpointId}/rotateSecret", "rotateWebhookSecret", "Replace the signing secret; the old one keeps signing for 24 hours", tagWebhooks, ww, 0, []int{404}, handle(s, s.rotateWebhookSecret)},
+		{"GET", "/v1/webhookEndpoints/{endpointId}/deliveries", "listWebhookDeliveries", "List an endpoint's deliveries with every attempt, newest first", tagWebhooks, ww, 0, []int{404}, handle(s, s.listWebhookDeliveries)},
+		{"GET", "/v1/webhookEndpoints/{endpointId}/deliveries/{deliveryId}", "getWebhookDelivery", "Get a delivery with every attempt", tagWebhooks, ww, 0, []int{404}, handle(s, s.getWebhookDelivery)},
+		{"POST", "/v1/webhookEndpoints/{endpointId}/deliveries/{deliveryId}/redeliver", "redeliverWebhook", "Send a delivery's event again, now", tagWebhooks, ww, http.StatusAccepted, []int{404}, handle(s, s.redeliverWebhook)},
 
 		{"POST", "/v1/apiKeys", "createApiKey", "Create an API key; its secret is shown only here", tagAPIKeys, kw, created, withBody, handle(s, s.createAPIKey)},
 		{"GET", "/v1/apiKeys", "listApiKeys", "List the workspace's API keys, without secrets", tagAPIKeys, kw, 0, nil, handle(s, s.listAPIKeys)},

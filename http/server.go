@@ -75,6 +75,13 @@ type Config struct {
 	// DataDir holds uploaded import files while their jobs run; "" means
 	// os.TempDir()/enroll-imports. It needs room for the largest file.
 	DataDir string
+	// WakeWebhooks, when set, is called after a change that gives the
+	// webhook deliverer work to do at once (a redelivery, a new or
+	// re-enabled endpoint), so it need not wait for its next poll.
+	WakeWebhooks func()
+	// Collectors are more Prometheus collectors to serve on /metrics, such
+	// as the webhook deliverer's.
+	Collectors []prometheus.Collector
 }
 
 // Server is the Enroll HTTP API. Create it with NewServer, then either mount
@@ -122,6 +129,7 @@ func NewServer(cfg Config) *Server {
 	if ps, ok := cfg.Store.(enroll.PoolStatser); ok {
 		s.metrics.registry.MustRegister(newPoolCollector(ps))
 	}
+	s.metrics.registry.MustRegister(cfg.Collectors...)
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.idem, _ = cfg.Store.(enroll.IdempotencyStore)
 	s.idemOps = s.idempotentOps()

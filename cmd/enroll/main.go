@@ -20,6 +20,7 @@ import (
 	"github.com/enrollhq/enroll/postgres"
 	"github.com/enrollhq/enroll/rules"
 	"github.com/enrollhq/enroll/sqlite"
+	"github.com/enrollhq/enroll/webhook"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -57,6 +58,11 @@ type Config struct {
 	// DataDir holds uploaded import files while they are imported; ""
 	// means a directory in the system's temporary directory.
 	DataDir string
+	// WebhookAllowPrivate lets webhooks reach loopback and private
+	// addresses, for local testing; off, they are refused.
+	WebhookAllowPrivate bool
+	// WebhookTimeout bounds one webhook attempt; 0 means 10s.
+	WebhookTimeout time.Duration
 }
 
 // Main is the program: the CLI, and the running service that the
@@ -67,9 +73,10 @@ type Main struct {
 	Stdout io.Writer
 	Stderr io.Writer
 
-	// Store and HTTPServer are set by Open.
+	// Store, HTTPServer and Webhooks are set by Open.
 	Store      enroll.Store
 	HTTPServer *enrollhttp.Server
+	Webhooks   *webhook.Deliverer
 	logger     *slog.Logger
 	// engine is shared by the store and the API so they share compiled rules.
 	engine enroll.RuleEngine
@@ -125,23 +132,36 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Close()
 		return err
 	}
+	hooks, ok := store.(enroll.WebhookStore)
+	if !ok {
+		m.Close()
+		return fmt.Errorf("the %T store keeps no webhooks", store)
+	}
+	m.Webhooks = webhook.New(webhook.Config{Store: hooks, Logger: m.logger, AllowPrivate: m.Config.WebhookAllowPrivate,
+		Timeout: m.Config.WebhookTimeout})
 	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version, Engine: m.engine,
 		RateLimit: m.Config.RateLimit, RateBurst: m.Config.RateBurst, DataDir: m.Config.DataDir,
-		Console: console.New(store).WithLogger(m.logger)})
+		Console: console.New(store).WithLogger(m.logger), WakeWebhooks: m.Webhooks.Wake, Collectors: m.Webhooks.Collectors()})
 	if err := m.HTTPServer.Open(); err != nil {
 		m.Close()
 		return err
 	}
+	// Deliveries resume where the last run (or another replica) left them.
+	m.Webhooks.Start()
 	m.logger.Info("enroll listening", "url", m.HTTPServer.URL(), "db", m.Config.DB, "version", version)
 	return nil
 }
 
-// Close stops the HTTP server, letting requests in flight finish, then
-// closes the store.
+// Close stops the HTTP server, letting requests in flight finish, and the
+// webhook deliverer, letting attempts under way finish, then closes the
+// store.
 func (m *Main) Close() error {
 	var errs []error
 	if m.HTTPServer != nil {
 		errs = append(errs, m.HTTPServer.Close())
+	}
+	if m.Webhooks != nil {
+		errs = append(errs, m.Webhooks.Close())
 	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())

@@ -169,11 +169,12 @@ type child struct {
 }
 
 // startChild runs "enroll serve" in a child process configured through
-// ENROLL_* variables, and waits until it listens.
-func startChild(t *testing.T, db string) *child {
+// ENROLL_* variables (env adds some), and waits until it listens.
+func startChild(t *testing.T, db string, env ...string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=serve", "ENROLL_DB="+db, "ENROLL_ADDR=127.0.0.1:0", "ENROLL_LOG_FORMAT=json")
+	cmd.Env = append(cmd.Env, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -26,5 +26,8 @@ func (m *Main) serveCommand() *cobra.Command {
 		"requests per second each API key may make, sustained; 0 disables (each replica limits on its own)")
 	cmd.Flags().IntVar(&m.Config.RateBurst, "rate-burst", m.Config.RateBurst, "requests an API key may make at once above the rate; 0 means twice --rate-limit")
 	cmd.Flags().StringVar(&m.Config.DataDir, "data-dir", m.Config.DataDir, "where uploaded import files wait while they are imported (default: a directory under the system's temporary directory)")
+	cmd.Flags().BoolVar(&m.Config.WebhookAllowPrivate, "webhook-allow-private", m.Config.WebhookAllowPrivate,
+		"let webhooks reach loopback and private addresses (local testing); by default they are refused")
+	cmd.Flags().DurationVar(&m.Config.WebhookTimeout, "webhook-timeout", m.Config.WebhookTimeout, "time limit of one webhook attempt (0: 10s)")
 	return cmd
 }

@@ -1,0 +1,240 @@
+package http
+
+import (
+	"context"
+
+	"github.com/enrollhq/enroll"
+)
+
+// WebhookEndpointCreate is the body of POST /v1/webhookEndpoints.
+type WebhookEndpointCreate struct {
+	URL         string             `json:"url" minLength:"1" maxLength:"2048" format:"uri" doc:"Receives a signed POST per event. http or https; private and loopback addresses are refused when sending unless the server runs with --webhook-allow-private."`
+	EventTypes  []enroll.EventType `json:"eventTypes,omitempty" maxItems:"10" doc:"The event types to send; empty or absent means every type."`
+	Description string             `json:"description,omitempty" maxLength:"4096"`
+	Enabled     *bool              `json:"enabled,omitempty" default:"true"`
+}
+
+// WebhookEndpointPatch is the body of PATCH /v1/webhookEndpoints/{id}, a
+// JSON merge patch.
+type WebhookEndpointPatch struct {
+	URL         *string            `json:"url,omitempty" minLength:"1" maxLength:"2048" format:"uri"`
+	EventTypes  []enroll.EventType `json:"eventTypes,omitempty" maxItems:"10" nullable:"true" doc:"Empty or null means every type."`
+	Description *string            `json:"description,omitempty" maxLength:"4096" nullable:"true"`
+	Enabled     *bool              `json:"enabled,omitempty" doc:"Enabling an endpoint the service disabled (after a 410) resumes its queued deliveries."`
+	// Members a client may echo back from a GET; they change nothing.
+	DisabledReason          any `json:"disabledReason,omitempty" hidden:"true"`
+	PreviousSecretExpiresAt any `json:"previousSecretExpiresAt,omitempty" hidden:"true"`
+	ReadOnlyMembers
+}
+
+var webhookPatchable = patchMembers{"url": false, "eventTypes": true, "description": true, "enabled": false}
+
+type createWebhookEndpointInput struct {
+	Body WebhookEndpointCreate
+}
+
+type webhookEndpointIDInput struct {
+	EndpointID string `path:"endpointId"`
+}
+
+type updateWebhookEndpointInput struct {
+	EndpointID string `path:"endpointId"`
+	Body       WebhookEndpointPatch
+	RawBody    []byte `contentType:"application/merge-patch+json"`
+}
+
+type listWebhookEndpointsInput struct {
+	ListQuery
+}
+
+type webhookEndpointOutput struct {
+	Body *enroll.WebhookEndpoint
+}
+
+type webhookEndpointCreatedOutput struct {
+	Location string `header:"Location" doc:"The new endpoint's URL."`
+	Body     *enroll.WebhookEndpoint
+}
+
+type listDeliveriesInput struct {
+	EndpointID string `path:"endpointId"`
+	Status     string `query:"status" enum:"pending,succeeded,failed" doc:"Keep deliveries in this status."`
+	EventID    string `query:"eventId" maxLength:"64" doc:"Keep deliveries of this event."`
+	ListQuery
+}
+
+type deliveryIDInput struct {
+	EndpointID string `path:"endpointId"`
+	DeliveryID string `path:"deliveryId"`
+}
+
+type deliveryOutput struct {
+	Body *enroll.WebhookDelivery
+}
+
+type deliveryCreatedOutput struct {
+	Location string `header:"Location" doc:"The new delivery's URL."`
+	Body     *enroll.WebhookDelivery
+}
+
+// webhooks returns the store's webhook side (both stores have one) for a
+// key that may manage webhooks. An endpoint receives every event of the
+// workspace, so a key limited to some program instances may not.
+func (s *Server) webhooks(ctx context.Context) (enroll.WebhookStore, error) {
+	if len(limitedInstances(ctx)) > 0 {
+		return nil, enroll.Errorf(enroll.EFORBIDDEN, "This API key is limited to program instances; webhook endpoints receive every event of the workspace.")
+	}
+	ws, ok := s.store.(enroll.WebhookStore)
+	if !ok {
+		return nil, &enroll.Error{Code: enroll.EINTERNAL, Message: "This store keeps no webhooks."}
+	}
+	return ws, nil
+}
+
+func (s *Server) createWebhookEndpoint(ctx context.Context, in *createWebhookEndpointInput) (*webhookEndpointCreatedOutput, error) {
+	ws, err := s.webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := in.Body
+	ep := &enroll.WebhookEndpoint{URL: b.URL, EventTypes: b.EventTypes, Description: b.Description, Enabled: b.Enabled == nil || *b.Enabled}
+	if err := ws.CreateWebhookEndpoint(ctx, actorFrom(ctx), ep); err != nil {
+		return nil, err
+	}
+	s.wakeWebhooks()
+	return &webhookEndpointCreatedOutput{Location: "/v1/webhookEndpoints/" + ep.ID, Body: ep}, nil
+}
+
+func (s *Server) listWebhookEndpoints(ctx context.Context, in *listWebhookEndpointsInput) (*bodyPage[*enroll.WebhookEndpoint], error) {
+	ws, err := s.webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := ws.ListWebhookEndpoints(ctx, workspaceFrom(ctx), in.params(""))
+	if err != nil {
+		return nil, err
+	}
+	return &bodyPage[*enroll.WebhookEndpoint]{Body: page}, nil
+}
+
+func (s *Server) getWebhookEndpoint(ctx context.Context, in *webhookEndpointIDInput) (*webhookEndpointOutput, error) {
+	ws, err := s.webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !enroll.ValidID(in.EndpointID) {
+		return nil, notFound("Webhook endpoint", in.EndpointID)
+	}
+	ep, err := ws.FindWebhookEndpoint(ctx, workspaceFrom(ctx), in.EndpointID)
+	if err != nil {
+		return nil, err
+	}
+	return &webhookEndpointOutput{Body: ep}, nil
+}
+
+func (s *Server) updateWebhookEndpoint(ctx context.Context, in *updateWebhookEndpointInput) (*webhookEndpointOutput, error) {
+	ws, err := s.webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !enroll.ValidID(in.EndpointID) {
+		return nil, notFound("Webhook endpoint", in.EndpointID)
+	}
+	patch, err := parsePatch(in.RawBody)
+	if err != nil {
+		return nil, err
+	}
+	ep, err := ws.UpdateWebhookEndpoint(ctx, actorFrom(ctx), in.EndpointID, func(ep *enroll.WebhookEndpoint) error {
+		return applyPatch(ep, patch, webhookPatchable)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wakeWebhooks()
+	return &webhookEndpointOutput{Body: ep}, nil
+}
+
+func (s *Server) deleteWebhookEndpoint(ctx context.Context, in *webhookEndpointIDInput) (*struct{}, error) {
+	ws, err := s.webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !enroll.ValidID(in.EndpointID) {
+		return nil, notFound("Webhook endpoint", in.EndpointID)
+	}
+	return nil, ws.DeleteWebhookEndpoint(ctx, actorFrom(ctx), in.EndpointID)
+}
+
+func (s *Server) rotateWebhookSecret(ctx context.Context, in *webhookEndpointIDInput) (*webhookEndpointOutput, error) {
+	ws, err := s.webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !enroll.ValidID(in.EndpointID) {
+		return nil, notFound("Webhook endpoint", in.EndpointID)
+	}
+	ep, err := ws.UpdateWebhookEndpoint(ctx, actorFrom(ctx), in.EndpointID, func(ep *enroll.WebhookEndpoint) error {
+		ep.RotateOnUpdate()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &webhookEndpointOutput{Body: ep}, nil
+}
+
+func (s *Server) listWebhookDeliveries(ctx context.Context, in *listDeliveriesInput) (*bodyPage[*enroll.WebhookDelivery], error) {
+	ws, err := s.webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !enroll.ValidID(in.EndpointID) {
+		return nil, notFound("Webhook endpoint", in.EndpointID)
+	}
+	f := enroll.DeliveryFilter{Status: enroll.DeliveryStatus(in.Status), EventID: in.EventID, ListParams: in.params("")}
+	page, err := ws.ListWebhookDeliveries(ctx, workspaceFrom(ctx), in.EndpointID, f)
+	if err != nil {
+		return nil, err
+	}
+	return &bodyPage[*enroll.WebhookDelivery]{Body: page}, nil
+}
+
+func (s *Server) getWebhookDelivery(ctx context.Context, in *deliveryIDInput) (*deliveryOutput, error) {
+	ws, err := s.webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !enroll.ValidID(in.EndpointID) || !enroll.ValidID(in.DeliveryID) {
+		return nil, notFound("Webhook delivery", in.DeliveryID)
+	}
+	d, err := ws.FindWebhookDelivery(ctx, workspaceFrom(ctx), in.EndpointID, in.DeliveryID)
+	if err != nil {
+		return nil, err
+	}
+	return &deliveryOutput{Body: d}, nil
+}
+
+func (s *Server) redeliverWebhook(ctx context.Context, in *deliveryIDInput) (*deliveryCreatedOutput, error) {
+	ws, err := s.webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !enroll.ValidID(in.EndpointID) || !enroll.ValidID(in.DeliveryID) {
+		return nil, notFound("Webhook delivery", in.DeliveryID)
+	}
+	d, err := ws.RedeliverWebhook(ctx, actorFrom(ctx), in.EndpointID, in.DeliveryID)
+	if err != nil {
+		return nil, err
+	}
+	s.wakeWebhooks()
+	return &deliveryCreatedOutput{Location: "/v1/webhookEndpoints/" + d.EndpointID + "/deliveries/" + d.ID, Body: d}, nil
+}
+
+// wakeWebhooks tells the deliverer, when the server has one, that there is
+// work now rather than at its next poll.
+func (s *Server) wakeWebhooks() {
+	if s.cfg.WakeWebhooks != nil {
+		s.cfg.WakeWebhooks()
+	}
+}
+

@@ -1,0 +1,141 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/enrollhq/enroll"
+	"github.com/jackc/pgx/v5"
+)
+
+var _ enroll.WebhookStore = (*DB)(nil)
+
+// writeEndpoint stores an endpoint: its secrets in their own column, the
+// rest (never the shown-once Secret) in doc.
+func (tx *tx) writeEndpoint(ep *enroll.WebhookEndpoint, insert bool) error {
+	shown := *ep
+	shown.Secret = ""
+	doc, err := encode(&shown)
+	if err != nil {
+		return err
+	}
+	secrets, err := encode(ep.Secrets)
+	if err != nil {
+		return err
+	}
+	if insert {
+		_, err = tx.exec(`INSERT INTO webhook_endpoints (id, workspace_id, enabled, secrets, doc, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			ep.ID, ep.WorkspaceID, ep.Enabled, secrets, doc, ep.CreatedAt, ep.UpdatedAt)
+		return err
+	}
+	_, err = tx.exec(`UPDATE webhook_endpoints SET enabled = $1, secrets = $2, doc = $3, updated_at = $4 WHERE workspace_id = $5 AND id = $6`,
+		ep.Enabled, secrets, doc, ep.UpdatedAt, ep.WorkspaceID, ep.ID)
+	return err
+}
+
+// decodeEndpoint builds an endpoint from its doc and secrets columns.
+func decodeEndpoint(wsID string, doc, secrets []byte) (*enroll.WebhookEndpoint, error) {
+	ep, err := decode[enroll.WebhookEndpoint](doc)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(secrets, &ep.Secrets); err != nil {
+		return nil, fmt.Errorf("postgres: decode secrets: %w", err)
+	}
+	ep.WorkspaceID = wsID
+	ep.Prepare()
+	return ep, nil
+}
+
+// findEndpoint loads an endpoint; lock is "" or a locking clause.
+func findEndpoint(ctx context.Context, q querier, wsID, id, lock string) (*enroll.WebhookEndpoint, error) {
+	var doc, secrets []byte
+	err := q.QueryRow(ctx, `SELECT doc, secrets FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2 `+lock, wsID, id).Scan(&doc, &secrets)
+	if err != nil {
+		return nil, notFound(err, "Webhook endpoint", id)
+	}
+	return decodeEndpoint(wsID, doc, secrets)
+}
+
+// CreateWebhookEndpoint implements enroll.WebhookStore.
+func (db *DB) CreateWebhookEndpoint(ctx context.Context, a enroll.Actor, ep *enroll.WebhookEndpoint) error {
+	ep.Prepare()
+	if err := ep.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, func(tx *tx) error {
+		ep.ID, ep.WorkspaceID, ep.CreatedAt, ep.UpdatedAt = enroll.NewWebhookEndpointID(), a.WorkspaceID, tx.now, tx.now
+		ep.Secrets = nil
+		ep.Rotate(tx.now)
+		ep.PreviousSecretExpiresAt = nil
+		if err := tx.writeEndpoint(ep, true); err != nil {
+			return err
+		}
+		tx.created(enroll.KindWebhookEndpoint, ep.ID)
+		return nil
+	})
+}
+
+// FindWebhookEndpoint implements enroll.WebhookStore.
+func (db *DB) FindWebhookEndpoint(ctx context.Context, wsID, id string) (*enroll.WebhookEndpoint, error) {
+	return findEndpoint(ctx, db.pool, wsID, id, "")
+}
+
+// ListWebhookEndpoints implements enroll.WebhookStore.
+func (db *DB) ListWebhookEndpoints(ctx context.Context, wsID string, p enroll.ListParams) (*enroll.Page[*enroll.WebhookEndpoint], error) {
+	c, err := p.Normalize([]string{enroll.SortCreatedDesc, enroll.SortCreatedAsc}, 0)
+	if err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("workspace_id = ?", wsID)
+	var out *enroll.Page[*enroll.WebhookEndpoint]
+	err = db.read(ctx, func(q pgx.Tx) error {
+		var err error
+		out, err = page[enroll.WebhookEndpoint](ctx, q, "webhook_endpoints", w, p, c, 0, func() (int, error) {
+			return countRows(ctx, q, "webhook_endpoints", w)
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, ep := range out.Data {
+		ep.Prepare()
+	}
+	return out, nil
+}
+
+// UpdateWebhookEndpoint implements enroll.WebhookStore.
+func (db *DB) UpdateWebhookEndpoint(ctx context.Context, a enroll.Actor, id string, fn func(*enroll.WebhookEndpoint) error) (*enroll.WebhookEndpoint, error) {
+	var out *enroll.WebhookEndpoint
+	err := db.write(ctx, func(tx *tx) error {
+		old, err := findEndpoint(ctx, tx, a.WorkspaceID, id, "FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		ep, err := enroll.UpdateWebhookEndpoint(old, fn, tx.now)
+		if err != nil {
+			return err
+		}
+		out = ep
+		return tx.writeEndpoint(ep, false)
+	})
+	return out, err
+}
+
+// DeleteWebhookEndpoint implements enroll.WebhookStore.
+func (db *DB) DeleteWebhookEndpoint(ctx context.Context, a enroll.Actor, id string) error {
+	return db.write(ctx, func(tx *tx) error {
+		tag, err := tx.exec(`DELETE FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2`, a.WorkspaceID, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return enroll.Errorf(enroll.ENOTFOUND, "Webhook endpoint %s not found.", id)
+		}
+		_, err = tx.exec(`DELETE FROM webhook_deliveries WHERE workspace_id = $1 AND endpoint_id = $2`, a.WorkspaceID, id)
+		return err
+	})
+}

@@ -1,0 +1,275 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	"github.com/jackc/pgx/v5"
+)
+
+// dispatchLock is the advisory lock key DispatchEvents holds for its
+// transaction, so that one replica dispatches at a time.
+const dispatchLock = 0x656e726f6c6c02 // "enroll" and 2 (1 is the migrations')
+
+// insertDelivery queues a delivery; an event already dispatched to the
+// endpoint is skipped, so a dispatch can never send one twice.
+func (tx *tx) insertDelivery(d *enroll.WebhookDelivery) error {
+	doc, err := encode(d)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(`INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, stream, event_seq, status, redelivery_of,
+		next_attempt_at, doc, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
+		d.ID, d.WorkspaceID, d.EndpointID, d.EventID, d.Stream, d.EventSeq, string(d.Status), nullString(d.RedeliveryOf),
+		d.NextAttemptAt, doc, d.CreatedAt, d.UpdatedAt)
+	return err
+}
+
+// findDelivery loads a delivery with its stream columns; lock is "" or a
+// locking clause.
+func findDelivery(ctx context.Context, q querier, wsID, endpointID, id, lock string) (*enroll.WebhookDelivery, error) {
+	var (
+		doc    []byte
+		stream string
+		seq    int64
+	)
+	err := q.QueryRow(ctx, `SELECT doc, stream, event_seq FROM webhook_deliveries WHERE workspace_id = $1 AND endpoint_id = $2 AND id = $3 `+lock,
+		wsID, endpointID, id).Scan(&doc, &stream, &seq)
+	if err != nil {
+		return nil, notFound(err, "Webhook delivery", id)
+	}
+	d, err := decode[enroll.WebhookDelivery](doc)
+	if err != nil {
+		return nil, err
+	}
+	d.WorkspaceID, d.Stream, d.EventSeq = wsID, stream, seq
+	return d, nil
+}
+
+// ListWebhookDeliveries implements enroll.WebhookStore.
+func (db *DB) ListWebhookDeliveries(ctx context.Context, wsID, endpointID string, f enroll.DeliveryFilter) (*enroll.Page[*enroll.WebhookDelivery], error) {
+	fh := enroll.HashFilter(struct{ S, E string }{string(f.Status), f.EventID})
+	c, err := f.Normalize([]string{sortSeqDesc}, fh)
+	if err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("workspace_id = ?", wsID)
+	w.add("endpoint_id = ?", endpointID)
+	if f.Status != "" {
+		w.add("status = ?", string(f.Status))
+	}
+	if f.EventID != "" {
+		w.add("event_id = ?", f.EventID)
+	}
+	var out *enroll.Page[*enroll.WebhookDelivery]
+	err = db.read(ctx, func(q pgx.Tx) error {
+		if _, err := findEndpoint(ctx, q, wsID, endpointID, ""); err != nil {
+			return err
+		}
+		var err error
+		out, err = page[enroll.WebhookDelivery](ctx, q, "webhook_deliveries", w, f.ListParams, c, fh, func() (int, error) {
+			return countRows(ctx, q, "webhook_deliveries", w)
+		})
+		return err
+	})
+	return out, err
+}
+
+// FindWebhookDelivery implements enroll.WebhookStore.
+func (db *DB) FindWebhookDelivery(ctx context.Context, wsID, endpointID, id string) (*enroll.WebhookDelivery, error) {
+	return findDelivery(ctx, db.pool, wsID, endpointID, id, "")
+}
+
+// RedeliverWebhook implements enroll.WebhookStore.
+func (db *DB) RedeliverWebhook(ctx context.Context, a enroll.Actor, endpointID, id string) (*enroll.WebhookDelivery, error) {
+	var out *enroll.WebhookDelivery
+	err := db.write(ctx, func(tx *tx) error {
+		d, err := findDelivery(ctx, tx, a.WorkspaceID, endpointID, id, "")
+		if err != nil {
+			return err
+		}
+		out = d.Redelivery(tx.now)
+		tx.created(enroll.KindWebhookDelivery, out.ID)
+		return tx.insertDelivery(out)
+	})
+	return out, err
+}
+
+// DispatchEvents implements enroll.WebhookStore. Replicas commit
+// concurrently, so events wait with dispatched = false rather than behind a
+// cursor a late commit could slip under; an advisory lock lets one replica
+// dispatch at a time, which keeps each stream's deliveries in event order.
+func (db *DB) DispatchEvents(ctx context.Context, limit int) (int, error) {
+	var waiting bool
+	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE NOT dispatched)`).Scan(&waiting); err != nil || !waiting {
+		return 0, wrap(err)
+	}
+	var n int
+	err := db.write(ctx, func(tx *tx) error {
+		n = 0
+		var locked bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(dispatchLock)).Scan(&locked); err != nil || !locked {
+			return wrap(err)
+		}
+		events, err := tx.undispatched(limit)
+		if err != nil || len(events) == 0 {
+			return err
+		}
+		endpoints, err := tx.enabledEndpoints(events)
+		if err != nil {
+			return err
+		}
+		seqs := make([]int64, len(events))
+		for i, e := range events {
+			seqs[i] = e.Seq
+			for _, d := range enroll.NewDeliveries(e, endpoints[e.WorkspaceID], tx.now) {
+				if err := tx.insertDelivery(d); err != nil {
+					return err
+				}
+			}
+		}
+		n = len(events)
+		_, err = tx.exec(`UPDATE events SET dispatched = true WHERE seq = ANY($1)`, seqs)
+		return err
+	})
+	return n, err
+}
+
+// undispatched returns up to limit events waiting for dispatch, in order,
+// with what NewDeliveries needs (not their documents).
+func (tx *tx) undispatched(limit int) ([]*enroll.Event, error) {
+	rows, err := tx.Query(tx.ctx, `SELECT seq, id, workspace_id, type, object_id, created_at FROM events WHERE NOT dispatched ORDER BY seq LIMIT $1`, limit)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*enroll.Event, error) {
+		var e enroll.Event
+		err := r.Scan(&e.Seq, &e.ID, &e.WorkspaceID, &e.Type, &e.ObjectID, &e.CreatedAt)
+		e.CreatedAt = e.CreatedAt.UTC()
+		return &e, wrap(err)
+	})
+}
+
+// enabledEndpoints returns the enabled endpoints of the events' workspaces.
+func (tx *tx) enabledEndpoints(events []*enroll.Event) (map[string][]*enroll.WebhookEndpoint, error) {
+	var ws []string
+	seen := map[string]bool{}
+	for _, e := range events {
+		if !seen[e.WorkspaceID] {
+			seen[e.WorkspaceID] = true
+			ws = append(ws, e.WorkspaceID)
+		}
+	}
+	rows, err := tx.Query(tx.ctx, `SELECT workspace_id, doc, secrets FROM webhook_endpoints WHERE enabled AND workspace_id = ANY($1)`, ws)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	eps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*enroll.WebhookEndpoint, error) {
+		var (
+			w            string
+			doc, secrets []byte
+		)
+		if err := r.Scan(&w, &doc, &secrets); err != nil {
+			return nil, wrap(err)
+		}
+		return decodeEndpoint(w, doc, secrets)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]*enroll.WebhookEndpoint{}
+	for _, ep := range eps {
+		out[ep.WorkspaceID] = append(out[ep.WorkspaceID], ep)
+	}
+	return out, nil
+}
+
+// ClaimWebhookDeliveries implements enroll.WebhookStore. SKIP LOCKED lets
+// replicas claim side by side; the lease, set in the same statement, keeps
+// a claimed delivery from being claimed again until it expires.
+func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit int) ([]*enroll.WebhookJob, error) {
+	var jobs []*enroll.WebhookJob
+	err := db.write(ctx, func(tx *tx) error {
+		jobs = nil
+		// Only the head of a stream (no earlier pending delivery to the same
+		// endpoint) is due: one enrollment's events go out one at a time.
+		rows, err := tx.Query(ctx, `WITH due AS (
+				SELECT d.seq FROM webhook_deliveries d
+				JOIN webhook_endpoints e ON e.workspace_id = d.workspace_id AND e.id = d.endpoint_id AND e.enabled
+				WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
+				AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.stream = d.stream
+					AND p.status = 'pending' AND p.event_seq < d.event_seq)
+				ORDER BY d.next_attempt_at, d.seq LIMIT $2
+				FOR UPDATE OF d SKIP LOCKED
+			), leased AS (
+				UPDATE webhook_deliveries w SET lease_until = $3 FROM due WHERE w.seq = due.seq
+				RETURNING w.seq, w.workspace_id, w.endpoint_id, w.event_id, w.doc, w.stream, w.event_seq, w.next_attempt_at
+			)
+			SELECT l.workspace_id, l.doc, l.stream, l.event_seq, e.doc, e.secrets, ev.doc, ev.created_at
+			FROM leased l
+			JOIN webhook_endpoints e ON e.workspace_id = l.workspace_id AND e.id = l.endpoint_id
+			JOIN events ev ON ev.id = l.event_id
+			ORDER BY l.next_attempt_at, l.seq`, tx.now, limit, tx.now.Add(lease))
+		if err != nil {
+			return wrap(err)
+		}
+		jobs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*enroll.WebhookJob, error) {
+			var (
+				ws, stream             string
+				doc, epDoc, sec, event []byte
+				seq                    int64
+				at                     time.Time
+			)
+			if err := r.Scan(&ws, &doc, &stream, &seq, &epDoc, &sec, &event, &at); err != nil {
+				return nil, wrap(err)
+			}
+			d, err := decode[enroll.WebhookDelivery](doc)
+			if err != nil {
+				return nil, err
+			}
+			ep, err := decodeEndpoint(ws, epDoc, sec)
+			if err != nil {
+				return nil, err
+			}
+			d.WorkspaceID, d.Stream, d.EventSeq = ws, stream, seq
+			return &enroll.WebhookJob{Delivery: d, URL: ep.URL, Secrets: ep.SigningSecrets(tx.now), Body: event, EventCreatedAt: at.UTC()}, nil
+		})
+		return err
+	})
+	return jobs, err
+}
+
+// FinishWebhookDelivery implements enroll.WebhookStore.
+func (db *DB) FinishWebhookDelivery(ctx context.Context, d *enroll.WebhookDelivery, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
+	var out *enroll.WebhookDelivery
+	err := db.write(ctx, func(tx *tx) error {
+		cur, err := findDelivery(ctx, tx, d.WorkspaceID, d.EndpointID, d.ID, "FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		cur.Apply(o, tx.now)
+		doc, err := encode(cur)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, lease_until = NULL, doc = $3, updated_at = $4
+			WHERE workspace_id = $5 AND id = $6`, string(cur.Status), cur.NextAttemptAt, doc, tx.now, cur.WorkspaceID, cur.ID); err != nil {
+			return err
+		}
+		out = cur
+		if !o.DisableEndpoint {
+			return nil
+		}
+		ep, err := findEndpoint(ctx, tx, d.WorkspaceID, d.EndpointID, "FOR UPDATE")
+		if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		ep.Disable(enroll.DisabledByGone, tx.now)
+		return tx.writeEndpoint(ep, false)
+	})
+	return out, err
+}

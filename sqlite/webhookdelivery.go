@@ -1,0 +1,288 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// insertDelivery queues a delivery; an event already dispatched to the
+// endpoint is skipped, so a dispatch can never send one twice.
+func (tx *Tx) insertDelivery(d *enroll.WebhookDelivery) error {
+	doc, err := encode(d)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(`INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, stream, event_seq, status, redelivery_of,
+		next_attempt_at, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		d.ID, d.WorkspaceID, d.EndpointID, d.EventID, d.Stream, d.EventSeq, string(d.Status), nullString(d.RedeliveryOf),
+		nullMicros(d.NextAttemptAt), doc, micros(d.CreatedAt), micros(d.UpdatedAt))
+	return err
+}
+
+// findDelivery loads a delivery with its stream columns.
+func findDelivery(ctx context.Context, q querier, wsID, endpointID, id string) (*enroll.WebhookDelivery, error) {
+	var (
+		doc, stream string
+		seq         int64
+	)
+	err := q.QueryRowContext(ctx, `SELECT doc, stream, event_seq FROM webhook_deliveries WHERE workspace_id = ? AND endpoint_id = ? AND id = ?`,
+		wsID, endpointID, id).Scan(&doc, &stream, &seq)
+	if err != nil {
+		return nil, notFound(err, "Webhook delivery", id)
+	}
+	d, err := decode[enroll.WebhookDelivery](doc)
+	if err != nil {
+		return nil, err
+	}
+	d.WorkspaceID, d.Stream, d.EventSeq = wsID, stream, seq
+	return d, nil
+}
+
+// ListWebhookDeliveries implements enroll.WebhookStore.
+func (db *DB) ListWebhookDeliveries(ctx context.Context, wsID, endpointID string, f enroll.DeliveryFilter) (*enroll.Page[*enroll.WebhookDelivery], error) {
+	fh := enroll.HashFilter(struct{ S, E string }{string(f.Status), f.EventID})
+	c, err := f.Normalize([]string{sortSeqDesc}, fh)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := findEndpoint(ctx, db.r, wsID, endpointID); err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("workspace_id = ?", wsID)
+	w.add("endpoint_id = ?", endpointID)
+	if f.Status != "" {
+		w.add("status = ?", string(f.Status))
+	}
+	if f.EventID != "" {
+		w.add("event_id = ?", f.EventID)
+	}
+	return page[enroll.WebhookDelivery](ctx, db.r, "webhook_deliveries", w, f.ListParams, c, fh, func() (int, error) {
+		return countRows(ctx, db.r, "webhook_deliveries", w)
+	})
+}
+
+// FindWebhookDelivery implements enroll.WebhookStore.
+func (db *DB) FindWebhookDelivery(ctx context.Context, wsID, endpointID, id string) (*enroll.WebhookDelivery, error) {
+	return findDelivery(ctx, db.r, wsID, endpointID, id)
+}
+
+// RedeliverWebhook implements enroll.WebhookStore.
+func (db *DB) RedeliverWebhook(ctx context.Context, a enroll.Actor, endpointID, id string) (*enroll.WebhookDelivery, error) {
+	var out *enroll.WebhookDelivery
+	err := db.write(ctx, func(tx *Tx) error {
+		d, err := findDelivery(ctx, tx, a.WorkspaceID, endpointID, id)
+		if err != nil {
+			return err
+		}
+		out = d.Redelivery(tx.now)
+		return tx.insertDelivery(out)
+	})
+	return out, err
+}
+
+// DispatchEvents implements enroll.WebhookStore. SQLite has one writer, so
+// events commit in seq order and a cursor (webhook_dispatch) suffices.
+func (db *DB) DispatchEvents(ctx context.Context, limit int) (int, error) {
+	// Most polls find nothing: ask a reader before taking the writer.
+	var waiting bool
+	err := db.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE seq > (SELECT last_seq FROM webhook_dispatch))`).Scan(&waiting)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: dispatch: %w", err)
+	}
+	if !waiting {
+		return 0, nil
+	}
+	var n int
+	err = db.write(ctx, func(tx *Tx) error {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT last_seq FROM webhook_dispatch`).Scan(&last); err != nil {
+			return fmt.Errorf("sqlite: dispatch: %w", err)
+		}
+		events, err := tx.eventsAfter(last, limit)
+		if err != nil || len(events) == 0 {
+			return err
+		}
+		endpoints, err := tx.enabledEndpoints(events)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			for _, d := range enroll.NewDeliveries(e, endpoints[e.WorkspaceID], tx.now) {
+				if err := tx.insertDelivery(d); err != nil {
+					return err
+				}
+			}
+		}
+		n = len(events)
+		_, err = tx.exec(`UPDATE webhook_dispatch SET last_seq = ?`, events[len(events)-1].Seq)
+		return err
+	})
+	return n, err
+}
+
+// eventsAfter returns up to limit events after seq, in order, with what
+// NewDeliveries needs (not their documents).
+func (tx *Tx) eventsAfter(seq int64, limit int) ([]*enroll.Event, error) {
+	rows, err := tx.QueryContext(tx.ctx, `SELECT seq, id, workspace_id, type, object_id, created_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: dispatch: %w", err)
+	}
+	defer rows.Close()
+	var out []*enroll.Event
+	for rows.Next() {
+		var (
+			e  enroll.Event
+			at int64
+		)
+		if err := rows.Scan(&e.Seq, &e.ID, &e.WorkspaceID, &e.Type, &e.ObjectID, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: dispatch: %w", err)
+		}
+		e.CreatedAt = time.UnixMicro(at).UTC()
+		out = append(out, &e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: dispatch: %w", err)
+	}
+	return out, nil
+}
+
+// enabledEndpoints returns the enabled endpoints of the events' workspaces.
+func (tx *Tx) enabledEndpoints(events []*enroll.Event) (map[string][]*enroll.WebhookEndpoint, error) {
+	seen := map[string]bool{}
+	var args []any
+	for _, e := range events {
+		if !seen[e.WorkspaceID] {
+			seen[e.WorkspaceID] = true
+			args = append(args, e.WorkspaceID)
+		}
+	}
+	rows, err := tx.QueryContext(tx.ctx, `SELECT workspace_id, doc, secrets FROM webhook_endpoints WHERE enabled = 1 AND workspace_id IN (`+
+		strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: dispatch: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]*enroll.WebhookEndpoint{}
+	for rows.Next() {
+		var ws, doc, secrets string
+		if err := rows.Scan(&ws, &doc, &secrets); err != nil {
+			return nil, fmt.Errorf("sqlite: dispatch: %w", err)
+		}
+		ep, err := decodeEndpoint(ws, doc, secrets)
+		if err != nil {
+			return nil, err
+		}
+		out[ws] = append(out[ws], ep)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: dispatch: %w", err)
+	}
+	return out, nil
+}
+
+// dueDelivery is the condition of a delivery d that may be claimed at the
+// time given twice as arguments. Only the head of a stream (no earlier
+// pending delivery to the same endpoint) is due: one enrollment's events go
+// out one at a time.
+const dueDelivery = `d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?)
+	AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.stream = d.stream
+		AND p.status = 'pending' AND p.event_seq < d.event_seq)`
+
+// ClaimWebhookDeliveries implements enroll.WebhookStore.
+func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit int) ([]*enroll.WebhookJob, error) {
+	// Most polls find nothing due: ask a reader before taking the writer.
+	var due bool
+	now := micros(db.clock.Now())
+	if err := db.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_deliveries d
+		JOIN webhook_endpoints e ON e.workspace_id = d.workspace_id AND e.id = d.endpoint_id AND e.enabled = 1
+		WHERE `+dueDelivery+`)`, now, now).Scan(&due); err != nil {
+		return nil, fmt.Errorf("sqlite: claim: %w", err)
+	}
+	if !due {
+		return nil, nil
+	}
+	var jobs []*enroll.WebhookJob
+	err := db.write(ctx, func(tx *Tx) error {
+		jobs = nil
+		now := micros(tx.now)
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.workspace_id, d.doc, d.stream, d.event_seq, e.doc, e.secrets, ev.doc, ev.created_at
+			FROM webhook_deliveries d
+			JOIN webhook_endpoints e ON e.workspace_id = d.workspace_id AND e.id = d.endpoint_id AND e.enabled = 1
+			JOIN events ev ON ev.id = d.event_id
+			WHERE `+dueDelivery+` ORDER BY d.next_attempt_at, d.seq LIMIT ?`, now, now, limit)
+		if err != nil {
+			return fmt.Errorf("sqlite: claim: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				id, ws, doc, stream, epDoc, secrets, body string
+				seq, at                                   int64
+			)
+			if err := rows.Scan(&id, &ws, &doc, &stream, &seq, &epDoc, &secrets, &body, &at); err != nil {
+				return fmt.Errorf("sqlite: claim: %w", err)
+			}
+			d, err := decode[enroll.WebhookDelivery](doc)
+			if err != nil {
+				return err
+			}
+			ep, err := decodeEndpoint(ws, epDoc, secrets)
+			if err != nil {
+				return err
+			}
+			d.WorkspaceID, d.Stream, d.EventSeq = ws, stream, seq
+			jobs = append(jobs, &enroll.WebhookJob{Delivery: d, URL: ep.URL, Secrets: ep.SigningSecrets(tx.now),
+				Body: []byte(body), EventCreatedAt: time.UnixMicro(at).UTC()})
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sqlite: claim: %w", err)
+		}
+		rows.Close()
+		until := micros(tx.now.Add(lease))
+		for _, j := range jobs {
+			if _, err := tx.exec(`UPDATE webhook_deliveries SET lease_until = ? WHERE id = ?`, until, j.Delivery.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return jobs, err
+}
+
+// FinishWebhookDelivery implements enroll.WebhookStore.
+func (db *DB) FinishWebhookDelivery(ctx context.Context, d *enroll.WebhookDelivery, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
+	var out *enroll.WebhookDelivery
+	err := db.write(ctx, func(tx *Tx) error {
+		cur, err := findDelivery(ctx, tx, d.WorkspaceID, d.EndpointID, d.ID)
+		if err != nil {
+			return err
+		}
+		cur.Apply(o, tx.now)
+		doc, err := encode(cur)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, lease_until = NULL, doc = ?, updated_at = ?
+			WHERE workspace_id = ? AND id = ?`, string(cur.Status), nullMicros(cur.NextAttemptAt), doc, micros(tx.now), cur.WorkspaceID, cur.ID); err != nil {
+			return err
+		}
+		out = cur
+		if !o.DisableEndpoint {
+			return nil
+		}
+		ep, err := findEndpoint(ctx, tx, d.WorkspaceID, d.EndpointID)
+		if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		ep.Disable(enroll.DisabledByGone, tx.now)
+		return tx.writeEndpoint(ep, false)
+	})
+	return out, err
+}

@@ -1,0 +1,374 @@
+package storetest
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// webhookFixture is a fixture on a store that keeps webhooks.
+type webhookFixture struct {
+	*fixture
+	ws enroll.WebhookStore
+}
+
+func newWebhookFixture(t *testing.T, newStore Factory) *webhookFixture {
+	t.Helper()
+	f := newFixture(t, newStore)
+	ws, ok := f.s.(enroll.WebhookStore)
+	if !ok {
+		t.Fatalf("%T does not implement enroll.WebhookStore", f.s)
+	}
+	return &webhookFixture{fixture: f, ws: ws}
+}
+
+func (f *webhookFixture) endpoint(mutate ...func(*enroll.WebhookEndpoint)) *enroll.WebhookEndpoint {
+	f.t.Helper()
+	ep := &enroll.WebhookEndpoint{URL: "https://hooks.example.com/" + enroll.NewID(), Enabled: true}
+	for _, m := range mutate {
+		m(ep)
+	}
+	if err := f.ws.CreateWebhookEndpoint(f.ctx, f.a, ep); err != nil {
+		f.t.Fatalf("CreateWebhookEndpoint: %v", err)
+	}
+	return ep
+}
+
+// dispatchAll dispatches every waiting event and returns how many.
+func (f *webhookFixture) dispatchAll() int {
+	f.t.Helper()
+	total := 0
+	for {
+		n, err := f.ws.DispatchEvents(f.ctx, 7)
+		if err != nil {
+			f.t.Fatalf("DispatchEvents: %v", err)
+		}
+		if n == 0 {
+			return total
+		}
+		total += n
+	}
+}
+
+func (f *webhookFixture) deliveries(ep *enroll.WebhookEndpoint) []*enroll.WebhookDelivery {
+	f.t.Helper()
+	pg := must(f.ws.ListWebhookDeliveries(f.ctx, f.a.WorkspaceID, ep.ID, enroll.DeliveryFilter{ListParams: enroll.ListParams{PerPage: 500}}))
+	return pg.Data
+}
+
+func ok200(at time.Time) enroll.DeliveryOutcome {
+	return enroll.DeliveryOutcome{Attempt: enroll.DeliveryAttempt{At: at, StatusCode: 200}, Status: enroll.DeliverySucceeded}
+}
+
+func testWebhookEndpoints(t *testing.T, newStore Factory) {
+	f := newWebhookFixture(t, newStore)
+	ep := f.endpoint(func(ep *enroll.WebhookEndpoint) {
+		ep.Description = "billing"
+		ep.EventTypes = []enroll.EventType{enroll.EventEnrollmentStatusChanged}
+	})
+	if !strings.HasPrefix(ep.Secret, "whsec_") || ep.ID == "" || ep.WorkspaceID != f.a.WorkspaceID {
+		t.Fatalf("created endpoint = %+v", ep)
+	}
+	got := must(f.ws.FindWebhookEndpoint(f.ctx, f.a.WorkspaceID, ep.ID))
+	if got.Secret != "" || got.URL != ep.URL || got.Description != "billing" || len(got.EventTypes) != 1 || !got.Enabled {
+		t.Fatalf("found endpoint = %+v (the secret is shown once)", got)
+	}
+	if s := got.SigningSecrets(time.Now()); len(s) != 1 || s[0] != ep.Secret {
+		t.Fatalf("signing secrets = %v, want the one shown", s)
+	}
+	_, err := f.ws.FindWebhookEndpoint(f.ctx, "other-workspace", ep.ID)
+	wantCode(t, err, enroll.ENOTFOUND)
+
+	err = f.ws.CreateWebhookEndpoint(f.ctx, f.a, &enroll.WebhookEndpoint{URL: "ftp://example.com/x", Enabled: true})
+	wantCode(t, err, enroll.EINVALID)
+	_, err = f.ws.UpdateWebhookEndpoint(f.ctx, f.a, ep.ID, func(ep *enroll.WebhookEndpoint) error {
+		ep.EventTypes = []enroll.EventType{"nope"}
+		return nil
+	})
+	wantCode(t, err, enroll.EINVALID)
+
+	// Rotation: a new secret shown once, the old one signing for a day.
+	rot := must(f.ws.UpdateWebhookEndpoint(f.ctx, f.a, ep.ID, func(ep *enroll.WebhookEndpoint) error {
+		ep.Rotate(time.Now())
+		return nil
+	}))
+	if rot.Secret == "" || rot.Secret == ep.Secret || rot.PreviousSecretExpiresAt == nil {
+		t.Fatalf("rotated = %+v", rot)
+	}
+	got = must(f.ws.FindWebhookEndpoint(f.ctx, f.a.WorkspaceID, ep.ID))
+	if s := got.SigningSecrets(time.Now()); len(s) != 2 || s[0] != rot.Secret || s[1] != ep.Secret {
+		t.Fatalf("after rotation signing secrets = %v", s)
+	}
+	if s := got.SigningSecrets(time.Now().Add(25 * time.Hour)); len(s) != 1 || s[0] != rot.Secret {
+		t.Fatalf("a day later signing secrets = %v", s)
+	}
+
+	f.endpoint()
+	pg := must(f.ws.ListWebhookEndpoints(f.ctx, f.a.WorkspaceID, enroll.ListParams{}))
+	if pg.TotalItems != 2 || len(pg.Data) != 2 || pg.Data[1].ID != ep.ID || pg.Data[0].Secret != "" {
+		t.Fatalf("list = %d items, %+v", pg.TotalItems, pg.Data)
+	}
+
+	wantCode(t, f.ws.DeleteWebhookEndpoint(f.ctx, enroll.Actor{WorkspaceID: "other"}, ep.ID), enroll.ENOTFOUND)
+	if err := f.ws.DeleteWebhookEndpoint(f.ctx, f.a, ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.ws.FindWebhookEndpoint(f.ctx, f.a.WorkspaceID, ep.ID)
+	wantCode(t, err, enroll.ENOTFOUND)
+	wantCode(t, f.ws.DeleteWebhookEndpoint(f.ctx, f.a, ep.ID), enroll.ENOTFOUND)
+}
+
+func testWebhookDispatch(t *testing.T, newStore Factory) {
+	f := newWebhookFixture(t, newStore)
+	f.dispatchAll() // the workspace's own events, before any endpoint
+	all := f.endpoint()
+	changes := f.endpoint(func(ep *enroll.WebhookEndpoint) { ep.EventTypes = []enroll.EventType{enroll.EventEnrollmentStatusChanged} })
+	off := f.endpoint(func(ep *enroll.WebhookEndpoint) { ep.Enabled = false })
+
+	inst := f.instance(noAutoEvaluate)
+	e := f.enroll(inst, "hook@example.com")
+	e = f.move(e, enroll.StatusEligible)
+	f.move(e, enroll.StatusSubmitted)
+	other := newFixtureOn(t, f.s) // another workspace's events go to its endpoints only
+	other.enroll(other.instance(noAutoEvaluate), "elsewhere@example.com")
+
+	events := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{ListParams: enroll.ListParams{PerPage: 500}}))
+	if n := f.dispatchAll(); n < len(events.Data) {
+		t.Fatalf("dispatched %d events, want at least %d", n, len(events.Data))
+	}
+	if n := f.dispatchAll(); n != 0 {
+		t.Fatalf("second dispatch took %d events, want 0", n)
+	}
+	if got := f.deliveries(all); len(got) != len(events.Data) {
+		t.Fatalf("all-types endpoint has %d deliveries, want %d (one per event)", len(got), len(events.Data))
+	}
+	got := f.deliveries(changes)
+	if len(got) != 2 || got[0].EventType != enroll.EventEnrollmentStatusChanged || got[0].Status != enroll.DeliveryPending || got[0].NextAttemptAt == nil {
+		t.Fatalf("status_changed endpoint deliveries = %+v", got)
+	}
+	if got := f.deliveries(off); len(got) != 0 {
+		t.Fatalf("a disabled endpoint got %d deliveries", len(got))
+	}
+	late := f.endpoint() // created after the events: gets none of them
+	if f.dispatchAll(); len(f.deliveries(late)) != 0 {
+		t.Fatal("an endpoint got events from before it existed")
+	}
+	_, err := f.ws.ListWebhookDeliveries(f.ctx, other.a.WorkspaceID, all.ID, enroll.DeliveryFilter{})
+	wantCode(t, err, enroll.ENOTFOUND)
+
+	// Streams: the enrollment's three events reach each endpoint one at a
+	// time, in order, however many a claim asks for.
+	var order []enroll.EventType
+	for round := 0; round < 10; round++ {
+		jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 100))
+		if len(jobs) == 0 {
+			break
+		}
+		streams := map[string]bool{}
+		for _, j := range jobs {
+			d := j.Delivery
+			key := d.EndpointID + "/" + d.Stream
+			if streams[key] {
+				t.Fatalf("one claim holds two deliveries of stream %s", key)
+			}
+			streams[key] = true
+			if len(j.Body) == 0 || j.URL == "" || len(j.Secrets) != 1 || j.EventCreatedAt.IsZero() {
+				t.Fatalf("job = %+v", j)
+			}
+			if d.EndpointID == all.ID && d.Stream == e.ID {
+				order = append(order, d.EventType)
+			}
+			if _, err := f.ws.FinishWebhookDelivery(f.ctx, d, ok200(time.Now())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var want []enroll.EventType // the enrollment's events, oldest first
+	for _, ev := range must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{ObjectID: e.ID})).Data {
+		want = append([]enroll.EventType{ev.Type}, want...)
+	}
+	if strings.Join(typeNames(order), ",") != strings.Join(typeNames(want), ",") {
+		t.Fatalf("the enrollment's events went out as %v, want %v", order, want)
+	}
+	for _, d := range f.deliveries(all) {
+		if d.Status != enroll.DeliverySucceeded || d.AttemptCount != 1 || len(d.Attempts) != 1 || d.NextAttemptAt != nil {
+			t.Fatalf("delivery after success = %+v", d)
+		}
+	}
+}
+
+func testWebhookRetries(t *testing.T, newStore Factory) {
+	f := newWebhookFixture(t, newStore)
+	f.dispatchAll()
+	ep := f.endpoint()
+	inst := f.instance(noAutoEvaluate)
+	e := f.enroll(inst, "retry@example.com")
+	f.move(e, enroll.StatusEligible)
+	f.dispatchAll()
+
+	claim := func() []*enroll.WebhookJob {
+		t.Helper()
+		return must(f.ws.ClaimWebhookDeliveries(f.ctx, 300*time.Millisecond, 100))
+	}
+	byStream := func(jobs []*enroll.WebhookJob) *enroll.WebhookJob {
+		for _, j := range jobs {
+			if j.Delivery.Stream == e.ID {
+				return j
+			}
+		}
+		return nil
+	}
+	head := byStream(claim())
+	if head == nil || head.Delivery.EventType != enroll.EventEnrollmentCreated {
+		t.Fatalf("head = %+v", head)
+	}
+	// Leased: not claimed again until the lease runs out.
+	if j := byStream(claim()); j != nil {
+		t.Fatalf("a leased delivery was claimed again: %+v", j.Delivery)
+	}
+	time.Sleep(400 * time.Millisecond)
+	again := byStream(claim())
+	if again == nil || again.Delivery.ID != head.Delivery.ID {
+		t.Fatalf("after the lease expired, claimed %+v, want %s again", again, head.Delivery.ID)
+	}
+
+	// A failure keeps the stream waiting behind its head until the retry.
+	now := time.Now()
+	fail := enroll.DecideOutcome(again.Delivery, enroll.DeliveryAttempt{At: now, StatusCode: 503, Error: "busy"}, func() float64 { return 0 })
+	d := must(f.ws.FinishWebhookDelivery(f.ctx, again.Delivery, fail))
+	if d.Status != enroll.DeliveryPending || d.AttemptCount != 1 || d.NextAttemptAt == nil || !d.NextAttemptAt.After(now) ||
+		d.Attempts[0].StatusCode != 503 || d.Attempts[0].Error != "busy" {
+		t.Fatalf("after a 503: %+v", d)
+	}
+	if j := byStream(claim()); j != nil {
+		t.Fatalf("claimed %s while the stream's head waits for its retry", j.Delivery.EventType)
+	}
+	time.Sleep(time.Until(*d.NextAttemptAt) + 50*time.Millisecond)
+	retry := byStream(claim())
+	if retry == nil || retry.Delivery.ID != d.ID || retry.Delivery.AttemptCount != 1 {
+		t.Fatalf("retry = %+v", retry)
+	}
+
+	// 410 Gone: the delivery fails and the endpoint is disabled.
+	gone := enroll.DecideOutcome(retry.Delivery, enroll.DeliveryAttempt{At: time.Now(), StatusCode: 410}, nil)
+	d = must(f.ws.FinishWebhookDelivery(f.ctx, retry.Delivery, gone))
+	if d.Status != enroll.DeliveryFailed || d.AttemptCount != 2 {
+		t.Fatalf("after 410: %+v", d)
+	}
+	got := must(f.ws.FindWebhookEndpoint(f.ctx, f.a.WorkspaceID, ep.ID))
+	if got.Enabled || got.DisabledReason == "" {
+		t.Fatalf("endpoint after 410 = %+v", got)
+	}
+	time.Sleep(350 * time.Millisecond)
+	if jobs := claim(); len(jobs) != 0 {
+		t.Fatalf("a disabled endpoint's deliveries were claimed: %d", len(jobs))
+	}
+	// Enabling it again resumes the queue where it stopped.
+	got = must(f.ws.UpdateWebhookEndpoint(f.ctx, f.a, ep.ID, func(ep *enroll.WebhookEndpoint) error { ep.Enabled = true; return nil }))
+	if !got.Enabled || got.DisabledReason != "" {
+		t.Fatalf("re-enabled endpoint = %+v", got)
+	}
+	next := byStream(claim())
+	if next == nil || next.Delivery.EventType != enroll.EventEnrollmentStatusChanged {
+		t.Fatalf("after re-enabling, claimed %+v, want the status change", next)
+	}
+
+	// Redelivery: a new delivery of the same event, outside the stream.
+	re := must(f.ws.RedeliverWebhook(f.ctx, f.a, ep.ID, head.Delivery.ID))
+	if re.ID == head.Delivery.ID || re.EventID != head.Delivery.EventID || re.RedeliveryOf != head.Delivery.ID || re.Status != enroll.DeliveryPending {
+		t.Fatalf("redelivery = %+v", re)
+	}
+	found := false
+	for _, j := range claim() {
+		found = found || j.Delivery.ID == re.ID
+	}
+	if !found {
+		t.Fatal("the redelivery was not due at once")
+	}
+	_, err := f.ws.RedeliverWebhook(f.ctx, f.a, ep.ID, "whd_missing")
+	wantCode(t, err, enroll.ENOTFOUND)
+	pg := must(f.ws.ListWebhookDeliveries(f.ctx, f.a.WorkspaceID, ep.ID, enroll.DeliveryFilter{Status: enroll.DeliveryFailed}))
+	if pg.TotalItems != 1 || pg.Data[0].ID != head.Delivery.ID {
+		t.Fatalf("failed deliveries = %+v", pg.Data)
+	}
+	one := must(f.ws.FindWebhookDelivery(f.ctx, f.a.WorkspaceID, ep.ID, re.ID))
+	if one.RedeliveryOf != head.Delivery.ID {
+		t.Fatalf("FindWebhookDelivery = %+v", one)
+	}
+	_, err = f.ws.FindWebhookDelivery(f.ctx, f.a.WorkspaceID, "whe_other", re.ID)
+	wantCode(t, err, enroll.ENOTFOUND)
+}
+
+// testWebhookConcurrency runs dispatchers and claimers side by side, as
+// replicas do: every event is dispatched once, and no delivery is held by
+// two claimers at once.
+func testWebhookConcurrency(t *testing.T, newStore Factory) {
+	f := newWebhookFixture(t, newStore)
+	f.dispatchAll()
+	ep := f.endpoint()
+	inst := f.instance(noAutoEvaluate)
+	for i := 0; i < 12; i++ {
+		f.enroll(inst, "c"+enroll.NewID()[:6]+"@example.com")
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n, err := f.ws.DispatchEvents(f.ctx, 3)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n == 0 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	f.dispatchAll() // a dispatcher that found the lock taken may have left some
+	events := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{})).TotalItems
+	if got := len(f.deliveries(ep)); got != events || events < 12 {
+		t.Fatalf("%d deliveries for %d events", got, events)
+	}
+	var mu sync.Mutex
+	claimed := map[string]int{}
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			jobs, err := f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 5)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, j := range jobs {
+				claimed[j.Delivery.ID]++
+			}
+		}()
+	}
+	wg.Wait()
+	for id, n := range claimed {
+		if n > 1 {
+			t.Fatalf("delivery %s claimed %d times at once", id, n)
+		}
+	}
+	if len(claimed) == 0 {
+		t.Fatal("nothing claimed")
+	}
+}
+
+func typeNames(ts []enroll.EventType) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = string(t)
+	}
+	return out
+}

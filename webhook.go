@@ -1,0 +1,249 @@
+package enroll
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Webhook limits.
+const (
+	// MaxWebhookURLLength bounds an endpoint's URL.
+	MaxWebhookURLLength = 2048
+	// SecretRotationOverlap is how long a rotated-out secret keeps signing
+	// next to the new one, so receivers can switch without dropping events.
+	SecretRotationOverlap = 24 * time.Hour
+	// webhookSecretPrefix starts every signing secret (Standard Webhooks).
+	webhookSecretPrefix = "whsec_"
+	// webhookSecretBytes is the size of a signing key: 256 bits, as the
+	// HMAC-SHA256 it keys.
+	webhookSecretBytes = 32
+)
+
+// WebhookEndpoint is a URL that receives signed events (SPEC §6).
+type WebhookEndpoint struct {
+	ID          string `json:"id"`
+	WorkspaceID string `json:"-"`
+	// URL receives a POST per event.
+	URL string `json:"url"`
+	// EventTypes are the types sent; empty means every type.
+	EventTypes  []EventType `json:"eventTypes"`
+	Description string      `json:"description"`
+	// Enabled endpoints receive events; a 410 answer disables one.
+	Enabled bool `json:"enabled"`
+	// DisabledReason says why the service disabled the endpoint, if it did.
+	DisabledReason string `json:"disabledReason,omitempty"`
+	// Secret is the signing secret, set only in the answer that created or
+	// rotated it: it is shown once.
+	Secret string `json:"secret,omitempty"`
+	// PreviousSecretExpiresAt is when the secret replaced by the last
+	// rotation stops signing.
+	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt,omitempty"`
+	// Secrets are the signing secrets, newest first: the current one and a
+	// rotated-out one until it expires. Never serialized to API clients;
+	// stores keep them in their own column.
+	Secrets   []WebhookSecret `json:"-"`
+	CreatedAt time.Time       `json:"createdAt"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+
+	// rotate asks UpdateWebhookEndpoint to rotate the secret at the
+	// store's time.
+	rotate bool
+}
+
+// RotateOnUpdate asks the update under way to rotate the endpoint's secret
+// (see Rotate) at the time the store writes it.
+func (ep *WebhookEndpoint) RotateOnUpdate() { ep.rotate = true }
+
+// WebhookSecret is one signing secret of an endpoint.
+type WebhookSecret struct {
+	Secret string `json:"secret"`
+	// ExpiresAt is when a rotated-out secret stops signing; nil for the
+	// current secret.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// NewWebhookSecret returns a new random signing secret, "whsec_" and the
+// base64 of 32 random bytes.
+func NewWebhookSecret() string {
+	b := make([]byte, webhookSecretBytes)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return webhookSecretPrefix + base64.StdEncoding.EncodeToString(b)
+}
+
+// WebhookSecretKey returns the HMAC key of a secret: the bytes its base64
+// part encodes. Returns EINVALID for a malformed secret.
+func WebhookSecretKey(secret string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, webhookSecretPrefix))
+	if err != nil || !strings.HasPrefix(secret, webhookSecretPrefix) || len(b) == 0 {
+		return nil, Errorf(EINVALID, "A webhook secret must be whsec_ followed by base64.")
+	}
+	return b, nil
+}
+
+// SigningSecrets returns the secrets that sign at now, newest first.
+func (ep *WebhookEndpoint) SigningSecrets(now time.Time) []string {
+	var out []string
+	for _, s := range ep.Secrets {
+		if s.ExpiresAt == nil || now.Before(*s.ExpiresAt) {
+			out = append(out, s.Secret)
+		}
+	}
+	return out
+}
+
+// Rotate replaces the current secret with a new one, shown once in
+// ep.Secret; the old one signs alongside for SecretRotationOverlap.
+// Expired secrets are dropped.
+func (ep *WebhookEndpoint) Rotate(now time.Time) {
+	exp := now.Add(SecretRotationOverlap)
+	next := []WebhookSecret{{Secret: NewWebhookSecret()}}
+	for _, s := range ep.Secrets {
+		switch {
+		case s.ExpiresAt == nil:
+			next = append(next, WebhookSecret{Secret: s.Secret, ExpiresAt: &exp})
+		case now.Before(*s.ExpiresAt):
+			next = append(next, s)
+		}
+	}
+	ep.Secrets, ep.Secret = next, next[0].Secret
+	ep.PreviousSecretExpiresAt = &exp
+}
+
+// Wants reports whether the endpoint takes events of type t.
+func (ep *WebhookEndpoint) Wants(t EventType) bool {
+	return len(ep.EventTypes) == 0 || slices.Contains(ep.EventTypes, t)
+}
+
+// Validate checks an endpoint's fields. Private and loopback addresses are
+// checked when events are sent (see package webhook), where the resolved
+// address is known. Returns EINVALID.
+func (ep *WebhookEndpoint) Validate() error {
+	var v Invalid
+	checkWebhookURL(&v, "body.url", ep.URL)
+	checkText(&v, "body.description", ep.Description)
+	if len(ep.EventTypes) > len(EventTypes) {
+		v.Add("body.eventTypes", "lists too many types", len(ep.EventTypes))
+	}
+	for i, t := range ep.EventTypes {
+		if !slices.Contains(EventTypes, t) {
+			v.Add(loc("body.eventTypes", i), "unknown event type", string(t))
+		} else if slices.Index(ep.EventTypes, t) != i {
+			v.Add(loc("body.eventTypes", i), "is listed twice", string(t))
+		}
+	}
+	return v.Err()
+}
+
+func checkWebhookURL(v *Invalid, field, s string) {
+	if s == "" {
+		v.Add(field, "is required", nil)
+		return
+	}
+	if len(s) > MaxWebhookURLLength || hasNUL(s) {
+		v.Add(field, "must be a URL of at most 2048 characters", nil)
+		return
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "":
+		v.Add(field, "must be an absolute http or https URL", s)
+	case u.Scheme != "https" && u.Scheme != "http":
+		v.Add(field, "must use http or https", s)
+	case u.User != nil:
+		v.Add(field, "must not carry credentials; authenticate the sender by its signature", s)
+	case u.Fragment != "":
+		v.Add(field, "must not have a fragment", s)
+	}
+}
+
+// PublicAddress reports whether ip is one webhooks may reach without the
+// operator allowing private networks: not loopback, private (RFC 1918,
+// RFC 4193), link-local, unspecified, multicast, CGNAT or documentation
+// ranges.
+func PublicAddress(ip net.IP) bool {
+	a, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return false
+	}
+	a = a.Unmap()
+	if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsUnspecified() || a.IsMulticast() || a.IsInterfaceLocalMulticast() {
+		return false
+	}
+	for _, p := range nonPublicPrefixes {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// nonPublicPrefixes are ranges net/netip does not classify but that never
+// lead to a public receiver.
+var nonPublicPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),   // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
+	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
+	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+	netip.MustParsePrefix("198.51.100.0/24"), // documentation
+	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
+	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, broadcast
+	netip.MustParsePrefix("64:ff9b::/96"),    // NAT64 may reach private IPv4
+	netip.MustParsePrefix("2001:db8::/32"),   // documentation
+}
+
+// NewWebhookEndpointID returns a new endpoint id.
+func NewWebhookEndpointID() string { return "whe_" + NewID() }
+
+// Prepare normalizes an endpoint as stores keep it: EventTypes never nil.
+func (ep *WebhookEndpoint) Prepare() {
+	if ep.EventTypes == nil {
+		ep.EventTypes = []EventType{}
+	}
+}
+
+// UpdateWebhookEndpoint applies fn to a copy of old at now and returns the
+// endpoint to store: identity and times kept, secrets kept unless fn
+// rotated them, DisabledReason cleared when fn enables it. Returns EINVALID
+// or fn's error.
+func UpdateWebhookEndpoint(old *WebhookEndpoint, fn func(*WebhookEndpoint) error, now time.Time) (*WebhookEndpoint, error) {
+	ep := *old
+	ep.EventTypes = slices.Clone(old.EventTypes)
+	ep.Secrets = slices.Clone(old.Secrets)
+	ep.Secret = ""
+	ep.rotate = false
+	if err := fn(&ep); err != nil {
+		return nil, err
+	}
+	if ep.rotate {
+		ep.rotate = false
+		ep.Rotate(now)
+	}
+	ep.ID, ep.WorkspaceID, ep.CreatedAt = old.ID, old.WorkspaceID, old.CreatedAt
+	if ep.Enabled && !old.Enabled {
+		ep.DisabledReason = ""
+	}
+	ep.Prepare()
+	if err := ep.Validate(); err != nil {
+		return nil, err
+	}
+	ep.UpdatedAt = now
+	return &ep, nil
+}
+
+// Disable turns an endpoint off for reason, as the service does when the
+// receiver answers 410 Gone.
+func (ep *WebhookEndpoint) Disable(reason string, now time.Time) {
+	ep.Enabled, ep.DisabledReason, ep.UpdatedAt = false, reason, now
+}
+
+// DisabledByGone is the DisabledReason of an endpoint whose receiver
+// answered 410 Gone.
+const DisabledByGone = "The receiver answered 410 Gone; enable the endpoint again to resume deliveries."

@@ -1,0 +1,276 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/enrollhq/enroll"
+)
+
+// Defaults of a Deliverer's Config.
+const (
+	DefaultConcurrency  = 8
+	DefaultPollInterval = 50 * time.Millisecond
+	// dispatchBatch is how many events one DispatchEvents call takes.
+	dispatchBatch = 500
+	// errorBodyBytes is how much of a failed answer's body an attempt keeps.
+	errorBodyBytes = 256
+	// drainBytes is how much of an answer is read so the connection can be
+	// reused; a receiver sending more gets its connection closed.
+	drainBytes = 64 << 10
+	// finishTimeout bounds recording an attempt, which must outlive a
+	// shutdown that interrupts the send.
+	finishTimeout = 10 * time.Second
+	// userAgent names the sender to receivers.
+	userAgent = "Enroll-Webhooks/1"
+)
+
+// Config configures a Deliverer.
+type Config struct {
+	// Store keeps the endpoints and the delivery queue.
+	Store enroll.WebhookStore
+	// Logger receives failures; nil means slog.Default().
+	Logger *slog.Logger
+	// AllowPrivate lets deliveries reach loopback and private addresses
+	// (--webhook-allow-private); off, they are refused.
+	AllowPrivate bool
+	// Timeout bounds one attempt; 0 means enroll.DeliveryTimeout (10 s).
+	Timeout time.Duration
+	// Lease is how long a claimed delivery stays claimed; a sender that
+	// dies holds it that long. 0 means twice Timeout plus 5 s.
+	Lease time.Duration
+	// Concurrency is how many attempts run at once; 0 means 8.
+	Concurrency int
+	// PollInterval is how often an idle Deliverer looks for work; 0 means
+	// 50 ms, which bounds the wait between a commit and its first attempt.
+	PollInterval time.Duration
+	// Registerer, when set, receives the delivery metrics.
+	Registerer prometheus.Registerer
+	// Jitter returns a float in [0, 1) for retry backoff; nil means
+	// math/rand. Tests make retries predictable with it.
+	Jitter func() float64
+}
+
+// Deliverer sends queued webhook deliveries. Start it once; Close stops it
+// after the attempts under way finish.
+type Deliverer struct {
+	cfg     Config
+	store   enroll.WebhookStore
+	logger  *slog.Logger
+	client  *http.Client
+	metrics *metrics
+
+	wake    chan struct{}
+	slots   chan struct{}
+	cancel  context.CancelFunc
+	loop    sync.WaitGroup
+	sending sync.WaitGroup
+}
+
+// New returns a Deliverer; it sends nothing until Start.
+func New(cfg Config) *Deliverer {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = enroll.DeliveryTimeout
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2*cfg.Timeout + 5*time.Second
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	return &Deliverer{
+		cfg: cfg, store: cfg.Store, logger: cfg.Logger,
+		client:  newClient(cfg.AllowPrivate, cfg.Timeout),
+		metrics: newMetrics(cfg.Registerer),
+		wake:    make(chan struct{}, 1),
+		slots:   make(chan struct{}, cfg.Concurrency),
+	}
+}
+
+// Collectors returns the delivery metrics, for a registry of the caller's
+// (the HTTP server's /metrics) when Config.Registerer is not set.
+func (d *Deliverer) Collectors() []prometheus.Collector { return d.metrics.collectors() }
+
+// Start runs the delivery loop in the background until Close.
+func (d *Deliverer) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	d.loop.Add(1)
+	go func() {
+		defer d.loop.Done()
+		d.run(ctx)
+	}()
+}
+
+// Wake makes the loop look for work now rather than at its next poll.
+func (d *Deliverer) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Close stops claiming deliveries and waits for the attempts under way;
+// each is bounded by the attempt timeout. Deliveries not yet sent stay
+// queued for the next start (or another replica).
+func (d *Deliverer) Close() error {
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.loop.Wait()
+	d.sending.Wait()
+	d.client.CloseIdleConnections()
+	return nil
+}
+
+// run dispatches new events and claims what is due, as fast as there is
+// work and free senders, polling when idle.
+func (d *Deliverer) run(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-d.wake:
+		}
+		// Since Go 1.23 Reset needs no draining of a fired timer.
+		if d.tick(ctx) {
+			timer.Reset(0)
+		} else {
+			timer.Reset(d.cfg.PollInterval)
+		}
+	}
+}
+
+// tick does one round of work and reports whether there may be more.
+func (d *Deliverer) tick(ctx context.Context) bool {
+	n, err := d.store.DispatchEvents(ctx, dispatchBatch)
+	if err != nil {
+		d.logError(ctx, "webhook dispatch failed", err)
+		return false
+	}
+	d.metrics.dispatched.Add(float64(n))
+	free := cap(d.slots) - len(d.slots)
+	if free == 0 {
+		// Every sender is busy; one that finishes wakes the loop.
+		return n == dispatchBatch
+	}
+	jobs, err := d.store.ClaimWebhookDeliveries(ctx, d.cfg.Lease, free)
+	if err != nil {
+		d.logError(ctx, "webhook claim failed", err)
+		return false
+	}
+	for _, j := range jobs {
+		d.slots <- struct{}{}
+		d.sending.Add(1)
+		go func() {
+			defer d.sending.Done()
+			defer func() { <-d.slots; d.Wake() }()
+			d.deliver(j)
+		}()
+	}
+	return n == dispatchBatch || len(jobs) == free
+}
+
+func (d *Deliverer) logError(ctx context.Context, msg string, err error) {
+	if ctx.Err() == nil {
+		d.logger.Error(msg, "error", err)
+	}
+}
+
+// deliver makes one attempt of a claimed delivery and records it. The
+// attempt is not cut short by Close: it is bounded by the timeout, and an
+// interrupted one would only be sent again when its lease expires.
+func (d *Deliverer) deliver(j *enroll.WebhookJob) {
+	at := d.attempt(j)
+	o := enroll.DecideOutcome(j.Delivery, at, d.cfg.Jitter)
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+	defer cancel()
+	if _, err := d.store.FinishWebhookDelivery(ctx, j.Delivery, o); err != nil && enroll.ErrorCode(err) != enroll.ENOTFOUND {
+		// The lease will expire and the delivery be sent again.
+		d.logger.Error("webhook attempt not recorded", "delivery", j.Delivery.ID, "error", err)
+	}
+	d.metrics.observe(j, o)
+	if o.DisableEndpoint {
+		d.logger.Warn("webhook endpoint disabled: the receiver answered 410 Gone", "endpoint", j.Delivery.EndpointID)
+	}
+}
+
+// attempt POSTs the event once.
+func (d *Deliverer) attempt(j *enroll.WebhookJob) enroll.DeliveryAttempt {
+	start := time.Now()
+	at := enroll.DeliveryAttempt{At: start.UTC()}
+	defer func() { at.DurationMs = time.Since(start).Milliseconds() }()
+	sig, err := Sign(j.Secrets, j.Delivery.EventID, start, j.Body)
+	if err != nil {
+		at.Error = err.Error()
+		return at
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.URL, bytes.NewReader(j.Body))
+	if err != nil {
+		at.Error = err.Error()
+		return at
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set(HeaderID, j.Delivery.EventID)
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(start.Unix(), 10))
+	req.Header.Set(HeaderSignature, sig)
+	resp, err := d.client.Do(req)
+	if err != nil {
+		at.Error = attemptError(err)
+		at.DurationMs = time.Since(start).Milliseconds()
+		return at
+	}
+	defer resp.Body.Close()
+	at.StatusCode = resp.StatusCode
+	if !at.Succeeded() {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyBytes))
+		at.Error = "HTTP " + strconv.Itoa(resp.StatusCode) + answerExcerpt(b)
+	}
+	_, _ = io.CopyN(io.Discard, resp.Body, drainBytes)
+	at.DurationMs = time.Since(start).Milliseconds()
+	return at
+}
+
+// attemptError describes a failed request without Go's wrapping noise.
+func attemptError(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout") {
+		return "timed out"
+	}
+	return err.Error()
+}
+
+// answerExcerpt returns the start of an answer's body for the attempt's
+// error, as valid UTF-8 on one line.
+func answerExcerpt(b []byte) string {
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "")), " ")
+	if s == "" {
+		return ""
+	}
+	for len(s) > errorBodyBytes || !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return ": " + s
+}

@@ -1,0 +1,180 @@
+package enroll_test
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+func TestDeliveryBackoff(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		n      int
+		jitter float64
+		want   time.Duration
+	}{
+		{1, 0.5, time.Second},
+		{2, 0.5, 2 * time.Second},
+		{3, 0.5, 4 * time.Second},
+		{12, 0.5, 2048 * time.Second},
+		{13, 0.5, time.Hour},  // 4096 s capped at an hour
+		{500, 0.5, time.Hour}, // no overflow
+		{0, 0.5, time.Second}, // treated as the first
+		{1, 0, 750 * time.Millisecond},
+		{1, 0.999999, 1250 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		got := enroll.DeliveryBackoff(tt.n, func() float64 { return tt.jitter })
+		if d := got - tt.want; d > time.Millisecond || d < -time.Millisecond {
+			t.Errorf("DeliveryBackoff(%d, %v) = %v, want %v", tt.n, tt.jitter, got, tt.want)
+		}
+	}
+}
+
+func TestDecideOutcome(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	half := func() float64 { return 0.5 }
+	tests := []struct {
+		name     string
+		attempts int
+		at       time.Time
+		status   int
+		err      string
+		want     enroll.DeliveryStatus
+		wait     time.Duration // from at, when pending
+		disable  bool
+	}{
+		{"2xx", 0, created, 204, "", enroll.DeliverySucceeded, 0, false},
+		{"500 first", 0, created, 500, "", enroll.DeliveryPending, time.Second, false},
+		{"timeout third", 2, created, 0, "timed out", enroll.DeliveryPending, 4 * time.Second, false},
+		{"redirect fails", 0, created, 302, "", enroll.DeliveryPending, time.Second, false},
+		{"410 disables", 0, created, 410, "", enroll.DeliveryFailed, 0, true},
+		{"capped in the window", 40, created.Add(70 * time.Hour), 500, "", enroll.DeliveryPending, time.Hour, false},
+		{"next past the window", 70, created.Add(71*time.Hour + 30*time.Minute), 500, "", enroll.DeliveryFailed, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := &enroll.WebhookDelivery{CreatedAt: created, AttemptCount: tt.attempts, Status: enroll.DeliveryPending}
+			o := enroll.DecideOutcome(d, enroll.DeliveryAttempt{At: tt.at, StatusCode: tt.status, Error: tt.err}, half)
+			if o.Status != tt.want || o.DisableEndpoint != tt.disable {
+				t.Fatalf("outcome = %+v, want %s (disable %v)", o, tt.want, tt.disable)
+			}
+			if tt.want == enroll.DeliveryPending && (o.NextAttemptAt == nil || o.NextAttemptAt.Sub(tt.at) != tt.wait) {
+				t.Fatalf("next attempt = %v, want %v after", o.NextAttemptAt, tt.wait)
+			}
+			d.Apply(o, tt.at)
+			if d.AttemptCount != tt.attempts+1 || len(d.Attempts) != 1 || d.Status != o.Status {
+				t.Fatalf("applied = %+v", d)
+			}
+		})
+	}
+	long := enroll.DecideOutcome(&enroll.WebhookDelivery{CreatedAt: created}, enroll.DeliveryAttempt{At: created, StatusCode: 500, Error: strings.Repeat("x", 5000)}, half)
+	if len(long.Attempt.Error) > 512 {
+		t.Fatalf("stored error of %d bytes", len(long.Attempt.Error))
+	}
+}
+
+func TestDeliveryApplyKeepsRecentAttempts(t *testing.T) {
+	t.Parallel()
+	d := &enroll.WebhookDelivery{Status: enroll.DeliveryPending}
+	for i := 0; i < enroll.MaxDeliveryAttemptsKept+20; i++ {
+		d.Apply(enroll.DeliveryOutcome{Attempt: enroll.DeliveryAttempt{StatusCode: 500 + i%2}, Status: enroll.DeliveryPending}, time.Now())
+	}
+	if d.AttemptCount != enroll.MaxDeliveryAttemptsKept+20 || len(d.Attempts) != enroll.MaxDeliveryAttemptsKept {
+		t.Fatalf("count %d, kept %d", d.AttemptCount, len(d.Attempts))
+	}
+	// A late finish of a delivery already done does not reopen it.
+	d.Status = enroll.DeliverySucceeded
+	d.Apply(enroll.DeliveryOutcome{Status: enroll.DeliveryPending}, time.Now())
+	if d.Status != enroll.DeliverySucceeded {
+		t.Fatal("a finished delivery went back to pending")
+	}
+}
+
+func TestPublicAddress(t *testing.T) {
+	t.Parallel()
+	tests := map[string]bool{
+		"8.8.8.8": true, "1.1.1.1": true, "2606:4700::1111": true, "::ffff:8.8.8.8": true,
+		"127.0.0.1": false, "::1": false, "10.1.2.3": false, "172.16.0.1": false, "192.168.1.1": false,
+		"169.254.169.254": false, "0.0.0.0": false, "::": false, "100.64.0.1": false, "fc00::1": false,
+		"fe80::1": false, "224.0.0.1": false, "::ffff:127.0.0.1": false, "::ffff:10.0.0.1": false,
+		"192.0.2.1": false, "255.255.255.255": false,
+	}
+	for ip, want := range tests {
+		if got := enroll.PublicAddress(net.ParseIP(ip)); got != want {
+			t.Errorf("PublicAddress(%s) = %v, want %v", ip, got, want)
+		}
+	}
+}
+
+func TestWebhookEndpointValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		ep   enroll.WebhookEndpoint
+		loc  string // "" when valid
+	}{
+		{"https", enroll.WebhookEndpoint{URL: "https://hooks.example.com/enroll"}, ""},
+		{"http with port", enroll.WebhookEndpoint{URL: "http://hooks.example.com:8080/x?y=1"}, ""},
+		{"some types", enroll.WebhookEndpoint{URL: "https://h.example/", EventTypes: []enroll.EventType{enroll.EventEnrollmentCreated}}, ""},
+		{"missing", enroll.WebhookEndpoint{}, "body.url"},
+		{"relative", enroll.WebhookEndpoint{URL: "/hooks"}, "body.url"},
+		{"ftp", enroll.WebhookEndpoint{URL: "ftp://h.example/"}, "body.url"},
+		{"credentials", enroll.WebhookEndpoint{URL: "https://u:p@h.example/"}, "body.url"},
+		{"fragment", enroll.WebhookEndpoint{URL: "https://h.example/#x"}, "body.url"},
+		{"too long", enroll.WebhookEndpoint{URL: "https://h.example/" + strings.Repeat("a", 2100)}, "body.url"},
+		{"NUL", enroll.WebhookEndpoint{URL: "https://h.example/\x00"}, "body.url"},
+		{"unknown type", enroll.WebhookEndpoint{URL: "https://h.example/", EventTypes: []enroll.EventType{"enrollment.exploded"}}, "body.eventTypes[0]"},
+		{"twice", enroll.WebhookEndpoint{URL: "https://h.example/", EventTypes: []enroll.EventType{enroll.EventEnrollmentCreated, enroll.EventEnrollmentCreated}}, "body.eventTypes[1]"},
+		{"long description", enroll.WebhookEndpoint{URL: "https://h.example/", Description: strings.Repeat("d", 5000)}, "body.description"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.ep.Validate()
+			if tt.loc == "" {
+				if err != nil {
+					t.Fatalf("Validate = %v", err)
+				}
+				return
+			}
+			e, ok := err.(*enroll.Error)
+			if !ok || e.Code != enroll.EINVALID || len(e.Fields) == 0 || e.Fields[0].Location != tt.loc {
+				t.Fatalf("Validate = %#v, want EINVALID at %s", err, tt.loc)
+			}
+		})
+	}
+}
+
+func TestWebhookSecretRotation(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	ep := &enroll.WebhookEndpoint{}
+	ep.Rotate(now)
+	first := ep.Secret
+	if _, err := enroll.WebhookSecretKey(first); err != nil || !strings.HasPrefix(first, "whsec_") {
+		t.Fatalf("secret %q: %v", first, err)
+	}
+	ep.Rotate(now.Add(time.Hour))
+	second := ep.Secret
+	if s := ep.SigningSecrets(now.Add(2 * time.Hour)); len(s) != 2 || s[0] != second || s[1] != first {
+		t.Fatalf("signing secrets = %v", s)
+	}
+	if s := ep.SigningSecrets(now.Add(26 * time.Hour)); len(s) != 1 || s[0] != second {
+		t.Fatalf("after the overlap, signing secrets = %v", s)
+	}
+	ep.Rotate(now.Add(30 * time.Hour)) // drops the expired first secret
+	if len(ep.Secrets) != 2 {
+		t.Fatalf("kept %d secrets", len(ep.Secrets))
+	}
+	for _, bad := range []string{"", "whsec_", "whsec_!!!", "abc"} {
+		if _, err := enroll.WebhookSecretKey(bad); err == nil {
+			t.Errorf("WebhookSecretKey(%q) accepted", bad)
+		}
+	}
+}

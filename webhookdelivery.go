@@ -1,0 +1,187 @@
+package enroll
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// DeliveryStatus is where a webhook delivery stands.
+type DeliveryStatus string
+
+// The delivery statuses.
+const (
+	// DeliveryPending waits for its next attempt (or for an earlier event
+	// of its stream to be delivered first).
+	DeliveryPending DeliveryStatus = "pending"
+	// DeliverySucceeded got a 2xx answer.
+	DeliverySucceeded DeliveryStatus = "succeeded"
+	// DeliveryFailed gave up: retried for DeliveryRetryWindow, or the
+	// endpoint answered 410 Gone.
+	DeliveryFailed DeliveryStatus = "failed"
+)
+
+// Delivery retry policy (SPEC §6): exponential backoff with jitter, the
+// first retry after about a second, doubling, at most an hour apart, for up
+// to three days after the first attempt.
+const (
+	DeliveryFirstRetry  = time.Second
+	DeliveryMaxBackoff  = time.Hour
+	DeliveryRetryWindow = 72 * time.Hour
+	// DeliveryTimeout bounds one attempt: connecting, sending and reading
+	// the answer's status.
+	DeliveryTimeout = 10 * time.Second
+	// MaxDeliveryAttemptsKept bounds the attempts a delivery lists; the
+	// oldest are dropped first (about 80 fit in three days).
+	MaxDeliveryAttemptsKept = 100
+	// maxDeliveryErrorLength bounds a stored attempt error.
+	maxDeliveryErrorLength = 512
+)
+
+// WebhookDelivery is one event on its way to one endpoint, with every
+// attempt made.
+type WebhookDelivery struct {
+	ID          string         `json:"id"`
+	WorkspaceID string         `json:"-"`
+	EndpointID  string         `json:"endpointId"`
+	EventID     string         `json:"eventId"`
+	EventType   EventType      `json:"eventType"`
+	Status      DeliveryStatus `json:"status"`
+	// AttemptCount counts attempts, including ones no longer listed.
+	AttemptCount int `json:"attemptCount"`
+	// NextAttemptAt is when the next attempt is due, while pending.
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	// RedeliveryOf names the delivery this one sends again.
+	RedeliveryOf string            `json:"redeliveryOf,omitempty"`
+	Attempts     []DeliveryAttempt `json:"attempts"`
+	CreatedAt    time.Time         `json:"createdAt"`
+	UpdatedAt    time.Time         `json:"updatedAt"`
+	// Stream orders deliveries: an endpoint gets the events of one stream
+	// (one enrollment, program or instance) one at a time, in EventSeq
+	// order. A redelivery is a stream of its own.
+	Stream   string `json:"-"`
+	EventSeq int64  `json:"-"`
+}
+
+// DeliveryAttempt is one POST of an event to an endpoint.
+type DeliveryAttempt struct {
+	At time.Time `json:"at"`
+	// StatusCode is the receiver's HTTP status; 0 when none came back.
+	StatusCode int `json:"statusCode"`
+	// DurationMs is how long the attempt took, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
+	// Error says what went wrong: a timeout, a refused address, or the
+	// start of a non-2xx answer's body.
+	Error string `json:"error,omitempty"`
+}
+
+// Succeeded reports whether the attempt got a 2xx answer.
+func (at DeliveryAttempt) Succeeded() bool { return at.StatusCode >= 200 && at.StatusCode < 300 }
+
+// WebhookJob is a claimed delivery with what sending it needs.
+type WebhookJob struct {
+	Delivery *WebhookDelivery
+	// URL and Secrets are the endpoint's at claim time.
+	URL     string
+	Secrets []string
+	// Body is the event as GET /v1/events/{id} shows it.
+	Body []byte
+	// EventCreatedAt is when the event committed, for latency metrics.
+	EventCreatedAt time.Time
+}
+
+// DeliveryOutcome is what an attempt means for its delivery.
+type DeliveryOutcome struct {
+	Attempt DeliveryAttempt
+	Status  DeliveryStatus
+	// NextAttemptAt is set when Status is pending.
+	NextAttemptAt *time.Time
+	// DisableEndpoint is set when the receiver answered 410 Gone.
+	DisableEndpoint bool
+}
+
+// DecideOutcome applies the retry policy to an attempt of d made at
+// at.At: success, retry later with backoff and jitter, or give up (after
+// DeliveryRetryWindow, or on 410 Gone, which also disables the endpoint).
+// jitter returns a float in [0, 1); nil means math/rand.
+func DecideOutcome(d *WebhookDelivery, at DeliveryAttempt, jitter func() float64) DeliveryOutcome {
+	if len(at.Error) > maxDeliveryErrorLength {
+		at.Error = at.Error[:maxDeliveryErrorLength]
+	}
+	o := DeliveryOutcome{Attempt: at}
+	switch {
+	case at.Succeeded():
+		o.Status = DeliverySucceeded
+	case at.StatusCode == 410:
+		o.Status, o.DisableEndpoint = DeliveryFailed, true
+	default:
+		next := at.At.Add(DeliveryBackoff(d.AttemptCount+1, jitter))
+		if next.Sub(d.CreatedAt) > DeliveryRetryWindow {
+			o.Status = DeliveryFailed
+		} else {
+			o.Status, o.NextAttemptAt = DeliveryPending, &next
+		}
+	}
+	return o
+}
+
+// DeliveryBackoff returns the wait after the n-th failed attempt (n ≥ 1):
+// DeliveryFirstRetry doubling, capped at DeliveryMaxBackoff, scaled by a
+// jitter factor in [0.75, 1.25) so receivers that failed together do not
+// get their retries together.
+func DeliveryBackoff(n int, jitter func() float64) time.Duration {
+	if jitter == nil {
+		jitter = rand.Float64
+	}
+	d := DeliveryMaxBackoff
+	if n < 1 {
+		n = 1
+	}
+	if n <= 30 {
+		d = min(DeliveryFirstRetry<<(n-1), DeliveryMaxBackoff)
+	}
+	return time.Duration(float64(d) * (0.75 + jitter()/2))
+}
+
+// Apply records the outcome on d at now.
+func (d *WebhookDelivery) Apply(o DeliveryOutcome, now time.Time) {
+	d.AttemptCount++
+	d.Attempts = append(d.Attempts, o.Attempt)
+	if n := len(d.Attempts) - MaxDeliveryAttemptsKept; n > 0 {
+		d.Attempts = append([]DeliveryAttempt(nil), d.Attempts[n:]...)
+	}
+	if d.Status == DeliveryPending {
+		d.Status, d.NextAttemptAt = o.Status, o.NextAttemptAt
+	}
+	d.UpdatedAt = now
+}
+
+// NewDeliveries returns the deliveries of an event to the endpoints that
+// want it: enabled, created no later than the event, and taking its type.
+func NewDeliveries(e *Event, endpoints []*WebhookEndpoint, now time.Time) []*WebhookDelivery {
+	var out []*WebhookDelivery
+	for _, ep := range endpoints {
+		if !ep.Enabled || ep.WorkspaceID != e.WorkspaceID || ep.CreatedAt.After(e.CreatedAt) || !ep.Wants(e.Type) {
+			continue
+		}
+		out = append(out, &WebhookDelivery{ID: "whd_" + NewID(), WorkspaceID: e.WorkspaceID, EndpointID: ep.ID,
+			EventID: e.ID, EventType: e.Type, Status: DeliveryPending, NextAttemptAt: &now,
+			Attempts: []DeliveryAttempt{}, CreatedAt: now, UpdatedAt: now, Stream: e.ObjectID, EventSeq: e.Seq})
+	}
+	return out
+}
+
+// Redelivery returns a new delivery that sends d's event again, at once
+// and outside d's stream.
+func (d *WebhookDelivery) Redelivery(now time.Time) *WebhookDelivery {
+	id := "whd_" + NewID()
+	return &WebhookDelivery{ID: id, WorkspaceID: d.WorkspaceID, EndpointID: d.EndpointID, EventID: d.EventID,
+		EventType: d.EventType, Status: DeliveryPending, NextAttemptAt: &now, RedeliveryOf: d.ID,
+		Attempts: []DeliveryAttempt{}, CreatedAt: now, UpdatedAt: now, Stream: "redelivery:" + id, EventSeq: d.EventSeq}
+}
+
+// DeliveryFilter selects an endpoint's deliveries, newest first.
+type DeliveryFilter struct {
+	Status  DeliveryStatus
+	EventID string
+	ListParams
+}

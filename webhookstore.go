@@ -1,0 +1,68 @@
+package enroll
+
+import (
+	"context"
+	"time"
+)
+
+// WebhookStore is a Store that keeps webhook endpoints and their durable
+// delivery queue (SPEC §6). The sqlite and postgres stores implement it;
+// the HTTP layer manages endpoints through it and package webhook's
+// Deliverer sends what it queues.
+//
+// Events reach deliveries in two steps, neither on the write path of a
+// change: DispatchEvents turns committed events (the transactional outbox)
+// into one delivery per endpoint that wants each, exactly once; then
+// ClaimWebhookDeliveries leases due deliveries to one sender at a time, and
+// FinishWebhookDelivery records each attempt. A delivery whose lease
+// expires (its sender died) is claimed again: delivery is at-least-once,
+// and receivers deduplicate by the webhook-id header, the event id.
+type WebhookStore interface {
+	Store
+
+	// CreateWebhookEndpoint stores a new endpoint in a.WorkspaceID with a
+	// new signing secret, shown once in ep.Secret. It sets ep's ID,
+	// WorkspaceID, Secrets and times. Returns EINVALID.
+	CreateWebhookEndpoint(ctx context.Context, a Actor, ep *WebhookEndpoint) error
+	// FindWebhookEndpoint returns an endpoint, without its Secret. Returns
+	// ENOTFOUND.
+	FindWebhookEndpoint(ctx context.Context, wsID, id string) (*WebhookEndpoint, error)
+	// ListWebhookEndpoints returns a page of endpoints, newest first.
+	// Returns EINVALID for bad paging.
+	ListWebhookEndpoints(ctx context.Context, wsID string, p ListParams) (*Page[*WebhookEndpoint], error)
+	// UpdateWebhookEndpoint changes an endpoint through fn, which may also
+	// Rotate its secret (the result then shows the new Secret). Enabling an
+	// endpoint clears its DisabledReason. Returns ENOTFOUND, EINVALID or
+	// fn's error.
+	UpdateWebhookEndpoint(ctx context.Context, a Actor, id string, fn func(*WebhookEndpoint) error) (*WebhookEndpoint, error)
+	// DeleteWebhookEndpoint deletes an endpoint and its deliveries.
+	// Returns ENOTFOUND.
+	DeleteWebhookEndpoint(ctx context.Context, a Actor, id string) error
+
+	// ListWebhookDeliveries returns a page of an endpoint's deliveries,
+	// newest first. Returns ENOTFOUND (endpoint) or EINVALID.
+	ListWebhookDeliveries(ctx context.Context, wsID, endpointID string, f DeliveryFilter) (*Page[*WebhookDelivery], error)
+	// FindWebhookDelivery returns one delivery of an endpoint. Returns
+	// ENOTFOUND.
+	FindWebhookDelivery(ctx context.Context, wsID, endpointID, id string) (*WebhookDelivery, error)
+	// RedeliverWebhook queues a new delivery of the event of delivery id,
+	// due at once (see WebhookDelivery.Redelivery). Returns ENOTFOUND.
+	RedeliverWebhook(ctx context.Context, a Actor, endpointID, id string) (*WebhookDelivery, error)
+
+	// DispatchEvents turns up to limit committed, not yet dispatched events
+	// into deliveries (NewDeliveries), in event order, and returns how many
+	// events it took. Concurrent callers (replicas) never dispatch an event
+	// twice nor out of order: one dispatches while the others take none.
+	DispatchEvents(ctx context.Context, limit int) (int, error)
+	// ClaimWebhookDeliveries leases up to limit due, pending deliveries of
+	// enabled endpoints for lease, in due order. Only the earliest pending
+	// delivery of each stream is due, so an endpoint receives the events of
+	// one enrollment one at a time and in order. A claimed delivery is not
+	// claimed again until finished or its lease expires.
+	ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit int) ([]*WebhookJob, error)
+	// FinishWebhookDelivery records an attempt of a claimed delivery and its
+	// outcome (see DecideOutcome), ending the lease; a 410 outcome disables
+	// the endpoint. Returns ENOTFOUND when the delivery (or its endpoint) was
+	// deleted meanwhile.
+	FinishWebhookDelivery(ctx context.Context, d *WebhookDelivery, o DeliveryOutcome) (*WebhookDelivery, error)
+}
