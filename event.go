@@ -37,6 +37,9 @@ type Event struct {
 	CreatedAt   time.Time `json:"createdAt"`
 	Data        EventData `json:"data"`
 	RequestID   string    `json:"requestId,omitempty"`
+	// ActorKeyID is the API key that made the change; empty for the CLI
+	// and the system. With the history it answers "who changed what".
+	ActorKeyID string `json:"actorKeyId,omitempty"`
 	// ObjectID is the id of the object the event is about, for filtering.
 	ObjectID string `json:"-"`
 	// Seq orders events in their store; assigned on insert.
@@ -58,12 +61,16 @@ func NewEvent(a Actor, t EventType, objectID string, obj any, prev map[string]an
 		b = []byte("null")
 	}
 	return &Event{ID: "evt_" + NewID(), WorkspaceID: a.WorkspaceID, Type: t, CreatedAt: now,
-		Data: EventData{Object: b, PreviousAttributes: prev}, RequestID: a.RequestID, ObjectID: objectID}
+		Data: EventData{Object: b, PreviousAttributes: prev}, RequestID: a.RequestID, ActorKeyID: a.KeyID, ObjectID: objectID}
 }
 
 // EventFilter selects events in a list, newest first.
 type EventFilter struct {
 	Types    []EventType
 	ObjectID string
+	// After, an event id, lists the events committed after that one,
+	// oldest first, for consumers that poll: pass the last id received.
+	// Paging then ignores Page, PageToken and Sort.
+	After string
 	ListParams
 }

@@ -15,6 +15,7 @@ import (
 type listEventsInput struct {
 	Type         []string `query:"type,explode" doc:"Keep events of these types (repeatable or comma-separated), e.g. enrollment.status_changed."`
 	EnrollmentID string   `query:"enrollmentId" maxLength:"64" doc:"Keep events about this enrollment."`
+	After        string   `query:"after" maxLength:"64" doc:"An event id: list the events published after it, oldest first, for consumers that poll (pass the last id received; page, pageToken and sort are ignored). Events appear in commit order, so a poll never skips one that committed late."`
 	ListQuery
 }
 
@@ -33,7 +34,7 @@ type eventOutput struct {
 }
 
 func (s *Server) listEvents(ctx context.Context, in *listEventsInput) (*bodyPage[*enroll.Event], error) {
-	f := enroll.EventFilter{ObjectID: in.EnrollmentID, ListParams: in.params("")}
+	f := enroll.EventFilter{ObjectID: in.EnrollmentID, After: in.After, ListParams: in.params("")}
 	var v enroll.Invalid
 	for i, t := range splitValues(in.Type) {
 		if !slices.Contains(enroll.EventTypes, enroll.EventType(t)) {

@@ -234,3 +234,50 @@ func (e *env) webhookDelivery() (endpointID, deliveryID string) {
 	}
 	return endpointID, page.Data[0]["id"].(string)
 }
+
+// TestEventsPollAfter follows the event log as a polling consumer does:
+// after the last id received, oldest first, until caught up.
+func TestEventsPollAfter(t *testing.T) {
+	t.Parallel()
+	e := newWebhookEnv(t) // its deliverer publishes events
+	inst := e.createInstance(nil)
+	var first struct {
+		Data []enroll.Event `json:"data"`
+	}
+	e.do("GET", "/v1/events?perPage=500", nil).expect(200).decode(&first)
+	oldest := first.Data[len(first.Data)-1].ID
+	for i := 0; i < 3; i++ {
+		e.enrollIn(inst, customerInfo(nil))
+	}
+	var all struct {
+		Data       []enroll.Event `json:"data"`
+		TotalItems int            `json:"totalItems"`
+	}
+	e.do("GET", "/v1/events?perPage=500", nil).expect(200).decode(&all)
+	var polled []string
+	cursor := oldest
+	waitFor(t, "the poll to catch up", func() bool {
+		r := e.do("GET", "/v1/events?perPage=2&after="+cursor, nil)
+		if r.Status == 422 { // the cursor's event is not published yet
+			return false
+		}
+		var pg struct {
+			Data []enroll.Event `json:"data"`
+		}
+		r.expect(200).decode(&pg)
+		for _, ev := range pg.Data {
+			polled = append(polled, ev.ID)
+			cursor = ev.ID
+		}
+		return len(polled) >= all.TotalItems-1
+	})
+	for i, id := range polled {
+		if want := all.Data[len(all.Data)-2-i].ID; id != want {
+			t.Fatalf("poll %d = %s, want %s (oldest first)", i, id, want)
+		}
+	}
+	r := e.do("GET", "/v1/events?after=evt_nope", nil).expect(422)
+	if !strings.Contains(string(r.Body), "query.after") {
+		t.Fatalf("422 body: %s", r.Body)
+	}
+}

@@ -131,7 +131,10 @@ func (db *DB) DispatchEvents(ctx context.Context, limit int) (int, error) {
 			}
 		}
 		n = len(events)
-		_, err = tx.exec(`UPDATE events SET dispatched = true WHERE seq = ANY($1)`, seqs)
+		// nextval runs after the ORDER BY (it is volatile), so dispatch_seq
+		// follows seq within the batch.
+		_, err = tx.exec(`UPDATE events e SET dispatched = true, dispatch_seq = d.ds
+			FROM (SELECT s, nextval('events_dispatch_seq') AS ds FROM unnest($1::bigint[]) AS s ORDER BY s) d WHERE e.seq = d.s`, seqs)
 		return err
 	})
 	return n, err

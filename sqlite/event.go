@@ -39,6 +39,9 @@ func (db *DB) FindEvent(ctx context.Context, wsID, id string) (*enroll.Event, er
 
 // ListEvents implements enroll.Store.
 func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter) (*enroll.Page[*enroll.Event], error) {
+	if f.After != "" {
+		return db.listEventsAfter(ctx, wsID, f)
+	}
 	fh := enroll.HashFilter(struct {
 		T []enroll.EventType
 		O string

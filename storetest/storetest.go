@@ -44,6 +44,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("WebhookEndpoints", func(t *testing.T) { t.Parallel(); testWebhookEndpoints(t, newStore) })
 	t.Run("WebhookDispatch", func(t *testing.T) { t.Parallel(); testWebhookDispatch(t, newStore) })
 	t.Run("WebhookRetries", func(t *testing.T) { t.Parallel(); testWebhookRetries(t, newStore) })
+	t.Run("EventsAfter", func(t *testing.T) { t.Parallel(); testEventsAfter(t, newStore) })
 	t.Run("WebhookConcurrency", func(t *testing.T) { t.Parallel(); testWebhookConcurrency(t, newStore) })
 }
 

@@ -47,8 +47,19 @@ CREATE INDEX webhook_deliveries_stream ON webhook_deliveries (endpoint_id, strea
 ALTER TABLE events ADD COLUMN dispatched BOOLEAN NOT NULL DEFAULT true;
 ALTER TABLE events ALTER COLUMN dispatched SET DEFAULT false;
 CREATE INDEX events_undispatched ON events (seq) WHERE NOT dispatched;
+-- dispatch_seq numbers events in the order DispatchEvents marked them. One
+-- dispatcher runs at a time, so it is also commit order: a consumer polling
+-- GET /v1/events?after= by it never misses an event that committed late.
+ALTER TABLE events ADD COLUMN dispatch_seq BIGINT;
+UPDATE events SET dispatch_seq = seq;
+CREATE SEQUENCE events_dispatch_seq;
+SELECT setval('events_dispatch_seq', COALESCE((SELECT MAX(seq) FROM events), 0) + 1, false);
+CREATE INDEX events_dispatch ON events (workspace_id, dispatch_seq) WHERE dispatch_seq IS NOT NULL;
 
 -- +goose Down
+DROP INDEX events_dispatch;
+DROP SEQUENCE events_dispatch_seq;
+ALTER TABLE events DROP COLUMN dispatch_seq;
 DROP INDEX events_undispatched;
 ALTER TABLE events DROP COLUMN dispatched;
 DROP TABLE webhook_deliveries;

@@ -1,0 +1,75 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/enrollhq/enroll"
+)
+
+// listEventsAfter lists the published events after f.After, oldest first.
+// SQLite has one writer, so seq is commit order and a poller never misses a
+// late commit; events count as published once DispatchEvents has taken
+// them, as on PostgreSQL, so both stores answer alike.
+func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFilter) (*enroll.Page[*enroll.Event], error) {
+	if f.PerPage == 0 {
+		f.PerPage = enroll.DefaultPerPage
+	}
+	var after, published int64
+	err := db.r.QueryRowContext(ctx, `SELECT seq, (SELECT last_seq FROM webhook_dispatch) FROM events WHERE workspace_id = ? AND id = ?`,
+		wsID, f.After).Scan(&after, &published)
+	if err != nil {
+		return nil, afterNotFound(notFound(err, "Event", f.After))
+	}
+	if after > published {
+		return nil, notPublished()
+	}
+	var w where
+	w.add("workspace_id = ?", wsID)
+	w.add("seq > ? AND seq <= ?", after, published)
+	in(&w, "type", f.Types)
+	if f.ObjectID != "" {
+		w.add("object_id = ?", f.ObjectID)
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT doc FROM events WHERE `+w.sql()+` ORDER BY seq LIMIT ?`, append(w.args, f.PerPage)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list events: %w", err)
+	}
+	defer rows.Close()
+	var out []*enroll.Event
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("sqlite: list events: %w", err)
+		}
+		e, err := decode[enroll.Event](doc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list events: %w", err)
+	}
+	total, err := countRows(ctx, db.r, "events", w)
+	if err != nil {
+		return nil, err
+	}
+	return enroll.NewPage(out, f.ListParams, total, nil), nil
+}
+
+// afterNotFound reports an unknown after cursor as the bad parameter it is.
+func afterNotFound(err error) error {
+	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+		return &enroll.Error{Code: enroll.EINVALID, Message: "after names no event of this workspace.",
+			Fields: []enroll.FieldError{{Location: "query.after", Message: "names no event"}}}
+	}
+	return err
+}
+
+// notPublished refuses an after cursor that names an event DispatchEvents
+// has not taken yet.
+func notPublished() error {
+	return &enroll.Error{Code: enroll.EINVALID, Message: "after names an event not yet published; retry in a moment.",
+		Fields: []enroll.FieldError{{Location: "query.after", Message: "not yet published"}}}
+}
