@@ -91,6 +91,19 @@ func (s *Server) webhooks(ctx context.Context) (enroll.WebhookStore, error) {
 	return ws, nil
 }
 
+// webhookEndpoint is webhooks for a route about endpoint id: an id no
+// store could hold is a 404 at once.
+func (s *Server) webhookEndpoint(ctx context.Context, id string) (enroll.WebhookStore, error) {
+	ws, err := s.webhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !enroll.ValidID(id) {
+		return nil, notFound("Webhook endpoint", id)
+	}
+	return ws, nil
+}
+
 func (s *Server) createWebhookEndpoint(ctx context.Context, in *createWebhookEndpointInput) (*webhookEndpointCreatedOutput, error) {
 	ws, err := s.webhooks(ctx)
 	if err != nil {
@@ -118,12 +131,9 @@ func (s *Server) listWebhookEndpoints(ctx context.Context, in *listWebhookEndpoi
 }
 
 func (s *Server) getWebhookEndpoint(ctx context.Context, in *webhookEndpointIDInput) (*webhookEndpointOutput, error) {
-	ws, err := s.webhooks(ctx)
+	ws, err := s.webhookEndpoint(ctx, in.EndpointID)
 	if err != nil {
 		return nil, err
-	}
-	if !enroll.ValidID(in.EndpointID) {
-		return nil, notFound("Webhook endpoint", in.EndpointID)
 	}
 	ep, err := ws.FindWebhookEndpoint(ctx, workspaceFrom(ctx), in.EndpointID)
 	if err != nil {
@@ -133,12 +143,9 @@ func (s *Server) getWebhookEndpoint(ctx context.Context, in *webhookEndpointIDIn
 }
 
 func (s *Server) updateWebhookEndpoint(ctx context.Context, in *updateWebhookEndpointInput) (*webhookEndpointOutput, error) {
-	ws, err := s.webhooks(ctx)
+	ws, err := s.webhookEndpoint(ctx, in.EndpointID)
 	if err != nil {
 		return nil, err
-	}
-	if !enroll.ValidID(in.EndpointID) {
-		return nil, notFound("Webhook endpoint", in.EndpointID)
 	}
 	patch, err := parsePatch(in.RawBody)
 	if err != nil {
@@ -155,23 +162,17 @@ func (s *Server) updateWebhookEndpoint(ctx context.Context, in *updateWebhookEnd
 }
 
 func (s *Server) deleteWebhookEndpoint(ctx context.Context, in *webhookEndpointIDInput) (*struct{}, error) {
-	ws, err := s.webhooks(ctx)
+	ws, err := s.webhookEndpoint(ctx, in.EndpointID)
 	if err != nil {
 		return nil, err
-	}
-	if !enroll.ValidID(in.EndpointID) {
-		return nil, notFound("Webhook endpoint", in.EndpointID)
 	}
 	return nil, ws.DeleteWebhookEndpoint(ctx, actorFrom(ctx), in.EndpointID)
 }
 
 func (s *Server) rotateWebhookSecret(ctx context.Context, in *webhookEndpointIDInput) (*webhookEndpointOutput, error) {
-	ws, err := s.webhooks(ctx)
+	ws, err := s.webhookEndpoint(ctx, in.EndpointID)
 	if err != nil {
 		return nil, err
-	}
-	if !enroll.ValidID(in.EndpointID) {
-		return nil, notFound("Webhook endpoint", in.EndpointID)
 	}
 	ep, err := ws.UpdateWebhookEndpoint(ctx, actorFrom(ctx), in.EndpointID, func(ep *enroll.WebhookEndpoint) error {
 		ep.RotateOnUpdate()
@@ -184,12 +185,9 @@ func (s *Server) rotateWebhookSecret(ctx context.Context, in *webhookEndpointIDI
 }
 
 func (s *Server) listWebhookDeliveries(ctx context.Context, in *listDeliveriesInput) (*bodyPage[*enroll.WebhookDelivery], error) {
-	ws, err := s.webhooks(ctx)
+	ws, err := s.webhookEndpoint(ctx, in.EndpointID)
 	if err != nil {
 		return nil, err
-	}
-	if !enroll.ValidID(in.EndpointID) {
-		return nil, notFound("Webhook endpoint", in.EndpointID)
 	}
 	f := enroll.DeliveryFilter{Status: enroll.DeliveryStatus(in.Status), EventID: in.EventID, ListParams: in.params("")}
 	page, err := ws.ListWebhookDeliveries(ctx, workspaceFrom(ctx), in.EndpointID, f)
@@ -200,11 +198,11 @@ func (s *Server) listWebhookDeliveries(ctx context.Context, in *listDeliveriesIn
 }
 
 func (s *Server) getWebhookDelivery(ctx context.Context, in *deliveryIDInput) (*deliveryOutput, error) {
-	ws, err := s.webhooks(ctx)
+	ws, err := s.webhookEndpoint(ctx, in.EndpointID)
 	if err != nil {
 		return nil, err
 	}
-	if !enroll.ValidID(in.EndpointID) || !enroll.ValidID(in.DeliveryID) {
+	if !enroll.ValidID(in.DeliveryID) {
 		return nil, notFound("Webhook delivery", in.DeliveryID)
 	}
 	d, err := ws.FindWebhookDelivery(ctx, workspaceFrom(ctx), in.EndpointID, in.DeliveryID)
@@ -215,11 +213,11 @@ func (s *Server) getWebhookDelivery(ctx context.Context, in *deliveryIDInput) (*
 }
 
 func (s *Server) redeliverWebhook(ctx context.Context, in *deliveryIDInput) (*deliveryCreatedOutput, error) {
-	ws, err := s.webhooks(ctx)
+	ws, err := s.webhookEndpoint(ctx, in.EndpointID)
 	if err != nil {
 		return nil, err
 	}
-	if !enroll.ValidID(in.EndpointID) || !enroll.ValidID(in.DeliveryID) {
+	if !enroll.ValidID(in.DeliveryID) {
 		return nil, notFound("Webhook delivery", in.DeliveryID)
 	}
 	d, err := ws.RedeliverWebhook(ctx, actorFrom(ctx), in.EndpointID, in.DeliveryID)
