@@ -65,4 +65,14 @@ type WebhookStore interface {
 	// the endpoint. Returns ENOTFOUND when the delivery (or its endpoint) was
 	// deleted meanwhile.
 	FinishWebhookDelivery(ctx context.Context, d *WebhookDelivery, o DeliveryOutcome) (*WebhookDelivery, error)
+	// FinishWebhookDeliveries records several attempts as
+	// FinishWebhookDelivery does, in one transaction (one commit, however
+	// many attempts), skipping deliveries deleted meanwhile.
+	FinishWebhookDeliveries(ctx context.Context, done []DeliveryResult) error
+}
+
+// DeliveryResult is an attempt of a claimed delivery and its outcome.
+type DeliveryResult struct {
+	Delivery *WebhookDelivery
+	Outcome  DeliveryOutcome
 }

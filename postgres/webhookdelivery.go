@@ -248,31 +248,50 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, l
 func (db *DB) FinishWebhookDelivery(ctx context.Context, d *enroll.WebhookDelivery, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
 	var out *enroll.WebhookDelivery
 	err := db.write(ctx, func(tx *tx) error {
-		cur, err := findDelivery(ctx, tx, d.WorkspaceID, d.EndpointID, d.ID, "FOR UPDATE")
-		if err != nil {
-			return err
-		}
-		cur.Apply(o, tx.now)
-		doc, err := encode(cur)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.exec(`UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, lease_until = NULL, doc = $3, updated_at = $4
-			WHERE workspace_id = $5 AND id = $6`, string(cur.Status), cur.NextAttemptAt, doc, tx.now, cur.WorkspaceID, cur.ID); err != nil {
-			return err
-		}
-		out = cur
-		if !o.DisableEndpoint {
-			return nil
-		}
-		ep, err := findEndpoint(ctx, tx, d.WorkspaceID, d.EndpointID, "FOR UPDATE")
-		if enroll.ErrorCode(err) == enroll.ENOTFOUND {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		ep.Disable(enroll.DisabledByGone, tx.now)
-		return tx.writeEndpoint(ep, false)
+		var err error
+		out, err = tx.finishDelivery(d, o)
+		return err
 	})
 	return out, err
+}
+
+// FinishWebhookDeliveries implements enroll.WebhookStore.
+func (db *DB) FinishWebhookDeliveries(ctx context.Context, done []enroll.DeliveryResult) error {
+	return db.write(ctx, func(tx *tx) error {
+		for _, r := range done {
+			if _, err := tx.finishDelivery(r.Delivery, r.Outcome); err != nil && enroll.ErrorCode(err) != enroll.ENOTFOUND {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// finishDelivery records an attempt and its outcome, ending the lease; a
+// 410 disables the endpoint. Returns ENOTFOUND for a deleted delivery.
+func (tx *tx) finishDelivery(d *enroll.WebhookDelivery, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
+	cur, err := findDelivery(tx.ctx, tx, d.WorkspaceID, d.EndpointID, d.ID, "FOR UPDATE")
+	if err != nil {
+		return nil, err
+	}
+	cur.Apply(o, tx.now)
+	doc, err := encode(cur)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.exec(`UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, lease_until = NULL, doc = $3, updated_at = $4
+		WHERE workspace_id = $5 AND id = $6`, string(cur.Status), cur.NextAttemptAt, doc, tx.now, cur.WorkspaceID, cur.ID); err != nil {
+		return nil, err
+	}
+	if !o.DisableEndpoint {
+		return cur, nil
+	}
+	ep, err := findEndpoint(tx.ctx, tx, d.WorkspaceID, d.EndpointID, "FOR UPDATE")
+	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+		return cur, nil
+	} else if err != nil {
+		return nil, err
+	}
+	ep.Disable(enroll.DisabledByGone, tx.now)
+	return cur, tx.writeEndpoint(ep, false)
 }

@@ -199,7 +199,7 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, l
 	var due bool
 	now := micros(db.clock.Now())
 	if err := db.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_deliveries d
-		JOIN webhook_endpoints e ON e.workspace_id = d.workspace_id AND e.id = d.endpoint_id AND e.enabled = 1
+		CROSS JOIN webhook_endpoints e ON e.workspace_id = d.workspace_id AND e.id = d.endpoint_id AND e.enabled = 1
 		WHERE `+dueDelivery+`)`, now, now).Scan(&due); err != nil {
 		return nil, fmt.Errorf("sqlite: claim: %w", err)
 	}
@@ -212,7 +212,7 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, l
 		now := micros(tx.now)
 		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.workspace_id, d.doc, d.stream, d.event_seq, e.doc, e.secrets, ev.doc, ev.created_at
 			FROM webhook_deliveries d
-			JOIN webhook_endpoints e ON e.workspace_id = d.workspace_id AND e.id = d.endpoint_id AND e.enabled = 1
+			CROSS JOIN webhook_endpoints e ON e.workspace_id = d.workspace_id AND e.id = d.endpoint_id AND e.enabled = 1
 			JOIN events ev ON ev.id = d.event_id
 			WHERE `+dueDelivery+` ORDER BY d.next_attempt_at, d.seq LIMIT ?`, now, now, limit)
 		if err != nil {
@@ -258,31 +258,50 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, l
 func (db *DB) FinishWebhookDelivery(ctx context.Context, d *enroll.WebhookDelivery, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
 	var out *enroll.WebhookDelivery
 	err := db.write(ctx, func(tx *Tx) error {
-		cur, err := findDelivery(ctx, tx, d.WorkspaceID, d.EndpointID, d.ID)
-		if err != nil {
-			return err
-		}
-		cur.Apply(o, tx.now)
-		doc, err := encode(cur)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.exec(`UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, lease_until = NULL, doc = ?, updated_at = ?
-			WHERE workspace_id = ? AND id = ?`, string(cur.Status), nullMicros(cur.NextAttemptAt), doc, micros(tx.now), cur.WorkspaceID, cur.ID); err != nil {
-			return err
-		}
-		out = cur
-		if !o.DisableEndpoint {
-			return nil
-		}
-		ep, err := findEndpoint(ctx, tx, d.WorkspaceID, d.EndpointID)
-		if enroll.ErrorCode(err) == enroll.ENOTFOUND {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		ep.Disable(enroll.DisabledByGone, tx.now)
-		return tx.writeEndpoint(ep, false)
+		var err error
+		out, err = tx.finishDelivery(d, o)
+		return err
 	})
 	return out, err
+}
+
+// FinishWebhookDeliveries implements enroll.WebhookStore.
+func (db *DB) FinishWebhookDeliveries(ctx context.Context, done []enroll.DeliveryResult) error {
+	return db.write(ctx, func(tx *Tx) error {
+		for _, r := range done {
+			if _, err := tx.finishDelivery(r.Delivery, r.Outcome); err != nil && enroll.ErrorCode(err) != enroll.ENOTFOUND {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// finishDelivery records an attempt and its outcome, ending the lease; a
+// 410 disables the endpoint. Returns ENOTFOUND for a deleted delivery.
+func (tx *Tx) finishDelivery(d *enroll.WebhookDelivery, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
+	cur, err := findDelivery(tx.ctx, tx, d.WorkspaceID, d.EndpointID, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	cur.Apply(o, tx.now)
+	doc, err := encode(cur)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.exec(`UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, lease_until = NULL, doc = ?, updated_at = ?
+		WHERE workspace_id = ? AND id = ?`, string(cur.Status), nullMicros(cur.NextAttemptAt), doc, micros(tx.now), cur.WorkspaceID, cur.ID); err != nil {
+		return nil, err
+	}
+	if !o.DisableEndpoint {
+		return cur, nil
+	}
+	ep, err := findEndpoint(tx.ctx, tx, d.WorkspaceID, d.EndpointID)
+	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+		return cur, nil
+	} else if err != nil {
+		return nil, err
+	}
+	ep.Disable(enroll.DisabledByGone, tx.now)
+	return cur, tx.writeEndpoint(ep, false)
 }

@@ -73,9 +73,18 @@ type Deliverer struct {
 
 	wake    chan struct{}
 	slots   chan struct{}
+	results chan finished
 	cancel  context.CancelFunc
 	loop    sync.WaitGroup
 	sending sync.WaitGroup
+	// finishing waits for the goroutine that records attempts.
+	finishing sync.WaitGroup
+}
+
+// finished is an attempt made, waiting to be recorded.
+type finished struct {
+	job *enroll.WebhookJob
+	res enroll.DeliveryResult
 }
 
 // New returns a Deliverer; it sends nothing until Start.
@@ -101,6 +110,7 @@ func New(cfg Config) *Deliverer {
 		metrics: newMetrics(cfg.Registerer),
 		wake:    make(chan struct{}, 1),
 		slots:   make(chan struct{}, cfg.Concurrency),
+		results: make(chan finished, cfg.Concurrency),
 	}
 }
 
@@ -116,6 +126,11 @@ func (d *Deliverer) Start() {
 	go func() {
 		defer d.loop.Done()
 		d.run(ctx)
+	}()
+	d.finishing.Add(1)
+	go func() {
+		defer d.finishing.Done()
+		d.record()
 	}()
 }
 
@@ -136,6 +151,10 @@ func (d *Deliverer) Close() error {
 	}
 	d.loop.Wait()
 	d.sending.Wait()
+	if d.cancel != nil {
+		close(d.results)
+		d.finishing.Wait()
+	}
 	d.client.CloseIdleConnections()
 	return nil
 }
@@ -184,7 +203,6 @@ func (d *Deliverer) tick(ctx context.Context) bool {
 		d.sending.Add(1)
 		go func() {
 			defer d.sending.Done()
-			defer func() { <-d.slots; d.Wake() }()
 			d.deliver(j)
 		}()
 	}
@@ -197,21 +215,52 @@ func (d *Deliverer) logError(ctx context.Context, msg string, err error) {
 	}
 }
 
-// deliver makes one attempt of a claimed delivery and records it. The
-// attempt is not cut short by Close: it is bounded by the timeout, and an
-// interrupted one would only be sent again when its lease expires.
+// deliver makes one attempt of a claimed delivery and hands it to record.
+// The attempt is not cut short by Close: it is bounded by the timeout, and
+// an interrupted one would only be sent again when its lease expires.
 func (d *Deliverer) deliver(j *enroll.WebhookJob) {
 	at := d.attempt(j)
 	o := enroll.DecideOutcome(j.Delivery, at, d.cfg.Jitter)
-	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
-	defer cancel()
-	if _, err := d.store.FinishWebhookDelivery(ctx, j.Delivery, o); err != nil && enroll.ErrorCode(err) != enroll.ENOTFOUND {
-		// The lease will expire and the delivery be sent again.
-		d.logger.Error("webhook attempt not recorded", "delivery", j.Delivery.ID, "error", err)
-	}
-	d.metrics.observe(j, o)
-	if o.DisableEndpoint {
-		d.logger.Warn("webhook endpoint disabled: the receiver answered 410 Gone", "endpoint", j.Delivery.EndpointID)
+	d.results <- finished{job: j, res: enroll.DeliveryResult{Delivery: j.Delivery, Outcome: o}}
+}
+
+// record writes attempts as they finish, all that are waiting in one
+// transaction: a commit (an fsync) per batch rather than per attempt is
+// what lets delivery keep up beside the API's writes. A sender's slot is
+// freed once its attempt is recorded, so the next claim sees it.
+func (d *Deliverer) record() {
+	for f := range d.results {
+		batch := []finished{f}
+	more:
+		for len(batch) < cap(d.results) {
+			select {
+			case f, ok := <-d.results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, f)
+			default:
+				break more
+			}
+		}
+		done := make([]enroll.DeliveryResult, len(batch))
+		for i, f := range batch {
+			done[i] = f.res
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+		if err := d.store.FinishWebhookDeliveries(ctx, done); err != nil {
+			// The leases will expire and the deliveries be sent again.
+			d.logger.Error("webhook attempts not recorded", "attempts", len(done), "error", err)
+		}
+		cancel()
+		for _, f := range batch {
+			d.metrics.observe(f.job, f.res.Outcome)
+			if f.res.Outcome.DisableEndpoint {
+				d.logger.Warn("webhook endpoint disabled: the receiver answered 410 Gone", "endpoint", f.job.Delivery.EndpointID)
+			}
+			<-d.slots
+		}
+		d.Wake()
 	}
 }
 
