@@ -162,7 +162,8 @@ func (b *browser) signIn(secret, landing string) {
 
 // TestBrowser runs a reviewer's session in Chromium: sign in, find an
 // enrollment, approve it and see the history line, reject another from the
-// review queue with the keyboard, then check that a key without
+// review queue with the keyboard, import a file, manage a webhook endpoint
+// (see browser_webhooks_test.go), then check that a key without
 // enrollments:review sees no review buttons and cannot post the form. It
 // fails on any console error and keeps screenshots of the pages.
 func TestBrowser(t *testing.T) {
@@ -218,6 +219,9 @@ func TestBrowser(t *testing.T) {
 	b.screenshot("enrollments.png")
 	b.do(
 		chromedp.SendKeys(chromedp.CSS("#q"), "suzie\n"),
+		// The server renders the query as the field's value attribute: the
+		// search's page has loaded (Suzie's link is on the first page too).
+		chromedp.WaitVisible(chromedp.CSS(`#q[value="suzie"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/console/enrollments/`+suzie.ID+`"]`)),
 	)
 	if rows := eval[int](b, `document.querySelectorAll("table.list tbody tr").length`); rows != 1 {
@@ -309,6 +313,8 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("import errors = %q", got)
 	}
 	b.screenshot("import.png")
+
+	b.webhooks(f)
 
 	// Phone-sized screens.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))

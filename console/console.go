@@ -3,8 +3,9 @@
 // their instances with a funnel chart per instance, the enrollment list
 // with filters, search and cursor paging, the enrollment detail with its
 // eligibility trace, history and events, the review actions and a review
-// queue driven by the keyboard, and bulk imports (imports.go): upload a
-// CSV or NDJSON file, follow the job, download its errors.
+// queue driven by the keyboard, bulk imports (imports.go): upload a CSV or
+// NDJSON file, follow the job, download its errors, and webhooks
+// (webhooks.go): endpoints, their signing secrets and their deliveries.
 //
 // Pages are rendered on the server with html/template; the stylesheet, a
 // small script and the icon are embedded in the binary, so the console
@@ -45,6 +46,12 @@ type Console struct {
 	importDir string
 	// jobs counts the imports running in the background.
 	jobs sync.WaitGroup
+
+	// webhooks is the store as a WebhookStore, nil when it keeps no
+	// webhooks (the Webhooks page then says "not available yet").
+	webhooks enroll.WebhookStore
+	// wake, when set, tells the webhook deliverer there is work now.
+	wake func()
 }
 
 // New returns the console over store. It keeps its sessions in memory, so
@@ -57,6 +64,7 @@ func New(store enroll.Store) *Console {
 		assets: loadAssets(),
 	}
 	c.imports, _ = store.(enroll.ImportStore)
+	c.webhooks, _ = store.(enroll.WebhookStore)
 	c.sessions = newSessions(func() time.Time { return c.now() })
 	c.pages = parsePages(c.assets)
 	c.mux = http.NewServeMux()
@@ -70,6 +78,14 @@ func (c *Console) WithLogger(l *slog.Logger) *Console {
 	if l != nil {
 		c.logger = l
 	}
+	return c
+}
+
+// WithWakeWebhooks sets the function that tells the webhook deliverer there
+// is work now (a new endpoint, one enabled again, a redelivery) rather than
+// at its next poll, as the API's Config.WakeWebhooks does, and returns c.
+func (c *Console) WithWakeWebhooks(wake func()) *Console {
+	c.wake = wake
 	return c
 }
 
@@ -99,6 +115,16 @@ func (c *Console) routes() {
 		c.mux.Handle("POST "+Prefix+"/imports", c.signedInUpload(c.uploadImport))
 		c.mux.Handle("GET "+Prefix+"/imports/{id}", c.signedIn(c.importJob))
 		c.mux.Handle("GET "+Prefix+"/imports/{id}/errors.csv", c.signedIn(c.importErrorsCSV))
+	}
+	if c.webhooks != nil {
+		c.mux.Handle("GET "+Prefix+"/webhooks", c.signedIn(c.webhookList))
+		c.mux.Handle("POST "+Prefix+"/webhooks", c.signedIn(c.createWebhook))
+		c.mux.Handle("GET "+Prefix+"/webhooks/{id}", c.signedIn(c.webhookEndpoint))
+		c.mux.Handle("POST "+Prefix+"/webhooks/{id}", c.signedIn(c.editWebhook))
+		c.mux.Handle("POST "+Prefix+"/webhooks/{id}/enabled", c.signedIn(c.enableWebhook))
+		c.mux.Handle("POST "+Prefix+"/webhooks/{id}/rotate", c.signedIn(c.rotateWebhookSecret))
+		c.mux.Handle("POST "+Prefix+"/webhooks/{id}/delete", c.signedIn(c.deleteWebhook))
+		c.mux.Handle("POST "+Prefix+"/webhooks/{id}/deliveries/{delivery}/redeliver", c.signedIn(c.redeliverWebhook))
 	}
 	c.mux.HandleFunc(Prefix+"/", c.notFoundPage)
 }

@@ -20,6 +20,8 @@ func templateFuncs(a *assets) template.FuncMap {
 		"statusClass": func(s enroll.Status) string { return "s-" + string(s) },
 		"time":        formatTime,
 		"timePtr":     formatTimePtr,
+		"timeSec":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"lower":       strings.ToLower,
 		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"date":        func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 		"num":         formatInt,

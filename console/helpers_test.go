@@ -167,9 +167,10 @@ type client struct {
 
 func (f *fixture) client() *client {
 	jar, _ := cookiejar.New(nil)
-	hc := f.srv.Client()
+	// A copy: srv.Client() is one shared value, whose jar is every client's.
+	hc := *f.srv.Client()
 	hc.Jar = jar
-	return &client{t: f.t, f: f, hc: hc}
+	return &client{t: f.t, f: f, hc: &hc}
 }
 
 // noFollow makes the client return redirects instead of following them.

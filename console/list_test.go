@@ -98,7 +98,7 @@ func TestEnrollmentDetailShowsEverything(t *testing.T) {
 	c.get(Prefix + "/enrollments/" + enroll.NewID()).status(http.StatusNotFound)
 }
 
-func TestAssetsAndPlaceholders(t *testing.T) {
+func TestAssetsAndSections(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	c := f.client()
@@ -115,8 +115,9 @@ func TestAssetsAndPlaceholders(t *testing.T) {
 
 	s := f.signedIn(f.secret)
 	s.get(Prefix + "/imports").status(http.StatusOK).contains("<input id=\"import-file\"").lacks("not available yet")
-	s.get(Prefix + "/webhooks").status(http.StatusOK).contains("Webhooks: not available yet")
-	s.get(Prefix+"/").contains(`href="/console/webhooks">Webhooks <span class="soon">soon</span>`, `href="/console/imports">Imports</a>`)
+	s.get(Prefix+"/webhooks").status(http.StatusOK).contains("<h1>Webhooks</h1>", `id="ep-url" name="url"`, "No webhook endpoints yet.").
+		lacks("not available yet")
+	s.get(Prefix+"/").contains(`href="/console/webhooks">Webhooks</a>`, `href="/console/imports">Imports</a>`).lacks(`class="soon"`)
 	s.get(Prefix + "/nowhere").status(http.StatusNotFound).contains("There is no console page")
 	// /console redirects to /console/.
 	res := s.get(Prefix)

@@ -12,6 +12,9 @@ type section struct {
 	Path  string
 	// Scopes are the scopes a key needs to see the section (all of them).
 	Scopes []enroll.Scope
+	// AllInstances is set for a section a key limited to program instances
+	// may not use, whatever its scopes, as in the API.
+	AllInstances bool
 	// Ready is false for features that do not exist yet.
 	Ready bool
 	// Issue is the tracker issue that will build a section not Ready.
@@ -27,12 +30,15 @@ var sections = []section{
 	{ID: "enrollments", Label: "Enrollments", Path: Prefix + "/enrollments", Scopes: []enroll.Scope{enroll.ScopeEnrollmentsRead}, Ready: true},
 	{ID: "imports", Label: "Imports", Path: Prefix + "/imports", Scopes: []enroll.Scope{enroll.ScopeImportsWrite}, Issue: 6, // ready with an ImportStore
 		Blurb: "Upload a CSV or NDJSON file of enrollments into a program instance, watch its progress and download the rows that failed."},
-	{ID: "webhooks", Label: "Webhooks", Path: Prefix + "/webhooks", Scopes: []enroll.Scope{enroll.ScopeWebhooksWrite}, Issue: 5,
+	// Webhooks: an endpoint receives every event of the workspace, so a key
+	// limited to program instances may not manage them.
+	{ID: "webhooks", Label: "Webhooks", Path: Prefix + "/webhooks", Scopes: []enroll.Scope{enroll.ScopeWebhooksWrite}, AllInstances: true, // ready with a WebhookStore
 		Blurb: "Manage webhook endpoints, rotate their signing secrets, and see recent deliveries and failures."},
 }
 
-// upcoming lists the sections that are not built yet (Imports among them:
-// it is built only over a store that can run imports, see Console.ready).
+// upcoming lists the sections that are not built yet (Imports and Webhooks
+// among them: they work only over a store that implements them, see
+// Console.ready).
 var upcoming = func() []section {
 	var out []section
 	for _, s := range sections {
@@ -51,17 +57,25 @@ type navLink struct {
 	Soon    bool
 }
 
-// ready reports whether section s works with this console: Imports is
-// built, but needs a store that can run imports (enroll.ImportStore).
+// ready reports whether section s works with this console: Imports and
+// Webhooks are built, but need a store that keeps them (enroll.ImportStore,
+// enroll.WebhookStore).
 func (c *Console) ready(s section) bool {
-	return s.Ready || (s.ID == "imports" && c.imports != nil)
+	return s.Ready || (s.ID == "imports" && c.imports != nil) || (s.ID == "webhooks" && c.webhooks != nil)
+}
+
+// allows reports whether rq's key may use section s: it holds every scope
+// the section needs and, for a section of the whole workspace, sees every
+// program instance.
+func (rq *request) allows(s section) bool {
+	return rq.has(s.Scopes...) && (!s.AllInstances || rq.limited() == nil)
 }
 
 // navFor returns the sections the key may see, marking current.
 func (c *Console) navFor(rq *request, current string) []navLink {
 	var out []navLink
 	for _, s := range sections {
-		if rq.has(s.Scopes...) {
+		if rq.allows(s) {
 			out = append(out, navLink{Label: s.Label, Path: s.Path, Current: s.ID == current, Soon: !c.ready(s)})
 		}
 	}

@@ -21,6 +21,8 @@ type pager struct {
 	FirstURL   string
 	PrevURL    string
 	NextURL    string
+	// One and Many name the items ("" for enrollments).
+	One, Many string
 }
 
 // newPager returns the links of the page at token current, reached through
@@ -62,6 +64,14 @@ func newPager(path string, filters url.Values, prev []string, current, next stri
 
 // Number is the one-based page number, for people.
 func (p pager) Number() int { return p.Page + 1 }
+
+// Items counts the list's items: "3 enrollments".
+func (p pager) Items() string {
+	if p.One == "" {
+		return plural(p.TotalItems, "enrollment", "enrollments")
+	}
+	return plural(p.TotalItems, p.One, p.Many)
+}
 
 // Pages is the number of pages, at least one (an empty list is one page).
 func (p pager) Pages() int { return max(p.TotalPages, 1) }

@@ -16,12 +16,13 @@ var templateFS embed.FS
 // partials.html into a set of its own.
 var pageNames = []string{
 	"signin", "overview", "enrollments", "enrollment", "queue", "unavailable", "error", "start", "imports", "import",
+	"webhooks", "webhook",
 }
 
 // pageSections says which navigation entry each page belongs to.
 var pageSections = map[string]string{
 	"overview": "overview", "enrollments": "enrollments", "enrollment": "enrollments", "queue": "queue",
-	"imports": "imports", "import": "imports",
+	"imports": "imports", "import": "imports", "webhooks": "webhooks", "webhook": "webhooks",
 }
 
 // parsePages parses every page. A template error is a bug, found by any
@@ -104,6 +105,13 @@ func (c *Console) renderError(w http.ResponseWriter, r *http.Request, rq *reques
 func (c *Console) forbidden(w http.ResponseWriter, r *http.Request, rq *request, scope enroll.Scope, why string) {
 	c.renderError(w, r, rq, http.StatusForbidden, "Not allowed",
 		"Your API key lacks the "+string(scope)+" scope, needed to "+why+". Nothing was changed.")
+}
+
+// limitedForbidden refuses, to a key limited to program instances, what
+// concerns the whole workspace; why says what and why not.
+func (c *Console) limitedForbidden(w http.ResponseWriter, r *http.Request, rq *request, why string) {
+	c.renderError(w, r, rq, http.StatusForbidden, "Not allowed",
+		"Your API key is limited to some program instances, so it may not "+why+". Nothing was changed.")
 }
 
 // serverError logs err and shows a page that names the request, so the

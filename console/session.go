@@ -42,6 +42,8 @@ type session struct {
 	lastSeen time.Time
 	touched  time.Time
 	flash    string
+	// secret is a webhook signing secret waiting to be shown once.
+	secret *shownSecret
 }
 
 // sessions is the in-memory session table.

@@ -1,6 +1,7 @@
-// Enroll console: the confirmation step of status changes and the keyboard
-// shortcuts. Written for the console, no dependencies; every page works
-// without it (forms then post directly).
+// Enroll console: the confirmation step of status changes, the keyboard
+// shortcuts and the copy button of a webhook secret. Written for the
+// console, no dependencies; every page works without it (forms then post
+// directly).
 (function () {
   "use strict";
 
@@ -62,6 +63,36 @@
       p.form.requestSubmit(p.button);
     });
   }
+
+  // A signing secret is shown once: its button copies it, and a click in
+  // the field selects it whole. Without a script the hint says how.
+  function legacyCopy() {
+    try {
+      return document.execCommand("copy");
+    } catch (e) {
+      return false;
+    }
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("button[data-copy]"), function (button) {
+    var field = document.getElementById(button.dataset.copy);
+    if (!field) return;
+    var hint = document.querySelector("[data-copy-hint]");
+    field.addEventListener("focus", function () { field.select(); });
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      field.focus();
+      field.select();
+      function done(ok) {
+        button.textContent = ok ? "Copied" : "Copy";
+        if (hint) hint.textContent = ok ? "Copied to the clipboard." : "The secret is selected: press Ctrl+C (⌘C) to copy it.";
+      }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(function () { done(true); }, function () { done(legacyCopy()); });
+      } else {
+        done(legacyCopy());
+      }
+    });
+  });
 
   // Rows of a list or of the queue, moved through with j and k.
   var rows = Array.prototype.slice.call(document.querySelectorAll("[data-row]"));

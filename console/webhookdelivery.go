@@ -1,0 +1,152 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/enrollhq/enroll"
+)
+
+// deliveriesPerPage is the page size of an endpoint's deliveries.
+const deliveriesPerPage = 25
+
+// deliveryStatuses are the statuses the delivery list filters by.
+var deliveryStatuses = []enroll.DeliveryStatus{enroll.DeliveryPending, enroll.DeliverySucceeded, enroll.DeliveryFailed}
+
+// deliveryFilterLink is one choice of the delivery filter.
+type deliveryFilterLink struct {
+	Label   string
+	URL     string
+	Current bool
+}
+
+// deliveryRow is one delivery of an endpoint.
+type deliveryRow struct {
+	D *enroll.WebhookDelivery
+	// EventURL opens the enrollment the event is about, "" when there is
+	// no such page to open.
+	EventURL string
+	// Last is the latest attempt, nil before the first.
+	Last *enroll.DeliveryAttempt
+	// Attempts are the attempts kept, oldest first, numbered.
+	Attempts []attemptRow
+}
+
+// attemptRow is one attempt of a delivery; N counts from the first
+// attempt ever made, including ones no longer kept.
+type attemptRow struct {
+	N int
+	enroll.DeliveryAttempt
+}
+
+// enrollmentEvents are the event types whose enrollment has a page.
+var enrollmentEvents = map[enroll.EventType]bool{
+	enroll.EventEnrollmentCreated: true, enroll.EventEnrollmentUpdated: true, enroll.EventEnrollmentStatusChanged: true,
+}
+
+// loadDeliveries puts in d the page of d.EP's deliveries that query q asks
+// for: its status filter and cursor. A page link that no longer fits shows
+// the first page with a note, as the other lists do.
+func (c *Console) loadDeliveries(ctx context.Context, rq *request, d *endpointData, q url.Values) error {
+	path := endpointPath(d.EP.ID)
+	filters := url.Values{}
+	f := enroll.DeliveryFilter{ListParams: enroll.ListParams{PerPage: deliveriesPerPage, PageToken: q.Get("pageToken")}}
+	for _, s := range deliveryStatuses {
+		if q.Get("status") == string(s) {
+			f.Status = s
+			filters.Set("status", string(s))
+		}
+	}
+	prev := prevTokens(q)
+	pg, err := c.webhooks.ListWebhookDeliveries(ctx, rq.ws(), d.EP.ID, f)
+	if enroll.ErrorCode(err) == enroll.EINVALID && f.PageToken != "" {
+		d.Problem = "That page link no longer fits this list; showing the first page."
+		f.PageToken, prev = "", nil
+		pg, err = c.webhooks.ListWebhookDeliveries(ctx, rq.ws(), d.EP.ID, f)
+	}
+	if err != nil {
+		return err
+	}
+	d.Status = f.Status
+	d.Statuses = []deliveryFilterLink{{Label: "All", URL: path + "#deliveries", Current: f.Status == ""}}
+	for _, s := range deliveryStatuses {
+		d.Statuses = append(d.Statuses, deliveryFilterLink{Label: string(s), URL: path + "?status=" + string(s) + "#deliveries", Current: f.Status == s})
+	}
+	d.Pager = newPager(path, filters, prev, f.PageToken, pg.NextPageToken, pg.Page, pg.TotalPages, pg.TotalItems)
+	d.Pager.One, d.Pager.Many = "delivery", "deliveries"
+	d.EventsLinked = rq.has(enroll.ScopeEnrollmentsRead)
+	links := map[string]string{}
+	for _, del := range pg.Data {
+		row := deliveryRow{D: del}
+		first := del.AttemptCount - len(del.Attempts) + 1
+		for i, at := range del.Attempts {
+			row.Attempts = append(row.Attempts, attemptRow{N: first + i, DeliveryAttempt: at})
+		}
+		if n := len(del.Attempts); n > 0 {
+			row.Last = &del.Attempts[n-1]
+		}
+		if d.EventsLinked && enrollmentEvents[del.EventType] {
+			href, ok := links[del.EventID]
+			if !ok {
+				if href, err = c.eventEnrollmentURL(ctx, rq, del.EventID); err != nil {
+					return err
+				}
+				links[del.EventID] = href
+			}
+			row.EventURL = href
+		}
+		d.Deliveries = append(d.Deliveries, row)
+	}
+	return nil
+}
+
+// eventEnrollmentURL returns the page of the enrollment that event id is
+// about, at the event, or "" when the event is gone.
+func (c *Console) eventEnrollmentURL(ctx context.Context, rq *request, id string) (string, error) {
+	ev, err := c.store.FindEvent(ctx, rq.ws(), id)
+	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(ev.Data.Object, &obj) != nil || !enroll.ValidID(obj.ID) {
+		return "", nil
+	}
+	return Prefix + "/enrollments/" + obj.ID + "#" + ev.ID, nil
+}
+
+// redeliverWebhook queues a delivery's event again, due at once, as a new
+// delivery, and shows it at the top of the endpoint's deliveries.
+func (c *Console) redeliverWebhook(w http.ResponseWriter, r *http.Request, rq *request) {
+	if !c.mayManageWebhooks(w, r, rq) {
+		return
+	}
+	ctx := r.Context()
+	id, did := r.PathValue("id"), r.PathValue("delivery")
+	ep, err := c.findEndpoint(ctx, rq, id)
+	if err != nil {
+		c.storeError(w, r, rq, err)
+		return
+	}
+	if !enroll.ValidID(did) {
+		c.storeError(w, r, rq, enroll.Errorf(enroll.ENOTFOUND, "Webhook delivery %s not found.", did))
+		return
+	}
+	nd, err := c.webhooks.RedeliverWebhook(ctx, rq.actor(), id, did)
+	if err != nil {
+		c.storeError(w, r, rq, err)
+		return
+	}
+	c.wakeDeliverer()
+	msg := "Event " + nd.EventID + " queued for delivery again, as " + nd.ID + "."
+	if !ep.Enabled {
+		msg += " The endpoint is disabled: it is sent once the endpoint is enabled again."
+	}
+	c.sessions.setFlash(rq.sess, msg)
+	http.Redirect(w, r, endpointPath(id)+"#"+nd.ID, http.StatusSeeOther)
+}
