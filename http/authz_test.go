@@ -94,6 +94,17 @@ var authzRules = map[string]authzRule{
 	"getWebhookDelivery":    {enroll.ScopeWebhooksWrite, 404, 403},
 	"redeliverWebhook":      {enroll.ScopeWebhooksWrite, 404, 403},
 
+	// The fixture's template is its instance's.
+	"createNotificationTemplate":  {enroll.ScopeProgramsWrite, 404, 404},
+	"listNotificationTemplates":   {enroll.ScopeProgramsRead, allowed, allowed},
+	"getNotificationTemplate":     {enroll.ScopeProgramsRead, 404, 404},
+	"updateNotificationTemplate":  {enroll.ScopeProgramsWrite, 404, 404},
+	"deleteNotificationTemplate":  {enroll.ScopeProgramsWrite, 404, 404},
+	"renderNotificationTemplate":  {enroll.ScopeProgramsRead, 404, 404},
+	"getNotificationSettings":     {enroll.ScopeProgramsRead, 404, 404},
+	"putNotificationSettings":     {enroll.ScopeProgramsWrite, 404, 404},
+	"listEnrollmentNotifications": {enroll.ScopeEnrollmentsRead, 404, 404},
+
 	"getHealth":    {"", allowed, allowed},
 	"getReadiness": {"", allowed, allowed},
 }
@@ -104,6 +115,7 @@ type fixture struct {
 	e                                                  *env
 	program, instance, enrollment, customer, lead, key string
 	event, imp, endpoint, delivery                     string
+	template                                           string
 }
 
 func (e *env) newFixture() *fixture {
@@ -124,12 +136,14 @@ func (e *env) newFixture() *fixture {
 	f.event = events.Data[0]["id"].(string)
 	f.imp = e.do("POST", "/v1/programInstances/"+f.instance+"/imports", importCSV(1)).expect(202).obj()["id"].(string)
 	f.endpoint, f.delivery = e.webhookDelivery()
+	f.template = e.do("POST", "/v1/notificationTemplates", map[string]any{"programInstanceId": f.instance, "name": "Approved",
+		"status": "approved", "subject": "Approved", "text": "Hello {{.enrollment.firstName}}"}).expect(201).obj()["id"].(string)
 	return f
 }
 
 // ids are the fixture's ids, which no other workspace may see.
 func (f *fixture) ids() []string {
-	return []string{f.program, f.instance, f.enrollment, f.customer, f.lead, f.key, f.event, f.imp, f.endpoint, f.delivery}
+	return []string{f.program, f.instance, f.enrollment, f.customer, f.lead, f.key, f.event, f.imp, f.endpoint, f.delivery, f.template}
 }
 
 // path fills the operation's path template with the fixture's ids.
@@ -137,7 +151,7 @@ func (f *fixture) path(t testing.TB, template string) string {
 	t.Helper()
 	r := strings.NewReplacer("{programId}", f.program, "{instanceId}", f.instance, "{enrollmentId}", f.enrollment,
 		"{customerId}", f.customer, "{leadId}", f.lead, "{eventId}", f.event, "{keyId}", f.key, "{importId}", f.imp,
-		"{endpointId}", f.endpoint, "{deliveryId}", f.delivery)
+		"{endpointId}", f.endpoint, "{deliveryId}", f.delivery, "{templateId}", f.template)
 	p := r.Replace(template)
 	if strings.Contains(p, "{") {
 		t.Fatalf("%s: a path parameter the fixture does not fill; add it to fixture.path", template)
@@ -166,6 +180,11 @@ func (f *fixture) body(t testing.TB, op *huma.Operation) any {
 		"createImport":          importCSV(2),
 		"createWebhookEndpoint": map[string]any{"url": "https://hooks.example.com/" + u},
 		"updateWebhookEndpoint": map[string]any{"description": "renamed"},
+		"createNotificationTemplate": map[string]any{"programInstanceId": f.instance, "name": "Rejected", "status": "rejected",
+			"subject": "Sorry", "text": "{{.reason}}"},
+		"updateNotificationTemplate": map[string]any{"subject": "Approved!"},
+		"renderNotificationTemplate": map[string]any{"firstName": "Ann"},
+		"putNotificationSettings":    map[string]any{"enabled": true, "adminEmails": []string{"ops@example.com"}},
 	}
 	b, ok := bodies[op.OperationID]
 	if op.RequestBody != nil && !ok {

@@ -112,6 +112,12 @@ func (s *Server) idempotentOps() map[string]idempotentOp {
 		}},
 		// Trying rules writes nothing: a lost response is simply recomputed.
 		"testEligibilityRules": {},
+		"createNotificationTemplate": {creates: enroll.KindNotificationTemplate, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
+			out, err := s.getNotificationTemplate(ctx.Context(), &templateIDInput{TemplateID: rec.ObjectID})
+			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/notificationTemplates/" + out.Body.ID, "", out.Body })
+		}},
+		// A preview writes nothing either.
+		"renderNotificationTemplate": {},
 	}
 }
 

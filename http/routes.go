@@ -22,6 +22,7 @@ const (
 	tagEvents      = "Events"
 	tagImports     = "Imports"
 	tagWebhooks    = "Webhooks"
+	tagNotify      = "Notifications"
 	tagAPIKeys     = "API keys"
 	tagOperations  = "Operations"
 )
@@ -35,6 +36,7 @@ var apiTags = []*huma.Tag{
 	{Name: tagEvents, Description: "Every change, newest first, for other systems to follow."},
 	{Name: tagImports, Description: "Bulk import of enrollments from CSV or NDJSON files, run in the background; export is the enrollment lists with Accept: text/csv."},
 	{Name: tagWebhooks, Description: "Endpoints that receive every event as a signed POST (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature), retried with backoff for three days, in order per enrollment, with every attempt listed."},
+	{Name: tagNotify, Description: "Email to participants and administrators when an enrollment's status changes: templates per program instance and status (with workspace defaults), each instance's settings, and every message sent, skipped or failed."},
 	{Name: tagAPIKeys, Description: "Secret and scoped keys of the workspace."},
 	{Name: tagOperations, Description: "Liveness and readiness probes, without authentication."},
 }
@@ -128,6 +130,16 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/webhookEndpoints/{endpointId}/deliveries", "listWebhookDeliveries", "List an endpoint's deliveries with every attempt, newest first", tagWebhooks, ww, 0, []int{404}, handle(s, s.listWebhookDeliveries)},
 		{"GET", "/v1/webhookEndpoints/{endpointId}/deliveries/{deliveryId}", "getWebhookDelivery", "Get a delivery with every attempt", tagWebhooks, ww, 0, []int{404}, handle(s, s.getWebhookDelivery)},
 		{"POST", "/v1/webhookEndpoints/{endpointId}/deliveries/{deliveryId}/redeliver", "redeliverWebhook", "Send a delivery's event again, now", tagWebhooks, ww, http.StatusAccepted, []int{404}, handle(s, s.redeliverWebhook)},
+
+		{"POST", "/v1/notificationTemplates", "createNotificationTemplate", "Create a notification template for an instance and status, or a workspace default", tagNotify, pw, created, append(withBody, 404, 409), handle(s, s.createNotificationTemplate)},
+		{"GET", "/v1/notificationTemplates", "listNotificationTemplates", "List notification templates", tagNotify, pr, 0, []int{404}, handle(s, s.listNotificationTemplates)},
+		{"GET", "/v1/notificationTemplates/{templateId}", "getNotificationTemplate", "Get a notification template", tagNotify, pr, 0, []int{404}, handle(s, s.getNotificationTemplate)},
+		{"PATCH", "/v1/notificationTemplates/{templateId}", "updateNotificationTemplate", "Update a notification template (JSON merge patch)", tagNotify, pw, 0, append(withBodyID, 409), handle(s, s.updateNotificationTemplate)},
+		{"DELETE", "/v1/notificationTemplates/{templateId}", "deleteNotificationTemplate", "Delete a notification template", tagNotify, pw, 0, []int{404}, handle(s, s.deleteNotificationTemplate)},
+		{"POST", "/v1/notificationTemplates/{templateId}/render", "renderNotificationTemplate", "Preview a template on an enrollment or a sample", tagNotify, pr, 0, withBodyID, handle(s, s.renderNotificationTemplate)},
+		{"GET", "/v1/programInstances/{instanceId}/notificationSettings", "getNotificationSettings", "Get an instance's notification settings", tagNotify, pr, 0, []int{404}, handle(s, s.getNotificationSettings)},
+		{"PUT", "/v1/programInstances/{instanceId}/notificationSettings", "putNotificationSettings", "Replace an instance's notification settings: on/off, administrator emails, link", tagNotify, pw, 0, withBodyID, handle(s, s.putNotificationSettings)},
+		{"GET", "/v1/enrollments/{enrollmentId}/notifications", "listEnrollmentNotifications", "List the notifications of an enrollment's status changes, newest first", tagNotify, er, 0, []int{404}, handle(s, s.listEnrollmentNotifications)},
 
 		{"POST", "/v1/apiKeys", "createApiKey", "Create an API key; its secret is shown only here", tagAPIKeys, kw, created, withBody, handle(s, s.createAPIKey)},
 		{"GET", "/v1/apiKeys", "listApiKeys", "List the workspace's API keys, without secrets", tagAPIKeys, kw, 0, nil, handle(s, s.listAPIKeys)},

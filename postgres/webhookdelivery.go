@@ -130,6 +130,9 @@ func (db *DB) DispatchEvents(ctx context.Context, limit int) (int, error) {
 				}
 			}
 		}
+		if err := tx.queueNotifications(events); err != nil {
+			return err
+		}
 		n = len(events)
 		// nextval runs after the ORDER BY (it is volatile), so dispatch_seq
 		// follows seq within the batch.

@@ -118,6 +118,9 @@ func (db *DB) DispatchEvents(ctx context.Context, limit int) (int, error) {
 				}
 			}
 		}
+		if err := tx.queueNotifications(events); err != nil {
+			return err
+		}
 		n = len(events)
 		_, err = tx.exec(`UPDATE webhook_dispatch SET last_seq = ?`, events[len(events)-1].Seq)
 		return err

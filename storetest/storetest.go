@@ -46,6 +46,9 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("WebhookRetries", func(t *testing.T) { t.Parallel(); testWebhookRetries(t, newStore) })
 	t.Run("EventsAfter", func(t *testing.T) { t.Parallel(); testEventsAfter(t, newStore) })
 	t.Run("WebhookConcurrency", func(t *testing.T) { t.Parallel(); testWebhookConcurrency(t, newStore) })
+	t.Run("NotificationTemplates", func(t *testing.T) { t.Parallel(); testNotificationTemplates(t, newStore) })
+	t.Run("NotificationSettings", func(t *testing.T) { t.Parallel(); testNotificationSettings(t, newStore) })
+	t.Run("NotificationQueue", func(t *testing.T) { t.Parallel(); testNotificationQueue(t, newStore) })
 }
 
 // fixture is a store with one workspace and an actor in it.

@@ -17,6 +17,7 @@ import (
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/console"
 	enrollhttp "github.com/enrollhq/enroll/http"
+	"github.com/enrollhq/enroll/notify"
 	"github.com/enrollhq/enroll/postgres"
 	"github.com/enrollhq/enroll/rules"
 	"github.com/enrollhq/enroll/sqlite"
@@ -63,6 +64,11 @@ type Config struct {
 	WebhookAllowPrivate bool
 	// WebhookTimeout bounds one webhook attempt; 0 means 10s.
 	WebhookTimeout time.Duration
+	// SMTPURL is the SMTP server notifications are sent through,
+	// smtp://user:pass@host:port; "" records them as skipped.
+	SMTPURL string
+	// SMTPFrom is the notifications' sender address.
+	SMTPFrom string
 }
 
 // Main is the program: the CLI, and the running service that the
@@ -73,11 +79,12 @@ type Main struct {
 	Stdout io.Writer
 	Stderr io.Writer
 
-	// Store, HTTPServer and Webhooks are set by Open.
-	Store      enroll.Store
-	HTTPServer *enrollhttp.Server
-	Webhooks   *webhook.Deliverer
-	logger     *slog.Logger
+	// Store, HTTPServer, Webhooks and Notifications are set by Open.
+	Store         enroll.Store
+	HTTPServer    *enrollhttp.Server
+	Webhooks      *webhook.Deliverer
+	Notifications *notify.Sender
+	logger        *slog.Logger
 	// engine is shared by the store and the API so they share compiled rules.
 	engine enroll.RuleEngine
 }
@@ -137,24 +144,40 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Close()
 		return fmt.Errorf("the %T store keeps no webhooks", store)
 	}
+	notes, ok := store.(enroll.NotificationStore)
+	if !ok {
+		m.Close()
+		return fmt.Errorf("the %T store keeps no notifications", store)
+	}
+	// Status changes queue their notifications when the webhook deliverer
+	// dispatches events; the sender sends them, or records them as skipped
+	// without an SMTP server.
+	if m.Notifications, err = notify.New(notify.Config{Store: notes, SMTPURL: m.Config.SMTPURL, From: m.Config.SMTPFrom, Logger: m.logger}); err != nil {
+		m.Close()
+		return err
+	}
+	if !m.Notifications.Configured() {
+		m.logger.Info("no --smtp-url: notifications are recorded as skipped, not sent")
+	}
 	m.Webhooks = webhook.New(webhook.Config{Store: hooks, Logger: m.logger, AllowPrivate: m.Config.WebhookAllowPrivate,
 		Timeout: m.Config.WebhookTimeout})
 	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version, Engine: m.engine,
 		RateLimit: m.Config.RateLimit, RateBurst: m.Config.RateBurst, DataDir: m.Config.DataDir,
-		Console: console.New(store).WithLogger(m.logger), WakeWebhooks: m.Webhooks.Wake, Collectors: m.Webhooks.Collectors()})
+		Console: console.New(store).WithLogger(m.logger).WithWakeWebhooks(m.Webhooks.Wake), WakeWebhooks: m.Webhooks.Wake, Collectors: m.Webhooks.Collectors()})
 	if err := m.HTTPServer.Open(); err != nil {
 		m.Close()
 		return err
 	}
 	// Deliveries resume where the last run (or another replica) left them.
 	m.Webhooks.Start()
+	m.Notifications.Start()
 	m.logger.Info("enroll listening", "url", m.HTTPServer.URL(), "db", m.Config.DB, "version", version)
 	return nil
 }
 
-// Close stops the HTTP server, letting requests in flight finish, and the
-// webhook deliverer, letting attempts under way finish, then closes the
-// store.
+// Close stops the HTTP server, letting requests in flight finish, the
+// webhook deliverer and the notification sender, letting attempts under
+// way finish, then closes the store.
 func (m *Main) Close() error {
 	var errs []error
 	if m.HTTPServer != nil {
@@ -162,6 +185,9 @@ func (m *Main) Close() error {
 	}
 	if m.Webhooks != nil {
 		errs = append(errs, m.Webhooks.Close())
+	}
+	if m.Notifications != nil {
+		errs = append(errs, m.Notifications.Close())
 	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())

@@ -29,5 +29,8 @@ func (m *Main) serveCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&m.Config.WebhookAllowPrivate, "webhook-allow-private", m.Config.WebhookAllowPrivate,
 		"let webhooks reach loopback and private addresses (local testing); by default they are refused")
 	cmd.Flags().DurationVar(&m.Config.WebhookTimeout, "webhook-timeout", m.Config.WebhookTimeout, "time limit of one webhook attempt (0: 10s)")
+	cmd.Flags().StringVar(&m.Config.SMTPURL, "smtp-url", m.Config.SMTPURL,
+		"SMTP server for notifications: smtp://user:pass@host:port (STARTTLS when offered) or smtps://...; unset, notifications are recorded as skipped")
+	cmd.Flags().StringVar(&m.Config.SMTPFrom, "smtp-from", m.Config.SMTPFrom, "sender address of notifications, e.g. \"Enroll <noreply@example.com>\" (required with --smtp-url)")
 	return cmd
 }

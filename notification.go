@@ -1,0 +1,211 @@
+package enroll
+
+import (
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Notification limits.
+const (
+	// MaxNotificationSubjectLength bounds a template's subject source.
+	MaxNotificationSubjectLength = 1000
+	// MaxNotificationBodyLength bounds each body source (text, HTML).
+	MaxNotificationBodyLength = 64 << 10
+	// MaxAdminEmails bounds an instance's administrator addresses.
+	MaxAdminEmails = 20
+	// maxEmailLength bounds one address (RFC 5321's path limit).
+	maxEmailLength = 254
+)
+
+// KindNotificationTemplate is the object POST /v1/notificationTemplates
+// creates, for Idempotency-Key records.
+const KindNotificationTemplate ObjectKind = "notificationTemplate"
+
+// NotificationAudience says who receives a template's messages.
+type NotificationAudience string
+
+// The audiences.
+const (
+	// AudienceParticipant is the enrollment's own email address.
+	AudienceParticipant NotificationAudience = "participant"
+	// AudienceAdministrators are the instance's administrator addresses
+	// (NotificationSettings.AdminEmails).
+	AudienceAdministrators NotificationAudience = "administrators"
+)
+
+// DefaultAudience is the audience of a template for status s when none is
+// given: a submission (new, or a needs_action answered) is news for the
+// reviewers; every other status is news for the participant.
+func DefaultAudience(s Status) NotificationAudience {
+	if s == StatusSubmitted {
+		return AudienceAdministrators
+	}
+	return AudienceParticipant
+}
+
+// NotificationTemplate is the message sent when an enrollment reaches a
+// status: for one program instance, or, without ProgramInstanceID, the
+// workspace's default for instances that have none for that status and
+// audience. Sources are Go templates (text/template for Subject and Text,
+// html/template, which escapes every value, for HTML) over NotificationData.
+type NotificationTemplate struct {
+	ID          string `json:"id"`
+	WorkspaceID string `json:"-"`
+	// ProgramInstanceID is empty for a workspace default.
+	ProgramInstanceID string               `json:"programInstanceId,omitempty"`
+	Name              string               `json:"name"`
+	Status            Status               `json:"status"`
+	Audience          NotificationAudience `json:"audience"`
+	// Essential messages (decisions about the participant's enrollment) are
+	// sent even to addresses that unsubscribed; the others carry an
+	// unsubscribe link and honour it.
+	Essential bool      `json:"essential"`
+	Subject   string    `json:"subject"`
+	Text      string    `json:"text"`
+	HTML      string    `json:"html,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// NewNotificationTemplateID returns a new template id.
+func NewNotificationTemplateID() string { return "ntt_" + NewID() }
+
+// Validate checks the template's fields and that every source parses and
+// names only known placeholders (see NotificationData). Locations are
+// body members ("body.subject"). Returns EINVALID.
+func (t *NotificationTemplate) Validate() error {
+	var v Invalid
+	checkName(&v, "body.name", t.Name, true)
+	if !t.Status.Valid() {
+		v.Add("body.status", "must be an enrollment status", string(t.Status))
+	}
+	if t.Audience != AudienceParticipant && t.Audience != AudienceAdministrators {
+		v.Add("body.audience", "must be participant or administrators", string(t.Audience))
+	}
+	switch {
+	case strings.TrimSpace(t.Subject) == "":
+		v.Add("body.subject", "is required", nil)
+	case len(t.Subject) > MaxNotificationSubjectLength:
+		v.Add("body.subject", "must be at most 1000 bytes", nil)
+	}
+	if strings.TrimSpace(t.Text) == "" {
+		v.Add("body.text", "is required: every message has a plain-text part", nil)
+	}
+	for _, f := range []struct{ loc, src string }{{"body.text", t.Text}, {"body.html", t.HTML}} {
+		if len(f.src) > MaxNotificationBodyLength {
+			v.Add(f.loc, "must be at most 65536 bytes", nil)
+		}
+	}
+	for _, f := range []struct {
+		loc, src string
+		html     bool
+	}{{"body.subject", t.Subject, false}, {"body.text", t.Text, false}, {"body.html", t.HTML, true}} {
+		if f.src == "" || hasNUL(f.src) {
+			if hasNUL(f.src) {
+				v.Add(f.loc, "must not contain NUL", nil)
+			}
+			continue
+		}
+		if err := checkTemplateSource(f.src, f.html); err != nil {
+			v.Add(f.loc, err.Error(), nil)
+		}
+	}
+	return v.Err()
+}
+
+// Prepare fills a template's defaults before validation: the audience
+// its status calls for.
+func (t *NotificationTemplate) Prepare() {
+	if t.Audience == "" {
+		t.Audience = DefaultAudience(t.Status)
+	}
+}
+
+// NotificationTemplateFilter selects templates in a list, newest first.
+type NotificationTemplateFilter struct {
+	// ProgramInstanceID keeps one instance's templates; WorkspaceDefaults
+	// keeps the workspace defaults instead.
+	ProgramInstanceID string
+	WorkspaceDefaults bool
+	Status            Status
+	// InstanceIDs, when set, keeps only these instances' templates (keys
+	// limited to instances), never the workspace defaults.
+	InstanceIDs []string
+	ListParams
+}
+
+// NotificationSettings are a program instance's notification settings.
+type NotificationSettings struct {
+	ProgramInstanceID string `json:"programInstanceId"`
+	// Enabled turns the instance's notifications on (the default) or off:
+	// off, status changes queue none.
+	Enabled bool `json:"enabled"`
+	// AdminEmails receive the administrators' messages (new submissions,
+	// needs_action answered).
+	AdminEmails []string `json:"adminEmails"`
+	// LinkURL is the link messages offer ({{.link}}); "{enrollmentId}" in it
+	// is replaced by the enrollment's id.
+	LinkURL   string     `json:"linkUrl,omitempty"`
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+}
+
+// DefaultNotificationSettings are an instance's settings until changed.
+func DefaultNotificationSettings(instanceID string) *NotificationSettings {
+	return &NotificationSettings{ProgramInstanceID: instanceID, Enabled: true, AdminEmails: []string{}}
+}
+
+// Validate checks and normalizes the settings. Returns EINVALID.
+func (s *NotificationSettings) Validate() error {
+	var v Invalid
+	if s.AdminEmails == nil {
+		s.AdminEmails = []string{}
+	}
+	if len(s.AdminEmails) > MaxAdminEmails {
+		v.Add("body.adminEmails", "must list at most 20 addresses", len(s.AdminEmails))
+	}
+	for i, a := range s.AdminEmails {
+		if !ValidEmailAddress(a) {
+			v.Add(loc("body.adminEmails", i), "must be an email address", a)
+		} else if slices.Index(s.AdminEmails, a) != i {
+			v.Add(loc("body.adminEmails", i), "is listed twice", a)
+		}
+	}
+	if s.LinkURL != "" {
+		checkWebhookURL(&v, "body.linkUrl", strings.ReplaceAll(s.LinkURL, "{enrollmentId}", "x"))
+	}
+	return v.Err()
+}
+
+// Link returns the settings' link for enrollment id, or "".
+func (s *NotificationSettings) Link(enrollmentID string) string {
+	return strings.ReplaceAll(s.LinkURL, "{enrollmentId}", enrollmentID)
+}
+
+// ValidEmailAddress reports whether s is one bare address (no display name,
+// no line breaks) a message may be sent to.
+func ValidEmailAddress(s string) bool {
+	if s == "" || len(s) > maxEmailLength || strings.ContainsAny(s, "\r\n<>, ") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
+}
+
+// UpdateNotificationTemplate applies fn to a copy of old at now and returns
+// the template to store: its id, workspace, instance and creation time
+// kept. Returns EINVALID or fn's error.
+func UpdateNotificationTemplate(old *NotificationTemplate, fn func(*NotificationTemplate) error, now time.Time) (*NotificationTemplate, error) {
+	t := *old
+	if err := fn(&t); err != nil {
+		return nil, err
+	}
+	t.ID, t.WorkspaceID, t.ProgramInstanceID, t.CreatedAt = old.ID, old.WorkspaceID, old.ProgramInstanceID, old.CreatedAt
+	t.Prepare()
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	t.UpdatedAt = now
+	return &t, nil
+}

@@ -1,0 +1,94 @@
+package enroll_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+func TestNotificationTemplateValidate(t *testing.T) {
+	t.Parallel()
+	ok := []string{
+		"{{.enrollment.firstName}} {{.enrollment.address.city}} {{.enrollment.metadata.anything}}",
+		"{{with .enrollment.address}}{{.city}}{{end}}",
+		"{{range .enrollment.tags}}{{.}}{{end}} {{$.program.name}}",
+		"{{if eq .status \"approved\"}}yes{{else}}{{.reason}}{{end}} {{.link}} {{.previousStatus}} {{.instance.slug}}",
+		"{{define \"x\"}}{{.whatever}}{{end}}plain",
+	}
+	for _, src := range ok {
+		tpl := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusApproved, Subject: "s", Text: src, HTML: src}
+		tpl.Prepare()
+		if err := tpl.Validate(); err != nil {
+			t.Errorf("%q: %v", src, err)
+		}
+	}
+	bad := map[string]string{
+		"{{.enrollment.shoeSize}}":             "unknown placeholder .enrollment.shoeSize",
+		"{{.customer}}":                        "unknown placeholder .customer",
+		"{{with .enrollment}}{{.nope}}{{end}}": "unknown placeholder .enrollment.nope",
+		"{{.enrollment.firstName.x}}":          "unknown placeholder .enrollment.firstName.x",
+		"{{if .status}}":                       "unexpected EOF",
+		"{{template \"missing\"}}":             "not defined",
+		"{{$.enrollment.address.planet}}":      "unknown placeholder .enrollment.address.planet",
+	}
+	for src, want := range bad {
+		tpl := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusApproved, Subject: "s", Text: src}
+		tpl.Prepare()
+		err := tpl.Validate()
+		var de *enroll.Error
+		if !errors.As(err, &de) || de.Code != enroll.EINVALID || de.Fields[0].Location != "body.text" || !strings.Contains(de.Fields[0].Message, want) {
+			t.Errorf("%q: %v, want body.text: …%s…", src, err, want)
+		}
+	}
+}
+
+func TestNotificationRender(t *testing.T) {
+	t.Parallel()
+	tpl := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusApproved,
+		Subject: "Hi {{.enrollment.firstName}}\r\nBcc: evil@example.com", Text: "{{.enrollment.firstName}} {{.enrollment.serialNumber}}|",
+		HTML: `<a href="{{.enrollment.metadata.site}}">{{.enrollment.firstName}}</a>`}
+	d := enroll.SampleNotificationData()
+	d.Enrollment.FirstName = "<b>Eve</b>"
+	d.Enrollment.Metadata = map[string]any{"site": "javascript:alert(1)"}
+	msg, err := tpl.Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Subject != "Hi <b>Eve</b> Bcc: evil@example.com" {
+		t.Errorf("subject = %q: must stay on one line", msg.Subject)
+	}
+	if msg.Text != "<b>Eve</b> |" {
+		t.Errorf("text = %q: absent members render empty", msg.Text)
+	}
+	if msg.HTML != `<a href="#ZgotmplZ">&lt;b&gt;Eve&lt;/b&gt;</a>` {
+		t.Errorf("html = %q", msg.HTML)
+	}
+}
+
+func TestNotificationOutcome(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	n := &enroll.Notification{Status: enroll.NotificationPending, CreatedAt: now}
+	zero := func() float64 { return 0 }
+	if o := enroll.DecideNotificationOutcome(n, enroll.NotificationAttempt{At: now}, zero); o.Status != enroll.NotificationSent {
+		t.Errorf("accepted: %+v", o)
+	}
+	o := enroll.DecideNotificationOutcome(n, enroll.NotificationAttempt{At: now, Error: "SMTP 451"}, zero)
+	if o.Status != enroll.NotificationPending || o.NextAttemptAt == nil || o.NextAttemptAt.Sub(now) != 750*time.Millisecond {
+		t.Errorf("refused for now: %+v", o)
+	}
+	if o := enroll.DecideNotificationOutcome(n, enroll.NotificationAttempt{At: now, Error: "SMTP 550", Permanent: true}, zero); o.Status != enroll.NotificationFailed || o.Reason != "SMTP 550" {
+		t.Errorf("refused for good: %+v", o)
+	}
+	late := now.Add(enroll.NotificationRetryWindow)
+	if o := enroll.DecideNotificationOutcome(n, enroll.NotificationAttempt{At: late, Error: "timed out"}, zero); o.Status != enroll.NotificationFailed {
+		t.Errorf("after the window: %+v", o)
+	}
+	n.Apply(enroll.DecideNotificationOutcome(n, enroll.NotificationAttempt{At: now}, zero), now)
+	if n.Status != enroll.NotificationSent || n.SentAt == nil || n.AttemptCount != 1 {
+		t.Errorf("applied: %+v", n)
+	}
+}

@@ -1,0 +1,252 @@
+package enroll
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// NotificationStatus is where a notification stands.
+type NotificationStatus string
+
+// The notification statuses.
+const (
+	// NotificationPending waits for its next attempt.
+	NotificationPending NotificationStatus = "pending"
+	// NotificationSent was accepted by the SMTP server.
+	NotificationSent NotificationStatus = "sent"
+	// NotificationFailed gave up: the server refused it for good, or
+	// kept refusing for NotificationRetryWindow.
+	NotificationFailed NotificationStatus = "failed"
+	// NotificationSkipped was not sent, on purpose: no SMTP server is
+	// configured, no valid recipient, or the recipient unsubscribed.
+	// Reason says which.
+	NotificationSkipped NotificationStatus = "skipped"
+)
+
+// NotificationRetryWindow is how long a notification the server refuses
+// for now (4xx, or no connection) is retried, with DeliveryBackoff.
+const NotificationRetryWindow = 24 * time.Hour
+
+// Notification is one message to one recipient about one status change:
+// the queue entry and the record of what was sent.
+type Notification struct {
+	ID                string `json:"id"`
+	WorkspaceID       string `json:"-"`
+	EnrollmentID      string `json:"enrollmentId"`
+	ProgramInstanceID string `json:"programInstanceId"`
+	// EventID is the enrollment.status_changed event that called for it.
+	EventID          string               `json:"eventId"`
+	EnrollmentStatus Status               `json:"enrollmentStatus" doc:"The status the enrollment reached."`
+	Template         NotificationRef      `json:"template"`
+	Audience         NotificationAudience `json:"audience"`
+	Essential        bool                 `json:"essential"`
+	// Recipient is one address; empty when there was none to send to.
+	Recipient string             `json:"recipient"`
+	Status    NotificationStatus `json:"status"`
+	// Reason says why a notification was skipped or failed.
+	Reason string `json:"reason,omitempty"`
+	RenderedMessage
+	AttemptCount  int                   `json:"attemptCount"`
+	NextAttemptAt *time.Time            `json:"nextAttemptAt,omitempty"`
+	Attempts      []NotificationAttempt `json:"attempts"`
+	SentAt        *time.Time            `json:"sentAt,omitempty"`
+	CreatedAt     time.Time             `json:"createdAt"`
+	UpdatedAt     time.Time             `json:"updatedAt"`
+}
+
+// NotificationRef names the template a notification was made from, as
+// the marketplace seed's enrollment.template does.
+type NotificationRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// NotificationAttempt is one try at handing a message to the SMTP server.
+type NotificationAttempt struct {
+	At         time.Time `json:"at"`
+	DurationMs int64     `json:"durationMs"`
+	// Error is the server's refusal or the connection's failure; empty
+	// when the message was accepted.
+	Error string `json:"error,omitempty"`
+	// Permanent marks a refusal not worth retrying (SMTP 5xx).
+	Permanent bool `json:"permanent,omitempty"`
+}
+
+// NotificationOutcome is what an attempt means for its notification.
+type NotificationOutcome struct {
+	Attempt NotificationAttempt
+	Status  NotificationStatus
+	// NextAttemptAt is set when Status is pending.
+	NextAttemptAt *time.Time
+	// Reason is set when Status is skipped or failed.
+	Reason string
+}
+
+// DecideNotificationOutcome applies the retry policy of webhooks to an
+// attempt of n: sent; failed at once on a permanent refusal; else retried
+// after DeliveryBackoff until NotificationRetryWindow has passed. jitter
+// returns a float in [0, 1); nil means math/rand.
+func DecideNotificationOutcome(n *Notification, at NotificationAttempt, jitter func() float64) NotificationOutcome {
+	if len(at.Error) > maxDeliveryErrorLength {
+		at.Error = at.Error[:maxDeliveryErrorLength]
+	}
+	o := NotificationOutcome{Attempt: at}
+	switch {
+	case at.Error == "":
+		o.Status = NotificationSent
+	case at.Permanent:
+		o.Status, o.Reason = NotificationFailed, at.Error
+	default:
+		next := at.At.Add(DeliveryBackoff(n.AttemptCount+1, jitter))
+		if next.Sub(n.CreatedAt) > NotificationRetryWindow {
+			o.Status, o.Reason = NotificationFailed, "Gave up after retrying for 24 hours: "+at.Error
+		} else {
+			o.Status, o.NextAttemptAt = NotificationPending, &next
+		}
+	}
+	return o
+}
+
+// SkipNotification is the outcome of a notification not sent on purpose,
+// at at, for reason.
+func SkipNotification(at time.Time, reason string) NotificationOutcome {
+	return NotificationOutcome{Attempt: NotificationAttempt{At: at, Error: reason}, Status: NotificationSkipped, Reason: reason}
+}
+
+// Apply records the outcome on n at now. A notification no longer pending
+// (finished by another sender whose lease expired) keeps its status.
+func (n *Notification) Apply(o NotificationOutcome, now time.Time) {
+	n.AttemptCount++
+	n.Attempts = append(n.Attempts, o.Attempt)
+	if k := len(n.Attempts) - MaxDeliveryAttemptsKept; k > 0 {
+		n.Attempts = slices.Clone(n.Attempts[k:])
+	}
+	if n.Status == NotificationPending {
+		n.Status, n.NextAttemptAt, n.Reason = o.Status, o.NextAttemptAt, o.Reason
+		if o.Status == NotificationSent {
+			at := o.Attempt.At
+			n.SentAt = &at
+		}
+	}
+	n.UpdatedAt = now
+}
+
+// NotificationSource is what a status change needs to become notifications.
+type NotificationSource struct {
+	// Event is the enrollment.status_changed event.
+	Event    *Event
+	Program  *Program
+	Instance *ProgramInstance
+	// Settings are the instance's; nil means the defaults.
+	Settings *NotificationSettings
+	// Templates are the candidates for the event's status: the instance's
+	// and the workspace defaults. The instance's win.
+	Templates []*NotificationTemplate
+	// Unsubscribed reports whether an address unsubscribed from
+	// non-essential messages; nil means none did.
+	Unsubscribed func(email string) bool
+}
+
+// StatusChangeOf returns the enrollment an enrollment.status_changed
+// event recorded and the status it left.
+func StatusChangeOf(e *Event) (*Enrollment, Status, error) {
+	var enr Enrollment
+	if err := json.Unmarshal(e.Data.Object, &enr); err != nil {
+		return nil, "", fmt.Errorf("decoding event %s: %w", e.ID, err)
+	}
+	enr.WorkspaceID = e.WorkspaceID
+	var prev struct {
+		Status Status `json:"status"`
+	}
+	if b, err := json.Marshal(e.Data.PreviousAttributes["eligibility"]); err == nil {
+		_ = json.Unmarshal(b, &prev)
+	}
+	return &enr, prev.Status, nil
+}
+
+// NewNotifications returns the notifications a status change calls for, at
+// now: for each audience, the template for the new status (the instance's,
+// else the workspace default) rendered once and addressed to each
+// recipient. A change with nowhere to go is recorded as skipped with its
+// reason, so nothing is silently dropped; an instance with notifications
+// off queues none.
+func NewNotifications(src NotificationSource, now time.Time) ([]*Notification, error) {
+	settings := src.Settings
+	if settings == nil {
+		settings = DefaultNotificationSettings(src.Instance.ID)
+	}
+	if !settings.Enabled || src.Event.Type != EventEnrollmentStatusChanged {
+		return nil, nil
+	}
+	enr, prev, err := StatusChangeOf(src.Event)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Notification
+	for _, aud := range []NotificationAudience{AudienceParticipant, AudienceAdministrators} {
+		t := pickTemplate(src.Templates, src.Instance.ID, enr.Eligibility.Status, aud)
+		if t == nil {
+			continue
+		}
+		base := Notification{WorkspaceID: src.Event.WorkspaceID, EnrollmentID: enr.ID, ProgramInstanceID: src.Instance.ID,
+			EventID: src.Event.ID, EnrollmentStatus: enr.Eligibility.Status, Template: NotificationRef{ID: t.ID, Name: t.Name},
+			Audience: aud, Essential: t.Essential, Status: NotificationPending, NextAttemptAt: &now,
+			Attempts: []NotificationAttempt{}, CreatedAt: now, UpdatedAt: now}
+		msg, err := t.Render(NotificationData{Enrollment: enr, Program: src.Program, Instance: src.Instance,
+			PreviousStatus: prev, Link: settings.Link(enr.ID)})
+		if err != nil {
+			base.Status, base.NextAttemptAt, base.Reason = NotificationFailed, nil, "The template failed to render: "+ErrorMessage(err)
+		} else {
+			base.RenderedMessage = *msg
+		}
+		recipients := []string{enr.Email}
+		if aud == AudienceAdministrators {
+			recipients = settings.AdminEmails
+		}
+		if len(recipients) == 0 {
+			recipients = []string{""}
+		}
+		for _, r := range recipients {
+			n := base
+			n.ID, n.Recipient = "ntf_"+NewID(), r
+			switch {
+			case n.Status != NotificationPending:
+			case r == "" && aud == AudienceAdministrators:
+				n.Status, n.NextAttemptAt, n.Reason = NotificationSkipped, nil, "The program instance has no administrator emails."
+			case !ValidEmailAddress(r):
+				n.Status, n.NextAttemptAt, n.Reason = NotificationSkipped, nil, "The enrollment has no valid email address."
+			case !n.Essential && src.Unsubscribed != nil && src.Unsubscribed(r):
+				n.Status, n.NextAttemptAt, n.Reason = NotificationSkipped, nil, "The recipient unsubscribed from non-essential messages."
+			}
+			out = append(out, &n)
+		}
+	}
+	return out, nil
+}
+
+// pickTemplate returns the instance's template for status and audience,
+// else the workspace default, else nil.
+func pickTemplate(ts []*NotificationTemplate, instanceID string, s Status, aud NotificationAudience) *NotificationTemplate {
+	var def *NotificationTemplate
+	for _, t := range ts {
+		if t.Status != s || t.Audience != aud {
+			continue
+		}
+		switch t.ProgramInstanceID {
+		case instanceID:
+			return t
+		case "":
+			def = t
+		}
+	}
+	return def
+}
+
+// NotificationFilter selects notifications in a list, newest first.
+type NotificationFilter struct {
+	EnrollmentID string
+	Status       NotificationStatus
+	ListParams
+}

@@ -1,0 +1,430 @@
+package enroll
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	htmltemplate "html/template"
+	"reflect"
+	"slices"
+	"strings"
+	"text/template"
+	"text/template/parse"
+	"time"
+	"unicode/utf8"
+)
+
+// NotificationData is what a template renders: the enrollment as the
+// event recorded it, its program and instance, and the change. Templates
+// name it with the API's member names:
+//
+//	{{.enrollment.firstName}} {{.enrollment.address.city}} {{.enrollment.metadata.anyKey}}
+//	{{.program.name}} {{.instance.name}} {{.status}} {{.previousStatus}} {{.reason}} {{.link}}
+type NotificationData struct {
+	Enrollment     *Enrollment
+	Program        *Program
+	Instance       *ProgramInstance
+	PreviousStatus Status
+	// Link is the instance's link for the enrollment (NotificationSettings.Link).
+	Link string
+}
+
+// RenderedMessage is a template rendered for one enrollment.
+type RenderedMessage struct {
+	Subject string `json:"subject"`
+	Text    string `json:"text"`
+	HTML    string `json:"html,omitempty"`
+}
+
+// maxRenderedLength bounds a rendered body; maxSubjectLength a rendered
+// subject (RFC 5322's line limit).
+const (
+	maxRenderedLength = 1 << 20
+	maxSubjectLength  = 998
+)
+
+// Render renders the template for d: the subject on one line, the text
+// with text/template, the HTML with html/template, which escapes every
+// value for its context (a first name "<script>" shows as text). Returns
+// EINVALID when a source fails on these values.
+func (t *NotificationTemplate) Render(d NotificationData) (*RenderedMessage, error) {
+	data := d.values()
+	var out RenderedMessage
+	var v Invalid
+	subject, err := renderText(t.Subject, data)
+	if err != nil {
+		v.Add("body.subject", err.Error(), nil)
+	}
+	out.Subject = oneLine(subject)
+	if out.Text, err = renderText(t.Text, data); err != nil {
+		v.Add("body.text", err.Error(), nil)
+	}
+	if t.HTML != "" {
+		if out.HTML, err = renderHTML(t.HTML, data); err != nil {
+			v.Add("body.html", err.Error(), nil)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// oneLine folds a rendered subject onto one line, so no value can add a
+// header, and bounds it.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	for len(s) > maxSubjectLength || !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func renderText(src string, data map[string]any) (string, error) {
+	t, err := template.New("t").Option("missingkey=error").Parse(src)
+	if err != nil {
+		return "", templateError(err)
+	}
+	fillFree(t, data)
+	var b limitedBuffer
+	if err := t.Execute(&b, data); err != nil {
+		return "", templateError(err)
+	}
+	return b.String(), nil
+}
+
+func renderHTML(src string, data map[string]any) (string, error) {
+	tt, err := template.New("t").Parse(src)
+	if err != nil {
+		return "", templateError(err)
+	}
+	fillFree(tt, data)
+	t, err := htmltemplate.New("t").Option("missingkey=error").Parse(src)
+	if err != nil {
+		return "", templateError(err)
+	}
+	var b limitedBuffer
+	if err := t.Execute(&b, data); err != nil {
+		return "", templateError(err)
+	}
+	return b.String(), nil
+}
+
+// limitedBuffer refuses output beyond maxRenderedLength.
+type limitedBuffer struct{ bytes.Buffer }
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > maxRenderedLength {
+		return 0, fmt.Errorf("renders more than %d bytes", maxRenderedLength)
+	}
+	return b.Buffer.Write(p)
+}
+
+// templateError restates a template package error without the template's
+// internal name.
+func templateError(err error) error {
+	msg := err.Error()
+	for _, p := range []string{"template: t:", "html/template:t:", "html/template: t:"} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return fmt.Errorf("%s", strings.TrimSpace(msg))
+}
+
+// values is the data a template sees, with every known member present
+// (empty when the enrollment has none), so missingkey=error only fires on
+// unknown names.
+func (d NotificationData) values() map[string]any {
+	m := map[string]any{}
+	if d.Enrollment != nil {
+		b, _ := json.Marshal(d.Enrollment)
+		var em map[string]any
+		_ = json.Unmarshal(b, &em)
+		m["enrollment"] = em
+		m["status"] = string(d.Enrollment.Eligibility.Status)
+		m["reason"] = d.Enrollment.Eligibility.Reason
+	}
+	if d.Program != nil {
+		m["program"] = map[string]any{"id": d.Program.ID, "name": d.Program.Name, "slug": d.Program.Slug}
+	}
+	if d.Instance != nil {
+		m["instance"] = map[string]any{"id": d.Instance.ID, "name": d.Instance.Name, "slug": d.Instance.Slug}
+	}
+	m["previousStatus"] = string(d.PreviousStatus)
+	m["link"] = d.Link
+	return placeholders.fill(m).(map[string]any)
+}
+
+// SampleNotificationData is the enrollment a template is tried on when
+// saved, and previewed with when no enrollment is given.
+func SampleNotificationData() NotificationData {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	e := &Enrollment{ID: "enr_sample", IdentificationType: IdentifyByCustomerInfo, ProgramInstanceID: "pin_sample",
+		FirstName: "Suzie", LastName: "Homeowner", Email: "suzie.homeowner@example.com", Phone: "+1234567890",
+		Address:     &Address{StreetOne: "123 Main St", City: "New York", State: "NY", PostalCode: "10001", Country: "USA"},
+		Eligibility: Eligibility{Status: StatusApproved, Reason: "Verified", ProgramInstanceID: "pin_sample"},
+		CreatedAt:   now, UpdatedAt: now}
+	e.normalize()
+	return NotificationData{Enrollment: e,
+		Program:        &Program{ID: "prg_sample", Slug: "solar-rebate", Name: "Solar Rebate"},
+		Instance:       &ProgramInstance{ID: "pin_sample", Slug: "2026", Name: "Solar Rebate 2026"},
+		PreviousStatus: StatusSubmitted, Link: "https://example.com/enrollments/enr_sample"}
+}
+
+// checkTemplateSource parses src and checks that it names only known
+// placeholders, then renders it on the sample.
+func checkTemplateSource(src string, html bool) error {
+	t, err := template.New("t").Parse(src)
+	if err != nil {
+		return templateError(err)
+	}
+	if err := checkPlaceholders(t); err != nil {
+		return err
+	}
+	data := SampleNotificationData().values()
+	if html {
+		_, err = renderHTML(src, data)
+	} else {
+		_, err = renderText(src, data)
+	}
+	return err
+}
+
+// placeholder describes a member templates may name.
+type placeholder struct {
+	// fields are an object's members; nil for scalars and free members.
+	fields map[string]*placeholder
+	// free members (metadata, lists) take any key or index.
+	free bool
+	list bool
+}
+
+// placeholders is the root of NotificationData.values.
+var placeholders = &placeholder{fields: map[string]*placeholder{
+	"enrollment":     placeholderOf(reflect.TypeFor[Enrollment]()),
+	"program":        {fields: map[string]*placeholder{"id": {}, "name": {}, "slug": {}}},
+	"instance":       {fields: map[string]*placeholder{"id": {}, "name": {}, "slug": {}}},
+	"status":         {},
+	"previousStatus": {},
+	"reason":         {},
+	"link":           {},
+}}
+
+// placeholderOf describes a type by its JSON form.
+func placeholderOf(t reflect.Type) *placeholder {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeFor[time.Time]():
+		return &placeholder{}
+	case t.Kind() == reflect.Map, t.Kind() == reflect.Interface:
+		return &placeholder{free: true}
+	case t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8:
+		return &placeholder{free: true, list: true}
+	case t.Kind() != reflect.Struct:
+		return &placeholder{}
+	}
+	p := &placeholder{fields: map[string]*placeholder{}}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		p.fields[name] = placeholderOf(f.Type)
+	}
+	return p
+}
+
+// fill gives v every member p knows, empty where absent.
+func (p *placeholder) fill(v any) any {
+	switch {
+	case p.list:
+		if v == nil {
+			return []any{}
+		}
+	case p.free:
+		if v == nil {
+			return map[string]any{}
+		}
+	case p.fields != nil:
+		m, _ := v.(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+		}
+		for k, c := range p.fields {
+			m[k] = c.fill(m[k])
+		}
+		return m
+	default:
+		if v == nil {
+			return ""
+		}
+	}
+	return v
+}
+
+// lookup resolves a member chain from p; nil p means unknown (no check).
+func (p *placeholder) lookup(chain []string) (*placeholder, error) {
+	for i, name := range chain {
+		if p == nil || p.free {
+			return nil, nil
+		}
+		c := p.fields[name]
+		if c == nil {
+			return nil, fmt.Errorf("unknown placeholder .%s", strings.Join(chain[:i+1], "."))
+		}
+		p = c
+	}
+	return p, nil
+}
+
+// walker visits the member chains a parse tree names, each as a path from
+// the data's root; chains whose root cannot be known (inside range, in a
+// defined template) are not visited.
+type walker struct {
+	visit func(path []string) error
+	// rooted is false in a defined template, whose $ is its caller's.
+	rooted bool
+}
+
+// node walks n with dot at path (nil: unknown).
+func (w *walker) node(n parse.Node, dot []string) error {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return nil
+		}
+		for _, c := range n.Nodes {
+			if err := w.node(c, dot); err != nil {
+				return err
+			}
+		}
+	case *parse.ActionNode:
+		return w.pipe(n.Pipe, dot)
+	case *parse.TemplateNode:
+		return w.pipe(n.Pipe, dot)
+	case *parse.IfNode:
+		return w.branch(&n.BranchNode, dot, dot)
+	case *parse.WithNode:
+		return w.branch(&n.BranchNode, dot, target(n.Pipe, dot))
+	case *parse.RangeNode:
+		return w.branch(&n.BranchNode, dot, nil)
+	}
+	return nil
+}
+
+func (w *walker) branch(b *parse.BranchNode, dot, inner []string) error {
+	if err := w.pipe(b.Pipe, dot); err != nil {
+		return err
+	}
+	if err := w.node(b.List, inner); err != nil {
+		return err
+	}
+	if b.ElseList != nil {
+		return w.node(b.ElseList, dot)
+	}
+	return nil
+}
+
+// target returns the path a with pipeline of one field chain sets dot to,
+// nil when it is anything else.
+func target(p *parse.PipeNode, dot []string) []string {
+	if dot == nil || p == nil || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+		return nil
+	}
+	switch a := p.Cmds[0].Args[0].(type) {
+	case *parse.FieldNode:
+		return append(slices.Clip(dot), a.Ident...)
+	case *parse.DotNode:
+		return dot
+	}
+	return nil
+}
+
+func (w *walker) pipe(p *parse.PipeNode, dot []string) error {
+	if p == nil {
+		return nil
+	}
+	for _, c := range p.Cmds {
+		for _, a := range c.Args {
+			var err error
+			switch a := a.(type) {
+			case *parse.FieldNode:
+				if dot != nil {
+					err = w.visit(append(slices.Clip(dot), a.Ident...))
+				}
+			case *parse.VariableNode:
+				if w.rooted && len(a.Ident) > 1 && a.Ident[0] == "$" {
+					err = w.visit(a.Ident[1:])
+				}
+			case *parse.PipeNode:
+				err = w.pipe(a, dot)
+			case *parse.ChainNode:
+				if pn, ok := a.Node.(*parse.PipeNode); ok {
+					err = w.pipe(pn, dot)
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// walkTemplates walks every template of t: the main one from the root, the
+// defined ones with an unknown dot.
+func walkTemplates(t *template.Template, visit func(path []string) error) error {
+	for _, tt := range t.Templates() {
+		if tt.Tree == nil {
+			continue
+		}
+		w := &walker{visit: visit, rooted: tt.Name() == "t"}
+		dot := []string{}
+		if !w.rooted {
+			dot = nil
+		}
+		if err := w.node(tt.Tree.Root, dot); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPlaceholders returns an error naming the first unknown placeholder.
+func checkPlaceholders(t *template.Template) error {
+	return walkTemplates(t, func(path []string) error {
+		_, err := placeholders.lookup(path)
+		return err
+	})
+}
+
+// fillFree gives data an empty value at every path t names through a free
+// member (a metadata key the enrollment lacks), so it renders empty rather
+// than failing: known members are always present (see fill).
+func fillFree(t *template.Template, data map[string]any) {
+	_ = walkTemplates(t, func(path []string) error {
+		m := data
+		for i, k := range path {
+			v, ok := m[k]
+			if !ok {
+				if i == len(path)-1 {
+					m[k] = ""
+					return nil
+				}
+				v = map[string]any{}
+				m[k] = v
+			}
+			next, isMap := v.(map[string]any)
+			if !isMap {
+				return nil
+			}
+			m = next
+		}
+		return nil
+	})
+}

@@ -1,0 +1,58 @@
+package enroll
+
+import (
+	"context"
+	"time"
+)
+
+// NotificationStore is a Store that keeps notification templates, each
+// instance's notification settings, and the notification queue (issue
+// #10). The sqlite and postgres stores implement it.
+//
+// Notifications ride on the webhook outbox: the DispatchEvents call that
+// turns an enrollment.status_changed event into webhook deliveries also
+// queues its notifications (NewNotifications), rendered, in the same
+// transaction, so each change is notified exactly once. Package notify's
+// Sender then claims due notifications with a lease
+// (ClaimNotifications), sends them over SMTP and records each attempt
+// (FinishNotification).
+type NotificationStore interface {
+	Store
+
+	// CreateNotificationTemplate stores a new template in a.WorkspaceID,
+	// setting its ID and times. Returns EINVALID, ENOTFOUND (the program
+	// instance) or ECONFLICT (a template for the same instance, status and
+	// audience exists).
+	CreateNotificationTemplate(ctx context.Context, a Actor, t *NotificationTemplate) error
+	// FindNotificationTemplate returns a template. Returns ENOTFOUND.
+	FindNotificationTemplate(ctx context.Context, wsID, id string) (*NotificationTemplate, error)
+	// ListNotificationTemplates returns a page of templates, newest first.
+	// Returns EINVALID for bad paging.
+	ListNotificationTemplates(ctx context.Context, wsID string, f NotificationTemplateFilter) (*Page[*NotificationTemplate], error)
+	// UpdateNotificationTemplate changes a template through fn; its id,
+	// instance and creation time stay. Returns ENOTFOUND, EINVALID,
+	// ECONFLICT or fn's error.
+	UpdateNotificationTemplate(ctx context.Context, a Actor, id string, fn func(*NotificationTemplate) error) (*NotificationTemplate, error)
+	// DeleteNotificationTemplate deletes a template; notifications made
+	// from it keep their record. Returns ENOTFOUND.
+	DeleteNotificationTemplate(ctx context.Context, a Actor, id string) error
+
+	// FindNotificationSettings returns an instance's settings, the
+	// defaults when never set. Returns ENOTFOUND (the instance).
+	FindNotificationSettings(ctx context.Context, wsID, instanceID string) (*NotificationSettings, error)
+	// PutNotificationSettings replaces an instance's settings. Returns
+	// ENOTFOUND (the instance) or EINVALID.
+	PutNotificationSettings(ctx context.Context, a Actor, s *NotificationSettings) error
+
+	// ListNotifications returns a page of notifications, newest first.
+	// Returns EINVALID for bad paging.
+	ListNotifications(ctx context.Context, wsID string, f NotificationFilter) (*Page[*Notification], error)
+	// ClaimNotifications leases up to limit due, pending notifications for
+	// lease, in due order. A claimed notification is not claimed again
+	// until finished or its lease expires.
+	ClaimNotifications(ctx context.Context, lease time.Duration, limit int) ([]*Notification, error)
+	// FinishNotification records an attempt of a claimed notification and
+	// its outcome (see DecideNotificationOutcome), ending the lease.
+	// Returns ENOTFOUND.
+	FinishNotification(ctx context.Context, n *Notification, o NotificationOutcome) (*Notification, error)
+}

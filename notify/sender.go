@@ -1,0 +1,225 @@
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"sync"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// Defaults of a Sender's Config.
+const (
+	DefaultConcurrency  = 4
+	DefaultPollInterval = 250 * time.Millisecond
+	DefaultTimeout      = 30 * time.Second
+	// finishTimeout bounds recording an attempt, which must outlive a
+	// shutdown that interrupts the send.
+	finishTimeout = 10 * time.Second
+)
+
+// NotConfigured is the reason of notifications skipped because no SMTP
+// server is configured.
+const NotConfigured = "No SMTP server is configured (--smtp-url); the message was not sent."
+
+// Config configures a Sender.
+type Config struct {
+	// Store keeps the notification queue.
+	Store enroll.NotificationStore
+	// SMTPURL is smtp://[user:pass@]host[:port] (STARTTLS when offered) or
+	// smtps://... (implicit TLS). Empty: notifications are recorded as
+	// skipped.
+	SMTPURL string
+	// From is the sender address, "Name <addr>" or a bare address.
+	// Required with SMTPURL.
+	From string
+	// TLSConfig, when set, is used for STARTTLS and smtps (tests trust
+	// their own certificate with it).
+	TLSConfig *tls.Config
+	// Logger receives failures; nil means slog.Default().
+	Logger *slog.Logger
+	// Timeout bounds one attempt; 0 means 30 s.
+	Timeout time.Duration
+	// Lease is how long a claimed notification stays claimed; 0 means
+	// twice Timeout plus 5 s.
+	Lease time.Duration
+	// Concurrency is how many messages are sent at once; 0 means 4.
+	Concurrency int
+	// PollInterval is how often an idle Sender looks for work; 0 means
+	// 250 ms.
+	PollInterval time.Duration
+	// Jitter returns a float in [0, 1) for retry backoff; nil means
+	// math/rand.
+	Jitter func() float64
+}
+
+// Sender sends queued notifications. Start it once; Close stops it after
+// the sends under way finish.
+type Sender struct {
+	cfg    Config
+	server *server // nil when no SMTP server is configured
+	from   *mail.Address
+	logger *slog.Logger
+
+	wake    chan struct{}
+	slots   chan struct{}
+	cancel  context.CancelFunc
+	loop    sync.WaitGroup
+	sending sync.WaitGroup
+}
+
+// New returns a Sender; it sends nothing until Start. Returns an error for
+// a malformed SMTP URL or sender address.
+func New(cfg Config) (*Sender, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("notify: no store")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2*cfg.Timeout + 5*time.Second
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	s := &Sender{cfg: cfg, logger: cfg.Logger, wake: make(chan struct{}, 1), slots: make(chan struct{}, cfg.Concurrency)}
+	if cfg.SMTPURL != "" {
+		sv, err := parseSMTPURL(cfg.SMTPURL)
+		if err != nil {
+			return nil, err
+		}
+		from, err := mail.ParseAddress(cfg.From)
+		if err != nil || !enroll.ValidEmailAddress(from.Address) {
+			return nil, fmt.Errorf("notify: --smtp-from %q must be an email address", cfg.From)
+		}
+		s.server, s.from = sv, from
+	}
+	return s, nil
+}
+
+// Configured reports whether the Sender has an SMTP server to send to.
+func (s *Sender) Configured() bool { return s.server != nil }
+
+// Start runs the sending loop in the background until Close.
+func (s *Sender) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.loop.Add(1)
+	go func() {
+		defer s.loop.Done()
+		s.run(ctx)
+	}()
+}
+
+// Wake makes the loop look for work now rather than at its next poll.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Close stops claiming notifications and waits for the sends under way.
+// Notifications not yet sent stay queued for the next start.
+func (s *Sender) Close() error {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.loop.Wait()
+	s.sending.Wait()
+	return nil
+}
+
+func (s *Sender) run(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-s.wake:
+		}
+		if s.tick(ctx) {
+			timer.Reset(0)
+		} else {
+			timer.Reset(s.cfg.PollInterval)
+		}
+	}
+}
+
+// tick claims what is due for the free senders and reports whether there
+// may be more.
+func (s *Sender) tick(ctx context.Context) bool {
+	free := cap(s.slots) - len(s.slots)
+	if free == 0 {
+		return false // a sender that finishes wakes the loop
+	}
+	jobs, err := s.cfg.Store.ClaimNotifications(ctx, s.cfg.Lease, free)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.logger.Error("notification claim failed", "error", err)
+		}
+		return false
+	}
+	for _, n := range jobs {
+		s.slots <- struct{}{}
+		s.sending.Add(1)
+		go func() {
+			defer s.sending.Done()
+			defer func() { <-s.slots; s.Wake() }()
+			s.send(n)
+		}()
+	}
+	return len(jobs) == free
+}
+
+// send makes one attempt at a claimed notification and records it. Like a
+// webhook attempt it is not cut short by Close, only by the timeout.
+func (s *Sender) send(n *enroll.Notification) {
+	start := time.Now()
+	var o enroll.NotificationOutcome
+	if s.server == nil {
+		o = enroll.SkipNotification(start.UTC(), NotConfigured)
+	} else {
+		at := enroll.NotificationAttempt{At: start.UTC()}
+		err := s.deliver(n, start)
+		at.DurationMs = time.Since(start).Milliseconds()
+		var se *sendError
+		if errors.As(err, &se) {
+			at.Error, at.Permanent = se.msg, se.permanent
+		} else if err != nil {
+			at.Error = err.Error()
+		}
+		o = enroll.DecideNotificationOutcome(n, at, s.cfg.Jitter)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+	defer cancel()
+	if _, err := s.cfg.Store.FinishNotification(ctx, n, o); err != nil && enroll.ErrorCode(err) != enroll.ENOTFOUND {
+		// The lease will expire and the notification be sent again.
+		s.logger.Error("notification attempt not recorded", "notification", n.ID, "error", err)
+	}
+	if o.Status == enroll.NotificationFailed {
+		s.logger.Warn("notification failed", "notification", n.ID, "reason", o.Reason)
+	}
+}
+
+func (s *Sender) deliver(n *enroll.Notification, at time.Time) error {
+	msg, err := buildMessage(n, s.from, at)
+	if err != nil {
+		return err
+	}
+	return s.server.send(context.Background(), s.cfg.Timeout, s.cfg.TLSConfig, s.from.Address, n.Recipient, msg)
+}
