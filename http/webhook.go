@@ -235,4 +235,3 @@ func (s *Server) wakeWebhooks() {
 		s.cfg.WakeWebhooks()
 	}
 }
-

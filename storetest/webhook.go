@@ -125,7 +125,9 @@ func testWebhookDispatch(t *testing.T, newStore Factory) {
 	f := newWebhookFixture(t, newStore)
 	f.dispatchAll() // the workspace's own events, before any endpoint
 	all := f.endpoint()
-	changes := f.endpoint(func(ep *enroll.WebhookEndpoint) { ep.EventTypes = []enroll.EventType{enroll.EventEnrollmentStatusChanged} })
+	changes := f.endpoint(func(ep *enroll.WebhookEndpoint) {
+		ep.EventTypes = []enroll.EventType{enroll.EventEnrollmentStatusChanged}
+	})
 	off := f.endpoint(func(ep *enroll.WebhookEndpoint) { ep.Enabled = false })
 
 	inst := f.instance(noAutoEvaluate)
