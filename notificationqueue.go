@@ -48,12 +48,17 @@ type Notification struct {
 	// Reason says why a notification was skipped or failed.
 	Reason string `json:"reason,omitempty"`
 	RenderedMessage
-	AttemptCount  int                   `json:"attemptCount"`
-	NextAttemptAt *time.Time            `json:"nextAttemptAt,omitempty"`
-	Attempts      []NotificationAttempt `json:"attempts"`
-	SentAt        *time.Time            `json:"sentAt,omitempty"`
-	CreatedAt     time.Time             `json:"createdAt"`
-	UpdatedAt     time.Time             `json:"updatedAt"`
+	// UnsubscribeToken is the recipient's unsubscribe token, set on
+	// non-essential messages: the sender puts the link it makes in place
+	// of UnsubscribeLinkMarker and in the List-Unsubscribe header. Kept in
+	// the record, never shown by the API (see Public).
+	UnsubscribeToken string                `json:"unsubscribeToken,omitempty" hidden:"true"`
+	AttemptCount     int                   `json:"attemptCount"`
+	NextAttemptAt    *time.Time            `json:"nextAttemptAt,omitempty"`
+	Attempts         []NotificationAttempt `json:"attempts"`
+	SentAt           *time.Time            `json:"sentAt,omitempty"`
+	CreatedAt        time.Time             `json:"createdAt"`
+	UpdatedAt        time.Time             `json:"updatedAt"`
 }
 
 // NotificationRef names the template a notification was made from, as
@@ -61,6 +66,14 @@ type Notification struct {
 type NotificationRef struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+}
+
+// Public returns n as the API shows it: without its unsubscribe token,
+// which would let any reader unsubscribe the recipient.
+func (n *Notification) Public() *Notification {
+	c := *n
+	c.UnsubscribeToken = ""
+	return &c
 }
 
 // NotificationAttempt is one try at handing a message to the SMTP server.
@@ -146,7 +159,11 @@ type NotificationSource struct {
 	Templates []*NotificationTemplate
 	// Unsubscribed reports whether an address unsubscribed from
 	// non-essential messages; nil means none did.
-	Unsubscribed func(email string) bool
+	Unsubscribed func(email string) (bool, error)
+	// UnsubscribeToken returns the token of an address's unsubscribe
+	// links, made on first use; nil leaves non-essential messages without
+	// one.
+	UnsubscribeToken func(email string) (string, error)
 }
 
 // StatusChangeOf returns the enrollment an enrollment.status_changed
@@ -190,17 +207,6 @@ func NewNotifications(src NotificationSource, now time.Time) ([]*Notification, e
 		if t == nil {
 			continue
 		}
-		base := Notification{WorkspaceID: src.Event.WorkspaceID, EnrollmentID: enr.ID, ProgramInstanceID: src.Instance.ID,
-			EventID: src.Event.ID, EnrollmentStatus: enr.Eligibility.Status, Template: NotificationRef{ID: t.ID, Name: t.Name},
-			Audience: aud, Essential: t.Essential, Status: NotificationPending, NextAttemptAt: &now,
-			Attempts: []NotificationAttempt{}, CreatedAt: now, UpdatedAt: now}
-		msg, err := t.Render(NotificationData{Enrollment: enr, Program: src.Program, Instance: src.Instance,
-			PreviousStatus: prev, Link: settings.Link(enr.ID)})
-		if err != nil {
-			base.Status, base.NextAttemptAt, base.Reason = NotificationFailed, nil, "The template failed to render: "+ErrorMessage(err)
-		} else {
-			base.RenderedMessage = *msg
-		}
 		recipients := []string{enr.Email}
 		if aud == AudienceAdministrators {
 			recipients = settings.AdminEmails
@@ -209,21 +215,55 @@ func NewNotifications(src NotificationSource, now time.Time) ([]*Notification, e
 			recipients = []string{""}
 		}
 		for _, r := range recipients {
-			n := base
-			n.ID, n.Recipient = "ntf_"+NewID(), r
-			switch {
-			case n.Status != NotificationPending:
-			case r == "" && aud == AudienceAdministrators:
-				n.Status, n.NextAttemptAt, n.Reason = NotificationSkipped, nil, "The program instance has no administrator emails."
-			case !ValidEmailAddress(r):
-				n.Status, n.NextAttemptAt, n.Reason = NotificationSkipped, nil, "The enrollment has no valid email address."
-			case !n.Essential && src.Unsubscribed != nil && src.Unsubscribed(r):
-				n.Status, n.NextAttemptAt, n.Reason = NotificationSkipped, nil, "The recipient unsubscribed from non-essential messages."
+			n := &Notification{ID: "ntf_" + NewID(), WorkspaceID: src.Event.WorkspaceID, EnrollmentID: enr.ID,
+				ProgramInstanceID: src.Instance.ID, EventID: src.Event.ID, EnrollmentStatus: enr.Eligibility.Status,
+				Template: NotificationRef{ID: t.ID, Name: t.Name}, Audience: aud, Essential: t.Essential, Recipient: r,
+				Status: NotificationPending, NextAttemptAt: &now, Attempts: []NotificationAttempt{}, CreatedAt: now, UpdatedAt: now}
+			if err := prepareNotification(n, src, t, enr, prev, settings); err != nil {
+				return nil, err
 			}
-			out = append(out, &n)
+			out = append(out, n)
 		}
 	}
 	return out, nil
+}
+
+// prepareNotification decides whether n goes to its recipient (skipped,
+// with the reason, when it cannot or may not) and renders it: once per
+// recipient, since a non-essential message carries the recipient's own
+// unsubscribe link.
+func prepareNotification(n *Notification, src NotificationSource, t *NotificationTemplate, enr *Enrollment, prev Status, settings *NotificationSettings) error {
+	skip := func(reason string) { n.Status, n.NextAttemptAt, n.Reason = NotificationSkipped, nil, reason }
+	switch {
+	case n.Recipient == "" && n.Audience == AudienceAdministrators:
+		skip("The program instance has no administrator emails.")
+	case !ValidEmailAddress(n.Recipient):
+		skip("The enrollment has no valid email address.")
+	case !n.Essential && src.Unsubscribed != nil:
+		gone, err := src.Unsubscribed(n.Recipient)
+		if err != nil {
+			return err
+		}
+		if gone {
+			skip("The recipient unsubscribed from non-essential messages.")
+		}
+	}
+	data := NotificationData{Enrollment: enr, Program: src.Program, Instance: src.Instance, PreviousStatus: prev, Link: settings.Link(enr.ID)}
+	if !n.Essential && n.Status == NotificationPending && src.UnsubscribeToken != nil {
+		tok, err := src.UnsubscribeToken(n.Recipient)
+		if err != nil {
+			return err
+		}
+		n.UnsubscribeToken, data.UnsubscribeURL = tok, UnsubscribeLinkMarker
+	}
+	msg, err := t.Render(data)
+	switch {
+	case err != nil && n.Status == NotificationPending:
+		n.Status, n.NextAttemptAt, n.Reason = NotificationFailed, nil, "The template failed to render: "+ErrorMessage(err)
+	case err == nil:
+		n.RenderedMessage = *msg
+	}
+	return nil
 }
 
 // pickTemplate returns the instance's template for status and audience,

@@ -20,6 +20,7 @@ import (
 //
 //	{{.enrollment.firstName}} {{.enrollment.address.city}} {{.enrollment.metadata.anyKey}}
 //	{{.program.name}} {{.instance.name}} {{.status}} {{.previousStatus}} {{.reason}} {{.link}}
+//	{{.unsubscribeUrl}}
 type NotificationData struct {
 	Enrollment     *Enrollment
 	Program        *Program
@@ -27,6 +28,9 @@ type NotificationData struct {
 	PreviousStatus Status
 	// Link is the instance's link for the enrollment (NotificationSettings.Link).
 	Link string
+	// UnsubscribeURL is the recipient's unsubscribe link, for
+	// non-essential templates only (UnsubscribeLinkMarker until sent).
+	UnsubscribeURL string
 }
 
 // RenderedMessage is a template rendered for one enrollment.
@@ -151,6 +155,7 @@ func (d NotificationData) values() map[string]any {
 	}
 	m["previousStatus"] = string(d.PreviousStatus)
 	m["link"] = d.Link
+	m["unsubscribeUrl"] = d.UnsubscribeURL
 	return placeholders.fill(m).(map[string]any)
 }
 
@@ -167,7 +172,8 @@ func SampleNotificationData() NotificationData {
 	return NotificationData{Enrollment: e,
 		Program:        &Program{ID: "prg_sample", Slug: "solar-rebate", Name: "Solar Rebate"},
 		Instance:       &ProgramInstance{ID: "pin_sample", Slug: "2026", Name: "Solar Rebate 2026"},
-		PreviousStatus: StatusSubmitted, Link: "https://example.com/enrollments/enr_sample"}
+		PreviousStatus: StatusSubmitted, Link: "https://example.com/enrollments/enr_sample",
+		UnsubscribeURL: "https://enroll.example.com/unsubscribe?token=uns_sample"}
 }
 
 // checkTemplateSource parses src and checks that it names only known
@@ -207,6 +213,7 @@ var placeholders = &placeholder{fields: map[string]*placeholder{
 	"previousStatus": {},
 	"reason":         {},
 	"link":           {},
+	"unsubscribeUrl": {},
 }}
 
 // placeholderOf describes a type by its JSON form.

@@ -55,4 +55,17 @@ type NotificationStore interface {
 	// its outcome (see DecideNotificationOutcome), ending the lease.
 	// Returns ENOTFOUND.
 	FinishNotification(ctx context.Context, n *Notification, o NotificationOutcome) (*Notification, error)
+
+	// LatestNotificationTemplate returns the template of an enrollment's
+	// newest notification (the marketplace seed's enrollment.template),
+	// or nil when it has none.
+	LatestNotificationTemplate(ctx context.Context, wsID, enrollmentID string) (*NotificationRef, error)
+
+	// FindUnsubscription returns the address an unsubscribe token stands
+	// for, and whether it unsubscribed. Returns ENOTFOUND.
+	FindUnsubscription(ctx context.Context, token string) (*Unsubscription, error)
+	// Unsubscribe records that the token's address unsubscribed from its
+	// workspace's non-essential notifications; doing it again changes
+	// nothing. Returns ENOTFOUND.
+	Unsubscribe(ctx context.Context, token string) (*Unsubscription, error)
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/enrollhq/enroll"
 )
 
-// maxDetailEvents is how many of an enrollment's events the detail page
-// shows, newest first.
+// maxDetailEvents is how many of an enrollment's events, and of its
+// notifications, the detail page shows, newest first.
 const maxDetailEvents = 50
 
 // detailData is the enrollment page.
@@ -26,6 +26,10 @@ type detailData struct {
 	Params   []paramRow
 	Metadata string
 	History  []historyRow
+	// Notifications are the messages its status changes made, newest
+	// first, as GET /v1/enrollments/{id}/notifications lists them.
+	Notifications      []*enroll.Notification
+	NotificationsTotal int
 	// Events are shown only to keys with events:read, as in the API.
 	EventsAllowed bool
 	Events        []eventRow
@@ -157,6 +161,18 @@ func (c *Console) loadDetail(ctx context.Context, rq *request, id string) (*deta
 			row.Actor = "system or CLI"
 		}
 		d.History = append(d.History, row)
+	}
+
+	if ns, ok := c.store.(enroll.NotificationStore); ok {
+		pg, err := ns.ListNotifications(ctx, rq.ws(), enroll.NotificationFilter{EnrollmentID: e.ID,
+			ListParams: enroll.ListParams{PerPage: maxDetailEvents}})
+		if err != nil {
+			return nil, err
+		}
+		d.NotificationsTotal = pg.TotalItems
+		for _, n := range pg.Data {
+			d.Notifications = append(d.Notifications, n.Public())
+		}
 	}
 
 	if rq.has(enroll.ScopeEventsRead) {

@@ -233,12 +233,12 @@ func (s *Server) findEnrollment(ctx context.Context, id string) (*enroll.Enrollm
 	return e, nil
 }
 
-func (s *Server) getEnrollment(ctx context.Context, in *enrollmentIDInput) (*enrollmentOutput, error) {
+func (s *Server) getEnrollment(ctx context.Context, in *enrollmentIDInput) (*enrollmentDetailOutput, error) {
 	e, err := s.findEnrollment(ctx, in.EnrollmentID)
 	if err != nil {
 		return nil, err
 	}
-	return s.enrollmentOutput(ctx, e)
+	return s.enrollmentDetail(ctx, e)
 }
 
 func (s *Server) updateEnrollment(ctx context.Context, in *updateEnrollmentInput) (*enrollmentOutput, error) {

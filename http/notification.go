@@ -341,5 +341,8 @@ func (s *Server) listEnrollmentNotifications(ctx context.Context, in *listNotifi
 	if err != nil {
 		return nil, err
 	}
+	for i, n := range page.Data {
+		page.Data[i] = n.Public()
+	}
 	return &bodyPage[*enroll.Notification]{Body: page}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
+	"strings"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -16,8 +17,18 @@ import (
 // buildMessage returns n as an RFC 5322 message from from: its text part,
 // and its HTML part as the alternative when it has one. Every header value
 // comes from a validated address or the folded, Q-encoded subject, so no
-// enrollment field can add a header.
-func buildMessage(n *enroll.Notification, from *mail.Address, at time.Time) ([]byte, error) {
+// enrollment field can add a header. A non-essential message gets its
+// unsubscribe link (unsubscribe) in place of enroll.UnsubscribeLinkMarker
+// and in the List-Unsubscribe headers of RFC 2369 and RFC 8058 (one-click),
+// which mail clients show as an "Unsubscribe" button.
+func buildMessage(n *enroll.Notification, from *mail.Address, at time.Time, unsubscribe string) ([]byte, error) {
+	text, html := n.Text, n.HTML
+	if unsubscribe != "" {
+		// The link is checked (CheckPublicURL, a token's alphabet), so it
+		// needs no escaping in HTML either.
+		text = strings.ReplaceAll(text, enroll.UnsubscribeLinkMarker, unsubscribe)
+		html = strings.ReplaceAll(html, enroll.UnsubscribeLinkMarker, unsubscribe)
+	}
 	var b bytes.Buffer
 	to := mail.Address{Address: n.Recipient}
 	header := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
@@ -29,11 +40,15 @@ func buildMessage(n *enroll.Notification, from *mail.Address, at time.Time) ([]b
 	header("MIME-Version", "1.0")
 	// Auto-Submitted keeps vacation responders from answering (RFC 3834).
 	header("Auto-Submitted", "auto-generated")
-	if n.HTML == "" {
+	if unsubscribe != "" {
+		header("List-Unsubscribe", "<"+unsubscribe+">")
+		header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
+	if html == "" {
 		header("Content-Type", "text/plain; charset=utf-8")
 		header("Content-Transfer-Encoding", "quoted-printable")
 		b.WriteString("\r\n")
-		if err := writeQP(&b, n.Text); err != nil {
+		if err := writeQP(&b, text); err != nil {
 			return nil, err
 		}
 		return b.Bytes(), nil
@@ -41,7 +56,7 @@ func buildMessage(n *enroll.Notification, from *mail.Address, at time.Time) ([]b
 	mw := multipart.NewWriter(&b)
 	header("Content-Type", "multipart/alternative; boundary="+mw.Boundary())
 	b.WriteString("\r\n")
-	for _, part := range []struct{ ctype, body string }{{"text/plain", n.Text}, {"text/html", n.HTML}} {
+	for _, part := range []struct{ ctype, body string }{{"text/plain", text}, {"text/html", html}} {
 		w, err := mw.CreatePart(textproto.MIMEHeader{
 			"Content-Type":              {part.ctype + "; charset=utf-8"},
 			"Content-Transfer-Encoding": {"quoted-printable"},

@@ -27,6 +27,10 @@ const (
 // server is configured.
 const NotConfigured = "No SMTP server is configured (--smtp-url); the message was not sent."
 
+// NoPublicURL is the reason of non-essential notifications skipped
+// because the server has no public URL to make their unsubscribe link of.
+const NoPublicURL = "No public URL is configured (--public-url), so the message could not carry its unsubscribe link; it was not sent."
+
 // Config configures a Sender.
 type Config struct {
 	// Store keeps the notification queue.
@@ -38,6 +42,10 @@ type Config struct {
 	// From is the sender address, "Name <addr>" or a bare address.
 	// Required with SMTPURL.
 	From string
+	// PublicURL is the server's base URL as recipients reach it, e.g.
+	// "https://enroll.example.com": non-essential messages link to
+	// PublicURL/unsubscribe. Empty: non-essential messages are skipped.
+	PublicURL string
 	// TLSConfig, when set, is used for STARTTLS and smtps (tests trust
 	// their own certificate with it).
 	TLSConfig *tls.Config
@@ -93,6 +101,9 @@ func New(cfg Config) (*Sender, error) {
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = DefaultPollInterval
+	}
+	if err := CheckPublicURL(cfg.PublicURL); err != nil {
+		return nil, err
 	}
 	s := &Sender{cfg: cfg, logger: cfg.Logger, wake: make(chan struct{}, 1), slots: make(chan struct{}, cfg.Concurrency)}
 	if cfg.SMTPURL != "" {
@@ -191,9 +202,12 @@ func (s *Sender) tick(ctx context.Context) bool {
 func (s *Sender) send(n *enroll.Notification) {
 	start := time.Now()
 	var o enroll.NotificationOutcome
-	if s.server == nil {
+	switch {
+	case s.server == nil:
 		o = enroll.SkipNotification(start.UTC(), NotConfigured)
-	} else {
+	case n.UnsubscribeToken != "" && s.cfg.PublicURL == "":
+		o = enroll.SkipNotification(start.UTC(), NoPublicURL)
+	default:
 		at := enroll.NotificationAttempt{At: start.UTC()}
 		err := s.deliver(n, start)
 		at.DurationMs = time.Since(start).Milliseconds()
@@ -217,7 +231,11 @@ func (s *Sender) send(n *enroll.Notification) {
 }
 
 func (s *Sender) deliver(n *enroll.Notification, at time.Time) error {
-	msg, err := buildMessage(n, s.from, at)
+	unsubscribe := ""
+	if n.UnsubscribeToken != "" {
+		unsubscribe = enroll.UnsubscribeURL(s.cfg.PublicURL, n.UnsubscribeToken)
+	}
+	msg, err := buildMessage(n, s.from, at, unsubscribe)
 	if err != nil {
 		return err
 	}

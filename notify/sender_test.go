@@ -184,7 +184,7 @@ func newScenario(t *testing.T, s store) *scenario {
 			Subject: "{{.program.name}}: good news, {{.enrollment.firstName}}",
 			Text:    "Hello {{.enrollment.firstName}} {{.enrollment.lastName}},\nyou are eligible for {{.instance.name}}.\n{{.link}}\n",
 			HTML:    `<p>Hello <b>{{.enrollment.firstName}}</b>, you are eligible.</p><p><a href="{{.link}}">Continue</a></p>`},
-		{Name: "New submission", Status: enroll.StatusSubmitted, Subject: "New submission from {{.enrollment.email}}",
+		{Name: "New submission", Status: enroll.StatusSubmitted, Essential: true, Subject: "New submission from {{.enrollment.email}}",
 			Text: "{{.enrollment.firstName}} moved from {{.previousStatus}} to {{.status}}."},
 	} {
 		if err := s.CreateNotificationTemplate(ctx, sc.a, tpl); err != nil {

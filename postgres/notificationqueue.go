@@ -83,6 +83,8 @@ func (c *notificationCache) source(e *enroll.Event) (*enroll.NotificationSource,
 	}
 	src := *base
 	src.Event = e
+	src.Unsubscribed = func(email string) (bool, error) { return c.tx.unsubscribed(ws, email) }
+	src.UnsubscribeToken = func(email string) (string, error) { return c.tx.unsubscribeToken(ws, email) }
 	if !src.Settings.Enabled {
 		return &src, nil
 	}

@@ -69,6 +69,9 @@ type Config struct {
 	SMTPURL string
 	// SMTPFrom is the notifications' sender address.
 	SMTPFrom string
+	// PublicURL is the server's base URL as recipients reach it; non-essential
+	// notifications link to PublicURL/unsubscribe, and are skipped without it.
+	PublicURL string
 }
 
 // Main is the program: the CLI, and the running service that the
@@ -152,7 +155,8 @@ func (m *Main) Open(ctx context.Context) error {
 	// Status changes queue their notifications when the webhook deliverer
 	// dispatches events; the sender sends them, or records them as skipped
 	// without an SMTP server.
-	if m.Notifications, err = notify.New(notify.Config{Store: notes, SMTPURL: m.Config.SMTPURL, From: m.Config.SMTPFrom, Logger: m.logger}); err != nil {
+	if m.Notifications, err = notify.New(notify.Config{Store: notes, SMTPURL: m.Config.SMTPURL, From: m.Config.SMTPFrom,
+		PublicURL: m.Config.PublicURL, Logger: m.logger}); err != nil {
 		m.Close()
 		return err
 	}

@@ -1,0 +1,23 @@
+package notify
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// CheckPublicURL checks a server's public base URL (--public-url): empty,
+// or an absolute http(s) URL without query or fragment, made only of
+// characters that need no escaping in an HTML attribute or a header, since
+// unsubscribe links are made from it by concatenation.
+func CheckPublicURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
+		u.User != nil || strings.ContainsAny(s, "\"'<>& \t\r\n\\`?#") {
+		return fmt.Errorf("notify: --public-url %q must be an http(s) URL without query, fragment or credentials, e.g. https://enroll.example.com", s)
+	}
+	return nil
+}

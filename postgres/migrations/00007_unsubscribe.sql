@@ -1,0 +1,16 @@
+-- +goose Up
+-- The suppression list: per workspace, each address that received a
+-- non-essential notification, with the random token its unsubscribe links
+-- carry; unsubscribed_at is set once the address unsubscribed.
+CREATE TABLE unsubscribes (
+    workspace_id    TEXT NOT NULL,
+    email           TEXT NOT NULL, -- lower-cased
+    token           TEXT NOT NULL,
+    unsubscribed_at TIMESTAMPTZ,
+    created_at      TIMESTAMPTZ NOT NULL,
+    CONSTRAINT unsubscribes_pkey PRIMARY KEY (workspace_id, email),
+    CONSTRAINT unsubscribes_token_key UNIQUE (token)
+);
+
+-- +goose Down
+DROP TABLE unsubscribes;
