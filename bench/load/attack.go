@@ -24,6 +24,10 @@ type stats struct {
 	P50, P99, Max time.Duration
 	// CPU is the server's CPU time (user + system) per request.
 	CPU time.Duration
+	// DBCPU is the CPU time per request of the database's own processes,
+	// when they are not the server's (PostgreSQL's); DB says it was read.
+	DBCPU time.Duration
+	DB    bool
 	// RSS is the largest resident set size of the server seen during the
 	// measured run, sampled every 50 ms.
 	RSS int64
@@ -111,24 +115,13 @@ func attack(ctx context.Context, o options, c *child, run string, tr vegeta.Targ
 	if err != nil {
 		return st, err
 	}
-	stopRSS := make(chan struct{})
-	rss := make(chan int64, 1)
-	go func() {
-		var peak int64
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if v, err := c.procStatus("VmRSS"); err == nil && v > peak {
-				peak = v
-			}
-			select {
-			case <-stopRSS:
-				rss <- peak
-				return
-			case <-t.C:
-			}
+	var db0 procTimes
+	if c.dbCPU != nil {
+		if db0, err = c.dbCPU(); err != nil {
+			return st, err
 		}
-	}()
+	}
+	peakRSS := c.sampleRSS()
 	var m vegeta.Metrics
 	a := newAttacker()
 	for r := range a.Attack(tr, unpaced, o.Duration, run) {
@@ -142,11 +135,18 @@ func attack(ctx context.Context, o options, c *child, run string, tr vegeta.Targ
 		}
 	}
 	m.Close()
-	close(stopRSS)
-	st.RSS = <-rss
+	st.RSS = peakRSS()
 	cpu1, err := c.cpuTime()
 	if err != nil {
 		return st, err
+	}
+	var dbTime time.Duration
+	if c.dbCPU != nil {
+		db1, err := c.dbCPU()
+		if err != nil {
+			return st, err
+		}
+		dbTime, st.DB = db1.since(db0), true
 	}
 	profiles.Wait()
 	st.Requests = m.Requests
@@ -154,10 +154,12 @@ func attack(ctx context.Context, o options, c *child, run string, tr vegeta.Targ
 	st.P50, st.P99, st.Max = m.Latencies.P50, m.Latencies.P99, m.Latencies.Max
 	if m.Requests > 0 {
 		st.CPU = (cpu1 - cpu0) / time.Duration(m.Requests)
+		st.DBCPU = dbTime / time.Duration(m.Requests)
 	}
 	return st, ctx.Err()
 }
 
+// max1 returns n, or 1 if n is smaller.
 func max1(n int) int {
 	if n < 1 {
 		return 1

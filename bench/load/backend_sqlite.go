@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -21,8 +22,45 @@ func init() { backends["sqlite"] = sqliteBackend{} }
 // sqliteBackend is Enroll's embedded SQLite store; a DSN is a file path.
 type sqliteBackend struct{}
 
-func (sqliteBackend) create(_ context.Context, dir string) (string, error) {
+func (sqliteBackend) label() string { return "SQLite" }
+
+// probe always succeeds: SQLite is a file.
+func (sqliteBackend) probe(context.Context, options) error { return nil }
+
+func (sqliteBackend) create(_ context.Context, _ options, dir string) (string, error) {
 	return filepath.Join(dir, "enroll.db"), nil
+}
+
+// drop does nothing: the file is in the run's directory.
+func (sqliteBackend) drop(context.Context, options, string) error { return nil }
+
+func (sqliteBackend) describe(context.Context, string) (string, error) {
+	return "modernc.org/sqlite " + sqliteVersion() + " in the server process, with the store's defaults: WAL, synchronous=FULL, " +
+		"one writer connection with a 16 MB page cache, 2×GOMAXPROCS readers with 4 MB each", nil
+}
+
+// settle writes back what loading left dirty in the page cache now, not
+// during the runs, where it would stall the servers' synchronous commits.
+func (sqliteBackend) settle(context.Context, string) error {
+	syscall.Sync()
+	return nil
+}
+
+// dbCPU is nil: SQLite runs in the server process.
+func (sqliteBackend) dbCPU(string) func() (procTimes, error) { return nil }
+
+// sqliteVersion returns the SQLite library's version, or "" if unknown.
+func sqliteVersion() string {
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		return ""
+	}
+	defer db.Close()
+	var v string
+	if db.QueryRow(`SELECT sqlite_version()`).Scan(&v) != nil {
+		return ""
+	}
+	return "(SQLite " + v + ")"
 }
 
 // open opens the store as `enroll serve` does (synchronous=FULL), or with
@@ -34,6 +72,8 @@ func (sqliteBackend) open(ctx context.Context, dsn string, bulk bool) (enroll.St
 	}
 	return sqlite.Open(ctx, cfg)
 }
+
+func (sqliteBackend) bulkMode() string { return "synchronous=NORMAL" }
 
 // sqliteDSN returns a modernc.org/sqlite data source name for path with the
 // pragmas sqlite.Open gives its connections (dsn in sqlite/db.go; keep the
@@ -66,14 +106,6 @@ func sqliteDSNCache(path, synchronous string, readOnly bool, cacheKB int) string
 
 // cloneBatch is the number of rows per clone transaction.
 const cloneBatch = 20_000
-
-// template is an enrollment the store created, with its customer.
-type template struct {
-	id, customerID string
-	status         enroll.Status
-	e              enroll.Enrollment
-	c              enroll.Customer
-}
 
 // clone copies rows in SQL, deriving every column it does not change from
 // the template row itself, so the copies index, filter and sort exactly as
@@ -142,6 +174,8 @@ func (sqliteBackend) clone(ctx context.Context, dsn, inst string, templates []st
 	return nil
 }
 
+// cloneRows inserts copies from to to (exclusive) in tx, each customer
+// before its enrollment.
 func cloneRows(ctx context.Context, tx *sql.Tx, ts []template, tag string, base time.Time, from, to int, counts map[enroll.Status]int, keep func(string)) error {
 	insC, err := tx.PrepareContext(ctx, `INSERT INTO customers (id, workspace_id, email_norm, reference_id, doc, created_at, updated_at)
 		SELECT ?, workspace_id, ?, reference_id, ?, ?, ? FROM customers WHERE id = ?`)

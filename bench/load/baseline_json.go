@@ -12,8 +12,8 @@ func init() {
 	baselineServers = append(baselineServers, baselineServer{
 		role:   "bare-json",
 		labels: map[string]string{opCreate: "bare JSON: decode + encode", opGet: "bare JSON: encode"},
-		args: func(ph *phase, _ string) ([]string, bool) {
-			return []string{"-template", ph.template}, true
+		args: func(ph *phase, _ string) []string {
+			return []string{"-template", ph.template}
 		},
 		once: true,
 	})

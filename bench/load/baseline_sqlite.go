@@ -18,12 +18,12 @@ import (
 func init() {
 	roles["bare-sqlite"] = serveBareSQLite
 	baselineServers = append(baselineServers, baselineServer{
-		role: "bare-sqlite",
+		role: "bare-sqlite", backend: "sqlite",
 		labels: map[string]string{opCreate: "bare SQLite: insert", opGet: "bare SQLite: select by key",
 			opUpdate: "bare SQLite: read-modify-write", opList: "bare SQLite: same index, 100 rows"},
-		args: func(ph *phase, dir string) ([]string, bool) {
+		args: func(ph *phase, dir string) []string {
 			own := filepath.Join(dir, "bare-"+ph.label+".db")
-			return []string{"-db", own, "-read", ph.dsn, "-template", ph.template}, ph.backend == "sqlite"
+			return []string{"-db", own, "-read", ph.dsn, "-template", ph.template}
 		},
 	})
 }
@@ -66,6 +66,8 @@ func serveBareSQLite(ctx context.Context, args []string) (string, func() error, 
 	return url, func() error { return errors.Join(stop(), b.close()) }, nil
 }
 
+// bareSQLite is the baseline's state: its writer and readers and their
+// prepared statements.
 type bareSQLite struct {
 	t                    *enroll.Enrollment
 	w, r                 *sql.DB
@@ -74,6 +76,8 @@ type bareSQLite struct {
 	selectPage           *sql.Stmt
 }
 
+// open opens the baseline's own database for writing and Enroll's for
+// reading, and prepares the statements.
 func (b *bareSQLite) open(ctx context.Context, own, read string) error {
 	var err error
 	if b.w, err = sql.Open("sqlite", sqliteDSN(own, "FULL", false)); err != nil {
@@ -107,6 +111,7 @@ func (b *bareSQLite) open(ctx context.Context, own, read string) error {
 	return nil
 }
 
+// close closes both databases.
 func (b *bareSQLite) close() error {
 	var errs []error
 	for _, db := range []*sql.DB{b.w, b.r} {

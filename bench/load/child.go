@@ -88,6 +88,9 @@ type child struct {
 	// peakRSS is the child's maximum resident set size in bytes, known once
 	// it has stopped.
 	peakRSS int64
+	// dbCPU, when set, reads the CPU time of the database processes the
+	// child's requests run on (PostgreSQL's), which its own does not hold.
+	dbCPU func() (procTimes, error)
 }
 
 // startChild starts role name with args and waits until it serves.
@@ -158,6 +161,33 @@ func (c *child) stop() error {
 	return errors.Join(err, hwmErr)
 }
 
+// sampleRSS samples the child's resident set size every 50 ms until the
+// function it returns is called, which returns the largest size seen.
+func (c *child) sampleRSS() func() int64 {
+	stop := make(chan struct{})
+	rss := make(chan int64, 1)
+	go func() {
+		var peak int64
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v, err := c.procStatus("VmRSS"); err == nil && v > peak {
+				peak = v
+			}
+			select {
+			case <-stop:
+				rss <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 {
+		close(stop)
+		return <-rss
+	}
+}
+
 // procStatus returns a size field of the child's /proc status, in bytes.
 func (c *child) procStatus(name string) (int64, error) {
 	v := procField("/proc/"+strconv.Itoa(c.cmd.Process.Pid)+"/status", name)
@@ -169,8 +199,11 @@ func (c *child) procStatus(name string) (int64, error) {
 }
 
 // cpuTime returns the CPU time (user + system) the child has used so far.
-func (c *child) cpuTime() (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(c.cmd.Process.Pid) + "/stat")
+func (c *child) cpuTime() (time.Duration, error) { return procCPU(c.cmd.Process.Pid) }
+
+// procCPU returns the CPU time (user + system) process pid has used so far.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, err
 	}

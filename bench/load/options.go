@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -28,12 +29,29 @@ type options struct {
 	// PatchRate is the PATCH rate the status-change pool is sized for, so
 	// that no enrollment is patched twice in a run.
 	PatchRate int
-	// Backend is the database Enroll runs on.
-	Backend string
+	// Backends are the databases Enroll runs on, one after the other, each
+	// with every size and workload.
+	Backends []string
+	// BackendsSet says -backends named them: a run then fails rather
+	// than leave out one it cannot use.
+	BackendsSet bool
+	// Postgres is the URL of the PostgreSQL server the run creates its
+	// databases on; PostgresSet says a variable or -postgres named it.
+	Postgres    string
+	PostgresSet bool
+	// ImportRows is the size of the generated file the import figure
+	// uploads; 0 leaves the figure out.
+	ImportRows int
+	// ImportCap bounds the import (and its baseline's): past it the
+	// figure reports the rows done so far, marked capped.
+	ImportCap time.Duration
+	// ImportBackend is the database the import runs on.
+	ImportBackend string
 	// Out, when set, receives the report as markdown.
 	Out string
 	// Profile, when set, is a directory that receives CPU and allocation
-	// profiles of the server for each Enroll run.
+	// profiles of the server for each Enroll run, and a CPU profile of the
+	// import's first 30 seconds.
 	Profile string
 	// Dir is where the temporary databases go ("" means the system's).
 	Dir string
@@ -45,12 +63,15 @@ type options struct {
 
 // defaultOptions returns the full run.
 func defaultOptions() options {
-	return options{
+	o := options{
 		Small: 10_000, Large: 1_000_000,
 		Duration: 10 * time.Second, Warmup: 2 * time.Second,
 		Workers: 32, LoadWorkers: 4, Bulk: "clone", PatchRate: 3000,
-		Backend: "sqlite",
+		Backends:   []string{"sqlite", "postgres"},
+		ImportRows: 1_000_000, ImportCap: 5 * time.Minute, ImportBackend: "sqlite",
 	}
+	o.Postgres, o.PostgresSet = postgresFromEnv()
+	return o
 }
 
 // smokeOptions returns a run of a few seconds that still exercises every
@@ -59,8 +80,9 @@ func smokeOptions() options {
 	o := defaultOptions()
 	o.Smoke = true
 	o.Small, o.Large = 200, 1_000
-	o.Duration, o.Warmup = 200*time.Millisecond, 50*time.Millisecond
+	o.Duration, o.Warmup = 100*time.Millisecond, 20*time.Millisecond
 	o.Workers, o.PatchRate = 8, 500
+	o.ImportRows, o.ImportCap = 1_000, time.Minute
 	return o
 }
 
@@ -78,9 +100,15 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.LoadWorkers, "load-workers", o.LoadWorkers, "goroutines creating enrollments through the store")
 	fs.StringVar(&o.Bulk, "bulk", o.Bulk, `how the large size is reached: "clone" (copy store-made rows in SQL) or "store" (every row through the store; slow)`)
 	fs.IntVar(&o.PatchRate, "patch-rate", o.PatchRate, "PATCH req/s the status-change pool is sized for")
-	fs.StringVar(&o.Backend, "backend", o.Backend, "database Enroll runs on")
+	backendList := fs.String("backends", strings.Join(o.Backends, ","), "databases Enroll runs on, in order (sqlite, postgres); "+
+		"when named here, one that cannot be used fails the run instead of being left out")
+	fs.StringVar(&o.Postgres, "postgres", o.Postgres, "PostgreSQL server the run creates its databases on "+
+		"(default $ENROLL_TEST_POSTGRES_URL, else $ENROLL_TEST_POSTGRES, else the local server)")
+	fs.IntVar(&o.ImportRows, "import-rows", o.ImportRows, "rows of the generated CSV file the import figure uploads (0: no import figure)")
+	fs.DurationVar(&o.ImportCap, "import-cap", o.ImportCap, "time limit of the import and of its baseline; past it the rows done so far are reported, marked capped")
+	fs.StringVar(&o.ImportBackend, "import-backend", o.ImportBackend, "database the import runs on")
 	fs.StringVar(&o.Out, "out", "", "also write the report as markdown to this file")
-	fs.StringVar(&o.Profile, "profile", "", "write server CPU and allocation profiles of each Enroll run to this directory")
+	fs.StringVar(&o.Profile, "profile", "", "write server CPU and allocation profiles of each Enroll run (and a CPU profile of the import) to this directory")
 	fs.StringVar(&o.Dir, "dir", "", "directory for the temporary databases")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the databases after the run")
 	fs.BoolVar(&o.Quiet, "q", false, "no progress lines")
@@ -94,6 +122,20 @@ func parseOptions(args []string) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	o.Backends = nil
+	for _, name := range strings.Split(*backendList, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			o.Backends = append(o.Backends, name)
+		}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "backends":
+			o.BackendsSet = true
+		case "postgres":
+			o.PostgresSet = true
+		}
+	})
 	if *smoke {
 		// Explicit flags still win over the smoke sizes.
 		s := smokeOptions()
@@ -122,8 +164,16 @@ func (s *options) set(name string, o options) {
 		s.Bulk = o.Bulk
 	case "patch-rate":
 		s.PatchRate = o.PatchRate
-	case "backend":
-		s.Backend = o.Backend
+	case "backends":
+		s.Backends, s.BackendsSet = o.Backends, o.BackendsSet
+	case "postgres":
+		s.Postgres, s.PostgresSet = o.Postgres, o.PostgresSet
+	case "import-rows":
+		s.ImportRows = o.ImportRows
+	case "import-cap":
+		s.ImportCap = o.ImportCap
+	case "import-backend":
+		s.ImportBackend = o.ImportBackend
 	case "out":
 		s.Out = o.Out
 	case "profile":
@@ -137,6 +187,7 @@ func (s *options) set(name string, o options) {
 	}
 }
 
+// check refuses options a run cannot go with.
 func (o options) check() error {
 	switch {
 	case o.Small < 100 || o.Large < o.Small:
@@ -147,8 +198,22 @@ func (o options) check() error {
 		return errors.New("-workers and -load-workers must be positive")
 	case o.Bulk != "clone" && o.Bulk != "store":
 		return errors.New(`-bulk must be "clone" or "store"`)
-	case backends[o.Backend] == nil:
-		return fmt.Errorf("unknown -backend %q", o.Backend)
+	case len(o.Backends) == 0:
+		return errors.New("-backends names no database")
+	case o.ImportRows < 0 || o.ImportCap <= 0:
+		return errors.New("-import-rows must not be negative and -import-cap must be positive")
+	case o.ImportRows > 0 && backends[o.ImportBackend] == nil:
+		return fmt.Errorf("unknown -import-backend %q", o.ImportBackend)
+	}
+	seen := map[string]bool{}
+	for _, name := range o.Backends {
+		if backends[name] == nil {
+			return fmt.Errorf("unknown database %q in -backends", name)
+		}
+		if seen[name] {
+			return fmt.Errorf("%q twice in -backends", name)
+		}
+		seen[name] = true
 	}
 	return nil
 }

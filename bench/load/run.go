@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -34,6 +34,15 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (*report, err
 			return nil, err
 		}
 	}
+	names, skipped, err := usableBackends(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range skipped {
+		// Said even with -q: a figure the reader may expect is missing.
+		fmt.Fprintln(stderr, "load: "+line)
+	}
+	o.Backends = names
 	dir, err := os.MkdirTemp(o.Dir, "enroll-bench-")
 	if err != nil {
 		return nil, err
@@ -44,34 +53,18 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (*report, err
 		defer os.RemoveAll(dir)
 	}
 	rep := newReport(o)
-	b := backends[o.Backend]
-	dsn, err := b.create(ctx, dir)
-	if err != nil {
-		return nil, err
-	}
-	ds, template, err := load(ctx, o, b, dsn, dir, rep, logf)
-	if err != nil {
-		return nil, err
-	}
-	labels := []string{"small", "large"}
-	if o.Large == o.Small {
-		labels = labels[:1]
-	}
-	for i, label := range labels {
-		if i == 1 {
-			if err := grow(ctx, o, b, dsn, ds, rep, logf); err != nil {
-				return nil, err
-			}
-		}
-		ph, err := newPhase(ctx, o, b, dsn, ds, label, template)
-		if err != nil {
-			return nil, err
-		}
-		if err := runPhase(ctx, o, ph, dir, i == 0, rep, logf); err != nil {
-			return nil, err
+	rep.skipped = skipped
+	for i, name := range o.Backends {
+		if err := runBackend(ctx, o, name, dir, i == 0, rep, logf); err != nil {
+			return nil, fmt.Errorf("%s: %w", backends[name].label(), err)
 		}
 	}
-	rep.Elapsed = time.Since(start)
+	if o.ImportRows > 0 {
+		if err := runImport(ctx, o, dir, rep, logf); err != nil {
+			return nil, fmt.Errorf("import: %w", err)
+		}
+	}
+	rep.Elapsed, rep.loadEnd = time.Since(start), readMachine().LoadAvg
 	if _, err := io.WriteString(stdout, rep.render(false)); err != nil {
 		return rep, err
 	}
@@ -82,6 +75,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (*report, err
 	}
 	if n := rep.failures(); n > 0 {
 		return rep, fmt.Errorf("%d requests failed; see the report", n)
+	}
+	if p := rep.importProblems(); len(p) > 0 {
+		return rep, fmt.Errorf("%s", strings.Join(p, "; "))
 	}
 	return rep, nil
 }
@@ -117,9 +113,9 @@ func load(ctx context.Context, o options, b backend, dsn, dir string, rep *repor
 	if err != nil {
 		return nil, "", err
 	}
-	rep.addLoad(fmt.Sprintf("%s enrollments into the listed instance through the store (CreateEnrollment, %d goroutines, synchronous=NORMAL)",
-		itoa(o.Small), o.LoadWorkers), o.Small, time.Since(t0))
-	logf("loaded %s enrollments through the store in %s", itoa(o.Small), time.Since(t0).Round(time.Millisecond))
+	rep.addLoad(fmt.Sprintf("%s: %s enrollments into the listed instance through the store (CreateEnrollment, %d goroutines, %s)",
+		b.label(), itoa(o.Small), o.LoadWorkers, b.bulkMode()), o.Small, time.Since(t0))
+	logf("%s: loaded %s enrollments through the store in %s", b.label(), itoa(o.Small), time.Since(t0).Round(time.Millisecond))
 	err = createThroughStore(ctx, store, ds.actor(), ds.writes, "writes", 0, 40, o.LoadWorkers, func(e *enroll.Enrollment) {
 		if e.Eligibility.Status == enroll.StatusEligible {
 			mu.Lock()
@@ -144,17 +140,17 @@ func grow(ctx context.Context, o options, b backend, dsn string, ds *dataset, re
 	if n == 0 {
 		return nil
 	}
-	logf("growing the listed instance by %s enrollments (%s)", itoa(n), o.Bulk)
+	logf("%s: growing the listed instance by %s enrollments (%s)", b.label(), itoa(n), o.Bulk)
 	t0 := time.Now()
 	var what string
 	if o.Bulk == "clone" {
-		what = fmt.Sprintf("%s enrollments and their customers copied in SQL from %d store-made ones (fresh ids, emails, times; counters kept; no history or events)",
-			itoa(n), len(ds.templates))
+		what = fmt.Sprintf("%s: %s enrollments and their customers copied in SQL from %d store-made ones (fresh ids, emails, times; counters kept; no history or events)",
+			b.label(), itoa(n), len(ds.templates))
 		if err := b.clone(ctx, dsn, ds.list, ds.templates, n, ds.sample.add); err != nil {
 			return err
 		}
 	} else {
-		what = fmt.Sprintf("%s enrollments through the store (CreateEnrollment, %d goroutines, synchronous=NORMAL)", itoa(n), o.LoadWorkers)
+		what = fmt.Sprintf("%s: %s enrollments through the store (CreateEnrollment, %d goroutines, %s)", b.label(), itoa(n), o.LoadWorkers, b.bulkMode())
 		store, err := b.open(ctx, dsn, true)
 		if err != nil {
 			return err
@@ -166,14 +162,15 @@ func grow(ctx context.Context, o options, b backend, dsn string, ds *dataset, re
 	}
 	ds.size = o.Large
 	rep.addLoad(what, n, time.Since(t0))
-	logf("grown to %s in %s", itoa(ds.size), time.Since(t0).Round(time.Millisecond))
+	logf("%s: grown to %s in %s", b.label(), itoa(ds.size), time.Since(t0).Round(time.Millisecond))
 	return nil
 }
 
 // newPhase prepares the runs of the current size: a fresh pool of eligible
-// enrollments for PATCH, the sample of ids, and the true eligible count.
-func newPhase(ctx context.Context, o options, b backend, dsn string, ds *dataset, label, template string) (*phase, error) {
-	ph := &phase{label: label, size: ds.size, ds: ds, sample: ds.sample.list(), template: template, backend: o.Backend, dsn: dsn}
+// enrollments for PATCH, the sample of ids, and the true eligible count;
+// label names its files.
+func newPhase(ctx context.Context, o options, b backend, name, dsn string, ds *dataset, label, template string) (*phase, error) {
+	ph := &phase{label: label, size: ds.size, ds: ds, sample: ds.sample.list(), template: template, backend: name, dsn: dsn}
 	n := max(4*o.Workers, o.PatchRate*int(math.Ceil((o.Warmup+o.Duration).Seconds())))
 	if err := b.clone(ctx, dsn, ds.writes, ds.writeTemplates, n, func(id string) { ph.pool = append(ph.pool, id) }); err != nil {
 		return nil, err
@@ -182,9 +179,10 @@ func newPhase(ctx context.Context, o options, b backend, dsn string, ds *dataset
 	if ph.eligible, err = b.count(ctx, dsn, ds.list, enroll.StatusEligible); err != nil {
 		return nil, err
 	}
-	// Write back what loading left dirty now, not during the runs, where
-	// it would stall the servers' synchronous commits.
-	syscall.Sync()
+	// Make what loading wrote durable now, not during the runs.
+	if err := b.settle(ctx, dsn); err != nil {
+		return nil, err
+	}
 	return ph, nil
 }
 
@@ -206,22 +204,26 @@ func runPhase(ctx context.Context, o options, ph *phase, dir string, first bool,
 			if stopErr := s.c.stop(); err == nil {
 				err = stopErr
 			}
-			rep.addRSS(s.name, ph.size, s.c.peakRSS)
+			rep.addRSS(ph.backend, s.name, ph.size, s.c.peakRSS)
 		}
 	}()
+	dbCPU := backends[ph.backend].dbCPU(ph.dsn)
 	c, err := startChild(ctx, "enroll", "-backend", ph.backend, "-dsn", ph.dsn)
 	if err != nil {
 		return err
 	}
+	c.dbCPU = dbCPU
 	servers = append(servers, &server{name: "Enroll", c: c})
 	for _, bs := range baselineServers {
-		args, ok := bs.args(ph, dir)
-		if !ok || (bs.once && !first) {
+		if (bs.backend != "" && bs.backend != ph.backend) || (bs.once && !first) {
 			continue
 		}
-		bc, err := startChild(ctx, bs.role, args...)
+		bc, err := startChild(ctx, bs.role, bs.args(ph, dir)...)
 		if err != nil {
 			return err
+		}
+		if bs.backend != "" {
+			bc.dbCPU = dbCPU
 		}
 		servers = append(servers, &server{name: bs.role, c: bc, bs: bs, runs: &baselineRuns{}})
 	}
@@ -229,7 +231,7 @@ func runPhase(ctx context.Context, o options, ph *phase, dir string, first bool,
 	if err != nil {
 		return err
 	}
-	rep.addTotal(ph.size, total, ph.eligible, page)
+	rep.addTotal(ph.backend, ph.size, total, ph.eligible, page)
 	for _, w := range workloads {
 		wo := o
 		if w.workers > 0 {
@@ -245,8 +247,8 @@ func runPhase(ctx context.Context, o options, ph *phase, dir string, first bool,
 		if err != nil {
 			return fmt.Errorf("%s: %w", w.name, err)
 		}
-		rep.addEnroll(w, ph.size, st)
-		logf("%-11s %-9s %-8s %7.0f req/s  p50 %-7s p99 %-7s %s", "Enroll", itoa(ph.size), w.key, st.Rate, ms(st.P50), ms(st.P99), failNote(st))
+		rep.addEnroll(w, ph.backend, ph.size, st)
+		logf("%-8s %-13s %-9s %-8s %7.0f req/s  p50 %-7s p99 %-7s %s", ph.backend, "Enroll", itoa(ph.size), w.key, st.Rate, ms(st.P50), ms(st.P99), failNote(st))
 		for _, s := range servers[1:] {
 			if _, ok := s.bs.labels[w.op]; !ok || w.op == "" {
 				continue
@@ -256,8 +258,8 @@ func runPhase(ctx context.Context, o options, ph *phase, dir string, first bool,
 			if err != nil {
 				return fmt.Errorf("%s, %s: %w", w.name, s.name, err)
 			}
-			rep.addBaseline(s.bs, w.key, ph.size, st)
-			logf("%-11s %-9s %-8s %7.0f req/s  p50 %-7s p99 %-7s %s", s.name, itoa(ph.size), w.op, st.Rate, ms(st.P50), ms(st.P99), failNote(st))
+			rep.addBaseline(s.bs, ph.backend, w.key, ph.size, st)
+			logf("%-8s %-13s %-9s %-8s %7.0f req/s  p50 %-7s p99 %-7s %s", ph.backend, s.name, itoa(ph.size), w.op, st.Rate, ms(st.P50), ms(st.P99), failNote(st))
 		}
 	}
 	if o.Profile != "" {
@@ -294,6 +296,7 @@ func listOnce(ctx context.Context, url string, ph *phase) (total, rows int, err 
 	return page.TotalItems, len(page.Data), nil
 }
 
+// failNote is the progress line's note on a run's failures.
 func failNote(st stats) string {
 	if st.Failed == 0 {
 		return ""

@@ -38,23 +38,17 @@ type dataset struct {
 	sample *reservoir
 }
 
+// actor is the dataset's key, as the store sees it.
 func (d *dataset) actor() enroll.Actor { return enroll.Actor{WorkspaceID: d.wsID, KeyID: d.keyID} }
 
 // setup creates the workspace with its secret key, a program and the two
 // active instances, all through the store.
 func setup(ctx context.Context, store enroll.Store) (*dataset, error) {
-	now := time.Now().UTC()
-	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "bench"}
-	key, secret := enroll.NewAPIKey(ws.ID, "bench", nil, nil, now)
-	if err := store.CreateWorkspace(ctx, ws, key); err != nil {
-		return nil, fmt.Errorf("workspace: %w", err)
+	d, p, err := setupProgram(ctx, store)
+	if err != nil {
+		return nil, err
 	}
-	d := &dataset{wsID: ws.ID, keyID: key.ID, secret: secret, sample: newReservoir(50_000)}
 	a := d.actor()
-	p := &enroll.Program{Slug: "solar-rebate", Name: "Solar Rebate", States: []string{"NY", "NJ"}}
-	if err := store.CreateProgram(ctx, a, p); err != nil {
-		return nil, fmt.Errorf("program: %w", err)
-	}
 	for _, in := range []struct {
 		slug string
 		id   *string
@@ -67,6 +61,23 @@ func setup(ctx context.Context, store enroll.Store) (*dataset, error) {
 		*in.id = inst.ID
 	}
 	return d, nil
+}
+
+// setupProgram creates the workspace with its secret key and a program,
+// through the store.
+func setupProgram(ctx context.Context, store enroll.Store) (*dataset, *enroll.Program, error) {
+	now := time.Now().UTC()
+	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "bench"}
+	key, secret := enroll.NewAPIKey(ws.ID, "bench", nil, nil, now)
+	if err := store.CreateWorkspace(ctx, ws, key); err != nil {
+		return nil, nil, fmt.Errorf("workspace: %w", err)
+	}
+	d := &dataset{wsID: ws.ID, keyID: key.ID, secret: secret, sample: newReservoir(50_000)}
+	p := &enroll.Program{Slug: "solar-rebate", Name: "Solar Rebate", States: []string{"NY", "NJ", "CT"}}
+	if err := store.CreateProgram(ctx, d.actor(), p); err != nil {
+		return nil, nil, fmt.Errorf("program: %w", err)
+	}
+	return d, p, nil
 }
 
 // createThroughStore creates n enrollments in inst with CreateEnrollment
@@ -102,6 +113,7 @@ func createThroughStore(ctx context.Context, store enroll.Store, a enroll.Actor,
 	return context.Cause(ctx)
 }
 
+// firstNames and lastNames vary the participants.
 var (
 	firstNames = []string{"Suzie", "Ravi", "Mei", "Carlos", "Amara", "Jonas", "Leila", "Tomás", "Ngozi", "Hana"}
 	lastNames  = []string{"Homeowner", "Patel", "Chen", "García", "Okafor", "Berg", "Haddad", "Silva", "Eze", "Sato"}
@@ -146,6 +158,7 @@ type reservoir struct {
 	ids  []string
 }
 
+// newReservoir returns a sample of at most capacity ids.
 func newReservoir(capacity int) *reservoir { return &reservoir{ids: make([]string, 0, capacity)} }
 
 // add offers id to the sample (Algorithm R).

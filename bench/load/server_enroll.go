@@ -21,6 +21,7 @@ func serveEnroll(ctx context.Context, args []string) (string, func() error, erro
 	fs := childFlags("enroll")
 	name := fs.String("backend", "sqlite", "database")
 	dsn := fs.String("dsn", "", "database to serve")
+	dataDir := fs.String("data-dir", "", "where uploaded import files wait for their jobs (\"\": the server's default)")
 	if err := fs.Parse(args); err != nil {
 		return "", nil, err
 	}
@@ -34,7 +35,7 @@ func serveEnroll(ctx context.Context, args []string) (string, func() error, erro
 	}
 	srv := enrollhttp.NewServer(enrollhttp.Config{
 		Addr: "127.0.0.1:0", Store: store, Version: "bench",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DataDir: *dataDir,
 	})
 	if err := srv.Open(); err != nil {
 		store.Close()

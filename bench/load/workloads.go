@@ -35,10 +35,11 @@ type phase struct {
 	backend, dsn string
 }
 
-// A workload is one kind of request measured against Enroll. Each has a
-// file of its own or a line here; a new one (imports, issue 6; webhooks,
-// issue 5) registers itself from its own file and replaces its line in
-// planned.go's report.
+// A workload is one kind of request measured against Enroll on each
+// database at each size. Each has a file of its own or a line here; a new
+// one (webhooks, issue 5) registers itself from its own file and replaces
+// its line in planned.go's report. A figure that needs a server of its own,
+// as the import does (import_run.go), registers in figures instead.
 type workload struct {
 	// key names the workload in file names and in planned.go.
 	key string
@@ -88,11 +89,14 @@ func (ph *phase) header(body bool) http.Header {
 // counter hands out 0, 1, 2, … to concurrent targeters.
 type counter struct{ n atomic.Int64 }
 
+// next returns the next number.
 func (c *counter) next() int { return int(c.n.Add(1) - 1) }
 
 // bodyTag returns a tag that keeps the emails of one run unique.
 func bodyTag(run string) string { return run + "-" + enroll.NewID()[:6] }
 
+// createTargets creates a new participant per request in the writes
+// instance.
 func createTargets(ph *phase, url string) (vegeta.Targeter, check) {
 	var i counter
 	tag, h := bodyTag("c"), ph.header(true)
@@ -122,6 +126,7 @@ func patchTargets(ph *phase, url string) (vegeta.Targeter, check) {
 	}, expect(http.StatusOK)
 }
 
+// getTargets reads enrollments drawn at random from the sample.
 func getTargets(ph *phase, url string) (vegeta.Targeter, check) {
 	h := ph.header(false)
 	return func(t *vegeta.Target) error {
@@ -130,6 +135,8 @@ func getTargets(ph *phase, url string) (vegeta.Targeter, check) {
 	}, expect(http.StatusOK)
 }
 
+// listTargets reads the first page of the listed instance's eligible
+// enrollments.
 func listTargets(ph *phase, url string) (vegeta.Targeter, check) {
 	h := ph.header(false)
 	target := url + "/v1/programInstances/" + ph.ds.list + "/enrollments?status=eligible&perPage=100"
@@ -218,9 +225,13 @@ type baselineServer struct {
 	// which it answers. Its runs follow the workloads', so updates find
 	// what the creates made.
 	labels map[string]string
-	// args returns the role's arguments in ph, false when the baseline
-	// does not apply (another backend's).
-	args func(ph *phase, dir string) ([]string, bool)
+	// backend is the database the baseline goes with ("" for any): it
+	// runs in the phases of that backend only, and Enroll on it is
+	// compared with it.
+	backend string
+	// args returns the role's arguments in ph; dir is the directory of
+	// the backend's files.
+	args func(ph *phase, dir string) []string
 	// once means the figures do not depend on the data size: measured in
 	// the first phase and shown in every one.
 	once bool
