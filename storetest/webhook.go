@@ -417,3 +417,56 @@ func testEventsAfter(t *testing.T, newStore Factory) {
 	_, err = newFixtureOn(t, f.s).s.ListEvents(f.ctx, "other-workspace", enroll.EventFilter{After: oldest.ID})
 	wantCode(t, err, enroll.EINVALID)
 }
+
+// testWebhookFinishBatch records a batch of attempts in one call: each
+// outcome applied, a 410 disabling its endpoint, a delivery deleted
+// meanwhile skipped.
+func testWebhookFinishBatch(t *testing.T, newStore Factory) {
+	f := newWebhookFixture(t, newStore)
+	f.dispatchAll()
+	ok, retry, gone := f.endpoint(), f.endpoint(), f.endpoint()
+	doomed := f.endpoint()
+	f.enroll(f.instance(noAutoEvaluate), "batch@example.com")
+	f.dispatchAll()
+	jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 500))
+	now := time.Now()
+	var done []enroll.DeliveryResult
+	for _, j := range jobs {
+		at := enroll.DeliveryAttempt{At: now, StatusCode: 200}
+		switch j.Delivery.EndpointID {
+		case retry.ID:
+			at.StatusCode = 503
+		case gone.ID:
+			at.StatusCode = 410
+		}
+		done = append(done, enroll.DeliveryResult{Delivery: j.Delivery, Outcome: enroll.DecideOutcome(j.Delivery, at, nil)})
+	}
+	if err := f.ws.DeleteWebhookEndpoint(f.ctx, f.a, doomed.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.ws.FinishWebhookDeliveries(f.ctx, done); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]enroll.DeliveryStatus{ok.ID: enroll.DeliverySucceeded, retry.ID: enroll.DeliveryPending, gone.ID: enroll.DeliveryFailed}
+	for id, status := range want {
+		ds := f.deliveries(&enroll.WebhookEndpoint{ID: id})
+		claimed := 0
+		for _, d := range ds {
+			if d.AttemptCount == 1 {
+				claimed++
+				if d.Status != status || len(d.Attempts) != 1 {
+					t.Fatalf("endpoint %s: delivery %+v, want %s", id, d, status)
+				}
+			}
+		}
+		if claimed == 0 {
+			t.Fatalf("endpoint %s: no attempt recorded", id)
+		}
+	}
+	if ep := must(f.ws.FindWebhookEndpoint(f.ctx, f.a.WorkspaceID, gone.ID)); ep.Enabled {
+		t.Fatal("a 410 in a batch did not disable its endpoint")
+	}
+	if err := f.ws.FinishWebhookDeliveries(f.ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -20,7 +20,7 @@ import (
 
 // Defaults of a Deliverer's Config.
 const (
-	DefaultConcurrency  = 8
+	DefaultConcurrency  = 32
 	DefaultPollInterval = 50 * time.Millisecond
 	// dispatchBatch is how many events one DispatchEvents call takes.
 	dispatchBatch = 500
@@ -50,7 +50,9 @@ type Config struct {
 	// Lease is how long a claimed delivery stays claimed; a sender that
 	// dies holds it that long. 0 means twice Timeout plus 5 s.
 	Lease time.Duration
-	// Concurrency is how many attempts run at once; 0 means 8.
+	// Concurrency is how many attempts run at once; 0 means 32. Attempts
+	// wait on receivers, not on the CPU, and each claim takes up to this
+	// many: a bigger batch is what keeps delivery ahead of a busy writer.
 	Concurrency int
 	// PollInterval is how often an idle Deliverer looks for work; 0 means
 	// 50 ms, which bounds the wait between a commit and its first attempt.
@@ -222,12 +224,16 @@ func (d *Deliverer) deliver(j *enroll.WebhookJob) {
 	at := d.attempt(j)
 	o := enroll.DecideOutcome(j.Delivery, at, d.cfg.Jitter)
 	d.results <- finished{job: j, res: enroll.DeliveryResult{Delivery: j.Delivery, Outcome: o}}
+	// The slot is free once the attempt is handed over: claiming more
+	// while it is recorded is safe, since a delivery stays leased (and its
+	// stream's next one not due) until the record commits.
+	<-d.slots
+	d.Wake()
 }
 
 // record writes attempts as they finish, all that are waiting in one
 // transaction: a commit (an fsync) per batch rather than per attempt is
-// what lets delivery keep up beside the API's writes. A sender's slot is
-// freed once its attempt is recorded, so the next claim sees it.
+// what lets delivery keep up beside the API's writes.
 func (d *Deliverer) record() {
 	for f := range d.results {
 		batch := []finished{f}
@@ -258,7 +264,6 @@ func (d *Deliverer) record() {
 			if f.res.Outcome.DisableEndpoint {
 				d.logger.Warn("webhook endpoint disabled: the receiver answered 410 Gone", "endpoint", f.job.Delivery.EndpointID)
 			}
-			<-d.slots
 		}
 		d.Wake()
 	}
