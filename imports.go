@@ -67,6 +67,15 @@ type ImportProgress struct {
 	Errors []ImportError
 }
 
+// Merge adds q's rows, counters and errors to p.
+func (p *ImportProgress) Merge(q ImportProgress) {
+	p.Rows += q.Rows
+	p.Created += q.Created
+	p.Skipped += q.Skipped
+	p.Failed += q.Failed
+	p.Errors = append(p.Errors, q.Errors...)
+}
+
 // maxImportErrorText bounds an error's field and message: a field is a
 // column name from the file, which may be anything.
 const maxImportErrorText = 1000

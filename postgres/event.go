@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/enrollhq/enroll"
 	"github.com/jackc/pgx/v5"
@@ -16,6 +17,47 @@ func (tx *tx) insertEvent(e *enroll.Event) error {
 	err = tx.QueryRow(tx.ctx, `INSERT INTO events (id, workspace_id, type, object_id, doc, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`,
 		e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, doc, e.CreatedAt).Scan(&e.Seq)
 	return wrap(err)
+}
+
+// insertEvents writes events, in order, in one statement, in the
+// transaction of the change they record, and sets each one's Seq.
+func (tx *tx) insertEvents(events []*enroll.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	n := len(events)
+	ids, ws, types, objects, docs, times := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
+	byID := make(map[string]*enroll.Event, n)
+	for i, e := range events {
+		doc, err := encode(e)
+		if err != nil {
+			return err
+		}
+		ids[i], ws[i], types[i], objects[i], docs[i], times[i] = e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, string(doc), e.CreatedAt
+		byID[e.ID] = e
+	}
+	rows, err := tx.Query(tx.ctx, `INSERT INTO events (id, workspace_id, type, object_id, doc, created_at)
+		SELECT id, workspace_id, type, object_id, doc::jsonb, created_at
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+			WITH ORDINALITY AS u(id, workspace_id, type, object_id, doc, created_at, o) ORDER BY o
+		RETURNING id, seq`, ids, ws, types, objects, docs, times)
+	if err != nil {
+		return wrap(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id  string
+			seq int64
+		)
+		if err := rows.Scan(&id, &seq); err != nil {
+			return wrap(err)
+		}
+		if e := byID[id]; e != nil {
+			e.Seq = seq
+		}
+	}
+	return wrap(rows.Err())
 }
 
 // event records an event of type t about obj, caused by a.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/enrollhq/enroll"
 	"github.com/jackc/pgx/v5"
@@ -18,6 +19,28 @@ func (tx *tx) insertStatusChange(wsID string, h *enroll.StatusChange) error {
 	}
 	_, err = tx.exec(`INSERT INTO status_changes (id, workspace_id, enrollment_id, doc, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		h.ID, wsID, h.EnrollmentID, doc, h.CreatedAt)
+	return err
+}
+
+// insertStatusChanges appends entries of workspace wsID to the histories
+// of their enrollments, in order, in one statement. As for one entry, the
+// enrollments' row locks make seq follow the order of the changes.
+func (tx *tx) insertStatusChanges(wsID string, hs []*enroll.StatusChange) error {
+	if len(hs) == 0 {
+		return nil
+	}
+	ids, enrollments, docs, times := make([]string, len(hs)), make([]string, len(hs)), make([]string, len(hs)), make([]time.Time, len(hs))
+	for i, h := range hs {
+		doc, err := encode(h)
+		if err != nil {
+			return err
+		}
+		ids[i], enrollments[i], docs[i], times[i] = h.ID, h.EnrollmentID, string(doc), h.CreatedAt
+	}
+	_, err := tx.exec(`INSERT INTO status_changes (id, workspace_id, enrollment_id, doc, created_at)
+		SELECT id, $1, enrollment_id, doc::jsonb, created_at FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[])
+			WITH ORDINALITY AS u(id, enrollment_id, doc, created_at, o) ORDER BY o`,
+		wsID, ids, enrollments, docs, times)
 	return err
 }
 

@@ -162,29 +162,62 @@ func (db *DB) ListImportErrors(ctx context.Context, wsID, importID string, p enr
 }
 
 // importChunk is how many rows one transaction of ImportEnrollments
-// imports. Every row runs in a savepoint, and a transaction with more than
-// 64 subtransactions that wrote overflows PostgreSQL's per-backend
-// subtransaction cache, which slows every other session's snapshots while
-// it lasts; chunks stay below that.
+// imports through the create path, each in a savepoint. A transaction with
+// more than 64 subtransactions that wrote overflows PostgreSQL's
+// per-backend subtransaction cache, which slows every other session's
+// snapshots while it lasts; chunks stay below that.
 const importChunk = 50
 
-// ImportEnrollments implements enroll.ImportStore: the batch is written in
-// transactions of importChunk rows, each with a savepoint per row and each
-// updating the job's counters and errors with the rows it wrote, so the job
-// never reports more or less than what committed.
+// plannedChunk is how many rows one transaction imports at most. Rows
+// that enroll.ImportPlannable accepts take no savepoint (they are planned
+// and written together), so the bound is how long the transaction holds
+// its locks; the others count against importChunk.
+const plannedChunk = enroll.DefaultImportBatch
+
+// ImportEnrollments implements enroll.ImportStore. The batch is written in
+// transactions of up to plannedChunk rows of which at most importChunk take
+// a savepoint, each transaction updating the job's counters and errors with
+// the rows it wrote, so the job never reports more or less than what
+// committed. Should a planned run's writes meet a constraint (a concurrent
+// import of the same people), its transaction is rolled back and its rows
+// go through the create path one by one, in chunks of importChunk.
 func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow) (*enroll.Import, error) {
-	for start := 0; ; start += importChunk {
-		end := min(start+importChunk, len(rows))
-		im, err := db.importChunk(ctx, a, importID, rows[start:end])
-		if err != nil || end == len(rows) {
+	if len(rows) == 0 {
+		return db.importChunk(ctx, a, importID, nil, true)
+	}
+	var (
+		im  *enroll.Import
+		err error
+	)
+	for len(rows) > 0 {
+		n, careful := 0, 0
+		for n < len(rows) && n < plannedChunk && careful < importChunk {
+			if !enroll.ImportPlannable(rows[n]) {
+				careful++
+			}
+			n++
+		}
+		im, err = db.importChunk(ctx, a, importID, rows[:n], true)
+		if errors.Is(err, errPlanConflict) {
+			err = nil
+			for start := 0; start < n && err == nil; start += importChunk {
+				im, err = db.importChunk(ctx, a, importID, rows[start:min(start+importChunk, n)], false)
+			}
+		}
+		if err != nil {
 			return im, err
 		}
+		rows = rows[n:]
 	}
+	return im, nil
 }
 
-// importChunk imports rows in one transaction. The job's row is locked
-// first, so two runners of one job (a stale one that woke up) take turns.
-func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow) (*enroll.Import, error) {
+// importChunk imports rows in one transaction: with plan, runs of rows
+// that enroll.ImportPlannable accepts are planned and written together
+// (importRun) and the other rows go one by one (importRow); without, every
+// row goes one by one. The job's row is locked first, so two runners of
+// one job (a stale one that woke up) take turns.
+func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow, plan bool) (*enroll.Import, error) {
 	var out *enroll.Import
 	err := db.write(ctx, func(tx *tx) error {
 		im, err := findImport(ctx, tx, a.WorkspaceID, importID, "FOR UPDATE")
@@ -213,10 +246,18 @@ func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, 
 					return err
 				}
 			}
-			for _, r := range rows {
-				if err := tx.importRow(a, inst, r, &p); err != nil {
-					return err
+			one := func(r *enroll.ImportRow) error { return tx.importRow(a, inst, r, &p) }
+			if plan {
+				err = enroll.EachImportRun(rows, func(run []*enroll.ImportRow) error { return tx.importRun(a, inst, run, &p) }, one)
+			} else {
+				for _, r := range rows {
+					if err = one(r); err != nil {
+						break
+					}
 				}
+			}
+			if err != nil {
+				return err
 			}
 			if im.DryRun {
 				if _, err := tx.exec(`ROLLBACK TO SAVEPOINT import_dry_run`); err != nil {

@@ -14,6 +14,12 @@ func (tx *Tx) writeEnrollment(e *enroll.Enrollment, insert bool, oldVersion int)
 	if err != nil {
 		return err
 	}
+	return tx.writeEnrollmentDoc(e, doc, insert, oldVersion)
+}
+
+// writeEnrollmentDoc is writeEnrollment with e's JSON form, doc, at hand.
+func (tx *Tx) writeEnrollmentDoc(e *enroll.Enrollment, doc string, insert bool, oldVersion int) error {
+	var err error
 	cols := []any{nullString(e.CustomerID), nullString(e.LeadID), string(e.Eligibility.Status),
 		enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName),
 		doc, e.Version, micros(e.UpdatedAt)}
@@ -77,13 +83,15 @@ func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID s
 }
 
 // createEnrollment is the one path that enrolls a participant, for
-// CreateEnrollment and for every row of an import: it resolves (or creates)
-// the participant, stores the enrollment with its history entry, event,
-// counters and unique parameter values, then evaluates it when the instance
-// auto-evaluates or a submission is asked for. in is validated and inst
+// CreateEnrollment and for the import rows ImportPlanner does not plan: it
+// resolves (or creates) the participant, works out the whole creation —
+// the evaluation when the instance auto-evaluates or a submission is asked
+// for, and every step's history entry and event (PlanEnrollmentCreation) —
+// then stores the enrollment once, in its final state, with its history,
+// events, counters and unique parameter values. in is validated and inst
 // accepts enrollments.
 func (tx *Tx) createEnrollment(a enroll.Actor, inst *enroll.ProgramInstance, in *enroll.EnrollmentCreate) (*enroll.Enrollment, error) {
-	p, err := tx.participant(a, in)
+	p, cust, err := tx.participant(a, in)
 	if err != nil {
 		return nil, err
 	}
@@ -96,42 +104,44 @@ func (tx *Tx) createEnrollment(a enroll.Actor, inst *enroll.ProgramInstance, in 
 			return nil, err
 		}
 	}
-	if err := tx.writeEnrollment(e, true, 0); err != nil {
+	c, err := enroll.PlanEnrollmentCreation(a, e, inst, in, func(e *enroll.Enrollment) (*enroll.Evaluation, error) {
+		return tx.evaluation(e, inst, cust)
+	}, tx.now)
+	if err != nil {
 		return nil, err
+	}
+	if err := tx.insertCreation(a, inst, c); err != nil {
+		return nil, err
+	}
+	return c.Enrollment, nil
+}
+
+// insertCreation stores a planned creation: the enrollment (ECONFLICT when
+// its participant holds an open enrollment in the instance), its unique
+// parameter values (ECONFLICT when another enrollment holds one), its
+// counter, history and events.
+func (tx *Tx) insertCreation(a enroll.Actor, inst *enroll.ProgramInstance, c *enroll.EnrollmentCreation) error {
+	e := c.Enrollment
+	if err := tx.writeEnrollmentDoc(e, string(c.Doc), true, 0); err != nil {
+		return err
 	}
 	if err := tx.syncUniqueValues(e, inst); err != nil {
-		return nil, err
+		return err
 	}
 	if err := tx.count(e, e.Eligibility.Status, 1); err != nil {
-		return nil, err
+		return err
 	}
-	if err := tx.insertStatusChange(enroll.NewStatusChange(a, e, "", nil, tx.now)); err != nil {
-		return nil, err
+	if err := tx.insertStatusChanges(a.WorkspaceID, c.History); err != nil {
+		return err
 	}
-	if err := tx.event(a, enroll.EventEnrollmentCreated, e.ID, e, nil); err != nil {
-		return nil, err
-	}
-	if inst.AutoEvaluate || in.EligibilityStatus == enroll.StatusSubmitted {
-		if e, err = tx.evaluate(a, e, inst, nil); err != nil {
-			return nil, err
-		}
-	}
-	if in.EligibilityStatus == enroll.StatusSubmitted && e.Eligibility.Status == enroll.StatusEligible {
-		e, err = tx.updateEnrollment(a, e, inst, nil, func(e *enroll.Enrollment) error {
-			e.Eligibility.Status, e.Eligibility.Reason = enroll.StatusSubmitted, in.EligibilityReason
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return e, nil
+	return tx.insertEvents(c.Events)
 }
 
 // participant resolves the identification type of a create request into
 // participant data, creating the customer for customerInfo (or for a lead
-// with enough data) when none has the email.
-func (tx *Tx) participant(a enroll.Actor, in *enroll.EnrollmentCreate) (enroll.Participant, error) {
+// with enough data) when none has the email. It also returns the
+// participant's customer when it has it at hand, for the rules.
+func (tx *Tx) participant(a enroll.Actor, in *enroll.EnrollmentCreate) (enroll.Participant, *enroll.Customer, error) {
 	var p enroll.Participant
 	switch in.IdentificationType {
 	case enroll.IdentifyByCustomerInfo:
@@ -140,50 +150,51 @@ func (tx *Tx) participant(a enroll.Actor, in *enroll.EnrollmentCreate) (enroll.P
 	case enroll.IdentifyByCustomerID:
 		c, err := findCustomer(tx.ctx, tx, a.WorkspaceID, in.CustomerID)
 		if err != nil {
-			return p, err
+			return p, nil, err
 		}
-		return enroll.ParticipantFromCustomer(c).Overlay(in), nil
+		return enroll.ParticipantFromCustomer(c).Overlay(in), c, nil
 	case enroll.IdentifyByLeadID:
 		l, err := findLead(tx.ctx, tx, a.WorkspaceID, in.LeadID)
 		if err != nil {
-			return p, err
+			return p, nil, err
 		}
 		p = enroll.ParticipantFromLead(l).Overlay(in)
 		if p.CustomerID != "" || !p.CanBeCustomer() {
-			return p, nil
+			return p, nil, nil
 		}
-		if p, err = tx.customerFor(a, p, in); err != nil {
-			return p, err
+		p, c, err := tx.customerFor(a, p, in)
+		if err != nil {
+			return p, nil, err
 		}
 		l.CustomerID, l.UpdatedAt = p.CustomerID, tx.now
-		return p, tx.writeLead(l, false)
+		return p, c, tx.writeLead(l, false)
 	case enroll.IdentifyByEnrollmentID:
 		from, err := findEnrollment(tx.ctx, tx, a.WorkspaceID, in.EnrollmentID)
 		if err != nil {
-			return p, err
+			return p, nil, err
 		}
-		return enroll.ParticipantFromEnrollment(from).Overlay(in), nil
+		return enroll.ParticipantFromEnrollment(from).Overlay(in), nil, nil
 	}
-	return p, enroll.Errorf(enroll.EINVALID, "Unknown identificationType %q.", in.IdentificationType)
+	return p, nil, enroll.Errorf(enroll.EINVALID, "Unknown identificationType %q.", in.IdentificationType)
 }
 
 // customerFor returns p bound to the customer with p's email, creating the
-// customer when there is none.
-func (tx *Tx) customerFor(a enroll.Actor, p enroll.Participant, in *enroll.EnrollmentCreate) (enroll.Participant, error) {
+// customer when there is none, and the customer.
+func (tx *Tx) customerFor(a enroll.Actor, p enroll.Participant, in *enroll.EnrollmentCreate) (enroll.Participant, *enroll.Customer, error) {
 	c, err := findCustomerByEmail(tx.ctx, tx, a.WorkspaceID, p.Email)
 	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
 		c = p.NewCustomer(a.WorkspaceID, tx.now)
 		c.ReferenceID = in.ReferenceID
 		if err := c.Validate(); err != nil {
-			return p, err
+			return p, nil, err
 		}
 		err = tx.writeCustomer(c, true)
 	}
 	if err != nil {
-		return p, err
+		return p, nil, err
 	}
 	p.CustomerID = c.ID
-	return p, nil
+	return p, c, nil
 }
 
 // refuseReenrollment returns ECONFLICT when e's participant was ever
@@ -269,22 +280,27 @@ func (tx *Tx) evaluate(a enroll.Actor, e *enroll.Enrollment, inst *enroll.Progra
 	if !enroll.Evaluable(e.Eligibility.Status) {
 		return nil, enroll.ApplyEvaluation(e.Clone(), &enroll.Evaluation{})
 	}
-	var cust *enroll.Customer
-	if e.CustomerID != "" {
+	ev, err := tx.evaluation(e, inst, nil)
+	if err != nil {
+		return nil, err
+	}
+	return tx.updateEnrollment(a, e, inst, ev, func(n *enroll.Enrollment) error { return enroll.ApplyEvaluation(n, ev) })
+}
+
+// evaluation runs inst's rules on e. cust is e's customer, or nil to have
+// it read.
+func (tx *Tx) evaluation(e *enroll.Enrollment, inst *enroll.ProgramInstance, cust *enroll.Customer) (*enroll.Evaluation, error) {
+	if cust == nil && e.CustomerID != "" {
 		c, err := findCustomer(tx.ctx, tx, e.WorkspaceID, e.CustomerID)
 		if err != nil {
 			return nil, err
 		}
 		cust = c
 	}
-	ev, err := tx.db.engine.Evaluate(tx.ctx, enroll.EvaluationInput{
+	return tx.db.engine.Evaluate(tx.ctx, enroll.EvaluationInput{
 		Enrollment: e, Customer: cust, Instance: inst,
 		EnrolledInOtherProgram: func() (bool, error) { return tx.enrolledElsewhere(e) },
 	})
-	if err != nil {
-		return nil, err
-	}
-	return tx.updateEnrollment(a, e, inst, ev, func(n *enroll.Enrollment) error { return enroll.ApplyEvaluation(n, ev) })
 }
 
 // enrolledElsewhere reports whether e's customer holds an approved or paused

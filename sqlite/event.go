@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 
 	"github.com/enrollhq/enroll"
@@ -20,6 +21,22 @@ func (tx *Tx) insertEvent(e *enroll.Event) error {
 	}
 	e.Seq, _ = res.LastInsertId()
 	return nil
+}
+
+// insertEvents writes events, in order, in the transaction of the change
+// they record, and sets each one's Seq.
+func (tx *Tx) insertEvents(events []*enroll.Event) error {
+	args := make([]any, 0, 6*len(events))
+	for _, e := range events {
+		doc, err := encode(e)
+		if err != nil {
+			return err
+		}
+		args = append(args, e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, doc, micros(e.CreatedAt))
+	}
+	return tx.insertRows(insertEvent, 6, args, func(i int, res sql.Result) {
+		events[i].Seq, _ = res.LastInsertId()
+	})
 }
 
 // event records an event of type t about obj, caused by a.

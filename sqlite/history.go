@@ -17,6 +17,20 @@ func (tx *Tx) insertStatusChange(h *enroll.StatusChange) error {
 	return err
 }
 
+// insertStatusChanges appends entries of workspace wsID to the histories
+// of their enrollments, in order.
+func (tx *Tx) insertStatusChanges(wsID string, hs []*enroll.StatusChange) error {
+	args := make([]any, 0, 5*len(hs))
+	for _, h := range hs {
+		doc, err := encode(h)
+		if err != nil {
+			return err
+		}
+		args = append(args, h.ID, wsID, h.EnrollmentID, doc, micros(h.CreatedAt))
+	}
+	return tx.insertRows(insertHistory, 5, args, nil)
+}
+
 // ListStatusChanges implements enroll.Store.
 func (db *DB) ListStatusChanges(ctx context.Context, wsID, enrollmentID string) ([]*enroll.StatusChange, error) {
 	if _, err := findEnrollment(ctx, db.r, wsID, enrollmentID); err != nil {

@@ -151,7 +151,9 @@ func (db *DB) ListImportErrors(ctx context.Context, wsID, importID string, p enr
 }
 
 // ImportEnrollments implements enroll.ImportStore: one write transaction
-// for the batch, a savepoint per row.
+// for the batch. Runs of customerInfo rows are planned in memory and written
+// together (importRun); any other row runs the create path in a savepoint
+// of its own (importRow).
 func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow) (*enroll.Import, error) {
 	var out *enroll.Import
 	err := db.write(ctx, func(tx *Tx) error {
@@ -179,10 +181,11 @@ func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID st
 					return err
 				}
 			}
-			for _, r := range rows {
-				if err := tx.importRow(a, inst, r, &p); err != nil {
-					return err
-				}
+			err = enroll.EachImportRun(rows,
+				func(run []*enroll.ImportRow) error { return tx.importRun(a, inst, run, &p) },
+				func(r *enroll.ImportRow) error { return tx.importRow(a, inst, r, &p) })
+			if err != nil {
+				return err
 			}
 			if im.DryRun {
 				if _, err := tx.exec(`ROLLBACK TO import_dry_run`); err != nil {

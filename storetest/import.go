@@ -2,9 +2,11 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -133,6 +135,8 @@ func importStore(t *testing.T, s enroll.Store) enroll.ImportStore {
 }
 
 func testImport(t *testing.T, newStore Factory) {
+	t.Run("MatchesCreate", func(t *testing.T) { t.Parallel(); testImportMatchesCreate(t, newStore) })
+	t.Run("RunInteractions", func(t *testing.T) { t.Parallel(); testImportRunInteractions(t, newStore) })
 	f := newFixture(t, newStore)
 	is := importStore(t, f.s)
 	cust := &enroll.Customer{FirstName: "Cus", LastName: "Tomer", Email: "customer@example.com"}
@@ -403,5 +407,171 @@ func testImportResume(t *testing.T, newStore Factory) {
 	}
 	if n := enrollmentCount(f, both); n != 4 {
 		t.Fatalf("%d enrollments after two runs at once, want 4", n)
+	}
+}
+
+// testImportMatchesCreate checks that an imported row comes to exactly what
+// the same request to CreateEnrollment comes to: status, reason, version,
+// evaluation, history and events (types, order, previous attributes), for
+// every way a create can go: eligible, ineligible by a rule or because the
+// customer is enrolled elsewhere, submitted, and submitted without a
+// required parameter (on to needs_action).
+func testImportMatchesCreate(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	is := importStore(t, f.s)
+	ruled := func(in *enroll.ProgramInstance) {
+		in.EligibilityRules = []enroll.Rule{
+			{Name: "ny", Expression: `has(enrollment.address) && enrollment.address.state == "NY"`, Reason: "Outside service area"},
+			{Name: "not-elsewhere", Expression: `!enrolledInOtherProgram()`, Reason: "Already enrolled in another program"},
+		}
+		in.Parameters = []enroll.Parameter{
+			{ExternalID: "kw", Name: "System size", Type: enroll.ParamNumber},
+			{ExternalID: "permit", Name: "Permit", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Required: true}},
+		}
+	}
+	imported, created := f.instance(ruled), f.instance(ruled)
+	// A customer approved in another program: enrolledInOtherProgram.
+	f.reach(f.instance(noAutoEvaluate), "elsewhere@example.com", enroll.StatusApproved)
+
+	ny, ca := &enroll.Address{City: "Albany", State: "NY"}, &enroll.Address{State: "CA"}
+	permit := []enroll.ParameterValue{{ExternalID: "kw", Value: 7.5}, {ExternalID: "permit", Value: "P-1"}}
+	rows := []*enroll.EnrollmentCreate{
+		{FirstName: "Ann", LastName: "Ny", Email: "ann@example.com", Address: ny, Parameters: permit, Tags: []string{"a"}, ReferenceID: "R-1"},
+		{FirstName: "Cal", LastName: "Ifornia", Email: "cal@example.com", Address: ca, Metadata: map[string]any{"source": "mail"}},
+		{FirstName: "Else", LastName: "Where", Email: "ELSEWHERE@example.com", Address: ny, Parameters: permit},
+		{FirstName: "Sub", LastName: "Mitted", Email: "sub@example.com", Address: ny, Parameters: permit,
+			EligibilityStatus: enroll.StatusSubmitted, EligibilityReason: "self-service"},
+		{FirstName: "No", LastName: "Permit", Email: "nopermit@example.com", Address: ny, EligibilityStatus: enroll.StatusSubmitted},
+		{FirstName: "Sub", LastName: "Ca", Email: "subca@example.com", Address: ca, EligibilityStatus: enroll.StatusSubmitted},
+	}
+	var file strings.Builder
+	for _, in := range rows {
+		in.IdentificationType = enroll.IdentifyByCustomerInfo
+		b, _ := json.Marshal(in)
+		file.Write(append(b, '\n'))
+	}
+	im := runImport(f, is, imported, enroll.FormatNDJSON, file.String(), false, 100)
+	if im.CreatedCount != len(rows) {
+		t.Fatalf("import = %+v", im)
+	}
+	for _, in := range rows {
+		want := must(f.s.CreateEnrollment(f.ctx, f.a, created.ID, in))
+		got := must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: imported.ID, Email: in.Email})).Data
+		if len(got) != 1 {
+			t.Fatalf("%s: %d imported enrollments", in.Email, len(got))
+		}
+		sameCreation(t, f, got[0], want)
+	}
+}
+
+// sameCreation fails unless got (imported) and want (created) came to the
+// same, in their different instances.
+func sameCreation(t *testing.T, f *fixture, got, want *enroll.Enrollment) {
+	t.Helper()
+	if got.Eligibility.Status != want.Eligibility.Status || got.Eligibility.Reason != want.Eligibility.Reason ||
+		got.Version != want.Version || got.CustomerID != want.CustomerID || !slices.Equal(got.ParameterProblems(), want.ParameterProblems()) ||
+		(got.Evaluation == nil) != (want.Evaluation == nil) || got.CreatedAt.IsZero() || !got.UpdatedAt.Equal(got.CreatedAt) {
+		t.Fatalf("%s: imported %+v %+v, created %+v %+v", want.Email, got, got.Evaluation, want, want.Evaluation)
+	}
+	if want.Evaluation != nil && fmt.Sprint(got.Evaluation.Trace) != fmt.Sprint(want.Evaluation.Trace) {
+		t.Fatalf("%s: trace %v, want %v", want.Email, got.Evaluation.Trace, want.Evaluation.Trace)
+	}
+	gh, wh := must(f.s.ListStatusChanges(f.ctx, f.a.WorkspaceID, got.ID)), must(f.s.ListStatusChanges(f.ctx, f.a.WorkspaceID, want.ID))
+	if len(gh) != len(wh) {
+		t.Fatalf("%s: history %+v, want %+v", want.Email, gh, wh)
+	}
+	for i := range gh {
+		g, w := gh[i], wh[i]
+		if g.From != w.From || g.To != w.To || g.Reason != w.Reason || (g.RulesVersion == nil) != (w.RulesVersion == nil) ||
+			fmt.Sprint(g.Trace) != fmt.Sprint(w.Trace) || g.ActorKeyID != w.ActorKeyID || g.RequestID != w.RequestID || g.EnrollmentID != got.ID {
+			t.Fatalf("%s: history entry %d = %+v, want %+v", want.Email, i, g, w)
+		}
+	}
+	ge := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{ObjectID: got.ID})).Data
+	we := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{ObjectID: want.ID})).Data
+	if len(ge) != len(we) {
+		t.Fatalf("%s: %d events, want %d", want.Email, len(ge), len(we))
+	}
+	for i := range ge {
+		g, w := ge[i], we[i]
+		var gobj, wobj enroll.Enrollment
+		if err := json.Unmarshal(g.Data.Object, &gobj); err != nil {
+			t.Fatal(err)
+		}
+		_ = json.Unmarshal(w.Data.Object, &wobj)
+		if g.Type != w.Type || gobj.Eligibility != withInstance(wobj.Eligibility, got.ProgramInstanceID) ||
+			fmt.Sprint(slices.Sorted(maps.Keys(g.Data.PreviousAttributes))) != fmt.Sprint(slices.Sorted(maps.Keys(w.Data.PreviousAttributes))) ||
+			prevStatus(g) != prevStatus(w) ||
+			g.RequestID != w.RequestID || g.ActorKeyID != w.ActorKeyID {
+			t.Fatalf("%s: event %d = %s %s %v, want %s %s %v", want.Email, i, g.Type, g.Data.Object, g.Data.PreviousAttributes,
+				w.Type, w.Data.Object, w.Data.PreviousAttributes)
+		}
+	}
+	if last := ge[0]; last.Type != enroll.EventEnrollmentCreated {
+		// The newest event shows the enrollment as stored.
+		var obj enroll.Enrollment
+		_ = json.Unmarshal(last.Data.Object, &obj)
+		if obj.Eligibility != got.Eligibility || !obj.UpdatedAt.Equal(got.UpdatedAt) {
+			t.Fatalf("%s: last event shows %+v, stored %+v", want.Email, obj.Eligibility, got.Eligibility)
+		}
+	}
+}
+
+// prevStatus returns the status in an event's previous attributes.
+func prevStatus(e *enroll.Event) any {
+	el, _ := e.Data.PreviousAttributes["eligibility"].(map[string]any)
+	return fmt.Sprint(el["status"], "/", el["reason"])
+}
+
+// withInstance returns el as it reads in instance id.
+func withInstance(el enroll.Eligibility, id string) enroll.Eligibility {
+	el.ProgramInstanceID = id
+	return el
+}
+
+// testImportRunInteractions checks what rows of one planned run do to each
+// other and what they meet in the database: a second row for an email, or
+// a customer, already enrolled in the batch is skipped; a unique value
+// taken earlier in the batch, or by an existing enrollment, fails the row,
+// whose new customer is not kept; an existing customer holding an open
+// enrollment under another email is skipped.
+func testImportRunInteractions(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	is := importStore(t, f.s)
+	inst := importInstance(f)
+	held := f.enroll(inst, "held@example.com", func(c *enroll.EnrollmentCreate) {
+		c.Parameters = []enroll.ParameterValue{{ExternalID: "account", Value: "A-0"}}
+	})
+	// The enrollment now reads another email than its customer's.
+	must(f.s.UpdateEnrollment(f.ctx, f.a, held.ID, func(e *enroll.Enrollment) error { e.Email = "moved@example.com"; return nil }))
+	file := "firstName,lastName,email,address.state,referenceId,parameters.account\n" +
+		/* 2 */ "Ann,One,ann@example.com,NY,R-1,A-1\n" +
+		/* 3 */ "Ann,Two,Ann@Example.com,NY,R-2,A-2\n" + // same email as row 2: skipped
+		/* 4 */ "Bob,Three,bob@example.com,NY,R-1,A-3\n" + // same reference as row 2: skipped
+		/* 5 */ "Cat,Four,cat@example.com,NY,R-4,A-1\n" + // account of row 2: fails
+		/* 6 */ "Dan,Five,dan@example.com,NY,R-5,A-0\n" + // account of the existing enrollment: fails
+		/* 7 */ "Hel,Six,HELD@example.com,NY,R-6,A-6\n" + // the customer holds an open enrollment: skipped
+		/* 8 */ "Mo,Seven,moved@example.com,NY,R-7,A-7\n" + // the enrollment's email: skipped
+		/* 9 */ "Cat,Eight,cat@example.com,NY,R-8,A-8\n" // row 5 failed: created, with a new customer
+	im := runImport(f, is, inst, enroll.FormatCSV, file, false, 100)
+	checkCounters(t, im)
+	if im.CreatedCount != 2 || im.SkippedCount != 4 || im.FailedRows != 2 {
+		t.Fatalf("import = %+v", im)
+	}
+	errs := allErrors(f, is, im.ID, 100)
+	if len(errs) != 2 || errs[0].Row != 5 || errs[0].Field != "parameters.account" || errs[1].Row != 6 || errs[1].Field != "parameters.account" {
+		t.Fatalf("errors = %+v", errs)
+	}
+	if n := enrollmentCount(f, inst); n != 3 {
+		t.Fatalf("%d enrollments, want 3", n)
+	}
+	for email, n := range map[string]int{"ann@example.com": 1, "bob@example.com": 0, "cat@example.com": 1, "dan@example.com": 0} {
+		if got := must(f.s.ListCustomers(f.ctx, f.a.WorkspaceID, enroll.CustomerFilter{Email: email})).TotalItems; got != n {
+			t.Fatalf("%d customers %s, want %d", got, email, n)
+		}
+	}
+	cat := must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Email: "cat@example.com"})).Data
+	if len(cat) != 1 || cat[0].LastName != "Eight" || cat[0].Eligibility.Status != enroll.StatusEligible {
+		t.Fatalf("cat = %+v", cat)
 	}
 }

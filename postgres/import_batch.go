@@ -1,0 +1,255 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// errPlanConflict says that a planned run met a constraint its look-ups
+// did not foresee, most likely a concurrent import of the same people
+// (look-ups at READ COMMITTED do not see uncommitted rows): the transaction
+// is aborted, and the rows go again through the create path, one
+// savepoint each (see ImportEnrollments).
+var errPlanConflict = errors.New("postgres: import: a planned row met a constraint")
+
+// importRun imports rows that enroll.ImportPlannable accepts into p:
+// planned in memory (enroll.ImportPlanner) after one look-up per kind of
+// key, then written with one multi-row INSERT per table, without
+// savepoints. A constraint violation aborts the transaction and returns
+// errPlanConflict; other errors are internal and abort the batch.
+func (tx *tx) importRun(a enroll.Actor, inst *enroll.ProgramInstance, rows []*enroll.ImportRow, p *enroll.ImportProgress) error {
+	pl := &enroll.ImportPlanner{Actor: a, Instance: inst, Engine: tx.db.engine, Now: tx.now}
+	lookup, err := tx.importLookup(pl, rows)
+	if err != nil {
+		return err
+	}
+	plan, err := pl.Plan(tx.ctx, rows, lookup)
+	if err != nil {
+		return err
+	}
+	if err := tx.writeImportPlan(inst, plan); err != nil {
+		if constraint(err) != "" || foreignKey(err) != "" {
+			return fmt.Errorf("%w: %w", errPlanConflict, err)
+		}
+		return err
+	}
+	p.Merge(plan.Progress)
+	return nil
+}
+
+// Look-ups of a run of import rows, one per kind of key, each naming its
+// index's condition.
+const (
+	lookupOpenReferences = `SELECT DISTINCT reference_id FROM enrollments WHERE workspace_id = $1 AND reference_id <> ''
+		AND reference_id = ANY($2::text[]) AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled')`
+	lookupOpenEmails = `SELECT DISTINCT email_norm FROM enrollments WHERE workspace_id = $1 AND email_norm <> ''
+		AND email_norm = ANY($2::text[]) AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled')`
+	lookupCustomers = `SELECT c.email_norm, c.doc,
+		EXISTS (SELECT 1 FROM enrollments e WHERE e.instance_id = $1 AND e.customer_id = c.id AND e.customer_id IS NOT NULL
+			AND e.status NOT IN ('rejected', 'unenrolled')),
+		EXISTS (SELECT 1 FROM enrollments e WHERE e.workspace_id = c.workspace_id AND e.customer_id = c.id
+			AND e.instance_id <> $1 AND e.status IN ('approved', 'paused'))
+		FROM customers c WHERE c.workspace_id = $2 AND c.email_norm = ANY($3::text[])`
+	lookupUniqueHolders = `SELECT u.external_id, u.value, u.enrollment_id FROM enrollment_unique_values u
+		JOIN unnest($3::text[], $4::text[]) AS k(external_id, value) ON u.external_id = k.external_id AND u.value = k.value
+		WHERE u.workspace_id = $1 AND u.instance_id = $2`
+)
+
+// importLookup finds what the database holds for the keys of rows, in
+// the transaction that writes them: first the open enrollments that make
+// rows duplicates, then the customers and unique values of the others.
+func (tx *tx) importLookup(pl *enroll.ImportPlanner, rows []*enroll.ImportRow) (*enroll.ImportLookup, error) {
+	inst := pl.Instance
+	var l enroll.ImportLookup
+	var err error
+	references, emails := pl.OpenKeys(rows)
+	if l.OpenReferences, err = tx.lookupSet(lookupOpenReferences, inst, references); err != nil {
+		return nil, err
+	}
+	if l.OpenEmails, err = tx.lookupSet(lookupOpenEmails, inst, emails); err != nil {
+		return nil, err
+	}
+	emails, unique := pl.ParticipantKeys(rows, &l)
+	if len(emails) > 0 {
+		if err := tx.lookupCustomers(inst, emails, &l); err != nil {
+			return nil, err
+		}
+	}
+	if len(unique) > 0 {
+		if err := tx.lookupUniqueHolders(inst, unique, &l); err != nil {
+			return nil, err
+		}
+	}
+	return &l, nil
+}
+
+// lookupSet runs one of the open-enrollment look-ups.
+func (tx *tx) lookupSet(query string, inst *enroll.ProgramInstance, keys []string) (map[string]bool, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.Query(tx.ctx, query, inst.WorkspaceID, keys, inst.ID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: import look-up: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("postgres: import look-up: %w", err)
+		}
+		out[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: import look-up: %w", err)
+	}
+	return out, nil
+}
+
+func (tx *tx) lookupCustomers(inst *enroll.ProgramInstance, emails []string, l *enroll.ImportLookup) error {
+	rows, err := tx.Query(tx.ctx, lookupCustomers, inst.ID, inst.WorkspaceID, emails)
+	if err != nil {
+		return fmt.Errorf("postgres: import look-up: %w", err)
+	}
+	defer rows.Close()
+	l.Customers = map[string]*enroll.ImportCustomer{}
+	for rows.Next() {
+		var (
+			email           string
+			doc             []byte
+			open, elsewhere bool
+		)
+		if err := rows.Scan(&email, &doc, &open, &elsewhere); err != nil {
+			return fmt.Errorf("postgres: import look-up: %w", err)
+		}
+		c, err := decode[enroll.Customer](doc)
+		if err != nil {
+			return err
+		}
+		c.WorkspaceID = inst.WorkspaceID
+		l.Customers[email] = &enroll.ImportCustomer{Customer: c, HoldsOpen: open, EnrolledElsewhere: elsewhere}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: import look-up: %w", err)
+	}
+	return nil
+}
+
+func (tx *tx) lookupUniqueHolders(inst *enroll.ProgramInstance, values []enroll.UniqueValue, l *enroll.ImportLookup) error {
+	ids, vals := make([]string, len(values)), make([]string, len(values))
+	for i, u := range values {
+		ids[i], vals[i] = u.ExternalID, u.Value
+	}
+	rows, err := tx.Query(tx.ctx, lookupUniqueHolders, inst.WorkspaceID, inst.ID, ids, vals)
+	if err != nil {
+		return fmt.Errorf("postgres: import look-up: %w", err)
+	}
+	defer rows.Close()
+	l.UniqueHolders = map[enroll.UniqueValue]string{}
+	for rows.Next() {
+		var u enroll.UniqueValue
+		var holder string
+		if err := rows.Scan(&u.ExternalID, &u.Value, &holder); err != nil {
+			return fmt.Errorf("postgres: import look-up: %w", err)
+		}
+		l.UniqueHolders[u] = holder
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: import look-up: %w", err)
+	}
+	return nil
+}
+
+// writeImportPlan writes what a run of rows creates with one multi-row
+// INSERT per table (arrays unnested in order), in the order the foreign
+// keys need. Nothing waits on a conflict (no ON CONFLICT): a violation
+// aborts the transaction, and the caller goes the careful way instead.
+func (tx *tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportPlan) error {
+	if len(plan.Created) == 0 {
+		return nil
+	}
+	var newCustomers []*enroll.Customer
+	for _, c := range plan.Created {
+		if c.Customer != nil {
+			newCustomers = append(newCustomers, c.Customer)
+		}
+	}
+	if n := len(newCustomers); n > 0 {
+		ids, emails, refs, docs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		created, updated := make([]time.Time, n), make([]time.Time, n)
+		for i, c := range newCustomers {
+			doc, err := encode(c)
+			if err != nil {
+				return err
+			}
+			ids[i], emails[i], refs[i], docs[i] = c.ID, enroll.NormalizeEmail(c.Email), c.ReferenceID, string(doc)
+			created[i], updated[i] = c.CreatedAt, c.UpdatedAt
+		}
+		_, err := tx.exec(`INSERT INTO customers (id, workspace_id, email_norm, reference_id, doc, created_at, updated_at)
+			SELECT id, $1, email_norm, reference_id, doc::jsonb, created_at, updated_at
+				FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
+				WITH ORDINALITY AS u(id, email_norm, reference_id, doc, created_at, updated_at, o) ORDER BY o`,
+			inst.WorkspaceID, ids, emails, refs, docs, created, updated)
+		if err != nil {
+			return err
+		}
+	}
+	n := len(plan.Created)
+	var (
+		ids, customers, leads, statuses, emails, refs, firsts, lasts, docs = make([]string, n), make([]*string, n), make([]*string, n),
+			make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		versions          = make([]int32, n)
+		created, updated  = make([]time.Time, n), make([]time.Time, n)
+		uIDs, uExt, uVals []string
+		history           []*enroll.StatusChange
+		events            []*enroll.Event
+	)
+	for i, c := range plan.Created {
+		e := c.Enrollment
+		ids[i], customers[i], leads[i], statuses[i] = e.ID, nullable(e.CustomerID), nullable(e.LeadID), string(e.Eligibility.Status)
+		emails[i], refs[i], firsts[i], lasts[i] = enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName)
+		docs[i], versions[i], created[i], updated[i] = string(c.Doc), int32(e.Version), e.CreatedAt, e.UpdatedAt
+		for _, u := range c.UniqueValues {
+			uIDs, uExt, uVals = append(uIDs, e.ID), append(uExt, u.ExternalID), append(uVals, u.Value)
+		}
+		history = append(history, c.History...)
+		events = append(events, c.Events...)
+	}
+	_, err := tx.exec(`INSERT INTO enrollments (id, workspace_id, instance_id, customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc, version, created_at, updated_at)
+		SELECT id, $1, $2, customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc::jsonb, version, created_at, updated_at
+			FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::timestamptz[], $14::timestamptz[])
+			WITH ORDINALITY AS u(id, customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc, version, created_at, updated_at, o) ORDER BY o`,
+		inst.WorkspaceID, inst.ID, ids, customers, leads, statuses, emails, refs, firsts, lasts, docs, versions, created, updated)
+	if err != nil {
+		return err
+	}
+	if len(uIDs) > 0 {
+		_, err := tx.exec(`INSERT INTO enrollment_unique_values (workspace_id, instance_id, external_id, value, enrollment_id)
+			SELECT $1, $2, external_id, value, enrollment_id FROM unnest($3::text[], $4::text[], $5::text[]) AS u(enrollment_id, external_id, value)`,
+			inst.WorkspaceID, inst.ID, uIDs, uExt, uVals)
+		if err != nil {
+			return err
+		}
+	}
+	scope := &enroll.Enrollment{WorkspaceID: inst.WorkspaceID, ProgramInstanceID: inst.ID}
+	for s, n := range plan.Counts {
+		tx.count(scope, s, n)
+	}
+	if err := tx.insertStatusChanges(inst.WorkspaceID, history); err != nil {
+		return err
+	}
+	return tx.insertEvents(events)
+}
+
+// nullable returns nil for "", else &s.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,74 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/postgres"
+	"github.com/enrollhq/enroll/postgres/pgtest"
+	"github.com/enrollhq/enroll/rules"
+)
+
+// BenchmarkImport imports files of 2,000 new participants into an instance
+// with five rules and autoEvaluate, through RunImport with the default
+// batch: the PostgreSQL side of the SQLite store's BenchmarkImport.
+func BenchmarkImport(b *testing.B) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, postgres.Config{URL: pgtest.NewDatabase(b), Engine: rules.New()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "bench"}
+	key, _ := enroll.NewAPIKey(ws.ID, "bench", nil, nil, time.Now())
+	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
+		b.Fatal(err)
+	}
+	a := enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID}
+	p := &enroll.Program{Slug: "solar", Name: "Solar"}
+	if err := db.CreateProgram(ctx, a, p); err != nil {
+		b.Fatal(err)
+	}
+	inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "Solar 2026", Status: enroll.InstanceActive, AutoEvaluate: true,
+		EligibilityRules: []enroll.Rule{
+			{Name: "state", Expression: `inStates(["NY", "NJ", "CT"])`, Reason: "Outside the service territory."},
+			{Name: "postal-code", Expression: `inPostalCodes(["100*", "112*", "07*", "06*"])`, Reason: "Outside the service area."},
+			{Name: "equipment", Expression: `hasManufacturer(["tesla", "enphase", "lg"])`, Reason: "No eligible battery or inverter."},
+			{Name: "size", Expression: `enrollment.params.size in ["medium", "large"] && enrollment.params.kw >= 3.0`, Reason: "System too small."},
+			{Name: "exclusive", Expression: `!enrolledInOtherProgram()`, Reason: "Already enrolled in another program."},
+		},
+		Parameters: []enroll.Parameter{
+			{ExternalID: "size", Name: "Home size", Type: enroll.ParamString},
+			{ExternalID: "kw", Name: "System size", Type: enroll.ParamNumber},
+			{ExternalID: "account", Name: "Utility account", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Unique: true}},
+		}}
+	if err := db.CreateInstance(ctx, a, inst); err != nil {
+		b.Fatal(err)
+	}
+	const rows = 2000
+	n := 0
+	for b.Loop() {
+		var file strings.Builder
+		file.WriteString("firstName,lastName,email,address.state,address.postalCode,manufacturerSlugs,referenceId,parameters.size,parameters.kw,parameters.account\n")
+		for i := n; i < n+rows; i++ {
+			fmt.Fprintf(&file, "Suzie,Homeowner%d,suzie.%d@example.com,NY,10001,tesla|lg,REF-%d,large,7.5,ACC-%d\n", i, i, i, i)
+		}
+		dec, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file.String()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		im := &enroll.Import{ProgramInstanceID: inst.ID, Format: enroll.FormatCSV}
+		if err := db.CreateImport(ctx, a, im); err != nil {
+			b.Fatal(err)
+		}
+		if im, err = enroll.RunImport(ctx, db, a, im, dec, 0); err != nil || im.CreatedCount != rows {
+			b.Fatalf("import = %+v, %v", im, err)
+		}
+		n += rows
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "rows/s")
+}

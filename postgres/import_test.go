@@ -1,0 +1,65 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	"github.com/jackc/pgx/v5"
+)
+
+// TestImportPlanConflict makes a planned run's writes meet a constraint the
+// look-ups do not know (an extra unique index on enrollments' last names),
+// as a concurrent import of the same people would: the transaction is
+// rolled back and its rows go one by one through the create path, so only
+// the refused row fails, and the job counts what committed.
+func TestImportPlanConflict(t *testing.T) {
+	t.Parallel()
+	url := newDatabase(t)
+	db := openDB(t, url)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, `CREATE UNIQUE INDEX test_enrollments_last_name ON enrollments (instance_id, last_name)`)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "ws"}
+	key, _ := enroll.NewAPIKey(ws.ID, "k", nil, nil, time.Now())
+	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
+		t.Fatal(err)
+	}
+	a := enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID}
+	p := &enroll.Program{Slug: "p", Name: "P"}
+	must(0, db.CreateProgram(ctx, a, p))
+	inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "i", Name: "I", Status: enroll.InstanceActive, AutoEvaluate: true}
+	must(0, db.CreateInstance(ctx, a, inst))
+
+	var file strings.Builder
+	file.WriteString("firstName,lastName,email,referenceId\n")
+	for i := range 8 {
+		last := i
+		if i == 3 {
+			last = 0 // row 5 repeats row 2's last name
+		}
+		fmt.Fprintf(&file, "Suzie,Row%d,suzie.%d@example.com,REF-%d\n", last, i, i)
+	}
+	dec := must(enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file.String())))
+	im := &enroll.Import{ProgramInstanceID: inst.ID, Format: enroll.FormatCSV}
+	must(0, db.CreateImport(ctx, a, im))
+	im = must(enroll.RunImport(ctx, db, a, im, dec, 0))
+	if im.CreatedCount != 7 || im.FailedRows != 1 || len(im.Errors) != 1 || im.Errors[0].Row != 5 {
+		t.Fatalf("import = %+v", im)
+	}
+	counts := must(db.CountEnrollments(ctx, ws.ID, inst.ID))
+	events := must(db.ListEvents(ctx, ws.ID, enroll.EventFilter{Types: []enroll.EventType{enroll.EventEnrollmentCreated}}))
+	if counts[enroll.StatusEligible] != 7 || events.TotalItems != 7 {
+		t.Fatalf("counts %v, %d created events", counts, events.TotalItems)
+	}
+}

@@ -1,0 +1,251 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/enrollhq/enroll"
+)
+
+// importRun imports a run of rows that enroll.ImportPlannable accepts into
+// p: planned in memory (enroll.ImportPlanner) after one look-up per kind of
+// key, then written in a savepoint. Should the writes meet a constraint the
+// look-ups did not foresee, the savepoint is rolled back and the rows go
+// one by one through importRow instead, so a row the database refuses
+// still fails alone. Only internal errors are returned, and they abort the
+// batch.
+func (tx *Tx) importRun(a enroll.Actor, inst *enroll.ProgramInstance, rows []*enroll.ImportRow, p *enroll.ImportProgress) error {
+	pl := &enroll.ImportPlanner{Actor: a, Instance: inst, Engine: tx.db.engine, Now: tx.now}
+	lookup, err := tx.importLookup(pl, rows)
+	if err != nil {
+		return err
+	}
+	plan, err := pl.Plan(tx.ctx, rows, lookup)
+	if err != nil {
+		return err
+	}
+	if len(plan.Created) == 0 {
+		p.Merge(plan.Progress)
+		return nil
+	}
+	if _, err := tx.exec(`SAVEPOINT import_run`); err != nil {
+		return err
+	}
+	werr := tx.writeImportPlan(inst, plan)
+	if werr == nil {
+		if _, err := tx.exec(`RELEASE import_run`); err != nil {
+			return err
+		}
+		p.Merge(plan.Progress)
+		return nil
+	}
+	if _, err := tx.exec(`ROLLBACK TO import_run`); err != nil {
+		return errors.Join(werr, err)
+	}
+	if _, err := tx.exec(`RELEASE import_run`); err != nil {
+		return errors.Join(werr, err)
+	}
+	if constraint(werr) == "" && !isForeignKey(werr) {
+		return werr
+	}
+	for _, r := range rows {
+		if err := tx.importRow(a, inst, r, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Look-ups of a run of import rows (see enroll.ImportPlanner): one query
+// per kind of key, each taking the keys as one JSON array, so the
+// statement text is the same for any number of keys (and stays prepared),
+// and each naming its index's condition. CROSS JOIN keeps the keys the
+// outer loop: the planner would otherwise scan the instance's values once
+// per key.
+const (
+	lookupOpenReferences = `SELECT DISTINCT reference_id FROM enrollments WHERE workspace_id = ? AND reference_id <> ''
+		AND reference_id IN (SELECT value FROM json_each(?)) AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled')`
+	lookupOpenEmails = `SELECT DISTINCT email_norm FROM enrollments WHERE workspace_id = ? AND email_norm <> ''
+		AND email_norm IN (SELECT value FROM json_each(?)) AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled')`
+	lookupCustomers = `SELECT c.email_norm, c.doc,
+		EXISTS (SELECT 1 FROM enrollments e WHERE e.instance_id = ? AND e.customer_id = c.id AND e.customer_id IS NOT NULL
+			AND e.status NOT IN ('rejected', 'unenrolled')),
+		EXISTS (SELECT 1 FROM enrollments e WHERE e.workspace_id = c.workspace_id AND e.customer_id = c.id
+			AND e.instance_id <> ? AND e.status IN ('approved', 'paused'))
+		FROM customers c WHERE c.workspace_id = ? AND c.email_norm IN (SELECT value FROM json_each(?))`
+	lookupUniqueHolders = `SELECT u.external_id, u.value, u.enrollment_id FROM json_each(?) j CROSS JOIN enrollment_unique_values u
+		WHERE u.instance_id = ? AND u.external_id = json_extract(j.value, '$[0]') AND u.value = json_extract(j.value, '$[1]')`
+)
+
+// importLookup finds what the database holds for the keys of rows, in
+// the transaction that writes them: first the open enrollments that make
+// rows duplicates, then the customers and unique values of the others.
+func (tx *Tx) importLookup(pl *enroll.ImportPlanner, rows []*enroll.ImportRow) (*enroll.ImportLookup, error) {
+	inst := pl.Instance
+	var l enroll.ImportLookup
+	var err error
+	references, emails := pl.OpenKeys(rows)
+	if l.OpenReferences, err = tx.lookupSet(lookupOpenReferences, inst, references); err != nil {
+		return nil, err
+	}
+	if l.OpenEmails, err = tx.lookupSet(lookupOpenEmails, inst, emails); err != nil {
+		return nil, err
+	}
+	emails, unique := pl.ParticipantKeys(rows, &l)
+	if len(emails) > 0 {
+		if err := tx.lookupCustomers(inst, emails, &l); err != nil {
+			return nil, err
+		}
+	}
+	if len(unique) > 0 {
+		if err := tx.lookupUniqueHolders(inst, unique, &l); err != nil {
+			return nil, err
+		}
+	}
+	return &l, nil
+}
+
+// lookupSet runs one of the open-enrollment look-ups.
+func (tx *Tx) lookupSet(query string, inst *enroll.ProgramInstance, keys []string) (map[string]bool, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(keys)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: import look-up: %w", err)
+	}
+	rows, err := tx.QueryContext(tx.ctx, query, inst.WorkspaceID, string(b), inst.ID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: import look-up: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("sqlite: import look-up: %w", err)
+		}
+		out[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: import look-up: %w", err)
+	}
+	return out, nil
+}
+
+func (tx *Tx) lookupCustomers(inst *enroll.ProgramInstance, emails []string, l *enroll.ImportLookup) error {
+	b, err := json.Marshal(emails)
+	if err != nil {
+		return fmt.Errorf("sqlite: import look-up: %w", err)
+	}
+	rows, err := tx.QueryContext(tx.ctx, lookupCustomers, inst.ID, inst.ID, inst.WorkspaceID, string(b))
+	if err != nil {
+		return fmt.Errorf("sqlite: import look-up: %w", err)
+	}
+	defer rows.Close()
+	l.Customers = map[string]*enroll.ImportCustomer{}
+	for rows.Next() {
+		var (
+			email, doc      string
+			open, elsewhere bool
+		)
+		if err := rows.Scan(&email, &doc, &open, &elsewhere); err != nil {
+			return fmt.Errorf("sqlite: import look-up: %w", err)
+		}
+		c, err := decode[enroll.Customer](doc)
+		if err != nil {
+			return err
+		}
+		c.WorkspaceID = inst.WorkspaceID
+		l.Customers[email] = &enroll.ImportCustomer{Customer: c, HoldsOpen: open, EnrolledElsewhere: elsewhere}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: import look-up: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) lookupUniqueHolders(inst *enroll.ProgramInstance, values []enroll.UniqueValue, l *enroll.ImportLookup) error {
+	pairs := make([][2]string, len(values))
+	for i, u := range values {
+		pairs[i] = [2]string{u.ExternalID, u.Value}
+	}
+	b, err := json.Marshal(pairs)
+	if err != nil {
+		return fmt.Errorf("sqlite: import look-up: %w", err)
+	}
+	rows, err := tx.QueryContext(tx.ctx, lookupUniqueHolders, string(b), inst.ID)
+	if err != nil {
+		return fmt.Errorf("sqlite: import look-up: %w", err)
+	}
+	defer rows.Close()
+	l.UniqueHolders = map[enroll.UniqueValue]string{}
+	for rows.Next() {
+		var u enroll.UniqueValue
+		var holder string
+		if err := rows.Scan(&u.ExternalID, &u.Value, &holder); err != nil {
+			return fmt.Errorf("sqlite: import look-up: %w", err)
+		}
+		l.UniqueHolders[u] = holder
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: import look-up: %w", err)
+	}
+	return nil
+}
+
+// Column lists of the INSERTs of a created row.
+const (
+	insertCustomer   = `INSERT INTO customers (id, workspace_id, email_norm, reference_id, doc, created_at, updated_at)`
+	insertEnrollment = `INSERT INTO enrollments (customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc, version, updated_at, id, workspace_id, instance_id, created_at)`
+	insertUnique     = `INSERT INTO enrollment_unique_values (workspace_id, instance_id, external_id, value, enrollment_id)`
+	insertHistory    = `INSERT INTO status_changes (id, workspace_id, enrollment_id, doc, created_at)`
+	insertEvent      = `INSERT INTO events (id, workspace_id, type, object_id, doc, created_at)`
+)
+
+// writeImportPlan writes what a run of rows creates, row by row, each row
+// in the order the foreign keys need, then the counters.
+func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportPlan) error {
+	for _, c := range plan.Created {
+		e := c.Enrollment
+		if cu := c.Customer; cu != nil {
+			doc, err := encode(cu)
+			if err != nil {
+				return err
+			}
+			_, err = tx.exec(insertText(insertCustomer, 7), cu.ID, cu.WorkspaceID, enroll.NormalizeEmail(cu.Email), cu.ReferenceID, doc,
+				micros(cu.CreatedAt), micros(cu.UpdatedAt))
+			if err != nil {
+				return err
+			}
+		}
+		_, err := tx.exec(insertText(insertEnrollment, 14), nullString(e.CustomerID), nullString(e.LeadID), string(e.Eligibility.Status),
+			enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName),
+			string(c.Doc), e.Version, micros(e.UpdatedAt), e.ID, e.WorkspaceID, e.ProgramInstanceID, micros(e.CreatedAt))
+		if err != nil {
+			return err
+		}
+		for _, u := range c.UniqueValues {
+			if _, err := tx.exec(insertText(insertUnique, 5), e.WorkspaceID, e.ProgramInstanceID, u.ExternalID, u.Value, e.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.insertStatusChanges(e.WorkspaceID, c.History); err != nil {
+			return err
+		}
+		if err := tx.insertEvents(c.Events); err != nil {
+			return err
+		}
+	}
+	scope := &enroll.Enrollment{WorkspaceID: inst.WorkspaceID, ProgramInstanceID: inst.ID}
+	for _, s := range enroll.Statuses {
+		if n := plan.Counts[s]; n != 0 {
+			if err := tx.count(scope, s, n); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,250 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/rules"
+)
+
+// importRules are five rules of the shapes rules take: territory by state
+// and by postal code, equipment, parameters, and exclusivity (a query per
+// evaluation).
+var importRules = []enroll.Rule{
+	{Name: "state", Expression: `inStates(["NY", "NJ", "CT"])`, Reason: "Outside the service territory."},
+	{Name: "postal-code", Expression: `inPostalCodes(["100*", "112*", "07*", "06*"])`, Reason: "Outside the service area."},
+	{Name: "equipment", Expression: `hasManufacturer(["tesla", "enphase", "lg"])`, Reason: "No eligible battery or inverter."},
+	{Name: "size", Expression: `enrollment.params.size in ["medium", "large"] && enrollment.params.kw >= 3.0`, Reason: "System too small."},
+	{Name: "exclusive", Expression: `!enrolledInOtherProgram()`, Reason: "Already enrolled in another program."},
+}
+
+// importBench is a store with an auto-evaluating instance that has the
+// five rules and the parameters the file fills.
+type importBench struct {
+	db   *DB
+	a    enroll.Actor
+	inst *enroll.ProgramInstance
+}
+
+func newImportBench(tb testing.TB, synchronous string) *importBench {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, Config{Path: filepath.Join(tb.TempDir(), "enroll.db"), Engine: rules.New(), Synchronous: synchronous})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "bench"}
+	key, _ := enroll.NewAPIKey(ws.ID, "bench", nil, nil, time.Now())
+	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
+		tb.Fatal(err)
+	}
+	s := &importBench{db: db, a: enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID, RequestID: "req_bench"}}
+	p := &enroll.Program{Slug: "solar", Name: "Solar"}
+	if err := db.CreateProgram(ctx, s.a, p); err != nil {
+		tb.Fatal(err)
+	}
+	s.inst = &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "Solar 2026", Status: enroll.InstanceActive,
+		AutoEvaluate: true, EligibilityRules: importRules, Parameters: []enroll.Parameter{
+			{ExternalID: "size", Name: "Home size", Type: enroll.ParamString},
+			{ExternalID: "kw", Name: "System size", Type: enroll.ParamNumber},
+			{ExternalID: "account", Name: "Utility account", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Unique: true}},
+		}}
+	if err := db.CreateInstance(ctx, s.a, s.inst); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// importCSV returns a CSV file of n new participants numbered from first:
+// one in five outside the territory (ineligible), the rest eligible.
+func importCSV(first, n int) string {
+	var b strings.Builder
+	b.WriteString("identificationType,firstName,lastName,email,phone,address.streetOne,address.city,address.state,address.postalCode,address.country," +
+		"manufacturerSlugs,referenceId,tags,parameters.size,parameters.kw,parameters.account\n")
+	for i := first; i < first+n; i++ {
+		state, zip := "NY", "10001"
+		if i%5 == 4 {
+			state, zip = "CA", "94105"
+		}
+		fmt.Fprintf(&b, "customerInfo,Suzie,Homeowner%d,suzie.%d@example.com,+1234567890,%d Main St,New York,%s,%s,USA,tesla|lg,REF-%d,bench|import,large,7.5,ACC-%d\n",
+			i, i, i, state, zip, i, i)
+	}
+	return b.String()
+}
+
+// run imports file through RunImport, as the server does, and returns the
+// finished job.
+func (s *importBench) run(tb testing.TB, file string, dryRun bool, batch int) *enroll.Import {
+	tb.Helper()
+	ctx := context.Background()
+	dec, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	im := &enroll.Import{ProgramInstanceID: s.inst.ID, Format: enroll.FormatCSV, DryRun: dryRun, Errors: dec.HeaderErrors()}
+	if err := s.db.CreateImport(ctx, s.a, im); err != nil {
+		tb.Fatal(err)
+	}
+	done, err := enroll.RunImport(ctx, s.db, s.a, im, dec, batch)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return done
+}
+
+// benchSync is the synchronous pragma of the benchmarks' stores.
+var benchSync = cmp.Or(os.Getenv("ENROLL_BENCH_SYNC"), "FULL")
+
+// benchBatch is the benchmarks' batch size.
+var benchBatch = func() int {
+	n, _ := strconv.Atoi(os.Getenv("ENROLL_BENCH_BATCH"))
+	return cmp.Or(n, enroll.DefaultImportBatch)
+}()
+
+// importBenchRows is the size of the file one benchmark iteration imports.
+const importBenchRows = 5000
+
+// BenchmarkImport imports files of new participants into an instance with
+// five rules and autoEvaluate, through RunImport with the default batch,
+// with synchronous=FULL as the service runs ("import"), and the same file
+// again, every row skipped ("rerun"). "baseline" writes the same rows'
+// customers and enrollments (decoded, validated, encoded) with bare
+// multi-row INSERTs in transactions of the same size, and nothing else: a
+// floor for the same machine in the same run. ENROLL_BENCH_SYNC and
+// ENROLL_BENCH_BATCH change the synchronous pragma and the batch size.
+func BenchmarkImport(b *testing.B) {
+	b.Run("import", func(b *testing.B) {
+		s := newImportBench(b, benchSync)
+		b.ReportAllocs()
+		n := 0
+		cpu := cpuTime()
+		for b.Loop() {
+			im := s.run(b, importCSV(n, importBenchRows), false, benchBatch)
+			if im.CreatedCount != importBenchRows {
+				b.Fatalf("import = %+v", im)
+			}
+			n += importBenchRows
+		}
+		reportRows(b, n, cpu)
+	})
+	b.Run("rerun", func(b *testing.B) {
+		// Every row is already in: the cost of skipping.
+		s := newImportBench(b, benchSync)
+		file := importCSV(0, importBenchRows)
+		s.run(b, file, false, benchBatch)
+		b.ReportAllocs()
+		n := 0
+		cpu := cpuTime()
+		for b.Loop() {
+			if im := s.run(b, file, false, benchBatch); im.SkippedCount != importBenchRows {
+				b.Fatalf("re-run = %+v", im)
+			}
+			n += importBenchRows
+		}
+		reportRows(b, n, cpu)
+	})
+	b.Run("baseline", func(b *testing.B) {
+		s := newImportBench(b, benchSync)
+		b.ReportAllocs()
+		n := 0
+		cpu := cpuTime()
+		for b.Loop() {
+			s.bareInsert(b, importCSV(n, importBenchRows))
+			n += importBenchRows
+		}
+		reportRows(b, n, cpu)
+	})
+}
+
+// bareInsert writes file's customers and enrollments with multi-row
+// INSERTs, enroll.DefaultImportBatch rows per transaction.
+func (s *importBench) bareInsert(tb testing.TB, file string) {
+	tb.Helper()
+	ctx := context.Background()
+	dec, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for done := false; !done; {
+		var rows []*enroll.ImportRow
+		for len(rows) < benchBatch {
+			r, err := dec.Next()
+			if err == io.EOF {
+				done = true
+				break
+			} else if err != nil {
+				tb.Fatal(err)
+			}
+			s.inst.CoerceParameters(r.Create.Parameters)
+			rows = append(rows, r)
+		}
+		err := s.db.write(ctx, func(tx *Tx) error {
+			var cargs, eargs []any
+			for _, r := range rows {
+				in := r.Create
+				if err := in.Validate(); err != nil {
+					return err
+				}
+				p := enroll.Participant{}.Overlay(in)
+				c := p.NewCustomer(s.a.WorkspaceID, tx.now)
+				p.CustomerID = c.ID
+				e, err := enroll.NewEnrollment(s.a.WorkspaceID, in, s.inst, p, tx.now)
+				if err != nil {
+					return err
+				}
+				cdoc, _ := encode(c)
+				edoc, _ := encode(e)
+				cargs = append(cargs, c.ID, c.WorkspaceID, enroll.NormalizeEmail(c.Email), c.ReferenceID, cdoc, micros(c.CreatedAt), micros(c.UpdatedAt))
+				eargs = append(eargs, e.ID, e.WorkspaceID, e.ProgramInstanceID, e.CustomerID, string(e.Eligibility.Status),
+					enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName),
+					edoc, e.Version, micros(e.CreatedAt), micros(e.UpdatedAt), nil)
+			}
+			return multiRowInsert(tx, cargs, eargs)
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// reportRows reports the rows per second and the process's CPU time per
+// row since cpu: on a shared machine the second varies less.
+func reportRows(b *testing.B, rows int, cpu time.Duration) {
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(rows), "cpu-µs/row")
+}
+
+// multiRowInsert writes the rows with INSERTs of 100 rows.
+func multiRowInsert(tx *Tx, cargs, eargs []any) error {
+	n := len(cargs) / 7
+	for i := 0; i < n; i += 100 {
+		j := min(i+100, n)
+		if _, err := tx.exec(`INSERT INTO customers (id, workspace_id, email_norm, reference_id, doc, created_at, updated_at) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", j-i), ", "), cargs[7*i:7*j]...); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO enrollments (id, workspace_id, instance_id, customer_id, status, email_norm, reference_id, first_name, last_name, doc, version, created_at, updated_at, lead_id) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", j-i), ", "), eargs[14*i:14*j]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cpuTime returns the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var u syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &u)
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}

@@ -1,0 +1,131 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/enrollhq/enroll"
+)
+
+// TestImportBenchFile imports a small file of the benchmark's kind, in
+// several batches, and checks everything each row wrote: one enrollment
+// written once in its final state, its customer, two history entries and
+// three events whose Seq is the one stored, and counters that add up; a
+// second run skips every row.
+func TestImportBenchFile(t *testing.T) {
+	t.Parallel()
+	const n = 250
+	s := newImportBench(t, "NORMAL")
+	ctx := context.Background()
+	im := s.run(t, importCSV(0, n), false, 100)
+	if im.CreatedCount != n || im.FailedRows != 0 || im.ProcessedRows != n {
+		t.Fatalf("import = %+v", im)
+	}
+	counts, err := s.db.CountEnrollments(ctx, s.a.WorkspaceID, s.inst.ID)
+	if err != nil || counts[enroll.StatusEligible] != n*4/5 || counts[enroll.StatusIneligible] != n/5 || counts[enroll.StatusCandidate] != 0 {
+		t.Fatalf("counts = %v, %v", counts, err)
+	}
+	var rows, customers, history, events, unique, versions int
+	q := s.db.r
+	for query, v := range map[string]*int{
+		`SELECT COUNT(*) FROM enrollments WHERE instance_id = ?`:                                                        &rows,
+		`SELECT COUNT(*) FROM customers WHERE workspace_id = (SELECT workspace_id FROM program_instances WHERE id = ?)`: &customers,
+		`SELECT COUNT(*) FROM status_changes WHERE enrollment_id IN (SELECT id FROM enrollments WHERE instance_id = ?)`: &history,
+		`SELECT COUNT(*) FROM events WHERE object_id IN (SELECT id FROM enrollments WHERE instance_id = ?)`:             &events,
+		`SELECT COUNT(*) FROM enrollment_unique_values WHERE instance_id = ?`:                                           &unique,
+		`SELECT COUNT(*) FROM enrollments WHERE instance_id = ? AND version = 2`:                                        &versions,
+	} {
+		if err := q.QueryRowContext(ctx, query, s.inst.ID).Scan(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rows != n || customers != n || history != 2*n || events != 3*n || unique != n || versions != n {
+		t.Fatalf("%d enrollments, %d customers, %d history entries, %d events, %d unique values, %d at version 2",
+			rows, customers, history, events, unique, versions)
+	}
+	page, err := s.db.ListEnrollments(ctx, s.a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: s.inst.ID, Email: "suzie.4@example.com"})
+	if err != nil || len(page.Data) != 1 {
+		t.Fatalf("%v, %v", page, err)
+	}
+	e := page.Data[0]
+	if e.Eligibility.Status != enroll.StatusIneligible || e.Eligibility.Reason != "Outside the service territory." || len(e.Evaluation.Trace) != 5 {
+		t.Fatalf("row 5 = %+v %+v", e.Eligibility, e.Evaluation)
+	}
+	evs, err := s.db.ListEvents(ctx, s.a.WorkspaceID, enroll.EventFilter{ObjectID: e.ID})
+	if err != nil || len(evs.Data) != 3 || evs.Data[0].Type != enroll.EventEnrollmentUpdated || evs.Data[1].Type != enroll.EventEnrollmentStatusChanged ||
+		evs.Data[2].Type != enroll.EventEnrollmentCreated || evs.Data[0].Data.PreviousAttributes["evaluation"] != nil {
+		t.Fatalf("events = %+v, %v", evs, err)
+	}
+
+	again := s.run(t, importCSV(0, n), false, 0)
+	if again.CreatedCount != 0 || again.SkippedCount != n {
+		t.Fatalf("second run = %+v", again)
+	}
+}
+
+// TestInsertEventsSeq checks that insertEvents gives each event the seq
+// the database gave it.
+func TestInsertEventsSeq(t *testing.T) {
+	t.Parallel()
+	s := newImportBench(t, "NORMAL")
+	ctx := context.Background()
+	var events []*enroll.Event
+	err := s.db.write(ctx, func(tx *Tx) error {
+		for i := range 5 {
+			events = append(events, enroll.NewEvent(s.a, enroll.EventProgramUpdated, "p", map[string]int{"i": i}, nil, tx.now))
+		}
+		return tx.insertEvents(events)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		var seq int64
+		if err := s.db.r.QueryRowContext(ctx, `SELECT seq FROM events WHERE id = ?`, e.ID).Scan(&seq); err != nil || seq != e.Seq || seq == 0 {
+			t.Fatalf("event %s: seq %d stored, %d set (%v)", e.ID, seq, e.Seq, err)
+		}
+	}
+}
+
+// TestImportRunFallback makes a planned run's writes meet a constraint the
+// look-ups do not know (an extra unique index on customers' reference
+// ids): the run's writes are rolled back and its rows go one by one, so
+// only the refused row fails, and the others are created as usual.
+func TestImportRunFallback(t *testing.T) {
+	t.Parallel()
+	s := newImportBench(t, "NORMAL")
+	ctx := context.Background()
+	err := s.db.write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`CREATE UNIQUE INDEX test_customers_reference ON customers (workspace_id, reference_id) WHERE reference_id <> ''`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := &enroll.Customer{FirstName: "Ref", LastName: "Holder", Email: "holder@example.com", ReferenceID: "REF-3"}
+	if err := s.db.CreateCustomer(ctx, s.a, taken); err != nil {
+		t.Fatal(err)
+	}
+	im := s.run(t, importCSV(0, 8), false, 0)
+	if im.CreatedCount != 7 || im.FailedRows != 1 || len(im.Errors) != 1 || im.Errors[0].Row != 5 ||
+		!strings.Contains(im.Errors[0].Message, "suzie.3@example.com") {
+		t.Fatalf("import = %+v", im)
+	}
+	var rows, events, history int
+	for query, v := range map[string]*int{
+		`SELECT COUNT(*) FROM enrollments WHERE instance_id = ?`:                                                        &rows,
+		`SELECT COUNT(*) FROM events WHERE object_id IN (SELECT id FROM enrollments WHERE instance_id = ?)`:             &events,
+		`SELECT COUNT(*) FROM status_changes WHERE enrollment_id IN (SELECT id FROM enrollments WHERE instance_id = ?)`: &history,
+	} {
+		if err := s.db.r.QueryRowContext(ctx, query, s.inst.ID).Scan(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rows != 7 || events != 21 || history != 14 {
+		t.Fatalf("%d enrollments, %d events, %d history entries", rows, events, history)
+	}
+	if err := s.db.IntegrityCheck(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
