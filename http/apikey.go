@@ -118,6 +118,9 @@ func (s *Server) revokeAPIKey(ctx context.Context, in *apiKeyIDInput) (*struct{}
 	if err := s.store.RevokeAPIKey(ctx, actorFrom(ctx), in.KeyID); err != nil {
 		return nil, err
 	}
+	// Revoked at once on this server; other replicas' caches let the key
+	// in for at most keyCacheTTL more (docs/security.md).
+	s.touches.keys.forget(in.KeyID)
 	return nil, nil
 }
 

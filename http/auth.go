@@ -21,6 +21,16 @@ const scopeMetadata = "enroll:scope"
 // enough to be useful, rarely enough not to turn reads into writes.
 const touchInterval = time.Minute
 
+// Bounds of the key cache. A key found by authentication is trusted for
+// keyCacheTTL without another look-up (the look-up was a fifth of a GET's
+// cost): a revocation made elsewhere (another replica, `enroll key
+// revoke`) takes at most that long to apply here; one made through this
+// server's API applies at once.
+const (
+	keyCacheTTL  = 5 * time.Second
+	keyCacheSize = 1024
+)
+
 type apiKeyKey struct{}
 
 // authenticate is the Huma middleware that guards every operation with a
@@ -70,11 +80,20 @@ func (s *Server) lookupKey(ctx context.Context, header string) (*enroll.APIKey, 
 	if !ok || !strings.EqualFold(scheme, "Bearer") || !enroll.LooksLikeSecret(token) {
 		return nil, newProblem(http.StatusUnauthorized, "Invalid API key.")
 	}
-	key, err := s.store.FindAPIKeyByHash(ctx, enroll.HashSecret(token))
-	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
-		return nil, newProblem(http.StatusUnauthorized, "Invalid API key.")
-	} else if err != nil {
-		return nil, s.problemFor(ctx, err)
+	hash := enroll.HashSecret(token)
+	keys := &s.touches.keys
+	now := time.Now()
+	key, gen := keys.get(hash, now)
+	if key == nil {
+		var err error
+		key, err = s.store.FindAPIKeyByHash(ctx, hash)
+		if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+			// Not cached: a key created a moment later must work at once.
+			return nil, newProblem(http.StatusUnauthorized, "Invalid API key.")
+		} else if err != nil {
+			return nil, s.problemFor(ctx, err)
+		}
+		keys.put(hash, key, gen, now)
 	}
 	if key.RevokedAt != nil {
 		return nil, newProblem(http.StatusUnauthorized, "This API key has been revoked.")
@@ -134,13 +153,15 @@ func requireScope(ctx context.Context, s enroll.Scope, why string) error {
 
 // toucher records keys' lastUsedAt asynchronously, at most once per
 // touchInterval per key, so authentication never waits for a write and a
-// failing write never fails a request.
+// failing write never fails a request. It also holds the key cache, the
+// other per-key state authentication keeps.
 type toucher struct {
 	store  enroll.Store
 	logger *slog.Logger
 	mu     sync.Mutex
 	last   map[string]time.Time
 	wg     sync.WaitGroup
+	keys   keyCache
 }
 
 func newToucher(store enroll.Store, logger *slog.Logger) *toucher {
@@ -154,6 +175,15 @@ func (t *toucher) touch(id string) {
 	if now.Sub(t.last[id]) < touchInterval {
 		t.mu.Unlock()
 		return
+	}
+	if len(t.last) >= keyCacheSize {
+		// Forget the keys not used for an interval, so the map holds the
+		// keys in use rather than every key ever used.
+		for k, at := range t.last {
+			if now.Sub(at) >= touchInterval {
+				delete(t.last, k)
+			}
+		}
 	}
 	t.last[id] = now
 	t.wg.Add(1)
@@ -170,3 +200,71 @@ func (t *toucher) touch(id string) {
 
 // wait blocks until every scheduled update finished.
 func (t *toucher) wait() { t.wg.Wait() }
+
+// keyCache holds the keys authentication found, by the hash of their
+// secret, for keyCacheTTL. Unknown secrets are not cached, so a new key
+// works at once; revoking a key through the API forgets it at once.
+type keyCache struct {
+	mu sync.Mutex
+	// gen counts forgets: a look-up that began before one may have read
+	// the key before its revocation, and must not cache it (put).
+	gen     uint64
+	entries map[string]cachedKey
+}
+
+type cachedKey struct {
+	key     *enroll.APIKey
+	expires time.Time
+}
+
+// get returns the live cached key for hash, or nil and the generation to
+// give put with the key looked up.
+func (c *keyCache) get(hash string, now time.Time) (*enroll.APIKey, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[hash]; ok && now.Before(e.expires) {
+		return e.key, c.gen
+	}
+	return nil, c.gen
+}
+
+// put caches k, found by a look-up that began at generation gen, unless a
+// key was forgotten since. Cached keys are shared by requests: nothing
+// may change them.
+func (c *keyCache) put(hash string, k *enroll.APIKey, gen uint64, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.entries == nil {
+		c.entries = map[string]cachedKey{}
+	}
+	if len(c.entries) >= keyCacheSize {
+		for h, e := range c.entries {
+			if !now.Before(e.expires) {
+				delete(c.entries, h)
+			}
+		}
+		// Still full of live keys: make room at random (map order).
+		for h := range c.entries {
+			if len(c.entries) < keyCacheSize {
+				break
+			}
+			delete(c.entries, h)
+		}
+	}
+	c.entries[hash] = cachedKey{key: k, expires: now.Add(keyCacheTTL)}
+}
+
+// forget drops key id from the cache, after its revocation committed.
+func (c *keyCache) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for h, e := range c.entries {
+		if e.key.ID == id {
+			delete(c.entries, h)
+		}
+	}
+}

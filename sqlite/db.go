@@ -33,8 +33,10 @@ type Config struct {
 
 // DB is an enroll.Store on SQLite.
 type DB struct {
-	w      *pool // one connection: SQLite has one writer at a time
-	r      *pool // read-only pool
+	w      *pool          // one connection: SQLite has one writer at a time
+	r      *pool          // read-only pool
+	group  groupCommitter // queues writes for w; see write
+	ckpt   *checkpointer  // checkpoints the WAL in the background
 	clock  enroll.Clock
 	engine enroll.RuleEngine
 }
@@ -60,10 +62,18 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{clock: cfg.Clock, engine: cfg.Engine}
-	w, err := sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "immediate", false))
+	// The writer never checkpoints: the checkpointer does, outside the
+	// commits all writes wait for.
+	ckpt, err := startCheckpointer(cfg.Path, cfg.Synchronous)
 	if err != nil {
+		return nil, err
+	}
+	w, err := sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "immediate", false)+"&_pragma=wal_autocheckpoint%280%29")
+	if err != nil {
+		ckpt.close()
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
+	db.ckpt = ckpt
 	db.w = newPool(w)
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
@@ -71,6 +81,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	r, err := sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "deferred", true))
 	if err != nil {
 		db.w.Close()
+		db.ckpt.close()
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
 	}
 	db.r = newPool(r)
@@ -111,9 +122,10 @@ func dsn(path, synchronous, txlock string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Close closes both pools.
+// Close stops the checkpointer and closes both pools; the last connection
+// to close checkpoints what is left in the WAL.
 func (db *DB) Close() error {
-	return errors.Join(db.r.Close(), db.w.Close())
+	return errors.Join(db.ckpt.close(), db.r.Close(), db.w.Close())
 }
 
 // Ping checks that both pools answer a query.
@@ -148,38 +160,17 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	return rows.Err()
 }
 
-// Tx is a write transaction with the time every row it writes carries.
+// Tx is a write transaction with the time every row it writes carries. It
+// may share its SQLite transaction with other writes (see write), each in
+// a savepoint: it must never be committed or rolled back but by write.
 type Tx struct {
 	*sql.Tx
 	ctx context.Context
 	db  *DB
 	now time.Time
-}
-
-// write runs fn in a write transaction and commits it if fn returns nil.
-// When ctx carries an idempotency claim, the transaction also marks it
-// committed (commitClaim), so the work and its claim commit together.
-func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
-	sqltx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	tx := &Tx{Tx: sqltx, ctx: ctx, db: db, now: db.clock.Now()}
-	if err := fn(tx); err != nil {
-		_ = sqltx.Rollback()
-		return err
-	}
-	if c := enroll.IdempotencyClaimFromContext(ctx); c != nil {
-		if err := tx.commitClaim(c); err != nil {
-			_ = sqltx.Rollback()
-			return err
-		}
-	}
-	if err := sqltx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	db.w.stmts.prepareWanted(ctx)
-	return nil
+	// stmts holds the transaction's forms of the writer's cached
+	// statements, shared by the writes of a group; see stmt.
+	stmts map[string]*sql.Stmt
 }
 
 // exec runs a statement in the transaction.

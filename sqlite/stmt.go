@@ -138,18 +138,46 @@ func (p *pool) Close() error {
 }
 
 // stmt returns the transaction's form of the writer's cached statement for
-// query, or nil after recording the miss.
+// query, or nil after recording the miss. The forms are kept for the
+// transaction's other writes: database/sql makes a new one at each call,
+// and keeps them all until the commit.
 func (tx *Tx) stmt(query string) *sql.Stmt {
+	if s := tx.stmts[query]; s != nil {
+		return s
+	}
 	s := tx.db.w.stmts.lookup(query)
 	if s == nil {
 		tx.db.w.stmts.want(query)
 		return nil
 	}
-	return tx.Tx.StmtContext(tx.ctx, s)
+	// The context only fetches the connection, which the transaction holds.
+	ts := tx.Tx.StmtContext(context.Background(), s)
+	if tx.stmts != nil {
+		tx.stmts[query] = ts
+	}
+	return ts
+}
+
+// uninterruptible returns the context a statement of the transaction runs
+// with: ctx without its cancellation, and false when ctx has ended. The
+// driver interrupts a statement whose context ends, and SQLite answers an
+// interrupted write by rolling back the whole transaction, which may hold
+// other callers' work (see write); so a caller's cancellation stops its
+// statements before they start, never while they run.
+func uninterruptible(ctx context.Context) (context.Context, bool) {
+	if ctx.Err() != nil {
+		return ctx, false
+	}
+	return context.WithoutCancel(ctx), true
 }
 
 // QueryContext runs query in the transaction, prepared once per writer.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx, live := uninterruptible(ctx)
+	if !live {
+		// database/sql answers the context's error without running query.
+		return tx.Tx.QueryContext(ctx, query, args...)
+	}
 	if s := tx.stmt(query); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -158,6 +186,10 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 // QueryRowContext runs query in the transaction, prepared once per writer.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx, live := uninterruptible(ctx)
+	if !live {
+		return tx.Tx.QueryRowContext(ctx, query, args...)
+	}
 	if s := tx.stmt(query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
@@ -166,6 +198,10 @@ func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 
 // ExecContext runs query in the transaction, prepared once per writer.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, live := uninterruptible(ctx)
+	if !live {
+		return tx.Tx.ExecContext(ctx, query, args...)
+	}
 	if s := tx.stmt(query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
