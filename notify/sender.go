@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
-	"sync"
 	"time"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/poller"
 )
 
 // Defaults of a Sender's Config.
@@ -74,11 +74,7 @@ type Sender struct {
 	from   *mail.Address
 	logger *slog.Logger
 
-	wake    chan struct{}
-	slots   chan struct{}
-	cancel  context.CancelFunc
-	loop    sync.WaitGroup
-	sending sync.WaitGroup
+	loop *poller.Loop[*enroll.Notification]
 }
 
 // New returns a Sender; it sends nothing until Start. Returns an error for
@@ -105,7 +101,9 @@ func New(cfg Config) (*Sender, error) {
 	if err := CheckPublicURL(cfg.PublicURL); err != nil {
 		return nil, err
 	}
-	s := &Sender{cfg: cfg, logger: cfg.Logger, wake: make(chan struct{}, 1), slots: make(chan struct{}, cfg.Concurrency)}
+	s := &Sender{cfg: cfg, logger: cfg.Logger}
+	s.loop = poller.New(poller.Config[*enroll.Notification]{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval,
+		Claim: s.claim, Work: func(n *enroll.Notification, _ func()) { s.send(n) }})
 	if cfg.SMTPURL != "" {
 		sv, err := parseSMTPURL(cfg.SMTPURL)
 		if err != nil {
@@ -124,77 +122,31 @@ func New(cfg Config) (*Sender, error) {
 func (s *Sender) Configured() bool { return s.server != nil }
 
 // Start runs the sending loop in the background until Close.
-func (s *Sender) Start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	s.loop.Add(1)
-	go func() {
-		defer s.loop.Done()
-		s.run(ctx)
-	}()
-}
+func (s *Sender) Start() { s.loop.Start() }
 
 // Wake makes the loop look for work now rather than at its next poll.
-func (s *Sender) Wake() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
+func (s *Sender) Wake() { s.loop.Wake() }
 
 // Close stops claiming notifications and waits for the sends under way.
 // Notifications not yet sent stay queued for the next start.
 func (s *Sender) Close() error {
-	if s.cancel != nil {
-		s.cancel()
-	}
-	s.loop.Wait()
-	s.sending.Wait()
+	s.loop.Stop()
 	return nil
 }
 
-func (s *Sender) run(ctx context.Context) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		case <-s.wake:
-		}
-		if s.tick(ctx) {
-			timer.Reset(0)
-		} else {
-			timer.Reset(s.cfg.PollInterval)
-		}
-	}
-}
-
-// tick claims what is due for the free senders and reports whether there
-// may be more.
-func (s *Sender) tick(ctx context.Context) bool {
-	free := cap(s.slots) - len(s.slots)
+// claim claims what is due for the free senders.
+func (s *Sender) claim(ctx context.Context, free int) ([]*enroll.Notification, bool) {
 	if free == 0 {
-		return false // a sender that finishes wakes the loop
+		return nil, false // a sender that finishes wakes the loop
 	}
 	jobs, err := s.cfg.Store.ClaimNotifications(ctx, s.cfg.Lease, free)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.logger.Error("notification claim failed", "error", err)
 		}
-		return false
+		return nil, false
 	}
-	for _, n := range jobs {
-		s.slots <- struct{}{}
-		s.sending.Add(1)
-		go func() {
-			defer s.sending.Done()
-			defer func() { <-s.slots; s.Wake() }()
-			s.send(n)
-		}()
-	}
-	return len(jobs) == free
+	return jobs, false
 }
 
 // send makes one attempt at a claimed notification and records it. Like a

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/poller"
 )
 
 // Defaults of a Deliverer's Config.
@@ -73,12 +74,8 @@ type Deliverer struct {
 	client  *http.Client
 	metrics *metrics
 
-	wake    chan struct{}
-	slots   chan struct{}
+	loop    *poller.Loop[*enroll.WebhookJob]
 	results chan finished
-	cancel  context.CancelFunc
-	loop    sync.WaitGroup
-	sending sync.WaitGroup
 	// finishing waits for the goroutine that records attempts.
 	finishing sync.WaitGroup
 }
@@ -106,14 +103,15 @@ func New(cfg Config) *Deliverer {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = DefaultPollInterval
 	}
-	return &Deliverer{
+	d := &Deliverer{
 		cfg: cfg, store: cfg.Store, logger: cfg.Logger,
 		client:  newClient(cfg.AllowPrivate, cfg.Timeout),
 		metrics: newMetrics(cfg.Registerer),
-		wake:    make(chan struct{}, 1),
-		slots:   make(chan struct{}, cfg.Concurrency),
 		results: make(chan finished, cfg.Concurrency),
 	}
+	d.loop = poller.New(poller.Config[*enroll.WebhookJob]{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval,
+		Claim: d.claim, Work: d.deliver})
+	return d
 }
 
 // Collectors returns the delivery metrics, for a registry of the caller's
@@ -122,38 +120,22 @@ func (d *Deliverer) Collectors() []prometheus.Collector { return d.metrics.colle
 
 // Start runs the delivery loop in the background until Close.
 func (d *Deliverer) Start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
-	d.loop.Add(1)
-	go func() {
-		defer d.loop.Done()
-		d.run(ctx)
-	}()
 	d.finishing.Add(1)
 	go func() {
 		defer d.finishing.Done()
 		d.record()
 	}()
+	d.loop.Start()
 }
 
 // Wake makes the loop look for work now rather than at its next poll.
-func (d *Deliverer) Wake() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-}
+func (d *Deliverer) Wake() { d.loop.Wake() }
 
 // Close stops claiming deliveries and waits for the attempts under way;
 // each is bounded by the attempt timeout. Deliveries not yet sent stay
 // queued for the next start (or another replica).
 func (d *Deliverer) Close() error {
-	if d.cancel != nil {
-		d.cancel()
-	}
-	d.loop.Wait()
-	d.sending.Wait()
-	if d.cancel != nil {
+	if d.loop.Stop() {
 		close(d.results)
 		d.finishing.Wait()
 	}
@@ -161,54 +143,25 @@ func (d *Deliverer) Close() error {
 	return nil
 }
 
-// run dispatches new events and claims what is due, as fast as there is
-// work and free senders, polling when idle.
-func (d *Deliverer) run(ctx context.Context) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		case <-d.wake:
-		}
-		// Since Go 1.23 Reset needs no draining of a fired timer.
-		if d.tick(ctx) {
-			timer.Reset(0)
-		} else {
-			timer.Reset(d.cfg.PollInterval)
-		}
-	}
-}
-
-// tick does one round of work and reports whether there may be more.
-func (d *Deliverer) tick(ctx context.Context) bool {
+// claim dispatches new events, then claims what is due for the free
+// senders; more reports a full dispatch batch, so the loop goes again.
+func (d *Deliverer) claim(ctx context.Context, free int) (jobs []*enroll.WebhookJob, more bool) {
 	n, err := d.store.DispatchEvents(ctx, dispatchBatch)
 	if err != nil {
 		d.logError(ctx, "webhook dispatch failed", err)
-		return false
+		return nil, false
 	}
 	d.metrics.dispatched.Add(float64(n))
-	free := cap(d.slots) - len(d.slots)
 	if free == 0 {
 		// Every sender is busy; one that finishes wakes the loop.
-		return n == dispatchBatch
+		return nil, n == dispatchBatch
 	}
-	jobs, err := d.store.ClaimWebhookDeliveries(ctx, d.cfg.Lease, free)
+	jobs, err = d.store.ClaimWebhookDeliveries(ctx, d.cfg.Lease, free)
 	if err != nil {
 		d.logError(ctx, "webhook claim failed", err)
-		return false
+		return nil, false
 	}
-	for _, j := range jobs {
-		d.slots <- struct{}{}
-		d.sending.Add(1)
-		go func() {
-			defer d.sending.Done()
-			d.deliver(j)
-		}()
-	}
-	return n == dispatchBatch || len(jobs) == free
+	return jobs, n == dispatchBatch
 }
 
 func (d *Deliverer) logError(ctx context.Context, msg string, err error) {
@@ -220,15 +173,14 @@ func (d *Deliverer) logError(ctx context.Context, msg string, err error) {
 // deliver makes one attempt of a claimed delivery and hands it to record.
 // The attempt is not cut short by Close: it is bounded by the timeout, and
 // an interrupted one would only be sent again when its lease expires.
-func (d *Deliverer) deliver(j *enroll.WebhookJob) {
+func (d *Deliverer) deliver(j *enroll.WebhookJob, release func()) {
 	at := d.attempt(j)
 	o := enroll.DecideOutcome(j.Delivery, at, d.cfg.Jitter)
 	d.results <- finished{job: j, res: enroll.DeliveryResult{Delivery: j.Delivery, Outcome: o}}
-	// The slot is free once the attempt is handed over: claiming more
+	// The sender is free once the attempt is handed over: claiming more
 	// while it is recorded is safe, since a delivery stays leased (and its
 	// stream's next one not due) until the record commits.
-	<-d.slots
-	d.Wake()
+	release()
 }
 
 // record writes attempts as they finish, all that are waiting in one
