@@ -257,8 +257,8 @@ func (e *env) createProgram(slug string) string {
 // members and returns its id.
 func (e *env) createInstance(extra map[string]any) string {
 	e.t.Helper()
-	prog := e.createProgram("p-" + strings.ToLower(enroll.NewID()[:10]))
-	body := map[string]any{"slug": "i-" + strings.ToLower(enroll.NewID()[:10]), "name": "2025"}
+	prog := e.createProgram("p-" + strings.ToLower(enroll.NewID()[14:]))
+	body := map[string]any{"slug": "i-" + strings.ToLower(enroll.NewID()[14:]), "name": "2025"}
 	for k, v := range extra {
 		body[k] = v
 	}
@@ -280,7 +280,7 @@ func init() { seq <- 0 }
 func uniq() string {
 	n := <-seq
 	seq <- n + 1
-	return fmt.Sprintf("%d%s", n, strings.ToLower(enroll.NewID()[:6]))
+	return fmt.Sprintf("%d%s", n, strings.ToLower(enroll.NewID()[18:]))
 }
 
 // customerInfo is a minimal customerInfo create body.

@@ -214,7 +214,7 @@ func TestTimes(t *testing.T) {
 	// A keyset page token carries the time to the microsecond: the next page
 	// must start after the row, not at it.
 	for range 2 {
-		if err := db.CreateProgram(ctx, a, &enroll.Program{Slug: "p" + enroll.NewID()[:6], Name: "P"}); err != nil {
+		if err := db.CreateProgram(ctx, a, &enroll.Program{Slug: "p" + enroll.NewID()[18:], Name: "P"}); err != nil {
 			t.Fatal(err)
 		}
 	}

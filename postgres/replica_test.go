@@ -38,7 +38,7 @@ func newReplicas(t *testing.T) *replicas {
 // first replica.
 func (r *replicas) instance(mutate ...func(*enroll.ProgramInstance)) *enroll.ProgramInstance {
 	r.t.Helper()
-	p := &enroll.Program{Slug: "p-" + enroll.NewID()[:8], Name: "P"}
+	p := &enroll.Program{Slug: "p-" + enroll.NewID()[16:], Name: "P"}
 	if err := r.dbs[0].CreateProgram(r.ctx, r.a, p); err != nil {
 		r.t.Fatal(err)
 	}

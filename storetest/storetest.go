@@ -91,7 +91,7 @@ func (f *fixture) program(slug string) *enroll.Program {
 // instance creates a program and an active instance; mutate may adjust it.
 func (f *fixture) instance(mutate ...func(*enroll.ProgramInstance)) *enroll.ProgramInstance {
 	f.t.Helper()
-	p := f.program("p-" + enroll.NewID()[:8])
+	p := f.program("p-" + enroll.NewID()[16:])
 	in := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "Season 2026", Status: enroll.InstanceActive, AutoEvaluate: true}
 	for _, m := range mutate {
 		m(in)

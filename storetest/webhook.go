@@ -313,7 +313,7 @@ func testWebhookConcurrency(t *testing.T, newStore Factory) {
 	ep := f.endpoint()
 	inst := f.instance(noAutoEvaluate)
 	for i := 0; i < 12; i++ {
-		f.enroll(inst, "c"+enroll.NewID()[:6]+"@example.com")
+		f.enroll(inst, "c"+enroll.NewID()[18:]+"@example.com")
 	}
 	var wg sync.WaitGroup
 	for i := 0; i < 4; i++ {

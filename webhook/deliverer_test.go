@@ -156,7 +156,7 @@ func newWorld(t *testing.T, s enroll.WebhookStore, r *receiver, configure func(*
 func (w *world) enrollments(n int) []*enroll.Event {
 	w.t.Helper()
 	ctx := context.Background()
-	p := &enroll.Program{Slug: "p" + strings.ToLower(enroll.NewID()[:6]), Name: "P", Active: true}
+	p := &enroll.Program{Slug: "p" + strings.ToLower(enroll.NewID()[18:]), Name: "P", Active: true}
 	if err := w.s.CreateProgram(ctx, w.a, p); err != nil {
 		w.t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func (w *world) enrollments(n int) []*enroll.Event {
 	}
 	for i := 0; i < n; i++ {
 		e, err := w.s.CreateEnrollment(ctx, w.a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
-			FirstName: "A", LastName: "B", Email: strings.ToLower(enroll.NewID()[:10]) + "@example.com"})
+			FirstName: "A", LastName: "B", Email: strings.ToLower(enroll.NewID()[14:]) + "@example.com"})
 		if err != nil {
 			w.t.Fatal(err)
 		}

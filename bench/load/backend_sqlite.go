@@ -140,7 +140,7 @@ func (sqliteBackend) clone(ctx context.Context, dsn, inst string, templates []st
 		}
 		ts = append(ts, t)
 	}
-	tag := enroll.NewID()[:8]
+	tag := enroll.NewID()[16:]
 	counts := map[enroll.Status]int{}
 	// Copies are newer than anything the store wrote, a microsecond apart.
 	base := time.Now().UTC().Truncate(time.Microsecond)

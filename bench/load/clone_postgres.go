@@ -35,7 +35,7 @@ func (postgresBackend) clone(ctx context.Context, dsn, inst string, templates []
 	if err != nil {
 		return err
 	}
-	tag := enroll.NewID()[:8]
+	tag := enroll.NewID()[16:]
 	counts := map[enroll.Status]int{}
 	// Copies are newer than anything the store wrote, a microsecond apart.
 	base := time.Now().UTC().Truncate(time.Microsecond)

@@ -55,7 +55,7 @@ func openPostgres(ctx context.Context, base string) (enroll.WebhookStore, func()
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect: %w", err)
 	}
-	name := "enroll_bench_wh_" + strings.ToLower(enroll.NewID()[:12])
+	name := "enroll_bench_wh_" + strings.ToLower(enroll.NewID()[12:])
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		conn.Close(ctx)
 		return nil, nil, fmt.Errorf("create database: %w", err)

@@ -44,7 +44,7 @@ func NewDatabase(t testing.TB) string {
 		t.Skipf("PostgreSQL is not reachable (set ENROLL_TEST_POSTGRES_URL): %v", err)
 	}
 	defer conn.Close(ctx)
-	name := "enroll_t_" + strings.ToLower(enroll.NewID()[:16])
+	name := "enroll_t_" + strings.ToLower(enroll.NewID()[8:])
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("create database: %v", err)
 	}
