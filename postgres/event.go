@@ -10,7 +10,7 @@ import (
 
 // insertEvent writes an event in the transaction of the change it records.
 func (tx *tx) insertEvent(e *enroll.Event) error {
-	doc, err := encode(e)
+	doc, err := e.MarshalDoc()
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func (tx *tx) insertEvents(events []*enroll.Event) error {
 	ids, ws, types, objects, docs, times := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
 	byID := make(map[string]*enroll.Event, n)
 	for i, e := range events {
-		doc, err := encode(e)
+		doc, err := e.MarshalDoc()
 		if err != nil {
 			return err
 		}

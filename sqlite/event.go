@@ -10,12 +10,12 @@ import (
 
 // insertEvent writes an event in the transaction of the change it records.
 func (tx *Tx) insertEvent(e *enroll.Event) error {
-	doc, err := encode(e)
+	doc, err := e.MarshalDoc()
 	if err != nil {
 		return err
 	}
 	res, err := tx.exec(`INSERT INTO events (id, workspace_id, type, object_id, doc, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, doc, micros(e.CreatedAt))
+		e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, string(doc), micros(e.CreatedAt))
 	if err != nil {
 		return err
 	}
@@ -28,11 +28,11 @@ func (tx *Tx) insertEvent(e *enroll.Event) error {
 func (tx *Tx) insertEvents(events []*enroll.Event) error {
 	args := make([]any, 0, 6*len(events))
 	for _, e := range events {
-		doc, err := encode(e)
+		doc, err := e.MarshalDoc()
 		if err != nil {
 			return err
 		}
-		args = append(args, e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, doc, micros(e.CreatedAt))
+		args = append(args, e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, string(doc), micros(e.CreatedAt))
 	}
 	return tx.insertRows(insertEvent, 6, args, func(i int, res sql.Result) {
 		events[i].Seq, _ = res.LastInsertId()
