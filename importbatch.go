@@ -78,8 +78,9 @@ type ImportPlanner struct {
 }
 
 // EachImportRun goes through rows in order: each maximal run of rows that
-// ImportPlannable accepts goes to run, each other row to one.
-func EachImportRun(rows []*ImportRow, run func([]*ImportRow) error, one func(*ImportRow) error) error {
+// ImportPlannable accepts goes to run, with the index of its first row in
+// rows (which keys a PreparedImport's plans), each other row to one.
+func EachImportRun(rows []*ImportRow, run func(first int, run []*ImportRow) error, one func(*ImportRow) error) error {
 	for i := 0; i < len(rows); {
 		if !ImportPlannable(rows[i]) {
 			if err := one(rows[i]); err != nil {
@@ -92,7 +93,7 @@ func EachImportRun(rows []*ImportRow, run func([]*ImportRow) error, one func(*Im
 		for j < len(rows) && ImportPlannable(rows[j]) {
 			j++
 		}
-		if err := run(rows[i:j]); err != nil {
+		if err := run(i, rows[i:j]); err != nil {
 			return err
 		}
 		i = j

@@ -52,27 +52,26 @@ func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowD
 	if err != nil {
 		return fail(nil, err, "The import cannot start: %s", ErrorMessage(err))
 	}
-	batch := make([]*ImportRow, 0, batchSize)
-	for {
+	// Batches are read (and, with an ImportPreparer, planned ahead) by a
+	// goroutine of their own, one batch ahead of the writes; it is stopped
+	// and waited for before RunImport returns, as dec may not outlive it.
+	batches := make(chan importBatch, 1)
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	defer func() { close(stop); <-stopped }()
+	go readImportBatches(wctx, s, a, im, inst, dec, batchSize, batches, stop, stopped)
+	for b := range batches {
 		if ctx.Err() != nil {
 			return fail(cur, nil, "The import was stopped after %d rows because the server shut down. "+
 				"Run the same file again to finish it; rows already imported are skipped.", cur.ProcessedRows)
 		}
-		batch = batch[:0]
-		var readErr error
-		for len(batch) < batchSize {
-			row, err := dec.Next()
-			if err != nil {
-				readErr = err
-				break
+		if len(b.rows) > 0 {
+			var next *Import
+			var err error
+			if pp, ok := s.(ImportPreparer); ok { // b.prep is nil otherwise
+				next, err = pp.ImportPrepared(wctx, a, im.ID, b.rows, b.prep)
+			} else {
+				next, err = s.ImportEnrollments(wctx, a, im.ID, b.rows)
 			}
-			if row.Create != nil && im.Format == FormatCSV {
-				inst.CoerceParameters(row.Create.Parameters)
-			}
-			batch = append(batch, row)
-		}
-		if len(batch) > 0 {
-			next, err := s.ImportEnrollments(wctx, a, im.ID, batch)
 			if err != nil {
 				return fail(cur, err, "The import stopped: %s Run the same file again to finish it; rows already imported are skipped.",
 					ErrorMessage(err))
@@ -80,15 +79,64 @@ func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowD
 			cur = next
 		}
 		switch {
-		case errors.Is(readErr, io.EOF):
+		case errors.Is(b.readErr, io.EOF):
 			return s.FinishImport(wctx, a, im.ID, ImportSucceeded, "")
-		case readErr != nil:
-			msg := readErr.Error()
+		case b.readErr != nil:
+			msg := b.readErr.Error()
 			var de *Error
-			if errors.As(readErr, &de) {
+			if errors.As(b.readErr, &de) {
 				msg = de.Message
 			}
-			return fail(cur, readErr, "The file cannot be read after %d rows: %s", cur.ProcessedRows, msg)
+			return fail(cur, b.readErr, "The file cannot be read after %d rows: %s", cur.ProcessedRows, msg)
+		}
+	}
+	// The reader stops only after a read error, which the loop returns on.
+	return fail(cur, nil, "The import stopped unexpectedly after %d rows. Run the same file again to finish it.", cur.ProcessedRows)
+}
+
+// importBatch is a batch of rows read from an import file, planned ahead
+// when the store can (prep), and the error that ended the reading, if any
+// (io.EOF at the end of the file).
+type importBatch struct {
+	rows    []*ImportRow
+	prep    *PreparedImport
+	readErr error
+}
+
+// readImportBatches reads dec's rows in batches of batchSize, gives CSV
+// parameter values their declared types, plans each batch ahead when s is
+// an ImportPreparer, and sends the batches to out until a read error
+// (sent with the last batch) or stop; it closes out and then stopped.
+func readImportBatches(ctx context.Context, s ImportStore, a Actor, im *Import, inst *ProgramInstance, dec RowDecoder,
+	batchSize int, out chan<- importBatch, stop <-chan struct{}, stopped chan<- struct{}) {
+	defer close(stopped)
+	defer close(out)
+	pp, prepares := s.(ImportPreparer)
+	for {
+		b := importBatch{rows: make([]*ImportRow, 0, batchSize)}
+		for len(b.rows) < batchSize {
+			row, err := dec.Next()
+			if err != nil {
+				b.readErr = err
+				break
+			}
+			if row.Create != nil && im.Format == FormatCSV {
+				inst.CoerceParameters(row.Create.Parameters)
+			}
+			b.rows = append(b.rows, row)
+		}
+		if prepares && len(b.rows) > 0 {
+			// A batch that cannot be planned ahead is planned when it is
+			// written, where any error it meets is reported.
+			b.prep, _ = pp.PrepareImport(ctx, a, im.ID, b.rows)
+		}
+		select {
+		case out <- b:
+		case <-stop:
+			return
+		}
+		if b.readErr != nil {
+			return
 		}
 	}
 }

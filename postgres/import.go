@@ -248,7 +248,7 @@ func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, 
 			}
 			one := func(r *enroll.ImportRow) error { return tx.importRow(a, inst, r, &p) }
 			if plan {
-				err = enroll.EachImportRun(rows, func(run []*enroll.ImportRow) error { return tx.importRun(a, inst, run, &p) }, one)
+				err = enroll.EachImportRun(rows, func(_ int, run []*enroll.ImportRow) error { return tx.importRun(a, inst, run, &p) }, one)
 			} else {
 				for _, r := range rows {
 					if err = one(r); err != nil {

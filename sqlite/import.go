@@ -155,6 +155,12 @@ func (db *DB) ListImportErrors(ctx context.Context, wsID, importID string, p enr
 // together (importRun); any other row runs the create path in a savepoint
 // of its own (importRow).
 func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow) (*enroll.Import, error) {
+	return db.ImportPrepared(ctx, a, importID, rows, nil)
+}
+
+// ImportPrepared implements enroll.ImportPreparer.
+func (db *DB) ImportPrepared(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow,
+	prep *enroll.PreparedImport) (*enroll.Import, error) {
 	var out *enroll.Import
 	err := db.write(ctx, func(tx *Tx) error {
 		im, err := findImport(ctx, tx, a.WorkspaceID, importID)
@@ -181,8 +187,14 @@ func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID st
 					return err
 				}
 			}
+			pr := preparedRun{imp: prep}
+			if prep != nil {
+				if pr.instance, err = enroll.InstanceDigest(inst); err != nil {
+					return err
+				}
+			}
 			err = enroll.EachImportRun(rows,
-				func(run []*enroll.ImportRow) error { return tx.importRun(a, inst, run, &p) },
+				func(first int, run []*enroll.ImportRow) error { return tx.importRun(a, inst, run, &p, pr.at(first)) },
 				func(r *enroll.ImportRow) error { return tx.importRow(a, inst, r, &p) })
 			if err != nil {
 				return err

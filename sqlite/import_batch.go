@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,20 +12,31 @@ import (
 
 // importRun imports a run of rows that enroll.ImportPlannable accepts into
 // p: planned in memory (enroll.ImportPlanner) after one look-up per kind of
-// key, then written in a savepoint. Should the writes meet a constraint the
+// key, then written in a savepoint. The plan made ahead for the run (prep,
+// see enroll.ImportPreparer) is used when the look-up in this transaction
+// finds what it was made from. Should the writes meet a constraint the
 // look-ups did not foresee, the savepoint is rolled back and the rows go
 // one by one through importRow instead, so a row the database refuses
 // still fails alone. Only internal errors are returned, and they abort the
 // batch.
-func (tx *Tx) importRun(a enroll.Actor, inst *enroll.ProgramInstance, rows []*enroll.ImportRow, p *enroll.ImportProgress) error {
+func (tx *Tx) importRun(a enroll.Actor, inst *enroll.ProgramInstance, rows []*enroll.ImportRow, p *enroll.ImportProgress, prep *preparedRun) error {
 	pl := &enroll.ImportPlanner{Actor: a, Instance: inst, Engine: tx.db.engine, Now: tx.now}
-	lookup, err := tx.importLookup(pl, rows)
+	lookup, err := importLookup(tx.ctx, tx, pl, rows)
 	if err != nil {
 		return err
 	}
-	plan, err := pl.Plan(tx.ctx, rows, lookup)
-	if err != nil {
-		return err
+	var plan *enroll.ImportPlan
+	if prep != nil {
+		digest, err := lookup.Digest()
+		if err != nil {
+			return err
+		}
+		plan = prep.imp.Run(prep.first, prep.instance, digest)
+	}
+	if plan == nil {
+		if plan, err = pl.Plan(tx.ctx, rows, lookup); err != nil {
+			return err
+		}
 	}
 	if len(plan.Created) == 0 {
 		p.Merge(plan.Progress)
@@ -82,25 +94,25 @@ const (
 // importLookup finds what the database holds for the keys of rows, in
 // the transaction that writes them: first the open enrollments that make
 // rows duplicates, then the customers and unique values of the others.
-func (tx *Tx) importLookup(pl *enroll.ImportPlanner, rows []*enroll.ImportRow) (*enroll.ImportLookup, error) {
+func importLookup(ctx context.Context, q querier, pl *enroll.ImportPlanner, rows []*enroll.ImportRow) (*enroll.ImportLookup, error) {
 	inst := pl.Instance
 	var l enroll.ImportLookup
 	var err error
 	references, emails := pl.OpenKeys(rows)
-	if l.OpenReferences, err = tx.lookupSet(lookupOpenReferences, inst, references); err != nil {
+	if l.OpenReferences, err = lookupSet(ctx, q, lookupOpenReferences, inst, references); err != nil {
 		return nil, err
 	}
-	if l.OpenEmails, err = tx.lookupSet(lookupOpenEmails, inst, emails); err != nil {
+	if l.OpenEmails, err = lookupSet(ctx, q, lookupOpenEmails, inst, emails); err != nil {
 		return nil, err
 	}
 	emails, unique := pl.ParticipantKeys(rows, &l)
 	if len(emails) > 0 {
-		if err := tx.lookupCustomers(inst, emails, &l); err != nil {
+		if err := queryCustomers(ctx, q, inst, emails, &l); err != nil {
 			return nil, err
 		}
 	}
 	if len(unique) > 0 {
-		if err := tx.lookupUniqueHolders(inst, unique, &l); err != nil {
+		if err := queryUniqueHolders(ctx, q, inst, unique, &l); err != nil {
 			return nil, err
 		}
 	}
@@ -108,7 +120,7 @@ func (tx *Tx) importLookup(pl *enroll.ImportPlanner, rows []*enroll.ImportRow) (
 }
 
 // lookupSet runs one of the open-enrollment look-ups.
-func (tx *Tx) lookupSet(query string, inst *enroll.ProgramInstance, keys []string) (map[string]bool, error) {
+func lookupSet(ctx context.Context, q querier, query string, inst *enroll.ProgramInstance, keys []string) (map[string]bool, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -116,7 +128,7 @@ func (tx *Tx) lookupSet(query string, inst *enroll.ProgramInstance, keys []strin
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: import look-up: %w", err)
 	}
-	rows, err := tx.QueryContext(tx.ctx, query, inst.WorkspaceID, string(b), inst.ID)
+	rows, err := q.QueryContext(ctx, query, inst.WorkspaceID, string(b), inst.ID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: import look-up: %w", err)
 	}
@@ -135,12 +147,12 @@ func (tx *Tx) lookupSet(query string, inst *enroll.ProgramInstance, keys []strin
 	return out, nil
 }
 
-func (tx *Tx) lookupCustomers(inst *enroll.ProgramInstance, emails []string, l *enroll.ImportLookup) error {
+func queryCustomers(ctx context.Context, q querier, inst *enroll.ProgramInstance, emails []string, l *enroll.ImportLookup) error {
 	b, err := json.Marshal(emails)
 	if err != nil {
 		return fmt.Errorf("sqlite: import look-up: %w", err)
 	}
-	rows, err := tx.QueryContext(tx.ctx, lookupCustomers, inst.ID, inst.ID, inst.WorkspaceID, string(b))
+	rows, err := q.QueryContext(ctx, lookupCustomers, inst.ID, inst.ID, inst.WorkspaceID, string(b))
 	if err != nil {
 		return fmt.Errorf("sqlite: import look-up: %w", err)
 	}
@@ -167,7 +179,7 @@ func (tx *Tx) lookupCustomers(inst *enroll.ProgramInstance, emails []string, l *
 	return nil
 }
 
-func (tx *Tx) lookupUniqueHolders(inst *enroll.ProgramInstance, values []enroll.UniqueValue, l *enroll.ImportLookup) error {
+func queryUniqueHolders(ctx context.Context, q querier, inst *enroll.ProgramInstance, values []enroll.UniqueValue, l *enroll.ImportLookup) error {
 	pairs := make([][2]string, len(values))
 	for i, u := range values {
 		pairs[i] = [2]string{u.ExternalID, u.Value}
@@ -176,7 +188,7 @@ func (tx *Tx) lookupUniqueHolders(inst *enroll.ProgramInstance, values []enroll.
 	if err != nil {
 		return fmt.Errorf("sqlite: import look-up: %w", err)
 	}
-	rows, err := tx.QueryContext(tx.ctx, lookupUniqueHolders, string(b), inst.ID)
+	rows, err := q.QueryContext(ctx, lookupUniqueHolders, string(b), inst.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: import look-up: %w", err)
 	}

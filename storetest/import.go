@@ -137,6 +137,7 @@ func importStore(t *testing.T, s enroll.Store) enroll.ImportStore {
 func testImport(t *testing.T, newStore Factory) {
 	t.Run("MatchesCreate", func(t *testing.T) { t.Parallel(); testImportMatchesCreate(t, newStore) })
 	t.Run("RunInteractions", func(t *testing.T) { t.Parallel(); testImportRunInteractions(t, newStore) })
+	t.Run("Prepared", func(t *testing.T) { t.Parallel(); testImportPrepared(t, newStore) })
 	f := newFixture(t, newStore)
 	is := importStore(t, f.s)
 	cust := &enroll.Customer{FirstName: "Cus", LastName: "Tomer", Email: "customer@example.com"}
