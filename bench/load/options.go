@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -59,6 +60,9 @@ type options struct {
 	Keep bool
 	// Quiet silences progress lines.
 	Quiet bool
+	// Workloads, when set, are the keys of the only workloads run (for a
+	// focused measurement); nil runs them all.
+	Workloads []string
 }
 
 // defaultOptions returns the full run.
@@ -112,6 +116,7 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.Dir, "dir", "", "directory for the temporary databases")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the databases after the run")
 	fs.BoolVar(&o.Quiet, "q", false, "no progress lines")
+	workloadList := fs.String("workloads", "", "run only these workloads, by key (create, patch, get, list, list-1, evaluate), comma-separated; \"\": all")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(nil)
@@ -126,6 +131,11 @@ func parseOptions(args []string) (options, error) {
 	for _, name := range strings.Split(*backendList, ",") {
 		if name = strings.TrimSpace(name); name != "" {
 			o.Backends = append(o.Backends, name)
+		}
+	}
+	for _, key := range strings.Split(*workloadList, ",") {
+		if key = strings.TrimSpace(key); key != "" {
+			o.Workloads = append(o.Workloads, key)
 		}
 	}
 	fs.Visit(func(f *flag.Flag) {
@@ -184,6 +194,8 @@ func (s *options) set(name string, o options) {
 		s.Keep = o.Keep
 	case "q":
 		s.Quiet = o.Quiet
+	case "workloads":
+		s.Workloads = o.Workloads
 	}
 }
 
@@ -215,5 +227,15 @@ func (o options) check() error {
 		}
 		seen[name] = true
 	}
+	for _, key := range o.Workloads {
+		if !slices.ContainsFunc(workloads, func(w workload) bool { return w.key == key }) {
+			return fmt.Errorf("unknown workload %q in -workloads", key)
+		}
+	}
 	return nil
+}
+
+// runs reports whether the run measures workload w.
+func (o options) runs(w workload) bool {
+	return o.Workloads == nil || slices.Contains(o.Workloads, w.key)
 }

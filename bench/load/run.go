@@ -233,6 +233,9 @@ func runPhase(ctx context.Context, o options, ph *phase, dir string, first bool,
 	}
 	rep.addTotal(ph.backend, ph.size, total, ph.eligible, page)
 	for _, w := range workloads {
+		if !o.runs(w) {
+			continue
+		}
 		wo := o
 		if w.workers > 0 {
 			wo.Workers = w.workers

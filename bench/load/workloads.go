@@ -93,7 +93,7 @@ type counter struct{ n atomic.Int64 }
 func (c *counter) next() int { return int(c.n.Add(1) - 1) }
 
 // bodyTag returns a tag that keeps the emails of one run unique.
-func bodyTag(run string) string { return run + "-" + enroll.NewID()[:6] }
+func bodyTag(run string) string { return run + "-" + enroll.NewID()[18:] }
 
 // createTargets creates a new participant per request in the writes
 // instance.
