@@ -161,7 +161,9 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	)
 	if tty {
 		bar = progressbar.NewOptions(max(im.TotalRows, 1), progressbar.OptionSetWriter(m.Stderr),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
+			// The library's own rate averages over its redraws and shows "0 rows/hr"
+			// after a jump; the rate in the description is the job's own.
+			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionShowDescriptionAtLineEnd(), progressbar.OptionClearOnFinish())
 	}
@@ -171,7 +173,7 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 				bar.ChangeMax(cur.TotalRows)
 			}
 			_ = bar.Set(cur.ProcessedRows)
-			bar.Describe(fmt.Sprintf("%d created, %d skipped, %d failed", cur.CreatedCount, cur.SkippedCount, cur.FailedRows))
+			bar.Describe(fmt.Sprintf("%d created, %d skipped, %d failed%s", cur.CreatedCount, cur.SkippedCount, cur.FailedRows, rate(cur, start)))
 			return
 		}
 		if time.Since(lastLine) >= o.lines && cur.ProcessedRows != lastCount && !cur.Finished() {

@@ -193,7 +193,9 @@ func TestImportProgressBar(t *testing.T) {
 	if err != nil || !strings.Contains(stdout.String(), "2000 created") {
 		t.Fatalf("%v\n%s", err, stdout.String())
 	}
-	if bar := stderr.String(); !strings.Contains(bar, "rows/s") || !strings.Contains(bar, "/2003") {
+	// Whether a poll lands while rows are in flight, and so shows a rate,
+	// depends on the server's speed; the bar and its count are always drawn.
+	if bar := stderr.String(); !strings.Contains(bar, "/2003)") || !strings.Contains(bar, "0 failed") || !strings.Contains(bar, "%") {
 		t.Fatalf("no progress bar drawn:\n%q", bar)
 	}
 }
