@@ -386,6 +386,9 @@ type EnrollmentCreation struct {
 	History []*StatusChange
 	// Events lists the events in order, enrollment.created first.
 	Events []*Event
+	// Docs are History's and Events' documents when they were encoded
+	// ahead (EncodeDocs), or nil.
+	Docs *CreationDocs
 }
 
 // PlanEnrollmentCreation works out the creation of e, a new enrollment from

@@ -11,14 +11,24 @@ func (tx *Tx) writeCustomer(c *enroll.Customer, insert bool) error {
 	if err != nil {
 		return err
 	}
-	email := enroll.NormalizeEmail(c.Email)
 	if insert {
-		_, err = tx.exec(`INSERT INTO customers (id, workspace_id, email_norm, reference_id, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.WorkspaceID, email, c.ReferenceID, doc, micros(c.CreatedAt), micros(c.UpdatedAt))
-	} else {
-		_, err = tx.exec(`UPDATE customers SET email_norm = ?, reference_id = ?, doc = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
-			email, c.ReferenceID, doc, micros(c.UpdatedAt), c.WorkspaceID, c.ID)
+		return tx.insertCustomerDoc(c, doc)
 	}
+	_, err = tx.exec(`UPDATE customers SET email_norm = ?, reference_id = ?, doc = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`,
+		enroll.NormalizeEmail(c.Email), c.ReferenceID, doc, micros(c.UpdatedAt), c.WorkspaceID, c.ID)
+	return tx.customerConflict(c, err)
+}
+
+// insertCustomerDoc inserts c, whose JSON form is doc.
+func (tx *Tx) insertCustomerDoc(c *enroll.Customer, doc string) error {
+	_, err := tx.exec(`INSERT INTO customers (id, workspace_id, email_norm, reference_id, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.WorkspaceID, enroll.NormalizeEmail(c.Email), c.ReferenceID, doc, micros(c.CreatedAt), micros(c.UpdatedAt))
+	return tx.customerConflict(c, err)
+}
+
+// customerConflict turns err, from writing c, into the ECONFLICT of the
+// customer holding c's email when a constraint refused it.
+func (tx *Tx) customerConflict(c *enroll.Customer, err error) error {
 	if constraint(err) != "" {
 		e := enroll.Errorf(enroll.ECONFLICT, "A customer with email %s exists.", c.Email)
 		if other, ferr := findCustomerByEmail(tx.ctx, tx, c.WorkspaceID, c.Email); ferr == nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -39,6 +40,14 @@ type DB struct {
 	ckpt   *checkpointer  // checkpoints the WAL in the background
 	clock  enroll.Clock
 	engine enroll.RuleEngine
+	// plannedCreates counts the creates written as planned before the
+	// writer's turn (createPlanned), for tests.
+	plannedCreates atomic.Int64
+	// instances decodes the instances creates are planned with.
+	instances instanceCache
+	// afterPlan, set by tests, runs once between a create's plan and its
+	// write transaction.
+	afterPlan func()
 }
 
 var _ enroll.Store = (*DB)(nil)

@@ -67,8 +67,21 @@ func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID s
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	plan := db.planCreate(ctx, a, instanceID, in)
+	if hook := db.afterPlan; hook != nil {
+		db.afterPlan = nil
+		hook()
+	}
 	var out *enroll.Enrollment
 	err := db.write(ctx, func(tx *Tx) error {
+		if plan != nil {
+			if done, err := tx.createPlanned(a, plan); err != nil {
+				return err
+			} else if done {
+				out = plan.creation.Enrollment
+				return nil
+			}
+		}
 		inst, err := findInstance(ctx, tx, a.WorkspaceID, instanceID)
 		if err != nil {
 			return err
@@ -131,10 +144,10 @@ func (tx *Tx) insertCreation(a enroll.Actor, inst *enroll.ProgramInstance, c *en
 	if err := tx.count(e, e.Eligibility.Status, 1); err != nil {
 		return err
 	}
-	if err := tx.insertStatusChanges(a.WorkspaceID, c.History); err != nil {
+	if err := tx.insertStatusChanges(a.WorkspaceID, c.History, c.Docs.HistoryDocs()); err != nil {
 		return err
 	}
-	return tx.insertEvents(c.Events)
+	return tx.insertEvents(c.Events, c.Docs.EventDocs())
 }
 
 // participant resolves the identification type of a create request into
@@ -306,11 +319,16 @@ func (tx *Tx) evaluation(e *enroll.Enrollment, inst *enroll.ProgramInstance, cus
 // enrolledElsewhere reports whether e's customer holds an approved or paused
 // enrollment in another program instance.
 func (tx *Tx) enrolledElsewhere(e *enroll.Enrollment) (bool, error) {
+	return enrolledElsewhere(tx.ctx, tx, e)
+}
+
+// enrolledElsewhere is Tx.enrolledElsewhere on any querier.
+func enrolledElsewhere(ctx context.Context, q querier, e *enroll.Enrollment) (bool, error) {
 	if e.CustomerID == "" {
 		return false, nil
 	}
 	var n int
-	err := tx.QueryRowContext(tx.ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM enrollments WHERE workspace_id = ? AND customer_id = ?
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM enrollments WHERE workspace_id = ? AND customer_id = ?
 		AND instance_id <> ? AND status IN ('approved', 'paused') LIMIT 1)`, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&n)
 	return n > 0, err
 }

@@ -24,15 +24,22 @@ func (tx *Tx) insertEvent(e *enroll.Event) error {
 }
 
 // insertEvents writes events, in order, in the transaction of the change
-// they record, and sets each one's Seq.
-func (tx *Tx) insertEvents(events []*enroll.Event) error {
+// they record, and sets each one's Seq. docs are their documents when
+// encoded ahead (enroll.CreationDocs), or nil.
+func (tx *Tx) insertEvents(events []*enroll.Event, docs []string) error {
 	args := make([]any, 0, 6*len(events))
-	for _, e := range events {
-		doc, err := e.MarshalDoc()
-		if err != nil {
-			return err
+	for i, e := range events {
+		var doc string
+		if docs != nil {
+			doc = docs[i]
+		} else {
+			b, err := e.MarshalDoc()
+			if err != nil {
+				return err
+			}
+			doc = string(b)
 		}
-		args = append(args, e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, string(doc), micros(e.CreatedAt))
+		args = append(args, e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, doc, micros(e.CreatedAt))
 	}
 	return tx.insertRows(insertEvent, 6, args, func(i int, res sql.Result) {
 		events[i].Seq, _ = res.LastInsertId()

@@ -47,9 +47,10 @@ type groupCommitter struct {
 	// maxGroupWork. Tests change them while no write runs.
 	maxCalls int
 	maxWork  time.Duration
-	// groups and calls count the groups run and the calls they ran, for
-	// tests and benchmarks.
-	groups, calls atomic.Int64
+	// groups and calls count the groups run and the calls they ran, and
+	// busy the nanoseconds the writer spent running them, for tests and
+	// benchmarks.
+	groups, calls, busy atomic.Int64
 }
 
 // writeCall is one caller's write transaction.
@@ -166,6 +167,7 @@ func (db *DB) runGroup(self *writeCall) {
 	var (
 		group []*writeCall
 		sqltx *sql.Tx
+		began = time.Now()
 	)
 	defer func() {
 		// Whatever happens, even a panic outside any fn, every call of the
@@ -185,6 +187,7 @@ func (db *DB) runGroup(self *writeCall) {
 		}
 		g.groups.Add(1)
 		g.calls.Add(int64(len(group)))
+		g.busy.Add(int64(time.Since(began)))
 		for _, c := range group {
 			if c != self {
 				c.wake <- false

@@ -18,13 +18,19 @@ func (tx *Tx) insertStatusChange(h *enroll.StatusChange) error {
 }
 
 // insertStatusChanges appends entries of workspace wsID to the histories
-// of their enrollments, in order.
-func (tx *Tx) insertStatusChanges(wsID string, hs []*enroll.StatusChange) error {
+// of their enrollments, in order. docs are their documents when encoded
+// ahead (enroll.CreationDocs), or nil.
+func (tx *Tx) insertStatusChanges(wsID string, hs []*enroll.StatusChange, docs []string) error {
 	args := make([]any, 0, 5*len(hs))
-	for _, h := range hs {
-		doc, err := encode(h)
-		if err != nil {
-			return err
+	for i, h := range hs {
+		var doc string
+		if docs != nil {
+			doc = docs[i]
+		} else {
+			var err error
+			if doc, err = encode(h); err != nil {
+				return err
+			}
 		}
 		args = append(args, h.ID, wsID, h.EnrollmentID, doc, micros(h.CreatedAt))
 	}

@@ -244,10 +244,10 @@ func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportP
 				return err
 			}
 		}
-		if err := tx.insertStatusChanges(e.WorkspaceID, c.History); err != nil {
+		if err := tx.insertStatusChanges(e.WorkspaceID, c.History, c.Docs.HistoryDocs()); err != nil {
 			return err
 		}
-		if err := tx.insertEvents(c.Events); err != nil {
+		if err := tx.insertEvents(c.Events, c.Docs.EventDocs()); err != nil {
 			return err
 		}
 	}

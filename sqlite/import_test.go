@@ -75,7 +75,7 @@ func TestInsertEventsSeq(t *testing.T) {
 		for i := range 5 {
 			events = append(events, enroll.NewEvent(s.a, enroll.EventProgramUpdated, "p", map[string]int{"i": i}, nil, tx.now))
 		}
-		return tx.insertEvents(events)
+		return tx.insertEvents(events, nil)
 	})
 	if err != nil {
 		t.Fatal(err)
