@@ -122,6 +122,11 @@ func DecideNotificationOutcome(n *Notification, at NotificationAttempt, jitter f
 	return o
 }
 
+// UnsubscribedReason is why a non-essential notification was not sent to
+// an address that unsubscribed, whether before it was queued or before
+// an attempt to send it.
+const UnsubscribedReason = "The recipient unsubscribed from non-essential messages."
+
 // SkipNotification is the outcome of a notification not sent on purpose,
 // at at, for reason.
 func SkipNotification(at time.Time, reason string) NotificationOutcome {
@@ -245,7 +250,7 @@ func prepareNotification(n *Notification, src NotificationSource, t *Notificatio
 			return err
 		}
 		if gone {
-			skip("The recipient unsubscribed from non-essential messages.")
+			skip(UnsubscribedReason)
 		}
 	}
 	data := NotificationData{Enrollment: enr, Program: src.Program, Instance: src.Instance, PreviousStatus: prev, Link: settings.Link(enr.ID)}

@@ -161,7 +161,14 @@ func (s *Sender) send(n *enroll.Notification) {
 		o = enroll.SkipNotification(start.UTC(), NoPublicURL)
 	default:
 		at := enroll.NotificationAttempt{At: start.UTC()}
-		err := s.deliver(n, start)
+		gone, err := s.unsubscribed(n)
+		if gone {
+			o = enroll.SkipNotification(start.UTC(), enroll.UnsubscribedReason)
+			break
+		}
+		if err == nil {
+			err = s.deliver(n, start)
+		}
 		at.DurationMs = time.Since(start).Milliseconds()
 		var se *sendError
 		if errors.As(err, &se) {
@@ -180,6 +187,26 @@ func (s *Sender) send(n *enroll.Notification) {
 	if o.Status == enroll.NotificationFailed {
 		s.logger.Warn("notification failed", "notification", n.ID, "reason", o.Reason)
 	}
+}
+
+// unsubscribed reports whether the recipient of n, a non-essential
+// notification, unsubscribed after it was queued: an attempt made later,
+// a retry above all, must not reach them. An error means the attempt
+// fails and is retried.
+func (s *Sender) unsubscribed(n *enroll.Notification) (bool, error) {
+	if n.UnsubscribeToken == "" {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+	defer cancel()
+	u, err := s.cfg.Store.FindUnsubscription(ctx, n.UnsubscribeToken)
+	switch {
+	case enroll.ErrorCode(err) == enroll.ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("checking whether the recipient unsubscribed: %w", err)
+	}
+	return u.UnsubscribedAt != nil, nil
 }
 
 func (s *Sender) deliver(n *enroll.Notification, at time.Time) error {

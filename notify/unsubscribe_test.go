@@ -68,6 +68,54 @@ func TestSendUnsubscribeLink(t *testing.T) {
 	})
 }
 
+// TestUnsubscribedAfterQueueing unsubscribes the recipient of a queued
+// non-essential message before the sender gets to it, as happens between
+// a failed attempt and its retry: the message is skipped, not sent, and
+// the essential ones still go.
+func TestUnsubscribedAfterQueueing(t *testing.T) {
+	t.Parallel()
+	stores(t, func(t *testing.T, s store) {
+		sc := newScenario(t, s)
+		withNewsletter(t, sc)
+		e := sc.enroll("Fay", "fay@example.com")
+		queued, err := s.ListNotifications(sc.ctx, sc.a.WorkspaceID, enroll.NotificationFilter{EnrollmentID: e.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		unsubscribed := 0
+		for _, n := range queued.Data {
+			if !n.Essential && n.Status == enroll.NotificationPending {
+				if _, err := s.Unsubscribe(sc.ctx, n.UnsubscribeToken); err != nil {
+					t.Fatal(err)
+				}
+				unsubscribed++
+			}
+		}
+		if unsubscribed != 1 {
+			t.Fatalf("pending non-essential notifications = %d, want 1", unsubscribed)
+		}
+		mb := newMailbox(t, 0)
+		startSender(t, notify.Config{Store: s, SMTPURL: "smtp://" + mb.addr, From: "noreply@example.com", PublicURL: "https://enroll.example.com/"})
+		for _, n := range sc.settle(e.ID, 3) {
+			want, reason := enroll.NotificationSent, ""
+			if !n.Essential {
+				want, reason = enroll.NotificationSkipped, enroll.UnsubscribedReason
+			}
+			if n.Status != want || n.Reason != reason {
+				t.Errorf("%s: status %s (%q), want %s (%q)", n.Subject, n.Status, n.Reason, want, reason)
+			}
+		}
+		for _, m := range mb.messages() {
+			if h, _, _ := parts(t, m.data); strings.HasPrefix(h.Get("Subject"), "Tips") {
+				t.Errorf("the non-essential message reached the address that unsubscribed")
+			}
+		}
+		if got := len(mb.messages()); got != 2 {
+			t.Errorf("messages received = %d, want the 2 essential ones", got)
+		}
+	})
+}
+
 func TestSkippedWithoutPublicURL(t *testing.T) {
 	t.Parallel()
 	stores(t, func(t *testing.T, s store) {
