@@ -409,7 +409,7 @@ func PlanEnrollmentCreation(a Actor, e *Enrollment, inst *ProgramInstance, in *E
 	}
 	c := &EnrollmentCreation{Enrollment: e, Doc: doc,
 		History: []*StatusChange{NewStatusChange(a, e, "", nil, now)},
-		Events:  []*Event{newEventJSON(a, EventEnrollmentCreated, e.ID, doc, nil, now)}}
+		Events:  []*Event{newEventJSON(a, EventEnrollmentCreated, e, doc, nil, now)}}
 	if inst.AutoEvaluate || in.EligibilityStatus == StatusSubmitted {
 		ev, err := evaluate(e)
 		if err != nil {
@@ -457,9 +457,9 @@ func (c *EnrollmentCreation) step(a Actor, inst *ProgramInstance, ev *Evaluation
 	if ch.StatusChanged() {
 		c.History = append(c.History, NewStatusChange(a, e, ch.From, ev, now))
 		prev := map[string]any{"eligibility": ch.Previous["eligibility"]}
-		c.Events = append(c.Events, newEventJSON(a, EventEnrollmentStatusChanged, e.ID, doc, prev, now))
+		c.Events = append(c.Events, newEventJSON(a, EventEnrollmentStatusChanged, e, doc, prev, now))
 	}
-	c.Events = append(c.Events, newEventJSON(a, EventEnrollmentUpdated, e.ID, doc, ch.Previous, now))
+	c.Events = append(c.Events, newEventJSON(a, EventEnrollmentUpdated, e, doc, ch.Previous, now))
 	c.Enrollment, c.Doc = e, doc
 	if ch.To == StatusSubmitted && ch.StatusChanged() && len(e.ParameterProblems()) > 0 {
 		// A submission missing parameters goes back to the participant.
@@ -468,11 +468,11 @@ func (c *EnrollmentCreation) step(a Actor, inst *ProgramInstance, ev *Evaluation
 	return nil
 }
 
-// newEventJSON is NewEvent for an object already in its JSON form, which
-// several events of one creation share.
-func newEventJSON(a Actor, t EventType, objectID string, obj json.RawMessage, prev map[string]any, now time.Time) *Event {
-	e := NewEvent(a, t, objectID, nil, prev, now)
-	e.Data.Object = obj
+// newEventJSON is NewEvent for enrollment en already in its JSON form,
+// obj, which several events of one creation share.
+func newEventJSON(a Actor, t EventType, en *Enrollment, obj json.RawMessage, prev map[string]any, now time.Time) *Event {
+	e := NewEvent(a, t, en.ID, nil, prev, now)
+	e.Data.Object, e.InstanceID = obj, en.ProgramInstanceID
 	return e
 }
 

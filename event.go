@@ -42,6 +42,10 @@ type Event struct {
 	ActorKeyID string `json:"actorKeyId,omitempty"`
 	// ObjectID is the id of the object the event is about, for filtering.
 	ObjectID string `json:"-"`
+	// InstanceID is the program instance the event belongs to, for keys
+	// limited to instances (EventFilter.InstanceIDs): an enrollment's or
+	// an instance's own; empty for program events.
+	InstanceID string `json:"-"`
 	// Seq orders events in their store; assigned on insert.
 	Seq int64 `json:"-"`
 }
@@ -60,8 +64,16 @@ func NewEvent(a Actor, t EventType, objectID string, obj any, prev map[string]an
 	if err != nil {
 		b = []byte("null")
 	}
+	var inst string
+	switch o := obj.(type) {
+	case *Enrollment:
+		inst = o.ProgramInstanceID
+	case *ProgramInstance:
+		inst = o.ID
+	}
 	return &Event{ID: "evt_" + NewID(), WorkspaceID: a.WorkspaceID, Type: t, CreatedAt: now,
-		Data: EventData{Object: b, PreviousAttributes: prev}, RequestID: a.RequestID, ActorKeyID: a.KeyID, ObjectID: objectID}
+		Data: EventData{Object: b, PreviousAttributes: prev}, RequestID: a.RequestID, ActorKeyID: a.KeyID, ObjectID: objectID,
+		InstanceID: inst}
 }
 
 // EventFilter selects events in a list, newest first.
@@ -72,5 +84,9 @@ type EventFilter struct {
 	// oldest first, for consumers that poll: pass the last id received.
 	// Paging then ignores Page, PageToken and Sort.
 	After string
+	// InstanceIDs, when not nil, keeps only the events that belong to one
+	// of these instances or to none (Event.InstanceID): what a key limited
+	// to them sees.
+	InstanceIDs []string
 	ListParams
 }

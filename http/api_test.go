@@ -434,13 +434,18 @@ func TestAPI_404(t *testing.T) {
 			t.Errorf("limited instances = %v, want [%s]", got, otherInst)
 		}
 		var evs struct {
-			Data []map[string]any `json:"data"`
+			Data       []map[string]any `json:"data"`
+			TotalItems int              `json:"totalItems"`
 		}
 		e.do("GET", "/v1/events?type=enrollment.created", nil, withKey(limited)).expect(200).decode(&evs)
 		for _, ev := range evs.Data {
 			if obj := ev["data"].(map[string]any)["object"].(map[string]any); obj["programInstanceId"] != otherInst {
 				t.Errorf("limited key sees event of instance %v", obj["programInstanceId"])
 			}
+		}
+		// The count is of what the key sees: the one enrollment it made.
+		if len(evs.Data) != 1 || evs.TotalItems != 1 {
+			t.Errorf("limited key: %d enrollment.created events, totalItems %d; want 1 and 1", len(evs.Data), evs.TotalItems)
 		}
 	})
 	t.Run("unknown ids and routes", func(t *testing.T) {

@@ -34,7 +34,7 @@ type eventOutput struct {
 }
 
 func (s *Server) listEvents(ctx context.Context, in *listEventsInput) (*bodyPage[*enroll.Event], error) {
-	f := enroll.EventFilter{ObjectID: in.EnrollmentID, After: in.After, ListParams: in.params("")}
+	f := enroll.EventFilter{ObjectID: in.EnrollmentID, After: in.After, InstanceIDs: limitedInstances(ctx), ListParams: in.params("")}
 	var v enroll.Invalid
 	for i, t := range splitValues(in.Type) {
 		if !slices.Contains(enroll.EventTypes, enroll.EventType(t)) {
@@ -48,11 +48,6 @@ func (s *Server) listEvents(ctx context.Context, in *listEventsInput) (*bodyPage
 	page, err := s.store.ListEvents(ctx, workspaceFrom(ctx), f)
 	if err != nil {
 		return nil, err
-	}
-	if len(limitedInstances(ctx)) > 0 {
-		// The store cannot filter events by instance yet; a limited key
-		// gets the page without the events it may not see.
-		page.Data = slices.DeleteFunc(page.Data, func(e *enroll.Event) bool { return !eventVisible(ctx, e) })
 	}
 	return &bodyPage[*enroll.Event]{Body: page}, nil
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -14,8 +15,8 @@ func (tx *tx) insertEvent(e *enroll.Event) error {
 	if err != nil {
 		return err
 	}
-	err = tx.QueryRow(tx.ctx, `INSERT INTO events (id, workspace_id, type, object_id, doc, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`,
-		e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, doc, e.CreatedAt).Scan(&e.Seq)
+	err = tx.QueryRow(tx.ctx, `INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
+		e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, nullString(e.InstanceID), doc, e.CreatedAt).Scan(&e.Seq)
 	return wrap(err)
 }
 
@@ -27,6 +28,7 @@ func (tx *tx) insertEvents(events []*enroll.Event) error {
 	}
 	n := len(events)
 	ids, ws, types, objects, docs, times := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
+	insts := make([]*string, n)
 	byID := make(map[string]*enroll.Event, n)
 	for i, e := range events {
 		doc, err := e.MarshalDoc()
@@ -34,13 +36,16 @@ func (tx *tx) insertEvents(events []*enroll.Event) error {
 			return err
 		}
 		ids[i], ws[i], types[i], objects[i], docs[i], times[i] = e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, string(doc), e.CreatedAt
+		if e.InstanceID != "" {
+			insts[i] = &e.InstanceID
+		}
 		byID[e.ID] = e
 	}
-	rows, err := tx.Query(tx.ctx, `INSERT INTO events (id, workspace_id, type, object_id, doc, created_at)
-		SELECT id, workspace_id, type, object_id, doc::jsonb, created_at
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-			WITH ORDINALITY AS u(id, workspace_id, type, object_id, doc, created_at, o) ORDER BY o
-		RETURNING id, seq`, ids, ws, types, objects, docs, times)
+	rows, err := tx.Query(tx.ctx, `INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at)
+		SELECT id, workspace_id, type, object_id, instance_id, doc::jsonb, created_at
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+			WITH ORDINALITY AS u(id, workspace_id, type, object_id, instance_id, doc, created_at, o) ORDER BY o
+		RETURNING id, seq`, ids, ws, types, objects, insts, docs, times)
 	if err != nil {
 		return wrap(err)
 	}
@@ -83,17 +88,15 @@ func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter)
 	fh := enroll.HashFilter(struct {
 		T []enroll.EventType
 		O string
-	}{f.Types, f.ObjectID})
+		I []string
+	}{f.Types, f.ObjectID, f.InstanceIDs})
 	c, err := f.Normalize([]string{sortSeqDesc}, fh)
 	if err != nil {
 		return nil, err
 	}
 	var w where
 	w.add("workspace_id = ?", wsID)
-	in(&w, "type", f.Types)
-	if f.ObjectID != "" {
-		w.add("object_id = ?", f.ObjectID)
-	}
+	eventScope(&w, f)
 	var out *enroll.Page[*enroll.Event]
 	err = db.read(ctx, func(q pgx.Tx) error {
 		var err error
@@ -103,4 +106,24 @@ func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter)
 		return err
 	})
 	return out, err
+}
+
+// eventScope adds to w the conditions of f that every list of events
+// applies: types, object and the instances a limited key sees.
+func eventScope(w *where, f enroll.EventFilter) {
+	in(w, "type", f.Types)
+	if f.ObjectID != "" {
+		w.add("object_id = ?", f.ObjectID)
+	}
+	if f.InstanceIDs != nil {
+		cond := "instance_id IS NULL"
+		args := make([]any, len(f.InstanceIDs))
+		if len(f.InstanceIDs) > 0 {
+			cond = "(instance_id IS NULL OR instance_id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(args)), ",") + "))"
+			for i, id := range f.InstanceIDs {
+				args[i] = id
+			}
+		}
+		w.add(cond, args...)
+	}
 }

@@ -30,10 +30,7 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 	var w where
 	w.add("workspace_id = ?", wsID)
 	w.add("dispatch_seq > ?", *after)
-	in(&w, "type", f.Types)
-	if f.ObjectID != "" {
-		w.add("object_id = ?", f.ObjectID)
-	}
+	eventScope(&w, f)
 	var out *enroll.Page[*enroll.Event]
 	err = db.read(ctx, func(q pgx.Tx) error {
 		rows, err := q.Query(ctx, `SELECT doc FROM events WHERE `+w.sql()+` ORDER BY dispatch_seq LIMIT `+strconv.Itoa(f.PerPage), w.args...)

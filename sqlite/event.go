@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strconv"
+	"strings"
 
 	"github.com/enrollhq/enroll"
 )
@@ -14,8 +15,8 @@ func (tx *Tx) insertEvent(e *enroll.Event) error {
 	if err != nil {
 		return err
 	}
-	res, err := tx.exec(`INSERT INTO events (id, workspace_id, type, object_id, doc, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, string(doc), micros(e.CreatedAt))
+	res, err := tx.exec(`INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, nullString(e.InstanceID), string(doc), micros(e.CreatedAt))
 	if err != nil {
 		return err
 	}
@@ -39,9 +40,9 @@ func (tx *Tx) insertEvents(events []*enroll.Event, docs []string) error {
 			}
 			doc = string(b)
 		}
-		args = append(args, e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, doc, micros(e.CreatedAt))
+		args = append(args, e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, nullString(e.InstanceID), doc, micros(e.CreatedAt))
 	}
-	return tx.insertRows(insertEvent, 6, args, func(i int, res sql.Result) {
+	return tx.insertRows(insertEvent, 7, args, func(i int, res sql.Result) {
 		events[i].Seq, _ = res.LastInsertId()
 	})
 }
@@ -69,7 +70,8 @@ func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter)
 	fh := enroll.HashFilter(struct {
 		T []enroll.EventType
 		O string
-	}{f.Types, f.ObjectID})
+		I []string
+	}{f.Types, f.ObjectID, f.InstanceIDs})
 	c, err := f.Normalize([]string{sortSeqDesc}, fh)
 	if err != nil {
 		return nil, err
@@ -81,11 +83,28 @@ func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter)
 	}
 	var w where
 	w.add("workspace_id = ?", wsID)
-	in(&w, "type", f.Types)
-	if f.ObjectID != "" {
-		w.add("object_id = ?", f.ObjectID)
-	}
+	eventScope(&w, f)
 	return page[enroll.Event](ctx, db.r, "events", w, f.ListParams, c, fh, func() (int, error) {
 		return countRows(ctx, db.r, "events", w)
 	})
+}
+
+// eventScope adds to w the conditions of f that every list of events
+// applies: types, object and the instances a limited key sees.
+func eventScope(w *where, f enroll.EventFilter) {
+	in(w, "type", f.Types)
+	if f.ObjectID != "" {
+		w.add("object_id = ?", f.ObjectID)
+	}
+	if f.InstanceIDs != nil {
+		cond := "instance_id IS NULL"
+		args := make([]any, len(f.InstanceIDs))
+		if len(f.InstanceIDs) > 0 {
+			cond = "(instance_id IS NULL OR instance_id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(args)), ",") + "))"
+			for i, id := range f.InstanceIDs {
+				args[i] = id
+			}
+		}
+		w.add(cond, args...)
+	}
 }

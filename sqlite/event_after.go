@@ -27,10 +27,7 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 	var w where
 	w.add("workspace_id = ?", wsID)
 	w.add("seq > ? AND seq <= ?", after, published)
-	in(&w, "type", f.Types)
-	if f.ObjectID != "" {
-		w.add("object_id = ?", f.ObjectID)
-	}
+	eventScope(&w, f)
 	rows, err := db.r.QueryContext(ctx, `SELECT doc FROM events WHERE `+w.sql()+` ORDER BY seq LIMIT ?`, append(w.args, f.PerPage)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list events: %w", err)

@@ -214,7 +214,7 @@ const (
 	insertEnrollment = `INSERT INTO enrollments (customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc, version, updated_at, id, workspace_id, instance_id, created_at)`
 	insertUnique     = `INSERT INTO enrollment_unique_values (workspace_id, instance_id, external_id, value, enrollment_id)`
 	insertHistory    = `INSERT INTO status_changes (id, workspace_id, enrollment_id, doc, created_at)`
-	insertEvent      = `INSERT INTO events (id, workspace_id, type, object_id, doc, created_at)`
+	insertEvent      = `INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at)`
 )
 
 // writeImportPlan writes what a run of rows creates, row by row, each row

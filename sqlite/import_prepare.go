@@ -67,11 +67,6 @@ func (db *DB) PrepareImport(ctx context.Context, a enroll.Actor, importID string
 		if err != nil {
 			return err
 		}
-		for _, c := range plan.Created {
-			if err := c.EncodeDocs(); err != nil {
-				return err
-			}
-		}
 		out.Runs[first] = &enroll.PreparedRun{Lookup: digest, Plan: plan}
 		return nil
 	}, func(*enroll.ImportRow) error { return nil })

@@ -36,6 +36,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); testConcurrency(t, newStore) })
 	t.Run("Isolation", func(t *testing.T) { t.Parallel(); testIsolation(t, newStore) })
 	t.Run("Events", func(t *testing.T) { t.Parallel(); testEvents(t, newStore) })
+	t.Run("EventsByInstance", func(t *testing.T) { t.Parallel(); testEventsByInstance(t, newStore) })
 	t.Run("Idempotency", func(t *testing.T) { t.Parallel(); testIdempotency(t, newStore) })
 	t.Run("Parameters", func(t *testing.T) { t.Parallel(); testParameters(t, newStore) })
 	t.Run("Import", func(t *testing.T) { t.Parallel(); testImport(t, newStore) })
