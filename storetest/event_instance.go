@@ -95,4 +95,3 @@ func testEventsByInstance(t *testing.T, newStore Factory) {
 		}
 	}
 }
-
