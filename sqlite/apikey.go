@@ -102,9 +102,14 @@ func (db *DB) RevokeAPIKey(ctx context.Context, a enroll.Actor, id string) error
 }
 
 // TouchAPIKey implements enroll.Store.
+// It joins a commit group like any write, rather than taking the writer
+// connection for a commit (and fsync) of its own between two groups.
 func (db *DB) TouchAPIKey(ctx context.Context, id string, t time.Time) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
-		micros(t), id, micros(t))
+	err := db.write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+			micros(t), id, micros(t))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("sqlite: touch key: %w", err)
 	}
