@@ -20,6 +20,10 @@ import (
 //
 // Methods never return a nil object with a nil error.
 type Store interface {
+	// Console sessions are looked up by the hash of the cookie's id, before
+	// the workspace is known, as API keys are by the hash of their secret.
+	ConsoleSessionStore
+
 	// CreateWorkspace stores a new workspace with its first API key.
 	// Returns EINVALID, or ECONFLICT when the name is taken.
 	CreateWorkspace(ctx context.Context, ws *Workspace, key *APIKey) error

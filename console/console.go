@@ -54,8 +54,8 @@ type Console struct {
 	wake func()
 }
 
-// New returns the console over store. It keeps its sessions in memory, so
-// people sign in again after a restart.
+// New returns the console over store, which also keeps its sessions: a
+// person stays signed in across restarts and on every replica.
 func New(store enroll.Store) *Console {
 	c := &Console{
 		store:  store,
@@ -65,7 +65,7 @@ func New(store enroll.Store) *Console {
 	}
 	c.imports, _ = store.(enroll.ImportStore)
 	c.webhooks, _ = store.(enroll.WebhookStore)
-	c.sessions = newSessions(func() time.Time { return c.now() })
+	c.sessions = newSessions(store, func() time.Time { return c.now() }, func() *slog.Logger { return c.logger })
 	c.pages = parsePages(c.assets)
 	c.mux = http.NewServeMux()
 	c.routes()

@@ -41,5 +41,5 @@ func sameOrigin(r *http.Request) bool {
 // validCSRF reports whether a POST carries the session's token and comes
 // from the console's own origin.
 func validCSRF(r *http.Request, s *session) bool {
-	return sameOrigin(r) && tokensEqual(r.PostFormValue(csrfField), s.csrf)
+	return sameOrigin(r) && tokensEqual(r.PostFormValue(csrfField), s.CSRF)
 }

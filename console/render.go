@@ -71,10 +71,10 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, rq *request, st
 	}
 	if rq != nil {
 		k := rq.key
-		v.Viewer = &viewer{Workspace: rq.sess.workspaceName, KeyID: k.ID, KeyName: k.Name, KeyPrefix: k.Prefix,
+		v.Viewer = &viewer{Workspace: rq.sess.WorkspaceName, KeyID: k.ID, KeyName: k.Name, KeyPrefix: k.Prefix,
 			Kind: k.Kind, Scopes: k.Scopes, Instances: k.ProgramInstanceIDs}
-		v.CSRF = rq.sess.csrf
-		v.Flash = c.sessions.takeFlash(rq.sess)
+		v.CSRF = rq.sess.CSRF
+		v.Flash = c.sessions.takeFlash(r.Context(), rq.sess)
 		v.Nav = c.navFor(rq, v.Section)
 	}
 	var buf bytes.Buffer

@@ -123,26 +123,33 @@ func (c *Console) resolve(r *http.Request) (*request, string) {
 	if err != nil {
 		return nil, noSession
 	}
-	s := c.sessions.get(ck.Value)
+	s, touched, err := c.sessions.get(r.Context(), ck.Value)
+	if err != nil {
+		c.logger.Error("console: cannot read session", "err", err)
+		return nil, errorWhy
+	}
 	if s == nil {
 		return nil, endedWhy
 	}
-	key, err := c.store.FindAPIKeyByHash(r.Context(), s.keyHash)
+	end := func(why string) (*request, string) {
+		if err := c.sessions.delete(r.Context(), ck.Value); err != nil {
+			c.logger.Warn("console: cannot end session", "err", err)
+		}
+		return nil, why
+	}
+	key, err := c.store.FindAPIKeyByHash(r.Context(), s.KeyHash)
 	switch {
 	case enroll.ErrorCode(err) == enroll.ENOTFOUND:
-		c.sessions.delete(ck.Value)
-		return nil, goneWhy
+		return end(goneWhy)
 	case err != nil:
-		c.logger.Error("console: cannot read API key", "keyId", s.keyID, "err", err)
+		c.logger.Error("console: cannot read API key", "keyId", s.KeyID, "err", err)
 		return nil, errorWhy
 	case key.RevokedAt != nil:
-		c.sessions.delete(ck.Value)
-		return nil, revokedWhy
-	case key.ID != s.keyID || key.WorkspaceID != s.workspaceID:
-		c.sessions.delete(ck.Value)
-		return nil, endedWhy
+		return end(revokedWhy)
+	case key.ID != s.KeyID || key.WorkspaceID != s.WorkspaceID:
+		return end(endedWhy)
 	}
-	if c.sessions.dueTouch(s) {
+	if touched {
 		c.touch(r.Context(), key.ID)
 	}
 	return &request{sess: s, key: key, id: requestID(r)}, ""

@@ -67,7 +67,7 @@ func (c *Console) changeStatus(w http.ResponseWriter, r *http.Request, rq *reque
 	})
 	switch enroll.ErrorCode(err) {
 	case "":
-		c.sessions.setFlash(rq.sess, displayName(e)+" is now "+statusLabel(e.Eligibility.Status)+".")
+		c.sessions.setFlash(r.Context(), rq.sess, displayName(e)+" is now "+statusLabel(e.Eligibility.Status)+".")
 		http.Redirect(w, r, localPath(r.PostFormValue("return"), Prefix+"/enrollments/"+id), http.StatusSeeOther)
 	case enroll.EPRECONDITION:
 		refuse(http.StatusConflict, func(d *detailData) {
@@ -118,7 +118,7 @@ func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request)
 	})
 	switch enroll.ErrorCode(err) {
 	case "":
-		c.sessions.setFlash(rq.sess, "Notes saved for "+displayName(e)+".")
+		c.sessions.setFlash(r.Context(), rq.sess, "Notes saved for "+displayName(e)+".")
 		http.Redirect(w, r, Prefix+"/enrollments/"+id+"#notes", http.StatusSeeOther)
 	case enroll.EPRECONDITION:
 		refuse(http.StatusConflict, func(d *detailData) {

@@ -1,13 +1,17 @@
 package console
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/enrollhq/enroll"
 )
 
 // Session cookies and lifetimes.
@@ -18,43 +22,34 @@ const (
 	sessionIdle = 2 * time.Hour
 	// sessionMax ends any session this long after sign-in.
 	sessionMax = 12 * time.Hour
-	// touchEvery is how often a session records its key's lastUsedAt.
+	// touchEvery is how often a session records its use, and its key's
+	// lastUsedAt.
 	touchEvery = time.Minute
-	// maxSessions bounds the memory sessions take; the oldest are dropped
-	// first. Only holders of a valid key can create sessions.
-	maxSessions = 10000
 )
 
-// session is a signed-in browser. The console keeps sessions in memory,
-// keyed by a hash of the id in the cookie, and re-reads the API key on
-// every request through keyHash (the same hash the store indexes keys by),
-// so a revoked key loses its sessions at once.
-type session struct {
-	keyID         string
-	keyHash       string
-	workspaceID   string
-	workspaceName string
-	// csrf is the synchronizer token every POST form of the session carries.
-	csrf    string
-	created time.Time
+// session is a signed-in browser. Sessions are kept in the store (so every
+// replica knows them and a restart signs nobody out), keyed by a hash of
+// the id in the cookie, and the API key is read again on every request
+// through KeyHash (the same hash the store indexes keys by), so a revoked
+// key loses its sessions at once.
+type session = enroll.ConsoleSession
 
-	// Guarded by sessions.mu.
-	lastSeen time.Time
-	touched  time.Time
-	flash    string
-	// secret is a webhook signing secret waiting to be shown once.
-	secret *shownSecret
-}
+// sweepEvery is how often at most a process removes expired sessions from
+// the store, when someone signs in.
+const sweepEvery = 10 * time.Minute
 
-// sessions is the in-memory session table.
+// sessions reads and writes sessions in the store.
 type sessions struct {
-	mu  sync.Mutex
-	m   map[string]*session
-	now func() time.Time
+	store  enroll.ConsoleSessionStore
+	now    func() time.Time
+	logger func() *slog.Logger
+
+	mu        sync.Mutex
+	lastSweep time.Time
 }
 
-func newSessions(now func() time.Time) *sessions {
-	return &sessions{m: map[string]*session{}, now: now}
+func newSessions(store enroll.ConsoleSessionStore, now func() time.Time, logger func() *slog.Logger) *sessions {
+	return &sessions{store: store, now: now, logger: logger}
 }
 
 // randomToken returns 32 random bytes, base64url-encoded.
@@ -64,103 +59,103 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// tableKey is the map key of a session id: its SHA-256, so the table holds
-// nothing a cookie could be rebuilt from and lookups do not compare raw ids.
+// tableKey is the stored id of a session id: its SHA-256, so the store
+// holds nothing a cookie could be rebuilt from.
 func tableKey(id string) string {
 	sum := sha256.Sum256([]byte(id))
 	return hex.EncodeToString(sum[:])
 }
 
 // create stores s under a new id and returns the id for the cookie.
-func (ss *sessions) create(s *session) string {
+func (ss *sessions) create(ctx context.Context, s *session) (string, error) {
 	id := randomToken()
 	now := ss.now()
-	s.created, s.lastSeen, s.touched, s.csrf = now, now, now, randomToken()
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	ss.sweepLocked(now)
-	ss.m[tableKey(id)] = s
-	return id
+	s.ID, s.CreatedAt, s.LastSeenAt, s.CSRF = tableKey(id), now, now, randomToken()
+	ss.sweep(ctx, now)
+	if err := ss.store.CreateConsoleSession(ctx, s); err != nil {
+		return "", err
+	}
+	return id, nil
 }
 
-// get returns the live session with id, or nil, and marks it used.
-func (ss *sessions) get(id string) *session {
+// sweep removes the expired sessions, at most every sweepEvery per
+// process; a failure waits for the next sign-in.
+func (ss *sessions) sweep(ctx context.Context, now time.Time) {
+	ss.mu.Lock()
+	due := now.Sub(ss.lastSweep) >= sweepEvery
+	if due {
+		ss.lastSweep = now
+	}
+	ss.mu.Unlock()
+	if !due {
+		return
+	}
+	if _, err := ss.store.DeleteExpiredConsoleSessions(ctx, now.Add(-sessionIdle), now.Add(-sessionMax)); err != nil {
+		ss.logger().Warn("console: cannot remove expired sessions", "err", err)
+	}
+}
+
+// get returns the live session with id, or nil when there is none. A
+// session records that it was used at most every touchEvery (its idle
+// time is measured to that precision), and touched reports that it did,
+// so the caller records the key's use too.
+func (ss *sessions) get(ctx context.Context, id string) (s *session, touched bool, err error) {
 	if id == "" {
-		return nil
+		return nil, false, nil
 	}
 	now := ss.now()
-	k := tableKey(id)
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	s := ss.m[k]
-	if s == nil {
-		return nil
+	s, err = ss.store.FindConsoleSession(ctx, tableKey(id))
+	switch {
+	case enroll.ErrorCode(err) == enroll.ENOTFOUND:
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	case expired(s, now):
+		return nil, false, ss.delete(ctx, id)
+	case now.Sub(s.LastSeenAt) < touchEvery:
+		return s, false, nil
 	}
-	if ss.expired(s, now) {
-		delete(ss.m, k)
-		return nil
+	s.LastSeenAt = now
+	if err := ss.store.UpdateConsoleSession(ctx, s); enroll.ErrorCode(err) == enroll.ENOTFOUND {
+		return nil, false, nil // signed out meanwhile
+	} else if err != nil {
+		return nil, false, err
 	}
-	s.lastSeen = now
-	return s
+	return s, true, nil
 }
 
 // delete ends the session with id.
-func (ss *sessions) delete(id string) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	delete(ss.m, tableKey(id))
+func (ss *sessions) delete(ctx context.Context, id string) error {
+	return ss.store.DeleteConsoleSession(ctx, tableKey(id))
 }
 
 // expired reports whether s has been idle or alive too long.
-func (ss *sessions) expired(s *session, now time.Time) bool {
-	return now.Sub(s.lastSeen) > sessionIdle || now.Sub(s.created) > sessionMax
+func expired(s *session, now time.Time) bool {
+	return now.Sub(s.LastSeenAt) > sessionIdle || now.Sub(s.CreatedAt) > sessionMax
 }
 
-// sweepLocked drops expired sessions and, past maxSessions, the oldest.
-func (ss *sessions) sweepLocked(now time.Time) {
-	var oldestKey string
-	var oldest time.Time
-	for k, s := range ss.m {
-		if ss.expired(s, now) {
-			delete(ss.m, k)
-			continue
-		}
-		if oldestKey == "" || s.created.Before(oldest) {
-			oldestKey, oldest = k, s.created
-		}
-	}
-	if len(ss.m) >= maxSessions && oldestKey != "" {
-		delete(ss.m, oldestKey)
+// save writes s's flash and secret, best effort: a message or a secret
+// that cannot be kept is logged, and the page after goes without it.
+func (ss *sessions) save(ctx context.Context, s *session, what string) {
+	if err := ss.store.UpdateConsoleSession(ctx, s); err != nil && enroll.ErrorCode(err) != enroll.ENOTFOUND {
+		ss.logger().Error("console: cannot save the session's "+what, "err", err)
 	}
 }
 
 // setFlash leaves a one-time message for the next page of s.
-func (ss *sessions) setFlash(s *session, msg string) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	s.flash = msg
+func (ss *sessions) setFlash(ctx context.Context, s *session, msg string) {
+	s.Flash = msg
+	ss.save(ctx, s, "message")
 }
 
 // takeFlash returns and clears the message left for s.
-func (ss *sessions) takeFlash(s *session) string {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	msg := s.flash
-	s.flash = ""
-	return msg
-}
-
-// dueTouch reports whether s should record its key's use now, and if so
-// remembers that it did.
-func (ss *sessions) dueTouch(s *session) bool {
-	now := ss.now()
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if now.Sub(s.touched) < touchEvery {
-		return false
+func (ss *sessions) takeFlash(ctx context.Context, s *session) string {
+	msg := s.Flash
+	if msg != "" {
+		s.Flash = ""
+		ss.save(ctx, s, "message")
 	}
-	s.touched = now
-	return true
+	return msg
 }
 
 // cookie returns the session cookie for id: HttpOnly, SameSite=Strict,

@@ -84,9 +84,15 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	// A new id at every sign-in: a session id planted before it is useless.
 	if old, err := r.Cookie(sessionCookie); err == nil {
-		c.sessions.delete(old.Value)
+		if err := c.sessions.delete(r.Context(), old.Value); err != nil {
+			c.logger.Warn("console: cannot end the previous session", "err", err)
+		}
 	}
-	id := c.sessions.create(&session{keyID: key.ID, keyHash: key.Hash, workspaceID: key.WorkspaceID, workspaceName: ws.Name})
+	id, err := c.sessions.create(r.Context(), &session{KeyID: key.ID, KeyHash: key.Hash, WorkspaceID: key.WorkspaceID, WorkspaceName: ws.Name})
+	if err != nil {
+		c.serverError(w, r, nil, err)
+		return
+	}
 	c.touch(r.Context(), key.ID)
 	http.SetCookie(w, cookie(r, sessionCookie, id))
 	http.SetCookie(w, clearCookie(r, signInCookie))
@@ -97,7 +103,10 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 // signedIn) and forgets the cookie.
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request, rq *request) {
 	if ck, err := r.Cookie(sessionCookie); err == nil {
-		c.sessions.delete(ck.Value)
+		if err := c.sessions.delete(r.Context(), ck.Value); err != nil {
+			c.serverError(w, r, rq, err)
+			return
+		}
 	}
 	http.SetCookie(w, clearCookie(r, sessionCookie))
 	http.Redirect(w, r, Prefix+"/signin?why="+outWhy, http.StatusSeeOther)

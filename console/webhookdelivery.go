@@ -147,6 +147,6 @@ func (c *Console) redeliverWebhook(w http.ResponseWriter, r *http.Request, rq *r
 	if !ep.Enabled {
 		msg += " The endpoint is disabled: it is sent once the endpoint is enabled again."
 	}
-	c.sessions.setFlash(rq.sess, msg)
+	c.sessions.setFlash(r.Context(), rq.sess, msg)
 	http.Redirect(w, r, endpointPath(id)+"#"+nd.ID, http.StatusSeeOther)
 }

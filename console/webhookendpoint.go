@@ -72,7 +72,7 @@ func (c *Console) webhookEndpoint(w http.ResponseWriter, r *http.Request, rq *re
 		c.storeError(w, r, rq, err)
 		return
 	}
-	d.Secret = c.sessions.takeSecret(rq.sess, d.EP.ID)
+	d.Secret = c.sessions.takeSecret(r.Context(), rq.sess, d.EP.ID)
 	c.renderEndpoint(w, r, rq, http.StatusOK, d)
 }
 
@@ -126,7 +126,7 @@ func (c *Console) editWebhook(w http.ResponseWriter, r *http.Request, rq *reques
 		return
 	}
 	c.wakeDeliverer()
-	c.sessions.setFlash(rq.sess, "Endpoint saved.")
+	c.sessions.setFlash(r.Context(), rq.sess, "Endpoint saved.")
 	http.Redirect(w, r, endpointPath(id), http.StatusSeeOther)
 }
 
@@ -159,7 +159,7 @@ func (c *Console) enableWebhook(w http.ResponseWriter, r *http.Request, rq *requ
 		c.wakeDeliverer()
 		msg = "Endpoint enabled. It receives events again, and its pending deliveries resume."
 	}
-	c.sessions.setFlash(rq.sess, msg)
+	c.sessions.setFlash(r.Context(), rq.sess, msg)
 	http.Redirect(w, r, endpointPath(id), http.StatusSeeOther)
 }
 
@@ -179,8 +179,8 @@ func (c *Console) rotateWebhookSecret(w http.ResponseWriter, r *http.Request, rq
 		c.storeError(w, r, rq, err)
 		return
 	}
-	c.sessions.setSecret(rq.sess, ep, true)
-	c.sessions.setFlash(rq.sess, "Signing secret rotated.")
+	c.sessions.setSecret(r.Context(), rq.sess, ep, true)
+	c.sessions.setFlash(r.Context(), rq.sess, "Signing secret rotated.")
 	http.Redirect(w, r, endpointPath(id), http.StatusSeeOther)
 }
 
@@ -208,6 +208,6 @@ func (c *Console) deleteWebhook(w http.ResponseWriter, r *http.Request, rq *requ
 		c.storeError(w, r, rq, err)
 		return
 	}
-	c.sessions.setFlash(rq.sess, "Endpoint "+ep.URL+" deleted, with its deliveries.")
+	c.sessions.setFlash(r.Context(), rq.sess, "Endpoint "+ep.URL+" deleted, with its deliveries.")
 	http.Redirect(w, r, Prefix+"/webhooks", http.StatusSeeOther)
 }

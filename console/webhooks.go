@@ -134,8 +134,8 @@ func (c *Console) createWebhook(w http.ResponseWriter, r *http.Request, rq *requ
 		return
 	}
 	c.wakeDeliverer()
-	c.sessions.setSecret(rq.sess, ep, false)
-	c.sessions.setFlash(rq.sess, "Endpoint added. It receives the events that happen from now on.")
+	c.sessions.setSecret(r.Context(), rq.sess, ep, false)
+	c.sessions.setFlash(r.Context(), rq.sess, "Endpoint added. It receives the events that happen from now on.")
 	http.Redirect(w, r, endpointPath(ep.ID), http.StatusSeeOther)
 }
 

@@ -1,7 +1,9 @@
 package console
 
 import (
+	"context"
 	"html"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -454,23 +456,36 @@ func TestWebhooksUnavailableWithoutWebhookStore(t *testing.T) {
 
 func TestShownSecretIsTakenOnceAndExpires(t *testing.T) {
 	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	ss := newSessions(func() time.Time { return now })
-	s := &session{}
+	ss := newSessions(f.store, func() time.Time { return now }, func() *slog.Logger { return discard })
+	s := &session{KeyID: f.keyID, WorkspaceID: f.wsID}
+	if _, err := ss.create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	// Each take reads the session as a new request would, from the store.
+	stored := func() *session {
+		got, err := f.store.FindConsoleSession(ctx, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
 	ep := &enroll.WebhookEndpoint{ID: "whe_a", Secret: "whsec_x"}
-	ss.setSecret(s, ep, false)
-	if got := ss.takeSecret(s, "whe_b"); got != nil {
+	ss.setSecret(ctx, s, ep, false)
+	if got := ss.takeSecret(ctx, stored(), "whe_b"); got != nil {
 		t.Errorf("another endpoint's page took the secret: %+v", got)
 	}
-	if got := ss.takeSecret(s, "whe_a"); got == nil || got.Secret != "whsec_x" || got.Rotated {
+	if got := ss.takeSecret(ctx, stored(), "whe_a"); got == nil || got.Secret != "whsec_x" || got.Rotated {
 		t.Fatalf("took %+v", got)
 	}
-	if got := ss.takeSecret(s, "whe_a"); got != nil {
+	if got := ss.takeSecret(ctx, stored(), "whe_a"); got != nil {
 		t.Errorf("taken twice: %+v", got)
 	}
-	ss.setSecret(s, ep, true)
+	ss.setSecret(ctx, s, ep, true)
 	now = now.Add(shownSecretTTL + time.Second)
-	if got := ss.takeSecret(s, "whe_a"); got != nil || s.secret != nil {
+	if got := ss.takeSecret(ctx, stored(), "whe_a"); got != nil || stored().Secret != "" {
 		t.Errorf("a secret left too long was shown: %+v", got)
 	}
 }

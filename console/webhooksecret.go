@@ -1,6 +1,8 @@
 package console
 
 import (
+	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -13,42 +15,43 @@ const shownSecretTTL = 5 * time.Minute
 // shownSecret is a signing secret that a create or a rotation just made,
 // kept in the session between the POST and the page it redirects to, so
 // the page shows it once and a reload (or the back button) does not show
-// it, nor post the form again.
+// it, nor post the form again. The session stores it as JSON; the store
+// holds endpoints' secrets anyway, to sign with.
 type shownSecret struct {
-	EndpointID string
-	Secret     string
+	EndpointID string `json:"endpointId"`
+	Secret     string `json:"secret"`
 	// Rotated is set when the secret replaced another, which keeps signing
 	// until PreviousExpiresAt.
-	Rotated           bool
-	PreviousExpiresAt *time.Time
-	at                time.Time
+	Rotated           bool       `json:"rotated,omitempty"`
+	PreviousExpiresAt *time.Time `json:"previousExpiresAt,omitempty"`
+	At                time.Time  `json:"at"`
 }
 
 // setSecret leaves ep's new secret for the next page of s that shows ep.
-func (ss *sessions) setSecret(s *session, ep *enroll.WebhookEndpoint, rotated bool) {
-	sec := &shownSecret{EndpointID: ep.ID, Secret: ep.Secret, Rotated: rotated, at: ss.now()}
+func (ss *sessions) setSecret(ctx context.Context, s *session, ep *enroll.WebhookEndpoint, rotated bool) {
+	sec := shownSecret{EndpointID: ep.ID, Secret: ep.Secret, Rotated: rotated, At: ss.now()}
 	if rotated {
 		sec.PreviousExpiresAt = ep.PreviousSecretExpiresAt
 	}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	s.secret = sec
+	b, _ := json.Marshal(sec) // strings and times: cannot fail
+	s.Secret = string(b)
+	ss.save(ctx, s, "new signing secret")
 }
 
 // takeSecret returns, once, the secret left for endpoint id, nil when there
 // is none or it waited too long.
-func (ss *sessions) takeSecret(s *session, id string) *shownSecret {
-	now := ss.now()
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	sec := s.secret
-	if sec != nil && now.Sub(sec.at) > shownSecretTTL {
-		s.secret = nil
+func (ss *sessions) takeSecret(ctx context.Context, s *session, id string) *shownSecret {
+	if s.Secret == "" {
 		return nil
 	}
-	if sec == nil || sec.EndpointID != id {
+	var sec shownSecret
+	if err := json.Unmarshal([]byte(s.Secret), &sec); err == nil && sec.EndpointID != id && ss.now().Sub(sec.At) <= shownSecretTTL {
+		return nil // another endpoint's page: leave it
+	}
+	s.Secret = ""
+	ss.save(ctx, s, "new signing secret")
+	if sec.EndpointID != id || ss.now().Sub(sec.At) > shownSecretTTL {
 		return nil
 	}
-	s.secret = nil
-	return sec
+	return &sec
 }

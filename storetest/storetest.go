@@ -52,6 +52,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("NotificationSettings", func(t *testing.T) { t.Parallel(); testNotificationSettings(t, newStore) })
 	t.Run("NotificationQueue", func(t *testing.T) { t.Parallel(); testNotificationQueue(t, newStore) })
 	t.Run("NotificationUnsubscribe", func(t *testing.T) { t.Parallel(); testNotificationUnsubscribe(t, newStore) })
+	t.Run("ConsoleSessions", func(t *testing.T) { t.Parallel(); testConsoleSessions(t, newStore) })
 }
 
 // fixture is a store with one workspace and an actor in it.

@@ -1,0 +1,47 @@
+package enroll
+
+import (
+	"context"
+	"time"
+)
+
+// ConsoleSession is a browser signed in to the web console with an API
+// key. Sessions live in the store, not in a process, so that every replica
+// serving the console knows them and a restart signs nobody out.
+type ConsoleSession struct {
+	// ID is the SHA-256, in hex, of the random id in the browser's cookie:
+	// the store never holds what a cookie could be rebuilt from.
+	ID          string
+	WorkspaceID string
+	KeyID       string
+	// KeyHash is the hash of the key's secret, through which every request
+	// reads the key again, so a revoked key loses its sessions at once.
+	KeyHash       string
+	WorkspaceName string
+	// CSRF is the synchronizer token every form of the session carries.
+	CSRF string
+	// Flash is a one-time message for the session's next page, or "".
+	Flash string
+	// Secret is a webhook signing secret waiting to be shown once, in the
+	// console's own encoding, or "".
+	Secret     string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+}
+
+// ConsoleSessionStore keeps console sessions; it is part of Store.
+type ConsoleSessionStore interface {
+	// CreateConsoleSession stores s. Returns ECONFLICT when a session with
+	// its ID exists.
+	CreateConsoleSession(ctx context.Context, s *ConsoleSession) error
+	// FindConsoleSession returns the session with id. Returns ENOTFOUND.
+	FindConsoleSession(ctx context.Context, id string) (*ConsoleSession, error)
+	// UpdateConsoleSession writes s's LastSeenAt, Flash and Secret.
+	// Returns ENOTFOUND when the session is gone.
+	UpdateConsoleSession(ctx context.Context, s *ConsoleSession) error
+	// DeleteConsoleSession removes the session with id, if there is one.
+	DeleteConsoleSession(ctx context.Context, id string) error
+	// DeleteExpiredConsoleSessions removes the sessions last seen before
+	// idleBefore or created before createdBefore, and returns how many.
+	DeleteExpiredConsoleSessions(ctx context.Context, idleBefore, createdBefore time.Time) (int, error)
+}

@@ -1,0 +1,73 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+var _ enroll.ConsoleSessionStore = (*DB)(nil)
+
+// Each method is one statement, run on the pool as TouchAPIKey is: a
+// statement commits on its own, and a session is read and touched on
+// every console request, where a transaction's BEGIN and COMMIT would
+// cost two more round trips.
+
+// pgTime returns t as PostgreSQL keeps it: in UTC, to the microsecond.
+func pgTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// CreateConsoleSession implements enroll.ConsoleSessionStore.
+func (db *DB) CreateConsoleSession(ctx context.Context, s *enroll.ConsoleSession) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO console_sessions
+		(id, workspace_id, key_id, key_hash, workspace_name, csrf, flash, secret, created_at, last_seen_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		s.ID, s.WorkspaceID, s.KeyID, s.KeyHash, s.WorkspaceName, s.CSRF, s.Flash, s.Secret,
+		pgTime(s.CreatedAt), pgTime(s.LastSeenAt))
+	if constraint(err) != "" {
+		return enroll.Errorf(enroll.ECONFLICT, "A console session with this id exists.")
+	}
+	return wrap(err)
+}
+
+// FindConsoleSession implements enroll.ConsoleSessionStore.
+func (db *DB) FindConsoleSession(ctx context.Context, id string) (*enroll.ConsoleSession, error) {
+	s := &enroll.ConsoleSession{ID: id}
+	err := db.pool.QueryRow(ctx, `SELECT workspace_id, key_id, key_hash, workspace_name, csrf, flash, secret, created_at, last_seen_at
+		FROM console_sessions WHERE id = $1`, id).
+		Scan(&s.WorkspaceID, &s.KeyID, &s.KeyHash, &s.WorkspaceName, &s.CSRF, &s.Flash, &s.Secret, &s.CreatedAt, &s.LastSeenAt)
+	if err != nil {
+		return nil, notFound(err, "Console session", id)
+	}
+	s.CreatedAt, s.LastSeenAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC()
+	return s, nil
+}
+
+// UpdateConsoleSession implements enroll.ConsoleSessionStore.
+func (db *DB) UpdateConsoleSession(ctx context.Context, s *enroll.ConsoleSession) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE console_sessions SET last_seen_at = $1, flash = $2, secret = $3 WHERE id = $4`,
+		pgTime(s.LastSeenAt), s.Flash, s.Secret, s.ID)
+	if err != nil {
+		return wrap(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return enroll.Errorf(enroll.ENOTFOUND, "Console session %s not found.", s.ID)
+	}
+	return nil
+}
+
+// DeleteConsoleSession implements enroll.ConsoleSessionStore.
+func (db *DB) DeleteConsoleSession(ctx context.Context, id string) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM console_sessions WHERE id = $1`, id)
+	return wrap(err)
+}
+
+// DeleteExpiredConsoleSessions implements enroll.ConsoleSessionStore.
+func (db *DB) DeleteExpiredConsoleSessions(ctx context.Context, idleBefore, createdBefore time.Time) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM console_sessions WHERE last_seen_at < $1 OR created_at < $2`,
+		pgTime(idleBefore), pgTime(createdBefore))
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return int(tag.RowsAffected()), nil
+}

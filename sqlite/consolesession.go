@@ -1,0 +1,80 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+var _ enroll.ConsoleSessionStore = (*DB)(nil)
+
+// CreateConsoleSession implements enroll.ConsoleSessionStore.
+func (db *DB) CreateConsoleSession(ctx context.Context, s *enroll.ConsoleSession) error {
+	return db.write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`INSERT INTO console_sessions
+			(id, workspace_id, key_id, key_hash, workspace_name, csrf, flash, secret, created_at, last_seen_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			s.ID, s.WorkspaceID, s.KeyID, s.KeyHash, s.WorkspaceName, s.CSRF, s.Flash, s.Secret,
+			micros(s.CreatedAt), micros(s.LastSeenAt))
+		if constraint(err) != "" {
+			return enroll.Errorf(enroll.ECONFLICT, "A console session with this id exists.")
+		}
+		return err
+	})
+}
+
+// FindConsoleSession implements enroll.ConsoleSessionStore.
+func (db *DB) FindConsoleSession(ctx context.Context, id string) (*enroll.ConsoleSession, error) {
+	s := &enroll.ConsoleSession{ID: id}
+	var created, seen int64
+	err := db.r.QueryRowContext(ctx, `SELECT workspace_id, key_id, key_hash, workspace_name, csrf, flash, secret, created_at, last_seen_at
+		FROM console_sessions WHERE id = ?`, id).
+		Scan(&s.WorkspaceID, &s.KeyID, &s.KeyHash, &s.WorkspaceName, &s.CSRF, &s.Flash, &s.Secret, &created, &seen)
+	if err != nil {
+		return nil, notFound(err, "Console session", id)
+	}
+	s.CreatedAt, s.LastSeenAt = time.UnixMicro(created).UTC(), time.UnixMicro(seen).UTC()
+	return s, nil
+}
+
+// UpdateConsoleSession implements enroll.ConsoleSessionStore.
+func (db *DB) UpdateConsoleSession(ctx context.Context, s *enroll.ConsoleSession) error {
+	return db.write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE console_sessions SET last_seen_at = ?, flash = ?, secret = ? WHERE id = ?`,
+			micros(s.LastSeenAt), s.Flash, s.Secret, s.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return enroll.Errorf(enroll.ENOTFOUND, "Console session %s not found.", s.ID)
+		}
+		return nil
+	})
+}
+
+// DeleteConsoleSession implements enroll.ConsoleSessionStore.
+func (db *DB) DeleteConsoleSession(ctx context.Context, id string) error {
+	return db.write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`DELETE FROM console_sessions WHERE id = ?`, id)
+		return err
+	})
+}
+
+// DeleteExpiredConsoleSessions implements enroll.ConsoleSessionStore.
+func (db *DB) DeleteExpiredConsoleSessions(ctx context.Context, idleBefore, createdBefore time.Time) (int, error) {
+	var n int64
+	err := db.write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`DELETE FROM console_sessions WHERE last_seen_at < ? OR created_at < ?`,
+			micros(idleBefore), micros(createdBefore))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
