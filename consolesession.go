@@ -39,6 +39,11 @@ type ConsoleSessionStore interface {
 	// UpdateConsoleSession writes s's LastSeenAt, Flash and Secret.
 	// Returns ENOTFOUND when the session is gone.
 	UpdateConsoleSession(ctx context.Context, s *ConsoleSession) error
+	// TouchConsoleSession sets the LastSeenAt of the session with id to
+	// at, and nothing else, so that a request marking the session used
+	// never undoes a message or secret another request just left in it.
+	// Returns ENOTFOUND when the session is gone.
+	TouchConsoleSession(ctx context.Context, id string, at time.Time) error
 	// DeleteConsoleSession removes the session with id, if there is one.
 	DeleteConsoleSession(ctx context.Context, id string) error
 	// DeleteExpiredConsoleSessions removes the sessions last seen before

@@ -116,7 +116,7 @@ func (ss *sessions) get(ctx context.Context, id string) (s *session, touched boo
 		return s, false, nil
 	}
 	s.LastSeenAt = now
-	if err := ss.store.UpdateConsoleSession(ctx, s); enroll.ErrorCode(err) == enroll.ENOTFOUND {
+	if err := ss.store.TouchConsoleSession(ctx, s.ID, now); enroll.ErrorCode(err) == enroll.ENOTFOUND {
 		return nil, false, nil // signed out meanwhile
 	} else if err != nil {
 		return nil, false, err

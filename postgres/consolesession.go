@@ -56,6 +56,18 @@ func (db *DB) UpdateConsoleSession(ctx context.Context, s *enroll.ConsoleSession
 	return nil
 }
 
+// TouchConsoleSession implements enroll.ConsoleSessionStore.
+func (db *DB) TouchConsoleSession(ctx context.Context, id string, at time.Time) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE console_sessions SET last_seen_at = $1 WHERE id = $2`, pgTime(at), id)
+	if err != nil {
+		return wrap(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return enroll.Errorf(enroll.ENOTFOUND, "Console session %s not found.", id)
+	}
+	return nil
+}
+
 // DeleteConsoleSession implements enroll.ConsoleSessionStore.
 func (db *DB) DeleteConsoleSession(ctx context.Context, id string) error {
 	_, err := db.pool.Exec(ctx, `DELETE FROM console_sessions WHERE id = $1`, id)

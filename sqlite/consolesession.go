@@ -53,6 +53,20 @@ func (db *DB) UpdateConsoleSession(ctx context.Context, s *enroll.ConsoleSession
 	})
 }
 
+// TouchConsoleSession implements enroll.ConsoleSessionStore.
+func (db *DB) TouchConsoleSession(ctx context.Context, id string, at time.Time) error {
+	return db.write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE console_sessions SET last_seen_at = ? WHERE id = ?`, micros(at), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return enroll.Errorf(enroll.ENOTFOUND, "Console session %s not found.", id)
+		}
+		return nil
+	})
+}
+
 // DeleteConsoleSession implements enroll.ConsoleSessionStore.
 func (db *DB) DeleteConsoleSession(ctx context.Context, id string) error {
 	return db.write(ctx, func(tx *Tx) error {

@@ -99,6 +99,16 @@ func testConsoleSessionLifecycle(t *testing.T, newStore Factory) {
 		checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, s.ID)), &want)
 	}
 
+	// A touch moves LastSeenAt and keeps the message and secret the last
+	// update left.
+	touched := consoleT0.Add(time.Hour)
+	if err := cs.TouchConsoleSession(f.ctx, s.ID, touched); err != nil {
+		t.Fatalf("TouchConsoleSession: %v", err)
+	}
+	want.LastSeenAt = touched
+	checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, s.ID)), &want)
+	wantCode(t, cs.TouchConsoleSession(f.ctx, consoleSessionID(), touched), enroll.ENOTFOUND)
+
 	// Other sessions are untouched by s's writes.
 	other := f.consoleSession(consoleT0, consoleT0)
 	other.Flash, other.Secret = "Welcome.", "whsec_kept"
@@ -119,6 +129,7 @@ func testConsoleSessionLifecycle(t *testing.T, newStore Factory) {
 	_, err = cs.FindConsoleSession(f.ctx, s.ID)
 	wantCode(t, err, enroll.ENOTFOUND)
 	wantCode(t, cs.UpdateConsoleSession(f.ctx, s), enroll.ENOTFOUND)
+	wantCode(t, cs.TouchConsoleSession(f.ctx, s.ID, touched), enroll.ENOTFOUND)
 	checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, other.ID)), other)
 }
 
