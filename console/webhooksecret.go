@@ -45,12 +45,13 @@ func (ss *sessions) takeSecret(ctx context.Context, s *session, id string) *show
 		return nil
 	}
 	var sec shownSecret
-	if err := json.Unmarshal([]byte(s.Secret), &sec); err == nil && sec.EndpointID != id && ss.now().Sub(sec.At) <= shownSecretTTL {
+	live := json.Unmarshal([]byte(s.Secret), &sec) == nil && ss.now().Sub(sec.At) <= shownSecretTTL
+	if live && sec.EndpointID != id {
 		return nil // another endpoint's page: leave it
 	}
 	s.Secret = ""
 	ss.save(ctx, s, "new signing secret")
-	if sec.EndpointID != id || ss.now().Sub(sec.At) > shownSecretTTL {
+	if !live {
 		return nil
 	}
 	return &sec

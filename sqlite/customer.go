@@ -2,6 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 
 	"github.com/enrollhq/enroll"
 )
@@ -67,9 +70,25 @@ func findCustomer(ctx context.Context, q querier, wsID, id string) (*enroll.Cust
 	return scanCustomer(q.QueryRowContext(ctx, `SELECT doc FROM customers WHERE workspace_id = ? AND id = ?`, wsID, id), wsID, id)
 }
 
+// customerByEmail reads the document of a workspace's customer by
+// normalized email.
+const customerByEmail = `SELECT doc FROM customers WHERE workspace_id = ? AND email_norm = ?`
+
 func findCustomerByEmail(ctx context.Context, q querier, wsID, email string) (*enroll.Customer, error) {
-	return scanCustomer(q.QueryRowContext(ctx, `SELECT doc FROM customers WHERE workspace_id = ? AND email_norm = ?`,
-		wsID, enroll.NormalizeEmail(email)), wsID, email)
+	return scanCustomer(q.QueryRowContext(ctx, customerByEmail, wsID, enroll.NormalizeEmail(email)), wsID, email)
+}
+
+// customerDocByEmail returns the document of the workspace's customer with
+// email, or "" when there is none.
+func customerDocByEmail(ctx context.Context, q querier, wsID, email string) (string, error) {
+	var doc string
+	err := q.QueryRowContext(ctx, customerByEmail, wsID, enroll.NormalizeEmail(email)).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("sqlite: read customer: %w", err)
+	}
+	return doc, nil
 }
 
 // FindCustomer implements enroll.Store.

@@ -2,9 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
 
 	"github.com/enrollhq/enroll"
 )
@@ -51,11 +48,10 @@ func (db *DB) planCreate(ctx context.Context, a enroll.Actor, instanceID string,
 	// them on its own.
 	rdb := db.r
 	p := &createPlan{}
-	if err := rdb.QueryRowContext(ctx, `SELECT doc FROM program_instances WHERE workspace_id = ? AND id = ?`, a.WorkspaceID, instanceID).
-		Scan(&p.instDoc); err != nil {
+	var err error
+	if p.instDoc, err = instanceDoc(ctx, rdb, a.WorkspaceID, instanceID); err != nil {
 		return nil
 	}
-	var err error
 	if p.inst, err = db.instances.decode(a.WorkspaceID, instanceID, p.instDoc); err != nil || p.inst.AcceptsEnrollments() != nil {
 		return nil
 	}
@@ -105,12 +101,11 @@ func (db *DB) planCreate(ctx context.Context, a enroll.Actor, instanceID string,
 // and reports whether it did. Its errors are those of the create path.
 func (tx *Tx) createPlanned(a enroll.Actor, p *createPlan) (bool, error) {
 	e := p.creation.Enrollment
-	var instDoc string
-	err := tx.QueryRowContext(tx.ctx, `SELECT doc FROM program_instances WHERE workspace_id = ? AND id = ?`, a.WorkspaceID, p.inst.ID).Scan(&instDoc)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && instDoc != p.instDoc {
+	instDoc, err := instanceDoc(tx.ctx, tx, a.WorkspaceID, p.inst.ID)
+	if enroll.ErrorCode(err) == enroll.ENOTFOUND || err == nil && instDoc != p.instDoc {
 		return false, nil
 	} else if err != nil {
-		return false, fmt.Errorf("sqlite: read instance: %w", err)
+		return false, err
 	}
 	custDoc, err := customerDocByEmail(tx.ctx, tx, a.WorkspaceID, e.Email)
 	if err != nil || custDoc != p.custDoc {
@@ -132,17 +127,4 @@ func (tx *Tx) createPlanned(a enroll.Actor, p *createPlan) (bool, error) {
 		}
 	}
 	return true, tx.insertCreation(a, p.inst, p.creation)
-}
-
-// customerDocByEmail returns the document of the workspace's customer with
-// email, or "" when there is none.
-func customerDocByEmail(ctx context.Context, q querier, wsID, email string) (string, error) {
-	var doc string
-	err := q.QueryRowContext(ctx, `SELECT doc FROM customers WHERE workspace_id = ? AND email_norm = ?`, wsID, enroll.NormalizeEmail(email)).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	} else if err != nil {
-		return "", fmt.Errorf("sqlite: read customer: %w", err)
-	}
-	return doc, nil
 }

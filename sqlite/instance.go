@@ -47,10 +47,9 @@ func (db *DB) CreateInstance(ctx context.Context, a enroll.Actor, in *enroll.Pro
 }
 
 func findInstance(ctx context.Context, q querier, wsID, id string) (*enroll.ProgramInstance, error) {
-	var doc string
-	err := q.QueryRowContext(ctx, `SELECT doc FROM program_instances WHERE workspace_id = ? AND id = ?`, wsID, id).Scan(&doc)
+	doc, err := instanceDoc(ctx, q, wsID, id)
 	if err != nil {
-		return nil, notFound(err, "Program instance", id)
+		return nil, err
 	}
 	in, err := decode[enroll.ProgramInstance](doc)
 	if err != nil {
@@ -58,6 +57,17 @@ func findInstance(ctx context.Context, q querier, wsID, id string) (*enroll.Prog
 	}
 	in.WorkspaceID = wsID
 	return in, nil
+}
+
+// instanceDoc returns the stored document of instance id of workspace wsID.
+// Returns ENOTFOUND.
+func instanceDoc(ctx context.Context, q querier, wsID, id string) (string, error) {
+	var doc string
+	err := q.QueryRowContext(ctx, `SELECT doc FROM program_instances WHERE workspace_id = ? AND id = ?`, wsID, id).Scan(&doc)
+	if err != nil {
+		return "", notFound(err, "Program instance", id)
+	}
+	return doc, nil
 }
 
 // FindInstance implements enroll.Store.
