@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/enrollhq/enroll"
 	enrollhttp "github.com/enrollhq/enroll/http"
 	"github.com/enrollhq/enroll/rules"
 	"github.com/enrollhq/enroll/sqlite"
@@ -35,6 +36,15 @@ func TestOps(t *testing.T) {
 			"enroll_db_connection_waits_total{pool=", "enroll_import_jobs_running 0"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("metrics lack %s", want)
+			}
+		}
+		if _, ok := e.store.(enroll.WriterStatser); ok {
+			// SQLite's single writer: the writes of the setup have committed.
+			for _, want := range []string{"enroll_db_writer_commits_total ", "enroll_db_writer_writes_total ",
+				"enroll_db_writer_busy_seconds_total ", "enroll_db_wal_frames "} {
+				if !strings.Contains(body, want) || strings.Contains(body, "enroll_db_writer_commits_total 0\n") {
+					t.Errorf("metrics lack %s, or count no commit", want)
+				}
 			}
 		}
 	})

@@ -41,3 +41,37 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.waited, prometheus.CounterValue, s.WaitSeconds, s.Pool)
 	}
 }
+
+// writerCollector exports the single writer's commit groups, read at
+// scrape time: writes per commit and the writer's utilisation are what
+// bound SQLite's write throughput.
+type writerCollector struct {
+	store                      enroll.WriterStatser
+	commits, writes, busy, wal *prometheus.Desc
+}
+
+func newWriterCollector(store enroll.WriterStatser) *writerCollector {
+	return &writerCollector{store: store,
+		commits: prometheus.NewDesc("enroll_db_writer_commits_total", "Transactions the single writer has run; writes share them (group commit).", nil, nil),
+		writes:  prometheus.NewDesc("enroll_db_writer_writes_total", "Writes the single writer has run, in its transactions.", nil, nil),
+		busy:    prometheus.NewDesc("enroll_db_writer_busy_seconds_total", "Time the single writer has spent running transactions, commits included.", nil, nil),
+		wal:     prometheus.NewDesc("enroll_db_wal_frames", "Pages in the write-ahead log at its last checkpoint.", nil, nil),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *writerCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.commits
+	ch <- c.writes
+	ch <- c.busy
+	ch <- c.wal
+}
+
+// Collect implements prometheus.Collector.
+func (c *writerCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.store.WriterStats()
+	ch <- prometheus.MustNewConstMetric(c.commits, prometheus.CounterValue, float64(s.Commits))
+	ch <- prometheus.MustNewConstMetric(c.writes, prometheus.CounterValue, float64(s.Writes))
+	ch <- prometheus.MustNewConstMetric(c.busy, prometheus.CounterValue, s.BusySeconds)
+	ch <- prometheus.MustNewConstMetric(c.wal, prometheus.GaugeValue, float64(s.WALFrames))
+}

@@ -129,6 +129,9 @@ func NewServer(cfg Config) *Server {
 	if ps, ok := cfg.Store.(enroll.PoolStatser); ok {
 		s.metrics.registry.MustRegister(newPoolCollector(ps))
 	}
+	if ws, ok := cfg.Store.(enroll.WriterStatser); ok {
+		s.metrics.registry.MustRegister(newWriterCollector(ws))
+	}
 	s.metrics.registry.MustRegister(cfg.Collectors...)
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.idem, _ = cfg.Store.(enroll.IdempotencyStore)

@@ -4,12 +4,14 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +32,10 @@ type Config struct {
 	// Synchronous is SQLite's synchronous pragma; "" means FULL, so an
 	// acknowledged write survives power loss as well as a killed process.
 	Synchronous string
+
+	// checkpointEvery is the background checkpoint's interval; 0 means
+	// checkpointEvery. Tests shorten it.
+	checkpointEvery time.Duration
 }
 
 // DB is an enroll.Store on SQLite.
@@ -73,11 +79,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db := &DB{clock: cfg.Clock, engine: cfg.Engine}
 	// The writer never checkpoints: the checkpointer does, outside the
 	// commits all writes wait for.
-	ckpt, err := startCheckpointer(cfg.Path, cfg.Synchronous)
+	ckpt, err := startCheckpointer(cfg.Path, cfg.Synchronous, cmp.Or(cfg.checkpointEvery, checkpointEvery))
 	if err != nil {
 		return nil, err
 	}
-	w, err := sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "immediate", false)+"&_pragma=wal_autocheckpoint%280%29")
+	w, err := sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "immediate", false)+"&_pragma=wal_autocheckpoint%280%29&_pragma=journal_size_limit%28"+strconv.Itoa(walSizeLimit)+"%29")
 	if err != nil {
 		ckpt.close()
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)

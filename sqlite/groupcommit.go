@@ -187,7 +187,6 @@ func (db *DB) runGroup(self *writeCall) {
 		}
 		g.groups.Add(1)
 		g.calls.Add(int64(len(group)))
-		g.busy.Add(int64(time.Since(began)))
 		for _, c := range group {
 			if c != self {
 				c.wake <- false
@@ -195,9 +194,14 @@ func (db *DB) runGroup(self *writeCall) {
 		}
 		if v == nil {
 			// Statements first missed inside the transaction are prepared
-			// now that the writer connection is free.
+			// now that the writer connection is free; and the WAL is
+			// restarted when it has grown.
 			db.w.stmts.prepareWanted(context.Background())
+			if db.ckpt.restartDue() {
+				db.ckpt.restartWAL(db.w.DB)
+			}
 		}
+		g.busy.Add(int64(time.Since(began)))
 		g.handOff()
 		if v != nil {
 			panic(v)

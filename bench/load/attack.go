@@ -28,6 +28,9 @@ type stats struct {
 	// when they are not the server's (PostgreSQL's); DB says it was read.
 	DBCPU time.Duration
 	DB    bool
+	// Writer is the single writer's figures (SQLite), when the server
+	// exports them.
+	Writer writerFigures
 	// RSS is the largest resident set size of the server seen during the
 	// measured run, sampled every 50 ms.
 	RSS int64
@@ -122,6 +125,7 @@ func attack(ctx context.Context, o options, c *child, run string, tr vegeta.Targ
 		}
 	}
 	peakRSS := c.sampleRSS()
+	w0, t0 := readWriter(ctx, c.url), time.Now()
 	var m vegeta.Metrics
 	a := newAttacker()
 	for r := range a.Attack(tr, unpaced, o.Duration, run) {
@@ -135,6 +139,7 @@ func attack(ctx context.Context, o options, c *child, run string, tr vegeta.Targ
 		}
 	}
 	m.Close()
+	st.Writer = readWriter(ctx, c.url).since(w0, time.Since(t0))
 	st.RSS = peakRSS()
 	cpu1, err := c.cpuTime()
 	if err != nil {

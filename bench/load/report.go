@@ -221,9 +221,11 @@ func (r *report) throughput() table {
 			"the run's database (its connections' backends and autovacuum on it, found by their process titles; not the WAL writer or the "+
 			"checkpointer), empty where the database runs inside the server (SQLite). Server RSS is the largest resident set of the server "+
 			"process seen during the run (PostgreSQL's memory is not in it). "+
+			"On SQLite, \"writes/commit\" is how many writes shared each commit of the single writer (group commit), and \"writer busy\" the share of "+
+			"the run's time the writer was running transactions, commits included (from the server's enroll_db_writer_* metrics). "+
 			"On a baseline row, \"÷ req/s\" is Enroll's req/s divided by the baseline's, and \"÷ p50\" Enroll's p50 divided by the baseline's.", r.o.Workers),
 		head: []string{"workload", "database", "enrollments", "server", "req/s", "p50 ms", "p99 ms", "server CPU ms/req", "database CPU ms/req",
-			"server RSS MB", "÷ req/s", "÷ p50", "failed"},
+			"server RSS MB", "writes/commit", "writer busy", "÷ req/s", "÷ p50", "failed"},
 	}
 	for _, backend := range r.o.Backends {
 		label := backends[backend].label()
@@ -234,7 +236,7 @@ func (r *report) throughput() table {
 					continue
 				}
 				t.rows = append(t.rows, []string{w.name, label, itoa(size), "Enroll", rate(st.Rate), ms(st.P50), ms(st.P99), ms(st.CPU), dbCPU(st),
-					mb(st.RSS), "", "", failed(st)})
+					mb(st.RSS), perCommit(st), writerBusy(st), "", "", failed(st)})
 				for _, bs := range baselineServers {
 					name, ok := bs.labels[w.op]
 					if !ok || (bs.backend != "" && bs.backend != backend) {
@@ -244,7 +246,7 @@ func (r *report) throughput() table {
 					if !ok {
 						continue
 					}
-					t.rows = append(t.rows, []string{"", "", "", name, rate(bst.Rate), ms(bst.P50), ms(bst.P99), ms(bst.CPU), dbCPU(bst), mb(bst.RSS),
+					t.rows = append(t.rows, []string{"", "", "", name, rate(bst.Rate), ms(bst.P50), ms(bst.P99), ms(bst.CPU), dbCPU(bst), mb(bst.RSS), "", "",
 						ratio(st.Rate, bst.Rate), ratio(float64(st.P50), float64(bst.P50)), failed(bst)})
 				}
 			}

@@ -97,5 +97,22 @@ func dbCPU(st stats) string {
 	return ms(st.DBCPU)
 }
 
+// perCommit is the writes per commit of a run's single writer, when known.
+func perCommit(st stats) string {
+	if !st.Writer.ok {
+		return ""
+	}
+	return fmt.Sprintf("%.1f", st.Writer.PerCommit)
+}
+
+// writerBusy is the share of a run's time its single writer was busy,
+// when known.
+func writerBusy(st stats) string {
+	if !st.Writer.ok {
+		return ""
+	}
+	return fmt.Sprintf("%.0f%%", 100*st.Writer.Busy)
+}
+
 // failed counts the failed requests of a run, warm-up included.
 func failed(st stats) string { return itoa(int(st.Failed)) }
