@@ -29,11 +29,11 @@ func (c *EnrollmentCreation) EncodeDocs() error {
 		d.History[i] = string(b)
 	}
 	for i, e := range c.Events {
-		b, err := e.MarshalDoc()
+		doc, err := e.MarshalDoc()
 		if err != nil {
 			return err
 		}
-		d.Events[i] = string(b)
+		d.Events[i] = doc
 	}
 	c.Docs = d
 	return nil

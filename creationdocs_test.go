@@ -43,7 +43,7 @@ func TestEncodeDocs(t *testing.T) {
 	}
 	for i, ev := range c.Events {
 		want, _ := ev.MarshalDoc()
-		if c.Docs.EventDocs()[i] != string(want) {
+		if c.Docs.EventDocs()[i] != want {
 			t.Errorf("event %d:\n%s\nwant\n%s", i, c.Docs.Events[i], want)
 		}
 	}

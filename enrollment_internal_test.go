@@ -2,6 +2,7 @@ package enroll
 
 import (
 	"encoding/json"
+	"maps"
 	"testing"
 	"time"
 )
@@ -26,7 +27,10 @@ func TestJSONFields(t *testing.T) {
 		if err := json.Unmarshal(b, &want); err != nil {
 			t.Fatal(err)
 		}
-		got := jsonFields(b)
+		got := map[string]json.RawMessage{}
+		for _, m := range jsonFields(b) {
+			got[string(m.key)] = m.val
+		}
 		if len(got) != len(want) {
 			t.Fatalf("%s: %d members, want %d", b, len(got), len(want))
 		}
@@ -47,5 +51,14 @@ func TestJSONFields(t *testing.T) {
 	d := Diff(e, n)
 	if len(d) != 3 || d["eligibility"].(map[string]any)["status"] != "candidate" || d["evaluation"] == nil || len(d["tags"].([]any)) != 3 {
 		t.Fatalf("Diff = %v", d)
+	}
+	// Members only one side has: a's with its value, b's with null; and
+	// members in another order still pair up.
+	d = diffJSON([]byte(`{"a":1,"b":2,"c":3}`), []byte(`{"c":3,"d":4,"b":5}`))
+	if want := map[string]any{"a": 1.0, "b": 2.0, "d": nil}; !maps.Equal(d, want) {
+		t.Fatalf("diffJSON = %v, want %v", d, want)
+	}
+	if d := diffJSON([]byte(`{"a":{"x":[1,2]}}`), []byte(`{"a":{"x":[1,2]}}`)); len(d) != 0 {
+		t.Fatalf("diffJSON of equal objects = %v", d)
 	}
 }

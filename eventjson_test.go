@@ -1,7 +1,6 @@
 package enroll_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -38,7 +37,7 @@ func TestEventMarshalDoc(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got, want) {
+			if got != string(want) {
 				t.Fatalf("MarshalDoc:\n got %s\nwant %s", got, want)
 			}
 		})

@@ -16,7 +16,7 @@ func (tx *Tx) insertEvent(e *enroll.Event) error {
 		return err
 	}
 	res, err := tx.exec(`INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, nullString(e.InstanceID), string(doc), micros(e.CreatedAt))
+		e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, nullString(e.InstanceID), doc, micros(e.CreatedAt))
 	if err != nil {
 		return err
 	}
@@ -34,11 +34,10 @@ func (tx *Tx) insertEvents(events []*enroll.Event, docs []string) error {
 		if docs != nil {
 			doc = docs[i]
 		} else {
-			b, err := e.MarshalDoc()
-			if err != nil {
+			var err error
+			if doc, err = e.MarshalDoc(); err != nil {
 				return err
 			}
-			doc = string(b)
 		}
 		args = append(args, e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, nullString(e.InstanceID), doc, micros(e.CreatedAt))
 	}
