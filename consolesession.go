@@ -36,14 +36,35 @@ type ConsoleSessionStore interface {
 	CreateConsoleSession(ctx context.Context, s *ConsoleSession) error
 	// FindConsoleSession returns the session with id. Returns ENOTFOUND.
 	FindConsoleSession(ctx context.Context, id string) (*ConsoleSession, error)
-	// UpdateConsoleSession writes s's LastSeenAt, Flash and Secret.
-	// Returns ENOTFOUND when the session is gone.
-	UpdateConsoleSession(ctx context.Context, s *ConsoleSession) error
 	// TouchConsoleSession sets the LastSeenAt of the session with id to
 	// at, and nothing else, so that a request marking the session used
 	// never undoes a message or secret another request just left in it.
 	// Returns ENOTFOUND when the session is gone.
 	TouchConsoleSession(ctx context.Context, id string, at time.Time) error
+
+	// The Flash and the Secret of a session are each written on their
+	// own, never from a copy of the whole session, so that two requests of
+	// one session (two tabs, or a POST and the page it redirects to,
+	// served by another replica) never undo each other's message or
+	// secret.
+
+	// SetConsoleFlash sets the Flash of the session with id to flash, and
+	// nothing else. Returns ENOTFOUND when the session is gone.
+	SetConsoleFlash(ctx context.Context, id, flash string) error
+	// TakeConsoleFlash returns the Flash of the session with id, or "",
+	// and clears it in the same atomic step, so that of two requests
+	// taking it at once only one gets the message. Returns ENOTFOUND when
+	// the session is gone.
+	TakeConsoleFlash(ctx context.Context, id string) (string, error)
+	// SetConsoleSecret sets the Secret of the session with id to secret,
+	// and nothing else. Returns ENOTFOUND when the session is gone.
+	SetConsoleSecret(ctx context.Context, id, secret string) error
+	// TakeConsoleSecret clears the Secret of the session with id if it is
+	// still secret (not "", and not since replaced or taken by another
+	// request), in one atomic step, and reports whether it did: the caller
+	// that gets true is the only one to show the secret. Returns ENOTFOUND
+	// when the session is gone.
+	TakeConsoleSecret(ctx context.Context, id, secret string) (bool, error)
 	// DeleteConsoleSession removes the session with id, if there is one.
 	DeleteConsoleSession(ctx context.Context, id string) error
 	// DeleteExpiredConsoleSessions removes the sessions last seen before

@@ -134,28 +134,41 @@ func expired(s *session, now time.Time) bool {
 	return now.Sub(s.LastSeenAt) > sessionIdle || now.Sub(s.CreatedAt) > sessionMax
 }
 
-// save writes s's flash and secret, best effort: a message or a secret
-// that cannot be kept is logged, and the page after goes without it.
-func (ss *sessions) save(ctx context.Context, s *session, what string) {
-	if err := ss.store.UpdateConsoleSession(ctx, s); err != nil && enroll.ErrorCode(err) != enroll.ENOTFOUND {
+// failed logs err, from writing the session's what (its message or
+// secret), unless it is nil or ENOTFOUND (the session was signed out
+// meanwhile). Those writes are best effort: a message or secret that
+// cannot be kept is logged, and the page after goes without it.
+func (ss *sessions) failed(err error, what string) {
+	if err != nil && enroll.ErrorCode(err) != enroll.ENOTFOUND {
 		ss.logger().Error("console: cannot save the session's "+what, "err", err)
 	}
 }
 
-// setFlash leaves a one-time message for the next page of s.
+// setFlash leaves a one-time message for the next page of s. It writes
+// only the message, never the rest of s, so it undoes nothing another
+// request of the session wrote since s was read.
 func (ss *sessions) setFlash(ctx context.Context, s *session, msg string) {
 	s.Flash = msg
-	ss.save(ctx, s, "message")
+	ss.failed(ss.store.SetConsoleFlash(ctx, s.ID, msg), "message")
 }
 
-// takeFlash returns and clears the message left for s.
+// takeFlash returns and clears the message left for s. When s was read
+// with a message, the store takes whatever message is there now, in one
+// step, so of two pages of the session only one shows it; when s had none,
+// nothing is written (a message left since waits for the next page). When
+// the store fails, the page shows the message s was read with.
 func (ss *sessions) takeFlash(ctx context.Context, s *session) string {
 	msg := s.Flash
-	if msg != "" {
-		s.Flash = ""
-		ss.save(ctx, s, "message")
+	if msg == "" {
+		return ""
 	}
-	return msg
+	s.Flash = ""
+	taken, err := ss.store.TakeConsoleFlash(ctx, s.ID)
+	if err != nil {
+		ss.failed(err, "message")
+		return msg
+	}
+	return taken
 }
 
 // cookie returns the session cookie for id: HttpOnly, SameSite=Strict,

@@ -35,11 +35,15 @@ func (ss *sessions) setSecret(ctx context.Context, s *session, ep *enroll.Webhoo
 	}
 	b, _ := json.Marshal(sec) // strings and times: cannot fail
 	s.Secret = string(b)
-	ss.save(ctx, s, "new signing secret")
+	ss.failed(ss.store.SetConsoleSecret(ctx, s.ID, s.Secret), "new signing secret")
 }
 
 // takeSecret returns, once, the secret left for endpoint id, nil when there
-// is none or it waited too long.
+// is none or it waited too long. A live secret of another endpoint is
+// left; one that waited too long (or cannot be read) is dropped. The store
+// clears the secret only if it is still the one s was read with, so a
+// secret that another request took meanwhile is not shown twice, and one
+// that another request left meanwhile is not dropped.
 func (ss *sessions) takeSecret(ctx context.Context, s *session, id string) *shownSecret {
 	if s.Secret == "" {
 		return nil
@@ -49,10 +53,13 @@ func (ss *sessions) takeSecret(ctx context.Context, s *session, id string) *show
 	if live && sec.EndpointID != id {
 		return nil // another endpoint's page: leave it
 	}
+	taken, err := ss.store.TakeConsoleSecret(ctx, s.ID, s.Secret)
+	ss.failed(err, "new signing secret")
 	s.Secret = ""
-	ss.save(ctx, s, "new signing secret")
-	if !live {
+	if !live || (err == nil && !taken) {
 		return nil
 	}
+	// Taken, or the store failed (or the session is gone) and cannot say:
+	// then the page shows it, since a lost secret can only be rotated.
 	return &sec
 }

@@ -43,19 +43,6 @@ func (db *DB) FindConsoleSession(ctx context.Context, id string) (*enroll.Consol
 	return s, nil
 }
 
-// UpdateConsoleSession implements enroll.ConsoleSessionStore.
-func (db *DB) UpdateConsoleSession(ctx context.Context, s *enroll.ConsoleSession) error {
-	tag, err := db.pool.Exec(ctx, `UPDATE console_sessions SET last_seen_at = $1, flash = $2, secret = $3 WHERE id = $4`,
-		pgTime(s.LastSeenAt), s.Flash, s.Secret, s.ID)
-	if err != nil {
-		return wrap(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return enroll.Errorf(enroll.ENOTFOUND, "Console session %s not found.", s.ID)
-	}
-	return nil
-}
-
 // TouchConsoleSession implements enroll.ConsoleSessionStore.
 func (db *DB) TouchConsoleSession(ctx context.Context, id string, at time.Time) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE console_sessions SET last_seen_at = $1 WHERE id = $2`, pgTime(at), id)
@@ -66,6 +53,63 @@ func (db *DB) TouchConsoleSession(ctx context.Context, id string, at time.Time) 
 		return enroll.Errorf(enroll.ENOTFOUND, "Console session %s not found.", id)
 	}
 	return nil
+}
+
+// SetConsoleFlash implements enroll.ConsoleSessionStore.
+func (db *DB) SetConsoleFlash(ctx context.Context, id, flash string) error {
+	return db.setConsoleField(ctx, "flash", id, flash)
+}
+
+// SetConsoleSecret implements enroll.ConsoleSessionStore.
+func (db *DB) SetConsoleSecret(ctx context.Context, id, secret string) error {
+	return db.setConsoleField(ctx, "secret", id, secret)
+}
+
+// setConsoleField sets one column, flash or secret, of the session with
+// id.
+func (db *DB) setConsoleField(ctx context.Context, col, id, value string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE console_sessions SET `+col+` = $1 WHERE id = $2`, value, id)
+	if err != nil {
+		return wrap(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return enroll.Errorf(enroll.ENOTFOUND, "Console session %s not found.", id)
+	}
+	return nil
+}
+
+// TakeConsoleFlash implements enroll.ConsoleSessionStore. RETURNING
+// gives the row as updated, so the old message comes from a subquery
+// that locks the row first (FOR UPDATE): a concurrent take waits for the
+// lock, then reads the row as this one left it, with no message.
+func (db *DB) TakeConsoleFlash(ctx context.Context, id string) (string, error) {
+	var flash string
+	err := db.pool.QueryRow(ctx, `UPDATE console_sessions s SET flash = ''
+		FROM (SELECT id, flash FROM console_sessions WHERE id = $1 FOR UPDATE) old
+		WHERE s.id = old.id
+		RETURNING old.flash`, id).Scan(&flash)
+	if err != nil {
+		return "", notFound(err, "Console session", id)
+	}
+	return flash, nil
+}
+
+// TakeConsoleSecret implements enroll.ConsoleSessionStore. The UPDATE's
+// condition is checked again on the row as it is once locked, so of two
+// concurrent takes only one clears the secret.
+func (db *DB) TakeConsoleSecret(ctx context.Context, id, secret string) (bool, error) {
+	var taken, exists bool
+	err := db.pool.QueryRow(ctx, `WITH taken AS (
+			UPDATE console_sessions SET secret = '' WHERE id = $1 AND secret = $2 AND secret <> '' RETURNING id)
+		SELECT EXISTS (SELECT 1 FROM taken), EXISTS (SELECT 1 FROM console_sessions WHERE id = $1)`, id, secret).
+		Scan(&taken, &exists)
+	switch {
+	case err != nil:
+		return false, wrap(err)
+	case !taken && !exists:
+		return false, enroll.Errorf(enroll.ENOTFOUND, "Console session %s not found.", id)
+	}
+	return taken, nil
 }
 
 // DeleteConsoleSession implements enroll.ConsoleSessionStore.

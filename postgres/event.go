@@ -35,7 +35,7 @@ func (tx *tx) insertEvents(events []*enroll.Event) error {
 		if err != nil {
 			return err
 		}
-		ids[i], ws[i], types[i], objects[i], docs[i], times[i] = e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, string(doc), e.CreatedAt
+		ids[i], ws[i], types[i], objects[i], docs[i], times[i] = e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, doc, e.CreatedAt
 		if e.InstanceID != "" {
 			insts[i] = &e.InstanceID
 		}

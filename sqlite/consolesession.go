@@ -38,21 +38,6 @@ func (db *DB) FindConsoleSession(ctx context.Context, id string) (*enroll.Consol
 	return s, nil
 }
 
-// UpdateConsoleSession implements enroll.ConsoleSessionStore.
-func (db *DB) UpdateConsoleSession(ctx context.Context, s *enroll.ConsoleSession) error {
-	return db.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE console_sessions SET last_seen_at = ?, flash = ?, secret = ? WHERE id = ?`,
-			micros(s.LastSeenAt), s.Flash, s.Secret, s.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return enroll.Errorf(enroll.ENOTFOUND, "Console session %s not found.", s.ID)
-		}
-		return nil
-	})
-}
-
 // TouchConsoleSession implements enroll.ConsoleSessionStore.
 func (db *DB) TouchConsoleSession(ctx context.Context, id string, at time.Time) error {
 	return db.write(ctx, func(tx *Tx) error {
@@ -65,6 +50,78 @@ func (db *DB) TouchConsoleSession(ctx context.Context, id string, at time.Time) 
 		}
 		return nil
 	})
+}
+
+// SetConsoleFlash implements enroll.ConsoleSessionStore.
+func (db *DB) SetConsoleFlash(ctx context.Context, id, flash string) error {
+	return db.setConsoleField(ctx, "flash", id, flash)
+}
+
+// SetConsoleSecret implements enroll.ConsoleSessionStore.
+func (db *DB) SetConsoleSecret(ctx context.Context, id, secret string) error {
+	return db.setConsoleField(ctx, "secret", id, secret)
+}
+
+// setConsoleField sets one column, flash or secret, of the session with
+// id.
+func (db *DB) setConsoleField(ctx context.Context, col, id, value string) error {
+	return db.write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE console_sessions SET `+col+` = ? WHERE id = ?`, value, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return enroll.Errorf(enroll.ENOTFOUND, "Console session %s not found.", id)
+		}
+		return nil
+	})
+}
+
+// TakeConsoleFlash implements enroll.ConsoleSessionStore. UPDATE ...
+// RETURNING would return the cleared value; the read and the clear are
+// instead one write transaction, which no other write interleaves with.
+func (db *DB) TakeConsoleFlash(ctx context.Context, id string) (string, error) {
+	var flash string
+	err := db.write(ctx, func(tx *Tx) error {
+		var f string
+		err := tx.QueryRowContext(tx.ctx, `SELECT flash FROM console_sessions WHERE id = ?`, id).Scan(&f)
+		if err != nil {
+			return notFound(err, "Console session", id)
+		}
+		if f != "" {
+			if _, err := tx.exec(`UPDATE console_sessions SET flash = '' WHERE id = ?`, id); err != nil {
+				return err
+			}
+		}
+		flash = f
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return flash, nil
+}
+
+// TakeConsoleSecret implements enroll.ConsoleSessionStore.
+func (db *DB) TakeConsoleSecret(ctx context.Context, id, secret string) (bool, error) {
+	var taken bool
+	err := db.write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE console_sessions SET secret = '' WHERE id = ? AND secret = ? AND secret <> ''`, id, secret)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			taken = true
+			return nil
+		}
+		var one int
+		err = tx.QueryRowContext(tx.ctx, `SELECT 1 FROM console_sessions WHERE id = ?`, id).Scan(&one)
+		return notFound(err, "Console session", id)
+	})
+	if err != nil {
+		return false, err
+	}
+	return taken, nil
 }
 
 // DeleteConsoleSession implements enroll.ConsoleSessionStore.

@@ -3,6 +3,9 @@ package storetest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,12 +13,16 @@ import (
 )
 
 // testConsoleSessions checks the console's session store: every field
-// comes back as written (times to the microsecond), ids are unique, an
-// update writes only what a request changes, deletes are idempotent, and
-// the sweep removes exactly the sessions idle too long or too old. Each
-// part has a store of its own, since the sweep sees every session.
+// comes back as written (times to the microsecond), ids are unique, each
+// write changes only what it names (a touch the last use, a set or take
+// the flash or the secret), a flash or secret is taken once, deletes are
+// idempotent, and the sweep removes exactly the sessions idle too long or
+// too old. Each part has a store of its own, since the sweep sees every
+// session.
 func testConsoleSessions(t *testing.T, newStore Factory) {
 	t.Run("Lifecycle", func(t *testing.T) { t.Parallel(); testConsoleSessionLifecycle(t, newStore) })
+	t.Run("FlashAndSecret", func(t *testing.T) { t.Parallel(); testConsoleSessionFlashAndSecret(t, newStore) })
+	t.Run("ConcurrentTakes", func(t *testing.T) { t.Parallel(); testConsoleSessionConcurrentTakes(t, newStore) })
 	t.Run("Expiry", func(t *testing.T) { t.Parallel(); testConsoleSessionExpiry(t, newStore) })
 }
 
@@ -57,6 +64,14 @@ func checkConsoleSession(t *testing.T, got, want *enroll.ConsoleSession) {
 	}
 }
 
+// done fails the test when err, the outcome of a write, is not nil.
+func done(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+}
+
 func testConsoleSessionLifecycle(t *testing.T, newStore Factory) {
 	f := newFixture(t, newStore)
 	var cs enroll.ConsoleSessionStore = f.s
@@ -77,30 +92,15 @@ func testConsoleSessionLifecycle(t *testing.T, newStore Factory) {
 	_, err := cs.FindConsoleSession(f.ctx, consoleSessionID())
 	wantCode(t, err, enroll.ENOTFOUND)
 
-	// Updates write LastSeenAt, Flash and Secret, whatever else the
-	// session passed in says.
-	for i, u := range []struct {
-		name          string
-		flash, secret string
-	}{
-		{"flash", "Endpoint created.", ""},
-		{"secret", "", "whsec_encoded"},
-		{"both", "Secret rotated.", "whsec_other"},
-		{"cleared", "", ""},
-	} {
-		seen := consoleT0.Add(time.Duration(i+1) * time.Minute)
-		in := f.consoleSession(consoleT0.Add(-time.Hour), seen)
-		in.ID, in.Flash, in.Secret = s.ID, u.flash, u.secret
-		in.WorkspaceID, in.KeyID, in.WorkspaceName = "ws_other", "key_other", "other"
-		if err := cs.UpdateConsoleSession(f.ctx, in); err != nil {
-			t.Fatalf("%s: UpdateConsoleSession: %v", u.name, err)
-		}
-		want.LastSeenAt, want.Flash, want.Secret = seen, u.flash, u.secret
-		checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, s.ID)), &want)
-	}
+	// A flash and a secret are set, and taken, each on its own.
+	done(t, cs.SetConsoleFlash(f.ctx, s.ID, "Endpoint created."))
+	want.Flash = "Endpoint created."
+	checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, s.ID)), &want)
+	done(t, cs.SetConsoleSecret(f.ctx, s.ID, "whsec_encoded"))
+	want.Secret = "whsec_encoded"
+	checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, s.ID)), &want)
 
-	// A touch moves LastSeenAt and keeps the message and secret the last
-	// update left.
+	// A touch moves LastSeenAt and keeps the message and the secret.
 	touched := consoleT0.Add(time.Hour)
 	if err := cs.TouchConsoleSession(f.ctx, s.ID, touched); err != nil {
 		t.Fatalf("TouchConsoleSession: %v", err)
@@ -128,9 +128,181 @@ func testConsoleSessionLifecycle(t *testing.T, newStore Factory) {
 	}
 	_, err = cs.FindConsoleSession(f.ctx, s.ID)
 	wantCode(t, err, enroll.ENOTFOUND)
-	wantCode(t, cs.UpdateConsoleSession(f.ctx, s), enroll.ENOTFOUND)
 	wantCode(t, cs.TouchConsoleSession(f.ctx, s.ID, touched), enroll.ENOTFOUND)
+	wantCode(t, cs.SetConsoleFlash(f.ctx, s.ID, "Saved."), enroll.ENOTFOUND)
+	wantCode(t, cs.SetConsoleSecret(f.ctx, s.ID, "whsec_late"), enroll.ENOTFOUND)
+	_, err = cs.TakeConsoleFlash(f.ctx, s.ID)
+	wantCode(t, err, enroll.ENOTFOUND)
+	_, err = cs.TakeConsoleSecret(f.ctx, s.ID, "whsec_encoded")
+	wantCode(t, err, enroll.ENOTFOUND)
 	checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, other.ID)), other)
+}
+
+// testConsoleSessionFlashAndSecret checks the writes of a session's
+// message and secret: each changes its own field and nothing else, a take
+// returns the value once and then "", and two requests working from copies
+// of the session read before either wrote keep both their writes (which
+// writing a whole copy back lost).
+func testConsoleSessionFlashAndSecret(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	var cs enroll.ConsoleSessionStore = f.s
+	s := f.consoleSession(consoleT0, consoleT0)
+	if err := cs.CreateConsoleSession(f.ctx, s); err != nil {
+		t.Fatalf("CreateConsoleSession: %v", err)
+	}
+	want := *s
+	check := func() {
+		t.Helper()
+		checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, s.ID)), &want)
+	}
+
+	// Nothing to take yet: "" and false, and the session is unchanged.
+	if got := must(cs.TakeConsoleFlash(f.ctx, s.ID)); got != "" {
+		t.Fatalf("TakeConsoleFlash of no message = %q", got)
+	}
+	if must(cs.TakeConsoleSecret(f.ctx, s.ID, "")) {
+		t.Fatal(`TakeConsoleSecret of "" took something`)
+	}
+	check()
+
+	// Two requests read the session; one leaves a message, the other a
+	// secret: both stay.
+	a, b := must(cs.FindConsoleSession(f.ctx, s.ID)), must(cs.FindConsoleSession(f.ctx, s.ID))
+	done(t, cs.SetConsoleFlash(f.ctx, a.ID, "Endpoint added."))
+	done(t, cs.SetConsoleSecret(f.ctx, b.ID, "whsec_one"))
+	want.Flash, want.Secret = "Endpoint added.", "whsec_one"
+	check()
+
+	// A touch changes neither.
+	done(t, cs.TouchConsoleSession(f.ctx, s.ID, consoleT0.Add(time.Minute)))
+	want.LastSeenAt = consoleT0.Add(time.Minute)
+	check()
+
+	// Setting one replaces it and leaves the other.
+	done(t, cs.SetConsoleFlash(f.ctx, s.ID, "Secret rotated."))
+	want.Flash = "Secret rotated."
+	check()
+	done(t, cs.SetConsoleSecret(f.ctx, s.ID, "whsec_two"))
+	want.Secret = "whsec_two"
+	check()
+
+	// The flash is taken once, and the secret stays.
+	if got := must(cs.TakeConsoleFlash(f.ctx, s.ID)); got != "Secret rotated." {
+		t.Fatalf("TakeConsoleFlash = %q, want the last message", got)
+	}
+	want.Flash = ""
+	check()
+	if got := must(cs.TakeConsoleFlash(f.ctx, s.ID)); got != "" {
+		t.Fatalf("second TakeConsoleFlash = %q, want \"\"", got)
+	}
+
+	// The secret is taken only as it is now: not as an older copy read it.
+	if must(cs.TakeConsoleSecret(f.ctx, s.ID, "whsec_one")) {
+		t.Fatal("TakeConsoleSecret took a secret that was since replaced")
+	}
+	check()
+	if !must(cs.TakeConsoleSecret(f.ctx, s.ID, "whsec_two")) {
+		t.Fatal("TakeConsoleSecret did not take the current secret")
+	}
+	want.Secret = ""
+	check()
+	if must(cs.TakeConsoleSecret(f.ctx, s.ID, "whsec_two")) {
+		t.Fatal("TakeConsoleSecret took the secret twice")
+	}
+
+	// Taking the secret leaves a message set meanwhile, and the reverse.
+	done(t, cs.SetConsoleSecret(f.ctx, s.ID, "whsec_three"))
+	done(t, cs.SetConsoleFlash(f.ctx, s.ID, "Endpoint saved."))
+	if !must(cs.TakeConsoleSecret(f.ctx, s.ID, "whsec_three")) {
+		t.Fatal("TakeConsoleSecret did not take the current secret")
+	}
+	want.Flash = "Endpoint saved."
+	check()
+	done(t, cs.SetConsoleSecret(f.ctx, s.ID, "whsec_four"))
+	if got := must(cs.TakeConsoleFlash(f.ctx, s.ID)); got != "Endpoint saved." {
+		t.Fatalf("TakeConsoleFlash = %q", got)
+	}
+	want.Flash, want.Secret = "", "whsec_four"
+	check()
+
+	// Another session's message and secret are its own.
+	other := f.consoleSession(consoleT0, consoleT0)
+	if err := cs.CreateConsoleSession(f.ctx, other); err != nil {
+		t.Fatalf("CreateConsoleSession: %v", err)
+	}
+	done(t, cs.SetConsoleFlash(f.ctx, other.ID, "Other."))
+	done(t, cs.SetConsoleSecret(f.ctx, other.ID, "whsec_four"))
+	if !must(cs.TakeConsoleSecret(f.ctx, s.ID, "whsec_four")) {
+		t.Fatal("TakeConsoleSecret did not take s's secret")
+	}
+	if got := must(cs.TakeConsoleFlash(f.ctx, s.ID)); got != "" {
+		t.Fatalf("TakeConsoleFlash took another session's message: %q", got)
+	}
+	want.Secret = ""
+	check()
+	other.Flash, other.Secret = "Other.", "whsec_four"
+	checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, other.ID)), other)
+
+	// Unknown sessions: ENOTFOUND, as for a touch.
+	unknown := consoleSessionID()
+	wantCode(t, cs.SetConsoleFlash(f.ctx, unknown, "x"), enroll.ENOTFOUND)
+	wantCode(t, cs.SetConsoleSecret(f.ctx, unknown, "x"), enroll.ENOTFOUND)
+	_, err := cs.TakeConsoleFlash(f.ctx, unknown)
+	wantCode(t, err, enroll.ENOTFOUND)
+	_, err = cs.TakeConsoleSecret(f.ctx, unknown, "x")
+	wantCode(t, err, enroll.ENOTFOUND)
+	_, err = cs.TakeConsoleSecret(f.ctx, unknown, "")
+	wantCode(t, err, enroll.ENOTFOUND)
+}
+
+// testConsoleSessionConcurrentTakes takes one message and one secret from
+// many goroutines at once: exactly one gets each.
+func testConsoleSessionConcurrentTakes(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	var cs enroll.ConsoleSessionStore = f.s
+	s := f.consoleSession(consoleT0, consoleT0)
+	if err := cs.CreateConsoleSession(f.ctx, s); err != nil {
+		t.Fatalf("CreateConsoleSession: %v", err)
+	}
+	const takers = 8
+	for round := range 3 {
+		flash, secret := fmt.Sprintf("Message %d.", round), fmt.Sprintf("whsec_%d", round)
+		done(t, cs.SetConsoleFlash(f.ctx, s.ID, flash))
+		done(t, cs.SetConsoleSecret(f.ctx, s.ID, secret))
+		var (
+			wg                   sync.WaitGroup
+			flashes, secrets, ns atomic.Int32
+		)
+		for range takers {
+			wg.Go(func() {
+				got, err := cs.TakeConsoleFlash(f.ctx, s.ID)
+				switch {
+				case err != nil:
+					t.Errorf("TakeConsoleFlash: %v", err)
+				case got == flash:
+					flashes.Add(1)
+				case got != "":
+					t.Errorf("TakeConsoleFlash = %q", got)
+				}
+				taken, err := cs.TakeConsoleSecret(f.ctx, s.ID, secret)
+				if err != nil {
+					t.Errorf("TakeConsoleSecret: %v", err)
+				} else if taken {
+					secrets.Add(1)
+				}
+				ns.Add(1)
+			})
+		}
+		wg.Wait()
+		if flashes.Load() != 1 || secrets.Load() != 1 || ns.Load() != takers {
+			t.Fatalf("round %d: %d of %d takers got the message, %d the secret; want 1 each",
+				round, flashes.Load(), ns.Load(), secrets.Load())
+		}
+		got := must(cs.FindConsoleSession(f.ctx, s.ID))
+		if got.Flash != "" || got.Secret != "" {
+			t.Fatalf("round %d: left %q, %q", round, got.Flash, got.Secret)
+		}
+	}
 }
 
 func testConsoleSessionExpiry(t *testing.T, newStore Factory) {
