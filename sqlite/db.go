@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -27,7 +26,8 @@ type Config struct {
 	Clock enroll.Clock
 	// Engine evaluates eligibility rules. Required.
 	Engine enroll.RuleEngine
-	// Readers is the size of the read pool; 0 means 2×GOMAXPROCS.
+	// Readers is the size of the read pool; 0 means two per CPU
+	// (2×GOMAXPROCS, counted before RaiseProcs).
 	Readers int
 	// Synchronous is SQLite's synchronous pragma; "" means FULL, so an
 	// acknowledged write survives power loss as well as a killed process.
@@ -71,7 +71,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		cfg.Synchronous = "FULL"
 	}
 	if cfg.Readers == 0 {
-		cfg.Readers = 2 * runtime.GOMAXPROCS(0)
+		cfg.Readers = defaultReaders()
 	}
 	if err := migrate(ctx, cfg.Path); err != nil {
 		return nil, err

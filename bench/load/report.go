@@ -155,7 +155,8 @@ func (r *report) header() []string {
 			"each run measured for %s after %s of warm-up; every response checked.", o.Workers, o.Duration, o.Warmup),
 		"Servers: each in a child process of the harness, so peak RSS and CPU are the server's alone; at each size Enroll and the baselines " +
 			"run side by side, each idle but for its own runs. Enroll serves as `enroll serve` would: the store opened with its defaults " +
-			"(below), Go's default GC settings, the access log formatted and discarded; " +
+			"(below), Go's default GC settings, on SQLite two Go processors more than CPUs (sqlite.RaiseProcs, as `enroll serve` sets them), " +
+			"the access log formatted and discarded; " +
 			"but without the per-key rate limit (100 req/s by default), as one key drives all the load.",
 	}
 	for _, l := range r.databases {

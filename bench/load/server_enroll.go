@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	enrollhttp "github.com/enrollhq/enroll/http"
+	"github.com/enrollhq/enroll/sqlite"
 )
 
 func init() { roles["enroll"] = serveEnroll }
@@ -28,6 +29,9 @@ func serveEnroll(ctx context.Context, args []string) (string, func() error, erro
 	b := backends[*name]
 	if b == nil {
 		return "", nil, fmt.Errorf("unknown backend %q", *name)
+	}
+	if *name == "sqlite" {
+		sqlite.RaiseProcs() // as `enroll serve` does
 	}
 	store, err := b.open(ctx, *dsn, false)
 	if err != nil {

@@ -124,6 +124,15 @@ func (m *Main) openStore(ctx context.Context) (enroll.Store, error) {
 	return sqlite.Open(ctx, sqlite.Config{Path: m.Config.DB, Engine: m.engine})
 }
 
+// serveStore opens the store for serve: as openStore, with the Go runtime
+// given the spare processors SQLite's writer needs (sqlite.RaiseProcs).
+func (m *Main) serveStore(ctx context.Context) (enroll.Store, error) {
+	if !isPostgres(m.Config.DB) {
+		sqlite.RaiseProcs()
+	}
+	return m.openStore(ctx)
+}
+
 func isPostgres(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
@@ -133,7 +142,7 @@ func isPostgres(db string) bool {
 // once the server listens.
 func (m *Main) Open(ctx context.Context) error {
 	m.logger = m.newLogger()
-	store, err := m.openStore(ctx)
+	store, err := m.serveStore(ctx)
 	if err != nil {
 		return err
 	}
