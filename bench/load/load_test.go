@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -103,6 +104,23 @@ func TestSmoke(t *testing.T) {
 	for _, gone := range []string{"not built yet (issue 6)", "not built yet (issue 3)", "not built yet (issue 5)"} {
 		if strings.Contains(string(md), gone) {
 			t.Errorf("markdown report still has %q", gone)
+		}
+	}
+}
+
+// TestWithCreate checks that asking for a workload whose baseline updates
+// the create baseline's rows runs create too, and leaves other lists be.
+func TestWithCreate(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want []string }{
+		{nil, nil},
+		{[]string{"evaluate"}, []string{"create", "evaluate"}},
+		{[]string{"list", "patch"}, []string{"create", "list", "patch"}},
+		{[]string{"patch", "create"}, []string{"patch", "create"}},
+		{[]string{"get", "list-1"}, []string{"get", "list-1"}},
+	} {
+		if got := withCreate(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("withCreate(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
