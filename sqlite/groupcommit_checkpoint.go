@@ -24,13 +24,13 @@ const checkpointEvery = 250 * time.Millisecond
 // so that the next commit writes the WAL from its start again. Under a
 // steady stream of writes a background checkpoint never catches up with
 // the writer, and SQLite restarts the WAL only once one has: the WAL grew
-// for as long as writes came (700 MB in ten seconds of creates, 9 GB for
-// an import of a million rows), and appending to a file costs about 1.6
-// times overwriting it. Each restart holds the writer for a few
-// milliseconds (its checkpoint's fsync): at 1,000 frames that came four
-// times a second under load, and doubled the p99 of creates in
-// BenchmarkCreateEnrollmentConcurrent; 4,096 (a 16 MB WAL) and 16,000 did
-// not differ from each other.
+// for as long as writes came (700 MB in ten seconds of creates; 240 MB
+// after 25,000 imported rows, on course for 9 GB at a million), and
+// appending to a file costs about 1.6 times overwriting it. Each restart
+// holds the writer for a few milliseconds (its checkpoint's fsync): at
+// 1,000 frames that came four times a second under load, and doubled the
+// p99 of creates in BenchmarkCreateEnrollmentConcurrent; 4,096 (a 16 MB
+// WAL) and 16,000 did not differ from each other.
 const restartFrames = 4096
 
 // walSizeLimit is the journal_size_limit of the writer: when the WAL
