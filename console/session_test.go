@@ -54,20 +54,7 @@ func TestConcurrentRequestsKeepEachOthersMessages(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	ss := newSessions(f.store, func() time.Time { return now }, func() *slog.Logger { return discard })
-	s := &session{KeyID: f.keyID, WorkspaceID: f.wsID}
-	if _, err := ss.create(ctx, s); err != nil {
-		t.Fatal(err)
-	}
-	// read is the session as a request reads it at its start.
-	read := func() *session {
-		t.Helper()
-		got, err := f.store.FindConsoleSession(ctx, s.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
+	ss, _, read := storedSession(t, f, &now)
 	ep := &enroll.WebhookEndpoint{ID: "whe_a", Secret: "whsec_a"}
 
 	// A leaves a message while B, which read the session before, leaves a
@@ -125,5 +112,26 @@ func TestConcurrentRequestsKeepEachOthersMessages(t *testing.T) {
 	}
 	if got := read(); got.Flash != "" || got.Secret != "" {
 		t.Errorf("left: flash %q, secret %q", got.Flash, got.Secret)
+	}
+}
+
+// storedSession creates a session of f's key in sessions whose clock reads
+// *now, and returns them with read, which reads the session from the store
+// as a new request would.
+func storedSession(t *testing.T, f *fixture, now *time.Time) (*sessions, *session, func() *session) {
+	t.Helper()
+	ctx := context.Background()
+	ss := newSessions(f.store, func() time.Time { return *now }, func() *slog.Logger { return discard })
+	s := &session{KeyID: f.keyID, WorkspaceID: f.wsID}
+	if _, err := ss.create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	return ss, s, func() *session {
+		t.Helper()
+		got, err := f.store.FindConsoleSession(ctx, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
 	}
 }

@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"html"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -459,19 +458,8 @@ func TestShownSecretIsTakenOnceAndExpires(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	ss := newSessions(f.store, func() time.Time { return now }, func() *slog.Logger { return discard })
-	s := &session{KeyID: f.keyID, WorkspaceID: f.wsID}
-	if _, err := ss.create(ctx, s); err != nil {
-		t.Fatal(err)
-	}
 	// Each take reads the session as a new request would, from the store.
-	stored := func() *session {
-		got, err := f.store.FindConsoleSession(ctx, s.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
+	ss, s, stored := storedSession(t, f, &now)
 	ep := &enroll.WebhookEndpoint{ID: "whe_a", Secret: "whsec_x"}
 	ss.setSecret(ctx, s, ep, false)
 	if got := ss.takeSecret(ctx, stored(), "whe_b"); got != nil {

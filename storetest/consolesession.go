@@ -73,13 +73,7 @@ func done(t *testing.T, err error) {
 }
 
 func testConsoleSessionLifecycle(t *testing.T, newStore Factory) {
-	f := newFixture(t, newStore)
-	var cs enroll.ConsoleSessionStore = f.s
-
-	s := f.consoleSession(consoleT0, consoleT0)
-	if err := cs.CreateConsoleSession(f.ctx, s); err != nil {
-		t.Fatalf("CreateConsoleSession: %v", err)
-	}
+	f, cs, s := newConsoleSession(t, newStore)
 	want := *s
 	checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, s.ID)), &want)
 
@@ -144,12 +138,7 @@ func testConsoleSessionLifecycle(t *testing.T, newStore Factory) {
 // of the session read before either wrote keep both their writes (which
 // writing a whole copy back lost).
 func testConsoleSessionFlashAndSecret(t *testing.T, newStore Factory) {
-	f := newFixture(t, newStore)
-	var cs enroll.ConsoleSessionStore = f.s
-	s := f.consoleSession(consoleT0, consoleT0)
-	if err := cs.CreateConsoleSession(f.ctx, s); err != nil {
-		t.Fatalf("CreateConsoleSession: %v", err)
-	}
+	f, cs, s := newConsoleSession(t, newStore)
 	want := *s
 	check := func() {
 		t.Helper()
@@ -258,12 +247,7 @@ func testConsoleSessionFlashAndSecret(t *testing.T, newStore Factory) {
 // testConsoleSessionConcurrentTakes takes one message and one secret from
 // many goroutines at once: exactly one gets each.
 func testConsoleSessionConcurrentTakes(t *testing.T, newStore Factory) {
-	f := newFixture(t, newStore)
-	var cs enroll.ConsoleSessionStore = f.s
-	s := f.consoleSession(consoleT0, consoleT0)
-	if err := cs.CreateConsoleSession(f.ctx, s); err != nil {
-		t.Fatalf("CreateConsoleSession: %v", err)
-	}
+	f, cs, s := newConsoleSession(t, newStore)
 	const takers = 8
 	for round := range 3 {
 		flash, secret := fmt.Sprintf("Message %d.", round), fmt.Sprintf("whsec_%d", round)
@@ -353,4 +337,17 @@ func testConsoleSessionExpiry(t *testing.T, newStore Factory) {
 	if n := must(cs.DeleteExpiredConsoleSessions(f.ctx, idleBefore, createdBefore)); n != 0 {
 		t.Errorf("second DeleteExpiredConsoleSessions = %d, want 0", n)
 	}
+}
+
+// newConsoleSession returns a fixture on a new store, the store as a
+// ConsoleSessionStore, and a session created in it at consoleT0.
+func newConsoleSession(t *testing.T, newStore Factory) (*fixture, enroll.ConsoleSessionStore, *enroll.ConsoleSession) {
+	t.Helper()
+	f := newFixture(t, newStore)
+	var cs enroll.ConsoleSessionStore = f.s
+	s := f.consoleSession(consoleT0, consoleT0)
+	if err := cs.CreateConsoleSession(f.ctx, s); err != nil {
+		t.Fatalf("CreateConsoleSession: %v", err)
+	}
+	return f, cs, s
 }
