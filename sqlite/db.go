@@ -33,9 +33,11 @@ type Config struct {
 	// acknowledged write survives power loss as well as a killed process.
 	Synchronous string
 
-	// checkpointEvery is the background checkpoint's interval; 0 means
-	// checkpointEvery. Tests shorten it.
+	// checkpointEvery is the background checkpoint's interval, and
+	// restartFrames the WAL's size that has the writer restart it; 0 means
+	// the constants of the same names. Tests shorten them.
 	checkpointEvery time.Duration
+	restartFrames   int
 }
 
 // DB is an enroll.Store on SQLite.
@@ -79,7 +81,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db := &DB{clock: cfg.Clock, engine: cfg.Engine}
 	// The writer never checkpoints: the checkpointer does, outside the
 	// commits all writes wait for.
-	ckpt, err := startCheckpointer(cfg.Path, cfg.Synchronous, cmp.Or(cfg.checkpointEvery, checkpointEvery))
+	ckpt, err := startCheckpointer(cfg.Path, cfg.Synchronous, cmp.Or(cfg.checkpointEvery, checkpointEvery), cmp.Or(cfg.restartFrames, restartFrames))
 	if err != nil {
 		return nil, err
 	}

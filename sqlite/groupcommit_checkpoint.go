@@ -52,6 +52,8 @@ type checkpointer struct {
 	done     chan struct{}
 	stopOnce sync.Once
 	every    time.Duration // checkpointEvery, but in tests
+	// restartAt is restartFrames, but in tests.
+	restartAt int
 	// restart is set when a checkpoint left the WAL larger than
 	// restartFrames; see restartDue. frames is the size of the WAL, in
 	// frames, that the last checkpoint found.
@@ -61,7 +63,7 @@ type checkpointer struct {
 
 // startCheckpointer opens the checkpointer's connection to path and starts
 // it.
-func startCheckpointer(path, synchronous string, every time.Duration) (*checkpointer, error) {
+func startCheckpointer(path, synchronous string, every time.Duration, restartAt int) (*checkpointer, error) {
 	db, err := sql.Open("sqlite", dsn(path, synchronous, "deferred", false))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
@@ -75,7 +77,7 @@ func startCheckpointer(path, synchronous string, every time.Duration) (*checkpoi
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
 	}
-	c := &checkpointer{db: db, file: file, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), every: every}
+	c := &checkpointer{db: db, file: file, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), every: every, restartAt: restartAt}
 	go c.run()
 	return c, nil
 }
@@ -129,7 +131,7 @@ func (c *checkpointer) checkpoint() {
 	}
 	// When readers held frames back (copied < log), a restart could not
 	// happen anyway.
-	if log > restartFrames && copied == log {
+	if log > c.restartAt && copied == log {
 		c.restart.Store(true)
 	}
 }

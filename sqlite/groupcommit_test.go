@@ -675,11 +675,11 @@ func TestGroupCommit_LeaderPanic(t *testing.T) {
 // never leaves the background checkpoint a moment to catch up, does not
 // grow the WAL without bound: the writer completes the checkpoint between
 // groups and the WAL starts again. Without that, the WAL held every page
-// the stream wrote (here about 128 MB).
+// the stream wrote (here about 8 MB, with the restart at 1 MB).
 func TestGroupCommit_WALRestarts(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "gc.db")
-	db := openGroupConfig(t, Config{Path: path, Engine: rules.New(), Synchronous: "NORMAL", checkpointEvery: 5 * time.Millisecond})
+	db := openGroupConfig(t, Config{Path: path, Engine: rules.New(), Synchronous: "NORMAL", checkpointEvery: 5 * time.Millisecond, restartFrames: 256})
 	defer db.Close()
 	ctx := context.Background()
 	err := db.write(ctx, func(tx *Tx) error {
@@ -689,7 +689,7 @@ func TestGroupCommit_WALRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const writes, size = 8192, 16 << 10
+	const writes, size = 512, 16 << 10
 	var wg sync.WaitGroup
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
@@ -714,9 +714,9 @@ func TestGroupCommit_WALRestarts(t *testing.T) {
 	}
 	// The stream wrote writes×size bytes; a WAL restarted once it passes
 	// restartFrames holds a little more than that.
-	if limit := int64(3 * restartFrames * 4096); fi.Size() > limit {
-		t.Errorf("the WAL holds %d MB after %d MB of writes, want at most %d MB: it never restarted",
-			fi.Size()>>20, writes*size>>20, limit>>20)
+	if limit := int64(3 * 256 * 4096); fi.Size() > limit {
+		t.Errorf("the WAL holds %d KB after %d KB of writes, want at most %d KB: it never restarted",
+			fi.Size()>>10, writes*size>>10, limit>>10)
 	}
 	if frames := db.WriterStats().WALFrames; frames <= 0 {
 		t.Errorf("WriterStats().WALFrames = %d, want the last checkpoint's WAL size", frames)
