@@ -675,7 +675,7 @@ func TestGroupCommit_LeaderPanic(t *testing.T) {
 // never leaves the background checkpoint a moment to catch up, does not
 // grow the WAL without bound: the writer completes the checkpoint between
 // groups and the WAL starts again. Without that, the WAL held every page
-// the stream wrote (here about 8 MB, with the restart at 1 MB).
+// the stream wrote (here about 16 MB, with the restart at 1 MB).
 func TestGroupCommit_WALRestarts(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "gc.db")
@@ -689,7 +689,7 @@ func TestGroupCommit_WALRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const writes, size = 512, 16 << 10
+	const writes, size = 1024, 16 << 10
 	var wg sync.WaitGroup
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
@@ -712,9 +712,10 @@ func TestGroupCommit_WALRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The stream wrote writes×size bytes; a WAL restarted once it passes
-	// restartFrames holds a little more than that.
-	if limit := int64(3 * 256 * 4096); fi.Size() > limit {
+	// The stream wrote writes×size bytes, which a WAL that never restarts
+	// holds all of; one restarted once it passes 1 MB holds a few MB (more
+	// when the machine is busy and the checkpoints fall behind).
+	if limit := int64(writes * size * 3 / 4); fi.Size() > limit {
 		t.Errorf("the WAL holds %d KB after %d KB of writes, want at most %d KB: it never restarted",
 			fi.Size()>>10, writes*size>>10, limit>>10)
 	}
