@@ -591,7 +591,8 @@ func TestGroupCommit_Claims(t *testing.T) {
 }
 
 // TestGroupCommit_Checkpoint checks that the writer never checkpoints and
-// that committed pages still reach the database file, by the checkpointer.
+// that committed pages still reach the database file, by the checkpointer,
+// which reports the WAL's size (WriterStats().WALFrames).
 func TestGroupCommit_Checkpoint(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "gc.db")
@@ -620,11 +621,12 @@ func TestGroupCommit_Checkpoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fi.Size() >= start.Size()+500*4000 {
+		if fi.Size() >= start.Size()+500*4000 && db.WriterStats().WALFrames >= 500 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the database file has %d bytes 10 s after the commit: not checkpointed", fi.Size())
+			t.Fatalf("the database file has %d bytes 10 s after the commit, and WriterStats().WALFrames = %d: not checkpointed",
+				fi.Size(), db.WriterStats().WALFrames)
 		}
 	}
 }
@@ -719,7 +721,9 @@ func TestGroupCommit_WALRestarts(t *testing.T) {
 		t.Errorf("the WAL holds %d KB after %d KB of writes, want at most %d KB: it never restarted",
 			fi.Size()>>10, writes*size>>10, limit>>10)
 	}
-	if frames := db.WriterStats().WALFrames; frames <= 0 {
-		t.Errorf("WriterStats().WALFrames = %d, want the last checkpoint's WAL size", frames)
+	// The last checkpoint may have found the WAL just restarted, empty:
+	// WALFrames is checked in TestGroupCommit_Checkpoint.
+	if st := db.WriterStats(); st.Writes < writes || st.Commits < 1 || st.Commits > st.Writes {
+		t.Errorf("WriterStats() = %+v after %d writes", st, writes)
 	}
 }
