@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/enrollhq/enroll"
-	"github.com/enrollhq/enroll/sqlite"
 )
 
 // BenchmarkCreateEnrollmentConcurrent creates enrollments from 32
@@ -26,8 +25,7 @@ func BenchmarkCreateEnrollmentConcurrent(b *testing.B) {
 	var n atomic.Int64
 	b.SetParallelism((32 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 	b.ReportAllocs()
-	groups0, calls0 := sqlite.GroupStats(s.db)
-	busy0 := sqlite.WriterBusy(s.db)
+	w0 := s.db.WriterStats()
 	cpu0 := cpuTime()
 	written0 := bytesWritten()
 	var mu sync.Mutex
@@ -65,11 +63,11 @@ func BenchmarkCreateEnrollmentConcurrent(b *testing.B) {
 	// Bytes written to the WAL and, by checkpoints, the database file:
 	// pages rewritten, not the rows' size, are what a commit costs.
 	b.ReportMetric(float64(bytesWritten()-written0)/float64(b.N), "written-B/op")
-	groups, calls := sqlite.GroupStats(s.db)
-	b.ReportMetric(float64(calls-calls0)/float64(groups-groups0), "writes/commit")
+	w := s.db.WriterStats()
+	b.ReportMetric(float64(w.Writes-w0.Writes)/float64(w.Commits-w0.Commits), "writes/commit")
 	// The writer's time per create bounds the creates/s of one database
 	// however many CPUs serve the requests.
-	b.ReportMetric(float64(sqlite.WriterBusy(s.db)-busy0)/float64(time.Millisecond)/float64(b.N), "writer-ms/op")
+	b.ReportMetric((w.BusySeconds-w0.BusySeconds)*1000/float64(b.N), "writer-ms/op")
 }
 
 // cpuTime returns the user and system CPU time the process has used.

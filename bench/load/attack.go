@@ -172,20 +172,31 @@ func max1(n int) int {
 	return n
 }
 
-// fetch saves the body of a GET to path.
-func fetch(ctx context.Context, url, path string) error {
+// getOK GETs url and returns the response, or an error when it is not a
+// 200; the caller closes its body.
+func getOK(ctx context.Context, url string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		res.Body.Close()
+		return nil, fmt.Errorf("GET %s: %s", url, res.Status)
+	}
+	return res, nil
+}
+
+// fetch saves the body of a GET to path.
+func fetch(ctx context.Context, url, path string) error {
+	res, err := getOK(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", url, res.Status)
-	}
 	f, err := os.Create(path)
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -21,18 +20,11 @@ type writerSample struct {
 // without them (a baseline, PostgreSQL) gives a sample that is not ok.
 func readWriter(ctx context.Context, base string) writerSample {
 	var s writerSample
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
-	if err != nil {
-		return s
-	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := getOK(ctx, base+"/metrics")
 	if err != nil {
 		return s
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return s
-	}
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
