@@ -208,6 +208,12 @@ func (in *ProgramInstance) Parameter(externalID string) (Parameter, bool) {
 	return in.Parameters[i], true
 }
 
+// HidesParameters reports whether the instance declares a hidden
+// parameter, whose values HideParameters removes.
+func (in *ProgramInstance) HidesParameters() bool {
+	return slices.ContainsFunc(in.Parameters, func(p Parameter) bool { return p.Constraints.Hidden })
+}
+
 // RulesEqual reports whether two rule lists are the same, so a PATCH that
 // resends the rules does not bump RulesVersion.
 func RulesEqual(a, b []Rule) bool { return slices.Equal(a, b) }

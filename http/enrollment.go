@@ -193,29 +193,46 @@ func (s *Server) createEnrollment(ctx context.Context, in *createEnrollmentInput
 	return out, s.hideParameters(ctx, e)
 }
 
-func (s *Server) listInstanceEnrollments(ctx context.Context, in *listInstanceEnrollmentsInput) (*bodyPage[*enroll.Enrollment], error) {
-	if _, err := s.findInstance(ctx, in.InstanceID); err != nil {
+func (s *Server) listInstanceEnrollments(ctx context.Context, in *listInstanceEnrollmentsInput) (*huma.StreamResponse, error) {
+	inst, err := s.findInstance(ctx, in.InstanceID)
+	if err != nil {
 		return nil, err
 	}
-	return s.listEnrollmentsIn(ctx, in.InstanceID, in.EnrollmentListQuery, in.params(in.Sort))
+	return s.listEnrollmentsIn(ctx, inst, in.EnrollmentListQuery, in.params(in.Sort))
 }
 
-func (s *Server) listEnrollments(ctx context.Context, in *listEnrollmentsInput) (*bodyPage[*enroll.Enrollment], error) {
-	return s.listEnrollmentsIn(ctx, "", in.EnrollmentListQuery, in.params(in.Sort))
+func (s *Server) listEnrollments(ctx context.Context, in *listEnrollmentsInput) (*huma.StreamResponse, error) {
+	return s.listEnrollmentsIn(ctx, nil, in.EnrollmentListQuery, in.params(in.Sort))
 }
 
-// listEnrollmentsIn lists one instance's enrollments, or all the key sees.
-func (s *Server) listEnrollmentsIn(ctx context.Context, instanceID string, q EnrollmentListQuery, p enroll.ListParams) (*bodyPage[*enroll.Enrollment], error) {
+// listEnrollmentsIn answers a page of inst's enrollments, or of all the
+// key sees when inst is nil. When nothing is to be hidden from the key
+// and the store keeps the documents the API answers, the page is answered
+// from them as stored (enroll.EnrollmentDocLister).
+func (s *Server) listEnrollmentsIn(ctx context.Context, inst *enroll.ProgramInstance, q EnrollmentListQuery, p enroll.ListParams) (*huma.StreamResponse, error) {
 	f, err := q.filter()
 	if err != nil {
 		return nil, err
 	}
-	f.ProgramInstanceID, f.ProgramInstanceIDs, f.ListParams = instanceID, limitedInstances(ctx), p
+	f.ProgramInstanceIDs, f.ListParams = limitedInstances(ctx), p
+	if inst != nil {
+		f.ProgramInstanceID = inst.ID
+	}
+	if dl, ok := s.store.(enroll.EnrollmentDocLister); ok && (seesHiddenParameters(ctx) || inst != nil && !inst.HidesParameters()) {
+		page, err := dl.ListEnrollmentDocs(ctx, workspaceFrom(ctx), f)
+		if err != nil {
+			return nil, err
+		}
+		return s.docPageStream(page), nil
+	}
 	page, err := s.store.ListEnrollments(ctx, workspaceFrom(ctx), f)
 	if err != nil {
 		return nil, err
 	}
-	return &bodyPage[*enroll.Enrollment]{Body: page}, s.hideParameters(ctx, page.Data...)
+	if err := s.hideParameters(ctx, page.Data...); err != nil {
+		return nil, err
+	}
+	return s.jsonStream(page), nil
 }
 
 // findEnrollment loads an enrollment the key may see.

@@ -191,11 +191,7 @@ func (s *Server) exportEnrollments(ctx context.Context, instanceID string, q Enr
 // a page of JSON, or with Accept: text/csv every match as CSV.
 func (s *Server) listInstanceEnrollmentsOrCSV(ctx context.Context, in *listInstanceEnrollmentsInput) (*huma.StreamResponse, error) {
 	if !wantsCSV(in.accept) {
-		out, err := s.listInstanceEnrollments(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return s.jsonStream(out.Body), nil
+		return s.listInstanceEnrollments(ctx, in)
 	}
 	if _, err := s.findInstance(ctx, in.InstanceID); err != nil {
 		return nil, err
@@ -207,11 +203,7 @@ func (s *Server) listInstanceEnrollmentsOrCSV(ctx context.Context, in *listInsta
 // Accept: text/csv every match as CSV.
 func (s *Server) listEnrollmentsOrCSV(ctx context.Context, in *listEnrollmentsInput) (*huma.StreamResponse, error) {
 	if !wantsCSV(in.accept) {
-		out, err := s.listEnrollments(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return s.jsonStream(out.Body), nil
+		return s.listEnrollments(ctx, in)
 	}
 	return s.exportEnrollments(ctx, "", in.EnrollmentListQuery, in.Sort)
 }

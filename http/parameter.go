@@ -10,7 +10,7 @@ import (
 // shown to a key without programs:write (issue 4: hidden parameters are for
 // program staff). It loads each distinct instance once.
 func (s *Server) hideParameters(ctx context.Context, es ...*enroll.Enrollment) error {
-	if k := keyFrom(ctx); k == nil || k.Has(enroll.ScopeProgramsWrite) {
+	if seesHiddenParameters(ctx) {
 		return nil
 	}
 	insts := map[string]*enroll.ProgramInstance{}
@@ -26,6 +26,13 @@ func (s *Server) hideParameters(ctx context.Context, es ...*enroll.Enrollment) e
 		e.HideParameters(inst)
 	}
 	return nil
+}
+
+// seesHiddenParameters reports whether the request's key may see the
+// values of hidden parameters.
+func seesHiddenParameters(ctx context.Context) bool {
+	k := keyFrom(ctx)
+	return k == nil || k.Has(enroll.ScopeProgramsWrite)
 }
 
 // enrollmentOutput is an enrollment response as the caller may see it.

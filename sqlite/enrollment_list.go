@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 
 	"github.com/enrollhq/enroll"
@@ -9,10 +10,41 @@ import (
 
 // ListEnrollments implements enroll.Store.
 func (db *DB) ListEnrollments(ctx context.Context, wsID string, f enroll.EnrollmentFilter) (*enroll.Page[*enroll.Enrollment], error) {
+	q, err := db.enrollmentQuery(ctx, wsID, &f)
+	if err != nil {
+		return nil, err
+	}
+	return page[enroll.Enrollment](ctx, db.r, "enrollments", q.w, f.ListParams, q.c, q.fh, q.count)
+}
+
+// ListEnrollmentDocs implements enroll.EnrollmentDocLister: the documents
+// are written by encode (json.Marshal) and answered as they are stored.
+func (db *DB) ListEnrollmentDocs(ctx context.Context, wsID string, f enroll.EnrollmentFilter) (*enroll.Page[json.RawMessage], error) {
+	q, err := db.enrollmentQuery(ctx, wsID, &f)
+	if err != nil {
+		return nil, err
+	}
+	return pageRows(ctx, db.r, "enrollments", false, q.w, f.ListParams, q.c, q.fh, q.count, func(doc string, _ int) (json.RawMessage, error) {
+		return json.RawMessage(doc), nil
+	})
+}
+
+// listQuery is a list's conditions, its cursor (nil for offset paging),
+// the hash of its filter for page tokens, and its total's count.
+type listQuery struct {
+	w     where
+	c     *enroll.Cursor
+	fh    uint64
+	count func() (int, error)
+}
+
+// enrollmentQuery validates and normalizes f (its ListParams get their
+// defaults) and builds its query.
+func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.EnrollmentFilter) (*listQuery, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	fh := enroll.HashFilter(f)
+	fh := enroll.HashFilter(*f)
 	c, err := f.Normalize(enroll.EnrollmentSorts, fh)
 	if err != nil {
 		return nil, err
@@ -55,14 +87,12 @@ func (db *DB) ListEnrollments(ctx context.Context, wsID string, f enroll.Enrollm
 		p := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
 		w.add(`(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, p, p, p, p)
 	}
-	pg, err := page[enroll.Enrollment](ctx, db.r, "enrollments", w, f.ListParams, c, fh, func() (int, error) {
-		if f.NoTotal {
+	noTotal := f.NoTotal
+	filter := *f
+	return &listQuery{w: w, c: c, fh: fh, count: func() (int, error) {
+		if noTotal {
 			return 0, nil
 		}
-		return countEnrollments(ctx, db.r, wsID, f, w)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return pg, nil
+		return countEnrollments(ctx, db.r, wsID, filter, w)
+	}}, nil
 }

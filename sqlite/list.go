@@ -63,6 +63,23 @@ func (w *where) sql() string {
 // decodes the doc column of each row. count returns the total for the filter.
 // filter is the hash of the filter, bound into the page token.
 func page[T any](ctx context.Context, q querier, table string, w where, p enroll.ListParams, c *enroll.Cursor, filter uint64, count func() (int, error)) (*enroll.Page[*T], error) {
+	// Enrollments keep their version (the ETag) in a column, not in doc.
+	_, versioned := any(new(T)).(*enroll.Enrollment)
+	return pageRows(ctx, q, table, versioned, w, p, c, filter, count, func(doc string, version int) (*T, error) {
+		v, err := decode[T](doc)
+		if err != nil {
+			return nil, err
+		}
+		if e, ok := any(v).(*enroll.Enrollment); ok {
+			e.Version = version
+		}
+		return v, nil
+	})
+}
+
+// pageRows is page with each row's doc column (and version column, when
+// versioned) turned into an item by item.
+func pageRows[T any](ctx context.Context, q querier, table string, versioned bool, w where, p enroll.ListParams, c *enroll.Cursor, filter uint64, count func() (int, error), item func(doc string, version int) (T, error)) (*enroll.Page[T], error) {
 	spec, ok := sortSpecs[p.Sort]
 	if !ok {
 		return nil, fmt.Errorf("sqlite: no sort %q", p.Sort)
@@ -85,8 +102,6 @@ func page[T any](ctx context.Context, q querier, table string, w where, p enroll
 		}
 		w.add("("+spec.col+", id) "+cmp+" (?, ?)", v, c.ID)
 	}
-	// Enrollments keep their version (the ETag) in a column, not in doc.
-	_, versioned := any(new(T)).(*enroll.Enrollment)
 	docCols := "doc"
 	if versioned {
 		docCols = "doc, version"
@@ -104,7 +119,7 @@ func page[T any](ctx context.Context, q querier, table string, w where, p enroll
 	}
 	defer rows.Close()
 	var (
-		out  []*T
+		out  []T
 		keys []enroll.Cursor
 	)
 	for rows.Next() {
@@ -120,12 +135,9 @@ func page[T any](ctx context.Context, q querier, table string, w where, p enroll
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("sqlite: list %s: %w", table, err)
 		}
-		v, err := decode[T](doc)
+		v, err := item(doc, version)
 		if err != nil {
 			return nil, err
-		}
-		if e, ok := any(v).(*enroll.Enrollment); ok {
-			e.Version = version
 		}
 		k := enroll.Cursor{Sort: p.Sort, ID: id, Filter: filter}
 		switch x := key.(type) {
@@ -150,7 +162,7 @@ func page[T any](ctx context.Context, q querier, table string, w where, p enroll
 	}
 	// NewPage asks only for the cursor of the page's last row.
 	last := min(p.PerPage, len(keys)) - 1
-	return enroll.NewPage(out, p, total, func(*T) enroll.Cursor { return keys[last] }), nil
+	return enroll.NewPage(out, p, total, func(T) enroll.Cursor { return keys[last] }), nil
 }
 
 // countRows counts the rows of table matching w.

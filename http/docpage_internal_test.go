@@ -1,0 +1,72 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/enrollhq/enroll"
+)
+
+// TestAppendDocPage checks that a page of stored documents is written as
+// Huma's encoder writes the same page of their values.
+func TestAppendDocPage(t *testing.T) {
+	t.Parallel()
+	var docs []json.RawMessage
+	for _, v := range []any{map[string]any{"id": "a", "name": "<b> & c"}, map[string]any{"id": "b", "tags": []string{}}} {
+		d, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	for _, pg := range []*enroll.Page[json.RawMessage]{
+		{Data: []json.RawMessage{}, PerPage: 50},
+		{Data: docs, Page: 3, PerPage: 2, TotalItems: 11, TotalPages: 6, NextPageToken: "eyJ0Ijo-IjEifQ_x"},
+		{Data: docs[:1], Page: 0, PerPage: 1, TotalItems: 1, TotalPages: 1},
+	} {
+		// The page Huma would answer: the documents' values.
+		values := &enroll.Page[any]{Data: []any{}, Page: pg.Page, PerPage: pg.PerPage, TotalItems: pg.TotalItems,
+			TotalPages: pg.TotalPages, NextPageToken: pg.NextPageToken}
+		for _, d := range pg.Data {
+			var v any
+			if err := json.Unmarshal(d, &v); err != nil {
+				t.Fatal(err)
+			}
+			values.Data = append(values.Data, v)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(values); err != nil {
+			t.Fatal(err)
+		}
+		if got := appendDocPage([]byte("x"), pg); !bytes.Equal(got, append([]byte("x"), want.Bytes()...)) {
+			t.Errorf("appendDocPage =\n%s\nwant\n%s", got, want.Bytes())
+		}
+	}
+}
+
+// TestAppendHTMLUnescaped checks that json.Marshal's encoding of values,
+// unescaped, is what an encoder without HTML escaping writes.
+func TestAppendHTMLUnescaped(t *testing.T) {
+	t.Parallel()
+	for _, v := range []any{
+		"plain", "<b>&amp;</b>", `\u003c is text`, `\\u003c`, "\\", "a\\\\<", "\u2028\u2029 \x00\x1f \"q\"", "é 😀 \xff",
+		map[string]any{"<k>": []any{"&", 1e21, nil, true}, `\`: `\u0026`}, []string{"x>y", "", `"\u003e"`},
+	} {
+		m, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		if got := appendHTMLUnescaped(nil, m); !bytes.Equal(got, bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
+			t.Errorf("%q: appendHTMLUnescaped(%s) = %s, want %s", v, m, got, want.Bytes())
+		}
+	}
+}
