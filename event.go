@@ -2,6 +2,9 @@ package enroll
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -74,6 +77,44 @@ func NewEvent(a Actor, t EventType, objectID string, obj any, prev map[string]an
 	return &Event{ID: "evt_" + NewID(), WorkspaceID: a.WorkspaceID, Type: t, CreatedAt: now,
 		Data: EventData{Object: b, PreviousAttributes: prev}, RequestID: a.RequestID, ActorKeyID: a.KeyID, ObjectID: objectID,
 		InstanceID: inst}
+}
+
+// Enrollment returns the enrollment an enrollment event carries, or nil
+// for an event of another kind.
+func (ev *Event) Enrollment() (*Enrollment, error) {
+	if !strings.HasPrefix(string(ev.Type), "enrollment.") {
+		return nil, nil
+	}
+	e := new(Enrollment)
+	if err := json.Unmarshal(ev.Data.Object, e); err != nil {
+		return nil, fmt.Errorf("event %s: %w", ev.ID, err)
+	}
+	return e, nil
+}
+
+// HideParameters removes the values of inst's hidden parameters from an
+// enrollment event whose enrollment is e (ev.Enrollment()): from its
+// object, as Enrollment.HideParameters does, and from its previous
+// attributes. A nil inst, for an instance deleted since, removes every
+// parameter value.
+func (ev *Event) HideParameters(e *Enrollment, inst *ProgramInstance) error {
+	n := len(e.Parameters)
+	e.HideParameters(inst)
+	if len(e.Parameters) != n {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("event %s: %w", ev.ID, err)
+		}
+		ev.Data.Object = b
+	}
+	if prev, ok := ev.Data.PreviousAttributes["parameters"].([]any); ok {
+		ev.Data.PreviousAttributes["parameters"] = slices.DeleteFunc(prev, func(v any) bool {
+			p, _ := v.(map[string]any)
+			id, _ := p["externalId"].(string)
+			return inst.hides(id)
+		})
+	}
+	return nil
 }
 
 // EventFilter selects events in a list, newest first.

@@ -178,10 +178,18 @@ func (e *Enrollment) UniqueValues(inst *ProgramInstance) []UniqueValue {
 // HideParameters removes the values of the instance's hidden parameters:
 // what a key without programs:write sees.
 func (e *Enrollment) HideParameters(inst *ProgramInstance) {
-	e.Parameters = slices.DeleteFunc(e.Parameters, func(p ParameterValue) bool {
-		def, ok := inst.Parameter(p.ExternalID)
-		return ok && def.Constraints.Hidden
-	})
+	e.Parameters = slices.DeleteFunc(e.Parameters, func(p ParameterValue) bool { return inst.hides(p.ExternalID) })
+}
+
+// hides reports whether the instance's parameter externalID is hidden. A
+// nil instance (one deleted since) hides every parameter: which were
+// hidden is no longer known.
+func (in *ProgramInstance) hides(externalID string) bool {
+	if in == nil {
+		return true
+	}
+	def, ok := in.Parameter(externalID)
+	return ok && def.Constraints.Hidden
 }
 
 // CoerceParameters gives text values (from a CSV cell) the type their

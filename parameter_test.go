@@ -1,6 +1,7 @@
 package enroll_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -112,5 +113,51 @@ func TestParameterVisibility(t *testing.T) {
 	e.HideParameters(inst)
 	if len(e.Parameters) != 2 || e.Parameters[1].ExternalID != "note" {
 		t.Fatalf("HideParameters = %+v", e.Parameters)
+	}
+}
+
+// TestEventHideParameters checks that hidden parameter values leave an
+// enrollment event's object and previous attributes, and that an event of
+// a deleted instance keeps no parameter value.
+func TestEventHideParameters(t *testing.T) {
+	t.Parallel()
+	inst := &enroll.ProgramInstance{ID: "i1", Parameters: []enroll.Parameter{
+		{ExternalID: "kw", Name: "kW", Type: enroll.ParamNumber},
+		{ExternalID: "secret", Name: "Secret", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Hidden: true}},
+	}}
+	e := &enroll.Enrollment{ID: "e1", ProgramInstanceID: inst.ID, Tags: []string{"t"},
+		Parameters: []enroll.ParameterValue{{ExternalID: "kw", Value: 7.0}, {ExternalID: "secret", Value: "s3"}}}
+	for _, c := range []struct {
+		name string
+		inst *enroll.ProgramInstance
+		kept []string // the parameters left, in the object and in the previous attributes
+	}{
+		{"hidden ones", inst, []string{"kw"}},
+		{"instance deleted", nil, nil},
+	} {
+		prev := map[string]any{"tags": []any{}, "parameters": []any{
+			map[string]any{"externalId": "secret", "value": "s2"}, map[string]any{"externalId": "kw", "value": 6.0}}}
+		ev := enroll.NewEvent(enroll.Actor{}, enroll.EventEnrollmentUpdated, e.ID, e, prev, time.Now())
+		got, err := ev.Enrollment()
+		if err != nil || got == nil || got.ID != e.ID {
+			t.Fatalf("%s: Enrollment() = %v, %v", c.name, got, err)
+		}
+		if err := ev.HideParameters(got, c.inst); err != nil {
+			t.Fatal(err)
+		}
+		shown, _ := ev.Enrollment()
+		var ids, prevIDs []string
+		for _, p := range shown.Parameters {
+			ids = append(ids, p.ExternalID)
+		}
+		for _, p := range ev.Data.PreviousAttributes["parameters"].([]any) {
+			prevIDs = append(prevIDs, p.(map[string]any)["externalId"].(string))
+		}
+		if !slices.Equal(ids, c.kept) || !slices.Equal(prevIDs, c.kept) || ev.Data.PreviousAttributes["tags"] == nil || len(shown.Tags) != 1 {
+			t.Errorf("%s: object parameters %v, previous %v (%v), want %v", c.name, ids, prevIDs, ev.Data.PreviousAttributes, c.kept)
+		}
+	}
+	if got, err := enroll.NewEvent(enroll.Actor{}, enroll.EventProgramUpdated, "p1", &enroll.Program{ID: "p1"}, nil, time.Now()).Enrollment(); got != nil || err != nil {
+		t.Errorf("a program event's Enrollment() = %v, %v", got, err)
 	}
 }

@@ -184,6 +184,18 @@ func (c *Console) loadDetail(ctx context.Context, rq *request, id string) (*deta
 		}
 		d.EventsTotal = pg.TotalItems
 		for _, ev := range pg.Data {
+			if !rq.has(enroll.ScopeProgramsWrite) {
+				// Events carry the enrollment: its hidden values too.
+				ee, err := ev.Enrollment()
+				if err != nil {
+					return nil, err
+				}
+				if ee != nil {
+					if err := ev.HideParameters(ee, inst); err != nil {
+						return nil, err
+					}
+				}
+			}
 			d.Events = append(d.Events, eventRow{Event: ev, Changed: slices.Sorted(maps.Keys(ev.Data.PreviousAttributes)),
 				JSON: eventJSON(ev)})
 		}

@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"bytes"
 	"testing"
 )
 
@@ -112,6 +113,19 @@ func TestEligibility(t *testing.T) {
 		list := e.do("GET", "/v1/programInstances/"+pinst+"/enrollments", nil, withKey(reader)).expect(200).obj()
 		if n := len(list["data"].([]any)[0].(map[string]any)["parameters"].([]any)); n != 2 {
 			t.Fatalf("list shows %d parameters to a reader, want 2", n)
+		}
+		// Nor in the events, which carry the enrollment.
+		if b := e.do("GET", "/v1/events?enrollmentId="+first["id"].(string), nil).expect(200).Body; !bytes.Contains(b, []byte(`"score"`)) {
+			t.Fatalf("events show an admin no hidden value: %s", b)
+		}
+		events := e.scopedKey([]string{"events:read"}, nil)
+		evs := e.do("GET", "/v1/events?enrollmentId="+first["id"].(string), nil, withKey(events)).expect(200)
+		if bytes.Contains(evs.Body, []byte(`"score"`)) || !bytes.Contains(evs.Body, []byte(`"account"`)) {
+			t.Fatalf("events shown to a key without programs:write: %s", evs.Body)
+		}
+		evID := evs.obj()["data"].([]any)[0].(map[string]any)["id"].(string)
+		if b := e.do("GET", "/v1/events/"+evID, nil, withKey(events)).expect(200).Body; bytes.Contains(b, []byte(`"score"`)) {
+			t.Fatalf("event shown to a key without programs:write: %s", b)
 		}
 		// Submitting without the required parameter asks the participant for it.
 		id := first["id"].(string)

@@ -49,7 +49,7 @@ func (s *Server) listEvents(ctx context.Context, in *listEventsInput) (*bodyPage
 	if err != nil {
 		return nil, err
 	}
-	return &bodyPage[*enroll.Event]{Body: page}, nil
+	return &bodyPage[*enroll.Event]{Body: page}, s.hideEventParameters(ctx, page.Data...)
 }
 
 func (s *Server) getEvent(ctx context.Context, in *eventIDInput) (*eventOutput, error) {
@@ -63,7 +63,7 @@ func (s *Server) getEvent(ctx context.Context, in *eventIDInput) (*eventOutput, 
 	if !eventVisible(ctx, e) {
 		return nil, notFound("Event", in.EventID)
 	}
-	return &eventOutput{Body: e}, nil
+	return &eventOutput{Body: e}, s.hideEventParameters(ctx, e)
 }
 
 // eventVisible reports whether the key may see an event: events about

@@ -28,6 +28,37 @@ func (s *Server) hideParameters(ctx context.Context, es ...*enroll.Enrollment) e
 	return nil
 }
 
+// hideEventParameters removes the values of hidden parameters from
+// enrollment events shown to a key without programs:write, as
+// hideParameters does from enrollments: events carry enrollments too.
+func (s *Server) hideEventParameters(ctx context.Context, evs ...*enroll.Event) error {
+	if seesHiddenParameters(ctx) {
+		return nil
+	}
+	insts := map[string]*enroll.ProgramInstance{}
+	for _, ev := range evs {
+		e, err := ev.Enrollment()
+		if err != nil {
+			return err
+		} else if e == nil {
+			continue
+		}
+		inst, ok := insts[e.ProgramInstanceID]
+		if !ok {
+			// An instance deleted since leaves inst nil: every value is removed.
+			inst, err = s.store.FindInstance(ctx, workspaceFrom(ctx), e.ProgramInstanceID)
+			if err != nil && enroll.ErrorCode(err) != enroll.ENOTFOUND {
+				return err
+			}
+			insts[e.ProgramInstanceID] = inst
+		}
+		if err := ev.HideParameters(e, inst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // seesHiddenParameters reports whether the request's key may see the
 // values of hidden parameters.
 func seesHiddenParameters(ctx context.Context) bool {
