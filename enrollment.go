@@ -433,7 +433,7 @@ func PlanEnrollmentCreation(a Actor, e *Enrollment, inst *ProgramInstance, in *E
 }
 
 // step applies fn to a copy of the enrollment as a stored update does
-// (see the stores' updateEnrollment): checked and completed by
+// (see UpdateEnrollmentIn): checked and completed by
 // PrepareEnrollmentUpdate, recorded with a history entry and
 // enrollment.status_changed when the status moved, and enrollment.updated.
 // ev is the evaluation that made the change, if any.

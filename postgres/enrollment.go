@@ -123,51 +123,14 @@ func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID s
 		if err := inst.AcceptsEnrollments(); err != nil {
 			return err
 		}
-		out, err = tx.createEnrollment(a, inst, in)
+		out, err = enroll.CreateEnrollmentIn(tx, a, inst, in)
 		return err
 	})
 	return out, err
 }
 
-// createEnrollment is the one path that enrolls a participant, for
-// CreateEnrollment and for the import rows ImportPlanner does not plan: it
-// resolves (or creates) the participant, works out the whole creation —
-// the evaluation when the instance auto-evaluates or a submission is asked
-// for, and every step's history entry and event (PlanEnrollmentCreation) —
-// then inserts the enrollment once, in its final state, with its history,
-// events, counters and unique parameter values. in is validated and inst
-// accepts enrollments.
-func (tx *tx) createEnrollment(a enroll.Actor, inst *enroll.ProgramInstance, in *enroll.EnrollmentCreate) (*enroll.Enrollment, error) {
-	p, cust, err := tx.participant(a, in)
-	if err != nil {
-		return nil, err
-	}
-	e, err := enroll.NewEnrollment(a.WorkspaceID, in, inst, p, tx.now)
-	if err != nil {
-		return nil, err
-	}
-	if in.Reenroll != nil && !*in.Reenroll {
-		if err := tx.refuseReenrollment(e); err != nil {
-			return nil, err
-		}
-	}
-	c, err := enroll.PlanEnrollmentCreation(a, e, inst, in, func(e *enroll.Enrollment) (*enroll.Evaluation, error) {
-		return tx.evaluation(e, inst, cust)
-	}, tx.now)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.insertCreation(inst, c); err != nil {
-		return nil, err
-	}
-	return c.Enrollment, nil
-}
-
-// insertCreation stores a planned creation: the enrollment (ECONFLICT when
-// its participant holds an open enrollment in the instance), its unique
-// parameter values (ECONFLICT when another enrollment holds one), its
-// counter, history and events.
-func (tx *tx) insertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentCreation) error {
+// InsertCreation implements enroll.EnrollmentTx.
+func (tx *tx) InsertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentCreation) error {
 	e := c.Enrollment
 	if err := tx.insertEnrollment(e, c.Doc); err != nil {
 		return err
@@ -180,191 +143,6 @@ func (tx *tx) insertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentC
 		return err
 	}
 	return tx.insertEvents(c.Events)
-}
-
-// participant resolves the identification type of a create request into
-// participant data, creating the customer for customerInfo (or for a lead
-// with enough data) when none has the email. It also returns the
-// participant's customer when it has it at hand, for the rules.
-func (tx *tx) participant(a enroll.Actor, in *enroll.EnrollmentCreate) (enroll.Participant, *enroll.Customer, error) {
-	var p enroll.Participant
-	switch in.IdentificationType {
-	case enroll.IdentifyByCustomerInfo:
-		p = enroll.Participant{}.Overlay(in)
-		return tx.customerFor(a, p, in)
-	case enroll.IdentifyByCustomerID:
-		c, err := findCustomer(tx.ctx, tx, a.WorkspaceID, in.CustomerID, "")
-		if err != nil {
-			return p, nil, err
-		}
-		return enroll.ParticipantFromCustomer(c).Overlay(in), c, nil
-	case enroll.IdentifyByLeadID:
-		// Locked: the lead may be turned into a customer below, and two
-		// creates through one lead must not both do it.
-		l, err := findLead(tx.ctx, tx, a.WorkspaceID, in.LeadID, "FOR UPDATE")
-		if err != nil {
-			return p, nil, err
-		}
-		p = enroll.ParticipantFromLead(l).Overlay(in)
-		if p.CustomerID != "" || !p.CanBeCustomer() {
-			return p, nil, nil
-		}
-		p, c, err := tx.customerFor(a, p, in)
-		if err != nil {
-			return p, nil, err
-		}
-		l.CustomerID, l.UpdatedAt = p.CustomerID, tx.now
-		return p, c, tx.writeLead(l, false)
-	case enroll.IdentifyByEnrollmentID:
-		from, err := findEnrollment(tx.ctx, tx, a.WorkspaceID, in.EnrollmentID, "")
-		if err != nil {
-			return p, nil, err
-		}
-		return enroll.ParticipantFromEnrollment(from).Overlay(in), nil, nil
-	}
-	return p, nil, enroll.Errorf(enroll.EINVALID, "Unknown identificationType %q.", in.IdentificationType)
-}
-
-// customerFor returns p bound to the customer with p's email, creating the
-// customer when there is none, and the customer. Concurrent creates for
-// one new email (on any replica) agree on one customer: the insert that
-// loses the race does nothing, and the winner is read back.
-func (tx *tx) customerFor(a enroll.Actor, p enroll.Participant, in *enroll.EnrollmentCreate) (enroll.Participant, *enroll.Customer, error) {
-	c, err := findCustomerByEmail(tx.ctx, tx, a.WorkspaceID, p.Email)
-	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
-		c = p.NewCustomer(a.WorkspaceID, tx.now)
-		c.ReferenceID = in.ReferenceID
-		if err := c.Validate(); err != nil {
-			return p, nil, err
-		}
-		var inserted bool
-		if inserted, err = tx.insertCustomer(c); err == nil && !inserted {
-			c, err = findCustomerByEmail(tx.ctx, tx, a.WorkspaceID, p.Email)
-		}
-	}
-	if err != nil {
-		return p, nil, err
-	}
-	p.CustomerID = c.ID
-	return p, c, nil
-}
-
-// refuseReenrollment returns ECONFLICT when e's participant was ever
-// enrolled in e's instance (reenroll: false).
-func (tx *tx) refuseReenrollment(e *enroll.Enrollment) error {
-	col, val := "customer_id", e.CustomerID
-	if val == "" {
-		col, val = "lead_id", e.LeadID
-	}
-	var id string
-	err := tx.QueryRow(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND `+col+` = $3 LIMIT 1`,
-		e.WorkspaceID, e.ProgramInstanceID, val).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	} else if err != nil {
-		return wrap(err)
-	}
-	return &enroll.Error{Code: enroll.ECONFLICT, Message: "The participant was enrolled in this instance before (" + id + ") and reenroll is false.",
-		Extra: map[string]any{"existingId": id}}
-}
-
-// updateEnrollment is the one path that changes a stored enrollment: fn
-// changes a copy of old, enroll.PrepareEnrollmentUpdate checks and completes
-// the change, and the row, counters, history and events are written
-// together. The caller holds old's row lock (or inserted it in this
-// transaction), so old is the current state and the transition check
-// cannot be raced. ev is the evaluation that caused the change, if any.
-func (tx *tx) updateEnrollment(a enroll.Actor, old *enroll.Enrollment, inst *enroll.ProgramInstance, ev *enroll.Evaluation, fn func(*enroll.Enrollment) error) (*enroll.Enrollment, error) {
-	e := old.Clone()
-	if err := fn(e); err != nil {
-		return nil, err
-	}
-	ch, err := enroll.PrepareEnrollmentUpdate(old, e, inst, tx.now)
-	if err != nil {
-		return nil, err
-	}
-	if !ch.Changed {
-		return old, nil
-	}
-	if ch.StatusChanged() {
-		tx.count(e, ch.From, -1)
-		tx.count(e, ch.To, 1)
-		// Resuming a paused enrollment keeps its place; any other approval
-		// takes one.
-		if ch.To == enroll.StatusApproved && ch.From != enroll.StatusPaused {
-			if err := tx.checkCapacity(inst); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := tx.updateEnrollmentRow(e, old.Version); err != nil {
-		return nil, err
-	}
-	if err := tx.syncUniqueValues(e, inst); err != nil {
-		return nil, err
-	}
-	if ch.StatusChanged() {
-		if err := tx.insertStatusChange(e.WorkspaceID, enroll.NewStatusChange(a, e, ch.From, ev, tx.now)); err != nil {
-			return nil, err
-		}
-		prev := map[string]any{"eligibility": ch.Previous["eligibility"]}
-		if err := tx.event(a, enroll.EventEnrollmentStatusChanged, e.ID, e, prev); err != nil {
-			return nil, err
-		}
-	}
-	if err := tx.event(a, enroll.EventEnrollmentUpdated, e.ID, e, ch.Previous); err != nil {
-		return nil, err
-	}
-	if ch.To == enroll.StatusSubmitted && ch.StatusChanged() && len(e.ParameterProblems()) > 0 {
-		// A submission missing parameters goes back to the participant.
-		return tx.updateEnrollment(a, e, inst, nil, func(n *enroll.Enrollment) error { n.NeedsAction(); return nil })
-	}
-	return e, nil
-}
-
-// evaluate runs the instance's rules on e and applies the result.
-func (tx *tx) evaluate(a enroll.Actor, e *enroll.Enrollment, inst *enroll.ProgramInstance, check func(*enroll.Enrollment) error) (*enroll.Enrollment, error) {
-	if check != nil {
-		if err := check(e); err != nil {
-			return nil, err
-		}
-	}
-	if !enroll.Evaluable(e.Eligibility.Status) {
-		return nil, enroll.ApplyEvaluation(e.Clone(), &enroll.Evaluation{})
-	}
-	ev, err := tx.evaluation(e, inst, nil)
-	if err != nil {
-		return nil, err
-	}
-	return tx.updateEnrollment(a, e, inst, ev, func(n *enroll.Enrollment) error { return enroll.ApplyEvaluation(n, ev) })
-}
-
-// evaluation runs inst's rules on e. cust is e's customer, or nil to have
-// it read.
-func (tx *tx) evaluation(e *enroll.Enrollment, inst *enroll.ProgramInstance, cust *enroll.Customer) (*enroll.Evaluation, error) {
-	if cust == nil && e.CustomerID != "" {
-		c, err := findCustomer(tx.ctx, tx, e.WorkspaceID, e.CustomerID, "")
-		if err != nil {
-			return nil, err
-		}
-		cust = c
-	}
-	return tx.db.engine.Evaluate(tx.ctx, enroll.EvaluationInput{
-		Enrollment: e, Customer: cust, Instance: inst,
-		EnrolledInOtherProgram: func() (bool, error) { return tx.enrolledElsewhere(e) },
-	})
-}
-
-// enrolledElsewhere reports whether e's customer holds an approved or paused
-// enrollment in another program instance.
-func (tx *tx) enrolledElsewhere(e *enroll.Enrollment) (bool, error) {
-	if e.CustomerID == "" {
-		return false, nil
-	}
-	var found bool
-	err := tx.QueryRow(tx.ctx, `SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = $1 AND customer_id = $2
-		AND instance_id <> $3 AND status IN ('approved', 'paused'))`, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&found)
-	return found, wrap(err)
 }
 
 // findEnrollment loads an enrollment; lock is "" or a locking clause.
@@ -398,7 +176,7 @@ func (db *DB) UpdateEnrollment(ctx context.Context, a enroll.Actor, id string, f
 		if err != nil {
 			return err
 		}
-		out, err = tx.updateEnrollment(a, old, inst, nil, fn)
+		out, err = enroll.UpdateEnrollmentIn(tx, a, old, inst, nil, fn)
 		return err
 	})
 	return out, err
@@ -412,7 +190,7 @@ func (db *DB) EvaluateEnrollment(ctx context.Context, a enroll.Actor, id string,
 		if err != nil {
 			return err
 		}
-		out, err = tx.evaluate(a, e, inst, check)
+		out, err = enroll.EvaluateEnrollmentIn(tx, a, e, inst, check)
 		return err
 	})
 	return out, err

@@ -312,7 +312,7 @@ func (tx *tx) importRow(a enroll.Actor, inst *enroll.ProgramInstance, r *enroll.
 	if _, err := tx.exec(`SAVEPOINT import_row`); err != nil {
 		return err
 	}
-	_, err := tx.createEnrollment(a, inst, in)
+	_, err := enroll.CreateEnrollmentIn(tx, a, inst, in)
 	if err == nil {
 		p.Created++
 		_, err = tx.exec(`RELEASE SAVEPOINT import_row`)

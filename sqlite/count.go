@@ -15,19 +15,21 @@ func (tx *Tx) count(e *enroll.Enrollment, s enroll.Status, delta int) error {
 	return err
 }
 
-// checkCapacity returns ECONFLICT when approving one more enrollment would
-// exceed the instance's capacity. Paused enrollments keep their place.
+// checkCapacity returns ECONFLICT when an approval, already counted in
+// this transaction, takes the instance past its capacity; the rollback
+// then undoes the count. Paused enrollments keep their place.
 func (tx *Tx) checkCapacity(inst *enroll.ProgramInstance) error {
 	if inst.Capacity == nil {
 		return nil
 	}
 	var n int
-	err := tx.QueryRowContext(tx.ctx, `SELECT COALESCE(SUM(n), 0) FROM enrollment_counts WHERE instance_id = ? AND status IN ('approved', 'paused')`,
-		inst.ID).Scan(&n)
+	err := tx.QueryRowContext(tx.ctx, `SELECT COALESCE(SUM(n), 0) FROM enrollment_counts WHERE workspace_id = ? AND instance_id = ? AND status IN ('approved', 'paused')`,
+		inst.WorkspaceID, inst.ID).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("sqlite: capacity: %w", err)
 	}
-	if n >= *inst.Capacity {
+	if n > *inst.Capacity {
+		n-- // the approval being refused
 		return &enroll.Error{Code: enroll.ECONFLICT,
 			Message: fmt.Sprintf("Program instance %s is at capacity (%d approved of %d).", inst.ID, n, *inst.Capacity),
 			Extra:   map[string]any{"capacity": *inst.Capacity, "approved": n}}

@@ -126,5 +126,5 @@ func (tx *Tx) createPlanned(a enroll.Actor, p *createPlan) (bool, error) {
 			return false, err
 		}
 	}
-	return true, tx.insertCreation(a, p.inst, p.creation)
+	return true, tx.InsertCreation(p.inst, p.creation)
 }

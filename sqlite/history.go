@@ -7,16 +7,6 @@ import (
 	"github.com/enrollhq/enroll"
 )
 
-func (tx *Tx) insertStatusChange(h *enroll.StatusChange) error {
-	doc, err := encode(h)
-	if err != nil {
-		return err
-	}
-	_, err = tx.exec(`INSERT INTO status_changes (id, workspace_id, enrollment_id, doc, created_at)
-		SELECT ?, workspace_id, id, ?, ? FROM enrollments WHERE id = ?`, h.ID, doc, micros(h.CreatedAt), h.EnrollmentID)
-	return err
-}
-
 // insertStatusChanges appends entries of workspace wsID to the histories
 // of their enrollments, in order. docs are their documents when encoded
 // ahead (enroll.CreationDocs), or nil.

@@ -1,0 +1,275 @@
+package enroll
+
+import (
+	"context"
+	"time"
+)
+
+// EnrollmentTx is a store's write transaction as the enrollment write
+// paths see it: reads that see the transaction's own writes, and writes
+// into it. Each store implements it on its transaction, in its SQL; the
+// paths themselves (CreateEnrollmentIn, UpdateEnrollmentIn,
+// EvaluateEnrollmentIn) are written once, here, so that every store
+// enrolls, changes and evaluates alike.
+type EnrollmentTx interface {
+	// Context is the context of the call the transaction serves.
+	Context() context.Context
+	// Now is the transaction's time, which every row it writes carries.
+	Now() time.Time
+	// Rules is the engine that evaluates eligibility rules.
+	Rules() RuleEngine
+
+	// FindCustomer returns a customer. Returns ENOTFOUND.
+	FindCustomer(wsID, id string) (*Customer, error)
+	// FindCustomerByEmail returns the customer with an email (compared
+	// normalized). Returns ENOTFOUND.
+	FindCustomerByEmail(wsID, email string) (*Customer, error)
+	// AddCustomer stores c, a new customer, and returns it; or, when a
+	// concurrent transaction stored a customer with c's email first, that
+	// customer, so that concurrent creates for one new email agree on one.
+	// Returns ECONFLICT when another customer holds c's email otherwise.
+	AddCustomer(c *Customer) (*Customer, error)
+	// LockLead returns a lead, locked against other writers until the
+	// transaction ends: a create may turn the lead into a customer.
+	// Returns ENOTFOUND.
+	LockLead(wsID, id string) (*Lead, error)
+	// UpdateLead stores a changed lead. Returns ENOTFOUND.
+	UpdateLead(l *Lead) error
+	// FindEnrollment returns an enrollment. Returns ENOTFOUND.
+	FindEnrollment(wsID, id string) (*Enrollment, error)
+	// PriorEnrollment returns the id of an enrollment, in any status, of
+	// e's participant (its customer, or else its lead) in e's instance, or
+	// "" when there is none.
+	PriorEnrollment(e *Enrollment) (string, error)
+	// EnrolledElsewhere reports whether e's customer holds an approved or
+	// paused enrollment in another program instance.
+	EnrolledElsewhere(e *Enrollment) (bool, error)
+
+	// InsertCreation stores a planned creation: the enrollment, its unique
+	// parameter values, its counter, history and events. Returns ECONFLICT
+	// when the participant holds an open enrollment in the instance
+	// (Extra["existingId"] names it) or another enrollment holds a unique
+	// value, and ENOTFOUND when the participant or the instance is gone.
+	InsertCreation(inst *ProgramInstance, c *EnrollmentCreation) error
+	// CheckCapacity returns ECONFLICT when an approval that Count has
+	// already counted takes inst past its capacity (the rollback undoes the
+	// count). Counting first lets a store whose writers run concurrently
+	// serialize approvals on the counter's row.
+	CheckCapacity(inst *ProgramInstance) error
+	// Count adds delta to the counter of status s in e's instance.
+	Count(e *Enrollment, s Status, delta int) error
+	// UpdateEnrollment stores e, changed from the stored version
+	// oldVersion. Returns ECONFLICT when the stored enrollment is no longer
+	// at oldVersion, or when the change makes it a second open enrollment
+	// of its participant in the instance.
+	UpdateEnrollment(e *Enrollment, oldVersion int) error
+	// SyncUniqueValues makes the unique parameter values e holds in inst
+	// its current ones. Returns ECONFLICT when another open enrollment of
+	// the instance holds one.
+	SyncUniqueValues(e *Enrollment, inst *ProgramInstance) error
+	// InsertStatusChange appends h to the history of its enrollment, of
+	// workspace wsID.
+	InsertStatusChange(wsID string, h *StatusChange) error
+	// InsertEvent stores an event.
+	InsertEvent(ev *Event) error
+}
+
+// CreateEnrollmentIn is the one path that enrolls a participant, for the
+// stores' CreateEnrollment and for the import rows they do not plan in
+// bulk: it resolves (or creates) the participant, works out the whole
+// creation — the evaluation when the instance auto-evaluates or a
+// submission is asked for, and every step's history entry and event
+// (PlanEnrollmentCreation) — then stores the enrollment once, in its final
+// state, with its history, events, counters and unique parameter values.
+// in is validated and inst accepts enrollments. Returns the errors of
+// Store.CreateEnrollment.
+func CreateEnrollmentIn(tx EnrollmentTx, a Actor, inst *ProgramInstance, in *EnrollmentCreate) (*Enrollment, error) {
+	p, cust, err := participantIn(tx, a, in)
+	if err != nil {
+		return nil, err
+	}
+	e, err := NewEnrollment(a.WorkspaceID, in, inst, p, tx.Now())
+	if err != nil {
+		return nil, err
+	}
+	if in.Reenroll != nil && !*in.Reenroll {
+		if err := refuseReenrollment(tx, e); err != nil {
+			return nil, err
+		}
+	}
+	c, err := PlanEnrollmentCreation(a, e, inst, in, func(e *Enrollment) (*Evaluation, error) {
+		return evaluationIn(tx, e, inst, cust)
+	}, tx.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.InsertCreation(inst, c); err != nil {
+		return nil, err
+	}
+	return c.Enrollment, nil
+}
+
+// participantIn resolves the identification type of a create request into
+// participant data, creating the customer for customerInfo (or for a lead
+// with enough data) when none has the email. It also returns the
+// participant's customer when it has it at hand, for the rules.
+func participantIn(tx EnrollmentTx, a Actor, in *EnrollmentCreate) (Participant, *Customer, error) {
+	var p Participant
+	switch in.IdentificationType {
+	case IdentifyByCustomerInfo:
+		return customerFor(tx, a, Participant{}.Overlay(in), in)
+	case IdentifyByCustomerID:
+		c, err := tx.FindCustomer(a.WorkspaceID, in.CustomerID)
+		if err != nil {
+			return p, nil, err
+		}
+		return ParticipantFromCustomer(c).Overlay(in), c, nil
+	case IdentifyByLeadID:
+		l, err := tx.LockLead(a.WorkspaceID, in.LeadID)
+		if err != nil {
+			return p, nil, err
+		}
+		p = ParticipantFromLead(l).Overlay(in)
+		if p.CustomerID != "" || !p.CanBeCustomer() {
+			return p, nil, nil
+		}
+		p, c, err := customerFor(tx, a, p, in)
+		if err != nil {
+			return p, nil, err
+		}
+		l.CustomerID, l.UpdatedAt = p.CustomerID, tx.Now()
+		return p, c, tx.UpdateLead(l)
+	case IdentifyByEnrollmentID:
+		from, err := tx.FindEnrollment(a.WorkspaceID, in.EnrollmentID)
+		if err != nil {
+			return p, nil, err
+		}
+		return ParticipantFromEnrollment(from).Overlay(in), nil, nil
+	}
+	return p, nil, Errorf(EINVALID, "Unknown identificationType %q.", in.IdentificationType)
+}
+
+// customerFor returns p bound to the customer with p's email, creating the
+// customer when there is none, and the customer.
+func customerFor(tx EnrollmentTx, a Actor, p Participant, in *EnrollmentCreate) (Participant, *Customer, error) {
+	c, err := tx.FindCustomerByEmail(a.WorkspaceID, p.Email)
+	if ErrorCode(err) == ENOTFOUND {
+		c = p.NewCustomer(a.WorkspaceID, tx.Now())
+		c.ReferenceID = in.ReferenceID
+		if err := c.Validate(); err != nil {
+			return p, nil, err
+		}
+		c, err = tx.AddCustomer(c)
+	}
+	if err != nil {
+		return p, nil, err
+	}
+	p.CustomerID = c.ID
+	return p, c, nil
+}
+
+// refuseReenrollment returns ECONFLICT when e's participant was ever
+// enrolled in e's instance (reenroll: false).
+func refuseReenrollment(tx EnrollmentTx, e *Enrollment) error {
+	id, err := tx.PriorEnrollment(e)
+	if err != nil || id == "" {
+		return err
+	}
+	return &Error{Code: ECONFLICT, Message: "The participant was enrolled in this instance before (" + id + ") and reenroll is false.",
+		Extra: map[string]any{"existingId": id}}
+}
+
+// UpdateEnrollmentIn is the one path that changes a stored enrollment: fn
+// changes a copy of old, PrepareEnrollmentUpdate checks and completes the
+// change, and the row, counters, history and events are written together.
+// old must be the enrollment's current state in tx (a store that runs
+// writers concurrently holds its row lock), so the transition check
+// cannot be raced. ev is the evaluation that caused the change, if any.
+// Returns the errors of Store.UpdateEnrollment.
+func UpdateEnrollmentIn(tx EnrollmentTx, a Actor, old *Enrollment, inst *ProgramInstance, ev *Evaluation, fn func(*Enrollment) error) (*Enrollment, error) {
+	e := old.Clone()
+	if err := fn(e); err != nil {
+		return nil, err
+	}
+	ch, err := PrepareEnrollmentUpdate(old, e, inst, tx.Now())
+	if err != nil {
+		return nil, err
+	}
+	if !ch.Changed {
+		return old, nil
+	}
+	if ch.StatusChanged() {
+		if err := tx.Count(e, ch.From, -1); err != nil {
+			return nil, err
+		}
+		if err := tx.Count(e, ch.To, 1); err != nil {
+			return nil, err
+		}
+		// Resuming a paused enrollment keeps its place; any other approval
+		// takes one.
+		if ch.To == StatusApproved && ch.From != StatusPaused {
+			if err := tx.CheckCapacity(inst); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := tx.UpdateEnrollment(e, old.Version); err != nil {
+		return nil, err
+	}
+	if err := tx.SyncUniqueValues(e, inst); err != nil {
+		return nil, err
+	}
+	if ch.StatusChanged() {
+		if err := tx.InsertStatusChange(e.WorkspaceID, NewStatusChange(a, e, ch.From, ev, tx.Now())); err != nil {
+			return nil, err
+		}
+		prev := map[string]any{"eligibility": ch.Previous["eligibility"]}
+		if err := tx.InsertEvent(NewEvent(a, EventEnrollmentStatusChanged, e.ID, e, prev, tx.Now())); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.InsertEvent(NewEvent(a, EventEnrollmentUpdated, e.ID, e, ch.Previous, tx.Now())); err != nil {
+		return nil, err
+	}
+	if ch.To == StatusSubmitted && ch.StatusChanged() && len(e.ParameterProblems()) > 0 {
+		// A submission missing parameters goes back to the participant.
+		return UpdateEnrollmentIn(tx, a, e, inst, nil, func(n *Enrollment) error { n.NeedsAction(); return nil })
+	}
+	return e, nil
+}
+
+// EvaluateEnrollmentIn runs inst's rules on e, the enrollment's current
+// state in tx, after check, and applies the result as UpdateEnrollmentIn
+// does. Returns the errors of Store.EvaluateEnrollment: ECONFLICT for an
+// enrollment past eligibility.
+func EvaluateEnrollmentIn(tx EnrollmentTx, a Actor, e *Enrollment, inst *ProgramInstance, check func(*Enrollment) error) (*Enrollment, error) {
+	if check != nil {
+		if err := check(e); err != nil {
+			return nil, err
+		}
+	}
+	if !Evaluable(e.Eligibility.Status) {
+		return nil, ApplyEvaluation(e.Clone(), &Evaluation{})
+	}
+	ev, err := evaluationIn(tx, e, inst, nil)
+	if err != nil {
+		return nil, err
+	}
+	return UpdateEnrollmentIn(tx, a, e, inst, ev, func(n *Enrollment) error { return ApplyEvaluation(n, ev) })
+}
+
+// evaluationIn runs inst's rules on e. cust is e's customer, or nil to
+// have it read.
+func evaluationIn(tx EnrollmentTx, e *Enrollment, inst *ProgramInstance, cust *Customer) (*Evaluation, error) {
+	if cust == nil && e.CustomerID != "" {
+		c, err := tx.FindCustomer(e.WorkspaceID, e.CustomerID)
+		if err != nil {
+			return nil, err
+		}
+		cust = c
+	}
+	return tx.Rules().Evaluate(tx.Context(), EvaluationInput{
+		Enrollment: e, Customer: cust, Instance: inst,
+		EnrolledInOtherProgram: func() (bool, error) { return tx.EnrolledElsewhere(e) },
+	})
+}

@@ -1,0 +1,114 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	"github.com/jackc/pgx/v5"
+)
+
+// tx is an enroll.EnrollmentTx: the enrollment write paths run on it.
+var _ enroll.EnrollmentTx = (*tx)(nil)
+
+// Context implements enroll.EnrollmentTx.
+func (tx *tx) Context() context.Context { return tx.ctx }
+
+// Now implements enroll.EnrollmentTx.
+func (tx *tx) Now() time.Time { return tx.now }
+
+// Rules implements enroll.EnrollmentTx.
+func (tx *tx) Rules() enroll.RuleEngine { return tx.db.engine }
+
+// FindCustomer implements enroll.EnrollmentTx.
+func (tx *tx) FindCustomer(wsID, id string) (*enroll.Customer, error) {
+	return findCustomer(tx.ctx, tx, wsID, id, "")
+}
+
+// FindCustomerByEmail implements enroll.EnrollmentTx.
+func (tx *tx) FindCustomerByEmail(wsID, email string) (*enroll.Customer, error) {
+	return findCustomerByEmail(tx.ctx, tx, wsID, email)
+}
+
+// AddCustomer implements enroll.EnrollmentTx. Concurrent creates for one
+// new email (on any replica) agree on one customer: the insert that loses
+// the race does nothing, and the winner is read back.
+func (tx *tx) AddCustomer(c *enroll.Customer) (*enroll.Customer, error) {
+	inserted, err := tx.insertCustomer(c)
+	if err != nil {
+		return nil, err
+	}
+	if !inserted {
+		return findCustomerByEmail(tx.ctx, tx, c.WorkspaceID, c.Email)
+	}
+	return c, nil
+}
+
+// LockLead implements enroll.EnrollmentTx: FOR UPDATE, so two creates
+// through one lead do not both turn it into a customer.
+func (tx *tx) LockLead(wsID, id string) (*enroll.Lead, error) {
+	return findLead(tx.ctx, tx, wsID, id, "FOR UPDATE")
+}
+
+// UpdateLead implements enroll.EnrollmentTx.
+func (tx *tx) UpdateLead(l *enroll.Lead) error { return tx.writeLead(l, false) }
+
+// FindEnrollment implements enroll.EnrollmentTx.
+func (tx *tx) FindEnrollment(wsID, id string) (*enroll.Enrollment, error) {
+	return findEnrollment(tx.ctx, tx, wsID, id, "")
+}
+
+// PriorEnrollment implements enroll.EnrollmentTx.
+func (tx *tx) PriorEnrollment(e *enroll.Enrollment) (string, error) {
+	col, val := "customer_id", e.CustomerID
+	if val == "" {
+		col, val = "lead_id", e.LeadID
+	}
+	var id string
+	err := tx.QueryRow(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND `+col+` = $3 LIMIT 1`,
+		e.WorkspaceID, e.ProgramInstanceID, val).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return id, wrap(err)
+}
+
+// EnrolledElsewhere implements enroll.EnrollmentTx.
+func (tx *tx) EnrolledElsewhere(e *enroll.Enrollment) (bool, error) {
+	if e.CustomerID == "" {
+		return false, nil
+	}
+	var found bool
+	err := tx.QueryRow(tx.ctx, `SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = $1 AND customer_id = $2
+		AND instance_id <> $3 AND status IN ('approved', 'paused'))`, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&found)
+	return found, wrap(err)
+}
+
+// CheckCapacity implements enroll.EnrollmentTx.
+func (tx *tx) CheckCapacity(inst *enroll.ProgramInstance) error { return tx.checkCapacity(inst) }
+
+// Count implements enroll.EnrollmentTx: the change is written with the
+// transaction's others (flushCounts).
+func (tx *tx) Count(e *enroll.Enrollment, s enroll.Status, delta int) error {
+	tx.count(e, s, delta)
+	return nil
+}
+
+// UpdateEnrollment implements enroll.EnrollmentTx.
+func (tx *tx) UpdateEnrollment(e *enroll.Enrollment, oldVersion int) error {
+	return tx.updateEnrollmentRow(e, oldVersion)
+}
+
+// SyncUniqueValues implements enroll.EnrollmentTx.
+func (tx *tx) SyncUniqueValues(e *enroll.Enrollment, inst *enroll.ProgramInstance) error {
+	return tx.syncUniqueValues(e, inst)
+}
+
+// InsertStatusChange implements enroll.EnrollmentTx.
+func (tx *tx) InsertStatusChange(wsID string, h *enroll.StatusChange) error {
+	return tx.insertStatusChange(wsID, h)
+}
+
+// InsertEvent implements enroll.EnrollmentTx.
+func (tx *tx) InsertEvent(ev *enroll.Event) error { return tx.insertEvent(ev) }
