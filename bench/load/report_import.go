@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -46,8 +47,8 @@ func (r *report) importTable() table {
 			"\"as generated\" compares the job's counters, as the database holds them once the server has stopped (a cap stops the import at " +
 			"its next batch boundary), and the eligible enrollments counted in the rows, with what the generator made of the same rows.",
 		"The baseline receives the same file on net/http, decodes it as it arrives with the import's own CSV row decoder, " +
-			"and writes each row as one JSON document under a new id with multi-row INSERTs (100 rows each) in transactions of 500 rows, " +
-			"the import's batch, on modernc.org/sqlite with the store's pragmas (WAL, synchronous=FULL): no validation, customers, dedup, " +
+			"and writes each row as one JSON document under a new id with multi-row INSERTs (" + strconv.Itoa(bareImportChunk) + " rows each) in transactions of " +
+			strconv.Itoa(enroll.DefaultImportBatch) + " rows, the import's batch, on modernc.org/sqlite with the store's pragmas (WAL, synchronous=FULL): no validation, customers, dedup, " +
 			"rules, history, events or counters.",
 	}
 	return t
