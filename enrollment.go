@@ -113,12 +113,19 @@ func (e *Enrollment) ETag() string { return `"` + e.ID + "." + itoa(e.Version) +
 
 // Clone returns a deep copy, so a change can be compared with the original.
 func (e *Enrollment) Clone() *Enrollment {
+	c, _ := e.cloneJSON()
+	return c
+}
+
+// cloneJSON is Clone that also returns e's JSON form, which the clone is
+// made from.
+func (e *Enrollment) cloneJSON() (*Enrollment, []byte) {
 	// Decode into a zero value: decoding into a copy would reuse its pointers.
 	var c Enrollment
 	b, _ := json.Marshal(e)
 	_ = json.Unmarshal(b, &c)
 	c.WorkspaceID, c.Version = e.WorkspaceID, e.Version
-	return &c
+	return &c, b
 }
 
 // normalize fills empty collections so JSON shows [] and {}, never null.

@@ -2,6 +2,8 @@ package enroll
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -59,10 +61,11 @@ type EnrollmentTx interface {
 	// Count adds delta to the counter of status s in e's instance.
 	Count(e *Enrollment, s Status, delta int) error
 	// UpdateEnrollment stores e, changed from the stored version
-	// oldVersion. Returns ECONFLICT when the stored enrollment is no longer
-	// at oldVersion, or when the change makes it a second open enrollment
-	// of its participant in the instance.
-	UpdateEnrollment(e *Enrollment, oldVersion int) error
+	// oldVersion; doc is json.Marshal(e), which its events share. Returns
+	// ECONFLICT when the stored enrollment is no longer at oldVersion, or
+	// when the change makes it a second open enrollment of its participant
+	// in the instance.
+	UpdateEnrollment(e *Enrollment, doc []byte, oldVersion int) error
 	// SyncUniqueValues makes the unique parameter values e holds in inst
 	// its current ones. Returns ECONFLICT when another open enrollment of
 	// the instance holds one.
@@ -187,16 +190,23 @@ func refuseReenrollment(tx EnrollmentTx, e *Enrollment) error {
 // cannot be raced. ev is the evaluation that caused the change, if any.
 // Returns the errors of Store.UpdateEnrollment.
 func UpdateEnrollmentIn(tx EnrollmentTx, a Actor, old *Enrollment, inst *ProgramInstance, ev *Evaluation, fn func(*Enrollment) error) (*Enrollment, error) {
-	e := old.Clone()
+	// The enrollment is encoded once before and once after the change:
+	// the diff, the row and the events share those.
+	e, oldJSON := old.cloneJSON()
 	if err := fn(e); err != nil {
 		return nil, err
 	}
-	ch, err := PrepareEnrollmentUpdate(old, e, inst, tx.Now())
+	ch, doc, err := prepareEnrollmentUpdate(old, e, inst, tx.Now(), oldJSON)
 	if err != nil {
 		return nil, err
 	}
 	if !ch.Changed {
 		return old, nil
+	}
+	if doc == nil {
+		if doc, err = json.Marshal(e); err != nil {
+			return nil, fmt.Errorf("encoding enrollment %s: %w", e.ID, err)
+		}
 	}
 	if ch.StatusChanged() {
 		if err := tx.Count(e, ch.From, -1); err != nil {
@@ -213,7 +223,7 @@ func UpdateEnrollmentIn(tx EnrollmentTx, a Actor, old *Enrollment, inst *Program
 			}
 		}
 	}
-	if err := tx.UpdateEnrollment(e, old.Version); err != nil {
+	if err := tx.UpdateEnrollment(e, doc, old.Version); err != nil {
 		return nil, err
 	}
 	if err := tx.SyncUniqueValues(e, inst); err != nil {
@@ -224,11 +234,11 @@ func UpdateEnrollmentIn(tx EnrollmentTx, a Actor, old *Enrollment, inst *Program
 			return nil, err
 		}
 		prev := map[string]any{"eligibility": ch.Previous["eligibility"]}
-		if err := tx.InsertEvent(NewEvent(a, EventEnrollmentStatusChanged, e.ID, e, prev, tx.Now())); err != nil {
+		if err := tx.InsertEvent(newEventJSON(a, EventEnrollmentStatusChanged, e, doc, prev, tx.Now())); err != nil {
 			return nil, err
 		}
 	}
-	if err := tx.InsertEvent(NewEvent(a, EventEnrollmentUpdated, e.ID, e, ch.Previous, tx.Now())); err != nil {
+	if err := tx.InsertEvent(newEventJSON(a, EventEnrollmentUpdated, e, doc, ch.Previous, tx.Now())); err != nil {
 		return nil, err
 	}
 	if ch.To == StatusSubmitted && ch.StatusChanged() && len(e.ParameterProblems()) > 0 {

@@ -9,17 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// enrollmentColumns returns the indexed copies of e's fields, in the order
-// of the column lists below.
-func enrollmentColumns(e *enroll.Enrollment) ([]any, error) {
-	doc, err := encode(e)
-	if err != nil {
-		return nil, err
-	}
-	return enrollmentColumnsDoc(e, doc), nil
-}
-
-// enrollmentColumnsDoc is enrollmentColumns with e's JSON form at hand.
+// enrollmentColumnsDoc returns the indexed copies of e's fields, and doc,
+// its JSON form, in the order of the column lists below.
 func enrollmentColumnsDoc(e *enroll.Enrollment, doc []byte) []any {
 	return []any{nullString(e.CustomerID), nullString(e.LeadID), string(e.Eligibility.Status),
 		enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName),
@@ -59,14 +50,11 @@ func (tx *tx) insertEnrollment(e *enroll.Enrollment, doc []byte) error {
 	return enroll.Errorf(enroll.ECONFLICT, "The participant already has an open enrollment in program instance %s.", e.ProgramInstanceID)
 }
 
-// updateEnrollmentRow stores a changed enrollment if it still has
-// oldVersion: the caller holds its row lock, so a mismatch means a bug or a
+// updateEnrollmentRow stores a changed enrollment, whose JSON form is doc,
+// if it still has oldVersion: the caller holds its row lock, so a mismatch means a bug or a
 // writer that bypassed the lock, and is refused rather than overwritten.
-func (tx *tx) updateEnrollmentRow(e *enroll.Enrollment, oldVersion int) error {
-	cols, err := enrollmentColumns(e)
-	if err != nil {
-		return err
-	}
+func (tx *tx) updateEnrollmentRow(e *enroll.Enrollment, doc []byte, oldVersion int) error {
+	cols := enrollmentColumnsDoc(e, doc)
 	tag, err := tx.exec(`UPDATE enrollments SET customer_id = $1, lead_id = $2, status = $3, email_norm = $4, reference_id = $5, first_name = $6, last_name = $7, doc = $8, version = $9, updated_at = $10
 		WHERE workspace_id = $11 AND id = $12 AND version = $13`, append(cols, e.WorkspaceID, e.ID, oldVersion)...)
 	if constraint(err) != "" {

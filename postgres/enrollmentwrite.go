@@ -96,8 +96,8 @@ func (tx *tx) Count(e *enroll.Enrollment, s enroll.Status, delta int) error {
 }
 
 // UpdateEnrollment implements enroll.EnrollmentTx.
-func (tx *tx) UpdateEnrollment(e *enroll.Enrollment, oldVersion int) error {
-	return tx.updateEnrollmentRow(e, oldVersion)
+func (tx *tx) UpdateEnrollment(e *enroll.Enrollment, doc []byte, oldVersion int) error {
+	return tx.updateEnrollmentRow(e, doc, oldVersion)
 }
 
 // SyncUniqueValues implements enroll.EnrollmentTx.

@@ -8,15 +8,9 @@ import (
 	"github.com/enrollhq/enroll"
 )
 
-func (tx *Tx) writeEnrollment(e *enroll.Enrollment, insert bool, oldVersion int) error {
-	doc, err := encode(e)
-	if err != nil {
-		return err
-	}
-	return tx.writeEnrollmentDoc(e, doc, insert, oldVersion)
-}
-
-// writeEnrollmentDoc is writeEnrollment with e's JSON form, doc, at hand.
+// writeEnrollmentDoc inserts e, or updates it from oldVersion; doc is its
+// JSON form. A second open enrollment of the participant in the instance
+// is ECONFLICT naming the first.
 func (tx *Tx) writeEnrollmentDoc(e *enroll.Enrollment, doc string, insert bool, oldVersion int) error {
 	var err error
 	cols := []any{nullString(e.CustomerID), nullString(e.LeadID), string(e.Eligibility.Status),

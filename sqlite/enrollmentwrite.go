@@ -83,8 +83,8 @@ func (tx *Tx) Count(e *enroll.Enrollment, s enroll.Status, delta int) error {
 }
 
 // UpdateEnrollment implements enroll.EnrollmentTx.
-func (tx *Tx) UpdateEnrollment(e *enroll.Enrollment, oldVersion int) error {
-	return tx.writeEnrollment(e, false, oldVersion)
+func (tx *Tx) UpdateEnrollment(e *enroll.Enrollment, doc []byte, oldVersion int) error {
+	return tx.writeEnrollmentDoc(e, string(doc), false, oldVersion)
 }
 
 // SyncUniqueValues implements enroll.EnrollmentTx.
