@@ -176,7 +176,7 @@ func (e *Enrollment) UniqueValues(inst *ProgramInstance) []UniqueValue {
 }
 
 // HideParameters removes the values of the instance's hidden parameters:
-// what a key without programs:write sees.
+// what a key without programs:write sees. A nil inst removes them all.
 func (e *Enrollment) HideParameters(inst *ProgramInstance) {
 	e.Parameters = slices.DeleteFunc(e.Parameters, func(p ParameterValue) bool { return inst.hides(p.ExternalID) })
 }

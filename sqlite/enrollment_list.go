@@ -87,10 +87,9 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 		p := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
 		w.add(`(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, p, p, p, p)
 	}
-	noTotal := f.NoTotal
 	filter := *f
 	return &listQuery{w: w, c: c, fh: fh, count: func() (int, error) {
-		if noTotal {
+		if filter.NoTotal {
 			return 0, nil
 		}
 		return countEnrollments(ctx, db.r, wsID, filter, w)
