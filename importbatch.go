@@ -159,18 +159,8 @@ func (pl *ImportPlanner) Plan(ctx context.Context, rows []*ImportRow, lookup *Im
 	out := &ImportPlan{Counts: map[Status]int{}}
 	p := &out.Progress
 	for _, r := range rows {
-		p.Rows++
-		in := r.Create
+		in := p.admit(r)
 		if in == nil {
-			p.Failed++
-			if len(r.Errors) == 0 {
-				p.Errors = append(p.Errors, ImportError{Row: r.Row, Message: "the row cannot be read"})
-			}
-			p.Errors = append(p.Errors, r.Errors...)
-			continue
-		}
-		if err := in.Validate(); err != nil {
-			p.Fail(r.Row, in, err)
 			continue
 		}
 		email := NormalizeEmail(in.Email)

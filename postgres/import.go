@@ -214,7 +214,7 @@ func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID st
 
 // importChunk imports rows in one transaction: with plan, runs of rows
 // that enroll.ImportPlannable accepts are planned and written together
-// (importRun) and the other rows go one by one (importRow); without, every
+// (importRun) and the other rows go one by one (enroll.ImportRowIn); without, every
 // row goes one by one. The job's row is locked first, so two runners of
 // one job (a stale one that woke up) take turns.
 func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow, plan bool) (*enroll.Import, error) {
@@ -246,7 +246,7 @@ func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, 
 					return err
 				}
 			}
-			one := func(r *enroll.ImportRow) error { return tx.importRow(a, inst, r, &p) }
+			one := func(r *enroll.ImportRow) error { return enroll.ImportRowIn(tx, a, inst, r, &p) }
 			if plan {
 				err = enroll.EachImportRun(rows, func(_ int, run []*enroll.ImportRow) error { return tx.importRun(a, inst, run, &p) }, one)
 			} else {
@@ -280,65 +280,6 @@ func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, 
 	return out, err
 }
 
-// importRow imports one row into p: a refused row changes nothing (its
-// savepoint is rolled back, and so are the counter changes it recorded)
-// and is recorded as errors. Only internal errors are returned; they abort
-// the batch, which write runs again if the database asks for a retry.
-func (tx *tx) importRow(a enroll.Actor, inst *enroll.ProgramInstance, r *enroll.ImportRow, p *enroll.ImportProgress) error {
-	p.Rows++
-	in := r.Create
-	if in == nil {
-		p.Failed++
-		if len(r.Errors) == 0 {
-			p.Errors = append(p.Errors, enroll.ImportError{Row: r.Row, Message: "the row cannot be read"})
-		}
-		p.Errors = append(p.Errors, r.Errors...)
-		return nil
-	}
-	if err := in.Validate(); err != nil {
-		p.Fail(r.Row, in, err)
-		return nil
-	}
-	if id, err := tx.openEnrollmentFor(inst, in); err != nil {
-		return err
-	} else if id != "" {
-		p.Skipped++
-		return nil
-	}
-	// Counter changes wait in tx.deltas until flushed; restoring them is
-	// right whether or not the row flushed them (a flush inside the
-	// savepoint is rolled back with it).
-	before := maps.Clone(tx.deltas)
-	if _, err := tx.exec(`SAVEPOINT import_row`); err != nil {
-		return err
-	}
-	_, err := enroll.CreateEnrollmentIn(tx, a, inst, in)
-	if err == nil {
-		p.Created++
-		_, err = tx.exec(`RELEASE SAVEPOINT import_row`)
-		return err
-	}
-	if _, rerr := tx.exec(`ROLLBACK TO SAVEPOINT import_row; RELEASE SAVEPOINT import_row`); rerr != nil {
-		return errors.Join(err, rerr)
-	}
-	tx.deltas = before
-	if enroll.ErrorCode(err) == enroll.EINTERNAL {
-		return err
-	}
-	// The open-enrollment indexes are the final guard: a participant found
-	// only once resolved (a lead, a re-enrollment, a customer known by
-	// another email), or inserted by a concurrent import, is skipped like
-	// one found by the look-up.
-	if open, qerr := tx.heldOpen(inst, err); qerr != nil {
-		return qerr
-	} else if open {
-		p.Skipped++
-		return nil
-	}
-	p.Fail(r.Row, in, err)
-	return nil
-}
-
 // Look-ups of an open enrollment in an instance by each key an import row
 // may carry. Each states its partial index's condition, so the index
 // serves it.
@@ -351,9 +292,8 @@ const (
 		AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
 )
 
-// openEnrollmentFor returns the id of an open enrollment in inst that
-// matches the row's referenceId, email or customerId, or "".
-func (tx *tx) openEnrollmentFor(inst *enroll.ProgramInstance, in *enroll.EnrollmentCreate) (string, error) {
+// OpenEnrollmentFor implements enroll.ImportRowTx.
+func (tx *tx) OpenEnrollmentFor(inst *enroll.ProgramInstance, in *enroll.EnrollmentCreate) (string, error) {
 	keys := []struct{ query, value string }{
 		{openByReference, in.ReferenceID},
 		{openByEmail, enroll.NormalizeEmail(in.Email)},
@@ -376,21 +316,35 @@ func (tx *tx) openEnrollmentFor(inst *enroll.ProgramInstance, in *enroll.Enrollm
 	return "", nil
 }
 
-// heldOpen reports whether err is the conflict of a participant who holds
-// an open enrollment in inst (not a unique parameter value).
-func (tx *tx) heldOpen(inst *enroll.ProgramInstance, err error) (bool, error) {
-	var e *enroll.Error
-	if !errors.As(err, &e) || e.Code != enroll.ECONFLICT || e.Extra["parameter"] != nil {
-		return false, nil
-	}
-	id, _ := e.Extra["existingId"].(string)
-	if id == "" {
-		return false, nil
-	}
+// tx imports rows one at a time too.
+var _ enroll.ImportRowTx = (*tx)(nil)
+
+// IsOpen implements enroll.ImportRowTx.
+func (tx *tx) IsOpen(inst *enroll.ProgramInstance, id string) (bool, error) {
 	var open bool
-	qerr := tx.QueryRow(tx.ctx, `SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = $1 AND id = $2 AND instance_id = $3
+	err := tx.QueryRow(tx.ctx, `SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = $1 AND id = $2 AND instance_id = $3
 		AND status NOT IN ('rejected', 'unenrolled'))`, inst.WorkspaceID, id, inst.ID).Scan(&open)
-	return open, wrap(qerr)
+	return open, wrap(err)
+}
+
+// Savepoint implements enroll.ImportRowTx. Counter changes wait in
+// tx.deltas until flushed; restoring them when fn fails is right whether
+// or not fn flushed them (a flush inside the savepoint is rolled back with
+// it).
+func (tx *tx) Savepoint(fn func() error) (failed, err error) {
+	before := maps.Clone(tx.deltas)
+	if _, err := tx.exec(`SAVEPOINT import_row`); err != nil {
+		return nil, err
+	}
+	if failed = fn(); failed == nil {
+		_, err = tx.exec(`RELEASE SAVEPOINT import_row`)
+		return nil, err
+	}
+	if _, err := tx.exec(`ROLLBACK TO SAVEPOINT import_row; RELEASE SAVEPOINT import_row`); err != nil {
+		return failed, errors.Join(failed, err)
+	}
+	tx.deltas = before
+	return failed, nil
 }
 
 // FinishImport implements enroll.ImportStore.

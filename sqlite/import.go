@@ -153,7 +153,7 @@ func (db *DB) ListImportErrors(ctx context.Context, wsID, importID string, p enr
 // ImportEnrollments implements enroll.ImportStore: one write transaction
 // for the batch. Runs of customerInfo rows are planned in memory and written
 // together (importRun); any other row runs the create path in a savepoint
-// of its own (importRow).
+// of its own (enroll.ImportRowIn).
 func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow) (*enroll.Import, error) {
 	return db.ImportPrepared(ctx, a, importID, rows, nil)
 }
@@ -195,7 +195,7 @@ func (db *DB) ImportPrepared(ctx context.Context, a enroll.Actor, importID strin
 			}
 			err = enroll.EachImportRun(rows,
 				func(first int, run []*enroll.ImportRow) error { return tx.importRun(a, inst, run, &p, pr.at(first)) },
-				func(r *enroll.ImportRow) error { return tx.importRow(a, inst, r, &p) })
+				func(r *enroll.ImportRow) error { return enroll.ImportRowIn(tx, a, inst, r, &p) })
 			if err != nil {
 				return err
 			}
@@ -222,61 +222,6 @@ func (db *DB) ImportPrepared(ctx context.Context, a enroll.Actor, importID strin
 	return out, err
 }
 
-// importRow imports one row into p: a refused row changes nothing (its
-// savepoint is rolled back) and is recorded as errors. Only internal
-// errors are returned, and they abort the batch.
-func (tx *Tx) importRow(a enroll.Actor, inst *enroll.ProgramInstance, r *enroll.ImportRow, p *enroll.ImportProgress) error {
-	p.Rows++
-	in := r.Create
-	if in == nil {
-		p.Failed++
-		if len(r.Errors) == 0 {
-			p.Errors = append(p.Errors, enroll.ImportError{Row: r.Row, Message: "the row cannot be read"})
-		}
-		p.Errors = append(p.Errors, r.Errors...)
-		return nil
-	}
-	if err := in.Validate(); err != nil {
-		p.Fail(r.Row, in, err)
-		return nil
-	}
-	if id, err := tx.openEnrollmentFor(inst, in); err != nil {
-		return err
-	} else if id != "" {
-		p.Skipped++
-		return nil
-	}
-	if _, err := tx.exec(`SAVEPOINT import_row`); err != nil {
-		return err
-	}
-	_, err := enroll.CreateEnrollmentIn(tx, a, inst, in)
-	if err == nil {
-		p.Created++
-		_, err = tx.exec(`RELEASE import_row`)
-		return err
-	}
-	if _, rerr := tx.exec(`ROLLBACK TO import_row`); rerr != nil {
-		return errors.Join(err, rerr)
-	}
-	if _, rerr := tx.exec(`RELEASE import_row`); rerr != nil {
-		return errors.Join(err, rerr)
-	}
-	if enroll.ErrorCode(err) == enroll.EINTERNAL {
-		return err
-	}
-	// The open-enrollment index is the final guard: a participant found
-	// only once resolved (a lead, a re-enrollment, a customer known by
-	// another email) is skipped like one found by the look-up.
-	if open, qerr := tx.heldOpen(inst, err); qerr != nil {
-		return qerr
-	} else if open {
-		p.Skipped++
-		return nil
-	}
-	p.Fail(r.Row, in, err)
-	return nil
-}
-
 // Look-ups of an open enrollment in an instance by each key an import
 // row may carry. Each names its partial index's condition, so the index
 // serves it.
@@ -289,9 +234,8 @@ const (
 		AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
 )
 
-// openEnrollmentFor returns the id of an open enrollment in inst that
-// matches the row's referenceId, email or customerId, or "".
-func (tx *Tx) openEnrollmentFor(inst *enroll.ProgramInstance, in *enroll.EnrollmentCreate) (string, error) {
+// OpenEnrollmentFor implements enroll.ImportRowTx.
+func (tx *Tx) OpenEnrollmentFor(inst *enroll.ProgramInstance, in *enroll.EnrollmentCreate) (string, error) {
 	keys := []struct{ query, value string }{
 		{openByReference, in.ReferenceID},
 		{openByEmail, enroll.NormalizeEmail(in.Email)},
@@ -314,24 +258,38 @@ func (tx *Tx) openEnrollmentFor(inst *enroll.ProgramInstance, in *enroll.Enrollm
 	return "", nil
 }
 
-// heldOpen reports whether err is the conflict of a participant who holds
-// an open enrollment in inst (not a unique parameter value).
-func (tx *Tx) heldOpen(inst *enroll.ProgramInstance, err error) (bool, error) {
-	var e *enroll.Error
-	if !errors.As(err, &e) || e.Code != enroll.ECONFLICT || e.Extra["parameter"] != nil {
-		return false, nil
-	}
-	id, _ := e.Extra["existingId"].(string)
-	if id == "" {
-		return false, nil
-	}
+// Tx imports rows one at a time too.
+var _ enroll.ImportRowTx = (*Tx)(nil)
+
+// IsOpen implements enroll.ImportRowTx.
+func (tx *Tx) IsOpen(inst *enroll.ProgramInstance, id string) (bool, error) {
 	var n int
-	qerr := tx.QueryRowContext(tx.ctx, `SELECT COUNT(*) FROM enrollments WHERE workspace_id = ? AND id = ? AND instance_id = ?
+	err := tx.QueryRowContext(tx.ctx, `SELECT COUNT(*) FROM enrollments WHERE workspace_id = ? AND id = ? AND instance_id = ?
 		AND status NOT IN ('rejected', 'unenrolled')`, inst.WorkspaceID, id, inst.ID).Scan(&n)
-	if qerr != nil {
-		return false, fmt.Errorf("sqlite: import: %w", qerr)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: import: %w", err)
 	}
 	return n > 0, nil
+}
+
+// Savepoint implements enroll.ImportRowTx.
+func (tx *Tx) Savepoint(fn func() error) (failed, err error) {
+	if _, err := tx.exec(`SAVEPOINT import_row`); err != nil {
+		return nil, err
+	}
+	if failed = fn(); failed == nil {
+		_, err = tx.exec(`RELEASE import_row`)
+		return nil, err
+	}
+	// ROLLBACK TO also cancels the savepoints fn left open; RELEASE then
+	// removes this one.
+	if _, err := tx.exec(`ROLLBACK TO import_row`); err != nil {
+		return failed, errors.Join(failed, err)
+	}
+	if _, err := tx.exec(`RELEASE import_row`); err != nil {
+		return failed, errors.Join(failed, err)
+	}
+	return failed, nil
 }
 
 // FinishImport implements enroll.ImportStore.

@@ -16,7 +16,7 @@ import (
 // see enroll.ImportPreparer) is used when the look-up in this transaction
 // finds what it was made from. Should the writes meet a constraint the
 // look-ups did not foresee, the savepoint is rolled back and the rows go
-// one by one through importRow instead, so a row the database refuses
+// one by one through enroll.ImportRowIn instead, so a row the database refuses
 // still fails alone. Only internal errors are returned, and they abort the
 // batch.
 func (tx *Tx) importRun(a enroll.Actor, inst *enroll.ProgramInstance, rows []*enroll.ImportRow, p *enroll.ImportProgress, prep *preparedRun) error {
@@ -63,7 +63,7 @@ func (tx *Tx) importRun(a enroll.Actor, inst *enroll.ProgramInstance, rows []*en
 		return werr
 	}
 	for _, r := range rows {
-		if err := tx.importRow(a, inst, r, p); err != nil {
+		if err := enroll.ImportRowIn(tx, a, inst, r, p); err != nil {
 			return err
 		}
 	}

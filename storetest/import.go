@@ -576,3 +576,28 @@ func testImportRunInteractions(t *testing.T, newStore Factory) {
 		t.Fatalf("cat = %+v", cat)
 	}
 }
+
+// testImportHeldOpen checks the rows whose participant is known only once
+// resolved (a lead, a re-enrollment), which the look-ups before the create
+// cannot match: one who holds an open enrollment in the instance is
+// skipped all the same, when the create meets that enrollment.
+func testImportHeldOpen(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	is := importStore(t, f.s)
+	inst := importInstance(f)
+	l := &enroll.Lead{FirstName: "Lee"}
+	if err := f.s.CreateLead(f.ctx, f.a, l); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.CreateEnrollment(f.ctx, f.a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByLeadID, LeadID: l.ID}); err != nil {
+		t.Fatal(err)
+	}
+	held := f.enroll(inst, "held@example.com")
+	file := `{"identificationType":"leadId","leadId":"` + l.ID + `"}` + "\n" +
+		`{"identificationType":"enrollmentId","enrollmentId":"` + held.ID + `"}` + "\n"
+	im := runImport(f, is, inst, enroll.FormatNDJSON, file, false, 10)
+	checkCounters(t, im)
+	if im.ProcessedRows != 2 || im.SkippedCount != 2 || im.CreatedCount != 0 || im.FailedRows != 0 {
+		t.Fatalf("import = %+v, errors %+v", im, allErrors(f, is, im.ID, 10))
+	}
+}
