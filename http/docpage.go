@@ -13,7 +13,7 @@ import (
 )
 
 // docPageStream answers a page of stored JSON documents
-// (enroll.EnrollmentDocLister) as jsonStream answers an enroll.Page.
+// (enroll.EnrollmentDocReader) as jsonStream answers an enroll.Page.
 func (s *Server) docPageStream(pg *enroll.Page[json.RawMessage]) *huma.StreamResponse {
 	return &huma.StreamResponse{Body: func(ctx huma.Context) {
 		ctx.SetHeader("Content-Type", "application/json")

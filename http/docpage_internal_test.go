@@ -70,3 +70,36 @@ func TestAppendHTMLUnescaped(t *testing.T) {
 		}
 	}
 }
+
+// TestEnrollmentDetailJSON checks that a detail answered from the stored
+// document is written as the same detail of the decoded enrollment, with
+// and without a template.
+func TestEnrollmentDetailJSON(t *testing.T) {
+	t.Parallel()
+	e := &enroll.Enrollment{ID: "e1", FirstName: "<b>Zoë</b> & co", Tags: []string{"a>b"}, Metadata: map[string]any{"n": 1e21}}
+	doc, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	huma := func(v any) []byte {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	for _, tmpl := range []*EnrollmentTemplate{nil, {ID: "t1", Href: "/v1/notificationTemplates/t1", Name: "Welcome <new> & old"}} {
+		want := huma(struct {
+			*enroll.Enrollment
+			Template *EnrollmentTemplate `json:"template,omitempty"`
+		}{e, tmpl})
+		if got := huma(&EnrollmentDetail{Template: tmpl, doc: doc}); !bytes.Equal(got, want) {
+			t.Errorf("stored: %s\nwant %s", got, want)
+		}
+		if got := huma(&EnrollmentDetail{Enrollment: e, Template: tmpl}); !bytes.Equal(got, want) {
+			t.Errorf("decoded: %s\nwant %s", got, want)
+		}
+	}
+}

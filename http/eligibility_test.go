@@ -114,6 +114,15 @@ func TestEligibility(t *testing.T) {
 		if n := len(list["data"].([]any)[0].(map[string]any)["parameters"].([]any)); n != 2 {
 			t.Fatalf("list shows %d parameters to a reader, want 2", n)
 		}
+		// An enrollment of that instance without a hidden value reads the
+		// same to both keys, though the reader's is decoded and encoded
+		// again and the admin's answered as stored.
+		plain := e.enrollIn(pinst, customerInfo(map[string]any{"parameters": []map[string]any{{"externalId": "account", "value": "A-2"}}}))
+		asAdmin := e.do("GET", "/v1/enrollments/"+plain["id"].(string), nil).expect(200)
+		asReader := e.do("GET", "/v1/enrollments/"+plain["id"].(string), nil, withKey(reader)).expect(200)
+		if !bytes.Equal(asAdmin.Body, asReader.Body) || asAdmin.Header.Get("ETag") != asReader.Header.Get("ETag") {
+			t.Fatalf("GET as admin %s %s\nas reader %s %s", asAdmin.Header.Get("ETag"), asAdmin.Body, asReader.Header.Get("ETag"), asReader.Body)
+		}
 		// Nor in the events, which carry the enrollment.
 		if b := e.do("GET", "/v1/events?enrollmentId="+first["id"].(string), nil).expect(200).Body; !bytes.Contains(b, []byte(`"score"`)) {
 			t.Fatalf("events show an admin no hidden value: %s", b)

@@ -208,7 +208,7 @@ func (s *Server) listEnrollments(ctx context.Context, in *listEnrollmentsInput) 
 // listEnrollmentsIn answers a page of inst's enrollments, or of all the
 // key sees when inst is nil. When nothing is to be hidden from the key
 // and the store keeps the documents the API answers, the page is answered
-// from them as stored (enroll.EnrollmentDocLister).
+// from them as stored (enroll.EnrollmentDocReader).
 func (s *Server) listEnrollmentsIn(ctx context.Context, inst *enroll.ProgramInstance, q EnrollmentListQuery, p enroll.ListParams) (*huma.StreamResponse, error) {
 	f, err := q.filter()
 	if err != nil {
@@ -218,7 +218,7 @@ func (s *Server) listEnrollmentsIn(ctx context.Context, inst *enroll.ProgramInst
 	if inst != nil {
 		f.ProgramInstanceID = inst.ID
 	}
-	if dl, ok := s.store.(enroll.EnrollmentDocLister); ok && (seesHiddenParameters(ctx) || inst != nil && !inst.HidesParameters()) {
+	if dl, ok := s.store.(enroll.EnrollmentDocReader); ok && (seesHiddenParameters(ctx) || inst != nil && !inst.HidesParameters()) {
 		page, err := dl.ListEnrollmentDocs(ctx, workspaceFrom(ctx), f)
 		if err != nil {
 			return nil, err
@@ -251,6 +251,12 @@ func (s *Server) findEnrollment(ctx context.Context, id string) (*enroll.Enrollm
 }
 
 func (s *Server) getEnrollment(ctx context.Context, in *enrollmentIDInput) (*enrollmentDetailOutput, error) {
+	if !enroll.ValidID(in.EnrollmentID) {
+		return nil, notFound("Enrollment", in.EnrollmentID)
+	}
+	if out, err := s.storedEnrollmentDetail(ctx, in.EnrollmentID); out != nil || err != nil {
+		return out, err
+	}
 	e, err := s.findEnrollment(ctx, in.EnrollmentID)
 	if err != nil {
 		return nil, err

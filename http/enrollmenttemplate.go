@@ -1,7 +1,9 @@
 package http
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 
 	"github.com/enrollhq/enroll"
 )
@@ -20,6 +22,37 @@ type EnrollmentTemplate struct {
 type EnrollmentDetail struct {
 	*enroll.Enrollment
 	Template *EnrollmentTemplate `json:"template,omitempty" doc:"The template of the enrollment's newest notification; absent when none was made."`
+	// doc, when set, is the enrollment's stored document
+	// (enroll.EnrollmentDocReader), answered in place of Enrollment.
+	doc json.RawMessage
+}
+
+// MarshalJSON writes d as Huma's encoder writes its members: the stored
+// document, when d has one, as it is (without json.Marshal's HTML
+// escapes, appendHTMLUnescaped) with the template appended.
+func (d *EnrollmentDetail) MarshalJSON() ([]byte, error) {
+	if d.doc == nil {
+		type members EnrollmentDetail // without this method
+		b, err := json.Marshal((*members)(d))
+		if err != nil {
+			return nil, err
+		}
+		return appendHTMLUnescaped(nil, b), nil
+	}
+	b := appendHTMLUnescaped(make([]byte, 0, len(d.doc)+128), d.doc)
+	if d.Template == nil {
+		return b, nil
+	}
+	t, err := json.Marshal(d.Template)
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.TrimSuffix(b, []byte("}"))
+	if len(b) > 1 {
+		b = append(b, ',')
+	}
+	b = append(b, `"template":`...)
+	return append(appendHTMLUnescaped(b, t), '}'), nil
 }
 
 type enrollmentDetailOutput struct {
@@ -35,14 +68,50 @@ func (s *Server) enrollmentDetail(ctx context.Context, e *enroll.Enrollment) (*e
 		return nil, err
 	}
 	d := &EnrollmentDetail{Enrollment: out.Body}
-	if ns, ok := s.store.(enroll.NotificationStore); ok {
-		ref, err := ns.LatestNotificationTemplate(ctx, workspaceFrom(ctx), e.ID)
-		if err != nil {
-			return nil, err
-		}
-		if ref != nil {
-			d.Template = &EnrollmentTemplate{ID: ref.ID, Href: "/v1/notificationTemplates/" + ref.ID, Name: ref.Name}
-		}
+	if d.Template, err = s.enrollmentTemplate(ctx, e.ID); err != nil {
+		return nil, err
 	}
 	return &enrollmentDetailOutput{ETag: out.ETag, Body: d}, nil
+}
+
+// enrollmentTemplate returns the template of the newest notification of
+// enrollment id, or nil.
+func (s *Server) enrollmentTemplate(ctx context.Context, id string) (*EnrollmentTemplate, error) {
+	ns, ok := s.store.(enroll.NotificationStore)
+	if !ok {
+		return nil, nil
+	}
+	ref, err := ns.LatestNotificationTemplate(ctx, workspaceFrom(ctx), id)
+	if err != nil || ref == nil {
+		return nil, err
+	}
+	return &EnrollmentTemplate{ID: ref.ID, Href: "/v1/notificationTemplates/" + ref.ID, Name: ref.Name}, nil
+}
+
+// storedEnrollmentDetail is the detail of enrollment id from its stored
+// document (enroll.EnrollmentDocReader), or nil when the store keeps none
+// or the key is not to see it as stored (hidden parameter values).
+func (s *Server) storedEnrollmentDetail(ctx context.Context, id string) (*enrollmentDetailOutput, error) {
+	dr, ok := s.store.(enroll.EnrollmentDocReader)
+	if !ok {
+		return nil, nil
+	}
+	d, err := dr.FindEnrollmentDoc(ctx, workspaceFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	if !keyFrom(ctx).SeesInstance(d.ProgramInstanceID) {
+		return nil, notFound("Enrollment", id)
+	}
+	if !seesHiddenParameters(ctx) {
+		inst, err := s.store.FindInstance(ctx, workspaceFrom(ctx), d.ProgramInstanceID)
+		if err != nil || inst.HidesParameters() {
+			return nil, err
+		}
+	}
+	t, err := s.enrollmentTemplate(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &enrollmentDetailOutput{ETag: d.ETag(), Body: &EnrollmentDetail{Template: t, doc: d.JSON}}, nil
 }

@@ -79,7 +79,7 @@ func (s *Server) idempotentOps() map[string]idempotentOp {
 		}},
 		"createEnrollment": {creates: enroll.KindEnrollment, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
 			out, err := s.getEnrollment(ctx.Context(), &enrollmentIDInput{EnrollmentID: rec.ObjectID})
-			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/enrollments/" + out.Body.ID, out.ETag, out.Body })
+			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/enrollments/" + rec.ObjectID, out.ETag, out.Body })
 		}},
 		"evaluateEnrollment": {rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
 			// The evaluation changed the enrollment the path names.

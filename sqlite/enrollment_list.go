@@ -17,7 +17,7 @@ func (db *DB) ListEnrollments(ctx context.Context, wsID string, f enroll.Enrollm
 	return page[enroll.Enrollment](ctx, db.r, "enrollments", q.w, f.ListParams, q.c, q.fh, q.count)
 }
 
-// ListEnrollmentDocs implements enroll.EnrollmentDocLister: the documents
+// ListEnrollmentDocs implements enroll.EnrollmentDocReader: the documents
 // are written by encode (json.Marshal) and answered as they are stored.
 func (db *DB) ListEnrollmentDocs(ctx context.Context, wsID string, f enroll.EnrollmentFilter) (*enroll.Page[json.RawMessage], error) {
 	q, err := db.enrollmentQuery(ctx, wsID, &f)
@@ -27,6 +27,19 @@ func (db *DB) ListEnrollmentDocs(ctx context.Context, wsID string, f enroll.Enro
 	return pageRows(ctx, db.r, "enrollments", false, q.w, f.ListParams, q.c, q.fh, q.count, func(doc string, _ int) (json.RawMessage, error) {
 		return json.RawMessage(doc), nil
 	})
+}
+
+// FindEnrollmentDoc implements enroll.EnrollmentDocReader.
+func (db *DB) FindEnrollmentDoc(ctx context.Context, wsID, id string) (*enroll.EnrollmentDoc, error) {
+	d := &enroll.EnrollmentDoc{ID: id}
+	var doc string
+	err := db.r.QueryRowContext(ctx, `SELECT instance_id, version, doc FROM enrollments WHERE workspace_id = ? AND id = ?`, wsID, id).
+		Scan(&d.ProgramInstanceID, &d.Version, &doc)
+	if err != nil {
+		return nil, notFound(err, "Enrollment", id)
+	}
+	d.JSON = json.RawMessage(doc)
+	return d, nil
 }
 
 // listQuery is a list's conditions, its cursor (nil for offset paging),

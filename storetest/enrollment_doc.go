@@ -10,15 +10,16 @@ import (
 	"github.com/enrollhq/enroll"
 )
 
-// testEnrollmentDocs checks a store's enroll.EnrollmentDocLister: every
-// page it answers is the page ListEnrollments answers, with each
+// testEnrollmentDocs checks a store's enroll.EnrollmentDocReader: every
+// page it answers is the page ListEnrollments answers, and every document
+// FindEnrollmentDoc answers is FindEnrollment's enrollment, with each
 // enrollment's document equal, byte for byte, to json.Marshal of the
 // decoded enrollment (the API answers one in place of the other), for
 // enrollments of every shape and through every sort, filter and page
-// token.
+// token; another workspace's enrollment is not found.
 func testEnrollmentDocs(t *testing.T, newStore Factory) {
 	f := newFixture(t, newStore)
-	dl, ok := f.s.(enroll.EnrollmentDocLister)
+	dl, ok := f.s.(enroll.EnrollmentDocReader)
 	if !ok {
 		t.Skipf("%T lists decoded enrollments only", f.s)
 	}
@@ -89,6 +90,19 @@ func testEnrollmentDocs(t *testing.T, newStore Factory) {
 
 	_, err := dl.ListEnrollmentDocs(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ListParams: enroll.ListParams{PageToken: "nope"}})
 	wantCode(t, err, enroll.EINVALID)
+
+	// One at a time, with what a reader decides by.
+	for _, e := range must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID})).Data {
+		d := must(dl.FindEnrollmentDoc(f.ctx, f.a.WorkspaceID, e.ID))
+		if b := must(json.Marshal(e)); !bytes.Equal(d.JSON, b) || d.ID != e.ID || d.ProgramInstanceID != inst.ID || d.ETag() != e.ETag() {
+			t.Fatalf("FindEnrollmentDoc(%s) = %s %s %s\nwant %s %s", e.ID, d.ProgramInstanceID, d.ETag(), d.JSON, e.ETag(), b)
+		}
+	}
+	_, err = dl.FindEnrollmentDoc(f.ctx, f.a.WorkspaceID, enroll.NewID())
+	wantCode(t, err, enroll.ENOTFOUND)
+	other := newFixtureOn(t, f.s)
+	_, err = dl.FindEnrollmentDoc(other.ctx, other.a.WorkspaceID, must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{})).Data[0].ID)
+	wantCode(t, err, enroll.ENOTFOUND)
 }
 
 // pageMeta is a page without its items, for messages.
