@@ -63,3 +63,84 @@ func TestImportPlanConflict(t *testing.T) {
 		t.Fatalf("counts %v, %d created events", counts, events.TotalItems)
 	}
 }
+
+// TestImportInternalError makes the database refuse one row with an error
+// that is not the row's fault (a trigger's exception, which the store does
+// not translate): the transaction holding it is rolled back whole, the
+// ones before it stay, the job fails saying to run the file again, and
+// running it again once the database is well imports the rest and
+// nothing twice. Rows planned in runs and rows created one by one
+// (reenroll=false keeps them out of the planner) both stop the import.
+func TestImportInternalError(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, header, cells string }{
+		{"planned run", "", ""},
+		{"one by one", ",reenroll", ",false"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url := newDatabase(t)
+			db := openDB(t, url)
+			ctx := context.Background()
+			schema := func(stmt string) {
+				t.Helper()
+				conn, err := pgx.Connect(ctx, url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close(ctx)
+				if _, err := conn.Exec(ctx, stmt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			schema(`CREATE FUNCTION test_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF NEW.email_norm = 'suzie.5@example.com' THEN RAISE EXCEPTION 'test: the disk is on fire'; END IF;
+					RETURN NEW;
+				END $$;
+				CREATE TRIGGER test_fail BEFORE INSERT ON enrollments FOR EACH ROW EXECUTE FUNCTION test_fail()`)
+			ws := &enroll.Workspace{ID: enroll.NewID(), Name: "ws"}
+			key, _ := enroll.NewAPIKey(ws.ID, "k", nil, nil, time.Now())
+			if err := db.CreateWorkspace(ctx, ws, key); err != nil {
+				t.Fatal(err)
+			}
+			a := enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID}
+			p := &enroll.Program{Slug: "p", Name: "P"}
+			must(0, db.CreateProgram(ctx, a, p))
+			inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "i", Name: "I", Status: enroll.InstanceActive, AutoEvaluate: true}
+			must(0, db.CreateInstance(ctx, a, inst))
+
+			var file strings.Builder
+			file.WriteString("firstName,lastName,email,referenceId" + tc.header + "\n")
+			for i := range 8 {
+				fmt.Fprintf(&file, "Suzie,Row%d,suzie.%d@example.com,REF-%d%s\n", i, i, i, tc.cells)
+			}
+			run := func() (*enroll.Import, error) {
+				dec := must(enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file.String())))
+				im := &enroll.Import{ProgramInstanceID: inst.ID, Format: enroll.FormatCSV}
+				must(0, db.CreateImport(ctx, a, im))
+				return enroll.RunImport(ctx, db, a, im, dec, 3)
+			}
+			im, err := run()
+			if err == nil || im.Status != enroll.ImportFailed || !strings.Contains(im.Message, "Run the same file again") ||
+				im.ProcessedRows != 3 || im.CreatedCount != 3 || im.FailedRows != 0 {
+				t.Fatalf("import = %+v, %v", im, err)
+			}
+			check := func(n int) {
+				t.Helper()
+				counts := must(db.CountEnrollments(ctx, ws.ID, inst.ID))
+				events := must(db.ListEvents(ctx, ws.ID, enroll.EventFilter{Types: []enroll.EventType{enroll.EventEnrollmentCreated}}))
+				if counts[enroll.StatusEligible] != n || events.TotalItems != n {
+					t.Fatalf("counts %v, %d created events; want %d", counts, events.TotalItems, n)
+				}
+			}
+			check(3)
+			schema(`DROP TRIGGER test_fail ON enrollments`)
+			im, err = run()
+			if err != nil || im.Status != enroll.ImportSucceeded || im.CreatedCount != 5 || im.SkippedCount != 3 {
+				t.Fatalf("second run = %+v, %v", im, err)
+			}
+			check(8)
+		})
+	}
+}

@@ -87,6 +87,17 @@ func importCSV(first, n int) string {
 // finished job.
 func (s *importBench) run(tb testing.TB, file string, dryRun bool, batch int) *enroll.Import {
 	tb.Helper()
+	done, err := s.runErr(tb, file, dryRun, batch)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return done
+}
+
+// runErr is run for imports that may fail: it returns the finished job
+// and the error that failed it.
+func (s *importBench) runErr(tb testing.TB, file string, dryRun bool, batch int) (*enroll.Import, error) {
+	tb.Helper()
 	ctx := context.Background()
 	dec, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file))
 	if err != nil {
@@ -96,11 +107,7 @@ func (s *importBench) run(tb testing.TB, file string, dryRun bool, batch int) *e
 	if err := s.db.CreateImport(ctx, s.a, im); err != nil {
 		tb.Fatal(err)
 	}
-	done, err := enroll.RunImport(ctx, s.db, s.a, im, dec, batch)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return done
+	return enroll.RunImport(ctx, s.db, s.a, im, dec, batch)
 }
 
 // benchSync is the synchronous pragma of the benchmarks' stores.
