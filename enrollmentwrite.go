@@ -60,12 +60,13 @@ type EnrollmentTx interface {
 	CheckCapacity(inst *ProgramInstance) error
 	// Count adds delta to the counter of status s in e's instance.
 	Count(e *Enrollment, s Status, delta int) error
-	// UpdateEnrollment stores e, changed from the stored version
-	// oldVersion; doc is json.Marshal(e), which its events share. Returns
-	// ECONFLICT when the stored enrollment is no longer at oldVersion, or
-	// when the change makes it a second open enrollment of its participant
-	// in the instance.
-	UpdateEnrollment(e *Enrollment, doc []byte, oldVersion int) error
+	// UpdateEnrollment stores e, changed from old, the stored state it was
+	// read at (a store may write only what differs); doc is
+	// json.Marshal(e), which its events share. Returns ECONFLICT when the
+	// stored enrollment is no longer at old's version, or when the change
+	// makes it a second open enrollment of its participant in the
+	// instance.
+	UpdateEnrollment(old, e *Enrollment, doc []byte) error
 	// SyncUniqueValues makes the unique parameter values e holds in inst
 	// its current ones. Returns ECONFLICT when another open enrollment of
 	// the instance holds one.
@@ -223,7 +224,7 @@ func UpdateEnrollmentIn(tx EnrollmentTx, a Actor, old *Enrollment, inst *Program
 			}
 		}
 	}
-	if err := tx.UpdateEnrollment(e, doc, old.Version); err != nil {
+	if err := tx.UpdateEnrollment(old, e, doc); err != nil {
 		return nil, err
 	}
 	if err := tx.SyncUniqueValues(e, inst); err != nil {

@@ -96,8 +96,8 @@ func (tx *tx) Count(e *enroll.Enrollment, s enroll.Status, delta int) error {
 }
 
 // UpdateEnrollment implements enroll.EnrollmentTx.
-func (tx *tx) UpdateEnrollment(e *enroll.Enrollment, doc []byte, oldVersion int) error {
-	return tx.updateEnrollmentRow(e, doc, oldVersion)
+func (tx *tx) UpdateEnrollment(old, e *enroll.Enrollment, doc []byte) error {
+	return tx.updateEnrollmentRow(e, doc, old.Version)
 }
 
 // SyncUniqueValues implements enroll.EnrollmentTx.

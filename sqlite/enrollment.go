@@ -2,34 +2,66 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 
 	"github.com/enrollhq/enroll"
 )
 
-// writeEnrollmentDoc inserts e, or updates it from oldVersion; doc is its
-// JSON form. A second open enrollment of the participant in the instance
-// is ECONFLICT naming the first.
-func (tx *Tx) writeEnrollmentDoc(e *enroll.Enrollment, doc string, insert bool, oldVersion int) error {
-	var err error
-	cols := []any{nullString(e.CustomerID), nullString(e.LeadID), string(e.Eligibility.Status),
-		enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName),
-		doc, e.Version, micros(e.UpdatedAt)}
-	if insert {
-		_, err = tx.exec(`INSERT INTO enrollments (customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc, version, updated_at, id, workspace_id, instance_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			append(cols, e.ID, e.WorkspaceID, e.ProgramInstanceID, micros(e.CreatedAt))...)
-	} else {
-		var res sql.Result
-		res, err = tx.exec(`UPDATE enrollments SET customer_id = ?, lead_id = ?, status = ?, email_norm = ?, reference_id = ?, first_name = ?, last_name = ?, doc = ?, version = ?, updated_at = ?
-			WHERE workspace_id = ? AND id = ? AND version = ?`, append(cols, e.WorkspaceID, e.ID, oldVersion)...)
-		if err == nil {
-			if n, _ := res.RowsAffected(); n == 0 {
-				return enroll.Errorf(enroll.ECONFLICT, "Enrollment %s was changed concurrently; retry.", e.ID)
-			}
+// enrollmentColumns are the columns of an enrollment row besides its
+// document, version, times and keys, which updates keep in step with the
+// document: the ones its indexes and filters read.
+var enrollmentColumns = [...]string{"customer_id", "lead_id", "status", "email_norm", "reference_id", "first_name", "last_name"}
+
+// columnValues returns e's values of enrollmentColumns.
+func columnValues(e *enroll.Enrollment) [len(enrollmentColumns)]any {
+	return [...]any{nullString(e.CustomerID), nullString(e.LeadID), string(e.Eligibility.Status),
+		enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName)}
+}
+
+// insertEnrollmentDoc inserts e; doc is its JSON form. A second open
+// enrollment of the participant in the instance is ECONFLICT naming the
+// first.
+func (tx *Tx) insertEnrollmentDoc(e *enroll.Enrollment, doc string) error {
+	cols := columnValues(e)
+	_, err := tx.exec(`INSERT INTO enrollments (customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc, version, updated_at, id, workspace_id, instance_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		append(cols[:], doc, e.Version, micros(e.UpdatedAt), e.ID, e.WorkspaceID, e.ProgramInstanceID, micros(e.CreatedAt))...)
+	return tx.enrollmentWriteError(e, err)
+}
+
+// updateEnrollmentDoc stores e, changed from old (its stored state); doc
+// is e's JSON form. It sets only the columns whose values changed:
+// SQLite rewrites the entries of every index over a column an UPDATE
+// sets, whether or not its value changed, and checks the foreign keys of
+// every key column it sets. With a million enrollments each of those is
+// a page of its own that the writer's cache rarely holds, which made an
+// evaluation (a change of status) read and rewrite a dozen index pages
+// instead of four. Returns ECONFLICT when the row is no longer at old's
+// version, or, as insertEnrollmentDoc, for a second open enrollment.
+func (tx *Tx) updateEnrollmentDoc(old, e *enroll.Enrollment, doc string) error {
+	var q strings.Builder
+	q.WriteString("UPDATE enrollments SET ")
+	args := make([]any, 0, len(enrollmentColumns)+6)
+	was, now := columnValues(old), columnValues(e)
+	for i, col := range enrollmentColumns {
+		if was[i] != now[i] {
+			q.WriteString(col + " = ?, ")
+			args = append(args, now[i])
 		}
 	}
+	q.WriteString("doc = ?, version = ?, updated_at = ? WHERE workspace_id = ? AND id = ? AND version = ?")
+	args = append(args, doc, e.Version, micros(e.UpdatedAt), e.WorkspaceID, e.ID, old.Version)
+	res, err := tx.exec(q.String(), args...)
+	if err == nil {
+		if n, _ := res.RowsAffected(); n == 0 {
+			return enroll.Errorf(enroll.ECONFLICT, "Enrollment %s was changed concurrently; retry.", e.ID)
+		}
+	}
+	return tx.enrollmentWriteError(e, err)
+}
+
+// enrollmentWriteError translates the error of a write of e's row.
+func (tx *Tx) enrollmentWriteError(e *enroll.Enrollment, err error) error {
 	if c := constraint(err); c != "" && c != "enrollments.id" {
 		// The only other unique constraints are the open-enrollment indexes.
 		return tx.duplicateEnrollment(e)
@@ -91,7 +123,7 @@ func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID s
 // InsertCreation implements enroll.EnrollmentTx.
 func (tx *Tx) InsertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentCreation) error {
 	e := c.Enrollment
-	if err := tx.writeEnrollmentDoc(e, string(c.Doc), true, 0); err != nil {
+	if err := tx.insertEnrollmentDoc(e, string(c.Doc)); err != nil {
 		return err
 	}
 	if err := tx.syncUniqueValues(e, inst); err != nil {

@@ -83,8 +83,8 @@ func (tx *Tx) Count(e *enroll.Enrollment, s enroll.Status, delta int) error {
 }
 
 // UpdateEnrollment implements enroll.EnrollmentTx.
-func (tx *Tx) UpdateEnrollment(e *enroll.Enrollment, doc []byte, oldVersion int) error {
-	return tx.writeEnrollmentDoc(e, string(doc), false, oldVersion)
+func (tx *Tx) UpdateEnrollment(old, e *enroll.Enrollment, doc []byte) error {
+	return tx.updateEnrollmentDoc(old, e, string(doc))
 }
 
 // SyncUniqueValues implements enroll.EnrollmentTx.

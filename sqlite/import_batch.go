@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/enrollhq/enroll"
 )
@@ -233,9 +232,9 @@ func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportP
 				return err
 			}
 		}
-		_, err := tx.exec(insertText(insertEnrollment, 14), nullString(e.CustomerID), nullString(e.LeadID), string(e.Eligibility.Status),
-			enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName),
-			string(c.Doc), e.Version, micros(e.UpdatedAt), e.ID, e.WorkspaceID, e.ProgramInstanceID, micros(e.CreatedAt))
+		cols := columnValues(e)
+		_, err := tx.exec(insertText(insertEnrollment, 14), append(cols[:],
+			string(c.Doc), e.Version, micros(e.UpdatedAt), e.ID, e.WorkspaceID, e.ProgramInstanceID, micros(e.CreatedAt))...)
 		if err != nil {
 			return err
 		}

@@ -230,6 +230,36 @@ func testEnrollmentUpdate(t *testing.T, newStore Factory) {
 	if up.Notes != "called" || up.Version != e.Version+1 || up.ETag() == e.ETag() || up.Eligibility.Status != enroll.StatusCandidate {
 		t.Fatalf("update = %+v", up)
 	}
+	// The filters and sorts follow changed names and references, and no
+	// longer find the old ones (a store may write only the columns that
+	// changed).
+	z := f.enroll(inst, "z@example.com", func(in *enroll.EnrollmentCreate) { in.LastName, in.ReferenceID = "Zimmer", "REF-OLD" })
+	renamed := must(f.s.UpdateEnrollment(f.ctx, f.a, z.ID, func(e *enroll.Enrollment) error {
+		e.FirstName, e.LastName, e.ReferenceID = "Quentin", "Aardvark", "REF-NEW"
+		return nil
+	}))
+	for _, c := range []struct {
+		filter enroll.EnrollmentFilter
+		want   string
+	}{
+		{enroll.EnrollmentFilter{ReferenceID: "REF-NEW"}, renamed.ID},
+		{enroll.EnrollmentFilter{ReferenceID: z.ReferenceID}, ""},
+		{enroll.EnrollmentFilter{Q: "quent"}, renamed.ID},
+		{enroll.EnrollmentFilter{Q: "aardv"}, renamed.ID},
+		{enroll.EnrollmentFilter{Q: "zimm"}, ""},
+		{enroll.EnrollmentFilter{ListParams: enroll.ListParams{Sort: enroll.SortLastName, PerPage: 1}}, renamed.ID},
+	} {
+		c.filter.ProgramInstanceID = inst.ID
+		page := must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, c.filter))
+		var got []string
+		for _, e := range page.Data {
+			got = append(got, e.ID)
+		}
+		if c.want == "" && len(got) != 0 || c.want != "" && (len(got) == 0 || got[0] != c.want) {
+			t.Errorf("after renaming, %+v finds %v, want %q", c.filter, got, c.want)
+		}
+	}
+
 	for name, fn := range map[string]func(*enroll.Enrollment) error{
 		"customer":   func(e *enroll.Enrollment) error { e.CustomerID = "other"; return nil },
 		"instance":   func(e *enroll.Enrollment) error { e.ProgramInstanceID = "other"; return nil },
@@ -259,7 +289,7 @@ func testEnrollmentUpdate(t *testing.T, newStore Factory) {
 	f.move(a, enroll.StatusUnenrolled)
 	f.move(b, enroll.StatusApproved)
 	counts := must(f.s.CountEnrollments(f.ctx, f.a.WorkspaceID, inst.ID))
-	if counts[enroll.StatusApproved] != 1 || counts[enroll.StatusUnenrolled] != 1 || counts[enroll.StatusCandidate] != 1 {
+	if counts[enroll.StatusApproved] != 1 || counts[enroll.StatusUnenrolled] != 1 || counts[enroll.StatusCandidate] != 2 {
 		t.Fatalf("counts = %v", counts)
 	}
 }
