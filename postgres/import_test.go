@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/postgres"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -21,25 +22,8 @@ func TestImportPlanConflict(t *testing.T) {
 	url := newDatabase(t)
 	db := openDB(t, url)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = conn.Exec(ctx, `CREATE UNIQUE INDEX test_enrollments_last_name ON enrollments (instance_id, last_name)`)
-	conn.Close(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "ws"}
-	key, _ := enroll.NewAPIKey(ws.ID, "k", nil, nil, time.Now())
-	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
-		t.Fatal(err)
-	}
-	a := enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID}
-	p := &enroll.Program{Slug: "p", Name: "P"}
-	must(0, db.CreateProgram(ctx, a, p))
-	inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "i", Name: "I", Status: enroll.InstanceActive, AutoEvaluate: true}
-	must(0, db.CreateInstance(ctx, a, inst))
+	execSQL(t, url, `CREATE UNIQUE INDEX test_enrollments_last_name ON enrollments (instance_id, last_name)`)
+	a, inst := importInstance(t, db)
 
 	var file strings.Builder
 	file.WriteString("firstName,lastName,email,referenceId\n")
@@ -57,8 +41,8 @@ func TestImportPlanConflict(t *testing.T) {
 	if im.CreatedCount != 7 || im.FailedRows != 1 || len(im.Errors) != 1 || im.Errors[0].Row != 5 {
 		t.Fatalf("import = %+v", im)
 	}
-	counts := must(db.CountEnrollments(ctx, ws.ID, inst.ID))
-	events := must(db.ListEvents(ctx, ws.ID, enroll.EventFilter{Types: []enroll.EventType{enroll.EventEnrollmentCreated}}))
+	counts := must(db.CountEnrollments(ctx, a.WorkspaceID, inst.ID))
+	events := must(db.ListEvents(ctx, a.WorkspaceID, enroll.EventFilter{Types: []enroll.EventType{enroll.EventEnrollmentCreated}}))
 	if counts[enroll.StatusEligible] != 7 || events.TotalItems != 7 {
 		t.Fatalf("counts %v, %d created events", counts, events.TotalItems)
 	}
@@ -82,33 +66,13 @@ func TestImportInternalError(t *testing.T) {
 			url := newDatabase(t)
 			db := openDB(t, url)
 			ctx := context.Background()
-			schema := func(stmt string) {
-				t.Helper()
-				conn, err := pgx.Connect(ctx, url)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer conn.Close(ctx)
-				if _, err := conn.Exec(ctx, stmt); err != nil {
-					t.Fatal(err)
-				}
-			}
-			schema(`CREATE FUNCTION test_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+			execSQL(t, url, `CREATE FUNCTION test_fail() RETURNS trigger LANGUAGE plpgsql AS $$
 				BEGIN
 					IF NEW.email_norm = 'suzie.5@example.com' THEN RAISE EXCEPTION 'test: the disk is on fire'; END IF;
 					RETURN NEW;
 				END $$;
 				CREATE TRIGGER test_fail BEFORE INSERT ON enrollments FOR EACH ROW EXECUTE FUNCTION test_fail()`)
-			ws := &enroll.Workspace{ID: enroll.NewID(), Name: "ws"}
-			key, _ := enroll.NewAPIKey(ws.ID, "k", nil, nil, time.Now())
-			if err := db.CreateWorkspace(ctx, ws, key); err != nil {
-				t.Fatal(err)
-			}
-			a := enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID}
-			p := &enroll.Program{Slug: "p", Name: "P"}
-			must(0, db.CreateProgram(ctx, a, p))
-			inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "i", Name: "I", Status: enroll.InstanceActive, AutoEvaluate: true}
-			must(0, db.CreateInstance(ctx, a, inst))
+			a, inst := importInstance(t, db)
 
 			var file strings.Builder
 			file.WriteString("firstName,lastName,email,referenceId" + tc.header + "\n")
@@ -128,19 +92,52 @@ func TestImportInternalError(t *testing.T) {
 			}
 			check := func(n int) {
 				t.Helper()
-				counts := must(db.CountEnrollments(ctx, ws.ID, inst.ID))
-				events := must(db.ListEvents(ctx, ws.ID, enroll.EventFilter{Types: []enroll.EventType{enroll.EventEnrollmentCreated}}))
+				counts := must(db.CountEnrollments(ctx, a.WorkspaceID, inst.ID))
+				events := must(db.ListEvents(ctx, a.WorkspaceID, enroll.EventFilter{Types: []enroll.EventType{enroll.EventEnrollmentCreated}}))
 				if counts[enroll.StatusEligible] != n || events.TotalItems != n {
 					t.Fatalf("counts %v, %d created events; want %d", counts, events.TotalItems, n)
 				}
 			}
 			check(3)
-			schema(`DROP TRIGGER test_fail ON enrollments`)
+			execSQL(t, url, `DROP TRIGGER test_fail ON enrollments`)
 			im, err = run()
 			if err != nil || im.Status != enroll.ImportSucceeded || im.CreatedCount != 5 || im.SkippedCount != 3 {
 				t.Fatalf("second run = %+v, %v", im, err)
 			}
 			check(8)
 		})
+	}
+}
+
+// importInstance makes a workspace with an active instance that evaluates
+// at once and has no rules, and returns an actor of the workspace and the
+// instance.
+func importInstance(t *testing.T, db *postgres.DB) (enroll.Actor, *enroll.ProgramInstance) {
+	t.Helper()
+	ctx := context.Background()
+	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "ws"}
+	key, _ := enroll.NewAPIKey(ws.ID, "k", nil, nil, time.Now())
+	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
+		t.Fatal(err)
+	}
+	a := enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID}
+	p := &enroll.Program{Slug: "p", Name: "P"}
+	must(0, db.CreateProgram(ctx, a, p))
+	inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "i", Name: "I", Status: enroll.InstanceActive, AutoEvaluate: true}
+	must(0, db.CreateInstance(ctx, a, inst))
+	return a, inst
+}
+
+// execSQL runs stmt on the database at url, outside the store.
+func execSQL(t *testing.T, url, stmt string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, stmt); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -112,17 +112,7 @@ func TestImportRunFallback(t *testing.T) {
 		!strings.Contains(im.Errors[0].Message, "suzie.3@example.com") {
 		t.Fatalf("import = %+v", im)
 	}
-	var rows, events, history int
-	for query, v := range map[string]*int{
-		`SELECT COUNT(*) FROM enrollments WHERE instance_id = ?`:                                                        &rows,
-		`SELECT COUNT(*) FROM events WHERE object_id IN (SELECT id FROM enrollments WHERE instance_id = ?)`:             &events,
-		`SELECT COUNT(*) FROM status_changes WHERE enrollment_id IN (SELECT id FROM enrollments WHERE instance_id = ?)`: &history,
-	} {
-		if err := s.db.r.QueryRowContext(ctx, query, s.inst.ID).Scan(v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if rows != 7 || events != 21 || history != 14 {
+	if rows, events, history := s.count(t); rows != 7 || events != 21 || history != 14 {
 		t.Fatalf("%d enrollments, %d events, %d history entries", rows, events, history)
 	}
 	if err := s.db.IntegrityCheck(ctx); err != nil {
@@ -171,20 +161,7 @@ func TestImportInternalError(t *testing.T) {
 				im.ProcessedRows != 3 || im.CreatedCount != 3 || im.FailedRows != 0 {
 				t.Fatalf("import = %+v, %v", im, err)
 			}
-			count := func() (rows, events, history int) {
-				t.Helper()
-				for query, v := range map[string]*int{
-					`SELECT COUNT(*) FROM enrollments WHERE instance_id = ?`:                                                        &rows,
-					`SELECT COUNT(*) FROM events WHERE object_id IN (SELECT id FROM enrollments WHERE instance_id = ?)`:             &events,
-					`SELECT COUNT(*) FROM status_changes WHERE enrollment_id IN (SELECT id FROM enrollments WHERE instance_id = ?)`: &history,
-				} {
-					if err := s.db.r.QueryRowContext(ctx, query, s.inst.ID).Scan(v); err != nil {
-						t.Fatal(err)
-					}
-				}
-				return rows, events, history
-			}
-			if rows, events, history := count(); rows != 3 || events != 9 || history != 6 {
+			if rows, events, history := s.count(t); rows != 3 || events != 9 || history != 6 {
 				t.Fatalf("after the failure: %d enrollments, %d events, %d history entries", rows, events, history)
 			}
 			schema(`DROP TRIGGER test_fail`)
@@ -192,7 +169,7 @@ func TestImportInternalError(t *testing.T) {
 			if again.Status != enroll.ImportSucceeded || again.CreatedCount != 5 || again.SkippedCount != 3 {
 				t.Fatalf("second run = %+v", again)
 			}
-			if rows, events, history := count(); rows != 8 || events != 24 || history != 16 {
+			if rows, events, history := s.count(t); rows != 8 || events != 24 || history != 16 {
 				t.Fatalf("after the second run: %d enrollments, %d events, %d history entries", rows, events, history)
 			}
 			counts, err := s.db.CountEnrollments(ctx, s.a.WorkspaceID, s.inst.ID)
@@ -204,4 +181,20 @@ func TestImportInternalError(t *testing.T) {
 			}
 		})
 	}
+}
+
+// count returns the enrollments of s's instance and their events and
+// history entries.
+func (s *importBench) count(t *testing.T) (rows, events, history int) {
+	t.Helper()
+	for query, v := range map[string]*int{
+		`SELECT COUNT(*) FROM enrollments WHERE instance_id = ?`:                                                        &rows,
+		`SELECT COUNT(*) FROM events WHERE object_id IN (SELECT id FROM enrollments WHERE instance_id = ?)`:             &events,
+		`SELECT COUNT(*) FROM status_changes WHERE enrollment_id IN (SELECT id FROM enrollments WHERE instance_id = ?)`: &history,
+	} {
+		if err := s.db.r.QueryRowContext(context.Background(), query, s.inst.ID).Scan(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rows, events, history
 }
