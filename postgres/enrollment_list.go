@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/enrollhq/enroll"
@@ -19,12 +20,37 @@ func (db *DB) ListEnrollments(ctx context.Context, wsID string, f enroll.Enrollm
 	if err != nil {
 		return nil, err
 	}
+	w := enrollmentWhere(wsID, f)
+	var out *enroll.Page[*enroll.Enrollment]
+	err = db.read(ctx, func(q pgx.Tx) error {
+		var err error
+		out, err = page[enroll.Enrollment](ctx, q, "enrollments", w, f.ListParams, c, fh, func() (int, error) {
+			if f.NoTotal {
+				return 0, nil
+			}
+			return countEnrollments(ctx, q, wsID, f, w)
+		})
+		return err
+	})
+	return out, err
+}
+
+// enrollmentWhere returns the conditions of f's enrollments in workspace
+// wsID.
+func enrollmentWhere(wsID string, f enroll.EnrollmentFilter) where {
 	var w where
 	w.add("workspace_id = ?", wsID)
-	if f.ProgramInstanceID != "" {
-		w.add("instance_id = ?", f.ProgramInstanceID)
+	switch {
+	case f.ProgramInstanceID != "":
+		w.scopeTo("instance_id", f.ProgramInstanceID)
+		if len(f.ProgramInstanceIDs) > 0 && !slices.Contains(f.ProgramInstanceIDs, f.ProgramInstanceID) {
+			w.add("FALSE")
+		}
+	case len(f.ProgramInstanceIDs) == 1:
+		w.scopeTo("instance_id", f.ProgramInstanceIDs[0])
+	default:
+		in(&w, "instance_id", f.ProgramInstanceIDs)
 	}
-	in(&w, "instance_id", f.ProgramInstanceIDs)
 	in(&w, "status", f.Statuses)
 	if f.CustomerID != "" {
 		w.add("customer_id = ?", f.CustomerID)
@@ -63,16 +89,5 @@ func (db *DB) ListEnrollments(ctx context.Context, wsID string, f enroll.Enrollm
 		p := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
 		w.add(`(first_name LIKE ? OR last_name LIKE ? OR email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, p, p, p, p)
 	}
-	var out *enroll.Page[*enroll.Enrollment]
-	err = db.read(ctx, func(q pgx.Tx) error {
-		var err error
-		out, err = page[enroll.Enrollment](ctx, q, "enrollments", w, f.ListParams, c, fh, func() (int, error) {
-			if f.NoTotal {
-				return 0, nil
-			}
-			return countEnrollments(ctx, q, wsID, f, w)
-		})
-		return err
-	})
-	return out, err
+	return w
 }

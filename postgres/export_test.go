@@ -1,6 +1,10 @@
 package postgres
 
-import "context"
+import (
+	"context"
+
+	"github.com/enrollhq/enroll"
+)
 
 // Setting returns the value of a session setting on one of db's pooled
 // connections, so tests can see what Config set.
@@ -12,3 +16,18 @@ func Setting(ctx context.Context, db *DB, name string) (string, error) {
 
 // MaxConns returns the size of db's pool.
 func MaxConns(db *DB) int32 { return db.pool.Config().MaxConns }
+
+// EnrollmentListQuery returns the query ListEnrollments runs for the
+// first page of f in workspace wsID, and its arguments.
+func EnrollmentListQuery(wsID string, f enroll.EnrollmentFilter) (string, []any, error) {
+	if err := f.Validate(); err != nil {
+		return "", nil, err
+	}
+	c, err := f.Normalize(enroll.EnrollmentSorts, enroll.HashFilter(f))
+	if err != nil {
+		return "", nil, err
+	}
+	w := enrollmentWhere(wsID, f)
+	q, err := pageQuery("enrollments", &w, f.ListParams, c, true)
+	return q, w.args, err
+}

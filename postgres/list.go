@@ -35,6 +35,23 @@ const sortSeqDesc = "-seq"
 type where struct {
 	conds []string
 	args  []any
+	// lead is a column the conditions hold to one value, which page puts
+	// first in the ORDER BY (see scopeTo).
+	lead string
+}
+
+// scopeTo keeps the rows whose col is v, such that only an index that
+// leads with col (after the workspace) can give page its order. As
+// "col = v", PostgreSQL would drop col from the ORDER BY as constant, and
+// could then read a workspace-wide index on the sort column instead,
+// filtering out the other values of col: its estimate assumes v's rows
+// are spread evenly, but when the newest rows all belong to other values
+// (a list of last season's instance while this season's enrolls) it read
+// every one of them before the first match. The range is the same rows;
+// it keeps col in the ORDER BY, which only col's own indexes give.
+func (w *where) scopeTo(col string, v any) {
+	w.add(col+" >= ? AND "+col+" <= ?", v, v)
+	w.lead = col
 }
 
 func (w *where) add(cond string, args ...any) {
@@ -56,9 +73,14 @@ func (w *where) add(cond string, args ...any) {
 }
 
 // in adds "col = ANY(?)" for a non-empty list: one array parameter, however
-// long the list.
+// long the list. One value is "col = ?", which PostgreSQL can match to an
+// index's column for its order, and = ANY it cannot (before version 17).
 func in[T ~string](w *where, col string, vals []T) {
-	if len(vals) == 0 {
+	switch len(vals) {
+	case 0:
+		return
+	case 1:
+		w.add(col+" = ?", string(vals[0]))
 		return
 	}
 	ss := make([]string, len(vals))
@@ -79,41 +101,11 @@ func (w *where) sql() string {
 // decodes the doc column of each row. count returns the total for the filter.
 // filter is the hash of the filter, bound into the page token.
 func page[T any](ctx context.Context, q querier, table string, w where, p enroll.ListParams, c *enroll.Cursor, filter uint64, count func() (int, error)) (*enroll.Page[*T], error) {
-	spec, ok := sortSpecs[p.Sort]
-	if !ok {
-		return nil, fmt.Errorf("postgres: no sort %q", p.Sort)
-	}
-	dir, cmp := "ASC", ">"
-	if spec.desc {
-		dir, cmp = "DESC", "<"
-	}
-	if c != nil {
-		var v any
-		switch spec.kind {
-		case 't':
-			v = c.Time
-		case 'i':
-			n, err := strconv.ParseInt(c.Text, 10, 64)
-			if err != nil {
-				return nil, enroll.Errorf(enroll.EINVALID, "pageToken is malformed.")
-			}
-			v = n
-		default:
-			v = c.Text
-		}
-		// A row comparison, which a (sort column, id) index serves directly.
-		w.add("("+spec.col+", id) "+cmp+" (?, ?)", v, c.ID)
-	}
 	// Enrollments keep their version (the ETag) in a column, not in doc.
 	_, versioned := any(new(T)).(*enroll.Enrollment)
-	docCols := "doc"
-	if versioned {
-		docCols = "doc, version"
-	}
-	query := fmt.Sprintf("SELECT id, %s, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT %d",
-		spec.col, docCols, table, w.sql(), spec.col, dir, dir, p.PerPage+1)
-	if c == nil && p.Offset() > 0 {
-		query += " OFFSET " + strconv.Itoa(p.Offset())
+	query, err := pageQuery(table, &w, p, c, versioned)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := q.Query(ctx, query, w.args...)
 	if err != nil {
@@ -176,4 +168,50 @@ func countRows(ctx context.Context, q querier, table string, w where) (int, erro
 		return 0, fmt.Errorf("postgres: count %s: %w", table, err)
 	}
 	return n, nil
+}
+
+// pageQuery returns page's query: the rows of table that w keeps, after
+// cursor c or at p's offset, in p's sort, with their sort key, document
+// and, when versioned, version. It adds the cursor's condition to w,
+// whose args are the query's.
+func pageQuery(table string, w *where, p enroll.ListParams, c *enroll.Cursor, versioned bool) (string, error) {
+	spec, ok := sortSpecs[p.Sort]
+	if !ok {
+		return "", fmt.Errorf("postgres: no sort %q", p.Sort)
+	}
+	dir, cmp := "ASC", ">"
+	if spec.desc {
+		dir, cmp = "DESC", "<"
+	}
+	if c != nil {
+		var v any
+		switch spec.kind {
+		case 't':
+			v = c.Time
+		case 'i':
+			n, err := strconv.ParseInt(c.Text, 10, 64)
+			if err != nil {
+				return "", enroll.Errorf(enroll.EINVALID, "pageToken is malformed.")
+			}
+			v = n
+		default:
+			v = c.Text
+		}
+		// A row comparison, which a (sort column, id) index serves directly.
+		w.add("("+spec.col+", id) "+cmp+" (?, ?)", v, c.ID)
+	}
+	docCols := "doc"
+	if versioned {
+		docCols = "doc, version"
+	}
+	order := fmt.Sprintf("%s %s, id %s", spec.col, dir, dir)
+	if w.lead != "" {
+		order = w.lead + " " + dir + ", " + order
+	}
+	query := fmt.Sprintf("SELECT id, %s, %s FROM %s WHERE %s ORDER BY %s LIMIT %d",
+		spec.col, docCols, table, w.sql(), order, p.PerPage+1)
+	if c == nil && p.Offset() > 0 {
+		query += " OFFSET " + strconv.Itoa(p.Offset())
+	}
+	return query, nil
 }

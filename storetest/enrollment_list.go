@@ -69,9 +69,15 @@ func testEnrollmentList(t *testing.T, newStore Factory) {
 		}
 	}
 
+	// count returns the filter's totalItems, once its page (all of them:
+	// fewer than perPage) agrees.
 	count := func(flt enroll.EnrollmentFilter) int {
 		t.Helper()
-		return must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, flt)).TotalItems
+		pg := must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, flt))
+		if len(pg.Data) != pg.TotalItems {
+			t.Errorf("%+v: %d on the page, totalItems %d", flt, len(pg.Data), pg.TotalItems)
+		}
+		return pg.TotalItems
 	}
 	later := time.Now().Add(time.Hour)
 	for name, c := range map[string]struct {
@@ -81,6 +87,10 @@ func testEnrollmentList(t *testing.T, newStore Factory) {
 		"workspace":     {enroll.EnrollmentFilter{}, 24},
 		"instance":      {enroll.EnrollmentFilter{ProgramInstanceID: inst.ID}, 23},
 		"instances":     {enroll.EnrollmentFilter{ProgramInstanceIDs: []string{other.ID}}, 1},
+		"both":          {enroll.EnrollmentFilter{ProgramInstanceIDs: []string{other.ID, inst.ID}}, 24},
+		"one of them":   {enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, ProgramInstanceIDs: []string{other.ID, inst.ID}}, 23},
+		"none of them":  {enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, ProgramInstanceIDs: []string{other.ID}}, 0},
+		"one status":    {enroll.EnrollmentFilter{ProgramInstanceIDs: []string{inst.ID}, Statuses: []enroll.Status{enroll.StatusCandidate}}, 15},
 		"status":        {enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Statuses: []enroll.Status{enroll.StatusEligible}}, 8},
 		"statuses":      {enroll.EnrollmentFilter{Statuses: []enroll.Status{enroll.StatusEligible, enroll.StatusCandidate}}, 24},
 		"customer":      {enroll.EnrollmentFilter{CustomerID: all[4].CustomerID}, 1},
