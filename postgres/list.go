@@ -46,7 +46,7 @@ type where struct {
 // could then read a workspace-wide index on the sort column instead,
 // filtering out the other values of col: its estimate assumes v's rows
 // are spread evenly, but when the newest rows all belong to other values
-// (a list of last season's instance while this season's enrolls) it read
+// (a list of last season's instance while this season's one enrolls) it read
 // every one of them before the first match. The range is the same rows;
 // it keeps col in the ORDER BY, which only col's own indexes give.
 func (w *where) scopeTo(col string, v any) {
