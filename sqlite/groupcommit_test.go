@@ -715,9 +715,10 @@ func TestGroupCommit_WALRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The stream wrote writes×size bytes, which a WAL that never restarts
-	// holds all of; one restarted once it passes 1 MB holds a few MB (more
-	// when the machine is busy and the checkpoints fall behind).
-	if limit := int64(writes * size * 3 / 4); fi.Size() > limit {
+	// holds all of, and more (frame headers); one restarted once it passes
+	// 1 MB holds a few MB, but up to 12.6 MB was seen when the whole test
+	// suite loaded the machine and the checkpoints fell behind.
+	if limit := int64(writes * size * 15 / 16); fi.Size() > limit {
 		t.Errorf("the WAL holds %d KB after %d KB of writes, want at most %d KB: it never restarted",
 			fi.Size()>>10, writes*size>>10, limit>>10)
 	}
