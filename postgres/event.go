@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -15,10 +16,25 @@ func (tx *tx) insertEvent(e *enroll.Event) error {
 	if err != nil {
 		return err
 	}
-	err = tx.QueryRow(tx.ctx, `INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
+	// The event's counter (countEvent) is added to in the same statement:
+	// no round trip of its own.
+	err = tx.QueryRow(tx.ctx, `WITH ev AS (
+			INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq),
+		counted AS (`+countEvent+` VALUES ($2, COALESCE($5, ''), $3, pg_backend_pid() % 16, 1)`+countEventConflict+`)
+		SELECT seq FROM ev`,
 		e.ID, e.WorkspaceID, string(e.Type), e.ObjectID, nullString(e.InstanceID), doc, e.CreatedAt).Scan(&e.Seq)
 	return wrap(err)
 }
+
+// The counters of events by workspace, instance (an empty string for
+// none) and type, which lists total by (migration 10), added to by the
+// statement that inserts the events. Each key has 16 shards, one per backend
+// (pg_backend_pid() % 16), so that concurrent transactions rarely wait
+// for one another on a counter's row; a count sums them.
+const (
+	countEvent         = `INSERT INTO event_counts (workspace_id, instance_id, type, shard, n)`
+	countEventConflict = ` ON CONFLICT (workspace_id, instance_id, type, shard) DO UPDATE SET n = event_counts.n + excluded.n`
+)
 
 // insertEvents writes events, in order, in one statement, in the
 // transaction of the change they record, and sets each one's Seq.
@@ -41,11 +57,15 @@ func (tx *tx) insertEvents(events []*enroll.Event) error {
 		}
 		byID[e.ID] = e
 	}
-	rows, err := tx.Query(tx.ctx, `INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at)
-		SELECT id, workspace_id, type, object_id, instance_id, doc::jsonb, created_at
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-			WITH ORDINALITY AS u(id, workspace_id, type, object_id, instance_id, doc, created_at, o) ORDER BY o
-		RETURNING id, seq`, ids, ws, types, objects, insts, docs, times)
+	rows, err := tx.Query(tx.ctx, `WITH u AS (
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+			WITH ORDINALITY AS u(id, workspace_id, type, object_id, instance_id, doc, created_at, o)),
+		ev AS (INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at)
+			SELECT id, workspace_id, type, object_id, instance_id, doc::jsonb, created_at FROM u ORDER BY o
+			RETURNING id, seq),
+		counted AS (`+countEvent+` SELECT workspace_id, COALESCE(instance_id, ''), type, pg_backend_pid() % 16, COUNT(*)
+			FROM u GROUP BY 1, 2, 3`+countEventConflict+`)
+		SELECT id, seq FROM ev`, ids, ws, types, objects, insts, docs, times)
 	if err != nil {
 		return wrap(err)
 	}
@@ -101,7 +121,7 @@ func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter)
 	err = db.read(ctx, func(q pgx.Tx) error {
 		var err error
 		out, err = page[enroll.Event](ctx, q, "events", w, f.ListParams, c, fh, func() (int, error) {
-			return countRows(ctx, q, "events", w)
+			return countEvents(ctx, q, wsID, f, w)
 		})
 		return err
 	})
@@ -126,4 +146,27 @@ func eventScope(w *where, f enroll.EventFilter) {
 		}
 		w.add(cond, args...)
 	}
+}
+
+// countEvents counts f's events in workspace wsID, whose conditions are w:
+// from the counters every event insert adds to, by instance and type
+// (migration 10), or, for one object's events, which the counters do not
+// tell apart, from that object's index.
+func countEvents(ctx context.Context, q querier, wsID string, f enroll.EventFilter, w where) (int, error) {
+	if f.ObjectID != "" {
+		return countRows(ctx, q, "events", w)
+	}
+	var cw where
+	cw.add("workspace_id = ?", wsID)
+	in(&cw, "type", f.Types)
+	if f.InstanceIDs != nil {
+		// Events of no instance (programs') count as '', and every key sees
+		// them.
+		in(&cw, "instance_id", append([]string{""}, f.InstanceIDs...))
+	}
+	var n int
+	if err := q.QueryRow(ctx, "SELECT COALESCE(SUM(n), 0)::bigint FROM event_counts WHERE "+cw.sql(), cw.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: count events: %w", err)
+	}
+	return n, nil
 }

@@ -56,6 +56,14 @@ var integrityChecks = []struct{ name, query string }{
 		JOIN enrollments e ON e.workspace_id = u.workspace_id AND e.id = u.enrollment_id
 		WHERE e.status IN ('rejected', 'unenrolled') OR e.instance_id <> u.instance_id
 		LIMIT 5`},
+	{"event counters equal the events they count", `
+		SELECT format('workspace %s instance %s type %s: counter %s, events %s', COALESCE(c.workspace_id, e.workspace_id),
+			COALESCE(c.instance_id, e.instance_id), COALESCE(c.type, e.type), COALESCE(c.n, 0), COALESCE(e.n, 0))
+		FROM (SELECT workspace_id, instance_id, type, SUM(n) AS n FROM event_counts GROUP BY 1, 2, 3) c
+		FULL JOIN (SELECT workspace_id, COALESCE(instance_id, '') AS instance_id, type, COUNT(*) AS n FROM events GROUP BY 1, 2, 3) e
+			ON e.workspace_id = c.workspace_id AND e.instance_id = c.instance_id AND e.type = c.type
+		WHERE COALESCE(c.n, 0) <> COALESCE(e.n, 0)
+		LIMIT 5`},
 	{"events belong to a workspace", `
 		SELECT format('event %s names missing workspace %s', id, workspace_id) FROM events ev
 		WHERE NOT EXISTS (SELECT 1 FROM workspaces w WHERE w.id = ev.workspace_id)
@@ -63,7 +71,7 @@ var integrityChecks = []struct{ name, query string }{
 }
 
 // IntegrityCheck checks what the schema's constraints cannot: that the
-// counters equal the enrollments they count, that indexed columns match
+// counters equal the enrollments and events they count, that indexed columns match
 // the documents, that every enrollment's history is a path through the
 // workflow ending at its status, and that only open enrollments hold unique
 // parameter values. It returns an error describing the

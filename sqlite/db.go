@@ -156,8 +156,9 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// IntegrityCheck runs SQLite's integrity_check and foreign_key_check and
-// returns an error describing any problem found.
+// IntegrityCheck runs SQLite's integrity_check and foreign_key_check,
+// compares the event counters with the events, and returns an error
+// describing any problem found.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
 	var res string
 	if err := db.r.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
@@ -174,7 +175,23 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	if rows.Next() {
 		return errors.New("sqlite: foreign key check found violations")
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// The event counters equal the events they count.
+	var wrong int
+	err = db.r.QueryRowContext(ctx, `WITH
+		counted AS (SELECT workspace_id, COALESCE(instance_id, '') AS instance_id, type, COUNT(*) AS n FROM events GROUP BY 1, 2, 3),
+		kept AS (SELECT workspace_id, instance_id, type, n FROM event_counts)
+		SELECT (SELECT COUNT(*) FROM (SELECT * FROM counted EXCEPT SELECT * FROM kept))
+			+ (SELECT COUNT(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM counted))`).Scan(&wrong)
+	if err != nil {
+		return fmt.Errorf("sqlite: event counters check: %w", err)
+	}
+	if wrong > 0 {
+		return fmt.Errorf("sqlite: %d event counters differ from the events", wrong)
+	}
+	return nil
 }
 
 // Tx is a write transaction with the time every row it writes carries. It

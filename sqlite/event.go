@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,28 @@ func (tx *Tx) insertEvent(e *enroll.Event) error {
 		return err
 	}
 	e.Seq, _ = res.LastInsertId()
+	return tx.addEventCounts([]*enroll.Event{e})
+}
+
+// addEventCounts adds events to the counters lists total them by
+// (event_counts, migration 10), one statement per instance and type.
+func (tx *Tx) addEventCounts(events []*enroll.Event) error {
+	type key struct{ ws, inst, typ string }
+	var keys []key
+	n := map[key]int{}
+	for _, e := range events {
+		k := key{e.WorkspaceID, e.InstanceID, string(e.Type)}
+		if n[k] == 0 {
+			keys = append(keys, k)
+		}
+		n[k]++
+	}
+	for _, k := range keys {
+		if _, err := tx.exec(`INSERT INTO event_counts (workspace_id, instance_id, type, n) VALUES (?, ?, ?, ?)
+			ON CONFLICT (workspace_id, instance_id, type) DO UPDATE SET n = n + excluded.n`, k.ws, k.inst, k.typ, n[k]); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -28,6 +51,15 @@ func (tx *Tx) insertEvent(e *enroll.Event) error {
 // they record, and sets each one's Seq. docs are their documents when
 // encoded ahead (enroll.CreationDocs), or nil.
 func (tx *Tx) insertEvents(events []*enroll.Event, docs []string) error {
+	if err := tx.insertEventRows(events, docs); err != nil {
+		return err
+	}
+	return tx.addEventCounts(events)
+}
+
+// insertEventRows is insertEvents without the counters, for a writer that
+// counts many events' at once.
+func (tx *Tx) insertEventRows(events []*enroll.Event, docs []string) error {
 	args := make([]any, 0, 6*len(events))
 	for i, e := range events {
 		var doc string
@@ -84,8 +116,31 @@ func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter)
 	w.add("workspace_id = ?", wsID)
 	eventScope(&w, f)
 	return page[enroll.Event](ctx, db.r, "events", w, f.ListParams, c, fh, func() (int, error) {
-		return countRows(ctx, db.r, "events", w)
+		return countEvents(ctx, db.r, wsID, f, w)
 	})
+}
+
+// countEvents counts f's events in workspace wsID, whose conditions are w:
+// from the counters every event insert adds to, by instance and type
+// (migration 10), or, for one object's events, which the counters do not
+// tell apart, from that object's index.
+func countEvents(ctx context.Context, q querier, wsID string, f enroll.EventFilter, w where) (int, error) {
+	if f.ObjectID != "" {
+		return countRows(ctx, q, "events", w)
+	}
+	var cw where
+	cw.add("workspace_id = ?", wsID)
+	in(&cw, "type", f.Types)
+	if f.InstanceIDs != nil {
+		// Events of no instance (programs') count as '', and every key sees
+		// them.
+		in(&cw, "instance_id", append([]string{""}, f.InstanceIDs...))
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT COALESCE(SUM(n), 0) FROM event_counts WHERE "+cw.sql(), cw.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count events: %w", err)
+	}
+	return n, nil
 }
 
 // eventScope adds to w the conditions of f that every list of events

@@ -219,6 +219,7 @@ const (
 // writeImportPlan writes what a run of rows creates, row by row, each row
 // in the order the foreign keys need, then the counters.
 func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportPlan) error {
+	var events []*enroll.Event
 	for _, c := range plan.Created {
 		e := c.Enrollment
 		if cu := c.Customer; cu != nil {
@@ -246,9 +247,13 @@ func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportP
 		if err := tx.insertStatusChanges(e.WorkspaceID, c.History, c.Docs.HistoryDocs()); err != nil {
 			return err
 		}
-		if err := tx.insertEvents(c.Events, c.Docs.EventDocs()); err != nil {
+		if err := tx.insertEventRows(c.Events, c.Docs.EventDocs()); err != nil {
 			return err
 		}
+		events = append(events, c.Events...)
+	}
+	if err := tx.addEventCounts(events); err != nil {
+		return err
 	}
 	scope := &enroll.Enrollment{WorkspaceID: inst.WorkspaceID, ProgramInstanceID: inst.ID}
 	for _, s := range enroll.Statuses {

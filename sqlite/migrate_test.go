@@ -4,7 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/enrollhq/enroll/rules"
+	"github.com/pressly/goose/v3"
 )
 
 // TestMigrateEventInstance fills events.instance_id (migration 8) for
@@ -13,18 +17,7 @@ import (
 func TestMigrateEventInstance(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "old.db"), "FULL", "immediate", false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := provider(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 7); err != nil {
-		t.Fatal(err)
-	}
+	db, p := migratedTo(t, filepath.Join(t.TempDir(), "old.db"), 7)
 	for _, ev := range [][]string{
 		{"evt_1", "enrollment.created", "enr1", `{"id":"evt_1","data":{"object":{"id":"enr1","programInstanceId":"inst1"}}}`},
 		{"evt_2", "programInstance.updated", "inst2", `{"id":"evt_2","data":{"object":{"id":"inst2"}}}`},
@@ -48,4 +41,88 @@ func TestMigrateEventInstance(t *testing.T) {
 			t.Errorf("%s: instance_id %v, want %v", id, got, w)
 		}
 	}
+}
+
+// TestMigrateEventCounts counts the events stored before migration 10 into
+// event_counts, by instance and type, and IntegrityCheck reports a counter
+// that differs from its events (the store's own writes are checked by the
+// IntegrityCheck every store test ends with).
+func TestMigrateEventCounts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, p := migratedTo(t, path, 9)
+	insert := func(id, typ string, instance any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, `INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at) VALUES (?, 'ws', ?, 'o', ?, '{}', 0)`,
+			id, typ, instance); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert("evt_1", "enrollment.created", "inst1")
+	insert("evt_2", "enrollment.created", "inst1")
+	insert("evt_3", "program.created", nil)
+	if _, err := p.UpTo(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	rows, err := db.QueryContext(ctx, `SELECT instance_id || '/' || type, n FROM event_counts WHERE workspace_id = 'ws'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[k] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"inst1/enrollment.created": 2, "/program.created": 1}
+	if len(got) != len(want) {
+		t.Fatalf("event_counts = %v, want %v", got, want)
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("event_counts = %v, want %v", got, want)
+		}
+	}
+
+	store, err := Open(ctx, Config{Path: path, Engine: rules.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.IntegrityCheck(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE event_counts SET n = n + 1 WHERE type = 'program.created'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.IntegrityCheck(ctx); err == nil || !strings.Contains(err.Error(), "event counters") {
+		t.Fatalf("IntegrityCheck after a counter changed: %v", err)
+	}
+}
+
+// migratedTo opens a database at path with its migrations applied up to
+// version, and returns it, closed when the test ends, with the migration
+// provider that goes on from there.
+func migratedTo(t *testing.T, path string, version int64) (*sql.DB, *goose.Provider) {
+	t.Helper()
+	db, err := sql.Open("sqlite", dsn(path, "FULL", "immediate", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	p, err := provider(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), version); err != nil {
+		t.Fatal(err)
+	}
+	return db, p
 }
