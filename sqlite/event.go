@@ -58,7 +58,7 @@ func (tx *Tx) insertEvents(events []*enroll.Event, docs []string) error {
 }
 
 // insertEventRows is insertEvents without the counters, for a writer that
-// counts many events' at once.
+// counts many events at once (addEventCounts).
 func (tx *Tx) insertEventRows(events []*enroll.Event, docs []string) error {
 	args := make([]any, 0, 6*len(events))
 	for i, e := range events {
