@@ -216,10 +216,11 @@ const (
 	insertEvent      = `INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at)`
 )
 
-// writeImportPlan writes what a run of rows creates, row by row, each row
-// in the order the foreign keys need, then the counters.
+// writeImportPlan writes what a run of rows creates, table by table in the
+// order the foreign keys need, then the counters.
 func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportPlan) error {
 	var events []*enroll.Event
+	var cargs, eargs, uargs, hargs, vargs []any
 	for _, c := range plan.Created {
 		e := c.Enrollment
 		if cu := c.Customer; cu != nil {
@@ -227,30 +228,36 @@ func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportP
 			if err != nil {
 				return err
 			}
-			_, err = tx.exec(insertText(insertCustomer, 7), cu.ID, cu.WorkspaceID, enroll.NormalizeEmail(cu.Email), cu.ReferenceID, doc,
+			cargs = append(cargs, cu.ID, cu.WorkspaceID, enroll.NormalizeEmail(cu.Email), cu.ReferenceID, doc,
 				micros(cu.CreatedAt), micros(cu.UpdatedAt))
-			if err != nil {
-				return err
-			}
 		}
 		cols := columnValues(e)
-		_, err := tx.exec(insertText(insertEnrollment, 14), append(cols[:],
-			string(c.Doc), e.Version, micros(e.UpdatedAt), e.ID, e.WorkspaceID, e.ProgramInstanceID, micros(e.CreatedAt))...)
-		if err != nil {
-			return err
-		}
+		eargs = append(append(eargs, cols[:]...),
+			string(c.Doc), e.Version, micros(e.UpdatedAt), e.ID, e.WorkspaceID, e.ProgramInstanceID, micros(e.CreatedAt))
 		for _, u := range c.UniqueValues {
-			if _, err := tx.exec(insertText(insertUnique, 5), e.WorkspaceID, e.ProgramInstanceID, u.ExternalID, u.Value, e.ID); err != nil {
+			uargs = append(uargs, e.WorkspaceID, e.ProgramInstanceID, u.ExternalID, u.Value, e.ID)
+		}
+		if c.Docs == nil {
+			if err := c.EncodeDocs(); err != nil {
 				return err
 			}
 		}
-		if err := tx.insertStatusChanges(e.WorkspaceID, c.History, c.Docs.HistoryDocs()); err != nil {
-			return err
+		for k, h := range c.History {
+			hargs = append(hargs, h.ID, e.WorkspaceID, h.EnrollmentID, c.Docs.History[k], micros(h.CreatedAt))
 		}
-		if err := tx.insertEventRows(c.Events, c.Docs.EventDocs()); err != nil {
-			return err
+		for k, v := range c.Events {
+			vargs = append(vargs, v.ID, v.WorkspaceID, string(v.Type), v.ObjectID, nullString(v.InstanceID), c.Docs.Events[k], micros(v.CreatedAt))
 		}
 		events = append(events, c.Events...)
+	}
+	for _, t := range []struct {
+		head  string
+		ncols int
+		args  []any
+	}{{insertCustomer, 7, cargs}, {insertEnrollment, 14, eargs}, {insertUnique, 5, uargs}, {insertHistory, 5, hargs}, {insertEvent, 7, vargs}} {
+		if err := tx.insertMany(t.head, t.ncols, t.args); err != nil {
+			return err
+		}
 	}
 	if err := tx.addEventCounts(events); err != nil {
 		return err

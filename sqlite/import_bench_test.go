@@ -128,8 +128,12 @@ const importBenchRows = 5000
 // again, every row skipped ("rerun"). "baseline" writes the same rows'
 // customers and enrollments (decoded, validated, encoded) with bare
 // multi-row INSERTs in transactions of the same size, and nothing else: a
-// floor for the same machine in the same run. ENROLL_BENCH_SYNC and
-// ENROLL_BENCH_BATCH change the synchronous pragma and the batch size.
+// floor for the same machine in the same run. "baseline-all" writes, the
+// same way, everything an imported row stores: its customer, its
+// enrollment, two history entries and three events of the same sizes,
+// with no look-ups, rules or counters: the cost of the import's data
+// alone. ENROLL_BENCH_SYNC and ENROLL_BENCH_BATCH change the synchronous
+// pragma and the batch size.
 func BenchmarkImport(b *testing.B) {
 	b.Run("import", func(b *testing.B) {
 		s := newImportBench(b, benchSync)
@@ -167,7 +171,18 @@ func BenchmarkImport(b *testing.B) {
 		n := 0
 		cpu := cpuTime()
 		for b.Loop() {
-			s.bareInsert(b, importCSV(n, importBenchRows))
+			s.bareInsert(b, importCSV(n, importBenchRows), false)
+			n += importBenchRows
+		}
+		reportRows(b, n, cpu)
+	})
+	b.Run("baseline-all", func(b *testing.B) {
+		s := newImportBench(b, benchSync)
+		b.ReportAllocs()
+		n := 0
+		cpu := cpuTime()
+		for b.Loop() {
+			s.bareInsert(b, importCSV(n, importBenchRows), true)
 			n += importBenchRows
 		}
 		reportRows(b, n, cpu)
@@ -175,8 +190,9 @@ func BenchmarkImport(b *testing.B) {
 }
 
 // bareInsert writes file's customers and enrollments with multi-row
-// INSERTs, enroll.DefaultImportBatch rows per transaction.
-func (s *importBench) bareInsert(tb testing.TB, file string) {
+// INSERTs, enroll.DefaultImportBatch rows per transaction; with all, also
+// each row's history entries and events (bareHistory).
+func (s *importBench) bareInsert(tb testing.TB, file string, all bool) {
 	tb.Helper()
 	ctx := context.Background()
 	dec, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file))
@@ -197,7 +213,7 @@ func (s *importBench) bareInsert(tb testing.TB, file string) {
 			rows = append(rows, r)
 		}
 		err := s.db.write(ctx, func(tx *Tx) error {
-			var cargs, eargs []any
+			var cargs, eargs, hargs, vargs []any
 			for _, r := range rows {
 				in := r.Create
 				if err := in.Validate(); err != nil {
@@ -216,8 +232,21 @@ func (s *importBench) bareInsert(tb testing.TB, file string) {
 				eargs = append(eargs, e.ID, e.WorkspaceID, e.ProgramInstanceID, e.CustomerID, string(e.Eligibility.Status),
 					enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName),
 					edoc, e.Version, micros(e.CreatedAt), micros(e.UpdatedAt), nil)
+				if all {
+					h, v, err := s.bareHistory(e, tx.now)
+					if err != nil {
+						return err
+					}
+					hargs, vargs = append(hargs, h...), append(vargs, v...)
+				}
 			}
-			return multiRowInsert(tx, cargs, eargs)
+			if err := multiRowInsert(tx, cargs, eargs); err != nil {
+				return err
+			}
+			if err := bareRows(tx, insertHistory, 5, hargs); err != nil {
+				return err
+			}
+			return bareRows(tx, insertEvent, 7, vargs)
 		})
 		if err != nil {
 			tb.Fatal(err)
@@ -232,17 +261,57 @@ func reportRows(b *testing.B, rows int, cpu time.Duration) {
 	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(rows), "cpu-µs/row")
 }
 
-// multiRowInsert writes the rows with INSERTs of 100 rows.
+// multiRowInsert writes the customers, then the enrollments, with
+// INSERTs of 100 rows.
 func multiRowInsert(tx *Tx, cargs, eargs []any) error {
-	n := len(cargs) / 7
+	if err := bareRows(tx, insertCustomer, 7, cargs); err != nil {
+		return err
+	}
+	return bareRows(tx, `INSERT INTO enrollments (id, workspace_id, instance_id, customer_id, status, email_norm, reference_id, first_name, last_name, doc, version, created_at, updated_at, lead_id)`, 14, eargs)
+}
+
+// bareHistory returns the INSERT values of the two history entries and
+// three events an import writes for e, as the import encodes them: the
+// creation, then an evaluation to eligible with five rules' trace.
+func (s *importBench) bareHistory(e *enroll.Enrollment, now time.Time) (hargs, vargs []any, err error) {
+	created := enroll.NewStatusChange(s.a, e, "", nil, now)
+	createdEv := enroll.NewEvent(s.a, enroll.EventEnrollmentCreated, e.ID, e, nil, now)
+	ev := &enroll.Evaluation{Status: enroll.StatusEligible, Reason: "Meets all eligibility rules: state, postal-code, equipment, size, exclusive",
+		RulesVersion: 1, EvaluatedAt: now}
+	for _, r := range importRules {
+		ev.Trace = append(ev.Trace, enroll.RuleResult{Name: r.Name, Outcome: enroll.RulePassed})
+	}
+	n := *e
+	n.Eligibility.Status, n.Eligibility.Reason, n.Evaluation = ev.Status, ev.Reason, ev
+	prev := map[string]any{"eligibility": e.Eligibility, "evaluation": nil}
+	evaluated := enroll.NewStatusChange(s.a, &n, e.Eligibility.Status, ev, now)
+	for _, h := range []*enroll.StatusChange{created, evaluated} {
+		doc, err := encode(h)
+		if err != nil {
+			return nil, nil, err
+		}
+		hargs = append(hargs, h.ID, e.WorkspaceID, e.ID, doc, micros(now))
+	}
+	for _, v := range []*enroll.Event{createdEv,
+		enroll.NewEvent(s.a, enroll.EventEnrollmentStatusChanged, e.ID, &n, prev, now),
+		enroll.NewEvent(s.a, enroll.EventEnrollmentUpdated, e.ID, &n, prev, now)} {
+		doc, err := v.MarshalDoc()
+		if err != nil {
+			return nil, nil, err
+		}
+		vargs = append(vargs, v.ID, v.WorkspaceID, string(v.Type), v.ObjectID, e.ProgramInstanceID, doc, micros(now))
+	}
+	return hargs, vargs, nil
+}
+
+// bareRows writes the rows of args, ncols values each, with INSERTs of 100
+// rows.
+func bareRows(tx *Tx, head string, ncols int, args []any) error {
+	n := len(args) / ncols
 	for i := 0; i < n; i += 100 {
 		j := min(i+100, n)
-		if _, err := tx.exec(`INSERT INTO customers (id, workspace_id, email_norm, reference_id, doc, created_at, updated_at) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", j-i), ", "), cargs[7*i:7*j]...); err != nil {
-			return err
-		}
-		if _, err := tx.exec(`INSERT INTO enrollments (id, workspace_id, instance_id, customer_id, status, email_norm, reference_id, first_name, last_name, doc, version, created_at, updated_at, lead_id) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", j-i), ", "), eargs[14*i:14*j]...); err != nil {
+		if _, err := tx.exec(head+" VALUES "+strings.TrimSuffix(strings.Repeat("("+strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ")+"), ", j-i), ", "),
+			args[ncols*i:ncols*j]...); err != nil {
 			return err
 		}
 	}

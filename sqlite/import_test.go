@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -56,6 +57,27 @@ func TestImportBenchFile(t *testing.T) {
 	if err != nil || len(evs.Data) != 3 || evs.Data[0].Type != enroll.EventEnrollmentUpdated || evs.Data[1].Type != enroll.EventEnrollmentStatusChanged ||
 		evs.Data[2].Type != enroll.EventEnrollmentCreated || evs.Data[0].Data.PreviousAttributes["evaluation"] != nil {
 		t.Fatalf("events = %+v, %v", evs, err)
+	}
+	hs, err := s.db.ListStatusChanges(ctx, s.a.WorkspaceID, e.ID)
+	if err != nil || len(hs) != 2 || hs[0].From != "" || hs[1].From != enroll.StatusCandidate || hs[1].To != enroll.StatusIneligible {
+		t.Fatalf("history = %+v, %v", hs, err)
+	}
+	// Events are written table by table for a whole run, in file order.
+	rs, err := q.QueryContext(ctx, `SELECT json_extract(doc, '$.data.object.lastName') FROM events WHERE instance_id = ? AND type = ? ORDER BY seq`,
+		s.inst.ID, enroll.EventEnrollmentCreated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	created := 0
+	for ; rs.Next(); created++ {
+		var name string
+		if err := rs.Scan(&name); err != nil || name != fmt.Sprintf("Homeowner%d", created) {
+			t.Fatalf("created event %d names %q (%v)", created, name, err)
+		}
+	}
+	if err := rs.Err(); err != nil || created != n {
+		t.Fatalf("%d created events (%v)", created, err)
 	}
 
 	again := s.run(t, importCSV(0, n), false, 0)
