@@ -154,8 +154,17 @@ func (e *Enrollment) normalize() {
 }
 
 // Validate checks the enrollment's data fields against their limits and
-// against the instance's declared groups.
+// against the instance's declared groups and parameters.
 func (e *Enrollment) Validate(inst *ProgramInstance) error {
+	return e.validate(inst, nil)
+}
+
+// validate is Validate for an update of old. A group, or a parameter value,
+// that old already held and the update leaves as it was is not refused
+// when the instance has changed since (a group dropped, a choice's options
+// narrowed): an enrollment must stay editable and reviewable. Such a value
+// carries its parameter error instead, as the seed shows invalid values.
+func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment) error {
 	var v Invalid
 	e.normalize()
 	checkName(&v, "firstName", e.FirstName, false)
@@ -202,12 +211,12 @@ func (e *Enrollment) Validate(inst *ProgramInstance) error {
 	}
 	checkList(&v, "groupIds", e.GroupIDs, MaxNameLength)
 	for i, g := range e.GroupIDs {
-		if inst != nil && !inst.HasGroup(g) {
+		if inst != nil && !inst.HasGroup(g) && (old == nil || !slices.Contains(old.GroupIDs, g)) {
 			v.Add(loc("groupIds", i), "is not a group of program instance "+inst.ID, g)
 		}
 	}
 	if inst != nil {
-		e.checkParameters(&v, inst)
+		e.checkParameters(&v, inst, old)
 	}
 	err := v.Err()
 	if err != nil && len(e.ParameterProblems()) > 0 {
@@ -555,7 +564,7 @@ func prepareEnrollmentUpdate(old, e *Enrollment, inst *ProgramInstance, now time
 	if err := v.Err(); err != nil {
 		return nil, nil, err
 	}
-	if err := e.Validate(inst); err != nil {
+	if err := e.validate(inst, old); err != nil {
 		return nil, nil, err
 	}
 	ch := &EnrollmentChange{From: old.Eligibility.Status, To: e.Eligibility.Status}

@@ -27,19 +27,28 @@ const (
 // parameter's type or constraints, is a field error (422) and carries its
 // error; a required parameter without a value gets an entry with a
 // PARAM_REQUIRED error instead, so a partly filled enrollment can be stored
-// and shows what it lacks (a submission of it goes to needs_action).
-func (e *Enrollment) checkParameters(v *Invalid, inst *ProgramInstance) {
+// and shows what it lacks (a submission of it goes to needs_action). In an
+// update of old, a value old held unchanged is only marked with its error
+// (validate says why).
+func (e *Enrollment) checkParameters(v *Invalid, inst *ProgramInstance, old *Enrollment) {
 	byID := map[string]int{}
 	for i := range e.Parameters {
 		p := &e.Parameters[i]
 		byID[p.ExternalID] = i
+		kept := false
+		if old != nil {
+			j := old.parameterIndex(p.ExternalID)
+			kept = j >= 0 && sameValue(old.Parameters[j].Value, p.Value)
+		}
 		def, ok := inst.Parameter(p.ExternalID)
 		if !ok {
-			v.Add(loc("parameters", i)+".externalId", "is not a parameter of program instance "+inst.ID, p.ExternalID)
+			if !kept {
+				v.Add(loc("parameters", i)+".externalId", "is not a parameter of program instance "+inst.ID, p.ExternalID)
+			}
 			continue
 		}
 		p.Error = def.check(p.Value)
-		if p.Error != nil && p.Error.ID != ParamErrRequired {
+		if p.Error != nil && p.Error.ID != ParamErrRequired && !kept {
 			// A value of the wrong shape is refused; only absence is kept.
 			v.Add(loc("parameters", i)+".value", p.Error.Message, p.Value)
 		}
@@ -107,17 +116,46 @@ func isEmpty(v any) bool {
 }
 
 // checkReadonly refuses changes to the values of read-only parameters once
-// they are set.
+// they are set, removing them included: parameters is replaced whole, so
+// a list without the value would erase it.
 func checkReadonly(v *Invalid, old, e *Enrollment, inst *ProgramInstance) {
-	for i, p := range e.Parameters {
-		def, ok := inst.Parameter(p.ExternalID)
-		if !ok || !def.Constraints.Readonly {
+	for _, o := range old.Parameters {
+		def, ok := inst.Parameter(o.ExternalID)
+		if !ok || !def.Constraints.Readonly || isEmpty(o.Value) {
 			continue
 		}
-		for _, o := range old.Parameters {
-			if o.ExternalID == p.ExternalID && !isEmpty(o.Value) && fmt.Sprint(o.Value) != fmt.Sprint(p.Value) {
-				v.Add(loc("parameters", i)+".value", "is read-only", p.Value)
-			}
+		i := e.parameterIndex(o.ExternalID)
+		switch {
+		case i < 0:
+			v.Add("parameters", o.ExternalID+" is read-only and cannot be removed", nil)
+		case !sameValue(o.Value, e.Parameters[i].Value):
+			v.Add(loc("parameters", i)+".value", "is read-only", e.Parameters[i].Value)
+		}
+	}
+}
+
+// parameterIndex returns the index of e's value of parameter externalID,
+// or -1.
+func (e *Enrollment) parameterIndex(externalID string) int {
+	return slices.IndexFunc(e.Parameters, func(p ParameterValue) bool { return p.ExternalID == externalID })
+}
+
+// sameValue reports whether two parameter values are equal as JSON.
+func sameValue(a, b any) bool {
+	ab, _ := json.Marshal(a)
+	bb, _ := json.Marshal(b)
+	return string(ab) == string(bb)
+}
+
+// KeepHiddenParameters puts back into e the values of old's hidden
+// parameters that e does not name. A key without programs:write is never
+// shown them, so the list it sends lacks them; replacing the list must
+// not erase what the key could not see. A value it does name is its to
+// change.
+func (e *Enrollment) KeepHiddenParameters(old *Enrollment, inst *ProgramInstance) {
+	for _, o := range old.Parameters {
+		if inst.hides(o.ExternalID) && e.parameterIndex(o.ExternalID) < 0 {
+			e.Parameters = append(e.Parameters, o)
 		}
 	}
 }

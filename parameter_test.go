@@ -93,6 +93,98 @@ func TestParameters(t *testing.T) {
 	}
 }
 
+// TestParameterUpdates checks what an update may do with parameter values
+// and groups the enrollment already holds: read-only values neither change
+// nor go; values and groups the instance no longer accepts stay, marked,
+// while the update changes other fields, but cannot be newly set.
+func TestParameterUpdates(t *testing.T) {
+	t.Parallel()
+	inst := &enroll.ProgramInstance{ID: "i1", Groups: []enroll.Group{{ID: "g1", Name: "G1"}, {ID: "g2", Name: "G2"}}, Parameters: []enroll.Parameter{
+		{ExternalID: "tier", Name: "Tier", Type: enroll.ParamChoice, Constraints: enroll.ParameterConstraints{Options: []string{"gold", "silver"}}},
+		{ExternalID: "meter", Name: "Meter", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Readonly: true}},
+		{ExternalID: "legacy", Name: "Legacy", Type: enroll.ParamString},
+	}}
+	old, err := enroll.NewEnrollment("w", &enroll.EnrollmentCreate{IdentificationType: "customerId", CustomerID: "c", GroupIDs: []string{"g1"},
+		Parameters: []enroll.ParameterValue{{ExternalID: "tier", Value: "silver"}, {ExternalID: "meter", Value: "m-1"}, {ExternalID: "legacy", Value: "x"}}},
+		inst, enroll.Participant{CustomerID: "c"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The instance since: silver withdrawn, g1 dropped, legacy undeclared.
+	changed := *inst
+	changed.Groups = []enroll.Group{{ID: "g2", Name: "G2"}}
+	changed.Parameters = []enroll.Parameter{
+		{ExternalID: "tier", Name: "Tier", Type: enroll.ParamChoice, Constraints: enroll.ParameterConstraints{Options: []string{"gold"}}},
+		inst.Parameters[1],
+	}
+	for _, c := range []struct {
+		name     string
+		inst     *enroll.ProgramInstance
+		edit     func(e *enroll.Enrollment)
+		location string // the refused field, "" when accepted
+	}{
+		{"read-only changed", inst, func(e *enroll.Enrollment) { e.Parameters[1].Value = "m-2" }, "parameters[1].value"},
+		{"read-only removed", inst, func(e *enroll.Enrollment) { e.Parameters = slices.Delete(e.Parameters, 1, 2) }, "parameters"},
+		{"read-only emptied", inst, func(e *enroll.Enrollment) { e.Parameters[1].Value = nil }, "parameters[1].value"},
+		{"read-only kept", inst, func(e *enroll.Enrollment) { e.Parameters[0].Value = "gold" }, ""},
+		{"notes, instance changed", &changed, func(e *enroll.Enrollment) { e.Notes = "called" }, ""},
+		{"withdrawn option set anew", &changed, func(e *enroll.Enrollment) { e.Parameters[0].Value = "bronze" }, "parameters[0].value"},
+		{"undeclared group added", &changed, func(e *enroll.Enrollment) { e.GroupIDs = append(e.GroupIDs, "g3") }, "groupIds[1]"},
+		{"undeclared parameter added", &changed, func(e *enroll.Enrollment) {
+			e.Parameters = append(e.Parameters, enroll.ParameterValue{ExternalID: "other", Value: "y"})
+		}, "parameters[3].externalId"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := old.Clone()
+			c.edit(e)
+			_, err := enroll.PrepareEnrollmentUpdate(old, e, c.inst, time.Now())
+			if c.location == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if enroll.ErrorCode(err) != enroll.EINVALID || err.(*enroll.Error).Fields[0].Location != c.location {
+				t.Fatalf("err = %v, want %s refused", err, c.location)
+			}
+		})
+	}
+	e := old.Clone()
+	e.Notes = "called"
+	if _, err := enroll.PrepareEnrollmentUpdate(old, e, &changed, time.Now()); err != nil || e.Parameters[0].Error == nil ||
+		e.Parameters[0].Error.ID != enroll.ParamErrOption || !slices.Equal(e.GroupIDs, []string{"g1"}) {
+		t.Fatalf("a withdrawn option must stay, marked: %+v, %v, %v", e.Parameters, e.GroupIDs, err)
+	}
+}
+
+// TestKeepHiddenParameters checks that a parameter list sent by a key that
+// is not shown hidden values keeps them, unless it names them.
+func TestKeepHiddenParameters(t *testing.T) {
+	t.Parallel()
+	inst := &enroll.ProgramInstance{ID: "i1", Parameters: []enroll.Parameter{
+		{ExternalID: "account", Name: "Account", Type: enroll.ParamString},
+		{ExternalID: "score", Name: "Score", Type: enroll.ParamNumber, Constraints: enroll.ParameterConstraints{Hidden: true}},
+	}}
+	old := &enroll.Enrollment{Parameters: []enroll.ParameterValue{{ExternalID: "account", Value: "A-1"}, {ExternalID: "score", Value: 9.0}}}
+	for _, c := range []struct {
+		name string
+		sent []enroll.ParameterValue
+		want []enroll.ParameterValue
+	}{
+		{"without it", []enroll.ParameterValue{{ExternalID: "account", Value: "A-2"}},
+			[]enroll.ParameterValue{{ExternalID: "account", Value: "A-2"}, {ExternalID: "score", Value: 9.0}}},
+		{"empty list", []enroll.ParameterValue{}, []enroll.ParameterValue{{ExternalID: "score", Value: 9.0}}},
+		{"naming it", []enroll.ParameterValue{{ExternalID: "score", Value: 3.0}}, []enroll.ParameterValue{{ExternalID: "score", Value: 3.0}}},
+	} {
+		e := &enroll.Enrollment{Parameters: c.sent}
+		e.KeepHiddenParameters(old, inst)
+		if !slices.EqualFunc(e.Parameters, c.want, func(a, b enroll.ParameterValue) bool { return a.ExternalID == b.ExternalID && a.Value == b.Value }) {
+			t.Errorf("%s: %+v, want %+v", c.name, e.Parameters, c.want)
+		}
+	}
+}
+
 func TestParameterVisibility(t *testing.T) {
 	t.Parallel()
 	inst := &enroll.ProgramInstance{ID: "i1", Parameters: []enroll.Parameter{

@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 )
 
@@ -135,6 +136,22 @@ func TestEligibility(t *testing.T) {
 		evID := evs.obj()["data"].([]any)[0].(map[string]any)["id"].(string)
 		if b := e.do("GET", "/v1/events/"+evID, nil, withKey(events)).expect(200).Body; bytes.Contains(b, []byte(`"score"`)) {
 			t.Fatalf("event shown to a key without programs:write: %s", b)
+		}
+		// A key that is not shown hidden values may still edit parameters:
+		// what it sends back, whole or in part, keeps the hidden value,
+		// and it cannot remove a read-only one (see TestParameterUpdates).
+		writer := e.scopedKey([]string{"enrollments:read", "enrollments:write"}, nil)
+		fid := first["id"].(string)
+		shown := e.do("GET", "/v1/enrollments/"+fid, nil, withKey(writer)).expect(200).obj()
+		e.do("PATCH", "/v1/enrollments/"+fid, shown, withKey(writer)).expect(200)
+		e.do("PATCH", "/v1/enrollments/"+fid, map[string]any{"parameters": []map[string]any{{"externalId": "account", "value": "A-9"}}},
+			withKey(writer)).expect(200)
+		kept := e.do("GET", "/v1/enrollments/"+fid, nil).expect(200).obj()["parameters"].([]any)
+		if !slices.ContainsFunc(kept, func(p any) bool {
+			return p.(map[string]any)["externalId"] == "score" && p.(map[string]any)["value"] == 9.0
+		}) ||
+			!slices.ContainsFunc(kept, func(p any) bool { return p.(map[string]any)["value"] == "A-9" }) {
+			t.Fatalf("after a reader's edits the parameters are %v", kept)
 		}
 		// Submitting without the required parameter asks the participant for it.
 		id := first["id"].(string)

@@ -276,14 +276,30 @@ func (s *Server) updateEnrollment(ctx context.Context, in *updateEnrollmentInput
 		return nil, &enroll.Error{Code: enroll.EINVALID, Message: "eligibilityStatus cannot be null.",
 			Fields: []enroll.FieldError{{Location: "body.eligibilityStatus", Message: "cannot be null"}}}
 	}
+	// A key that is not shown hidden parameter values sends parameters
+	// without them; the instance says which to keep. It is read before
+	// the write, which must not wait for a second connection.
+	var hiding *enroll.ProgramInstance
+	if patch.has("parameters") && !seesHiddenParameters(ctx) {
+		cur, err := s.findEnrollment(ctx, in.EnrollmentID)
+		if err != nil {
+			return nil, err
+		}
+		if hiding, err = s.store.FindInstance(ctx, workspaceFrom(ctx), cur.ProgramInstanceID); err != nil {
+			return nil, err
+		}
+	}
 	visible := visibleEnrollment(ctx, in.IfMatch)
 	e, err := s.store.UpdateEnrollment(ctx, actorFrom(ctx), in.EnrollmentID, func(e *enroll.Enrollment) error {
 		if err := visible(e); err != nil {
 			return err
 		}
-		from := e.Eligibility.Status
+		from, prev := e.Eligibility.Status, *e
 		if err := applyPatch(e, patch, enrollmentPatchable); err != nil {
 			return err
+		}
+		if hiding != nil {
+			e.KeepHiddenParameters(&prev, hiding)
 		}
 		reason := ""
 		if in.Body.EligibilityReason != nil {

@@ -562,3 +562,39 @@ func TestFlow_EventsAndStats(t *testing.T) {
 		t.Errorf("stats = %v", stats)
 	}
 }
+
+// TestFlow_InstanceChangedUnderEnrollment narrows an instance's groups and
+// a choice parameter's options under an enrollment that uses them: the
+// enrollment stays editable, reviewable and evaluable, keeps its values
+// (the withdrawn one marked with its error), and only new values are
+// checked against the instance as it is now.
+func TestFlow_InstanceChangedUnderEnrollment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(map[string]any{"autoEvaluate": false,
+		"groups": []any{map[string]any{"id": "g1", "name": "G1"}, map[string]any{"id": "g2", "name": "G2"}},
+		"parameters": []any{map[string]any{"externalId": "color", "name": "Color", "type": "choice",
+			"constraints": map[string]any{"options": []string{"red", "blue"}}}}})
+	id := e.enrollIn(inst, customerInfo(map[string]any{"groupIds": []string{"g1"},
+		"parameters": []any{map[string]any{"externalId": "color", "value": "red"}}}))["id"].(string)
+	e.do("PATCH", "/v1/programInstances/"+inst, map[string]any{"groups": []any{map[string]any{"id": "g2", "name": "G2"}},
+		"parameters": []any{map[string]any{"externalId": "color", "name": "Color", "type": "choice",
+			"constraints": map[string]any{"options": []string{"blue"}}}}}).expect(200)
+
+	got := e.do("PATCH", "/v1/enrollments/"+id, map[string]any{"notes": "called"}).expect(200).obj()
+	color := got["parameters"].([]any)[0].(map[string]any)
+	if got["groupIds"].([]any)[0] != "g1" || color["value"] != "red" || color["error"].(map[string]any)["id"] != "PARAM_OPTION" {
+		t.Fatalf("after the instance changed: groupIds %v, parameters %v", got["groupIds"], got["parameters"])
+	}
+	e.patchStatus(id, "eligible")
+	e.do("POST", "/v1/enrollments/"+id+"/evaluate", nil).expect(200)
+
+	bad := e.do("PATCH", "/v1/enrollments/"+id, map[string]any{"groupIds": []string{"g1", "g3"}}).expect(422).problem()
+	if !bad.hasLocation("body.groupIds[1]") || bad.hasLocation("body.groupIds[0]") {
+		t.Fatalf("a new undeclared group: %+v", bad)
+	}
+	bad = e.do("PATCH", "/v1/enrollments/"+id, map[string]any{"parameters": []any{map[string]any{"externalId": "color", "value": "green"}}}).expect(422).problem()
+	if !bad.hasLocation("body.parameters[0].value") {
+		t.Fatalf("a new withdrawn option: %+v", bad)
+	}
+}
