@@ -237,9 +237,9 @@ type EnrollmentCreate struct {
 	EligibilityReason  string             `json:"eligibilityReason,omitempty" maxLength:"4096"`
 	Reenroll           *bool              `json:"reenroll,omitempty" doc:"Set false to refuse the request if the participant was ever enrolled in this instance."`
 
-	FirstName            string           `json:"firstName,omitempty" maxLength:"256"`
-	LastName             string           `json:"lastName,omitempty" maxLength:"256"`
-	Email                string           `json:"email,omitempty" maxLength:"256"`
+	FirstName            string           `json:"firstName,omitempty" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
+	LastName             string           `json:"lastName,omitempty" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
+	Email                string           `json:"email,omitempty" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
 	Phone                string           `json:"phone,omitempty" maxLength:"256"`
 	Address              *Address         `json:"address,omitempty"`
 	ManufacturerSlugs    []string         `json:"manufacturerSlugs,omitempty" maxItems:"100"`

@@ -127,7 +127,12 @@ func participantIn(tx EnrollmentTx, a Actor, in *EnrollmentCreate) (Participant,
 		if err != nil {
 			return p, nil, err
 		}
-		return ParticipantFromCustomer(c).Overlay(in), c, nil
+		// Names and email come from the customer (SPEC §4): an enrollment
+		// carries its customer's, which duplicate checks and the email
+		// filter rely on. Phone and address may be the enrollment's own.
+		p = ParticipantFromCustomer(c).Overlay(in)
+		p.FirstName, p.LastName, p.Email = c.FirstName, c.LastName, c.Email
+		return p, c, nil
 	case IdentifyByLeadID:
 		l, err := tx.LockLead(a.WorkspaceID, in.LeadID)
 		if err != nil {

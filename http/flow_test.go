@@ -166,6 +166,12 @@ func TestFlow_IdentificationTypes(t *testing.T) {
 		if m["customerId"] != c["id"] || m["firstName"] != "Cy" || m["lastName"] != "Customer" || m["email"] != "cy@example.com" || m["identificationType"] != "customerId" {
 			t.Errorf("enrollment = %v", m)
 		}
+		// Names and email given anyway are the customer's, not the request's.
+		m = e.enrollIn(next, map[string]any{"identificationType": "customerId", "customerId": c["id"],
+			"firstName": "Fake", "lastName": "Other", "email": "reuse@example.com", "phone": "556"})
+		if m["firstName"] != "Cy" || m["lastName"] != "Customer" || m["email"] != "cy@example.com" || m["phone"] != "556" {
+			t.Errorf("enrollment with other names = %v", m)
+		}
 	})
 	t.Run("leadId", func(t *testing.T) {
 		l := e.do("POST", "/v1/leads", map[string]any{"firstName": "Lee", "lastName": "Lead", "email": "lee@example.com"}).expect(201).obj()
