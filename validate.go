@@ -49,7 +49,16 @@ func checkSlug(v *Invalid, field, s string) {
 		v.Add(field, "is required", nil)
 	} else if len(s) > 100 || !slugPattern.MatchString(s) {
 		v.Add(field, "must be lowercase letters, digits, - and _ (at most 100)", s)
+	} else if idShaped(s) {
+		// A slug stands in for an id, and ids are looked up first: this
+		// one could name another object.
+		v.Add(field, "must not have the form of an id (24 lowercase letters and digits)", s)
 	}
+}
+
+// idShaped reports whether s has the form NewID gives ids.
+func idShaped(s string) bool {
+	return len(s) == idLength && strings.Trim(s, base36) == ""
 }
 
 func checkEmail(v *Invalid, field, s string, required bool) {

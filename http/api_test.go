@@ -601,6 +601,8 @@ func TestAPI_422(t *testing.T) {
 		{"program wrong types", "POST", "/v1/programs", map[string]any{"slug": 1, "name": true, "states": "NY", "active": "yes"},
 			[]string{"body.slug", "body.name", "body.states", "body.active"}},
 		{"program bad slug", "POST", "/v1/programs", map[string]any{"slug": "Not A Slug", "name": "x"}, []string{"body.slug"}},
+		{"program slug shaped like an id", "POST", "/v1/programs", map[string]any{"slug": "mwulzlcxojl24agjvx599ls8", "name": "x"}, []string{"body.slug"}},
+		{"instance slug shaped like an id", "POST", "/v1/programs/" + prog + "/instances", map[string]any{"slug": "mwulzlcxojl24agjvx599ls8", "name": "x"}, []string{"body.slug"}},
 		{"unknown member", "POST", "/v1/programs", map[string]any{"slug": "a", "name": "b", "colour": "red"}, []string{"body.colour"}},
 		{"customer every field", "POST", "/v1/customers", map[string]any{"email": "not-an-email", "phone": 5}, []string{"body.firstName", "body.lastName", "body.phone"}},
 		{"customer every domain field", "POST", "/v1/customers", map[string]any{"firstName": " ", "lastName": " ", "email": "nope"},
