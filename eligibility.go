@@ -41,7 +41,8 @@ type EvaluationInput struct {
 	Customer *Customer
 	Instance *ProgramInstance
 	// EnrolledInOtherProgram reports whether the customer holds an approved
-	// or paused enrollment in another program instance. Called only when a
+	// or paused enrollment in an instance of another program (other
+	// instances of the same program do not count). Called only when a
 	// rule asks.
 	EnrolledInOtherProgram func() (bool, error)
 }

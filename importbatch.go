@@ -44,7 +44,8 @@ type ImportCustomer struct {
 	// HoldsOpen: the customer holds an open enrollment in the instance.
 	HoldsOpen bool
 	// EnrolledElsewhere: the customer holds an approved or paused
-	// enrollment in another instance (the rules' enrolledInOtherProgram).
+	// enrollment in an instance of another program (the rules'
+	// enrolledInOtherProgram).
 	EnrolledElsewhere bool
 }
 

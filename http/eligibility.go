@@ -3,7 +3,6 @@ package http
 import (
 	"context"
 	"encoding/json"
-	"slices"
 
 	"github.com/enrollhq/enroll"
 )
@@ -80,7 +79,7 @@ func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) 
 		}
 		sample.ProgramInstanceID = inst.ID
 		out.Sample, err = s.cfg.Engine.Evaluate(ctx, enroll.EvaluationInput{Enrollment: sample, Customer: customer, Instance: inst,
-			EnrolledInOtherProgram: s.enrolledElsewhere(ctx, sample, map[string]bool{})})
+			EnrolledInOtherProgram: s.elsewhere(inst).of(ctx, sample)})
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +102,7 @@ func (s *Server) evaluateCurrent(ctx context.Context, inst *enroll.ProgramInstan
 	for i, r := range inst.EligibilityRules {
 		cur.Rules[i].Name = r.Name
 	}
-	elsewhere := map[string]bool{}
+	elsewhere := s.elsewhere(inst)
 	customers := map[string]*enroll.Customer{}
 	f := enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, ListParams: enroll.ListParams{PerPage: enroll.MaxPerPage}}
 	for cur.Evaluated < limit {
@@ -121,7 +120,7 @@ func (s *Server) evaluateCurrent(ctx context.Context, inst *enroll.ProgramInstan
 				return nil, err
 			}
 			ev, err := s.cfg.Engine.Evaluate(ctx, enroll.EvaluationInput{Enrollment: e, Customer: c, Instance: inst,
-				EnrolledInOtherProgram: s.enrolledElsewhere(ctx, e, elsewhere)})
+				EnrolledInOtherProgram: elsewhere.of(ctx, e)})
 			if err != nil {
 				return nil, err
 			}
@@ -170,23 +169,52 @@ func (s *Server) customerOf(ctx context.Context, e *enroll.Enrollment, cache map
 	return c, err
 }
 
-// enrolledElsewhere answers enrolledInOtherProgram() for e from the store,
-// remembering each customer's answer.
-func (s *Server) enrolledElsewhere(ctx context.Context, e *enroll.Enrollment, cache map[string]bool) func() (bool, error) {
+// elsewhere answers enrolledInOtherProgram() for enrollments of one
+// instance from the store, as the stores do: an approved or paused
+// enrollment in an instance of another program. It remembers each
+// customer's answer and each instance's program.
+type elsewhere struct {
+	s        *Server
+	inst     *enroll.ProgramInstance
+	answers  map[string]bool   // customer id → answer
+	programs map[string]string // instance id → program id
+}
+
+func (s *Server) elsewhere(inst *enroll.ProgramInstance) *elsewhere {
+	return &elsewhere{s: s, inst: inst, answers: map[string]bool{}, programs: map[string]string{inst.ID: inst.ProgramID}}
+}
+
+// of returns the function the rules call for e.
+func (w *elsewhere) of(ctx context.Context, e *enroll.Enrollment) func() (bool, error) {
 	return func() (bool, error) {
 		if e.CustomerID == "" {
 			return false, nil
 		}
-		if v, ok := cache[e.CustomerID]; ok {
+		if v, ok := w.answers[e.CustomerID]; ok {
 			return v, nil
 		}
-		page, err := s.store.ListEnrollments(ctx, workspaceFrom(ctx), enroll.EnrollmentFilter{CustomerID: e.CustomerID,
+		page, err := w.s.store.ListEnrollments(ctx, workspaceFrom(ctx), enroll.EnrollmentFilter{CustomerID: e.CustomerID,
 			Statuses: []enroll.Status{enroll.StatusApproved, enroll.StatusPaused}, ListParams: enroll.ListParams{PerPage: enroll.MaxPerPage}})
 		if err != nil {
 			return false, err
 		}
-		v := slices.ContainsFunc(page.Data, func(o *enroll.Enrollment) bool { return o.ProgramInstanceID != e.ProgramInstanceID })
-		cache[e.CustomerID] = v
+		v := false
+		for _, o := range page.Data {
+			program, ok := w.programs[o.ProgramInstanceID]
+			if !ok {
+				in, err := w.s.store.FindInstance(ctx, workspaceFrom(ctx), o.ProgramInstanceID)
+				if err != nil {
+					return false, err
+				}
+				program = in.ProgramID
+				w.programs[o.ProgramInstanceID] = program
+			}
+			if program != w.inst.ProgramID {
+				v = true
+				break
+			}
+		}
+		w.answers[e.CustomerID] = v
 		return v, nil
 	}
 }

@@ -80,6 +80,40 @@ func TestEligibility(t *testing.T) {
 			withKey(e.scopedKey([]string{"programs:read"}, nil))).expect(403)
 	}
 
+	// enrolledInOtherProgram() asks about other programs: an approval in
+	// another season of the same program does not count, one in another
+	// program does, in evaluations and in the test endpoint alike.
+	{
+		approve := func(instance, customer string) {
+			id := e.enrollIn(instance, map[string]any{"identificationType": "customerId", "customerId": customer})["id"].(string)
+			for _, s := range []string{"eligible", "submitted", "approved"} {
+				e.patchStatus(id, s)
+			}
+		}
+		program := e.do("GET", "/v1/programInstances/"+inst, nil).expect(200).obj()["programId"].(string)
+		season := e.do("POST", "/v1/programs/"+program+"/instances", map[string]any{"slug": "last-season", "name": "Last", "autoEvaluate": false}).expect(201).obj()["id"].(string)
+		approve(season, ny["customerId"].(string))
+		if got := e.do("POST", "/v1/enrollments/"+ny["id"].(string)+"/evaluate", nil).expect(200).obj(); status(got) != "eligible" {
+			t.Fatalf("approved in another season of the program: %v", got["eligibility"])
+		}
+		exclusive := []map[string]any{rules[2]}
+		test := func() float64 {
+			cur := e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{"eligibilityRules": exclusive, "current": true}).
+				expect(200).obj()["current"].(map[string]any)
+			return cur["eligible"].(float64)
+		}
+		if n := test(); n != 2 {
+			t.Fatalf("test endpoint, approved in another season: %v of 2 eligible", n)
+		}
+		approve(e.manualInstance(), ny["customerId"].(string))
+		if got := e.do("POST", "/v1/enrollments/"+ny["id"].(string)+"/evaluate", nil).expect(200).obj(); status(got) != "ineligible" {
+			t.Fatalf("approved in another program: %v", got["eligibility"])
+		}
+		if n := test(); n != 1 {
+			t.Fatalf("test endpoint, approved in another program: %v of 2 eligible", n)
+		}
+	}
+
 	// Parameters: errors, unique values, hidden values, needs_action.
 	{
 		pinst := e.createInstance(map[string]any{"autoEvaluate": false, "parameters": []map[string]any{

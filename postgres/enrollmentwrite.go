@@ -74,6 +74,13 @@ func (tx *tx) PriorEnrollment(e *enroll.Enrollment) (string, error) {
 	return id, wrap(err)
 }
 
+// sameProgramInstances, followed by a parameter, selects the instances of
+// the program of the instance it names, that one included:
+// enrolledInOtherProgram asks about other programs, not other seasons of
+// the same one.
+const sameProgramInstances = `SELECT s.id FROM program_instances s JOIN program_instances i
+	ON s.workspace_id = i.workspace_id AND s.program_id = i.program_id WHERE i.id = `
+
 // EnrolledElsewhere implements enroll.EnrollmentTx.
 func (tx *tx) EnrolledElsewhere(e *enroll.Enrollment) (bool, error) {
 	if e.CustomerID == "" {
@@ -81,7 +88,7 @@ func (tx *tx) EnrolledElsewhere(e *enroll.Enrollment) (bool, error) {
 	}
 	var found bool
 	err := tx.QueryRow(tx.ctx, `SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = $1 AND customer_id = $2
-		AND instance_id <> $3 AND status IN ('approved', 'paused'))`, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&found)
+		AND instance_id NOT IN (`+sameProgramInstances+`$3) AND status IN ('approved', 'paused'))`, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&found)
 	return found, wrap(err)
 }
 

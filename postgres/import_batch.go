@@ -52,7 +52,7 @@ const (
 		EXISTS (SELECT 1 FROM enrollments e WHERE e.instance_id = $1 AND e.customer_id = c.id AND e.customer_id IS NOT NULL
 			AND e.status NOT IN ('rejected', 'unenrolled')),
 		EXISTS (SELECT 1 FROM enrollments e WHERE e.workspace_id = c.workspace_id AND e.customer_id = c.id
-			AND e.instance_id <> $1 AND e.status IN ('approved', 'paused'))
+			AND e.instance_id NOT IN (` + sameProgramInstances + `$1) AND e.status IN ('approved', 'paused'))
 		FROM customers c WHERE c.workspace_id = $2 AND c.email_norm = ANY($3::text[])`
 	lookupUniqueHolders = `SELECT u.external_id, u.value, u.enrollment_id FROM enrollment_unique_values u
 		JOIN unnest($3::text[], $4::text[]) AS k(external_id, value) ON u.external_id = k.external_id AND u.value = k.value

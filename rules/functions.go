@@ -31,7 +31,7 @@ func functionDecls() []cel.EnvOption {
 	strList := []*cel.Type{cel.ListType(cel.StringType)}
 	return []cel.EnvOption{
 		cel.Function(fnEnrolledInOtherProgram,
-			cel.FunctionDocs("Whether the customer holds an approved or paused enrollment in another program instance."),
+			cel.FunctionDocs("Whether the customer holds an approved or paused enrollment in an instance of another program."),
 			cel.Overload("enrolled_in_other_program", nil, cel.BoolType, cel.LateFunctionBinding())),
 		cel.Function(fnInPostalCodes,
 			cel.FunctionDocs(`Whether enrollment.address.postalCode is in the list; an entry ending in "*" is a prefix.`),

@@ -138,6 +138,11 @@ func (tx *Tx) InsertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentC
 	return tx.insertEvents(c.Events, c.Docs.EventDocs())
 }
 
+// sameProgramInstances selects the instances of the program of the
+// instance its parameter names, that one included: enrolledInOtherProgram
+// asks about other programs, not other seasons of the same one.
+const sameProgramInstances = `SELECT s.id FROM program_instances s JOIN program_instances i ON s.workspace_id = i.workspace_id AND s.program_id = i.program_id WHERE i.id = ?`
+
 // enrolledElsewhere is Tx.EnrolledElsewhere on any querier.
 func enrolledElsewhere(ctx context.Context, q querier, e *enroll.Enrollment) (bool, error) {
 	if e.CustomerID == "" {
@@ -145,7 +150,7 @@ func enrolledElsewhere(ctx context.Context, q querier, e *enroll.Enrollment) (bo
 	}
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM enrollments WHERE workspace_id = ? AND customer_id = ?
-		AND instance_id <> ? AND status IN ('approved', 'paused') LIMIT 1)`, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&n)
+		AND instance_id NOT IN (`+sameProgramInstances+`) AND status IN ('approved', 'paused') LIMIT 1)`, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&n)
 	return n > 0, err
 }
 

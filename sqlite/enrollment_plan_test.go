@@ -104,11 +104,13 @@ func TestCreatePlanned(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.a = enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID}
-			p := &enroll.Program{Slug: "solar", Name: "Solar"}
-			if err := db.CreateProgram(ctx, e.a, p); err != nil {
-				t.Fatal(err)
-			}
+			// other is an instance of another program: an approval there
+			// counts for enrolledInOtherProgram().
 			for i, slug := range []string{"2026", "other"} {
+				p := &enroll.Program{Slug: "solar-" + slug, Name: "Solar"}
+				if err := db.CreateProgram(ctx, e.a, p); err != nil {
+					t.Fatal(err)
+				}
 				in := &enroll.ProgramInstance{ProgramID: p.ID, Slug: slug, Name: slug, Status: enroll.InstanceActive, AutoEvaluate: true,
 					EligibilityRules: []enroll.Rule{
 						{Name: "ny", Expression: `inStates(["NY"])`, Reason: "Outside NY."},

@@ -84,7 +84,7 @@ const (
 		EXISTS (SELECT 1 FROM enrollments e WHERE e.instance_id = ? AND e.customer_id = c.id AND e.customer_id IS NOT NULL
 			AND e.status NOT IN ('rejected', 'unenrolled')),
 		EXISTS (SELECT 1 FROM enrollments e WHERE e.workspace_id = c.workspace_id AND e.customer_id = c.id
-			AND e.instance_id <> ? AND e.status IN ('approved', 'paused'))
+			AND e.instance_id NOT IN (` + sameProgramInstances + `) AND e.status IN ('approved', 'paused'))
 		FROM customers c WHERE c.workspace_id = ? AND c.email_norm IN (SELECT value FROM json_each(?))`
 	lookupUniqueHolders = `SELECT u.external_id, u.value, u.enrollment_id FROM json_each(?) j CROSS JOIN enrollment_unique_values u
 		WHERE u.instance_id = ? AND u.external_id = json_extract(j.value, '$[0]') AND u.value = json_extract(j.value, '$[1]')`

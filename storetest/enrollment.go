@@ -318,7 +318,14 @@ func testEnrollmentEvaluate(t *testing.T, newStore Factory) {
 	_, err := f.s.EvaluateEnrollment(f.ctx, f.a, e.ID, func(*enroll.Enrollment) error { return enroll.Errorf(enroll.EPRECONDITION, "stale") })
 	wantCode(t, err, enroll.EPRECONDITION)
 
-	// The customer is approved elsewhere: the second rule fails.
+	// Approved in another season of the same program: not another
+	// program, so the second rule still passes.
+	f.reach(f.sibling(inst, noAutoEvaluate), "ev@example.com", enroll.StatusApproved)
+	ev = must(f.s.EvaluateEnrollment(f.ctx, f.a, e.ID, nil))
+	if ev.Eligibility.Status != enroll.StatusEligible {
+		t.Fatalf("approved in the same program's other instance = %+v", ev.Eligibility)
+	}
+	// The customer is approved in another program: the second rule fails.
 	other := f.instance(noAutoEvaluate)
 	f.reach(other, "ev@example.com", enroll.StatusApproved)
 	ev = must(f.s.EvaluateEnrollment(f.ctx, f.a, e.ID, nil))

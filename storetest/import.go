@@ -430,9 +430,12 @@ func testImportMatchesCreate(t *testing.T, newStore Factory) {
 			{ExternalID: "permit", Name: "Permit", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Required: true}},
 		}
 	}
-	imported, created := f.instance(ruled), f.instance(ruled)
+	imported := f.instance(ruled)
+	created := f.sibling(imported, ruled)
 	// A customer approved in another program: enrolledInOtherProgram.
 	f.reach(f.instance(noAutoEvaluate), "elsewhere@example.com", enroll.StatusApproved)
+	// One approved in another season of the same program: not.
+	f.reach(f.sibling(imported, noAutoEvaluate), "lastseason@example.com", enroll.StatusApproved)
 
 	ny, ca := &enroll.Address{City: "Albany", State: "NY"}, &enroll.Address{State: "CA"}
 	permit := []enroll.ParameterValue{{ExternalID: "kw", Value: 7.5}, {ExternalID: "permit", Value: "P-1"}}
@@ -440,6 +443,7 @@ func testImportMatchesCreate(t *testing.T, newStore Factory) {
 		{FirstName: "Ann", LastName: "Ny", Email: "ann@example.com", Address: ny, Parameters: permit, Tags: []string{"a"}, ReferenceID: "R-1"},
 		{FirstName: "Cal", LastName: "Ifornia", Email: "cal@example.com", Address: ca, Metadata: map[string]any{"source": "mail"}},
 		{FirstName: "Else", LastName: "Where", Email: "ELSEWHERE@example.com", Address: ny, Parameters: permit},
+		{FirstName: "Last", LastName: "Season", Email: "lastseason@example.com", Address: ny, Parameters: permit},
 		{FirstName: "Sub", LastName: "Mitted", Email: "sub@example.com", Address: ny, Parameters: permit,
 			EligibilityStatus: enroll.StatusSubmitted, EligibilityReason: "self-service"},
 		{FirstName: "No", LastName: "Permit", Email: "nopermit@example.com", Address: ny, EligibilityStatus: enroll.StatusSubmitted},
@@ -462,6 +466,10 @@ func testImportMatchesCreate(t *testing.T, newStore Factory) {
 			t.Fatalf("%s: %d imported enrollments", in.Email, len(got))
 		}
 		sameCreation(t, f, got[0], want)
+		if elsewhere := in.Email == "ELSEWHERE@example.com"; (in.LastName == "Season" || elsewhere) &&
+			(got[0].Eligibility.Status == enroll.StatusIneligible) != elsewhere {
+			t.Fatalf("%s: %+v; only an approval in another program counts", in.Email, got[0].Eligibility)
+		}
 	}
 }
 

@@ -106,6 +106,20 @@ func (f *fixture) instance(mutate ...func(*enroll.ProgramInstance)) *enroll.Prog
 	return in
 }
 
+// sibling creates another active instance of inst's program: a later or
+// earlier season.
+func (f *fixture) sibling(inst *enroll.ProgramInstance, mutate ...func(*enroll.ProgramInstance)) *enroll.ProgramInstance {
+	f.t.Helper()
+	in := &enroll.ProgramInstance{ProgramID: inst.ProgramID, Slug: "s-" + enroll.NewID()[16:], Name: "Another season", Status: enroll.InstanceActive, AutoEvaluate: true}
+	for _, m := range mutate {
+		m(in)
+	}
+	if err := f.s.CreateInstance(f.ctx, f.a, in); err != nil {
+		f.t.Fatalf("CreateInstance: %v", err)
+	}
+	return in
+}
+
 // enroll creates a customerInfo enrollment for email in inst.
 func (f *fixture) enroll(inst *enroll.ProgramInstance, email string, mutate ...func(*enroll.EnrollmentCreate)) *enroll.Enrollment {
 	f.t.Helper()
