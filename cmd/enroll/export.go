@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/enrollhq/enroll"
@@ -21,6 +23,7 @@ func (m *Main) exportCommand() *cobra.Command {
 		statuses         []string
 		q                client.EnrollmentQuery
 		createdAfter     string
+		every            time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "export [--instance ID] [--status STATUS]... > out.csv",
@@ -53,8 +56,9 @@ func (m *Main) exportCommand() *cobra.Command {
 				defer os.Remove(tmp.Name())
 				w = tmp
 			}
-			counter := enroll.NewRowCounter(enroll.FormatCSV)
-			_, err = c.ExportEnrollments(cmd.Context(), instance, q, io.MultiWriter(w, counter))
+			progress := m.newExportProgress(cmd.Context(), c, instance, q, every)
+			_, err = c.ExportEnrollments(cmd.Context(), instance, q, io.MultiWriter(w, progress))
+			progress.finish()
 			if tmp != nil {
 				err = errors.Join(err, tmp.Close())
 				if err == nil {
@@ -68,7 +72,7 @@ func (m *Main) exportCommand() *cobra.Command {
 			if tmp != nil {
 				where = output
 			}
-			fmt.Fprintf(m.Stderr, "Exported %d enrollments to %s.\n", counter.Rows(), where)
+			fmt.Fprintf(m.Stderr, "Exported %d enrollments to %s in %v.\n", progress.counter.Rows(), where, time.Since(progress.start).Round(time.Millisecond))
 			return nil
 		},
 	}
@@ -82,5 +86,61 @@ func (m *Main) exportCommand() *cobra.Command {
 	f.StringVar(&createdAfter, "created-after", "", "keep enrollments created after this RFC 3339 time")
 	f.StringVar(&q.Sort, "sort", "", "-createdAt (default), createdAt, updatedAt, -updatedAt or lastName")
 	f.StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
+	f.DurationVar(&every, "progress-every", 5*time.Second, "how often to print a progress line when standard error is not a terminal")
 	return cmd
+}
+
+// exportProgress counts the rows of an export as they are written and shows
+// them on standard error: a bar with the count, rows/s and the time left on
+// a terminal, a line every so often elsewhere.
+type exportProgress struct {
+	counter     *enroll.RowCounter
+	bar         *progressbar.ProgressBar // nil: lines
+	out         io.Writer
+	total       int // -1 when not known
+	every       time.Duration
+	start, last time.Time
+}
+
+// newExportProgress starts the progress of an export of q. The total comes
+// from one list request with the same filters (a page of one enrollment);
+// should that fail, the export goes on without it.
+func (m *Main) newExportProgress(ctx context.Context, c *client.Client, instance string, q client.EnrollmentQuery, every time.Duration) *exportProgress {
+	p := &exportProgress{counter: enroll.NewRowCounter(enroll.FormatCSV), out: m.Stderr, total: -1, every: every, start: time.Now()}
+	p.last = p.start
+	q.ListOptions = client.ListOptions{PerPage: 1}
+	if page, err := c.ListEnrollments(ctx, instance, q); err == nil {
+		p.total = page.TotalItems
+	}
+	if isTerminal(m.Stderr) {
+		p.bar = progressbar.NewOptions(p.total, progressbar.OptionSetWriter(m.Stderr), progressbar.OptionSetDescription("exporting"),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+	}
+	return p
+}
+
+// Write counts the rows in b and shows the progress.
+func (p *exportProgress) Write(b []byte) (int, error) {
+	n, err := p.counter.Write(b)
+	if p.bar != nil {
+		_ = p.bar.Set(p.counter.Rows())
+	} else if now := time.Now(); now.Sub(p.last) >= p.every {
+		p.last = now
+		of := ""
+		if p.total >= 0 {
+			of = fmt.Sprintf(" of %d", p.total)
+		}
+		rows := p.counter.Rows()
+		fmt.Fprintf(p.out, "exporting: %d%s rows, %.0f rows/s\n", rows, of, float64(rows)/now.Sub(p.start).Seconds())
+	}
+	return n, err
+}
+
+// finish takes the bar off the terminal.
+func (p *exportProgress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
 }

@@ -172,8 +172,10 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 			if cur.TotalRows > bar.GetMax() {
 				bar.ChangeMax(cur.TotalRows)
 			}
-			_ = bar.Set(cur.ProcessedRows)
+			// The description first: Set draws, and the counts must be the
+			// ones the row count is drawn with.
 			bar.Describe(fmt.Sprintf("%d created, %d skipped, %d failed%s", cur.CreatedCount, cur.SkippedCount, cur.FailedRows, rate(cur, start)))
+			_ = bar.Set(cur.ProcessedRows)
 			return
 		}
 		if time.Since(lastLine) >= o.lines && cur.ProcessedRows != lastCount && !cur.Finished() {

@@ -126,8 +126,10 @@ func TestImportExportCLI(t *testing.T) {
 	// Export to a file, filtered, and through ENROLL_URL and ENROLL_KEY to
 	// standard output of a child process.
 	exported := filepath.Join(dir, "export.csv")
-	out, err = run(t, "export", "--url", c.url, "--key", secret, "--instance", inst.ID, "--status", "eligible", "--sort", "lastName", "-o", exported)
-	if err != nil || !strings.Contains(out, fmt.Sprintf("Exported %d enrollments to %s", n, exported)) {
+	out, err = run(t, "export", "--url", c.url, "--key", secret, "--instance", inst.ID, "--status", "eligible", "--sort", "lastName", "-o", exported,
+		"--progress-every", "0s")
+	if err != nil || !strings.Contains(out, fmt.Sprintf("Exported %d enrollments to %s", n, exported)) ||
+		!strings.Contains(out, fmt.Sprintf("exporting: %d of %d rows", n, n)) {
 		t.Fatalf("export: %v\n%s", err, out)
 	}
 	rows = readCSV(t, exported)
