@@ -25,6 +25,8 @@ func TestCheckAccepts(t *testing.T) {
 			rule("pairs", `enrollment.tags.all(a, enrollment.tags.all(b, a == b || a != b))`, ""),
 			rule("optional", `enrollment.?address.?postalCode.orValue("") != ""`, ""),
 			rule("sets", `sets.intersects(enrollment.manufacturerSlugs, ["ecobee", "google-nest"])`, ""),
+			rule("nested", `enrollment.eligibility.status == "submitted" || instance.metadata["any key"] == 1 || customer.address.city == "Troy"`, ""),
+			rule("shadowing", `[{"x": 1}].exists(enrollment, enrollment.x == 1)`, ""),
 		},
 	}
 	e := rules.New()
@@ -54,6 +56,11 @@ func TestCheckRejects(t *testing.T) {
 		{"wrong argument", rule("bad-arg", `inStates("NY")`, ""), "found no matching overload for 'inStates'"},
 		{"expensive", rule("expensive", `enrollment.tags.all(a, enrollment.tags.all(b, enrollment.tags.all(c, a + b + c != "")))`, ""), "exceeds the limit"},
 		{"expensive range", rule("range", `lists.range(1000).all(i, lists.range(1000).all(j, i != j))`, ""), "exceeds the limit"},
+		{"unknown field", rule("typo", `enrollment.nosuchfield == 1`, ""), "enrollment.nosuchfield is not a field"},
+		{"unknown field in has", rule("has", `has(customer.emial)`, ""), "customer.emial is not a field"},
+		{"unknown member", rule("member", `enrollment.adress.state == "NY" || enrollment.address.sate == "NY"`, ""), "enrollment.adress is not a field"},
+		{"unknown nested member", rule("nested", `enrollment.address.sate == "NY"`, ""), "enrollment.address.sate is not a field"},
+		{"unknown field by index", rule("index", `instance["metdata"].region == "east"`, ""), "instance.metdata is not a field"},
 	}
 	e := rules.New()
 	for _, tt := range tests {

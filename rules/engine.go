@@ -107,20 +107,27 @@ func (e *Engine) Check(rules []enroll.Rule) error {
 	}
 	rs := e.ruleset(rules)
 	var v enroll.Invalid
-	first := -1
+	first, firstErr := -1, error(nil)
 	for i, p := range rs.programs {
-		if p.err == nil {
+		err := p.err
+		if err == nil {
+			// Checked on save only: rules saved before still run.
+			if f := e.unknownField(rules[i].Expression); f != "" {
+				err = fmt.Errorf("%s is not a field; rules use the API's field names (enrollment.address.state, enrollment.params.<externalId>, customer.email)", f)
+			}
+		}
+		if err == nil {
 			continue
 		}
 		if first < 0 {
-			first = i
+			first, firstErr = i, err
 		}
-		v.Add(fmt.Sprintf("body.eligibilityRules[%d].expression", i), rules[i].Name+": "+p.err.Error(), rules[i].Expression)
+		v.Add(fmt.Sprintf("body.eligibilityRules[%d].expression", i), rules[i].Name+": "+err.Error(), rules[i].Expression)
 	}
 	if first < 0 {
 		return nil
 	}
-	msg := fmt.Sprintf("Eligibility rule %q is invalid: %s", rules[first].Name, rs.programs[first].err)
+	msg := fmt.Sprintf("Eligibility rule %q is invalid: %s", rules[first].Name, firstErr)
 	if len(v) > 1 {
 		msg += fmt.Sprintf(" (and %d more invalid rules)", len(v)-1)
 	}
