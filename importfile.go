@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -133,12 +134,73 @@ func jsonErrorField(err error) string {
 func jsonErrorMessage(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return "expected " + te.Type.String()
+		if te.Field == "" {
+			return "must be a JSON object (a create body), not " + jsonKind(te.Value)
+		}
+		return "must be " + jsonTypeName(te.Type) + ", not " + jsonKind(te.Value)
 	}
 	if strings.HasPrefix(err.Error(), "json: unknown field ") {
 		return "unknown field"
 	}
-	return "not valid JSON: " + err.Error()
+	return "not valid JSON: " + strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// cellJSONError explains a CSV cell's JSON that does not decode.
+func cellJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &te) && te.Field == "":
+		return errors.New("must be JSON: " + jsonTypeName(te.Type) + ", not " + jsonKind(te.Value))
+	case errors.As(err, &te):
+		return errors.New("must be JSON: " + te.Field + " must be " + jsonTypeName(te.Type) + ", not " + jsonKind(te.Value))
+	case jsonErrorField(err) != "":
+		return errors.New("must be JSON: " + jsonErrorField(err) + " is not a known member")
+	}
+	return errors.New("must be JSON: " + strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// jsonTypeName names the JSON that decodes into t, for messages that
+// should not show Go's type names.
+func jsonTypeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return jsonTypeName(t.Elem())
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct:
+		if t == reflect.TypeFor[time.Time]() {
+			return "an RFC 3339 time"
+		}
+		return "an object"
+	case reflect.Map:
+		return "an object"
+	}
+	return "another type"
+}
+
+// jsonKind names an UnmarshalTypeError's Value ("number", "array", ...)
+// with an article.
+func jsonKind(v string) string {
+	switch {
+	case v == "array":
+		return "a list"
+	case v == "object":
+		return "an object"
+	case strings.HasPrefix(v, "number"):
+		return "a number"
+	case v == "bool":
+		return "true or false"
+	case v == "":
+		return "that"
+	}
+	return "a " + v
 }
 
 // csvDecoder reads a CSV file whose header names enrollment fields.
@@ -242,7 +304,7 @@ func csvColumn(name string) (csvSetter, bool) {
 	jsonCell := func(f func(*EnrollmentCreate) any) csvSetter {
 		return func(in *EnrollmentCreate, cell string) error {
 			if err := json.Unmarshal([]byte(cell), f(in)); err != nil {
-				return errors.New("must be JSON: " + err.Error())
+				return cellJSONError(err)
 			}
 			return nil
 		}

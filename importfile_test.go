@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -180,4 +181,39 @@ func FuzzNDJSONDecoder(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecoderJSONErrors checks that rows whose JSON does not fit say so in
+// the API's terms, at the member or column, never in Go's type names.
+func TestDecoderJSONErrors(t *testing.T) {
+	t.Parallel()
+	ndjson := "[1,2]\n{\"firstName\": 5}\n{\"devices\": [{\"serialNumber\": 7}]}\n{\"address\": \"x\"}\n{\"tags\": \"x\"}\n{\"oops\": 1}\n{bad\n"
+	csvFile := "firstName,devices,metadata,parameters\nA,\"[{\"\"serialNumber\"\": 7}]\",[1],{\n"
+	want := []enroll.ImportError{
+		{Row: 1, Field: "", Message: "must be a JSON object (a create body), not a list"},
+		{Row: 2, Field: "firstName", Message: "must be a string, not a number"},
+		{Row: 3, Field: "devices.serialNumber", Message: "must be a string, not a number"},
+		{Row: 4, Field: "address", Message: "must be an object, not a string"},
+		{Row: 5, Field: "tags", Message: "must be a list, not a string"},
+		{Row: 6, Field: "oops", Message: "unknown field"},
+		{Row: 7, Field: "", Message: "not valid JSON: invalid character 'b' looking for beginning of object key string"},
+		{Row: 2, Field: "devices", Message: "must be JSON: serialNumber must be a string, not a number"},
+		{Row: 2, Field: "metadata", Message: "must be JSON: an object, not a list"},
+		{Row: 2, Field: "parameters", Message: "must be JSON: unexpected end of JSON input"},
+	}
+	var got []enroll.ImportError
+	for format, file := range map[string]string{enroll.FormatNDJSON: ndjson, enroll.FormatCSV: csvFile} {
+		rows, _ := readAll(t, format, file)
+		for _, r := range rows {
+			got = append(got, r.Errors...)
+		}
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("missing %+v in %+v", w, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d errors, want %d: %+v", len(got), len(want), got)
+	}
 }

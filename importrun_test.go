@@ -76,13 +76,14 @@ func TestRowErrors(t *testing.T) {
 	t.Parallel()
 	in := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerID, CustomerID: "c1",
 		Parameters: []enroll.ParameterValue{{ExternalID: "kw", Value: "x"}, {ExternalID: "acct", Value: "y"}}}
-	invalid := enroll.Invalid{{Location: "parameters[1].value", Message: "must be a number"}, {Location: "address.city", Message: "too long"}}
+	invalid := enroll.Invalid{{Location: "parameters[1].value", Message: "must be a number"}, {Location: "address.city", Message: "too long"},
+		{Location: "groupIds[1]", Message: "is not a group"}, {Location: "devices[0].serialNumber", Message: "too long"}}
 	for _, c := range []struct {
 		err  error
 		want []string
 	}{
 		{enroll.Errorf(enroll.ENOTFOUND, "Customer c1 not found."), []string{"customerId"}},
-		{invalid.Err(), []string{"parameters.acct", "address.city"}},
+		{invalid.Err(), []string{"parameters.acct", "address.city", "groupIds", "devices"}},
 		{&enroll.Error{Code: enroll.ECONFLICT, Message: "taken", Extra: map[string]any{"parameter": "acct"}}, []string{"parameters.acct"}},
 		{errors.New("disk on fire"), []string{""}},
 	} {
@@ -96,12 +97,15 @@ func TestRowErrors(t *testing.T) {
 			}
 		}
 	}
+	if got := enroll.RowErrors(7, in, invalid.Err()); got[2].Message != "item 2: is not a group" || got[3].Message != "item 1, serialNumber: too long" {
+		t.Errorf("list items: %+v", got)
+	}
 	var p enroll.ImportProgress
 	p.Fail(3, in, invalid.Err())
 	im := &enroll.Import{TotalRows: 1}
 	p.Rows = 2
 	im.Add(p)
-	if im.FailedRows != 1 || im.ErrorCount != 2 || im.ProcessedRows != 2 || im.TotalRows != 2 || len(im.Errors) != 2 {
+	if im.FailedRows != 1 || im.ErrorCount != 4 || im.ProcessedRows != 2 || im.TotalRows != 2 || len(im.Errors) != 4 {
 		t.Fatalf("after Add: %+v", im)
 	}
 	// Errors quote the file; they are made storable.

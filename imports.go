@@ -53,7 +53,7 @@ type Import struct {
 // ImportError is one problem with one row.
 type ImportError struct {
 	Row     int    `json:"row" doc:"1-based line of the file; for CSV, row 1 is the header."`
-	Field   string `json:"field,omitempty"`
+	Field   string `json:"field" doc:"The column (CSV) or member (NDJSON) at fault; empty when the row as a whole is (a malformed record)."`
 	Message string `json:"message"`
 }
 

@@ -3,6 +3,7 @@ package enroll
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -99,9 +100,14 @@ func (p *ImportProgress) Fail(row int, in *EnrollmentCreate, err error) {
 	p.Errors = append(p.Errors, RowErrors(row, in, err)...)
 }
 
+// listColumns are the columns that hold a whole list, whose items'
+// errors are reported at the column.
+var listColumns = []string{"groupIds", "tags", "manufacturerSlugs", "devices"}
+
 // RowErrors turns the error of one row's create into import errors whose
 // field names the file's column where it can: customerId for an unknown
-// customer, parameters.<externalId> for a parameter value.
+// customer, parameters.<externalId> for a parameter value, the list's
+// column for one of its items.
 func RowErrors(row int, in *EnrollmentCreate, err error) []ImportError {
 	out := ImportErrors(row, err)
 	if in == nil {
@@ -128,6 +134,19 @@ func RowErrors(row int, in *EnrollmentCreate, err error) []ImportError {
 			if n, err := strconv.Atoi(idx); err == nil && n >= 0 && n < len(in.Parameters) {
 				f.Field = "parameters." + in.Parameters[n].ExternalID
 			}
+		default:
+			// groupIds[1] → the column groupIds, with the item in the message.
+			name, rest, _ := strings.Cut(f.Field, "[")
+			idx, member, _ := strings.Cut(rest, "]")
+			n, err := strconv.Atoi(idx)
+			if err != nil || !slices.Contains(listColumns, name) {
+				break
+			}
+			f.Field = name
+			if member = strings.TrimPrefix(member, "."); member != "" {
+				member = ", " + member
+			}
+			f.Message = fmt.Sprintf("item %d%s: %s", n+1, member, f.Message)
 		}
 	}
 	return out
