@@ -14,7 +14,8 @@ import (
 func asError(err error, target **enroll.Error) bool { return errors.As(err, target) }
 
 func (m *Main) keyCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "key", Short: "Create, list and revoke API keys"}
+	cmd := &cobra.Command{Use: "key", Short: "Create, list and revoke API keys", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
 	var (
 		workspace, name string
 		scopes, insts   []string

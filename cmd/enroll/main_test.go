@@ -279,3 +279,17 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("server did not stop on SIGTERM")
 	}
 }
+
+// TestUnknownSubcommand checks that a command group refuses a subcommand
+// it does not have instead of printing its help and succeeding.
+func TestUnknownSubcommand(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"workspace", "list"}, {"key", "rotate"}} {
+		if out, err := run(t, args...); err == nil || !strings.Contains(err.Error(), "unknown command") {
+			t.Errorf("enroll %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	if out, err := run(t, "workspace"); err != nil || !strings.Contains(out, "Usage:") {
+		t.Errorf("enroll workspace: %v\n%s", err, out)
+	}
+}

@@ -35,7 +35,8 @@ func printJSON(w io.Writer, v any) error {
 }
 
 func (m *Main) workspaceCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "workspace", Short: "Create and list workspaces"}
+	cmd := &cobra.Command{Use: "workspace", Short: "Create workspaces", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
 	var (
 		name   string
 		asJSON bool
