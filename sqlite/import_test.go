@@ -220,3 +220,67 @@ func (s *importBench) count(t *testing.T) (rows, events, history int) {
 	}
 	return rows, events, history
 }
+
+// TestInsertMany checks that insertMany writes every row, in order, for
+// any number of rows, with few statement sizes: each size is a statement
+// the writer prepares and keeps.
+func TestInsertMany(t *testing.T) {
+	t.Parallel()
+	s := newImportBench(t, "NORMAL")
+	const head = `INSERT INTO insert_many_test (v, w)`
+	want := 0
+	err := s.db.write(context.Background(), func(tx *Tx) error {
+		if _, err := tx.exec(`CREATE TABLE insert_many_test (v INTEGER, w TEXT)`); err != nil {
+			return err
+		}
+		for _, n := range append([]int{0, 99, 100, 101, 163, 250}, rangeTo(20)...) {
+			var args []any
+			for i := range n {
+				args = append(args, want+i, fmt.Sprint("row ", want+i))
+			}
+			if err := tx.insertMany(head, 2, args); err != nil {
+				return err
+			}
+			want += n
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.db.r.QueryContext(context.Background(), `SELECT v, w FROM insert_many_test ORDER BY rowid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := 0
+	for ; rows.Next(); got++ {
+		var v int
+		var w string
+		if err := rows.Scan(&v, &w); err != nil || v != got || w != fmt.Sprint("row ", got) {
+			t.Fatalf("row %d = %d %q (%v)", got, v, w, err)
+		}
+	}
+	if got != want {
+		t.Fatalf("%d rows, want %d", got, want)
+	}
+	sizes := 0
+	manyTexts.Range(func(k, _ any) bool {
+		if k.(manyKey).head == head {
+			sizes++
+		}
+		return true
+	})
+	if sizes > 8 {
+		t.Fatalf("%d statement sizes for one table", sizes)
+	}
+}
+
+// rangeTo returns 1, 2, ... n.
+func rangeTo(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
+}
