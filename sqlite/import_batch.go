@@ -216,47 +216,56 @@ const (
 	insertEvent      = `INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at)`
 )
 
-// writeImportPlan writes what a run of rows creates, table by table in the
-// order the foreign keys need, then the counters.
+// writeImportPlan writes what a run of rows creates, 100 rows at a time,
+// each hundred table by table in the order the foreign keys need, then
+// the counters. A hundred rows at a time hold only their documents,
+// which the run's rows encode as they are written.
 func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportPlan) error {
 	var events []*enroll.Event
 	var cargs, eargs, uargs, hargs, vargs []any
-	for _, c := range plan.Created {
-		e := c.Enrollment
-		if cu := c.Customer; cu != nil {
-			doc, err := encode(cu)
-			if err != nil {
+	for first := 0; first < len(plan.Created); first += insertManyRows {
+		chunk := plan.Created[first:min(first+insertManyRows, len(plan.Created))]
+		cargs, eargs, uargs, hargs, vargs = cargs[:0], eargs[:0], uargs[:0], hargs[:0], vargs[:0]
+		for _, c := range chunk {
+			e := c.Enrollment
+			if cu := c.Customer; cu != nil {
+				doc, err := encode(cu)
+				if err != nil {
+					return err
+				}
+				cargs = append(cargs, cu.ID, cu.WorkspaceID, enroll.NormalizeEmail(cu.Email), cu.ReferenceID, doc,
+					micros(cu.CreatedAt), micros(cu.UpdatedAt))
+			}
+			cols := columnValues(e)
+			eargs = append(append(eargs, cols[:]...),
+				string(c.Doc), e.Version, micros(e.UpdatedAt), e.ID, e.WorkspaceID, e.ProgramInstanceID, micros(e.CreatedAt))
+			for _, u := range c.UniqueValues {
+				uargs = append(uargs, e.WorkspaceID, e.ProgramInstanceID, u.ExternalID, u.Value, e.ID)
+			}
+			docs := c.Docs
+			if docs == nil {
+				if err := c.EncodeDocs(); err != nil {
+					return err
+				}
+				// Dropped with the chunk's arguments once written.
+				docs, c.Docs = c.Docs, nil
+			}
+			for k, h := range c.History {
+				hargs = append(hargs, h.ID, e.WorkspaceID, h.EnrollmentID, docs.History[k], micros(h.CreatedAt))
+			}
+			for k, v := range c.Events {
+				vargs = append(vargs, v.ID, v.WorkspaceID, string(v.Type), v.ObjectID, nullString(v.InstanceID), docs.Events[k], micros(v.CreatedAt))
+			}
+			events = append(events, c.Events...)
+		}
+		for _, t := range []struct {
+			head  string
+			ncols int
+			args  []any
+		}{{insertCustomer, 7, cargs}, {insertEnrollment, 14, eargs}, {insertUnique, 5, uargs}, {insertHistory, 5, hargs}, {insertEvent, 7, vargs}} {
+			if err := tx.insertMany(t.head, t.ncols, t.args); err != nil {
 				return err
 			}
-			cargs = append(cargs, cu.ID, cu.WorkspaceID, enroll.NormalizeEmail(cu.Email), cu.ReferenceID, doc,
-				micros(cu.CreatedAt), micros(cu.UpdatedAt))
-		}
-		cols := columnValues(e)
-		eargs = append(append(eargs, cols[:]...),
-			string(c.Doc), e.Version, micros(e.UpdatedAt), e.ID, e.WorkspaceID, e.ProgramInstanceID, micros(e.CreatedAt))
-		for _, u := range c.UniqueValues {
-			uargs = append(uargs, e.WorkspaceID, e.ProgramInstanceID, u.ExternalID, u.Value, e.ID)
-		}
-		if c.Docs == nil {
-			if err := c.EncodeDocs(); err != nil {
-				return err
-			}
-		}
-		for k, h := range c.History {
-			hargs = append(hargs, h.ID, e.WorkspaceID, h.EnrollmentID, c.Docs.History[k], micros(h.CreatedAt))
-		}
-		for k, v := range c.Events {
-			vargs = append(vargs, v.ID, v.WorkspaceID, string(v.Type), v.ObjectID, nullString(v.InstanceID), c.Docs.Events[k], micros(v.CreatedAt))
-		}
-		events = append(events, c.Events...)
-	}
-	for _, t := range []struct {
-		head  string
-		ncols int
-		args  []any
-	}{{insertCustomer, 7, cargs}, {insertEnrollment, 14, eargs}, {insertUnique, 5, uargs}, {insertHistory, 5, hargs}, {insertEvent, 7, vargs}} {
-		if err := tx.insertMany(t.head, t.ncols, t.args); err != nil {
-			return err
 		}
 	}
 	if err := tx.addEventCounts(events); err != nil {
