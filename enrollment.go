@@ -207,6 +207,8 @@ func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment) error {
 			v.Add(l+".value", "is too large", nil)
 		} else if hasNUL(p.Value) {
 			v.Add(l+".value", "must not contain NUL characters", nil)
+		} else if jsonDepth(p.Value) > MaxJSONDepth {
+			v.Add(l+".value", "must nest at most "+itoa(MaxJSONDepth)+" levels of objects and lists", nil)
 		}
 	}
 	checkList(&v, "groupIds", e.GroupIDs, MaxNameLength)

@@ -185,3 +185,34 @@ func TestNUL(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONDepth checks that free-form JSON nests at most MaxJSONDepth
+// levels: deeper documents break the JSON readers of many clients.
+func TestJSONDepth(t *testing.T) {
+	t.Parallel()
+	nest := func(levels int) map[string]any {
+		var v any = "leaf"
+		for i := 1; i < levels; i++ {
+			if i%2 == 0 {
+				v = []any{v}
+			} else {
+				v = map[string]any{"k": v}
+			}
+		}
+		return map[string]any{"k": v}
+	}
+	for _, c := range []struct {
+		name string
+		e    *enroll.Enrollment
+		ok   bool
+	}{
+		{"metadata at the limit", &enroll.Enrollment{Metadata: nest(enroll.MaxJSONDepth)}, true},
+		{"metadata too deep", &enroll.Enrollment{Metadata: nest(enroll.MaxJSONDepth + 1)}, false},
+		{"device too deep", &enroll.Enrollment{Devices: []enroll.Device{{Attributes: nest(enroll.MaxJSONDepth + 1)}}}, false},
+		{"parameter too deep", &enroll.Enrollment{Parameters: []enroll.ParameterValue{{ExternalID: "p", Value: nest(enroll.MaxJSONDepth + 1)}}}, false},
+	} {
+		if err := c.e.Validate(nil); (err == nil) != c.ok {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}

@@ -95,7 +95,32 @@ func checkMetadata(v *Invalid, field string, m map[string]any) {
 		v.Add(field, "must be at most "+strconv.Itoa(MaxMetadataBytes)+" bytes of JSON", nil)
 	} else if hasNUL(m) {
 		v.Add(field, "must not contain NUL characters", nil)
+	} else if jsonDepth(m) > MaxJSONDepth {
+		v.Add(field, "must nest at most "+strconv.Itoa(MaxJSONDepth)+" levels of objects and lists", nil)
 	}
+}
+
+// MaxJSONDepth bounds the nesting of free-form JSON (metadata, object
+// parameters, device attributes): deeper documents are stored fine but
+// break the JSON readers of many clients (Python's, jq's).
+const MaxJSONDepth = 32
+
+// jsonDepth returns how deeply v nests objects and lists: 0 for a scalar.
+func jsonDepth(v any) int {
+	d := 0
+	switch x := v.(type) {
+	case map[string]any:
+		for _, e := range x {
+			d = max(d, jsonDepth(e))
+		}
+	case []any:
+		for _, e := range x {
+			d = max(d, jsonDepth(e))
+		}
+	default:
+		return 0
+	}
+	return d + 1
 }
 
 // hasNUL reports whether a JSON value holds a NUL character in any string,
