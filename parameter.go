@@ -35,20 +35,15 @@ func (e *Enrollment) checkParameters(v *Invalid, inst *ProgramInstance, old *Enr
 	for i := range e.Parameters {
 		p := &e.Parameters[i]
 		byID[p.ExternalID] = i
-		kept := false
-		if old != nil {
-			j := old.parameterIndex(p.ExternalID)
-			kept = j >= 0 && sameValue(old.Parameters[j].Value, p.Value)
-		}
 		def, ok := inst.Parameter(p.ExternalID)
 		if !ok {
-			if !kept {
+			if !old.holds(*p) {
 				v.Add(loc("parameters", i)+".externalId", "is not a parameter of program instance "+inst.ID, p.ExternalID)
 			}
 			continue
 		}
 		p.Error = def.check(p.Value)
-		if p.Error != nil && p.Error.ID != ParamErrRequired && !kept {
+		if p.Error != nil && p.Error.ID != ParamErrRequired && !old.holds(*p) {
 			// A value of the wrong shape is refused; only absence is kept.
 			v.Add(loc("parameters", i)+".value", p.Error.Message, p.Value)
 		}
@@ -138,6 +133,16 @@ func checkReadonly(v *Invalid, old, e *Enrollment, inst *ProgramInstance) {
 // or -1.
 func (e *Enrollment) parameterIndex(externalID string) int {
 	return slices.IndexFunc(e.Parameters, func(p ParameterValue) bool { return p.ExternalID == externalID })
+}
+
+// holds reports whether e, which may be nil, has p's value for p's
+// parameter.
+func (e *Enrollment) holds(p ParameterValue) bool {
+	if e == nil {
+		return false
+	}
+	i := e.parameterIndex(p.ExternalID)
+	return i >= 0 && sameValue(e.Parameters[i].Value, p.Value)
 }
 
 // sameValue reports whether two parameter values are equal as JSON.
