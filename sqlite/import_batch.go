@@ -218,8 +218,8 @@ const (
 
 // writeImportPlan writes what a run of rows creates, 100 rows at a time,
 // each hundred table by table in the order the foreign keys need, then
-// the counters. A hundred rows at a time hold only their documents,
-// which the run's rows encode as they are written.
+// the counters. Only the hundred being written hold their history and
+// event documents, encoded here when the plan did not encode them.
 func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportPlan) error {
 	var events []*enroll.Event
 	var cargs, eargs, uargs, hargs, vargs []any
