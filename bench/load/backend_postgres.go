@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/postgres"
@@ -54,7 +55,7 @@ func (postgresBackend) probe(ctx context.Context, o options) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, o.Postgres)
+	conn, err := pgConnect(ctx, o.Postgres)
 	if err != nil {
 		return fmt.Errorf("not reachable at %s: %w", redact(o.Postgres), err)
 	}
@@ -94,13 +95,34 @@ func (postgresBackend) drop(ctx context.Context, o options, dsn string) error {
 func pgAdmin(ctx context.Context, server, stmt string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, server)
+	conn, err := pgConnect(ctx, server)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, stmt)
 	return err
+}
+
+// pgConnect opens one connection to dsn, which may carry pgxpool's own
+// parameters (pool_max_conns, ...): the served store reads them, and a
+// plain pgx connection would pass them to the server, which refuses them.
+func pgConnect(ctx context.Context, dsn string) (*pgx.Conn, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.ConnectConfig(ctx, cfg.ConnConfig)
+}
+
+// pgPoolSize is the pool the served store opens on dsn: its pool_max_conns,
+// else pgxpool's default.
+func pgPoolSize(dsn string) int32 {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return int32(max(4, runtime.NumCPU()))
+	}
+	return cfg.MaxConns
 }
 
 // pgDatabase returns the database name of a URL.
@@ -135,7 +157,7 @@ func withParam(dsn, key, value string) string {
 }
 
 func (postgresBackend) describe(ctx context.Context, dsn string) (string, error) {
-	conn, err := pgx.Connect(ctx, dsn)
+	conn, err := pgConnect(ctx, dsn)
 	if err != nil {
 		return "", fmt.Errorf("postgres: %w", err)
 	}
@@ -157,8 +179,8 @@ func (postgresBackend) describe(ctx context.Context, dsn string) (string, error)
 		where = fmt.Sprintf("on the same machine (sharing its %d CPUs with the servers and the load generator)", runtime.NumCPU())
 	}
 	return fmt.Sprintf("PostgreSQL %s %s, as configured there (%s); a database of the run's own, dropped after it; "+
-		"Enroll opens it as `enroll serve` does: pgxpool's default pool (%d connections here), statement_timeout 30s",
-		strings.Fields(version)[0], where, strings.Join(settings, ", "), max(4, runtime.NumCPU())), nil
+		"Enroll opens it as `enroll serve` does: a pool of %d connections (pgxpool's default here, unless the URL's pool_max_conns says otherwise), statement_timeout 30s",
+		strings.Fields(version)[0], where, strings.Join(settings, ", "), pgPoolSize(dsn)), nil
 }
 
 // loopback reports whether host is this machine.
@@ -189,7 +211,7 @@ func (postgresBackend) bulkMode() string { return "synchronous_commit=off" }
 // (what autovacuum would do in the middle of a run otherwise) and writes
 // the dirty buffers out with a checkpoint, where the server allows it.
 func (postgresBackend) settle(ctx context.Context, dsn string) error {
-	conn, err := pgx.Connect(ctx, dsn)
+	conn, err := pgConnect(ctx, dsn)
 	if err != nil {
 		return fmt.Errorf("postgres: settle: %w", err)
 	}
@@ -205,7 +227,7 @@ func (postgresBackend) settle(ctx context.Context, dsn string) error {
 }
 
 func (postgresBackend) count(ctx context.Context, dsn, inst string, status enroll.Status) (int, error) {
-	conn, err := pgx.Connect(ctx, dsn)
+	conn, err := pgConnect(ctx, dsn)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: count: %w", err)
 	}

@@ -26,7 +26,7 @@ func (postgresBackend) clone(ctx context.Context, dsn, inst string, templates []
 	if len(templates) == 0 {
 		return fmt.Errorf("clone: no templates")
 	}
-	conn, err := pgx.Connect(ctx, withParam(dsn, "synchronous_commit", "off"))
+	conn, err := pgConnect(ctx, withParam(dsn, "synchronous_commit", "off"))
 	if err != nil {
 		return fmt.Errorf("clone: %w", err)
 	}
