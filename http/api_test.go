@@ -222,7 +222,6 @@ func TestAPI_400(t *testing.T) {
 		{"not JSON", "POST", "/v1/customers", raw(`hello`)},
 		{"trailing garbage", "POST", "/v1/leads", raw(`{"email": "a@example.com"}}`)},
 		{"invalid UTF-8", "POST", "/v1/leads", []byte("{\"firstName\": \"\xff\xfe\"}")},
-		{"number overflow", "POST", "/v1/programInstances/" + inst + "/enrollments", raw(`{"identificationType": "customerInfo", "metadata": {"n": 1e999}}`)},
 		{"malformed patch", "PATCH", "/v1/enrollments/" + enr, raw(`{"notes": "x"`)},
 		{"empty body", "POST", "/v1/programs", raw(``)},
 	} {
@@ -612,6 +611,8 @@ func TestAPI_422(t *testing.T) {
 		{"instance bad enum and capacity", "POST", "/v1/programs/" + prog + "/instances",
 			map[string]any{"slug": "s", "name": "n", "status": "open", "capacity": -1, "autoEvaluate": "yes"},
 			[]string{"body.status", "body.capacity", "body.autoEvaluate"}},
+		{"number out of range", "POST", "/v1/programInstances/" + inst + "/enrollments",
+			raw(`{"identificationType": "customerInfo", "firstName": "a", "lastName": "b", "email": "big@example.com", "metadata": {"n": 1e400}}`), []string{"body"}},
 		{"instance huge capacity", "POST", "/v1/programs/" + prog + "/instances",
 			map[string]any{"slug": "s", "name": "n", "capacity": 1e30}, []string{"body.capacity"}},
 		{"instance bad rule", "POST", "/v1/programs/" + prog + "/instances",

@@ -125,6 +125,14 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 		p.Detail = summarize(p.Errors, "Validation failed.")
 	}
 	if status == http.StatusBadRequest && len(p.Errors) > 0 && p.Errors[0].Location == "body" {
+		if strings.Contains(p.Errors[0].Message, "cannot unmarshal number") {
+			// Valid JSON with a number no float64 holds (1e400): an
+			// invalid value, not a malformed body.
+			p.Status, p.Title = http.StatusUnprocessableEntity, http.StatusText(http.StatusUnprocessableEntity)
+			p.Errors[0].Message = "holds a number out of range: numbers must fit a 64-bit float (about ±1.8e308)"
+			p.Detail = "body: " + p.Errors[0].Message
+			return p
+		}
 		p.Detail = "The request body is not valid JSON: " + p.Errors[0].Message
 	}
 	return p
