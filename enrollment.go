@@ -228,6 +228,17 @@ func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment) error {
 	return err
 }
 
+// DuplicateEmail returns the normalized email by which an open enrollment
+// makes in a duplicate: none for a customerId request, whose enrollment
+// takes its customer's email whatever the request says (its customer is
+// the key).
+func (in *EnrollmentCreate) DuplicateEmail() string {
+	if in.IdentificationType == IdentifyByCustomerID {
+		return ""
+	}
+	return NormalizeEmail(in.Email)
+}
+
 // EnrollmentCreate is the input of a create request: the seed's input model.
 // Which participant fields are required depends on IdentificationType.
 type EnrollmentCreate struct {

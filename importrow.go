@@ -9,7 +9,7 @@ type ImportRowTx interface {
 	EnrollmentTx
 	// OpenEnrollmentFor returns the id of an open enrollment (any status
 	// but rejected or unenrolled) in inst that has in's referenceId or
-	// email, or, for a customerId row, its customer; or "".
+	// in.DuplicateEmail(), or, for a customerId row, its customer; or "".
 	OpenEnrollmentFor(inst *ProgramInstance, in *EnrollmentCreate) (string, error)
 	// IsOpen reports whether enrollment id, of inst, is open.
 	IsOpen(inst *ProgramInstance, id string) (bool, error)

@@ -296,7 +296,7 @@ const (
 func (tx *tx) OpenEnrollmentFor(inst *enroll.ProgramInstance, in *enroll.EnrollmentCreate) (string, error) {
 	keys := []struct{ query, value string }{
 		{openByReference, in.ReferenceID},
-		{openByEmail, enroll.NormalizeEmail(in.Email)},
+		{openByEmail, in.DuplicateEmail()},
 	}
 	if in.IdentificationType == enroll.IdentifyByCustomerID {
 		keys = append(keys, struct{ query, value string }{openByCustomer, in.CustomerID})

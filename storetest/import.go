@@ -24,7 +24,7 @@ const importFile = "identificationType,customerId,firstName,lastName,email,addre
 	/* 4 */ ",,Bad,Email,not-an-email,NY,,,,,\n" +
 	/* 5 */ ",,NoLast,,nolast@example.com,NY,,,,,\n" +
 	/* 6 */ "customerId,missing-customer,,,,,,,,,\n" +
-	/* 7 */ "customerId,{customer},,,,NY,,,,,\n" +
+	/* 7 */ "customerId,{customer},,,already@example.com,NY,,,,,\n" + // the customer's email is used, not this one
 	/* 8 */ ",,Ann,Again,ANN@example.com,NY,,,,,\n" +
 	/* 9 */ ",,Al,Ready,already@example.com,NY,,,,,\n" +
 	/* 10 */ ",,Other,Person,other@example.com,NY,ACC-1,,,,\n" +
