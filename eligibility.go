@@ -50,8 +50,10 @@ type EvaluationInput struct {
 // RuleEngine compiles and evaluates eligibility rules. Implementations
 // cache compiled rules and bound evaluation cost.
 type RuleEngine interface {
-	// Check compiles rules; it returns EINVALID with one field error per bad
-	// rule ("eligibilityRules[i].expression", with the position).
+	// Check compiles rules and checks the fields they name; it returns
+	// EINVALID with one field error per bad rule
+	// ("eligibilityRules[i].expression", with the position or the field).
+	// Stores call it when rules are saved or changed.
 	Check(rules []Rule) error
 	// Evaluate runs in.Instance's rules. A rule that errors fails with its
 	// reason; only an unusable engine returns an error.

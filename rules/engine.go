@@ -99,8 +99,9 @@ func New(opts ...Option) *Engine {
 	return e
 }
 
-// Check compiles, type-checks and cost-checks rules. It returns nil, or an
-// EINVALID *enroll.Error with one field error per bad rule.
+// Check compiles, type-checks and cost-checks rules, and checks the fields
+// they name (unknownField). It returns nil, or an EINVALID *enroll.Error
+// with one field error per bad rule.
 func (e *Engine) Check(rules []enroll.Rule) error {
 	if e.err != nil {
 		return e.err
