@@ -574,6 +574,16 @@ func prepareEnrollmentUpdate(old, e *Enrollment, inst *ProgramInstance, now time
 	e.CreatedAt, e.Version = old.CreatedAt, old.Version
 	e.EnrolledAt, e.UnenrolledAt = old.EnrolledAt, old.UnenrolledAt
 	checkReadonly(&v, old, e, inst)
+	if e.IdentificationType == IdentifyByCustomerInfo {
+		// What a customerInfo create requires stays required.
+		for _, f := range []struct{ name, was, is string }{
+			{"firstName", old.FirstName, e.FirstName}, {"lastName", old.LastName, e.LastName}, {"email", old.Email, e.Email},
+		} {
+			if isEmpty(f.is) && !isEmpty(f.was) {
+				v.Add(f.name, "is required for a customerInfo enrollment", nil)
+			}
+		}
+	}
 	if err := v.Err(); err != nil {
 		return nil, nil, err
 	}
