@@ -125,7 +125,7 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 		p.Detail = summarize(p.Errors, "Validation failed.")
 	}
 	if status == http.StatusBadRequest && len(p.Errors) > 0 && p.Errors[0].Location == "body" {
-		if strings.Contains(p.Errors[0].Message, "cannot unmarshal number") {
+		if msg := p.Errors[0].Message; strings.Contains(msg, "cannot unmarshal number") && strings.HasSuffix(msg, "of type float64") {
 			// Valid JSON with a number no float64 holds (1e400): an
 			// invalid value, not a malformed body.
 			p.Status, p.Title = http.StatusUnprocessableEntity, http.StatusText(http.StatusUnprocessableEntity)

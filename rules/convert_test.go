@@ -379,6 +379,12 @@ func TestFieldTablesMatchJSON(t *testing.T) {
 	if len(enrollmentFields) > 64 {
 		t.Errorf("%d enrollment fields do not fit a fieldMask", len(enrollmentFields))
 	}
+	// The members unknownField accepts in the fixed-shape objects.
+	for field, v := range map[string]any{"address": &enroll.Address{}, "eligibility": &enroll.Eligibility{}, "evaluation": &enroll.Evaluation{}} {
+		if got, want := sorted(memberNames[field]), keys(v); !slices.Equal(got, want) {
+			t.Errorf("memberNames[%s] = %v, JSON has %v", field, got, want)
+		}
+	}
 }
 
 // TestFastConversionDeclines checks that what the fast conversion cannot

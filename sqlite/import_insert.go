@@ -7,23 +7,8 @@ import (
 	"sync"
 )
 
-// insertTexts caches the INSERT statement of each table and column list.
-var insertTexts sync.Map // insertKey → string
-
-type insertKey struct {
-	head  string
-	ncols int
-}
-
 // insertText returns `head VALUES (?, ...)` with ncols placeholders.
-func insertText(head string, ncols int) string {
-	k := insertKey{head, ncols}
-	if s, ok := insertTexts.Load(k); ok {
-		return s.(string)
-	}
-	s, _ := insertTexts.LoadOrStore(k, head+" VALUES ("+strings.Repeat("?, ", ncols-1)+"?)")
-	return s.(string)
-}
+func insertText(head string, ncols int) string { return manyText(head, ncols, 1) }
 
 // insertRows inserts the rows whose values args holds, ncols per row and
 // in order, with head (`INSERT INTO t (a, b)`), one prepared statement run
