@@ -68,24 +68,31 @@ func TestEnrollmentListPlan(t *testing.T) {
 			if _, err := conn.Exec(ctx, "SET plan_cache_mode = "+mode); err != nil {
 				t.Fatal(err)
 			}
-			var plan strings.Builder
-			rows, err := conn.Query(ctx, "EXPLAIN "+query, args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for rows.Next() {
-				var line string
-				if err := rows.Scan(&line); err != nil {
-					t.Fatal(err)
-				}
-				plan.WriteString(line + "\n")
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(plan.String(), "using enrollments_instance_") || strings.Contains(plan.String(), "Sort") {
-				t.Errorf("%s (%s): the page is not read in order from an index of the instance:\n%s\n%s", name, mode, query, plan.String())
+			plan := explain(t, conn, query, args)
+			if !strings.Contains(plan, "using enrollments_instance_") || strings.Contains(plan, "Sort") {
+				t.Errorf("%s (%s): the page is not read in order from an index of the instance:\n%s\n%s", name, mode, query, plan)
 			}
 		}
 	}
+}
+
+// explain returns PostgreSQL's plan for query with args on conn.
+func explain(t *testing.T, conn *pgx.Conn, query string, args []any) string {
+	t.Helper()
+	var plan strings.Builder
+	rows, err := conn.Query(context.Background(), "EXPLAIN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(line + "\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan.String()
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,9 +115,10 @@ func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter)
 	if err != nil {
 		return nil, err
 	}
-	var w where
-	w.add("workspace_id = ?", wsID)
-	eventScope(&w, f)
+	w, err := eventListWhere(wsID, f, c)
+	if err != nil {
+		return nil, err
+	}
 	var out *enroll.Page[*enroll.Event]
 	err = db.read(ctx, func(q pgx.Tx) error {
 		var err error
@@ -126,6 +128,28 @@ func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter)
 		return err
 	})
 	return out, err
+}
+
+// eventListWhere returns the conditions of the page of f (normalized)
+// after cursor c (or nil) in workspace wsID.
+func eventListWhere(wsID string, f enroll.EventFilter, c *enroll.Cursor) (where, error) {
+	var w where
+	w.add("workspace_id = ?", wsID)
+	if !byInstance(f) {
+		eventScope(&w, f)
+		return w, nil
+	}
+	var before *int64
+	limit := f.PerPage + 1 + f.Offset()
+	if c != nil {
+		seq, err := strconv.ParseInt(c.Text, 10, 64)
+		if err != nil {
+			return w, enroll.Errorf(enroll.EINVALID, "pageToken is malformed.")
+		}
+		before, limit = &seq, f.PerPage+1
+	}
+	addInstanceSeqs(&w, wsID, f, before, limit)
+	return w, nil
 }
 
 // eventScope adds to w the conditions of f that every list of events

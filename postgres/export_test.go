@@ -31,3 +31,18 @@ func EnrollmentListQuery(wsID string, f enroll.EnrollmentFilter) (string, []any,
 	q, err := pageQuery("enrollments", &w, f.ListParams, c, true)
 	return q, w.args, err
 }
+
+// EventListQuery returns the query ListEvents runs for the first page of
+// f in workspace wsID, and its arguments.
+func EventListQuery(wsID string, f enroll.EventFilter) (string, []any, error) {
+	c, err := f.Normalize([]string{sortSeqDesc}, 0)
+	if err != nil {
+		return "", nil, err
+	}
+	w, err := eventListWhere(wsID, f, c)
+	if err != nil {
+		return "", nil, err
+	}
+	q, err := pageQuery("events", &w, f.ListParams, c, false)
+	return q, w.args, err
+}

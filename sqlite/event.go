@@ -107,17 +107,40 @@ func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter)
 	if err != nil {
 		return nil, err
 	}
-	if c != nil {
-		if _, err := strconv.ParseInt(c.Text, 10, 64); err != nil {
-			return nil, enroll.Errorf(enroll.EINVALID, "pageToken is malformed.")
-		}
+	w, err := eventListWhere(ctx, db.r, wsID, f, c)
+	if err != nil {
+		return nil, err
 	}
-	var w where
-	w.add("workspace_id = ?", wsID)
-	eventScope(&w, f)
 	return page[enroll.Event](ctx, db.r, "events", w, f.ListParams, c, fh, func() (int, error) {
 		return countEvents(ctx, db.r, wsID, f, w)
 	})
+}
+
+// eventListWhere returns the conditions of the page of f (normalized)
+// after cursor c (or nil) in workspace wsID.
+func eventListWhere(ctx context.Context, q querier, wsID string, f enroll.EventFilter, c *enroll.Cursor) (where, error) {
+	var w where
+	w.add("workspace_id = ?", wsID)
+	var bound where
+	limit := f.PerPage + 1 + f.Offset()
+	if c != nil {
+		seq, err := strconv.ParseInt(c.Text, 10, 64)
+		if err != nil {
+			return w, enroll.Errorf(enroll.EINVALID, "pageToken is malformed.")
+		}
+		bound.add("seq < ?", seq)
+		limit = f.PerPage + 1
+	}
+	if !byInstance(f) {
+		eventScope(&w, f)
+		return w, nil
+	}
+	arms, err := instanceArms(ctx, q, wsID, f, bound)
+	if err != nil {
+		return w, err
+	}
+	addInstanceSeqs(&w, arms, true, limit)
+	return w, nil
 }
 
 // countEvents counts f's events in workspace wsID, whose conditions are w:

@@ -26,8 +26,18 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 	}
 	var w where
 	w.add("workspace_id = ?", wsID)
-	w.add("seq > ? AND seq <= ?", after, published)
-	eventScope(&w, f)
+	var bound where
+	bound.add("seq > ? AND seq <= ?", after, published)
+	var arms []eventArm
+	if byInstance(f) {
+		if arms, err = instanceArms(ctx, db.r, wsID, f, bound); err != nil {
+			return nil, err
+		}
+		addInstanceSeqs(&w, arms, false, f.PerPage)
+	} else {
+		w.add(bound.conds[0], bound.args...)
+		eventScope(&w, f)
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT doc FROM events WHERE `+w.sql()+` ORDER BY seq LIMIT ?`, append(w.args, f.PerPage)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list events: %w", err)
@@ -48,7 +58,12 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: list events: %w", err)
 	}
-	total, err := countRows(ctx, db.r, "events", w)
+	var total int
+	if arms != nil {
+		total, err = countArms(ctx, db.r, arms)
+	} else {
+		total, err = countRows(ctx, db.r, "events", w)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -80,39 +80,11 @@ func page[T any](ctx context.Context, q querier, table string, w where, p enroll
 // pageRows is page with each row's doc column (and version column, when
 // versioned) turned into an item by item.
 func pageRows[T any](ctx context.Context, q querier, table string, versioned bool, w where, p enroll.ListParams, c *enroll.Cursor, filter uint64, count func() (int, error), item func(doc string, version int) (T, error)) (*enroll.Page[T], error) {
-	spec, ok := sortSpecs[p.Sort]
-	if !ok {
-		return nil, fmt.Errorf("sqlite: no sort %q", p.Sort)
+	query, args, err := pageQuery(table, w, p, c, versioned)
+	if err != nil {
+		return nil, err
 	}
-	dir, cmp := "ASC", ">"
-	if spec.desc {
-		dir, cmp = "DESC", "<"
-	}
-	if c != nil {
-		var v any
-		switch spec.kind {
-		case 't':
-			v = micros(c.Time)
-		case 'i':
-			var n int64
-			fmt.Sscan(c.Text, &n)
-			v = n
-		default:
-			v = c.Text
-		}
-		w.add("("+spec.col+", id) "+cmp+" (?, ?)", v, c.ID)
-	}
-	docCols := "doc"
-	if versioned {
-		docCols = "doc, version"
-	}
-	query := fmt.Sprintf("SELECT id, %s, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT ?",
-		spec.col, docCols, table, w.sql(), spec.col, dir, dir)
-	args := append(w.args, p.PerPage+1)
-	if c == nil && p.Offset() > 0 {
-		query += " OFFSET ?"
-		args = append(args, p.Offset())
-	}
+	spec := sortSpecs[p.Sort]
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list %s: %w", table, err)
@@ -163,6 +135,46 @@ func pageRows[T any](ctx context.Context, q querier, table string, versioned boo
 	// NewPage asks only for the cursor of the page's last row.
 	last := min(p.PerPage, len(keys)) - 1
 	return enroll.NewPage(out, p, total, func(T) enroll.Cursor { return keys[last] }), nil
+}
+
+// pageQuery returns the query of page p of table's rows matching w, after
+// cursor c (or nil), and its arguments: each row's id, sort key and doc
+// (and version, when versioned).
+func pageQuery(table string, w where, p enroll.ListParams, c *enroll.Cursor, versioned bool) (string, []any, error) {
+	spec, ok := sortSpecs[p.Sort]
+	if !ok {
+		return "", nil, fmt.Errorf("sqlite: no sort %q", p.Sort)
+	}
+	dir, cmp := "ASC", ">"
+	if spec.desc {
+		dir, cmp = "DESC", "<"
+	}
+	if c != nil {
+		var v any
+		switch spec.kind {
+		case 't':
+			v = micros(c.Time)
+		case 'i':
+			var n int64
+			fmt.Sscan(c.Text, &n)
+			v = n
+		default:
+			v = c.Text
+		}
+		w.add("("+spec.col+", id) "+cmp+" (?, ?)", v, c.ID)
+	}
+	docCols := "doc"
+	if versioned {
+		docCols = "doc, version"
+	}
+	query := fmt.Sprintf("SELECT id, %s, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT ?",
+		spec.col, docCols, table, w.sql(), spec.col, dir, dir)
+	args := append(w.args, p.PerPage+1)
+	if c == nil && p.Offset() > 0 {
+		query += " OFFSET ?"
+		args = append(args, p.Offset())
+	}
+	return query, args, nil
 }
 
 // countRows counts the rows of table matching w.

@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/enrollhq/enroll"
@@ -11,19 +12,25 @@ import (
 // testEventsByInstance lists events as a key limited to instances sees
 // them (EventFilter.InstanceIDs): its instances' enrollment and instance
 // events and every program event, counted and paged in the store, in
-// both listing modes.
+// both listing modes, with and without types; each page in the order of
+// the whole list, though the events of each instance (and of none) are
+// read apart and interleave.
 func testEventsByInstance(t *testing.T, newStore Factory) {
 	f := newWebhookFixture(t, newStore)
-	a, b := f.instance(), f.instance()
-	for i, inst := range []*enroll.ProgramInstance{a, a, b} {
+	a, b, c := f.instance(), f.instance(), f.instance()
+	for i, inst := range []*enroll.ProgramInstance{a, b, a, c, b, a, b} {
 		e := f.enroll(inst, "byinst"+string(rune('a'+i))+"@example.com")
 		must(f.s.UpdateEnrollment(f.ctx, f.a, e.ID, func(e *enroll.Enrollment) error { e.Notes = "n"; return nil }))
+		if i%2 == 0 {
+			must(f.s.UpdateProgram(f.ctx, f.a, a.ProgramID, func(p *enroll.Program) error { p.Name += "!"; return nil }))
+		}
 	}
 	f.dispatchAll()
 	all := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{ListParams: enroll.ListParams{PerPage: 500}})).Data
-	// What each key must see, worked out from the events' objects.
-	visible := func(ids []string) map[string]bool {
-		out := map[string]bool{}
+	// What each key must see, newest first, worked out from the events'
+	// objects.
+	visible := func(ids []string, types []enroll.EventType) []*enroll.Event {
+		var out []*enroll.Event
 		for _, ev := range all {
 			var obj struct {
 				ID                string `json:"id"`
@@ -40,57 +47,76 @@ func testEventsByInstance(t *testing.T, newStore Factory) {
 			default:
 				inst = obj.ProgramInstanceID
 			}
-			if inst == "" || slices.Contains(ids, inst) {
-				out[ev.ID] = true
+			if (inst == "" || slices.Contains(ids, inst)) && (len(types) == 0 || slices.Contains(types, ev.Type)) {
+				out = append(out, ev)
 			}
 		}
 		return out
 	}
+	eventIDs := func(evs []*enroll.Event) []string {
+		out := make([]string, len(evs))
+		for i, ev := range evs {
+			out[i] = ev.ID + " " + string(ev.Type)
+		}
+		return out
+	}
 	oldest := all[len(all)-1]
-	for _, ids := range [][]string{{a.ID}, {b.ID}, {a.ID, b.ID}, {}} {
-		want := visible(ids)
-		if len(want) == len(all) && len(ids) < 2 {
-			t.Fatalf("instances %v see all %d events: the case tests nothing", ids, len(all))
-		}
-		// Newest first, two a page: every page full but the last, and
-		// totalItems the count of what the key sees.
-		seen := map[string]bool{}
-		p := enroll.ListParams{PerPage: 2}
-		for {
-			pg := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{InstanceIDs: ids, ListParams: p}))
-			if pg.TotalItems != len(want) {
-				t.Fatalf("instances %v: totalItems %d, want %d", ids, pg.TotalItems, len(want))
+	for _, types := range [][]enroll.EventType{nil, {enroll.EventEnrollmentCreated},
+		{enroll.EventEnrollmentUpdated, enroll.EventProgramUpdated}} {
+		for _, ids := range [][]string{{a.ID}, {b.ID}, {a.ID, b.ID}, {}} {
+			want := eventIDs(visible(ids, types))
+			if len(want) == len(eventIDs(visible([]string{a.ID, b.ID, c.ID}, types))) {
+				t.Fatalf("instances %v, types %v see every event: the case tests nothing", ids, types)
 			}
-			for _, ev := range pg.Data {
-				if !want[ev.ID] {
-					t.Fatalf("instances %v: got event %s (%s) of another instance", ids, ev.ID, ev.Type)
+			if len(want) < 3 && len(ids) > 0 {
+				t.Fatalf("instances %v, types %v see %d events: too few to page", ids, types, len(want))
+			}
+			// Newest first, two a page: every page full but the last, and
+			// totalItems the count of what the key sees.
+			var got []string
+			p := enroll.ListParams{PerPage: 2}
+			for {
+				pg := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{InstanceIDs: ids, Types: types, ListParams: p}))
+				if pg.TotalItems != len(want) {
+					t.Fatalf("instances %v, types %v: totalItems %d, want %d", ids, types, pg.TotalItems, len(want))
 				}
-				seen[ev.ID] = true
+				got = append(got, eventIDs(pg.Data)...)
+				if pg.NextPageToken == "" {
+					break
+				}
+				if len(pg.Data) != 2 {
+					t.Fatalf("instances %v, types %v: a page of %d before the last", ids, types, len(pg.Data))
+				}
+				p.PageToken = pg.NextPageToken
 			}
-			if pg.NextPageToken == "" {
-				break
+			if !slices.Equal(got, want) {
+				t.Fatalf("instances %v, types %v: paged\n%v\nwant\n%v", ids, types, got, want)
 			}
-			if len(pg.Data) != 2 {
-				t.Fatalf("instances %v: a page of %d before the last", ids, len(pg.Data))
+			// By page number.
+			pg := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{InstanceIDs: ids, Types: types,
+				ListParams: enroll.ListParams{Page: 1, PerPage: 3}}))
+			if got, want := eventIDs(pg.Data), want[min(3, len(want)):min(6, len(want))]; !slices.Equal(got, want) {
+				t.Fatalf("instances %v, types %v: page 1 of 3 is\n%v\nwant\n%v", ids, types, got, want)
 			}
-			p.PageToken = pg.NextPageToken
-		}
-		if len(seen) != len(want) {
-			t.Fatalf("instances %v: paged %d events, want %d", ids, len(seen), len(want))
-		}
-		// After a cursor, oldest first: the same events but the oldest.
-		after := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: oldest.ID, InstanceIDs: ids,
-			ListParams: enroll.ListParams{PerPage: 500}}))
-		n := len(want)
-		if want[oldest.ID] {
-			n--
-		}
-		if len(after.Data) != n {
-			t.Fatalf("instances %v: %d events after the oldest, want %d", ids, len(after.Data), n)
-		}
-		for _, ev := range after.Data {
-			if !want[ev.ID] {
-				t.Fatalf("instances %v: after the oldest, event %s of another instance", ids, ev.ID)
+			// After a cursor, oldest first, two at a time: the same events
+			// but the oldest, and totalItems what is left to read.
+			slices.Reverse(want)
+			want = slices.DeleteFunc(want, func(s string) bool { return strings.HasPrefix(s, oldest.ID+" ") })
+			got, cursor := nil, oldest.ID
+			for {
+				pg := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: cursor, InstanceIDs: ids, Types: types,
+					ListParams: enroll.ListParams{PerPage: 2}}))
+				if pg.TotalItems != len(want)-len(got) {
+					t.Fatalf("instances %v, types %v: after %d events, totalItems %d, want %d", ids, types, len(got), pg.TotalItems, len(want)-len(got))
+				}
+				if len(pg.Data) == 0 {
+					break
+				}
+				got = append(got, eventIDs(pg.Data)...)
+				cursor = pg.Data[len(pg.Data)-1].ID
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("instances %v, types %v: after the oldest\n%v\nwant\n%v", ids, types, got, want)
 			}
 		}
 	}

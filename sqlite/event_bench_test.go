@@ -1,0 +1,70 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/enrollhq/enroll"
+)
+
+// BenchmarkListEvents lists the newest page of events in a workspace where
+// one instance (busy) holds 300,000 events and another (quiet) a few: as a
+// key of the whole workspace, as a key limited to each instance, and, for
+// the quiet one, polling with ?after= from its first event. A type the
+// busy instance has one event of is read from the type's index.
+func BenchmarkListEvents(b *testing.B) {
+	s := newImportBench(b, "OFF")
+	ctx := context.Background()
+	s.run(b, importCSV(0, 100000), false, 0)
+	quiet := &enroll.ProgramInstance{ProgramID: s.inst.ProgramID, Slug: "2027", Name: "Solar 2027", Status: enroll.InstanceActive}
+	if err := s.db.CreateInstance(ctx, s.a, quiet); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 5 {
+		in := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+			FirstName: "Quiet", LastName: "Participant", Email: fmt.Sprintf("quiet.%d@example.com", i)}
+		if _, err := s.db.CreateEnrollment(ctx, s.a, quiet.ID, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for {
+		n, err := s.db.DispatchEvents(ctx, 10000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	first, err := s.db.ListEvents(ctx, s.a.WorkspaceID, enroll.EventFilter{InstanceIDs: []string{quiet.ID},
+		ListParams: enroll.ListParams{PerPage: 500}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		f    enroll.EventFilter
+		want int
+	}{
+		{"workspace", enroll.EventFilter{}, 50},
+		{"busy-instance", enroll.EventFilter{InstanceIDs: []string{s.inst.ID}}, 50},
+		{"quiet-instance", enroll.EventFilter{InstanceIDs: []string{quiet.ID}}, 7},
+		{"quiet-instance-type", enroll.EventFilter{InstanceIDs: []string{quiet.ID}, Types: []enroll.EventType{enroll.EventEnrollmentCreated}}, 5},
+		{"busy-instance-rare-type", enroll.EventFilter{InstanceIDs: []string{s.inst.ID}, Types: []enroll.EventType{enroll.EventInstanceCreated}}, 1},
+		{"quiet-instance-after", enroll.EventFilter{InstanceIDs: []string{quiet.ID}, After: first.Data[len(first.Data)-1].ID}, 6},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			c.f.PerPage = 50
+			for b.Loop() {
+				p, err := s.db.ListEvents(ctx, s.a.WorkspaceID, c.f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(p.Data) < c.want {
+					b.Fatalf("%d events, want %d", len(p.Data), c.want)
+				}
+			}
+		})
+	}
+}
