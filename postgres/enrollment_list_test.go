@@ -22,24 +22,8 @@ import (
 // enrollments took 5 times as long as at 10,000.
 func TestEnrollmentListPlan(t *testing.T) {
 	t.Parallel()
-	url := newDatabase(t)
 	ctx := context.Background()
-	// Not openDB: the rows made below in SQL have no history or counters,
-	// which its integrity check would report.
-	db, err := postgres.Open(ctx, postgres.Config{URL: url, Engine: rules.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	a, old := importInstance(t, db)
-	current := &enroll.ProgramInstance{ProgramID: old.ProgramID, Slug: "new", Name: "New", Status: enroll.InstanceActive}
-	must(0, db.CreateInstance(ctx, a, current))
-
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	a, old, current, conn := planStore(t)
 	fill := `INSERT INTO enrollments (workspace_id, id, instance_id, status, doc, version, created_at, updated_at)
 		SELECT $1, $2 || g, $3, CASE WHEN g % 3 = 0 THEN 'ineligible' ELSE 'eligible' END, '{}', 1, t, t
 		FROM generate_series(1, $4::int) g, LATERAL (SELECT now() + $5::interval + g * interval '1 millisecond' AS t) x`
@@ -64,11 +48,7 @@ func TestEnrollmentListPlan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
-			if _, err := conn.Exec(ctx, "SET plan_cache_mode = "+mode); err != nil {
-				t.Fatal(err)
-			}
-			plan := explain(t, conn, query, args)
+		for mode, plan := range explain(t, conn, query, args) {
 			if !strings.Contains(plan, "using enrollments_instance_") || strings.Contains(plan, "Sort") {
 				t.Errorf("%s (%s): the page is not read in order from an index of the instance:\n%s\n%s", name, mode, query, plan)
 			}
@@ -76,23 +56,58 @@ func TestEnrollmentListPlan(t *testing.T) {
 	}
 }
 
-// explain returns PostgreSQL's plan for query with args on conn.
-func explain(t *testing.T, conn *pgx.Conn, query string, args []any) string {
+// explain returns PostgreSQL's plans for query with args on conn, by
+// plan_cache_mode: with its parameters known (force_custom_plan), and
+// generic (force_generic_plan), as a prepared statement gets after five
+// runs.
+func explain(t *testing.T, conn *pgx.Conn, query string, args []any) map[string]string {
 	t.Helper()
-	var plan strings.Builder
-	rows, err := conn.Query(context.Background(), "EXPLAIN "+query, args...)
+	ctx := context.Background()
+	plans := map[string]string{}
+	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
+		if _, err := conn.Exec(ctx, "SET plan_cache_mode = "+mode); err != nil {
+			t.Fatal(err)
+		}
+		var plan strings.Builder
+		rows, err := conn.Query(ctx, "EXPLAIN "+query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(line + "\n")
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		plans[mode] = plan.String()
+	}
+	return plans
+}
+
+// planStore opens a store on a new database with a workspace and two
+// instances of one program, and a connection of its own for the rows a
+// plan test makes in SQL. Not openDB: those rows have no history or
+// counters, which its integrity check would report.
+func planStore(t *testing.T) (enroll.Actor, *enroll.ProgramInstance, *enroll.ProgramInstance, *pgx.Conn) {
+	t.Helper()
+	url := newDatabase(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, postgres.Config{URL: url, Engine: rules.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		plan.WriteString(line + "\n")
-	}
-	if err := rows.Err(); err != nil {
+	t.Cleanup(func() { db.Close() })
+	a, first := importInstance(t, db)
+	second := &enroll.ProgramInstance{ProgramID: first.ProgramID, Slug: "second", Name: "Second", Status: enroll.InstanceActive}
+	must(0, db.CreateInstance(ctx, a, second))
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return plan.String()
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return a, first, second, conn
 }

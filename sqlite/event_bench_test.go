@@ -17,17 +17,7 @@ func BenchmarkListEvents(b *testing.B) {
 	s := newImportBench(b, "OFF")
 	ctx := context.Background()
 	s.run(b, importCSV(0, 100000), false, 0)
-	quiet := &enroll.ProgramInstance{ProgramID: s.inst.ProgramID, Slug: "2027", Name: "Solar 2027", Status: enroll.InstanceActive}
-	if err := s.db.CreateInstance(ctx, s.a, quiet); err != nil {
-		b.Fatal(err)
-	}
-	for i := range 5 {
-		in := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
-			FirstName: "Quiet", LastName: "Participant", Email: fmt.Sprintf("quiet.%d@example.com", i)}
-		if _, err := s.db.CreateEnrollment(ctx, s.a, quiet.ID, in); err != nil {
-			b.Fatal(err)
-		}
-	}
+	quiet := s.quietInstance(b, 5)
 	for {
 		n, err := s.db.DispatchEvents(ctx, 10000)
 		if err != nil {
@@ -67,4 +57,23 @@ func BenchmarkListEvents(b *testing.B) {
 			}
 		})
 	}
+}
+
+// quietInstance adds to s's program an active instance without rules and
+// n enrollments in it.
+func (s *importBench) quietInstance(tb testing.TB, n int) *enroll.ProgramInstance {
+	tb.Helper()
+	ctx := context.Background()
+	quiet := &enroll.ProgramInstance{ProgramID: s.inst.ProgramID, Slug: "quiet", Name: "Quiet", Status: enroll.InstanceActive}
+	if err := s.db.CreateInstance(ctx, s.a, quiet); err != nil {
+		tb.Fatal(err)
+	}
+	for i := range n {
+		in := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+			FirstName: "Quiet", LastName: "Participant", Email: fmt.Sprintf("quiet.%d@example.com", i)}
+		if _, err := s.db.CreateEnrollment(ctx, s.a, quiet.ID, in); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return quiet
 }

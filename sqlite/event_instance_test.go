@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -19,17 +18,7 @@ func TestEventListPlan(t *testing.T) {
 	t.Parallel()
 	s := newImportBench(t, "OFF")
 	ctx := context.Background()
-	quiet := &enroll.ProgramInstance{ProgramID: s.inst.ProgramID, Slug: "quiet", Name: "Quiet", Status: enroll.InstanceActive}
-	if err := s.db.CreateInstance(ctx, s.a, quiet); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 3 {
-		in := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
-			FirstName: "Quiet", LastName: "Participant", Email: fmt.Sprintf("quiet.%d@example.com", i)}
-		if _, err := s.db.CreateEnrollment(ctx, s.a, quiet.ID, in); err != nil {
-			t.Fatal(err)
-		}
-	}
+	quiet := s.quietInstance(t, 3)
 	s.run(t, importCSV(0, 300), false, 0)
 	for _, c := range []struct {
 		name   string
