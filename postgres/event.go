@@ -139,16 +139,16 @@ func eventListWhere(wsID string, f enroll.EventFilter, c *enroll.Cursor) (where,
 		eventScope(&w, f)
 		return w, nil
 	}
-	var before *int64
+	arms := instanceArms(wsID, f, "")
 	limit := f.PerPage + 1 + f.Offset()
 	if c != nil {
 		seq, err := strconv.ParseInt(c.Text, 10, 64)
 		if err != nil {
 			return w, enroll.Errorf(enroll.EINVALID, "pageToken is malformed.")
 		}
-		before, limit = &seq, f.PerPage+1
+		arms, limit = instanceArms(wsID, f, "seq < ?", seq), f.PerPage+1
 	}
-	addInstanceSeqs(&w, wsID, f, before, limit)
+	addInstanceSeqs(&w, arms, "seq", true, limit)
 	return w, nil
 }
 

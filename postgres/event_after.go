@@ -27,13 +27,10 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 		return nil, &enroll.Error{Code: enroll.EINVALID, Message: "after names an event not yet published; retry in a moment.",
 			Fields: []enroll.FieldError{{Location: "query.after", Message: "not yet published"}}}
 	}
-	var w where
-	w.add("workspace_id = ?", wsID)
-	w.add("dispatch_seq > ?", *after)
-	eventScope(&w, f)
+	query, count := eventAfterQueries(wsID, f, *after)
 	var out *enroll.Page[*enroll.Event]
 	err = db.read(ctx, func(q pgx.Tx) error {
-		rows, err := q.Query(ctx, `SELECT doc FROM events WHERE `+w.sql()+` ORDER BY dispatch_seq LIMIT `+strconv.Itoa(f.PerPage), w.args...)
+		rows, err := q.Query(ctx, query.text, query.args...)
 		if err != nil {
 			return wrap(err)
 		}
@@ -47,14 +44,35 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 		if err != nil {
 			return err
 		}
-		total, err := countRows(ctx, q, "events", w)
+		var total int
+		err = q.QueryRow(ctx, count.text, count.args...).Scan(&total)
 		if err != nil {
-			return err
+			return wrap(err)
 		}
 		out = enroll.NewPage(events, f.ListParams, total, nil)
 		return nil
 	})
 	return out, err
+}
+
+// eventAfterQueries returns the query of the page of f after dispatch_seq
+// after, oldest first, and the query that counts every event after it.
+func eventAfterQueries(wsID string, f enroll.EventFilter, after int64) (query, count sqlText) {
+	var w where
+	w.add("workspace_id = ?", wsID)
+	var arms []eventArm
+	if byInstance(f) {
+		arms = instanceArms(wsID, f, "dispatch_seq > ?", after)
+		addInstanceSeqs(&w, arms, "dispatch_seq", false, f.PerPage)
+	} else {
+		w.add("dispatch_seq > ?", after)
+		eventScope(&w, f)
+	}
+	query = sqlText{"SELECT doc FROM events WHERE " + w.sql() + " ORDER BY dispatch_seq LIMIT " + strconv.Itoa(f.PerPage), w.args}
+	if arms != nil {
+		return query, countArms(arms)
+	}
+	return query, sqlText{"SELECT COUNT(*) FROM events WHERE " + w.sql(), w.args}
 }
 
 // afterNotFound reports an unknown after cursor as the bad parameter it is.

@@ -13,17 +13,20 @@ func byInstance(f enroll.EventFilter) bool {
 	return f.InstanceIDs != nil && f.ObjectID == ""
 }
 
-// addInstanceSeqs adds to w "seq = ANY(ARRAY(...))": the seqs of the first
-// limit events of f, newest first (older than before, when not nil), of
-// each of f's instances and of no instance (programs', which every key
-// sees), each read from its own range of events_instance (migration 11),
-// or of events_type when the planner finds f's types rarer. The page is
-// then the newest of these: each of its events is among the newest limit
-// of its own instance. Walking the workspace's events instead, skipping
-// other instances', costs a quiet instance's list every event of the busy
-// ones. An array, not IN (subquery), keeps the outer query a look-up by
-// seq rather than a walk of the workspace's events checking each.
-func addInstanceSeqs(w *where, wsID string, f enroll.EventFilter, before *int64, limit int) {
+// eventArm is the condition, with ? for each argument, of one range of a
+// list by instance: the events of one instance, or of none, of f's types,
+// within the list's bounds.
+type eventArm struct {
+	cond string
+	args []any
+}
+
+// instanceArms returns the ranges a key limited to f.InstanceIDs reads its
+// events from: one per instance and one for the events of no instance
+// (programs'), which every key sees, each under bound (with bargs).
+// Walking the workspace's events instead, skipping other instances',
+// costs a quiet instance's list every event of the busy ones.
+func instanceArms(wsID string, f enroll.EventFilter, bound string, bargs ...any) []eventArm {
 	var typ string
 	var targ any
 	switch len(f.Types) {
@@ -37,33 +40,64 @@ func addInstanceSeqs(w *where, wsID string, f enroll.EventFilter, before *int64,
 		}
 		typ, targ = " AND type = ANY(?)", ss
 	}
-	scopes := append([]*string{nil}, make([]*string, len(f.InstanceIDs))...)
-	for i := range f.InstanceIDs {
-		scopes[i+1] = &f.InstanceIDs[i]
-	}
-	arms := make([]string, len(scopes))
-	var args []any
-	for i, s := range scopes {
-		var b strings.Builder
-		b.WriteString("(SELECT seq FROM events WHERE workspace_id = ?")
-		args = append(args, wsID)
-		if s == nil {
-			b.WriteString(" AND instance_id IS NULL")
-		} else {
-			b.WriteString(" AND instance_id = ?")
-			args = append(args, *s)
+	arms := make([]eventArm, 0, len(f.InstanceIDs)+1)
+	for i := -1; i < len(f.InstanceIDs); i++ {
+		a := eventArm{cond: "workspace_id = ? AND instance_id IS NULL", args: []any{wsID}}
+		if i >= 0 {
+			a.cond = "workspace_id = ? AND instance_id = ?"
+			a.args = append(a.args, f.InstanceIDs[i])
 		}
 		if typ != "" {
-			b.WriteString(typ)
-			args = append(args, targ)
+			a.cond += typ
+			a.args = append(a.args, targ)
 		}
-		if before != nil {
-			b.WriteString(" AND seq < ?")
-			args = append(args, *before)
+		if bound != "" {
+			a.cond += " AND " + bound
+			a.args = append(a.args, bargs...)
 		}
-		b.WriteString(" ORDER BY seq DESC LIMIT ?)")
-		args = append(args, limit)
-		arms[i] = b.String()
+		arms = append(arms, a)
 	}
-	w.add("seq = ANY(ARRAY("+strings.Join(arms, " UNION ALL ")+"))", args...)
+	return arms
+}
+
+// addInstanceSeqs adds to w "col = ANY(ARRAY(...))": the first limit
+// values of col (seq, or dispatch_seq) of each arm, in col's order
+// (descending when desc), read from the arm's range of events_instance
+// or events_instance_dispatch (migration 11), or of events_type when the
+// planner finds the types rarer. The page is then the first of these in
+// the same order: each of its events is among the first limit of its own
+// arm. An array, not IN (subquery), keeps the outer query a look-up by
+// col rather than a walk of the workspace's events checking each.
+func addInstanceSeqs(w *where, arms []eventArm, col string, desc bool, limit int) {
+	dir := ""
+	if desc {
+		dir = " DESC"
+	}
+	sel := make([]string, len(arms))
+	var args []any
+	for i, a := range arms {
+		sel[i] = "(SELECT " + col + " FROM events WHERE " + a.cond + " ORDER BY " + col + dir + " LIMIT ?)"
+		args = append(append(args, a.args...), limit)
+	}
+	w.add(col+" = ANY(ARRAY("+strings.Join(sel, " UNION ALL ")+"))", args...)
+}
+
+// sqlText is a statement, numbered ($1, $2, ...), and its arguments.
+type sqlText struct {
+	text string
+	args []any
+}
+
+// countArms returns the statement that counts the events of arms: the sum
+// of their ranges' counts.
+func countArms(arms []eventArm) sqlText {
+	sel := make([]string, len(arms))
+	var args []any
+	for i, a := range arms {
+		sel[i] = "(SELECT COUNT(*) FROM events WHERE " + a.cond + ")"
+		args = append(args, a.args...)
+	}
+	var w where
+	w.add("SELECT "+strings.Join(sel, " + "), args...)
+	return sqlText{w.conds[0], w.args}
 }

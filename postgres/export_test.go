@@ -46,3 +46,14 @@ func EventListQuery(wsID string, f enroll.EventFilter) (string, []any, error) {
 	q, err := pageQuery("events", &w, f.ListParams, c, false)
 	return q, w.args, err
 }
+
+// EventAfterQueries returns the queries ListEvents runs for f after the
+// event dispatched as after in workspace wsID: the page's, and the
+// count's, each with its arguments.
+func EventAfterQueries(wsID string, f enroll.EventFilter, after int64) (query string, qargs []any, count string, cargs []any) {
+	if f.PerPage == 0 {
+		f.PerPage = enroll.DefaultPerPage
+	}
+	q, c := eventAfterQueries(wsID, f, after)
+	return q.text, q.args, c.text, c.args
+}
