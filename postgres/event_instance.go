@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/enrollhq/enroll"
@@ -40,12 +41,16 @@ func instanceArms(wsID string, f enroll.EventFilter, bound string, bargs ...any)
 		}
 		typ, targ = " AND type = ANY(?)", ss
 	}
-	arms := make([]eventArm, 0, len(f.InstanceIDs)+1)
-	for i := -1; i < len(f.InstanceIDs); i++ {
+	// A key's list may name an instance twice; its range is read once.
+	ids := slices.Clone(f.InstanceIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	arms := make([]eventArm, 0, len(ids)+1)
+	for i := -1; i < len(ids); i++ {
 		a := eventArm{cond: "workspace_id = ? AND instance_id IS NULL", args: []any{wsID}}
 		if i >= 0 {
 			a.cond = "workspace_id = ? AND instance_id = ?"
-			a.args = append(a.args, f.InstanceIDs[i])
+			a.args = append(a.args, ids[i])
 		}
 		if typ != "" {
 			a.cond += typ

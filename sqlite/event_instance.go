@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/enrollhq/enroll"
@@ -31,7 +32,10 @@ type eventArm struct {
 // walk. Walking the workspace's events instead, skipping other instances',
 // costs a quiet instance's list every event of the busy ones.
 func instanceArms(ctx context.Context, q querier, wsID string, f enroll.EventFilter, bound where) ([]eventArm, error) {
-	scopes := append([]string{""}, f.InstanceIDs...)
+	// A key's list may name an instance twice; its range is read once.
+	ids := slices.Clone(f.InstanceIDs)
+	slices.Sort(ids)
+	scopes := append([]string{""}, slices.Compact(ids)...)
 	byType, err := typeIndexScopes(ctx, q, wsID, f.Types, scopes)
 	if err != nil {
 		return nil, err

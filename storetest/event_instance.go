@@ -63,7 +63,7 @@ func testEventsByInstance(t *testing.T, newStore Factory) {
 	oldest := all[len(all)-1]
 	for _, types := range [][]enroll.EventType{nil, {enroll.EventEnrollmentCreated},
 		{enroll.EventEnrollmentUpdated, enroll.EventProgramUpdated}} {
-		for _, ids := range [][]string{{a.ID}, {b.ID}, {a.ID, b.ID}, {}} {
+		for _, ids := range [][]string{{a.ID}, {b.ID}, {a.ID, b.ID}, {b.ID, a.ID, b.ID}, {}} {
 			want := eventIDs(visible(ids, types))
 			if len(want) == len(eventIDs(visible([]string{a.ID, b.ID, c.ID}, types))) {
 				t.Fatalf("instances %v, types %v see every event: the case tests nothing", ids, types)
