@@ -651,6 +651,9 @@ func TestAPI_422(t *testing.T) {
 		{"every bad query parameter at once", "GET", "/v1/enrollments?perPage=abc&createdAfter=x&status=done&sort=nope&page=-2", nil,
 			[]string{"query.perPage", "query.createdAfter", "query.status[0]", "query.sort", "query.page"}},
 		{"bad event type", "GET", "/v1/events?type=enrollment.exploded", nil, []string{"query.type[0]"}},
+		{"repeated single-valued parameters", "GET", "/v1/enrollments?tag=a&status=eligible&tag=b&page=1&page=2", nil,
+			[]string{"query.tag", "query.page"}},
+		{"repeated sort", "GET", "/v1/programInstances/" + inst + "/enrollments?sort=lastName&sort=-createdAt", nil, []string{"query.sort"}},
 		{"bad key scope", "POST", "/v1/apiKeys", map[string]any{"scopes": []string{"root"}}, []string{"body.scopes[0]"}},
 		{"key for unknown instance", "POST", "/v1/apiKeys", map[string]any{"programInstanceIds": []string{"abc"}}, []string{"body.programInstanceIds[0]"}},
 	} {
@@ -668,6 +671,10 @@ func TestAPI_422(t *testing.T) {
 		})
 	}
 
+	t.Run("repeatable parameters may repeat", func(t *testing.T) {
+		e.do("GET", "/v1/enrollments?status=eligible&status=candidate&tag=a", nil).expect(200)
+		e.do("GET", "/v1/events?type=enrollment.created&type=enrollment.updated", nil).expect(200)
+	})
 	t.Run("$schema member is accepted", func(t *testing.T) {
 		e.do("POST", "/v1/programs", map[string]any{"$schema": "https://example.com/schemas/ProgramCreate.json", "slug": "with-schema", "name": "x"}).expect(201)
 		e.do("PATCH", "/v1/programs/with-schema", map[string]any{"$schema": "x", "name": "y"}).expect(200)

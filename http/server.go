@@ -145,7 +145,7 @@ func NewServer(cfg Config) *Server {
 	s.api = humago.New(s.mux, s.humaConfig())
 	// Authentication (and the rate limit) first: idempotency records
 	// belong to a workspace and a key.
-	s.api.UseMiddleware(s.authenticate, s.idempotency)
+	s.api.UseMiddleware(s.authenticate, singleQueryValues, s.idempotency)
 	s.registerRoutes()
 
 	s.mux.Handle("GET /docs", s.docsHandler())
