@@ -12,7 +12,8 @@ import (
 // one instance (busy) holds 300,000 events and another (quiet) a few: as a
 // key of the whole workspace, as a key limited to each instance, and, for
 // the quiet one, polling with ?after= from its first event. A type the
-// busy instance has one event of is read from the type's index.
+// busy instance has one event of is read from the type's index. A
+// poller of the whole workspace from its first event counts its backlog.
 func BenchmarkListEvents(b *testing.B) {
 	s := newImportBench(b, "OFF")
 	ctx := context.Background()
@@ -42,6 +43,7 @@ func BenchmarkListEvents(b *testing.B) {
 		{"quiet-instance", enroll.EventFilter{InstanceIDs: []string{quiet.ID}}, 7},
 		{"quiet-instance-type", enroll.EventFilter{InstanceIDs: []string{quiet.ID}, Types: []enroll.EventType{enroll.EventEnrollmentCreated}}, 5},
 		{"busy-instance-rare-type", enroll.EventFilter{InstanceIDs: []string{s.inst.ID}, Types: []enroll.EventType{enroll.EventInstanceCreated}}, 1},
+		{"workspace-after", enroll.EventFilter{After: first.Data[len(first.Data)-1].ID}, 50},
 		{"quiet-instance-after", enroll.EventFilter{InstanceIDs: []string{quiet.ID}, After: first.Data[len(first.Data)-1].ID}, 6},
 	} {
 		b.Run(c.name, func(b *testing.B) {
