@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/enrollhq/enroll/postgres"
@@ -57,5 +58,42 @@ func TestMigrateConcurrently(t *testing.T) {
 	}
 	if applied != len(st) || distinct != len(st) {
 		t.Fatalf("goose_db_version has %d rows for %d versions, want %d", applied, distinct, len(st))
+	}
+}
+
+// TestMigrateRetriesIndexBuild runs migration 11 again over what a failed
+// concurrent build leaves behind (an index of the name that is not the
+// one wanted, as an invalid index is): the migration drops it and builds
+// the index again.
+func TestMigrateRetriesIndexBuild(t *testing.T) {
+	t.Parallel()
+	url := newDatabase(t)
+	ctx := context.Background()
+	if _, err := postgres.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, stmt := range []string{
+		`DROP INDEX events_instance`,
+		`CREATE INDEX events_instance ON events (type)`,
+		`DELETE FROM goose_db_version WHERE version_id = 11`,
+	} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := postgres.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	var def string
+	if err := conn.QueryRow(ctx, `SELECT indexdef FROM pg_indexes WHERE indexname = 'events_instance'`).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if want := "(workspace_id, instance_id, seq)"; !strings.Contains(def, want) {
+		t.Fatalf("events_instance is %s, want it on %s", def, want)
 	}
 }
