@@ -597,6 +597,9 @@ func prepareEnrollmentUpdate(old, e *Enrollment, inst *ProgramInstance, now time
 		}
 		switch ch.To {
 		case StatusApproved:
+			if bad := e.ParameterProblems(); ch.From == StatusSubmitted && len(bad) > 0 {
+				return nil, nil, unapprovable(bad)
+			}
 			if e.EnrolledAt == nil {
 				e.EnrolledAt = &now
 			}

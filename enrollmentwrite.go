@@ -247,8 +247,9 @@ func UpdateEnrollmentIn(tx EnrollmentTx, a Actor, old *Enrollment, inst *Program
 	if err := tx.InsertEvent(newEventJSON(a, EventEnrollmentUpdated, e, doc, ch.Previous, tx.Now())); err != nil {
 		return nil, err
 	}
-	if ch.To == StatusSubmitted && ch.StatusChanged() && len(e.ParameterProblems()) > 0 {
-		// A submission missing parameters goes back to the participant.
+	if ch.To == StatusSubmitted && len(e.ParameterProblems()) > 0 && (ch.StatusChanged() || e.gainedProblems(old)) {
+		// A submission missing parameters goes back to the participant,
+		// as does one a change has taken a required value from.
 		return UpdateEnrollmentIn(tx, a, e, inst, nil, func(n *Enrollment) error { n.NeedsAction(); return nil })
 	}
 	return e, nil

@@ -189,6 +189,26 @@ func (e *Enrollment) NeedsAction() bool {
 	return true
 }
 
+// gainedProblems reports whether e's parameters carry an error that old's
+// did not: a change took a required value away, or gave a bad one.
+func (e *Enrollment) gainedProblems(old *Enrollment) bool {
+	had := old.ParameterProblems()
+	for _, id := range e.ParameterProblems() {
+		if !slices.Contains(had, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// unapprovable refuses the approval of a submission whose parameters bad
+// carry errors: the participant must supply them first (needs_action).
+func unapprovable(bad []string) error {
+	return &Error{Code: ECONFLICT, Message: "Cannot approve: parameters " + strings.Join(bad, ", ") +
+		" are missing or invalid; ask the participant for them (needs_action) or fix them first.",
+		Extra: map[string]any{"currentStatus": StatusSubmitted, "invalidParameters": bad}}
+}
+
 // UniqueValue is the value of a parameter declared unique, in the text form
 // stores index it by.
 type UniqueValue struct {

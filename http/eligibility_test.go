@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"bytes"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -194,5 +195,24 @@ func TestEligibility(t *testing.T) {
 		if status(sub) != "needs_action" {
 			t.Fatalf("submission without tenant_id = %s", status(sub))
 		}
+		// Supplied and submitted again, then taken away by a change: back
+		// to the participant. Nor can a submission be approved without it.
+		withTenant := []map[string]any{{"externalId": "account", "value": "A-9"}, {"externalId": "tenant_id", "value": "t-1"}}
+		withoutTenant := []map[string]any{{"externalId": "account", "value": "A-9"}}
+		if s := status(e.do("PATCH", "/v1/enrollments/"+id, map[string]any{"eligibilityStatus": "submitted", "parameters": withTenant}).expect(200).obj()); s != "submitted" {
+			t.Fatalf("resubmission with tenant_id = %s", s)
+		}
+		if s := status(e.do("PATCH", "/v1/enrollments/"+id, map[string]any{"parameters": withoutTenant}).expect(200).obj()); s != "needs_action" {
+			t.Fatalf("a submission whose tenant_id is removed = %s", s)
+		}
+		e.do("PATCH", "/v1/enrollments/"+id, map[string]any{"eligibilityStatus": "submitted", "parameters": withTenant}).expect(200)
+		refused := e.do("PATCH", "/v1/enrollments/"+id, map[string]any{"eligibilityStatus": "approved", "parameters": withoutTenant}).expect(409).obj()
+		if refused["currentStatus"] != "submitted" || !reflect.DeepEqual(refused["invalidParameters"], []any{"tenant_id"}) {
+			t.Fatalf("approval without tenant_id = %v", refused)
+		}
+		if got := e.do("GET", "/v1/enrollments/"+id, nil).expect(200).obj(); status(got) != "submitted" || len(got["parameters"].([]any)) != 2 {
+			t.Fatalf("after a refused approval the enrollment is %v", got)
+		}
+		e.patchStatus(id, "approved")
 	}
 }
