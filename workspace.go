@@ -127,6 +127,30 @@ func (k *APIKey) Validate() error {
 // Has reports whether the key holds scope s.
 func (k *APIKey) Has(s Scope) bool { return slices.Contains(k.Scopes, s) }
 
+// Covers reports whether the key holds every scope of o and sees every
+// instance o sees: whether it could have made o. A key sees, and may
+// revoke, only the keys it covers, so a narrower key cannot lock out a
+// broader one.
+func (k *APIKey) Covers(o *APIKey) bool {
+	for _, s := range o.Scopes {
+		if !k.Has(s) {
+			return false
+		}
+	}
+	if len(k.ProgramInstanceIDs) == 0 {
+		return true
+	}
+	if len(o.ProgramInstanceIDs) == 0 {
+		return false
+	}
+	for _, id := range o.ProgramInstanceIDs {
+		if !k.SeesInstance(id) {
+			return false
+		}
+	}
+	return true
+}
+
 // SeesInstance reports whether the key may see program instance id.
 func (k *APIKey) SeesInstance(id string) bool {
 	return len(k.ProgramInstanceIDs) == 0 || slices.Contains(k.ProgramInstanceIDs, id)

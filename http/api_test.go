@@ -414,6 +414,28 @@ func TestAPI_404(t *testing.T) {
 			e.do("POST", "/v1/programInstances/"+otherInst+"/enrollments", body, withKey(other)).expect(404).problem()
 		}
 	})
+	t.Run("keys broader than the caller", func(t *testing.T) {
+		// A key sees and revokes only the keys it could have made.
+		narrow := e.scopedKey([]string{"keys:write", "enrollments:read"}, nil)
+		limited := e.scopedKey([]string{"keys:write", "enrollments:read"}, []string{inst})
+		for _, caller := range []string{narrow, limited} {
+			e.do("GET", "/v1/apiKeys/"+key, nil, withKey(caller)).expect(404).problem()
+			e.do("DELETE", "/v1/apiKeys/"+key, nil, withKey(caller)).expect(404).problem()
+			var list struct {
+				Data []map[string]any `json:"data"`
+			}
+			e.do("GET", "/v1/apiKeys", nil, withKey(caller)).expect(200).decode(&list)
+			for _, k := range list.Data {
+				if k["id"] == key || len(k["scopes"].([]any)) > 2 {
+					t.Errorf("a narrower key lists %v", k)
+				}
+			}
+			child := e.do("POST", "/v1/apiKeys", map[string]any{"name": "child", "scopes": []string{"enrollments:read"}}, withKey(caller)).expect(201).obj()["id"].(string)
+			e.do("GET", "/v1/apiKeys/"+child, nil, withKey(caller)).expect(200)
+			e.do("DELETE", "/v1/apiKeys/"+child, nil, withKey(caller)).expect(204)
+		}
+		e.do("GET", "/v1/apiKeys/"+key, nil).expect(200)
+	})
 	t.Run("instance-limited key", func(t *testing.T) {
 		otherInst := e.manualInstance()
 		limited := e.scopedKey([]string{"programs:read", "enrollments:read", "enrollments:write", "events:read"}, []string{otherInst})

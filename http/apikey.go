@@ -25,7 +25,8 @@ type APIKeyWithSecret struct {
 	Secret string `json:"secret,omitempty" doc:"The key's secret. Store it now: it is never shown again, not even in an Idempotency-Key replay of this response, where it is absent."`
 }
 
-// APIKeyList is the workspace's keys, revoked ones included, newest first.
+// APIKeyList is the workspace's keys that the request's key could have made
+// (all of them for a secret key), revoked ones included, newest first.
 type APIKeyList struct {
 	Data []*enroll.APIKey `json:"data"`
 }
@@ -88,8 +89,33 @@ func (s *Server) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*apiK
 	return &apiKeyCreatedOutput{Location: "/v1/apiKeys/" + key.ID, Body: &APIKeyWithSecret{APIKey: key, Secret: secret}}, nil
 }
 
-func (s *Server) listAPIKeys(ctx context.Context, _ *struct{}) (*apiKeyListOutput, error) {
+// visibleKeys returns the workspace's keys that the request's key covers
+// (enroll.APIKey.Covers): all of them for a secret key.
+func (s *Server) visibleKeys(ctx context.Context) ([]*enroll.APIKey, error) {
 	keys, err := s.store.ListAPIKeys(ctx, workspaceFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	caller := keyFrom(ctx)
+	return slices.DeleteFunc(keys, func(k *enroll.APIKey) bool { return !caller.Covers(k) }), nil
+}
+
+// visibleKey returns key id if the request's key covers it; ENOTFOUND
+// otherwise, as for a key of another workspace.
+func (s *Server) visibleKey(ctx context.Context, id string) (*enroll.APIKey, error) {
+	keys, err := s.visibleKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(keys, func(k *enroll.APIKey) bool { return k.ID == id })
+	if i < 0 {
+		return nil, notFound("API key", id)
+	}
+	return keys[i], nil
+}
+
+func (s *Server) listAPIKeys(ctx context.Context, _ *struct{}) (*apiKeyListOutput, error) {
+	keys, err := s.visibleKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -100,20 +126,21 @@ func (s *Server) listAPIKeys(ctx context.Context, _ *struct{}) (*apiKeyListOutpu
 }
 
 func (s *Server) getAPIKey(ctx context.Context, in *apiKeyIDInput) (*apiKeyOutput, error) {
-	keys, err := s.store.ListAPIKeys(ctx, workspaceFrom(ctx))
+	k, err := s.visibleKey(ctx, in.KeyID)
 	if err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(keys, func(k *enroll.APIKey) bool { return k.ID == in.KeyID })
-	if i < 0 {
-		return nil, notFound("API key", in.KeyID)
-	}
-	return &apiKeyOutput{Body: keys[i]}, nil
+	return &apiKeyOutput{Body: k}, nil
 }
 
 func (s *Server) revokeAPIKey(ctx context.Context, in *apiKeyIDInput) (*struct{}, error) {
 	if !enroll.ValidID(in.KeyID) {
 		return nil, notFound("API key", in.KeyID)
+	}
+	// A key may revoke only the keys it could have made: a narrower one
+	// must not lock out a broader one.
+	if _, err := s.visibleKey(ctx, in.KeyID); err != nil {
+		return nil, err
 	}
 	if err := s.store.RevokeAPIKey(ctx, actorFrom(ctx), in.KeyID); err != nil {
 		return nil, err

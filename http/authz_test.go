@@ -76,8 +76,8 @@ var authzRules = map[string]authzRule{
 
 	"createApiKey": {enroll.ScopeKeysWrite, allowed, allowed},
 	"listApiKeys":  {enroll.ScopeKeysWrite, allowed, allowed},
-	"getApiKey":    {enroll.ScopeKeysWrite, 404, allowed},
-	"revokeApiKey": {enroll.ScopeKeysWrite, 404, allowed},
+	"getApiKey":    {enroll.ScopeKeysWrite, 404, 404},
+	"revokeApiKey": {enroll.ScopeKeysWrite, 404, 404},
 
 	"createImport":     {enroll.ScopeImportsWrite, 404, 404},
 	"getImport":        {enroll.ScopeImportsWrite, 404, 404},
@@ -299,7 +299,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			check("revoked key", send("revoked", revoked["secret"].(string)), http.StatusUnauthorized, nil)
 			check("lacking the scope", send("lacking", lacking[rule.scope]), http.StatusForbidden, nil)
 			check("other workspace", send("other", otherWorkspace), rule.otherWorkspace, f.ids())
-			check("limited to another instance", send("limited", limited), rule.limited, []string{f.instance, f.enrollment, f.event})
+			check("limited to another instance", send("limited", limited), rule.limited, []string{f.instance, f.enrollment, f.event, f.key})
 		})
 	}
 }

@@ -142,7 +142,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/enrollments/{enrollmentId}/notifications", "listEnrollmentNotifications", "List the notifications of an enrollment's status changes, newest first", tagNotify, er, 0, []int{404}, handle(s, s.listEnrollmentNotifications)},
 
 		{"POST", "/v1/apiKeys", "createApiKey", "Create an API key; its secret is shown only here", tagAPIKeys, kw, created, withBody, handle(s, s.createAPIKey)},
-		{"GET", "/v1/apiKeys", "listApiKeys", "List the workspace's API keys, without secrets", tagAPIKeys, kw, 0, nil, handle(s, s.listAPIKeys)},
+		{"GET", "/v1/apiKeys", "listApiKeys", "List the API keys this key could have made (all, for a secret key), without secrets", tagAPIKeys, kw, 0, nil, handle(s, s.listAPIKeys)},
 		{"GET", "/v1/apiKeys/{keyId}", "getApiKey", "Get an API key, without its secret", tagAPIKeys, kw, 0, []int{404}, handle(s, s.getAPIKey)},
 		{"DELETE", "/v1/apiKeys/{keyId}", "revokeApiKey", "Revoke an API key at once", tagAPIKeys, kw, 0, []int{404}, handle(s, s.revokeAPIKey)},
 

@@ -1,0 +1,40 @@
+package enroll_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// TestKeyCovers: a key covers another when it holds every scope of the
+// other and sees every instance the other sees.
+func TestKeyCovers(t *testing.T) {
+	t.Parallel()
+	key := func(scopes []enroll.Scope, instances ...string) *enroll.APIKey {
+		k, _ := enroll.NewAPIKey("ws", "k", scopes, instances, time.Now())
+		return k
+	}
+	read, write := enroll.ScopeEnrollmentsRead, enroll.ScopeEnrollmentsWrite
+	secret := key(nil)
+	for _, c := range []struct {
+		name   string
+		k, o   *enroll.APIKey
+		covers bool
+	}{
+		{"secret covers secret", secret, key(nil), true},
+		{"secret covers a limited key", secret, key([]enroll.Scope{read}, "a"), true},
+		{"all scopes, unlimited, covers secret", key(enroll.AllScopes), secret, true},
+		{"fewer scopes do not cover secret", key([]enroll.Scope{read, write}), secret, false},
+		{"a subset of scopes", key([]enroll.Scope{read, write}), key([]enroll.Scope{read}), true},
+		{"a scope beyond", key([]enroll.Scope{read}), key([]enroll.Scope{read, write}), false},
+		{"limited does not cover unlimited", key([]enroll.Scope{read}, "a"), key([]enroll.Scope{read}), false},
+		{"limited covers a subset of its instances", key([]enroll.Scope{read}, "a", "b"), key([]enroll.Scope{read}, "b"), true},
+		{"limited does not cover another instance", key([]enroll.Scope{read}, "a"), key([]enroll.Scope{read}, "a", "c"), false},
+		{"all scopes limited does not cover secret", key(enroll.AllScopes, "a"), secret, false},
+	} {
+		if got := c.k.Covers(c.o); got != c.covers {
+			t.Errorf("%s: Covers = %v, want %v", c.name, got, c.covers)
+		}
+	}
+}
