@@ -697,6 +697,22 @@ func TestAPI_422(t *testing.T) {
 		e.do("GET", "/v1/enrollments?status=eligible&status=candidate&tag=a", nil).expect(200)
 		e.do("GET", "/v1/events?type=enrollment.created&type=enrollment.updated", nil).expect(200)
 	})
+	t.Run("integers written with a fraction or exponent are integers", func(t *testing.T) {
+		// JSON Schema counts 5.0 and 1e2 integers, as the OpenAPI document's
+		// integer fields are checked.
+		got := e.do("POST", "/v1/programs/"+prog+"/instances", raw(`{"slug": "cap-float", "name": "x", "capacity": 5.0}`)).expect(201).obj()
+		if got["capacity"] != 5.0 {
+			t.Errorf("capacity = %v", got["capacity"])
+		}
+		got = e.do("PATCH", "/v1/programInstances/"+got["id"].(string), raw(`{"capacity": 1e2}`)).expect(200).obj()
+		if got["capacity"] != 100.0 {
+			t.Errorf("capacity = %v", got["capacity"])
+		}
+		p := e.do("POST", "/v1/programs/"+prog+"/instances", raw(`{"slug": "cap-frac", "name": "x", "capacity": 5.5}`)).expect(422).problem()
+		if !p.hasLocation("body.capacity") {
+			t.Errorf("5.5: errors at %v", p.locations())
+		}
+	})
 	t.Run("$schema member is accepted", func(t *testing.T) {
 		e.do("POST", "/v1/programs", map[string]any{"$schema": "https://example.com/schemas/ProgramCreate.json", "slug": "with-schema", "name": "x"}).expect(201)
 		e.do("PATCH", "/v1/programs/with-schema", map[string]any{"$schema": "x", "name": "y"}).expect(200)

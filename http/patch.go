@@ -108,7 +108,10 @@ func applyPatch[T any](cur *T, p patchDoc, allowed patchMembers) error {
 		return err
 	}
 	var next T
-	if err := json.Unmarshal(merged, &next); err != nil {
+	if err = json.Unmarshal(merged, &next); err != nil {
+		err = integerRetry(merged, &next, err)
+	}
+	if err != nil {
 		return &enroll.Error{Code: enroll.EINVALID, Message: "The patched representation is not valid: " + err.Error(),
 			Fields: []enroll.FieldError{{Location: "body", Message: err.Error()}}}
 	}

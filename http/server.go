@@ -193,10 +193,11 @@ func (s *Server) humaConfig() huma.Config {
 	return c
 }
 
-// jsonFormat is Huma's JSON format with two input rules: a body that is not
-// UTF-8 is malformed (400) rather than silently patched with U+FFFD, and a
+// jsonFormat is Huma's JSON format with three input rules: a body that is
+// not UTF-8 is malformed (400) rather than silently patched with U+FFFD; a
 // top-level "$schema" member — which Huma clients echo back — is ignored
-// instead of refused as an unknown property.
+// instead of refused as an unknown property; and 5.0 or 1e2 fill an
+// integer field, as JSON Schema counts them integers (integerRetry).
 var jsonFormat = huma.Format{
 	Marshal: huma.DefaultJSONFormat.Marshal,
 	Unmarshal: func(data []byte, v any) error {
@@ -204,7 +205,9 @@ var jsonFormat = huma.Format{
 			return errors.New("request body is not valid UTF-8")
 		}
 		if err := json.Unmarshal(data, v); err != nil {
-			return err
+			if err := integerRetry(data, v, err); err != nil {
+				return err
+			}
 		}
 		if p, ok := v.(*any); ok {
 			if m, ok := (*p).(map[string]any); ok {
