@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Import file formats.
@@ -74,8 +75,20 @@ func (d *ndjsonDecoder) Next() (*ImportRow, error) {
 		if line == nil {
 			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Message: "line longer than 1 MiB"}}}, nil
 		}
-		if len(bytes.TrimSpace(line)) == 0 {
+		if d.line == 1 {
+			line = bytes.TrimPrefix(line, []byte("\ufeff"))
+		}
+		trimmed := bytes.TrimSpace(line)
+		if len(trimmed) == 0 {
 			continue
+		}
+		// As POST .../enrollments refuses them: Go's decoder would store
+		// U+FFFD in place of the bad bytes, and take null for {}.
+		if !utf8.Valid(line) {
+			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Message: "the line is not valid UTF-8"}}}, nil
+		}
+		if string(trimmed) == "null" {
+			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Message: "must be a JSON object (a create body), not null"}}}, nil
 		}
 		dec := json.NewDecoder(bytes.NewReader(line))
 		dec.DisallowUnknownFields()
@@ -206,25 +219,57 @@ func jsonKind(v string) string {
 // csvDecoder reads a CSV file whose header names enrollment fields.
 type csvDecoder struct {
 	r       *csv.Reader
+	budget  *recordBudget
 	setters []csvSetter // per column; nil for ignored columns
 	names   []string
 	header  []ImportError
+}
+
+// recordBudget is the CSV reader's source, which refuses to give it more
+// than maxImportLine bytes (and its read buffer) for one record:
+// encoding/csv holds a whole record in memory, so a cell of gigabytes,
+// or a quote never closed, would otherwise take as much. A record has no
+// end the decoder could skip to (the quotes decide where it ends), so an
+// overlong one ends the file.
+type recordBudget struct {
+	r     io.Reader
+	read  int64 // bytes given to the CSV reader
+	start int64 // where the record being read starts
+}
+
+// errRecordTooLong ends a file with a record over maxImportLine.
+var errRecordTooLong = Errorf(EINVALID, "a row is longer than 1 MiB (a cell too large, or a quote never closed)")
+
+func (b *recordBudget) Read(p []byte) (int, error) {
+	if b.read-b.start > maxImportLine {
+		return 0, errRecordTooLong
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	return n, err
 }
 
 // csvSetter stores one cell in a create request.
 type csvSetter func(in *EnrollmentCreate, cell string) error
 
 func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
-	cr := csv.NewReader(r)
+	budget := &recordBudget{r: r}
+	cr := csv.NewReader(budget)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	head, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, Errorf(EINVALID, "The CSV file is empty: it needs a header row.")
 	} else if err != nil {
-		return nil, Errorf(EINVALID, "The CSV header cannot be read: %v", err)
+		return nil, Errorf(EINVALID, "The CSV header cannot be read: %v", ErrorMessage(err))
 	}
-	d := &csvDecoder{r: cr}
+	budget.start = cr.InputOffset()
+	if strings.TrimSpace(strings.TrimPrefix(strings.Join(head, ""), "\ufeff")) == "" {
+		// A file of a BOM alone, or whose first line is blanks, has no
+		// header.
+		return nil, Errorf(EINVALID, "The CSV file has no header row: its first line names no column.")
+	}
+	d := &csvDecoder{r: cr, budget: budget}
 	seen := map[string]bool{}
 	for _, name := range head {
 		name = strings.TrimSpace(strings.TrimPrefix(name, "\ufeff"))
@@ -248,8 +293,9 @@ func (d *csvDecoder) HeaderErrors() []ImportError { return d.header }
 func (d *csvDecoder) Next() (*ImportRow, error) {
 	for {
 		rec, err := d.r.Read()
+		d.budget.start = d.r.InputOffset()
 		var pe *csv.ParseError
-		if errors.As(err, &pe) {
+		if errors.As(err, &pe) && !errors.Is(err, errRecordTooLong) {
 			return &ImportRow{Row: pe.StartLine, Errors: []ImportError{{Row: pe.StartLine, Message: "malformed CSV: " + pe.Err.Error()}}}, nil
 		} else if err != nil {
 			return nil, err

@@ -91,6 +91,20 @@ func TestNDJSONDecoder(t *testing.T) {
 	if len(rows) != 2 || rows[0].Create != nil || rows[1].Create.CustomerID != "c2" {
 		t.Fatalf("a huge line must be one bad row: %d rows", len(rows))
 	}
+	// A BOM starts the file as in CSV; bytes that are not UTF-8 and lines
+	// that are not objects are bad rows, as the API refuses them.
+	odd := "\ufeff" + `{"identificationType":"customerId","customerId":"c3"}` + "\n" +
+		`{"identificationType":"customerInfo","firstName":"Jos` + "\xe9" + `","lastName":"B","email":"j@example.com"}` + "\n" +
+		"null\n[1]\n"
+	rows, _ = readAll(t, enroll.FormatNDJSON, odd)
+	if len(rows) != 4 || rows[0].Create == nil || rows[0].Create.CustomerID != "c3" {
+		t.Fatalf("a BOM: rows %+v", rows)
+	}
+	for i, want := range []string{"not valid UTF-8", "must be a JSON object (a create body), not null", "must be a JSON object (a create body), not a list"} {
+		if r := rows[i+1]; r.Create != nil || len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, want) {
+			t.Errorf("line %d = %+v, want %q", r.Row, r, want)
+		}
+	}
 }
 
 // TestExportImportRoundTrip checks that an exported enrollment imports as
@@ -215,5 +229,55 @@ func TestDecoderJSONErrors(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("%d errors, want %d: %+v", len(got), len(want), got)
+	}
+}
+
+// TestCSVRecordLimit: a CSV row over 1 MiB (a huge cell, or a quote never
+// closed) ends the file with an error instead of being read into memory
+// whole; the rows before it are read, and a row just under the limit is
+// a row like any other.
+func TestCSVRecordLimit(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", 3<<20)
+	for name, c := range map[string]struct {
+		file string
+		rows int
+	}{
+		"huge cell":          {"firstName,lastName,email,notes\nA,B,a@example.com,n\nC,D,c@example.com," + big + "\nE,F,e@example.com,n\n", 1},
+		"quote never closed": {"firstName,lastName,email,notes\nA,B,a@example.com,n\nC,D,c@example.com,\"" + big + "\nE,F,e@example.com,n\n", 1},
+		"huge header":        {big + "\nA\n", -1},
+	} {
+		d, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(c.file))
+		if c.rows < 0 {
+			if enroll.ErrorCode(err) != enroll.EINVALID {
+				t.Errorf("%s: NewRowDecoder = %v, want EINVALID", name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for {
+			r, err := d.Next()
+			if err != nil {
+				if errors.Is(err, io.EOF) || !strings.Contains(enroll.ErrorMessage(err), "longer than 1 MiB") {
+					t.Errorf("%s: after %d rows, Next = %v, want the row refused", name, n, err)
+				}
+				break
+			}
+			if r.Create == nil {
+				t.Errorf("%s: row %d has errors %v", name, r.Row, r.Errors)
+			}
+			n++
+		}
+		if n != c.rows {
+			t.Errorf("%s: %d rows before the long one, want %d", name, n, c.rows)
+		}
+	}
+	// Just under the limit: read, and refused by validation as a row.
+	rows, _ := readAll(t, enroll.FormatCSV, "firstName,lastName,email,notes\nA,B,a@example.com,"+strings.Repeat("y", 1<<20-100)+"\nE,F,e@example.com,n\n")
+	if len(rows) != 2 || rows[1].Create == nil {
+		t.Fatalf("rows after one just under 1 MiB: %d", len(rows))
 	}
 }

@@ -241,6 +241,14 @@ func TestAPI_415(t *testing.T) {
 	e.do("POST", "/v1/leads", raw(`email=a@example.com`), withHeader("Content-Type", "application/x-www-form-urlencoded")).expect(415).problem()
 	// A body without Content-Type is read as JSON.
 	e.do("POST", "/v1/leads", raw(`{"email": "a@example.com"}`), withHeader("Content-Type", "")).expect(201)
+	// Media types are case-insensitive.
+	e.do("POST", "/v1/leads", raw(`{"email": "b@example.com"}`), withHeader("Content-Type", "Application/JSON; Charset=utf-8")).expect(201)
+	// A compressed body, or a JSON Patch, would be misread.
+	e.do("POST", "/v1/leads", raw("\x1f\x8b\x08\x00"), withHeader("Content-Encoding", "gzip")).expect(415).problem()
+	lead := e.do("POST", "/v1/leads", raw(`{"email": "c@example.com"}`)).expect(201).obj()["id"].(string)
+	e.do("PATCH", "/v1/leads/"+lead, raw(`[{"op": "replace", "path": "/phone", "value": "1"}]`),
+		withHeader("Content-Type", "application/json-patch+json")).expect(415).problem()
+	e.do("PATCH", "/v1/leads/"+lead, raw(`{"phone": "1"}`), withHeader("Content-Type", "application/merge-patch+json")).expect(200)
 }
 
 func TestAPI_401(t *testing.T) {

@@ -330,6 +330,10 @@ func (s *Server) withRouting(mux *http.ServeMux) http.Handler {
 			writeProblem(w, newProblem(http.StatusBadRequest, "The URL contains a NUL character."))
 			return
 		}
+		if p := checkBodyEncoding(r); p != nil {
+			writeProblem(w, p)
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
 			return
