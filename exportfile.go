@@ -41,8 +41,8 @@ func (x *CSVExporter) Write(e *Enrollment) error {
 		e.ID, string(e.IdentificationType), e.ProgramInstanceID, e.CustomerID, e.LeadID, e.EnrollmentID,
 		string(e.Eligibility.Status), e.Eligibility.Reason, e.FirstName, e.LastName, e.Email, e.Phone,
 		a.StreetOne, a.StreetTwo, a.City, a.State, a.PostalCode, a.Country,
-		strings.Join(e.ManufacturerSlugs, "|"), e.SerialNumber, e.ReferenceID, e.ReferenceDescription,
-		strings.Join(e.Tags, "|"), strings.Join(e.GroupIDs, "|"), e.Notes, e.Assignee,
+		listCell(e.ManufacturerSlugs), e.SerialNumber, e.ReferenceID, e.ReferenceDescription,
+		listCell(e.Tags), listCell(e.GroupIDs), e.Notes, e.Assignee,
 		timeCell(e.EnrollmentStartDate), timeCell(e.EnrolledAt), timeCell(e.UnenrolledAt),
 		jsonCell(e.Metadata, 0), jsonCell(e.Parameters, len(e.Parameters)), jsonCell(e.Devices, len(e.Devices)),
 		e.CreatedAt.Format(time.RFC3339Nano), e.UpdatedAt.Format(time.RFC3339Nano),
@@ -61,6 +61,22 @@ func timeCell(t *time.Time) string {
 		return ""
 	}
 	return t.Format(time.RFC3339Nano)
+}
+
+// listCell is items separated by "|", as an import reads them (splitList),
+// or, when that would not read back the same (an item that holds "|", is
+// empty or has spaces around it, or a cell that would start like a JSON
+// list), the items as a JSON list of strings, which an import reads too.
+func listCell(items []string) string {
+	plain := strings.Join(items, "|")
+	asJSON := strings.HasPrefix(plain, "[")
+	for _, it := range items {
+		asJSON = asJSON || it == "" || strings.Contains(it, "|") || strings.TrimSpace(it) != it
+	}
+	if !asJSON {
+		return plain
+	}
+	return jsonCell(items, len(items))
 }
 
 // jsonCell is v as JSON, or "" for an empty list (n == 0) or object.

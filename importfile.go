@@ -448,8 +448,17 @@ func csvColumn(name string) (csvSetter, bool) {
 	return nil, false
 }
 
-// splitList splits a "a|b|c" cell, dropping empty items.
+// splitList splits a "a|b|c" cell, dropping empty items and the spaces
+// around each; a cell that is a JSON list of strings (["a|b", " c"]) is
+// its items as they are, as an export writes items that hold "|" or
+// spaces (listCell).
 func splitList(cell string) []string {
+	if t := strings.TrimSpace(cell); strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
+		var items []string
+		if json.Unmarshal([]byte(t), &items) == nil {
+			return items
+		}
+	}
 	var out []string
 	for _, s := range strings.Split(cell, "|") {
 		if s = strings.TrimSpace(s); s != "" {

@@ -115,7 +115,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	e := &enroll.Enrollment{ID: "e1", IdentificationType: enroll.IdentifyByCustomerInfo, ProgramInstanceID: "i1",
 		FirstName: "Suzie", LastName: "Home, \"owner\"", Email: "s@example.com", Phone: "+1",
 		Address:           &enroll.Address{StreetOne: "123 Main St", City: "New York", State: "NY", PostalCode: "10001"},
-		ManufacturerSlugs: []string{"tesla", "enphase"}, Tags: []string{"t1"}, GroupIDs: []string{"g"},
+		ManufacturerSlugs: []string{"tesla", "enphase"}, Tags: []string{"a|b", "c", " d "}, GroupIDs: []string{"g|2"},
 		Metadata: map[string]any{"k": "v"}, Parameters: []enroll.ParameterValue{{ExternalID: "p", Value: "x"}},
 		Devices: []enroll.Device{{SerialNumber: "SN1"}}, ReferenceID: "r1", Notes: "line1\nline2",
 		EnrollmentStartDate: &start, Eligibility: enroll.Eligibility{Status: enroll.StatusApproved}, CreatedAt: start, UpdatedAt: start}
@@ -139,6 +139,37 @@ func TestExportImportRoundTrip(t *testing.T) {
 		!c.EnrollmentStartDate.Equal(start) || c.ReferenceID != "r1" {
 		t.Fatalf("round trip = %+v", c)
 	}
+	// Plain lists stay plain; one that would read back otherwise is JSON.
+	for _, c := range []struct {
+		items []string
+		cell  string
+	}{
+		{[]string{"a", "b"}, "a|b"},
+		{nil, ""},
+		{[]string{"a|b"}, `["a|b"]`},
+		{[]string{`["x"]`}, `["[\"x\"]"]`},
+	} {
+		var buf bytes.Buffer
+		x, _ := enroll.NewCSVExporter(&buf)
+		if err := x.Write(&enroll.Enrollment{Tags: c.items}); err != nil || x.Flush() != nil {
+			t.Fatal(err)
+		}
+		rows, _ := readAll(t, enroll.FormatCSV, buf.String())
+		if got := rows[0].Create.Tags; !reflect.DeepEqual(got, c.items) {
+			t.Errorf("tags %q read back as %q", c.items, got)
+		}
+		if !strings.Contains(buf.String(), ","+csvQuote(c.cell)+",") && c.cell != "" {
+			t.Errorf("tags %q written as %s, want the cell %s", c.items, buf.String(), c.cell)
+		}
+	}
+}
+
+// csvQuote is cell as encoding/csv writes it.
+func csvQuote(cell string) string {
+	if !strings.ContainsAny(cell, "\",\n") {
+		return cell
+	}
+	return `"` + strings.ReplaceAll(cell, `"`, `""`) + `"`
 }
 
 func TestCoerceParameters(t *testing.T) {
