@@ -131,3 +131,9 @@ type EventFilter struct {
 	InstanceIDs []string
 	ListParams
 }
+
+// Sees reports whether the filter keeps events of instance id ("" for
+// events of none): whether a key limited to InstanceIDs sees them.
+func (f EventFilter) Sees(id string) bool {
+	return f.InstanceIDs == nil || id == "" || slices.Contains(f.InstanceIDs, id)
+}

@@ -19,7 +19,11 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 		f.PerPage = enroll.DefaultPerPage
 	}
 	var after *int64
-	err := db.pool.QueryRow(ctx, `SELECT dispatch_seq FROM events WHERE workspace_id = $1 AND id = $2`, wsID, f.After).Scan(&after)
+	var inst *string
+	err := db.pool.QueryRow(ctx, `SELECT dispatch_seq, instance_id FROM events WHERE workspace_id = $1 AND id = $2`, wsID, f.After).Scan(&after, &inst)
+	if err == nil && inst != nil && !f.Sees(*inst) {
+		err = pgx.ErrNoRows
+	}
 	if err != nil {
 		return nil, afterNotFound(notFound(err, "Event", f.After))
 	}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/enrollhq/enroll"
@@ -16,8 +17,12 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 		f.PerPage = enroll.DefaultPerPage
 	}
 	var after, published int64
-	err := db.r.QueryRowContext(ctx, `SELECT seq, (SELECT last_seq FROM webhook_dispatch) FROM events WHERE workspace_id = ? AND id = ?`,
-		wsID, f.After).Scan(&after, &published)
+	var inst sql.NullString
+	err := db.r.QueryRowContext(ctx, `SELECT seq, (SELECT last_seq FROM webhook_dispatch), instance_id FROM events WHERE workspace_id = ? AND id = ?`,
+		wsID, f.After).Scan(&after, &published, &inst)
+	if err == nil && !f.Sees(inst.String) {
+		err = sql.ErrNoRows
+	}
 	if err != nil {
 		return nil, afterNotFound(notFound(err, "Event", f.After))
 	}

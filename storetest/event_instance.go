@@ -61,6 +61,17 @@ func testEventsByInstance(t *testing.T, newStore Factory) {
 		return out
 	}
 	oldest := all[len(all)-1]
+	// A cursor of an instance the key does not see names no event for it,
+	// as one of another workspace does.
+	seenByA := visible([]string{a.ID}, nil)
+	i := slices.IndexFunc(visible([]string{c.ID}, nil), func(ev *enroll.Event) bool { return !slices.Contains(seenByA, ev) })
+	if i < 0 {
+		t.Fatal("instance c has no event of its own")
+	}
+	_, err := f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: visible([]string{c.ID}, nil)[i].ID, InstanceIDs: []string{a.ID}})
+	if enroll.ErrorCode(err) != enroll.EINVALID {
+		t.Fatalf("after an event of an instance the key does not see: %v, want EINVALID", err)
+	}
 	for _, types := range [][]enroll.EventType{nil, {enroll.EventEnrollmentCreated},
 		{enroll.EventEnrollmentUpdated, enroll.EventProgramUpdated}} {
 		for _, ids := range [][]string{{a.ID}, {b.ID}, {a.ID, b.ID}, {b.ID, a.ID, b.ID}, {}} {

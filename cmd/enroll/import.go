@@ -86,9 +86,15 @@ func (m *Main) importCommand() *cobra.Command {
 				if format, err = formatOf(path); err != nil {
 					return err
 				}
+			} else if format, err = formatOf("." + format); err != nil {
+				return fmt.Errorf("--format %s: use csv or ndjson", format)
 			}
 			if errorsPath == "" {
 				errorsPath = path + ".errors.csv"
+			}
+			// Found out now, not after an upload and an import.
+			if err := checkWritable(errorsPath); err != nil {
+				return fmt.Errorf("--errors: %w", err)
 			}
 			return m.runImport(cmd.Context(), c, importRun{path: path, instance: instance, format: format, dryRun: dryRun,
 				errorsPath: errorsPath, poll: poll, lines: linesInterval, tty: isTerminal(m.Stderr)})
@@ -199,16 +205,28 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	fmt.Fprintf(m.Stdout, "%s %s %s in %v: %d rows, %d %s, %d skipped (already enrolled), %d failed (%d errors).%s\n",
 		what, done.ID, done.Status, elapsed, done.ProcessedRows, done.CreatedCount, verb, done.SkippedCount, done.FailedRows,
 		done.ErrorCount, rate(done, start))
+	// Written even when empty (the header alone), so that a file left by
+	// an earlier run is never taken for this one's.
+	if err := m.saveImportErrors(ctx, c, done.ID, o.errorsPath); err != nil {
+		return err
+	}
 	if done.ErrorCount > 0 {
-		if err := m.saveImportErrors(ctx, c, done.ID, o.errorsPath); err != nil {
-			return err
-		}
 		fmt.Fprintf(m.Stdout, "Errors: %s\n", o.errorsPath)
 	}
 	if done.Status == enroll.ImportFailed {
 		return fmt.Errorf("import %s failed: %s", done.ID, done.Message)
 	}
 	return nil
+}
+
+// checkWritable reports whether a file can be created beside path.
+func checkWritable(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".enroll-errors-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // saveImportErrors writes a job's errors to path as CSV, replacing the

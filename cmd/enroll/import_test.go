@@ -122,6 +122,18 @@ func TestImportExportCLI(t *testing.T) {
 	if pg, _ := cl.ListEnrollments(ctx, other.ID, client.EnrollmentQuery{}); pg.TotalItems != 1 {
 		t.Fatalf("after the dry run and one NDJSON row: %d enrollments", pg.TotalItems)
 	}
+	// Without errors the errors file holds the header alone, replacing
+	// any an earlier run left.
+	if rows := readCSV(t, nd+".errors.csv"); len(rows) != 1 {
+		t.Fatalf("errors file of an import without errors: %v", rows)
+	}
+	// Bad settings are refused before anything is uploaded.
+	for _, args := range [][]string{{"--errors", filepath.Join(dir, "missing", "e.csv")}, {"--format", "xml"}} {
+		out, err := run(t, append([]string{"import", "--url", c.url, "--key", secret, "--instance", other.ID}, append(args, nd)...)...)
+		if err == nil || strings.Contains(out, "Uploading") || strings.Contains(out, "rows to import") {
+			t.Fatalf("import %v: %v\n%s", args, err, out)
+		}
+	}
 
 	// Export to a file, filtered, and through ENROLL_URL and ENROLL_KEY to
 	// standard output of a child process.

@@ -33,9 +33,26 @@ func (m *Main) keyCommand() *cobra.Command {
 				}
 				sc := make([]enroll.Scope, 0, len(scopes))
 				for _, x := range scopes {
-					sc = append(sc, enroll.Scope(strings.TrimSpace(x)))
+					if x = strings.TrimSpace(x); x != "" {
+						sc = append(sc, enroll.Scope(x))
+					}
 				}
-				key, secret := enroll.NewAPIKey(ws.ID, name, sc, insts, time.Now())
+				if len(sc) == 0 && cmd.Flags().Changed("scopes") {
+					// An empty list would make a secret key with every scope.
+					return errors.New("--scopes names no scope; leave it out to create a secret key")
+				}
+				ids := make([]string, 0, len(insts))
+				for _, id := range insts {
+					id = strings.TrimSpace(id)
+					if _, err := s.FindInstance(cmd.Context(), ws.ID, id); err != nil {
+						if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+							return fmt.Errorf("--instances: %q is not a program instance of workspace %q", id, ws.Name)
+						}
+						return err
+					}
+					ids = append(ids, id)
+				}
+				key, secret := enroll.NewAPIKey(ws.ID, name, sc, ids, time.Now())
 				if err := s.CreateAPIKey(cmd.Context(), enroll.Actor{WorkspaceID: ws.ID}, key); err != nil {
 					return describe(err)
 				}
@@ -72,13 +89,20 @@ func (m *Main) keyCommand() *cobra.Command {
 					return printJSON(m.Stdout, keys)
 				}
 				tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tKIND\tSCOPES\tREVOKED")
+				fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tKIND\tSCOPES\tINSTANCES\tLAST USED\tREVOKED")
 				for _, k := range keys {
 					scopes := make([]string, len(k.Scopes))
 					for i, s := range k.Scopes {
 						scopes[i] = string(s)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", k.ID, k.Name, k.Prefix, k.Kind, strings.Join(scopes, ","), k.RevokedAt != nil)
+					insts, used := "all", "never"
+					if len(k.ProgramInstanceIDs) > 0 {
+						insts = strings.Join(k.ProgramInstanceIDs, ",")
+					}
+					if k.LastUsedAt != nil {
+						used = k.LastUsedAt.UTC().Format(time.RFC3339)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\n", k.ID, k.Name, k.Prefix, k.Kind, strings.Join(scopes, ","), insts, used, k.RevokedAt != nil)
 				}
 				return tw.Flush()
 			})

@@ -16,6 +16,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/rules"
+	"github.com/enrollhq/enroll/sqlite"
 )
 
 // TestMain lets the test binary act as the enroll command, so the crash
@@ -70,8 +74,18 @@ func TestWorkspaceCreate(t *testing.T) {
 	if _, err := run(t, "key", "create", "--workspace", "acme", "--db", db, "--scopes", "everything"); err == nil {
 		t.Fatal("key create accepted an unknown scope")
 	}
+	for _, args := range [][]string{{"--instances", "mwur9fk8kj92ygmb024gk0wx"}, {"--instances", "nope"}, {"--scopes", ""}, {"--scopes", " , "}} {
+		if out, err := run(t, append([]string{"key", "create", "--workspace", "acme", "--db", db}, args...)...); err == nil {
+			t.Fatalf("key create %v: made a key\n%s", args, out)
+		}
+	}
+	inst := createInstance(t, db, res.Workspace.ID)
+	out, err = run(t, "key", "create", "--workspace", "acme", "--db", db, "--scopes", "enrollments:read", "--instances", inst, "--json")
+	if err != nil || !strings.Contains(out, inst) {
+		t.Fatalf("key create --instances: %v\n%s", err, out)
+	}
 	out, err = run(t, "key", "list", "--workspace", "acme", "--db", db)
-	if err != nil || strings.Contains(out, res.APIKey.Secret) || strings.Count(out, "\n") != 3 {
+	if err != nil || strings.Contains(out, res.APIKey.Secret) || strings.Count(out, "\n") != 4 || !strings.Contains(out, "LAST USED") || !strings.Contains(out, inst) {
 		t.Fatalf("key list: %v\n%s", err, out)
 	}
 	if out, err = run(t, "key", "revoke", res.APIKey.ID, "--workspace", "acme", "--db", db); err != nil {
@@ -292,4 +306,26 @@ func TestUnknownSubcommand(t *testing.T) {
 	if out, err := run(t, "workspace"); err != nil || !strings.Contains(out, "Usage:") {
 		t.Errorf("enroll workspace: %v\n%s", err, out)
 	}
+}
+
+// createInstance makes a program and an active instance in workspace wsID
+// of the SQLite database at db, through the store, and returns its id.
+func createInstance(t *testing.T, db, wsID string) string {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, sqlite.Config{Path: db, Engine: rules.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a := enroll.Actor{WorkspaceID: wsID}
+	p := &enroll.Program{Slug: "cli", Name: "CLI"}
+	if err := s.CreateProgram(ctx, a, p); err != nil {
+		t.Fatal(err)
+	}
+	inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "2026", Status: enroll.InstanceActive}
+	if err := s.CreateInstance(ctx, a, inst); err != nil {
+		t.Fatal(err)
+	}
+	return inst.ID
 }
