@@ -39,9 +39,9 @@ type EnrollmentTx interface {
 	UpdateLead(l *Lead) error
 	// FindEnrollment returns an enrollment. Returns ENOTFOUND.
 	FindEnrollment(wsID, id string) (*Enrollment, error)
-	// PriorEnrollment returns the id of an enrollment, in any status, of
-	// e's participant (its customer, or else its lead) in e's instance, or
-	// "" when there is none.
+	// PriorEnrollment returns the id of an enrollment, in any status but
+	// an open one first, of e's participant (its customer, or else its
+	// lead) in e's instance, or "" when there is none.
 	PriorEnrollment(e *Enrollment) (string, error)
 	// EnrolledElsewhere reports whether e's customer holds an approved or
 	// paused enrollment in another program instance.
@@ -184,7 +184,7 @@ func refuseReenrollment(tx EnrollmentTx, e *Enrollment) error {
 	if err != nil || id == "" {
 		return err
 	}
-	return &Error{Code: ECONFLICT, Message: "The participant was enrolled in this instance before (" + id + ") and reenroll is false.",
+	return &Error{Code: ECONFLICT, Message: "The participant has an enrollment in this instance already (" + id + ") and reenroll is false.",
 		Extra: map[string]any{"existingId": id}}
 }
 

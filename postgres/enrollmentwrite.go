@@ -66,7 +66,8 @@ func (tx *tx) PriorEnrollment(e *enroll.Enrollment) (string, error) {
 		col, val = "lead_id", e.LeadID
 	}
 	var id string
-	err := tx.QueryRow(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND `+col+` = $3 LIMIT 1`,
+	err := tx.QueryRow(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND `+col+` = $3
+		ORDER BY status IN ('rejected', 'unenrolled') LIMIT 1`,
 		e.WorkspaceID, e.ProgramInstanceID, val).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil

@@ -61,7 +61,8 @@ func (tx *Tx) PriorEnrollment(e *enroll.Enrollment) (string, error) {
 		col, val = "lead_id", e.LeadID
 	}
 	var id string
-	err := tx.QueryRowContext(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = ? AND instance_id = ? AND `+col+` = ? LIMIT 1`,
+	err := tx.QueryRowContext(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = ? AND instance_id = ? AND `+col+` = ?
+		ORDER BY status IN ('rejected', 'unenrolled') LIMIT 1`,
 		e.WorkspaceID, e.ProgramInstanceID, val).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil

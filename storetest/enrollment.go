@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -118,6 +119,13 @@ func testEnrollmentCreate(t *testing.T, newStore Factory) {
 	again := must(f.s.CreateEnrollment(f.ctx, f.a, closed.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByEnrollmentID, EnrollmentID: first.ID}))
 	if again.EnrollmentID != first.ID {
 		t.Fatal("re-enrollment after rejection failed")
+	}
+	// With an open enrollment as well as the closed one, the refusal names
+	// the open one, as a second open enrollment's conflict does.
+	_, err = f.s.CreateEnrollment(f.ctx, f.a, closed.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByEnrollmentID, EnrollmentID: first.ID, Reenroll: &no})
+	var conflict *enroll.Error
+	if !errors.As(err, &conflict) || conflict.Code != enroll.ECONFLICT || conflict.Extra["existingId"] != again.ID {
+		t.Fatalf("reenroll: false beside an open enrollment: %v, want a conflict naming %s", err, again.ID)
 	}
 
 	// Bad input.
