@@ -19,7 +19,10 @@ func (m *Main) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return applyEnv(cmd.Flags())
+			if err := applyEnv(cmd.Flags()); err != nil {
+				return err
+			}
+			return m.Config.checkLogging()
 		},
 	}
 	root.PersistentFlags().StringVar(&m.Config.DB, "db", m.Config.DB, "database: a SQLite file path, or a postgres:// URL")

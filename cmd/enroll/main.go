@@ -227,6 +227,19 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	return nil
 }
 
+// checkLogging refuses a log level or format the logger would not know:
+// a typo would otherwise log at info, or as text, without a word.
+func (c *Config) checkLogging() error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("--log-level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("--log-format %q: use text or json", c.LogFormat)
+	}
+	return nil
+}
+
 func (m *Main) newLogger() *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(m.Config.LogLevel))

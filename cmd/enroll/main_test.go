@@ -306,6 +306,12 @@ func TestUnknownSubcommand(t *testing.T) {
 	if out, err := run(t, "workspace"); err != nil || !strings.Contains(out, "Usage:") {
 		t.Errorf("enroll workspace: %v\n%s", err, out)
 	}
+	// A bad logging setting is refused, not replaced by the default.
+	for _, args := range [][]string{{"version", "--log-level", "bogus"}, {"version", "--log-format", "yaml"}} {
+		if out, err := run(t, args...); err == nil {
+			t.Errorf("enroll %s: accepted\n%s", strings.Join(args, " "), out)
+		}
+	}
 }
 
 // createInstance makes a program and an active instance in workspace wsID

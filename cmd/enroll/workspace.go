@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -47,7 +48,8 @@ func (m *Main) workspaceCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return m.withStore(cmd.Context(), func(s enroll.Store) error {
-				ws, key, secret, err := createWorkspace(cmd.Context(), s, name)
+				// " acme " would be a second workspace that reads as acme.
+				ws, key, secret, err := createWorkspace(cmd.Context(), s, strings.TrimSpace(name))
 				if err != nil {
 					return describe(err)
 				}
@@ -83,9 +85,12 @@ func describe(err error) error {
 		return nil
 	}
 	if ok := asError(err, &e); ok {
+		// A field's problem the message already tells is not repeated.
 		msg := e.Message
 		for _, f := range e.Fields {
-			msg += fmt.Sprintf("\n  %s: %s", f.Location, f.Message)
+			if len(e.Fields) > 1 || !strings.Contains(e.Message, f.Message) {
+				msg += fmt.Sprintf("\n  %s: %s", f.Location, f.Message)
+			}
 		}
 		return fmt.Errorf("%s", msg)
 	}
