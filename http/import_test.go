@@ -227,6 +227,7 @@ func TestImport_Refusals(t *testing.T) {
 	}
 	e.do("POST", path, csvUpload("")).expect(422).problem()
 	e.do("POST", path, csvUpload("\ufeff\r\n")).expect(422).problem()
+	e.do("POST", path, csvUpload("\xff\xfef\x00i\x00r\x00s\x00t\x00\n\x00")).expect(422).problem() // UTF-16
 	e.do("POST", "/v1/programInstances/"+enroll.NewID()+"/imports", importCSV(1)).expect(404).problem()
 	archived := e.createInstance(map[string]any{"status": "archived"})
 	e.do("POST", "/v1/programInstances/"+archived+"/imports", importCSV(1)).expect(409).problem()
