@@ -1,6 +1,7 @@
 package enroll_test
 
 import (
+	"encoding/json"
 	"net"
 	"strings"
 	"testing"
@@ -175,6 +176,24 @@ func TestWebhookSecretRotation(t *testing.T) {
 	for _, bad := range []string{"", "whsec_", "whsec_!!!", "abc"} {
 		if _, err := enroll.WebhookSecretKey(bad); err == nil {
 			t.Errorf("WebhookSecretKey(%q) accepted", bad)
+		}
+	}
+}
+
+// TestDeliveryAttemptJSON: an attempt that got no answer has no status
+// code in its JSON, rather than 0.
+func TestDeliveryAttemptJSON(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		at   enroll.DeliveryAttempt
+		want bool
+	}{{enroll.DeliveryAttempt{Error: "timeout"}, false}, {enroll.DeliveryAttempt{StatusCode: 503}, true}} {
+		b, err := json.Marshal(c.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(b), `"statusCode"`); got != c.want {
+			t.Errorf("%s: statusCode present = %v, want %v", b, got, c.want)
 		}
 	}
 }

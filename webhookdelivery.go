@@ -65,8 +65,9 @@ type WebhookDelivery struct {
 // DeliveryAttempt is one POST of an event to an endpoint.
 type DeliveryAttempt struct {
 	At time.Time `json:"at"`
-	// StatusCode is the receiver's HTTP status; 0 when none came back.
-	StatusCode int `json:"statusCode"`
+	// StatusCode is the receiver's HTTP status; 0, and absent from the
+	// JSON, when none came back (a timeout, a refused connection).
+	StatusCode int `json:"statusCode,omitempty"`
 	// DurationMs is how long the attempt took, in milliseconds.
 	DurationMs int64 `json:"durationMs"`
 	// Error says what went wrong: a timeout, a refused address, or the
