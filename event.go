@@ -132,6 +132,16 @@ type EventFilter struct {
 	ListParams
 }
 
+// ByInstance reports whether a store should read f's events instance by
+// instance, from an index of each instance's events: a key limited to
+// instances lists them, and no one object's events, which the object's
+// own index finds faster. Walking the workspace's events instead,
+// skipping other instances', costs a quiet instance's list every event
+// of the busy ones.
+func (f EventFilter) ByInstance() bool {
+	return f.InstanceIDs != nil && f.ObjectID == ""
+}
+
 // Sees reports whether the filter keeps events of instance id ("" for
 // events of none): whether a key limited to InstanceIDs sees them.
 func (f EventFilter) Sees(id string) bool {

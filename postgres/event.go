@@ -135,7 +135,7 @@ func (db *DB) ListEvents(ctx context.Context, wsID string, f enroll.EventFilter)
 func eventListWhere(wsID string, f enroll.EventFilter, c *enroll.Cursor) (where, error) {
 	var w where
 	w.add("workspace_id = ?", wsID)
-	if !byInstance(f) {
+	if !f.ByInstance() {
 		eventScope(&w, f)
 		return w, nil
 	}

@@ -65,7 +65,7 @@ func eventAfterQueries(wsID string, f enroll.EventFilter, after int64) (query, c
 	var w where
 	w.add("workspace_id = ?", wsID)
 	var arms []eventArm
-	if byInstance(f) {
+	if f.ByInstance() {
 		arms = instanceArms(wsID, f, "dispatch_seq > ?", after)
 		addInstanceSeqs(&w, arms, "dispatch_seq", false, f.PerPage)
 	} else {

@@ -131,7 +131,7 @@ func eventListWhere(ctx context.Context, q querier, wsID string, f enroll.EventF
 		bound.add("seq < ?", seq)
 		limit = f.PerPage + 1
 	}
-	if !byInstance(f) {
+	if !f.ByInstance() {
 		eventScope(&w, f)
 		return w, nil
 	}

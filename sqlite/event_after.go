@@ -34,7 +34,7 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 	var bound where
 	bound.add("seq > ? AND seq <= ?", after, published)
 	var arms []eventArm
-	if byInstance(f) {
+	if f.ByInstance() {
 		if arms, err = instanceArms(ctx, db.r, wsID, f, bound); err != nil {
 			return nil, err
 		}

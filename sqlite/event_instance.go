@@ -9,13 +9,6 @@ import (
 	"github.com/enrollhq/enroll"
 )
 
-// byInstance reports whether f's events are read instance by instance
-// (instanceArms): a key limited to instances lists them, and no one
-// object's events, which the object's own index finds faster.
-func byInstance(f enroll.EventFilter) bool {
-	return f.InstanceIDs != nil && f.ObjectID == ""
-}
-
 // eventArm is one index range of a list by instance: the events of one
 // instance, or of none, of f's types, within the list's bounds.
 type eventArm struct {
