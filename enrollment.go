@@ -192,6 +192,11 @@ func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment) error {
 	checkMetadata(&v, "metadata", e.Metadata)
 	checkText(&v, "notes", e.Notes)
 	checkName(&v, "assignee", e.Assignee, false)
+	if old == nil || e.Eligibility.Reason != old.Eligibility.Reason {
+		// A reviewer's reason, through PATCH or the console (rules' reasons
+		// are checked when the rules are saved).
+		checkText(&v, "eligibilityReason", e.Eligibility.Reason)
+	}
 	if len(e.Parameters) > MaxListItems {
 		v.Add("parameters", "must have at most 100 values", nil)
 	}

@@ -80,11 +80,21 @@ func plural(n int, one, many string) string {
 
 // prettyJSON indents any value as JSON for display.
 func prettyJSON(v any) string {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	return plainJSON(v, "  ")
+}
+
+// plainJSON is v as JSON, indented by indent when not empty, with <, > and
+// & as they are: html/template escapes the page, and json's own escapes
+// (\u003c) would show through.
+func plainJSON(v any, indent string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Sprint(v)
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // formatValue shows a parameter value: strings as they are, other values
@@ -96,11 +106,7 @@ func formatValue(v any) string {
 	case string:
 		return x
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
+	return plainJSON(v, "")
 }
 
 // dict builds a map from key, value pairs, to pass several values to a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -183,6 +184,15 @@ func localPath(p, def string) string {
 	}
 	u, err := url.Parse(p)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return def
+	}
+	// No "." or ".." segments, escaped or not: /console/..//evil.example
+	// resolves to //evil.example's path, outside the console.
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") {
+		clean += "/"
+	}
+	if clean != u.Path || !strings.HasPrefix(clean, Prefix+"/") {
 		return def
 	}
 	return p

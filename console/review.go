@@ -26,7 +26,7 @@ func (c *Console) changeStatus(w http.ResponseWriter, r *http.Request, rq *reque
 		c.forbidden(w, r, rq, scope, "move an enrollment to "+statusLabel(to))
 		return
 	}
-	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	reason := strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("reason")), "\r\n", "\n")
 	etag := r.PostFormValue("etag")
 	label := newAction(enroll.Status(r.PostFormValue("from")), to).Label
 	refuse := func(status int, explain func(d *detailData)) {

@@ -52,9 +52,12 @@ func TestRejectNeedsReason(t *testing.T) {
 	page := c.get(Prefix + "/enrollments/" + e.ID)
 	c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(enroll.StatusRejected, "  ")).
 		status(http.StatusUnprocessableEntity).contains("Give a reason to reject")
-	c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(enroll.StatusRejected, "Roof too old")).
-		status(http.StatusOK).contains("is now rejected", "Roof too old", "its status cannot change any more")
-	if got := f.find(e.ID); got.Eligibility.Status != enroll.StatusRejected || got.Eligibility.Reason != "Roof too old" {
+	// A reason the notes field would refuse is refused here too.
+	c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(enroll.StatusRejected, "bad\x00reason")).
+		status(http.StatusUnprocessableEntity).contains("NUL")
+	c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(enroll.StatusRejected, "Roof\r\ntoo old")).
+		status(http.StatusOK).contains("is now rejected", "its status cannot change any more")
+	if got := f.find(e.ID); got.Eligibility.Status != enroll.StatusRejected || got.Eligibility.Reason != "Roof\ntoo old" {
 		t.Errorf("after rejection: %+v", got.Eligibility)
 	}
 }

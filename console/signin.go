@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/enrollhq/enroll"
 )
@@ -34,11 +35,22 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) {
 	c.renderSignIn(w, r, http.StatusOK, signInData{Next: next, Notice: notice})
 }
 
-// renderSignIn renders the form with a fresh token in the form and in
-// signInCookie (a double-submit token: no session exists yet to bind it to).
+// signInTokenAge is how long the sign-in form's token lives after the form
+// was last shown.
+const signInTokenAge = time.Hour
+
+// renderSignIn renders the form with the browser's token in the form and
+// in signInCookie (a double-submit token: no session exists yet to bind it
+// to). A token the browser already holds is kept, so that a form in
+// another tab still signs in; a new one is made otherwise.
 func (c *Console) renderSignIn(w http.ResponseWriter, r *http.Request, status int, d signInData) {
 	d.Token = randomToken()
-	http.SetCookie(w, cookie(r, signInCookie, d.Token))
+	if pre, _ := r.Cookie(signInCookie); pre != nil && len(pre.Value) == len(d.Token) {
+		d.Token = pre.Value
+	}
+	ck := cookie(r, signInCookie, d.Token)
+	ck.MaxAge = int(signInTokenAge / time.Second)
+	http.SetCookie(w, ck)
 	c.render(w, r, nil, status, "signin", "Sign in", d)
 }
 

@@ -113,10 +113,24 @@ func TestSignInFormNeedsItsToken(t *testing.T) {
 	c.get(Prefix + "/").status(http.StatusSeeOther)
 }
 
+// TestSignInInTwoTabs: a sign-in form shown before another (a second tab)
+// still signs in, and the token's cookie expires.
+func TestSignInInTwoTabs(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.client().noFollow()
+	first := c.get(Prefix + "/signin")
+	second := c.get(Prefix + "/signin")
+	if !strings.Contains(second.Header.Get("Set-Cookie"), "Max-Age=3600") {
+		t.Errorf("sign-in cookie: %s", second.Header.Get("Set-Cookie"))
+	}
+	c.post(Prefix+"/signin", url.Values{"csrf": {first.field("csrf")}, "secret": {f.secret}}).status(http.StatusSeeOther)
+}
+
 func TestSignInRedirectStaysInConsole(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/v1/enrollments", "/console/\\evil", ""} {
+	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/v1/enrollments", "/console/\\evil", "/console/..//evil.example", ""} {
 		c := f.client().noFollow()
 		page := c.get(Prefix + "/signin?next=" + url.QueryEscape(next))
 		if got := page.field("next"); got != Prefix+"/" {

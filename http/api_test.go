@@ -668,6 +668,7 @@ func TestAPI_422(t *testing.T) {
 			[]string{"body.tags[0]"}},
 		{"patch required to null", "PATCH", "/v1/programs/" + prog, raw(`{"name": null, "active": null}`), []string{"body.name", "body.active"}},
 		{"patch customerInfo names away", "PATCH", "/v1/enrollments/" + enrID, raw(`{"firstName": null, "email": " "}`), []string{"body.firstName", "body.email"}},
+		{"patch reason with NUL", "PATCH", "/v1/enrollments/" + enrID, raw(`{"eligibilityStatus": "eligible", "eligibilityReason": "a\u0000b"}`), []string{"body.eligibilityReason"}},
 		{"perPage not a number", "GET", "/v1/enrollments?perPage=abc", nil, []string{"query.perPage"}},
 		{"perPage too large", "GET", "/v1/enrollments?perPage=100000", nil, []string{"query.perPage"}},
 		{"perPage zero", "GET", "/v1/programs?perPage=0", nil, []string{"query.perPage"}},
