@@ -52,6 +52,9 @@ type Console struct {
 	webhooks enroll.WebhookStore
 	// wake, when set, tells the webhook deliverer there is work now.
 	wake func()
+	// secureCookies marks cookies Secure whatever the request: the console
+	// is reached over HTTPS through a proxy that ends TLS.
+	secureCookies bool
 }
 
 // New returns the console over store, which also keeps its sessions: a
@@ -86,6 +89,14 @@ func (c *Console) WithLogger(l *slog.Logger) *Console {
 // at its next poll, as the API's Config.WakeWebhooks does, and returns c.
 func (c *Console) WithWakeWebhooks(wake func()) *Console {
 	c.wake = wake
+	return c
+}
+
+// WithSecureCookies marks the console's cookies Secure even on requests
+// that did not come over TLS, for a console served over HTTPS by a proxy
+// that ends TLS (enroll serve --public-url https://...), and returns c.
+func (c *Console) WithSecureCookies(on bool) *Console {
+	c.secureCookies = on
 	return c
 }
 

@@ -71,7 +71,7 @@ func (c *Console) session(h handler, upload bool) http.Handler {
 		if rq == nil {
 			if why != errorWhy {
 				// The session is gone; a store failure may be passing.
-				http.SetCookie(w, clearCookie(r, sessionCookie))
+				http.SetCookie(w, c.clearCookie(r, sessionCookie))
 			}
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
 				c.renderError(w, r, nil, http.StatusForbidden, "Signed out",

@@ -1,6 +1,9 @@
 package console
 
-import "testing"
+import (
+	"net/http/httptest"
+	"testing"
+)
 
 // TestLocalPath: a redirect target from a form or query stays a path of
 // the console's, or falls back to the default.
@@ -39,5 +42,21 @@ func TestJSONPanels(t *testing.T) {
 	}
 	if got, want := formatValue(v), `{"k":"<b>&</b>"}`; got != want {
 		t.Errorf("formatValue = %q, want %q", got, want)
+	}
+}
+
+// TestSecureCookiesBehindProxy: a console served over HTTPS by a proxy
+// that ends TLS marks its cookies Secure though its requests are plain.
+func TestSecureCookiesBehindProxy(t *testing.T) {
+	t.Parallel()
+	r := httptest.NewRequest("GET", Prefix+"/signin", nil)
+	for _, on := range []bool{false, true} {
+		c := (&Console{}).WithSecureCookies(on)
+		if got := c.cookie(r, sessionCookie, "v").Secure; got != on {
+			t.Errorf("WithSecureCookies(%v): Secure = %v", on, got)
+		}
+		if got := c.clearCookie(r, sessionCookie).Secure; got != on {
+			t.Errorf("WithSecureCookies(%v): clearing cookie Secure = %v", on, got)
+		}
 	}
 }

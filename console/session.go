@@ -172,18 +172,19 @@ func (ss *sessions) takeFlash(ctx context.Context, s *session) string {
 }
 
 // cookie returns the session cookie for id: HttpOnly, SameSite=Strict,
-// limited to the console's path, Secure when the request came over TLS,
-// and without Max-Age, so it ends with the browser session as well.
-func cookie(r *http.Request, name, value string) *http.Cookie {
+// limited to the console's path, Secure when the request came over TLS or
+// the console is served over HTTPS by a proxy (WithSecureCookies), and
+// without Max-Age, so it ends with the browser session as well.
+func (c *Console) cookie(r *http.Request, name, value string) *http.Cookie {
 	return &http.Cookie{
 		Name: name, Value: value, Path: Prefix,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || c.secureCookies,
 	}
 }
 
 // clearCookie returns a cookie that deletes name.
-func clearCookie(r *http.Request, name string) *http.Cookie {
-	c := cookie(r, name, "")
-	c.MaxAge = -1
-	return c
+func (c *Console) clearCookie(r *http.Request, name string) *http.Cookie {
+	ck := c.cookie(r, name, "")
+	ck.MaxAge = -1
+	return ck
 }

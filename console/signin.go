@@ -48,7 +48,7 @@ func (c *Console) renderSignIn(w http.ResponseWriter, r *http.Request, status in
 	if pre, _ := r.Cookie(signInCookie); pre != nil && len(pre.Value) == len(d.Token) {
 		d.Token = pre.Value
 	}
-	ck := cookie(r, signInCookie, d.Token)
+	ck := c.cookie(r, signInCookie, d.Token)
 	ck.MaxAge = int(signInTokenAge / time.Second)
 	http.SetCookie(w, ck)
 	c.render(w, r, nil, status, "signin", "Sign in", d)
@@ -106,8 +106,8 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.touch(r.Context(), key.ID)
-	http.SetCookie(w, cookie(r, sessionCookie, id))
-	http.SetCookie(w, clearCookie(r, signInCookie))
+	http.SetCookie(w, c.cookie(r, sessionCookie, id))
+	http.SetCookie(w, c.clearCookie(r, signInCookie))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
@@ -120,6 +120,6 @@ func (c *Console) signOut(w http.ResponseWriter, r *http.Request, rq *request) {
 			return
 		}
 	}
-	http.SetCookie(w, clearCookie(r, sessionCookie))
+	http.SetCookie(w, c.clearCookie(r, sessionCookie))
 	http.Redirect(w, r, Prefix+"/signin?why="+outWhy, http.StatusSeeOther)
 }
