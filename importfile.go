@@ -264,11 +264,12 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 		return nil, Errorf(EINVALID, "The CSV header cannot be read: %v", ErrorMessage(err))
 	}
 	budget.start = cr.InputOffset()
-	if !utf8.ValidString(strings.Join(head, "")) {
+	joined := strings.Join(head, "")
+	if !utf8.ValidString(joined) {
 		// Often a spreadsheet's "Unicode text", which is UTF-16.
 		return nil, Errorf(EINVALID, "The CSV header is not UTF-8 text: save the file as CSV in UTF-8.")
 	}
-	if strings.TrimSpace(strings.TrimPrefix(strings.Join(head, ""), "\ufeff")) == "" {
+	if strings.TrimSpace(strings.TrimPrefix(joined, "\ufeff")) == "" {
 		// A file of a BOM alone, or whose first line is blanks, has no
 		// header.
 		return nil, Errorf(EINVALID, "The CSV file has no header row: its first line names no column.")
