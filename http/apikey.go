@@ -145,8 +145,8 @@ func (s *Server) revokeAPIKey(ctx context.Context, in *apiKeyIDInput) (*struct{}
 	if err := s.store.RevokeAPIKey(ctx, actorFrom(ctx), in.KeyID); err != nil {
 		return nil, err
 	}
-	// Revoked at once on this server; other replicas' caches let the key
-	// in for at most keyCacheTTL more (docs/security.md).
+	// Revoked at once on this server; other replicas forget the key when
+	// their store reports the revocation (keycache.go, docs/security.md).
 	s.touches.keys.forget(in.KeyID)
 	return nil, nil
 }

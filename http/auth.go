@@ -21,16 +21,6 @@ const scopeMetadata = "enroll:scope"
 // enough to be useful, rarely enough not to turn reads into writes.
 const touchInterval = time.Minute
 
-// Bounds of the key cache. A key found by authentication is trusted for
-// keyCacheTTL without another look-up (the look-up was a fifth of a GET's
-// cost): a revocation made elsewhere (another replica, `enroll key
-// revoke`) takes at most that long to apply here; one made through this
-// server's API applies at once.
-const (
-	keyCacheTTL  = 5 * time.Second
-	keyCacheSize = 1024
-)
-
 type apiKeyKey struct{}
 
 // authenticate is the Huma middleware that guards every operation with a
@@ -200,71 +190,3 @@ func (t *toucher) touch(id string) {
 
 // wait blocks until every scheduled update finished.
 func (t *toucher) wait() { t.wg.Wait() }
-
-// keyCache holds the keys authentication found, by the hash of their
-// secret, for keyCacheTTL. Unknown secrets are not cached, so a new key
-// works at once; revoking a key through the API forgets it at once.
-type keyCache struct {
-	mu sync.Mutex
-	// gen counts forgets: a look-up that began before one may have read
-	// the key before its revocation, and must not cache it (put).
-	gen     uint64
-	entries map[string]cachedKey
-}
-
-type cachedKey struct {
-	key     *enroll.APIKey
-	expires time.Time
-}
-
-// get returns the live cached key for hash, or nil and the generation to
-// give put with the key looked up.
-func (c *keyCache) get(hash string, now time.Time) (*enroll.APIKey, uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.entries[hash]; ok && now.Before(e.expires) {
-		return e.key, c.gen
-	}
-	return nil, c.gen
-}
-
-// put caches k, found by a look-up that began at generation gen, unless a
-// key was forgotten since. Cached keys are shared by requests: nothing
-// may change them.
-func (c *keyCache) put(hash string, k *enroll.APIKey, gen uint64, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen {
-		return
-	}
-	if c.entries == nil {
-		c.entries = map[string]cachedKey{}
-	}
-	if len(c.entries) >= keyCacheSize {
-		for h, e := range c.entries {
-			if !now.Before(e.expires) {
-				delete(c.entries, h)
-			}
-		}
-		// Still full of live keys: make room at random (map order).
-		for h := range c.entries {
-			if len(c.entries) < keyCacheSize {
-				break
-			}
-			delete(c.entries, h)
-		}
-	}
-	c.entries[hash] = cachedKey{key: k, expires: now.Add(keyCacheTTL)}
-}
-
-// forget drops key id from the cache, after its revocation committed.
-func (c *keyCache) forget(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	for h, e := range c.entries {
-		if e.key.ID == id {
-			delete(c.entries, h)
-		}
-	}
-}

@@ -1,7 +1,10 @@
 package http
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -65,5 +68,67 @@ func TestKeyCacheBounded(t *testing.T) {
 	}
 	if got, _ := c.get(fmt.Sprint("h", keyCacheSize+99), now); got == nil {
 		t.Error("the newest key was not cached")
+	}
+}
+
+// flakyWatcher fails its first calls, as a watch does while the database
+// is unreachable, then calls ready and reports "k1".
+type flakyWatcher struct {
+	failures int
+	calls    int
+	reported chan struct{}
+}
+
+func (w *flakyWatcher) WatchKeyRevocations(ctx context.Context, ready func(), revoked func(string)) error {
+	w.calls++
+	if w.calls <= w.failures {
+		return errors.New("connection refused")
+	}
+	ready()
+	revoked("k1")
+	close(w.reported)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestWatchRevocations checks the server's side of the watch: it tries
+// again after failures, empties the cache when the watch is ready (it may
+// have missed revocations meanwhile, so a look-up under way must not cache
+// what it read either), forgets the keys reported, and stops with ctx.
+func TestWatchRevocations(t *testing.T) {
+	t.Parallel()
+	s := &Server{touches: newToucher(nil, slog.New(slog.DiscardHandler)), logger: slog.New(slog.DiscardHandler)}
+	c := &s.touches.keys
+	now := time.Now()
+	_, gen := c.get("h1", now)
+	c.put("h1", &enroll.APIKey{ID: "k1"}, gen, now)
+	c.put("h2", &enroll.APIKey{ID: "k2"}, gen, now)
+
+	w := &flakyWatcher{failures: 2, reported: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { s.watchRevocations(ctx, w); close(stopped) }()
+	select {
+	case <-w.reported:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watch was not tried again after its failures")
+	}
+	for _, h := range []string{"h1", "h2"} {
+		if got, _ := c.get(h, now); got != nil {
+			t.Errorf("key %s still cached after the watch started again", got.ID)
+		}
+	}
+	c.put("h2", &enroll.APIKey{ID: "k2"}, gen, now)
+	if got, _ := c.get("h2", now); got != nil {
+		t.Error("a look-up begun before the watch was ready cached its key")
+	}
+	cancel()
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("watchRevocations did not stop with its context")
+	}
+	if w.calls != w.failures+1 {
+		t.Errorf("%d calls, want %d", w.calls, w.failures+1)
 	}
 }

@@ -68,10 +68,12 @@ func TestKeyCache(t *testing.T) {
 	e.do("GET", "/v1/programs", nil, withKey(unknown)).expect(200)
 }
 
-// TestKeyCache_RevokedElsewhere checks the documented delay: a key
-// revoked outside this server (another replica, `enroll key revoke`)
-// still works here while it is cached, and never longer than the cache
-// keeps it (checked in TestKeyCacheExpiry).
+// TestKeyCache_RevokedElsewhere checks the delay with a store that cannot
+// report revocations (countingStore hides the real one's
+// enroll.KeyRevocationWatcher): a key revoked outside this server
+// (another replica, `enroll key revoke`) still works here while it is
+// cached, and never longer than the cache keeps it (checked in
+// TestKeyCacheExpiry).
 func TestKeyCache_RevokedElsewhere(t *testing.T) {
 	t.Parallel()
 	e, _ := newCountingEnv(t)
@@ -82,4 +84,30 @@ func TestKeyCache_RevokedElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.do("GET", "/v1/programs", nil, withKey(secret)).expect(200)
+}
+
+// TestKeyCache_RevokedByAnotherProcess checks that a key revoked outside
+// this server, while cached here for an hour, is refused once the store
+// reports the revocation (a second on SQLite, a notification on
+// PostgreSQL), long before the cache entry would expire.
+func TestKeyCache_RevokedByAnotherProcess(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, func(c *enrollhttp.Config) { c.KeyCacheTTL = time.Hour })
+	created := e.do("POST", "/v1/apiKeys", map[string]any{"name": "elsewhere"}).expect(201).obj()
+	secret, id := created["secret"].(string), created["id"].(string)
+	e.do("GET", "/v1/programs", nil, withKey(secret)).expect(200)
+	if err := e.store.RevokeAPIKey(context.Background(), enroll.Actor{WorkspaceID: e.wsID}, id); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		r := e.do("GET", "/v1/programs", nil, withKey(secret))
+		if r.Status == 401 {
+			break
+		}
+		r.expect(200)
+		if time.Now().After(deadline) {
+			t.Fatal("a key revoked by another process still works after 15 s")
+		}
+	}
+	e.do("GET", "/v1/programs", nil).expect(200)
 }

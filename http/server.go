@@ -63,6 +63,12 @@ type Config struct {
 	// may make; 0 disables rate limiting. The enroll binary defaults to 100.
 	// Buckets live in the process: each replica limits on its own.
 	RateLimit float64
+	// KeyCacheTTL is how long a key found by authentication is trusted
+	// without another look-up; 0 means 5 s. Keys revoked through this
+	// server are forgotten at once, and those revoked by other processes
+	// as soon as the store reports them (enroll.KeyRevocationWatcher),
+	// after Open; the TTL bounds the delay when it cannot.
+	KeyCacheTTL time.Duration
 	// RateBurst is how many requests a key may make at once on top of the
 	// sustained rate; 0 means twice RateLimit.
 	RateBurst int
@@ -108,6 +114,8 @@ type Server struct {
 	background sync.WaitGroup
 	// imports runs import jobs; Close stops them at a batch boundary.
 	imports *importRunner
+	// stopWatch ends the watch of key revocations that Open started.
+	stopWatch context.CancelFunc
 
 	mu  sync.Mutex
 	srv *http.Server
@@ -125,6 +133,7 @@ func NewServer(cfg Config) *Server {
 		s.cfg.Engine = rules.New()
 	}
 	s.touches = newToucher(cfg.Store, s.logger)
+	s.touches.keys.ttl = cfg.KeyCacheTTL
 	s.metrics = newMetrics()
 	if ps, ok := cfg.Store.(enroll.PoolStatser); ok {
 		s.metrics.registry.MustRegister(newPoolCollector(ps))
@@ -249,6 +258,11 @@ func (s *Server) Open() error {
 	}
 	s.mu.Lock()
 	s.ln, s.srv = ln, srv
+	if w, ok := s.store.(enroll.KeyRevocationWatcher); ok && s.stopWatch == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopWatch = cancel
+		s.background.Go(func() { s.watchRevocations(ctx, w) })
+	}
 	s.mu.Unlock()
 	// Name the real address first so the document works for clients that
 	// resolve server URLs absolutely.
@@ -288,6 +302,9 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	srv := s.srv
 	s.srv = nil // a second Close has nothing to shut down
+	if s.stopWatch != nil {
+		s.stopWatch()
+	}
 	s.mu.Unlock()
 	var err error
 	if srv != nil {

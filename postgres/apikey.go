@@ -97,7 +97,9 @@ func (db *DB) RevokeAPIKey(ctx context.Context, a enroll.Actor, id string) error
 		if tag.RowsAffected() == 0 {
 			return enroll.Errorf(enroll.ENOTFOUND, "API key %s not found.", id)
 		}
-		return nil
+		// Delivered at commit to every replica's WatchKeyRevocations.
+		_, err = tx.exec(`SELECT pg_notify($1, $2)`, keyRevokedChannel, id)
+		return err
 	})
 }
 
