@@ -20,12 +20,6 @@ const (
 	keyCacheSize = 1024
 )
 
-// Backoff between attempts to watch key revocations after one failed.
-const (
-	watchRetryMin = 100 * time.Millisecond
-	watchRetryMax = 5 * time.Second
-)
-
 // keyCache holds the keys authentication found, by the hash of their
 // secret, for ttl (keyCacheTTL when 0). Unknown secrets are not cached, so
 // a new key works at once; a revoked key is forgotten at once.
@@ -110,22 +104,7 @@ func (c *keyCache) forgetAll() {
 // time the watch starts again, since it may have missed revocations.
 func (s *Server) watchRevocations(ctx context.Context, w enroll.KeyRevocationWatcher) {
 	keys := &s.touches.keys
-	wait := watchRetryMin
-	for {
-		err := w.WatchKeyRevocations(ctx, func() {
-			keys.forgetAll()
-			wait = watchRetryMin
-		}, keys.forget)
-		if ctx.Err() != nil {
-			return
-		}
-		s.logger.Warn("cannot watch API key revocations; keys revoked by other processes apply when they leave the key cache",
-			"err", err, "retryIn", wait)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, watchRetryMax)
-	}
+	s.keepWatching(ctx, "API key revocations", func(ctx context.Context, ready func()) error {
+		return w.WatchKeyRevocations(ctx, func() { keys.forgetAll(); ready() }, keys.forget)
+	})
 }

@@ -19,6 +19,8 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	// rateShared counts requests other replicas admitted, spent here.
+	rateShared prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -37,8 +39,12 @@ func newMetrics() *metrics {
 			Name: "enroll_http_requests_in_flight",
 			Help: "HTTP requests being served.",
 		}),
+		rateShared: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "enroll_rate_limit_shared_requests_total",
+			Help: "Requests other replicas admitted, spent from this one's rate limit buckets (PostgreSQL).",
+		}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.inFlight,
+	m.registry.MustRegister(m.requests, m.duration, m.inFlight, m.rateShared,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -14,9 +14,11 @@ import (
 const pruneEvery = 4096
 
 // rateLimiter is a token bucket per API key: a key may make burst requests
-// at once and rate per second after that. Buckets are in memory, so each
-// replica of the service limits on its own (N replicas allow N times the
-// rate); the limit protects each process, not a global quota.
+// at once and rate per second after that. Buckets are in memory. When the
+// store lets replicas exchange their usage (enroll.RateUsageExchange),
+// each replica also spends from its buckets the requests the others
+// admitted (shareRateUsage), so that a key's limit holds for the service:
+// every replica's bucket estimates the one bucket of the service.
 type rateLimiter struct {
 	rate  float64 // tokens per second
 	burst float64
@@ -25,6 +27,10 @@ type rateLimiter struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket
 	takes   int
+	// used counts the requests admitted per key since drain, when share
+	// is set (the server publishes them).
+	share bool
+	used  map[string]int
 }
 
 type bucket struct {
@@ -41,7 +47,7 @@ func newRateLimiter(rate float64, burst int) *rateLimiter {
 	if burst <= 0 {
 		burst = int(math.Ceil(2 * rate))
 	}
-	return &rateLimiter{rate: rate, burst: float64(burst), now: time.Now, buckets: map[string]*bucket{}}
+	return &rateLimiter{rate: rate, burst: float64(burst), now: time.Now, buckets: map[string]*bucket{}, used: map[string]int{}}
 }
 
 // take spends a token from key id's bucket. It reports whether the request
@@ -55,6 +61,19 @@ func (l *rateLimiter) take(id string) (ok bool, remaining int, wait time.Duratio
 	if l.takes%pruneEvery == 0 {
 		l.prune(now)
 	}
+	b := l.refill(id, now)
+	if b.tokens < 1 {
+		return false, 0, l.seconds(1 - b.tokens)
+	}
+	b.tokens--
+	if l.share {
+		l.used[id]++
+	}
+	return true, int(b.tokens), l.seconds(l.burst - b.tokens)
+}
+
+// refill returns key id's bucket, refilled up to now. l.mu is held.
+func (l *rateLimiter) refill(id string, now time.Time) *bucket {
 	b := l.buckets[id]
 	if b == nil {
 		b = &bucket{tokens: l.burst, last: now}
@@ -62,11 +81,40 @@ func (l *rateLimiter) take(id string) (ok bool, remaining int, wait time.Duratio
 	}
 	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
 	b.last = now
-	if b.tokens < 1 {
-		return false, 0, l.seconds(1 - b.tokens)
+	return b
+}
+
+// drain returns the requests admitted per key since the last drain, or
+// nil when there were none.
+func (l *rateLimiter) drain() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.used) == 0 {
+		return nil
 	}
-	b.tokens--
-	return true, int(b.tokens), l.seconds(l.burst - b.tokens)
+	used := l.used
+	l.used = map[string]int{}
+	return used
+}
+
+// spend takes from the buckets the requests other replicas admitted, and
+// returns how many it took. A bucket may go below zero, by as much as a
+// burst: the replicas together admitted more than the key's tokens
+// before they heard of each other, and the next requests wait for it.
+func (l *rateLimiter) spend(used map[string]int) int {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	total := 0
+	for id, n := range used {
+		if n <= 0 {
+			continue
+		}
+		b := l.refill(id, now)
+		b.tokens = max(-l.burst, b.tokens-float64(n))
+		total += n
+	}
+	return total
 }
 
 // seconds is how long refilling n tokens takes.
@@ -76,9 +124,8 @@ func (l *rateLimiter) seconds(n float64) time.Duration {
 
 // prune forgets buckets that have refilled: they equal a new bucket.
 func (l *rateLimiter) prune(now time.Time) {
-	full := l.seconds(l.burst)
 	for id, b := range l.buckets {
-		if now.Sub(b.last) >= full {
+		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
 			delete(l.buckets, id)
 		}
 	}

@@ -61,7 +61,8 @@ type Config struct {
 	Console http.Handler
 	// RateLimit is the sustained number of requests per second each API key
 	// may make; 0 disables rate limiting. The enroll binary defaults to 100.
-	// Buckets live in the process: each replica limits on its own.
+	// When the store is an enroll.RateUsageExchange (PostgreSQL), replicas
+	// share their usage after Open, and the limit holds for them together.
 	RateLimit float64
 	// KeyCacheTTL is how long a key found by authentication is trusted
 	// without another look-up; 0 means 5 s. Keys revoked through this
@@ -114,8 +115,13 @@ type Server struct {
 	background sync.WaitGroup
 	// imports runs import jobs; Close stops them at a batch boundary.
 	imports *importRunner
-	// stopWatch ends the watch of key revocations that Open started.
+	// stopWatch ends what Open started to watch and share through the
+	// store: key revocations, rate limit usage.
 	stopWatch context.CancelFunc
+	// origin names this server among the replicas sharing rate limits.
+	origin string
+	// shareRates is set when the limiter shares its usage with replicas.
+	shareRates enroll.RateUsageExchange
 
 	mu  sync.Mutex
 	srv *http.Server
@@ -143,6 +149,9 @@ func NewServer(cfg Config) *Server {
 	}
 	s.metrics.registry.MustRegister(cfg.Collectors...)
 	s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	if x, ok := cfg.Store.(enroll.RateUsageExchange); ok && s.limiter != nil {
+		s.shareRates, s.origin, s.limiter.share = x, enroll.NewID(), true
+	}
 	s.idem, _ = cfg.Store.(enroll.IdempotencyStore)
 	s.idemOps = s.idempotentOps()
 	s.idemLease, s.idemWait = cmp.Or(cfg.IdempotencyLease, defaultIdempotencyLease), cmp.Or(cfg.IdempotencyWait, defaultIdempotencyWait)
@@ -258,10 +267,15 @@ func (s *Server) Open() error {
 	}
 	s.mu.Lock()
 	s.ln, s.srv = ln, srv
-	if w, ok := s.store.(enroll.KeyRevocationWatcher); ok && s.stopWatch == nil {
+	if s.stopWatch == nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		s.stopWatch = cancel
-		s.background.Go(func() { s.watchRevocations(ctx, w) })
+		if w, ok := s.store.(enroll.KeyRevocationWatcher); ok {
+			s.background.Go(func() { s.watchRevocations(ctx, w) })
+		}
+		if s.shareRates != nil {
+			s.background.Go(func() { s.shareRateUsage(ctx, s.shareRates) })
+		}
 	}
 	s.mu.Unlock()
 	// Name the real address first so the document works for clients that

@@ -76,7 +76,7 @@ func TestKeyRevocationWatchLost(t *testing.T) {
 	_, done := watch(t, ctx, db)
 
 	admin(t, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = '`+cfg.Database+`' AND query = 'LISTEN enroll_api_key_revoked'`)
+		WHERE datname = '`+cfg.Database+`' AND query = 'LISTEN "enroll_api_key_revoked"'`)
 	select {
 	case err := <-done:
 		if err == nil || errors.Is(err, context.Canceled) {

@@ -24,6 +24,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("Workspace", func(t *testing.T) { t.Parallel(); testWorkspace(t, newStore) })
 	t.Run("APIKey", func(t *testing.T) { t.Parallel(); testAPIKey(t, newStore) })
 	t.Run("KeyRevocations", func(t *testing.T) { t.Parallel(); testKeyRevocations(t, newStore) })
+	t.Run("RateUsage", func(t *testing.T) { t.Parallel(); testRateUsage(t, newStore) })
 	t.Run("Program", func(t *testing.T) { t.Parallel(); testProgram(t, newStore) })
 	t.Run("Instance", func(t *testing.T) { t.Parallel(); testInstance(t, newStore) })
 	t.Run("Customer", func(t *testing.T) { t.Parallel(); testCustomer(t, newStore) })

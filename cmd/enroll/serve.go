@@ -23,7 +23,7 @@ func (m *Main) serveCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&m.Config.Addr, "addr", m.Config.Addr, "HTTP listen address")
 	cmd.Flags().Float64Var(&m.Config.RateLimit, "rate-limit", m.Config.RateLimit,
-		"requests per second each API key may make, sustained; 0 disables (each replica limits on its own)")
+		"requests per second each API key may make, sustained; 0 disables (replicas on PostgreSQL share it)")
 	cmd.Flags().IntVar(&m.Config.RateBurst, "rate-burst", m.Config.RateBurst, "requests an API key may make at once above the rate; 0 means twice --rate-limit")
 	cmd.Flags().StringVar(&m.Config.DataDir, "data-dir", m.Config.DataDir, "where uploaded import files wait while they are imported (default: a directory under the system's temporary directory)")
 	cmd.Flags().BoolVar(&m.Config.WebhookAllowPrivate, "webhook-allow-private", m.Config.WebhookAllowPrivate,
