@@ -244,19 +244,26 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 // gone: the work may have been done.
 func (s *Server) runClaimed(ctx huma.Context, next func(huma.Context), rec *enroll.IdempotencyRecord, op idempotentOp, body []byte) {
 	claim := &enroll.IdempotencyClaim{WorkspaceID: rec.WorkspaceID, Key: rec.Key, Token: rec.Token, Creates: op.creates}
-	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx.Context()), storeTimeout)
-	defer cancel()
+	// after bounds storing or releasing the claim from when the work
+	// ended, however long it took.
+	after := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(ctx.Context()), storeTimeout)
+	}
 	rc := &recorder{innerContext: huma.WithContext(ctx, enroll.NewContextWithIdempotencyClaim(ctx.Context(), claim)),
 		body: bytes.NewReader(body), header: http.Header{}}
 	defer func() {
 		if v := recover(); v != nil {
 			// The panic becomes a 500 further out; let a retry run again.
+			bg, cancel := after()
+			defer cancel()
 			s.releaseClaim(bg, rec)
 			panic(v)
 		}
 	}()
 	next(rc)
 	resp := rc.response()
+	bg, cancel := after()
+	defer cancel()
 	if resp.Status >= 500 {
 		s.releaseClaim(bg, rec)
 	} else {
@@ -410,6 +417,12 @@ type recorder struct {
 
 // BodyReader returns the request body read by the middleware.
 func (r *recorder) BodyReader() io.Reader { return r.body }
+
+// SetReadDeadline does nothing: the middleware has read the body, and
+// Huma's deadline for reading it (5 s) would instead fall on net/http's
+// background read of the connection, which cancels the request's context
+// when it fails, ending any request that ran longer with a 500.
+func (r *recorder) SetReadDeadline(time.Time) error { return nil }
 
 // SetStatus records the status.
 func (r *recorder) SetStatus(code int) { r.status = code }

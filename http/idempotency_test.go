@@ -308,3 +308,45 @@ func TestIdempotency_ServerErrorReleases(t *testing.T) {
 		t.Error("the retry after a 500 was replayed")
 	}
 }
+
+// slowCreates is the store with every enrollment create taking delay
+// longer, as a create does while it waits for a lock others hold.
+type slowCreates struct {
+	testStore
+	delay time.Duration
+}
+
+// CreateEnrollment waits, then creates.
+func (s *slowCreates) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID string, in *enroll.EnrollmentCreate) (*enroll.Enrollment, error) {
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(s.delay):
+	}
+	return s.testStore.CreateEnrollment(ctx, a, instanceID, in)
+}
+
+// TestIdempotency_SlowRequest checks that a request with an
+// Idempotency-Key may take longer than Huma's 5-second body read
+// deadline, which used to fall on the connection once the middleware had
+// read the body and cancel the request (500), and longer than the time
+// allowed for storing its response, which used to run from the start of
+// the request, leaving the claim neither stored nor released.
+func TestIdempotency_SlowRequest(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, func(c *enrollhttp.Config) {
+		c.Store = &slowCreates{testStore: c.Store.(testStore), delay: 5500 * time.Millisecond}
+	})
+	inst, body := e.manualInstance(), customerInfo(nil)
+	first := e.do("POST", "/v1/programInstances/"+inst+"/enrollments", body, withIdempotencyKey("slow-1")).expect(201)
+	// The response was stored, not left for a retry to rebuild. (A claim
+	// of another request's hash reads the record and changes nothing.)
+	rec, claimed, err := e.store.ClaimIdempotencyKey(context.Background(), e.wsID, "slow-1", "probe", time.Minute)
+	if err != nil || claimed || rec.State != enroll.IdempotencyCompleted {
+		t.Errorf("record after the response: %+v, claimed %v, %v; want completed", rec, claimed, err)
+	}
+	again := e.do("POST", "/v1/programInstances/"+inst+"/enrollments", body, withIdempotencyKey("slow-1")).expect(201)
+	if again.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.Body, first.Body) {
+		t.Errorf("the retry was not the stored response: replayed %q, body %s", again.Header.Get("Idempotent-Replayed"), again.Body)
+	}
+}
