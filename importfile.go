@@ -99,6 +99,10 @@ func (d *ndjsonDecoder) Next() (*ImportRow, error) {
 		if dec.More() {
 			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Message: "more than one JSON value on the line"}}}, nil
 		}
+		if name := exactKeys(line); name != "" {
+			// "FIRSTNAME": encoding/json took it for firstName.
+			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Field: name, Message: "unknown field"}}}, nil
+		}
 		return &ImportRow{Row: d.line, Create: &in}, nil
 	}
 }
@@ -150,12 +154,30 @@ func jsonErrorMessage(err error) string {
 		if te.Field == "" {
 			return "must be a JSON object (a create body), not " + jsonKind(te.Value)
 		}
-		return "must be " + jsonTypeName(te.Type) + ", not " + jsonKind(te.Value)
+		return typeProblem(te)
 	}
 	if strings.HasPrefix(err.Error(), "json: unknown field ") {
 		return "unknown field"
 	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		// time.Time's own error: no field, and Go's layouts.
+		return "a time is not an RFC 3339 date-time (such as 2026-05-01T00:00:00Z): " + strconv.Quote(strings.Trim(pe.Value, `"`))
+	}
 	return "not valid JSON: " + strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// typeProblem says what is wrong with a value of the wrong type, or a
+// number that does not fit ("1e400", or 7.5 for an integer).
+func typeProblem(te *json.UnmarshalTypeError) string {
+	want, got := jsonTypeName(te.Type), jsonKind(te.Value)
+	switch {
+	case want != got:
+		return "must be " + want + ", not " + got
+	case te.Type.Kind() == reflect.Float64 || te.Type.Kind() == reflect.Float32:
+		return "must be a number within range, not " + strings.TrimPrefix(te.Value, "number ")
+	}
+	return "must be a whole number within range, not " + strings.TrimPrefix(te.Value, "number ")
 }
 
 // cellJSONError explains a CSV cell's JSON that does not decode.
@@ -163,9 +185,9 @@ func cellJSONError(err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &te) && te.Field == "":
-		return errors.New("must be JSON: " + jsonTypeName(te.Type) + ", not " + jsonKind(te.Value))
+		return errors.New("must be JSON: " + strings.TrimPrefix(typeProblem(te), "must be "))
 	case errors.As(err, &te):
-		return errors.New("must be JSON: " + te.Field + " must be " + jsonTypeName(te.Type) + ", not " + jsonKind(te.Value))
+		return errors.New("must be JSON: " + te.Field + " " + typeProblem(te))
 	case jsonErrorField(err) != "":
 		return errors.New("must be JSON: " + jsonErrorField(err) + " is not a known member")
 	}
@@ -253,14 +275,24 @@ func (b *recordBudget) Read(p []byte) (int, error) {
 type csvSetter func(in *EnrollmentCreate, cell string) error
 
 func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
+	r, bom, err := skipBOM(r)
+	if err != nil {
+		return nil, err
+	}
 	budget := &recordBudget{r: r}
 	cr := csv.NewReader(budget)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	head, err := cr.Read()
-	if errors.Is(err, io.EOF) {
+	var pe *csv.ParseError
+	switch {
+	case errors.Is(err, io.EOF) && bom:
+		return nil, Errorf(EINVALID, "The CSV file has no header row: it holds a byte order mark alone.")
+	case errors.Is(err, io.EOF):
 		return nil, Errorf(EINVALID, "The CSV file is empty: it needs a header row.")
-	} else if err != nil {
+	case errors.As(err, &pe) && !errors.Is(err, errRecordTooLong):
+		return nil, Errorf(EINVALID, "The CSV header cannot be read: line %d, column %d: %v.", pe.Line, pe.Column, pe.Err)
+	case err != nil:
 		return nil, Errorf(EINVALID, "The CSV header cannot be read: %v", ErrorMessage(err))
 	}
 	budget.start = cr.InputOffset()
@@ -269,15 +301,14 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 		// Often a spreadsheet's "Unicode text", which is UTF-16.
 		return nil, Errorf(EINVALID, "The CSV header is not UTF-8 text: save the file as CSV in UTF-8.")
 	}
-	if strings.TrimSpace(strings.TrimPrefix(joined, "\ufeff")) == "" {
-		// A file of a BOM alone, or whose first line is blanks, has no
-		// header.
+	if strings.TrimSpace(joined) == "" {
+		// A file whose first line is blanks has no header.
 		return nil, Errorf(EINVALID, "The CSV file has no header row: its first line names no column.")
 	}
 	d := &csvDecoder{r: cr, budget: budget}
 	seen := map[string]bool{}
 	for _, name := range head {
-		name = strings.TrimSpace(strings.TrimPrefix(name, "\ufeff"))
+		name = strings.TrimSpace(name)
 		set, known := csvColumn(name)
 		switch {
 		case !known:
@@ -291,6 +322,22 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 		d.names = append(d.names, name)
 	}
 	return d, nil
+}
+
+// skipBOM returns r without the UTF-8 byte order mark it may start with
+// (spreadsheets write one), and whether it did. The mark must go before
+// the CSV reader sees it: followed by a quote, as in "\ufeff\"firstName\"",
+// it makes the quote a bare one inside a field.
+func skipBOM(r io.Reader) (io.Reader, bool, error) {
+	head := make([]byte, 3)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, false, err
+	}
+	if n == 3 && string(head) == "\ufeff" {
+		return r, true, nil
+	}
+	return io.MultiReader(bytes.NewReader(head[:n]), r), false, nil
 }
 
 func (d *csvDecoder) HeaderErrors() []ImportError { return d.header }
@@ -317,6 +364,12 @@ func (d *csvDecoder) Next() (*ImportRow, error) {
 		in := &EnrollmentCreate{}
 		for i, cell := range rec {
 			if d.setters[i] == nil || cell == "" {
+				continue
+			}
+			if !utf8.ValidString(cell) {
+				// As the API refuses such a body: no cell may reach a
+				// JSON encoder, which would store U+FFFD in its place.
+				row.Errors = append(row.Errors, ImportError{Row: line, Field: d.names[i], Message: "must be valid UTF-8"})
 				continue
 			}
 			if err := d.setters[i](in, cell); err != nil {
@@ -428,9 +481,35 @@ func csvColumn(name string) (csvSetter, bool) {
 	case "groupIds":
 		return list(func(in *EnrollmentCreate) *[]string { return &in.GroupIDs }), true
 	case "metadata":
-		return jsonCell(func(in *EnrollmentCreate) any { return &in.Metadata }), true
+		// Merged with metadata.* columns, whichever comes first: a key
+		// both set is an error, not one value silently winning.
+		return func(in *EnrollmentCreate, cell string) error {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(cell), &m); err != nil {
+				return cellJSONError(err)
+			}
+			if in.Metadata == nil {
+				in.Metadata = map[string]any{}
+			}
+			for k, v := range m {
+				if _, dup := in.Metadata[k]; dup {
+					return fmt.Errorf("sets %q, which its metadata.%s column sets too", k, k)
+				}
+				in.Metadata[k] = v
+			}
+			return nil
+		}, true
 	case "parameters":
-		return jsonCell(func(in *EnrollmentCreate) any { return &in.Parameters }), true
+		// Added to those of parameters.* columns: validation refuses a
+		// parameter given twice.
+		return func(in *EnrollmentCreate, cell string) error {
+			var ps []ParameterValue
+			if err := json.Unmarshal([]byte(cell), &ps); err != nil {
+				return cellJSONError(err)
+			}
+			in.Parameters = append(in.Parameters, ps...)
+			return nil
+		}, true
 	case "devices":
 		return jsonCell(func(in *EnrollmentCreate) any { return &in.Devices }), true
 	}
@@ -438,6 +517,9 @@ func csvColumn(name string) (csvSetter, bool) {
 		return func(in *EnrollmentCreate, cell string) error {
 			if in.Metadata == nil {
 				in.Metadata = map[string]any{}
+			}
+			if _, dup := in.Metadata[key]; dup {
+				return errors.New("is set by the metadata column too")
 			}
 			in.Metadata[key] = cell
 			return nil

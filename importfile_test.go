@@ -183,6 +183,69 @@ func TestCoerceParameters(t *testing.T) {
 	if vals[0].Value != 7.5 || vals[1].Value != true || vals[2].Value.(map[string]any)["a"] != 1.0 || vals[3].Value != "7" || vals[4].Value != "seven" {
 		t.Fatalf("coerced = %+v", vals)
 	}
+	// strconv parses these, but no JSON number is: left as text, for
+	// validation to refuse (as a NaN they failed the import's JSON).
+	for _, word := range []string{"NaN", "Inf", "-Infinity", "+inf"} {
+		vals := []enroll.ParameterValue{{ExternalID: "n", Value: word}}
+		inst.CoerceParameters(vals)
+		if vals[0].Value != word {
+			t.Errorf("%q coerced to %v", word, vals[0].Value)
+		}
+	}
+}
+
+// TestCSVHeaderBOM checks that a byte order mark before a quoted header
+// name is skipped (PowerShell's Export-Csv writes one) and that a header
+// the CSV reader cannot read says where, not "Internal error".
+func TestCSVHeaderBOM(t *testing.T) {
+	t.Parallel()
+	rows, header := readAll(t, enroll.FormatCSV, "\ufeff\"firstName\",\"lastName\",\"email\"\r\n\"Q\",\"B\",\"q@example.com\"\r\n")
+	if len(header) != 0 || len(rows) != 1 || rows[0].Create == nil || rows[0].Create.FirstName != "Q" || rows[0].Create.Email != "q@example.com" {
+		t.Fatalf("rows %+v, header errors %+v", rows, header)
+	}
+	for file, want := range map[string]string{
+		"first\"Name,lastName\nA,B\n": `The CSV header cannot be read: line 1, column 6: bare " in non-quoted-field.`,
+		"\ufeff":                      "The CSV file has no header row: it holds a byte order mark alone.",
+		"\xfe\xffA":                   "The CSV header is not UTF-8 text: save the file as CSV in UTF-8.",
+	} {
+		_, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file))
+		if enroll.ErrorCode(err) != enroll.EINVALID || enroll.ErrorMessage(err) != want {
+			t.Errorf("%q: %v, want %q", file, err, want)
+		}
+	}
+}
+
+// TestCSVCells checks cells that used to pass wrong: bytes that are not
+// UTF-8 in cells that reach no validation of text (metadata, parameters,
+// JSON cells) became U+FFFD; a metadata or parameters JSON column wiped
+// the metadata.* or parameters.* cells before it.
+func TestCSVCells(t *testing.T) {
+	t.Parallel()
+	bad := "x\xffy"
+	file := "firstName,lastName,email,metadata.k,parameters.meter,metadata,devices\n" +
+		"A,B,a@example.com," + bad + "," + bad + ",\"{\"\"a\"\":\"\"" + bad + "\"\"}\",\"[{\"\"id\"\":\"\"" + bad + "\"\"}]\"\n"
+	rows, _ := readAll(t, enroll.FormatCSV, file)
+	var fields []string
+	for _, e := range rows[0].Errors {
+		if e.Message == "must be valid UTF-8" {
+			fields = append(fields, e.Field)
+		}
+	}
+	if rows[0].Create != nil || !slices.Equal(fields, []string{"metadata.k", "parameters.meter", "metadata", "devices"}) {
+		t.Errorf("not UTF-8: create %+v, errors %+v", rows[0].Create, rows[0].Errors)
+	}
+
+	rows, _ = readAll(t, enroll.FormatCSV, "firstName,metadata.a,parameters.kw,metadata,parameters\n"+
+		"A,v,8,\"{\"\"b\"\":1}\",\"[{\"\"externalId\"\":\"\"flag\"\",\"\"value\"\":true}]\"\n"+
+		"B,v,,\"{\"\"a\"\":\"\"json\"\"}\",\n")
+	c := rows[0].Create
+	if c == nil || !reflect.DeepEqual(c.Metadata, map[string]any{"a": "v", "b": 1.0}) ||
+		!reflect.DeepEqual(c.Parameters, []enroll.ParameterValue{{ExternalID: "kw", Value: "8"}, {ExternalID: "flag", Value: true}}) {
+		t.Errorf("merged columns: %+v, errors %+v", c, rows[0].Errors)
+	}
+	if r := rows[1]; r.Create != nil || len(r.Errors) != 1 || r.Errors[0].Field != "metadata" {
+		t.Errorf("a key set twice: %+v", r)
+	}
 }
 
 // FuzzCSVDecoder feeds arbitrary files to the CSV decoder: it must never
@@ -232,7 +295,8 @@ func FuzzNDJSONDecoder(f *testing.F) {
 // the API's terms, at the member or column, never in Go's type names.
 func TestDecoderJSONErrors(t *testing.T) {
 	t.Parallel()
-	ndjson := "[1,2]\n{\"firstName\": 5}\n{\"devices\": [{\"serialNumber\": 7}]}\n{\"address\": \"x\"}\n{\"tags\": \"x\"}\n{\"oops\": 1}\n{bad\n"
+	ndjson := "[1,2]\n{\"firstName\": 5}\n{\"devices\": [{\"serialNumber\": 7}]}\n{\"address\": \"x\"}\n{\"tags\": \"x\"}\n{\"oops\": 1}\n{bad\n" +
+		"{\"metadata\": {\"a\": 1e400}}\n{\"enrollmentStartDate\": \"2026-05-01\"}\n"
 	csvFile := "firstName,devices,metadata,parameters\nA,\"[{\"\"serialNumber\"\": 7}]\",[1],{\n"
 	want := []enroll.ImportError{
 		{Row: 1, Field: "", Message: "must be a JSON object (a create body), not a list"},
@@ -242,6 +306,8 @@ func TestDecoderJSONErrors(t *testing.T) {
 		{Row: 5, Field: "tags", Message: "must be a list, not a string"},
 		{Row: 6, Field: "oops", Message: "unknown field"},
 		{Row: 7, Field: "", Message: "not valid JSON: invalid character 'b' looking for beginning of object key string"},
+		{Row: 8, Field: "metadata", Message: "must be a number within range, not 1e400"},
+		{Row: 9, Field: "", Message: `a time is not an RFC 3339 date-time (such as 2026-05-01T00:00:00Z): "2026-05-01"`},
 		{Row: 2, Field: "devices", Message: "must be JSON: serialNumber must be a string, not a number"},
 		{Row: 2, Field: "metadata", Message: "must be JSON: an object, not a list"},
 		{Row: 2, Field: "parameters", Message: "must be JSON: unexpected end of JSON input"},
@@ -310,5 +376,36 @@ func TestCSVRecordLimit(t *testing.T) {
 	rows, _ := readAll(t, enroll.FormatCSV, "firstName,lastName,email,notes\nA,B,a@example.com,"+strings.Repeat("y", 1<<20-100)+"\nE,F,e@example.com,n\n")
 	if len(rows) != 2 || rows[1].Create == nil {
 		t.Fatalf("rows after one just under 1 MiB: %d", len(rows))
+	}
+}
+
+// TestNDJSONExactNames checks that an NDJSON line takes member names in
+// their exact case only, as POST .../enrollments does (encoding/json
+// alone took "FIRSTNAME" for firstName), at any depth, while free-form
+// members (metadata, a device's attributes) take any name.
+func TestNDJSONExactNames(t *testing.T) {
+	t.Parallel()
+	for line, want := range map[string]string{
+		`{"FIRSTNAME":"N","lastName":"L","email":"n@example.com"}`:                      "FIRSTNAME",
+		`{"firstName":"N","address":{"city":"x","CITY":"y"}}`:                           "address.CITY",
+		`{"devices":[{"id":"a"},{"SerialNumber":"s"}]}`:                                 "devices.SerialNumber",
+		`{"parameters":[{"externalId":"kw","Value":1}]}`:                                "parameters.Value",
+		`{"tags":["A"],"Reenroll":false}`:                                               "Reenroll",
+		`{ "firstName" : "a\"}{" , "lastName":null, "tags":[ ] , "address" : { } }`:     "",
+		`{"first\u004eame":"x","enrollmentStartDate":"2026-05-01T00:00:00Z"}`:           "",
+		`{"metadata":{"AnyCase":1,"nested":{"X":[{"Y":-1.5e3}]}},"reenroll":true}`:      "",
+		`{"devices":[{"attributes":{"Q":1},"configuration":{"R":[true]}}],"notes":"x"}`: "",
+	} {
+		rows, _ := readAll(t, enroll.FormatNDJSON, line+"\n")
+		var got string
+		if len(rows[0].Errors) > 0 {
+			got = rows[0].Errors[0].Field
+			if rows[0].Errors[0].Message != "unknown field" {
+				t.Errorf("%s: %+v", line, rows[0].Errors)
+			}
+		}
+		if got != want {
+			t.Errorf("%s: refused at %q, want %q (errors %+v)", line, got, want, rows[0].Errors)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package enroll
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -267,7 +268,9 @@ func (in *ProgramInstance) CoerceParameters(values []ParameterValue) {
 		}
 		switch def.Type {
 		case ParamNumber:
-			if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+			// NaN and ±Inf parse but are no JSON number: left as text,
+			// validation refuses them as it refuses any other word.
+			if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 				values[i].Value = f
 			}
 		case ParamBoolean:

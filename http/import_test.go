@@ -118,7 +118,7 @@ func TestImport_CSV(t *testing.T) {
 		"Bad,Email,not-an-email,NY,,,\n" + // 4: email
 		"No,,nolast@example.com,NY,,,\n" + // 5: lastName
 		"Ann,Again,ANN@example.com,NY,,,\n" + // 6: duplicate of 2, skipped
-		"Kay,Dub,kay@example.com,NY,,lots,\n" // 7: parameters.kw
+		"Kay,Dub,kay@example.com,NY,,NaN,\n" // 7: parameters.kw (strconv reads NaN; JSON has none)
 	j := e.startImport(inst, csvUpload(file), "")
 	if j.TotalRows != 6 || j.Format != "csv" || j.ErrorCount != 1 || j.Errors[0].Field != "favouriteColour" || j.Errors[0].Row != 1 {
 		t.Fatalf("queued job = %+v", j)

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -46,30 +43,29 @@ func (m *Main) exportCommand() *cobra.Command {
 				}
 			}
 			var w io.Writer = m.Stdout
-			var tmp *os.File
+			var out *outFile
 			if output != "" && output != "-" {
 				// Written beside the target and renamed at the end, so a
 				// cut export never passes for a whole one.
-				if tmp, err = os.CreateTemp(filepath.Dir(output), ".enroll-export-*"); err != nil {
+				if out, err = createOutput(output); err != nil {
 					return err
 				}
-				defer os.Remove(tmp.Name())
-				w = tmp
+				w = out
 			}
 			progress := m.newExportProgress(cmd.Context(), c, instance, q, every)
 			_, err = c.ExportEnrollments(cmd.Context(), instance, q, io.MultiWriter(w, progress))
 			progress.finish()
-			if tmp != nil {
-				err = errors.Join(err, tmp.Close())
-				if err == nil {
-					err = os.Rename(tmp.Name(), output)
-				}
+			switch {
+			case out != nil && err != nil:
+				out.abort()
+			case out != nil:
+				err = out.commit()
 			}
 			if err != nil {
 				return err
 			}
 			where := "standard output"
-			if tmp != nil {
+			if out != nil {
 				where = output
 			}
 			fmt.Fprintf(m.Stderr, "Exported %d enrollments to %s in %v.\n", progress.counter.Rows(), where, time.Since(progress.start).Round(time.Millisecond))

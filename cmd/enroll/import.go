@@ -93,7 +93,7 @@ func (m *Main) importCommand() *cobra.Command {
 				errorsPath = path + ".errors.csv"
 			}
 			// Found out now, not after an upload and an import.
-			if err := checkWritable(errorsPath); err != nil {
+			if err := checkOutput(errorsPath); err != nil {
 				return fmt.Errorf("--errors: %w", err)
 			}
 			return m.runImport(cmd.Context(), c, importRun{path: path, instance: instance, format: format, dryRun: dryRun,
@@ -219,32 +219,18 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	return nil
 }
 
-// checkWritable reports whether a file can be created beside path.
-func checkWritable(path string) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".enroll-errors-*")
-	if err != nil {
-		return err
-	}
-	f.Close()
-	return os.Remove(f.Name())
-}
-
 // saveImportErrors writes a job's errors to path as CSV, replacing the
 // file only once the whole list has arrived.
 func (m *Main) saveImportErrors(ctx context.Context, c *client.Client, id, path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".enroll-errors-*")
+	out, err := createOutput(path)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := c.WriteImportErrorsCSV(ctx, id, tmp); err != nil {
-		tmp.Close()
+	if _, err := c.WriteImportErrorsCSV(ctx, id, out); err != nil {
+		out.abort()
 		return fmt.Errorf("errors of import %s: %w", id, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return out.commit()
 }
 
 // rate describes an import's speed so far.

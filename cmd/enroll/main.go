@@ -32,9 +32,16 @@ func main() {
 	defer stop()
 	m := NewMain()
 	if err := m.Run(ctx, os.Args[1:]); err != nil {
-		fmt.Fprintln(m.Stderr, "enroll:", err)
+		fmt.Fprintln(m.Stderr, "enroll:", errorText(err))
 		os.Exit(1)
 	}
+}
+
+// errorText is err's message without the "enroll: " the client package
+// starts its errors with, which the CLI's own prefix and wrapping would
+// repeat ("enroll: upload: enroll: 401 ...").
+func errorText(err error) string {
+	return strings.ReplaceAll(strings.TrimPrefix(err.Error(), "enroll: "), ": enroll: ", ": ")
 }
 
 // Config is what the commands are configured with; every field has a flag

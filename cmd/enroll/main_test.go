@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -334,4 +335,19 @@ func createInstance(t *testing.T, db, wsID string) string {
 		t.Fatal(err)
 	}
 	return inst.ID
+}
+
+// TestErrorText checks that the CLI says "enroll:" once, however the
+// client's errors are wrapped.
+func TestErrorText(t *testing.T) {
+	t.Parallel()
+	for err, want := range map[error]string{
+		fmt.Errorf("upload: %w", errors.New("enroll: 401 Invalid API key.")): "upload: 401 Invalid API key.",
+		errors.New("enroll: 404 Not found."):                                 "404 Not found.",
+		errors.New("--instance is required"):                                 "--instance is required",
+	} {
+		if got := errorText(err); got != want {
+			t.Errorf("errorText(%q) = %q, want %q", err, got, want)
+		}
+	}
 }
