@@ -324,6 +324,16 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 	return d, nil
 }
 
+// blankRecord reports whether every cell of rec is empty or spaces.
+func blankRecord(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // skipBOM returns r without the UTF-8 byte order mark it may start with
 // (spreadsheets write one), and whether it did. The mark must go before
 // the CSV reader sees it: followed by a quote, as in "\ufeff\"firstName\"",
@@ -353,8 +363,8 @@ func (d *csvDecoder) Next() (*ImportRow, error) {
 			return nil, err
 		}
 		line, _ := d.r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // a blank line
+		if blankRecord(rec) {
+			continue // a blank line, or separators alone (",,,") as spreadsheets leave them
 		}
 		row := &ImportRow{Row: line}
 		if len(rec) > len(d.setters) {

@@ -37,6 +37,7 @@ func TestCSVDecoder(t *testing.T) {
 	file := "\ufefffirstName,lastName,email,address.city,tags,manufacturerSlugs,metadata.source,parameters.kw,shoeSize,enrollmentStartDate,status\n" +
 		"Suzie,Homeowner,suzie@example.com,New York,a|b,tesla,mailer,7,42,2026-05-01,approved\n" +
 		"\n" +
+		",,, ,,,,,,,\n" + // a spreadsheet's empty row: skipped
 		"\"Multi\nLine\",X,x@example.com,,,,,,,not-a-date,\n" +
 		"too,many,cells,1,2,3,4,5,6,7,8,9\n"
 	rows, header := readAll(t, enroll.FormatCSV, file)
@@ -52,11 +53,11 @@ func TestCSVDecoder(t *testing.T) {
 		!c.EnrollmentStartDate.Equal(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)) || c.EligibilityStatus != "" {
 		t.Fatalf("row 2 = %+v", c)
 	}
-	if r := rows[1]; r.Row != 4 || r.Create != nil || len(r.Errors) != 1 || r.Errors[0].Field != "enrollmentStartDate" {
-		t.Fatalf("row 4 = %+v", r)
+	if r := rows[1]; r.Row != 5 || r.Create != nil || len(r.Errors) != 1 || r.Errors[0].Field != "enrollmentStartDate" {
+		t.Fatalf("row 5 = %+v", r)
 	}
-	if r := rows[2]; r.Row != 6 || r.Create != nil || len(r.Errors) != 1 {
-		t.Fatalf("row 6 = %+v", r)
+	if r := rows[2]; r.Row != 7 || r.Create != nil || len(r.Errors) != 1 {
+		t.Fatalf("row 7 = %+v", r)
 	}
 	if _, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader("")); enroll.ErrorCode(err) != enroll.EINVALID {
 		t.Fatalf("empty file: %v", err)

@@ -145,8 +145,8 @@ func readImportBatches(ctx context.Context, s ImportStore, a Actor, im *Import, 
 // it, so that a job knows its total (for progress and ETA) before its
 // first row is imported, without a second pass over the file. For CSV it
 // follows quoting, so a line break inside a quoted cell does not end a
-// row; like the decoder, it skips blank lines, and it does not count the
-// header. Only malformed CSV can make the count differ from the rows the
+// row; like the decoder, it skips blank lines (a row of blank cells is
+// one), and it does not count the header. Only malformed CSV can make the count differ from the rows the
 // decoder reads, and the job's total is exact once it finishes.
 type RowCounter struct {
 	csv  bool
@@ -176,25 +176,35 @@ func (c *RowCounter) Write(p []byte) (int, error) {
 			}
 			continue
 		}
+		// A row whose every cell is blank (",,", "\"\"") is a blank line.
 		switch {
 		case b == '"' && c.inQuote:
 			c.inQuote, c.closed = false, true
 			continue
-		case b == '"' && (c.closed || c.cellStart):
+		case b == '"' && c.closed: // "" inside quotes: a quote in the cell
 			c.inQuote, c.data = true, true
+		case b == '"' && c.cellStart:
+			c.inQuote = true
 		case c.inQuote:
+			c.data = c.data || !blankByte(b)
 		case b == '\n':
-			c.endLine()
-		case b == ',':
-			c.cellStart, c.data = true, true
-			c.closed = false
+			c.endLine() // the next line starts with a cell
 			continue
-		case b != ' ' && b != '\t' && b != '\r':
+		case b == ',':
+			c.cellStart, c.closed = true, false
+			continue
+		case !blankByte(b):
 			c.data = true
 		}
 		c.closed, c.cellStart = false, false
 	}
 	return len(p), nil
+}
+
+// blankByte reports whether b is an ASCII space, which a blank cell may
+// hold (the decoder trims cells as strings.TrimSpace does).
+func blankByte(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == '\v' || b == '\f'
 }
 
 func (c *RowCounter) endLine() {

@@ -24,6 +24,9 @@ func TestRowCounter(t *testing.T) {
 		{enroll.FormatCSV, "email\r\na@example.com\r\n\r\nb@example.com\r\n"},
 		{enroll.FormatCSV, "firstName,notes\nA,\"line one\nline two, with \"\"quotes\"\"\n\nand a blank line\"\nB,\"\"\n  \n,\n"},
 		{enroll.FormatCSV, "a,b\n\"x\"\"\",y\n\"\",\"\"\n"},
+		// A quoted first cell spanning lines (the counter lost its quote
+		// at a line's start), and rows of blank cells.
+		{enroll.FormatCSV, "notes,email\n\"one\ntwo\",a@example.com\n\" \",\n , \t,\n\"\"\"\",\n"},
 		{enroll.FormatNDJSON, ""},
 		{enroll.FormatNDJSON, "{}\n\n  \n{}\r\n{}"},
 		{enroll.FormatNDJSON, "{\"notes\": \"a \\\" quote\"}\n"},
