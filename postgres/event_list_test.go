@@ -78,3 +78,21 @@ func TestEventListPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestDispatchProbePlan checks that the dispatcher's poll reads the partial
+// index of undispatched events even where the table was never analyzed
+// (autovacuum off): asked as EXISTS, it scanned every event.
+func TestDispatchProbePlan(t *testing.T) {
+	t.Parallel()
+	_, _, _, conn := planStore(t)
+	ctx := context.Background()
+	if _, err := conn.Exec(ctx, `INSERT INTO events (id, workspace_id, type, object_id, doc, created_at, dispatched)
+		SELECT 'ev' || g, 'ws', 'enrollment.created', 'o' || g, '{}', now(), true FROM generate_series(1, 50000) g`); err != nil {
+		t.Fatal(err)
+	}
+	for mode, plan := range explain(t, conn, postgres.FirstUndispatched, nil) {
+		if !strings.Contains(plan, "events_undispatched") || strings.Contains(plan, "Seq Scan") {
+			t.Errorf("%s: the poll does not read events_undispatched:\n%s", mode, plan)
+		}
+	}
+}

@@ -57,3 +57,6 @@ func EventAfterQueries(wsID string, f enroll.EventFilter, after int64) (query st
 	q, c := eventAfterQueries(wsID, f, after)
 	return q.text, q.args, c.text, c.args
 }
+
+// FirstUndispatched is the query DispatchEvents polls with.
+const FirstUndispatched = firstUndispatched

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -128,13 +129,23 @@ func (db *DB) RedeliverWebhook(ctx context.Context, a enroll.Actor, endpointID, 
 	return out, err
 }
 
+// firstUndispatched finds whether events wait for dispatch. It asks for the
+// first one in order rather than EXISTS: without statistics on dispatched
+// (a database autovacuum never analyzed), the planner takes half the
+// events for waiting ones and answers EXISTS by scanning the table (56 ms
+// at 300,000 events, on every poll); ORDER BY seq LIMIT 1 reads the
+// partial index events_undispatched whatever it believes.
+const firstUndispatched = `SELECT seq FROM events WHERE NOT dispatched ORDER BY seq LIMIT 1`
+
 // DispatchEvents implements enroll.WebhookStore. Replicas commit
 // concurrently, so events wait with dispatched = false rather than behind a
 // cursor a late commit could slip under; an advisory lock lets one replica
 // dispatch at a time, which keeps each stream's deliveries in event order.
 func (db *DB) DispatchEvents(ctx context.Context, limit int) (int, error) {
-	var waiting bool
-	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE NOT dispatched)`).Scan(&waiting); err != nil || !waiting {
+	var first int64
+	if err := db.pool.QueryRow(ctx, firstUndispatched).Scan(&first); errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
 		return 0, wrap(err)
 	}
 	var n int
