@@ -74,7 +74,11 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, rq *request, st
 		v.Viewer = &viewer{Workspace: rq.sess.WorkspaceName, KeyID: k.ID, KeyName: k.Name, KeyPrefix: k.Prefix,
 			Kind: k.Kind, Scopes: k.Scopes, Instances: k.ProgramInstanceIDs}
 		v.CSRF = rq.sess.CSRF
-		v.Flash = c.sessions.takeFlash(r.Context(), rq.sess)
+		if r.Method != http.MethodHead {
+			// A HEAD shows no page, so it must not use up the message
+			// (link checkers, prefetchers).
+			v.Flash = c.sessions.takeFlash(r.Context(), rq.sess)
+		}
 		v.Nav = c.navFor(rq, v.Section)
 	}
 	var buf bytes.Buffer

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,4 +135,33 @@ func storedSession(t *testing.T, f *fixture, now *time.Time) (*sessions, *sessio
 		}
 		return got
 	}
+}
+
+// TestFlashSurvivesHead checks that a HEAD of the page a change redirects
+// to (a link checker, a browser's prefetch) does not use up its message,
+// nor a new endpoint's signing secret, shown once: the GET after it still
+// shows them, once.
+func TestFlashSurvivesHead(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.signedIn(f.secret).noFollow()
+	csrf := c.get(Prefix + "/webhooks").status(http.StatusOK).field("csrf")
+	path := c.post(Prefix+"/webhooks", url.Values{"csrf": {csrf}, "url": {"https://receiver.example/hooks"}}).
+		status(http.StatusSeeOther).Header.Get("Location")
+	head := func() {
+		req, _ := http.NewRequest(http.MethodHead, f.srv.URL+path, nil)
+		c.do(req).status(http.StatusOK)
+	}
+	head()
+	page := c.get(path).status(http.StatusOK)
+	secret := secretOnPage(page.Body)
+	if secret == "" || !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("the GET after a HEAD shows no secret: %s", page.Body)
+	}
+	c.get(path).status(http.StatusOK).lacks(secret)
+
+	c.post(path, url.Values{"csrf": {page.field("csrf")}, "description": {"Feed"}}).status(http.StatusSeeOther)
+	head()
+	c.get(path).status(http.StatusOK).contains("Endpoint saved.")
+	c.get(path).status(http.StatusOK).lacks("Endpoint saved.")
 }

@@ -72,7 +72,9 @@ func (c *Console) webhookEndpoint(w http.ResponseWriter, r *http.Request, rq *re
 		c.storeError(w, r, rq, err)
 		return
 	}
-	d.Secret = c.sessions.takeSecret(r.Context(), rq.sess, d.EP.ID)
+	if r.Method != http.MethodHead { // shown once: a HEAD would lose it
+		d.Secret = c.sessions.takeSecret(r.Context(), rq.sess, d.EP.ID)
+	}
 	c.renderEndpoint(w, r, rq, http.StatusOK, d)
 }
 
