@@ -21,6 +21,11 @@ const (
 	ParamErrPattern = "PARAM_PATTERN"
 	// ParamErrOption: a choice value is not one of the options.
 	ParamErrOption = "PARAM_OPTION"
+	// ParamErrUnknown: the program instance declares no such parameter.
+	// Only a refused request carries it: a value the enrollment already
+	// held, of a parameter the instance has dropped since, is kept without
+	// an error, so that dropping a parameter blocks no approval.
+	ParamErrUnknown = "PARAM_UNKNOWN"
 )
 
 // checkParameters checks e's parameter values against the instance's
@@ -39,6 +44,7 @@ func (e *Enrollment) checkParameters(v *Invalid, inst *ProgramInstance, old *Enr
 		def, ok := inst.Parameter(p.ExternalID)
 		if !ok {
 			if !old.holds(*p) {
+				p.Error = &ParameterError{ID: ParamErrUnknown, Message: p.ExternalID + " is not a parameter of this program instance."}
 				v.Add(loc("parameters", i)+".externalId", "is not a parameter of program instance "+inst.ID, p.ExternalID)
 			}
 			continue

@@ -79,6 +79,10 @@ func TestParameters(t *testing.T) {
 	if enroll.ErrorCode(err) != enroll.EINVALID || err.(*enroll.Error).Fields[0].Location != "parameters[0].externalId" {
 		t.Fatalf("undeclared parameter: %v", err)
 	}
+	// Like any refused value, it carries its error in the problem's list.
+	if pe := e.Parameters[0].Error; pe == nil || pe.ID != enroll.ParamErrUnknown || pe.Message == "" {
+		t.Fatalf("undeclared parameter's error = %+v", pe)
+	}
 
 	old, err := enroll.NewEnrollment("w", &enroll.EnrollmentCreate{IdentificationType: "customerId", CustomerID: "c",
 		Parameters: []enroll.ParameterValue{{ExternalID: "tenant", Value: "a-1"}, {ExternalID: "meter", Value: "m-1"}}},
@@ -155,6 +159,10 @@ func TestParameterUpdates(t *testing.T) {
 	if _, err := enroll.PrepareEnrollmentUpdate(old, e, &changed, time.Now()); err != nil || e.Parameters[0].Error == nil ||
 		e.Parameters[0].Error.ID != enroll.ParamErrOption || !slices.Equal(e.GroupIDs, []string{"g1"}) {
 		t.Fatalf("a withdrawn option must stay, marked: %+v, %v, %v", e.Parameters, e.GroupIDs, err)
+	}
+	// A dropped parameter's value stays unmarked: it blocks no approval.
+	if e.Parameters[2].ExternalID != "legacy" || e.Parameters[2].Error != nil {
+		t.Fatalf("an undeclared parameter held must stay without an error: %+v", e.Parameters[2])
 	}
 }
 

@@ -249,6 +249,11 @@ func TestAPI_415(t *testing.T) {
 	e.do("PATCH", "/v1/leads/"+lead, raw(`[{"op": "replace", "path": "/phone", "value": "1"}]`),
 		withHeader("Content-Type", "application/json-patch+json")).expect(415).problem()
 	e.do("PATCH", "/v1/leads/"+lead, raw(`{"phone": "1"}`), withHeader("Content-Type", "application/merge-patch+json")).expect(200)
+	// Huma reads any +json type as JSON; only a PATCH takes a merge patch.
+	for _, ct := range []string{"application/json-patch+json", "application/merge-patch+json", "application/vnd.example+json"} {
+		e.do("POST", "/v1/leads", raw(`{"email": "d@example.com"}`), withHeader("Content-Type", ct)).expect(415).problem()
+	}
+	e.do("PATCH", "/v1/leads/"+lead, raw(`{"phone": "2"}`), withHeader("Content-Type", "application/vnd.example+json")).expect(415).problem()
 }
 
 func TestAPI_401(t *testing.T) {
@@ -732,6 +737,33 @@ func TestAPI_422(t *testing.T) {
 		got := e.do("PATCH", "/v1/enrollments/"+enrID, cur).expect(200).obj()
 		if got["notes"] != "round trip" {
 			t.Errorf("notes = %v", got["notes"])
+		}
+		// An enrollment's template is shown, not stored: sent back, it is
+		// ignored, whatever it says.
+		cur = e.do("GET", "/v1/enrollments/"+enrID, nil).expect(200).obj()
+		cur["template"] = map[string]any{"id": "t", "href": "/x", "name": "n"}
+		e.do("PATCH", "/v1/enrollments/"+enrID, cur).expect(200)
+		// A webhook endpoint's, after a rotation.
+		ep := e.do("POST", "/v1/webhookEndpoints", map[string]any{"url": "https://receiver.example/hooks"}).expect(201).obj()
+		e.do("POST", "/v1/webhookEndpoints/"+ep["id"].(string)+"/rotateSecret", nil).expect(200)
+		read := e.do("GET", "/v1/webhookEndpoints/"+ep["id"].(string), nil).expect(200).obj()
+		if read["previousSecretExpiresAt"] == nil {
+			t.Fatalf("no previousSecretExpiresAt after a rotation: %v", read)
+		}
+		read["description"] = "round trip"
+		e.do("PATCH", "/v1/webhookEndpoints/"+ep["id"].(string), read).expect(200)
+		read["previousSecretExpiresAt"] = "2000-01-01T00:00:00Z"
+		e.do("PATCH", "/v1/webhookEndpoints/"+ep["id"].(string), read).expect(422)
+	})
+	t.Run("merge patch nulls", func(t *testing.T) {
+		e.do("PATCH", "/v1/enrollments/"+enrID, map[string]any{"address": map[string]any{"city": "Albany", "state": "NY"}, "metadata": map[string]any{"a": 1}}).expect(200)
+		got := e.do("PATCH", "/v1/enrollments/"+enrID, raw(`{"address": {"city": null}}`)).expect(200).obj()
+		if a := got["address"].(map[string]any); a["city"] != nil || a["state"] != "NY" {
+			t.Errorf("address after city: null = %v", a)
+		}
+		got = e.do("PATCH", "/v1/enrollments/"+enrID, raw(`{"address": null, "metadata": null}`)).expect(200).obj()
+		if got["address"] != nil || len(got["metadata"].(map[string]any)) != 0 {
+			t.Errorf("after address and metadata null: %v, %v", got["address"], got["metadata"])
 		}
 	})
 }

@@ -8,8 +8,8 @@ import (
 
 // checkBodyEncoding refuses, with 415, a request body the service would
 // misread: one compressed (Content-Encoding), whose bytes would be parsed
-// as JSON or CSV, or a JSON Patch, which Huma would take for a JSON body
-// since its type ends in +json. It also writes the media type of
+// as JSON or CSV, or a JSON Patch or any other type ending in +json, which
+// Huma would take for a JSON body (a merge patch is one, for a PATCH). It also writes the media type of
 // Content-Type in lower case, as media types are case-insensitive
 // (RFC 9110) and Huma matches them exactly.
 func checkBodyEncoding(r *http.Request) *Problem {
@@ -24,9 +24,14 @@ func checkBodyEncoding(r *http.Request) *Problem {
 	if err != nil {
 		return nil // Huma answers a malformed Content-Type
 	}
-	if r.Method == http.MethodPatch && mt == "application/json-patch+json" {
+	switch {
+	case mt == "application/json-patch+json":
 		return newProblem(http.StatusUnsupportedMediaType,
 			"JSON Patch is not supported: send a JSON merge patch (application/merge-patch+json) or the members to change (application/json).")
+	case strings.HasSuffix(mt, "+json") && !(r.Method == http.MethodPatch && mt == "application/merge-patch+json"):
+		// Huma reads any +json type as JSON; a body of another one is not
+		// what its sender meant by this request.
+		return newProblem(http.StatusUnsupportedMediaType, "Content-Type "+mt+" is not supported here: send application/json.")
 	}
 	if strings.ContainsAny(ct, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
 		if f := mime.FormatMediaType(mt, params); f != "" {

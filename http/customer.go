@@ -20,13 +20,13 @@ type CustomerCreate struct {
 // CustomerPatch is the body of PATCH /v1/customers/{customerId}, a JSON
 // merge patch.
 type CustomerPatch struct {
-	FirstName   *string         `json:"firstName,omitempty" minLength:"1" maxLength:"256"`
-	LastName    *string         `json:"lastName,omitempty" minLength:"1" maxLength:"256"`
-	Email       *string         `json:"email,omitempty" minLength:"1" maxLength:"256"`
-	Phone       *string         `json:"phone,omitempty" maxLength:"256" nullable:"true"`
-	Address     *enroll.Address `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
-	ReferenceID *string         `json:"referenceId,omitempty" maxLength:"256" nullable:"true"`
-	Metadata    map[string]any  `json:"metadata,omitempty"`
+	FirstName   *string        `json:"firstName,omitempty" minLength:"1" maxLength:"256"`
+	LastName    *string        `json:"lastName,omitempty" minLength:"1" maxLength:"256"`
+	Email       *string        `json:"email,omitempty" minLength:"1" maxLength:"256"`
+	Phone       *string        `json:"phone,omitempty" maxLength:"256" nullable:"true"`
+	Address     *AddressPatch  `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
+	ReferenceID *string        `json:"referenceId,omitempty" maxLength:"256" nullable:"true"`
+	Metadata    map[string]any `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it, null all." nullable:"true"`
 	ReadOnlyMembers
 }
 

@@ -17,14 +17,14 @@ type EnrollmentPatch struct {
 	LastName             *string                 `json:"lastName,omitempty" maxLength:"256" nullable:"true"`
 	Email                *string                 `json:"email,omitempty" maxLength:"256" nullable:"true"`
 	Phone                *string                 `json:"phone,omitempty" maxLength:"256" nullable:"true"`
-	Address              *enroll.Address         `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
+	Address              *AddressPatch           `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
 	ManufacturerSlugs    []string                `json:"manufacturerSlugs,omitempty" maxItems:"100"`
 	SerialNumber         *string                 `json:"serialNumber,omitempty" maxLength:"256" nullable:"true"`
 	Devices              []enroll.Device         `json:"devices,omitempty" maxItems:"100"`
 	ReferenceID          *string                 `json:"referenceId,omitempty" maxLength:"256" nullable:"true"`
 	ReferenceDescription *string                 `json:"referenceDescription,omitempty" maxLength:"4096" nullable:"true"`
 	Tags                 []string                `json:"tags,omitempty" maxItems:"100"`
-	Metadata             map[string]any          `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it."`
+	Metadata             map[string]any          `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it, null all." nullable:"true"`
 	Parameters           []enroll.ParameterValue `json:"parameters,omitempty" maxItems:"100"`
 	GroupIDs             []string                `json:"groupIds,omitempty" maxItems:"100" doc:"Groups declared on the instance; [] removes all."`
 	Notes                *string                 `json:"notes,omitempty" maxLength:"4096" nullable:"true"`

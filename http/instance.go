@@ -57,7 +57,7 @@ type InstancePatch struct {
 	EligibilityRules []enroll.Rule          `json:"eligibilityRules,omitempty" maxItems:"100" doc:"Changed rules are checked and bump rulesVersion."`
 	Parameters       []ParameterInput       `json:"parameters,omitempty" maxItems:"100"`
 	Groups           []enroll.Group         `json:"groups,omitempty" maxItems:"100"`
-	Metadata         map[string]any         `json:"metadata,omitempty"`
+	Metadata         map[string]any         `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it, null all." nullable:"true"`
 	ReadOnlyMembers
 }
 

@@ -19,12 +19,12 @@ type LeadCreate struct {
 
 // LeadPatch is the body of PATCH /v1/leads/{leadId}, a JSON merge patch.
 type LeadPatch struct {
-	FirstName *string         `json:"firstName,omitempty" maxLength:"256" nullable:"true"`
-	LastName  *string         `json:"lastName,omitempty" maxLength:"256" nullable:"true"`
-	Email     *string         `json:"email,omitempty" maxLength:"256" nullable:"true"`
-	Phone     *string         `json:"phone,omitempty" maxLength:"256" nullable:"true"`
-	Address   *enroll.Address `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
-	Metadata  map[string]any  `json:"metadata,omitempty"`
+	FirstName *string        `json:"firstName,omitempty" maxLength:"256" nullable:"true"`
+	LastName  *string        `json:"lastName,omitempty" maxLength:"256" nullable:"true"`
+	Email     *string        `json:"email,omitempty" maxLength:"256" nullable:"true"`
+	Phone     *string        `json:"phone,omitempty" maxLength:"256" nullable:"true"`
+	Address   *AddressPatch  `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
+	Metadata  map[string]any `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it, null all." nullable:"true"`
 	ReadOnlyMembers
 }
 

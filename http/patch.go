@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/enrollhq/enroll"
 )
 
@@ -25,12 +27,61 @@ var readOnlyMembers = map[string]bool{
 	"id": true, "createdAt": true, "updatedAt": true, "customerId": true, "leadId": true,
 	"enrollmentId": true, "identificationType": true, "programInstanceId": true,
 	"eligibility": true, "enrolledAt": true, "unenrolledAt": true, "evaluation": true,
-	"programId": true, "rulesVersion": true,
+	"programId": true, "rulesVersion": true, "disabledReason": true, "previousSecretExpiresAt": true,
+	"template": true,
 }
 
-// ReadOnlyMembers lists, for the OpenAPI document and for Huma's schema
-// validation, the read-only members a PATCH body may echo back unchanged.
-// Their values are compared with the stored ones by applyPatch.
+// computedMembers are read-only members a representation shows but the
+// entity does not store (an enrollment's template, from its notifications):
+// a PATCH ignores them rather than comparing them.
+var computedMembers = map[string]bool{"template": true}
+
+// AddressPatch is an address in a merge patch: its members merge with the
+// stored address, and null removes one, or, for the whole address, all.
+type AddressPatch struct {
+	_          struct{} `nullable:"true"`
+	StreetOne  *string  `json:"streetOne,omitempty" maxLength:"256" nullable:"true"`
+	StreetTwo  *string  `json:"streetTwo,omitempty" maxLength:"256" nullable:"true"`
+	City       *string  `json:"city,omitempty" maxLength:"256" nullable:"true"`
+	State      *string  `json:"state,omitempty" maxLength:"256" nullable:"true"`
+	PostalCode *string  `json:"postalCode,omitempty" maxLength:"256" nullable:"true"`
+	Country    *string  `json:"country,omitempty" maxLength:"256" nullable:"true"`
+}
+
+// patchBodies names, for each PATCH body's schema, the schema of the
+// representation it patches.
+var patchBodies = map[string]string{
+	"EnrollmentPatch": "EnrollmentDetail", "CustomerPatch": "Customer", "LeadPatch": "Lead",
+	"InstancePatch": "ProgramInstance", "ProgramPatch": "Program", "WebhookEndpointPatch": "WebhookEndpoint",
+	"NotificationTemplatePatch": "NotificationTemplate",
+}
+
+// documentReadOnlyMembers puts in each PATCH body's schema the read-only
+// members its representation has, typed as the representation types them
+// and said to be read-only, in place of ReadOnlyMembers' hidden list of
+// every representation's: the document shows what a client may send back,
+// and the validator, which reads the same schemas, accepts those only.
+func documentReadOnlyMembers(schemas huma.Registry) {
+	for patch, rep := range patchBodies {
+		p, r := schemas.Map()[patch], schemas.Map()[rep]
+		if p == nil || r == nil {
+			panic("documentReadOnlyMembers: no schema " + patch + " or " + rep)
+		}
+		for name := range readOnlyMembers {
+			delete(p.Properties, name)
+			if rp, ok := r.Properties[name]; ok {
+				member := *rp
+				member.Description = "Read-only: may be sent back as read; another value is a 422."
+				p.Properties[name] = &member
+			}
+		}
+		p.PrecomputeMessages()
+	}
+}
+
+// ReadOnlyMembers lets each PATCH body take the read-only members a client
+// may echo back unchanged, which applyPatch compares with the stored ones.
+// Hidden: documentReadOnlyMembers documents those of each representation.
 type ReadOnlyMembers struct {
 	ID                 any `json:"id,omitempty" hidden:"true"`
 	CreatedAt          any `json:"createdAt,omitempty" hidden:"true"`
@@ -46,6 +97,9 @@ type ReadOnlyMembers struct {
 	Evaluation         any `json:"evaluation,omitempty" hidden:"true"`
 	ProgramID          any `json:"programId,omitempty" hidden:"true"`
 	RulesVersion       any `json:"rulesVersion,omitempty" hidden:"true"`
+	DisabledReason     any `json:"disabledReason,omitempty" hidden:"true"`
+	PreviousSecretExp  any `json:"previousSecretExpiresAt,omitempty" hidden:"true"`
+	Template           any `json:"template,omitempty" hidden:"true"`
 }
 
 // patchMembers names the members a PATCH may change; the value says whether
@@ -96,6 +150,7 @@ func applyPatch[T any](cur *T, p patchDoc, allowed patchMembers) error {
 			delete(doc, name)
 		case ok:
 			doc[name] = mergeValue(doc[name], value)
+		case computedMembers[name]:
 		case readOnlyMembers[name] && !sameValue(doc[name], value):
 			v.Add("body."+name, "is read-only and cannot be changed", value)
 		}

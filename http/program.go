@@ -24,7 +24,7 @@ type ProgramPatch struct {
 	Description *string        `json:"description,omitempty" maxLength:"4096" nullable:"true"`
 	States      []string       `json:"states,omitempty" maxItems:"100"`
 	Active      *bool          `json:"active,omitempty"`
-	Metadata    map[string]any `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it."`
+	Metadata    map[string]any `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it, null all." nullable:"true"`
 	ReadOnlyMembers
 }
 

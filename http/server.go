@@ -165,6 +165,7 @@ func NewServer(cfg Config) *Server {
 	// belong to a workspace and a key.
 	s.api.UseMiddleware(s.authenticate, singleQueryValues, s.idempotency)
 	s.registerRoutes()
+	documentReadOnlyMembers(s.api.OpenAPI().Components.Schemas)
 
 	s.mux.Handle("GET /docs", s.docsHandler())
 	s.mux.Handle("GET /metrics", s.metrics.handler())
