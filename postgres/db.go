@@ -45,6 +45,8 @@ type DB struct {
 	pool   *pgxpool.Pool
 	clock  enroll.Clock
 	engine enroll.RuleEngine
+	// backlogs remembers the counts of ?after= polls (listEventsAfter).
+	backlogs enroll.Backlogs
 }
 
 var _ enroll.Store = (*DB)(nil)

@@ -31,7 +31,7 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 		return nil, &enroll.Error{Code: enroll.EINVALID, Message: "after names an event not yet published; retry in a moment.",
 			Fields: []enroll.FieldError{{Location: "query.after", Message: "not yet published"}}}
 	}
-	query, count := eventAfterQueries(wsID, f, *after)
+	query := eventAfterQuery(wsID, f, *after)
 	var out *enroll.Page[*enroll.Event]
 	err = db.read(ctx, func(q pgx.Tx) error {
 		rows, err := q.Query(ctx, query.text, query.args...)
@@ -48,10 +48,20 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 		if err != nil {
 			return err
 		}
-		var total int
-		err = q.QueryRow(ctx, count.text, count.args...).Scan(&total)
-		if err != nil {
+		// The backlog runs to the workspace's last published event in
+		// this snapshot: dispatch_seq numbers events one dispatcher at a
+		// time, so those visible are every one up to it.
+		var head int64
+		if err := q.QueryRow(ctx, eventHeadQuery, wsID).Scan(&head); err != nil {
 			return wrap(err)
+		}
+		total, err := db.backlogs.Count(enroll.BacklogScope(wsID, f), *after, head, func(lo, hi int64) (int, error) {
+			c := eventCountIn(wsID, f, lo, hi)
+			var n int
+			return n, wrap(q.QueryRow(ctx, c.text, c.args...).Scan(&n))
+		})
+		if err != nil {
+			return err
 		}
 		out = enroll.NewPage(events, f.ListParams, total, nil)
 		return nil
@@ -59,24 +69,35 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 	return out, err
 }
 
-// eventAfterQueries returns the query of the page of f after dispatch_seq
-// after, oldest first, and the query that counts every event after it.
-func eventAfterQueries(wsID string, f enroll.EventFilter, after int64) (query, count sqlText) {
+// eventHeadQuery finds the workspace's last published event, from the end
+// of its events_dispatch range.
+const eventHeadQuery = `SELECT COALESCE(MAX(dispatch_seq), 0) FROM events WHERE workspace_id = $1 AND dispatch_seq IS NOT NULL`
+
+// eventAfterQuery returns the query of the page of f after dispatch_seq
+// after, oldest first.
+func eventAfterQuery(wsID string, f enroll.EventFilter, after int64) sqlText {
 	var w where
 	w.add("workspace_id = ?", wsID)
-	var arms []eventArm
 	if f.ByInstance() {
-		arms = instanceArms(wsID, f, "dispatch_seq > ?", after)
-		addInstanceSeqs(&w, arms, "dispatch_seq", false, f.PerPage)
+		addInstanceSeqs(&w, instanceArms(wsID, f, "dispatch_seq > ?", after), "dispatch_seq", false, f.PerPage)
 	} else {
 		w.add("dispatch_seq > ?", after)
 		eventScope(&w, f)
 	}
-	query = sqlText{"SELECT doc FROM events WHERE " + w.sql() + " ORDER BY dispatch_seq LIMIT " + strconv.Itoa(f.PerPage), w.args}
-	if arms != nil {
-		return query, countArms(arms)
+	return sqlText{"SELECT doc FROM events WHERE " + w.sql() + " ORDER BY dispatch_seq LIMIT " + strconv.Itoa(f.PerPage), w.args}
+}
+
+// eventCountIn returns the query that counts f's events of the workspace
+// with dispatch_seq in (lo, hi].
+func eventCountIn(wsID string, f enroll.EventFilter, lo, hi int64) sqlText {
+	if f.ByInstance() {
+		return countArms(instanceArms(wsID, f, "dispatch_seq > ? AND dispatch_seq <= ?", lo, hi))
 	}
-	return query, sqlText{"SELECT COUNT(*) FROM events WHERE " + w.sql(), w.args}
+	var w where
+	w.add("workspace_id = ?", wsID)
+	w.add("dispatch_seq > ? AND dispatch_seq <= ?", lo, hi)
+	eventScope(&w, f)
+	return sqlText{"SELECT COUNT(*) FROM events WHERE " + w.sql(), w.args}
 }
 
 // afterNotFound reports an unknown after cursor as the bad parameter it is.

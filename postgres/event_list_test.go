@@ -77,6 +77,12 @@ func TestEventListPlan(t *testing.T) {
 			}
 		}
 	}
+	// The backlog's end: the last entry of the workspace's dispatch range.
+	for mode, plan := range explain(t, conn, postgres.EventHeadQuery, []any{a.WorkspaceID}) {
+		if !strings.Contains(plan, "events_dispatch") || strings.Contains(plan, "Seq Scan") {
+			t.Errorf("head (%s): not read from events_dispatch:\n%s", mode, plan)
+		}
+	}
 }
 
 // TestDispatchProbePlan checks that the dispatcher's poll reads the partial

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"math"
 
 	"github.com/enrollhq/enroll"
 )
@@ -48,15 +49,19 @@ func EventListQuery(wsID string, f enroll.EventFilter) (string, []any, error) {
 }
 
 // EventAfterQueries returns the queries ListEvents runs for f after the
-// event dispatched as after in workspace wsID: the page's, and the
-// count's, each with its arguments.
+// event dispatched as after in workspace wsID: the page's, and the one
+// that counts the events dispatched after it, each with its arguments.
 func EventAfterQueries(wsID string, f enroll.EventFilter, after int64) (query string, qargs []any, count string, cargs []any) {
 	if f.PerPage == 0 {
 		f.PerPage = enroll.DefaultPerPage
 	}
-	q, c := eventAfterQueries(wsID, f, after)
+	q, c := eventAfterQuery(wsID, f, after), eventCountIn(wsID, f, after, math.MaxInt64)
 	return q.text, q.args, c.text, c.args
 }
+
+// EventHeadQuery is the query that finds a workspace's last published
+// event, which ?after= backlogs run to.
+const EventHeadQuery = eventHeadQuery
 
 // FirstUndispatched is the query DispatchEvents polls with.
 const FirstUndispatched = firstUndispatched

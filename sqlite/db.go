@@ -53,6 +53,8 @@ type DB struct {
 	plannedCreates atomic.Int64
 	// instances decodes the instances creates are planned with.
 	instances instanceCache
+	// backlogs remembers the counts of ?after= polls (listEventsAfter).
+	backlogs enroll.Backlogs
 	// afterPlan, set by tests, runs once between a create's plan and its
 	// write transaction.
 	afterPlan func()

@@ -63,16 +63,31 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: list events: %w", err)
 	}
-	var total int
-	if arms != nil {
-		total, err = countArms(ctx, db.r, arms)
-	} else {
-		total, err = countRows(ctx, db.r, "events", w)
-	}
+	total, err := db.backlogs.Count(enroll.BacklogScope(wsID, f), after, published, func(lo, hi int64) (int, error) {
+		return db.countEventsIn(ctx, wsID, f, lo, hi)
+	})
 	if err != nil {
 		return nil, err
 	}
 	return enroll.NewPage(out, f.ListParams, total, nil), nil
+}
+
+// countEventsIn counts f's events of the workspace with seq in (lo, hi].
+func (db *DB) countEventsIn(ctx context.Context, wsID string, f enroll.EventFilter, lo, hi int64) (int, error) {
+	var bound where
+	bound.add("seq > ? AND seq <= ?", lo, hi)
+	if f.ByInstance() {
+		arms, err := instanceArms(ctx, db.r, wsID, f, bound)
+		if err != nil {
+			return 0, err
+		}
+		return countArms(ctx, db.r, arms)
+	}
+	var w where
+	w.add("workspace_id = ?", wsID)
+	w.add(bound.conds[0], bound.args...)
+	eventScope(&w, f)
+	return countRows(ctx, db.r, "events", w)
 }
 
 // afterNotFound reports an unknown after cursor as the bad parameter it is.

@@ -13,7 +13,8 @@ import (
 // key of the whole workspace, as a key limited to each instance, and, for
 // the quiet one, polling with ?after= from its first event. A type the
 // busy instance has one event of is read from the type's index. A
-// poller of the whole workspace from its first event counts its backlog.
+// poller of the whole workspace from its first event counts its backlog:
+// polling again at one cursor, and catching up page after page.
 func BenchmarkListEvents(b *testing.B) {
 	s := newImportBench(b, "OFF")
 	ctx := context.Background()
@@ -55,6 +56,32 @@ func BenchmarkListEvents(b *testing.B) {
 				}
 				if len(p.Data) < c.want {
 					b.Fatalf("%d events, want %d", len(p.Data), c.want)
+				}
+			}
+		})
+	}
+	// A poller of the whole workspace catching up from its first event,
+	// 500 events a poll (starting over at the end): each poll counts its
+	// backlog from the last one's (enroll.Backlogs), or, uncached, whole.
+	for _, cached := range []bool{true, false} {
+		name := "workspace-walk"
+		if !cached {
+			name += "-uncached"
+		}
+		b.Run(name, func(b *testing.B) {
+			start := first.Data[len(first.Data)-1].ID
+			f := enroll.EventFilter{After: start, ListParams: enroll.ListParams{PerPage: 500}}
+			for b.Loop() {
+				if !cached {
+					s.db.backlogs = enroll.Backlogs{}
+				}
+				p, err := s.db.ListEvents(ctx, s.a.WorkspaceID, f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				f.After = start
+				if len(p.Data) > 0 {
+					f.After = p.Data[len(p.Data)-1].ID
 				}
 			}
 		})

@@ -50,6 +50,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("WebhookDispatch", func(t *testing.T) { t.Parallel(); testWebhookDispatch(t, newStore) })
 	t.Run("WebhookRetries", func(t *testing.T) { t.Parallel(); testWebhookRetries(t, newStore) })
 	t.Run("EventsAfter", func(t *testing.T) { t.Parallel(); testEventsAfter(t, newStore) })
+	t.Run("EventsAfterWalk", func(t *testing.T) { t.Parallel(); testEventsAfterWalk(t, newStore) })
 	t.Run("WebhookFinishBatch", func(t *testing.T) { t.Parallel(); testWebhookFinishBatch(t, newStore) })
 	t.Run("WebhookConcurrency", func(t *testing.T) { t.Parallel(); testWebhookConcurrency(t, newStore) })
 	t.Run("NotificationTemplates", func(t *testing.T) { t.Parallel(); testNotificationTemplates(t, newStore) })
