@@ -78,8 +78,14 @@ func NewNotificationTemplateID() string { return "ntt_" + NewID() }
 func (t *NotificationTemplate) Validate() error {
 	var v Invalid
 	checkName(&v, "body.name", t.Name, true)
-	if !t.Status.Valid() {
+	switch {
+	case !t.Status.Valid():
 		v.Add("body.status", "must be an enrollment status", string(t.Status))
+	case t.Status == StatusCandidate:
+		// Messages go out on a change of status, and none leads to
+		// candidate (an enrollment starts there): such a template would
+		// never be sent.
+		v.Add("body.status", "must be a status an enrollment can move to; none moves to candidate", string(t.Status))
 	}
 	if t.Audience != AudienceParticipant && t.Audience != AudienceAdministrators {
 		v.Add("body.audience", "must be participant or administrators", string(t.Audience))

@@ -34,6 +34,13 @@ func TestNotificationTemplateValidate(t *testing.T) {
 		"{{template \"missing\"}}":             "not defined",
 		"{{$.enrollment.address.planet}}":      "unknown placeholder .enrollment.address.planet",
 	}
+	// No change of status leads to candidate: a template for it would
+	// never be sent.
+	cand := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusCandidate, Subject: "s", Text: "t"}
+	cand.Prepare()
+	if err := cand.Validate(); enroll.ErrorCode(err) != enroll.EINVALID || err.(*enroll.Error).Fields[0].Location != "body.status" {
+		t.Errorf("a template for candidate: %v", err)
+	}
 	for src, want := range bad {
 		tpl := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusApproved, Subject: "s", Text: src}
 		tpl.Prepare()

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -159,7 +160,23 @@ func checkWebhookURL(v *Invalid, field, s string) {
 		v.Add(field, "must not carry credentials; authenticate the sender by its signature", s)
 	case u.Fragment != "":
 		v.Add(field, "must not have a fragment", s)
+	case u.Hostname() == "":
+		v.Add(field, "must name a host", s)
+	case !validPort(u.Port()):
+		// url.Parse takes any digits: a port no request can reach would
+		// fail every delivery for the three days of retries.
+		v.Add(field, "must have a port from 1 to 65535", s)
 	}
+}
+
+// validPort reports whether p, a URL's port, is absent or one a connection
+// can use.
+func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // PublicAddress reports whether ip is one webhooks may reach without the

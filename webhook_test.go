@@ -43,25 +43,27 @@ func TestDecideOutcome(t *testing.T) {
 		name     string
 		attempts int
 		at       time.Time
+		ms       int64 // the attempt's duration
 		status   int
 		err      string
 		want     enroll.DeliveryStatus
 		wait     time.Duration // from at, when pending
 		disable  bool
 	}{
-		{"2xx", 0, created, 204, "", enroll.DeliverySucceeded, 0, false},
-		{"500 first", 0, created, 500, "", enroll.DeliveryPending, time.Second, false},
-		{"timeout third", 2, created, 0, "timed out", enroll.DeliveryPending, 4 * time.Second, false},
-		{"redirect fails", 0, created, 302, "", enroll.DeliveryPending, time.Second, false},
-		{"410 disables", 0, created, 410, "", enroll.DeliveryFailed, 0, true},
-		{"capped in the window", 40, created.Add(70 * time.Hour), 500, "", enroll.DeliveryPending, time.Hour, false},
-		{"next past the window", 70, created.Add(71*time.Hour + 30*time.Minute), 500, "", enroll.DeliveryFailed, 0, false},
+		{"2xx", 0, created, 30, 204, "", enroll.DeliverySucceeded, 0, false},
+		{"500 first", 0, created, 0, 500, "", enroll.DeliveryPending, time.Second, false},
+		// The wait runs from the end of a 10-second timeout, not its start.
+		{"timeout third", 2, created, 10000, 0, "timed out", enroll.DeliveryPending, 14 * time.Second, false},
+		{"redirect fails", 0, created, 0, 302, "", enroll.DeliveryPending, time.Second, false},
+		{"410 disables", 0, created, 0, 410, "", enroll.DeliveryFailed, 0, true},
+		{"capped in the window", 40, created.Add(70 * time.Hour), 0, 500, "", enroll.DeliveryPending, time.Hour, false},
+		{"next past the window", 70, created.Add(71*time.Hour + 30*time.Minute), 0, 500, "", enroll.DeliveryFailed, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			d := &enroll.WebhookDelivery{CreatedAt: created, AttemptCount: tt.attempts, Status: enroll.DeliveryPending}
-			o := enroll.DecideOutcome(d, enroll.DeliveryAttempt{At: tt.at, StatusCode: tt.status, Error: tt.err}, half)
+			o := enroll.DecideOutcome(d, enroll.DeliveryAttempt{At: tt.at, DurationMs: tt.ms, StatusCode: tt.status, Error: tt.err}, half)
 			if o.Status != tt.want || o.DisableEndpoint != tt.disable {
 				t.Fatalf("outcome = %+v, want %s (disable %v)", o, tt.want, tt.disable)
 			}
@@ -128,6 +130,11 @@ func TestWebhookEndpointValidate(t *testing.T) {
 		{"ftp", enroll.WebhookEndpoint{URL: "ftp://h.example/"}, "body.url"},
 		{"credentials", enroll.WebhookEndpoint{URL: "https://u:p@h.example/"}, "body.url"},
 		{"fragment", enroll.WebhookEndpoint{URL: "https://h.example/#x"}, "body.url"},
+		{"port too large", enroll.WebhookEndpoint{URL: "http://127.0.0.1:99999/x"}, "body.url"},
+		{"port zero", enroll.WebhookEndpoint{URL: "https://h.example:0/"}, "body.url"},
+		{"no host name", enroll.WebhookEndpoint{URL: "https://:443/"}, "body.url"},
+		{"highest port", enroll.WebhookEndpoint{URL: "https://h.example:65535/"}, ""},
+		{"empty port", enroll.WebhookEndpoint{URL: "https://h.example:/"}, ""},
 		{"too long", enroll.WebhookEndpoint{URL: "https://h.example/" + strings.Repeat("a", 2100)}, "body.url"},
 		{"NUL", enroll.WebhookEndpoint{URL: "https://h.example/\x00"}, "body.url"},
 		{"unknown type", enroll.WebhookEndpoint{URL: "https://h.example/", EventTypes: []enroll.EventType{"enrollment.exploded"}}, "body.eventTypes[0]"},

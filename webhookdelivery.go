@@ -103,6 +103,9 @@ type DeliveryOutcome struct {
 // DecideOutcome applies the retry policy to an attempt of d made at
 // at.At: success, retry later with backoff and jitter, or give up (after
 // DeliveryRetryWindow, or on 410 Gone, which also disables the endpoint).
+// The wait runs from the attempt's end (at.At plus at.DurationMs): from
+// its start, a receiver that times out after 10 s would be sent the next
+// attempts back to back, the first waits having passed while it stalled.
 // jitter returns a float in [0, 1); nil means math/rand.
 func DecideOutcome(d *WebhookDelivery, at DeliveryAttempt, jitter func() float64) DeliveryOutcome {
 	if len(at.Error) > maxDeliveryErrorLength {
@@ -115,7 +118,8 @@ func DecideOutcome(d *WebhookDelivery, at DeliveryAttempt, jitter func() float64
 	case at.StatusCode == 410:
 		o.Status, o.DisableEndpoint = DeliveryFailed, true
 	default:
-		next := at.At.Add(DeliveryBackoff(d.AttemptCount+1, jitter))
+		ended := at.At.Add(time.Duration(max(at.DurationMs, 0)) * time.Millisecond)
+		next := ended.Add(DeliveryBackoff(d.AttemptCount+1, jitter))
 		if next.Sub(d.CreatedAt) > DeliveryRetryWindow {
 			o.Status = DeliveryFailed
 		} else {

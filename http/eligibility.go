@@ -42,7 +42,7 @@ type CurrentEligibility struct {
 
 // EligibilityTest is the answer of a rules test.
 type EligibilityTest struct {
-	Sample  *enroll.Evaluation  `json:"sample,omitempty" doc:"The sample enrollment's evaluation."`
+	Sample  *enroll.Evaluation  `json:"sample,omitempty" doc:"The sample enrollment's evaluation. With draft rules that differ from the saved ones, its rulesVersion is the one they would get when saved."`
 	Current *CurrentEligibility `json:"current,omitempty"`
 }
 
@@ -56,6 +56,11 @@ func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) 
 		return nil, err
 	}
 	if r := in.Body.EligibilityRules; r != nil {
+		if !enroll.RulesEqual(inst.EligibilityRules, *r) {
+			// The sample's rulesVersion is the one these rules would get
+			// when saved, not the saved rules' (which did not decide it).
+			inst.RulesVersion++
+		}
 		inst.EligibilityRules = *r
 		draft := *inst
 		if err := draft.Validate(); err != nil {

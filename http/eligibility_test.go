@@ -60,7 +60,8 @@ func TestEligibility(t *testing.T) {
 			"current":          true,
 		}).expect(200).obj()
 		sample := res["sample"].(map[string]any)
-		if sample["status"] != "ineligible" || sample["reason"] != "Not NY" {
+		// Draft rules are not version 2's: the version they would get.
+		if sample["status"] != "ineligible" || sample["reason"] != "Not NY" || sample["rulesVersion"] != float64(3) {
 			t.Fatalf("sample = %v", sample)
 		}
 		cur := res["current"].(map[string]any)

@@ -10,7 +10,7 @@ import (
 type NotificationTemplateCreate struct {
 	ProgramInstanceID string                      `json:"programInstanceId,omitempty" maxLength:"64" doc:"The instance the template is for; absent makes it the workspace's default for instances without their own."`
 	Name              string                      `json:"name" minLength:"1" maxLength:"256" doc:"Shown as the enrollment notification's template name, e.g. \"Successful Activation\"."`
-	Status            enroll.Status               `json:"status" enum:"candidate,eligible,ineligible,submitted,needs_action,approved,rejected,paused,unenrolled" doc:"The status whose reaching sends the message."`
+	Status            enroll.Status               `json:"status" enum:"eligible,ineligible,submitted,needs_action,approved,rejected,paused,unenrolled" doc:"The status whose reaching sends the message."`
 	Audience          enroll.NotificationAudience `json:"audience,omitempty" enum:"participant,administrators" doc:"Who receives it: the enrollment's email, or the instance's adminEmails. Default: administrators for submitted, else participant."`
 	Essential         *bool                       `json:"essential,omitempty" default:"true" doc:"Essential messages are sent even to addresses that unsubscribed."`
 	Subject           string                      `json:"subject" minLength:"1" maxLength:"1000" doc:"A Go text/template, folded onto one line, e.g. \"{{.program.name}}: you are {{.status}}\"."`
@@ -22,7 +22,7 @@ type NotificationTemplateCreate struct {
 // /v1/notificationTemplates/{templateId}, a JSON merge patch.
 type NotificationTemplatePatch struct {
 	Name      *string                      `json:"name,omitempty" minLength:"1" maxLength:"256"`
-	Status    *enroll.Status               `json:"status,omitempty" enum:"candidate,eligible,ineligible,submitted,needs_action,approved,rejected,paused,unenrolled"`
+	Status    *enroll.Status               `json:"status,omitempty" enum:"eligible,ineligible,submitted,needs_action,approved,rejected,paused,unenrolled"`
 	Audience  *enroll.NotificationAudience `json:"audience,omitempty" enum:"participant,administrators"`
 	Essential *bool                        `json:"essential,omitempty"`
 	Subject   *string                      `json:"subject,omitempty" minLength:"1" maxLength:"1000"`
