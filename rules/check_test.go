@@ -27,6 +27,10 @@ func TestCheckAccepts(t *testing.T) {
 			rule("sets", `sets.intersects(enrollment.manufacturerSlugs, ["ecobee", "google-nest"])`, ""),
 			rule("nested", `enrollment.eligibility.status == "submitted" || instance.metadata["any key"] == 1 || customer.address.city == "Troy"`, ""),
 			rule("shadowing", `[{"x": 1}].exists(enrollment, enrollment.x == 1)`, ""),
+			// Values whose type the probe cannot know are not judged.
+			rule("parameter values", `enrollment.parameters.exists(p, p.value > 1) || enrollment.params.kw + 1 > 2`, ""),
+			rule("converted time", `enrollment.devices.exists(d, timestamp(d.installDate) > timestamp("2020-01-01T00:00:00Z"))`, ""),
+			rule("instance", `size(instance.eligibilityRules) >= 1 && instance.metadata.region + "x" != ""`, ""),
 		},
 	}
 	e := rules.New()
@@ -58,6 +62,11 @@ func TestCheckRejects(t *testing.T) {
 		{"expensive range", rule("range", `lists.range(1000).all(i, lists.range(1000).all(j, i != j))`, ""), "exceeds the limit"},
 		{"unknown field", rule("typo", `enrollment.nosuchfield == 1`, ""), "enrollment.nosuchfield is not a field"},
 		{"unknown field in has", rule("has", `has(customer.emial)`, ""), "customer.emial is not a field"},
+		// The variables are dynamic maps, so CEL's checker lets these by;
+		// the probe, with every field set, finds them.
+		{"text plus number", rule("typed", `enrollment.firstName + 1 == 2`, ""), "types that do not go together"},
+		{"number in a state list", rule("states", `inStates([1, "NY"])`, ""), "types that do not go together"},
+		{"time as text", rule("dates", `enrollment.devices.exists(d, d.installDate > timestamp("2020-01-01T00:00:00Z"))`, ""), "types that do not go together"},
 		{"unknown member", rule("member", `enrollment.adress.state == "NY" || enrollment.address.sate == "NY"`, ""), "enrollment.adress is not a field"},
 		{"unknown nested member", rule("nested", `enrollment.address.sate == "NY"`, ""), "enrollment.address.sate is not a field"},
 		{"unknown field by index", rule("index", `instance["metdata"].region == "east"`, ""), "instance.metdata is not a field"},

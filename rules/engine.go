@@ -115,6 +115,8 @@ func (e *Engine) Check(rules []enroll.Rule) error {
 			// Checked on save only: rules saved before still run.
 			if f := e.unknownField(rules[i].Expression); f != "" {
 				err = fmt.Errorf("%s is not a field; rules use the API's field names (enrollment.address.state, enrollment.params.<externalId>, customer.email)", f)
+			} else {
+				err = e.typeProblem(context.Background(), rs, i)
 			}
 		}
 		if err == nil {
