@@ -140,12 +140,20 @@ func ValidIdempotencyKey(k string) bool {
 }
 
 // IdempotencyFingerprint returns the hash that makes two keyed requests "the
-// same request": the API key that sends it, the method, the path and the
-// body. Binding the API key means a key of the workspace never receives a
-// response made for another key, whose instance limits may differ.
-func IdempotencyFingerprint(apiKeyID, method, path string, body []byte) string {
+// same request": the API key that sends it, the method, the path, the
+// body's media type when it is not JSON, and the body. Binding the API key
+// means a key of the workspace never receives a response made for another
+// key, whose instance limits may differ. The media type decides how an
+// import's body is read (CSV or NDJSON), so a retry that corrects it is
+// another request; JSON's is left out, so the fingerprints of JSON
+// requests are what they were before media types counted.
+func IdempotencyFingerprint(apiKeyID, method, path, mediaType string, body []byte) string {
 	h := sha256.New()
-	for _, part := range []string{apiKeyID, method, path} {
+	parts := []string{apiKeyID, method, path}
+	if mediaType != "" && mediaType != "application/json" {
+		parts = append(parts, mediaType)
+	}
+	for _, part := range parts {
 		// Length prefixes keep ("ab","c") and ("a","bc") apart.
 		h.Write([]byte(strconv.Itoa(len(part)) + ":" + part))
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -196,7 +197,8 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 	if q := ctx.URL().RawQuery; q != "" {
 		path += "?" + q
 	}
-	hash := enroll.IdempotencyFingerprint(keyFrom(c).ID, ctx.Method(), path, body)
+	mt, _, _ := mime.ParseMediaType(ctx.Header("Content-Type")) // lower case; "" when absent (JSON)
+	hash := enroll.IdempotencyFingerprint(keyFrom(c).ID, ctx.Method(), path, mt, body)
 	s.sweepIdempotencyKeys()
 
 	deadline := time.Now().Add(s.idemWait)

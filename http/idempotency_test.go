@@ -268,7 +268,7 @@ func TestIdempotency_CrashBeforeCommit(t *testing.T) {
 	path := "/v1/programInstances/" + inst + "/enrollments"
 	body := customerInfo(nil)
 	raw, _ := json.Marshal(body)
-	hash := enroll.IdempotencyFingerprint(e.keyID, "POST", path, raw)
+	hash := enroll.IdempotencyFingerprint(e.keyID, "POST", path, "", raw)
 	if _, claimed, err := e.store.ClaimIdempotencyKey(context.Background(), e.wsID, "dead-1", hash, lease); err != nil || !claimed {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
@@ -348,5 +348,32 @@ func TestIdempotency_SlowRequest(t *testing.T) {
 	again := e.do("POST", "/v1/programInstances/"+inst+"/enrollments", body, withIdempotencyKey("slow-1")).expect(201)
 	if again.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.Body, first.Body) {
 		t.Errorf("the retry was not the stored response: replayed %q, body %s", again.Header.Get("Idempotent-Replayed"), again.Body)
+	}
+}
+
+// TestIdempotency_MediaType checks that an import sent with the wrong
+// media type, then again with the right one under the same key, is not
+// answered with the first attempt's refusal as if it were the same
+// request: the media type decides how the body is read, so it is part of
+// the request, and the key, used for another, is a 422 saying so. A JSON
+// request's charset parameter changes nothing.
+func TestIdempotency_MediaType(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	line := `{"identificationType":"customerInfo","firstName":"Nd","lastName":"Json","email":"mt@example.com"}` + "\n"
+	path := "/v1/programInstances/" + inst + "/imports"
+	e.do("POST", path, upload{"text/csv", line}, withIdempotencyKey("mt-1")).expect(422)
+	again := e.do("POST", path, upload{"application/x-ndjson", line}, withIdempotencyKey("mt-1")).expect(422)
+	if again.Header.Get("Idempotent-Replayed") != "" || !strings.Contains(string(again.Body), "different request") {
+		t.Errorf("the corrected upload was answered from the refused one: %s", again.Body)
+	}
+	e.do("POST", path, upload{"application/x-ndjson", line}, withIdempotencyKey("mt-2")).expect(202)
+
+	body := `{"email": "charset@example.com"}`
+	first := e.do("POST", "/v1/leads", upload{"application/json", body}, withIdempotencyKey("mt-3")).expect(201)
+	replay := e.do("POST", "/v1/leads", upload{"application/json; charset=utf-8", body}, withIdempotencyKey("mt-3")).expect(201)
+	if replay.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(replay.Body, first.Body) {
+		t.Error("a charset parameter made a JSON request another one")
 	}
 }
