@@ -7,29 +7,9 @@ import (
 	"time"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/storetest"
 	"github.com/jackc/pgx/v5"
 )
-
-// watch runs WatchKeyRevocations on db in the background and waits until
-// it is ready. The returned channels carry the ids reported and its
-// return value.
-func watch(t *testing.T, ctx context.Context, db enroll.KeyRevocationWatcher) (<-chan string, <-chan error) {
-	t.Helper()
-	ready := make(chan struct{}, 1)
-	revoked := make(chan string, 16)
-	done := make(chan error, 1)
-	go func() {
-		done <- db.WatchKeyRevocations(ctx, func() { ready <- struct{}{} }, func(id string) { revoked <- id })
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("WatchKeyRevocations: %v", err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("WatchKeyRevocations never ready")
-	}
-	return revoked, done
-}
 
 // TestReplicasKeyRevocation checks that a replica hears of a key revoked
 // through another one: the notification travels with the commit.
@@ -38,7 +18,7 @@ func TestReplicasKeyRevocation(t *testing.T) {
 	r := newReplicas(t)
 	ctx, cancel := context.WithCancel(r.ctx)
 	defer cancel()
-	revoked, done := watch(t, ctx, r.dbs[0])
+	revoked, done := storetest.WatchRevocations(t, ctx, r.dbs[0])
 
 	k, _ := enroll.NewAPIKey(r.a.WorkspaceID, "elsewhere", nil, nil, time.Now())
 	if err := r.dbs[1].CreateAPIKey(r.ctx, r.a, k); err != nil {
@@ -47,16 +27,7 @@ func TestReplicasKeyRevocation(t *testing.T) {
 	if err := r.dbs[1].RevokeAPIKey(r.ctx, r.a, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case id := <-revoked:
-		if id != k.ID {
-			t.Fatalf("reported %s, want %s", id, k.ID)
-		}
-	case err := <-done:
-		t.Fatalf("WatchKeyRevocations stopped: %v", err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("revocation through the other replica not reported")
-	}
+	storetest.ExpectRevoked(t, revoked, done, k.ID)
 }
 
 // TestKeyRevocationWatchLost checks that a watch whose connection dies
@@ -73,7 +44,7 @@ func TestKeyRevocationWatchLost(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, done := watch(t, ctx, db)
+	_, done := storetest.WatchRevocations(t, ctx, db)
 
 	admin(t, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE datname = '`+cfg.Database+`' AND query = 'LISTEN "enroll_api_key_revoked"'`)
@@ -85,5 +56,5 @@ func TestKeyRevocationWatchLost(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("WatchKeyRevocations still waiting on a dead connection")
 	}
-	watch(t, ctx, db)
+	storetest.WatchRevocations(t, ctx, db)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/rules"
+	"github.com/enrollhq/enroll/storetest"
 )
 
 // TestKeyRevocationsOtherProcess checks that a store hears of a key
@@ -40,28 +41,11 @@ func TestKeyRevocationsOtherProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ready, revoked, done := make(chan struct{}, 1), make(chan string, 4), make(chan error, 1)
-	go func() {
-		done <- server.WatchKeyRevocations(ctx, func() { ready <- struct{}{} }, func(id string) { revoked <- id })
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
+	revoked, done := storetest.WatchRevocations(t, ctx, server)
 	if err := cli.RevokeAPIKey(ctx, a, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case id := <-revoked:
-		if id != k.ID {
-			t.Fatalf("reported %s, want %s", id, k.ID)
-		}
-	case err := <-done:
-		t.Fatal(err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("revocation by another handle not reported")
-	}
+	storetest.ExpectRevoked(t, revoked, done, k.ID)
 
 	var id, parent, notused int
 	var detail string

@@ -14,6 +14,42 @@ import (
 // than a key cache's TTL would matter for.
 const revocationWait = 15 * time.Second
 
+// WatchRevocations runs w.WatchKeyRevocations in the background until ctx
+// ends, and returns once it is ready (failing t if it never is), with
+// the ids it reports and, once it returns, its error. The stores' own
+// tests use it to watch across two handles on one database.
+func WatchRevocations(t testing.TB, ctx context.Context, w enroll.KeyRevocationWatcher) (revoked <-chan string, done <-chan error) {
+	t.Helper()
+	ready, ids, errc := make(chan struct{}, 1), make(chan string, 16), make(chan error, 1)
+	go func() {
+		errc <- w.WatchKeyRevocations(ctx, func() { ready <- struct{}{} }, func(id string) { ids <- id })
+	}()
+	select {
+	case <-ready:
+	case err := <-errc:
+		t.Fatalf("WatchKeyRevocations before ready: %v", err)
+	case <-time.After(revocationWait):
+		t.Fatal("WatchKeyRevocations never ready")
+	}
+	return ids, errc
+}
+
+// ExpectRevoked waits for a watch (WatchRevocations) to report key id,
+// failing t if it reports another, stops, or says nothing in time.
+func ExpectRevoked(t testing.TB, revoked <-chan string, done <-chan error, id string) {
+	t.Helper()
+	select {
+	case got := <-revoked:
+		if got != id {
+			t.Fatalf("reported %s, want %s", got, id)
+		}
+	case err := <-done:
+		t.Fatalf("WatchKeyRevocations stopped: %v", err)
+	case <-time.After(revocationWait):
+		t.Fatalf("the revocation of %s was not reported within %s", id, revocationWait)
+	}
+}
+
 // testKeyRevocations checks enroll.KeyRevocationWatcher: ready once the
 // watch is set up, every key revoked after it reported (of any workspace,
 // revoked before or after others), nothing before it, and a prompt return
@@ -39,19 +75,7 @@ func testKeyRevocations(t *testing.T, newStore Factory) {
 
 	ctx, cancel := context.WithCancel(f.ctx)
 	defer cancel()
-	ready := make(chan struct{}, 1)
-	revoked := make(chan string, 16)
-	done := make(chan error, 1)
-	go func() {
-		done <- w.WatchKeyRevocations(ctx, func() { ready <- struct{}{} }, func(id string) { revoked <- id })
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("WatchKeyRevocations before ready: %v", err)
-	case <-time.After(revocationWait):
-		t.Fatal("WatchKeyRevocations never ready")
-	}
+	revoked, done := WatchRevocations(t, ctx, w)
 
 	if err := f.s.RevokeAPIKey(f.ctx, f.a, first); err != nil {
 		t.Fatal(err)
