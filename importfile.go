@@ -79,8 +79,8 @@ func (d *ndjsonDecoder) Next() (*ImportRow, error) {
 			line = bytes.TrimPrefix(line, []byte("\ufeff"))
 		}
 		trimmed := bytes.TrimSpace(line)
-		if len(trimmed) == 0 {
-			continue
+		if blankText(line) {
+			continue // ASCII spaces only, as RowCounter judges it
 		}
 		// As POST .../enrollments refuses them: Go's decoder would store
 		// U+FFFD in place of the bad bytes, and take null for {}.
@@ -324,10 +324,11 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 	return d, nil
 }
 
-// blankRecord reports whether every cell of rec is empty or spaces.
+// blankRecord reports whether every cell of rec is empty or ASCII spaces,
+// as RowCounter judges it.
 func blankRecord(rec []string) bool {
 	for _, c := range rec {
-		if strings.TrimSpace(c) != "" {
+		if !blankText(c) {
 			return false
 		}
 	}

@@ -145,9 +145,10 @@ func readImportBatches(ctx context.Context, s ImportStore, a Actor, im *Import, 
 // it, so that a job knows its total (for progress and ETA) before its
 // first row is imported, without a second pass over the file. For CSV it
 // follows quoting, so a line break inside a quoted cell does not end a
-// row; like the decoder, it skips blank lines (a row of blank cells is
-// one), and it does not count the header. Only malformed CSV can make the count differ from the rows the
-// decoder reads, and the job's total is exact once it finishes.
+// row; like the decoders, it skips a byte order mark and blank lines (a
+// row of blank cells is one; blanks are ASCII spaces), and it does not
+// count the header. Only malformed CSV can make the count differ from the
+// rows the decoder reads, and the job's total is exact once it finishes.
 type RowCounter struct {
 	csv  bool
 	rows int
@@ -156,7 +157,13 @@ type RowCounter struct {
 	inQuote, closed, cellStart bool
 	// The current line has something besides blanks.
 	data bool
+	// bom is how many bytes of a byte order mark the file has begun
+	// with so far, which the decoders skip; -1 once past its start.
+	bom int
 }
+
+// utf8BOM is the byte order mark a file may begin with.
+const utf8BOM = "\ufeff"
 
 // NewRowCounter returns a counter for a file of the given format.
 func NewRowCounter(format string) *RowCounter {
@@ -166,12 +173,23 @@ func NewRowCounter(format string) *RowCounter {
 // Write counts the rows that end in p.
 func (c *RowCounter) Write(p []byte) (int, error) {
 	for _, b := range p {
+		if c.bom >= 0 {
+			if b == utf8BOM[c.bom] {
+				if c.bom++; c.bom == len(utf8BOM) {
+					c.bom = -1
+				}
+				continue
+			}
+			if c.bom > 0 {
+				c.data = true // part of a mark: bytes of the line
+			}
+			c.bom = -1
+		}
 		if !c.csv {
-			switch b {
-			case '\n':
+			switch {
+			case b == '\n':
 				c.endLine()
-			case ' ', '\t', '\r':
-			default:
+			case !blankByte(b):
 				c.data = true
 			}
 			continue
@@ -201,10 +219,21 @@ func (c *RowCounter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// blankByte reports whether b is an ASCII space, which a blank cell may
-// hold (the decoder trims cells as strings.TrimSpace does).
+// blankByte reports whether b is an ASCII space: what a blank line or a
+// blank cell may hold, for the decoders and the counter alike (other
+// Unicode spaces make a line a row, with whatever errors it has).
 func blankByte(b byte) bool {
 	return b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == '\v' || b == '\f'
+}
+
+// blankText reports whether s holds only ASCII spaces (blankByte).
+func blankText[T string | []byte](s T) bool {
+	for i := range len(s) {
+		if !blankByte(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *RowCounter) endLine() {

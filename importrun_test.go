@@ -27,6 +27,12 @@ func TestRowCounter(t *testing.T) {
 		// A quoted first cell spanning lines (the counter lost its quote
 		// at a line's start), and rows of blank cells.
 		{enroll.FormatCSV, "notes,email\n\"one\ntwo\",a@example.com\n\" \",\n , \t,\n\"\"\"\",\n"},
+		// Unicode spaces make a row (with errors), ASCII ones a blank line;
+		// a byte order mark is skipped, alone on its line too.
+		{enroll.FormatCSV, "\ufefffirstName,lastName\n\u00a0,\u00a0\n\f,\v\nA,B\n"},
+		{enroll.FormatCSV, "\ufeff\nfirstName\nA\n"},
+		{enroll.FormatNDJSON, "\ufeff\n{}\n\u00a0\n\f\n\u3000{}\n"},
+		{enroll.FormatNDJSON, "\xef\xbb{}\n"},
 		{enroll.FormatNDJSON, ""},
 		{enroll.FormatNDJSON, "{}\n\n  \n{}\r\n{}"},
 		{enroll.FormatNDJSON, "{\"notes\": \"a \\\" quote\"}\n"},

@@ -179,7 +179,12 @@ func (s *NotificationSettings) Validate() error {
 		}
 	}
 	if s.LinkURL != "" {
-		checkWebhookURL(&v, "body.linkUrl", strings.ReplaceAll(s.LinkURL, "{enrollmentId}", "x"))
+		var lv Invalid
+		link := strings.ReplaceAll(s.LinkURL, "{enrollmentId}", "x")
+		if checkWebhookURL(&lv, "body.linkUrl", link); len(lv) == 0 {
+			checkURLAddress(&lv, "body.linkUrl", link)
+		}
+		v = append(v, lv...)
 	}
 	return v.Err()
 }

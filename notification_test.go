@@ -2,6 +2,7 @@ package enroll_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +98,30 @@ func TestNotificationOutcome(t *testing.T) {
 	n.Apply(enroll.DecideNotificationOutcome(n, enroll.NotificationAttempt{At: now}, zero), now)
 	if n.Status != enroll.NotificationSent || n.SentAt == nil || n.AttemptCount != 1 {
 		t.Errorf("applied: %+v", n)
+	}
+}
+
+// TestNotificationSettingsLink checks the link URL of the settings: a
+// placeholder for the enrollment id, and the host and port checked as a
+// webhook endpoint's are, whatever else is wrong with the settings.
+func TestNotificationSettingsLink(t *testing.T) {
+	t.Parallel()
+	for link, ok := range map[string]bool{
+		"https://portal.example/enrollments/{enrollmentId}": true,
+		"https://portal.example:99999/{enrollmentId}":       false,
+		"https://:443/{enrollmentId}":                       false,
+		"ftp://portal.example/":                             false,
+	} {
+		s := enroll.DefaultNotificationSettings("i1")
+		s.LinkURL, s.AdminEmails = link, []string{"not an address"}
+		err := s.Validate()
+		var de *enroll.Error
+		if !errors.As(err, &de) {
+			t.Fatalf("%s: %v", link, err)
+		}
+		linkRefused := slices.ContainsFunc(de.Fields, func(f enroll.FieldError) bool { return f.Location == "body.linkUrl" })
+		if linkRefused == ok {
+			t.Errorf("%s: refused %v, want %v (%+v)", link, linkRefused, !ok, de.Fields)
+		}
 	}
 }

@@ -124,9 +124,17 @@ func (ep *WebhookEndpoint) Wants(t EventType) bool {
 // Validate checks an endpoint's fields. Private and loopback addresses are
 // checked when events are sent (see package webhook), where the resolved
 // address is known. Returns EINVALID.
-func (ep *WebhookEndpoint) Validate() error {
+func (ep *WebhookEndpoint) Validate() error { return ep.validate(true) }
+
+// validate is Validate; address says whether to check the URL's host and
+// port as well, which an update does only when it changes the URL, so an
+// endpoint saved before those checks can still be turned off or rotated.
+func (ep *WebhookEndpoint) validate(address bool) error {
 	var v Invalid
 	checkWebhookURL(&v, "body.url", ep.URL)
+	if address && len(v) == 0 {
+		checkURLAddress(&v, "body.url", ep.URL)
+	}
 	checkText(&v, "body.description", ep.Description)
 	if len(ep.EventTypes) > len(EventTypes) {
 		v.Add("body.eventTypes", "lists too many types", len(ep.EventTypes))
@@ -160,11 +168,19 @@ func checkWebhookURL(v *Invalid, field, s string) {
 		v.Add(field, "must not carry credentials; authenticate the sender by its signature", s)
 	case u.Fragment != "":
 		v.Add(field, "must not have a fragment", s)
+	}
+}
+
+// checkURLAddress checks the host and port of s, a URL checkWebhookURL
+// passed: url.Parse takes any digits for a port, and a port no request
+// can reach would fail every delivery for the three days of retries.
+func checkURLAddress(v *Invalid, field, s string) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
 	case u.Hostname() == "":
 		v.Add(field, "must name a host", s)
 	case !validPort(u.Port()):
-		// url.Parse takes any digits: a port no request can reach would
-		// fail every delivery for the three days of retries.
 		v.Add(field, "must have a port from 1 to 65535", s)
 	}
 }
@@ -248,7 +264,7 @@ func UpdateWebhookEndpoint(old *WebhookEndpoint, fn func(*WebhookEndpoint) error
 		ep.DisabledReason = ""
 	}
 	ep.Prepare()
-	if err := ep.Validate(); err != nil {
+	if err := ep.validate(ep.URL != old.URL); err != nil {
 		return nil, err
 	}
 	ep.UpdatedAt = now

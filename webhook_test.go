@@ -204,3 +204,18 @@ func TestDeliveryAttemptJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookEndpointOldURL checks that an endpoint saved before its URL's
+// port was checked can still be turned off and rotated: an update checks
+// the host and port only of a URL it changes.
+func TestWebhookEndpointOldURL(t *testing.T) {
+	t.Parallel()
+	old := &enroll.WebhookEndpoint{ID: "we_1", URL: "https://hooks.example.com:99999/enroll", Enabled: true}
+	if _, err := enroll.UpdateWebhookEndpoint(old, func(ep *enroll.WebhookEndpoint) error { ep.Enabled = false; return nil }, time.Now()); err != nil {
+		t.Fatalf("turning off an endpoint with an old URL: %v", err)
+	}
+	_, err := enroll.UpdateWebhookEndpoint(old, func(ep *enroll.WebhookEndpoint) error { ep.URL = "https://hooks.example.com:99998/"; return nil }, time.Now())
+	if enroll.ErrorCode(err) != enroll.EINVALID {
+		t.Fatalf("a new URL with an impossible port: %v", err)
+	}
+}

@@ -19,16 +19,22 @@ const errNoOverload = "no such overload"
 // operands whose types do not go together (enrollment.firstName + 1). The
 // variables are dynamic maps, so CEL's checker cannot see those types
 // when the rule is compiled; but a field holds the same type in every
-// enrollment, so a rule that fails so on the probe fails so on all. Errors
-// of other kinds (a metadata key or parameter the probe lacks, a failed
-// conversion of its placeholder text) say nothing of types and pass.
+// enrollment, so a rule that fails so on the probe fails so on every
+// enrollment like it. The probe has no metadata and no parameters, so a
+// rule that fails only through a default for a missing one
+// (metadata.?kw.orValue(0) * 2.0) is refused too: it fails for every
+// enrollment without that key. Errors of other kinds (a missing key, a
+// failed conversion of the probe's placeholder text) say nothing of
+// types and pass.
 func (e *Engine) typeProblem(ctx context.Context, rs *ruleset, i int) error {
 	in := probeInput()
 	act := newActivation(in, rs.use, e.template, e.reference)
 	defer act.release()
 	_, err := rs.programs[i].eval(ctx, act)
 	if err != nil && strings.Contains(err.Error(), errNoOverload) {
-		return errors.New("it combines values of types that do not go together (" + err.Error() + "), which fails for every enrollment; convert one side, e.g. int(x), string(x) or timestamp(x)")
+		return errors.New("it combines values of types that do not go together (" + err.Error() + ") on an enrollment with every field set " +
+			"and no metadata or parameters, so it fails for such enrollments; convert one side, e.g. int(x), double(x), string(x) or timestamp(x), " +
+			"or give a default of the other's type (0.0 for a double)")
 	}
 	return nil
 }
