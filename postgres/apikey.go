@@ -88,7 +88,7 @@ func (db *DB) ListAPIKeys(ctx context.Context, wsID string) ([]*enroll.APIKey, e
 
 // RevokeAPIKey implements enroll.Store.
 func (db *DB) RevokeAPIKey(ctx context.Context, a enroll.Actor, id string) error {
-	return db.write(ctx, func(tx *tx) error {
+	err := db.write(ctx, func(tx *tx) error {
 		tag, err := tx.exec(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE workspace_id = $2 AND id = $3`,
 			tx.now, a.WorkspaceID, id)
 		if err != nil {
@@ -97,10 +97,18 @@ func (db *DB) RevokeAPIKey(ctx context.Context, a enroll.Actor, id string) error
 		if tag.RowsAffected() == 0 {
 			return enroll.Errorf(enroll.ENOTFOUND, "API key %s not found.", id)
 		}
-		// Delivered at commit to every replica's WatchKeyRevocations.
-		_, err = tx.exec(`SELECT pg_notify($1, $2)`, keyRevokedChannel, id)
-		return err
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// To every replica's WatchKeyRevocations, once the revocation has
+	// committed, and best effort: in the revoking transaction, a full
+	// notification queue (a listener stalled for a day) would fail the
+	// revocation itself; missed, it applies when the key leaves the
+	// replicas' caches.
+	_, _ = db.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, keyRevokedChannel, id)
+	return nil
 }
 
 // TouchAPIKey implements enroll.Store. The condition makes it a no-op for

@@ -6,9 +6,9 @@ import (
 	"github.com/enrollhq/enroll"
 )
 
-// keyRevokedChannel is the channel RevokeAPIKey notifies, in its
-// transaction, with the id of the key it revoked: PostgreSQL delivers the
-// notification to every listening replica when the revocation commits.
+// keyRevokedChannel is the channel RevokeAPIKey notifies, once the
+// revocation has committed, with the id of the key it revoked: PostgreSQL
+// delivers the notification to every listening replica.
 const keyRevokedChannel = "enroll_api_key_revoked"
 
 var _ enroll.KeyRevocationWatcher = (*DB)(nil)
