@@ -65,3 +65,7 @@ const EventHeadQuery = eventHeadQuery
 
 // FirstUndispatched is the query DispatchEvents polls with.
 const FirstUndispatched = firstUndispatched
+
+// ForgetBacklogs empties db's memory of ?after= counts, so that the next
+// poll counts its backlog whole, as every poll did before it was kept.
+func ForgetBacklogs(db *DB) { db.backlogs = enroll.Backlogs{} }
