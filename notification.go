@@ -179,12 +179,7 @@ func (s *NotificationSettings) Validate() error {
 		}
 	}
 	if s.LinkURL != "" {
-		var lv Invalid
-		link := strings.ReplaceAll(s.LinkURL, "{enrollmentId}", "x")
-		if checkWebhookURL(&lv, "body.linkUrl", link); len(lv) == 0 {
-			checkURLAddress(&lv, "body.linkUrl", link)
-		}
-		v = append(v, lv...)
+		checkWebhookURL(&v, "body.linkUrl", strings.ReplaceAll(s.LinkURL, "{enrollmentId}", "x"), true)
 	}
 	return v.Err()
 }

@@ -131,10 +131,7 @@ func (ep *WebhookEndpoint) Validate() error { return ep.validate(true) }
 // endpoint saved before those checks can still be turned off or rotated.
 func (ep *WebhookEndpoint) validate(address bool) error {
 	var v Invalid
-	checkWebhookURL(&v, "body.url", ep.URL)
-	if address && len(v) == 0 {
-		checkURLAddress(&v, "body.url", ep.URL)
-	}
+	checkWebhookURL(&v, "body.url", ep.URL, address)
 	checkText(&v, "body.description", ep.Description)
 	if len(ep.EventTypes) > len(EventTypes) {
 		v.Add("body.eventTypes", "lists too many types", len(ep.EventTypes))
@@ -149,7 +146,12 @@ func (ep *WebhookEndpoint) validate(address bool) error {
 	return v.Err()
 }
 
-func checkWebhookURL(v *Invalid, field, s string) {
+// checkWebhookURL checks that s is an absolute http or https URL without
+// credentials or fragment and, when address is set, that it names a host
+// and a usable port: url.Parse takes any digits for a port, and a port no
+// request can reach would fail every delivery for the three days of
+// retries.
+func checkWebhookURL(v *Invalid, field, s string, address bool) {
 	if s == "" {
 		v.Add(field, "is required", nil)
 		return
@@ -168,19 +170,9 @@ func checkWebhookURL(v *Invalid, field, s string) {
 		v.Add(field, "must not carry credentials; authenticate the sender by its signature", s)
 	case u.Fragment != "":
 		v.Add(field, "must not have a fragment", s)
-	}
-}
-
-// checkURLAddress checks the host and port of s, a URL checkWebhookURL
-// passed: url.Parse takes any digits for a port, and a port no request
-// can reach would fail every delivery for the three days of retries.
-func checkURLAddress(v *Invalid, field, s string) {
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-	case u.Hostname() == "":
+	case address && u.Hostname() == "":
 		v.Add(field, "must name a host", s)
-	case !validPort(u.Port()):
+	case address && !validPort(u.Port()):
 		v.Add(field, "must have a port from 1 to 65535", s)
 	}
 }

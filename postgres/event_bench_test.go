@@ -3,14 +3,11 @@ package postgres_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/postgres"
-	"github.com/enrollhq/enroll/postgres/pgtest"
-	"github.com/enrollhq/enroll/rules"
 )
 
 // BenchmarkListEventsAfter is a poller of a whole workspace of 300,000
@@ -20,17 +17,7 @@ import (
 // into the table, dispatched; only the list reads them.
 func BenchmarkListEventsAfter(b *testing.B) {
 	ctx := context.Background()
-	url := pgtest.NewDatabase(b)
-	db, err := postgres.Open(ctx, postgres.Config{URL: url, Engine: rules.New()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "bench"}
-	key, _ := enroll.NewAPIKey(ws.ID, "bench", nil, nil, time.Now())
-	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
-		b.Fatal(err)
-	}
+	db, a, url := benchStore(b)
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		b.Fatal(err)
@@ -41,7 +28,7 @@ func BenchmarkListEventsAfter(b *testing.B) {
 			jsonb_build_object('id', 'ev' || lpad(g::text, 7, '0'), 'type', 'enrollment.created', 'createdAt', '2026-11-24T00:00:00Z',
 				'data', jsonb_build_object('object', jsonb_build_object('id', 'o' || g, 'firstName', 'Suzie', 'lastName', 'Homeowner'))),
 			now(), true, g
-		FROM generate_series(1, 300000) g`, ws.ID); err != nil {
+		FROM generate_series(1, 300000) g`, a.WorkspaceID); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := conn.Exec(ctx, `ANALYZE events`); err != nil {
@@ -58,7 +45,7 @@ func BenchmarkListEventsAfter(b *testing.B) {
 				if !cached {
 					postgres.ForgetBacklogs(db)
 				}
-				p, err := db.ListEvents(ctx, ws.ID, f)
+				p, err := db.ListEvents(ctx, a.WorkspaceID, f)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -13,22 +13,31 @@ import (
 	"github.com/enrollhq/enroll/rules"
 )
 
-// BenchmarkImport imports files of 2,000 new participants into an instance
-// with five rules and autoEvaluate, through RunImport with the default
-// batch: the PostgreSQL side of the SQLite store's BenchmarkImport.
-func BenchmarkImport(b *testing.B) {
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, postgres.Config{URL: pgtest.NewDatabase(b), Engine: rules.New()})
+// benchStore opens a store on a new database with one workspace, for a
+// benchmark; it returns the store, an actor of the workspace, and the
+// database's URL.
+func benchStore(b *testing.B) (*postgres.DB, enroll.Actor, string) {
+	b.Helper()
+	url := pgtest.NewDatabase(b)
+	db, err := postgres.Open(context.Background(), postgres.Config{URL: url, Engine: rules.New()})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
 	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "bench"}
 	key, _ := enroll.NewAPIKey(ws.ID, "bench", nil, nil, time.Now())
-	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
+	if err := db.CreateWorkspace(context.Background(), ws, key); err != nil {
 		b.Fatal(err)
 	}
-	a := enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID}
+	return db, enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID}, url
+}
+
+// BenchmarkImport imports files of 2,000 new participants into an instance
+// with five rules and autoEvaluate, through RunImport with the default
+// batch: the PostgreSQL side of the SQLite store's BenchmarkImport.
+func BenchmarkImport(b *testing.B) {
+	ctx := context.Background()
+	db, a, _ := benchStore(b)
 	p := &enroll.Program{Slug: "solar", Name: "Solar"}
 	if err := db.CreateProgram(ctx, a, p); err != nil {
 		b.Fatal(err)
