@@ -1,6 +1,9 @@
 package enroll
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Customer is a known participant. Email is unique per workspace; enrolling
 // with customerInfo whose email matches reuses the customer.
@@ -10,9 +13,9 @@ type Customer struct {
 	FirstName   string         `json:"firstName"`
 	LastName    string         `json:"lastName"`
 	Email       string         `json:"email"`
-	Phone       string         `json:"phone,omitempty"`
-	Address     *Address       `json:"address,omitempty"`
-	ReferenceID string         `json:"referenceId,omitempty"`
+	Phone       string         `json:"phone" nullable:"true"`
+	Address     *Address       `json:"address"`
+	ReferenceID string         `json:"referenceId" nullable:"true"`
 	Metadata    map[string]any `json:"metadata"`
 	CreatedAt   time.Time      `json:"createdAt"`
 	UpdatedAt   time.Time      `json:"updatedAt"`
@@ -51,12 +54,12 @@ type CustomerFilter struct {
 type Lead struct {
 	ID          string         `json:"id"`
 	WorkspaceID string         `json:"-"`
-	FirstName   string         `json:"firstName,omitempty"`
-	LastName    string         `json:"lastName,omitempty"`
-	Email       string         `json:"email,omitempty"`
-	Phone       string         `json:"phone,omitempty"`
-	Address     *Address       `json:"address,omitempty"`
-	CustomerID  string         `json:"customerId,omitempty" doc:"The customer the lead became, once enrolled with enough data."`
+	FirstName   string         `json:"firstName" nullable:"true"`
+	LastName    string         `json:"lastName" nullable:"true"`
+	Email       string         `json:"email" nullable:"true"`
+	Phone       string         `json:"phone" nullable:"true"`
+	Address     *Address       `json:"address"`
+	CustomerID  string         `json:"customerId" nullable:"true" doc:"The customer the lead became, once enrolled with enough data."`
 	Metadata    map[string]any `json:"metadata"`
 	CreatedAt   time.Time      `json:"createdAt"`
 	UpdatedAt   time.Time      `json:"updatedAt"`
@@ -88,4 +91,56 @@ type LeadFilter struct {
 	// Email, when set, keeps leads with this email (case-insensitive).
 	Email string
 	ListParams
+}
+
+// AppendJSON appends the customer's representation to b, with null for
+// a member without a value (nulljson.go), byte for byte as json.Marshal
+// writes it: an import writes one per new row.
+func (c *Customer) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, c.ID)
+	b = appendJSONString(append(b, `,"firstName":`...), c.FirstName)
+	b = appendJSONString(append(b, `,"lastName":`...), c.LastName)
+	b = appendJSONString(append(b, `,"email":`...), c.Email)
+	b = appendOptString(b, `,"phone":`, c.Phone)
+	b = c.Address.appendJSON(append(b, `,"address":`...))
+	b = appendOptString(b, `,"referenceId":`, c.ReferenceID)
+	b, err := appendMarshal(b, `,"metadata":`, c.Metadata)
+	if err == nil {
+		b, err = appendTime(append(b, `,"createdAt":`...), c.CreatedAt)
+	}
+	if err == nil {
+		b, err = appendTime(append(b, `,"updatedAt":`...), c.UpdatedAt)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encoding customer %s: %w", c.ID, err)
+	}
+	return append(b, '}'), nil
+}
+
+// MarshalJSON writes the customer's representation (AppendJSON) without
+// HTML escapes, as the API's encoder writes what it encodes itself.
+func (c Customer) MarshalJSON() ([]byte, error) {
+	b, err := c.AppendJSON(make([]byte, 0, 512))
+	if err != nil {
+		return nil, err
+	}
+	return AppendHTMLUnescaped(make([]byte, 0, len(b)), b), nil
+}
+
+// MarshalJSON writes the lead's representation, with null for a member
+// without a value (nulljson.go).
+func (l Lead) MarshalJSON() ([]byte, error) {
+	return marshalMembers(struct {
+		ID         string         `json:"id"`
+		FirstName  *string        `json:"firstName"`
+		LastName   *string        `json:"lastName"`
+		Email      *string        `json:"email"`
+		Phone      *string        `json:"phone"`
+		Address    *Address       `json:"address"`
+		CustomerID *string        `json:"customerId"`
+		Metadata   map[string]any `json:"metadata"`
+		CreatedAt  time.Time      `json:"createdAt"`
+		UpdatedAt  time.Time      `json:"updatedAt"`
+	}{l.ID, orNull(l.FirstName), orNull(l.LastName), orNull(l.Email), orNull(l.Phone), l.Address, orNull(l.CustomerID), l.Metadata, l.CreatedAt, l.UpdatedAt})
 }

@@ -27,6 +27,8 @@ type RuleResult struct {
 
 // Evaluation is the outcome of running an instance's eligibility rules.
 type Evaluation struct {
+	// An enrollment never evaluated shows null.
+	_            struct{}     `nullable:"true"`
 	Status       Status       `json:"status" enum:"eligible,ineligible"`
 	Reason       string       `json:"reason,omitempty"`
 	RulesVersion int          `json:"rulesVersion"`

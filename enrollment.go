@@ -3,7 +3,6 @@ package enroll
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -37,36 +36,36 @@ func (t IdentificationType) Valid() bool {
 
 // Enrollment connects a participant to a program instance and tracks the
 // participant's eligibility and participation. Its JSON form is the seed's
-// representation.
+// representation, every member present, null when unset (AppendJSON).
 type Enrollment struct {
 	ID                   string             `json:"id"`
 	WorkspaceID          string             `json:"-"`
 	IdentificationType   IdentificationType `json:"identificationType" enum:"customerInfo,customerId,leadId,enrollmentId"`
 	ProgramInstanceID    string             `json:"programInstanceId"`
-	LeadID               string             `json:"leadId,omitempty"`
-	CustomerID           string             `json:"customerId,omitempty"`
-	EnrollmentID         string             `json:"enrollmentId,omitempty" doc:"The enrollment this one re-enrolls."`
-	FirstName            string             `json:"firstName,omitempty"`
-	LastName             string             `json:"lastName,omitempty"`
-	Email                string             `json:"email,omitempty"`
-	Phone                string             `json:"phone,omitempty"`
-	Address              *Address           `json:"address,omitempty"`
+	LeadID               string             `json:"leadId" nullable:"true"`
+	CustomerID           string             `json:"customerId" nullable:"true"`
+	EnrollmentID         string             `json:"enrollmentId" nullable:"true" doc:"The enrollment this one re-enrolls."`
+	FirstName            string             `json:"firstName" nullable:"true"`
+	LastName             string             `json:"lastName" nullable:"true"`
+	Email                string             `json:"email" nullable:"true"`
+	Phone                string             `json:"phone" nullable:"true"`
+	Address              *Address           `json:"address"`
 	ManufacturerSlugs    []string           `json:"manufacturerSlugs"`
-	SerialNumber         string             `json:"serialNumber,omitempty"`
+	SerialNumber         string             `json:"serialNumber" nullable:"true"`
 	Devices              []Device           `json:"devices"`
-	ReferenceID          string             `json:"referenceId,omitempty"`
-	ReferenceDescription string             `json:"referenceDescription,omitempty"`
+	ReferenceID          string             `json:"referenceId" nullable:"true"`
+	ReferenceDescription string             `json:"referenceDescription" nullable:"true"`
 	Tags                 []string           `json:"tags"`
 	Metadata             map[string]any     `json:"metadata"`
 	Parameters           []ParameterValue   `json:"parameters"`
 	GroupIDs             []string           `json:"groupIds"`
-	Notes                string             `json:"notes,omitempty"`
-	Assignee             string             `json:"assignee,omitempty"`
-	EnrollmentStartDate  *time.Time         `json:"enrollmentStartDate,omitempty" doc:"When participation starts; set at approval unless given."`
-	EnrolledAt           *time.Time         `json:"enrolledAt,omitempty" doc:"When the enrollment was first approved."`
-	UnenrolledAt         *time.Time         `json:"unenrolledAt,omitempty"`
+	Notes                string             `json:"notes" nullable:"true"`
+	Assignee             string             `json:"assignee" nullable:"true"`
+	EnrollmentStartDate  *time.Time         `json:"enrollmentStartDate" doc:"When participation starts; set at approval unless given."`
+	EnrolledAt           *time.Time         `json:"enrolledAt" doc:"When the enrollment was first approved."`
+	UnenrolledAt         *time.Time         `json:"unenrolledAt"`
 	Eligibility          Eligibility        `json:"eligibility"`
-	Evaluation           *Evaluation        `json:"evaluation,omitempty" doc:"The last eligibility evaluation, with its trace."`
+	Evaluation           *Evaluation        `json:"evaluation" doc:"The last eligibility evaluation, with its trace."`
 	CreatedAt            time.Time          `json:"createdAt"`
 	UpdatedAt            time.Time          `json:"updatedAt"`
 	// Version counts the enrollment's changes; the ETag is derived from it.
@@ -76,7 +75,7 @@ type Enrollment struct {
 // Eligibility is the enrollment's place in the workflow.
 type Eligibility struct {
 	Status            Status `json:"status" enum:"candidate,eligible,ineligible,submitted,needs_action,approved,rejected,paused,unenrolled"`
-	Reason            string `json:"reason,omitempty"`
+	Reason            string `json:"reason" nullable:"true"`
 	ProgramInstanceID string `json:"programInstanceId"`
 }
 
@@ -122,7 +121,7 @@ func (e *Enrollment) Clone() *Enrollment {
 func (e *Enrollment) cloneJSON() (*Enrollment, []byte) {
 	// Decode into a zero value: decoding into a copy would reuse its pointers.
 	var c Enrollment
-	b, _ := json.Marshal(e)
+	b, _ := e.JSON()
 	_ = json.Unmarshal(b, &c)
 	c.WorkspaceID, c.Version = e.WorkspaceID, e.Version
 	return &c, b
@@ -438,9 +437,9 @@ type EnrollmentCreation struct {
 // from evaluate is returned as it is.
 func PlanEnrollmentCreation(a Actor, e *Enrollment, inst *ProgramInstance, in *EnrollmentCreate,
 	evaluate func(*Enrollment) (*Evaluation, error), now time.Time) (*EnrollmentCreation, error) {
-	doc, err := json.Marshal(e)
+	doc, err := e.JSON()
 	if err != nil {
-		return nil, fmt.Errorf("encoding enrollment %s: %w", e.ID, err)
+		return nil, err
 	}
 	c := &EnrollmentCreation{Enrollment: e, Doc: doc,
 		History: []*StatusChange{NewStatusChange(a, e, "", nil, now)},
@@ -485,8 +484,8 @@ func (c *EnrollmentCreation) step(a Actor, inst *ProgramInstance, ev *Evaluation
 		return nil
 	}
 	if doc == nil {
-		if doc, err = json.Marshal(e); err != nil {
-			return fmt.Errorf("encoding enrollment %s: %w", e.ID, err)
+		if doc, err = e.JSON(); err != nil {
+			return err
 		}
 	}
 	if ch.StatusChanged() {
@@ -617,9 +616,9 @@ func prepareEnrollmentUpdate(old, e *Enrollment, inst *ProgramInstance, now time
 	}
 	e.UpdatedAt = old.UpdatedAt
 	if oldJSON == nil {
-		oldJSON, _ = json.Marshal(old)
+		oldJSON, _ = old.JSON()
 	}
-	eJSON, _ := json.Marshal(e)
+	eJSON, _ := e.JSON()
 	ch.Previous = diffJSON(oldJSON, eJSON)
 	ch.Changed = len(ch.Previous) > 0
 	if ch.Changed {

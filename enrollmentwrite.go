@@ -2,8 +2,6 @@ package enroll
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 )
 
@@ -210,8 +208,8 @@ func UpdateEnrollmentIn(tx EnrollmentTx, a Actor, old *Enrollment, inst *Program
 		return old, nil
 	}
 	if doc == nil {
-		if doc, err = json.Marshal(e); err != nil {
-			return nil, fmt.Errorf("encoding enrollment %s: %w", e.ID, err)
+		if doc, err = e.JSON(); err != nil {
+			return nil, err
 		}
 	}
 	if ch.StatusChanged() {

@@ -39,10 +39,10 @@ type Event struct {
 	Type        EventType `json:"type"`
 	CreatedAt   time.Time `json:"createdAt"`
 	Data        EventData `json:"data"`
-	RequestID   string    `json:"requestId,omitempty"`
+	RequestID   string    `json:"requestId" nullable:"true"`
 	// ActorKeyID is the API key that made the change; empty for the CLI
 	// and the system. With the history it answers "who changed what".
-	ActorKeyID string `json:"actorKeyId,omitempty"`
+	ActorKeyID string `json:"actorKeyId" nullable:"true"`
 	// ObjectID is the id of the object the event is about, for filtering.
 	ObjectID string `json:"-"`
 	// InstanceID is the program instance the event belongs to, for keys
@@ -57,7 +57,7 @@ type Event struct {
 // the previous values of the fields that changed.
 type EventData struct {
 	Object             json.RawMessage `json:"object"`
-	PreviousAttributes map[string]any  `json:"previousAttributes,omitempty"`
+	PreviousAttributes map[string]any  `json:"previousAttributes" nullable:"true"`
 }
 
 // NewEvent returns an event of type t about obj (whose id is objectID),
@@ -101,7 +101,7 @@ func (ev *Event) HideParameters(e *Enrollment, inst *ProgramInstance) error {
 	n := len(e.Parameters)
 	e.HideParameters(inst)
 	if len(e.Parameters) != n {
-		b, err := json.Marshal(e)
+		b, err := e.JSON()
 		if err != nil {
 			return fmt.Errorf("event %s: %w", ev.ID, err)
 		}

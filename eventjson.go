@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// MarshalDoc returns e's JSON, the same bytes json.Marshal makes, for a
-// store's document column, without json.Marshal's cost for the object:
+// MarshalDoc returns e's JSON, its representation with null for a member
+// without a value (nulljson.go), for a store's document column and for
+// MarshalJSON, without json.Marshal's cost for the object:
 // json.Marshal checks and compacts a json.RawMessage byte by byte, and an
 // event's object, an enrollment of a kilobyte or more, is already compact
 // JSON (NewEvent and the creation planner make it with json.Marshal),
@@ -33,25 +34,38 @@ func (e *Event) MarshalDoc() (string, error) {
 	} else {
 		b.Write(e.Data.Object)
 	}
+	b.WriteString(`,"previousAttributes":`)
 	if len(e.Data.PreviousAttributes) > 0 {
 		p, err := json.Marshal(e.Data.PreviousAttributes)
 		if err != nil {
 			return "", fmt.Errorf("encoding event %s: %w", e.ID, err)
 		}
-		b.WriteString(`,"previousAttributes":`)
 		b.Write(p)
+	} else {
+		b.WriteString("null")
 	}
-	b.WriteByte('}')
-	if e.RequestID != "" {
-		b.WriteString(`,"requestId":`)
-		writeJSONString(&b, e.RequestID)
-	}
-	if e.ActorKeyID != "" {
-		b.WriteString(`,"actorKeyId":`)
-		writeJSONString(&b, e.ActorKeyID)
-	}
+	b.WriteString(`},"requestId":`)
+	writeJSONStringOrNull(&b, e.RequestID)
+	b.WriteString(`,"actorKeyId":`)
+	writeJSONStringOrNull(&b, e.ActorKeyID)
 	b.WriteByte('}')
 	return b.String(), nil
+}
+
+// MarshalJSON writes the event's representation: MarshalDoc.
+func (e Event) MarshalJSON() ([]byte, error) {
+	s, err := e.MarshalDoc()
+	return []byte(s), err
+}
+
+// writeJSONStringOrNull is writeJSONString, or null for an empty s: a
+// member without a value (nulljson.go).
+func writeJSONStringOrNull(b *strings.Builder, s string) {
+	if s == "" {
+		b.WriteString("null")
+		return
+	}
+	writeJSONString(b, s)
 }
 
 // writeJSONString writes s as json.Marshal writes it: quoted at once when

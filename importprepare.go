@@ -101,7 +101,7 @@ func (l *ImportLookup) Digest() (string, error) {
 	str(fmt.Sprint(len(emails)))
 	for _, e := range emails {
 		c := l.Customers[e]
-		doc, err := json.Marshal(c.Customer)
+		doc, err := c.Customer.AppendJSON(nil)
 		if err != nil {
 			return "", fmt.Errorf("digest of customer %s: %w", c.Customer.ID, err)
 		}

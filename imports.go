@@ -47,7 +47,7 @@ type Import struct {
 	Errors            []ImportError `json:"errors" doc:"The first errors; GET .../errors lists all."`
 	CreatedAt         time.Time     `json:"createdAt"`
 	UpdatedAt         time.Time     `json:"updatedAt"`
-	FinishedAt        *time.Time    `json:"finishedAt,omitempty"`
+	FinishedAt        *time.Time    `json:"finishedAt"`
 }
 
 // ImportError is one problem with one row.

@@ -32,9 +32,9 @@ type ProgramInstance struct {
 	Slug             string         `json:"slug" doc:"Unique within the program."`
 	Name             string         `json:"name"`
 	Status           InstanceStatus `json:"status" enum:"active,inactive,archived" doc:"Enrollments are created only in active instances."`
-	StartDate        *time.Time     `json:"startDate,omitempty"`
-	EndDate          *time.Time     `json:"endDate,omitempty"`
-	Capacity         *int           `json:"capacity,omitempty" doc:"Maximum number of approved (and paused) enrollments; none when absent."`
+	StartDate        *time.Time     `json:"startDate"`
+	EndDate          *time.Time     `json:"endDate"`
+	Capacity         *int           `json:"capacity" doc:"Maximum number of approved (and paused) enrollments; none when absent."`
 	AutoEvaluate     bool           `json:"autoEvaluate" doc:"Evaluate eligibility rules when an enrollment is created."`
 	EligibilityRules []Rule         `json:"eligibilityRules"`
 	RulesVersion     int            `json:"rulesVersion" doc:"Incremented whenever eligibilityRules change."`

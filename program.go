@@ -9,7 +9,7 @@ type Program struct {
 	WorkspaceID string         `json:"-"`
 	Slug        string         `json:"slug" doc:"Unique in the workspace; usable in place of the id."`
 	Name        string         `json:"name"`
-	Description string         `json:"description,omitempty"`
+	Description string         `json:"description" nullable:"true"`
 	States      []string       `json:"states" doc:"The states or regions the program serves."`
 	Active      bool           `json:"active"`
 	Metadata    map[string]any `json:"metadata"`
@@ -43,4 +43,20 @@ type ProgramFilter struct {
 	// Active, when set, keeps programs whose active flag equals it.
 	Active *bool
 	ListParams
+}
+
+// MarshalJSON writes the program's representation, with a null
+// description when it has none (nulljson.go).
+func (p Program) MarshalJSON() ([]byte, error) {
+	return marshalMembers(struct {
+		ID          string         `json:"id"`
+		Slug        string         `json:"slug"`
+		Name        string         `json:"name"`
+		Description *string        `json:"description"`
+		States      []string       `json:"states"`
+		Active      bool           `json:"active"`
+		Metadata    map[string]any `json:"metadata"`
+		CreatedAt   time.Time      `json:"createdAt"`
+		UpdatedAt   time.Time      `json:"updatedAt"`
+	}{p.ID, p.Slug, p.Name, orNull(p.Description), p.States, p.Active, p.Metadata, p.CreatedAt, p.UpdatedAt})
 }

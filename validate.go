@@ -151,12 +151,14 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 // Address is a postal address, as in the seed's enrollment model.
 type Address struct {
-	StreetOne  string `json:"streetOne,omitempty" maxLength:"256"`
-	StreetTwo  string `json:"streetTwo,omitempty" maxLength:"256"`
-	City       string `json:"city,omitempty" maxLength:"256"`
-	State      string `json:"state,omitempty" maxLength:"256"`
-	PostalCode string `json:"postalCode,omitempty" maxLength:"256"`
-	Country    string `json:"country,omitempty" maxLength:"256"`
+	// The representations show an address that is not set as null.
+	_          struct{} `nullable:"true"`
+	StreetOne  string   `json:"streetOne,omitempty" maxLength:"256"`
+	StreetTwo  string   `json:"streetTwo,omitempty" maxLength:"256"`
+	City       string   `json:"city,omitempty" maxLength:"256"`
+	State      string   `json:"state,omitempty" maxLength:"256"`
+	PostalCode string   `json:"postalCode,omitempty" maxLength:"256"`
+	Country    string   `json:"country,omitempty" maxLength:"256"`
 }
 
 // IsZero reports whether no field of the address is set.

@@ -44,7 +44,7 @@ type WebhookEndpoint struct {
 	Secret string `json:"secret,omitempty"`
 	// PreviousSecretExpiresAt is when the secret replaced by the last
 	// rotation stops signing.
-	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt,omitempty"`
+	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt"`
 	// Secrets are the signing secrets, newest first: the current one and a
 	// rotated-out one until it expires. Never serialized to API clients;
 	// stores keep them in their own column.

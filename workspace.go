@@ -76,8 +76,8 @@ type APIKey struct {
 	Scopes             []Scope    `json:"scopes"`
 	ProgramInstanceIDs []string   `json:"programInstanceIds" doc:"When not empty, the key sees only these program instances."`
 	CreatedAt          time.Time  `json:"createdAt"`
-	LastUsedAt         *time.Time `json:"lastUsedAt,omitempty"`
-	RevokedAt          *time.Time `json:"revokedAt,omitempty"`
+	LastUsedAt         *time.Time `json:"lastUsedAt"`
+	RevokedAt          *time.Time `json:"revokedAt"`
 	// Hash is the hex SHA-256 of the secret. Secrets carry 256 bits of
 	// entropy, so a fast hash is safe and lets lookups use an index.
 	Hash string `json:"-"`

@@ -35,6 +35,45 @@ func TestAPI_201(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 
+	t.Run("every member of the representation", func(t *testing.T) {
+		// SPEC §4's members are all shown, null when unset, wherever an
+		// enrollment appears: created, read, listed (from the stored
+		// document on SQLite) and in its events.
+		inst := e.manualInstance()
+		created := e.do("POST", "/v1/programInstances/"+inst+"/enrollments", customerInfo(nil)).expect(201).obj()
+		id := created["id"].(string)
+		list := e.do("GET", "/v1/programInstances/"+inst+"/enrollments", nil).expect(200).obj()["data"].([]any)
+		events := e.do("GET", "/v1/events?enrollmentId="+id, nil).expect(200).obj()["data"].([]any)
+		if len(list) != 1 || len(events) == 0 {
+			t.Fatalf("%d listed, %d events", len(list), len(events))
+		}
+		shown := map[string]map[string]any{
+			"created": created, "read": e.do("GET", "/v1/enrollments/"+id, nil).expect(200).obj(), "listed": list[0].(map[string]any),
+			"event": events[0].(map[string]any)["data"].(map[string]any)["object"].(map[string]any),
+		}
+		for where, m := range shown {
+			for _, name := range strings.Split("id identificationType programInstanceId leadId customerId enrollmentId "+
+				"firstName lastName email phone address manufacturerSlugs serialNumber devices referenceId "+
+				"referenceDescription tags metadata parameters groupIds notes assignee enrollmentStartDate enrolledAt "+
+				"unenrolledAt eligibility createdAt updatedAt", " ") {
+				if _, ok := m[name]; !ok {
+					t.Errorf("%s: no %s", where, name)
+				}
+			}
+			for _, name := range []string{"leadId", "phone", "address", "notes", "enrolledAt", "unenrolledAt"} {
+				if v, ok := m[name]; ok && v != nil {
+					t.Errorf("%s: %s = %v, want null", where, name, v)
+				}
+			}
+			if el := m["eligibility"].(map[string]any); !hasNull(el, "reason") {
+				t.Errorf("%s: eligibility = %v, want a null reason", where, el)
+			}
+		}
+		if ev := events[0].(map[string]any); !hasNull(ev["data"].(map[string]any), "previousAttributes") {
+			t.Errorf("enrollment.created event: %v, want null previousAttributes", ev)
+		}
+	})
+
 	t.Run("seed example", func(t *testing.T) {
 		inst := e.createInstance(nil)
 		r := e.do("POST", "/v1/programInstances/"+inst+"/enrollments", raw(seedCreate)).expect(201)
@@ -754,6 +793,19 @@ func TestAPI_422(t *testing.T) {
 		e.do("PATCH", "/v1/webhookEndpoints/"+ep["id"].(string), read).expect(200)
 		read["previousSecretExpiresAt"] = "2000-01-01T00:00:00Z"
 		e.do("PATCH", "/v1/webhookEndpoints/"+ep["id"].(string), read).expect(422)
+		// Every representation read, with its null members, goes back as it is.
+		inst := e.createInstance(nil)
+		for _, path := range []string{
+			"/v1/customers/" + cur["customerId"].(string),
+			"/v1/leads/" + e.do("POST", "/v1/leads", map[string]any{"email": "echo@example.com"}).expect(201).obj()["id"].(string),
+			"/v1/programInstances/" + inst,
+			"/v1/programs/" + e.do("GET", "/v1/programInstances/"+inst, nil).obj()["programId"].(string),
+		} {
+			read := e.do("GET", path, nil).expect(200).obj()
+			if got := e.do("PATCH", path, read).expect(200).obj(); got["updatedAt"] != read["updatedAt"] {
+				t.Errorf("%s sent back as read changed it: %v", path, got)
+			}
+		}
 	})
 	t.Run("merge patch nulls", func(t *testing.T) {
 		e.do("PATCH", "/v1/enrollments/"+enrID, map[string]any{"address": map[string]any{"city": "Albany", "state": "NY"}, "metadata": map[string]any{"a": 1}}).expect(200)

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -29,7 +28,7 @@ func (s *Server) docPageStream(pg *enroll.Page[json.RawMessage]) *huma.StreamRes
 // which that encoder would check again (json.RawMessage), a tenth of a
 // list request for 100 of them: they are copied instead, only written
 // without json.Marshal's HTML escapes, as that encoder writes them
-// (appendHTMLUnescaped).
+// (enroll.AppendHTMLUnescaped).
 func appendDocPage(b []byte, pg *enroll.Page[json.RawMessage]) []byte {
 	n := 128 + len(pg.NextPageToken)
 	for _, d := range pg.Data {
@@ -41,7 +40,7 @@ func appendDocPage(b []byte, pg *enroll.Page[json.RawMessage]) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendHTMLUnescaped(b, d)
+		b = enroll.AppendHTMLUnescaped(b, d)
 	}
 	b = append(b, `],"page":`...)
 	b = strconv.AppendInt(b, int64(pg.Page), 10)
@@ -56,42 +55,4 @@ func appendDocPage(b []byte, pg *enroll.Page[json.RawMessage]) []byte {
 		b = append(append(b, `,"nextPageToken":`...), tok...)
 	}
 	return append(b, "}\n"...)
-}
-
-// appendHTMLUnescaped appends doc, JSON as json.Marshal writes it, as an
-// encoder with SetEscapeHTML(false) (Huma's) writes the same value: with
-// <, > and & in its strings where json.Marshal wrote \u003c, \u003e and
-// \u0026. Every other byte is the same in both.
-func appendHTMLUnescaped(b, doc []byte) []byte {
-	for {
-		i := bytes.IndexByte(doc, '\\')
-		if i < 0 || i+1 == len(doc) {
-			return append(b, doc...)
-		}
-		if doc[i+1] == 'u' && i+6 <= len(doc) {
-			if c := htmlEscaped(doc[i+2 : i+6]); c != 0 {
-				b = append(append(b, doc[:i]...), c)
-				doc = doc[i+6:]
-				continue
-			}
-		}
-		// Any other escape, \\ included, is kept whole: the byte after a
-		// backslash never starts an escape of its own.
-		b = append(b, doc[:i+2]...)
-		doc = doc[i+2:]
-	}
-}
-
-// htmlEscaped returns the HTML character whose json.Marshal escape is
-// \u followed by hex, or 0.
-func htmlEscaped(hex []byte) byte {
-	switch string(hex) {
-	case "003c":
-		return '<'
-	case "003e":
-		return '>'
-	case "0026":
-		return '&'
-	}
-	return 0
 }

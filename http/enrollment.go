@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -232,7 +233,16 @@ func (s *Server) listEnrollmentsIn(ctx context.Context, inst *enroll.ProgramInst
 	if err := s.hideParameters(ctx, page.Data...); err != nil {
 		return nil, err
 	}
-	return s.jsonStream(page), nil
+	docs := &enroll.Page[json.RawMessage]{Data: make([]json.RawMessage, len(page.Data)), Page: page.Page, PerPage: page.PerPage,
+		TotalItems: page.TotalItems, TotalPages: page.TotalPages, NextPageToken: page.NextPageToken}
+	for i, e := range page.Data {
+		// Each as a store keeps it (Enrollment.JSON), which docPageStream
+		// writes as it writes stored documents.
+		if docs.Data[i], err = e.JSON(); err != nil {
+			return nil, err
+		}
+	}
+	return s.docPageStream(docs), nil
 }
 
 // findEnrollment loads an enrollment the key may see.

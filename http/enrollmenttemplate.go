@@ -27,19 +27,19 @@ type EnrollmentDetail struct {
 	doc json.RawMessage
 }
 
-// MarshalJSON writes d as Huma's encoder writes its members: the stored
-// document, when d has one, as it is (without json.Marshal's HTML
-// escapes, appendHTMLUnescaped) with the template appended.
+// MarshalJSON writes d as Huma's encoder writes its members: the
+// enrollment's representation, the stored document when d has one, as it
+// is (without json.Marshal's HTML escapes, enroll.AppendHTMLUnescaped), with the
+// template appended.
 func (d *EnrollmentDetail) MarshalJSON() ([]byte, error) {
-	if d.doc == nil {
-		type members EnrollmentDetail // without this method
-		b, err := json.Marshal((*members)(d))
-		if err != nil {
+	doc := d.doc
+	if doc == nil {
+		var err error
+		if doc, err = d.Enrollment.JSON(); err != nil {
 			return nil, err
 		}
-		return appendHTMLUnescaped(nil, b), nil
 	}
-	b := appendHTMLUnescaped(make([]byte, 0, len(d.doc)+128), d.doc)
+	b := enroll.AppendHTMLUnescaped(make([]byte, 0, len(doc)+128), doc)
 	if d.Template == nil {
 		return b, nil
 	}
@@ -52,7 +52,7 @@ func (d *EnrollmentDetail) MarshalJSON() ([]byte, error) {
 		b = append(b, ',')
 	}
 	b = append(b, `"template":`...)
-	return append(appendHTMLUnescaped(b, t), '}'), nil
+	return append(enroll.AppendHTMLUnescaped(b, t), '}'), nil
 }
 
 type enrollmentDetailOutput struct {

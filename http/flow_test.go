@@ -460,8 +460,8 @@ func TestFlow_MergePatch(t *testing.T) {
 
 	m := e.do("PATCH", "/v1/enrollments/"+id, raw(`{"phone": null, "metadata": {"drop": null, "new": "v"}, "address": {"city": "Troy"}, "tags": [], "groupIds": ["g1"]}`),
 		withHeader("Content-Type", "application/merge-patch+json")).expect(200).obj()
-	if _, ok := m["phone"]; ok {
-		t.Errorf("phone not cleared: %v", m["phone"])
+	if v, ok := m["phone"]; !ok || v != nil {
+		t.Errorf("phone not cleared (null): %v", m["phone"])
 	}
 	if md := m["metadata"].(map[string]any); md["keep"] != true || md["new"] != "v" || md["drop"] != nil {
 		t.Errorf("metadata = %v", md)
@@ -474,7 +474,7 @@ func TestFlow_MergePatch(t *testing.T) {
 	}
 
 	im := e.do("PATCH", "/v1/programInstances/"+inst, raw(`{"capacity": null, "metadata": {"a": null}, "name": "Renamed"}`)).expect(200).obj()
-	if _, ok := im["capacity"]; ok || im["name"] != "Renamed" || fmt.Sprint(im["metadata"]) != "map[b:2]" || im["autoEvaluate"] != false {
+	if v, ok := im["capacity"]; !ok || v != nil || im["name"] != "Renamed" || fmt.Sprint(im["metadata"]) != "map[b:2]" || im["autoEvaluate"] != false {
 		t.Errorf("instance = %v", im)
 	}
 	rv := im["rulesVersion"]
@@ -490,7 +490,7 @@ func TestFlow_MergePatch(t *testing.T) {
 	}
 	lead := e.do("POST", "/v1/leads", map[string]any{"firstName": "A", "email": "l@example.com"}).expect(201).obj()["id"].(string)
 	lm := e.do("PATCH", "/v1/leads/"+lead, raw(`{"email": null, "lastName": "B"}`)).expect(200).obj()
-	if _, ok := lm["email"]; ok || lm["lastName"] != "B" {
+	if v, ok := lm["email"]; !ok || v != nil || lm["lastName"] != "B" {
 		t.Errorf("lead = %v", lm)
 	}
 	pm := e.do("PATCH", "/v1/programs/"+e.do("GET", "/v1/programInstances/"+inst, nil).obj()["programId"].(string),

@@ -329,3 +329,9 @@ func ids(page map[string]any) []string {
 	}
 	return out
 }
+
+// hasNull reports whether m has member name with the value null.
+func hasNull(m map[string]any, name string) bool {
+	v, ok := m[name]
+	return ok && v == nil
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -107,6 +108,36 @@ func TestOps(t *testing.T) {
 		}
 		if _, ok := doc.Components.Schemas["Enrollment"]["properties"].(map[string]any)["$schema"]; ok {
 			t.Error("schemas carry $schema")
+		}
+		// Members shown null when unset are required and admit null.
+		schemas := doc.Components.Schemas
+		admitsNull := func(s map[string]any) bool {
+			if ref, ok := s["$ref"].(string); ok {
+				s = schemas[strings.TrimPrefix(ref, "#/components/schemas/")]
+			}
+			types, _ := s["type"].([]any)
+			return slices.Contains(types, any("null"))
+		}
+		for schema, members := range map[string][]string{
+			"Enrollment": {"leadId", "customerId", "enrollmentId", "firstName", "lastName", "email", "phone", "address",
+				"serialNumber", "referenceId", "referenceDescription", "notes", "assignee", "enrollmentStartDate", "enrolledAt",
+				"unenrolledAt", "evaluation"},
+			"Eligibility":     {"reason"},
+			"Customer":        {"phone", "address", "referenceId"},
+			"Lead":            {"firstName", "lastName", "email", "phone", "address", "customerId"},
+			"Program":         {"description"},
+			"ProgramInstance": {"startDate", "endDate", "capacity"},
+			"Event":           {"requestId", "actorKeyId"},
+			"EventData":       {"previousAttributes"},
+		} {
+			required, _ := schemas[schema]["required"].([]any)
+			props, _ := schemas[schema]["properties"].(map[string]any)
+			for _, m := range members {
+				p, _ := props[m].(map[string]any)
+				if !slices.Contains(required, any(m)) || p == nil || !admitsNull(p) {
+					t.Errorf("%s.%s: required %v, schema %v", schema, m, slices.Contains(required, any(m)), p)
+				}
+			}
 		}
 	})
 	t.Run("docs", func(t *testing.T) {

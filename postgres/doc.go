@@ -18,11 +18,14 @@ import (
 	"fmt"
 
 	jsonv2 "github.com/go-json-experiment/json"
+
+	"github.com/enrollhq/enroll"
 )
 
-// encode returns the JSON stored in a doc column.
+// encode returns the JSON stored in a doc column
+// (enroll.MarshalDocument).
 func encode(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
+	b, err := enroll.MarshalDocument(v)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: encode: %w", err)
 	}

@@ -15,9 +15,9 @@ import (
 // Evaluation uses the faster equivalent in convert.go and falls back to
 // this one when that declines.
 
-// toMap returns the JSON form of v as a map. Integral JSON numbers become
-// int64 and others float64, so that metadata.count + 1 type-checks at
-// runtime as it reads.
+// toMap returns the JSON form of v as a map, without the members it
+// shows as null for want of a value (dropNulls). Integral JSON numbers become int64 and others float64, so
+// that metadata.count + 1 type-checks at runtime as it reads.
 func toMap(v any) (map[string]any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -32,8 +32,34 @@ func toMap(v any) (map[string]any, error) {
 	if m == nil {
 		m = map[string]any{}
 	}
+	dropNulls(m)
+	if el, ok := m["eligibility"].(map[string]any); ok {
+		dropNulls(el)
+	}
 	fixNumbers(m)
 	return m, nil
+}
+
+// dropNulls removes the members of m that a representation shows as null
+// for want of a value (nulljson.go in the domain): rules see them absent,
+// as they always have, so has(enrollment.phone) still says whether there
+// is a phone. A null of another member (a nil collection) stays.
+func dropNulls(m map[string]any) {
+	for k, v := range m {
+		if v == nil && optionalMembers[k] {
+			delete(m, k)
+		}
+	}
+}
+
+// optionalMembers are the members of the enrollment, its eligibility, the
+// customer and the instance that are null when they have no value.
+var optionalMembers = map[string]bool{
+	"leadId": true, "customerId": true, "enrollmentId": true, "firstName": true, "lastName": true,
+	"email": true, "phone": true, "address": true, "serialNumber": true, "referenceId": true,
+	"referenceDescription": true, "notes": true, "assignee": true, "enrollmentStartDate": true,
+	"enrolledAt": true, "unenrolledAt": true, "evaluation": true, "reason": true,
+	"startDate": true, "endDate": true, "capacity": true,
 }
 
 // fixNumbers replaces the json.Number values in v, in place, and returns v.

@@ -5,11 +5,14 @@ import (
 	"fmt"
 
 	jsonv2 "github.com/go-json-experiment/json"
+
+	"github.com/enrollhq/enroll"
 )
 
-// encode returns the JSON stored in a doc column.
+// encode returns the JSON stored in a doc column
+// (enroll.MarshalDocument).
 func encode(v any) (string, error) {
-	b, err := json.Marshal(v)
+	b, err := enroll.MarshalDocument(v)
 	if err != nil {
 		return "", fmt.Errorf("sqlite: encode: %w", err)
 	}

@@ -3,10 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/rules"
 	"github.com/pressly/goose/v3"
 )
@@ -125,4 +127,62 @@ func migratedTo(t *testing.T, path string, version int64) (*sql.DB, *goose.Provi
 		t.Fatal(err)
 	}
 	return db, p
+}
+
+// TestMigrateNullMembers rewrites the enrollment documents stored before
+// migration 13, which left out the members without a value, into the
+// documents the store writes now: what the API answers for them then has
+// every member, null when unset, as for any other enrollment.
+func TestMigrateNullMembers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newImportBench(t, "NORMAL")
+	e, err := s.db.CreateEnrollment(ctx, s.a, s.inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+		FirstName: "Suzie", LastName: "Homeowner", Email: "suzie@example.com", Notes: "<b>&",
+		EligibilityStatus: enroll.StatusCandidate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.db.FindEnrollmentDoc(ctx, s.a.WorkspaceID, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The document as it was stored before: no null members, here in
+	// another order as well.
+	var old map[string]any
+	if err := json.Unmarshal(want.JSON, &old); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []map[string]any{old, old["eligibility"].(map[string]any)} {
+		for k, v := range m {
+			if v == nil {
+				delete(m, k)
+			}
+		}
+	}
+	oldDoc, _ := json.Marshal(old)
+	if _, err := s.db.w.ExecContext(ctx, `UPDATE enrollments SET doc = ? WHERE id = ?`, string(oldDoc), e.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.db.FindEnrollmentDoc(ctx, s.a.WorkspaceID, e.ID)
+	if err != nil || strings.Contains(string(got.JSON), "null") {
+		t.Fatalf("old document = %s, %v", got.JSON, err)
+	}
+	tx, err := s.db.w.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rewriteEnrollmentDocs(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.db.FindEnrollmentDoc(ctx, s.a.WorkspaceID, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.JSON) != string(want.JSON) || !strings.Contains(string(got.JSON), `"leadId":null`) {
+		t.Errorf("rewritten = %s\nwant %s", got.JSON, want.JSON)
+	}
 }
