@@ -24,7 +24,7 @@ type refEnrollment struct {
 	LastName             *string                   `json:"lastName"`
 	Email                *string                   `json:"email"`
 	Phone                *string                   `json:"phone"`
-	Address              *enroll.Address           `json:"address"`
+	Address              *refAddress               `json:"address"`
 	ManufacturerSlugs    []string                  `json:"manufacturerSlugs"`
 	SerialNumber         *string                   `json:"serialNumber"`
 	Devices              []enroll.Device           `json:"devices"`
@@ -49,6 +49,16 @@ type refEnrollment struct {
 	UpdatedAt  time.Time          `json:"updatedAt"`
 }
 
+// refAddress is the address's representation, every member present.
+type refAddress struct {
+	StreetOne  *string `json:"streetOne"`
+	StreetTwo  *string `json:"streetTwo"`
+	City       *string `json:"city"`
+	State      *string `json:"state"`
+	PostalCode *string `json:"postalCode"`
+	Country    *string `json:"country"`
+}
+
 func ptr(s string) *string {
 	if s == "" {
 		return nil
@@ -59,11 +69,14 @@ func ptr(s string) *string {
 func reference(e *enroll.Enrollment) refEnrollment {
 	r := refEnrollment{ID: e.ID, IdentificationType: e.IdentificationType, ProgramInstanceID: e.ProgramInstanceID,
 		LeadID: ptr(e.LeadID), CustomerID: ptr(e.CustomerID), EnrollmentID: ptr(e.EnrollmentID), FirstName: ptr(e.FirstName),
-		LastName: ptr(e.LastName), Email: ptr(e.Email), Phone: ptr(e.Phone), Address: e.Address, ManufacturerSlugs: e.ManufacturerSlugs,
+		LastName: ptr(e.LastName), Email: ptr(e.Email), Phone: ptr(e.Phone), ManufacturerSlugs: e.ManufacturerSlugs,
 		SerialNumber: ptr(e.SerialNumber), Devices: e.Devices, ReferenceID: ptr(e.ReferenceID), ReferenceDescription: ptr(e.ReferenceDescription),
 		Tags: e.Tags, Metadata: e.Metadata, Parameters: e.Parameters, GroupIDs: e.GroupIDs, Notes: ptr(e.Notes), Assignee: ptr(e.Assignee),
 		EnrollmentStartDate: e.EnrollmentStartDate, EnrolledAt: e.EnrolledAt, UnenrolledAt: e.UnenrolledAt,
 		Evaluation: e.Evaluation, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
+	if a := e.Address; a != nil {
+		r.Address = &refAddress{ptr(a.StreetOne), ptr(a.StreetTwo), ptr(a.City), ptr(a.State), ptr(a.PostalCode), ptr(a.Country)}
+	}
 	r.Eligibility.Status, r.Eligibility.Reason, r.Eligibility.ProgramInstanceID = e.Eligibility.Status, ptr(e.Eligibility.Reason), e.Eligibility.ProgramInstanceID
 	return r
 }

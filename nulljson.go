@@ -55,27 +55,25 @@ func (el *Eligibility) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// appendJSON appends the address as json.Marshal writes it (members
-// without a value left out), or null for nil.
+// appendJSON appends the address as json.Marshal writes it, with every
+// member, null when it has no value, or null for a nil address.
 func (a *Address) appendJSON(b []byte) []byte {
 	if a == nil {
 		return append(b, "null"...)
 	}
-	b = append(b, '{')
-	n := len(b)
-	for _, m := range [...]struct{ name, v string }{
-		{`"streetOne":`, a.StreetOne}, {`"streetTwo":`, a.StreetTwo}, {`"city":`, a.City},
-		{`"state":`, a.State}, {`"postalCode":`, a.PostalCode}, {`"country":`, a.Country},
-	} {
-		if m.v == "" {
-			continue
-		}
-		if len(b) > n {
-			b = append(b, ',')
-		}
-		b = appendJSONString(append(b, m.name...), m.v)
-	}
+	b = appendOptString(b, `{"streetOne":`, a.StreetOne)
+	b = appendOptString(b, `,"streetTwo":`, a.StreetTwo)
+	b = appendOptString(b, `,"city":`, a.City)
+	b = appendOptString(b, `,"state":`, a.State)
+	b = appendOptString(b, `,"postalCode":`, a.PostalCode)
+	b = appendOptString(b, `,"country":`, a.Country)
 	return append(b, '}')
+}
+
+// MarshalJSON writes the address with every member, null when it has no
+// value (appendJSON).
+func (a Address) MarshalJSON() ([]byte, error) {
+	return AppendHTMLUnescaped(nil, a.appendJSON(nil)), nil
 }
 
 // needsEscape reports whether json.Marshal writes s other than as it is,

@@ -151,14 +151,16 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 // Address is a postal address, as in the seed's enrollment model.
 type Address struct {
-	// The representations show an address that is not set as null.
+	// The representations show an address that is not set as null, and
+	// each member of an address without a value as null (AppendJSON);
+	// requests may leave members out, or send null for them.
 	_          struct{} `nullable:"true"`
-	StreetOne  string   `json:"streetOne,omitempty" maxLength:"256"`
-	StreetTwo  string   `json:"streetTwo,omitempty" maxLength:"256"`
-	City       string   `json:"city,omitempty" maxLength:"256"`
-	State      string   `json:"state,omitempty" maxLength:"256"`
-	PostalCode string   `json:"postalCode,omitempty" maxLength:"256"`
-	Country    string   `json:"country,omitempty" maxLength:"256"`
+	StreetOne  string   `json:"streetOne,omitempty" maxLength:"256" nullable:"true"`
+	StreetTwo  string   `json:"streetTwo,omitempty" maxLength:"256" nullable:"true"`
+	City       string   `json:"city,omitempty" maxLength:"256" nullable:"true"`
+	State      string   `json:"state,omitempty" maxLength:"256" nullable:"true"`
+	PostalCode string   `json:"postalCode,omitempty" maxLength:"256" nullable:"true"`
+	Country    string   `json:"country,omitempty" maxLength:"256" nullable:"true"`
 }
 
 // IsZero reports whether no field of the address is set.

@@ -40,7 +40,8 @@ func TestAPI_201(t *testing.T) {
 		// enrollment appears: created, read, listed (from the stored
 		// document on SQLite) and in its events.
 		inst := e.manualInstance()
-		created := e.do("POST", "/v1/programInstances/"+inst+"/enrollments", customerInfo(nil)).expect(201).obj()
+		created := e.do("POST", "/v1/programInstances/"+inst+"/enrollments",
+			customerInfo(map[string]any{"address": map[string]any{"city": "Albany"}})).expect(201).obj()
 		id := created["id"].(string)
 		list := e.do("GET", "/v1/programInstances/"+inst+"/enrollments", nil).expect(200).obj()["data"].([]any)
 		events := e.do("GET", "/v1/events?enrollmentId="+id, nil).expect(200).obj()["data"].([]any)
@@ -60,13 +61,16 @@ func TestAPI_201(t *testing.T) {
 					t.Errorf("%s: no %s", where, name)
 				}
 			}
-			for _, name := range []string{"leadId", "phone", "address", "notes", "enrolledAt", "unenrolledAt"} {
+			for _, name := range []string{"leadId", "phone", "notes", "enrolledAt", "unenrolledAt"} {
 				if v, ok := m[name]; ok && v != nil {
 					t.Errorf("%s: %s = %v, want null", where, name, v)
 				}
 			}
 			if el := m["eligibility"].(map[string]any); !hasNull(el, "reason") {
 				t.Errorf("%s: eligibility = %v, want a null reason", where, el)
+			}
+			if a := m["address"].(map[string]any); a["city"] != "Albany" || len(a) != 6 || !hasNull(a, "streetOne") || !hasNull(a, "country") {
+				t.Errorf("%s: address = %v, want its six members, null but city", where, a)
 			}
 		}
 		if ev := events[0].(map[string]any); !hasNull(ev["data"].(map[string]any), "previousAttributes") {

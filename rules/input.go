@@ -33,8 +33,10 @@ func toMap(v any) (map[string]any, error) {
 		m = map[string]any{}
 	}
 	dropNulls(m)
-	if el, ok := m["eligibility"].(map[string]any); ok {
-		dropNulls(el)
+	for _, k := range []string{"eligibility", "address"} {
+		if sub, ok := m[k].(map[string]any); ok {
+			dropNulls(sub)
+		}
 	}
 	fixNumbers(m)
 	return m, nil
@@ -52,14 +54,16 @@ func dropNulls(m map[string]any) {
 	}
 }
 
-// optionalMembers are the members of the enrollment, its eligibility, the
-// customer and the instance that are null when they have no value.
+// optionalMembers are the members of the enrollment, its eligibility and
+// address, the customer and the instance that are null when they have no
+// value.
 var optionalMembers = map[string]bool{
 	"leadId": true, "customerId": true, "enrollmentId": true, "firstName": true, "lastName": true,
 	"email": true, "phone": true, "address": true, "serialNumber": true, "referenceId": true,
 	"referenceDescription": true, "notes": true, "assignee": true, "enrollmentStartDate": true,
 	"enrolledAt": true, "unenrolledAt": true, "evaluation": true, "reason": true,
 	"startDate": true, "endDate": true, "capacity": true,
+	"streetOne": true, "streetTwo": true, "city": true, "state": true, "postalCode": true, "country": true,
 }
 
 // fixNumbers replaces the json.Number values in v, in place, and returns v.
