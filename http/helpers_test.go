@@ -168,6 +168,9 @@ func (e *env) do(method, path string, body any, opts ...reqOpt) *response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	for _, msg := range e.checkResponse(method, path, res.StatusCode, res.Header, b) {
+		e.t.Errorf("answer not as documented in the OpenAPI document: %s", msg)
+	}
 	return &response{t: e.t, req: method + " " + path, Status: res.StatusCode, Header: res.Header, Body: b}
 }
 

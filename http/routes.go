@@ -146,8 +146,8 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/apiKeys/{keyId}", "getApiKey", "Get an API key, without its secret", tagAPIKeys, kw, 0, []int{404}, handle(s, s.getAPIKey)},
 		{"DELETE", "/v1/apiKeys/{keyId}", "revokeApiKey", "Revoke an API key at once", tagAPIKeys, kw, 0, []int{404}, handle(s, s.revokeAPIKey)},
 
-		{"GET", "/unsubscribe", "showUnsubscribe", "A page to confirm unsubscribing from non-essential notifications, without authentication", tagNotify, "", 0, []int{404}, handle(s, s.showUnsubscribe)},
-		{"POST", "/unsubscribe", "unsubscribe", "Unsubscribe from non-essential notifications (the page's button, and RFC 8058 one-click), without authentication", tagNotify, "", 0, []int{404}, handle(s, s.unsubscribe)},
+		{"GET", "/unsubscribe", "showUnsubscribe", "A page to confirm unsubscribing from non-essential notifications, without authentication", tagNotify, "", 0, nil, documented(htmlPage, handle(s, s.showUnsubscribe))},
+		{"POST", "/unsubscribe", "unsubscribe", "Unsubscribe from non-essential notifications (the page's button, and RFC 8058 one-click), without authentication", tagNotify, "", 0, nil, documented(htmlPage, handle(s, s.unsubscribe))},
 
 		{"GET", "/healthz", "getHealth", "Liveness: the process serves HTTP", tagOperations, "", 0, nil, handle(s, s.healthz)},
 		{"GET", "/readyz", "getReadiness", "Readiness: the database answers", tagOperations, "", 0, []int{503}, handle(s, s.readyz)},

@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"net/http"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/enrollhq/enroll"
 )
 
@@ -94,4 +96,18 @@ func unsubscribeAnswer(u *enroll.Unsubscription, err error, token string) (*html
 	return &htmlOutput{Status: status, ContentType: "text/html; charset=utf-8", CacheControl: "no-store",
 		ReferrerPolicy: "no-referrer", CSP: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
 		Body: b.Bytes()}, nil
+}
+
+// htmlPage documents an operation that answers an HTML page, for a person
+// following a link in an email: the page itself (200), or a page saying
+// the link is not valid (404). Malformed requests (422) and failures
+// (500) are problems, as elsewhere.
+func htmlPage(op *huma.Operation) {
+	page := func(desc string) *huma.Response {
+		return &huma.Response{Description: desc, Content: map[string]*huma.MediaType{
+			"text/html": {Schema: &huma.Schema{Type: huma.TypeString, Description: "An HTML page."}},
+		}}
+	}
+	op.Responses = map[string]*huma.Response{"200": page("The page."), "404": page("The link is not valid.")}
+	op.Errors = []int{http.StatusUnprocessableEntity}
 }
