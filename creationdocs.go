@@ -1,10 +1,5 @@
 package enroll
 
-import (
-	"encoding/json"
-	"fmt"
-)
-
 // CreationDocs are the JSON documents a store writes for a creation's
 // history entries and events, in the order of its History and Events.
 // Encoding them is a large share of a create's CPU; a creation planned
@@ -22,9 +17,9 @@ type CreationDocs struct {
 func (c *EnrollmentCreation) EncodeDocs() error {
 	d := &CreationDocs{History: make([]string, len(c.History)), Events: make([]string, len(c.Events))}
 	for i, h := range c.History {
-		b, err := json.Marshal(h)
+		b, err := h.AppendJSON(make([]byte, 0, 512))
 		if err != nil {
-			return fmt.Errorf("encoding status change %s: %w", h.ID, err)
+			return err
 		}
 		d.History[i] = string(b)
 	}

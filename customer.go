@@ -120,13 +120,7 @@ func (c *Customer) AppendJSON(b []byte) ([]byte, error) {
 
 // MarshalJSON writes the customer's representation (AppendJSON) without
 // HTML escapes, as the API's encoder writes what it encodes itself.
-func (c Customer) MarshalJSON() ([]byte, error) {
-	b, err := c.AppendJSON(make([]byte, 0, 512))
-	if err != nil {
-		return nil, err
-	}
-	return AppendHTMLUnescaped(make([]byte, 0, len(b)), b), nil
-}
+func (c Customer) MarshalJSON() ([]byte, error) { return unescapedJSON(&c, 512) }
 
 // MarshalJSON writes the lead's representation, with null for a member
 // without a value (nulljson.go).

@@ -76,10 +76,4 @@ func (e *Enrollment) JSON() ([]byte, error) { return e.AppendJSON(make([]byte, 0
 
 // MarshalJSON writes the enrollment's representation (AppendJSON) without
 // HTML escapes, as the API's encoder writes what it encodes itself.
-func (e Enrollment) MarshalJSON() ([]byte, error) {
-	b, err := e.JSON()
-	if err != nil {
-		return nil, err
-	}
-	return AppendHTMLUnescaped(make([]byte, 0, len(b)), b), nil
-}
+func (e Enrollment) MarshalJSON() ([]byte, error) { return unescapedJSON(&e, 1536) }

@@ -162,3 +162,40 @@ func TestEnrollmentAppendJSON(t *testing.T) {
 		t.Error("year 10000 encoded")
 	}
 }
+
+// TestStatusChangeAppendJSON checks the history entry's hand-written
+// encoder against json.Marshal of its members as a wire struct.
+func TestStatusChangeAppendJSON(t *testing.T) {
+	t.Parallel()
+	type ref struct {
+		ID           string              `json:"id"`
+		EnrollmentID string              `json:"enrollmentId"`
+		From         *string             `json:"from"`
+		To           enroll.Status       `json:"to"`
+		Reason       *string             `json:"reason"`
+		ActorKeyID   *string             `json:"actorKeyId"`
+		RequestID    *string             `json:"requestId"`
+		RulesVersion *int                `json:"rulesVersion"`
+		Trace        []enroll.RuleResult `json:"trace"`
+		CreatedAt    time.Time           `json:"createdAt"`
+	}
+	v := 3
+	for _, h := range []*enroll.StatusChange{
+		{ID: "h1", EnrollmentID: "e1", To: enroll.StatusCandidate, CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)},
+		{ID: "h2", EnrollmentID: "e1", From: enroll.StatusCandidate, To: enroll.StatusIneligible, Reason: "Outside <the> \"area\" & \u2028",
+			ActorKeyID: "k1", RequestID: "req_1", RulesVersion: &v, CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600)),
+			Trace: []enroll.RuleResult{{Name: "state", Outcome: enroll.RuleFailed, Message: "Outside <the> area"}}},
+	} {
+		want, err := json.Marshal(ref{h.ID, h.EnrollmentID, ptr(string(h.From)), h.To, ptr(h.Reason), ptr(h.ActorKeyID), ptr(h.RequestID),
+			h.RulesVersion, h.Trace, h.CreatedAt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := h.AppendJSON(nil); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("AppendJSON = %s, %v\nwant %s", got, err, want)
+		}
+		if got, err := json.Marshal(h); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("json.Marshal = %s, %v\nwant %s", got, err, want)
+		}
+	}
+}

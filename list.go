@@ -123,12 +123,24 @@ func HashFilter(f any) uint64 {
 
 // Page is one page of a list, in the seed's shape plus a cursor.
 type Page[T any] struct {
-	Data          []T    `json:"data"`
-	Page          int    `json:"page" doc:"Zero-based page number."`
-	PerPage       int    `json:"perPage"`
-	TotalItems    int    `json:"totalItems" doc:"Number of items matching the filter."`
-	TotalPages    int    `json:"totalPages"`
-	NextPageToken string `json:"nextPageToken,omitempty" doc:"Pass as pageToken for the next page; absent on the last page."`
+	Data          []T       `json:"data"`
+	Page          int       `json:"page" doc:"Zero-based page number."`
+	PerPage       int       `json:"perPage"`
+	TotalItems    int       `json:"totalItems" doc:"Number of items matching the filter."`
+	TotalPages    int       `json:"totalPages"`
+	NextPageToken PageToken `json:"nextPageToken" nullable:"true" doc:"Pass as pageToken for the next page; null on the last page."`
+}
+
+// PageToken is a page's cursor to the next one: null in JSON on the last
+// page, which has none, so that every list shows the member (nulljson.go).
+type PageToken string
+
+// MarshalJSON writes the token, or null for none.
+func (t PageToken) MarshalJSON() ([]byte, error) {
+	if t == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(string(t))
 }
 
 // NewPage assembles a page from rows fetched with one extra row beyond
@@ -143,7 +155,7 @@ func NewPage[T any](rows []T, p ListParams, total int, cursor func(T) Cursor) *P
 		pg.Data = rows[:p.PerPage]
 		c := cursor(pg.Data[len(pg.Data)-1])
 		c.Page = p.Page + 1
-		pg.NextPageToken = c.Encode()
+		pg.NextPageToken = PageToken(c.Encode())
 	}
 	if p.PerPage > 0 {
 		pg.TotalPages = (total + p.PerPage - 1) / p.PerPage

@@ -198,6 +198,17 @@ type JSONAppender interface {
 	AppendJSON(b []byte) ([]byte, error)
 }
 
+// unescapedJSON returns a's JSON (AppendJSON, size bytes expected) without
+// HTML escapes: a representation's MarshalJSON, for the API's encoder,
+// which writes what it encodes itself without them.
+func unescapedJSON(a JSONAppender, size int) ([]byte, error) {
+	b, err := a.AppendJSON(make([]byte, 0, size))
+	if err != nil {
+		return nil, err
+	}
+	return AppendHTMLUnescaped(make([]byte, 0, len(b)), b), nil
+}
+
 // MarshalDocument returns json.Marshal of v, through its AppendJSON when
 // it is a JSONAppender: what a store keeps in a document column.
 func MarshalDocument(v any) ([]byte, error) {

@@ -176,12 +176,19 @@ func NewDeliveries(e *Event, endpoints []*WebhookEndpoint, now time.Time) []*Web
 }
 
 // Redelivery returns a new delivery that sends d's event again, at once
-// and outside d's stream.
-func (d *WebhookDelivery) Redelivery(now time.Time) *WebhookDelivery {
+// and outside d's stream. A delivery still pending is refused (ECONFLICT):
+// it will be attempted in its stream's order, and a copy sent at once
+// could reach the endpoint before an earlier event of the same object
+// that is still being retried.
+func (d *WebhookDelivery) Redelivery(now time.Time) (*WebhookDelivery, error) {
+	if d.Status == DeliveryPending {
+		return nil, &Error{Code: ECONFLICT, Message: "Delivery " + d.ID + " is still pending: it is sent in order with the " +
+			"other events of its object; redeliver it once it has succeeded or failed.", Extra: map[string]any{"status": d.Status}}
+	}
 	id := "whd_" + NewID()
 	return &WebhookDelivery{ID: id, WorkspaceID: d.WorkspaceID, EndpointID: d.EndpointID, EventID: d.EventID,
 		EventType: d.EventType, Status: DeliveryPending, NextAttemptAt: &now, RedeliveryOf: d.ID,
-		Attempts: []DeliveryAttempt{}, CreatedAt: now, UpdatedAt: now, Stream: "redelivery:" + id, EventSeq: d.EventSeq}
+		Attempts: []DeliveryAttempt{}, CreatedAt: now, UpdatedAt: now, Stream: "redelivery:" + id, EventSeq: d.EventSeq}, nil
 }
 
 // DeliveryFilter selects an endpoint's deliveries, newest first.

@@ -151,7 +151,7 @@ func (c *Console) enrollmentList(w http.ResponseWriter, r *http.Request, rq *req
 		Sort: lq.filter.Sort, Sorts: sortOptions, PerPage: lq.filter.PerPage, PerPages: perPageChoices,
 		Filtered: lq.filter.Q != "" || len(lq.filter.Statuses) > 0 || lq.filter.ProgramInstanceID != "",
 		Error:    lq.problem,
-		Pager: newPager(Prefix+"/enrollments", lq.params, lq.prev, lq.filter.PageToken, pg.NextPageToken,
+		Pager: newPager(Prefix+"/enrollments", lq.params, lq.prev, lq.filter.PageToken, string(pg.NextPageToken),
 			pg.Page, pg.TotalPages, pg.TotalItems),
 	}
 	if len(lq.filter.Statuses) == 1 {

@@ -440,7 +440,7 @@ func (c *Console) importErrorsCSV(w http.ResponseWriter, r *http.Request, rq *re
 		if cw.Flush(); cw.Error() != nil || page.NextPageToken == "" {
 			return
 		}
-		p.PageToken = page.NextPageToken
+		p.PageToken = string(page.NextPageToken)
 		if page, err = c.imports.ListImportErrors(ctx, rq.ws(), im.ID, p); err != nil {
 			// The status is sent; the log says why the file is short.
 			c.logger.Error("console: listing import errors", "importId", im.ID, "err", err, "requestId", requestID(r))

@@ -123,7 +123,7 @@ func (c *Console) allPrograms(ctx context.Context, rq *request) (out []*enroll.P
 		if len(out) >= maxOverviewItems {
 			return out, true, nil
 		}
-		f.PageToken = pg.NextPageToken
+		f.PageToken = string(pg.NextPageToken)
 	}
 }
 
@@ -143,7 +143,7 @@ func (c *Console) visibleInstances(ctx context.Context, rq *request) (out []*enr
 		if len(out) >= maxOverviewItems {
 			return out, true, nil
 		}
-		f.PageToken = pg.NextPageToken
+		f.PageToken = string(pg.NextPageToken)
 	}
 }
 

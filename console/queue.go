@@ -73,7 +73,7 @@ func (c *Console) reviewQueue(w http.ResponseWriter, r *http.Request, rq *reques
 	insts, names := c.instanceNames(r.Context(), rq)
 	d := queueData{Instance: lq.filter.ProgramInstanceID, Instances: insts, Problem: lq.problem,
 		CanDecide: len(actionsFor(rq, enroll.StatusSubmitted)) > 0,
-		Pager: newPager(Prefix+"/queue", lq.params, lq.prev, lq.filter.PageToken, pg.NextPageToken,
+		Pager: newPager(Prefix+"/queue", lq.params, lq.prev, lq.filter.PageToken, string(pg.NextPageToken),
 			pg.Page, pg.TotalPages, pg.TotalItems)}
 	here := url.Values{}
 	for k, v := range lq.params {

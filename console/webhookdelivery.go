@@ -74,7 +74,7 @@ func (c *Console) loadDeliveries(ctx context.Context, rq *request, d *endpointDa
 	for _, s := range deliveryStatuses {
 		d.Statuses = append(d.Statuses, deliveryFilterLink{Label: string(s), URL: path + "?status=" + string(s) + "#deliveries", Current: f.Status == s})
 	}
-	d.Pager = newPager(path, filters, prev, f.PageToken, pg.NextPageToken, pg.Page, pg.TotalPages, pg.TotalItems)
+	d.Pager = newPager(path, filters, prev, f.PageToken, string(pg.NextPageToken), pg.Page, pg.TotalPages, pg.TotalItems)
 	d.Pager.One, d.Pager.Many = "delivery", "deliveries"
 	d.EventsLinked = rq.has(enroll.ScopeEnrollmentsRead)
 	links := map[string]string{}

@@ -111,7 +111,7 @@ func (c *Console) renderWebhookList(w http.ResponseWriter, r *http.Request, rq *
 	for _, ep := range pg.Data {
 		d.Endpoints = append(d.Endpoints, endpointRow{EP: ep, URL: endpointPath(ep.ID)})
 	}
-	d.Pager = newPager(Prefix+"/webhooks", nil, prev, p.PageToken, pg.NextPageToken, pg.Page, pg.TotalPages, pg.TotalItems)
+	d.Pager = newPager(Prefix+"/webhooks", nil, prev, p.PageToken, string(pg.NextPageToken), pg.Page, pg.TotalPages, pg.TotalItems)
 	d.Pager.One, d.Pager.Many = "endpoint", "endpoints"
 	c.render(w, r, rq, status, "webhooks", "Webhooks", d)
 }

@@ -267,6 +267,10 @@ func TestAPI_400(t *testing.T) {
 		{"invalid UTF-8", "POST", "/v1/leads", []byte("{\"firstName\": \"\xff\xfe\"}")},
 		{"malformed patch", "PATCH", "/v1/enrollments/" + enr, raw(`{"notes": "x"`)},
 		{"empty body", "POST", "/v1/programs", raw(``)},
+		// The last value would win, the first be lost without a word.
+		{"a member named twice", "POST", "/v1/programInstances/" + inst + "/enrollments",
+			raw(`{"identificationType": "customerInfo", "firstName": "a", "firstName": "b", "lastName": "c", "email": "twice@example.com"}`)},
+		{"a nested member named twice", "PATCH", "/v1/enrollments/" + enr, raw(`{"metadata": {"x": 1, "x": 2}}`)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -274,8 +278,16 @@ func TestAPI_400(t *testing.T) {
 			if p.Detail == "" {
 				t.Error("no detail")
 			}
+			if strings.Contains(tc.name, "twice") && !strings.Contains(p.Detail, "twice") {
+				t.Errorf("detail %q does not name the member", p.Detail)
+			}
 		})
 	}
+	t.Cleanup(func() { // after the parallel subtests
+		if got := e.do("GET", "/v1/enrollments/"+enr, nil).expect(200).obj()["metadata"].(map[string]any); len(got) != 0 {
+			t.Errorf("metadata = %v after refused patches", got)
+		}
+	})
 }
 
 func TestAPI_415(t *testing.T) {
@@ -550,6 +562,23 @@ func TestAPI_405(t *testing.T) {
 func TestAPI_409(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+
+	t.Run("redelivering a pending delivery", func(t *testing.T) {
+		// Sent at once, the copy could overtake an earlier event of the
+		// same object that is still being retried.
+		endpoint, delivery := e.pendingWebhookDelivery()
+		deliveries := func() int {
+			return int(e.do("GET", "/v1/webhookEndpoints/"+endpoint+"/deliveries", nil).expect(200).obj()["totalItems"].(float64))
+		}
+		before := deliveries()
+		p := e.do("POST", "/v1/webhookEndpoints/"+endpoint+"/deliveries/"+delivery+"/redeliver", nil).expect(409).problem()
+		if !strings.Contains(p.Detail, "pending") {
+			t.Errorf("problem = %+v", p)
+		}
+		if n := deliveries(); n != before {
+			t.Errorf("%d deliveries after a refused redelivery, want %d", n, before)
+		}
+	})
 
 	t.Run("transition not in the table", func(t *testing.T) {
 		inst := e.manualInstance()

@@ -50,9 +50,7 @@ func appendDocPage(b []byte, pg *enroll.Page[json.RawMessage]) []byte {
 	b = strconv.AppendInt(b, int64(pg.TotalItems), 10)
 	b = append(b, `,"totalPages":`...)
 	b = strconv.AppendInt(b, int64(pg.TotalPages), 10)
-	if pg.NextPageToken != "" {
-		tok, _ := json.Marshal(pg.NextPageToken)
-		b = append(append(b, `,"nextPageToken":`...), tok...)
-	}
+	tok, _ := json.Marshal(pg.NextPageToken) // null on the last page
+	b = append(append(b, `,"nextPageToken":`...), tok...)
 	return append(b, "}\n"...)
 }

@@ -153,7 +153,7 @@ func (s *Server) evaluateCurrent(ctx context.Context, inst *enroll.ProgramInstan
 			cur.Truncated = true
 			break
 		}
-		f.PageToken = page.NextPageToken
+		f.PageToken = string(page.NextPageToken)
 	}
 	return cur, nil
 }

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,4 +86,22 @@ func eventVisible(ctx context.Context, e *enroll.Event) bool {
 		return key.SeesInstance(obj.ID)
 	}
 	return true
+}
+
+// documentEventObject describes an event's data.object as the
+// representation it carries, which Huma documents only as "any JSON" (a
+// json.RawMessage): an enrollment for enrollment.* events, a program for
+// program.*, a program instance for programInstance.*.
+func documentEventObject(schemas huma.Registry) {
+	data := schemas.Map()["EventData"]
+	if data == nil || data.Properties["object"] == nil {
+		panic("documentEventObject: no EventData.object")
+	}
+	object := &huma.Schema{Description: "The object as it is after the change (as it was, for a deletion): " +
+		"an Enrollment for enrollment.* events, a Program for program.*, a ProgramInstance for programInstance.*."}
+	for _, t := range []any{enroll.Enrollment{}, enroll.Program{}, enroll.ProgramInstance{}} {
+		object.AnyOf = append(object.AnyOf, schemas.Schema(reflect.TypeOf(t), true, ""))
+	}
+	data.Properties["object"] = object
+	data.PrecomputeMessages()
 }

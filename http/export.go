@@ -179,7 +179,7 @@ func (s *Server) exportEnrollments(ctx context.Context, instanceID string, q Enr
 			if page.NextPageToken == "" {
 				return nil
 			}
-			f.PageToken = page.NextPageToken
+			f.PageToken = string(page.NextPageToken)
 			if page, err = s.store.ListEnrollments(ctx, ws, f); err != nil {
 				return err
 			}

@@ -228,7 +228,7 @@ func TestFlow_Paging(t *testing.T) {
 			}
 			got = append(got, ids(m)...)
 			if page == 4 {
-				if len(ids(m)) != 3 || m["nextPageToken"] != nil {
+				if len(ids(m)) != 3 || !hasNull(m, "nextPageToken") {
 					t.Errorf("last page: %d items, token %v", len(ids(m)), m["nextPageToken"])
 				}
 				break

@@ -367,7 +367,7 @@ func (s *Server) listImportErrors(ctx context.Context, in *listImportErrorsInput
 			if page.NextPageToken == "" {
 				return nil
 			}
-			p.PageToken = page.NextPageToken
+			p.PageToken = string(page.NextPageToken)
 			if page, err = s.imports.store.ListImportErrors(ctx, ws, im.ID, p); err != nil {
 				return err
 			}

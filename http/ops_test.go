@@ -129,6 +129,7 @@ func TestOps(t *testing.T) {
 			"ProgramInstance": {"startDate", "endDate", "capacity"},
 			"Event":           {"requestId", "actorKeyId"},
 			"EventData":       {"previousAttributes"},
+			"StatusChange":    {"from", "reason", "actorKeyId", "requestId", "rulesVersion", "trace"},
 			"Address":         {"streetOne", "streetTwo", "city", "state", "postalCode", "country"},
 		} {
 			required, _ := schemas[schema]["required"].([]any)

@@ -217,9 +217,41 @@ func TestWebhookDeliveryThroughAPI(t *testing.T) {
 	waitFor(t, "the redelivery", func() bool { return seen() == 2 })
 }
 
-// webhookDelivery creates an endpoint and one delivery to it (of the
-// events so far, dispatched without sending) and returns their ids.
+// webhookDelivery creates an endpoint and one delivery to it, recorded as
+// sent and received (so that it may be redelivered), and returns their
+// ids.
 func (e *env) webhookDelivery() (endpointID, deliveryID string) {
+	e.t.Helper()
+	endpointID, deliveryID = e.pendingWebhookDelivery()
+	ws := e.store.(enroll.WebhookStore)
+	ctx := context.Background()
+	// Parallel fixtures claim each other's deliveries too: go on until
+	// this one is finished, by whichever.
+	for i := 0; ; i++ {
+		jobs, err := ws.ClaimWebhookDeliveries(ctx, time.Minute, 500)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, j := range jobs {
+			ok := enroll.DeliveryOutcome{Attempt: enroll.DeliveryAttempt{At: time.Now(), StatusCode: 200}, Status: enroll.DeliverySucceeded}
+			if _, err := ws.FinishWebhookDelivery(ctx, j.Delivery, ok); err != nil {
+				e.t.Fatal(err)
+			}
+		}
+		d := e.do("GET", "/v1/webhookEndpoints/"+endpointID+"/deliveries/"+deliveryID, nil).expect(200).obj()
+		if d["status"] == string(enroll.DeliverySucceeded) {
+			return endpointID, deliveryID
+		}
+		if i == 200 {
+			e.t.Fatalf("delivery %s not finished: %v", deliveryID, d)
+		}
+		time.Sleep(time.Duration(i) * time.Millisecond)
+	}
+}
+
+// pendingWebhookDelivery creates an endpoint and one delivery to it (of
+// the events so far, dispatched without sending) and returns their ids.
+func (e *env) pendingWebhookDelivery() (endpointID, deliveryID string) {
 	e.t.Helper()
 	endpointID = e.do("POST", "/v1/webhookEndpoints", map[string]any{"url": "https://hooks.example.com/fixture"}).expect(201).obj()["id"].(string)
 	e.enrollIn(e.manualInstance(), customerInfo(nil))

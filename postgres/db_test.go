@@ -231,7 +231,7 @@ func TestTimes(t *testing.T) {
 		if pg.NextPageToken == "" {
 			break
 		}
-		lp.PageToken = pg.NextPageToken
+		lp.PageToken = string(pg.NextPageToken)
 	}
 	if len(seen) != 3 {
 		t.Fatalf("paged through %d programs, want 3", len(seen))

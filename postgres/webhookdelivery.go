@@ -122,7 +122,9 @@ func (db *DB) RedeliverWebhook(ctx context.Context, a enroll.Actor, endpointID, 
 		if err != nil {
 			return err
 		}
-		out = d.Redelivery(tx.now)
+		if out, err = d.Redelivery(tx.now); err != nil {
+			return err
+		}
 		tx.created(enroll.KindWebhookDelivery, out.ID)
 		return tx.insertDelivery(out)
 	})

@@ -152,7 +152,7 @@ func BenchmarkListEnrollments(b *testing.B) {
 			if err != nil || len(pg.Data) == 0 {
 				b.Fatalf("%d rows, %v", len(pg.Data), err)
 			}
-			token = pg.NextPageToken
+			token = string(pg.NextPageToken)
 		}
 	})
 }

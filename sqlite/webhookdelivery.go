@@ -79,7 +79,9 @@ func (db *DB) RedeliverWebhook(ctx context.Context, a enroll.Actor, endpointID, 
 		if err != nil {
 			return err
 		}
-		out = d.Redelivery(tx.now)
+		if out, err = d.Redelivery(tx.now); err != nil {
+			return err
+		}
 		return tx.insertDelivery(out)
 	})
 	return out, err

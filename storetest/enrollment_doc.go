@@ -76,7 +76,7 @@ func testEnrollmentDocs(t *testing.T, newStore Factory) {
 			if want.NextPageToken == "" {
 				return
 			}
-			flt.PageToken, pages = want.NextPageToken, pages+1
+			flt.PageToken, pages = string(want.NextPageToken), pages+1
 		}
 	}
 	for _, sort := range enroll.EnrollmentSorts {

@@ -45,7 +45,7 @@ func testEnrollmentList(t *testing.T, newStore Factory) {
 			if pg.NextPageToken == "" {
 				break
 			}
-			p.PageToken = pg.NextPageToken
+			p.PageToken = string(pg.NextPageToken)
 		}
 		if len(seen) != 23 || len(slices.Compact(slices.Clone(seen))) != 23 {
 			t.Fatalf("%s: saw %d rows", sort, len(seen))
@@ -116,8 +116,8 @@ func testEnrollmentList(t *testing.T, newStore Factory) {
 	// Tokens are bound to their query; bad paging is EINVALID.
 	pg := must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, ListParams: enroll.ListParams{PerPage: 5}}))
 	for name, flt := range map[string]enroll.EnrollmentFilter{
-		"other filter": {ProgramInstanceID: other.ID, ListParams: enroll.ListParams{PageToken: pg.NextPageToken}},
-		"other sort":   {ProgramInstanceID: inst.ID, ListParams: enroll.ListParams{PageToken: pg.NextPageToken, Sort: enroll.SortLastName}},
+		"other filter": {ProgramInstanceID: other.ID, ListParams: enroll.ListParams{PageToken: string(pg.NextPageToken)}},
+		"other sort":   {ProgramInstanceID: inst.ID, ListParams: enroll.ListParams{PageToken: string(pg.NextPageToken), Sort: enroll.SortLastName}},
 		"garbage":      {ListParams: enroll.ListParams{PageToken: "!!!"}},
 		"perPage":      {ListParams: enroll.ListParams{PerPage: 501}},
 		"negative":     {ListParams: enroll.ListParams{Page: -1}},

@@ -68,7 +68,7 @@ func testEvents(t *testing.T, newStore Factory) {
 		if pg.NextPageToken == "" {
 			break
 		}
-		p.PageToken = pg.NextPageToken
+		p.PageToken = string(pg.NextPageToken)
 	}
 	if seen != total {
 		t.Fatalf("paged %d of %d events", seen, total)

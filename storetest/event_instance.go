@@ -98,7 +98,7 @@ func testEventsByInstance(t *testing.T, newStore Factory) {
 				if len(pg.Data) != 2 {
 					t.Fatalf("instances %v, types %v: a page of %d before the last", ids, types, len(pg.Data))
 				}
-				p.PageToken = pg.NextPageToken
+				p.PageToken = string(pg.NextPageToken)
 			}
 			if !slices.Equal(got, want) {
 				t.Fatalf("instances %v, types %v: paged\n%v\nwant\n%v", ids, types, got, want)

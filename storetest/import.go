@@ -96,7 +96,7 @@ func allErrors(f *fixture, is enroll.ImportStore, id string, perPage int) []enro
 		if pg.NextPageToken == "" {
 			return out
 		}
-		p.PageToken = pg.NextPageToken
+		p.PageToken = string(pg.NextPageToken)
 	}
 }
 
