@@ -720,6 +720,11 @@ func TestAPI_422(t *testing.T) {
 			[]string{"body.status", "body.capacity", "body.autoEvaluate"}},
 		{"number out of range", "POST", "/v1/programInstances/" + inst + "/enrollments",
 			raw(`{"identificationType": "customerInfo", "firstName": "a", "lastName": "b", "email": "big@example.com", "metadata": {"n": 1e400}}`), []string{"body"}},
+		// A float64 would round it to 9007199254740992.
+		{"integer a float cannot hold", "POST", "/v1/programInstances/" + inst + "/enrollments",
+			raw(`{"identificationType": "customerInfo", "firstName": "a", "lastName": "b", "email": "int@example.com", "metadata": {"ids": [1, 9007199254740993]}}`),
+			[]string{"body.metadata.ids[1]"}},
+		{"integer a float cannot hold, in a patch", "PATCH", "/v1/enrollments/" + enrID, raw(`{"metadata": {"n": 12345678901234567890}}`), []string{"body.metadata.n"}},
 		{"instance huge capacity", "POST", "/v1/programs/" + prog + "/instances",
 			map[string]any{"slug": "s", "name": "n", "capacity": 1e30}, []string{"body.capacity"}},
 		{"instance bad rule", "POST", "/v1/programs/" + prog + "/instances",

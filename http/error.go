@@ -125,6 +125,15 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 		p.Detail = summarize(p.Errors, "Validation failed.")
 	}
 	if status == http.StatusBadRequest && len(p.Errors) > 0 && p.Errors[0].Location == "body" {
+		if rest, ok := strings.CutPrefix(p.Errors[0].Message, inexactIntegerPrefix); ok {
+			// Valid JSON, but a value the service would change.
+			ptr, n, _ := strings.Cut(rest, " ")
+			p.Status, p.Title = http.StatusUnprocessableEntity, http.StatusText(http.StatusUnprocessableEntity)
+			p.Errors[0] = &huma.ErrorDetail{Location: "body" + pointerLocation(ptr), Value: json.Number(n),
+				Message: "is an integer beyond ±2^53, which a 64-bit float does not hold exactly: send it as a string"}
+			p.Detail = p.Errors[0].Location + ": " + p.Errors[0].Message
+			return p
+		}
 		if msg := p.Errors[0].Message; strings.Contains(msg, "cannot unmarshal number") && strings.HasSuffix(msg, "of type float64") {
 			// Valid JSON with a number no float64 holds (1e400): an
 			// invalid value, not a malformed body.
@@ -279,4 +288,19 @@ func writeHumaProblem(ctx huma.Context, p *Problem) {
 	ctx.SetHeader("Content-Type", "application/problem+json")
 	ctx.SetStatus(p.Status)
 	_, _ = ctx.BodyWriter().Write(append(b, '\n'))
+}
+
+// pointerLocation writes a JSON pointer (RFC 6901) as the rest of a
+// problem's location: /metadata/a~1b/0 as .metadata.a/b[0].
+func pointerLocation(ptr string) string {
+	var b strings.Builder
+	for _, tok := range strings.Split(ptr, "/")[1:] {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		if _, err := strconv.Atoi(tok); err == nil {
+			b.WriteString("[" + tok + "]")
+		} else {
+			b.WriteString("." + tok)
+		}
+	}
+	return b.String()
 }

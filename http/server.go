@@ -6,12 +6,10 @@
 package http
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,7 +21,6 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
-	jsontext "github.com/go-json-experiment/json/jsontext"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/enrollhq/enroll"
@@ -218,7 +215,8 @@ func (s *Server) humaConfig() huma.Config {
 
 // jsonFormat is Huma's JSON format with four input rules: a body that is
 // not UTF-8 is malformed (400) rather than silently patched with U+FFFD; an
-// object that names a member twice is malformed too (uniqueNames); a
+// object that names a member twice is malformed too, and an integer a
+// float64 would round is refused (checkBody); a
 // top-level "$schema" member — which Huma clients echo back — is ignored
 // instead of refused as an unknown property; and 5.0 or 1e2 fill an
 // integer field, as JSON Schema counts them integers (integerRetry).
@@ -228,7 +226,7 @@ var jsonFormat = huma.Format{
 		if !utf8.Valid(data) {
 			return errors.New("request body is not valid UTF-8")
 		}
-		if err := uniqueNames(data); err != nil {
+		if err := checkBody(data); err != nil {
 			return err
 		}
 		if err := json.Unmarshal(data, v); err != nil {
@@ -410,24 +408,4 @@ func (w *unmatchedWriter) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return w.ResponseWriter.Write(b)
-}
-
-// uniqueNames returns an error naming the first member that an object of
-// the JSON document data names twice. encoding/json would keep the last
-// value and drop the first without a word: {"firstName": "a",
-// "firstName": "b"} is most likely a mistake, and RFC 7493 (I-JSON)
-// forbids it. Other syntax errors are left to the decoder.
-func uniqueNames(data []byte) error {
-	dec := jsontext.NewDecoder(bytes.NewReader(data))
-	for {
-		_, err := dec.ReadToken()
-		var se *jsontext.SyntacticError
-		switch {
-		case err == nil:
-		case errors.As(err, &se) && errors.Is(se.Err, jsontext.ErrDuplicateName):
-			return fmt.Errorf("the request body names member %q twice, at %s", se.JSONPointer.LastToken(), se.JSONPointer)
-		default:
-			return nil
-		}
-	}
 }
