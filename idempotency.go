@@ -1,9 +1,11 @@
 package enroll
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"strconv"
 	"time"
 )
@@ -145,8 +147,10 @@ func ValidIdempotencyKey(k string) bool {
 // means a key of the workspace never receives a response made for another
 // key, whose instance limits may differ. The media type decides how an
 // import's body is read (CSV or NDJSON), so a retry that corrects it is
-// another request; JSON's is left out, so the fingerprints of JSON
-// requests are what they were before media types counted.
+// another request; JSON's is left out. A JSON body counts by what it says,
+// not how it is written (canonicalJSON): a retry that a client library
+// serialized with its members in another order, or other spacing, is the
+// same request.
 func IdempotencyFingerprint(apiKeyID, method, path, mediaType string, body []byte) string {
 	h := sha256.New()
 	parts := []string{apiKeyID, method, path}
@@ -157,8 +161,28 @@ func IdempotencyFingerprint(apiKeyID, method, path, mediaType string, body []byt
 		// Length prefixes keep ("ab","c") and ("a","bc") apart.
 		h.Write([]byte(strconv.Itoa(len(part)) + ":" + part))
 	}
+	if mediaType == "" || mediaType == "application/json" || mediaType == "application/merge-patch+json" {
+		body = canonicalJSON(body)
+	}
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonicalJSON returns the JSON document b with its objects' members in
+// the order of their names and no spacing, numbers and strings' values as
+// they are; b itself when it is not one JSON document.
+func canonicalJSON(b []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return b
+	}
+	c, err := json.Marshal(v) // maps are written sorted by key
+	if err != nil {
+		return b
+	}
+	return c
 }
 
 // IdempotencyStore keeps idempotency records. Every Store should implement

@@ -99,6 +99,7 @@ func (in *listInstanceEnrollmentsInput) Resolve(ctx huma.Context) []error {
 }
 
 type listEnrollmentsInput struct {
+	ProgramInstanceID string `query:"programInstanceId" maxLength:"64" doc:"Keep the enrollments of this program instance: the same list as GET /v1/programInstances/{instanceId}/enrollments."`
 	EnrollmentListQuery
 	EnrollmentSortQuery
 	ListQuery
@@ -203,7 +204,27 @@ func (s *Server) listInstanceEnrollments(ctx context.Context, in *listInstanceEn
 }
 
 func (s *Server) listEnrollments(ctx context.Context, in *listEnrollmentsInput) (*huma.StreamResponse, error) {
+	if in.ProgramInstanceID != "" {
+		inst, err := s.filterInstance(ctx, in.ProgramInstanceID)
+		if err != nil {
+			return nil, err
+		}
+		return s.listEnrollmentsIn(ctx, inst, in.EnrollmentListQuery, in.params(in.Sort))
+	}
 	return s.listEnrollmentsIn(ctx, nil, in.EnrollmentListQuery, in.params(in.Sort))
+}
+
+// filterInstance loads the instance a list's programInstanceId names: one
+// the key cannot see, or none, is a 422 at the parameter, as an unknown
+// value of any filter that names an object.
+func (s *Server) filterInstance(ctx context.Context, id string) (*enroll.ProgramInstance, error) {
+	inst, err := s.findInstance(ctx, id)
+	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+		var v enroll.Invalid
+		v.Add("query.programInstanceId", "is not a program instance of the workspace", id)
+		return nil, v.Err()
+	}
+	return inst, err
 }
 
 // listEnrollmentsIn answers a page of inst's enrollments, or of all the

@@ -205,7 +205,12 @@ func (s *Server) listEnrollmentsOrCSV(ctx context.Context, in *listEnrollmentsIn
 	if !wantsCSV(in.accept) {
 		return s.listEnrollments(ctx, in)
 	}
-	return s.exportEnrollments(ctx, "", in.EnrollmentListQuery, in.Sort)
+	if in.ProgramInstanceID != "" {
+		if _, err := s.filterInstance(ctx, in.ProgramInstanceID); err != nil {
+			return nil, err
+		}
+	}
+	return s.exportEnrollments(ctx, in.ProgramInstanceID, in.EnrollmentListQuery, in.Sort)
 }
 
 // The CSV forms, as the OpenAPI document describes them.

@@ -604,3 +604,30 @@ func TestFlow_InstanceChangedUnderEnrollment(t *testing.T) {
 		t.Fatalf("a new withdrawn option: %+v", bad)
 	}
 }
+
+// TestListEnrollments_InstanceFilter lists the enrollments of one instance
+// through GET /v1/enrollments?programInstanceId=, as JSON and as CSV; an
+// instance the key cannot see, or none, is a 422 rather than every
+// enrollment.
+func TestListEnrollments_InstanceFilter(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a, b := e.manualInstance(), e.manualInstance()
+	mine := e.enrollIn(a, customerInfo(nil))["id"].(string)
+	e.enrollIn(b, customerInfo(nil))
+	page := e.do("GET", "/v1/enrollments?programInstanceId="+a, nil).expect(200).obj()
+	if got := ids(page); len(got) != 1 || got[0] != mine || page["totalItems"] != float64(1) {
+		t.Errorf("filtered list = %v", page)
+	}
+	csv := e.do("GET", "/v1/enrollments?programInstanceId="+a, nil, withHeader("Accept", "text/csv")).expect(200)
+	if lines := strings.Count(strings.TrimSpace(string(csv.Body)), "\n"); lines != 1 || !strings.Contains(string(csv.Body), mine) {
+		t.Errorf("filtered export:\n%s", csv.Body)
+	}
+	limited := e.scopedKey([]string{"enrollments:read"}, []string{b})
+	for _, tc := range []struct{ id, key string }{{"mwuwt803og02d3y370q21njl", e.secret}, {"not-an-id", e.secret}, {a, limited}} {
+		p := e.do("GET", "/v1/enrollments?programInstanceId="+tc.id, nil, withKey(tc.key)).expect(422).problem()
+		if !p.hasLocation("query.programInstanceId") {
+			t.Errorf("%s: %v", tc.id, p.locations())
+		}
+	}
+}

@@ -84,6 +84,22 @@ func TestIdempotency_Replay(t *testing.T) {
 			t.Fatalf("%d enrollments, want 1", n)
 		}
 	})
+	t.Run("the same body written otherwise is the same request", func(t *testing.T) {
+		// A retry that a client library serialized again, members in
+		// another order and other spacing, is replayed; a value changed
+		// (1 against 1.0 too) is another request.
+		first := e.do("POST", "/v1/programs", raw(`{"slug": "idem-order", "name": "A", "metadata": {"n": 1, "m": [1, "x"]}}`),
+			withIdempotencyKey("order-1")).expect(201)
+		again := e.do("POST", "/v1/programs", raw(`{"metadata":{"m":[1,"x"],"n":1},"name":"A",
+			"slug":"idem-order"}`), withIdempotencyKey("order-1")).expect(201)
+		if again.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(first.Body, again.Body) {
+			t.Errorf("not replayed: %s", again.Body)
+		}
+		e.do("POST", "/v1/programs", raw(`{"slug": "idem-order", "name": "A", "metadata": {"n": 1.0, "m": [1, "x"]}}`),
+			withIdempotencyKey("order-1")).expect(422)
+		e.do("POST", "/v1/programs", raw(`{"slug": "idem-order", "name": "A", "metadata": {"n": 1, "m": ["x", 1]}}`),
+			withIdempotencyKey("order-1")).expect(422)
+	})
 	t.Run("keys are per workspace", func(t *testing.T) {
 		_, _, other := e.newWorkspace()
 		e.do("POST", "/v1/leads", map[string]any{"email": "a@example.com"}, withIdempotencyKey("create-1"), withKey(other)).expect(201)
