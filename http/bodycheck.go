@@ -24,19 +24,29 @@ import (
 func checkBody(data []byte) error {
 	dec := jsontext.NewDecoder(bytes.NewReader(data))
 	for {
-		tok, err := dec.ReadToken()
-		var se *jsontext.SyntacticError
-		switch {
-		case err == nil:
-			if tok.Kind() == '0' && !exactNumber(tok.String()) {
-				return fmt.Errorf("%s%s %s", inexactIntegerPrefix, dec.StackPointer(), tok.String())
+		kind, err := dec.PeekKind(), error(nil)
+		if kind == '0' {
+			var n jsontext.Value
+			if n, err = dec.ReadValue(); err == nil && !exactNumber(string(n)) {
+				return fmt.Errorf("%s%s %s", inexactIntegerPrefix, dec.StackPointer(), n)
 			}
-		case errors.As(err, &se) && errors.Is(se.Err, jsontext.ErrDuplicateName):
-			return fmt.Errorf("the request body names member %q twice, at %s", se.JSONPointer.LastToken(), se.JSONPointer)
-		default:
-			return nil
+		} else {
+			_, err = dec.ReadToken()
+		}
+		if err != nil {
+			return duplicateName(err)
 		}
 	}
+}
+
+// duplicateName returns an error naming the member named twice when err,
+// a jsontext decoder's, says so; nil otherwise.
+func duplicateName(err error) error {
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) && errors.Is(se.Err, jsontext.ErrDuplicateName) {
+		return fmt.Errorf("the request body names member %q twice, at %s", se.JSONPointer.LastToken(), se.JSONPointer)
+	}
+	return nil
 }
 
 // inexactIntegerPrefix starts checkBody's error for an integer a float64
