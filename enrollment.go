@@ -74,8 +74,11 @@ type Enrollment struct {
 
 // Eligibility is the enrollment's place in the workflow.
 type Eligibility struct {
-	Status            Status `json:"status" enum:"candidate,eligible,ineligible,submitted,needs_action,approved,rejected,paused,unenrolled"`
-	Reason            string `json:"reason" nullable:"true"`
+	Status Status `json:"status" enum:"candidate,eligible,ineligible,submitted,needs_action,approved,rejected,paused,unenrolled"`
+	// Reason is shown null when there is none; it is not required of a
+	// PATCH that echoes the eligibility back, so a client that leaves nulls
+	// out of what it sends can still send back what it read.
+	Reason            string `json:"reason,omitempty" nullable:"true"`
 	ProgramInstanceID string `json:"programInstanceId"`
 }
 

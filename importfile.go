@@ -103,6 +103,11 @@ func (d *ndjsonDecoder) Next() (*ImportRow, error) {
 			// "FIRSTNAME": encoding/json took it for firstName.
 			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Field: name, Message: "unknown field"}}}, nil
 		}
+		if p := CheckJSON(line); p != nil {
+			// As POST .../enrollments refuses it: a member named twice, or
+			// an integer the decoder rounded.
+			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Field: strings.TrimPrefix(p.Field(), "."), Message: p.Error()}}}, nil
+		}
 		return &ImportRow{Row: d.line, Create: &in}, nil
 	}
 }
@@ -181,6 +186,19 @@ func typeProblem(te *json.UnmarshalTypeError) string {
 }
 
 // cellJSONError explains a CSV cell's JSON that does not decode.
+// unmarshalCell decodes a JSON cell into v, refusing what the API refuses
+// in a body: a member named twice, an integer a float64 would round
+// (CheckJSON).
+func unmarshalCell(cell string, v any) error {
+	if err := json.Unmarshal([]byte(cell), v); err != nil {
+		return cellJSONError(err)
+	}
+	if p := CheckJSON([]byte(cell)); p != nil {
+		return errors.New("must be JSON that " + p.Error())
+	}
+	return nil
+}
+
 func cellJSONError(err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
@@ -417,12 +435,7 @@ func csvColumn(name string) (csvSetter, bool) {
 		return func(in *EnrollmentCreate, cell string) error { *f(in) = splitList(cell); return nil }
 	}
 	jsonCell := func(f func(*EnrollmentCreate) any) csvSetter {
-		return func(in *EnrollmentCreate, cell string) error {
-			if err := json.Unmarshal([]byte(cell), f(in)); err != nil {
-				return cellJSONError(err)
-			}
-			return nil
-		}
+		return func(in *EnrollmentCreate, cell string) error { return unmarshalCell(cell, f(in)) }
 	}
 	switch name {
 	case "id", "programInstanceId", "status", "eligibilityReason", "createdAt", "updatedAt", "enrolledAt", "unenrolledAt":
@@ -496,8 +509,8 @@ func csvColumn(name string) (csvSetter, bool) {
 		// both set is an error, not one value silently winning.
 		return func(in *EnrollmentCreate, cell string) error {
 			var m map[string]any
-			if err := json.Unmarshal([]byte(cell), &m); err != nil {
-				return cellJSONError(err)
+			if err := unmarshalCell(cell, &m); err != nil {
+				return err
 			}
 			if in.Metadata == nil {
 				in.Metadata = map[string]any{}
@@ -515,8 +528,8 @@ func csvColumn(name string) (csvSetter, bool) {
 		// parameter given twice.
 		return func(in *EnrollmentCreate, cell string) error {
 			var ps []ParameterValue
-			if err := json.Unmarshal([]byte(cell), &ps); err != nil {
-				return cellJSONError(err)
+			if err := unmarshalCell(cell, &ps); err != nil {
+				return err
 			}
 			in.Parameters = append(in.Parameters, ps...)
 			return nil

@@ -410,3 +410,42 @@ func TestNDJSONExactNames(t *testing.T) {
 		}
 	}
 }
+
+// TestImportJSONProblems refuses, as bad rows, what the API refuses in a
+// body: a member named twice (the decoder would keep the last) and an
+// integer a float64 would round, in an NDJSON line, a CSV JSON cell or a
+// number parameter's cell.
+func TestImportJSONProblems(t *testing.T) {
+	t.Parallel()
+	lines := `{"identificationType":"customerInfo","firstName":"A","firstName":"B","lastName":"C","email":"a@example.com"}` + "\n" +
+		`{"identificationType":"customerInfo","firstName":"A","lastName":"C","email":"b@example.com","metadata":{"big":9007199254740993}}` + "\n" +
+		`{"identificationType":"customerInfo","firstName":"A","lastName":"C","email":"c@example.com","metadata":{"big":9007199254740992}}` + "\n"
+	rows, _ := readAll(t, enroll.FormatNDJSON, lines)
+	if len(rows) != 3 || rows[2].Create == nil {
+		t.Fatalf("rows = %+v", rows)
+	}
+	for i, want := range []string{"firstName", "metadata.big"} {
+		if r := rows[i]; r.Create != nil || len(r.Errors) != 1 || r.Errors[0].Field != want {
+			t.Errorf("line %d = %+v, want an error at %s", r.Row, r, want)
+		}
+	}
+	csv := "identificationType,firstName,lastName,email,metadata\n" +
+		`customerInfo,A,C,d@example.com,"{""x"": 1, ""x"": 2}"` + "\n" +
+		`customerInfo,A,C,e@example.com,"{""big"": 12345678901234567890}"` + "\n" +
+		`customerInfo,A,C,f@example.com,"{""ok"": 1}"` + "\n"
+	rows, _ = readAll(t, enroll.FormatCSV, csv)
+	if len(rows) != 3 || rows[2].Create == nil {
+		t.Fatalf("rows = %+v", rows)
+	}
+	for i, want := range []string{`"x" twice`, "beyond ±2^53"} {
+		if r := rows[i]; r.Create != nil || len(r.Errors) != 1 || r.Errors[0].Field != "metadata" || !strings.Contains(r.Errors[0].Message, want) {
+			t.Errorf("row %d = %+v, want %q", r.Row, r, want)
+		}
+	}
+	inst := &enroll.ProgramInstance{Parameters: []enroll.Parameter{{ExternalID: "n", Name: "N", Type: enroll.ParamNumber}}}
+	values := []enroll.ParameterValue{{ExternalID: "n", Value: "9007199254740993"}}
+	inst.CoerceParameters(values)
+	if values[0].Value != "9007199254740993" {
+		t.Errorf("coerced to %v, a rounded number", values[0].Value)
+	}
+}

@@ -183,7 +183,7 @@ func NewDeliveries(e *Event, endpoints []*WebhookEndpoint, now time.Time) []*Web
 func (d *WebhookDelivery) Redelivery(now time.Time) (*WebhookDelivery, error) {
 	if d.Status == DeliveryPending {
 		return nil, &Error{Code: ECONFLICT, Message: "Delivery " + d.ID + " is still pending: it is sent in order with the " +
-			"other events of its object; redeliver it once it has succeeded or failed.", Extra: map[string]any{"status": d.Status}}
+			"other events of its object; redeliver it once it has succeeded or failed.", Extra: map[string]any{"deliveryStatus": d.Status}}
 	}
 	id := "whd_" + NewID()
 	return &WebhookDelivery{ID: id, WorkspaceID: d.WorkspaceID, EndpointID: d.EndpointID, EventID: d.EventID,

@@ -113,8 +113,14 @@ func (b *browser) webhooks(f *fixture) {
 	if got := b.text(".flash"); !strings.Contains(got, "queued for delivery again") {
 		t.Errorf("flash after redelivery = %q", got)
 	}
-	if all := f.deliveries(id); all[0].RedeliveryOf != failed.ID {
+	all := f.deliveries(id)
+	if all[0].RedeliveryOf != failed.ID || all[0].Status != enroll.DeliveryPending {
 		t.Errorf("newest delivery after redelivery: %+v", all[0])
+	}
+	// The new one is queued: it is sent in order, not redelivered (the API
+	// would answer 409).
+	if n := eval[int](b, `document.querySelectorAll('form[action$="/deliveries/`+all[0].ID+`/redeliver"]').length`); n != 0 {
+		t.Error("a pending delivery offers Redeliver")
 	}
 
 	// Disable, then enable.

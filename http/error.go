@@ -129,7 +129,7 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 			// Valid JSON, but a value the service would change.
 			ptr, n, _ := strings.Cut(rest, " ")
 			p.Status, p.Title = http.StatusUnprocessableEntity, http.StatusText(http.StatusUnprocessableEntity)
-			p.Errors[0] = &huma.ErrorDetail{Location: "body" + pointerLocation(ptr), Value: json.Number(n),
+			p.Errors[0] = &huma.ErrorDetail{Location: "body" + (&enroll.JSONProblem{Pointer: ptr}).Field(), Value: json.Number(n),
 				Message: "is an integer beyond ±2^53, which a 64-bit float does not hold exactly: send it as a string"}
 			p.Detail = p.Errors[0].Location + ": " + p.Errors[0].Message
 			return p
@@ -288,19 +288,4 @@ func writeHumaProblem(ctx huma.Context, p *Problem) {
 	ctx.SetHeader("Content-Type", "application/problem+json")
 	ctx.SetStatus(p.Status)
 	_, _ = ctx.BodyWriter().Write(append(b, '\n'))
-}
-
-// pointerLocation writes a JSON pointer (RFC 6901) as the rest of a
-// problem's location: /metadata/a~1b/0 as .metadata.a/b[0].
-func pointerLocation(ptr string) string {
-	var b strings.Builder
-	for _, tok := range strings.Split(ptr, "/")[1:] {
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
-		if _, err := strconv.Atoi(tok); err == nil {
-			b.WriteString("[" + tok + "]")
-		} else {
-			b.WriteString("." + tok)
-		}
-	}
-	return b.String()
 }

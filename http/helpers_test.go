@@ -338,3 +338,16 @@ func hasNull(m map[string]any, name string) bool {
 	v, ok := m[name]
 	return ok && v == nil
 }
+
+// dropNulls removes the null members of m and of the objects within it, as
+// a client that leaves nulls out of what it sends would.
+func dropNulls(m map[string]any) {
+	for k, v := range m {
+		switch v := v.(type) {
+		case nil:
+			delete(m, k)
+		case map[string]any:
+			dropNulls(v)
+		}
+	}
+}

@@ -99,6 +99,10 @@ func TestIdempotency_Replay(t *testing.T) {
 			withIdempotencyKey("order-1")).expect(422)
 		e.do("POST", "/v1/programs", raw(`{"slug": "idem-order", "name": "A", "metadata": {"n": 1, "m": ["x", 1]}}`),
 			withIdempotencyKey("order-1")).expect(422)
+		// A body refused for naming a member twice is not the body that
+		// keeps the last value: the corrected request is another one.
+		e.do("POST", "/v1/leads", raw(`{"email": "a@example.com", "email": "b@example.com"}`), withIdempotencyKey("dup-1")).expect(400)
+		e.do("POST", "/v1/leads", raw(`{"email": "b@example.com"}`), withIdempotencyKey("dup-1")).expect(422)
 	})
 	t.Run("keys are per workspace", func(t *testing.T) {
 		_, _, other := e.newWorkspace()
@@ -391,5 +395,28 @@ func TestIdempotency_MediaType(t *testing.T) {
 	replay := e.do("POST", "/v1/leads", upload{"application/json; charset=utf-8", body}, withIdempotencyKey("mt-3")).expect(201)
 	if replay.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(replay.Body, first.Body) {
 		t.Error("a charset parameter made a JSON request another one")
+	}
+}
+
+// TestIdempotency_RawFingerprint retries a request whose record was
+// stored before JSON bodies were read by what they say (its fingerprint
+// that of the bytes): the same bytes are the same request.
+func TestIdempotency_RawFingerprint(t *testing.T) {
+	t.Parallel()
+	const lease = 200 * time.Millisecond
+	e := newEnvWith(t, func(c *enrollhttp.Config) { c.IdempotencyLease, c.IdempotencyWait = lease, 50*time.Millisecond })
+	body := `{"email":   "legacy@example.com",  "firstName": "Old"}`
+	old := enroll.IdempotencyFingerprintRaw(e.keyID, "POST", "/v1/leads", "", []byte(body))
+	if old == enroll.IdempotencyFingerprint(e.keyID, "POST", "/v1/leads", "", []byte(body)) {
+		t.Fatal("the fixture's body is canonical already")
+	}
+	if _, claimed, err := e.store.ClaimIdempotencyKey(context.Background(), e.wsID, "legacy-1", old, lease); err != nil || !claimed {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	time.Sleep(lease) // the old server died holding it
+	created := e.do("POST", "/v1/leads", raw(body), withIdempotencyKey("legacy-1")).expect(201)
+	again := e.do("POST", "/v1/leads", raw(body), withIdempotencyKey("legacy-1")).expect(201)
+	if again.Header.Get("Idempotent-Replayed") != "true" || again.obj()["id"] != created.obj()["id"] {
+		t.Fatalf("replay = %v %s", again.Header, again.Body)
 	}
 }
