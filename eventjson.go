@@ -72,12 +72,10 @@ func writeJSONStringOrNull(b *strings.Builder, s string) {
 // no character needs an escape (ids, types, request ids), else through
 // json.Marshal.
 func writeJSONString(b *strings.Builder, s string) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			b.Write(q)
-			return
-		}
+	if needsEscape(s) {
+		q, _ := json.Marshal(s)
+		b.Write(q)
+		return
 	}
 	b.WriteByte('"')
 	b.WriteString(s)

@@ -11,9 +11,9 @@ import (
 // them (SPEC §4), so a client finds the same members in every enrollment
 // whatever it holds. encoding/json writes an empty string as "" and, with
 // omitempty, leaves it out; each representation therefore has a
-// MarshalJSON of its own. The enrollment's and the customer's, written
-// for every imported row, append their members by hand (AppendJSON); the
-// others encode a wire struct whose optional strings are pointers, nil
+// MarshalJSON of its own. The enrollment's, the customer's and the history
+// entry's, written for every imported row, append their members by hand
+// (AppendJSON); the others encode a wire struct whose optional strings are pointers, nil
 // (null) when empty (orNull). Decoding needs nothing of the kind: null
 // leaves a string empty and a pointer nil.
 
