@@ -3,8 +3,6 @@ package enroll
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"math"
 	"math/big"
 	"strconv"
@@ -50,87 +48,253 @@ func (p *JSONProblem) Field() string {
 
 // CheckJSON returns the first JSONProblem of data, or nil. A document that
 // is not one well-formed JSON value has none: the decoder that reads it
-// says what is wrong with it.
+// says what is wrong with it. It scans the bytes once and allocates only
+// for what it reports, and for objects of many members: it runs on every
+// request body and every NDJSON line of an import.
 func CheckJSON(data []byte) *JSONProblem {
-	type frame struct {
-		object, wantKey bool
-		key             string
-		index           int
-		keys            map[string]bool
+	s := jsonScan{data: data}
+	s.skipSpace()
+	if !s.value() {
+		return nil
 	}
-	var (
-		stack []frame
-		first *JSONProblem
-		done  bool
-	)
-	pointer := func() string {
-		var b strings.Builder
-		for _, f := range stack {
-			b.WriteByte('/')
-			if f.object {
-				b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(f.key))
-			} else {
-				b.WriteString(strconv.Itoa(f.index))
+	if s.skipSpace(); s.i != len(data) {
+		return nil // a second value, or garbage after the first
+	}
+	return s.first
+}
+
+// jsonScan is CheckJSON's scanner: a position in data, the path to the
+// value being read (for a problem's pointer), and the member names of the
+// objects open along it.
+type jsonScan struct {
+	data  []byte
+	i     int
+	first *JSONProblem
+	path  []jsonStep
+	names []jsonName // the open objects' member names, innermost last
+}
+
+// jsonStep is one step of the path: an object's member (its name's
+// quoted bytes) or an array's index.
+type jsonStep struct {
+	name  []byte // nil for an array element
+	index int
+}
+
+// jsonName is a member name seen in an open object, as written, quotes
+// excluded.
+type jsonName struct{ raw []byte }
+
+// manyMembers is the size beyond which an object's names are checked in
+// a map rather than each against every other.
+const manyMembers = 32
+
+func (s *jsonScan) skipSpace() {
+	for s.i < len(s.data) {
+		switch s.data[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// value reads one value at s.i; false when the document is not well
+// formed there.
+func (s *jsonScan) value() bool {
+	if s.i >= len(s.data) {
+		return false
+	}
+	switch c := s.data[s.i]; {
+	case c == '{':
+		return s.object()
+	case c == '[':
+		return s.array()
+	case c == '"':
+		_, ok := s.str()
+		return ok
+	case c == '-' || c >= '0' && c <= '9':
+		return s.number()
+	default:
+		for _, lit := range [...]string{"true", "false", "null"} {
+			if bytes.HasPrefix(s.data[s.i:], []byte(lit)) {
+				s.i += len(lit)
+				return true
 			}
 		}
-		return b.String()
+		return false
 	}
-	next := func() { // a value ended
-		if len(stack) == 0 {
-			done = true
-		} else if top := &stack[len(stack)-1]; top.object {
-			top.wantKey = true
-		} else {
-			top.index++
+}
+
+// str reads a string and returns its bytes between the quotes, as written.
+func (s *jsonScan) str() ([]byte, bool) {
+	start := s.i + 1
+	for i := start; i < len(s.data); i++ {
+		switch s.data[i] {
+		case '\\':
+			i++
+		case '"':
+			s.i = i + 1
+			return s.data[start:i], true
 		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
+	return nil, false
+}
+
+func (s *jsonScan) number() bool {
+	start := s.i
+	for s.i < len(s.data) {
+		switch c := s.data[s.i]; {
+		case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == 'e', c == 'E':
+			s.i++
+			continue
+		}
+		break
+	}
+	n := s.data[start:s.i]
+	// Below 10^15 (fifteen digits, no exponent) every integer is exact.
+	if s.first == nil && (len(n) > 15 || bytes.ContainsAny(n, "eE")) && !exactNumber(string(n)) {
+		s.first = &JSONProblem{Pointer: s.pointer(), Number: string(n)}
+	}
+	return len(n) > 0
+}
+
+func (s *jsonScan) array() bool {
+	s.i++ // [
+	s.path = append(s.path, jsonStep{})
+	defer func() { s.path = s.path[:len(s.path)-1] }()
+	s.skipSpace()
+	if s.i < len(s.data) && s.data[s.i] == ']' {
+		s.i++
+		return true
+	}
+	for index := 0; ; index++ {
+		s.path[len(s.path)-1].index = index
+		s.skipSpace()
+		if !s.value() {
+			return false
+		}
+		if more, ok := s.after(']'); !more {
+			return ok
+		}
+	}
+}
+
+// after reads what follows an element or a member: a comma, with more to
+// come, or close, which ends the array or object; ok is false for
+// anything else.
+func (s *jsonScan) after(close byte) (more, ok bool) {
+	s.skipSpace()
+	if s.i >= len(s.data) {
+		return false, false
+	}
+	switch s.data[s.i] {
+	case ',':
+		s.i++
+		return true, true
+	case close:
+		s.i++
+		return false, true
+	}
+	return false, false
+}
+
+func (s *jsonScan) object() bool {
+	s.i++ // {
+	s.path = append(s.path, jsonStep{})
+	from := len(s.names)
+	var many map[string]bool // past manyMembers names
+	defer func() {
+		s.path = s.path[:len(s.path)-1]
+		s.names = s.names[:from]
+	}()
+	s.skipSpace()
+	if s.i < len(s.data) && s.data[s.i] == '}' {
+		s.i++
+		return true
+	}
 	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) && done {
-			return first
+		s.skipSpace()
+		if s.i >= len(s.data) || s.data[s.i] != '"' {
+			return false
 		}
-		if err != nil || done {
-			return nil // malformed, or a second value: the decoder's to say
+		raw, ok := s.str()
+		if !ok {
+			return false
 		}
-		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
-			if tok == json.Delim('}') {
-				stack = stack[:n-1]
-				next()
-				continue
+		s.path[len(s.path)-1].name = raw
+		if s.first == nil {
+			if many == nil && len(s.names)-from == manyMembers {
+				many = map[string]bool{}
+				for _, n := range s.names[from:] {
+					many[unquoted(n.raw)] = true
+				}
 			}
-			f := &stack[n-1]
-			name, _ := tok.(string)
-			if f.keys == nil {
-				f.keys = map[string]bool{}
-			}
-			f.key, f.wantKey = name, false
-			if f.keys[name] && first == nil {
-				first = &JSONProblem{Pointer: pointer(), Name: name}
-			}
-			f.keys[name] = true
-			continue
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{':
-				stack = append(stack, frame{object: true, wantKey: true})
-			case '[':
-				stack = append(stack, frame{})
-			default:
-				stack = stack[:len(stack)-1]
-				next()
-			}
-			continue
-		case json.Number:
-			if first == nil && !exactNumber(string(t)) {
-				first = &JSONProblem{Pointer: pointer(), Number: string(t)}
+			if many != nil {
+				name := unquoted(raw)
+				if many[name] {
+					s.first = &JSONProblem{Pointer: s.pointer(), Name: name}
+				}
+				many[name] = true
+			} else {
+				for _, n := range s.names[from:] {
+					if sameName(n.raw, raw) {
+						s.first = &JSONProblem{Pointer: s.pointer(), Name: unquoted(raw)}
+						break
+					}
+				}
+				s.names = append(s.names, jsonName{raw: raw})
 			}
 		}
-		next()
+		s.skipSpace()
+		if s.i >= len(s.data) || s.data[s.i] != ':' {
+			return false
+		}
+		s.i++
+		s.skipSpace()
+		if !s.value() {
+			return false
+		}
+		if more, ok := s.after('}'); !more {
+			return ok
+		}
 	}
+}
+
+// pointer returns the JSON pointer of the value being read.
+func (s *jsonScan) pointer() string {
+	var b strings.Builder
+	for _, st := range s.path {
+		b.WriteByte('/')
+		if st.name == nil {
+			b.WriteString(strconv.Itoa(st.index))
+		} else {
+			b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(unquoted(st.name)))
+		}
+	}
+	return b.String()
+}
+
+// sameName reports whether two member names, as written, are one name:
+// byte for byte, or, when either has an escape, once unescaped.
+func sameName(a, b []byte) bool {
+	if bytes.IndexByte(a, '\\') < 0 && bytes.IndexByte(b, '\\') < 0 {
+		return bytes.Equal(a, b)
+	}
+	return unquoted(a) == unquoted(b)
+}
+
+// unquoted returns a string's value from its bytes between the quotes.
+func unquoted(raw []byte) string {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw)
+	}
+	var v string
+	if json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &v) != nil {
+		return string(raw)
+	}
+	return v
 }
 
 // exactNumber reports whether the JSON number n survives being decoded
