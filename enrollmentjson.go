@@ -13,6 +13,15 @@ import (
 // event's previousAttributes), several times per imported row, and
 // json.Marshal would check and compact MarshalJSON's output once more.
 func (e *Enrollment) AppendJSON(b []byte) ([]byte, error) {
+	b, err := e.appendMembers(b)
+	if err != nil {
+		return nil, fmt.Errorf("encoding enrollment %s: %w", e.ID, err)
+	}
+	return b, nil
+}
+
+// appendMembers is AppendJSON without the context on its errors.
+func (e *Enrollment) appendMembers(b []byte) ([]byte, error) {
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, e.ID)
 	b = append(b, `,"identificationType":`...)
@@ -31,16 +40,16 @@ func (e *Enrollment) AppendJSON(b []byte) ([]byte, error) {
 	b = appendOptString(b, `,"serialNumber":`, e.SerialNumber)
 	b, err := appendMarshal(b, `,"devices":`, e.Devices)
 	if err != nil {
-		return nil, fmt.Errorf("encoding enrollment %s: %w", e.ID, err)
+		return nil, err
 	}
 	b = appendOptString(b, `,"referenceId":`, e.ReferenceID)
 	b = appendOptString(b, `,"referenceDescription":`, e.ReferenceDescription)
 	b = appendStrings(append(b, `,"tags":`...), e.Tags)
 	if b, err = appendMarshal(b, `,"metadata":`, e.Metadata); err != nil {
-		return nil, fmt.Errorf("encoding enrollment %s: %w", e.ID, err)
+		return nil, err
 	}
 	if b, err = appendMarshal(b, `,"parameters":`, e.Parameters); err != nil {
-		return nil, fmt.Errorf("encoding enrollment %s: %w", e.ID, err)
+		return nil, err
 	}
 	b = appendStrings(append(b, `,"groupIds":`...), e.GroupIDs)
 	b = appendOptString(b, `,"notes":`, e.Notes)
@@ -50,21 +59,21 @@ func (e *Enrollment) AppendJSON(b []byte) ([]byte, error) {
 		t      *time.Time
 	}{{`,"enrollmentStartDate":`, e.EnrollmentStartDate}, {`,"enrolledAt":`, e.EnrolledAt}, {`,"unenrolledAt":`, e.UnenrolledAt}} {
 		if b, err = appendOptTime(b, t.member, t.t); err != nil {
-			return nil, fmt.Errorf("encoding enrollment %s: %w", e.ID, err)
+			return nil, err
 		}
 	}
 	b = e.Eligibility.appendJSON(append(b, `,"eligibility":`...))
 	if e.Evaluation == nil {
 		b = append(b, `,"evaluation":null`...)
 	} else if b, err = appendMarshal(b, `,"evaluation":`, e.Evaluation); err != nil {
-		return nil, fmt.Errorf("encoding enrollment %s: %w", e.ID, err)
+		return nil, err
 	}
 	for _, t := range [...]struct {
 		member string
 		t      time.Time
 	}{{`,"createdAt":`, e.CreatedAt}, {`,"updatedAt":`, e.UpdatedAt}} {
 		if b, err = appendTime(append(b, t.member...), t.t); err != nil {
-			return nil, fmt.Errorf("encoding enrollment %s: %w", e.ID, err)
+			return nil, err
 		}
 	}
 	return append(b, '}'), nil

@@ -204,14 +204,14 @@ func (s *Server) listInstanceEnrollments(ctx context.Context, in *listInstanceEn
 }
 
 func (s *Server) listEnrollments(ctx context.Context, in *listEnrollmentsInput) (*huma.StreamResponse, error) {
+	var inst *enroll.ProgramInstance
 	if in.ProgramInstanceID != "" {
-		inst, err := s.filterInstance(ctx, in.ProgramInstanceID)
-		if err != nil {
+		var err error
+		if inst, err = s.filterInstance(ctx, in.ProgramInstanceID); err != nil {
 			return nil, err
 		}
-		return s.listEnrollmentsIn(ctx, inst, in.EnrollmentListQuery, in.params(in.Sort))
 	}
-	return s.listEnrollmentsIn(ctx, nil, in.EnrollmentListQuery, in.params(in.Sort))
+	return s.listEnrollmentsIn(ctx, inst, in.EnrollmentListQuery, in.params(in.Sort))
 }
 
 // filterInstance loads the instance a list's programInstanceId names: one

@@ -199,7 +199,6 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 	}
 	mt, _, _ := mime.ParseMediaType(ctx.Header("Content-Type")) // lower case; "" when absent (JSON)
 	hash := enroll.IdempotencyFingerprint(keyFrom(c).ID, ctx.Method(), path, mt, body)
-	legacy := enroll.IdempotencyFingerprintRaw(keyFrom(c).ID, ctx.Method(), path, mt, body)
 	s.sweepIdempotencyKeys()
 
 	deadline := time.Now().Add(s.idemWait)
@@ -209,12 +208,14 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 		case err != nil:
 			writeHumaProblem(ctx, s.problemFor(c, err))
 			return
-		case rec.RequestHash != hash && rec.RequestHash == legacy && legacy != hash:
-			// Stored before JSON bodies were read by what they say: the
-			// same bytes are the same request.
-			hash = legacy
-			continue
 		case rec.RequestHash != hash:
+			// A record stored before JSON bodies were read by what they
+			// say holds the fingerprint of the bytes: the same bytes are
+			// the same request.
+			if raw := enroll.IdempotencyFingerprintRaw(keyFrom(c).ID, ctx.Method(), path, mt, body); raw != hash && rec.RequestHash == raw {
+				hash = raw
+				continue
+			}
 			writeHumaProblem(ctx, newProblem(http.StatusUnprocessableEntity,
 				"This Idempotency-Key was used with a different request (API key, method, path or body); use a new key for a new request."))
 			return

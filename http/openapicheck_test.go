@@ -22,9 +22,8 @@ import (
 // documentedOp is an operation of the OpenAPI document, with its path as
 // a pattern.
 type documentedOp struct {
-	method, template string
-	pattern          *regexp.Regexp
-	op               *huma.Operation
+	pattern *regexp.Regexp
+	op      *huma.Operation
 }
 
 // documentedOps are the operations of each server's document, built once.
@@ -36,15 +35,8 @@ func documentedOperations(srv *enrollhttp.Server) []documentedOp {
 	}
 	param := regexp.MustCompile(`\\\{[^}]+\\\}`)
 	var ops []documentedOp
-	for tmpl, item := range srv.OpenAPI().Paths {
-		re := regexp.MustCompile("^" + param.ReplaceAllString(regexp.QuoteMeta(tmpl), `[^/]+`) + "$")
-		for method, op := range map[string]*huma.Operation{
-			"GET": item.Get, "POST": item.Post, "PATCH": item.Patch, "PUT": item.Put, "DELETE": item.Delete,
-		} {
-			if op != nil {
-				ops = append(ops, documentedOp{method, tmpl, re, op})
-			}
-		}
+	for _, op := range operations(srv.OpenAPI()) {
+		ops = append(ops, documentedOp{regexp.MustCompile("^" + param.ReplaceAllString(regexp.QuoteMeta(op.Path), `[^/]+`) + "$"), op})
 	}
 	documentedOps.Store(srv, ops)
 	return ops
@@ -63,15 +55,15 @@ func (e *env) checkResponse(method, target string, status int, header http.Heade
 	for i, op := range ops {
 		// The most specific template (fewest parameters) wins:
 		// /v1/programInstances/{id}/stats over a {id} of its own.
-		if op.method == method && op.pattern.MatchString(path) &&
-			(found == nil || strings.Count(op.template, "{") < strings.Count(found.template, "{")) {
+		if op.op.Method == method && op.pattern.MatchString(path) &&
+			(found == nil || strings.Count(op.op.Path, "{") < strings.Count(found.op.Path, "{")) {
 			found = &ops[i]
 		}
 	}
 	if found == nil {
 		return nil
 	}
-	where := method + " " + found.template + " " + strconv.Itoa(status)
+	where := method + " " + found.op.Path + " " + strconv.Itoa(status)
 	resp := found.op.Responses[strconv.Itoa(status)]
 	if resp == nil {
 		resp = found.op.Responses["default"]
