@@ -37,7 +37,7 @@ type Import struct {
 	Format            string        `json:"format" enum:"csv,ndjson"`
 	DryRun            bool          `json:"dryRun" doc:"Rows are validated only; nothing is written."`
 	Status            ImportStatus  `json:"status" enum:"queued,running,succeeded,failed"`
-	Message           string        `json:"message,omitempty" doc:"Why a failed import stopped."`
+	Message           string        `json:"message" nullable:"true" doc:"Why a failed import stopped."`
 	TotalRows         int           `json:"totalRows" doc:"The file's rows, counted when it was received; exact once finished."`
 	ProcessedRows     int           `json:"processedRows" doc:"Rows read and written (or refused) so far: createdCount + skippedCount + failedRows."`
 	CreatedCount      int           `json:"createdCount"`
@@ -48,6 +48,30 @@ type Import struct {
 	CreatedAt         time.Time     `json:"createdAt"`
 	UpdatedAt         time.Time     `json:"updatedAt"`
 	FinishedAt        *time.Time    `json:"finishedAt"`
+}
+
+// MarshalJSON writes the import's representation, with a null message
+// when it has none (nulljson.go).
+func (im Import) MarshalJSON() ([]byte, error) {
+	return marshalMembers(struct {
+		ID                string        `json:"id"`
+		ProgramInstanceID string        `json:"programInstanceId"`
+		Format            string        `json:"format"`
+		DryRun            bool          `json:"dryRun"`
+		Status            ImportStatus  `json:"status"`
+		Message           *string       `json:"message"`
+		TotalRows         int           `json:"totalRows"`
+		ProcessedRows     int           `json:"processedRows"`
+		CreatedCount      int           `json:"createdCount"`
+		SkippedCount      int           `json:"skippedCount"`
+		FailedRows        int           `json:"failedRows"`
+		ErrorCount        int           `json:"errorCount"`
+		Errors            []ImportError `json:"errors"`
+		CreatedAt         time.Time     `json:"createdAt"`
+		UpdatedAt         time.Time     `json:"updatedAt"`
+		FinishedAt        *time.Time    `json:"finishedAt"`
+	}{im.ID, im.ProgramInstanceID, im.Format, im.DryRun, im.Status, orNull(im.Message), im.TotalRows, im.ProcessedRows,
+		im.CreatedCount, im.SkippedCount, im.FailedRows, im.ErrorCount, im.Errors, im.CreatedAt, im.UpdatedAt, im.FinishedAt})
 }
 
 // ImportError is one problem with one row.

@@ -54,7 +54,7 @@ type NotificationTemplate struct {
 	ID          string `json:"id"`
 	WorkspaceID string `json:"-"`
 	// ProgramInstanceID is empty for a workspace default.
-	ProgramInstanceID string               `json:"programInstanceId,omitempty"`
+	ProgramInstanceID string               `json:"programInstanceId" nullable:"true"`
 	Name              string               `json:"name"`
 	Status            Status               `json:"status"`
 	Audience          NotificationAudience `json:"audience"`
@@ -64,9 +64,28 @@ type NotificationTemplate struct {
 	Essential bool      `json:"essential"`
 	Subject   string    `json:"subject"`
 	Text      string    `json:"text"`
-	HTML      string    `json:"html,omitempty"`
+	HTML      string    `json:"html" nullable:"true"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// MarshalJSON writes the template's representation, with null for a
+// member without a value (nulljson.go).
+func (t NotificationTemplate) MarshalJSON() ([]byte, error) {
+	return marshalMembers(struct {
+		ID                string               `json:"id"`
+		ProgramInstanceID *string              `json:"programInstanceId"`
+		Name              string               `json:"name"`
+		Status            Status               `json:"status"`
+		Audience          NotificationAudience `json:"audience"`
+		Essential         bool                 `json:"essential"`
+		Subject           string               `json:"subject"`
+		Text              string               `json:"text"`
+		HTML              *string              `json:"html"`
+		CreatedAt         time.Time            `json:"createdAt"`
+		UpdatedAt         time.Time            `json:"updatedAt"`
+	}{t.ID, orNull(t.ProgramInstanceID), t.Name, t.Status, t.Audience, t.Essential, t.Subject, t.Text, orNull(t.HTML),
+		t.CreatedAt, t.UpdatedAt})
 }
 
 // NewNotificationTemplateID returns a new template id.
@@ -153,8 +172,20 @@ type NotificationSettings struct {
 	AdminEmails []string `json:"adminEmails"`
 	// LinkURL is the link messages offer ({{.link}}); "{enrollmentId}" in it
 	// is replaced by the enrollment's id.
-	LinkURL   string     `json:"linkUrl,omitempty"`
-	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	LinkURL string `json:"linkUrl" nullable:"true"`
+	// UpdatedAt is when the settings were last put; null for defaults.
+	UpdatedAt *time.Time `json:"updatedAt"`
+}
+
+// MarshalJSON writes the settings, with a null link when they have none.
+func (s NotificationSettings) MarshalJSON() ([]byte, error) {
+	return marshalMembers(struct {
+		ProgramInstanceID string     `json:"programInstanceId"`
+		Enabled           bool       `json:"enabled"`
+		AdminEmails       []string   `json:"adminEmails"`
+		LinkURL           *string    `json:"linkUrl"`
+		UpdatedAt         *time.Time `json:"updatedAt"`
+	}{s.ProgramInstanceID, s.Enabled, s.AdminEmails, orNull(s.LinkURL), s.UpdatedAt})
 }
 
 // DefaultNotificationSettings are an instance's settings until changed.

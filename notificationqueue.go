@@ -46,7 +46,7 @@ type Notification struct {
 	Recipient string             `json:"recipient"`
 	Status    NotificationStatus `json:"status"`
 	// Reason says why a notification was skipped or failed.
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"reason" nullable:"true"`
 	RenderedMessage
 	// UnsubscribeToken is the recipient's unsubscribe token, set on
 	// non-essential messages: the sender puts the link it makes in place
@@ -54,9 +54,9 @@ type Notification struct {
 	// the record, never shown by the API (see Public).
 	UnsubscribeToken string                `json:"unsubscribeToken,omitempty" hidden:"true"`
 	AttemptCount     int                   `json:"attemptCount"`
-	NextAttemptAt    *time.Time            `json:"nextAttemptAt,omitempty"`
+	NextAttemptAt    *time.Time            `json:"nextAttemptAt"`
 	Attempts         []NotificationAttempt `json:"attempts"`
-	SentAt           *time.Time            `json:"sentAt,omitempty"`
+	SentAt           *time.Time            `json:"sentAt"`
 	CreatedAt        time.Time             `json:"createdAt"`
 	UpdatedAt        time.Time             `json:"updatedAt"`
 }
@@ -66,6 +66,48 @@ type Notification struct {
 type NotificationRef struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+}
+
+// MarshalJSON writes the notification's representation, with null for a
+// member without a value (nulljson.go). The unsubscribe token appears
+// only in the stored record (see Public).
+func (n Notification) MarshalJSON() ([]byte, error) {
+	return marshalMembers(struct {
+		ID                string                `json:"id"`
+		EnrollmentID      string                `json:"enrollmentId"`
+		ProgramInstanceID string                `json:"programInstanceId"`
+		EventID           string                `json:"eventId"`
+		EnrollmentStatus  Status                `json:"enrollmentStatus"`
+		Template          NotificationRef       `json:"template"`
+		Audience          NotificationAudience  `json:"audience"`
+		Essential         bool                  `json:"essential"`
+		Recipient         string                `json:"recipient"`
+		Status            NotificationStatus    `json:"status"`
+		Reason            *string               `json:"reason"`
+		Subject           string                `json:"subject"`
+		Text              string                `json:"text"`
+		HTML              *string               `json:"html"`
+		UnsubscribeToken  string                `json:"unsubscribeToken,omitempty"`
+		AttemptCount      int                   `json:"attemptCount"`
+		NextAttemptAt     *time.Time            `json:"nextAttemptAt"`
+		Attempts          []NotificationAttempt `json:"attempts"`
+		SentAt            *time.Time            `json:"sentAt"`
+		CreatedAt         time.Time             `json:"createdAt"`
+		UpdatedAt         time.Time             `json:"updatedAt"`
+	}{n.ID, n.EnrollmentID, n.ProgramInstanceID, n.EventID, n.EnrollmentStatus, n.Template, n.Audience, n.Essential,
+		n.Recipient, n.Status, orNull(n.Reason), n.Subject, n.Text, orNull(n.HTML), n.UnsubscribeToken, n.AttemptCount,
+		n.NextAttemptAt, n.Attempts, n.SentAt, n.CreatedAt, n.UpdatedAt})
+}
+
+// MarshalJSON writes the attempt with a null error when the message was
+// accepted.
+func (at NotificationAttempt) MarshalJSON() ([]byte, error) {
+	return marshalMembers(struct {
+		At         time.Time `json:"at"`
+		DurationMs int64     `json:"durationMs"`
+		Error      *string   `json:"error"`
+		Permanent  bool      `json:"permanent"`
+	}{at.At, at.DurationMs, orNull(at.Error), at.Permanent})
 }
 
 // Public returns n as the API shows it: without its unsubscribe token,
@@ -82,9 +124,9 @@ type NotificationAttempt struct {
 	DurationMs int64     `json:"durationMs"`
 	// Error is the server's refusal or the connection's failure; empty
 	// when the message was accepted.
-	Error string `json:"error,omitempty"`
+	Error string `json:"error" nullable:"true"`
 	// Permanent marks a refusal not worth retrying (SMTP 5xx).
-	Permanent bool `json:"permanent,omitempty"`
+	Permanent bool `json:"permanent"`
 }
 
 // NotificationOutcome is what an attempt means for its notification.

@@ -33,11 +33,14 @@ type NotificationData struct {
 	UnsubscribeURL string
 }
 
-// RenderedMessage is a template rendered for one enrollment.
+// RenderedMessage is a template rendered for one enrollment. It has no
+// MarshalJSON of its own, since Notification embeds it (encoding/json
+// inlines only types without one): its holders write HTML as null when
+// empty.
 type RenderedMessage struct {
 	Subject string `json:"subject"`
 	Text    string `json:"text"`
-	HTML    string `json:"html,omitempty"`
+	HTML    string `json:"html" nullable:"true"`
 }
 
 // maxRenderedLength bounds a rendered body; maxSubjectLength a rendered

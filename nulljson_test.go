@@ -3,7 +3,9 @@ package enroll_test
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +57,53 @@ func TestNullMembers(t *testing.T) {
 			[]string{"id", "enrollmentId", "from", "to", "reason", "actorKeyId", "requestId", "rulesVersion", "trace", "createdAt"},
 			[]string{"from", "reason", "actorKeyId", "requestId", "rulesVersion", "trace"},
 			func(b []byte) (any, error) { v := new(enroll.StatusChange); return v, json.Unmarshal(b, v) }},
+		{"webhook endpoint",
+			&enroll.WebhookEndpoint{ID: "we1", URL: "https://example.com/hook", EventTypes: []enroll.EventType{}, Enabled: true, CreatedAt: now, UpdatedAt: now},
+			[]string{"id", "url", "eventTypes", "description", "enabled", "disabledReason", "previousSecretExpiresAt", "createdAt", "updatedAt"},
+			[]string{"description", "disabledReason", "previousSecretExpiresAt"},
+			func(b []byte) (any, error) { v := new(enroll.WebhookEndpoint); return v, json.Unmarshal(b, v) }},
+		{"webhook delivery",
+			&enroll.WebhookDelivery{ID: "wd1", EndpointID: "we1", EventID: "ev1", EventType: enroll.EventEnrollmentCreated, Status: enroll.DeliveryFailed,
+				AttemptCount: 1, Attempts: []enroll.DeliveryAttempt{{At: now, DurationMs: 10000, Error: "timeout"}}, CreatedAt: now, UpdatedAt: now},
+			[]string{"id", "endpointId", "eventId", "eventType", "status", "attemptCount", "nextAttemptAt", "redeliveryOf", "attempts", "createdAt", "updatedAt"},
+			[]string{"nextAttemptAt", "redeliveryOf"},
+			func(b []byte) (any, error) { v := new(enroll.WebhookDelivery); return v, json.Unmarshal(b, v) }},
+		{"delivery attempt",
+			&enroll.DeliveryAttempt{At: now, DurationMs: 3, Error: "connection refused"},
+			[]string{"at", "statusCode", "durationMs", "error"},
+			[]string{"statusCode"},
+			func(b []byte) (any, error) { v := new(enroll.DeliveryAttempt); return v, json.Unmarshal(b, v) }},
+		{"import",
+			&enroll.Import{ID: "imp1", ProgramInstanceID: "i1", Format: "csv", Status: enroll.ImportQueued, Errors: []enroll.ImportError{}, CreatedAt: now, UpdatedAt: now},
+			[]string{"id", "programInstanceId", "format", "dryRun", "status", "message", "totalRows", "processedRows", "createdCount",
+				"skippedCount", "failedRows", "errorCount", "errors", "createdAt", "updatedAt", "finishedAt"},
+			[]string{"message", "finishedAt"},
+			func(b []byte) (any, error) { v := new(enroll.Import); return v, json.Unmarshal(b, v) }},
+		{"notification template",
+			&enroll.NotificationTemplate{ID: "ntt1", Name: "Approved", Status: enroll.StatusApproved, Audience: enroll.AudienceParticipant,
+				Subject: "s", Text: "t", CreatedAt: now, UpdatedAt: now},
+			[]string{"id", "programInstanceId", "name", "status", "audience", "essential", "subject", "text", "html", "createdAt", "updatedAt"},
+			[]string{"programInstanceId", "html"},
+			func(b []byte) (any, error) { v := new(enroll.NotificationTemplate); return v, json.Unmarshal(b, v) }},
+		{"notification settings",
+			enroll.DefaultNotificationSettings("i1"),
+			[]string{"programInstanceId", "enabled", "adminEmails", "linkUrl", "updatedAt"},
+			[]string{"linkUrl", "updatedAt"},
+			func(b []byte) (any, error) { v := new(enroll.NotificationSettings); return v, json.Unmarshal(b, v) }},
+		{"notification",
+			&enroll.Notification{ID: "ntf1", EnrollmentID: "e1", ProgramInstanceID: "i1", EventID: "ev1", EnrollmentStatus: enroll.StatusApproved,
+				Recipient: "s@example.com", Status: enroll.NotificationSent, RenderedMessage: enroll.RenderedMessage{Subject: "s", Text: "t"},
+				AttemptCount: 1, Attempts: []enroll.NotificationAttempt{{At: now, DurationMs: 5}}, SentAt: &now, CreatedAt: now, UpdatedAt: now},
+			[]string{"id", "enrollmentId", "programInstanceId", "eventId", "enrollmentStatus", "template", "audience", "essential",
+				"recipient", "status", "reason", "subject", "text", "html", "attemptCount", "nextAttemptAt", "attempts", "sentAt",
+				"createdAt", "updatedAt"},
+			[]string{"reason", "html", "nextAttemptAt"},
+			func(b []byte) (any, error) { v := new(enroll.Notification); return v, json.Unmarshal(b, v) }},
+		{"notification attempt",
+			&enroll.NotificationAttempt{At: now, DurationMs: 5},
+			[]string{"at", "durationMs", "error", "permanent"},
+			[]string{"error"},
+			func(b []byte) (any, error) { v := new(enroll.NotificationAttempt); return v, json.Unmarshal(b, v) }},
 		{"event",
 			&enroll.Event{ID: "ev1", Type: enroll.EventEnrollmentCreated, CreatedAt: now, Data: enroll.EventData{Object: json.RawMessage(`{"id":"e1"}`)}},
 			[]string{"id", "type", "createdAt", "data", "requestId", "actorKeyId"},
@@ -71,6 +120,13 @@ func TestNullMembers(t *testing.T) {
 			got := memberNames(t, b)
 			if !slices.Equal(got, tt.members) {
 				t.Errorf("members = %v\nwant %v", got, tt.members)
+			}
+			// A member the type declares but its MarshalJSON forgets
+			// would vanish from the API while its schema still names it.
+			for _, name := range declaredMembers(reflect.TypeOf(tt.v).Elem()) {
+				if !slices.Contains(got, name) {
+					t.Errorf("declared member %q not written", name)
+				}
 			}
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal(b, &m); err != nil {
@@ -120,6 +176,26 @@ func TestNullMembers_EventData(t *testing.T) {
 			t.Errorf("event = %s", b)
 		}
 	}
+}
+
+// declaredMembers returns the members t's json tags declare, those of
+// embedded structs included, except the ones left out when empty.
+func declaredMembers(t reflect.Type) []string {
+	var names []string
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		name, opts, _ := strings.Cut(tag, ",")
+		switch {
+		case f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct:
+			names = append(names, declaredMembers(f.Type)...)
+		case name == "-", !f.IsExported(), strings.Contains(opts, "omitempty"):
+		case name == "":
+			names = append(names, f.Name)
+		default:
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // memberNames returns the names of the members of the JSON object b, in

@@ -34,11 +34,11 @@ type WebhookEndpoint struct {
 	URL string `json:"url"`
 	// EventTypes are the types sent; empty means every type.
 	EventTypes  []EventType `json:"eventTypes"`
-	Description string      `json:"description"`
+	Description string      `json:"description" nullable:"true"`
 	// Enabled endpoints receive events; a 410 answer disables one.
 	Enabled bool `json:"enabled"`
 	// DisabledReason says why the service disabled the endpoint, if it did.
-	DisabledReason string `json:"disabledReason,omitempty"`
+	DisabledReason string `json:"disabledReason" nullable:"true"`
 	// Secret is the signing secret, set only in the answer that created or
 	// rotated it: it is shown once.
 	Secret string `json:"secret,omitempty"`
@@ -55,6 +55,25 @@ type WebhookEndpoint struct {
 	// rotate asks UpdateWebhookEndpoint to rotate the secret at the
 	// store's time.
 	rotate bool
+}
+
+// MarshalJSON writes the endpoint's representation, with null for a
+// member without a value (nulljson.go); the secret appears only where it
+// is shown, once.
+func (ep WebhookEndpoint) MarshalJSON() ([]byte, error) {
+	return marshalMembers(struct {
+		ID                      string      `json:"id"`
+		URL                     string      `json:"url"`
+		EventTypes              []EventType `json:"eventTypes"`
+		Description             *string     `json:"description"`
+		Enabled                 bool        `json:"enabled"`
+		DisabledReason          *string     `json:"disabledReason"`
+		Secret                  string      `json:"secret,omitempty"`
+		PreviousSecretExpiresAt *time.Time  `json:"previousSecretExpiresAt"`
+		CreatedAt               time.Time   `json:"createdAt"`
+		UpdatedAt               time.Time   `json:"updatedAt"`
+	}{ep.ID, ep.URL, ep.EventTypes, orNull(ep.Description), ep.Enabled, orNull(ep.DisabledReason), ep.Secret,
+		ep.PreviousSecretExpiresAt, ep.CreatedAt, ep.UpdatedAt})
 }
 
 // RotateOnUpdate asks the update under way to rotate the endpoint's secret

@@ -187,20 +187,23 @@ func TestWebhookSecretRotation(t *testing.T) {
 	}
 }
 
-// TestDeliveryAttemptJSON: an attempt that got no answer has no status
-// code in its JSON, rather than 0.
+// TestDeliveryAttemptJSON: an attempt that got no answer has a null status
+// code in its JSON, rather than 0, and one that got an answer a null error.
 func TestDeliveryAttemptJSON(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
-		at   enroll.DeliveryAttempt
-		want bool
-	}{{enroll.DeliveryAttempt{Error: "timeout"}, false}, {enroll.DeliveryAttempt{StatusCode: 503}, true}} {
+		at                enroll.DeliveryAttempt
+		wantCode, wantErr string
+	}{
+		{enroll.DeliveryAttempt{Error: "timeout"}, `"statusCode":null`, `"error":"timeout"`},
+		{enroll.DeliveryAttempt{StatusCode: 204}, `"statusCode":204`, `"error":null`},
+	} {
 		b, err := json.Marshal(c.at)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Contains(string(b), `"statusCode"`); got != c.want {
-			t.Errorf("%s: statusCode present = %v, want %v", b, got, c.want)
+		if !strings.Contains(string(b), c.wantCode) || !strings.Contains(string(b), c.wantErr) {
+			t.Errorf("%s: want %s and %s", b, c.wantCode, c.wantErr)
 		}
 	}
 }

@@ -49,9 +49,9 @@ type WebhookDelivery struct {
 	// AttemptCount counts attempts, including ones no longer listed.
 	AttemptCount int `json:"attemptCount"`
 	// NextAttemptAt is when the next attempt is due, while pending.
-	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt"`
 	// RedeliveryOf names the delivery this one sends again.
-	RedeliveryOf string            `json:"redeliveryOf,omitempty"`
+	RedeliveryOf string            `json:"redeliveryOf" nullable:"true"`
 	Attempts     []DeliveryAttempt `json:"attempts"`
 	CreatedAt    time.Time         `json:"createdAt"`
 	UpdatedAt    time.Time         `json:"updatedAt"`
@@ -65,14 +65,48 @@ type WebhookDelivery struct {
 // DeliveryAttempt is one POST of an event to an endpoint.
 type DeliveryAttempt struct {
 	At time.Time `json:"at"`
-	// StatusCode is the receiver's HTTP status; 0, and absent from the
-	// JSON, when none came back (a timeout, a refused connection).
-	StatusCode int `json:"statusCode,omitempty"`
+	// StatusCode is the receiver's HTTP status; 0, and null in the JSON,
+	// when none came back (a timeout, a refused connection).
+	StatusCode int `json:"statusCode" nullable:"true"`
 	// DurationMs is how long the attempt took, in milliseconds.
 	DurationMs int64 `json:"durationMs"`
 	// Error says what went wrong: a timeout, a refused address, or the
 	// start of a non-2xx answer's body.
-	Error string `json:"error,omitempty"`
+	Error string `json:"error" nullable:"true"`
+}
+
+// MarshalJSON writes the delivery's representation, with null for a
+// member without a value (nulljson.go).
+func (d WebhookDelivery) MarshalJSON() ([]byte, error) {
+	return marshalMembers(struct {
+		ID            string            `json:"id"`
+		EndpointID    string            `json:"endpointId"`
+		EventID       string            `json:"eventId"`
+		EventType     EventType         `json:"eventType"`
+		Status        DeliveryStatus    `json:"status"`
+		AttemptCount  int               `json:"attemptCount"`
+		NextAttemptAt *time.Time        `json:"nextAttemptAt"`
+		RedeliveryOf  *string           `json:"redeliveryOf"`
+		Attempts      []DeliveryAttempt `json:"attempts"`
+		CreatedAt     time.Time         `json:"createdAt"`
+		UpdatedAt     time.Time         `json:"updatedAt"`
+	}{d.ID, d.EndpointID, d.EventID, d.EventType, d.Status, d.AttemptCount, d.NextAttemptAt, orNull(d.RedeliveryOf),
+		d.Attempts, d.CreatedAt, d.UpdatedAt})
+}
+
+// MarshalJSON writes the attempt with a null status code when no answer
+// came back and a null error when it succeeded.
+func (at DeliveryAttempt) MarshalJSON() ([]byte, error) {
+	var code *int
+	if at.StatusCode != 0 {
+		code = &at.StatusCode
+	}
+	return marshalMembers(struct {
+		At         time.Time `json:"at"`
+		StatusCode *int      `json:"statusCode"`
+		DurationMs int64     `json:"durationMs"`
+		Error      *string   `json:"error"`
+	}{at.At, code, at.DurationMs, orNull(at.Error)})
 }
 
 // Succeeded reports whether the attempt got a 2xx answer.

@@ -88,7 +88,15 @@ type templateCreatedOutput struct {
 }
 
 type renderOutput struct {
-	Body *enroll.RenderedMessage
+	Body *renderedMessage
+}
+
+// renderedMessage is enroll.RenderedMessage as the API shows it, with a
+// null html when the template has no HTML part.
+type renderedMessage struct {
+	Subject string  `json:"subject"`
+	Text    string  `json:"text"`
+	HTML    *string `json:"html" nullable:"true"`
 }
 
 type putSettingsInput struct {
@@ -291,7 +299,11 @@ func (s *Server) renderNotificationTemplate(ctx context.Context, in *renderTempl
 	if err != nil {
 		return nil, err
 	}
-	return &renderOutput{Body: msg}, nil
+	out := &renderedMessage{Subject: msg.Subject, Text: msg.Text}
+	if msg.HTML != "" {
+		out.HTML = &msg.HTML
+	}
+	return &renderOutput{Body: out}, nil
 }
 
 func (s *Server) getNotificationSettings(ctx context.Context, in *instanceIDInput) (*settingsOutput, error) {

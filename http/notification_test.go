@@ -56,7 +56,7 @@ func TestNotificationTemplatesAPI(t *testing.T) {
 		t.Fatalf("defaults = %v", page.Data)
 	}
 	up := e.do("PATCH", "/v1/notificationTemplates/"+id, map[string]any{"html": nil}).expect(200).obj()
-	if _, ok := up["html"]; ok {
+	if html, ok := up["html"]; !ok || html != nil {
 		t.Fatalf("html not removed: %v", up)
 	}
 	e.do("PATCH", "/v1/notificationTemplates/"+id, map[string]any{"text": "{{.nope}}"}).expect(422)
