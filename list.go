@@ -163,6 +163,30 @@ func NewPage[T any](rows []T, p ListParams, total int, cursor func(T) Cursor) *P
 	return pg
 }
 
+// PageSlice returns page p of items, a whole list already in its order,
+// as the stores page their tables: offset paging, or, with a token, the
+// items after the one the token names. It serves the short lists read
+// whole (an enrollment's history, the workspace's API keys); sort is the
+// list's only order, bound into its tokens with filter. It returns
+// EINVALID for bad paging or a token whose item is gone.
+func PageSlice[T any](items []T, p ListParams, sort string, filter uint64, id func(T) string) (*Page[T], error) {
+	c, err := p.Normalize([]string{sort}, filter)
+	if err != nil {
+		return nil, err
+	}
+	start := min(p.Offset(), len(items))
+	if c != nil {
+		i := slices.IndexFunc(items, func(v T) bool { return id(v) == c.ID })
+		if i < 0 {
+			return nil, &Error{Code: EINVALID, Message: "pageToken is not valid for this list, sort and filter.",
+				Fields: []FieldError{{Location: "query.pageToken", Message: "its item is gone"}}}
+		}
+		start = i + 1
+	}
+	rows := items[start:min(start+p.PerPage+1, len(items))]
+	return NewPage(rows, p, len(items), func(v T) Cursor { return Cursor{Sort: sort, ID: id(v), Filter: filter} }), nil
+}
+
 func joinStrings(ss []string) string {
 	out := ""
 	for i, s := range ss {

@@ -449,13 +449,20 @@ func (c *Client) DeleteEnrollment(ctx context.Context, id string) error {
 	return c.del(ctx, "/v1/enrollments/"+esc(id))
 }
 
-// EnrollmentHistory returns an enrollment's status changes, oldest first.
+// EnrollmentHistory returns an enrollment's status changes, oldest first:
+// every page of them.
 func (c *Client) EnrollmentHistory(ctx context.Context, id string) ([]*enroll.StatusChange, error) {
-	h, err := get[struct {
-		Data []*enroll.StatusChange `json:"data"`
-	}](c, ctx, "/v1/enrollments/"+esc(id)+"/history", nil)
-	if err != nil {
-		return nil, err
+	var all []*enroll.StatusChange
+	q := url.Values{"perPage": {strconv.Itoa(enroll.MaxPerPage)}}
+	for {
+		pg, err := get[enroll.Page[*enroll.StatusChange]](c, ctx, "/v1/enrollments/"+esc(id)+"/history", q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, pg.Data...)
+		if pg.NextPageToken == "" {
+			return all, nil
+		}
+		q.Set("pageToken", string(pg.NextPageToken))
 	}
-	return h.Data, nil
 }

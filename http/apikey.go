@@ -25,11 +25,9 @@ type APIKeyWithSecret struct {
 	Secret string `json:"secret,omitempty" doc:"The key's secret. Store it now: it is never shown again, not even in an Idempotency-Key replay of this response, where it is absent."`
 }
 
-// APIKeyList is the workspace's keys that the request's key could have made
-// (all of them for a secret key), revoked ones included, newest first.
-type APIKeyList struct {
-	Data []*enroll.APIKey `json:"data"`
-}
+// apiKeySort names the keys' one order, newest first, in their page
+// tokens.
+const apiKeySort = "-createdAt"
 
 type createAPIKeyInput struct {
 	Body APIKeyCreate
@@ -46,10 +44,6 @@ type apiKeyCreatedOutput struct {
 
 type apiKeyOutput struct {
 	Body *enroll.APIKey
-}
-
-type apiKeyListOutput struct {
-	Body *APIKeyList
 }
 
 func (s *Server) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*apiKeyCreatedOutput, error) {
@@ -114,15 +108,19 @@ func (s *Server) visibleKey(ctx context.Context, id string) (*enroll.APIKey, err
 	return keys[i], nil
 }
 
-func (s *Server) listAPIKeys(ctx context.Context, _ *struct{}) (*apiKeyListOutput, error) {
+// listAPIKeys pages through the keys the request's key could have made
+// (all of them for a secret key), revoked ones included, newest first,
+// read whole: a workspace holds a few dozen keys.
+func (s *Server) listAPIKeys(ctx context.Context, in *ListQuery) (*bodyPage[*enroll.APIKey], error) {
 	keys, err := s.visibleKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if keys == nil {
-		keys = []*enroll.APIKey{}
+	page, err := enroll.PageSlice(keys, in.params(""), apiKeySort, 0, func(k *enroll.APIKey) string { return k.ID })
+	if err != nil {
+		return nil, err
 	}
-	return &apiKeyListOutput{Body: &APIKeyList{Data: keys}}, nil
+	return &bodyPage[*enroll.APIKey]{Body: page}, nil
 }
 
 func (s *Server) getAPIKey(ctx context.Context, in *apiKeyIDInput) (*apiKeyOutput, error) {

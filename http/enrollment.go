@@ -139,14 +139,14 @@ type enrollmentCreatedOutput struct {
 	Body     *enroll.Enrollment
 }
 
-// History is an enrollment's status changes, oldest first.
-type History struct {
-	Data []*enroll.StatusChange `json:"data"`
+type historyInput struct {
+	EnrollmentID string `path:"enrollmentId"`
+	ListQuery
 }
 
-type historyOutput struct {
-	Body *History
-}
+// historySort names the history's one order, oldest first, in its page
+// tokens.
+const historySort = "seq"
 
 // checkIfMatch compares an If-Match header with the current ETag. It runs
 // inside the store's callbacks so the check and the write are atomic.
@@ -378,7 +378,9 @@ func (s *Server) evaluateEnrollment(ctx context.Context, in *enrollmentIfMatchIn
 	return s.enrollmentOutput(ctx, e)
 }
 
-func (s *Server) enrollmentHistory(ctx context.Context, in *enrollmentIDInput) (*historyOutput, error) {
+// enrollmentHistory pages through an enrollment's history, read whole: an
+// enrollment changes status a handful of times.
+func (s *Server) enrollmentHistory(ctx context.Context, in *historyInput) (*bodyPage[*enroll.StatusChange], error) {
 	if _, err := s.findEnrollment(ctx, in.EnrollmentID); err != nil {
 		return nil, err
 	}
@@ -386,8 +388,10 @@ func (s *Server) enrollmentHistory(ctx context.Context, in *enrollmentIDInput) (
 	if err != nil {
 		return nil, err
 	}
-	if changes == nil {
-		changes = []*enroll.StatusChange{}
+	page, err := enroll.PageSlice(changes, in.params(""), historySort, enroll.HashFilter(in.EnrollmentID),
+		func(h *enroll.StatusChange) string { return h.ID })
+	if err != nil {
+		return nil, err
 	}
-	return &historyOutput{Body: &History{Data: changes}}, nil
+	return &bodyPage[*enroll.StatusChange]{Body: page}, nil
 }

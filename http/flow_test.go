@@ -631,3 +631,57 @@ func TestListEnrollments_InstanceFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestFlow_ShortListPaging checks that the lists read whole, an
+// enrollment's history and the API keys, page as every list does: the
+// envelope, offset paging, tokens bound to their list, in their order.
+func TestFlow_ShortListPaging(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	id := e.enrollIn(inst, customerInfo(nil))["id"].(string)
+	for _, st := range []string{"eligible", "submitted", "approved", "paused", "approved"} {
+		e.patchStatus(id, st)
+	}
+	other := e.enrollIn(inst, customerInfo(nil))["id"].(string)
+	for range 3 {
+		e.do("POST", "/v1/apiKeys", map[string]any{"name": "k", "scopes": []string{"programs:read"}}).expect(201)
+	}
+	for _, tc := range []struct {
+		path string
+		n    int
+	}{{"/v1/enrollments/" + id + "/history", 6}, {"/v1/apiKeys", 4}} {
+		t.Run(tc.path, func(t *testing.T) {
+			whole := e.do("GET", tc.path, nil).expect(200).obj()
+			all := ids(whole)
+			if len(all) != tc.n || whole["totalItems"] != float64(tc.n) || whole["page"] != float64(0) ||
+				whole["perPage"] != float64(50) || whole["totalPages"] != float64(1) || !hasNull(whole, "nextPageToken") {
+				t.Fatalf("whole list = %v", whole)
+			}
+			var byOffset, byToken []string
+			for page := 0; page*4 < tc.n; page++ {
+				m := e.do("GET", fmt.Sprintf("%s?perPage=4&page=%d", tc.path, page), nil).expect(200).obj()
+				byOffset = append(byOffset, ids(m)...)
+			}
+			q := url.Values{"perPage": {"4"}}
+			for i := 0; ; i++ {
+				m := e.do("GET", tc.path+"?"+q.Encode(), nil).expect(200).obj()
+				byToken = append(byToken, ids(m)...)
+				tok, _ := m["nextPageToken"].(string)
+				if tok == "" || i > tc.n {
+					break
+				}
+				q.Set("pageToken", tok)
+			}
+			if !slices.Equal(byOffset, all) || !slices.Equal(byToken, all) {
+				t.Errorf("offset %v, token %v, want %v in order", byOffset, byToken, all)
+			}
+		})
+	}
+	t.Run("token of another enrollment's history", func(t *testing.T) {
+		e.patchStatus(other, "eligible")
+		tok := e.do("GET", "/v1/enrollments/"+id+"/history?perPage=1", nil).expect(200).obj()["nextPageToken"].(string)
+		e.do("GET", "/v1/enrollments/"+other+"/history?pageToken="+url.QueryEscape(tok), nil).expect(422).problem()
+		e.do("GET", "/v1/enrollments/"+id+"/history?perPage=501", nil).expect(422).problem()
+	})
+}
