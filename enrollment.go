@@ -250,30 +250,30 @@ func (in *EnrollmentCreate) DuplicateEmail() string {
 // Which participant fields are required depends on IdentificationType.
 type EnrollmentCreate struct {
 	IdentificationType IdentificationType `json:"identificationType" enum:"customerInfo,customerId,leadId,enrollmentId" doc:"How the participant is identified."`
-	CustomerID         string             `json:"customerId,omitempty" doc:"Required with identificationType customerId."`
-	LeadID             string             `json:"leadId,omitempty" doc:"Required with identificationType leadId."`
-	EnrollmentID       string             `json:"enrollmentId,omitempty" doc:"Required with identificationType enrollmentId: the enrollment to re-enroll."`
-	EligibilityStatus  Status             `json:"eligibilityStatus,omitempty" enum:"candidate,submitted" doc:"candidate (default), or submitted for self-enrollment, which passes through eligibility first."`
-	EligibilityReason  string             `json:"eligibilityReason,omitempty" maxLength:"4096"`
-	Reenroll           *bool              `json:"reenroll,omitempty" doc:"Set false to refuse the request if the participant was ever enrolled in this instance."`
+	CustomerID         string             `json:"customerId,omitempty" nullable:"true" doc:"Required with identificationType customerId."`
+	LeadID             string             `json:"leadId,omitempty" nullable:"true" doc:"Required with identificationType leadId."`
+	EnrollmentID       string             `json:"enrollmentId,omitempty" nullable:"true" doc:"Required with identificationType enrollmentId: the enrollment to re-enroll."`
+	EligibilityStatus  Status             `json:"eligibilityStatus,omitempty" enum:"candidate,submitted" default:"candidate" doc:"candidate (default), or submitted for self-enrollment, which passes through eligibility first."`
+	EligibilityReason  string             `json:"eligibilityReason,omitempty" nullable:"true" maxLength:"4096"`
+	Reenroll           *bool              `json:"reenroll,omitempty" nullable:"true" default:"true" doc:"Set false to refuse the request if the participant was ever enrolled in this instance."`
 
-	FirstName            string           `json:"firstName,omitempty" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
-	LastName             string           `json:"lastName,omitempty" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
-	Email                string           `json:"email,omitempty" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
-	Phone                string           `json:"phone,omitempty" maxLength:"256"`
+	FirstName            string           `json:"firstName,omitempty" nullable:"true" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
+	LastName             string           `json:"lastName,omitempty" nullable:"true" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
+	Email                string           `json:"email,omitempty" nullable:"true" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
+	Phone                string           `json:"phone,omitempty" nullable:"true" maxLength:"256"`
 	Address              *Address         `json:"address,omitempty"`
-	ManufacturerSlugs    []string         `json:"manufacturerSlugs,omitempty" maxItems:"100"`
-	SerialNumber         string           `json:"serialNumber,omitempty" maxLength:"256"`
-	Devices              []Device         `json:"devices,omitempty" maxItems:"100"`
-	ReferenceID          string           `json:"referenceId,omitempty" maxLength:"256"`
-	ReferenceDescription string           `json:"referenceDescription,omitempty" maxLength:"4096"`
-	Tags                 []string         `json:"tags,omitempty" maxItems:"100"`
-	Metadata             map[string]any   `json:"metadata,omitempty"`
-	Parameters           []ParameterValue `json:"parameters,omitempty" maxItems:"100"`
-	GroupIDs             []string         `json:"groupIds,omitempty" maxItems:"100"`
-	Notes                string           `json:"notes,omitempty" maxLength:"4096"`
-	Assignee             string           `json:"assignee,omitempty" maxLength:"256"`
-	EnrollmentStartDate  *time.Time       `json:"enrollmentStartDate,omitempty" doc:"Scheduled start; kept at approval."`
+	ManufacturerSlugs    []string         `json:"manufacturerSlugs,omitempty" nullable:"true" maxItems:"100"`
+	SerialNumber         string           `json:"serialNumber,omitempty" nullable:"true" maxLength:"256"`
+	Devices              []Device         `json:"devices,omitempty" nullable:"true" maxItems:"100"`
+	ReferenceID          string           `json:"referenceId,omitempty" nullable:"true" maxLength:"256"`
+	ReferenceDescription string           `json:"referenceDescription,omitempty" nullable:"true" maxLength:"4096"`
+	Tags                 []string         `json:"tags,omitempty" nullable:"true" maxItems:"100"`
+	Metadata             map[string]any   `json:"metadata,omitempty" nullable:"true"`
+	Parameters           []ParameterValue `json:"parameters,omitempty" nullable:"true" maxItems:"100"`
+	GroupIDs             []string         `json:"groupIds,omitempty" nullable:"true" maxItems:"100"`
+	Notes                string           `json:"notes,omitempty" nullable:"true" maxLength:"4096"`
+	Assignee             string           `json:"assignee,omitempty" nullable:"true" maxLength:"256"`
+	EnrollmentStartDate  *time.Time       `json:"enrollmentStartDate,omitempty" nullable:"true" doc:"Scheduled start; kept at approval."`
 }
 
 // Validate checks the request's shape: the identification type and the

@@ -45,7 +45,7 @@ var enrollmentPatchable = patchMembers{
 
 // EnrollmentListQuery holds the filters of enrollment lists (SPEC §4).
 type EnrollmentListQuery struct {
-	Status           []string  `query:"status,explode" doc:"Keep enrollments in these statuses (repeatable or comma-separated)."`
+	Status           []string  `query:"status,explode" doc:"Keep enrollments in these statuses (repeatable or comma-separated), each one of candidate, eligible, ineligible, submitted, needs_action, approved, rejected, paused, unenrolled; any other is a 422."`
 	CustomerID       string    `query:"customerId" maxLength:"64"`
 	LeadID           string    `query:"leadId" maxLength:"64"`
 	ReferenceID      string    `query:"referenceId" maxLength:"256"`

@@ -81,14 +81,14 @@ type createInstanceInput struct {
 
 type listProgramInstancesInput struct {
 	ProgramID string   `path:"programId" doc:"The program's id or slug."`
-	Status    []string `query:"status,explode" doc:"Keep instances in these statuses (repeatable or comma-separated)."`
+	Status    []string `query:"status,explode" doc:"Keep instances in these statuses (repeatable or comma-separated), each one of active, inactive, archived; any other is a 422."`
 	SortQuery
 	ListQuery
 }
 
 type listInstancesInput struct {
 	ProgramID string   `query:"programId" doc:"Keep one program's instances (id or slug)."`
-	Status    []string `query:"status,explode" doc:"Keep instances in these statuses (repeatable or comma-separated)."`
+	Status    []string `query:"status,explode" doc:"Keep instances in these statuses (repeatable or comma-separated), each one of active, inactive, archived; any other is a 422."`
 	SortQuery
 	ListQuery
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/enrollhq/enroll"
 	enrollhttp "github.com/enrollhq/enroll/http"
 	"github.com/enrollhq/enroll/rules"
@@ -122,15 +124,24 @@ func TestOps(t *testing.T) {
 			"Enrollment": {"leadId", "customerId", "enrollmentId", "firstName", "lastName", "email", "phone", "address",
 				"serialNumber", "referenceId", "referenceDescription", "notes", "assignee", "enrollmentStartDate", "enrolledAt",
 				"unenrolledAt", "evaluation"},
-			"Eligibility":     {"reason"},
-			"Customer":        {"phone", "address", "referenceId"},
-			"Lead":            {"firstName", "lastName", "email", "phone", "address", "customerId"},
-			"Program":         {"description"},
-			"ProgramInstance": {"startDate", "endDate", "capacity"},
-			"Event":           {"requestId", "actorKeyId"},
-			"EventData":       {"previousAttributes"},
-			"StatusChange":    {"from", "reason", "actorKeyId", "requestId", "rulesVersion", "trace"},
-			"Address":         {"streetOne", "streetTwo", "city", "state", "postalCode", "country"},
+			"Eligibility":          {"reason"},
+			"Customer":             {"phone", "address", "referenceId"},
+			"Lead":                 {"firstName", "lastName", "email", "phone", "address", "customerId"},
+			"Program":              {"description"},
+			"ProgramInstance":      {"startDate", "endDate", "capacity"},
+			"Event":                {"requestId", "actorKeyId"},
+			"EventData":            {"previousAttributes"},
+			"StatusChange":         {"from", "reason", "actorKeyId", "requestId", "rulesVersion", "trace"},
+			"Address":              {"streetOne", "streetTwo", "city", "state", "postalCode", "country"},
+			"WebhookEndpoint":      {"description", "disabledReason", "previousSecretExpiresAt"},
+			"WebhookDelivery":      {"nextAttemptAt", "redeliveryOf"},
+			"DeliveryAttempt":      {"statusCode", "error"},
+			"Import":               {"message", "finishedAt"},
+			"NotificationTemplate": {"programInstanceId", "html"},
+			"NotificationSettings": {"linkUrl", "updatedAt"},
+			"Notification":         {"reason", "html", "nextAttemptAt", "sentAt"},
+			"NotificationAttempt":  {"error"},
+			"RenderedMessage":      {"html"},
 		} {
 			required, _ := schemas[schema]["required"].([]any)
 			props, _ := schemas[schema]["properties"].(map[string]any)
@@ -145,6 +156,49 @@ func TestOps(t *testing.T) {
 				p, _ := props[m].(map[string]any)
 				if !slices.Contains(required, any(m)) || p == nil || !admitsNull(p) {
 					t.Errorf("%s.%s: required %v, schema %v", schema, m, slices.Contains(required, any(m)), p)
+				}
+			}
+		}
+	})
+	t.Run("openapi.json documents what every answer carries", func(t *testing.T) {
+		doc := e.srv.OpenAPI()
+		// The extension members of problems (enroll.Error.Extra).
+		problem := doc.Components.Schemas.Map()["Problem"]
+		for _, m := range []string{"existingId", "parameter", "currentStatus", "requestedStatus", "allowedStatuses",
+			"invalidParameters", "capacity", "approved", "deliveryStatus", "idempotencyKey", "objectId"} {
+			if p := problem.Properties[m]; p == nil || p.Description == "" {
+				t.Errorf("Problem.%s = %v", m, p)
+			}
+		}
+		for path, item := range doc.Paths {
+			for _, op := range []*huma.Operation{item.Get, item.Post, item.Patch, item.Put, item.Delete} {
+				if op == nil {
+					continue
+				}
+				for status, r := range op.Responses {
+					if r.Headers["X-Request-Id"] == nil {
+						t.Errorf("%s %s %s: no X-Request-Id header", op.Method, path, status)
+					}
+				}
+				// Filters checked by hand rather than by an enum (they
+				// take comma-separated values) name every value.
+				for _, p := range op.Parameters {
+					var values []string
+					switch {
+					case p.In == "query" && p.Name == "status" && strings.HasSuffix(path, "/enrollments"):
+						for _, st := range enroll.Statuses {
+							values = append(values, string(st))
+						}
+					case p.In == "query" && p.Name == "type" && path == "/v1/events":
+						for _, et := range enroll.EventTypes {
+							values = append(values, string(et))
+						}
+					}
+					for _, v := range values {
+						if !strings.Contains(p.Description, v) {
+							t.Errorf("%s %s: ?%s's description lacks %s", op.Method, path, p.Name, v)
+						}
+					}
 				}
 			}
 		}

@@ -11,6 +11,9 @@ import (
 // logged and stored with history entries safely.
 const maxRequestIDLength = 128
 
+// requestIDHeader carries the request id, both ways.
+const requestIDHeader = "X-Request-Id"
+
 type requestIDKey struct{}
 
 // withRequestID gives every request an id: the client's X-Request-Id when
@@ -18,11 +21,11 @@ type requestIDKey struct{}
 // logged, and recorded with the changes the request makes.
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
+		id := r.Header.Get(requestIDHeader)
 		if !saneRequestID(id) {
 			id = "req_" + enroll.NewID()
 		}
-		w.Header().Set("X-Request-Id", id)
+		w.Header().Set(requestIDHeader, id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
 	})
 }

@@ -180,6 +180,28 @@ func (s *Server) registerRoutes() {
 		r.register(s.api, op)
 	}
 	s.documentMergePatch()
+	s.documentRequestID()
+}
+
+// documentRequestID declares the X-Request-Id header on every response of
+// every operation: the request id middleware sets it on all of them,
+// errors included (SPEC §8).
+func (s *Server) documentRequestID() {
+	h := &huma.Header{Description: "The request's id: the client's X-Request-Id when it sent a usable one, else a new one. " +
+		"History entries, events and logs record it.", Schema: &huma.Schema{Type: huma.TypeString}}
+	for _, item := range s.api.OpenAPI().Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Delete, item.Options, item.Head, item.Patch, item.Trace} {
+			if op == nil {
+				continue
+			}
+			for _, r := range op.Responses {
+				if r.Headers == nil {
+					r.Headers = map[string]*huma.Header{}
+				}
+				r.Headers[requestIDHeader] = h
+			}
+		}
+	}
 }
 
 // handle adapts a handler to Huma, converting every error it returns to a

@@ -80,7 +80,7 @@ func (tx *tx) checkCapacity(inst *enroll.ProgramInstance) error {
 	if n > *inst.Capacity {
 		n-- // the approval being refused
 		return &enroll.Error{Code: enroll.ECONFLICT,
-			Message: fmt.Sprintf("Program instance %s is at capacity (%d approved of %d).", inst.ID, n, *inst.Capacity),
+			Message: fmt.Sprintf("Program instance %s is at capacity: %d of its %d places are held by approved or paused enrollments.", inst.ID, n, *inst.Capacity),
 			Extra:   map[string]any{"capacity": *inst.Capacity, "approved": n}}
 	}
 	return nil

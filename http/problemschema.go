@@ -1,0 +1,43 @@
+package http
+
+import (
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/enrollhq/enroll"
+)
+
+// TransformSchema documents the extension members some problems carry
+// (enroll.Error.Extra), so that a client generated from the OpenAPI
+// document can read them: each is present only on the problems its
+// description names.
+func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
+	statuses := make([]any, len(enroll.Statuses))
+	for i, st := range enroll.Statuses {
+		statuses[i] = string(st)
+	}
+	str := func(doc string) *huma.Schema { return &huma.Schema{Type: huma.TypeString, Description: doc} }
+	status := func(doc string) *huma.Schema { return &huma.Schema{Type: huma.TypeString, Enum: statuses, Description: doc} }
+	strs := func(doc string, items *huma.Schema) *huma.Schema {
+		return &huma.Schema{Type: huma.TypeArray, Items: items, Description: doc}
+	}
+	num := func(doc string) *huma.Schema { return &huma.Schema{Type: huma.TypeInteger, Description: doc} }
+	extensions := map[string]*huma.Schema{
+		"existingId": str("409: the object in the way: the open enrollment of the same participant in the instance, " +
+			"the customer with that email, or the enrollment holding a unique parameter's value."),
+		"parameter":       str("409: the externalId of the unique parameter whose value another enrollment holds."),
+		"currentStatus":   status("409 (a transition the workflow does not allow) and 422 (a submission with invalid parameters): the enrollment's status."),
+		"requestedStatus": status("409 (a transition the workflow does not allow): the status asked for."),
+		"allowedStatuses": strs("409 (a transition the workflow does not allow): the statuses the enrollment may move to.", status("")),
+		"invalidParameters": strs("422 (a submission with invalid parameters): the externalIds of the parameters at fault.",
+			&huma.Schema{Type: huma.TypeString}),
+		"capacity":       num("409 (an approval beyond the instance's capacity): the instance's capacity."),
+		"approved":       num("409 (an approval beyond the instance's capacity): the enrollments holding a place, approved or paused."),
+		"deliveryStatus": &huma.Schema{Type: huma.TypeString, Enum: []any{"pending", "succeeded", "failed"}, Description: "409 (a redelivery of a delivery still pending): its status."},
+		"idempotencyKey": &huma.Schema{Type: huma.TypeString, Enum: []any{"in_progress"}, Description: "409: the first request with this Idempotency-Key is still running."},
+		"objectId":       str("409 (an Idempotency-Key replay whose object was deleted since): the id of the object the first request made."),
+	}
+	for name, ext := range extensions {
+		s.Properties[name] = ext
+	}
+	return s
+}
