@@ -16,7 +16,9 @@ func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema 
 		statuses[i] = string(st)
 	}
 	str := func(doc string) *huma.Schema { return &huma.Schema{Type: huma.TypeString, Description: doc} }
-	status := func(doc string) *huma.Schema { return &huma.Schema{Type: huma.TypeString, Enum: statuses, Description: doc} }
+	status := func(doc string) *huma.Schema {
+		return &huma.Schema{Type: huma.TypeString, Enum: statuses, Description: doc}
+	}
 	strs := func(doc string, items *huma.Schema) *huma.Schema {
 		return &huma.Schema{Type: huma.TypeArray, Items: items, Description: doc}
 	}
