@@ -271,6 +271,10 @@ func TestAPI_400(t *testing.T) {
 		{"a member named twice", "POST", "/v1/programInstances/" + inst + "/enrollments",
 			raw(`{"identificationType": "customerInfo", "firstName": "a", "firstName": "b", "lastName": "c", "email": "twice@example.com"}`)},
 		{"a nested member named twice", "PATCH", "/v1/enrollments/" + enr, raw(`{"metadata": {"x": 1, "x": 2}}`)},
+		// Go's parser drops a pair it cannot decode, which would widen the
+		// filter to every enrollment.
+		{"bad percent-encoding in the query", "GET", "/v1/enrollments?email=%zz", nil},
+		{"malformed body to an operation that takes none", "POST", "/v1/enrollments/" + enr + "/evaluate", raw(`<evaluate/>`)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -769,6 +773,11 @@ func TestAPI_422(t *testing.T) {
 		{"repeated sort", "GET", "/v1/programInstances/" + inst + "/enrollments?sort=lastName&sort=-createdAt", nil, []string{"query.sort"}},
 		{"bad key scope", "POST", "/v1/apiKeys", map[string]any{"scopes": []string{"root"}}, []string{"body.scopes[0]"}},
 		{"key for unknown instance", "POST", "/v1/apiKeys", map[string]any{"programInstanceIds": []string{"abc"}}, []string{"body.programInstanceIds[0]"}},
+		{"key scope listed twice", "POST", "/v1/apiKeys", map[string]any{"scopes": []string{"programs:read", "events:read", "programs:read"}}, []string{"body.scopes[2]"}},
+		{"key instance listed twice", "POST", "/v1/apiKeys", map[string]any{"programInstanceIds": []string{inst, inst}}, []string{"body.programInstanceIds[1]"}},
+		// The caller meant something by it; acting as if it had not been
+		// sent would hide that it was not understood.
+		{"body to an operation that takes none", "POST", "/v1/enrollments/" + enrID + "/evaluate", map[string]any{"force": true}, []string{"body"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -164,13 +165,26 @@ func (s *Server) rebuilt(err error, status int, part func() (location, etag stri
 // (within the operation's limit) because the body is part of what makes a
 // retry "the same request".
 func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
-	key := ctx.Header(headerIdempotencyKey)
-	if ctx.Method() != http.MethodPost || key == "" || ctx.Operation().Metadata[scopeMetadata] == nil {
+	// An empty header is a key, not its absence: a client that meant to
+	// send one must not get a second object from its retry.
+	var key string
+	sent := 0
+	ctx.EachHeader(func(name, value string) {
+		if strings.EqualFold(name, headerIdempotencyKey) {
+			key, sent = value, sent+1
+		}
+	})
+	if ctx.Method() != http.MethodPost || sent == 0 || ctx.Operation().Metadata[scopeMetadata] == nil {
 		next(ctx)
 		return
 	}
 	op, ok := s.idemOps[ctx.Operation().OperationID]
 	switch {
+	case sent > 1:
+		p := newProblem(http.StatusUnprocessableEntity, "Idempotency-Key was sent more than once; send one.")
+		p.Errors = []*huma.ErrorDetail{{Location: "header.Idempotency-Key", Message: "must be sent once"}}
+		writeHumaProblem(ctx, p)
+		return
 	case !enroll.ValidIdempotencyKey(key):
 		p := newProblem(http.StatusUnprocessableEntity, "Idempotency-Key must be 1 to 255 printable ASCII characters.")
 		p.Errors = []*huma.ErrorDetail{{Location: "header.Idempotency-Key", Message: "must be 1 to 255 printable ASCII characters"}}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -126,11 +127,18 @@ func TestIdempotency_Replay(t *testing.T) {
 		}
 	})
 	t.Run("invalid keys", func(t *testing.T) {
-		for _, k := range []string{strings.Repeat("k", 256), "tab\there", "é"} {
-			p := e.do("POST", "/v1/leads", map[string]any{"email": "x@example.com"}, withIdempotencyKey(k)).expect(422).problem()
+		// An empty key is a key, not its absence: read as none, a retry
+		// would make a second lead. Two keys are one too many.
+		twice := func(r *http.Request) { r.Header["Idempotency-Key"] = []string{"a", "b"} }
+		for _, opt := range []reqOpt{withIdempotencyKey(strings.Repeat("k", 256)), withIdempotencyKey("tab\there"),
+			withIdempotencyKey("é"), withIdempotencyKey(""), twice} {
+			p := e.do("POST", "/v1/leads", map[string]any{"email": "x@example.com"}, opt).expect(422).problem()
 			if !p.hasLocation("header.Idempotency-Key") {
-				t.Errorf("%q: %v", k, p.locations())
+				t.Errorf("%v", p.locations())
 			}
+		}
+		if n := e.total("/v1/leads?email=x@example.com"); n != 0 {
+			t.Errorf("%d leads made with bad keys", n)
 		}
 	})
 	t.Run("the OpenAPI document declares the header on every POST", func(t *testing.T) {

@@ -213,8 +213,15 @@ type createImportInput struct {
 }
 
 // Resolve keeps the request's context, whose body the handler streams.
+// A dryRun without a value (?dryRun, ?dryRun=) asks for a dry run, as a
+// flag does: read as false, it would write what the caller meant only to
+// check.
 func (in *createImportInput) Resolve(ctx huma.Context) []error {
 	in.hctx = ctx
+	u := ctx.URL()
+	if v, ok := u.Query()["dryRun"]; ok && len(v) == 1 && v[0] == "" {
+		in.DryRun = true
+	}
 	return nil
 }
 

@@ -202,6 +202,13 @@ func TestImport_NDJSONAndDryRun(t *testing.T) {
 	if !dry.DryRun || dry.Status != "succeeded" || dry.CreatedCount != 2 || dry.FailedRows != 1 || dry.Errors[0].Row != 3 {
 		t.Fatalf("dry run = %+v", dry)
 	}
+	// A dryRun without a value is a dry run, as a flag is: read as false,
+	// it would write what the caller meant only to check.
+	for _, q := range []string{"?dryRun", "?dryRun="} {
+		if dry := e.waitImport(e.startImport(inst, body, q).ID); !dry.DryRun || dry.CreatedCount != 2 {
+			t.Fatalf("%s: import = %+v", q, dry)
+		}
+	}
 	if n := e.total("/v1/programInstances/" + inst + "/enrollments"); n != 0 {
 		t.Fatalf("dry run created %d enrollments", n)
 	}

@@ -171,7 +171,8 @@ func (s *Server) registerRoutes() {
 			op.Description = "Requires the `" + string(r.scope) + "` scope."
 			op.Security = []map[string][]string{{securityScheme: {}}}
 			op.Metadata = map[string]any{scopeMetadata: r.scope}
-			op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
+			// 400: a malformed query string (or, where one is read, body).
+			op.Errors = append(op.Errors, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
 			if r.method == http.MethodPost {
 				op.Parameters = append(op.Parameters, idempotencyKeyParam())
 				op.Errors = append(op.Errors, http.StatusConflict, http.StatusUnprocessableEntity)

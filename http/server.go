@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -163,7 +164,7 @@ func NewServer(cfg Config) *Server {
 	s.api = humago.New(s.mux, s.humaConfig())
 	// Authentication (and the rate limit) first: idempotency records
 	// belong to a workspace and a key.
-	s.api.UseMiddleware(s.authenticate, singleQueryValues, s.idempotency)
+	s.api.UseMiddleware(s.authenticate, singleQueryValues, refuseBody, s.idempotency)
 	s.registerRoutes()
 	documentReadOnlyMembers(s.api.OpenAPI().Components.Schemas)
 	documentEventObject(s.api.OpenAPI().Components.Schemas)
@@ -366,6 +367,12 @@ func (s *Server) withRouting(mux *http.ServeMux) http.Handler {
 		if strings.Contains(r.URL.RawQuery, "%00") || strings.ContainsRune(r.URL.Path, 0) {
 			// No stored value can hold NUL (PostgreSQL's text refuses it).
 			writeProblem(w, newProblem(http.StatusBadRequest, "The URL contains a NUL character."))
+			return
+		}
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			// The parsers downstream drop a pair they cannot decode
+			// (?email=%zz), which would quietly widen a filter.
+			writeProblem(w, newProblem(http.StatusBadRequest, "The query string is malformed: "+err.Error()+"."))
 			return
 		}
 		if p := checkBodyEncoding(r); p != nil {
