@@ -158,15 +158,28 @@ func (in *ProgramInstance) validateParameters(v *Invalid) {
 		if !slices.Contains(parameterTypes, p.Type) {
 			v.Add(l+".type", "must be one of string, number, boolean, date, choice, object", string(p.Type))
 		}
-		if p.Constraints.Pattern != "" {
+		// A constraint the type's values are never checked against would
+		// be stored and shown, and promise what it does not do.
+		switch {
+		case p.Constraints.Pattern != "" && p.Type != ParamString && p.Type != ParamChoice:
+			v.Add(l+".constraints.pattern", "applies to string and choice parameters only", p.Constraints.Pattern)
+		case p.Constraints.Pattern != "":
 			if _, err := regexp.Compile(p.Constraints.Pattern); err != nil {
 				v.Add(l+".constraints.pattern", "is not a valid regular expression: "+err.Error(), p.Constraints.Pattern)
 			}
 		}
-		if p.Type == ParamChoice && len(p.Constraints.Options) == 0 {
+		switch {
+		case p.Type == ParamChoice && len(p.Constraints.Options) == 0:
 			v.Add(l+".constraints.options", "a choice parameter needs options", nil)
+		case p.Type != ParamChoice && len(p.Constraints.Options) > 0:
+			v.Add(l+".constraints.options", "applies to choice parameters only", p.Constraints.Options)
 		}
 		checkList(v, l+".constraints.options", p.Constraints.Options, MaxNameLength)
+		for j, o := range p.Constraints.Options {
+			if slices.Contains(p.Constraints.Options[:j], o) {
+				v.Add(loc(l+".constraints.options", j), "is listed twice", o)
+			}
+		}
 	}
 }
 

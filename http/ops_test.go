@@ -165,7 +165,7 @@ func TestOps(t *testing.T) {
 		// The extension members of problems (enroll.Error.Extra).
 		problem := doc.Components.Schemas.Map()["Problem"]
 		for _, m := range []string{"existingId", "parameter", "currentStatus", "requestedStatus", "allowedStatuses",
-			"invalidParameters", "capacity", "approved", "deliveryStatus", "idempotencyKey", "objectId"} {
+			"invalidParameters", "parameters", "capacity", "approved", "deliveryStatus", "idempotencyKey", "objectId"} {
 			if p := problem.Properties[m]; p == nil || p.Description == "" {
 				t.Errorf("Problem.%s = %v", m, p)
 			}

@@ -32,6 +32,8 @@ func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema 
 		"allowedStatuses": strs("409 (a transition the workflow does not allow): the statuses the enrollment may move to.", status("")),
 		"invalidParameters": strs("422 (a submission with invalid parameters): the externalIds of the parameters at fault.",
 			&huma.Schema{Type: huma.TypeString}),
+		"parameters": strs("422 (parameter values refused): the request's parameters, each with its error {id, message}.",
+			&huma.Schema{Ref: "#/components/schemas/ParameterValue"}),
 		"capacity":       num("409 (an approval beyond the instance's capacity): the instance's capacity."),
 		"approved":       num("409 (an approval beyond the instance's capacity): the enrollments holding a place, approved or paused."),
 		"deliveryStatus": &huma.Schema{Type: huma.TypeString, Enum: []any{"pending", "succeeded", "failed"}, Description: "409 (a redelivery of a delivery still pending): its status."},

@@ -1,0 +1,50 @@
+package enroll_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/enrollhq/enroll"
+)
+
+// TestProgramInstanceValidate_Parameters checks the declarations of an
+// instance's parameters: each constraint must be one its type's values are
+// checked against.
+func TestProgramInstanceValidate_Parameters(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		p    enroll.Parameter
+		want string // the location refused, "" for none
+	}{
+		{"string with a pattern", enroll.Parameter{Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Pattern: `^\d+$`}}, ""},
+		{"choice with options and a pattern", enroll.Parameter{Type: enroll.ParamChoice, Constraints: enroll.ParameterConstraints{Options: []string{"a", "b"}, Pattern: "^a"}}, ""},
+		{"bad pattern", enroll.Parameter{Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Pattern: `(`}}, "parameters[0].constraints.pattern"},
+		{"pattern on a boolean", enroll.Parameter{Type: enroll.ParamBoolean, Constraints: enroll.ParameterConstraints{Pattern: "^t"}}, "parameters[0].constraints.pattern"},
+		{"pattern on a number", enroll.Parameter{Type: enroll.ParamNumber, Constraints: enroll.ParameterConstraints{Pattern: "^1"}}, "parameters[0].constraints.pattern"},
+		{"choice without options", enroll.Parameter{Type: enroll.ParamChoice}, "parameters[0].constraints.options"},
+		{"options on a number", enroll.Parameter{Type: enroll.ParamNumber, Constraints: enroll.ParameterConstraints{Options: []string{"1"}}}, "parameters[0].constraints.options"},
+		{"an option listed twice", enroll.Parameter{Type: enroll.ParamChoice, Constraints: enroll.ParameterConstraints{Options: []string{"a", "b", "a"}}}, "parameters[0].constraints.options[2]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.p.ExternalID, tc.p.Name = "p", "P"
+			in := &enroll.ProgramInstance{Slug: "s", Name: "n", Status: enroll.InstanceActive, Parameters: []enroll.Parameter{tc.p}}
+			err := in.Validate()
+			var e *enroll.Error
+			var locs []string
+			if errors.As(err, &e) {
+				for _, f := range e.Fields {
+					locs = append(locs, f.Location)
+				}
+			}
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && !slices.Contains(locs, tc.want):
+				t.Errorf("errors at %v, want %s", locs, tc.want)
+			}
+		})
+	}
+}
