@@ -34,8 +34,9 @@ type NotificationStore interface {
 	// ECONFLICT or fn's error.
 	UpdateNotificationTemplate(ctx context.Context, a Actor, id string, fn func(*NotificationTemplate) error) (*NotificationTemplate, error)
 	// DeleteNotificationTemplate deletes a template; notifications made
-	// from it keep their record. Returns ENOTFOUND.
-	DeleteNotificationTemplate(ctx context.Context, a Actor, id string) error
+	// from it keep their record. check (may be nil) sees it first, in the
+	// transaction, and may refuse. Returns ENOTFOUND or check's error.
+	DeleteNotificationTemplate(ctx context.Context, a Actor, id string, check func(*NotificationTemplate) error) error
 
 	// FindNotificationSettings returns an instance's settings, the
 	// defaults when never set. Returns ENOTFOUND (the instance).

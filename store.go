@@ -56,9 +56,10 @@ type Store interface {
 	// UpdateProgram changes a program through fn. Returns ENOTFOUND,
 	// EINVALID, ECONFLICT (slug taken) or fn's error.
 	UpdateProgram(ctx context.Context, a Actor, idOrSlug string, fn func(*Program) error) (*Program, error)
-	// DeleteProgram deletes a program that has no instances. Returns
-	// ENOTFOUND, or ECONFLICT when instances exist.
-	DeleteProgram(ctx context.Context, a Actor, idOrSlug string) error
+	// DeleteProgram deletes a program that has no instances; check (may
+	// be nil) sees it first, in the transaction, and may refuse. Returns
+	// ENOTFOUND, ECONFLICT when instances exist, or check's error.
+	DeleteProgram(ctx context.Context, a Actor, idOrSlug string, check func(*Program) error) error
 
 	// CreateInstance stores a new program instance of the program named by
 	// in.ProgramID (an id or a slug, replaced by the id), after checking its
@@ -73,9 +74,10 @@ type Store interface {
 	// checked and bump RulesVersion. Returns ENOTFOUND, EINVALID, ECONFLICT
 	// or fn's error.
 	UpdateInstance(ctx context.Context, a Actor, id string, fn func(*ProgramInstance) error) (*ProgramInstance, error)
-	// DeleteInstance deletes an instance that has no enrollments. Returns
-	// ENOTFOUND, or ECONFLICT when enrollments exist.
-	DeleteInstance(ctx context.Context, a Actor, id string) error
+	// DeleteInstance deletes an instance that has no enrollments; check
+	// (may be nil) sees it first, in the transaction, and may refuse.
+	// Returns ENOTFOUND, ECONFLICT when enrollments exist, or check's error.
+	DeleteInstance(ctx context.Context, a Actor, id string, check func(*ProgramInstance) error) error
 
 	// CreateCustomer stores a new customer. Returns EINVALID, or ECONFLICT
 	// (with Extra["existingId"]) when the email is taken.
@@ -87,9 +89,10 @@ type Store interface {
 	// UpdateCustomer changes a customer through fn. Returns ENOTFOUND,
 	// EINVALID, ECONFLICT (email taken) or fn's error.
 	UpdateCustomer(ctx context.Context, a Actor, id string, fn func(*Customer) error) (*Customer, error)
-	// DeleteCustomer deletes a customer without enrollments. Returns
-	// ENOTFOUND, or ECONFLICT when enrollments refer to it.
-	DeleteCustomer(ctx context.Context, a Actor, id string) error
+	// DeleteCustomer deletes a customer without enrollments; check (may
+	// be nil) sees it first, in the transaction, and may refuse. Returns
+	// ENOTFOUND, ECONFLICT when enrollments refer to it, or check's error.
+	DeleteCustomer(ctx context.Context, a Actor, id string, check func(*Customer) error) error
 
 	// CreateLead stores a new lead. Returns EINVALID.
 	CreateLead(ctx context.Context, a Actor, l *Lead) error
@@ -99,9 +102,10 @@ type Store interface {
 	ListLeads(ctx context.Context, wsID string, f LeadFilter) (*Page[*Lead], error)
 	// UpdateLead changes a lead through fn. Returns ENOTFOUND, EINVALID or fn's error.
 	UpdateLead(ctx context.Context, a Actor, id string, fn func(*Lead) error) (*Lead, error)
-	// DeleteLead deletes a lead without enrollments. Returns ENOTFOUND, or
-	// ECONFLICT when enrollments refer to it.
-	DeleteLead(ctx context.Context, a Actor, id string) error
+	// DeleteLead deletes a lead without enrollments; check (may be nil)
+	// sees it first, in the transaction, and may refuse. Returns
+	// ENOTFOUND, ECONFLICT when enrollments refer to it, or check's error.
+	DeleteLead(ctx context.Context, a Actor, id string, check func(*Lead) error) error
 
 	// CreateEnrollment enrolls the participant in.IdentificationType names
 	// into an active instance: it resolves or creates the customer, stores

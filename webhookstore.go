@@ -35,9 +35,10 @@ type WebhookStore interface {
 	// endpoint clears its DisabledReason. Returns ENOTFOUND, EINVALID or
 	// fn's error.
 	UpdateWebhookEndpoint(ctx context.Context, a Actor, id string, fn func(*WebhookEndpoint) error) (*WebhookEndpoint, error)
-	// DeleteWebhookEndpoint deletes an endpoint and its deliveries.
-	// Returns ENOTFOUND.
-	DeleteWebhookEndpoint(ctx context.Context, a Actor, id string) error
+	// DeleteWebhookEndpoint deletes an endpoint and its deliveries; check
+	// (may be nil) sees it first, in the transaction, and may refuse.
+	// Returns ENOTFOUND or check's error.
+	DeleteWebhookEndpoint(ctx context.Context, a Actor, id string, check func(*WebhookEndpoint) error) error
 
 	// ListWebhookDeliveries returns a page of an endpoint's deliveries,
 	// newest first. Returns ENOTFOUND (endpoint) or EINVALID.

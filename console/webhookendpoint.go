@@ -206,7 +206,7 @@ func (c *Console) deleteWebhook(w http.ResponseWriter, r *http.Request, rq *requ
 		})
 		return
 	}
-	if err := c.webhooks.DeleteWebhookEndpoint(ctx, rq.actor(), id); err != nil {
+	if err := c.webhooks.DeleteWebhookEndpoint(ctx, rq.actor(), id, nil); err != nil {
 		c.storeError(w, r, rq, err)
 		return
 	}

@@ -46,21 +46,29 @@ type listCustomersInput struct {
 	ListQuery
 }
 
+type deleteCustomerInput struct {
+	CustomerID string `path:"customerId"`
+	IfMatch    string `header:"If-Match" doc:"The ETag the deletion is based on; a stale one answers 412. * matches any."`
+}
+
 type customerIDInput struct {
 	CustomerID string `path:"customerId"`
 }
 
 type updateCustomerInput struct {
+	IfMatch    string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
 	CustomerID string `path:"customerId"`
 	Body       CustomerPatch
 	RawBody    []byte `contentType:"application/merge-patch+json"`
 }
 
 type customerOutput struct {
+	ETag string `header:"ETag" doc:"For If-Match on PATCH and DELETE."`
 	Body *enroll.Customer
 }
 
 type customerCreatedOutput struct {
+	ETag     string `header:"ETag" doc:"For If-Match on PATCH and DELETE."`
 	Location string `header:"Location" doc:"The new customer's URL."`
 	Body     *enroll.Customer
 }
@@ -72,7 +80,7 @@ func (s *Server) createCustomer(ctx context.Context, in *createCustomerInput) (*
 	if err := s.store.CreateCustomer(ctx, actorFrom(ctx), c); err != nil {
 		return nil, err
 	}
-	return &customerCreatedOutput{Location: "/v1/customers/" + c.ID, Body: c}, nil
+	return &customerCreatedOutput{ETag: etagOf(c), Location: "/v1/customers/" + c.ID, Body: c}, nil
 }
 
 func (s *Server) listCustomers(ctx context.Context, in *listCustomersInput) (*bodyPage[*enroll.Customer], error) {
@@ -92,7 +100,7 @@ func (s *Server) getCustomer(ctx context.Context, in *customerIDInput) (*custome
 	if err != nil {
 		return nil, err
 	}
-	return &customerOutput{Body: c}, nil
+	return &customerOutput{ETag: etagOf(c), Body: c}, nil
 }
 
 func (s *Server) updateCustomer(ctx context.Context, in *updateCustomerInput) (*customerOutput, error) {
@@ -104,19 +112,22 @@ func (s *Server) updateCustomer(ctx context.Context, in *updateCustomerInput) (*
 		return nil, err
 	}
 	c, err := s.store.UpdateCustomer(ctx, actorFrom(ctx), in.CustomerID, func(c *enroll.Customer) error {
+		if err := checkIfMatch(in.IfMatch, etagOf(c)); err != nil {
+			return err
+		}
 		return applyPatch(c, patch, customerPatchable)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &customerOutput{Body: c}, nil
+	return &customerOutput{ETag: etagOf(c), Body: c}, nil
 }
 
-func (s *Server) deleteCustomer(ctx context.Context, in *customerIDInput) (*struct{}, error) {
+func (s *Server) deleteCustomer(ctx context.Context, in *deleteCustomerInput) (*struct{}, error) {
 	if !enroll.ValidID(in.CustomerID) {
 		return nil, notFound("Customer", in.CustomerID)
 	}
-	if err := s.store.DeleteCustomer(ctx, actorFrom(ctx), in.CustomerID); err != nil {
+	if err := s.store.DeleteCustomer(ctx, actorFrom(ctx), in.CustomerID, ifMatch[enroll.Customer](in.IfMatch)); err != nil {
 		return nil, err
 	}
 	return nil, nil

@@ -160,7 +160,28 @@ func checkIfMatch(header, etag string) error {
 		}
 	}
 	return &enroll.Error{Code: enroll.EPRECONDITION,
-		Message: "The enrollment has changed since the ETag in If-Match; fetch it again and retry."}
+		Message: "It has changed since the ETag in If-Match; fetch it again and retry."}
+}
+
+// etagOf returns the ETag of a representation without a version of its
+// own (enroll.ContentETag): the same in every answer that shows it, so a
+// webhook endpoint's is taken without the secret shown once.
+func etagOf(v any) string {
+	if ep, ok := v.(*enroll.WebhookEndpoint); ok && ep.Secret != "" {
+		shown := *ep
+		shown.Secret = ""
+		v = &shown
+	}
+	return enroll.ContentETag(v)
+}
+
+// ifMatch returns the store check that refuses a deletion whose If-Match
+// header is stale, run in the deleting transaction; nil without one.
+func ifMatch[T any](header string) func(*T) error {
+	if header == "" {
+		return nil
+	}
+	return func(v *T) error { return checkIfMatch(header, etagOf(v)) }
 }
 
 // visibleEnrollment returns a store callback that hides enrollments in

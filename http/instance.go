@@ -105,21 +105,29 @@ func (in *listInstancesInput) Resolve(huma.Context) []error {
 
 func validInstanceStatus(s string) bool { return enroll.InstanceStatus(s).Valid() }
 
+type deleteInstanceInput struct {
+	InstanceID string `path:"instanceId"`
+	IfMatch    string `header:"If-Match" doc:"The ETag the deletion is based on; a stale one answers 412. * matches any."`
+}
+
 type instanceIDInput struct {
 	InstanceID string `path:"instanceId"`
 }
 
 type updateInstanceInput struct {
+	IfMatch    string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
 	InstanceID string `path:"instanceId"`
 	Body       InstancePatch
 	RawBody    []byte `contentType:"application/merge-patch+json"`
 }
 
 type instanceOutput struct {
+	ETag string `header:"ETag" doc:"For If-Match on PATCH and DELETE."`
 	Body *enroll.ProgramInstance
 }
 
 type instanceCreatedOutput struct {
+	ETag     string `header:"ETag" doc:"For If-Match on PATCH and DELETE."`
 	Location string `header:"Location" doc:"The new instance's URL."`
 	Body     *enroll.ProgramInstance
 }
@@ -165,7 +173,7 @@ func (s *Server) createInstance(ctx context.Context, in *createInstanceInput) (*
 	if err := s.store.CreateInstance(ctx, actorFrom(ctx), inst); err != nil {
 		return nil, err
 	}
-	return &instanceCreatedOutput{Location: "/v1/programInstances/" + inst.ID, Body: inst}, nil
+	return &instanceCreatedOutput{ETag: etagOf(inst), Location: "/v1/programInstances/" + inst.ID, Body: inst}, nil
 }
 
 // instanceStatuses converts and checks a status filter.
@@ -230,7 +238,7 @@ func (s *Server) getInstance(ctx context.Context, in *instanceIDInput) (*instanc
 	if err != nil {
 		return nil, err
 	}
-	return &instanceOutput{Body: inst}, nil
+	return &instanceOutput{ETag: etagOf(inst), Body: inst}, nil
 }
 
 func (s *Server) updateInstance(ctx context.Context, in *updateInstanceInput) (*instanceOutput, error) {
@@ -245,22 +253,25 @@ func (s *Server) updateInstance(ctx context.Context, in *updateInstanceInput) (*
 		return nil, err
 	}
 	inst, err := s.store.UpdateInstance(ctx, actorFrom(ctx), in.InstanceID, func(inst *enroll.ProgramInstance) error {
+		if err := checkIfMatch(in.IfMatch, etagOf(inst)); err != nil {
+			return err
+		}
 		return applyPatch(inst, patch, instancePatchable)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &instanceOutput{Body: inst}, nil
+	return &instanceOutput{ETag: etagOf(inst), Body: inst}, nil
 }
 
-func (s *Server) deleteInstance(ctx context.Context, in *instanceIDInput) (*struct{}, error) {
+func (s *Server) deleteInstance(ctx context.Context, in *deleteInstanceInput) (*struct{}, error) {
 	if !enroll.ValidID(in.InstanceID) {
 		return nil, notFound("Program instance", in.InstanceID)
 	}
 	if err := checkInstance(ctx, in.InstanceID); err != nil {
 		return nil, err
 	}
-	if err := s.store.DeleteInstance(ctx, actorFrom(ctx), in.InstanceID); err != nil {
+	if err := s.store.DeleteInstance(ctx, actorFrom(ctx), in.InstanceID, ifMatch[enroll.ProgramInstance](in.IfMatch)); err != nil {
 		return nil, err
 	}
 	return nil, nil

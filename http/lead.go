@@ -42,21 +42,29 @@ type listLeadsInput struct {
 	ListQuery
 }
 
+type deleteLeadInput struct {
+	LeadID  string `path:"leadId"`
+	IfMatch string `header:"If-Match" doc:"The ETag the deletion is based on; a stale one answers 412. * matches any."`
+}
+
 type leadIDInput struct {
 	LeadID string `path:"leadId"`
 }
 
 type updateLeadInput struct {
+	IfMatch string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
 	LeadID  string `path:"leadId"`
 	Body    LeadPatch
 	RawBody []byte `contentType:"application/merge-patch+json"`
 }
 
 type leadOutput struct {
+	ETag string `header:"ETag" doc:"For If-Match on PATCH and DELETE."`
 	Body *enroll.Lead
 }
 
 type leadCreatedOutput struct {
+	ETag     string `header:"ETag" doc:"For If-Match on PATCH and DELETE."`
 	Location string `header:"Location" doc:"The new lead's URL."`
 	Body     *enroll.Lead
 }
@@ -68,7 +76,7 @@ func (s *Server) createLead(ctx context.Context, in *createLeadInput) (*leadCrea
 	if err := s.store.CreateLead(ctx, actorFrom(ctx), l); err != nil {
 		return nil, err
 	}
-	return &leadCreatedOutput{Location: "/v1/leads/" + l.ID, Body: l}, nil
+	return &leadCreatedOutput{ETag: etagOf(l), Location: "/v1/leads/" + l.ID, Body: l}, nil
 }
 
 func (s *Server) listLeads(ctx context.Context, in *listLeadsInput) (*bodyPage[*enroll.Lead], error) {
@@ -88,7 +96,7 @@ func (s *Server) getLead(ctx context.Context, in *leadIDInput) (*leadOutput, err
 	if err != nil {
 		return nil, err
 	}
-	return &leadOutput{Body: l}, nil
+	return &leadOutput{ETag: etagOf(l), Body: l}, nil
 }
 
 func (s *Server) updateLead(ctx context.Context, in *updateLeadInput) (*leadOutput, error) {
@@ -100,19 +108,22 @@ func (s *Server) updateLead(ctx context.Context, in *updateLeadInput) (*leadOutp
 		return nil, err
 	}
 	l, err := s.store.UpdateLead(ctx, actorFrom(ctx), in.LeadID, func(l *enroll.Lead) error {
+		if err := checkIfMatch(in.IfMatch, etagOf(l)); err != nil {
+			return err
+		}
 		return applyPatch(l, patch, leadPatchable)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &leadOutput{Body: l}, nil
+	return &leadOutput{ETag: etagOf(l), Body: l}, nil
 }
 
-func (s *Server) deleteLead(ctx context.Context, in *leadIDInput) (*struct{}, error) {
+func (s *Server) deleteLead(ctx context.Context, in *deleteLeadInput) (*struct{}, error) {
 	if !enroll.ValidID(in.LeadID) {
 		return nil, notFound("Lead", in.LeadID)
 	}
-	if err := s.store.DeleteLead(ctx, actorFrom(ctx), in.LeadID); err != nil {
+	if err := s.store.DeleteLead(ctx, actorFrom(ctx), in.LeadID, ifMatch[enroll.Lead](in.IfMatch)); err != nil {
 		return nil, err
 	}
 	return nil, nil

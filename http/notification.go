@@ -56,11 +56,17 @@ type createTemplateInput struct {
 	Body NotificationTemplateCreate
 }
 
+type deleteNotificationTemplateInput struct {
+	TemplateID string `path:"templateId"`
+	IfMatch    string `header:"If-Match" doc:"The ETag the deletion is based on; a stale one answers 412. * matches any."`
+}
+
 type templateIDInput struct {
 	TemplateID string `path:"templateId"`
 }
 
 type updateTemplateInput struct {
+	IfMatch    string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
 	TemplateID string `path:"templateId"`
 	Body       NotificationTemplatePatch
 	RawBody    []byte `contentType:"application/merge-patch+json"`
@@ -79,10 +85,12 @@ type listTemplatesInput struct {
 }
 
 type templateOutput struct {
+	ETag string `header:"ETag" doc:"For If-Match on PATCH and DELETE."`
 	Body *enroll.NotificationTemplate
 }
 
 type templateCreatedOutput struct {
+	ETag     string `header:"ETag" doc:"For If-Match on PATCH and DELETE."`
 	Location string `header:"Location" doc:"The new template's URL."`
 	Body     *enroll.NotificationTemplate
 }
@@ -174,7 +182,7 @@ func (s *Server) createNotificationTemplate(ctx context.Context, in *createTempl
 	if err := ns.CreateNotificationTemplate(ctx, actorFrom(ctx), t); err != nil {
 		return nil, err
 	}
-	return &templateCreatedOutput{Location: "/v1/notificationTemplates/" + t.ID, Body: t}, nil
+	return &templateCreatedOutput{ETag: etagOf(t), Location: "/v1/notificationTemplates/" + t.ID, Body: t}, nil
 }
 
 func (s *Server) listNotificationTemplates(ctx context.Context, in *listTemplatesInput) (*bodyPage[*enroll.NotificationTemplate], error) {
@@ -209,7 +217,7 @@ func (s *Server) getNotificationTemplate(ctx context.Context, in *templateIDInpu
 	if err != nil {
 		return nil, err
 	}
-	return &templateOutput{Body: t}, nil
+	return &templateOutput{ETag: etagOf(t), Body: t}, nil
 }
 
 func (s *Server) updateNotificationTemplate(ctx context.Context, in *updateTemplateInput) (*templateOutput, error) {
@@ -225,15 +233,18 @@ func (s *Server) updateNotificationTemplate(ctx context.Context, in *updateTempl
 		return nil, err
 	}
 	out, err := ns.UpdateNotificationTemplate(ctx, actorFrom(ctx), in.TemplateID, func(t *enroll.NotificationTemplate) error {
+		if err := checkIfMatch(in.IfMatch, etagOf(t)); err != nil {
+			return err
+		}
 		return applyPatch(t, patch, templatePatchable)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &templateOutput{Body: out}, nil
+	return &templateOutput{ETag: etagOf(out), Body: out}, nil
 }
 
-func (s *Server) deleteNotificationTemplate(ctx context.Context, in *templateIDInput) (*struct{}, error) {
+func (s *Server) deleteNotificationTemplate(ctx context.Context, in *deleteNotificationTemplateInput) (*struct{}, error) {
 	ns, t, err := s.findTemplate(ctx, in.TemplateID)
 	if err != nil {
 		return nil, err
@@ -241,7 +252,7 @@ func (s *Server) deleteNotificationTemplate(ctx context.Context, in *templateIDI
 	if err := checkTemplateScope(ctx, t.ProgramInstanceID); err != nil {
 		return nil, err
 	}
-	return nil, ns.DeleteNotificationTemplate(ctx, actorFrom(ctx), in.TemplateID)
+	return nil, ns.DeleteNotificationTemplate(ctx, actorFrom(ctx), in.TemplateID, ifMatch[enroll.NotificationTemplate](in.IfMatch))
 }
 
 // renderNotificationTemplate previews a template: on an enrollment of the

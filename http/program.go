@@ -40,21 +40,29 @@ type listProgramsInput struct {
 	ListQuery
 }
 
+type deleteProgramInput struct {
+	ProgramID string `path:"programId" doc:"The program's id or slug."`
+	IfMatch   string `header:"If-Match" doc:"The ETag the deletion is based on; a stale one answers 412. * matches any."`
+}
+
 type programIDInput struct {
 	ProgramID string `path:"programId" doc:"The program's id or slug."`
 }
 
 type updateProgramInput struct {
+	IfMatch   string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
 	ProgramID string `path:"programId" doc:"The program's id or slug."`
 	Body      ProgramPatch
 	RawBody   []byte `contentType:"application/merge-patch+json"`
 }
 
 type programOutput struct {
+	ETag string `header:"ETag" doc:"For If-Match on PATCH and DELETE."`
 	Body *enroll.Program
 }
 
 type programCreatedOutput struct {
+	ETag     string `header:"ETag" doc:"For If-Match on PATCH and DELETE."`
 	Location string `header:"Location" doc:"The new program's URL."`
 	Body     *enroll.Program
 }
@@ -68,7 +76,7 @@ func (s *Server) createProgram(ctx context.Context, in *createProgramInput) (*pr
 	if err := s.store.CreateProgram(ctx, actorFrom(ctx), p); err != nil {
 		return nil, err
 	}
-	return &programCreatedOutput{Location: "/v1/programs/" + p.ID, Body: p}, nil
+	return &programCreatedOutput{ETag: etagOf(p), Location: "/v1/programs/" + p.ID, Body: p}, nil
 }
 
 func (s *Server) listPrograms(ctx context.Context, in *listProgramsInput) (*bodyPage[*enroll.Program], error) {
@@ -92,7 +100,7 @@ func (s *Server) getProgram(ctx context.Context, in *programIDInput) (*programOu
 	if err != nil {
 		return nil, err
 	}
-	return &programOutput{Body: p}, nil
+	return &programOutput{ETag: etagOf(p), Body: p}, nil
 }
 
 func (s *Server) updateProgram(ctx context.Context, in *updateProgramInput) (*programOutput, error) {
@@ -104,19 +112,22 @@ func (s *Server) updateProgram(ctx context.Context, in *updateProgramInput) (*pr
 		return nil, err
 	}
 	p, err := s.store.UpdateProgram(ctx, actorFrom(ctx), in.ProgramID, func(p *enroll.Program) error {
+		if err := checkIfMatch(in.IfMatch, etagOf(p)); err != nil {
+			return err
+		}
 		return applyPatch(p, patch, programPatchable)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &programOutput{Body: p}, nil
+	return &programOutput{ETag: etagOf(p), Body: p}, nil
 }
 
-func (s *Server) deleteProgram(ctx context.Context, in *programIDInput) (*struct{}, error) {
+func (s *Server) deleteProgram(ctx context.Context, in *deleteProgramInput) (*struct{}, error) {
 	if !enroll.ValidID(in.ProgramID) {
 		return nil, notFound("Program", in.ProgramID)
 	}
-	if err := s.store.DeleteProgram(ctx, actorFrom(ctx), in.ProgramID); err != nil {
+	if err := s.store.DeleteProgram(ctx, actorFrom(ctx), in.ProgramID, ifMatch[enroll.Program](in.IfMatch)); err != nil {
 		return nil, err
 	}
 	return nil, nil

@@ -33,11 +33,17 @@ type createWebhookEndpointInput struct {
 	Body WebhookEndpointCreate
 }
 
+type deleteWebhookEndpointInput struct {
+	EndpointID string `path:"endpointId"`
+	IfMatch    string `header:"If-Match" doc:"The ETag the deletion is based on; a stale one answers 412. * matches any."`
+}
+
 type webhookEndpointIDInput struct {
 	EndpointID string `path:"endpointId"`
 }
 
 type updateWebhookEndpointInput struct {
+	IfMatch    string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
 	EndpointID string `path:"endpointId"`
 	Body       WebhookEndpointPatch
 	RawBody    []byte `contentType:"application/merge-patch+json"`
@@ -48,10 +54,12 @@ type listWebhookEndpointsInput struct {
 }
 
 type webhookEndpointOutput struct {
+	ETag string `header:"ETag" doc:"For If-Match on PATCH and DELETE."`
 	Body *enroll.WebhookEndpoint
 }
 
 type webhookEndpointCreatedOutput struct {
+	ETag     string `header:"ETag" doc:"For If-Match on PATCH and DELETE."`
 	Location string `header:"Location" doc:"The new endpoint's URL."`
 	Body     *enroll.WebhookEndpoint
 }
@@ -115,7 +123,7 @@ func (s *Server) createWebhookEndpoint(ctx context.Context, in *createWebhookEnd
 		return nil, err
 	}
 	s.wakeWebhooks()
-	return &webhookEndpointCreatedOutput{Location: "/v1/webhookEndpoints/" + ep.ID, Body: ep}, nil
+	return &webhookEndpointCreatedOutput{ETag: etagOf(ep), Location: "/v1/webhookEndpoints/" + ep.ID, Body: ep}, nil
 }
 
 func (s *Server) listWebhookEndpoints(ctx context.Context, in *listWebhookEndpointsInput) (*bodyPage[*enroll.WebhookEndpoint], error) {
@@ -139,7 +147,7 @@ func (s *Server) getWebhookEndpoint(ctx context.Context, in *webhookEndpointIDIn
 	if err != nil {
 		return nil, err
 	}
-	return &webhookEndpointOutput{Body: ep}, nil
+	return &webhookEndpointOutput{ETag: etagOf(ep), Body: ep}, nil
 }
 
 func (s *Server) updateWebhookEndpoint(ctx context.Context, in *updateWebhookEndpointInput) (*webhookEndpointOutput, error) {
@@ -152,21 +160,24 @@ func (s *Server) updateWebhookEndpoint(ctx context.Context, in *updateWebhookEnd
 		return nil, err
 	}
 	ep, err := ws.UpdateWebhookEndpoint(ctx, actorFrom(ctx), in.EndpointID, func(ep *enroll.WebhookEndpoint) error {
+		if err := checkIfMatch(in.IfMatch, etagOf(ep)); err != nil {
+			return err
+		}
 		return applyPatch(ep, patch, webhookPatchable)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.wakeWebhooks()
-	return &webhookEndpointOutput{Body: ep}, nil
+	return &webhookEndpointOutput{ETag: etagOf(ep), Body: ep}, nil
 }
 
-func (s *Server) deleteWebhookEndpoint(ctx context.Context, in *webhookEndpointIDInput) (*struct{}, error) {
+func (s *Server) deleteWebhookEndpoint(ctx context.Context, in *deleteWebhookEndpointInput) (*struct{}, error) {
 	ws, err := s.webhookEndpoint(ctx, in.EndpointID)
 	if err != nil {
 		return nil, err
 	}
-	return nil, ws.DeleteWebhookEndpoint(ctx, actorFrom(ctx), in.EndpointID)
+	return nil, ws.DeleteWebhookEndpoint(ctx, actorFrom(ctx), in.EndpointID, ifMatch[enroll.WebhookEndpoint](in.IfMatch))
 }
 
 func (s *Server) rotateWebhookSecret(ctx context.Context, in *webhookEndpointIDInput) (*webhookEndpointOutput, error) {
@@ -181,7 +192,7 @@ func (s *Server) rotateWebhookSecret(ctx context.Context, in *webhookEndpointIDI
 	if err != nil {
 		return nil, err
 	}
-	return &webhookEndpointOutput{Body: ep}, nil
+	return &webhookEndpointOutput{ETag: etagOf(ep), Body: ep}, nil
 }
 
 func (s *Server) listWebhookDeliveries(ctx context.Context, in *listDeliveriesInput) (*bodyPage[*enroll.WebhookDelivery], error) {

@@ -175,10 +175,13 @@ func (db *DB) UpdateCustomer(ctx context.Context, a enroll.Actor, id string, fn 
 
 // DeleteCustomer implements enroll.Store. Enrollments and leads that refer
 // to the customer make the delete fail its foreign key check.
-func (db *DB) DeleteCustomer(ctx context.Context, a enroll.Actor, id string) error {
+func (db *DB) DeleteCustomer(ctx context.Context, a enroll.Actor, id string, check func(*enroll.Customer) error) error {
 	return db.write(ctx, func(tx *tx) error {
 		c, err := findCustomer(ctx, tx, a.WorkspaceID, id, "FOR UPDATE")
 		if err != nil {
+			return err
+		}
+		if err := enroll.RunCheck(check, c); err != nil {
 			return err
 		}
 		_, err = tx.exec(`DELETE FROM customers WHERE workspace_id = $1 AND id = $2`, c.WorkspaceID, c.ID)

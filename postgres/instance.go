@@ -147,10 +147,13 @@ func (db *DB) UpdateInstance(ctx context.Context, a enroll.Actor, id string, fn 
 // DeleteInstance implements enroll.Store. The row lock makes concurrent
 // enrollment creates in the instance wait on their foreign key check; one
 // that committed first makes the delete fail its own foreign key check.
-func (db *DB) DeleteInstance(ctx context.Context, a enroll.Actor, id string) error {
+func (db *DB) DeleteInstance(ctx context.Context, a enroll.Actor, id string, check func(*enroll.ProgramInstance) error) error {
 	return db.write(ctx, func(tx *tx) error {
 		in, err := findInstance(ctx, tx, a.WorkspaceID, id, "FOR UPDATE")
 		if err != nil {
+			return err
+		}
+		if err := enroll.RunCheck(check, in); err != nil {
 			return err
 		}
 		var exists bool

@@ -114,10 +114,13 @@ func (db *DB) UpdateLead(ctx context.Context, a enroll.Actor, id string, fn func
 }
 
 // DeleteLead implements enroll.Store.
-func (db *DB) DeleteLead(ctx context.Context, a enroll.Actor, id string) error {
+func (db *DB) DeleteLead(ctx context.Context, a enroll.Actor, id string, check func(*enroll.Lead) error) error {
 	return db.write(ctx, func(tx *tx) error {
 		l, err := findLead(ctx, tx, a.WorkspaceID, id, "FOR UPDATE")
 		if err != nil {
+			return err
+		}
+		if err := enroll.RunCheck(check, l); err != nil {
 			return err
 		}
 		_, err = tx.exec(`DELETE FROM leads WHERE workspace_id = $1 AND id = $2`, l.WorkspaceID, l.ID)

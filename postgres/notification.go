@@ -135,8 +135,17 @@ func (db *DB) UpdateNotificationTemplate(ctx context.Context, a enroll.Actor, id
 }
 
 // DeleteNotificationTemplate implements enroll.NotificationStore.
-func (db *DB) DeleteNotificationTemplate(ctx context.Context, a enroll.Actor, id string) error {
+func (db *DB) DeleteNotificationTemplate(ctx context.Context, a enroll.Actor, id string, check func(*enroll.NotificationTemplate) error) error {
 	return db.write(ctx, func(tx *tx) error {
+		if check != nil {
+			t, err := findTemplate(ctx, tx, a.WorkspaceID, id, "FOR UPDATE")
+			if err != nil {
+				return err
+			}
+			if err := check(t); err != nil {
+				return err
+			}
+		}
 		tag, err := tx.exec(`DELETE FROM notification_templates WHERE workspace_id = $1 AND id = $2`, a.WorkspaceID, id)
 		if err != nil {
 			return err

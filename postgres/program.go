@@ -117,10 +117,13 @@ func (db *DB) UpdateProgram(ctx context.Context, a enroll.Actor, idOrSlug string
 // DeleteProgram implements enroll.Store. The program's row lock makes a
 // concurrent CreateInstance wait (its foreign key check needs the row), so
 // the count of instances cannot go stale before the delete.
-func (db *DB) DeleteProgram(ctx context.Context, a enroll.Actor, idOrSlug string) error {
+func (db *DB) DeleteProgram(ctx context.Context, a enroll.Actor, idOrSlug string, check func(*enroll.Program) error) error {
 	return db.write(ctx, func(tx *tx) error {
 		p, err := findProgram(ctx, tx, a.WorkspaceID, idOrSlug, "FOR UPDATE")
 		if err != nil {
+			return err
+		}
+		if err := enroll.RunCheck(check, p); err != nil {
 			return err
 		}
 		var w where

@@ -126,8 +126,17 @@ func (db *DB) UpdateWebhookEndpoint(ctx context.Context, a enroll.Actor, id stri
 }
 
 // DeleteWebhookEndpoint implements enroll.WebhookStore.
-func (db *DB) DeleteWebhookEndpoint(ctx context.Context, a enroll.Actor, id string) error {
+func (db *DB) DeleteWebhookEndpoint(ctx context.Context, a enroll.Actor, id string, check func(*enroll.WebhookEndpoint) error) error {
 	return db.write(ctx, func(tx *tx) error {
+		if check != nil {
+			ep, err := findEndpoint(ctx, tx, a.WorkspaceID, id, "FOR UPDATE")
+			if err != nil {
+				return err
+			}
+			if err := check(ep); err != nil {
+				return err
+			}
+		}
 		tag, err := tx.exec(`DELETE FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2`, a.WorkspaceID, id)
 		if err != nil {
 			return err

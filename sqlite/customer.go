@@ -143,10 +143,13 @@ func (db *DB) UpdateCustomer(ctx context.Context, a enroll.Actor, id string, fn 
 }
 
 // DeleteCustomer implements enroll.Store.
-func (db *DB) DeleteCustomer(ctx context.Context, a enroll.Actor, id string) error {
+func (db *DB) DeleteCustomer(ctx context.Context, a enroll.Actor, id string, check func(*enroll.Customer) error) error {
 	return db.write(ctx, func(tx *Tx) error {
 		c, err := findCustomer(ctx, tx, a.WorkspaceID, id)
 		if err != nil {
+			return err
+		}
+		if err := enroll.RunCheck(check, c); err != nil {
 			return err
 		}
 		_, err = tx.exec(`DELETE FROM customers WHERE workspace_id = ? AND id = ?`, c.WorkspaceID, c.ID)

@@ -140,10 +140,13 @@ func (db *DB) UpdateInstance(ctx context.Context, a enroll.Actor, id string, fn 
 }
 
 // DeleteInstance implements enroll.Store.
-func (db *DB) DeleteInstance(ctx context.Context, a enroll.Actor, id string) error {
+func (db *DB) DeleteInstance(ctx context.Context, a enroll.Actor, id string, check func(*enroll.ProgramInstance) error) error {
 	return db.write(ctx, func(tx *Tx) error {
 		in, err := findInstance(ctx, tx, a.WorkspaceID, id)
 		if err != nil {
+			return err
+		}
+		if err := enroll.RunCheck(check, in); err != nil {
 			return err
 		}
 		var one int

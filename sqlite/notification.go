@@ -130,8 +130,17 @@ func (db *DB) UpdateNotificationTemplate(ctx context.Context, a enroll.Actor, id
 }
 
 // DeleteNotificationTemplate implements enroll.NotificationStore.
-func (db *DB) DeleteNotificationTemplate(ctx context.Context, a enroll.Actor, id string) error {
+func (db *DB) DeleteNotificationTemplate(ctx context.Context, a enroll.Actor, id string, check func(*enroll.NotificationTemplate) error) error {
 	return db.write(ctx, func(tx *Tx) error {
+		if check != nil {
+			t, err := findTemplate(ctx, tx, a.WorkspaceID, id)
+			if err != nil {
+				return err
+			}
+			if err := check(t); err != nil {
+				return err
+			}
+		}
 		res, err := tx.exec(`DELETE FROM notification_templates WHERE workspace_id = ? AND id = ?`, a.WorkspaceID, id)
 		if err != nil {
 			return err

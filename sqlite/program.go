@@ -106,10 +106,13 @@ func (db *DB) UpdateProgram(ctx context.Context, a enroll.Actor, idOrSlug string
 }
 
 // DeleteProgram implements enroll.Store.
-func (db *DB) DeleteProgram(ctx context.Context, a enroll.Actor, idOrSlug string) error {
+func (db *DB) DeleteProgram(ctx context.Context, a enroll.Actor, idOrSlug string, check func(*enroll.Program) error) error {
 	return db.write(ctx, func(tx *Tx) error {
 		p, err := findProgram(ctx, tx, a.WorkspaceID, idOrSlug)
 		if err != nil {
+			return err
+		}
+		if err := enroll.RunCheck(check, p); err != nil {
 			return err
 		}
 		if n, err := countRows(ctx, tx, "program_instances", where{[]string{"workspace_id = ?", "program_id = ?"}, []any{p.WorkspaceID, p.ID}}); err != nil {

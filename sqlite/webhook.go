@@ -123,8 +123,17 @@ func (db *DB) UpdateWebhookEndpoint(ctx context.Context, a enroll.Actor, id stri
 }
 
 // DeleteWebhookEndpoint implements enroll.WebhookStore.
-func (db *DB) DeleteWebhookEndpoint(ctx context.Context, a enroll.Actor, id string) error {
+func (db *DB) DeleteWebhookEndpoint(ctx context.Context, a enroll.Actor, id string, check func(*enroll.WebhookEndpoint) error) error {
 	return db.write(ctx, func(tx *Tx) error {
+		if check != nil {
+			ep, err := findEndpoint(ctx, tx, a.WorkspaceID, id)
+			if err != nil {
+				return err
+			}
+			if err := check(ep); err != nil {
+				return err
+			}
+		}
 		res, err := tx.exec(`DELETE FROM webhook_endpoints WHERE workspace_id = ? AND id = ?`, a.WorkspaceID, id)
 		if err != nil {
 			return err

@@ -45,8 +45,8 @@ func testCustomer(t *testing.T, newStore Factory) {
 
 	inst := f.instance()
 	f.enroll(inst, "o@example.com")
-	wantCode(t, f.s.DeleteCustomer(f.ctx, f.a, other.ID), enroll.ECONFLICT)
-	if err := f.s.DeleteCustomer(f.ctx, f.a, c.ID); err != nil {
+	wantCode(t, f.s.DeleteCustomer(f.ctx, f.a, other.ID, nil), enroll.ECONFLICT)
+	if err := f.s.DeleteCustomer(f.ctx, f.a, c.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.s.FindCustomer(f.ctx, f.a.WorkspaceID, c.ID)
@@ -70,8 +70,8 @@ func testLead(t *testing.T, newStore Factory) {
 	if pg := must(f.s.ListLeads(f.ctx, f.a.WorkspaceID, enroll.LeadFilter{Email: "LEAD@example.com"})); pg.TotalItems != 1 {
 		t.Fatalf("ListLeads = %d", pg.TotalItems)
 	}
-	if err := f.s.DeleteLead(f.ctx, f.a, l.ID); err != nil {
+	if err := f.s.DeleteLead(f.ctx, f.a, l.ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, f.s.DeleteLead(f.ctx, f.a, l.ID), enroll.ENOTFOUND)
+	wantCode(t, f.s.DeleteLead(f.ctx, f.a, l.ID, nil), enroll.ENOTFOUND)
 }

@@ -108,9 +108,9 @@ func testNotificationTemplates(t *testing.T, newStore Factory) {
 	other := newFixtureOn(t, f.s)
 	_, err = f.ns.FindNotificationTemplate(f.ctx, other.a.WorkspaceID, tpl.ID)
 	wantCode(t, err, enroll.ENOTFOUND)
-	wantCode(t, f.ns.DeleteNotificationTemplate(f.ctx, other.a, tpl.ID), enroll.ENOTFOUND)
+	wantCode(t, f.ns.DeleteNotificationTemplate(f.ctx, other.a, tpl.ID, nil), enroll.ENOTFOUND)
 
-	if err := f.ns.DeleteNotificationTemplate(f.ctx, f.a, tpl.ID); err != nil {
+	if err := f.ns.DeleteNotificationTemplate(f.ctx, f.a, tpl.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.ns.FindNotificationTemplate(f.ctx, f.a.WorkspaceID, tpl.ID)

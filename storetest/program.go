@@ -46,11 +46,11 @@ func testProgram(t *testing.T, newStore Factory) {
 	if err := f.s.CreateInstance(f.ctx, f.a, inst); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, f.s.DeleteProgram(f.ctx, f.a, "rebate"), enroll.ECONFLICT)
-	if err := f.s.DeleteInstance(f.ctx, f.a, inst.ID); err != nil {
+	wantCode(t, f.s.DeleteProgram(f.ctx, f.a, "rebate", nil), enroll.ECONFLICT)
+	if err := f.s.DeleteInstance(f.ctx, f.a, inst.ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.DeleteProgram(f.ctx, f.a, "rebate"); err != nil {
+	if err := f.s.DeleteProgram(f.ctx, f.a, "rebate", nil); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.s.FindProgram(f.ctx, f.a.WorkspaceID, p.ID)
@@ -119,7 +119,7 @@ func testInstance(t *testing.T, newStore Factory) {
 		t.Fatalf("CountEnrollments has %d statuses", len(counts))
 	}
 	f.enroll(in, "a@example.com", func(c *enroll.EnrollmentCreate) { c.Address = &enroll.Address{State: "NY"} })
-	wantCode(t, f.s.DeleteInstance(f.ctx, f.a, in.ID), enroll.ECONFLICT)
+	wantCode(t, f.s.DeleteInstance(f.ctx, f.a, in.ID, nil), enroll.ECONFLICT)
 	_, err = f.s.UpdateInstance(f.ctx, f.a, in.ID, func(in *enroll.ProgramInstance) error { in.Status = enroll.InstanceArchived; return nil })
 	if err != nil {
 		t.Fatal(err)

@@ -58,6 +58,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("NotificationQueue", func(t *testing.T) { t.Parallel(); testNotificationQueue(t, newStore) })
 	t.Run("NotificationUnsubscribe", func(t *testing.T) { t.Parallel(); testNotificationUnsubscribe(t, newStore) })
 	t.Run("ConsoleSessions", func(t *testing.T) { t.Parallel(); testConsoleSessions(t, newStore) })
+	t.Run("DeleteCheck", func(t *testing.T) { t.Parallel(); testDeleteCheck(t, newStore) })
 }
 
 // fixture is a store with one workspace and an actor in it.

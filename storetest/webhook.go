@@ -112,13 +112,13 @@ func testWebhookEndpoints(t *testing.T, newStore Factory) {
 		t.Fatalf("list = %d items, %+v", pg.TotalItems, pg.Data)
 	}
 
-	wantCode(t, f.ws.DeleteWebhookEndpoint(f.ctx, enroll.Actor{WorkspaceID: "other"}, ep.ID), enroll.ENOTFOUND)
-	if err := f.ws.DeleteWebhookEndpoint(f.ctx, f.a, ep.ID); err != nil {
+	wantCode(t, f.ws.DeleteWebhookEndpoint(f.ctx, enroll.Actor{WorkspaceID: "other"}, ep.ID, nil), enroll.ENOTFOUND)
+	if err := f.ws.DeleteWebhookEndpoint(f.ctx, f.a, ep.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.ws.FindWebhookEndpoint(f.ctx, f.a.WorkspaceID, ep.ID)
 	wantCode(t, err, enroll.ENOTFOUND)
-	wantCode(t, f.ws.DeleteWebhookEndpoint(f.ctx, f.a, ep.ID), enroll.ENOTFOUND)
+	wantCode(t, f.ws.DeleteWebhookEndpoint(f.ctx, f.a, ep.ID, nil), enroll.ENOTFOUND)
 }
 
 func testWebhookDispatch(t *testing.T, newStore Factory) {
@@ -441,7 +441,7 @@ func testWebhookFinishBatch(t *testing.T, newStore Factory) {
 		}
 		done = append(done, enroll.DeliveryResult{Delivery: j.Delivery, Outcome: enroll.DecideOutcome(j.Delivery, at, nil)})
 	}
-	if err := f.ws.DeleteWebhookEndpoint(f.ctx, f.a, doomed.ID); err != nil {
+	if err := f.ws.DeleteWebhookEndpoint(f.ctx, f.a, doomed.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.ws.FinishWebhookDeliveries(f.ctx, done); err != nil {
