@@ -316,6 +316,20 @@ func (s *Server) getEnrollment(ctx context.Context, in *enrollmentIDInput) (*enr
 	return s.enrollmentDetail(ctx, e)
 }
 
+// plainEnrollment returns enrollment id as a create or an evaluation
+// answers it: without the detail's template, which an Idempotency-Key
+// replay rebuilt from the object must not add.
+func (s *Server) plainEnrollment(ctx context.Context, id string) (*enrollmentOutput, error) {
+	if !enroll.ValidID(id) {
+		return nil, notFound("Enrollment", id)
+	}
+	e, err := s.findEnrollment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.enrollmentOutput(ctx, e)
+}
+
 func (s *Server) updateEnrollment(ctx context.Context, in *updateEnrollmentInput) (*enrollmentOutput, error) {
 	if !enroll.ValidID(in.EnrollmentID) {
 		return nil, notFound("Enrollment", in.EnrollmentID)

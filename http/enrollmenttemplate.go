@@ -11,9 +11,11 @@ import (
 // EnrollmentTemplate names the notification template last used for an
 // enrollment, as the marketplace seed's enrollment.template does.
 type EnrollmentTemplate struct {
-	ID   string `json:"id" doc:"The template's id."`
-	Href string `json:"href" doc:"The template's URL."`
-	Name string `json:"name" doc:"The template's name, e.g. \"Successful Activation\"."`
+	// An enrollment without notifications shows null.
+	_    struct{} `nullable:"true"`
+	ID   string   `json:"id" doc:"The template's id."`
+	Href string   `json:"href" doc:"The template's URL."`
+	Name string   `json:"name" doc:"The template's name, e.g. \"Successful Activation\"."`
 }
 
 // EnrollmentDetail is an enrollment as GET /v1/enrollments/{enrollmentId}
@@ -21,7 +23,7 @@ type EnrollmentTemplate struct {
 // lookup per enrollment.
 type EnrollmentDetail struct {
 	*enroll.Enrollment
-	Template *EnrollmentTemplate `json:"template,omitempty" doc:"The template of the enrollment's newest notification; absent when none was made."`
+	Template *EnrollmentTemplate `json:"template" doc:"The template of the enrollment's newest notification; null when none was made."`
 	// doc, when set, is the enrollment's stored document
 	// (enroll.EnrollmentDocReader), answered in place of Enrollment.
 	doc json.RawMessage
@@ -30,7 +32,7 @@ type EnrollmentDetail struct {
 // MarshalJSON writes d as Huma's encoder writes its members: the
 // enrollment's representation, the stored document when d has one, as it
 // is (without json.Marshal's HTML escapes, enroll.AppendHTMLUnescaped), with the
-// template appended.
+// template, or null, appended.
 func (d *EnrollmentDetail) MarshalJSON() ([]byte, error) {
 	doc := d.doc
 	if doc == nil {
@@ -40,12 +42,12 @@ func (d *EnrollmentDetail) MarshalJSON() ([]byte, error) {
 		}
 	}
 	b := enroll.AppendHTMLUnescaped(make([]byte, 0, len(doc)+128), doc)
-	if d.Template == nil {
-		return b, nil
-	}
-	t, err := json.Marshal(d.Template)
-	if err != nil {
-		return nil, err
+	t := []byte("null")
+	if d.Template != nil {
+		var err error
+		if t, err = json.Marshal(d.Template); err != nil {
+			return nil, err
+		}
 	}
 	b = bytes.TrimSuffix(b, []byte("}"))
 	if len(b) > 1 {

@@ -142,6 +142,7 @@ func TestOps(t *testing.T) {
 			"Notification":         {"reason", "html", "nextAttemptAt", "sentAt"},
 			"NotificationAttempt":  {"error"},
 			"RenderedMessage":      {"html"},
+			"EnrollmentDetail":     {"template"},
 		} {
 			required, _ := schemas[schema]["required"].([]any)
 			props, _ := schemas[schema]["properties"].(map[string]any)

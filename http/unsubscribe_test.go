@@ -102,7 +102,7 @@ func TestEnrollmentTemplate(t *testing.T) {
 	inst := e.createInstance(nil)
 	enr := e.enrollIn(inst, customerInfo(nil))
 	id := enr["id"].(string)
-	if got := e.do("GET", "/v1/enrollments/"+id, nil).expect(200).obj(); got["template"] != nil {
+	if got := e.do("GET", "/v1/enrollments/"+id, nil).expect(200).obj(); !hasNull(got, "template") {
 		t.Fatalf("template without notifications = %v", got["template"])
 	}
 	tpl := e.do("POST", "/v1/notificationTemplates", map[string]any{"programInstanceId": inst, "name": "Successful Activation",
