@@ -133,3 +133,19 @@ func BenchmarkNewID(b *testing.B) {
 		_ = enroll.NewID()
 	}
 }
+
+// BenchmarkCheckJSON measures enroll.CheckJSON on an NDJSON import line of
+// about 400 bytes, which every request body and imported line pays.
+func BenchmarkCheckJSON(b *testing.B) {
+	line := []byte(`{"identificationType":"customerInfo","firstName":"Suzie","lastName":"Homeowner","email":"suzie.homeowner@example.com",` +
+		`"phone":"+1234567890","address":{"streetOne":"123 Main St","streetTwo":"Apt 4B","city":"New York","state":"NY","postalCode":"10001",` +
+		`"country":"USA"},"manufacturerSlugs":["tesla","enphase"],"serialNumber":"1234567890","referenceId":"1234567890",` +
+		`"referenceDescription":"Tesla Grid Services id \u00e9.","tags":["tag1","tag2"],"metadata":{"kw":7.5,"since":1700000000}}`)
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if p := enroll.CheckJSON(line); p != nil {
+			b.Fatal(p)
+		}
+	}
+}

@@ -432,20 +432,23 @@ func TestImportJSONProblems(t *testing.T) {
 	csv := "identificationType,firstName,lastName,email,metadata\n" +
 		`customerInfo,A,C,d@example.com,"{""x"": 1, ""x"": 2}"` + "\n" +
 		`customerInfo,A,C,e@example.com,"{""big"": 12345678901234567890}"` + "\n" +
+		`customerInfo,A,C,g@example.com,"{""tiny"": 1e-400, ""s"": ""\ud800""}"` + "\n" +
 		`customerInfo,A,C,f@example.com,"{""ok"": 1}"` + "\n"
 	rows, _ = readAll(t, enroll.FormatCSV, csv)
-	if len(rows) != 3 || rows[2].Create == nil {
+	if len(rows) != 4 || rows[3].Create == nil {
 		t.Fatalf("rows = %+v", rows)
 	}
-	for i, want := range []string{`"x" twice`, "beyond ±2^53"} {
+	for i, want := range []string{`"x" twice`, "beyond ±2^53", "too small"} {
 		if r := rows[i]; r.Create != nil || len(r.Errors) != 1 || r.Errors[0].Field != "metadata" || !strings.Contains(r.Errors[0].Message, want) {
 			t.Errorf("row %d = %+v, want %q", r.Row, r, want)
 		}
 	}
 	inst := &enroll.ProgramInstance{Parameters: []enroll.Parameter{{ExternalID: "n", Name: "N", Type: enroll.ParamNumber}}}
-	values := []enroll.ParameterValue{{ExternalID: "n", Value: "9007199254740993"}}
-	inst.CoerceParameters(values)
-	if values[0].Value != "9007199254740993" {
-		t.Errorf("coerced to %v, a rounded number", values[0].Value)
+	for _, cell := range []string{"9007199254740993", "1e-400"} {
+		values := []enroll.ParameterValue{{ExternalID: "n", Value: cell}}
+		inst.CoerceParameters(values)
+		if values[0].Value != cell {
+			t.Errorf("%s coerced to %v, another number", cell, values[0].Value)
+		}
 	}
 }

@@ -11,24 +11,39 @@ import (
 
 // JSONProblem is what encoding/json would take from a JSON document without
 // a word but lose: the first value of a member an object names twice
-// ({"firstName": "a", "firstName": "b"}, which RFC 7493 forbids), or the
-// digits of an integer a float64 cannot hold (9007199254740993 would be
-// kept as ...992, as every number of free-form JSON is decoded).
+// ({"firstName": "a", "firstName": "b"}, which RFC 7493 forbids), or a
+// value it would keep as another (RFC 7493 refuses all three):
+//   - the digits of an integer a float64 cannot hold (9007199254740993
+//     would be kept as ...992, as every number of free-form JSON is
+//     decoded);
+//   - a number so small a float64 holds it as 0 (1e-400);
+//   - a lone UTF-16 surrogate escape ("\ud800"), which stands for no
+//     character and would become U+FFFD.
 type JSONProblem struct {
 	// Pointer is where, as a JSON pointer (RFC 6901).
 	Pointer string
-	// Name is the member named twice; empty for a number.
+	// Name is the member named twice; empty for a value.
 	Name string
-	// Number is the integer, as written; empty for a member named twice.
-	Number string
+	// Value is the value as written: the number, or the string's lone
+	// escape; empty for a member named twice.
+	Value string
+	// Message says what would become of Value.
+	Message string
 }
+
+// The messages of the values a decoder would keep as others.
+const (
+	inexactIntegerMessage = "is an integer beyond ±2^53, which a 64-bit float does not hold exactly: send it as a string"
+	underflowMessage      = "is a number too small for a 64-bit float, which would hold it as 0"
+	loneSurrogateMessage  = "is a lone UTF-16 surrogate escape, which stands for no character"
+)
 
 // Error implements error.
 func (p *JSONProblem) Error() string {
 	if p.Name != "" {
 		return "names member " + strconv.Quote(p.Name) + " twice, at " + p.Pointer
 	}
-	return p.Number + " at " + p.Pointer + " is an integer beyond ±2^53, which a 64-bit float does not hold exactly: send it as a string"
+	return p.Value + " at " + p.Pointer + " " + p.Message
 }
 
 // Field returns the problem's place as the rest of an error's location:
@@ -112,7 +127,10 @@ func (s *jsonScan) value() bool {
 	case c == '[':
 		return s.array()
 	case c == '"':
-		_, ok := s.str()
+		_, lone, ok := s.str()
+		if ok && lone != "" && s.first == nil {
+			s.first = &JSONProblem{Pointer: s.pointer(), Value: lone, Message: loneSurrogateMessage}
+		}
 		return ok
 	case c == '-' || c >= '0' && c <= '9':
 		return s.number()
@@ -127,19 +145,56 @@ func (s *jsonScan) value() bool {
 	}
 }
 
-// str reads a string and returns its bytes between the quotes, as written.
-func (s *jsonScan) str() ([]byte, bool) {
+// str reads a string and returns its bytes between the quotes, as
+// written, and its first lone surrogate escape, if any.
+func (s *jsonScan) str() (raw []byte, lone string, ok bool) {
 	start := s.i + 1
 	for i := start; i < len(s.data); i++ {
 		switch s.data[i] {
 		case '\\':
+			if i+1 < len(s.data) && s.data[i+1] == 'u' && lone == "" {
+				// A high surrogate must be followed by a low one, and a
+				// low one must follow a high one (consumed with it).
+				switch r := hex4(s.data, i+2); {
+				case r >= 0xD800 && r < 0xDC00:
+					if next := hex4(s.data, i+8); i+7 < len(s.data) && s.data[i+6] == '\\' && s.data[i+7] == 'u' && next >= 0xDC00 && next < 0xE000 {
+						i += 6
+					} else {
+						lone = string(s.data[i : i+6])
+					}
+				case r >= 0xDC00 && r < 0xE000:
+					lone = string(s.data[i : i+6])
+				}
+			}
 			i++
 		case '"':
 			s.i = i + 1
-			return s.data[start:i], true
+			return s.data[start:i], lone, true
 		}
 	}
-	return nil, false
+	return nil, "", false
+}
+
+// hex4 returns the value of the four hexadecimal digits at data[i:], or
+// -1 when they are not four hexadecimal digits.
+func hex4(data []byte, i int) int {
+	if i+4 > len(data) {
+		return -1
+	}
+	v := 0
+	for _, c := range data[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | int(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | int(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			v = v<<4 | int(c-'A'+10)
+		default:
+			return -1
+		}
+	}
+	return v
 }
 
 func (s *jsonScan) number() bool {
@@ -153,9 +208,12 @@ func (s *jsonScan) number() bool {
 		break
 	}
 	n := s.data[start:s.i]
-	// Below 10^15 (fifteen digits, no exponent) every integer is exact.
-	if s.first == nil && (len(n) > 15 || bytes.ContainsAny(n, "eE")) && !exactNumber(string(n)) {
-		s.first = &JSONProblem{Pointer: s.pointer(), Number: string(n)}
+	// Below 10^15 (fifteen digits, no exponent) every integer is exact,
+	// and no number is too small.
+	if s.first == nil && (len(n) > 15 || bytes.ContainsAny(n, "eE")) {
+		if msg := numberProblem(string(n)); msg != "" {
+			s.first = &JSONProblem{Pointer: s.pointer(), Value: string(n), Message: msg}
+		}
 	}
 	return len(n) > 0
 }
@@ -219,11 +277,14 @@ func (s *jsonScan) object() bool {
 		if s.i >= len(s.data) || s.data[s.i] != '"' {
 			return false
 		}
-		raw, ok := s.str()
+		raw, lone, ok := s.str()
 		if !ok {
 			return false
 		}
 		s.path[len(s.path)-1].name = raw
+		if lone != "" && s.first == nil {
+			s.first = &JSONProblem{Pointer: s.pointer(), Value: lone, Message: loneSurrogateMessage}
+		}
 		if s.first == nil {
 			if many == nil && len(s.names)-from == manyMembers {
 				many = map[string]bool{}
@@ -295,6 +356,31 @@ func unquoted(raw []byte) string {
 		return string(raw)
 	}
 	return v
+}
+
+// numberProblem returns the message of a JSONProblem for the JSON number n,
+// or "" when a float64 keeps it: an integer it would round, a number it
+// would hold as 0.
+func numberProblem(n string) string {
+	switch {
+	case !exactNumber(n):
+		return inexactIntegerMessage
+	case underflows(n):
+		return underflowMessage
+	}
+	return ""
+}
+
+// underflows reports whether the JSON number n is not zero but a float64
+// holds it as 0 (1e-400); numbers a float64 rounds to its smallest
+// subnormals are kept, as every fraction's rounding is.
+func underflows(n string) bool {
+	f, err := strconv.ParseFloat(n, 64)
+	if err != nil || f != 0 {
+		return false
+	}
+	mantissa, _, _ := strings.Cut(strings.ToLower(n), "e")
+	return strings.ContainsAny(mantissa, "123456789")
 }
 
 // exactNumber reports whether the JSON number n survives being decoded

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,9 +20,11 @@ import (
 func TestCheckJSON_Reference(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
-	names := []string{"a", "b", "c", `\u0061`, "a/b", "~x", "é", `\"q`}
+	names := []string{"a", "b", "c", `\u0061`, "a/b", "~x", "é", `\"q`, `\ud83d\ude00`, `n\udc00`}
+	strs := []string{`"s\"t\\r"`, `"\ud800"`, `"x\ud83d\ude00y"`, `"\\ud800"`, `"\uDBFF\uDFFF"`, `"\ud83d\u0041"`, `"\udfff"`, `"\ud83d\\"`}
 	numbers := []string{"0", "-1", "7.5", "1e22", "1e300", "9007199254740992", "9007199254740993", "-9007199254740993",
-		"12345678901234567890", "9007199254740993.0", "90071992547409930e-1", "9007199254740993.5", "100000000000000000000", "1E2"}
+		"12345678901234567890", "9007199254740993.0", "90071992547409930e-1", "9007199254740993.5", "100000000000000000000", "1E2",
+		"1e-400", "-2.5E-330", "0e-400", "4e-324", "0.0", "1e-300"}
 	exactOnly := false // no inexact integer, whose problem would come first
 	var gen func(b *strings.Builder, depth int)
 	gen = func(b *strings.Builder, depth int) {
@@ -60,7 +63,7 @@ func TestCheckJSON_Reference(t *testing.T) {
 			}
 			b.WriteString(n)
 		case k < 7:
-			b.WriteString(`"s\"t\\r"`)
+			b.WriteString(strs[rng.IntN(len(strs))])
 		default:
 			b.WriteString([]string{"true", "false", "null"}[rng.IntN(3)])
 		}
@@ -121,6 +124,7 @@ func referenceCheckJSON(data []byte) *JSONProblem {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	for {
+		prev := dec.InputOffset()
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) && done {
 			return first
@@ -140,6 +144,9 @@ func referenceCheckJSON(data []byte) *JSONProblem {
 				f.keys = map[string]bool{}
 			}
 			f.key, f.wantKey = name, false
+			if lone := referenceLoneSurrogate(data[prev:dec.InputOffset()]); lone != "" && first == nil {
+				first = &JSONProblem{Pointer: pointer(), Value: lone, Message: loneSurrogateMessage}
+			}
 			if f.keys[name] && first == nil {
 				first = &JSONProblem{Pointer: pointer(), Name: name}
 			}
@@ -160,9 +167,49 @@ func referenceCheckJSON(data []byte) *JSONProblem {
 			continue
 		case json.Number:
 			if first == nil && !exactNumber(string(t)) {
-				first = &JSONProblem{Pointer: pointer(), Number: string(t)}
+				first = &JSONProblem{Pointer: pointer(), Value: string(t), Message: inexactIntegerMessage}
+			}
+			mantissa := strings.SplitN(strings.ToLower(string(t)), "e", 2)[0]
+			if f, _ := strconv.ParseFloat(string(t), 64); first == nil && f == 0 && strings.ContainsAny(mantissa, "123456789") {
+				first = &JSONProblem{Pointer: pointer(), Value: string(t), Message: underflowMessage}
+			}
+		case string:
+			if lone := referenceLoneSurrogate(data[prev:dec.InputOffset()]); lone != "" && first == nil {
+				first = &JSONProblem{Pointer: pointer(), Value: lone, Message: loneSurrogateMessage}
 			}
 		}
 		next()
 	}
+}
+
+// escapePattern matches one escape of a JSON string literal.
+var escapePattern = regexp.MustCompile(`\\(u[0-9a-fA-F]{4}|.)`)
+
+// referenceLoneSurrogate returns the first lone surrogate escape of the
+// string literal that raw (what the tokenizer read for one string: a
+// separator, spacing, the literal) ends with, or "".
+func referenceLoneSurrogate(raw []byte) string {
+	lit := raw[bytes.IndexByte(raw, '"'):]
+	escapes := escapePattern.FindAllIndex(lit, -1)
+	for k := 0; k < len(escapes); k++ {
+		esc := string(lit[escapes[k][0]:escapes[k][1]])
+		if len(esc) != 6 {
+			continue
+		}
+		r, _ := strconv.ParseUint(esc[2:], 16, 32)
+		switch {
+		case r >= 0xD800 && r < 0xDC00:
+			if k+1 < len(escapes) && escapes[k+1][0] == escapes[k][1] {
+				next := string(lit[escapes[k+1][0]:escapes[k+1][1]])
+				if n, err := strconv.ParseUint(strings.TrimPrefix(next, `\u`), 16, 32); err == nil && len(next) == 6 && n >= 0xDC00 && n < 0xE000 {
+					k++
+					continue
+				}
+			}
+			return esc
+		case r >= 0xDC00 && r < 0xE000:
+			return esc
+		}
+	}
+	return ""
 }

@@ -73,9 +73,12 @@ func (def Parameter) check(v any) *ParameterError {
 	typeErr := &ParameterError{ID: ParamErrType, Message: fmt.Sprintf("%s must be a %s.", def.Name, def.Type)}
 	switch def.Type {
 	case ParamNumber:
-		if s, ok := v.(string); ok && !exactNumber(strings.TrimSpace(s)) {
-			// A CSV cell CoerceParameters left as text: it would be rounded.
-			return &ParameterError{ID: ParamErrType, Message: def.Name + " is an integer beyond ±2^53, which a 64-bit float does not hold exactly."}
+		if s, ok := v.(string); ok {
+			if msg := numberProblem(strings.TrimSpace(s)); msg != "" {
+				// A CSV cell CoerceParameters left as text: a float64
+				// would round it, or hold it as 0.
+				return &ParameterError{ID: ParamErrType, Message: def.Name + " " + msg + "."}
+			}
 		}
 		if _, ok := v.(float64); !ok {
 			return typeErr
@@ -280,8 +283,9 @@ func (in *ProgramInstance) CoerceParameters(values []ParameterValue) {
 		case ParamNumber:
 			// NaN and ±Inf parse but are no JSON number: left as text,
 			// validation refuses them as it refuses any other word.
-			// So is an integer a float64 would round (exactNumber).
-			if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) && exactNumber(strings.TrimSpace(s)) {
+			// So is a number a float64 would keep as another (an integer
+			// it rounds, a number it holds as 0: numberProblem).
+			if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) && numberProblem(strings.TrimSpace(s)) == "" {
 				values[i].Value = f
 			}
 		case ParamBoolean:

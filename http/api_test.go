@@ -729,6 +729,10 @@ func TestAPI_422(t *testing.T) {
 			raw(`{"identificationType": "customerInfo", "firstName": "a", "lastName": "b", "email": "int@example.com", "metadata": {"ids": [1, 9007199254740993]}}`),
 			[]string{"body.metadata.ids[1]"}},
 		{"integer a float cannot hold, in a patch", "PATCH", "/v1/enrollments/" + enrID, raw(`{"metadata": {"n": 12345678901234567890}}`), []string{"body.metadata.n"}},
+		// A float64 would hold it as 0, and a lone surrogate would become
+		// U+FFFD: stored other than sent.
+		{"number a float holds as 0", "PATCH", "/v1/enrollments/" + enrID, raw(`{"metadata": {"tiny": 1e-400}}`), []string{"body.metadata.tiny"}},
+		{"lone surrogate escape", "PATCH", "/v1/enrollments/" + enrID, raw(`{"notes": "half \ud83d of a pair"}`), []string{"body.notes"}},
 		{"instance huge capacity", "POST", "/v1/programs/" + prog + "/instances",
 			map[string]any{"slug": "s", "name": "n", "capacity": 1e30}, []string{"body.capacity"}},
 		{"instance bad rule", "POST", "/v1/programs/" + prog + "/instances",

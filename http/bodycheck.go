@@ -1,6 +1,7 @@
 package http
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/enrollhq/enroll"
@@ -10,9 +11,11 @@ import (
 // JSON document data without a word but lose (enroll.CheckJSON):
 //   - a member an object names twice, whose first value it would drop
 //     (malformed: 400);
-//   - an integer beyond float64's exact range (±2^53) that it would round,
-//     as it does every number of free-form JSON (metadata, parameter
-//     values): a 422 at the member, as a number out of float64's range is.
+//   - a value it would keep as another: an integer beyond float64's exact
+//     range (±2^53) that it would round, as it does every number of
+//     free-form JSON (metadata, parameter values), a number it would hold
+//     as 0, a lone surrogate escape it would make U+FFFD: a 422 at the
+//     member, as a number out of float64's range is.
 //
 // A malformed document is left to the decoder.
 func checkBody(data []byte) error {
@@ -22,12 +25,13 @@ func checkBody(data []byte) error {
 	case p.Name != "":
 		return fmt.Errorf("the request body %s", p.Error())
 	default:
-		return fmt.Errorf("%s%s %s", inexactIntegerPrefix, p.Pointer, p.Number)
+		b, _ := json.Marshal(p)
+		return fmt.Errorf("%s%s", unfaithfulValuePrefix, b)
 	}
 }
 
-// inexactIntegerPrefix starts checkBody's error for an integer a float64
-// would round, followed by the number's JSON pointer and the number:
+// unfaithfulValuePrefix starts checkBody's error for a value the decoder
+// would keep as another, followed by the enroll.JSONProblem as JSON:
 // humaError, which receives Huma's report of it as text, makes it a 422
 // at that member.
-const inexactIntegerPrefix = "inexact integer at "
+const unfaithfulValuePrefix = "unfaithful value: "

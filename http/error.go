@@ -125,12 +125,15 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 		p.Detail = summarize(p.Errors, "Validation failed.")
 	}
 	if status == http.StatusBadRequest && len(p.Errors) > 0 && p.Errors[0].Location == "body" {
-		if rest, ok := strings.CutPrefix(p.Errors[0].Message, inexactIntegerPrefix); ok {
+		var jp enroll.JSONProblem
+		if rest, ok := strings.CutPrefix(p.Errors[0].Message, unfaithfulValuePrefix); ok && json.Unmarshal([]byte(rest), &jp) == nil {
 			// Valid JSON, but a value the service would change.
-			ptr, n, _ := strings.Cut(rest, " ")
+			var value any = jp.Value
+			if json.Valid([]byte(jp.Value)) {
+				value = json.Number(jp.Value) // a number, as sent
+			}
 			p.Status, p.Title = http.StatusUnprocessableEntity, http.StatusText(http.StatusUnprocessableEntity)
-			p.Errors[0] = &huma.ErrorDetail{Location: "body" + (&enroll.JSONProblem{Pointer: ptr}).Field(), Value: json.Number(n),
-				Message: "is an integer beyond ±2^53, which a 64-bit float does not hold exactly: send it as a string"}
+			p.Errors[0] = &huma.ErrorDetail{Location: "body" + jp.Field(), Value: value, Message: jp.Message}
 			p.Detail = p.Errors[0].Location + ": " + p.Errors[0].Message
 			return p
 		}
