@@ -158,29 +158,54 @@ func (in *ProgramInstance) validateParameters(v *Invalid) {
 		if !slices.Contains(parameterTypes, p.Type) {
 			v.Add(l+".type", "must be one of string, number, boolean, date, choice, object", string(p.Type))
 		}
-		// A constraint the type's values are never checked against would
-		// be stored and shown, and promise what it does not do.
-		switch {
-		case p.Constraints.Pattern != "" && p.Type != ParamString && p.Type != ParamChoice:
-			v.Add(l+".constraints.pattern", "applies to string and choice parameters only", p.Constraints.Pattern)
-		case p.Constraints.Pattern != "":
+		if p.Constraints.Pattern != "" {
 			if _, err := regexp.Compile(p.Constraints.Pattern); err != nil {
 				v.Add(l+".constraints.pattern", "is not a valid regular expression: "+err.Error(), p.Constraints.Pattern)
 			}
 		}
-		switch {
-		case p.Type == ParamChoice && len(p.Constraints.Options) == 0:
+		if p.Type == ParamChoice && len(p.Constraints.Options) == 0 {
 			v.Add(l+".constraints.options", "a choice parameter needs options", nil)
-		case p.Type != ParamChoice && len(p.Constraints.Options) > 0:
-			v.Add(l+".constraints.options", "applies to choice parameters only", p.Constraints.Options)
 		}
 		checkList(v, l+".constraints.options", p.Constraints.Options, MaxNameLength)
+	}
+}
+
+// CheckParameterConstraints refuses, in the declarations of params that
+// are new or differ from those of previous, a constraint the parameter's
+// values are never checked against (a pattern on a number, options on a
+// string), which would be stored and shown and promise what it does not
+// do, and an option listed twice. Validate, which every update runs, does
+// not: declarations saved before these checks must not block a change of
+// anything else, nor a PATCH that sends them back as read. Returns
+// EINVALID.
+func CheckParameterConstraints(params, previous []Parameter) error {
+	var v Invalid
+	for i, p := range params {
+		if slices.ContainsFunc(previous, p.sameDeclaration) {
+			continue
+		}
+		l := loc("parameters", i)
+		if p.Constraints.Pattern != "" && p.Type != ParamString && p.Type != ParamChoice {
+			v.Add(l+".constraints.pattern", "applies to string and choice parameters only", p.Constraints.Pattern)
+		}
+		if p.Type != ParamChoice && len(p.Constraints.Options) > 0 {
+			v.Add(l+".constraints.options", "applies to choice parameters only", p.Constraints.Options)
+		}
 		for j, o := range p.Constraints.Options {
 			if slices.Contains(p.Constraints.Options[:j], o) {
 				v.Add(loc(l+".constraints.options", j), "is listed twice", o)
 			}
 		}
 	}
+	return v.Err()
+}
+
+// sameDeclaration reports whether p and q declare the same parameter alike.
+func (p Parameter) sameDeclaration(q Parameter) bool {
+	pc, qc := p.Constraints, q.Constraints
+	return p.ExternalID == q.ExternalID && p.Name == q.Name && p.Type == q.Type && pc.Required == qc.Required &&
+		pc.Readonly == qc.Readonly && pc.Hidden == qc.Hidden && pc.Unique == qc.Unique && pc.Pattern == qc.Pattern &&
+		slices.Equal(pc.Options, qc.Options)
 }
 
 func (in *ProgramInstance) normalize() {

@@ -9,8 +9,9 @@ import (
 )
 
 // TestProgramInstanceValidate_Parameters checks the declarations of an
-// instance's parameters: each constraint must be one its type's values are
-// checked against.
+// instance's parameters, by Validate and, for new declarations,
+// CheckParameterConstraints: each constraint must be one its type's
+// values are checked against.
 func TestProgramInstanceValidate_Parameters(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -31,20 +32,37 @@ func TestProgramInstanceValidate_Parameters(t *testing.T) {
 			t.Parallel()
 			tc.p.ExternalID, tc.p.Name = "p", "P"
 			in := &enroll.ProgramInstance{Slug: "s", Name: "n", Status: enroll.InstanceActive, Parameters: []enroll.Parameter{tc.p}}
-			err := in.Validate()
-			var e *enroll.Error
 			var locs []string
-			if errors.As(err, &e) {
-				for _, f := range e.Fields {
-					locs = append(locs, f.Location)
+			for _, err := range []error{in.Validate(), enroll.CheckParameterConstraints(in.Parameters, nil)} {
+				var e *enroll.Error
+				if errors.As(err, &e) {
+					for _, f := range e.Fields {
+						locs = append(locs, f.Location)
+					}
 				}
 			}
 			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("refused: %v", err)
+			case tc.want == "" && len(locs) > 0:
+				t.Errorf("refused at %v", locs)
 			case tc.want != "" && !slices.Contains(locs, tc.want):
 				t.Errorf("errors at %v, want %s", locs, tc.want)
 			}
 		})
+	}
+}
+
+// TestCheckParameterConstraints_Previous checks that declarations saved
+// before the constraint checks pass unchanged, and are checked once changed.
+func TestCheckParameterConstraints_Previous(t *testing.T) {
+	t.Parallel()
+	old := []enroll.Parameter{{ExternalID: "n", Name: "N", Type: enroll.ParamNumber, Constraints: enroll.ParameterConstraints{Pattern: "^1"}}}
+	same := []enroll.Parameter{old[0], {ExternalID: "s", Name: "S", Type: enroll.ParamString}}
+	if err := enroll.CheckParameterConstraints(same, old); err != nil {
+		t.Errorf("an unchanged declaration refused: %v", err)
+	}
+	changed := []enroll.Parameter{old[0]}
+	changed[0].Constraints.Required = true
+	if err := enroll.CheckParameterConstraints(changed, old); enroll.ErrorCode(err) != enroll.EINVALID {
+		t.Errorf("a changed declaration passed: %v", err)
 	}
 }

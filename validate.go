@@ -88,6 +88,11 @@ func checkMetadata(v *Invalid, field string, m map[string]any) {
 	if len(m) == 0 {
 		return
 	}
+	// PostgreSQL's jsonb keeps -0 as 0: the value every store keeps, so
+	// that an answer, an ETag and a later read agree.
+	for k, e := range m {
+		m[k] = withoutNegativeZero(e)
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		v.Add(field, "must be a JSON object", nil)
@@ -125,6 +130,26 @@ func jsonDepth(v any) int {
 
 // hasNUL reports whether a JSON value holds a NUL character in any string,
 // key included: no store keeps one (PostgreSQL's jsonb refuses it).
+// withoutNegativeZero returns v, decoded JSON, with every -0 made 0, in
+// place.
+func withoutNegativeZero(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == 0 {
+			return 0.0
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = withoutNegativeZero(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = withoutNegativeZero(e)
+		}
+	}
+	return v
+}
+
 func hasNUL(v any) bool {
 	switch x := v.(type) {
 	case string:

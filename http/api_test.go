@@ -287,6 +287,13 @@ func TestAPI_400(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the HTML pages keep answering in HTML", func(t *testing.T) {
+		t.Parallel()
+		r := e.do("GET", "/unsubscribe?token=x;y", nil, withKey(""))
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+			t.Errorf("unsubscribe page with a malformed query: %d %s", r.Status, ct)
+		}
+	})
 	t.Cleanup(func() { // after the parallel subtests
 		if got := e.do("GET", "/v1/enrollments/"+enr, nil).expect(200).obj()["metadata"].(map[string]any); len(got) != 0 {
 			t.Errorf("metadata = %v after refused patches", got)
@@ -782,6 +789,7 @@ func TestAPI_422(t *testing.T) {
 		// The caller meant something by it; acting as if it had not been
 		// sent would hide that it was not understood.
 		{"body to an operation that takes none", "POST", "/v1/enrollments/" + enrID + "/evaluate", map[string]any{"force": true}, []string{"body"}},
+		{"an array to an operation that takes none", "POST", "/v1/enrollments/" + enrID + "/evaluate", raw(`[]`), []string{"body"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -65,19 +65,19 @@ func (s *Server) idempotentOps() map[string]idempotentOp {
 	return map[string]idempotentOp{
 		"createProgram": {creates: enroll.KindProgram, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
 			out, err := s.getProgram(ctx.Context(), &programIDInput{ProgramID: rec.ObjectID})
-			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/programs/" + out.Body.ID, "", out.Body })
+			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/programs/" + out.Body.ID, out.ETag, out.Body })
 		}},
 		"createProgramInstance": {creates: enroll.KindInstance, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
 			out, err := s.getInstance(ctx.Context(), &instanceIDInput{InstanceID: rec.ObjectID})
-			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/programInstances/" + out.Body.ID, "", out.Body })
+			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/programInstances/" + out.Body.ID, out.ETag, out.Body })
 		}},
 		"createCustomer": {creates: enroll.KindCustomer, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
 			out, err := s.getCustomer(ctx.Context(), &customerIDInput{CustomerID: rec.ObjectID})
-			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/customers/" + out.Body.ID, "", out.Body })
+			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/customers/" + out.Body.ID, out.ETag, out.Body })
 		}},
 		"createLead": {creates: enroll.KindLead, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
 			out, err := s.getLead(ctx.Context(), &leadIDInput{LeadID: rec.ObjectID})
-			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/leads/" + out.Body.ID, "", out.Body })
+			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/leads/" + out.Body.ID, out.ETag, out.Body })
 		}},
 		"createEnrollment": {creates: enroll.KindEnrollment, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
 			out, err := s.plainEnrollment(ctx.Context(), rec.ObjectID)
@@ -98,13 +98,13 @@ func (s *Server) idempotentOps() map[string]idempotentOp {
 		}},
 		"createWebhookEndpoint": {creates: enroll.KindWebhookEndpoint, redact: []string{"secret"}, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
 			out, err := s.getWebhookEndpoint(ctx.Context(), &webhookEndpointIDInput{EndpointID: rec.ObjectID})
-			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/webhookEndpoints/" + out.Body.ID, "", out.Body })
+			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/webhookEndpoints/" + out.Body.ID, out.ETag, out.Body })
 		}},
 		// A replayed rotation shows the endpoint without the new secret,
 		// like a replayed creation: a secret is shown once.
 		"rotateWebhookSecret": {redact: []string{"secret"}, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
 			out, err := s.getWebhookEndpoint(ctx.Context(), &webhookEndpointIDInput{EndpointID: ctx.Param("endpointId")})
-			return s.rebuilt(err, http.StatusOK, func() (string, string, any) { return "", "", out.Body })
+			return s.rebuilt(err, http.StatusOK, func() (string, string, any) { return "", out.ETag, out.Body })
 		}},
 		"redeliverWebhook": {creates: enroll.KindWebhookDelivery, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
 			out, err := s.getWebhookDelivery(ctx.Context(), &deliveryIDInput{EndpointID: ctx.Param("endpointId"), DeliveryID: rec.ObjectID})
@@ -116,7 +116,7 @@ func (s *Server) idempotentOps() map[string]idempotentOp {
 		"testEligibilityRules": {},
 		"createNotificationTemplate": {creates: enroll.KindNotificationTemplate, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
 			out, err := s.getNotificationTemplate(ctx.Context(), &templateIDInput{TemplateID: rec.ObjectID})
-			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/notificationTemplates/" + out.Body.ID, "", out.Body })
+			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/notificationTemplates/" + out.Body.ID, out.ETag, out.Body })
 		}},
 		// A preview writes nothing either.
 		"renderNotificationTemplate": {},

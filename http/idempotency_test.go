@@ -277,6 +277,24 @@ func TestIdempotency_CrashAfterCommit(t *testing.T) {
 			t.Fatalf("rebuilt = %s", rebuilt.Body)
 		}
 	})
+	t.Run("a rebuilt creation keeps its ETag", func(t *testing.T) {
+		for _, c := range []struct {
+			key, path string
+			body      map[string]any
+		}{
+			{"etag-program", "/v1/programs", map[string]any{"slug": "etag-rebuilt", "name": "E"}},
+			{"etag-customer", "/v1/customers", map[string]any{"firstName": "a", "lastName": "b", "email": "etag-rebuilt@example.com"}},
+			{"etag-lead", "/v1/leads", map[string]any{"email": "etag-lead-rebuilt@example.com"}},
+			{"etag-webhook", "/v1/webhookEndpoints", map[string]any{"url": "https://hooks.example.com/etag-rebuilt"}},
+		} {
+			first := e.do("POST", c.path, c.body, withIdempotencyKey(c.key)).expect(201)
+			forget(c.key)
+			rebuilt := e.do("POST", c.path, c.body, withIdempotencyKey(c.key)).expect(201)
+			if tag := rebuilt.Header.Get("ETag"); tag == "" || tag != first.Header.Get("ETag") {
+				t.Errorf("%s: rebuilt ETag %q, first %q", c.path, tag, first.Header.Get("ETag"))
+			}
+		}
+	})
 	t.Run("the object is gone", func(t *testing.T) {
 		lead := e.do("POST", "/v1/leads", map[string]any{"email": "gone@example.com"}, withIdempotencyKey("gone-1")).expect(201).obj()["id"].(string)
 		e.do("DELETE", "/v1/leads/"+lead, nil).expect(204)

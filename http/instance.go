@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -170,6 +171,9 @@ func (s *Server) createInstance(ctx context.Context, in *createInstanceInput) (*
 	if inst.Status == "" {
 		inst.Status = enroll.InstanceActive
 	}
+	if err := enroll.CheckParameterConstraints(inst.Parameters, nil); err != nil {
+		return nil, err
+	}
 	if err := s.store.CreateInstance(ctx, actorFrom(ctx), inst); err != nil {
 		return nil, err
 	}
@@ -256,7 +260,11 @@ func (s *Server) updateInstance(ctx context.Context, in *updateInstanceInput) (*
 		if err := checkIfMatch(in.IfMatch, etagOf(inst)); err != nil {
 			return err
 		}
-		return applyPatch(inst, patch, instancePatchable)
+		declared := slices.Clone(inst.Parameters)
+		if err := applyPatch(inst, patch, instancePatchable); err != nil {
+			return err
+		}
+		return enroll.CheckParameterConstraints(inst.Parameters, declared)
 	})
 	if err != nil {
 		return nil, err

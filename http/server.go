@@ -164,7 +164,7 @@ func NewServer(cfg Config) *Server {
 	s.api = humago.New(s.mux, s.humaConfig())
 	// Authentication (and the rate limit) first: idempotency records
 	// belong to a workspace and a key.
-	s.api.UseMiddleware(s.authenticate, singleQueryValues, refuseBody, s.idempotency)
+	s.api.UseMiddleware(s.authenticate, singleQueryValues, s.idempotency, refuseBody)
 	s.registerRoutes()
 	documentReadOnlyMembers(s.api.OpenAPI().Components.Schemas)
 	documentEventObject(s.api.OpenAPI().Components.Schemas)
@@ -369,9 +369,10 @@ func (s *Server) withRouting(mux *http.ServeMux) http.Handler {
 			writeProblem(w, newProblem(http.StatusBadRequest, "The URL contains a NUL character."))
 			return
 		}
-		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil && strings.HasPrefix(r.URL.Path, "/v1/") {
 			// The parsers downstream drop a pair they cannot decode
-			// (?email=%zz), which would quietly widen a filter.
+			// (?email=%zz), which would quietly widen a filter. The
+			// console's and the unsubscribe pages answer in HTML.
 			writeProblem(w, newProblem(http.StatusBadRequest, "The query string is malformed: "+err.Error()+"."))
 			return
 		}
