@@ -19,12 +19,3 @@ func ContentETag(v any) string {
 	h.Write(b)
 	return fmt.Sprintf(`"%016x"`, h.Sum64())
 }
-
-// RunCheck calls check on v when check is set: the stores' delete methods
-// run their caller's check (If-Match) in the deleting transaction.
-func RunCheck[T any](check func(*T) error, v *T) error {
-	if check == nil {
-		return nil
-	}
-	return check(v)
-}

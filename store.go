@@ -155,3 +155,12 @@ type Store interface {
 	// Close releases the store's connections.
 	Close() error
 }
+
+// RunCheck calls check on v when check is set: the stores' delete methods
+// run their caller's check (If-Match) in the deleting transaction.
+func RunCheck[T any](check func(*T) error, v *T) error {
+	if check == nil {
+		return nil
+	}
+	return check(v)
+}

@@ -48,7 +48,7 @@ type listCustomersInput struct {
 
 type deleteCustomerInput struct {
 	CustomerID string `path:"customerId"`
-	IfMatch    string `header:"If-Match" doc:"The ETag the deletion is based on; a stale one answers 412. * matches any."`
+	IfMatchHeader
 }
 
 type customerIDInput struct {
@@ -56,7 +56,7 @@ type customerIDInput struct {
 }
 
 type updateCustomerInput struct {
-	IfMatch    string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
+	IfMatchHeader
 	CustomerID string `path:"customerId"`
 	Body       CustomerPatch
 	RawBody    []byte `contentType:"application/merge-patch+json"`

@@ -3,7 +3,6 @@ package http
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -118,14 +117,14 @@ type enrollmentIDInput struct {
 
 type enrollmentIfMatchInput struct {
 	EnrollmentID string `path:"enrollmentId"`
-	IfMatch      string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
+	IfMatchHeader
 }
 
 type updateEnrollmentInput struct {
 	EnrollmentID string `path:"enrollmentId"`
-	IfMatch      string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
-	Body         EnrollmentPatch
-	RawBody      []byte `contentType:"application/merge-patch+json"`
+	IfMatchHeader
+	Body    EnrollmentPatch
+	RawBody []byte `contentType:"application/merge-patch+json"`
 }
 
 type enrollmentOutput struct {
@@ -147,42 +146,6 @@ type historyInput struct {
 // historySort names the history's one order, oldest first, in its page
 // tokens.
 const historySort = "seq"
-
-// checkIfMatch compares an If-Match header with the current ETag. It runs
-// inside the store's callbacks so the check and the write are atomic.
-func checkIfMatch(header, etag string) error {
-	if header == "" {
-		return nil
-	}
-	for _, tag := range strings.Split(header, ",") {
-		if tag = strings.TrimSpace(tag); tag == "*" || tag == etag {
-			return nil
-		}
-	}
-	return &enroll.Error{Code: enroll.EPRECONDITION,
-		Message: "It has changed since the ETag in If-Match; fetch it again and retry."}
-}
-
-// etagOf returns the ETag of a representation without a version of its
-// own (enroll.ContentETag): the same in every answer that shows it, so a
-// webhook endpoint's is taken without the secret shown once.
-func etagOf(v any) string {
-	if ep, ok := v.(*enroll.WebhookEndpoint); ok && ep.Secret != "" {
-		shown := *ep
-		shown.Secret = ""
-		v = &shown
-	}
-	return enroll.ContentETag(v)
-}
-
-// ifMatch returns the store check that refuses a deletion whose If-Match
-// header is stale, run in the deleting transaction; nil without one.
-func ifMatch[T any](header string) func(*T) error {
-	if header == "" {
-		return nil
-	}
-	return func(v *T) error { return checkIfMatch(header, etagOf(v)) }
-}
 
 // visibleEnrollment returns a store callback that hides enrollments in
 // instances the key may not see and checks If-Match.

@@ -165,6 +165,10 @@ func (s *Server) rebuilt(err error, status int, part func() (location, etag stri
 // (within the operation's limit) because the body is part of what makes a
 // retry "the same request".
 func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
+	if ctx.Method() != http.MethodPost || ctx.Operation().Metadata[scopeMetadata] == nil {
+		next(ctx)
+		return
+	}
 	// An empty header is a key, not its absence: a client that meant to
 	// send one must not get a second object from its retry.
 	var key string
@@ -174,7 +178,7 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 			key, sent = value, sent+1
 		}
 	})
-	if ctx.Method() != http.MethodPost || sent == 0 || ctx.Operation().Metadata[scopeMetadata] == nil {
+	if sent == 0 {
 		next(ctx)
 		return
 	}

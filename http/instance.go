@@ -108,7 +108,7 @@ func validInstanceStatus(s string) bool { return enroll.InstanceStatus(s).Valid(
 
 type deleteInstanceInput struct {
 	InstanceID string `path:"instanceId"`
-	IfMatch    string `header:"If-Match" doc:"The ETag the deletion is based on; a stale one answers 412. * matches any."`
+	IfMatchHeader
 }
 
 type instanceIDInput struct {
@@ -116,7 +116,7 @@ type instanceIDInput struct {
 }
 
 type updateInstanceInput struct {
-	IfMatch    string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
+	IfMatchHeader
 	InstanceID string `path:"instanceId"`
 	Body       InstancePatch
 	RawBody    []byte `contentType:"application/merge-patch+json"`

@@ -43,8 +43,8 @@ type listLeadsInput struct {
 }
 
 type deleteLeadInput struct {
-	LeadID  string `path:"leadId"`
-	IfMatch string `header:"If-Match" doc:"The ETag the deletion is based on; a stale one answers 412. * matches any."`
+	LeadID string `path:"leadId"`
+	IfMatchHeader
 }
 
 type leadIDInput struct {
@@ -52,7 +52,7 @@ type leadIDInput struct {
 }
 
 type updateLeadInput struct {
-	IfMatch string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
+	IfMatchHeader
 	LeadID  string `path:"leadId"`
 	Body    LeadPatch
 	RawBody []byte `contentType:"application/merge-patch+json"`

@@ -58,7 +58,7 @@ type createTemplateInput struct {
 
 type deleteNotificationTemplateInput struct {
 	TemplateID string `path:"templateId"`
-	IfMatch    string `header:"If-Match" doc:"The ETag the deletion is based on; a stale one answers 412. * matches any."`
+	IfMatchHeader
 }
 
 type templateIDInput struct {
@@ -66,7 +66,7 @@ type templateIDInput struct {
 }
 
 type updateTemplateInput struct {
-	IfMatch    string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
+	IfMatchHeader
 	TemplateID string `path:"templateId"`
 	Body       NotificationTemplatePatch
 	RawBody    []byte `contentType:"application/merge-patch+json"`

@@ -42,7 +42,7 @@ type listProgramsInput struct {
 
 type deleteProgramInput struct {
 	ProgramID string `path:"programId" doc:"The program's id or slug."`
-	IfMatch   string `header:"If-Match" doc:"The ETag the deletion is based on; a stale one answers 412. * matches any."`
+	IfMatchHeader
 }
 
 type programIDInput struct {
@@ -50,7 +50,7 @@ type programIDInput struct {
 }
 
 type updateProgramInput struct {
-	IfMatch   string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
+	IfMatchHeader
 	ProgramID string `path:"programId" doc:"The program's id or slug."`
 	Body      ProgramPatch
 	RawBody   []byte `contentType:"application/merge-patch+json"`

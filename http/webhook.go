@@ -35,7 +35,7 @@ type createWebhookEndpointInput struct {
 
 type deleteWebhookEndpointInput struct {
 	EndpointID string `path:"endpointId"`
-	IfMatch    string `header:"If-Match" doc:"The ETag the deletion is based on; a stale one answers 412. * matches any."`
+	IfMatchHeader
 }
 
 type webhookEndpointIDInput struct {
@@ -43,7 +43,7 @@ type webhookEndpointIDInput struct {
 }
 
 type updateWebhookEndpointInput struct {
-	IfMatch    string `header:"If-Match" doc:"The ETag the change is based on; a stale one answers 412. * matches any."`
+	IfMatchHeader
 	EndpointID string `path:"endpointId"`
 	Body       WebhookEndpointPatch
 	RawBody    []byte `contentType:"application/merge-patch+json"`
