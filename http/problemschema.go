@@ -27,10 +27,10 @@ func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema 
 		"existingId": str("409: the object in the way: the open enrollment of the same participant in the instance, " +
 			"the customer with that email, or the enrollment holding a unique parameter's value."),
 		"parameter":       str("409: the externalId of the unique parameter whose value another enrollment holds."),
-		"currentStatus":   status("409 (a transition the workflow does not allow) and 422 (a submission with invalid parameters): the enrollment's status."),
+		"currentStatus":   status("409 (a transition the workflow does not allow, or an approval refused for missing or invalid parameters): the enrollment's status."),
 		"requestedStatus": status("409 (a transition the workflow does not allow): the status asked for."),
 		"allowedStatuses": strs("409 (a transition the workflow does not allow): the statuses the enrollment may move to.", status("")),
-		"invalidParameters": strs("422 (a submission with invalid parameters): the externalIds of the parameters at fault.",
+		"invalidParameters": strs("409 (an approval refused for missing or invalid parameters): the externalIds of the parameters at fault.",
 			&huma.Schema{Type: huma.TypeString}),
 		"parameters": strs("422 (parameter values refused): the request's parameters, each with its error {id, message}.",
 			&huma.Schema{Ref: "#/components/schemas/ParameterValue"}),
