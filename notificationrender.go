@@ -3,6 +3,7 @@ package enroll
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"reflect"
@@ -56,18 +57,19 @@ const (
 // EINVALID when a source fails on these values.
 func (t *NotificationTemplate) Render(d NotificationData) (*RenderedMessage, error) {
 	data := d.values()
+	budget := newRenderBudget()
 	var out RenderedMessage
 	var v Invalid
-	subject, err := renderText(t.Subject, data)
+	subject, err := renderText(t.Subject, data, budget)
 	if err != nil {
 		v.Add("body.subject", err.Error(), nil)
 	}
 	out.Subject = oneLine(subject)
-	if out.Text, err = renderText(t.Text, data); err != nil {
+	if out.Text, err = renderText(t.Text, data, budget); err != nil {
 		v.Add("body.text", err.Error(), nil)
 	}
 	if t.HTML != "" {
-		if out.HTML, err = renderHTML(t.HTML, data); err != nil {
+		if out.HTML, err = renderHTML(t.HTML, data, budget); err != nil {
 			v.Add("body.html", err.Error(), nil)
 		}
 	}
@@ -87,12 +89,19 @@ func oneLine(s string) string {
 	return s
 }
 
-func renderText(src string, data map[string]any) (string, error) {
+// renderText renders src, a text/template source, within budget.
+func renderText(src string, data map[string]any, budget *renderBudget) (string, error) {
 	t, err := template.New("t").Option("missingkey=error").Parse(src)
 	if err != nil {
 		return "", templateError(err)
 	}
 	fillFree(t, data)
+	var trees []*parse.Tree
+	for _, tt := range t.Templates() {
+		trees = append(trees, tt.Tree)
+	}
+	instrument(trees)
+	t.Funcs(budget.funcs())
 	var b limitedBuffer
 	if err := t.Execute(&b, data); err != nil {
 		return "", templateError(err)
@@ -100,7 +109,8 @@ func renderText(src string, data map[string]any) (string, error) {
 	return b.String(), nil
 }
 
-func renderHTML(src string, data map[string]any) (string, error) {
+// renderHTML renders src, an html/template source, within budget.
+func renderHTML(src string, data map[string]any, budget *renderBudget) (string, error) {
 	tt, err := template.New("t").Parse(src)
 	if err != nil {
 		return "", templateError(err)
@@ -110,6 +120,12 @@ func renderHTML(src string, data map[string]any) (string, error) {
 	if err != nil {
 		return "", templateError(err)
 	}
+	var trees []*parse.Tree
+	for _, tt := range t.Templates() {
+		trees = append(trees, tt.Tree)
+	}
+	instrument(trees)
+	t.Funcs(htmltemplate.FuncMap(budget.funcs()))
 	var b limitedBuffer
 	if err := t.Execute(&b, data); err != nil {
 		return "", templateError(err)
@@ -130,6 +146,9 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 // templateError restates a template package error without the template's
 // internal name.
 func templateError(err error) error {
+	if limit, ok := errors.AsType[*renderLimitError](err); ok {
+		return limit
+	}
 	msg := err.Error()
 	for _, p := range []string{"template: t:", "html/template:t:", "html/template: t:"} {
 		msg = strings.TrimPrefix(msg, p)
@@ -191,9 +210,9 @@ func checkTemplateSource(src string, html bool) error {
 	}
 	data := SampleNotificationData().values()
 	if html {
-		_, err = renderHTML(src, data)
+		_, err = renderHTML(src, data, newRenderBudget())
 	} else {
-		_, err = renderText(src, data)
+		_, err = renderText(src, data, newRenderBudget())
 	}
 	return err
 }
