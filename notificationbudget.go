@@ -1,7 +1,7 @@
 package enroll
 
 import (
-		"fmt"
+	"fmt"
 	"math"
 	"reflect"
 	"strconv"
@@ -26,8 +26,8 @@ const (
 	maxRenderSteps = 100_000
 	// maxRenderTime bounds a render's duration.
 	maxRenderTime = 250 * time.Millisecond
-	// maxFormattedBytes bounds what print, printf and println produce,
-	// together, in one render.
+	// maxFormattedBytes bounds what print, printf, println, html, js and
+	// urlquery produce, together, in one render.
 	maxFormattedBytes = 1 << 20
 	// maxFormatWidth bounds a printf width or precision (fmt takes up to a
 	// million).
@@ -66,10 +66,25 @@ const stepFunc = "_enrollStep"
 // template cannot name it: it is not an identifier.
 const stepVar = "$enroll-step"
 
-// funcs are the functions of an instrumented template: the step, and
-// print, printf and println bounded by the budget.
+// funcs are the functions of an instrumented template: the step, and the
+// built-in functions whose result may be longer than their arguments,
+// bounded by the budget. Each may be applied to its own result, and some
+// compound ({{$a = js $a}} doubles every backslash), so the length could
+// otherwise grow exponentially with the source's.
 func (b *renderBudget) funcs() template.FuncMap {
-	return template.FuncMap{stepFunc: b.step, "print": b.print, "printf": b.printf, "println": b.println}
+	return template.FuncMap{stepFunc: b.step, "print": b.print, "printf": b.printf, "println": b.println,
+		"html": b.escaper(template.HTMLEscaper, 6), "js": b.escaper(template.JSEscaper, 6), "urlquery": b.escaper(template.URLQueryEscaper, 3)}
+}
+
+// escaper bounds an escaping function that writes at most factor bytes
+// for each byte of its arguments.
+func (b *renderBudget) escaper(escape func(...any) string, factor int) func(...any) (string, error) {
+	return func(args ...any) (string, error) {
+		if err := b.charge(factor * reprBound(args, 1)); err != nil {
+			return "", err
+		}
+		return escape(args...), nil
+	}
 }
 
 // step counts one list of nodes executed.
@@ -88,7 +103,7 @@ func (b *renderBudget) step() (string, error) {
 func (b *renderBudget) charge(n int) error {
 	b.bytes += n
 	if b.bytes > maxFormattedBytes {
-		return renderLimit("stops: print, printf and println would format more than %d bytes", maxFormattedBytes)
+		return renderLimit("stops: print, printf, println, html, js and urlquery would produce more than %d bytes", maxFormattedBytes)
 	}
 	return nil
 }

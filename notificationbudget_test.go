@@ -25,13 +25,14 @@ func TestNotificationRenderLimits(t *testing.T) {
 		{"a loop with an else", `{{range 1000000000}}x{{else}}none{{end}}`, ""},
 		{"a recursion that branches", `{{define "a"}}{{template "a" .}}{{template "a" .}}{{end}}{{template "a" .}}`, "stops after"},
 		{"a recursion in a branch", `{{define "a"}}{{if true}}{{template "a" .}}{{template "a" .}}{{end}}{{end}}{{template "a" .}}`, "stops after"},
-		{"printf doubling a string", doubling, "format more than"},
-		{"print doubling a string", printDoubling, "format more than"},
+		{"printf doubling a string", doubling, "more than"},
+		{"print doubling a string", printDoubling, "more than"},
+		{"js doubling a string", `{{$a := "<<<<<<<<<<"}}` + strings.Repeat(`{{$a = js $a}}`, 60), "more than"},
 		{"a width of a million", `{{printf "%01000000d" 1}}`, "widths"},
 		{"a precision of a million", `{{printf "%.1000000f" 1.5}}`, "widths"},
 		{"a width by argument", `{{printf "%[2]*[1]d" 1 1000000}}`, "widths"},
 		{"a width beyond int", `{{printf "%99999999999999999999d" 1}}`, "widths"},
-		{"one argument many times", `{{printf "` + strings.Repeat("%[1]v", 5000) + `" "` + strings.Repeat("y", 1000) + `"}}`, "format more than"},
+		{"one argument many times", `{{printf "` + strings.Repeat("%[1]v", 5000) + `" "` + strings.Repeat("y", 1000) + `"}}`, "more than"},
 		{"loops over the enrollment's tags", `{{range .enrollment.tags}}{{range $.enrollment.tags}}{{range $.enrollment.tags}}{{end}}{{end}}{{end}}`, "stops after"},
 	}
 	d := enroll.SampleNotificationData()
@@ -98,6 +99,7 @@ func TestNotificationRenderInstrumented(t *testing.T) {
 		{`{{printf "%.2f|%5d|%-3s|%%|%[1]v" 3.14159 42 "ab"}}`, "3.14|   42|ab |%|3.14159", "3.14|   42|ab |%|3.14159"},
 		{`{{printf "%*d|" 4 7}}{{print "a" 1 2 "b"}}{{println "c"}}`, "   7|a1 2bc\n", "   7|a1 2bc\n"},
 		{`{{define "n"}}<{{.}}>{{end}}{{template "n" .enrollment.firstName}}`, "<Suzie>", "&lt;Suzie>"},
+		{`{{js "<a>"}}|{{urlquery "a b"}}|{{html "<"}}`, `\u003Ca\u003E|a+b|&lt;`, `\u003Ca\u003E|a&#43;b|&lt;`},
 		{`{{with .enrollment.address}}{{.city}}{{end}} call 18005551234`, "New York call 18005551234", "New York call 18005551234"},
 		{`<script>var x = {{if true}}1{{end}};</script><a title="{{range .enrollment.tags}}{{.}}{{end}}">`, "", `<script>var x = 1;</script><a title="ab&lt;">`},
 	}
