@@ -232,13 +232,11 @@ func (pl *ImportPlanner) Plan(ctx context.Context, rows []*ImportRow, lookup *Im
 }
 
 // uniqueTaken returns the ECONFLICT of the first of values that another
-// enrollment holds, as the stores word it, or nil.
+// enrollment holds, as the stores word it (UniqueTaken), or nil.
 func (pl *ImportPlanner) uniqueTaken(values []UniqueValue, lookup *ImportLookup) error {
 	for _, u := range values {
 		if holder, ok := lookup.UniqueHolders[u]; ok {
-			return &Error{Code: ECONFLICT,
-				Message: "Parameter " + u.ExternalID + " must be unique in the program instance; enrollment " + holder + " has this value.",
-				Extra:   map[string]any{"existingId": holder, "parameter": u.ExternalID}}
+			return pl.Instance.UniqueTaken(u, holder)
 		}
 	}
 	return nil

@@ -252,6 +252,22 @@ func (e *Enrollment) UniqueValues(inst *ProgramInstance) []UniqueValue {
 	return out
 }
 
+// UniqueTaken is the ECONFLICT of a value of the instance's unique
+// parameter that holder, another open enrollment, holds. For a hidden
+// parameter it does not name the holder: a key that may not read hidden
+// values could otherwise learn, by guessing values, which enrollment holds
+// one. That the value is taken cannot be hidden: the request is refused.
+func (in *ProgramInstance) UniqueTaken(u UniqueValue, holder string) *Error {
+	if holder == "" || in.hides(u.ExternalID) {
+		return &Error{Code: ECONFLICT,
+			Message: "Parameter " + u.ExternalID + " must be unique in the program instance; another enrollment has this value.",
+			Extra:   map[string]any{"parameter": u.ExternalID}}
+	}
+	return &Error{Code: ECONFLICT,
+		Message: "Parameter " + u.ExternalID + " must be unique in the program instance; enrollment " + holder + " has this value.",
+		Extra:   map[string]any{"existingId": holder, "parameter": u.ExternalID}}
+}
+
 // HideParameters removes the values of the instance's hidden parameters:
 // what a key without programs:write sees. A nil inst removes them all.
 func (e *Enrollment) HideParameters(inst *ProgramInstance) {

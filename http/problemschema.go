@@ -25,7 +25,7 @@ func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema 
 	num := func(doc string) *huma.Schema { return &huma.Schema{Type: huma.TypeInteger, Description: doc} }
 	extensions := map[string]*huma.Schema{
 		"existingId": str("409: the object in the way: the open enrollment of the same participant in the instance, " +
-			"the customer with that email, or the enrollment holding a unique parameter's value."),
+			"the customer with that email, or the enrollment holding a unique parameter's value (not named for a hidden parameter)."),
 		"parameter":       str("409: the externalId of the unique parameter whose value another enrollment holds."),
 		"currentStatus":   status("409 (a transition the workflow does not allow, or an approval refused for missing or invalid parameters): the enrollment's status."),
 		"requestedStatus": status("409 (a transition the workflow does not allow): the status asked for."),

@@ -9,7 +9,7 @@ import (
 
 // syncUniqueValues makes the rows of e's unique parameter values match e.
 // The primary key refuses a value another open enrollment of the instance
-// holds, and that becomes ECONFLICT naming it. As for enrollments, ON
+// holds, and that becomes ECONFLICT (UniqueTaken). As for enrollments, ON
 // CONFLICT DO NOTHING waits for a concurrent holder to commit rather than
 // aborting the transaction, so the holder can be read and named.
 func (tx *tx) syncUniqueValues(e *enroll.Enrollment, inst *enroll.ProgramInstance) error {
@@ -17,14 +17,14 @@ func (tx *tx) syncUniqueValues(e *enroll.Enrollment, inst *enroll.ProgramInstanc
 		return err
 	}
 	for _, u := range e.UniqueValues(inst) {
-		if err := tx.insertUniqueValue(e, u); err != nil {
+		if err := tx.insertUniqueValue(e, inst, u); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (tx *tx) insertUniqueValue(e *enroll.Enrollment, u enroll.UniqueValue) error {
+func (tx *tx) insertUniqueValue(e *enroll.Enrollment, inst *enroll.ProgramInstance, u enroll.UniqueValue) error {
 	// The holder may free the value between the conflict and the look-up;
 	// then the insert is simply tried again.
 	for range 3 {
@@ -44,9 +44,7 @@ func (tx *tx) insertUniqueValue(e *enroll.Enrollment, u enroll.UniqueValue) erro
 		} else if err != nil {
 			return wrap(err)
 		}
-		return &enroll.Error{Code: enroll.ECONFLICT,
-			Message: "Parameter " + u.ExternalID + " must be unique in the program instance; enrollment " + holder + " has this value.",
-			Extra:   map[string]any{"existingId": holder, "parameter": u.ExternalID}}
+		return inst.UniqueTaken(u, holder)
 	}
-	return enroll.Errorf(enroll.ECONFLICT, "Parameter %s must be unique in the program instance; another enrollment has this value.", u.ExternalID)
+	return inst.UniqueTaken(u, "")
 }

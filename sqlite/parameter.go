@@ -6,7 +6,7 @@ import (
 
 // syncUniqueValues makes the rows of e's unique parameter values match e:
 // the primary key refuses a value another open enrollment of the instance
-// holds, and that becomes ECONFLICT naming it.
+// holds, and that becomes ECONFLICT (UniqueTaken).
 func (tx *Tx) syncUniqueValues(e *enroll.Enrollment, inst *enroll.ProgramInstance) error {
 	if _, err := tx.exec(`DELETE FROM enrollment_unique_values WHERE enrollment_id = ?`, e.ID); err != nil {
 		return err
@@ -18,9 +18,7 @@ func (tx *Tx) syncUniqueValues(e *enroll.Enrollment, inst *enroll.ProgramInstanc
 			var holder string
 			_ = tx.QueryRowContext(tx.ctx, `SELECT enrollment_id FROM enrollment_unique_values WHERE instance_id = ? AND external_id = ? AND value = ?`,
 				e.ProgramInstanceID, u.ExternalID, u.Value).Scan(&holder)
-			return &enroll.Error{Code: enroll.ECONFLICT,
-				Message: "Parameter " + u.ExternalID + " must be unique in the program instance; enrollment " + holder + " has this value.",
-				Extra:   map[string]any{"existingId": holder, "parameter": u.ExternalID}}
+			return inst.UniqueTaken(u, holder)
 		} else if err != nil {
 			return err
 		}

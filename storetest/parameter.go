@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/enrollhq/enroll"
@@ -64,5 +65,30 @@ func testParameters(t *testing.T, newStore Factory) {
 	f.enroll(uniq, "u2@example.com", withAccount) // a closed enrollment frees the value
 	if err := f.s.DeleteEnrollment(f.ctx, f.a, holder.ID, nil); err != nil {
 		t.Fatal(err)
+	}
+
+	// A hidden unique value's holder is not named: keys that may not read
+	// hidden values would learn by guessing who holds one.
+	secret := f.instance(noAutoEvaluate, func(in *enroll.ProgramInstance) {
+		in.Parameters = []enroll.Parameter{{ExternalID: "ssn", Name: "SSN", Type: enroll.ParamString,
+			Constraints: enroll.ParameterConstraints{Unique: true, Hidden: true}}}
+	})
+	withSSN := func(c *enroll.EnrollmentCreate) {
+		c.Parameters = []enroll.ParameterValue{{ExternalID: "ssn", Value: "078-05-1120"}}
+	}
+	hidden := f.enroll(secret, "s1@example.com", withSSN)
+	in := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo, FirstName: "A", LastName: "B", Email: "s2@example.com"}
+	withSSN(in)
+	_, err = f.s.CreateEnrollment(f.ctx, f.a, secret.ID, in)
+	wantCode(t, err, enroll.ECONFLICT)
+	if de := err.(*enroll.Error); de.Extra["existingId"] != nil || de.Extra["parameter"] != "ssn" || strings.Contains(de.Message, hidden.ID) {
+		t.Fatalf("hidden unique conflict = %q %v: names the holder", de.Message, de.Extra)
+	}
+	if is, ok := f.s.(enroll.ImportStore); ok {
+		im := runImport(f, is, secret, enroll.FormatCSV, "firstName,lastName,email,parameters.ssn\nC,D,s3@example.com,078-05-1120\n", false, 100)
+		errs := allErrors(f, is, im.ID, 100)
+		if im.FailedRows != 1 || len(errs) != 1 || errs[0].Field != "parameters.ssn" || strings.Contains(errs[0].Message, hidden.ID) {
+			t.Fatalf("import of a taken hidden value = %+v, errors %+v", im, errs)
+		}
 	}
 }
