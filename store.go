@@ -141,6 +141,12 @@ type Store interface {
 	// ListStatusChanges returns an enrollment's history, oldest first.
 	// Returns ENOTFOUND when the enrollment does not exist.
 	ListStatusChanges(ctx context.Context, wsID, enrollmentID string) ([]*StatusChange, error)
+	// StatusSince returns, for each of the enrollments ids that exists in
+	// the workspace, when it took its current status: the time of its
+	// latest history entry. Ids of enrollments that do not exist are left
+	// out, so one call also tells which of a page's enrollments still
+	// exist.
+	StatusSince(ctx context.Context, wsID string, ids []string) (map[string]time.Time, error)
 	// CountEnrollments returns an instance's enrollment count per status,
 	// with every status present. Returns ENOTFOUND for an unknown instance.
 	CountEnrollments(ctx context.Context, wsID, instanceID string) (map[Status]int, error)

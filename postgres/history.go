@@ -78,3 +78,44 @@ func (db *DB) ListStatusChanges(ctx context.Context, wsID, enrollmentID string) 
 	}
 	return out, nil
 }
+
+// selectStatusSince reads each enrollment's latest history entry through
+// the history's (workspace, enrollment, seq) index; an enrollment without
+// one (none is written so) took its status when it was created.
+const selectStatusSince = `SELECT e.id, COALESCE((SELECT h.created_at FROM status_changes h
+		WHERE h.workspace_id = e.workspace_id AND h.enrollment_id = e.id ORDER BY h.seq DESC LIMIT 1), e.created_at)
+	FROM enrollments e WHERE e.workspace_id = $1 AND e.id = ANY($2::text[])`
+
+// StatusSince implements enroll.Store.
+func (db *DB) StatusSince(ctx context.Context, wsID string, ids []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := db.read(ctx, func(q pgx.Tx) error {
+		clear(out) // a retried transaction starts over
+		rows, err := q.Query(ctx, selectStatusSince, wsID, ids)
+		if err != nil {
+			return fmt.Errorf("postgres: status since: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				id string
+				at time.Time
+			)
+			if err := rows.Scan(&id, &at); err != nil {
+				return fmt.Errorf("postgres: status since: %w", err)
+			}
+			out[id] = at.UTC()
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("postgres: status since: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

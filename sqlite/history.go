@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/enrollhq/enroll"
 )
@@ -50,4 +52,42 @@ func (db *DB) ListStatusChanges(ctx context.Context, wsID, enrollmentID string) 
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// selectStatusSince reads each enrollment's latest history entry through
+// the history's (workspace, enrollment, seq) index; an enrollment without
+// one (none is written so) took its status when it was created.
+const selectStatusSince = `SELECT e.id, COALESCE((SELECT h.created_at FROM status_changes h
+		WHERE h.workspace_id = e.workspace_id AND h.enrollment_id = e.id ORDER BY h.seq DESC LIMIT 1), e.created_at)
+	FROM enrollments e WHERE e.workspace_id = ? AND e.id IN (SELECT value FROM json_each(?))`
+
+// StatusSince implements enroll.Store.
+func (db *DB) StatusSince(ctx context.Context, wsID string, ids []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: status since: %w", err)
+	}
+	rows, err := db.r.QueryContext(ctx, selectStatusSince, wsID, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: status since: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id string
+			at int64
+		)
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: status since: %w", err)
+		}
+		out[id] = time.UnixMicro(at).UTC()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: status since: %w", err)
+	}
+	return out, nil
 }

@@ -34,6 +34,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("EnrollmentUpdate", func(t *testing.T) { t.Parallel(); testEnrollmentUpdate(t, newStore) })
 	t.Run("EnrollmentEvaluate", func(t *testing.T) { t.Parallel(); testEnrollmentEvaluate(t, newStore) })
 	t.Run("EnrollmentDelete", func(t *testing.T) { t.Parallel(); testEnrollmentDelete(t, newStore) })
+	t.Run("StatusSince", func(t *testing.T) { t.Parallel(); testStatusSince(t, newStore) })
 	t.Run("EnrollmentList", func(t *testing.T) { t.Parallel(); testEnrollmentList(t, newStore) })
 	t.Run("EnrollmentDocs", func(t *testing.T) { t.Parallel(); testEnrollmentDocs(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); testConcurrency(t, newStore) })
