@@ -115,8 +115,11 @@
     }
   }
 
+  // A row is selected by a click and by the focus entering it (Tab to a
+  // button or a link), so the shortcuts act on the row the person is on.
   rows.forEach(function (row, i) {
     row.addEventListener("click", function () { select(i, false); });
+    row.addEventListener("focusin", function () { if (current !== i) select(i, false); });
   });
   if (list && list.hasAttribute("data-selected") && rows.length) {
     select(parseInt(list.getAttribute("data-selected"), 10) || 0, false);
