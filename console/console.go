@@ -114,6 +114,8 @@ func (c *Console) routes() {
 	c.mux.Handle("GET "+Prefix+"/enrollments/{id}", c.signedIn(c.enrollmentDetail))
 	c.mux.Handle("POST "+Prefix+"/enrollments/{id}/status", c.signedIn(c.changeStatus))
 	c.mux.Handle("POST "+Prefix+"/enrollments/{id}/notes", c.signedIn(c.saveNotes))
+	c.mux.HandleFunc("GET "+Prefix+"/enrollments/{id}/status", formAddress(""))
+	c.mux.HandleFunc("GET "+Prefix+"/enrollments/{id}/notes", formAddress("#notes"))
 	c.mux.Handle("GET "+Prefix+"/queue", c.signedIn(c.reviewQueue))
 	for _, s := range upcoming {
 		if c.ready(s) {

@@ -41,6 +41,9 @@ type detailData struct {
 	// Conflict is set when a change was refused because the enrollment
 	// changed since the page was rendered.
 	Conflict *conflict
+	// NotesConflict is set when notes were refused for the same reason:
+	// the page shows the stored notes beside the ones typed (Notes).
+	NotesConflict bool
 	// Problem is the message of another refused change.
 	Problem string
 	// Reason and Notes keep what the person typed when a change was refused.
@@ -55,6 +58,13 @@ type detailData struct {
 type conflict struct {
 	Attempted string
 	Now       enroll.Status
+	// Typed is the reason the person gave, shown in case the page has no
+	// form left to keep it in.
+	Typed string
+	// Already is set when the enrollment has the status asked for, with
+	// another reason (Reason) than the one typed.
+	Already bool
+	Reason  string
 }
 
 // paramRow is a parameter of the enrollment, with its declaration when the

@@ -147,6 +147,16 @@ func (f *fixture) find(id string) *enroll.Enrollment {
 	return e
 }
 
+// eventCount counts the events about an object.
+func (f *fixture) eventCount(objectID string) int {
+	f.t.Helper()
+	pg, err := f.store.ListEvents(f.ctx, f.wsID, enroll.EventFilter{ObjectID: objectID})
+	if err != nil {
+		f.t.Fatalf("list events of %s: %v", objectID, err)
+	}
+	return pg.TotalItems
+}
+
 // newKey stores a scoped key and returns its secret.
 func (f *fixture) newKey(name string, scopes []enroll.Scope, instances ...string) (string, *enroll.APIKey) {
 	f.t.Helper()

@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -13,7 +14,11 @@ import (
 // unenroll, or another move the workflow allows. The form carries the ETag
 // the page was rendered with; if the enrollment changed since, the change
 // is refused inside the store's transaction and the page shows the
-// enrollment as it is now, with the person's reason kept.
+// enrollment as it is now, with the person's reason kept. Asking for the
+// status the enrollment already has is done, as in the API, whatever the
+// ETag (a double click, a form sent again after Back), unless the reason
+// typed differs from the one recorded: that reason would be lost, so the
+// page says so.
 func (c *Console) changeStatus(w http.ResponseWriter, r *http.Request, rq *request) {
 	id := r.PathValue("id")
 	to := enroll.Status(r.PostFormValue("to"))
@@ -54,9 +59,20 @@ func (c *Console) changeStatus(w http.ResponseWriter, r *http.Request, rq *reque
 		c.storeError(w, r, rq, enroll.Errorf(enroll.ENOTFOUND, "Enrollment %s not found.", id))
 		return
 	}
+	// otherReason is set when the enrollment already has the status, with
+	// another reason than the one typed.
+	otherReason := false
 	e, err := c.store.UpdateEnrollment(r.Context(), rq.actor(), id, func(e *enroll.Enrollment) error {
+		otherReason = false
 		if !rq.key.SeesInstance(e.ProgramInstanceID) {
 			return enroll.Errorf(enroll.ENOTFOUND, "Enrollment %s not found.", id)
+		}
+		if e.Eligibility.Status == to {
+			if reason != "" && reason != e.Eligibility.Reason {
+				otherReason = true
+				return &enroll.Error{Code: enroll.EPRECONDITION, Message: "The enrollment already has this status, with another reason."}
+			}
+			return nil // changes nothing, so the store writes nothing
 		}
 		if etag == "" || e.ETag() != etag {
 			return &enroll.Error{Code: enroll.EPRECONDITION, Message: "The enrollment changed since the page was shown.",
@@ -71,7 +87,10 @@ func (c *Console) changeStatus(w http.ResponseWriter, r *http.Request, rq *reque
 		http.Redirect(w, r, localPath(r.PostFormValue("return"), Prefix+"/enrollments/"+id), http.StatusSeeOther)
 	case enroll.EPRECONDITION:
 		refuse(http.StatusConflict, func(d *detailData) {
-			d.Conflict = &conflict{Attempted: label, Now: d.E.Eligibility.Status}
+			d.Conflict = &conflict{Attempted: label, Now: d.E.Eligibility.Status, Typed: reason}
+			if otherReason && d.E.Eligibility.Status == to {
+				d.Conflict.Already, d.Conflict.Reason = true, d.E.Eligibility.Reason
+			}
 		})
 	case enroll.ECONFLICT:
 		refuse(http.StatusConflict, func(d *detailData) { d.Problem = enroll.ErrorMessage(err) })
@@ -83,7 +102,9 @@ func (c *Console) changeStatus(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 // saveNotes changes an enrollment's notes, with the same version check as
-// a status change. It needs enrollments:write.
+// a status change; notes equal to the stored ones are saved already, whatever
+// the version (the form sent twice). A refusal shows the notes stored now
+// beside the ones typed, so neither is lost. It needs enrollments:write.
 func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request) {
 	if !rq.has(enroll.ScopeEnrollmentsWrite) {
 		c.forbidden(w, r, rq, enroll.ScopeEnrollmentsWrite, "change an enrollment's notes")
@@ -110,6 +131,9 @@ func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request)
 		if !rq.key.SeesInstance(e.ProgramInstanceID) {
 			return enroll.Errorf(enroll.ENOTFOUND, "Enrollment %s not found.", id)
 		}
+		if e.Notes == notes {
+			return nil
+		}
 		if etag == "" || e.ETag() != etag {
 			return &enroll.Error{Code: enroll.EPRECONDITION, Message: "The enrollment changed since the page was shown."}
 		}
@@ -121,13 +145,20 @@ func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request)
 		c.sessions.setFlash(r.Context(), rq.sess, "Notes saved for "+displayName(e)+".")
 		http.Redirect(w, r, Prefix+"/enrollments/"+id+"#notes", http.StatusSeeOther)
 	case enroll.EPRECONDITION:
-		refuse(http.StatusConflict, func(d *detailData) {
-			d.Conflict = &conflict{Attempted: "Save notes", Now: d.E.Eligibility.Status}
-		})
+		refuse(http.StatusConflict, func(d *detailData) { d.NotesConflict = true })
 	case enroll.EINVALID:
 		refuse(http.StatusUnprocessableEntity, func(d *detailData) { d.Problem = enroll.ErrorMessage(err) })
 	default:
 		c.storeError(w, r, rq, err)
+	}
+}
+
+// formAddress answers a GET of a form's address (a refusal rendered there,
+// then bookmarked or reloaded from the address bar) with the page the
+// form belongs to: the enrollment, at fragment.
+func formAddress(fragment string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, Prefix+"/enrollments/"+url.PathEscape(r.PathValue("id"))+fragment, http.StatusSeeOther)
 	}
 }
 

@@ -84,7 +84,7 @@ func TestStaleVersionIsAConflictNotALostUpdate(t *testing.T) {
 
 	// Notes carry the version too.
 	form := url.Values{"csrf": {page.field("csrf")}, "etag": {page.field("etag")}, "notes": {"my note"}}
-	c.post(Prefix+"/enrollments/"+e.ID+"/notes", form).status(http.StatusConflict).contains("Someone else changed this enrollment", "my note")
+	c.post(Prefix+"/enrollments/"+e.ID+"/notes", form).status(http.StatusConflict).contains("Your notes were not saved", "my note")
 	if got := f.find(e.ID); got.Notes != "" {
 		t.Errorf("stale notes saved: %q", got.Notes)
 	}
@@ -156,4 +156,108 @@ func TestReviewQueue(t *testing.T) {
 
 	// The instance filter.
 	c.get(Prefix + "/queue?instance=" + f.other.ID).contains("Nothing waiting for review.").lacks("Ann First")
+}
+
+// TestDecisionSentTwiceIsDone: a decision posted again with the same form
+// (a double click, Back and submit again) finds the enrollment already in
+// the status asked for: that is done, as in the API, not a conflict, and
+// nothing more is written. Only a different reason, which would be lost,
+// is refused, with both reasons on the page.
+func TestDecisionSentTwiceIsDone(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := f.enroll(f.inst, "Dee", "Double", true)
+	r := f.enroll(f.inst, "Rey", "Repeat", true)
+	c := f.signedIn(f.secret)
+
+	page := c.get(Prefix + "/enrollments/" + e.ID).status(http.StatusOK)
+	approve := page.decision(enroll.StatusApproved, "Roof verified")
+	c.post(Prefix+"/enrollments/"+e.ID+"/status", approve).status(http.StatusOK).contains("Dee Double is now approved.")
+	approved := f.find(e.ID)
+	events := f.eventCount(e.ID)
+	c.post(Prefix+"/enrollments/"+e.ID+"/status", approve).status(http.StatusOK).
+		contains("Dee Double is now approved.").lacks("Someone else changed", "not</strong> applied")
+	if got := f.find(e.ID); got.ETag() != approved.ETag() || got.Eligibility.Reason != "Roof verified" {
+		t.Errorf("the second approval changed the enrollment: %+v", got.Eligibility)
+	}
+	if n := f.eventCount(e.ID); n != events {
+		t.Errorf("the second approval wrote %d events", n-events)
+	}
+	// Without a reason, nothing typed is lost either.
+	c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(enroll.StatusApproved, "")).status(http.StatusOK).
+		contains("Dee Double is now approved.")
+
+	// A rejection sent twice: rejected is terminal, and still done.
+	rp := c.get(Prefix + "/enrollments/" + r.ID)
+	reject := rp.decision(enroll.StatusRejected, "Outside the territory")
+	c.post(Prefix+"/enrollments/"+r.ID+"/status", reject).status(http.StatusOK).contains("Rey Repeat is now rejected.")
+	c.post(Prefix+"/enrollments/"+r.ID+"/status", reject).status(http.StatusOK).contains("Rey Repeat is now rejected.")
+
+	// The same status with another reason: the typed one would be lost.
+	res := c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(enroll.StatusApproved, "Photos checked")).status(http.StatusConflict)
+	res.contains("Already approved, with another reason", "with the reason “Roof verified”", "your reason was <strong>not</strong> recorded",
+		"Your reason: <span class=\"pre\">Photos checked</span>").lacks("Someone else changed")
+	res = c.post(Prefix+"/enrollments/"+r.ID+"/status", rp.decision(enroll.StatusRejected, "Roof too old")).status(http.StatusConflict)
+	res.contains("Already rejected, with another reason", "Outside the territory", "Roof too old")
+	if got := f.find(r.ID); got.Eligibility.Reason != "Outside the territory" {
+		t.Errorf("reason after a refused second rejection: %q", got.Eligibility.Reason)
+	}
+}
+
+// TestNotesConflictShowsBothNotes: notes refused because the enrollment
+// changed show the notes stored now beside the ones typed, and say that
+// the notes were not saved, not that a decision was; the same notes sent
+// twice are saved.
+func TestNotesConflictShowsBothNotes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := f.enroll(f.inst, "Nia", "Notes", true)
+	c := f.signedIn(f.secret)
+	page := c.get(Prefix + "/enrollments/" + e.ID)
+	form := url.Values{"csrf": {page.field("csrf")}, "etag": {page.field("etag")}, "notes": {"Called on Monday."}}
+	c.post(Prefix+"/enrollments/"+e.ID+"/notes", form).status(http.StatusOK).contains("Notes saved for Nia Notes.")
+	c.post(Prefix+"/enrollments/"+e.ID+"/notes", form).status(http.StatusOK).contains("Notes saved for Nia Notes.")
+
+	// Someone else writes notes while the page is open.
+	if _, err := f.store.UpdateEnrollment(f.ctx, f.actor(), e.ID, func(e *enroll.Enrollment) error {
+		e.Notes = "Their note: roof photo received."
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	form.Set("notes", "My note: call back Friday.")
+	res := c.post(Prefix+"/enrollments/"+e.ID+"/notes", form).status(http.StatusConflict)
+	res.contains("Your notes were not saved", `<p class="pre" data-stored-notes>Their note: roof photo received.</p>`,
+		"Your notes, not saved yet", ">My note: call back Friday.</textarea>").
+		lacks("it is now", "decide again", "Someone else changed this enrollment:")
+	if got := f.find(e.ID); got.Notes != "Their note: roof photo received." {
+		t.Errorf("notes after a refused save: %q", got.Notes)
+	}
+	// The refused page's form carries the current version: saving again works.
+	form.Set("etag", res.field("etag"))
+	form.Set("notes", "Their note: roof photo received.\nMy note: call back Friday.")
+	c.post(Prefix+"/enrollments/"+e.ID+"/notes", form).status(http.StatusOK).contains("Notes saved")
+}
+
+// TestFormAddressesRedirectToTheEnrollment: a refusal is rendered at the
+// form's address; opening that address again (a bookmark, Enter in the
+// address bar) goes to the enrollment's page, not to a 404.
+func TestFormAddressesRedirectToTheEnrollment(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := f.enroll(f.inst, "Ger", "Get", true)
+	c := f.signedIn(f.secret)
+	page := c.get(Prefix + "/enrollments/" + e.ID)
+	c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(enroll.StatusRejected, "")).status(http.StatusUnprocessableEntity)
+	for path, want := range map[string]string{
+		Prefix + "/enrollments/" + e.ID + "/status": Prefix + "/enrollments/" + e.ID,
+		Prefix + "/enrollments/" + e.ID + "/notes":  Prefix + "/enrollments/" + e.ID + "#notes",
+	} {
+		res := c.noFollow().get(path).status(http.StatusSeeOther)
+		if loc := res.Header.Get("Location"); loc != want {
+			t.Errorf("GET %s: Location %q, want %q", path, loc, want)
+		}
+	}
+	c.hc.CheckRedirect = nil
+	c.get(Prefix + "/enrollments/" + e.ID + "/status").status(http.StatusOK).contains("Ger Get")
 }
