@@ -98,6 +98,9 @@ type errorData struct {
 	Heading   string
 	Message   string
 	RequestID string
+	// SignIn is the sign-in link shown to someone signed out, with where
+	// to come back to; "" means the sign-in page alone.
+	SignIn string
 }
 
 // renderError shows an error page with status.

@@ -74,8 +74,7 @@ func (c *Console) session(h handler, upload bool) http.Handler {
 				http.SetCookie(w, c.clearCookie(r, sessionCookie))
 			}
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
-				c.renderError(w, r, nil, http.StatusForbidden, "Signed out",
-					signInNotices[why]+" Nothing was changed.")
+				c.refuseSignedOut(w, r, why)
 				return
 			}
 			c.redirectToSignIn(w, r, why)
@@ -173,6 +172,47 @@ func (c *Console) redirectToSignIn(w http.ResponseWriter, r *http.Request, why s
 		q.Set("why", why)
 	}
 	http.Redirect(w, r, Prefix+"/signin?"+q.Encode(), http.StatusSeeOther)
+}
+
+// refuseSignedOut refuses a POST made without a live session. Its sign-in
+// link comes back to the page the form was on, where the person can do it
+// again, rather than to the overview.
+func (c *Console) refuseSignedOut(w http.ResponseWriter, r *http.Request, why string) {
+	q := url.Values{"next": {c.formPage(r)}}
+	if why != noSession {
+		q.Set("why", why)
+	}
+	c.render(w, r, nil, http.StatusForbidden, "error", "Signed out", errorData{Status: http.StatusForbidden,
+		Heading: "Signed out", Message: signInNotices[why] + " Nothing was changed.", RequestID: requestID(r),
+		SignIn: Prefix + "/signin?" + q.Encode()})
+}
+
+// formPage returns the console page a POST's form was on: the Referer,
+// when it is a path of the console on this host, else the page of what the
+// form's address acts on (/console/enrollments/{id}/status: the
+// enrollment), else the overview.
+func (c *Console) formPage(r *http.Request) string {
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host != "" && ref.Host == r.Host {
+		if p := localPath(ref.RequestURI(), ""); p != "" {
+			return p
+		}
+	}
+	parts := strings.SplitN(strings.TrimPrefix(r.URL.EscapedPath(), Prefix+"/"), "/", 3)
+	if p := localPath(Prefix+"/"+strings.Join(parts[:min(len(parts), 2)], "/"), ""); p != "" && c.isPage(p) {
+		return p
+	}
+	return Prefix + "/"
+}
+
+// isPage reports whether a GET of path p shows a page of the console's,
+// rather than its "not found" page.
+func (c *Console) isPage(p string) bool {
+	u, err := url.Parse(p)
+	if err != nil {
+		return false
+	}
+	_, pattern := c.mux.Handler(&http.Request{Method: http.MethodGet, URL: u})
+	return pattern != "" && pattern != Prefix+"/"
 }
 
 // localPath returns p when it is a path inside the console (so redirects

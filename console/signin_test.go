@@ -1,8 +1,10 @@
 package console
 
 import (
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -221,4 +223,75 @@ func TestSessionExpiresWhenIdle(t *testing.T) {
 	c.get(Prefix + "/").status(http.StatusOK).contains("Sign out")
 	advance(sessionIdle + time.Minute)
 	c.get(Prefix + "/").status(http.StatusOK).contains("Your session has ended.").lacks("Sign out")
+}
+
+// TestSignedOutPostComesBackAfterSignIn: a form posted after the session
+// ended changes nothing, and its page's sign-in link comes back to the page
+// the form was on: the Referer when it is a console page of this host,
+// else the page of what the form acts on.
+func TestSignedOutPostComesBackAfterSignIn(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := f.enroll(f.inst, "Sid", "Signedout", true)
+	ep := f.endpoint("https://receiver.example/hooks")
+	secret, k := f.newKey("reviewer", append(reviewScopes[:len(reviewScopes):len(reviewScopes)], enroll.ScopeWebhooksWrite))
+	c := f.signedIn(secret)
+	page := c.get(Prefix + "/enrollments/" + e.ID).status(http.StatusOK)
+	if err := f.store.RevokeAPIKey(f.ctx, f.actor(), k.ID); err != nil {
+		t.Fatal(err)
+	}
+	signInLink := func(res *response) string {
+		t.Helper()
+		m := regexp.MustCompile(`<a href="(/console/signin[^"]*)">Sign in</a>`).FindStringSubmatch(res.Body)
+		if m == nil {
+			t.Fatalf("%s: no sign-in link\n%s", res.what, res.Body)
+		}
+		return html.UnescapeString(m[1])
+	}
+	enrollmentPage := Prefix + "/enrollments/" + e.ID
+	host := strings.TrimPrefix(f.srv.URL, "http://")
+	// The first POST finds the key revoked and ends the session; the
+	// others find no session.
+	first := ""
+	for i, tc := range []struct {
+		name, path, referer, want string
+	}{
+		{"enrollment, no Referer", enrollmentPage + "/status", "", enrollmentPage},
+		{"notes, no Referer", enrollmentPage + "/notes", "", enrollmentPage},
+		{"queue Referer", enrollmentPage + "/status", "http://" + host + Prefix + "/queue?sel=2", Prefix + "/queue?sel=2"},
+		{"Referer of another host", enrollmentPage + "/status", "http://evil.example" + Prefix + "/queue", enrollmentPage},
+		{"Referer outside the console", enrollmentPage + "/status", "http://" + host + "/v1/enrollments", enrollmentPage},
+		{"Referer leaving the console", enrollmentPage + "/status", "http://" + host + Prefix + "/..//evil.example", enrollmentPage},
+		{"redelivery", endpointPath(ep.ID) + "/deliveries/" + enroll.NewID() + "/redeliver", "", endpointPath(ep.ID)},
+		{"sign-out", Prefix + "/signout", "", Prefix + "/"},
+	} {
+		var header []string
+		if tc.referer != "" {
+			header = []string{"Referer", tc.referer}
+		}
+		res := c.noFollow().post(tc.path, page.decision(enroll.StatusApproved, "too late"), header...).status(http.StatusForbidden)
+		res.contains("Signed out", "Nothing was changed.")
+		q := url.Values{"next": {tc.want}}
+		if i == 0 {
+			q.Set("why", revokedWhy)
+			first = signInLink(res)
+		}
+		if got, want := signInLink(res), Prefix+"/signin?"+q.Encode(); got != want {
+			t.Errorf("%s: sign-in link %q, want %q", tc.name, got, want)
+		}
+	}
+	if got := f.find(e.ID); got.Eligibility.Status != enroll.StatusSubmitted {
+		t.Fatalf("a signed-out POST changed the enrollment to %s", got.Eligibility.Status)
+	}
+
+	// Signing in through the link comes back to the enrollment.
+	form := c.get(first).status(http.StatusOK).contains("Your API key has been revoked.")
+	if got := form.field("next"); got != enrollmentPage {
+		t.Fatalf("the sign-in form's next is %q", got)
+	}
+	back := c.post(Prefix+"/signin", url.Values{"csrf": {form.field("csrf")}, "secret": {f.secret}, "next": {form.field("next")}}).
+		status(http.StatusSeeOther)
+	if loc := back.Header.Get("Location"); loc != enrollmentPage {
+		t.Errorf("after signing in: Location %q, want %q", loc, enrollmentPage)
+	}
 }
