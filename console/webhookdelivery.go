@@ -28,6 +28,9 @@ type deliveryRow struct {
 	// EventURL opens the enrollment the event is about, "" when there is
 	// no such page to open.
 	EventURL string
+	// EnrollmentDeleted is set when the event's enrollment no longer
+	// exists: its id is shown without a link.
+	EnrollmentDeleted bool
 	// Last is the latest attempt, nil before the first.
 	Last *enroll.DeliveryAttempt
 	// Attempts are the attempts kept, oldest first, numbered.
@@ -77,7 +80,9 @@ func (c *Console) loadDeliveries(ctx context.Context, rq *request, d *endpointDa
 	d.Pager = newPager(path, filters, prev, f.PageToken, string(pg.NextPageToken), pg.Page, pg.TotalPages, pg.TotalItems)
 	d.Pager.One, d.Pager.Many = "delivery", "deliveries"
 	d.EventsLinked = rq.has(enroll.ScopeEnrollmentsRead)
-	links := map[string]string{}
+	// about maps each event to its enrollment's id ("": none to link to).
+	about := map[string]string{}
+	var ids []string
 	for _, del := range pg.Data {
 		row := deliveryRow{D: del}
 		first := del.AttemptCount - len(del.Attempts) + 1
@@ -87,24 +92,45 @@ func (c *Console) loadDeliveries(ctx context.Context, rq *request, d *endpointDa
 		if n := len(del.Attempts); n > 0 {
 			row.Last = &del.Attempts[n-1]
 		}
-		if d.EventsLinked && enrollmentEvents[del.EventType] {
-			href, ok := links[del.EventID]
-			if !ok {
-				if href, err = c.eventEnrollmentURL(ctx, rq, del.EventID); err != nil {
-					return err
-				}
-				links[del.EventID] = href
+		if _, seen := about[del.EventID]; d.EventsLinked && enrollmentEvents[del.EventType] && !seen {
+			id, err := c.eventEnrollment(ctx, rq, del.EventID)
+			if err != nil {
+				return err
 			}
-			row.EventURL = href
+			about[del.EventID] = id
+			if id != "" {
+				ids = append(ids, id)
+			}
 		}
 		d.Deliveries = append(d.Deliveries, row)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	// One query for the page tells which enrollments still exist: a link
+	// to a deleted one's page would only find a 404.
+	exist, err := c.store.StatusSince(ctx, rq.ws(), ids)
+	if err != nil {
+		return err
+	}
+	for i := range d.Deliveries {
+		row := &d.Deliveries[i]
+		id := about[row.D.EventID]
+		if id == "" {
+			continue
+		}
+		if _, ok := exist[id]; ok {
+			row.EventURL = Prefix + "/enrollments/" + id + "#" + row.D.EventID
+		} else {
+			row.EnrollmentDeleted = true
+		}
 	}
 	return nil
 }
 
-// eventEnrollmentURL returns the page of the enrollment that event id is
-// about, at the event, or "" when the event is gone.
-func (c *Console) eventEnrollmentURL(ctx context.Context, rq *request, id string) (string, error) {
+// eventEnrollment returns the id of the enrollment that event id is
+// about, or "" when the event is gone.
+func (c *Console) eventEnrollment(ctx context.Context, rq *request, id string) (string, error) {
 	ev, err := c.store.FindEvent(ctx, rq.ws(), id)
 	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
 		return "", nil
@@ -117,7 +143,7 @@ func (c *Console) eventEnrollmentURL(ctx context.Context, rq *request, id string
 	if json.Unmarshal(ev.Data.Object, &obj) != nil || !enroll.ValidID(obj.ID) {
 		return "", nil
 	}
-	return Prefix + "/enrollments/" + obj.ID + "#" + ev.ID, nil
+	return obj.ID, nil
 }
 
 // redeliverWebhook queues a delivery's event again, due at once, as a new

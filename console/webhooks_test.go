@@ -332,6 +332,34 @@ func TestWebhookDeliveriesFilterAndRedeliver(t *testing.T) {
 	f.signedIn(secret).get(path).status(http.StatusOK).contains(failed.EventID).lacks(`href="/console/enrollments/`)
 }
 
+// TestWebhookDeliveryOfADeletedEnrollment: the event of an enrollment
+// deleted since is shown without a link to a page that would be a 404,
+// with a note saying why.
+func TestWebhookDeliveryOfADeletedEnrollment(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ep := f.endpoint("https://receiver.example/hooks", enroll.EventEnrollmentCreated)
+	kept := f.enroll(f.other, "Kit", "Kept", false)
+	gone := f.enroll(f.other, "Del", "Deleted", false)
+	var goneEvent string
+	f.deliver(func(d *enroll.WebhookDelivery) enroll.DeliveryOutcome {
+		if d.Stream == gone.ID {
+			goneEvent = d.EventID
+		}
+		return answered(204, "", enroll.DeliverySucceeded)
+	})
+	if err := f.store.DeleteEnrollment(f.ctx, f.actor(), gone.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	page := f.signedIn(f.secret).get(endpointPath(ep.ID)).status(http.StatusOK)
+	page.contains(`href="/console/enrollments/`+kept.ID+`#evt_`,
+		`<span class="mono">`+goneEvent+`</span> <span class="hint" data-enrollment-deleted>(enrollment deleted)</span>`).
+		lacks(`href="/console/enrollments/` + gone.ID)
+	if n := strings.Count(page.Body, "data-enrollment-deleted"); n != 1 {
+		t.Errorf("%d deliveries noted as of a deleted enrollment, want 1", n)
+	}
+}
+
 func TestWebhookFormsNeedCSRF(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
