@@ -34,8 +34,11 @@ var sortOptions = []sortOption{
 
 // listData is the enrollment list page.
 type listData struct {
-	Q         string
-	Status    enroll.Status
+	Q      string
+	Status enroll.Status
+	// Several is the status filter's choice when it keeps more than one
+	// status, which the single choices cannot show.
+	Several   *statusChoice
 	Statuses  []enroll.Status
 	Instance  string
 	Instances []*enroll.ProgramInstance
@@ -51,6 +54,26 @@ type listData struct {
 	Error string
 }
 
+// statusChoice is a choice of the status filter that keeps several
+// statuses.
+type statusChoice struct {
+	// Value lists them, comma-separated, as parseListQuery reads them.
+	Value string
+	Label string
+}
+
+// severalStatuses is the choice that keeps ss: "2 statuses: approved or
+// paused".
+func severalStatuses(ss []enroll.Status) *statusChoice {
+	values, labels := make([]string, len(ss)), make([]string, len(ss))
+	for i, s := range ss {
+		values[i], labels[i] = string(s), statusLabel(s)
+	}
+	last := len(labels) - 1
+	label := strings.Join(labels[:last], ", ") + " or " + labels[last]
+	return &statusChoice{Value: strings.Join(values, ","), Label: strconv.Itoa(len(ss)) + " statuses: " + label}
+}
+
 // listRow is one enrollment in a list.
 type listRow struct {
 	E            *enroll.Enrollment
@@ -61,10 +84,20 @@ type listRow struct {
 
 // listQuery is a parsed list query.
 type listQuery struct {
-	filter  enroll.EnrollmentFilter
-	params  url.Values // what defines the list, for paging links
-	prev    []string
+	filter enroll.EnrollmentFilter
+	params url.Values // what defines the list, for paging links
+	prev   []string
+	// problem explains what of the query was left out or could not be
+	// followed.
 	problem string
+}
+
+// note adds msg to the notes the list shows above its rows.
+func (lq *listQuery) note(msg string) {
+	if lq.problem != "" {
+		lq.problem += " "
+	}
+	lq.problem += msg
 }
 
 // parseListQuery reads the filters, search, sort and paging of a list
@@ -74,16 +107,30 @@ func parseListQuery(rq *request, q url.Values, defSort string) (listQuery, error
 	f := &lq.filter
 	f.ProgramInstanceIDs = rq.limited()
 	if s := strings.TrimSpace(q.Get("q")); s != "" {
-		if utf8.RuneCountInString(s) > maxQueryLength {
-			s = string([]rune(s)[:maxQueryLength])
+		// Text no stored value can hold (a hand-made or mangled link) is
+		// left out with a note, rather than the store's error page, which
+		// names its internal field and drops the list.
+		switch {
+		case !utf8.ValidString(s):
+			lq.note("The search text is not valid UTF-8, so it was left out.")
+		case strings.ContainsRune(s, 0):
+			lq.note("The search text contains a NUL character, so it was left out.")
+		default:
+			if utf8.RuneCountInString(s) > maxQueryLength {
+				s = string([]rune(s)[:maxQueryLength])
+			}
+			f.Q = s
+			lq.params.Set("q", s)
 		}
-		f.Q = s
-		lq.params.Set("q", s)
 	}
-	for _, s := range q["status"] {
-		if st := enroll.Status(s); st.Valid() && !slices.Contains(f.Statuses, st) {
-			f.Statuses = append(f.Statuses, st)
-			lq.params.Add("status", s)
+	// Several statuses come as repeated values (a link, as in the API) or
+	// as one comma-separated value (the list's own choice of them).
+	for _, v := range q["status"] {
+		for s := range strings.SplitSeq(v, ",") {
+			if st := enroll.Status(s); st.Valid() && !slices.Contains(f.Statuses, st) {
+				f.Statuses = append(f.Statuses, st)
+				lq.params.Add("status", s)
+			}
 		}
 	}
 	if id := q.Get("instance"); id != "" {
@@ -121,7 +168,7 @@ func parseListQuery(rq *request, q url.Values, defSort string) (listQuery, error
 func (c *Console) listEnrollments(r *http.Request, rq *request, lq *listQuery) (*enroll.Page[*enroll.Enrollment], error) {
 	pg, err := c.store.ListEnrollments(r.Context(), rq.ws(), lq.filter)
 	if enroll.ErrorCode(err) == enroll.EINVALID && lq.filter.PageToken != "" {
-		lq.problem = "That page link no longer fits this list; showing the first page."
+		lq.note("That page link no longer fits this list; showing the first page.")
 		lq.filter.PageToken, lq.prev = "", nil
 		pg, err = c.store.ListEnrollments(r.Context(), rq.ws(), lq.filter)
 	}
@@ -154,8 +201,12 @@ func (c *Console) enrollmentList(w http.ResponseWriter, r *http.Request, rq *req
 		Pager: newPager(Prefix+"/enrollments", lq.params, lq.prev, lq.filter.PageToken, string(pg.NextPageToken),
 			pg.Page, pg.TotalPages, pg.TotalItems),
 	}
-	if len(lq.filter.Statuses) == 1 {
+	switch len(lq.filter.Statuses) {
+	case 0:
+	case 1:
 		d.Status = lq.filter.Statuses[0]
+	default:
+		d.Several = severalStatuses(lq.filter.Statuses)
 	}
 	for _, e := range pg.Data {
 		d.Rows = append(d.Rows, listRow{E: e, Name: displayName(e), InstanceName: names[e.ProgramInstanceID],

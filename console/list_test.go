@@ -126,3 +126,59 @@ func TestAssetsAndSections(t *testing.T) {
 		t.Errorf("GET /console ended at %s with %d", res.URL.Path, res.Status)
 	}
 }
+
+// TestSearchTextNoEnrollmentHolds: search text with a NUL character or
+// not in UTF-8 (a mangled link) is left out with a note in the console's
+// words, and the list stays usable; the URL's NUL, which the API answers
+// with a JSON problem, gets console pages.
+func TestSearchTextNoEnrollmentHolds(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.enroll(f.inst, "Suzie", "Homeowner", true)
+	f.enroll(f.inst, "Ina", "Eligible", false)
+	c := f.signedIn(f.secret)
+	for q, note := range map[string]string{
+		"%00":         "The search text contains a NUL character, so it was left out.",
+		"suz%00ie":    "The search text contains a NUL character, so it was left out.",
+		"%ff%fe":      "The search text is not valid UTF-8, so it was left out.",
+		"suzie%c3%28": "The search text is not valid UTF-8, so it was left out.",
+	} {
+		res := c.get(Prefix + "/enrollments?status=submitted&q=" + q).status(http.StatusOK)
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+			t.Errorf("q=%s: Content-Type %q", q, ct)
+		}
+		res.contains(note, "Suzie Homeowner", "1 enrollment", `name="q" type="search" value=""`).
+			lacks("query.q", "Cannot do that", "Ina Eligible")
+	}
+	// Left out of the paging links too.
+	if next := c.get(Prefix + "/enrollments?perPage=25&q=%ff").Body; strings.Contains(next, "q=%") {
+		t.Error("the invalid search text is carried in the page's links")
+	}
+	res := c.get(Prefix + "/enrollments/%00").status(http.StatusNotFound)
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("an enrollment id with NUL: Content-Type %q", ct)
+	}
+	c.get(Prefix + "/queue?instance=%00").status(http.StatusNotFound).contains("Program instance")
+}
+
+// TestSeveralStatusesShowInTheFilter: a list filtered by two statuses says
+// so in its Status choice (not "Any"), and that choice, sent again, keeps
+// both.
+func TestSeveralStatusesShowInTheFilter(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.move(f.enroll(f.inst, "Abe", "Approved", true), enroll.StatusApproved, "")
+	f.move(f.move(f.enroll(f.inst, "Pia", "Paused", true), enroll.StatusApproved, ""), enroll.StatusPaused, "")
+	f.enroll(f.inst, "Sue", "Submitted", true)
+	c := f.signedIn(f.secret)
+
+	for _, q := range []string{"status=approved&status=paused", "status=approved%2Cpaused", "status=approved,bogus&status=paused"} {
+		res := c.get(Prefix + "/enrollments?" + q).status(http.StatusOK)
+		res.contains("2 enrollments", "Abe Approved", "Pia Paused", `<option value="approved,paused" selected>2 statuses: approved or paused</option>`).
+			lacks("Sue Submitted", `<option value="approved" selected>`, `<option value="paused" selected>`)
+	}
+	// One status is one of the usual choices.
+	c.get(Prefix + "/enrollments?status=paused").contains(`<option value="paused" selected>paused</option>`).lacks("statuses:")
+	c.get(Prefix+"/enrollments?status=paused&status=approved&status=submitted").
+		contains(`<option value="paused,approved,submitted" selected>3 statuses: paused, approved or submitted</option>`, "3 enrollments")
+}

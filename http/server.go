@@ -364,8 +364,9 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 // or 405 with Allow) instead of the mux's plain text.
 func (s *Server) withRouting(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.URL.RawQuery, "%00") || strings.ContainsRune(r.URL.Path, 0) {
+		if (strings.Contains(r.URL.RawQuery, "%00") || strings.ContainsRune(r.URL.Path, 0)) && !consolePath(r.URL.Path) {
 			// No stored value can hold NUL (PostgreSQL's text refuses it).
+			// The console checks its own input and answers in HTML.
 			writeProblem(w, newProblem(http.StatusBadRequest, "The URL contains a NUL character."))
 			return
 		}
@@ -387,6 +388,10 @@ func (s *Server) withRouting(mux *http.ServeMux) http.Handler {
 		mux.ServeHTTP(&unmatchedWriter{ResponseWriter: w}, r)
 	})
 }
+
+// consolePath reports whether p is served by the console (Config.Console),
+// whose pages answer bad input in HTML.
+func consolePath(p string) bool { return p == "/console" || strings.HasPrefix(p, "/console/") }
 
 // unmatchedWriter replaces the mux's 404 and 405 text bodies with problems
 // and passes anything else (redirects of unclean paths) through.
