@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,7 +38,15 @@ type fixture struct {
 	// inst evaluates "address in NY" and declares a required parameter, a
 	// hidden one and a group; other has no rules.
 	inst, other *enroll.ProgramInstance
+	// skew shifts the store's clock from the system's (setSkew), to make
+	// data that looks older than the test. A pointer: copies of the
+	// fixture share the store, so they share its clock.
+	skew *atomic.Int64
 }
+
+// setSkew makes the store's clock d off the system's, until set back to 0.
+// The console keeps the system's, so its sessions are not affected.
+func (f *fixture) setSkew(d time.Duration) { f.skew.Store(int64(d)) }
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -45,7 +54,9 @@ var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 func newFixture(t *testing.T, tls ...bool) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "enroll.db"), Engine: rules.New()})
+	f := &fixture{t: t, ctx: ctx, skew: new(atomic.Int64)}
+	clock := func() time.Time { return time.Now().UTC().Add(time.Duration(f.skew.Load())) }
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "enroll.db"), Engine: rules.New(), Clock: clock})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -59,7 +70,7 @@ func newFixture(t *testing.T, tls ...bool) *fixture {
 		srv = httptest.NewServer(api.Handler())
 	}
 	t.Cleanup(srv.Close)
-	f := &fixture{t: t, ctx: ctx, store: db, console: c, srv: srv}
+	f.store, f.console, f.srv = db, c, srv
 
 	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "acme"}
 	key, secret := enroll.NewAPIKey(ws.ID, "admin key", nil, nil, time.Now())

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/enrollhq/enroll"
 )
@@ -32,9 +33,11 @@ type queueRow struct {
 	Name         string
 	InstanceName string
 	URL          string
-	Waiting      string
-	ParamErrors  int
-	Actions      []action
+	// Since is when the enrollment was submitted; Waiting says how long ago.
+	Since       time.Time
+	Waiting     string
+	ParamErrors int
+	Actions     []action
 	// Return brings a decision back to the queue, at this row's place.
 	Return string
 }
@@ -83,8 +86,25 @@ func (c *Console) reviewQueue(w http.ResponseWriter, r *http.Request, rq *reques
 		here.Set("pageToken", lq.filter.PageToken)
 		here["prev"] = lq.prev
 	}
+	// A reviewer wants to know how long each has waited since it was
+	// submitted, which may be long after it was created: the time it took
+	// its status, from the history, in one query for the page. UpdatedAt
+	// would not do: notes or other edits move it while it waits.
+	ids := make([]string, len(pg.Data))
+	for i, e := range pg.Data {
+		ids[i] = e.ID
+	}
+	since, err := c.store.StatusSince(r.Context(), rq.ws(), ids)
+	if err != nil {
+		c.storeError(w, r, rq, err)
+		return
+	}
 	now := c.now()
 	for i, e := range pg.Data {
+		submitted, ok := since[e.ID]
+		if !ok {
+			submitted = e.CreatedAt // deleted since it was listed
+		}
 		errs := 0
 		for _, p := range e.Parameters {
 			if p.Error != nil {
@@ -93,7 +113,7 @@ func (c *Console) reviewQueue(w http.ResponseWriter, r *http.Request, rq *reques
 		}
 		here.Set("sel", strconv.Itoa(i))
 		d.Rows = append(d.Rows, queueRow{Index: i, E: e, Name: displayName(e), InstanceName: names[e.ProgramInstanceID],
-			URL: Prefix + "/enrollments/" + e.ID, Waiting: ago(now, e.CreatedAt), ParamErrors: errs,
+			URL: Prefix + "/enrollments/" + e.ID, Since: submitted, Waiting: ago(now, submitted), ParamErrors: errs,
 			Actions: actionsFor(rq, e.Eligibility.Status), Return: Prefix + "/queue?" + here.Encode()})
 	}
 	if sel, err := strconv.Atoi(in.Get("sel")); err == nil && sel > 0 {

@@ -3,8 +3,10 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/enrollhq/enroll"
 )
@@ -260,4 +262,36 @@ func TestFormAddressesRedirectToTheEnrollment(t *testing.T) {
 	}
 	c.hc.CheckRedirect = nil
 	c.get(Prefix + "/enrollments/" + e.ID + "/status").status(http.StatusOK).contains("Ger Get")
+}
+
+// TestQueueWaitsFromSubmission: the queue says how long each enrollment
+// has waited since it was submitted, not since it was created, nor since
+// its last edit.
+func TestQueueWaitsFromSubmission(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.setSkew(-72 * time.Hour)
+	old := f.enroll(f.inst, "Olga", "Oldcreated", false)
+	f.setSkew(-30 * time.Hour)
+	f.enroll(f.inst, "Sam", "Submittedatonce", true)
+	f.setSkew(-2 * time.Hour)
+	f.move(old, enroll.StatusSubmitted, "")
+	f.setSkew(0)
+	if _, err := f.store.UpdateEnrollment(f.ctx, f.actor(), old.ID, func(e *enroll.Enrollment) error {
+		e.Notes = "edited while waiting"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	q := f.signedIn(f.secret).get(Prefix + "/queue").status(http.StatusOK)
+	waiting := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?s)<h2 id="q-[^"]+"><a [^>]+>([^<]+)</a></h2>.*?data-waiting>([^<]+)</time>`).FindAllStringSubmatch(q.Body, -1) {
+		waiting[m[1]] = m[2]
+	}
+	if got := waiting["Olga Oldcreated"]; got != "2 hours" {
+		t.Errorf("an enrollment created 3 days ago, submitted 2 hours ago and edited now waits %q, want 2 hours", got)
+	}
+	if got := waiting["Sam Submittedatonce"]; got != "30 hours" {
+		t.Errorf("an enrollment submitted at creation, 30 hours ago, waits %q", got)
+	}
 }
