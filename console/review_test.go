@@ -146,6 +146,8 @@ func TestReviewQueue(t *testing.T) {
 		t.Errorf("queue not oldest first: %d %d %d", a, b, d)
 	}
 	q.contains(`data-selected="0"`, `aria-label="Reject Ann First"`)
+	// Each decision takes a reason without the script's dialog too.
+	q.contains(`<label for="reason-`+second.ID+`">Reason`, `<input id="reason-`+second.ID+`" name="reason" type="text"`)
 
 	// Deciding from the queue comes back to the queue at the same place.
 	form := url.Values{"csrf": {q.field("csrf")}, "etag": {second.ETag()}, "from": {"submitted"}, "to": {"needs_action"},

@@ -9,6 +9,12 @@
   var reasonInput = document.getElementById("decide-reason");
   var pending = null; // the form and button waiting for confirmation
 
+  // The queue's reason fields are for browsers without the script: with
+  // it, the dialog asks for the reason (and fills the field in).
+  if (dialog && typeof dialog.showModal === "function") {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-reason-field]"), function (el) { el.hidden = true; });
+  }
+
   // typing reports whether keys go to a field rather than to shortcuts.
   function typing(el) {
     if (!el || !el.tagName) return false;
