@@ -34,16 +34,22 @@ import (
 type Client struct {
 	baseURL string
 	key     string
-	// HTTP sends the requests. New gives it no overall timeout, because
-	// uploads and exports stream for as long as they need; bound calls
-	// with their context instead.
+	// HTTP sends the requests; nil means http.DefaultClient. New gives it
+	// no overall timeout, because uploads and exports stream for as long
+	// as they need; bound calls with their context instead.
 	HTTP *http.Client
 	// UserAgent is sent with every request.
 	UserAgent string
+	// RetryFor is how long WaitImport goes on polling a job through
+	// failures that pass (the server restarting, 429, 502, 503, 504)
+	// before it gives up; 0 means two minutes.
+	RetryFor time.Duration
 }
 
 // New returns a client for the server at baseURL (such as
 // "http://127.0.0.1:8080") authenticating with the API key secret key.
+// Every call of a client without a base URL (an empty one, or a zero
+// Client) returns an error.
 func New(baseURL, key string) *Client {
 	return &Client{baseURL: strings.TrimRight(baseURL, "/"), key: key, HTTP: &http.Client{}, UserAgent: "enroll-go-client"}
 }
@@ -62,6 +68,9 @@ type Problem struct {
 	Extra map[string]any `json:"-"`
 	// RequestID is the X-Request-Id of the answer, to quote in reports.
 	RequestID string `json:"-"`
+	// RetryAfter is how long the answer's Retry-After header asks to
+	// wait before trying again (429, 503); 0 when it has none.
+	RetryAfter time.Duration `json:"-"`
 }
 
 // FieldError is one invalid field of a request.
@@ -71,11 +80,15 @@ type FieldError struct {
 	Value    any    `json:"value,omitempty"`
 }
 
-// Error returns the problem's status and detail.
+// Error returns the problem's status and detail, and for a server error
+// the request id that its detail asks to quote.
 func (p *Problem) Error() string {
 	msg := p.Detail
 	if msg == "" {
 		msg = p.Title
+	}
+	if p.Status >= 500 && p.RequestID != "" {
+		msg += " (X-Request-Id: " + p.RequestID + ")"
 	}
 	return fmt.Sprintf("enroll: %d %s", p.Status, msg)
 }
@@ -139,6 +152,9 @@ type request struct {
 // do sends r and returns the answer, or a *Problem for an error status.
 // The caller closes the answer's body.
 func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
+	if c.baseURL == "" {
+		return nil, errors.New("enroll: the client has no server URL: make it with client.New(baseURL, key)")
+	}
 	u := c.baseURL + r.path
 	if len(r.query) > 0 {
 		u += "?" + r.query.Encode()
@@ -174,21 +190,34 @@ func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
 	if key, _ := ctx.Value(idempotencyKey{}).(string); key != "" && r.method == http.MethodPost {
 		req.Header.Set("Idempotency-Key", key)
 	}
-	res, err := c.HTTP.Do(req)
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	res, err := hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("enroll: %s %s: %w", r.method, r.path, err)
 	}
 	if res.StatusCode >= 400 {
-		defer res.Body.Close()
+		defer closeBody(res.Body)
 		return nil, readProblem(res)
 	}
 	return res, nil
 }
 
+// closeBody closes an answer's body once the rest of it, if short, is
+// read: the transport reuses a connection only when its last body was
+// read to the end, and a JSON decoder stops at the value's end, before
+// the newline after it. A long rest costs less as a new connection.
+func closeBody(body io.ReadCloser) {
+	_, _ = io.CopyN(io.Discard, body, 64<<10)
+	_ = body.Close()
+}
+
 // readProblem turns an error answer into a *Problem, whatever its body.
 func readProblem(res *http.Response) *Problem {
 	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	p := &Problem{Status: res.StatusCode, RequestID: res.Header.Get("X-Request-Id")}
+	p := &Problem{Status: res.StatusCode, RequestID: res.Header.Get("X-Request-Id"), RetryAfter: retryAfter(res.Header.Get("Retry-After"), time.Now())}
 	if err := json.Unmarshal(b, p); err != nil || p.Title == "" {
 		p.Type, p.Title = "about:blank", http.StatusText(res.StatusCode)
 		p.Detail = strings.TrimSpace(string(b))
@@ -212,9 +241,8 @@ func (c *Client) call(ctx context.Context, r request, out any) error {
 	if err != nil {
 		return err
 	}
-	defer res.Body.Close()
+	defer closeBody(res.Body)
 	if out == nil {
-		_, _ = io.Copy(io.Discard, res.Body)
 		return nil
 	}
 	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
@@ -408,7 +436,7 @@ func (c *Client) GetEnrollmentETag(ctx context.Context, id string) (*enroll.Enro
 	if err != nil {
 		return nil, "", err
 	}
-	defer res.Body.Close()
+	defer closeBody(res.Body)
 	var e enroll.Enrollment
 	if err := json.NewDecoder(res.Body).Decode(&e); err != nil {
 		return nil, "", fmt.Errorf("enroll: decode enrollment: %w", err)

@@ -20,9 +20,19 @@ import (
 	"github.com/enrollhq/enroll/sqlite"
 )
 
-// newClient starts a real server on a new SQLite database and returns a
-// client with a secret key of a new workspace.
-func newClient(t *testing.T) *client.Client {
+// testServer is a real server on a new SQLite database, with the secret
+// key of a new workspace.
+type testServer struct {
+	t      *testing.T
+	db     *sqlite.DB
+	srv    *enrollhttp.Server
+	secret string
+	cfg    enrollhttp.Config
+}
+
+// newServer starts a real server on a new SQLite database; cfg sets what
+// the test needs beyond the store.
+func newServer(t *testing.T, cfg enrollhttp.Config) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "enroll.db"), Engine: rules.New()})
@@ -35,12 +45,35 @@ func newClient(t *testing.T) *client.Client {
 	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
 		t.Fatal(err)
 	}
-	srv := enrollhttp.NewServer(enrollhttp.Config{Addr: "127.0.0.1:0", Store: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err := srv.Open(); err != nil {
-		t.Fatal(err)
+	s := &testServer{t: t, db: db, secret: secret, cfg: cfg}
+	s.cfg.Addr, s.cfg.Store, s.cfg.Logger = "127.0.0.1:0", db, slog.New(slog.NewTextHandler(io.Discard, nil))
+	s.start()
+	return s
+}
+
+// start opens the server on s.cfg.Addr, and makes that the address it
+// opens on again after a stop.
+func (s *testServer) start() {
+	s.t.Helper()
+	s.srv = enrollhttp.NewServer(s.cfg)
+	if err := s.srv.Open(); err != nil {
+		s.t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return client.New(srv.URL()+"/", secret)
+	srv := s.srv
+	s.t.Cleanup(func() { _ = srv.Close() })
+	s.cfg.Addr = strings.TrimPrefix(s.srv.URL(), "http://")
+}
+
+// client returns a client of the server with the workspace's secret key.
+func (s *testServer) client() *client.Client {
+	return client.New(s.srv.URL()+"/", s.secret)
+}
+
+// newClient starts a real server on a new SQLite database and returns a
+// client with a secret key of a new workspace.
+func newClient(t *testing.T) *client.Client {
+	t.Helper()
+	return newServer(t, enrollhttp.Config{}).client()
 }
 
 func must[T any](t *testing.T) func(T, error) T {

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,7 +20,7 @@ type ImportRequest struct {
 	// DryRun validates every row and counts what would be created or
 	// skipped, writing nothing.
 	DryRun bool
-	// Body is the file, streamed as it is read.
+	// Body is the file, streamed as it is read. It is required.
 	Body io.Reader
 	// Size is the file's size in bytes, or 0 when unknown.
 	Size int64
@@ -37,6 +38,11 @@ func (c *Client) StartImport(ctx context.Context, instanceID string, r ImportReq
 	ct, ok := contentTypes[r.Format]
 	if !ok {
 		return nil, fmt.Errorf("enroll: unknown import format %q: use %q or %q", r.Format, enroll.FormatCSV, enroll.FormatNDJSON)
+	}
+	// A nil reader would reach net/http's writing goroutine inside the
+	// counting reader, and crash the process there.
+	if r.Body == nil {
+		return nil, errors.New("enroll: ImportRequest.Body is required: the file to import")
 	}
 	q := url.Values{}
 	if r.DryRun {
@@ -82,27 +88,58 @@ func (c *Client) GetImport(ctx context.Context, id string) (*enroll.Import, erro
 // finishes, calling progress (when set) with each state read, and returns
 // the finished job. A failed job is returned without error: its Message
 // says why.
+//
+// A poll that fails in a way that may pass (IsTransient: the server
+// restarting, 429, 502, 503, 504) is sent again, after the Retry-After the
+// server asked for or a growing backoff, for up to c.RetryFor of failures
+// in a row; then WaitImport gives up with an error that IsTransient still
+// reports, and the job may well go on on the server. When ctx is done it
+// returns ctx's error; the job goes on then too. With any error it
+// returns the last state read, nil before the first.
 func (c *Client) WaitImport(ctx context.Context, id string, interval time.Duration, progress func(*enroll.Import)) (*enroll.Import, error) {
 	if interval <= 0 {
 		interval = 500 * time.Millisecond
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	retryFor := c.RetryFor
+	if retryFor <= 0 {
+		retryFor = defaultRetryFor
+	}
+	var (
+		last         *enroll.Import
+		failingSince time.Time
+		backoff      time.Duration
+	)
 	for {
+		wait := interval
 		im, err := c.GetImport(ctx, id)
-		if err != nil {
-			return nil, err
+		switch {
+		case ctx.Err() != nil:
+			return last, ctx.Err()
+		case err != nil && !IsTransient(err):
+			return last, err
+		case err != nil:
+			now := time.Now()
+			if failingSince.IsZero() {
+				failingSince, backoff = now, interval
+			}
+			left := retryFor - now.Sub(failingSince)
+			if left <= 0 {
+				return last, fmt.Errorf("enroll: import %s: giving up after %v of failed polls; the job may still be running on the server: %w",
+					id, now.Sub(failingSince).Round(time.Second), err)
+			}
+			wait = min(retryDelay(err, backoff), left)
+			backoff = min(2*backoff, maxBackoff)
+		default:
+			failingSince, last = time.Time{}, im
+			if progress != nil {
+				progress(im)
+			}
+			if im.Finished() {
+				return im, nil
+			}
 		}
-		if progress != nil {
-			progress(im)
-		}
-		if im.Finished() {
-			return im, nil
-		}
-		select {
-		case <-ctx.Done():
-			return im, ctx.Err()
-		case <-t.C:
+		if err := sleep(ctx, wait); err != nil {
+			return last, err
 		}
 	}
 }
