@@ -107,21 +107,37 @@ func NewAPIKey(wsID, name string, scopes []Scope, instanceIDs []string, now time
 	return k, secret
 }
 
-// Validate checks the key's name and scopes.
+// Validate checks the key's name, its scopes (each known, none listed
+// twice) and its program instance ids (each an id, none listed twice).
+// Every way of making a key (the API, the CLI) reaches it through the
+// store, so each refuses the same keys with the same EINVALID error.
 func (k *APIKey) Validate() error {
 	var v Invalid
 	checkName(&v, "name", k.Name, false)
 	for i, s := range k.Scopes {
 		if !slices.Contains(AllScopes, s) {
-			v.Add(loc("scopes", i), "unknown scope", string(s))
+			v.Add(loc("scopes", i), "unknown scope; the scopes are "+scopeList(), string(s))
+		} else if slices.Contains(k.Scopes[:i], s) {
+			v.Add(loc("scopes", i), "is listed twice", string(s))
 		}
 	}
 	for i, id := range k.ProgramInstanceIDs {
 		if !ValidID(id) {
 			v.Add(loc("programInstanceIds", i), "not an id", id)
+		} else if slices.Contains(k.ProgramInstanceIDs[:i], id) {
+			v.Add(loc("programInstanceIds", i), "is listed twice", id)
 		}
 	}
 	return v.Err()
+}
+
+// scopeList names every scope, for messages.
+func scopeList() string {
+	names := make([]string, len(AllScopes))
+	for i, s := range AllScopes {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }
 
 // Has reports whether the key holds scope s.

@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,10 +59,7 @@ type importRunner struct {
 }
 
 func newImportRunner(store enroll.Store, dir string, logger *slog.Logger) *importRunner {
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "enroll-imports")
-	}
-	r := &importRunner{dir: dir, logger: logger}
+	r := &importRunner{dir: dataDir(dir), logger: logger}
 	r.store, _ = store.(enroll.ImportStore)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	return r

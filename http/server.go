@@ -81,7 +81,8 @@ type Config struct {
 	// with the same Idempotency-Key before answering 409; 0 means 2 s.
 	IdempotencyWait time.Duration
 	// DataDir holds uploaded import files while their jobs run; "" means
-	// os.TempDir()/enroll-imports. It needs room for the largest file.
+	// os.TempDir()/enroll-imports. It needs room for the largest file, and
+	// Open refuses to start when it cannot be created or written.
 	DataDir string
 	// WakeWebhooks, when set, is called after a change that gives the
 	// webhook deliverer work to do at once (a redelivery, a new or
@@ -258,8 +259,13 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // OpenAPI returns the generated OpenAPI 3.1 document.
 func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
 
-// Open listens on cfg.Addr and serves in a goroutine until Close.
+// Open listens on cfg.Addr and serves in a goroutine until Close. It
+// refuses to start when the import data directory cannot be written
+// (CheckDataDir).
 func (s *Server) Open() error {
+	if err := CheckDataDir(s.imports.dir); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return err

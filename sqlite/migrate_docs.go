@@ -15,10 +15,13 @@ import (
 const nullMembersVersion = 13
 
 // goMigrations are the migrations written in Go, beside the SQL files.
+// Each is given a name in the form of the files' (goose wants one ending
+// in .go, with the version first), which `enroll migrate` prints: goose
+// names a migration after its file, and these have none of their own.
 func goMigrations() []*goose.Migration {
-	return []*goose.Migration{
-		goose.NewGoMigration(nullMembersVersion, &goose.GoFunc{RunTx: rewriteEnrollmentDocs}, nil),
-	}
+	docs := goose.NewGoMigration(nullMembersVersion, &goose.GoFunc{RunTx: rewriteEnrollmentDocs}, nil)
+	docs.Source = "00013_enrollment_docs_null_members.go"
+	return []*goose.Migration{docs}
 }
 
 // rewriteEnrollmentDocs re-encodes every stored enrollment document. The

@@ -186,3 +186,21 @@ func TestMigrateNullMembers(t *testing.T) {
 		t.Errorf("rewritten = %s\nwant %s", got.JSON, want.JSON)
 	}
 }
+
+// TestMigrateNames: every migration `enroll migrate` lists has a name, Go
+// migrations (which goose names after no file) included.
+func TestMigrateNames(t *testing.T) {
+	t.Parallel()
+	st, err := Migrate(context.Background(), filepath.Join(t.TempDir(), "names.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) < nullMembersVersion {
+		t.Fatalf("%d migrations, want at least %d", len(st), nullMembersVersion)
+	}
+	for _, s := range st {
+		if !s.Applied || s.Name == "" {
+			t.Errorf("migration %d: name %q, applied %v", s.Version, s.Name, s.Applied)
+		}
+	}
+}
