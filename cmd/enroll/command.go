@@ -11,7 +11,10 @@ import (
 
 // rootCommand builds the command tree. Every flag can also be set with an
 // environment variable: ENROLL_ plus the flag name in upper snake case
-// (--db → ENROLL_DB, --log-format → ENROLL_LOG_FORMAT).
+// (--db → ENROLL_DB, --log-format → ENROLL_LOG_FORMAT). The root has no
+// flags of its own: each command has those it uses, so that its help
+// lists nothing that does nothing there (the database flags are not the
+// import's, which talks to a server).
 func (m *Main) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "enroll",
@@ -25,15 +28,27 @@ func (m *Main) rootCommand() *cobra.Command {
 			return m.Config.checkLogging()
 		},
 	}
-	root.PersistentFlags().StringVar(&m.Config.DB, "db", m.Config.DB, "database: a SQLite file path, or a postgres:// URL")
-	root.PersistentFlags().StringVar(&m.Config.LogFormat, "log-format", m.Config.LogFormat, "log format: text or json")
-	root.PersistentFlags().StringVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "log level: debug, info, warn or error")
-	root.PersistentFlags().Int32Var(&m.Config.PGMaxConns, "pg-max-conns", m.Config.PGMaxConns, "PostgreSQL connection pool size (0: the driver's default)")
-	root.PersistentFlags().DurationVar(&m.Config.PGStatementTimeout, "pg-statement-timeout", m.Config.PGStatementTimeout,
-		"PostgreSQL statement timeout (0: 30s, or the URL's statement_timeout)")
 	root.AddCommand(m.serveCommand(), m.migrateCommand(), m.workspaceCommand(), m.keyCommand(), m.versionCommand(),
 		m.importCommand(), m.exportCommand())
 	return root
+}
+
+// dbFlags gives cmd (and its subcommands) the --db flag, and with pool
+// those tuning the PostgreSQL connections of a store it opens.
+func (m *Main) dbFlags(cmd *cobra.Command, pool bool) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&m.Config.DB, "db", m.Config.DB, "database: a SQLite file path, or a postgres:// URL")
+	if pool {
+		f.Int32Var(&m.Config.PGMaxConns, "pg-max-conns", m.Config.PGMaxConns, "PostgreSQL connection pool size (0: the driver's default)")
+		f.DurationVar(&m.Config.PGStatementTimeout, "pg-statement-timeout", m.Config.PGStatementTimeout,
+			"PostgreSQL statement timeout (0: 30s, or the URL's statement_timeout)")
+	}
+}
+
+// logFlags gives cmd the flags of the log it writes.
+func (m *Main) logFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&m.Config.LogFormat, "log-format", m.Config.LogFormat, "log format: text or json")
+	cmd.Flags().StringVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "log level: debug, info, warn or error")
 }
 
 // applyEnv sets every flag not given on the command line from its

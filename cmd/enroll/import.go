@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,23 +17,6 @@ import (
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/client"
 )
-
-// remote is what the commands that talk to a running server share.
-type remote struct {
-	url, key string
-}
-
-func (r *remote) flags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&r.url, "url", "http://127.0.0.1:8080", "the Enroll server's base URL")
-	cmd.Flags().StringVar(&r.key, "key", "", "an API key secret (sk_…); better given as ENROLL_KEY than on the command line")
-}
-
-func (r *remote) client() (*client.Client, error) {
-	if r.key == "" {
-		return nil, errors.New("an API key is needed: set ENROLL_KEY (or --key)")
-	}
-	return client.New(r.url, r.key), nil
-}
 
 // isTerminal reports whether w is a terminal, where progress is drawn as
 // a bar; anywhere else (a pipe, a log file, CI) it is printed as lines.
@@ -59,52 +43,41 @@ func formatOf(name string) (string, error) {
 func (m *Main) importCommand() *cobra.Command {
 	var (
 		r                   remote
-		instance, format    string
-		errorsPath          string
-		dryRun              bool
+		o                   importRun
 		poll, linesInterval time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "import --instance ID [--dry-run] FILE",
+		Use:   "import (--instance ID [--dry-run] FILE | --job ID)",
 		Short: "Import enrollments from a CSV or NDJSON file into a program instance, showing progress",
 		Long: "Upload FILE to a running server (--url, --key or ENROLL_URL, ENROLL_KEY) for import into the program instance --instance,\n" +
 			"then follow the job: a progress bar on a terminal (rows, rows/s, ETA), plain lines otherwise. At the end it prints a summary\n" +
 			"and writes the rows' errors to FILE.errors.csv (or --errors). Rows whose participant already holds an open enrollment in the\n" +
 			"instance are skipped, so running the same file again creates no duplicates and finishes an interrupted import.\n" +
+			"With --job ID and no FILE it follows an import already started (one this command was interrupted in, or one started\n" +
+			"through the API) to its end the same way, writing its errors to ID.errors.csv (or --errors).\n" +
 			"It fails (exit status 1) when the import fails; rows with errors do not make it fail.",
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if instance == "" {
-				return errors.New("--instance (or ENROLL_INSTANCE) is required")
+			o.poll, o.lines, o.tty, o.url = poll, linesInterval, isTerminal(m.Stderr), r.url
+			if err := o.check(cmd, args); err != nil {
+				return err
 			}
 			c, err := r.client()
 			if err != nil {
 				return err
 			}
-			path := args[0]
-			if format == "" {
-				if format, err = formatOf(path); err != nil {
-					return err
-				}
-			} else if format, err = formatOf("." + format); err != nil {
-				return fmt.Errorf("--format %s: use csv or ndjson", format)
+			if o.job != "" {
+				return m.followJob(cmd.Context(), c, o)
 			}
-			if errorsPath == "" {
-				errorsPath = path + ".errors.csv"
-			}
-			// Found out now, not after an upload and an import.
-			if err := checkOutput(errorsPath); err != nil {
-				return fmt.Errorf("--errors: %w", err)
-			}
-			return m.runImport(cmd.Context(), c, importRun{path: path, instance: instance, format: format, dryRun: dryRun,
-				errorsPath: errorsPath, poll: poll, lines: linesInterval, tty: isTerminal(m.Stderr)})
+			return m.runImport(cmd.Context(), c, o)
 		},
 	}
 	r.flags(cmd)
-	cmd.Flags().StringVar(&instance, "instance", "", "the program instance to import into (required)")
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "validate every row and count what would be created or skipped, writing nothing")
-	cmd.Flags().StringVar(&format, "format", "", "csv or ndjson (default: from the file's extension)")
-	cmd.Flags().StringVar(&errorsPath, "errors", "", "where to write the rows' errors as CSV (default FILE.errors.csv)")
+	cmd.Flags().StringVar(&o.instance, "instance", "", "the program instance to import into (required with FILE)")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "validate every row and count what would be created or skipped, writing nothing")
+	cmd.Flags().StringVar(&o.format, "format", "", "csv or ndjson (default: from the file's extension)")
+	cmd.Flags().StringVar(&o.errorsPath, "errors", "", "where to write the rows' errors as CSV (default FILE.errors.csv, or ID.errors.csv with --job)")
+	cmd.Flags().StringVar(&o.job, "job", "", "follow the import job `ID`, already started (as the interrupted command said), instead of uploading a FILE")
 	cmd.Flags().DurationVar(&poll, "poll", 500*time.Millisecond, "how often to ask the server for progress")
 	cmd.Flags().DurationVar(&linesInterval, "progress-every", 5*time.Second, "how often to print a progress line when not on a terminal")
 	return cmd
@@ -113,12 +86,84 @@ func (m *Main) importCommand() *cobra.Command {
 // importRun is one import command's settings.
 type importRun struct {
 	path, instance, format, errorsPath string
-	dryRun                             bool
-	poll, lines                        time.Duration
+	// job is the import to follow, when there is no file to upload.
+	job         string
+	dryRun      bool
+	poll, lines time.Duration
 	// tty draws progress bars rather than lines.
 	tty bool
+	// url is the server's, for the command that follows a job again.
+	url string
 }
 
+// check refuses settings that do not make an import, before anything is
+// uploaded, and fills in the defaults: the file's format, where its errors
+// go.
+func (o *importRun) check(cmd *cobra.Command, args []string) error {
+	if o.job != "" {
+		if len(args) > 0 {
+			return fmt.Errorf("--job follows an import already started: give it no FILE (%s)", args[0])
+		}
+		for _, name := range []string{"dry-run", "format"} {
+			if cmd.Flags().Changed(name) {
+				return fmt.Errorf("--%s applies to a FILE to upload, not to --job: the job has its own", name)
+			}
+		}
+		if o.errorsPath == "" {
+			o.errorsPath = o.job + ".errors.csv"
+		}
+		if err := checkOutput(o.errorsPath); err != nil {
+			return fmt.Errorf("--errors: %w", err)
+		}
+		return nil
+	}
+	if len(args) == 0 {
+		return errors.New("give the FILE to import (or --job ID to follow an import already started)")
+	}
+	if o.instance == "" {
+		return errors.New("--instance (or ENROLL_INSTANCE) is required")
+	}
+	o.path = args[0]
+	if o.format == "" {
+		f, err := formatOf(o.path)
+		if err != nil {
+			return err
+		}
+		o.format = f
+	} else if f, err := formatOf("." + o.format); err != nil {
+		return fmt.Errorf("--format %q: use csv or ndjson", o.format)
+	} else {
+		o.format = f
+	}
+	if err := checkInput(o.path); err != nil {
+		return err
+	}
+	if o.errorsPath == "" {
+		o.errorsPath = o.path + ".errors.csv"
+	}
+	// Found out now, not after an upload and an import.
+	if err := checkOutput(o.errorsPath); err != nil {
+		return fmt.Errorf("--errors: %w", err)
+	}
+	return nil
+}
+
+// checkInput reports whether path is a file the import can read: a
+// regular file, or a pipe or a terminal (/dev/stdin) streamed as it comes.
+func checkInput(path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return err
+	case st.IsDir():
+		return fmt.Errorf("%s is a directory, not a file to import", path)
+	case !st.Mode().IsRegular() && st.Mode()&(os.ModeNamedPipe|os.ModeCharDevice) == 0:
+		return fmt.Errorf("%s is not a file to import (%v)", path, st.Mode().Type())
+	}
+	return nil
+}
+
+// runImport uploads o.path and follows the job it makes.
 func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) error {
 	f, err := os.Open(o.path)
 	if err != nil {
@@ -129,19 +174,25 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	if err != nil {
 		return err
 	}
-	tty := o.tty
+	// A pipe's size is not known; 0 sends it chunked.
+	var size int64
+	if st.Mode().IsRegular() {
+		size = st.Size()
+	}
 	start := time.Now()
 
 	// The upload: a byte bar on a terminal.
-	req := client.ImportRequest{Format: o.format, DryRun: o.dryRun, Body: f, Size: st.Size()}
+	req := client.ImportRequest{Format: o.format, DryRun: o.dryRun, Body: f, Size: size}
 	var up *progressbar.ProgressBar
-	if tty {
-		up = progressbar.NewOptions64(st.Size(), progressbar.OptionSetWriter(m.Stderr), progressbar.OptionSetDescription("uploading"),
+	if o.tty {
+		up = progressbar.NewOptions64(cmp.Or(size, -1), progressbar.OptionSetWriter(m.Stderr), progressbar.OptionSetDescription("uploading"),
 			progressbar.OptionShowBytes(true), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish(),
 			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetWidth(30))
 		req.Progress = func(n int64) { _ = up.Set64(n) }
+	} else if size > 0 {
+		fmt.Fprintf(m.Stderr, "Uploading %s (%s)...\n", o.path, byteSize(size))
 	} else {
-		fmt.Fprintf(m.Stderr, "Uploading %s (%s)...\n", o.path, byteSize(st.Size()))
+		fmt.Fprintf(m.Stderr, "Uploading %s...\n", o.path)
 	}
 	im, err := c.StartImport(ctx, o.instance, req)
 	if up != nil {
@@ -150,73 +201,19 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	if err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}
-	what := "Import"
-	if o.dryRun {
-		what = "Dry run"
-	}
-	fmt.Fprintf(m.Stderr, "%s %s of %s: %d rows to %s.\n", what, im.ID, o.path, im.TotalRows, map[bool]string{true: "check", false: "import"}[o.dryRun])
+	fmt.Fprintf(m.Stderr, "%s %s of %s: %d rows to %s.\n", jobKind(im), im.ID, o.path, im.TotalRows, map[bool]string{true: "check", false: "import"}[o.dryRun])
 	for _, e := range im.Errors {
 		fmt.Fprintf(m.Stderr, "  row %d: %s: %s\n", e.Row, e.Field, e.Message)
 	}
+	return m.follow(ctx, c, im, o, rateMeter{start: start}, func(*enroll.Import) time.Duration { return time.Since(start) })
+}
 
-	// The rows: a bar with rows/s and ETA on a terminal, lines elsewhere.
-	var (
-		bar       *progressbar.ProgressBar
-		lastLine  time.Time
-		lastCount = -1
-	)
-	if tty {
-		bar = progressbar.NewOptions(max(im.TotalRows, 1), progressbar.OptionSetWriter(m.Stderr),
-			// The library's own rate averages over its redraws and shows "0 rows/hr"
-			// after a jump; the rate in the description is the job's own.
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionShowDescriptionAtLineEnd(), progressbar.OptionClearOnFinish())
+// jobKind names an import job in messages.
+func jobKind(im *enroll.Import) string {
+	if im.DryRun {
+		return "Dry run"
 	}
-	done, err := c.WaitImport(ctx, im.ID, o.poll, func(cur *enroll.Import) {
-		if bar != nil {
-			if cur.TotalRows > bar.GetMax() {
-				bar.ChangeMax(cur.TotalRows)
-			}
-			// The description first: Set draws, and the counts must be the
-			// ones the row count is drawn with.
-			bar.Describe(fmt.Sprintf("%d created, %d skipped, %d failed%s", cur.CreatedCount, cur.SkippedCount, cur.FailedRows, rate(cur, start)))
-			_ = bar.Set(cur.ProcessedRows)
-			return
-		}
-		if time.Since(lastLine) >= o.lines && cur.ProcessedRows != lastCount && !cur.Finished() {
-			lastLine, lastCount = time.Now(), cur.ProcessedRows
-			fmt.Fprintf(m.Stderr, "%s: %d/%d rows (%d created, %d skipped, %d failed)%s\n", cur.Status, cur.ProcessedRows, cur.TotalRows,
-				cur.CreatedCount, cur.SkippedCount, cur.FailedRows, rate(cur, start))
-		}
-	})
-	if bar != nil {
-		_ = bar.Finish()
-	}
-	if err != nil {
-		return fmt.Errorf("following import %s: %w", im.ID, err)
-	}
-
-	elapsed := time.Since(start).Round(time.Millisecond)
-	verb := "created"
-	if done.DryRun {
-		verb = "would be created"
-	}
-	fmt.Fprintf(m.Stdout, "%s %s %s in %v: %d rows, %d %s, %d skipped (already enrolled), %d failed (%d errors).%s\n",
-		what, done.ID, done.Status, elapsed, done.ProcessedRows, done.CreatedCount, verb, done.SkippedCount, done.FailedRows,
-		done.ErrorCount, rate(done, start))
-	// Written even when empty (the header alone), so that a file left by
-	// an earlier run is never taken for this one's.
-	if err := m.saveImportErrors(ctx, c, done.ID, o.errorsPath); err != nil {
-		return err
-	}
-	if done.ErrorCount > 0 {
-		fmt.Fprintf(m.Stdout, "Errors: %s\n", o.errorsPath)
-	}
-	if done.Status == enroll.ImportFailed {
-		return fmt.Errorf("import %s failed: %s", done.ID, done.Message)
-	}
-	return nil
+	return "Import"
 }
 
 // saveImportErrors writes a job's errors to path as CSV, replacing the
@@ -231,15 +228,6 @@ func (m *Main) saveImportErrors(ctx context.Context, c *client.Client, id, path 
 		return fmt.Errorf("errors of import %s: %w", id, err)
 	}
 	return out.commit()
-}
-
-// rate describes an import's speed so far.
-func rate(im *enroll.Import, start time.Time) string {
-	secs := time.Since(start).Seconds()
-	if im.ProcessedRows == 0 || secs <= 0 {
-		return ""
-	}
-	return fmt.Sprintf(" %.0f rows/s", float64(im.ProcessedRows)/secs)
 }
 
 // byteSize formats a size in bytes for people.

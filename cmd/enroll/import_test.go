@@ -109,7 +109,8 @@ func TestImportExportCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err = run(t, "import", "--url", c.url, "--key", secret, "--instance", other.ID, "--dry-run", "--poll", "20ms", file)
-	if err != nil || !strings.Contains(out, "Dry run") || !strings.Contains(out, "300 would be created, 1 skipped") {
+	if err != nil || !strings.Contains(out, "Dry run") || !strings.Contains(out, "300 would be created, 1 would be skipped") ||
+		regexp.MustCompile(`\d+ (created|skipped)`).MatchString(out) {
 		t.Fatalf("dry run: %v\n%s", err, out)
 	}
 	nd := filepath.Join(dir, "more.jsonl")
@@ -211,5 +212,115 @@ func TestImportProgressBar(t *testing.T) {
 	// depends on the server's speed; the bar and its count are always drawn.
 	if bar := stderr.String(); !strings.Contains(bar, "/2003)") || !strings.Contains(bar, "0 failed") || !strings.Contains(bar, "%") {
 		t.Fatalf("no progress bar drawn:\n%q", bar)
+	}
+}
+
+// TestImportRefusals: settings that cannot make an import are refused
+// with a message that says why, before anything is uploaded (the server
+// here answers nothing, so an upload would fail otherwise).
+func TestImportRefusals(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f.txt")
+	csvFile := filepath.Join(dir, "f.csv")
+	adir := filepath.Join(dir, "adir.csv")
+	for _, p := range []string{file, csvFile} {
+		if err := os.WriteFile(p, []byte("firstName\nA\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(adir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing", "e.csv")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown format", []string{"--instance", "i", "--format", "xml", file}, `--format "xml": use csv or ndjson`},
+		{"a directory to import", []string{"--instance", "i", adir}, adir + " is a directory"},
+		{"errors into a directory", []string{"--instance", "i", "--errors", dir, csvFile}, "--errors: " + dir + " is a directory"},
+		{"errors where no file can be made", []string{"--instance", "i", "--errors", missing, csvFile}, "--errors: create " + missing + ": no such file or directory"},
+		{"no file", []string{"--instance", "i"}, "give the FILE to import (or --job ID"},
+		{"a job and a file", []string{"--job", "j", csvFile}, "give it no FILE"},
+		{"a job and a dry run", []string{"--job", "j", "--dry-run"}, "--dry-run applies to a FILE to upload"},
+		{"a job's errors into a directory", []string{"--job", "j", "--errors", dir}, "is a directory"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			out, err := run(t, append([]string{"import", "--url", "http://127.0.0.1:1", "--key", "sk_x"}, c.args...)...)
+			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(out, "Uploading") {
+				t.Fatalf("import %v: %v, want %q\n%s", c.args, err, c.want, out)
+			}
+		})
+	}
+	// An export names the file given, not the one written in its place.
+	out, err := run(t, "export", "--url", "http://127.0.0.1:1", "--key", "sk_x", "-o", missing)
+	if err == nil || !strings.Contains(err.Error(), "create "+missing) || strings.Contains(err.Error(), ".tmp") {
+		t.Fatalf("export -o %s: %v\n%s", missing, err, out)
+	}
+}
+
+// TestCommandFlags: each command lists only the flags it uses, and serve
+// refuses rates it would take for no limit.
+func TestCommandFlags(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args        []string
+		has, hasNot []string
+	}{
+		{[]string{"import", "--help"}, []string{"--url", "--job"}, []string{"--db", "--log-level", "--log-format", "--pg-max-conns", "--pg-statement-timeout"}},
+		{[]string{"export", "--help"}, []string{"--url"}, []string{"--db", "--log-level", "--pg-max-conns"}},
+		{[]string{"version", "--help"}, nil, []string{"--db", "--log-level"}},
+		{[]string{"serve", "--help"}, []string{"--db", "--log-level", "--log-format", "--pg-max-conns", "--rate-limit"}, nil},
+		{[]string{"key", "create", "--help"}, []string{"--db", "--pg-max-conns"}, []string{"--log-level"}},
+		{[]string{"migrate", "--help"}, []string{"--db"}, []string{"--log-level", "--pg-max-conns"}},
+	} {
+		out, err := run(t, c.args...)
+		if err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		for _, f := range c.has {
+			if !strings.Contains(out, f+" ") {
+				t.Errorf("%v lists no %s", c.args, f)
+			}
+		}
+		for _, f := range c.hasNot {
+			if strings.Contains(out, f+" ") {
+				t.Errorf("%v lists %s, which does nothing there", c.args, f)
+			}
+		}
+	}
+	dir := t.TempDir()
+	notADir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--rate-limit", "-5"}, "--rate-limit -5"},
+		{[]string{"--rate-limit", "NaN"}, "--rate-limit NaN"},
+		{[]string{"--rate-burst", "-1"}, "--rate-burst -1"},
+		{[]string{"--data-dir", notADir}, "--data-dir: import data directory " + notADir},
+		{[]string{"--data-dir", filepath.Join(notADir, "sub")}, "--data-dir: import data directory " + filepath.Join(notADir, "sub")},
+	} {
+		db := filepath.Join(dir, "serve.db")
+		// A serve that took the setting would run until the context ends.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		m := NewMain()
+		var buf bytes.Buffer
+		m.Stdout, m.Stderr = &buf, &buf
+		err := m.Run(ctx, append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, c.args...))
+		cancel()
+		out := buf.String()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("serve %v: %v, want %q\n%s", c.args, err, c.want, out)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Errorf("serve %v opened the database before refusing", c.args)
+		}
 	}
 }

@@ -133,5 +133,6 @@ func (m *Main) keyCommand() *cobra.Command {
 	revoke.Flags().StringVar(&workspace, "workspace", "", "workspace id or name (required)")
 	_ = revoke.MarkFlagRequired("workspace")
 	cmd.AddCommand(create, list, revoke)
+	m.dbFlags(cmd, true)
 	return cmd
 }

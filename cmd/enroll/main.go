@@ -1,5 +1,8 @@
 // Command enroll runs the Enroll service and its administration commands:
-// serve, migrate, workspace, key and version.
+// serve runs the API and console; migrate applies schema migrations;
+// workspace and key create workspaces and API keys in the database; import
+// and export move enrollments in and out of a running server as files;
+// version prints the build.
 package main
 
 import (
@@ -148,6 +151,9 @@ func isPostgres(db string) bool {
 // creating the default workspace when the database has none. It returns
 // once the server listens.
 func (m *Main) Open(ctx context.Context) error {
+	if err := m.Config.checkServe(); err != nil {
+		return err
+	}
 	m.logger = m.newLogger()
 	store, err := m.serveStore(ctx)
 	if err != nil {

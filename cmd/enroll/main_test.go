@@ -72,8 +72,10 @@ func TestWorkspaceCreate(t *testing.T) {
 	if err != nil || !strings.Contains(out, `"kind": "scoped"`) {
 		t.Fatalf("key create: %v\n%s", err, out)
 	}
-	if _, err := run(t, "key", "create", "--workspace", "acme", "--db", db, "--scopes", "everything"); err == nil {
-		t.Fatal("key create accepted an unknown scope")
+	// An unknown scope is named, with the scopes there are.
+	if _, err := run(t, "key", "create", "--workspace", "acme", "--db", db, "--scopes", "enrollments:read,everything"); err == nil ||
+		err.Error() != `scopes[1] ("everything"): unknown scope; the scopes are `+strings.Join(scopeNames(), ", ") {
+		t.Fatalf("key create with an unknown scope: %v", err)
 	}
 	for _, args := range [][]string{{"--instances", "mwur9fk8kj92ygmb024gk0wx"}, {"--instances", "nope"}, {"--scopes", ""}, {"--scopes", " , "}} {
 		if out, err := run(t, append([]string{"key", "create", "--workspace", "acme", "--db", db}, args...)...); err == nil {
@@ -81,6 +83,17 @@ func TestWorkspaceCreate(t *testing.T) {
 		}
 	}
 	inst := createInstance(t, db, res.Workspace.ID)
+	if _, err := run(t, "key", "create", "--workspace", "acme", "--db", db, "--scopes", "nope,enrollments:read,enrollments:read"); err == nil ||
+		!strings.HasPrefix(err.Error(), "2 problems:\n  scopes[0] (\"nope\"): unknown scope") || !strings.HasSuffix(err.Error(), "\n  scopes[2] (\"enrollments:read\"): is listed twice") {
+		t.Fatalf("key create with two bad scopes: %v", err)
+	}
+	// Listed twice is refused, as POST /v1/apiKeys refuses it.
+	for _, args := range [][]string{{"--scopes", "enrollments:read,enrollments:read"}, {"--instances", inst + "," + inst}} {
+		if out, err := run(t, append([]string{"key", "create", "--workspace", "acme", "--db", db}, args...)...); err == nil || !strings.Contains(err.Error(), "[1] (") ||
+			!strings.HasSuffix(err.Error(), "): is listed twice") {
+			t.Fatalf("key create %v: %v\n%s", args, err, out)
+		}
+	}
 	out, err = run(t, "key", "create", "--workspace", "acme", "--db", db, "--scopes", "enrollments:read", "--instances", inst, "--json")
 	if err != nil || !strings.Contains(out, inst) {
 		t.Fatalf("key create --instances: %v\n%s", err, out)
@@ -94,6 +107,11 @@ func TestWorkspaceCreate(t *testing.T) {
 	}
 	if out, err = run(t, "migrate", "--db", db); err != nil || !strings.Contains(out, "applied") {
 		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if f := strings.Fields(line); len(f) != 3 || f[1] != "applied" {
+			t.Fatalf("migrate printed %q, want version, state and name", line)
+		}
 	}
 	if out, err = run(t, "version"); err != nil || !strings.HasPrefix(out, "enroll ") {
 		t.Fatalf("version: %v\n%s", err, out)
@@ -308,7 +326,7 @@ func TestUnknownSubcommand(t *testing.T) {
 		t.Errorf("enroll workspace: %v\n%s", err, out)
 	}
 	// A bad logging setting is refused, not replaced by the default.
-	for _, args := range [][]string{{"version", "--log-level", "bogus"}, {"version", "--log-format", "yaml"}} {
+	for _, args := range [][]string{{"serve", "--log-level", "bogus"}, {"serve", "--log-format", "yaml"}} {
 		if out, err := run(t, args...); err == nil {
 			t.Errorf("enroll %s: accepted\n%s", strings.Join(args, " "), out)
 		}
@@ -350,4 +368,13 @@ func TestErrorText(t *testing.T) {
 			t.Errorf("errorText(%q) = %q, want %q", err, got, want)
 		}
 	}
+}
+
+// scopeNames lists every scope's name.
+func scopeNames() []string {
+	var names []string
+	for _, s := range enroll.AllScopes {
+		names = append(names, string(s))
+	}
+	return names
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func (m *Main) migrateCommand() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply pending schema migrations and print their state",
 		Args:  cobra.NoArgs,
@@ -34,6 +34,8 @@ func (m *Main) migrateCommand() *cobra.Command {
 			return nil
 		},
 	}
+	m.dbFlags(cmd, false)
+	return cmd
 }
 
 func (m *Main) printMigration(version int64, applied bool, name string) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -113,5 +114,82 @@ func TestOutputFile(t *testing.T) {
 			names = append(names, e.Name())
 		}
 		t.Errorf("files left: %v, want new.csv, old.csv, link.csv, fifo", names)
+	}
+}
+
+// TestOutputThroughDanglingLink: a symbolic link to a file not made yet
+// is kept, and its target written, relative to the link's directory,
+// through a chain of links.
+func TestOutputThroughDanglingLink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ link, dest, target string }{
+		{"d.csv", "new.csv", "new.csv"},
+		{"sub/up.csv", "../from-sub.csv", "from-sub.csv"},
+		{"chain.csv", "sub/next.csv", "sub/end.csv"}, // sub/next.csv → end.csv, below
+	} {
+		if err := os.Symlink(c.dest, filepath.Join(dir, c.link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("end.csv", filepath.Join(dir, "sub/next.csv")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ link, target string }{{"d.csv", "new.csv"}, {"sub/up.csv", "from-sub.csv"}, {"chain.csv", "sub/end.csv"}} {
+		link := filepath.Join(dir, c.link)
+		if err := checkOutput(link); err != nil {
+			t.Fatalf("checkOutput(%s): %v", c.link, err)
+		}
+		o, err := createOutput(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(o, c.link); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.commit(); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("%s: the link was replaced (%v, %v)", c.link, fi.Mode(), err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, c.target)); err != nil || string(b) != c.link {
+			t.Errorf("%s: target %s holds %q, %v", c.link, c.target, b, err)
+		}
+	}
+	loop := filepath.Join(dir, "loop.csv")
+	if err := os.Symlink("loop.csv", loop); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkOutput(loop); err == nil {
+		t.Error("checkOutput accepted a link to itself")
+	}
+}
+
+// TestOutputRefused: what cannot be written is refused by checkOutput,
+// and its errors name the path given, never the temporary file written
+// in its place.
+func TestOutputRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, want string }{
+		{dir, dir + " is a directory"},
+		{filepath.Join(dir, "missing", "x.csv"), "create " + filepath.Join(dir, "missing", "x.csv") + ": no such file or directory"},
+		{filepath.Join(file, "x.csv"), "not a directory"},
+	} {
+		err := checkOutput(c.path)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), ".tmp") {
+			t.Errorf("checkOutput(%s) = %v, want %q", c.path, err, c.want)
+		}
+		if _, err := createOutput(c.path); err == nil || strings.Contains(err.Error(), ".tmp") {
+			t.Errorf("createOutput(%s) = %v", c.path, err)
+		}
 	}
 }

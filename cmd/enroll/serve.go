@@ -1,7 +1,12 @@
 package main
 
 import (
+	"fmt"
+	"math"
+
 	"github.com/spf13/cobra"
+
+	enrollhttp "github.com/enrollhq/enroll/http"
 )
 
 func (m *Main) serveCommand() *cobra.Command {
@@ -21,6 +26,8 @@ func (m *Main) serveCommand() *cobra.Command {
 			return m.Close()
 		},
 	}
+	m.dbFlags(cmd, true)
+	m.logFlags(cmd)
 	cmd.Flags().StringVar(&m.Config.Addr, "addr", m.Config.Addr, "HTTP listen address")
 	cmd.Flags().Float64Var(&m.Config.RateLimit, "rate-limit", m.Config.RateLimit,
 		"requests per second each API key may make, sustained; 0 disables (replicas on PostgreSQL share it)")
@@ -35,4 +42,21 @@ func (m *Main) serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&m.Config.PublicURL, "public-url", m.Config.PublicURL,
 		"the server's base URL as people reach it, e.g. https://enroll.example.com: non-essential notifications link to its /unsubscribe (unset, they are skipped), and an https:// URL makes the console's cookies Secure")
 	return cmd
+}
+
+// checkServe refuses settings serve cannot run with, before anything is
+// opened: a negative rate (which the limiter would take as no limit), an
+// import data directory that cannot be written (where every upload
+// would fail with a 500).
+func (c *Config) checkServe() error {
+	if math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) || c.RateLimit < 0 {
+		return fmt.Errorf("--rate-limit %v: give requests per second, or 0 for no limit", c.RateLimit)
+	}
+	if c.RateBurst < 0 {
+		return fmt.Errorf("--rate-burst %d: give a number of requests, or 0 for twice --rate-limit", c.RateBurst)
+	}
+	if err := enrollhttp.CheckDataDir(c.DataDir); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	return nil
 }

@@ -65,6 +65,7 @@ func (m *Main) workspaceCommand() *cobra.Command {
 	create.Flags().BoolVar(&asJSON, "json", false, "print JSON: {workspace, apiKey: {id, secret, ...}}")
 	_ = create.MarkFlagRequired("name")
 	cmd.AddCommand(create)
+	m.dbFlags(cmd, true)
 	return cmd
 }
 
@@ -85,14 +86,35 @@ func describe(err error) error {
 		return nil
 	}
 	if ok := asError(err, &e); ok {
-		// A field's problem the message already tells is not repeated.
+		// A field's problem the message already tells is told once, with
+		// the value at fault, which the message leaves out.
 		msg := e.Message
+		if len(e.Fields) > 1 && strings.HasPrefix(msg, e.Fields[0].Location+": "+e.Fields[0].Message) {
+			// "first problem (and 2 more)": the list below tells them all.
+			msg = fmt.Sprintf("%d problems:", len(e.Fields))
+		}
 		for _, f := range e.Fields {
-			if len(e.Fields) > 1 || !strings.Contains(e.Message, f.Message) {
-				msg += fmt.Sprintf("\n  %s: %s", f.Location, f.Message)
+			switch {
+			case len(e.Fields) == 1 && e.Message == f.Location+": "+f.Message:
+				msg = fieldProblem(f)
+			case len(e.Fields) > 1 || !strings.Contains(e.Message, f.Message):
+				msg += "\n  " + fieldProblem(f)
 			}
 		}
 		return fmt.Errorf("%s", msg)
 	}
 	return err
+}
+
+// fieldProblem says what is wrong with one field, and with which value:
+// `scopes[1] ("everything"): unknown scope; ...`.
+func fieldProblem(f enroll.FieldError) string {
+	at := f.Location
+	if v, ok := f.Value.(string); ok && v != "" && !strings.Contains(f.Message, v) {
+		at += fmt.Sprintf(" (%q)", v)
+	}
+	if at == "" {
+		return f.Message
+	}
+	return at + ": " + f.Message
 }

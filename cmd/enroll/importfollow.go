@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/client"
+)
+
+// errInterrupted ends a command stopped by SIGINT or SIGTERM, once it has
+// said what it leaves behind.
+var errInterrupted = errors.New("interrupted")
+
+// followJob follows the import o.job, started earlier, as runImport
+// follows the one it starts: `enroll import --job ID`.
+func (m *Main) followJob(ctx context.Context, c *client.Client, o importRun) error {
+	im, err := c.GetImport(ctx, o.job)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", o.job, err)
+	}
+	if o.instance != "" && o.instance != im.ProgramInstanceID {
+		return fmt.Errorf("import %s is of program instance %s, not %s (--instance)", im.ID, im.ProgramInstanceID, o.instance)
+	}
+	fmt.Fprintf(m.Stderr, "%s %s (program instance %s), %s: %d of %d rows done.\n", jobKind(im), im.ID, im.ProgramInstanceID, im.Status,
+		im.ProcessedRows, im.TotalRows)
+	// The job ran before it was followed: its own times measure it.
+	took := func(done *enroll.Import) time.Duration {
+		if done.FinishedAt == nil {
+			return 0
+		}
+		return done.FinishedAt.Sub(done.CreatedAt)
+	}
+	return m.follow(ctx, c, im, o, rateMeter{start: time.Now(), base: im.ProcessedRows}, took)
+}
+
+// follow shows the progress of job im until it ends, then prints a
+// summary and writes its errors to o.errorsPath. took measures the job
+// for the summary. Interrupted, or unable to reach the server for long,
+// it says that the job goes on and how to follow it again.
+func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, o importRun, rate rateMeter, took func(*enroll.Import) time.Duration) error {
+	progress := newRowProgress(m.Stderr, o.tty, im.TotalRows, o.lines, rate)
+	done, err := c.WaitImport(ctx, im.ID, o.poll, progress.show)
+	progress.finish()
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return m.interrupted(im.ID, o)
+	case err != nil && client.IsTransient(err):
+		return fmt.Errorf("following import %s: %w\nIt may still be running on the server; follow it again with: %s", im.ID, err, o.followCommand(im.ID))
+	case err != nil:
+		return fmt.Errorf("following import %s: %w", im.ID, err)
+	}
+
+	elapsed := took(done).Round(time.Millisecond)
+	created, skipped := "created", "skipped"
+	if done.DryRun {
+		created, skipped = "would be created", "would be skipped"
+	}
+	summaryRate := ""
+	if secs := elapsed.Seconds(); secs > 0 && done.ProcessedRows > 0 {
+		summaryRate = fmt.Sprintf(" %.0f rows/s", float64(done.ProcessedRows)/secs)
+	}
+	fmt.Fprintf(m.Stdout, "%s %s %s in %v: %d rows, %d %s, %d %s (already enrolled), %d failed (%d errors).%s\n",
+		jobKind(done), done.ID, done.Status, elapsed, done.ProcessedRows, done.CreatedCount, created, done.SkippedCount, skipped,
+		done.FailedRows, done.ErrorCount, summaryRate)
+	// Written even when empty (the header alone), so that a file left by
+	// an earlier run is never taken for this one's.
+	if err := m.saveImportErrors(ctx, c, done.ID, o.errorsPath); err != nil {
+		if ctx.Err() != nil {
+			return m.interrupted(done.ID, o)
+		}
+		if client.IsTransient(err) {
+			return fmt.Errorf("%w\nWrite it again with: %s", err, o.followCommand(done.ID))
+		}
+		return err
+	}
+	if done.ErrorCount > 0 {
+		fmt.Fprintf(m.Stdout, "Errors: %s\n", o.errorsPath)
+	}
+	if done.Status == enroll.ImportFailed {
+		why := done.Message
+		if why == "" {
+			why = "the server gave no reason"
+		}
+		return fmt.Errorf("import %s failed: %s", done.ID, why)
+	}
+	return nil
+}
+
+// interrupted says what an import command stopped by a signal leaves
+// behind: the job, which goes on on the server, and no errors file.
+func (m *Main) interrupted(id string, o importRun) error {
+	fmt.Fprintf(m.Stderr, "Interrupted: import %s goes on on the server; its errors file %s was not written.\n"+
+		"Follow it to its end again (progress, summary, errors file) with:\n  %s\n", id, o.errorsPath, o.followCommand(id))
+	return errInterrupted
+}
+
+// followCommand is the command that follows job id again, writing its
+// errors where this one would have.
+func (o importRun) followCommand(id string) string {
+	cmd := "enroll import --job " + shellQuote(id) + " --errors " + shellQuote(o.errorsPath)
+	if o.url != "" && o.url != defaultURL {
+		cmd += " --url " + shellQuote(o.url)
+	}
+	return cmd
+}
+
+// shellQuote quotes s for a POSIX shell when it holds more than letters,
+// digits and punctuation that shells take as it is.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,/:@%+=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

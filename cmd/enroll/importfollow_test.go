@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/client"
+)
+
+// server is the service running in-process on a new SQLite database.
+type server struct {
+	m      *Main
+	url    string
+	secret string
+	// jobs makes import jobs directly in the store: a job made so is
+	// run by nothing, and stays queued until the test finishes it.
+	jobs     enroll.ImportStore
+	actor    enroll.Actor
+	instance string
+	closed   bool
+}
+
+// startServer starts the service with an active program instance.
+func startServer(t *testing.T) *server {
+	t.Helper()
+	m := NewMain()
+	var out bytes.Buffer
+	m.Stdout, m.Stderr = &out, io.Discard
+	m.Config.DB, m.Config.Addr = filepath.Join(t.TempDir(), "follow.db"), "127.0.0.1:0"
+	ctx := context.Background()
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{m: m, url: m.HTTPServer.URL(), jobs: m.Store.(enroll.ImportStore)}
+	t.Cleanup(func() {
+		if !s.closed {
+			_ = m.Close()
+		}
+	})
+	s.secret = secretIn(t, out.String())
+	ws, err := m.Store.FindWorkspace(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.actor = enroll.Actor{WorkspaceID: ws.ID}
+	s.instance = createInstance(t, m.Config.DB, ws.ID)
+	return s
+}
+
+// close stops the server.
+func (s *server) close(t *testing.T) {
+	t.Helper()
+	s.closed = true
+	if err := s.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newJob stores a queued job of ten rows.
+func (s *server) newJob(t *testing.T) *enroll.Import {
+	t.Helper()
+	im := &enroll.Import{ProgramInstanceID: s.instance, Format: enroll.FormatCSV, TotalRows: 10}
+	if err := s.jobs.CreateImport(context.Background(), s.actor, im); err != nil {
+		t.Fatal(err)
+	}
+	return im
+}
+
+// finish ends a job as its runner would.
+func (s *server) finish(t *testing.T, id string, status enroll.ImportStatus, message string) {
+	t.Helper()
+	if _, err := s.jobs.FinishImport(context.Background(), s.actor, id, status, message); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestImportInterruptedAndFollowedAgain: stopped while it follows a job,
+// the command says that the job goes on, that no errors file was written,
+// and how to follow it again; `enroll import --job` does so to the end,
+// with the summary and the errors file, and prints why a job failed.
+func TestImportInterruptedAndFollowedAgain(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	dir := t.TempDir()
+	job := s.newJob(t)
+	errs := filepath.Join(dir, "my errors.csv")
+
+	// As Ctrl-C would: the context of the command ends while it follows.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	m := NewMain()
+	var out bytes.Buffer
+	m.Stdout, m.Stderr = &out, &out
+	err := m.Run(ctx, []string{"import", "--url", s.url, "--key", s.secret, "--job", job.ID, "--errors", errs, "--poll", "20ms"})
+	again := "enroll import --job " + job.ID + " --errors '" + errs + "' --url " + s.url
+	if !errors.Is(err, errInterrupted) || !strings.Contains(out.String(), "import "+job.ID+" goes on on the server") ||
+		!strings.Contains(out.String(), "was not written") || !strings.Contains(out.String(), again) {
+		t.Fatalf("interrupted: %v\n%s", err, out.String())
+	}
+	if _, err := os.Stat(errs); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("an errors file was written: %v", err)
+	}
+
+	// Followed again once it ends.
+	s.finish(t, job.ID, enroll.ImportSucceeded, "")
+	got, err := run(t, "import", "--url", s.url, "--key", s.secret, "--job", job.ID, "--errors", errs, "--poll", "20ms")
+	if err != nil || !strings.Contains(got, "Import "+job.ID+" succeeded in ") {
+		t.Fatalf("--job: %v\n%s", err, got)
+	}
+	if rows := readCSV(t, errs); len(rows) != 1 || rows[0][0] != "row" {
+		t.Fatalf("errors file of --job: %v", rows)
+	}
+	if _, err := run(t, "import", "--url", s.url, "--key", s.secret, "--job", job.ID, "--errors", errs, "--instance", enroll.NewID()); err == nil ||
+		!strings.Contains(err.Error(), "is of program instance "+s.instance) {
+		t.Fatalf("--job of another --instance: %v", err)
+	}
+	if _, err := run(t, "import", "--url", s.url, "--key", s.secret, "--job", enroll.NewID(), "--errors", errs); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("--job of no job: %v", err)
+	}
+
+	// A job that fails says why.
+	failed := s.newJob(t)
+	const why = "the server shut down; run the same file again"
+	s.finish(t, failed.ID, enroll.ImportFailed, why)
+	got, err = run(t, "import", "--url", s.url, "--key", s.secret, "--job", failed.ID, "--errors", errs)
+	if err == nil || err.Error() != "import "+failed.ID+" failed: "+why || !strings.Contains(got, "Import "+failed.ID+" failed in") {
+		t.Fatalf("failed job: %v\n%s", err, got)
+	}
+}
+
+// TestImportFollowGivesUp: when the server stays out of reach, following
+// gives up after the client's RetryFor, saying the job may still run and
+// how to follow it again.
+func TestImportFollowGivesUp(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	job := s.newJob(t)
+	s.close(t)
+	c := client.New(s.url, s.secret)
+	c.RetryFor = 300 * time.Millisecond
+	m := NewMain()
+	var out bytes.Buffer
+	m.Stdout, m.Stderr = &out, &out
+	o := importRun{errorsPath: "e.csv", poll: 20 * time.Millisecond, lines: time.Hour}
+	start := time.Now()
+	err := m.follow(context.Background(), c, job, o, rateMeter{start: start}, func(*enroll.Import) time.Duration { return 0 })
+	if err == nil || !strings.Contains(err.Error(), "may still be running on the server") || !strings.Contains(err.Error(), "enroll import --job "+job.ID+" --errors e.csv") {
+		t.Fatalf("follow with the server gone: %v", err)
+	}
+	if took := time.Since(start); took < 300*time.Millisecond || took > 5*time.Second {
+		t.Fatalf("gave up after %v, want about 300ms", took)
+	}
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/enrollhq/enroll"
+)
+
+// rowProgress shows the rows of an import job as it is followed: a bar
+// with the row count, the created/skipped/failed counts and rows/s on a
+// terminal, a line every so often elsewhere.
+type rowProgress struct {
+	bar       *progressbar.ProgressBar // nil: lines
+	out       io.Writer
+	every     time.Duration
+	last      time.Time
+	lastCount int
+	rate      rateMeter
+}
+
+// newRowProgress starts showing a job of total rows on out.
+func newRowProgress(out io.Writer, tty bool, total int, every time.Duration, rate rateMeter) *rowProgress {
+	p := &rowProgress{out: out, every: every, lastCount: -1, rate: rate}
+	if tty {
+		p.bar = progressbar.NewOptions(max(total, 1), progressbar.OptionSetWriter(out),
+			// The library's own rate averages over its redraws and shows "0 rows/hr"
+			// after a jump; the rate in the description is the job's own.
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionSetWidth(30),
+			// Unthrottled: show draws once a poll, and its second drawing must
+			// not be skipped (see show).
+			progressbar.OptionThrottle(0),
+			progressbar.OptionShowDescriptionAtLineEnd(), progressbar.OptionClearOnFinish())
+	}
+	return p
+}
+
+// show shows one state of the job.
+func (p *rowProgress) show(cur *enroll.Import) {
+	if p.bar != nil {
+		if cur.TotalRows > p.bar.GetMax() {
+			p.bar.ChangeMax(cur.TotalRows)
+		}
+		// The library has no way to set both the count and the description
+		// before drawing: Set draws the new count beside the old
+		// description, then Describe draws the line again with both of this
+		// poll, and that line stays until the next poll. With a throttle,
+		// the second drawing would be skipped and the line would pair the
+		// counts of two polls.
+		_ = p.bar.Set(cur.ProcessedRows)
+		p.bar.Describe(counts(cur) + p.rate.of(cur))
+		return
+	}
+	if time.Since(p.last) >= p.every && cur.ProcessedRows != p.lastCount && !cur.Finished() {
+		p.last, p.lastCount = time.Now(), cur.ProcessedRows
+		fmt.Fprintf(p.out, "%s: %d/%d rows (%s)%s\n", cur.Status, cur.ProcessedRows, cur.TotalRows, counts(cur), p.rate.of(cur))
+	}
+}
+
+// finish takes the bar off the terminal.
+func (p *rowProgress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}
+
+// counts says what a job did with its rows so far, or, for a dry run,
+// what a real run would do.
+func counts(im *enroll.Import) string {
+	if im.DryRun {
+		return fmt.Sprintf("%d would be created, %d would be skipped, %d failed", im.CreatedCount, im.SkippedCount, im.FailedRows)
+	}
+	return fmt.Sprintf("%d created, %d skipped, %d failed", im.CreatedCount, im.SkippedCount, im.FailedRows)
+}
+
+// rateMeter measures a job's speed since it was first seen: from the
+// upload for a job the command starts, from the first poll for one it
+// follows again (whose rows before that took an unknown time).
+type rateMeter struct {
+	start time.Time
+	// base is the rows processed when the job was first seen.
+	base int
+}
+
+// of describes im's speed so far, or "" before there is one.
+func (r rateMeter) of(im *enroll.Import) string {
+	secs := time.Since(r.start).Seconds()
+	n := im.ProcessedRows - r.base
+	if n <= 0 || secs <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" %.0f rows/s", float64(n)/secs)
+}
