@@ -90,6 +90,8 @@ func New(opts ...Option) *Engine {
 		e.runEnv, e.err = newRunEnv(e.env)
 	}
 	if e.err == nil {
+		fillCatalog(e.env)
+		fillCatalog(e.runEnv)
 		// Without it, programs run with the tracker CEL clones.
 		e.template, _ = e.newTrackerTemplate()
 	}

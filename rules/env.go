@@ -44,6 +44,16 @@ func newEnv() (*cel.Env, error) {
 	return cel.NewEnv(opts...)
 }
 
+// fillCatalog checks, once, an expression naming an undeclared identifier
+// in env. cel-go (v0.33.2) fills its checker's symbol catalog lazily, on
+// that error path, while checks of other rules running at the same time
+// read it unguarded when they enter a comprehension's scope: a data race
+// (TestCheckRejects under -race, now and then). Filled before the engine
+// is shared, the catalog is only read afterwards.
+func fillCatalog(env *cel.Env) {
+	_, _ = env.Compile("enroll_undeclared_identifier")
+}
+
 // varInput is the hidden variable of the run environment: the evaluation's
 // activation, which the bound helpers read their input from. Rules cannot
 // name it: identifiers do not start with "@".
