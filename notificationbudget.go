@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"strconv"
-	"strings"
 	"text/template"
 	"text/template/parse"
 	"time"
@@ -122,94 +120,192 @@ func (b *renderBudget) println(args ...any) (string, error) {
 	return fmt.Sprintln(args...), nil
 }
 
-// printf charges a bound of its result before formatting it: the format's
-// length, plus for each verb the largest argument and the largest width.
+// printf charges a bound of its result (formatBound) before formatting
+// it.
 func (b *renderBudget) printf(format string, args ...any) (string, error) {
-	verbs, width, err := scanFormat(format, args)
+	n, err := formatBound(format, args)
 	if err != nil {
 		return "", err
 	}
-	largest := 0
-	for _, a := range args {
-		largest = max(largest, reprBound([]any{a}, 0))
-	}
-	// A verb may print its argument quoted, in hex or as Go syntax (%q,
-	// % x, %#v): up to four bytes for each.
-	if err := b.charge(len(format) + verbs*(4*largest+width+2)); err != nil {
+	if err := b.charge(n); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf(format, args...), nil
 }
 
-// scanFormat returns the number of verbs in a printf format and the
-// largest width or precision they may take, refusing those over
-// maxFormatWidth, whether written in the format or given by an argument
-// (*). It reads what fmt reads: %, flags, then widths, precisions and
-// argument indexes ([n]) in any order, then the verb.
-func scanFormat(format string, args []any) (verbs, width int, err error) {
+// formatBound returns a bound of the length of fmt.Sprintf(format,
+// args...), reading the format as fmt's doPrintf does (flags, argument
+// indexes, widths and precisions written or taken from arguments with *,
+// the verb), or an error when a width or precision is over
+// maxFormatWidth. Each verb is bounded by its width and precision and
+// six bytes for each byte of the largest argument (% #x writes five; %q
+// at most four); fmt's complaints (%!d(MISSING), %!(EXTRA ...)) fit in
+// that and the 64 bytes added to each.
+func formatBound(format string, a []any) (int, error) {
+	largest := 0
+	for _, v := range a {
+		largest = max(largest, reprBound([]any{v}, 0))
+	}
+	per := 6*largest + 64
+	bound := len(format) + len(a)*per // the EXTRA list names every argument
 	tooWide := renderLimit("printf takes widths and precisions up to %d", maxFormatWidth)
-	star := false
-	for i := 0; i < len(format); {
-		if format[i] != '%' {
+	end := len(format)
+	argNum := 0
+	for i := 0; i < end; {
+		for i < end && format[i] != '%' {
 			i++
-			continue
+		}
+		if i >= end {
+			break
 		}
 		i++
-		if i < len(format) && format[i] == '%' {
-			i++
+		bound += per
+		// Flags, or a simple verb.
+		simple := false
+	flags:
+		for ; i < end; i++ {
+			switch c := format[i]; c {
+			case '#', '0', '+', '-', ' ':
+			default:
+				if 'a' <= c && c <= 'z' && argNum < len(a) {
+					argNum++
+					i++
+					simple = true
+				}
+				break flags
+			}
+		}
+		if simple {
 			continue
 		}
-		verbs++
-		for i < len(format) && strings.IndexByte("+-# 0", format[i]) >= 0 {
+		// good is fmt's goodArgNum: a verb with a bad index takes no
+		// argument.
+		good := true
+		var afterIndex bool
+		argNum, i, afterIndex, good = formatArgNumber(argNum, format, i, len(a), good)
+		if i < end && format[i] == '*' {
 			i++
+			var w int
+			w, argNum = formatIntArg(a, argNum)
+			if w > maxFormatWidth || w < -maxFormatWidth {
+				return 0, tooWide
+			}
+			bound += max(w, -w)
+			afterIndex = false
+		} else {
+			var w int
+			var over bool
+			start := i
+			w, over, i = formatNum(format, i, end)
+			if over || w > maxFormatWidth {
+				return 0, tooWide
+			}
+			if afterIndex && i > start { // %[3]2d
+				good = false
+			}
+			bound += w
 		}
-	spec:
-		for i < len(format) {
-			switch c := format[i]; {
-			case c == '[':
-				j := strings.IndexByte(format[i:], ']')
-				if j < 0 {
-					i = len(format)
-					break spec
-				}
-				i += j + 1
-			case c == '*':
-				star = true
+		if i+1 < end && format[i] == '.' {
+			i++
+			if afterIndex { // %[3].2d
+				good = false
+			}
+			argNum, i, afterIndex, good = formatArgNumber(argNum, format, i, len(a), good)
+			if i < end && format[i] == '*' {
 				i++
-			case c == '.':
-				i++
-			case c >= '0' && c <= '9':
-				j := i
-				for j < len(format) && format[j] >= '0' && format[j] <= '9' {
-					j++
+				var p int
+				p, argNum = formatIntArg(a, argNum)
+				if p > maxFormatWidth {
+					return 0, tooWide
 				}
-				n, err := strconv.Atoi(format[i:j])
-				if err != nil || n > maxFormatWidth {
-					return 0, 0, tooWide
+				bound += max(p, 0)
+				afterIndex = false
+			} else {
+				var p int
+				var over bool
+				p, over, i = formatNum(format, i, end)
+				if over || p > maxFormatWidth {
+					return 0, tooWide
 				}
-				width, i = max(width, n), j
-			default:
-				break spec
+				bound += p
 			}
 		}
-		// The verb.
-		_, size := utf8.DecodeRuneInString(format[i:])
+		if !afterIndex {
+			argNum, i, _, good = formatArgNumber(argNum, format, i, len(a), good)
+		}
+		if i >= end {
+			break
+		}
+		verb, size := utf8.DecodeRuneInString(format[i:])
 		i += size
-	}
-	if star {
-		// Which argument a * takes depends on indexes: every integer
-		// may be a width.
-		for _, a := range args {
-			if n, ok := integer(a); ok && (n > maxFormatWidth || n < -maxFormatWidth) {
-				return 0, 0, tooWide
-			}
+		if verb != '%' && good && argNum < len(a) {
+			argNum++
 		}
-		width = maxFormatWidth
 	}
-	return verbs, width, nil
+	return bound, nil
 }
 
-// integer returns a's value if fmt would take it as a width.
+// formatArgNumber reads an argument index ([n]) at format[i:] as fmt's
+// argNumber does: the argument it names, the index after it, whether
+// there was one, and good, false once an index is bad.
+func formatArgNumber(argNum int, format string, i, numArgs int, good bool) (int, int, bool, bool) {
+	if i >= len(format) || format[i] != '[' {
+		return argNum, i, false, good
+	}
+	f := format[i:]
+	if len(f) < 3 {
+		return argNum, i + 1, false, false
+	}
+	for j := 1; j < len(f); j++ {
+		if f[j] == ']' {
+			n, over, next := formatNum(f, 1, j)
+			if over || next != j || j == 1 {
+				return argNum, i + j + 1, false, false
+			}
+			if 0 <= n-1 && n-1 < numArgs {
+				return n - 1, i + j + 1, true, good
+			}
+			return argNum, i + j + 1, true, false
+		}
+	}
+	return argNum, i + 1, false, false
+}
+
+// formatNum reads the number at s[start:end] as fmt's parsenum does: its
+// value, whether it was too large for fmt (which then skips to end), and
+// the index after it.
+func formatNum(s string, start, end int) (n int, over bool, next int) {
+	if start >= end {
+		return 0, false, end
+	}
+	for next = start; next < end && '0' <= s[next] && s[next] <= '9'; next++ {
+		if n > 1e6 {
+			return 0, true, end
+		}
+		n = n*10 + int(s[next]-'0')
+	}
+	return n, false, next
+}
+
+// formatIntArg returns the width or precision a * takes from a[argNum],
+// as fmt's intFromArg reads it (0 when it is not an integer), and the
+// next argument's number.
+func formatIntArg(a []any, argNum int) (int, int) {
+	if argNum >= len(a) {
+		return 0, argNum
+	}
+	n, ok := integer(a[argNum])
+	if !ok {
+		return 0, argNum + 1
+	}
+	if n > 1e6 || n < -1e6 {
+		// fmt refuses it (BADWIDTH); so does the budget.
+		return maxFormatWidth + 1, argNum + 1
+	}
+	return int(n), argNum + 1
+}
+
+// integer returns a's value if fmt takes it as a width (intFromArg).
 func integer(a any) (int64, bool) {
 	v := reflect.ValueOf(a)
 	switch v.Kind() {
@@ -217,7 +313,7 @@ func integer(a any) (int64, bool) {
 		return v.Int(), true
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		if v.Uint() > math.MaxInt64 {
-			return math.MaxInt64, true
+			return 0, false
 		}
 		return int64(v.Uint()), true
 	}
@@ -278,14 +374,14 @@ func valueBound(v reflect.Value, depth int) int {
 func instrument(trees []*parse.Tree) {
 	for _, t := range trees {
 		if t != nil && t.Root != nil {
-			instrumentList(t.Root, t.Root.Pos)
+			instrumentList(t.Root)
 		}
 	}
 }
 
-func instrumentList(l *parse.ListNode, pos parse.Pos) *parse.ListNode {
+func instrumentList(l *parse.ListNode) *parse.ListNode {
 	if l == nil {
-		l = &parse.ListNode{NodeType: parse.NodeList, Pos: pos}
+		l = &parse.ListNode{NodeType: parse.NodeList}
 	}
 	for _, n := range l.Nodes {
 		switch n := n.(type) {
@@ -297,11 +393,15 @@ func instrumentList(l *parse.ListNode, pos parse.Pos) *parse.ListNode {
 			instrumentBranch(&n.BranchNode)
 		}
 	}
-	step := &parse.ActionNode{NodeType: parse.NodeAction, Pos: pos, Pipe: &parse.PipeNode{
-		NodeType: parse.NodePipe, Pos: pos,
-		Decl: []*parse.VariableNode{{NodeType: parse.NodeVariable, Pos: pos, Ident: []string{stepVar}}},
-		Cmds: []*parse.CommandNode{{NodeType: parse.NodeCommand, Pos: pos,
-			Args: []parse.Node{parse.NewIdentifier(stepFunc).SetPos(pos)}}},
+	// The step's nodes are at position 0, and belong to no tree: an error
+	// at them is placed by the source of the tree executing them, which for
+	// a copy html/template derives (a template called in an attribute) is
+	// empty, so any other position would be out of its range (a panic).
+	step := &parse.ActionNode{NodeType: parse.NodeAction, Pipe: &parse.PipeNode{
+		NodeType: parse.NodePipe,
+		Decl:     []*parse.VariableNode{{NodeType: parse.NodeVariable, Ident: []string{stepVar}}},
+		Cmds: []*parse.CommandNode{{NodeType: parse.NodeCommand,
+			Args: []parse.Node{parse.NewIdentifier(stepFunc)}}},
 	}}
 	l.Nodes = append([]parse.Node{step}, l.Nodes...)
 	return l
@@ -309,8 +409,8 @@ func instrumentList(l *parse.ListNode, pos parse.Pos) *parse.ListNode {
 
 func instrumentBranch(b *parse.BranchNode) {
 	// An empty body ({{range 1000000000}}{{end}}) counts too.
-	b.List = instrumentList(b.List, b.Pos)
+	b.List = instrumentList(b.List)
 	if b.ElseList != nil {
-		b.ElseList = instrumentList(b.ElseList, b.Pos)
+		b.ElseList = instrumentList(b.ElseList)
 	}
 }

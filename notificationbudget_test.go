@@ -33,6 +33,12 @@ func TestNotificationRenderLimits(t *testing.T) {
 		{"a width by argument", `{{printf "%[2]*[1]d" 1 1000000}}`, "widths"},
 		{"a width beyond int", `{{printf "%99999999999999999999d" 1}}`, "widths"},
 		{"one argument many times", `{{printf "` + strings.Repeat("%[1]v", 5000) + `" "` + strings.Repeat("y", 1000) + `"}}`, "more than"},
+		// html/template renders a template called in an attribute from a
+		// copy of it without its source: the limit must be reported there
+		// too, not panic.
+		{"a recursion called in a URL", `{{define "a"}}{{template "a" .}}{{template "a" .}}{{end}}<a href="{{template "a" .}}">x</a>`, "stops after"},
+		{"loops over the tags in an attribute", `{{define "x"}}{{range .enrollment.tags}}{{range $.enrollment.tags}}{{range $.enrollment.tags}}{{end}}{{end}}{{end}}{{end}}<a title="{{template "x" .}}">x</a>`, "stops after"},
+		{"printf with a width after a bad index", `{{$x := printf "%[%` + strings.Repeat("%09999999d", 20) + `"` + strings.Repeat(" 1", 20) + `}}ok`, "widths"},
 		{"loops over the enrollment's tags", `{{range .enrollment.tags}}{{range $.enrollment.tags}}{{range $.enrollment.tags}}{{end}}{{end}}{{end}}`, "stops after"},
 	}
 	d := enroll.SampleNotificationData()
@@ -99,6 +105,7 @@ func TestNotificationRenderInstrumented(t *testing.T) {
 		{`{{printf "%.2f|%5d|%-3s|%%|%[1]v" 3.14159 42 "ab"}}`, "3.14|   42|ab |%|3.14159", "3.14|   42|ab |%|3.14159"},
 		{`{{printf "%*d|" 4 7}}{{print "a" 1 2 "b"}}{{println "c"}}`, "   7|a1 2bc\n", "   7|a1 2bc\n"},
 		{`{{define "n"}}<{{.}}>{{end}}{{template "n" .enrollment.firstName}}`, "<Suzie>", "&lt;Suzie>"},
+		{`{{printf "%-*s|%d" 8 "Total" 2500}}`, "Total   |2500", "Total   |2500"},
 		{`{{js "<a>"}}|{{urlquery "a b"}}|{{html "<"}}`, `\u003Ca\u003E|a+b|&lt;`, `\u003Ca\u003E|a&#43;b|&lt;`},
 		{`{{with .enrollment.address}}{{.city}}{{end}} call 18005551234`, "New York call 18005551234", "New York call 18005551234"},
 		{`<script>var x = {{if true}}1{{end}};</script><a title="{{range .enrollment.tags}}{{.}}{{end}}">`, "", `<script>var x = 1;</script><a title="ab&lt;">`},

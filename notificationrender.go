@@ -90,7 +90,8 @@ func oneLine(s string) string {
 }
 
 // renderText renders src, a text/template source, within budget.
-func renderText(src string, data map[string]any, budget *renderBudget) (string, error) {
+func renderText(src string, data map[string]any, budget *renderBudget) (_ string, err error) {
+	defer recoverRender(&err)
 	t, err := template.New("t").Option("missingkey=error").Parse(src)
 	if err != nil {
 		return "", templateError(err)
@@ -110,7 +111,8 @@ func renderText(src string, data map[string]any, budget *renderBudget) (string, 
 }
 
 // renderHTML renders src, an html/template source, within budget.
-func renderHTML(src string, data map[string]any, budget *renderBudget) (string, error) {
+func renderHTML(src string, data map[string]any, budget *renderBudget) (_ string, err error) {
+	defer recoverRender(&err)
 	tt, err := template.New("t").Parse(src)
 	if err != nil {
 		return "", templateError(err)
@@ -131,6 +133,16 @@ func renderHTML(src string, data map[string]any, budget *renderBudget) (string, 
 		return "", templateError(err)
 	}
 	return b.String(), nil
+}
+
+// recoverRender turns a panic of the template packages, which run a
+// source any key with programs:write wrote, into the render's error: a
+// render runs in event dispatch, where a panic would stop the process,
+// and again at each restart.
+func recoverRender(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("cannot be rendered: %v", r)
+	}
 }
 
 // limitedBuffer refuses output beyond maxRenderedLength.

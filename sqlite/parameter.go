@@ -16,8 +16,8 @@ func (tx *Tx) syncUniqueValues(e *enroll.Enrollment, inst *enroll.ProgramInstanc
 			e.WorkspaceID, e.ProgramInstanceID, u.ExternalID, u.Value, e.ID)
 		if constraint(err) != "" {
 			var holder string
-			_ = tx.QueryRowContext(tx.ctx, `SELECT enrollment_id FROM enrollment_unique_values WHERE instance_id = ? AND external_id = ? AND value = ?`,
-				e.ProgramInstanceID, u.ExternalID, u.Value).Scan(&holder)
+			_ = tx.QueryRowContext(tx.ctx, `SELECT enrollment_id FROM enrollment_unique_values WHERE workspace_id = ? AND instance_id = ? AND external_id = ? AND value = ?`,
+				e.WorkspaceID, e.ProgramInstanceID, u.ExternalID, u.Value).Scan(&holder)
 			return inst.UniqueTaken(u, holder)
 		} else if err != nil {
 			return err
