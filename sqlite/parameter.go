@@ -8,7 +8,7 @@ import (
 // the primary key refuses a value another open enrollment of the instance
 // holds, and that becomes ECONFLICT (UniqueTaken).
 func (tx *Tx) syncUniqueValues(e *enroll.Enrollment, inst *enroll.ProgramInstance) error {
-	if _, err := tx.exec(`DELETE FROM enrollment_unique_values WHERE enrollment_id = ?`, e.ID); err != nil {
+	if _, err := tx.exec(`DELETE FROM enrollment_unique_values WHERE workspace_id = ? AND enrollment_id = ?`, e.WorkspaceID, e.ID); err != nil {
 		return err
 	}
 	for _, u := range e.UniqueValues(inst) {
