@@ -81,13 +81,13 @@ const (
 	lookupOpenEmails = `SELECT DISTINCT email_norm FROM enrollments WHERE workspace_id = ? AND email_norm <> ''
 		AND email_norm IN (SELECT value FROM json_each(?)) AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled')`
 	lookupCustomers = `SELECT c.email_norm, c.doc,
-		EXISTS (SELECT 1 FROM enrollments e WHERE e.instance_id = ? AND e.customer_id = c.id AND e.customer_id IS NOT NULL
+		EXISTS (SELECT 1 FROM enrollments e WHERE e.workspace_id = c.workspace_id AND e.instance_id = ? AND e.customer_id = c.id AND e.customer_id IS NOT NULL
 			AND e.status NOT IN ('rejected', 'unenrolled')),
 		EXISTS (SELECT 1 FROM enrollments e WHERE e.workspace_id = c.workspace_id AND e.customer_id = c.id
 			AND e.instance_id NOT IN (` + sameProgramInstances + `) AND e.status IN ('approved', 'paused'))
 		FROM customers c WHERE c.workspace_id = ? AND c.email_norm IN (SELECT value FROM json_each(?))`
 	lookupUniqueHolders = `SELECT u.external_id, u.value, u.enrollment_id FROM json_each(?) j CROSS JOIN enrollment_unique_values u
-		WHERE u.instance_id = ? AND u.external_id = json_extract(j.value, '$[0]') AND u.value = json_extract(j.value, '$[1]')`
+		WHERE u.workspace_id = ? AND u.instance_id = ? AND u.external_id = json_extract(j.value, '$[0]') AND u.value = json_extract(j.value, '$[1]')`
 )
 
 // importLookup finds what the database holds for the keys of rows, in
@@ -187,7 +187,7 @@ func queryUniqueHolders(ctx context.Context, q querier, inst *enroll.ProgramInst
 	if err != nil {
 		return fmt.Errorf("sqlite: import look-up: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, lookupUniqueHolders, string(b), inst.ID)
+	rows, err := q.QueryContext(ctx, lookupUniqueHolders, string(b), inst.WorkspaceID, inst.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: import look-up: %w", err)
 	}
