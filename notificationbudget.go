@@ -133,6 +133,9 @@ func (b *renderBudget) printf(format string, args ...any) (string, error) {
 	return fmt.Sprintf(format, args...), nil
 }
 
+// errTooWide refuses a printf width or precision over maxFormatWidth.
+var errTooWide = renderLimit("printf takes widths and precisions up to %d", maxFormatWidth)
+
 // formatBound returns a bound of the length of fmt.Sprintf(format,
 // args...), reading the format as fmt's doPrintf does (flags, argument
 // indexes, widths and precisions written or taken from arguments with *,
@@ -148,7 +151,6 @@ func formatBound(format string, a []any) (int, error) {
 	}
 	per := 6*largest + 64
 	bound := len(format) + len(a)*per // the EXTRA list names every argument
-	tooWide := renderLimit("printf takes widths and precisions up to %d", maxFormatWidth)
 	end := len(format)
 	argNum := 0
 	for i := 0; i < end; {
@@ -188,7 +190,7 @@ func formatBound(format string, a []any) (int, error) {
 			var w int
 			w, argNum = formatIntArg(a, argNum)
 			if w > maxFormatWidth || w < -maxFormatWidth {
-				return 0, tooWide
+				return 0, errTooWide
 			}
 			bound += max(w, -w)
 			afterIndex = false
@@ -198,7 +200,7 @@ func formatBound(format string, a []any) (int, error) {
 			start := i
 			w, over, i = formatNum(format, i, end)
 			if over || w > maxFormatWidth {
-				return 0, tooWide
+				return 0, errTooWide
 			}
 			if afterIndex && i > start { // %[3]2d
 				good = false
@@ -216,7 +218,7 @@ func formatBound(format string, a []any) (int, error) {
 				var p int
 				p, argNum = formatIntArg(a, argNum)
 				if p > maxFormatWidth {
-					return 0, tooWide
+					return 0, errTooWide
 				}
 				bound += max(p, 0)
 				afterIndex = false
@@ -225,7 +227,7 @@ func formatBound(format string, a []any) (int, error) {
 				var over bool
 				p, over, i = formatNum(format, i, end)
 				if over || p > maxFormatWidth {
-					return 0, tooWide
+					return 0, errTooWide
 				}
 				bound += p
 			}
@@ -367,8 +369,8 @@ func valueBound(v reflect.Value, depth int) int {
 	return 330
 }
 
-// instrument makes every list of nodes in the templates of root start with
-// a call of the step (assigned to a variable, so it prints nothing):
+// instrument makes every list of nodes in trees (a template's, and those
+// it defines) start with a call of the step (assigned to a variable, so it prints nothing):
 // each iteration of a range, each branch of an if or with, and each
 // template called then counts.
 func instrument(trees []*parse.Tree) {
