@@ -28,7 +28,8 @@ type authzRule struct {
 	otherWorkspace int
 	// limited is the answer to a key holding every scope but limited to
 	// another program instance: 404 for what belongs to an instance, 403
-	// for creating instances, allowed for what belongs to no instance.
+	// for creating instances and for writing programs, allowed for
+	// reading what belongs to no instance.
 	limited int
 }
 
@@ -36,11 +37,12 @@ type authzRule struct {
 // operationId. TestAuthorizationMatrix fails for an operation without a
 // rule, so a new route must state its rule here.
 var authzRules = map[string]authzRule{
-	"createProgram":                 {enroll.ScopeProgramsWrite, allowed, allowed},
+	// A program is shared by its instances, those a limited key does not see too.
+	"createProgram":                 {enroll.ScopeProgramsWrite, allowed, 403},
 	"listPrograms":                  {enroll.ScopeProgramsRead, allowed, allowed},
 	"getProgram":                    {enroll.ScopeProgramsRead, 404, allowed},
-	"updateProgram":                 {enroll.ScopeProgramsWrite, 404, allowed},
-	"deleteProgram":                 {enroll.ScopeProgramsWrite, 404, allowed},
+	"updateProgram":                 {enroll.ScopeProgramsWrite, 404, 403},
+	"deleteProgram":                 {enroll.ScopeProgramsWrite, 404, 403},
 	"createProgramInstance":         {enroll.ScopeProgramsWrite, 404, 403},
 	"listProgramInstancesOfProgram": {enroll.ScopeProgramsRead, 404, allowed},
 	"listProgramInstances":          {enroll.ScopeProgramsRead, allowed, allowed},

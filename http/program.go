@@ -67,7 +67,20 @@ type programCreatedOutput struct {
 	Body     *enroll.Program
 }
 
+// checkProgramWrite refuses a key limited to program instances: a program
+// is shared by all of its instances, those the key does not see included,
+// and such a key cannot create instances to put in a program of its own.
+func checkProgramWrite(ctx context.Context) error {
+	if len(limitedInstances(ctx)) > 0 {
+		return enroll.Errorf(enroll.EFORBIDDEN, "This API key is limited to program instances; a program is shared by all of its instances, so such a key cannot create, change or delete programs.")
+	}
+	return nil
+}
+
 func (s *Server) createProgram(ctx context.Context, in *createProgramInput) (*programCreatedOutput, error) {
+	if err := checkProgramWrite(ctx); err != nil {
+		return nil, err
+	}
 	b := in.Body
 	p := &enroll.Program{
 		Slug: b.Slug, Name: b.Name, Description: b.Description, States: b.States,
@@ -107,6 +120,9 @@ func (s *Server) updateProgram(ctx context.Context, in *updateProgramInput) (*pr
 	if !enroll.ValidID(in.ProgramID) {
 		return nil, notFound("Program", in.ProgramID)
 	}
+	if err := checkProgramWrite(ctx); err != nil {
+		return nil, err
+	}
 	patch, err := parsePatch(in.RawBody)
 	if err != nil {
 		return nil, err
@@ -126,6 +142,9 @@ func (s *Server) updateProgram(ctx context.Context, in *updateProgramInput) (*pr
 func (s *Server) deleteProgram(ctx context.Context, in *deleteProgramInput) (*struct{}, error) {
 	if !enroll.ValidID(in.ProgramID) {
 		return nil, notFound("Program", in.ProgramID)
+	}
+	if err := checkProgramWrite(ctx); err != nil {
+		return nil, err
 	}
 	if err := s.store.DeleteProgram(ctx, actorFrom(ctx), in.ProgramID, ifMatch[enroll.Program](in.IfMatch)); err != nil {
 		return nil, err
