@@ -232,8 +232,10 @@ func StatusChangeOf(e *Event) (*Enrollment, Status, error) {
 
 // NewNotifications returns the notifications a status change calls for, at
 // now: for each audience, the template for the new status (the instance's,
-// else the workspace default) rendered once and addressed to each
-// recipient. A change with nowhere to go is recorded as skipped with its
+// else the workspace default) addressed to each recipient. It renders each
+// template at most twice, with and without the unsubscribe link's marker,
+// whatever the number of recipients: each recipient's own link replaces
+// the marker when the message is sent. A change with nowhere to go is recorded as skipped with its
 // reason, so nothing is silently dropped; an instance with notifications
 // off queues none.
 func NewNotifications(src NotificationSource, now time.Time) ([]*Notification, error) {
@@ -254,6 +256,7 @@ func NewNotifications(src NotificationSource, now time.Time) ([]*Notification, e
 		if t == nil {
 			continue
 		}
+		renders := renderCache{t: t}
 		recipients := []string{enr.Email}
 		if aud == AudienceAdministrators {
 			recipients = settings.AdminEmails
@@ -266,7 +269,7 @@ func NewNotifications(src NotificationSource, now time.Time) ([]*Notification, e
 				ProgramInstanceID: src.Instance.ID, EventID: src.Event.ID, EnrollmentStatus: enr.Eligibility.Status,
 				Template: NotificationRef{ID: t.ID, Name: t.Name}, Audience: aud, Essential: t.Essential, Recipient: r,
 				Status: NotificationPending, NextAttemptAt: &now, Attempts: []NotificationAttempt{}, CreatedAt: now, UpdatedAt: now}
-			if err := prepareNotification(n, src, t, enr, prev, settings); err != nil {
+			if err := prepareNotification(n, src, &renders, enr, prev, settings); err != nil {
 				return nil, err
 			}
 			out = append(out, n)
@@ -275,11 +278,32 @@ func NewNotifications(src NotificationSource, now time.Time) ([]*Notification, e
 	return out, nil
 }
 
+// renderCache holds one template's renders for one status change: the
+// data differs between recipients only by whether the message carries the
+// unsubscribe link's marker.
+type renderCache struct {
+	t    *NotificationTemplate
+	done [2]bool
+	msg  [2]*RenderedMessage
+	err  [2]error
+}
+
+// render renders d once per value of whether it carries the marker.
+func (c *renderCache) render(d NotificationData) (*RenderedMessage, error) {
+	i := 0
+	if d.UnsubscribeURL != "" {
+		i = 1
+	}
+	if !c.done[i] {
+		c.msg[i], c.err[i] = c.t.Render(d)
+		c.done[i] = true
+	}
+	return c.msg[i], c.err[i]
+}
+
 // prepareNotification decides whether n goes to its recipient (skipped,
-// with the reason, when it cannot or may not) and renders it: once per
-// recipient, since a non-essential message carries the recipient's own
-// unsubscribe link.
-func prepareNotification(n *Notification, src NotificationSource, t *NotificationTemplate, enr *Enrollment, prev Status, settings *NotificationSettings) error {
+// with the reason, when it cannot or may not) and renders it.
+func prepareNotification(n *Notification, src NotificationSource, renders *renderCache, enr *Enrollment, prev Status, settings *NotificationSettings) error {
 	skip := func(reason string) { n.Status, n.NextAttemptAt, n.Reason = NotificationSkipped, nil, reason }
 	switch {
 	case n.Recipient == "" && n.Audience == AudienceAdministrators:
@@ -303,7 +327,7 @@ func prepareNotification(n *Notification, src NotificationSource, t *Notificatio
 		}
 		n.UnsubscribeToken, data.UnsubscribeURL = tok, UnsubscribeLinkMarker
 	}
-	msg, err := t.Render(data)
+	msg, err := renders.render(data)
 	switch {
 	case err != nil && n.Status == NotificationPending:
 		n.Status, n.NextAttemptAt, n.Reason = NotificationFailed, nil, "The template failed to render: "+ErrorMessage(err)
@@ -336,4 +360,30 @@ type NotificationFilter struct {
 	EnrollmentID string
 	Status       NotificationStatus
 	ListParams
+}
+
+// RenderClock adds up the time one dispatch spends making notifications,
+// which is mostly rendering, so that the dispatch can stop taking events
+// once they have taken its budget (WebhookStore.DispatchEvents): each
+// render is bounded, but a dispatch takes hundreds of events inside one
+// write transaction.
+type RenderClock struct {
+	budget, spent time.Duration
+}
+
+// NewRenderClock returns a clock for a dispatch with budget; 0 is no bound.
+func NewRenderClock(budget time.Duration) *RenderClock {
+	return &RenderClock{budget: budget}
+}
+
+// NewNotifications calls NewNotifications and adds its time to the clock.
+func (c *RenderClock) NewNotifications(src NotificationSource, now time.Time) ([]*Notification, error) {
+	start := time.Now()
+	defer func() { c.spent += time.Since(start) }()
+	return NewNotifications(src, now)
+}
+
+// Spent reports whether the budget is used up; never for no bound.
+func (c *RenderClock) Spent() bool {
+	return c.budget > 0 && c.spent >= c.budget
 }

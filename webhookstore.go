@@ -54,7 +54,11 @@ type WebhookStore interface {
 	// into deliveries (NewDeliveries), in event order, and returns how many
 	// events it took. Concurrent callers (replicas) never dispatch an event
 	// twice nor out of order: one dispatches while the others take none.
-	DispatchEvents(ctx context.Context, limit int) (int, error)
+	// A store that queues notifications in the same transaction
+	// (NotificationStore) takes no further event once rendering them has
+	// taken renderBudget (0: no bound), so that slow templates cannot hold
+	// the transaction for long; it always takes at least one event.
+	DispatchEvents(ctx context.Context, limit int, renderBudget time.Duration) (int, error)
 	// ClaimWebhookDeliveries leases up to limit due, pending deliveries of
 	// enabled endpoints for lease, in due order. Only the earliest pending
 	// delivery of each stream is due, so an endpoint receives the events of

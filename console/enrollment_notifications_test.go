@@ -28,7 +28,7 @@ func TestApprovalQueuesNotification(t *testing.T) {
 	page.contains(`id="notifications"`, "No notification was made")
 	c.post(Prefix+"/enrollments/"+e.ID+"/status", page.decision(enroll.StatusApproved, "Verified")).status(http.StatusOK)
 	for {
-		n, err := f.store.DispatchEvents(f.ctx, 100)
+		n, err := f.store.DispatchEvents(f.ctx, 100, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,7 +50,7 @@ func (f *fixture) deliveries(id string) []*enroll.WebhookDelivery {
 // each the outcome answer gives it. It returns the deliveries recorded.
 func (f *fixture) deliver(answer func(d *enroll.WebhookDelivery) enroll.DeliveryOutcome) []*enroll.WebhookDelivery {
 	f.t.Helper()
-	if _, err := f.store.DispatchEvents(f.ctx, 1000); err != nil {
+	if _, err := f.store.DispatchEvents(f.ctx, 1000, 0); err != nil {
 		f.t.Fatalf("dispatch: %v", err)
 	}
 	jobs, err := f.store.ClaimWebhookDeliveries(f.ctx, time.Minute, 100)

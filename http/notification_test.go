@@ -93,7 +93,7 @@ func TestEnrollmentNotificationsAPI(t *testing.T) {
 		Data []map[string]any `json:"data"`
 	}
 	for i := 0; len(page.Data) < 2; i++ {
-		if _, err := ws.DispatchEvents(context.Background(), 500); err != nil {
+		if _, err := ws.DispatchEvents(context.Background(), 500, 0); err != nil {
 			t.Fatal(err)
 		}
 		e.do("GET", "/v1/enrollments/"+id+"/notifications", nil).expect(200).decode(&page)

@@ -17,7 +17,7 @@ func (e *env) dispatchUntil(enrollmentID string, want int) []map[string]any {
 		Data []map[string]any `json:"data"`
 	}
 	for i := 0; len(page.Data) < want; i++ {
-		if _, err := e.store.(enroll.WebhookStore).DispatchEvents(context.Background(), 500); err != nil {
+		if _, err := e.store.(enroll.WebhookStore).DispatchEvents(context.Background(), 500, 0); err != nil {
 			e.t.Fatal(err)
 		}
 		e.do("GET", "/v1/enrollments/"+enrollmentID+"/notifications", nil).expect(200).decode(&page)

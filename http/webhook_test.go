@@ -261,7 +261,7 @@ func (e *env) pendingWebhookDelivery() (endpointID, deliveryID string) {
 	}
 	// Another test's dispatch may hold the (PostgreSQL) dispatch lock: retry.
 	for i := 0; len(page.Data) == 0; i++ {
-		if _, err := ws.DispatchEvents(context.Background(), 500); err != nil {
+		if _, err := ws.DispatchEvents(context.Background(), 500, 0); err != nil {
 			e.t.Fatal(err)
 		}
 		e.do("GET", "/v1/webhookEndpoints/"+endpointID+"/deliveries", nil).expect(200).decode(&page)

@@ -207,7 +207,7 @@ func (sc *scenario) enroll(firstName, email string) *enroll.Enrollment {
 		sc.t.Fatalf("status = %s, want submitted", e.Eligibility.Status)
 	}
 	for {
-		n, err := sc.s.DispatchEvents(sc.ctx, 100)
+		n, err := sc.s.DispatchEvents(sc.ctx, 100, 0)
 		if err != nil {
 			sc.t.Fatal(err)
 		}

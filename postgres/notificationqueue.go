@@ -10,37 +10,45 @@ import (
 
 // queueNotifications queues the notifications of the status changes among
 // events, in the dispatch transaction that marks them dispatched, so each
-// change is notified once (see enroll.NotificationStore).
-func (tx *tx) queueNotifications(events []*enroll.Event) error {
+// change is notified once (see enroll.NotificationStore). It returns how
+// many events it took: all of them, or fewer once rendering has taken
+// budget (see enroll.RenderClock).
+func (tx *tx) queueNotifications(events []*enroll.Event, budget time.Duration) (int, error) {
 	c := &notificationCache{tx: tx, instances: map[string]*enroll.NotificationSource{}, templates: map[string][]*enroll.NotificationTemplate{}}
-	for _, e := range events {
+	clock := enroll.NewRenderClock(budget)
+	for i, e := range events {
+		if clock.Spent() {
+			return i, nil
+		}
 		if e.Type != enroll.EventEnrollmentStatusChanged {
 			continue
 		}
 		var doc []byte
 		if err := tx.QueryRow(tx.ctx, `SELECT doc FROM events WHERE seq = $1`, e.Seq).Scan(&doc); err != nil {
-			return wrap(err)
+			return 0, wrap(err)
 		}
 		full, err := decode[enroll.Event](doc)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		full.WorkspaceID, full.Seq = e.WorkspaceID, e.Seq
 		src, err := c.source(full)
-		if err != nil || src == nil {
-			return err
-		}
-		ns, err := enroll.NewNotifications(*src, tx.now)
 		if err != nil {
-			return err
+			return 0, err
+		} else if src == nil {
+			continue
+		}
+		ns, err := clock.NewNotifications(*src, tx.now)
+		if err != nil {
+			return 0, err
 		}
 		for _, n := range ns {
 			if err := tx.insertNotification(n); err != nil {
-				return err
+				return 0, err
 			}
 		}
 	}
-	return nil
+	return len(events), nil
 }
 
 // notificationCache keeps what one dispatch loads per instance.

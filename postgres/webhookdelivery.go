@@ -143,7 +143,7 @@ const firstUndispatched = `SELECT seq FROM events WHERE NOT dispatched ORDER BY 
 // concurrently, so events wait with dispatched = false rather than behind a
 // cursor a late commit could slip under; an advisory lock lets one replica
 // dispatch at a time, which keeps each stream's deliveries in event order.
-func (db *DB) DispatchEvents(ctx context.Context, limit int) (int, error) {
+func (db *DB) DispatchEvents(ctx context.Context, limit int, renderBudget time.Duration) (int, error) {
 	var first int64
 	if err := db.pool.QueryRow(ctx, firstUndispatched).Scan(&first); errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
@@ -161,6 +161,11 @@ func (db *DB) DispatchEvents(ctx context.Context, limit int) (int, error) {
 		if err != nil || len(events) == 0 {
 			return err
 		}
+		taken, err := tx.queueNotifications(events, renderBudget)
+		if err != nil {
+			return err
+		}
+		events = events[:taken]
 		endpoints, err := tx.enabledEndpoints(events)
 		if err != nil {
 			return err
@@ -172,9 +177,6 @@ func (db *DB) DispatchEvents(ctx context.Context, limit int) (int, error) {
 			deliveries = append(deliveries, enroll.NewDeliveries(e, endpoints[e.WorkspaceID], tx.now)...)
 		}
 		if err := tx.insertDeliveries(deliveries); err != nil {
-			return err
-		}
-		if err := tx.queueNotifications(events); err != nil {
 			return err
 		}
 		n = len(events)

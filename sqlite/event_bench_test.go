@@ -21,7 +21,7 @@ func BenchmarkListEvents(b *testing.B) {
 	s.run(b, importCSV(0, 100000), false, 0)
 	quiet := s.quietInstance(b, 5)
 	for {
-		n, err := s.db.DispatchEvents(ctx, 10000)
+		n, err := s.db.DispatchEvents(ctx, 10000, 0)
 		if err != nil {
 			b.Fatal(err)
 		}

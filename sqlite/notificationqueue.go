@@ -10,37 +10,45 @@ import (
 
 // queueNotifications queues the notifications of the status changes among
 // events, in the dispatch transaction that takes them from the outbox, so
-// each change is notified once (see enroll.NotificationStore).
-func (tx *Tx) queueNotifications(events []*enroll.Event) error {
+// each change is notified once (see enroll.NotificationStore). It returns
+// how many events it took: all of them, or fewer once rendering has taken
+// budget (see enroll.RenderClock).
+func (tx *Tx) queueNotifications(events []*enroll.Event, budget time.Duration) (int, error) {
 	c := newNotificationCache(tx)
-	for _, e := range events {
+	clock := enroll.NewRenderClock(budget)
+	for i, e := range events {
+		if clock.Spent() {
+			return i, nil
+		}
 		if e.Type != enroll.EventEnrollmentStatusChanged {
 			continue
 		}
 		var doc string
 		if err := tx.QueryRowContext(tx.ctx, `SELECT doc FROM events WHERE seq = ?`, e.Seq).Scan(&doc); err != nil {
-			return fmt.Errorf("sqlite: notifications: %w", err)
+			return 0, fmt.Errorf("sqlite: notifications: %w", err)
 		}
 		full, err := decode[enroll.Event](doc)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		full.WorkspaceID, full.Seq = e.WorkspaceID, e.Seq
 		src, err := c.source(full)
-		if err != nil || src == nil {
-			return err
-		}
-		ns, err := enroll.NewNotifications(*src, tx.now)
 		if err != nil {
-			return err
+			return 0, err
+		} else if src == nil {
+			continue
+		}
+		ns, err := clock.NewNotifications(*src, tx.now)
+		if err != nil {
+			return 0, err
 		}
 		for _, n := range ns {
 			if err := tx.insertNotification(n); err != nil {
-				return err
+				return 0, err
 			}
 		}
 	}
-	return nil
+	return len(events), nil
 }
 
 // notificationCache keeps what one dispatch loads per instance.

@@ -89,7 +89,7 @@ func (db *DB) RedeliverWebhook(ctx context.Context, a enroll.Actor, endpointID, 
 
 // DispatchEvents implements enroll.WebhookStore. SQLite has one writer, so
 // events commit in seq order and a cursor (webhook_dispatch) suffices.
-func (db *DB) DispatchEvents(ctx context.Context, limit int) (int, error) {
+func (db *DB) DispatchEvents(ctx context.Context, limit int, renderBudget time.Duration) (int, error) {
 	// Most polls find nothing: ask a reader before taking the writer.
 	var waiting bool
 	err := db.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE seq > (SELECT last_seq FROM webhook_dispatch))`).Scan(&waiting)
@@ -109,6 +109,11 @@ func (db *DB) DispatchEvents(ctx context.Context, limit int) (int, error) {
 		if err != nil || len(events) == 0 {
 			return err
 		}
+		taken, err := tx.queueNotifications(events, renderBudget)
+		if err != nil {
+			return err
+		}
+		events = events[:taken]
 		endpoints, err := tx.enabledEndpoints(events)
 		if err != nil {
 			return err
@@ -119,9 +124,6 @@ func (db *DB) DispatchEvents(ctx context.Context, limit int) (int, error) {
 					return err
 				}
 			}
-		}
-		if err := tx.queueNotifications(events); err != nil {
-			return err
 		}
 		n = len(events)
 		_, err = tx.exec(`UPDATE webhook_dispatch SET last_seq = ?`, events[len(events)-1].Seq)

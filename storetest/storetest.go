@@ -57,6 +57,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("NotificationTemplates", func(t *testing.T) { t.Parallel(); testNotificationTemplates(t, newStore) })
 	t.Run("NotificationSettings", func(t *testing.T) { t.Parallel(); testNotificationSettings(t, newStore) })
 	t.Run("NotificationQueue", func(t *testing.T) { t.Parallel(); testNotificationQueue(t, newStore) })
+	t.Run("NotificationDispatch", func(t *testing.T) { t.Parallel(); testNotificationDispatch(t, newStore) })
 	t.Run("NotificationUnsubscribe", func(t *testing.T) { t.Parallel(); testNotificationUnsubscribe(t, newStore) })
 	t.Run("ConsoleSessions", func(t *testing.T) { t.Parallel(); testConsoleSessions(t, newStore) })
 	t.Run("DeleteCheck", func(t *testing.T) { t.Parallel(); testDeleteCheck(t, newStore) })

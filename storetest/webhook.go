@@ -42,7 +42,7 @@ func (f *webhookFixture) dispatchAll() int {
 	f.t.Helper()
 	total := 0
 	for {
-		n, err := f.ws.DispatchEvents(f.ctx, 7)
+		n, err := f.ws.DispatchEvents(f.ctx, 7, 0)
 		if err != nil {
 			f.t.Fatalf("DispatchEvents: %v", err)
 		}
@@ -321,7 +321,7 @@ func testWebhookConcurrency(t *testing.T, newStore Factory) {
 		go func() {
 			defer wg.Done()
 			for {
-				n, err := f.ws.DispatchEvents(f.ctx, 3)
+				n, err := f.ws.DispatchEvents(f.ctx, 3, 0)
 				if err != nil {
 					t.Error(err)
 					return

@@ -25,6 +25,12 @@ const (
 	DefaultPollInterval = 50 * time.Millisecond
 	// dispatchBatch is how many events one DispatchEvents call takes.
 	dispatchBatch = 500
+	// dispatchRenderBudget is how long one DispatchEvents call may spend
+	// rendering notifications before it takes no more events: it runs in
+	// a write transaction (SQLite's is every workspace's), and although
+	// each render is bounded, a batch holds hundreds. Real templates render
+	// in well under a millisecond.
+	dispatchRenderBudget = 250 * time.Millisecond
 	// errorBodyBytes is how much of a failed answer's body an attempt keeps.
 	errorBodyBytes = 256
 	// drainBytes is how much of an answer is read so the connection can be
@@ -146,7 +152,7 @@ func (d *Deliverer) Close() error {
 // claim dispatches new events, then claims what is due for the free
 // senders; more reports a full dispatch batch, so the loop goes again.
 func (d *Deliverer) claim(ctx context.Context, free int) (jobs []*enroll.WebhookJob, more bool) {
-	n, err := d.store.DispatchEvents(ctx, dispatchBatch)
+	n, err := d.store.DispatchEvents(ctx, dispatchBatch, dispatchRenderBudget)
 	if err != nil {
 		d.logError(ctx, "webhook dispatch failed", err)
 		return nil, false
