@@ -14,10 +14,10 @@ import (
 // sample when a template is saved). Go templates can loop
 // ({{range 1000000000}}), recurse ({{template}} calling itself twice) and
 // grow strings ({{$b := printf "%s%s" $a $a}}), and renders run where a
-// slow one holds up others: a template's save and every event dispatch run
-// inside the store's write transaction, which on SQLite every workspace
-// shares. A legitimate template takes a few dozen steps and formats a few
-// hundred bytes.
+// slow one holds up others: every event dispatch runs inside the store's
+// write transaction, which on SQLite every workspace shares (see also
+// RenderClock and checkedSources). A legitimate template takes a few dozen
+// steps and formats a few hundred bytes.
 const (
 	// maxRenderSteps bounds the lists of nodes a render executes: each
 	// loop iteration, each branch taken and each template called is one.

@@ -210,9 +210,10 @@ func SampleNotificationData() NotificationData {
 		UnsubscribeURL: "https://enroll.example.com/unsubscribe?token=uns_sample"}
 }
 
-// checkTemplateSource parses src and checks that it names only known
-// placeholders, then renders it on the sample.
-func checkTemplateSource(src string, html bool) error {
+// checkTemplateSourceNow parses src and checks that it names only known
+// placeholders, then renders it on the sample (checkTemplateSource
+// remembers its results).
+func checkTemplateSourceNow(src string, html bool) error {
 	t, err := template.New("t").Parse(src)
 	if err != nil {
 		return templateError(err)

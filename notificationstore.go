@@ -30,8 +30,10 @@ type NotificationStore interface {
 	// Returns EINVALID for bad paging.
 	ListNotificationTemplates(ctx context.Context, wsID string, f NotificationTemplateFilter) (*Page[*NotificationTemplate], error)
 	// UpdateNotificationTemplate changes a template through fn; its id,
-	// instance and creation time stay. Returns ENOTFOUND, EINVALID,
-	// ECONFLICT or fn's error.
+	// instance and creation time stay. fn may be called more than once, on
+	// copies: a store may try the change outside its write transaction
+	// first, so that checking the result (which renders it) does not hold
+	// the transaction. Returns ENOTFOUND, EINVALID, ECONFLICT or fn's error.
 	UpdateNotificationTemplate(ctx context.Context, a Actor, id string, fn func(*NotificationTemplate) error) (*NotificationTemplate, error)
 	// DeleteNotificationTemplate deletes a template; notifications made
 	// from it keep their record. check (may be nil) sees it first, in the

@@ -112,7 +112,14 @@ func (db *DB) ListNotificationTemplates(ctx context.Context, wsID string, f enro
 }
 
 // UpdateNotificationTemplate implements enroll.NotificationStore.
+// The change is tried on a read first: checking the result renders it,
+// which may take a render's time limit, and the check inside the writer
+// then finds the result remembered.
 func (db *DB) UpdateNotificationTemplate(ctx context.Context, a enroll.Actor, id string, fn func(*enroll.NotificationTemplate) error) (*enroll.NotificationTemplate, error) {
+	if old, err := findTemplate(ctx, db.r, a.WorkspaceID, id); err == nil {
+		// Its answer is the writer's to give.
+		_, _ = enroll.UpdateNotificationTemplate(old, fn, db.clock.Now())
+	}
 	var out *enroll.NotificationTemplate
 	err := db.write(ctx, func(tx *Tx) error {
 		old, err := findTemplate(ctx, tx, a.WorkspaceID, id)
