@@ -56,10 +56,13 @@ func (db *DB) ListStatusChanges(ctx context.Context, wsID, enrollmentID string) 
 
 // selectStatusSince reads each enrollment's latest history entry through
 // the history's (workspace, enrollment, seq) index; an enrollment without
-// one (none is written so) took its status when it was created.
+// one (none is written so) took its status when it was created. The
+// workspace term is unindexable ("+"): otherwise SQLite walks the
+// workspace's created_at index for the listed ids (143 ms at a million
+// enrollments) instead of looking each up by its primary key.
 const selectStatusSince = `SELECT e.id, COALESCE((SELECT h.created_at FROM status_changes h
 		WHERE h.workspace_id = e.workspace_id AND h.enrollment_id = e.id ORDER BY h.seq DESC LIMIT 1), e.created_at)
-	FROM enrollments e WHERE e.workspace_id = ? AND e.id IN (SELECT value FROM json_each(?))`
+	FROM enrollments e WHERE +e.workspace_id = ? AND e.id IN (SELECT value FROM json_each(?))`
 
 // StatusSince implements enroll.Store.
 func (db *DB) StatusSince(ctx context.Context, wsID string, ids []string) (map[string]time.Time, error) {
