@@ -58,6 +58,8 @@ type DB struct {
 	// afterPlan, set by tests, runs once between a create's plan and its
 	// write transaction.
 	afterPlan func()
+	// fewRows is fewRows, lowered by tests.
+	fewRows int
 }
 
 var _ enroll.Store = (*DB)(nil)
@@ -80,7 +82,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err := migrate(ctx, cfg.Path); err != nil {
 		return nil, err
 	}
-	db := &DB{clock: cfg.Clock, engine: cfg.Engine}
+	db := &DB{clock: cfg.Clock, engine: cfg.Engine, fewRows: fewRows}
 	// The writer never checkpoints: the checkpointer does, outside the
 	// commits all writes wait for.
 	ckpt, err := startCheckpointer(cfg.Path, cfg.Synchronous, cmp.Or(cfg.checkpointEvery, checkpointEvery), cmp.Or(cfg.restartFrames, restartFrames))

@@ -46,6 +46,7 @@ func (db *DB) FindEnrollmentDoc(ctx context.Context, wsID, id string) (*enroll.E
 // the hash of its filter for page tokens, and its total's count.
 type listQuery struct {
 	w     where
+	cw    where // the count's, when not from the counters
 	c     *enroll.Cursor
 	fh    uint64
 	count func() (int, error)
@@ -62,13 +63,60 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 	if err != nil {
 		return nil, err
 	}
-	var w where
-	w.add("workspace_id = ?", wsID)
-	if f.ProgramInstanceID != "" {
-		w.add("instance_id = ?", f.ProgramInstanceID)
+	spec := sortSpecs[f.Sort]
+	few, err := db.fewMatches(ctx, wsID, f, spec.col)
+	if err != nil {
+		return nil, err
 	}
-	in(&w, "instance_id", f.ProgramInstanceIDs)
+	w := enrollmentWhere(wsID, f, spec.col, few)
+	cw := enrollmentWhere(wsID, f, "", few)
+	filter := *f
+	return &listQuery{w: w, cw: cw, c: c, fh: fh, count: func() (int, error) {
+		if filter.NoTotal {
+			return 0, nil
+		}
+		return countEnrollments(ctx, db.r, wsID, filter, cw)
+	}}, nil
+}
+
+// enrollmentWhere returns f's conditions. Some are written to steer
+// SQLite's planner, which has no statistics (no ANALYZE) and otherwise
+// prefers the index that gives the sort order, walking up to the whole
+// instance for a handful of matches:
+//   - a range on created_at or updated_at is unindexable ("+col") unless
+//     sortCol is that column: the list reads in its sort's order and
+//     filters, instead of sorting every row in the range (sortCol is ""
+//     for the count, which reads the range's index);
+//   - when few match (fewMatches), the instance is unindexable for an
+//     identity filter (customer, lead, reference, email), so that its own
+//     index is read, and a workspace-wide status filter names the
+//     instances holding those statuses (from the counters, in the same
+//     statement), so that the status index can be read.
+//
+// The email and reference indexes are partial (<> ''): their conditions
+// say so, or SQLite cannot use them.
+func enrollmentWhere(wsID string, f *enroll.EnrollmentFilter, sortCol string, few bool) where {
+	var w where
+	w.few = few
+	w.add("workspace_id = ?", wsID)
+	inst := "instance_id"
+	identity := f.CustomerID != "" || f.LeadID != "" || f.ReferenceID != "" || f.Email != ""
+	if few && identity {
+		inst = "+instance_id"
+	}
+	if f.ProgramInstanceID != "" {
+		w.add(inst+" = ?", f.ProgramInstanceID)
+	}
+	in(&w, inst, f.ProgramInstanceIDs)
 	in(&w, "status", f.Statuses)
+	if few && !identity && len(f.Statuses) > 0 && f.ProgramInstanceID == "" && len(f.ProgramInstanceIDs) == 0 {
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(f.Statuses)), ",")
+		args := []any{wsID}
+		for _, s := range f.Statuses {
+			args = append(args, s)
+		}
+		w.add("instance_id IN (SELECT instance_id FROM enrollment_counts WHERE workspace_id = ? AND status IN ("+ph+") AND n > 0)", args...)
+	}
 	if f.CustomerID != "" {
 		w.add("customer_id = ?", f.CustomerID)
 	}
@@ -76,35 +124,35 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 		w.add("lead_id = ?", f.LeadID)
 	}
 	if f.ReferenceID != "" {
-		w.add("reference_id = ?", f.ReferenceID)
+		w.add("reference_id = ? AND reference_id <> ''", f.ReferenceID)
 	}
 	if f.Email != "" {
-		w.add("email_norm = ?", enroll.NormalizeEmail(f.Email))
+		w.add("email_norm = ? AND email_norm <> ''", enroll.NormalizeEmail(f.Email))
 	}
 	for col, v := range map[string]string{"$.tags": f.Tag, "$.manufacturerSlugs": f.ManufacturerSlug, "$.groupIds": f.GroupID} {
 		if v != "" {
 			w.add("EXISTS (SELECT 1 FROM json_each(enrollments.doc, '"+col+"') WHERE value = ?)", v)
 		}
 	}
+	ranged := func(col string) string {
+		if sortCol != "" && sortCol != col {
+			return "+" + col
+		}
+		return col
+	}
 	if f.CreatedAfter != nil {
-		w.add("created_at > ?", micros(*f.CreatedAfter))
+		w.add(ranged("created_at")+" > ?", micros(*f.CreatedAfter))
 	}
 	if f.CreatedBefore != nil {
-		w.add("created_at < ?", micros(*f.CreatedBefore))
+		w.add(ranged("created_at")+" < ?", micros(*f.CreatedBefore))
 	}
 	if f.UpdatedAfter != nil {
-		w.add("updated_at > ?", micros(*f.UpdatedAfter))
+		w.add(ranged("updated_at")+" > ?", micros(*f.UpdatedAfter))
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		// Prefix search on the lower-cased columns; LIKE's wildcards in q are escaped.
 		p := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
 		w.add(`(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, p, p, p, p)
 	}
-	filter := *f
-	return &listQuery{w: w, c: c, fh: fh, count: func() (int, error) {
-		if filter.NoTotal {
-			return 0, nil
-		}
-		return countEnrollments(ctx, db.r, wsID, filter, w)
-	}}, nil
+	return w
 }

@@ -32,6 +32,10 @@ const sortSeqDesc = "-seq"
 type where struct {
 	conds []string
 	args  []any
+	// few says that few rows match, found by another index than the
+	// sort's: the page's ORDER BY is written "+col" so that SQLite reads
+	// them there and sorts them rather than walking the sort's index.
+	few bool
 }
 
 func (w *where) add(cond string, args ...any) {
@@ -145,6 +149,12 @@ func pageQuery(table string, w where, p enroll.ListParams, c *enroll.Cursor, ver
 	if !ok {
 		return "", nil, fmt.Errorf("sqlite: no sort %q", p.Sort)
 	}
+	// The sort column is unindexable in the ORDER BY and the cursor's
+	// range when few rows match (where.few).
+	order := spec.col
+	if w.few {
+		order = "+" + spec.col
+	}
 	dir, cmp := "ASC", ">"
 	if spec.desc {
 		dir, cmp = "DESC", "<"
@@ -161,14 +171,14 @@ func pageQuery(table string, w where, p enroll.ListParams, c *enroll.Cursor, ver
 		default:
 			v = c.Text
 		}
-		w.add("("+spec.col+", id) "+cmp+" (?, ?)", v, c.ID)
+		w.add("("+order+", id) "+cmp+" (?, ?)", v, c.ID)
 	}
 	docCols := "doc"
 	if versioned {
 		docCols = "doc, version"
 	}
 	query := fmt.Sprintf("SELECT id, %s, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT ?",
-		spec.col, docCols, table, w.sql(), spec.col, dir, dir)
+		spec.col, docCols, table, w.sql(), order, dir, dir)
 	args := append(w.args, p.PerPage+1)
 	if c == nil && p.Offset() > 0 {
 		query += " OFFSET ?"

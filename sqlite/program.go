@@ -115,7 +115,7 @@ func (db *DB) DeleteProgram(ctx context.Context, a enroll.Actor, idOrSlug string
 		if err := enroll.RunCheck(check, p); err != nil {
 			return err
 		}
-		if n, err := countRows(ctx, tx, "program_instances", where{[]string{"workspace_id = ?", "program_id = ?"}, []any{p.WorkspaceID, p.ID}}); err != nil {
+		if n, err := countRows(ctx, tx, "program_instances", where{conds: []string{"workspace_id = ?", "program_id = ?"}, args: []any{p.WorkspaceID, p.ID}}); err != nil {
 			return err
 		} else if n > 0 {
 			return enroll.Errorf(enroll.ECONFLICT, "Program %s has %d program instances; delete or keep them first.", p.ID, n)
