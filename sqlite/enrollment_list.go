@@ -93,8 +93,8 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 //     instances holding those statuses (from the counters, in the same
 //     statement), so that the status index can be read.
 //
-// The email and reference indexes are partial (<> ''): their conditions
-// say so, or SQLite cannot use them.
+// The email and reference indexes are partial (non-empty values only):
+// their conditions say so, or SQLite cannot use them.
 func enrollmentWhere(wsID string, f *enroll.EnrollmentFilter, sortCol string, few bool) where {
 	var w where
 	w.few = few

@@ -87,7 +87,7 @@ func TestEnrollmentListPlan(t *testing.T) {
 		{name: "workspace, status", f: enroll.EnrollmentFilter{Statuses: st(enroll.StatusApproved)},
 			page: "INDEX enrollments_instance_status_created (workspace_id=? AND instance_id=? AND status=?", absent: walks},
 		{name: "workspace, status, q", f: enroll.EnrollmentFilter{Statuses: st(enroll.StatusApproved), Q: "zo"},
-			page: "INDEX enrollments_instance_status_created (workspace_id=? AND instance_id=? AND status=?",
+			page:  "INDEX enrollments_instance_status_created (workspace_id=? AND instance_id=? AND status=?",
 			count: "enrollments_instance_status_created (workspace_id=? AND instance_id=? AND status=?", absent: walks},
 		{name: "many in status, sort=updatedAt", many: true, f: enroll.EnrollmentFilter{ProgramInstanceID: inst, Statuses: st(enroll.StatusEligible), ListParams: lp(enroll.SortUpdatedAsc)},
 			page: "INDEX enrollments_instance_updated (workspace_id=? AND instance_id=?", absent: []string{"TEMP B-TREE"}},
