@@ -103,17 +103,26 @@ func (db *DB) ListCustomers(ctx context.Context, wsID string, f enroll.CustomerF
 	if err != nil {
 		return nil, err
 	}
-	var w where
+	w := customerWhere(wsID, f)
+	return page[enroll.Customer](ctx, db.r, "customers", w, f.ListParams, c, fh, func() (int, error) {
+		return countRows(ctx, db.r, "customers", w)
+	})
+}
+
+// customerWhere returns the conditions of a customer list. An email or
+// reference id matches few customers: they are read by its index and
+// sorted (where.few), not by walking the workspace's.
+func customerWhere(wsID string, f enroll.CustomerFilter) where {
+	w := where{few: f.Email != "" || f.ReferenceID != ""}
 	w.add("workspace_id = ?", wsID)
 	if f.Email != "" {
 		w.add("email_norm = ?", enroll.NormalizeEmail(f.Email))
 	}
 	if f.ReferenceID != "" {
-		w.add("reference_id = ?", f.ReferenceID)
+		// customers_reference is partial: the condition says so, or it is not used.
+		w.add("reference_id = ? AND reference_id <> ''", f.ReferenceID)
 	}
-	return page[enroll.Customer](ctx, db.r, "customers", w, f.ListParams, c, fh, func() (int, error) {
-		return countRows(ctx, db.r, "customers", w)
-	})
+	return w
 }
 
 // UpdateCustomer implements enroll.Store.
