@@ -2,7 +2,7 @@ package enroll
 
 // PoolStats describes a database connection pool, for /metrics.
 type PoolStats struct {
-	// Pool names the pool ("writer", "readers", "pool").
+	// Pool names the pool ("writer", "readers", "scans", "pool").
 	Pool string
 	// Open is the number of open connections; InUse of those are busy.
 	Open, InUse int

@@ -104,9 +104,9 @@ const fewRows = 10_000
 // fewMatches reports whether f matches few enrollments, so that its list
 // is best read through its filter's index and sorted: true for an
 // identity filter (customer, lead, reference, email), and for statuses
-// whose counters hold at most fewRows, unless one instance's one status
-// sorted by creation, which the status index gives in order.
-func (db *DB) fewMatches(ctx context.Context, wsID string, f *enroll.EnrollmentFilter, sortCol string) (bool, error) {
+// whose counters (read on q) hold at most fewRows, unless one instance's
+// one status sorted by creation, which the status index gives in order.
+func (db *DB) fewMatches(ctx context.Context, q querier, wsID string, f *enroll.EnrollmentFilter, sortCol string) (bool, error) {
 	if f.CustomerID != "" || f.LeadID != "" || f.ReferenceID != "" || f.Email != "" {
 		return true, nil
 	}
@@ -114,6 +114,6 @@ func (db *DB) fewMatches(ctx context.Context, wsID string, f *enroll.EnrollmentF
 	if len(f.Statuses) == 0 || oneInstance && len(f.Statuses) == 1 && sortCol == "created_at" {
 		return false, nil
 	}
-	n, err := countCounters(ctx, db.r, wsID, *f)
+	n, err := countCounters(ctx, q, wsID, *f)
 	return n <= db.fewRows, err
 }

@@ -58,6 +58,8 @@ type DB struct {
 	// afterPlan, set by tests, runs once between a create's plan and its
 	// write transaction.
 	afterPlan func()
+	// scan is the pool of the lists no index serves (scan.go).
+	scan *pool
 	// fewRows is fewRows, lowered by tests.
 	fewRows int
 }
@@ -108,6 +110,16 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.r = newPool(r)
 	db.r.SetMaxOpenConns(cfg.Readers)
 	db.r.SetMaxIdleConns(cfg.Readers)
+	s, err := sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "deferred", true))
+	if err != nil {
+		db.r.Close()
+		db.w.Close()
+		db.ckpt.close()
+		return nil, fmt.Errorf("sqlite: open scan readers: %w", err)
+	}
+	db.scan = newPool(s)
+	db.scan.SetMaxOpenConns(scanReaders(cfg.Readers))
+	db.scan.SetMaxIdleConns(scanReaders(cfg.Readers))
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -146,12 +158,12 @@ func dsn(path, synchronous, txlock string, readOnly bool) string {
 // Close stops the checkpointer and closes both pools; the last connection
 // to close checkpoints what is left in the WAL.
 func (db *DB) Close() error {
-	return errors.Join(db.ckpt.close(), db.r.Close(), db.w.Close())
+	return errors.Join(db.ckpt.close(), db.scan.Close(), db.r.Close(), db.w.Close())
 }
 
-// Ping checks that both pools answer a query.
+// Ping checks that every pool answers a query.
 func (db *DB) Ping(ctx context.Context) error {
-	for _, p := range []*pool{db.w, db.r} {
+	for _, p := range []*pool{db.w, db.r, db.scan} {
 		var one int
 		if err := p.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 			return fmt.Errorf("sqlite: ping: %w", err)

@@ -14,7 +14,7 @@ func (db *DB) ListEnrollments(ctx context.Context, wsID string, f enroll.Enrollm
 	if err != nil {
 		return nil, err
 	}
-	return page[enroll.Enrollment](ctx, db.r, "enrollments", q.w, f.ListParams, q.c, q.fh, q.count)
+	return page[enroll.Enrollment](ctx, q.r, "enrollments", q.w, f.ListParams, q.c, q.fh, q.count)
 }
 
 // ListEnrollmentDocs implements enroll.EnrollmentDocReader: the documents
@@ -24,7 +24,7 @@ func (db *DB) ListEnrollmentDocs(ctx context.Context, wsID string, f enroll.Enro
 	if err != nil {
 		return nil, err
 	}
-	return pageRows(ctx, db.r, "enrollments", false, q.w, f.ListParams, q.c, q.fh, q.count, func(doc string, _ int) (json.RawMessage, error) {
+	return pageRows(ctx, q.r, "enrollments", false, q.w, f.ListParams, q.c, q.fh, q.count, func(doc string, _ int) (json.RawMessage, error) {
 		return json.RawMessage(doc), nil
 	})
 }
@@ -46,7 +46,8 @@ func (db *DB) FindEnrollmentDoc(ctx context.Context, wsID, id string) (*enroll.E
 // the hash of its filter for page tokens, and its total's count.
 type listQuery struct {
 	w     where
-	cw    where // the count's, when not from the counters
+	cw    where   // the count's, when not from the counters
+	r     querier // the pool the list reads from: db.r, or db.scan (scan.go)
 	c     *enroll.Cursor
 	fh    uint64
 	count func() (int, error)
@@ -63,19 +64,23 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 	if err != nil {
 		return nil, err
 	}
+	r := querier(db.r)
+	if scans(f) {
+		r = db.scan
+	}
 	spec := sortSpecs[f.Sort]
-	few, err := db.fewMatches(ctx, wsID, f, spec.col)
+	few, err := db.fewMatches(ctx, r, wsID, f, spec.col)
 	if err != nil {
 		return nil, err
 	}
 	w := enrollmentWhere(wsID, f, spec.col, few)
 	cw := enrollmentWhere(wsID, f, "", few)
 	filter := *f
-	return &listQuery{w: w, cw: cw, c: c, fh: fh, count: func() (int, error) {
+	return &listQuery{w: w, cw: cw, r: r, c: c, fh: fh, count: func() (int, error) {
 		if filter.NoTotal {
 			return 0, nil
 		}
-		return countEnrollments(ctx, db.r, wsID, filter, cw)
+		return countEnrollments(ctx, r, wsID, filter, cw)
 	}}, nil
 }
 

@@ -11,7 +11,7 @@ var _ enroll.PoolStatser = (*DB)(nil)
 
 // PoolStats implements enroll.PoolStatser: the writer and the readers.
 func (db *DB) PoolStats() []enroll.PoolStats {
-	return []enroll.PoolStats{poolStats("writer", db.w.Stats()), poolStats("readers", db.r.Stats())}
+	return []enroll.PoolStats{poolStats("writer", db.w.Stats()), poolStats("readers", db.r.Stats()), poolStats("scans", db.scan.Stats())}
 }
 
 func poolStats(name string, s sql.DBStats) enroll.PoolStats {
