@@ -51,7 +51,7 @@ func TestEnrollmentListPlan(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		f    enroll.EnrollmentFilter
-		many bool   // the statuses' counters exceed fewRows
+		many bool   // the statuses' counters exceed fewRows (most of the 30 rows are eligible)
 		page string // index the page reads
 		// count is the index the count reads; "" when the counters answer.
 		count  string
@@ -90,6 +90,9 @@ func TestEnrollmentListPlan(t *testing.T) {
 			page:  "INDEX enrollments_instance_status_created (workspace_id=? AND instance_id=? AND status=?",
 			count: "enrollments_instance_status_created (workspace_id=? AND instance_id=? AND status=?", absent: walks},
 		{name: "many in status, sort=updatedAt", many: true, f: enroll.EnrollmentFilter{ProgramInstanceID: inst, Statuses: st(enroll.StatusEligible), ListParams: lp(enroll.SortUpdatedAsc)},
+			page: "INDEX enrollments_instance_updated (workspace_id=? AND instance_id=?", absent: []string{"TEMP B-TREE"}},
+		{name: "dense status, perPage=1", f: enroll.EnrollmentFilter{ProgramInstanceID: inst, Statuses: st(enroll.StatusEligible),
+			ListParams: enroll.ListParams{Sort: enroll.SortUpdatedAsc, PerPage: 1}},
 			page: "INDEX enrollments_instance_updated (workspace_id=? AND instance_id=?", absent: []string{"TEMP B-TREE"}},
 		{name: "one status, sort=-createdAt", f: enroll.EnrollmentFilter{ProgramInstanceID: inst, Statuses: st(enroll.StatusApproved)},
 			page: "INDEX enrollments_instance_status_created (workspace_id=? AND instance_id=? AND status=?", absent: []string{"TEMP B-TREE"}},
