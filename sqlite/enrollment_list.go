@@ -73,8 +73,19 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 	if err != nil {
 		return nil, err
 	}
-	w := enrollmentWhere(wsID, f, spec.col, few)
-	cw := enrollmentWhere(wsID, f, "", few)
+	// q reads its indexes unless an identity's or a status's index, read
+	// when few match, is read instead; its page reads them only when few
+	// match q too, and otherwise walks the sort's index (searchFew).
+	p := searchPrefix(f.Q)
+	searched, searchPage := p != "" && !few, false
+	if searched {
+		if searchPage, err = db.searchFew(ctx, r, wsID, f, p); err != nil {
+			return nil, err
+		}
+	}
+	w := enrollmentWhere(wsID, f, spec.col, few, searchPage)
+	w.few = few || searchPage
+	cw := enrollmentWhere(wsID, f, "", few, searched)
 	filter := *f
 	return &listQuery{w: w, cw: cw, r: r, c: c, fh: fh, count: func() (int, error) {
 		if filter.NoTotal {
@@ -98,13 +109,18 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 //     instances holding those statuses (from the counters, in the same
 //     statement), so that the status index can be read.
 //
+// search says that q reads its indexes (addSearch).
+//
 // The email and reference indexes are partial (non-empty values only):
 // their conditions say so, or SQLite cannot use them.
-func enrollmentWhere(wsID string, f *enroll.EnrollmentFilter, sortCol string, few bool) where {
+func enrollmentWhere(wsID string, f *enroll.EnrollmentFilter, sortCol string, few, search bool) where {
 	var w where
 	w.few = few
-	w.add("workspace_id = ?", wsID)
-	inst := "instance_id"
+	ws, inst := "workspace_id", "instance_id"
+	if search {
+		ws, inst = "+workspace_id", "+instance_id"
+	}
+	w.add(ws+" = ?", wsID)
 	identity := f.CustomerID != "" || f.LeadID != "" || f.ReferenceID != "" || f.Email != ""
 	if few && identity {
 		inst = "+instance_id"
@@ -154,10 +170,8 @@ func enrollmentWhere(wsID string, f *enroll.EnrollmentFilter, sortCol string, fe
 	if f.UpdatedAfter != nil {
 		w.add(ranged("updated_at")+" > ?", micros(*f.UpdatedAfter))
 	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		// Prefix search on the lower-cased columns; LIKE's wildcards in q are escaped.
-		p := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
-		w.add(`(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, p, p, p, p)
+	if p := searchPrefix(f.Q); p != "" {
+		addSearch(&w, wsID, f, p, search)
 	}
 	return w
 }

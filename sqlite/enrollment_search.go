@@ -1,0 +1,124 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/enrollhq/enroll"
+)
+
+// q, a prefix of the lower-cased first name, last name, email or
+// reference id, is four ranges "col >= q AND col < upper(q)", each on an
+// index (migration 00016), OR-ed so that SQLite reads the union of the
+// four (its multi-index OR). It matches what LIKE 'q%' matched: names and
+// emails are stored lower-cased, and LIKE folded ASCII only on the
+// reference id, as SQLite's lower() does; the columns compare as bytes
+// (BINARY), and in UTF-8 a prefix's strings are exactly the byte range.
+
+// searchCol is a column q reads: the expression its index holds and the
+// condition of that index, when partial.
+type searchCol struct {
+	expr, partial string
+	// instance says the index leads with (workspace_id, instance_id): a
+	// workspace-wide list names the workspace's instances for it.
+	instance bool
+}
+
+var searchCols = [...]searchCol{
+	{expr: "first_name", instance: true},
+	{expr: "last_name", instance: true},
+	{expr: "email_norm", partial: "email_norm <> ''"},
+	{expr: "lower(reference_id)", partial: "reference_id <> ''"},
+}
+
+// workspaceInstances is the condition naming a workspace's instances.
+const workspaceInstances = "instance_id IN (SELECT id FROM program_instances WHERE workspace_id = ?)"
+
+// searchPrefix returns q's prefix as the lists match it ("" for none).
+func searchPrefix(q string) string { return strings.ToLower(strings.TrimSpace(q)) }
+
+// prefixEnd returns the least string greater than every string that
+// starts with p, comparing bytes, and false when there is none (p is all
+// 0xFF bytes, never valid UTF-8).
+func prefixEnd(p string) (string, bool) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xFF {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}
+
+// searchRange returns col's condition for prefix p in f's scope and its
+// arguments. Each range names its workspace and instances itself: the
+// list's own terms for them are unindexable (enrollmentWhere), or SQLite,
+// which plans without statistics, reads the instance's rows through any
+// one of its indexes instead of the four ranges' union.
+func searchRange(c searchCol, p, wsID string, f *enroll.EnrollmentFilter) (string, []any) {
+	var w where
+	w.add("workspace_id = ?", wsID)
+	switch {
+	case f.ProgramInstanceID != "":
+		w.add("instance_id = ?", f.ProgramInstanceID)
+	case len(f.ProgramInstanceIDs) > 0:
+		in(&w, "instance_id", f.ProgramInstanceIDs)
+	case c.instance:
+		w.add(workspaceInstances, wsID)
+	}
+	w.add(c.expr+" >= ?", p)
+	if end, ok := prefixEnd(p); ok {
+		w.add(c.expr+" < ?", end)
+	}
+	if c.partial != "" {
+		w.add(c.partial)
+	}
+	return w.sql(), w.args
+}
+
+// addSearch adds q's condition for prefix p to w: the four ranges when
+// indexed, otherwise the LIKE filter that a list read by another index
+// (a status's, an identity's, its sort's) tests row by row.
+func addSearch(w *where, wsID string, f *enroll.EnrollmentFilter, p string, indexed bool) {
+	if !indexed {
+		// LIKE's wildcards in q are escaped.
+		l := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(p) + "%"
+		w.add(`(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, l, l, l, l)
+		return
+	}
+	var conds []string
+	var args []any
+	for _, c := range searchCols {
+		cond, a := searchRange(c, p, wsID, f)
+		conds = append(conds, cond)
+		args = append(args, a...)
+	}
+	w.add("("+strings.Join(conds, " OR ")+")", args...)
+}
+
+// searchFew reports whether prefix p matches few enough enrollments in
+// f's instances for its page to be read through the four ranges and
+// sorted rather than by walking the sort's index: by fewMatches' rule,
+// n ≤ fewRows and n² ≤ 4·(perPage+1)·t, with n bounded by the sum of the
+// four ranges' counts, each read on its index and stopped past fewRows.
+func (db *DB) searchFew(ctx context.Context, q querier, wsID string, f *enroll.EnrollmentFilter, p string) (bool, error) {
+	var sums []string
+	var args []any
+	for _, c := range searchCols {
+		cond, a := searchRange(c, p, wsID, f)
+		sums = append(sums, "(SELECT COUNT(*) FROM (SELECT 1 FROM enrollments WHERE "+cond+" LIMIT ?))")
+		args = append(append(args, a...), db.fewRows+1)
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT "+strings.Join(sums, " + "), args...).Scan(&n); err != nil {
+		return false, fmt.Errorf("sqlite: count q's matches: %w", err)
+	}
+	if n > db.fewRows {
+		return false, nil
+	}
+	all := enroll.EnrollmentFilter{ProgramInstanceID: f.ProgramInstanceID, ProgramInstanceIDs: f.ProgramInstanceIDs}
+	t, err := countCounters(ctx, q, wsID, all)
+	return n*n <= 4*(f.PerPage+1)*t, err
+}
