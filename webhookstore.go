@@ -13,10 +13,11 @@ import (
 // Events reach deliveries in two steps, neither on the write path of a
 // change: DispatchEvents turns committed events (the transactional outbox)
 // into one delivery per endpoint that wants each, exactly once; then
-// ClaimWebhookDeliveries leases due deliveries to one sender at a time, and
-// FinishWebhookDelivery records each attempt. A delivery whose lease
-// expires (its sender died) is claimed again: delivery is at-least-once,
-// and receivers deduplicate by the webhook-id header, the event id.
+// ClaimWebhookDeliveries leases due deliveries to one sender at a time, a
+// bounded number per endpoint, and FinishWebhookDelivery records each
+// attempt. A delivery whose lease expires (its sender died) is claimed
+// again: delivery is at-least-once, and receivers deduplicate by the
+// webhook-id header, the event id.
 type WebhookStore interface {
 	Store
 
@@ -60,11 +61,20 @@ type WebhookStore interface {
 	// the transaction for long; it always takes at least one event.
 	DispatchEvents(ctx context.Context, limit int, renderBudget time.Duration) (int, error)
 	// ClaimWebhookDeliveries leases up to limit due, pending deliveries of
-	// enabled endpoints for lease, in due order. Only the earliest pending
-	// delivery of each stream is due, so an endpoint receives the events of
-	// one enrollment one at a time and in order. A claimed delivery is not
+	// enabled endpoints for lease. Only the earliest pending delivery of
+	// each stream is due, so an endpoint receives the events of one
+	// enrollment one at a time and in order. A claimed delivery is not
 	// claimed again until finished or its lease expires.
-	ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit int) ([]*WebhookJob, error)
+	//
+	// No endpoint holds more than perEndpoint unexpired leases at once,
+	// counting those of every caller (replicas share the queue): a claim
+	// leases none of an endpoint that already holds perEndpoint, and at
+	// most perEndpoint minus those it holds. So a slow receiver ties up
+	// at most perEndpoint senders and other endpoints' deliveries go out
+	// beside it. A claim takes the earliest due delivery of each endpoint
+	// before the second of any, then by due time. Returns no domain error,
+	// only the database's.
+	ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit, perEndpoint int) ([]*WebhookJob, error)
 	// FinishWebhookDelivery records an attempt of a claimed delivery and its
 	// outcome (see DecideOutcome), ending the lease; a 410 outcome disables
 	// the endpoint. Returns ENOTFOUND when the delivery (or its endpoint) was

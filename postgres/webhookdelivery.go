@@ -238,32 +238,88 @@ func (tx *tx) enabledEndpoints(events []*enroll.Event) (map[string][]*enroll.Web
 	return out, nil
 }
 
+// claimEndpoints locks the enabled endpoints that have pending deliveries
+// past due and not leased ($1 is now), skipping those another claim holds:
+// one claim at a time counts and adds an endpoint's leases, so replicas
+// claiming together cannot both fill its room. It reads the first such
+// delivery of each endpoint from webhook_deliveries_endpoint_due.
+const claimEndpoints = `SELECT e.workspace_id, e.id FROM webhook_endpoints e
+	WHERE e.enabled AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending'
+		AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1))
+	FOR NO KEY UPDATE OF e SKIP LOCKED`
+
+// claimQuery leases deliveries of the endpoints claimEndpoints locked
+// ($5, $6: their workspaces and ids). For each it counts the unexpired
+// leases ($1 is now), then walks its due deliveries in due order through
+// webhook_deliveries_endpoint_due, keeping the heads of streams (no
+// earlier pending delivery in the stream: one enrollment's events go out
+// one at a time), and stops when the endpoint's room ($4 minus its
+// leases) is full. Of those it leases up to $2, the first of every
+// endpoint before the second of any, until $3. The walk reads a few rows
+// per endpoint, never the whole due queue; the lock's WHERE is checked
+// again on a row changed since the statement began (a late finish), so a
+// finished delivery is not leased again.
+const claimQuery = `WITH eps AS (
+		SELECT e.workspace_id, e.id,
+			$4 - (SELECT count(*) FROM webhook_deliveries l WHERE l.endpoint_id = e.id AND l.lease_until > $1) AS room
+		FROM webhook_endpoints e JOIN unnest($5::text[], $6::text[]) AS k(ws, id) ON e.workspace_id = k.ws AND e.id = k.id
+		WHERE e.enabled
+	), cand AS (
+		SELECT c.seq, c.next_attempt_at, row_number() OVER (PARTITION BY eps.id ORDER BY c.next_attempt_at, c.seq) AS rank
+		FROM eps CROSS JOIN LATERAL (
+			SELECT d.seq, d.next_attempt_at FROM webhook_deliveries d
+			WHERE d.endpoint_id = eps.id AND d.workspace_id = eps.workspace_id AND d.status = 'pending'
+				AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
+				AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.stream = d.stream
+					AND p.status = 'pending' AND p.event_seq < d.event_seq)
+			ORDER BY d.next_attempt_at, d.seq LIMIT greatest(eps.room, 0)
+		) c
+	), due AS (
+		SELECT d.seq, p.rank FROM (SELECT seq, rank, next_attempt_at FROM cand ORDER BY rank, next_attempt_at, seq LIMIT $2) p
+		JOIN webhook_deliveries d ON d.seq = p.seq
+		WHERE d.status = 'pending' AND (d.lease_until IS NULL OR d.lease_until <= $1)
+		FOR UPDATE OF d SKIP LOCKED
+	), leased AS (
+		UPDATE webhook_deliveries w SET lease_until = $3 FROM due WHERE w.seq = due.seq
+		RETURNING w.seq, w.workspace_id, w.endpoint_id, w.event_id, w.doc, w.stream, w.event_seq, w.next_attempt_at
+	)
+	SELECT l.workspace_id, l.doc, l.stream, l.event_seq, e.doc, e.secrets, ev.doc, ev.created_at
+	FROM leased l
+	JOIN due ON due.seq = l.seq
+	JOIN webhook_endpoints e ON e.workspace_id = l.workspace_id AND e.id = l.endpoint_id
+	JOIN events ev ON ev.id = l.event_id
+	ORDER BY due.rank, l.next_attempt_at, l.seq`
+
 // ClaimWebhookDeliveries implements enroll.WebhookStore. SKIP LOCKED lets
-// replicas claim side by side; the lease, set in the same statement, keeps
-// a claimed delivery from being claimed again until it expires.
-func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit int) ([]*enroll.WebhookJob, error) {
+// replicas claim side by side, each from the endpoints the other is not
+// claiming from; the lease, set in the same statement, keeps a claimed
+// delivery from being claimed again until it expires.
+func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit, perEndpoint int) ([]*enroll.WebhookJob, error) {
+	if limit <= 0 || perEndpoint <= 0 {
+		return nil, nil
+	}
 	var jobs []*enroll.WebhookJob
 	err := db.write(ctx, func(tx *tx) error {
 		jobs = nil
-		// Only the head of a stream (no earlier pending delivery to the same
-		// endpoint) is due: one enrollment's events go out one at a time.
-		rows, err := tx.Query(ctx, `WITH due AS (
-				SELECT d.seq FROM webhook_deliveries d
-				JOIN webhook_endpoints e ON e.workspace_id = d.workspace_id AND e.id = d.endpoint_id AND e.enabled
-				WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
-				AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.stream = d.stream
-					AND p.status = 'pending' AND p.event_seq < d.event_seq)
-				ORDER BY d.next_attempt_at, d.seq LIMIT $2
-				FOR UPDATE OF d SKIP LOCKED
-			), leased AS (
-				UPDATE webhook_deliveries w SET lease_until = $3 FROM due WHERE w.seq = due.seq
-				RETURNING w.seq, w.workspace_id, w.endpoint_id, w.event_id, w.doc, w.stream, w.event_seq, w.next_attempt_at
-			)
-			SELECT l.workspace_id, l.doc, l.stream, l.event_seq, e.doc, e.secrets, ev.doc, ev.created_at
-			FROM leased l
-			JOIN webhook_endpoints e ON e.workspace_id = l.workspace_id AND e.id = l.endpoint_id
-			JOIN events ev ON ev.id = l.event_id
-			ORDER BY l.next_attempt_at, l.seq`, tx.now, limit, tx.now.Add(lease))
+		rows, err := tx.Query(ctx, claimEndpoints, tx.now)
+		if err != nil {
+			return wrap(err)
+		}
+		var wsIDs, ids []string
+		var ws, id string
+		if _, err := pgx.ForEachRow(rows, []any{&ws, &id}, func() error {
+			wsIDs, ids = append(wsIDs, ws), append(ids, id)
+			return nil
+		}); err != nil {
+			return wrap(err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		// The leases are counted by a second statement, which (READ
+		// COMMITTED) sees every lease committed by the claims that held
+		// these endpoints before.
+		rows, err = tx.Query(ctx, claimQuery, tx.now, limit, tx.now.Add(lease), perEndpoint, wsIDs, ids)
 		if err != nil {
 			return wrap(err)
 		}

@@ -192,22 +192,52 @@ func (tx *Tx) enabledEndpoints(events []*enroll.Event) (map[string][]*enroll.Web
 	return out, nil
 }
 
-// dueDelivery is the condition of a delivery d that may be claimed at the
+// dueDelivery is the condition of a delivery x that may be claimed at the
 // time given twice as arguments. Only the head of a stream (no earlier
 // pending delivery to the same endpoint) is due: one enrollment's events go
 // out one at a time.
-const dueDelivery = `d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?)
-	AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.stream = d.stream
-		AND p.status = 'pending' AND p.event_seq < d.event_seq)`
+const dueDelivery = `x.status = 'pending' AND x.next_attempt_at <= ? AND (x.lease_until IS NULL OR x.lease_until <= ?)
+	AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = x.endpoint_id AND p.stream = x.stream
+		AND p.status = 'pending' AND p.event_seq < x.event_seq)`
 
-// ClaimWebhookDeliveries implements enroll.WebhookStore.
-func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit int) ([]*enroll.WebhookJob, error) {
+// claimCandidates lists, for each enabled endpoint, its earliest due
+// deliveries (rank 1, 2, ...) and how many more leases it may hold (room).
+// Each endpoint's are read from webhook_deliveries_endpoint_due in due
+// order and stop at perEndpoint, so a claim reads at most that many heads
+// per endpoint, not the queue's whole due backlog. Arguments: perEndpoint,
+// now, now, now, perEndpoint.
+const claimCandidates = `SELECT d.seq, d.next_attempt_at, e.room,
+		row_number() OVER (PARTITION BY e.id ORDER BY d.next_attempt_at, d.seq) AS rank
+	FROM (SELECT e.workspace_id, e.id,
+			? - (SELECT count(*) FROM webhook_deliveries l WHERE l.endpoint_id = e.id AND l.lease_until > ?) AS room
+		FROM webhook_endpoints e WHERE e.enabled = 1) e
+	CROSS JOIN webhook_deliveries d ON d.seq IN (SELECT x.seq FROM webhook_deliveries x
+		WHERE x.endpoint_id = e.id AND x.workspace_id = e.workspace_id AND ` + dueDelivery + `
+		ORDER BY x.next_attempt_at, x.seq LIMIT ?)
+	WHERE e.room > 0`
+
+// claimQuery picks what a claim leases among the candidates: the first
+// due delivery of every endpoint before the second of any, each endpoint
+// within its room. Arguments: claimCandidates', then limit.
+const claimQuery = `SELECT d.id, d.workspace_id, d.doc, d.stream, d.event_seq, e.doc, e.secrets, ev.doc, ev.created_at
+	FROM (SELECT seq, rank, next_attempt_at FROM (` + claimCandidates + `) WHERE rank <= room
+		ORDER BY rank, next_attempt_at, seq LIMIT ?) c
+	JOIN webhook_deliveries d ON d.seq = c.seq
+	JOIN webhook_endpoints e ON e.workspace_id = d.workspace_id AND e.id = d.endpoint_id
+	JOIN events ev ON ev.id = d.event_id
+	ORDER BY c.rank, c.next_attempt_at, c.seq`
+
+// ClaimWebhookDeliveries implements enroll.WebhookStore. One writer makes
+// the leases counted the leases held: no other claim runs meanwhile.
+func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit, perEndpoint int) ([]*enroll.WebhookJob, error) {
+	if limit <= 0 || perEndpoint <= 0 {
+		return nil, nil
+	}
 	// Most polls find nothing due: ask a reader before taking the writer.
 	var due bool
 	now := micros(db.clock.Now())
-	if err := db.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_deliveries d
-		CROSS JOIN webhook_endpoints e ON e.workspace_id = d.workspace_id AND e.id = d.endpoint_id AND e.enabled = 1
-		WHERE `+dueDelivery+`)`, now, now).Scan(&due); err != nil {
+	if err := db.r.QueryRowContext(ctx, `SELECT EXISTS (`+claimCandidates+`)`,
+		perEndpoint, now, now, now, perEndpoint).Scan(&due); err != nil {
 		return nil, fmt.Errorf("sqlite: claim: %w", err)
 	}
 	if !due {
@@ -217,11 +247,7 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, l
 	err := db.write(ctx, func(tx *Tx) error {
 		jobs = nil
 		now := micros(tx.now)
-		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.workspace_id, d.doc, d.stream, d.event_seq, e.doc, e.secrets, ev.doc, ev.created_at
-			FROM webhook_deliveries d
-			CROSS JOIN webhook_endpoints e ON e.workspace_id = d.workspace_id AND e.id = d.endpoint_id AND e.enabled = 1
-			JOIN events ev ON ev.id = d.event_id
-			WHERE `+dueDelivery+` ORDER BY d.next_attempt_at, d.seq LIMIT ?`, now, now, limit)
+		rows, err := tx.QueryContext(ctx, claimQuery, perEndpoint, now, now, now, perEndpoint, limit)
 		if err != nil {
 			return fmt.Errorf("sqlite: claim: %w", err)
 		}

@@ -55,6 +55,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("EventsAfterWalk", func(t *testing.T) { t.Parallel(); testEventsAfterWalk(t, newStore) })
 	t.Run("WebhookFinishBatch", func(t *testing.T) { t.Parallel(); testWebhookFinishBatch(t, newStore) })
 	t.Run("WebhookConcurrency", func(t *testing.T) { t.Parallel(); testWebhookConcurrency(t, newStore) })
+	t.Run("WebhookEndpointCap", func(t *testing.T) { t.Parallel(); testWebhookEndpointCap(t, newStore) })
 	t.Run("NotificationTemplates", func(t *testing.T) { t.Parallel(); testNotificationTemplates(t, newStore) })
 	t.Run("NotificationSettings", func(t *testing.T) { t.Parallel(); testNotificationSettings(t, newStore) })
 	t.Run("NotificationQueue", func(t *testing.T) { t.Parallel(); testNotificationQueue(t, newStore) })

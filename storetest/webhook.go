@@ -165,7 +165,7 @@ func testWebhookDispatch(t *testing.T, newStore Factory) {
 	// time, in order, however many a claim asks for.
 	var order []enroll.EventType
 	for round := 0; round < 10; round++ {
-		jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 100))
+		jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 100, 100))
 		if len(jobs) == 0 {
 			break
 		}
@@ -213,7 +213,7 @@ func testWebhookRetries(t *testing.T, newStore Factory) {
 
 	claim := func() []*enroll.WebhookJob {
 		t.Helper()
-		return must(f.ws.ClaimWebhookDeliveries(f.ctx, 300*time.Millisecond, 100))
+		return must(f.ws.ClaimWebhookDeliveries(f.ctx, 300*time.Millisecond, 100, 100))
 	}
 	byStream := func(jobs []*enroll.WebhookJob) *enroll.WebhookJob {
 		for _, j := range jobs {
@@ -344,7 +344,7 @@ func testWebhookConcurrency(t *testing.T, newStore Factory) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			jobs, err := f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 5)
+			jobs, err := f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 5, 5)
 			if err != nil {
 				t.Error(err)
 				return
@@ -428,7 +428,7 @@ func testWebhookFinishBatch(t *testing.T, newStore Factory) {
 	doomed := f.endpoint()
 	f.enroll(f.instance(noAutoEvaluate), "batch@example.com")
 	f.dispatchAll()
-	jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 500))
+	jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 500, 500))
 	now := time.Now()
 	var done []enroll.DeliveryResult
 	for _, j := range jobs {
@@ -468,5 +468,110 @@ func testWebhookFinishBatch(t *testing.T, newStore Factory) {
 	}
 	if err := f.ws.FinishWebhookDeliveries(f.ctx, nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// testWebhookEndpointCap checks ClaimWebhookDeliveries' bound per
+// endpoint: an endpoint with many due streams (a slow receiver's backlog,
+// queued first) holds at most perEndpoint unexpired leases, whatever the
+// claims ask for, while another workspace's endpoint gets its deliveries
+// claimed beside it; each endpoint's first due delivery comes before any
+// endpoint's second; expired leases do not count; concurrent claimers
+// (replicas) share the bound.
+func testWebhookEndpointCap(t *testing.T, newStore Factory) {
+	const perEndpoint = 2
+	f := newWebhookFixture(t, newStore)
+	f.dispatchAll()
+	busy := f.endpoint()
+	inst := f.instance(noAutoEvaluate)
+	for i := 0; i < 8; i++ {
+		f.enroll(inst, "busy"+enroll.NewID()[18:]+"@example.com")
+	}
+	f.dispatchAll()
+	other := newFixtureOn(t, f.s)
+	quiet := &enroll.WebhookEndpoint{URL: "https://hooks.example.com/quiet", Enabled: true}
+	if err := f.ws.CreateWebhookEndpoint(f.ctx, other.a, quiet); err != nil {
+		t.Fatal(err)
+	}
+	oinst := other.instance(noAutoEvaluate)
+	other.enroll(oinst, "quiet1@example.com")
+	other.enroll(oinst, "quiet2@example.com")
+	f.dispatchAll()
+
+	count := func(jobs []*enroll.WebhookJob) (b, q int) {
+		for _, j := range jobs {
+			switch j.Delivery.EndpointID {
+			case busy.ID:
+				b++
+			case quiet.ID:
+				q++
+			}
+		}
+		return b, q
+	}
+	claim := func(lease time.Duration, limit int) []*enroll.WebhookJob {
+		t.Helper()
+		return must(f.ws.ClaimWebhookDeliveries(f.ctx, lease, limit, perEndpoint))
+	}
+	if b, q := count(claim(300*time.Millisecond, 100)); b != perEndpoint || q != 2 {
+		t.Fatalf("first claim: %d busy, %d quiet, want %d and 2", b, q, perEndpoint)
+	}
+	// Expired leases do not count (their deliveries are due again). The
+	// busy endpoint's deliveries are due first, but with room for three the
+	// quiet one's first comes before the busy one's second.
+	time.Sleep(400 * time.Millisecond)
+	jobs := claim(time.Minute, 3)
+	if b, q := count(jobs); b != 2 || q != 1 || jobs[0].Delivery.EndpointID != busy.ID || jobs[1].Delivery.EndpointID != quiet.ID {
+		t.Fatalf("claim of 3 after the leases expired: %d busy, %d quiet, want 2 and 1, one of each first", b, q)
+	}
+	// The busy endpoint is full: nothing more of it, the quiet one's next.
+	if b, q := count(claim(time.Minute, 100)); b != 0 || q != 1 {
+		t.Fatalf("second claim: %d busy, %d quiet, want 0 and 1", b, q)
+	}
+	// A finished attempt makes room for one more.
+	var held []*enroll.WebhookJob
+	for _, j := range jobs {
+		if j.Delivery.EndpointID == busy.ID {
+			held = append(held, j)
+		}
+	}
+	if _, err := f.ws.FinishWebhookDelivery(f.ctx, held[0].Delivery, ok200(time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	more := claim(time.Minute, 100)
+	if b, _ := count(more); b != 1 {
+		t.Fatalf("after one finished, claimed %d of the busy endpoint, want 1", b)
+	}
+	// Replicas claiming at once share the bound: with both leases ended,
+	// four concurrent claims lease at most perEndpoint in all.
+	held = append(held[1:], more...)
+	for _, j := range held {
+		if _, err := f.ws.FinishWebhookDelivery(f.ctx, j.Delivery, ok200(time.Now())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		total int
+	)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			jobs, err := f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 100, perEndpoint)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			b, _ := count(jobs)
+			mu.Lock()
+			total += b
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if total < 1 || total > perEndpoint {
+		t.Fatalf("concurrent claims leased %d of the busy endpoint, want 1 to %d", total, perEndpoint)
 	}
 }

@@ -23,6 +23,12 @@ import (
 const (
 	DefaultConcurrency  = 32
 	DefaultPollInterval = 50 * time.Millisecond
+	// DefaultEndpointConcurrency is how many attempts to one endpoint may
+	// be under way at once, across every process sharing the store: a
+	// quarter of DefaultConcurrency, so a receiver that is slow or times
+	// out holds a quarter of one process's senders and every other
+	// endpoint keeps the rest.
+	DefaultEndpointConcurrency = 8
 	// dispatchBatch is how many events one DispatchEvents call takes.
 	dispatchBatch = 500
 	// dispatchRenderBudget is how long one DispatchEvents call may spend
@@ -61,6 +67,10 @@ type Config struct {
 	// wait on receivers, not on the CPU, and each claim takes up to this
 	// many: a bigger batch is what keeps delivery ahead of a busy writer.
 	Concurrency int
+	// EndpointConcurrency is how many attempts to one endpoint may be
+	// under way at once, counted across the processes sharing the store
+	// (ClaimWebhookDeliveries' perEndpoint); 0 means 8.
+	EndpointConcurrency int
 	// PollInterval is how often an idle Deliverer looks for work; 0 means
 	// 50 ms, which bounds the wait between a commit and its first attempt.
 	PollInterval time.Duration
@@ -105,6 +115,9 @@ func New(cfg Config) *Deliverer {
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.EndpointConcurrency <= 0 {
+		cfg.EndpointConcurrency = DefaultEndpointConcurrency
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = DefaultPollInterval
@@ -162,7 +175,7 @@ func (d *Deliverer) claim(ctx context.Context, free int) (jobs []*enroll.Webhook
 		// Every sender is busy; one that finishes wakes the loop.
 		return nil, n == dispatchBatch
 	}
-	jobs, err = d.store.ClaimWebhookDeliveries(ctx, d.cfg.Lease, free)
+	jobs, err = d.store.ClaimWebhookDeliveries(ctx, d.cfg.Lease, free, d.cfg.EndpointConcurrency)
 	if err != nil {
 		d.logError(ctx, "webhook claim failed", err)
 		return nil, false
