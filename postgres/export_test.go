@@ -69,3 +69,7 @@ const FirstUndispatched = firstUndispatched
 // ForgetBacklogs empties db's memory of ?after= counts, so that the next
 // poll counts its backlog whole, as every poll did before it was kept.
 func ForgetBacklogs(db *DB) { db.backlogs = enroll.Backlogs{} }
+
+// ClaimFront and ClaimByEndpoint are the queries ClaimWebhookDeliveries
+// picks deliveries with.
+const ClaimFront, ClaimByEndpoint = claimFront, claimByEndpoint
