@@ -238,6 +238,16 @@ func (tx *tx) enabledEndpoints(events []*enroll.Event) (map[string][]*enroll.Web
 	return out, nil
 }
 
+// streamHead, completed with a stream's endpoint, name and ORDER BY
+// p.event_seq LIMIT 1, is its first pending delivery's event_seq: only that delivery is due, so one
+// enrollment's events go out one at a time. Asked as ORDER BY ... LIMIT 1
+// it reads webhook_deliveries_stream whatever the planner estimates; as
+// NOT EXISTS (an earlier pending one), a planner without statistics
+// probed webhook_deliveries_endpoint_due instead, reading every pending
+// delivery of the endpoint for each (400 ms a claim in
+// BenchmarkClaimWebhookDeliveries/blocked).
+const streamHead = `SELECT p.event_seq FROM webhook_deliveries p WHERE p.status = 'pending' AND p.endpoint_id = `
+
 // claimFront walks the front of the queue: the $2 first pending
 // deliveries in due order, through webhook_deliveries_due_order, each with
 // whether it may be claimed at $1: due, not leased, the head of its stream
@@ -260,8 +270,7 @@ const claimFront = `WITH RECURSIVE walk AS (
 		WHERE w.n < $2
 	)
 	SELECT w.seq, w.endpoint_id, w.next_attempt_at <= $1 AND (w.lease_until IS NULL OR w.lease_until <= $1) AND e.id IS NOT NULL
-		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-			WHERE p.endpoint_id = w.endpoint_id AND p.stream = w.stream AND p.status = 'pending' AND p.event_seq < w.event_seq),
+		AND w.event_seq = (` + streamHead + `w.endpoint_id AND p.stream = w.stream ORDER BY p.event_seq LIMIT 1),
 		$3 - (SELECT count(*) FROM webhook_deliveries l WHERE l.endpoint_id = w.endpoint_id AND l.lease_until > $1)
 	FROM walk w
 	LEFT JOIN webhook_endpoints e ON e.workspace_id = w.workspace_id AND e.id = w.endpoint_id AND e.enabled
@@ -286,8 +295,7 @@ const claimByEndpoint = `WITH eps AS (
 			SELECT d.seq, d.next_attempt_at FROM webhook_deliveries d
 			WHERE d.endpoint_id = eps.id AND d.workspace_id = eps.workspace_id AND d.status = 'pending'
 				AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
-				AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.stream = d.stream
-					AND p.status = 'pending' AND p.event_seq < d.event_seq)
+				AND d.event_seq = (` + streamHead + `d.endpoint_id AND p.stream = d.stream ORDER BY p.event_seq LIMIT 1)
 			ORDER BY d.next_attempt_at, d.seq LIMIT least(greatest(eps.room, 0), $3)
 		) c
 	)
@@ -312,8 +320,7 @@ const claimLease = `WITH picks AS (
 		SELECT d.seq, p.ord, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY p.ord) AS rank, room.room
 		FROM picks p JOIN webhook_deliveries d ON d.seq = p.seq JOIN room ON room.id = d.endpoint_id
 		WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
-			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.stream = d.stream
-				AND p.status = 'pending' AND p.event_seq < d.event_seq)
+			AND d.event_seq = (` + streamHead + `d.endpoint_id AND p.stream = d.stream ORDER BY p.event_seq LIMIT 1)
 	), due AS (
 		SELECT d.seq, ok.ord FROM ok JOIN webhook_deliveries d ON d.seq = ok.seq
 		WHERE ok.rank <= ok.room AND d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
