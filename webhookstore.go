@@ -71,9 +71,9 @@ type WebhookStore interface {
 	// leases none of an endpoint that already holds perEndpoint, and at
 	// most perEndpoint minus those it holds. So a slow receiver ties up
 	// at most perEndpoint senders and other endpoints' deliveries go out
-	// beside it. A claim takes the earliest due delivery of each endpoint
-	// before the second of any, then by due time. Returns no domain error,
-	// only the database's.
+	// beside it: a claim takes the earliest due deliveries, and when those
+	// are one endpoint's beyond its room, the earliest of each other
+	// endpoint. Returns no domain error, only the database's.
 	ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit, perEndpoint int) ([]*WebhookJob, error)
 	// FinishWebhookDelivery records an attempt of a claimed delivery and its
 	// outcome (see DecideOutcome), ending the lease; a 410 outcome disables

@@ -61,7 +61,8 @@ func TestMigrateConcurrently(t *testing.T) {
 	}
 }
 
-// TestMigrateRetriesIndexBuild runs migration 11 again over what a failed
+// TestMigrateRetriesIndexBuild runs migration 11 (and those after it,
+// which build their indexes the same way) again over what a failed
 // concurrent build leaves behind (an index of the name that is not the
 // one wanted, as an invalid index is): the migration drops it and builds
 // the index again.
@@ -80,7 +81,7 @@ func TestMigrateRetriesIndexBuild(t *testing.T) {
 	for _, stmt := range []string{
 		`DROP INDEX events_instance`,
 		`CREATE INDEX events_instance ON events (type)`,
-		`DELETE FROM goose_db_version WHERE version_id = 11`,
+		`DELETE FROM goose_db_version WHERE version_id >= 11`, // goose refuses a gap below the latest
 	} {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
 			t.Fatal(err)
