@@ -122,6 +122,14 @@ func (db *DB) CountEnrollments(ctx context.Context, wsID, instanceID string) (ma
 	return out, nil
 }
 
+// onlyCounters reports whether f filters by instances and statuses only,
+// which the counters tell apart.
+func onlyCounters(f enroll.EnrollmentFilter) bool {
+	return f.CustomerID == "" && f.LeadID == "" && f.ReferenceID == "" && f.Email == "" && f.Tag == "" &&
+		f.ManufacturerSlug == "" && f.GroupID == "" && f.CreatedAfter == nil && f.CreatedBefore == nil &&
+		f.UpdatedAfter == nil && f.Q == ""
+}
+
 // countEnrollments returns the total for an enrollment filter: from the
 // counters when the filter is only instances and statuses, else by counting.
 func countEnrollments(ctx context.Context, q querier, wsID string, f enroll.EnrollmentFilter, w where) (int, error) {

@@ -20,13 +20,23 @@ func (db *DB) ListEnrollments(ctx context.Context, wsID string, f enroll.Enrollm
 	if err != nil {
 		return nil, err
 	}
-	w := enrollmentWhere(wsID, f)
 	var out *enroll.Page[*enroll.Enrollment]
 	err = db.read(ctx, func(q pgx.Tx) error {
+		// A status filter's total comes from the counters, cheaply, and
+		// tells whether its rows are few enough to read and sort (fenced).
+		total, counted := 0, false
+		if len(f.Statuses) > 0 && !f.NoTotal && onlyCounters(f) {
+			var err error
+			if total, err = countEnrollments(ctx, q, wsID, f, where{}); err != nil {
+				return err
+			}
+			counted = true
+		}
+		w := enrollmentWhere(wsID, f, counted && total <= fenceRows)
 		var err error
 		out, err = page[enroll.Enrollment](ctx, q, "enrollments", w, f.ListParams, c, fh, func() (int, error) {
-			if f.NoTotal {
-				return 0, nil
+			if f.NoTotal || counted {
+				return total, nil
 			}
 			return countEnrollments(ctx, q, wsID, f, w)
 		})
@@ -35,19 +45,47 @@ func (db *DB) ListEnrollments(ctx context.Context, wsID string, f enroll.Enrollm
 	return out, err
 }
 
+// fenceRows is the most rows of a status filter that a list reads whole
+// and sorts, when no index gives them in the list's order. Reading 1,000
+// approved enrollments through the status index and sorting them took
+// 3 ms; walking a sort index of 350,000 for them, filtering on status,
+// up to 1 s.
+const fenceRows = 10000
+
+// ordered reports whether an index gives f's enrollments in f's sort with
+// its statuses as an equality: one status, sorted by creation, in one
+// instance (enrollments_instance_status_created) or the workspace
+// (enrollments_status_created).
+func ordered(f enroll.EnrollmentFilter) bool {
+	return len(f.Statuses) == 1 && (f.ProgramInstanceID != "" || len(f.ProgramInstanceIDs) <= 1) &&
+		(f.Sort == enroll.SortCreatedDesc || f.Sort == enroll.SortCreatedAsc || f.Sort == "")
+}
+
 // enrollmentWhere returns the conditions of f's enrollments in workspace
-// wsID.
-func enrollmentWhere(wsID string, f enroll.EnrollmentFilter) where {
+// wsID. few says f's statuses hold few enough rows (fenceRows) to be read
+// whole and sorted when no index gives them in f's order (ordered).
+func enrollmentWhere(wsID string, f enroll.EnrollmentFilter, few bool) where {
 	var w where
 	w.add("workspace_id = ?", wsID)
+	// The instance as a range (scopeTo) keeps it in the ORDER BY, which
+	// only indexes leading with it match, and one status's order is
+	// still that of the status index (instance, status, created_at). But
+	// the rows of a few statuses in another order are found, from the
+	// status index, only with the instance as an equality: 3 ms for 1,000
+	// approved of 350,000, against 0.6-1.0 s walking the sort index.
+	scope := w.scopeTo
+	if few && !ordered(f) {
+		w.fence = true
+		scope = func(col string, v any) { w.add(col+" = ?", v) }
+	}
 	switch {
 	case f.ProgramInstanceID != "":
-		w.scopeTo("instance_id", f.ProgramInstanceID)
+		scope("instance_id", f.ProgramInstanceID)
 		if len(f.ProgramInstanceIDs) > 0 && !slices.Contains(f.ProgramInstanceIDs, f.ProgramInstanceID) {
 			w.add("FALSE")
 		}
 	case len(f.ProgramInstanceIDs) == 1:
-		w.scopeTo("instance_id", f.ProgramInstanceIDs[0])
+		scope("instance_id", f.ProgramInstanceIDs[0])
 	default:
 		in(&w, "instance_id", f.ProgramInstanceIDs)
 	}

@@ -44,7 +44,7 @@ func TestEnrollmentListPlan(t *testing.T) {
 		"instance of the key's": {ProgramInstanceID: old.ID, ProgramInstanceIDs: []string{old.ID, current.ID},
 			Statuses: []enroll.Status{enroll.StatusEligible}},
 	} {
-		query, args, err := postgres.EnrollmentListQuery(a.WorkspaceID, f)
+		query, args, err := postgres.EnrollmentListQuery(a.WorkspaceID, f, false)
 		if err != nil {
 			t.Fatal(err)
 		}

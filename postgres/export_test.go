@@ -19,8 +19,9 @@ func Setting(ctx context.Context, db *DB, name string) (string, error) {
 func MaxConns(db *DB) int32 { return db.pool.Config().MaxConns }
 
 // EnrollmentListQuery returns the query ListEnrollments runs for the
-// first page of f in workspace wsID, and its arguments.
-func EnrollmentListQuery(wsID string, f enroll.EnrollmentFilter) (string, []any, error) {
+// first page of f in workspace wsID, and its arguments; few says the
+// counters found few rows of f's statuses.
+func EnrollmentListQuery(wsID string, f enroll.EnrollmentFilter, few bool) (string, []any, error) {
 	if err := f.Validate(); err != nil {
 		return "", nil, err
 	}
@@ -28,7 +29,7 @@ func EnrollmentListQuery(wsID string, f enroll.EnrollmentFilter) (string, []any,
 	if err != nil {
 		return "", nil, err
 	}
-	w := enrollmentWhere(wsID, f)
+	w := enrollmentWhere(wsID, f, few)
 	q, err := pageQuery("enrollments", &w, f.ListParams, c, true)
 	return q, w.args, err
 }
