@@ -126,6 +126,7 @@ func enrollmentWhere(wsID string, f enroll.EnrollmentFilter, few bool) where {
 		// does for the reference id, whatever the database's locale.
 		p := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
 		w.add(`(first_name LIKE ? OR last_name LIKE ? OR email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, p, p, p, p)
+		w.replan = true
 	}
 	return w
 }

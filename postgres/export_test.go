@@ -34,6 +34,12 @@ func EnrollmentListQuery(wsID string, f enroll.EnrollmentFilter, few bool) (stri
 	return q, w.args, err
 }
 
+// EnrollmentListReplans reports whether ListEnrollments has its queries
+// for f planned for their arguments at every run.
+func EnrollmentListReplans(wsID string, f enroll.EnrollmentFilter) bool {
+	return enrollmentWhere(wsID, f, false).replan
+}
+
 // EventListQuery returns the query ListEvents runs for the first page of
 // f in workspace wsID, and its arguments.
 func EventListQuery(wsID string, f enroll.EventFilter) (string, []any, error) {

@@ -14,7 +14,7 @@ import (
 // reading a whole instance (docs/benchmarks.md, session 14) find their
 // rows from an index of the filter instead: a few statuses not in the
 // status index's order (approved by updatedAt, paused and unenrolled,
-// approved across the workspace).
+// approved across the workspace), tag, manufacturer and group, and q.
 // The 30,000 enrollments of the instance listed are mostly eligible, with
 // 60 approved, paused or unenrolled updated last.
 func TestEnrollmentFilterPlan(t *testing.T) {
@@ -59,6 +59,11 @@ func TestEnrollmentFilterPlan(t *testing.T) {
 		{"workspace, approved", enroll.EnrollmentFilter{Statuses: st(enroll.StatusApproved)}, false, "enrollments_status_created", false},
 		{"workspace, approved by updatedAt", enroll.EnrollmentFilter{Statuses: st(enroll.StatusApproved),
 			ListParams: enroll.ListParams{Sort: enroll.SortUpdatedDesc}}, true, "enrollments_status_created", false},
+		{"tag", enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Tag: "vip"}, false, "enrollments_tags", false},
+		{"manufacturer", enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, ManufacturerSlug: "tesla"}, false, "enrollments_manufacturers", false},
+		{"group", enroll.EnrollmentFilter{GroupID: "g1"}, false, "enrollments_groups", false},
+		{"q", enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Q: "zimm"}, false, "_prefix", true},
+		{"workspace, q", enroll.EnrollmentFilter{Q: "REF-9x"}, false, "enrollments_reference_prefix", true},
 	} {
 		query, args, err := postgres.EnrollmentListQuery(a.WorkspaceID, c.f, c.few)
 		if err != nil {
@@ -70,6 +75,9 @@ func TestEnrollmentFilterPlan(t *testing.T) {
 		// fence, not walked in the order of a sort index.
 		if c.few && (!strings.Contains(query, "OFFSET 0)") || strings.Contains(query, "instance_id >=")) {
 			t.Errorf("%s: the statuses are not read whole and sorted:\n%s", c.name, query)
+		}
+		if c.custom != postgres.EnrollmentListReplans(a.WorkspaceID, c.f) {
+			t.Errorf("%s: planned at every run = %v, want %v", c.name, !c.custom, c.custom)
 		}
 		for mode, plan := range explain(t, conn, query, args) {
 			if c.custom && mode != "force_custom_plan" {

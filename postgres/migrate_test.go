@@ -62,10 +62,11 @@ func TestMigrateConcurrently(t *testing.T) {
 }
 
 // TestMigrateRetriesIndexBuild runs migration 11 (and those after it,
-// which build their indexes the same way) again over what a failed
-// concurrent build leaves behind (an index of the name that is not the
-// one wanted, as an invalid index is): the migration drops it and builds
-// the index again.
+// which goose would otherwise find applied out of order, among them
+// 13-15's concurrent builds) again over what a failed concurrent build
+// leaves behind (an index of the name that is not the one wanted, as an
+// invalid index is): the migrations drop it and build the index again,
+// and gather the statistics of the indexed expressions.
 func TestMigrateRetriesIndexBuild(t *testing.T) {
 	t.Parallel()
 	url := newDatabase(t)
@@ -79,8 +80,15 @@ func TestMigrateRetriesIndexBuild(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	for _, stmt := range []string{
+		// Rows for ANALYZE to gather statistics of (the keys are not
+		// checked as replica).
+		`SET session_replication_role = replica`,
+		`INSERT INTO enrollments (workspace_id, id, instance_id, status, reference_id, doc, version, created_at, updated_at)
+			SELECT 'w', 'e' || g, 'i', 'eligible', 'REF-' || g, '{"tags": ["vip"]}', 1, now(), now() FROM generate_series(1, 100) g`,
 		`DROP INDEX events_instance`,
 		`CREATE INDEX events_instance ON events (type)`,
+		`DROP INDEX enrollments_tags`,
+		`CREATE INDEX enrollments_tags ON enrollments (status)`,
 		`DELETE FROM goose_db_version WHERE version_id >= 11`, // goose refuses a gap below the latest
 	} {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
@@ -96,5 +104,21 @@ func TestMigrateRetriesIndexBuild(t *testing.T) {
 	}
 	if want := "(workspace_id, instance_id, seq)"; !strings.Contains(def, want) {
 		t.Fatalf("events_instance is %s, want it on %s", def, want)
+	}
+	if err := conn.QueryRow(ctx, `SELECT indexdef FROM pg_indexes WHERE indexname = 'enrollments_tags'`).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if want := "gin (((doc -> 'tags'::text)) jsonb_path_ops)"; !strings.Contains(def, want) {
+		t.Fatalf("enrollments_tags is %s, want %s", def, want)
+	}
+	// The expressions' statistics, without which the planner guesses how
+	// many rows a filter keeps (pg_stats names them by index).
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(DISTINCT tablename) FROM pg_stats
+		WHERE tablename IN ('enrollments_tags', 'enrollments_reference_prefix')`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Fatalf("statistics of %d of the 2 indexed expressions, want both", n)
 	}
 }
