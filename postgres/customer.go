@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/enrollhq/enroll"
 	"github.com/jackc/pgx/v5"
@@ -128,6 +129,33 @@ func (db *DB) ListCustomers(ctx context.Context, wsID string, f enroll.CustomerF
 	if err != nil {
 		return nil, err
 	}
+	w := customerWhere(wsID, f)
+	var out *enroll.Page[*enroll.Customer]
+	err = db.read(ctx, func(q pgx.Tx) error {
+		var err error
+		out, err = page[enroll.Customer](ctx, q, "customers", w, f.ListParams, c, fh, func() (int, error) {
+			if f.Email != "" || f.ReferenceID != "" {
+				return countRows(ctx, q, "customers", w)
+			}
+			return countCustomers(ctx, q, wsID)
+		})
+		return err
+	})
+	return out, err
+}
+
+// countCustomers returns the number of customers of workspace wsID, from
+// the counters the customers' triggers keep (migration 17).
+func countCustomers(ctx context.Context, q querier, wsID string) (int, error) {
+	var n int
+	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(n), 0)::bigint FROM customer_counts WHERE workspace_id = $1`, wsID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: count customers: %w", err)
+	}
+	return n, nil
+}
+
+// customerWhere returns the conditions of f's customers in workspace wsID.
+func customerWhere(wsID string, f enroll.CustomerFilter) where {
 	var w where
 	w.add("workspace_id = ?", wsID)
 	if f.Email != "" {
@@ -136,15 +164,7 @@ func (db *DB) ListCustomers(ctx context.Context, wsID string, f enroll.CustomerF
 	if f.ReferenceID != "" {
 		w.add("reference_id = ?", f.ReferenceID)
 	}
-	var out *enroll.Page[*enroll.Customer]
-	err = db.read(ctx, func(q pgx.Tx) error {
-		var err error
-		out, err = page[enroll.Customer](ctx, q, "customers", w, f.ListParams, c, fh, func() (int, error) {
-			return countRows(ctx, q, "customers", w)
-		})
-		return err
-	})
-	return out, err
+	return w
 }
 
 // UpdateCustomer implements enroll.Store.

@@ -34,6 +34,18 @@ func EnrollmentListQuery(wsID string, f enroll.EnrollmentFilter, few bool) (stri
 	return q, w.args, err
 }
 
+// CustomerListQuery returns the query ListCustomers runs for the first
+// page of f in workspace wsID, and its arguments.
+func CustomerListQuery(wsID string, f enroll.CustomerFilter) (string, []any, error) {
+	c, err := f.Normalize([]string{enroll.SortCreatedDesc, enroll.SortCreatedAsc, enroll.SortUpdatedAsc, enroll.SortUpdatedDesc}, 0)
+	if err != nil {
+		return "", nil, err
+	}
+	w := customerWhere(wsID, f)
+	q, err := pageQuery("customers", &w, f.ListParams, c, false)
+	return q, w.args, err
+}
+
 // EnrollmentListReplans reports whether ListEnrollments has its queries
 // for f planned for their arguments at every run.
 func EnrollmentListReplans(wsID string, f enroll.EnrollmentFilter) bool {

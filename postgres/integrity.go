@@ -21,6 +21,12 @@ var integrityChecks = []struct{ name, query string }{
 			ON e.workspace_id = c.workspace_id AND e.instance_id = c.instance_id AND e.status = c.status
 		WHERE COALESCE(c.n, 0) <> COALESCE(e.n, 0)
 		LIMIT 5`},
+	{"customer counters equal the customers they count", `
+		SELECT format('workspace %s: counter %s, customers %s', COALESCE(c.workspace_id, e.workspace_id), COALESCE(c.n, 0), COALESCE(e.n, 0))
+		FROM (SELECT workspace_id, SUM(n) AS n FROM customer_counts GROUP BY 1) c
+		FULL JOIN (SELECT workspace_id, COUNT(*) AS n FROM customers GROUP BY 1) e ON e.workspace_id = c.workspace_id
+		WHERE COALESCE(c.n, 0) <> COALESCE(e.n, 0)
+		LIMIT 5`},
 	{"indexed columns match the documents", `
 		SELECT format('enrollment %s: columns (%s, %s, %s) vs document', id, status, instance_id, customer_id)
 		FROM enrollments

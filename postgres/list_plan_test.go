@@ -95,8 +95,9 @@ func TestEnrollmentFilterPlan(t *testing.T) {
 // enrollments is skipped on an index alone, without reading the skipped
 // rows or sorting them: the events' page=5000 was a sort of every event
 // of the workspace, spilled to disk (4.8 s at 1.18M events), as their
-// ORDER BY named id after seq, which no index holds. Events and
-// enrollments have documents of 1 kB, as the service's have.
+// ORDER BY named id after seq, which no index holds. And that customers
+// by updatedAt are read in order from an index. Events and enrollments
+// have documents of 1 kB, as the service's have.
 func TestOffsetPlan(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -145,6 +146,17 @@ func TestOffsetPlan(t *testing.T) {
 			inner := plan[strings.Index(plan, "Limit"):]
 			if !strings.Contains(inner, "Index Only Scan") || strings.Contains(inner, "Sort") || strings.Contains(plan, "Seq Scan") {
 				t.Errorf("%s (%s): the offset is not skipped on an index alone:\n%s\n%s", name, mode, query, plan)
+			}
+		}
+	}
+	for _, sort := range []string{enroll.SortUpdatedAsc, enroll.SortUpdatedDesc} {
+		query, args, err := postgres.CustomerListQuery(a.WorkspaceID, enroll.CustomerFilter{ListParams: enroll.ListParams{Sort: sort}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for mode, plan := range explain(t, conn, query, args) {
+			if !strings.Contains(plan, "customers_updated") || strings.Contains(plan, "Sort") {
+				t.Errorf("customers by %s (%s): not read in order from customers_updated:\n%s\n%s", sort, mode, query, plan)
 			}
 		}
 	}
