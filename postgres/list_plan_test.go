@@ -161,3 +161,39 @@ func TestOffsetPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomerCounts checks the customer counters (migration 17) through
+// the store: creates add, a create that finds the email taken adds
+// nothing, a delete takes away, and the total of an unfiltered list is
+// theirs; openDB's integrity check compares them with the customers.
+func TestCustomerCounts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, newDatabase(t))
+	a, _ := importInstance(t, db)
+	var ids []string
+	for _, email := range []string{"a@example.com", "b@example.com", "c@example.com", "A@example.com"} {
+		c := &enroll.Customer{FirstName: "A", LastName: "B", Email: email}
+		err := db.CreateCustomer(ctx, a, c)
+		if email == "A@example.com" {
+			if enroll.ErrorCode(err) != enroll.ECONFLICT {
+				t.Fatalf("a taken email: %v, want a conflict", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	if err := db.DeleteCustomer(ctx, a, ids[0], nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.ListCustomers(ctx, a.WorkspaceID, enroll.CustomerFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.TotalItems != 2 || len(p.Data) != 2 {
+		t.Fatalf("totalItems %d, %d customers, want 2 and 2", p.TotalItems, len(p.Data))
+	}
+}
