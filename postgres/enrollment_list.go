@@ -48,8 +48,9 @@ func (db *DB) ListEnrollments(ctx context.Context, wsID string, f enroll.Enrollm
 // fenceRows is the most rows of a status filter that a list reads whole
 // and sorts, when no index gives them in the list's order. Reading 1,000
 // approved enrollments through the status index and sorting them took
-// 3 ms; walking a sort index of 350,000 for them, filtering on status,
-// up to 1 s.
+// 3 ms, 2,475 of five statuses 6.5 ms (cached), 15,651 160 ms; walking a
+// sort index of 350,000 for the 1,000, filtering on status, up to 1 s.
+// Above it the statuses are common enough for the walk to meet them soon.
 const fenceRows = 10000
 
 // ordered reports whether an index gives f's enrollments in f's sort with
