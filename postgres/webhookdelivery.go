@@ -463,8 +463,19 @@ func collectJobs(rows pgx.Rows, now time.Time) ([]*enroll.WebhookJob, error) {
 		if err != nil {
 			return nil, err
 		}
+		// jsonb reorders members and adds spaces: the body is sent as
+		// GET /v1/events/{id} encodes the event (FindEvent), as on SQLite,
+		// whose documents are stored as written.
+		ev, err := decode[enroll.Event](event)
+		if err != nil {
+			return nil, err
+		}
+		body, err := ev.MarshalDoc()
+		if err != nil {
+			return nil, err
+		}
 		d.WorkspaceID, d.Stream, d.EventSeq = ws, stream, seq
-		return &enroll.WebhookJob{Delivery: d, URL: ep.URL, Secrets: ep.SigningSecrets(now), Body: event, EventCreatedAt: at.UTC()}, nil
+		return &enroll.WebhookJob{Delivery: d, URL: ep.URL, Secrets: ep.SigningSecrets(now), Body: []byte(body), EventCreatedAt: at.UTC()}, nil
 	})
 }
 

@@ -180,6 +180,12 @@ func testWebhookDispatch(t *testing.T, newStore Factory) {
 			if len(j.Body) == 0 || j.URL == "" || len(j.Secrets) != 1 || j.EventCreatedAt.IsZero() {
 				t.Fatalf("job = %+v", j)
 			}
+			// The body is the event's bytes as GET /v1/events/{id} has them.
+			if ev, err := f.s.FindEvent(f.ctx, f.a.WorkspaceID, d.EventID); err != nil {
+				t.Fatal(err)
+			} else if doc, err := ev.MarshalDoc(); err != nil || string(j.Body) != doc {
+				t.Fatalf("body %s\nis not the event as found: %s (%v)", j.Body, doc, err)
+			}
 			if d.EndpointID == all.ID && d.Stream == e.ID {
 				order = append(order, d.EventType)
 			}
