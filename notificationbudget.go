@@ -34,7 +34,12 @@ const (
 
 // renderLimitError is the error of a render that went over its limits;
 // templateError passes on its message alone.
-type renderLimitError struct{ msg string }
+type renderLimitError struct {
+	msg string
+	// timed marks the time limit, which depends on how busy the machine
+	// is, not on the template alone.
+	timed bool
+}
 
 func (e *renderLimitError) Error() string { return e.msg }
 
@@ -92,7 +97,7 @@ func (b *renderBudget) step() (string, error) {
 		return "", renderLimit("stops after %d steps: a loop or a recursion runs too long", maxRenderSteps)
 	}
 	if time.Now().After(b.deadline) {
-		return "", renderLimit("stops after %v: renders too slowly", maxRenderTime)
+		return "", &renderLimitError{msg: fmt.Sprintf("stops after %v: renders too slowly", maxRenderTime), timed: true}
 	}
 	return "", nil
 }

@@ -2,6 +2,7 @@ package enroll
 
 import (
 	"crypto/sha256"
+	"errors"
 	"sync"
 )
 
@@ -12,8 +13,9 @@ const maxCheckedSources = 256
 // renders a source on the sample and so may take up to a render's time
 // limit. A store can then check a template's change once outside its write
 // transaction and again, at no cost, inside it (SQLite's writer is every
-// workspace's). The result depends only on the source: the sample and the
-// limits are fixed.
+// workspace's). The result depends only on the source (the sample and the
+// limits are fixed), except for the time limit, which a busy machine
+// reaches sooner: that failure is not remembered.
 var checkedSources = struct {
 	sync.Mutex
 	results map[checkedSource]error
@@ -37,6 +39,9 @@ func checkTemplateSource(src string, html bool) error {
 		return err
 	}
 	err = checkTemplateSourceNow(src, html)
+	if limit, ok := errors.AsType[*renderLimitError](err); ok && limit.timed {
+		return err
+	}
 	checkedSources.Lock()
 	defer checkedSources.Unlock()
 	if len(checkedSources.results) >= maxCheckedSources {

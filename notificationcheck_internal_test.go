@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -35,6 +36,20 @@ func TestCheckedSources(t *testing.T) {
 	}
 	if err := checkTemplateSource(slow, false); err == nil || err == mark {
 		t.Fatalf("as text = %v: text and HTML are checked apart", err)
+	}
+
+	// Running out of time depends on the machine's load as well: a source
+	// that did is checked again next time.
+	timed := "{{range 99999}}" + strings.Repeat("{{$x := len $.status}}", 2000) + "{{end}} " + NewID()
+	err := checkTemplateSource(timed, false)
+	if limit, ok := errors.AsType[*renderLimitError](err); !ok || !limit.timed {
+		t.Fatalf("check = %v, want the time limit", err)
+	}
+	checkedSources.Lock()
+	_, ok = checkedSources.results[checkedSource{sum: sha256.Sum256([]byte(timed))}]
+	checkedSources.Unlock()
+	if ok {
+		t.Fatal("a check that ran out of time was remembered")
 	}
 
 	for i := range 2 * maxCheckedSources {

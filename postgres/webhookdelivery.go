@@ -589,22 +589,23 @@ func (db *DB) FinishWebhookDeliveries(ctx context.Context, done []enroll.Deliver
 // as soon as it heads its stream.
 func (tx *tx) holdBack(ds []*enroll.WebhookDelivery) error {
 	var (
-		eps, streams []string
-		seqs         []int64
-		nexts        []time.Time
+		wss, eps, streams []string
+		seqs              []int64
+		nexts             []time.Time
 	)
 	for _, d := range ds {
 		if d.Status == enroll.DeliveryPending && d.NextAttemptAt != nil {
-			eps, streams, seqs, nexts = append(eps, d.EndpointID), append(streams, d.Stream), append(seqs, d.EventSeq), append(nexts, *d.NextAttemptAt)
+			wss, eps, streams = append(wss, d.WorkspaceID), append(eps, d.EndpointID), append(streams, d.Stream)
+			seqs, nexts = append(seqs, d.EventSeq), append(nexts, *d.NextAttemptAt)
 		}
 	}
 	if len(eps) == 0 {
 		return nil
 	}
 	_, err := tx.exec(`UPDATE webhook_deliveries w SET next_attempt_at = u.next
-		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[]) AS u(endpoint_id, stream, seq, next)
-		WHERE w.endpoint_id = u.endpoint_id AND w.stream = u.stream AND w.status = 'pending' AND w.event_seq > u.seq
-			AND w.next_attempt_at < u.next`, eps, streams, seqs, nexts)
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[]) AS u(workspace_id, endpoint_id, stream, seq, next)
+		WHERE w.workspace_id = u.workspace_id AND w.endpoint_id = u.endpoint_id AND w.stream = u.stream AND w.status = 'pending'
+			AND w.event_seq > u.seq AND w.next_attempt_at < u.next`, wss, eps, streams, seqs, nexts)
 	return err
 }
 

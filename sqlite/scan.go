@@ -3,10 +3,11 @@ package sqlite
 import "github.com/enrollhq/enroll"
 
 // Some enrollment lists have no index to read: a tag, manufacturer or
-// group filter (in the documents' JSON) and a q search (a
-// case-insensitive prefix of four columns) read every enrollment of the
-// instance for their count, and for their page when matches are rare:
-// 4 to 20 s at a million enrollments. On the read pool, four of them held
+// group filter (in the documents' JSON) reads every enrollment of the
+// instance for its count, and for its page when matches are rare: 4 to
+// 20 s at a million enrollments. A q search reads four prefix indexes
+// (enrollment_search.go), but a short prefix counts many of their
+// entries (about 1 s for one letter at a million). On the read pool, four of them held
 // every connection and a plain list (13 ms alone) waited 61 s. They, and
 // exports, which page through a whole instance, run on a pool of their
 // own (scanReaders connections): they queue behind each other while other

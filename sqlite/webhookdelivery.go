@@ -461,8 +461,8 @@ func (tx *Tx) finishDelivery(d *enroll.WebhookDelivery, o enroll.DeliveryOutcome
 		// the index column moves, and never past the retry, so each is
 		// due again as soon as it heads its stream.
 		if _, err := tx.exec(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE endpoint_id = ? AND stream = ?
-			AND status = 'pending' AND event_seq > ? AND next_attempt_at < ?`,
-			micros(*cur.NextAttemptAt), cur.EndpointID, cur.Stream, cur.EventSeq, micros(*cur.NextAttemptAt)); err != nil {
+			AND status = 'pending' AND event_seq > ? AND next_attempt_at < ? AND workspace_id = ?`,
+			micros(*cur.NextAttemptAt), cur.EndpointID, cur.Stream, cur.EventSeq, micros(*cur.NextAttemptAt), cur.WorkspaceID); err != nil {
 			return nil, err
 		}
 	}
