@@ -103,7 +103,7 @@ func New(cfg Config) (*Sender, error) {
 	}
 	s := &Sender{cfg: cfg, logger: cfg.Logger}
 	s.loop = poller.New(poller.Config[*enroll.Notification]{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval,
-		Claim: s.claim, Work: func(n *enroll.Notification, _ func()) { s.send(n) }})
+		Claim: s.claim, Work: func(n *enroll.Notification, _ func()) { s.send(n) }, Logger: cfg.Logger})
 	if cfg.SMTPURL != "" {
 		sv, err := parseSMTPURL(cfg.SMTPURL)
 		if err != nil {

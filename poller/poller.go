@@ -7,6 +7,8 @@ package poller
 
 import (
 	"context"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -25,6 +27,10 @@ type Config[J any] struct {
 	// once its worker can take the next job before Work returns; release
 	// is also called when Work returns, and only the first call counts.
 	Work func(job J, release func())
+	// Logger receives a panic in Claim or Work, with its stack; nil means
+	// slog.Default(). The loop goes on: a panicking job keeps its lease
+	// in the queue and is claimed again once the lease runs out.
+	Logger *slog.Logger
 }
 
 // Loop claims and runs jobs until Stop.
@@ -39,6 +45,9 @@ type Loop[J any] struct {
 
 // New returns a Loop; it claims nothing until Start.
 func New[J any](cfg Config[J]) *Loop[J] {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	return &Loop[J]{cfg: cfg, wake: make(chan struct{}, 1), slots: make(chan struct{}, max(cfg.Concurrency, 1))}
 }
 
@@ -96,7 +105,7 @@ func (l *Loop[J]) run(ctx context.Context) {
 // there may be more work now.
 func (l *Loop[J]) tick(ctx context.Context) bool {
 	free := cap(l.slots) - len(l.slots)
-	jobs, more := l.cfg.Claim(ctx, free)
+	jobs, more := l.claim(ctx, free)
 	for _, j := range jobs[:min(len(jobs), free)] {
 		l.slots <- struct{}{} // never blocks: only this goroutine takes slots
 		l.work.Add(1)
@@ -110,8 +119,25 @@ func (l *Loop[J]) tick(ctx context.Context) bool {
 				})
 			}
 			defer release()
+			defer l.recover("work")
 			l.cfg.Work(j, release)
 		}()
 	}
 	return more || (free > 0 && len(jobs) == free)
+}
+
+// claim calls Config.Claim; a panic claims nothing this time, and the
+// loop polls again after its interval rather than spinning on it.
+func (l *Loop[J]) claim(ctx context.Context, free int) (jobs []J, more bool) {
+	defer l.recover("claim")
+	return l.cfg.Claim(ctx, free)
+}
+
+// recover logs a panic of the calling goroutine and stops it there, so
+// that one bad job or claim does not end the process and every other
+// job under way with it.
+func (l *Loop[J]) recover(what string) {
+	if v := recover(); v != nil {
+		l.cfg.Logger.Error("poller: panic in "+what, "panic", v, "stack", string(debug.Stack()))
+	}
 }

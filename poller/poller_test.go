@@ -1,7 +1,10 @@
 package poller_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -93,4 +96,68 @@ func TestEarlyRelease(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the second job never started while the first held its released worker")
 	}
+}
+
+// TestPanic checks that a panicking claim or job is logged and the loop
+// goes on: the other jobs run, the panicking job's worker is freed, and
+// Stop still returns.
+func TestPanic(t *testing.T) {
+	t.Parallel()
+	var (
+		mu     sync.Mutex
+		claims int
+		logs   bytes.Buffer
+		done   = make(chan struct{})
+		ran    atomic.Int32
+	)
+	l := poller.New(poller.Config[int]{
+		Concurrency:  1,
+		PollInterval: time.Millisecond,
+		Claim: func(_ context.Context, free int) ([]int, bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			if free == 0 || claims == 4 {
+				return nil, false
+			}
+			if claims++; claims == 1 {
+				panic("claim")
+			}
+			return []int{claims}, false
+		},
+		Work: func(j int, _ func()) {
+			if j == 2 {
+				panic("job")
+			}
+			if ran.Add(1) == 2 {
+				close(done)
+			}
+		},
+		Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, nil)),
+	})
+	l.Start()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%d of 2 jobs ran after the panics", ran.Load())
+	}
+	l.Stop()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []string{"panic in claim", "panic in work", "panic=job"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+// lockedWriter serializes a logger's writes with the test's reads.
+type lockedWriter struct {
+	w  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.Write(p)
 }

@@ -136,7 +136,7 @@ func New(cfg Config) *Deliverer {
 		results: make(chan finished, cfg.Concurrency),
 	}
 	d.loop = poller.New(poller.Config[*enroll.WebhookJob]{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval,
-		Claim: d.claim, Work: d.deliver})
+		Claim: d.claim, Work: d.deliver, Logger: cfg.Logger})
 	return d
 }
 
