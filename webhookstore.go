@@ -14,8 +14,8 @@ import (
 // change: DispatchEvents turns committed events (the transactional outbox)
 // into one delivery per endpoint that wants each, exactly once; then
 // ClaimWebhookDeliveries leases due deliveries to one sender at a time, a
-// bounded number per endpoint, and FinishWebhookDelivery records each
-// attempt. A delivery whose lease expires (its sender died) is claimed
+// bounded number per endpoint and per workspace, and FinishWebhookDelivery
+// records each attempt. A delivery whose lease expires (its sender died) is claimed
 // again: delivery is at-least-once, and receivers deduplicate by the
 // webhook-id header, the event id.
 type WebhookStore interface {
@@ -67,14 +67,20 @@ type WebhookStore interface {
 	// claimed again until finished or its lease expires.
 	//
 	// No endpoint holds more than perEndpoint unexpired leases at once,
+	// and no workspace more than perWorkspace (all its endpoints'),
 	// counting those of every caller (replicas share the queue): a claim
-	// leases none of an endpoint that already holds perEndpoint, and at
-	// most perEndpoint minus those it holds. So a slow receiver ties up
-	// at most perEndpoint senders and other endpoints' deliveries go out
-	// beside it: a claim takes the earliest due deliveries, and when those
-	// are one endpoint's beyond its room, the earliest of each other
-	// endpoint. Returns no domain error, only the database's.
-	ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit, perEndpoint int) ([]*WebhookJob, error)
+	// leases none of an endpoint or a workspace already at its bound, and
+	// at most the bound minus those it holds. So a slow receiver ties up
+	// at most perEndpoint senders, a workspace with a backlog over many
+	// endpoints (an import's events) at most perWorkspace, and other
+	// endpoints' and workspaces' deliveries go out beside them: a claim
+	// takes the earliest due deliveries, and when those are beyond their
+	// endpoint's or workspace's room, endpoint by endpoint the first of
+	// every workspace before the second of any, and within a workspace
+	// the first of every endpoint before the second of any. A claim with
+	// limit, perEndpoint or perWorkspace below 1 leases nothing. Returns
+	// no domain error, only the database's.
+	ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit, perEndpoint, perWorkspace int) ([]*WebhookJob, error)
 	// FinishWebhookDelivery records an attempt of a claimed delivery and its
 	// outcome (see DecideOutcome), ending the lease; a 410 outcome disables
 	// the endpoint. Returns ENOTFOUND when the delivery (or its endpoint) was

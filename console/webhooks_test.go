@@ -53,7 +53,7 @@ func (f *fixture) deliver(answer func(d *enroll.WebhookDelivery) enroll.Delivery
 	if _, err := f.store.DispatchEvents(f.ctx, 1000, 0); err != nil {
 		f.t.Fatalf("dispatch: %v", err)
 	}
-	jobs, err := f.store.ClaimWebhookDeliveries(f.ctx, time.Minute, 100, 100)
+	jobs, err := f.store.ClaimWebhookDeliveries(f.ctx, time.Minute, 100, 100, 100)
 	if err != nil {
 		f.t.Fatalf("claim: %v", err)
 	}

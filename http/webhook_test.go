@@ -228,7 +228,7 @@ func (e *env) webhookDelivery() (endpointID, deliveryID string) {
 	// Parallel fixtures claim each other's deliveries too: go on until
 	// this one is finished, by whichever.
 	for i := 0; ; i++ {
-		jobs, err := ws.ClaimWebhookDeliveries(ctx, time.Minute, 500, 500)
+		jobs, err := ws.ClaimWebhookDeliveries(ctx, time.Minute, 500, 500, 500)
 		if err != nil {
 			e.t.Fatal(err)
 		}

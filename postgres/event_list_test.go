@@ -108,7 +108,8 @@ func TestDispatchProbePlan(t *testing.T) {
 // due queue: with 50,000 due deliveries, its look at the front walks
 // webhook_deliveries_due_order in order and stops at its limit (it once
 // read every due row, probed each, and sorted them: 0.4-1.1 s a claim),
-// and its walk endpoint by endpoint reads each endpoint's own.
+// its walk endpoint by endpoint reads each endpoint's own, and both count
+// a workspace's leases from its leased rows alone.
 func TestClaimPlan(t *testing.T) {
 	t.Parallel()
 	_, _, _, conn := planStore(t)
@@ -128,8 +129,8 @@ func TestClaimPlan(t *testing.T) {
 		query, index string
 		args         []any
 	}{
-		"front":       {postgres.ClaimFront, "webhook_deliveries_due_order", []any{time.Now(), 128, 8}},
-		"by endpoint": {postgres.ClaimByEndpoint, "webhook_deliveries_endpoint_due", []any{time.Now(), 8, 1, 32}},
+		"front":       {postgres.ClaimFront, "webhook_deliveries_due_order", []any{time.Now(), 128, 8, 192}},
+		"by endpoint": {postgres.ClaimByEndpoint, "webhook_deliveries_endpoint_due", []any{time.Now(), 8, 1, 32, 192}},
 	} {
 		for mode, plan := range explain(t, conn, q.query, q.args) {
 			// The stream's head is read from its own index, not from the
@@ -137,9 +138,23 @@ func TestClaimPlan(t *testing.T) {
 			if !strings.Contains(plan, "Index Scan using "+q.index) || strings.Contains(plan, "Seq Scan on webhook_deliveries") ||
 				strings.Contains(plan, "Bitmap Heap Scan on webhook_deliveries d ") ||
 				!regexp.MustCompile(`Index Only Scan using webhook_deliveries_stream on webhook_deliveries p`).MatchString(plan) ||
-				regexp.MustCompile(`using webhook_deliveries_endpoint_due on webhook_deliveries p `).MatchString(plan) {
+				regexp.MustCompile(`using webhook_deliveries_endpoint_due on webhook_deliveries p `).MatchString(plan) ||
+				// A workspace's leases are counted from its leased rows,
+				// not from its every delivery (webhook_deliveries_endpoint).
+				!strings.Contains(plan, " webhook_deliveries_workspace_leased ") {
 				t.Errorf("%s (%s): the claim does not walk %s:\n%s", name, mode, q.index, plan)
 			}
+		}
+	}
+	// The lease reads its picks by seq, not the workspace's deliveries.
+	picks := make([]int64, 32)
+	for i := range picks {
+		picks[i] = int64(i*10 + 1)
+	}
+	for mode, plan := range explain(t, conn, postgres.ClaimLease, []any{time.Now(), 8, time.Now().Add(time.Minute), picks, []string{"ws"}, 192}) {
+		if !strings.Contains(plan, "webhook_deliveries_pkey on webhook_deliveries d") || strings.Contains(plan, "Seq Scan on webhook_deliveries") ||
+			strings.Contains(plan, "Bitmap Heap Scan on webhook_deliveries d ") {
+			t.Errorf("lease (%s): the picks are not read by seq:\n%s", mode, plan)
 		}
 	}
 }

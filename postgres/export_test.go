@@ -3,6 +3,9 @@ package postgres
 import (
 	"context"
 	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/enrollhq/enroll"
 )
@@ -90,5 +93,21 @@ const FirstUndispatched = firstUndispatched
 func ForgetBacklogs(db *DB) { db.backlogs = enroll.Backlogs{} }
 
 // ClaimFront and ClaimByEndpoint are the queries ClaimWebhookDeliveries
-// picks deliveries with.
-const ClaimFront, ClaimByEndpoint = claimFront, claimByEndpoint
+// picks deliveries with, and ClaimLease the one it leases them with.
+var ClaimFront, ClaimByEndpoint, ClaimLease = claimFront, claimByEndpoint, claimLease
+
+// HoldClaim runs ClaimWebhookDeliveries' claim in a transaction it leaves
+// open, as a replica's claim is between its leases and their commit, so
+// that a test can claim beside it; commit ends it.
+func HoldClaim(ctx context.Context, db *DB, lease time.Duration, limit, perEndpoint, perWorkspace int) (jobs []*enroll.WebhookJob, commit func() error, err error) {
+	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return nil, nil, err
+	}
+	t := &tx{Tx: ptx, ctx: ctx, db: db, now: db.clock.Now()}
+	if jobs, err = t.claim(lease, limit, perEndpoint, perWorkspace); err != nil {
+		_ = ptx.Rollback(ctx)
+		return nil, nil, err
+	}
+	return jobs, func() error { return ptx.Commit(ctx) }, nil
+}

@@ -15,11 +15,11 @@ import (
 // endpoint) from a queue of 50,000 due ones: 250 endpoints in 5
 // workspaces, 50 streams each, 4 deliveries a stream: the PostgreSQL side
 // of the SQLite store's benchmark of the same name, with the same layouts
-// (fresh, blocked, held, slow). The lease is a microsecond, so every claim
-// finds the same queue. Nothing is analyzed: right after a burst fills
+// (fresh, blocked, held, slow, workspace). The lease is a microsecond, so
+// every claim finds the same queue. Nothing is analyzed: right after a burst fills
 // the queue, autovacuum has not yet told the planner about it.
 func BenchmarkClaimWebhookDeliveries(b *testing.B) {
-	for _, layout := range []string{"fresh", "blocked", "held", "slow"} {
+	for _, layout := range []string{"fresh", "blocked", "held", "slow", "workspace"} {
 		b.Run(layout, func(b *testing.B) {
 			ctx := context.Background()
 			db, a, url := benchStore(b)
@@ -58,13 +58,14 @@ func BenchmarkClaimWebhookDeliveries(b *testing.B) {
 					CASE WHEN $1 AND eps.i < 125 AND (g <= 12500 OR $2) THEN now() + interval '1 hour'
 						WHEN $1 AND eps.i < 125 THEN now() - interval '1 hour' + g * interval '1 microsecond'
 						WHEN $3 AND eps.i = 0 THEN now() - interval '1 hour' + g * interval '1 microsecond'
+						WHEN $4 AND eps.i < 50 THEN now() - interval '1 hour' + g * interval '1 microsecond'
 						ELSE now() - interval '1 hour' + (50000 + g) * interval '1 microsecond' END,
 					jsonb_build_object('id', 'whd' || g, 'endpointId', eps.id, 'eventId', 'ev' || g, 'eventType', 'enrollment.created',
 						'status', 'pending', 'attemptCount', 0, 'attempts', '[]'::jsonb),
 					now(), now()
 				FROM generate_series(1, 50000) g
 				JOIN (SELECT workspace_id, id, row_number() OVER (ORDER BY id) - 1 AS i FROM webhook_endpoints) eps ON eps.i = g % 250`,
-				layout == "blocked" || layout == "held", layout == "held", layout == "slow"); err != nil {
+				layout == "blocked" || layout == "held", layout == "held", layout == "slow", layout == "workspace"); err != nil {
 				b.Fatal(err)
 			}
 			if layout == "slow" {
@@ -74,8 +75,17 @@ func BenchmarkClaimWebhookDeliveries(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			perWorkspace := 256
+			if layout == "workspace" {
+				perWorkspace = 24
+				if _, err := conn.Exec(ctx, `UPDATE webhook_deliveries SET lease_until = now() + interval '1 hour' WHERE seq IN (
+					SELECT seq FROM webhook_deliveries WHERE workspace_id = (SELECT workspace_id FROM webhook_deliveries WHERE event_seq = 250)
+					ORDER BY seq LIMIT 24)`); err != nil {
+					b.Fatal(err)
+				}
+			}
 			for b.Loop() {
-				jobs, err := db.ClaimWebhookDeliveries(ctx, time.Microsecond, 32, 8)
+				jobs, err := db.ClaimWebhookDeliveries(ctx, time.Microsecond, 32, 8, perWorkspace)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -18,16 +18,24 @@ import (
 // after the retry was scheduled); in "held" those wait until the retry
 // too (FinishWebhookDeliveries moves them so). In "slow" one endpoint's
 // 200 deliveries come first and it holds 8 leases (a slow receiver at its
-// bound; the old claim, without one, leased more of it). The lease is a
-// microsecond, so every claim finds the same queue.
+// bound; the old claim, without one, leased more of it). In "workspace"
+// the first workspace's 10,000 deliveries (its 50 endpoints) come first
+// and it holds 24 leases, at its bound (an import's events: the claim
+// walks the other workspaces' endpoints). Elsewhere the bound per
+// workspace is 256, which 32 never reach. The lease is a microsecond, so
+// every claim finds the same queue.
 func BenchmarkClaimWebhookDeliveries(b *testing.B) {
-	for _, layout := range []string{"fresh", "blocked", "held", "slow"} {
+	for _, layout := range []string{"fresh", "blocked", "held", "slow", "workspace"} {
 		b.Run(layout, func(b *testing.B) {
 			s := newImportBench(b, "OFF")
 			fillWebhookQueue(b, s, layout)
 			ctx := context.Background()
+			perWorkspace := 256
+			if layout == "workspace" {
+				perWorkspace = 24
+			}
 			for b.Loop() {
-				jobs, err := s.db.ClaimWebhookDeliveries(ctx, time.Microsecond, 32, 8)
+				jobs, err := s.db.ClaimWebhookDeliveries(ctx, time.Microsecond, 32, 8, perWorkspace)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -82,13 +90,19 @@ func fillWebhookQueue(b *testing.B, s *importBench, layout string) {
 				CASE WHEN ? AND eps.i < 125 AND (n <= ? OR ?) THEN ?
 					WHEN ? AND eps.i < 125 THEN ? + n
 					WHEN ? AND eps.i = 0 THEN ? + n
+					WHEN ? AND eps.i < 50 THEN ? + n
 					ELSE ? + ? + n END,
 				'{"id":"whd' || n || '","endpointId":"' || eps.id || '","eventId":"ev' || n || '","eventType":"enrollment.created","status":"pending","attemptCount":0,"attempts":[]}',
 				?, ?
 			FROM g JOIN eps ON eps.i = n % ?`,
 			deliveries, streams, layout == "blocked" || layout == "held", streams, layout == "held", later,
-			layout == "blocked" || layout == "held", base, layout == "slow", base, base, deliveries, base, base, endpoints)
-		if err != nil || layout != "slow" {
+			layout == "blocked" || layout == "held", base, layout == "slow", base, layout == "workspace", base, base, deliveries, base, base, endpoints)
+		if err != nil || (layout != "slow" && layout != "workspace") {
+			return err
+		}
+		if layout == "workspace" {
+			_, err = tx.exec(`UPDATE webhook_deliveries SET lease_until = ? WHERE seq IN (SELECT seq FROM webhook_deliveries
+				WHERE workspace_id = (SELECT workspace_id FROM webhook_deliveries WHERE event_seq = ?) ORDER BY seq LIMIT 24)`, later, endpoints)
 			return err
 		}
 		_, err = tx.exec(`UPDATE webhook_deliveries SET lease_until = ? WHERE seq IN (SELECT seq FROM webhook_deliveries

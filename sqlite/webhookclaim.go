@@ -10,73 +10,100 @@ import (
 )
 
 // dueDelivery is the condition of a delivery x that may be claimed at the
-// time given twice as arguments. Only the head of a stream (no earlier
-// pending delivery to the same endpoint) is due: one enrollment's events go
-// out one at a time.
-const dueDelivery = `x.status = 'pending' AND x.next_attempt_at <= ? AND (x.lease_until IS NULL OR x.lease_until <= ?)
+// time now (a placeholder, read twice: give "?" two arguments). Only the
+// head of a stream (no earlier pending delivery to the same endpoint) is
+// due: one enrollment's events go out one at a time.
+func dueDelivery(now string) string {
+	return `x.status = 'pending' AND x.next_attempt_at <= ` + now + ` AND (x.lease_until IS NULL OR x.lease_until <= ` + now + `)
 	AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = x.endpoint_id AND p.stream = x.stream
 		AND p.status = 'pending' AND p.event_seq < x.event_seq)`
+}
+
+// workspaceRoom, completed with a workspace id, is perWorkspace (?4 in
+// claimFront, ?5 in claimByEndpoint) minus the workspace's unexpired
+// leases at ?2, counted on webhook_deliveries_workspace_leased: at most
+// the bound's entries, whatever its backlog.
+const workspaceRoom = `(SELECT count(*) FROM webhook_deliveries l WHERE l.lease_until > ?2 AND l.workspace_id = `
 
 // claimFront walks the front of the queue: the oldest due deliveries in
-// due order, through webhook_deliveries_due (CROSS JOIN keeps SQLite on
-// it), each with whether it may be claimed (the head of its stream, of an
-// enabled endpoint) and its endpoint's room (perEndpoint minus its
-// unexpired leases). Arguments: perEndpoint, now, now, now, walk.
-const claimFront = `SELECT x.seq, x.endpoint_id, e.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+// due order, through webhook_deliveries_due, each with whether it may be
+// claimed (the head of its stream, of an enabled endpoint), its
+// endpoint's room (perEndpoint minus its unexpired leases) and its
+// workspace's (perWorkspace minus the workspace's), counted once per
+// workspace in the walk, not per delivery. Arguments: ?1 perEndpoint,
+// ?2 now, ?3 walk, ?4 perWorkspace.
+const claimFront = `WITH x AS MATERIALIZED (SELECT d.seq, d.workspace_id, d.endpoint_id, d.stream, d.event_seq, d.next_attempt_at
+		FROM webhook_deliveries d
+		WHERE d.status = 'pending' AND d.next_attempt_at <= ?2 AND (d.lease_until IS NULL OR d.lease_until <= ?2)
+		ORDER BY d.next_attempt_at, d.seq LIMIT ?3),
+	w AS MATERIALIZED (SELECT ws.workspace_id, ?4 - ` + workspaceRoom + `ws.workspace_id) AS room
+		FROM (SELECT DISTINCT workspace_id FROM x) ws)
+	SELECT x.seq, x.workspace_id, x.endpoint_id, e.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
 		WHERE p.endpoint_id = x.endpoint_id AND p.stream = x.stream AND p.status = 'pending' AND p.event_seq < x.event_seq),
-		? - (SELECT count(*) FROM webhook_deliveries l WHERE l.endpoint_id = x.endpoint_id AND l.lease_until > ?)
-	FROM (SELECT d.seq, d.workspace_id, d.endpoint_id, d.stream, d.event_seq, d.next_attempt_at FROM webhook_deliveries d
-		WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?)
-		ORDER BY d.next_attempt_at, d.seq LIMIT ?) x
+		?1 - (SELECT count(*) FROM webhook_deliveries l WHERE l.endpoint_id = x.endpoint_id AND l.lease_until > ?2), w.room
+	FROM x CROSS JOIN w ON w.workspace_id = x.workspace_id
 	LEFT JOIN webhook_endpoints e ON e.workspace_id = x.workspace_id AND e.id = x.endpoint_id AND e.enabled = 1
 	ORDER BY x.next_attempt_at, x.seq`
 
 // claimByEndpoint picks deliveries to claim endpoint by endpoint, for when
-// the front of the queue is one endpoint's backlog (a slow receiver's, a
-// disabled endpoint's, streams waiting for retries): for each enabled
-// endpoint with room it walks its due deliveries in due order through
-// webhook_deliveries_endpoint_due, keeping the heads of streams, and stops
-// at depth or its room. It returns the first of every endpoint before the
-// second of any. The walk costs a few index reads per endpoint, never the
-// whole due queue. Arguments: perEndpoint, now, now, now, depth, limit.
-const claimByEndpoint = `SELECT seq, endpoint_id, 1, room FROM (
-		SELECT d.seq, d.endpoint_id, d.next_attempt_at, e.room,
+// the front of the queue is beyond its endpoints' or workspaces' room (a
+// slow receiver's backlog, a workspace's over many endpoints, a disabled
+// endpoint's, streams waiting for retries): for each enabled endpoint
+// with room, of a workspace with room, it walks its due deliveries in due
+// order through webhook_deliveries_endpoint_due, keeping the heads of
+// streams, and stops at depth; each endpoint keeps up to its room, each
+// workspace up to its own. It returns the first of every workspace before
+// the second of any, and within a workspace the first of every endpoint
+// before the second of any, so that a workspace with many endpoints does
+// not fill the claim before another's first. The walk costs a few index
+// reads per endpoint, never the whole due queue. Arguments: ?1
+// perEndpoint, ?2 now, ?3 depth, ?4 limit, ?5 perWorkspace.
+var claimByEndpoint = `WITH w AS MATERIALIZED (SELECT ws.workspace_id, ?5 - ` + workspaceRoom + `ws.workspace_id) AS room
+		FROM (SELECT DISTINCT workspace_id FROM webhook_endpoints WHERE enabled = 1) ws),
+	e AS MATERIALIZED (SELECT e.workspace_id, e.id, w.room AS wsroom,
+			?1 - (SELECT count(*) FROM webhook_deliveries l WHERE l.endpoint_id = e.id AND l.lease_until > ?2) AS room
+		FROM w CROSS JOIN webhook_endpoints e ON e.workspace_id = w.workspace_id AND e.enabled = 1
+		WHERE w.room > 0),
+	c AS (SELECT d.seq, e.workspace_id, e.id AS endpoint_id, d.next_attempt_at, e.room, e.wsroom,
 			row_number() OVER (PARTITION BY e.id ORDER BY d.next_attempt_at, d.seq) AS rank
-		FROM (SELECT e.workspace_id, e.id,
-				? - (SELECT count(*) FROM webhook_deliveries l WHERE l.endpoint_id = e.id AND l.lease_until > ?) AS room
-			FROM webhook_endpoints e WHERE e.enabled = 1) e
-		CROSS JOIN webhook_deliveries d ON d.seq IN (SELECT x.seq FROM webhook_deliveries x
-			WHERE x.endpoint_id = e.id AND x.workspace_id = e.workspace_id AND ` + dueDelivery + `
-			ORDER BY x.next_attempt_at, x.seq LIMIT ?)
+		FROM e CROSS JOIN webhook_deliveries d ON d.seq IN (SELECT x.seq FROM webhook_deliveries x
+			WHERE x.endpoint_id = e.id AND x.workspace_id = e.workspace_id AND ` + dueDelivery("?2") + `
+			ORDER BY x.next_attempt_at, x.seq LIMIT ?3)
 		WHERE e.room > 0)
-	WHERE rank <= room ORDER BY rank, next_attempt_at, seq LIMIT ?`
+	SELECT seq, workspace_id, endpoint_id, 1, room, wsroom FROM (
+		SELECT c.*, row_number() OVER (PARTITION BY c.workspace_id ORDER BY c.rank, c.next_attempt_at, c.seq) AS wsrank
+		FROM c WHERE c.rank <= c.room)
+	WHERE wsrank <= wsroom ORDER BY wsrank, next_attempt_at, seq LIMIT ?4`
 
-// claimPick is a delivery a claim may lease.
+// claimPick is a delivery a claim may lease, with the room of its
+// endpoint and of its workspace when it was read.
 type claimPick struct {
-	seq      int64
-	endpoint string
-	ok       bool
-	room     int
+	seq       int64
+	workspace string
+	endpoint  string
+	ok        bool
+	room      int
+	wsRoom    int
 }
 
 // ClaimWebhookDeliveries implements enroll.WebhookStore. A reader picks
 // what to lease, beside the writer (and most polls find nothing, so take
 // no writer): from the front of the queue, which costs a few index reads
 // per delivery, or, when the front holds too few it could lease (one
-// endpoint's backlog), endpoint by endpoint. The writer then checks again
-// only the deliveries picked, and the room of their endpoints: with one
-// writer, no other claim runs meanwhile, so the leases it counts are all
-// the leases held.
-func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit, perEndpoint int) ([]*enroll.WebhookJob, error) {
-	if limit <= 0 || perEndpoint <= 0 {
+// endpoint's backlog, a workspace's at its bound), endpoint by endpoint.
+// The writer then checks again only the deliveries picked, and the room
+// of their endpoints and workspaces: with one writer, no other claim runs
+// meanwhile, so the leases it counts are all the leases held.
+func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit, perEndpoint, perWorkspace int) ([]*enroll.WebhookJob, error) {
+	if limit <= 0 || perEndpoint <= 0 || perWorkspace <= 0 {
 		return nil, nil
 	}
 	now := micros(db.clock.Now())
 	// The front: as many as the limit, enough unless some of them cannot
-	// be claimed (one endpoint's backlog beyond its room, a disabled
-	// endpoint's, streams behind an attempt under way).
+	// be claimed (one endpoint's or workspace's backlog beyond its room, a
+	// disabled endpoint's, streams behind an attempt under way).
 	walk := limit
-	front, err := db.claimPicks(ctx, claimFront, perEndpoint, now, now, now, walk)
+	front, err := db.claimPicks(ctx, claimFront, perEndpoint, now, walk, perWorkspace)
 	if err != nil {
 		return nil, err
 	}
@@ -85,13 +112,14 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, l
 		// Read first the earliest of each endpoint, which is enough when
 		// there are as many endpoints with due deliveries as the limit,
 		// and deeper only when that falls short.
-		for depth := 1; ; depth = perEndpoint {
-			all, err := db.claimPicks(ctx, claimByEndpoint, perEndpoint, now, now, now, depth, limit)
+		deepest := min(perEndpoint, perWorkspace)
+		for depth := 1; ; depth = deepest {
+			all, err := db.claimPicks(ctx, claimByEndpoint, perEndpoint, now, depth, limit, perWorkspace)
 			if err != nil {
 				return nil, err
 			}
 			picks = takePicks(all, limit)
-			if len(picks) == 0 || len(picks) >= limit || depth == perEndpoint {
+			if len(picks) == 0 || len(picks) >= limit || depth == deepest {
 				break
 			}
 		}
@@ -101,7 +129,7 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, l
 	}
 	var jobs []*enroll.WebhookJob
 	err = db.write(ctx, func(tx *Tx) error {
-		jobs, err = tx.claim(picks, lease, perEndpoint)
+		jobs, err = tx.claim(picks, lease, perEndpoint, perWorkspace)
 		return err
 	})
 	return jobs, err
@@ -117,7 +145,7 @@ func (db *DB) claimPicks(ctx context.Context, query string, args ...any) ([]clai
 	var picks []claimPick
 	for rows.Next() {
 		var p claimPick
-		if err := rows.Scan(&p.seq, &p.endpoint, &p.ok, &p.room); err != nil {
+		if err := rows.Scan(&p.seq, &p.workspace, &p.endpoint, &p.ok, &p.room, &p.wsRoom); err != nil {
 			return nil, fmt.Errorf("sqlite: claim: %w", err)
 		}
 		picks = append(picks, p)
@@ -129,57 +157,48 @@ func (db *DB) claimPicks(ctx context.Context, query string, args ...any) ([]clai
 }
 
 // takePicks keeps up to limit of picks that may be claimed, each endpoint
-// within its room.
+// and each workspace within its room.
 func takePicks(picks []claimPick, limit int) []claimPick {
 	var out []claimPick
-	taken := map[string]int{}
+	endpoints, workspaces := map[string]int{}, map[string]int{}
 	for _, p := range picks {
-		if p.ok && len(out) < limit && taken[p.endpoint] < p.room {
-			taken[p.endpoint]++
+		if p.ok && len(out) < limit && endpoints[p.endpoint] < p.room && workspaces[p.workspace] < p.wsRoom {
+			endpoints[p.endpoint]++
+			workspaces[p.workspace]++
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-// claim leases those of picks that are still due, in order, within their
-// endpoints' room.
-func (tx *Tx) claim(picks []claimPick, lease time.Duration, perEndpoint int) ([]*enroll.WebhookJob, error) {
+// claim leases those of picks that are still due, in order, within the
+// room of their endpoints and workspaces.
+func (tx *Tx) claim(picks []claimPick, lease time.Duration, perEndpoint, perWorkspace int) ([]*enroll.WebhookJob, error) {
 	now := micros(tx.now)
-	room := map[string]int{}
-	var eps, seqs []any
+	room, wsRoom := map[string]int{}, map[string]int{}
+	var eps, wss, seqs []any
 	for _, p := range picks {
 		if _, ok := room[p.endpoint]; !ok {
 			room[p.endpoint] = perEndpoint
 			eps = append(eps, p.endpoint)
 		}
+		if _, ok := wsRoom[p.workspace]; !ok {
+			wsRoom[p.workspace] = perWorkspace
+			wss = append(wss, p.workspace)
+		}
 		seqs = append(seqs, p.seq)
 	}
-	rows, err := tx.QueryContext(tx.ctx, `SELECT endpoint_id, count(*) FROM webhook_deliveries
-		WHERE lease_until > ? AND endpoint_id IN (`+placeholders(len(eps))+`) GROUP BY endpoint_id`, append([]any{now}, eps...)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: claim: %w", err)
+	if err := tx.subtractLeases(room, `endpoint_id`, now, eps); err != nil {
+		return nil, err
 	}
-	for rows.Next() {
-		var (
-			ep   string
-			held int
-		)
-		if err := rows.Scan(&ep, &held); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlite: claim: %w", err)
-		}
-		room[ep] -= held
+	if err := tx.subtractLeases(wsRoom, `workspace_id`, now, wss); err != nil {
+		return nil, err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: claim: %w", err)
-	}
-	rows, err = tx.QueryContext(tx.ctx, `SELECT x.seq, x.id, x.workspace_id, x.doc, x.stream, x.event_seq, e.doc, e.secrets, ev.doc, ev.created_at
+	rows, err := tx.QueryContext(tx.ctx, `SELECT x.seq, x.id, x.workspace_id, x.doc, x.stream, x.event_seq, e.doc, e.secrets, ev.doc, ev.created_at
 		FROM webhook_deliveries x
 		CROSS JOIN webhook_endpoints e ON e.workspace_id = x.workspace_id AND e.id = x.endpoint_id AND e.enabled = 1
 		JOIN events ev ON ev.id = x.event_id
-		WHERE x.seq IN (`+placeholders(len(seqs))+`) AND `+dueDelivery, append(seqs, now, now)...)
+		WHERE x.seq IN (`+placeholders(len(seqs))+`) AND `+dueDelivery("?"), append(seqs, now, now)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim: %w", err)
 	}
@@ -215,16 +234,43 @@ func (tx *Tx) claim(picks []claimPick, lease time.Duration, perEndpoint int) ([]
 	until := micros(tx.now.Add(lease))
 	for _, p := range picks {
 		j := due[p.seq]
-		if j == nil || room[p.endpoint] <= 0 {
+		if j == nil || room[p.endpoint] <= 0 || wsRoom[p.workspace] <= 0 {
 			continue
 		}
 		room[p.endpoint]--
-		if _, err := tx.exec(`UPDATE webhook_deliveries SET lease_until = ? WHERE seq = ?`, until, p.seq); err != nil {
+		wsRoom[p.workspace]--
+		if _, err := tx.exec(`UPDATE webhook_deliveries SET lease_until = ? WHERE workspace_id = ? AND seq = ?`, until, p.workspace, p.seq); err != nil {
 			return nil, err
 		}
 		jobs = append(jobs, j)
 	}
 	return jobs, nil
+}
+
+// subtractLeases takes from room, by the value of column (endpoint_id or
+// workspace_id, each read on its index of leased rows), the unexpired
+// leases at now of those values (keys).
+func (tx *Tx) subtractLeases(room map[string]int, column string, now int64, keys []any) error {
+	rows, err := tx.QueryContext(tx.ctx, `SELECT `+column+`, count(*) FROM webhook_deliveries
+		WHERE lease_until > ? AND `+column+` IN (`+placeholders(len(keys))+`) GROUP BY `+column, append([]any{now}, keys...)...)
+	if err != nil {
+		return fmt.Errorf("sqlite: claim: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			key  string
+			held int
+		)
+		if err := rows.Scan(&key, &held); err != nil {
+			return fmt.Errorf("sqlite: claim: %w", err)
+		}
+		room[key] -= held
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: claim: %w", err)
+	}
+	return nil
 }
 
 // placeholders returns n comma-separated question marks.

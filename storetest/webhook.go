@@ -165,7 +165,7 @@ func testWebhookDispatch(t *testing.T, newStore Factory) {
 	// time, in order, however many a claim asks for.
 	var order []enroll.EventType
 	for round := 0; round < 10; round++ {
-		jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 100, 100))
+		jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 100, 100, 100))
 		if len(jobs) == 0 {
 			break
 		}
@@ -219,7 +219,7 @@ func testWebhookRetries(t *testing.T, newStore Factory) {
 
 	claim := func() []*enroll.WebhookJob {
 		t.Helper()
-		return must(f.ws.ClaimWebhookDeliveries(f.ctx, 300*time.Millisecond, 100, 100))
+		return must(f.ws.ClaimWebhookDeliveries(f.ctx, 300*time.Millisecond, 100, 100, 100))
 	}
 	byStream := func(jobs []*enroll.WebhookJob) *enroll.WebhookJob {
 		for _, j := range jobs {
@@ -350,7 +350,7 @@ func testWebhookConcurrency(t *testing.T, newStore Factory) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			jobs, err := f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 5, 5)
+			jobs, err := f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 5, 5, 5)
 			if err != nil {
 				t.Error(err)
 				return
@@ -434,7 +434,7 @@ func testWebhookFinishBatch(t *testing.T, newStore Factory) {
 	doomed := f.endpoint()
 	f.enroll(f.instance(noAutoEvaluate), "batch@example.com")
 	f.dispatchAll()
-	jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 500, 500))
+	jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 500, 500, 500))
 	now := time.Now()
 	var done []enroll.DeliveryResult
 	for _, j := range jobs {
@@ -488,7 +488,9 @@ func testWebhookFinishBatch(t *testing.T, newStore Factory) {
 // lock guards (claims picking different rows of one endpoint) needs a hook
 // this suite does not have.
 func testWebhookEndpointCap(t *testing.T, newStore Factory) {
-	const perEndpoint = 2
+	// perWorkspace is above what the busy endpoint may hold: the bound here
+	// is the endpoint's alone (see testWebhookWorkspaceCap).
+	const perEndpoint, perWorkspace = 2, 100
 	f := newWebhookFixture(t, newStore)
 	f.dispatchAll()
 	busy := f.endpoint()
@@ -520,7 +522,7 @@ func testWebhookEndpointCap(t *testing.T, newStore Factory) {
 	}
 	claim := func(lease time.Duration, limit int) []*enroll.WebhookJob {
 		t.Helper()
-		return must(f.ws.ClaimWebhookDeliveries(f.ctx, lease, limit, perEndpoint))
+		return must(f.ws.ClaimWebhookDeliveries(f.ctx, lease, limit, perEndpoint, perWorkspace))
 	}
 	if b, q := count(claim(300*time.Millisecond, 100)); b != perEndpoint || q != 2 {
 		t.Fatalf("first claim: %d busy, %d quiet, want %d and 2", b, q, perEndpoint)
@@ -573,7 +575,7 @@ func testWebhookEndpointCap(t *testing.T, newStore Factory) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			jobs, err := f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 100, perEndpoint)
+			jobs, err := f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 100, perEndpoint, perWorkspace)
 			if err != nil {
 				t.Error(err)
 				return

@@ -36,6 +36,15 @@ const (
 	// 500 events/s on PostgreSQL (p50 8.3 s); with 64 it keeps up (p99
 	// 82 ms; docs/benchmarks.md, session 14).
 	DefaultEndpointConcurrency = 64
+	// DefaultWorkspaceConcurrency is how many deliveries of one workspace
+	// (all its endpoints') may be leased at once, across every process
+	// sharing the store, when Concurrency is the default: three quarters
+	// of it. A workspace with a backlog over several endpoints (an
+	// import's events to each: 10 endpoints at 64 would take 640) leaves
+	// the other workspaces a quarter of the senders, one endpoint's bound,
+	// so their events go out at once instead of after the backlog; a
+	// workspace alone keeps three quarters of them.
+	DefaultWorkspaceConcurrency = DefaultConcurrency * 3 / 4
 	// dispatchBatch is how many events one DispatchEvents call takes.
 	dispatchBatch = 500
 	// dispatchRenderBudget is how long one DispatchEvents call may spend
@@ -78,6 +87,13 @@ type Config struct {
 	// under way at once, counted across the processes sharing the store
 	// (ClaimWebhookDeliveries' perEndpoint); 0 means 64.
 	EndpointConcurrency int
+	// WorkspaceConcurrency is how many attempts to one workspace's
+	// endpoints may be under way at once, counted across the processes
+	// sharing the store (ClaimWebhookDeliveries' perWorkspace), so that
+	// one workspace's backlog cannot take every sender; 0 means three
+	// quarters of Concurrency (192). Replicas share it: with several, a
+	// workspace alone uses at most this many of all their senders.
+	WorkspaceConcurrency int
 	// PollInterval is how often an idle Deliverer looks for work; 0 means
 	// 50 ms, which bounds the wait between a commit and its first attempt.
 	PollInterval time.Duration
@@ -125,6 +141,9 @@ func New(cfg Config) *Deliverer {
 	}
 	if cfg.EndpointConcurrency <= 0 {
 		cfg.EndpointConcurrency = DefaultEndpointConcurrency
+	}
+	if cfg.WorkspaceConcurrency <= 0 {
+		cfg.WorkspaceConcurrency = max(1, cfg.Concurrency*3/4)
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = DefaultPollInterval
@@ -182,7 +201,7 @@ func (d *Deliverer) claim(ctx context.Context, free int) (jobs []*enroll.Webhook
 		// Every sender is busy; one that finishes wakes the loop.
 		return nil, n == dispatchBatch
 	}
-	jobs, err = d.store.ClaimWebhookDeliveries(ctx, d.cfg.Lease, free, d.cfg.EndpointConcurrency)
+	jobs, err = d.store.ClaimWebhookDeliveries(ctx, d.cfg.Lease, free, d.cfg.EndpointConcurrency, d.cfg.WorkspaceConcurrency)
 	if err != nil {
 		d.logError(ctx, "webhook claim failed", err)
 		return nil, false

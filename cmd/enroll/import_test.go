@@ -273,7 +273,7 @@ func TestCommandFlags(t *testing.T) {
 		{[]string{"import", "--help"}, []string{"--url", "--job"}, []string{"--db", "--log-level", "--log-format", "--pg-max-conns", "--pg-statement-timeout"}},
 		{[]string{"export", "--help"}, []string{"--url"}, []string{"--db", "--log-level", "--pg-max-conns"}},
 		{[]string{"version", "--help"}, nil, []string{"--db", "--log-level"}},
-		{[]string{"serve", "--help"}, []string{"--db", "--log-level", "--log-format", "--pg-max-conns", "--rate-limit"}, nil},
+		{[]string{"serve", "--help"}, []string{"--db", "--log-level", "--log-format", "--pg-max-conns", "--rate-limit", "--webhook-workspace-concurrency"}, nil},
 		{[]string{"key", "create", "--help"}, []string{"--db", "--pg-max-conns"}, []string{"--log-level"}},
 		{[]string{"migrate", "--help"}, []string{"--db"}, []string{"--log-level", "--pg-max-conns"}},
 	} {
@@ -304,6 +304,7 @@ func TestCommandFlags(t *testing.T) {
 		{[]string{"--rate-limit", "-5"}, "--rate-limit -5"},
 		{[]string{"--rate-limit", "NaN"}, "--rate-limit NaN"},
 		{[]string{"--rate-burst", "-1"}, "--rate-burst -1"},
+		{[]string{"--webhook-workspace-concurrency", "-1"}, "--webhook-workspace-concurrency -1"},
 		{[]string{"--data-dir", notADir}, "--data-dir: import data directory " + notADir},
 		{[]string{"--data-dir", filepath.Join(notADir, "sub")}, "--data-dir: import data directory " + filepath.Join(notADir, "sub")},
 	} {

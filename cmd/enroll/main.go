@@ -74,6 +74,9 @@ type Config struct {
 	WebhookAllowPrivate bool
 	// WebhookTimeout bounds one webhook attempt; 0 means 10s.
 	WebhookTimeout time.Duration
+	// WebhookWorkspaceConcurrency is how many webhook attempts to one
+	// workspace may be under way at once, across replicas; 0 means 192.
+	WebhookWorkspaceConcurrency int
 	// SMTPURL is the SMTP server notifications are sent through,
 	// smtp://user:pass@host:port; "" records them as skipped.
 	SMTPURL string
@@ -186,7 +189,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.logger.Info("no --smtp-url: notifications are recorded as skipped, not sent")
 	}
 	m.Webhooks = webhook.New(webhook.Config{Store: hooks, Logger: m.logger, AllowPrivate: m.Config.WebhookAllowPrivate,
-		Timeout: m.Config.WebhookTimeout})
+		Timeout: m.Config.WebhookTimeout, WorkspaceConcurrency: m.Config.WebhookWorkspaceConcurrency})
 	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version, Engine: m.engine,
 		RateLimit: m.Config.RateLimit, RateBurst: m.Config.RateBurst, DataDir: m.Config.DataDir,
 		Console: console.New(store).WithLogger(m.logger).WithWakeWebhooks(m.Webhooks.Wake).

@@ -36,6 +36,8 @@ func (m *Main) serveCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&m.Config.WebhookAllowPrivate, "webhook-allow-private", m.Config.WebhookAllowPrivate,
 		"let webhooks reach loopback and private addresses (local testing); by default they are refused")
 	cmd.Flags().DurationVar(&m.Config.WebhookTimeout, "webhook-timeout", m.Config.WebhookTimeout, "time limit of one webhook attempt (0: 10s)")
+	cmd.Flags().IntVar(&m.Config.WebhookWorkspaceConcurrency, "webhook-workspace-concurrency", m.Config.WebhookWorkspaceConcurrency,
+		"webhook attempts to one workspace's endpoints under way at once, counted across replicas, so that one workspace's backlog leaves other workspaces senders (0: 192, three quarters of a process's 256)")
 	cmd.Flags().StringVar(&m.Config.SMTPURL, "smtp-url", m.Config.SMTPURL,
 		"SMTP server for notifications: smtp://user:pass@host:port (STARTTLS when offered) or smtps://...; unset, notifications are recorded as skipped")
 	cmd.Flags().StringVar(&m.Config.SMTPFrom, "smtp-from", m.Config.SMTPFrom, "sender address of notifications, e.g. \"Enroll <noreply@example.com>\" (required with --smtp-url)")
@@ -45,8 +47,9 @@ func (m *Main) serveCommand() *cobra.Command {
 }
 
 // checkServe refuses settings serve cannot run with, before anything is
-// opened: a negative rate (which the limiter would take as no limit), an
-// import data directory that cannot be written (where every upload
+// opened: a negative rate (which the limiter would take as no limit), a
+// negative bound per workspace (which the deliverer would take as the
+// default), an import data directory that cannot be written (where every upload
 // would fail with a 500).
 func (c *Config) checkServe() error {
 	if math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) || c.RateLimit < 0 {
@@ -54,6 +57,9 @@ func (c *Config) checkServe() error {
 	}
 	if c.RateBurst < 0 {
 		return fmt.Errorf("--rate-burst %d: give a number of requests, or 0 for twice --rate-limit", c.RateBurst)
+	}
+	if c.WebhookWorkspaceConcurrency < 0 {
+		return fmt.Errorf("--webhook-workspace-concurrency %d: give a number of attempts, or 0 for the default (192)", c.WebhookWorkspaceConcurrency)
 	}
 	if err := enrollhttp.CheckDataDir(c.DataDir); err != nil {
 		return fmt.Errorf("--data-dir: %w", err)
