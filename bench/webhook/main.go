@@ -8,6 +8,7 @@
 // ENROLL_TEST_POSTGRES_URL (or ENROLL_TEST_POSTGRES) names a server.
 //
 //	go run ./bench/webhook                 # 500 events/s for 10 s, a 5,000-event backlog
+//	go run ./bench/webhook -fairness       # also: one workspace's backlog over 10 slow endpoints, another's events meanwhile
 //	go run ./bench/webhook -smoke          # a second or two: CI keeps it alive
 //
 // Loopback only; bounded in time.
@@ -30,6 +31,12 @@ type options struct {
 	backlog  int
 	pgURL    string
 	smoke    bool
+	// The fairness run (see fairness), when fairness is set.
+	fairness      bool
+	fairOnly      bool
+	fairBacklog   int
+	fairEndpoints int
+	fairDelay     time.Duration
 }
 
 func main() {
@@ -39,9 +46,16 @@ func main() {
 	flag.IntVar(&o.backlog, "backlog", 5000, "events in the drain run")
 	flag.StringVar(&o.pgURL, "postgres", firstEnv("ENROLL_TEST_POSTGRES_URL", "ENROLL_TEST_POSTGRES"), "PostgreSQL server to also measure on (\"\": SQLite only)")
 	flag.BoolVar(&o.smoke, "smoke", false, "a short run with tiny sizes")
+	flag.BoolVar(&o.fairness, "fairness", false, "also run the fairness run: a busy workspace's backlog, another workspace's events meanwhile")
+	flag.BoolVar(&o.fairOnly, "fairness-only", false, "run the fairness run alone")
+	flag.IntVar(&o.fairBacklog, "fair-backlog", 2000, "events the busy workspace commits in the fairness run")
+	flag.IntVar(&o.fairEndpoints, "fair-endpoints", 10, "endpoints of the busy workspace, each receiving every event")
+	flag.DurationVar(&o.fairDelay, "fair-delay", 50*time.Millisecond, "how long the busy workspace's receiver takes to answer")
 	flag.Parse()
+	o.fairness = o.fairness || o.fairOnly
 	if o.smoke {
 		o.rate, o.duration, o.backlog = 100, time.Second, 200
+		o.fairBacklog, o.fairEndpoints, o.fairDelay = 50, 3, 0
 	}
 	if err := run(context.Background(), o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "webhook:", err)
@@ -61,6 +75,25 @@ func firstEnv(keys ...string) string {
 // run measures every backend and prints the table.
 func run(ctx context.Context, o options, out io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var fair []fairResult
+	if o.fairness {
+		for _, b := range backends(o) {
+			r, err := fairness(ctx, b, o, logger)
+			if err != nil {
+				return fmt.Errorf("%s: fairness: %w", b.name, err)
+			}
+			fair = append(fair, r)
+		}
+		printFairness(out, o, fair)
+		for _, r := range fair {
+			if r.lost > 0 {
+				return fmt.Errorf("%s: fairness: %d deliveries never made", r.backend, r.lost)
+			}
+		}
+		if o.fairOnly {
+			return nil
+		}
+	}
 	var results []result
 	base, err := baseline(ctx, o.backlog)
 	if err != nil {

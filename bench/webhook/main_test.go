@@ -13,7 +13,8 @@ import (
 // every event arrived, never a timing.
 func TestSmoke(t *testing.T) {
 	t.Parallel()
-	o := options{rate: 100, duration: time.Second, backlog: 200, pgURL: firstEnv("ENROLL_TEST_POSTGRES_URL", "ENROLL_TEST_POSTGRES")}
+	o := options{rate: 100, duration: time.Second, backlog: 200, pgURL: firstEnv("ENROLL_TEST_POSTGRES_URL", "ENROLL_TEST_POSTGRES"),
+		fairness: true, fairBacklog: 50, fairEndpoints: 3}
 	if o.pgURL == "" && os.Getenv("CI") == "true" {
 		t.Fatal("CI sets ENROLL_TEST_POSTGRES; PostgreSQL must be measured too")
 	}
@@ -21,7 +22,7 @@ func TestSmoke(t *testing.T) {
 	if err := run(context.Background(), o, &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "| SQLite |") {
+	if strings.Count(out.String(), "| SQLite |") != 2 {
 		t.Fatalf("no SQLite row:\n%s", out.String())
 	}
 	t.Log("\n" + out.String())

@@ -42,7 +42,7 @@ type scene struct {
 }
 
 func newScene(ctx context.Context, s enroll.WebhookStore, r *receiver) (*scene, error) {
-	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "bench"}
+	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "bench-" + enroll.NewID()}
 	key, _ := enroll.NewAPIKey(ws.ID, "bench", nil, nil, time.Now())
 	if err := s.CreateWorkspace(ctx, ws, key); err != nil {
 		return nil, err

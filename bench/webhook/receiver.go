@@ -14,10 +14,14 @@ import (
 type receiver struct {
 	srv *http.Server
 	url string
+	// delay is how long each answer takes (a receiver that works before
+	// it answers); set before the first request.
+	delay time.Duration
 
 	mu        sync.Mutex
 	latencies map[string]time.Duration // first arrival, by event id
 	requests  int
+	last      time.Time // the last request's arrival
 	changed   chan struct{}
 }
 
@@ -41,8 +45,10 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	now := time.Now()
 	_ = json.Unmarshal(body, &ev)
+	time.Sleep(r.delay)
 	r.mu.Lock()
 	r.requests++
+	r.last = now
 	if _, seen := r.latencies[ev.ID]; !seen && ev.Type == "enrollment.created" {
 		r.latencies[ev.ID] = now.Sub(ev.CreatedAt)
 	}
@@ -75,6 +81,20 @@ func (r *receiver) waitFor(n int, deadline time.Time) int {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+// count returns how many requests arrived.
+func (r *receiver) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.requests
+}
+
+// lastArrival returns when the last request arrived.
+func (r *receiver) lastArrival() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
 }
 
 // snapshot returns the latencies so far.

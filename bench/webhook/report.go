@@ -27,4 +27,18 @@ func printTable(w io.Writer, o options, base float64, results []result) {
 	}
 }
 
+// printFairness prints the fairness run's figures as a markdown table.
+func printFairness(w io.Writer, o options, results []fairResult) {
+	fmt.Fprintf(w, "## Webhook fairness between workspaces (%d CPUs, %s)\n\n", runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
+	fmt.Fprintf(w, "A busy workspace commits %d events to %d endpoints (%d deliveries) whose receiver answers after %s; "+
+		"the Deliverer starts (%d senders) and a quiet workspace commits 20 events/s to one endpoint while the backlog drains.\n\n",
+		o.fairBacklog, o.fairEndpoints, o.fairBacklog*o.fairEndpoints, o.fairDelay, webhook.DefaultConcurrency)
+	fmt.Fprintln(w, "| store | busy deliveries/s | quiet events | quiet commit→delivery p50 | p99 | max |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for _, r := range results {
+		fmt.Fprintf(w, "| %s | %.0f | %d | %s | %s | %s |\n", r.backend, r.busyRate, r.quiet, ms(r.p50), ms(r.p99), ms(r.max))
+	}
+	fmt.Fprintln(w)
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
