@@ -483,10 +483,12 @@ func testWebhookFinishBatch(t *testing.T, newStore Factory) {
 // claims ask for, while another workspace's endpoint gets its deliveries
 // claimed beside it; expired leases do not count; concurrent claimers
 // (replicas) never lease past the bound between them. That last check
-// passes on PostgreSQL without the claim's endpoint lock too: racing claims
-// pick the same rows, which SKIP LOCKED keeps apart; the interleaving the
-// lock guards (claims picking different rows of one endpoint) needs a hook
-// this suite does not have.
+// passes on PostgreSQL without the claim's lock too: every claim's picks
+// of one endpoint are the first of its due deliveries, so racing claims
+// pick the same rows, which SKIP LOCKED keeps apart. Claims pick
+// different rows of one workspace (testWebhookWorkspaceCapConcurrent),
+// which is what the lock, now on the workspace, is for; postgres'
+// TestClaimLock produces that interleaving with a claim held open.
 func testWebhookEndpointCap(t *testing.T, newStore Factory) {
 	// perWorkspace is above what the busy endpoint may hold: the bound here
 	// is the endpoint's alone (see testWebhookWorkspaceCap).

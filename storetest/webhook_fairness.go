@@ -80,7 +80,7 @@ func testWebhookWorkspaceCap(t *testing.T, newStore Factory) {
 	}
 	time.Sleep(400 * time.Millisecond) // those leases expire: they do not count
 
-	other, quiet := f.quietWorkspace()
+	other, _ := f.quietWorkspace()
 	var busy []*enroll.WebhookJob
 	claimed := 0
 	for i := 1; i <= 3 && claimed == 0; i++ {
@@ -121,7 +121,6 @@ func testWebhookWorkspaceCap(t *testing.T, newStore Factory) {
 	if len(perEp) < 2 {
 		t.Fatalf("the busy workspace's leases are all of one endpoint of %d: %v", len(eps), perEp)
 	}
-	_ = quiet
 }
 
 // testWebhookWorkspaceCapConcurrent runs claims at once, as replicas make
