@@ -786,6 +786,7 @@ func TestAPI_422(t *testing.T) {
 		{"repeated sort", "GET", "/v1/programInstances/" + inst + "/enrollments?sort=lastName&sort=-createdAt", nil, []string{"query.sort"}},
 		{"bad key scope", "POST", "/v1/apiKeys", map[string]any{"scopes": []string{"root"}}, []string{"body.scopes[0]"}},
 		{"key for unknown instance", "POST", "/v1/apiKeys", map[string]any{"programInstanceIds": []string{"abc"}}, []string{"body.programInstanceIds[0]"}},
+		{"key with an empty list of scopes", "POST", "/v1/apiKeys", map[string]any{"name": "none", "scopes": []string{}}, []string{"body.scopes"}},
 		{"key scope listed twice", "POST", "/v1/apiKeys", map[string]any{"scopes": []string{"programs:read", "events:read", "programs:read"}}, []string{"body.scopes[2]"}},
 		{"key instance listed twice", "POST", "/v1/apiKeys", map[string]any{"programInstanceIds": []string{inst, inst}}, []string{"body.programInstanceIds[1]"}},
 		// The caller meant something by it; acting as if it had not been

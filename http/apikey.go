@@ -14,7 +14,7 @@ import (
 // scoped key never exceeds its maker's scopes and instances.
 type APIKeyCreate struct {
 	Name               string         `json:"name,omitempty" maxLength:"256"`
-	Scopes             []enroll.Scope `json:"scopes,omitempty" maxItems:"20" enum:"programs:read,programs:write,enrollments:read,enrollments:write,enrollments:review,events:read,webhooks:write,imports:write,keys:write" doc:"Scopes of a scoped key; empty means all."`
+	Scopes             []enroll.Scope `json:"scopes,omitempty" maxItems:"20" enum:"programs:read,programs:write,enrollments:read,enrollments:write,enrollments:review,events:read,webhooks:write,imports:write,keys:write" doc:"Scopes of a scoped key; omitted, the key has every scope its maker has (a secret key's: all). An empty list is refused, since a key with no scope could do nothing."`
 	ProgramInstanceIDs []string       `json:"programInstanceIds,omitempty" maxItems:"100" doc:"Limit the key to these program instances; empty means all."`
 }
 
@@ -52,6 +52,11 @@ func (s *Server) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*apiK
 	// Scopes and ids listed twice are refused by the key's Validate, in
 	// the store, as for a key the CLI makes.
 	var v enroll.Invalid
+	if scopes != nil && len(scopes) == 0 {
+		// Read as "every scope" it would grant the opposite of what an
+		// empty list says.
+		v.Add("scopes", "must list at least one scope; omit scopes for a key with every scope", []enroll.Scope{})
+	}
 	for i, id := range instances {
 		if !enroll.ValidID(id) {
 			v.Add(loc("programInstanceIds", i), "is not an id", id)
