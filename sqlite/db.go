@@ -173,8 +173,9 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // IntegrityCheck runs SQLite's integrity_check and foreign_key_check,
-// compares the event counters with the events, and returns an error
-// describing any problem found.
+// compares the event counters with the events and the enrollments'
+// labels with their documents, and returns an error describing any
+// problem found.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
 	var res string
 	if err := db.r.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
@@ -206,6 +207,16 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	}
 	if wrong > 0 {
 		return fmt.Errorf("sqlite: %d event counters differ from the events", wrong)
+	}
+	// The labels column holds what the documents hold (labels.go): a
+	// label missing from it would hide the enrollment from its filter.
+	var id string
+	err = db.r.QueryRowContext(ctx, `SELECT id FROM enrollments WHERE labels IS NOT `+labelsOfDoc+` LIMIT 1`).Scan(&id)
+	if err == nil {
+		return fmt.Errorf("sqlite: the labels of enrollment %s differ from its document", id)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sqlite: labels check: %w", err)
 	}
 	return nil
 }

@@ -10,12 +10,13 @@ import (
 // enrollmentColumns are the columns of an enrollment row besides its
 // document, version, times and keys, which updates keep in step with the
 // document: the ones its indexes and filters read.
-var enrollmentColumns = [...]string{"customer_id", "lead_id", "status", "email_norm", "reference_id", "first_name", "last_name"}
+var enrollmentColumns = [...]string{"customer_id", "lead_id", "status", "email_norm", "reference_id", "first_name", "last_name", "labels"}
 
 // columnValues returns e's values of enrollmentColumns.
 func columnValues(e *enroll.Enrollment) [len(enrollmentColumns)]any {
 	return [...]any{nullString(e.CustomerID), nullString(e.LeadID), string(e.Eligibility.Status),
-		enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName)}
+		enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName),
+		enrollmentLabels(e)}
 }
 
 // insertEnrollmentDoc inserts e; doc is its JSON form. A second open
@@ -23,8 +24,7 @@ func columnValues(e *enroll.Enrollment) [len(enrollmentColumns)]any {
 // first.
 func (tx *Tx) insertEnrollmentDoc(e *enroll.Enrollment, doc string) error {
 	cols := columnValues(e)
-	_, err := tx.exec(`INSERT INTO enrollments (customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc, version, updated_at, id, workspace_id, instance_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.exec(insertText(insertEnrollment, insertEnrollmentCols),
 		append(cols[:], doc, e.Version, micros(e.UpdatedAt), e.ID, e.WorkspaceID, e.ProgramInstanceID, micros(e.CreatedAt))...)
 	return tx.enrollmentWriteError(e, err)
 }

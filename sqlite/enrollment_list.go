@@ -111,6 +111,11 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 //
 // search says that q reads its indexes (addSearch).
 //
+// A tag, manufacturerSlug or groupId filter tests its token in the
+// labels column, which the list and status indexes hold, before its
+// exact test on the document (labelFilter), so that only the rows that
+// hold the token are read.
+//
 // The email and reference indexes are partial (non-empty values only):
 // their conditions say so, or SQLite cannot use them.
 func enrollmentWhere(wsID string, f *enroll.EnrollmentFilter, sortCol string, few, search bool) where {
@@ -150,9 +155,12 @@ func enrollmentWhere(wsID string, f *enroll.EnrollmentFilter, sortCol string, fe
 	if f.Email != "" {
 		w.add("email_norm = ? AND email_norm <> ''", enroll.NormalizeEmail(f.Email))
 	}
-	for col, v := range map[string]string{"$.tags": f.Tag, "$.manufacturerSlugs": f.ManufacturerSlug, "$.groupIds": f.GroupID} {
-		if v != "" {
-			w.add("EXISTS (SELECT 1 FROM json_each(enrollments.doc, '"+col+"') WHERE value = ?)", v)
+	for _, l := range [...]struct {
+		kind        byte
+		path, value string
+	}{{labelTag, "$.tags", f.Tag}, {labelManufacturer, "$.manufacturerSlugs", f.ManufacturerSlug}, {labelGroup, "$.groupIds", f.GroupID}} {
+		if l.value != "" {
+			labelFilter(&w, l.kind, l.path, l.value)
 		}
 	}
 	ranged := func(col string) string {

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -173,4 +174,156 @@ func TestCustomerListPlan(t *testing.T) {
 			t.Errorf("%s is not read by %s:\n%s", query, c.index, p)
 		}
 	}
+}
+
+// TestLabelFilterPlan checks that tag, manufacturerSlug and groupId lists
+// test the labels column on the entries of the index they read before
+// they read a row (docs/benchmarks.md, session 15): the page and the
+// count read an index holding labels, and in their bytecode instr() runs
+// on the index's labels after the deferred seek and before the first
+// column read from the table, so that only the rows whose labels hold the
+// token are read and their documents parsed.
+func TestLabelFilterPlan(t *testing.T) {
+	t.Parallel()
+	s := newImportBench(t, "OFF")
+	ctx := context.Background()
+	s.run(t, importCSV(0, 30), false, 0)
+	inst := s.inst.ID
+	since := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	type kase struct {
+		name string
+		f    enroll.EnrollmentFilter
+		page string // the index the page reads
+	}
+	var cases []kase
+	for _, sc := range []struct {
+		name  string
+		scope enroll.EnrollmentFilter
+		index map[string]string // by sort
+	}{
+		{"instance", enroll.EnrollmentFilter{ProgramInstanceID: inst}, map[string]string{enroll.SortCreatedDesc: "enrollments_instance_created",
+			enroll.SortCreatedAsc: "enrollments_instance_created", enroll.SortUpdatedAsc: "enrollments_instance_updated",
+			enroll.SortUpdatedDesc: "enrollments_instance_updated", enroll.SortLastName: "enrollments_instance_last_name"}},
+		{"workspace", enroll.EnrollmentFilter{}, map[string]string{enroll.SortCreatedDesc: "enrollments_created",
+			enroll.SortCreatedAsc: "enrollments_created", enroll.SortUpdatedAsc: "enrollments_updated",
+			enroll.SortUpdatedDesc: "enrollments_updated"}},
+		{"keyed instances", enroll.EnrollmentFilter{ProgramInstanceIDs: []string{inst, "other"}}, map[string]string{enroll.SortCreatedDesc: "enrollments_created",
+			enroll.SortUpdatedAsc: "enrollments_updated"}},
+	} {
+		for sort, index := range sc.index {
+			for _, l := range []struct {
+				name string
+				set  func(*enroll.EnrollmentFilter)
+			}{
+				{"tag", func(f *enroll.EnrollmentFilter) { f.Tag = "vip" }},
+				{"manufacturerSlug", func(f *enroll.EnrollmentFilter) { f.ManufacturerSlug = "lg" }},
+				{"groupId", func(f *enroll.EnrollmentFilter) { f.GroupID = "north" }},
+				{"tag and groupId", func(f *enroll.EnrollmentFilter) { f.Tag, f.GroupID = "vip", "north" }},
+			} {
+				f := sc.scope
+				f.Sort = sort
+				l.set(&f)
+				cases = append(cases, kase{sc.name + ", " + l.name + ", sort=" + sort, f, index})
+			}
+		}
+	}
+	cases = append(cases, kase{"instance, tag, many in status", enroll.EnrollmentFilter{ProgramInstanceID: inst, Tag: "vip",
+		Statuses: []enroll.Status{enroll.StatusEligible}, ListParams: enroll.ListParams{Sort: enroll.SortUpdatedAsc}}, "enrollments_instance_updated"})
+	cases = append(cases, kase{"instance, tag, one status", enroll.EnrollmentFilter{ProgramInstanceID: inst, Tag: "vip",
+		Statuses: []enroll.Status{enroll.StatusEligible}}, "enrollments_instance_status_created"})
+	cases = append(cases, kase{"instance, tag, createdAfter", enroll.EnrollmentFilter{ProgramInstanceID: inst, Tag: "vip",
+		CreatedAfter: &since}, "enrollments_instance_created"})
+	// fewRows 0: statuses are never few, so the sort's index is walked.
+	db := &DB{r: s.db.r, scan: s.db.scan, fewRows: 0}
+	for _, c := range cases {
+		f := c.f
+		q, err := db.enrollmentQuery(ctx, s.a.WorkspaceID, &f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cursor := &enroll.Cursor{Sort: f.Sort, ID: "x", Time: since, Text: "x"}
+		for _, cur := range []*enroll.Cursor{nil, cursor} {
+			query, args, err := pageQuery("enrollments", q.w, f.ListParams, cur, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := explain(t, db, query, args)
+			if !strings.Contains(p, "INDEX "+c.page+" ") || strings.Contains(p, "TEMP B-TREE") {
+				t.Errorf("%s (cursor %v): the page is not read by %s:\n%s\n%s", c.name, cur != nil, c.page, query, p)
+			}
+			if msg := labelsBeforeRow(t, db, query, args); msg != "" {
+				t.Errorf("%s (cursor %v): page: %s\n%s", c.name, cur != nil, msg, query)
+			}
+		}
+		query := "SELECT COUNT(*) FROM enrollments WHERE " + q.cw.sql()
+		p := explain(t, db, query, q.cw.args)
+		if index := usedIndex(p); !indexHolds(t, db, index, "labels") {
+			t.Errorf("%s: the count reads %q, which has no labels:\n%s\n%s", c.name, index, query, p)
+		}
+		if msg := labelsBeforeRow(t, db, query, q.cw.args); msg != "" {
+			t.Errorf("%s: count: %s\n%s", c.name, msg, query)
+		}
+	}
+}
+
+// usedIndex returns the name of the first index a plan reads, or "".
+func usedIndex(plan string) string {
+	_, after, ok := strings.Cut(plan, " INDEX ")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(after, " ")
+	return name
+}
+
+// indexHolds reports whether index has the column col.
+func indexHolds(t *testing.T, db *DB, index, col string) bool {
+	t.Helper()
+	var n int
+	if err := db.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM pragma_index_info(?) WHERE name = ?`, index, col).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n > 0
+}
+
+// labelsBeforeRow checks query's bytecode: the loop over the enrollments
+// index seeks the table row lazily (DeferredSeek), and every instr()
+// comes before the first column read from the table. It returns what is
+// wrong, or "".
+func labelsBeforeRow(t *testing.T, db *DB, query string, args []any) string {
+	t.Helper()
+	rows, err := db.r.QueryContext(context.Background(), "EXPLAIN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	table, instrs, tableRead := -1, 0, false
+	var code strings.Builder
+	for rows.Next() {
+		var addr, p1, p2, p3 int
+		var op string
+		var p4, p5, comment any
+		if err := rows.Scan(&addr, &op, &p1, &p2, &p3, &p4, &p5, &comment); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&code, "%d %s %d %d %d %v\n", addr, op, p1, p2, p3, p4)
+		switch {
+		case op == "DeferredSeek" && table < 0:
+			table = p3
+		case table >= 0 && (op == "Column" || op == "Rowid") && p1 == table:
+			tableRead = true
+		case op == "Function" && strings.Contains(fmt.Sprint(p4), "instr"):
+			if table < 0 || tableRead {
+				return "instr() runs on a row read from the table:\n" + code.String()
+			}
+			instrs++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if instrs == 0 {
+		return "no instr():\n" + code.String()
+	}
+	return ""
 }

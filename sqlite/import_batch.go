@@ -210,10 +210,15 @@ func queryUniqueHolders(ctx context.Context, q querier, inst *enroll.ProgramInst
 // Column lists of the INSERTs of a created row.
 const (
 	insertCustomer   = `INSERT INTO customers (id, workspace_id, email_norm, reference_id, doc, created_at, updated_at)`
-	insertEnrollment = `INSERT INTO enrollments (customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc, version, updated_at, id, workspace_id, instance_id, created_at)`
+	insertEnrollment = `INSERT INTO enrollments (customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, labels, doc, version, updated_at, id, workspace_id, instance_id, created_at)`
 	insertUnique     = `INSERT INTO enrollment_unique_values (workspace_id, instance_id, external_id, value, enrollment_id)`
 	insertHistory    = `INSERT INTO status_changes (id, workspace_id, enrollment_id, doc, created_at)`
 	insertEvent      = `INSERT INTO events (id, workspace_id, type, object_id, instance_id, doc, created_at)`
+
+	// insertEnrollmentCols is the number of insertEnrollment's columns:
+	// columnValues's, then the document, version, update time, id,
+	// workspace, instance and creation time.
+	insertEnrollmentCols = len(enrollmentColumns) + 7
 )
 
 // writeImportPlan writes what a run of rows creates, 100 rows at a time,
@@ -262,7 +267,7 @@ func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportP
 			head  string
 			ncols int
 			args  []any
-		}{{insertCustomer, 7, cargs}, {insertEnrollment, 14, eargs}, {insertUnique, 5, uargs}, {insertHistory, 5, hargs}, {insertEvent, 7, vargs}} {
+		}{{insertCustomer, 7, cargs}, {insertEnrollment, insertEnrollmentCols, eargs}, {insertUnique, 5, uargs}, {insertHistory, 5, hargs}, {insertEvent, 7, vargs}} {
 			if err := tx.insertMany(t.head, t.ncols, t.args); err != nil {
 				return err
 			}

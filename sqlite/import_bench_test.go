@@ -231,7 +231,7 @@ func (s *importBench) bareInsert(tb testing.TB, file string, all bool) {
 				cargs = append(cargs, c.ID, c.WorkspaceID, enroll.NormalizeEmail(c.Email), c.ReferenceID, cdoc, micros(c.CreatedAt), micros(c.UpdatedAt))
 				eargs = append(eargs, e.ID, e.WorkspaceID, e.ProgramInstanceID, e.CustomerID, string(e.Eligibility.Status),
 					enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName),
-					edoc, e.Version, micros(e.CreatedAt), micros(e.UpdatedAt), nil)
+					edoc, e.Version, micros(e.CreatedAt), micros(e.UpdatedAt), nil, enrollmentLabels(e))
 				if all {
 					h, v, err := s.bareHistory(e, tx.now)
 					if err != nil {
@@ -267,7 +267,7 @@ func multiRowInsert(tx *Tx, cargs, eargs []any) error {
 	if err := bareRows(tx, insertCustomer, 7, cargs); err != nil {
 		return err
 	}
-	return bareRows(tx, `INSERT INTO enrollments (id, workspace_id, instance_id, customer_id, status, email_norm, reference_id, first_name, last_name, doc, version, created_at, updated_at, lead_id)`, 14, eargs)
+	return bareRows(tx, `INSERT INTO enrollments (id, workspace_id, instance_id, customer_id, status, email_norm, reference_id, first_name, last_name, doc, version, created_at, updated_at, lead_id, labels)`, 15, eargs)
 }
 
 // bareHistory returns the INSERT values of the two history entries and

@@ -13,7 +13,8 @@ import (
 // testEnrollmentLabels checks the tag, manufacturerSlug and groupId
 // filters after every write that changes an enrollment's labels (create,
 // updates adding and removing values, a status change, delete, an
-// import): each list, in every sort, paged one row at a time, must be the
+// import), with values that hold control characters and with many
+// values: each list, in every sort, paged one row at a time, must be the
 // unfiltered list of the same sort with the enrollments not holding the
 // value left out, and its totalItems their number.
 func testEnrollmentLabels(t *testing.T, newStore Factory) {
@@ -34,6 +35,16 @@ func testEnrollmentLabels(t *testing.T, newStore Factory) {
 	c := labelled(inst, "c@example.com", nil, nil, []string{"south"})
 	labelled(other, "d@example.com", []string{"vip"}, []string{"lg"}, []string{"north"})
 	e := labelled(inst, "e@example.com", []string{"vip"}, nil, nil)
+	// Values holding a control character (SQLite's labels column
+	// separates values with \x1f: these put "vip"'s and "lg"'s tokens in
+	// it, which the exact check must refuse), and more values than that
+	// column holds (there NULL: the filters read the document).
+	labelled(inst, "f@example.com", []string{"x\x1ft:vip"}, []string{"lg\x1f"}, nil)
+	var many []string
+	for i := range 30 {
+		many = append(many, fmt.Sprintf("%030d", i))
+	}
+	labelled(other, "g@example.com", append(many, "vip"), nil, []string{"south"})
 	update := func(en *enroll.Enrollment, m func(*enroll.Enrollment)) {
 		t.Helper()
 		must(f.s.UpdateEnrollment(f.ctx, f.a, en.ID, func(x *enroll.Enrollment) error { m(x); return nil }))

@@ -183,8 +183,8 @@ func cloneRows(ctx context.Context, tx *sql.Tx, ts []template, tag string, base 
 		return err
 	}
 	insE, err := tx.PrepareContext(ctx, `INSERT INTO enrollments (id, workspace_id, instance_id, customer_id, lead_id, status, email_norm,
-			reference_id, first_name, last_name, doc, version, created_at, updated_at)
-		SELECT ?, workspace_id, instance_id, ?, lead_id, status, ?, reference_id, first_name, last_name, ?, version, ?, ? FROM enrollments WHERE id = ?`)
+			reference_id, first_name, last_name, labels, doc, version, created_at, updated_at)
+		SELECT ?, workspace_id, instance_id, ?, lead_id, status, ?, reference_id, first_name, last_name, labels, ?, version, ?, ? FROM enrollments WHERE id = ?`)
 	if err != nil {
 		return err
 	}
