@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -205,78 +206,40 @@ func (tx *tx) claim(lease time.Duration, limit, perEndpoint, perWorkspace int) (
 	return collectJobs(rows, tx.now)
 }
 
-// claimPick is a delivery a claim may lease, with the room of its
-// endpoint and of its workspace when it was read.
-type claimPick struct {
-	seq       int64
-	workspace string
-	endpoint  string
-	ok        bool
-	room      int
-	wsRoom    int
-}
-
 // claimPicks returns up to limit deliveries a claim may lease, at most
 // perEndpoint of an endpoint and perWorkspace of a workspace, in the
-// order to lease them, and their workspaces.
+// order to lease them (enroll.PickClaims), and their workspaces.
 func (tx *tx) claimPicks(limit, perEndpoint, perWorkspace int) (seqs []int64, wss []string, err error) {
-	// The front: as many as the limit, enough unless some of them cannot
-	// be claimed (one endpoint's or workspace's backlog beyond its room, a
-	// disabled endpoint's, streams behind an attempt under way).
-	walk := limit
-	front, err := tx.picks(claimFront, tx.now, walk, perEndpoint, perWorkspace)
+	picks, err := enroll.PickClaims(limit, perEndpoint, perWorkspace,
+		func(walk int) ([]enroll.ClaimPick, error) {
+			return tx.picks(claimFront, tx.now, walk, perEndpoint, perWorkspace)
+		},
+		func(depth int) ([]enroll.ClaimPick, error) {
+			return tx.picks(claimByEndpoint, tx.now, perEndpoint, depth, limit, perWorkspace)
+		})
 	if err != nil {
 		return nil, nil, err
 	}
-	seqs, wss = takePicks(front, limit)
-	if len(seqs) < limit && len(front) == walk {
-		// Read first the earliest of each endpoint, which is enough when
-		// there are as many endpoints with due deliveries as the limit,
-		// and deeper only when that falls short.
-		deepest := min(perEndpoint, perWorkspace)
-		for depth := 1; ; depth = deepest {
-			picks, err := tx.picks(claimByEndpoint, tx.now, perEndpoint, depth, limit, perWorkspace)
-			if err != nil {
-				return nil, nil, err
-			}
-			seqs, wss = takePicks(picks, limit)
-			if len(seqs) == 0 || len(seqs) >= limit || depth == deepest {
-				break
-			}
+	for _, p := range picks {
+		if !slices.Contains(wss, p.WorkspaceID) {
+			wss = append(wss, p.WorkspaceID)
 		}
+		seqs = append(seqs, p.Seq)
 	}
 	return seqs, wss, nil
 }
 
 // picks runs a query of picks.
-func (tx *tx) picks(query string, args ...any) ([]claimPick, error) {
+func (tx *tx) picks(query string, args ...any) ([]enroll.ClaimPick, error) {
 	rows, err := tx.Query(tx.ctx, query, args...)
 	if err != nil {
 		return nil, wrap(err)
 	}
-	picks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claimPick, error) {
-		var p claimPick
-		return p, r.Scan(&p.seq, &p.workspace, &p.endpoint, &p.ok, &p.room, &p.wsRoom)
+	picks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (enroll.ClaimPick, error) {
+		var p enroll.ClaimPick
+		return p, r.Scan(&p.Seq, &p.WorkspaceID, &p.EndpointID, &p.OK, &p.Room, &p.WorkspaceRoom)
 	})
 	return picks, wrap(err)
-}
-
-// takePicks keeps up to limit of picks that may be claimed, each endpoint
-// and each workspace within its room, and lists their workspaces.
-func takePicks(picks []claimPick, limit int) (seqs []int64, wss []string) {
-	endpoints, workspaces := map[string]int{}, map[string]int{}
-	for _, p := range picks {
-		if !p.ok || len(seqs) == limit || endpoints[p.endpoint] >= p.room || workspaces[p.workspace] >= p.wsRoom {
-			continue
-		}
-		if workspaces[p.workspace] == 0 {
-			wss = append(wss, p.workspace)
-		}
-		endpoints[p.endpoint]++
-		workspaces[p.workspace]++
-		seqs = append(seqs, p.seq)
-	}
-	return seqs, wss
 }
 
 // collectJobs reads the deliveries claimLease leased.

@@ -42,7 +42,6 @@ func explain(t *testing.T, db *DB, query string, args []any) string {
 func TestEnrollmentListPlan(t *testing.T) {
 	t.Parallel()
 	s := newImportBench(t, "OFF")
-	ctx := context.Background()
 	s.run(t, importCSV(0, 30), false, 0)
 	inst := s.inst.ID
 	since := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -102,32 +101,23 @@ func TestEnrollmentListPlan(t *testing.T) {
 		if c.many {
 			db = &DB{r: s.db.r, fewRows: 0}
 		}
-		f := c.f
-		q, err := db.enrollmentQuery(ctx, s.a.WorkspaceID, &f)
-		if err != nil {
-			t.Fatal(err)
-		}
 		// The first page, and a page after a cursor.
-		cursor := &enroll.Cursor{Sort: f.Sort, ID: "x", Time: since, Text: "x"}
-		for _, cur := range []*enroll.Cursor{nil, cursor} {
-			query, args, err := pageQuery("enrollments", q.w, f.ListParams, cur, true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := explain(t, db, query, args)
+		pages, count := listStatements(t, db, s.a.WorkspaceID, c.f, since)
+		for i, pg := range pages {
+			p := explain(t, db, pg.query, pg.args)
 			bad := !strings.Contains(p, c.page)
 			for _, a := range c.absent {
 				bad = bad || strings.Contains(p, a)
 			}
 			if bad {
-				t.Errorf("%s (cursor %v): the page is not read by %s:\n%s\n%s", c.name, cur != nil, c.page, query, p)
+				t.Errorf("%s (cursor %v): the page is not read by %s:\n%s\n%s", c.name, i > 0, c.page, pg.query, p)
 			}
 		}
 		if c.count == "" {
 			continue
 		}
-		query := "SELECT COUNT(*) FROM enrollments WHERE " + q.cw.sql()
-		p := explain(t, db, query, q.cw.args)
+		query := count.query
+		p := explain(t, db, query, count.args)
 		bad := !strings.Contains(p, c.count)
 		for _, a := range c.absent {
 			bad = bad || strings.Contains(p, a) && !strings.Contains(c.count, a)
@@ -186,7 +176,6 @@ func TestCustomerListPlan(t *testing.T) {
 func TestLabelFilterPlan(t *testing.T) {
 	t.Parallel()
 	s := newImportBench(t, "OFF")
-	ctx := context.Background()
 	s.run(t, importCSV(0, 30), false, 0)
 	inst := s.inst.ID
 	since := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -236,32 +225,22 @@ func TestLabelFilterPlan(t *testing.T) {
 	// fewRows 0: statuses are never few, so the sort's index is walked.
 	db := &DB{r: s.db.r, scan: s.db.scan, fewRows: 0}
 	for _, c := range cases {
-		f := c.f
-		q, err := db.enrollmentQuery(ctx, s.a.WorkspaceID, &f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cursor := &enroll.Cursor{Sort: f.Sort, ID: "x", Time: since, Text: "x"}
-		for _, cur := range []*enroll.Cursor{nil, cursor} {
-			query, args, err := pageQuery("enrollments", q.w, f.ListParams, cur, true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := explain(t, db, query, args)
+		pages, count := listStatements(t, db, s.a.WorkspaceID, c.f, since)
+		for i, pg := range pages {
+			p := explain(t, db, pg.query, pg.args)
 			if !strings.Contains(p, "INDEX "+c.page+" ") || strings.Contains(p, "TEMP B-TREE") {
-				t.Errorf("%s (cursor %v): the page is not read by %s:\n%s\n%s", c.name, cur != nil, c.page, query, p)
+				t.Errorf("%s (cursor %v): the page is not read by %s:\n%s\n%s", c.name, i > 0, c.page, pg.query, p)
 			}
-			if msg := labelsBeforeRow(t, db, query, args); msg != "" {
-				t.Errorf("%s (cursor %v): page: %s\n%s", c.name, cur != nil, msg, query)
+			if msg := labelsBeforeRow(t, db, pg.query, pg.args); msg != "" {
+				t.Errorf("%s (cursor %v): page: %s\n%s", c.name, i > 0, msg, pg.query)
 			}
 		}
-		query := "SELECT COUNT(*) FROM enrollments WHERE " + q.cw.sql()
-		p := explain(t, db, query, q.cw.args)
+		p := explain(t, db, count.query, count.args)
 		if index := usedIndex(p); !indexHolds(t, db, index, "labels") {
-			t.Errorf("%s: the count reads %q, which has no labels:\n%s\n%s", c.name, index, query, p)
+			t.Errorf("%s: the count reads %q, which has no labels:\n%s\n%s", c.name, index, count.query, p)
 		}
-		if msg := labelsBeforeRow(t, db, query, q.cw.args); msg != "" {
-			t.Errorf("%s: count: %s\n%s", c.name, msg, query)
+		if msg := labelsBeforeRow(t, db, count.query, count.args); msg != "" {
+			t.Errorf("%s: count: %s\n%s", c.name, msg, count.query)
 		}
 	}
 }
@@ -326,4 +305,29 @@ func labelsBeforeRow(t *testing.T, db *DB, query string, args []any) string {
 		return "no instr():\n" + code.String()
 	}
 	return ""
+}
+
+// statement is an SQL statement and its arguments.
+type statement struct {
+	query string
+	args  []any
+}
+
+// listStatements returns the statements of list f in workspace ws: its
+// first page, a page after a cursor (at since), and its count.
+func listStatements(t *testing.T, db *DB, ws string, f enroll.EnrollmentFilter, since time.Time) (pages []statement, count statement) {
+	t.Helper()
+	q, err := db.enrollmentQuery(context.Background(), ws, &f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cursor := &enroll.Cursor{Sort: f.Sort, ID: "x", Time: since, Text: "x"}
+	for _, cur := range []*enroll.Cursor{nil, cursor} {
+		query, args, err := pageQuery("enrollments", q.w, f.ListParams, cur, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, statement{query, args})
+	}
+	return pages, statement{"SELECT COUNT(*) FROM enrollments WHERE " + q.cw.sql(), q.cw.args}
 }

@@ -88,7 +88,7 @@ func enrollmentLabels(e *enroll.Enrollment) any {
 // value, the tokens in the same order (tags, manufacturer slugs, group
 // ids, each in the document's order). Migration 19 fills the column with
 // the same expression; IntegrityCheck compares the two.
-// The 512 is maxLabelsBytes (TestLabelsOfDoc tries both sides of it).
+// The 512 is maxLabelsBytes (TestMigrateLabels tries both sides of it).
 const labelsOfDoc = `(SELECT CASE WHEN length(CAST(l AS BLOB)) > 512 THEN NULL ELSE l END FROM (
 	SELECT CASE WHEN count(*) = 0 THEN '' ELSE char(31) || group_concat(k || value, char(31) ORDER BY o, key) || char(31) END AS l FROM (
 		SELECT 0 AS o, 't:' AS k, key, value FROM json_each(enrollments.doc, '$.tags')

@@ -75,17 +75,6 @@ var claimByEndpoint = `WITH w AS MATERIALIZED (SELECT ws.workspace_id, ?5 - ` + 
 		FROM c WHERE c.rank <= c.room)
 	WHERE wsrank <= wsroom ORDER BY wsrank, next_attempt_at, seq LIMIT ?4`
 
-// claimPick is a delivery a claim may lease, with the room of its
-// endpoint and of its workspace when it was read.
-type claimPick struct {
-	seq       int64
-	workspace string
-	endpoint  string
-	ok        bool
-	room      int
-	wsRoom    int
-}
-
 // ClaimWebhookDeliveries implements enroll.WebhookStore. A reader picks
 // what to lease, beside the writer (and most polls find nothing, so take
 // no writer): from the front of the queue, which costs a few index reads
@@ -99,30 +88,15 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, l
 		return nil, nil
 	}
 	now := micros(db.clock.Now())
-	// The front: as many as the limit, enough unless some of them cannot
-	// be claimed (one endpoint's or workspace's backlog beyond its room, a
-	// disabled endpoint's, streams behind an attempt under way).
-	walk := limit
-	front, err := db.claimPicks(ctx, claimFront, perEndpoint, now, walk, perWorkspace)
+	picks, err := enroll.PickClaims(limit, perEndpoint, perWorkspace,
+		func(walk int) ([]enroll.ClaimPick, error) {
+			return db.claimPicks(ctx, claimFront, perEndpoint, now, walk, perWorkspace)
+		},
+		func(depth int) ([]enroll.ClaimPick, error) {
+			return db.claimPicks(ctx, claimByEndpoint, perEndpoint, now, depth, limit, perWorkspace)
+		})
 	if err != nil {
 		return nil, err
-	}
-	picks := takePicks(front, limit)
-	if len(picks) < limit && len(front) == walk {
-		// Read first the earliest of each endpoint, which is enough when
-		// there are as many endpoints with due deliveries as the limit,
-		// and deeper only when that falls short.
-		deepest := min(perEndpoint, perWorkspace)
-		for depth := 1; ; depth = deepest {
-			all, err := db.claimPicks(ctx, claimByEndpoint, perEndpoint, now, depth, limit, perWorkspace)
-			if err != nil {
-				return nil, err
-			}
-			picks = takePicks(all, limit)
-			if len(picks) == 0 || len(picks) >= limit || depth == deepest {
-				break
-			}
-		}
 	}
 	if len(picks) == 0 {
 		return nil, nil
@@ -136,16 +110,16 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, l
 }
 
 // claimPicks runs a query of picks on a reader.
-func (db *DB) claimPicks(ctx context.Context, query string, args ...any) ([]claimPick, error) {
+func (db *DB) claimPicks(ctx context.Context, query string, args ...any) ([]enroll.ClaimPick, error) {
 	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim: %w", err)
 	}
 	defer rows.Close()
-	var picks []claimPick
+	var picks []enroll.ClaimPick
 	for rows.Next() {
-		var p claimPick
-		if err := rows.Scan(&p.seq, &p.workspace, &p.endpoint, &p.ok, &p.room, &p.wsRoom); err != nil {
+		var p enroll.ClaimPick
+		if err := rows.Scan(&p.Seq, &p.WorkspaceID, &p.EndpointID, &p.OK, &p.Room, &p.WorkspaceRoom); err != nil {
 			return nil, fmt.Errorf("sqlite: claim: %w", err)
 		}
 		picks = append(picks, p)
@@ -156,37 +130,22 @@ func (db *DB) claimPicks(ctx context.Context, query string, args ...any) ([]clai
 	return picks, nil
 }
 
-// takePicks keeps up to limit of picks that may be claimed, each endpoint
-// and each workspace within its room.
-func takePicks(picks []claimPick, limit int) []claimPick {
-	var out []claimPick
-	endpoints, workspaces := map[string]int{}, map[string]int{}
-	for _, p := range picks {
-		if p.ok && len(out) < limit && endpoints[p.endpoint] < p.room && workspaces[p.workspace] < p.wsRoom {
-			endpoints[p.endpoint]++
-			workspaces[p.workspace]++
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // claim leases those of picks that are still due, in order, within the
 // room of their endpoints and workspaces.
-func (tx *Tx) claim(picks []claimPick, lease time.Duration, perEndpoint, perWorkspace int) ([]*enroll.WebhookJob, error) {
+func (tx *Tx) claim(picks []enroll.ClaimPick, lease time.Duration, perEndpoint, perWorkspace int) ([]*enroll.WebhookJob, error) {
 	now := micros(tx.now)
 	room, wsRoom := map[string]int{}, map[string]int{}
 	var eps, wss, seqs []any
 	for _, p := range picks {
-		if _, ok := room[p.endpoint]; !ok {
-			room[p.endpoint] = perEndpoint
-			eps = append(eps, p.endpoint)
+		if _, ok := room[p.EndpointID]; !ok {
+			room[p.EndpointID] = perEndpoint
+			eps = append(eps, p.EndpointID)
 		}
-		if _, ok := wsRoom[p.workspace]; !ok {
-			wsRoom[p.workspace] = perWorkspace
-			wss = append(wss, p.workspace)
+		if _, ok := wsRoom[p.WorkspaceID]; !ok {
+			wsRoom[p.WorkspaceID] = perWorkspace
+			wss = append(wss, p.WorkspaceID)
 		}
-		seqs = append(seqs, p.seq)
+		seqs = append(seqs, p.Seq)
 	}
 	if err := tx.subtractLeases(room, `endpoint_id`, now, eps); err != nil {
 		return nil, err
@@ -233,13 +192,13 @@ func (tx *Tx) claim(picks []claimPick, lease time.Duration, perEndpoint, perWork
 	var jobs []*enroll.WebhookJob
 	until := micros(tx.now.Add(lease))
 	for _, p := range picks {
-		j := due[p.seq]
-		if j == nil || room[p.endpoint] <= 0 || wsRoom[p.workspace] <= 0 {
+		j := due[p.Seq]
+		if j == nil || room[p.EndpointID] <= 0 || wsRoom[p.WorkspaceID] <= 0 {
 			continue
 		}
-		room[p.endpoint]--
-		wsRoom[p.workspace]--
-		if _, err := tx.exec(`UPDATE webhook_deliveries SET lease_until = ? WHERE workspace_id = ? AND seq = ?`, until, p.workspace, p.seq); err != nil {
+		room[p.EndpointID]--
+		wsRoom[p.WorkspaceID]--
+		if _, err := tx.exec(`UPDATE webhook_deliveries SET lease_until = ? WHERE workspace_id = ? AND seq = ?`, until, p.WorkspaceID, p.Seq); err != nil {
 			return nil, err
 		}
 		jobs = append(jobs, j)

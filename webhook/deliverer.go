@@ -36,15 +36,6 @@ const (
 	// 500 events/s on PostgreSQL (p50 8.3 s); with 64 it keeps up (p99
 	// 82 ms; docs/benchmarks.md, session 14).
 	DefaultEndpointConcurrency = 64
-	// DefaultWorkspaceConcurrency is how many deliveries of one workspace
-	// (all its endpoints') may be leased at once, across every process
-	// sharing the store, when Concurrency is the default: three quarters
-	// of it. A workspace with a backlog over several endpoints (an
-	// import's events to each: 10 endpoints at 64 would take 640) leaves
-	// the other workspaces a quarter of the senders, one endpoint's bound,
-	// so their events go out at once instead of after the backlog; a
-	// workspace alone keeps three quarters of them.
-	DefaultWorkspaceConcurrency = DefaultConcurrency * 3 / 4
 	// dispatchBatch is how many events one DispatchEvents call takes.
 	dispatchBatch = 500
 	// dispatchRenderBudget is how long one DispatchEvents call may spend
@@ -143,6 +134,11 @@ func New(cfg Config) *Deliverer {
 		cfg.EndpointConcurrency = DefaultEndpointConcurrency
 	}
 	if cfg.WorkspaceConcurrency <= 0 {
+		// Three quarters of the senders (192 of 256): a workspace with a
+		// backlog over several endpoints (an import's events to each: 10
+		// endpoints at 64 would take 640) leaves the other workspaces a
+		// quarter, one endpoint's bound, so their events go out at once
+		// instead of after the backlog; a workspace alone keeps the rest.
 		cfg.WorkspaceConcurrency = max(1, cfg.Concurrency*3/4)
 	}
 	if cfg.PollInterval <= 0 {
