@@ -32,10 +32,14 @@ const NotificationRetryWindow = 24 * time.Hour
 // Notification is one message to one recipient about one status change:
 // the queue entry and the record of what was sent.
 type Notification struct {
-	ID                string `json:"id"`
-	WorkspaceID       string `json:"-"`
-	EnrollmentID      string `json:"enrollmentId"`
-	ProgramInstanceID string `json:"programInstanceId"`
+	ID          string `json:"id"`
+	WorkspaceID string `json:"-"`
+	// LeaseUntil is set on a claimed notification: when the claim's lease
+	// ends, and which lease it is (a finish records only under it; see
+	// WebhookJob.LeaseUntil). It is not part of the record.
+	LeaseUntil        time.Time `json:"-"`
+	EnrollmentID      string    `json:"enrollmentId"`
+	ProgramInstanceID string    `json:"programInstanceId"`
 	// EventID is the enrollment.status_changed event that called for it.
 	EventID          string               `json:"eventId"`
 	EnrollmentStatus Status               `json:"enrollmentStatus" doc:"The status the enrollment reached."`

@@ -55,8 +55,11 @@ type NotificationStore interface {
 	// until finished or its lease expires.
 	ClaimNotifications(ctx context.Context, lease time.Duration, limit int) ([]*Notification, error)
 	// FinishNotification records an attempt of a claimed notification and
-	// its outcome (see DecideNotificationOutcome), ending the lease.
-	// Returns ENOTFOUND.
+	// its outcome (see DecideNotificationOutcome), ending the lease n holds
+	// (n.LeaseUntil). Returns ENOTFOUND, and ECONFLICT, recording nothing,
+	// when the notification no longer holds that lease (it expired and the
+	// notification was claimed again, or the attempt was recorded
+	// already).
 	FinishNotification(ctx context.Context, n *Notification, o NotificationOutcome) (*Notification, error)
 
 	// LatestNotificationTemplate returns the template of an enrollment's

@@ -122,6 +122,12 @@ type WebhookJob struct {
 	Body []byte
 	// EventCreatedAt is when the event committed, for latency metrics.
 	EventCreatedAt time.Time
+	// LeaseUntil is when the claim's lease ends, to the microsecond. It
+	// also names the lease: a finish records the attempt only while the
+	// delivery still holds this one, so an attempt whose lease expired and
+	// was claimed again, or that was recorded already, is not recorded
+	// (again) over the new holder's.
+	LeaseUntil time.Time
 }
 
 // DeliveryOutcome is what an attempt means for its delivery.

@@ -82,18 +82,24 @@ type WebhookStore interface {
 	// no domain error, only the database's.
 	ClaimWebhookDeliveries(ctx context.Context, lease time.Duration, limit, perEndpoint, perWorkspace int) ([]*WebhookJob, error)
 	// FinishWebhookDelivery records an attempt of a claimed delivery and its
-	// outcome (see DecideOutcome), ending the lease; a 410 outcome disables
+	// outcome (see DecideOutcome), ending j's lease; a 410 outcome disables
 	// the endpoint. Returns ENOTFOUND when the delivery (or its endpoint) was
-	// deleted meanwhile.
-	FinishWebhookDelivery(ctx context.Context, d *WebhookDelivery, o DeliveryOutcome) (*WebhookDelivery, error)
+	// deleted meanwhile, and ECONFLICT, recording nothing, when the
+	// delivery no longer holds j's lease (it expired and the delivery was
+	// claimed again, or this attempt was recorded already): so a record
+	// can be tried again after an error that leaves unknown whether it
+	// committed.
+	FinishWebhookDelivery(ctx context.Context, j *WebhookJob, o DeliveryOutcome) (*WebhookDelivery, error)
 	// FinishWebhookDeliveries records several attempts as
 	// FinishWebhookDelivery does, in one transaction (one commit, however
-	// many attempts), skipping deliveries deleted meanwhile.
+	// many attempts), skipping deliveries deleted meanwhile or no longer
+	// holding their job's lease. Returns no domain error, only the
+	// database's.
 	FinishWebhookDeliveries(ctx context.Context, done []DeliveryResult) error
 }
 
 // DeliveryResult is an attempt of a claimed delivery and its outcome.
 type DeliveryResult struct {
-	Delivery *WebhookDelivery
-	Outcome  DeliveryOutcome
+	Job     *WebhookJob
+	Outcome DeliveryOutcome
 }

@@ -59,7 +59,7 @@ func (f *fixture) deliver(answer func(d *enroll.WebhookDelivery) enroll.Delivery
 	}
 	var out []*enroll.WebhookDelivery
 	for _, j := range jobs {
-		d, err := f.store.FinishWebhookDelivery(f.ctx, j.Delivery, answer(j.Delivery))
+		d, err := f.store.FinishWebhookDelivery(f.ctx, j, answer(j.Delivery))
 		if err != nil {
 			f.t.Fatalf("finish %s: %v", j.Delivery.ID, err)
 		}

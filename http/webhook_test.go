@@ -234,7 +234,7 @@ func (e *env) webhookDelivery() (endpointID, deliveryID string) {
 		}
 		for _, j := range jobs {
 			ok := enroll.DeliveryOutcome{Attempt: enroll.DeliveryAttempt{At: time.Now(), StatusCode: 200}, Status: enroll.DeliverySucceeded}
-			if _, err := ws.FinishWebhookDelivery(ctx, j.Delivery, ok); err != nil {
+			if _, err := ws.FinishWebhookDelivery(ctx, j, ok); err != nil {
 				e.t.Fatal(err)
 			}
 		}

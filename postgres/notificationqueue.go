@@ -166,6 +166,7 @@ func (db *DB) ListNotifications(ctx context.Context, wsID string, f enroll.Notif
 func (db *DB) ClaimNotifications(ctx context.Context, lease time.Duration, limit int) ([]*enroll.Notification, error) {
 	var out []*enroll.Notification
 	err := db.write(ctx, func(tx *tx) error {
+		until := tx.now.Add(lease).Truncate(time.Microsecond) // as stored: a finish matches it
 		rows, err := tx.Query(ctx, `WITH due AS (
 				SELECT seq FROM notifications
 				WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
@@ -173,7 +174,7 @@ func (db *DB) ClaimNotifications(ctx context.Context, lease time.Duration, limit
 				FOR UPDATE SKIP LOCKED
 			)
 			UPDATE notifications n SET lease_until = $3 FROM due WHERE n.seq = due.seq
-			RETURNING n.workspace_id, n.doc, n.next_attempt_at, n.seq`, tx.now, limit, tx.now.Add(lease))
+			RETURNING n.workspace_id, n.doc, n.next_attempt_at, n.seq`, tx.now, limit, until)
 		if err != nil {
 			return wrap(err)
 		}
@@ -191,7 +192,7 @@ func (db *DB) ClaimNotifications(ctx context.Context, lease time.Duration, limit
 			if err != nil {
 				return nil, err
 			}
-			n.WorkspaceID = ws
+			n.WorkspaceID, n.LeaseUntil = ws, until.UTC()
 			return n, nil
 		})
 		return err
@@ -218,9 +219,15 @@ func (db *DB) FinishNotification(ctx context.Context, n *enroll.Notification, o 
 			return err
 		}
 		out = cur
-		_, err = tx.exec(`UPDATE notifications SET status = $1, next_attempt_at = $2, lease_until = NULL, doc = $3, updated_at = $4
-			WHERE workspace_id = $5 AND id = $6`, string(cur.Status), cur.NextAttemptAt, doc, tx.now, cur.WorkspaceID, cur.ID)
-		return err
+		tag, err := tx.exec(`UPDATE notifications SET status = $1, next_attempt_at = $2, lease_until = NULL, doc = $3, updated_at = $4
+			WHERE workspace_id = $5 AND id = $6 AND lease_until = $7`, string(cur.Status), cur.NextAttemptAt, doc, tx.now, cur.WorkspaceID, cur.ID, n.LeaseUntil)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return enroll.LeaseLost("Notification", n.ID)
+		}
+		return nil
 	})
 	return out, err
 }

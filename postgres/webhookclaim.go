@@ -199,11 +199,15 @@ func (tx *tx) claim(lease time.Duration, limit, perEndpoint, perWorkspace int) (
 	if err != nil || len(locked) == 0 {
 		return nil, wrap(err)
 	}
-	rows, err = tx.Query(tx.ctx, claimLease, tx.now, perEndpoint, tx.now.Add(lease), seqs, locked, perWorkspace)
+	// The column keeps microseconds, and a finish matches the lease by its
+	// end: the job's copy must be what is stored (tx.now is whole
+	// microseconds, a lease need not be).
+	until := tx.now.Add(lease).Truncate(time.Microsecond)
+	rows, err = tx.Query(tx.ctx, claimLease, tx.now, perEndpoint, until, seqs, locked, perWorkspace)
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return collectJobs(rows, tx.now)
+	return collectJobs(rows, tx.now, until)
 }
 
 // claimPicks returns up to limit deliveries a claim may lease, at most
@@ -242,8 +246,8 @@ func (tx *tx) picks(query string, args ...any) ([]enroll.ClaimPick, error) {
 	return picks, wrap(err)
 }
 
-// collectJobs reads the deliveries claimLease leased.
-func collectJobs(rows pgx.Rows, now time.Time) ([]*enroll.WebhookJob, error) {
+// collectJobs reads the deliveries claimLease leased until then.
+func collectJobs(rows pgx.Rows, now, until time.Time) ([]*enroll.WebhookJob, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*enroll.WebhookJob, error) {
 		var (
 			ws, stream             string
@@ -274,6 +278,7 @@ func collectJobs(rows pgx.Rows, now time.Time) ([]*enroll.WebhookJob, error) {
 			return nil, err
 		}
 		d.WorkspaceID, d.Stream, d.EventSeq = ws, stream, seq
-		return &enroll.WebhookJob{Delivery: d, URL: ep.URL, Secrets: ep.SigningSecrets(now), Body: []byte(body), EventCreatedAt: at.UTC()}, nil
+		return &enroll.WebhookJob{Delivery: d, URL: ep.URL, Secrets: ep.SigningSecrets(now), Body: []byte(body),
+			EventCreatedAt: at.UTC(), LeaseUntil: until.UTC()}, nil
 	})
 }

@@ -239,11 +239,11 @@ func (tx *tx) enabledEndpoints(events []*enroll.Event) (map[string][]*enroll.Web
 }
 
 // FinishWebhookDelivery implements enroll.WebhookStore.
-func (db *DB) FinishWebhookDelivery(ctx context.Context, d *enroll.WebhookDelivery, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
+func (db *DB) FinishWebhookDelivery(ctx context.Context, j *enroll.WebhookJob, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
 	var out *enroll.WebhookDelivery
 	err := db.write(ctx, func(tx *tx) error {
 		var err error
-		out, err = tx.finishDelivery(d, o)
+		out, err = tx.finishDelivery(j, o)
 		return err
 	})
 	return out, err
@@ -259,63 +259,77 @@ func (db *DB) FinishWebhookDeliveries(ctx context.Context, done []enroll.Deliver
 	return db.write(ctx, func(tx *tx) error {
 		ids := make([]string, len(done))
 		for i, r := range done {
-			ids[i] = r.Delivery.ID
+			ids[i] = r.Job.Delivery.ID
 		}
-		rows, err := tx.Query(ctx, `SELECT workspace_id, endpoint_id, id, doc, stream, event_seq FROM webhook_deliveries
+		// The lock holds each lease as read until the commit: a claim of
+		// an expired one waits for it, then finds it ended.
+		rows, err := tx.Query(ctx, `SELECT workspace_id, endpoint_id, id, doc, stream, event_seq, lease_until FROM webhook_deliveries
 			WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
 		if err != nil {
 			return wrap(err)
 		}
-		found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*enroll.WebhookDelivery, error) {
+		type held struct {
+			d     *enroll.WebhookDelivery
+			lease *time.Time
+		}
+		found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (held, error) {
 			var (
 				ws, ep, id string
 				doc        []byte
 				d          = new(enroll.WebhookDelivery)
+				lease      *time.Time
 			)
-			if err := r.Scan(&ws, &ep, &id, &doc, &d.Stream, &d.EventSeq); err != nil {
-				return nil, wrap(err)
+			if err := r.Scan(&ws, &ep, &id, &doc, &d.Stream, &d.EventSeq, &lease); err != nil {
+				return held{}, wrap(err)
 			}
 			stream, seq := d.Stream, d.EventSeq
 			d, err := decode[enroll.WebhookDelivery](doc)
 			if err != nil {
-				return nil, err
+				return held{}, err
 			}
 			d.WorkspaceID, d.Stream, d.EventSeq = ws, stream, seq
-			return d, nil
+			return held{d, lease}, nil
 		})
 		if err != nil {
 			return err
 		}
-		byID := make(map[string]*enroll.WebhookDelivery, len(found))
-		for _, d := range found {
-			byID[d.ID] = d
+		byID := make(map[string]held, len(found))
+		for _, h := range found {
+			byID[h.d.ID] = h
 		}
 		var (
 			gone    []enroll.DeliveryResult
 			applied []*enroll.WebhookDelivery
 		)
 		for _, r := range done {
-			cur := byID[r.Delivery.ID]
-			if cur == nil || cur.WorkspaceID != r.Delivery.WorkspaceID || cur.EndpointID != r.Delivery.EndpointID {
+			h, ok := byID[r.Job.Delivery.ID]
+			if !ok || h.d.WorkspaceID != r.Job.Delivery.WorkspaceID || h.d.EndpointID != r.Job.Delivery.EndpointID {
 				continue // deleted meanwhile
 			}
-			cur.Apply(r.Outcome, tx.now)
-			applied = append(applied, cur)
+			if h.lease == nil || !h.lease.Equal(r.Job.LeaseUntil) {
+				continue // the lease was lost (enroll.LeaseLost)
+			}
+			delete(byID, r.Job.Delivery.ID) // one record per lease
+			h.d.Apply(r.Outcome, tx.now)
+			applied = append(applied, h.d)
 			if r.Outcome.DisableEndpoint {
 				gone = append(gone, r)
 			}
+		}
+		if len(applied) == 0 {
+			return nil
 		}
 		var (
 			upIDs, statuses []string
 			nexts           []*time.Time
 			docs            [][]byte
 		)
-		for id, cur := range byID {
+		for _, cur := range applied {
 			doc, err := encode(cur)
 			if err != nil {
 				return err
 			}
-			upIDs, statuses, nexts, docs = append(upIDs, id), append(statuses, string(cur.Status)), append(nexts, cur.NextAttemptAt), append(docs, doc)
+			upIDs, statuses, nexts, docs = append(upIDs, cur.ID), append(statuses, string(cur.Status)), append(nexts, cur.NextAttemptAt), append(docs, doc)
 		}
 		if _, err := tx.exec(`UPDATE webhook_deliveries w SET status = u.status, next_attempt_at = u.next, lease_until = NULL, doc = u.doc, updated_at = $5
 			FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[]) AS u(id, status, next, doc) WHERE w.id = u.id`,
@@ -326,7 +340,7 @@ func (db *DB) FinishWebhookDeliveries(ctx context.Context, done []enroll.Deliver
 			return err
 		}
 		for _, r := range gone {
-			ep, err := findEndpoint(ctx, tx, r.Delivery.WorkspaceID, r.Delivery.EndpointID, "FOR UPDATE")
+			ep, err := findEndpoint(ctx, tx, r.Job.Delivery.WorkspaceID, r.Job.Delivery.EndpointID, "FOR UPDATE")
 			if enroll.ErrorCode(err) == enroll.ENOTFOUND {
 				continue
 			} else if err != nil {
@@ -368,9 +382,12 @@ func (tx *tx) holdBack(ds []*enroll.WebhookDelivery) error {
 	return err
 }
 
-// finishDelivery records an attempt and its outcome, ending the lease; a
-// 410 disables the endpoint. Returns ENOTFOUND for a deleted delivery.
-func (tx *tx) finishDelivery(d *enroll.WebhookDelivery, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
+// finishDelivery records an attempt and its outcome, ending j's lease; a
+// 410 disables the endpoint. Returns ENOTFOUND for a deleted delivery and
+// ECONFLICT, having written nothing, when the delivery no longer holds
+// j's lease.
+func (tx *tx) finishDelivery(j *enroll.WebhookJob, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
+	d := j.Delivery
 	cur, err := findDelivery(tx.ctx, tx, d.WorkspaceID, d.EndpointID, d.ID, "FOR UPDATE")
 	if err != nil {
 		return nil, err
@@ -380,9 +397,13 @@ func (tx *tx) finishDelivery(d *enroll.WebhookDelivery, o enroll.DeliveryOutcome
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.exec(`UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, lease_until = NULL, doc = $3, updated_at = $4
-		WHERE workspace_id = $5 AND id = $6`, string(cur.Status), cur.NextAttemptAt, doc, tx.now, cur.WorkspaceID, cur.ID); err != nil {
+	tag, err := tx.exec(`UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, lease_until = NULL, doc = $3, updated_at = $4
+		WHERE workspace_id = $5 AND id = $6 AND lease_until = $7`, string(cur.Status), cur.NextAttemptAt, doc, tx.now, cur.WorkspaceID, cur.ID, j.LeaseUntil)
+	if err != nil {
 		return nil, err
+	}
+	if tag.RowsAffected() == 0 {
+		return nil, enroll.LeaseLost("Webhook delivery", d.ID)
 	}
 	if err := tx.holdBack([]*enroll.WebhookDelivery{cur}); err != nil {
 		return nil, err

@@ -223,6 +223,7 @@ func (db *DB) ClaimNotifications(ctx context.Context, lease time.Duration, limit
 			if _, err := tx.exec(`UPDATE notifications SET lease_until = ? WHERE id = ?`, until, n.ID); err != nil {
 				return err
 			}
+			n.LeaseUntil = time.UnixMicro(until).UTC()
 		}
 		return nil
 	})
@@ -243,9 +244,18 @@ func (db *DB) FinishNotification(ctx context.Context, n *enroll.Notification, o 
 			return err
 		}
 		out = cur
-		_, err = tx.exec(`UPDATE notifications SET status = ?, next_attempt_at = ?, lease_until = NULL, doc = ?, updated_at = ?
-			WHERE workspace_id = ? AND id = ?`, string(cur.Status), nullMicros(cur.NextAttemptAt), doc, micros(tx.now), cur.WorkspaceID, cur.ID)
-		return err
+		res, err := tx.exec(`UPDATE notifications SET status = ?, next_attempt_at = ?, lease_until = NULL, doc = ?, updated_at = ?
+			WHERE workspace_id = ? AND id = ? AND lease_until = ?`,
+			string(cur.Status), nullMicros(cur.NextAttemptAt), doc, micros(tx.now), cur.WorkspaceID, cur.ID, micros(n.LeaseUntil))
+		if err != nil {
+			return err
+		}
+		if k, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("sqlite: finish notification: %w", err)
+		} else if k == 0 {
+			return enroll.LeaseLost("Notification", n.ID)
+		}
+		return nil
 	})
 	return out, err
 }

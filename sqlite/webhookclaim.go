@@ -201,6 +201,7 @@ func (tx *Tx) claim(picks []enroll.ClaimPick, lease time.Duration, perEndpoint, 
 		if _, err := tx.exec(`UPDATE webhook_deliveries SET lease_until = ? WHERE workspace_id = ? AND seq = ?`, until, p.WorkspaceID, p.Seq); err != nil {
 			return nil, err
 		}
+		j.LeaseUntil = time.UnixMicro(until).UTC()
 		jobs = append(jobs, j)
 	}
 	return jobs, nil

@@ -193,11 +193,11 @@ func (tx *Tx) enabledEndpoints(events []*enroll.Event) (map[string][]*enroll.Web
 }
 
 // FinishWebhookDelivery implements enroll.WebhookStore.
-func (db *DB) FinishWebhookDelivery(ctx context.Context, d *enroll.WebhookDelivery, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
+func (db *DB) FinishWebhookDelivery(ctx context.Context, j *enroll.WebhookJob, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
 	var out *enroll.WebhookDelivery
 	err := db.write(ctx, func(tx *Tx) error {
 		var err error
-		out, err = tx.finishDelivery(d, o)
+		out, err = tx.finishDelivery(j, o)
 		return err
 	})
 	return out, err
@@ -207,7 +207,8 @@ func (db *DB) FinishWebhookDelivery(ctx context.Context, d *enroll.WebhookDelive
 func (db *DB) FinishWebhookDeliveries(ctx context.Context, done []enroll.DeliveryResult) error {
 	return db.write(ctx, func(tx *Tx) error {
 		for _, r := range done {
-			if _, err := tx.finishDelivery(r.Delivery, r.Outcome); err != nil && enroll.ErrorCode(err) != enroll.ENOTFOUND {
+			_, err := tx.finishDelivery(r.Job, r.Outcome)
+			if c := enroll.ErrorCode(err); err != nil && c != enroll.ENOTFOUND && c != enroll.ECONFLICT {
 				return err
 			}
 		}
@@ -215,9 +216,12 @@ func (db *DB) FinishWebhookDeliveries(ctx context.Context, done []enroll.Deliver
 	})
 }
 
-// finishDelivery records an attempt and its outcome, ending the lease; a
-// 410 disables the endpoint. Returns ENOTFOUND for a deleted delivery.
-func (tx *Tx) finishDelivery(d *enroll.WebhookDelivery, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
+// finishDelivery records an attempt and its outcome, ending j's lease; a
+// 410 disables the endpoint. Returns ENOTFOUND for a deleted delivery and
+// ECONFLICT, having written nothing, when the delivery no longer holds
+// j's lease.
+func (tx *Tx) finishDelivery(j *enroll.WebhookJob, o enroll.DeliveryOutcome) (*enroll.WebhookDelivery, error) {
+	d := j.Delivery
 	cur, err := findDelivery(tx.ctx, tx, d.WorkspaceID, d.EndpointID, d.ID)
 	if err != nil {
 		return nil, err
@@ -227,9 +231,16 @@ func (tx *Tx) finishDelivery(d *enroll.WebhookDelivery, o enroll.DeliveryOutcome
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.exec(`UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, lease_until = NULL, doc = ?, updated_at = ?
-		WHERE workspace_id = ? AND id = ?`, string(cur.Status), nullMicros(cur.NextAttemptAt), doc, micros(tx.now), cur.WorkspaceID, cur.ID); err != nil {
+	res, err := tx.exec(`UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, lease_until = NULL, doc = ?, updated_at = ?
+		WHERE workspace_id = ? AND id = ? AND lease_until = ?`,
+		string(cur.Status), nullMicros(cur.NextAttemptAt), doc, micros(tx.now), cur.WorkspaceID, cur.ID, micros(j.LeaseUntil))
+	if err != nil {
 		return nil, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, fmt.Errorf("sqlite: finish delivery: %w", err)
+	} else if n == 0 {
+		return nil, enroll.LeaseLost("Webhook delivery", d.ID)
 	}
 	if cur.Status == enroll.DeliveryPending && cur.NextAttemptAt != nil {
 		// The deliveries queued behind a retried one wait for it: moving

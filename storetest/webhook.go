@@ -189,7 +189,7 @@ func testWebhookDispatch(t *testing.T, newStore Factory) {
 			if d.EndpointID == all.ID && d.Stream == e.ID {
 				order = append(order, d.EventType)
 			}
-			if _, err := f.ws.FinishWebhookDelivery(f.ctx, d, ok200(time.Now())); err != nil {
+			if _, err := f.ws.FinishWebhookDelivery(f.ctx, j, ok200(time.Now())); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -246,7 +246,7 @@ func testWebhookRetries(t *testing.T, newStore Factory) {
 	// A failure keeps the stream waiting behind its head until the retry.
 	now := time.Now()
 	fail := enroll.DecideOutcome(again.Delivery, enroll.DeliveryAttempt{At: now, StatusCode: 503, Error: "busy"}, func() float64 { return 0 })
-	d := must(f.ws.FinishWebhookDelivery(f.ctx, again.Delivery, fail))
+	d := must(f.ws.FinishWebhookDelivery(f.ctx, again, fail))
 	if d.Status != enroll.DeliveryPending || d.AttemptCount != 1 || d.NextAttemptAt == nil || !d.NextAttemptAt.After(now) ||
 		d.Attempts[0].StatusCode != 503 || d.Attempts[0].Error != "busy" {
 		t.Fatalf("after a 503: %+v", d)
@@ -262,7 +262,7 @@ func testWebhookRetries(t *testing.T, newStore Factory) {
 
 	// 410 Gone: the delivery fails and the endpoint is disabled.
 	gone := enroll.DecideOutcome(retry.Delivery, enroll.DeliveryAttempt{At: time.Now(), StatusCode: 410}, nil)
-	d = must(f.ws.FinishWebhookDelivery(f.ctx, retry.Delivery, gone))
+	d = must(f.ws.FinishWebhookDelivery(f.ctx, retry, gone))
 	if d.Status != enroll.DeliveryFailed || d.AttemptCount != 2 {
 		t.Fatalf("after 410: %+v", d)
 	}
@@ -445,7 +445,7 @@ func testWebhookFinishBatch(t *testing.T, newStore Factory) {
 		case gone.ID:
 			at.StatusCode = 410
 		}
-		done = append(done, enroll.DeliveryResult{Delivery: j.Delivery, Outcome: enroll.DecideOutcome(j.Delivery, at, nil)})
+		done = append(done, enroll.DeliveryResult{Job: j, Outcome: enroll.DecideOutcome(j.Delivery, at, nil)})
 	}
 	if err := f.ws.DeleteWebhookEndpoint(f.ctx, f.a, doomed.ID, nil); err != nil {
 		t.Fatal(err)
@@ -553,7 +553,7 @@ func testWebhookEndpointCap(t *testing.T, newStore Factory) {
 			held = append(held, j)
 		}
 	}
-	if _, err := f.ws.FinishWebhookDelivery(f.ctx, held[0].Delivery, ok200(time.Now())); err != nil {
+	if _, err := f.ws.FinishWebhookDelivery(f.ctx, held[0], ok200(time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	more := claim(time.Minute, 100)
@@ -564,7 +564,7 @@ func testWebhookEndpointCap(t *testing.T, newStore Factory) {
 	// concurrent claims lease at most perEndpoint in all.
 	held = append(held[1:], more...)
 	for _, j := range held {
-		if _, err := f.ws.FinishWebhookDelivery(f.ctx, j.Delivery, ok200(time.Now())); err != nil {
+		if _, err := f.ws.FinishWebhookDelivery(f.ctx, j, ok200(time.Now())); err != nil {
 			t.Fatal(err)
 		}
 	}

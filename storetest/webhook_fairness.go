@@ -108,7 +108,7 @@ func testWebhookWorkspaceCap(t *testing.T, newStore Factory) {
 		t.Fatalf("a claim leased %v past the busy workspace's bound", byWorkspace(jobs))
 	}
 	// A finished attempt makes room for one more, of any endpoint.
-	if _, err := f.ws.FinishWebhookDelivery(f.ctx, busy[0].Delivery, ok200(time.Now())); err != nil {
+	if _, err := f.ws.FinishWebhookDelivery(f.ctx, busy[0], ok200(time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	if jobs := claim(time.Minute, 100); byWorkspace(jobs)[f.a.WorkspaceID] != 1 || len(jobs) != 1 {
@@ -172,7 +172,7 @@ func testWebhookWorkspaceCapConcurrent(t *testing.T, newStore Factory) {
 			// due when it was, so every round finds the same queue.
 			retry := enroll.DeliveryOutcome{Attempt: enroll.DeliveryAttempt{At: time.Now(), StatusCode: 503},
 				Status: enroll.DeliveryPending, NextAttemptAt: j.Delivery.NextAttemptAt}
-			if _, err := f.ws.FinishWebhookDelivery(f.ctx, j.Delivery, retry); err != nil {
+			if _, err := f.ws.FinishWebhookDelivery(f.ctx, j, retry); err != nil {
 				t.Fatal(err)
 			}
 		}

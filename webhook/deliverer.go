@@ -52,6 +52,10 @@ const (
 	// finishTimeout bounds recording an attempt, which must outlive a
 	// shutdown that interrupts the send.
 	finishTimeout = 10 * time.Second
+	// recordRetryWait is the first wait before trying again to record
+	// attempts; it doubles up to recordRetryMaxWait.
+	recordRetryWait    = 100 * time.Millisecond
+	recordRetryMaxWait = 2 * time.Second
 	// userAgent names the sender to receivers.
 	userAgent = "Enroll-Webhooks/1"
 )
@@ -104,16 +108,11 @@ type Deliverer struct {
 	client  *http.Client
 	metrics *metrics
 
-	loop    *poller.Loop[*enroll.WebhookJob]
-	results chan finished
+	loop *poller.Loop[*enroll.WebhookJob]
+	// results are attempts made, waiting to be recorded.
+	results chan enroll.DeliveryResult
 	// finishing waits for the goroutine that records attempts.
 	finishing sync.WaitGroup
-}
-
-// finished is an attempt made, waiting to be recorded.
-type finished struct {
-	job *enroll.WebhookJob
-	res enroll.DeliveryResult
 }
 
 // New returns a Deliverer; it sends nothing until Start.
@@ -148,7 +147,7 @@ func New(cfg Config) *Deliverer {
 		cfg: cfg, store: cfg.Store, logger: cfg.Logger,
 		client:  newClient(cfg.AllowPrivate, cfg.Timeout),
 		metrics: newMetrics(cfg.Registerer),
-		results: make(chan finished, cfg.Concurrency),
+		results: make(chan enroll.DeliveryResult, cfg.Concurrency),
 	}
 	d.loop = poller.New(poller.Config[*enroll.WebhookJob]{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval,
 		Claim: d.claim, Work: d.deliver, Logger: cfg.Logger})
@@ -217,7 +216,7 @@ func (d *Deliverer) logError(ctx context.Context, msg string, err error) {
 func (d *Deliverer) deliver(j *enroll.WebhookJob, release func()) {
 	at := d.attempt(j)
 	o := enroll.DecideOutcome(j.Delivery, at, d.cfg.Jitter)
-	d.results <- finished{job: j, res: enroll.DeliveryResult{Delivery: j.Delivery, Outcome: o}}
+	d.results <- enroll.DeliveryResult{Job: j, Outcome: o}
 	// The sender is free once the attempt is handed over: claiming more
 	// while it is recorded is safe, since a delivery stays leased (and its
 	// stream's next one not due) until the record commits.
@@ -228,37 +227,59 @@ func (d *Deliverer) deliver(j *enroll.WebhookJob, release func()) {
 // transaction: a commit (an fsync) per batch rather than per attempt is
 // what lets delivery keep up beside the API's writes.
 func (d *Deliverer) record() {
-	for f := range d.results {
-		batch := []finished{f}
+	for r := range d.results {
+		batch := []enroll.DeliveryResult{r}
 	more:
 		for len(batch) < cap(d.results) {
 			select {
-			case f, ok := <-d.results:
+			case r, ok := <-d.results:
 				if !ok {
 					break more
 				}
-				batch = append(batch, f)
+				batch = append(batch, r)
 			default:
 				break more
 			}
 		}
-		done := make([]enroll.DeliveryResult, len(batch))
-		for i, f := range batch {
-			done[i] = f.res
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
-		if err := d.store.FinishWebhookDeliveries(ctx, done); err != nil {
-			// The leases will expire and the deliveries be sent again.
-			d.logger.Error("webhook attempts not recorded", "attempts", len(done), "error", err)
-		}
-		cancel()
-		for _, f := range batch {
-			d.metrics.observe(f.job, f.res.Outcome)
-			if f.res.Outcome.DisableEndpoint {
-				d.logger.Warn("webhook endpoint disabled: the receiver answered 410 Gone", "endpoint", f.job.Delivery.EndpointID)
+		d.recordBatch(batch)
+		for _, r := range batch {
+			d.metrics.observe(r.Job, r.Outcome)
+			if r.Outcome.DisableEndpoint {
+				d.logger.Warn("webhook endpoint disabled: the receiver answered 410 Gone", "endpoint", r.Job.Delivery.EndpointID)
 			}
 		}
 		d.Wake()
+	}
+}
+
+// recordBatch writes a batch of attempts, trying again after an error
+// (a busy database's timeout above all) while the batch's first lease to
+// end still holds. Trying again is safe even when the error hid a commit:
+// a finish records only under the lease its attempt was made under, which
+// the first commit ended. Past the lease the deliveries are claimed and
+// sent again, and the attempts not recorded go unlisted.
+func (d *Deliverer) recordBatch(done []enroll.DeliveryResult) {
+	until := done[0].Job.LeaseUntil
+	for _, r := range done[1:] {
+		if r.Job.LeaseUntil.Before(until) {
+			until = r.Job.LeaseUntil
+		}
+	}
+	wait := recordRetryWait
+	for tries := 1; ; tries++ {
+		ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+		err := d.store.FinishWebhookDeliveries(ctx, done)
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().Add(wait).After(until) {
+			d.logger.Error("webhook attempts not recorded", "attempts", len(done), "tries", tries, "error", err)
+			return
+		}
+		d.logger.Warn("webhook attempts not recorded; trying again", "attempts", len(done), "tries", tries, "in", wait, "error", err)
+		time.Sleep(wait)
+		wait = min(2*wait, recordRetryMaxWait)
 	}
 }
 
