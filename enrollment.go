@@ -580,6 +580,7 @@ func prepareEnrollmentUpdate(old, e *Enrollment, inst *ProgramInstance, now time
 	e.Eligibility.ProgramInstanceID = e.ProgramInstanceID
 	e.CreatedAt, e.Version = old.CreatedAt, old.Version
 	e.EnrolledAt, e.UnenrolledAt = old.EnrolledAt, old.UnenrolledAt
+	e.upperDates(inst) // before comparing read-only values with old's
 	checkReadonly(&v, old, e, inst)
 	if e.IdentificationType == IdentifyByCustomerInfo {
 		// What a customerInfo create requires stays required.

@@ -580,7 +580,7 @@ func splitList(cell string) []string {
 }
 
 func parseDate(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
+	if t, _, err := ParseTime(s); err == nil {
 		return t.UTC(), nil
 	}
 	t, err := time.Parse(time.DateOnly, s)

@@ -64,6 +64,29 @@ func TestCSVDecoder(t *testing.T) {
 	}
 }
 
+// TestCSVDates checks the date cells people type: a day, or an RFC 3339
+// time in either case (§5.6 allows "t" and "z").
+func TestCSVDates(t *testing.T) {
+	t.Parallel()
+	for cell, want := range map[string]time.Time{
+		"2026-05-01":                time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC),
+		"2026-05-01T10:00:00Z":      time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC),
+		"2026-05-01t10:00:00z":      time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC),
+		"2026-05-01t12:00:00+02:00": time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC),
+		"2026-05-01 10:00:00Z":      {},
+		"2026-05-01t10:00:00":       {},
+		"May 1st":                   {},
+	} {
+		rows, _ := readAll(t, enroll.FormatCSV, "email,enrollmentStartDate\nx@example.com,"+cell+"\n")
+		switch r := rows[0]; {
+		case want.IsZero() && (r.Create != nil || len(r.Errors) != 1 || r.Errors[0].Field != "enrollmentStartDate"):
+			t.Errorf("%q: %+v, want an error at enrollmentStartDate", cell, r)
+		case !want.IsZero() && (r.Create == nil || !r.Create.EnrollmentStartDate.Equal(want) || r.Create.EnrollmentStartDate.Location() != time.UTC):
+			t.Errorf("%q: %+v, want %v", cell, r, want)
+		}
+	}
+}
+
 func TestNDJSONDecoder(t *testing.T) {
 	t.Parallel()
 	file := `{"identificationType":"customerInfo","firstName":"A","lastName":"B","email":"a@example.com"}` + "\n\n" +

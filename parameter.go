@@ -37,6 +37,7 @@ const (
 // update of old, a value old held unchanged is only marked with its error
 // (validate says why).
 func (e *Enrollment) checkParameters(v *Invalid, inst *ProgramInstance, old *Enrollment) {
+	e.upperDates(inst)
 	byID := map[string]int{}
 	for i := range e.Parameters {
 		p := &e.Parameters[i]
@@ -97,7 +98,7 @@ func (def Parameter) check(v any) *ParameterError {
 			return typeErr
 		}
 		if _, err := time.Parse(time.DateOnly, s); err != nil {
-			if _, err := time.Parse(time.RFC3339, s); err != nil {
+			if _, _, err := ParseTime(s); err != nil {
 				return &ParameterError{ID: ParamErrType, Message: def.Name + " must be a date (YYYY-MM-DD or RFC 3339)."}
 			}
 		}
@@ -122,6 +123,25 @@ func (def Parameter) check(v any) *ParameterError {
 func isEmpty(v any) bool {
 	s, isString := v.(string)
 	return v == nil || isString && strings.TrimSpace(s) == ""
+}
+
+// upperDates writes the values of e's date parameters that are RFC 3339
+// date-times in the usual upper-case form (ParseTime): they are stored and
+// answered so, a rule's timestamp() refuses "2026-01-02t03:04:05z", and a
+// read-only value sent back in lower case is the value it holds.
+func (e *Enrollment) upperDates(inst *ProgramInstance) {
+	if inst == nil {
+		return
+	}
+	for i, p := range e.Parameters {
+		s, ok := p.Value.(string)
+		if def, declared := inst.Parameter(p.ExternalID); !ok || !declared || def.Type != ParamDate {
+			continue
+		}
+		if _, upper, err := ParseTime(s); err == nil {
+			e.Parameters[i].Value = upper
+		}
+	}
 }
 
 // checkReadonly refuses changes to the values of read-only parameters once

@@ -35,6 +35,8 @@ func TestParameters(t *testing.T) {
 		{"boolean type", "yes", "owner", enroll.ParamErrType},
 		{"date", "2026-05-01", "installed", ""},
 		{"date-time", "2026-05-01T10:00:00Z", "installed", ""},
+		{"date-time in lower case", "2026-05-01t10:00:00z", "installed", ""},
+		{"date-time with a lost plus", "2026-05-01T10:00:00 02:00", "installed", enroll.ParamErrType},
 		{"date bad", "May 1st", "installed", enroll.ParamErrType},
 		{"choice", "gold", "tier", ""},
 		{"choice bad", "bronze", "tier", enroll.ParamErrOption},
@@ -65,7 +67,14 @@ func TestParameters(t *testing.T) {
 		})
 	}
 
-	e := &enroll.Enrollment{ProgramInstanceID: "i1"}
+	// RFC 3339 allows "t" and "z"; the value is kept as usually written.
+	e := &enroll.Enrollment{ProgramInstanceID: "i1", Parameters: []enroll.ParameterValue{
+		{ExternalID: "tenant", Value: "a-1"}, {ExternalID: "installed", Value: "2026-05-01t10:00:00.5+02:00"}}}
+	if err := e.Validate(inst); err != nil || e.Parameters[1].Value != "2026-05-01T10:00:00.5+02:00" {
+		t.Fatalf("a date-time in lower case: %v, %v", err, e.Parameters[1].Value)
+	}
+
+	e = &enroll.Enrollment{ProgramInstanceID: "i1"}
 	if err := e.Validate(inst); err != nil || len(e.Parameters) != 1 || e.Parameters[0].Error.ID != enroll.ParamErrRequired {
 		t.Fatalf("a missing required parameter must be listed with its error: %v %+v", err, e.Parameters)
 	}

@@ -38,7 +38,7 @@ func (m *Main) exportCommand() *cobra.Command {
 				q.Statuses = append(q.Statuses, enroll.Status(s))
 			}
 			if createdAfter != "" {
-				if q.CreatedAfter, err = time.Parse(time.RFC3339, createdAfter); err != nil {
+				if q.CreatedAfter, _, err = enroll.ParseTime(createdAfter); err != nil {
 					return fmt.Errorf("--created-after: %w", err)
 				}
 			}

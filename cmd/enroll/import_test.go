@@ -149,6 +149,14 @@ func TestImportExportCLI(t *testing.T) {
 	if len(rows) != n+1 || !slices.Equal(rows[0], enroll.ExportColumns) || rows[1][slices.Index(rows[0], "lastName")] != "Last0" {
 		t.Fatalf("export has %d rows, first %v", len(rows), rows[1])
 	}
+	// --created-after takes a time as typed, "t" and "z" in lower case too.
+	for after, want := range map[string]int{"2000-01-01t00:00:00z": n, "2999-01-01T00:00:00z": 0} {
+		out, err := run(t, "export", "--url", c.url, "--key", secret, "--instance", inst.ID, "--status", "eligible",
+			"--created-after", after, "-o", filepath.Join(dir, "after.csv"))
+		if err != nil || !strings.Contains(out, fmt.Sprintf("Exported %d enrollments", want)) {
+			t.Fatalf("export --created-after %s: %v\n%s", after, err, out)
+		}
+	}
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=export --tag mailer", "ENROLL_URL="+c.url, "ENROLL_KEY="+secret)
 	var stdout, stderr bytes.Buffer
@@ -255,8 +263,13 @@ func TestImportRefusals(t *testing.T) {
 			}
 		})
 	}
+	// An export's bad time too, and says what it wants.
+	out, err := run(t, "export", "--url", "http://127.0.0.1:1", "--key", "sk_x", "--created-after", "2026-01-02 03:04:05z")
+	if err == nil || !strings.Contains(err.Error(), "--created-after: not an RFC 3339 date-time such as 2026-01-02T03:04:05Z") {
+		t.Fatalf("export --created-after with a space: %v\n%s", err, out)
+	}
 	// An export names the file given, not the one written in its place.
-	out, err := run(t, "export", "--url", "http://127.0.0.1:1", "--key", "sk_x", "-o", missing)
+	out, err = run(t, "export", "--url", "http://127.0.0.1:1", "--key", "sk_x", "-o", missing)
 	if err == nil || !strings.Contains(err.Error(), "create "+missing) || strings.Contains(err.Error(), ".tmp") {
 		t.Fatalf("export -o %s: %v\n%s", missing, err, out)
 	}

@@ -1,0 +1,32 @@
+package enroll
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ParseTime reads an RFC 3339 date-time a user sent: a query parameter, a
+// CSV cell, a parameter value, a command-line flag. RFC 3339 §5.6 lets the
+// "T" separator and the "Z" suffix be written in lower case
+// ("2026-01-02t03:04:05z"), which time.Parse refuses; ParseTime takes
+// them. Besides the time it returns s in its usual upper-case form, for
+// callers that keep or pass on the text: Enroll stores and answers only
+// that form, as its own times are written and as CEL's timestamp() reads.
+func ParseTime(s string) (time.Time, string, error) {
+	upper := s
+	// These are the only letters a date-time holds, each in one place:
+	// the separator after YYYY-MM-DD, and Z for UTC at the end. A "t" or
+	// "z" anywhere else leaves the text invalid, as it should.
+	if len(upper) > 10 && upper[10] == 't' {
+		upper = upper[:10] + "T" + upper[11:]
+	}
+	if strings.HasSuffix(upper, "z") {
+		upper = upper[:len(upper)-1] + "Z"
+	}
+	t, err := time.Parse(time.RFC3339, upper)
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("not an RFC 3339 date-time such as 2026-01-02T03:04:05Z: %w", err)
+	}
+	return t, upper, nil
+}
