@@ -52,9 +52,9 @@ type EnrollmentListQuery struct {
 	Tag              string    `query:"tag" maxLength:"256"`
 	ManufacturerSlug string    `query:"manufacturerSlug" maxLength:"256"`
 	GroupID          string    `query:"groupId" maxLength:"256"`
-	CreatedAfter     time.Time `query:"createdAfter" doc:"RFC 3339 time."`
-	CreatedBefore    time.Time `query:"createdBefore" doc:"RFC 3339 time."`
-	UpdatedAfter     time.Time `query:"updatedAfter" doc:"RFC 3339 time."`
+	CreatedAfter     time.Time `query:"createdAfter" doc:"Keep enrollments created after this RFC 3339 time (exclusive), such as 2026-01-02T03:04:05Z or 2026-01-02T05:04:05+02:00; t and z may be lower case, and the offset's + may be sent unencoded."`
+	CreatedBefore    time.Time `query:"createdBefore" doc:"Keep enrollments created before this RFC 3339 time (exclusive), such as 2026-01-02T03:04:05Z or 2026-01-02T05:04:05+02:00; t and z may be lower case, and the offset's + may be sent unencoded."`
+	UpdatedAfter     time.Time `query:"updatedAfter" doc:"Keep enrollments updated after this RFC 3339 time (exclusive), such as 2026-01-02T03:04:05Z or 2026-01-02T05:04:05+02:00; t and z may be lower case, and the offset's + may be sent unencoded."`
 	Q                string    `query:"q" maxLength:"256" doc:"Prefix search over first name, last name, email and reference id."`
 }
 

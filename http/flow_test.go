@@ -364,6 +364,17 @@ func TestFlow_Filters(t *testing.T) {
 	e.patchStatus(c["id"].(string), "ineligible")
 	id := func(m map[string]any) string { return m["id"].(string) }
 	bUpdated := e.do("GET", "/v1/enrollments/"+id(b), nil).expect(200).obj()["updatedAt"].(string)
+	// Times as people type them into a URL: in lower case (RFC 3339 §5.6
+	// allows it), and with the "+" of an offset not encoded as %2B, which
+	// the query then reads as a space.
+	lower := func(m map[string]any) string { return strings.ToLower(m["createdAt"].(string)) }
+	plus := func(m map[string]any) string {
+		at, err := time.Parse(time.RFC3339Nano, m["createdAt"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at.In(time.FixedZone("", 2*60*60)).Format(time.RFC3339Nano)
+	}
 
 	for _, tc := range []struct {
 		query string
@@ -383,6 +394,12 @@ func TestFlow_Filters(t *testing.T) {
 		{"createdAfter=" + url.QueryEscape(a["createdAt"].(string)), []string{id(d), id(c), id(b)}},
 		{"createdBefore=" + url.QueryEscape(b["createdAt"].(string)), []string{id(a)}},
 		{"updatedAfter=" + url.QueryEscape(time.Now().Add(time.Hour).Format(time.RFC3339)), nil},
+		{"createdAfter=" + lower(a), []string{id(d), id(c), id(b)}},
+		{"createdBefore=" + lower(b), []string{id(a)}},
+		{"createdAfter=" + plus(a), []string{id(d), id(c), id(b)}},
+		{"createdBefore=" + strings.ToLower(plus(b)), []string{id(a)}},
+		{"createdAfter=" + plus(a) + "&createdBefore=" + strings.ToLower(plus(c)), []string{id(b)}},
+		{"updatedAfter=" + strings.ToLower(time.Now().Add(time.Hour).Format(time.RFC3339)), nil},
 		{"q=bak", []string{id(b)}},
 		{"q=clark@", []string{id(c)}},
 		{"sort=createdAt", []string{id(a), id(b), id(c), id(d)}},

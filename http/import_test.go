@@ -385,6 +385,10 @@ func TestExport_CSV(t *testing.T) {
 	if got := column(rows, "lastName"); !slices.Equal(got, []string{"Port0000", "Port0001"}) {
 		t.Fatalf("eligible = %v", got)
 	}
+	rows = csvRows(t, e.do("GET", "/v1/programInstances/"+inst+"/enrollments?status=eligible&createdAfter=2000-01-01t00:00:00+02:00", nil, accept).expect(200))
+	if len(rows) != 1+2 {
+		t.Fatalf("eligible, created after a time typed in lower case with its + unencoded: %d rows", len(rows)-1)
+	}
 	rows = csvRows(t, e.do("GET", "/v1/enrollments?tag=odd&sort=createdAt", nil, accept).expect(200))
 	if len(rows) != 1+551 || column(rows, "programInstanceId")[550] != other {
 		t.Fatalf("tag=odd across instances: %d rows", len(rows)-1)
