@@ -73,10 +73,22 @@ func TestImportSettle(t *testing.T) {
 		{enroll.ImportQueued, enroll.ImportStaleAfter + time.Second, enroll.ImportFailed},
 		{enroll.ImportSucceeded, 24 * time.Hour, enroll.ImportSucceeded},
 	} {
-		im := &enroll.Import{Status: c.status, UpdatedAt: now.Add(-c.quiet), ProcessedRows: 500}
+		updated := now.Add(-c.quiet)
+		im := &enroll.Import{Status: c.status, CreatedAt: updated.Add(-time.Minute), UpdatedAt: updated, ProcessedRows: 500}
+		if c.status == enroll.ImportSucceeded {
+			im.FinishedAt = &updated
+		}
 		im.Settle(now)
 		if im.Status != c.want || (c.want == enroll.ImportFailed) != strings.Contains(im.Message, "Run the same file again") {
 			t.Errorf("%s quiet for %v: %s %q", c.status, c.quiet, im.Status, im.Message)
+		}
+		// A finished job has its end: a stale one ended at its last
+		// progress, which its time and rate are measured to.
+		switch {
+		case im.Finished() && (im.FinishedAt == nil || !im.FinishedAt.Equal(updated)):
+			t.Errorf("%s quiet for %v: %s, finishedAt %v, want %v", c.status, c.quiet, im.Status, im.FinishedAt, updated)
+		case !im.Finished() && im.FinishedAt != nil:
+			t.Errorf("%s quiet for %v: unfinished, finishedAt %v", c.status, c.quiet, im.FinishedAt)
 		}
 	}
 }

@@ -47,7 +47,7 @@ type Import struct {
 	Errors            []ImportError `json:"errors" doc:"The first errors; GET .../errors lists all."`
 	CreatedAt         time.Time     `json:"createdAt"`
 	UpdatedAt         time.Time     `json:"updatedAt"`
-	FinishedAt        *time.Time    `json:"finishedAt"`
+	FinishedAt        *time.Time    `json:"finishedAt" doc:"When the job ended, succeeded or failed; for one whose server stopped, its last progress (updatedAt). Null until then."`
 }
 
 // MarshalJSON writes the import's representation, with a null message

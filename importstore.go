@@ -65,13 +65,18 @@ const ImportStaleAfter = 2 * time.Minute
 const ImportErrorSort = "row"
 
 // Settle makes an unfinished job that has not progressed for
-// ImportStaleAfter read as failed. Nothing is written: a job is never
-// failed behind the back of a replica that is still running it (a slow
-// one that resumes shows as running again), and there is no sweep at
-// startup that could fail another replica's live import.
+// ImportStaleAfter read as failed, finished at its last progress
+// (UpdatedAt): the job stopped some time after it, unseen, and the time
+// it ran and its rate are then its own, not those of the wait that found
+// it stopped. Nothing is written: a job is never failed behind the back
+// of a replica that is still running it (a slow one that resumes shows as
+// running again, unfinished), and there is no sweep at startup that could
+// fail another replica's live import.
 func (im *Import) Settle(now time.Time) {
 	if (im.Status == ImportQueued || im.Status == ImportRunning) && now.Sub(im.UpdatedAt) > ImportStaleAfter {
 		im.Status = ImportFailed
+		finished := im.UpdatedAt
+		im.FinishedAt = &finished
 		im.Message = fmt.Sprintf("The import was interrupted after %d rows: the server running it stopped. "+
 			"Run the same file again to finish it; rows already imported are skipped.", im.ProcessedRows)
 	}
