@@ -50,9 +50,11 @@ func (m *Main) importCommand() *cobra.Command {
 		Use:   "import (--instance ID [--dry-run] FILE | --job ID)",
 		Short: "Import enrollments from a CSV or NDJSON file into a program instance, showing progress",
 		Long: "Upload FILE to a running server (--url, --key or ENROLL_URL, ENROLL_KEY) for import into the program instance --instance,\n" +
-			"then follow the job: a progress bar on a terminal (rows, rows/s, ETA), plain lines otherwise. At the end it prints a summary\n" +
-			"and writes the rows' errors to FILE.errors.csv (or --errors). Rows whose participant already holds an open enrollment in the\n" +
-			"instance are skipped, so running the same file again creates no duplicates and finishes an interrupted import.\n" +
+			"then follow the job: a progress bar on a terminal (rows, rows/s, ETA), plain lines otherwise. At the end it prints a summary,\n" +
+			"writes the rows' errors to FILE.errors.csv (or --errors; the header row alone when there are none) and names that file.\n" +
+			"FILE may also be standard input or another pipe (/dev/stdin, /dev/fd/N): its errors then go to ID.errors.csv in the current\n" +
+			"directory, ID being the import job's. Rows whose participant already holds an open enrollment in the instance are skipped,\n" +
+			"so running the same file again creates no duplicates and finishes an interrupted import.\n" +
 			"With --job ID and no FILE it follows an import already started (one this command was interrupted in, or one started\n" +
 			"through the API) to its end the same way, writing its errors to ID.errors.csv (or --errors).\n" +
 			"It fails (exit status 1) when the import fails; rows with errors do not make it fail.",
@@ -76,7 +78,8 @@ func (m *Main) importCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.instance, "instance", "", "the program instance to import into (required with FILE)")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "validate every row and count what would be created or skipped, writing nothing")
 	cmd.Flags().StringVar(&o.format, "format", "", "csv or ndjson (default: from the file's extension)")
-	cmd.Flags().StringVar(&o.errorsPath, "errors", "", "where to write the rows' errors as CSV (default FILE.errors.csv, or ID.errors.csv with --job)")
+	cmd.Flags().StringVar(&o.errorsPath, "errors", "",
+		"where to write the rows' errors as CSV (default FILE.errors.csv; ID.errors.csv in the current directory, after the job, with --job or when FILE is standard input or a pipe)")
 	cmd.Flags().StringVar(&o.job, "job", "", "follow the import job `ID`, already started (as the interrupted command said), instead of uploading a FILE")
 	cmd.Flags().DurationVar(&poll, "poll", 500*time.Millisecond, "how often to ask the server for progress")
 	cmd.Flags().DurationVar(&linesInterval, "progress-every", 5*time.Second, "how often to print a progress line when not on a terminal")
@@ -110,7 +113,7 @@ func (o *importRun) check(cmd *cobra.Command, args []string) error {
 			}
 		}
 		if o.errorsPath == "" {
-			o.errorsPath = o.job + ".errors.csv"
+			o.errorsPath = jobErrorsPath(o.job)
 		}
 		if err := checkOutput(o.errorsPath); err != nil {
 			return fmt.Errorf("--errors: %w", err)
@@ -135,11 +138,26 @@ func (o *importRun) check(cmd *cobra.Command, args []string) error {
 	} else {
 		o.format = f
 	}
-	if err := checkInput(o.path); err != nil {
+	beside, err := checkInput(o.path)
+	if err != nil {
 		return err
 	}
-	if o.errorsPath == "" {
+	switch {
+	case o.errorsPath != "":
+	case beside:
 		o.errorsPath = o.path + ".errors.csv"
+	default:
+		// Named after the job once it exists (runImport); the directory is
+		// checked now, like any --errors, not after an upload and an import.
+		wd, err := os.Getwd()
+		if err != nil {
+			wd = "."
+		}
+		if err := checkDirWritable(wd); err != nil {
+			return fmt.Errorf("--errors: the errors of %s go to the current directory, as ID.errors.csv after the import job's ID, "+
+				"and no file can be made there (%w): give --errors PATH", o.path, err)
+		}
+		return nil
 	}
 	// Found out now, not after an upload and an import.
 	if err := checkOutput(o.errorsPath); err != nil {
@@ -148,19 +166,46 @@ func (o *importRun) check(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// jobErrorsPath is where the errors of job id go by default when there is
+// no FILE to name them after: `--job ID`, or a FILE that is a stream.
+func jobErrorsPath(id string) string {
+	return id + ".errors.csv"
+}
+
 // checkInput reports whether path is a file the import can read: a
 // regular file, or a pipe or a terminal (/dev/stdin) streamed as it comes.
-func checkInput(path string) error {
+// beside says whether its errors file goes beside it (path.errors.csv):
+// only for a regular file of the user's. A pipe or a terminal is a
+// stream, not a file to name another after, and standard input however
+// it is named (/dev/stdin, /dev/fd/0, /proc/self/fd/0, even redirected
+// from a regular file) lives in /dev or /proc, where nobody should write
+// and an unprivileged user cannot.
+func checkInput(path string) (beside bool, err error) {
 	st, err := os.Stat(path)
 	switch {
 	case err != nil:
-		return err
+		return false, err
 	case st.IsDir():
-		return fmt.Errorf("%s is a directory, not a file to import", path)
+		return false, fmt.Errorf("%s is a directory, not a file to import", path)
 	case !st.Mode().IsRegular() && st.Mode()&(os.ModeNamedPipe|os.ModeCharDevice) == 0:
-		return fmt.Errorf("%s is not a file to import (%v)", path, st.Mode().Type())
+		return false, fmt.Errorf("%s is not a file to import (%v)", path, st.Mode().Type())
 	}
-	return nil
+	return st.Mode().IsRegular() && !systemFile(path), nil
+}
+
+// systemFile reports whether path names a file under /dev or /proc: a
+// device, or one of the process's descriptors, not a file of the user's.
+func systemFile(path string) bool {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	for _, dir := range []string{"/dev/", "/proc/"} {
+		if strings.HasPrefix(abs, dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // runImport uploads o.path and follows the job it makes.
@@ -195,17 +240,24 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 		fmt.Fprintf(m.Stderr, "Uploading %s...\n", o.path)
 	}
 	im, err := c.StartImport(ctx, o.instance, req)
+	uploaded := time.Since(start)
 	if up != nil {
 		_ = up.Finish()
 	}
 	if err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}
+	if o.errorsPath == "" {
+		o.errorsPath = jobErrorsPath(im.ID)
+	}
 	fmt.Fprintf(m.Stderr, "%s %s of %s: %d rows to %s.\n", jobKind(im), im.ID, o.path, im.TotalRows, map[bool]string{true: "check", false: "import"}[o.dryRun])
 	for _, e := range im.Errors {
 		fmt.Fprintf(m.Stderr, "  row %d: %s: %s\n", e.Row, e.Field, e.Message)
 	}
-	return m.follow(ctx, c, im, o, rateMeter{start: start}, func(*enroll.Import) time.Duration { return time.Since(start) })
+	// The upload, then the job by its own times: a job that stopped with
+	// its server ended at its last progress, not when this command found
+	// out.
+	return m.follow(ctx, c, im, o, rateMeter{start: start}, func(done *enroll.Import) time.Duration { return uploaded + jobTook(done) })
 }
 
 // jobKind names an import job in messages.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,9 +125,12 @@ func TestImportExportCLI(t *testing.T) {
 		t.Fatalf("after the dry run and one NDJSON row: %d enrollments", pg.TotalItems)
 	}
 	// Without errors the errors file holds the header alone, replacing
-	// any an earlier run left.
+	// any an earlier run left, and is named all the same.
 	if rows := readCSV(t, nd+".errors.csv"); len(rows) != 1 {
 		t.Fatalf("errors file of an import without errors: %v", rows)
+	}
+	if !strings.Contains(out, "Errors: "+nd+".errors.csv (none") {
+		t.Fatalf("an import without errors does not name its errors file:\n%s", out)
 	}
 	// Bad settings are refused before anything is uploaded.
 	for _, args := range [][]string{{"--errors", filepath.Join(dir, "missing", "e.csv")}, {"--format", "xml"}} {
@@ -189,6 +193,75 @@ func TestImportExportCLI(t *testing.T) {
 	if _, err = run(t, "import", "--url", c.url, "--key", secret, "--instance", inst.ID, filepath.Join(dir, "x.xlsx")); err == nil || !strings.Contains(err.Error(), "--format") {
 		t.Fatalf("unknown extension: %v", err)
 	}
+}
+
+// TestImportStdin: a FILE that is standard input, as a pipe or
+// redirected from a file, has its errors written to ID.errors.csv in the
+// current directory, after the job, rather than beside /dev/stdin; a
+// current directory where no file can be made is refused before the
+// upload.
+func TestImportStdin(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	file := filepath.Join(t.TempDir(), "in.csv")
+	writeCustomerFile(t, file, 3)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The command as a child process, in dir, reading stdin.
+	importStdin := func(t *testing.T, dir, url string, stdin io.Reader) (string, error) {
+		cmd := exec.Command(os.Args[0])
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=import --instance "+s.instance+" --format csv --poll 20ms /dev/stdin",
+			"ENROLL_URL="+url, "ENROLL_KEY="+s.secret)
+		cmd.Stdin = stdin
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	for _, c := range []struct {
+		name  string
+		stdin func(t *testing.T) io.Reader
+	}{
+		{"a pipe", func(*testing.T) io.Reader { return bytes.NewReader(data) }},
+		{"a redirected file", func(t *testing.T) io.Reader {
+			f, err := os.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { f.Close() })
+			return f
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			out, err := importStdin(t, dir, s.url, c.stdin(t))
+			m := regexp.MustCompile(`Import (\w+) of /dev/stdin: 6 rows to import`).FindStringSubmatch(out)
+			if err != nil || m == nil {
+				t.Fatalf("import of /dev/stdin: %v\n%s", err, out)
+			}
+			want := m[1] + ".errors.csv"
+			if !strings.Contains(out, "Errors: "+want+"\n") {
+				t.Fatalf("errors file named: want %s\n%s", want, out)
+			}
+			if rows := readCSV(t, filepath.Join(dir, want)); len(rows) != 4 {
+				t.Fatalf("errors file %s: %v", want, rows)
+			}
+		})
+	}
+	if out, err := run(t, "import", "--help"); err != nil || !strings.Contains(out, "(/dev/stdin, /dev/fd/N): its errors then go to ID.errors.csv in the current") {
+		t.Fatalf("import --help does not say where the errors of standard input go: %v\n%s", err, out)
+	}
+	t.Run("no file can be made in the current directory", func(t *testing.T) {
+		t.Parallel()
+		// /proc takes no new file, even from root.
+		out, err := importStdin(t, "/proc", "http://127.0.0.1:1", bytes.NewReader(data))
+		if err == nil || !strings.Contains(out, "--errors: the errors of /dev/stdin go to the current directory") ||
+			!strings.Contains(out, "give --errors PATH") || strings.Contains(out, "Uploading") {
+			t.Fatalf("import in /proc: %v\n%s", err, out)
+		}
+	})
 }
 
 // TestImportProgressBar draws the progress bars, as on a terminal.

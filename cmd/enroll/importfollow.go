@@ -28,13 +28,20 @@ func (m *Main) followJob(ctx context.Context, c *client.Client, o importRun) err
 	fmt.Fprintf(m.Stderr, "%s %s (program instance %s), %s: %d of %d rows done.\n", jobKind(im), im.ID, im.ProgramInstanceID, im.Status,
 		im.ProcessedRows, im.TotalRows)
 	// The job ran before it was followed: its own times measure it.
-	took := func(done *enroll.Import) time.Duration {
-		if done.FinishedAt == nil {
-			return 0
-		}
-		return done.FinishedAt.Sub(done.CreatedAt)
+	return m.follow(ctx, c, im, o, rateMeter{start: time.Now(), base: im.ProcessedRows}, jobTook)
+}
+
+// jobTook is how long a finished job ran, by its own times: from its
+// creation to its end. A job without finishedAt (one that stopped with its
+// server, read from a server that does not set it) ended at its last
+// progress, updatedAt, which is also when any finished job was last
+// written.
+func jobTook(done *enroll.Import) time.Duration {
+	end := done.UpdatedAt
+	if done.FinishedAt != nil {
+		end = *done.FinishedAt
 	}
-	return m.follow(ctx, c, im, o, rateMeter{start: time.Now(), base: im.ProcessedRows}, took)
+	return max(end.Sub(done.CreatedAt), 0)
 }
 
 // follow shows the progress of job im until it ends, then prints a
@@ -49,7 +56,9 @@ func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, 
 	case err != nil && ctx.Err() != nil:
 		return m.interrupted(im.ID, o)
 	case err != nil && client.IsTransient(err):
-		return fmt.Errorf("following import %s: %w\nIt may still be running on the server; follow it again with: %s", im.ID, err, o.followCommand(im.ID))
+		// WaitImport gave up: its error names the job and says it may
+		// still be running on the server.
+		return fmt.Errorf("%w\nFollow it again with: %s", err, o.followCommand(im.ID))
 	case err != nil:
 		return fmt.Errorf("following import %s: %w", im.ID, err)
 	}
@@ -77,8 +86,12 @@ func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, 
 		}
 		return err
 	}
+	// Named always: the file was written, and replaced any an earlier
+	// run left.
 	if done.ErrorCount > 0 {
 		fmt.Fprintf(m.Stdout, "Errors: %s\n", o.errorsPath)
+	} else {
+		fmt.Fprintf(m.Stdout, "Errors: %s (none: the header row alone)\n", o.errorsPath)
 	}
 	if done.Status == enroll.ImportFailed {
 		why := done.Message

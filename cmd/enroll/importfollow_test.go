@@ -5,14 +5,19 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/client"
+	enrollhttp "github.com/enrollhq/enroll/http"
+	"github.com/enrollhq/enroll/rules"
+	"github.com/enrollhq/enroll/sqlite"
 )
 
 // server is the service running in-process on a new SQLite database.
@@ -152,10 +157,93 @@ func TestImportFollowGivesUp(t *testing.T) {
 	o := importRun{errorsPath: "e.csv", poll: 20 * time.Millisecond, lines: time.Hour}
 	start := time.Now()
 	err := m.follow(context.Background(), c, job, o, rateMeter{start: start}, func(*enroll.Import) time.Duration { return 0 })
-	if err == nil || !strings.Contains(err.Error(), "may still be running on the server") || !strings.Contains(err.Error(), "enroll import --job "+job.ID+" --errors e.csv") {
+	if err == nil || strings.Count(err.Error(), "may still be running on the server") != 1 || !strings.Contains(err.Error(), "import "+job.ID) ||
+		!strings.Contains(err.Error(), "enroll import --job "+job.ID+" --errors e.csv") {
 		t.Fatalf("follow with the server gone: %v", err)
 	}
 	if took := time.Since(start); took < 300*time.Millisecond || took > 5*time.Second {
 		t.Fatalf("gave up after %v, want about 300ms", took)
+	}
+}
+
+// TestJobTook: a job's time is its own, from its creation to its end;
+// without finishedAt (a job that stopped with its server, read from a
+// server that leaves it null) the end is its last progress.
+func TestJobTook(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { v := created.Add(d); return &v }
+	for _, c := range []struct {
+		name     string
+		updated  time.Duration
+		finished *time.Time
+		want     time.Duration
+	}{
+		{"finished", 90 * time.Second, at(90 * time.Second), 90 * time.Second},
+		{"finishedAt null", 40 * time.Second, nil, 40 * time.Second},
+		{"never started", 0, nil, 0},
+	} {
+		im := &enroll.Import{Status: enroll.ImportFailed, CreatedAt: created, UpdatedAt: created.Add(c.updated), FinishedAt: c.finished}
+		if got := jobTook(im); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestImportFollowStaleJob: a job whose server died mid-import reads as
+// failed once it has been quiet for enroll.ImportStaleAfter; followed
+// again, its summary gives the time it ran and its rate, not "0s".
+func TestImportFollowStaleJob(t *testing.T) {
+	t.Parallel()
+	var now atomic.Int64
+	now.Store(time.Now().UnixMicro())
+	clock := func() time.Time { return time.UnixMicro(now.Load()).UTC() }
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "stale.db"), Engine: rules.New(), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srv := enrollhttp.NewServer(enrollhttp.Config{Addr: "127.0.0.1:0", Store: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := srv.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "stale"}
+	key, secret := enroll.NewAPIKey(ws.ID, "k", nil, nil, clock())
+	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
+		t.Fatal(err)
+	}
+	a := enroll.Actor{WorkspaceID: ws.ID}
+	p := &enroll.Program{Slug: "stale", Name: "Stale"}
+	if err := db.CreateProgram(ctx, a, p); err != nil {
+		t.Fatal(err)
+	}
+	inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "2026", Status: enroll.InstanceActive}
+	if err := db.CreateInstance(ctx, a, inst); err != nil {
+		t.Fatal(err)
+	}
+	job := &enroll.Import{ProgramInstanceID: inst.ID, Format: enroll.FormatCSV, TotalRows: 10}
+	if err := db.CreateImport(ctx, a, job); err != nil {
+		t.Fatal(err)
+	}
+	// Four rows in two seconds, then the server is gone.
+	var rows []*enroll.ImportRow
+	for i := range 4 {
+		rows = append(rows, &enroll.ImportRow{Row: i + 2, Errors: []enroll.ImportError{{Row: i + 2, Field: "email", Message: "must be an email address"}}})
+	}
+	now.Add((2 * time.Second).Microseconds())
+	if _, err := db.ImportEnrollments(ctx, a, job.ID, rows); err != nil {
+		t.Fatal(err)
+	}
+	now.Add((enroll.ImportStaleAfter + time.Minute).Microseconds())
+
+	errs := filepath.Join(t.TempDir(), "errors.csv")
+	out, err := run(t, "import", "--url", srv.URL(), "--key", secret, "--job", job.ID, "--errors", errs)
+	if err == nil || !strings.Contains(err.Error(), "import "+job.ID+" failed: The import was interrupted after 4 rows") {
+		t.Fatalf("a stale job: %v\n%s", err, out)
+	}
+	if want := "Import " + job.ID + " failed in 2s: 4 rows, 0 created, 0 skipped (already enrolled), 4 failed (4 errors). 2 rows/s"; !strings.Contains(out, want) {
+		t.Fatalf("summary of a stale job:\n%s\nwant %s", out, want)
 	}
 }

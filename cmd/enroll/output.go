@@ -167,6 +167,17 @@ func checkOutput(path string) error {
 	return nil
 }
 
+// checkDirWritable reports whether a file can be created in dir, by
+// creating one and removing it; the error names dir, not that file.
+func checkDirWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".enroll-check-*.tmp")
+	if err != nil {
+		return userPathError("create a file in", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // Write writes to the file, naming path in its errors.
 func (o *outFile) Write(b []byte) (int, error) {
 	n, err := o.f.Write(b)
