@@ -378,20 +378,31 @@ func (s *Server) listImportErrors(ctx context.Context, in *listImportErrorsInput
 	}), nil
 }
 
+// importExamples are the request body's examples, by import format.
+var importExamples = map[string]string{
+	enroll.FormatCSV:    "firstName,lastName,email,address.state,tags\nSuzie,Homeowner,suzie@example.com,NY,a|b\n",
+	enroll.FormatNDJSON: `{"identificationType":"customerInfo","firstName":"Suzie","lastName":"Homeowner","email":"suzie@example.com"}` + "\n",
+}
+
 // documentImportBody declares the request body of POST .../imports, which
 // the handler reads itself (as a stream, so Huma's body limit does not
 // apply; an Idempotency-Key makes the request's body part of its identity,
-// so with one the body is held in memory and limited to 1 MiB).
+// so with one the body is held in memory and limited to 1 MiB). Its media
+// types are those importFormat accepts, read from the same table, so the
+// document cannot leave one out.
 func documentImportBody(op *huma.Operation) {
+	content := map[string]*huma.MediaType{}
+	for mt, format := range importFormats {
+		content[mt] = &huma.MediaType{Schema: &huma.Schema{Type: "string"}, Example: importExamples[format]}
+	}
 	op.RequestBody = &huma.RequestBody{
 		Required: true,
-		Description: "The file: CSV with a header row naming enrollment fields (`address.city` for nested ones, `tags`, `manufacturerSlugs` " +
-			"and `groupIds` separated by `|`, `metadata.<key>` and `parameters.<externalId>` for single values), or NDJSON with one create body " +
-			"per line. Streamed to disk, so its size is limited only by disk space (1 MiB with an Idempotency-Key).",
-		Content: map[string]*huma.MediaType{
-			"text/csv":             {Schema: &huma.Schema{Type: "string"}, Example: "firstName,lastName,email,address.state,tags\nSuzie,Homeowner,suzie@example.com,NY,a|b\n"},
-			"application/x-ndjson": {Schema: &huma.Schema{Type: "string"}},
-		},
+		Description: "The file, in UTF-8 (a `charset` parameter, if sent, must say so): CSV (`text/csv` or `application/csv`) with a header row " +
+			"naming enrollment fields (`address.city` for nested ones, `tags`, `manufacturerSlugs` " +
+			"and `groupIds` separated by `|`, `metadata.<key>` and `parameters.<externalId>` for single values), or NDJSON " +
+			"(`application/x-ndjson`, `application/ndjson` or `application/jsonl`) with one create body " +
+			"per line. Streamed to disk, so its size is limited only by disk space (1 MiB with an Idempotency-Key). Any other media type is a 415.",
+		Content: content,
 	}
 	op.Description += " Answers 202 at once with the job, which runs in the background: poll `GET /v1/imports/{importId}`. " +
 		"Rows whose participant already holds an open enrollment in the instance (same referenceId, customerId or email) are skipped, " +

@@ -267,6 +267,58 @@ func TestImport_Refusals(t *testing.T) {
 	}
 }
 
+// TestImport_DocumentedMediaTypes: /openapi.json lists every media type
+// POST .../imports accepts, and none it refuses.
+func TestImport_DocumentedMediaTypes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			RequestBody struct {
+				Content map[string]any `json:"content"`
+			} `json:"requestBody"`
+		} `json:"paths"`
+	}
+	e.do("GET", "/openapi.json", nil, withKey("")).expect(200).decode(&doc)
+	documented := doc.Paths["/v1/programInstances/{instanceId}/imports"]["post"].RequestBody.Content
+	if len(documented) == 0 {
+		t.Fatal("no request body documented")
+	}
+	files := map[string]string{
+		"csv":    "firstName,lastName,email\nDoc,Umented,doc@example.com\n",
+		"ndjson": `{"identificationType":"customerInfo","firstName":"Doc","lastName":"Umented","email":"doc@example.com"}` + "\n",
+	}
+	// Every type the docs name, and near misses a client might try.
+	candidates := []string{"text/csv", "application/csv", "application/x-ndjson", "application/ndjson", "application/jsonl",
+		"application/json", "text/plain", "text/tab-separated-values", "application/x-jsonlines", "application/jsonlines", "text/x-csv",
+		"application/vnd.ms-excel", "application/octet-stream"}
+	for mt := range documented {
+		if !slices.Contains(candidates, mt) {
+			candidates = append(candidates, mt)
+		}
+	}
+	for _, mt := range candidates {
+		format := "csv"
+		if strings.Contains(mt, "json") {
+			format = "ndjson"
+		}
+		r := e.do("POST", "/v1/programInstances/"+inst+"/imports?dryRun=true", upload{mt, files[format]})
+		if _, listed := documented[mt]; listed != (r.Status == 202) {
+			t.Errorf("%s: documented %v, answered %d: %s", mt, listed, r.Status, r.Body)
+		}
+		if r.Status == 202 {
+			var j job
+			r.decode(&j)
+			if j.Format != format {
+				t.Errorf("%s: read as %s", mt, j.Format)
+			}
+		} else if r.Status != 415 {
+			t.Errorf("%s: %d, want 202 or 415", mt, r.Status)
+		}
+	}
+}
+
 // TestImport_LargeBody sends a file well over the 1 MiB limit of other
 // bodies: an import streams it to disk.
 func TestImport_LargeBody(t *testing.T) {
