@@ -88,12 +88,12 @@ type listInstanceEnrollmentsInput struct {
 	EnrollmentListQuery
 	EnrollmentSortQuery
 	ListQuery
-	accept string // the Accept header: text/csv asks for an export
+	accept []string // the Accept field lines: text/csv asks for an export
 }
 
 // Resolve keeps the Accept header and checks the filters.
 func (in *listInstanceEnrollmentsInput) Resolve(ctx huma.Context) []error {
-	in.accept = ctx.Header("Accept")
+	in.accept = acceptHeader(ctx)
 	return in.EnrollmentListQuery.Resolve(ctx)
 }
 
@@ -102,12 +102,12 @@ type listEnrollmentsInput struct {
 	EnrollmentListQuery
 	EnrollmentSortQuery
 	ListQuery
-	accept string // the Accept header: text/csv asks for an export
+	accept []string // the Accept field lines: text/csv asks for an export
 }
 
 // Resolve keeps the Accept header and checks the filters.
 func (in *listEnrollmentsInput) Resolve(ctx huma.Context) []error {
-	in.accept = ctx.Header("Accept")
+	in.accept = acceptHeader(ctx)
 	return in.EnrollmentListQuery.Resolve(ctx)
 }
 

@@ -3,11 +3,8 @@ package http
 import (
 	"context"
 	"io"
-	"mime"
 	"net/http"
 	"reflect"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -16,41 +13,13 @@ import (
 )
 
 // Export (SPEC §7): the enrollment lists, and an import's errors, answer
-// CSV when asked with Accept: text/csv: every matching row, fetched from
-// the store a page at a time by keyset and written as it comes, so an
-// export of any size takes constant memory. page and perPage do not apply.
+// CSV when Accept prefers it (text/csv, text/*; see wantsCSV): every
+// matching row, fetched from the store a page at a time by keyset and
+// written as it comes, so an export of any size takes constant memory.
+// page and perPage do not apply.
 
 // exportPageSize is how many rows an export fetches at a time.
 const exportPageSize = enroll.MaxPerPage
-
-// wantsCSV reports whether an Accept header prefers text/csv to JSON.
-func wantsCSV(accept string) bool {
-	best, bestQ := "", -1.0
-	for _, part := range strings.Split(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if v, ok := params["q"]; ok {
-			if q, err = strconv.ParseFloat(v, 64); err != nil {
-				continue
-			}
-		}
-		switch mt {
-		case "text/csv":
-		case "application/json", "application/*", "*/*":
-			mt = "application/json"
-		default:
-			continue
-		}
-		// On a tie, JSON (the default) wins.
-		if q > bestQ || (q == bestQ && mt == "application/json") {
-			best, bestQ = mt, q
-		}
-	}
-	return best == "text/csv" && bestQ > 0
-}
 
 // responseWriter returns the http.ResponseWriter under a Huma context, or
 // nil when there is none (a context recorded for an Idempotency-Key).
@@ -231,8 +200,8 @@ func documented(doc func(*huma.Operation), register func(huma.API, huma.Operatio
 }
 
 // negotiated documents an operation that answers either a JSON body of
-// type T or, with Accept: text/csv, a CSV file; its handler's output is a
-// stream, which Huma cannot describe.
+// type T or, when Accept prefers it (wantsCSV), a CSV file; its handler's
+// output is a stream, which Huma cannot describe.
 func negotiated[T any](csvDoc string, register func(huma.API, huma.Operation)) func(huma.API, huma.Operation) {
 	return func(api huma.API, op huma.Operation) {
 		schema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[T](), true, op.OperationID+"Response")
@@ -243,7 +212,8 @@ func negotiated[T any](csvDoc string, register func(huma.API, huma.Operation)) f
 				"text/csv":         {Schema: &huma.Schema{Type: "string", Description: csvDoc}},
 			},
 		}}
-		op.Description += " Answers `text/csv` instead of JSON when the request prefers it (`Accept: text/csv`): " + csvDoc
+		op.Description += " Answers `text/csv` instead of JSON when `Accept` prefers it by RFC 9110's media ranges and qualities " +
+			"(`text/csv`, or `text/*`, which CSV matches and JSON does not; JSON wins a tie, and answers when neither is acceptable): " + csvDoc
 		register(api, op)
 	}
 }

@@ -228,12 +228,12 @@ type importIDInput struct {
 type listImportErrorsInput struct {
 	ImportID string `path:"importId"`
 	ListQuery
-	accept string
+	accept []string
 }
 
 // Resolve keeps the Accept header: the errors come as JSON or CSV.
 func (in *listImportErrorsInput) Resolve(ctx huma.Context) []error {
-	in.accept = ctx.Header("Accept")
+	in.accept = acceptHeader(ctx)
 	return nil
 }
 

@@ -408,8 +408,9 @@ func TestExport_CSV(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "Ex,Port%04d,ex%d@example.com,\"Albany, NY\",NY,%s,mailer,s3cr3t,%d,REF-%d\n", i, i, tags, i, i)
 	}
-	if j := e.waitImport(e.startImport(inst, csvUpload(b.String()), "").ID); j.CreatedCount != 1100 {
-		t.Fatalf("setup import = %+v", j)
+	setup := e.waitImport(e.startImport(inst, csvUpload(b.String()), "").ID)
+	if setup.CreatedCount != 1100 {
+		t.Fatalf("setup import = %+v", setup)
 	}
 	var some struct {
 		Data []map[string]any `json:"data"`
@@ -448,12 +449,32 @@ func TestExport_CSV(t *testing.T) {
 	e.do("GET", "/v1/enrollments?status=nope", nil, accept).expect(422).problem()
 	e.do("GET", "/v1/programInstances/"+enroll.NewID()+"/enrollments", nil, accept).expect(404).problem()
 
-	// JSON stays the default, and wins a tie.
-	for _, a := range []string{"", "*/*", "application/json", "text/csv;q=0.5, application/json", "text/csv, application/json"} {
-		r := e.do("GET", "/v1/programInstances/"+inst+"/enrollments?perPage=1", nil, withHeader("Accept", a)).expect(200)
-		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || r.obj()["totalItems"] != float64(1100) {
-			t.Fatalf("Accept %q: %s", a, r.Header.Get("Content-Type"))
+	// Accept is negotiated by RFC 9110's media ranges and qualities: JSON
+	// stays the default and wins a tie; text/* is CSV's range.
+	for _, c := range []struct {
+		accept string
+		csv    bool
+	}{
+		{"", false}, {"*/*", false}, {"application/json", false}, {"application/*", false},
+		{"text/csv;q=0.5, application/json", false}, {"text/csv, application/json", false},
+		{"image/png", false}, // nothing acceptable: JSON, as every route answers
+		{"text/*", true}, {"text/*;q=0.9, application/*;q=0.8", true}, {"*/*;q=0.1, text/csv", true},
+	} {
+		for _, path := range []string{"/v1/programInstances/" + inst + "/enrollments?perPage=1", "/v1/enrollments?perPage=1", "/v1/imports/" + setup.ID + "/errors"} {
+			r := e.do("GET", path, nil, withHeader("Accept", c.accept)).expect(200)
+			ct := r.Header.Get("Content-Type")
+			if c.csv != strings.HasPrefix(ct, "text/csv") || !c.csv && !strings.HasPrefix(ct, "application/json") {
+				t.Fatalf("GET %s, Accept %q: %s", path, c.accept, ct)
+			}
+			if !c.csv && strings.Contains(path, "enrollments") && r.obj()["totalItems"] == float64(0) {
+				t.Fatalf("GET %s, Accept %q: an empty page", path, c.accept)
+			}
 		}
+	}
+	// Accept sent as two lines is one list (RFC 9110 §5.3).
+	twoLines := func(r *http.Request) { r.Header["Accept"] = []string{"application/json;q=0.5", "text/csv"} }
+	if ct := e.do("GET", "/v1/enrollments?perPage=1", nil, twoLines).expect(200).Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		t.Fatalf("Accept in two lines, text/csv preferred: %s", ct)
 	}
 
 	// A key sees its instances only, and no hidden values without programs:write.
