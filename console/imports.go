@@ -32,16 +32,6 @@ const maxUploadBytes = 1 << 30
 // maxUploadField bounds each of the upload form's other fields.
 const maxUploadField = 4 << 10
 
-// uploadFormats maps the media types a browser may give a file part to
-// import formats, when the file's extension does not say.
-var uploadFormats = map[string]string{
-	"text/csv":             enroll.FormatCSV,
-	"application/csv":      enroll.FormatCSV,
-	"application/x-ndjson": enroll.FormatNDJSON,
-	"application/ndjson":   enroll.FormatNDJSON,
-	"application/jsonl":    enroll.FormatNDJSON,
-}
-
 // uploadFormat returns the import format of an uploaded file, by its
 // extension first, then by its part's Content-Type.
 func uploadFormat(filename, contentType string) (string, bool) {
@@ -55,7 +45,7 @@ func uploadFormat(filename, contentType string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	f, ok := uploadFormats[mt]
+	f, ok := enroll.ImportMediaTypes[mt]
 	return f, ok
 }
 

@@ -33,15 +33,6 @@ import (
 // file outlasts, so the import route replaces it with this rolling limit.
 const uploadIdleTimeout = time.Minute
 
-// importFormats maps the accepted media types to import formats.
-var importFormats = map[string]string{
-	"text/csv":             enroll.FormatCSV,
-	"application/csv":      enroll.FormatCSV,
-	"application/x-ndjson": enroll.FormatNDJSON,
-	"application/ndjson":   enroll.FormatNDJSON,
-	"application/jsonl":    enroll.FormatNDJSON,
-}
-
 // importRunner runs import jobs in the background, and stops them at a
 // batch boundary when the server shuts down.
 type importRunner struct {
@@ -197,7 +188,7 @@ func importFormat(contentType string) (string, bool) {
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
 		return "", false
 	}
-	f, ok := importFormats[mt]
+	f, ok := enroll.ImportMediaTypes[mt]
 	return f, ok
 }
 
@@ -392,7 +383,7 @@ var importExamples = map[string]string{
 // document cannot leave one out.
 func documentImportBody(op *huma.Operation) {
 	content := map[string]*huma.MediaType{}
-	for mt, format := range importFormats {
+	for mt, format := range enroll.ImportMediaTypes {
 		content[mt] = &huma.MediaType{Schema: &huma.Schema{Type: "string"}, Example: importExamples[format]}
 	}
 	op.RequestBody = &huma.RequestBody{
