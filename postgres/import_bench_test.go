@@ -11,6 +11,7 @@ import (
 	"github.com/enrollhq/enroll/postgres"
 	"github.com/enrollhq/enroll/postgres/pgtest"
 	"github.com/enrollhq/enroll/rules"
+	"github.com/jackc/pgx/v5"
 )
 
 // benchStore opens a store on a new database with one workspace, for a
@@ -62,8 +63,7 @@ func BenchmarkImport(b *testing.B) {
 	}
 	const rows = 2000
 	n := 0
-	cpu := newCPUMeter(b, url)
-	for b.Loop() {
+	importFile := func() {
 		var file strings.Builder
 		file.WriteString("firstName,lastName,email,address.state,address.postalCode,manufacturerSlugs,referenceId,parameters.size,parameters.kw,parameters.account\n")
 		for i := n; i < n+rows; i++ {
@@ -82,6 +82,30 @@ func BenchmarkImport(b *testing.B) {
 		}
 		n += rows
 	}
+	// One file first, then ANALYZE, as autovacuum would have by then (the
+	// test server may run without it): never analyzed, the look-ups scan
+	// the instance's rows, and each file costs more than the one before.
+	importFile()
+	execBench(b, url, `ANALYZE`)
+	n0 := n
+	cpu := newCPUMeter(b, url)
+	for b.Loop() {
+		importFile()
+	}
+	n -= n0
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "rows/s")
 	cpu.report(n)
+}
+
+// execBench runs stmt on the database at url, outside the store.
+func execBench(b *testing.B, url, stmt string) {
+	b.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), stmt); err != nil {
+		b.Fatal(err)
+	}
 }
