@@ -111,3 +111,88 @@ func HoldClaim(ctx context.Context, db *DB, lease time.Duration, limit, perEndpo
 	}
 	return jobs, func() error { return ptx.Commit(ctx) }, nil
 }
+
+// ImportPlanWrites plans rows as one planned run of an import into the
+// instance instanceID and writes that plan twice, with multi-row INSERTs
+// and with COPY, each in a transaction rolled back. It returns what each
+// wrote: the rows of every table a run writes to, as JSON, in seq order
+// where there is one (seq itself left out, as the shards of counters).
+func ImportPlanWrites(ctx context.Context, db *DB, a enroll.Actor, instanceID string, rows []*enroll.ImportRow) (insert, copied []string, err error) {
+	var plan *enroll.ImportPlan
+	for _, write := range []func(*tx, *enroll.ProgramInstance) ([]string, error){
+		func(t *tx, inst *enroll.ProgramInstance) ([]string, error) {
+			return t.planWrites(func() error { return t.insertImportPlan(inst, plan) })
+		},
+		func(t *tx, inst *enroll.ProgramInstance) ([]string, error) {
+			return t.planWrites(func() error { return t.copyImportPlan(inst, plan) })
+		},
+	} {
+		ptx, err := db.pool.Begin(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer ptx.Rollback(ctx)
+		t := &tx{Tx: ptx, ctx: ctx, db: db, now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+		inst, err := findInstance(ctx, t, a.WorkspaceID, instanceID, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		if plan == nil {
+			pl := &enroll.ImportPlanner{Actor: a, Instance: inst, Engine: db.engine, Now: t.now}
+			lookup, err := t.importLookup(pl, rows)
+			if err != nil {
+				return nil, nil, err
+			}
+			if plan, err = pl.Plan(ctx, rows, lookup); err != nil {
+				return nil, nil, err
+			}
+		}
+		out, err := write(t, inst)
+		if err != nil {
+			return nil, nil, err
+		}
+		if insert == nil {
+			insert = out
+		} else {
+			copied = out
+		}
+		if err := ptx.Rollback(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	return insert, copied, nil
+}
+
+// planWrites runs write, flushes the counters and returns the rows of
+// the tables an import run writes to.
+func (t *tx) planWrites(write func() error) ([]string, error) {
+	if err := write(); err != nil {
+		return nil, err
+	}
+	if err := t.flushCounts(); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, q := range []string{
+		`SELECT to_jsonb(x) FROM customers x ORDER BY id`,
+		`SELECT to_jsonb(x) FROM enrollments x ORDER BY id`,
+		`SELECT to_jsonb(x) FROM enrollment_unique_values x ORDER BY enrollment_id, external_id`,
+		`SELECT to_jsonb(x) - 'seq' FROM status_changes x ORDER BY seq`,
+		`SELECT to_jsonb(x) - 'seq' FROM events x ORDER BY seq`,
+		`SELECT to_jsonb(x) FROM enrollment_counts x ORDER BY workspace_id, instance_id, status`,
+		`SELECT jsonb_build_array(workspace_id, instance_id, type, sum(n)) FROM event_counts GROUP BY workspace_id, instance_id, type ORDER BY 1`,
+		`SELECT jsonb_build_array(workspace_id, sum(n)) FROM customer_counts GROUP BY workspace_id ORDER BY 1`,
+	} {
+		rows, err := t.Query(t.ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+		out = append(out, got...)
+	}
+	return out, nil
+}

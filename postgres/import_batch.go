@@ -18,7 +18,7 @@ var errPlanConflict = errors.New("postgres: import: a planned row met a constrai
 
 // importRun imports rows that enroll.ImportPlannable accepts into p:
 // planned in memory (enroll.ImportPlanner) after one look-up per kind of
-// key, then written with one multi-row INSERT per table, without
+// key, then written with one COPY or multi-row INSERT per table, without
 // savepoints. A constraint violation aborts the transaction and returns
 // errPlanConflict; other errors are internal and abort the batch.
 func (tx *tx) importRun(a enroll.Actor, inst *enroll.ProgramInstance, rows []*enroll.ImportRow, p *enroll.ImportProgress) error {
@@ -165,14 +165,24 @@ func (tx *tx) lookupUniqueHolders(inst *enroll.ProgramInstance, values []enroll.
 	return nil
 }
 
-// writeImportPlan writes what a run of rows creates with one multi-row
-// INSERT per table (arrays unnested in order), in the order the foreign
-// keys need. Nothing waits on a conflict (no ON CONFLICT): a violation
-// aborts the transaction, and the caller goes the careful way instead.
+// writeImportPlan writes what a run of rows creates, table by table in
+// the order the foreign keys need: with COPY from copyMin rows on
+// (copyImportPlan), else with multi-row INSERTs (insertImportPlan).
+// Nothing waits on a conflict (no ON CONFLICT): a violation aborts the
+// transaction, and the caller goes the careful way instead.
 func (tx *tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportPlan) error {
-	if len(plan.Created) == 0 {
+	switch {
+	case len(plan.Created) == 0:
 		return nil
+	case len(plan.Created) >= copyMin:
+		return tx.copyImportPlan(inst, plan)
 	}
+	return tx.insertImportPlan(inst, plan)
+}
+
+// insertImportPlan writes what a run of rows creates with one multi-row
+// INSERT per table (arrays unnested in order).
+func (tx *tx) insertImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportPlan) error {
 	var newCustomers []*enroll.Customer
 	for _, c := range plan.Created {
 		if c.Customer != nil {
