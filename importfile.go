@@ -21,8 +21,9 @@ const (
 	FormatNDJSON = "ndjson"
 )
 
-// maxImportLine bounds one NDJSON line, so a file without newlines cannot
-// make the reader buffer it whole.
+// maxImportLine bounds one NDJSON line and one CSV record, so a file
+// without line ends (or with a quote never closed) cannot make the reader
+// buffer it whole.
 const maxImportLine = 1 << 20
 
 // ImportRow is one decoded row of an import file.
@@ -259,34 +260,10 @@ func jsonKind(v string) string {
 // csvDecoder reads a CSV file whose header names enrollment fields.
 type csvDecoder struct {
 	r       *csv.Reader
-	budget  *recordBudget
+	src     *csvSource
 	setters []csvSetter // per column; nil for ignored columns
 	names   []string
 	header  []ImportError
-}
-
-// recordBudget is the CSV reader's source, which refuses to give it more
-// than maxImportLine bytes (and its read buffer) for one record:
-// encoding/csv holds a whole record in memory, so a cell of gigabytes,
-// or a quote never closed, would otherwise take as much. A record has no
-// end the decoder could skip to (the quotes decide where it ends), so an
-// overlong one ends the file.
-type recordBudget struct {
-	r     io.Reader
-	read  int64 // bytes given to the CSV reader
-	start int64 // where the record being read starts
-}
-
-// errRecordTooLong ends a file with a record over maxImportLine.
-var errRecordTooLong = Errorf(EINVALID, "a row is longer than 1 MiB (a cell too large, or a quote never closed)")
-
-func (b *recordBudget) Read(p []byte) (int, error) {
-	if b.read-b.start > maxImportLine {
-		return 0, errRecordTooLong
-	}
-	n, err := b.r.Read(p)
-	b.read += int64(n)
-	return n, err
 }
 
 // csvSetter stores one cell in a create request.
@@ -297,23 +274,27 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	budget := &recordBudget{r: r}
-	cr := csv.NewReader(budget)
+	src := newCSVSource(r)
+	cr := csv.NewReader(src)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	head, err := cr.Read()
 	var pe *csv.ParseError
 	switch {
+	case src.cut != nil:
+		return nil, src.cut.headerError()
 	case errors.Is(err, io.EOF) && bom:
 		return nil, Errorf(EINVALID, "The CSV file has no header row: it holds a byte order mark alone.")
 	case errors.Is(err, io.EOF):
 		return nil, Errorf(EINVALID, "The CSV file is empty: it needs a header row.")
-	case errors.As(err, &pe) && !errors.Is(err, errRecordTooLong):
+	case errors.As(err, &pe):
+		if c := src.neverClosed(pe.StartLine); c != nil {
+			return nil, c.headerError()
+		}
 		return nil, Errorf(EINVALID, "The CSV header cannot be read: line %d, column %d: %v.", pe.Line, pe.Column, pe.Err)
 	case err != nil:
 		return nil, Errorf(EINVALID, "The CSV header cannot be read: %v", ErrorMessage(err))
 	}
-	budget.start = cr.InputOffset()
 	joined := strings.Join(head, "")
 	if !utf8.ValidString(joined) {
 		// Often a spreadsheet's "Unicode text", which is UTF-16.
@@ -323,10 +304,17 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 		// A file whose first line is blanks has no header.
 		return nil, Errorf(EINVALID, "The CSV file has no header row: its first line names no column.")
 	}
-	d := &csvDecoder{r: cr, budget: budget}
+	d := &csvDecoder{r: cr, src: src}
 	seen := map[string]bool{}
-	for _, name := range head {
+	for i, name := range head {
 		name = strings.TrimSpace(name)
+		if strings.ContainsAny(name, "\r\n") {
+			// No column's name holds a line break: a header cell that
+			// does is a quote misplaced, or lines misread, and every row
+			// would be read wrong, not one column ignored.
+			return nil, Errorf(EINVALID, "The CSV header's cell %d holds a line break (%s): a column name cannot. "+
+				"A quote in the header may be misplaced, or the cell wraps onto a second line.", i+1, quoteExcerpt(name))
+		}
 		set, known := csvColumn(name)
 		switch {
 		case !known:
@@ -339,7 +327,17 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 		d.setters = append(d.setters, set)
 		d.names = append(d.names, name)
 	}
+	src.names = d.names // for cuts, which name the cell
 	return d, nil
+}
+
+// quoteExcerpt quotes s for a message, cut to its first 60 characters: a
+// header cell may be as long as a record.
+func quoteExcerpt(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return strconv.Quote(string(r[:60])) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // blankRecord reports whether every cell of rec is empty or ASCII spaces,
@@ -374,11 +372,21 @@ func (d *csvDecoder) HeaderErrors() []ImportError { return d.header }
 func (d *csvDecoder) Next() (*ImportRow, error) {
 	for {
 		rec, err := d.r.Read()
-		d.budget.start = d.r.InputOffset()
 		var pe *csv.ParseError
-		if errors.As(err, &pe) && !errors.Is(err, errRecordTooLong) {
-			return &ImportRow{Row: pe.StartLine, Errors: []ImportError{{Row: pe.StartLine, Message: "malformed CSV: " + pe.Err.Error()}}}, nil
-		} else if err != nil {
+		switch {
+		case d.src.cut != nil:
+			return nil, Errorf(EINVALID, "%s", d.src.cut)
+		case errors.As(err, &pe):
+			if c := d.src.neverClosed(pe.StartLine); c != nil {
+				return nil, Errorf(EINVALID, "%s", c)
+			}
+			msg := "malformed CSV: " + pe.Err.Error()
+			if pe.Line > pe.StartLine {
+				// A quoted cell ran on: say which lines went into the row.
+				msg = fmt.Sprintf("malformed CSV, lines %d to %d: %v", pe.StartLine, pe.Line, pe.Err)
+			}
+			return &ImportRow{Row: pe.StartLine, Errors: []ImportError{{Row: pe.StartLine, Message: msg}}}, nil
+		case err != nil:
 			return nil, err
 		}
 		line, _ := d.r.FieldPos(0)

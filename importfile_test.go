@@ -355,23 +355,30 @@ func TestDecoderJSONErrors(t *testing.T) {
 
 // TestCSVRecordLimit: a CSV row over 1 MiB (a huge cell, or a quote never
 // closed) ends the file with an error instead of being read into memory
-// whole; the rows before it are read, and a row just under the limit is
-// a row like any other.
+// whole, saying which row it is and why; the rows before it are read, and
+// a row just under the limit is a row like any other. Blank lines are no
+// part of a row, however many there are.
 func TestCSVRecordLimit(t *testing.T) {
 	t.Parallel()
 	big := strings.Repeat("x", 3<<20)
-	for name, c := range map[string]struct {
-		file string
-		rows int
+	const head = "firstName,lastName,email,notes\nA,B,a@example.com,n\n"
+	for _, c := range []struct {
+		name, file string
+		rows       int    // rows before the error; -1: the header is refused
+		want       string // in the error; "" for none
 	}{
-		"huge cell":          {"firstName,lastName,email,notes\nA,B,a@example.com,n\nC,D,c@example.com," + big + "\nE,F,e@example.com,n\n", 1},
-		"quote never closed": {"firstName,lastName,email,notes\nA,B,a@example.com,n\nC,D,c@example.com,\"" + big + "\nE,F,e@example.com,n\n", 1},
-		"huge header":        {big + "\nA\n", -1},
+		{"huge cell", head + "C,D,c@example.com," + big + "\nE,F,e@example.com,n\n", 1, "row 3 is longer than 1 MiB (a cell too large)"},
+		{"quote never closed", head + "C,D,c@example.com,\"" + big + "\nE,F,e@example.com,n\n", 1,
+			"row 3's notes cell opens a quote on line 3 that is never closed, so lines 3 to 4, the rest of the file, were read as that one cell"},
+		{"quote closed late", head + "C,D,c@example.com,\"" + big + "\n\"\nE,F,e@example.com,n\n", 1,
+			"row 3 is longer than 1 MiB: its notes cell opens a quote on line 3 that closes only on line 4"},
+		{"blank lines", head + strings.Repeat("\n", 2<<20) + strings.Repeat("\r\n", 1<<20) + "E,F,e@example.com,n\n", 2, ""},
+		{"huge header", big + "\nA\n", -1, "The CSV header cannot be read: it is longer than 1 MiB (a cell too large)."},
 	} {
 		d, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(c.file))
 		if c.rows < 0 {
-			if enroll.ErrorCode(err) != enroll.EINVALID {
-				t.Errorf("%s: NewRowDecoder = %v, want EINVALID", name, err)
+			if enroll.ErrorCode(err) != enroll.EINVALID || enroll.ErrorMessage(err) != c.want {
+				t.Errorf("%s: NewRowDecoder = %v, want %q", c.name, err, c.want)
 			}
 			continue
 		}
@@ -382,18 +389,18 @@ func TestCSVRecordLimit(t *testing.T) {
 		for {
 			r, err := d.Next()
 			if err != nil {
-				if errors.Is(err, io.EOF) || !strings.Contains(enroll.ErrorMessage(err), "longer than 1 MiB") {
-					t.Errorf("%s: after %d rows, Next = %v, want the row refused", name, n, err)
+				if c.want == "" && !errors.Is(err, io.EOF) || c.want != "" && !strings.Contains(enroll.ErrorMessage(err), c.want) {
+					t.Errorf("%s: after %d rows, Next = %v, want %q", c.name, n, err, c.want)
 				}
 				break
 			}
 			if r.Create == nil {
-				t.Errorf("%s: row %d has errors %v", name, r.Row, r.Errors)
+				t.Errorf("%s: row %d has errors %v", c.name, r.Row, r.Errors)
 			}
 			n++
 		}
 		if n != c.rows {
-			t.Errorf("%s: %d rows before the long one, want %d", name, n, c.rows)
+			t.Errorf("%s: %d rows before the long one, want %d", c.name, n, c.rows)
 		}
 	}
 	// Just under the limit: read, and refused by validation as a row.

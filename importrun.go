@@ -146,8 +146,9 @@ func readImportBatches(ctx context.Context, s ImportStore, a Actor, im *Import, 
 // first row is imported, without a second pass over the file. For CSV it
 // follows quoting, so a line break inside a quoted cell does not end a
 // row; like the decoders, it skips a byte order mark and blank lines (a
-// row of blank cells is one; blanks are ASCII spaces), and it does not
-// count the header. Only malformed CSV can make the count differ from the
+// row of blank cells is one; blanks are ASCII spaces), reads a bare CR as
+// a line end in a file whose first line ends so, and it does not count
+// the header. Only malformed CSV can make the count differ from the
 // rows the decoder reads, and the job's total is exact once it finishes.
 type RowCounter struct {
 	csv  bool
@@ -160,6 +161,11 @@ type RowCounter struct {
 	// bom is how many bytes of a byte order mark the file has begun
 	// with so far, which the decoders skip; -1 once past its start.
 	bom int
+	// How the file ends its lines, and whether the last byte was a CR
+	// outside quotes, which the next byte tells a line end (csvSource)
+	// or not.
+	ends lineEnds
+	cr   bool
 }
 
 // utf8BOM is the byte order mark a file may begin with.
@@ -194,6 +200,20 @@ func (c *RowCounter) Write(p []byte) (int, error) {
 			}
 			continue
 		}
+		if c.cr {
+			c.cr = false
+			switch {
+			case b == '\n' && c.ends == lineEndsUnknown:
+				c.ends = lineEndsLF
+			case b != '\n':
+				c.ends = lineEndsCR
+				c.endLine()
+			}
+		}
+		if b == '\r' && !c.inQuote && c.ends != lineEndsLF {
+			c.cr = true // a blank byte either way
+			continue
+		}
 		// A row whose every cell is blank (",,", "\"\"") is a blank line.
 		switch {
 		case b == '"' && c.inQuote:
@@ -206,6 +226,9 @@ func (c *RowCounter) Write(p []byte) (int, error) {
 		case c.inQuote:
 			c.data = c.data || !blankByte(b)
 		case b == '\n':
+			if c.ends == lineEndsUnknown {
+				c.ends = lineEndsLF
+			}
 			c.endLine() // the next line starts with a cell
 			continue
 		case b == ',':

@@ -31,6 +31,12 @@ func TestRowCounter(t *testing.T) {
 		// a byte order mark is skipped, alone on its line too.
 		{enroll.FormatCSV, "\ufefffirstName,lastName\n\u00a0,\u00a0\n\f,\v\nA,B\n"},
 		{enroll.FormatCSV, "\ufeff\nfirstName\nA\n"},
+		// Bare CR line ends (old Mac), which the first line's end reveals;
+		// elsewhere a bare CR is a character of its cell.
+		{enroll.FormatCSV, "email\ra@example.com\r\r , \rb@example.com\r"},
+		{enroll.FormatCSV, "firstName,notes\rA,\"x\ry\"\r,\r\"\"\rB,\"z\"\r\nC,\"\r\"\rD,e"},
+		{enroll.FormatCSV, "a,b\r\nc\rd,e\r\n\r\n"},
+		{enroll.FormatCSV, "a,b\nc\rd,e\n\r\n"},
 		{enroll.FormatNDJSON, "\ufeff\n{}\n\u00a0\n\f\n\u3000{}\n"},
 		{enroll.FormatNDJSON, "\xef\xbb{}\n"},
 		{enroll.FormatNDJSON, ""},

@@ -392,7 +392,10 @@ func documentImportBody(op *huma.Operation) {
 			"naming enrollment fields (`address.city` for nested ones, `tags`, `manufacturerSlugs` " +
 			"and `groupIds` separated by `|`, `metadata.<key>` and `parameters.<externalId>` for single values), or NDJSON " +
 			"(`application/x-ndjson`, `application/ndjson` or `application/jsonl`) with one create body " +
-			"per line. Streamed to disk, so its size is limited only by disk space (1 MiB with an Idempotency-Key). Any other media type is a 415.",
+			"per line. CSV lines may end in LF, CRLF or, as old Mac spreadsheets write them, a bare CR (the header's line end says which); " +
+			"a header cell holding a line break is refused (422), and a quote never closed fails the job, naming the line it opens on, " +
+			"with the rows before it imported. Streamed to disk, so its size is limited only by disk space (1 MiB with an Idempotency-Key). " +
+			"Any other media type is a 415.",
 		Content: content,
 	}
 	op.Description += " Answers 202 at once with the job, which runs in the background: poll `GET /v1/imports/{importId}`. " +

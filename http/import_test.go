@@ -319,6 +319,54 @@ func TestImport_DocumentedMediaTypes(t *testing.T) {
 	}
 }
 
+// TestImport_CSVLines checks the import's honesty about how it read a CSV
+// file's lines: a quote never closed fails the job, saying where it opens
+// and that the rest of the file was not read, with the rows before it
+// imported; a file of old Mac line ends (a bare CR) imports its rows; a
+// header cell holding a line break refuses the file before any row.
+func TestImport_CSVLines(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	var b strings.Builder
+	b.WriteString("firstName,lastName,email,notes\nP,Q,before@example.com,n\nA,B,unc0@example.com,\"never closed\n")
+	for i := range 10 {
+		fmt.Fprintf(&b, "C,D,unc%d@example.com,short\n", i+1)
+	}
+	j := e.waitImport(e.startImport(inst, csvUpload(b.String()), "").ID)
+	if j.Status != "failed" || j.CreatedCount != 1 || j.ProcessedRows != 1 || j.FailedRows != 0 ||
+		!strings.Contains(j.Message, "row 3's notes cell opens a quote on line 3 that is never closed, so lines 3 to 13, the rest of the file, were read as that one cell and not imported") {
+		t.Fatalf("quote never closed: %+v", j)
+	}
+	if n := e.total("/v1/programInstances/" + inst + "/enrollments"); n != 1 {
+		t.Fatalf("%d enrollments after a quote never closed, want the row before it", n)
+	}
+
+	cr := e.manualInstance()
+	j = e.startImport(cr, csvUpload("firstName,lastName,email,address.state\rCr,Only,cronly@example.com,NY\r"), "")
+	if j.TotalRows != 1 || j.ErrorCount != 0 {
+		t.Fatalf("CR lines, queued: %+v", j)
+	}
+	if j = e.waitImport(j.ID); j.Status != "succeeded" || j.TotalRows != 1 || j.CreatedCount != 1 || j.ErrorCount != 0 {
+		t.Fatalf("CR lines: %+v", j)
+	}
+	var list struct {
+		Data []struct {
+			Email   string            `json:"email"`
+			Address map[string]string `json:"address"`
+		} `json:"data"`
+	}
+	e.do("GET", "/v1/programInstances/"+cr+"/enrollments", nil).expect(200).decode(&list)
+	if len(list.Data) != 1 || list.Data[0].Email != "cronly@example.com" || list.Data[0].Address["state"] != "NY" {
+		t.Fatalf("CR lines imported %+v", list.Data)
+	}
+
+	p := e.do("POST", "/v1/programInstances/"+cr+"/imports", csvUpload("firstName,lastName,email,\"address.state\rCr\"\rA,B,a@example.com,NY\r")).expect(422).problem()
+	if !strings.Contains(p.Detail, "cell 4 holds a line break") {
+		t.Fatalf("a header cell with a line break: %+v", p)
+	}
+}
+
 // TestImport_LargeBody sends a file well over the 1 MiB limit of other
 // bodies: an import streams it to disk.
 func TestImport_LargeBody(t *testing.T) {
