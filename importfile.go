@@ -98,7 +98,12 @@ func (d *ndjsonDecoder) Next() (*ImportRow, error) {
 			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Field: jsonErrorField(err), Message: jsonErrorMessage(err)}}}, nil
 		}
 		if dec.More() {
-			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Message: "more than one JSON value on the line"}}}, nil
+			msg := "more than one JSON value on the line"
+			if bytes.ContainsRune(bytes.TrimRight(line, "\r"), '\r') {
+				// Old Mac line ends: the whole file is this one line.
+				msg += ", which holds bare CRs: NDJSON lines end in LF (or CRLF), not CR alone"
+			}
+			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Message: msg}}}, nil
 		}
 		if name := exactKeys(line); name != "" {
 			// "FIRSTNAME": encoding/json took it for firstName.

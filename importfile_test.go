@@ -129,6 +129,19 @@ func TestNDJSONDecoder(t *testing.T) {
 			t.Errorf("line %d = %+v, want %q", r.Row, r, want)
 		}
 	}
+	// A string never closed fails its line alone: a line ends at LF,
+	// whatever its quotes, so no later line is lost.
+	rows, _ = readAll(t, enroll.FormatNDJSON, `{"identificationType":"customerId","customerId":"c6","notes":"never closed}`+"\n"+
+		`{"identificationType":"customerId","customerId":"c7"}`+"\n"+`{"identificationType":"customerId","customerId":"c8"}`)
+	if len(rows) != 3 || rows[0].Create != nil || rows[1].Create == nil || rows[2].Create == nil || rows[2].Row != 3 {
+		t.Errorf("a string never closed: %+v", rows)
+	}
+	// Lines ending in a bare CR are one line of several values, which
+	// fails saying so.
+	rows, _ = readAll(t, enroll.FormatNDJSON, `{"identificationType":"customerId","customerId":"c4"}`+"\r"+`{"identificationType":"customerId","customerId":"c5"}`+"\r")
+	if len(rows) != 1 || rows[0].Create != nil || !strings.Contains(rows[0].Errors[0].Message, "bare CRs: NDJSON lines end in LF") {
+		t.Errorf("bare CR lines: %+v", rows)
+	}
 }
 
 // TestExportImportRoundTrip checks that an exported enrollment imports as
