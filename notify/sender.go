@@ -21,10 +21,6 @@ const (
 	// finishTimeout bounds recording an attempt, which must outlive a
 	// shutdown that interrupts the send.
 	finishTimeout = 10 * time.Second
-	// recordRetryWait is the first wait before trying again to record an
-	// attempt; it doubles up to recordRetryMaxWait.
-	recordRetryWait    = 100 * time.Millisecond
-	recordRetryMaxWait = 2 * time.Second
 )
 
 // NotConfigured is the reason of notifications skipped because no SMTP
@@ -188,31 +184,35 @@ func (s *Sender) send(n *enroll.Notification) {
 	}
 }
 
-// record writes an attempt, trying again after an error (a busy
-// database's timeout above all) while n's lease holds. Trying again is
-// safe even when the error hid a commit: a finish records only under the
-// lease the attempt was made under, which the first commit ended (the
-// ECONFLICT that answers it means the record is there). Past the lease
-// the notification is claimed and sent again.
+// record writes an attempt, trying again after an error while n's lease
+// holds (poller.RecordUntil). Trying again is safe even when the error hid
+// a commit: a finish records only under the lease the attempt was made
+// under, which the first commit ended (the ECONFLICT that answers it means
+// the record is there). Past the lease the notification is claimed and
+// sent again.
 func (s *Sender) record(n *enroll.Notification, o enroll.NotificationOutcome) {
-	wait := recordRetryWait
-	for tries := 1; ; tries++ {
-		ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
-		_, err := s.cfg.Store.FinishNotification(ctx, n, o)
-		cancel()
-		if c := enroll.ErrorCode(err); err == nil || c == enroll.ENOTFOUND || c == enroll.ECONFLICT {
-			if c == enroll.ECONFLICT && tries == 1 {
-				s.logger.Warn("notification attempt not recorded: its lease expired and it was claimed again", "notification", n.ID)
+	calls, lost := 0, false
+	tries, err := poller.RecordUntil(n.LeaseUntil, finishTimeout,
+		func(ctx context.Context) error {
+			calls++
+			_, err := s.cfg.Store.FinishNotification(ctx, n, o)
+			switch enroll.ErrorCode(err) {
+			case enroll.ENOTFOUND: // deleted meanwhile
+				return nil
+			case enroll.ECONFLICT: // at a first try the lease was lost; after a failed one, the record is there
+				lost = calls == 1
+				return nil
 			}
-			return
-		}
-		if time.Now().Add(wait).After(n.LeaseUntil) {
-			s.logger.Error("notification attempt not recorded", "notification", n.ID, "tries", tries, "error", err)
-			return
-		}
-		s.logger.Warn("notification attempt not recorded; trying again", "notification", n.ID, "tries", tries, "in", wait, "error", err)
-		time.Sleep(wait)
-		wait = min(2*wait, recordRetryMaxWait)
+			return err
+		},
+		func(tries int, wait time.Duration, err error) {
+			s.logger.Warn("notification attempt not recorded; trying again", "notification", n.ID, "tries", tries, "in", wait, "error", err)
+		})
+	if err != nil {
+		s.logger.Error("notification attempt not recorded", "notification", n.ID, "tries", tries, "error", err)
+	}
+	if lost {
+		s.logger.Warn("notification attempt not recorded: its lease expired and it was claimed again", "notification", n.ID)
 	}
 }
 

@@ -52,10 +52,6 @@ const (
 	// finishTimeout bounds recording an attempt, which must outlive a
 	// shutdown that interrupts the send.
 	finishTimeout = 10 * time.Second
-	// recordRetryWait is the first wait before trying again to record
-	// attempts; it doubles up to recordRetryMaxWait.
-	recordRetryWait    = 100 * time.Millisecond
-	recordRetryMaxWait = 2 * time.Second
 	// userAgent names the sender to receivers.
 	userAgent = "Enroll-Webhooks/1"
 )
@@ -253,11 +249,11 @@ func (d *Deliverer) record() {
 }
 
 // recordBatch writes a batch of attempts, trying again after an error
-// (a busy database's timeout above all) while the batch's first lease to
-// end still holds. Trying again is safe even when the error hid a commit:
-// a finish records only under the lease its attempt was made under, which
-// the first commit ended. Past the lease the deliveries are claimed and
-// sent again, and the attempts not recorded go unlisted.
+// while the batch's first lease to end still holds (poller.RecordUntil).
+// Trying again is safe even when the error hid a commit: a finish records
+// only under the lease its attempt was made under, which the first commit
+// ended. Past the lease the deliveries are claimed and sent again, and the
+// attempts not recorded go unlisted.
 func (d *Deliverer) recordBatch(done []enroll.DeliveryResult) {
 	until := done[0].Job.LeaseUntil
 	for _, r := range done[1:] {
@@ -265,21 +261,13 @@ func (d *Deliverer) recordBatch(done []enroll.DeliveryResult) {
 			until = r.Job.LeaseUntil
 		}
 	}
-	wait := recordRetryWait
-	for tries := 1; ; tries++ {
-		ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
-		err := d.store.FinishWebhookDeliveries(ctx, done)
-		cancel()
-		if err == nil {
-			return
-		}
-		if time.Now().Add(wait).After(until) {
-			d.logger.Error("webhook attempts not recorded", "attempts", len(done), "tries", tries, "error", err)
-			return
-		}
-		d.logger.Warn("webhook attempts not recorded; trying again", "attempts", len(done), "tries", tries, "in", wait, "error", err)
-		time.Sleep(wait)
-		wait = min(2*wait, recordRetryMaxWait)
+	tries, err := poller.RecordUntil(until, finishTimeout,
+		func(ctx context.Context) error { return d.store.FinishWebhookDeliveries(ctx, done) },
+		func(tries int, wait time.Duration, err error) {
+			d.logger.Warn("webhook attempts not recorded; trying again", "attempts", len(done), "tries", tries, "in", wait, "error", err)
+		})
+	if err != nil {
+		d.logger.Error("webhook attempts not recorded", "attempts", len(done), "tries", tries, "error", err)
 	}
 }
 
