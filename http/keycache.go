@@ -104,7 +104,7 @@ func (c *keyCache) forgetAll() {
 // time the watch starts again, since it may have missed revocations.
 func (s *Server) watchRevocations(ctx context.Context, w enroll.KeyRevocationWatcher) {
 	keys := &s.touches.keys
-	s.keepWatching(ctx, "API key revocations", func(ctx context.Context, ready func()) error {
+	s.keepWatching(ctx, "API key revocations", "key_revocations", func(ctx context.Context, ready func()) error {
 		return w.WatchKeyRevocations(ctx, func() { keys.forgetAll(); ready() }, keys.forget)
 	})
 }

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/enrollhq/enroll"
 )
 
@@ -97,7 +100,8 @@ func (w *flakyWatcher) WatchKeyRevocations(ctx context.Context, ready func(), re
 // what it read either), forgets the keys reported, and stops with ctx.
 func TestWatchRevocations(t *testing.T) {
 	t.Parallel()
-	s := &Server{touches: newToucher(nil, slog.New(slog.DiscardHandler)), logger: slog.New(slog.DiscardHandler)}
+	s := &Server{touches: newToucher(nil, slog.New(slog.DiscardHandler)), logger: slog.New(slog.DiscardHandler), metrics: newMetrics()}
+	up := s.metrics.watchUp.WithLabelValues("key_revocations")
 	c := &s.touches.keys
 	now := time.Now()
 	_, gen := c.get("h1", now)
@@ -112,6 +116,9 @@ func TestWatchRevocations(t *testing.T) {
 	case <-w.reported:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the watch was not tried again after its failures")
+	}
+	if v := gaugeValue(up); v != 1 {
+		t.Errorf("enroll_watch_up = %v while watching, want 1", v)
 	}
 	for _, h := range []string{"h1", "h2"} {
 		if got, _ := c.get(h, now); got != nil {
@@ -128,7 +135,19 @@ func TestWatchRevocations(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("watchRevocations did not stop with its context")
 	}
+	if v := gaugeValue(up); v != 0 {
+		t.Errorf("enroll_watch_up = %v once stopped, want 0", v)
+	}
 	if w.calls != w.failures+1 {
 		t.Errorf("%d calls, want %d", w.calls, w.failures+1)
 	}
+}
+
+// gaugeValue reads a gauge's value.
+func gaugeValue(g prometheus.Gauge) float64 {
+	var m dto.Metric
+	if err := g.Write(&m); err != nil {
+		return -1
+	}
+	return m.GetGauge().GetValue()
 }

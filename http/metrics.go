@@ -21,6 +21,9 @@ type metrics struct {
 	inFlight prometheus.Gauge
 	// rateShared counts requests other replicas admitted, spent here.
 	rateShared prometheus.Counter
+	// watchUp is 1 while a watch of other processes' changes listens
+	// (keepWatching), by watch.
+	watchUp *prometheus.GaugeVec
 }
 
 func newMetrics() *metrics {
@@ -43,8 +46,12 @@ func newMetrics() *metrics {
 			Name: "enroll_rate_limit_shared_requests_total",
 			Help: "Requests other replicas admitted, spent from this one's rate limit buckets (PostgreSQL).",
 		}),
+		watchUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "enroll_watch_up",
+			Help: "1 while this process hears other processes' changes of a kind (watch: key_revocations, rate_limit_usage), 0 while it cannot.",
+		}, []string{"watch"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.inFlight, m.rateShared,
+	m.registry.MustRegister(m.requests, m.duration, m.inFlight, m.rateShared, m.watchUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

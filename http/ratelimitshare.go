@@ -17,7 +17,7 @@ const rateShareEvery = 100 * time.Millisecond
 // what the other replicas admit, until ctx is done.
 func (s *Server) shareRateUsage(ctx context.Context, x enroll.RateUsageExchange) {
 	s.background.Go(func() {
-		s.keepWatching(ctx, "rate limit usage", func(ctx context.Context, ready func()) error {
+		s.keepWatching(ctx, "rate limit usage", "rate_limit_usage", func(ctx context.Context, ready func()) error {
 			return x.WatchRateUsage(ctx, s.origin, ready, func(used map[string]int) {
 				s.metrics.rateShared.Add(float64(s.limiter.spend(used)))
 			})

@@ -53,6 +53,19 @@ func newReplicas(t *testing.T, configure func(*enrollhttp.Config)) (*env, *env) 
 
 var sharedRequests = regexp.MustCompile(`(?m)^enroll_rate_limit_shared_requests_total (\S+)$`)
 
+// waitWatching waits until e's server hears the other replicas' changes
+// of a kind (its enroll_watch_up metric): what one publishes before the
+// other listens is not heard, and a loaded machine can take longer to
+// listen than a test to publish.
+func (e *env) waitWatching(watch string) {
+	up := regexp.MustCompile(`(?m)^enroll_watch_up\{watch="` + watch + `"\} 1$`)
+	for deadline := time.Now().Add(15 * time.Second); !up.Match(e.do("GET", "/metrics", nil, withKey("")).expect(200).Body); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%s: not watching %s within 15 s", e.url, watch)
+		}
+	}
+}
+
 // waitShared waits until e's server has spent at least n requests of other
 // replicas from its buckets, as its metrics say.
 func (e *env) waitShared(n int) {
@@ -76,6 +89,8 @@ func (e *env) waitShared(n int) {
 func TestRateLimit_SharedByReplicas(t *testing.T) {
 	t.Parallel()
 	a, b := newReplicas(t, func(c *enrollhttp.Config) { c.RateLimit, c.RateBurst = 0.01, 10 })
+	a.waitWatching("rate_limit_usage")
+	b.waitWatching("rate_limit_usage")
 	for range 6 {
 		a.do("GET", "/v1/programs", nil).expect(200)
 	}
