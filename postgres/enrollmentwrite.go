@@ -75,12 +75,17 @@ func (tx *tx) PriorEnrollment(e *enroll.Enrollment) (string, error) {
 	return id, wrap(err)
 }
 
-// sameProgramInstances, followed by a parameter, selects the instances of
-// the program of the instance it names, that one included:
-// enrolledInOtherProgram asks about other programs, not other seasons of
-// the same one.
+// sameProgramInstances selects the instances of the program of instance
+// $1 of workspace $2, that one included: enrolledInOtherProgram asks about
+// other programs, not other seasons of the same one. The instance is found
+// by its primary key (workspace_id, id), not by reading every workspace's.
 const sameProgramInstances = `SELECT s.id FROM program_instances s JOIN program_instances i
-	ON s.workspace_id = i.workspace_id AND s.program_id = i.program_id WHERE i.id = `
+	ON s.workspace_id = i.workspace_id AND s.program_id = i.program_id WHERE i.workspace_id = $2 AND i.id = $1`
+
+// enrolledElsewhere is EnrolledElsewhere's query: $1 the instance, $2 the
+// workspace, $3 the customer.
+const enrolledElsewhere = `SELECT EXISTS (SELECT FROM enrollments WHERE workspace_id = $2 AND customer_id = $3
+	AND instance_id NOT IN (` + sameProgramInstances + `) AND status IN ('approved', 'paused'))`
 
 // EnrolledElsewhere implements enroll.EnrollmentTx.
 func (tx *tx) EnrolledElsewhere(e *enroll.Enrollment) (bool, error) {
@@ -88,8 +93,7 @@ func (tx *tx) EnrolledElsewhere(e *enroll.Enrollment) (bool, error) {
 		return false, nil
 	}
 	var found bool
-	err := tx.QueryRow(tx.ctx, `SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = $1 AND customer_id = $2
-		AND instance_id NOT IN (`+sameProgramInstances+`$3) AND status IN ('approved', 'paused'))`, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&found)
+	err := tx.QueryRow(tx.ctx, enrolledElsewhere, e.ProgramInstanceID, e.WorkspaceID, e.CustomerID).Scan(&found)
 	return found, wrap(err)
 }
 

@@ -196,3 +196,10 @@ func (t *tx) planWrites(write func() error) ([]string, error) {
 	}
 	return out, nil
 }
+
+// The queries an import's look-ups run: a planned run's, by the keys of
+// its rows ($2 or $3 and $4 arrays), and a row's on the way one by one.
+const (
+	LookupOpenReferences, LookupOpenEmails, LookupCustomers, LookupUniqueHolders = lookupOpenReferences, lookupOpenEmails, lookupCustomers, lookupUniqueHolders
+	OpenByReference, OpenByEmail, OpenByCustomer, EnrolledElsewhere              = openByReference, openByEmail, openByCustomer, enrolledElsewhere
+)

@@ -41,22 +41,38 @@ func (tx *tx) importRun(a enroll.Actor, inst *enroll.ProgramInstance, rows []*en
 	return nil
 }
 
-// Look-ups of a run of import rows, one per kind of key, each naming its
-// index's condition.
+// Look-ups of a run of import rows, one per kind of key. Each is driven
+// from its unnested keys and probes the key's index once per key, so that
+// it reads that index whatever the planner knows: without statistics (a
+// table never analyzed, as after a bulk load before autovacuum) it takes
+// every equality for as selective as any other, and a key = ANY of 1,000
+// for a tenth as selective as the instance, so the flat forms these
+// replace walked the instance's enrollments (by its last-name index) or
+// joined every unique value of the instance with the keys (1.3 s a batch
+// at 16,000 rows; docs/benchmarks.md, session 16). The enrollment probes
+// are fenced (OFFSET 0) so that the instance and the status, which their
+// indexes do not hold, filter the key's rows instead of offering the
+// instance's indexes; the others hold a unique index whole, which the
+// planner counts on, and LIMIT 1 keeps their probe a subquery of its own
+// (unflattened, it is the join of old). Partial indexes' conditions are
+// stated or implied (a strict = implies IS NOT NULL).
 const (
-	lookupOpenReferences = `SELECT DISTINCT reference_id FROM enrollments WHERE workspace_id = $1 AND reference_id <> ''
-		AND reference_id = ANY($2::text[]) AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled')`
-	lookupOpenEmails = `SELECT DISTINCT email_norm FROM enrollments WHERE workspace_id = $1 AND email_norm <> ''
-		AND email_norm = ANY($2::text[]) AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled')`
+	lookupOpenReferences = `SELECT k.value FROM unnest($2::text[]) AS k(value) WHERE EXISTS (SELECT FROM (
+			SELECT instance_id, status FROM enrollments WHERE workspace_id = $1 AND reference_id = k.value AND reference_id <> '' OFFSET 0) e
+		WHERE e.instance_id = $3 AND e.status NOT IN ('rejected', 'unenrolled'))`
+	lookupOpenEmails = `SELECT k.value FROM unnest($2::text[]) AS k(value) WHERE EXISTS (SELECT FROM (
+			SELECT instance_id, status FROM enrollments WHERE workspace_id = $1 AND email_norm = k.value AND email_norm <> '' OFFSET 0) e
+		WHERE e.instance_id = $3 AND e.status NOT IN ('rejected', 'unenrolled'))`
 	lookupCustomers = `SELECT c.email_norm, c.doc,
-		EXISTS (SELECT 1 FROM enrollments e WHERE e.instance_id = $1 AND e.customer_id = c.id AND e.customer_id IS NOT NULL
-			AND e.status NOT IN ('rejected', 'unenrolled')),
-		EXISTS (SELECT 1 FROM enrollments e WHERE e.workspace_id = c.workspace_id AND e.customer_id = c.id
-			AND e.instance_id NOT IN (` + sameProgramInstances + `$1) AND e.status IN ('approved', 'paused'))
-		FROM customers c WHERE c.workspace_id = $2 AND c.email_norm = ANY($3::text[])`
-	lookupUniqueHolders = `SELECT u.external_id, u.value, u.enrollment_id FROM enrollment_unique_values u
-		JOIN unnest($3::text[], $4::text[]) AS k(external_id, value) ON u.external_id = k.external_id AND u.value = k.value
-		WHERE u.workspace_id = $1 AND u.instance_id = $2`
+		EXISTS (SELECT FROM (SELECT FROM enrollments WHERE instance_id = $1 AND customer_id = c.id AND customer_id IS NOT NULL
+			AND status NOT IN ('rejected', 'unenrolled') OFFSET 0) e),
+		EXISTS (SELECT FROM (SELECT instance_id, status FROM enrollments WHERE workspace_id = $2 AND customer_id = c.id OFFSET 0) e
+			WHERE e.instance_id NOT IN (` + sameProgramInstances + `) AND e.status IN ('approved', 'paused'))
+		FROM unnest($3::text[]) AS k(value)
+		JOIN LATERAL (SELECT id, email_norm, doc FROM customers WHERE workspace_id = $2 AND email_norm = k.value LIMIT 1) c ON true`
+	lookupUniqueHolders = `SELECT k.external_id, k.value, u.enrollment_id FROM unnest($3::text[], $4::text[]) AS k(external_id, value)
+		JOIN LATERAL (SELECT enrollment_id FROM enrollment_unique_values
+			WHERE instance_id = $2 AND external_id = k.external_id AND value = k.value AND workspace_id = $1 LIMIT 1) u ON true`
 )
 
 // importLookup finds what the database holds for the keys of rows, in

@@ -1,0 +1,173 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/enrollhq/enroll/postgres"
+)
+
+// TestImportLookupPlan checks that each look-up of an import probes its
+// key's index once per key, on a database never analyzed (as after a
+// bulk import into new tables, before autovacuum) and once analyzed.
+// Without statistics, the look-ups of a planned run once walked the
+// instance's enrollments by its last-name index (0.2 s a batch at 16,000
+// rows) and joined every unique value of the instance with the batch's
+// keys (1.3 s): docs/benchmarks.md, session 16. The instance holds 30,000
+// enrollments with keys as long as real ones (a longer key makes its
+// index taller, which tipped ties toward an instance index), its
+// workspace 3,000 more in another instance.
+func TestImportLookupPlan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, inst, other, conn := planStore(t)
+	for _, q := range []string{
+		`INSERT INTO customers (workspace_id, id, email_norm, reference_id, doc, created_at, updated_at)
+			SELECT $1, 'c' || g, 'participant.number.' || g || '@example-utility.com', '', '{}', now(), now() FROM generate_series(1, 30000) g
+				WHERE $2 <> $3`,
+		`INSERT INTO enrollments (workspace_id, id, instance_id, customer_id, status, email_norm, reference_id, first_name, last_name, doc, version, created_at, updated_at)
+			SELECT $1, 'e' || g, $2, 'c' || g, CASE WHEN g % 3 = 0 THEN 'approved' ELSE 'eligible' END,
+				'participant.number.' || g || '@example-utility.com', 'REF-' || md5(g::text), 'ann', 'lee', '{}', 1, now(), now()
+			FROM generate_series(1, 30000) g WHERE $3 <> ''`,
+		`INSERT INTO enrollments (workspace_id, id, instance_id, customer_id, status, email_norm, reference_id, first_name, last_name, doc, version, created_at, updated_at)
+			SELECT $1, 'o' || g, $3, 'c' || g, CASE WHEN $2 <> '' THEN 'approved' END,
+				'participant.number.' || g || '@example-utility.com', 'REF-' || md5(g::text), 'ann', 'lee', '{}', 1, now(), now()
+			FROM generate_series(1, 3000) g`,
+		`INSERT INTO enrollment_unique_values (workspace_id, instance_id, external_id, value, enrollment_id)
+			SELECT $1, $2, 'account', 'ACC-' || md5(g::text), 'e' || g FROM generate_series(1, 30000) g WHERE $3 <> ''`,
+	} {
+		if _, err := conn.Exec(ctx, q, a.WorkspaceID, inst.ID, other.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A batch's keys: the last 500 rows of the instance and 500 new.
+	var refs, emails, ids, accounts []string
+	for g := 29501; g <= 30500; g++ {
+		sum := fmt.Sprintf("%x", md5.Sum([]byte(strconv.Itoa(g))))
+		refs = append(refs, "REF-"+sum)
+		emails = append(emails, fmt.Sprintf("participant.number.%d@example-utility.com", g))
+		ids, accounts = append(ids, "account"), append(accounts, "ACC-"+sum)
+	}
+	type probe struct{ index, cond string }
+	// cond is the key's condition in the probe's Index Cond: the key of
+	// the unnested row (k.), a parameter ($n) or, planned with the
+	// arguments known, a literal; never = ANY(...).
+	lookups := []struct {
+		name, query string
+		args        []any
+		probes      []probe
+	}{
+		{"open references", postgres.LookupOpenReferences, []any{a.WorkspaceID, refs, inst.ID},
+			[]probe{{"enrollments_reference", `reference_id = k\.value`}}},
+		{"open emails", postgres.LookupOpenEmails, []any{a.WorkspaceID, emails, inst.ID},
+			[]probe{{"enrollments_email", `email_norm = k\.value`}}},
+		{"customers", postgres.LookupCustomers, []any{inst.ID, a.WorkspaceID, emails}, []probe{
+			{"customers_email_key", `email_norm = k\.value`},
+			{"enrollments_open_customer", `customer_id = \w+\.id`},
+			{"enrollments_customer", `customer_id = \w+\.id`}}},
+		{"unique holders", postgres.LookupUniqueHolders, []any{a.WorkspaceID, inst.ID, ids, accounts},
+			[]probe{{"enrollment_unique_values_pkey", `value = k\.value`}}},
+		{"a row's open reference", postgres.OpenByReference, []any{a.WorkspaceID, refs[0], inst.ID},
+			[]probe{{"enrollments_reference", `reference_id = (\$2|')`}}},
+		{"a row's open email", postgres.OpenByEmail, []any{a.WorkspaceID, emails[0], inst.ID},
+			[]probe{{"enrollments_email", `email_norm = (\$2|')`}}},
+		{"a row's open customer", postgres.OpenByCustomer, []any{a.WorkspaceID, "c29501", inst.ID},
+			[]probe{{"enrollments_open_customer", `customer_id = (\$2|')`}}},
+		{"a row's customer enrolled elsewhere", postgres.EnrolledElsewhere, []any{inst.ID, a.WorkspaceID, "c29501"},
+			[]probe{{"enrollments_customer", `customer_id = (\$3|')`}}},
+	}
+	tables := []string{"enrollments", "customers", "enrollment_unique_values"}
+	for _, analyzed := range []bool{false, true} {
+		if analyzed {
+			if _, err := conn.Exec(ctx, `ANALYZE`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, l := range lookups {
+			for mode, plan := range explainJSON(t, conn, l.query, l.args) {
+				var bad []string
+				seen := map[string]bool{}
+				for _, n := range plan.nodes {
+					if !slices.Contains(tables, n.Relation) {
+						continue
+					}
+					i := slices.IndexFunc(l.probes, func(p probe) bool { return p.index == n.Index })
+					switch {
+					case n.Type != "Index Scan" && n.Type != "Index Only Scan":
+						bad = append(bad, n.Type+" on "+n.Relation)
+					case i < 0:
+						bad = append(bad, n.Relation+" read by "+n.Index)
+					case !regexp.MustCompile(l.probes[i].cond).MatchString(n.Cond):
+						bad = append(bad, n.Index+" read by "+n.Cond)
+					default:
+						seen[n.Index] = true
+					}
+				}
+				for _, p := range l.probes {
+					if !seen[p.index] {
+						bad = append(bad, "no probe of "+p.index)
+					}
+				}
+				if len(bad) > 0 {
+					t.Errorf("%s (analyzed %v, %s): %s\n%s\n%s", l.name, analyzed, mode, strings.Join(bad, "; "), l.query, plan.text)
+				}
+			}
+		}
+	}
+}
+
+// jsonPlan is a plan from EXPLAIN (FORMAT JSON): its nodes, subplans
+// and init plans included, and its text.
+type jsonPlan struct {
+	nodes []planNode
+	text  string
+}
+
+// planNode is what a plan test reads of a node.
+type planNode struct {
+	Type     string     `json:"Node Type"`
+	Relation string     `json:"Relation Name"`
+	Index    string     `json:"Index Name"`
+	Cond     string     `json:"Index Cond"`
+	Plans    []planNode `json:"Plans"`
+}
+
+// explainJSON is explain with EXPLAIN (FORMAT JSON), by plan_cache_mode.
+func explainJSON(t *testing.T, conn *pgx.Conn, query string, args []any) map[string]jsonPlan {
+	t.Helper()
+	ctx := context.Background()
+	plans := map[string]jsonPlan{}
+	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
+		if _, err := conn.Exec(ctx, "SET plan_cache_mode = "+mode); err != nil {
+			t.Fatal(err)
+		}
+		var text string
+		if err := conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+query, args...).Scan(&text); err != nil {
+			t.Fatal(err)
+		}
+		var out []struct{ Plan planNode }
+		if err := json.Unmarshal([]byte(text), &out); err != nil || len(out) != 1 {
+			t.Fatalf("EXPLAIN (FORMAT JSON): %v\n%s", err, text)
+		}
+		p := jsonPlan{text: text}
+		var walk func(n planNode)
+		walk = func(n planNode) {
+			p.nodes = append(p.nodes, n)
+			for _, c := range n.Plans {
+				walk(c)
+			}
+		}
+		walk(out[0].Plan)
+		plans[mode] = p
+	}
+	return plans
+}
