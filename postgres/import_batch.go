@@ -46,16 +46,17 @@ func (tx *tx) importRun(a enroll.Actor, inst *enroll.ProgramInstance, rows []*en
 // it reads that index whatever the planner knows: without statistics (a
 // table never analyzed, as after a bulk load before autovacuum) it takes
 // every equality for as selective as any other, and a key = ANY of 1,000
-// for a tenth as selective as the instance, so the flat forms these
-// replace walked the instance's enrollments (by its last-name index) or
-// joined every unique value of the instance with the keys (1.3 s a batch
-// at 16,000 rows; docs/benchmarks.md, session 16). The enrollment probes
-// are fenced (OFFSET 0) so that the instance and the status, which their
-// indexes do not hold, filter the key's rows instead of offering the
-// instance's indexes; the others hold a unique index whole, which the
-// planner counts on, and LIMIT 1 keeps their probe a subquery of its own
-// (unflattened, it is the join of old). Partial indexes' conditions are
-// stated or implied (a strict = implies IS NOT NULL).
+// for matching nearly every row, so the flat forms these replace walked
+// the instance's enrollments (by its last-name index) or joined every
+// unique value of the instance with the keys (1.3 s a batch at 16,000
+// rows; docs/benchmarks.md, session 16). The enrollment probes are fenced
+// (OFFSET 0) so that the instance and the status, which their indexes do
+// not hold, filter the key's rows instead of offering the instance's
+// indexes, and so that no EXISTS becomes a hashed scan of the instance;
+// the others hold a unique index whole, which the planner counts on, and
+// LIMIT 1 keeps their probe a subquery of its own (unflattened, it is the
+// join of old). Partial indexes' conditions are stated or implied (a
+// strict = implies IS NOT NULL).
 const (
 	lookupOpenReferences = `SELECT k.value FROM unnest($2::text[]) AS k(value) WHERE EXISTS (SELECT FROM (
 			SELECT instance_id, status FROM enrollments WHERE workspace_id = $1 AND reference_id = k.value AND reference_id <> '' OFFSET 0) e
