@@ -261,8 +261,9 @@ func (db *DB) FinishWebhookDeliveries(ctx context.Context, done []enroll.Deliver
 		for i, r := range done {
 			ids[i] = r.Job.Delivery.ID
 		}
-		// The lock holds each lease as read until the commit: a claim of
-		// an expired one waits for it, then finds it ended.
+		// The lock holds each lease as read until the commit: a claim
+		// skips the locked rows (SKIP LOCKED), then finds their leases
+		// ended.
 		rows, err := tx.Query(ctx, `SELECT workspace_id, endpoint_id, id, doc, stream, event_seq, lease_until FROM webhook_deliveries
 			WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
 		if err != nil {
