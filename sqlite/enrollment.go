@@ -140,8 +140,10 @@ func (tx *Tx) InsertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentC
 
 // sameProgramInstances selects the instances of the program of the
 // instance its parameter names, that one included: enrolledInOtherProgram
-// asks about other programs, not other seasons of the same one.
-const sameProgramInstances = `SELECT s.id FROM program_instances s JOIN program_instances i ON s.workspace_id = i.workspace_id AND s.program_id = i.program_id WHERE i.id = ?`
+// asks about other programs, not other seasons of the same one. Its
+// parameters are the workspace and the instance: instance ids are unique
+// across workspaces, but every query names its workspace all the same.
+const sameProgramInstances = `SELECT s.id FROM program_instances s JOIN program_instances i ON s.workspace_id = i.workspace_id AND s.program_id = i.program_id WHERE i.workspace_id = ? AND i.id = ?`
 
 // enrolledElsewhere is Tx.EnrolledElsewhere on any querier.
 func enrolledElsewhere(ctx context.Context, q querier, e *enroll.Enrollment) (bool, error) {
@@ -150,7 +152,7 @@ func enrolledElsewhere(ctx context.Context, q querier, e *enroll.Enrollment) (bo
 	}
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM enrollments WHERE workspace_id = ? AND customer_id = ?
-		AND instance_id NOT IN (`+sameProgramInstances+`) AND status IN ('approved', 'paused') LIMIT 1)`, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&n)
+		AND instance_id NOT IN (`+sameProgramInstances+`) AND status IN ('approved', 'paused') LIMIT 1)`, e.WorkspaceID, e.CustomerID, e.WorkspaceID, e.ProgramInstanceID).Scan(&n)
 	return n > 0, err
 }
 

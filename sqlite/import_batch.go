@@ -151,7 +151,7 @@ func queryCustomers(ctx context.Context, q querier, inst *enroll.ProgramInstance
 	if err != nil {
 		return fmt.Errorf("sqlite: import look-up: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, lookupCustomers, inst.ID, inst.ID, inst.WorkspaceID, string(b))
+	rows, err := q.QueryContext(ctx, lookupCustomers, inst.ID, inst.WorkspaceID, inst.ID, inst.WorkspaceID, string(b))
 	if err != nil {
 		return fmt.Errorf("sqlite: import look-up: %w", err)
 	}
