@@ -811,6 +811,11 @@ func TestAPI_422(t *testing.T) {
 		{"bad event type", "GET", "/v1/events?type=enrollment.exploded", nil, []string{"query.type[0]"}},
 		{"repeated single-valued parameters", "GET", "/v1/enrollments?tag=a&status=eligible&tag=b&page=1&page=2", nil,
 			[]string{"query.tag", "query.page"}},
+		// A typo must not widen a list or an export to everything.
+		{"unknown query parameters", "GET", "/v1/enrollments?stauts=approved&tag=a&Tag=b", nil, []string{"query.stauts", "query.Tag"}},
+		{"unknown query parameter on an export", "GET", "/v1/programInstances/" + inst + "/enrollments?statuses=approved", nil, []string{"query.statuses"}},
+		{"unknown query parameter on a create", "POST", "/v1/programs?dryRun=true", map[string]any{"slug": "typo", "name": "x"}, []string{"query.dryRun"}},
+		{"unknown and repeated parameters at once", "GET", "/v1/events?limit=5&type=enrollment.created&cursor=x&cursor=y", nil, []string{"query.limit", "query.cursor"}},
 		{"repeated sort", "GET", "/v1/programInstances/" + inst + "/enrollments?sort=lastName&sort=-createdAt", nil, []string{"query.sort"}},
 		{"bad key scope", "POST", "/v1/apiKeys", map[string]any{"scopes": []string{"root"}}, []string{"body.scopes[0]"}},
 		{"key for unknown instance", "POST", "/v1/apiKeys", map[string]any{"programInstanceIds": []string{"abc"}}, []string{"body.programInstanceIds[0]"}},

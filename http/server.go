@@ -165,7 +165,7 @@ func NewServer(cfg Config) *Server {
 	s.api = humago.New(s.mux, s.humaConfig())
 	// Authentication (and the rate limit) first: idempotency records
 	// belong to a workspace and a key.
-	s.api.UseMiddleware(s.authenticate, singleQueryValues, queryTimes, s.idempotency, refuseBody)
+	s.api.UseMiddleware(s.authenticate, checkQueryParameters, queryTimes, s.idempotency, refuseBody)
 	s.registerRoutes()
 	documentReadOnlyMembers(s.api.OpenAPI().Components.Schemas)
 	documentEventObject(s.api.OpenAPI().Components.Schemas)
