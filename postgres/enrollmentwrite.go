@@ -59,16 +59,24 @@ func (tx *tx) FindEnrollment(wsID, id string) (*enroll.Enrollment, error) {
 	return findEnrollment(tx.ctx, tx, wsID, id, "")
 }
 
+// A participant's enrollment in an instance, an open one first: each
+// probes the participant's index (TestImportLookupPlan), which holds a
+// handful of rows, rather than the instance's.
+const (
+	priorByCustomer = `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND customer_id = $3
+		ORDER BY status IN ('rejected', 'unenrolled') LIMIT 1`
+	priorByLead = `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND lead_id = $3
+		ORDER BY status IN ('rejected', 'unenrolled') LIMIT 1`
+)
+
 // PriorEnrollment implements enroll.EnrollmentTx.
 func (tx *tx) PriorEnrollment(e *enroll.Enrollment) (string, error) {
-	col, val := "customer_id", e.CustomerID
+	query, val := priorByCustomer, e.CustomerID
 	if val == "" {
-		col, val = "lead_id", e.LeadID
+		query, val = priorByLead, e.LeadID
 	}
 	var id string
-	err := tx.QueryRow(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND `+col+` = $3
-		ORDER BY status IN ('rejected', 'unenrolled') LIMIT 1`,
-		e.WorkspaceID, e.ProgramInstanceID, val).Scan(&id)
+	err := tx.QueryRow(tx.ctx, query, e.WorkspaceID, e.ProgramInstanceID, val).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}

@@ -202,4 +202,5 @@ func (t *tx) planWrites(write func() error) ([]string, error) {
 const (
 	LookupOpenReferences, LookupOpenEmails, LookupCustomers, LookupUniqueHolders = lookupOpenReferences, lookupOpenEmails, lookupCustomers, lookupUniqueHolders
 	OpenByReference, OpenByEmail, OpenByCustomer, EnrolledElsewhere              = openByReference, openByEmail, openByCustomer, enrolledElsewhere
+	PriorByCustomer, PriorByLead                                                 = priorByCustomer, priorByLead
 )

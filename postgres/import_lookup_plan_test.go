@@ -16,7 +16,8 @@ import (
 	"github.com/enrollhq/enroll/postgres"
 )
 
-// TestImportLookupPlan checks that each look-up of an import probes its
+// TestImportLookupPlan checks that each look-up of an import (and a
+// create's look-up of the participant's prior enrollment) probes its
 // key's index once per key, on a database never analyzed (as after a
 // bulk import into new tables, before autovacuum) and once analyzed.
 // Without statistics, the look-ups of a planned run once walked the
@@ -82,6 +83,10 @@ func TestImportLookupPlan(t *testing.T) {
 			[]probe{{"enrollments_email", `email_norm = (\$2|')`}}},
 		{"a row's open customer", postgres.OpenByCustomer, []any{a.WorkspaceID, "c29501", inst.ID},
 			[]probe{{"enrollments_open_customer", `customer_id = (\$2|')`}}},
+		{"a create's prior enrollment of the customer", postgres.PriorByCustomer, []any{a.WorkspaceID, inst.ID, "c29501"},
+			[]probe{{"enrollments_customer", `customer_id = (\$3|')`}}},
+		{"a create's prior enrollment of the lead", postgres.PriorByLead, []any{a.WorkspaceID, inst.ID, "l1"},
+			[]probe{{"enrollments_lead", `lead_id = (\$3|')`}}},
 		{"a row's customer enrolled elsewhere", postgres.EnrolledElsewhere, []any{inst.ID, a.WorkspaceID, "c29501"},
 			[]probe{{"enrollments_customer", `customer_id = (\$3|')`}}},
 	}
