@@ -11,6 +11,7 @@ import (
 // the file as encoding/csv parses it, byte by byte (csvScan), so that it
 // can:
 //
+//   - drop a byte order mark the file starts with;
 //   - read line ends as the file writes them. encoding/csv knows LF and
 //     CRLF only; a file whose first line ends in a bare CR, as old Mac
 //     spreadsheets save CSV, has every bare CR handed on as LF, so that
@@ -32,32 +33,18 @@ type csvSource struct {
 	err    error // r's error, handed on once buf is empty
 	empty  int   // reads in a row that gave nothing
 	scan   csvScan
-	ends   lineEnds
 	// cut is why the file ends early, once it does.
 	cut *csvCut
 	// names are the header's columns, once read, for cuts to name cells.
 	names []string
 }
 
-// lineEnds is how a file ends its lines, as its first line shows.
-type lineEnds uint8
-
-const (
-	// lineEndsUnknown: no line has ended yet.
-	lineEndsUnknown lineEnds = iota
-	// lineEndsLF: LF or CRLF; a bare CR is a character of its cell, as
-	// encoding/csv reads it.
-	lineEndsLF
-	// lineEndsCR: a bare CR is a line end, as LF and CRLF are, also
-	// inside a quoted cell.
-	lineEndsCR
-)
-
 func newCSVSource(r io.Reader) *csvSource {
-	return &csvSource{r: r, buf: make([]byte, 32<<10), scan: csvScan{line: 1, rowLine: 1}}
+	return &csvSource{r: r, buf: make([]byte, 32<<10), scan: newCSVScan()}
 }
 
-// Read hands on the file's next bytes, bare CRs that end lines as LF.
+// Read hands on the file's next bytes as csvScan follows them: without a
+// byte order mark, bare CRs that end lines as LF.
 func (s *csvSource) Read(p []byte) (int, error) {
 	if s.cut != nil {
 		return 0, s.cut
@@ -66,90 +53,18 @@ func (s *csvSource) Read(p []byte) (int, error) {
 		s.cut = s.overlong()
 		return 0, s.cut
 	}
-	n := 0
-	for n < len(p) {
-		b, ok := s.next()
-		if !ok {
-			if n > 0 || s.err != nil {
-				break
-			}
-			s.fill()
-			continue
-		}
-		p[n] = b
-		n++
-		k := s.textRun(len(p) - n)
-		copy(p[n:], s.buf[s.lo:s.lo+k])
-		n += k
-		s.skip(k)
-	}
-	if n == 0 {
-		return 0, s.err
-	}
-	return n, nil
-}
-
-// next takes the file's next byte, as encoding/csv is to see it (a CR
-// that ends a line alone as LF), and follows it. It learns how the file
-// ends its lines from the first line end. ok is false when the byte must
-// be read first: fill, unless the file has ended (s.err).
-func (s *csvSource) next() (b byte, ok bool) {
-	if s.lo == s.hi {
-		return 0, false
-	}
-	b = s.buf[s.lo]
-	switch {
-	case b == '\r' && s.crMayEndLine():
-		// Whether it ends a line alone is for the byte after it to say.
-		if s.lo+1 == s.hi && s.err == nil {
-			return 0, false
-		}
-		if s.lo+1 < s.hi && s.buf[s.lo+1] == '\n' {
-			if s.ends == lineEndsUnknown {
-				s.ends = lineEndsLF
-			}
-		} else {
-			s.ends, b = lineEndsCR, '\n'
-		}
-	case b == '\n' && s.ends == lineEndsUnknown && s.scan.state != csvQuoted:
-		s.ends = lineEndsLF
-	}
-	s.scan.step(b)
-	s.lo++
-	return b, true
-}
-
-// textRun returns how many of the next bytes, up to max, are text of the
-// cell being read: most of a file, which changes nothing csvScan follows,
-// and so goes through in a run (skip) rather than byte by byte.
-func (s *csvSource) textRun(max int) int {
-	if st := s.scan.state; st != csvBare && st != csvQuoted {
-		return 0
-	}
-	k, end := s.lo, min(s.hi, s.lo+max)
-	for k < end && !csvMarks[s.buf[k]] {
-		k++
-	}
-	return k - s.lo
-}
-
-// skip takes the next k bytes, a cell's text (textRun).
-func (s *csvSource) skip(k int) {
-	if k > 0 {
+	for len(p) > 0 {
+		n, k := s.scan.follow(p, s.buf[s.lo:s.hi], s.err != nil)
 		s.lo += k
-		s.scan.off += int64(k)
-		s.scan.lastLF = false
+		if n > 0 {
+			return n, nil
+		}
+		if s.err != nil {
+			break
+		}
+		s.fill()
 	}
-}
-
-// csvMarks are the bytes that may change csvScan's state inside a cell.
-var csvMarks = [256]bool{'"': true, ',': true, '\n': true, '\r': true}
-
-// crMayEndLine reports whether a CR read now may be a line end of its
-// own: in a file whose lines end in CR, or, outside a quoted cell, in one
-// whose first line has not ended yet.
-func (s *csvSource) crMayEndLine() bool {
-	return s.ends == lineEndsCR || (s.ends == lineEndsUnknown && s.scan.state != csvQuoted)
+	return 0, s.err
 }
 
 // fill reads more of the file after the bytes not yet handed on.
@@ -199,14 +114,17 @@ func (s *csvSource) overlong() *csvCut {
 		c.closeLine = s.scan.line // unless a second quote follows
 	}
 	for s.scan.state == csvQuoted || s.scan.state == csvQuote {
-		s.skip(s.textRun(s.hi))
+		k := s.scan.textRun(s.buf[s.lo:s.hi])
+		s.scan.skipText(s.buf[s.lo : s.lo+k])
+		s.lo += k
 		if s.lo < s.hi && s.buf[s.lo] == '"' && s.scan.state == csvQuoted {
 			c.closeLine = s.scan.line // unless a second quote follows
 		}
-		if _, ok := s.next(); !ok {
-			if s.err != nil {
-				break
-			}
+		if _, ok := s.scan.take(s.buf[s.lo:s.hi], s.err != nil); ok {
+			s.lo++
+		} else if s.err != nil {
+			break
+		} else {
 			s.fill()
 		}
 	}
@@ -278,105 +196,4 @@ func plural(more bool, many, one string) string {
 		return many
 	}
 	return one
-}
-
-// csvState is where csvScan is in a record.
-type csvState uint8
-
-const (
-	csvCellStart csvState = iota // at the start of a cell
-	csvBare                      // in a cell that is not quoted
-	csvQuoted                    // in a quoted cell
-	csvQuote                     // after a quote in a quoted cell: another is a quote in the cell; a comma or a line end ends the cell
-	csvQuoteCR                   // after a quote that ends a cell, and a CR: LF ends the record
-	csvBad                       // the record is malformed: encoding/csv drops the rest of the line
-)
-
-// csvScan follows encoding/csv's reading of a file (a comma, no comment
-// lines, strict quotes), one byte at a time: where records start, which
-// cell is being read and where a quoted cell opens, as encoding/csv sees
-// them. After an error in a record encoding/csv drops the rest of the
-// line, and so does csvScan.
-type csvScan struct {
-	state     csvState
-	off       int64 // bytes scanned
-	line      int   // the line being scanned, from 1
-	cell      int   // the cell being scanned in its record, from 0
-	rowLine   int   // the line the record being scanned starts on
-	rowStart  int64 // the offset the record being scanned starts at
-	quoteLine int   // the line the open quoted cell opens on
-	quoteCell int   // that cell
-	lastLF    bool  // the last byte scanned ends a line
-}
-
-func (s *csvScan) step(b byte) {
-	s.off++
-	s.lastLF = b == '\n'
-	if s.lastLF {
-		s.line++
-	}
-	switch s.state {
-	case csvCellStart:
-		switch b {
-		case '"':
-			s.state, s.quoteLine, s.quoteCell = csvQuoted, s.line, s.cell
-		case ',':
-			s.cell++
-		case '\n':
-			s.endRecord() // or an empty line, which encoding/csv skips
-		default:
-			s.state = csvBare
-		}
-	case csvBare:
-		switch b {
-		case '"':
-			s.state = csvBad // ErrBareQuote
-		case ',':
-			s.state = csvCellStart
-			s.cell++
-		case '\n':
-			s.endRecord()
-		}
-	case csvQuoted:
-		if b == '"' {
-			s.state = csvQuote
-		}
-	case csvQuote:
-		switch b {
-		case '"':
-			s.state = csvQuoted
-		case ',':
-			s.state = csvCellStart
-			s.cell++
-		case '\n':
-			s.endRecord()
-		case '\r':
-			s.state = csvQuoteCR
-		default:
-			s.state = csvBad // ErrQuote: a quote in the middle of a quoted cell
-		}
-	case csvQuoteCR:
-		if b == '\n' {
-			s.endRecord()
-		} else {
-			s.state = csvBad
-		}
-	case csvBad:
-		if b == '\n' {
-			s.endRecord()
-		}
-	}
-}
-
-// endRecord starts the next record after a line end.
-func (s *csvScan) endRecord() {
-	s.state, s.cell, s.rowLine, s.rowStart = csvCellStart, 0, s.line, s.off
-}
-
-// lastLine is the last line scanned that holds something.
-func (s *csvScan) lastLine() int {
-	if s.lastLF && s.line > 1 {
-		return s.line - 1
-	}
-	return s.line
 }

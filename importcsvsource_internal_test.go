@@ -10,6 +10,25 @@ import (
 	"testing/iotest"
 )
 
+// csvScanSeeds are files that put csvScan's reading to the test: quotes
+// never closed and misplaced, quoted line breaks, bare CRs, CRLFs, blank
+// lines. FuzzCSVScan and FuzzRowCounter start from them.
+var csvScanSeeds = []string{
+	"a,b\n\"x\",y\n",
+	"a,b\nA,\"never closed\nC,D\n",
+	"a,b\nBob,O\"Brien\nC,\"D\n",
+	"a,b\n\"x\"y,z\nC,\"open\n",
+	"a,b\n\"multi\nline\"x\nE,F\n\"open",
+	"a,b\r\"x\"\r\"y\rz\"\r\"open\r",
+	"a,b\r\n\"x\"\r\ny,\"\r\n",
+	"a,b\n\"q\"\rx\n\"q\"\r\n\"",
+	"\n\n\"\n",
+	"a\r\r\n\r\"",
+	"a,\"\"\"\",\"\"\n\"\"\"",
+	"a,b\n\"x\"y,\"z\nc,d\n",
+	"a,b\nx\"y,\"z\nc,d\n",
+}
+
 // FuzzCSVScan checks csvScan against encoding/csv itself, on the bytes
 // csvSource hands it: every ErrQuote that csvSource takes for a quote
 // never closed is one encoding/csv met at the end of the file (its column
@@ -18,21 +37,7 @@ import (
 // that encoding/csv ended with such an error. The decoder's choice between
 // failing a row and ending the file rests on this agreement.
 func FuzzCSVScan(f *testing.F) {
-	for _, s := range []string{
-		"a,b\n\"x\",y\n",
-		"a,b\nA,\"never closed\nC,D\n",
-		"a,b\nBob,O\"Brien\nC,\"D\n",
-		"a,b\n\"x\"y,z\nC,\"open\n",
-		"a,b\n\"multi\nline\"x\nE,F\n\"open",
-		"a,b\r\"x\"\r\"y\rz\"\r\"open\r",
-		"a,b\r\n\"x\"\r\ny,\"\r\n",
-		"a,b\n\"q\"\rx\n\"q\"\r\n\"",
-		"\n\n\"\n",
-		"a\r\r\n\r\"",
-		"a,\"\"\"\",\"\"\n\"\"\"",
-		"a,b\n\"x\"y,\"z\nc,d\n",
-		"a,b\nx\"y,\"z\nc,d\n",
-	} {
+	for _, s := range csvScanSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, file string) {

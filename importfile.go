@@ -275,10 +275,6 @@ type csvDecoder struct {
 type csvSetter func(in *EnrollmentCreate, cell string) error
 
 func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
-	r, bom, err := skipBOM(r)
-	if err != nil {
-		return nil, err
-	}
 	src := newCSVSource(r)
 	cr := csv.NewReader(src)
 	cr.FieldsPerRecord = -1
@@ -288,7 +284,7 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 	switch {
 	case src.cut != nil:
 		return nil, src.cut.headerError()
-	case errors.Is(err, io.EOF) && bom:
+	case errors.Is(err, io.EOF) && src.scan.bom:
 		return nil, Errorf(EINVALID, "The CSV file has no header row: it holds a byte order mark alone.")
 	case errors.Is(err, io.EOF):
 		return nil, Errorf(EINVALID, "The CSV file is empty: it needs a header row.")
@@ -346,7 +342,7 @@ func quoteExcerpt(s string) string {
 }
 
 // blankRecord reports whether every cell of rec is empty or ASCII spaces,
-// as RowCounter judges it.
+// as csvScan judges a record (its data) for RowCounter.
 func blankRecord(rec []string) bool {
 	for _, c := range rec {
 		if !blankText(c) {
@@ -354,22 +350,6 @@ func blankRecord(rec []string) bool {
 		}
 	}
 	return true
-}
-
-// skipBOM returns r without the UTF-8 byte order mark it may start with
-// (spreadsheets write one), and whether it did. The mark must go before
-// the CSV reader sees it: followed by a quote, as in "\ufeff\"firstName\"",
-// it makes the quote a bare one inside a field.
-func skipBOM(r io.Reader) (io.Reader, bool, error) {
-	head := make([]byte, 3)
-	n, err := io.ReadFull(r, head)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, false, err
-	}
-	if n == 3 && string(head) == "\ufeff" {
-		return r, true, nil
-	}
-	return io.MultiReader(bytes.NewReader(head[:n]), r), false, nil
 }
 
 func (d *csvDecoder) HeaderErrors() []ImportError { return d.header }

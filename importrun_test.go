@@ -2,7 +2,6 @@ package enroll_test
 
 import (
 	"errors"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -10,61 +9,6 @@ import (
 
 	"github.com/enrollhq/enroll"
 )
-
-// TestRowCounter checks that the count made while a file is received
-// equals the rows the decoder reads, however the file is cut into writes.
-func TestRowCounter(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		format, file string
-	}{
-		{enroll.FormatCSV, ""},
-		{enroll.FormatCSV, "email\n"},
-		{enroll.FormatCSV, "email\na@example.com"},
-		{enroll.FormatCSV, "email\r\na@example.com\r\n\r\nb@example.com\r\n"},
-		{enroll.FormatCSV, "firstName,notes\nA,\"line one\nline two, with \"\"quotes\"\"\n\nand a blank line\"\nB,\"\"\n  \n,\n"},
-		{enroll.FormatCSV, "a,b\n\"x\"\"\",y\n\"\",\"\"\n"},
-		// A quoted first cell spanning lines (the counter lost its quote
-		// at a line's start), and rows of blank cells.
-		{enroll.FormatCSV, "notes,email\n\"one\ntwo\",a@example.com\n\" \",\n , \t,\n\"\"\"\",\n"},
-		// Unicode spaces make a row (with errors), ASCII ones a blank line;
-		// a byte order mark is skipped, alone on its line too.
-		{enroll.FormatCSV, "\ufefffirstName,lastName\n\u00a0,\u00a0\n\f,\v\nA,B\n"},
-		{enroll.FormatCSV, "\ufeff\nfirstName\nA\n"},
-		// Bare CR line ends (old Mac), which the first line's end reveals;
-		// elsewhere a bare CR is a character of its cell.
-		{enroll.FormatCSV, "email\ra@example.com\r\r , \rb@example.com\r"},
-		{enroll.FormatCSV, "firstName,notes\rA,\"x\ry\"\r,\r\"\"\rB,\"z\"\r\nC,\"\r\"\rD,e"},
-		{enroll.FormatCSV, "a,b\r\nc\rd,e\r\n\r\n"},
-		{enroll.FormatCSV, "a,b\nc\rd,e\n\r\n"},
-		{enroll.FormatNDJSON, "\ufeff\n{}\n\u00a0\n\f\n\u3000{}\n"},
-		{enroll.FormatNDJSON, "\xef\xbb{}\n"},
-		{enroll.FormatNDJSON, ""},
-		{enroll.FormatNDJSON, "{}\n\n  \n{}\r\n{}"},
-		{enroll.FormatNDJSON, "{\"notes\": \"a \\\" quote\"}\n"},
-	} {
-		want := 0
-		if d, err := enroll.NewRowDecoder(c.format, strings.NewReader(c.file)); err == nil {
-			for {
-				if _, err := d.Next(); errors.Is(err, io.EOF) {
-					break
-				} else if err != nil {
-					t.Fatal(err)
-				}
-				want++
-			}
-		}
-		for _, chunk := range []int{1, 3, len(c.file) + 1} {
-			rc := enroll.NewRowCounter(c.format)
-			for i := 0; i < len(c.file); i += chunk {
-				_, _ = rc.Write([]byte(c.file[i:min(i+chunk, len(c.file))]))
-			}
-			if got := rc.Rows(); got != want {
-				t.Errorf("%s %q in writes of %d: %d rows, decoder reads %d", c.format, c.file, chunk, got, want)
-			}
-		}
-	}
-}
 
 func TestImportSettle(t *testing.T) {
 	t.Parallel()
