@@ -189,11 +189,3 @@ func lineSpan(a, b int) string {
 	}
 	return fmt.Sprintf("lines %d to %d", a, b)
 }
-
-// plural returns many when there are more than one, else one.
-func plural(more bool, many, one string) string {
-	if more {
-		return many
-	}
-	return one
-}

@@ -64,6 +64,21 @@ func TestCSVDecoder(t *testing.T) {
 	}
 }
 
+// TestCSVTooManyCells: a row with more cells than the header has columns
+// fails, saying how many of each.
+func TestCSVTooManyCells(t *testing.T) {
+	t.Parallel()
+	for file, want := range map[string]string{
+		"email\na@example.com,x\n":         "2 cells for 1 column",
+		"email,notes\na@example.com,x,y\n": "3 cells for 2 columns",
+	} {
+		rows, _ := readAll(t, enroll.FormatCSV, file)
+		if len(rows) != 1 || len(rows[0].Errors) != 1 || rows[0].Errors[0].Message != want {
+			t.Errorf("%q: %+v, want %q", file, rows, want)
+		}
+	}
+}
+
 // TestCSVDates checks the date cells people type: a day, or an RFC 3339
 // time in either case (§5.6 allows "t" and "z").
 func TestCSVDates(t *testing.T) {

@@ -1,7 +1,9 @@
 package enroll_test
 
 import (
+	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +41,93 @@ func TestImportSettle(t *testing.T) {
 			t.Errorf("%s quiet for %v: %s, finishedAt %v, want %v", c.status, c.quiet, im.Status, im.FinishedAt, updated)
 		case !im.Finished() && im.FinishedAt != nil:
 			t.Errorf("%s quiet for %v: unfinished, finishedAt %v", c.status, c.quiet, im.FinishedAt)
+		}
+	}
+	// The message counts the rows imported in words that agree with them.
+	for rows, want := range map[int]string{0: "after 0 rows:", 1: "after 1 row:", 2: "after 2 rows:"} {
+		im := &enroll.Import{Status: enroll.ImportRunning, UpdatedAt: now.Add(-enroll.ImportStaleAfter - time.Second), ProcessedRows: rows}
+		if im.Settle(now); !strings.Contains(im.Message, "The import was interrupted "+want) {
+			t.Errorf("%d rows: %q, want %q", rows, im.Message, want)
+		}
+	}
+}
+
+// fakeImportStore is the store RunImport writes to, without a database:
+// each batch's rows are counted as failed, and written, if set, is called
+// after each batch of rows.
+type fakeImportStore struct {
+	enroll.ImportStore // nil: RunImport calls only the methods below
+	im                 enroll.Import
+	written            func()
+}
+
+func (s *fakeImportStore) FindInstance(context.Context, string, string) (*enroll.ProgramInstance, error) {
+	return &enroll.ProgramInstance{}, nil
+}
+
+func (s *fakeImportStore) ImportEnrollments(_ context.Context, _ enroll.Actor, _ string, rows []*enroll.ImportRow) (*enroll.Import, error) {
+	s.im.ProcessedRows += len(rows)
+	s.im.FailedRows += len(rows)
+	if len(rows) > 0 && s.written != nil {
+		s.written()
+	}
+	im := s.im
+	return &im, nil
+}
+
+func (s *fakeImportStore) FinishImport(_ context.Context, _ enroll.Actor, _ string, status enroll.ImportStatus, msg string) (*enroll.Import, error) {
+	s.im.Status, s.im.Message = status, msg
+	im := s.im
+	return &im, nil
+}
+
+// rowsThen yields n rows (each with an error), then err.
+type rowsThen struct {
+	n, read int
+	err     error
+}
+
+func (d *rowsThen) HeaderErrors() []enroll.ImportError { return nil }
+
+func (d *rowsThen) Next() (*enroll.ImportRow, error) {
+	if d.read == d.n {
+		return nil, d.err
+	}
+	d.read++
+	return &enroll.ImportRow{Row: d.read + 1, Errors: []enroll.ImportError{{Row: d.read + 1, Message: "bad"}}}, nil
+}
+
+// TestRunImportStopped: a job that stops before the end of its file says
+// after how many rows, in words that agree with them.
+func TestRunImportStopped(t *testing.T) {
+	t.Parallel()
+	reset := errors.New("connection reset")
+	for _, c := range []struct {
+		rows    int
+		readErr error
+		// cancelAfter is the batch (of one row) after which the server
+		// shuts down; 0 for none.
+		cancelAfter int
+		want        string
+	}{
+		{1, reset, 0, "The file cannot be read after 1 row: connection reset"},
+		{2, reset, 0, "The file cannot be read after 2 rows: connection reset"},
+		{0, reset, 0, "The file cannot be read after 0 rows: connection reset"},
+		{3, io.EOF, 1, "The import was stopped after 1 row because the server shut down."},
+		{3, io.EOF, 2, "The import was stopped after 2 rows because the server shut down."},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		s := &fakeImportStore{}
+		batches := 0
+		s.written = func() {
+			if batches++; batches == c.cancelAfter {
+				cancel()
+			}
+		}
+		im, _ := enroll.RunImport(ctx, s, enroll.Actor{}, &enroll.Import{ID: "j", Format: enroll.FormatCSV}, &rowsThen{n: c.rows, err: c.readErr}, 1)
+		cancel()
+		if im.Status != enroll.ImportFailed || !strings.HasPrefix(im.Message, c.want) {
+			t.Errorf("%d rows, then %v, stopped after batch %d: %s %q, want %q", c.rows, c.readErr, c.cancelAfter, im.Status, im.Message, c.want)
 		}
 	}
 }

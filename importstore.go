@@ -77,8 +77,8 @@ func (im *Import) Settle(now time.Time) {
 		im.Status = ImportFailed
 		finished := im.UpdatedAt
 		im.FinishedAt = &finished
-		im.Message = fmt.Sprintf("The import was interrupted after %d rows: the server running it stopped. "+
-			"Run the same file again to finish it; rows already imported are skipped.", im.ProcessedRows)
+		im.Message = fmt.Sprintf("The import was interrupted after %s: the server running it stopped. "+
+			"Run the same file again to finish it; rows already imported are skipped.", quantity(im.ProcessedRows, "row", "rows"))
 	}
 }
 

@@ -68,7 +68,8 @@ func (m *Main) exportCommand() *cobra.Command {
 			if out != nil {
 				where = output
 			}
-			fmt.Fprintf(m.Stderr, "Exported %d enrollments to %s in %v.\n", progress.counter.Rows(), where, time.Since(progress.start).Round(time.Millisecond))
+			fmt.Fprintf(m.Stderr, "Exported %s to %s in %v.\n", quantity(progress.counter.Rows(), "enrollment", "enrollments"), where,
+				time.Since(progress.start).Round(time.Millisecond))
 			return nil
 		},
 	}

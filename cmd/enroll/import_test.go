@@ -118,7 +118,9 @@ func TestImportExportCLI(t *testing.T) {
 	if err := os.WriteFile(nd, []byte(`{"identificationType":"customerInfo","firstName":"Nd","lastName":"J","email":"nd@example.com"}`+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, err = run(t, "import", "--url", c.url, "--key", secret, "--instance", other.ID, nd); err != nil || !strings.Contains(out, "1 rows, 1 created") {
+	// One row is "1 row", one error "1 error", one enrollment "1 enrollment".
+	if out, err = run(t, "import", "--url", c.url, "--key", secret, "--instance", other.ID, nd); err != nil ||
+		!strings.Contains(out, "of "+nd+": 1 row to import.") || !strings.Contains(out, ": 1 row, 1 created, 0 skipped (already enrolled), 0 failed (0 errors).") {
 		t.Fatalf("NDJSON import: %v\n%s", err, out)
 	}
 	if pg, _ := cl.ListEnrollments(ctx, other.ID, client.EnrollmentQuery{}); pg.TotalItems != 1 {
@@ -132,10 +134,14 @@ func TestImportExportCLI(t *testing.T) {
 	if !strings.Contains(out, "Errors: "+nd+".errors.csv (none") {
 		t.Fatalf("an import without errors does not name its errors file:\n%s", out)
 	}
+	if out, err = run(t, "export", "--url", c.url, "--key", secret, "--instance", other.ID, "-o", filepath.Join(dir, "one.csv")); err != nil ||
+		!strings.Contains(out, "Exported 1 enrollment to ") {
+		t.Fatalf("export of one enrollment: %v\n%s", err, out)
+	}
 	// Bad settings are refused before anything is uploaded.
 	for _, args := range [][]string{{"--errors", filepath.Join(dir, "missing", "e.csv")}, {"--format", "xml"}} {
 		out, err := run(t, append([]string{"import", "--url", c.url, "--key", secret, "--instance", other.ID}, append(args, nd)...)...)
-		if err == nil || strings.Contains(out, "Uploading") || strings.Contains(out, "rows to import") {
+		if err == nil || strings.Contains(out, "Uploading") || strings.Contains(out, " to import.") {
 			t.Fatalf("import %v: %v\n%s", args, err, out)
 		}
 	}

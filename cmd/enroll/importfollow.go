@@ -25,8 +25,8 @@ func (m *Main) followJob(ctx context.Context, c *client.Client, o importRun) err
 	if o.instance != "" && o.instance != im.ProgramInstanceID {
 		return fmt.Errorf("import %s is of program instance %s, not %s (--instance)", im.ID, im.ProgramInstanceID, o.instance)
 	}
-	fmt.Fprintf(m.Stderr, "%s %s (program instance %s), %s: %d of %d rows done.\n", jobKind(im), im.ID, im.ProgramInstanceID, im.Status,
-		im.ProcessedRows, im.TotalRows)
+	fmt.Fprintf(m.Stderr, "%s %s (program instance %s), %s: %d of %s done.\n", jobKind(im), im.ID, im.ProgramInstanceID, im.Status,
+		im.ProcessedRows, quantity(im.TotalRows, "row", "rows"))
 	// The job ran before it was followed: its own times measure it.
 	return m.follow(ctx, c, im, o, rateMeter{start: time.Now(), base: im.ProcessedRows}, jobTook)
 }
@@ -72,9 +72,9 @@ func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, 
 	if secs := elapsed.Seconds(); secs > 0 && done.ProcessedRows > 0 {
 		summaryRate = fmt.Sprintf(" %.0f rows/s", float64(done.ProcessedRows)/secs)
 	}
-	fmt.Fprintf(m.Stdout, "%s %s %s in %v: %d rows, %d %s, %d %s (already enrolled), %d failed (%d errors).%s\n",
-		jobKind(done), done.ID, done.Status, elapsed, done.ProcessedRows, done.CreatedCount, created, done.SkippedCount, skipped,
-		done.FailedRows, done.ErrorCount, summaryRate)
+	fmt.Fprintf(m.Stdout, "%s %s %s in %v: %s, %d %s, %d %s (already enrolled), %d failed (%s).%s\n",
+		jobKind(done), done.ID, done.Status, elapsed, quantity(done.ProcessedRows, "row", "rows"), done.CreatedCount, created, done.SkippedCount, skipped,
+		done.FailedRows, quantity(done.ErrorCount, "error", "errors"), summaryRate)
 	// Written even when empty (the header alone), so that a file left by
 	// an earlier run is never taken for this one's.
 	if err := m.saveImportErrors(ctx, c, done.ID, o.errorsPath); err != nil {

@@ -141,6 +141,28 @@ func TestImportInterruptedAndFollowedAgain(t *testing.T) {
 	}
 }
 
+// TestImportFollowOneRow: a job of one row, with one error, is summed up
+// as "1 row" and "1 error".
+func TestImportFollowOneRow(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	job := &enroll.Import{ProgramInstanceID: s.instance, Format: enroll.FormatCSV, TotalRows: 1}
+	if err := s.jobs.CreateImport(ctx, s.actor, job); err != nil {
+		t.Fatal(err)
+	}
+	row := &enroll.ImportRow{Row: 2, Errors: []enroll.ImportError{{Row: 2, Field: "email", Message: "must be an email address"}}}
+	if _, err := s.jobs.ImportEnrollments(ctx, s.actor, job.ID, []*enroll.ImportRow{row}); err != nil {
+		t.Fatal(err)
+	}
+	s.finish(t, job.ID, enroll.ImportSucceeded, "")
+	out, err := run(t, "import", "--url", s.url, "--key", s.secret, "--job", job.ID, "--errors", filepath.Join(t.TempDir(), "e.csv"))
+	if err != nil || !strings.Contains(out, "succeeded: 1 of 1 row done.") ||
+		!strings.Contains(out, ": 1 row, 0 created, 0 skipped (already enrolled), 1 failed (1 error).") {
+		t.Fatalf("--job of one row: %v\n%s", err, out)
+	}
+}
+
 // TestImportFollowGivesUp: when the server stays out of reach, following
 // gives up after the client's RetryFor, saying the job may still run and
 // how to follow it again.

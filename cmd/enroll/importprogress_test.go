@@ -52,4 +52,10 @@ func TestRowProgressSamePoll(t *testing.T) {
 	if got := w.String(); !strings.HasPrefix(got, "running: 7/100 rows (5 would be created, 2 would be skipped, 0 failed)") {
 		t.Fatalf("dry run line: %q", got)
 	}
+	w.Reset()
+	one := newRowProgress(&w, false, 1, 0, rateMeter{start: time.Now()})
+	one.show(&enroll.Import{Status: enroll.ImportRunning, TotalRows: 1})
+	if got := w.String(); !strings.HasPrefix(got, "running: 0/1 row (0 created, 0 skipped, 0 failed)") {
+		t.Fatalf("line of a job of one row: %q", got)
+	}
 }
