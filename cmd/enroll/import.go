@@ -52,15 +52,15 @@ func (m *Main) importCommand() *cobra.Command {
 		Long: "Upload FILE to a running server (--url, --key or ENROLL_URL, ENROLL_KEY) for import into the program instance --instance,\n" +
 			"then follow the job: a progress bar on a terminal (rows, rows/s, ETA), plain lines otherwise. At the end it prints a summary,\n" +
 			"writes the rows' errors to FILE.errors.csv (or --errors; the header row alone when there are none) and names that file.\n" +
-			"FILE may also be standard input or another pipe (/dev/stdin, /dev/fd/N): its errors then go to ID.errors.csv in the current\n" +
-			"directory, ID being the import job's. Rows whose participant already holds an open enrollment in the instance are skipped,\n" +
-			"so running the same file again creates no duplicates and finishes an interrupted import.\n" +
+			"FILE may also be - for standard input, or another pipe (/dev/stdin, /dev/fd/N), whose format --format gives: its errors\n" +
+			"then go to ID.errors.csv in the current directory, ID being the import job's. Rows whose participant already holds an open\n" +
+			"enrollment in the instance are skipped, so running the same file again creates no duplicates and finishes an interrupted import.\n" +
 			"With --job ID and no FILE it follows an import already started (one this command was interrupted in, or one started\n" +
 			"through the API) to its end the same way, writing its errors to ID.errors.csv (or --errors).\n" +
 			"It fails (exit status 1) when the import fails; rows with errors do not make it fail.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.poll, o.lines, o.tty, o.url = poll, linesInterval, isTerminal(m.Stderr), r.url
+			o.poll, o.lines, o.tty, o.url, o.stdin = poll, linesInterval, isTerminal(m.Stderr), r.url, m.Stdin
 			if err := o.check(cmd, args); err != nil {
 				return err
 			}
@@ -77,9 +77,9 @@ func (m *Main) importCommand() *cobra.Command {
 	r.flags(cmd)
 	cmd.Flags().StringVar(&o.instance, "instance", "", "the program instance to import into (required with FILE)")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "validate every row and count what would be created or skipped, writing nothing")
-	cmd.Flags().StringVar(&o.format, "format", "", "csv or ndjson (default: from the file's extension)")
+	cmd.Flags().StringVar(&o.format, "format", "", "csv or ndjson (default: from the file's extension; standard input, -, has none)")
 	cmd.Flags().StringVar(&o.errorsPath, "errors", "",
-		"where to write the rows' errors as CSV (default FILE.errors.csv; ID.errors.csv in the current directory, after the job, with --job or when FILE is standard input or a pipe)")
+		"where to write the rows' errors as CSV (default FILE.errors.csv; ID.errors.csv in the current directory, after the job, with --job or when FILE is standard input (-) or a pipe)")
 	cmd.Flags().StringVar(&o.job, "job", "", "follow the import job `ID`, already started (as the interrupted command said), instead of uploading a FILE")
 	cmd.Flags().DurationVar(&poll, "poll", 500*time.Millisecond, "how often to ask the server for progress")
 	cmd.Flags().DurationVar(&linesInterval, "progress-every", 5*time.Second, "how often to print a progress line when not on a terminal")
@@ -97,6 +97,20 @@ type importRun struct {
 	tty bool
 	// url is the server's, for the command that follows a job again.
 	url string
+	// stdin is what FILE "-" reads: the command's standard input.
+	stdin io.Reader
+}
+
+// stdinName is the FILE that reads standard input, as for cat and tar.
+const stdinName = "-"
+
+// name names the FILE in messages: "standard input" for "-", which
+// would read as a stray dash.
+func (o *importRun) name() string {
+	if o.path == stdinName {
+		return "standard input"
+	}
+	return o.path
 }
 
 // check refuses settings that do not make an import, before anything is
@@ -128,7 +142,7 @@ func (o *importRun) check(cmd *cobra.Command, args []string) error {
 	}
 	o.path = args[0]
 	if o.format == "" {
-		f, err := formatOf(o.path)
+		f, err := formatOf(o.name())
 		if err != nil {
 			return err
 		}
@@ -138,7 +152,7 @@ func (o *importRun) check(cmd *cobra.Command, args []string) error {
 	} else {
 		o.format = f
 	}
-	beside, err := checkInput(o.path)
+	beside, err := o.checkInput()
 	if err != nil {
 		return err
 	}
@@ -155,7 +169,7 @@ func (o *importRun) check(cmd *cobra.Command, args []string) error {
 		}
 		if err := checkDirWritable(wd); err != nil {
 			return fmt.Errorf("--errors: the errors of %s go to the current directory, as ID.errors.csv after the import job's ID, "+
-				"and no file can be made there (%w): give --errors PATH", o.path, err)
+				"and no file can be made there (%w): give --errors PATH", o.name(), err)
 		}
 		return nil
 	}
@@ -172,25 +186,46 @@ func jobErrorsPath(id string) string {
 	return id + ".errors.csv"
 }
 
-// checkInput reports whether path is a file the import can read: a
-// regular file, or a pipe or a terminal (/dev/stdin) streamed as it comes.
-// beside says whether its errors file goes beside it (path.errors.csv):
-// only for a regular file of the user's. A pipe or a terminal is a
-// stream, not a file to name another after, and standard input however
-// it is named (/dev/stdin, /dev/fd/0, /proc/self/fd/0, even redirected
-// from a regular file) lives in /dev or /proc, where nobody should write
-// and an unprivileged user cannot.
-func checkInput(path string) (beside bool, err error) {
-	st, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return false, err
-	case st.IsDir():
-		return false, fmt.Errorf("%s is a directory, not a file to import", path)
-	case !st.Mode().IsRegular() && st.Mode()&(os.ModeNamedPipe|os.ModeCharDevice) == 0:
-		return false, fmt.Errorf("%s is not a file to import (%v)", path, st.Mode().Type())
+// checkInput reports whether FILE is a file the import can read: a
+// regular file, or a pipe or a terminal (-, /dev/stdin) streamed as it
+// comes. beside says whether its errors file goes beside it
+// (FILE.errors.csv): only for a regular file of the user's. A pipe or a
+// terminal is a stream, not a file to name another after, and standard
+// input however it is named (-, /dev/stdin, /dev/fd/0, /proc/self/fd/0,
+// even redirected from a regular file) has no name, or lives in /dev or
+// /proc, where nobody should write and an unprivileged user cannot.
+func (o *importRun) checkInput() (beside bool, err error) {
+	if o.path == stdinName {
+		f, ok := o.stdin.(*os.File)
+		if !ok {
+			return false, nil // a reader of the caller's, as tests give
+		}
+		st, err := f.Stat()
+		if err != nil {
+			return false, fmt.Errorf("standard input: %w", err)
+		}
+		return false, checkInputMode(o.name(), st)
 	}
-	return st.Mode().IsRegular() && !systemFile(path), nil
+	st, err := os.Stat(o.path)
+	if err != nil {
+		return false, err
+	}
+	if err := checkInputMode(o.path, st); err != nil {
+		return false, err
+	}
+	return st.Mode().IsRegular() && !systemFile(o.path), nil
+}
+
+// checkInputMode refuses a FILE, named name, that is neither a regular
+// file nor a pipe or a terminal: a directory, a socket.
+func checkInputMode(name string, st os.FileInfo) error {
+	switch {
+	case st.IsDir():
+		return fmt.Errorf("%s is a directory, not a file to import", name)
+	case !st.Mode().IsRegular() && st.Mode()&(os.ModeNamedPipe|os.ModeCharDevice) == 0:
+		return fmt.Errorf("%s is not a file to import (%v)", name, st.Mode().Type())
+	}
+	return nil
 }
 
 // systemFile reports whether path names a file under /dev or /proc: a
@@ -210,24 +245,15 @@ func systemFile(path string) bool {
 
 // runImport uploads o.path and follows the job it makes.
 func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) error {
-	f, err := os.Open(o.path)
+	body, size, err := o.open()
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	// A pipe's size is not known; 0 sends it chunked.
-	var size int64
-	if st.Mode().IsRegular() {
-		size = st.Size()
-	}
+	defer body.Close()
 	start := time.Now()
 
 	// The upload: a byte bar on a terminal.
-	req := client.ImportRequest{Format: o.format, DryRun: o.dryRun, Body: f, Size: size}
+	req := client.ImportRequest{Format: o.format, DryRun: o.dryRun, Body: body, Size: size}
 	var up *progressbar.ProgressBar
 	if o.tty {
 		up = progressbar.NewOptions64(cmp.Or(size, -1), progressbar.OptionSetWriter(m.Stderr), progressbar.OptionSetDescription("uploading"),
@@ -235,9 +261,9 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetWidth(30))
 		req.Progress = func(n int64) { _ = up.Set64(n) }
 	} else if size > 0 {
-		fmt.Fprintf(m.Stderr, "Uploading %s (%s)...\n", o.path, byteSize(size))
+		fmt.Fprintf(m.Stderr, "Uploading %s (%s)...\n", o.name(), byteSize(size))
 	} else {
-		fmt.Fprintf(m.Stderr, "Uploading %s...\n", o.path)
+		fmt.Fprintf(m.Stderr, "Uploading %s...\n", o.name())
 	}
 	im, err := c.StartImport(ctx, o.instance, req)
 	uploaded := time.Since(start)
@@ -250,7 +276,7 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	if o.errorsPath == "" {
 		o.errorsPath = jobErrorsPath(im.ID)
 	}
-	fmt.Fprintf(m.Stderr, "%s %s of %s: %s to %s.\n", jobKind(im), im.ID, o.path, quantity(im.TotalRows, "row", "rows"),
+	fmt.Fprintf(m.Stderr, "%s %s of %s: %s to %s.\n", jobKind(im), im.ID, o.name(), quantity(im.TotalRows, "row", "rows"),
 		map[bool]string{true: "check", false: "import"}[o.dryRun])
 	for _, e := range im.Errors {
 		fmt.Fprintf(m.Stderr, "  row %d: %s: %s\n", e.Row, e.Field, e.Message)
@@ -259,6 +285,41 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	// its server ended at its last progress, not when this command found
 	// out.
 	return m.follow(ctx, c, im, o, rateMeter{start: start}, func(done *enroll.Import) time.Duration { return uploaded + jobTook(done) })
+}
+
+// open opens FILE, or takes standard input for "-" (which it leaves open
+// when closed), and returns it with the size of what is to be read: a
+// regular file's from where reading starts, 0 for a stream, which is
+// sent chunked.
+func (o *importRun) open() (io.ReadCloser, int64, error) {
+	if o.path == stdinName {
+		f, ok := o.stdin.(*os.File)
+		if !ok {
+			return io.NopCloser(o.stdin), 0, nil
+		}
+		// Read from where it stands, as cat - reads: a shell may have
+		// read part of it already.
+		return io.NopCloser(f), regularSize(f), nil
+	}
+	f, err := os.Open(o.path)
+	if err != nil {
+		return nil, 0, err
+	}
+	return f, regularSize(f), nil
+}
+
+// regularSize returns how many bytes f holds from its offset on when it
+// is a regular file, 0 when that is not known (a pipe, a terminal).
+func regularSize(f *os.File) int64 {
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return 0
+	}
+	at, err := f.Seek(0, io.SeekCurrent)
+	if err != nil || at > st.Size() {
+		return 0
+	}
+	return st.Size() - at
 }
 
 // jobKind names an import job in messages.

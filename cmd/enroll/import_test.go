@@ -201,11 +201,11 @@ func TestImportExportCLI(t *testing.T) {
 	}
 }
 
-// TestImportStdin: a FILE that is standard input, as a pipe or
-// redirected from a file, has its errors written to ID.errors.csv in the
-// current directory, after the job, rather than beside /dev/stdin; a
-// current directory where no file can be made is refused before the
-// upload.
+// TestImportStdin: a FILE that is standard input, "-" or /dev/stdin, as
+// a pipe or redirected from a file, has its errors written to
+// ID.errors.csv in the current directory, after the job, rather than
+// beside /dev/stdin or in a file named "-.errors.csv"; a current directory
+// where no file can be made is refused before the upload.
 func TestImportStdin(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
@@ -215,37 +215,54 @@ func TestImportStdin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A file a shell has read a line of: "-" reads the rest, as cat - does.
+	const skipped = "a line the shell read\n"
+	partFile := filepath.Join(t.TempDir(), "part.csv")
+	if err := os.WriteFile(partFile, append([]byte(skipped), data...), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	// The command as a child process, in dir, reading stdin.
-	importStdin := func(t *testing.T, dir, url string, stdin io.Reader) (string, error) {
+	importStdin := func(t *testing.T, dir, url, name string, stdin io.Reader) (string, error) {
 		cmd := exec.Command(os.Args[0])
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=import --instance "+s.instance+" --format csv --poll 20ms /dev/stdin",
+		cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=import --instance "+s.instance+" --format csv --poll 20ms "+name,
 			"ENROLL_URL="+url, "ENROLL_KEY="+s.secret)
 		cmd.Stdin = stdin
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
+	open := func(t *testing.T, path string) *os.File {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
 	for _, c := range []struct {
-		name  string
-		stdin func(t *testing.T) io.Reader
+		name, file, how string // FILE, its name in messages, and what stdin is
+		stdin           func(t *testing.T) io.Reader
+		uploading       string // what the upload line says
 	}{
-		{"a pipe", func(*testing.T) io.Reader { return bytes.NewReader(data) }},
-		{"a redirected file", func(t *testing.T) io.Reader {
-			f, err := os.Open(file)
-			if err != nil {
+		{"/dev/stdin", "/dev/stdin", "a pipe", func(*testing.T) io.Reader { return bytes.NewReader(data) }, "Uploading /dev/stdin...\n"},
+		{"/dev/stdin", "/dev/stdin", "a redirected file", func(t *testing.T) io.Reader { return open(t, file) }, fmt.Sprintf("Uploading /dev/stdin (%d B)", len(data))},
+		{"-", "standard input", "a pipe", func(*testing.T) io.Reader { return bytes.NewReader(data) }, "Uploading standard input...\n"},
+		{"-", "standard input", "a redirected file", func(t *testing.T) io.Reader { return open(t, file) }, fmt.Sprintf("Uploading standard input (%d B)", len(data))},
+		{"-", "standard input", "a file read in part", func(t *testing.T) io.Reader {
+			f := open(t, partFile)
+			if _, err := f.Seek(int64(len(skipped)), io.SeekStart); err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { f.Close() })
 			return f
-		}},
+		}, fmt.Sprintf("Uploading standard input (%d B)", len(data))},
 	} {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.name+" from "+c.how, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			out, err := importStdin(t, dir, s.url, c.stdin(t))
-			m := regexp.MustCompile(`Import (\w+) of /dev/stdin: 6 rows to import`).FindStringSubmatch(out)
-			if err != nil || m == nil {
-				t.Fatalf("import of /dev/stdin: %v\n%s", err, out)
+			out, err := importStdin(t, dir, s.url, c.name, c.stdin(t))
+			m := regexp.MustCompile(`Import (\w+) of ` + regexp.QuoteMeta(c.file) + `: 6 rows to import`).FindStringSubmatch(out)
+			if err != nil || m == nil || !strings.Contains(out, c.uploading) {
+				t.Fatalf("import of %s: %v\n%s", c.name, err, out)
 			}
 			want := m[1] + ".errors.csv"
 			if !strings.Contains(out, "Errors: "+want+"\n") {
@@ -256,16 +273,32 @@ func TestImportStdin(t *testing.T) {
 			}
 		})
 	}
-	if out, err := run(t, "import", "--help"); err != nil || !strings.Contains(out, "(/dev/stdin, /dev/fd/N): its errors then go to ID.errors.csv in the current") {
+	if out, err := run(t, "import", "--help"); err != nil || !strings.Contains(out, "FILE may also be - for standard input, or another pipe (/dev/stdin, /dev/fd/N)") ||
+		!strings.Contains(out, "then go to ID.errors.csv in the current directory") {
 		t.Fatalf("import --help does not say where the errors of standard input go: %v\n%s", err, out)
 	}
-	t.Run("no file can be made in the current directory", func(t *testing.T) {
+	for name, file := range map[string]string{"/dev/stdin": "/dev/stdin", "-": "standard input"} {
+		t.Run("no file can be made in the current directory, "+name, func(t *testing.T) {
+			t.Parallel()
+			// /proc takes no new file, even from root.
+			out, err := importStdin(t, "/proc", "http://127.0.0.1:1", name, bytes.NewReader(data))
+			if err == nil || !strings.Contains(out, "--errors: the errors of "+file+" go to the current directory") ||
+				!strings.Contains(out, "give --errors PATH") || strings.Contains(out, "Uploading") {
+				t.Fatalf("import in /proc: %v\n%s", err, out)
+			}
+		})
+	}
+	// In process, "-" reads the Main's Stdin.
+	t.Run("Main.Stdin", func(t *testing.T) {
 		t.Parallel()
-		// /proc takes no new file, even from root.
-		out, err := importStdin(t, "/proc", "http://127.0.0.1:1", bytes.NewReader(data))
-		if err == nil || !strings.Contains(out, "--errors: the errors of /dev/stdin go to the current directory") ||
-			!strings.Contains(out, "give --errors PATH") || strings.Contains(out, "Uploading") {
-			t.Fatalf("import in /proc: %v\n%s", err, out)
+		m := NewMain()
+		var out bytes.Buffer
+		m.Stdin, m.Stdout, m.Stderr = bytes.NewReader(data), &out, &out
+		errs := filepath.Join(t.TempDir(), "errors.csv")
+		err := m.Run(context.Background(), []string{"import", "--url", s.url, "--key", s.secret, "--instance", s.instance, "--format", "csv",
+			"--poll", "20ms", "--errors", errs, "-"})
+		if err != nil || !strings.Contains(out.String(), "of standard input: 6 rows to import") || !strings.Contains(out.String(), "Errors: "+errs+"\n") {
+			t.Fatalf("import - from Main.Stdin: %v\n%s", err, out.String())
 		}
 	})
 }
@@ -326,6 +359,7 @@ func TestImportRefusals(t *testing.T) {
 		want string
 	}{
 		{"unknown format", []string{"--instance", "i", "--format", "xml", file}, `--format "xml": use csv or ndjson`},
+		{"standard input without --format", []string{"--instance", "i", "-"}, "cannot tell the format of standard input from its extension"},
 		{"a directory to import", []string{"--instance", "i", adir}, adir + " is a directory"},
 		{"errors into a directory", []string{"--instance", "i", "--errors", dir, csvFile}, "--errors: " + dir + " is a directory"},
 		{"errors where no file can be made", []string{"--instance", "i", "--errors", missing, csvFile}, "--errors: create " + missing + ": no such file or directory"},
