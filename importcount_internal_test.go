@@ -100,6 +100,16 @@ func TestRowCounter(t *testing.T) {
 	for _, file := range append(append([]string{}, rowCounterFiles...), csvScanSeeds...) {
 		checkRowCount(t, file)
 	}
+	// A row over 1 MiB stops the decoder, not the counter: the rows after
+	// it are counted, and reported as not imported.
+	long := "email,notes\na@example.com,x\nb@example.com,\"" + strings.Repeat("y", 2*maxImportLine) + "\"\nc@example.com,\nd@example.com,\n"
+	if rows, cut, _ := decodedRows(t, long); rows != 1 || !cut {
+		t.Fatalf("a row over 1 MiB: the decoder reads %d rows, stops %v", rows, cut)
+	}
+	c := NewRowCounter(FormatCSV)
+	if _, _ = c.Write([]byte(long)); c.Rows() != 4 {
+		t.Fatalf("a row over 1 MiB: %d rows counted, want 4", c.Rows())
+	}
 	for _, c := range []struct {
 		file string
 		want int
