@@ -1,0 +1,107 @@
+// Package namekey turns a person's name into the key the stores sort and
+// search enrollments by: lower case with the accents removed, so that
+// names sort as in a phone book (Émile among the e's, not after z) and a
+// search for "emile" finds Émile. Both stores store its keys, so they
+// must agree byte for byte; it lives outside the domain package, which
+// imports only the standard library.
+package namekey
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Separator joins a key's folded name to the lower-cased name it was
+// folded from (see Of). It sorts before every character a name can hold,
+// so Muller sorts just before Müller and both before Mullers (a control
+// character, which no one types in a name or a search).
+const Separator = "\x01"
+
+// Of returns the stored key of name: Fold(name), followed, when folding
+// removed more than case, by Separator and the name in lower case. The
+// suffix orders names that fold alike (Muller, Müller, Mùller) by their
+// accents after their letters, as a phone book does; rows whose whole
+// keys are equal are ordered by id. A prefix of Fold(name) is a prefix
+// of the key, which is what a search needs. For a name in ASCII the key
+// is strings.ToLower(name), what the stores kept before.
+func Of(name string) string {
+	f := Fold(name)
+	if isASCII(name) {
+		return f
+	}
+	if l := strings.ToLower(name); l != f {
+		return f + Separator + l
+	}
+	return f
+}
+
+// Fold returns s in lower case, with its characters decomposed
+// (compatibility decomposition, NFKD) and their nonspacing marks removed,
+// and the letters that do not decompose (ß, æ, ø, ł, þ...) spelled with
+// the ASCII letters a phone book files them under. Fold(s) is
+// strings.ToLower(s) for every s in ASCII, and for every s whose lower
+// case is in ASCII.
+func Fold(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
+	b := make([]byte, 0, len(s)+4)
+	for _, r := range s {
+		r = unicode.ToLower(r)
+		if r < utf8.RuneSelf {
+			b = append(b, byte(r))
+			continue
+		}
+		if l, ok := letters[r]; ok {
+			b = append(b, l...)
+			continue
+		}
+		if unicode.Is(unicode.Mn, r) {
+			continue // a mark written apart from its letter
+		}
+		var buf [utf8.UTFMax]byte
+		n := utf8.EncodeRune(buf[:], r)
+		d := norm.NFKD.Properties(buf[:n]).Decomposition()
+		if d == nil {
+			b = appendLetter(b, r)
+			continue
+		}
+		for _, c := range string(d) {
+			if !unicode.Is(unicode.Mn, c) {
+				b = appendLetter(b, unicode.ToLower(c))
+			}
+		}
+	}
+	return string(b)
+}
+
+// appendLetter appends r, a lower-case character, or its spelling in
+// letters.
+func appendLetter(b []byte, r rune) []byte {
+	if s, ok := letters[r]; ok {
+		return append(b, s...)
+	}
+	return utf8.AppendRune(b, r)
+}
+
+// letters spell the lower-case letters that have no decomposition into a
+// base letter and marks (and ŀ, whose compatibility decomposition keeps
+// its middle dot).
+var letters = map[rune]string{
+	'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ł': "l", 'đ': "d", 'ð': "d",
+	'þ': "th", 'ı': "i", 'ħ': "h", 'ŧ': "t", 'ŀ': "l", 'ƒ': "f", 'ǥ': "g",
+	'ɨ': "i", 'ʉ': "u", 'ɍ': "r", 'ƀ': "b", 'ȼ': "c", 'ɇ': "e", 'ɉ': "j",
+	'ς': "σ",
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,128 @@
+package namekey_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/enrollhq/enroll/namekey"
+)
+
+func TestFold(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ in, want string }{
+		{"", ""},
+		{"Zola", "zola"},
+		{"O'Brien-Smith", "o'brien-smith"},
+		{"Émile", "emile"},
+		{"ÉMILE", "emile"},
+		{"e\u0301mile", "emile"}, // decomposed already
+		{"Ñúñez", "nunez"},
+		{"Øster", "oster"},
+		{"Łukasz", "lukasz"},
+		{"Straße", "strasse"},
+		{"ẞ", "ss"},
+		{"Ærø", "aero"},
+		{"Œuvre", "oeuvre"},
+		{"Þór", "thor"},
+		{"Đorđe", "dorde"},
+		{"Guðrún", "gudrun"},
+		{"Kılıç", "kilic"},
+		{"İstanbul", "istanbul"},
+		{"Ħal", "hal"},
+		{"Paŀla", "palla"},
+		{"ǅemal", "dzemal"},
+		{"ﬁnn", "finn"},
+		{"Ｍüller", "muller"},
+		{"Σίσυφος", "σισυφοσ"},
+		{"Крылов", "крылов"},
+		{"Йогурт", "иогурт"},
+		{"がっこう", "かっこう"},
+		{"한국", "한국"},
+		{"王", "王"},
+		{"\u212Aelvin", "kelvin"}, // the Kelvin sign
+	} {
+		if got := namekey.Fold(c.in); got != c.want {
+			t.Errorf("Fold(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestOf(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ in, want string }{
+		{"", ""},
+		{"Zola", "zola"},
+		{"Müller", "muller" + namekey.Separator + "müller"},
+		{"MÜLLER", "muller" + namekey.Separator + "müller"},
+		{"İstanbul", "istanbul"},
+		{"王", "王"},
+		{"Крылов", "крылов"},
+	} {
+		if got := namekey.Of(c.in); got != c.want {
+			t.Errorf("Of(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestOfPhoneBook sorts names by their keys, compared as bytes as both
+// stores compare them: accents and case are ignored but for ties, where
+// the unaccented name comes first.
+func TestOfPhoneBook(t *testing.T) {
+	t.Parallel()
+	want := []string{"Abel", "Ærø", "Émile", "Emilia", "Łukasz", "Lund", "Muller", "Müller", "Mullers", "Ñúñez", "Nunn", "Øster", "Ostrom", "Zola"}
+	got := slices.Clone(want)
+	slices.Reverse(got)
+	slices.SortStableFunc(got, func(a, b string) int { return strings.Compare(namekey.Of(a), namekey.Of(b)) })
+	if !slices.Equal(got, want) {
+		t.Errorf("sorted by key: %q, want %q", got, want)
+	}
+}
+
+// TestFoldEveryRune checks, for every code point, what the stores and the
+// migration rely on: the key of a name whose lower case is ASCII is that
+// lower case (so only rows with a non-ASCII byte need a new key), a
+// search prefix folded again is unchanged, and a key never holds an
+// upper-case letter or a nonspacing mark.
+func TestFoldEveryRune(t *testing.T) {
+	t.Parallel()
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		s := string(r) + "x"
+		f := namekey.Fold(s)
+		if l := strings.ToLower(s); isASCII(l) && (f != l || namekey.Of(s) != l) {
+			t.Errorf("%U: Fold %q, Of %q, want ToLower's %q", r, f, namekey.Of(s), l)
+		}
+		if ff := namekey.Fold(f); ff != f {
+			t.Errorf("%U: Fold(Fold) %q, Fold %q", r, ff, f)
+		}
+		for _, c := range f {
+			if unicode.Is(unicode.Mn, c) || (unicode.IsUpper(c) && unicode.ToLower(c) != c) {
+				t.Errorf("%U: Fold %q holds %U", r, f, c)
+			}
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func BenchmarkOf(b *testing.B) {
+	for _, name := range []string{"Homeowner", "Ñúñez-Łukasiewicz"} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				namekey.Of(name)
+			}
+		})
+	}
+}
