@@ -3,9 +3,9 @@ package postgres
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/namekey"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -13,7 +13,7 @@ import (
 // its JSON form, in the order of the column lists below.
 func enrollmentColumnsDoc(e *enroll.Enrollment, doc []byte) []any {
 	return []any{nullString(e.CustomerID), nullString(e.LeadID), string(e.Eligibility.Status),
-		enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName),
+		enroll.NormalizeEmail(e.Email), e.ReferenceID, namekey.Of(e.FirstName), namekey.Of(e.LastName),
 		doc, e.Version, e.UpdatedAt}
 }
 

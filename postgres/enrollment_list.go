@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/namekey"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -121,12 +122,15 @@ func enrollmentWhere(wsID string, f enroll.EnrollmentFilter, few bool) where {
 		w.add("updated_at > ?", *f.UpdatedAfter)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		// Prefix search, case-insensitive: names and emails are stored
-		// lower-cased and the pattern is lower-cased; LIKE's wildcards in q
-		// are escaped. Under "C", lower() folds ASCII only, as SQLite's LIKE
-		// does for the reference id, whatever the database's locale.
-		p := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
-		w.add(`(first_name LIKE ? OR last_name LIKE ? OR email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, p, p, p, p)
+		// Prefix search, case-insensitive: the names' keys (namekey.Of)
+		// begin with the folded name, matched by q folded (without case or
+		// accents); emails are stored lower-cased and matched by q
+		// lower-cased. LIKE's wildcards in q are escaped. Under "C",
+		// lower() folds ASCII only, as SQLite's LIKE does for the reference
+		// id, whatever the database's locale.
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+		n, l := esc.Replace(namekey.Fold(q))+"%", esc.Replace(strings.ToLower(q))+"%"
+		w.add(`(first_name LIKE ? OR last_name LIKE ? OR email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, n, n, l, l)
 		w.replan = true
 	}
 	return w

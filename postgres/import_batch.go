@@ -3,10 +3,10 @@ package postgres
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/namekey"
 )
 
 // errPlanConflict says that a planned run met a constraint its look-ups
@@ -239,7 +239,7 @@ func (tx *tx) insertImportPlan(inst *enroll.ProgramInstance, plan *enroll.Import
 	for i, c := range plan.Created {
 		e := c.Enrollment
 		ids[i], customers[i], leads[i], statuses[i] = e.ID, nullable(e.CustomerID), nullable(e.LeadID), string(e.Eligibility.Status)
-		emails[i], refs[i], firsts[i], lasts[i] = enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName)
+		emails[i], refs[i], firsts[i], lasts[i] = enroll.NormalizeEmail(e.Email), e.ReferenceID, namekey.Of(e.FirstName), namekey.Of(e.LastName)
 		docs[i], versions[i], created[i], updated[i] = string(c.Doc), int32(e.Version), e.CreatedAt, e.UpdatedAt
 		for _, u := range c.UniqueValues {
 			uIDs, uExt, uVals = append(uIDs, e.ID), append(uExt, u.ExternalID), append(uVals, u.Value)

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/namekey"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -50,7 +50,7 @@ func (tx *tx) copyImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportPl
 	for i, c := range plan.Created {
 		e := c.Enrollment
 		enrollments[i] = []any{e.ID, inst.WorkspaceID, inst.ID, nullable(e.CustomerID), nullable(e.LeadID), string(e.Eligibility.Status),
-			enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName), c.Doc, int32(e.Version), e.CreatedAt, e.UpdatedAt}
+			enroll.NormalizeEmail(e.Email), e.ReferenceID, namekey.Of(e.FirstName), namekey.Of(e.LastName), c.Doc, int32(e.Version), e.CreatedAt, e.UpdatedAt}
 		for _, u := range c.UniqueValues {
 			unique = append(unique, []any{inst.WorkspaceID, inst.ID, u.ExternalID, u.Value, e.ID})
 		}

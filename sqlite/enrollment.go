@@ -5,17 +5,20 @@ import (
 	"strings"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/namekey"
 )
 
 // enrollmentColumns are the columns of an enrollment row besides its
 // document, version, times and keys, which updates keep in step with the
-// document: the ones its indexes and filters read.
+// document: the ones its indexes and filters read. first_name and
+// last_name hold the names' keys (namekey.Of), which lastName sorts by
+// and q searches.
 var enrollmentColumns = [...]string{"customer_id", "lead_id", "status", "email_norm", "reference_id", "first_name", "last_name", "labels"}
 
 // columnValues returns e's values of enrollmentColumns.
 func columnValues(e *enroll.Enrollment) [len(enrollmentColumns)]any {
 	return [...]any{nullString(e.CustomerID), nullString(e.LeadID), string(e.Eligibility.Status),
-		enroll.NormalizeEmail(e.Email), e.ReferenceID, strings.ToLower(e.FirstName), strings.ToLower(e.LastName),
+		enroll.NormalizeEmail(e.Email), e.ReferenceID, namekey.Of(e.FirstName), namekey.Of(e.LastName),
 		enrollmentLabels(e)}
 }
 

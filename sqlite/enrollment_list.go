@@ -77,7 +77,7 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 	// when few match, is read instead; its page reads them only when few
 	// match q too, and otherwise walks the sort's index (searchFew).
 	p := searchPrefix(f.Q)
-	searched, searchPage := p != "" && !few, false
+	searched, searchPage := p.text != "" && !few, false
 	if searched {
 		if searchPage, err = db.searchFew(ctx, r, wsID, f, p); err != nil {
 			return nil, err
@@ -178,7 +178,7 @@ func enrollmentWhere(wsID string, f *enroll.EnrollmentFilter, sortCol string, fe
 	if f.UpdatedAfter != nil {
 		w.add(ranged("updated_at")+" > ?", micros(*f.UpdatedAfter))
 	}
-	if p := searchPrefix(f.Q); p != "" {
+	if p := searchPrefix(f.Q); p.text != "" {
 		addSearch(&w, wsID, f, p, search)
 	}
 	return w

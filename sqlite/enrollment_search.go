@@ -6,28 +6,34 @@ import (
 	"strings"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/namekey"
 )
 
-// q, a prefix of the lower-cased first name, last name, email or
-// reference id, is four ranges "col >= q AND col < upper(q)", each on an
-// index (migration 00016), OR-ed so that SQLite reads the union of the
-// four (its multi-index OR). It matches what LIKE 'q%' matched: names and
-// emails are stored lower-cased, and LIKE folded ASCII only on the
-// reference id, as SQLite's lower() does; the columns compare as bytes
-// (BINARY), and in UTF-8 a prefix's strings are exactly the byte range.
+// q, a prefix of the first name, last name, email or reference id, is
+// four ranges "col >= q AND col < upper(q)", each on an index (migration
+// 00016), OR-ed so that SQLite reads the union of the four (its
+// multi-index OR). It matches what LIKE 'q%' matches: the names' keys
+// (namekey.Of) begin with the folded name, which q is matched folded
+// against (without case or accents: "emile" finds Émile); emails are
+// stored lower-cased, and LIKE folded ASCII only on the reference id, as
+// SQLite's lower() does, so q is only lower-cased for those. The columns
+// compare as bytes (BINARY), and in UTF-8 a prefix's strings are exactly
+// the byte range.
 
 // searchCol is a column q reads: the expression its index holds and the
 // condition of that index, when partial.
 type searchCol struct {
 	expr, partial string
+	// name says the column holds names' keys, matched by q folded.
+	name bool
 	// instance says the index leads with (workspace_id, instance_id): a
 	// workspace-wide list names the workspace's instances for it.
 	instance bool
 }
 
 var searchCols = [...]searchCol{
-	{expr: "first_name", instance: true},
-	{expr: "last_name", instance: true},
+	{expr: "first_name", instance: true, name: true},
+	{expr: "last_name", instance: true, name: true},
 	{expr: "email_norm", partial: "email_norm <> ''"},
 	{expr: "lower(reference_id)", partial: "reference_id <> ''"},
 }
@@ -35,8 +41,23 @@ var searchCols = [...]searchCol{
 // workspaceInstances is the condition naming a workspace's instances.
 const workspaceInstances = "instance_id IN (SELECT id FROM program_instances WHERE workspace_id = ?)"
 
-// searchPrefix returns q's prefix as the lists match it ("" for none).
-func searchPrefix(q string) string { return strings.ToLower(strings.TrimSpace(q)) }
+// prefix is q as the lists match it: folded for the names' keys,
+// lower-cased for the emails and reference ids.
+type prefix struct{ name, text string }
+
+// searchPrefix returns q's prefix as the lists match it (text "" for none).
+func searchPrefix(q string) prefix {
+	q = strings.TrimSpace(q)
+	return prefix{name: namekey.Fold(q), text: strings.ToLower(q)}
+}
+
+// of returns the prefix column c is matched by.
+func (p prefix) of(c searchCol) string {
+	if c.name {
+		return p.name
+	}
+	return p.text
+}
 
 // prefixEnd returns the least string greater than every string that
 // starts with p, comparing bytes, and false when there is none (p is all
@@ -57,7 +78,8 @@ func prefixEnd(p string) (string, bool) {
 // list's own terms for them are unindexable (enrollmentWhere), or SQLite,
 // which plans without statistics, reads the instance's rows through any
 // one of its indexes instead of the four ranges' union.
-func searchRange(c searchCol, p, wsID string, f *enroll.EnrollmentFilter) (string, []any) {
+func searchRange(c searchCol, q prefix, wsID string, f *enroll.EnrollmentFilter) (string, []any) {
+	p := q.of(c)
 	var w where
 	w.add("workspace_id = ?", wsID)
 	switch {
@@ -81,11 +103,12 @@ func searchRange(c searchCol, p, wsID string, f *enroll.EnrollmentFilter) (strin
 // addSearch adds q's condition for prefix p to w: the four ranges when
 // indexed, otherwise the LIKE filter that a list read by another index
 // (a status's, an identity's, its sort's) tests row by row.
-func addSearch(w *where, wsID string, f *enroll.EnrollmentFilter, p string, indexed bool) {
+func addSearch(w *where, wsID string, f *enroll.EnrollmentFilter, p prefix, indexed bool) {
 	if !indexed {
 		// LIKE's wildcards in q are escaped.
-		l := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(p) + "%"
-		w.add(`(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, l, l, l, l)
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+		n, l := esc.Replace(p.name)+"%", esc.Replace(p.text)+"%"
+		w.add(`(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, n, n, l, l)
 		return
 	}
 	var conds []string
@@ -103,7 +126,7 @@ func addSearch(w *where, wsID string, f *enroll.EnrollmentFilter, p string, inde
 // sorted rather than by walking the sort's index: by fewMatches' rule,
 // n ≤ fewRows and n² ≤ 4·(perPage+1)·t, with n bounded by the sum of the
 // four ranges' counts, each read on its index and stopped past fewRows.
-func (db *DB) searchFew(ctx context.Context, q querier, wsID string, f *enroll.EnrollmentFilter, p string) (bool, error) {
+func (db *DB) searchFew(ctx context.Context, q querier, wsID string, f *enroll.EnrollmentFilter, p prefix) (bool, error) {
 	var sums []string
 	var args []any
 	for _, c := range searchCols {
