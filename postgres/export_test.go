@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/enrollhq/enroll"
 )
@@ -204,3 +205,26 @@ const (
 	OpenByReference, OpenByEmail, OpenByCustomer, EnrolledElsewhere              = openByReference, openByEmail, openByCustomer, enrolledElsewhere
 	PriorByCustomer, PriorByLead                                                 = priorByCustomer, priorByLead
 )
+
+// NameKeysVersion is the migration that recomputes the names' keys.
+const NameKeysVersion = nameKeysVersion
+
+// MigrateTo applies or rolls back the migrations of the database at url
+// up to version.
+func MigrateTo(ctx context.Context, url string, version int64) error {
+	cc, err := pgx.ParseConfig(url)
+	if err != nil {
+		return err
+	}
+	db := stdlib.OpenDB(*cc)
+	defer db.Close()
+	p, err := provider(db, false)
+	if err != nil {
+		return err
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, version)
+	return err
+}

@@ -6,11 +6,14 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+
+	"github.com/enrollhq/enroll/namekey"
 )
 
 //go:embed migrations/*.sql
@@ -33,12 +36,21 @@ func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
 	return nil
 }
 
+// goMigrations are the migrations written in Go, beside the SQL files,
+// each named in the form of the files' for `enroll migrate` to print.
+func goMigrations() []*goose.Migration {
+	keys := goose.NewGoMigration(nameKeysVersion, &goose.GoFunc{RunTx: rekeyNames(namekey.Of)},
+		&goose.GoFunc{RunTx: rekeyNames(strings.ToLower)})
+	keys.Source = "00019_enrollment_name_keys.go"
+	return []*goose.Migration{keys}
+}
+
 func provider(db *sql.DB, locked bool) (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("postgres: migrations: %w", err)
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(goMigrations()...)}
 	if locked {
 		// Poll for the lock every second (goose's default is every 5s) for up
 		// to 10 minutes, so a replica waiting behind another starts promptly.

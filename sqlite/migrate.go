@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/pressly/goose/v3"
+
+	"github.com/enrollhq/enroll/namekey"
 )
 
 //go:embed migrations/*.sql
@@ -43,6 +46,19 @@ func migrate(ctx context.Context, path string) error {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	return nil
+}
+
+// goMigrations are the migrations written in Go, beside the SQL files.
+// Each is given a name in the form of the files' (goose wants one ending
+// in .go, with the version first), which `enroll migrate` prints: goose
+// names a migration after its file, and these have none of their own.
+func goMigrations() []*goose.Migration {
+	docs := goose.NewGoMigration(nullMembersVersion, &goose.GoFunc{RunTx: rewriteEnrollmentDocs}, nil)
+	docs.Source = "00013_enrollment_docs_null_members.go"
+	keys := goose.NewGoMigration(nameKeysVersion, &goose.GoFunc{RunTx: rekeyNames(namekey.Of)},
+		&goose.GoFunc{RunTx: rekeyNames(strings.ToLower)})
+	keys.Source = "00020_enrollment_name_keys.go"
+	return []*goose.Migration{docs, keys}
 }
 
 func provider(db *sql.DB) (*goose.Provider, error) {

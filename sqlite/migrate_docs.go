@@ -5,24 +5,12 @@ import (
 	"database/sql"
 	"fmt"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/enrollhq/enroll"
 )
 
 // nullMembersVersion is the migration that rewrites the enrollments'
 // documents with a null for each member without a value.
 const nullMembersVersion = 13
-
-// goMigrations are the migrations written in Go, beside the SQL files.
-// Each is given a name in the form of the files' (goose wants one ending
-// in .go, with the version first), which `enroll migrate` prints: goose
-// names a migration after its file, and these have none of their own.
-func goMigrations() []*goose.Migration {
-	docs := goose.NewGoMigration(nullMembersVersion, &goose.GoFunc{RunTx: rewriteEnrollmentDocs}, nil)
-	docs.Source = "00013_enrollment_docs_null_members.go"
-	return []*goose.Migration{docs}
-}
 
 // rewriteEnrollmentDocs re-encodes every stored enrollment document. The
 // API answers a document as it is stored (enroll.EnrollmentDocReader), and
