@@ -27,7 +27,7 @@ type SortQuery struct {
 
 // EnrollmentSortQuery is the sort parameter of enrollment lists.
 type EnrollmentSortQuery struct {
-	Sort string `query:"sort" enum:"-createdAt,createdAt,updatedAt,-updatedAt,lastName" default:"-createdAt" doc:"Sort key; a leading - sorts descending."`
+	Sort string `query:"sort" enum:"-createdAt,createdAt,updatedAt,-updatedAt,lastName" default:"-createdAt" doc:"Sort key; a leading - sorts descending. lastName sorts as a phone book: case and accents ignored (Émile among the e's), then a name with accents just after the same name without."`
 }
 
 // params returns the domain paging parameters with the given sort key.
