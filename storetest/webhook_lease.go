@@ -22,7 +22,9 @@ func testWebhookLeaseFence(t *testing.T, newStore Factory) {
 	f.move(e, enroll.StatusEligible)
 	f.dispatchAll()
 
-	const lease = 300 * time.Millisecond
+	// Long enough that a loaded machine never outlasts a lease the test
+	// counts on still holding (300 ms once did).
+	const lease = 2 * time.Second
 	claim := func(perEndpoint int) *enroll.WebhookJob {
 		t.Helper()
 		jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, lease, 100, perEndpoint, 100))
