@@ -79,7 +79,7 @@ func (m *Main) importCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "validate every row and count what would be created or skipped, writing nothing")
 	cmd.Flags().StringVar(&o.format, "format", "", "csv or ndjson (default: from the file's extension; standard input, -, has none)")
 	cmd.Flags().StringVar(&o.errorsPath, "errors", "",
-		"where to write the rows' errors as CSV (default FILE.errors.csv; ID.errors.csv in the current directory, after the job, with --job or when FILE is standard input (-) or a pipe)")
+		"where to write the rows' errors as CSV, - for standard output (the summary then goes to standard error) (default FILE.errors.csv; ID.errors.csv in the current directory, after the job, with --job or when FILE is standard input (-) or a pipe)")
 	cmd.Flags().StringVar(&o.job, "job", "", "follow the import job `ID`, already started (as the interrupted command said), instead of uploading a FILE")
 	cmd.Flags().DurationVar(&poll, "poll", 500*time.Millisecond, "how often to ask the server for progress")
 	cmd.Flags().DurationVar(&linesInterval, "progress-every", 5*time.Second, "how often to print a progress line when not on a terminal")
@@ -129,7 +129,7 @@ func (o *importRun) check(cmd *cobra.Command, args []string) error {
 		if o.errorsPath == "" {
 			o.errorsPath = jobErrorsPath(o.job)
 		}
-		if err := checkOutput(o.errorsPath); err != nil {
+		if err := checkErrorsOutput(o.errorsPath); err != nil {
 			return fmt.Errorf("--errors: %w", err)
 		}
 		return nil
@@ -174,7 +174,7 @@ func (o *importRun) check(cmd *cobra.Command, args []string) error {
 		return nil
 	}
 	// Found out now, not after an upload and an import.
-	if err := checkOutput(o.errorsPath); err != nil {
+	if err := checkErrorsOutput(o.errorsPath); err != nil {
 		return fmt.Errorf("--errors: %w", err)
 	}
 	return nil
@@ -330,9 +330,28 @@ func jobKind(im *enroll.Import) string {
 	return "Import"
 }
 
+// stdoutName is the --errors that writes the errors to standard output.
+const stdoutName = "-"
+
+// checkErrorsOutput is checkOutput for --errors, which may be standard
+// output.
+func checkErrorsOutput(path string) error {
+	if path == stdoutName {
+		return nil
+	}
+	return checkOutput(path)
+}
+
 // saveImportErrors writes a job's errors to path as CSV, replacing the
-// file only once the whole list has arrived.
+// file only once the whole list has arrived, or to standard output for
+// "-".
 func (m *Main) saveImportErrors(ctx context.Context, c *client.Client, id, path string) error {
+	if path == stdoutName {
+		if _, err := c.WriteImportErrorsCSV(ctx, id, m.Stdout); err != nil {
+			return fmt.Errorf("errors of import %s: %w", id, err)
+		}
+		return nil
+	}
 	out, err := createOutput(path)
 	if err != nil {
 		return err

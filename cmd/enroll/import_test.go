@@ -104,6 +104,21 @@ func TestImportExportCLI(t *testing.T) {
 		t.Fatalf("re-run: %v\n%s", err, out)
 	}
 
+	// --errors - writes the errors to standard output, whole, and the
+	// summary to standard error.
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=import --instance "+inst.ID+" --poll 20ms --errors - "+file,
+		"ENROLL_URL="+c.url, "ENROLL_KEY="+secret)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("import --errors -: %v\n%s", err, stderr.String())
+	}
+	if all, err := csv.NewReader(&stdout).ReadAll(); err != nil || len(all) != 4 || !slices.Equal(all[0], []string{"row", "field", "message"}) ||
+		!strings.Contains(stderr.String(), ": 303 rows, 0 created, 301 skipped") || !strings.Contains(stderr.String(), "Errors: written to standard output\n") {
+		t.Fatalf("import --errors -: %d rows (%v) on standard output; standard error:\n%s", len(all), err, stderr.String())
+	}
+
 	// A dry run elsewhere writes nothing; NDJSON by extension.
 	other, err := cl.CreateInstance(ctx, "rebate", &client.InstanceCreate{Slug: "2027", Name: "2027"})
 	if err != nil {
@@ -167,9 +182,10 @@ func TestImportExportCLI(t *testing.T) {
 			t.Fatalf("export --created-after %s: %v\n%s", after, err, out)
 		}
 	}
-	cmd := exec.Command(os.Args[0])
+	cmd = exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=export --tag mailer", "ENROLL_URL="+c.url, "ENROLL_KEY="+secret)
-	var stdout, stderr bytes.Buffer
+	stdout.Reset()
+	stderr.Reset()
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("export with ENROLL_URL and ENROLL_KEY: %v\n%s", err, stderr.String())

@@ -72,7 +72,13 @@ func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, 
 	if secs := elapsed.Seconds(); secs > 0 && done.ProcessedRows > 0 {
 		summaryRate = fmt.Sprintf(" %.0f rows/s", float64(done.ProcessedRows)/secs)
 	}
-	fmt.Fprintf(m.Stdout, "%s %s %s in %v: %s, %d %s, %d %s (already enrolled), %d failed (%s).%s\n",
+	// Standard output holds the errors when --errors is -: the summary
+	// goes beside the progress then, so that the CSV stays whole.
+	summary := m.Stdout
+	if o.errorsPath == stdoutName {
+		summary = m.Stderr
+	}
+	fmt.Fprintf(summary, "%s %s %s in %v: %s, %d %s, %d %s (already enrolled), %d failed (%s).%s\n",
 		jobKind(done), done.ID, done.Status, elapsed, quantity(done.ProcessedRows, "row", "rows"), done.CreatedCount, created, done.SkippedCount, skipped,
 		done.FailedRows, quantity(done.ErrorCount, "error", "errors"), summaryRate)
 	// Written even when empty (the header alone), so that a file left by
@@ -88,10 +94,14 @@ func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, 
 	}
 	// Named always: the file was written, and replaced any an earlier
 	// run left.
+	where := o.errorsPath
+	if where == stdoutName {
+		where = "written to standard output"
+	}
 	if done.ErrorCount > 0 {
-		fmt.Fprintf(m.Stdout, "Errors: %s\n", o.errorsPath)
+		fmt.Fprintf(summary, "Errors: %s\n", where)
 	} else {
-		fmt.Fprintf(m.Stdout, "Errors: %s (none: the header row alone)\n", o.errorsPath)
+		fmt.Fprintf(summary, "Errors: %s (none: the header row alone)\n", where)
 	}
 	if done.Status == enroll.ImportFailed {
 		why := done.Message
@@ -106,8 +116,12 @@ func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, 
 // interrupted says what an import command stopped by a signal leaves
 // behind: the job, which goes on on the server, and no errors file.
 func (m *Main) interrupted(id string, o importRun) error {
-	fmt.Fprintf(m.Stderr, "Interrupted: import %s goes on on the server; its errors file %s was not written.\n"+
-		"Follow it to its end again (progress, summary, errors file) with:\n  %s\n", id, o.errorsPath, o.followCommand(id))
+	notWritten := "its errors file " + o.errorsPath + " was not written"
+	if o.errorsPath == stdoutName {
+		notWritten = "its errors were not written to standard output"
+	}
+	fmt.Fprintf(m.Stderr, "Interrupted: import %s goes on on the server; %s.\n"+
+		"Follow it to its end again (progress, summary, errors file) with:\n  %s\n", id, notWritten, o.followCommand(id))
 	return errInterrupted
 }
 
