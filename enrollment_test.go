@@ -1,6 +1,7 @@
 package enroll_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -140,7 +141,18 @@ func TestCursor(t *testing.T) {
 	if err != nil || *got != c {
 		t.Fatalf("round trip: %v %+v", err, got)
 	}
-	for _, bad := range []string{"", "!!", "e30", string(make([]byte, 2000))} {
+	// The longest token a list makes: a lastName sort's last key of 512
+	// bytes that JSON writes six bytes each.
+	long := enroll.Cursor{Sort: "lastName", Text: strings.Repeat("\x02", 512), ID: enroll.NewID(), Page: enroll.MaxPage, Filter: 1<<63 - 1}
+	if tok := long.Encode(); len(tok) > enroll.MaxPageTokenLength {
+		t.Errorf("the longest key's token is %d bytes, past %d", len(tok), enroll.MaxPageTokenLength)
+	} else if got, err := enroll.DecodeCursor(tok); err != nil || *got != long {
+		t.Errorf("the longest key's token: %v %+v", err, got)
+	}
+	if tok := (enroll.Cursor{Sort: "lastName", Text: strings.Repeat("<", 512), ID: "x"}).Encode(); len(tok) > 1024 {
+		t.Errorf("a key of < is written %d bytes: HTML-escaped", len(tok))
+	}
+	for _, bad := range []string{"", "!!", "e30", string(make([]byte, 2000)), strings.Repeat("A", enroll.MaxPageTokenLength+1)} {
 		if _, err := enroll.DecodeCursor(bad); err == nil {
 			t.Errorf("DecodeCursor(%q) accepted", bad)
 		}

@@ -1,6 +1,7 @@
 package enroll
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"hash/fnv"
@@ -90,15 +91,27 @@ type Cursor struct {
 	Filter uint64    `json:"f"`
 }
 
+// MaxPageTokenLength is the longest page token DecodeCursor reads: that
+// of a lastName sort whose last row's key (at most 512 bytes, the
+// stores' name keys) is all characters JSON writes in six bytes (control
+// characters, which names may hold), about 4,300 bytes. The pageToken
+// parameter's maxLength in http/list.go says the same.
+const MaxPageTokenLength = 6144
+
 // Encode returns the page token for c.
 func (c Cursor) Encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
+	// Without HTML escaping, which would make each < of a last name six
+	// bytes (\u003c).
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(c)
+	return base64.RawURLEncoding.EncodeToString(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 }
 
 // DecodeCursor parses a page token.
 func DecodeCursor(s string) (*Cursor, error) {
-	if len(s) > 1024 {
+	if len(s) > MaxPageTokenLength {
 		return nil, Errorf(EINVALID, "pageToken too long")
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)

@@ -116,7 +116,10 @@ type ListOptions struct {
 	PerPage int
 	// PageToken is the previous page's NextPageToken: cursor paging.
 	PageToken string
-	// Sort is a sort key such as "-createdAt" or "lastName".
+	// Sort is a sort key such as "-createdAt" or "lastName", for the lists
+	// that sort (the OpenAPI document's sort parameter): a list without
+	// one, such as an import's errors or an enrollment's history, refuses
+	// it (422), as it refuses any parameter it does not take.
 	Sort string
 }
 

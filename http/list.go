@@ -16,7 +16,7 @@ import (
 type ListQuery struct {
 	Page      int    `query:"page" minimum:"0" doc:"Zero-based page number, for offset paging."`
 	PerPage   int    `query:"perPage" minimum:"1" maximum:"500" default:"50" doc:"Page size."`
-	PageToken string `query:"pageToken" maxLength:"1024" doc:"The nextPageToken of the previous page: continues after it, at any depth, and wins over page."`
+	PageToken string `query:"pageToken" maxLength:"6144" doc:"The nextPageToken of the previous page: continues after it, at any depth, and wins over page."`
 }
 
 // SortQuery is the sort parameter of the lists of programs, instances,

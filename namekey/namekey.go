@@ -27,15 +27,42 @@ const Separator = "\x01"
 // keys are equal are ordered by id. A prefix of Fold(name) is a prefix
 // of the key, which is what a search needs. For a name in ASCII the key
 // is strings.ToLower(name), what the stores kept before.
+//
+// A key is at most MaxKeyLength bytes, cut at a character's start:
+// folding can make a name many times longer (ﷺ is 18 letters), and a
+// list's page token carries the key of its last row.
 func Of(name string) string {
 	f := Fold(name)
 	if isASCII(name) {
 		return f
 	}
 	if l := strings.ToLower(name); l != f {
-		return f + Separator + l
+		return cut(f + Separator + l)
 	}
-	return f
+	return cut(f)
+}
+
+// MaxKeyLength is the most bytes a key holds. A name in ASCII, at most
+// 256 characters (enroll.MaxNameLength), is never cut.
+const MaxKeyLength = 512
+
+// Prefix returns what a search for q matches the keys' start against:
+// Fold(q), cut as Of cuts keys, so that a search as long as a cut key
+// still finds it. It is "" when q holds nothing a key can start with
+// (only combining marks, say): such a search matches no name.
+func Prefix(q string) string { return cut(Fold(q)) }
+
+// cut returns the longest start of s of at most MaxKeyLength bytes that
+// ends at a character's end.
+func cut(s string) string {
+	if len(s) <= MaxKeyLength {
+		return s
+	}
+	i := MaxKeyLength
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
 }
 
 // Fold returns s in lower case, with its characters decomposed

@@ -126,3 +126,38 @@ func BenchmarkOf(b *testing.B) {
 		})
 	}
 }
+
+// TestKeyLength: a key never outgrows namekey.MaxKeyLength, whatever folding
+// makes of a name of enroll.MaxNameLength characters, and stays valid
+// UTF-8; a search as long as a cut key still finds it.
+func TestKeyLength(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{
+		strings.Repeat("ﷺ", 256),
+		strings.Repeat("é", 256),
+		strings.Repeat("㍿", 256),
+		"a" + strings.Repeat("ǅ", 255),
+		strings.Repeat("z", 256),
+	} {
+		k := namekey.Of(name)
+		if len(k) > namekey.MaxKeyLength || !utf8.ValidString(k) {
+			t.Errorf("Of(%.12q...) is %d bytes (valid UTF-8: %v), want at most %d", name, len(k), utf8.ValidString(k), namekey.MaxKeyLength)
+		}
+		if p := namekey.Prefix(name); p == "" || !strings.HasPrefix(k, p) {
+			t.Errorf("Prefix(%.12q...) = %.12q..., not a start of its key", name, p)
+		}
+	}
+	if k := namekey.Of(strings.Repeat("Z", 256)); k != strings.Repeat("z", 256) {
+		t.Errorf("an ASCII name's key was cut: %d bytes", len(k))
+	}
+}
+
+// TestPrefixEmpty: a search of combining marks alone has no prefix.
+func TestPrefixEmpty(t *testing.T) {
+	t.Parallel()
+	for _, q := range []string{"\u0301", "\u0301\u0308", ""} {
+		if p := namekey.Prefix(q); p != "" {
+			t.Errorf("Prefix(%q) = %q, want \"\"", q, p)
+		}
+	}
+}

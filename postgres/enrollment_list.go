@@ -129,8 +129,15 @@ func enrollmentWhere(wsID string, f enroll.EnrollmentFilter, few bool) where {
 		// lower() folds ASCII only, as SQLite's LIKE does for the reference
 		// id, whatever the database's locale.
 		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-		n, l := esc.Replace(namekey.Fold(q))+"%", esc.Replace(strings.ToLower(q))+"%"
-		w.add(`(first_name LIKE ? OR last_name LIKE ? OR email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, n, n, l, l)
+		// A q that folds to nothing (combining marks alone) matches no
+		// name: "%" would match them all.
+		l := esc.Replace(strings.ToLower(q)) + "%"
+		if p := namekey.Prefix(q); p == "" {
+			w.add(`(email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, l, l)
+		} else {
+			n := esc.Replace(p) + "%"
+			w.add(`(first_name LIKE ? OR last_name LIKE ? OR email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, n, n, l, l)
+		}
 		w.replan = true
 	}
 	return w

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"math"
 	"time"
 
@@ -208,6 +209,11 @@ const (
 
 // NameKeysVersion is the migration that recomputes the names' keys.
 const NameKeysVersion = nameKeysVersion
+
+// RekeyNames is migration 19's work with key, in tx.
+func RekeyNames(ctx context.Context, tx *sql.Tx, key func(string) string) error {
+	return rekeyNames(key)(ctx, tx)
+}
 
 // MigrateTo applies or rolls back the migrations of the database at url
 // up to version.

@@ -55,10 +55,14 @@ func rekeyNames(key func(string) string) func(context.Context, *sql.Tx) error {
 }
 
 // rekeyRows sets the names' keys of the given enrollments where they
-// differ from key of their documents' names.
+// differ from key of their documents' names. It locks the rows as it
+// reads them: a replica of the release before renaming one meanwhile
+// would otherwise have its new name keyed as the old one, which the
+// UPDATE, matching the id alone, would write over it.
 func rekeyRows(ctx context.Context, tx *sql.Tx, ws, ids []string, key func(string) string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT e.workspace_id, e.id, e.first_name, e.last_name, e.doc->>'firstName', e.doc->>'lastName'
-		FROM enrollments e JOIN unnest($1::text[], $2::text[]) AS u(workspace_id, id) ON e.workspace_id = u.workspace_id AND e.id = u.id`, ws, ids)
+		FROM enrollments e JOIN unnest($1::text[], $2::text[]) AS u(workspace_id, id) ON e.workspace_id = u.workspace_id AND e.id = u.id
+		FOR UPDATE OF e`, ws, ids)
 	if err != nil {
 		return fmt.Errorf("postgres: read names: %w", err)
 	}

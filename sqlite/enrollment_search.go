@@ -45,10 +45,23 @@ const workspaceInstances = "instance_id IN (SELECT id FROM program_instances WHE
 // lower-cased for the emails and reference ids.
 type prefix struct{ name, text string }
 
-// searchPrefix returns q's prefix as the lists match it (text "" for none).
+// searchPrefix returns q's prefix as the lists match it (text "" for
+// none; name "" when q matches no name, as a q of combining marks alone).
 func searchPrefix(q string) prefix {
 	q = strings.TrimSpace(q)
-	return prefix{name: namekey.Fold(q), text: strings.ToLower(q)}
+	return prefix{name: namekey.Prefix(q), text: strings.ToLower(q)}
+}
+
+// cols returns the columns p is matched against: not the names' when p
+// matches no name, whose empty prefix would match every one.
+func (p prefix) cols() []searchCol {
+	var out []searchCol
+	for _, c := range searchCols {
+		if !c.name || p.name != "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // of returns the prefix column c is matched by.
@@ -108,12 +121,16 @@ func addSearch(w *where, wsID string, f *enroll.EnrollmentFilter, p prefix, inde
 		// LIKE's wildcards in q are escaped.
 		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 		n, l := esc.Replace(p.name)+"%", esc.Replace(p.text)+"%"
+		if p.name == "" {
+			w.add(`(email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, l, l)
+			return
+		}
 		w.add(`(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, n, n, l, l)
 		return
 	}
 	var conds []string
 	var args []any
-	for _, c := range searchCols {
+	for _, c := range p.cols() {
 		cond, a := searchRange(c, p, wsID, f)
 		conds = append(conds, cond)
 		args = append(args, a...)
@@ -129,7 +146,7 @@ func addSearch(w *where, wsID string, f *enroll.EnrollmentFilter, p prefix, inde
 func (db *DB) searchFew(ctx context.Context, q querier, wsID string, f *enroll.EnrollmentFilter, p prefix) (bool, error) {
 	var sums []string
 	var args []any
-	for _, c := range searchCols {
+	for _, c := range p.cols() {
 		cond, a := searchRange(c, p, wsID, f)
 		sums = append(sums, "(SELECT COUNT(*) FROM (SELECT 1 FROM enrollments WHERE "+cond+" LIMIT ?))")
 		args = append(append(args, a...), db.fewRows+1)

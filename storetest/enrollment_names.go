@@ -142,6 +142,7 @@ func testEnrollmentNames(t *testing.T, newStore Factory) {
 		{"ini", ids("Ñúñez")},
 		{"jorg", ids("Müller", "müller")},
 		{"mu%", nil},
+		{"\u0301", nil}, // a combining mark alone folds to nothing: no name starts with it
 	} {
 		// Paged through in the lastName sort, the matches keep its order;
 		// in the other sorts they are the same set. With a status, which
@@ -164,6 +165,23 @@ func testEnrollmentNames(t *testing.T, newStore Factory) {
 					t.Errorf("q=%s, sort %s, statuses %v: %q, want %q", c.q, sort, flt.Statuses, names(got), names(c.want))
 				}
 			}
+		}
+	}
+
+	// Names whose keys fold long (ﷺ is 18 letters) or that JSON writes
+	// long (quotes) page through by token: keys are cut at
+	// namekey.MaxKeyLength, tokens fit enroll.MaxPageTokenLength.
+	long := f.instance(noAutoEvaluate)
+	var longIDs []string
+	for i, last := range []string{strings.Repeat("ﷺ", 256), strings.Repeat("<", 255) + "é", strings.Repeat(`"`, 255) + "é", strings.Repeat("é", 256), "Abel", "中村"} {
+		longIDs = append(longIDs, f.enroll(long, fmt.Sprintf("long%d@example.com", i), func(c *enroll.EnrollmentCreate) { c.LastName = last }).ID)
+	}
+	// " < a e ﷺ 中, by the keys' bytes: a token is made after each.
+	wantLong := []string{longIDs[2], longIDs[1], longIDs[4], longIDs[3], longIDs[0], longIDs[5]}
+	for perPage := 1; perPage <= 2; perPage++ {
+		flt := enroll.EnrollmentFilter{ProgramInstanceID: long.ID, ListParams: enroll.ListParams{PerPage: perPage, Sort: enroll.SortLastName}}
+		if got := listAll(t, f, flt, true); !slices.Equal(got, wantLong) {
+			t.Errorf("long names, perPage %d: %q, want %q", perPage, got, wantLong)
 		}
 	}
 }

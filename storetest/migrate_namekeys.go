@@ -86,3 +86,11 @@ func MigrateNameKeys(t *testing.T, m NameKeyMigration) {
 		t.Errorf("q=mu by lastName: %q, want %q", got, want)
 	}
 }
+
+// EnrollNamed enrolls a participant of the given names in a new instance
+// of a new workspace of s, for a store's own tests of its names' keys.
+func EnrollNamed(t *testing.T, s enroll.Store, first, last string) *enroll.Enrollment {
+	t.Helper()
+	f := newFixtureOn(t, s)
+	return f.enroll(f.instance(noAutoEvaluate), "named@example.com", func(c *enroll.EnrollmentCreate) { c.FirstName, c.LastName = first, last })
+}

@@ -118,7 +118,7 @@ func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, 
 func (m *Main) interrupted(id string, o importRun) error {
 	notWritten := "its errors file " + o.errorsPath + " was not written"
 	if o.errorsPath == stdoutName {
-		notWritten = "its errors were not written to standard output"
+		notWritten = "its errors were not written to standard output, or only in part"
 	}
 	fmt.Fprintf(m.Stderr, "Interrupted: import %s goes on on the server; %s.\n"+
 		"Follow it to its end again (progress, summary, errors file) with:\n  %s\n", id, notWritten, o.followCommand(id))
