@@ -966,3 +966,18 @@ func TestRequestID(t *testing.T) {
 		}
 	}
 }
+
+// TestAPI_422_UnknownParameterValue: an unknown parameter's error shows
+// its value as sent, and every value when it was given more than once.
+func TestAPI_422_UnknownParameterValue(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.do("GET", "/v1/enrollments?stauts=approved&colour=red&colour=blue", nil).expect(422).problem()
+	got := map[string]any{}
+	for _, fe := range p.Errors {
+		got[fe.Location] = fe.Value
+	}
+	if colours, _ := got["query.colour"].([]any); got["query.stauts"] != "approved" || len(colours) != 2 || colours[0] != "red" || colours[1] != "blue" {
+		t.Fatalf("values: %v", got)
+	}
+}

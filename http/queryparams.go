@@ -36,7 +36,11 @@ func checkQueryParameters(ctx huma.Context, next func(huma.Context)) {
 	params := ctx.Operation().Parameters
 	for _, name := range slices.Sorted(maps.Keys(q)) {
 		if !slices.ContainsFunc(params, func(p *huma.Param) bool { return p.In == "query" && p.Name == name }) {
-			errs = append(errs, &huma.ErrorDetail{Location: "query." + name, Message: "is not a parameter of this operation", Value: q[name]})
+			var value any = q[name]
+			if len(q[name]) == 1 {
+				value = q[name][0] // as sent, not a list of one
+			}
+			errs = append(errs, &huma.ErrorDetail{Location: "query." + name, Message: "is not a parameter of this operation", Value: value})
 		}
 	}
 	for _, p := range params {
