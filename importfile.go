@@ -380,7 +380,7 @@ func (d *csvDecoder) Next() (*ImportRow, error) {
 		}
 		row := &ImportRow{Row: line}
 		if len(rec) > len(d.setters) {
-			row.Errors = append(row.Errors, ImportError{Row: line, Message: fmt.Sprintf("%d cells for %s", len(rec), quantity(len(d.setters), "column", "columns"))})
+			row.Errors = append(row.Errors, ImportError{Row: line, Message: fmt.Sprintf("%d cells for %s", len(rec), Quantity(len(d.setters), "column", "columns"))})
 			return row, nil
 		}
 		in := &EnrollmentCreate{}

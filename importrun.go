@@ -62,7 +62,7 @@ func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowD
 	for b := range batches {
 		if ctx.Err() != nil {
 			return fail(cur, nil, "The import was stopped after %s because the server shut down. "+
-				"Run the same file again to finish it; rows already imported are skipped.", quantity(cur.ProcessedRows, "row", "rows"))
+				"Run the same file again to finish it; rows already imported are skipped.", Quantity(cur.ProcessedRows, "row", "rows"))
 		}
 		if len(b.rows) > 0 {
 			var next *Import
@@ -87,11 +87,11 @@ func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowD
 			if errors.As(b.readErr, &de) {
 				msg = de.Message
 			}
-			return fail(cur, b.readErr, "The file cannot be read after %s: %s", quantity(cur.ProcessedRows, "row", "rows"), msg)
+			return fail(cur, b.readErr, "The file cannot be read after %s: %s", Quantity(cur.ProcessedRows, "row", "rows"), msg)
 		}
 	}
 	// The reader stops only after a read error, which the loop returns on.
-	return fail(cur, nil, "The import stopped unexpectedly after %s. Run the same file again to finish it.", quantity(cur.ProcessedRows, "row", "rows"))
+	return fail(cur, nil, "The import stopped unexpectedly after %s. Run the same file again to finish it.", Quantity(cur.ProcessedRows, "row", "rows"))
 }
 
 // importBatch is a batch of rows read from an import file, planned ahead

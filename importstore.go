@@ -78,7 +78,7 @@ func (im *Import) Settle(now time.Time) {
 		finished := im.UpdatedAt
 		im.FinishedAt = &finished
 		im.Message = fmt.Sprintf("The import was interrupted after %s: the server running it stopped. "+
-			"Run the same file again to finish it; rows already imported are skipped.", quantity(im.ProcessedRows, "row", "rows"))
+			"Run the same file again to finish it; rows already imported are skipped.", Quantity(im.ProcessedRows, "row", "rows"))
 	}
 }
 

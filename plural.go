@@ -10,8 +10,9 @@ func plural(more bool, many, one string) string {
 	return one
 }
 
-// quantity returns "1 row" or "3 rows": n and the noun that agrees with it.
-func quantity(n int, one, many string) string {
+// Quantity returns "1 row" or "3 rows": n and the noun that agrees with
+// it, for messages (the jobs' and the CLI's).
+func Quantity(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

@@ -68,7 +68,7 @@ func (m *Main) exportCommand() *cobra.Command {
 			if out != nil {
 				where = output
 			}
-			fmt.Fprintf(m.Stderr, "Exported %s to %s in %v.\n", quantity(progress.counter.Rows(), "enrollment", "enrollments"), where,
+			fmt.Fprintf(m.Stderr, "Exported %s to %s in %v.\n", enroll.Quantity(progress.counter.Rows(), "enrollment", "enrollments"), where,
 				time.Since(progress.start).Round(time.Millisecond))
 			return nil
 		},

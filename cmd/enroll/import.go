@@ -276,7 +276,7 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	if o.errorsPath == "" {
 		o.errorsPath = jobErrorsPath(im.ID)
 	}
-	fmt.Fprintf(m.Stderr, "%s %s of %s: %s to %s.\n", jobKind(im), im.ID, o.name(), quantity(im.TotalRows, "row", "rows"),
+	fmt.Fprintf(m.Stderr, "%s %s of %s: %s to %s.\n", jobKind(im), im.ID, o.name(), enroll.Quantity(im.TotalRows, "row", "rows"),
 		map[bool]string{true: "check", false: "import"}[o.dryRun])
 	for _, e := range im.Errors {
 		fmt.Fprintf(m.Stderr, "  row %d: %s: %s\n", e.Row, e.Field, e.Message)

@@ -26,7 +26,7 @@ func (m *Main) followJob(ctx context.Context, c *client.Client, o importRun) err
 		return fmt.Errorf("import %s is of program instance %s, not %s (--instance)", im.ID, im.ProgramInstanceID, o.instance)
 	}
 	fmt.Fprintf(m.Stderr, "%s %s (program instance %s), %s: %d of %s done.\n", jobKind(im), im.ID, im.ProgramInstanceID, im.Status,
-		im.ProcessedRows, quantity(im.TotalRows, "row", "rows"))
+		im.ProcessedRows, enroll.Quantity(im.TotalRows, "row", "rows"))
 	// The job ran before it was followed: its own times measure it.
 	return m.follow(ctx, c, im, o, rateMeter{start: time.Now(), base: im.ProcessedRows}, jobTook)
 }
@@ -79,8 +79,8 @@ func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, 
 		summary = m.Stderr
 	}
 	fmt.Fprintf(summary, "%s %s %s in %v: %s, %d %s, %d %s (already enrolled), %d failed (%s).%s\n",
-		jobKind(done), done.ID, done.Status, elapsed, quantity(done.ProcessedRows, "row", "rows"), done.CreatedCount, created, done.SkippedCount, skipped,
-		done.FailedRows, quantity(done.ErrorCount, "error", "errors"), summaryRate)
+		jobKind(done), done.ID, done.Status, elapsed, enroll.Quantity(done.ProcessedRows, "row", "rows"), done.CreatedCount, created, done.SkippedCount, skipped,
+		done.FailedRows, enroll.Quantity(done.ErrorCount, "error", "errors"), summaryRate)
 	// Written even when empty (the header alone), so that a file left by
 	// an earlier run is never taken for this one's.
 	if err := m.saveImportErrors(ctx, c, done.ID, o.errorsPath); err != nil {

@@ -57,7 +57,7 @@ func (p *rowProgress) show(cur *enroll.Import) {
 	}
 	if time.Since(p.last) >= p.every && cur.ProcessedRows != p.lastCount && !cur.Finished() {
 		p.last, p.lastCount = time.Now(), cur.ProcessedRows
-		fmt.Fprintf(p.out, "%s: %d/%s (%s)%s\n", cur.Status, cur.ProcessedRows, quantity(cur.TotalRows, "row", "rows"), counts(cur), p.rate.of(cur))
+		fmt.Fprintf(p.out, "%s: %d/%s (%s)%s\n", cur.Status, cur.ProcessedRows, enroll.Quantity(cur.TotalRows, "row", "rows"), counts(cur), p.rate.of(cur))
 	}
 }
 
