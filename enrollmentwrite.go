@@ -38,8 +38,9 @@ type EnrollmentTx interface {
 	// FindEnrollment returns an enrollment. Returns ENOTFOUND.
 	FindEnrollment(wsID, id string) (*Enrollment, error)
 	// PriorEnrollment returns the id of an enrollment, in any status but
-	// an open one first, of e's participant (its customer, or else its
-	// lead) in e's instance, or "" when there is none.
+	// an open one first, of e's participant in e's instance: its
+	// customer's, else its lead's (a lead enrolled before it became the
+	// customer); or "" when there is none.
 	PriorEnrollment(e *Enrollment) (string, error)
 	// EnrolledElsewhere reports whether e's customer holds an approved or
 	// paused enrollment in another program instance.
@@ -151,9 +152,36 @@ func participantIn(tx EnrollmentTx, a Actor, in *EnrollmentCreate) (Participant,
 		if err != nil {
 			return p, nil, err
 		}
-		return ParticipantFromEnrollment(from).Overlay(in), nil, nil
+		return reenrolledParticipant(tx, a, from, in)
 	}
 	return p, nil, Errorf(EINVALID, "Unknown identificationType %q.", in.IdentificationType)
+}
+
+// reenrolledParticipant resolves the participant of from as it is now: a
+// lead enrolled before it became a customer is that customer, so that the
+// open-enrollment indexes see both ids. When the participant is a
+// customer, names and email come from it, as with customerId, whatever
+// from or the request says.
+func reenrolledParticipant(tx EnrollmentTx, a Actor, from *Enrollment, in *EnrollmentCreate) (Participant, *Customer, error) {
+	p := ParticipantFromEnrollment(from).Overlay(in)
+	if p.CustomerID == "" && p.LeadID != "" {
+		// Locked, as the leadId path locks it, so that a concurrent
+		// conversion is seen.
+		l, err := tx.LockLead(a.WorkspaceID, p.LeadID)
+		if err != nil {
+			return p, nil, err
+		}
+		p.CustomerID = l.CustomerID
+	}
+	if p.CustomerID == "" {
+		return p, nil, nil
+	}
+	c, err := tx.FindCustomer(a.WorkspaceID, p.CustomerID)
+	if err != nil {
+		return p, nil, err
+	}
+	p.FirstName, p.LastName, p.Email = c.FirstName, c.LastName, c.Email
+	return p, c, nil
 }
 
 // customerFor returns p bound to the customer with p's email, creating the

@@ -73,16 +73,20 @@ func (tx *tx) updateEnrollmentRow(e *enroll.Enrollment, doc []byte, oldVersion i
 }
 
 // duplicateEnrollment returns the ECONFLICT for a participant who already
-// holds an open enrollment in e's instance, naming that enrollment, or
+// holds an open enrollment in e's instance, naming that enrollment: one of
+// its customer or, as a lead may have become that customer since, of its
+// lead (the two indexes enrollments_open_customer and _lead); or
 // pgx.ErrNoRows when there is none (any more).
 func (tx *tx) duplicateEnrollment(e *enroll.Enrollment) error {
-	col, val := "customer_id", e.CustomerID
-	if val == "" {
-		col, val = "lead_id", e.LeadID
-	}
 	var id string
-	err := tx.QueryRow(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND `+col+` = $3
-		AND status NOT IN ('rejected', 'unenrolled') AND id <> $4 LIMIT 1`, e.WorkspaceID, e.ProgramInstanceID, val, e.ID).Scan(&id)
+	err := pgx.ErrNoRows
+	for _, by := range [...]struct{ col, val string }{{"customer_id", e.CustomerID}, {"lead_id", e.LeadID}} {
+		if by.val == "" || !errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		err = tx.QueryRow(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND `+by.col+` = $3
+			AND status NOT IN ('rejected', 'unenrolled') AND id <> $4 LIMIT 1`, e.WorkspaceID, e.ProgramInstanceID, by.val, e.ID).Scan(&id)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return err
 	} else if err != nil {

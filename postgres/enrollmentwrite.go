@@ -71,16 +71,19 @@ const (
 
 // PriorEnrollment implements enroll.EnrollmentTx.
 func (tx *tx) PriorEnrollment(e *enroll.Enrollment) (string, error) {
-	query, val := priorByCustomer, e.CustomerID
-	if val == "" {
-		query, val = priorByLead, e.LeadID
+	// The customer's, then the lead's: a lead enrolled before it became
+	// the customer was enrolled too.
+	for _, by := range [...]struct{ query, val string }{{priorByCustomer, e.CustomerID}, {priorByLead, e.LeadID}} {
+		if by.val == "" {
+			continue
+		}
+		var id string
+		err := tx.QueryRow(tx.ctx, by.query, e.WorkspaceID, e.ProgramInstanceID, by.val).Scan(&id)
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return id, wrap(err)
+		}
 	}
-	var id string
-	err := tx.QueryRow(tx.ctx, query, e.WorkspaceID, e.ProgramInstanceID, val).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
-	}
-	return id, wrap(err)
+	return "", nil
 }
 
 // sameProgramInstances selects the instances of the program of instance

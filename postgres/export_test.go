@@ -210,6 +210,9 @@ const (
 // NameKeysVersion is the migration that recomputes the names' keys.
 const NameKeysVersion = nameKeysVersion
 
+// OpenLeadVersion is the migration that widens the leads' open-enrollment index.
+const OpenLeadVersion = openLeadVersion
+
 // RekeyNames is migration 19's work with key, in tx.
 func RekeyNames(ctx context.Context, tx *sql.Tx, key func(string) string) error {
 	return rekeyNames(key)(ctx, tx)

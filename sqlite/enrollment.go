@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 
 	"github.com/enrollhq/enroll"
@@ -73,15 +75,19 @@ func (tx *Tx) enrollmentWriteError(e *enroll.Enrollment, err error) error {
 }
 
 // duplicateEnrollment returns the ECONFLICT for a participant who already
-// holds an open enrollment in e's instance, naming that enrollment.
+// holds an open enrollment in e's instance, naming that enrollment: one of
+// its customer or, as a lead may have become that customer since, of its
+// lead (the two indexes enrollments_open_customer and _lead).
 func (tx *Tx) duplicateEnrollment(e *enroll.Enrollment) error {
-	col, val := "customer_id", e.CustomerID
-	if val == "" {
-		col, val = "lead_id", e.LeadID
-	}
 	var id string
-	err := tx.QueryRowContext(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = ? AND instance_id = ? AND `+col+` = ?
-		AND status NOT IN ('rejected', 'unenrolled') AND id <> ? LIMIT 1`, e.WorkspaceID, e.ProgramInstanceID, val, e.ID).Scan(&id)
+	err := sql.ErrNoRows
+	for _, by := range [...]struct{ col, val string }{{"customer_id", e.CustomerID}, {"lead_id", e.LeadID}} {
+		if by.val == "" || !errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		err = tx.QueryRowContext(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = ? AND instance_id = ? AND `+by.col+` = ?
+			AND status NOT IN ('rejected', 'unenrolled') AND id <> ? LIMIT 1`, e.WorkspaceID, e.ProgramInstanceID, by.val, e.ID).Scan(&id)
+	}
 	if err != nil {
 		return err
 	}

@@ -56,18 +56,21 @@ func (tx *Tx) FindEnrollment(wsID, id string) (*enroll.Enrollment, error) {
 
 // PriorEnrollment implements enroll.EnrollmentTx.
 func (tx *Tx) PriorEnrollment(e *enroll.Enrollment) (string, error) {
-	col, val := "customer_id", e.CustomerID
-	if val == "" {
-		col, val = "lead_id", e.LeadID
+	// The customer's, then the lead's: a lead enrolled before it became
+	// the customer was enrolled too.
+	for _, by := range [...]struct{ col, val string }{{"customer_id", e.CustomerID}, {"lead_id", e.LeadID}} {
+		if by.val == "" {
+			continue
+		}
+		var id string
+		err := tx.QueryRowContext(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = ? AND instance_id = ? AND `+by.col+` = ?
+			ORDER BY status IN ('rejected', 'unenrolled') LIMIT 1`,
+			e.WorkspaceID, e.ProgramInstanceID, by.val).Scan(&id)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return id, err
+		}
 	}
-	var id string
-	err := tx.QueryRowContext(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = ? AND instance_id = ? AND `+col+` = ?
-		ORDER BY status IN ('rejected', 'unenrolled') LIMIT 1`,
-		e.WorkspaceID, e.ProgramInstanceID, val).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return id, err
+	return "", nil
 }
 
 // EnrolledElsewhere implements enroll.EnrollmentTx.

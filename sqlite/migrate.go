@@ -58,7 +58,9 @@ func goMigrations() []*goose.Migration {
 	keys := goose.NewGoMigration(nameKeysVersion, &goose.GoFunc{RunTx: rekeyNames(namekey.Of)},
 		&goose.GoFunc{RunTx: rekeyNames(strings.ToLower)})
 	keys.Source = "00020_enrollment_name_keys.go"
-	return []*goose.Migration{docs, keys}
+	leads := goose.NewGoMigration(openLeadVersion, &goose.GoFunc{RunTx: reindexOpenLeads}, &goose.GoFunc{RunTx: restoreOpenLeads})
+	leads.Source = "00021_enrollment_open_lead.go"
+	return []*goose.Migration{docs, keys, leads}
 }
 
 func provider(db *sql.DB) (*goose.Provider, error) {
