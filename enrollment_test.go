@@ -152,7 +152,10 @@ func TestCursor(t *testing.T) {
 	if tok := (enroll.Cursor{Sort: "lastName", Text: strings.Repeat("<", 512), ID: "x"}).Encode(); len(tok) > 1024 {
 		t.Errorf("a key of < is written %d bytes: HTML-escaped", len(tok))
 	}
-	for _, bad := range []string{"", "!!", "e30", string(make([]byte, 2000)), strings.Repeat("A", enroll.MaxPageTokenLength+1)} {
+	// NUL, which PostgreSQL refuses in a text parameter (a 500), is in no key or id.
+	nulID := enroll.Cursor{Sort: "lastName", Text: "a", ID: "x\x00", Filter: 1}.Encode()
+	nulKey := enroll.Cursor{Sort: "lastName", Text: "\x00", ID: "x", Filter: 1}.Encode()
+	for _, bad := range []string{"", "!!", "e30", string(make([]byte, 2000)), strings.Repeat("A", enroll.MaxPageTokenLength+1), nulID, nulKey} {
 		if _, err := enroll.DecodeCursor(bad); err == nil {
 			t.Errorf("DecodeCursor(%q) accepted", bad)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"hash/fnv"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -119,7 +120,10 @@ func DecodeCursor(s string) (*Cursor, error) {
 		return nil, Errorf(EINVALID, "pageToken is malformed")
 	}
 	var c Cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || c.Page < 0 || c.Page > MaxPage {
+	// No NUL in the strings: no key or id holds one, and PostgreSQL
+	// refuses it in a text parameter.
+	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || c.Page < 0 || c.Page > MaxPage ||
+		strings.ContainsRune(c.ID+c.Text+c.Sort, 0) {
 		return nil, Errorf(EINVALID, "pageToken is malformed")
 	}
 	return &c, nil

@@ -69,7 +69,7 @@ func (q EnrollmentListQuery) filter() (enroll.EnrollmentFilter, error) {
 	f := enroll.EnrollmentFilter{
 		CustomerID: q.CustomerID, LeadID: q.LeadID, ReferenceID: q.ReferenceID, Email: q.Email,
 		Tag: q.Tag, ManufacturerSlug: q.ManufacturerSlug, GroupID: q.GroupID,
-		CreatedAfter: optionalTime(q.CreatedAfter), CreatedBefore: optionalTime(q.CreatedBefore),
+		CreatedAfter: optionalTime(q.CreatedAfter), CreatedBefore: optionalTime(ceilMicrosecond(q.CreatedBefore)),
 		UpdatedAfter: optionalTime(q.UpdatedAfter), Q: q.Q,
 	}
 	for _, s := range splitValues(q.Status) {

@@ -376,11 +376,25 @@ func TestFlow_Filters(t *testing.T) {
 		return at.In(time.FixedZone("", 2*60*60)).Format(time.RFC3339Nano)
 	}
 
+	// nanosAfter is m's createdAt and 999 ns: before the next microsecond,
+	// stored times' precision.
+	nanosAfter := func(m map[string]any) string {
+		at, err := time.Parse(time.RFC3339Nano, m["createdAt"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at.Add(999 * time.Nanosecond).Format(time.RFC3339Nano)
+	}
+	comma := func(s string) string { return strings.Replace(s, ".", ",", 1) }
+
 	for _, tc := range []struct {
 		query string
 		want  []string
 	}{
 		{"", []string{id(d), id(c), id(b), id(a)}},
+		{"createdBefore=" + nanosAfter(b), []string{id(b), id(a)}},
+		{"createdAfter=" + nanosAfter(b), []string{id(d), id(c)}},
+		{"createdBefore=" + comma(nanosAfter(b)), []string{id(b), id(a)}},
 		{"status=eligible", []string{id(b)}},
 		{"status=eligible&status=ineligible", []string{id(c), id(b)}},
 		{"status=eligible,candidate", []string{id(d), id(b), id(a)}},

@@ -71,6 +71,16 @@ func optionalTime(t time.Time) *time.Time {
 	return &t
 }
 
+// ceilMicrosecond rounds t up to the microsecond, the precision of stored
+// times, for an exclusive upper bound: a row created at 08:51:08.958859
+// is before 08:51:08.958859999, which truncating would have left out.
+func ceilMicrosecond(t time.Time) time.Time {
+	if r := t.Truncate(time.Microsecond); !r.Equal(t) {
+		return r.Add(time.Microsecond)
+	}
+	return t
+}
+
 // bodyPage wraps a page for a Huma output.
 type bodyPage[T any] struct {
 	Body *enroll.Page[T]
