@@ -99,6 +99,27 @@ func newDatabase(t *testing.T) string {
 	return withDatabase(t, serverURL(), name)
 }
 
+// migrationHarness returns, for the database at url, a function that
+// opens a migrated store on it and one that applies or rolls back
+// migrations to a version while no store is open: what the storetest
+// migration checks are given.
+func migrationHarness(url string) (open func(*testing.T) enroll.Store, migrateTo func(*testing.T, int64)) {
+	ctx := context.Background()
+	open = func(t *testing.T) enroll.Store {
+		s, err := postgres.Open(ctx, postgres.Config{URL: url, Engine: rules.New(), MaxConns: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	migrateTo = func(t *testing.T, version int64) {
+		if err := postgres.MigrateTo(ctx, url, version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return open, migrateTo
+}
+
 // withDatabase returns the connection string s pointed at database name.
 func withDatabase(t *testing.T, s, name string) string {
 	t.Helper()

@@ -4,9 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/postgres"
-	"github.com/enrollhq/enroll/rules"
 	"github.com/enrollhq/enroll/storetest"
 	"github.com/jackc/pgx/v5"
 )
@@ -18,19 +16,9 @@ func TestMigrateOpenLeads(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url := newDatabase(t)
-	migrateTo := func(t *testing.T, version int64) {
-		if err := postgres.MigrateTo(ctx, url, version); err != nil {
-			t.Fatal(err)
-		}
-	}
+	open, migrateTo := migrationHarness(url)
 	storetest.MigrateOpenLeads(t, storetest.OpenLeadMigration{
-		Open: func(t *testing.T) enroll.Store {
-			s, err := postgres.Open(ctx, postgres.Config{URL: url, Engine: rules.New(), MaxConns: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		},
+		Open: open,
 		Down: func(t *testing.T) { migrateTo(t, postgres.OpenLeadVersion-1) },
 		Up:   func(t *testing.T) { migrateTo(t, postgres.OpenLeadVersion) },
 		Copy: func(t *testing.T, id, newID, customerID string) {

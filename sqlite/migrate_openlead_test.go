@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/enrollhq/enroll"
-	"github.com/enrollhq/enroll/rules"
 	"github.com/enrollhq/enroll/storetest"
 )
 
@@ -18,21 +16,9 @@ func TestMigrateOpenLeads(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "enroll.db")
-	migrateTo := func(t *testing.T, version int64) {
-		db, p := migratedTo(t, path, version)
-		if _, err := p.DownTo(ctx, version); err != nil {
-			t.Fatal(err)
-		}
-		db.Close()
-	}
+	open, migrateTo := migrationHarness(path)
 	storetest.MigrateOpenLeads(t, storetest.OpenLeadMigration{
-		Open: func(t *testing.T) enroll.Store {
-			s, err := Open(ctx, Config{Path: path, Engine: rules.New()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		},
+		Open: open,
 		Down: func(t *testing.T) { migrateTo(t, openLeadVersion-1) },
 		Up:   func(t *testing.T) { migrateTo(t, openLeadVersion) },
 		Copy: func(t *testing.T, id, newID, customerID string) {

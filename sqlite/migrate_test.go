@@ -129,6 +129,29 @@ func migratedTo(t *testing.T, path string, version int64) (*sql.DB, *goose.Provi
 	return db, p
 }
 
+// migrationHarness returns, for the database at path, a function that
+// opens a migrated store on it and one that applies or rolls back
+// migrations to a version while no store is open: what the storetest
+// migration checks are given.
+func migrationHarness(path string) (open func(*testing.T) enroll.Store, migrateTo func(*testing.T, int64)) {
+	ctx := context.Background()
+	open = func(t *testing.T) enroll.Store {
+		s, err := Open(ctx, Config{Path: path, Engine: rules.New()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	migrateTo = func(t *testing.T, version int64) {
+		db, p := migratedTo(t, path, version)
+		if _, err := p.DownTo(ctx, version); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+	return open, migrateTo
+}
+
 // TestMigrateNullMembers rewrites the enrollment documents stored before
 // migration 13, which left out the members without a value, into the
 // documents the store writes now: what the API answers for them then has
