@@ -23,6 +23,17 @@ const (
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:[-_][a-z0-9]+)*$`)
 
+// maxSlugLength bounds slugs. It is longer than an id may be (ValidID), so
+// what names an object by id or slug is checked with ValidIDOrSlug.
+const maxSlugLength = 100
+
+// ValidIDOrSlug reports whether s could name an object by its id or its
+// slug: used to answer 404 at once for path parameters that take either
+// (a program's) and that no store could hold.
+func ValidIDOrSlug(s string) bool {
+	return ValidID(s) || len(s) <= maxSlugLength && slugPattern.MatchString(s)
+}
+
 func loc(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
 
 func checkString(v *Invalid, field, s string, max int, required bool) {
@@ -47,8 +58,8 @@ func checkText(v *Invalid, field, s string) { checkString(v, field, s, MaxTextLe
 func checkSlug(v *Invalid, field, s string) {
 	if s == "" {
 		v.Add(field, "is required", nil)
-	} else if len(s) > 100 || !slugPattern.MatchString(s) {
-		v.Add(field, "must be lowercase letters, digits, - and _ (at most 100)", s)
+	} else if len(s) > maxSlugLength || !slugPattern.MatchString(s) {
+		v.Add(field, "must be lowercase letters, digits, - and _ (at most "+strconv.Itoa(maxSlugLength)+")", s)
 	} else if idShaped(s) {
 		// A slug stands in for an id, and ids are looked up first: this
 		// one could name another object.

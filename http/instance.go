@@ -156,7 +156,7 @@ func (s *Server) createInstance(ctx context.Context, in *createInstanceInput) (*
 	if len(limitedInstances(ctx)) > 0 {
 		return nil, enroll.Errorf(enroll.EFORBIDDEN, "This API key is limited to program instances and cannot create new ones.")
 	}
-	if !enroll.ValidID(in.ProgramID) {
+	if !enroll.ValidIDOrSlug(in.ProgramID) {
 		return nil, notFound("Program", in.ProgramID)
 	}
 	b := in.Body
@@ -195,7 +195,7 @@ func instanceStatuses(values []string) ([]enroll.InstanceStatus, error) {
 }
 
 func (s *Server) listProgramInstances(ctx context.Context, in *listProgramInstancesInput) (*bodyPage[*enroll.ProgramInstance], error) {
-	if !enroll.ValidID(in.ProgramID) {
+	if !enroll.ValidIDOrSlug(in.ProgramID) {
 		return nil, notFound("Program", in.ProgramID)
 	}
 	p, err := s.store.FindProgram(ctx, workspaceFrom(ctx), in.ProgramID)
@@ -211,7 +211,7 @@ func (s *Server) listInstances(ctx context.Context, in *listInstancesInput) (*bo
 		return nil, err
 	}
 	f := enroll.InstanceFilter{ProgramID: in.ProgramID, Statuses: statuses, IDs: limitedInstances(ctx), ListParams: in.params(in.Sort)}
-	if f.ProgramID != "" && enroll.ValidID(f.ProgramID) {
+	if f.ProgramID != "" && enroll.ValidIDOrSlug(f.ProgramID) {
 		// The filter takes a slug too; an unknown program simply matches nothing.
 		if p, err := s.store.FindProgram(ctx, workspaceFrom(ctx), f.ProgramID); err == nil {
 			f.ProgramID = p.ID

@@ -106,7 +106,7 @@ func (s *Server) listPrograms(ctx context.Context, in *listProgramsInput) (*body
 }
 
 func (s *Server) getProgram(ctx context.Context, in *programIDInput) (*programOutput, error) {
-	if !enroll.ValidID(in.ProgramID) {
+	if !enroll.ValidIDOrSlug(in.ProgramID) {
 		return nil, notFound("Program", in.ProgramID)
 	}
 	p, err := s.store.FindProgram(ctx, workspaceFrom(ctx), in.ProgramID)
@@ -117,7 +117,7 @@ func (s *Server) getProgram(ctx context.Context, in *programIDInput) (*programOu
 }
 
 func (s *Server) updateProgram(ctx context.Context, in *updateProgramInput) (*programOutput, error) {
-	if !enroll.ValidID(in.ProgramID) {
+	if !enroll.ValidIDOrSlug(in.ProgramID) {
 		return nil, notFound("Program", in.ProgramID)
 	}
 	if err := checkProgramWrite(ctx); err != nil {
@@ -140,7 +140,7 @@ func (s *Server) updateProgram(ctx context.Context, in *updateProgramInput) (*pr
 }
 
 func (s *Server) deleteProgram(ctx context.Context, in *deleteProgramInput) (*struct{}, error) {
-	if !enroll.ValidID(in.ProgramID) {
+	if !enroll.ValidIDOrSlug(in.ProgramID) {
 		return nil, notFound("Program", in.ProgramID)
 	}
 	if err := checkProgramWrite(ctx); err != nil {
