@@ -258,7 +258,8 @@ func RulesEqual(a, b []Rule) bool { return slices.Equal(a, b) }
 
 // InstanceFilter selects program instances in a list.
 type InstanceFilter struct {
-	// ProgramID, when set, keeps the instances of one program.
+	// ProgramID, when set, keeps the instances of one program, named by
+	// its id or slug; an unknown program matches nothing.
 	ProgramID string
 	// Statuses, when set, keeps instances in one of these statuses.
 	Statuses []InstanceStatus

@@ -88,7 +88,7 @@ type listProgramInstancesInput struct {
 }
 
 type listInstancesInput struct {
-	ProgramID string   `query:"programId" doc:"Keep one program's instances (id or slug)."`
+	ProgramID string   `query:"programId" maxLength:"100" doc:"Keep one program's instances (id or slug); an unknown program matches none."`
 	Status    []string `query:"status,explode" doc:"Keep instances in these statuses (repeatable or comma-separated), each one of active, inactive, archived; any other is a 422."`
 	SortQuery
 	ListQuery
@@ -210,15 +210,9 @@ func (s *Server) listInstances(ctx context.Context, in *listInstancesInput) (*bo
 	if err != nil {
 		return nil, err
 	}
+	// The store takes the program's id or slug, and an unknown program
+	// matches nothing, as an unknown customerId does in enrollment lists.
 	f := enroll.InstanceFilter{ProgramID: in.ProgramID, Statuses: statuses, IDs: limitedInstances(ctx), ListParams: in.params(in.Sort)}
-	if f.ProgramID != "" && enroll.ValidIDOrSlug(f.ProgramID) {
-		// The filter takes a slug too; an unknown program simply matches nothing.
-		if p, err := s.store.FindProgram(ctx, workspaceFrom(ctx), f.ProgramID); err == nil {
-			f.ProgramID = p.ID
-		} else if enroll.ErrorCode(err) != enroll.ENOTFOUND {
-			return nil, err
-		}
-	}
 	page, err := s.store.ListInstances(ctx, workspaceFrom(ctx), f)
 	if err != nil {
 		return nil, err

@@ -88,11 +88,11 @@ func (db *DB) ListInstances(ctx context.Context, wsID string, f enroll.InstanceF
 		var w where
 		w.add("workspace_id = ?", wsID)
 		if f.ProgramID != "" {
-			p, err := findProgram(ctx, q, wsID, f.ProgramID, "")
+			id, err := filterProgramID(ctx, q, wsID, f.ProgramID)
 			if err != nil {
 				return err
 			}
-			w.add("program_id = ?", p.ID)
+			w.add("program_id = ?", id)
 		}
 		in(&w, "status", f.Statuses)
 		in(&w, "id", f.IDs)

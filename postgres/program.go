@@ -57,6 +57,21 @@ func findProgram(ctx context.Context, q querier, wsID, idOrSlug, lock string) (*
 	return p, nil
 }
 
+// filterProgramID returns the id of the program idOrSlug names, for a
+// list's program filter. An unknown program matches nothing, as an unknown
+// customerId does in an enrollment list, so it returns idOrSlug itself: no
+// program of the workspace has that id, so no instance has it as its
+// program_id.
+func filterProgramID(ctx context.Context, q querier, wsID, idOrSlug string) (string, error) {
+	p, err := findProgram(ctx, q, wsID, idOrSlug, "")
+	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+		return idOrSlug, nil
+	} else if err != nil {
+		return "", err
+	}
+	return p.ID, nil
+}
+
 // FindProgram implements enroll.Store.
 func (db *DB) FindProgram(ctx context.Context, wsID, idOrSlug string) (*enroll.Program, error) {
 	return findProgram(ctx, db.pool, wsID, idOrSlug, "")

@@ -89,11 +89,11 @@ func (db *DB) ListInstances(ctx context.Context, wsID string, f enroll.InstanceF
 	var w where
 	w.add("workspace_id = ?", wsID)
 	if f.ProgramID != "" {
-		p, err := findProgram(ctx, db.r, wsID, f.ProgramID)
+		id, err := filterProgramID(ctx, db.r, wsID, f.ProgramID)
 		if err != nil {
 			return nil, err
 		}
-		w.add("program_id = ?", p.ID)
+		w.add("program_id = ?", id)
 	}
 	in(&w, "status", f.Statuses)
 	in(&w, "id", f.IDs)

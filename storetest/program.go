@@ -105,6 +105,20 @@ func testInstance(t *testing.T, newStore Factory) {
 	if pg.TotalItems != 1 || pg.Data[0].ID != in.ID {
 		t.Fatalf("ListInstances(program) = %+v", pg)
 	}
+	// An unknown program matches nothing, as an unknown customerId does in
+	// an enrollment list: a filter narrows a list, it does not name a
+	// resource.
+	other := newFixtureOn(t, f.s)
+	otherProgram := other.program("dr")
+	if err := f.s.CreateInstance(f.ctx, other.a, &enroll.ProgramInstance{ProgramID: otherProgram.ID, Slug: "y1", Name: "Y1", Status: enroll.InstanceActive}); err != nil {
+		t.Fatal(err)
+	}
+	for _, program := range []string{"nope", enroll.NewID(), otherProgram.ID} {
+		pg = must(f.s.ListInstances(f.ctx, f.a.WorkspaceID, enroll.InstanceFilter{ProgramID: program}))
+		if pg.TotalItems != 0 || len(pg.Data) != 0 {
+			t.Fatalf("ListInstances(program %s) = %+v", program, pg)
+		}
+	}
 	pg = must(f.s.ListInstances(f.ctx, f.a.WorkspaceID, enroll.InstanceFilter{Statuses: []enroll.InstanceStatus{enroll.InstanceArchived}}))
 	if pg.TotalItems != 0 {
 		t.Fatalf("ListInstances(archived) = %d", pg.TotalItems)
