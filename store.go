@@ -30,6 +30,9 @@ type Store interface {
 	// FindWorkspace returns the workspace with the given id or name.
 	// Returns ENOTFOUND.
 	FindWorkspace(ctx context.Context, idOrName string) (*Workspace, error)
+	// FindWorkspaceByName returns the workspace with the given name.
+	// Returns ENOTFOUND.
+	FindWorkspaceByName(ctx context.Context, name string) (*Workspace, error)
 	// CountWorkspaces returns how many workspaces exist.
 	CountWorkspaces(ctx context.Context) (int, error)
 

@@ -20,6 +20,11 @@ type Workspace struct {
 func (w *Workspace) Validate() error {
 	var v Invalid
 	checkName(&v, "name", w.Name, true)
+	if idShaped(w.Name) {
+		// The CLI's --workspace takes an id or a name, ids first: this
+		// name could be another workspace's id, as a slug could be.
+		v.Add("name", "must not have the form of an id (24 lowercase letters and digits)", w.Name)
+	}
 	return v.Err()
 }
 

@@ -40,6 +40,17 @@ func (db *DB) FindWorkspace(ctx context.Context, idOrName string) (*enroll.Works
 	return &ws, nil
 }
 
+// FindWorkspaceByName implements enroll.Store.
+func (db *DB) FindWorkspaceByName(ctx context.Context, name string) (*enroll.Workspace, error) {
+	var ws enroll.Workspace
+	err := db.pool.QueryRow(ctx, `SELECT id, name, created_at FROM workspaces WHERE name = $1`, name).Scan(&ws.ID, &ws.Name, &ws.CreatedAt)
+	if err != nil {
+		return nil, notFound(err, "Workspace", name)
+	}
+	ws.CreatedAt = ws.CreatedAt.UTC()
+	return &ws, nil
+}
+
 // CountWorkspaces implements enroll.Store.
 func (db *DB) CountWorkspaces(ctx context.Context) (int, error) {
 	var n int

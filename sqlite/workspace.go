@@ -44,6 +44,20 @@ func (db *DB) FindWorkspace(ctx context.Context, idOrName string) (*enroll.Works
 	return &ws, nil
 }
 
+// FindWorkspaceByName implements enroll.Store.
+func (db *DB) FindWorkspaceByName(ctx context.Context, name string) (*enroll.Workspace, error) {
+	var (
+		ws      enroll.Workspace
+		created int64
+	)
+	err := db.r.QueryRowContext(ctx, `SELECT id, name, created_at FROM workspaces WHERE name = ?`, name).Scan(&ws.ID, &ws.Name, &created)
+	if err != nil {
+		return nil, notFound(err, "Workspace", name)
+	}
+	ws.CreatedAt = time.UnixMicro(created).UTC()
+	return &ws, nil
+}
+
 // CountWorkspaces implements enroll.Store.
 func (db *DB) CountWorkspaces(ctx context.Context) (int, error) {
 	var n int

@@ -21,6 +21,14 @@ func testWorkspace(t *testing.T, newStore Factory) {
 	_, err = f.s.FindWorkspace(f.ctx, "nope")
 	wantCode(t, err, enroll.ENOTFOUND)
 	wantCode(t, f.s.CreateWorkspace(f.ctx, &enroll.Workspace{ID: enroll.NewID()}, nil), enroll.EINVALID)
+	// A name of an id's form could be another workspace's id, which
+	// FindWorkspace looks up first.
+	wantCode(t, f.s.CreateWorkspace(f.ctx, &enroll.Workspace{ID: enroll.NewID(), Name: enroll.NewID()}, nil), enroll.EINVALID)
+	if byName := must(f.s.FindWorkspaceByName(f.ctx, ws.Name)); byName.ID != ws.ID {
+		t.Fatalf("FindWorkspaceByName = %s, want %s", byName.ID, ws.ID)
+	}
+	_, err = f.s.FindWorkspaceByName(f.ctx, ws.ID)
+	wantCode(t, err, enroll.ENOTFOUND)
 	if n := must(f.s.CountWorkspaces(f.ctx)); n != 1 {
 		t.Fatalf("CountWorkspaces = %d, want 1", n)
 	}

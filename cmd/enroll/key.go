@@ -27,9 +27,9 @@ func (m *Main) keyCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return m.withStore(cmd.Context(), func(s enroll.Store) error {
-				ws, err := s.FindWorkspace(cmd.Context(), workspace)
+				ws, err := findWorkspace(cmd.Context(), s, workspace)
 				if err != nil {
-					return describe(err)
+					return err
 				}
 				sc := make([]enroll.Scope, 0, len(scopes))
 				for _, x := range scopes {
@@ -77,9 +77,9 @@ func (m *Main) keyCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return m.withStore(cmd.Context(), func(s enroll.Store) error {
-				ws, err := s.FindWorkspace(cmd.Context(), workspace)
+				ws, err := findWorkspace(cmd.Context(), s, workspace)
 				if err != nil {
-					return describe(err)
+					return err
 				}
 				keys, err := s.ListAPIKeys(cmd.Context(), ws.ID)
 				if err != nil {
@@ -118,9 +118,9 @@ func (m *Main) keyCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return m.withStore(cmd.Context(), func(s enroll.Store) error {
-				ws, err := s.FindWorkspace(cmd.Context(), workspace)
+				ws, err := findWorkspace(cmd.Context(), s, workspace)
 				if err != nil {
-					return describe(err)
+					return err
 				}
 				if err := s.RevokeAPIKey(cmd.Context(), enroll.Actor{WorkspaceID: ws.ID}, args[0]); err != nil {
 					return describe(err)

@@ -23,6 +23,30 @@ func createWorkspace(ctx context.Context, s enroll.Store, name string) (*enroll.
 	return ws, key, secret, nil
 }
 
+// findWorkspace resolves a --workspace value, a workspace's id or name.
+// Names of an id's form are refused, but one given before they were may
+// be another workspace's id: such a value is refused, naming both, rather
+// than resolved to the one whose id it is (the store's choice), since the
+// user may well mean the other.
+func findWorkspace(ctx context.Context, s enroll.Store, idOrName string) (*enroll.Workspace, error) {
+	ws, err := s.FindWorkspace(ctx, idOrName)
+	if err != nil {
+		return nil, describe(err)
+	}
+	if ws.ID != idOrName || ws.Name == idOrName {
+		return ws, nil
+	}
+	named, err := s.FindWorkspaceByName(ctx, idOrName)
+	switch {
+	case enroll.ErrorCode(err) == enroll.ENOTFOUND:
+		return ws, nil
+	case err != nil:
+		return nil, err
+	}
+	return nil, fmt.Errorf("--workspace %s names two workspaces: it is the id of workspace %q and the name of workspace %s; give the name of the first or the id of the second",
+		idOrName, ws.Name, named.ID)
+}
+
 // keyOutput is the JSON form of a key with its secret, printed once.
 type keyOutput struct {
 	*enroll.APIKey

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// TestWorkspaceNamesOfAnIDsForm checks that a workspace cannot be named
+// with another's id, and that --workspace names one workspace or is
+// refused: a name given before such names were refused may be another
+// workspace's id.
+func TestWorkspaceNamesOfAnIDsForm(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "e.db")
+	create := func(name string) string {
+		t.Helper()
+		out, err := run(t, "workspace", "create", "--name", name, "--db", db, "--json")
+		if err != nil {
+			t.Fatalf("workspace create %q: %v\n%s", name, err, out)
+		}
+		var res struct{ Workspace struct{ ID string } }
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		return res.Workspace.ID
+	}
+	acme := create("acme")
+	other := create("other")
+	for _, name := range []string{acme, " " + other + " ", enroll.NewID()} {
+		if out, err := run(t, "workspace", "create", "--name", name, "--db", db); err == nil ||
+			!strings.Contains(err.Error(), "must not have the form of an id") {
+			t.Fatalf("workspace create --name %q: %v\n%s", name, err, out)
+		}
+	}
+
+	// Workspaces named before such names were refused: one with acme's id,
+	// one with an id no workspace has.
+	clash, lone := enroll.NewID(), enroll.NewID()
+	raw, err := sql.Open("sqlite", "file:"+db+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for id, name := range map[string]string{clash: acme, lone: strings.Repeat("a", 24)} {
+		if _, err := raw.Exec(`INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)`, id, name, time.Now().UnixMicro()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"key", "create"}, {"key", "list"}, {"key", "revoke", "k"}} {
+		out, err := run(t, append(args, "--workspace", acme, "--db", db)...)
+		if err == nil || !strings.Contains(err.Error(), "names two workspaces") || !strings.Contains(err.Error(), clash) {
+			t.Fatalf("%v --workspace %s: %v\n%s", args, acme, err, out)
+		}
+	}
+	for value, want := range map[string]string{"acme": acme, clash: clash, strings.Repeat("a", 24): lone, other: other} {
+		out, err := run(t, "key", "create", "--workspace", value, "--db", db, "--json")
+		if err != nil {
+			t.Fatalf("key create --workspace %s: %v\n%s", value, err, out)
+		}
+		var k struct{ ID string }
+		if err := json.Unmarshal([]byte(out), &k); err != nil {
+			t.Fatal(err)
+		}
+		var ws string
+		if err := raw.QueryRow(`SELECT workspace_id FROM api_keys WHERE id = ?`, k.ID).Scan(&ws); err != nil || ws != want {
+			t.Fatalf("key create --workspace %s: a key of %s (%v), want %s", value, ws, err, want)
+		}
+	}
+}
