@@ -150,8 +150,8 @@ func isPostgres(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
-// Open opens the store and starts the HTTP server on m.Config.Addr,
-// creating the default workspace when the database has none. It returns
+// Open opens the store and starts the HTTP server on m.Config.Addr, then
+// creates the default workspace when the database has none. It returns
 // once the server listens.
 func (m *Main) Open(ctx context.Context) error {
 	if err := m.Config.checkServe(); err != nil {
@@ -163,10 +163,6 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Store = store
-	if err := m.bootstrap(ctx); err != nil {
-		m.Close()
-		return err
-	}
 	hooks, ok := store.(enroll.WebhookStore)
 	if !ok {
 		m.Close()
@@ -195,6 +191,13 @@ func (m *Main) Open(ctx context.Context) error {
 		Console: console.New(store).WithLogger(m.logger).WithWakeWebhooks(m.Webhooks.Wake).
 			WithSecureCookies(strings.HasPrefix(m.Config.PublicURL, "https://")), WakeWebhooks: m.Webhooks.Wake, Collectors: m.Webhooks.Collectors()})
 	if err := m.HTTPServer.Open(); err != nil {
+		m.Close()
+		return err
+	}
+	// Only now, listening, with every setting accepted: the key is printed
+	// once, and a start that failed (its port taken) would have used the
+	// print up. Until it is made, requests have no key to send (401).
+	if err := m.bootstrap(ctx); err != nil {
 		m.Close()
 		return err
 	}

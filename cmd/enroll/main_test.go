@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -153,6 +154,52 @@ func TestServeBootstrapsDefaultWorkspace(t *testing.T) {
 	}
 	if res := do(t, "GET", m2.HTTPServer.URL()+"/v1/programs", secret, ""); res.StatusCode != http.StatusOK {
 		t.Fatalf("after restart GET /v1/programs = %d", res.StatusCode)
+	}
+}
+
+// TestServeBootstrapsOnlyWhenItServes checks that a start that fails (its
+// port taken, a setting refused) creates no workspace and prints no key:
+// the key is printed once, so a failed start would use the print up.
+func TestServeBootstrapsOnlyWhenItServes(t *testing.T) {
+	t.Parallel()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	db := filepath.Join(t.TempDir(), "e.db")
+	for _, c := range []struct {
+		name      string
+		configure func(*Config)
+	}{
+		{"port taken", func(c *Config) { c.Addr = taken.Addr().String() }},
+		{"bad --smtp-url", func(c *Config) { c.SMTPURL, c.SMTPFrom = "ftp://mail.example.com", "noreply@example.com" }},
+		{"bad --public-url", func(c *Config) { c.PublicURL = "mailto:x" }},
+	} {
+		m := NewMain()
+		var out bytes.Buffer
+		m.Stdout, m.Stderr = &out, io.Discard
+		m.Config.DB, m.Config.Addr = db, "127.0.0.1:0"
+		c.configure(&m.Config)
+		if err := m.Open(context.Background()); err == nil {
+			m.Close()
+			t.Fatalf("%s: the server started", c.name)
+		}
+		if strings.Contains(out.String(), "sk_") {
+			t.Fatalf("%s: a start that failed printed the key:\n%s", c.name, out.String())
+		}
+	}
+	// The first start that serves creates the workspace and prints its key.
+	m := NewMain()
+	var out bytes.Buffer
+	m.Stdout, m.Stderr = &out, io.Discard
+	m.Config.DB, m.Config.Addr = db, "127.0.0.1:0"
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if res := do(t, "GET", m.HTTPServer.URL()+"/v1/programs", secretIn(t, out.String()), ""); res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/programs = %d", res.StatusCode)
 	}
 }
 
