@@ -156,7 +156,8 @@ func (e *Enrollment) normalize() {
 }
 
 // Validate checks the enrollment's data fields against their limits and
-// against the instance's declared groups and parameters.
+// against the instance's declared groups and parameters, and that its
+// tags, manufacturer slugs and group ids each name an item once.
 func (e *Enrollment) Validate(inst *ProgramInstance) error {
 	return e.validate(inst, nil)
 }
@@ -166,6 +167,9 @@ func (e *Enrollment) Validate(inst *ProgramInstance) error {
 // when the instance has changed since (a group dropped, a choice's options
 // narrowed): an enrollment must stay editable and reviewable. Such a value
 // carries its parameter error instead, as the seed shows invalid values.
+// Likewise a tags, manufacturerSlugs or groupIds list left as old holds
+// it is not checked for repeats, which Validate refuses: an enrollment
+// stored with one before that check must stay editable too.
 func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment) error {
 	var v Invalid
 	e.normalize()
@@ -175,6 +179,9 @@ func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment) error {
 	checkName(&v, "phone", e.Phone, false)
 	e.Address.validate(&v, "address")
 	checkList(&v, "manufacturerSlugs", e.ManufacturerSlugs, MaxNameLength)
+	if old == nil || !slices.Equal(e.ManufacturerSlugs, old.ManufacturerSlugs) {
+		checkRepeats(&v, "manufacturerSlugs", e.ManufacturerSlugs)
+	}
 	checkName(&v, "serialNumber", e.SerialNumber, false)
 	if len(e.Devices) > MaxListItems {
 		v.Add("devices", "must have at most 100 devices", nil)
@@ -191,6 +198,9 @@ func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment) error {
 	checkName(&v, "referenceId", e.ReferenceID, false)
 	checkText(&v, "referenceDescription", e.ReferenceDescription)
 	checkList(&v, "tags", e.Tags, MaxNameLength)
+	if old == nil || !slices.Equal(e.Tags, old.Tags) {
+		checkRepeats(&v, "tags", e.Tags)
+	}
 	checkMetadata(&v, "metadata", e.Metadata)
 	checkText(&v, "notes", e.Notes)
 	checkName(&v, "assignee", e.Assignee, false)
@@ -219,6 +229,9 @@ func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment) error {
 		}
 	}
 	checkList(&v, "groupIds", e.GroupIDs, MaxNameLength)
+	if old == nil || !slices.Equal(e.GroupIDs, old.GroupIDs) {
+		checkRepeats(&v, "groupIds", e.GroupIDs)
+	}
 	for i, g := range e.GroupIDs {
 		if inst != nil && !inst.HasGroup(g) && (old == nil || !slices.Contains(old.GroupIDs, g)) {
 			v.Add(loc("groupIds", i), "is not a group of program instance "+inst.ID, g)
@@ -262,15 +275,15 @@ type EnrollmentCreate struct {
 	Email                string           `json:"email,omitempty" nullable:"true" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
 	Phone                string           `json:"phone,omitempty" nullable:"true" maxLength:"256"`
 	Address              *Address         `json:"address,omitempty"`
-	ManufacturerSlugs    []string         `json:"manufacturerSlugs,omitempty" nullable:"true" maxItems:"100"`
+	ManufacturerSlugs    []string         `json:"manufacturerSlugs,omitempty" nullable:"true" maxItems:"100" doc:"Each slug once (compared exactly, case included); a repeat is a 422 at the repeat."`
 	SerialNumber         string           `json:"serialNumber,omitempty" nullable:"true" maxLength:"256"`
 	Devices              []Device         `json:"devices,omitempty" nullable:"true" maxItems:"100"`
 	ReferenceID          string           `json:"referenceId,omitempty" nullable:"true" maxLength:"256"`
 	ReferenceDescription string           `json:"referenceDescription,omitempty" nullable:"true" maxLength:"4096"`
-	Tags                 []string         `json:"tags,omitempty" nullable:"true" maxItems:"100"`
+	Tags                 []string         `json:"tags,omitempty" nullable:"true" maxItems:"100" doc:"Each tag once (compared exactly, case included); a repeat is a 422 at the repeat."`
 	Metadata             map[string]any   `json:"metadata,omitempty" nullable:"true"`
 	Parameters           []ParameterValue `json:"parameters,omitempty" nullable:"true" maxItems:"100"`
-	GroupIDs             []string         `json:"groupIds,omitempty" nullable:"true" maxItems:"100"`
+	GroupIDs             []string         `json:"groupIds,omitempty" nullable:"true" maxItems:"100" doc:"Groups declared on the instance, each once; a repeat is a 422 at the repeat."`
 	Notes                string           `json:"notes,omitempty" nullable:"true" maxLength:"4096"`
 	Assignee             string           `json:"assignee,omitempty" nullable:"true" maxLength:"256"`
 	EnrollmentStartDate  *time.Time       `json:"enrollmentStartDate,omitempty" nullable:"true" doc:"Scheduled start; kept at approval."`
@@ -388,8 +401,11 @@ func NewEnrollment(wsID string, in *EnrollmentCreate, inst *ProgramInstance, p P
 	}
 	if from := p.From; from != nil {
 		e.EnrollmentID = from.ID
+		// Each item once: the enrollment continued may have been stored
+		// with a repeat before Validate refused one, and the request did
+		// not set these lists.
 		if e.ManufacturerSlugs == nil {
-			e.ManufacturerSlugs = slices.Clone(from.ManufacturerSlugs)
+			e.ManufacturerSlugs = withoutRepeats(from.ManufacturerSlugs)
 		}
 		e.SerialNumber = or(e.SerialNumber, from.SerialNumber)
 		if e.Devices == nil {
@@ -398,7 +414,7 @@ func NewEnrollment(wsID string, in *EnrollmentCreate, inst *ProgramInstance, p P
 		e.ReferenceID = or(e.ReferenceID, from.ReferenceID)
 		e.ReferenceDescription = or(e.ReferenceDescription, from.ReferenceDescription)
 		if e.Tags == nil {
-			e.Tags = slices.Clone(from.Tags)
+			e.Tags = withoutRepeats(from.Tags)
 		}
 		if e.Metadata == nil {
 			e.Metadata = maps.Clone(from.Metadata)

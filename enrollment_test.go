@@ -1,6 +1,7 @@
 package enroll_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -230,4 +231,112 @@ func TestJSONDepth(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}
+}
+
+// TestEnrollmentListsAreSets checks that an enrollment's tags,
+// manufacturer slugs and group ids name each item once: a repeat is
+// refused at the repeat, with its value, when a create sets the list or
+// an update sets it anew; items compare exactly, as the list filters
+// match them. An enrollment stored with a repeat before this check stays
+// editable, and a re-enrollment of it keeps each item once.
+func TestEnrollmentListsAreSets(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	inst := &enroll.ProgramInstance{ID: "i1", Groups: []enroll.Group{{ID: "g1", Name: "G1"}, {ID: "g2", Name: "G2"}}}
+	type refusal struct{ location, value string }
+	check := func(t *testing.T, err error, want []refusal) {
+		t.Helper()
+		if want == nil {
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			return
+		}
+		e, ok := err.(*enroll.Error)
+		if !ok || e.Code != enroll.EINVALID || len(e.Fields) != len(want) {
+			t.Fatalf("err = %v, want %v", err, want)
+		}
+		for i, w := range want {
+			if f := e.Fields[i]; f.Location != w.location || f.Message != "is listed twice" || f.Value != w.value {
+				t.Errorf("field %d = %+v, want %s listed twice (%q)", i, f, w.location, w.value)
+			}
+		}
+	}
+	t.Run("create", func(t *testing.T) {
+		t.Parallel()
+		for _, c := range []struct {
+			name string
+			in   enroll.EnrollmentCreate
+			want []refusal
+		}{
+			{"distinct items", enroll.EnrollmentCreate{Tags: []string{"a", "b"}, ManufacturerSlugs: []string{"lg"}, GroupIDs: []string{"g1", "g2"}}, nil},
+			{"a tag twice", enroll.EnrollmentCreate{Tags: []string{"t", "t"}}, []refusal{{"tags[1]", "t"}}},
+			{"a tag three times", enroll.EnrollmentCreate{Tags: []string{"t", "u", "t", "t"}}, []refusal{{"tags[2]", "t"}, {"tags[3]", "t"}}},
+			{"a slug twice", enroll.EnrollmentCreate{ManufacturerSlugs: []string{"tesla", "lg", "tesla"}}, []refusal{{"manufacturerSlugs[2]", "tesla"}}},
+			{"a group twice", enroll.EnrollmentCreate{GroupIDs: []string{"g1", "g1"}}, []refusal{{"groupIds[1]", "g1"}}},
+			{"every list", enroll.EnrollmentCreate{Tags: []string{"t", "t"}, ManufacturerSlugs: []string{"m", "m"}, GroupIDs: []string{"g2", "g2"}},
+				[]refusal{{"manufacturerSlugs[1]", "m"}, {"tags[1]", "t"}, {"groupIds[1]", "g2"}}},
+			// tag=X does not find x: they are two tags.
+			{"items differing in case", enroll.EnrollmentCreate{Tags: []string{"x", "X"}, ManufacturerSlugs: []string{"lg", "LG"}}, nil},
+			{"items differing in spaces", enroll.EnrollmentCreate{Tags: []string{"x", "x "}}, nil},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				c.in.IdentificationType, c.in.CustomerID = enroll.IdentifyByCustomerID, "c"
+				_, err := enroll.NewEnrollment("w", &c.in, inst, enroll.Participant{CustomerID: "c"}, now)
+				check(t, err, c.want)
+			})
+		}
+	})
+
+	// Stored before the check: every list with a repeat.
+	legacy, err := enroll.NewEnrollment("w", &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerID, CustomerID: "c"},
+		inst, enroll.Participant{CustomerID: "c"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy.Tags, legacy.ManufacturerSlugs, legacy.GroupIDs = []string{"t", "t"}, []string{"m", "n", "m"}, []string{"g1", "g1"}
+	legacy.Eligibility.Status = enroll.StatusSubmitted
+	t.Run("update", func(t *testing.T) {
+		t.Parallel()
+		for _, c := range []struct {
+			name string
+			edit func(e *enroll.Enrollment)
+			want []refusal
+		}{
+			{"notes", func(e *enroll.Enrollment) { e.Notes = "called" }, nil},
+			{"status", func(e *enroll.Enrollment) { e.SetStatus(enroll.StatusApproved, "ok") }, nil},
+			{"lists sent back as stored", func(e *enroll.Enrollment) {
+				e.Tags, e.ManufacturerSlugs, e.GroupIDs = []string{"t", "t"}, []string{"m", "n", "m"}, []string{"g1", "g1"}
+			}, nil},
+			{"tags set anew, each once", func(e *enroll.Enrollment) { e.Tags = []string{"t"} }, nil},
+			{"tags set anew with the repeat", func(e *enroll.Enrollment) { e.Tags = []string{"t", "t", "u"} }, []refusal{{"tags[1]", "t"}}},
+			{"tags set anew with another repeat", func(e *enroll.Enrollment) { e.Tags = []string{"u", "u"} }, []refusal{{"tags[1]", "u"}}},
+			{"a group added", func(e *enroll.Enrollment) { e.GroupIDs = append(e.GroupIDs, "g2") }, []refusal{{"groupIds[1]", "g1"}}},
+			{"slugs reordered", func(e *enroll.Enrollment) { e.ManufacturerSlugs = []string{"m", "m", "n"} }, []refusal{{"manufacturerSlugs[1]", "m"}}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				e := legacy.Clone()
+				c.edit(e)
+				_, err := enroll.PrepareEnrollmentUpdate(legacy, e, inst, now)
+				check(t, err, c.want)
+			})
+		}
+	})
+	t.Run("re-enrollment", func(t *testing.T) {
+		t.Parallel()
+		in := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByEnrollmentID, EnrollmentID: legacy.ID}
+		e, err := enroll.NewEnrollment("w", in, inst, enroll.Participant{CustomerID: "c", From: legacy}, now)
+		if err != nil {
+			t.Fatalf("re-enrolling an enrollment stored with repeats: %v", err)
+		}
+		if !slices.Equal(e.Tags, []string{"t"}) || !slices.Equal(e.ManufacturerSlugs, []string{"m", "n"}) {
+			t.Errorf("copied tags %q, slugs %q: want each once", e.Tags, e.ManufacturerSlugs)
+		}
+		// What the request sets is checked, as at any create.
+		in.Tags = []string{"v", "v"}
+		_, err = enroll.NewEnrollment("w", in, inst, enroll.Participant{CustomerID: "c", From: legacy}, now)
+		check(t, err, []refusal{{"tags[1]", "v"}})
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -93,6 +94,37 @@ func checkList(v *Invalid, field string, items []string, max int) {
 	for i, s := range items {
 		checkString(v, loc(field, i), s, max, true)
 	}
+}
+
+// checkRepeats refuses an item of a list that is a set (an enrollment's
+// tags, manufacturer slugs, group ids) given a second time, at the
+// repeat. Items compare exactly, as the list filters match them (tag=x
+// does not find X). A list over the length limit is refused whole
+// (checkList) and not checked item by item.
+func checkRepeats(v *Invalid, field string, items []string) {
+	if len(items) > MaxListItems {
+		return
+	}
+	for i, s := range items {
+		if slices.Contains(items[:i], s) {
+			v.Add(loc(field, i), "is listed twice", s)
+		}
+	}
+}
+
+// withoutRepeats returns items with each item kept once, at its first
+// place: a copy, or nil for nil.
+func withoutRepeats(items []string) []string {
+	if items == nil {
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for _, s := range items {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func checkMetadata(v *Invalid, field string, m map[string]any) {

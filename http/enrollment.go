@@ -18,15 +18,15 @@ type EnrollmentPatch struct {
 	Email                *string                 `json:"email,omitempty" maxLength:"256" nullable:"true"`
 	Phone                *string                 `json:"phone,omitempty" maxLength:"256" nullable:"true"`
 	Address              *AddressPatch           `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
-	ManufacturerSlugs    []string                `json:"manufacturerSlugs,omitempty" maxItems:"100"`
+	ManufacturerSlugs    []string                `json:"manufacturerSlugs,omitempty" maxItems:"100" doc:"Each slug once (compared exactly, case included); a repeat is a 422 at the repeat, unless the list is sent back as stored."`
 	SerialNumber         *string                 `json:"serialNumber,omitempty" maxLength:"256" nullable:"true"`
 	Devices              []enroll.Device         `json:"devices,omitempty" maxItems:"100"`
 	ReferenceID          *string                 `json:"referenceId,omitempty" maxLength:"256" nullable:"true"`
 	ReferenceDescription *string                 `json:"referenceDescription,omitempty" maxLength:"4096" nullable:"true"`
-	Tags                 []string                `json:"tags,omitempty" maxItems:"100"`
+	Tags                 []string                `json:"tags,omitempty" maxItems:"100" doc:"Each tag once (compared exactly, case included); a repeat is a 422 at the repeat, unless the list is sent back as stored."`
 	Metadata             map[string]any          `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it, null all." nullable:"true"`
 	Parameters           []enroll.ParameterValue `json:"parameters,omitempty" maxItems:"100"`
-	GroupIDs             []string                `json:"groupIds,omitempty" maxItems:"100" doc:"Groups declared on the instance; [] removes all."`
+	GroupIDs             []string                `json:"groupIds,omitempty" maxItems:"100" doc:"Groups declared on the instance, each once; [] removes all. A repeat is a 422 at the repeat, unless the list is sent back as stored."`
 	Notes                *string                 `json:"notes,omitempty" maxLength:"4096" nullable:"true"`
 	Assignee             *string                 `json:"assignee,omitempty" maxLength:"256" nullable:"true"`
 	EnrollmentStartDate  *time.Time              `json:"enrollmentStartDate,omitempty" nullable:"true"`
@@ -40,6 +40,40 @@ var enrollmentPatchable = patchMembers{
 	"manufacturerSlugs": true, "serialNumber": true, "devices": true, "referenceId": true,
 	"referenceDescription": true, "tags": true, "metadata": true, "parameters": true,
 	"groupIds": true, "notes": true, "assignee": true, "enrollmentStartDate": true,
+}
+
+// setMembers are the members of an enrollment's create and PATCH bodies
+// that are sets: each item once (Enrollment.Validate).
+var setMembers = map[string][]string{
+	"EnrollmentCreate": {"manufacturerSlugs", "tags", "groupIds"},
+	"EnrollmentPatch":  {"manufacturerSlugs", "tags", "groupIds"},
+}
+
+// documentUniqueItems marks setMembers uniqueItems in the OpenAPI
+// document, through the schemas' extension keywords, which the document
+// shows and Huma's validator ignores. The schema's own UniqueItems would
+// have Huma refuse a repeat before the handler, in its words and at the
+// list ("body.tags: expected array items to be unique", the whole list as
+// the value, once per repeat); the domain refuses it at the repeated item,
+// for imports too, and lets a PATCH send back a list stored with a repeat
+// before that check.
+func documentUniqueItems(schemas huma.Registry) {
+	for name, members := range setMembers {
+		s := schemas.Map()[name]
+		if s == nil {
+			panic("documentUniqueItems: no schema " + name)
+		}
+		for _, m := range members {
+			p := s.Properties[m]
+			if p == nil || p.Type != huma.TypeArray {
+				panic("documentUniqueItems: no list " + name + "." + m)
+			}
+			if p.Extensions == nil {
+				p.Extensions = map[string]any{}
+			}
+			p.Extensions["uniqueItems"] = true
+		}
+	}
 }
 
 // EnrollmentListQuery holds the filters of enrollment lists (SPEC §4).

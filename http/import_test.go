@@ -584,3 +584,40 @@ func TestExport_Stream(t *testing.T) {
 		t.Fatalf("%d rows, %v", len(rows), err)
 	}
 }
+
+// TestImport_ListRepeats checks that an import row listing a tag, a
+// manufacturer slug or a group twice fails, at its column with the
+// item's position (docs/import.md), on the planned path (customerInfo
+// rows) and the create path (customerId) alike; items differing in case
+// are two, as in the API.
+func TestImport_ListRepeats(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(map[string]any{"autoEvaluate": false, "groups": []any{map[string]any{"id": "g1", "name": "One"}}})
+	cust := e.do("POST", "/v1/customers", map[string]any{"firstName": "Cu", "lastName": "Stomer", "email": "cu" + uniq() + "@example.com"}).expect(201).obj()["id"].(string)
+	file := "identificationType,customerId,firstName,lastName,email,tags,manufacturerSlugs,groupIds\n" +
+		",,Tag,Twice,tag" + uniq() + "@example.com,solar|battery|solar,,\n" + // 2: tags, item 3
+		",,Slug,Twice,slug" + uniq() + "@example.com,,lg| lg ,\n" + // 3: manufacturerSlugs, item 2 (spaces dropped)
+		",,Group,Twice,group" + uniq() + "@example.com,,,g1|g1\n" + // 4: groupIds, item 2
+		`,,Json,Twice,json` + uniq() + `@example.com,"[""a"",""a""]",,` + "\n" + // 5: tags as JSON, item 2
+		",,Case,Differs,case" + uniq() + "@example.com,x|X,lg|LG,g1\n" + // 6: created
+		"customerId," + cust + ",,,,t|t,,\n" // 7: tags, on the create path
+	j := e.waitImport(e.startImport(inst, csvUpload(file), "").ID)
+	var got []string
+	for _, er := range j.Errors {
+		got = append(got, fmt.Sprintf("%d %s: %s", er.Row, er.Field, er.Message))
+	}
+	want := []string{
+		"2 tags: item 3: is listed twice",
+		"3 manufacturerSlugs: item 2: is listed twice",
+		"4 groupIds: item 2: is listed twice",
+		"5 tags: item 2: is listed twice",
+		"7 tags: item 2: is listed twice",
+	}
+	if j.Status != "succeeded" || j.CreatedCount != 1 || j.FailedRows != 5 || !slices.Equal(got, want) {
+		t.Fatalf("job %+v\nerrors %q\nwant   %q", j, got, want)
+	}
+	if n := e.total("/v1/programInstances/" + inst + "/enrollments?tag=X&manufacturerSlug=LG"); n != 1 {
+		t.Fatalf("%d enrollments tagged X", n)
+	}
+}

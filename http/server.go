@@ -169,6 +169,7 @@ func NewServer(cfg Config) *Server {
 	s.registerRoutes()
 	documentReadOnlyMembers(s.api.OpenAPI().Components.Schemas)
 	documentEventObject(s.api.OpenAPI().Components.Schemas)
+	documentUniqueItems(s.api.OpenAPI().Components.Schemas)
 
 	s.mux.Handle("GET /docs", s.docsHandler())
 	s.mux.Handle("GET /metrics", s.metrics.handler())
