@@ -262,14 +262,28 @@ func (e *Enrollment) UniqueValues(inst *ProgramInstance) []UniqueValue {
 		if !ok || !def.Constraints.Unique || isEmpty(p.Value) {
 			continue
 		}
-		s, isString := p.Value.(string)
-		if !isString {
-			b, _ := json.Marshal(p.Value)
-			s = string(b)
-		}
-		out = append(out, UniqueValue{ExternalID: p.ExternalID, Value: s})
+		out = append(out, UniqueValue{ExternalID: p.ExternalID, Value: def.uniqueText(p.Value)})
 	}
 	return out
+}
+
+// uniqueText is the text a value v of the parameter is held by: a string
+// as it is, any other value as JSON. A date-time is held in the upper-case
+// form every write gives a date parameter's values (upperDates), so that
+// "2026-01-02t03:04:05z", stored before the parameter was a date, is the
+// value it becomes at its enrollment's next write, not another.
+func (def Parameter) uniqueText(v any) string {
+	s, isString := v.(string)
+	if !isString {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	if def.Type == ParamDate {
+		if _, upper, err := ParseTime(s); err == nil {
+			return upper
+		}
+	}
+	return s
 }
 
 // UniqueTaken is the ECONFLICT of a value of the instance's unique

@@ -26,7 +26,12 @@ func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema 
 	extensions := map[string]*huma.Schema{
 		"existingId": str("409: the object in the way: the open enrollment of the same participant in the instance, " +
 			"the customer with that email, or the enrollment holding a unique parameter's value (not named for a hidden parameter)."),
-		"parameter":       str("409: the externalId of the unique parameter whose value another enrollment holds."),
+		"parameter": str("409: the externalId of the unique parameter whose value another enrollment holds, or, " +
+			"for an instance update refused for making a parameter unique, the parameter whose value enrollments share."),
+		"value": str("409 (an instance update making a parameter unique, refused): the value open enrollments share, " +
+			"as text (JSON for a value that is not a string)."),
+		"enrollmentIds": strs("409 (an instance update making a parameter unique, refused): the open enrollments sharing the value, "+
+			"in order of id, at most 10.", &huma.Schema{Type: huma.TypeString}),
 		"currentStatus":   status("409 (a transition the workflow does not allow, or an approval refused for missing or invalid parameters): the enrollment's status."),
 		"requestedStatus": status("409 (a transition the workflow does not allow): the status asked for."),
 		"allowedStatuses": strs("409 (a transition the workflow does not allow): the statuses the enrollment may move to.", status("")),

@@ -135,6 +135,9 @@ func (db *DB) UpdateInstance(ctx context.Context, a enroll.Actor, id string, fn 
 		if len(prev) == 0 {
 			return nil
 		}
+		if err := tx.registerUniqueValues(old, in); err != nil {
+			return err
+		}
 		in.UpdatedAt = tx.now
 		if err := tx.writeInstance(in, false); err != nil {
 			return err

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/enrollhq/enroll"
 	"github.com/jackc/pgx/v5"
@@ -47,4 +48,73 @@ func (tx *tx) insertUniqueValue(e *enroll.Enrollment, inst *enroll.ProgramInstan
 		return inst.UniqueTaken(u, holder)
 	}
 	return inst.UniqueTaken(u, "")
+}
+
+// openParameterValues selects the values of the parameters $3 names that
+// the open enrollments of an instance hold, as JSON, with their
+// enrollments. The lax path yields nothing for a document without
+// parameters.
+const openParameterValues = `SELECT e.id, p->>'externalId', p->'value'
+	FROM enrollments e CROSS JOIN LATERAL jsonb_path_query(e.doc, '$.parameters[*]') p
+	WHERE e.workspace_id = $1 AND e.instance_id = $2 AND e.status NOT IN ('rejected', 'unenrolled')
+		AND p->>'externalId' = ANY($3::text[])`
+
+// registerUniqueValues brings the values the enrollments of in hold in
+// step with its update from old (enroll.UniqueParameterChanges), in the
+// update's transaction: the registrations of the parameters concerned go,
+// and those made unique register the values of the open enrollments, or,
+// when two share one, the update is refused (ECONFLICT) and rolled back.
+func (tx *tx) registerUniqueValues(old, in *enroll.ProgramInstance) error {
+	drop, register := enroll.UniqueParameterChanges(old, in)
+	if len(drop) == 0 {
+		return nil
+	}
+	if _, err := tx.exec(`DELETE FROM enrollment_unique_values WHERE instance_id = $1 AND external_id = ANY($2::text[]) AND workspace_id = $3`,
+		in.ID, drop, in.WorkspaceID); err != nil {
+		return err
+	}
+	if len(register) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(tx.ctx, openParameterValues, in.WorkspaceID, in.ID, register)
+	if err != nil {
+		return fmt.Errorf("postgres: held values: %w", err)
+	}
+	var holdings []enroll.UniqueHolding
+	for rows.Next() {
+		var (
+			h     enroll.UniqueHolding
+			value []byte
+		)
+		if err := rows.Scan(&h.EnrollmentID, &h.ExternalID, &value); err != nil {
+			rows.Close()
+			return fmt.Errorf("postgres: held values: %w", err)
+		}
+		if value == nil {
+			continue
+		}
+		v, err := decode[any](value)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		h.Value = *v
+		holdings = append(holdings, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: held values: %w", err)
+	}
+	holders, err := in.UniqueHolders(holdings)
+	if err != nil || len(holders) == 0 {
+		return err
+	}
+	ids, exts, vals := make([]string, len(holders)), make([]string, len(holders)), make([]string, len(holders))
+	for i, h := range holders {
+		ids[i], exts[i], vals[i] = h.EnrollmentID, h.ExternalID, h.Value
+	}
+	_, err = tx.exec(`INSERT INTO enrollment_unique_values (workspace_id, instance_id, external_id, value, enrollment_id)
+		SELECT $1, $2, external_id, value, enrollment_id FROM unnest($3::text[], $4::text[], $5::text[]) AS u(enrollment_id, external_id, value)`,
+		in.WorkspaceID, in.ID, ids, exts, vals)
+	return err
 }

@@ -1,6 +1,10 @@
 package sqlite
 
 import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
 	"github.com/enrollhq/enroll"
 )
 
@@ -24,4 +28,76 @@ func (tx *Tx) syncUniqueValues(e *enroll.Enrollment, inst *enroll.ProgramInstanc
 		}
 	}
 	return nil
+}
+
+// openParameterValues selects the values of the parameters a JSON array
+// names that the open enrollments of an instance hold, as JSON, with
+// their enrollments.
+const openParameterValues = `SELECT e.id, p.value ->> '$.externalId', p.value -> '$.value'
+	FROM enrollments e, json_each(e.doc, '$.parameters') p
+	WHERE e.workspace_id = ? AND e.instance_id = ? AND e.status NOT IN ('rejected', 'unenrolled')
+		AND p.value ->> '$.externalId' IN (SELECT value FROM json_each(?))`
+
+// registerUniqueValues brings the values the enrollments of in hold in
+// step with its update from old (enroll.UniqueParameterChanges), in the
+// update's transaction: the registrations of the parameters concerned go,
+// and those made unique register the values of the open enrollments, or,
+// when two share one, the update is refused (ECONFLICT) and rolled back.
+// The values are read from the documents in SQL, and only the few bytes
+// of each value decoded.
+func (tx *Tx) registerUniqueValues(old, in *enroll.ProgramInstance) error {
+	drop, register := enroll.UniqueParameterChanges(old, in)
+	if len(drop) == 0 {
+		return nil
+	}
+	ids, err := json.Marshal(drop)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(`DELETE FROM enrollment_unique_values WHERE instance_id = ? AND external_id IN (SELECT value FROM json_each(?)) AND workspace_id = ?`,
+		in.ID, string(ids), in.WorkspaceID); err != nil {
+		return err
+	}
+	if len(register) == 0 {
+		return nil
+	}
+	if ids, err = json.Marshal(register); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(tx.ctx, openParameterValues, in.WorkspaceID, in.ID, string(ids))
+	if err != nil {
+		return fmt.Errorf("sqlite: held values: %w", err)
+	}
+	defer rows.Close()
+	var holdings []enroll.UniqueHolding
+	for rows.Next() {
+		var (
+			h     enroll.UniqueHolding
+			value sql.NullString
+		)
+		if err := rows.Scan(&h.EnrollmentID, &h.ExternalID, &value); err != nil {
+			return fmt.Errorf("sqlite: held values: %w", err)
+		}
+		if !value.Valid {
+			continue
+		}
+		v, err := decode[any](value.String)
+		if err != nil {
+			return err
+		}
+		h.Value = *v
+		holdings = append(holdings, h)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: held values: %w", err)
+	}
+	holders, err := in.UniqueHolders(holdings)
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, 5*len(holders))
+	for _, h := range holders {
+		args = append(args, in.WorkspaceID, in.ID, h.ExternalID, h.Value, h.EnrollmentID)
+	}
+	return tx.insertMany(insertUnique, 5, args)
 }
