@@ -66,10 +66,12 @@ type EnrollmentTx interface {
 	// makes it a second open enrollment of its participant in the
 	// instance.
 	UpdateEnrollment(old, e *Enrollment, doc []byte) error
-	// SyncUniqueValues makes the unique parameter values e holds in inst
-	// its current ones. Returns ECONFLICT when another open enrollment of
-	// the instance holds one.
-	SyncUniqueValues(e *Enrollment, inst *ProgramInstance) error
+	// SyncUniqueValues makes the unique parameter values e, changed from
+	// old, holds in inst its current ones (UniqueValuesSince): those it
+	// dropped are freed, and those it sets anew registered. Returns
+	// ECONFLICT when another open enrollment of the instance holds one of
+	// those; a value old held is kept without that check.
+	SyncUniqueValues(old, e *Enrollment, inst *ProgramInstance) error
 	// InsertStatusChange appends h to the history of its enrollment, of
 	// workspace wsID.
 	InsertStatusChange(wsID string, h *StatusChange) error
@@ -258,7 +260,7 @@ func UpdateEnrollmentIn(tx EnrollmentTx, a Actor, old *Enrollment, inst *Program
 	if err := tx.UpdateEnrollment(old, e, doc); err != nil {
 		return nil, err
 	}
-	if err := tx.SyncUniqueValues(e, inst); err != nil {
+	if err := tx.SyncUniqueValues(old, e, inst); err != nil {
 		return nil, err
 	}
 	if ch.StatusChanged() {

@@ -11,13 +11,35 @@ import (
 // to a value, in a table of each store (enrollment_unique_values) whose
 // key refuses a second holder. Two kinds of write keep it:
 //
-//   - an enrollment's write registers its values (UniqueValues);
+//   - an enrollment's write registers the values it sets anew and frees
+//     those it drops (UniqueValuesSince); a value it held and kept is
+//     never checked again, so that no write of an enrollment is refused
+//     for what it already had;
 //   - an instance's update that changes which values are held
 //     (UniqueParameterChanges) drops the registrations of the parameters
 //     concerned and registers the values their open enrollments hold
 //     (UniqueHolders), in the update's transaction, and is refused, as a
 //     database refuses a unique index over duplicates, when two of them
 //     share one.
+
+// UniqueValuesSince returns e's unique values in inst (UniqueValues),
+// split in those old, the enrollment's stored state (nil for a new
+// enrollment), already held, which the write keeps, and those it sets
+// anew, which another holder refuses.
+func (e *Enrollment) UniqueValuesSince(old *Enrollment, inst *ProgramInstance) (kept, set []UniqueValue) {
+	var had []UniqueValue
+	if old != nil {
+		had = old.UniqueValues(inst)
+	}
+	for _, u := range e.UniqueValues(inst) {
+		if slices.Contains(had, u) {
+			kept = append(kept, u)
+		} else {
+			set = append(set, u)
+		}
+	}
+	return kept, set
+}
 
 // UniqueParameterChanges returns what an update of an instance from old to
 // in changes in the values its enrollments hold: drop, the parameters

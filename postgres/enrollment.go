@@ -127,7 +127,7 @@ func (tx *tx) InsertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentC
 	if err := tx.insertEnrollment(e, c.Doc); err != nil {
 		return err
 	}
-	if err := tx.syncUniqueValues(e, inst); err != nil {
+	if err := tx.syncUniqueValues(nil, e, inst); err != nil {
 		return err
 	}
 	tx.count(e, e.Eligibility.Status, 1)

@@ -124,8 +124,8 @@ func (tx *tx) UpdateEnrollment(old, e *enroll.Enrollment, doc []byte) error {
 }
 
 // SyncUniqueValues implements enroll.EnrollmentTx.
-func (tx *tx) SyncUniqueValues(e *enroll.Enrollment, inst *enroll.ProgramInstance) error {
-	return tx.syncUniqueValues(e, inst)
+func (tx *tx) SyncUniqueValues(old, e *enroll.Enrollment, inst *enroll.ProgramInstance) error {
+	return tx.syncUniqueValues(old, e, inst)
 }
 
 // InsertStatusChange implements enroll.EnrollmentTx.

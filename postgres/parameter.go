@@ -8,16 +8,38 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// syncUniqueValues makes the rows of e's unique parameter values match e.
-// The primary key refuses a value another open enrollment of the instance
-// holds, and that becomes ECONFLICT (UniqueTaken). As for enrollments, ON
-// CONFLICT DO NOTHING waits for a concurrent holder to commit rather than
-// aborting the transaction, so the holder can be read and named.
-func (tx *tx) syncUniqueValues(e *enroll.Enrollment, inst *enroll.ProgramInstance) error {
-	if _, err := tx.exec(`DELETE FROM enrollment_unique_values WHERE workspace_id = $1 AND enrollment_id = $2`, e.WorkspaceID, e.ID); err != nil {
-		return err
+// syncUniqueValues makes the rows of e's unique parameter values match e,
+// changed from old (nil for a new enrollment; enroll.UniqueValuesSince):
+// the rows of values e no longer holds go; a value it kept keeps its row,
+// or takes one if it had none and no other enrollment holds the value (a
+// value held since before parameters made unique had their values
+// registered); a value it sets anew is inserted, and the primary key
+// refuses one another open enrollment of the instance holds, which becomes
+// ECONFLICT (UniqueTaken). As for enrollments, ON CONFLICT DO NOTHING
+// waits for a concurrent holder to commit rather than aborting the
+// transaction, so the holder can be read and named.
+func (tx *tx) syncUniqueValues(old, e *enroll.Enrollment, inst *enroll.ProgramInstance) error {
+	kept, set := e.UniqueValuesSince(old, inst)
+	if old != nil {
+		q := `DELETE FROM enrollment_unique_values WHERE workspace_id = $1 AND enrollment_id = $2`
+		args := []any{e.WorkspaceID, e.ID}
+		for _, u := range kept {
+			q += fmt.Sprintf(` AND NOT (external_id = $%d AND value = $%d)`, len(args)+1, len(args)+2)
+			args = append(args, u.ExternalID, u.Value)
+		}
+		if _, err := tx.exec(q, args...); err != nil {
+			return err
+		}
 	}
-	for _, u := range e.UniqueValues(inst) {
+	for _, u := range kept {
+		// Already there, as a rule: the look-up of the key writes nothing.
+		if _, err := tx.exec(`INSERT INTO enrollment_unique_values (workspace_id, instance_id, external_id, value, enrollment_id) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (instance_id, external_id, value) DO NOTHING`,
+			e.WorkspaceID, e.ProgramInstanceID, u.ExternalID, u.Value, e.ID); err != nil {
+			return err
+		}
+	}
+	for _, u := range set {
 		if err := tx.insertUniqueValue(e, inst, u); err != nil {
 			return err
 		}

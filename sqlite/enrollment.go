@@ -135,7 +135,7 @@ func (tx *Tx) InsertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentC
 	if err := tx.insertEnrollmentDoc(e, string(c.Doc)); err != nil {
 		return err
 	}
-	if err := tx.syncUniqueValues(e, inst); err != nil {
+	if err := tx.syncUniqueValues(nil, e, inst); err != nil {
 		return err
 	}
 	if err := tx.count(e, e.Eligibility.Status, 1); err != nil {

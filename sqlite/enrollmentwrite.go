@@ -92,8 +92,8 @@ func (tx *Tx) UpdateEnrollment(old, e *enroll.Enrollment, doc []byte) error {
 }
 
 // SyncUniqueValues implements enroll.EnrollmentTx.
-func (tx *Tx) SyncUniqueValues(e *enroll.Enrollment, inst *enroll.ProgramInstance) error {
-	return tx.syncUniqueValues(e, inst)
+func (tx *Tx) SyncUniqueValues(old, e *enroll.Enrollment, inst *enroll.ProgramInstance) error {
+	return tx.syncUniqueValues(old, e, inst)
 }
 
 // InsertStatusChange implements enroll.EnrollmentTx.

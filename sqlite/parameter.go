@@ -8,14 +8,35 @@ import (
 	"github.com/enrollhq/enroll"
 )
 
-// syncUniqueValues makes the rows of e's unique parameter values match e:
-// the primary key refuses a value another open enrollment of the instance
-// holds, and that becomes ECONFLICT (UniqueTaken).
-func (tx *Tx) syncUniqueValues(e *enroll.Enrollment, inst *enroll.ProgramInstance) error {
-	if _, err := tx.exec(`DELETE FROM enrollment_unique_values WHERE workspace_id = ? AND enrollment_id = ?`, e.WorkspaceID, e.ID); err != nil {
-		return err
+// syncUniqueValues makes the rows of e's unique parameter values match e,
+// changed from old (nil for a new enrollment; enroll.UniqueValuesSince):
+// the rows of values e no longer holds go; a value it kept keeps its row,
+// or takes one if it had none and no other enrollment holds the value (a
+// value held since before parameters made unique had their values
+// registered); a value it sets anew is inserted, and the primary key refuses
+// one another open enrollment of the instance holds, which becomes
+// ECONFLICT (UniqueTaken).
+func (tx *Tx) syncUniqueValues(old, e *enroll.Enrollment, inst *enroll.ProgramInstance) error {
+	kept, set := e.UniqueValuesSince(old, inst)
+	if old != nil {
+		q := `DELETE FROM enrollment_unique_values WHERE workspace_id = ? AND enrollment_id = ?`
+		args := []any{e.WorkspaceID, e.ID}
+		for _, u := range kept {
+			q += ` AND NOT (external_id = ? AND value = ?)`
+			args = append(args, u.ExternalID, u.Value)
+		}
+		if _, err := tx.exec(q, args...); err != nil {
+			return err
+		}
 	}
-	for _, u := range e.UniqueValues(inst) {
+	for _, u := range kept {
+		// Already there, as a rule: the look-up of the key writes nothing.
+		if _, err := tx.exec(`INSERT INTO enrollment_unique_values (workspace_id, instance_id, external_id, value, enrollment_id) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, e.WorkspaceID, e.ProgramInstanceID, u.ExternalID, u.Value, e.ID); err != nil {
+			return err
+		}
+	}
+	for _, u := range set {
 		_, err := tx.exec(`INSERT INTO enrollment_unique_values (workspace_id, instance_id, external_id, value, enrollment_id) VALUES (?, ?, ?, ?, ?)`,
 			e.WorkspaceID, e.ProgramInstanceID, u.ExternalID, u.Value, e.ID)
 		if constraint(err) != "" {
