@@ -107,8 +107,10 @@ func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID s
 		// Not locked: a share lock would order creates against an archive
 		// exactly, but under a steady stream of creates an instance update
 		// could wait on it for ever. The foreign key check still keeps the
-		// instance from being deleted under the create.
-		inst, err := findInstance(ctx, tx, a.WorkspaceID, instanceID, "")
+		// instance from being deleted under the create. The declarations
+		// lock (instanceForWrite) holds up only an update that changes
+		// which parameter values are held.
+		inst, err := tx.instanceForWrite(a.WorkspaceID, instanceID)
 		if err != nil {
 			return err
 		}
@@ -191,13 +193,18 @@ func (db *DB) EvaluateEnrollment(ctx context.Context, a enroll.Actor, id string,
 // lockEnrollment loads an enrollment for update, with its instance. The
 // row lock serialises every writer of the enrollment on every replica: a
 // second one waits, then reads the first one's result, so callbacks and the
-// transition check always see the current state.
+// transition check always see the current state. The lock is FOR NO KEY
+// UPDATE, the one the row's update takes: FOR UPDATE would deadlock with an
+// update of the instance registering the enrollment's unique values
+// (registerUniqueValues), whose foreign key check takes a key-share lock
+// on the row while this write waits for that update to end before it
+// reads the instance (instanceForWrite).
 func (tx *tx) lockEnrollment(wsID, id string) (*enroll.Enrollment, *enroll.ProgramInstance, error) {
-	e, err := findEnrollment(tx.ctx, tx, wsID, id, "FOR UPDATE")
+	e, err := findEnrollment(tx.ctx, tx, wsID, id, "FOR NO KEY UPDATE")
 	if err != nil {
 		return nil, nil, err
 	}
-	inst, err := findInstance(tx.ctx, tx, wsID, e.ProgramInstanceID, "")
+	inst, err := tx.instanceForWrite(wsID, e.ProgramInstanceID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -207,6 +214,14 @@ func (tx *tx) lockEnrollment(wsID, id string) (*enroll.Enrollment, *enroll.Progr
 // DeleteEnrollment implements enroll.Store.
 func (db *DB) DeleteEnrollment(ctx context.Context, a enroll.Actor, id string, check func(*enroll.Enrollment) error) error {
 	return db.write(ctx, func(tx *tx) error {
+		// Its unique values go with it: the declarations lock comes first,
+		// so that an update registering the instance's values neither
+		// reads it, then finds it gone, nor waits for its row lock while
+		// this waits for the lock it holds (registerUniqueValues).
+		if _, err := tx.exec(`SELECT pg_advisory_xact_lock_shared($1, hashtext(instance_id)) FROM enrollments WHERE workspace_id = $2 AND id = $3`,
+			declarationsLock, a.WorkspaceID, id); err != nil {
+			return err
+		}
 		e, err := findEnrollment(ctx, tx, a.WorkspaceID, id, "FOR UPDATE")
 		if err != nil {
 			return err

@@ -229,7 +229,7 @@ func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, 
 		}
 		var p enroll.ImportProgress
 		if len(rows) > 0 {
-			inst, err := findInstance(ctx, tx, a.WorkspaceID, im.ProgramInstanceID, "")
+			inst, err := tx.instanceForWrite(a.WorkspaceID, im.ProgramInstanceID)
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/enrollhq/enroll"
 	"github.com/jackc/pgx/v5"
@@ -67,6 +68,43 @@ func findInstance(ctx context.Context, q querier, wsID, id, lock string) (*enrol
 	return in, nil
 }
 
+// declarationsLock is the first key of an instance's declarations lock,
+// an advisory lock whose second key is hashtext of the instance's id.
+// Enrollment writes hold it shared (instanceForWrite); an update of the
+// instance that changes which parameter values are held holds it
+// exclusive (registerUniqueValues). Two-key advisory locks are a space of
+// their own, apart from the one-key locks of dispatch and migrations.
+const declarationsLock int32 = 0x756e6971 // "uniq"
+
+// instanceForWrite returns instance id of workspace wsID for an
+// enrollment write, under its declarations lock, held shared: an update
+// changing which parameter values are held waits for the writes under way
+// to commit, and the writes after it wait for it. The lock and the read
+// go in one round trip; the read, a statement after the lock, reads what
+// such an update committed. The lock, unlike a share lock on the row,
+// lets no stream of writes keep the update waiting: PostgreSQL queues a
+// shared request behind a waiting exclusive one. Returns ENOTFOUND.
+func (tx *tx) instanceForWrite(wsID, id string) (*enroll.ProgramInstance, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock_shared($1, hashtext($2))`, declarationsLock, id)
+	b.Queue(`SELECT doc FROM program_instances WHERE workspace_id = $1 AND id = $2`, wsID, id)
+	br := tx.SendBatch(tx.ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("postgres: declarations lock: %w", err)
+	}
+	var doc []byte
+	if err := br.QueryRow().Scan(&doc); err != nil {
+		return nil, notFound(err, "Program instance", id)
+	}
+	in, err := decode[enroll.ProgramInstance](doc)
+	if err != nil {
+		return nil, err
+	}
+	in.WorkspaceID = wsID
+	return in, nil
+}
+
 // FindInstance implements enroll.Store.
 func (db *DB) FindInstance(ctx context.Context, wsID, id string) (*enroll.ProgramInstance, error) {
 	return findInstance(ctx, db.pool, wsID, id, "")
@@ -107,7 +145,9 @@ func (db *DB) ListInstances(ctx context.Context, wsID string, f enroll.InstanceF
 
 // UpdateInstance implements enroll.Store. FOR NO KEY UPDATE serialises
 // updates of the instance without blocking enrollment writes, whose foreign
-// key checks take only a key-share lock on it.
+// key checks take only a key-share lock on it; an update that changes
+// which parameter values are held waits for them, and they for it, on the
+// instance's declarations lock (registerUniqueValues).
 func (db *DB) UpdateInstance(ctx context.Context, a enroll.Actor, id string, fn func(*enroll.ProgramInstance) error) (*enroll.ProgramInstance, error) {
 	var out *enroll.ProgramInstance
 	err := db.write(ctx, func(tx *tx) error {

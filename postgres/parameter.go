@@ -86,10 +86,25 @@ const openParameterValues = `SELECT e.id, p->>'externalId', p->'value'
 // update's transaction: the registrations of the parameters concerned go,
 // and those made unique register the values of the open enrollments, or,
 // when two share one, the update is refused (ECONFLICT) and rolled back.
+//
+// It first takes the instance's declarations lock exclusive, which waits
+// for the enrollment writes under way in the instance to commit (each
+// holds it shared from its read of the instance on: instanceForWrite) and
+// makes the ones after wait, and then read the new declarations. Without
+// it, a write that read the old ones and committed after the look-up
+// below would hold a value nobody registered. No write holds a lock this
+// update waits for while it waits for this one: the writes that lock an
+// enrollment first do so FOR NO KEY UPDATE (lockEnrollment), which the
+// foreign key checks of the inserts below do not wait for, or take the
+// declarations lock first (DeleteEnrollment). Other updates of the
+// instance do not take the lock.
 func (tx *tx) registerUniqueValues(old, in *enroll.ProgramInstance) error {
 	drop, register := enroll.UniqueParameterChanges(old, in)
 	if len(drop) == 0 {
 		return nil
+	}
+	if _, err := tx.exec(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, declarationsLock, in.ID); err != nil {
+		return err
 	}
 	if _, err := tx.exec(`DELETE FROM enrollment_unique_values WHERE instance_id = $1 AND external_id = ANY($2::text[]) AND workspace_id = $3`,
 		in.ID, drop, in.WorkspaceID); err != nil {

@@ -1,8 +1,12 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/enrollhq/enroll"
 )
@@ -185,4 +189,74 @@ func testUniqueDeclarations(t *testing.T, newStore Factory) {
 	writes(lower)
 	_, err = create(inst, "other@example.com", "2026-01-02T03:04:05Z")
 	taken(err, lower)
+}
+
+// testUniqueDeclarationRace makes a parameter unique while enrollments
+// are created, and their values changed, concurrently: each write either
+// came before the update, whose registration then holds its value, or
+// after, under the new declaration. Whichever, every value an open
+// enrollment holds afterwards is refused to another.
+func testUniqueDeclarationRace(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	const writers, each = 8, 12
+	for round := range 2 {
+		inst := f.instance(noAutoEvaluate, func(in *enroll.ProgramInstance) {
+			in.Parameters = []enroll.Parameter{{ExternalID: "s", Name: "S", Type: enroll.ParamString}}
+		})
+		value := func(w, i int, changed bool) string { return fmt.Sprintf("r%d-w%d-%d-%t", round, w, i, changed) }
+		var (
+			wg      sync.WaitGroup
+			started atomic.Int32
+			mu      sync.Mutex
+			held    = map[string]string{} // value → enrollment
+		)
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					started.Add(1)
+					e, err := f.s.CreateEnrollment(f.ctx, f.a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+						FirstName: "R", LastName: "Ace", Email: value(w, i, false) + "@example.com",
+						Parameters: []enroll.ParameterValue{{ExternalID: "s", Value: value(w, i, false)}}})
+					if err != nil {
+						t.Errorf("create: %v", err)
+						return
+					}
+					v := value(w, i, i%2 == 1)
+					if i%2 == 1 {
+						_, err = f.s.UpdateEnrollment(f.ctx, f.a, e.ID, func(e *enroll.Enrollment) error {
+							e.Parameters = []enroll.ParameterValue{{ExternalID: "s", Value: v}}
+							return nil
+						})
+						if err != nil {
+							t.Errorf("update: %v", err)
+							return
+						}
+					}
+					mu.Lock()
+					held[v] = e.ID
+					mu.Unlock()
+				}
+			})
+		}
+		for started.Load() < writers*each/3 {
+			time.Sleep(time.Millisecond)
+		}
+		if _, err := f.s.UpdateInstance(f.ctx, f.a, inst.ID, func(in *enroll.ProgramInstance) error {
+			in.Parameters[0].Constraints.Unique = true
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+		for v, id := range held {
+			_, err := f.s.CreateEnrollment(f.ctx, f.a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+				FirstName: "R", LastName: "Ace", Email: "again-" + v + "@example.com", Parameters: []enroll.ParameterValue{{ExternalID: "s", Value: v}}})
+			if enroll.ErrorCode(err) != enroll.ECONFLICT || err.(*enroll.Error).Extra["existingId"] != id {
+				t.Fatalf("round %d: a create with %s, which %s holds: %v", round, v, id, err)
+			}
+		}
+	}
 }

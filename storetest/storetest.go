@@ -48,6 +48,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("Idempotency", func(t *testing.T) { t.Parallel(); testIdempotency(t, newStore) })
 	t.Run("Parameters", func(t *testing.T) { t.Parallel(); testParameters(t, newStore) })
 	t.Run("UniqueDeclarations", func(t *testing.T) { t.Parallel(); testUniqueDeclarations(t, newStore) })
+	t.Run("UniqueDeclarationRace", func(t *testing.T) { t.Parallel(); testUniqueDeclarationRace(t, newStore) })
 	t.Run("Import", func(t *testing.T) { t.Parallel(); testImport(t, newStore) })
 	t.Run("ImportNDJSON", func(t *testing.T) { t.Parallel(); testImportNDJSON(t, newStore) })
 	t.Run("ImportResume", func(t *testing.T) { t.Parallel(); testImportResume(t, newStore) })
