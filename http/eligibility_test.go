@@ -217,3 +217,44 @@ func TestEligibility(t *testing.T) {
 		e.patchStatus(id, "approved")
 	}
 }
+
+// TestCollectionRules saves and tries rules over the lists and maps every
+// enrollment and customer carries, [] or {} when empty. They are valid
+// rules: saving them is no type error, and on enrollments without the
+// items they pass or fail, never err.
+func TestCollectionRules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(map[string]any{"autoEvaluate": false})
+	e.enrollIn(inst, customerInfo(nil))
+	tests := []struct {
+		expr string
+		pass bool // on an enrollment without items
+	}{
+		{"enrollment.parameters.size() > 0", false},
+		{"size(enrollment.parameters) == 0", true},
+		{"enrollment.params.size() == 0", true},
+		{"enrollment.tags.size() == 0", true},
+		{"enrollment.devices.size() == 0", true},
+		{"enrollment.manufacturerSlugs.size() == 0", true},
+		{"enrollment.groupIds.size() == 0", true},
+		{"size(enrollment.metadata) == 0", true},
+		{"size(customer.metadata) == 0", true},
+	}
+	for _, tt := range tests {
+		rules := []map[string]any{{"name": "r", "expression": tt.expr}}
+		if p := e.do("PATCH", "/v1/programInstances/"+inst, map[string]any{"eligibilityRules": rules}); p.Status != 200 {
+			t.Errorf("%s: PATCH status %d: %s", tt.expr, p.Status, p.Body)
+			continue
+		}
+		res := e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{"eligibilityRules": rules, "current": true})
+		if res.Status != 200 {
+			t.Errorf("%s: test status %d: %s", tt.expr, res.Status, res.Body)
+			continue
+		}
+		counts := res.obj()["current"].(map[string]any)["rules"].([]any)[0].(map[string]any)
+		if want := map[bool]string{true: "passed", false: "failed"}[tt.pass]; counts[want] != float64(1) {
+			t.Errorf("%s: current enrollments %v, want 1 %s", tt.expr, counts, want)
+		}
+	}
+}

@@ -44,6 +44,30 @@ func TestCheckAccepts(t *testing.T) {
 	}
 }
 
+// TestCheckAcceptsCollectionRules saves rules over every list and map a
+// real enrollment, customer and instance always carry, [] or {} when
+// empty: the trial run must have them too, not null.
+func TestCheckAcceptsCollectionRules(t *testing.T) {
+	t.Parallel()
+	fields := []string{
+		"enrollment.manufacturerSlugs", "enrollment.devices", "enrollment.tags", "enrollment.metadata",
+		"enrollment.parameters", "enrollment.groupIds", "enrollment.params", "enrollment.evaluation.trace",
+		"customer.metadata",
+		"instance.eligibilityRules", "instance.parameters", "instance.groups", "instance.metadata",
+	}
+	e := rules.New()
+	for _, f := range fields {
+		for _, expr := range []string{f + ".size() > 0", "size(" + f + ") == 0", f + ".size() >= 0 && " + f + " == " + f} {
+			t.Run(expr, func(t *testing.T) {
+				t.Parallel()
+				if err := e.Check([]enroll.Rule{rule("r", expr, "")}); err != nil {
+					t.Errorf("Check: %v (%+v)", err, fieldsOf(err))
+				}
+			})
+		}
+	}
+}
+
 func TestCheckRejects(t *testing.T) {
 	t.Parallel()
 	good := rule("good", `inStates(["NY"])`, "")

@@ -53,10 +53,12 @@ func probeInput() enroll.EvaluationInput {
 }
 
 // fillProbe sets every exported field of v: text "x", numbers 1, true, the
-// current time, one item in each list; maps stay empty, as their keys are
-// the user's (metadata, parameters by id), and so do lists of items with a
-// field of any type (a parameter's value), which the probe could only
-// fill with a type of its own choosing.
+// current time, one item in each list; maps are empty, as their keys are
+// the user's (metadata, parameters by id), and so are lists of items with
+// a field of any type (a parameter's value), which the probe could only
+// fill with a type of its own choosing. Empty, not nil: a real object
+// always has its lists and maps, [] and {} when it has nothing
+// (enrollment.parameters.size() == 0 is a rule, not a type error).
 func fillProbe(v reflect.Value, depth int) {
 	if depth > 4 || !v.CanSet() {
 		return
@@ -82,6 +84,7 @@ func fillProbe(v reflect.Value, depth int) {
 		v.Set(p)
 	case reflect.Slice:
 		if holdsInterface(v.Type().Elem(), 0) {
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), 1, 1)
