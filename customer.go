@@ -31,13 +31,20 @@ func (c *Customer) Validate() error {
 	checkName(&v, "referenceId", c.ReferenceID, false)
 	c.Address.validate(&v, "address")
 	checkMetadata(&v, "metadata", c.Metadata)
+	c.Normalize()
+	return v.Err()
+}
+
+// Normalize gives c the shape every stored customer has, as Validate does:
+// metadata {}, never null, and no empty address (see
+// Enrollment.Normalize).
+func (c *Customer) Normalize() {
 	if c.Metadata == nil {
 		c.Metadata = map[string]any{}
 	}
 	if c.Address.IsZero() {
 		c.Address = nil
 	}
-	return v.Err()
 }
 
 // CustomerFilter selects customers in a list.

@@ -130,6 +130,12 @@ func (e *Enrollment) cloneJSON() (*Enrollment, []byte) {
 	return &c, b
 }
 
+// Normalize gives e the shape every stored enrollment has, as Validate
+// does: lists and maps [] and {}, never null, and no empty address. It is
+// for an enrollment that is not validated, such as a rules test's sample,
+// which rules must see as they see a created one.
+func (e *Enrollment) Normalize() { e.normalize() }
+
 // normalize fills empty collections so JSON shows [] and {}, never null.
 func (e *Enrollment) normalize() {
 	if e.ManufacturerSlugs == nil {

@@ -16,8 +16,8 @@ type testEligibilityInput struct {
 	InstanceID string `path:"instanceId"`
 	Body       struct {
 		EligibilityRules *[]enroll.Rule `json:"eligibilityRules,omitempty" maxItems:"100" doc:"Draft rules to try; the instance's saved rules when absent."`
-		Enrollment       map[string]any `json:"enrollment,omitempty" doc:"A sample enrollment to evaluate: any members of the enrollment representation."`
-		Customer         map[string]any `json:"customer,omitempty" doc:"The sample's customer, as rules see it: any members of the customer representation."`
+		Enrollment       map[string]any `json:"enrollment,omitempty" doc:"A sample enrollment to evaluate: any members of the enrollment representation. Those it leaves out are as in a created enrollment: lists and maps empty ([] and {}), eligibility.status candidate."`
+		Customer         map[string]any `json:"customer,omitempty" doc:"The sample's customer, as rules see it: any members of the customer representation (metadata {} when left out)."`
 		Current          bool           `json:"current,omitempty" doc:"Also evaluate the instance's current enrollments and count, per rule, how many pass."`
 		Limit            int            `json:"limit,omitempty" minimum:"1" maximum:"100000" doc:"At most this many current enrollments, newest first (default 10,000)."`
 	}
@@ -82,7 +82,17 @@ func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) 
 				return nil, err
 			}
 		}
-		sample.ProgramInstanceID = inst.ID
+		// As a created enrollment is: what the sample leaves out is [] or
+		// {} (tags, devices, metadata, ...), not null, and it is a
+		// candidate of the instance unless it says otherwise.
+		sample.Normalize()
+		sample.ProgramInstanceID, sample.Eligibility.ProgramInstanceID = inst.ID, inst.ID
+		if sample.Eligibility.Status == "" {
+			sample.Eligibility.Status = enroll.StatusCandidate
+		}
+		if customer != nil {
+			customer.Normalize()
+		}
 		out.Sample, err = s.cfg.Engine.Evaluate(ctx, enroll.EvaluationInput{Enrollment: sample, Customer: customer, Instance: inst,
 			EnrolledInOtherProgram: s.elsewhere(inst).of(ctx, sample)})
 		if err != nil {

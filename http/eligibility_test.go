@@ -221,7 +221,8 @@ func TestEligibility(t *testing.T) {
 // TestCollectionRules saves and tries rules over the lists and maps every
 // enrollment and customer carries, [] or {} when empty. They are valid
 // rules: saving them is no type error, and on enrollments without the
-// items they pass or fail, never err.
+// items they pass or fail, never err; so on a rules test's sample that
+// leaves the members out, which is evaluated as it would be created.
 func TestCollectionRules(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -240,6 +241,7 @@ func TestCollectionRules(t *testing.T) {
 		{"enrollment.groupIds.size() == 0", true},
 		{"size(enrollment.metadata) == 0", true},
 		{"size(customer.metadata) == 0", true},
+		{`enrollment.eligibility.status == "candidate" && enrollment.eligibility.programInstanceId == enrollment.programInstanceId`, true},
 	}
 	for _, tt := range tests {
 		rules := []map[string]any{{"name": "r", "expression": tt.expr}}
@@ -247,14 +249,19 @@ func TestCollectionRules(t *testing.T) {
 			t.Errorf("%s: PATCH status %d: %s", tt.expr, p.Status, p.Body)
 			continue
 		}
-		res := e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{"eligibilityRules": rules, "current": true})
+		res := e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{"eligibilityRules": rules, "current": true,
+			"enrollment": map[string]any{"firstName": "a"}, "customer": map[string]any{"firstName": "a"}})
 		if res.Status != 200 {
 			t.Errorf("%s: test status %d: %s", tt.expr, res.Status, res.Body)
 			continue
 		}
-		counts := res.obj()["current"].(map[string]any)["rules"].([]any)[0].(map[string]any)
-		if want := map[bool]string{true: "passed", false: "failed"}[tt.pass]; counts[want] != float64(1) {
+		want := map[bool]string{true: "passed", false: "failed"}[tt.pass]
+		body := res.obj()
+		if counts := body["current"].(map[string]any)["rules"].([]any)[0].(map[string]any); counts[want] != float64(1) {
 			t.Errorf("%s: current enrollments %v, want 1 %s", tt.expr, counts, want)
+		}
+		if got := body["sample"].(map[string]any)["trace"].([]any)[0]; got.(map[string]any)["outcome"] != want {
+			t.Errorf("%s: sample %v, want %s", tt.expr, got, want)
 		}
 	}
 }
