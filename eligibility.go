@@ -52,11 +52,13 @@ type EvaluationInput struct {
 // RuleEngine compiles and evaluates eligibility rules. Implementations
 // cache compiled rules and bound evaluation cost.
 type RuleEngine interface {
-	// Check compiles rules and checks the fields they name; it returns
-	// EINVALID with one field error per bad rule
+	// Check compiles rules and checks the fields they name, and the types
+	// they combine on an enrollment of an instance that declares params;
+	// it returns EINVALID with one field error per bad rule
 	// ("eligibilityRules[i].expression", with the position or the field).
-	// Stores call it when rules are saved or changed.
-	Check(rules []Rule) error
+	// Stores call it when rules are saved or changed, with the instance's
+	// parameters as saved with them.
+	Check(rules []Rule, params []Parameter) error
 	// Evaluate runs in.Instance's rules. A rule that errors fails with its
 	// reason; only an unusable engine returns an error.
 	Evaluate(ctx context.Context, in EvaluationInput) (*Evaluation, error)

@@ -66,7 +66,7 @@ func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) 
 		if err := draft.Validate(); err != nil {
 			return nil, err
 		}
-		if err := s.cfg.Engine.Check(inst.EligibilityRules); err != nil {
+		if err := s.cfg.Engine.Check(inst.EligibilityRules, inst.Parameters); err != nil {
 			return nil, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -263,5 +264,50 @@ func TestCollectionRules(t *testing.T) {
 		if got := body["sample"].(map[string]any)["trace"].([]any)[0]; got.(map[string]any)["outcome"] != want {
 			t.Errorf("%s: sample %v, want %s", tt.expr, got, want)
 		}
+	}
+}
+
+// TestNumberParameterRules saves rules over a parameter the instance
+// declares as number: rules see its values as doubles, so the rule
+// written with doubles serves 7 and 7.5 alike, and the one written with
+// ints, which would fail for both, is refused when saved or tried.
+func TestNumberParameterRules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(map[string]any{"parameters": []map[string]any{
+		{"externalId": "kw", "name": "kW", "type": "number"}}})
+	path := "/v1/programInstances/" + inst
+	ints := []map[string]any{{"name": "size", "expression": "enrollment.params.kw * 2 > 10", "reason": "Too small"}}
+	for _, p := range []problem{
+		e.do("PATCH", path, map[string]any{"eligibilityRules": ints}).expect(422).problem(),
+		e.do("POST", path+"/eligibility:test", map[string]any{"eligibilityRules": ints}).expect(422).problem(),
+	} {
+		if !p.hasLocation("body.eligibilityRules[0].expression") || !strings.Contains(p.Errors[0].Message, "enrollment.params.kw is a number parameter") ||
+			!strings.Contains(p.Errors[0].Message, "2.0, not 2") {
+			t.Errorf("rule with ints: %+v", p)
+		}
+	}
+	doubles := []map[string]any{
+		{"name": "size", "expression": "enrollment.params.kw * 2.0 > 10.0", "reason": "Too small"},
+		{"name": "range", "expression": "enrollment.params.kw >= 5 && enrollment.params.kw < 8 && !(enrollment.params.kw in [1, 2])"},
+	}
+	e.do("PATCH", path, map[string]any{"eligibilityRules": doubles}).expect(200)
+	for _, kw := range []any{7, 7.5, 7.0} {
+		got := e.enrollIn(inst, customerInfo(map[string]any{"parameters": []map[string]any{{"externalId": "kw", "value": kw}}}))
+		if status(got) != "eligible" {
+			t.Errorf("kw %v: %v", kw, got["evaluation"])
+		}
+	}
+	if got := e.enrollIn(inst, customerInfo(map[string]any{"parameters": []map[string]any{{"externalId": "kw", "value": 2}}})); status(got) != "ineligible" ||
+		got["eligibility"].(map[string]any)["reason"] != "Too small" {
+		t.Errorf("kw 2: %v", got["evaluation"])
+	}
+	res := e.do("POST", path+"/eligibility:test", map[string]any{"current": true,
+		"enrollment": map[string]any{"parameters": []map[string]any{{"externalId": "kw", "value": 6}}}}).expect(200).obj()
+	if s := res["sample"].(map[string]any); s["status"] != "eligible" {
+		t.Errorf("sample with kw 6: %v", s)
+	}
+	if cur := res["current"].(map[string]any); cur["eligible"] != float64(3) || cur["ineligible"] != float64(1) {
+		t.Errorf("current: %v", cur)
 	}
 }

@@ -106,11 +106,11 @@ func (a *activation) convert(i int) any {
 	switch i {
 	case 0:
 		if !a.reference {
-			if m, ok := enrollmentMap(&a.arena, a.in.Enrollment, a.use.enrollment, &a.use.enrollmentMetadata, &a.use.enrollmentParams); ok {
+			if m, ok := enrollmentMap(&a.arena, a.in.Enrollment, a.in.Instance, a.use.enrollment, &a.use.enrollmentMetadata, &a.use.enrollmentParams); ok {
 				return m
 			}
 		}
-		return enrollmentJSON(a.in.Enrollment)
+		return enrollmentJSON(a.in.Enrollment, a.in.Instance)
 	case 1:
 		if !a.reference {
 			if m, ok := customerMap(&a.arena, a.in.Customer, a.use.customer, &a.use.customerMetadata); ok {

@@ -12,7 +12,7 @@ func TestCacheReuse(t *testing.T) {
 	t.Parallel()
 	e := rules.New()
 	rs := []enroll.Rule{rule("a", `inStates(["NY"])`, "Reason A."), rule("b", `size(enrollment.tags) > 0`, "")}
-	if err := e.Check(rs); err != nil {
+	if err := e.Check(rs, nil); err != nil {
 		t.Fatal(err)
 	}
 	for range 5 {

@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -37,7 +38,7 @@ func TestCheckAccepts(t *testing.T) {
 	for name, rs := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if err := e.Check(rs); err != nil {
+			if err := e.Check(rs, nil); err != nil {
 				t.Errorf("Check: %v (%+v)", err, fieldsOf(err))
 			}
 		})
@@ -60,7 +61,7 @@ func TestCheckAcceptsCollectionRules(t *testing.T) {
 		for _, expr := range []string{f + ".size() > 0", "size(" + f + ") == 0", f + ".size() >= 0 && " + f + " == " + f} {
 			t.Run(expr, func(t *testing.T) {
 				t.Parallel()
-				if err := e.Check([]enroll.Rule{rule("r", expr, "")}); err != nil {
+				if err := e.Check([]enroll.Rule{rule("r", expr, "")}, nil); err != nil {
 					t.Errorf("Check: %v (%+v)", err, fieldsOf(err))
 				}
 			})
@@ -99,7 +100,7 @@ func TestCheckRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := e.Check([]enroll.Rule{good, tt.bad})
+			err := e.Check([]enroll.Rule{good, tt.bad}, nil)
 			var de *enroll.Error
 			if !errors.As(err, &de) || de.Code != enroll.EINVALID {
 				t.Fatalf("Check = %v, want EINVALID", err)
@@ -121,13 +122,79 @@ func TestCheckRejects(t *testing.T) {
 	}
 }
 
+// TestCheckParameters saves rules over the parameters an instance
+// declares: the trial run gives each a value of its type, a number a
+// double as rules see it, and then none, so a rule that combines them
+// with values of another type is refused with advice. Parameters the
+// instance does not declare are not judged.
+func TestCheckParameters(t *testing.T) {
+	t.Parallel()
+	declared := []enroll.Parameter{
+		{ExternalID: "kw", Name: "kW", Type: enroll.ParamNumber},
+		{ExternalID: "size", Name: "Size", Type: enroll.ParamChoice, Constraints: enroll.ParameterConstraints{Options: []string{"small", "large"}}},
+		{ExternalID: "start", Name: "Start", Type: enroll.ParamDate},
+		{ExternalID: "solar", Name: "Solar", Type: enroll.ParamBoolean},
+		{ExternalID: "name", Name: "Name", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Pattern: "^[a-z]+$"}},
+		{ExternalID: "site", Name: "Site", Type: enroll.ParamObject},
+		{ExternalID: "floors", Name: "Floors", Type: enroll.ParamNumber},
+	}
+	tests := []struct {
+		expr    string
+		params  []enroll.Parameter
+		message string // a substring of the field message; "" when accepted
+	}{
+		{`enrollment.params.kw * 2.0 > 10.0`, declared, ""},
+		{`enrollment.params.kw * 2 > 10`, declared, "enrollment.params.kw is a number parameter, which rules see as a double (7.0 even when sent as 7): combine it with doubles (2.0, not 2)"},
+		{`enrollment.params["kw"] + 1 > enrollment.params.floors - 1`, declared, "enrollment.params.kw and enrollment.params.floors are number parameters"},
+		{`enrollment.parameters.exists(p, p.externalId == "kw" && p.value * 2 > 10)`, declared, "the values of number parameters are doubles in rules (7.0 even when sent as 7): combine them with doubles (2.0, not 2)"},
+		{`enrollment.parameters.exists(p, p.externalId == "kw" && p.value * 2.0 > 10.0)`, declared, ""},
+		{`enrollment.params.kw == 7 || enrollment.params.kw < 2 || enrollment.params.kw >= 100 || enrollment.params.kw in [3, 4]`, declared, ""},
+		{`int(enrollment.params.kw) % 2 == 0 && enrollment.params.kw / 2.0 < 3.0`, declared, ""},
+		{`enrollment.params.kw % 2 == 0`, declared, "types that do not go together"},
+		{`enrollment.params.?kw.orValue(0.0) * 2.0 > 1.0`, declared, ""},
+		{`enrollment.params.?kw.orValue(0) * 2.0 > 1.0`, declared, "no parameter values"},
+		{`!has(enrollment.params.kw) || enrollment.params.kw * 2.0 > 1.0`, declared, ""},
+		{`enrollment.params.size in ["small", "large"]`, declared, ""},
+		{`enrollment.params.size + 1 == 2`, declared, "types that do not go together"},
+		{`enrollment.params.start.startsWith("2026") || timestamp(enrollment.params.start) > timestamp("2020-01-01T00:00:00Z")`, declared, ""},
+		{`enrollment.params.start > timestamp("2020-01-01T00:00:00Z")`, declared, "types that do not go together"},
+		{`enrollment.params.solar == true && !enrollment.params.solar == false`, declared, ""},
+		{`enrollment.params.solar + 1 > 0`, declared, "types that do not go together"},
+		{`enrollment.params.name.matches("^[a-z]+$")`, declared, ""},
+		{`enrollment.params.name * 2.0 > 1.0`, declared, "types that do not go together"},
+		{`enrollment.params.site.rooms > 2 && size(enrollment.params.site) > 0`, declared, ""},
+		{`enrollment.params.site + 1 == 2`, declared, "types that do not go together"},
+		{`instance.parameters.exists(p, p.type == "number" && p.constraints.required == false)`, declared, ""},
+		{`enrollment.parameters.size() == 7 && enrollment.params.size() == 7`, declared, ""},
+		// Not declared, so of no known type: not judged, as before.
+		{`enrollment.params.other * 2 > 1`, declared, ""},
+		{`enrollment.params.kw * 2 > 10 && enrollment.params.size + 1 == 2`, nil, ""},
+	}
+	e := rules.New()
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/%d", tt.expr, len(tt.params)), func(t *testing.T) {
+			t.Parallel()
+			err := e.Check([]enroll.Rule{rule("r", tt.expr, "")}, tt.params)
+			if tt.message == "" {
+				if err != nil {
+					t.Fatalf("Check: %v", err)
+				}
+				return
+			}
+			if fs := fieldsOf(err); len(fs) != 1 || !strings.Contains(fs[0].Message, tt.message) {
+				t.Fatalf("Check = %v, want one field error with %q", err, tt.message)
+			}
+		})
+	}
+}
+
 func TestCheckPositionAndSeveralRules(t *testing.T) {
 	t.Parallel()
 	err := rules.New().Check([]enroll.Rule{
 		rule("a", "true &&\n  enrollment.tags.exists(t, t ==)", ""),
 		rule("b", `true`, ""),
 		rule("c", `1 + 1`, ""),
-	})
+	}, nil)
 	fields := fieldsOf(err)
 	if len(fields) != 2 || fields[0].Location != "body.eligibilityRules[0].expression" || fields[1].Location != "body.eligibilityRules[2].expression" {
 		t.Fatalf("fields = %+v", fields)
@@ -143,10 +210,10 @@ func TestCheckPositionAndSeveralRules(t *testing.T) {
 func TestCheckCostLimitOption(t *testing.T) {
 	t.Parallel()
 	rs := []enroll.Rule{rule("scan", `enrollment.tags.exists(t, t == "vip")`, "")}
-	if err := rules.New().Check(rs); err != nil {
+	if err := rules.New().Check(rs, nil); err != nil {
 		t.Fatalf("default limit: %v", err)
 	}
-	if err := rules.New(rules.WithCostLimit(10)).Check(rs); enroll.ErrorCode(err) != enroll.EINVALID {
+	if err := rules.New(rules.WithCostLimit(10)).Check(rs, nil); enroll.ErrorCode(err) != enroll.EINVALID {
 		t.Fatalf("limit 10: %v, want EINVALID", err)
 	}
 }

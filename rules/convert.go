@@ -16,7 +16,9 @@ import (
 //
 // The result must be exactly what toMap builds (see input.go) for those
 // fields: the JSON field names, omitempty, null for nil slices and maps,
-// RFC 3339 times, whole numbers as int64 and other numbers as float64.
+// RFC 3339 times, whole numbers as int64 and other numbers as float64,
+// but the values of the instance's number parameters as float64
+// (numberParam).
 // Whatever the fast path does not reproduce with certainty — an error the
 // JSON encoding would report anywhere in the object (a NaN, a year past
 // 9999, a value of an unexpected Go type), an invalid UTF-8 string that
@@ -291,11 +293,11 @@ func stringList(ar *arena, ss []string) ([]any, bool) {
 	return l, true
 }
 
-// enrollmentMap returns the map toMap builds for e, with params; or, when
-// need is not allFields, a partial of the fields in need (and of the
-// metadata and params entries in the key sets). False means the caller
-// must use toMap.
-func enrollmentMap(ar *arena, e *enroll.Enrollment, need fieldMask, metadata, params *keySet) (any, bool) {
+// enrollmentMap returns the map enrollmentJSON builds for e in instance
+// inst, with params; or, when need is not allFields, a partial of the
+// fields in need (and of the metadata and params entries in the key
+// sets). False means the caller must use enrollmentJSON.
+func enrollmentMap(ar *arena, e *enroll.Enrollment, inst *enroll.ProgramInstance, need fieldMask, metadata, params *keySet) (any, bool) {
 	o := newObj(ar, need, len(enrollmentFields))
 	o.str(eID, "id", e.ID, false)
 	o.str(eIdentificationType, "identificationType", string(e.IdentificationType), false)
@@ -317,7 +319,7 @@ func enrollmentMap(ar *arena, e *enroll.Enrollment, need fieldMask, metadata, pa
 	o.str(eReferenceDescription, "referenceDescription", e.ReferenceDescription, true)
 	o.strings(eTags, "tags", e.Tags)
 	o.freeForm(eMetadata, "metadata", e.Metadata, metadata)
-	o.parameters(e.Parameters)
+	o.parameters(e.Parameters, inst)
 	o.strings(eGroupIDs, "groupIds", e.GroupIDs)
 	o.str(eNotes, "notes", e.Notes, true)
 	o.str(eAssignee, "assignee", e.Assignee, true)
@@ -335,7 +337,7 @@ func enrollmentMap(ar *arena, e *enroll.Enrollment, need fieldMask, metadata, pa
 	o.time(eCreatedAt, "createdAt", e.CreatedAt)
 	o.time(eUpdatedAt, "updatedAt", e.UpdatedAt)
 	if o.wants(eParams) {
-		o.params(e.Parameters, params)
+		o.params(e.Parameters, inst, params)
 	}
 	return o.result(), o.ok
 }
@@ -493,7 +495,7 @@ func (o *obj) devices(ds []enroll.Device) {
 	o.put("devices", l)
 }
 
-func (o *obj) parameters(ps []enroll.ParameterValue) {
+func (o *obj) parameters(ps []enroll.ParameterValue, inst *enroll.ProgramInstance) {
 	if !o.wants(eParameters) {
 		for _, p := range ps {
 			if !encodes(p.Value, 0) {
@@ -512,6 +514,9 @@ func (o *obj) parameters(ps []enroll.ParameterValue) {
 		pm.str(allFields, "externalId", p.ExternalID, false)
 		if p.Value != nil {
 			pm.value(allFields, "value", p.Value)
+			if v, ok := pm.m["value"]; ok {
+				pm.m["value"] = fastNumberParam(inst, p.ExternalID, v, p.Value)
+			}
 		}
 		if p.Error != nil {
 			em := pm.child(2)
@@ -528,7 +533,7 @@ func (o *obj) parameters(ps []enroll.ParameterValue) {
 // params is paramsMap without the JSON detour: the values by externalId,
 // the last value winning for a repeated externalId; only those of the
 // keys in ks.
-func (o *obj) params(ps []enroll.ParameterValue, ks *keySet) {
+func (o *obj) params(ps []enroll.ParameterValue, inst *enroll.ProgramInstance, ks *keySet) {
 	var m map[string]any
 	var part *partial
 	if ks.all {
@@ -549,6 +554,7 @@ func (o *obj) params(ps []enroll.ParameterValue, ks *keySet) {
 			o.ok = false
 			return
 		}
+		v = fastNumberParam(inst, p.ExternalID, v, p.Value)
 		if part != nil {
 			part.set(p.ExternalID, v) // the last value wins
 		} else {
@@ -592,6 +598,47 @@ func (o *obj) evaluation(ev *enroll.Evaluation) {
 	}
 	em.time(allFields, "evaluatedAt", ev.EvaluatedAt)
 	o.set("evaluation", em)
+}
+
+// numberParam returns v, the value of parameter externalID as JSON gives
+// it (normalize), as rules see it: a double when the instance declares
+// the parameter a number, though JSON makes its whole values int64. A
+// rule then reads 7 as it reads 7.5 (kw * 2.0 > 10.0 works for both;
+// kw * 2 for neither, which the trial run finds when the rule is saved).
+// Only whole numbers are looked up: others are left as they are.
+func numberParam(inst *enroll.ProgramInstance, externalID string, v any) any {
+	if i, ok := v.(int64); ok && declaresNumber(inst, externalID) {
+		return float64(i)
+	}
+	return v
+}
+
+// fastNumberParam is numberParam for v, normalized from orig, which it
+// returns when it is that double, rather than box another: a whole
+// float64 but zero, whose sign JSON loses (-0 decodes as 0).
+func fastNumberParam(inst *enroll.ProgramInstance, externalID string, v, orig any) any {
+	i, ok := v.(int64)
+	if !ok || !declaresNumber(inst, externalID) {
+		return v
+	}
+	if o, isFloat := orig.(float64); isFloat && o != 0 && o == float64(i) {
+		return orig
+	}
+	return float64(i)
+}
+
+// declaresNumber reports whether inst declares parameter externalID, the
+// first of that id, as a number.
+func declaresNumber(inst *enroll.ProgramInstance, externalID string) bool {
+	if inst == nil {
+		return false
+	}
+	for k := range inst.Parameters {
+		if d := &inst.Parameters[k]; d.ExternalID == externalID {
+			return d.Type == enroll.ParamNumber
+		}
+	}
+	return false
 }
 
 // timeString is the JSON form of t without the quotes. It fails where

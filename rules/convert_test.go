@@ -190,6 +190,18 @@ func (f *filler) instance() *enroll.ProgramInstance {
 	return &in
 }
 
+// declare makes in declare some of e's parameters, mostly as numbers,
+// whose values rules see as doubles (numberParam).
+func (f *filler) declare(in *enroll.ProgramInstance, e *enroll.Enrollment) {
+	kinds := []enroll.ParameterType{enroll.ParamNumber, enroll.ParamNumber, enroll.ParamString, enroll.ParamObject}
+	for _, p := range e.Parameters {
+		if f.chance(0.6) {
+			d := enroll.Parameter{ExternalID: p.ExternalID, Name: "n", Type: kinds[f.r.IntN(len(kinds))]}
+			in.Parameters = slices.Insert(in.Parameters, f.r.IntN(len(in.Parameters)+1), d)
+		}
+	}
+}
+
 // jsonValue is the reference conversion's result, failing on an error.
 func jsonValue(t *testing.T, v any) map[string]any {
 	t.Helper()
@@ -208,6 +220,7 @@ func TestFastConversionMatchesJSON(t *testing.T) {
 	for seed := range uint64(1000) {
 		f := newFiller(seed)
 		e, c, in := f.enrollment(), f.customer(), f.instance()
+		f.declare(in, e)
 		a := &ar
 		if seed%3 == 0 {
 			a = nil
@@ -225,8 +238,8 @@ func TestFastConversionMatchesJSON(t *testing.T) {
 				t.Fatalf("seed %d: %s:\nfast %s\njson %s", seed, what, dump(got), dump(want))
 			}
 		}
-		got, ok := enrollmentMap(a, e, allFields, &allKeys, &allKeys)
-		check("enrollment", got, ok, jsonValue(t, enrollmentJSON(e)))
+		got, ok := enrollmentMap(a, e, in, allFields, &allKeys, &allKeys)
+		check("enrollment", got, ok, jsonValue(t, enrollmentJSON(e, in)))
 		got, ok = customerMap(a, c, allFields, &allKeys)
 		check("customer", got, ok, jsonValue(t, customerJSON(c)))
 		got, ok = instanceMap(a, in, allFields, &allKeys)
@@ -245,6 +258,7 @@ func TestPrunedConversionMatchesJSON(t *testing.T) {
 	for seed := range uint64(600) {
 		f := newFiller(seed)
 		e, c, in := f.enrollment(), f.customer(), f.instance()
+		f.declare(in, e)
 		pick := func(full map[string]any, names []string, free ...string) (fieldMask, map[string]*keySet) {
 			need := fieldMask(f.r.Uint64()) & (1<<len(names) - 1)
 			keys := map[string]*keySet{}
@@ -291,9 +305,9 @@ func TestPrunedConversionMatchesJSON(t *testing.T) {
 				t.Fatalf("seed %d: %s with mask %b:\nfast %s\nwant %s", seed, what, need, dump(got), dump(want))
 			}
 		}
-		full := jsonValue(t, enrollmentJSON(e))
+		full := jsonValue(t, enrollmentJSON(e, in))
 		need, keys := pick(full, enrollmentFields, "metadata", "params")
-		got, ok := enrollmentMap(&ar, e, need, keys["metadata"], keys["params"])
+		got, ok := enrollmentMap(&ar, e, in, need, keys["metadata"], keys["params"])
 		check("enrollment", got, ok, full, enrollmentFields, need, keys)
 		if c != nil {
 			full = jsonValue(t, customerJSON(c))
@@ -438,7 +452,7 @@ func TestFastConversionDeclines(t *testing.T) {
 			needs := []fieldMask{allFields, eEmail, eMetadata, eParams, eDevices | eCreatedAt}
 			for _, need := range needs {
 				for _, ks := range []*keySet{&allKeys, {keys: []string{"score"}}} {
-					_, ok := enrollmentMap(nil, e, need, ks, &keySet{keys: []string{"size"}})
+					_, ok := enrollmentMap(nil, e, nil, need, ks, &keySet{keys: []string{"size"}})
 					if wantOK := tt.alters != 0 && need&tt.alters == 0; ok != wantOK {
 						t.Errorf("mask %b, keys %v: the fast conversion succeeded: %v, want %v", need, ks, ok, wantOK)
 					}
@@ -451,16 +465,16 @@ func TestFastConversionDeclines(t *testing.T) {
 	// else not observable.
 	e := sampleEnrollment()
 	e.Email = "ada\xff@example.com"
-	if _, ok := enrollmentMap(nil, e, eEmail, &allKeys, &allKeys); ok {
+	if _, ok := enrollmentMap(nil, e, nil, eEmail, &allKeys, &allKeys); ok {
 		t.Error("invalid UTF-8 email: the fast conversion did not decline")
 	}
-	if m, ok := enrollmentMap(nil, e, eFirstName, &allKeys, &allKeys); !ok || plain(m)["firstName"] != "Ada" {
+	if m, ok := enrollmentMap(nil, e, nil, eFirstName, &allKeys, &allKeys); !ok || plain(m)["firstName"] != "Ada" {
 		t.Errorf("invalid UTF-8 email not asked for: got %v, %v", m, ok)
 	}
 	// Errors the JSON path reports end up as the variable's value.
 	e = sampleEnrollment()
 	e.Metadata["x"] = math.NaN()
-	if err, ok := enrollmentJSON(e).(*types.Err); !ok || !strings.Contains(err.Error(), "NaN") {
+	if err, ok := enrollmentJSON(e, nil).(*types.Err); !ok || !strings.Contains(err.Error(), "NaN") {
 		t.Errorf("enrollmentJSON with NaN = %v, want an error", err)
 	}
 }

@@ -51,6 +51,11 @@ var differentialExprs = []string{
 	`enrollment.params.size == "large"`, `enrollment.params["count"] == 2`, `enrollment.params.count + 1 == 3`,
 	`has(enrollment.params.nope)`, `enrollment.params.size in ["medium", "large"] && enrollment.metadata.score >= 3`,
 	`size(enrollment.params) >= 0`, `enrollment.params == {}`,
+	// count is declared a number: a double, whatever its JSON form.
+	`enrollment.params.count * 2.0 == 4.0`, `type(enrollment.params.count) == double`, `enrollment.params.count in [1, 2]`,
+	`enrollment.params.count < 3 && enrollment.params.count >= 2`, `enrollment.params.count * 2 == 4`,
+	`enrollment.parameters.exists(p, p.externalId == "count" && p.value * 2.0 == 4.0)`,
+	`enrollment.parameters.map(p, type(p.value)) == [string, double]`,
 	`has(enrollment.notes)`, `enrollment.?assignee.hasValue()`, `has(enrollment.enrolledAt)`,
 	`timestamp(enrollment.createdAt) < timestamp("2026-01-01T00:00:00Z")`,
 	`enrollment.eligibility.status == "candidate"`, `has(enrollment.eligibility.reason)`,
@@ -93,7 +98,8 @@ func differentialInputs() []enroll.EvaluationInput {
 			Enrollment: e,
 			Customer:   &enroll.Customer{ID: "cus_1", FirstName: "Ada", Email: "ada@example.org", Metadata: map[string]any{"tier": "gold"}},
 			Instance: &enroll.ProgramInstance{ID: "pin_1", Slug: "ny-2025", RulesVersion: 7,
-				Metadata: map[string]any{"region": "east", "states": []any{"NY", "NJ"}, "mixed": []any{"NY", 1}}},
+				Metadata:   map[string]any{"region": "east", "states": []any{"NY", "NJ"}, "mixed": []any{"NY", 1}},
+				Parameters: []enroll.Parameter{{ExternalID: "size", Type: enroll.ParamChoice}, {ExternalID: "count", Type: enroll.ParamNumber}}},
 		}
 	}
 	ins = append(ins, base())
@@ -109,6 +115,11 @@ func differentialInputs() []enroll.EvaluationInput {
 		func(in *enroll.EvaluationInput) { in.Enrollment.Email = "ada\xff@example.com" },
 		func(in *enroll.EvaluationInput) { in.Enrollment.Metadata["sc\xffre"] = 4 },
 		func(in *enroll.EvaluationInput) { in.Enrollment.Parameters[1].ExternalID = "size" },
+		func(in *enroll.EvaluationInput) { in.Enrollment.Parameters[1].Value = "2" }, // kept with its error
+		func(in *enroll.EvaluationInput) { in.Enrollment.Parameters[1].Value = int64(1) << 62 },
+		func(in *enroll.EvaluationInput) {
+			in.Instance.Parameters = append([]enroll.Parameter{{ExternalID: "count", Type: enroll.ParamString}}, in.Instance.Parameters...)
+		},
 		func(in *enroll.EvaluationInput) {
 			in.Enrollment.Metadata, in.Enrollment.Parameters, in.Enrollment.Tags, in.Enrollment.Devices = nil, nil, nil, nil
 		},
@@ -123,7 +134,9 @@ func differentialInputs() []enroll.EvaluationInput {
 	}
 	for seed := range uint64(25) {
 		f := newFiller(seed + 1000)
-		ins = append(ins, enroll.EvaluationInput{Enrollment: f.enrollment(), Customer: f.customer(), Instance: f.instance()})
+		e, c, in := f.enrollment(), f.customer(), f.instance()
+		f.declare(in, e)
+		ins = append(ins, enroll.EvaluationInput{Enrollment: e, Customer: c, Instance: in})
 	}
 	return ins
 }

@@ -1,7 +1,8 @@
 // Package rules evaluates program instances' eligibility rules: CEL
 // expressions over an enrollment, its customer and its instance.
 //
-// Rules see the variables as the maps of their JSON forms, and the engine
+// Rules see the variables as the maps of their JSON forms (but for the
+// values of number parameters, always doubles: numberParam), and the engine
 // behaves as if it built them so (input.go), but an evaluation does much
 // less: it converts only the fields, and the metadata and params entries,
 // that the ruleset reads, by hand, into reused maps and partials
@@ -101,14 +102,16 @@ func New(opts ...Option) *Engine {
 	return e
 }
 
-// Check compiles, type-checks and cost-checks rules, and checks the fields
-// they name (unknownField). It returns nil, or an EINVALID *enroll.Error
-// with one field error per bad rule.
-func (e *Engine) Check(rules []enroll.Rule) error {
+// Check compiles, type-checks and cost-checks rules, checks the fields
+// they name (unknownField), and tries them on an enrollment of an
+// instance that declares params (typeProblem). It returns nil, or an
+// EINVALID *enroll.Error with one field error per bad rule.
+func (e *Engine) Check(rules []enroll.Rule, params []enroll.Parameter) error {
 	if e.err != nil {
 		return e.err
 	}
 	rs := e.ruleset(rules)
+	var pr probes
 	var v enroll.Invalid
 	first, firstErr := -1, error(nil)
 	for i, p := range rs.programs {
@@ -118,7 +121,10 @@ func (e *Engine) Check(rules []enroll.Rule) error {
 			if f := e.unknownField(rules[i].Expression); f != "" {
 				err = fmt.Errorf("%s is not a field; rules use the API's field names (enrollment.address.state, enrollment.params.<externalId>, customer.email)", f)
 			} else {
-				err = e.typeProblem(context.Background(), rs, i)
+				if pr.full == nil {
+					pr = newProbes(params)
+				}
+				err = e.typeProblem(context.Background(), rs, i, pr)
 			}
 		}
 		if err == nil {

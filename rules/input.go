@@ -11,7 +11,8 @@ import (
 )
 
 // This file holds the reference conversion of the domain objects to the
-// maps rules see: their JSON form, decoded with whole numbers as int64.
+// maps rules see: their JSON form, decoded with whole numbers as int64
+// (but the values of number parameters as float64, numberParam).
 // Evaluation uses the faster equivalent in convert.go and falls back to
 // this one when that declines.
 
@@ -105,10 +106,19 @@ func paramsMap(parameters any) map[string]any {
 // The variables' values by the reference conversion; a failed conversion
 // is a CEL error, reported by every rule that reads the variable.
 
-func enrollmentJSON(e *enroll.Enrollment) any {
+func enrollmentJSON(e *enroll.Enrollment, inst *enroll.ProgramInstance) any {
 	m, err := toMap(e)
 	if err != nil {
 		return types.WrapErr(err)
+	}
+	list, _ := m["parameters"].([]any)
+	for _, p := range list {
+		if pm, ok := p.(map[string]any); ok {
+			if v, ok := pm["value"]; ok {
+				id, _ := pm["externalId"].(string)
+				pm["value"] = numberParam(inst, id, v)
+			}
+		}
 	}
 	m["params"] = paramsMap(m["parameters"])
 	return m

@@ -29,7 +29,7 @@ func (db *DB) CreateInstance(ctx context.Context, a enroll.Actor, in *enroll.Pro
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	if err := db.engine.Check(in.EligibilityRules); err != nil {
+	if err := db.engine.Check(in.EligibilityRules, in.Parameters); err != nil {
 		return err
 	}
 	return db.write(ctx, func(tx *Tx) error {
@@ -120,7 +120,7 @@ func (db *DB) UpdateInstance(ctx context.Context, a enroll.Actor, id string, fn 
 			return err
 		}
 		if !enroll.RulesEqual(old.EligibilityRules, in.EligibilityRules) {
-			if err := db.engine.Check(in.EligibilityRules); err != nil {
+			if err := db.engine.Check(in.EligibilityRules, in.Parameters); err != nil {
 				return err
 			}
 			in.RulesVersion++

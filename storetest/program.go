@@ -82,6 +82,22 @@ func testInstance(t *testing.T, newStore Factory) {
 	wantCode(t, f.s.CreateInstance(f.ctx, f.a, badRule), enroll.EINVALID)
 	badStatus := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "bad2", Name: "Bad", Status: "open"}
 	wantCode(t, f.s.CreateInstance(f.ctx, f.a, badStatus), enroll.EINVALID)
+	// Rules are tried on the parameters the instance declares: a number
+	// parameter's values are doubles to them, so kw * 2 fails for all.
+	kw := []enroll.Parameter{{ExternalID: "kw", Name: "kW", Type: enroll.ParamNumber}}
+	intRule := &enroll.ProgramInstance{ProgramID: f.program("kw").ID, Slug: "kw", Name: "KW", Status: enroll.InstanceActive, Parameters: kw,
+		EligibilityRules: []enroll.Rule{{Name: "kw", Expression: "enrollment.params.kw * 2 > 10"}}}
+	wantCode(t, f.s.CreateInstance(f.ctx, f.a, intRule), enroll.EINVALID)
+	intRule.EligibilityRules[0].Expression = "enrollment.params.kw * 2.0 > 10.0"
+	if err := f.s.CreateInstance(f.ctx, f.a, intRule); err != nil {
+		t.Fatalf("a rule with doubles on a number parameter: %v", err)
+	}
+	_, err := f.s.UpdateInstance(f.ctx, f.a, intRule.ID, func(in *enroll.ProgramInstance) error {
+		in.Parameters[0].Type = enroll.ParamString
+		in.EligibilityRules[0].Expression = "enrollment.params.kw * 2.0 > 11.0"
+		return nil
+	})
+	wantCode(t, err, enroll.EINVALID)
 
 	up := must(f.s.UpdateInstance(f.ctx, f.a, in.ID, func(in *enroll.ProgramInstance) error {
 		in.EligibilityRules = append(in.EligibilityRules, enroll.Rule{Name: "has-email", Expression: `has(customer.email)`})
@@ -95,7 +111,7 @@ func testInstance(t *testing.T, newStore Factory) {
 	if same.RulesVersion != 2 || !same.UpdatedAt.Equal(up.UpdatedAt) {
 		t.Fatal("an update that changes nothing must not write")
 	}
-	_, err := f.s.UpdateInstance(f.ctx, f.a, in.ID, func(in *enroll.ProgramInstance) error {
+	_, err = f.s.UpdateInstance(f.ctx, f.a, in.ID, func(in *enroll.ProgramInstance) error {
 		in.EligibilityRules[0].Expression = "1 + 1"
 		return nil
 	})
