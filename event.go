@@ -98,9 +98,9 @@ func (ev *Event) Enrollment() (*Enrollment, error) {
 // attributes. A nil inst, for an instance deleted since, removes every
 // parameter value.
 func (ev *Event) HideParameters(e *Enrollment, inst *ProgramInstance) error {
-	n := len(e.Parameters)
+	n, evaluation := len(e.Parameters), e.Evaluation
 	e.HideParameters(inst)
-	if len(e.Parameters) != n {
+	if len(e.Parameters) != n || e.Evaluation != evaluation {
 		b, err := e.JSON()
 		if err != nil {
 			return fmt.Errorf("event %s: %w", ev.ID, err)
@@ -113,6 +113,16 @@ func (ev *Event) HideParameters(e *Enrollment, inst *ProgramInstance) error {
 			id, _ := p["externalId"].(string)
 			return inst.hides(id)
 		})
+	}
+	// The evaluation before, with its trace, when the event changed it.
+	if prev, ok := ev.Data.PreviousAttributes["evaluation"].(map[string]any); ok && inst.hidesAny() {
+		if trace, ok := prev["trace"].([]any); ok {
+			for _, r := range trace {
+				if r, ok := r.(map[string]any); ok && r["outcome"] == string(RuleError) && r["message"] != nil {
+					r["message"] = HiddenRuleError
+				}
+			}
+		}
 	}
 	return nil
 }

@@ -304,8 +304,56 @@ func (in *ProgramInstance) UniqueTaken(u UniqueValue, holder string) *Error {
 
 // HideParameters removes the values of the instance's hidden parameters:
 // what a key without programs:write sees. A nil inst removes them all.
+// It also withholds the errors of its evaluation's rules (HideTrace),
+// which may quote them.
 func (e *Enrollment) HideParameters(inst *ProgramInstance) {
 	e.Parameters = slices.DeleteFunc(e.Parameters, func(p ParameterValue) bool { return inst.hides(p.ExternalID) })
+	if ev := e.Evaluation; ev != nil {
+		if trace, changed := inst.HideTrace(ev.Trace); changed {
+			// A copy: the enrollment's evaluation may be shared.
+			hidden := *ev
+			hidden.Trace = trace
+			e.Evaluation = &hidden
+		}
+	}
+}
+
+// HiddenRuleError is the message a key without programs:write sees in
+// place of a rule's error when the instance hides parameters: CEL's errors
+// quote the values they met ("no such key: 123-45-6789"), hidden ones too.
+const HiddenRuleError = "The rule could not be evaluated; its error is shown to keys with programs:write, as it may quote hidden parameter values."
+
+// HideTrace returns trace as a key without programs:write sees it: when
+// the instance hides a parameter (a nil instance, deleted since, may
+// have), each error's message is HiddenRuleError. It returns a copy and
+// true when it changed anything, else trace and false.
+func (in *ProgramInstance) HideTrace(trace []RuleResult) ([]RuleResult, bool) {
+	if !in.hidesAny() {
+		return trace, false
+	}
+	var out []RuleResult
+	for i, r := range trace {
+		if r.Outcome != RuleError || r.Message == "" || r.Message == HiddenRuleError {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(trace)
+		}
+		out[i].Message = HiddenRuleError
+	}
+	if out == nil {
+		return trace, false
+	}
+	return out, true
+}
+
+// hidesAny reports whether the instance hides a parameter; a nil one may
+// have.
+func (in *ProgramInstance) hidesAny() bool {
+	if in == nil {
+		return true
+	}
+	return slices.ContainsFunc(in.Parameters, func(p Parameter) bool { return p.Constraints.Hidden })
 }
 
 // hides reports whether the instance's parameter externalID is hidden. A

@@ -166,6 +166,10 @@ func (c *Console) loadDetail(ctx context.Context, rq *request, id string) (*deta
 		return nil, err
 	}
 	for _, ch := range changes {
+		if !rq.has(enroll.ScopeProgramsWrite) {
+			// As in the API: rules' errors may quote hidden values.
+			ch.Trace, _ = inst.HideTrace(ch.Trace)
+		}
 		row := historyRow{StatusChange: ch, Actor: ch.ActorKeyID, You: ch.ActorKeyID != "" && ch.ActorKeyID == rq.key.ID}
 		if row.Actor == "" {
 			row.Actor = "system or CLI"

@@ -413,11 +413,15 @@ func (s *Server) evaluateEnrollment(ctx context.Context, in *enrollmentIfMatchIn
 // enrollmentHistory pages through an enrollment's history, read whole: an
 // enrollment changes status a handful of times.
 func (s *Server) enrollmentHistory(ctx context.Context, in *historyInput) (*bodyPage[*enroll.StatusChange], error) {
-	if _, err := s.findEnrollment(ctx, in.EnrollmentID); err != nil {
+	e, err := s.findEnrollment(ctx, in.EnrollmentID)
+	if err != nil {
 		return nil, err
 	}
 	changes, err := s.store.ListStatusChanges(ctx, workspaceFrom(ctx), in.EnrollmentID)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.hideTraces(ctx, e.ProgramInstanceID, changes); err != nil {
 		return nil, err
 	}
 	page, err := enroll.PageSlice(changes, in.params(""), historySort, enroll.HashFilter(in.EnrollmentID),

@@ -59,6 +59,24 @@ func (s *Server) hideEventParameters(ctx context.Context, evs ...*enroll.Event) 
 	return nil
 }
 
+// hideTraces withholds the rules' errors in the history entries of an
+// enrollment of instance instID shown to a key without programs:write,
+// as hideParameters does in the enrollment (ProgramInstance.HideTrace).
+func (s *Server) hideTraces(ctx context.Context, instID string, changes []*enroll.StatusChange) error {
+	if seesHiddenParameters(ctx) {
+		return nil
+	}
+	// An instance deleted since leaves inst nil, which may have hidden any.
+	inst, err := s.store.FindInstance(ctx, workspaceFrom(ctx), instID)
+	if err != nil && enroll.ErrorCode(err) != enroll.ENOTFOUND {
+		return err
+	}
+	for _, ch := range changes {
+		ch.Trace, _ = inst.HideTrace(ch.Trace)
+	}
+	return nil
+}
+
 // seesHiddenParameters reports whether the request's key may see the
 // values of hidden parameters.
 func seesHiddenParameters(ctx context.Context) bool {
