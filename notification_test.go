@@ -125,3 +125,45 @@ func TestNotificationSettingsLink(t *testing.T) {
 		}
 	}
 }
+
+// TestNotificationWithheldFrom checks what a key that may not read hidden
+// parameter values sees of a notification: its rendered texts and a
+// failed render's error are withheld when the instance declares hidden
+// parameters or is gone, and shown whole otherwise.
+func TestNotificationWithheldFrom(t *testing.T) {
+	t.Parallel()
+	plain := &enroll.ProgramInstance{Parameters: []enroll.Parameter{{ExternalID: "vis"}}}
+	hiding := &enroll.ProgramInstance{Parameters: []enroll.Parameter{{ExternalID: "vis"},
+		{ExternalID: "ssn", Constraints: enroll.ParameterConstraints{Hidden: true}}}}
+	rendered := enroll.RenderedMessage{Subject: "s 999-99", Text: "ssn=999-99", HTML: "<p>999-99</p>"}
+	for _, tc := range []struct {
+		name     string
+		inst     *enroll.ProgramInstance
+		reason   string
+		withheld bool
+		want     string
+	}{
+		{"no hidden parameter", plain, "The template failed to render: range can't iterate over 999-99", false,
+			"The template failed to render: range can't iterate over 999-99"},
+		{"hidden parameter", hiding, "The template failed to render: range can't iterate over 999-99", true, enroll.WithheldRenderFailure},
+		{"instance deleted", nil, "The template failed to render: range can't iterate over 999-99", true, enroll.WithheldRenderFailure},
+		{"other reason kept", hiding, "SMTP 550 no such user", true, "SMTP 550 no such user"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			n := &enroll.Notification{ID: "ntf_1", Status: enroll.NotificationFailed, Reason: tc.reason, RenderedMessage: rendered}
+			got := n.WithheldFrom(tc.inst)
+			b, err := got.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			leaks := strings.Contains(string(b), "999-99")
+			if got.Reason != tc.want || leaks == tc.withheld || n.Text != rendered.Text {
+				t.Errorf("WithheldFrom = %s (the original now %+v)", b, n)
+			}
+			if tc.withheld && !strings.Contains(string(b), `"subject":null,"text":null,"html":null`) {
+				t.Errorf("withheld texts not null: %s", b)
+			}
+		})
+	}
+}

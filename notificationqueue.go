@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -37,9 +38,12 @@ type Notification struct {
 	// LeaseUntil is set on a claimed notification: when the claim's lease
 	// ends, and which lease it is (a finish records only under it; see
 	// WebhookJob.LeaseUntil). It is not part of the record.
-	LeaseUntil        time.Time `json:"-"`
-	EnrollmentID      string    `json:"enrollmentId"`
-	ProgramInstanceID string    `json:"programInstanceId"`
+	LeaseUntil time.Time `json:"-"`
+	// Withheld marks a notification shown without its rendered subject
+	// and bodies (null in JSON): see WithheldFrom. Never stored.
+	Withheld          bool   `json:"-"`
+	EnrollmentID      string `json:"enrollmentId"`
+	ProgramInstanceID string `json:"programInstanceId"`
 	// EventID is the enrollment.status_changed event that called for it.
 	EventID          string               `json:"eventId"`
 	EnrollmentStatus Status               `json:"enrollmentStatus" doc:"The status the enrollment reached."`
@@ -88,8 +92,8 @@ func (n Notification) MarshalJSON() ([]byte, error) {
 		Recipient         string                `json:"recipient"`
 		Status            NotificationStatus    `json:"status"`
 		Reason            *string               `json:"reason"`
-		Subject           string                `json:"subject"`
-		Text              string                `json:"text"`
+		Subject           *string               `json:"subject"`
+		Text              *string               `json:"text"`
 		HTML              *string               `json:"html"`
 		UnsubscribeToken  string                `json:"unsubscribeToken,omitempty"`
 		AttemptCount      int                   `json:"attemptCount"`
@@ -99,8 +103,16 @@ func (n Notification) MarshalJSON() ([]byte, error) {
 		CreatedAt         time.Time             `json:"createdAt"`
 		UpdatedAt         time.Time             `json:"updatedAt"`
 	}{n.ID, n.EnrollmentID, n.ProgramInstanceID, n.EventID, n.EnrollmentStatus, n.Template, n.Audience, n.Essential,
-		n.Recipient, n.Status, orNull(n.Reason), n.Subject, n.Text, orNull(n.HTML), n.UnsubscribeToken, n.AttemptCount,
-		n.NextAttemptAt, n.Attempts, n.SentAt, n.CreatedAt, n.UpdatedAt})
+		n.Recipient, n.Status, orNull(n.Reason), n.withheldOr(&n.Subject), n.withheldOr(&n.Text), orNull(n.HTML),
+		n.UnsubscribeToken, n.AttemptCount, n.NextAttemptAt, n.Attempts, n.SentAt, n.CreatedAt, n.UpdatedAt})
+}
+
+// withheldOr returns s, or nil (null) when n's bodies are withheld.
+func (n *Notification) withheldOr(s *string) *string {
+	if n.Withheld {
+		return nil
+	}
+	return s
 }
 
 // MarshalJSON writes the attempt with a null error when the message was
@@ -119,6 +131,33 @@ func (at NotificationAttempt) MarshalJSON() ([]byte, error) {
 func (n *Notification) Public() *Notification {
 	c := *n
 	c.UnsubscribeToken = ""
+	return &c
+}
+
+// renderFailedReason begins the reason of a notification whose template
+// failed to render; the template package's error follows.
+const renderFailedReason = "The template failed to render: "
+
+// WithheldRenderFailure is the reason a failed render shows when
+// WithheldFrom withholds its error.
+const WithheldRenderFailure = "The template failed to render; the error is withheld, as it may quote hidden parameter values (they need programs:write)."
+
+// WithheldFrom returns n as a key that may not read hidden parameter
+// values sees it: when inst, n's instance, declares hidden parameters, or
+// is gone (nil: which were hidden is no longer known), without its
+// rendered subject and bodies (null) and without a failed render's error
+// (which can quote a value, "range can't iterate over 999"). The text was
+// rendered from the whole enrollment, and which of its parts came from a
+// hidden value cannot be told. Otherwise n itself.
+func (n *Notification) WithheldFrom(inst *ProgramInstance) *Notification {
+	if inst != nil && !inst.HidesParameters() {
+		return n
+	}
+	c := *n
+	c.Withheld, c.RenderedMessage = true, RenderedMessage{}
+	if strings.HasPrefix(c.Reason, renderFailedReason) {
+		c.Reason = WithheldRenderFailure
+	}
 	return &c
 }
 
@@ -334,7 +373,7 @@ func prepareNotification(n *Notification, src NotificationSource, renders *rende
 	msg, err := renders.render(data)
 	switch {
 	case err != nil && n.Status == NotificationPending:
-		n.Status, n.NextAttemptAt, n.Reason = NotificationFailed, nil, "The template failed to render: "+ErrorMessage(err)
+		n.Status, n.NextAttemptAt, n.Reason = NotificationFailed, nil, renderFailedReason+ErrorMessage(err)
 	case err == nil:
 		n.RenderedMessage = *msg
 	}

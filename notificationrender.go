@@ -39,9 +39,9 @@ type NotificationData struct {
 // inlines only types without one): its holders write HTML as null when
 // empty.
 type RenderedMessage struct {
-	Subject string `json:"subject"`
-	Text    string `json:"text"`
-	HTML    string `json:"html" nullable:"true"`
+	Subject string `json:"subject" nullable:"true" doc:"The rendered subject; null when withheld from a key without programs:write, as the instance declares hidden parameters (docs/notifications.md)."`
+	Text    string `json:"text" nullable:"true" doc:"The rendered plain-text body; null when withheld, as subject."`
+	HTML    string `json:"html" nullable:"true" doc:"The rendered HTML body; null when the template has none, or when withheld, as subject."`
 }
 
 // maxRenderedLength bounds a rendered body; maxSubjectLength a rendered

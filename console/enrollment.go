@@ -185,7 +185,13 @@ func (c *Console) loadDetail(ctx context.Context, rq *request, id string) (*deta
 		}
 		d.NotificationsTotal = pg.TotalItems
 		for _, n := range pg.Data {
-			d.Notifications = append(d.Notifications, n.Public())
+			n = n.Public()
+			if !rq.has(enroll.ScopeProgramsWrite) {
+				// As in the API: a failed render's error may quote a
+				// hidden value (the page shows no bodies).
+				n = n.WithheldFrom(inst)
+			}
+			d.Notifications = append(d.Notifications, n)
 		}
 	}
 

@@ -67,3 +67,33 @@ func TestApprovalQueuesNotification(t *testing.T) {
 	}
 	c.get(Prefix+"/enrollments/"+e.ID).contains(`data-status="skipped"`, "No SMTP server is configured.", "1 attempt")
 }
+
+// TestNotificationRenderErrorHidden checks that the enrollment page does
+// not show a key without programs:write a hidden parameter's value through
+// a notification whose template failed on it: the error, which quotes the
+// value, is withheld, as the API withholds it.
+func TestNotificationRenderErrorHidden(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a := enroll.Actor{WorkspaceID: f.wsID}
+	tpl := &enroll.NotificationTemplate{ProgramInstanceID: f.inst.ID, Name: "Fails", Status: enroll.StatusEligible,
+		Essential: true, Subject: "s", Text: `{{range .enrollment.parameters}}{{if eq .externalId "inspector_code"}}{{range .value}}{{end}}{{end}}{{end}}`}
+	if err := f.store.CreateNotificationTemplate(f.ctx, a, tpl); err != nil {
+		t.Fatal(err)
+	}
+	e := f.enroll(f.inst, "Suzie", "Homeowner", false)
+	for {
+		n, err := f.store.DispatchEvents(f.ctx, 100, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	f.signedIn(f.secret).get(Prefix+"/enrollments/"+e.ID).status(http.StatusOK).
+		contains(`data-status="failed"`, "range can&#39;t iterate over INSPECT-7")
+	secret, _ := f.newKey("reviewer", reviewScopes)
+	f.signedIn(secret).get(Prefix+"/enrollments/"+e.ID).status(http.StatusOK).
+		contains(`data-status="failed"`, "the error is withheld").lacks("INSPECT-7")
+}

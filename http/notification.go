@@ -350,7 +350,9 @@ func (s *Server) putNotificationSettings(ctx context.Context, in *putSettingsInp
 
 // listEnrollmentNotifications lists the messages an enrollment's status
 // changes sent; the newest one's template is the enrollment's template
-// (the marketplace seed's enrollment.template).
+// (the marketplace seed's enrollment.template). A key that may not read
+// hidden parameter values gets them without their rendered texts when the
+// instance declares some (enroll.Notification.WithheldFrom).
 func (s *Server) listEnrollmentNotifications(ctx context.Context, in *listNotificationsInput) (*bodyPage[*enroll.Notification], error) {
 	ns, err := s.notifications()
 	if err != nil {
@@ -364,8 +366,24 @@ func (s *Server) listEnrollmentNotifications(ctx context.Context, in *listNotifi
 	if err != nil {
 		return nil, err
 	}
+	hide := !seesHiddenParameters(ctx)
+	insts := map[string]*enroll.ProgramInstance{}
 	for i, n := range page.Data {
 		page.Data[i] = n.Public()
+		if !hide {
+			continue
+		}
+		// Rendered from the whole enrollment, hidden values too.
+		inst, ok := insts[n.ProgramInstanceID]
+		if !ok {
+			// An instance deleted since leaves inst nil: withheld.
+			inst, err = s.store.FindInstance(ctx, workspaceFrom(ctx), n.ProgramInstanceID)
+			if err != nil && enroll.ErrorCode(err) != enroll.ENOTFOUND {
+				return nil, err
+			}
+			insts[n.ProgramInstanceID] = inst
+		}
+		page.Data[i] = page.Data[i].WithheldFrom(inst)
 	}
 	return &bodyPage[*enroll.Notification]{Body: page}, nil
 }

@@ -126,3 +126,97 @@ func TestEnrollmentNotificationsAPI(t *testing.T) {
 		t.Errorf("preview = %v", r)
 	}
 }
+
+// TestEnrollmentNotificationsHiddenParameters checks that the rendered
+// texts of stored notifications, made from the whole enrollment, do not
+// show a key without programs:write the values of hidden parameters: they
+// are withheld (null) when the instance declares some, with a failed
+// render's error, which can quote a value.
+func TestEnrollmentNotificationsHiddenParameters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	params := func(hidden bool) map[string]any {
+		return map[string]any{"parameters": []map[string]any{
+			{"externalId": "ssn", "name": "SSN", "type": "string", "constraints": map[string]any{"hidden": hidden}},
+			{"externalId": "vis", "name": "Visible", "type": "string"}}}
+	}
+	hiding, plain := e.createInstance(params(true)), e.createInstance(params(false))
+	reader := e.scopedKey([]string{"enrollments:read"}, nil)
+	staff := e.scopedKey([]string{"enrollments:read", "programs:write"}, nil)
+	notifications := func(id string, key string) []map[string]any {
+		t.Helper()
+		var page struct {
+			Data []map[string]any `json:"data"`
+		}
+		for i := 0; len(page.Data) < 2; i++ {
+			if _, err := e.store.(enroll.WebhookStore).DispatchEvents(context.Background(), 500, 0); err != nil {
+				t.Fatal(err)
+			}
+			e.do("GET", "/v1/enrollments/"+id+"/notifications", nil, withKey(key)).expect(200).decode(&page)
+			if i == 200 {
+				t.Fatalf("notifications = %v", page.Data)
+			}
+			time.Sleep(time.Duration(i) * time.Millisecond)
+		}
+		return page.Data
+	}
+	const text = "ssn=999-99;vis=v;"
+	for _, inst := range []string{hiding, plain} {
+		// The participant's message lists every value; the administrators'
+		// fails on the SSN, and its error quotes it.
+		e.do("POST", "/v1/notificationTemplates", map[string]any{"name": "leak", "programInstanceId": inst, "status": "submitted",
+			"audience": "participant", "subject": "s {{range .enrollment.parameters}}{{.value}}{{end}}",
+			"text": "{{range .enrollment.parameters}}{{.externalId}}={{.value}};{{end}}",
+			"html": "<p>{{range .enrollment.parameters}}{{.value}}{{end}}</p>"}).expect(201)
+		e.do("POST", "/v1/notificationTemplates", map[string]any{"name": "fails", "programInstanceId": inst, "status": "submitted",
+			"audience": "administrators", "subject": "s",
+			"text": `{{range .enrollment.parameters}}{{if eq .externalId "ssn"}}{{range .value}}{{end}}{{end}}{{end}}`}).expect(201)
+		e.do("PUT", "/v1/programInstances/"+inst+"/notificationSettings", map[string]any{"enabled": true,
+			"adminEmails": []string{"review@example.com"}}).expect(200)
+	}
+	submit := func(inst string) string {
+		id := e.enrollIn(inst, customerInfo(map[string]any{"parameters": []map[string]any{
+			{"externalId": "ssn", "value": "999-99"}, {"externalId": "vis", "value": "v"}}}))["id"].(string)
+		e.patchStatus(id, "submitted")
+		return id
+	}
+	byAudience := func(ns []map[string]any) (participant, admins map[string]any) {
+		for _, n := range ns {
+			if n["audience"] == "participant" {
+				participant = n
+			} else {
+				admins = n
+			}
+		}
+		return participant, admins
+	}
+
+	hidden := submit(hiding)
+	for _, key := range []string{e.secret, staff} {
+		p, a := byAudience(notifications(hidden, key))
+		if p["text"] != text || p["subject"] != "s 999-99v" || p["html"] != "<p>999-99v</p>" || a["status"] != "failed" ||
+			!strings.Contains(a["reason"].(string), "999-99") {
+			t.Fatalf("notifications shown to a key with programs:write: %v\n%v", p, a)
+		}
+	}
+	res := e.do("GET", "/v1/enrollments/"+hidden+"/notifications", nil, withKey(reader)).expect(200)
+	if strings.Contains(string(res.Body), "999-99") {
+		t.Fatalf("a hidden value shown to a key without programs:write: %s", res.Body)
+	}
+	p, a := byAudience(notifications(hidden, reader))
+	for _, m := range []string{"subject", "text", "html"} {
+		if v, ok := p[m]; !ok || v != nil {
+			t.Errorf("%s = %v, want null", m, v)
+		}
+	}
+	if p["recipient"] == nil || p["status"] != "pending" || a["status"] != "failed" || a["reason"] != enroll.WithheldRenderFailure {
+		t.Errorf("withheld notifications = %v\n%v", p, a)
+	}
+
+	// An instance that hides nothing shows the texts to any reader.
+	shown := submit(plain)
+	p, a = byAudience(notifications(shown, reader))
+	if p["text"] != text || p["subject"] != "s 999-99v" || !strings.Contains(a["reason"].(string), "999-99") {
+		t.Errorf("notifications of an instance without hidden parameters = %v\n%v", p, a)
+	}
+}
