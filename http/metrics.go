@@ -31,11 +31,11 @@ func newMetrics() *metrics {
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "enroll_http_requests_total",
-			Help: "HTTP requests by method, route pattern and status code.",
+			Help: "HTTP requests by method (other: not a standard one), route pattern (unmatched: none) and status code.",
 		}, []string{"method", "route", "status"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "enroll_http_request_duration_seconds",
-			Help:    "HTTP request latency by method and route pattern.",
+			Help:    "HTTP request latency by method (other: not a standard one) and route pattern (unmatched: none).",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"method", "route"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -62,8 +62,8 @@ func (m *metrics) handler() http.Handler {
 }
 
 // withMetrics counts and times every request by its route pattern (never
-// the raw path, which would explode the label space) and writes the access
-// log line.
+// the raw path, which would explode the label space) and its method
+// (metricMethod), and writes the access log line.
 func (s *Server) withMetrics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -86,13 +86,32 @@ func (s *Server) withMetrics(next http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			s.metrics.requests.WithLabelValues(r.Method, route, strconv.Itoa(status)).Inc()
-			s.metrics.duration.WithLabelValues(r.Method, route).Observe(elapsed.Seconds())
+			method := metricMethod(r.Method)
+			s.metrics.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+			s.metrics.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 			s.logger.Info("request", "method", r.Method, "path", r.URL.Path, "route", route,
 				"status", status, "duration", elapsed, "requestId", requestID(r.Context()), "keyId", info.keyID)
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// metricMethods are the methods requests are labelled with: RFC 9110's
+// and PATCH, which hold every method a route uses.
+var metricMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true,
+	http.MethodDelete: true, http.MethodOptions: true, http.MethodConnect: true, http.MethodTrace: true,
+}
+
+// metricMethod is the method label of a request: any other method, which
+// a client may make up at will (and without a key), is "other", so that
+// made-up methods cannot add series without bound, as unknown paths are
+// "unmatched".
+func metricMethod(m string) string {
+	if metricMethods[m] {
+		return m
+	}
+	return "other"
 }
 
 // statusWriter remembers the status code written.

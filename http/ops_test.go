@@ -3,8 +3,10 @@ package http_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
@@ -283,5 +285,69 @@ func TestReadyz_503(t *testing.T) {
 		t.Errorf("healthz on a closed store: %v %v", res, err)
 	} else {
 		res.Body.Close()
+	}
+}
+
+// TestMetrics_MadeUpMethods checks that requests with methods a client
+// made up, which need no key, are counted as method "other" and add no
+// series however many there are: each made-up method was a series of its
+// own, and /metrics grew without bound.
+func TestMetrics_MadeUpMethods(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	send := func(method, path string) {
+		t.Helper()
+		req, err := http.NewRequest(method, e.url+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	series := func() (string, int) {
+		body := string(e.do("GET", "/metrics", nil, withKey("")).expect(200).Body)
+		n := 0
+		for line := range strings.Lines(body) {
+			if strings.HasPrefix(line, "enroll_http_") {
+				n++
+			}
+		}
+		return body, n
+	}
+	made := func(i int) string { return fmt.Sprintf("ZZZA%016d", i) }
+	for i := range 3 {
+		send(made(i), "/v1/enrollments")
+		send(made(i), "/nowhere")
+		send("get", "/v1/programs")
+	}
+	series() // /metrics's own series
+	_, before := series()
+	for i := 3; i < 200; i++ {
+		send(made(i), "/v1/enrollments")
+		send(made(i), "/nowhere")
+		send("get", "/v1/programs")
+	}
+	body, after := series()
+	if after != before {
+		t.Errorf("made-up methods added %d series", after-before)
+	}
+	if strings.Contains(body, `method="ZZZA`) || strings.Contains(body, `method="get"`) {
+		t.Errorf("a made-up method is a label value:\n%s", body)
+	}
+	for _, want := range []string{`enroll_http_requests_total{method="other",route="unmatched",status="405"} 400`,
+		`enroll_http_requests_total{method="other",route="unmatched",status="404"} 200`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// Standard methods keep their own label.
+	send("DELETE", "/v1/programs")
+	send("OPTIONS", "/v1/programs")
+	if body, _ := series(); !strings.Contains(body, `method="DELETE",route="unmatched"`) || !strings.Contains(body, `method="OPTIONS"`) {
+		t.Errorf("standard methods lost their label:\n%s", body)
 	}
 }
