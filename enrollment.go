@@ -588,13 +588,13 @@ func PrepareEnrollmentUpdate(old, e *Enrollment, inst *ProgramInstance, now time
 func prepareEnrollmentUpdate(old, e *Enrollment, inst *ProgramInstance, now time.Time, oldJSON []byte) (*EnrollmentChange, []byte, error) {
 	var v Invalid
 	if e.ID != old.ID || e.WorkspaceID != old.WorkspaceID || e.ProgramInstanceID != old.ProgramInstanceID {
-		v.Add("programInstanceId", "cannot be changed", nil)
+		v.Add("programInstanceId", "cannot be changed", e.ProgramInstanceID)
 	}
 	if e.IdentificationType != old.IdentificationType || e.EnrollmentID != old.EnrollmentID {
-		v.Add("identificationType", "cannot be changed", nil)
+		v.Add("identificationType", "cannot be changed", string(e.IdentificationType))
 	}
 	if e.CustomerID != old.CustomerID || e.LeadID != old.LeadID {
-		v.Add("customerId", "cannot be changed; create a new enrollment instead", nil)
+		v.Add("customerId", "cannot be changed; create a new enrollment instead", e.CustomerID)
 	}
 	if err := v.Err(); err != nil {
 		return nil, nil, err

@@ -31,7 +31,9 @@ type FieldError struct {
 	Location string `json:"location,omitempty"`
 	// Message says what is wrong.
 	Message string `json:"message"`
-	// Value is the offending value, when it helps.
+	// Value is what was sent at Location, nil only when there is no one
+	// value to repeat: nothing sent, a whole body or structure, or a
+	// string that is not UTF-8 (docs/api.md, Errors).
 	Value any `json:"value,omitempty"`
 }
 

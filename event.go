@@ -142,6 +142,20 @@ type EventFilter struct {
 	ListParams
 }
 
+// ErrAfterUnknown is the EINVALID of an After that names no event the
+// caller sees, with the id as sent.
+func (f EventFilter) ErrAfterUnknown() error {
+	return &Error{Code: EINVALID, Message: "after names no event of this workspace.",
+		Fields: []FieldError{{Location: "query.after", Message: "names no event", Value: f.After}}}
+}
+
+// ErrAfterUnpublished is the EINVALID of an After that names an event
+// not yet published (taken by DispatchEvents), with the id as sent.
+func (f EventFilter) ErrAfterUnpublished() error {
+	return &Error{Code: EINVALID, Message: "after names an event not yet published; retry in a moment.",
+		Fields: []FieldError{{Location: "query.after", Message: "not yet published", Value: f.After}}}
+}
+
 // ByInstance reports whether a store should read f's events instance by
 // instance, from an index of each instance's events: a key limited to
 // instances lists them, and no one object's events, which the object's

@@ -72,7 +72,7 @@ func (p *ListParams) Normalize(sorts []string, filterHash uint64) (*Cursor, erro
 	c, err := DecodeCursor(p.PageToken)
 	if err != nil || c.Sort != p.Sort || c.Filter != filterHash {
 		return nil, &Error{Code: EINVALID, Message: "pageToken is not valid for this list, sort and filter.",
-			Fields: []FieldError{{Location: "query.pageToken", Message: "invalid or from another query"}}}
+			Fields: []FieldError{{Location: "query.pageToken", Message: "invalid or from another query", Value: p.PageToken}}}
 	}
 	p.Page = c.Page
 	return c, nil
@@ -196,7 +196,7 @@ func PageSlice[T any](items []T, p ListParams, sort string, filter uint64, id fu
 		i := slices.IndexFunc(items, func(v T) bool { return id(v) == c.ID })
 		if i < 0 {
 			return nil, &Error{Code: EINVALID, Message: "pageToken is not valid for this list, sort and filter.",
-				Fields: []FieldError{{Location: "query.pageToken", Message: "its item is gone"}}}
+				Fields: []FieldError{{Location: "query.pageToken", Message: "its item is gone", Value: p.PageToken}}}
 		}
 		start = i + 1
 	}

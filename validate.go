@@ -44,9 +44,9 @@ func checkString(v *Invalid, field, s string, max int, required bool) {
 	case !utf8.ValidString(s):
 		v.Add(field, "must be valid UTF-8", nil)
 	case strings.ContainsRune(s, 0):
-		v.Add(field, "must not contain NUL characters", nil)
+		v.Add(field, "must not contain NUL characters", s)
 	case utf8.RuneCountInString(s) > max:
-		v.Add(field, "must be at most "+strconv.Itoa(max)+" characters", nil)
+		v.Add(field, "must be at most "+strconv.Itoa(max)+" characters", s)
 	}
 }
 

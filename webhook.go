@@ -176,7 +176,7 @@ func checkWebhookURL(v *Invalid, field, s string, address bool) {
 		return
 	}
 	if len(s) > MaxWebhookURLLength || hasNUL(s) {
-		v.Add(field, "must be a URL of at most 2048 characters", nil)
+		v.Add(field, "must be a URL of at most 2048 characters", s)
 		return
 	}
 	u, err := url.Parse(s)

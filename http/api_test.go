@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -979,5 +980,43 @@ func TestAPI_422_UnknownParameterValue(t *testing.T) {
 	}
 	if colours, _ := got["query.colour"].([]any); got["query.stauts"] != "approved" || len(colours) != 2 || colours[0] != "red" || colours[1] != "blue" {
 		t.Fatalf("values: %v", got)
+	}
+}
+
+// TestAPI_422_Values checks that field errors repeat the value sent at
+// their location (docs/api.md, Errors): an unknown or unpublished after
+// cursor, a bad page token, a bad or repeated Idempotency-Key (cut at 200
+// characters), a name with a NUL character.
+func TestAPI_422_Values(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	e.enrollIn(inst, customerInfo(nil))
+	// Nothing has dispatched the events yet: the newest is not published.
+	newest := e.do("GET", "/v1/events?perPage=1", nil).expect(200).obj()["data"].([]any)[0].(map[string]any)["id"].(string)
+	addHeader := func(k, v string) reqOpt { return func(r *http.Request) { r.Header.Add(k, v) } }
+	long := strings.Repeat("k", 256)
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		opts               []reqOpt
+		loc                string
+		want               any
+	}{
+		{"unknown after", "GET", "/v1/events?after=evt_unknown", nil, nil, "query.after", "evt_unknown"},
+		{"unpublished after", "GET", "/v1/events?after=" + newest, nil, nil, "query.after", newest},
+		{"bad page token", "GET", "/v1/programs?pageToken=garbage", nil, nil, "query.pageToken", "garbage"},
+		{"repeated Idempotency-Key", "POST", "/v1/programs", map[string]any{"slug": "a", "name": "a"},
+			[]reqOpt{addHeader("Idempotency-Key", "one"), addHeader("Idempotency-Key", "two")}, "header.Idempotency-Key", []any{"one", "two"}},
+		{"long Idempotency-Key", "POST", "/v1/programs", map[string]any{"slug": "a", "name": "a"},
+			[]reqOpt{withHeader("Idempotency-Key", long)}, "header.Idempotency-Key", long[:200] + "…"},
+		{"NUL in a name", "POST", "/v1/programs", map[string]any{"slug": "a", "name": "a\x00b"}, nil, "body.name", "a\x00b"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := e.do(tc.method, tc.path, tc.body, tc.opts...).expect(422).problem()
+			if len(p.Errors) != 1 || p.Errors[0].Location != tc.loc || !reflect.DeepEqual(p.Errors[0].Value, tc.want) {
+				t.Fatalf("errors = %+v, want %s at %s", p.Errors, tc.want, tc.loc)
+			}
+		})
 	}
 }

@@ -178,6 +178,23 @@ func trimValue(v any) any {
 	return v
 }
 
+// echoHeaders is a header's values as a field error shows them: the one
+// value as sent, or the list of those sent, each cut as trimValue cuts;
+// nil when one is not UTF-8, which JSON cannot repeat as sent.
+func echoHeaders(values []string) any {
+	out := make([]any, len(values))
+	for i, v := range values {
+		if !utf8.ValidString(v) {
+			return nil
+		}
+		out[i] = trimValue(v)
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return out
+}
+
 // summarize turns field errors into a one-line detail.
 func summarize(errs []*huma.ErrorDetail, fallback string) string {
 	if len(errs) == 0 {

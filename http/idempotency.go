@@ -171,13 +171,13 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 	}
 	// An empty header is a key, not its absence: a client that meant to
 	// send one must not get a second object from its retry.
-	var key string
-	sent := 0
+	var keys []string
 	ctx.EachHeader(func(name, value string) {
 		if strings.EqualFold(name, headerIdempotencyKey) {
-			key, sent = value, sent+1
+			keys = append(keys, value)
 		}
 	})
+	sent := len(keys)
 	if sent == 0 {
 		next(ctx)
 		return
@@ -186,18 +186,20 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 	switch {
 	case sent > 1:
 		p := newProblem(http.StatusUnprocessableEntity, "Idempotency-Key was sent more than once; send one.")
-		p.Errors = []*huma.ErrorDetail{{Location: "header.Idempotency-Key", Message: "must be sent once"}}
+		p.Errors = []*huma.ErrorDetail{{Location: "header.Idempotency-Key", Message: "must be sent once", Value: echoHeaders(keys)}}
 		writeHumaProblem(ctx, p)
 		return
-	case !enroll.ValidIdempotencyKey(key):
+	case !enroll.ValidIdempotencyKey(keys[0]):
 		p := newProblem(http.StatusUnprocessableEntity, "Idempotency-Key must be 1 to 255 printable ASCII characters.")
-		p.Errors = []*huma.ErrorDetail{{Location: "header.Idempotency-Key", Message: "must be 1 to 255 printable ASCII characters"}}
+		p.Errors = []*huma.ErrorDetail{{Location: "header.Idempotency-Key", Message: "must be 1 to 255 printable ASCII characters",
+			Value: echoHeaders(keys[:1])}}
 		writeHumaProblem(ctx, p)
 		return
 	case !ok || s.idem == nil:
 		writeHumaProblem(ctx, newProblem(http.StatusNotImplemented, "This operation does not support Idempotency-Key."))
 		return
 	}
+	key := keys[0]
 	limit := ctx.Operation().MaxBodyBytes
 	if limit <= 0 {
 		limit = maxBodyBytes

@@ -25,11 +25,10 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 		err = pgx.ErrNoRows
 	}
 	if err != nil {
-		return nil, afterNotFound(notFound(err, "Event", f.After))
+		return nil, afterNotFound(f, notFound(err, "Event", f.After))
 	}
 	if after == nil {
-		return nil, &enroll.Error{Code: enroll.EINVALID, Message: "after names an event not yet published; retry in a moment.",
-			Fields: []enroll.FieldError{{Location: "query.after", Message: "not yet published"}}}
+		return nil, f.ErrAfterUnpublished()
 	}
 	query := eventAfterQuery(wsID, f, *after)
 	var out *enroll.Page[*enroll.Event]
@@ -101,10 +100,9 @@ func eventCountIn(wsID string, f enroll.EventFilter, lo, hi int64) sqlText {
 }
 
 // afterNotFound reports an unknown after cursor as the bad parameter it is.
-func afterNotFound(err error) error {
+func afterNotFound(f enroll.EventFilter, err error) error {
 	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
-		return &enroll.Error{Code: enroll.EINVALID, Message: "after names no event of this workspace.",
-			Fields: []enroll.FieldError{{Location: "query.after", Message: "names no event"}}}
+		return f.ErrAfterUnknown()
 	}
 	return err
 }

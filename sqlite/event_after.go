@@ -24,10 +24,10 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 		err = sql.ErrNoRows
 	}
 	if err != nil {
-		return nil, afterNotFound(notFound(err, "Event", f.After))
+		return nil, afterNotFound(f, notFound(err, "Event", f.After))
 	}
 	if after > published {
-		return nil, notPublished()
+		return nil, f.ErrAfterUnpublished()
 	}
 	var w where
 	w.add("workspace_id = ?", wsID)
@@ -91,17 +91,9 @@ func (db *DB) countEventsIn(ctx context.Context, wsID string, f enroll.EventFilt
 }
 
 // afterNotFound reports an unknown after cursor as the bad parameter it is.
-func afterNotFound(err error) error {
+func afterNotFound(f enroll.EventFilter, err error) error {
 	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
-		return &enroll.Error{Code: enroll.EINVALID, Message: "after names no event of this workspace.",
-			Fields: []enroll.FieldError{{Location: "query.after", Message: "names no event"}}}
+		return f.ErrAfterUnknown()
 	}
 	return err
-}
-
-// notPublished refuses an after cursor that names an event DispatchEvents
-// has not taken yet.
-func notPublished() error {
-	return &enroll.Error{Code: enroll.EINVALID, Message: "after names an event not yet published; retry in a moment.",
-		Fields: []enroll.FieldError{{Location: "query.after", Message: "not yet published"}}}
 }

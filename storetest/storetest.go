@@ -8,6 +8,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -175,6 +176,17 @@ func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := enroll.ErrorCode(err); got != code {
 		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+// wantField fails t unless err is an EINVALID whose one field error is at
+// loc and repeats value, as sent.
+func wantField(t *testing.T, err error, loc string, value any) {
+	t.Helper()
+	wantCode(t, err, enroll.EINVALID)
+	var de *enroll.Error
+	if !errors.As(err, &de) || len(de.Fields) != 1 || de.Fields[0].Location != loc || de.Fields[0].Value != value {
+		t.Fatalf("error = %v (fields %+v), want %v at %s", err, de.Fields, value, loc)
 	}
 }
 

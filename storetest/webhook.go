@@ -410,7 +410,7 @@ func testEventsAfter(t *testing.T, newStore Factory) {
 	f.move(must(f.s.FindEnrollment(f.ctx, f.a.WorkspaceID, e.ID)), enroll.StatusSubmitted)
 	newest := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{})).Data[0]
 	_, err := f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: newest.ID})
-	wantCode(t, err, enroll.EINVALID)
+	wantField(t, err, "query.after", newest.ID)
 	if got := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: all[0].ID})); len(got.Data) != 0 {
 		t.Fatalf("unpublished events listed: %d", len(got.Data))
 	}
@@ -419,9 +419,9 @@ func testEventsAfter(t *testing.T, newStore Factory) {
 		t.Fatal("published events not listed")
 	}
 	_, err = f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: "evt_unknown"})
-	wantCode(t, err, enroll.EINVALID)
+	wantField(t, err, "query.after", "evt_unknown")
 	_, err = newFixtureOn(t, f.s).s.ListEvents(f.ctx, "other-workspace", enroll.EventFilter{After: oldest.ID})
-	wantCode(t, err, enroll.EINVALID)
+	wantField(t, err, "query.after", oldest.ID)
 }
 
 // testWebhookFinishBatch records a batch of attempts in one call: each
