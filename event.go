@@ -133,13 +133,32 @@ type EventFilter struct {
 	ObjectID string
 	// After, an event id, lists the events committed after that one,
 	// oldest first, for consumers that poll: pass the last id received.
-	// Paging then ignores Page, PageToken and Sort.
+	// Each poll is a page 0: Page and PageToken are refused
+	// (CheckAfterPaging), Sort is ignored.
 	After string
 	// InstanceIDs, when not nil, keeps only the events that belong to one
 	// of these instances or to none (Event.InstanceID): what a key limited
 	// to them sees.
 	InstanceIDs []string
 	ListParams
+}
+
+// CheckAfterPaging refuses offset and token paging with After: a poll
+// goes on with After the last id received, so a page past 0 would answer
+// the first page again under another number, and a client walking
+// totalPages would read the same events on every page. Returns EINVALID.
+func (f EventFilter) CheckAfterPaging() error {
+	if f.After == "" {
+		return nil
+	}
+	var v Invalid
+	if f.Page != 0 {
+		v.Add("query.page", "must be 0 with after: a poll goes on with after= the last event id received", f.Page)
+	}
+	if f.PageToken != "" {
+		v.Add("query.pageToken", "cannot be used with after: a poll goes on with after= the last event id received", f.PageToken)
+	}
+	return v.Err()
 }
 
 // ErrAfterUnknown is the EINVALID of an After that names no event the

@@ -318,4 +318,19 @@ func TestEventsPollAfter(t *testing.T) {
 	if !strings.Contains(string(r.Body), "query.after") {
 		t.Fatalf("422 body: %s", r.Body)
 	}
+
+	// A poll is page 0 of the backlog, whatever perPage: a page number
+	// would answer the first page again under another number (a client
+	// walking totalPages read the same events on every page), so it is
+	// refused, as is a page token.
+	pg := e.do("GET", "/v1/events?perPage=1&page=0&after="+oldest, nil).expect(200).obj()
+	if pg["page"] != 0.0 || pg["totalPages"] != float64(len(polled)) || pg["nextPageToken"] != nil {
+		t.Fatalf("poll page = %v", pg)
+	}
+	for query, loc := range map[string]string{"page=2": "query.page", "pageToken=abc": "query.pageToken"} {
+		p := e.do("GET", "/v1/events?perPage=1&after="+oldest+"&"+query, nil).expect(422).problem()
+		if len(p.Errors) != 1 || p.Errors[0].Location != loc || p.Errors[0].Value == nil {
+			t.Errorf("%s: errors %+v", query, p.Errors)
+		}
+	}
 }

@@ -15,6 +15,9 @@ import (
 // order. An event appears here once dispatched (within one poll of the
 // webhook deliverer, which every replica runs).
 func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFilter) (*enroll.Page[*enroll.Event], error) {
+	if err := f.CheckAfterPaging(); err != nil {
+		return nil, err
+	}
 	if f.PerPage == 0 {
 		f.PerPage = enroll.DefaultPerPage
 	}

@@ -13,6 +13,9 @@ import (
 // late commit; events count as published once DispatchEvents has taken
 // them, as on PostgreSQL, so both stores answer alike.
 func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFilter) (*enroll.Page[*enroll.Event], error) {
+	if err := f.CheckAfterPaging(); err != nil {
+		return nil, err
+	}
 	if f.PerPage == 0 {
 		f.PerPage = enroll.DefaultPerPage
 	}

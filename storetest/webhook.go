@@ -398,6 +398,15 @@ func testEventsAfter(t *testing.T, newStore Factory) {
 	if pg.Data[0].ActorKeyID != f.keyID {
 		t.Fatalf("event actor = %q, want the key %q", pg.Data[0].ActorKeyID, f.keyID)
 	}
+	// A poll is always page 0: a page number would answer the first page
+	// under another number, and a token pages another query.
+	if pg.Page != 0 || pg.NextPageToken != "" {
+		t.Fatalf("a poll answered page %d, token %v", pg.Page, pg.NextPageToken)
+	}
+	_, err := f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: oldest.ID, ListParams: enroll.ListParams{PerPage: 2, Page: 2}})
+	wantField(t, err, "query.page", 2)
+	_, err = f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: oldest.ID, ListParams: enroll.ListParams{PageToken: "tok"}})
+	wantField(t, err, "query.pageToken", "tok")
 	last := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: all[0].ID}))
 	if len(last.Data) != 0 {
 		t.Fatalf("after the newest: %d events", len(last.Data))
@@ -409,7 +418,7 @@ func testEventsAfter(t *testing.T, newStore Factory) {
 	// An event not yet published is not a cursor yet; an unknown one never.
 	f.move(must(f.s.FindEnrollment(f.ctx, f.a.WorkspaceID, e.ID)), enroll.StatusSubmitted)
 	newest := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{})).Data[0]
-	_, err := f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: newest.ID})
+	_, err = f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: newest.ID})
 	wantField(t, err, "query.after", newest.ID)
 	if got := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: all[0].ID})); len(got.Data) != 0 {
 		t.Fatalf("unpublished events listed: %d", len(got.Data))
