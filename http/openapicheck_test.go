@@ -1,16 +1,22 @@
 package http_test
 
 import (
+	"bufio"
 	"encoding/json"
+	"io"
 	"mime"
+	"net"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/enrollhq/enroll"
 	enrollhttp "github.com/enrollhq/enroll/http"
 )
 
@@ -93,4 +99,116 @@ func (e *env) checkResponse(method, target string, status int, header http.Heade
 		out = append(out, where+": "+err.Error())
 	}
 	return out
+}
+
+// TestOpenAPIDeclaresEveryAnswer provokes, on every operation of the
+// document, each answer the service gives before the operation's handler
+// runs (in its middleware, or Huma's reading of the request), whatever the
+// operation: a compressed body on a DELETE is a 415 like on a POST. Each
+// answer must have the status the probe expects, and e.do checks it
+// against the document, so a status the document omits fails here even
+// if no other test sends such a request to that operation.
+func TestOpenAPIDeclaresEveryAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	limited := newEnvWith(t, func(c *enrollhttp.Config) { c.RateLimit, c.RateBurst = 0.001, 1 })
+	limited.do("GET", "/v1/programs", nil).expect(200) // its key's one token
+	onlyEvents := e.scopedKey([]string{string(enroll.ScopeEventsRead)}, nil)
+	onlyKeys := e.scopedKey([]string{string(enroll.ScopeKeysWrite)}, nil)
+	param := regexp.MustCompile(`\{[^}]+\}`)
+	var slow []*huma.Operation // those whose JSON body Huma reads
+	for _, op := range operations(e.srv.OpenAPI()) {
+		scope, _ := op.Metadata["enroll:scope"].(enroll.Scope)
+		path := param.ReplaceAllString(op.Path, "x")
+		lacking := onlyEvents
+		if scope == enroll.ScopeEventsRead {
+			lacking = onlyKeys
+		}
+		type probe struct {
+			name   string
+			env    *env
+			query  string
+			body   any
+			opts   []reqOpt
+			status int
+		}
+		probes := []probe{
+			{"compressed body", e, "", raw("{}"), []reqOpt{withHeader("Content-Encoding", "gzip")}, 415},
+			{"JSON Patch", e, "", raw("[]"), []reqOpt{withHeader("Content-Type", "application/json-patch+json")}, 415},
+			{"NUL in the query", e, "?q=%00", nil, nil, 400},
+		}
+		if scope != "" {
+			probes = append(probes,
+				probe{"malformed query", e, "?q=%zz", nil, nil, 400},
+				probe{"no key", e, "", nil, []reqOpt{withKey("")}, 401},
+				probe{"key lacking the scope", e, "", nil, []reqOpt{withKey(lacking)}, 403},
+				probe{"unknown parameter", e, "?stauts=approved", nil, nil, 422},
+				probe{"rate limited", limited, "", nil, nil, 429},
+			)
+			if op.Method == http.MethodPost {
+				probes = append(probes, probe{"Idempotency-Key with a body too large", e, "",
+					raw("{}" + strings.Repeat(" ", 1<<20)), []reqOpt{withHeader("Idempotency-Key", "too-large")}, 413})
+			}
+		}
+		for _, p := range probes {
+			t.Run(op.OperationID+"/"+p.name, func(t *testing.T) {
+				t.Parallel()
+				pe := *p.env
+				pe.t = t
+				pe.do(op.Method, path+p.query, p.body, p.opts...).expect(p.status)
+			})
+		}
+		if op.RequestBody != nil && op.RequestBody.Content["application/json"] != nil {
+			slow = append(slow, op)
+		}
+	}
+	// Huma waits 5 s for a body: these wait together, not two at a time
+	// as parallel subtests would.
+	t.Run("body too slow", func(t *testing.T) {
+		t.Parallel()
+		var wg sync.WaitGroup
+		for _, op := range slow {
+			wg.Go(func() {
+				path := param.ReplaceAllString(op.Path, "x")
+				status, wrong, err := e.slowBody(op.Method, path)
+				switch {
+				case err != nil:
+					t.Errorf("%s %s: %v", op.Method, path, err)
+				case status != http.StatusRequestTimeout:
+					t.Errorf("%s %s: status %d, want 408", op.Method, path, status)
+				}
+				for _, msg := range wrong {
+					t.Errorf("answer not as documented in the OpenAPI document: %s", msg)
+				}
+			})
+		}
+		wg.Wait()
+	})
+}
+
+// slowBody sends a request whose body stops short of its Content-Length
+// and waits for the answer: its status, and what is wrong with it
+// according to the document (as do checks).
+func (e *env) slowBody(method, path string) (int, []string, error) {
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	if err != nil {
+		return 0, nil, err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(time.Minute))
+	head := method + " " + path + " HTTP/1.1\r\nHost: enroll\r\nAuthorization: Bearer " + e.secret +
+		"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\""
+	if _, err := io.WriteString(conn, head); err != nil {
+		return 0, nil, err
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, nil, err
+	}
+	return res.StatusCode, e.checkResponse(method, path, res.StatusCode, res.Header, b), nil
 }

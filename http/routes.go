@@ -53,8 +53,9 @@ type route struct {
 	// status is the success status when it is not Huma's default (200, or
 	// 204 without a body).
 	status int
-	// errors lists the error statuses besides those every authenticated
-	// operation has (401, 403) and those Huma adds (422, 500).
+	// errors lists the error statuses besides those every operation has
+	// (everyStatus), those every authenticated one has (401, 403, 429) and
+	// those Huma adds (422, 500).
 	errors []int
 	// register registers the handler for the finished operation.
 	register func(huma.API, huma.Operation)
@@ -73,9 +74,10 @@ func (s *Server) routes() []route {
 		ww  = enroll.ScopeWebhooksWrite
 	)
 	var (
-		created    = http.StatusCreated
-		withBody   = []int{400, 413, 415}
-		withBodyID = []int{400, 404, 413, 415}
+		created = http.StatusCreated
+		// 408: Huma reads a body for at most 5 s.
+		withBody   = []int{400, 408, 413, 415}
+		withBodyID = []int{400, 404, 408, 413, 415}
 	)
 	return []route{
 		{"POST", "/v1/programs", "createProgram", "Create a program", tagPrograms, pw, created, append(withBody, 409), handle(s, s.createProgram)},
@@ -154,6 +156,12 @@ func (s *Server) routes() []route {
 	}
 }
 
+// everyStatus lists the errors any request may get before it reaches its
+// operation, whatever the operation (withRouting, withRecover): a URL
+// holding NUL (400), a compressed body or a +json media type other than
+// JSON's, even on a GET or DELETE (415), and a panic (500).
+var everyStatus = []int{http.StatusBadRequest, http.StatusUnsupportedMediaType, http.StatusInternalServerError}
+
 // registerRoutes registers the route table with Huma.
 func (s *Server) registerRoutes() {
 	for _, r := range s.routes() {
@@ -164,18 +172,25 @@ func (s *Server) registerRoutes() {
 			Summary:       r.summary,
 			Tags:          []string{r.tag},
 			DefaultStatus: r.status,
-			Errors:        append([]int{}, r.errors...),
+			Errors:        append(append([]int{}, r.errors...), everyStatus...),
 			MaxBodyBytes:  maxBodyBytes,
 		}
 		if r.scope != "" {
 			op.Description = "Requires the `" + string(r.scope) + "` scope."
 			op.Security = []map[string][]string{{securityScheme: {}}}
 			op.Metadata = map[string]any{scopeMetadata: r.scope}
-			// 400: a malformed query string (or, where one is read, body).
-			op.Errors = append(op.Errors, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
+			// 400: a malformed query string (or, where one is read, body);
+			// 422: a query parameter the operation does not take
+			// (checkQueryParameters).
+			op.Errors = append(op.Errors, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden,
+				http.StatusUnprocessableEntity, http.StatusTooManyRequests)
 			if r.method == http.MethodPost {
+				// Idempotency-Key: a retry while the first runs (409), a
+				// body past the limit, which the key makes the middleware
+				// read even where the operation takes none (413), a key
+				// reused for another request (422).
 				op.Parameters = append(op.Parameters, idempotencyKeyParam())
-				op.Errors = append(op.Errors, http.StatusConflict, http.StatusUnprocessableEntity)
+				op.Errors = append(op.Errors, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity)
 			}
 		}
 		r.register(s.api, op)

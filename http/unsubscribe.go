@@ -100,8 +100,9 @@ func unsubscribeAnswer(u *enroll.Unsubscription, err error, token string) (*html
 
 // htmlPage documents an operation that answers an HTML page, for a person
 // following a link in an email: the page itself (200), or a page saying
-// the link is not valid (404). Malformed requests (422) and failures
-// (500) are problems, as elsewhere.
+// the link is not valid (404). Malformed requests (422, and those every
+// operation may get: everyStatus) and failures (500) are problems, as
+// elsewhere.
 func htmlPage(op *huma.Operation) {
 	page := func(desc string) *huma.Response {
 		return &huma.Response{Description: desc, Content: map[string]*huma.MediaType{
@@ -109,5 +110,5 @@ func htmlPage(op *huma.Operation) {
 		}}
 	}
 	op.Responses = map[string]*huma.Response{"200": page("The page."), "404": page("The link is not valid.")}
-	op.Errors = []int{http.StatusUnprocessableEntity}
+	op.Errors = append(op.Errors, http.StatusUnprocessableEntity)
 }
