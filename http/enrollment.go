@@ -168,7 +168,7 @@ type enrollmentOutput struct {
 
 type enrollmentCreatedOutput struct {
 	Location string `header:"Location" doc:"The new enrollment's URL."`
-	ETag     string `header:"ETag"`
+	ETag     string `header:"ETag" doc:"The enrollment's version, for If-Match."`
 	Body     *enroll.Enrollment
 }
 

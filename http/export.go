@@ -211,6 +211,10 @@ func negotiated[T any](csvDoc string, register func(huma.API, huma.Operation)) f
 				"application/json": {Schema: schema},
 				"text/csv":         {Schema: &huma.Schema{Type: "string", Description: csvDoc}},
 			},
+			Headers: map[string]*huma.Header{"Content-Disposition": {
+				Description: "With CSV only: `attachment`, with the name of a file to save it as.",
+				Schema:      &huma.Schema{Type: huma.TypeString, Examples: []any{`attachment; filename="enrollments.csv"`}},
+			}},
 		}}
 		op.Description += " Answers `text/csv` instead of JSON when `Accept` prefers it by RFC 9110's media ranges and qualities " +
 			"(`text/csv`, or `text/*`, which CSV matches and JSON does not; JSON wins a tie, and answers when neither is acceptable): " + csvDoc

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,27 +78,57 @@ func (e *env) checkResponse(method, target string, status int, header http.Heade
 	if resp == nil {
 		return []string{where + ": status not documented"}
 	}
+	out := undocumentedHeaders(where, resp, header)
 	if len(body) == 0 {
-		return nil
+		return out
 	}
 	mt, _, _ := mime.ParseMediaType(header.Get("Content-Type"))
 	c := resp.Content[mt]
 	if c == nil {
-		return []string{where + ": media type " + mt + " not documented"}
+		return append(out, where+": media type "+mt+" not documented")
 	}
 	if c.Schema == nil || !strings.HasSuffix(mt, "json") {
-		return nil
+		return out
 	}
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
-		return []string{where + ": body is not JSON"}
+		return append(out, where+": body is not JSON")
 	}
 	res := &huma.ValidateResult{}
 	huma.Validate(e.srv.OpenAPI().Components.Schemas, c.Schema, huma.NewPathBuffer([]byte{}, 0), huma.ModeReadFromServer, v, res)
-	var out []string
 	for _, err := range res.Errors {
 		out = append(out, where+": "+err.Error())
 	}
+	return out
+}
+
+// transportHeaders are the response headers of HTTP itself, which an
+// OpenAPI document does not declare (Content-Type is the media type's).
+var transportHeaders = []string{"Content-Type", "Content-Length", "Date", "Connection", "Transfer-Encoding"}
+
+// undocumentedHeaders returns a line for each header of an answer that
+// its response in the document does not declare, or declares without a
+// description.
+func undocumentedHeaders(where string, resp *huma.Response, header http.Header) []string {
+	var out []string
+	for name := range header {
+		if slices.ContainsFunc(transportHeaders, func(h string) bool { return strings.EqualFold(h, name) }) {
+			continue
+		}
+		var declared *huma.Header
+		for n, h := range resp.Headers {
+			if strings.EqualFold(n, name) {
+				declared = h
+			}
+		}
+		switch {
+		case declared == nil:
+			out = append(out, where+": header "+name+" not documented")
+		case declared.Description == "":
+			out = append(out, where+": header "+name+" has no description")
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 
@@ -106,11 +137,14 @@ func (e *env) checkResponse(method, target string, status int, header http.Heade
 // runs (in its middleware, or Huma's reading of the request), whatever the
 // operation: a compressed body on a DELETE is a 415 like on a POST. Each
 // answer must have the status the probe expects, and e.do checks it
-// against the document, so a status the document omits fails here even
-// if no other test sends such a request to that operation.
+// against the document (status, media type, body, headers), so a status
+// or header the document omits fails here even if no other test sends
+// such a request to that operation.
 func TestOpenAPIDeclaresEveryAnswer(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	// A limit no probe reaches, so that every answer after authentication
+	// carries the RateLimit headers, which the document must declare.
+	e := newEnvWith(t, func(c *enrollhttp.Config) { c.RateLimit = 1e6 })
 	limited := newEnvWith(t, func(c *enrollhttp.Config) { c.RateLimit, c.RateBurst = 0.001, 1 })
 	limited.do("GET", "/v1/programs", nil).expect(200) // its key's one token
 	onlyEvents := e.scopedKey([]string{string(enroll.ScopeEventsRead)}, nil)

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -196,25 +197,92 @@ func (s *Server) registerRoutes() {
 		r.register(s.api, op)
 	}
 	s.documentMergePatch()
-	s.documentRequestID()
+	s.documentHeaders()
 }
 
-// documentRequestID declares the X-Request-Id header on every response of
-// every operation: the request id middleware sets it on all of them,
-// errors included (SPEC §8).
-func (s *Server) documentRequestID() {
-	h := &huma.Header{Description: "The request's id: the client's X-Request-Id when it sent a usable one, else a new one. " +
+// Response headers the middleware sends, as the OpenAPI document
+// declares them.
+var (
+	requestIDDoc = &huma.Header{Description: "The request's id: the client's X-Request-Id when it sent a usable one, else a new one. " +
 		"History entries, events and logs record it.", Schema: &huma.Schema{Type: huma.TypeString}}
+	wwwAuthenticateDoc = &huma.Header{Description: "How to authenticate: `Bearer realm=\"enroll\"`, an API key's secret as a bearer token.",
+		Schema: &huma.Schema{Type: huma.TypeString}}
+	// rateLimitDocs are sent on every answer to an authenticated request
+	// when rate limiting is on (rateLimit).
+	rateLimitDocs = map[string]*huma.Header{
+		"RateLimit-Limit": {Description: "How many requests the API key may make at once (its burst). " +
+			"This and the other RateLimit headers are sent when the server limits request rates, as it does by default.", Schema: intSchema()},
+		"RateLimit-Remaining": {Description: "How many more requests the API key may make at once now.", Schema: intSchema()},
+		"RateLimit-Reset": {Description: "Seconds until the API key's allowance is whole again; on a 429, until it may make a request again.",
+			Schema: intSchema()},
+		"RateLimit-Policy": {Description: "The limit, as `burst;w=seconds`: the burst, and the seconds the sustained rate takes to make it up.",
+			Schema: &huma.Schema{Type: huma.TypeString, Examples: []any{"200;w=2"}}},
+	}
+	rateRetryAfterDoc = &huma.Header{Description: "Seconds until the API key may make a request again.", Schema: intSchema()}
+	idemRetryAfterDoc = &huma.Header{Description: "Sent when a request with the same Idempotency-Key is still running: " +
+		"seconds after which to retry.", Schema: intSchema()}
+	replayedDoc = &huma.Header{Description: "`true` when the response is the one kept for an earlier request with the same " +
+		"Idempotency-Key, sent again without doing the work again.", Schema: &huma.Schema{Type: huma.TypeString, Enum: []any{"true"}}}
+)
+
+func intSchema() *huma.Schema { return &huma.Schema{Type: huma.TypeInteger, Minimum: new(float64)} }
+
+// documentHeaders declares the response headers the middleware sends
+// (X-Request-Id on every response, SPEC §8; WWW-Authenticate, the rate
+// limit's, Retry-After, Idempotent-Replayed where they are sent), and
+// gives every declared header a description: Huma puts a header field's
+// doc in its schema. Huma declares an output's headers on the default
+// status only; a handler that answers another status with the same
+// output (an HTML page's 404) sends them there too.
+func (s *Server) documentHeaders() {
 	for _, item := range s.api.OpenAPI().Paths {
 		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Delete, item.Options, item.Head, item.Patch, item.Trace} {
 			if op == nil {
 				continue
 			}
-			for _, r := range op.Responses {
+			outputHeaders := op.Responses[strconv.Itoa(op.DefaultStatus)].Headers
+			_, authenticated := op.Metadata[scopeMetadata]
+			for code, r := range op.Responses {
 				if r.Headers == nil {
 					r.Headers = map[string]*huma.Header{}
 				}
-				r.Headers[requestIDHeader] = h
+				if _, problem := r.Content["application/problem+json"]; !problem && code != strconv.Itoa(op.DefaultStatus) {
+					for name, h := range outputHeaders {
+						r.Headers[name] = h
+					}
+				}
+				r.Headers[requestIDHeader] = requestIDDoc
+				for _, h := range r.Headers {
+					if h.Description == "" && h.Schema != nil {
+						h.Description, h.Schema.Description = h.Schema.Description, ""
+					}
+				}
+				status, _ := strconv.Atoi(code)
+				if !authenticated {
+					continue
+				}
+				switch status {
+				case http.StatusUnauthorized:
+					// Refused before the rate limit is consulted.
+					r.Headers["WWW-Authenticate"] = wwwAuthenticateDoc
+					continue
+				case http.StatusRequestHeaderFieldsTooLarge:
+					continue // refused before authentication
+				case http.StatusTooManyRequests:
+					r.Headers["Retry-After"] = rateRetryAfterDoc
+				case http.StatusConflict:
+					if op.Method == http.MethodPost {
+						r.Headers["Retry-After"] = idemRetryAfterDoc
+					}
+				}
+				for name, h := range rateLimitDocs {
+					r.Headers[name] = h
+				}
+				if op.Method == http.MethodPost && status < 500 && status != http.StatusForbidden && status != http.StatusTooManyRequests {
+					// Any answer kept for a key is replayed: those after
+					// authentication and the rate limit, but a 5xx.
+					r.Headers[headerReplayed] = replayedDoc
+				}
 			}
 		}
 	}

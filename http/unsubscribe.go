@@ -22,12 +22,12 @@ type unsubscribeInput struct {
 // htmlOutput is a small HTML page.
 type htmlOutput struct {
 	Status       int
-	ContentType  string `header:"Content-Type"`
-	CacheControl string `header:"Cache-Control"`
+	ContentType  string `header:"Content-Type" doc:"text/html; charset=utf-8"`
+	CacheControl string `header:"Cache-Control" doc:"no-store: the page shows an email address."`
 	// The token is in the page's URL: no referrer carries it elsewhere,
 	// and the page runs no script and loads nothing.
-	ReferrerPolicy string `header:"Referrer-Policy"`
-	CSP            string `header:"Content-Security-Policy"`
+	ReferrerPolicy string `header:"Referrer-Policy" doc:"no-referrer: the page's URL holds the link's token."`
+	CSP            string `header:"Content-Security-Policy" doc:"The page runs no script and loads nothing; its form posts to this server only."`
 	Body           []byte
 }
 
