@@ -170,6 +170,7 @@ func TestOpenAPIDeclaresEveryAnswer(t *testing.T) {
 			{"compressed body", e, "", raw("{}"), []reqOpt{withHeader("Content-Encoding", "gzip")}, 415},
 			{"JSON Patch", e, "", raw("[]"), []reqOpt{withHeader("Content-Type", "application/json-patch+json")}, 415},
 			{"NUL in the query", e, "?q=%00", nil, nil, 400},
+			{"headers too large", e, "", nil, []reqOpt{withHeader("X-Big", strings.Repeat("a", 70000))}, 431},
 		}
 		if scope != "" {
 			probes = append(probes,
@@ -224,25 +225,35 @@ func TestOpenAPIDeclaresEveryAnswer(t *testing.T) {
 // and waits for the answer: its status, and what is wrong with it
 // according to the document (as do checks).
 func (e *env) slowBody(method, path string) (int, []string, error) {
-	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	res, err := e.exchange(method + " " + path + " HTTP/1.1\r\nHost: enroll\r\nAuthorization: Bearer " + e.secret +
+		"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\"")
 	if err != nil {
 		return 0, nil, err
+	}
+	return res.Status, e.checkResponse(method, path, res.Status, res.Header, res.Body), nil
+}
+
+// exchange writes a request to the server as is, on a connection of its
+// own, and reads the answer.
+func (e *env) exchange(request string) (*response, error) {
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	if err != nil {
+		return nil, err
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(time.Minute))
-	head := method + " " + path + " HTTP/1.1\r\nHost: enroll\r\nAuthorization: Bearer " + e.secret +
-		"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\""
-	if _, err := io.WriteString(conn, head); err != nil {
-		return 0, nil, err
+	if _, err := io.WriteString(conn, request); err != nil {
+		return nil, err
 	}
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return res.StatusCode, e.checkResponse(method, path, res.StatusCode, res.Header, b), nil
+	method, _, _ := strings.Cut(request, " ")
+	return &response{t: e.t, req: method, Status: res.StatusCode, Header: res.Header, Body: b}, nil
 }

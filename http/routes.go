@@ -160,8 +160,10 @@ func (s *Server) routes() []route {
 // everyStatus lists the errors any request may get before it reaches its
 // operation, whatever the operation (withRouting, withRecover): a URL
 // holding NUL (400), a compressed body or a +json media type other than
-// JSON's, even on a GET or DELETE (415), and a panic (500).
-var everyStatus = []int{http.StatusBadRequest, http.StatusUnsupportedMediaType, http.StatusInternalServerError}
+// JSON's, even on a GET or DELETE (415), headers over maxHeaderBytes
+// (431), and a panic (500).
+var everyStatus = []int{http.StatusBadRequest, http.StatusUnsupportedMediaType, http.StatusRequestHeaderFieldsTooLarge,
+	http.StatusInternalServerError}
 
 // registerRoutes registers the route table with Huma.
 func (s *Server) registerRoutes() {

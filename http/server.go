@@ -39,8 +39,15 @@ const (
 	// maxBodyBytes is Huma's default request body limit, stated here so the
 	// 413 behaviour is visible where the server is configured.
 	maxBodyBytes = 1 << 20
-	// maxHeaderBytes bounds request headers; real clients send a few KiB.
+	// maxHeaderBytes bounds a request's head (request line and header
+	// lines); real clients send a few KiB. withRouting refuses a larger
+	// one with a problem (431).
 	maxHeaderBytes = 64 << 10
+	// readHeaderBytes is what net/http reads of a head (plus 4 KiB)
+	// before it answers 431 itself, in plain text and without
+	// X-Request-Id: room past maxHeaderBytes, so that the service, not
+	// net/http, answers the heads just over the limit.
+	readHeaderBytes = 2 * maxHeaderBytes
 )
 
 // Config configures a Server.
@@ -277,7 +284,7 @@ func (s *Server) Open() error {
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		MaxHeaderBytes:    readHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
 	s.mu.Lock()
@@ -371,6 +378,11 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 // or 405 with Allow) instead of the mux's plain text.
 func (s *Server) withRouting(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n := headSize(r); n > maxHeaderBytes {
+			writeProblem(w, newProblem(http.StatusRequestHeaderFieldsTooLarge,
+				"The request line and headers take "+strconv.Itoa(n)+" bytes; the limit is "+strconv.Itoa(maxHeaderBytes)+"."))
+			return
+		}
 		if (strings.Contains(r.URL.RawQuery, "%00") || strings.ContainsRune(r.URL.Path, 0)) && !consolePath(r.URL.Path) {
 			// No stored value can hold NUL (PostgreSQL's text refuses it).
 			// The console checks its own input and answers in HTML.
@@ -394,6 +406,22 @@ func (s *Server) withRouting(mux *http.ServeMux) http.Handler {
 		}
 		mux.ServeHTTP(&unmatchedWriter{ResponseWriter: w}, r)
 	})
+}
+
+// headSize is the size of r's head as sent on HTTP/1.1: the request
+// line, the Host line (net/http takes it out of Header) and each header
+// line, with their CRLFs and the blank line that ends them.
+func headSize(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto) + 2 + 2
+	if r.Host != "" {
+		n += len("Host: ") + len(r.Host) + 2
+	}
+	for name, values := range r.Header {
+		for _, v := range values {
+			n += len(name) + 2 + len(v) + 2
+		}
+	}
+	return n
 }
 
 // consolePath reports whether p is served by the console (Config.Console),
