@@ -42,7 +42,7 @@ func goMigrations() []*goose.Migration {
 	keys := goose.NewGoMigration(nameKeysVersion, &goose.GoFunc{RunTx: rekeyNames(namekey.Of)},
 		&goose.GoFunc{RunTx: rekeyNames(strings.ToLower)})
 	keys.Source = "00019_enrollment_name_keys.go"
-	leads := goose.NewGoMigration(openLeadVersion, &goose.GoFunc{RunTx: reindexOpenLeads}, &goose.GoFunc{RunTx: restoreOpenLeads})
+	leads := goose.NewGoMigration(openLeadVersion, &goose.GoFunc{RunDB: reindexOpenLeads}, &goose.GoFunc{RunDB: restoreOpenLeads})
 	leads.Source = "00020_enrollment_open_lead.go"
 	return []*goose.Migration{keys, leads}
 }

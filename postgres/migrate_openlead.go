@@ -18,13 +18,16 @@ const openLeadVersion = 20
 const openLeadWhere = `lead_id IS NOT NULL AND status NOT IN ('rejected', 'unenrolled')`
 
 // reindexOpenLeads replaces enrollments_open_lead with the index over every
-// open enrollment of a lead. Open enrollments that already share a lead and
+// open enrollment of a lead, built CONCURRENTLY outside a transaction, for
+// the reason migration 13 gives: a plain build would hold every read and
+// write of enrollments, the previous release's replicas' too, for the
+// seconds it takes at a million rows. Open enrollments that already share a lead and
 // an instance (made before this release) are left out of the index, all
 // but the first of each by id, and logged: refusing to start would leave
 // the operator no service to close them with, and closing one for them
 // would lose an enrollment.
-func reindexOpenLeads(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT e.id, e.lead_id, e.instance_id FROM enrollments e WHERE e.`+openLeadWhere+`
+func reindexOpenLeads(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT e.id, e.lead_id, e.instance_id FROM enrollments e WHERE e.`+openLeadWhere+`
 		AND EXISTS (SELECT 1 FROM enrollments o WHERE o.instance_id = e.instance_id AND o.lead_id = e.lead_id
 			AND o.status NOT IN ('rejected', 'unenrolled') AND o.id < e.id)
 		ORDER BY e.id`)
@@ -50,21 +53,31 @@ func reindexOpenLeads(ctx context.Context, tx *sql.Tx) error {
 	if len(quoted) > 0 {
 		where += " AND id NOT IN (" + strings.Join(quoted, ", ") + ")"
 	}
-	return replaceOpenLeadIndex(ctx, tx, where)
+	return replaceOpenLeadIndex(ctx, db, where)
 }
 
 // restoreOpenLeads puts back the index of the release before.
-func restoreOpenLeads(ctx context.Context, tx *sql.Tx) error {
-	return replaceOpenLeadIndex(ctx, tx, "customer_id IS NULL AND "+openLeadWhere)
+func restoreOpenLeads(ctx context.Context, db *sql.DB) error {
+	return replaceOpenLeadIndex(ctx, db, "customer_id IS NULL AND "+openLeadWhere)
 }
 
-// replaceOpenLeadIndex recreates enrollments_open_lead over the rows where holds.
-func replaceOpenLeadIndex(ctx context.Context, tx *sql.Tx, where string) error {
-	if _, err := tx.ExecContext(ctx, `DROP INDEX enrollments_open_lead`); err != nil {
-		return fmt.Errorf("postgres: drop enrollments_open_lead: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `CREATE UNIQUE INDEX enrollments_open_lead ON enrollments (instance_id, lead_id) WHERE `+where); err != nil {
-		return fmt.Errorf("postgres: create enrollments_open_lead: %w", err)
+// replaceOpenLeadIndex recreates enrollments_open_lead over the rows where
+// holds: built beside the old one under another name, then swapped in.
+// Each step can be run again: a run cut short leaves at worst an invalid
+// enrollments_open_lead_new, dropped first, or no old index to drop. A
+// row that breaks the new index meanwhile (a replica of the release
+// before enrolling the lead again) fails the build; the next start finds
+// it and leaves it out.
+func replaceOpenLeadIndex(ctx context.Context, db *sql.DB, where string) error {
+	for _, q := range []string{
+		`DROP INDEX CONCURRENTLY IF EXISTS enrollments_open_lead_new`,
+		`CREATE UNIQUE INDEX CONCURRENTLY enrollments_open_lead_new ON enrollments (instance_id, lead_id) WHERE ` + where,
+		`DROP INDEX CONCURRENTLY IF EXISTS enrollments_open_lead`,
+		`ALTER INDEX enrollments_open_lead_new RENAME TO enrollments_open_lead`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("postgres: replace enrollments_open_lead: %w", err)
+		}
 	}
 	return nil
 }

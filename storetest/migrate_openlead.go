@@ -51,6 +51,13 @@ func MigrateOpenLeads(t *testing.T, m OpenLeadMigration) {
 	}
 	_, err := s.CreateEnrollment(f.ctx, f.a, inst.ID, byLead)
 	wantCode(t, err, enroll.ECONFLICT)
+	// Nor once it can be a customer: the index holds rows with one.
+	must(s.UpdateLead(f.ctx, f.a, l.ID, func(l *enroll.Lead) error {
+		l.FirstName, l.LastName, l.Email = "Lee", "Ray", "lee.ray@example.com"
+		return nil
+	}))
+	_, err = s.CreateEnrollment(f.ctx, f.a, inst.ID, byLead)
+	wantCode(t, err, enroll.ECONFLICT)
 	s.Close()
 	m.Down(t)
 	m.Up(t)
