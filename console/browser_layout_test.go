@@ -173,6 +173,12 @@ func TestBrowserTablesFitTheirPanels(t *testing.T) {
 				.filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.closest("table").className + " " + (el.dataset.label || el.textContent.trim()))`); len(cut) > 0 {
 				t.Errorf("%s, %s: cells cut off: %v", size.name, page.path, cut)
 			}
+			// On a phone a table's cells are cards, each value with its
+			// label (data-label): none may be left without one.
+			if unlabeled := eval[[]string](b, `[...document.querySelectorAll("main table.list td:not([data-label]):not(.span)")]
+				.map(td => td.closest("table").className + " " + td.textContent.trim())`); size.name == "phone" && len(unlabeled) > 0 {
+				t.Errorf("%s, %s: cells without a label for the phone's cards: %v", size.name, page.path, unlabeled)
+			}
 			// Nor is a column squeezed until a time breaks inside its
 			// words ("202 / 6- / 11- / 25 …"): it may wrap at its spaces.
 			if broken := eval[[]string](b, `[...document.querySelectorAll("main td time")].filter(t => t.checkVisibility())
