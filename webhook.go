@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Webhook limits.
@@ -173,6 +174,13 @@ func (ep *WebhookEndpoint) validate(address bool) error {
 func checkWebhookURL(v *Invalid, field, s string, address bool) {
 	if s == "" {
 		v.Add(field, "is required", nil)
+		return
+	}
+	// Bytes that are not UTF-8 (a console form's %ff) are refused: JSON
+	// cannot carry them, so the API would show another URL (with U+FFFD)
+	// than the one events are posted to.
+	if !utf8.ValidString(s) {
+		v.Add(field, "must be valid UTF-8", nil)
 		return
 	}
 	if len(s) > MaxWebhookURLLength || hasNUL(s) {

@@ -2,6 +2,7 @@ package enroll_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -154,6 +155,39 @@ func TestWebhookEndpointValidate(t *testing.T) {
 			e, ok := err.(*enroll.Error)
 			if !ok || e.Code != enroll.EINVALID || len(e.Fields) == 0 || e.Fields[0].Location != tt.loc {
 				t.Fatalf("Validate = %#v, want EINVALID at %s", err, tt.loc)
+			}
+		})
+	}
+}
+
+// TestWebhookURLMessages: each way a URL is refused says what is wrong
+// with it, for an endpoint's URL and a notification link alike (one
+// check): not UTF-8 (as a console form's %ff arrives), which is refused
+// rather than stored and shown as U+FFFD, its value left out as JSON
+// cannot repeat it.
+func TestWebhookURLMessages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, url, msg string
+		value          any
+	}{
+		{"not UTF-8", "https://example.com/\xff", "must be valid UTF-8", nil},
+		{"not UTF-8 and long", "https://example.com/\xff" + strings.Repeat("a", 2100), "must be valid UTF-8", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for loc, err := range map[string]error{
+				"body.url":     (&enroll.WebhookEndpoint{URL: tt.url}).Validate(),
+				"body.linkUrl": (&enroll.NotificationSettings{LinkURL: tt.url}).Validate(),
+			} {
+				var e *enroll.Error
+				if !errors.As(err, &e) || e.Code != enroll.EINVALID || len(e.Fields) != 1 {
+					t.Fatalf("%s: Validate = %#v, want one field error", loc, err)
+				}
+				if fe := e.Fields[0]; fe.Location != loc || fe.Message != tt.msg || fe.Value != tt.value {
+					t.Errorf("%s: field error %s %q (value %#v), want %q (value %#v)", loc, fe.Location, fe.Message, fe.Value, tt.msg, tt.value)
+				}
 			}
 		})
 	}

@@ -118,6 +118,10 @@ func TestWebhookCreateShowsTheSecretOnce(t *testing.T) {
 		contains(`id="ep-url-error">Is required.</p>`)
 	c.post(Prefix+"/webhooks", url.Values{"csrf": {csrf}, "url": {"https://user:pw@receiver.example/"}}).status(http.StatusUnprocessableEntity).
 		contains("Must not carry credentials")
+	// A URL whose bytes are not UTF-8 (url=https://example.com/%ff) is
+	// refused, not stored to be shown as another URL.
+	c.post(Prefix+"/webhooks", url.Values{"csrf": {csrf}, "url": {"https://example.com/\xff"}}).status(http.StatusUnprocessableEntity).
+		contains(`id="ep-url-error">Must be valid UTF-8.</p>`)
 	if n := len(f.listEndpoints()); n != 0 {
 		t.Fatalf("refused forms stored %d endpoints", n)
 	}
