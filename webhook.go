@@ -176,15 +176,18 @@ func checkWebhookURL(v *Invalid, field, s string, address bool) {
 		v.Add(field, "is required", nil)
 		return
 	}
-	// Bytes that are not UTF-8 (a console form's %ff) are refused: JSON
-	// cannot carry them, so the API would show another URL (with U+FFFD)
-	// than the one events are posted to.
-	if !utf8.ValidString(s) {
+	// Each its own message, as checkString gives them. Bytes that are not
+	// UTF-8 (a console form's %ff) are refused: JSON cannot carry them, so
+	// the API would show another URL (with U+FFFD) than the one posted to.
+	switch {
+	case !utf8.ValidString(s):
 		v.Add(field, "must be valid UTF-8", nil)
 		return
-	}
-	if len(s) > MaxWebhookURLLength || hasNUL(s) {
-		v.Add(field, "must be a URL of at most 2048 characters", s)
+	case strings.ContainsRune(s, 0):
+		v.Add(field, "must not contain NUL characters", s)
+		return
+	case utf8.RuneCountInString(s) > MaxWebhookURLLength:
+		v.Add(field, "must be a URL of at most "+strconv.Itoa(MaxWebhookURLLength)+" characters", s)
 		return
 	}
 	u, err := url.Parse(s)

@@ -164,7 +164,8 @@ func TestWebhookEndpointValidate(t *testing.T) {
 // with it, for an endpoint's URL and a notification link alike (one
 // check): not UTF-8 (as a console form's %ff arrives), which is refused
 // rather than stored and shown as U+FFFD, its value left out as JSON
-// cannot repeat it.
+// cannot repeat it; a NUL character, which is not a matter of length;
+// too long, counted in characters.
 func TestWebhookURLMessages(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -173,6 +174,11 @@ func TestWebhookURLMessages(t *testing.T) {
 	}{
 		{"not UTF-8", "https://example.com/\xff", "must be valid UTF-8", nil},
 		{"not UTF-8 and long", "https://example.com/\xff" + strings.Repeat("a", 2100), "must be valid UTF-8", nil},
+		// The value as sent, as the other field errors repeat it.
+		{"NUL", "https://example.com/a\x00b", "must not contain NUL characters", "https://example.com/a\x00b"},
+		{"too long", "https://example.com/" + strings.Repeat("a", 2100), "must be a URL of at most 2048 characters", "https://example.com/" + strings.Repeat("a", 2100)},
+		// Characters, as the message (and the API's schema) says, not bytes.
+		{"long in bytes only", "https://example.com/" + strings.Repeat("é", 2000), "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,6 +187,12 @@ func TestWebhookURLMessages(t *testing.T) {
 				"body.url":     (&enroll.WebhookEndpoint{URL: tt.url}).Validate(),
 				"body.linkUrl": (&enroll.NotificationSettings{LinkURL: tt.url}).Validate(),
 			} {
+				if tt.msg == "" {
+					if err != nil {
+						t.Errorf("%s: Validate = %v, want nil", loc, err)
+					}
+					continue
+				}
 				var e *enroll.Error
 				if !errors.As(err, &e) || e.Code != enroll.EINVALID || len(e.Fields) != 1 {
 					t.Fatalf("%s: Validate = %#v, want one field error", loc, err)

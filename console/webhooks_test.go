@@ -122,6 +122,9 @@ func TestWebhookCreateShowsTheSecretOnce(t *testing.T) {
 	// refused, not stored to be shown as another URL.
 	c.post(Prefix+"/webhooks", url.Values{"csrf": {csrf}, "url": {"https://example.com/\xff"}}).status(http.StatusUnprocessableEntity).
 		contains(`id="ep-url-error">Must be valid UTF-8.</p>`)
+	// A NUL is not a matter of length.
+	c.post(Prefix+"/webhooks", url.Values{"csrf": {csrf}, "url": {"https://example.com/a\x00b"}}).status(http.StatusUnprocessableEntity).
+		contains(`id="ep-url-error">Must not contain NUL characters.</p>`).lacks("at most 2048 characters")
 	if n := len(f.listEndpoints()); n != 0 {
 		t.Fatalf("refused forms stored %d endpoints", n)
 	}
