@@ -19,6 +19,8 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,6 +57,12 @@ type Console struct {
 	// secureCookies marks cookies Secure whatever the request: the console
 	// is reached over HTTPS through a proxy that ends TLS.
 	secureCookies bool
+	// forms are the paths of every POST form (see form), each of which
+	// answers a GET too.
+	forms []string
+	// redirects are the GET patterns of forms without a page of their
+	// own, which only send the browser on (see isPage).
+	redirects map[string]bool
 }
 
 // New returns the console over store, which also keeps its sessions: a
@@ -102,20 +110,19 @@ func (c *Console) WithSecureCookies(on bool) *Console {
 
 // routes registers every page. GET and POST handlers that need a signed-in
 // person go through c.signedIn, which also checks the CSRF token of every
-// POST.
+// POST. Every POST form is registered with c.form, so a GET of its
+// address is a page or a redirect to one, never a 404.
 func (c *Console) routes() {
 	c.mux.HandleFunc("GET "+Prefix+"/assets/{name}", c.serveAsset)
 	c.mux.HandleFunc("GET "+Prefix+"/signin", c.signInPage)
-	c.mux.HandleFunc("POST "+Prefix+"/signin", c.signIn)
-	c.mux.Handle("POST "+Prefix+"/signout", c.signedIn(c.signOut))
+	c.form(Prefix+"/signin", http.HandlerFunc(c.signIn), nil)
+	c.form(Prefix+"/signout", c.signedIn(c.signOut), back(Prefix+"/", ""))
 
 	c.mux.Handle("GET "+Prefix+"/{$}", c.signedIn(c.home))
 	c.mux.Handle("GET "+Prefix+"/enrollments", c.signedIn(c.enrollmentList))
 	c.mux.Handle("GET "+Prefix+"/enrollments/{id}", c.signedIn(c.enrollmentDetail))
-	c.mux.Handle("POST "+Prefix+"/enrollments/{id}/status", c.signedIn(c.changeStatus))
-	c.mux.Handle("POST "+Prefix+"/enrollments/{id}/notes", c.signedIn(c.saveNotes))
-	c.mux.HandleFunc("GET "+Prefix+"/enrollments/{id}/status", formAddress(""))
-	c.mux.HandleFunc("GET "+Prefix+"/enrollments/{id}/notes", formAddress("#notes"))
+	c.form(Prefix+"/enrollments/{id}/status", c.signedIn(c.changeStatus), back(Prefix+"/enrollments/{id}", ""))
+	c.form(Prefix+"/enrollments/{id}/notes", c.signedIn(c.saveNotes), back(Prefix+"/enrollments/{id}", "notes"))
 	c.mux.Handle("GET "+Prefix+"/queue", c.signedIn(c.reviewQueue))
 	for _, s := range upcoming {
 		if c.ready(s) {
@@ -125,21 +132,62 @@ func (c *Console) routes() {
 	}
 	if c.imports != nil {
 		c.mux.Handle("GET "+Prefix+"/imports", c.signedIn(c.importForm))
-		c.mux.Handle("POST "+Prefix+"/imports", c.signedInUpload(c.uploadImport))
+		c.form(Prefix+"/imports", c.signedInUpload(c.uploadImport), nil)
 		c.mux.Handle("GET "+Prefix+"/imports/{id}", c.signedIn(c.importJob))
 		c.mux.Handle("GET "+Prefix+"/imports/{id}/errors.csv", c.signedIn(c.importErrorsCSV))
 	}
 	if c.webhooks != nil {
+		endpoint := Prefix + "/webhooks/{id}"
 		c.mux.Handle("GET "+Prefix+"/webhooks", c.signedIn(c.webhookList))
-		c.mux.Handle("POST "+Prefix+"/webhooks", c.signedIn(c.createWebhook))
-		c.mux.Handle("GET "+Prefix+"/webhooks/{id}", c.signedIn(c.webhookEndpoint))
-		c.mux.Handle("POST "+Prefix+"/webhooks/{id}", c.signedIn(c.editWebhook))
-		c.mux.Handle("POST "+Prefix+"/webhooks/{id}/enabled", c.signedIn(c.enableWebhook))
-		c.mux.Handle("POST "+Prefix+"/webhooks/{id}/rotate", c.signedIn(c.rotateWebhookSecret))
-		c.mux.Handle("POST "+Prefix+"/webhooks/{id}/delete", c.signedIn(c.deleteWebhook))
-		c.mux.Handle("POST "+Prefix+"/webhooks/{id}/deliveries/{delivery}/redeliver", c.signedIn(c.redeliverWebhook))
+		c.form(Prefix+"/webhooks", c.signedIn(c.createWebhook), nil)
+		c.mux.Handle("GET "+endpoint, c.signedIn(c.webhookEndpoint))
+		c.form(endpoint, c.signedIn(c.editWebhook), nil)
+		c.form(endpoint+"/enabled", c.signedIn(c.enableWebhook), back(endpoint, "state"))
+		c.form(endpoint+"/rotate", c.signedIn(c.rotateWebhookSecret), back(endpoint, "rotate"))
+		c.form(endpoint+"/delete", c.signedIn(c.deleteWebhook), back(endpoint, "delete"))
+		c.form(endpoint+"/deliveries/{delivery}/redeliver", c.signedIn(c.redeliverWebhook), back(endpoint, "{delivery}"))
 	}
 	c.mux.HandleFunc(Prefix+"/", c.notFoundPage)
+}
+
+// form registers h for the POST form at path (a pattern without method).
+// A refusal is rendered at the form's address, so that what was typed
+// stays on the page; the address may then be reloaded or bookmarked. So a
+// GET of it, when it is no page of its own (page nil), redirects to the
+// page the form is on, which checks the session and what the key may see.
+func (c *Console) form(path string, h http.Handler, page http.HandlerFunc) {
+	c.mux.Handle("POST "+path, h)
+	c.forms = append(c.forms, path)
+	if page != nil {
+		c.mux.HandleFunc("GET "+path, page)
+		if c.redirects == nil {
+			c.redirects = map[string]bool{}
+		}
+		c.redirects["GET "+path] = true
+	}
+}
+
+// back redirects (303) to the page at pattern, at fragment ("" for none),
+// with the request's path values ({id}) in place of pattern's and
+// fragment's wildcards.
+func back(pattern, fragment string) http.HandlerFunc {
+	fill := func(r *http.Request, s string) string {
+		for {
+			i := strings.Index(s, "{")
+			j := strings.Index(s, "}")
+			if i < 0 || j < i {
+				return s
+			}
+			s = s[:i] + url.PathEscape(r.PathValue(s[i+1:j])) + s[j+1:]
+		}
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		to := fill(r, pattern)
+		if fragment != "" {
+			to += "#" + fill(r, fragment)
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+	}
 }
 
 // ServeHTTP serves the console. A request for Prefix itself is redirected

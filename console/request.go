@@ -205,14 +205,14 @@ func (c *Console) formPage(r *http.Request) string {
 }
 
 // isPage reports whether a GET of path p shows a page of the console's,
-// rather than its "not found" page.
+// rather than its "not found" page or a form's redirect to another.
 func (c *Console) isPage(p string) bool {
 	u, err := url.Parse(p)
 	if err != nil {
 		return false
 	}
 	_, pattern := c.mux.Handler(&http.Request{Method: http.MethodGet, URL: u})
-	return pattern != "" && pattern != Prefix+"/"
+	return pattern != "" && pattern != Prefix+"/" && !c.redirects[pattern]
 }
 
 // localPath returns p when it is a path inside the console (so redirects

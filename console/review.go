@@ -2,7 +2,6 @@ package console
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -150,15 +149,6 @@ func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request)
 		refuse(http.StatusUnprocessableEntity, func(d *detailData) { d.Problem = enroll.ErrorMessage(err) })
 	default:
 		c.storeError(w, r, rq, err)
-	}
-}
-
-// formAddress answers a GET of a form's address (a refusal rendered there,
-// then bookmarked or reloaded from the address bar) with the page the
-// form belongs to: the enrollment, at fragment.
-func formAddress(fragment string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, Prefix+"/enrollments/"+url.PathEscape(r.PathValue("id"))+fragment, http.StatusSeeOther)
 	}
 }
 
