@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/enrollhq/enroll"
@@ -124,14 +125,29 @@ func parseListQuery(rq *request, q url.Values, defSort string) (listQuery, error
 		}
 	}
 	// Several statuses come as repeated values (a link, as in the API) or
-	// as one comma-separated value (the list's own choice of them).
+	// as one comma-separated value (the list's own choice of them). An
+	// unknown one (a mangled or outdated link), which the API refuses, is
+	// left out with a note naming it, rather than silently widening the
+	// list; "" is the menu's Any.
+	var unknown []string
 	for _, v := range q["status"] {
 		for s := range strings.SplitSeq(v, ",") {
-			if st := enroll.Status(s); st.Valid() && !slices.Contains(f.Statuses, st) {
+			switch st := enroll.Status(s); {
+			case s == "":
+			case !st.Valid():
+				unknown = append(unknown, shown(s))
+			case !slices.Contains(f.Statuses, st):
 				f.Statuses = append(f.Statuses, st)
 				lq.params.Add("status", s)
 			}
 		}
+	}
+	switch len(unknown) {
+	case 0:
+	case 1:
+		lq.note("The status " + unknown[0] + " is not one an enrollment can have, so it was left out.")
+	default:
+		lq.note("The statuses " + joinList(unknown, "and") + " are not ones an enrollment can have, so they were left out.")
 	}
 	if id := q.Get("instance"); id != "" {
 		if !enroll.ValidID(id) || !rq.key.SeesInstance(id) {
@@ -146,20 +162,64 @@ func parseListQuery(rq *request, q url.Values, defSort string) (listQuery, error
 		if s != defSort {
 			lq.params.Set("sort", s)
 		}
+	} else if s != "" {
+		lq.note("There is no sort " + shown(s) + ", so the list is sorted " + strings.ToLower(sortLabel(defSort)) + ".")
 	}
 	f.PerPage = perPageChoices[0]
 	if n := q.Get("perPage"); n != "" {
-		for _, c := range perPageChoices {
-			if n == strconv.Itoa(c) {
+		sizes := make([]string, len(perPageChoices))
+		for i, c := range perPageChoices {
+			sizes[i] = strconv.Itoa(c)
+			if n == sizes[i] {
 				f.PerPage = c
 			}
 		}
-		if f.PerPage != perPageChoices[0] {
+		if !slices.Contains(sizes, n) {
+			lq.note("The page size " + shown(n) + " is not one of " + joinList(sizes, "or") + ", so the list shows " + sizes[0] + " a page.")
+		} else if f.PerPage != perPageChoices[0] {
 			lq.params.Set("perPage", n)
 		}
 	}
 	f.PageToken = q.Get("pageToken")
 	return lq, nil
+}
+
+// maxShown bounds a value from the query quoted in a note.
+const maxShown = 40
+
+// shown is a value from the query (a link, edited or mangled) as a note
+// names it: in quotes, its bytes that are not UTF-8 and its control
+// characters (a NUL) replaced, cut at maxShown characters.
+func shown(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
+	if utf8.RuneCountInString(s) > maxShown {
+		s = string([]rune(s)[:maxShown]) + "…"
+	}
+	return "“" + s + "”"
+}
+
+// joinList joins items for a sentence: "a", "a or b", "a, b or c", with and
+// or or as the last word.
+func joinList(items []string, last string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " " + last + " " + items[len(items)-1]
+}
+
+// sortLabel is the label of sort key s.
+func sortLabel(s string) string {
+	for _, o := range sortOptions {
+		if o.Value == s {
+			return o.Label
+		}
+	}
+	return s
 }
 
 // listEnrollments runs a parsed query. A page token that does not fit the

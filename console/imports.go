@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,9 @@ type importsData struct {
 	DryRun   bool
 	Error    string
 	MaxSize  string
+	// Note names an instance a link asked for that the form does not
+	// offer; the form then preselects none.
+	Note string
 }
 
 // importInstance is an instance the key may import into.
@@ -92,17 +96,35 @@ func (c *Console) importForm(w http.ResponseWriter, r *http.Request, rq *request
 		c.forbidden(w, r, rq, enroll.ScopeImportsWrite, "import enrollments")
 		return
 	}
-	c.renderImportForm(w, r, rq, http.StatusOK, importsData{Instance: r.URL.Query().Get("instance")})
-}
-
-// renderImportForm shows the upload form with d's choices and error.
-func (c *Console) renderImportForm(w http.ResponseWriter, r *http.Request, rq *request, status int, d importsData) {
+	d := importsData{Instance: r.URL.Query().Get("instance")}
 	insts, err := c.importInstances(r.Context(), rq)
 	if err != nil {
 		c.storeError(w, r, rq, err)
 		return
 	}
-	d.Instances, d.MaxSize = insts, "1 GiB"
+	// A link naming an instance the form does not offer (archived, not
+	// visible, mistyped) says so, rather than leave the browser's first
+	// choice selected in its place: the file would go to another instance.
+	if d.Instance != "" && !slices.ContainsFunc(insts, func(in importInstance) bool { return in.ID == d.Instance }) {
+		d.Note = "The program instance " + shown(d.Instance) + " is not an active instance your key can import into; choose one below."
+		d.Instance = ""
+	}
+	d.Instances = insts
+	c.renderImportForm(w, r, rq, http.StatusOK, d)
+}
+
+// renderImportForm shows the upload form with d's choices and error, and
+// the instances offered (read now unless d has them).
+func (c *Console) renderImportForm(w http.ResponseWriter, r *http.Request, rq *request, status int, d importsData) {
+	if d.Instances == nil {
+		insts, err := c.importInstances(r.Context(), rq)
+		if err != nil {
+			c.storeError(w, r, rq, err)
+			return
+		}
+		d.Instances = insts
+	}
+	d.MaxSize = "1 GiB"
 	c.render(w, r, rq, status, "imports", "Imports", d)
 }
 

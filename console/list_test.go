@@ -182,3 +182,70 @@ func TestSeveralStatusesShowInTheFilter(t *testing.T) {
 	c.get(Prefix+"/enrollments?status=paused&status=approved&status=submitted").
 		contains(`<option value="paused,approved,submitted" selected>3 statuses: paused, approved or submitted</option>`, "3 enrollments")
 }
+
+// TestUnknownFilterValuesGetANote: a filter value the console does not
+// know (a mangled or outdated link; the API answers 422) is left out, as
+// before, but with a note naming it, as for search text and page links:
+// the enrollment list's status, sort and page size, an endpoint's delivery
+// status, and the instance an import link preselects.
+func TestUnknownFilterValuesGetANote(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.enroll(f.inst, "Suzie", "Homeowner", true)
+	f.enroll(f.inst, "Ina", "Eligible", false)
+	c := f.signedIn(f.secret)
+
+	for _, tc := range []struct {
+		query string
+		notes []string
+		rows  string
+	}{
+		{"status=bogus", []string{"The status “bogus” is not one an enrollment can have, so it was left out."}, "2 enrollments"},
+		{"status=submitted,bogus&status=nope", []string{"The statuses “bogus” and “nope” are not ones an enrollment can have, so they were left out."}, "1 enrollment"},
+		{"status=%3Cb%3Ex%00%ff", []string{"The status “&lt;b&gt;x\uFFFD\uFFFD” is not one"}, "2 enrollments"},
+		{"status=" + strings.Repeat("x", 60), []string{"The status “" + strings.Repeat("x", 40) + "…”"}, "2 enrollments"},
+		{"sort=bogus", []string{"There is no sort “bogus”, so the list is sorted newest first."}, "2 enrollments"},
+		{"perPage=1000", []string{"The page size “1000” is not one of 50, 25 or 100, so the list shows 50 a page."}, "2 enrollments"},
+		{"status=bogus&sort=up&perPage=7", []string{"The status “bogus”", "There is no sort “up”", "The page size “7”"}, "2 enrollments"},
+	} {
+		res := c.get(Prefix + "/enrollments?" + tc.query).status(http.StatusOK)
+		res.contains(tc.notes...).contains(tc.rows, `<p class="notice" role="status">`)
+		if strings.Contains(res.Body, "bogus&") || strings.Contains(res.Body, "status=bogus") {
+			t.Errorf("%s: the unknown value is carried in the page's links", tc.query)
+		}
+	}
+	// What the menus send is known: no note. "" is the Status menu's Any.
+	c.get(Prefix + "/enrollments?q=&status=&sort=-createdAt&perPage=50").status(http.StatusOK).
+		contains("2 enrollments").lacks(`<p class="notice"`)
+
+	// An endpoint's delivery filter.
+	ep := f.endpoint("https://receiver.example/hooks")
+	f.enroll(f.other, "Ray", "Refused", false)
+	f.deliver(func(*enroll.WebhookDelivery) enroll.DeliveryOutcome {
+		return answered(0, "connection refused", enroll.DeliveryFailed)
+	})
+	all := plural(len(f.deliveries(ep.ID)), "delivery", "deliveries")
+	c.get(endpointPath(ep.ID)+"?status=bogus").status(http.StatusOK).
+		contains("The delivery status “bogus” is not one of pending, succeeded or failed, so every delivery is shown.",
+			"· "+all, `aria-current="true">All<`)
+	c.get(endpointPath(ep.ID)+"?status=bogus&pageToken=garbage").status(http.StatusOK).
+		contains("The delivery status “bogus”", "That page link no longer fits this list")
+	c.get(endpointPath(ep.ID) + "?status=failed").status(http.StatusOK).contains(`aria-current="true">failed<`).lacks(`<p class="notice"`)
+
+	// An import link naming an instance the form does not offer preselects
+	// none, so the file cannot go to another one by mistake.
+	archived := f.newInstance(&enroll.ProgramInstance{Slug: "y2024", Name: "Solar Rebate 2024"})
+	if _, err := f.store.UpdateInstance(f.ctx, f.actor(), archived.ID, func(in *enroll.ProgramInstance) error {
+		in.Status = enroll.InstanceArchived
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{archived.ID, "bogus"} {
+		c.get(Prefix+"/imports?instance="+id).status(http.StatusOK).
+			contains("The program instance “"+id+"” is not an active instance your key can import into; choose one below.",
+				`<option value="">Choose a program instance</option>`).lacks(" selected")
+	}
+	c.get(Prefix+"/imports?instance="+f.other.ID).status(http.StatusOK).
+		contains(`<option value="`+f.other.ID+`" selected>`).lacks(`<p class="notice"`, "Choose a program instance")
+}

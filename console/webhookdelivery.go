@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/enrollhq/enroll"
 )
@@ -62,10 +63,19 @@ func (c *Console) loadDeliveries(ctx context.Context, rq *request, d *endpointDa
 			filters.Set("status", string(s))
 		}
 	}
+	// An unknown status (a mangled or outdated link), which the API
+	// refuses, is named in a note rather than silently showing them all.
+	if s := q.Get("status"); s != "" && f.Status == "" {
+		names := make([]string, len(deliveryStatuses))
+		for i, ds := range deliveryStatuses {
+			names[i] = string(ds)
+		}
+		d.Problem = "The delivery status " + shown(s) + " is not one of " + joinList(names, "or") + ", so every delivery is shown."
+	}
 	prev := prevTokens(q)
 	pg, err := c.webhooks.ListWebhookDeliveries(ctx, rq.ws(), d.EP.ID, f)
 	if enroll.ErrorCode(err) == enroll.EINVALID && f.PageToken != "" {
-		d.Problem = "That page link no longer fits this list; showing the first page."
+		d.Problem = strings.TrimSpace(d.Problem + " That page link no longer fits this list; showing the first page.")
 		f.PageToken, prev = "", nil
 		pg, err = c.webhooks.ListWebhookDeliveries(ctx, rq.ws(), d.EP.ID, f)
 	}
