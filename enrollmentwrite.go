@@ -39,8 +39,8 @@ type EnrollmentTx interface {
 	FindEnrollment(wsID, id string) (*Enrollment, error)
 	// PriorEnrollment returns the id of an enrollment, in any status but
 	// an open one first, of e's participant in e's instance: its
-	// customer's, else its lead's (a lead enrolled before it became the
-	// customer); or "" when there is none.
+	// customer's, its lead's, or one of a lead the customer was made from
+	// (leads.customer_id) from before it was; or "" when there is none.
 	PriorEnrollment(e *Enrollment) (string, error)
 	// EnrolledElsewhere reports whether e's customer holds an approved or
 	// paused enrollment in another program instance.
@@ -48,9 +48,13 @@ type EnrollmentTx interface {
 
 	// InsertCreation stores a planned creation: the enrollment, its unique
 	// parameter values, its counter, history and events. Returns ECONFLICT
-	// when the participant holds an open enrollment in the instance
-	// (Extra["existingId"] names it) or another enrollment holds a unique
-	// value, and ENOTFOUND when the participant or the instance is gone.
+	// (OpenEnrollmentConflict) when the participant holds an open
+	// enrollment in the instance: one of its customer, of its lead, or of
+	// a lead the customer was made from, enrolled before it was (no
+	// customer on the enrollment), which no unique index can hold and the
+	// store checks. Returns ECONFLICT too when another enrollment holds a
+	// unique value, and ENOTFOUND when the participant or the instance is
+	// gone.
 	InsertCreation(inst *ProgramInstance, c *EnrollmentCreation) error
 	// CheckCapacity returns ECONFLICT when an approval that Count has
 	// already counted takes inst past its capacity (the rollback undoes the
@@ -214,6 +218,14 @@ func refuseReenrollment(tx EnrollmentTx, e *Enrollment) error {
 	}
 	return &Error{Code: ECONFLICT, Message: "The participant has an enrollment in this instance already (" + id + ") and reenroll is false.",
 		Extra: map[string]any{"existingId": id}}
+}
+
+// OpenEnrollmentConflict is the ECONFLICT of a participant who already
+// holds an open enrollment, id, in e's instance.
+func OpenEnrollmentConflict(e *Enrollment, id string) error {
+	return &Error{Code: ECONFLICT,
+		Message: "The participant already has an open enrollment (" + id + ") in program instance " + e.ProgramInstanceID + ".",
+		Extra:   map[string]any{"existingId": id}}
 }
 
 // UpdateEnrollmentIn is the one path that changes a stored enrollment: fn

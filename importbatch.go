@@ -41,7 +41,9 @@ type ImportLookup struct {
 // ImportCustomer is an existing customer a row's email names.
 type ImportCustomer struct {
 	Customer *Customer
-	// HoldsOpen: the customer holds an open enrollment in the instance.
+	// HoldsOpen: the customer holds an open enrollment in the instance,
+	// its own or one of a lead it was made from, from before it was (the
+	// one InsertCreation refuses a create for).
 	HoldsOpen bool
 	// EnrolledElsewhere: the customer holds an approved or paused
 	// enrollment in an instance of another program (the rules'
@@ -149,13 +151,13 @@ func (pl *ImportPlanner) ParticipantKeys(rows []*ImportRow, lookup *ImportLookup
 // before it, exactly as the create path would have one after another:
 // unreadable and invalid rows fail; a row whose referenceId or email an
 // open enrollment of the instance has is skipped, and so is one whose
-// customer holds an open enrollment there; a new customer is created for
-// an email no customer has; a unique parameter value another enrollment
-// holds fails the row; the rest are created (PlanEnrollmentCreation),
-// evaluated with pl.Engine when the instance auto-evaluates. A row that
-// fails writes nothing. Plan changes lookup as the rows go. It returns an
-// error only when the rule engine cannot evaluate, which fails the batch
-// as it did the create path.
+// customer holds an open enrollment there (ImportCustomer.HoldsOpen); a
+// new customer is created for an email no customer has; a unique
+// parameter value another enrollment holds fails the row; the rest are
+// created (PlanEnrollmentCreation), evaluated with pl.Engine when the
+// instance auto-evaluates. A row that fails writes nothing. Plan changes
+// lookup as the rows go. It returns an error only when the rule engine
+// cannot evaluate, which fails the batch as it did the create path.
 func (pl *ImportPlanner) Plan(ctx context.Context, rows []*ImportRow, lookup *ImportLookup) (*ImportPlan, error) {
 	out := &ImportPlan{Counts: map[Status]int{}}
 	p := &out.Progress

@@ -17,19 +17,28 @@ func enrollmentColumnsDoc(e *enroll.Enrollment, doc []byte) []any {
 		doc, e.Version, e.UpdatedAt}
 }
 
+// insertEnrollmentRow inserts the row of a new enrollment unless its
+// participant already holds an open enrollment in the instance: by the
+// partial unique indexes (ON CONFLICT DO NOTHING), or through a lead its
+// customer was made from, enrolled before it was, which no index can hold
+// and the statement checks itself (convertedLeadsOpenFrom), saving a round
+// trip per create.
+var insertEnrollmentRow = `INSERT INTO enrollments (customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc, version, updated_at, id, workspace_id, instance_id, created_at)
+	SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+	WHERE NOT EXISTS (SELECT FROM ` + convertedLeadsOpenFrom("$12", "$1", "$13") + `) ON CONFLICT DO NOTHING`
+
 // insertEnrollment inserts a new enrollment. A participant who already holds
 // an open enrollment in the instance is ECONFLICT naming it: the partial
 // unique indexes decide, and ON CONFLICT DO NOTHING waits for a concurrent
 // insert of the same participant to commit instead of aborting the
-// transaction, so the winner can be read and named.
+// transaction, so the winner can be read and named; one of a lead the
+// customer was made from is checked by the insert too (insertEnrollmentRow).
 func (tx *tx) insertEnrollment(e *enroll.Enrollment, doc []byte) error {
 	cols := enrollmentColumnsDoc(e, doc)
 	// The winner may leave the open states (or be deleted) between the
 	// conflict and the look-up; then the insert is simply tried again.
 	for range 3 {
-		tag, err := tx.exec(`INSERT INTO enrollments (customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc, version, updated_at, id, workspace_id, instance_id, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
-			append(cols, e.ID, e.WorkspaceID, e.ProgramInstanceID, e.CreatedAt)...)
+		tag, err := tx.exec(insertEnrollmentRow, append(cols, e.ID, e.WorkspaceID, e.ProgramInstanceID, e.CreatedAt)...)
 		switch fk := foreignKey(err); {
 		case fk == "enrollments_customer_fkey":
 			return enroll.Errorf(enroll.ENOTFOUND, "Customer %s not found.", e.CustomerID)
@@ -44,6 +53,9 @@ func (tx *tx) insertEnrollment(e *enroll.Enrollment, doc []byte) error {
 			return nil
 		}
 		if err := tx.duplicateEnrollment(e); !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if err := tx.convertedLeadsOpen(e); err != nil {
 			return err
 		}
 	}
@@ -92,9 +104,49 @@ func (tx *tx) duplicateEnrollment(e *enroll.Enrollment) error {
 	} else if err != nil {
 		return wrap(err)
 	}
-	return &enroll.Error{Code: enroll.ECONFLICT,
-		Message: "The participant already has an open enrollment (" + id + ") in program instance " + e.ProgramInstanceID + ".",
-		Extra:   map[string]any{"existingId": id}}
+	return enroll.OpenEnrollmentConflict(e, id)
+}
+
+// convertedLeadsOpenFrom is the FROM and WHERE of a look-up of the open
+// enrollments in an instance that the leads a customer was made from
+// (leads.customer_id) hold from before it was (customer_id NULL): the
+// customer's all the same, but out of reach of the index
+// enrollments_open_customer. ws, customer and instance are their
+// placeholders. It probes leads_customer, then enrollments_open_lead per
+// lead, whose condition it states (TestImportLookupPlan).
+func convertedLeadsOpenFrom(ws, customer, instance string) string {
+	return `leads l JOIN LATERAL (SELECT id FROM enrollments WHERE instance_id = ` + instance + ` AND lead_id = l.id
+		AND workspace_id = l.workspace_id AND customer_id IS NULL AND status NOT IN ('rejected', 'unenrolled') LIMIT 1) e ON true
+	WHERE l.workspace_id = ` + ws + ` AND l.customer_id = ` + customer
+}
+
+// openOfConvertedLeads selects one of convertedLeadsOpenFrom's enrollments
+// of customer $2 in instance $3 of workspace $1.
+var openOfConvertedLeads = `SELECT e.id FROM ` + convertedLeadsOpenFrom("$1", "$2", "$3") + ` LIMIT 1`
+
+// convertedLeadsOpen returns the ECONFLICT for e's customer holding an
+// open enrollment in e's instance through a lead it was made from
+// (openOfConvertedLeads), or nil. The insert checks the same
+// (insertEnrollmentRow); this names the enrollment when it refused. Both
+// are exact without a lock: such an enrollment is inserted only while its
+// lead has no customer, under the lead's lock (LockLead), which the
+// lead's conversion waits for, so one that a committed conversion made
+// the customer's was committed before it, and a statement that sees the
+// conversion sees the enrollment. A conversion the check does not see
+// commits after it, as if after this create, which could not have been
+// refused for it either (docs/api.md).
+func (tx *tx) convertedLeadsOpen(e *enroll.Enrollment) error {
+	if e.CustomerID == "" {
+		return nil
+	}
+	var id string
+	err := tx.QueryRow(tx.ctx, openOfConvertedLeads, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return wrap(err)
+	}
+	return enroll.OpenEnrollmentConflict(e, id)
 }
 
 // CreateEnrollment implements enroll.Store.

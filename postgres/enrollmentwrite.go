@@ -59,31 +59,27 @@ func (tx *tx) FindEnrollment(wsID, id string) (*enroll.Enrollment, error) {
 	return findEnrollment(tx.ctx, tx, wsID, id, "")
 }
 
-// A participant's enrollment in an instance, an open one first: each
-// probes the participant's index (TestImportLookupPlan), which holds a
-// handful of rows, rather than the instance's.
-const (
-	priorByCustomer = `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND customer_id = $3
-		ORDER BY status IN ('rejected', 'unenrolled') LIMIT 1`
-	priorByLead = `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND lead_id = $3
-		ORDER BY status IN ('rejected', 'unenrolled') LIMIT 1`
-)
+// priorOf selects an enrollment of a participant in an instance, an open
+// one first: one of its customer ($3), of its lead ($4), or of a lead the
+// customer was made from, from before it was. A NULL id selects none.
+// Each arm probes the participant's index, which holds a handful of rows,
+// rather than the instance's (TestImportLookupPlan).
+const priorOf = `SELECT id FROM (
+		SELECT id, status FROM enrollments WHERE workspace_id = $1 AND customer_id = $3 AND instance_id = $2
+		UNION ALL SELECT id, status FROM enrollments WHERE workspace_id = $1 AND lead_id = $4 AND instance_id = $2
+		UNION ALL SELECT e.id, e.status FROM leads l JOIN LATERAL (SELECT id, status FROM enrollments
+				WHERE workspace_id = l.workspace_id AND lead_id = l.id AND instance_id = $2 OFFSET 0) e ON true
+			WHERE l.workspace_id = $1 AND l.customer_id = $3) p
+	ORDER BY status IN ('rejected', 'unenrolled') LIMIT 1`
 
 // PriorEnrollment implements enroll.EnrollmentTx.
 func (tx *tx) PriorEnrollment(e *enroll.Enrollment) (string, error) {
-	// The customer's, then the lead's: a lead enrolled before it became
-	// the customer was enrolled too.
-	for _, by := range [...]struct{ query, val string }{{priorByCustomer, e.CustomerID}, {priorByLead, e.LeadID}} {
-		if by.val == "" {
-			continue
-		}
-		var id string
-		err := tx.QueryRow(tx.ctx, by.query, e.WorkspaceID, e.ProgramInstanceID, by.val).Scan(&id)
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return id, wrap(err)
-		}
+	var id string
+	err := tx.QueryRow(tx.ctx, priorOf, e.WorkspaceID, e.ProgramInstanceID, nullString(e.CustomerID), nullString(e.LeadID)).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
 	}
-	return "", nil
+	return id, wrap(err)
 }
 
 // sameProgramInstances selects the instances of the program of instance

@@ -204,8 +204,15 @@ func (t *tx) planWrites(write func() error) ([]string, error) {
 const (
 	LookupOpenReferences, LookupOpenEmails, LookupCustomers, LookupUniqueHolders = lookupOpenReferences, lookupOpenEmails, lookupCustomers, lookupUniqueHolders
 	OpenByReference, OpenByEmail, OpenByCustomer, EnrolledElsewhere              = openByReference, openByEmail, openByCustomer, enrolledElsewhere
-	PriorByCustomer, PriorByLead                                                 = priorByCustomer, priorByLead
+	PriorOf                                                                      = priorOf
 )
+
+// OpenOfConvertedLeads is a create's look-up of the open enrollment of
+// its customer's leads.
+var OpenOfConvertedLeads = openOfConvertedLeads
+
+// InsertEnrollmentRow is a create's insert, which checks that look-up too.
+var InsertEnrollmentRow = insertEnrollmentRow
 
 // NameKeysVersion is the migration that recomputes the names' keys.
 const NameKeysVersion = nameKeysVersion

@@ -91,9 +91,36 @@ func (tx *Tx) duplicateEnrollment(e *enroll.Enrollment) error {
 	if err != nil {
 		return err
 	}
-	return &enroll.Error{Code: enroll.ECONFLICT,
-		Message: "The participant already has an open enrollment (" + id + ") in program instance " + e.ProgramInstanceID + ".",
-		Extra:   map[string]any{"existingId": id}}
+	return enroll.OpenEnrollmentConflict(e, id)
+}
+
+// openOfConvertedLeads selects an open enrollment in an instance that a
+// lead the customer was made from (leads.customer_id) holds from before
+// it was (customer_id NULL): the customer's all the same, but out of
+// reach of the index enrollments_open_customer. Its parameters are the
+// workspace, the customer and the instance. It reads leads_customer, then
+// enrollments_open_lead, whose condition it states (TestConvertedLeadsPlan).
+const openOfConvertedLeads = `SELECT e.id FROM leads l CROSS JOIN enrollments e ON e.workspace_id = l.workspace_id AND e.lead_id = l.id
+	WHERE l.workspace_id = ? AND l.customer_id = ? AND e.instance_id = ? AND e.customer_id IS NULL
+		AND e.lead_id IS NOT NULL AND e.status NOT IN ('rejected', 'unenrolled') LIMIT 1`
+
+// convertedLeadsOpen returns the ECONFLICT for e's customer holding an
+// open enrollment in e's instance through a lead it was made from
+// (openOfConvertedLeads), or nil. No database index can hold that pair,
+// so it is checked before the insert; the one writer makes the check and
+// the insert one step.
+func (tx *Tx) convertedLeadsOpen(e *enroll.Enrollment) error {
+	if e.CustomerID == "" {
+		return nil
+	}
+	var id string
+	err := tx.QueryRowContext(tx.ctx, openOfConvertedLeads, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return enroll.OpenEnrollmentConflict(e, id)
 }
 
 // CreateEnrollment implements enroll.Store.
@@ -132,6 +159,9 @@ func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID s
 // InsertCreation implements enroll.EnrollmentTx.
 func (tx *Tx) InsertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentCreation) error {
 	e := c.Enrollment
+	if err := tx.convertedLeadsOpen(e); err != nil {
+		return err
+	}
 	if err := tx.insertEnrollmentDoc(e, string(c.Doc)); err != nil {
 		return err
 	}

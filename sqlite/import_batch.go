@@ -80,9 +80,14 @@ const (
 		AND reference_id IN (SELECT value FROM json_each(?)) AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled')`
 	lookupOpenEmails = `SELECT DISTINCT email_norm FROM enrollments WHERE workspace_id = ? AND email_norm <> ''
 		AND email_norm IN (SELECT value FROM json_each(?)) AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled')`
+	// A customer holds an open enrollment in the instance also through a
+	// lead it was made from, enrolled before it was (customer_id NULL).
 	lookupCustomers = `SELECT c.email_norm, c.doc,
 		EXISTS (SELECT 1 FROM enrollments e WHERE e.workspace_id = c.workspace_id AND e.instance_id = ? AND e.customer_id = c.id AND e.customer_id IS NOT NULL
-			AND e.status NOT IN ('rejected', 'unenrolled')),
+			AND e.status NOT IN ('rejected', 'unenrolled'))
+		OR EXISTS (SELECT 1 FROM leads l CROSS JOIN enrollments e ON e.workspace_id = l.workspace_id AND e.lead_id = l.id
+			WHERE l.workspace_id = c.workspace_id AND l.customer_id = c.id AND e.instance_id = ? AND e.customer_id IS NULL
+				AND e.lead_id IS NOT NULL AND e.status NOT IN ('rejected', 'unenrolled')),
 		EXISTS (SELECT 1 FROM enrollments e WHERE e.workspace_id = c.workspace_id AND e.customer_id = c.id
 			AND e.instance_id NOT IN (` + sameProgramInstances + `) AND e.status IN ('approved', 'paused'))
 		FROM customers c WHERE c.workspace_id = ? AND c.email_norm IN (SELECT value FROM json_each(?))`
@@ -151,7 +156,7 @@ func queryCustomers(ctx context.Context, q querier, inst *enroll.ProgramInstance
 	if err != nil {
 		return fmt.Errorf("sqlite: import look-up: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, lookupCustomers, inst.ID, inst.WorkspaceID, inst.ID, inst.WorkspaceID, string(b))
+	rows, err := q.QueryContext(ctx, lookupCustomers, inst.ID, inst.ID, inst.WorkspaceID, inst.ID, inst.WorkspaceID, string(b))
 	if err != nil {
 		return fmt.Errorf("sqlite: import look-up: %w", err)
 	}

@@ -97,3 +97,133 @@ func testEnrollmentLeadBecomesCustomer(t *testing.T, newStore Factory) {
 		t.Fatalf("lead enrolled again = %+v", again)
 	}
 }
+
+// testEnrollmentConvertedLeadHoldsOpen checks that an open enrollment a
+// lead got before it became a customer (it names no customer) is the
+// customer's open enrollment in that instance wherever a create or an
+// import decides whether the participant is enrolled already: customerId,
+// customerInfo (with the email in another case), a re-enrollment of
+// another of the customer's enrollments and another lead that becomes the
+// same customer are each a 409 naming it; reenroll: false sees the lead's
+// closed one; and import rows of each kind, planned together or one by
+// one, are skipped, in a dry run too. A closed one does not count.
+func testEnrollmentConvertedLeadHoldsOpen(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	is := importStore(t, f.s)
+	inst, closed, closed2, elsewhere := f.instance(), f.instance(noAutoEvaluate), f.instance(noAutoEvaluate), f.instance()
+	const email = "lee.ray@example.com"
+	lead := func(l *enroll.Lead) *enroll.Lead {
+		if err := f.s.CreateLead(f.ctx, f.a, l); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	create := func(in *enroll.ProgramInstance, c *enroll.EnrollmentCreate) (*enroll.Enrollment, error) {
+		return f.s.CreateEnrollment(f.ctx, f.a, in.ID, c)
+	}
+	wantExisting := func(t *testing.T, err error, id string) {
+		t.Helper()
+		wantCode(t, err, enroll.ECONFLICT)
+		if got := err.(*enroll.Error).Extra["existingId"]; got != id {
+			t.Fatalf("existingId = %v, want %s", got, id)
+		}
+	}
+
+	// The lead, with a phone only, is enrolled in inst (open) and in
+	// closed and closed2 (rejected), then becomes the customer by an
+	// enrollment elsewhere.
+	l := lead(&enroll.Lead{Phone: "+1556"})
+	byLead := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByLeadID, LeadID: l.ID}
+	held := must(create(inst, byLead))
+	reject := func(in *enroll.ProgramInstance) *enroll.Enrollment {
+		e := must(create(in, byLead))
+		for _, to := range []enroll.Status{enroll.StatusEligible, enroll.StatusSubmitted, enroll.StatusRejected} {
+			e = f.move(e, to)
+		}
+		return e
+	}
+	old := reject(closed)
+	reject(closed2)
+	must(f.s.UpdateLead(f.ctx, f.a, l.ID, func(l *enroll.Lead) error {
+		l.FirstName, l.LastName, l.Email = "Lee", "Ray", email
+		return nil
+	}))
+	conv := must(create(elsewhere, byLead))
+	cust := conv.CustomerID
+	if cust == "" || held.CustomerID != "" {
+		t.Fatalf("lead's enrollments = %+v, %+v", held, conv)
+	}
+	// An enrollment of the customer that names no lead, to re-enroll.
+	own := f.enroll(f.instance(), email)
+	if own.CustomerID != cust || own.LeadID != "" {
+		t.Fatalf("customer's enrollment = %+v", own)
+	}
+
+	byInfo := func(mutate ...func(*enroll.EnrollmentCreate)) *enroll.EnrollmentCreate {
+		c := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo, FirstName: "Lee", LastName: "Ray", Email: "Lee.Ray@Example.com"}
+		for _, m := range mutate {
+			m(c)
+		}
+		return c
+	}
+	byCustomer := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerID, CustomerID: cust}
+	no := false
+	noReenroll := func(c *enroll.EnrollmentCreate) { c.Reenroll = &no }
+	for _, c := range []struct {
+		name string
+		in   *enroll.EnrollmentCreate
+	}{
+		{"customerId", byCustomer},
+		{"customerInfo", byInfo()},
+		{"customerInfo with reenroll false", byInfo(noReenroll)},
+		{"enrollmentId", &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByEnrollmentID, EnrollmentID: own.ID}},
+		{"leadId of another lead", &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByLeadID,
+			LeadID: lead(&enroll.Lead{FirstName: "Lee", LastName: "Ray", Email: email}).ID}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e, err := create(inst, c.in)
+			if err == nil {
+				// Gone again, so that the next case stands alone.
+				must(0, f.s.DeleteEnrollment(f.ctx, f.a, e.ID, nil))
+			}
+			wantExisting(t, err, held.ID)
+		})
+	}
+
+	// Import rows into inst, each in a file of its own (a row created
+	// would make the next a duplicate anyway), a dry run first: a
+	// customerInfo row is planned with the others of its run, the other
+	// two go one by one.
+	for _, row := range []struct{ name, json string }{
+		{"customerInfo", `{"identificationType":"customerInfo","firstName":"Lee","lastName":"Ray","email":"LEE.RAY@example.com"}`},
+		{"customerId", `{"identificationType":"customerId","customerId":"` + cust + `"}`},
+		{"customerInfo with reenroll false", `{"identificationType":"customerInfo","firstName":"Lee","lastName":"Ray","email":"lee.ray@example.com","reenroll":false}`},
+	} {
+		for _, dry := range []bool{true, false} {
+			im := runImport(f, is, inst, enroll.FormatNDJSON, row.json+"\n", dry, 10)
+			checkCounters(t, im)
+			if im.SkippedCount != 1 {
+				t.Errorf("import of a %s row (dry run %v) = %+v, errors %+v", row.name, dry, im, allErrors(f, is, im.ID, 10))
+			}
+		}
+	}
+	if n := enrollmentCount(f, inst); n != 1 {
+		t.Fatalf("instance holds %d enrollments, want the lead's one", n)
+	}
+
+	// reenroll: false sees the lead's closed enrollment, by customerId and
+	// customerInfo.
+	for _, in := range []*enroll.EnrollmentCreate{{IdentificationType: enroll.IdentifyByCustomerID, CustomerID: cust, Reenroll: &no}, byInfo(noReenroll)} {
+		_, err := create(closed, in)
+		wantExisting(t, err, old.ID)
+	}
+	// Otherwise a closed one does not count: an import row, planned, is
+	// created, and so is a customerId create.
+	im := runImport(f, is, closed, enroll.FormatNDJSON, `{"identificationType":"customerInfo","firstName":"Lee","lastName":"Ray","email":"lee.ray@example.com"}`+"\n", false, 10)
+	if im.CreatedCount != 1 {
+		t.Fatalf("import where the lead's enrollment is closed = %+v, errors %+v", im, allErrors(f, is, im.ID, 10))
+	}
+	if e := must(create(closed2, byCustomer)); e.CustomerID != cust {
+		t.Fatalf("customer enrolled = %+v", e)
+	}
+}

@@ -32,6 +32,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("Lead", func(t *testing.T) { t.Parallel(); testLead(t, newStore) })
 	t.Run("EnrollmentCreate", func(t *testing.T) { t.Parallel(); testEnrollmentCreate(t, newStore) })
 	t.Run("EnrollmentLeadBecomesCustomer", func(t *testing.T) { t.Parallel(); testEnrollmentLeadBecomesCustomer(t, newStore) })
+	t.Run("EnrollmentConvertedLeadHoldsOpen", func(t *testing.T) { t.Parallel(); testEnrollmentConvertedLeadHoldsOpen(t, newStore) })
 	t.Run("EnrollmentTransitions", func(t *testing.T) { t.Parallel(); testEnrollmentTransitions(t, newStore) })
 	t.Run("EnrollmentUpdate", func(t *testing.T) { t.Parallel(); testEnrollmentUpdate(t, newStore) })
 	t.Run("EnrollmentEvaluate", func(t *testing.T) { t.Parallel(); testEnrollmentEvaluate(t, newStore) })
