@@ -101,6 +101,21 @@ const maxNamedHolders = 10
 // that order), so that the update that makes the parameter unique is
 // refused and changes nothing.
 func (in *ProgramInstance) UniqueHolders(holdings []UniqueHolding) ([]UniqueHolder, error) {
+	out := in.uniqueHeld(holdings)
+	for i := 0; i < len(out); {
+		j := valueRun(out, i)
+		if j-i > 1 {
+			return nil, in.uniqueShared(out[i:j])
+		}
+		i = j
+	}
+	return out, nil
+}
+
+// uniqueHeld returns the values holdings hold under in's declarations, as
+// an enrollment's write registers them (uniqueText), in order of
+// parameter, value and enrollment, each enrollment's value once.
+func (in *ProgramInstance) uniqueHeld(holdings []UniqueHolding) []UniqueHolder {
 	out := make([]UniqueHolder, 0, len(holdings))
 	for _, h := range holdings {
 		def, ok := in.Parameter(h.ExternalID)
@@ -113,18 +128,58 @@ func (in *ProgramInstance) UniqueHolders(holdings []UniqueHolding) ([]UniqueHold
 		return cmp.Or(strings.Compare(a.ExternalID, b.ExternalID), strings.Compare(a.Value, b.Value), strings.Compare(a.EnrollmentID, b.EnrollmentID))
 	})
 	// An enrollment holds a value once, however often its document says so.
-	out = slices.Compact(out)
-	for i := 0; i < len(out); {
-		j := i + 1
-		for j < len(out) && out[j].UniqueValue == out[i].UniqueValue {
-			j++
+	return slices.Compact(out)
+}
+
+// valueRun returns the end of the run of held, sorted by value, that
+// holds the value of held[i].
+func valueRun(held []UniqueHolder, i int) int {
+	j := i + 1
+	for j < len(held) && held[j].UniqueValue == held[i].UniqueValue {
+		j++
+	}
+	return j
+}
+
+// UniqueLeftOut is an open enrollment's value of a unique parameter that
+// another enrollment is registered for (HolderID): left unregistered, it
+// is kept at the enrollment's writes but held by the other.
+type UniqueLeftOut struct {
+	UniqueHolder
+	HolderID string
+}
+
+// UniqueUnregistered returns what registering the values holdings hold
+// under in's declarations, as UniqueHolders computes them, adds to the
+// registrations a store holds already (registered, rows of its table):
+// register, each held value nobody is registered for, for the first of
+// its holders by id; and left, the holders of a value another enrollment
+// is registered for, or that register gives to another. It is how a store
+// registers, once, the values of parameters made unique before updates of
+// their instance registered them, when enrollments may share one: unlike
+// UniqueHolders it refuses nothing, since the values are held already. A
+// value registered for the enrollment holding it is neither.
+func (in *ProgramInstance) UniqueUnregistered(holdings []UniqueHolding, registered []UniqueHolder) (register []UniqueHolder, left []UniqueLeftOut) {
+	holder := make(map[UniqueValue]string, len(registered))
+	for _, r := range registered {
+		holder[r.UniqueValue] = r.EnrollmentID
+	}
+	held := in.uniqueHeld(holdings)
+	for i := 0; i < len(held); {
+		j := valueRun(held, i)
+		id, ok := holder[held[i].UniqueValue]
+		if !ok {
+			id = held[i].EnrollmentID
+			register = append(register, held[i])
 		}
-		if j-i > 1 {
-			return nil, in.uniqueShared(out[i:j])
+		for _, h := range held[i:j] {
+			if h.EnrollmentID != id {
+				left = append(left, UniqueLeftOut{UniqueHolder: h, HolderID: id})
+			}
 		}
 		i = j
 	}
-	return out, nil
+	return register, left
 }
 
 // uniqueShared is the ECONFLICT of a parameter made unique whose value

@@ -106,3 +106,53 @@ func TestUniqueHolders(t *testing.T) {
 		t.Fatalf("25 holders: %v %v", de, de.Extra)
 	}
 }
+
+// TestUniqueUnregistered checks what registering, once, the values held
+// before their parameter's values were registered adds: a value nobody
+// is registered for goes to its first holder by id, and the other holders
+// of a value someone is registered for are left out, naming that one.
+func TestUniqueUnregistered(t *testing.T) {
+	t.Parallel()
+	inst := &enroll.ProgramInstance{Parameters: []enroll.Parameter{
+		{ExternalID: "s", Name: "S", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Unique: true}},
+		{ExternalID: "d", Name: "D", Type: enroll.ParamDate, Constraints: enroll.ParameterConstraints{Unique: true}},
+		{ExternalID: "plain", Name: "Plain", Type: enroll.ParamString},
+	}}
+	h := func(id, ext string, v any) enroll.UniqueHolding {
+		return enroll.UniqueHolding{EnrollmentID: id, ExternalID: ext, Value: v}
+	}
+	r := func(id, ext, v string) enroll.UniqueHolder {
+		return enroll.UniqueHolder{UniqueValue: enroll.UniqueValue{ExternalID: ext, Value: v}, EnrollmentID: id}
+	}
+	for _, c := range []struct {
+		name           string
+		holdings       []enroll.UniqueHolding
+		registered     []enroll.UniqueHolder
+		register, left []string
+	}{
+		{"nothing held", nil, nil, nil, nil},
+		{"all registered", []enroll.UniqueHolding{h("e1", "s", "a"), h("e2", "s", "b")}, []enroll.UniqueHolder{r("e1", "s", "a"), r("e2", "s", "b")}, nil, nil},
+		{"one unregistered", []enroll.UniqueHolding{h("e1", "s", "a"), h("e2", "s", "b")}, []enroll.UniqueHolder{r("e1", "s", "a")}, []string{"s=b@e2"}, nil},
+		{"shared, none registered", []enroll.UniqueHolding{h("e3", "s", "a"), h("e2", "s", "a"), h("e1", "s", "b"), h("e4", "s", "a")}, nil,
+			[]string{"s=a@e2", "s=b@e1"}, []string{"s=a@e3 by e2", "s=a@e4 by e2"}},
+		{"shared, the later registered", []enroll.UniqueHolding{h("e1", "s", "a"), h("e2", "s", "a")}, []enroll.UniqueHolder{r("e2", "s", "a")},
+			nil, []string{"s=a@e1 by e2"}},
+		{"registered for another", []enroll.UniqueHolding{h("e1", "s", "a")}, []enroll.UniqueHolder{r("e9", "s", "a")}, nil, []string{"s=a@e1 by e9"}},
+		{"held as a write holds it", []enroll.UniqueHolding{h("e1", "d", "2026-01-02t03:04:05z"), h("e2", "d", "2026-01-02T03:04:05Z"),
+			h("e1", "s", ""), h("e1", "s", nil), h("e1", "plain", "a"), h("e2", "plain", "a"), h("e1", "gone", "a")}, nil,
+			[]string{"d=2026-01-02T03:04:05Z@e1"}, []string{"d=2026-01-02T03:04:05Z@e2 by e1"}},
+		{"a value held twice by one", []enroll.UniqueHolding{h("e1", "s", "a"), h("e1", "s", "a")}, nil, []string{"s=a@e1"}, nil},
+	} {
+		register, left := inst.UniqueUnregistered(c.holdings, c.registered)
+		var gotR, gotL []string
+		for _, u := range register {
+			gotR = append(gotR, u.ExternalID+"="+u.Value+"@"+u.EnrollmentID)
+		}
+		for _, u := range left {
+			gotL = append(gotL, u.ExternalID+"="+u.Value+"@"+u.EnrollmentID+" by "+u.HolderID)
+		}
+		if !slices.Equal(gotR, c.register) || !slices.Equal(gotL, c.left) {
+			t.Errorf("%s: register %q, left %q; want %q, %q", c.name, gotR, gotL, c.register, c.left)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"math"
 	"time"
 
@@ -220,6 +221,10 @@ const NameKeysVersion = nameKeysVersion
 // OpenLeadVersion is the migration that widens the leads' open-enrollment index.
 const OpenLeadVersion = openLeadVersion
 
+// UniqueValuesVersion is the migration that registers the values of
+// unique parameters held unregistered.
+const UniqueValuesVersion = uniqueValuesVersion
+
 // RekeyNames is migration 19's work with key, in tx.
 func RekeyNames(ctx context.Context, tx *sql.Tx, key func(string) string) error {
 	return rekeyNames(key)(ctx, tx)
@@ -228,13 +233,19 @@ func RekeyNames(ctx context.Context, tx *sql.Tx, key func(string) string) error 
 // MigrateTo applies or rolls back the migrations of the database at url
 // up to version.
 func MigrateTo(ctx context.Context, url string, version int64) error {
+	return MigrateLogged(ctx, url, version, uniqueChunk, slog.Default())
+}
+
+// MigrateLogged is MigrateTo with the migration registering unique values
+// doing so chunk enrollments a transaction, and warning to log.
+func MigrateLogged(ctx context.Context, url string, version int64, chunk int, log *slog.Logger) error {
 	cc, err := pgx.ParseConfig(url)
 	if err != nil {
 		return err
 	}
 	db := stdlib.OpenDB(*cc)
 	defer db.Close()
-	p, err := provider(db, false)
+	p, err := providerOf(db, false, goMigrationsWith(uniqueRegistration{chunk: chunk, log: log}))
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -39,20 +40,36 @@ func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
 // goMigrations are the migrations written in Go, beside the SQL files,
 // each named in the form of the files' for `enroll migrate` to print.
 func goMigrations() []*goose.Migration {
+	return goMigrationsWith(uniqueRegistration{chunk: uniqueChunk, log: slog.Default()})
+}
+
+// goMigrationsWith is goMigrations with unique, the migration registering
+// unique values, as given.
+func goMigrationsWith(unique uniqueRegistration) []*goose.Migration {
 	keys := goose.NewGoMigration(nameKeysVersion, &goose.GoFunc{RunTx: rekeyNames(namekey.Of)},
 		&goose.GoFunc{RunTx: rekeyNames(strings.ToLower)})
 	keys.Source = "00019_enrollment_name_keys.go"
 	leads := goose.NewGoMigration(openLeadVersion, &goose.GoFunc{RunDB: reindexOpenLeads}, &goose.GoFunc{RunDB: restoreOpenLeads})
 	leads.Source = "00020_enrollment_open_lead.go"
-	return []*goose.Migration{keys, leads}
+	// Outside a transaction, one of its own an instance; rolled back, it
+	// leaves the rows it added: they are what the release before writes
+	// at each enrollment's next write.
+	values := goose.NewGoMigration(uniqueValuesVersion, &goose.GoFunc{RunDB: unique.registerHeldUniqueValues}, nil)
+	values.Source = "00021_unique_values_held.go"
+	return []*goose.Migration{keys, leads, values}
 }
 
 func provider(db *sql.DB, locked bool) (*goose.Provider, error) {
+	return providerOf(db, locked, goMigrations())
+}
+
+// providerOf is provider with the Go migrations goms.
+func providerOf(db *sql.DB, locked bool, goms []*goose.Migration) (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("postgres: migrations: %w", err)
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(goMigrations()...)}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(goms...)}
 	if locked {
 		// Poll for the lock every second (goose's default is every 5s) for up
 		// to 10 minutes, so a replica waiting behind another starts promptly.

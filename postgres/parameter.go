@@ -117,30 +117,10 @@ func (tx *tx) registerUniqueValues(old, in *enroll.ProgramInstance) error {
 	if err != nil {
 		return fmt.Errorf("postgres: held values: %w", err)
 	}
-	var holdings []enroll.UniqueHolding
-	for rows.Next() {
-		var (
-			h     enroll.UniqueHolding
-			value []byte
-		)
-		if err := rows.Scan(&h.EnrollmentID, &h.ExternalID, &value); err != nil {
-			rows.Close()
-			return fmt.Errorf("postgres: held values: %w", err)
-		}
-		if value == nil {
-			continue
-		}
-		v, err := decode[any](value)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		h.Value = *v
-		holdings = append(holdings, h)
-	}
+	holdings, err := scanHoldings(rows)
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgres: held values: %w", err)
+	if err != nil {
+		return err
 	}
 	holders, err := in.UniqueHolders(holdings)
 	if err != nil || len(holders) == 0 {
@@ -154,4 +134,40 @@ func (tx *tx) registerUniqueValues(old, in *enroll.ProgramInstance) error {
 		SELECT $1, $2, external_id, value, enrollment_id FROM unnest($3::text[], $4::text[], $5::text[]) AS u(enrollment_id, external_id, value)`,
 		in.WorkspaceID, in.ID, ids, exts, vals)
 	return err
+}
+
+// heldRows is what scanHoldings reads: pgx's rows, or database/sql's in a
+// migration.
+type heldRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// scanHoldings reads the rows of openParameterValues, decoding only the
+// values. The caller closes rows.
+func scanHoldings(rows heldRows) ([]enroll.UniqueHolding, error) {
+	var holdings []enroll.UniqueHolding
+	for rows.Next() {
+		var (
+			h     enroll.UniqueHolding
+			value []byte
+		)
+		if err := rows.Scan(&h.EnrollmentID, &h.ExternalID, &value); err != nil {
+			return nil, fmt.Errorf("postgres: held values: %w", err)
+		}
+		if value == nil {
+			continue
+		}
+		v, err := decode[any](value)
+		if err != nil {
+			return nil, err
+		}
+		h.Value = *v
+		holdings = append(holdings, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: held values: %w", err)
+	}
+	return holdings, nil
 }

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"strings"
 	"syscall"
@@ -52,7 +53,11 @@ func migrate(ctx context.Context, path string) error {
 // Each is given a name in the form of the files' (goose wants one ending
 // in .go, with the version first), which `enroll migrate` prints: goose
 // names a migration after its file, and these have none of their own.
-func goMigrations() []*goose.Migration {
+func goMigrations() []*goose.Migration { return goMigrationsLogging(slog.Default()) }
+
+// goMigrationsLogging is goMigrations with the migration registering
+// unique values warning to log.
+func goMigrationsLogging(log *slog.Logger) []*goose.Migration {
 	docs := goose.NewGoMigration(nullMembersVersion, &goose.GoFunc{RunTx: rewriteEnrollmentDocs}, nil)
 	docs.Source = "00013_enrollment_docs_null_members.go"
 	keys := goose.NewGoMigration(nameKeysVersion, &goose.GoFunc{RunTx: rekeyNames(namekey.Of)},
@@ -60,16 +65,24 @@ func goMigrations() []*goose.Migration {
 	keys.Source = "00020_enrollment_name_keys.go"
 	leads := goose.NewGoMigration(openLeadVersion, &goose.GoFunc{RunTx: reindexOpenLeads}, &goose.GoFunc{RunTx: restoreOpenLeads})
 	leads.Source = "00021_enrollment_open_lead.go"
-	return []*goose.Migration{docs, keys, leads}
+	// Rolled back, it leaves the rows it added: they are what the release
+	// before writes at each enrollment's next write.
+	unique := goose.NewGoMigration(uniqueValuesVersion, &goose.GoFunc{RunTx: registerHeldUniqueValues(log)}, nil)
+	unique.Source = "00022_unique_values_held.go"
+	return []*goose.Migration{docs, keys, leads, unique}
 }
 
-func provider(db *sql.DB) (*goose.Provider, error) {
+// provider returns goose's provider of the migrations, run on db.
+func provider(db *sql.DB) (*goose.Provider, error) { return providerOf(db, goMigrations()) }
+
+// providerOf is provider with the Go migrations goms.
+func providerOf(db *sql.DB, goms []*goose.Migration) (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: migrations: %w", err)
 	}
 	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithDisableGlobalRegistry(true),
-		goose.WithGoMigrations(goMigrations()...))
+		goose.WithGoMigrations(goms...))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: migrations: %w", err)
 	}

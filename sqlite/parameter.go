@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -82,35 +83,9 @@ func (tx *Tx) registerUniqueValues(old, in *enroll.ProgramInstance) error {
 	if len(register) == 0 {
 		return nil
 	}
-	if ids, err = json.Marshal(register); err != nil {
-		return err
-	}
-	rows, err := tx.QueryContext(tx.ctx, openParameterValues, in.WorkspaceID, in.ID, string(ids))
+	holdings, err := openHoldings(tx.ctx, tx, in, register)
 	if err != nil {
-		return fmt.Errorf("sqlite: held values: %w", err)
-	}
-	defer rows.Close()
-	var holdings []enroll.UniqueHolding
-	for rows.Next() {
-		var (
-			h     enroll.UniqueHolding
-			value sql.NullString
-		)
-		if err := rows.Scan(&h.EnrollmentID, &h.ExternalID, &value); err != nil {
-			return fmt.Errorf("sqlite: held values: %w", err)
-		}
-		if !value.Valid {
-			continue
-		}
-		v, err := decode[any](value.String)
-		if err != nil {
-			return err
-		}
-		h.Value = *v
-		holdings = append(holdings, h)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlite: held values: %w", err)
+		return err
 	}
 	holders, err := in.UniqueHolders(holdings)
 	if err != nil {
@@ -121,4 +96,42 @@ func (tx *Tx) registerUniqueValues(old, in *enroll.ProgramInstance) error {
 		args = append(args, in.WorkspaceID, in.ID, h.ExternalID, h.Value, h.EnrollmentID)
 	}
 	return tx.insertMany(insertUnique, 5, args)
+}
+
+// openHoldings returns the values of the parameters ids names that the open
+// enrollments of in hold, read out of the documents in SQL (only the few
+// bytes of each value decoded).
+func openHoldings(ctx context.Context, q querier, in *enroll.ProgramInstance, ids []string) ([]enroll.UniqueHolding, error) {
+	names, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, openParameterValues, in.WorkspaceID, in.ID, string(names))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: held values: %w", err)
+	}
+	defer rows.Close()
+	var holdings []enroll.UniqueHolding
+	for rows.Next() {
+		var (
+			h     enroll.UniqueHolding
+			value sql.NullString
+		)
+		if err := rows.Scan(&h.EnrollmentID, &h.ExternalID, &value); err != nil {
+			return nil, fmt.Errorf("sqlite: held values: %w", err)
+		}
+		if !value.Valid {
+			continue
+		}
+		v, err := decode[any](value.String)
+		if err != nil {
+			return nil, err
+		}
+		h.Value = *v
+		holdings = append(holdings, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: held values: %w", err)
+	}
+	return holdings, nil
 }
