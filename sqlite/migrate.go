@@ -68,7 +68,7 @@ func goMigrationsLogging(log *slog.Logger) []*goose.Migration {
 	// Rolled back, it leaves the rows it added: they are what the release
 	// before writes at each enrollment's next write.
 	unique := goose.NewGoMigration(uniqueValuesVersion, &goose.GoFunc{RunTx: registerHeldUniqueValues(log)}, nil)
-	unique.Source = "00022_unique_values_held.go"
+	unique.Source = "00023_unique_values_held.go"
 	return []*goose.Migration{docs, keys, leads, unique}
 }
 

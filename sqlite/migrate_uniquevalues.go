@@ -15,7 +15,7 @@ import (
 // before the one that registers them when an instance update makes a
 // parameter unique registered nothing then, so a value held before was
 // free for another enrollment to take.
-const uniqueValuesVersion = 22
+const uniqueValuesVersion = 23
 
 // uniqueInstances selects the instances that declare a unique parameter:
 // the only ones the migration reads the enrollments of.
