@@ -120,6 +120,30 @@ func migrationHarness(url string) (open func(*testing.T) enroll.Store, migrateTo
 	return open, migrateTo
 }
 
+// waitUntilBlocked returns once a session of the database at url waits
+// for a lock: the migration that done reports the end of has reached
+// what, held by the test. It fails the test if the migration ends first.
+func waitUntilBlocked(t *testing.T, url string, done <-chan error, what string) {
+	t.Helper()
+	ctx := context.Background()
+	watch, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(ctx)
+	for waiting := false; !waiting; {
+		if err := watch.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the migration did not wait for %s: %v", what, err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 // withDatabase returns the connection string s pointed at database name.
 func withDatabase(t *testing.T, s, name string) string {
 	t.Helper()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -53,22 +52,7 @@ func TestRekeyNamesRace(t *testing.T) {
 	defer tx.Rollback()
 	done := make(chan error, 1)
 	go func() { done <- postgres.RekeyNames(ctx, tx, namekey.Of) }()
-	watch, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer watch.Close(ctx)
-	for waiting := false; !waiting; {
-		if err := watch.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("the migration did not wait for the rename's lock: %v", err)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	waitUntilBlocked(t, url, done, "the rename's lock")
 	if err := rename.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/enrollhq/enroll/postgres"
 	"github.com/enrollhq/enroll/storetest"
@@ -93,22 +92,7 @@ func TestMigrateUniqueValuesBesideWrite(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() { done <- postgres.MigrateTo(ctx, url, postgres.UniqueValuesVersion) }()
-	watch, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer watch.Close(ctx)
-	for waiting := false; !waiting; {
-		if err := watch.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("the migration did not wait for the write's lock: %v", err)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	waitUntilBlocked(t, url, done, "the write's lock")
 	// The release before's write of the enrollment's values: all deleted,
 	// then inserted again.
 	if _, err := write.Exec(ctx, `DELETE FROM enrollment_unique_values WHERE workspace_id = $1 AND enrollment_id = $2`, e.WorkspaceID, e.ID); err != nil {

@@ -44,13 +44,7 @@ func testUniqueDeclarations(t *testing.T, newStore Factory) {
 			return nil
 		})
 	}
-	taken := func(err error, holder *enroll.Enrollment) {
-		t.Helper()
-		wantCode(t, err, enroll.ECONFLICT)
-		if x := err.(*enroll.Error).Extra; x["existingId"] != holder.ID || x["parameter"] != "s" {
-			t.Fatalf("unique conflict = %v, want %s's", err, holder.ID)
-		}
-	}
+	taken := func(err error, holder *enroll.Enrollment) { t.Helper(); wantTakenBy(t, err, holder) }
 	shared := func(err error, value string, holders ...*enroll.Enrollment) {
 		t.Helper()
 		wantCode(t, err, enroll.ECONFLICT)
@@ -258,5 +252,15 @@ func testUniqueDeclarationRace(t *testing.T, newStore Factory) {
 				t.Fatalf("round %d: a create with %s, which %s holds: %v", round, v, id, err)
 			}
 		}
+	}
+}
+
+// wantTakenBy fails unless err is the ECONFLICT of parameter s's value,
+// naming holder.
+func wantTakenBy(t *testing.T, err error, holder *enroll.Enrollment) {
+	t.Helper()
+	wantCode(t, err, enroll.ECONFLICT)
+	if x := err.(*enroll.Error).Extra; x["existingId"] != holder.ID || x["parameter"] != "s" {
+		t.Fatalf("unique conflict = %v, want %s's", err, holder.ID)
 	}
 }
