@@ -1,6 +1,9 @@
 package enroll
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Program is a general offering of an organization, such as a utility rebate
 // program. Its concrete offerings are program instances.
@@ -17,13 +20,28 @@ type Program struct {
 	UpdatedAt   time.Time      `json:"updatedAt"`
 }
 
-// Validate checks the program's fields and fills empty collections.
+// Validate checks a new program's fields and fills empty collections.
+// Its states are a set: a state listed twice is refused at the repeat.
 func (p *Program) Validate() error {
+	return p.validate(nil)
+}
+
+// ValidateChange checks a program changed from old, as Validate does,
+// except that a states list left as old holds is not checked for
+// repeats: a program stored with one before that check stays editable.
+func (p *Program) ValidateChange(old *Program) error {
+	return p.validate(old)
+}
+
+func (p *Program) validate(old *Program) error {
 	var v Invalid
 	checkSlug(&v, "slug", p.Slug)
 	checkName(&v, "name", p.Name, true)
 	checkText(&v, "description", p.Description)
 	checkList(&v, "states", p.States, 64)
+	if old == nil || !slices.Equal(p.States, old.States) {
+		checkRepeats(&v, "states", p.States)
+	}
 	checkMetadata(&v, "metadata", p.Metadata)
 	p.normalize()
 	return v.Err()

@@ -42,11 +42,13 @@ var enrollmentPatchable = patchMembers{
 	"groupIds": true, "notes": true, "assignee": true, "enrollmentStartDate": true,
 }
 
-// setMembers are the members of an enrollment's create and PATCH bodies
-// that are sets: each item once (Enrollment.Validate).
+// setMembers are the members of create and PATCH bodies that are sets:
+// each item once (Enrollment.Validate, Program.Validate).
 var setMembers = map[string][]string{
 	"EnrollmentCreate": {"manufacturerSlugs", "tags", "groupIds"},
 	"EnrollmentPatch":  {"manufacturerSlugs", "tags", "groupIds"},
+	"ProgramCreate":    {"states"},
+	"ProgramPatch":     {"states"},
 }
 
 // documentUniqueItems marks setMembers uniqueItems in the OpenAPI

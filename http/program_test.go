@@ -58,3 +58,67 @@ func TestAPI_InstanceProgramFilter(t *testing.T) {
 		t.Errorf("a programId longer than any slug: errors at %v", p.locations())
 	}
 }
+
+// TestAPI_ProgramStatesSet checks that a program's states are a set, as
+// an enrollment's tags are: a repeat is a 422 at the repeated item on
+// create and PATCH, a program stored with one before that check stays
+// editable while its states are left as read, and the OpenAPI document
+// marks the lists uniqueItems.
+func TestAPI_ProgramStatesSet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.createProgram("states-set")
+	for _, c := range []struct {
+		name, method, path string
+		body               map[string]any
+		location           string
+	}{
+		{"create", "POST", "/v1/programs", map[string]any{"slug": "twice", "name": "Twice", "states": []string{"NY", "CA", "NY"}}, "body.states[2]"},
+		{"patch", "PATCH", "/v1/programs/" + id, map[string]any{"states": []string{"NY", "NY"}}, "body.states[1]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := e.do(c.method, c.path, c.body).expect(422).problem()
+			if len(p.Errors) != 1 || p.Errors[0].Location != c.location || p.Errors[0].Message != "is listed twice" || p.Errors[0].Value != "NY" {
+				t.Fatalf("errors = %+v, want %s listed twice", p.Errors, c.location)
+			}
+		})
+	}
+	t.Run("nothing refused is written", func(t *testing.T) {
+		t.Parallel()
+		e.do("GET", "/v1/programs/twice", nil).expect(404)
+	})
+	t.Run("the document says it", func(t *testing.T) {
+		t.Parallel()
+		var doc struct {
+			Components struct {
+				Schemas map[string]struct {
+					Properties map[string]map[string]any `json:"properties"`
+				} `json:"schemas"`
+			} `json:"components"`
+		}
+		e.do("GET", "/openapi.json", nil, withKey("")).expect(200).decode(&doc)
+		for _, s := range []string{"ProgramCreate", "ProgramPatch"} {
+			if p := doc.Components.Schemas[s].Properties["states"]; p["uniqueItems"] != true {
+				t.Errorf("%s.states = %v, want uniqueItems", s, p)
+			}
+		}
+	})
+	t.Run("stored with a repeat", func(t *testing.T) {
+		t.Parallel()
+		old := e.createProgram("states-stored")
+		// As an older release stored it (SQLite only: the stores share
+		// Program.ValidateChange).
+		e.exec(`UPDATE programs SET doc = json_set(doc, '$.states', json('["NY","NY"]')) WHERE id = ?`, old)
+		got := e.do("PATCH", "/v1/programs/"+old, map[string]any{"name": "Renamed"}).expect(200).obj()
+		got = e.do("PATCH", "/v1/programs/"+old, map[string]any{"name": "Again", "states": got["states"]}).expect(200).obj()
+		if !slices.Equal(stringList(got["states"]), []string{"NY", "NY"}) {
+			t.Fatalf("states = %v", got["states"])
+		}
+		e.do("PATCH", "/v1/programs/"+old, map[string]any{"states": []string{"NY", "NY", "CA"}}).expect(422)
+		got = e.do("PATCH", "/v1/programs/"+old, map[string]any{"states": []string{"NY", "CA"}}).expect(200).obj()
+		if !slices.Equal(stringList(got["states"]), []string{"NY", "CA"}) {
+			t.Fatalf("states = %v", got["states"])
+		}
+	})
+}

@@ -112,7 +112,7 @@ func (db *DB) UpdateProgram(ctx context.Context, a enroll.Actor, idOrSlug string
 			return err
 		}
 		p.ID, p.WorkspaceID, p.CreatedAt, p.UpdatedAt = old.ID, old.WorkspaceID, old.CreatedAt, old.UpdatedAt
-		if err := p.Validate(); err != nil {
+		if err := p.ValidateChange(old); err != nil {
 			return err
 		}
 		out = p
