@@ -210,7 +210,16 @@ func (s *NotificationSettings) Validate() error {
 		}
 	}
 	if s.LinkURL != "" {
-		checkWebhookURL(&v, "body.linkUrl", strings.ReplaceAll(s.LinkURL, "{enrollmentId}", "x"), true)
+		// Checked with a stand-in for the placeholder, and refused with the
+		// link as sent.
+		var u Invalid
+		checkWebhookURL(&u, "body.linkUrl", strings.ReplaceAll(s.LinkURL, "{enrollmentId}", "x"), true)
+		for _, f := range u {
+			if f.Value != nil {
+				f.Value = s.LinkURL
+			}
+			v = append(v, f)
+		}
 	}
 	return v.Err()
 }

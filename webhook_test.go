@@ -180,6 +180,16 @@ func TestWebhookURLMessages(t *testing.T) {
 		// Characters, as the message (and the API's schema) says, not bytes.
 		{"long in bytes only", "https://example.com/" + strings.Repeat("é", 2000), "", nil},
 	}
+	t.Run("a link's placeholder", func(t *testing.T) {
+		t.Parallel()
+		// Checked with a stand-in, refused with the link as sent.
+		const link = "https://portal.example.com/e/{enrollmentId}#top"
+		var e *enroll.Error
+		if err := (&enroll.NotificationSettings{LinkURL: link}).Validate(); !errors.As(err, &e) || len(e.Fields) != 1 ||
+			e.Fields[0].Message != "must not have a fragment" || e.Fields[0].Value != link {
+			t.Fatalf("Validate = %#v, want the fragment refused with value %q", err, link)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
