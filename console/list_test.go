@@ -231,6 +231,8 @@ func TestUnknownFilterValuesGetANote(t *testing.T) {
 	c.get(endpointPath(ep.ID)+"?status=bogus&pageToken=garbage").status(http.StatusOK).
 		contains("The delivery status “bogus”", "That page link no longer fits this list")
 	c.get(endpointPath(ep.ID) + "?status=failed").status(http.StatusOK).contains(`aria-current="true">failed<`).lacks(`<p class="notice"`)
+	c.get(endpointPath(ep.ID)+"?status=failed&status=succeeded").status(http.StatusOK).
+		contains(`aria-current="true">failed<`, "Deliveries are shown for one status at a time, so only “failed” ones are.")
 
 	// An import link naming an instance the form does not offer preselects
 	// none, so the file cannot go to another one by mistake.

@@ -71,6 +71,10 @@ func (c *Console) loadDeliveries(ctx context.Context, rq *request, d *endpointDa
 			names[i] = string(ds)
 		}
 		d.Problem = "The delivery status " + shown(s) + " is not one of " + joinList(names, "or") + ", so every delivery is shown."
+	} else if len(q["status"]) > 1 {
+		// The menu sends one; a hand-made link with more would otherwise
+		// show the first one's deliveries under the others' names.
+		d.Problem = "Deliveries are shown for one status at a time, so only " + shown(s) + " ones are."
 	}
 	prev := prevTokens(q)
 	pg, err := c.webhooks.ListWebhookDeliveries(ctx, rq.ws(), d.EP.ID, f)
