@@ -175,7 +175,7 @@ func (e *Engine) Evaluate(ctx context.Context, in enroll.EvaluationInput) (*enro
 		}
 		switch {
 		case err != nil:
-			res.Outcome, res.Message = enroll.RuleError, err.Error()
+			res.Outcome, res.Message = enroll.RuleError, e.runMessage(r.Expression, in.Instance.Parameters, err)
 		case !ok:
 			res.Outcome, res.Message = enroll.RuleFailed, r.Reason
 		}

@@ -3,6 +3,7 @@ package rules_test
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/enrollhq/enroll"
@@ -62,6 +63,12 @@ func TestNumberParameters(t *testing.T) {
 					ev := evaluate(t, engine.e, enroll.EvaluationInput{Enrollment: en, Instance: inst})
 					if got, want := ev.Trace[0].Outcome, tt.want[fmt.Sprint(kw)]; got != want {
 						t.Errorf("outcome %s (%s), want %s", got, ev.Trace[0].Message, want)
+					}
+					// A rule saved before its save ran the probe says what to
+					// change.
+					const hint = "(enrollment.params.kw is a number parameter, which rules see as a double (7.0 even when sent as 7): combine it with doubles (2.0, not 2))"
+					if msg := ev.Trace[0].Message; ev.Trace[0].Outcome == erred && !strings.HasSuffix(msg, hint) {
+						t.Errorf("message %q, want it to end %q", msg, hint)
 					}
 				})
 			}

@@ -219,3 +219,19 @@ func holdsInterface(t reflect.Type, depth int) bool {
 	}
 	return false
 }
+
+// runMessage returns the message of err, rule expr's error in an
+// evaluation, with numberHint's advice when it is one of types: a rule
+// saved before number parameters reached rules as doubles (or before its
+// save ran the probe) may do whole-number arithmetic on them, and fails on
+// every enrollment now, so its trace says why and what to change.
+func (e *Engine) runMessage(expr string, params []enroll.Parameter, err error) string {
+	msg := err.Error()
+	if !strings.Contains(msg, errNoOverload) {
+		return msg
+	}
+	if h := strings.TrimSuffix(e.numberHint(expr, params), ", or "); h != "" {
+		msg += " (" + h + ")"
+	}
+	return msg
+}
