@@ -348,6 +348,9 @@ func TestAPI_401(t *testing.T) {
 	e := newEnv(t)
 	revoked := e.do("POST", "/v1/apiKeys", map[string]any{"name": "old"}).expect(201).obj()
 	e.do("DELETE", "/v1/apiKeys/"+revoked["id"].(string), nil).expect(204)
+	other := e.scopedKey([]string{"programs:read", "enrollments:read", "events:read", "keys:write"}, nil)
+	// Two keys, both good: which one acts must not depend on their order.
+	twice := func(r *http.Request) { r.Header.Add("Authorization", "Bearer "+other) }
 	for _, tc := range []struct {
 		name string
 		opt  reqOpt
@@ -357,6 +360,7 @@ func TestAPI_401(t *testing.T) {
 		{"unknown", withKey("sk_" + strings.Repeat("x", 32))},
 		{"revoked", withKey(revoked["secret"].(string))},
 		{"wrong scheme", withHeader("Authorization", "Basic "+e.secret)},
+		{"sent twice", twice},
 	} {
 		for _, path := range []string{"/v1/programs", "/v1/enrollments/abc", "/v1/apiKeys", "/v1/events"} {
 			t.Run(tc.name+" "+path, func(t *testing.T) {

@@ -35,7 +35,15 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		next(ctx)
 		return
 	}
-	key, p := s.lookupKey(ctx.Context(), ctx.Header("Authorization"))
+	// Authorization is not a list: a second one is refused, not ignored,
+	// so that the acting key never depends on the headers' order.
+	var auth []string
+	ctx.EachHeader(func(name, value string) {
+		if strings.EqualFold(name, "Authorization") {
+			auth = append(auth, value)
+		}
+	})
+	key, p := s.lookupKey(ctx.Context(), auth)
 	if p != nil {
 		if p.Status == http.StatusUnauthorized {
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="enroll"`)
@@ -58,14 +66,17 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	next(huma.WithContext(ctx, c))
 }
 
-// lookupKey resolves an Authorization header to a live key, or returns the
-// problem to answer.
-func (s *Server) lookupKey(ctx context.Context, header string) (*enroll.APIKey, *Problem) {
-	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
-	token = strings.TrimSpace(token)
-	if header == "" {
+// lookupKey resolves a request's Authorization headers, of which it must
+// send one, to a live key, or returns the problem to answer.
+func (s *Server) lookupKey(ctx context.Context, headers []string) (*enroll.APIKey, *Problem) {
+	switch {
+	case len(headers) > 1:
+		return nil, newProblem(http.StatusUnauthorized, "Authorization was sent more than once; send one API key.")
+	case len(headers) == 0 || headers[0] == "":
 		return nil, newProblem(http.StatusUnauthorized, "Missing API key: send Authorization: Bearer <key>.")
 	}
+	scheme, token, ok := strings.Cut(strings.TrimSpace(headers[0]), " ")
+	token = strings.TrimSpace(token)
 	// Tokens that cannot be secrets are refused without a lookup.
 	if !ok || !strings.EqualFold(scheme, "Bearer") || !enroll.LooksLikeSecret(token) {
 		return nil, newProblem(http.StatusUnauthorized, "Invalid API key.")
