@@ -17,6 +17,11 @@ import (
 // operation's required scope in huma.Operation.Metadata.
 const scopeMetadata = "enroll:scope"
 
+// wholeWorkspaceMetadata is the key under which the route table stores,
+// for an operation a key limited to program instances may never use, why
+// not (wholeWorkspace).
+const wholeWorkspaceMetadata = "enroll:wholeWorkspace"
+
 // touchInterval is how often a key's lastUsedAt is written at most: often
 // enough to be useful, rarely enough not to turn reads into writes.
 const touchInterval = time.Minute
@@ -26,7 +31,8 @@ type apiKeyKey struct{}
 // authenticate is the Huma middleware that guards every operation with a
 // required scope: it resolves the bearer key (401 when missing, unknown or
 // revoked), spends a token of the key's rate limit (429), checks the scope
-// (403), and puts the key and the actor into the request context. It runs
+// and, for a key limited to program instances, that the operation is not
+// one of the whole workspace's (403), and puts the key and the actor into the request context. It runs
 // before parameters and bodies are parsed, so an unauthenticated request
 // learns nothing about validation.
 func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
@@ -58,6 +64,10 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	}
 	if !key.Has(scope) {
 		writeHumaProblem(ctx, newProblem(http.StatusForbidden, "This API key lacks the "+string(scope)+" scope."))
+		return
+	}
+	if why, _ := ctx.Operation().Metadata[wholeWorkspaceMetadata].(string); why != "" && len(key.ProgramInstanceIDs) > 0 {
+		writeHumaProblem(ctx, newProblem(http.StatusForbidden, why))
 		return
 	}
 	s.touches.touch(key.ID)

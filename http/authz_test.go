@@ -263,6 +263,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if got, _ := op.Metadata["enroll:scope"].(enroll.Scope); got != rule.scope {
 				t.Fatalf("the route requires scope %q, the rule says %q", got, rule.scope)
 			}
+			// The instance limit's 403s are the route table's, so that
+			// they come before anything about the request is looked at.
+			if _, whole := op.Metadata["enroll:wholeWorkspace"]; whole != (rule.limited == http.StatusForbidden) {
+				t.Errorf("the route table refuses it to limited keys: %v, the rule's answer to them is %d", whole, rule.limited)
+			}
 			f := e.newFixture()
 			path := f.path(t, op.Path)
 			send := func(name, secret string) *response {
@@ -302,6 +307,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 			check("lacking the scope", send("lacking", lacking[rule.scope]), http.StatusForbidden, nil)
 			check("other workspace", send("other", otherWorkspace), rule.otherWorkspace, f.ids())
 			check("limited to another instance", send("limited", limited), rule.limited, []string{f.instance, f.enrollment, f.event, f.key})
+			if rule.limited == http.StatusForbidden {
+				// A request that can never succeed is refused as such, not
+				// sent to fix its body or query first, as a key lacking the
+				// scope is.
+				r := e.do(op.Method, path+"?unknown=1", raw(`{"bad`), withKey(limited), withHeader("X-Request-Id", "authz-limited-bad"))
+				check("limited to another instance, with a bad body", r, http.StatusForbidden, nil)
+			}
 		})
 	}
 }

@@ -154,7 +154,7 @@ func parameters(in []ParameterInput) []enroll.Parameter {
 
 func (s *Server) createInstance(ctx context.Context, in *createInstanceInput) (*instanceCreatedOutput, error) {
 	if len(limitedInstances(ctx)) > 0 {
-		return nil, enroll.Errorf(enroll.EFORBIDDEN, "This API key is limited to program instances and cannot create new ones.")
+		return nil, &enroll.Error{Code: enroll.EFORBIDDEN, Message: limitedInstancesWhy}
 	}
 	if !enroll.ValidIDOrSlug(in.ProgramID) {
 		return nil, notFound("Program", in.ProgramID)

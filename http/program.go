@@ -70,9 +70,11 @@ type programCreatedOutput struct {
 // checkProgramWrite refuses a key limited to program instances: a program
 // is shared by all of its instances, those the key does not see included,
 // and such a key cannot create instances to put in a program of its own.
+// authenticate refuses it first (wholeWorkspace); this check keeps the
+// handlers safe without it.
 func checkProgramWrite(ctx context.Context) error {
 	if len(limitedInstances(ctx)) > 0 {
-		return enroll.Errorf(enroll.EFORBIDDEN, "This API key is limited to program instances; a program is shared by all of its instances, so such a key cannot create, change or delete programs.")
+		return &enroll.Error{Code: enroll.EFORBIDDEN, Message: limitedProgramsWhy}
 	}
 	return nil
 }

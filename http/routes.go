@@ -157,6 +157,33 @@ func (s *Server) routes() []route {
 	}
 }
 
+// Why a key limited to program instances is refused what concerns every
+// instance of the workspace (403), by the route table (wholeWorkspace) and
+// by the handlers alike.
+const (
+	limitedProgramsWhy  = "This API key is limited to program instances; a program is shared by all of its instances, so such a key cannot create, change or delete programs."
+	limitedInstancesWhy = "This API key is limited to program instances and cannot create new ones."
+	limitedWebhooksWhy  = "This API key is limited to program instances; webhook endpoints receive every event of the workspace."
+)
+
+// wholeWorkspace holds, by operationId, the operations a key limited to
+// program instances can never use, with why not: what they act on is
+// shared by every instance, those the key does not see included.
+// authenticate refuses them (403) where it refuses a missing scope, before
+// any parameter or body is read, so such a key is not sent to fix a body
+// for a request that cannot succeed. Operations where it depends on the
+// object (a workspace default notification template) are refused by their
+// handlers.
+var wholeWorkspace = map[string]string{
+	"createProgram": limitedProgramsWhy, "updateProgram": limitedProgramsWhy, "deleteProgram": limitedProgramsWhy,
+	"createProgramInstance": limitedInstancesWhy,
+	"createWebhookEndpoint": limitedWebhooksWhy, "listWebhookEndpoints": limitedWebhooksWhy,
+	"getWebhookEndpoint": limitedWebhooksWhy, "updateWebhookEndpoint": limitedWebhooksWhy,
+	"deleteWebhookEndpoint": limitedWebhooksWhy, "rotateWebhookSecret": limitedWebhooksWhy,
+	"listWebhookDeliveries": limitedWebhooksWhy, "getWebhookDelivery": limitedWebhooksWhy,
+	"redeliverWebhook": limitedWebhooksWhy,
+}
+
 // everyStatus lists the errors any request may get before it reaches its
 // operation, whatever the operation (withRouting, withRecover): a URL
 // holding NUL (400), a compressed body or a +json media type other than
@@ -182,6 +209,10 @@ func (s *Server) registerRoutes() {
 			op.Description = "Requires the `" + string(r.scope) + "` scope."
 			op.Security = []map[string][]string{{securityScheme: {}}}
 			op.Metadata = map[string]any{scopeMetadata: r.scope}
+			if why := wholeWorkspace[r.id]; why != "" {
+				op.Description += " A key limited to program instances is refused (403)."
+				op.Metadata[wholeWorkspaceMetadata] = why
+			}
 			// 400: a malformed query string (or, where one is read, body);
 			// 422: a query parameter the operation does not take
 			// (checkQueryParameters).

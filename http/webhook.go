@@ -87,10 +87,11 @@ type deliveryCreatedOutput struct {
 
 // webhooks returns the store's webhook side (both stores have one) for a
 // key that may manage webhooks. An endpoint receives every event of the
-// workspace, so a key limited to some program instances may not.
+// workspace, so a key limited to some program instances may not (as
+// authenticate refuses it first, by wholeWorkspace).
 func (s *Server) webhooks(ctx context.Context) (enroll.WebhookStore, error) {
 	if len(limitedInstances(ctx)) > 0 {
-		return nil, enroll.Errorf(enroll.EFORBIDDEN, "This API key is limited to program instances; webhook endpoints receive every event of the workspace.")
+		return nil, &enroll.Error{Code: enroll.EFORBIDDEN, Message: limitedWebhooksWhy}
 	}
 	ws, ok := s.store.(enroll.WebhookStore)
 	if !ok {
