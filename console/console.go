@@ -57,6 +57,9 @@ type Console struct {
 	// secureCookies marks cookies Secure whatever the request: the console
 	// is reached over HTTPS through a proxy that ends TLS.
 	secureCookies bool
+	// public is the origin people reach the console at (WithPublicURL):
+	// its scheme and host (originHost), nil when not given.
+	public *url.URL
 	// forms are the paths of every POST form (see form), each of which
 	// answers a GET too.
 	forms []string
@@ -105,6 +108,24 @@ func (c *Console) WithWakeWebhooks(wake func()) *Console {
 // that ends TLS (enroll serve --public-url https://...), and returns c.
 func (c *Console) WithSecureCookies(on bool) *Console {
 	c.secureCookies = on
+	return c
+}
+
+// WithPublicURL sets the URL people reach the console at (enroll serve
+// --public-url), and returns c. Forms posted from its origin are accepted
+// though a proxy passes them on with a Host of its own (its upstream's
+// address), and an https:// URL makes the cookies Secure, as
+// WithSecureCookies does. A value that is not an absolute http(s) URL
+// sets nothing.
+func (c *Console) WithPublicURL(raw string) *Console {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c
+	}
+	c.public = &url.URL{Scheme: u.Scheme, Host: originHost(u.Scheme, u.Host)}
+	if u.Scheme == "https" {
+		c.secureCookies = true
+	}
 	return c
 }
 

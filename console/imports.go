@@ -148,7 +148,7 @@ func (c *Console) uploadImport(w http.ResponseWriter, r *http.Request, rq *reque
 		if p == nil || p.FormName() == "file" {
 			// Nothing is done before the token is checked, not even a 403
 			// for a missing scope that would tell another site about the key.
-			if !sameOrigin(r) || !tokensEqual(token, rq.sess.CSRF) {
+			if !c.sameOrigin(r) || !tokensEqual(token, rq.sess.CSRF) {
 				c.renderError(w, r, rq, http.StatusForbidden, "Form refused",
 					"This form was not issued to your session (missing or wrong CSRF token). Reload the page and try again; nothing was changed.")
 				return

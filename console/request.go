@@ -86,7 +86,7 @@ func (c *Console) session(h handler, upload bool) http.Handler {
 				c.renderError(w, r, rq, http.StatusBadRequest, "Bad request", "The form could not be read.")
 				return
 			}
-			if !validCSRF(r, rq.sess) {
+			if !c.validCSRF(r, rq.sess) {
 				c.renderError(w, r, rq, http.StatusForbidden, "Form refused",
 					"This form was not issued to your session (missing or wrong CSRF token). Reload the page and try again; nothing was changed.")
 				return
@@ -188,11 +188,11 @@ func (c *Console) refuseSignedOut(w http.ResponseWriter, r *http.Request, why st
 }
 
 // formPage returns the console page a POST's form was on: the Referer,
-// when it is a path of the console on this host, else the page of what the
-// form's address acts on (/console/enrollments/{id}/status: the
-// enrollment), else the overview.
+// when it is a path of the console at its own origin (ownOrigin), else the
+// page of what the form's address acts on (/console/enrollments/{id}/status:
+// the enrollment), else the overview.
 func (c *Console) formPage(r *http.Request) string {
-	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host != "" && ref.Host == r.Host {
+	if ref, err := url.Parse(r.Referer()); err == nil && c.ownOrigin(r, ref) {
 		if p := localPath(ref.RequestURI(), ""); p != "" {
 			return p
 		}

@@ -64,7 +64,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	next := localPath(r.PostFormValue("next"), Prefix+"/")
 	pre, _ := r.Cookie(signInCookie)
-	if pre == nil || !sameOrigin(r) || !tokensEqual(r.PostFormValue(csrfField), pre.Value) {
+	if pre == nil || !c.sameOrigin(r) || !tokensEqual(r.PostFormValue(csrfField), pre.Value) {
 		c.renderSignIn(w, r, http.StatusForbidden, signInData{Next: next,
 			Error: "The sign-in form expired or did not come from this site. Please try again (cookies must be enabled)."})
 		return

@@ -2,7 +2,9 @@ package console
 
 import (
 	"html"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/enrollhq/enroll"
+	enrollhttp "github.com/enrollhq/enroll/http"
 )
 
 func TestSignInStartsSession(t *testing.T) {
@@ -164,6 +167,68 @@ func TestSessionCookieSecureOverTLS(t *testing.T) {
 		t.Fatal("no session cookie")
 	}
 	c.get(Prefix + "/").status(http.StatusOK)
+}
+
+// TestSignInBehindProxy: behind a proxy that ends TLS and passes requests
+// on with its upstream's address as their Host, the browser's forms, whose
+// Origin is the public URL's, sign in and act; other origins, the public
+// host by http included, are refused.
+func TestSignInBehindProxy(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const public = "https://enroll.example.com"
+	g := *f
+	g.console = New(f.store).WithLogger(discard).WithPublicURL(public)
+	api := enrollhttp.NewServer(enrollhttp.Config{Store: f.store, Logger: discard, Version: "test", Console: g.console})
+	g.srv = httptest.NewServer(api.Handler())
+	t.Cleanup(g.srv.Close)
+
+	// The cookies are Secure, which a jar keeps off the plain hop from the
+	// proxy: they are sent by hand, as the proxy passes them on.
+	c := g.client().noFollow()
+	c.hc.Jar = nil
+	cookies := map[string]string{}
+	send := func(path string, form url.Values, origin string) *response {
+		t.Helper()
+		method, body := http.MethodGet, io.Reader(nil)
+		if form != nil {
+			method, body = http.MethodPost, strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, g.srv.URL+path, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		for name, value := range cookies {
+			req.AddCookie(&http.Cookie{Name: name, Value: value})
+		}
+		res := c.do(req)
+		for _, ck := range (&http.Response{Header: res.Header}).Cookies() {
+			if !ck.Secure {
+				t.Errorf("cookie %s is not Secure", ck.Name)
+			}
+			if cookies[ck.Name] = ck.Value; ck.MaxAge < 0 {
+				delete(cookies, ck.Name)
+			}
+		}
+		return res
+	}
+
+	page := send(Prefix+"/signin", nil, "").status(http.StatusOK)
+	signIn := url.Values{"csrf": {page.field("csrf")}, "secret": {f.secret}}
+	send(Prefix+"/signin", signIn, "https://evil.example").status(http.StatusForbidden)
+	send(Prefix+"/signin", signIn, "http://enroll.example.com").status(http.StatusForbidden)
+	send(Prefix+"/signin", signIn, public).status(http.StatusSeeOther)
+	home := send(Prefix+"/", nil, "").status(http.StatusOK).contains("Sign out")
+
+	out := url.Values{"csrf": {home.field("csrf")}}
+	send(Prefix+"/signout", out, "https://evil.example").status(http.StatusForbidden)
+	send(Prefix+"/signout", out, "http://enroll.example.com").status(http.StatusForbidden)
+	send(Prefix+"/", nil, "").status(http.StatusOK).contains("Sign out")
+	send(Prefix+"/signout", out, public).status(http.StatusSeeOther)
+	send(Prefix+"/", nil, "").status(http.StatusSeeOther)
 }
 
 func TestRevokedKeyLosesSessionAtOnce(t *testing.T) {

@@ -189,7 +189,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version, Engine: m.engine,
 		RateLimit: m.Config.RateLimit, RateBurst: m.Config.RateBurst, DataDir: m.Config.DataDir,
 		Console: console.New(store).WithLogger(m.logger).WithWakeWebhooks(m.Webhooks.Wake).
-			WithSecureCookies(strings.HasPrefix(m.Config.PublicURL, "https://")), WakeWebhooks: m.Webhooks.Wake, Collectors: m.Webhooks.Collectors()})
+			WithPublicURL(m.Config.PublicURL), WakeWebhooks: m.Webhooks.Wake, Collectors: m.Webhooks.Collectors()})
 	if err := m.HTTPServer.Open(); err != nil {
 		m.Close()
 		return err
