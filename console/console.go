@@ -57,6 +57,9 @@ type Console struct {
 	// secureCookies marks cookies Secure whatever the request: the console
 	// is reached over HTTPS through a proxy that ends TLS.
 	secureCookies bool
+	// admit, when set, admits each request made with an API key before
+	// the console acts on it (WithKeyAdmission).
+	admit func(w http.ResponseWriter, r *http.Request, keyID string) time.Duration
 	// public is the origin people reach the console at (WithPublicURL):
 	// its scheme and host (originHost), nil when not given.
 	public *url.URL
@@ -100,6 +103,18 @@ func (c *Console) WithLogger(l *slog.Logger) *Console {
 // at its next poll, as the API's Config.WakeWebhooks does, and returns c.
 func (c *Console) WithWakeWebhooks(wake func()) *Console {
 	c.wake = wake
+	return c
+}
+
+// WithKeyAdmission sets the function that admits every request made
+// with an API key (each signed-in request, and a sign-in) before the
+// console acts on it, and returns c. The API server's, Server.AdmitKey of
+// package enroll/http, names the key in the access log and spends a token
+// of the key's rate limit, so that the console's requests count with the
+// key's API requests. When the key has no token left, admit returns how
+// long to wait, and the console answers 429 without acting.
+func (c *Console) WithKeyAdmission(admit func(w http.ResponseWriter, r *http.Request, keyID string) (retryAfter time.Duration)) *Console {
+	c.admit = admit
 	return c
 }
 

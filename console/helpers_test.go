@@ -63,6 +63,7 @@ func newFixture(t *testing.T, tls ...bool) *fixture {
 	t.Cleanup(func() { _ = db.Close() })
 	c := New(db).WithLogger(discard)
 	api := enrollhttp.NewServer(enrollhttp.Config{Store: db, Logger: discard, Version: "test", Console: c})
+	c.WithKeyAdmission(api.AdmitKey)
 	var srv *httptest.Server
 	if len(tls) > 0 && tls[0] {
 		srv = httptest.NewTLSServer(api.Handler())

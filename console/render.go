@@ -150,5 +150,8 @@ func (c *Console) storeError(w http.ResponseWriter, r *http.Request, rq *request
 // notFoundPage answers paths the console does not have.
 func (c *Console) notFoundPage(w http.ResponseWriter, r *http.Request) {
 	rq, _ := c.resolve(r)
+	if rq != nil && !c.admitted(w, r, rq, rq.key.ID) {
+		return
+	}
 	c.renderError(w, r, rq, http.StatusNotFound, "Not found", "There is no console page at this address.")
 }

@@ -2,9 +2,11 @@ package console
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,6 +82,9 @@ func (c *Console) session(h handler, upload bool) http.Handler {
 			c.redirectToSignIn(w, r, why)
 			return
 		}
+		if !c.admitted(w, r, rq, rq.key.ID) {
+			return
+		}
 		if r.Method == http.MethodPost && !upload {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			if err := r.ParseForm(); err != nil {
@@ -94,6 +99,29 @@ func (c *Console) session(h handler, upload bool) http.Handler {
 		}
 		h(w, r, rq)
 	})
+}
+
+// admitted admits a request made with key keyID (WithKeyAdmission), or
+// answers 429, with Retry-After, and reports false. rq is nil for a
+// sign-in.
+func (c *Console) admitted(w http.ResponseWriter, r *http.Request, rq *request, keyID string) bool {
+	if c.admit == nil {
+		return true
+	}
+	wait := c.admit(w, r, keyID)
+	if wait <= 0 {
+		return true
+	}
+	secs := strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
+	if w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", secs)
+	}
+	msg := "Your API key has made more requests than its rate limit allows, in the console and through the API together. Try again in " + secs + " s."
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		msg += " Nothing was changed."
+	}
+	c.renderError(w, r, rq, http.StatusTooManyRequests, "Too many requests", msg)
+	return false
 }
 
 // Reasons a request has no session; signInNotices says them to the person.

@@ -89,6 +89,9 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		refuse("This API key has been revoked.")
 		return
 	}
+	if !c.admitted(w, r, nil, key.ID) {
+		return
+	}
 	ws, err := c.store.FindWorkspace(r.Context(), key.WorkspaceID)
 	if err != nil {
 		c.serverError(w, r, nil, err)

@@ -132,21 +132,46 @@ func (l *rateLimiter) prune(now time.Time) {
 }
 
 // rateLimit spends a token of the key's bucket and sets the RateLimit
-// headers (IETF draft: limit, remaining, seconds to reset); it returns the
-// 429 problem to answer, with Retry-After, when the bucket is empty.
+// headers (takeToken); it returns the 429 problem to answer, with
+// Retry-After, when the bucket is empty.
 func (s *Server) rateLimit(ctx huma.Context, keyID string) *Problem {
-	if s.limiter == nil {
+	secs := s.takeToken(ctx.SetHeader, keyID)
+	if secs == 0 {
 		return nil
+	}
+	return newProblem(http.StatusTooManyRequests, "This API key sends requests too fast; retry after "+strconv.Itoa(secs)+" s.")
+}
+
+// takeToken spends a token of key keyID's bucket and sets the RateLimit
+// headers (IETF draft: limit, remaining, seconds to reset) with set. When
+// the bucket is empty it also sets Retry-After, and returns its seconds;
+// else 0, as it does when rate limiting is off.
+func (s *Server) takeToken(set func(name, value string), keyID string) int {
+	if s.limiter == nil {
+		return 0
 	}
 	ok, remaining, wait := s.limiter.take(keyID)
-	secs := strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
-	ctx.SetHeader("RateLimit-Limit", strconv.Itoa(int(s.limiter.burst)))
-	ctx.SetHeader("RateLimit-Remaining", strconv.Itoa(remaining))
-	ctx.SetHeader("RateLimit-Reset", secs)
-	ctx.SetHeader("RateLimit-Policy", strconv.Itoa(int(s.limiter.burst))+";w="+strconv.Itoa(max(1, int(math.Ceil(s.limiter.burst/s.limiter.rate)))))
+	n := max(1, int(math.Ceil(wait.Seconds())))
+	secs := strconv.Itoa(n)
+	set("RateLimit-Limit", strconv.Itoa(int(s.limiter.burst)))
+	set("RateLimit-Remaining", strconv.Itoa(remaining))
+	set("RateLimit-Reset", secs)
+	set("RateLimit-Policy", strconv.Itoa(int(s.limiter.burst))+";w="+strconv.Itoa(max(1, int(math.Ceil(s.limiter.burst/s.limiter.rate)))))
 	if ok {
-		return nil
+		return 0
 	}
-	ctx.SetHeader("Retry-After", secs)
-	return newProblem(http.StatusTooManyRequests, "This API key sends requests too fast; retry after "+secs+" s.")
+	set("Retry-After", secs)
+	return n
+}
+
+// AdmitKey admits a request that a handler served with the API
+// (Config.Console) authenticated itself, with API key keyID: it names the
+// key in the request's access log line, as authenticate does for the API,
+// and spends a token of the key's rate limit, which the key's API requests
+// share, setting the RateLimit headers on w. It returns 0 when the request
+// may go on. Otherwise the key has no token left: Retry-After is set, and
+// it returns how long to wait, for the handler's 429.
+func (s *Server) AdmitKey(w http.ResponseWriter, r *http.Request, keyID string) time.Duration {
+	setLogKey(r.Context(), keyID)
+	return time.Duration(s.takeToken(w.Header().Set, keyID)) * time.Second
 }

@@ -65,7 +65,9 @@ type Config struct {
 	Engine enroll.RuleEngine
 	// Console, when set, is served at /console (the web console); its
 	// requests pass through the same request-id, metrics and recovery
-	// middleware as the API's.
+	// middleware as the API's. It authenticates its own requests, and
+	// gives their key to Server.AdmitKey (console.WithKeyAdmission), so
+	// that they spend the key's rate limit and name it in the access log.
 	Console http.Handler
 	// RateLimit is the sustained number of requests per second each API key
 	// may make; 0 disables rate limiting. The enroll binary defaults to 100.
