@@ -1,8 +1,12 @@
-// Package client is a typed Go client for the Enroll API (/v1): programs,
-// program instances, enrollments and their workflow, bulk imports and CSV
+// Package client is a typed Go client for the Enroll API (/v1), a method
+// for every operation: programs, program instances, enrollments and their
+// workflow, customers, leads, events, webhook endpoints and deliveries,
+// notification templates and settings, API keys, bulk imports and CSV
 // exports. It speaks the API's JSON with the domain's own types (package
 // enroll), so what a call returns is what the server documents; every
-// error answer is a *Problem (RFC 9457).
+// error answer is a *Problem (RFC 9457). Each list has an All method that
+// ranges over every page; an empty id where a path names one is refused
+// before anything is sent (ErrEmptyID).
 //
 //	c := client.New("http://127.0.0.1:8080", os.Getenv("ENROLL_KEY"))
 //	inst, err := c.GetInstance(ctx, "h24lamyd7wer9a5g7fn7xd7i")
@@ -157,6 +161,9 @@ type request struct {
 func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
 	if c.baseURL == "" {
 		return nil, errors.New("enroll: the client has no server URL: make it with client.New(baseURL, key)")
+	}
+	if err := checkPath(r.method, r.path); err != nil {
+		return nil, err
 	}
 	u := c.baseURL + r.path
 	if len(r.query) > 0 {
@@ -335,8 +342,8 @@ func (c *Client) GetProgram(ctx context.Context, idOrSlug string) (*enroll.Progr
 }
 
 // ListPrograms returns a page of programs.
-func (c *Client) ListPrograms(ctx context.Context, o ListOptions) (*enroll.Page[*enroll.Program], error) {
-	return get[enroll.Page[*enroll.Program]](c, ctx, "/v1/programs", o.values())
+func (c *Client) ListPrograms(ctx context.Context, q ProgramQuery) (*enroll.Page[*enroll.Program], error) {
+	return get[enroll.Page[*enroll.Program]](c, ctx, "/v1/programs", q.values())
 }
 
 // UpdateProgram applies a JSON merge patch (a map or struct of the members
@@ -361,8 +368,8 @@ func (c *Client) GetInstance(ctx context.Context, id string) (*enroll.ProgramIns
 }
 
 // ListInstances returns a page of program instances.
-func (c *Client) ListInstances(ctx context.Context, o ListOptions) (*enroll.Page[*enroll.ProgramInstance], error) {
-	return get[enroll.Page[*enroll.ProgramInstance]](c, ctx, "/v1/programInstances", o.values())
+func (c *Client) ListInstances(ctx context.Context, q InstanceQuery) (*enroll.Page[*enroll.ProgramInstance], error) {
+	return get[enroll.Page[*enroll.ProgramInstance]](c, ctx, "/v1/programInstances", q.values())
 }
 
 // UpdateInstance applies a JSON merge patch to a program instance.
@@ -423,6 +430,9 @@ func enrollmentsPath(instanceID string) string {
 
 // CreateEnrollment enrolls a participant in a program instance.
 func (c *Client) CreateEnrollment(ctx context.Context, instanceID string, in *enroll.EnrollmentCreate) (*enroll.Enrollment, error) {
+	if instanceID == "" { // enrollmentsPath's list of every instance takes no POST
+		return nil, checkPath(http.MethodPost, "/v1/programInstances//enrollments")
+	}
 	return send[enroll.Enrollment](c, ctx, http.MethodPost, enrollmentsPath(instanceID), in)
 }
 

@@ -98,7 +98,7 @@ func TestClient(t *testing.T) {
 	if got := must[*enroll.Program](t)(c.UpdateProgram(ctx, p.ID, map[string]any{"name": "Solar Rebate"})); got.Name != "Solar Rebate" {
 		t.Fatalf("UpdateProgram = %+v", got)
 	}
-	if pg := must[*enroll.Page[*enroll.Program]](t)(c.ListPrograms(ctx, client.ListOptions{PerPage: 10})); pg.TotalItems != 1 {
+	if pg := must[*enroll.Page[*enroll.Program]](t)(c.ListPrograms(ctx, client.ProgramQuery{ListOptions: client.ListOptions{PerPage: 10}})); pg.TotalItems != 1 {
 		t.Fatalf("ListPrograms = %+v", pg)
 	}
 	inst := must[*enroll.ProgramInstance](t)(c.CreateInstance(ctx, "solar", &client.InstanceCreate{Slug: "2026", Name: "2026",
@@ -106,7 +106,7 @@ func TestClient(t *testing.T) {
 	if got := must[*enroll.ProgramInstance](t)(c.UpdateInstance(ctx, inst.ID, map[string]any{"name": "Season 2026"})); got.Name != "Season 2026" {
 		t.Fatalf("UpdateInstance = %+v", got)
 	}
-	if pg := must[*enroll.Page[*enroll.ProgramInstance]](t)(c.ListInstances(ctx, client.ListOptions{})); len(pg.Data) != 1 {
+	if pg := must[*enroll.Page[*enroll.ProgramInstance]](t)(c.ListInstances(ctx, client.InstanceQuery{})); len(pg.Data) != 1 {
 		t.Fatalf("ListInstances = %+v", pg)
 	}
 

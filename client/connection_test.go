@@ -35,7 +35,7 @@ func TestConnectionReused(t *testing.T) {
 	ctx := context.Background()
 	p := must[*enroll.Program](t)(c.CreateProgram(ctx, &client.ProgramCreate{Slug: "conn", Name: "Conn"}))
 	must[*enroll.Program](t)(c.GetProgram(ctx, p.ID))
-	must[*enroll.Page[*enroll.Program]](t)(c.ListPrograms(ctx, client.ListOptions{}))
+	must[*enroll.Page[*enroll.Program]](t)(c.ListPrograms(ctx, client.ProgramQuery{}))
 	if _, err := c.GetProgram(ctx, "missing"); !client.IsStatus(err, http.StatusNotFound) {
 		t.Fatal(err)
 	}
