@@ -457,6 +457,18 @@ func TestAPI_404(t *testing.T) {
 	inst := e.manualInstance()
 	enr := e.enrollIn(inst, customerInfo(nil))
 	enrID := enr["id"].(string)
+	t.Run("an empty segment", func(t *testing.T) {
+		t.Parallel()
+		// Not redirected to the cleaned path, which names another
+		// resource (the enrollment "history", the program "instances").
+		for _, rt := range [][2]string{{"GET", "/v1/enrollments//history"}, {"POST", "/v1/programs//instances"},
+			{"GET", "/v1/enrollments/" + enrID + "/./history"}, {"GET", "/v1/programs/x/../" + enrID}} {
+			p := e.do(rt[0], rt[1], nil).expect(404).problem()
+			if !strings.Contains(p.Detail, "empty, . or .. segment") {
+				t.Errorf("%s %s: %q", rt[0], rt[1], p.Detail)
+			}
+		}
+	})
 	cust := enr["customerId"].(string)
 	prog := e.do("GET", "/v1/programInstances/"+inst, nil).expect(200).obj()["programId"].(string)
 	lead := e.do("POST", "/v1/leads", map[string]any{"firstName": "L"}).expect(201).obj()["id"].(string)

@@ -402,12 +402,26 @@ func (s *Server) withRouting(mux *http.ServeMux) http.Handler {
 			writeProblem(w, p)
 			return
 		}
+		if strings.HasPrefix(r.URL.Path, "/v1/") && uncleanPath(r.URL.Path) {
+			// The mux would redirect to the cleaned path, which names
+			// another resource: /v1/enrollments//history, an id left
+			// out, to the enrollment "history".
+			writeProblem(w, newProblem(http.StatusNotFound, "No route matches this path: it has an empty, . or .. segment (an id left out?)."))
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
 			return
 		}
 		mux.ServeHTTP(&unmatchedWriter{ResponseWriter: w}, r)
 	})
+}
+
+// uncleanPath reports whether p has an empty segment, or a . or ..
+// one, which http.ServeMux answers with a redirect to its cleaned form.
+func uncleanPath(p string) bool {
+	return strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
+		strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..")
 }
 
 // headSize is the size of r's head as sent on HTTP/1.1: the request
