@@ -115,3 +115,53 @@ func removeAndWrite(dir string) error {
 	}
 	return os.WriteFile(dir, nil, 0o600)
 }
+
+// TestStartImportCancelledWhileBodyStalls: an upload whose body waits
+// (a producer that stalls, a terminal) returns when its context ends,
+// not when the body next yields; a body that is an io.Closer is closed.
+func TestStartImportCancelledWhileBodyStalls(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	ctx := context.Background()
+	must[*enroll.Program](t)(c.CreateProgram(ctx, &client.ProgramCreate{Slug: "stall", Name: "Stall"}))
+	inst := must[*enroll.ProgramInstance](t)(c.CreateInstance(ctx, "stall", &client.InstanceCreate{Slug: "i", Name: "I"}))
+	released := make(chan struct{})
+	t.Cleanup(func() { close(released) })
+	const header = "firstName,lastName,email\n"
+	pr, pw := io.Pipe()
+	go func() { _, _ = pw.Write([]byte(header)) }()
+	for _, b := range []struct {
+		name string
+		body io.Reader
+		// after checks the body once StartImport returned.
+		after func(t *testing.T)
+	}{
+		// Its Read waits until the test ends, whatever is closed.
+		{"a reader that ignores its context", io.MultiReader(strings.NewReader(header), blockingReader(released)), func(*testing.T) {}},
+		{"a pipe", pr, func(t *testing.T) {
+			if _, err := pw.Write([]byte("A,B,a@example.com\n")); !errors.Is(err, io.ErrClosedPipe) {
+				t.Fatalf("write to the pipe after the upload ended: %v", err)
+			}
+		}},
+	} {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_, err := c.StartImport(ctx, inst.ID, client.ImportRequest{Format: enroll.FormatCSV, Body: b.body, Progress: func(int64) {}})
+			if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took > 3*time.Second {
+				t.Fatalf("StartImport returned after %v: %v", took, err)
+			}
+			b.after(t)
+		})
+	}
+}
+
+// blockingReader is a reader whose Read waits until it is closed.
+type blockingReader chan struct{}
+
+func (r blockingReader) Read([]byte) (int, error) {
+	<-r
+	return 0, io.EOF
+}

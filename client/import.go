@@ -20,7 +20,10 @@ type ImportRequest struct {
 	// DryRun validates every row and counts what would be created or
 	// skipped, writing nothing.
 	DryRun bool
-	// Body is the file, streamed as it is read. It is required.
+	// Body is the file, streamed as it is read. It is required. When
+	// ctx ends during the upload, StartImport returns at once, even while
+	// a read of Body (a stalled pipe) waits, and closes Body if it is an
+	// io.Closer, which ends such a read where closing can.
 	Body io.Reader
 	// Size is the file's size in bytes, or 0 when unknown.
 	Size int64
@@ -52,6 +55,9 @@ func (c *Client) StartImport(ctx context.Context, instanceID string, r ImportReq
 	if r.Progress != nil {
 		body = &countingReader{r: body, progress: r.Progress}
 	}
+	if ctx.Done() != nil {
+		body = &ctxReader{ctx: ctx, r: body, source: r.Body}
+	}
 	length := r.Size
 	if length <= 0 {
 		length = -1
@@ -77,6 +83,52 @@ func (cr *countingReader) Read(p []byte) (int, error) {
 	cr.n += int64(n)
 	cr.progress(cr.n)
 	return n, err
+}
+
+// ctxReader is an upload's body that ends with its context. net/http
+// returns from a cancelled request only once the body's Read has returned,
+// and a Read of a pipe whose producer stalls (or of a terminal) returns
+// only when it writes or closes: each read runs in a goroutine of its own,
+// into a buffer of its own, so that Read can return ctx's error at once,
+// leaving a read still waiting to write into nothing the caller holds.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+	// source is the caller's reader, closed when ctx ends if an io.Closer.
+	source io.Reader
+	buf    []byte
+	done   chan readResult
+}
+
+type readResult struct {
+	n   int
+	err error
+}
+
+func (cr *ctxReader) Read(p []byte) (int, error) {
+	if err := cr.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if cr.done == nil {
+		cr.done = make(chan readResult, 1) // a read left waiting sends without a receiver
+	}
+	if cap(cr.buf) < len(p) {
+		cr.buf = make([]byte, len(p))
+	}
+	buf := cr.buf[:len(p)]
+	go func() {
+		n, err := cr.r.Read(buf)
+		cr.done <- readResult{n, err}
+	}()
+	select {
+	case res := <-cr.done:
+		return copy(p, buf[:res.n]), res.err
+	case <-cr.ctx.Done():
+		if c, ok := cr.source.(io.Closer); ok {
+			_ = c.Close()
+		}
+		return 0, cr.ctx.Err()
+	}
 }
 
 // GetImport returns an import job: its status, counters and first errors.

@@ -270,6 +270,12 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	if up != nil {
 		_ = up.Finish()
 	}
+	if err != nil && ctx.Err() != nil {
+		// The server makes no job of a file it did not receive whole.
+		fmt.Fprintf(m.Stderr, "Interrupted during the upload of %s: the server starts no import of a file it did not receive whole.\n"+
+			"Run the same command again to import it (rows already imported are skipped).\n", o.name())
+		return errInterrupted
+	}
 	if err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -267,5 +269,54 @@ func TestImportFollowStaleJob(t *testing.T) {
 	}
 	if want := "Import " + job.ID + " failed in 2s: 4 rows, 0 created, 0 skipped (already enrolled), 4 failed (4 errors). 2 rows/s"; !strings.Contains(out, want) {
 		t.Fatalf("summary of a stale job:\n%s\nwant %s", out, want)
+	}
+}
+
+// TestImportInterruptedWhileInputStalls: Ctrl-C ends an import whose
+// input, a pipe, stalls mid-upload (as gunzip -c ... | enroll import -
+// may), at once rather than when the producer next writes or closes.
+func TestImportInterruptedWhileInputStalls(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	cmd := exec.Command(os.Args[0])
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=import --instance "+s.instance+" --format csv -", "ENROLL_URL="+s.url, "ENROLL_KEY="+s.secret)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	if _, err := io.WriteString(stdin, "firstName,lastName,email\n"); err != nil {
+		t.Fatal(err)
+	}
+	// The header is read once the upload runs; the producer then stalls.
+	out := bufio.NewReader(stderr)
+	if line, err := out.ReadString('\n'); err != nil || line != "Uploading standard input...\n" {
+		t.Fatalf("first line %q: %v", line, err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	rest := make(chan string, 1)
+	go func() { b, _ := io.ReadAll(out); rest <- string(b) }()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		msg := <-rest
+		if err == nil || !strings.Contains(msg, "Interrupted during the upload of standard input") || !strings.Contains(msg, "Run the same command again") {
+			t.Fatalf("exit: %v\n%s", err, msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the command did not end on SIGINT while its input stalled")
 	}
 }

@@ -33,6 +33,13 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal ends ctx: serve shuts down gracefully, an import
+	// says what it leaves behind. Then the signals' default is restored,
+	// so that a second Ctrl-C ends a process whose shutdown waits.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	m := NewMain()
 	if err := m.Run(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(m.Stderr, "enroll:", errorText(err))

@@ -360,6 +360,43 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
+// TestSecondSignalEndsShutdown: a second SIGTERM (or Ctrl-C) ends a
+// server whose graceful shutdown waits on a request in flight, at once,
+// as the signal's default does.
+func TestSecondSignalEndsShutdown(t *testing.T) {
+	t.Parallel()
+	c := startChild(t, filepath.Join(t.TempDir(), "term.db"))
+	secret := secretIn(t, c.stdout)
+	// A request whose body stalls: its handler waits for the rest.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(c.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := fmt.Fprintf(conn, "POST /v1/programs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", secret); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.cmd.Wait() }()
+	select {
+	case <-done:
+		// Ended by the signal, not by a shutdown that finished.
+		if ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+			t.Fatalf("the server ended with %v, not by the second SIGTERM", c.cmd.ProcessState)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the second SIGTERM did not end the server")
+	}
+}
+
 // TestUnknownSubcommand checks that a command group refuses a subcommand
 // it does not have instead of printing its help and succeeding.
 func TestUnknownSubcommand(t *testing.T) {

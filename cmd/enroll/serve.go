@@ -15,7 +15,7 @@ func (m *Main) serveCommand() *cobra.Command {
 		Short: "Run the HTTP API and console",
 		Long: "Run the HTTP API on --addr with the database --db, applying pending migrations first.\n" +
 			"On an empty database it creates workspace \"default\" and prints its secret key once.\n" +
-			"SIGINT or SIGTERM shuts down gracefully.",
+			"SIGINT or SIGTERM shuts down gracefully; a second one ends the process at once.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := m.Open(cmd.Context()); err != nil {
