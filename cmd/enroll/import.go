@@ -152,7 +152,7 @@ func (o *importRun) check(cmd *cobra.Command, args []string) error {
 	} else {
 		o.format = f
 	}
-	beside, err := o.checkInput()
+	in, beside, err := o.checkInput()
 	if err != nil {
 		return err
 	}
@@ -177,6 +177,24 @@ func (o *importRun) check(cmd *cobra.Command, args []string) error {
 	if err := checkErrorsOutput(o.errorsPath); err != nil {
 		return fmt.Errorf("--errors: %w", err)
 	}
+	return o.checkErrorsNotInput(in)
+}
+
+// checkErrorsNotInput refuses an --errors that is the file to import,
+// in, by its name, through a link or redirected to standard input: the
+// errors file would replace the customer list it reports on (one slip of
+// tab completion away).
+func (o *importRun) checkErrorsNotInput(in os.FileInfo) error {
+	if in == nil || o.errorsPath == stdoutName {
+		return nil
+	}
+	_, out, err := outputTarget(o.errorsPath)
+	if err != nil || out == nil {
+		return err
+	}
+	if os.SameFile(in, out) {
+		return fmt.Errorf("--errors %s is the file to import, %s: its errors would replace it; give another path", o.errorsPath, o.name())
+	}
 	return nil
 }
 
@@ -188,32 +206,33 @@ func jobErrorsPath(id string) string {
 
 // checkInput reports whether FILE is a file the import can read: a
 // regular file, or a pipe or a terminal (-, /dev/stdin) streamed as it
-// comes. beside says whether its errors file goes beside it
+// comes, and returns what it is (nil for a reader that is no file, as
+// tests give). beside says whether its errors file goes beside it
 // (FILE.errors.csv): only for a regular file of the user's. A pipe or a
 // terminal is a stream, not a file to name another after, and standard
 // input however it is named (-, /dev/stdin, /dev/fd/0, /proc/self/fd/0,
 // even redirected from a regular file) has no name, or lives in /dev or
 // /proc, where nobody should write and an unprivileged user cannot.
-func (o *importRun) checkInput() (beside bool, err error) {
+func (o *importRun) checkInput() (st os.FileInfo, beside bool, err error) {
 	if o.path == stdinName {
 		f, ok := o.stdin.(*os.File)
 		if !ok {
-			return false, nil // a reader of the caller's, as tests give
+			return nil, false, nil // a reader of the caller's, as tests give
 		}
 		st, err := f.Stat()
 		if err != nil {
-			return false, fmt.Errorf("standard input: %w", err)
+			return nil, false, fmt.Errorf("standard input: %w", err)
 		}
-		return false, checkInputMode(o.name(), st)
+		return st, false, checkInputMode(o.name(), st)
 	}
-	st, err := os.Stat(o.path)
+	st, err = os.Stat(o.path)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if err := checkInputMode(o.path, st); err != nil {
-		return false, err
+		return nil, false, err
 	}
-	return st.Mode().IsRegular() && !systemFile(o.path), nil
+	return st, st.Mode().IsRegular() && !systemFile(o.path), nil
 }
 
 // checkInputMode refuses a FILE, named name, that is neither a regular

@@ -369,6 +369,14 @@ func TestImportRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "missing", "e.csv")
+	// The file to import under other names: a symbolic and a hard link.
+	symlink, hardlink := filepath.Join(dir, "link.csv"), filepath.Join(dir, "hard.csv")
+	if err := os.Symlink(csvFile, symlink); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(csvFile, hardlink); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		args []string
@@ -379,6 +387,11 @@ func TestImportRefusals(t *testing.T) {
 		{"a directory to import", []string{"--instance", "i", adir}, adir + " is a directory"},
 		{"errors into a directory", []string{"--instance", "i", "--errors", dir, csvFile}, "--errors: " + dir + " is a directory"},
 		{"errors where no file can be made", []string{"--instance", "i", "--errors", missing, csvFile}, "--errors: create " + missing + ": no such file or directory"},
+		{"errors into the file to import", []string{"--instance", "i", "--errors", csvFile, csvFile},
+			"--errors " + csvFile + " is the file to import, " + csvFile + ": its errors would replace it"},
+		{"errors into a link to the file to import", []string{"--instance", "i", "--errors", symlink, csvFile}, "--errors " + symlink + " is the file to import"},
+		{"errors into a hard link of the file to import", []string{"--instance", "i", "--errors", hardlink, csvFile}, "--errors " + hardlink + " is the file to import"},
+		{"errors into the file a link to import names", []string{"--instance", "i", "--errors", csvFile, symlink}, "--errors " + csvFile + " is the file to import, " + symlink},
 		{"no file", []string{"--instance", "i"}, "give the FILE to import (or --job ID"},
 		{"a job and a file", []string{"--job", "j", csvFile}, "give it no FILE"},
 		{"a job and a dry run", []string{"--job", "j", "--dry-run"}, "--dry-run applies to a FILE to upload"},
@@ -391,6 +404,22 @@ func TestImportRefusals(t *testing.T) {
 				t.Fatalf("import %v: %v, want %q\n%s", c.args, err, c.want, out)
 			}
 		})
+	}
+	// Standard input redirected from the file, as `enroll import - < f.csv`.
+	in, err := os.Open(csvFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	m := NewMain()
+	var buf bytes.Buffer
+	m.Stdin, m.Stdout, m.Stderr = in, &buf, &buf
+	err = m.Run(context.Background(), []string{"import", "--url", "http://127.0.0.1:1", "--key", "sk_x", "--instance", "i", "--format", "csv", "--errors", symlink, "-"})
+	if err == nil || !strings.Contains(err.Error(), "--errors "+symlink+" is the file to import, standard input") || strings.Contains(buf.String(), "Uploading") {
+		t.Fatalf("import - < %s --errors %s: %v\n%s", csvFile, symlink, err, buf.String())
+	}
+	if b, err := os.ReadFile(csvFile); err != nil || string(b) != "firstName\nA\n" {
+		t.Fatalf("the file to import now holds %q (%v)", b, err)
 	}
 	// An export's bad time too, and says what it wants.
 	out, err := run(t, "export", "--url", "http://127.0.0.1:1", "--key", "sk_x", "--created-after", "2026-01-02 03:04:05z")
