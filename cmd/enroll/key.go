@@ -43,7 +43,9 @@ func (m *Main) keyCommand() *cobra.Command {
 				}
 				ids := make([]string, 0, len(insts))
 				for _, id := range insts {
-					id = strings.TrimSpace(id)
+					if id = strings.TrimSpace(id); id == "" {
+						continue
+					}
 					if _, err := s.FindInstance(cmd.Context(), ws.ID, id); err != nil {
 						if enroll.ErrorCode(err) == enroll.ENOTFOUND {
 							return fmt.Errorf("--instances: %q is not a program instance of workspace %q", id, ws.Name)
@@ -51,6 +53,11 @@ func (m *Main) keyCommand() *cobra.Command {
 						return err
 					}
 					ids = append(ids, id)
+				}
+				if len(ids) == 0 && cmd.Flags().Changed("instances") {
+					// An empty list would make a key that reaches every
+					// instance: --instances "$INSTANCE" with the variable unset.
+					return errors.New("--instances names no program instance; leave it out for a key that reaches every instance")
 				}
 				key, secret := enroll.NewAPIKey(ws.ID, name, sc, ids, time.Now())
 				if err := s.CreateAPIKey(cmd.Context(), enroll.Actor{WorkspaceID: ws.ID}, key); err != nil {
@@ -67,7 +74,7 @@ func (m *Main) keyCommand() *cobra.Command {
 	create.Flags().StringVar(&workspace, "workspace", "", "workspace id or name (required)")
 	create.Flags().StringVar(&name, "name", "", "a name to recognise the key by")
 	create.Flags().StringSliceVar(&scopes, "scopes", nil, "comma-separated scopes, e.g. enrollments:read,enrollments:write")
-	create.Flags().StringSliceVar(&insts, "instances", nil, "comma-separated program instance ids the key is limited to")
+	create.Flags().StringSliceVar(&insts, "instances", nil, "comma-separated program instance ids the key is limited to (left out: every instance)")
 	create.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	_ = create.MarkFlagRequired("workspace")
 

@@ -83,6 +83,14 @@ func TestWorkspaceCreate(t *testing.T) {
 			t.Fatalf("key create %v: made a key\n%s", args, out)
 		}
 	}
+	// An --instances naming none ("$INSTANCE" unset) would make a key that
+	// reaches every instance, as an empty --scopes would make a secret key.
+	for _, args := range [][]string{{"--instances", ""}, {"--instances", " , "}, {"--scopes", "enrollments:read", "--instances", ""}} {
+		if out, err := run(t, append([]string{"key", "create", "--workspace", "acme", "--db", db}, args...)...); err == nil ||
+			err.Error() != "--instances names no program instance; leave it out for a key that reaches every instance" {
+			t.Fatalf("key create %q: %v\n%s", args, err, out)
+		}
+	}
 	inst := createInstance(t, db, res.Workspace.ID)
 	if _, err := run(t, "key", "create", "--workspace", "acme", "--db", db, "--scopes", "nope,enrollments:read,enrollments:read"); err == nil ||
 		!strings.HasPrefix(err.Error(), "2 problems:\n  scopes[0] (\"nope\"): unknown scope") || !strings.HasSuffix(err.Error(), "\n  scopes[2] (\"enrollments:read\"): is listed twice") {
