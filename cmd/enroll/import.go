@@ -304,7 +304,7 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	fmt.Fprintf(m.Stderr, "%s %s of %s: %s to %s.\n", jobKind(im), im.ID, o.name(), enroll.Quantity(im.TotalRows, "row", "rows"),
 		map[bool]string{true: "check", false: "import"}[o.dryRun])
 	for _, e := range im.Errors {
-		fmt.Fprintf(m.Stderr, "  row %d: %s: %s\n", e.Row, e.Field, e.Message)
+		fmt.Fprintf(m.Stderr, "  row %d: %s: %s\n", e.Row, shown(e.Field), shown(e.Message))
 	}
 	// The upload, then the job by its own times: a job that stopped with
 	// its server ended at its last progress, not when this command found

@@ -496,3 +496,20 @@ func TestCommandFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestImportPrintsColumnsEscaped: an import file's unknown column, named
+// in the errors printed on the terminal, has its control characters
+// escaped: a customer list from elsewhere cannot drive the terminal.
+func TestImportPrintsColumnsEscaped(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "esc.csv")
+	if err := os.WriteFile(file, []byte("firstName,lastName,email,x\x1b[2Jfake\nA,B,a@example.com,1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "import", "--url", s.url, "--key", s.secret, "--instance", s.instance, "--poll", "20ms", "--errors", filepath.Join(dir, "e.csv"), file)
+	if err != nil || strings.Contains(out, "\x1b") || !strings.Contains(out, `  row 1: "x\x1b[2Jfake": unknown column`) {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+}

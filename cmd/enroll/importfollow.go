@@ -104,7 +104,7 @@ func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, 
 		fmt.Fprintf(summary, "Errors: %s (none: the header row alone)\n", where)
 	}
 	if done.Status == enroll.ImportFailed {
-		why := done.Message
+		why := shown(done.Message)
 		if why == "" {
 			why = "the server gave no reason"
 		}

@@ -109,7 +109,7 @@ func (m *Main) keyCommand() *cobra.Command {
 					if k.LastUsedAt != nil {
 						used = k.LastUsedAt.UTC().Format(time.RFC3339)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\n", k.ID, k.Name, k.Prefix, k.Kind, strings.Join(scopes, ","), insts, used, k.RevokedAt != nil)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\n", k.ID, shown(k.Name), k.Prefix, k.Kind, strings.Join(scopes, ","), insts, used, k.RevokedAt != nil)
 				}
 				return tw.Flush()
 			})

@@ -73,3 +73,30 @@ func TestWorkspaceNamesOfAnIDsForm(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyListEscapesNames: a key's name, which anyone holding keys:write
+// chooses, is printed with its control characters escaped, so that it
+// cannot clear the operator's screen, retitle the window, or add a row
+// to the table.
+func TestKeyListEscapesNames(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "e.db")
+	if out, err := run(t, "workspace", "create", "--name", "acme", "--db", db); err != nil {
+		t.Fatalf("workspace create: %v\n%s", err, out)
+	}
+	const evil = "x\x1b]0;pwned\a\x1b[2Jfake\nmww000000000000000000000  admin  sk_FAKE  secret\tand\u202eright-to-left"
+	for _, name := range []string{evil, "plain name é"} {
+		if out, err := run(t, "key", "create", "--workspace", "acme", "--db", db, "--name", name); err != nil {
+			t.Fatalf("key create --name %q: %v\n%s", name, err, out)
+		}
+	}
+	out, err := run(t, "key", "list", "--workspace", "acme", "--db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(out, "\x1b\a\t\u202e") || strings.Count(out, "\n") != 4 || strings.Contains(out, "\nmww0") ||
+		!strings.Contains(out, `"x\x1b]0;pwned\a\x1b[2Jfake\nmww000000000000000000000  admin  sk_FAKE  secret\tand\u202eright-to-left"`) ||
+		!strings.Contains(out, "  plain name é  ") {
+		t.Fatalf("key list printed:\n%s", out)
+	}
+}
