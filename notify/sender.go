@@ -78,7 +78,7 @@ type Sender struct {
 }
 
 // New returns a Sender; it sends nothing until Start. Returns an error for
-// a malformed SMTP URL or sender address.
+// a malformed SMTP URL, sender address or public URL (Config.Check).
 func New(cfg Config) (*Sender, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("notify: no store")
@@ -98,24 +98,42 @@ func New(cfg Config) (*Sender, error) {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = DefaultPollInterval
 	}
-	if err := CheckPublicURL(cfg.PublicURL); err != nil {
+	sv, from, err := cfg.settings()
+	if err != nil {
 		return nil, err
 	}
-	s := &Sender{cfg: cfg, logger: cfg.Logger}
+	s := &Sender{cfg: cfg, logger: cfg.Logger, server: sv, from: from}
 	s.loop = poller.New(poller.Config[*enroll.Notification]{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval,
 		Claim: s.claim, Work: func(n *enroll.Notification, _ func()) { s.send(n) }, Logger: cfg.Logger})
-	if cfg.SMTPURL != "" {
-		sv, err := parseSMTPURL(cfg.SMTPURL)
-		if err != nil {
-			return nil, err
-		}
-		from, err := mail.ParseAddress(cfg.From)
-		if err != nil || !enroll.ValidEmailAddress(from.Address) {
-			return nil, fmt.Errorf("notify: --smtp-from %q must be an email address", cfg.From)
-		}
-		s.server, s.from = sv, from
-	}
 	return s, nil
+}
+
+// Check refuses the settings New would refuse (SMTPURL, From, PublicURL),
+// without a store: a server checks them before it opens its database,
+// which opening creates or migrates.
+func (cfg Config) Check() error {
+	_, _, err := cfg.settings()
+	return err
+}
+
+// settings checks the public URL and returns the SMTP server and sender
+// address, nil without an SMTP URL.
+func (cfg Config) settings() (*server, *mail.Address, error) {
+	if err := CheckPublicURL(cfg.PublicURL); err != nil {
+		return nil, nil, err
+	}
+	if cfg.SMTPURL == "" {
+		return nil, nil, nil
+	}
+	sv, err := parseSMTPURL(cfg.SMTPURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	from, err := mail.ParseAddress(cfg.From)
+	if err != nil || !enroll.ValidEmailAddress(from.Address) {
+		return nil, nil, fmt.Errorf("notify: --smtp-from %q must be an email address", cfg.From)
+	}
+	return sv, from, nil
 }
 
 // Configured reports whether the Sender has an SMTP server to send to.

@@ -434,7 +434,8 @@ func TestImportRefusals(t *testing.T) {
 }
 
 // TestCommandFlags: each command lists only the flags it uses, and serve
-// refuses rates it would take for no limit.
+// refuses rates it would take for no limit, and any setting it cannot run
+// with, before it creates the database.
 func TestCommandFlags(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
@@ -476,6 +477,14 @@ func TestCommandFlags(t *testing.T) {
 		{[]string{"--rate-limit", "NaN"}, "--rate-limit NaN"},
 		{[]string{"--rate-burst", "-1"}, "--rate-burst -1"},
 		{[]string{"--webhook-workspace-concurrency", "-1"}, "--webhook-workspace-concurrency -1"},
+		{[]string{"--webhook-timeout", "-1s"}, "--webhook-timeout -1s"},
+		// Checked before the database is opened, which creates or migrates it.
+		{[]string{"--public-url", "notaurl"}, `--public-url "notaurl"`},
+		{[]string{"--public-url", "ftp://x"}, `--public-url "ftp://x"`},
+		{[]string{"--smtp-url", "smtp://x:25"}, `--smtp-from "" must be an email address`},
+		{[]string{"--smtp-url", "bogus", "--smtp-from", "noreply@example.com"}, "--smtp-url must be smtp://"},
+		{[]string{"--addr", "nohost"}, `--addr "nohost": give host:port`},
+		{[]string{"--addr", "127.0.0.1:99999"}, `--addr "127.0.0.1:99999": give host:port`},
 		{[]string{"--data-dir", notADir}, "--data-dir: import data directory " + notADir},
 		{[]string{"--data-dir", filepath.Join(notADir, "sub")}, "--data-dir: import data directory " + filepath.Join(notADir, "sub")},
 	} {

@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"math"
+	"net"
 
 	"github.com/spf13/cobra"
 
 	enrollhttp "github.com/enrollhq/enroll/http"
+	"github.com/enrollhq/enroll/notify"
 )
 
 func (m *Main) serveCommand() *cobra.Command {
@@ -47,11 +49,17 @@ func (m *Main) serveCommand() *cobra.Command {
 }
 
 // checkServe refuses settings serve cannot run with, before anything is
-// opened: a negative rate (which the limiter would take as no limit), a
-// negative bound per workspace (which the deliverer would take as the
-// default), an import data directory that cannot be written (where every upload
-// would fail with a 500).
+// opened, since opening the database creates or migrates it: a listen
+// address that is no host:port, a negative rate (which the limiter would
+// take as no limit), a negative bound per workspace or time limit (which
+// the deliverer would take as the default), a bad SMTP server, sender or
+// public URL, an import data directory that cannot be written (where every
+// upload would fail with a 500). An address that is well formed but cannot
+// be listened on (its port taken) is found only when serve listens.
 func (c *Config) checkServe() error {
+	if err := checkListenAddr(c.Addr); err != nil {
+		return err
+	}
 	if math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) || c.RateLimit < 0 {
 		return fmt.Errorf("--rate-limit %v: give requests per second, or 0 for no limit", c.RateLimit)
 	}
@@ -61,8 +69,28 @@ func (c *Config) checkServe() error {
 	if c.WebhookWorkspaceConcurrency < 0 {
 		return fmt.Errorf("--webhook-workspace-concurrency %d: give a number of attempts, or 0 for the default (192)", c.WebhookWorkspaceConcurrency)
 	}
+	if c.WebhookTimeout < 0 {
+		return fmt.Errorf("--webhook-timeout %v: give a time limit, or 0 for the default (10s)", c.WebhookTimeout)
+	}
+	if err := (notify.Config{SMTPURL: c.SMTPURL, From: c.SMTPFrom, PublicURL: c.PublicURL}).Check(); err != nil {
+		return err
+	}
 	if err := enrollhttp.CheckDataDir(c.DataDir); err != nil {
 		return fmt.Errorf("--data-dir: %w", err)
+	}
+	return nil
+}
+
+// checkListenAddr refuses an --addr net.Listen could never take: one that
+// is not host:port, or whose port is neither a number up to 65535 nor a
+// service's name.
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = net.LookupPort("tcp", port)
+	}
+	if err != nil {
+		return fmt.Errorf("--addr %q: give host:port, e.g. 127.0.0.1:8080, or :8080 for every interface (%w)", addr, err)
 	}
 	return nil
 }
