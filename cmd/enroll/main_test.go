@@ -45,9 +45,20 @@ func run(t *testing.T, args ...string) (string, error) {
 	return out.String() + errOut.String(), err
 }
 
+// newDB makes a SQLite database, as enroll migrate does, and returns its
+// path: the commands that change one (workspace, key) create none.
+func newDB(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "e.db")
+	if out, err := run(t, "migrate", "--db", db); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	return db
+}
+
 func TestWorkspaceCreate(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "new.db")
+	db := newDB(t)
 	out, err := run(t, "workspace", "create", "--name", "acme", "--db", db, "--json")
 	if err != nil {
 		t.Fatalf("workspace create: %v\n%s", err, out)

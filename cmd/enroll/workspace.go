@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -94,7 +97,16 @@ func (m *Main) workspaceCommand() *cobra.Command {
 }
 
 // withStore opens the store (applying migrations), runs fn and closes it.
+// A SQLite database that does not exist is refused, not created: a
+// mistyped --db (or none, where there is no enroll.db) would otherwise
+// make and migrate a new one, then report the workspace missing. serve
+// and migrate create databases.
 func (m *Main) withStore(ctx context.Context, fn func(enroll.Store) error) error {
+	if !isPostgres(m.Config.DB) {
+		if _, err := os.Stat(m.Config.DB); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no database at %s: give --db (or ENROLL_DB) the database enroll serve uses; enroll serve or enroll migrate creates one", m.Config.DB)
+		}
+	}
 	s, err := m.openStore(ctx)
 	if err != nil {
 		return err

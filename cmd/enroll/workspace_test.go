@@ -3,6 +3,9 @@ package main
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +20,7 @@ import (
 // workspace's id.
 func TestWorkspaceNamesOfAnIDsForm(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "e.db")
+	db := newDB(t)
 	create := func(name string) string {
 		t.Helper()
 		out, err := run(t, "workspace", "create", "--name", name, "--db", db, "--json")
@@ -80,7 +83,7 @@ func TestWorkspaceNamesOfAnIDsForm(t *testing.T) {
 // to the table.
 func TestKeyListEscapesNames(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "e.db")
+	db := newDB(t)
 	if out, err := run(t, "workspace", "create", "--name", "acme", "--db", db); err != nil {
 		t.Fatalf("workspace create: %v\n%s", err, out)
 	}
@@ -98,5 +101,47 @@ func TestKeyListEscapesNames(t *testing.T) {
 		!strings.Contains(out, `"x\x1b]0;pwned\a\x1b[2Jfake\nmww000000000000000000000  admin  sk_FAKE  secret\tand\u202eright-to-left"`) ||
 		!strings.Contains(out, "  plain name é  ") {
 		t.Fatalf("key list printed:\n%s", out)
+	}
+}
+
+// TestCommandsRefuseNoDatabase: the commands that read or change a
+// database (workspace, key) refuse a --db where there is none, rather than
+// create and migrate a new one and then report the workspace missing;
+// without --db, that is ./enroll.db.
+func TestCommandsRefuseNoDatabase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	typo := filepath.Join(dir, "typo.db")
+	for _, args := range [][]string{
+		{"key", "list", "--workspace", "default"},
+		{"key", "create", "--workspace", "default"},
+		{"key", "revoke", "k", "--workspace", "default"},
+		{"workspace", "create", "--name", "acme"},
+	} {
+		out, err := run(t, append(args, "--db", typo)...)
+		if err == nil || !strings.HasPrefix(err.Error(), "no database at "+typo+": ") {
+			t.Errorf("%v --db %s: %v\n%s", args, typo, err, out)
+		}
+		if _, err := os.Stat(typo); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%v --db %s made the database (%v)", args, typo, err)
+		}
+	}
+	// No --db: enroll.db in the current directory, which is not made.
+	cmd := exec.Command(os.Args[0])
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=key list --workspace default")
+	out, err := cmd.CombinedOutput()
+	if err == nil || string(out) != "enroll: no database at enroll.db: give --db (or ENROLL_DB) the database enroll serve uses; enroll serve or enroll migrate creates one\n" {
+		t.Fatalf("key list without --db: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "enroll.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("key list without --db made enroll.db (%v)", err)
+	}
+	// serve and migrate make it.
+	if out, err := run(t, "migrate", "--db", typo); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	if out, err := run(t, "workspace", "create", "--name", "acme", "--db", typo); err != nil {
+		t.Fatalf("workspace create once migrated: %v\n%s", err, out)
 	}
 }
