@@ -46,8 +46,10 @@ func jobTook(done *enroll.Import) time.Duration {
 
 // follow shows the progress of job im until it ends, then prints a
 // summary and writes its errors to o.errorsPath. took measures the job
-// for the summary. Interrupted, or unable to reach the server for long,
-// it says that the job goes on and how to follow it again.
+// for the summary. However it stops before the errors file is written
+// (interrupted, the server out of reach for long, a key refused), it says
+// that the job goes on, that the errors file was not written (and that one
+// of its name there is an earlier run's), and how to follow it again.
 func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, o importRun, rate rateMeter, took func(*enroll.Import) time.Duration) error {
 	progress := newRowProgress(m.Stderr, o.tty, im.TotalRows, o.lines, rate)
 	done, err := c.WaitImport(ctx, im.ID, o.poll, progress.show)
@@ -58,9 +60,11 @@ func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, 
 	case err != nil && client.IsTransient(err):
 		// WaitImport gave up: its error names the job and says it may
 		// still be running on the server.
-		return fmt.Errorf("%w\nFollow it again with: %s", err, o.followCommand(im.ID))
+		return fmt.Errorf("%w\nIts %s.\nFollow it again with: %s", err, o.errorsNotWritten(), o.followCommand(im.ID))
 	case err != nil:
-		return fmt.Errorf("following import %s: %w", im.ID, err)
+		// A key revoked or narrowed meanwhile (401, 403) stops the
+		// command, not the job.
+		return fmt.Errorf("following import %[1]s: %[2]w\nImport %[1]s %[3]s", im.ID, err, o.goesOn(im.ID))
 	}
 
 	elapsed := took(done).Round(time.Millisecond)
@@ -87,10 +91,7 @@ func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, 
 		if ctx.Err() != nil {
 			return m.interrupted(done.ID, o)
 		}
-		if client.IsTransient(err) {
-			return fmt.Errorf("%w\nWrite it again with: %s", err, o.followCommand(done.ID))
-		}
-		return err
+		return fmt.Errorf("%w\nIts %s.\nWrite it again with: %s", err, o.errorsNotWritten(), o.followCommand(done.ID))
 	}
 	// Named always: the file was written, and replaced any an earlier
 	// run left.
@@ -116,13 +117,30 @@ func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, 
 // interrupted says what an import command stopped by a signal leaves
 // behind: the job, which goes on on the server, and no errors file.
 func (m *Main) interrupted(id string, o importRun) error {
-	notWritten := "its errors file " + o.errorsPath + " was not written"
-	if o.errorsPath == stdoutName {
-		notWritten = "its errors were not written to standard output, or only in part"
-	}
-	fmt.Fprintf(m.Stderr, "Interrupted: import %s goes on on the server; %s.\n"+
-		"Follow it to its end again (progress, summary, errors file) with:\n  %s\n", id, notWritten, o.followCommand(id))
+	fmt.Fprintf(m.Stderr, "Interrupted: import %s %s\n", id, o.goesOn(id))
 	return errInterrupted
+}
+
+// goesOn says, after "import ID", what a command that stopped following
+// job id leaves behind: the job, which goes on on the server, no errors
+// file, and the command that follows it again.
+func (o importRun) goesOn(id string) string {
+	return fmt.Sprintf("goes on on the server; its %s.\nFollow it to its end again (progress, summary, errors file) with:\n  %s",
+		o.errorsNotWritten(), o.followCommand(id))
+}
+
+// errorsNotWritten says that the errors were not written, and, when a
+// file of the errors file's name is there, that it is an earlier run's:
+// not to be taken for this one's.
+func (o importRun) errorsNotWritten() string {
+	if o.errorsPath == stdoutName {
+		return "errors were not written to standard output, or only in part"
+	}
+	s := "errors file " + o.errorsPath + " was not written"
+	if _, fi, err := outputTarget(o.errorsPath); err == nil && fi != nil && fi.Mode().IsRegular() {
+		s += ": the " + o.errorsPath + " there is an earlier run's"
+	}
+	return s
 }
 
 // followCommand is the command that follows job id again, writing its

@@ -182,11 +182,40 @@ func TestImportFollowGivesUp(t *testing.T) {
 	start := time.Now()
 	err := m.follow(context.Background(), c, job, o, rateMeter{start: start}, func(*enroll.Import) time.Duration { return 0 })
 	if err == nil || strings.Count(err.Error(), "may still be running on the server") != 1 || !strings.Contains(err.Error(), "import "+job.ID) ||
-		!strings.Contains(err.Error(), "enroll import --job "+job.ID+" --errors e.csv") {
+		!strings.Contains(err.Error(), "enroll import --job "+job.ID+" --errors e.csv") || !strings.Contains(err.Error(), "\nIts errors file e.csv was not written.\n") {
 		t.Fatalf("follow with the server gone: %v", err)
 	}
 	if took := time.Since(start); took < 300*time.Millisecond || took > 5*time.Second {
 		t.Fatalf("gave up after %v, want about 300ms", took)
+	}
+}
+
+// TestImportFollowRefused: a follow stopped by an answer that will not
+// pass (a key revoked meanwhile: 401) says, as an interrupted one does,
+// that the job goes on, that the errors file was not written and that the
+// one of its name there is an earlier run's, and how to follow it again.
+func TestImportFollowRefused(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	job := s.newJob(t)
+	errs := filepath.Join(t.TempDir(), "customers.csv.errors.csv")
+	const earlier = "row,field,message\n2,email,an earlier run's\n"
+	if err := os.WriteFile(errs, []byte(earlier), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain()
+	var out bytes.Buffer
+	m.Stdout, m.Stderr = &out, &out
+	o := importRun{errorsPath: errs, url: s.url, poll: 20 * time.Millisecond, lines: time.Hour}
+	err := m.follow(context.Background(), client.New(s.url, "sk_revoked"), job, o, rateMeter{start: time.Now()}, jobTook)
+	want := "following import " + job.ID + ": enroll: 401 "
+	if err == nil || !strings.HasPrefix(err.Error(), want) ||
+		!strings.HasSuffix(err.Error(), "\nImport "+job.ID+" goes on on the server; its errors file "+errs+" was not written: the "+errs+" there is an earlier run's.\n"+
+			"Follow it to its end again (progress, summary, errors file) with:\n  enroll import --job "+job.ID+" --errors "+errs+" --url "+s.url) {
+		t.Fatalf("follow with a revoked key: %v\n%s", err, out.String())
+	}
+	if b, err := os.ReadFile(errs); err != nil || string(b) != earlier {
+		t.Fatalf("the earlier run's errors file now holds %q (%v)", b, err)
 	}
 }
 
@@ -306,10 +335,14 @@ func TestImportInterruptedWhileInputStalls(t *testing.T) {
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
+	// Wait closes the pipe: only once all of it is read.
 	rest := make(chan string, 1)
-	go func() { b, _ := io.ReadAll(out); rest <- string(b) }()
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() {
+		b, _ := io.ReadAll(out)
+		rest <- string(b)
+		done <- cmd.Wait()
+	}()
 	select {
 	case err := <-done:
 		msg := <-rest
