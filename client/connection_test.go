@@ -125,9 +125,21 @@ func TestStartImportCancelledWhileBodyStalls(t *testing.T) {
 	ctx := context.Background()
 	must[*enroll.Program](t)(c.CreateProgram(ctx, &client.ProgramCreate{Slug: "stall", Name: "Stall"}))
 	inst := must[*enroll.ProgramInstance](t)(c.CreateInstance(ctx, "stall", &client.InstanceCreate{Slug: "i", Name: "I"}))
+	const header = "firstName,lastName,email\n"
+	// A context that may end, and does not: the whole file goes.
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var file strings.Builder
+	file.WriteString(header)
+	for i := range 3000 {
+		fmt.Fprintf(&file, "A,One,s%d@example.com\n", i)
+	}
+	im := must[*enroll.Import](t)(c.StartImport(cctx, inst.ID, client.ImportRequest{Format: enroll.FormatCSV, Body: strings.NewReader(file.String())}))
+	if im.TotalRows != 3000 {
+		t.Fatalf("%d rows uploaded, want 3000", im.TotalRows)
+	}
 	released := make(chan struct{})
 	t.Cleanup(func() { close(released) })
-	const header = "firstName,lastName,email\n"
 	pr, pw := io.Pipe()
 	go func() { _, _ = pw.Write([]byte(header)) }()
 	for _, b := range []struct {

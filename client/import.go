@@ -52,11 +52,12 @@ func (c *Client) StartImport(ctx context.Context, instanceID string, r ImportReq
 		q.Set("dryRun", "true")
 	}
 	body := r.Body
-	if r.Progress != nil {
-		body = &countingReader{r: body, progress: r.Progress}
-	}
 	if ctx.Done() != nil {
-		body = &ctxReader{ctx: ctx, r: body, source: r.Body}
+		body = &ctxReader{ctx: ctx, r: body}
+	}
+	if r.Progress != nil {
+		// Outside: a read abandoned when ctx ended reports nothing.
+		body = &countingReader{r: body, progress: r.Progress}
 	}
 	length := r.Size
 	if length <= 0 {
@@ -93,11 +94,10 @@ func (cr *countingReader) Read(p []byte) (int, error) {
 // leaving a read still waiting to write into nothing the caller holds.
 type ctxReader struct {
 	ctx context.Context
-	r   io.Reader
-	// source is the caller's reader, closed when ctx ends if an io.Closer.
-	source io.Reader
-	buf    []byte
-	done   chan readResult
+	// r is the caller's reader, closed when ctx ends if an io.Closer.
+	r    io.Reader
+	buf  []byte
+	done chan readResult
 }
 
 type readResult struct {
@@ -124,7 +124,7 @@ func (cr *ctxReader) Read(p []byte) (int, error) {
 	case res := <-cr.done:
 		return copy(p, buf[:res.n]), res.err
 	case <-cr.ctx.Done():
-		if c, ok := cr.source.(io.Closer); ok {
+		if c, ok := cr.r.(io.Closer); ok {
 			_ = c.Close()
 		}
 		return 0, cr.ctx.Err()
