@@ -83,17 +83,18 @@ type Eligibility struct {
 }
 
 // Device is a piece of equipment enrolled with the participant, as in the
-// utility seed.
+// utility seed. Representations leave out the members it does not use;
+// requests may leave them out or send null for them.
 type Device struct {
-	ID               string         `json:"id,omitempty" maxLength:"256"`
-	Type             string         `json:"type,omitempty" maxLength:"256"`
-	ManufacturerSlug string         `json:"manufacturerSlug,omitempty" maxLength:"256"`
-	ManufacturerName string         `json:"manufacturerName,omitempty" maxLength:"256"`
-	ProductName      string         `json:"productName,omitempty" maxLength:"256"`
-	SerialNumber     string         `json:"serialNumber,omitempty" maxLength:"256"`
-	InstallDate      *time.Time     `json:"installDate,omitempty"`
-	Attributes       map[string]any `json:"attributes,omitempty"`
-	Configuration    map[string]any `json:"configuration,omitempty"`
+	ID               string         `json:"id,omitempty" nullable:"true" maxLength:"256"`
+	Type             string         `json:"type,omitempty" nullable:"true" maxLength:"256"`
+	ManufacturerSlug string         `json:"manufacturerSlug,omitempty" nullable:"true" maxLength:"256"`
+	ManufacturerName string         `json:"manufacturerName,omitempty" nullable:"true" maxLength:"256"`
+	ProductName      string         `json:"productName,omitempty" nullable:"true" maxLength:"256"`
+	SerialNumber     string         `json:"serialNumber,omitempty" nullable:"true" maxLength:"256"`
+	InstallDate      *time.Time     `json:"installDate,omitempty" nullable:"true"`
+	Attributes       map[string]any `json:"attributes,omitempty" nullable:"true"`
+	Configuration    map[string]any `json:"configuration,omitempty" nullable:"true"`
 }
 
 // ParameterValue is an enrollment's value for a declared parameter, with the
@@ -272,7 +273,7 @@ type EnrollmentCreate struct {
 	CustomerID         string             `json:"customerId,omitempty" nullable:"true" doc:"Required with identificationType customerId."`
 	LeadID             string             `json:"leadId,omitempty" nullable:"true" doc:"Required with identificationType leadId."`
 	EnrollmentID       string             `json:"enrollmentId,omitempty" nullable:"true" doc:"Required with identificationType enrollmentId: the enrollment to re-enroll."`
-	EligibilityStatus  Status             `json:"eligibilityStatus,omitempty" enum:"candidate,submitted" default:"candidate" doc:"candidate (default), or submitted for self-enrollment, which passes through eligibility first."`
+	EligibilityStatus  Status             `json:"eligibilityStatus,omitempty" nullable:"true" enum:"candidate,submitted" default:"candidate" doc:"candidate (default), or submitted for self-enrollment, which passes through eligibility first."`
 	EligibilityReason  string             `json:"eligibilityReason,omitempty" nullable:"true" maxLength:"4096"`
 	Reenroll           *bool              `json:"reenroll,omitempty" nullable:"true" default:"true" doc:"Set false to refuse the request if the participant was ever enrolled in this instance."`
 
@@ -281,15 +282,15 @@ type EnrollmentCreate struct {
 	Email                string           `json:"email,omitempty" nullable:"true" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
 	Phone                string           `json:"phone,omitempty" nullable:"true" maxLength:"256"`
 	Address              *Address         `json:"address,omitempty"`
-	ManufacturerSlugs    []string         `json:"manufacturerSlugs,omitempty" nullable:"true" maxItems:"100" doc:"Each slug once (compared exactly, case included); a repeat is a 422 at the repeat."`
+	ManufacturerSlugs    []string         `json:"manufacturerSlugs,omitempty" nullable:"true" maxItems:"100" maxLength:"256" doc:"Each slug once (compared exactly, case included); a repeat is a 422 at the repeat."`
 	SerialNumber         string           `json:"serialNumber,omitempty" nullable:"true" maxLength:"256"`
 	Devices              []Device         `json:"devices,omitempty" nullable:"true" maxItems:"100"`
 	ReferenceID          string           `json:"referenceId,omitempty" nullable:"true" maxLength:"256"`
 	ReferenceDescription string           `json:"referenceDescription,omitempty" nullable:"true" maxLength:"4096"`
-	Tags                 []string         `json:"tags,omitempty" nullable:"true" maxItems:"100" doc:"Each tag once (compared exactly, case included); a repeat is a 422 at the repeat."`
+	Tags                 []string         `json:"tags,omitempty" nullable:"true" maxItems:"100" maxLength:"256" doc:"Each tag once (compared exactly, case included); a repeat is a 422 at the repeat."`
 	Metadata             map[string]any   `json:"metadata,omitempty" nullable:"true"`
 	Parameters           []ParameterValue `json:"parameters,omitempty" nullable:"true" maxItems:"100"`
-	GroupIDs             []string         `json:"groupIds,omitempty" nullable:"true" maxItems:"100" doc:"Groups declared on the instance, each once; a repeat is a 422 at the repeat."`
+	GroupIDs             []string         `json:"groupIds,omitempty" nullable:"true" maxItems:"100" maxLength:"256" doc:"Groups declared on the instance, each once; a repeat is a 422 at the repeat."`
 	Notes                string           `json:"notes,omitempty" nullable:"true" maxLength:"4096"`
 	Assignee             string           `json:"assignee,omitempty" nullable:"true" maxLength:"256"`
 	EnrollmentStartDate  *time.Time       `json:"enrollmentStartDate,omitempty" nullable:"true" doc:"Scheduled start; kept at approval."`

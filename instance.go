@@ -50,7 +50,7 @@ type ProgramInstance struct {
 type Rule struct {
 	Name       string `json:"name" minLength:"1" maxLength:"256"`
 	Expression string `json:"expression" minLength:"1" maxLength:"4096" doc:"CEL over enrollment, customer and instance."`
-	Reason     string `json:"reason,omitempty" maxLength:"4096" doc:"Shown as eligibility.reason when the rule fails."`
+	Reason     string `json:"reason,omitempty" nullable:"true" maxLength:"4096" doc:"Shown as eligibility.reason when the rule fails."`
 }
 
 // ParameterType is the type of a program parameter's value.

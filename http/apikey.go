@@ -13,7 +13,7 @@ import (
 // instances the key is a secret key with full access; a key made by a
 // scoped key never exceeds its maker's scopes and instances.
 type APIKeyCreate struct {
-	Name               string         `json:"name,omitempty" maxLength:"256"`
+	Name               string         `json:"name,omitempty" nullable:"true" maxLength:"256"`
 	Scopes             []enroll.Scope `json:"scopes,omitempty" maxItems:"20" enum:"programs:read,programs:write,enrollments:read,enrollments:write,enrollments:review,events:read,webhooks:write,imports:write,keys:write" doc:"Scopes of a scoped key; omitted, the key has every scope its maker has (a secret key's: all). An empty list is refused, since a key with no scope could do nothing."`
 	ProgramInstanceIDs []string       `json:"programInstanceIds,omitempty" maxItems:"100" doc:"Limit the key to these program instances; empty means all."`
 }

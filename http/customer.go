@@ -11,10 +11,10 @@ type CustomerCreate struct {
 	FirstName   string          `json:"firstName" minLength:"1" maxLength:"256"`
 	LastName    string          `json:"lastName" minLength:"1" maxLength:"256"`
 	Email       string          `json:"email" minLength:"1" maxLength:"256" doc:"Unique in the workspace (case-insensitive)."`
-	Phone       string          `json:"phone,omitempty" maxLength:"256"`
+	Phone       string          `json:"phone,omitempty" maxLength:"256" nullable:"true"`
 	Address     *enroll.Address `json:"address,omitempty"`
-	ReferenceID string          `json:"referenceId,omitempty" maxLength:"256" doc:"Your own identifier for the customer."`
-	Metadata    map[string]any  `json:"metadata,omitempty"`
+	ReferenceID string          `json:"referenceId,omitempty" maxLength:"256" nullable:"true" doc:"Your own identifier for the customer."`
+	Metadata    map[string]any  `json:"metadata,omitempty" nullable:"true"`
 }
 
 // CustomerPatch is the body of PATCH /v1/customers/{customerId}, a JSON

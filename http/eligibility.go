@@ -15,11 +15,11 @@ const maxEligibilityScan = 100_000
 type testEligibilityInput struct {
 	InstanceID string `path:"instanceId"`
 	Body       struct {
-		EligibilityRules *[]enroll.Rule `json:"eligibilityRules,omitempty" maxItems:"100" doc:"Draft rules to try; the instance's saved rules when absent."`
-		Enrollment       map[string]any `json:"enrollment,omitempty" doc:"A sample enrollment to evaluate: any members of the enrollment representation. Those it leaves out are as in a created enrollment: lists and maps empty ([] and {}), eligibility.status candidate."`
-		Customer         map[string]any `json:"customer,omitempty" doc:"The sample's customer, as rules see it: any members of the customer representation (metadata {} when left out)."`
-		Current          bool           `json:"current,omitempty" doc:"Also evaluate the instance's current enrollments and count, per rule, how many pass."`
-		Limit            int            `json:"limit,omitempty" minimum:"1" maximum:"100000" doc:"At most this many current enrollments, newest first (default 10,000)."`
+		EligibilityRules *[]enroll.Rule `json:"eligibilityRules,omitempty" nullable:"true" maxItems:"100" doc:"Draft rules to try; the instance's saved rules when absent."`
+		Enrollment       map[string]any `json:"enrollment,omitempty" nullable:"true" doc:"A sample enrollment to evaluate: any members of the enrollment representation. Those it leaves out are as in a created enrollment: lists and maps empty ([] and {}), eligibility.status candidate."`
+		Customer         map[string]any `json:"customer,omitempty" nullable:"true" doc:"The sample's customer, as rules see it: any members of the customer representation (metadata {} when left out)."`
+		Current          bool           `json:"current,omitempty" nullable:"true" doc:"Also evaluate the instance's current enrollments and count, per rule, how many pass."`
+		Limit            int            `json:"limit,omitempty" nullable:"true" minimum:"1" maximum:"100000" doc:"At most this many current enrollments, newest first (default 10,000)."`
 	}
 }
 

@@ -18,15 +18,15 @@ type EnrollmentPatch struct {
 	Email                *string                 `json:"email,omitempty" maxLength:"256" nullable:"true"`
 	Phone                *string                 `json:"phone,omitempty" maxLength:"256" nullable:"true"`
 	Address              *AddressPatch           `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
-	ManufacturerSlugs    []string                `json:"manufacturerSlugs,omitempty" maxItems:"100" doc:"Each slug once (compared exactly, case included); a repeat is a 422 at the repeat, unless the list is sent back as stored."`
+	ManufacturerSlugs    []string                `json:"manufacturerSlugs,omitempty" maxItems:"100" maxLength:"256" doc:"Each slug once (compared exactly, case included); a repeat is a 422 at the repeat, unless the list is sent back as stored."`
 	SerialNumber         *string                 `json:"serialNumber,omitempty" maxLength:"256" nullable:"true"`
 	Devices              []enroll.Device         `json:"devices,omitempty" maxItems:"100"`
 	ReferenceID          *string                 `json:"referenceId,omitempty" maxLength:"256" nullable:"true"`
 	ReferenceDescription *string                 `json:"referenceDescription,omitempty" maxLength:"4096" nullable:"true"`
-	Tags                 []string                `json:"tags,omitempty" maxItems:"100" doc:"Each tag once (compared exactly, case included); a repeat is a 422 at the repeat, unless the list is sent back as stored."`
+	Tags                 []string                `json:"tags,omitempty" maxItems:"100" maxLength:"256" doc:"Each tag once (compared exactly, case included); a repeat is a 422 at the repeat, unless the list is sent back as stored."`
 	Metadata             map[string]any          `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it, null all." nullable:"true"`
 	Parameters           []enroll.ParameterValue `json:"parameters,omitempty" maxItems:"100"`
-	GroupIDs             []string                `json:"groupIds,omitempty" maxItems:"100" doc:"Groups declared on the instance, each once; [] removes all. A repeat is a 422 at the repeat, unless the list is sent back as stored."`
+	GroupIDs             []string                `json:"groupIds,omitempty" maxItems:"100" maxLength:"256" doc:"Groups declared on the instance, each once; [] removes all. A repeat is a 422 at the repeat, unless the list is sent back as stored."`
 	Notes                *string                 `json:"notes,omitempty" maxLength:"4096" nullable:"true"`
 	Assignee             *string                 `json:"assignee,omitempty" maxLength:"256" nullable:"true"`
 	EnrollmentStartDate  *time.Time              `json:"enrollmentStartDate,omitempty" nullable:"true"`

@@ -15,15 +15,15 @@ import (
 type InstanceCreate struct {
 	Slug             string                `json:"slug" minLength:"1" maxLength:"100" pattern:"^[a-z0-9]+(?:[-_][a-z0-9]+)*$" patternDescription:"lowercase letters, digits, - and _" doc:"Unique within the program."`
 	Name             string                `json:"name" minLength:"1" maxLength:"256"`
-	Status           enroll.InstanceStatus `json:"status,omitempty" enum:"active,inactive,archived" default:"active" doc:"Enrollments are created only in active instances."`
-	StartDate        *time.Time            `json:"startDate,omitempty"`
-	EndDate          *time.Time            `json:"endDate,omitempty"`
-	Capacity         *int                  `json:"capacity,omitempty" minimum:"0" maximum:"1000000000" doc:"Maximum number of approved (and paused) enrollments; none when absent."`
-	AutoEvaluate     *bool                 `json:"autoEvaluate,omitempty" default:"true" doc:"Evaluate eligibility rules when an enrollment is created."`
+	Status           enroll.InstanceStatus `json:"status,omitempty" nullable:"true" enum:"active,inactive,archived" default:"active" doc:"Enrollments are created only in active instances."`
+	StartDate        *time.Time            `json:"startDate,omitempty" nullable:"true"`
+	EndDate          *time.Time            `json:"endDate,omitempty" nullable:"true"`
+	Capacity         *int                  `json:"capacity,omitempty" nullable:"true" minimum:"0" maximum:"1000000000" doc:"Maximum number of approved (and paused) enrollments; none when absent."`
+	AutoEvaluate     *bool                 `json:"autoEvaluate,omitempty" nullable:"true" default:"true" doc:"Evaluate eligibility rules when an enrollment is created."`
 	EligibilityRules []enroll.Rule         `json:"eligibilityRules,omitempty" maxItems:"100" doc:"CEL rules that must all pass for eligibility; checked when saved."`
 	Parameters       []ParameterInput      `json:"parameters,omitempty" maxItems:"100" doc:"The data enrollments must or may carry."`
 	Groups           []enroll.Group        `json:"groups,omitempty" maxItems:"100"`
-	Metadata         map[string]any        `json:"metadata,omitempty"`
+	Metadata         map[string]any        `json:"metadata,omitempty" nullable:"true"`
 }
 
 // ParameterInput declares a parameter in a request. It is enroll.Parameter
@@ -35,14 +35,16 @@ type ParameterInput struct {
 	Constraints ConstraintsInput `json:"constraints,omitempty"`
 }
 
-// ConstraintsInput is enroll.ParameterConstraints with every member optional.
+// ConstraintsInput is enroll.ParameterConstraints with every member
+// optional: left out or null, each is false or empty, as is the whole.
 type ConstraintsInput struct {
-	Required bool     `json:"required,omitempty"`
-	Readonly bool     `json:"readonly,omitempty"`
-	Hidden   bool     `json:"hidden,omitempty"`
-	Unique   bool     `json:"unique,omitempty"`
-	Pattern  string   `json:"pattern,omitempty" maxLength:"4096" doc:"A regular expression (RE2) string values must match."`
-	Options  []string `json:"options,omitempty" maxItems:"100" doc:"The allowed values of a choice parameter."`
+	_        struct{} `nullable:"true"`
+	Required bool     `json:"required,omitempty" nullable:"true"`
+	Readonly bool     `json:"readonly,omitempty" nullable:"true"`
+	Hidden   bool     `json:"hidden,omitempty" nullable:"true"`
+	Unique   bool     `json:"unique,omitempty" nullable:"true"`
+	Pattern  string   `json:"pattern,omitempty" nullable:"true" maxLength:"4096" doc:"A regular expression (RE2) string values must match."`
+	Options  []string `json:"options,omitempty" maxItems:"100" maxLength:"256" doc:"The allowed values of a choice parameter."`
 }
 
 // InstancePatch is the body of PATCH /v1/programInstances/{instanceId}, a

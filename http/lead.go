@@ -9,12 +9,12 @@ import (
 // LeadCreate is the body of POST /v1/leads: any of the contact fields, at
 // least one of them.
 type LeadCreate struct {
-	FirstName string          `json:"firstName,omitempty" maxLength:"256"`
-	LastName  string          `json:"lastName,omitempty" maxLength:"256"`
-	Email     string          `json:"email,omitempty" maxLength:"256"`
-	Phone     string          `json:"phone,omitempty" maxLength:"256"`
+	FirstName string          `json:"firstName,omitempty" maxLength:"256" nullable:"true"`
+	LastName  string          `json:"lastName,omitempty" maxLength:"256" nullable:"true"`
+	Email     string          `json:"email,omitempty" maxLength:"256" nullable:"true"`
+	Phone     string          `json:"phone,omitempty" maxLength:"256" nullable:"true"`
 	Address   *enroll.Address `json:"address,omitempty"`
-	Metadata  map[string]any  `json:"metadata,omitempty"`
+	Metadata  map[string]any  `json:"metadata,omitempty" nullable:"true"`
 }
 
 // LeadPatch is the body of PATCH /v1/leads/{leadId}, a JSON merge patch.

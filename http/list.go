@@ -14,7 +14,7 @@ import (
 // declared for the OpenAPI document and checked by Huma; the store checks
 // them again (and the sort key and page token) in ListParams.Normalize.
 type ListQuery struct {
-	Page      int    `query:"page" minimum:"0" doc:"Zero-based page number, for offset paging."`
+	Page      int    `query:"page" minimum:"0" maximum:"2147483647" doc:"Zero-based page number, for offset paging."`
 	PerPage   int    `query:"perPage" minimum:"1" maximum:"500" default:"50" doc:"Page size."`
 	PageToken string `query:"pageToken" maxLength:"6144" doc:"The nextPageToken of the previous page: continues after it, at any depth, and wins over page."`
 }

@@ -8,14 +8,14 @@ import (
 
 // NotificationTemplateCreate is the body of POST /v1/notificationTemplates.
 type NotificationTemplateCreate struct {
-	ProgramInstanceID string                      `json:"programInstanceId,omitempty" maxLength:"64" doc:"The instance the template is for; absent makes it the workspace's default for instances without their own."`
+	ProgramInstanceID string                      `json:"programInstanceId,omitempty" nullable:"true" maxLength:"64" doc:"The instance the template is for; absent makes it the workspace's default for instances without their own."`
 	Name              string                      `json:"name" minLength:"1" maxLength:"256" doc:"Shown as the enrollment notification's template name, e.g. \"Successful Activation\"."`
 	Status            enroll.Status               `json:"status" enum:"eligible,ineligible,submitted,needs_action,approved,rejected,paused,unenrolled" doc:"The status whose reaching sends the message."`
-	Audience          enroll.NotificationAudience `json:"audience,omitempty" enum:"participant,administrators" doc:"Who receives it: the enrollment's email, or the instance's adminEmails. Default: administrators for submitted, else participant."`
-	Essential         *bool                       `json:"essential,omitempty" default:"true" doc:"Essential messages are sent even to addresses that unsubscribed."`
+	Audience          enroll.NotificationAudience `json:"audience,omitempty" nullable:"true" enum:"participant,administrators" doc:"Who receives it: the enrollment's email, or the instance's adminEmails. Default: administrators for submitted, else participant."`
+	Essential         *bool                       `json:"essential,omitempty" nullable:"true" default:"true" doc:"Essential messages are sent even to addresses that unsubscribed."`
 	Subject           string                      `json:"subject" minLength:"1" maxLength:"1000" doc:"A Go text/template, folded onto one line, e.g. \"{{.program.name}}: you are {{.status}}\"."`
 	Text              string                      `json:"text" minLength:"1" maxLength:"65536" doc:"The plain-text body: a Go text/template."`
-	HTML              string                      `json:"html,omitempty" maxLength:"65536" doc:"The HTML body: a Go html/template, which escapes every value."`
+	HTML              string                      `json:"html,omitempty" nullable:"true" maxLength:"65536" doc:"The HTML body: a Go html/template, which escapes every value."`
 }
 
 // NotificationTemplatePatch is the body of PATCH
@@ -37,19 +37,19 @@ var templatePatchable = patchMembers{"name": false, "status": false, "audience":
 // NotificationRender is the body of POST
 // /v1/notificationTemplates/{templateId}/render.
 type NotificationRender struct {
-	EnrollmentID string `json:"enrollmentId,omitempty" maxLength:"64" doc:"Render for this enrollment (needs enrollments:read); absent uses a sample enrollment."`
-	FirstName    string `json:"firstName,omitempty" maxLength:"256" doc:"Overrides the sample's first name."`
-	LastName     string `json:"lastName,omitempty" maxLength:"256" doc:"Overrides the sample's last name."`
-	Email        string `json:"email,omitempty" maxLength:"254" doc:"Overrides the sample's email."`
-	Reason       string `json:"reason,omitempty" maxLength:"4096" doc:"Overrides the sample's eligibility reason."`
+	EnrollmentID string `json:"enrollmentId,omitempty" nullable:"true" maxLength:"64" doc:"Render for this enrollment (needs enrollments:read); absent uses a sample enrollment."`
+	FirstName    string `json:"firstName,omitempty" nullable:"true" maxLength:"256" doc:"Overrides the sample's first name."`
+	LastName     string `json:"lastName,omitempty" nullable:"true" maxLength:"256" doc:"Overrides the sample's last name."`
+	Email        string `json:"email,omitempty" nullable:"true" maxLength:"254" doc:"Overrides the sample's email."`
+	Reason       string `json:"reason,omitempty" nullable:"true" maxLength:"4096" doc:"Overrides the sample's eligibility reason."`
 }
 
 // NotificationSettingsPut is the body of PUT
 // /v1/programInstances/{instanceId}/notificationSettings.
 type NotificationSettingsPut struct {
 	Enabled     bool     `json:"enabled" doc:"Off, the instance's status changes send no notifications."`
-	AdminEmails []string `json:"adminEmails,omitempty" maxItems:"20" doc:"Receive the administrators' messages: new submissions, needs_action answered."`
-	LinkURL     string   `json:"linkUrl,omitempty" maxLength:"2048" doc:"The link messages offer ({{.link}}); {enrollmentId} in it is replaced by the enrollment's id."`
+	AdminEmails []string `json:"adminEmails,omitempty" maxItems:"20" maxLength:"254" doc:"Receive the administrators' messages: new submissions, needs_action answered."`
+	LinkURL     string   `json:"linkUrl,omitempty" nullable:"true" maxLength:"2048" doc:"The link messages offer ({{.link}}); {enrollmentId} in it is replaced by the enrollment's id."`
 }
 
 type createTemplateInput struct {

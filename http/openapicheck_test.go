@@ -2,7 +2,9 @@ package http_test
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"net"
@@ -256,4 +258,329 @@ func (e *env) exchange(request string) (*response, error) {
 	}
 	method, _, _ := strings.Cut(request, " ")
 	return &response{t: e.t, req: method, Status: res.StatusCode, Header: res.Header, Body: b}, nil
+}
+
+// nullRefused names the optional members of request bodies whose null the
+// server refuses, rather than reads as absent: the document declares them
+// not nullable and says so.
+var nullRefused = map[string]bool{}
+
+// requestMembers calls fn with every member of the JSON request body of
+// each operation whose method is in methods, and of the objects within
+// (through references, lists and nested objects), each schema once: the
+// schema's name (or the operation's, for an inline body), the member's
+// name, its schema as declared and as resolved, and whether the object
+// requires it.
+func requestMembers(doc *huma.OpenAPI, methods []string, fn func(where, name string, declared, resolved *huma.Schema, required bool)) {
+	schemas := doc.Components.Schemas
+	resolve := func(s *huma.Schema) *huma.Schema {
+		for s != nil && s.Ref != "" {
+			s = schemas.SchemaFromRef(s.Ref)
+		}
+		return s
+	}
+	seen := map[*huma.Schema]bool{}
+	var walk func(where string, s *huma.Schema)
+	walk = func(where string, s *huma.Schema) {
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		if s.Items != nil {
+			walk(where, resolve(s.Items))
+		}
+		for name, p := range s.Properties {
+			r := resolve(p)
+			fn(where, name, p, r, slices.Contains(s.Required, name))
+			inner := where + "." + name
+			if p.Ref != "" {
+				inner = strings.TrimPrefix(p.Ref, "#/components/schemas/")
+			}
+			walk(inner, r)
+		}
+	}
+	for _, op := range operations(doc) {
+		if !slices.Contains(methods, op.Method) || op.RequestBody == nil || op.RequestBody.Content["application/json"] == nil {
+			continue
+		}
+		s := op.RequestBody.Content["application/json"].Schema
+		where := op.OperationID
+		if s.Ref != "" {
+			where = strings.TrimPrefix(s.Ref, "#/components/schemas/")
+		}
+		walk(where, resolve(s))
+	}
+}
+
+// TestRequestBodiesNullable checks that the document declares null where
+// the server takes it: Huma's validator lets any member a body does not
+// require be null, and decoding null leaves the Go field unset, so every
+// optional member of a POST or PUT body, and of the objects within it
+// (devices, rules, parameter constraints), is nullable, but for those
+// nullRefused names; and a nullable member with an enum lists null in it,
+// since JSON Schema applies enum to null too. (PATCH bodies, where null
+// clears a member and is refused for some, are TestPatchSchemas'.) Each
+// such body is then sent with every optional member it leaves out null,
+// and must be answered as it is without them.
+func TestRequestBodiesNullable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	doc := e.srv.OpenAPI()
+	requestMembers(doc, []string{http.MethodPost, http.MethodPut}, func(where, name string, declared, s *huma.Schema, required bool) {
+		switch {
+		case required || declared.ReadOnly || s.Type == "":
+		case nullRefused[where+"."+name] && s.Nullable:
+			t.Errorf("%s.%s: nullable, but the server refuses null", where, name)
+		case !nullRefused[where+"."+name] && !s.Nullable:
+			t.Errorf("%s.%s: the server takes null (as absent), the document does not", where, name)
+		}
+		if s.Nullable && len(s.Enum) > 0 && !slices.Contains(s.Enum, nil) {
+			t.Errorf("%s.%s: nullable, but null is not in its enum %v", where, name, s.Enum)
+		}
+	})
+
+	// withNulls returns body with null for each optional member of schema s
+	// it leaves out, in it and in the objects it holds.
+	schemas := doc.Components.Schemas
+	var withNulls func(where string, s *huma.Schema, v any) any
+	withNulls = func(where string, s *huma.Schema, v any) any {
+		for s.Ref != "" {
+			where, s = strings.TrimPrefix(s.Ref, "#/components/schemas/"), schemas.SchemaFromRef(s.Ref)
+		}
+		switch v := v.(type) {
+		case []any:
+			out := make([]any, len(v))
+			for i, item := range v {
+				out[i] = withNulls(where, s.Items, item)
+			}
+			return out
+		case map[string]any:
+			out := map[string]any{}
+			for name, p := range s.Properties {
+				if item, ok := v[name]; ok {
+					out[name] = withNulls(where+"."+name, p, item)
+				} else if !slices.Contains(s.Required, name) && !p.ReadOnly && !nullRefused[where+"."+name] {
+					out[name] = nil
+				}
+			}
+			return out
+		}
+		return v
+	}
+	bodySchema := func(method, path string) *huma.Schema {
+		item := doc.Paths[path]
+		op := map[string]*huma.Operation{http.MethodPost: item.Post, http.MethodPut: item.Put}[method]
+		return op.RequestBody.Content["application/json"].Schema
+	}
+	prog := e.createProgram("nulls")
+	inst := e.manualInstance()
+	tmpl := e.do("POST", "/v1/notificationTemplates", map[string]any{"name": "t", "status": "approved", "subject": "s", "text": "t"}).
+		expect(201).obj()["id"].(string)
+	for _, c := range []struct {
+		method, path, route string // route: the path as the document has it
+		body                func(u string) map[string]any
+		status              int
+		vary                []string // members that differ from one object to the next
+	}{
+		{"POST", "/v1/customers", "", func(u string) map[string]any {
+			return map[string]any{"firstName": "A", "lastName": "B", "email": u + "@example.com"}
+		}, 201, []string{"email"}},
+		{"POST", "/v1/leads", "", func(u string) map[string]any { return map[string]any{"email": u + "@example.com"} }, 201, []string{"email"}},
+		{"POST", "/v1/programs", "", func(u string) map[string]any { return map[string]any{"slug": "p" + u, "name": "P"} }, 201, []string{"slug"}},
+		{"POST", "/v1/programs/" + prog + "/instances", "/v1/programs/{programId}/instances", func(u string) map[string]any {
+			return map[string]any{"slug": "i" + u, "name": "I",
+				"eligibilityRules": []any{map[string]any{"name": "r", "expression": "true"}},
+				"parameters": []any{
+					map[string]any{"externalId": "a", "name": "A", "type": "string"},
+					map[string]any{"externalId": "b", "name": "B", "type": "choice", "constraints": map[string]any{"options": []any{"x"}}},
+				},
+				"groups": []any{map[string]any{"id": "g", "name": "G"}}}
+		}, 201, []string{"slug"}},
+		{"POST", "/v1/programInstances/" + inst + "/enrollments", "/v1/programInstances/{instanceId}/enrollments", func(u string) map[string]any {
+			return customerInfo(map[string]any{"devices": []any{map[string]any{"id": "d1"}}, "parameters": []any{}, "address": map[string]any{"city": "Paris"}})
+		}, 201, []string{"customerId", "lastName", "email"}},
+		{"POST", "/v1/apiKeys", "", func(string) map[string]any { return map[string]any{"scopes": []any{"programs:read"}} }, 201,
+			[]string{"prefix", "secret"}},
+		{"POST", "/v1/webhookEndpoints", "", func(u string) map[string]any {
+			return map[string]any{"url": "https://example.com/" + u}
+		}, 201, []string{"url", "secret"}},
+		{"POST", "/v1/notificationTemplates", "", func(u string) map[string]any {
+			return map[string]any{"name": "t", "status": map[bool]string{true: "paused", false: "unenrolled"}[strings.HasPrefix(u, "a")],
+				"subject": "s", "text": "t"}
+		}, 201, []string{"status"}},
+		{"POST", "/v1/notificationTemplates/" + tmpl + "/render", "/v1/notificationTemplates/{templateId}/render",
+			func(string) map[string]any { return map[string]any{} }, 200, nil},
+		{"POST", "/v1/programInstances/" + inst + "/eligibility:test", "/v1/programInstances/{instanceId}/eligibility:test",
+			func(string) map[string]any { return map[string]any{} }, 200, nil},
+		{"PUT", "/v1/programInstances/" + inst + "/notificationSettings", "/v1/programInstances/{instanceId}/notificationSettings",
+			func(string) map[string]any { return map[string]any{"enabled": true} }, 200, nil},
+	} {
+		route := cmp.Or(c.route, c.path)
+		without := e.do(c.method, c.path, c.body("a"+uniq())).expect(c.status).obj()
+		nulls := withNulls(route, bodySchema(c.method, route), any(c.body("b"+uniq()))).(map[string]any)
+		with := e.do(c.method, c.path, nulls).expect(c.status).obj()
+		for _, m := range append(c.vary, "id", "createdAt", "updatedAt", "evaluation") {
+			delete(without, m)
+			delete(with, m)
+		}
+		if a, b := mustJSON(t, without), mustJSON(t, with); a != b {
+			t.Errorf("%s %s with null for what it leaves out:\n%s\nwithout:\n%s\nsent: %s", c.method, route, b, a, mustJSON(t, nulls))
+		}
+	}
+	// The null added to an enum is the document's: the message for a value
+	// outside it lists the values a client may send.
+	p := e.do("POST", "/v1/programInstances/"+inst+"/enrollments", customerInfo(map[string]any{"eligibilityStatus": "bogus"})).expect(422).problem()
+	if len(p.Errors) != 1 || p.Errors[0].Message != `expected value to be one of "candidate, submitted"` {
+		t.Errorf("eligibilityStatus outside its enum: %+v", p.Errors)
+	}
+}
+
+// mustJSON returns v as JSON.
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestOpenAPIStringListItems checks that each list of free strings in a
+// request body (tags, manufacturerSlugs, groupIds, a program's states, a
+// choice's options, adminEmails) declares how long its items may be, and
+// that the server takes an item of that length and refuses a longer one
+// at the item.
+func TestOpenAPIStringListItems(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// Lists whose items are not free strings: each must name an event type
+	// or be an id, which the server checks item by item.
+	notFree := map[string]bool{"WebhookEndpointCreate.eventTypes": true, "WebhookEndpointPatch.eventTypes": true,
+		"APIKeyCreate.programInstanceIds": true}
+	declared := map[string]int{}
+	requestMembers(e.srv.OpenAPI(), []string{http.MethodPost, http.MethodPut, http.MethodPatch}, func(where, name string, _, s *huma.Schema, _ bool) {
+		if s.Type != huma.TypeArray || s.Items == nil || s.Items.Type != huma.TypeString || len(s.Items.Enum) > 0 || notFree[where+"."+name] {
+			return
+		}
+		if s.Items.MaxLength == nil {
+			t.Errorf("%s.%s: its items declare no maxLength", where, name)
+			return
+		}
+		declared[where+"."+name] = *s.Items.MaxLength
+	})
+	inst := e.createInstance(map[string]any{"groups": []any{map[string]any{"id": "g", "name": "G"}}})
+	en := e.enrollIn(inst, customerInfo(nil))["id"].(string)
+	prog := e.createProgram("lists")
+	probed := map[string]bool{}
+	for _, c := range []struct {
+		member, method, path string
+		body                 func(item string) map[string]any
+		item                 string // the item's location in errors, if not body.<member>[0]
+	}{
+		{"EnrollmentCreate.tags", "POST", "/v1/programInstances/" + inst + "/enrollments", func(s string) map[string]any {
+			return customerInfo(map[string]any{"tags": []string{s}})
+		}, ""},
+		{"EnrollmentCreate.manufacturerSlugs", "POST", "/v1/programInstances/" + inst + "/enrollments", func(s string) map[string]any {
+			return customerInfo(map[string]any{"manufacturerSlugs": []string{s}})
+		}, ""},
+		{"EnrollmentCreate.groupIds", "POST", "/v1/programInstances/" + inst + "/enrollments", func(s string) map[string]any {
+			return customerInfo(map[string]any{"groupIds": []string{s}})
+		}, ""},
+		{"EnrollmentPatch.tags", "PATCH", "/v1/enrollments/" + en, func(s string) map[string]any { return map[string]any{"tags": []string{s}} }, ""},
+		{"EnrollmentPatch.manufacturerSlugs", "PATCH", "/v1/enrollments/" + en, func(s string) map[string]any {
+			return map[string]any{"manufacturerSlugs": []string{s}}
+		}, ""},
+		{"EnrollmentPatch.groupIds", "PATCH", "/v1/enrollments/" + en, func(s string) map[string]any { return map[string]any{"groupIds": []string{s}} }, ""},
+		{"ProgramCreate.states", "POST", "/v1/programs", func(s string) map[string]any {
+			return map[string]any{"slug": "p" + uniq(), "name": "P", "states": []string{s}}
+		}, ""},
+		{"ProgramPatch.states", "PATCH", "/v1/programs/" + prog, func(s string) map[string]any { return map[string]any{"states": []string{s}} }, ""},
+		{"ConstraintsInput.options", "POST", "/v1/programs/" + prog + "/instances", func(s string) map[string]any {
+			return map[string]any{"slug": "i" + uniq(), "name": "I", "parameters": []any{map[string]any{"externalId": "c", "name": "C", "type": "choice",
+				"constraints": map[string]any{"options": []string{s}}}}}
+		}, "body.parameters[0].constraints.options[0]"},
+		{"ConstraintsInput.options", "PATCH", "/v1/programInstances/" + inst, func(s string) map[string]any {
+			return map[string]any{"parameters": []any{map[string]any{"externalId": "c", "name": "C", "type": "choice",
+				"constraints": map[string]any{"options": []string{s}}}}}
+		}, "body.parameters[0].constraints.options[0]"},
+		{"NotificationSettingsPut.adminEmails", "PUT", "/v1/programInstances/" + inst + "/notificationSettings", func(s string) map[string]any {
+			return map[string]any{"enabled": true, "adminEmails": []string{s[:len(s)-len("@example.com")] + "@example.com"}}
+		}, ""},
+	} {
+		max, ok := declared[c.member]
+		if !ok {
+			t.Errorf("%s: no such list of strings in the document", c.member)
+			continue
+		}
+		probed[c.member] = true
+		_, member, _ := strings.Cut(c.member, ".")
+		item := cmp.Or(c.item, "body."+member+"[0]")
+		for _, n := range []int{max, max + 1} {
+			res := e.do(c.method, c.path, c.body(strings.Repeat("a", n)))
+			var refused []string
+			if res.Status == 422 {
+				for _, fe := range res.problem().Errors {
+					if fe.Location == item && (strings.Contains(fe.Message, "length") || strings.Contains(fe.Message, "at most") ||
+						strings.Contains(fe.Message, "email")) {
+						refused = append(refused, fe.Message)
+					}
+				}
+			}
+			switch {
+			case n == max && len(refused) > 0:
+				t.Errorf("%s: an item of %d characters, as declared, is refused: %v", c.member, n, refused)
+			case n > max && len(refused) == 0:
+				t.Errorf("%s: an item of %d characters, past the declared %d, is not refused at %s: %d %s", c.member, n, max, item, res.Status, res.Body)
+			}
+		}
+	}
+	for m := range declared {
+		if !probed[m] {
+			t.Errorf("%s: not probed", m)
+		}
+	}
+}
+
+// TestOpenAPIListParameters checks that every list's paging parameters
+// declare the bounds the store checks (enroll.ListParams.Normalize), and
+// that the largest page declared is taken.
+func TestOpenAPIListParameters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lists := 0
+	for _, op := range operations(e.srv.OpenAPI()) {
+		for _, p := range op.Parameters {
+			s, where := p.Schema, op.OperationID+" "+p.Name
+			switch p.Name {
+			case "page":
+				lists++
+				if s.Minimum == nil || *s.Minimum != 0 || s.Maximum == nil || *s.Maximum != enroll.MaxPage {
+					t.Errorf("%s: minimum %s, maximum %s; want 0 and %d", where, bound(s.Minimum), bound(s.Maximum), enroll.MaxPage)
+				}
+			case "perPage":
+				if s.Minimum == nil || *s.Minimum != 1 || s.Maximum == nil || *s.Maximum != enroll.MaxPerPage {
+					t.Errorf("%s: minimum %s, maximum %s; want 1 and %d", where, bound(s.Minimum), bound(s.Maximum), enroll.MaxPerPage)
+				}
+			case "pageToken":
+				if s.MaxLength == nil || *s.MaxLength != enroll.MaxPageTokenLength {
+					t.Errorf("%s: maxLength %s, want %d", where, bound(s.MaxLength), enroll.MaxPageTokenLength)
+				}
+			}
+		}
+	}
+	if lists == 0 {
+		t.Fatal("no list declares page")
+	}
+	e.do("GET", "/v1/programs?page="+strconv.Itoa(enroll.MaxPage), nil).expect(200)
+	if p := e.do("GET", "/v1/programs?page="+strconv.Itoa(enroll.MaxPage+1), nil).expect(422).problem(); !p.hasLocation("query.page") {
+		t.Errorf("page past the maximum: %+v", p.Errors)
+	}
+}
+
+// bound shows a schema's bound, or none.
+func bound[N int | float64](n *N) string {
+	if n == nil {
+		return "none"
+	}
+	return fmt.Sprint(*n)
 }

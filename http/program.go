@@ -10,10 +10,10 @@ import (
 type ProgramCreate struct {
 	Slug        string         `json:"slug" minLength:"1" maxLength:"100" pattern:"^[a-z0-9]+(?:[-_][a-z0-9]+)*$" patternDescription:"lowercase letters, digits, - and _" doc:"Unique in the workspace; usable in place of the id."`
 	Name        string         `json:"name" minLength:"1" maxLength:"256"`
-	Description string         `json:"description,omitempty" maxLength:"4096"`
-	States      []string       `json:"states,omitempty" maxItems:"100" doc:"The states or regions the program serves."`
-	Active      *bool          `json:"active,omitempty" default:"true"`
-	Metadata    map[string]any `json:"metadata,omitempty" doc:"Arbitrary data, at most 16 KiB of JSON."`
+	Description string         `json:"description,omitempty" maxLength:"4096" nullable:"true"`
+	States      []string       `json:"states,omitempty" maxItems:"100" maxLength:"64" doc:"The states or regions the program serves."`
+	Active      *bool          `json:"active,omitempty" nullable:"true" default:"true"`
+	Metadata    map[string]any `json:"metadata,omitempty" nullable:"true" doc:"Arbitrary data, at most 16 KiB of JSON."`
 }
 
 // ProgramPatch is the body of PATCH /v1/programs/{programId}, a JSON merge
@@ -22,7 +22,7 @@ type ProgramPatch struct {
 	Slug        *string        `json:"slug,omitempty" minLength:"1" maxLength:"100" pattern:"^[a-z0-9]+(?:[-_][a-z0-9]+)*$" patternDescription:"lowercase letters, digits, - and _"`
 	Name        *string        `json:"name,omitempty" minLength:"1" maxLength:"256"`
 	Description *string        `json:"description,omitempty" maxLength:"4096" nullable:"true"`
-	States      []string       `json:"states,omitempty" maxItems:"100"`
+	States      []string       `json:"states,omitempty" maxItems:"100" maxLength:"64"`
 	Active      *bool          `json:"active,omitempty"`
 	Metadata    map[string]any `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it, null all." nullable:"true"`
 	ReadOnlyMembers

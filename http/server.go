@@ -179,6 +179,7 @@ func NewServer(cfg Config) *Server {
 	documentReadOnlyMembers(s.api.OpenAPI().Components.Schemas)
 	documentEventObject(s.api.OpenAPI().Components.Schemas)
 	documentUniqueItems(s.api.OpenAPI().Components.Schemas)
+	documentNullEnums(s.api.OpenAPI().Components.Schemas)
 
 	s.mux.Handle("GET /docs", s.docsHandler())
 	s.mux.Handle("GET /metrics", s.metrics.handler())

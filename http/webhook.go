@@ -10,8 +10,8 @@ import (
 type WebhookEndpointCreate struct {
 	URL         string             `json:"url" minLength:"1" maxLength:"2048" format:"uri" doc:"Receives a signed POST per event. http or https; private and loopback addresses are refused when sending unless the server runs with --webhook-allow-private."`
 	EventTypes  []enroll.EventType `json:"eventTypes,omitempty" maxItems:"10" doc:"The event types to send; empty or absent means every type."`
-	Description string             `json:"description,omitempty" maxLength:"4096"`
-	Enabled     *bool              `json:"enabled,omitempty" default:"true"`
+	Description string             `json:"description,omitempty" nullable:"true" maxLength:"4096"`
+	Enabled     *bool              `json:"enabled,omitempty" nullable:"true" default:"true"`
 }
 
 // WebhookEndpointPatch is the body of PATCH /v1/webhookEndpoints/{id}, a
