@@ -838,6 +838,8 @@ func TestAPI_422(t *testing.T) {
 		{"bad key scope", "POST", "/v1/apiKeys", map[string]any{"scopes": []string{"root"}}, []string{"body.scopes[0]"}},
 		{"key for unknown instance", "POST", "/v1/apiKeys", map[string]any{"programInstanceIds": []string{"abc"}}, []string{"body.programInstanceIds[0]"}},
 		{"key with an empty list of scopes", "POST", "/v1/apiKeys", map[string]any{"name": "none", "scopes": []string{}}, []string{"body.scopes"}},
+		// A client's unset list, as a Go nil slice marshals: not every scope.
+		{"key with null scopes", "POST", "/v1/apiKeys", raw(`{"name": "ci", "scopes": null}`), []string{"body.scopes"}},
 		{"key scope listed twice", "POST", "/v1/apiKeys", map[string]any{"scopes": []string{"programs:read", "events:read", "programs:read"}}, []string{"body.scopes[2]"}},
 		{"key instance listed twice", "POST", "/v1/apiKeys", map[string]any{"programInstanceIds": []string{inst, inst}}, []string{"body.programInstanceIds[1]"}},
 		// The caller meant something by it; acting as if it had not been

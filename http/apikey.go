@@ -2,9 +2,12 @@ package http
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/enrollhq/enroll"
 )
@@ -13,9 +16,32 @@ import (
 // instances the key is a secret key with full access; a key made by a
 // scoped key never exceeds its maker's scopes and instances.
 type APIKeyCreate struct {
-	Name               string         `json:"name,omitempty" nullable:"true" maxLength:"256"`
-	Scopes             []enroll.Scope `json:"scopes,omitempty" maxItems:"20" enum:"programs:read,programs:write,enrollments:read,enrollments:write,enrollments:review,events:read,webhooks:write,imports:write,keys:write" doc:"Scopes of a scoped key; omitted, the key has every scope its maker has (a secret key's: all). An empty list is refused, since a key with no scope could do nothing."`
-	ProgramInstanceIDs []string       `json:"programInstanceIds,omitempty" maxItems:"100" doc:"Limit the key to these program instances; empty means all."`
+	Name               string    `json:"name,omitempty" nullable:"true" maxLength:"256"`
+	Scopes             scopeList `json:"scopes,omitempty" maxItems:"20" enum:"programs:read,programs:write,enrollments:read,enrollments:write,enrollments:review,events:read,webhooks:write,imports:write,keys:write" doc:"Scopes of a scoped key; omitted, the key has every scope its maker has (a secret key's: all). An empty list, or null, is refused (422): a key with no scope could do nothing, and a client that writes an unset list as null must not get every scope by mistake."`
+	ProgramInstanceIDs []string  `json:"programInstanceIds,omitempty" maxItems:"100" doc:"Limit the key to these program instances; empty means all."`
+}
+
+// scopeList is APIKeyCreate's scopes as sent: a list, or null, which
+// decoding would otherwise leave as it leaves a list left out, the one
+// that means every scope.
+type scopeList struct {
+	list []enroll.Scope
+	null bool
+}
+
+// UnmarshalJSON keeps the list, or that it was null.
+func (s *scopeList) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*s = scopeList{null: true}
+		return nil
+	}
+	return json.Unmarshal(b, &s.list)
+}
+
+// Schema documents the list as Huma documents a []enroll.Scope (the
+// field's tags add its enum and maxItems), but not nullable.
+func (scopeList) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeArray, Items: &huma.Schema{Type: huma.TypeString}}
 }
 
 // APIKeyWithSecret is a new key with its secret, shown only in the
@@ -48,11 +74,15 @@ type apiKeyOutput struct {
 
 func (s *Server) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*apiKeyCreatedOutput, error) {
 	maker := keyFrom(ctx)
-	scopes, instances := in.Body.Scopes, in.Body.ProgramInstanceIDs
+	scopes, instances := in.Body.Scopes.list, in.Body.ProgramInstanceIDs
 	// Scopes and ids listed twice are refused by the key's Validate, in
 	// the store, as for a key the CLI makes.
 	var v enroll.Invalid
-	if scopes != nil && len(scopes) == 0 {
+	switch {
+	case in.Body.Scopes.null:
+		// A client's unset list, more likely than a wish for every scope.
+		v.Add("scopes", "must not be null: list the key's scopes, or omit scopes for a key with every scope", nil)
+	case scopes != nil && len(scopes) == 0:
 		// Read as "every scope" it would grant the opposite of what an
 		// empty list says.
 		v.Add("scopes", "must list at least one scope; omit scopes for a key with every scope", []enroll.Scope{})
