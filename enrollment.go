@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -163,10 +164,11 @@ func (e *Enrollment) normalize() {
 }
 
 // Validate checks the enrollment's data fields against their limits and
-// against the instance's declared groups and parameters, and that its
-// tags, manufacturer slugs and group ids each name an item once.
+// against the instance's declared groups and parameters, that its tags,
+// manufacturer slugs and group ids each name an item once, and that its
+// devices each hold a value and have distinct ids.
 func (e *Enrollment) Validate(inst *ProgramInstance) error {
-	return e.validate(inst, nil)
+	return e.validate(inst, nil, nil)
 }
 
 // validate is Validate for an update of old. A group, or a parameter value,
@@ -175,9 +177,11 @@ func (e *Enrollment) Validate(inst *ProgramInstance) error {
 // narrowed): an enrollment must stay editable and reviewable. Such a value
 // carries its parameter error instead, as the seed shows invalid values.
 // Likewise a tags, manufacturerSlugs or groupIds list left as old holds
-// it is not checked for repeats, which Validate refuses: an enrollment
-// stored with one before that check must stay editable too.
-func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment) error {
+// it is not checked for repeats, which Validate refuses, nor a devices
+// list left as kept (old's, or those a re-enrollment copies) for empty
+// devices and repeated ids: an enrollment stored with one before those
+// checks must stay editable too.
+func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment, kept []Device) error {
 	var v Invalid
 	e.normalize()
 	checkName(&v, "firstName", e.FirstName, false)
@@ -201,6 +205,9 @@ func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment) error {
 		}
 		checkMetadata(&v, l+".attributes", d.Attributes)
 		checkMetadata(&v, l+".configuration", d.Configuration)
+	}
+	if !sameDevices(e.Devices, kept) {
+		checkDevices(&v, e.Devices)
 	}
 	checkName(&v, "referenceId", e.ReferenceID, false)
 	checkText(&v, "referenceDescription", e.ReferenceDescription)
@@ -255,6 +262,54 @@ func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment) error {
 	return err
 }
 
+// checkDevices refuses a device that holds no value ({}, or members all
+// empty), which describes nothing, and a device whose id another device
+// of the list has, at the repeat, as the seed's devices are told apart by
+// id. Ids compare exactly, as tags do; a device without one (known by its
+// serial number, say) is not compared. A list over the length limit is
+// refused whole and not checked device by device.
+func checkDevices(v *Invalid, devices []Device) {
+	if len(devices) > MaxListItems {
+		return
+	}
+	for i, d := range devices {
+		if d.empty() {
+			v.Add(loc("devices", i), "is empty: a device needs a value, such as its id or serialNumber", nil)
+			continue
+		}
+		if strings.TrimSpace(d.ID) == "" {
+			continue
+		}
+		if slices.ContainsFunc(devices[:i], func(o Device) bool { return o.ID == d.ID }) {
+			v.Add(loc("devices", i)+".id", "is listed twice", d.ID)
+		}
+	}
+}
+
+// empty reports whether d holds no value: every member absent, blank or {}.
+func (d *Device) empty() bool {
+	for _, s := range [...]string{d.ID, d.Type, d.ManufacturerSlug, d.ManufacturerName, d.ProductName, d.SerialNumber} {
+		if strings.TrimSpace(s) != "" {
+			return false
+		}
+	}
+	return d.InstallDate == nil && len(d.Attributes) == 0 && len(d.Configuration) == 0
+}
+
+// sameDevices reports whether a and b are the same devices, as their JSON
+// forms compare (the form they are stored and sent back in).
+func sameDevices(a, b []Device) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 {
+		return true
+	}
+	ab, _ := json.Marshal(a)
+	bb, _ := json.Marshal(b)
+	return bytes.Equal(ab, bb)
+}
+
 // DuplicateEmail returns the normalized email by which an open enrollment
 // makes in a duplicate: none for a customerId request, whose enrollment
 // takes its customer's email whatever the request says (its customer is
@@ -284,7 +339,7 @@ type EnrollmentCreate struct {
 	Address              *Address         `json:"address,omitempty"`
 	ManufacturerSlugs    []string         `json:"manufacturerSlugs,omitempty" nullable:"true" maxItems:"100" maxLength:"256" doc:"Each slug once (compared exactly, case included); a repeat is a 422 at the repeat."`
 	SerialNumber         string           `json:"serialNumber,omitempty" nullable:"true" maxLength:"256"`
-	Devices              []Device         `json:"devices,omitempty" nullable:"true" maxItems:"100"`
+	Devices              []Device         `json:"devices,omitempty" nullable:"true" maxItems:"100" doc:"Each device holds a value (an empty one is a 422 at the device), and no two have the same id (a repeat is a 422 at its id; devices without an id are not compared)."`
 	ReferenceID          string           `json:"referenceId,omitempty" nullable:"true" maxLength:"256"`
 	ReferenceDescription string           `json:"referenceDescription,omitempty" nullable:"true" maxLength:"4096"`
 	Tags                 []string         `json:"tags,omitempty" nullable:"true" maxItems:"100" maxLength:"256" doc:"Each tag once (compared exactly, case included); a repeat is a 422 at the repeat."`
@@ -406,6 +461,7 @@ func NewEnrollment(wsID string, in *EnrollmentCreate, inst *ProgramInstance, p P
 		Eligibility: Eligibility{Status: StatusCandidate, Reason: in.EligibilityReason, ProgramInstanceID: inst.ID},
 		CreatedAt:   now, UpdatedAt: now, Version: 1,
 	}
+	var kept []Device
 	if from := p.From; from != nil {
 		e.EnrollmentID = from.ID
 		// Each item once: the enrollment continued may have been stored
@@ -416,7 +472,9 @@ func NewEnrollment(wsID string, in *EnrollmentCreate, inst *ProgramInstance, p P
 		}
 		e.SerialNumber = or(e.SerialNumber, from.SerialNumber)
 		if e.Devices == nil {
-			e.Devices = slices.Clone(from.Devices)
+			// As they are: a device stored empty, or with an id another
+			// has, before Validate refused it keeps its data.
+			e.Devices, kept = slices.Clone(from.Devices), from.Devices
 		}
 		e.ReferenceID = or(e.ReferenceID, from.ReferenceID)
 		e.ReferenceDescription = or(e.ReferenceDescription, from.ReferenceDescription)
@@ -427,7 +485,7 @@ func NewEnrollment(wsID string, in *EnrollmentCreate, inst *ProgramInstance, p P
 			e.Metadata = maps.Clone(from.Metadata)
 		}
 	}
-	if err := e.Validate(inst); err != nil {
+	if err := e.validate(inst, nil, kept); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -618,7 +676,7 @@ func prepareEnrollmentUpdate(old, e *Enrollment, inst *ProgramInstance, now time
 	if err := v.Err(); err != nil {
 		return nil, nil, err
 	}
-	if err := e.validate(inst, old); err != nil {
+	if err := e.validate(inst, old, old.Devices); err != nil {
 		return nil, nil, err
 	}
 	ch := &EnrollmentChange{From: old.Eligibility.Status, To: e.Eligibility.Status}

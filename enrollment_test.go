@@ -340,3 +340,113 @@ func TestEnrollmentListsAreSets(t *testing.T) {
 		check(t, err, []refusal{{"tags[1]", "v"}})
 	})
 }
+
+// TestEnrollmentDevices checks that each of an enrollment's devices holds
+// a value and that no two have the same id: an empty device is refused at
+// the device, a repeated id at the repeat, when a create sets the devices
+// or an update sets them anew. Devices without an id are not compared. An
+// enrollment stored with such devices before this check stays editable,
+// and a re-enrollment of it copies them as they are.
+func TestEnrollmentDevices(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	inst := &enroll.ProgramInstance{ID: "i1"}
+	type refusal struct{ location, message, value string }
+	empty := "is empty: a device needs a value, such as its id or serialNumber"
+	check := func(t *testing.T, err error, want []refusal) {
+		t.Helper()
+		if want == nil {
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			return
+		}
+		e, ok := err.(*enroll.Error)
+		if !ok || e.Code != enroll.EINVALID || len(e.Fields) != len(want) {
+			t.Fatalf("err = %v, want %v", err, want)
+		}
+		for i, w := range want {
+			f := e.Fields[i]
+			if value, _ := f.Value.(string); f.Location != w.location || f.Message != w.message || value != w.value || (w.value == "") != (f.Value == nil) {
+				t.Errorf("field %d = %+v, want %+v", i, f, w)
+			}
+		}
+	}
+	day := time.Date(2022, 2, 22, 0, 0, 0, 0, time.UTC)
+	t.Run("create", func(t *testing.T) {
+		t.Parallel()
+		for _, c := range []struct {
+			name    string
+			devices []enroll.Device
+			want    []refusal
+		}{
+			{"distinct ids", []enroll.Device{{ID: "a"}, {ID: "b", SerialNumber: "s"}}, nil},
+			{"devices without an id", []enroll.Device{{SerialNumber: "s1"}, {SerialNumber: "s1"}, {Type: "battery"}}, nil},
+			{"a device of one member", []enroll.Device{{InstallDate: &day}, {Attributes: map[string]any{"kw": 5.0}}, {Configuration: map[string]any{"r": 1.0}}}, nil},
+			{"ids differing in case", []enroll.Device{{ID: "a"}, {ID: "A"}}, nil},
+			{"an id twice", []enroll.Device{{ID: "a"}, {ID: "b"}, {ID: "a", SerialNumber: "other"}}, []refusal{{"devices[2].id", "is listed twice", "a"}}},
+			{"an id three times", []enroll.Device{{ID: "a"}, {ID: "a"}, {ID: "a"}},
+				[]refusal{{"devices[1].id", "is listed twice", "a"}, {"devices[2].id", "is listed twice", "a"}}},
+			{"an empty device", []enroll.Device{{ID: "a"}, {}}, []refusal{{"devices[1]", empty, ""}}},
+			{"blank members and empty objects", []enroll.Device{{ID: " ", SerialNumber: "\t", Attributes: map[string]any{}}}, []refusal{{"devices[0]", empty, ""}}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				in := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerID, CustomerID: "c", Devices: c.devices}
+				_, err := enroll.NewEnrollment("w", in, inst, enroll.Participant{CustomerID: "c"}, now)
+				check(t, err, c.want)
+			})
+		}
+	})
+
+	// Stored before the check: an empty device and an id twice.
+	legacy, err := enroll.NewEnrollment("w", &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerID, CustomerID: "c"},
+		inst, enroll.Participant{CustomerID: "c"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy.Devices = []enroll.Device{{}, {ID: "a", InstallDate: &day}, {ID: "a", SerialNumber: "s"}}
+	legacy.Eligibility.Status = enroll.StatusSubmitted
+	t.Run("update", func(t *testing.T) {
+		t.Parallel()
+		for _, c := range []struct {
+			name string
+			edit func(e *enroll.Enrollment)
+			want []refusal
+		}{
+			{"notes", func(e *enroll.Enrollment) { e.Notes = "called" }, nil},
+			{"status", func(e *enroll.Enrollment) { e.SetStatus(enroll.StatusApproved, "ok") }, nil},
+			{"devices sent back as stored", func(e *enroll.Enrollment) {
+				e.Devices = []enroll.Device{{}, {ID: "a", InstallDate: &day}, {ID: "a", SerialNumber: "s"}}
+			}, nil},
+			{"devices set anew, each once", func(e *enroll.Enrollment) { e.Devices = []enroll.Device{{ID: "a", SerialNumber: "s"}} }, nil},
+			{"a device added", func(e *enroll.Enrollment) { e.Devices = append(e.Devices, enroll.Device{ID: "b"}) },
+				[]refusal{{"devices[0]", empty, ""}, {"devices[2].id", "is listed twice", "a"}}},
+			{"a device changed", func(e *enroll.Enrollment) { e.Devices[2].SerialNumber = "t" },
+				[]refusal{{"devices[0]", empty, ""}, {"devices[2].id", "is listed twice", "a"}}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				e := legacy.Clone()
+				c.edit(e)
+				_, err := enroll.PrepareEnrollmentUpdate(legacy, e, inst, now)
+				check(t, err, c.want)
+			})
+		}
+	})
+	t.Run("re-enrollment", func(t *testing.T) {
+		t.Parallel()
+		in := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByEnrollmentID, EnrollmentID: legacy.ID}
+		e, err := enroll.NewEnrollment("w", in, inst, enroll.Participant{CustomerID: "c", From: legacy}, now)
+		if err != nil {
+			t.Fatalf("re-enrolling an enrollment stored with such devices: %v", err)
+		}
+		if len(e.Devices) != 3 || e.Devices[2].SerialNumber != "s" {
+			t.Errorf("copied devices %+v: want them as they are", e.Devices)
+		}
+		// What the request sets is checked, as at any create.
+		in.Devices = []enroll.Device{{ID: "x"}, {ID: "x"}}
+		_, err = enroll.NewEnrollment("w", in, inst, enroll.Participant{CustomerID: "c", From: legacy}, now)
+		check(t, err, []refusal{{"devices[1].id", "is listed twice", "x"}})
+	})
+}

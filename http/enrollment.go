@@ -20,7 +20,7 @@ type EnrollmentPatch struct {
 	Address              *AddressPatch           `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
 	ManufacturerSlugs    []string                `json:"manufacturerSlugs,omitempty" maxItems:"100" maxLength:"256" doc:"Each slug once (compared exactly, case included); a repeat is a 422 at the repeat, unless the list is sent back as stored."`
 	SerialNumber         *string                 `json:"serialNumber,omitempty" maxLength:"256" nullable:"true"`
-	Devices              []enroll.Device         `json:"devices,omitempty" maxItems:"100"`
+	Devices              []enroll.Device         `json:"devices,omitempty" maxItems:"100" doc:"Each device holds a value (an empty one is a 422 at the device), and no two have the same id (a repeat is a 422 at its id; devices without an id are not compared), unless the list is sent back as stored."`
 	ReferenceID          *string                 `json:"referenceId,omitempty" maxLength:"256" nullable:"true"`
 	ReferenceDescription *string                 `json:"referenceDescription,omitempty" maxLength:"4096" nullable:"true"`
 	Tags                 []string                `json:"tags,omitempty" maxItems:"100" maxLength:"256" doc:"Each tag once (compared exactly, case included); a repeat is a 422 at the repeat, unless the list is sent back as stored."`

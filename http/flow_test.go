@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -114,6 +115,36 @@ func TestFlow_StatusWorkflow(t *testing.T) {
 		m := e.patchStatus(id, "approved")
 		if m["enrollmentStartDate"] != "2030-01-01T00:00:00Z" || m["enrolledAt"] == nil {
 			t.Errorf("enrollmentStartDate = %v enrolledAt = %v", m["enrollmentStartDate"], m["enrolledAt"])
+		}
+	})
+
+	t.Run("times", func(t *testing.T) {
+		// docs/api.md, Times: a body's date-times are kept as sent, offset
+		// and nanoseconds included; those the server sets are UTC, to the
+		// microsecond.
+		sent := map[string]any{"startDate": "2030-01-01T00:00:00.123456789+05:30", "endDate": "2030-12-31T00:00:00-07:00"}
+		timed := e.createInstance(map[string]any{"autoEvaluate": false, "startDate": sent["startDate"], "endDate": sent["endDate"]})
+		got := e.do("GET", "/v1/programInstances/"+timed, nil).expect(200).obj()
+		for k, v := range sent {
+			if got[k] != v {
+				t.Errorf("instance %s = %v, sent %v", k, got[k], v)
+			}
+		}
+		id := e.enrollIn(timed, customerInfo(map[string]any{"enrollmentStartDate": "2031-02-03T04:05:06,5-07:00",
+			"devices": []any{map[string]any{"id": "d", "installDate": "2022-02-22T00:00:00.123456789-07:00"}}}))["id"].(string)
+		e.patchStatus(id, "eligible")
+		e.patchStatus(id, "submitted")
+		e.patchStatus(id, "approved")
+		m := e.do("GET", "/v1/enrollments/"+id, nil).expect(200).obj()
+		if m["enrollmentStartDate"] != "2031-02-03T04:05:06.5-07:00" ||
+			m["devices"].([]any)[0].(map[string]any)["installDate"] != "2022-02-22T00:00:00.123456789-07:00" {
+			t.Errorf("enrollmentStartDate %v, devices %v", m["enrollmentStartDate"], m["devices"])
+		}
+		utcMicro := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$`)
+		for _, k := range []string{"createdAt", "updatedAt", "enrolledAt"} {
+			if s, _ := m[k].(string); !utcMicro.MatchString(s) {
+				t.Errorf("%s = %v, want UTC to the microsecond", k, m[k])
+			}
 		}
 	})
 

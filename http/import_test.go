@@ -621,3 +621,40 @@ func TestImport_ListRepeats(t *testing.T) {
 		t.Fatalf("%d enrollments tagged X", n)
 	}
 }
+
+// TestImport_DeviceChecks checks that an import row's devices get the
+// API's checks, as errors of the row at its devices column with the
+// device's position: an empty device, and an id a device before it has,
+// in a CSV cell and an NDJSON line alike, on the planned path
+// (customerInfo rows) and the create path (customerId).
+func TestImport_DeviceChecks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	cust := e.do("POST", "/v1/customers", map[string]any{"firstName": "Cu", "lastName": "Stomer", "email": "cu" + uniq() + "@example.com"}).expect(201).obj()["id"].(string)
+	file := "identificationType,customerId,firstName,lastName,email,devices\n" +
+		`,,Id,Twice,id` + uniq() + `@example.com,"[{""id"":""a""},{""id"":""b""},{""id"":""a""}]"` + "\n" + // 2: item 3, id
+		`,,Empty,Device,empty` + uniq() + `@example.com,"[{""id"":""a""},{}]"` + "\n" + // 3: item 2
+		`,,Serial,Numbers,serial` + uniq() + `@example.com,"[{""serialNumber"":""s""},{""serialNumber"":""s""}]"` + "\n" + // 4: created
+		`customerId,` + cust + `,,,,"[{""id"":""x""},{""id"":""x""}]"` + "\n" // 5: item 2, id, on the create path
+	j := e.waitImport(e.startImport(inst, csvUpload(file), "").ID)
+	nd := e.waitImport(e.startImport(inst, upload{"application/x-ndjson",
+		`{"identificationType": "customerInfo", "firstName": "Nd", "lastName": "Json", "email": "nd` + uniq() + `@example.com", "devices": [{}, {"id": "a"}, {"id": "a"}]}` + "\n"}, "").ID)
+	var got []string
+	for _, job := range []job{j, nd} {
+		for _, er := range job.Errors {
+			got = append(got, fmt.Sprintf("%s %d %s: %s", job.Format, er.Row, er.Field, er.Message))
+		}
+	}
+	empty := "is empty: a device needs a value, such as its id or serialNumber"
+	want := []string{
+		"csv 2 devices: item 3, id: is listed twice",
+		"csv 3 devices: item 2: " + empty,
+		"csv 5 devices: item 2, id: is listed twice",
+		"ndjson 1 devices: item 1: " + empty,
+		"ndjson 1 devices: item 3, id: is listed twice",
+	}
+	if j.Status != "succeeded" || j.CreatedCount != 1 || j.FailedRows != 3 || nd.FailedRows != 1 || !slices.Equal(got, want) {
+		t.Fatalf("jobs %+v\n%+v\nerrors %q\nwant   %q", j, nd, got, want)
+	}
+}
