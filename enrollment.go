@@ -325,9 +325,9 @@ func (in *EnrollmentCreate) DuplicateEmail() string {
 // Which participant fields are required depends on IdentificationType.
 type EnrollmentCreate struct {
 	IdentificationType IdentificationType `json:"identificationType" enum:"customerInfo,customerId,leadId,enrollmentId" doc:"How the participant is identified."`
-	CustomerID         string             `json:"customerId,omitempty" nullable:"true" doc:"Required with identificationType customerId."`
-	LeadID             string             `json:"leadId,omitempty" nullable:"true" doc:"Required with identificationType leadId."`
-	EnrollmentID       string             `json:"enrollmentId,omitempty" nullable:"true" doc:"Required with identificationType enrollmentId: the enrollment to re-enroll."`
+	CustomerID         string             `json:"customerId,omitempty" nullable:"true" doc:"Required with identificationType customerId. With another type it is not read, only checked to be an id: the participant is found as that type says, and the enrollment's customerId is the customer found. So an enrollment read back, or an export's row, which carries the customerId it got, can be sent again as it is."`
+	LeadID             string             `json:"leadId,omitempty" nullable:"true" doc:"Required with identificationType leadId. With another type it is not read, only checked to be an id (see customerId)."`
+	EnrollmentID       string             `json:"enrollmentId,omitempty" nullable:"true" doc:"Required with identificationType enrollmentId: the enrollment to re-enroll. With another type it is not read, only checked to be an id (see customerId)."`
 	EligibilityStatus  Status             `json:"eligibilityStatus,omitempty" nullable:"true" enum:"candidate,submitted" default:"candidate" doc:"candidate (default), or submitted for self-enrollment, which passes through eligibility first."`
 	EligibilityReason  string             `json:"eligibilityReason,omitempty" nullable:"true" maxLength:"4096"`
 	Reenroll           *bool              `json:"reenroll,omitempty" nullable:"true" default:"true" doc:"Set false to refuse the request if the participant was ever enrolled in this instance."`

@@ -231,6 +231,36 @@ func TestFlow_IdentificationTypes(t *testing.T) {
 			t.Errorf("address %v slugs %v", m["address"], m["manufacturerSlugs"])
 		}
 	})
+	t.Run("the ids of other types are not read", func(t *testing.T) {
+		// A representation carries the customerId a customerInfo
+		// enrollment got (so does an export's row): sent back as a create
+		// body, in another instance, it enrolls the customer the email
+		// finds, whatever ids it holds, and is not refused for them.
+		anna := e.enrollIn(inst, customerInfo(nil))
+		lead := e.do("POST", "/v1/leads", map[string]any{"email": "stray" + uniq() + "@example.com"}).expect(201).obj()["id"].(string)
+		bob := customerInfo(map[string]any{"customerId": anna["customerId"], "leadId": lead, "enrollmentId": anna["id"]})
+		m := e.enrollIn(inst, bob)
+		if m["customerId"] == anna["customerId"] || m["leadId"] != nil || m["enrollmentId"] != nil || m["email"] != bob["email"] {
+			t.Errorf("customerInfo with other ids = %v", m)
+		}
+		again := e.do("GET", "/v1/enrollments/"+anna["id"].(string), nil).expect(200).obj()
+		again["identificationType"] = "customerInfo"
+		for _, k := range []string{"id", "programInstanceId", "eligibility", "evaluation", "enrolledAt", "unenrolledAt", "createdAt", "updatedAt", "template"} {
+			delete(again, k)
+		}
+		dropNulls(again)
+		if m := e.enrollIn(next, again); m["customerId"] != anna["customerId"] {
+			t.Errorf("a representation sent back: customer %v, want %v", m["customerId"], anna["customerId"])
+		}
+		// Their form is still checked, and the document says they are not read.
+		e.do("POST", "/v1/programInstances/"+inst+"/enrollments", customerInfo(map[string]any{"leadId": "not an id"})).expect(422)
+		props := e.srv.OpenAPI().Components.Schemas.Map()["EnrollmentCreate"].Properties
+		for _, id := range []string{"customerId", "leadId", "enrollmentId"} {
+			if d := props[id].Description; !strings.Contains(d, "With another type it is not read") {
+				t.Errorf("EnrollmentCreate.%s: %q", id, d)
+			}
+		}
+	})
 	t.Run("missing identifiers", func(t *testing.T) {
 		for typ, want := range map[string]int{"customerId": 422, "leadId": 422, "enrollmentId": 422} {
 			e.do("POST", "/v1/programInstances/"+inst+"/enrollments", map[string]any{"identificationType": typ}).expect(want).problem()
