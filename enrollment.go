@@ -62,7 +62,7 @@ type Enrollment struct {
 	GroupIDs             []string           `json:"groupIds"`
 	Notes                string             `json:"notes" nullable:"true"`
 	Assignee             string             `json:"assignee" nullable:"true"`
-	EnrollmentStartDate  *time.Time         `json:"enrollmentStartDate" doc:"When participation starts; set at approval unless given."`
+	EnrollmentStartDate  *time.Time         `json:"enrollmentStartDate" doc:"When participation starts; unless given, set at approval to the approval's time, whatever the instance's startDate."`
 	EnrolledAt           *time.Time         `json:"enrolledAt" doc:"When the enrollment was first approved."`
 	UnenrolledAt         *time.Time         `json:"unenrolledAt"`
 	Eligibility          Eligibility        `json:"eligibility"`

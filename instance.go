@@ -32,8 +32,8 @@ type ProgramInstance struct {
 	Slug             string         `json:"slug" doc:"Unique within the program."`
 	Name             string         `json:"name"`
 	Status           InstanceStatus `json:"status" enum:"active,inactive,archived" doc:"Enrollments are created only in active instances."`
-	StartDate        *time.Time     `json:"startDate"`
-	EndDate          *time.Time     `json:"endDate"`
+	StartDate        *time.Time     `json:"startDate" doc:"Informational: shown, and read by rules as instance.startDate, but no enrollment is refused before it, and approval does not wait for it (an enrollment's enrollmentStartDate defaults to the approval's time)."`
+	EndDate          *time.Time     `json:"endDate" doc:"Informational: shown, and read by rules as instance.endDate, but no enrollment is refused after it; set status to inactive to stop enrollments."`
 	Capacity         *int           `json:"capacity" doc:"Maximum number of approved (and paused) enrollments; none when absent."`
 	AutoEvaluate     bool           `json:"autoEvaluate" doc:"Evaluate eligibility rules when an enrollment is created."`
 	EligibilityRules []Rule         `json:"eligibilityRules"`

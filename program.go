@@ -14,7 +14,7 @@ type Program struct {
 	Name        string         `json:"name"`
 	Description string         `json:"description" nullable:"true"`
 	States      []string       `json:"states" doc:"The states or regions the program serves."`
-	Active      bool           `json:"active"`
+	Active      bool           `json:"active" doc:"A flag for the programs list's ?active= filter and your own systems: an inactive program's instances still take enrollments (an instance's status decides)."`
 	Metadata    map[string]any `json:"metadata"`
 	CreatedAt   time.Time      `json:"createdAt"`
 	UpdatedAt   time.Time      `json:"updatedAt"`

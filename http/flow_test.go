@@ -173,6 +173,49 @@ func TestFlow_StatusWorkflow(t *testing.T) {
 	})
 }
 
+// TestFlow_ProgramActiveAndInstanceDates checks what docs/api.md says of
+// a program's active flag and an instance's dates: only an instance's
+// status stops enrollments (SPEC §2); an inactive program's instances,
+// and an instance whose season is over or has not begun, take them;
+// approval sets enrollmentStartDate to its own time, before the
+// instance's startDate too; and active filters the programs list.
+func TestFlow_ProgramActiveAndInstanceDates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	prog := e.createProgram("inactive-" + uniq())
+	before := e.do("POST", "/v1/programs/"+prog+"/instances", map[string]any{"slug": "before", "name": "Before", "autoEvaluate": false}).
+		expect(201).obj()["id"].(string)
+	e.do("PATCH", "/v1/programs/"+prog, map[string]any{"active": false}).expect(200)
+	e.enrollIn(before, customerInfo(nil))
+	past := e.do("POST", "/v1/programs/"+prog+"/instances", map[string]any{"slug": "y2020", "name": "2020", "autoEvaluate": false,
+		"startDate": "2020-01-01T00:00:00Z", "endDate": "2020-12-31T00:00:00Z"}).expect(201).obj()["id"].(string)
+	e.enrollIn(past, customerInfo(nil))
+	future := e.do("POST", "/v1/programs/"+prog+"/instances", map[string]any{"slug": "y2100", "name": "2100", "autoEvaluate": false,
+		"startDate": "2100-01-01T00:00:00Z"}).expect(201).obj()["id"].(string)
+	id := e.enrollIn(future, customerInfo(nil))["id"].(string)
+	e.patchStatus(id, "eligible")
+	e.patchStatus(id, "submitted")
+	m := e.patchStatus(id, "approved")
+	if m["enrollmentStartDate"] == nil || m["enrollmentStartDate"] != m["enrolledAt"] || !strings.HasPrefix(m["enrolledAt"].(string), time.Now().UTC().Format("2006-")) {
+		t.Errorf("approved before the season: enrollmentStartDate %v, enrolledAt %v", m["enrollmentStartDate"], m["enrolledAt"])
+	}
+	// The instance's status is what stops them.
+	e.do("PATCH", "/v1/programInstances/"+past, map[string]any{"status": "inactive"}).expect(200)
+	e.do("POST", "/v1/programInstances/"+past+"/enrollments", customerInfo(nil)).expect(409).problem()
+	var page map[string]any
+	e.do("GET", "/v1/programs?active=false", nil).expect(200).decode(&page)
+	if !slices.Contains(ids(page), prog) {
+		t.Errorf("?active=false lists %v, not %s", ids(page), prog)
+	}
+	props := e.srv.OpenAPI().Components.Schemas.Map()
+	for _, d := range []string{props["ProgramCreate"].Properties["active"].Description, props["ProgramInstance"].Properties["startDate"].Description,
+		props["InstanceCreate"].Properties["endDate"].Description} {
+		if !strings.Contains(d, "still take enrollments") && !strings.HasPrefix(d, "Informational") {
+			t.Errorf("the document says %q", d)
+		}
+	}
+}
+
 func TestFlow_IdentificationTypes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -16,8 +16,8 @@ type InstanceCreate struct {
 	Slug             string                `json:"slug" minLength:"1" maxLength:"100" pattern:"^[a-z0-9]+(?:[-_][a-z0-9]+)*$" patternDescription:"lowercase letters, digits, - and _" doc:"Unique within the program."`
 	Name             string                `json:"name" minLength:"1" maxLength:"256"`
 	Status           enroll.InstanceStatus `json:"status,omitempty" nullable:"true" enum:"active,inactive,archived" default:"active" doc:"Enrollments are created only in active instances."`
-	StartDate        *time.Time            `json:"startDate,omitempty" nullable:"true"`
-	EndDate          *time.Time            `json:"endDate,omitempty" nullable:"true"`
+	StartDate        *time.Time            `json:"startDate,omitempty" nullable:"true" doc:"Informational: shown, and read by rules as instance.startDate, but no enrollment is refused before it, and approval does not wait for it (an enrollment's enrollmentStartDate defaults to the approval's time)."`
+	EndDate          *time.Time            `json:"endDate,omitempty" nullable:"true" doc:"Informational: shown, and read by rules as instance.endDate, but no enrollment is refused after it; set status to inactive to stop enrollments."`
 	Capacity         *int                  `json:"capacity,omitempty" nullable:"true" minimum:"0" maximum:"1000000000" doc:"Maximum number of approved (and paused) enrollments; none when absent."`
 	AutoEvaluate     *bool                 `json:"autoEvaluate,omitempty" nullable:"true" default:"true" doc:"Evaluate eligibility rules when an enrollment is created."`
 	EligibilityRules []enroll.Rule         `json:"eligibilityRules,omitempty" maxItems:"100" doc:"CEL rules that must all pass for eligibility; checked when saved."`
@@ -53,8 +53,8 @@ type InstancePatch struct {
 	Slug             *string                `json:"slug,omitempty" minLength:"1" maxLength:"100" pattern:"^[a-z0-9]+(?:[-_][a-z0-9]+)*$" patternDescription:"lowercase letters, digits, - and _"`
 	Name             *string                `json:"name,omitempty" minLength:"1" maxLength:"256"`
 	Status           *enroll.InstanceStatus `json:"status,omitempty" enum:"active,inactive,archived"`
-	StartDate        *time.Time             `json:"startDate,omitempty" nullable:"true"`
-	EndDate          *time.Time             `json:"endDate,omitempty" nullable:"true"`
+	StartDate        *time.Time             `json:"startDate,omitempty" nullable:"true" doc:"Informational: shown, and read by rules as instance.startDate, but no enrollment is refused before it, and approval does not wait for it (an enrollment's enrollmentStartDate defaults to the approval's time)."`
+	EndDate          *time.Time             `json:"endDate,omitempty" nullable:"true" doc:"Informational: shown, and read by rules as instance.endDate, but no enrollment is refused after it; set status to inactive to stop enrollments."`
 	Capacity         *int                   `json:"capacity,omitempty" minimum:"0" maximum:"1000000000" doc:"null removes the limit." nullable:"true"`
 	AutoEvaluate     *bool                  `json:"autoEvaluate,omitempty"`
 	EligibilityRules []enroll.Rule          `json:"eligibilityRules,omitempty" maxItems:"100" doc:"Changed rules are checked and bump rulesVersion."`

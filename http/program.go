@@ -12,7 +12,7 @@ type ProgramCreate struct {
 	Name        string         `json:"name" minLength:"1" maxLength:"256"`
 	Description string         `json:"description,omitempty" maxLength:"4096" nullable:"true"`
 	States      []string       `json:"states,omitempty" maxItems:"100" maxLength:"64" doc:"The states or regions the program serves."`
-	Active      *bool          `json:"active,omitempty" nullable:"true" default:"true"`
+	Active      *bool          `json:"active,omitempty" nullable:"true" default:"true" doc:"A flag for the programs list's ?active= filter and your own systems: an inactive program's instances still take enrollments (an instance's status decides)."`
 	Metadata    map[string]any `json:"metadata,omitempty" nullable:"true" doc:"Arbitrary data, at most 16 KiB of JSON."`
 }
 
@@ -23,7 +23,7 @@ type ProgramPatch struct {
 	Name        *string        `json:"name,omitempty" minLength:"1" maxLength:"256"`
 	Description *string        `json:"description,omitempty" maxLength:"4096" nullable:"true"`
 	States      []string       `json:"states,omitempty" maxItems:"100" maxLength:"64"`
-	Active      *bool          `json:"active,omitempty"`
+	Active      *bool          `json:"active,omitempty" doc:"A flag for the programs list's ?active= filter and your own systems: an inactive program's instances still take enrollments (an instance's status decides)."`
 	Metadata    map[string]any `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it, null all." nullable:"true"`
 	ReadOnlyMembers
 }
