@@ -20,6 +20,13 @@ const (
 	// SecretRotationOverlap is how long a rotated-out secret keeps signing
 	// next to the new one, so receivers can switch without dropping events.
 	SecretRotationOverlap = 24 * time.Hour
+	// MaxEarlierSecrets bounds the rotated-out secrets that sign next to
+	// the current one: each adds a signature (about 48 bytes) to every
+	// delivery's webhook-signature header, and receivers refuse large
+	// headers (nginx at 8 KB, Node at 16 KB), so unbounded rotations
+	// within a day would fail every delivery until they expired. A
+	// rotation beyond drops the oldest earlier secret at once.
+	MaxEarlierSecrets = 3
 	// webhookSecretPrefix starts every signing secret (Standard Webhooks).
 	webhookSecretPrefix = "whsec_"
 	// webhookSecretBytes is the size of a signing key: 256 bits, as the
@@ -46,9 +53,10 @@ type WebhookEndpoint struct {
 	// PreviousSecretExpiresAt is when the secret replaced by the last
 	// rotation stops signing.
 	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt"`
-	// Secrets are the signing secrets, newest first: the current one and a
-	// rotated-out one until it expires. Never serialized to API clients;
-	// stores keep them in their own column.
+	// Secrets are the signing secrets, newest first: the current one and
+	// the rotated-out ones until they expire, at most MaxEarlierSecrets.
+	// Never serialized to API clients; stores keep them in their own
+	// column.
 	Secrets   []WebhookSecret `json:"-"`
 	CreatedAt time.Time       `json:"createdAt"`
 	UpdatedAt time.Time       `json:"updatedAt"`
@@ -107,7 +115,10 @@ func WebhookSecretKey(secret string) ([]byte, error) {
 	return b, nil
 }
 
-// SigningSecrets returns the secrets that sign at now, newest first.
+// SigningSecrets returns the secrets that sign at now, newest first: the
+// current one and at most MaxEarlierSecrets earlier ones still within
+// their overlap. The bound applies here too, for endpoints rotated more
+// often before Rotate kept to it.
 func (ep *WebhookEndpoint) SigningSecrets(now time.Time) []string {
 	var out []string
 	for _, s := range ep.Secrets {
@@ -115,17 +126,20 @@ func (ep *WebhookEndpoint) SigningSecrets(now time.Time) []string {
 			out = append(out, s.Secret)
 		}
 	}
-	return out
+	return out[:min(len(out), 1+MaxEarlierSecrets)]
 }
 
 // Rotate replaces the current secret with a new one, shown once in
 // ep.Secret; the old one signs alongside for SecretRotationOverlap.
-// Expired secrets are dropped.
+// Expired secrets are dropped, and so are the oldest earlier ones past
+// MaxEarlierSecrets.
 func (ep *WebhookEndpoint) Rotate(now time.Time) {
 	exp := now.Add(SecretRotationOverlap)
 	next := []WebhookSecret{{Secret: NewWebhookSecret()}}
 	for _, s := range ep.Secrets {
 		switch {
+		case len(next) > MaxEarlierSecrets:
+			// Newest first: the rest are older still.
 		case s.ExpiresAt == nil:
 			next = append(next, WebhookSecret{Secret: s.Secret, ExpiresAt: &exp})
 		case now.Before(*s.ExpiresAt):

@@ -215,6 +215,44 @@ func TestWebhookURLMessages(t *testing.T) {
 	}
 }
 
+// TestWebhookSecretRotationBound: however many rotations a day sees, a
+// delivery is signed with the current secret and at most the three most
+// recent earlier ones (300 rotations signed with 301, a 14 KB header most
+// receivers refuse); a rotation beyond drops the oldest at once. An
+// endpoint stored with more, rotated before the bound, signs with as many.
+func TestWebhookSecretRotationBound(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	ep := &enroll.WebhookEndpoint{}
+	var shown []string // newest last
+	for i := range 300 {
+		ep.Rotate(now.Add(time.Duration(i) * time.Second))
+		shown = append(shown, ep.Secret)
+	}
+	at := now.Add(time.Hour)
+	s := ep.SigningSecrets(at)
+	if len(s) != 1+enroll.MaxEarlierSecrets || len(ep.Secrets) != 1+enroll.MaxEarlierSecrets {
+		t.Fatalf("after 300 rotations: %d signing secrets, %d kept, want %d", len(s), len(ep.Secrets), 1+enroll.MaxEarlierSecrets)
+	}
+	for i, secret := range s {
+		if want := shown[len(shown)-1-i]; secret != want {
+			t.Fatalf("signing secret %d is not the %d-th newest", i, i)
+		}
+	}
+	// Stored before the bound: 10 secrets within their day.
+	exp := now.Add(time.Hour)
+	old := &enroll.WebhookEndpoint{Secrets: []enroll.WebhookSecret{{Secret: "whsec_current"}}}
+	for i := range 9 {
+		old.Secrets = append(old.Secrets, enroll.WebhookSecret{Secret: "whsec_" + strings.Repeat("o", i+1), ExpiresAt: &exp})
+	}
+	if s := old.SigningSecrets(now); len(s) != 4 || s[0] != "whsec_current" || s[3] != "whsec_ooo" {
+		t.Fatalf("an endpoint stored with 10 secrets signs with %v", s)
+	}
+	if old.Rotate(now); len(old.Secrets) != 4 || old.Secrets[1].Secret != "whsec_current" {
+		t.Fatalf("its next rotation keeps %d secrets", len(old.Secrets))
+	}
+}
+
 func TestWebhookSecretRotation(t *testing.T) {
 	t.Parallel()
 	now := time.Now()

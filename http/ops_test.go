@@ -206,6 +206,14 @@ func TestOps(t *testing.T) {
 			}
 		}
 	})
+	t.Run("openapi.json documents webhooks", func(t *testing.T) {
+		doc := e.srv.OpenAPI()
+		// The bound on the secrets that sign (enroll.MaxEarlierSecrets).
+		rotate := doc.Paths["/v1/webhookEndpoints/{endpointId}/rotateSecret"].Post
+		if !strings.Contains(rotate.Description, "at most 3 of them") || !strings.Contains(rotate.Description, "at most 4 signatures") {
+			t.Errorf("rotateWebhookSecret's description does not bound the secrets: %q", rotate.Description)
+		}
+	})
 	t.Run("docs", func(t *testing.T) {
 		r := e.do("GET", "/docs", nil, withKey("")).expect(200)
 		body := string(r.Body)

@@ -2,6 +2,9 @@ package http
 
 import (
 	"context"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/enrollhq/enroll"
 )
@@ -194,6 +197,14 @@ func (s *Server) rotateWebhookSecret(ctx context.Context, in *webhookEndpointIDI
 		return nil, err
 	}
 	return &webhookEndpointOutput{ETag: etagOf(ep), Body: ep}, nil
+}
+
+// documentRotate says how many secrets sign at once (docs/webhooks.md).
+func documentRotate(op *huma.Operation) {
+	op.Description += " The answer shows the new secret, once. Deliveries are then signed with it and with each earlier secret " +
+		"still within its 24 hours, at most " + strconv.Itoa(enroll.MaxEarlierSecrets) + " of them, the most recent: " +
+		"a rotation beyond stops the oldest earlier secret at once, so that a delivery carries at most " +
+		strconv.Itoa(1+enroll.MaxEarlierSecrets) + " signatures."
 }
 
 func (s *Server) listWebhookDeliveries(ctx context.Context, in *listDeliveriesInput) (*bodyPage[*enroll.WebhookDelivery], error) {

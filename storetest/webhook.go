@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -104,6 +105,20 @@ func testWebhookEndpoints(t *testing.T, newStore Factory) {
 	}
 	if s := got.SigningSecrets(time.Now().Add(25 * time.Hour)); len(s) != 1 || s[0] != rot.Secret {
 		t.Fatalf("a day later signing secrets = %v", s)
+	}
+	// Rotations beyond keep the current secret and the three most recent
+	// earlier ones (MaxEarlierSecrets), stored as such.
+	var last *enroll.WebhookEndpoint
+	for range 4 {
+		last = must(f.ws.UpdateWebhookEndpoint(f.ctx, f.a, ep.ID, func(ep *enroll.WebhookEndpoint) error {
+			ep.RotateOnUpdate()
+			return nil
+		}))
+	}
+	got = must(f.ws.FindWebhookEndpoint(f.ctx, f.a.WorkspaceID, ep.ID))
+	if len(got.Secrets) != 1+enroll.MaxEarlierSecrets || got.Secrets[0].Secret != last.Secret || slices.ContainsFunc(got.Secrets,
+		func(s enroll.WebhookSecret) bool { return s.Secret == rot.Secret || s.Secret == ep.Secret }) {
+		t.Fatalf("after six rotations the store keeps %d secrets, want the newest %d", len(got.Secrets), 1+enroll.MaxEarlierSecrets)
 	}
 
 	f.endpoint()
