@@ -215,12 +215,18 @@ func NewDeliveries(e *Event, endpoints []*WebhookEndpoint, now time.Time) []*Web
 	return out
 }
 
-// Redelivery returns a new delivery that sends d's event again, at once
-// and outside d's stream. A delivery still pending is refused (ECONFLICT):
-// it will be attempted in its stream's order, and a copy sent at once
-// could reach the endpoint before an earlier event of the same object
-// that is still being retried.
-func (d *WebhookDelivery) Redelivery(now time.Time) (*WebhookDelivery, error) {
+// Redelivery returns a new delivery that sends d's event again to ep, its
+// endpoint, at once and outside d's stream. It is refused (ECONFLICT) when
+// ep is disabled, since nothing would be sent until it is enabled again
+// (perhaps never, or past the retry window), against the "now" the
+// redelivery promises; and when d is still pending: it will be attempted
+// in its stream's order, and a copy sent at once could reach the endpoint
+// before an earlier event of the same object that is still being retried.
+func (d *WebhookDelivery) Redelivery(ep *WebhookEndpoint, now time.Time) (*WebhookDelivery, error) {
+	if !ep.Enabled {
+		return nil, &Error{Code: ECONFLICT, Message: "Webhook endpoint " + ep.ID + " is disabled, so a redelivery would not be sent: " +
+			"enable it first, then redeliver."}
+	}
 	if d.Status == DeliveryPending {
 		return nil, &Error{Code: ECONFLICT, Message: "Delivery " + d.ID + " is still pending: it is sent in order with the " +
 			"other events of its object; redeliver it once it has succeeded or failed.", Extra: map[string]any{"deliveryStatus": d.Status}}

@@ -48,7 +48,8 @@ type WebhookStore interface {
 	// ENOTFOUND.
 	FindWebhookDelivery(ctx context.Context, wsID, endpointID, id string) (*WebhookDelivery, error)
 	// RedeliverWebhook queues a new delivery of the event of delivery id,
-	// due at once (see WebhookDelivery.Redelivery). Returns ENOTFOUND.
+	// due at once (see WebhookDelivery.Redelivery). Returns ENOTFOUND, or
+	// ECONFLICT for a disabled endpoint or a delivery still pending.
 	RedeliverWebhook(ctx context.Context, a Actor, endpointID, id string) (*WebhookDelivery, error)
 
 	// DispatchEvents turns up to limit committed, not yet dispatched events

@@ -161,15 +161,16 @@ func (c *Console) eventEnrollment(ctx context.Context, rq *request, id string) (
 }
 
 // redeliverWebhook queues a delivery's event again, due at once, as a new
-// delivery, and shows it at the top of the endpoint's deliveries.
+// delivery, and shows it at the top of the endpoint's deliveries. The
+// store refuses (409) a delivery still pending and a disabled endpoint,
+// whose page offers no Redeliver button: a stale page gets the reason.
 func (c *Console) redeliverWebhook(w http.ResponseWriter, r *http.Request, rq *request) {
 	if !c.mayManageWebhooks(w, r, rq) {
 		return
 	}
 	ctx := r.Context()
 	id, did := r.PathValue("id"), r.PathValue("delivery")
-	ep, err := c.findEndpoint(ctx, rq, id)
-	if err != nil {
+	if _, err := c.findEndpoint(ctx, rq, id); err != nil {
 		c.storeError(w, r, rq, err)
 		return
 	}
@@ -183,10 +184,6 @@ func (c *Console) redeliverWebhook(w http.ResponseWriter, r *http.Request, rq *r
 		return
 	}
 	c.wakeDeliverer()
-	msg := "Event " + nd.EventID + " queued for delivery again, as " + nd.ID + "."
-	if !ep.Enabled {
-		msg += " The endpoint is disabled: it is sent once the endpoint is enabled again."
-	}
-	c.sessions.setFlash(r.Context(), rq.sess, msg)
+	c.sessions.setFlash(r.Context(), rq.sess, "Event "+nd.EventID+" queued for delivery again, as "+nd.ID+".")
 	http.Redirect(w, r, endpointPath(id)+"#"+nd.ID, http.StatusSeeOther)
 }

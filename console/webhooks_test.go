@@ -323,15 +323,21 @@ func TestWebhookDeliveriesFilterAndRedeliver(t *testing.T) {
 		t.Errorf("%d deliveries after refused redeliveries", n)
 	}
 
-	// A redelivery to a disabled endpoint waits, and the flash says so.
+	// A disabled endpoint is offered no redelivery, which would wait
+	// unsent until it is enabled; a page from before it was disabled gets
+	// the reason, and nothing is queued.
 	if _, err := f.store.UpdateWebhookEndpoint(f.ctx, f.actor(), ep.ID, func(e *enroll.WebhookEndpoint) error {
 		e.Enabled = false
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	c.post(path+"/deliveries/"+failed.ID+"/redeliver", url.Values{"csrf": {page.field("csrf")}}).status(http.StatusOK).
-		contains("The endpoint is disabled: it is sent once the endpoint is enabled again.")
+	c.get(path).status(http.StatusOK).contains("data-redeliver-disabled", "endpoint disabled").lacks(`class="redeliver"`)
+	c.post(path+"/deliveries/"+failed.ID+"/redeliver", url.Values{"csrf": {page.field("csrf")}}).status(http.StatusConflict).
+		contains("is disabled, so a redelivery would not be sent: enable it first, then redeliver.")
+	if n := len(f.deliveries(ep.ID)); n != 4 {
+		t.Errorf("%d deliveries after a redelivery to a disabled endpoint, want 4", n)
+	}
 
 	// A key without enrollments:read sees event ids, not links to
 	// enrollments it may not open.

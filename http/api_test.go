@@ -628,6 +628,26 @@ func TestAPI_409(t *testing.T) {
 		}
 	})
 
+	t.Run("redelivering to a disabled endpoint", func(t *testing.T) {
+		// The copy would wait, unsent, until the endpoint is enabled.
+		endpoint, delivery := e.webhookDelivery()
+		deliveries := func() any {
+			return e.do("GET", "/v1/webhookEndpoints/"+endpoint+"/deliveries", nil).expect(200).obj()["totalItems"]
+		}
+		e.do("PATCH", "/v1/webhookEndpoints/"+endpoint, map[string]any{"enabled": false}).expect(200)
+		before := deliveries()
+		path := "/v1/webhookEndpoints/" + endpoint + "/deliveries/" + delivery + "/redeliver"
+		p := e.do("POST", path, nil).expect(409).problem()
+		if !strings.Contains(p.Detail, "is disabled") || !strings.Contains(p.Detail, "enable it first") {
+			t.Errorf("problem = %+v", p)
+		}
+		if n := deliveries(); n != before {
+			t.Errorf("%v deliveries after a refused redelivery, want %v", n, before)
+		}
+		e.do("PATCH", "/v1/webhookEndpoints/"+endpoint, map[string]any{"enabled": true}).expect(200)
+		e.do("POST", path, nil).expect(202)
+	})
+
 	t.Run("transition not in the table", func(t *testing.T) {
 		inst := e.manualInstance()
 		id := e.enrollIn(inst, customerInfo(nil))["id"].(string)

@@ -132,7 +132,7 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/webhookEndpoints/{endpointId}/rotateSecret", "rotateWebhookSecret", "Replace the signing secret; the old one keeps signing for 24 hours", tagWebhooks, ww, 0, []int{404}, documented(documentRotate, handle(s, s.rotateWebhookSecret))},
 		{"GET", "/v1/webhookEndpoints/{endpointId}/deliveries", "listWebhookDeliveries", "List an endpoint's deliveries with every attempt, newest first", tagWebhooks, ww, 0, []int{404}, handle(s, s.listWebhookDeliveries)},
 		{"GET", "/v1/webhookEndpoints/{endpointId}/deliveries/{deliveryId}", "getWebhookDelivery", "Get a delivery with every attempt", tagWebhooks, ww, 0, []int{404}, handle(s, s.getWebhookDelivery)},
-		{"POST", "/v1/webhookEndpoints/{endpointId}/deliveries/{deliveryId}/redeliver", "redeliverWebhook", "Send a delivery's event again, now (a delivery still pending is a 409: it is sent in order)", tagWebhooks, ww, http.StatusAccepted, []int{404, 409}, handle(s, s.redeliverWebhook)},
+		{"POST", "/v1/webhookEndpoints/{endpointId}/deliveries/{deliveryId}/redeliver", "redeliverWebhook", "Send a delivery's event again, now (a 409 for a delivery still pending, which is sent in order, or for a disabled endpoint, which must be enabled first)", tagWebhooks, ww, http.StatusAccepted, []int{404, 409}, handle(s, s.redeliverWebhook)},
 
 		{"POST", "/v1/notificationTemplates", "createNotificationTemplate", "Create a notification template for an instance and status, or a workspace default", tagNotify, pw, created, append(withBody, 404, 409), handle(s, s.createNotificationTemplate)},
 		{"GET", "/v1/notificationTemplates", "listNotificationTemplates", "List notification templates", tagNotify, pr, 0, []int{404}, handle(s, s.listNotificationTemplates)},

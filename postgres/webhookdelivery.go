@@ -118,11 +118,18 @@ func (db *DB) FindWebhookDelivery(ctx context.Context, wsID, endpointID, id stri
 func (db *DB) RedeliverWebhook(ctx context.Context, a enroll.Actor, endpointID, id string) (*enroll.WebhookDelivery, error) {
 	var out *enroll.WebhookDelivery
 	err := db.write(ctx, func(tx *tx) error {
+		// FOR SHARE: an update disabling the endpoint waits for this
+		// transaction, or this one for it and then reads it disabled, so
+		// no redelivery is queued after a disabling has answered.
+		ep, err := findEndpoint(ctx, tx, a.WorkspaceID, endpointID, "FOR SHARE")
+		if err != nil {
+			return err
+		}
 		d, err := findDelivery(ctx, tx, a.WorkspaceID, endpointID, id, "")
 		if err != nil {
 			return err
 		}
-		if out, err = d.Redelivery(tx.now); err != nil {
+		if out, err = d.Redelivery(ep, tx.now); err != nil {
 			return err
 		}
 		tx.created(enroll.KindWebhookDelivery, out.ID)

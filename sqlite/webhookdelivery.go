@@ -75,11 +75,15 @@ func (db *DB) FindWebhookDelivery(ctx context.Context, wsID, endpointID, id stri
 func (db *DB) RedeliverWebhook(ctx context.Context, a enroll.Actor, endpointID, id string) (*enroll.WebhookDelivery, error) {
 	var out *enroll.WebhookDelivery
 	err := db.write(ctx, func(tx *Tx) error {
+		ep, err := findEndpoint(ctx, tx, a.WorkspaceID, endpointID)
+		if err != nil {
+			return err
+		}
 		d, err := findDelivery(ctx, tx, a.WorkspaceID, endpointID, id)
 		if err != nil {
 			return err
 		}
-		if out, err = d.Redelivery(tx.now); err != nil {
+		if out, err = d.Redelivery(ep, tx.now); err != nil {
 			return err
 		}
 		return tx.insertDelivery(out)

@@ -289,6 +289,17 @@ func testWebhookRetries(t *testing.T, newStore Factory) {
 	if jobs := claim(); len(jobs) != 0 {
 		t.Fatalf("a disabled endpoint's deliveries were claimed: %d", len(jobs))
 	}
+	// Nor is it sent a redelivery, which would wait until it is enabled:
+	// refused, and nothing queued.
+	before := len(f.deliveries(ep))
+	_, err := f.ws.RedeliverWebhook(f.ctx, f.a, ep.ID, head.Delivery.ID)
+	wantCode(t, err, enroll.ECONFLICT)
+	if !strings.Contains(enroll.ErrorMessage(err), "disabled") {
+		t.Errorf("redelivery to a disabled endpoint: %v, want it to say the endpoint is disabled", err)
+	}
+	if n := len(f.deliveries(ep)); n != before {
+		t.Fatalf("a refused redelivery left %d deliveries, want %d", n, before)
+	}
 	// Enabling it again resumes the queue where it stopped.
 	got = must(f.ws.UpdateWebhookEndpoint(f.ctx, f.a, ep.ID, func(ep *enroll.WebhookEndpoint) error { ep.Enabled = true; return nil }))
 	if !got.Enabled || got.DisabledReason != "" {
@@ -311,7 +322,7 @@ func testWebhookRetries(t *testing.T, newStore Factory) {
 	if !found {
 		t.Fatal("the redelivery was not due at once")
 	}
-	_, err := f.ws.RedeliverWebhook(f.ctx, f.a, ep.ID, "whd_missing")
+	_, err = f.ws.RedeliverWebhook(f.ctx, f.a, ep.ID, "whd_missing")
 	wantCode(t, err, enroll.ENOTFOUND)
 	pg := must(f.ws.ListWebhookDeliveries(f.ctx, f.a.WorkspaceID, ep.ID, enroll.DeliveryFilter{Status: enroll.DeliveryFailed}))
 	if pg.TotalItems != 1 || pg.Data[0].ID != head.Delivery.ID {
