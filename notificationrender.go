@@ -45,7 +45,9 @@ type RenderedMessage struct {
 }
 
 // maxRenderedLength bounds a rendered body; maxSubjectLength a rendered
-// subject (RFC 5322's line limit).
+// subject, in bytes. RFC 5322's line limit, which it was taken from, is
+// the sender's to keep: it folds long subjects onto lines of 78 (package
+// notify), as "Subject: " alone took a 998-byte subject past it.
 const (
 	maxRenderedLength = 1 << 20
 	maxSubjectLength  = 998

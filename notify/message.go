@@ -34,7 +34,7 @@ func buildMessage(n *enroll.Notification, from *mail.Address, at time.Time, unsu
 	header := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
 	header("From", from.String())
 	header("To", to.String())
-	header("Subject", mime.QEncoding.Encode("utf-8", n.Subject))
+	header("Subject", encodeSubject(n.Subject))
 	header("Date", at.Format(time.RFC1123Z))
 	header("Message-ID", "<"+n.ID+"@enroll>")
 	header("MIME-Version", "1.0")
@@ -72,6 +72,70 @@ func buildMessage(n *enroll.Notification, from *mail.Address, at time.Time, unsu
 		return nil, fmt.Errorf("notify: message: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// maxHeaderLine is the length RFC 5322 §2.1.1 recommends header lines
+// keep to (SHOULD 78; 998 is the MUST, which strict servers enforce).
+const maxHeaderLine = 78
+
+// subjectField starts the Subject header's first line.
+const subjectField = "Subject: "
+
+// encodeSubject returns the Subject header's value for subject, one line
+// of text. A subject that fits on a line of maxHeaderLine stays as
+// mime.QEncoding has it: as is when ASCII, else Q-encoded. A longer one
+// (templates allow 1,000 characters of source, and placeholders add
+// more) is RFC 2047 Q-encoded words, ASCII too, each at most 75
+// characters and made of whole characters, on folded lines of at most
+// maxHeaderLine: readers drop the space between adjacent encoded-words,
+// so it reads back as rendered. Plain folding would not do: it may break
+// only at spaces, which a long word has none of. So is a subject holding
+// "=?", which readers would otherwise decode as if it were one.
+func encodeSubject(subject string) string {
+	if v := mime.QEncoding.Encode("utf-8", subject); len(subjectField)+len(v) <= maxHeaderLine && !strings.Contains(subject, "=?") {
+		return v
+	}
+	const start, end, maxWord = "=?utf-8?q?", "?=", 75
+	var b, word strings.Builder
+	room := maxHeaderLine - len(subjectField) // the first line's
+	flush := func() {
+		if word.Len() == 0 {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n ")
+		}
+		b.WriteString(start + word.String() + end)
+		word.Reset()
+		room = min(maxHeaderLine-1, maxWord) // a folded line's, after its space
+	}
+	var enc []byte
+	for _, r := range subject {
+		enc = qEncodeRune(enc[:0], r)
+		if len(start)+word.Len()+len(enc)+len(end) > room {
+			flush()
+		}
+		word.Write(enc)
+	}
+	flush()
+	return b.String()
+}
+
+// qEncodeRune appends r in RFC 2047's Q encoding: a space as "_",
+// printable ASCII other than "=", "?" and "_" as itself, every other
+// byte of its UTF-8 as "=XX" (as mime.QEncoding does).
+func qEncodeRune(dst []byte, r rune) []byte {
+	const hex = "0123456789ABCDEF"
+	switch {
+	case r == ' ':
+		return append(dst, '_')
+	case r > ' ' && r <= '~' && r != '=' && r != '?' && r != '_':
+		return append(dst, byte(r))
+	}
+	for _, c := range []byte(string(r)) {
+		dst = append(dst, '=', hex[c>>4], hex[c&0xf])
+	}
+	return dst
 }
 
 func writeQP(w interface{ Write([]byte) (int, error) }, s string) error {
