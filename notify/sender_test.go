@@ -406,3 +406,33 @@ func TestConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigSMTPURL: an --smtp-url that could never deliver, or with
+// parts it would silently ignore, stops the server at start with a
+// message naming what is wrong, rather than retrying every message for
+// 24 hours ("invalid port") or dropping the options it seems to set.
+func TestConfigSMTPURL(t *testing.T) {
+	t.Parallel()
+	for url, want := range map[string]string{
+		"smtp://mail.example.com:99999":             "port 99999 must be a number from 1 to 65535",
+		"smtps://mail.example.com:0":                "port 0 must be a number from 1 to 65535",
+		"smtp://127.0.0.1:18111?x=1":                "must not have a query string",
+		"smtp://mail.example.com?":                  "must not have a query string",
+		"smtp://mail.example.com:587#tls":           "must not have a fragment",
+		"smtp://mail.example.com#":                  "must not have a fragment",
+		"smtp://mail.example.com:65535":             "",
+		"smtp://u:p%3Fw%23x@mail.example.com:25":    "",
+		"smtps://mail.example.com":                  "",
+		"smtp://[::1]:2525":                         "",
+		"smtp://mail.example.com:587/":              "",
+		"smtp://enroll:s3cret@mail.example.com:587": "",
+	} {
+		_, err := notify.New(notify.Config{Store: struct{ store }{}, SMTPURL: url, From: "noreply@example.com"})
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("New(%q) = %v, want it accepted", url, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("New(%q) = %v, want an error saying %q", url, err, want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,7 +25,11 @@ type server struct {
 
 // parseSMTPURL parses smtp://[user[:pass]@]host[:port] (STARTTLS when the
 // server offers it; port 587 by default) or smtps://... (implicit TLS;
-// port 465 by default).
+// port 465 by default). A port no connection can use, a query string or
+// a fragment is refused, so that the server stops at start: url.Parse
+// takes any digits for a port, which would fail every message for its
+// 24 hours of retries, and would leave a query (options this URL does
+// not take) or a fragment silently ignored.
 func parseSMTPURL(s string) (*server, error) {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -33,8 +38,20 @@ func parseSMTPURL(s string) (*server, error) {
 	if (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" || u.Path != "" && u.Path != "/" {
 		return nil, errors.New("notify: --smtp-url must be smtp://[user:pass@]host[:port] or smtps://...")
 	}
+	if u.RawQuery != "" || u.ForceQuery {
+		return nil, errors.New("notify: --smtp-url must not have a query string (?...): it takes no options " +
+			"(a ? in the user name or password is written %3F)")
+	}
+	if strings.Contains(s, "#") { // url.Parse keeps an empty one as none
+
+		return nil, errors.New("notify: --smtp-url must not have a fragment (#...) " +
+			"(a # in the user name or password is written %23)")
+	}
 	sv := &server{host: u.Hostname(), implicitTLS: u.Scheme == "smtps"}
 	port := u.Port()
+	if n, err := strconv.Atoi(port); port != "" && (err != nil || n < 1 || n > 65535) {
+		return nil, fmt.Errorf("notify: --smtp-url: port %s must be a number from 1 to 65535", port)
+	}
 	if port == "" {
 		port = "587"
 		if sv.implicitTLS {
