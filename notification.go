@@ -168,7 +168,7 @@ type NotificationSettings struct {
 	// off, status changes queue none.
 	Enabled bool `json:"enabled"`
 	// AdminEmails receive the administrators' messages (new submissions,
-	// needs_action answered).
+	// needs_action answered). None is listed twice, case ignored.
 	AdminEmails []string `json:"adminEmails"`
 	// LinkURL is the link messages offer ({{.link}}); "{enrollmentId}" in it
 	// is replaced by the enrollment's id.
@@ -203,10 +203,18 @@ func (s *NotificationSettings) Validate() error {
 		v.Add("body.adminEmails", "must list at most 20 addresses", len(s.AdminEmails))
 	}
 	for i, a := range s.AdminEmails {
-		if !ValidEmailAddress(a) {
+		// Compared as customers' emails are (NormalizeEmail): addresses
+		// differing only in case are one mailbox, which would get two
+		// copies of every message.
+		first := slices.IndexFunc(s.AdminEmails, func(b string) bool { return NormalizeEmail(b) == NormalizeEmail(a) })
+		switch {
+		case !ValidEmailAddress(a):
 			v.Add(loc("body.adminEmails", i), "must be an email address", a)
-		} else if slices.Index(s.AdminEmails, a) != i {
+		case first == i: // the first of its mailbox
+		case s.AdminEmails[first] == a:
 			v.Add(loc("body.adminEmails", i), "is listed twice", a)
+		default:
+			v.Add(loc("body.adminEmails", i), "is listed twice: "+s.AdminEmails[first]+" differs only in case, and case is ignored", a)
 		}
 	}
 	if s.LinkURL != "" {

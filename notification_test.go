@@ -126,6 +126,38 @@ func TestNotificationSettingsLink(t *testing.T) {
 	}
 }
 
+// TestNotificationSettingsAdminEmails: an address is listed once, case
+// ignored as for customers' emails, so that one mailbox never gets two
+// copies of a message: refused at the repeat, saying why when only the
+// case differs.
+func TestNotificationSettingsAdminEmails(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		emails []string
+		msg    string // at body.adminEmails[1]; "" when accepted
+	}{
+		{[]string{"review@example.com", "ops@example.com"}, ""},
+		{[]string{"a@b.com", "a@b.com"}, "is listed twice"},
+		{[]string{"review@example.com", "Review@Example.com"}, "is listed twice: review@example.com differs only in case, and case is ignored"},
+		{[]string{"review@example.com", "review@EXAMPLE.COM"}, "is listed twice: review@example.com differs only in case, and case is ignored"},
+	} {
+		s := enroll.DefaultNotificationSettings("i1")
+		s.AdminEmails = tc.emails
+		err := s.Validate()
+		if tc.msg == "" {
+			if err != nil {
+				t.Errorf("%v: %v", tc.emails, err)
+			}
+			continue
+		}
+		var de *enroll.Error
+		if !errors.As(err, &de) || len(de.Fields) != 1 || de.Fields[0].Location != "body.adminEmails[1]" ||
+			de.Fields[0].Message != tc.msg || de.Fields[0].Value != tc.emails[1] {
+			t.Errorf("%v: %#v, want %q at body.adminEmails[1]", tc.emails, err, tc.msg)
+		}
+	}
+}
+
 // TestNotificationWithheldFrom checks what a key that may not read hidden
 // parameter values sees of a notification: its rendered texts and a
 // failed render's error are withheld when the instance declares hidden

@@ -302,7 +302,7 @@ func NewNotifications(src NotificationSource, now time.Time) ([]*Notification, e
 		renders := renderCache{t: t}
 		recipients := []string{enr.Email}
 		if aud == AudienceAdministrators {
-			recipients = settings.AdminEmails
+			recipients = distinctEmails(settings.AdminEmails)
 		}
 		if len(recipients) == 0 {
 			recipients = []string{""}
@@ -319,6 +319,21 @@ func NewNotifications(src NotificationSource, now time.Time) ([]*Notification, e
 		}
 	}
 	return out, nil
+}
+
+// distinctEmails returns emails without the repeats of an address, case
+// ignored (NormalizeEmail), the first of each kept: settings saved before
+// Validate ignored case may list a mailbox twice, and it gets one copy.
+func distinctEmails(emails []string) []string {
+	var out []string
+	seen := make(map[string]bool, len(emails))
+	for _, e := range emails {
+		if k := NormalizeEmail(e); !seen[k] {
+			seen[k] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // renderCache holds one template's renders for one status change: the

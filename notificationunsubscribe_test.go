@@ -71,3 +71,32 @@ func TestNewNotificationsUnsubscribe(t *testing.T) {
 		t.Fatalf("essential notification = %+v", n)
 	}
 }
+
+// TestNewNotificationsOneCopyPerMailbox: settings saved while adminEmails
+// were compared with case may list a mailbox twice; it gets one message.
+func TestNewNotificationsOneCopyPerMailbox(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	enr := &enroll.Enrollment{ID: "enr_1", ProgramInstanceID: "pin_1", FirstName: "Ann", Email: "ann@example.com",
+		Eligibility: enroll.Eligibility{Status: enroll.StatusSubmitted}}
+	ev := enroll.NewEvent(enroll.Actor{WorkspaceID: "ws_1"}, enroll.EventEnrollmentStatusChanged, enr.ID, enr,
+		map[string]any{"eligibility": map[string]any{"status": "eligible"}}, now)
+	src := enroll.NotificationSource{Event: ev, Program: &enroll.Program{ID: "prg_1"}, Instance: &enroll.ProgramInstance{ID: "pin_1"},
+		Settings: &enroll.NotificationSettings{ProgramInstanceID: "pin_1", Enabled: true,
+			AdminEmails: []string{"review@example.com", "ops@example.com", "Review@Example.com"}},
+		Templates: []*enroll.NotificationTemplate{{ID: "ntt_1", ProgramInstanceID: "pin_1", Name: "New", Status: enroll.StatusSubmitted,
+			Audience: enroll.AudienceAdministrators, Essential: true, Subject: "New", Text: "{{.enrollment.firstName}}"}},
+		Unsubscribed:     func(string) (bool, error) { return false, nil },
+		UnsubscribeToken: func(string) (string, error) { return "uns_tok", nil }}
+	ns, err := enroll.NewNotifications(src, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var to []string
+	for _, n := range ns {
+		to = append(to, n.Recipient)
+	}
+	if strings.Join(to, " ") != "review@example.com ops@example.com" {
+		t.Fatalf("messages to %v, want one to each mailbox", to)
+	}
+}

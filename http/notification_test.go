@@ -79,6 +79,12 @@ func TestEnrollmentNotificationsAPI(t *testing.T) {
 		t.Fatalf("default settings = %v", st)
 	}
 	e.do("PUT", "/v1/programInstances/"+inst+"/notificationSettings", map[string]any{"enabled": true, "adminEmails": []string{"x"}}).expect(422)
+	// One mailbox in two cases would get two copies of every message.
+	p := e.do("PUT", "/v1/programInstances/"+inst+"/notificationSettings", map[string]any{"enabled": true,
+		"adminEmails": []string{"review@example.com", "Review@Example.com"}}).expect(422).problem()
+	if len(p.Errors) != 1 || p.Errors[0].Location != "body.adminEmails[1]" || !strings.Contains(p.Errors[0].Message, "listed twice") {
+		t.Fatalf("adminEmails differing only in case: %+v", p)
+	}
 	e.do("PUT", "/v1/programInstances/"+inst+"/notificationSettings", map[string]any{"enabled": true,
 		"adminEmails": []string{"review@example.com"}, "linkUrl": "https://portal.example.com/e/{enrollmentId}"}).expect(200)
 	e.do("POST", "/v1/notificationTemplates", map[string]any{"programInstanceId": inst, "name": "Successful Activation", "status": "eligible",
