@@ -221,7 +221,8 @@ func (s *NotificationSettings) Validate() error {
 		// Checked with a stand-in for the placeholder, and refused with the
 		// link as sent.
 		var u Invalid
-		checkWebhookURL(&u, "body.linkUrl", strings.ReplaceAll(s.LinkURL, "{enrollmentId}", "x"), true)
+		checkWebhookURL(&u, "body.linkUrl", strings.ReplaceAll(s.LinkURL, "{enrollmentId}", "x"), true,
+			"must not carry credentials: every recipient of the message would see them")
 		for _, f := range u {
 			if f.Value != nil {
 				f.Value = s.LinkURL

@@ -165,7 +165,7 @@ func (ep *WebhookEndpoint) Validate() error { return ep.validate(true) }
 // endpoint saved before those checks can still be turned off or rotated.
 func (ep *WebhookEndpoint) validate(address bool) error {
 	var v Invalid
-	checkWebhookURL(&v, "body.url", ep.URL, address)
+	checkWebhookURL(&v, "body.url", ep.URL, address, "must not carry credentials; authenticate the sender by its signature")
 	checkText(&v, "body.description", ep.Description)
 	if len(ep.EventTypes) > len(EventTypes) {
 		v.Add("body.eventTypes", "lists too many types", len(ep.EventTypes))
@@ -181,11 +181,12 @@ func (ep *WebhookEndpoint) validate(address bool) error {
 }
 
 // checkWebhookURL checks that s is an absolute http or https URL without
-// credentials or fragment and, when address is set, that it names a host
-// and a usable port: url.Parse takes any digits for a port, and a port no
-// request can reach would fail every delivery for the three days of
-// retries.
-func checkWebhookURL(v *Invalid, field, s string, address bool) {
+// credentials (refused with credentials, the field's own message: the
+// advice differs between a webhook and a link in a message) or fragment
+// and, when address is set, that it names a host and a usable port:
+// url.Parse takes any digits for a port, and a port no request can reach
+// would fail every delivery for the three days of retries.
+func checkWebhookURL(v *Invalid, field, s string, address bool, credentials string) {
 	if s == "" {
 		v.Add(field, "is required", nil)
 		return
@@ -211,7 +212,7 @@ func checkWebhookURL(v *Invalid, field, s string, address bool) {
 	case u.Scheme != "https" && u.Scheme != "http":
 		v.Add(field, "must use http or https", s)
 	case u.User != nil:
-		v.Add(field, "must not carry credentials; authenticate the sender by its signature", s)
+		v.Add(field, credentials, s)
 	case u.Fragment != "":
 		v.Add(field, "must not have a fragment", s)
 	case address && u.Hostname() == "":

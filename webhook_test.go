@@ -162,7 +162,7 @@ func TestWebhookEndpointValidate(t *testing.T) {
 
 // TestWebhookURLMessages: each way a URL is refused says what is wrong
 // with it, for an endpoint's URL and a notification link alike (one
-// check): not UTF-8 (as a console form's %ff arrives), which is refused
+// check; credentials in each field's own words): not UTF-8 (as a console form's %ff arrives), which is refused
 // rather than stored and shown as U+FFFD, its value left out as JSON
 // cannot repeat it; a NUL character, which is not a matter of length;
 // too long, counted in characters.
@@ -188,6 +188,25 @@ func TestWebhookURLMessages(t *testing.T) {
 		if err := (&enroll.NotificationSettings{LinkURL: link}).Validate(); !errors.As(err, &e) || len(e.Fields) != 1 ||
 			e.Fields[0].Message != "must not have a fragment" || e.Fields[0].Value != link {
 			t.Fatalf("Validate = %#v, want the fragment refused with value %q", err, link)
+		}
+	})
+	t.Run("credentials", func(t *testing.T) {
+		t.Parallel()
+		// One check, each field's own advice: a webhook's receiver
+		// authenticates the sender by its signature; a link has no sender
+		// to authenticate, and every recipient would see them.
+		const url = "https://u:p@portal.example.com/"
+		for loc, c := range map[string]struct {
+			err  error
+			want string
+		}{
+			"body.url":     {(&enroll.WebhookEndpoint{URL: url}).Validate(), "must not carry credentials; authenticate the sender by its signature"},
+			"body.linkUrl": {(&enroll.NotificationSettings{LinkURL: url}).Validate(), "must not carry credentials: every recipient of the message would see them"},
+		} {
+			var e *enroll.Error
+			if !errors.As(c.err, &e) || len(e.Fields) != 1 || e.Fields[0].Location != loc || e.Fields[0].Message != c.want || e.Fields[0].Value != url {
+				t.Errorf("%s: Validate = %#v, want %q", loc, c.err, c.want)
+			}
 		}
 	})
 	for _, tt := range tests {
