@@ -88,6 +88,31 @@ func eventVisible(ctx context.Context, e *enroll.Event) bool {
 	return true
 }
 
+// eventTypeSchema stands for enroll.EventType in the OpenAPI document
+// (documentEventTypes): a string, one of enroll.EventTypes.
+type eventTypeSchema string
+
+// Schema implements huma.SchemaProvider: the domain's list of event
+// types, the one the server checks them against, so the document never
+// lags behind it.
+func (eventTypeSchema) Schema(huma.Registry) *huma.Schema {
+	values := make([]any, len(enroll.EventTypes))
+	for i, t := range enroll.EventTypes {
+		values[i] = string(t)
+	}
+	return &huma.Schema{Type: huma.TypeString, Enum: values}
+}
+
+// documentEventTypes has every enroll.EventType in the document (an
+// event's type, a delivery's eventType, an endpoint's eventTypes in its
+// representation, create and patch bodies) declare the enum of event
+// types, so that generated clients and validators know them. Registered
+// before the routes, whose schemas it applies to; Huma then refuses an
+// unknown type in a body, at the item, before the handler.
+func documentEventTypes(schemas huma.Registry) {
+	schemas.RegisterTypeAlias(reflect.TypeFor[enroll.EventType](), reflect.TypeFor[eventTypeSchema]())
+}
+
 // documentEventObject describes an event's data.object as the
 // representation it carries, which Huma documents only as "any JSON" (a
 // json.RawMessage): an enrollment for enrollment.* events, a program for

@@ -208,6 +208,33 @@ func TestOps(t *testing.T) {
 	})
 	t.Run("openapi.json documents webhooks", func(t *testing.T) {
 		doc := e.srv.OpenAPI()
+		// Every event type member declares the domain's list as its enum.
+		schemas := doc.Components.Schemas.Map()
+		var want []any
+		for _, et := range enroll.EventTypes {
+			want = append(want, string(et))
+		}
+		for _, m := range []struct {
+			schema, member string
+			list           bool
+		}{
+			{"WebhookEndpoint", "eventTypes", true}, {"WebhookEndpointCreate", "eventTypes", true},
+			{"WebhookEndpointPatch", "eventTypes", true}, {"Event", "type", false}, {"WebhookDelivery", "eventType", false},
+		} {
+			p := schemas[m.schema].Properties[m.member]
+			if m.list && p != nil {
+				p = p.Items
+			}
+			if p == nil || p.Type != huma.TypeString || !slices.Equal(p.Enum, want) {
+				t.Errorf("%s.%s: %+v, want a string of enum %v", m.schema, m.member, p, want)
+			}
+		}
+		// Huma holds bodies to it: an unknown type is a 422 at the item.
+		p := e.do("POST", "/v1/webhookEndpoints", map[string]any{"url": "https://example.com/",
+			"eventTypes": []string{"enrollment.created", "enrollment.exploded"}}).expect(422).problem()
+		if len(p.Errors) != 1 || p.Errors[0].Location != "body.eventTypes[1]" || !strings.Contains(p.Errors[0].Message, "programInstance.deleted") {
+			t.Errorf("an unknown event type: %+v", p)
+		}
 		// The bound on the secrets that sign (enroll.MaxEarlierSecrets).
 		rotate := doc.Paths["/v1/webhookEndpoints/{endpointId}/rotateSecret"].Post
 		if !strings.Contains(rotate.Description, "at most 3 of them") || !strings.Contains(rotate.Description, "at most 4 signatures") {

@@ -175,6 +175,7 @@ func NewServer(cfg Config) *Server {
 	// Authentication (and the rate limit) first: idempotency records
 	// belong to a workspace and a key.
 	s.api.UseMiddleware(s.authenticate, checkQueryParameters, queryTimes, s.idempotency, refuseBody)
+	documentEventTypes(s.api.OpenAPI().Components.Schemas)
 	s.registerRoutes()
 	documentReadOnlyMembers(s.api.OpenAPI().Components.Schemas)
 	documentEventObject(s.api.OpenAPI().Components.Schemas)
