@@ -281,7 +281,9 @@ func (ep *WebhookEndpoint) Prepare() {
 
 // UpdateWebhookEndpoint applies fn to a copy of old at now and returns the
 // endpoint to store: identity and times kept, secrets kept unless fn
-// rotated them, DisabledReason cleared when fn enables it. Returns EINVALID
+// rotated them, DisabledReason cleared when fn enables it. UpdatedAt
+// becomes now only when something changed: a PATCH of {}, or of the
+// values held, changes nothing, as for other resources. Returns EINVALID
 // or fn's error.
 func UpdateWebhookEndpoint(old *WebhookEndpoint, fn func(*WebhookEndpoint) error, now time.Time) (*WebhookEndpoint, error) {
 	ep := *old
@@ -292,11 +294,12 @@ func UpdateWebhookEndpoint(old *WebhookEndpoint, fn func(*WebhookEndpoint) error
 	if err := fn(&ep); err != nil {
 		return nil, err
 	}
-	if ep.rotate {
+	rotated := ep.rotate
+	if rotated {
 		ep.rotate = false
 		ep.Rotate(now)
 	}
-	ep.ID, ep.WorkspaceID, ep.CreatedAt = old.ID, old.WorkspaceID, old.CreatedAt
+	ep.ID, ep.WorkspaceID, ep.CreatedAt, ep.UpdatedAt = old.ID, old.WorkspaceID, old.CreatedAt, old.UpdatedAt
 	if ep.Enabled && !old.Enabled {
 		ep.DisabledReason = ""
 	}
@@ -304,7 +307,9 @@ func UpdateWebhookEndpoint(old *WebhookEndpoint, fn func(*WebhookEndpoint) error
 	if err := ep.validate(ep.URL != old.URL); err != nil {
 		return nil, err
 	}
-	ep.UpdatedAt = now
+	if rotated || len(Diff(old, &ep)) > 0 {
+		ep.UpdatedAt = now
+	}
 	return &ep, nil
 }
 

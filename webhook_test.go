@@ -335,3 +335,35 @@ func TestWebhookEndpointOldURL(t *testing.T) {
 		t.Fatalf("a new URL with an impossible port: %v", err)
 	}
 }
+
+// TestWebhookEndpointUpdateNoChange: an update that changes nothing (a
+// PATCH of {}, or of the values held) keeps updatedAt, as other
+// resources do; a change or a rotation sets it.
+func TestWebhookEndpointUpdateNoChange(t *testing.T) {
+	t.Parallel()
+	then := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	now := then.Add(time.Hour)
+	old := &enroll.WebhookEndpoint{ID: "whe_1", URL: "https://hooks.example.com/", Enabled: true, Description: "CRM",
+		EventTypes: []enroll.EventType{enroll.EventProgramCreated}, CreatedAt: then, UpdatedAt: then}
+	for name, tc := range map[string]struct {
+		fn   func(*enroll.WebhookEndpoint) error
+		want time.Time
+	}{
+		"nothing":         {func(*enroll.WebhookEndpoint) error { return nil }, then},
+		"the same values": {func(ep *enroll.WebhookEndpoint) error { ep.Enabled, ep.Description = true, "CRM"; return nil }, then},
+		"the same types": {func(ep *enroll.WebhookEndpoint) error {
+			ep.EventTypes = []enroll.EventType{enroll.EventProgramCreated}
+			return nil
+		}, then},
+		"a change":   {func(ep *enroll.WebhookEndpoint) error { ep.Enabled = false; return nil }, now},
+		"new types":  {func(ep *enroll.WebhookEndpoint) error { ep.EventTypes = nil; return nil }, now},
+		"a rotation": {func(ep *enroll.WebhookEndpoint) error { ep.RotateOnUpdate(); return nil }, now},
+	} {
+		ep, err := enroll.UpdateWebhookEndpoint(old, tc.fn, now)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		} else if !ep.UpdatedAt.Equal(tc.want) {
+			t.Errorf("%s: updatedAt %v, want %v", name, ep.UpdatedAt, tc.want)
+		}
+	}
+}

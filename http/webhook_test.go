@@ -96,7 +96,13 @@ func TestWebhookEndpoints(t *testing.T) {
 	})
 
 	t.Run("200 patch, rotate; 204 delete", func(t *testing.T) {
-		id := e.do("POST", "/v1/webhookEndpoints", map[string]any{"url": "https://hooks.example.com/b"}).expect(201).obj()["id"].(string)
+		created := e.do("POST", "/v1/webhookEndpoints", map[string]any{"url": "https://hooks.example.com/b"}).expect(201)
+		id := created.obj()["id"].(string)
+		// A PATCH that changes nothing keeps updatedAt, and the ETag.
+		same := e.do("PATCH", "/v1/webhookEndpoints/"+id, raw(`{}`), withHeader("Content-Type", "application/merge-patch+json")).expect(200)
+		if same.obj()["updatedAt"] != created.obj()["updatedAt"] || same.Header.Get("ETag") != created.Header.Get("ETag") {
+			t.Fatalf("PATCH {} changed the endpoint: %s, was %s", same.Body, created.Body)
+		}
 		p := e.do("PATCH", "/v1/webhookEndpoints/"+id, raw(`{"enabled": false, "description": "paused", "eventTypes": ["enrollment.created"]}`),
 			withHeader("Content-Type", "application/merge-patch+json")).expect(200).obj()
 		if p["enabled"] != false || p["description"] != "paused" || len(p["eventTypes"].([]any)) != 1 {
