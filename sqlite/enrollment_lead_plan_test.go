@@ -13,7 +13,9 @@ import (
 // enrollments, rather than walking the instance's open enrollments of
 // leads or its whole range, which SQLite, without statistics, would
 // otherwise pick: a create of a customer would read every lead enrolled
-// in the instance.
+// in the instance. So do an import row's look-ups of an open enrollment
+// by email and by referenceId, which probe the workspace's enrollments of
+// that key.
 func TestConvertedLeadsPlan(t *testing.T) {
 	t.Parallel()
 	s := newImportBench(t, "OFF")
@@ -33,6 +35,10 @@ func TestConvertedLeadsPlan(t *testing.T) {
 			"SEARCH enrollments USING INDEX enrollments_lead (workspace_id=? AND lead_id=?)",
 			"SEARCH l USING INDEX leads_customer (workspace_id=? AND customer_id=?)",
 			"SEARCH e USING INDEX enrollments_lead (workspace_id=? AND lead_id=?)"}},
+		{"open by email", openByEmail, []any{ws, "a@example.com", inst}, []string{
+			"SEARCH enrollments USING INDEX enrollments_email (workspace_id=? AND email_norm=?)"}},
+		{"open by reference", openByReference, []any{ws, "R-1", inst}, []string{
+			"SEARCH enrollments USING INDEX enrollments_reference (workspace_id=? AND reference_id=?)"}},
 		{"import's customers", lookupCustomers, []any{inst, inst, ws, inst, ws, `["a@example.com"]`}, []string{
 			"SEARCH e USING INDEX enrollments_open_customer (instance_id=? AND customer_id=?)",
 			"SEARCH l USING INDEX leads_customer (workspace_id=? AND customer_id=?)",

@@ -224,12 +224,14 @@ func (db *DB) ImportPrepared(ctx context.Context, a enroll.Actor, importID strin
 
 // Look-ups of an open enrollment in an instance by each key an import
 // row may carry. Each names its partial index's condition, so the index
-// serves it.
+// serves it, and reads the instance as a filter (+instance_id): SQLite,
+// without statistics, would otherwise walk the instance's enrollments by
+// one of its indexes (TestConvertedLeadsPlan).
 const (
 	openByReference = `SELECT id FROM enrollments WHERE workspace_id = ? AND reference_id = ? AND reference_id <> ''
-		AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
+		AND +instance_id = ? AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
 	openByEmail = `SELECT id FROM enrollments WHERE workspace_id = ? AND email_norm = ? AND email_norm <> ''
-		AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
+		AND +instance_id = ? AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
 	openByCustomer = `SELECT id FROM enrollments WHERE workspace_id = ? AND customer_id = ?
 		AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
 )
