@@ -39,8 +39,9 @@ type EnrollmentTx interface {
 	FindEnrollment(wsID, id string) (*Enrollment, error)
 	// PriorEnrollment returns the id of an enrollment, in any status but
 	// an open one first, of e's participant in e's instance: its
-	// customer's, its lead's, or one of a lead the customer was made from
-	// (leads.customer_id) from before it was; or "" when there is none.
+	// customer's, its lead's, one of a lead the customer was made from
+	// (leads.customer_id) from before it was, or one with e's email
+	// (compared normalized); or "" when there is none.
 	PriorEnrollment(e *Enrollment) (string, error)
 	// EnrolledElsewhere reports whether e's customer holds an approved or
 	// paused enrollment in another program instance.
@@ -49,12 +50,14 @@ type EnrollmentTx interface {
 	// InsertCreation stores a planned creation: the enrollment, its unique
 	// parameter values, its counter, history and events. Returns ECONFLICT
 	// (OpenEnrollmentConflict) when the participant holds an open
-	// enrollment in the instance: one of its customer, of its lead, or of
-	// a lead the customer was made from, enrolled before it was (no
-	// customer on the enrollment), which no unique index can hold and the
-	// store checks. Returns ECONFLICT too when another enrollment holds a
-	// unique value, and ENOTFOUND when the participant or the instance is
-	// gone.
+	// enrollment in the instance: one of its customer, of its lead, of a
+	// lead the customer was made from, enrolled before it was (no customer
+	// on the enrollment), or one holding e's email (compared normalized),
+	// whoever it names, as an import skips a row whose email one holds;
+	// the last two no unique index can hold, and the store checks them,
+	// exactly under concurrent creates too. Returns ECONFLICT too when
+	// another enrollment holds a unique value, and ENOTFOUND when the
+	// participant or the instance is gone.
 	InsertCreation(inst *ProgramInstance, c *EnrollmentCreation) error
 	// CheckCapacity returns ECONFLICT when an approval that Count has
 	// already counted takes inst past its capacity (the rollback undoes the
@@ -144,10 +147,20 @@ func participantIn(tx EnrollmentTx, a Actor, in *EnrollmentCreate) (Participant,
 			return p, nil, err
 		}
 		p = ParticipantFromLead(l).Overlay(in)
-		if p.CustomerID != "" || !p.CanBeCustomer() {
+		if p.CustomerID != "" || p.Email == "" {
 			return p, nil, nil
 		}
-		p, c, err := customerFor(tx, a, p, in)
+		// A lead becomes the customer with its email, as customerInfo
+		// finds one; names are needed only to make one. A lead without
+		// them and without such a customer is enrolled as the lead.
+		var c *Customer
+		if p.CanBeCustomer() {
+			p, c, err = customerFor(tx, a, p, in)
+		} else if c, err = tx.FindCustomerByEmail(a.WorkspaceID, p.Email); ErrorCode(err) == ENOTFOUND {
+			return p, nil, nil
+		} else if err == nil {
+			p.CustomerID = c.ID
+		}
 		if err != nil {
 			return p, nil, err
 		}

@@ -721,6 +721,75 @@ func TestAPI_409(t *testing.T) {
 	})
 }
 
+// TestAPI_409_SameEmail replays the audit's sequences (audit-seed,
+// finding 1): a lead with an email only, which cannot become a customer,
+// and a customerInfo create of the same email, in either order, and a
+// customer's open enrollment then such a lead with the email in another
+// case, each left one person with two open enrollments in an instance,
+// while an import of the same row was skipped. The second create is now a
+// 409 naming the first, as the import's skip.
+func TestAPI_409_SameEmail(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lead := func(email string) string {
+		return e.do("POST", "/v1/leads", map[string]any{"email": email}).expect(201).obj()["id"].(string)
+	}
+	byLead := func(l string) map[string]any { return map[string]any{"identificationType": "leadId", "leadId": l} }
+	byInfo := func(email string) map[string]any {
+		return map[string]any{"identificationType": "customerInfo", "firstName": "Two", "lastName": "Person", "email": email}
+	}
+	refused := func(inst string, body map[string]any, existing string) {
+		t.Helper()
+		if p := e.do("POST", "/v1/programInstances/"+inst+"/enrollments", body).expect(409).problem(); p.ExistingID != existing {
+			t.Errorf("existingId = %q, want %q (%s)", p.ExistingID, existing, p.Detail)
+		}
+	}
+	open := func(inst, email string) int {
+		t.Helper()
+		return e.total("/v1/programInstances/" + inst + "/enrollments?email=" + email)
+	}
+
+	// The lead, then customerInfo.
+	inst := e.createInstance(nil)
+	first := e.enrollIn(inst, byLead(lead("two@example.com")))["id"].(string)
+	refused(inst, byInfo("two@example.com"), first)
+	if n := open(inst, "two@example.com"); n != 1 {
+		t.Errorf("%d enrollments with the email, want 1", n)
+	}
+
+	// customerInfo, then the lead.
+	inst = e.createInstance(nil)
+	first = e.enrollIn(inst, byInfo("two@example.com"))["id"].(string)
+	refused(inst, byLead(lead("two@example.com")), first)
+
+	// A customer's open enrollment, then a lead with its email in
+	// another case: the lead is the customer, here refused and elsewhere
+	// enrolled as the customer.
+	inst = e.createInstance(nil)
+	cust := e.enrollIn(inst, map[string]any{"identificationType": "customerInfo", "firstName": "One", "lastName": "Person", "email": "one@example.com"})
+	one := lead("ONE@example.com")
+	refused(inst, byLead(one), cust["id"].(string))
+	if n := open(inst, "one@example.com"); n != 1 {
+		t.Errorf("%d enrollments with the email, want 1", n)
+	}
+	if m := e.enrollIn(e.createInstance(nil), byLead(one)); m["customerId"] != cust["customerId"] || m["leadId"] != one {
+		t.Errorf("lead of a customer's email enrolled = %v", m)
+	}
+	if l := e.do("GET", "/v1/leads/"+one, nil).expect(200).obj(); l["customerId"] != cust["customerId"] {
+		t.Errorf("lead = %v, want customer %v", l, cust["customerId"])
+	}
+
+	// The import and the create agree: the row is skipped, and the same
+	// row sent as a create is a 409.
+	inst = e.createInstance(nil)
+	first = e.enrollIn(inst, byLead(lead("three@example.com")))["id"].(string)
+	j := e.waitImport(e.startImport(inst, csvUpload("firstName,lastName,email\nThree,Person,three@example.com\n"), "").ID)
+	if j.Status != "succeeded" || j.CreatedCount != 0 || j.SkippedCount != 1 {
+		t.Errorf("import = %+v", j)
+	}
+	refused(inst, map[string]any{"identificationType": "customerInfo", "firstName": "Three", "lastName": "Person", "email": "three@example.com"}, first)
+}
+
 func TestAPI_412(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -3,10 +3,12 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/namekey"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // enrollmentColumnsDoc returns the indexed copies of e's fields, and doc,
@@ -20,25 +22,47 @@ func enrollmentColumnsDoc(e *enroll.Enrollment, doc []byte) []any {
 // insertEnrollmentRow inserts the row of a new enrollment unless its
 // participant already holds an open enrollment in the instance: by the
 // partial unique indexes (ON CONFLICT DO NOTHING), or through a lead its
-// customer was made from, enrolled before it was, which no index can hold
-// and the statement checks itself (convertedLeadsOpenFrom), saving a round
-// trip per create.
+// customer was made from, enrolled before it was, or by an open
+// enrollment holding its email ($4, normalized), which no index can hold
+// and the statement checks itself (convertedLeadsOpenFrom, emailOpenFrom),
+// saving a round trip per create.
 var insertEnrollmentRow = `INSERT INTO enrollments (customer_id, lead_id, status, email_norm, reference_id, first_name, last_name, doc, version, updated_at, id, workspace_id, instance_id, created_at)
 	SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
-	WHERE NOT EXISTS (SELECT FROM ` + convertedLeadsOpenFrom("$12", "$1", "$13") + `) ON CONFLICT DO NOTHING`
+	WHERE NOT EXISTS (SELECT FROM ` + convertedLeadsOpenFrom("$12", "$1", "$13") + `)
+		AND NOT EXISTS (SELECT FROM ` + emailOpenFrom("$12", "$4", "$13") + `) ON CONFLICT DO NOTHING`
+
+// emailLock is the first key of an email's lock in an instance, an
+// advisory lock whose second key is hashtext of the instance's id and the
+// normalized email: a create holds it from the check of the email
+// (insertEnrollmentRow) to its commit, so that of two creates of one
+// email the second sees the first's enrollment. A collision of the hashes
+// only makes two creates take turns.
+const emailLock int32 = 0x656d6169 // "emai"
 
 // insertEnrollment inserts a new enrollment. A participant who already holds
 // an open enrollment in the instance is ECONFLICT naming it: the partial
 // unique indexes decide, and ON CONFLICT DO NOTHING waits for a concurrent
 // insert of the same participant to commit instead of aborting the
 // transaction, so the winner can be read and named; one of a lead the
-// customer was made from is checked by the insert too (insertEnrollmentRow).
+// customer was made from, or one holding the email, is checked by the
+// insert too (insertEnrollmentRow), the latter under the email's lock.
 func (tx *tx) insertEnrollment(e *enroll.Enrollment, doc []byte) error {
-	cols := enrollmentColumnsDoc(e, doc)
+	args := append(enrollmentColumnsDoc(e, doc), e.ID, e.WorkspaceID, e.ProgramInstanceID, e.CreatedAt)
+	email := enroll.NormalizeEmail(e.Email)
+	locked := email == ""
 	// The winner may leave the open states (or be deleted) between the
 	// conflict and the look-up; then the insert is simply tried again.
 	for range 3 {
-		tag, err := tx.exec(insertEnrollmentRow, append(cols, e.ID, e.WorkspaceID, e.ProgramInstanceID, e.CreatedAt)...)
+		var (
+			tag pgconn.CommandTag
+			err error
+		)
+		if locked {
+			tag, err = tx.exec(insertEnrollmentRow, args...)
+		} else {
+			tag, err = tx.lockEmailAndInsert(e.ProgramInstanceID, email, args)
+			locked = true
+		}
 		switch fk := foreignKey(err); {
 		case fk == "enrollments_customer_fkey":
 			return enroll.Errorf(enroll.ENOTFOUND, "Customer %s not found.", e.CustomerID)
@@ -58,8 +82,31 @@ func (tx *tx) insertEnrollment(e *enroll.Enrollment, doc []byte) error {
 		if err := tx.convertedLeadsOpen(e); err != nil {
 			return err
 		}
+		if err := tx.emailHeldOpen(e, email); err != nil {
+			return err
+		}
 	}
 	return enroll.Errorf(enroll.ECONFLICT, "The participant already has an open enrollment in program instance %s.", e.ProgramInstanceID)
+}
+
+// lockEmailAndInsert takes email's lock in instance (emailLock), then runs
+// insertEnrollmentRow with args, in one round trip. The insert, a
+// statement after the lock, sees what a create that held the lock before
+// committed.
+func (tx *tx) lockEmailAndInsert(instance, email string, args []any) (pgconn.CommandTag, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2 || ' ' || $3))`, emailLock, instance, email)
+	b.Queue(insertEnrollmentRow, args...)
+	br := tx.SendBatch(tx.ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return pgconn.CommandTag{}, fmt.Errorf("postgres: email lock: %w", err)
+	}
+	tag, err := br.Exec()
+	if err != nil {
+		return tag, fmt.Errorf("postgres: %w", err)
+	}
+	return tag, nil
 }
 
 // updateEnrollmentRow stores a changed enrollment, whose JSON form is doc,
@@ -141,6 +188,35 @@ func (tx *tx) convertedLeadsOpen(e *enroll.Enrollment) error {
 	}
 	var id string
 	err := tx.QueryRow(tx.ctx, openOfConvertedLeads, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return wrap(err)
+	}
+	return enroll.OpenEnrollmentConflict(e, id)
+}
+
+// emailOpenFrom is the FROM and WHERE of a look-up of the open
+// enrollments in an instance that hold an email (email_norm), whoever they
+// name: the participant's, as an import decides (OpenEnrollmentFor),
+// though no index relates the two when one is of a lead that never became
+// a customer (an email-only lead cannot). ws, email and instance are
+// their placeholders. It probes enrollments_email, whose condition it
+// states (TestImportLookupPlan).
+func emailOpenFrom(ws, email, instance string) string {
+	return `enrollments WHERE workspace_id = ` + ws + ` AND email_norm = ` + email + ` AND email_norm <> ''
+		AND instance_id = ` + instance + ` AND status NOT IN ('rejected', 'unenrolled')`
+}
+
+// emailHeldOpen returns the ECONFLICT for an open enrollment in e's
+// instance holding email, e's normalized, or nil. The insert checks the
+// same (insertEnrollmentRow); this names the enrollment when it refused.
+func (tx *tx) emailHeldOpen(e *enroll.Enrollment, email string) error {
+	if email == "" {
+		return nil
+	}
+	var id string
+	err := tx.QueryRow(tx.ctx, openByEmail, e.WorkspaceID, email, e.ProgramInstanceID).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	} else if err != nil {

@@ -60,22 +60,25 @@ func (tx *tx) FindEnrollment(wsID, id string) (*enroll.Enrollment, error) {
 }
 
 // priorOf selects an enrollment of a participant in an instance, an open
-// one first: one of its customer ($3), of its lead ($4), or of a lead the
-// customer was made from, from before it was. A NULL id selects none.
-// Each arm probes the participant's index, which holds a handful of rows,
-// rather than the instance's (TestImportLookupPlan).
+// one first: one of its customer ($3), of its lead ($4), of a lead the
+// customer was made from, from before it was, or one holding its email
+// ($5, normalized). A NULL key selects none. Each arm probes the
+// participant's index, which holds a handful of rows, rather than the
+// instance's (TestImportLookupPlan).
 const priorOf = `SELECT id FROM (
 		SELECT id, status FROM enrollments WHERE workspace_id = $1 AND customer_id = $3 AND instance_id = $2
 		UNION ALL SELECT id, status FROM enrollments WHERE workspace_id = $1 AND lead_id = $4 AND instance_id = $2
 		UNION ALL SELECT e.id, e.status FROM leads l JOIN LATERAL (SELECT id, status FROM enrollments
 				WHERE workspace_id = l.workspace_id AND lead_id = l.id AND instance_id = $2 OFFSET 0) e ON true
-			WHERE l.workspace_id = $1 AND l.customer_id = $3) p
+			WHERE l.workspace_id = $1 AND l.customer_id = $3
+		UNION ALL SELECT id, status FROM enrollments WHERE workspace_id = $1 AND email_norm = $5 AND email_norm <> '' AND instance_id = $2) p
 	ORDER BY status IN ('rejected', 'unenrolled') LIMIT 1`
 
 // PriorEnrollment implements enroll.EnrollmentTx.
 func (tx *tx) PriorEnrollment(e *enroll.Enrollment) (string, error) {
 	var id string
-	err := tx.QueryRow(tx.ctx, priorOf, e.WorkspaceID, e.ProgramInstanceID, nullString(e.CustomerID), nullString(e.LeadID)).Scan(&id)
+	err := tx.QueryRow(tx.ctx, priorOf, e.WorkspaceID, e.ProgramInstanceID, nullString(e.CustomerID), nullString(e.LeadID),
+		nullString(enroll.NormalizeEmail(e.Email))).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}

@@ -18,8 +18,9 @@ import (
 )
 
 // TestImportLookupPlan checks that each look-up of an import (and a
-// create's look-ups of the participant's prior enrollment and of its
-// customer's leads' open one, alone and in its insert) probes its key's
+// create's look-ups of the participant's prior enrollment, of its
+// customer's leads' open one, alone and in its insert, and of an open one
+// holding its email, in its insert) probes its key's
 // index once per key, on a database never analyzed (as after a bulk
 // import into new tables, before autovacuum) and once analyzed.
 // Without statistics, the look-ups of a planned run once walked the
@@ -95,16 +96,18 @@ func TestImportLookupPlan(t *testing.T) {
 			[]probe{{"enrollments_email", `email_norm = (\$2|')`}}},
 		{"a row's open customer", postgres.OpenByCustomer, []any{a.WorkspaceID, "c29501", inst.ID},
 			[]probe{{"enrollments_open_customer", `customer_id = (\$2|')`}}},
-		{"a create's prior enrollment", postgres.PriorOf, []any{a.WorkspaceID, inst.ID, "c29502", "l29502"}, []probe{
+		{"a create's prior enrollment", postgres.PriorOf, []any{a.WorkspaceID, inst.ID, "c29502", "l29502", emails[1]}, []probe{
 			{"enrollments_customer", `customer_id = (\$3|')`},
 			{"enrollments_lead", `lead_id = (\$4|')`},
 			{"leads_customer", `customer_id = (\$3|')`},
-			{"enrollments_lead", `lead_id = \w+\.id`}}},
+			{"enrollments_lead", `lead_id = \w+\.id`},
+			{"enrollments_email", `email_norm = (\$5|')`}}},
 		{"a create's open enrollment of the customer's leads", postgres.OpenOfConvertedLeads, []any{a.WorkspaceID, "c29502", inst.ID}, []probe{
 			{"leads_customer", `customer_id = (\$2|')`},
 			{"enrollments_open_lead", `lead_id = \w+\.id`}}},
-		{"a create's insert", postgres.InsertEnrollmentRow, []any{"c29502", nil, "eligible", "", "", "", "", "{}", 1, time.Now(), "new", a.WorkspaceID, inst.ID, time.Now()},
-			[]probe{{"leads_customer", `customer_id = (\$1|')`}, {"enrollments_open_lead", `lead_id = \w+\.id`}}},
+		{"a create's insert", postgres.InsertEnrollmentRow, []any{"c29502", nil, "eligible", emails[1], "", "", "", "{}", 1, time.Now(), "new", a.WorkspaceID, inst.ID, time.Now()},
+			[]probe{{"leads_customer", `customer_id = (\$1|')`}, {"enrollments_open_lead", `lead_id = \w+\.id`},
+				{"enrollments_email", `email_norm = (\$4|')`}}},
 		{"a row's customer enrolled elsewhere", postgres.EnrolledElsewhere, []any{inst.ID, a.WorkspaceID, "c29501"},
 			[]probe{{"enrollments_customer", `customer_id = (\$3|')`}}},
 	}

@@ -94,27 +94,34 @@ func (tx *Tx) duplicateEnrollment(e *enroll.Enrollment) error {
 	return enroll.OpenEnrollmentConflict(e, id)
 }
 
-// openOfConvertedLeads selects an open enrollment in an instance that a
-// lead the customer was made from (leads.customer_id) holds from before
-// it was (customer_id NULL): the customer's all the same, but out of
-// reach of the index enrollments_open_customer. Its parameters are the
-// workspace, the customer and the instance. It reads leads_customer, then
-// enrollments_open_lead, whose condition it states (TestConvertedLeadsPlan).
-const openOfConvertedLeads = `SELECT e.id FROM leads l CROSS JOIN enrollments e ON e.workspace_id = l.workspace_id AND e.lead_id = l.id
-	WHERE l.workspace_id = ? AND l.customer_id = ? AND e.instance_id = ? AND e.customer_id IS NULL
-		AND e.lead_id IS NOT NULL AND e.status NOT IN ('rejected', 'unenrolled') LIMIT 1`
+// openUnindexed selects an open enrollment in an instance that is a
+// create's participant's though no unique index ties the two: one that a
+// lead its customer (?4) was made from got before it was (customer_id
+// NULL), out of reach of enrollments_open_customer, or one holding its
+// email (?2, normalized) whoever it names, as an import decides
+// (openByEmail): an email-only lead never becomes a customer. ?1 is the
+// workspace, ?3 the instance; a NULL key selects none. One statement for
+// both, as a create asks both. The first arm reads leads_customer, then
+// enrollments_open_lead, whose condition it states; the second
+// enrollments_email (TestConvertedLeadsPlan).
+const openUnindexed = `SELECT e.id FROM leads l CROSS JOIN enrollments e ON e.workspace_id = l.workspace_id AND e.lead_id = l.id
+	WHERE l.workspace_id = ?1 AND l.customer_id = ?4 AND e.instance_id = ?3 AND e.customer_id IS NULL
+		AND e.lead_id IS NOT NULL AND e.status NOT IN ('rejected', 'unenrolled')
+	UNION ALL SELECT id FROM enrollments WHERE workspace_id = ?1 AND email_norm = ?2 AND email_norm <> ''
+		AND +instance_id = ?3 AND status NOT IN ('rejected', 'unenrolled')
+	LIMIT 1`
 
-// convertedLeadsOpen returns the ECONFLICT for e's customer holding an
-// open enrollment in e's instance through a lead it was made from
-// (openOfConvertedLeads), or nil. No database index can hold that pair,
-// so it is checked before the insert; the one writer makes the check and
-// the insert one step.
-func (tx *Tx) convertedLeadsOpen(e *enroll.Enrollment) error {
-	if e.CustomerID == "" {
+// unindexedOpen returns the ECONFLICT for e's participant holding an
+// open enrollment in e's instance that no database index can hold
+// (openUnindexed), or nil. It is checked before the insert; the one
+// writer makes the check and the insert one step.
+func (tx *Tx) unindexedOpen(e *enroll.Enrollment) error {
+	email := enroll.NormalizeEmail(e.Email)
+	if e.CustomerID == "" && email == "" {
 		return nil
 	}
 	var id string
-	err := tx.QueryRowContext(tx.ctx, openOfConvertedLeads, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&id)
+	err := tx.QueryRowContext(tx.ctx, openUnindexed, e.WorkspaceID, nullString(email), e.ProgramInstanceID, nullString(e.CustomerID)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	} else if err != nil {
@@ -159,7 +166,7 @@ func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID s
 // InsertCreation implements enroll.EnrollmentTx.
 func (tx *Tx) InsertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentCreation) error {
 	e := c.Enrollment
-	if err := tx.convertedLeadsOpen(e); err != nil {
+	if err := tx.unindexedOpen(e); err != nil {
 		return err
 	}
 	if err := tx.insertEnrollmentDoc(e, string(c.Doc)); err != nil {

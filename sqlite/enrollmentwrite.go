@@ -55,21 +55,24 @@ func (tx *Tx) FindEnrollment(wsID, id string) (*enroll.Enrollment, error) {
 }
 
 // priorOf selects an enrollment of a participant in an instance, an open
-// one first: one of its customer (?3), of its lead (?4), or of a lead the
-// customer was made from, from before it was. A NULL id selects none.
-// Each arm reads the participant's index, which holds a handful of rows,
-// not the instance's (+instance_id; CROSS JOIN keeps the leads outer).
+// one first: one of its customer (?3), of its lead (?4), of a lead the
+// customer was made from, from before it was, or one holding its email
+// (?5, normalized). A NULL key selects none. Each arm reads the
+// participant's index, which holds a handful of rows, not the instance's
+// (+instance_id; CROSS JOIN keeps the leads outer).
 const priorOf = `SELECT id FROM (
 		SELECT id, status FROM enrollments WHERE workspace_id = ?1 AND customer_id = ?3 AND +instance_id = ?2
 		UNION ALL SELECT id, status FROM enrollments WHERE workspace_id = ?1 AND lead_id = ?4 AND +instance_id = ?2
 		UNION ALL SELECT e.id, e.status FROM leads l CROSS JOIN enrollments e ON e.workspace_id = l.workspace_id AND e.lead_id = l.id
-			WHERE l.workspace_id = ?1 AND l.customer_id = ?3 AND +e.instance_id = ?2)
+			WHERE l.workspace_id = ?1 AND l.customer_id = ?3 AND +e.instance_id = ?2
+		UNION ALL SELECT id, status FROM enrollments WHERE workspace_id = ?1 AND email_norm = ?5 AND email_norm <> '' AND +instance_id = ?2)
 	ORDER BY status IN ('rejected', 'unenrolled') LIMIT 1`
 
 // PriorEnrollment implements enroll.EnrollmentTx.
 func (tx *Tx) PriorEnrollment(e *enroll.Enrollment) (string, error) {
 	var id string
-	err := tx.QueryRowContext(tx.ctx, priorOf, e.WorkspaceID, e.ProgramInstanceID, nullString(e.CustomerID), nullString(e.LeadID)).Scan(&id)
+	err := tx.QueryRowContext(tx.ctx, priorOf, e.WorkspaceID, e.ProgramInstanceID, nullString(e.CustomerID), nullString(e.LeadID),
+		nullString(enroll.NormalizeEmail(e.Email))).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -223,7 +223,8 @@ func (db *DB) ImportPrepared(ctx context.Context, a enroll.Actor, importID strin
 }
 
 // Look-ups of an open enrollment in an instance by each key an import
-// row may carry. Each names its partial index's condition, so the index
+// row may carry (a create asks openByEmail's question too, in
+// openUnindexed). Each names its partial index's condition, so the index
 // serves it, and reads the instance as a filter (+instance_id): SQLite,
 // without statistics, would otherwise walk the instance's enrollments by
 // one of its indexes (TestConvertedLeadsPlan).

@@ -33,6 +33,8 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("EnrollmentCreate", func(t *testing.T) { t.Parallel(); testEnrollmentCreate(t, newStore) })
 	t.Run("EnrollmentLeadBecomesCustomer", func(t *testing.T) { t.Parallel(); testEnrollmentLeadBecomesCustomer(t, newStore) })
 	t.Run("EnrollmentConvertedLeadHoldsOpen", func(t *testing.T) { t.Parallel(); testEnrollmentConvertedLeadHoldsOpen(t, newStore) })
+	t.Run("EnrollmentEmailHeldOpen", func(t *testing.T) { t.Parallel(); testEnrollmentEmailHeldOpen(t, newStore) })
+	t.Run("EnrollmentEmailRace", func(t *testing.T) { t.Parallel(); testEnrollmentEmailRace(t, newStore) })
 	t.Run("EnrollmentTransitions", func(t *testing.T) { t.Parallel(); testEnrollmentTransitions(t, newStore) })
 	t.Run("EnrollmentUpdate", func(t *testing.T) { t.Parallel(); testEnrollmentUpdate(t, newStore) })
 	t.Run("EnrollmentEvaluate", func(t *testing.T) { t.Parallel(); testEnrollmentEvaluate(t, newStore) })

@@ -1,0 +1,185 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/enrollhq/enroll"
+)
+
+// testEnrollmentEmailHeldOpen checks that an open enrollment holding an
+// email (compared normalized) makes every create of a participant with
+// that email in the instance a 409 naming it, as an import skips the row:
+// a lead with an email only, which cannot become a customer, enrolled by
+// leadId, then the same person by customerInfo, customerId, enrollmentId
+// or another such lead, and the other way round; reenroll: false sees a
+// closed one by its email too, which otherwise does not count. Such a
+// lead enrolled where a customer has its email already becomes that
+// customer. Participants without an email are not matched by it.
+func testEnrollmentEmailHeldOpen(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	is := importStore(t, f.s)
+	inst, other := f.instance(), f.instance()
+	lead := func(l *enroll.Lead) *enroll.Lead {
+		if err := f.s.CreateLead(f.ctx, f.a, l); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	create := func(in *enroll.ProgramInstance, c *enroll.EnrollmentCreate) (*enroll.Enrollment, error) {
+		return f.s.CreateEnrollment(f.ctx, f.a, in.ID, c)
+	}
+	byLead := func(l *enroll.Lead) *enroll.EnrollmentCreate {
+		return &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByLeadID, LeadID: l.ID}
+	}
+	byInfo := func(email string) *enroll.EnrollmentCreate {
+		return &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo, FirstName: "Two", LastName: "Person", Email: email}
+	}
+	wantExisting := func(t *testing.T, err error, id string) {
+		t.Helper()
+		wantCode(t, err, enroll.ECONFLICT)
+		if got := err.(*enroll.Error).Extra["existingId"]; got != id {
+			t.Fatalf("existingId = %v (%v), want %s", got, err, id)
+		}
+	}
+
+	// The audit's first sequence: the lead, with an email only, is
+	// enrolled, then the same email by customerInfo, in another case.
+	l := lead(&enroll.Lead{Email: "two@example.com"})
+	held := must(create(inst, byLead(l)))
+	if held.CustomerID != "" {
+		t.Fatalf("email-only lead's enrollment = %+v", held)
+	}
+	_, err := create(inst, byInfo("Two@Example.com"))
+	wantExisting(t, err, held.ID)
+	// The customer that makes elsewhere, by customerId and by re-enrolling
+	// its enrollment there; another email-only lead with the email, which
+	// is that customer now; and the lead's own enrollment re-enrolled.
+	own := must(create(other, byInfo("two@example.com")))
+	for _, c := range []struct {
+		name string
+		in   *enroll.EnrollmentCreate
+	}{
+		{"customerId", &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerID, CustomerID: own.CustomerID}},
+		{"enrollmentId", &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByEnrollmentID, EnrollmentID: own.ID}},
+		{"leadId of another lead", byLead(lead(&enroll.Lead{Email: "TWO@example.com"}))},
+		{"customerInfo", byInfo("two@example.com")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e, err := create(inst, c.in)
+			if err == nil {
+				// Gone again, so that the next case stands alone.
+				must(0, f.s.DeleteEnrollment(f.ctx, f.a, e.ID, nil))
+			}
+			wantExisting(t, err, held.ID)
+		})
+	}
+	// An import agrees: a customerInfo row (planned) and a leadId row (one
+	// by one) are skipped.
+	late := lead(&enroll.Lead{Email: "two@example.com"})
+	for _, row := range []string{
+		`{"identificationType":"customerInfo","firstName":"Two","lastName":"Person","email":"two@example.com"}`,
+		`{"identificationType":"leadId","leadId":"` + late.ID + `"}`,
+	} {
+		im := runImport(f, is, inst, enroll.FormatNDJSON, row+"\n", false, 10)
+		checkCounters(t, im)
+		if im.SkippedCount != 1 {
+			t.Errorf("import of %s = %+v, errors %+v", row, im, allErrors(f, is, im.ID, 10))
+		}
+	}
+	if n := enrollmentCount(f, inst); n != 1 {
+		t.Fatalf("instance holds %d enrollments, want the lead's one", n)
+	}
+
+	// The other way round: a customer enrolled, then a lead with its email
+	// in another case. The lead becomes that customer, and is refused as
+	// the customer; elsewhere it is enrolled as the customer.
+	cust := f.enroll(inst, "one@example.com")
+	one := lead(&enroll.Lead{Email: "ONE@example.com"})
+	_, err = create(inst, byLead(one))
+	wantExisting(t, err, cust.ID)
+	e := must(create(other, byLead(one)))
+	if e.CustomerID != cust.CustomerID || e.LeadID != one.ID || e.Email != "ONE@example.com" {
+		t.Fatalf("lead of a customer's email enrolled = %+v", e)
+	}
+	if got := must(f.s.FindLead(f.ctx, f.a.WorkspaceID, one.ID)); got.CustomerID != cust.CustomerID {
+		t.Fatalf("lead = %+v, want customer %s", got, cust.CustomerID)
+	}
+	// A lead given an email by the request is matched by that one.
+	phone := lead(&enroll.Lead{Phone: "+1557"})
+	_, err = create(inst, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByLeadID, LeadID: phone.ID, Email: "one@EXAMPLE.com"})
+	wantExisting(t, err, cust.ID)
+
+	// reenroll: false sees a closed enrollment by its email; otherwise a
+	// closed one does not count.
+	closed := f.instance(noAutoEvaluate)
+	three := lead(&enroll.Lead{Email: "three@example.com"})
+	old := must(create(closed, byLead(three)))
+	for _, to := range []enroll.Status{enroll.StatusEligible, enroll.StatusSubmitted, enroll.StatusRejected} {
+		old = f.move(old, to)
+	}
+	no := false
+	in := byInfo("three@example.com")
+	in.Reenroll = &no
+	_, err = create(closed, in)
+	wantExisting(t, err, old.ID)
+	if e := must(create(closed, byInfo("three@example.com"))); e.CustomerID == "" {
+		t.Fatalf("enrolled after a closed one = %+v", e)
+	}
+
+	// Leads without an email are not one participant by it.
+	for range 2 {
+		must(create(inst, byLead(lead(&enroll.Lead{Phone: "+1558"}))))
+	}
+}
+
+// testEnrollmentEmailRace checks that concurrent creates of one email in
+// an instance, by customerInfo and by leadId of leads with that email
+// only (which no unique index relates), leave exactly one open
+// enrollment: the others are 409s.
+func testEnrollmentEmailRace(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	inst := f.instance(noAutoEvaluate)
+	const n = 16
+	ins := make([]*enroll.EnrollmentCreate, n)
+	for i := range ins {
+		if i%2 == 0 {
+			ins[i] = &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+				FirstName: "Race", LastName: "Person", Email: []string{"race@example.com", "Race@Example.com"}[i/2%2]}
+			continue
+		}
+		l := &enroll.Lead{Email: "RACE@example.com"}
+		if err := f.s.CreateLead(f.ctx, f.a, l); err != nil {
+			t.Fatal(err)
+		}
+		ins[i] = &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByLeadID, LeadID: l.ID}
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		won  []string
+		errs []error
+	)
+	for _, in := range ins {
+		wg.Go(func() {
+			e, err := f.s.CreateEnrollment(f.ctx, f.a, inst.ID, in)
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				won = append(won, e.ID)
+			} else {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(won) != 1 {
+		t.Fatalf("%d concurrent creates of one email succeeded, want 1: %v", len(won), won)
+	}
+	for _, err := range errs {
+		wantCode(t, err, enroll.ECONFLICT)
+		if got := err.(*enroll.Error).Extra["existingId"]; got != won[0] {
+			t.Errorf("existingId = %v (%v), want %s", got, err, won[0])
+		}
+	}
+}
