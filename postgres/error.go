@@ -16,6 +16,7 @@ const (
 	codeForeignKeyViolation  = "23503"
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
+	codeQueryCanceled        = "57014"
 )
 
 // violation returns the name of the constraint err violates when err is a
@@ -68,4 +69,17 @@ func wrap(err error) error {
 		return err
 	}
 	return fmt.Errorf("postgres: %w", err)
+}
+
+// statementTimedOut returns err with a domain message saying that the
+// database ran past its statement timeout, when that is what err is, so
+// that a job failed by it says why rather than "Internal error."; else
+// err. The database's own error stays joined, for the logs.
+func statementTimedOut(err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != codeQueryCanceled || !strings.Contains(pe.Message, "statement timeout") {
+		return err
+	}
+	return errors.Join(enroll.Errorf(enroll.EINTERNAL, "The database took longer than its statement timeout "+
+		"(--pg-statement-timeout) to write the rows: it was too busy, or, without autovacuum, its statistics are stale: run ANALYZE (docs/postgres.md)."), err)
 }

@@ -205,7 +205,7 @@ func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID st
 			}
 		}
 		if err != nil {
-			return im, err
+			return im, statementTimedOut(err)
 		}
 		rows = rows[n:]
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/postgres"
+	"github.com/enrollhq/enroll/rules"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -139,5 +140,40 @@ func execSQL(t *testing.T, url, stmt string) {
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, stmt); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestImportStatementTimeout makes the database take longer than the
+// statement timeout to write a batch (a trigger sleeps on one row): the
+// job fails with a message saying so and to run the file again, not
+// "Internal error.", and the batches before it stay.
+func TestImportStatementTimeout(t *testing.T) {
+	t.Parallel()
+	url := newDatabase(t)
+	db, err := postgres.Open(context.Background(), postgres.Config{URL: url, Engine: rules.New(), MaxConns: 4, StatementTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	execSQL(t, url, `CREATE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.email_norm = 'suzie.5@example.com' THEN PERFORM pg_sleep(2); END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER test_slow BEFORE INSERT ON enrollments FOR EACH ROW EXECUTE FUNCTION test_slow()`)
+	ctx := context.Background()
+	a, inst := importInstance(t, db)
+	var file strings.Builder
+	file.WriteString("firstName,lastName,email\n")
+	for i := range 8 {
+		fmt.Fprintf(&file, "Suzie,Row%d,suzie.%d@example.com\n", i, i)
+	}
+	dec := must(enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file.String())))
+	im := &enroll.Import{ProgramInstanceID: inst.ID, Format: enroll.FormatCSV}
+	must(0, db.CreateImport(ctx, a, im))
+	im, err = enroll.RunImport(ctx, db, a, im, dec, 3)
+	if err == nil || im.Status != enroll.ImportFailed || im.CreatedCount != 3 ||
+		!strings.Contains(im.Message, "The database took longer than its statement timeout") || !strings.Contains(im.Message, "Run the same file again") {
+		t.Fatalf("import = %+v (message %q), %v", im, im.Message, err)
 	}
 }
