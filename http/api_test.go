@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -1164,6 +1165,38 @@ func TestAPI_422_Values(t *testing.T) {
 			p := e.do(tc.method, tc.path, tc.body, tc.opts...).expect(422).problem()
 			if len(p.Errors) != 1 || p.Errors[0].Location != tc.loc || !reflect.DeepEqual(p.Errors[0].Value, tc.want) {
 				t.Fatalf("errors = %+v, want %s at %s", p.Errors, tc.want, tc.loc)
+			}
+		})
+	}
+}
+
+// TestAPI_ErrorsWithoutValue checks that a field error leaves value out
+// where there is no one value to repeat (docs/api.md, Errors): the body
+// as a whole (a member named twice, not an object, malformed), a list
+// judged by its number of items, a required query parameter not sent.
+func TestAPI_ErrorsWithoutValue(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	states := make([]string, 101)
+	for i := range states {
+		states[i] = fmt.Sprintf("S%d", i)
+	}
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		status             int
+		loc                string
+	}{
+		{"a member twice", "POST", "/v1/programs", json.RawMessage(`{"slug": "a", "name": "a", "name": "b"}`), 400, "body"},
+		{"not an object", "POST", "/v1/programs", json.RawMessage(`[1]`), 422, "body"},
+		{"too many items", "POST", "/v1/programs", map[string]any{"slug": "a", "name": "a", "states": states}, 422, "body.states"},
+		{"no token", "GET", "/unsubscribe", nil, 422, "query.token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := e.do(tc.method, tc.path, tc.body).expect(tc.status).problem()
+			if len(p.Errors) == 0 || p.Errors[0].Location != tc.loc || p.Errors[0].Value != nil {
+				t.Fatalf("errors = %+v, want one at %s without a value", p.Errors, tc.loc)
 			}
 		})
 	}

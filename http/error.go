@@ -156,7 +156,10 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 func pointAtField(d huma.ErrorDetail) *huma.ErrorDetail {
 	var name string
 	switch {
-	case d.Message == "unexpected property":
+	case d.Message == "unexpected property", strings.HasPrefix(d.Message, "expected array length"),
+		strings.HasPrefix(d.Message, "required ") && strings.HasSuffix(d.Message, " parameter is missing"):
+		// No one value to repeat (docs/api.md, Errors): a list judged
+		// by its length, nothing sent.
 		d.Value = nil
 	case strings.HasPrefix(d.Message, "invalid date/time for format"):
 		d.Message = "must be an RFC 3339 date-time, e.g. 2025-01-31T09:30:00Z"
@@ -164,6 +167,10 @@ func pointAtField(d huma.ErrorDetail) *huma.ErrorDetail {
 		if n, _ := fmt.Sscanf(d.Message, "expected required property %s to be present", &name); n == 1 {
 			d.Location, d.Message, d.Value = d.Location+"."+name, "is required", nil
 		}
+	}
+	if d.Location == "body" {
+		// The body as a whole, which Huma echoes: no one value.
+		d.Value = nil
 	}
 	d.Value = trimValue(d.Value)
 	return &d
