@@ -195,6 +195,14 @@ func DefaultNotificationSettings(instanceID string) *NotificationSettings {
 
 // Validate checks and normalizes the settings. Returns EINVALID.
 func (s *NotificationSettings) Validate() error {
+	return s.ValidateChange(nil)
+}
+
+// ValidateChange checks settings that replace old (nil: none stored), as
+// Validate does, except that an adminEmails list equal to old's is not
+// checked for repeats: settings saved before addresses differing only in
+// case were refused stay savable as read. Returns EINVALID.
+func (s *NotificationSettings) ValidateChange(old *NotificationSettings) error {
 	var v Invalid
 	if s.AdminEmails == nil {
 		s.AdminEmails = []string{}
@@ -202,6 +210,7 @@ func (s *NotificationSettings) Validate() error {
 	if len(s.AdminEmails) > MaxAdminEmails {
 		v.Add("body.adminEmails", "must list at most 20 addresses", len(s.AdminEmails))
 	}
+	asStored := old != nil && slices.Equal(s.AdminEmails, old.AdminEmails)
 	for i, a := range s.AdminEmails {
 		// Compared as customers' emails are (NormalizeEmail): addresses
 		// differing only in case are one mailbox, which would get two
@@ -210,7 +219,7 @@ func (s *NotificationSettings) Validate() error {
 		switch {
 		case !ValidEmailAddress(a):
 			v.Add(loc("body.adminEmails", i), "must be an email address", a)
-		case first == i: // the first of its mailbox
+		case first == i, asStored: // the first of its mailbox, or as stored
 		case s.AdminEmails[first] == a:
 			v.Add(loc("body.adminEmails", i), "is listed twice", a)
 		default:

@@ -156,6 +156,24 @@ func TestNotificationSettingsAdminEmails(t *testing.T) {
 			t.Errorf("%v: %#v, want %q at body.adminEmails[1]", tc.emails, err, tc.msg)
 		}
 	}
+	// Settings saved before case was ignored stay savable as read, and
+	// only as read.
+	old := enroll.DefaultNotificationSettings("i1")
+	old.AdminEmails = []string{"review@example.com", "Review@Example.com"}
+	for _, tc := range []struct {
+		emails []string
+		ok     bool
+	}{
+		{[]string{"review@example.com", "Review@Example.com"}, true},
+		{[]string{"review@example.com", "Review@Example.com", "ops@example.com"}, false},
+		{[]string{"Review@Example.com", "review@example.com"}, false},
+	} {
+		s := enroll.DefaultNotificationSettings("i1")
+		s.AdminEmails = tc.emails
+		if err := s.ValidateChange(old); (err == nil) != tc.ok {
+			t.Errorf("ValidateChange(%v) over %v = %v, want ok %v", tc.emails, old.AdminEmails, err, tc.ok)
+		}
+	}
 }
 
 // TestNotificationWithheldFrom checks what a key that may not read hidden

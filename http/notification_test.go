@@ -226,3 +226,24 @@ func TestEnrollmentNotificationsHiddenParameters(t *testing.T) {
 		t.Errorf("notifications of an instance without hidden parameters = %v\n%v", p, a)
 	}
 }
+
+// TestNotificationSettingsStoredWithCaseRepeat checks that settings saved
+// before adminEmails ignored case (two addresses of one mailbox) can be
+// read and sent back as they are, while a list set anew must name each
+// mailbox once (SQLite only: it edits the file; the stores share
+// NotificationSettings.ValidateChange).
+func TestNotificationSettingsStoredWithCaseRepeat(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	path := "/v1/programInstances/" + inst + "/notificationSettings"
+	e.do("PUT", path, map[string]any{"enabled": true, "adminEmails": []string{"review@example.com"}}).expect(200)
+	// As an older release stored it.
+	e.exec(`UPDATE notification_settings SET doc = json_set(doc, '$.adminEmails', json('["review@example.com","Review@Example.com"]')) WHERE instance_id = ?`, inst)
+	got := e.do("GET", path, nil).expect(200).obj()
+	body := map[string]any{"enabled": false, "adminEmails": got["adminEmails"], "linkUrl": got["linkUrl"]}
+	if got = e.do("PUT", path, body).expect(200).obj(); len(got["adminEmails"].([]any)) != 2 || got["enabled"] != false {
+		t.Fatalf("settings = %v", got)
+	}
+	e.do("PUT", path, map[string]any{"enabled": true, "adminEmails": []string{"review@example.com", "Review@Example.com", "ops@example.com"}}).expect(422)
+}

@@ -182,11 +182,15 @@ func (db *DB) FindNotificationSettings(ctx context.Context, wsID, instanceID str
 
 // PutNotificationSettings implements enroll.NotificationStore.
 func (db *DB) PutNotificationSettings(ctx context.Context, a enroll.Actor, s *enroll.NotificationSettings) error {
-	if err := s.Validate(); err != nil {
-		return err
-	}
 	return db.write(ctx, func(tx *Tx) error {
 		if _, err := findInstance(ctx, tx, a.WorkspaceID, s.ProgramInstanceID); err != nil {
+			return err
+		}
+		old, err := findSettings(ctx, tx, a.WorkspaceID, s.ProgramInstanceID)
+		if err != nil {
+			return err
+		}
+		if err := s.ValidateChange(old); err != nil {
 			return err
 		}
 		now := tx.now
