@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -272,7 +273,8 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	start := time.Now()
 
 	// The upload: a byte bar on a terminal.
-	req := client.ImportRequest{Format: o.format, DryRun: o.dryRun, Body: body, Size: size}
+	sent := &sentReader{ReadCloser: body}
+	req := client.ImportRequest{Format: o.format, DryRun: o.dryRun, Body: sent, Size: size}
 	var up *progressbar.ProgressBar
 	if o.tty {
 		up = progressbar.NewOptions64(cmp.Or(size, -1), progressbar.OptionSetWriter(m.Stderr), progressbar.OptionSetDescription("uploading"),
@@ -288,6 +290,13 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	uploaded := time.Since(start)
 	if up != nil {
 		_ = up.Finish()
+	}
+	if err != nil && ctx.Err() != nil && sent.whole.Load() {
+		// Sent whole, the server may have made the job before the
+		// interrupt cut its answer off.
+		fmt.Fprintf(m.Stderr, "Interrupted after %s was sent whole, before the server answered: it may have started an import of it.\n"+
+			"Running the same command again is safe: rows already imported are skipped.\n", o.name())
+		return errInterrupted
 	}
 	if err != nil && ctx.Err() != nil {
 		// The server makes no job of a file it did not receive whole.
@@ -400,4 +409,21 @@ func byteSize(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// sentReader is an upload's body that records whether it was read to its
+// end, which tells an interrupted upload whether the server may have made
+// a job of it.
+type sentReader struct {
+	io.ReadCloser
+	whole atomic.Bool
+}
+
+// Read reads from the body and records io.EOF.
+func (r *sentReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if err == io.EOF {
+		r.whole.Store(true)
+	}
+	return n, err
 }

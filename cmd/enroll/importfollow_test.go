@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -351,5 +353,47 @@ func TestImportInterruptedWhileInputStalls(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the command did not end on SIGINT while its input stalled")
+	}
+}
+
+// TestImportInterruptedAfterSendingWhole: Ctrl-C after the whole file was
+// sent, while the server has not answered yet, says that the server may
+// have started an import of it (and that running the command again is
+// safe), not that it started none. The server here reads the upload
+// whole and does not answer: the point between the two is what is tested.
+func TestImportInterruptedAfterSendingWhole(t *testing.T) {
+	t.Parallel()
+	received := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		close(received)
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	file := filepath.Join(t.TempDir(), "people.csv")
+	if err := os.WriteFile(file, []byte("firstName,lastName,email\nSuzie,Homeowner,suzie@example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "ENROLL_TEST_CHILD_ARGS=import --instance inst1 "+file, "ENROLL_URL="+srv.URL, "ENROLL_KEY=sk_test")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	select {
+	case <-received:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the upload did not arrive")
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if msg := stderr.String(); err == nil || !strings.Contains(msg, "Interrupted after "+file+" was sent whole, before the server answered: it may have started an import of it.") ||
+		!strings.Contains(msg, "Running the same command again is safe") {
+		t.Fatalf("exit: %v\n%s", err, msg)
 	}
 }
