@@ -23,7 +23,10 @@ type ImportRequest struct {
 	// Body is the file, streamed as it is read. It is required. When
 	// ctx ends during the upload, StartImport returns at once, even while
 	// a read of Body (a stalled pipe) waits, and closes Body if it is an
-	// io.Closer, which ends such a read where closing can.
+	// io.Closer, which ends such a read where closing can: Close may
+	// then run while that read is under way, which an *os.File or a
+	// pipe allows; a Body whose Close must not overlap its Read should
+	// not be an io.Closer.
 	Body io.Reader
 	// Size is the file's size in bytes, or 0 when unknown.
 	Size int64

@@ -43,7 +43,6 @@ func parseSMTPURL(s string) (*server, error) {
 			"(a ? in the user name or password is written %3F)")
 	}
 	if strings.Contains(s, "#") { // url.Parse keeps an empty one as none
-
 		return nil, errors.New("notify: --smtp-url must not have a fragment (#...) " +
 			"(a # in the user name or password is written %23)")
 	}
