@@ -63,17 +63,10 @@ func TestEnrollmentSets(t *testing.T) {
 	})
 	t.Run("the document says it", func(t *testing.T) {
 		t.Parallel()
-		var doc struct {
-			Components struct {
-				Schemas map[string]struct {
-					Properties map[string]map[string]any `json:"properties"`
-				} `json:"schemas"`
-			} `json:"components"`
-		}
-		e.do("GET", "/openapi.json", nil, withKey("")).expect(200).decode(&doc)
+		props := e.schemaProperties()
 		for _, s := range []string{"EnrollmentCreate", "EnrollmentPatch"} {
 			for _, m := range []string{"tags", "manufacturerSlugs", "groupIds"} {
-				if p := doc.Components.Schemas[s].Properties[m]; p["uniqueItems"] != true || p["maxItems"] != 100.0 {
+				if p := props[s][m]; p["uniqueItems"] != true || p["maxItems"] != 100.0 {
 					t.Errorf("%s.%s = %v, want uniqueItems", s, m, p)
 				}
 			}
@@ -217,4 +210,23 @@ func TestEnrollmentDevices(t *testing.T) {
 			t.Fatalf("re-enrollment's devices %v", d)
 		}
 	})
+}
+
+// schemaProperties returns the members of each schema of the served
+// OpenAPI document, by schema and member name.
+func (e *env) schemaProperties() map[string]map[string]map[string]any {
+	e.t.Helper()
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	e.do("GET", "/openapi.json", nil, withKey("")).expect(200).decode(&doc)
+	out := make(map[string]map[string]map[string]any, len(doc.Components.Schemas))
+	for name, s := range doc.Components.Schemas {
+		out[name] = s.Properties
+	}
+	return out
 }

@@ -89,16 +89,9 @@ func TestAPI_ProgramStatesSet(t *testing.T) {
 	})
 	t.Run("the document says it", func(t *testing.T) {
 		t.Parallel()
-		var doc struct {
-			Components struct {
-				Schemas map[string]struct {
-					Properties map[string]map[string]any `json:"properties"`
-				} `json:"schemas"`
-			} `json:"components"`
-		}
-		e.do("GET", "/openapi.json", nil, withKey("")).expect(200).decode(&doc)
+		props := e.schemaProperties()
 		for _, s := range []string{"ProgramCreate", "ProgramPatch"} {
-			if p := doc.Components.Schemas[s].Properties["states"]; p["uniqueItems"] != true {
+			if p := props[s]["states"]; p["uniqueItems"] != true {
 				t.Errorf("%s.states = %v, want uniqueItems", s, p)
 			}
 		}
