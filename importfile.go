@@ -191,31 +191,93 @@ func typeProblem(te *json.UnmarshalTypeError) string {
 	return "must be a whole number within range, not " + strings.TrimPrefix(te.Value, "number ")
 }
 
-// cellJSONError explains a CSV cell's JSON that does not decode.
-// unmarshalCell decodes a JSON cell into v, refusing what the API refuses
-// in a body: a member named twice, an integer a float64 would round
-// (CheckJSON).
-func unmarshalCell(cell string, v any) error {
-	if err := json.Unmarshal([]byte(cell), v); err != nil {
+// unmarshalCell decodes a JSON cell into v, refusing what the API
+// refuses in a body and NDJSON in a line: a member sh, v's shape, does not
+// name exactly (an unknown one, or one in another letter case, which
+// encoding/json alone would drop or take), and what CheckJSON finds (a
+// member named twice, a number a float64 would hold as another, a lone
+// surrogate escape). sh is nil for free-form JSON (metadata).
+func unmarshalCell(cell string, v any, sh *jsonShape) error {
+	data := []byte(cell)
+	if !json.Valid(data) {
+		return cellJSONError(json.Unmarshal(data, v)) // the syntax error
+	}
+	if msg := cellMemberProblem(data, sh); msg != "" {
+		return errors.New(msg)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		return cellJSONError(err)
 	}
-	if p := CheckJSON([]byte(cell)); p != nil {
-		return errors.New("must be JSON that " + p.Error())
+	if p := CheckJSON(data); p != nil {
+		return errors.New(p.inCell())
 	}
 	return nil
 }
 
+// cellMemberProblem returns the error of the first member of data, valid
+// JSON, that shape sh does not name exactly, or "". A list's item is named
+// by its position, as RowErrors names an item's error.
+func cellMemberProblem(data []byte, sh *jsonShape) string {
+	if sh == nil {
+		return ""
+	}
+	if sh.items == nil {
+		s := keyScanner{data: data}
+		return memberProblem(s.value(sh, ""), sh, "")
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(data, &items) != nil {
+		return "" // not a list: the decoder says so
+	}
+	for i, item := range items {
+		s := keyScanner{data: item}
+		if msg := memberProblem(s.value(sh.items, ""), sh.items, fmt.Sprintf("item %d, ", i+1)); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// memberProblem words the error of the unknown member at path (a
+// keyScanner's answer; "" for none) of a value of shape sh, after prefix.
+// A name another letter case would make known says which name that is.
+func memberProblem(path string, sh *jsonShape, prefix string) string {
+	if path == "" {
+		return ""
+	}
+	msg := prefix + path + ": unknown member"
+	for name := range sh.fields {
+		if strings.EqualFold(name, path) {
+			msg += " (names are case-sensitive: " + name + ")"
+		}
+	}
+	return msg
+}
+
+// cellJSONError explains a CSV cell's JSON that does not decode.
 func cellJSONError(err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &te) && te.Field == "" && strings.HasPrefix(te.Value, "number ") && te.Type.Kind() == reflect.Float64:
+		// A number in free-form JSON (metadata, an object parameter's
+		// value) that no float64 holds: valid JSON, an object still.
+		return errors.New(outOfRange(strings.TrimPrefix(te.Value, "number ")))
 	case errors.As(err, &te) && te.Field == "":
 		return errors.New("must be JSON: " + strings.TrimPrefix(typeProblem(te), "must be "))
 	case errors.As(err, &te):
 		return errors.New("must be JSON: " + te.Field + " " + typeProblem(te))
 	case jsonErrorField(err) != "":
-		return errors.New("must be JSON: " + jsonErrorField(err) + " is not a known member")
+		return errors.New(jsonErrorField(err) + ": unknown member")
 	}
 	return errors.New("must be JSON: " + strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// outOfRange is the error of a JSON number n no float64 holds (1e400),
+// in the words of the API's.
+func outOfRange(n string) string {
+	return "holds " + n + ", a number out of range: numbers must fit a 64-bit float (about ±1.8e308)"
 }
 
 // jsonTypeName names the JSON that decodes into t, for messages that
@@ -425,10 +487,11 @@ func csvColumn(name string) (csvSetter, bool) {
 		}
 	}
 	list := func(f func(*EnrollmentCreate) *[]string) csvSetter {
-		return func(in *EnrollmentCreate, cell string) error { *f(in) = splitList(cell); return nil }
-	}
-	jsonCell := func(f func(*EnrollmentCreate) any) csvSetter {
-		return func(in *EnrollmentCreate, cell string) error { return unmarshalCell(cell, f(in)) }
+		return func(in *EnrollmentCreate, cell string) error {
+			items, err := splitList(cell)
+			*f(in) = items
+			return err
+		}
 	}
 	switch name {
 	case "id", "programInstanceId", "status", "eligibilityReason", "createdAt", "updatedAt", "enrolledAt", "unenrolledAt":
@@ -502,7 +565,7 @@ func csvColumn(name string) (csvSetter, bool) {
 		// both set is an error, not one value silently winning.
 		return func(in *EnrollmentCreate, cell string) error {
 			var m map[string]any
-			if err := unmarshalCell(cell, &m); err != nil {
+			if err := unmarshalCell(cell, &m, nil); err != nil {
 				return err
 			}
 			if in.Metadata == nil {
@@ -521,14 +584,16 @@ func csvColumn(name string) (csvSetter, bool) {
 		// parameter given twice.
 		return func(in *EnrollmentCreate, cell string) error {
 			var ps []ParameterValue
-			if err := unmarshalCell(cell, &ps); err != nil {
+			if err := unmarshalCell(cell, &ps, createShape().fields["parameters"]); err != nil {
 				return err
 			}
 			in.Parameters = append(in.Parameters, ps...)
 			return nil
 		}, true
 	case "devices":
-		return jsonCell(func(in *EnrollmentCreate) any { return &in.Devices }), true
+		return func(in *EnrollmentCreate, cell string) error {
+			return unmarshalCell(cell, &in.Devices, createShape().fields["devices"])
+		}, true
 	}
 	if key, ok := strings.CutPrefix(name, "metadata."); ok && key != "" {
 		return func(in *EnrollmentCreate, cell string) error {
@@ -537,6 +602,11 @@ func csvColumn(name string) (csvSetter, bool) {
 			}
 			if _, dup := in.Metadata[key]; dup {
 				return errors.New("is set by the metadata column too")
+			}
+			if strings.ContainsRune(cell, 0) {
+				// Here rather than in validation, which would name
+				// the metadata as a whole.
+				return errors.New("must not contain NUL characters")
 			}
 			in.Metadata[key] = cell
 			return nil
@@ -553,15 +623,28 @@ func csvColumn(name string) (csvSetter, bool) {
 }
 
 // splitList splits a "a|b|c" cell, dropping empty items and the spaces
-// around each; a cell that is a JSON list of strings (["a|b", " c"]) is
-// its items as they are, as an export writes items that hold "|" or
-// spaces (listCell).
-func splitList(cell string) []string {
-	if t := strings.TrimSpace(cell); strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
+// around each; a cell that is a JSON list (["a|b", " c"]) is its items as
+// they are, as an export writes items that hold "|" or spaces (listCell),
+// and each item must be a string. A cell that only looks like one ("[a]",
+// not JSON) is text.
+func splitList(cell string) ([]string, error) {
+	if t := strings.TrimSpace(cell); strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") && json.Valid([]byte(t)) {
 		var items []string
-		if json.Unmarshal([]byte(t), &items) == nil {
-			return items
+		if json.Unmarshal([]byte(t), &items) != nil {
+			// Not one item "[...]": an item that is not a string.
+			var all []any
+			_ = json.Unmarshal([]byte(t), &all)
+			for i, it := range all {
+				if _, ok := it.(string); !ok && it != nil {
+					return nil, fmt.Errorf("item %d: must be a string, not %s", i+1, jsonValueKind(it))
+				}
+			}
+			return nil, errors.New("must be a JSON list of strings")
 		}
+		if p := CheckJSON([]byte(t)); p != nil {
+			return nil, errors.New(p.inCell())
+		}
+		return items, nil
 	}
 	var out []string
 	for _, s := range strings.Split(cell, "|") {
@@ -569,7 +652,22 @@ func splitList(cell string) []string {
 			out = append(out, s)
 		}
 	}
-	return out
+	return out, nil
+}
+
+// jsonValueKind names the kind of decoded JSON v, with an article.
+func jsonValueKind(v any) string {
+	switch v.(type) {
+	case float64:
+		return "a number"
+	case bool:
+		return "true or false"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	}
+	return "null"
 }
 
 func parseDate(s string) (time.Time, error) {

@@ -510,3 +510,68 @@ func TestImportJSONProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVStrictJSONCells checks that the devices and parameters cells take
+// the members of their items by their exact names, as the API and an
+// NDJSON line do: an unknown member, or one in another letter case, fails
+// the row at its column, naming the item and the member. encoding/json
+// alone dropped the one and took the other, and the row was created
+// without its data. Free-form members (a device's attributes, a value)
+// take any name.
+func TestCSVStrictJSONCells(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ column, cell, want string }{
+		{"devices", `[{"ID":"a"}]`, "item 1, ID: unknown member (names are case-sensitive: id)"},
+		{"devices", `[{"serialNumber":"s","manufacturer":"m"}]`, "item 1, manufacturer: unknown member"},
+		{"devices", `[{"id":"x","metadata":{"a":1}}]`, "item 1, metadata: unknown member"},
+		{"devices", `[{"id":"a"},{"id":"b","zzz":1}]`, "item 2, zzz: unknown member"},
+		{"parameters", `[{"externalId":"req","value":"x","zzz":1}]`, "item 1, zzz: unknown member"},
+		{"parameters", `[{"EXTERNALID":"req","value":"x"}]`, "item 1, EXTERNALID: unknown member (names are case-sensitive: externalId)"},
+		{"parameters", `[{"externalId":"req","error":{"ID":"x"}}]`, "item 1, error.ID: unknown member"},
+		{"devices", `[{"id":"a","attributes":{"ANY":1},"configuration":{"x":[{"Y":1}]}}]`, ""},
+		{"parameters", `[{"externalId":"o","value":{"Any":{"Case":1}}}]`, ""},
+	} {
+		rows, _ := readAll(t, enroll.FormatCSV, "email,"+c.column+"\nx@example.com,"+csvQuote(c.cell)+"\n")
+		r := rows[0]
+		switch {
+		case c.want == "" && r.Create == nil:
+			t.Errorf("%s %s: %+v", c.column, c.cell, r.Errors)
+		case c.want != "" && (r.Create != nil || len(r.Errors) != 1 || r.Errors[0] != enroll.ImportError{Row: 2, Field: c.column, Message: c.want}):
+			t.Errorf("%s %s: create %+v, errors %+v, want %q", c.column, c.cell, r.Create, r.Errors, c.want)
+		}
+	}
+}
+
+// TestCSVCellMessages checks the words of a JSON cell's errors, and their
+// place: CheckJSON's problem as a cell's (not "must be JSON that names
+// member..."), a JSON list cell with an item that is not a string at that
+// item (it was read as one item, "[...]", and the error blamed the first),
+// and a NUL in a metadata.<key> cell at that column, not at metadata.
+func TestCSVCellMessages(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ column, cell, want string }{
+		{"metadata", `{"a":1,"a":2}`, `names member "a" twice, at /a`},
+		{"metadata", `{"n":[9007199254740993]}`, "holds 9007199254740993 at /n/0, an integer beyond ±2^53, which a 64-bit float does not hold exactly: send it as a string"},
+		{"metadata", `{"n":1e400}`, "holds 1e400, a number out of range: numbers must fit a 64-bit float (about ±1.8e308)"},
+		{"devices", `[{"id":"a","id":"b"}]`, `names member "id" twice, at /0/id`},
+		{"groupIds", `["g1",1]`, "item 2: must be a string, not a number"},
+		{"tags", `["a",{"b":1}]`, "item 2: must be a string, not an object"},
+		{"tags", `["ok","\ud800"]`, `holds \ud800 at /1, a lone UTF-16 surrogate escape, which stands for no character`},
+		{"metadata.k", "a\x00b", "must not contain NUL characters"},
+		{"tags", `[draft]|x`, ""},
+		{"tags", `["a|b",null]`, ""},
+	} {
+		rows, _ := readAll(t, enroll.FormatCSV, "email,"+c.column+"\nx@example.com,"+csvQuote(c.cell)+"\n")
+		r := rows[0]
+		switch {
+		case c.want == "" && r.Create == nil:
+			t.Errorf("%s %q: %+v", c.column, c.cell, r.Errors)
+		case c.want != "" && (r.Create != nil || len(r.Errors) != 1 || r.Errors[0] != enroll.ImportError{Row: 2, Field: c.column, Message: c.want}):
+			t.Errorf("%s %q: create %+v, errors %+v, want %q", c.column, c.cell, r.Create, r.Errors, c.want)
+		}
+	}
+	rows, _ := readAll(t, enroll.FormatCSV, "email,tags\nx@example.com,[draft]|x\n")
+	if c := rows[0].Create; c == nil || !slices.Equal(c.Tags, []string{"[draft]", "x"}) {
+		t.Errorf("a cell that is not JSON: %+v", rows[0])
+	}
+}

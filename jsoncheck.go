@@ -46,6 +46,16 @@ func (p *JSONProblem) Error() string {
 	return p.Value + " at " + p.Pointer + " " + p.Message
 }
 
+// inCell words the problem for a JSON cell of an import (the cell's column
+// names where it is): the same words, the place within the cell's JSON
+// given after the value.
+func (p *JSONProblem) inCell() string {
+	if p.Name != "" {
+		return p.Error()
+	}
+	return "holds " + p.Value + " at " + p.Pointer + ", " + strings.TrimPrefix(p.Message, "is ")
+}
+
 // Field returns the problem's place as the rest of an error's location:
 // /metadata/a~1b/0 as .metadata.a/b[0].
 func (p *JSONProblem) Field() string {

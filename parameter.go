@@ -2,6 +2,7 @@ package enroll
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -71,7 +72,11 @@ func (def Parameter) check(v any) *ParameterError {
 		}
 		return nil
 	}
-	typeErr := &ParameterError{ID: ParamErrType, Message: fmt.Sprintf("%s must be a %s.", def.Name, def.Type)}
+	article := "a"
+	if def.Type == ParamObject {
+		article = "an"
+	}
+	typeErr := &ParameterError{ID: ParamErrType, Message: fmt.Sprintf("%s must be %s %s.", def.Name, article, def.Type)}
 	switch def.Type {
 	case ParamNumber:
 		if s, ok := v.(string); ok {
@@ -89,6 +94,13 @@ func (def Parameter) check(v any) *ParameterError {
 			return typeErr
 		}
 	case ParamObject:
+		if s, ok := v.(string); ok && strings.HasPrefix(strings.TrimSpace(s), "{") {
+			// A CSV cell CoerceParameters left as text, as JSON cells
+			// are refused: its JSON says why.
+			if _, err := objectCell(s); err != nil {
+				return &ParameterError{ID: ParamErrType, Message: def.Name + " " + err.Error() + "."}
+			}
+		}
 		if _, ok := v.(map[string]any); !ok {
 			return typeErr
 		}
@@ -370,6 +382,9 @@ func (in *ProgramInstance) hides(externalID string) bool {
 // CoerceParameters gives text values (from a CSV cell) the type their
 // parameter declares, so "7" becomes 7 for a number and "true" true for a
 // boolean. Values that do not parse are left for validation to refuse.
+//
+// An object's cell is a JSON object, read as the import's other JSON
+// cells are (objectCell).
 func (in *ProgramInstance) CoerceParameters(values []ParameterValue) {
 	for i, p := range values {
 		s, ok := p.Value.(string)
@@ -391,10 +406,24 @@ func (in *ProgramInstance) CoerceParameters(values []ParameterValue) {
 				values[i].Value = b
 			}
 		case ParamObject:
-			var m map[string]any
-			if json.Unmarshal([]byte(s), &m) == nil {
+			if m, err := objectCell(s); err == nil {
 				values[i].Value = m
 			}
 		}
 	}
+}
+
+// objectCell decodes an object parameter's CSV cell as the import decodes
+// its other JSON cells (unmarshalCell), so that a member named twice, or a
+// number a float64 would keep as another, is refused there as it is in a
+// metadata cell.
+func objectCell(s string) (map[string]any, error) {
+	var m map[string]any
+	if err := unmarshalCell(s, &m, nil); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, errors.New("must be an object, not null")
+	}
+	return m, nil
 }

@@ -658,3 +658,57 @@ func TestImport_DeviceChecks(t *testing.T) {
 		t.Fatalf("jobs %+v\n%+v\nerrors %q\nwant   %q", j, nd, got, want)
 	}
 }
+
+// TestImport_ObjectParameterCells checks that an object parameter's CSV
+// cell is refused, at its column, for what a metadata cell is refused
+// for, in the same words (docs/api.md: an import refuses them in any JSON
+// cell): a member named twice, an integer a float64 would round, a number
+// it would hold as 0, a lone surrogate escape, a number out of range.
+// They were stored changed (the first member dropped, the integer
+// rounded, 0, U+FFFD), and the last read "must be a object".
+func TestImport_ObjectParameterCells(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(map[string]any{"autoEvaluate": false,
+		"parameters": []any{map[string]any{"externalId": "o", "name": "O", "type": "object"}}})
+	cells := []string{`{"a":1,"a":2}`, `{"n":9007199254740993}`, `{"n":1e-400}`, `{"s":"\ud800"}`, `{"n":1e400}`}
+	want := []string{
+		`names member "a" twice, at /a`,
+		"holds 9007199254740993 at /n, an integer beyond ±2^53, which a 64-bit float does not hold exactly: send it as a string",
+		"holds 1e-400 at /n, a number too small for a 64-bit float, which would hold it as 0",
+		`holds \ud800 at /s, a lone UTF-16 surrogate escape, which stands for no character`,
+		"holds 1e400, a number out of range: numbers must fit a 64-bit float (about ±1.8e308)",
+	}
+	u := uniq()
+	var file strings.Builder
+	file.WriteString("firstName,lastName,email,parameters.o,metadata\n")
+	for i, c := range cells {
+		q := `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+		fmt.Fprintf(&file, "O,Bject,o%d-%s@example.com,%s,\n", i, u, q) // the parameter's cell
+		fmt.Fprintf(&file, "M,Eta,m%d-%s@example.com,,%s\n", i, u, q)   // the same JSON as metadata
+	}
+	fmt.Fprintf(&file, "O,Bject,ok-%s@example.com,\"{\"\"n\"\":1}\",\n", u)
+	fmt.Fprintf(&file, "O,Bject,text-%s@example.com,text,\n", u)
+	j := e.waitImport(e.startImport(inst, csvUpload(file.String()), "").ID)
+	var got []string
+	for _, er := range j.Errors {
+		got = append(got, fmt.Sprintf("%d %s: %s", er.Row, er.Field, er.Message))
+	}
+	var wantErrors []string
+	for i, w := range want {
+		wantErrors = append(wantErrors, fmt.Sprintf("%d parameters.o: O %s.", 2*i+2, w), fmt.Sprintf("%d metadata: %s", 2*i+3, w))
+	}
+	wantErrors = append(wantErrors, "13 parameters.o: O must be an object.")
+	if j.Status != "succeeded" || j.CreatedCount != 1 || j.FailedRows != 11 || !slices.Equal(got, wantErrors) {
+		t.Fatalf("job %+v\nerrors %q\nwant   %q", j, got, wantErrors)
+	}
+	var list struct {
+		Data []struct {
+			Parameters []map[string]any `json:"parameters"`
+		} `json:"data"`
+	}
+	e.do("GET", "/v1/programInstances/"+inst+"/enrollments", nil).expect(200).decode(&list)
+	if len(list.Data) != 1 || fmt.Sprint(list.Data[0].Parameters) != "[map[externalId:o value:map[n:1]]]" {
+		t.Fatalf("imported = %+v", list.Data)
+	}
+}
