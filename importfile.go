@@ -505,8 +505,8 @@ func csvColumn(name string) (csvSetter, bool) {
 		return func(in *EnrollmentCreate, cell string) error { in.EligibilityStatus = Status(cell); return nil }, true
 	case "reenroll":
 		return func(in *EnrollmentCreate, cell string) error {
-			b, err := strconv.ParseBool(cell)
-			if err != nil {
+			b, ok := boolCell(cell)
+			if !ok {
 				return errors.New("must be true or false")
 			}
 			in.Reenroll = &b

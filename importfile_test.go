@@ -236,12 +236,47 @@ func TestCoerceParameters(t *testing.T) {
 		t.Fatalf("coerced = %+v", vals)
 	}
 	// strconv parses these, but no JSON number is: left as text, for
-	// validation to refuse (as a NaN they failed the import's JSON).
-	for _, word := range []string{"NaN", "Inf", "-Infinity", "+inf"} {
+	// validation to refuse (as a NaN they failed the import's JSON). So
+	// are Go's literals (a hex float, digits with underscores), which
+	// neither JSON nor a spreadsheet writes, and "1_0" is likelier a typo
+	// than 10.
+	for _, word := range []string{"NaN", "Inf", "-Infinity", "+inf", "0x1p4", "0X1.8P1", "1_0", "1_000", "0x10", "+1", ".5", "5.", "01", "1e"} {
 		vals := []enroll.ParameterValue{{ExternalID: "n", Value: word}}
 		inst.CoerceParameters(vals)
 		if vals[0].Value != word {
 			t.Errorf("%q coerced to %v", word, vals[0].Value)
+		}
+	}
+	for cell, want := range map[string]float64{"-0.5e3": -500, "0": 0, "10": 10, " 1E2 ": 100, "-0": 0} {
+		vals := []enroll.ParameterValue{{ExternalID: "n", Value: cell}}
+		inst.CoerceParameters(vals)
+		if vals[0].Value != want {
+			t.Errorf("%q coerced to %v, want %v", cell, vals[0].Value, want)
+		}
+	}
+	// A boolean is true or false; spreadsheets write them in capitals.
+	for cell, want := range map[string]any{"TRUE": true, "False": false, " false ": false,
+		"t": "t", "F": "F", "1": "1", "0": "0", "yes": "yes"} {
+		vals := []enroll.ParameterValue{{ExternalID: "b", Value: cell}}
+		inst.CoerceParameters(vals)
+		if vals[0].Value != want {
+			t.Errorf("%q coerced to %v, want %v", cell, vals[0].Value, want)
+		}
+	}
+}
+
+// TestCSVReenroll: the reenroll cell is true or false, in any letter case,
+// as a boolean parameter's; not t, 1 or 0, which strconv.ParseBool took.
+func TestCSVReenroll(t *testing.T) {
+	t.Parallel()
+	for cell, want := range map[string]any{"true": true, "FALSE": false, "True": true, "t": nil, "1": nil, "0": nil, "F": nil} {
+		rows, _ := readAll(t, enroll.FormatCSV, "email,reenroll\nx@example.com,"+cell+"\n")
+		r := rows[0]
+		switch {
+		case want == nil && (r.Create != nil || len(r.Errors) != 1 || r.Errors[0].Field != "reenroll" || r.Errors[0].Message != "must be true or false"):
+			t.Errorf("%q: %+v, want an error at reenroll", cell, r)
+		case want != nil && (r.Create == nil || r.Create.Reenroll == nil || *r.Create.Reenroll != want):
+			t.Errorf("%q: %+v, want %v", cell, r, want)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -80,10 +79,14 @@ func (def Parameter) check(v any) *ParameterError {
 	switch def.Type {
 	case ParamNumber:
 		if s, ok := v.(string); ok {
-			if msg := numberProblem(strings.TrimSpace(s)); msg != "" {
-				// A CSV cell CoerceParameters left as text: a float64
-				// would round it, or hold it as 0.
+			// A CSV cell CoerceParameters left as text: a float64 would
+			// round it, or hold it as 0, or holds no such number.
+			n := strings.TrimSpace(s)
+			if msg := numberProblem(n); msg != "" {
 				return &ParameterError{ID: ParamErrType, Message: def.Name + " " + msg + "."}
+			}
+			if _, err := strconv.ParseFloat(n, 64); jsonNumber(n) && err != nil {
+				return &ParameterError{ID: ParamErrType, Message: def.Name + " " + outOfRange(n) + "."}
 			}
 		}
 		if _, ok := v.(float64); !ok {
@@ -383,8 +386,11 @@ func (in *ProgramInstance) hides(externalID string) bool {
 // parameter declares, so "7" becomes 7 for a number and "true" true for a
 // boolean. Values that do not parse are left for validation to refuse.
 //
-// An object's cell is a JSON object, read as the import's other JSON
-// cells are (objectCell).
+// A number's cell is a JSON number, which a float64 holds as written
+// (numberProblem): not Go's other literals (0x1p4, 1_000), nor NaN or
+// Inf. A boolean's is true or false, in any letter case (spreadsheets
+// write TRUE), not t or 1. An object's is a JSON object, read as the
+// import's other JSON cells are (objectCell).
 func (in *ProgramInstance) CoerceParameters(values []ParameterValue) {
 	for i, p := range values {
 		s, ok := p.Value.(string)
@@ -394,15 +400,15 @@ func (in *ProgramInstance) CoerceParameters(values []ParameterValue) {
 		}
 		switch def.Type {
 		case ParamNumber:
-			// NaN and ±Inf parse but are no JSON number: left as text,
-			// validation refuses them as it refuses any other word.
-			// So is a number a float64 would keep as another (an integer
-			// it rounds, a number it holds as 0: numberProblem).
-			if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) && numberProblem(strings.TrimSpace(s)) == "" {
+			n := strings.TrimSpace(s)
+			if !jsonNumber(n) || numberProblem(n) != "" {
+				continue
+			}
+			if f, err := strconv.ParseFloat(n, 64); err == nil {
 				values[i].Value = f
 			}
 		case ParamBoolean:
-			if b, err := strconv.ParseBool(strings.TrimSpace(s)); err == nil {
+			if b, ok := boolCell(s); ok {
 				values[i].Value = b
 			}
 		case ParamObject:
@@ -411,6 +417,24 @@ func (in *ProgramInstance) CoerceParameters(values []ParameterValue) {
 			}
 		}
 	}
+}
+
+// jsonNumber reports whether s is a number in JSON's syntax: an optional
+// minus, digits without leading zeros, an optional fraction and exponent.
+func jsonNumber(s string) bool {
+	return s != "" && (s[0] == '-' || s[0] >= '0' && s[0] <= '9') && json.Valid([]byte(s))
+}
+
+// boolCell reads a CSV cell that holds a boolean: true or false, in any
+// letter case, with spaces around it.
+func boolCell(s string) (value, ok bool) {
+	switch s = strings.TrimSpace(s); {
+	case strings.EqualFold(s, "true"):
+		return true, true
+	case strings.EqualFold(s, "false"):
+		return false, true
+	}
+	return false, false
 }
 
 // objectCell decodes an object parameter's CSV cell as the import decodes

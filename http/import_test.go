@@ -712,3 +712,49 @@ func TestImport_ObjectParameterCells(t *testing.T) {
 		t.Fatalf("imported = %+v", list.Data)
 	}
 }
+
+// TestImport_NumberAndBooleanCells checks that a number parameter's cell
+// takes a JSON number only, and a boolean's true or false in any letter
+// case: strconv took Go's hex floats and digit underscores (0x1p4 was
+// stored as 16, 1_0 as 10) and t, F, 1 and 0 for booleans.
+func TestImport_NumberAndBooleanCells(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(map[string]any{"autoEvaluate": false, "parameters": []any{
+		map[string]any{"externalId": "kw", "name": "Size", "type": "number"},
+		map[string]any{"externalId": "flag", "name": "Flag", "type": "boolean"}}})
+	u := uniq()
+	file := "firstName,lastName,email,parameters.kw,parameters.flag\n" +
+		"A,B,a" + u + "@example.com,0x1p4,\n" + // 2
+		"A,B,b" + u + "@example.com,1_0,\n" + // 3
+		"A,B,c" + u + "@example.com,1e400,\n" + // 4
+		"A,B,d" + u + "@example.com,,t\n" + // 5
+		"A,B,e" + u + "@example.com,,0\n" + // 6
+		"A,F,f" + u + "@example.com,-1.5e1,TRUE\n" + // 7: created
+		"A,G,g" + u + "@example.com,7,false\n" // 8: created
+	j := e.waitImport(e.startImport(inst, csvUpload(file), "").ID)
+	var got []string
+	for _, er := range j.Errors {
+		got = append(got, fmt.Sprintf("%d %s: %s", er.Row, er.Field, er.Message))
+	}
+	want := []string{
+		"2 parameters.kw: Size must be a number.",
+		"3 parameters.kw: Size must be a number.",
+		"4 parameters.kw: Size holds 1e400, a number out of range: numbers must fit a 64-bit float (about ±1.8e308).",
+		"5 parameters.flag: Flag must be a boolean.",
+		"6 parameters.flag: Flag must be a boolean.",
+	}
+	if j.Status != "succeeded" || j.CreatedCount != 2 || j.FailedRows != 5 || !slices.Equal(got, want) {
+		t.Fatalf("job %+v\nerrors %q\nwant   %q", j, got, want)
+	}
+	var list struct {
+		Data []struct {
+			Parameters []map[string]any `json:"parameters"`
+		} `json:"data"`
+	}
+	e.do("GET", "/v1/programInstances/"+inst+"/enrollments?sort=lastName", nil).expect(200).decode(&list)
+	if len(list.Data) != 2 || fmt.Sprint(list.Data[0].Parameters, list.Data[1].Parameters) !=
+		"[map[externalId:kw value:-15] map[externalId:flag value:true]] [map[externalId:kw value:7] map[externalId:flag value:false]]" {
+		t.Fatalf("imported = %+v", list.Data)
+	}
+}
