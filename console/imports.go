@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,7 +23,8 @@ import (
 // download its errors"). The upload is a multipart form whose parts are
 // read in order as a stream: the small fields first (CSRF token, instance,
 // dry run), then the file, which is copied to a spool file on disk while
-// its rows are counted, never held in memory. The job is then stored with
+// its rows are counted, never held in memory; a part after the file would
+// be read too late, and refuses the form. The job is then stored with
 // CreateImport and run in the background with enroll.RunImport, as the
 // API's POST .../imports does, and the browser is sent to the job's page.
 
@@ -162,7 +164,7 @@ func (c *Console) uploadImport(w http.ResponseWriter, r *http.Request, rq *reque
 				c.renderImportForm(w, r, rq, http.StatusUnprocessableEntity, d)
 				return
 			}
-			c.importFile(w, r, rq, d, p.FileName(), p.Header.Get("Content-Type"), p)
+			c.importFile(w, r, rq, d, p.FileName(), p.Header.Get("Content-Type"), p, mr)
 			return
 		}
 		v, err := io.ReadAll(io.LimitReader(p, maxUploadField+1))
@@ -196,8 +198,9 @@ func (c *Console) uploadReadError(w http.ResponseWriter, r *http.Request, rq *re
 	c.renderError(w, r, rq, http.StatusBadRequest, "Upload interrupted", "The upload could not be read; send the file again.")
 }
 
-// importFile spools the file part body, stores the job and starts it.
-func (c *Console) importFile(w http.ResponseWriter, r *http.Request, rq *request, d importsData, name, ctype string, body io.Reader) {
+// importFile spools the file part body, stores the job and starts it, once
+// mr, the form, is known to hold nothing after the file.
+func (c *Console) importFile(w http.ResponseWriter, r *http.Request, rq *request, d importsData, name, ctype string, body io.Reader, mr *multipart.Reader) {
 	ctx := r.Context()
 	format, ok := uploadFormat(name, ctype)
 	if !ok {
@@ -226,6 +229,21 @@ func (c *Console) importFile(w http.ResponseWriter, r *http.Request, rq *request
 		} else {
 			c.uploadReadError(w, r, rq, err)
 		}
+		return
+	}
+	// The fields are taken as they come, before the file; one sent after
+	// it (by hand: a browser sends the form's fields in order, the file
+	// last) would be read too late to count, and a dry run asked for
+	// there would run as a real import. The form is refused instead.
+	if after, err := mr.NextPart(); !errors.Is(err, io.EOF) {
+		f.discard()
+		if err != nil {
+			c.uploadReadError(w, r, rq, err)
+			return
+		}
+		c.renderError(w, r, rq, http.StatusBadRequest, "Bad request",
+			"The form has a part after the file ("+strconv.Quote(after.FormName())+"), which would be read too late to apply: "+
+				"send the fields first and the file last, as the import form does. Nothing was imported.")
 		return
 	}
 	dec, err := enroll.NewRowDecoder(format, f)

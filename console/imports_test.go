@@ -131,6 +131,45 @@ func TestImportUploadNeedsCSRF(t *testing.T) {
 	}
 }
 
+// TestImportUploadFieldAfterFile: a form whose dryRun field comes after
+// the file (a hand-made request; a browser sends the file last) is
+// refused with a 400 page, and nothing is imported. The fields were read
+// up to the file only, so the dry run asked for ran as a real import.
+func TestImportUploadFieldAfterFile(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.console.importDir = t.TempDir()
+	c := f.signedIn(f.secret)
+	csrf := c.get(Prefix + "/imports").status(http.StatusOK).field("csrf")
+	for _, after := range []string{"dryRun", "instance", "notes"} {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		_ = mw.WriteField("csrf", csrf)
+		if after != "instance" {
+			_ = mw.WriteField("instance", f.other.ID)
+		}
+		fw, _ := mw.CreateFormFile("file", "people.csv")
+		_, _ = fw.Write([]byte(importCSV))
+		_ = mw.WriteField(after, f.other.ID)
+		_ = mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, c.f.srv.URL+Prefix+"/imports", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		res := c.do(req)
+		if after == "instance" {
+			// Refused before the file is read: no instance to import into.
+			res.status(http.StatusUnprocessableEntity).contains("Choose the program instance")
+			continue
+		}
+		res.status(http.StatusBadRequest).contains("after the file (&#34;"+after+"&#34;)", "Nothing was imported.")
+	}
+	n, _ := f.store.CountEnrollments(f.ctx, f.wsID, f.other.ID)
+	for s, k := range n {
+		if k != 0 {
+			t.Errorf("refused upload created %d %s enrollments", k, s)
+		}
+	}
+}
+
 func TestImportScopesAndInstances(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
