@@ -155,7 +155,7 @@ func (c *csvCut) Error() string {
 	if c.cell < len(c.names) && c.names[c.cell] != "" {
 		cell = c.names[c.cell] + " cell"
 	}
-	again := " and run the same file again; rows already imported are skipped."
+	again := " and run the same file again; " + rowsSkipped + "."
 	switch {
 	case !c.tooLong:
 		return fmt.Sprintf("row %d's %s opens a quote on line %d that is never closed, so %s, the rest of the file, "+

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // DefaultImportBatch is how many rows RunImport writes per transaction:
@@ -25,7 +26,7 @@ const DefaultImportBatch = 1000
 // Cancelling ctx stops the import at the next batch boundary (a batch in
 // flight completes): the job fails with a message saying that running the
 // same file again finishes it, which re-running does, since rows already
-// imported are skipped.
+// imported are skipped; a dry run's says to run it again (RunAgain).
 func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowDecoder, batchSize int) (*Import, error) {
 	if batchSize <= 0 {
 		batchSize = DefaultImportBatch
@@ -61,8 +62,8 @@ func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowD
 	go readImportBatches(wctx, s, a, im, inst, dec, batchSize, batches, stop, stopped)
 	for b := range batches {
 		if ctx.Err() != nil {
-			return fail(cur, nil, "The import was stopped after %s because the server shut down. "+
-				"Run the same file again to finish it; rows already imported are skipped.", Quantity(cur.ProcessedRows, "row", "rows"))
+			return fail(cur, nil, "The %s was stopped after %s because the server shut down. %s",
+				im.kind(), Quantity(cur.ProcessedRows, "row", "rows"), im.RunAgain())
 		}
 		if len(b.rows) > 0 {
 			var next *Import
@@ -73,8 +74,7 @@ func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowD
 				next, err = s.ImportEnrollments(wctx, a, im.ID, b.rows)
 			}
 			if err != nil {
-				return fail(cur, err, "The import stopped: %s Run the same file again to finish it; rows already imported are skipped.",
-					ErrorMessage(err))
+				return fail(cur, err, "The %s stopped: %s %s", im.kind(), ErrorMessage(err), im.RunAgain())
 			}
 			cur = next
 		}
@@ -87,11 +87,16 @@ func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowD
 			if errors.As(b.readErr, &de) {
 				msg = de.Message
 			}
+			if im.DryRun {
+				// A cut in a CSV file says to run it again once fixed;
+				// a dry run skips nothing then.
+				msg = strings.Replace(msg, "; "+rowsSkipped+".", ".", 1)
+			}
 			return fail(cur, b.readErr, "The file cannot be read after %s: %s", Quantity(cur.ProcessedRows, "row", "rows"), msg)
 		}
 	}
 	// The reader stops only after a read error, which the loop returns on.
-	return fail(cur, nil, "The import stopped unexpectedly after %s. Run the same file again to finish it.", Quantity(cur.ProcessedRows, "row", "rows"))
+	return fail(cur, nil, "The %s stopped unexpectedly after %s. %s", im.kind(), Quantity(cur.ProcessedRows, "row", "rows"), im.RunAgain())
 }
 
 // importBatch is a batch of rows read from an import file, planned ahead

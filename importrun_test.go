@@ -50,6 +50,13 @@ func TestImportSettle(t *testing.T) {
 			t.Errorf("%d rows: %q, want %q", rows, im.Message, want)
 		}
 	}
+	// A dry run wrote nothing: it has nothing to finish, no rows to skip.
+	im := &enroll.Import{Status: enroll.ImportRunning, DryRun: true, UpdatedAt: now.Add(-enroll.ImportStaleAfter - time.Second), ProcessedRows: 3}
+	im.Settle(now)
+	if want := "The dry run was interrupted after 3 rows: the server running it stopped. " +
+		"Run the dry run again: it wrote nothing, so it checks the file from its first row."; im.Message != want {
+		t.Errorf("dry run: %q, want %q", im.Message, want)
+	}
 }
 
 // fakeImportStore is the store RunImport writes to, without a database:
@@ -128,6 +135,37 @@ func TestRunImportStopped(t *testing.T) {
 		cancel()
 		if im.Status != enroll.ImportFailed || !strings.HasPrefix(im.Message, c.want) {
 			t.Errorf("%d rows, then %v, stopped after batch %d: %s %q, want %q", c.rows, c.readErr, c.cancelAfter, im.Status, im.Message, c.want)
+		}
+	}
+	// A dry run says to run it again, not that rows already imported are
+	// skipped: it imported none. So does a cut in its CSV file.
+	long := "firstName,lastName,email,notes\nA,B,a@example.com,n\nC,D,c@example.com," + strings.Repeat("x", 2<<20) + "\n"
+	for _, c := range []struct {
+		cancelAfter int
+		file        string
+		want        string
+	}{
+		{1, "email\na@example.com\nb@example.com\n", "The dry run was stopped after 1 row because the server shut down. " +
+			"Run the dry run again: it wrote nothing, so it checks the file from its first row."},
+		{0, long, "The file cannot be read after 1 row: row 3 is longer than 1 MiB (a cell too large), so the rest of the file was not read. " +
+			"Shorten the row and run the same file again."},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		s := &fakeImportStore{}
+		batches := 0
+		s.written = func() {
+			if batches++; batches == c.cancelAfter {
+				cancel()
+			}
+		}
+		dec, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		im, _ := enroll.RunImport(ctx, s, enroll.Actor{}, &enroll.Import{ID: "j", Format: enroll.FormatCSV, DryRun: true}, dec, 1)
+		cancel()
+		if im.Status != enroll.ImportFailed || im.Message != c.want {
+			t.Errorf("dry run: %s %q, want %q", im.Status, im.Message, c.want)
 		}
 	}
 }

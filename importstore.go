@@ -77,10 +77,34 @@ func (im *Import) Settle(now time.Time) {
 		im.Status = ImportFailed
 		finished := im.UpdatedAt
 		im.FinishedAt = &finished
-		im.Message = fmt.Sprintf("The import was interrupted after %s: the server running it stopped. "+
-			"Run the same file again to finish it; rows already imported are skipped.", Quantity(im.ProcessedRows, "row", "rows"))
+		im.Message = fmt.Sprintf("The %s was interrupted after %s: the server running it stopped. %s",
+			im.kind(), Quantity(im.ProcessedRows, "row", "rows"), im.RunAgain())
 	}
 }
+
+// kind names the job in its messages: an import, or a dry run.
+func (im *Import) kind() string {
+	if im.DryRun {
+		return "dry run"
+	}
+	return "import"
+}
+
+// RunAgain is what a job cut short (a crash, a shutdown, a failed batch)
+// tells its uploader to do. A real run is finished by the same file,
+// whose rows already imported are skipped; a dry run wrote nothing, so
+// there is nothing to finish or skip: it is run again.
+func (im *Import) RunAgain() string {
+	if im.DryRun {
+		return "Run the dry run again: it wrote nothing, so it checks the file from its first row."
+	}
+	return "Run the same file again to finish it; " + rowsSkipped + "."
+}
+
+// rowsSkipped is the clause of the advice to run a file again that holds
+// for a real run only (RunAgain): a cut in a CSV file says it too, and a
+// dry run's message leaves it out (RunImport).
+const rowsSkipped = "rows already imported are skipped"
 
 // Finished reports whether the job has ended.
 func (im *Import) Finished() bool {

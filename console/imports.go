@@ -343,7 +343,7 @@ func (c *Console) startImport(a enroll.Actor, im *enroll.Import, dec enroll.RowD
 				c.logger.Error("console: import panicked", "panic", v, "importId", im.ID)
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
-				_, _ = c.imports.FinishImport(ctx, a, im.ID, enroll.ImportFailed, "Internal error; run the same file again to finish the import.")
+				_, _ = c.imports.FinishImport(ctx, a, im.ID, enroll.ImportFailed, "Internal error. "+im.RunAgain())
 			}
 		}()
 		done, err := enroll.RunImport(context.Background(), c.imports, a, im, dec, enroll.DefaultImportBatch)

@@ -154,7 +154,7 @@ func (r *importRunner) start(a enroll.Actor, im *enroll.Import, dec enroll.RowDe
 				r.logger.Error("import panicked", "panic", v, "importId", im.ID)
 				ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 				defer cancel()
-				_, _ = r.store.FinishImport(ctx, a, im.ID, enroll.ImportFailed, "Internal error; run the same file again to finish the import.")
+				_, _ = r.store.FinishImport(ctx, a, im.ID, enroll.ImportFailed, "Internal error. "+im.RunAgain())
 			}
 		}()
 		start := time.Now()
