@@ -134,6 +134,17 @@ func BenchmarkNewID(b *testing.B) {
 	}
 }
 
+// BenchmarkNewIDParallel makes ids on every CPU at once: they share the
+// state that makes a process's ids increase.
+func BenchmarkNewIDParallel(b *testing.B) {
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_ = enroll.NewID()
+		}
+	})
+}
+
 // BenchmarkCheckJSON measures enroll.CheckJSON on an NDJSON import line of
 // about 400 bytes, which every request body and imported line pays.
 func BenchmarkCheckJSON(b *testing.B) {

@@ -758,3 +758,53 @@ func TestImport_NumberAndBooleanCells(t *testing.T) {
 		t.Fatalf("imported = %+v", list.Data)
 	}
 }
+
+// TestImport_CreatedAtKeepsFileOrder: the rows of an import batch share
+// their createdAt, and lists break the tie by id, so a createdAt sort (and
+// an export by it) lists them in the file's order only because the ids a
+// process makes increase, within a millisecond too; random there, they
+// shuffled each batch.
+func TestImport_CreatedAtKeepsFileOrder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	var file strings.Builder
+	file.WriteString("firstName,lastName,email\n")
+	var want []string
+	for i := range 300 {
+		name := fmt.Sprintf("r%03d", (i*7919)%1000) // not in order by name
+		want = append(want, name)
+		fmt.Fprintf(&file, "F,%s,%s-%s@example.com\n", name, name, uniq())
+	}
+	j := e.waitImport(e.startImport(inst, csvUpload(file.String()), "").ID)
+	if j.Status != "succeeded" || j.CreatedCount != 300 {
+		t.Fatalf("job %+v", j)
+	}
+	for _, sort := range []string{"createdAt", "-createdAt"} {
+		var got []string
+		path := "/v1/programInstances/" + inst + "/enrollments?perPage=100&sort=" + sort
+		for path != "" {
+			var page struct {
+				Data []struct {
+					LastName string `json:"lastName"`
+				} `json:"data"`
+				NextPageToken string `json:"nextPageToken"`
+			}
+			e.do("GET", path, nil).expect(200).decode(&page)
+			for _, d := range page.Data {
+				got = append(got, d.LastName)
+			}
+			path = ""
+			if page.NextPageToken != "" {
+				path = "/v1/programInstances/" + inst + "/enrollments?perPage=100&sort=" + sort + "&pageToken=" + page.NextPageToken
+			}
+		}
+		w := slices.Clone(want)
+		if sort == "-createdAt" {
+			slices.Reverse(w)
+		}
+		if !slices.Equal(got, w) {
+			t.Errorf("sort=%s: %v\nwant %v", sort, got, w)
+		}
+	}
+}
