@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -91,6 +92,27 @@ type listQuery struct {
 	// problem explains what of the query was left out or could not be
 	// followed.
 	problem string
+	// instance is the instance the list is filtered by, nil for none.
+	instance *enroll.ProgramInstance
+}
+
+// findVisibleInstance returns instance id of the key's workspace, or
+// ENOTFOUND when there is none or the key does not see it.
+func (c *Console) findVisibleInstance(ctx context.Context, rq *request, id string) (*enroll.ProgramInstance, error) {
+	if !enroll.ValidID(id) || !rq.key.SeesInstance(id) {
+		return nil, enroll.Errorf(enroll.ENOTFOUND, "Program instance %s not found.", id)
+	}
+	return c.store.FindInstance(ctx, rq.ws(), id)
+}
+
+// filterMenu returns insts, the instances a filter menu offers, with the
+// one lq filters by added when they lack it (a workspace with more than
+// maxOverviewItems), so that the menu shows what the list applies.
+func filterMenu(insts []*enroll.ProgramInstance, lq *listQuery) []*enroll.ProgramInstance {
+	if lq.instance == nil || insts == nil || slices.ContainsFunc(insts, func(in *enroll.ProgramInstance) bool { return in.ID == lq.instance.ID }) {
+		return insts
+	}
+	return append(insts, lq.instance)
 }
 
 // note adds msg to the notes the list shows above its rows.
@@ -102,8 +124,11 @@ func (lq *listQuery) note(msg string) {
 }
 
 // parseListQuery reads the filters, search, sort and paging of a list
-// query, refusing instances the key does not see (as the API does, 404).
-func parseListQuery(rq *request, q url.Values, defSort string) (listQuery, error) {
+// query. An instance that is not there for the key (unknown, deleted
+// since, or not visible to it: the same words, so that nothing leaks) is
+// left out with a note, as other unknown values are; only a store failure
+// is an error.
+func (c *Console) parseListQuery(ctx context.Context, rq *request, q url.Values, defSort string) (listQuery, error) {
 	lq := listQuery{params: url.Values{}, prev: prevTokens(q)}
 	f := &lq.filter
 	f.ProgramInstanceIDs = rq.limited()
@@ -150,11 +175,20 @@ func parseListQuery(rq *request, q url.Values, defSort string) (listQuery, error
 		lq.note("The statuses " + joinList(unknown, "and") + " are not ones an enrollment can have, so they were left out.")
 	}
 	if id := q.Get("instance"); id != "" {
-		if !enroll.ValidID(id) || !rq.key.SeesInstance(id) {
-			return lq, enroll.Errorf(enroll.ENOTFOUND, "Program instance %s not found.", id)
+		// A key that sees every instance sees ids of none too, so the id
+		// is looked up: filtering on it would list nothing under a menu
+		// that reads "All" (an old bookmark, an instance deleted since).
+		in, err := c.findVisibleInstance(ctx, rq, id)
+		switch {
+		case enroll.ErrorCode(err) == enroll.ENOTFOUND:
+			lq.note("The program instance " + shown(id) + " is not one your key can see, so it was left out.")
+		case err != nil:
+			return lq, err
+		default:
+			lq.instance = in
+			f.ProgramInstanceID = id
+			lq.params.Set("instance", id)
 		}
-		f.ProgramInstanceID = id
-		lq.params.Set("instance", id)
 	}
 	f.Sort = defSort
 	if s := q.Get("sort"); slices.Contains(enroll.EnrollmentSorts, s) {
@@ -242,7 +276,7 @@ func (c *Console) enrollmentList(w http.ResponseWriter, r *http.Request, rq *req
 		c.forbidden(w, r, rq, enroll.ScopeEnrollmentsRead, "view enrollments")
 		return
 	}
-	lq, err := parseListQuery(rq, r.URL.Query(), enroll.SortCreatedDesc)
+	lq, err := c.parseListQuery(r.Context(), rq, r.URL.Query(), enroll.SortCreatedDesc)
 	if err != nil {
 		c.storeError(w, r, rq, err)
 		return
@@ -254,7 +288,7 @@ func (c *Console) enrollmentList(w http.ResponseWriter, r *http.Request, rq *req
 	}
 	insts, names := c.instanceNames(r.Context(), rq)
 	d := listData{
-		Q: lq.filter.Q, Statuses: enroll.Statuses, Instance: lq.filter.ProgramInstanceID, Instances: insts,
+		Q: lq.filter.Q, Statuses: enroll.Statuses, Instance: lq.filter.ProgramInstanceID, Instances: filterMenu(insts, &lq),
 		Sort: lq.filter.Sort, Sorts: sortOptions, PerPage: lq.filter.PerPage, PerPages: perPageChoices,
 		Filtered: lq.filter.Q != "" || len(lq.filter.Statuses) > 0 || lq.filter.ProgramInstanceID != "",
 		Error:    lq.problem,

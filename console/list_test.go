@@ -158,7 +158,8 @@ func TestSearchTextNoEnrollmentHolds(t *testing.T) {
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("an enrollment id with NUL: Content-Type %q", ct)
 	}
-	c.get(Prefix + "/queue?instance=%00").status(http.StatusNotFound).contains("Program instance")
+	c.get(Prefix+"/queue?instance=%00").status(http.StatusOK).
+		contains("The program instance “\uFFFD” is not one your key can see, so it was left out.", "1 submitted enrollment", "Suzie Homeowner")
 }
 
 // TestSeveralStatusesShowInTheFilter: a list filtered by two statuses says
@@ -186,8 +187,9 @@ func TestSeveralStatusesShowInTheFilter(t *testing.T) {
 // TestUnknownFilterValuesGetANote: a filter value the console does not
 // know (a mangled or outdated link; the API answers 422) is left out, as
 // before, but with a note naming it, as for search text and page links:
-// the enrollment list's status, sort and page size, an endpoint's delivery
-// status, and the instance an import link preselects.
+// the enrollment list's status, sort, page size and instance, the queue's
+// instance, an endpoint's delivery status, and the instance an import link
+// preselects.
 func TestUnknownFilterValuesGetANote(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -214,6 +216,26 @@ func TestUnknownFilterValuesGetANote(t *testing.T) {
 			t.Errorf("%s: the unknown value is carried in the page's links", tc.query)
 		}
 	}
+	// A program instance the workspace does not have (an old bookmark, one
+	// deleted since), well-formed or not, is left out with a note: the list
+	// shows every instance, as its menu says, not nothing under "All".
+	unknown := enroll.NewID()
+	for _, id := range []string{unknown, "zzz", strings.Repeat("z", 300)} {
+		note := "The program instance " + shown(id) + " is not one your key can see, so it was left out."
+		for _, page := range []string{"/enrollments?status=submitted&", "/queue?"} {
+			res := c.get(Prefix + page + "instance=" + id).status(http.StatusOK)
+			res.contains(note, "Suzie Homeowner", `<option value="">All</option>`).lacks("No enrollments match", "Nothing waiting", " selected>Solar")
+			if strings.Contains(res.Body, "instance="+id) {
+				t.Errorf("%s: the unknown instance is carried in the page's links", page)
+			}
+		}
+	}
+	// A known one filters, and its menu shows it.
+	c.get(Prefix+"/queue?instance="+f.inst.ID).status(http.StatusOK).
+		contains("Suzie Homeowner", `<option value="`+f.inst.ID+`" selected>`).lacks(`<p class="notice" role="status">`)
+	c.get(Prefix+"/queue?instance="+f.other.ID).status(http.StatusOK).
+		contains("Nothing waiting", `<option value="`+f.other.ID+`" selected>`).lacks(`<p class="notice" role="status">`)
+
 	// What the menus send is known: no note. "" is the Status menu's Any.
 	c.get(Prefix + "/enrollments?q=&status=&sort=-createdAt&perPage=50").status(http.StatusOK).
 		contains("2 enrollments").lacks(`<p class="notice"`)

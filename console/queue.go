@@ -56,7 +56,7 @@ func (c *Console) reviewQueue(w http.ResponseWriter, r *http.Request, rq *reques
 			q[k] = v
 		}
 	}
-	lq, err := parseListQuery(rq, q, enroll.SortCreatedAsc)
+	lq, err := c.parseListQuery(r.Context(), rq, q, enroll.SortCreatedAsc)
 	if err != nil {
 		c.storeError(w, r, rq, err)
 		return
@@ -74,7 +74,7 @@ func (c *Console) reviewQueue(w http.ResponseWriter, r *http.Request, rq *reques
 		return
 	}
 	insts, names := c.instanceNames(r.Context(), rq)
-	d := queueData{Instance: lq.filter.ProgramInstanceID, Instances: insts, Problem: lq.problem,
+	d := queueData{Instance: lq.filter.ProgramInstanceID, Instances: filterMenu(insts, &lq), Problem: lq.problem,
 		CanDecide: len(actionsFor(rq, enroll.StatusSubmitted)) > 0,
 		Pager: newPager(Prefix+"/queue", lq.params, lq.prev, lq.filter.PageToken, string(pg.NextPageToken),
 			pg.Page, pg.TotalPages, pg.TotalItems)}

@@ -111,7 +111,13 @@ func TestInstanceLimitedKeySeesOnlyItsInstances(t *testing.T) {
 	c.get(Prefix + "/enrollments").status(http.StatusOK).contains("Mia Mine").lacks("Theo Theirs")
 	c.get(Prefix + "/enrollments?q=theo").status(http.StatusOK).contains("No enrollments match.")
 	c.get(Prefix + "/queue").status(http.StatusOK).contains("Mia Mine").lacks("Theo Theirs")
-	c.get(Prefix + "/enrollments?instance=" + f.other.ID).status(http.StatusNotFound)
+	// A link to the other instance gets the note an unknown one gets, so
+	// neither its existence leaks nor the list claims to show it.
+	for _, page := range []string{"/enrollments", "/queue"} {
+		c.get(Prefix+page+"?instance="+f.other.ID).status(http.StatusOK).
+			contains("The program instance “"+f.other.ID+"” is not one your key can see, so it was left out.", "Mia Mine").
+			lacks("Theo Theirs", `value="`+f.other.ID+`"`)
+	}
 
 	// The other instance's enrollment does not exist for this key: 404,
 	// for pages and forms alike.
