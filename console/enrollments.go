@@ -43,7 +43,7 @@ type listData struct {
 	Several   *statusChoice
 	Statuses  []enroll.Status
 	Instance  string
-	Instances []*enroll.ProgramInstance
+	Instances []instanceChoice
 	Sort      string
 	Sorts     []sortOption
 	PerPage   int
@@ -103,16 +103,6 @@ func (c *Console) findVisibleInstance(ctx context.Context, rq *request, id strin
 		return nil, enroll.Errorf(enroll.ENOTFOUND, "Program instance %s not found.", id)
 	}
 	return c.store.FindInstance(ctx, rq.ws(), id)
-}
-
-// filterMenu returns insts, the instances a filter menu offers, with the
-// one lq filters by added when they lack it (a workspace with more than
-// maxOverviewItems), so that the menu shows what the list applies.
-func filterMenu(insts []*enroll.ProgramInstance, lq *listQuery) []*enroll.ProgramInstance {
-	if lq.instance == nil || insts == nil || slices.ContainsFunc(insts, func(in *enroll.ProgramInstance) bool { return in.ID == lq.instance.ID }) {
-		return insts
-	}
-	return append(insts, lq.instance)
 }
 
 // note adds msg to the notes the list shows above its rows.
@@ -286,9 +276,9 @@ func (c *Console) enrollmentList(w http.ResponseWriter, r *http.Request, rq *req
 		c.storeError(w, r, rq, err)
 		return
 	}
-	insts, names := c.instanceNames(r.Context(), rq)
+	insts, names := c.instanceNames(r.Context(), rq, lq.instance)
 	d := listData{
-		Q: lq.filter.Q, Statuses: enroll.Statuses, Instance: lq.filter.ProgramInstanceID, Instances: filterMenu(insts, &lq),
+		Q: lq.filter.Q, Statuses: enroll.Statuses, Instance: lq.filter.ProgramInstanceID, Instances: insts,
 		Sort: lq.filter.Sort, Sorts: sortOptions, PerPage: lq.filter.PerPage, PerPages: perPageChoices,
 		Filtered: lq.filter.Q != "" || len(lq.filter.Statuses) > 0 || lq.filter.ProgramInstanceID != "",
 		Error:    lq.problem,

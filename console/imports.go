@@ -54,7 +54,7 @@ func uploadFormat(filename, contentType string) (string, bool) {
 
 // importsData is the upload page.
 type importsData struct {
-	Instances []importInstance
+	Instances []instanceChoice
 	// Instance and DryRun are the choices to show again after an error.
 	Instance string
 	DryRun   bool
@@ -65,31 +65,23 @@ type importsData struct {
 	Note string
 }
 
-// importInstance is an instance the key may import into.
-type importInstance struct {
-	ID, Label string
-}
-
-// importInstances lists the active instances the key sees. A key without
-// programs:read cannot read instances through the API, so it sees ids.
-func (c *Console) importInstances(ctx context.Context, rq *request) ([]importInstance, error) {
+// importInstances lists the active instances the key sees, named with
+// their programs and slugs. A key without programs:read cannot read
+// instances through the API, so it sees ids.
+func (c *Console) importInstances(ctx context.Context, rq *request) ([]instanceChoice, error) {
 	insts, _, err := c.visibleInstances(ctx, rq)
 	if err != nil {
 		return nil, err
 	}
-	names := rq.has(enroll.ScopeProgramsRead)
-	var out []importInstance
-	for _, in := range insts {
-		if in.Status != enroll.InstanceActive {
-			continue
+	insts = slices.DeleteFunc(insts, func(in *enroll.ProgramInstance) bool { return in.Status != enroll.InstanceActive })
+	if !rq.has(enroll.ScopeProgramsRead) {
+		out := make([]instanceChoice, len(insts))
+		for i, in := range insts {
+			out[i] = instanceChoice{ID: in.ID, Label: in.ID}
 		}
-		label := in.ID
-		if names {
-			label = in.Name + " (" + in.Slug + ")"
-		}
-		out = append(out, importInstance{ID: in.ID, Label: label})
+		return out, nil
 	}
-	return out, nil
+	return c.labelInstances(ctx, rq, insts, true)
 }
 
 // importForm shows the upload form.
@@ -107,7 +99,7 @@ func (c *Console) importForm(w http.ResponseWriter, r *http.Request, rq *request
 	// A link naming an instance the form does not offer (archived, not
 	// visible, mistyped) says so, rather than leave the browser's first
 	// choice selected in its place: the file would go to another instance.
-	if d.Instance != "" && !slices.ContainsFunc(insts, func(in importInstance) bool { return in.ID == d.Instance }) {
+	if d.Instance != "" && !slices.ContainsFunc(insts, func(in instanceChoice) bool { return in.ID == d.Instance }) {
 		d.Note = "The program instance " + shown(d.Instance) + " is not an active instance your key can import into; choose one below."
 		d.Instance = ""
 	}

@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -272,4 +273,62 @@ func TestUnknownFilterValuesGetANote(t *testing.T) {
 	}
 	c.get(Prefix+"/imports?instance="+f.other.ID).status(http.StatusOK).
 		contains(`<option value="`+f.other.ID+`" selected>`).lacks(`<p class="notice"`, "Choose a program instance")
+}
+
+// TestInstanceMenusNameThePrograms: instances of two programs that share a
+// name (each program's "2026" season) can be told apart in every menu that
+// lists instances, the Imports target above all, and in the rows: each
+// names its program, and the menus list them by program, then instance.
+// They read "2026" twice, and "2026 (2026)" twice on the Imports page.
+func TestInstanceMenusNameThePrograms(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	season := map[string]*enroll.ProgramInstance{}
+	for _, name := range []string{"Wind", "Hydro"} {
+		p := &enroll.Program{Slug: strings.ToLower(name), Name: name, Active: true}
+		if err := f.store.CreateProgram(f.ctx, f.actor(), p); err != nil {
+			t.Fatal(err)
+		}
+		in := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "2026", Status: enroll.InstanceActive, AutoEvaluate: true}
+		if err := f.store.CreateInstance(f.ctx, f.actor(), in); err != nil {
+			t.Fatal(err)
+		}
+		season[name] = in
+	}
+	f.enroll(season["Wind"], "Wendy", "Windmill", true)
+	c := f.signedIn(f.secret)
+
+	options := func(res *response, id string) []string {
+		t.Helper()
+		sel := regexp.MustCompile(`(?s)<select id="` + id + `".*?</select>`).FindString(res.Body)
+		var out []string
+		for _, m := range regexp.MustCompile(`<option value="([^"]+)"[^>]*>([^<]*)</option>`).FindAllStringSubmatch(sel, -1) {
+			out = append(out, m[1]+" "+html.UnescapeString(m[2]))
+		}
+		return out
+	}
+	want := []string{
+		season["Hydro"].ID + " Hydro — 2026",
+		f.other.ID + " Solar Rebate — Solar Rebate 2025",
+		f.inst.ID + " Solar Rebate — Solar Rebate 2026",
+		season["Wind"].ID + " Wind — 2026",
+	}
+	list := c.get(Prefix + "/enrollments").status(http.StatusOK)
+	if got := options(list, "instance"); !slices.Equal(got, want) {
+		t.Errorf("list menu = %q, want %q", got, want)
+	}
+	list.contains(`<td data-label="Instance">Wind — 2026</td>`)
+	queue := c.get(Prefix + "/queue?instance=" + season["Wind"].ID).status(http.StatusOK)
+	if got := options(queue, "instance"); !slices.Equal(got, want) {
+		t.Errorf("queue menu = %q, want %q", got, want)
+	}
+	queue.contains(`<option value="`+season["Wind"].ID+`" selected>Wind — 2026</option>`, "wendy.windmill@example.com · Wind — 2026 · waiting")
+	imports := c.get(Prefix + "/imports").status(http.StatusOK)
+	slugs := []string{" (2026)", " (y2025)", " (y2026)", " (2026)"}
+	for i := range want {
+		want[i] += slugs[i]
+	}
+	if got := options(imports, "import-instance"); !slices.Equal(got, want) {
+		t.Errorf("imports menu = %q, want %q", got, want)
+	}
 }

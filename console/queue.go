@@ -17,7 +17,7 @@ type queueData struct {
 	Rows      []queueRow
 	Pager     pager
 	Instance  string
-	Instances []*enroll.ProgramInstance
+	Instances []instanceChoice
 	// Selected is the row the keyboard starts on: after a decision, the
 	// row that took the decided one's place.
 	Selected int
@@ -73,8 +73,8 @@ func (c *Console) reviewQueue(w http.ResponseWriter, r *http.Request, rq *reques
 		c.storeError(w, r, rq, err)
 		return
 	}
-	insts, names := c.instanceNames(r.Context(), rq)
-	d := queueData{Instance: lq.filter.ProgramInstanceID, Instances: filterMenu(insts, &lq), Problem: lq.problem,
+	insts, names := c.instanceNames(r.Context(), rq, lq.instance)
+	d := queueData{Instance: lq.filter.ProgramInstanceID, Instances: insts, Problem: lq.problem,
 		CanDecide: len(actionsFor(rq, enroll.StatusSubmitted)) > 0,
 		Pager: newPager(Prefix+"/queue", lq.params, lq.prev, lq.filter.PageToken, string(pg.NextPageToken),
 			pg.Page, pg.TotalPages, pg.TotalItems)}
