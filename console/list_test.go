@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -331,4 +332,49 @@ func TestInstanceMenusNameThePrograms(t *testing.T) {
 	if got := options(imports, "import-instance"); !slices.Equal(got, want) {
 		t.Errorf("imports menu = %q, want %q", got, want)
 	}
+}
+
+// TestWrongMethodIsNotAllowed: a method a console page does not take (a
+// POST to a page that only shows, a PUT, a DELETE) answers 405 with the
+// Allow header and the console's error page, as the API answers it, not a
+// 404 that says the page does not exist; a path the console does not have
+// is still a 404, and the GET of a form's address still redirects.
+func TestWrongMethodIsNotAllowed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := f.enroll(f.inst, "Suzie", "Homeowner", true)
+	s := f.signedIn(f.secret)
+	csrf := s.get(Prefix + "/enrollments").field("csrf")
+	for _, tc := range []struct {
+		method, path, allow string
+	}{
+		{http.MethodPost, "/enrollments", "GET, HEAD"},
+		{http.MethodPut, "/enrollments", "GET, HEAD"},
+		{http.MethodDelete, "/enrollments/" + e.ID, "GET, HEAD"},
+		{http.MethodPatch, "/enrollments/" + e.ID + "/notes", "GET, HEAD, POST"},
+		{http.MethodOptions, "/imports", "GET, HEAD, POST"},
+		{http.MethodPut, "/webhooks", "GET, HEAD, POST"},
+		{http.MethodDelete, "/signin", "GET, HEAD, POST"},
+		{http.MethodPost, "/", "GET, HEAD"},
+		{http.MethodPost, "/assets/console.css", "GET, HEAD"},
+	} {
+		for _, c := range []*client{s, f.client()} {
+			req, _ := http.NewRequest(tc.method, f.srv.URL+Prefix+tc.path, strings.NewReader(url.Values{"csrf": {csrf}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res := c.do(req).status(http.StatusMethodNotAllowed).
+				contains("<h1 id=\"error-title\">Method not allowed</h1>", "does not take a "+tc.method+" request").lacks("There is no console page")
+			if got := res.Header.Get("Allow"); got != tc.allow {
+				t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, got, tc.allow)
+			}
+			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("%s %s: Content-Type %q", tc.method, tc.path, ct)
+			}
+		}
+	}
+	s.get(Prefix + "/enrollments").status(http.StatusOK).contains("Suzie Homeowner")
+	req, _ := http.NewRequest(http.MethodPut, f.srv.URL+Prefix+"/nowhere", nil)
+	if res := s.do(req).status(http.StatusNotFound).contains("There is no console page"); res.Header.Get("Allow") != "" {
+		t.Errorf("a path the console does not have: Allow %q", res.Header.Get("Allow"))
+	}
+	s.noFollow().get(Prefix + "/enrollments/" + e.ID + "/notes").status(http.StatusSeeOther)
 }

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/enrollhq/enroll"
 )
@@ -147,11 +148,37 @@ func (c *Console) storeError(w http.ResponseWriter, r *http.Request, rq *request
 	}
 }
 
-// notFoundPage answers paths the console does not have.
+// notFoundPage answers what no route of the console takes: a path it
+// does not have (404), or a method its page does not support, such as a
+// PUT, or a POST to a page that only shows (405, with the Allow header,
+// as the API answers it): that page exists, so a 404 would be untrue.
 func (c *Console) notFoundPage(w http.ResponseWriter, r *http.Request) {
 	rq, _ := c.resolve(r)
 	if rq != nil && !c.admitted(w, r, rq, rq.key.ID) {
 		return
 	}
+	if allow := c.allowedMethods(r); allow != nil {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		c.renderError(w, r, rq, http.StatusMethodNotAllowed, "Method not allowed",
+			"The console page at this address does not take a "+r.Method+" request.")
+		return
+	}
 	c.renderError(w, r, rq, http.StatusNotFound, "Not found", "There is no console page at this address.")
+}
+
+// allowedMethods returns the methods the routes take at r's path, as an
+// Allow header lists them (a GET route takes HEAD too), nil for none.
+func (c *Console) allowedMethods(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.WithContext(r.Context())
+		probe.Method = m
+		if _, pattern := c.mux.Handler(probe); pattern != "" && pattern != Prefix+"/" {
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+	}
+	return allow
 }
