@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/enrollhq/enroll"
 )
@@ -97,4 +98,63 @@ func TestEveryFormAddressAnswersAGet(t *testing.T) {
 	}
 	// A GET did not sign out: only the form, with its token, does.
 	c.get(Prefix + "/").status(http.StatusOK)
+}
+
+// TestFormTextNotUTF8: text that is not UTF-8 (or holds NUL, or is too
+// long) in a form, which only a forged or mangled POST sends, is refused
+// in the console's words, naming the field as the page labels it (not the
+// API's eligibilityReason), and what was typed comes back with those bytes
+// replaced, never raw in a page declared UTF-8. Nothing is changed.
+func TestFormTextNotUTF8(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	e := f.enroll(f.inst, "Rex", "Raw", true)
+	c := f.signedIn(f.secret)
+	clean := func(res *response) *response {
+		t.Helper()
+		if !utf8.ValidString(res.Body) || strings.ContainsRune(res.Body, 0) {
+			t.Errorf("%s: the page holds bytes that are not UTF-8, or NUL", res.what)
+		}
+		return res.lacks("eligibilityReason", "notes:", "must be valid UTF-8")
+	}
+	page := c.get(Prefix + "/enrollments/" + e.ID).status(http.StatusOK)
+	status := Prefix + "/enrollments/" + e.ID + "/status"
+	for reason, problem := range map[string]string{
+		"a\xffb":                     "The reason is not valid UTF-8.",
+		"a\x00b":                     "The reason contains a NUL character.",
+		strings.Repeat("\xe9", 5):    "The reason is not valid UTF-8.",
+		strings.Repeat("é", 4097):    "The reason is too long (at most 4096 characters).",
+		"roof too old\xc3\x28 sorry": "The reason is not valid UTF-8.",
+	} {
+		clean(c.post(status, page.decision(enroll.StatusNeedsAction, reason)).status(http.StatusUnprocessableEntity)).
+			contains(problem)
+	}
+	clean(c.post(status, page.decision(enroll.StatusRejected, "a\xffb")).status(http.StatusUnprocessableEntity)).
+		contains("The reason is not valid UTF-8.", ">a\uFFFDb</textarea>")
+	clean(c.post(status, page.decision("\xff", "")).status(http.StatusUnprocessableEntity)).contains("Unknown status “\uFFFD”.")
+
+	notes := Prefix + "/enrollments/" + e.ID + "/notes"
+	for text, problem := range map[string]string{
+		"a\xffb":                  "The notes are not valid UTF-8.",
+		"a\x00b":                  "The notes contain a NUL character.",
+		strings.Repeat("n", 4097): "The notes are too long (at most 4096 characters).",
+	} {
+		clean(c.post(notes, url.Values{"csrf": {page.field("csrf")}, "etag": {page.field("etag")}, "notes": {text}}).
+			status(http.StatusUnprocessableEntity)).contains(problem)
+	}
+	clean(c.post(notes, url.Values{"csrf": {page.field("csrf")}, "etag": {page.field("etag")}, "notes": {"a\xffb"}})).
+		contains(">a\uFFFDb</textarea>")
+	if got := f.find(e.ID); got.Eligibility.Status != enroll.StatusSubmitted || got.Notes != "" || got.ETag() != e.ETag() {
+		t.Errorf("changed: %s, notes %q", got.Eligibility.Status, got.Notes)
+	}
+
+	// The webhook forms: the store's objection under the field, with what
+	// was typed shown again, its bytes that are not UTF-8 replaced.
+	form := url.Values{"csrf": {page.field("csrf")}, "url": {"https://receiver.example/\xff"}, "description": {"a\xffb"},
+		"eventTypes": {"enrollment.\xff"}}
+	clean(c.post(Prefix+"/webhooks", form).status(http.StatusUnprocessableEntity)).
+		contains(`value="https://receiver.example/`+"\uFFFD"+`"`, ">a\uFFFDb</textarea>", "Unknown event type: enrollment.\uFFFD.")
+	ep := f.endpoint("https://receiver.example/hooks")
+	clean(c.post(endpointPath(ep.ID), url.Values{"csrf": {page.field("csrf")}, "description": {"a\xffb"}}).
+		status(http.StatusUnprocessableEntity)).contains(">a\uFFFDb</textarea>")
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -22,7 +23,7 @@ func (c *Console) changeStatus(w http.ResponseWriter, r *http.Request, rq *reque
 	id := r.PathValue("id")
 	to := enroll.Status(r.PostFormValue("to"))
 	if !to.Valid() {
-		c.renderError(w, r, rq, http.StatusUnprocessableEntity, "Cannot do that", "Unknown status "+quote(string(to))+".")
+		c.renderError(w, r, rq, http.StatusUnprocessableEntity, "Cannot do that", "Unknown status "+shown(string(to))+".")
 		return
 	}
 	// Scopes first, so a forged form learns nothing about the enrollment.
@@ -39,20 +40,19 @@ func (c *Console) changeStatus(w http.ResponseWriter, r *http.Request, rq *reque
 			c.storeError(w, r, rq, err)
 			return
 		}
-		d.Reason = reason
+		d.Reason = typed(reason)
 		explain(d)
 		c.renderDetail(w, r, rq, status, d)
 	}
+	problem := textProblem("The reason", false, reason)
 	switch {
 	case reasonRequired(to) && reason == "":
 		refuse(http.StatusUnprocessableEntity, func(d *detailData) {
 			d.Problem = "Give a reason to " + strings.ToLower(label) + ": the participant is told why."
 		})
 		return
-	case utf8.RuneCountInString(reason) > enroll.MaxTextLength:
-		refuse(http.StatusUnprocessableEntity, func(d *detailData) {
-			d.Problem = "The reason is too long (at most 4096 characters)."
-		})
+	case problem != "":
+		refuse(http.StatusUnprocessableEntity, func(d *detailData) { d.Problem = problem })
 		return
 	case !enroll.ValidID(id):
 		c.storeError(w, r, rq, enroll.Errorf(enroll.ENOTFOUND, "Enrollment %s not found.", id))
@@ -122,9 +122,13 @@ func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request)
 			c.storeError(w, r, rq, err)
 			return
 		}
-		d.Notes = notes
+		d.Notes = typed(notes)
 		explain(d)
 		c.renderDetail(w, r, rq, status, d)
+	}
+	if p := textProblem("The notes", true, notes); p != "" {
+		refuse(http.StatusUnprocessableEntity, func(d *detailData) { d.Problem = p })
+		return
 	}
 	e, err := c.store.UpdateEnrollment(r.Context(), rq.actor(), id, func(e *enroll.Enrollment) error {
 		if !rq.key.SeesInstance(e.ProgramInstanceID) {
@@ -152,5 +156,29 @@ func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 }
 
-// quote puts s in double quotes.
-func quote(s string) string { return `"` + s + `"` }
+// textProblem says why text typed in a form's field (subject, "The
+// reason"; plural for "The notes") cannot be stored, in the console's
+// words, "" when it can. The store refuses the same, but names its own
+// field (eligibilityReason), and the page would show the text back as it
+// came: bytes that are not UTF-8 come only from a forged or mangled form.
+func textProblem(subject string, plural bool, s string) string {
+	is, has := " is ", " contains "
+	if plural {
+		is, has = " are ", " contain "
+	}
+	switch {
+	case !utf8.ValidString(s):
+		return subject + is + "not valid UTF-8."
+	case strings.ContainsRune(s, 0):
+		return subject + has + "a NUL character."
+	case utf8.RuneCountInString(s) > enroll.MaxTextLength:
+		return subject + is + "too long (at most " + strconv.Itoa(enroll.MaxTextLength) + " characters)."
+	}
+	return ""
+}
+
+// typed is text typed in a form, to show again in the page (declared
+// UTF-8): its bytes that are not UTF-8, and NUL characters, replaced.
+func typed(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, string(utf8.RuneError)), "\x00", string(utf8.RuneError))
+}

@@ -56,7 +56,9 @@ type typeChoice struct {
 
 // newEndpointForm returns the form showing url, desc and the chosen types.
 func newEndpointForm(url, desc string, types []enroll.EventType) endpointForm {
-	f := endpointForm{URL: url, Description: desc, Errors: map[string]string{}}
+	// What was typed is shown again as text, its bytes that are not UTF-8
+	// replaced (the store refuses them, under the field).
+	f := endpointForm{URL: typed(url), Description: typed(desc), Errors: map[string]string{}}
 	for _, t := range enroll.EventTypes {
 		f.Types = append(f.Types, typeChoice{Type: t, Checked: slices.Contains(types, t)})
 	}
@@ -169,7 +171,7 @@ func refusedForm(err error, what string, form endpointForm) (endpointForm, bool)
 		}
 		msg := sentence(fe.Message)
 		if s, ok := fe.Value.(string); ok && key == "eventTypes" {
-			msg = strings.TrimSuffix(msg, ".") + ": " + s + "."
+			msg = strings.TrimSuffix(msg, ".") + ": " + typed(s) + "."
 		}
 		if form.Errors[key] != "" {
 			msg = form.Errors[key] + " " + msg
