@@ -22,8 +22,8 @@ type ConsoleSession struct {
 	CSRF string
 	// Flash is a one-time message for the session's next page, or "".
 	Flash string
-	// Secret is a webhook signing secret waiting to be shown once, in the
-	// console's own encoding, or "".
+	// Secret holds the webhook signing secrets waiting to be shown once,
+	// in the console's own encoding, or "".
 	Secret     string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
@@ -56,15 +56,14 @@ type ConsoleSessionStore interface {
 	// taking it at once only one gets the message. Returns ENOTFOUND when
 	// the session is gone.
 	TakeConsoleFlash(ctx context.Context, id string) (string, error)
-	// SetConsoleSecret sets the Secret of the session with id to secret,
-	// and nothing else. Returns ENOTFOUND when the session is gone.
-	SetConsoleSecret(ctx context.Context, id, secret string) error
-	// TakeConsoleSecret clears the Secret of the session with id if it is
-	// still secret (not "", and not since replaced or taken by another
-	// request), in one atomic step, and reports whether it did: the caller
-	// that gets true is the only one to show the secret. Returns ENOTFOUND
-	// when the session is gone.
-	TakeConsoleSecret(ctx context.Context, id, secret string) (bool, error)
+	// SwapConsoleSecret sets the Secret of the session with id to to, and
+	// nothing else, if it is still from (as the caller read it, not since
+	// changed by another request), in one atomic step, and reports whether
+	// it did. The Secret holds several secrets, each added or taken by a
+	// request working from what it read: so no request undoes another's
+	// change, and of two requests taking the same secret only the one that
+	// gets true shows it. Returns ENOTFOUND when the session is gone.
+	SwapConsoleSecret(ctx context.Context, id, from, to string) (bool, error)
 	// DeleteConsoleSession removes the session with id, if there is one.
 	DeleteConsoleSession(ctx context.Context, id string) error
 	// DeleteExpiredConsoleSessions removes the sessions last seen before

@@ -2,12 +2,14 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -516,6 +518,129 @@ func TestShownSecretIsTakenOnceAndExpires(t *testing.T) {
 	now = now.Add(shownSecretTTL + time.Second)
 	if got := ss.takeSecret(ctx, stored(), "whe_a"); got != nil || stored().Secret != "" {
 		t.Errorf("a secret left too long was shown: %+v", got)
+	}
+}
+
+// TestSecretsWaitForTheirOwnPages: creating or rotating a second endpoint
+// before the first one's page loaded (two tabs, a redirect that did not
+// load) loses neither new secret: each waits for its own endpoint's page,
+// which shows it once. The session kept one secret, and the second POST
+// dropped the first for good.
+func TestSecretsWaitForTheirOwnPages(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.signedIn(f.secret)
+	csrf := c.get(Prefix + "/webhooks").field("csrf")
+	hc := *c.hc
+	posts := (&client{t: t, f: f, hc: &hc}).noFollow() // the same session, not following the redirects
+
+	create := func(u string) string {
+		t.Helper()
+		res := posts.post(Prefix+"/webhooks", url.Values{"csrf": {csrf}, "url": {u}}).status(http.StatusSeeOther)
+		return endpointID(t, res.Header.Get("Location"))
+	}
+	shows := func(id, what string) {
+		t.Helper()
+		page := c.get(endpointPath(id)).status(http.StatusOK)
+		if got, want := secretOnPage(page.Body), f.findEndpoint(id).SigningSecrets(time.Now())[0]; got != want {
+			t.Errorf("%s: the page shows secret %q, the endpoint's is %q", what, got, want)
+		}
+		if again := c.get(endpointPath(id)).status(http.StatusOK); secretOnPage(again.Body) != "" {
+			t.Errorf("%s: shown twice", what)
+		}
+	}
+	a, b := create("https://a.example/hooks"), create("https://b.example/hooks")
+	shows(b, "the second endpoint created")
+	shows(a, "the first endpoint created")
+
+	// Rotations, both before either page, then a third endpoint's: each
+	// page its own.
+	for _, id := range []string{a, b} {
+		posts.post(endpointPath(id)+"/rotate", url.Values{"csrf": {csrf}}).status(http.StatusSeeOther)
+	}
+	third := create("https://c.example/hooks")
+	shows(a, "the first rotated")
+	shows(third, "the third created")
+	shows(b, "the second rotated")
+
+	// Two rotations of one endpoint before its page: the page shows the
+	// newer, which signs; the older is not kept to be shown later.
+	for range 2 {
+		posts.post(endpointPath(a)+"/rotate", url.Values{"csrf": {csrf}}).status(http.StatusSeeOther)
+	}
+	shows(a, "twice rotated")
+}
+
+// TestPendingSecretsBoundedAndConcurrent: the secrets waiting in a session
+// are bounded, in number (the oldest dropped) and in time (each its own 5
+// minutes), and requests of one session leaving secrets at once, each from
+// the copy of the session it read, lose none.
+func TestPendingSecretsBoundedAndConcurrent(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	ss, _, read := storedSession(t, f, &now)
+	ep := func(i int) *enroll.WebhookEndpoint {
+		return &enroll.WebhookEndpoint{ID: fmt.Sprintf("whe_%02d", i), Secret: fmt.Sprintf("whsec_%02d", i)}
+	}
+
+	// At once, each from the session as it read it.
+	const n = 6
+	copies := make([]*session, n)
+	for i := range copies {
+		copies[i] = read()
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { ss.setSecret(ctx, copies[i], ep(i), false) })
+	}
+	wg.Wait()
+	for i := range n {
+		if got := ss.takeSecret(ctx, read(), ep(i).ID); got == nil || got.Secret != ep(i).Secret {
+			t.Errorf("secret %d: %+v", i, got)
+		}
+	}
+	if got := read().Secret; got != "" {
+		t.Errorf("left after every page: %q", got)
+	}
+
+	// Past the bound, the oldest goes.
+	for i := range maxPendingSecrets + 2 {
+		now = now.Add(time.Second)
+		ss.setSecret(ctx, read(), ep(i), false)
+	}
+	for i := range maxPendingSecrets + 2 {
+		got := ss.takeSecret(ctx, read(), ep(i).ID)
+		if kept := i >= 2; (got != nil) != kept {
+			t.Errorf("secret %d of %d: %+v, kept %v", i, maxPendingSecrets+2, got, kept)
+		}
+	}
+
+	// Each waits its own time: one left too long is dropped, a later one
+	// still shown.
+	ss.setSecret(ctx, read(), ep(1), false)
+	now = now.Add(shownSecretTTL - time.Second)
+	ss.setSecret(ctx, read(), ep(2), false)
+	now = now.Add(2 * time.Second)
+	if got := ss.takeSecret(ctx, read(), ep(1).ID); got != nil {
+		t.Errorf("a secret left too long was shown: %+v", got)
+	}
+	if got := ss.takeSecret(ctx, read(), ep(2).ID); got == nil || got.Secret != ep(2).Secret {
+		t.Errorf("a secret in time = %+v", got)
+	}
+	if got := read().Secret; got != "" {
+		t.Errorf("left: %q", got)
+	}
+
+	// A secret left as sessions held it before, one object, is read.
+	sess := read()
+	old := `{"endpointId":"whe_old","secret":"whsec_old","at":"` + now.Format(time.RFC3339Nano) + `"}`
+	if ok, err := f.store.SwapConsoleSecret(ctx, sess.ID, "", old); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if got := ss.takeSecret(ctx, read(), "whe_old"); got == nil || got.Secret != "whsec_old" {
+		t.Errorf("a secret of the earlier encoding = %+v", got)
 	}
 }
 

@@ -3,6 +3,8 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -12,11 +14,25 @@ import (
 // for the page that shows it (the redirect right after the POST).
 const shownSecretTTL = 5 * time.Minute
 
+// maxPendingSecrets bounds how many new secrets, of as many endpoints, wait
+// in a session at once; past it, the oldest is dropped unseen (and logged).
+// A person adds or rotates a few endpoints in 5 minutes, each page usually
+// loaded at once, so the bound is only reached by a script.
+const maxPendingSecrets = 10
+
+// maxSecretSwaps bounds the attempts to change a session's pending secrets
+// from what was read, when other requests of the session keep changing
+// them meanwhile. Each attempt that fails is another request's that was
+// made, so only dozens of requests of one session at once exhaust it.
+const maxSecretSwaps = 50
+
 // shownSecret is a signing secret that a create or a rotation just made,
 // kept in the session between the POST and the page it redirects to, so
 // the page shows it once and a reload (or the back button) does not show
-// it, nor post the form again. The session stores it as JSON; the store
-// holds endpoints' secrets anyway, to sign with.
+// it, nor post the form again. The session keeps one per endpoint, so that
+// a second create or rotation (another tab, a redirect that did not load)
+// loses none. The session stores them as a JSON list; the store holds
+// endpoints' secrets anyway, to sign with.
 type shownSecret struct {
 	EndpointID string `json:"endpointId"`
 	Secret     string `json:"secret"`
@@ -27,39 +43,136 @@ type shownSecret struct {
 	At                time.Time  `json:"at"`
 }
 
-// setSecret leaves ep's new secret for the next page of s that shows ep.
+// pendingSecrets reads the secrets that encoded (a session's Secret) holds
+// and that have not waited too long, and reports whether it left any out
+// (too old, or unreadable): those are dropped at the next write. A single
+// object is read as a list of one, as sessions held them before.
+func (ss *sessions) pendingSecrets(encoded string) (live []shownSecret, dropped bool) {
+	if encoded == "" {
+		return nil, false
+	}
+	var all []shownSecret
+	if strings.HasPrefix(encoded, "{") {
+		all = make([]shownSecret, 1)
+		dropped = json.Unmarshal([]byte(encoded), &all[0]) != nil
+	} else {
+		dropped = json.Unmarshal([]byte(encoded), &all) != nil
+	}
+	if dropped {
+		return nil, true
+	}
+	now := ss.now()
+	for _, sec := range all {
+		if now.Sub(sec.At) > shownSecretTTL {
+			dropped = true
+			continue
+		}
+		live = append(live, sec)
+	}
+	return live, dropped
+}
+
+// encodeSecrets is the session's Secret holding secs, "" for none.
+func encodeSecrets(secs []shownSecret) string {
+	if len(secs) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(secs) // strings and times: cannot fail
+	return string(b)
+}
+
+// reread reads s's pending secrets again from the store, after another
+// request of the session changed them; false when it cannot.
+func (ss *sessions) reread(ctx context.Context, s *session) bool {
+	fresh, err := ss.store.FindConsoleSession(ctx, s.ID)
+	if err != nil {
+		ss.failed(err, "new signing secret")
+		return false
+	}
+	s.Secret = fresh.Secret
+	return true
+}
+
+// setSecret leaves ep's new secret for the next page of s that shows ep,
+// beside those of other endpoints still waiting; one of ep left before
+// and not shown yet is replaced (it signs no more than this one). It adds
+// it to the list as the store holds it now: when another request of the
+// session changed the list since it was read, it reads it again and
+// retries, so no secret another request left is lost.
 func (ss *sessions) setSecret(ctx context.Context, s *session, ep *enroll.WebhookEndpoint, rotated bool) {
 	sec := shownSecret{EndpointID: ep.ID, Secret: ep.Secret, Rotated: rotated, At: ss.now()}
 	if rotated {
 		sec.PreviousExpiresAt = ep.PreviousSecretExpiresAt
 	}
-	b, _ := json.Marshal(sec) // strings and times: cannot fail
-	s.Secret = string(b)
-	ss.failed(ss.store.SetConsoleSecret(ctx, s.ID, s.Secret), "new signing secret")
+	for range maxSecretSwaps {
+		live, _ := ss.pendingSecrets(s.Secret)
+		live = slices.DeleteFunc(live, func(p shownSecret) bool { return p.EndpointID == ep.ID })
+		if n := len(live) + 1 - maxPendingSecrets; n > 0 {
+			ss.logger().Warn("console: too many new signing secrets waiting in a session; the oldest is dropped unseen",
+				"endpointId", live[0].EndpointID)
+			live = live[n:]
+		}
+		next := encodeSecrets(append(live, sec))
+		ok, err := ss.store.SwapConsoleSecret(ctx, s.ID, s.Secret, next)
+		if err != nil {
+			ss.failed(err, "new signing secret")
+			return
+		}
+		if ok {
+			s.Secret = next
+			return
+		}
+		if !ss.reread(ctx, s) {
+			return
+		}
+	}
+	ss.logger().Error("console: cannot save the session's new signing secret: the session kept changing", "endpointId", ep.ID)
 }
 
 // takeSecret returns, once, the secret left for endpoint id, nil when there
-// is none or it waited too long. A live secret of another endpoint is
-// left; one that waited too long (or cannot be read) is dropped. The store
-// clears the secret only if it is still the one s was read with, so a
-// secret that another request took meanwhile is not shown twice, and one
-// that another request left meanwhile is not dropped.
+// is none or it waited too long. Other endpoints' live secrets are left;
+// ones that waited too long (or cannot be read) are dropped. The store
+// changes the list only if it is still the one s was read with; when
+// another request changed it meanwhile (left another endpoint's secret,
+// say), takeSecret reads it again and retries while the same secret is
+// still there. So a secret that another request took meanwhile is not
+// shown twice, and one that another request left meanwhile is not dropped.
 func (ss *sessions) takeSecret(ctx context.Context, s *session, id string) *shownSecret {
-	if s.Secret == "" {
-		return nil
+	var want *shownSecret
+	for range maxSecretSwaps {
+		live, dropped := ss.pendingSecrets(s.Secret)
+		i := slices.IndexFunc(live, func(p shownSecret) bool { return p.EndpointID == id })
+		if want != nil && (i < 0 || live[i].Secret != want.Secret) {
+			return nil // taken or replaced meanwhile
+		}
+		if i < 0 && !dropped {
+			return nil // nothing to take or drop: write nothing
+		}
+		var found *shownSecret
+		if i >= 0 {
+			found = &live[i]
+			live = slices.Delete(slices.Clone(live), i, i+1)
+		}
+		next := encodeSecrets(live)
+		ok, err := ss.store.SwapConsoleSecret(ctx, s.ID, s.Secret, next)
+		switch {
+		case err != nil:
+			// The store failed (or the session is gone) and cannot say
+			// whether another page took it: the page shows it, since a
+			// lost secret can only be rotated.
+			ss.failed(err, "new signing secret")
+			s.Secret = next
+			return found
+		case ok:
+			s.Secret = next
+			return found
+		case found == nil:
+			return nil // only dropping old ones: the next page will
+		}
+		want = found
+		if !ss.reread(ctx, s) {
+			return nil
+		}
 	}
-	var sec shownSecret
-	live := json.Unmarshal([]byte(s.Secret), &sec) == nil && ss.now().Sub(sec.At) <= shownSecretTTL
-	if live && sec.EndpointID != id {
-		return nil // another endpoint's page: leave it
-	}
-	taken, err := ss.store.TakeConsoleSecret(ctx, s.ID, s.Secret)
-	ss.failed(err, "new signing secret")
-	s.Secret = ""
-	if !live || (err == nil && !taken) {
-		return nil
-	}
-	// Taken, or the store failed (or the session is gone) and cannot say:
-	// then the page shows it, since a lost secret can only be rotated.
-	return &sec
+	return nil
 }

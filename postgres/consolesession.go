@@ -57,18 +57,7 @@ func (db *DB) TouchConsoleSession(ctx context.Context, id string, at time.Time) 
 
 // SetConsoleFlash implements enroll.ConsoleSessionStore.
 func (db *DB) SetConsoleFlash(ctx context.Context, id, flash string) error {
-	return db.setConsoleField(ctx, "flash", id, flash)
-}
-
-// SetConsoleSecret implements enroll.ConsoleSessionStore.
-func (db *DB) SetConsoleSecret(ctx context.Context, id, secret string) error {
-	return db.setConsoleField(ctx, "secret", id, secret)
-}
-
-// setConsoleField sets one column, flash or secret, of the session with
-// id.
-func (db *DB) setConsoleField(ctx context.Context, col, id, value string) error {
-	tag, err := db.pool.Exec(ctx, `UPDATE console_sessions SET `+col+` = $1 WHERE id = $2`, value, id)
+	tag, err := db.pool.Exec(ctx, `UPDATE console_sessions SET flash = $1 WHERE id = $2`, flash, id)
 	if err != nil {
 		return wrap(err)
 	}
@@ -94,22 +83,22 @@ func (db *DB) TakeConsoleFlash(ctx context.Context, id string) (string, error) {
 	return flash, nil
 }
 
-// TakeConsoleSecret implements enroll.ConsoleSessionStore. The UPDATE's
+// SwapConsoleSecret implements enroll.ConsoleSessionStore. The UPDATE's
 // condition is checked again on the row as it is once locked, so of two
-// concurrent takes only one clears the secret.
-func (db *DB) TakeConsoleSecret(ctx context.Context, id, secret string) (bool, error) {
-	var taken, exists bool
-	err := db.pool.QueryRow(ctx, `WITH taken AS (
-			UPDATE console_sessions SET secret = '' WHERE id = $1 AND secret = $2 AND secret <> '' RETURNING id)
-		SELECT EXISTS (SELECT 1 FROM taken), EXISTS (SELECT 1 FROM console_sessions WHERE id = $1)`, id, secret).
-		Scan(&taken, &exists)
+// concurrent swaps from the same value only one is made.
+func (db *DB) SwapConsoleSecret(ctx context.Context, id, from, to string) (bool, error) {
+	var swapped, exists bool
+	err := db.pool.QueryRow(ctx, `WITH swapped AS (
+			UPDATE console_sessions SET secret = $3 WHERE id = $1 AND secret = $2 RETURNING id)
+		SELECT EXISTS (SELECT 1 FROM swapped), EXISTS (SELECT 1 FROM console_sessions WHERE id = $1)`, id, from, to).
+		Scan(&swapped, &exists)
 	switch {
 	case err != nil:
 		return false, wrap(err)
-	case !taken && !exists:
+	case !swapped && !exists:
 		return false, enroll.Errorf(enroll.ENOTFOUND, "Console session %s not found.", id)
 	}
-	return taken, nil
+	return swapped, nil
 }
 
 // DeleteConsoleSession implements enroll.ConsoleSessionStore.

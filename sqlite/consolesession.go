@@ -54,19 +54,8 @@ func (db *DB) TouchConsoleSession(ctx context.Context, id string, at time.Time) 
 
 // SetConsoleFlash implements enroll.ConsoleSessionStore.
 func (db *DB) SetConsoleFlash(ctx context.Context, id, flash string) error {
-	return db.setConsoleField(ctx, "flash", id, flash)
-}
-
-// SetConsoleSecret implements enroll.ConsoleSessionStore.
-func (db *DB) SetConsoleSecret(ctx context.Context, id, secret string) error {
-	return db.setConsoleField(ctx, "secret", id, secret)
-}
-
-// setConsoleField sets one column, flash or secret, of the session with
-// id.
-func (db *DB) setConsoleField(ctx context.Context, col, id, value string) error {
 	return db.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE console_sessions SET `+col+` = ? WHERE id = ?`, value, id)
+		res, err := tx.exec(`UPDATE console_sessions SET flash = ? WHERE id = ?`, flash, id)
 		if err != nil {
 			return err
 		}
@@ -102,16 +91,18 @@ func (db *DB) TakeConsoleFlash(ctx context.Context, id string) (string, error) {
 	return flash, nil
 }
 
-// TakeConsoleSecret implements enroll.ConsoleSessionStore.
-func (db *DB) TakeConsoleSecret(ctx context.Context, id, secret string) (bool, error) {
-	var taken bool
+// SwapConsoleSecret implements enroll.ConsoleSessionStore. The compare
+// and the write are one UPDATE in a write transaction, which no other
+// write interleaves with.
+func (db *DB) SwapConsoleSecret(ctx context.Context, id, from, to string) (bool, error) {
+	var swapped bool
 	err := db.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE console_sessions SET secret = '' WHERE id = ? AND secret = ? AND secret <> ''`, id, secret)
+		res, err := tx.exec(`UPDATE console_sessions SET secret = ? WHERE id = ? AND secret = ?`, to, id, from)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
-			taken = true
+			swapped = true
 			return nil
 		}
 		var one int
@@ -121,7 +112,7 @@ func (db *DB) TakeConsoleSecret(ctx context.Context, id, secret string) (bool, e
 	if err != nil {
 		return false, err
 	}
-	return taken, nil
+	return swapped, nil
 }
 
 // DeleteConsoleSession implements enroll.ConsoleSessionStore.

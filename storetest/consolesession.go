@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,14 +16,17 @@ import (
 // testConsoleSessions checks the console's session store: every field
 // comes back as written (times to the microsecond), ids are unique, each
 // write changes only what it names (a touch the last use, a set or take
-// the flash or the secret), a flash or secret is taken once, deletes are
-// idempotent, and the sweep removes exactly the sessions idle too long or
-// too old. Each part has a store of its own, since the sweep sees every
+// the flash, a swap the secret), a flash is taken once, a secret swapped
+// only from what it is now, so of concurrent swaps from one value one
+// wins and swaps that retry from what they read again all land, deletes
+// are idempotent, and the sweep removes exactly the sessions idle too long
+// or too old. Each part has a store of its own, since the sweep sees every
 // session.
 func testConsoleSessions(t *testing.T, newStore Factory) {
 	t.Run("Lifecycle", func(t *testing.T) { t.Parallel(); testConsoleSessionLifecycle(t, newStore) })
 	t.Run("FlashAndSecret", func(t *testing.T) { t.Parallel(); testConsoleSessionFlashAndSecret(t, newStore) })
 	t.Run("ConcurrentTakes", func(t *testing.T) { t.Parallel(); testConsoleSessionConcurrentTakes(t, newStore) })
+	t.Run("ConcurrentSwaps", func(t *testing.T) { t.Parallel(); testConsoleSessionConcurrentSwaps(t, newStore) })
 	t.Run("Expiry", func(t *testing.T) { t.Parallel(); testConsoleSessionExpiry(t, newStore) })
 }
 
@@ -72,6 +76,24 @@ func done(t *testing.T, err error) {
 	}
 }
 
+// swapped fails the test unless a SwapConsoleSecret, whose outcome ok
+// is, made its swap.
+func swapped(t *testing.T, ok bool) {
+	t.Helper()
+	if !ok {
+		t.Fatal("SwapConsoleSecret refused a swap from the secret as it is")
+	}
+}
+
+// notSwapped fails the test unless a SwapConsoleSecret, whose outcome ok
+// is, refused its swap.
+func notSwapped(t *testing.T, ok bool) {
+	t.Helper()
+	if ok {
+		t.Fatal("SwapConsoleSecret made a swap from what the secret is not")
+	}
+}
+
 func testConsoleSessionLifecycle(t *testing.T, newStore Factory) {
 	f, cs, s := newConsoleSession(t, newStore)
 	want := *s
@@ -90,7 +112,7 @@ func testConsoleSessionLifecycle(t *testing.T, newStore Factory) {
 	done(t, cs.SetConsoleFlash(f.ctx, s.ID, "Endpoint created."))
 	want.Flash = "Endpoint created."
 	checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, s.ID)), &want)
-	done(t, cs.SetConsoleSecret(f.ctx, s.ID, "whsec_encoded"))
+	swapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "", "whsec_encoded")))
 	want.Secret = "whsec_encoded"
 	checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, s.ID)), &want)
 
@@ -124,19 +146,21 @@ func testConsoleSessionLifecycle(t *testing.T, newStore Factory) {
 	wantCode(t, err, enroll.ENOTFOUND)
 	wantCode(t, cs.TouchConsoleSession(f.ctx, s.ID, touched), enroll.ENOTFOUND)
 	wantCode(t, cs.SetConsoleFlash(f.ctx, s.ID, "Saved."), enroll.ENOTFOUND)
-	wantCode(t, cs.SetConsoleSecret(f.ctx, s.ID, "whsec_late"), enroll.ENOTFOUND)
+	_, err = cs.SwapConsoleSecret(f.ctx, s.ID, "", "whsec_late")
+	wantCode(t, err, enroll.ENOTFOUND)
 	_, err = cs.TakeConsoleFlash(f.ctx, s.ID)
 	wantCode(t, err, enroll.ENOTFOUND)
-	_, err = cs.TakeConsoleSecret(f.ctx, s.ID, "whsec_encoded")
+	_, err = cs.SwapConsoleSecret(f.ctx, s.ID, "whsec_encoded", "")
 	wantCode(t, err, enroll.ENOTFOUND)
 	checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, other.ID)), other)
 }
 
 // testConsoleSessionFlashAndSecret checks the writes of a session's
 // message and secret: each changes its own field and nothing else, a take
-// returns the value once and then "", and two requests working from copies
-// of the session read before either wrote keep both their writes (which
-// writing a whole copy back lost).
+// returns the message once and then "", a swap is made only from the
+// secret as it is now, and two requests working from copies of the session
+// read before either wrote keep both their writes (which writing a whole
+// copy back lost).
 func testConsoleSessionFlashAndSecret(t *testing.T, newStore Factory) {
 	f, cs, s := newConsoleSession(t, newStore)
 	want := *s
@@ -149,16 +173,14 @@ func testConsoleSessionFlashAndSecret(t *testing.T, newStore Factory) {
 	if got := must(cs.TakeConsoleFlash(f.ctx, s.ID)); got != "" {
 		t.Fatalf("TakeConsoleFlash of no message = %q", got)
 	}
-	if must(cs.TakeConsoleSecret(f.ctx, s.ID, "")) {
-		t.Fatal(`TakeConsoleSecret of "" took something`)
-	}
+	notSwapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "whsec_none", "")))
 	check()
 
 	// Two requests read the session; one leaves a message, the other a
 	// secret: both stay.
 	a, b := must(cs.FindConsoleSession(f.ctx, s.ID)), must(cs.FindConsoleSession(f.ctx, s.ID))
 	done(t, cs.SetConsoleFlash(f.ctx, a.ID, "Endpoint added."))
-	done(t, cs.SetConsoleSecret(f.ctx, b.ID, "whsec_one"))
+	swapped(t, must(cs.SwapConsoleSecret(f.ctx, b.ID, b.Secret, "whsec_one")))
 	want.Flash, want.Secret = "Endpoint added.", "whsec_one"
 	check()
 
@@ -171,7 +193,7 @@ func testConsoleSessionFlashAndSecret(t *testing.T, newStore Factory) {
 	done(t, cs.SetConsoleFlash(f.ctx, s.ID, "Secret rotated."))
 	want.Flash = "Secret rotated."
 	check()
-	done(t, cs.SetConsoleSecret(f.ctx, s.ID, "whsec_two"))
+	swapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "whsec_one", "whsec_two")))
 	want.Secret = "whsec_two"
 	check()
 
@@ -185,29 +207,26 @@ func testConsoleSessionFlashAndSecret(t *testing.T, newStore Factory) {
 		t.Fatalf("second TakeConsoleFlash = %q, want \"\"", got)
 	}
 
-	// The secret is taken only as it is now: not as an older copy read it.
-	if must(cs.TakeConsoleSecret(f.ctx, s.ID, "whsec_one")) {
-		t.Fatal("TakeConsoleSecret took a secret that was since replaced")
-	}
+	// The secret is swapped only from what it is now: not from what an
+	// older copy read, nor from "" once it is set.
+	notSwapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "whsec_one", "")))
+	notSwapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "", "whsec_lost")))
 	check()
-	if !must(cs.TakeConsoleSecret(f.ctx, s.ID, "whsec_two")) {
-		t.Fatal("TakeConsoleSecret did not take the current secret")
-	}
+	swapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "whsec_two", "")))
 	want.Secret = ""
 	check()
-	if must(cs.TakeConsoleSecret(f.ctx, s.ID, "whsec_two")) {
-		t.Fatal("TakeConsoleSecret took the secret twice")
-	}
+	notSwapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "whsec_two", "")))
+	// A swap to what it is already is made, and changes nothing.
+	swapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "", "")))
+	check()
 
 	// Taking the secret leaves a message set meanwhile, and the reverse.
-	done(t, cs.SetConsoleSecret(f.ctx, s.ID, "whsec_three"))
+	swapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "", "whsec_three")))
 	done(t, cs.SetConsoleFlash(f.ctx, s.ID, "Endpoint saved."))
-	if !must(cs.TakeConsoleSecret(f.ctx, s.ID, "whsec_three")) {
-		t.Fatal("TakeConsoleSecret did not take the current secret")
-	}
+	swapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "whsec_three", "")))
 	want.Flash = "Endpoint saved."
 	check()
-	done(t, cs.SetConsoleSecret(f.ctx, s.ID, "whsec_four"))
+	swapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "", "whsec_four")))
 	if got := must(cs.TakeConsoleFlash(f.ctx, s.ID)); got != "Endpoint saved." {
 		t.Fatalf("TakeConsoleFlash = %q", got)
 	}
@@ -220,10 +239,8 @@ func testConsoleSessionFlashAndSecret(t *testing.T, newStore Factory) {
 		t.Fatalf("CreateConsoleSession: %v", err)
 	}
 	done(t, cs.SetConsoleFlash(f.ctx, other.ID, "Other."))
-	done(t, cs.SetConsoleSecret(f.ctx, other.ID, "whsec_four"))
-	if !must(cs.TakeConsoleSecret(f.ctx, s.ID, "whsec_four")) {
-		t.Fatal("TakeConsoleSecret did not take s's secret")
-	}
+	swapped(t, must(cs.SwapConsoleSecret(f.ctx, other.ID, "", "whsec_four")))
+	swapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "whsec_four", "")))
 	if got := must(cs.TakeConsoleFlash(f.ctx, s.ID)); got != "" {
 		t.Fatalf("TakeConsoleFlash took another session's message: %q", got)
 	}
@@ -235,24 +252,25 @@ func testConsoleSessionFlashAndSecret(t *testing.T, newStore Factory) {
 	// Unknown sessions: ENOTFOUND, as for a touch.
 	unknown := consoleSessionID()
 	wantCode(t, cs.SetConsoleFlash(f.ctx, unknown, "x"), enroll.ENOTFOUND)
-	wantCode(t, cs.SetConsoleSecret(f.ctx, unknown, "x"), enroll.ENOTFOUND)
 	_, err := cs.TakeConsoleFlash(f.ctx, unknown)
 	wantCode(t, err, enroll.ENOTFOUND)
-	_, err = cs.TakeConsoleSecret(f.ctx, unknown, "x")
+	_, err = cs.SwapConsoleSecret(f.ctx, unknown, "", "x")
 	wantCode(t, err, enroll.ENOTFOUND)
-	_, err = cs.TakeConsoleSecret(f.ctx, unknown, "")
+	_, err = cs.SwapConsoleSecret(f.ctx, unknown, "x", "")
+	wantCode(t, err, enroll.ENOTFOUND)
+	_, err = cs.SwapConsoleSecret(f.ctx, unknown, "", "")
 	wantCode(t, err, enroll.ENOTFOUND)
 }
 
-// testConsoleSessionConcurrentTakes takes one message and one secret from
-// many goroutines at once: exactly one gets each.
+// testConsoleSessionConcurrentTakes takes one message and one secret (a
+// swap from it to "") from many goroutines at once: exactly one gets each.
 func testConsoleSessionConcurrentTakes(t *testing.T, newStore Factory) {
 	f, cs, s := newConsoleSession(t, newStore)
 	const takers = 8
 	for round := range 3 {
 		flash, secret := fmt.Sprintf("Message %d.", round), fmt.Sprintf("whsec_%d", round)
 		done(t, cs.SetConsoleFlash(f.ctx, s.ID, flash))
-		done(t, cs.SetConsoleSecret(f.ctx, s.ID, secret))
+		swapped(t, must(cs.SwapConsoleSecret(f.ctx, s.ID, "", secret)))
 		var (
 			wg                   sync.WaitGroup
 			flashes, secrets, ns atomic.Int32
@@ -268,9 +286,9 @@ func testConsoleSessionConcurrentTakes(t *testing.T, newStore Factory) {
 				case got != "":
 					t.Errorf("TakeConsoleFlash = %q", got)
 				}
-				taken, err := cs.TakeConsoleSecret(f.ctx, s.ID, secret)
+				taken, err := cs.SwapConsoleSecret(f.ctx, s.ID, secret, "")
 				if err != nil {
-					t.Errorf("TakeConsoleSecret: %v", err)
+					t.Errorf("SwapConsoleSecret: %v", err)
 				} else if taken {
 					secrets.Add(1)
 				}
@@ -285,6 +303,42 @@ func testConsoleSessionConcurrentTakes(t *testing.T, newStore Factory) {
 		got := must(cs.FindConsoleSession(f.ctx, s.ID))
 		if got.Flash != "" || got.Secret != "" {
 			t.Fatalf("round %d: left %q, %q", round, got.Flash, got.Secret)
+		}
+	}
+}
+
+// testConsoleSessionConcurrentSwaps has many goroutines add a secret each
+// to the session's list at once, as the console does: read the list,
+// swap it for the list with its own added, and read again when another
+// got in first. Every one lands; none undoes another's.
+func testConsoleSessionConcurrentSwaps(t *testing.T, newStore Factory) {
+	f, cs, s := newConsoleSession(t, newStore)
+	const adders = 8
+	var wg sync.WaitGroup
+	for i := range adders {
+		wg.Go(func() {
+			for {
+				cur, err := cs.FindConsoleSession(f.ctx, s.ID)
+				if err != nil {
+					t.Errorf("FindConsoleSession: %v", err)
+					return
+				}
+				ok, err := cs.SwapConsoleSecret(f.ctx, s.ID, cur.Secret, cur.Secret+fmt.Sprintf("[whsec_%d]", i))
+				if err != nil {
+					t.Errorf("SwapConsoleSecret: %v", err)
+					return
+				}
+				if ok {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got := must(cs.FindConsoleSession(f.ctx, s.ID)).Secret
+	for i := range adders {
+		if n := strings.Count(got, fmt.Sprintf("[whsec_%d]", i)); n != 1 {
+			t.Errorf("secret %d is there %d times: %q", i, n, got)
 		}
 	}
 }
