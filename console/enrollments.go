@@ -165,9 +165,10 @@ func (c *Console) parseListQuery(ctx context.Context, rq *request, q url.Values,
 		lq.note("The statuses " + joinList(unknown, "and") + " are not ones an enrollment can have, so they were left out.")
 	}
 	if id := q.Get("instance"); id != "" {
-		// A key that sees every instance sees ids of none too, so the id
-		// is looked up: filtering on it would list nothing under a menu
-		// that reads "All" (an old bookmark, an instance deleted since).
+		// Looked up even for a key that sees every instance (to which any
+		// id is visible): filtering on an id no instance has would list
+		// nothing under a menu that reads "All" (an old bookmark, an
+		// instance deleted since).
 		in, err := c.findVisibleInstance(ctx, rq, id)
 		switch {
 		case enroll.ErrorCode(err) == enroll.ENOTFOUND:
