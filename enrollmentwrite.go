@@ -55,9 +55,9 @@ type EnrollmentTx interface {
 	// on the enrollment), or one holding e's email (compared normalized),
 	// whoever it names, as an import skips a row whose email one holds;
 	// the last two no unique index can hold, and the store checks them,
-	// exactly under concurrent creates too. Returns ECONFLICT too when
-	// another enrollment holds a unique value, and ENOTFOUND when the
-	// participant or the instance is gone.
+	// exactly under concurrent creates and imports too. Returns ECONFLICT
+	// too when another enrollment holds a unique value, and ENOTFOUND when
+	// the participant or the instance is gone.
 	InsertCreation(inst *ProgramInstance, c *EnrollmentCreation) error
 	// CheckCapacity returns ECONFLICT when an approval that Count has
 	// already counted takes inst past its capacity (the rollback undoes the

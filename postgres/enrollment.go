@@ -31,14 +31,6 @@ var insertEnrollmentRow = `INSERT INTO enrollments (customer_id, lead_id, status
 	WHERE NOT EXISTS (SELECT FROM ` + convertedLeadsOpenFrom("$12", "$1", "$13") + `)
 		AND NOT EXISTS (SELECT FROM ` + emailOpenFrom("$12", "$4", "$13") + `) ON CONFLICT DO NOTHING`
 
-// emailLock is the first key of an email's lock in an instance, an
-// advisory lock whose second key is hashtext of the instance's id and the
-// normalized email: a create holds it from the check of the email
-// (insertEnrollmentRow) to its commit, so that of two creates of one
-// email the second sees the first's enrollment. A collision of the hashes
-// only makes two creates take turns.
-const emailLock int32 = 0x656d6169 // "emai"
-
 // insertEnrollment inserts a new enrollment. A participant who already holds
 // an open enrollment in the instance is ECONFLICT naming it: the partial
 // unique indexes decide, and ON CONFLICT DO NOTHING waits for a concurrent
@@ -91,11 +83,13 @@ func (tx *tx) insertEnrollment(e *enroll.Enrollment, doc []byte) error {
 
 // lockEmailAndInsert takes email's lock in instance (emailLock), then runs
 // insertEnrollmentRow with args, in one round trip. The insert, a
-// statement after the lock, sees what a create that held the lock before
-// committed.
+// statement after the lock, sees what a create or import that held the
+// lock before committed. The create or import chunk holds the lock
+// already (instanceForWrite), unless the email changed since it read it
+// (a lead's, say): then it is taken here.
 func (tx *tx) lockEmailAndInsert(instance, email string, args []any) (pgconn.CommandTag, error) {
 	b := &pgx.Batch{}
-	b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2 || ' ' || $3))`, emailLock, instance, email)
+	b.Queue(lockEmail, emailLock, instance, email)
 	b.Queue(insertEnrollmentRow, args...)
 	br := tx.SendBatch(tx.ctx, b)
 	defer br.Close()
@@ -237,8 +231,9 @@ func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID s
 		// could wait on it for ever. The foreign key check still keeps the
 		// instance from being deleted under the create. The declarations
 		// lock (instanceForWrite) holds up only an update that changes
-		// which parameter values are held.
-		inst, err := tx.instanceForWrite(a.WorkspaceID, instanceID)
+		// which parameter values are held; the email lock, taken with it,
+		// only a write of the same email.
+		inst, err := tx.instanceForWrite(a.WorkspaceID, instanceID, in)
 		if err != nil {
 			return err
 		}

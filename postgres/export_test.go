@@ -215,6 +215,14 @@ var OpenOfConvertedLeads = openOfConvertedLeads
 // InsertEnrollmentRow is a create's insert, which checks that look-up too.
 var InsertEnrollmentRow = insertEnrollmentRow
 
+// LockEmails takes the email locks (first key EmailLock) of the emails a
+// batch of creates or an import chunk's rows may enroll; LockLeadEmail
+// and LockCustomerEmail the one of a create by leadId or customerId.
+var LockEmails, LockLeadEmail, LockCustomerEmail = lockEmails, lockLeadEmail, lockCustomerEmail
+
+// EmailLock is the first key of an email's lock in an instance.
+const EmailLock = emailLock
+
 // NameKeysVersion is the migration that recomputes the names' keys.
 const NameKeysVersion = nameKeysVersion
 

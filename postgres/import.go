@@ -179,8 +179,9 @@ const plannedChunk = enroll.DefaultImportBatch
 // a savepoint, each transaction updating the job's counters and errors with
 // the rows it wrote, so the job never reports more or less than what
 // committed. Should a planned run's writes meet a constraint (a concurrent
-// import of the same people), its transaction is rolled back and its rows
-// go through the create path one by one, in chunks of importChunk.
+// import of the same people into another instance: errPlanConflict), its
+// transaction is rolled back and its rows go through the create path one
+// by one, in chunks of importChunk.
 func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow) (*enroll.Import, error) {
 	if len(rows) == 0 {
 		return db.importChunk(ctx, a, importID, nil, true)
@@ -216,7 +217,13 @@ func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID st
 // that enroll.ImportPlannable accepts are planned and written together
 // (importRun) and the other rows go one by one (enroll.ImportRowIn); without, every
 // row goes one by one. The job's row is locked first, so two runners of
-// one job (a stale one that woke up) take turns.
+// one job (a stale one that woke up) take turns. Then, with the instance
+// and before any look-up, the email locks of all the rows' emails
+// (lockEmails, in one statement and in one order): the look-ups see every
+// create of those emails committed before, the creates after wait for
+// the chunk's commit, and the rows created one by one, which lock their
+// emails again as they insert, find them held already, so two chunks
+// cannot take them in opposite orders.
 func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow, plan bool) (*enroll.Import, error) {
 	var out *enroll.Import
 	err := db.write(ctx, func(tx *tx) error {
@@ -229,7 +236,13 @@ func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, 
 		}
 		var p enroll.ImportProgress
 		if len(rows) > 0 {
-			inst, err := tx.instanceForWrite(a.WorkspaceID, im.ProgramInstanceID)
+			creates := make([]*enroll.EnrollmentCreate, 0, len(rows))
+			for _, r := range rows {
+				if r.Create != nil {
+					creates = append(creates, r.Create)
+				}
+			}
+			inst, err := tx.instanceForWrite(a.WorkspaceID, im.ProgramInstanceID, creates...)
 			if err != nil {
 				return err
 			}

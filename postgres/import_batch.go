@@ -11,9 +11,11 @@ import (
 
 // errPlanConflict says that a planned run met a constraint its look-ups
 // did not foresee, most likely a concurrent import of the same people
-// (look-ups at READ COMMITTED do not see uncommitted rows): the transaction
-// is aborted, and the rows go again through the create path, one
-// savepoint each (see ImportEnrollments).
+// into another instance of the workspace, whose new customers the
+// look-ups at READ COMMITTED do not see (in one instance, a chunk holds
+// its rows' email locks before its look-ups): the transaction is aborted,
+// and the rows go again through the create path, one savepoint each (see
+// ImportEnrollments).
 var errPlanConflict = errors.New("postgres: import: a planned row met a constraint")
 
 // importRun imports rows that enroll.ImportPlannable accepts into p:

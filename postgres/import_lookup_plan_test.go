@@ -69,6 +69,14 @@ func TestImportLookupPlan(t *testing.T) {
 		emails = append(emails, fmt.Sprintf("participant.number.%d@example-utility.com", g))
 		ids, accounts = append(ids, "account"), append(accounts, "ACC-"+sum)
 	}
+	// A chunk's ids of leads, customers and earlier enrollments, to lock
+	// the emails of: a lead made a customer or not, an enrollment of a
+	// customer or of a lead.
+	var leadIDs, customerIDs, enrollmentIDs []string
+	for g := 29951; g <= 30000; g++ {
+		leadIDs, customerIDs = append(leadIDs, fmt.Sprintf("l%d", g)), append(customerIDs, fmt.Sprintf("c%d", g))
+		enrollmentIDs = append(enrollmentIDs, fmt.Sprintf("e%d", g), fmt.Sprintf("le%d", g))
+	}
 	type probe struct{ index, cond string }
 	// cond is the key's condition in the probe's Index Cond: the key of
 	// the unnested row (k.), a parameter ($n) or, planned with the
@@ -108,6 +116,16 @@ func TestImportLookupPlan(t *testing.T) {
 		{"a create's insert", postgres.InsertEnrollmentRow, []any{"c29502", nil, "eligible", emails[1], "", "", "", "{}", 1, time.Now(), "new", a.WorkspaceID, inst.ID, time.Now()},
 			[]probe{{"leads_customer", `customer_id = (\$1|')`}, {"enrollments_open_lead", `lead_id = \w+\.id`},
 				{"enrollments_email", `email_norm = (\$4|')`}}},
+		{"email locks", postgres.LockEmails, []any{postgres.EmailLock, inst.ID, a.WorkspaceID, emails, leadIDs, customerIDs, enrollmentIDs}, []probe{
+			{"leads_pkey", `id = kl\.id`},
+			{"customers_pkey", `id = kc\.id`},
+			{"enrollments_pkey", `id = ke\.id`},
+			{"leads_pkey", `id = \w+\.lead_id`},
+			{"customers_pkey", `id = COALESCE\(\w+\.customer_id`}}},
+		{"a create's lead's email lock", postgres.LockLeadEmail, []any{postgres.EmailLock, inst.ID, a.WorkspaceID, "l29502"},
+			[]probe{{"leads_pkey", `id = (\$4|')`}}},
+		{"a create's customer's email lock", postgres.LockCustomerEmail, []any{postgres.EmailLock, inst.ID, a.WorkspaceID, "c29502"},
+			[]probe{{"customers_pkey", `id = (\$4|')`}}},
 		{"a row's customer enrolled elsewhere", postgres.EnrolledElsewhere, []any{inst.ID, a.WorkspaceID, "c29501"},
 			[]probe{{"enrollments_customer", `customer_id = (\$3|')`}}},
 	}

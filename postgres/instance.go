@@ -83,15 +83,30 @@ const declarationsLock int32 = 0x756e6971 // "uniq"
 // go in one round trip; the read, a statement after the lock, reads what
 // such an update committed. The lock, unlike a share lock on the row,
 // lets no stream of writes keep the update waiting: PostgreSQL queues a
-// shared request behind a waiting exclusive one. Returns ENOTFOUND.
-func (tx *tx) instanceForWrite(wsID, id string) (*enroll.ProgramInstance, error) {
+// shared request behind a waiting exclusive one. A write that creates
+// enrollments (creates) also takes, in the same round trip, the email
+// locks of the emails they may have (lockEmails), before it locks a lead
+// or inserts a customer: a create or import row that took its email's
+// lock only when it inserts, after those, would deadlock with an import
+// chunk that holds the email and waits for that lead or that customer's
+// email. Returns ENOTFOUND.
+func (tx *tx) instanceForWrite(wsID, id string, creates ...*enroll.EnrollmentCreate) (*enroll.ProgramInstance, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock_shared($1, hashtext($2))`, declarationsLock, id)
+	lock, args := emailLocks(wsID, id, creates)
+	if lock != "" {
+		b.Queue(lock, args...)
+	}
 	b.Queue(`SELECT doc FROM program_instances WHERE workspace_id = $1 AND id = $2`, wsID, id)
 	br := tx.SendBatch(tx.ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
 		return nil, fmt.Errorf("postgres: declarations lock: %w", err)
+	}
+	if lock != "" {
+		if _, err := br.Exec(); err != nil {
+			return nil, fmt.Errorf("postgres: email locks: %w", err)
+		}
 	}
 	var doc []byte
 	if err := br.QueryRow().Scan(&doc); err != nil {

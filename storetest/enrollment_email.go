@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -180,6 +182,89 @@ func testEnrollmentEmailRace(t *testing.T, newStore Factory) {
 		wantCode(t, err, enroll.ECONFLICT)
 		if got := err.(*enroll.Error).Extra["existingId"]; got != won[0] {
 			t.Errorf("existingId = %v (%v), want %s", got, err, won[0])
+		}
+	}
+}
+
+// testImportEmailRace checks that an import and concurrent creates of the
+// same emails in an instance leave one open enrollment an email: the
+// import's customerInfo rows, planned in runs (written with an INSERT, and
+// with COPY from 16 rows on) and one by one (reenroll: false), and
+// leadId creates of leads with those emails only, which no unique index
+// relates to the rows' customers. Each email is enrolled once, by the
+// import or by a create; the import skips the others, and a refused
+// create is a 409 naming the open enrollment.
+func testImportEmailRace(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	is := importStore(t, f.s)
+	for round := range 12 {
+		inst := f.instance(noAutoEvaluate)
+		n := []int{1, 6, 20}[round%3]
+		var file strings.Builder
+		leads := make([]*enroll.Lead, n)
+		for i := range leads {
+			email := fmt.Sprintf("race.%d.%d@example.com", round, i)
+			leads[i] = &enroll.Lead{Email: strings.ToUpper(email)}
+			if err := f.s.CreateLead(f.ctx, f.a, leads[i]); err != nil {
+				t.Fatal(err)
+			}
+			reenroll := ""
+			if i%4 == 3 {
+				reenroll = `,"reenroll":false`
+			}
+			fmt.Fprintf(&file, `{"identificationType":"customerInfo","firstName":"Race","lastName":"Row%d","email":"%s"%s}`+"\n", i, email, reenroll)
+		}
+		var (
+			wg        sync.WaitGroup
+			start     = make(chan struct{})
+			im        *enroll.Import
+			importErr error
+			created   = make([]*enroll.Enrollment, n)
+			errs      = make([]error, n)
+		)
+		wg.Go(func() {
+			<-start
+			im, importErr = tryImport(f, is, inst, enroll.FormatNDJSON, file.String(), false, 100)
+		})
+		for i, l := range leads {
+			wg.Go(func() {
+				<-start
+				created[i], errs[i] = f.s.CreateEnrollment(f.ctx, f.a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByLeadID, LeadID: l.ID})
+			})
+		}
+		close(start)
+		wg.Wait()
+		if importErr != nil {
+			t.Fatal(importErr)
+		}
+		checkCounters(t, im)
+		open := map[string]string{}
+		for _, e := range must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID,
+			ListParams: enroll.ListParams{PerPage: 100}})).Data {
+			email := enroll.NormalizeEmail(e.Email)
+			if open[email] != "" {
+				t.Fatalf("round %d: %s holds two open enrollments, %s and %s (import %+v)", round, email, open[email], e.ID, im)
+			}
+			open[email] = e.ID
+		}
+		won := 0
+		for i, err := range errs {
+			email := enroll.NormalizeEmail(leads[i].Email)
+			if err == nil {
+				won++
+				if open[email] != created[i].ID {
+					t.Fatalf("round %d: %s created %s, open %q", round, email, created[i].ID, open[email])
+				}
+				continue
+			}
+			wantCode(t, err, enroll.ECONFLICT)
+			if got := err.(*enroll.Error).Extra["existingId"]; got != open[email] {
+				t.Fatalf("round %d: %s refused naming %v (%v), open %q", round, email, got, err, open[email])
+			}
+		}
+		if len(open) != n || im.CreatedCount != n-won || im.SkippedCount != won || im.FailedRows != 0 {
+			t.Fatalf("round %d: %d emails enrolled of %d, %d by creates; import %+v, errors %+v", round, len(open), n, won, im,
+				allErrors(f, is, im.ID, 10))
 		}
 	}
 }
