@@ -194,9 +194,10 @@ func (tx *tx) convertedLeadsOpen(e *enroll.Enrollment) error {
 // enrollments in an instance that hold an email (email_norm), whoever they
 // name: the participant's, as an import decides (OpenEnrollmentFor),
 // though no index relates the two when one is of a lead that never became
-// a customer (an email-only lead cannot). ws, email and instance are
-// their placeholders. It probes enrollments_email, whose condition it
-// states (TestImportLookupPlan).
+// a customer (an email-only lead cannot). A create's insert and an import
+// row (openByEmail) ask it, one text so that the two cannot drift apart.
+// ws, email and instance are their placeholders. It probes
+// enrollments_email, whose condition it states (TestImportLookupPlan).
 func emailOpenFrom(ws, email, instance string) string {
 	return `enrollments WHERE workspace_id = ` + ws + ` AND email_norm = ` + email + ` AND email_norm <> ''
 		AND instance_id = ` + instance + ` AND status NOT IN ('rejected', 'unenrolled')`

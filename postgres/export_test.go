@@ -204,9 +204,13 @@ func (t *tx) planWrites(write func() error) ([]string, error) {
 // its rows ($2 or $3 and $4 arrays), and a row's on the way one by one.
 const (
 	LookupOpenReferences, LookupOpenEmails, LookupCustomers, LookupUniqueHolders = lookupOpenReferences, lookupOpenEmails, lookupCustomers, lookupUniqueHolders
-	OpenByReference, OpenByEmail, OpenByCustomer, EnrolledElsewhere              = openByReference, openByEmail, openByCustomer, enrolledElsewhere
+	OpenByReference, OpenByCustomer, EnrolledElsewhere                           = openByReference, openByCustomer, enrolledElsewhere
 	PriorOf                                                                      = priorOf
 )
+
+// OpenByEmail is a row's look-up of an open enrollment holding its email,
+// and a create's.
+var OpenByEmail = openByEmail
 
 // OpenOfConvertedLeads is a create's look-up of the open enrollment of
 // its customer's leads.

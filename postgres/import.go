@@ -295,15 +295,17 @@ func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, 
 
 // Look-ups of an open enrollment in an instance by each key an import row
 // may carry. Each states its partial index's condition, so the index
-// serves it.
+// serves it. openByEmail is a create's question too (emailHeldOpen, and
+// its insert's check, insertEnrollmentRow): emailOpenFrom asks it for
+// both.
 const (
 	openByReference = `SELECT id FROM enrollments WHERE workspace_id = $1 AND reference_id = $2 AND reference_id <> ''
-		AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
-	openByEmail = `SELECT id FROM enrollments WHERE workspace_id = $1 AND email_norm = $2 AND email_norm <> ''
 		AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
 	openByCustomer = `SELECT id FROM enrollments WHERE workspace_id = $1 AND customer_id = $2
 		AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
 )
+
+var openByEmail = `SELECT id FROM ` + emailOpenFrom("$1", "$2", "$3") + ` LIMIT 1`
 
 // OpenEnrollmentFor implements enroll.ImportRowTx.
 func (tx *tx) OpenEnrollmentFor(inst *enroll.ProgramInstance, in *enroll.EnrollmentCreate) (string, error) {

@@ -104,12 +104,23 @@ func (tx *Tx) duplicateEnrollment(e *enroll.Enrollment) error {
 // both, as a create asks both. The first arm reads leads_customer, then
 // enrollments_open_lead, whose condition it states; the second
 // enrollments_email (TestConvertedLeadsPlan).
-const openUnindexed = `SELECT e.id FROM leads l CROSS JOIN enrollments e ON e.workspace_id = l.workspace_id AND e.lead_id = l.id
+var openUnindexed = `SELECT e.id FROM leads l CROSS JOIN enrollments e ON e.workspace_id = l.workspace_id AND e.lead_id = l.id
 	WHERE l.workspace_id = ?1 AND l.customer_id = ?4 AND e.instance_id = ?3 AND e.customer_id IS NULL
 		AND e.lead_id IS NOT NULL AND e.status NOT IN ('rejected', 'unenrolled')
-	UNION ALL SELECT id FROM enrollments WHERE workspace_id = ?1 AND email_norm = ?2 AND email_norm <> ''
-		AND +instance_id = ?3 AND status NOT IN ('rejected', 'unenrolled')
+	UNION ALL SELECT id FROM ` + emailOpenFrom("?1", "?2", "?3") + `
 	LIMIT 1`
+
+// emailOpenFrom is the FROM and WHERE of a look-up of the open
+// enrollments in an instance that hold an email (email_norm), whoever
+// they name: a create's question (openUnindexed) and an import row's
+// (openByEmail), one text so that the two cannot drift apart. ws, email
+// and instance are their placeholders. It probes enrollments_email, whose
+// condition it states, and reads the instance as a filter (+instance_id;
+// TestConvertedLeadsPlan).
+func emailOpenFrom(ws, email, instance string) string {
+	return `enrollments WHERE workspace_id = ` + ws + ` AND email_norm = ` + email + ` AND email_norm <> ''
+		AND +instance_id = ` + instance + ` AND status NOT IN ('rejected', 'unenrolled')`
+}
 
 // unindexedOpen returns the ECONFLICT for e's participant holding an
 // open enrollment in e's instance that no database index can hold

@@ -224,18 +224,19 @@ func (db *DB) ImportPrepared(ctx context.Context, a enroll.Actor, importID strin
 
 // Look-ups of an open enrollment in an instance by each key an import
 // row may carry (a create asks openByEmail's question too, in
-// openUnindexed). Each names its partial index's condition, so the index
-// serves it, and reads the instance as a filter (+instance_id): SQLite,
-// without statistics, would otherwise walk the instance's enrollments by
-// one of its indexes (TestConvertedLeadsPlan).
+// openUnindexed: emailOpenFrom asks it for both). Each names its partial
+// index's condition, so the index serves it, and reads the instance as a
+// filter (+instance_id): SQLite, without statistics, would otherwise walk
+// the instance's enrollments by one of its indexes
+// (TestConvertedLeadsPlan).
 const (
 	openByReference = `SELECT id FROM enrollments WHERE workspace_id = ? AND reference_id = ? AND reference_id <> ''
-		AND +instance_id = ? AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
-	openByEmail = `SELECT id FROM enrollments WHERE workspace_id = ? AND email_norm = ? AND email_norm <> ''
 		AND +instance_id = ? AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
 	openByCustomer = `SELECT id FROM enrollments WHERE workspace_id = ? AND customer_id = ?
 		AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
 )
+
+var openByEmail = `SELECT id FROM ` + emailOpenFrom("?", "?", "?") + ` LIMIT 1`
 
 // OpenEnrollmentFor implements enroll.ImportRowTx.
 func (tx *Tx) OpenEnrollmentFor(inst *enroll.ProgramInstance, in *enroll.EnrollmentCreate) (string, error) {
