@@ -1,6 +1,10 @@
 package postgres
 
-import "github.com/enrollhq/enroll"
+import (
+	"slices"
+
+	"github.com/enrollhq/enroll"
+)
 
 // emailLock is the first key of an email's lock in an instance, an
 // advisory lock whose second key is emailLockKey: a create holds it from
@@ -85,6 +89,8 @@ func emailLocks(ws, instance string, ins []*enroll.EnrollmentCreate) (string, []
 			emails = append(emails, email)
 		}
 	}
+	emails, leads = slices.DeleteFunc(emails, badText), slices.DeleteFunc(leads, badText)
+	customers, enrollments = slices.DeleteFunc(customers, badText), slices.DeleteFunc(enrollments, badText)
 	switch n := [4]int{len(emails), len(leads), len(customers), len(enrollments)}; n {
 	case [4]int{}:
 		return "", nil

@@ -317,7 +317,7 @@ func (tx *tx) OpenEnrollmentFor(inst *enroll.ProgramInstance, in *enroll.Enrollm
 		keys = append(keys, struct{ query, value string }{openByCustomer, in.CustomerID})
 	}
 	for _, k := range keys {
-		if k.value == "" {
+		if k.value == "" || badText(k.value) {
 			continue
 		}
 		var id string

@@ -3,7 +3,10 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/namekey"
@@ -91,6 +94,7 @@ func (tx *tx) importLookup(pl *enroll.ImportPlanner, rows []*enroll.ImportRow) (
 	var l enroll.ImportLookup
 	var err error
 	references, emails := pl.OpenKeys(rows)
+	references, emails = slices.DeleteFunc(references, badText), slices.DeleteFunc(emails, badText)
 	if l.OpenReferences, err = tx.lookupSet(lookupOpenReferences, inst, references); err != nil {
 		return nil, err
 	}
@@ -98,6 +102,8 @@ func (tx *tx) importLookup(pl *enroll.ImportPlanner, rows []*enroll.ImportRow) (
 		return nil, err
 	}
 	emails, unique := pl.ParticipantKeys(rows, &l)
+	emails = slices.DeleteFunc(emails, badText)
+	unique = slices.DeleteFunc(unique, func(u enroll.UniqueValue) bool { return badText(u.ExternalID) || badText(u.Value) })
 	if len(emails) > 0 {
 		if err := tx.lookupCustomers(inst, emails, &l); err != nil {
 			return nil, err
@@ -109,6 +115,14 @@ func (tx *tx) importLookup(pl *enroll.ImportPlanner, rows []*enroll.ImportRow) (
 		}
 	}
 	return &l, nil
+}
+
+// badText reports whether PostgreSQL refuses s as text: a NUL, or bytes
+// that are not UTF-8. No stored row holds such a key, and a row that
+// gives one fails its validation when it is planned, so the look-ups and
+// the email locks (emailLocks) leave it out rather than fail the batch.
+func badText(s string) bool {
+	return strings.ContainsRune(s, 0) || !utf8.ValidString(s)
 }
 
 // lookupSet runs one of the open-enrollment look-ups.

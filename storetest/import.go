@@ -609,3 +609,54 @@ func testImportHeldOpen(t *testing.T, newStore Factory) {
 		t.Fatalf("import = %+v, errors %+v", im, allErrors(f, is, im.ID, 10))
 	}
 }
+
+// testImportNULKeys checks that rows whose keys hold a NUL character (an
+// email, a referenceId, a unique parameter's value, a lead's, customer's
+// or enrollment's id), planned or one by one, fail alone with their
+// validation's error, and the others are imported: PostgreSQL refuses
+// NUL in text, so a store that sent such a key to the database before the
+// row was validated (to look it up, or to lock an email) would stop the
+// whole import.
+func testImportNULKeys(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	is := importStore(t, f.s)
+	inst := importInstance(f)
+	row := func(fields string) string {
+		return `{"identificationType":"customerInfo","firstName":"Nul","lastName":"Row",` + fields + "}\n"
+	}
+	bad := []struct{ row, field string }{
+		{row(`"email":"nul\u0000@example.com"`), "email"},
+		{row(`"email":"nul.ref@example.com","referenceId":"R\u0000"`), "referenceId"},
+		{row(`"email":"nul.account@example.com","parameters":[{"externalId":"account","value":"A\u0000"}]`), "parameters.account"},
+		{row(`"email":"nul.later@example.com","reenroll":false,"referenceId":"S\u0000"`), "referenceId"},
+		{`{"identificationType":"leadId","leadId":"l\u0000"}` + "\n", "leadId"},
+		{`{"identificationType":"customerId","customerId":"c\u0000"}` + "\n", "customerId"},
+		{`{"identificationType":"enrollmentId","enrollmentId":"e\u0000"}` + "\n", "enrollmentId"},
+	}
+	files := make([][]int, 0, len(bad)+1)
+	all := make([]int, len(bad))
+	for i := range bad {
+		files, all[i] = append(files, []int{i}), i
+	}
+	for _, rows := range append(files, all) {
+		var file strings.Builder
+		var want []string
+		for n, i := range rows {
+			file.WriteString(bad[i].row)
+			want = append(want, fmt.Sprintf("%d %s", n+1, bad[i].field))
+		}
+		file.WriteString(row(`"email":"fine.` + enroll.NewID() + `@example.com"`))
+		im, err := tryImport(f, is, inst, enroll.FormatNDJSON, file.String(), false, 100)
+		if err != nil {
+			t.Fatalf("import of\n%s: %v", file.String(), err)
+		}
+		checkCounters(t, im)
+		var got []string
+		for _, e := range allErrors(f, is, im.ID, 100) {
+			got = append(got, fmt.Sprintf("%d %s", e.Row, e.Field))
+		}
+		if im.Status != enroll.ImportSucceeded || im.CreatedCount != 1 || im.FailedRows != len(rows) || !slices.Equal(got, want) {
+			t.Fatalf("import of\n%s= %+v, errors %v, want %v", file.String(), im, got, want)
+		}
+	}
+}

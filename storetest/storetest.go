@@ -58,6 +58,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("ImportResume", func(t *testing.T) { t.Parallel(); testImportResume(t, newStore) })
 	t.Run("ImportHeldOpen", func(t *testing.T) { t.Parallel(); testImportHeldOpen(t, newStore) })
 	t.Run("ImportEmailRace", func(t *testing.T) { t.Parallel(); testImportEmailRace(t, newStore) })
+	t.Run("ImportNULKeys", func(t *testing.T) { t.Parallel(); testImportNULKeys(t, newStore) })
 	t.Run("ImportCSVLines", func(t *testing.T) { t.Parallel(); testImportCSVLines(t, newStore) })
 	t.Run("WebhookEndpoints", func(t *testing.T) { t.Parallel(); testWebhookEndpoints(t, newStore) })
 	t.Run("WebhookDispatch", func(t *testing.T) { t.Parallel(); testWebhookDispatch(t, newStore) })
