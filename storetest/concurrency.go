@@ -13,26 +13,11 @@ func testConcurrency(t *testing.T, newStore Factory) {
 
 	// Concurrent creates of one customer's enrollment: exactly one wins.
 	const n = 16
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		won  []string
-		errs []error
-	)
-	for range n {
-		wg.Go(func() {
-			e, err := f.s.CreateEnrollment(f.ctx, f.a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
-				FirstName: "C", LastName: "C", Email: "race@example.com"})
-			mu.Lock()
-			defer mu.Unlock()
-			if err == nil {
-				won = append(won, e.ID)
-			} else {
-				errs = append(errs, err)
-			}
-		})
+	ins := make([]*enroll.EnrollmentCreate, n)
+	for i := range ins {
+		ins[i] = &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo, FirstName: "C", LastName: "C", Email: "race@example.com"}
 	}
-	wg.Wait()
+	won, errs := f.createAtOnce(inst.ID, ins)
 	if len(won) != 1 {
 		t.Fatalf("%d concurrent creates succeeded, want 1", len(won))
 	}
@@ -40,6 +25,7 @@ func testConcurrency(t *testing.T, newStore Factory) {
 		wantCode(t, err, enroll.ECONFLICT)
 	}
 
+	var wg sync.WaitGroup
 	// Concurrent conflicting transitions: one decision wins; history is a path.
 	e := f.reach(inst, "decide@example.com", enroll.StatusSubmitted)
 	results := make(chan error, n)
@@ -94,4 +80,28 @@ func testConcurrency(t *testing.T, newStore Factory) {
 	if counts := must(f.s.CountEnrollments(f.ctx, f.a.WorkspaceID, seats.ID)); ok != 1 || counts[enroll.StatusApproved] != 1 {
 		t.Fatalf("%d approvals took a single seat (count %d)", ok, counts[enroll.StatusApproved])
 	}
+}
+
+// createAtOnce makes the enrollments ins in instance instID, each on a
+// goroutine of its own, all at once, and returns the ids of those made
+// and the errors of the others.
+func (f *fixture) createAtOnce(instID string, ins []*enroll.EnrollmentCreate) (won []string, errs []error) {
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+	)
+	for _, in := range ins {
+		wg.Go(func() {
+			e, err := f.s.CreateEnrollment(f.ctx, f.a, instID, in)
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				won = append(won, e.ID)
+			} else {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	return won, errs
 }

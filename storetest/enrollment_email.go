@@ -156,25 +156,7 @@ func testEnrollmentEmailRace(t *testing.T, newStore Factory) {
 		}
 		ins[i] = &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByLeadID, LeadID: l.ID}
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		won  []string
-		errs []error
-	)
-	for _, in := range ins {
-		wg.Go(func() {
-			e, err := f.s.CreateEnrollment(f.ctx, f.a, inst.ID, in)
-			mu.Lock()
-			defer mu.Unlock()
-			if err == nil {
-				won = append(won, e.ID)
-			} else {
-				errs = append(errs, err)
-			}
-		})
-	}
-	wg.Wait()
+	won, errs := f.createAtOnce(inst.ID, ins)
 	if len(won) != 1 {
 		t.Fatalf("%d concurrent creates of one email succeeded, want 1: %v", len(won), won)
 	}
