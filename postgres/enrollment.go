@@ -180,8 +180,15 @@ func (tx *tx) convertedLeadsOpen(e *enroll.Enrollment) error {
 	if e.CustomerID == "" {
 		return nil
 	}
+	return tx.openConflict(e, openOfConvertedLeads, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID)
+}
+
+// openConflict returns the ECONFLICT naming the enrollment query selects
+// with args, an open one that e's participant holds, or nil when it
+// selects none.
+func (tx *tx) openConflict(e *enroll.Enrollment, query string, args ...any) error {
 	var id string
-	err := tx.QueryRow(tx.ctx, openOfConvertedLeads, e.WorkspaceID, e.CustomerID, e.ProgramInstanceID).Scan(&id)
+	err := tx.QueryRow(tx.ctx, query, args...).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	} else if err != nil {
@@ -210,14 +217,7 @@ func (tx *tx) emailHeldOpen(e *enroll.Enrollment, email string) error {
 	if email == "" {
 		return nil
 	}
-	var id string
-	err := tx.QueryRow(tx.ctx, openByEmail, e.WorkspaceID, email, e.ProgramInstanceID).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	} else if err != nil {
-		return wrap(err)
-	}
-	return enroll.OpenEnrollmentConflict(e, id)
+	return tx.openConflict(e, openByEmail, e.WorkspaceID, email, e.ProgramInstanceID)
 }
 
 // CreateEnrollment implements enroll.Store.
