@@ -60,5 +60,5 @@ func (c *Client) AllAPIKeys(ctx context.Context, o ListOptions) iter.Seq2[*enrol
 // RevokeAPIKey revokes an API key at once. Revoking a revoked key again
 // succeeds.
 func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
-	return c.del(ctx, "/v1/apiKeys/"+esc(id))
+	return c.del(ctx, "/v1/apiKeys/"+esc(id), "")
 }

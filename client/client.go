@@ -6,7 +6,11 @@
 // enroll), so what a call returns is what the server documents; every
 // error answer is a *Problem (RFC 9457). Each list has an All method that
 // ranges over every page; an empty id where a path names one is refused
-// before anything is sent (ErrEmptyID).
+// before anything is sent (ErrEmptyID). Every update and delete the
+// server checks If-Match on takes an ifMatch, last: the ETag of the
+// resource's Get...ETag method, so that a write based on a stale read is
+// refused (a *Problem with status 412) rather than applied; "" writes
+// unconditionally.
 //
 //	c := client.New("http://127.0.0.1:8080", os.Getenv("ENROLL_KEY"))
 //	inst, err := c.GetInstance(ctx, "h24lamyd7wer9a5g7fn7xd7i")
@@ -15,6 +19,9 @@
 //		FirstName: "Suzie", LastName: "Homeowner", Email: "suzie@example.com"})
 //	var p *client.Problem
 //	if errors.As(err, &p) && p.Status == http.StatusConflict { ... p.Extra["existingId"] ... }
+//	inst, etag, err := c.GetInstanceETag(ctx, inst.ID)
+//	_, err = c.UpdateInstance(ctx, inst.ID, map[string]any{"capacity": 100}, etag)
+//	if client.IsStatus(err, http.StatusPreconditionFailed) { ... changed since: read it again ... }
 package client
 
 import (
@@ -279,12 +286,10 @@ func send[T any](c *Client, ctx context.Context, method, path string, body any) 
 	return out, nil
 }
 
-// patch sends a JSON merge patch.
+// patch sends a JSON merge patch, conditional on ifMatch (ifMatchHeader).
 func patch[T any](c *Client, ctx context.Context, path string, body any, ifMatch string) (*T, error) {
-	h := http.Header{"Content-Type": {"application/merge-patch+json"}}
-	if ifMatch != "" {
-		h.Set("If-Match", ifMatch)
-	}
+	h := ifMatchHeader(ifMatch)
+	h.Set("Content-Type", "application/merge-patch+json")
 	out := new(T)
 	if err := c.call(ctx, request{method: http.MethodPatch, path: path, json: body, header: h}, out); err != nil {
 		return nil, err
@@ -292,8 +297,9 @@ func patch[T any](c *Client, ctx context.Context, path string, body any, ifMatch
 	return out, nil
 }
 
-func (c *Client) del(ctx context.Context, path string) error {
-	return c.call(ctx, request{method: http.MethodDelete, path: path}, nil)
+// del sends a DELETE, conditional on ifMatch (ifMatchHeader).
+func (c *Client) del(ctx context.Context, path, ifMatch string) error {
+	return c.call(ctx, request{method: http.MethodDelete, path: path, header: ifMatchHeader(ifMatch)}, nil)
 }
 
 // esc escapes one path segment.
@@ -338,7 +344,14 @@ func (c *Client) CreateProgram(ctx context.Context, p *ProgramCreate) (*enroll.P
 
 // GetProgram returns a program by id or slug.
 func (c *Client) GetProgram(ctx context.Context, idOrSlug string) (*enroll.Program, error) {
-	return get[enroll.Program](c, ctx, "/v1/programs/"+esc(idOrSlug), nil)
+	p, _, err := c.GetProgramETag(ctx, idOrSlug)
+	return p, err
+}
+
+// GetProgramETag returns a program by id or slug and its ETag, for the
+// ifMatch of UpdateProgram and DeleteProgram.
+func (c *Client) GetProgramETag(ctx context.Context, idOrSlug string) (*enroll.Program, string, error) {
+	return getETag[enroll.Program](c, ctx, "/v1/programs/"+esc(idOrSlug))
 }
 
 // ListPrograms returns a page of programs.
@@ -347,14 +360,15 @@ func (c *Client) ListPrograms(ctx context.Context, q ProgramQuery) (*enroll.Page
 }
 
 // UpdateProgram applies a JSON merge patch (a map or struct of the members
-// to change) to a program.
-func (c *Client) UpdateProgram(ctx context.Context, idOrSlug string, p any) (*enroll.Program, error) {
-	return patch[enroll.Program](c, ctx, "/v1/programs/"+esc(idOrSlug), p, "")
+// to change) to a program. A non-empty ifMatch makes a stale ETag a 412.
+func (c *Client) UpdateProgram(ctx context.Context, idOrSlug string, p any, ifMatch string) (*enroll.Program, error) {
+	return patch[enroll.Program](c, ctx, "/v1/programs/"+esc(idOrSlug), p, ifMatch)
 }
 
-// DeleteProgram deletes a program without instances.
-func (c *Client) DeleteProgram(ctx context.Context, idOrSlug string) error {
-	return c.del(ctx, "/v1/programs/"+esc(idOrSlug))
+// DeleteProgram deletes a program without instances. A non-empty ifMatch
+// makes a stale ETag a 412.
+func (c *Client) DeleteProgram(ctx context.Context, idOrSlug, ifMatch string) error {
+	return c.del(ctx, "/v1/programs/"+esc(idOrSlug), ifMatch)
 }
 
 // CreateInstance creates an instance of the program named by id or slug.
@@ -364,7 +378,14 @@ func (c *Client) CreateInstance(ctx context.Context, program string, in *Instanc
 
 // GetInstance returns a program instance.
 func (c *Client) GetInstance(ctx context.Context, id string) (*enroll.ProgramInstance, error) {
-	return get[enroll.ProgramInstance](c, ctx, "/v1/programInstances/"+esc(id), nil)
+	inst, _, err := c.GetInstanceETag(ctx, id)
+	return inst, err
+}
+
+// GetInstanceETag returns a program instance and its ETag, for the
+// ifMatch of UpdateInstance and DeleteInstance.
+func (c *Client) GetInstanceETag(ctx context.Context, id string) (*enroll.ProgramInstance, string, error) {
+	return getETag[enroll.ProgramInstance](c, ctx, "/v1/programInstances/"+esc(id))
 }
 
 // ListInstances returns a page of program instances.
@@ -372,14 +393,16 @@ func (c *Client) ListInstances(ctx context.Context, q InstanceQuery) (*enroll.Pa
 	return get[enroll.Page[*enroll.ProgramInstance]](c, ctx, "/v1/programInstances", q.values())
 }
 
-// UpdateInstance applies a JSON merge patch to a program instance.
-func (c *Client) UpdateInstance(ctx context.Context, id string, p any) (*enroll.ProgramInstance, error) {
-	return patch[enroll.ProgramInstance](c, ctx, "/v1/programInstances/"+esc(id), p, "")
+// UpdateInstance applies a JSON merge patch to a program instance. A
+// non-empty ifMatch makes a stale ETag a 412.
+func (c *Client) UpdateInstance(ctx context.Context, id string, p any, ifMatch string) (*enroll.ProgramInstance, error) {
+	return patch[enroll.ProgramInstance](c, ctx, "/v1/programInstances/"+esc(id), p, ifMatch)
 }
 
-// DeleteInstance deletes a program instance without enrollments.
-func (c *Client) DeleteInstance(ctx context.Context, id string) error {
-	return c.del(ctx, "/v1/programInstances/"+esc(id))
+// DeleteInstance deletes a program instance without enrollments. A
+// non-empty ifMatch makes a stale ETag a 412.
+func (c *Client) DeleteInstance(ctx context.Context, id, ifMatch string) error {
+	return c.del(ctx, "/v1/programInstances/"+esc(id), ifMatch)
 }
 
 // EnrollmentQuery selects enrollments in a list or an export. Empty fields
@@ -442,19 +465,11 @@ func (c *Client) GetEnrollment(ctx context.Context, id string) (*enroll.Enrollme
 	return e, err
 }
 
-// GetEnrollmentETag returns an enrollment and its ETag, for the ifMatch
-// of UpdateEnrollment.
+// GetEnrollmentETag returns an enrollment and its ETag (its version), for
+// the ifMatch of UpdateEnrollment, Transition, EvaluateEnrollment and
+// DeleteEnrollment.
 func (c *Client) GetEnrollmentETag(ctx context.Context, id string) (*enroll.Enrollment, string, error) {
-	res, err := c.do(ctx, request{method: http.MethodGet, path: "/v1/enrollments/" + esc(id)})
-	if err != nil {
-		return nil, "", err
-	}
-	defer closeBody(res.Body)
-	var e enroll.Enrollment
-	if err := json.NewDecoder(res.Body).Decode(&e); err != nil {
-		return nil, "", fmt.Errorf("enroll: decode enrollment: %w", err)
-	}
-	return &e, res.Header.Get("ETag"), nil
+	return getETag[enroll.Enrollment](c, ctx, "/v1/enrollments/"+esc(id))
 }
 
 // ListEnrollments returns a page of the enrollments of one instance, or of
@@ -470,24 +485,32 @@ func (c *Client) UpdateEnrollment(ctx context.Context, id string, p any, ifMatch
 	return patch[enroll.Enrollment](c, ctx, "/v1/enrollments/"+esc(id), p, ifMatch)
 }
 
-// Transition moves an enrollment to status, giving reason.
-func (c *Client) Transition(ctx context.Context, id string, status enroll.Status, reason string) (*enroll.Enrollment, error) {
+// Transition moves an enrollment to status, giving reason. A non-empty
+// ifMatch makes a stale ETag a 412: the decision is taken on the version
+// read.
+func (c *Client) Transition(ctx context.Context, id string, status enroll.Status, reason, ifMatch string) (*enroll.Enrollment, error) {
 	body := map[string]any{"eligibilityStatus": status}
 	if reason != "" {
 		body["eligibilityReason"] = reason
 	}
-	return c.UpdateEnrollment(ctx, id, body, "")
+	return c.UpdateEnrollment(ctx, id, body, ifMatch)
 }
 
 // EvaluateEnrollment runs the instance's eligibility rules on an
-// enrollment now.
-func (c *Client) EvaluateEnrollment(ctx context.Context, id string) (*enroll.Enrollment, error) {
-	return send[enroll.Enrollment](c, ctx, http.MethodPost, "/v1/enrollments/"+esc(id)+"/evaluate", nil)
+// enrollment now. A non-empty ifMatch makes a stale ETag a 412.
+func (c *Client) EvaluateEnrollment(ctx context.Context, id, ifMatch string) (*enroll.Enrollment, error) {
+	out := new(enroll.Enrollment)
+	r := request{method: http.MethodPost, path: "/v1/enrollments/" + esc(id) + "/evaluate", header: ifMatchHeader(ifMatch)}
+	if err := c.call(ctx, r, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// DeleteEnrollment deletes an enrollment and its history.
-func (c *Client) DeleteEnrollment(ctx context.Context, id string) error {
-	return c.del(ctx, "/v1/enrollments/"+esc(id))
+// DeleteEnrollment deletes an enrollment and its history. A non-empty
+// ifMatch makes a stale ETag a 412.
+func (c *Client) DeleteEnrollment(ctx context.Context, id, ifMatch string) error {
+	return c.del(ctx, "/v1/enrollments/"+esc(id), ifMatch)
 }
 
 // EnrollmentHistory returns an enrollment's status changes, oldest first:

@@ -95,7 +95,7 @@ func TestClient(t *testing.T) {
 	if got := must[*enroll.Program](t)(c.GetProgram(ctx, "solar")); got.ID != p.ID {
 		t.Fatalf("GetProgram = %+v", got)
 	}
-	if got := must[*enroll.Program](t)(c.UpdateProgram(ctx, p.ID, map[string]any{"name": "Solar Rebate"})); got.Name != "Solar Rebate" {
+	if got := must[*enroll.Program](t)(c.UpdateProgram(ctx, p.ID, map[string]any{"name": "Solar Rebate"}, "")); got.Name != "Solar Rebate" {
 		t.Fatalf("UpdateProgram = %+v", got)
 	}
 	if pg := must[*enroll.Page[*enroll.Program]](t)(c.ListPrograms(ctx, client.ProgramQuery{ListOptions: client.ListOptions{PerPage: 10}})); pg.TotalItems != 1 {
@@ -103,7 +103,7 @@ func TestClient(t *testing.T) {
 	}
 	inst := must[*enroll.ProgramInstance](t)(c.CreateInstance(ctx, "solar", &client.InstanceCreate{Slug: "2026", Name: "2026",
 		EligibilityRules: []enroll.Rule{{Name: "ny", Expression: `has(enrollment.address) && enrollment.address.state == "NY"`, Reason: "Outside NY"}}}))
-	if got := must[*enroll.ProgramInstance](t)(c.UpdateInstance(ctx, inst.ID, map[string]any{"name": "Season 2026"})); got.Name != "Season 2026" {
+	if got := must[*enroll.ProgramInstance](t)(c.UpdateInstance(ctx, inst.ID, map[string]any{"name": "Season 2026"}, "")); got.Name != "Season 2026" {
 		t.Fatalf("UpdateInstance = %+v", got)
 	}
 	if pg := must[*enroll.Page[*enroll.ProgramInstance]](t)(c.ListInstances(ctx, client.InstanceQuery{})); len(pg.Data) != 1 {
@@ -134,11 +134,11 @@ func TestClient(t *testing.T) {
 	if err != nil || got.ID != e.ID || etag == "" {
 		t.Fatalf("GetEnrollmentETag = %v %q %v", got, etag, err)
 	}
-	e = must[*enroll.Enrollment](t)(c.Transition(ctx, e.ID, enroll.StatusSubmitted, "applied"))
+	e = must[*enroll.Enrollment](t)(c.Transition(ctx, e.ID, enroll.StatusSubmitted, "applied", ""))
 	if _, err := c.UpdateEnrollment(ctx, e.ID, map[string]any{"notes": "late"}, etag); !client.IsStatus(err, http.StatusPreconditionFailed) {
 		t.Fatalf("stale If-Match: %v", err)
 	}
-	if _, err := c.Transition(ctx, e.ID, enroll.StatusPaused, ""); !errors.As(err, &prob) || prob.Extra["currentStatus"] != "submitted" {
+	if _, err := c.Transition(ctx, e.ID, enroll.StatusPaused, "", ""); !errors.As(err, &prob) || prob.Extra["currentStatus"] != "submitted" {
 		t.Fatalf("refused transition: %v", err)
 	}
 	if h := must[[]*enroll.StatusChange](t)(c.EnrollmentHistory(ctx, e.ID)); len(h) != 3 || h[2].To != enroll.StatusSubmitted {
@@ -150,13 +150,13 @@ func TestClient(t *testing.T) {
 	}
 	other := must[*enroll.Enrollment](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
 		FirstName: "Cal", LastName: "Ifornia", Email: "cal@example.com", Address: &enroll.Address{State: "CA"}}))
-	if _, err := c.UpdateInstance(ctx, inst.ID, map[string]any{"eligibilityRules": []any{}}); err != nil {
+	if _, err := c.UpdateInstance(ctx, inst.ID, map[string]any{"eligibilityRules": []any{}}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if ev := must[*enroll.Enrollment](t)(c.EvaluateEnrollment(ctx, other.ID)); ev.Eligibility.Status != enroll.StatusEligible {
+	if ev := must[*enroll.Enrollment](t)(c.EvaluateEnrollment(ctx, other.ID, "")); ev.Eligibility.Status != enroll.StatusEligible {
 		t.Fatalf("evaluated = %+v", ev.Eligibility)
 	}
-	if err := c.DeleteEnrollment(ctx, other.ID); err != nil {
+	if err := c.DeleteEnrollment(ctx, other.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 
@@ -204,17 +204,17 @@ func TestClient(t *testing.T) {
 		t.Fatalf("export of a missing instance: %v", err)
 	}
 
-	if err := c.DeleteInstance(ctx, inst.ID); !client.IsStatus(err, 409) {
+	if err := c.DeleteInstance(ctx, inst.ID, ""); !client.IsStatus(err, 409) {
 		t.Fatalf("DeleteInstance with enrollments: %v", err)
 	}
 	empty := must[*enroll.ProgramInstance](t)(c.CreateInstance(ctx, p.ID, &client.InstanceCreate{Slug: "empty", Name: "Empty"}))
-	if err := c.DeleteInstance(ctx, empty.ID); err != nil {
+	if err := c.DeleteInstance(ctx, empty.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteProgram(ctx, p.ID); !client.IsStatus(err, 409) {
+	if err := c.DeleteProgram(ctx, p.ID, ""); !client.IsStatus(err, 409) {
 		t.Fatalf("DeleteProgram with instances: %v", err)
 	}
-	if err := client.New("http://127.0.0.1:1", "sk_x").DeleteProgram(ctx, "x"); err == nil || client.IsStatus(err, 0) {
+	if err := client.New("http://127.0.0.1:1", "sk_x").DeleteProgram(ctx, "x", ""); err == nil || client.IsStatus(err, 0) {
 		t.Fatalf("unreachable server: %v", err)
 	}
 }

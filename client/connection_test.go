@@ -65,7 +65,7 @@ func TestConnectionReused(t *testing.T) {
 	if _, err := c.ExportEnrollments(ctx, inst.ID, client.EnrollmentQuery{}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteEnrollment(ctx, e.ID); err != nil {
+	if err := c.DeleteEnrollment(ctx, e.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if n := dials.Load(); n != 1 {

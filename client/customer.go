@@ -50,7 +50,7 @@ func (c *Client) GetCustomer(ctx context.Context, id string) (*enroll.Customer, 
 }
 
 // GetCustomerETag returns a customer and its ETag, for the ifMatch of
-// UpdateCustomer.
+// UpdateCustomer and DeleteCustomer.
 func (c *Client) GetCustomerETag(ctx context.Context, id string) (*enroll.Customer, string, error) {
 	return getETag[enroll.Customer](c, ctx, "/v1/customers/"+esc(id))
 }
@@ -77,7 +77,8 @@ func (c *Client) UpdateCustomer(ctx context.Context, id string, p any, ifMatch s
 	return patch[enroll.Customer](c, ctx, "/v1/customers/"+esc(id), p, ifMatch)
 }
 
-// DeleteCustomer deletes a customer without enrollments.
-func (c *Client) DeleteCustomer(ctx context.Context, id string) error {
-	return c.del(ctx, "/v1/customers/"+esc(id))
+// DeleteCustomer deletes a customer without enrollments. A non-empty
+// ifMatch makes a stale ETag a 412.
+func (c *Client) DeleteCustomer(ctx context.Context, id, ifMatch string) error {
+	return c.del(ctx, "/v1/customers/"+esc(id), ifMatch)
 }

@@ -68,7 +68,7 @@ func TestCustomers(t *testing.T) {
 		t.Fatalf("AllCustomers = %d customers, first %+v", len(all), all[0])
 	}
 
-	if err := c.DeleteCustomer(ctx, cu.ID); err != nil {
+	if err := c.DeleteCustomer(ctx, cu.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.GetCustomer(ctx, cu.ID); !client.IsStatus(err, http.StatusNotFound) {

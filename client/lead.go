@@ -44,7 +44,8 @@ func (c *Client) GetLead(ctx context.Context, id string) (*enroll.Lead, error) {
 	return l, err
 }
 
-// GetLeadETag returns a lead and its ETag, for the ifMatch of UpdateLead.
+// GetLeadETag returns a lead and its ETag, for the ifMatch of UpdateLead
+// and DeleteLead.
 func (c *Client) GetLeadETag(ctx context.Context, id string) (*enroll.Lead, string, error) {
 	return getETag[enroll.Lead](c, ctx, "/v1/leads/"+esc(id))
 }
@@ -70,7 +71,8 @@ func (c *Client) UpdateLead(ctx context.Context, id string, p any, ifMatch strin
 	return patch[enroll.Lead](c, ctx, "/v1/leads/"+esc(id), p, ifMatch)
 }
 
-// DeleteLead deletes a lead without enrollments.
-func (c *Client) DeleteLead(ctx context.Context, id string) error {
-	return c.del(ctx, "/v1/leads/"+esc(id))
+// DeleteLead deletes a lead without enrollments. A non-empty ifMatch
+// makes a stale ETag a 412.
+func (c *Client) DeleteLead(ctx context.Context, id, ifMatch string) error {
+	return c.del(ctx, "/v1/leads/"+esc(id), ifMatch)
 }

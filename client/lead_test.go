@@ -42,7 +42,7 @@ func TestLeads(t *testing.T) {
 	if all := collect(t, c.AllLeads(ctx, client.LeadQuery{ListOptions: client.ListOptions{PerPage: 1}})); len(all) != 2 || all[0].ID != other.ID || all[1].ID != l.ID {
 		t.Fatalf("AllLeads = %+v", all)
 	}
-	if err := c.DeleteLead(ctx, l.ID); err != nil {
+	if err := c.DeleteLead(ctx, l.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.GetLead(ctx, l.ID); !client.IsStatus(err, http.StatusNotFound) {

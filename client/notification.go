@@ -92,7 +92,15 @@ func (c *Client) CreateNotificationTemplate(ctx context.Context, in *Notificatio
 
 // GetNotificationTemplate returns a notification template.
 func (c *Client) GetNotificationTemplate(ctx context.Context, id string) (*enroll.NotificationTemplate, error) {
-	return get[enroll.NotificationTemplate](c, ctx, "/v1/notificationTemplates/"+esc(id), nil)
+	t, _, err := c.GetNotificationTemplateETag(ctx, id)
+	return t, err
+}
+
+// GetNotificationTemplateETag returns a notification template and its
+// ETag, for the ifMatch of UpdateNotificationTemplate and
+// DeleteNotificationTemplate.
+func (c *Client) GetNotificationTemplateETag(ctx context.Context, id string) (*enroll.NotificationTemplate, string, error) {
+	return getETag[enroll.NotificationTemplate](c, ctx, "/v1/notificationTemplates/"+esc(id))
 }
 
 // ListNotificationTemplates returns a page of notification templates.
@@ -111,14 +119,15 @@ func (c *Client) AllNotificationTemplates(ctx context.Context, q NotificationTem
 }
 
 // UpdateNotificationTemplate applies a JSON merge patch to a notification
-// template.
-func (c *Client) UpdateNotificationTemplate(ctx context.Context, id string, p any) (*enroll.NotificationTemplate, error) {
-	return patch[enroll.NotificationTemplate](c, ctx, "/v1/notificationTemplates/"+esc(id), p, "")
+// template. A non-empty ifMatch makes a stale ETag a 412.
+func (c *Client) UpdateNotificationTemplate(ctx context.Context, id string, p any, ifMatch string) (*enroll.NotificationTemplate, error) {
+	return patch[enroll.NotificationTemplate](c, ctx, "/v1/notificationTemplates/"+esc(id), p, ifMatch)
 }
 
-// DeleteNotificationTemplate deletes a notification template.
-func (c *Client) DeleteNotificationTemplate(ctx context.Context, id string) error {
-	return c.del(ctx, "/v1/notificationTemplates/"+esc(id))
+// DeleteNotificationTemplate deletes a notification template. A non-empty
+// ifMatch makes a stale ETag a 412.
+func (c *Client) DeleteNotificationTemplate(ctx context.Context, id, ifMatch string) error {
+	return c.del(ctx, "/v1/notificationTemplates/"+esc(id), ifMatch)
 }
 
 // RenderNotificationTemplate previews a template on an enrollment or on a

@@ -60,7 +60,7 @@ func TestNotifications(t *testing.T) {
 		r.HTML != "<p>Hello &lt;b&gt;Ann&lt;/b&gt;</p>" {
 		t.Fatalf("RenderNotificationTemplate = %+v", r)
 	}
-	up := must[*enroll.NotificationTemplate](t)(c.UpdateNotificationTemplate(ctx, def.ID, map[string]any{"audience": "participant", "html": nil}))
+	up := must[*enroll.NotificationTemplate](t)(c.UpdateNotificationTemplate(ctx, def.ID, map[string]any{"audience": "participant", "html": nil}, ""))
 	if up.Audience != enroll.AudienceParticipant {
 		t.Fatalf("UpdateNotificationTemplate = %+v", up)
 	}
@@ -87,7 +87,7 @@ func TestNotifications(t *testing.T) {
 		t.Fatalf("sent = %+v", pg)
 	}
 
-	if err := c.DeleteNotificationTemplate(ctx, tpl.ID); err != nil {
+	if err := c.DeleteNotificationTemplate(ctx, tpl.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.GetNotificationTemplate(ctx, tpl.ID); !client.IsStatus(err, http.StatusNotFound) {

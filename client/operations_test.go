@@ -84,15 +84,21 @@ func operationTable() map[string][]opCall {
 				return first(c.AllPrograms(ctx, client.ProgramQuery{Active: &yes}))
 			}},
 		},
-		"getProgram": {{"GetProgram", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.GetProgram(ctx, id)
-			return err
-		}}},
+		"getProgram": {
+			{"GetProgram", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.GetProgram(ctx, id)
+				return err
+			}},
+			{"GetProgramETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.GetProgramETag(ctx, id)
+				return err
+			}},
+		},
 		"updateProgram": {{"UpdateProgram", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.UpdateProgram(ctx, id, map[string]any{"name": "x"})
+			_, err := c.UpdateProgram(ctx, id, map[string]any{"name": "x"}, "")
 			return err
 		}}},
-		"deleteProgram": {{"DeleteProgram", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteProgram(ctx, id) }}},
+		"deleteProgram": {{"DeleteProgram", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteProgram(ctx, id, "") }}},
 
 		"createProgramInstance": {{"CreateInstance", func(ctx context.Context, c *client.Client, id string) error {
 			_, err := c.CreateInstance(ctx, id, &client.InstanceCreate{Slug: "i", Name: "I"})
@@ -116,15 +122,21 @@ func operationTable() map[string][]opCall {
 				return first(c.AllInstances(ctx, client.InstanceQuery{}))
 			}},
 		},
-		"getProgramInstance": {{"GetInstance", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.GetInstance(ctx, id)
-			return err
-		}}},
+		"getProgramInstance": {
+			{"GetInstance", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.GetInstance(ctx, id)
+				return err
+			}},
+			{"GetInstanceETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.GetInstanceETag(ctx, id)
+				return err
+			}},
+		},
 		"updateProgramInstance": {{"UpdateInstance", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.UpdateInstance(ctx, id, map[string]any{"name": "x"})
+			_, err := c.UpdateInstance(ctx, id, map[string]any{"name": "x"}, "")
 			return err
 		}}},
-		"deleteProgramInstance": {{"DeleteInstance", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteInstance(ctx, id) }}},
+		"deleteProgramInstance": {{"DeleteInstance", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteInstance(ctx, id, "") }}},
 		"testEligibilityRules": {{"TestEligibilityRules", func(ctx context.Context, c *client.Client, id string) error {
 			_, err := c.TestEligibilityRules(ctx, id, &client.EligibilityTestRequest{Current: true})
 			return err
@@ -161,7 +173,7 @@ func operationTable() map[string][]opCall {
 			_, err := c.UpdateCustomer(ctx, id, map[string]any{"phone": "1"}, `"x"`)
 			return err
 		}}},
-		"deleteCustomer": {{"DeleteCustomer", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteCustomer(ctx, id) }}},
+		"deleteCustomer": {{"DeleteCustomer", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteCustomer(ctx, id, "") }}},
 
 		"createLead": {{"CreateLead", func(ctx context.Context, c *client.Client, _ string) error {
 			_, err := c.CreateLead(ctx, &client.LeadCreate{Email: "lead@example.com"})
@@ -187,7 +199,7 @@ func operationTable() map[string][]opCall {
 			_, err := c.UpdateLead(ctx, id, map[string]any{"phone": "1"}, "")
 			return err
 		}}},
-		"deleteLead": {{"DeleteLead", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteLead(ctx, id) }}},
+		"deleteLead": {{"DeleteLead", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteLead(ctx, id, "") }}},
 
 		"createEnrollment": {{"CreateEnrollment", func(ctx context.Context, c *client.Client, id string) error {
 			_, err := c.CreateEnrollment(ctx, id, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
@@ -236,13 +248,13 @@ func operationTable() map[string][]opCall {
 				return err
 			}},
 			{"Transition", func(ctx context.Context, c *client.Client, id string) error {
-				_, err := c.Transition(ctx, id, enroll.StatusSubmitted, "x")
+				_, err := c.Transition(ctx, id, enroll.StatusSubmitted, "x", "")
 				return err
 			}},
 		},
-		"deleteEnrollment": {{"DeleteEnrollment", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteEnrollment(ctx, id) }}},
+		"deleteEnrollment": {{"DeleteEnrollment", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteEnrollment(ctx, id, "") }}},
 		"evaluateEnrollment": {{"EvaluateEnrollment", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.EvaluateEnrollment(ctx, id)
+			_, err := c.EvaluateEnrollment(ctx, id, "")
 			return err
 		}}},
 		"getEnrollmentHistory": {{"EnrollmentHistory", func(ctx context.Context, c *client.Client, id string) error {
@@ -302,16 +314,22 @@ func operationTable() map[string][]opCall {
 				return first(c.AllWebhookEndpoints(ctx, client.ListOptions{}))
 			}},
 		},
-		"getWebhookEndpoint": {{"GetWebhookEndpoint", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.GetWebhookEndpoint(ctx, id)
-			return err
-		}}},
+		"getWebhookEndpoint": {
+			{"GetWebhookEndpoint", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.GetWebhookEndpoint(ctx, id)
+				return err
+			}},
+			{"GetWebhookEndpointETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.GetWebhookEndpointETag(ctx, id)
+				return err
+			}},
+		},
 		"updateWebhookEndpoint": {{"UpdateWebhookEndpoint", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.UpdateWebhookEndpoint(ctx, id, map[string]any{"enabled": false})
+			_, err := c.UpdateWebhookEndpoint(ctx, id, map[string]any{"enabled": false}, "")
 			return err
 		}}},
 		"deleteWebhookEndpoint": {{"DeleteWebhookEndpoint", func(ctx context.Context, c *client.Client, id string) error {
-			return c.DeleteWebhookEndpoint(ctx, id)
+			return c.DeleteWebhookEndpoint(ctx, id, "")
 		}}},
 		"rotateWebhookSecret": {{"RotateWebhookSecret", func(ctx context.Context, c *client.Client, id string) error {
 			_, err := c.RotateWebhookSecret(ctx, id)
@@ -348,16 +366,22 @@ func operationTable() map[string][]opCall {
 				return first(c.AllNotificationTemplates(ctx, client.NotificationTemplateQuery{}))
 			}},
 		},
-		"getNotificationTemplate": {{"GetNotificationTemplate", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.GetNotificationTemplate(ctx, id)
-			return err
-		}}},
+		"getNotificationTemplate": {
+			{"GetNotificationTemplate", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.GetNotificationTemplate(ctx, id)
+				return err
+			}},
+			{"GetNotificationTemplateETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.GetNotificationTemplateETag(ctx, id)
+				return err
+			}},
+		},
 		"updateNotificationTemplate": {{"UpdateNotificationTemplate", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.UpdateNotificationTemplate(ctx, id, map[string]any{"name": "x"})
+			_, err := c.UpdateNotificationTemplate(ctx, id, map[string]any{"name": "x"}, "")
 			return err
 		}}},
 		"deleteNotificationTemplate": {{"DeleteNotificationTemplate", func(ctx context.Context, c *client.Client, id string) error {
-			return c.DeleteNotificationTemplate(ctx, id)
+			return c.DeleteNotificationTemplate(ctx, id, "")
 		}}},
 		"renderNotificationTemplate": {{"RenderNotificationTemplate", func(ctx context.Context, c *client.Client, id string) error {
 			_, err := c.RenderNotificationTemplate(ctx, id, nil)

@@ -45,7 +45,15 @@ func (c *Client) CreateWebhookEndpoint(ctx context.Context, in *WebhookEndpointC
 
 // GetWebhookEndpoint returns a webhook endpoint, without its secret.
 func (c *Client) GetWebhookEndpoint(ctx context.Context, id string) (*enroll.WebhookEndpoint, error) {
-	return get[enroll.WebhookEndpoint](c, ctx, "/v1/webhookEndpoints/"+esc(id), nil)
+	ep, _, err := c.GetWebhookEndpointETag(ctx, id)
+	return ep, err
+}
+
+// GetWebhookEndpointETag returns a webhook endpoint, without its secret,
+// and its ETag, for the ifMatch of UpdateWebhookEndpoint and
+// DeleteWebhookEndpoint. Rotating the secret changes it.
+func (c *Client) GetWebhookEndpointETag(ctx context.Context, id string) (*enroll.WebhookEndpoint, string, error) {
+	return getETag[enroll.WebhookEndpoint](c, ctx, "/v1/webhookEndpoints/"+esc(id))
 }
 
 // ListWebhookEndpoints returns a page of webhook endpoints, without their
@@ -63,14 +71,16 @@ func (c *Client) AllWebhookEndpoints(ctx context.Context, o ListOptions) iter.Se
 }
 
 // UpdateWebhookEndpoint applies a JSON merge patch to a webhook endpoint:
-// enabling one the service disabled resumes its queued deliveries.
-func (c *Client) UpdateWebhookEndpoint(ctx context.Context, id string, p any) (*enroll.WebhookEndpoint, error) {
-	return patch[enroll.WebhookEndpoint](c, ctx, "/v1/webhookEndpoints/"+esc(id), p, "")
+// enabling one the service disabled resumes its queued deliveries. A
+// non-empty ifMatch makes a stale ETag a 412.
+func (c *Client) UpdateWebhookEndpoint(ctx context.Context, id string, p any, ifMatch string) (*enroll.WebhookEndpoint, error) {
+	return patch[enroll.WebhookEndpoint](c, ctx, "/v1/webhookEndpoints/"+esc(id), p, ifMatch)
 }
 
-// DeleteWebhookEndpoint deletes a webhook endpoint and its deliveries.
-func (c *Client) DeleteWebhookEndpoint(ctx context.Context, id string) error {
-	return c.del(ctx, "/v1/webhookEndpoints/"+esc(id))
+// DeleteWebhookEndpoint deletes a webhook endpoint and its deliveries. A
+// non-empty ifMatch makes a stale ETag a 412.
+func (c *Client) DeleteWebhookEndpoint(ctx context.Context, id, ifMatch string) error {
+	return c.del(ctx, "/v1/webhookEndpoints/"+esc(id), ifMatch)
 }
 
 // RotateWebhookSecret gives an endpoint a new signing secret, returned in

@@ -31,7 +31,7 @@ func TestWebhooks(t *testing.T) {
 	if off.Enabled {
 		t.Fatalf("created disabled: %+v", off)
 	}
-	if up := must[*enroll.WebhookEndpoint](t)(c.UpdateWebhookEndpoint(ctx, off.ID, map[string]any{"enabled": true})); !up.Enabled {
+	if up := must[*enroll.WebhookEndpoint](t)(c.UpdateWebhookEndpoint(ctx, off.ID, map[string]any{"enabled": true}, "")); !up.Enabled {
 		t.Fatalf("UpdateWebhookEndpoint = %+v", up)
 	}
 	if pg := must[*enroll.Page[*enroll.WebhookEndpoint]](t)(c.ListWebhookEndpoints(ctx, client.ListOptions{PerPage: 1})); pg.TotalItems != 2 || pg.NextPageToken == "" {
@@ -44,7 +44,7 @@ func TestWebhooks(t *testing.T) {
 	if rot.Secret == "" || rot.Secret == ep.Secret || rot.PreviousSecretExpiresAt == nil {
 		t.Fatalf("RotateWebhookSecret = %+v", rot)
 	}
-	if err := c.DeleteWebhookEndpoint(ctx, off.ID); err != nil {
+	if err := c.DeleteWebhookEndpoint(ctx, off.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.GetWebhookEndpoint(ctx, off.ID); !client.IsStatus(err, http.StatusNotFound) {
