@@ -78,10 +78,11 @@ func severalStatuses(ss []enroll.Status) *statusChoice {
 
 // listRow is one enrollment in a list.
 type listRow struct {
-	E            *enroll.Enrollment
-	Name         string
-	InstanceName string
-	URL          string
+	E    *enroll.Enrollment
+	Name string
+	// Instance is nil without programs:read (the row shows the id).
+	Instance *instanceChoice
+	URL      string
 }
 
 // listQuery is a parsed list query.
@@ -294,7 +295,7 @@ func (c *Console) enrollmentList(w http.ResponseWriter, r *http.Request, rq *req
 		d.Several = severalStatuses(lq.filter.Statuses)
 	}
 	for _, e := range pg.Data {
-		d.Rows = append(d.Rows, listRow{E: e, Name: displayName(e), InstanceName: names[e.ProgramInstanceID],
+		d.Rows = append(d.Rows, listRow{E: e, Name: displayName(e), Instance: names[e.ProgramInstanceID],
 			URL: Prefix + "/enrollments/" + e.ID})
 	}
 	c.render(w, r, rq, http.StatusOK, "enrollments", "Enrollments", d)

@@ -77,7 +77,7 @@ func (c *Console) importInstances(ctx context.Context, rq *request) ([]instanceC
 	if !rq.has(enroll.ScopeProgramsRead) {
 		out := make([]instanceChoice, len(insts))
 		for i, in := range insts {
-			out[i] = instanceChoice{ID: in.ID, Label: in.ID}
+			out[i] = instanceChoice{ID: in.ID, Name: in.ID}
 		}
 		return out, nil
 	}

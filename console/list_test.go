@@ -299,15 +299,6 @@ func TestInstanceMenusNameThePrograms(t *testing.T) {
 	f.enroll(season["Wind"], "Wendy", "Windmill", true)
 	c := f.signedIn(f.secret)
 
-	options := func(res *response, id string) []string {
-		t.Helper()
-		sel := regexp.MustCompile(`(?s)<select id="` + id + `".*?</select>`).FindString(res.Body)
-		var out []string
-		for _, m := range regexp.MustCompile(`<option value="([^"]+)"[^>]*>([^<]*)</option>`).FindAllStringSubmatch(sel, -1) {
-			out = append(out, m[1]+" "+html.UnescapeString(m[2]))
-		}
-		return out
-	}
 	want := []string{
 		season["Hydro"].ID + " Hydro — 2026",
 		f.other.ID + " Solar Rebate — Solar Rebate 2025",
@@ -377,4 +368,15 @@ func TestWrongMethodIsNotAllowed(t *testing.T) {
 		t.Errorf("a path the console does not have: Allow %q", res.Header.Get("Allow"))
 	}
 	s.noFollow().get(Prefix + "/enrollments/" + e.ID + "/notes").status(http.StatusSeeOther)
+}
+
+// options lists the choices of the page's select id, each as its value, a
+// space and its text, leaving out the empty "All" or "Choose" one.
+func options(res *response, id string) []string {
+	sel := regexp.MustCompile(`(?s)<select id="` + id + `".*?</select>`).FindString(res.Body)
+	var out []string
+	for _, m := range regexp.MustCompile(`<option value="([^"]+)"[^>]*>([^<]*)</option>`).FindAllStringSubmatch(sel, -1) {
+		out = append(out, m[1]+" "+html.UnescapeString(m[2]))
+	}
+	return out
 }

@@ -1,11 +1,8 @@
 package console
 
 import (
-	"cmp"
 	"context"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -148,92 +145,6 @@ func (c *Console) visibleInstances(ctx context.Context, rq *request) (out []*enr
 		}
 		f.PageToken = string(pg.NextPageToken)
 	}
-}
-
-// instanceChoice is an instance as menus and lists name it.
-type instanceChoice struct {
-	ID string
-	// Label names the program with the instance, "Solar Rebate — 2026":
-	// an instance's name is unique nowhere, and two programs' instances
-	// often share one (a season, a year).
-	Label string
-}
-
-// instanceNames lists the instances the key sees, with also (the one a
-// list is filtered by, nil for none) when they lack it (a workspace with
-// more than maxOverviewItems), labelled and sorted for a filter menu, and
-// maps their ids to the labels, for the rows. A key without programs:read
-// cannot read instances through the API, so it gets no names (pages then
-// show ids).
-func (c *Console) instanceNames(ctx context.Context, rq *request, also *enroll.ProgramInstance) ([]instanceChoice, map[string]string) {
-	if !rq.has(enroll.ScopeProgramsRead) {
-		return nil, map[string]string{}
-	}
-	insts, _, err := c.visibleInstances(ctx, rq)
-	if err != nil {
-		c.logger.Warn("console: cannot list instances", "err", err)
-		return nil, map[string]string{}
-	}
-	if also != nil && !slices.ContainsFunc(insts, func(in *enroll.ProgramInstance) bool { return in.ID == also.ID }) {
-		insts = append(insts, also)
-	}
-	choices, err := c.labelInstances(ctx, rq, insts, false)
-	if err != nil {
-		c.logger.Warn("console: cannot list programs", "err", err)
-		return nil, map[string]string{}
-	}
-	names := make(map[string]string, len(choices))
-	for _, ch := range choices {
-		names[ch.ID] = ch.Label
-	}
-	return choices, names
-}
-
-// labelInstances names insts with their programs, "Solar Rebate — 2026"
-// (and the instance's slug, with slug), sorted by program name, then
-// instance name, as a menu lists them.
-func (c *Console) labelInstances(ctx context.Context, rq *request, insts []*enroll.ProgramInstance, slug bool) ([]instanceChoice, error) {
-	if len(insts) == 0 {
-		return nil, nil
-	}
-	progs, _, err := c.allPrograms(ctx, rq)
-	if err != nil {
-		return nil, err
-	}
-	programs := make(map[string]string, len(progs))
-	for _, p := range progs {
-		programs[p.ID] = p.Name
-	}
-	for _, in := range insts {
-		if _, ok := programs[in.ProgramID]; ok {
-			continue
-		}
-		// Past maxOverviewItems programs; rare, so one look-up each.
-		p, err := c.store.FindProgram(ctx, rq.ws(), in.ProgramID)
-		switch {
-		case err == nil:
-			programs[p.ID] = p.Name
-		case enroll.ErrorCode(err) != enroll.ENOTFOUND:
-			return nil, err
-		}
-	}
-	sorted := slices.Clone(insts)
-	fold := func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
-	slices.SortStableFunc(sorted, func(a, b *enroll.ProgramInstance) int {
-		return cmp.Or(fold(programs[a.ProgramID], programs[b.ProgramID]), fold(a.Name, b.Name), strings.Compare(a.ID, b.ID))
-	})
-	out := make([]instanceChoice, len(sorted))
-	for i, in := range sorted {
-		label := in.Name
-		if p := programs[in.ProgramID]; p != "" {
-			label = p + " — " + in.Name
-		}
-		if slug {
-			label += " (" + in.Slug + ")"
-		}
-		out[i] = instanceChoice{ID: in.ID, Label: label}
-	}
-	return out, nil
 }
 
 // period shows an instance's dates: "2026-01-01 to 2026-12-31".

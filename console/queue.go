@@ -28,11 +28,12 @@ type queueData struct {
 
 // queueRow is a submitted enrollment waiting for review.
 type queueRow struct {
-	Index        int
-	E            *enroll.Enrollment
-	Name         string
-	InstanceName string
-	URL          string
+	Index int
+	E     *enroll.Enrollment
+	Name  string
+	// Instance is nil without programs:read (the row shows the id).
+	Instance *instanceChoice
+	URL      string
 	// Since is when the enrollment was submitted; Waiting says how long ago.
 	Since       time.Time
 	Waiting     string
@@ -112,7 +113,7 @@ func (c *Console) reviewQueue(w http.ResponseWriter, r *http.Request, rq *reques
 			}
 		}
 		here.Set("sel", strconv.Itoa(i))
-		d.Rows = append(d.Rows, queueRow{Index: i, E: e, Name: displayName(e), InstanceName: names[e.ProgramInstanceID],
+		d.Rows = append(d.Rows, queueRow{Index: i, E: e, Name: displayName(e), Instance: names[e.ProgramInstanceID],
 			URL: Prefix + "/enrollments/" + e.ID, Since: submitted, Waiting: ago(now, submitted), ParamErrors: errs,
 			Actions: actionsFor(rq, e.Eligibility.Status), Return: Prefix + "/queue?" + here.Encode()})
 	}
