@@ -22,6 +22,8 @@ type detailData struct {
 	ETag string
 	// Instance is nil when the key may not read program instances.
 	Instance *enroll.ProgramInstance
+	// Label names the Instance as the menus and rows do.
+	Label    *instanceChoice
 	Fields   []field
 	Params   []paramRow
 	Metadata string
@@ -157,8 +159,11 @@ func (c *Console) loadDetail(ctx context.Context, rq *request, id string) (*deta
 	if rq.has(enroll.ScopeProgramsRead) {
 		d.Instance = inst
 	}
+	if d.Instance != nil {
+		d.Label = c.instanceLabel(ctx, rq, d.Instance)
+	}
 	d.Params = paramRows(e, d.Instance, hide)
-	d.Fields = enrollmentFields(e, d.Instance, groupNames(e, d.Instance))
+	d.Fields = enrollmentFields(e, d.Label, groupNames(e, d.Instance))
 	d.ActionsNote = actionsNote(rq, e.Eligibility.Status, len(d.Actions))
 
 	changes, err := c.store.ListStatusChanges(ctx, rq.ws(), e.ID)

@@ -19,10 +19,10 @@ type field struct {
 // enrollmentFields lists every field of the enrollment's representation
 // that has a value, in the seed's order. Parameters, devices, metadata,
 // eligibility and notes have sections of their own.
-func enrollmentFields(e *enroll.Enrollment, in *enroll.ProgramInstance, groups []string) []field {
+func enrollmentFields(e *enroll.Enrollment, in *instanceChoice, groups []string) []field {
 	instance := e.ProgramInstanceID
 	if in != nil {
-		instance = in.Name + " (" + in.ID + ")"
+		instance = in.Label() + " (" + strings.Join(nonEmpty(in.Detail, in.ID), ", ") + ")"
 	}
 	fs := []field{
 		{Label: "Enrollment id", Value: e.ID, Mono: true},

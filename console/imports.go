@@ -377,8 +377,13 @@ func (v *visibleRows) Next() (*enroll.ImportRow, error) {
 
 // importData is a job's page.
 type importData struct {
-	Import       *enroll.Import
-	InstanceName string
+	Import *enroll.Import
+	// Instance names the instance imported into, as the menus do; nil
+	// without programs:read (the page shows its id).
+	Instance *instanceChoice
+	// InstanceLinked links the Instance to its enrollments, for a key that
+	// may list them.
+	InstanceLinked bool
 	// Max and Value are the progress bar's.
 	Max, Value int
 	Percent    int
@@ -424,7 +429,7 @@ func (c *Console) importJob(w http.ResponseWriter, r *http.Request, rq *request)
 	if im == nil {
 		return
 	}
-	d := importData{Import: im, InstanceName: im.ProgramInstanceID, Max: max(im.TotalRows, im.ProcessedRows, 1), Value: im.ProcessedRows,
+	d := importData{Import: im, InstanceLinked: rq.has(enroll.ScopeEnrollmentsRead), Max: max(im.TotalRows, im.ProcessedRows, 1), Value: im.ProcessedRows,
 		MoreErrors: im.ErrorCount > len(im.Errors), ErrorsURL: Prefix + "/imports/" + im.ID + "/errors.csv"}
 	if im.Finished() && im.Status == enroll.ImportSucceeded {
 		d.Value = d.Max
@@ -432,7 +437,7 @@ func (c *Console) importJob(w http.ResponseWriter, r *http.Request, rq *request)
 	d.Percent = d.Value * 100 / d.Max
 	if rq.has(enroll.ScopeProgramsRead) {
 		if in, err := c.store.FindInstance(r.Context(), rq.ws(), im.ProgramInstanceID); err == nil {
-			d.InstanceName = in.Name
+			d.Instance = c.instanceLabel(r.Context(), rq, in)
 		}
 	}
 	c.render(w, r, rq, http.StatusOK, "import", "Import "+im.ID, d)

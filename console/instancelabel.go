@@ -41,6 +41,12 @@ func (ch *instanceChoice) Text() string {
 	return ch.Label() + " (" + ch.Detail + ")"
 }
 
+// ListURL is the enrollment list filtered by the instance, where the
+// console links an instance.
+func (ch *instanceChoice) ListURL() string {
+	return Prefix + "/enrollments?instance=" + ch.ID
+}
+
 // instanceNames lists the instances the key sees, with also (the one a
 // list is filtered by, nil for none) when they lack it (a workspace with
 // more than maxOverviewItems), labelled and sorted for a filter menu, and
@@ -69,6 +75,20 @@ func (c *Console) instanceNames(ctx context.Context, rq *request, also *enroll.P
 		names[choices[i].ID] = &choices[i]
 	}
 	return choices, names
+}
+
+// instanceLabel names in as the menus and rows do, told apart from the
+// other instances the key sees in the same way, for a page about one
+// instance (an enrollment, an import). Without programs:read it is nil.
+func (c *Console) instanceLabel(ctx context.Context, rq *request, in *enroll.ProgramInstance) *instanceChoice {
+	if !rq.has(enroll.ScopeProgramsRead) {
+		return nil
+	}
+	if _, names := c.instanceNames(ctx, rq, in); names[in.ID] != nil {
+		return names[in.ID]
+	}
+	// The programs could not be listed (logged): the name alone.
+	return &instanceChoice{ID: in.ID, Name: in.Name}
 }
 
 // labelInstances names insts with their programs, "Solar Rebate — 2026",

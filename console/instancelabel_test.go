@@ -64,3 +64,40 @@ func TestInstanceMenusTellNamesakesApart(t *testing.T) {
 		t.Errorf("imports menu = %q, want %q", got, want)
 	}
 }
+
+// TestInstancePagesNameTheProgram: the import job's heading and the
+// enrollment page name the instance as the menus do, with its program (and
+// its slug among namesakes), linked to its enrollments where the key may
+// list them. They named the instance alone ("Import into 2026").
+func TestInstancePagesNameTheProgram(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.console.importDir = t.TempDir()
+	com, _, _ := f.namesakes()
+	c := f.signedIn(f.secret)
+
+	e := f.enroll(f.inst, "Ann", "Alone", false)
+	c.get(Prefix+"/enrollments/"+e.ID).status(http.StatusOK).contains(
+		`<p class="lede">ann.alone@example.com · <a href="/console/enrollments?instance=`+f.inst.ID+`">Solar Rebate — Solar Rebate 2026</a></p>`,
+		`>Solar Rebate — Solar Rebate 2026 (`+f.inst.ID+`)</a></dd>`)
+	e = f.enroll(com, "Cora", "Commercial", false)
+	c.get(Prefix+"/enrollments/"+e.ID).status(http.StatusOK).contains(
+		`· <a href="/console/enrollments?instance=`+com.ID+`">Solar Rebate — 2026 <span class="slug">2026-com</span></a></p>`,
+		`>Solar Rebate — 2026 (2026-com, `+com.ID+`)</a></dd>`)
+
+	form := c.get(Prefix + "/imports").status(http.StatusOK)
+	job := c.upload(form.field("csrf"), com.ID, "people.csv", importCSV, true).status(http.StatusOK).URL.Path
+	c.waitImport(job).contains(`<h1>Import into <a href="/console/enrollments?instance=` + com.ID +
+		`">Solar Rebate — 2026 <span class="slug">2026-com</span></a> (dry run)</h1>`)
+
+	// A key that may not list enrollments gets the name without the link;
+	// one that may not read programs, the id, as before.
+	secret, _ := f.newKey("importer", []enroll.Scope{enroll.ScopeImportsWrite, enroll.ScopeProgramsRead})
+	f.signedIn(secret).get(job).status(http.StatusOK).
+		contains(`<h1>Import into Solar Rebate — 2026 <span class="slug">2026-com</span> (dry run)</h1>`)
+	secret, _ = f.newKey("blind importer", []enroll.Scope{enroll.ScopeImportsWrite})
+	f.signedIn(secret).get(job).status(http.StatusOK).contains(`<h1>Import into ` + com.ID + ` (dry run)</h1>`)
+	secret, _ = f.newKey("reader", []enroll.Scope{enroll.ScopeEnrollmentsRead})
+	f.signedIn(secret).get(Prefix + "/enrollments/" + e.ID).status(http.StatusOK).
+		contains(`<p class="lede">cora.commercial@example.com · ` + com.ID + `</p>`).lacks("Solar Rebate")
+}
