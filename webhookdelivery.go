@@ -20,6 +20,10 @@ const (
 	DeliveryFailed DeliveryStatus = "failed"
 )
 
+// DeliveryStatuses lists every delivery status, in the order a delivery
+// goes through them; the API's enums of a delivery status follow it.
+var DeliveryStatuses = []DeliveryStatus{DeliveryPending, DeliverySucceeded, DeliveryFailed}
+
 // Delivery retry policy (SPEC §6): exponential backoff with jitter, the
 // first retry after about a second, doubling, at most an hour apart, for up
 // to three days after the first attempt.
@@ -45,7 +49,7 @@ type WebhookDelivery struct {
 	EndpointID  string         `json:"endpointId"`
 	EventID     string         `json:"eventId"`
 	EventType   EventType      `json:"eventType"`
-	Status      DeliveryStatus `json:"status"`
+	Status      DeliveryStatus `json:"status" enum:"pending,succeeded,failed"`
 	// AttemptCount counts attempts, including ones no longer listed.
 	AttemptCount int `json:"attemptCount"`
 	// NextAttemptAt is when the next attempt is due, while pending.

@@ -229,6 +229,24 @@ func TestOps(t *testing.T) {
 				t.Errorf("%s.%s: %+v, want a string of enum %v", m.schema, m.member, p, want)
 			}
 		}
+		// A delivery's status, the list's filter on it and a refused
+		// redelivery's deliveryStatus list exactly the domain's statuses.
+		want = nil
+		for _, st := range enroll.DeliveryStatuses {
+			want = append(want, string(st))
+		}
+		var filter *huma.Schema
+		for _, p := range doc.Paths["/v1/webhookEndpoints/{endpointId}/deliveries"].Get.Parameters {
+			if p.In == "query" && p.Name == "status" {
+				filter = p.Schema
+			}
+		}
+		for where, p := range map[string]*huma.Schema{"WebhookDelivery.status": schemas["WebhookDelivery"].Properties["status"],
+			"listWebhookDeliveries ?status": filter, "Problem.deliveryStatus": schemas["Problem"].Properties["deliveryStatus"]} {
+			if p == nil || p.Type != huma.TypeString || !slices.Equal(p.Enum, want) {
+				t.Errorf("%s: %+v, want a string of enum %v", where, p, want)
+			}
+		}
 		// Huma holds bodies to it: an unknown type is a 422 at the item.
 		p := e.do("POST", "/v1/webhookEndpoints", map[string]any{"url": "https://example.com/",
 			"eventTypes": []string{"enrollment.created", "enrollment.exploded"}}).expect(422).problem()

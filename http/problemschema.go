@@ -22,6 +22,10 @@ func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema 
 	strs := func(doc string, items *huma.Schema) *huma.Schema {
 		return &huma.Schema{Type: huma.TypeArray, Items: items, Description: doc}
 	}
+	deliveryStatuses := make([]any, len(enroll.DeliveryStatuses))
+	for i, st := range enroll.DeliveryStatuses {
+		deliveryStatuses[i] = string(st)
+	}
 	num := func(doc string) *huma.Schema { return &huma.Schema{Type: huma.TypeInteger, Description: doc} }
 	extensions := map[string]*huma.Schema{
 		"existingId": str("409: the object in the way: the open enrollment of the same participant in the instance, " +
@@ -41,7 +45,7 @@ func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema 
 			&huma.Schema{Ref: "#/components/schemas/ParameterValue"}),
 		"capacity":       num("409 (an approval beyond the instance's capacity): the instance's capacity."),
 		"approved":       num("409 (an approval beyond the instance's capacity): the enrollments holding a place, approved or paused."),
-		"deliveryStatus": &huma.Schema{Type: huma.TypeString, Enum: []any{"pending", "succeeded", "failed"}, Description: "409 (a redelivery of a delivery still pending): its status."},
+		"deliveryStatus": &huma.Schema{Type: huma.TypeString, Enum: deliveryStatuses, Description: "409 (a redelivery of a delivery still pending): its status."},
 		"idempotencyKey": &huma.Schema{Type: huma.TypeString, Enum: []any{"in_progress"}, Description: "409: the first request with this Idempotency-Key is still running."},
 		"objectId":       str("409 (an Idempotency-Key replay whose object was deleted since): the id of the object the first request made."),
 	}
