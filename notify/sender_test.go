@@ -379,6 +379,39 @@ func TestSendRefusedForGood(t *testing.T) {
 	})
 }
 
+// TestUnresolvedServerHidesResolver checks that an attempt to an SMTP
+// server whose name does not resolve records the failed look-up without
+// the address of the service's DNS resolver, which Go's error quotes: the
+// API shows attempts to its users, and the resolver is the service's
+// internal network.
+func TestUnresolvedServerHidesResolver(t *testing.T) {
+	t.Parallel()
+	stores(t, func(t *testing.T, s store) {
+		sc := newScenario(t, s)
+		// .invalid never resolves (RFC 6761), and needs no internet to fail.
+		startSender(t, notify.Config{Store: s, SMTPURL: "smtp://smtp.invalid", From: "noreply@example.com"})
+		e := sc.enroll("Dan", "dan@example.com")
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			pg, err := s.ListNotifications(sc.ctx, sc.a.WorkspaceID, enroll.NotificationFilter{EnrollmentID: e.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pg.Data) > 0 && len(pg.Data[0].Attempts) > 0 {
+				if got := pg.Data[0].Attempts[0].Error; !strings.HasPrefix(got, "lookup smtp.invalid: ") ||
+					strings.Contains(got, " on ") || strings.Contains(got, ":53") {
+					t.Errorf("attempt error = %q, want the failed look-up without the resolver", got)
+				}
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no attempt recorded: %+v", pg.Data)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
 func TestSkippedWithoutSMTP(t *testing.T) {
 	t.Parallel()
 	stores(t, func(t *testing.T, s store) {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/enrollhq/enroll"
 )
 
 // server is a parsed --smtp-url.
@@ -154,7 +156,9 @@ func final(err error) error {
 }
 
 // classify describes a failure worth retrying: 4xx, timeouts, refused
-// connections and, before the recipient is named, any refusal.
+// connections and, before the recipient is named, any refusal; a failed
+// look-up of the server without the service's resolver (the API shows
+// attempts' errors).
 func classify(err error) error {
 	var te *textproto.Error
 	if errors.As(err, &te) {
@@ -164,5 +168,5 @@ func classify(err error) error {
 	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
 		return &sendError{msg: "timed out"}
 	}
-	return &sendError{msg: err.Error()}
+	return &sendError{msg: enroll.AttemptErrorText(err)}
 }

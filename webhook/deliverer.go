@@ -310,12 +310,13 @@ func (d *Deliverer) attempt(j *enroll.WebhookJob) enroll.DeliveryAttempt {
 	return at
 }
 
-// attemptError describes a failed request without Go's wrapping noise.
+// attemptError describes a failed request without Go's wrapping noise,
+// and a failed look-up without the service's resolver (the API shows it).
 func attemptError(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout") {
 		return "timed out"
 	}
-	return err.Error()
+	return enroll.AttemptErrorText(err)
 }
 
 // answerExcerpt returns the start of an answer's body for the attempt's

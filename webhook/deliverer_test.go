@@ -421,3 +421,40 @@ func TestSlowReceiverTimesOut(t *testing.T) {
 		})
 	})
 }
+
+// TestUnresolvedNameHidesResolver checks that an attempt to a name that
+// does not resolve records the failed look-up without the address of the
+// service's DNS resolver, which Go's error quotes: the API shows attempts
+// to its users, and the resolver is the service's internal network.
+func TestUnresolvedNameHidesResolver(t *testing.T) {
+	t.Parallel()
+	stores(t, func(t *testing.T, s enroll.WebhookStore) {
+		r := newReceiver(t, nil)
+		w := newWorld(t, s, r, nil)
+		// .invalid never resolves (RFC 6761), and needs no internet to fail.
+		if _, err := s.UpdateWebhookEndpoint(context.Background(), w.a, w.ep.ID, func(ep *enroll.WebhookEndpoint) error {
+			ep.URL = "https://hooks.invalid/events"
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		w.enrollments(1)
+		var got string
+		eventually(t, "a failed look-up recorded", func() bool {
+			pg, err := s.ListWebhookDeliveries(context.Background(), w.a.WorkspaceID, w.ep.ID, enroll.DeliveryFilter{})
+			if err != nil {
+				return false
+			}
+			for _, d := range pg.Data {
+				if d.AttemptCount > 0 {
+					got = d.Attempts[0].Error
+					return true
+				}
+			}
+			return false
+		})
+		if !strings.HasPrefix(got, "lookup hooks.invalid: ") || strings.Contains(got, " on ") || strings.Contains(got, ":53") {
+			t.Errorf("attempt error = %q, want the failed look-up without the resolver", got)
+		}
+	})
+}
