@@ -3,6 +3,8 @@ package http
 import (
 	"context"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/enrollhq/enroll"
 )
 
@@ -37,11 +39,11 @@ var templatePatchable = patchMembers{"name": false, "status": false, "audience":
 // NotificationRender is the body of POST
 // /v1/notificationTemplates/{templateId}/render.
 type NotificationRender struct {
-	EnrollmentID string `json:"enrollmentId,omitempty" nullable:"true" maxLength:"64" doc:"Render for this enrollment (needs enrollments:read); absent uses a sample enrollment."`
-	FirstName    string `json:"firstName,omitempty" nullable:"true" maxLength:"256" doc:"Overrides the sample's first name."`
-	LastName     string `json:"lastName,omitempty" nullable:"true" maxLength:"256" doc:"Overrides the sample's last name."`
-	Email        string `json:"email,omitempty" nullable:"true" maxLength:"254" doc:"Overrides the sample's email."`
-	Reason       string `json:"reason,omitempty" nullable:"true" maxLength:"4096" doc:"Overrides the sample's eligibility reason."`
+	EnrollmentID string `json:"enrollmentId,omitempty" nullable:"true" maxLength:"64" doc:"Render for this enrollment (needs enrollments:read); absent uses a sample enrollment. The overrides below apply to either."`
+	FirstName    string `json:"firstName,omitempty" nullable:"true" maxLength:"256" doc:"Overrides the first name (of the enrollment named, or of the sample); the enrollment itself is not changed."`
+	LastName     string `json:"lastName,omitempty" nullable:"true" maxLength:"256" doc:"Overrides the last name (of the enrollment named, or of the sample)."`
+	Email        string `json:"email,omitempty" nullable:"true" maxLength:"254" doc:"Overrides the email (of the enrollment named, or of the sample)."`
+	Reason       string `json:"reason,omitempty" nullable:"true" maxLength:"4096" doc:"Overrides the eligibility reason (of the enrollment named, or of the sample)."`
 }
 
 // NotificationSettingsPut is the body of PUT
@@ -257,7 +259,8 @@ func (s *Server) deleteNotificationTemplate(ctx context.Context, in *deleteNotif
 
 // renderNotificationTemplate previews a template: on an enrollment of the
 // workspace when one is named, else on a sample (with the template's
-// program and instance when it has one).
+// program and instance when it has one), either with the body's
+// overrides of its names, email and reason.
 func (s *Server) renderNotificationTemplate(ctx context.Context, in *renderTemplateInput) (*renderOutput, error) {
 	_, t, err := s.findTemplate(ctx, in.TemplateID)
 	if err != nil {
@@ -279,15 +282,17 @@ func (s *Server) renderNotificationTemplate(ctx context.Context, in *renderTempl
 		}
 		d.Enrollment, d.PreviousStatus, instanceID = e, "", e.ProgramInstanceID
 	} else {
-		e := d.Enrollment
-		e.Eligibility.Status = t.Status
-		for _, o := range []struct {
-			dst *string
-			v   string
-		}{{&e.FirstName, b.FirstName}, {&e.LastName, b.LastName}, {&e.Email, b.Email}, {&e.Eligibility.Reason, b.Reason}} {
-			if o.v != "" {
-				*o.dst = o.v
-			}
+		d.Enrollment.Eligibility.Status = t.Status
+	}
+	// The overrides apply to the enrollment named as to the sample: to see
+	// a real enrollment's message with another reason, say.
+	e := d.Enrollment
+	for _, o := range []struct {
+		dst *string
+		v   string
+	}{{&e.FirstName, b.FirstName}, {&e.LastName, b.LastName}, {&e.Email, b.Email}, {&e.Eligibility.Reason, b.Reason}} {
+		if o.v != "" {
+			*o.dst = o.v
 		}
 	}
 	if instanceID != "" {
@@ -315,6 +320,14 @@ func (s *Server) renderNotificationTemplate(ctx context.Context, in *renderTempl
 		out.HTML = &msg.HTML
 	}
 	return &renderOutput{Body: out}, nil
+}
+
+// documentRender says what a preview renders on, and that the overrides
+// apply to an enrollment named as to the sample (docs/notifications.md).
+func documentRender(op *huma.Operation) {
+	op.Description += " Renders on the enrollment `enrollmentId` names (which also needs `enrollments:read`), or else on a " +
+		"sample enrollment in the template's status. Either way `firstName`, `lastName`, `email` and `reason`, when given, " +
+		"replace that enrollment's values in the preview; nothing is stored."
 }
 
 func (s *Server) getNotificationSettings(ctx context.Context, in *instanceIDInput) (*settingsOutput, error) {

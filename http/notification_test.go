@@ -133,6 +133,48 @@ func TestEnrollmentNotificationsAPI(t *testing.T) {
 	}
 }
 
+// TestRenderEnrollmentWithOverrides checks that a preview on an
+// enrollment takes the body's overrides too, on top of the enrollment's
+// own values, rather than ignoring them, and that members not overridden
+// keep the enrollment's.
+func TestRenderEnrollmentWithOverrides(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(nil)
+	tpl := e.do("POST", "/v1/notificationTemplates", map[string]any{"programInstanceId": inst, "name": "Rejected", "status": "rejected",
+		"subject": "{{.enrollment.firstName}} {{.enrollment.lastName}}", "text": "{{.enrollment.email}}: {{.reason}}"}).expect(201).obj()
+	enr := e.enrollIn(inst, customerInfo(map[string]any{"firstName": "Suzie"}))
+	render := "/v1/notificationTemplates/" + tpl["id"].(string) + "/render"
+	reason := enr["eligibility"].(map[string]any)["reason"].(string)
+	for _, tt := range []struct {
+		name          string
+		body          map[string]any
+		subject, text string
+	}{
+		{"no overrides", map[string]any{}, "Suzie " + enr["lastName"].(string), enr["email"].(string) + ": " + reason},
+		{"some overrides", map[string]any{"firstName": "Ann", "reason": "Missing a utility bill"},
+			"Ann " + enr["lastName"].(string), enr["email"].(string) + ": Missing a utility bill"},
+		{"every override", map[string]any{"firstName": "Ann", "lastName": "Other", "email": "ann@example.com", "reason": "Late"},
+			"Ann Other", "ann@example.com: Late"},
+		{"null overrides", map[string]any{"firstName": nil, "lastName": nil, "email": nil, "reason": nil},
+			"Suzie " + enr["lastName"].(string), enr["email"].(string) + ": " + reason},
+	} {
+		tt.body["enrollmentId"] = enr["id"]
+		r := e.do("POST", render, tt.body).expect(200).obj()
+		if r["subject"] != tt.subject || r["text"] != tt.text {
+			t.Errorf("%s: rendered %v, want subject %q and text %q", tt.name, r, tt.subject, tt.text)
+		}
+	}
+	// The operation's description says the overrides apply to either.
+	if d := e.srv.OpenAPI().Paths["/v1/notificationTemplates/{templateId}/render"].Post.Description; !strings.Contains(d, "Either way `firstName`") {
+		t.Errorf("renderNotificationTemplate's description does not say the overrides apply to an enrollment: %q", d)
+	}
+	// The enrollment itself is not changed by a preview.
+	if got := e.do("GET", "/v1/enrollments/"+enr["id"].(string), nil).expect(200).obj(); got["firstName"] != "Suzie" || got["email"] != enr["email"] {
+		t.Errorf("enrollment after previews = %v", got)
+	}
+}
+
 // TestEnrollmentNotificationsHiddenParameters checks that the rendered
 // texts of stored notifications, made from the whole enrollment, do not
 // show a key without programs:write the values of hidden parameters: they
