@@ -66,6 +66,16 @@ type EnrollmentTx interface {
 	CheckCapacity(inst *ProgramInstance) error
 	// Count adds delta to the counter of status s in e's instance.
 	Count(e *Enrollment, s Status, delta int) error
+	// HoldEmail returns ECONFLICT (OpenEnrollmentConflict) when another
+	// open enrollment of e's instance holds e's email (compared
+	// normalized), or nil: an update that gives an open enrollment an
+	// email asks it before it writes anything, as a create's insert
+	// checks the email. A store whose writers run concurrently takes the
+	// email's lock in the instance first, as creates and imports do, and
+	// holds it until the transaction ends, so that of an update and a
+	// create (or import row, or another update) of one email the second
+	// sees the first.
+	HoldEmail(e *Enrollment) error
 	// UpdateEnrollment stores e, changed from old, the stored state it was
 	// read at (a store may write only what differs); doc is
 	// json.Marshal(e), which its events share. Returns ECONFLICT when the
@@ -262,6 +272,13 @@ func UpdateEnrollmentIn(tx EnrollmentTx, a Actor, old *Enrollment, inst *Program
 	if !ch.Changed {
 		return old, nil
 	}
+	// Before the counts, whose rows a store may lock (CheckCapacity): a
+	// create holding the email locks them as it commits.
+	if e.takesEmail(old) {
+		if err := tx.HoldEmail(e); err != nil {
+			return nil, err
+		}
+	}
 	if doc == nil {
 		if doc, err = e.JSON(); err != nil {
 			return nil, err
@@ -306,6 +323,16 @@ func UpdateEnrollmentIn(tx EnrollmentTx, a Actor, old *Enrollment, inst *Program
 		return UpdateEnrollmentIn(tx, a, e, inst, nil, func(n *Enrollment) error { n.NeedsAction(); return nil })
 	}
 	return e, nil
+}
+
+// takesEmail reports whether e, changed from old, holds an email in its
+// instance that old did not: e is open, and its email is another than
+// old's (a change of case is none: emails compare normalized) or old was
+// closed, holding none (no transition reopens one today).
+func (e *Enrollment) takesEmail(old *Enrollment) bool {
+	email := NormalizeEmail(e.Email)
+	return email != "" && e.Eligibility.Status.Open() &&
+		(email != NormalizeEmail(old.Email) || !old.Eligibility.Status.Open())
 }
 
 // EvaluateEnrollmentIn runs inst's rules on e, the enrollment's current

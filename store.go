@@ -130,8 +130,10 @@ type Store interface {
 	// PrepareEnrollmentUpdate; a status change writes a history entry and an
 	// enrollment.status_changed event, any change an enrollment.updated
 	// event; a change that changes nothing writes nothing. Returns
-	// ENOTFOUND, EINVALID, ECONFLICT (transition refused, capacity reached)
-	// or fn's error.
+	// ENOTFOUND, EINVALID, ECONFLICT (transition refused, capacity
+	// reached, or an open enrollment given an email, other than in case,
+	// that another open enrollment of the instance holds:
+	// OpenEnrollmentConflict) or fn's error.
 	UpdateEnrollment(ctx context.Context, a Actor, id string, fn func(*Enrollment) error) (*Enrollment, error)
 	// EvaluateEnrollment runs the instance's rules on a candidate, eligible
 	// or ineligible enrollment and applies the result like an update.

@@ -791,6 +791,38 @@ func TestAPI_409_SameEmail(t *testing.T) {
 	refused(inst, map[string]any{"identificationType": "customerInfo", "firstName": "Three", "lastName": "Person", "email": "three@example.com"}, first)
 }
 
+// TestAPI_409_PatchEmail checks that a PATCH giving an open enrollment
+// the email another open enrollment of the instance holds, in any case,
+// is the create's 409 naming that one and changes nothing, while a change
+// of case of its own email, or of a closed enrollment's email, is taken.
+func TestAPI_409_PatchEmail(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	held := e.enrollIn(inst, customerInfo(nil))
+	mover := e.enrollIn(inst, customerInfo(nil))
+	path := "/v1/enrollments/" + mover["id"].(string)
+	etag := e.do("GET", path, nil).expect(200).Header.Get("ETag")
+
+	p := e.do("PATCH", path, map[string]any{"email": strings.ToUpper(held["email"].(string))}).expect(409).problem()
+	if p.ExistingID != held["id"] || !strings.Contains(p.Detail, held["id"].(string)) {
+		t.Errorf("problem = %+v, want existingId %v", p, held["id"])
+	}
+	if got := e.do("GET", path, nil).expect(200); got.Header.Get("ETag") != etag || got.obj()["email"] != mover["email"] {
+		t.Errorf("refused PATCH left %s (ETag %s, was %s)", got.Body, got.Header.Get("ETag"), etag)
+	}
+
+	own := strings.ToUpper(mover["email"].(string))
+	if got := e.do("PATCH", path, map[string]any{"email": own}).expect(200).obj(); got["email"] != own {
+		t.Errorf("email = %v, want %s", got["email"], own)
+	}
+	closed := e.enrollIn(inst, customerInfo(nil))["id"].(string)
+	for _, s := range []string{"eligible", "submitted", "rejected"} {
+		e.patchStatus(closed, s)
+	}
+	e.do("PATCH", "/v1/enrollments/"+closed, map[string]any{"email": held["email"]}).expect(200)
+}
+
 func TestAPI_412(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

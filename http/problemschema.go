@@ -28,7 +28,8 @@ func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema 
 	}
 	num := func(doc string) *huma.Schema { return &huma.Schema{Type: huma.TypeInteger, Description: doc} }
 	extensions := map[string]*huma.Schema{
-		"existingId": str("409: the object in the way: the open enrollment of the same participant in the instance, " +
+		"existingId": str("409: the object in the way: the open enrollment of the same participant in the instance " +
+			"(or, on an enrollment's PATCH, the one holding the email it gives), " +
 			"the customer with that email, or the enrollment holding a unique parameter's value (not named for a hidden parameter)."),
 		"parameter": str("409: the externalId of the unique parameter whose value another enrollment holds, or, " +
 			"for an instance update refused for making a parameter unique, the parameter whose value enrollments share."),

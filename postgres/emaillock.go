@@ -9,11 +9,12 @@ import (
 // emailLock is the first key of an email's lock in an instance, an
 // advisory lock whose second key is emailLockKey: a create holds it from
 // its read of the instance (instanceForWrite), before its look-ups and
-// its check of the email (insertEnrollmentRow), to its commit, and an
-// import chunk those of all its rows' emails (lockEmails), so that of two
-// creates, or a create and an import row, of one email the second sees
-// the first's enrollment. A collision of the hashes only makes two writes
-// take turns.
+// its check of the email (insertEnrollmentRow), to its commit, an
+// import chunk those of all its rows' emails (lockEmails), and an update
+// that gives an open enrollment an email that one (HoldEmail), so that of
+// two creates, or a create, an import row or an update, of one email the
+// second sees the first's enrollment. A collision of the hashes only
+// makes two writes take turns.
 const emailLock int32 = 0x656d6169 // "emai"
 
 // emailLockKey is the SQL of the second key of the email lock (emailLock)

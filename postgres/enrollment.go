@@ -220,6 +220,27 @@ func (tx *tx) emailHeldOpen(e *enroll.Enrollment, email string) error {
 	return tx.openConflict(e, openByEmail, e.WorkspaceID, email, e.ProgramInstanceID)
 }
 
+// HoldEmail implements enroll.EnrollmentTx: an update giving e, open,
+// its email takes the email's lock in the instance (lockEmail), then
+// looks for an open enrollment holding it (emailHeldOpen), the look-up a
+// statement after the lock, so that it sees a create, import or update
+// of the email that held the lock before, and those after see it. The
+// update holds the enrollment's row and the instance's declarations lock
+// (lockEnrollment) and nothing else yet, as a create holds the
+// declarations lock when it takes its email's: a create or import
+// holding the email waits for no enrollment's row lock, and an update
+// holds one email's lock only, so the two cannot deadlock.
+func (tx *tx) HoldEmail(e *enroll.Enrollment) error {
+	email := enroll.NormalizeEmail(e.Email)
+	if email == "" {
+		return nil
+	}
+	if _, err := tx.Exec(tx.ctx, lockEmail, emailLock, e.ProgramInstanceID, email); err != nil {
+		return fmt.Errorf("postgres: email lock: %w", err)
+	}
+	return tx.emailHeldOpen(e, email)
+}
+
 // CreateEnrollment implements enroll.Store.
 func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID string, in *enroll.EnrollmentCreate) (*enroll.Enrollment, error) {
 	if err := in.Validate(); err != nil {

@@ -141,6 +141,24 @@ func (tx *Tx) unindexedOpen(e *enroll.Enrollment) error {
 	return enroll.OpenEnrollmentConflict(e, id)
 }
 
+// HoldEmail implements enroll.EnrollmentTx: the look-up of an import
+// row (openByEmail). The one writer makes the check and the update one
+// step.
+func (tx *Tx) HoldEmail(e *enroll.Enrollment) error {
+	email := enroll.NormalizeEmail(e.Email)
+	if email == "" {
+		return nil
+	}
+	var id string
+	err := tx.QueryRowContext(tx.ctx, openByEmail, e.WorkspaceID, email, e.ProgramInstanceID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return enroll.OpenEnrollmentConflict(e, id)
+}
+
 // CreateEnrollment implements enroll.Store.
 func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID string, in *enroll.EnrollmentCreate) (*enroll.Enrollment, error) {
 	if err := in.Validate(); err != nil {

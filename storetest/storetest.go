@@ -35,6 +35,8 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("EnrollmentConvertedLeadHoldsOpen", func(t *testing.T) { t.Parallel(); testEnrollmentConvertedLeadHoldsOpen(t, newStore) })
 	t.Run("EnrollmentEmailHeldOpen", func(t *testing.T) { t.Parallel(); testEnrollmentEmailHeldOpen(t, newStore) })
 	t.Run("EnrollmentEmailRace", func(t *testing.T) { t.Parallel(); testEnrollmentEmailRace(t, newStore) })
+	t.Run("EnrollmentEmailPatchHeld", func(t *testing.T) { t.Parallel(); testEnrollmentEmailPatchHeld(t, newStore) })
+	t.Run("EnrollmentEmailPatchRace", func(t *testing.T) { t.Parallel(); testEnrollmentEmailPatchRace(t, newStore) })
 	t.Run("EnrollmentTransitions", func(t *testing.T) { t.Parallel(); testEnrollmentTransitions(t, newStore) })
 	t.Run("EnrollmentUpdate", func(t *testing.T) { t.Parallel(); testEnrollmentUpdate(t, newStore) })
 	t.Run("EnrollmentEvaluate", func(t *testing.T) { t.Parallel(); testEnrollmentEvaluate(t, newStore) })
