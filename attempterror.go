@@ -11,10 +11,17 @@ import (
 // DNS failure reads without the address of the service's resolver, which
 // Go's text quotes ("lookup x on 10.0.0.2:53: no such host") and which
 // belongs to the service's internal network: "lookup x: no such host".
-// Any other error reads as its own text.
+// A failure on an open connection reads without the service's own local
+// address, which Go's text gives before the peer's ("read tcp
+// 10.0.0.5:41000->203.0.113.5:443: connection reset by peer"), for the
+// same reason. Any other error reads as its own text.
 func AttemptErrorText(err error) string {
 	var de *net.DNSError
 	if !errors.As(err, &de) {
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Source != nil && oe.Addr != nil {
+			return strings.Replace(err.Error(), oe.Source.String()+"->", "", 1)
+		}
 		return err.Error()
 	}
 	why := de.Err

@@ -38,6 +38,10 @@ func TestAttemptErrorText(t *testing.T) {
 		// user's own.
 		{"refused", &url.Error{Op: "Post", URL: "https://203.0.113.5/", Err: errors.New("dial tcp 203.0.113.5:443: connect: connection refused")},
 			`Post "https://203.0.113.5/": dial tcp 203.0.113.5:443: connect: connection refused`},
+		{"reset", &url.Error{Op: "Post", URL: "https://203.0.113.5/", Err: &net.OpError{Op: "read", Net: "tcp",
+			Source: &net.TCPAddr{IP: net.IPv4(10, 0, 0, 5), Port: 41000}, Addr: &net.TCPAddr{IP: net.IPv4(203, 0, 113, 5), Port: 443},
+			Err: errors.New("connection reset by peer")}},
+			`Post "https://203.0.113.5/": read tcp 203.0.113.5:443: connection reset by peer`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
