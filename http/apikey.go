@@ -60,7 +60,7 @@ type createAPIKeyInput struct {
 }
 
 type apiKeyIDInput struct {
-	KeyID string `path:"keyId"`
+	KeyID string `path:"keyId" doc:"The API key's id."`
 }
 
 type apiKeyCreatedOutput struct {

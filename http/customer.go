@@ -41,23 +41,23 @@ type createCustomerInput struct {
 
 type listCustomersInput struct {
 	Email       string `query:"email" maxLength:"256" doc:"Keep the customer with this email (case-insensitive)."`
-	ReferenceID string `query:"referenceId" maxLength:"256"`
+	ReferenceID string `query:"referenceId" maxLength:"256" doc:"Keep the customers with this referenceId (exact match)."`
 	SortQuery
 	ListQuery
 }
 
 type deleteCustomerInput struct {
-	CustomerID string `path:"customerId"`
+	CustomerID string `path:"customerId" doc:"The customer's id."`
 	IfMatchHeader
 }
 
 type customerIDInput struct {
-	CustomerID string `path:"customerId"`
+	CustomerID string `path:"customerId" doc:"The customer's id."`
 }
 
 type updateCustomerInput struct {
 	IfMatchHeader
-	CustomerID string `path:"customerId"`
+	CustomerID string `path:"customerId" doc:"The customer's id."`
 	Body       CustomerPatch
 	RawBody    []byte `contentType:"application/merge-patch+json"`
 }

@@ -13,7 +13,7 @@ const maxEligibilityScan = 100_000
 
 // testEligibilityInput is the body of POST .../eligibility:test.
 type testEligibilityInput struct {
-	InstanceID string `path:"instanceId"`
+	InstanceID string `path:"instanceId" doc:"The program instance's id."`
 	Body       struct {
 		EligibilityRules *[]enroll.Rule `json:"eligibilityRules,omitempty" nullable:"true" maxItems:"100" doc:"Draft rules to try; the instance's saved rules when absent."`
 		Enrollment       map[string]any `json:"enrollment,omitempty" nullable:"true" doc:"A sample enrollment to evaluate: any members of the enrollment representation. Those it leaves out are as in a created enrollment: lists and maps empty ([] and {}), eligibility.status candidate."`

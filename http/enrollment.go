@@ -81,13 +81,13 @@ func documentUniqueItems(schemas huma.Registry) {
 // EnrollmentListQuery holds the filters of enrollment lists (SPEC §4).
 type EnrollmentListQuery struct {
 	Status           []string  `query:"status,explode" doc:"Keep enrollments in these statuses (repeatable or comma-separated), each one of candidate, eligible, ineligible, submitted, needs_action, approved, rejected, paused, unenrolled; any other is a 422."`
-	CustomerID       string    `query:"customerId" maxLength:"64"`
-	LeadID           string    `query:"leadId" maxLength:"64"`
-	ReferenceID      string    `query:"referenceId" maxLength:"256"`
+	CustomerID       string    `query:"customerId" maxLength:"64" doc:"Keep the enrollments of this customer."`
+	LeadID           string    `query:"leadId" maxLength:"64" doc:"Keep the enrollments of this lead."`
+	ReferenceID      string    `query:"referenceId" maxLength:"256" doc:"Keep the enrollments with this referenceId (exact match)."`
 	Email            string    `query:"email" maxLength:"256" doc:"Case-insensitive."`
-	Tag              string    `query:"tag" maxLength:"256"`
-	ManufacturerSlug string    `query:"manufacturerSlug" maxLength:"256"`
-	GroupID          string    `query:"groupId" maxLength:"256"`
+	Tag              string    `query:"tag" maxLength:"256" doc:"Keep the enrollments whose tags hold this one (exact match, case included)."`
+	ManufacturerSlug string    `query:"manufacturerSlug" maxLength:"256" doc:"Keep the enrollments whose manufacturerSlugs hold this one (exact match, case included)."`
+	GroupID          string    `query:"groupId" maxLength:"256" doc:"Keep the enrollments whose groupIds hold this one (exact match, case included)."`
 	CreatedAfter     time.Time `query:"createdAfter" doc:"Keep enrollments created after this RFC 3339 time (exclusive), such as 2026-01-02T03:04:05Z or 2026-01-02T05:04:05+02:00; t and z may be lower case, and the offset's + may be sent unencoded."`
 	CreatedBefore    time.Time `query:"createdBefore" doc:"Keep enrollments created before this RFC 3339 time (exclusive), such as 2026-01-02T03:04:05Z or 2026-01-02T05:04:05+02:00; t and z may be lower case, and the offset's + may be sent unencoded."`
 	UpdatedAfter     time.Time `query:"updatedAfter" doc:"Keep enrollments updated after this RFC 3339 time (exclusive), such as 2026-01-02T03:04:05Z or 2026-01-02T05:04:05+02:00; t and z may be lower case, and the offset's + may be sent unencoded."`
@@ -115,12 +115,12 @@ func (q EnrollmentListQuery) filter() (enroll.EnrollmentFilter, error) {
 }
 
 type createEnrollmentInput struct {
-	InstanceID string `path:"instanceId"`
+	InstanceID string `path:"instanceId" doc:"The program instance's id."`
 	Body       enroll.EnrollmentCreate
 }
 
 type listInstanceEnrollmentsInput struct {
-	InstanceID string `path:"instanceId"`
+	InstanceID string `path:"instanceId" doc:"The program instance's id."`
 	EnrollmentListQuery
 	EnrollmentSortQuery
 	ListQuery
@@ -148,16 +148,16 @@ func (in *listEnrollmentsInput) Resolve(ctx huma.Context) []error {
 }
 
 type enrollmentIDInput struct {
-	EnrollmentID string `path:"enrollmentId"`
+	EnrollmentID string `path:"enrollmentId" doc:"The enrollment's id."`
 }
 
 type enrollmentIfMatchInput struct {
-	EnrollmentID string `path:"enrollmentId"`
+	EnrollmentID string `path:"enrollmentId" doc:"The enrollment's id."`
 	IfMatchHeader
 }
 
 type updateEnrollmentInput struct {
-	EnrollmentID string `path:"enrollmentId"`
+	EnrollmentID string `path:"enrollmentId" doc:"The enrollment's id."`
 	IfMatchHeader
 	Body    EnrollmentPatch
 	RawBody []byte `contentType:"application/merge-patch+json"`
@@ -175,7 +175,7 @@ type enrollmentCreatedOutput struct {
 }
 
 type historyInput struct {
-	EnrollmentID string `path:"enrollmentId"`
+	EnrollmentID string `path:"enrollmentId" doc:"The enrollment's id."`
 	ListQuery
 }
 

@@ -27,7 +27,7 @@ func (in *listEventsInput) Resolve(huma.Context) []error {
 }
 
 type eventIDInput struct {
-	EventID string `path:"eventId"`
+	EventID string `path:"eventId" doc:"The event's id."`
 }
 
 type eventOutput struct {

@@ -193,7 +193,7 @@ func importFormat(contentType string) (string, bool) {
 }
 
 type createImportInput struct {
-	InstanceID string `path:"instanceId"`
+	InstanceID string `path:"instanceId" doc:"The program instance's id."`
 	DryRun     bool   `query:"dryRun" doc:"Validate every row and count what would be created or skipped, writing nothing but the job."`
 	// The body is read by the handler, as a stream; Resolve captures it.
 	hctx huma.Context
@@ -213,11 +213,11 @@ func (in *createImportInput) Resolve(ctx huma.Context) []error {
 }
 
 type importIDInput struct {
-	ImportID string `path:"importId"`
+	ImportID string `path:"importId" doc:"The import job's id."`
 }
 
 type listImportErrorsInput struct {
-	ImportID string `path:"importId"`
+	ImportID string `path:"importId" doc:"The import job's id."`
 	ListQuery
 	accept []string
 }

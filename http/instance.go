@@ -109,17 +109,17 @@ func (in *listInstancesInput) Resolve(huma.Context) []error {
 func validInstanceStatus(s string) bool { return enroll.InstanceStatus(s).Valid() }
 
 type deleteInstanceInput struct {
-	InstanceID string `path:"instanceId"`
+	InstanceID string `path:"instanceId" doc:"The program instance's id."`
 	IfMatchHeader
 }
 
 type instanceIDInput struct {
-	InstanceID string `path:"instanceId"`
+	InstanceID string `path:"instanceId" doc:"The program instance's id."`
 }
 
 type updateInstanceInput struct {
 	IfMatchHeader
-	InstanceID string `path:"instanceId"`
+	InstanceID string `path:"instanceId" doc:"The program instance's id."`
 	Body       InstancePatch
 	RawBody    []byte `contentType:"application/merge-patch+json"`
 }

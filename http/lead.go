@@ -43,17 +43,17 @@ type listLeadsInput struct {
 }
 
 type deleteLeadInput struct {
-	LeadID string `path:"leadId"`
+	LeadID string `path:"leadId" doc:"The lead's id."`
 	IfMatchHeader
 }
 
 type leadIDInput struct {
-	LeadID string `path:"leadId"`
+	LeadID string `path:"leadId" doc:"The lead's id."`
 }
 
 type updateLeadInput struct {
 	IfMatchHeader
-	LeadID  string `path:"leadId"`
+	LeadID  string `path:"leadId" doc:"The lead's id."`
 	Body    LeadPatch
 	RawBody []byte `contentType:"application/merge-patch+json"`
 }

@@ -59,29 +59,29 @@ type createTemplateInput struct {
 }
 
 type deleteNotificationTemplateInput struct {
-	TemplateID string `path:"templateId"`
+	TemplateID string `path:"templateId" doc:"The notification template's id."`
 	IfMatchHeader
 }
 
 type templateIDInput struct {
-	TemplateID string `path:"templateId"`
+	TemplateID string `path:"templateId" doc:"The notification template's id."`
 }
 
 type updateTemplateInput struct {
 	IfMatchHeader
-	TemplateID string `path:"templateId"`
+	TemplateID string `path:"templateId" doc:"The notification template's id."`
 	Body       NotificationTemplatePatch
 	RawBody    []byte `contentType:"application/merge-patch+json"`
 }
 
 type renderTemplateInput struct {
-	TemplateID string `path:"templateId"`
+	TemplateID string `path:"templateId" doc:"The notification template's id."`
 	Body       NotificationRender
 }
 
 type listTemplatesInput struct {
 	ProgramInstanceID string `query:"programInstanceId" maxLength:"64" doc:"Keep one instance's templates; \"default\" keeps the workspace defaults."`
-	Status            string `query:"status" enum:"candidate,eligible,ineligible,submitted,needs_action,approved,rejected,paused,unenrolled"`
+	Status            string `query:"status" enum:"candidate,eligible,ineligible,submitted,needs_action,approved,rejected,paused,unenrolled" doc:"Keep the templates for this status."`
 	ListQuery
 	SortQuery
 }
@@ -110,7 +110,7 @@ type renderedMessage struct {
 }
 
 type putSettingsInput struct {
-	InstanceID string `path:"instanceId"`
+	InstanceID string `path:"instanceId" doc:"The program instance's id."`
 	Body       NotificationSettingsPut
 }
 
@@ -119,7 +119,7 @@ type settingsOutput struct {
 }
 
 type listNotificationsInput struct {
-	EnrollmentID string `path:"enrollmentId"`
+	EnrollmentID string `path:"enrollmentId" doc:"The enrollment's id."`
 	Status       string `query:"status" enum:"pending,sent,failed,skipped" doc:"Keep notifications in this status."`
 	ListQuery
 }

@@ -588,3 +588,110 @@ func bound[N int | float64](n *N) string {
 	}
 	return fmt.Sprint(*n)
 }
+
+// TestOpenAPIPortable checks the served document for what tools other
+// than Huma read in it (linters, validators against the OpenAPI 3.1
+// schema, client generators), each class of defect they reported once:
+// every operation, parameter, response and header described (as
+// docs/api.md promises); path parameters declared as the template names
+// them; every $ref resolving; no query parameter admitting null, which a
+// URL cannot carry; no response header named Content-Type, which OpenAPI
+// ignores (the media type is the content's key); no OpenAPI 3.0
+// nullable, which 3.1 does not read; and a license with an SPDX
+// identifier, without which some 3.1 validators refuse the document.
+func TestOpenAPIPortable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var doc map[string]any
+	e.do("GET", "/openapi.json", nil, withKey("")).expect(200).decode(&doc)
+	obj := func(v any) map[string]any { m, _ := v.(map[string]any); return m }
+	list := func(v any) []any { l, _ := v.([]any); return l }
+	str := func(v any) string { s, _ := v.(string); return s }
+
+	if license := obj(obj(doc["info"])["license"]); str(license["identifier"]) == "" && str(license["url"]) == "" {
+		t.Errorf("info.license %v: neither identifier nor url", license)
+	}
+	ids := map[string]string{}
+	param := regexp.MustCompile(`\{([^}]+)\}`)
+	for path, item := range obj(doc["paths"]) {
+		for method, o := range obj(item) {
+			op, where := obj(o), strings.ToUpper(method)+" "+path
+			if str(op["summary"]) == "" || str(op["description"]) == "" {
+				t.Errorf("%s: summary %q, description %q", where, op["summary"], op["description"])
+			}
+			id := str(op["operationId"])
+			if other, ok := ids[id]; ok || id == "" {
+				t.Errorf("%s: operationId %q, also %s", where, id, other)
+			}
+			ids[id] = where
+			var inPath []string
+			for _, m := range param.FindAllStringSubmatch(path, -1) {
+				inPath = append(inPath, m[1])
+			}
+			var declared []string
+			for _, p := range list(op["parameters"]) {
+				p := obj(p)
+				name := str(p["in"]) + " " + str(p["name"])
+				if str(p["description"]) == "" {
+					t.Errorf("%s: parameter %s has no description", where, name)
+				}
+				if slices.Contains(list(obj(p["schema"])["type"]), any("null")) {
+					t.Errorf("%s: parameter %s admits null", where, name)
+				}
+				if p["in"] == "path" {
+					declared = append(declared, str(p["name"]))
+					if p["required"] != true {
+						t.Errorf("%s: path parameter %s not required", where, name)
+					}
+				}
+			}
+			slices.Sort(inPath)
+			slices.Sort(declared)
+			if !slices.Equal(inPath, declared) {
+				t.Errorf("%s: path parameters %v declared, %v in the path", where, declared, inPath)
+			}
+			for status, r := range obj(op["responses"]) {
+				r := obj(r)
+				if str(r["description"]) == "" {
+					t.Errorf("%s %s: response has no description", where, status)
+				}
+				for name, h := range obj(r["headers"]) {
+					if strings.EqualFold(name, "Content-Type") {
+						t.Errorf("%s %s: declares a Content-Type header", where, status)
+					}
+					if str(obj(h)["description"]) == "" || obj(h)["schema"] == nil {
+						t.Errorf("%s %s: header %s has no description or schema", where, status, name)
+					}
+				}
+			}
+		}
+	}
+	// Every $ref names a part of the document, and no schema says
+	// nullable (3.0's keyword; 3.1 lists "null" among the types).
+	var walk func(at string, v any)
+	walk = func(at string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				var target any = doc
+				for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+					target = obj(target)[strings.NewReplacer("~1", "/", "~0", "~").Replace(part)]
+				}
+				if !strings.HasPrefix(ref, "#/") || target == nil {
+					t.Errorf("%s: $ref %s names nothing", at, ref)
+				}
+			}
+			if _, ok := v["nullable"]; ok && v["type"] != nil {
+				t.Errorf("%s: nullable", at)
+			}
+			for k, x := range v {
+				walk(at+"/"+k, x)
+			}
+		case []any:
+			for i, x := range v {
+				walk(at+"/"+strconv.Itoa(i), x)
+			}
+		}
+	}
+	walk("#", doc)
+}

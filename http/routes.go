@@ -226,11 +226,34 @@ func (s *Server) registerRoutes() {
 				op.Parameters = append(op.Parameters, idempotencyKeyParam())
 				op.Errors = append(op.Errors, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity)
 			}
+		} else {
+			// Every operation is described, these too (linters flag an
+			// operation without a description).
+			op.Description = "Needs no API key."
 		}
 		r.register(s.api, op)
 	}
 	s.documentMergePatch()
 	s.documentHeaders()
+	s.documentParameters()
+}
+
+// documentParameters declares no parameter nullable: Huma declares every
+// list nullable, but a URL cannot carry null, and a generated client
+// would offer to send it.
+func (s *Server) documentParameters() {
+	for _, item := range s.api.OpenAPI().Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Delete, item.Options, item.Head, item.Patch, item.Trace} {
+			if op == nil {
+				continue
+			}
+			for _, p := range op.Parameters {
+				if p.Schema != nil {
+					p.Schema.Nullable = false
+				}
+			}
+		}
+	}
 }
 
 // Response headers the middleware sends, as the OpenAPI document
@@ -285,6 +308,10 @@ func (s *Server) documentHeaders() {
 					}
 				}
 				r.Headers[requestIDHeader] = requestIDDoc
+				// OpenAPI ignores a response header named Content-Type
+				// (the media type is the content's key): an HTML page's
+				// output sets it, but declaring it says nothing.
+				delete(r.Headers, "Content-Type")
 				for _, h := range r.Headers {
 					if h.Description == "" && h.Schema != nil {
 						h.Description, h.Schema.Description = h.Schema.Description, ""

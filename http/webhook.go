@@ -37,17 +37,17 @@ type createWebhookEndpointInput struct {
 }
 
 type deleteWebhookEndpointInput struct {
-	EndpointID string `path:"endpointId"`
+	EndpointID string `path:"endpointId" doc:"The webhook endpoint's id."`
 	IfMatchHeader
 }
 
 type webhookEndpointIDInput struct {
-	EndpointID string `path:"endpointId"`
+	EndpointID string `path:"endpointId" doc:"The webhook endpoint's id."`
 }
 
 type updateWebhookEndpointInput struct {
 	IfMatchHeader
-	EndpointID string `path:"endpointId"`
+	EndpointID string `path:"endpointId" doc:"The webhook endpoint's id."`
 	Body       WebhookEndpointPatch
 	RawBody    []byte `contentType:"application/merge-patch+json"`
 }
@@ -68,15 +68,15 @@ type webhookEndpointCreatedOutput struct {
 }
 
 type listDeliveriesInput struct {
-	EndpointID string `path:"endpointId"`
+	EndpointID string `path:"endpointId" doc:"The webhook endpoint's id."`
 	Status     string `query:"status" enum:"pending,succeeded,failed" doc:"Keep deliveries in this status."`
 	EventID    string `query:"eventId" maxLength:"64" doc:"Keep deliveries of this event."`
 	ListQuery
 }
 
 type deliveryIDInput struct {
-	EndpointID string `path:"endpointId"`
-	DeliveryID string `path:"deliveryId"`
+	EndpointID string `path:"endpointId" doc:"The webhook endpoint's id."`
+	DeliveryID string `path:"deliveryId" doc:"The delivery's id."`
 }
 
 type deliveryOutput struct {
