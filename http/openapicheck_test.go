@@ -695,3 +695,35 @@ func TestOpenAPIPortable(t *testing.T) {
 	}
 	walk("#", doc)
 }
+
+// TestOpenAPIServers checks the document's servers: the URL people reach
+// the service at when it is configured (--public-url: behind a proxy the
+// listen address, or 127.0.0.1 for an unspecified one, points a reader's
+// client at its own machine), else the listen address; and the relative
+// "/" after it.
+func TestOpenAPIServers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, publicURL, want string }{
+		{"listen address", "", ""},
+		{"public URL", "https://enroll.example.com/", "https://enroll.example.com"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnvWith(t, func(c *enrollhttp.Config) { c.PublicURL = tc.publicURL })
+			var doc struct {
+				Servers []struct {
+					URL string `json:"url"`
+				} `json:"servers"`
+			}
+			e.do("GET", "/openapi.json", nil, withKey("")).expect(200).decode(&doc)
+			want := cmp.Or(tc.want, e.url)
+			var got []string
+			for _, s := range doc.Servers {
+				got = append(got, s.URL)
+			}
+			if !slices.Equal(got, []string{want, "/"}) {
+				t.Errorf("servers %v, want %v", got, []string{want, "/"})
+			}
+		})
+	}
+}

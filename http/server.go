@@ -100,6 +100,12 @@ type Config struct {
 	// Collectors are more Prometheus collectors to serve on /metrics, such
 	// as the webhook deliverer's.
 	Collectors []prometheus.Collector
+	// PublicURL is the server's base URL as people reach it (--public-url),
+	// e.g. https://enroll.example.com. The OpenAPI document names it as
+	// its server; unset, Open names the listen address, which behind a
+	// proxy (or for an unspecified address, read as 127.0.0.1) would point
+	// a reader's client at its own machine.
+	PublicURL string
 }
 
 // Server is the Enroll HTTP API. Create it with NewServer, then either mount
@@ -307,9 +313,13 @@ func (s *Server) Open() error {
 	}
 	s.mu.Unlock()
 	// Name the real address first so the document works for clients that
-	// resolve server URLs absolutely.
+	// resolve server URLs absolutely: the public URL when it is known.
 	oapi := s.api.OpenAPI()
-	oapi.Servers = append([]*huma.Server{{URL: s.URL(), Description: "This server"}}, oapi.Servers...)
+	first := strings.TrimSuffix(s.cfg.PublicURL, "/")
+	if first == "" {
+		first = s.URL()
+	}
+	oapi.Servers = append([]*huma.Server{{URL: first, Description: "This server"}}, oapi.Servers...)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logger.Error("http server stopped", "err", err)

@@ -196,7 +196,7 @@ func (m *Main) Open(ctx context.Context) error {
 	cons := console.New(store).WithLogger(m.logger).WithWakeWebhooks(m.Webhooks.Wake).WithPublicURL(m.Config.PublicURL)
 	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version, Engine: m.engine,
 		RateLimit: m.Config.RateLimit, RateBurst: m.Config.RateBurst, DataDir: m.Config.DataDir,
-		Console: cons, WakeWebhooks: m.Webhooks.Wake, Collectors: m.Webhooks.Collectors()})
+		Console: cons, WakeWebhooks: m.Webhooks.Wake, Collectors: m.Webhooks.Collectors(), PublicURL: m.Config.PublicURL})
 	// The console's requests spend their key's rate limit, with its API
 	// requests, and name it in the access log, as the API's do; the
 	// server, which keeps both, exists only now.

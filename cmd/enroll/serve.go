@@ -44,7 +44,7 @@ func (m *Main) serveCommand() *cobra.Command {
 		"SMTP server for notifications: smtp://user:pass@host:port (STARTTLS when offered) or smtps://...; unset, notifications are recorded as skipped")
 	cmd.Flags().StringVar(&m.Config.SMTPFrom, "smtp-from", m.Config.SMTPFrom, "sender address of notifications, e.g. \"Enroll <noreply@example.com>\" (required with --smtp-url)")
 	cmd.Flags().StringVar(&m.Config.PublicURL, "public-url", m.Config.PublicURL,
-		"the server's base URL as people reach it, e.g. https://enroll.example.com: non-essential notifications link to its /unsubscribe (unset, they are skipped); the console accepts forms from its origin whatever Host a proxy passes on, and an https:// URL makes the console's cookies Secure")
+		"the server's base URL as people reach it, e.g. https://enroll.example.com: non-essential notifications link to its /unsubscribe (unset, they are skipped); the console accepts forms from its origin whatever Host a proxy passes on, and an https:// URL makes the console's cookies Secure; /openapi.json names it as its server (unset, the listen address)")
 	return cmd
 }
 
