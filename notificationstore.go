@@ -43,9 +43,13 @@ type NotificationStore interface {
 	// FindNotificationSettings returns an instance's settings, the
 	// defaults when never set. Returns ENOTFOUND (the instance).
 	FindNotificationSettings(ctx context.Context, wsID, instanceID string) (*NotificationSettings, error)
-	// PutNotificationSettings replaces an instance's settings. Returns
-	// ENOTFOUND (the instance) or EINVALID.
-	PutNotificationSettings(ctx context.Context, a Actor, s *NotificationSettings) error
+	// PutNotificationSettings replaces an instance's settings. check (may
+	// be nil) sees the settings held first, the defaults when none are
+	// stored, in the write transaction, and may refuse (an If-Match
+	// check, with EPRECONDITION): two puts checked against the same
+	// settings never both apply. Returns ENOTFOUND (the instance),
+	// EINVALID or check's error, storing nothing.
+	PutNotificationSettings(ctx context.Context, a Actor, s *NotificationSettings, check func(*NotificationSettings) error) error
 
 	// ListNotifications returns a page of notifications, newest first.
 	// Returns EINVALID for bad paging.

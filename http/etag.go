@@ -8,7 +8,7 @@ import (
 
 // IfMatchHeader is the If-Match header of the writes that check one: the
 // PATCH, DELETE (and an enrollment's evaluate) of every resource that
-// answers an ETag.
+// answers an ETag, and the PUT of an instance's notification settings.
 type IfMatchHeader struct {
 	IfMatch string `header:"If-Match" doc:"The ETag the request is based on; a stale one answers 412. * matches any."`
 }
@@ -40,8 +40,9 @@ func etagOf(v any) string {
 	return enroll.ContentETag(v)
 }
 
-// ifMatch returns the store check that refuses a deletion whose If-Match
-// header is stale, run in the deleting transaction; nil without one.
+// ifMatch returns the store check that refuses a deletion or a
+// replacement whose If-Match header is stale, run in the writing
+// transaction; nil without one.
 func ifMatch[T any](header string) func(*T) error {
 	if header == "" {
 		return nil

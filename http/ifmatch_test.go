@@ -55,3 +55,40 @@ func TestIfMatch_Resources(t *testing.T) {
 		})
 	}
 }
+
+// TestIfMatch_NotificationSettings checks optimistic concurrency on an
+// instance's notification settings, which a PUT replaces whole: GET and
+// PUT answer an ETag (the defaults, never stored, one that stays the
+// same, so a first PUT can be conditional); a PUT with a stale If-Match is
+// a 412 that changes nothing; the current one, or *, goes through, and
+// none at all writes unconditionally, as a PATCH without one does.
+func TestIfMatch_NotificationSettings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	path := "/v1/programInstances/" + e.createInstance(nil) + "/notificationSettings"
+	put := func(admin string) map[string]any {
+		return map[string]any{"enabled": true, "adminEmails": []string{admin}}
+	}
+	defaults := e.do("GET", path, nil).expect(200).Header.Get("ETag")
+	if defaults == "" || e.do("GET", path, nil).expect(200).Header.Get("ETag") != defaults {
+		t.Fatalf("ETag of the defaults %q, then %q", defaults, e.do("GET", path, nil).Header.Get("ETag"))
+	}
+	first := e.do("PUT", path, put("first@example.com"), withHeader("If-Match", defaults)).expect(200).Header.Get("ETag")
+	if first == "" || first == defaults || e.do("GET", path, nil).expect(200).Header.Get("ETag") != first {
+		t.Fatalf("ETag after a PUT %q (before %q)", first, defaults)
+	}
+	held := e.do("GET", path, nil).expect(200)
+	e.do("PUT", path, put("stale@example.com"), withHeader("If-Match", defaults)).expect(412).problem()
+	if after := e.do("GET", path, nil).expect(200); after.Header.Get("ETag") != first || string(after.Body) != string(held.Body) {
+		t.Fatalf("a refused PUT changed the settings: %s", after.Body)
+	}
+	second := e.do("PUT", path, put("second@example.com"), withHeader("If-Match", `"other", `+first)).expect(200).Header.Get("ETag")
+	if second == first || e.do("GET", path, nil).expect(200).Header.Get("ETag") != second {
+		t.Fatalf("ETag after a PUT with the current one %q (before %q)", second, first)
+	}
+	e.do("PUT", path, put("any@example.com"), withHeader("If-Match", "*")).expect(200)
+	e.do("PUT", path, put("none@example.com")).expect(200)
+	if got := e.do("GET", path, nil).expect(200).obj()["adminEmails"].([]any); len(got) != 1 || got[0] != "none@example.com" {
+		t.Fatalf("adminEmails after an unconditional PUT: %v", got)
+	}
+}

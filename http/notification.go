@@ -110,11 +110,13 @@ type renderedMessage struct {
 }
 
 type putSettingsInput struct {
+	IfMatchHeader
 	InstanceID string `path:"instanceId" doc:"The program instance's id."`
 	Body       NotificationSettingsPut
 }
 
 type settingsOutput struct {
+	ETag string `header:"ETag" doc:"For If-Match on PUT."`
 	Body *enroll.NotificationSettings
 }
 
@@ -342,9 +344,13 @@ func (s *Server) getNotificationSettings(ctx context.Context, in *instanceIDInpu
 	if err != nil {
 		return nil, err
 	}
-	return &settingsOutput{Body: st}, nil
+	return &settingsOutput{ETag: etagOf(st), Body: st}, nil
 }
 
+// putNotificationSettings replaces an instance's settings, checking
+// If-Match against the settings held, in the store's transaction. The
+// defaults, never stored, have an ETag too, so a first PUT can be
+// conditional.
 func (s *Server) putNotificationSettings(ctx context.Context, in *putSettingsInput) (*settingsOutput, error) {
 	ns, err := s.notifications()
 	if err != nil {
@@ -355,10 +361,10 @@ func (s *Server) putNotificationSettings(ctx context.Context, in *putSettingsInp
 	}
 	st := &enroll.NotificationSettings{ProgramInstanceID: in.InstanceID, Enabled: in.Body.Enabled,
 		AdminEmails: in.Body.AdminEmails, LinkURL: in.Body.LinkURL}
-	if err := ns.PutNotificationSettings(ctx, actorFrom(ctx), st); err != nil {
+	if err := ns.PutNotificationSettings(ctx, actorFrom(ctx), st, ifMatch[enroll.NotificationSettings](in.IfMatch)); err != nil {
 		return nil, err
 	}
-	return &settingsOutput{Body: st}, nil
+	return &settingsOutput{ETag: etagOf(st), Body: st}, nil
 }
 
 // listEnrollmentNotifications lists the messages an enrollment's status

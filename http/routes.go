@@ -141,7 +141,7 @@ func (s *Server) routes() []route {
 		{"DELETE", "/v1/notificationTemplates/{templateId}", "deleteNotificationTemplate", "Delete a notification template", tagNotify, pw, 0, []int{404, 412}, handle(s, s.deleteNotificationTemplate)},
 		{"POST", "/v1/notificationTemplates/{templateId}/render", "renderNotificationTemplate", "Preview a template on an enrollment or a sample", tagNotify, pr, 0, withBodyID, documented(documentRender, handle(s, s.renderNotificationTemplate))},
 		{"GET", "/v1/programInstances/{instanceId}/notificationSettings", "getNotificationSettings", "Get an instance's notification settings", tagNotify, pr, 0, []int{404}, handle(s, s.getNotificationSettings)},
-		{"PUT", "/v1/programInstances/{instanceId}/notificationSettings", "putNotificationSettings", "Replace an instance's notification settings: on/off, administrator emails, link", tagNotify, pw, 0, withBodyID, handle(s, s.putNotificationSettings)},
+		{"PUT", "/v1/programInstances/{instanceId}/notificationSettings", "putNotificationSettings", "Replace an instance's notification settings: on/off, administrator emails, link", tagNotify, pw, 0, append(withBodyID, 412), handle(s, s.putNotificationSettings)},
 		{"GET", "/v1/enrollments/{enrollmentId}/notifications", "listEnrollmentNotifications", "List the notifications of an enrollment's status changes, newest first", tagNotify, er, 0, []int{404}, handle(s, s.listEnrollmentNotifications)},
 
 		{"POST", "/v1/apiKeys", "createApiKey", "Create an API key; its secret is shown only here", tagAPIKeys, kw, created, withBody, handle(s, s.createAPIKey)},

@@ -176,7 +176,7 @@ func newScenario(t *testing.T, s store) *scenario {
 		t.Fatal(err)
 	}
 	if err := s.PutNotificationSettings(ctx, sc.a, &enroll.NotificationSettings{ProgramInstanceID: sc.inst.ID, Enabled: true,
-		AdminEmails: []string{"review@example.com"}, LinkURL: "https://portal.example.com/enrollments/{enrollmentId}"}); err != nil {
+		AdminEmails: []string{"review@example.com"}, LinkURL: "https://portal.example.com/enrollments/{enrollmentId}"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, tpl := range []*enroll.NotificationTemplate{

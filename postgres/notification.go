@@ -178,15 +178,25 @@ func (db *DB) FindNotificationSettings(ctx context.Context, wsID, instanceID str
 	return findSettings(ctx, db.pool, wsID, instanceID)
 }
 
-// PutNotificationSettings implements enroll.NotificationStore.
-func (db *DB) PutNotificationSettings(ctx context.Context, a enroll.Actor, s *enroll.NotificationSettings) error {
+// PutNotificationSettings implements enroll.NotificationStore. The
+// instance's row, locked FOR NO KEY UPDATE (as an update of the instance
+// locks it), serialises the puts of its settings, which may have no row
+// of their own to lock yet: a concurrent put waits, then check sees what
+// it committed. Enrollment writes, which lock the row FOR KEY SHARE at
+// most, do not wait.
+func (db *DB) PutNotificationSettings(ctx context.Context, a enroll.Actor, s *enroll.NotificationSettings, check func(*enroll.NotificationSettings) error) error {
 	return db.write(ctx, func(tx *tx) error {
-		if _, err := findInstance(ctx, tx, a.WorkspaceID, s.ProgramInstanceID, ""); err != nil {
+		if _, err := findInstance(ctx, tx, a.WorkspaceID, s.ProgramInstanceID, "FOR NO KEY UPDATE"); err != nil {
 			return err
 		}
 		old, err := findSettings(ctx, tx, a.WorkspaceID, s.ProgramInstanceID)
 		if err != nil {
 			return err
+		}
+		if check != nil {
+			if err := check(old); err != nil {
+				return err
+			}
 		}
 		if err := s.ValidateChange(old); err != nil {
 			return err

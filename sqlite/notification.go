@@ -180,8 +180,10 @@ func (db *DB) FindNotificationSettings(ctx context.Context, wsID, instanceID str
 	return findSettings(ctx, db.r, wsID, instanceID)
 }
 
-// PutNotificationSettings implements enroll.NotificationStore.
-func (db *DB) PutNotificationSettings(ctx context.Context, a enroll.Actor, s *enroll.NotificationSettings) error {
+// PutNotificationSettings implements enroll.NotificationStore. Writes
+// are serial, so check sees the settings no other put can change before
+// this one commits.
+func (db *DB) PutNotificationSettings(ctx context.Context, a enroll.Actor, s *enroll.NotificationSettings, check func(*enroll.NotificationSettings) error) error {
 	return db.write(ctx, func(tx *Tx) error {
 		if _, err := findInstance(ctx, tx, a.WorkspaceID, s.ProgramInstanceID); err != nil {
 			return err
@@ -189,6 +191,11 @@ func (db *DB) PutNotificationSettings(ctx context.Context, a enroll.Actor, s *en
 		old, err := findSettings(ctx, tx, a.WorkspaceID, s.ProgramInstanceID)
 		if err != nil {
 			return err
+		}
+		if check != nil {
+			if err := check(old); err != nil {
+				return err
+			}
 		}
 		if err := s.ValidateChange(old); err != nil {
 			return err

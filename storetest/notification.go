@@ -126,7 +126,7 @@ func testNotificationSettings(t *testing.T, newStore Factory) {
 	}
 	put := &enroll.NotificationSettings{ProgramInstanceID: inst.ID, Enabled: false, AdminEmails: []string{"ops@example.com"},
 		LinkURL: "https://portal.example.com/e/{enrollmentId}"}
-	if err := f.ns.PutNotificationSettings(f.ctx, f.a, put); err != nil {
+	if err := f.ns.PutNotificationSettings(f.ctx, f.a, put, nil); err != nil {
 		t.Fatal(err)
 	}
 	s = must(f.ns.FindNotificationSettings(f.ctx, f.a.WorkspaceID, inst.ID))
@@ -134,18 +134,18 @@ func testNotificationSettings(t *testing.T, newStore Factory) {
 		t.Fatalf("stored settings = %+v", s)
 	}
 	bad := &enroll.NotificationSettings{ProgramInstanceID: inst.ID, Enabled: true, AdminEmails: []string{"not an address"}}
-	wantCode(t, f.ns.PutNotificationSettings(f.ctx, f.a, bad), enroll.EINVALID)
+	wantCode(t, f.ns.PutNotificationSettings(f.ctx, f.a, bad, nil), enroll.EINVALID)
 	_, err := f.ns.FindNotificationSettings(f.ctx, f.a.WorkspaceID, "nope")
 	wantCode(t, err, enroll.ENOTFOUND)
 	other := newFixtureOn(t, f.s)
-	wantCode(t, f.ns.PutNotificationSettings(f.ctx, other.a, put), enroll.ENOTFOUND)
+	wantCode(t, f.ns.PutNotificationSettings(f.ctx, other.a, put, nil), enroll.ENOTFOUND)
 }
 
 func testNotificationQueue(t *testing.T, newStore Factory) {
 	f := newNotificationFixture(t, newStore)
 	inst := f.instance()
 	if err := f.ns.PutNotificationSettings(f.ctx, f.a, &enroll.NotificationSettings{ProgramInstanceID: inst.ID, Enabled: true,
-		AdminEmails: []string{"review@example.com", "lead@example.com"}, LinkURL: "https://portal.example.com/e/{enrollmentId}"}); err != nil {
+		AdminEmails: []string{"review@example.com", "lead@example.com"}, LinkURL: "https://portal.example.com/e/{enrollmentId}"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	f.template(inst.ID, enroll.StatusEligible)
@@ -257,7 +257,7 @@ func testNotificationQueue(t *testing.T, newStore Factory) {
 	off := f.instance()
 	f.template(off.ID, enroll.StatusSubmitted)
 	if err := f.ns.PutNotificationSettings(f.ctx, f.a, &enroll.NotificationSettings{ProgramInstanceID: off.ID, Enabled: false,
-		AdminEmails: []string{"ops@example.com"}}); err != nil {
+		AdminEmails: []string{"ops@example.com"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	e3 := f.enroll(off, "carol@example.com")

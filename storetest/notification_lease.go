@@ -13,7 +13,7 @@ import (
 func testNotificationLeaseFence(t *testing.T, newStore Factory) {
 	f := newNotificationFixture(t, newStore)
 	inst := f.instance()
-	if err := f.ns.PutNotificationSettings(f.ctx, f.a, &enroll.NotificationSettings{ProgramInstanceID: inst.ID, Enabled: true}); err != nil {
+	if err := f.ns.PutNotificationSettings(f.ctx, f.a, &enroll.NotificationSettings{ProgramInstanceID: inst.ID, Enabled: true}, nil); err != nil {
 		t.Fatal(err)
 	}
 	f.template(inst.ID, enroll.StatusEligible)

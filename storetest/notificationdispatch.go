@@ -30,7 +30,7 @@ func testNotificationDispatch(t *testing.T, newStore Factory) {
 	inst := f.instance()
 	admins := []string{"a1@example.com", "a2@example.com", "a3@example.com"}
 	if err := f.ns.PutNotificationSettings(f.ctx, f.a, &enroll.NotificationSettings{ProgramInstanceID: inst.ID, Enabled: true,
-		AdminEmails: admins}); err != nil {
+		AdminEmails: admins}, nil); err != nil {
 		t.Fatal(err)
 	}
 	f.template(inst.ID, enroll.StatusEligible)

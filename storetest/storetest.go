@@ -76,6 +76,8 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("WebhookWorkspaceOrder", func(t *testing.T) { t.Parallel(); testWebhookWorkspaceOrder(t, newStore) })
 	t.Run("NotificationTemplates", func(t *testing.T) { t.Parallel(); testNotificationTemplates(t, newStore) })
 	t.Run("NotificationSettings", func(t *testing.T) { t.Parallel(); testNotificationSettings(t, newStore) })
+	t.Run("NotificationSettingsCheck", func(t *testing.T) { t.Parallel(); testNotificationSettingsCheck(t, newStore) })
+	t.Run("NotificationSettingsRace", func(t *testing.T) { t.Parallel(); testNotificationSettingsRace(t, newStore) })
 	t.Run("NotificationQueue", func(t *testing.T) { t.Parallel(); testNotificationQueue(t, newStore) })
 	t.Run("NotificationLeaseFence", func(t *testing.T) { t.Parallel(); testNotificationLeaseFence(t, newStore) })
 	t.Run("NotificationDispatch", func(t *testing.T) { t.Parallel(); testNotificationDispatch(t, newStore) })
