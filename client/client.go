@@ -6,11 +6,11 @@
 // enroll), so what a call returns is what the server documents; every
 // error answer is a *Problem (RFC 9457). Each list has an All method that
 // ranges over every page; an empty id where a path names one is refused
-// before anything is sent (ErrEmptyID). Every update and delete the
-// server checks If-Match on takes an ifMatch, last: the ETag of the
-// resource's Get...ETag method, so that a write based on a stale read is
-// refused (a *Problem with status 412) rather than applied; "" writes
-// unconditionally.
+// before anything is sent (ErrEmptyID). Every update, replacement and
+// delete the server checks If-Match on takes an ifMatch, last: the ETag
+// of the resource's Get...ETag method, so that a write based on a stale
+// read is refused (a *Problem with status 412) rather than applied; ""
+// writes unconditionally.
 //
 //	c := client.New("http://127.0.0.1:8080", os.Getenv("ENROLL_KEY"))
 //	inst, err := c.GetInstance(ctx, "h24lamyd7wer9a5g7fn7xd7i")

@@ -51,8 +51,8 @@ func etagOf[T any](m func(*client.Client, context.Context, string) (*T, string, 
 // TestIfMatch: every write of the client that the server makes
 // conditional on If-Match sends its ifMatch. With the ETag of a
 // Get...ETag from before another change, each is a 412 *Problem that
-// changes nothing; with the current one it goes through; the deletion
-// last.
+// changes nothing; with the current one it goes through; the deletion,
+// where there is one, last.
 func TestIfMatch(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
@@ -65,7 +65,8 @@ func TestIfMatch(t *testing.T) {
 		create func(t *testing.T) string
 		etag   func(context.Context, *client.Client, string) (string, error)
 		// writes are the conditional calls, each with the current ETag
-		// after its try with the stale one; the last deletes.
+		// after its try with the stale one; the last deletes, when the
+		// resource can be deleted.
 		writes []conditionalWrite
 	}{
 		{"program", func(t *testing.T) string {
@@ -109,6 +110,16 @@ func TestIfMatch(t *testing.T) {
 				Status: enroll.StatusApproved, Subject: "s", Text: "t"})).ID
 		}, etagOf((*client.Client).GetNotificationTemplateETag),
 			[]conditionalWrite{update("subject", (*client.Client).UpdateNotificationTemplate), remove((*client.Client).DeleteNotificationTemplate)}},
+		// An instance's settings, read and put by the instance's id, are
+		// replaced, never deleted.
+		{"notification settings", func(t *testing.T) string {
+			return must[*enroll.ProgramInstance](t)(c.CreateInstance(ctx, prog.ID, &client.InstanceCreate{Slug: "settings", Name: "Settings"})).ID
+		}, etagOf((*client.Client).GetNotificationSettingsETag),
+			[]conditionalWrite{{"put", func(ctx context.Context, c *client.Client, id, ifMatch string) error {
+				_, err := c.PutNotificationSettings(ctx, id, &client.NotificationSettingsPut{Enabled: true,
+					AdminEmails: []string{newValue() + "@example.com"}}, ifMatch)
+				return err
+			}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -137,6 +148,9 @@ func TestIfMatch(t *testing.T) {
 				if w.name != "delete" {
 					current = must[string](t)(tc.etag(ctx, c, id))
 				}
+			}
+			if tc.writes[len(tc.writes)-1].name != "delete" {
+				return
 			}
 			if _, err := tc.etag(ctx, c, id); !client.IsStatus(err, http.StatusNotFound) {
 				t.Fatalf("after the delete: %v", err)

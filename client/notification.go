@@ -142,13 +142,28 @@ func (c *Client) RenderNotificationTemplate(ctx context.Context, id string, in *
 // GetNotificationSettings returns a program instance's notification
 // settings: the defaults (on, no administrators, no link) until put.
 func (c *Client) GetNotificationSettings(ctx context.Context, instanceID string) (*enroll.NotificationSettings, error) {
-	return get[enroll.NotificationSettings](c, ctx, "/v1/programInstances/"+esc(instanceID)+"/notificationSettings", nil)
+	st, _, err := c.GetNotificationSettingsETag(ctx, instanceID)
+	return st, err
+}
+
+// GetNotificationSettingsETag returns a program instance's notification
+// settings and their ETag, for the ifMatch of PutNotificationSettings.
+// The defaults have one too, so a first put can be conditional.
+func (c *Client) GetNotificationSettingsETag(ctx context.Context, instanceID string) (*enroll.NotificationSettings, string, error) {
+	return getETag[enroll.NotificationSettings](c, ctx, "/v1/programInstances/"+esc(instanceID)+"/notificationSettings")
 }
 
 // PutNotificationSettings replaces a program instance's notification
-// settings and returns them as stored.
-func (c *Client) PutNotificationSettings(ctx context.Context, instanceID string, in *NotificationSettingsPut) (*enroll.NotificationSettings, error) {
-	return send[enroll.NotificationSettings](c, ctx, http.MethodPut, "/v1/programInstances/"+esc(instanceID)+"/notificationSettings", in)
+// settings and returns them as stored. A non-empty ifMatch makes a stale
+// ETag a 412: the put, which replaces the settings whole, does not undo
+// a change made since they were read.
+func (c *Client) PutNotificationSettings(ctx context.Context, instanceID string, in *NotificationSettingsPut, ifMatch string) (*enroll.NotificationSettings, error) {
+	out := new(enroll.NotificationSettings)
+	r := request{method: http.MethodPut, path: "/v1/programInstances/" + esc(instanceID) + "/notificationSettings", json: in, header: ifMatchHeader(ifMatch)}
+	if err := c.call(ctx, r, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ListEnrollmentNotifications returns a page of the notifications an

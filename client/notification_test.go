@@ -24,7 +24,7 @@ func TestNotifications(t *testing.T) {
 		t.Fatalf("default settings = %+v", st)
 	}
 	st = must[*enroll.NotificationSettings](t)(c.PutNotificationSettings(ctx, inst.ID, &client.NotificationSettingsPut{Enabled: true,
-		AdminEmails: []string{"review@example.com"}, LinkURL: "https://portal.example.com/e/{enrollmentId}"}))
+		AdminEmails: []string{"review@example.com"}, LinkURL: "https://portal.example.com/e/{enrollmentId}"}, ""))
 	if st.UpdatedAt == nil || st.AdminEmails[0] != "review@example.com" {
 		t.Fatalf("PutNotificationSettings = %+v", st)
 	}

@@ -387,12 +387,18 @@ func operationTable() map[string][]opCall {
 			_, err := c.RenderNotificationTemplate(ctx, id, nil)
 			return err
 		}}},
-		"getNotificationSettings": {{"GetNotificationSettings", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.GetNotificationSettings(ctx, id)
-			return err
-		}}},
+		"getNotificationSettings": {
+			{"GetNotificationSettings", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.GetNotificationSettings(ctx, id)
+				return err
+			}},
+			{"GetNotificationSettingsETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.GetNotificationSettingsETag(ctx, id)
+				return err
+			}},
+		},
 		"putNotificationSettings": {{"PutNotificationSettings", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.PutNotificationSettings(ctx, id, &client.NotificationSettingsPut{Enabled: true})
+			_, err := c.PutNotificationSettings(ctx, id, &client.NotificationSettingsPut{Enabled: true}, "")
 			return err
 		}}},
 		"listEnrollmentNotifications": {
