@@ -273,7 +273,7 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	start := time.Now()
 
 	// The upload: a byte bar on a terminal.
-	sent := &sentReader{ReadCloser: body}
+	sent := &sentReader{ReadCloser: body, size: size}
 	req := client.ImportRequest{Format: o.format, DryRun: o.dryRun, Body: sent, Size: size}
 	var up *progressbar.ProgressBar
 	if o.tty {
@@ -416,13 +416,20 @@ func byteSize(n int64) string {
 // a job of it.
 type sentReader struct {
 	io.ReadCloser
+	// size is the body's length, 0 when unknown. The body counts as read
+	// whole once that many bytes are read: the transport sends them before
+	// the read that meets io.EOF, so the server may have them, and may
+	// have answered, before that read.
+	size  int64
+	read  int64
 	whole atomic.Bool
 }
 
-// Read reads from the body and records io.EOF.
+// Read reads from the body and records its end.
 func (r *sentReader) Read(p []byte) (int, error) {
 	n, err := r.ReadCloser.Read(p)
-	if err == io.EOF {
+	r.read += int64(n)
+	if err == io.EOF || (r.size > 0 && r.read >= r.size) {
 		r.whole.Store(true)
 	}
 	return n, err
