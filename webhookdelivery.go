@@ -122,6 +122,10 @@ type WebhookJob struct {
 	// URL and Secrets are the endpoint's at claim time.
 	URL     string
 	Secrets []string
+	// SecretsError, when set, says why the endpoint's secrets could not
+	// be read (sealed under a key not configured, or damaged): the
+	// attempt fails with it, sending nothing, and is retried as others.
+	SecretsError string
 	// Body is the event as GET /v1/events/{id} shows it.
 	Body []byte
 	// EventCreatedAt is when the event committed, for latency metrics.

@@ -97,6 +97,18 @@ type WebhookStore interface {
 	// holding their job's lease. Returns no domain error, only the
 	// database's.
 	FinishWebhookDeliveries(ctx context.Context, done []DeliveryResult) error
+
+	// SealWebhookSecrets makes the stored signing secrets match the
+	// store's SecretSealer, and returns how many endpoints it sealed. It
+	// first refuses, with an error wrapping ErrSealKeyUnknown, a store
+	// holding a secret sealed under none of its keys (or sealed at all,
+	// without a sealer), whose deliveries would all fail; then, with a
+	// sealer, it seals every endpoint's secrets stored plain or under
+	// another key than the sealing one, a bounded chunk per transaction.
+	// Several callers at once (replicas starting) share the work. An
+	// endpoint whose sealed value is damaged (ErrSealBroken) is left as it
+	// is. serve calls it before it listens.
+	SealWebhookSecrets(ctx context.Context) (int, error)
 }
 
 // DeliveryResult is an attempt of a claimed delivery and its outcome.

@@ -31,6 +31,10 @@ type Config struct {
 	// value means none. Migrations, which may build indexes for minutes,
 	// run without it (under the URL's own setting, if any).
 	StatementTimeout time.Duration
+	// Sealer, if set, seals webhook signing secrets before they are
+	// written and opens them when read; nil keeps them as they are.
+	// Every replica needs the same keys.
+	Sealer enroll.SecretSealer
 }
 
 // DefaultStatementTimeout is the statement timeout when Config leaves it 0.
@@ -45,6 +49,8 @@ type DB struct {
 	pool   *pgxpool.Pool
 	clock  enroll.Clock
 	engine enroll.RuleEngine
+	// sealer seals webhook signing secrets at rest; nil keeps them plain.
+	sealer enroll.SecretSealer
 	// backlogs remembers the counts of ?after= polls (listEventsAfter).
 	backlogs enroll.Backlogs
 }
@@ -90,7 +96,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: pool: %w", err)
 	}
-	db := &DB{pool: pool, clock: cfg.Clock, engine: cfg.Engine}
+	db := &DB{pool: pool, clock: cfg.Clock, engine: cfg.Engine, sealer: cfg.Sealer}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -11,8 +11,9 @@ import (
 
 var _ enroll.WebhookStore = (*DB)(nil)
 
-// writeEndpoint stores an endpoint: its secrets in their own column, the
-// rest (never the shown-once Secret) in doc.
+// writeEndpoint stores an endpoint: its secrets in their own column,
+// sealed when the store has a sealer, the rest (never the shown-once
+// Secret) in doc.
 func (tx *tx) writeEndpoint(ep *enroll.WebhookEndpoint, insert bool) error {
 	shown := *ep
 	shown.Secret = ""
@@ -20,7 +21,11 @@ func (tx *tx) writeEndpoint(ep *enroll.WebhookEndpoint, insert bool) error {
 	if err != nil {
 		return err
 	}
-	secrets, err := encode(ep.Secrets)
+	sealed, err := enroll.SealWebhookSecrets(tx.db.sealer, ep.WorkspaceID, ep.ID, ep.Secrets)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	secrets, err := encode(sealed)
 	if err != nil {
 		return err
 	}
@@ -34,7 +39,8 @@ func (tx *tx) writeEndpoint(ep *enroll.WebhookEndpoint, insert bool) error {
 	return err
 }
 
-// decodeEndpoint builds an endpoint from its doc and secrets columns.
+// decodeEndpoint builds an endpoint from its doc and secrets columns,
+// its secrets as stored (sealed, with a sealer): see openEndpoint.
 func decodeEndpoint(wsID string, doc, secrets []byte) (*enroll.WebhookEndpoint, error) {
 	ep, err := decode[enroll.WebhookEndpoint](doc)
 	if err != nil {
@@ -48,7 +54,20 @@ func decodeEndpoint(wsID string, doc, secrets []byte) (*enroll.WebhookEndpoint, 
 	return ep, nil
 }
 
-// findEndpoint loads an endpoint; lock is "" or a locking clause.
+// openEndpoint opens the secrets of ep, decoded, with s (nil: none
+// sealed), so that they are plain in memory.
+func openEndpoint(s enroll.SecretSealer, ep *enroll.WebhookEndpoint) error {
+	secrets, err := enroll.OpenWebhookSecrets(s, ep.WorkspaceID, ep.ID, ep.Secrets)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	ep.Secrets = secrets
+	return nil
+}
+
+// findEndpoint loads an endpoint, its secrets as stored: for what does
+// not need them, and works on an endpoint whose secrets cannot be
+// opened; lock is "" or a locking clause.
 func findEndpoint(ctx context.Context, q querier, wsID, id, lock string) (*enroll.WebhookEndpoint, error) {
 	var doc, secrets []byte
 	err := q.QueryRow(ctx, `SELECT doc, secrets FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2 `+lock, wsID, id).Scan(&doc, &secrets)
@@ -56,6 +75,16 @@ func findEndpoint(ctx context.Context, q querier, wsID, id, lock string) (*enrol
 		return nil, notFound(err, "Webhook endpoint", id)
 	}
 	return decodeEndpoint(wsID, doc, secrets)
+}
+
+// findOpenEndpoint loads an endpoint as findEndpoint does, its secrets
+// opened with s.
+func findOpenEndpoint(ctx context.Context, q querier, s enroll.SecretSealer, wsID, id, lock string) (*enroll.WebhookEndpoint, error) {
+	ep, err := findEndpoint(ctx, q, wsID, id, lock)
+	if err != nil {
+		return nil, err
+	}
+	return ep, openEndpoint(s, ep)
 }
 
 // CreateWebhookEndpoint implements enroll.WebhookStore.
@@ -79,7 +108,7 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, a enroll.Actor, ep *enr
 
 // FindWebhookEndpoint implements enroll.WebhookStore.
 func (db *DB) FindWebhookEndpoint(ctx context.Context, wsID, id string) (*enroll.WebhookEndpoint, error) {
-	return findEndpoint(ctx, db.pool, wsID, id, "")
+	return findOpenEndpoint(ctx, db.pool, db.sealer, wsID, id, "")
 }
 
 // ListWebhookEndpoints implements enroll.WebhookStore.
@@ -111,7 +140,7 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, wsID string, p enroll.Li
 func (db *DB) UpdateWebhookEndpoint(ctx context.Context, a enroll.Actor, id string, fn func(*enroll.WebhookEndpoint) error) (*enroll.WebhookEndpoint, error) {
 	var out *enroll.WebhookEndpoint
 	err := db.write(ctx, func(tx *tx) error {
-		old, err := findEndpoint(ctx, tx, a.WorkspaceID, id, "FOR UPDATE")
+		old, err := findOpenEndpoint(ctx, tx, db.sealer, a.WorkspaceID, id, "FOR UPDATE")
 		if err != nil {
 			return err
 		}

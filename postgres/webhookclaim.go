@@ -207,7 +207,7 @@ func (tx *tx) claim(lease time.Duration, limit, perEndpoint, perWorkspace int) (
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return collectJobs(rows, tx.now, until)
+	return collectJobs(rows, tx.db.sealer, tx.now, until)
 }
 
 // claimPicks returns up to limit deliveries a claim may lease, at most
@@ -246,8 +246,9 @@ func (tx *tx) picks(query string, args ...any) ([]enroll.ClaimPick, error) {
 	return picks, wrap(err)
 }
 
-// collectJobs reads the deliveries claimLease leased until then.
-func collectJobs(rows pgx.Rows, now, until time.Time) ([]*enroll.WebhookJob, error) {
+// collectJobs reads the deliveries claimLease leased until then, their
+// endpoints' secrets opened with s.
+func collectJobs(rows pgx.Rows, s enroll.SecretSealer, now, until time.Time) ([]*enroll.WebhookJob, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*enroll.WebhookJob, error) {
 		var (
 			ws, stream             string
@@ -278,7 +279,12 @@ func collectJobs(rows pgx.Rows, now, until time.Time) ([]*enroll.WebhookJob, err
 			return nil, err
 		}
 		d.WorkspaceID, d.Stream, d.EventSeq = ws, stream, seq
-		return &enroll.WebhookJob{Delivery: d, URL: ep.URL, Secrets: ep.SigningSecrets(now), Body: []byte(body),
-			EventCreatedAt: at.UTC(), LeaseUntil: until.UTC()}, nil
+		j := &enroll.WebhookJob{Delivery: d, URL: ep.URL, Body: []byte(body), EventCreatedAt: at.UTC(), LeaseUntil: until.UTC()}
+		if err := openEndpoint(s, ep); err != nil {
+			j.SecretsError = enroll.WebhookSecretsError(err)
+		} else {
+			j.Secrets = ep.SigningSecrets(now)
+		}
+		return j, nil
 	})
 }

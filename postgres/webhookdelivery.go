@@ -348,7 +348,7 @@ func (db *DB) FinishWebhookDeliveries(ctx context.Context, done []enroll.Deliver
 			return err
 		}
 		for _, r := range gone {
-			ep, err := findEndpoint(ctx, tx, r.Job.Delivery.WorkspaceID, r.Job.Delivery.EndpointID, "FOR UPDATE")
+			ep, err := findOpenEndpoint(ctx, tx, tx.db.sealer, r.Job.Delivery.WorkspaceID, r.Job.Delivery.EndpointID, "FOR UPDATE")
 			if enroll.ErrorCode(err) == enroll.ENOTFOUND {
 				continue
 			} else if err != nil {
@@ -419,7 +419,7 @@ func (tx *tx) finishDelivery(j *enroll.WebhookJob, o enroll.DeliveryOutcome) (*e
 	if !o.DisableEndpoint {
 		return cur, nil
 	}
-	ep, err := findEndpoint(tx.ctx, tx, d.WorkspaceID, d.EndpointID, "FOR UPDATE")
+	ep, err := findOpenEndpoint(tx.ctx, tx, tx.db.sealer, d.WorkspaceID, d.EndpointID, "FOR UPDATE")
 	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
 		return cur, nil
 	} else if err != nil {

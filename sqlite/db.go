@@ -32,6 +32,9 @@ type Config struct {
 	// Synchronous is SQLite's synchronous pragma; "" means FULL, so an
 	// acknowledged write survives power loss as well as a killed process.
 	Synchronous string
+	// Sealer, if set, seals webhook signing secrets before they are
+	// written and opens them when read; nil keeps them as they are.
+	Sealer enroll.SecretSealer
 
 	// checkpointEvery is the background checkpoint's interval, and
 	// restartFrames the WAL's size that has the writer restart it; 0 means
@@ -48,6 +51,8 @@ type DB struct {
 	ckpt   *checkpointer  // checkpoints the WAL in the background
 	clock  enroll.Clock
 	engine enroll.RuleEngine
+	// sealer seals webhook signing secrets at rest; nil keeps them plain.
+	sealer enroll.SecretSealer
 	// plannedCreates counts the creates written as planned before the
 	// writer's turn (createPlanned), for tests.
 	plannedCreates atomic.Int64
@@ -84,7 +89,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err := migrate(ctx, cfg.Path); err != nil {
 		return nil, err
 	}
-	db := &DB{clock: cfg.Clock, engine: cfg.Engine, fewRows: fewRows}
+	db := &DB{clock: cfg.Clock, engine: cfg.Engine, fewRows: fewRows, sealer: cfg.Sealer}
 	// The writer never checkpoints: the checkpointer does, outside the
 	// commits all writes wait for.
 	ckpt, err := startCheckpointer(cfg.Path, cfg.Synchronous, cmp.Or(cfg.checkpointEvery, checkpointEvery), cmp.Or(cfg.restartFrames, restartFrames))

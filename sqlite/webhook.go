@@ -16,8 +16,9 @@ func init() {
 	objectTables[enroll.KindWebhookDelivery] = "webhook_deliveries"
 }
 
-// writeEndpoint stores an endpoint: its secrets in their own column, the
-// rest (never the shown-once Secret) in doc.
+// writeEndpoint stores an endpoint: its secrets in their own column,
+// sealed when the store has a sealer, the rest (never the shown-once
+// Secret) in doc.
 func (tx *Tx) writeEndpoint(ep *enroll.WebhookEndpoint, insert bool) error {
 	shown := *ep
 	shown.Secret = ""
@@ -25,7 +26,11 @@ func (tx *Tx) writeEndpoint(ep *enroll.WebhookEndpoint, insert bool) error {
 	if err != nil {
 		return err
 	}
-	secrets, err := encode(ep.Secrets)
+	sealed, err := enroll.SealWebhookSecrets(tx.db.sealer, ep.WorkspaceID, ep.ID, ep.Secrets)
+	if err != nil {
+		return err
+	}
+	secrets, err := encode(sealed)
 	if err != nil {
 		return err
 	}
@@ -39,7 +44,8 @@ func (tx *Tx) writeEndpoint(ep *enroll.WebhookEndpoint, insert bool) error {
 	return err
 }
 
-// decodeEndpoint builds an endpoint from its doc and secrets columns.
+// decodeEndpoint builds an endpoint from its doc and secrets columns,
+// its secrets as stored (sealed, with a sealer): see openEndpoint.
 func decodeEndpoint(wsID, doc, secrets string) (*enroll.WebhookEndpoint, error) {
 	ep, err := decode[enroll.WebhookEndpoint](doc)
 	if err != nil {
@@ -55,6 +61,19 @@ func decodeEndpoint(wsID, doc, secrets string) (*enroll.WebhookEndpoint, error) 
 	return ep, nil
 }
 
+// openEndpoint opens the secrets of ep, decoded, with s (nil: none
+// sealed), so that they are plain in memory.
+func openEndpoint(s enroll.SecretSealer, ep *enroll.WebhookEndpoint) error {
+	secrets, err := enroll.OpenWebhookSecrets(s, ep.WorkspaceID, ep.ID, ep.Secrets)
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	ep.Secrets = secrets
+	return nil
+}
+
+// findEndpoint reads an endpoint, its secrets as stored: for what does
+// not need them, and works on an endpoint whose secrets cannot be opened.
 func findEndpoint(ctx context.Context, q querier, wsID, id string) (*enroll.WebhookEndpoint, error) {
 	var doc, secrets string
 	err := q.QueryRowContext(ctx, `SELECT doc, secrets FROM webhook_endpoints WHERE workspace_id = ? AND id = ?`, wsID, id).Scan(&doc, &secrets)
@@ -62,6 +81,15 @@ func findEndpoint(ctx context.Context, q querier, wsID, id string) (*enroll.Webh
 		return nil, notFound(err, "Webhook endpoint", id)
 	}
 	return decodeEndpoint(wsID, doc, secrets)
+}
+
+// findOpenEndpoint reads an endpoint, its secrets opened with s.
+func findOpenEndpoint(ctx context.Context, q querier, s enroll.SecretSealer, wsID, id string) (*enroll.WebhookEndpoint, error) {
+	ep, err := findEndpoint(ctx, q, wsID, id)
+	if err != nil {
+		return nil, err
+	}
+	return ep, openEndpoint(s, ep)
 }
 
 // CreateWebhookEndpoint implements enroll.WebhookStore.
@@ -81,7 +109,7 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, a enroll.Actor, ep *enr
 
 // FindWebhookEndpoint implements enroll.WebhookStore.
 func (db *DB) FindWebhookEndpoint(ctx context.Context, wsID, id string) (*enroll.WebhookEndpoint, error) {
-	return findEndpoint(ctx, db.r, wsID, id)
+	return findOpenEndpoint(ctx, db.r, db.sealer, wsID, id)
 }
 
 // ListWebhookEndpoints implements enroll.WebhookStore.
@@ -108,7 +136,7 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, wsID string, p enroll.Li
 func (db *DB) UpdateWebhookEndpoint(ctx context.Context, a enroll.Actor, id string, fn func(*enroll.WebhookEndpoint) error) (*enroll.WebhookEndpoint, error) {
 	var out *enroll.WebhookEndpoint
 	err := db.write(ctx, func(tx *Tx) error {
-		old, err := findEndpoint(ctx, tx, a.WorkspaceID, id)
+		old, err := findOpenEndpoint(ctx, tx, db.sealer, a.WorkspaceID, id)
 		if err != nil {
 			return err
 		}

@@ -182,8 +182,13 @@ func (tx *Tx) claim(picks []enroll.ClaimPick, lease time.Duration, perEndpoint, 
 			return nil, err
 		}
 		d.WorkspaceID, d.Stream, d.EventSeq = ws, stream, evSeq
-		due[seq] = &enroll.WebhookJob{Delivery: d, URL: ep.URL, Secrets: ep.SigningSecrets(tx.now),
-			Body: []byte(body), EventCreatedAt: time.UnixMicro(at).UTC()}
+		j := &enroll.WebhookJob{Delivery: d, URL: ep.URL, Body: []byte(body), EventCreatedAt: time.UnixMicro(at).UTC()}
+		if err := openEndpoint(tx.db.sealer, ep); err != nil {
+			j.SecretsError = enroll.WebhookSecretsError(err)
+		} else {
+			j.Secrets = ep.SigningSecrets(tx.now)
+		}
+		due[seq] = j
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

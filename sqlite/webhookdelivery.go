@@ -261,7 +261,7 @@ func (tx *Tx) finishDelivery(j *enroll.WebhookJob, o enroll.DeliveryOutcome) (*e
 	if !o.DisableEndpoint {
 		return cur, nil
 	}
-	ep, err := findEndpoint(tx.ctx, tx, d.WorkspaceID, d.EndpointID)
+	ep, err := findOpenEndpoint(tx.ctx, tx, tx.db.sealer, d.WorkspaceID, d.EndpointID)
 	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
 		return cur, nil
 	} else if err != nil {

@@ -276,6 +276,10 @@ func (d *Deliverer) attempt(j *enroll.WebhookJob) enroll.DeliveryAttempt {
 	start := time.Now()
 	at := enroll.DeliveryAttempt{At: start.UTC()}
 	defer func() { at.DurationMs = time.Since(start).Milliseconds() }()
+	if j.SecretsError != "" {
+		at.Error = j.SecretsError
+		return at
+	}
 	sig, err := Sign(j.Secrets, j.Delivery.EventID, start, j.Body)
 	if err != nil {
 		at.Error = err.Error()
