@@ -98,6 +98,14 @@ func (c *Console) WithLogger(l *slog.Logger) *Console {
 	return c
 }
 
+// WithSealer has the console seal, with s, the new webhook signing
+// secrets a session keeps for a few minutes to show them once (nil: kept
+// as they are), as the store seals endpoints' secrets, and returns c.
+func (c *Console) WithSealer(s enroll.SecretSealer) *Console {
+	c.sessions.sealer = s
+	return c
+}
+
 // WithWakeWebhooks sets the function that tells the webhook deliverer there
 // is work now (a new endpoint, one enabled again, a redelivery) rather than
 // at its next poll, as the API's Config.WakeWebhooks does, and returns c.

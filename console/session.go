@@ -43,6 +43,9 @@ type sessions struct {
 	store  enroll.ConsoleSessionStore
 	now    func() time.Time
 	logger func() *slog.Logger
+	// sealer seals the secrets waiting to be shown (webhooksecret.go);
+	// nil keeps them as they are.
+	sealer enroll.SecretSealer
 
 	mu        sync.Mutex
 	lastSweep time.Time

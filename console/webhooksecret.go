@@ -31,8 +31,8 @@ const maxSecretSwaps = 50
 // the page shows it once and a reload (or the back button) does not show
 // it, nor post the form again. The session keeps one per endpoint, so that
 // a second create or rotation (another tab, a redirect that did not load)
-// loses none. The session stores them as a JSON list; the store holds
-// endpoints' secrets anyway, to sign with.
+// loses none. The session stores them as a JSON list, sealed as the
+// endpoints' secrets are when the console has a sealer (WithSealer).
 type shownSecret struct {
 	EndpointID string `json:"endpointId"`
 	Secret     string `json:"secret"`
@@ -43,13 +43,25 @@ type shownSecret struct {
 	At                time.Time  `json:"at"`
 }
 
-// pendingSecrets reads the secrets that encoded (a session's Secret) holds
-// and that have not waited too long, and reports whether it left any out
-// (too old, or unreadable): those are dropped at the next write. A single
+// pendingSecrets reads the secrets that encoded (the Secret of session
+// id) holds and that have not waited too long, and reports whether it
+// left any out (too old, or unreadable: sealed under a key the console
+// no longer has, say): those are dropped at the next write. A single
 // object is read as a list of one, as sessions held them before.
-func (ss *sessions) pendingSecrets(encoded string) (live []shownSecret, dropped bool) {
+func (ss *sessions) pendingSecrets(id, encoded string) (live []shownSecret, dropped bool) {
 	if encoded == "" {
 		return nil, false
+	}
+	if !strings.HasPrefix(encoded, "{") && !strings.HasPrefix(encoded, "[") {
+		if ss.sealer == nil {
+			return nil, true
+		}
+		plain, err := ss.sealer.Open(encoded, sessionSecretBinding(id))
+		if err != nil {
+			ss.logger().Warn("console: a session's new signing secrets cannot be opened; dropped unseen", "error", err)
+			return nil, true
+		}
+		encoded = plain
 	}
 	var all []shownSecret
 	if strings.HasPrefix(encoded, "{") {
@@ -72,14 +84,22 @@ func (ss *sessions) pendingSecrets(encoded string) (live []shownSecret, dropped 
 	return live, dropped
 }
 
-// encodeSecrets is the session's Secret holding secs, "" for none.
-func encodeSecrets(secs []shownSecret) string {
+// encodeSecrets is the Secret of session id holding secs, "" for none:
+// their JSON, sealed when the console has a sealer.
+func (ss *sessions) encodeSecrets(id string, secs []shownSecret) (string, error) {
 	if len(secs) == 0 {
-		return ""
+		return "", nil
 	}
 	b, _ := json.Marshal(secs) // strings and times: cannot fail
-	return string(b)
+	if ss.sealer == nil {
+		return string(b), nil
+	}
+	return ss.sealer.Seal(string(b), sessionSecretBinding(id))
 }
+
+// sessionSecretBinding is the additional data the secrets waiting in
+// session id are sealed with, so that they open in no other session.
+func sessionSecretBinding(id string) string { return "console_sessions.secret\x00" + id }
 
 // reread reads s's pending secrets again from the store, after another
 // request of the session changed them; false when it cannot.
@@ -105,14 +125,18 @@ func (ss *sessions) setSecret(ctx context.Context, s *session, ep *enroll.Webhoo
 		sec.PreviousExpiresAt = ep.PreviousSecretExpiresAt
 	}
 	for range maxSecretSwaps {
-		live, _ := ss.pendingSecrets(s.Secret)
+		live, _ := ss.pendingSecrets(s.ID, s.Secret)
 		live = slices.DeleteFunc(live, func(p shownSecret) bool { return p.EndpointID == ep.ID })
 		if n := len(live) + 1 - maxPendingSecrets; n > 0 {
 			ss.logger().Warn("console: too many new signing secrets waiting in a session; the oldest is dropped unseen",
 				"endpointId", live[0].EndpointID)
 			live = live[n:]
 		}
-		next := encodeSecrets(append(live, sec))
+		next, err := ss.encodeSecrets(s.ID, append(live, sec))
+		if err != nil {
+			ss.failed(err, "new signing secret")
+			return
+		}
 		ok, err := ss.store.SwapConsoleSecret(ctx, s.ID, s.Secret, next)
 		if err != nil {
 			ss.failed(err, "new signing secret")
@@ -140,7 +164,7 @@ func (ss *sessions) setSecret(ctx context.Context, s *session, ep *enroll.Webhoo
 func (ss *sessions) takeSecret(ctx context.Context, s *session, id string) *shownSecret {
 	var want *shownSecret
 	for range maxSecretSwaps {
-		live, dropped := ss.pendingSecrets(s.Secret)
+		live, dropped := ss.pendingSecrets(s.ID, s.Secret)
 		i := slices.IndexFunc(live, func(p shownSecret) bool { return p.EndpointID == id })
 		if want != nil && (i < 0 || live[i].Secret != want.Secret) {
 			return nil // taken or replaced meanwhile
@@ -153,7 +177,12 @@ func (ss *sessions) takeSecret(ctx context.Context, s *session, id string) *show
 			found = &live[i]
 			live = slices.Delete(slices.Clone(live), i, i+1)
 		}
-		next := encodeSecrets(live)
+		next, err := ss.encodeSecrets(s.ID, live)
+		if err != nil {
+			// Shown all the same, as when the store fails below.
+			ss.failed(err, "new signing secret")
+			return found
+		}
 		ok, err := ss.store.SwapConsoleSecret(ctx, s.ID, s.Secret, next)
 		switch {
 		case err != nil:

@@ -92,6 +92,11 @@ type Config struct {
 	// PublicURL is the server's base URL as recipients reach it; non-essential
 	// notifications link to PublicURL/unsubscribe, and are skipped without it.
 	PublicURL string
+	// SecretsKeys are base64 32-byte keys that seal webhook signing secrets
+	// at rest: the first seals, every one opens. None keeps them plain.
+	SecretsKeys []string
+	// SecretsKeyFile is a file holding such keys, one per line, instead.
+	SecretsKeyFile string
 }
 
 // Main is the program: the CLI, and the running service that the
@@ -110,6 +115,9 @@ type Main struct {
 	logger        *slog.Logger
 	// engine is shared by the store and the API so they share compiled rules.
 	engine enroll.RuleEngine
+	// sealer seals webhook signing secrets at rest (--secrets-key); nil
+	// without a key.
+	sealer enroll.SecretSealer
 }
 
 // NewMain returns a Main with the defaults of SPEC §9.
@@ -139,9 +147,9 @@ func (m *Main) openStore(ctx context.Context) (enroll.Store, error) {
 	}
 	if isPostgres(m.Config.DB) {
 		return postgres.Open(ctx, postgres.Config{URL: m.Config.DB, Engine: m.engine,
-			MaxConns: m.Config.PGMaxConns, StatementTimeout: m.Config.PGStatementTimeout})
+			MaxConns: m.Config.PGMaxConns, StatementTimeout: m.Config.PGStatementTimeout, Sealer: m.sealer})
 	}
-	return sqlite.Open(ctx, sqlite.Config{Path: m.Config.DB, Engine: m.engine})
+	return sqlite.Open(ctx, sqlite.Config{Path: m.Config.DB, Engine: m.engine, Sealer: m.sealer})
 }
 
 // serveStore opens the store for serve: as openStore, with the Go runtime
@@ -164,6 +172,11 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.Config.checkServe(); err != nil {
 		return err
 	}
+	sealer, err := m.Config.secretSealer()
+	if err != nil {
+		return err
+	}
+	m.sealer = sealer
 	m.logger = m.newLogger()
 	store, err := m.serveStore(ctx)
 	if err != nil {
@@ -174,6 +187,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if !ok {
 		m.Close()
 		return fmt.Errorf("the %T store keeps no webhooks", store)
+	}
+	if err := m.sealSecrets(ctx, hooks); err != nil {
+		m.Close()
+		return err
 	}
 	notes, ok := store.(enroll.NotificationStore)
 	if !ok {
@@ -193,7 +210,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Webhooks = webhook.New(webhook.Config{Store: hooks, Logger: m.logger, AllowPrivate: m.Config.WebhookAllowPrivate,
 		Timeout: m.Config.WebhookTimeout, WorkspaceConcurrency: m.Config.WebhookWorkspaceConcurrency})
-	cons := console.New(store).WithLogger(m.logger).WithWakeWebhooks(m.Webhooks.Wake).WithPublicURL(m.Config.PublicURL)
+	cons := console.New(store).WithLogger(m.logger).WithSealer(m.sealer).WithWakeWebhooks(m.Webhooks.Wake).WithPublicURL(m.Config.PublicURL)
 	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version, Engine: m.engine,
 		RateLimit: m.Config.RateLimit, RateBurst: m.Config.RateBurst, DataDir: m.Config.DataDir,
 		Console: cons, WakeWebhooks: m.Webhooks.Wake, Collectors: m.Webhooks.Collectors(), PublicURL: m.Config.PublicURL})

@@ -45,6 +45,10 @@ func (m *Main) serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&m.Config.SMTPFrom, "smtp-from", m.Config.SMTPFrom, "sender address of notifications, e.g. \"Enroll <noreply@example.com>\" (required with --smtp-url)")
 	cmd.Flags().StringVar(&m.Config.PublicURL, "public-url", m.Config.PublicURL,
 		"the server's base URL as people reach it, e.g. https://enroll.example.com: non-essential notifications link to its /unsubscribe (unset, they are skipped); the console accepts forms from its origin whatever Host a proxy passes on, and an https:// URL makes the console's cookies Secure; /openapi.json names it as its server (unset, the listen address)")
+	cmd.Flags().StringSliceVar(&m.Config.SecretsKeys, "secrets-key", m.Config.SecretsKeys,
+		"keys that seal webhook signing secrets at rest (AES-256-GCM): base64 of 32 bytes each (openssl rand -base64 32), comma-separated; the first seals, every one opens, so that a new key can go first with the old one after it until everything is sealed again under it; unset, secrets are stored as they are (docs/security.md)")
+	cmd.Flags().StringVar(&m.Config.SecretsKeyFile, "secrets-key-file", m.Config.SecretsKeyFile,
+		"a file holding the --secrets-key keys instead, one per line, the sealing one first (lines starting with # are skipped)")
 	return cmd
 }
 
@@ -54,8 +58,9 @@ func (m *Main) serveCommand() *cobra.Command {
 // take as no limit), a negative bound per workspace or time limit (which
 // the deliverer would take as the default), a bad SMTP server, sender or
 // public URL, an import data directory that cannot be written (where every
-// upload would fail with a 500). An address that is well formed but cannot
-// be listened on (its port taken) is found only when serve listens.
+// upload would fail with a 500), a malformed --secrets-key. An address
+// that is well formed but cannot be listened on (its port taken) is found
+// only when serve listens.
 func (c *Config) checkServe() error {
 	if err := checkListenAddr(c.Addr); err != nil {
 		return err
@@ -77,6 +82,9 @@ func (c *Config) checkServe() error {
 	}
 	if err := enrollhttp.CheckDataDir(c.DataDir); err != nil {
 		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if _, err := c.secretSealer(); err != nil {
+		return err
 	}
 	return nil
 }

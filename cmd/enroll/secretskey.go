@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/seal"
+)
+
+// secretSealer returns the sealer of --secrets-key or --secrets-key-file,
+// nil when neither is given. It refuses both at once, a file that cannot
+// be read or holds no key, and a key that is not base64 of 32 bytes,
+// naming it by position, never by its text.
+func (c *Config) secretSealer() (enroll.SecretSealer, error) {
+	keys, flag := c.SecretsKeys, "--secrets-key"
+	if c.SecretsKeyFile != "" {
+		if len(keys) > 0 {
+			return nil, errors.New("--secrets-key and --secrets-key-file: give the keys one way")
+		}
+		flag = "--secrets-key-file"
+		b, err := os.ReadFile(c.SecretsKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", flag, err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				keys = append(keys, line)
+			}
+		}
+		if len(keys) == 0 {
+			return nil, fmt.Errorf("%s %s holds no key; make one with: openssl rand -base64 32", flag, c.SecretsKeyFile)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	s, err := seal.Parse(keys)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", flag, strings.TrimPrefix(err.Error(), "seal: "))
+	}
+	return s, nil
+}
+
+// sealSecrets checks, before serve listens, that every webhook signing
+// secret stored sealed opens with the keys given, and seals those stored
+// plain or under an older key (WebhookStore.SealWebhookSecrets). A
+// database holding secrets sealed under keys not given refuses to serve,
+// rather than fail every delivery of those endpoints.
+func (m *Main) sealSecrets(ctx context.Context, hooks enroll.WebhookStore) error {
+	n, err := hooks.SealWebhookSecrets(ctx)
+	switch {
+	case errors.Is(err, enroll.ErrSealKeyUnknown) && m.sealer == nil:
+		return fmt.Errorf("%w; give the key that sealed them with --secrets-key (ENROLL_SECRETS_KEY)", err)
+	case errors.Is(err, enroll.ErrSealKeyUnknown):
+		return fmt.Errorf("%w; add the key that sealed them to --secrets-key, after the one that seals", err)
+	case err != nil:
+		return fmt.Errorf("sealing webhook signing secrets: %w", err)
+	}
+	if n > 0 {
+		m.logger.Info("webhook signing secrets sealed under the first --secrets-key", "endpoints", n)
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll/postgres/pgtest"
+	"github.com/enrollhq/enroll/webhook"
+	"github.com/jackc/pgx/v5"
+)
+
+// testSecretsKey is a --secrets-key: base64 of 32 bytes b.
+func testSecretsKey(b byte) string {
+	return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32))
+}
+
+// serveWith opens a server on db configured by configure, and returns it
+// and what it printed, or the error of its start.
+func serveWith(t *testing.T, db string, configure func(*Config)) (*Main, string, error) {
+	t.Helper()
+	m := NewMain()
+	var out bytes.Buffer
+	m.Stdout, m.Stderr = &out, io.Discard
+	m.Config.DB, m.Config.Addr, m.Config.WebhookAllowPrivate = db, "127.0.0.1:0", true
+	configure(&m.Config)
+	err := m.Open(context.Background())
+	return m, out.String(), err
+}
+
+// TestServeSealedSecrets runs serve with --secrets-key: a webhook's
+// signature made with the secret the database holds sealed verifies, the
+// database holds no secret, and a restart without the key, or with
+// another, refuses to start, naming the problem, while the keys in
+// rotation (new first, old after, from a file) start and deliver.
+func TestServeSealedSecrets(t *testing.T) {
+	t.Parallel()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		db := filepath.Join(t.TempDir(), "e.db")
+		testServeSealedSecrets(t, db, func() string {
+			raw, err := sql.Open("sqlite", db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			var stored string
+			if err := raw.QueryRow(`SELECT secrets FROM webhook_endpoints`).Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			return stored
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		db := pgtest.NewDatabase(t)
+		testServeSealedSecrets(t, db, func() string {
+			ctx := context.Background()
+			conn, err := pgx.Connect(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			var stored string
+			if err := conn.QueryRow(ctx, `SELECT secrets::text FROM webhook_endpoints`).Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			return stored
+		})
+	})
+}
+
+// testServeSealedSecrets is TestServeSealedSecrets on database db, whose
+// one endpoint's stored secrets stored reads.
+func testServeSealedSecrets(t *testing.T, db string, stored func() string) {
+	var (
+		mu       sync.Mutex
+		secret   string
+		verified = make(chan error, 100)
+	)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		sec := secret
+		mu.Unlock()
+		err := webhook.Verify(sec, r.Header, body, time.Now(), time.Minute)
+		verified <- err
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+		}
+	}))
+	t.Cleanup(recv.Close)
+	waitVerified := func() {
+		t.Helper()
+		select {
+		case err := <-verified:
+			if err != nil {
+				t.Fatalf("the delivery's signature does not verify with the endpoint's secret: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("no delivery reached the receiver")
+		}
+	}
+
+	old := testSecretsKey(1)
+	m, out, err := serveWith(t, db, func(c *Config) { c.SecretsKeys = []string{old} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := secretIn(t, out)
+	res := do(t, "POST", m.HTTPServer.URL()+"/v1/webhookEndpoints", key, `{"url": "`+recv.URL+`/hooks"}`)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create endpoint = %d", res.StatusCode)
+	}
+	mu.Lock()
+	secret = decodeBody(t, res)["secret"].(string)
+	mu.Unlock()
+	do(t, "POST", m.HTTPServer.URL()+"/v1/programs", key, `{"slug": "rebate", "name": "Rebate"}`)
+	inst := decodeBody(t, do(t, "POST", m.HTTPServer.URL()+"/v1/programs/rebate/instances", key, `{"slug": "2026", "name": "2026"}`))["id"].(string)
+	enrollOne := func(m *Main, email string) {
+		t.Helper()
+		res := do(t, "POST", m.HTTPServer.URL()+"/v1/programInstances/"+inst+"/enrollments", key,
+			`{"identificationType": "customerInfo", "firstName": "W", "lastName": "H", "email": "`+email+`"}`)
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("create enrollment = %d", res.StatusCode)
+		}
+	}
+	enrollOne(m, "a@example.com")
+	waitVerified()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if stored := stored(); strings.Contains(stored, secret) || strings.Contains(stored, "whsec_") || !strings.Contains(stored, "aes-256-gcm:v1:") {
+		t.Fatalf("the database holds the secrets as %s, want them sealed", stored)
+	}
+
+	// Without the key, or with another alone, serve refuses to start.
+	for _, c := range []struct {
+		name string
+		keys []string
+		want string
+	}{
+		{"no key", nil, "and no key is configured: sealed under a key that is not configured; give the key that sealed them with --secrets-key"},
+		{"another key", []string{testSecretsKey(2)}, "under none of the keys configured: sealed under a key that is not configured; add the key that sealed them to --secrets-key"},
+	} {
+		m, out, err := serveWith(t, db, func(cfg *Config) { cfg.SecretsKeys = c.keys })
+		if err == nil {
+			m.Close()
+			t.Fatalf("%s: serve started over secrets sealed under another key", c.name)
+		}
+		if !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "webhook endpoint whe_") || strings.Contains(out, "sk_") {
+			t.Fatalf("%s: serve refused with %q, want %q", c.name, err, c.want)
+		}
+	}
+
+	// A new key first and the old one after, from a file: serve starts,
+	// seals the secret again under the new key, and delivers.
+	file := filepath.Join(t.TempDir(), "keys")
+	if err := os.WriteFile(file, []byte("# new, then old\n"+testSecretsKey(2)+"\n\n"+old+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err = serveWith(t, db, func(c *Config) { c.SecretsKeyFile = file })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	enrollOne(m, "b@example.com")
+	waitVerified()
+}
+
+// TestServeRefusesMalformedSecretsKey checks that a --secrets-key that is
+// not base64 of 32 bytes, or a key file that holds none, is refused before
+// the database is opened, naming the key by position and not showing it.
+func TestServeRefusesMalformedSecretsKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte("# nothing\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	short := base64.StdEncoding.EncodeToString([]byte("sixteen bytes!!!"))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--secrets-key", "not-a-key!"}, "--secrets-key: key 1 is not base64; make one with: openssl rand -base64 32"},
+		{[]string{"--secrets-key", testSecretsKey(1) + "," + short}, "--secrets-key: key 2 is 16 bytes, want 32; make one with: openssl rand -base64 32"},
+		{[]string{"--secrets-key", testSecretsKey(1) + "," + testSecretsKey(1)}, "--secrets-key: key 2 is key 1 again"},
+		{[]string{"--secrets-key-file", empty}, "--secrets-key-file " + empty + " holds no key; make one with: openssl rand -base64 32"},
+		{[]string{"--secrets-key-file", filepath.Join(dir, "missing")}, "--secrets-key-file: open "},
+		{[]string{"--secrets-key", testSecretsKey(1), "--secrets-key-file", empty}, "--secrets-key and --secrets-key-file: give the keys one way"},
+	} {
+		db := filepath.Join(dir, "never.db")
+		out, err := run(t, append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, c.args...)...)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), short) {
+			t.Fatalf("serve %q: %v, want %q\n%s", c.args, err, c.want, out)
+		}
+		if _, err := os.Stat(db); !os.IsNotExist(err) {
+			t.Fatalf("serve %q opened the database before refusing the key", c.args)
+		}
+	}
+}
