@@ -19,9 +19,13 @@ const sealChunk = 100
 // sealed value that none of the sealer's keys sealed; then, with a
 // sealer, endpoints with a secret not sealed under its sealing key are
 // sealed again, sealChunk at a time, each chunk a transaction that locks
-// its rows FOR UPDATE SKIP LOCKED: replicas starting at once seal
-// different endpoints, and a row another transaction changed meanwhile
-// (an update, which seals as it writes) is read again as it committed.
+// its rows. A first pass locks them FOR UPDATE SKIP LOCKED, so that
+// replicas starting at once seal different endpoints; a second pass
+// locks those still to seal FOR UPDATE, waiting for them: a row another
+// transaction held as the first pass met it (a redelivery holds it FOR
+// SHARE, an update FOR UPDATE) would otherwise stay plain until the next
+// start. A row another transaction changed meanwhile (an update, which
+// seals as it writes) is read again as it committed.
 func (db *DB) SealWebhookSecrets(ctx context.Context) (int, error) {
 	if err := db.checkSealedSecrets(ctx); err != nil {
 		return 0, err
@@ -29,6 +33,21 @@ func (db *DB) SealWebhookSecrets(ctx context.Context) (int, error) {
 	if db.sealer == nil {
 		return 0, nil
 	}
+	var total int
+	for _, lock := range []string{"FOR UPDATE OF e SKIP LOCKED", "FOR UPDATE OF e"} {
+		n, err := db.sealPass(ctx, lock)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// sealPass seals again, sealChunk at a time in the order of their keys,
+// the endpoints holding a secret not sealed under the sealing key, their
+// rows locked with lock, and returns how many it sealed.
+func (db *DB) sealPass(ctx context.Context, lock string) (int, error) {
 	current := db.sealer.KeyPrefixes()[0]
 	var total int
 	lastWS, lastID := "", ""
@@ -42,7 +61,7 @@ func (db *DB) SealWebhookSecrets(ctx context.Context) (int, error) {
 			rows, err := tx.Query(tx.ctx, `SELECT e.workspace_id, e.id, e.secrets FROM webhook_endpoints e
 				WHERE (e.workspace_id, e.id) > ($1, $2) AND EXISTS (SELECT 1 FROM jsonb_array_elements(e.secrets) s
 					WHERE NOT starts_with(s->>'secret', $3))
-				ORDER BY e.workspace_id, e.id LIMIT $4 FOR UPDATE OF e SKIP LOCKED`, lastWS, lastID, current, sealChunk)
+				ORDER BY e.workspace_id, e.id LIMIT $4 `+lock, lastWS, lastID, current, sealChunk)
 			if err != nil {
 				return wrap(err)
 			}
