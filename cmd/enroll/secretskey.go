@@ -11,6 +11,35 @@ import (
 	"github.com/enrollhq/enroll/seal"
 )
 
+// secretsKeysValue is the value of --secrets-key (and ENROLL_SECRETS_KEY):
+// keys separated by commas, the flag given once or more. Its Set never
+// fails, leaving malformed keys to secretSealer, which names them by
+// position: pflag quotes a value its Set refuses in its error, and a
+// string slice's CSV reader refuses one holding a quote. Its String
+// shows how many keys, never them.
+type secretsKeysValue struct{ keys *[]string }
+
+// Set implements pflag.Value: it adds the keys of v, none for "".
+func (v secretsKeysValue) Set(s string) error {
+	if s != "" {
+		for _, k := range strings.Split(s, ",") {
+			*v.keys = append(*v.keys, strings.TrimSpace(k))
+		}
+	}
+	return nil
+}
+
+// String implements pflag.Value.
+func (v secretsKeysValue) String() string {
+	if v.keys == nil || len(*v.keys) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("(%d keys)", len(*v.keys))
+}
+
+// Type implements pflag.Value.
+func (v secretsKeysValue) Type() string { return "keys" }
+
 // secretSealer returns the sealer of --secrets-key or --secrets-key-file,
 // nil when neither is given. It refuses both at once, a file that cannot
 // be read or holds no key, and a key that is not base64 of 32 bytes,

@@ -199,6 +199,10 @@ func TestServeRefusesMalformedSecretsKey(t *testing.T) {
 		{[]string{"--secrets-key-file", empty}, "--secrets-key-file " + empty + " holds no key; make one with: openssl rand -base64 32"},
 		{[]string{"--secrets-key-file", filepath.Join(dir, "missing")}, "--secrets-key-file: open "},
 		{[]string{"--secrets-key", testSecretsKey(1), "--secrets-key-file", empty}, "--secrets-key and --secrets-key-file: give the keys one way"},
+		// A quote, which a CSV reader refuses, is refused as any other
+		// malformed key: by position, the text never quoted back.
+		{[]string{"--secrets-key", `quoted"` + short}, "--secrets-key: key 1 is not base64"},
+		{[]string{"--secrets-key", testSecretsKey(1) + `, "` + short}, "--secrets-key: key 2 is not base64"},
 	} {
 		db := filepath.Join(dir, "never.db")
 		out, err := run(t, append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, c.args...)...)

@@ -45,7 +45,7 @@ func (m *Main) serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&m.Config.SMTPFrom, "smtp-from", m.Config.SMTPFrom, "sender address of notifications, e.g. \"Enroll <noreply@example.com>\" (required with --smtp-url)")
 	cmd.Flags().StringVar(&m.Config.PublicURL, "public-url", m.Config.PublicURL,
 		"the server's base URL as people reach it, e.g. https://enroll.example.com: non-essential notifications link to its /unsubscribe (unset, they are skipped); the console accepts forms from its origin whatever Host a proxy passes on, and an https:// URL makes the console's cookies Secure; /openapi.json names it as its server (unset, the listen address)")
-	cmd.Flags().StringSliceVar(&m.Config.SecretsKeys, "secrets-key", m.Config.SecretsKeys,
+	cmd.Flags().Var(secretsKeysValue{&m.Config.SecretsKeys}, "secrets-key",
 		"keys that seal webhook signing secrets at rest (AES-256-GCM): base64 of 32 bytes each (openssl rand -base64 32), comma-separated; the first seals, every one opens, so that a new key can go first with the old one after it until everything is sealed again under it; unset, secrets are stored as they are (docs/security.md)")
 	cmd.Flags().StringVar(&m.Config.SecretsKeyFile, "secrets-key-file", m.Config.SecretsKeyFile,
 		"a file holding the --secrets-key keys instead, one per line, the sealing one first (lines starting with # are skipped)")
