@@ -96,7 +96,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "immediate", false)+"&_pragma=wal_autocheckpoint%280%29&_pragma=journal_size_limit%28"+strconv.Itoa(walSizeLimit)+"%29")
+	// secure_delete(FAST) zeroes the bytes a write frees in the pages it
+	// writes anyway (CPU, no more I/O): without it a row's old version
+	// stays in its page's free space, and a copy of the file taken after
+	// sealing (SealWebhookSecrets) would still hold the secrets plain.
+	w, err := sql.Open("sqlite", dsn(cfg.Path, cfg.Synchronous, "immediate", false)+"&_pragma=wal_autocheckpoint%280%29&_pragma=journal_size_limit%28"+
+		strconv.Itoa(walSizeLimit)+"%29&_pragma=secure_delete%28FAST%29")
 	if err != nil {
 		ckpt.close()
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)

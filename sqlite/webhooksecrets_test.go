@@ -1,14 +1,19 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/rules"
+	"github.com/enrollhq/enroll/seal"
 	"github.com/enrollhq/enroll/sqlite"
 	"github.com/enrollhq/enroll/storetest"
 )
@@ -64,4 +69,72 @@ func TestSealedSecrets(t *testing.T) {
 func TestSealedSecretsConcurrent(t *testing.T) {
 	t.Parallel()
 	storetest.SealedSecretsConcurrent(t, sealedSecretsHarness(t))
+}
+
+// TestSealWebhookSecretsLeavesNoPlainCopy checks that once the pass at
+// start sealed the secrets stored plain, the database file holds none of
+// them: SQLite leaves an updated row's old bytes in its page's free space
+// unless told to zero them (secure_delete), and a copy of the file taken
+// after sealing would still sign as the service.
+func TestSealWebhookSecretsLeavesNoPlainCopy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "enroll.db")
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: path, Engine: rules.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "ws"}
+	key, _ := enroll.NewAPIKey(ws.ID, "test", nil, nil, time.Now())
+	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
+		t.Fatal(err)
+	}
+	a := enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID, RequestID: "req_test"}
+	// Descriptions of varied lengths, so that rows differ in size and
+	// pages are not simply rebuilt.
+	var secrets []string
+	for i := range 300 {
+		ep := &enroll.WebhookEndpoint{URL: "https://hooks.example.com/" + enroll.NewID(), Enabled: true, Description: strings.Repeat("d", i%50)}
+		if err := db.CreateWebhookEndpoint(ctx, a, ep); err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, ep.Secret)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := seal.New(bytes.Repeat([]byte{9}, seal.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err = sqlite.Open(ctx, sqlite.Config{Path: path, Engine: rules.New(), Sealer: sealer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.SealWebhookSecrets(ctx); n != len(secrets) || err != nil {
+		t.Fatalf("SealWebhookSecrets = %d, %v; want %d", n, err, len(secrets))
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(path + "*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		left := 0
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(strings.TrimPrefix(s, "whsec_"))) {
+				left++
+			}
+		}
+		if left > 0 {
+			t.Errorf("after sealing, %s still holds %d of the %d secrets plain", filepath.Base(f), left, len(secrets))
+		}
+	}
 }
