@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -362,7 +363,12 @@ func (s *Server) Close() error {
 	if srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
-		err = srv.Shutdown(ctx)
+		if err = srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+			// Requests still running are cut off, and the error says so
+			// rather than a bare "context deadline exceeded".
+			_ = srv.Close()
+			err = fmt.Errorf("http: requests still running after %s were cut off: %w", shutdownTimeout, err)
+		}
 	}
 	s.touches.wait()
 	s.background.Wait()

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -236,22 +237,31 @@ func (m *Main) Open(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the HTTP server, letting requests in flight finish, the
-// webhook deliverer and the notification sender, letting attempts under
-// way finish, then closes the store.
+// Close stops the HTTP server, letting requests in flight finish, and at
+// the same time the webhook deliverer and the notification sender, which
+// start no new attempt and let those under way finish, then closes the
+// store. Stopped one after the other, the senders went on starting
+// attempts while requests drained, and a shutdown could take the HTTP
+// server's drain and a webhook's timeout added up.
 func (m *Main) Close() error {
-	var errs []error
+	var closers []func() error
 	if m.HTTPServer != nil {
-		errs = append(errs, m.HTTPServer.Close())
+		closers = append(closers, m.HTTPServer.Close)
 	}
 	if m.Webhooks != nil {
-		errs = append(errs, m.Webhooks.Close())
+		closers = append(closers, m.Webhooks.Close)
 	}
 	if m.Notifications != nil {
-		errs = append(errs, m.Notifications.Close())
+		closers = append(closers, m.Notifications.Close)
 	}
+	errs := make([]error, len(closers)+1)
+	var wg sync.WaitGroup
+	for i, c := range closers {
+		wg.Go(func() { errs[i] = c() })
+	}
+	wg.Wait()
 	if m.Store != nil {
-		errs = append(errs, m.Store.Close())
+		errs[len(closers)] = m.Store.Close()
 	}
 	return errors.Join(errs...)
 }
