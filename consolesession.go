@@ -64,6 +64,13 @@ type ConsoleSessionStore interface {
 	// change, and of two requests taking the same secret only the one that
 	// gets true shows it. Returns ENOTFOUND when the session is gone.
 	SwapConsoleSecret(ctx context.Context, id, from, to string) (bool, error)
+	// DropConsoleSecrets clears the Secret of every session whose Secret
+	// starts with none of keep, and returns how many it cleared. A start
+	// with --secrets-key drops so the secrets left waiting plain (before
+	// sealing was turned on) or sealed under a key no longer given, which
+	// the console could not open: their endpoints' secrets are rotated to
+	// be seen again.
+	DropConsoleSecrets(ctx context.Context, keep []string) (int, error)
 	// DeleteConsoleSession removes the session with id, if there is one.
 	DeleteConsoleSession(ctx context.Context, id string) error
 	// DeleteExpiredConsoleSessions removes the sessions last seen before

@@ -101,6 +101,16 @@ func (db *DB) SwapConsoleSecret(ctx context.Context, id, from, to string) (bool,
 	return swapped, nil
 }
 
+// DropConsoleSecrets implements enroll.ConsoleSessionStore.
+func (db *DB) DropConsoleSecrets(ctx context.Context, keep []string) (int, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE console_sessions SET secret = ''
+		WHERE secret <> '' AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) k WHERE starts_with(secret, k))`, keep)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // DeleteConsoleSession implements enroll.ConsoleSessionStore.
 func (db *DB) DeleteConsoleSession(ctx context.Context, id string) error {
 	_, err := db.pool.Exec(ctx, `DELETE FROM console_sessions WHERE id = $1`, id)

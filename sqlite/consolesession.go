@@ -115,6 +115,25 @@ func (db *DB) SwapConsoleSecret(ctx context.Context, id, from, to string) (bool,
 	return swapped, nil
 }
 
+// DropConsoleSecrets implements enroll.ConsoleSessionStore.
+func (db *DB) DropConsoleSecrets(ctx context.Context, keep []string) (int, error) {
+	cond, args := `secret <> ''`, []any{}
+	for _, k := range keep {
+		cond += ` AND substr(secret, 1, length(?)) <> ?`
+		args = append(args, k, k)
+	}
+	var n int64
+	err := db.write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE console_sessions SET secret = '' WHERE `+cond, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
 // DeleteConsoleSession implements enroll.ConsoleSessionStore.
 func (db *DB) DeleteConsoleSession(ctx context.Context, id string) error {
 	return db.write(ctx, func(tx *Tx) error {

@@ -28,6 +28,7 @@ func testConsoleSessions(t *testing.T, newStore Factory) {
 	t.Run("ConcurrentTakes", func(t *testing.T) { t.Parallel(); testConsoleSessionConcurrentTakes(t, newStore) })
 	t.Run("ConcurrentSwaps", func(t *testing.T) { t.Parallel(); testConsoleSessionConcurrentSwaps(t, newStore) })
 	t.Run("Expiry", func(t *testing.T) { t.Parallel(); testConsoleSessionExpiry(t, newStore) })
+	t.Run("DropSecrets", func(t *testing.T) { t.Parallel(); testConsoleSessionDropSecrets(t, newStore) })
 }
 
 // consoleT0 has nanoseconds and a zone, which the stores drop.
@@ -390,6 +391,45 @@ func testConsoleSessionExpiry(t *testing.T, newStore Factory) {
 	}
 	if n := must(cs.DeleteExpiredConsoleSessions(f.ctx, idleBefore, createdBefore)); n != 0 {
 		t.Errorf("second DeleteExpiredConsoleSessions = %d, want 0", n)
+	}
+}
+
+// testConsoleSessionDropSecrets checks that DropConsoleSecrets clears the
+// secrets that start with none of the prefixes kept, and only the secret.
+func testConsoleSessionDropSecrets(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	var cs enroll.ConsoleSessionStore = f.s
+	keep := []string{"aes-256-gcm:v1:aaaa:", "aes-256-gcm:v1:bbbb:"}
+	secrets := []struct {
+		secret string
+		kept   bool
+	}{
+		{"", true},
+		{`[{"endpointId":"we_1","secret":"whsec_plain"}]`, false},
+		{"aes-256-gcm:v1:aaaa:sealed", true},
+		{"aes-256-gcm:v1:bbbb:sealed", true},
+		{"aes-256-gcm:v1:cccc:sealed", false},
+	}
+	sessions := make([]*enroll.ConsoleSession, len(secrets))
+	for i, c := range secrets {
+		sessions[i] = f.consoleSession(consoleT0, consoleT0)
+		done(t, cs.CreateConsoleSession(f.ctx, sessions[i]))
+		done(t, cs.SetConsoleFlash(f.ctx, sessions[i].ID, "Saved."))
+		swapped(t, must(cs.SwapConsoleSecret(f.ctx, sessions[i].ID, "", c.secret)))
+	}
+	if n := must(cs.DropConsoleSecrets(f.ctx, keep)); n != 2 {
+		t.Errorf("DropConsoleSecrets = %d, want 2", n)
+	}
+	for i, c := range secrets {
+		want := *sessions[i]
+		want.Flash = "Saved."
+		if c.kept {
+			want.Secret = c.secret
+		}
+		checkConsoleSession(t, must(cs.FindConsoleSession(f.ctx, sessions[i].ID)), &want)
+	}
+	if n := must(cs.DropConsoleSecrets(f.ctx, keep)); n != 0 {
+		t.Errorf("second DropConsoleSecrets = %d, want 0", n)
 	}
 }
 

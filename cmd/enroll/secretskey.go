@@ -92,5 +92,21 @@ func (m *Main) sealSecrets(ctx context.Context, hooks enroll.WebhookStore) error
 	if n > 0 {
 		m.logger.Info("webhook signing secrets sealed under the first --secrets-key", "endpoints", n)
 	}
+	if m.sealer == nil {
+		return nil
+	}
+	// The console's secrets waiting to be shown once, left plain before
+	// sealing was turned on (or sealed under a key no longer given), are
+	// dropped rather than left in the database; their endpoints' secrets
+	// are rotated to be seen again.
+	if cs, ok := hooks.(enroll.ConsoleSessionStore); ok {
+		n, err := cs.DropConsoleSecrets(ctx, m.sealer.KeyPrefixes())
+		if err != nil {
+			return fmt.Errorf("dropping the console's unsealed secrets: %w", err)
+		}
+		if n > 0 {
+			m.logger.Info("console secrets waiting unsealed dropped", "sessions", n)
+		}
+	}
 	return nil
 }

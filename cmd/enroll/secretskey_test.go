@@ -10,12 +10,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/postgres/pgtest"
+	"github.com/enrollhq/enroll/seal"
 	"github.com/enrollhq/enroll/webhook"
 	"github.com/jackc/pgx/v5"
 )
@@ -211,6 +214,61 @@ func TestServeRefusesMalformedSecretsKey(t *testing.T) {
 		}
 		if _, err := os.Stat(db); !os.IsNotExist(err) {
 			t.Fatalf("serve %q opened the database before refusing the key", c.args)
+		}
+	}
+}
+
+// TestServeDropsUnsealedConsoleSecrets checks that a start with
+// --secrets-key drops the console's secrets left waiting plain by a run
+// without it, and keeps its own sealed ones.
+func TestServeDropsUnsealedConsoleSecrets(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	m, out, err := serveWith(t, db, func(*Config) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := regexp.MustCompile(`Created workspace "default" \((\S+)\)[\s\S]*key id (\S+);`).FindStringSubmatch(out)
+	if ids == nil {
+		t.Fatalf("no workspace or key id printed:\n%s", out)
+	}
+	ctx := context.Background()
+	session := func(secret string) string {
+		t.Helper()
+		now := time.Now()
+		s := &enroll.ConsoleSession{ID: enroll.NewID(), WorkspaceID: ids[1], KeyID: ids[2], KeyHash: enroll.NewID(),
+			WorkspaceName: "default", CSRF: enroll.NewID(), CreatedAt: now, LastSeenAt: now}
+		if err := m.Store.CreateConsoleSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := m.Store.SwapConsoleSecret(ctx, s.ID, "", secret); err != nil || !ok {
+			t.Fatalf("SwapConsoleSecret = %v, %v", ok, err)
+		}
+		return s.ID
+	}
+	key := testSecretsKey(7)
+	sealer, err := seal.Parse([]string{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := session(`[{"endpointId":"we_1","secret":"whsec_plain"}]`)
+	sealed := session(sealer.KeyPrefixes()[0] + "sealed")
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	m, _, err = serveWith(t, db, func(c *Config) { c.SecretsKeys = []string{key} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	for id, want := range map[string]string{plain: "", sealed: sealer.KeyPrefixes()[0] + "sealed"} {
+		s, err := m.Store.FindConsoleSession(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Secret != want {
+			t.Errorf("session's secret after a start with --secrets-key = %q, want %q", s.Secret, want)
 		}
 	}
 }
