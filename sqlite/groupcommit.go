@@ -38,6 +38,12 @@ const groupSavepoint = "enroll_write"
 // There is no writer goroutine: the caller that finds no group running
 // leads one (so a lone write runs at once, on its own goroutine), and
 // hands the lead to the first waiting caller when its group has committed.
+//
+// A long write (an import batch: writeLong) only ever runs first in its
+// group: a group reaching one in the queue commits before it, and hands it
+// the lead. Taken into a group behind other writes, it held their commit
+// for as long as it ran, so that a create waited for the batch in flight
+// when it came and then for the next one too (BenchmarkCreateDuringImport).
 type groupCommitter struct {
 	mu      sync.Mutex
 	queue   []*writeCall
@@ -70,6 +76,8 @@ type writeCall struct {
 	// done is set once fn's work is in the transaction: the call succeeds
 	// if and only if its group then commits.
 	done bool
+	// long marks a long write, which runs first in its group (writeLong).
+	long bool
 }
 
 // write runs fn in a write transaction and returns once that transaction
@@ -88,10 +96,22 @@ type writeCall struct {
 // (defer_foreign_keys), which would fail the whole group, and is never
 // retried.
 func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
-	if err := ctx.Err(); err != nil {
+	return db.enqueue(&writeCall{ctx: ctx, fn: fn, wake: make(chan bool, 1)})
+}
+
+// writeLong is write for a write that holds the writer long (an import
+// batch, a third of a second): it runs first in its group, never behind
+// other writes that would otherwise wait for it to commit, so a write
+// waiting for the writer waits for one long write at most.
+func (db *DB) writeLong(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.enqueue(&writeCall{ctx: ctx, fn: fn, wake: make(chan bool, 1), long: true})
+}
+
+// enqueue runs c as write describes.
+func (db *DB) enqueue(c *writeCall) error {
+	if err := c.ctx.Err(); err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	c := &writeCall{ctx: ctx, fn: fn, wake: make(chan bool, 1)}
 	g := &db.group
 	g.mu.Lock()
 	g.queue = append(g.queue, c)
@@ -131,11 +151,13 @@ func (g *groupCommitter) await(c *writeCall) bool {
 	return <-c.wake
 }
 
-// next takes the first waiting call, or returns nil.
-func (g *groupCommitter) next() *writeCall {
+// next takes the first waiting call, or returns nil; with joining (the
+// group has calls already) also when that call is a long write, which
+// leads a group of its own.
+func (g *groupCommitter) next(joining bool) *writeCall {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.queue) == 0 {
+	if len(g.queue) == 0 || joining && g.queue[0].long {
 		return nil
 	}
 	c := g.queue[0]
@@ -213,7 +235,7 @@ func (db *DB) runGroup(self *writeCall) {
 	sqltx, err := db.w.BeginTx(context.Background(), nil)
 	if err != nil {
 		// Only the leader's own call fails; the next leader tries again.
-		c := g.next()
+		c := g.next(false)
 		c.err = fmt.Errorf("sqlite: begin: %w", err)
 		group = append(group, c)
 		return
@@ -222,7 +244,7 @@ func (db *DB) runGroup(self *writeCall) {
 	start, work := time.Now(), false
 	stmts := map[string]*sql.Stmt{}
 	for len(group) < maxCalls && (len(group) == 0 || time.Since(start) < maxWork) {
-		c := g.next()
+		c := g.next(len(group) > 0)
 		if c == nil {
 			break
 		}

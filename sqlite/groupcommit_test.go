@@ -233,6 +233,46 @@ func TestGroupCommit_OneGroup(t *testing.T) {
 	}
 }
 
+// TestGroupCommit_LongWriteLeads checks that a long write (an import
+// batch) never runs behind other writes in their group, where their
+// commit would wait for it: the writes queued before it commit first, and
+// it leads the next group, which the writes queued after it join.
+func TestGroupCommit_LongWriteLeads(t *testing.T) {
+	t.Parallel()
+	db := openGroupDB(t, "")
+	g := holdWriter(t, db)
+	before := goWrite(context.Background(), db, insert(1))
+	g.queued(1)
+	long := make(chan error, 1)
+	go func() {
+		long <- db.writeLong(context.Background(), func(tx *Tx) error {
+			// The read pool sees only what committed.
+			if !rowsOf(t, db, 1)[1] {
+				return errors.New("the write queued before the long one has not committed")
+			}
+			return insert(2)(tx)
+		})
+	}()
+	g.queued(2)
+	after := goWrite(context.Background(), db, insert(3))
+	g.queued(3)
+	g.run()
+	for _, r := range []<-chan error{before, long, after} {
+		if err := <-r; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The holder's with the write before, the long write's with the one after.
+	if got := g.groups(); got != 2 {
+		t.Errorf("%d groups, want 2", got)
+	}
+	for n, ok := range rowsOf(t, db, 1, 2, 3) {
+		if !ok {
+			t.Errorf("row %d missing", n)
+		}
+	}
+}
+
 // TestGroupCommit_FailingWriter checks that a write failing in a group
 // (an error, a constraint violation, a panic) rolls back its own work only,
 // and that only its caller sees the failure.

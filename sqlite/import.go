@@ -162,7 +162,12 @@ func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID st
 func (db *DB) ImportPrepared(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow,
 	prep *enroll.PreparedImport) (*enroll.Import, error) {
 	var out *enroll.Import
-	err := db.write(ctx, func(tx *Tx) error {
+	write := db.write
+	if len(rows) > 0 {
+		// A batch holds the writer for a fraction of a second.
+		write = db.writeLong
+	}
+	err := write(ctx, func(tx *Tx) error {
 		im, err := findImport(ctx, tx, a.WorkspaceID, importID)
 		if err != nil {
 			return err

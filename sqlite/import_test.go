@@ -142,6 +142,61 @@ func TestImportRunFallback(t *testing.T) {
 	}
 }
 
+// TestImportBatchLeadsItsGroup checks that an import batch waiting for
+// the writer behind a create runs in a group of its own, after the
+// create's has committed, rather than hold that commit for as long as the
+// batch runs (see groupCommitter).
+func TestImportBatchLeadsItsGroup(t *testing.T) {
+	t.Parallel()
+	s := newImportBench(t, "NORMAL")
+	ctx := context.Background()
+	dec, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(importCSV(0, 3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := &enroll.Import{ProgramInstanceID: s.inst.ID, Format: enroll.FormatCSV}
+	if err := s.db.CreateImport(ctx, s.a, im); err != nil {
+		t.Fatal(err)
+	}
+	var rows []*enroll.ImportRow
+	for range 3 {
+		r, err := dec.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.inst.CoerceParameters(r.Create.Parameters)
+		rows = append(rows, r)
+	}
+	g := holdWriter(t, s.db)
+	created := make(chan error, 1)
+	go func() {
+		_, err := s.db.CreateEnrollment(ctx, s.a, s.inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+			FirstName: "Api", LastName: "Client", Email: "api@example.com"})
+		created <- err
+	}()
+	g.queued(1)
+	imported := make(chan error, 1)
+	go func() {
+		_, err := s.db.ImportEnrollments(ctx, s.a, im.ID, rows)
+		imported <- err
+	}()
+	g.queued(2)
+	g.run()
+	if err := <-created; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-imported; err != nil {
+		t.Fatal(err)
+	}
+	// The holder's group with the create, then the batch's.
+	if got := g.groups(); got != 2 {
+		t.Errorf("%d groups, want 2", got)
+	}
+	if rows, _, _ := s.count(t); rows != 4 {
+		t.Errorf("%d enrollments, want 4", rows)
+	}
+}
+
 // TestImportInternalError makes the database refuse one row with an error
 // that is not the row's fault (a trigger's RAISE, which the store does not
 // translate, like a full disk): the batch holding it is rolled back whole,
