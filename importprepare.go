@@ -43,6 +43,11 @@ type PreparedImport struct {
 	// Runs are the plans of the batch's runs of plannable rows, in order
 	// (EachImportRun), by the index of their first row.
 	Runs map[int]*PreparedRun
+	// Part, when not 0, is the size of the parts of the batch the runs
+	// were planned within, no run spanning two: the store writes the
+	// batch in the same parts (SQLite does, to let other writes go
+	// between two parts).
+	Part int
 }
 
 // PreparedRun is the plan of one run of rows and the digest of the

@@ -53,6 +53,9 @@ type DB struct {
 	engine enroll.RuleEngine
 	// sealer seals webhook signing secrets at rest; nil keeps them plain.
 	sealer enroll.SecretSealer
+	// importContended is when writes last waited for the writer behind
+	// an import's transaction (Unix nanoseconds); see importPartSize.
+	importContended atomic.Int64
 	// plannedCreates counts the creates written as planned before the
 	// writer's turn (createPlanned), for tests.
 	plannedCreates atomic.Int64
@@ -63,6 +66,9 @@ type DB struct {
 	// afterPlan, set by tests, runs once between a create's plan and its
 	// write transaction.
 	afterPlan func()
+	// afterImportPart, set by tests, runs after each part of an import
+	// batch is written, in its transaction.
+	afterImportPart func()
 	// scan is the pool of the lists no index serves (scan.go).
 	scan *pool
 	// fewRows is fewRows, lowered by tests.

@@ -166,6 +166,14 @@ func (g *groupCommitter) next(joining bool) *writeCall {
 	return c
 }
 
+// waiting reports whether writes wait for the writer: a long write
+// running may then end its transaction early (ImportPrepared).
+func (g *groupCommitter) waiting() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.queue) > 0
+}
+
 // handOff gives the lead to the first waiting call, or ends leading.
 func (g *groupCommitter) handOff() {
 	g.mu.Lock()

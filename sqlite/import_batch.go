@@ -31,6 +31,12 @@ func (tx *Tx) importRun(a enroll.Actor, inst *enroll.ProgramInstance, rows []*en
 			return err
 		}
 		plan = prep.imp.Run(prep.first, prep.instance, digest)
+		if plan != nil && plan.Progress.Rows != len(rows) {
+			// Planned for a run of other bounds: the look-ups of new
+			// participants find nothing for any rows, so their digests
+			// do not tell.
+			plan = nil
+		}
 	}
 	if plan == nil {
 		if plan, err = pl.Plan(tx.ctx, rows, lookup); err != nil {

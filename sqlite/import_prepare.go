@@ -54,22 +54,26 @@ func (db *DB) PrepareImport(ctx context.Context, a enroll.Actor, importID string
 		return nil, err
 	}
 	pl := &enroll.ImportPlanner{Actor: a, Instance: inst, Engine: db.engine, Now: db.clock.Now()}
-	err = enroll.EachImportRun(rows, func(first int, run []*enroll.ImportRow) error {
-		lookup, err := importLookup(ctx, rtx, pl, run)
-		if err != nil {
-			return err
-		}
-		digest, err := lookup.Digest()
-		if err != nil {
-			return err
-		}
-		plan, err := pl.Plan(ctx, run, lookup)
-		if err != nil {
-			return err
-		}
-		out.Runs[first] = &enroll.PreparedRun{Lookup: digest, Plan: plan}
-		return nil
-	}, func(*enroll.ImportRow) error { return nil })
+	// Runs are planned within the parts the batch is to be written in.
+	out.Part = db.importPartSize()
+	err = eachImportPart(rows, out.Part, func(at int, part []*enroll.ImportRow) (bool, error) {
+		return true, enroll.EachImportRun(part, func(first int, run []*enroll.ImportRow) error {
+			lookup, err := importLookup(ctx, rtx, pl, run)
+			if err != nil {
+				return err
+			}
+			digest, err := lookup.Digest()
+			if err != nil {
+				return err
+			}
+			plan, err := pl.Plan(ctx, run, lookup)
+			if err != nil {
+				return err
+			}
+			out.Runs[at+first] = &enroll.PreparedRun{Lookup: digest, Plan: plan}
+			return nil
+		}, func(*enroll.ImportRow) error { return nil })
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/enrollhq/enroll"
 )
@@ -150,23 +151,11 @@ func TestImportBatchLeadsItsGroup(t *testing.T) {
 	t.Parallel()
 	s := newImportBench(t, "NORMAL")
 	ctx := context.Background()
-	dec, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(importCSV(0, 3)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	im := &enroll.Import{ProgramInstanceID: s.inst.ID, Format: enroll.FormatCSV}
 	if err := s.db.CreateImport(ctx, s.a, im); err != nil {
 		t.Fatal(err)
 	}
-	var rows []*enroll.ImportRow
-	for range 3 {
-		r, err := dec.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.inst.CoerceParameters(r.Create.Parameters)
-		rows = append(rows, r)
-	}
+	rows := s.rows(t, 3)
 	g := holdWriter(t, s.db)
 	created := make(chan error, 1)
 	go func() {
@@ -194,6 +183,134 @@ func TestImportBatchLeadsItsGroup(t *testing.T) {
 	}
 	if rows, _, _ := s.count(t); rows != 4 {
 		t.Errorf("%d enrollments, want 4", rows)
+	}
+}
+
+// rows returns the rows of importCSV(0, n), as RunImport passes them.
+func (s *importBench) rows(t *testing.T, n int) []*enroll.ImportRow {
+	t.Helper()
+	dec, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(importCSV(0, n)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []*enroll.ImportRow
+	for range n {
+		r, err := dec.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.inst.CoerceParameters(r.Create.Parameters)
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// TestImportYields checks that a batch written in parts (as when writes
+// waited for an import lately) ends its transaction at the end of the
+// part during which a write queued for the writer, lets that write
+// commit, and writes the rest after it, the job counting at every commit
+// the rows committed; and that a dry run's batch, whose rows see only
+// the earlier rows of their transaction, is never split.
+func TestImportYields(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		dryRun bool
+		// seen is what the waiting write finds: the job's processed
+		// rows and the instance's enrollments.
+		seenRows, seenEnrollments int
+	}{
+		{"import", false, importPart, importPart},
+		{"dry run", true, 600, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newImportBench(t, "NORMAL")
+			ctx := context.Background()
+			im := &enroll.Import{ProgramInstanceID: s.inst.ID, Format: enroll.FormatCSV, DryRun: tc.dryRun}
+			if err := s.db.CreateImport(ctx, s.a, im); err != nil {
+				t.Fatal(err)
+			}
+			rows := s.rows(t, 600)
+			s.db.importContended.Store(time.Now().UnixNano())
+			waited := make(chan error, 1)
+			var seenRows, seenEnrollments int
+			s.db.afterImportPart = func() {
+				s.db.afterImportPart = nil
+				go func() {
+					waited <- s.db.write(ctx, func(tx *Tx) error {
+						job, err := findImport(ctx, tx, s.a.WorkspaceID, im.ID)
+						if err != nil {
+							return err
+						}
+						seenRows = job.ProcessedRows
+						return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM enrollments WHERE instance_id = ?`, s.inst.ID).Scan(&seenEnrollments)
+					})
+				}()
+				for !s.db.group.waiting() {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			done, err := s.db.ImportEnrollments(ctx, s.a, im.ID, rows)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := <-waited; err != nil {
+				t.Fatal(err)
+			}
+			if seenRows != tc.seenRows || seenEnrollments != tc.seenEnrollments {
+				t.Errorf("the waiting write saw %d rows processed and %d enrollments, want %d and %d",
+					seenRows, seenEnrollments, tc.seenRows, tc.seenEnrollments)
+			}
+			if done.ProcessedRows != 600 || done.CreatedCount != 600 || done.SkippedCount != 0 || done.FailedRows != 0 {
+				t.Errorf("job = %+v", done)
+			}
+			want := 600
+			if tc.dryRun {
+				want = 0
+			}
+			if rows, events, history := s.count(t); rows != want || events != 3*want || history != 2*want {
+				t.Errorf("%d enrollments, %d events, %d history entries, want %d", rows, events, history, want)
+			}
+			// Run again: every row is skipped, whatever its part.
+			if tc.dryRun {
+				return
+			}
+			again := &enroll.Import{ProgramInstanceID: s.inst.ID, Format: enroll.FormatCSV}
+			if err := s.db.CreateImport(ctx, s.a, again); err != nil {
+				t.Fatal(err)
+			}
+			if done, err := s.db.ImportEnrollments(ctx, s.a, again.ID, s.rows(t, 600)); err != nil || done.SkippedCount != 600 {
+				t.Fatalf("re-run = %+v, %v", done, err)
+			}
+		})
+	}
+}
+
+// TestImportPreparedBounds checks that a run planned ahead within other
+// bounds than the run written (a plan for the whole batch, written in
+// parts) is planned again, not written: new participants' look-ups find
+// nothing whatever the rows, so their digests match.
+func TestImportPreparedBounds(t *testing.T) {
+	t.Parallel()
+	s := newImportBench(t, "NORMAL")
+	ctx := context.Background()
+	im := &enroll.Import{ProgramInstanceID: s.inst.ID, Format: enroll.FormatCSV}
+	if err := s.db.CreateImport(ctx, s.a, im); err != nil {
+		t.Fatal(err)
+	}
+	rows := s.rows(t, 600)
+	prep, err := s.db.PrepareImport(ctx, s.a, im.ID, rows)
+	if err != nil || prep.Part != 0 || len(prep.Runs) != 1 {
+		t.Fatalf("prepared = %+v, %v", prep, err)
+	}
+	prep.Part = importPart
+	done, err := s.db.ImportPrepared(ctx, s.a, im.ID, rows, prep)
+	if err != nil || done.ProcessedRows != 600 || done.CreatedCount != 600 || done.SkippedCount != 0 {
+		t.Fatalf("import = %+v, %v", done, err)
+	}
+	if rows, _, _ := s.count(t); rows != 600 {
+		t.Errorf("%d enrollments, want 600", rows)
 	}
 }
 
