@@ -3,6 +3,7 @@ package enroll
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -887,7 +888,8 @@ type EnrollmentFilter struct {
 	CreatedAfter     *time.Time `json:"ca,omitempty"`
 	CreatedBefore    *time.Time `json:"cb,omitempty"`
 	UpdatedAfter     *time.Time `json:"ua,omitempty"`
-	// Q searches first name, last name, email and reference id by prefix.
+	// Q searches first name, last name, email and reference id by prefix:
+	// each of its words (QueryWords) must begin one of them.
 	Q string `json:"q,omitempty"`
 	// NoTotal skips counting the matches (the page's TotalItems and
 	// TotalPages are 0): an export pages through them all and needs no
@@ -908,8 +910,37 @@ func (f *EnrollmentFilter) Validate() error {
 		}
 	}
 	checkName(&v, "query.q", f.Q, false)
+	if n := len(strings.Fields(f.Q)); n > MaxQueryWords {
+		v.Add("query.q", fmt.Sprintf("must have at most %d words (it has %d)", MaxQueryWords, n), f.Q)
+	}
 	return v.Err()
 }
+
+// MaxQueryWords is the most words a list's q may hold: each is tested on
+// every row its longest word's index ranges find, and a name is rarely
+// more than a few words.
+const MaxQueryWords = 8
+
+// QueryWords returns the words of a list's q, each once: q split at
+// whitespace (runs of it collapse, the ends are trimmed). An enrollment
+// matches q when every word begins its first name, last name, email or
+// reference id, or when q itself (QueryPhrase) begins one of them (a name
+// of several words, "van der Berg", as q matched before it had words). A q of
+// whitespace alone has none and filters nothing.
+func QueryWords(q string) []string {
+	var out []string
+	for _, w := range strings.Fields(q) {
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// QueryPhrase returns q with its runs of whitespace collapsed to one space
+// and its ends trimmed: the whole of a q of several words, which also
+// matches as one prefix.
+func QueryPhrase(q string) string { return strings.Join(strings.Fields(q), " ") }
 
 // SetStatus asks for a move to status to with reason. Asking for the
 // status the enrollment already has changes nothing, reason included: the

@@ -91,7 +91,7 @@ type EnrollmentListQuery struct {
 	CreatedAfter     time.Time `query:"createdAfter" doc:"Keep enrollments created after this RFC 3339 time (exclusive), such as 2026-01-02T03:04:05Z or 2026-01-02T05:04:05+02:00; t and z may be lower case, and the offset's + may be sent unencoded."`
 	CreatedBefore    time.Time `query:"createdBefore" doc:"Keep enrollments created before this RFC 3339 time (exclusive), such as 2026-01-02T03:04:05Z or 2026-01-02T05:04:05+02:00; t and z may be lower case, and the offset's + may be sent unencoded."`
 	UpdatedAfter     time.Time `query:"updatedAfter" doc:"Keep enrollments updated after this RFC 3339 time (exclusive), such as 2026-01-02T03:04:05Z or 2026-01-02T05:04:05+02:00; t and z may be lower case, and the offset's + may be sent unencoded."`
-	Q                string    `query:"q" maxLength:"256" doc:"Prefix search over first name, last name, email and reference id. Names match without case or accents (emile finds Émile); the email and reference id by their lower-cased prefix."`
+	Q                string    `query:"q" maxLength:"256" doc:"Prefix search over first name, last name, email and reference id. Names match without case or accents (emile finds Émile); the email and reference id by their lower-cased prefix. Several words separated by whitespace match an enrollment when each begins one of those fields (Suzie Homeowner, homeowner suzie), or when the words, joined by single spaces, begin one (van der Berg); at most 8 words."`
 }
 
 // Resolve lists unknown statuses along with Huma's parameter errors.

@@ -121,24 +121,43 @@ func enrollmentWhere(wsID string, f enroll.EnrollmentFilter, few bool) where {
 	if f.UpdatedAfter != nil {
 		w.add("updated_at > ?", *f.UpdatedAfter)
 	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		// Prefix search, case-insensitive: the names' keys (namekey.Of)
-		// begin with the folded name, matched by q folded (without case or
-		// accents); emails are stored lower-cased and matched by q
-		// lower-cased. LIKE's wildcards in q are escaped. Under "C",
-		// lower() folds ASCII only, as SQLite's LIKE does for the reference
-		// id, whatever the database's locale.
-		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-		// A q that folds to nothing (combining marks alone) matches no
-		// name: "%" would match them all.
-		l := esc.Replace(strings.ToLower(q)) + "%"
-		if p := namekey.Prefix(q); p == "" {
-			w.add(`(email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, l, l)
-		} else {
-			n := esc.Replace(p) + "%"
-			w.add(`(first_name LIKE ? OR last_name LIKE ? OR email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, n, n, l, l)
+	// Each word of q matches as one q did, and q whole (QueryPhrase) too,
+	// a name of several words (enroll.QueryWords).
+	if words := enroll.QueryWords(f.Q); len(words) == 1 {
+		c, a := searchCond(words[0])
+		w.add(c, a...)
+		w.replan = true
+	} else if len(words) > 1 {
+		var conds []string
+		var args []any
+		for _, q := range words {
+			c, a := searchCond(q)
+			conds = append(conds, c)
+			args = append(args, a...)
 		}
+		c, a := searchCond(enroll.QueryPhrase(f.Q))
+		w.add("(("+strings.Join(conds, " AND ")+") OR "+c+")", append(args, a...)...)
 		w.replan = true
 	}
 	return w
+}
+
+// searchCond returns the condition of one prefix q (a word of a list's q,
+// or q whole). Prefix search, case-insensitive: the names' keys
+// (namekey.Of) begin with the folded name, matched by q folded (without
+// case or accents); emails are stored lower-cased and matched by q
+// lower-cased. LIKE's wildcards in q are escaped. Under "C", lower() folds
+// ASCII only, as SQLite's LIKE does for the reference id, whatever the
+// database's locale.
+func searchCond(q string) (string, []any) {
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	// A q that folds to nothing (combining marks alone) matches no name:
+	// "%" would match them all.
+	l := esc.Replace(strings.ToLower(q)) + "%"
+	p := namekey.Prefix(q)
+	if p == "" {
+		return `(email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, []any{l, l}
+	}
+	n := esc.Replace(p) + "%"
+	return `(first_name LIKE ? OR last_name LIKE ? OR email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, []any{n, n, l, l}
 }

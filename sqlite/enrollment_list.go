@@ -76,10 +76,10 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 	// q reads its indexes unless an identity's or a status's index, read
 	// when few match, is read instead; its page reads them only when few
 	// match q too, and otherwise walks the sort's index (searchFew).
-	p := searchPrefix(f.Q)
-	searched, searchPage := p.text != "" && !few, false
+	sq := searchOf(f.Q)
+	searched, searchPage := len(sq.read) > 0 && !few, false
 	if searched {
-		if searchPage, err = db.searchFew(ctx, r, wsID, f, p); err != nil {
+		if searchPage, err = db.searchFew(ctx, r, wsID, f, sq); err != nil {
 			return nil, err
 		}
 	}
@@ -178,8 +178,8 @@ func enrollmentWhere(wsID string, f *enroll.EnrollmentFilter, sortCol string, fe
 	if f.UpdatedAfter != nil {
 		w.add(ranged("updated_at")+" > ?", micros(*f.UpdatedAfter))
 	}
-	if p := searchPrefix(f.Q); p.text != "" {
-		addSearch(&w, wsID, f, p, search)
+	if s := searchOf(f.Q); len(s.read) > 0 {
+		addSearch(&w, wsID, f, s, search)
 	}
 	return w
 }

@@ -18,7 +18,8 @@ import (
 // stored lower-cased, and LIKE folded ASCII only on the reference id, as
 // SQLite's lower() does, so q is only lower-cased for those. The columns
 // compare as bytes (BINARY), and in UTF-8 a prefix's strings are exactly
-// the byte range.
+// the byte range. A q of several words reads the ranges of its longest
+// word and of q whole, and tests its other words with LIKE (qSearch).
 
 // searchCol is a column q reads: the expression its index holds and the
 // condition of that index, when partial.
@@ -50,6 +51,42 @@ type prefix struct{ name, text string }
 func searchPrefix(q string) prefix {
 	q = strings.TrimSpace(q)
 	return prefix{name: namekey.Prefix(q), text: strings.ToLower(q)}
+}
+
+// qSearch is q's condition: the prefixes whose ranges are read, and those
+// tested on the rows found. One word is read alone. Several are read as
+// their longest (the fewest rows, likely) or q whole (enroll.QueryPhrase,
+// a name of several words), and each other word, unless q whole matched,
+// is tested on the rows: (longest OR whole) AND (others OR whole), which
+// is (every word) OR whole.
+type qSearch struct {
+	read, rest []prefix
+	whole      prefix // when rest is not empty
+}
+
+// searchOf returns q's search; read is empty for a q without words.
+func searchOf(q string) qSearch {
+	words := enroll.QueryWords(q)
+	if len(words) == 0 {
+		return qSearch{}
+	}
+	if len(words) == 1 {
+		return qSearch{read: []prefix{searchPrefix(words[0])}}
+	}
+	long := 0
+	for i, w := range words {
+		if len(w) > len(words[long]) {
+			long = i
+		}
+	}
+	s := qSearch{whole: searchPrefix(enroll.QueryPhrase(q))}
+	s.read = []prefix{searchPrefix(words[long]), s.whole}
+	for i, w := range words {
+		if i != long {
+			s.rest = append(s.rest, searchPrefix(w))
+		}
+	}
+	return s
 }
 
 // cols returns the columns p is matched against: not the names' when p
@@ -113,43 +150,71 @@ func searchRange(c searchCol, q prefix, wsID string, f *enroll.EnrollmentFilter)
 	return w.sql(), w.args
 }
 
-// addSearch adds q's condition for prefix p to w: the four ranges when
-// indexed, otherwise the LIKE filter that a list read by another index
-// (a status's, an identity's, its sort's) tests row by row.
-func addSearch(w *where, wsID string, f *enroll.EnrollmentFilter, p prefix, indexed bool) {
-	if !indexed {
-		// LIKE's wildcards in q are escaped.
-		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-		n, l := esc.Replace(p.name)+"%", esc.Replace(p.text)+"%"
-		if p.name == "" {
-			w.add(`(email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, l, l)
-			return
-		}
-		w.add(`(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, n, n, l, l)
-		return
-	}
+// addSearch adds q's condition s to w: the ranges of its read prefixes
+// when indexed, otherwise the LIKE filter that a list read by another
+// index (a status's, an identity's, its sort's) tests row by row; and its
+// other words' LIKE filter.
+func addSearch(w *where, wsID string, f *enroll.EnrollmentFilter, s qSearch, indexed bool) {
 	var conds []string
 	var args []any
-	for _, c := range p.cols() {
-		cond, a := searchRange(c, p, wsID, f)
+	for _, p := range s.read {
+		if !indexed {
+			cond, a := likeSearch(p)
+			conds = append(conds, cond)
+			args = append(args, a...)
+			continue
+		}
+		for _, c := range p.cols() {
+			cond, a := searchRange(c, p, wsID, f)
+			conds = append(conds, cond)
+			args = append(args, a...)
+		}
+	}
+	if len(conds) == 1 {
+		w.add(conds[0], args...)
+	} else {
+		w.add("("+strings.Join(conds, " OR ")+")", args...)
+	}
+	if len(s.rest) == 0 {
+		return
+	}
+	conds, args = nil, nil
+	for _, p := range s.rest {
+		cond, a := likeSearch(p)
 		conds = append(conds, cond)
 		args = append(args, a...)
 	}
-	w.add("("+strings.Join(conds, " OR ")+")", args...)
+	cond, a := likeSearch(s.whole)
+	w.add("(("+strings.Join(conds, " AND ")+") OR "+cond+")", append(args, a...)...)
 }
 
-// searchFew reports whether prefix p matches few enough enrollments in
+// likeSearch returns the LIKE condition of prefix p, which no index
+// serves (the columns compare as BINARY, and LIKE ignores ASCII case).
+// LIKE's wildcards in p are escaped.
+func likeSearch(p prefix) (string, []any) {
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	n, l := esc.Replace(p.name)+"%", esc.Replace(p.text)+"%"
+	if p.name == "" {
+		return `(email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, []any{l, l}
+	}
+	return `(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, []any{n, n, l, l}
+}
+
+// searchFew reports whether search s matches few enough enrollments in
 // f's instances for its page to be read through the four ranges and
 // sorted rather than by walking the sort's index: by fewMatches' rule,
 // n ≤ fewRows and n² ≤ 4·(perPage+1)·t, with n bounded by the sum of the
-// four ranges' counts, each read on its index and stopped past fewRows.
-func (db *DB) searchFew(ctx context.Context, q querier, wsID string, f *enroll.EnrollmentFilter, p prefix) (bool, error) {
+// ranges' counts (four a prefix read), each read on its index and stopped
+// past fewRows.
+func (db *DB) searchFew(ctx context.Context, q querier, wsID string, f *enroll.EnrollmentFilter, s qSearch) (bool, error) {
 	var sums []string
 	var args []any
-	for _, c := range p.cols() {
-		cond, a := searchRange(c, p, wsID, f)
-		sums = append(sums, "(SELECT COUNT(*) FROM (SELECT 1 FROM enrollments WHERE "+cond+" LIMIT ?))")
-		args = append(append(args, a...), db.fewRows+1)
+	for _, p := range s.read {
+		for _, c := range p.cols() {
+			cond, a := searchRange(c, p, wsID, f)
+			sums = append(sums, "(SELECT COUNT(*) FROM (SELECT 1 FROM enrollments WHERE "+cond+" LIMIT ?))")
+			args = append(append(args, a...), db.fewRows+1)
+		}
 	}
 	var n int
 	if err := q.QueryRowContext(ctx, "SELECT "+strings.Join(sums, " + "), args...).Scan(&n); err != nil {

@@ -15,6 +15,8 @@ import (
 // ranges' indexes, and so does the page when few match (sorting them);
 // when many match, the page walks its sort's index, which finds its rows
 // early; when a status's index is read (few in that status), q filters it.
+// A q of several words reads the ranges of its longest word and of q
+// whole, as one word's.
 func TestEnrollmentSearchPlan(t *testing.T) {
 	t.Parallel()
 	s := newImportBench(t, "OFF")
@@ -40,10 +42,16 @@ func TestEnrollmentSearchPlan(t *testing.T) {
 		{name: "few, workspace", f: enroll.EnrollmentFilter{Q: few}, page: union, absent: walks},
 		{name: "few, keyed instances", f: enroll.EnrollmentFilter{ProgramInstanceIDs: []string{inst, "other"}, Q: few}, page: union, absent: walks},
 		{name: "no match", f: enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: "nope"}, page: union, absent: walks},
+		// Several words read their longest word's ranges and q whole's,
+		// and test the others on those rows.
+		{name: "few, words", f: enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: "suzie " + few}, page: union, absent: walks},
+		{name: "few, words, workspace", f: enroll.EnrollmentFilter{Q: few + " suzie example"}, page: union, absent: walks},
 		{name: "many", f: enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: many},
 			page: []string{"INDEX enrollments_instance_created (workspace_id=? AND instance_id=?"}, absent: []string{"TEMP B-TREE", "MULTI-INDEX OR"}},
 		{name: "many, workspace", f: enroll.EnrollmentFilter{Q: many},
 			page: []string{"INDEX enrollments_created (workspace_id=?"}, absent: []string{"TEMP B-TREE", "MULTI-INDEX OR"}},
+		{name: "many, words", f: enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: many + " homeowner"},
+			page: []string{"INDEX enrollments_instance_created (workspace_id=? AND instance_id=?"}, absent: []string{"TEMP B-TREE", "MULTI-INDEX OR"}},
 	} {
 		for _, sort := range enroll.EnrollmentSorts {
 			f := c.f

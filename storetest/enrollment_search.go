@@ -26,6 +26,7 @@ func testEnrollmentSearch(t *testing.T, newStore Factory) {
 	al := person(inst, "al@example.com", "Al", "Alder", "")
 	ali := person(inst, "alice@example.com", "Alice", "Zed", "ALI")
 	z := person(inst, "zz@example.com", "Bob", "Zz", "ref-ÿ")
+	vdb := person(other, "vince@example.com", "Vincent", "van der Berg", "")
 	ids := func(es ...*enroll.Enrollment) []string {
 		var out []string
 		for _, e := range es {
@@ -62,6 +63,31 @@ func testEnrollmentSearch(t *testing.T, newStore Factory) {
 		{"wildcards are literal", enroll.EnrollmentFilter{Q: "a_"}, nil},
 		{"spaces trimmed", enroll.EnrollmentFilter{Q: "  alice "}, ids(ali)},
 		{"with a status", enroll.EnrollmentFilter{Q: "al", Statuses: []enroll.Status{enroll.StatusCandidate}}, ids(al, ali)},
+		// Several words: each begins a field, or q whole does.
+		{"full name", enroll.EnrollmentFilter{Q: "Émile Zola"}, ids(emile)},
+		{"full name reversed", enroll.EnrollmentFilter{Q: "zola émile"}, ids(emile)},
+		{"full name, capitals without accents", enroll.EnrollmentFilter{Q: "ZOLA EMILE"}, ids(emile)},
+		{"two prefixes", enroll.EnrollmentFilter{Q: "anna ost"}, ids(ost, oste)},
+		{"accent folded in a second word", enroll.EnrollmentFilter{Q: "anna östberg"}, ids(ost)},
+		{"name and email prefix", enroll.EnrollmentFilter{Q: "anna o2@"}, ids(oste)},
+		{"reference and name", enroll.EnrollmentFilter{Q: "REF-ö1 anna"}, ids(ost)},
+		{"one word matching nothing", enroll.EnrollmentFilter{Q: "anna nobody"}, nil},
+		{"longest word matching nothing", enroll.EnrollmentFilter{Q: "nobodyatall anna"}, nil},
+		{"same word twice", enroll.EnrollmentFilter{Q: "anna anna"}, ids(ost, oste)},
+		{"same prefix twice", enroll.EnrollmentFilter{Q: "al al"}, ids(al, ali)},
+		{"extra whitespace", enroll.EnrollmentFilter{Q: " \talice   \n zed "}, ids(ali)},
+		{"a word both name and reference", enroll.EnrollmentFilter{Q: "alice ali"}, ids(ali)},
+		{"a word of combining marks", enroll.EnrollmentFilter{Q: "\u0301 anna"}, nil},
+		{"wildcards in a word", enroll.EnrollmentFilter{Q: "anna o_"}, nil},
+		{"words in an instance", enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Q: "anna ost"}, ids(ost)},
+		{"words with a status", enroll.EnrollmentFilter{Q: "ost anna", Statuses: []enroll.Status{enroll.StatusCandidate}}, ids(ost, oste)},
+		{"a name of several words, whole", enroll.EnrollmentFilter{Q: "van der berg"}, ids(vdb)},
+		{"a name of several words, begun", enroll.EnrollmentFilter{Q: "Van  der"}, ids(vdb)},
+		{"first name and a name of several words begun", enroll.EnrollmentFilter{Q: "vincent van"}, ids(vdb)},
+		{"a word inside a name of several words", enroll.EnrollmentFilter{Q: "der"}, nil},
+		{"full name with a name of several words", enroll.EnrollmentFilter{Q: "vincent van der berg"}, nil},
+		{"eight words", enroll.EnrollmentFilter{Q: "a n n a o s t b"}, nil},
+		{"whitespace alone filters nothing", enroll.EnrollmentFilter{Q: " \t "}, ids(emile, ost, oste, al, ali, z, vdb)},
 	} {
 		for _, sort := range enroll.EnrollmentSorts {
 			flt := c.f
@@ -89,4 +115,7 @@ func testEnrollmentSearch(t *testing.T, newStore Factory) {
 			}
 		}
 	}
+	// More than MaxQueryWords words is refused, not searched.
+	_, err := f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, enroll.EnrollmentFilter{Q: "a n n a o s t b e"})
+	wantCode(t, err, enroll.EINVALID)
 }
