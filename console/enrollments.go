@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -135,6 +136,12 @@ func (c *Console) parseListQuery(ctx context.Context, rq *request, q url.Values,
 		default:
 			if utf8.RuneCountInString(s) > maxQueryLength {
 				s = string([]rune(s)[:maxQueryLength])
+			}
+			// More words than the API takes (a 422 there) are cut to
+			// those it takes, with a note, rather than the error page.
+			if words := strings.Fields(s); len(words) > enroll.MaxQueryWords {
+				s = strings.Join(words[:enroll.MaxQueryWords], " ")
+				lq.note(fmt.Sprintf("The search text has more than %d words, so only the first %d were searched.", enroll.MaxQueryWords, enroll.MaxQueryWords))
 			}
 			f.Q = s
 			lq.params.Set("q", s)

@@ -164,6 +164,26 @@ func TestSearchTextNoEnrollmentHolds(t *testing.T) {
 		contains("The program instance “\uFFFD” is not one your key can see, so it was left out.", "1 submitted enrollment", "Suzie Homeowner")
 }
 
+// TestSearchTextOfSeveralWords: the search box finds a person by their
+// full name in either order, as the API's q does, and search text of more
+// words than the API takes is cut to those, with a note, rather than the
+// error page.
+func TestSearchTextOfSeveralWords(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.enroll(f.inst, "Suzie", "Homeowner", true)
+	f.enroll(f.inst, "Suzie", "Baker", true)
+	f.enroll(f.inst, "Ina", "Homeowner", true)
+	c := f.signedIn(f.secret)
+	for _, q := range []string{"Suzie+Homeowner", "homeowner%20%20SUZIE"} {
+		c.get(Prefix+"/enrollments?q="+q).status(http.StatusOK).
+			contains("1 enrollment", "Suzie Homeowner").lacks("Suzie Baker", "Ina Homeowner")
+	}
+	c.get(Prefix+"/enrollments?q=suzie+homeowner+a+b+c+d+e+f+g").status(http.StatusOK).
+		contains("The search text has more than 8 words, so only the first 8 were searched.", `value="suzie homeowner a b c d e f"`, "No enrollments").
+		lacks("query.q", "Cannot do that")
+}
+
 // TestSeveralStatusesShowInTheFilter: a list filtered by two statuses says
 // so in its Status choice (not "Any"), and that choice, sent again, keeps
 // both.
