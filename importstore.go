@@ -34,8 +34,10 @@ type ImportStore interface {
 	// were found (by row), by keyset when p.PageToken is set. Returns
 	// ENOTFOUND for an unknown job, EINVALID for bad paging.
 	ListImportErrors(ctx context.Context, wsID, importID string, p ListParams) (*Page[ImportError], error)
-	// ImportEnrollments writes a batch of rows in one transaction and
-	// returns the job with its updated counters (status running; an empty
+	// ImportEnrollments writes a batch of rows, in one transaction or in
+	// several, each counting in the job the rows it wrote (PostgreSQL
+	// commits a batch in chunks, SQLite in parts when other writes wait),
+	// and returns the job with its updated counters (status running; an empty
 	// batch only marks the job running and shows it alive). A row with
 	// Errors is recorded as failed. Other rows are validated; a row whose
 	// participant already holds an open enrollment in the instance,
@@ -46,7 +48,8 @@ type ImportStore interface {
 	// im.DryRun the rows are written and rolled back, so only the job's
 	// counters and errors change. Returns ENOTFOUND (job), ECONFLICT when
 	// the job is finished or the instance no longer accepts enrollments,
-	// or an internal error, which rolls the whole batch back.
+	// or an internal error, which rolls back the rows of its transaction:
+	// the job still counts exactly the rows that committed before it.
 	ImportEnrollments(ctx context.Context, a Actor, importID string, rows []*ImportRow) (*Import, error)
 	// FinishImport ends a queued or running job with status
 	// ImportSucceeded or ImportFailed and a message (for failures); on

@@ -152,7 +152,8 @@ func (db *DB) ListImportErrors(ctx context.Context, wsID, importID string, p enr
 }
 
 // ImportEnrollments implements enroll.ImportStore: one write transaction
-// for the batch. Runs of customerInfo rows are planned in memory and written
+// for the batch, or one for each run of its parts written before other
+// writes wait (ImportPrepared). Runs of customerInfo rows are planned in memory and written
 // together (importRun); any other row runs the create path in a savepoint
 // of its own (enroll.ImportRowIn).
 func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow) (*enroll.Import, error) {
