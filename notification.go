@@ -198,6 +198,23 @@ func (s *NotificationSettings) Validate() error {
 	return s.ValidateChange(nil)
 }
 
+// Replace makes s ready to replace old, the settings stored (or their
+// defaults), at now, inside the store's write transaction: check (nil:
+// none) sees old first, then s is checked as ValidateChange does and
+// stamped with now. Returns check's error or EINVALID.
+func (s *NotificationSettings) Replace(old *NotificationSettings, check func(*NotificationSettings) error, now time.Time) error {
+	if check != nil {
+		if err := check(old); err != nil {
+			return err
+		}
+	}
+	if err := s.ValidateChange(old); err != nil {
+		return err
+	}
+	s.UpdatedAt = &now
+	return nil
+}
+
 // ValidateChange checks settings that replace old (nil: none stored), as
 // Validate does, except that an adminEmails list equal to old's is not
 // checked for repeats: settings saved before addresses differing only in

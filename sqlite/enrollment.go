@@ -131,8 +131,15 @@ func (tx *Tx) unindexedOpen(e *enroll.Enrollment) error {
 	if e.CustomerID == "" && email == "" {
 		return nil
 	}
+	return tx.openConflict(e, openUnindexed, e.WorkspaceID, nullString(email), e.ProgramInstanceID, nullString(e.CustomerID))
+}
+
+// openConflict returns the ECONFLICT naming the open enrollment that
+// query, given args, selects for e's participant, or nil when it selects
+// none.
+func (tx *Tx) openConflict(e *enroll.Enrollment, query string, args ...any) error {
 	var id string
-	err := tx.QueryRowContext(tx.ctx, openUnindexed, e.WorkspaceID, nullString(email), e.ProgramInstanceID, nullString(e.CustomerID)).Scan(&id)
+	err := tx.QueryRowContext(tx.ctx, query, args...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	} else if err != nil {
@@ -149,14 +156,7 @@ func (tx *Tx) HoldEmail(e *enroll.Enrollment) error {
 	if email == "" {
 		return nil
 	}
-	var id string
-	err := tx.QueryRowContext(tx.ctx, openByEmail, e.WorkspaceID, email, e.ProgramInstanceID).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	return enroll.OpenEnrollmentConflict(e, id)
+	return tx.openConflict(e, openByEmail, e.WorkspaceID, email, e.ProgramInstanceID)
 }
 
 // CreateEnrollment implements enroll.Store.

@@ -192,23 +192,16 @@ func (db *DB) PutNotificationSettings(ctx context.Context, a enroll.Actor, s *en
 		if err != nil {
 			return err
 		}
-		if check != nil {
-			if err := check(old); err != nil {
-				return err
-			}
-		}
-		if err := s.ValidateChange(old); err != nil {
+		if err := s.Replace(old, check, tx.now); err != nil {
 			return err
 		}
-		now := tx.now
-		s.UpdatedAt = &now
 		doc, err := encode(s)
 		if err != nil {
 			return err
 		}
 		_, err = tx.exec(`INSERT INTO notification_settings (workspace_id, instance_id, doc, updated_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (workspace_id, instance_id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at`,
-			a.WorkspaceID, s.ProgramInstanceID, doc, micros(now))
+			a.WorkspaceID, s.ProgramInstanceID, doc, micros(tx.now))
 		return err
 	})
 }
