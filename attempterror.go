@@ -13,14 +13,15 @@ import (
 // belongs to the service's internal network: "lookup x: no such host".
 // A failure on an open connection reads without the service's own local
 // address, which Go's text gives before the peer's ("read tcp
-// 10.0.0.5:41000->203.0.113.5:443: connection reset by peer"), for the
-// same reason. Any other error reads as its own text.
+// 10.0.0.5:41000->203.0.113.5:443: connection reset by peer"), or alone
+// when there is no peer ("write tcp 10.0.0.5:41000: broken pipe"), for
+// the same reason. Any other error reads as its own text.
 func AttemptErrorText(err error) string {
 	var de *net.DNSError
 	if !errors.As(err, &de) {
 		var oe *net.OpError
-		if errors.As(err, &oe) && oe.Source != nil && oe.Addr != nil {
-			return strings.Replace(err.Error(), oe.Source.String()+"->", "", 1)
+		if errors.As(err, &oe) && oe.Source != nil {
+			return withoutSource(err.Error(), oe)
 		}
 		return err.Error()
 	}
@@ -38,4 +39,18 @@ func AttemptErrorText(err error) string {
 		why = "the DNS resolver could not be reached"
 	}
 	return "lookup " + de.Name + ": " + why
+}
+
+// withoutSource returns text, the text of an error wrapping oe, with oe's
+// part as Go writes it without the local address. A wrapper that rewrote
+// oe's text loses the address wherever it stands, with its separator.
+func withoutSource(text string, oe *net.OpError) string {
+	bare := *oe
+	bare.Source = nil
+	if full := oe.Error(); strings.Contains(text, full) {
+		return strings.Replace(text, full, bare.Error(), 1)
+	}
+	src := oe.Source.String()
+	text = strings.ReplaceAll(text, src+"->", "")
+	return strings.ReplaceAll(text, " "+src, "")
 }

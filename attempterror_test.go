@@ -12,6 +12,16 @@ import (
 	"github.com/enrollhq/enroll"
 )
 
+// rewritten wraps a *net.OpError with a text of its own that quotes its
+// addresses.
+type rewritten struct{ oe *net.OpError }
+
+func (r rewritten) Error() string {
+	return "lost " + r.oe.Net + " " + r.oe.Source.String() + "->" + r.oe.Addr.String() + " (" + r.oe.Err.Error() + ")"
+}
+
+func (r rewritten) Unwrap() error { return r.oe }
+
 func TestAttemptErrorText(t *testing.T) {
 	t.Parallel()
 	// As http.Client and net.Dialer wrap a failed look-up.
@@ -42,6 +52,17 @@ func TestAttemptErrorText(t *testing.T) {
 			Source: &net.TCPAddr{IP: net.IPv4(10, 0, 0, 5), Port: 41000}, Addr: &net.TCPAddr{IP: net.IPv4(203, 0, 113, 5), Port: 443},
 			Err: errors.New("connection reset by peer")}},
 			`Post "https://203.0.113.5/": read tcp 203.0.113.5:443: connection reset by peer`},
+		// A failure that Go reports with the local end alone (no peer
+		// address) still reads without it.
+		{"local address only", &url.Error{Op: "Post", URL: "https://203.0.113.5/", Err: &net.OpError{Op: "write", Net: "tcp",
+			Source: &net.TCPAddr{IP: net.IPv4(10, 0, 0, 5), Port: 41000}, Err: errors.New("broken pipe")}},
+			`Post "https://203.0.113.5/": write tcp: broken pipe`},
+		{"local address only, IPv6, wrapped with %w", fmt.Errorf("smtp: %w", &net.OpError{Op: "read", Net: "tcp6",
+			Source: &net.TCPAddr{IP: net.ParseIP("fd00::5"), Port: 41000}, Err: errors.New("i/o timeout")}),
+			`smtp: read tcp6: i/o timeout`},
+		{"rewritten by its wrapper", rewritten{&net.OpError{Op: "read", Net: "tcp", Source: &net.TCPAddr{IP: net.IPv4(10, 0, 0, 5), Port: 41000},
+			Addr: &net.TCPAddr{IP: net.IPv4(203, 0, 113, 5), Port: 443}, Err: errors.New("connection reset by peer")}},
+			`lost tcp 203.0.113.5:443 (connection reset by peer)`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
