@@ -10,7 +10,10 @@
 // delete the server checks If-Match on takes an ifMatch, last: the ETag
 // of the resource's Get...ETag method, so that a write based on a stale
 // read is refused (a *Problem with status 412) rather than applied; ""
-// writes unconditionally.
+// writes unconditionally. Each such update, transition, evaluation and
+// put has an ...ETag form (UpdateInstanceETag, TransitionETag,
+// PutNotificationSettingsETag, ...) that also returns the new ETag the
+// server answers, the ifMatch of the next write without another read.
 //
 //	c := client.New("http://127.0.0.1:8080", os.Getenv("ENROLL_KEY"))
 //	inst, err := c.GetInstance(ctx, "h24lamyd7wer9a5g7fn7xd7i")
@@ -20,8 +23,9 @@
 //	var p *client.Problem
 //	if errors.As(err, &p) && p.Status == http.StatusConflict { ... p.Extra["existingId"] ... }
 //	inst, etag, err := c.GetInstanceETag(ctx, inst.ID)
-//	_, err = c.UpdateInstance(ctx, inst.ID, map[string]any{"capacity": 100}, etag)
+//	_, etag, err = c.UpdateInstanceETag(ctx, inst.ID, map[string]any{"capacity": 100}, etag)
 //	if client.IsStatus(err, http.StatusPreconditionFailed) { ... changed since: read it again ... }
+//	_, err = c.UpdateInstance(ctx, inst.ID, map[string]any{"status": "inactive"}, etag)
 package client
 
 import (
@@ -286,17 +290,6 @@ func send[T any](c *Client, ctx context.Context, method, path string, body any) 
 	return out, nil
 }
 
-// patch sends a JSON merge patch, conditional on ifMatch (ifMatchHeader).
-func patch[T any](c *Client, ctx context.Context, path string, body any, ifMatch string) (*T, error) {
-	h := ifMatchHeader(ifMatch)
-	h.Set("Content-Type", "application/merge-patch+json")
-	out := new(T)
-	if err := c.call(ctx, request{method: http.MethodPatch, path: path, json: body, header: h}, out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // del sends a DELETE, conditional on ifMatch (ifMatchHeader).
 func (c *Client) del(ctx context.Context, path, ifMatch string) error {
 	return c.call(ctx, request{method: http.MethodDelete, path: path, header: ifMatchHeader(ifMatch)}, nil)
@@ -362,7 +355,14 @@ func (c *Client) ListPrograms(ctx context.Context, q ProgramQuery) (*enroll.Page
 // UpdateProgram applies a JSON merge patch (a map or struct of the members
 // to change) to a program. A non-empty ifMatch makes a stale ETag a 412.
 func (c *Client) UpdateProgram(ctx context.Context, idOrSlug string, p any, ifMatch string) (*enroll.Program, error) {
-	return patch[enroll.Program](c, ctx, "/v1/programs/"+esc(idOrSlug), p, ifMatch)
+	out, _, err := c.UpdateProgramETag(ctx, idOrSlug, p, ifMatch)
+	return out, err
+}
+
+// UpdateProgramETag is UpdateProgram that also returns the program's new
+// ETag, for the ifMatch of the next write without reading it again.
+func (c *Client) UpdateProgramETag(ctx context.Context, idOrSlug string, p any, ifMatch string) (*enroll.Program, string, error) {
+	return patchETag[enroll.Program](c, ctx, "/v1/programs/"+esc(idOrSlug), p, ifMatch)
 }
 
 // DeleteProgram deletes a program without instances. A non-empty ifMatch
@@ -396,7 +396,14 @@ func (c *Client) ListInstances(ctx context.Context, q InstanceQuery) (*enroll.Pa
 // UpdateInstance applies a JSON merge patch to a program instance. A
 // non-empty ifMatch makes a stale ETag a 412.
 func (c *Client) UpdateInstance(ctx context.Context, id string, p any, ifMatch string) (*enroll.ProgramInstance, error) {
-	return patch[enroll.ProgramInstance](c, ctx, "/v1/programInstances/"+esc(id), p, ifMatch)
+	out, _, err := c.UpdateInstanceETag(ctx, id, p, ifMatch)
+	return out, err
+}
+
+// UpdateInstanceETag is UpdateInstance that also returns the instance's
+// new ETag, for the ifMatch of the next write without reading it again.
+func (c *Client) UpdateInstanceETag(ctx context.Context, id string, p any, ifMatch string) (*enroll.ProgramInstance, string, error) {
+	return patchETag[enroll.ProgramInstance](c, ctx, "/v1/programInstances/"+esc(id), p, ifMatch)
 }
 
 // DeleteInstance deletes a program instance without enrollments. A
@@ -467,7 +474,7 @@ func (c *Client) GetEnrollment(ctx context.Context, id string) (*enroll.Enrollme
 
 // GetEnrollmentETag returns an enrollment and its ETag (its version), for
 // the ifMatch of UpdateEnrollment, Transition, EvaluateEnrollment and
-// DeleteEnrollment.
+// DeleteEnrollment. Their ...ETag forms return the new one.
 func (c *Client) GetEnrollmentETag(ctx context.Context, id string) (*enroll.Enrollment, string, error) {
 	return getETag[enroll.Enrollment](c, ctx, "/v1/enrollments/"+esc(id))
 }
@@ -482,29 +489,47 @@ func (c *Client) ListEnrollments(ctx context.Context, instanceID string, q Enrol
 // fields, and eligibilityStatus with eligibilityReason to move it along
 // the workflow). A non-empty ifMatch makes a stale ETag a 412.
 func (c *Client) UpdateEnrollment(ctx context.Context, id string, p any, ifMatch string) (*enroll.Enrollment, error) {
-	return patch[enroll.Enrollment](c, ctx, "/v1/enrollments/"+esc(id), p, ifMatch)
+	out, _, err := c.UpdateEnrollmentETag(ctx, id, p, ifMatch)
+	return out, err
+}
+
+// UpdateEnrollmentETag is UpdateEnrollment that also returns the
+// enrollment's new ETag (its version), for the ifMatch of the next write
+// without reading it again.
+func (c *Client) UpdateEnrollmentETag(ctx context.Context, id string, p any, ifMatch string) (*enroll.Enrollment, string, error) {
+	return patchETag[enroll.Enrollment](c, ctx, "/v1/enrollments/"+esc(id), p, ifMatch)
 }
 
 // Transition moves an enrollment to status, giving reason. A non-empty
 // ifMatch makes a stale ETag a 412: the decision is taken on the version
 // read.
 func (c *Client) Transition(ctx context.Context, id string, status enroll.Status, reason, ifMatch string) (*enroll.Enrollment, error) {
+	out, _, err := c.TransitionETag(ctx, id, status, reason, ifMatch)
+	return out, err
+}
+
+// TransitionETag is Transition that also returns the enrollment's new
+// ETag, for the ifMatch of the next write without reading it again.
+func (c *Client) TransitionETag(ctx context.Context, id string, status enroll.Status, reason, ifMatch string) (*enroll.Enrollment, string, error) {
 	body := map[string]any{"eligibilityStatus": status}
 	if reason != "" {
 		body["eligibilityReason"] = reason
 	}
-	return c.UpdateEnrollment(ctx, id, body, ifMatch)
+	return c.UpdateEnrollmentETag(ctx, id, body, ifMatch)
 }
 
 // EvaluateEnrollment runs the instance's eligibility rules on an
 // enrollment now. A non-empty ifMatch makes a stale ETag a 412.
 func (c *Client) EvaluateEnrollment(ctx context.Context, id, ifMatch string) (*enroll.Enrollment, error) {
-	out := new(enroll.Enrollment)
-	r := request{method: http.MethodPost, path: "/v1/enrollments/" + esc(id) + "/evaluate", header: ifMatchHeader(ifMatch)}
-	if err := c.call(ctx, r, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	out, _, err := c.EvaluateEnrollmentETag(ctx, id, ifMatch)
+	return out, err
+}
+
+// EvaluateEnrollmentETag is EvaluateEnrollment that also returns the
+// enrollment's new ETag, for the ifMatch of the next write without
+// reading it again.
+func (c *Client) EvaluateEnrollmentETag(ctx context.Context, id, ifMatch string) (*enroll.Enrollment, string, error) {
+	return callETag[enroll.Enrollment](c, ctx, request{method: http.MethodPost, path: "/v1/enrollments/" + esc(id) + "/evaluate", header: ifMatchHeader(ifMatch)})
 }
 
 // DeleteEnrollment deletes an enrollment and its history. A non-empty

@@ -74,7 +74,14 @@ func (c *Client) AllCustomers(ctx context.Context, q CustomerQuery) iter.Seq2[*e
 // enrollments keep their own copy of the names, email, phone and address.
 // A non-empty ifMatch makes a stale ETag a 412.
 func (c *Client) UpdateCustomer(ctx context.Context, id string, p any, ifMatch string) (*enroll.Customer, error) {
-	return patch[enroll.Customer](c, ctx, "/v1/customers/"+esc(id), p, ifMatch)
+	out, _, err := c.UpdateCustomerETag(ctx, id, p, ifMatch)
+	return out, err
+}
+
+// UpdateCustomerETag is UpdateCustomer that also returns the customer's new
+// ETag, for the ifMatch of the next write without reading it again.
+func (c *Client) UpdateCustomerETag(ctx context.Context, id string, p any, ifMatch string) (*enroll.Customer, string, error) {
+	return patchETag[enroll.Customer](c, ctx, "/v1/customers/"+esc(id), p, ifMatch)
 }
 
 // DeleteCustomer deletes a customer without enrollments. A non-empty

@@ -68,7 +68,14 @@ func (c *Client) AllLeads(ctx context.Context, q LeadQuery) iter.Seq2[*enroll.Le
 // UpdateLead applies a JSON merge patch to a lead. A non-empty ifMatch
 // makes a stale ETag a 412.
 func (c *Client) UpdateLead(ctx context.Context, id string, p any, ifMatch string) (*enroll.Lead, error) {
-	return patch[enroll.Lead](c, ctx, "/v1/leads/"+esc(id), p, ifMatch)
+	out, _, err := c.UpdateLeadETag(ctx, id, p, ifMatch)
+	return out, err
+}
+
+// UpdateLeadETag is UpdateLead that also returns the lead's new
+// ETag, for the ifMatch of the next write without reading it again.
+func (c *Client) UpdateLeadETag(ctx context.Context, id string, p any, ifMatch string) (*enroll.Lead, string, error) {
+	return patchETag[enroll.Lead](c, ctx, "/v1/leads/"+esc(id), p, ifMatch)
 }
 
 // DeleteLead deletes a lead without enrollments. A non-empty ifMatch

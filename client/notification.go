@@ -121,7 +121,14 @@ func (c *Client) AllNotificationTemplates(ctx context.Context, q NotificationTem
 // UpdateNotificationTemplate applies a JSON merge patch to a notification
 // template. A non-empty ifMatch makes a stale ETag a 412.
 func (c *Client) UpdateNotificationTemplate(ctx context.Context, id string, p any, ifMatch string) (*enroll.NotificationTemplate, error) {
-	return patch[enroll.NotificationTemplate](c, ctx, "/v1/notificationTemplates/"+esc(id), p, ifMatch)
+	out, _, err := c.UpdateNotificationTemplateETag(ctx, id, p, ifMatch)
+	return out, err
+}
+
+// UpdateNotificationTemplateETag is UpdateNotificationTemplate that also returns the template's new
+// ETag, for the ifMatch of the next write without reading it again.
+func (c *Client) UpdateNotificationTemplateETag(ctx context.Context, id string, p any, ifMatch string) (*enroll.NotificationTemplate, string, error) {
+	return patchETag[enroll.NotificationTemplate](c, ctx, "/v1/notificationTemplates/"+esc(id), p, ifMatch)
 }
 
 // DeleteNotificationTemplate deletes a notification template. A non-empty
@@ -158,12 +165,16 @@ func (c *Client) GetNotificationSettingsETag(ctx context.Context, instanceID str
 // ETag a 412: the put, which replaces the settings whole, does not undo
 // a change made since they were read.
 func (c *Client) PutNotificationSettings(ctx context.Context, instanceID string, in *NotificationSettingsPut, ifMatch string) (*enroll.NotificationSettings, error) {
-	out := new(enroll.NotificationSettings)
-	r := request{method: http.MethodPut, path: "/v1/programInstances/" + esc(instanceID) + "/notificationSettings", json: in, header: ifMatchHeader(ifMatch)}
-	if err := c.call(ctx, r, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	out, _, err := c.PutNotificationSettingsETag(ctx, instanceID, in, ifMatch)
+	return out, err
+}
+
+// PutNotificationSettingsETag is PutNotificationSettings that also
+// returns the settings' new ETag, for the ifMatch of the next put without
+// reading them again.
+func (c *Client) PutNotificationSettingsETag(ctx context.Context, instanceID string, in *NotificationSettingsPut, ifMatch string) (*enroll.NotificationSettings, string, error) {
+	return callETag[enroll.NotificationSettings](c, ctx, request{method: http.MethodPut,
+		path: "/v1/programInstances/" + esc(instanceID) + "/notificationSettings", json: in, header: ifMatchHeader(ifMatch)})
 }
 
 // ListEnrollmentNotifications returns a page of the notifications an

@@ -94,10 +94,16 @@ func operationTable() map[string][]opCall {
 				return err
 			}},
 		},
-		"updateProgram": {{"UpdateProgram", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.UpdateProgram(ctx, id, map[string]any{"name": "x"}, "")
-			return err
-		}}},
+		"updateProgram": {
+			{"UpdateProgram", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.UpdateProgram(ctx, id, map[string]any{"name": "x"}, "")
+				return err
+			}},
+			{"UpdateProgramETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.UpdateProgramETag(ctx, id, map[string]any{"name": "x"}, "")
+				return err
+			}},
+		},
 		"deleteProgram": {{"DeleteProgram", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteProgram(ctx, id, "") }}},
 
 		"createProgramInstance": {{"CreateInstance", func(ctx context.Context, c *client.Client, id string) error {
@@ -132,10 +138,16 @@ func operationTable() map[string][]opCall {
 				return err
 			}},
 		},
-		"updateProgramInstance": {{"UpdateInstance", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.UpdateInstance(ctx, id, map[string]any{"name": "x"}, "")
-			return err
-		}}},
+		"updateProgramInstance": {
+			{"UpdateInstance", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.UpdateInstance(ctx, id, map[string]any{"name": "x"}, "")
+				return err
+			}},
+			{"UpdateInstanceETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.UpdateInstanceETag(ctx, id, map[string]any{"name": "x"}, "")
+				return err
+			}},
+		},
 		"deleteProgramInstance": {{"DeleteInstance", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteInstance(ctx, id, "") }}},
 		"testEligibilityRules": {{"TestEligibilityRules", func(ctx context.Context, c *client.Client, id string) error {
 			_, err := c.TestEligibilityRules(ctx, id, &client.EligibilityTestRequest{Current: true})
@@ -169,10 +181,16 @@ func operationTable() map[string][]opCall {
 				return err
 			}},
 		},
-		"updateCustomer": {{"UpdateCustomer", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.UpdateCustomer(ctx, id, map[string]any{"phone": "1"}, `"x"`)
-			return err
-		}}},
+		"updateCustomer": {
+			{"UpdateCustomer", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.UpdateCustomer(ctx, id, map[string]any{"phone": "1"}, `"x"`)
+				return err
+			}},
+			{"UpdateCustomerETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.UpdateCustomerETag(ctx, id, map[string]any{"phone": "1"}, `"x"`)
+				return err
+			}},
+		},
 		"deleteCustomer": {{"DeleteCustomer", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteCustomer(ctx, id, "") }}},
 
 		"createLead": {{"CreateLead", func(ctx context.Context, c *client.Client, _ string) error {
@@ -195,10 +213,16 @@ func operationTable() map[string][]opCall {
 				return err
 			}},
 		},
-		"updateLead": {{"UpdateLead", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.UpdateLead(ctx, id, map[string]any{"phone": "1"}, "")
-			return err
-		}}},
+		"updateLead": {
+			{"UpdateLead", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.UpdateLead(ctx, id, map[string]any{"phone": "1"}, "")
+				return err
+			}},
+			{"UpdateLeadETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.UpdateLeadETag(ctx, id, map[string]any{"phone": "1"}, "")
+				return err
+			}},
+		},
 		"deleteLead": {{"DeleteLead", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteLead(ctx, id, "") }}},
 
 		"createEnrollment": {{"CreateEnrollment", func(ctx context.Context, c *client.Client, id string) error {
@@ -247,16 +271,30 @@ func operationTable() map[string][]opCall {
 				_, err := c.UpdateEnrollment(ctx, id, map[string]any{"notes": "x"}, "")
 				return err
 			}},
+			{"UpdateEnrollmentETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.UpdateEnrollmentETag(ctx, id, map[string]any{"notes": "x"}, "")
+				return err
+			}},
 			{"Transition", func(ctx context.Context, c *client.Client, id string) error {
 				_, err := c.Transition(ctx, id, enroll.StatusSubmitted, "x", "")
 				return err
 			}},
+			{"TransitionETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.TransitionETag(ctx, id, enroll.StatusSubmitted, "x", "")
+				return err
+			}},
 		},
 		"deleteEnrollment": {{"DeleteEnrollment", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteEnrollment(ctx, id, "") }}},
-		"evaluateEnrollment": {{"EvaluateEnrollment", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.EvaluateEnrollment(ctx, id, "")
-			return err
-		}}},
+		"evaluateEnrollment": {
+			{"EvaluateEnrollment", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.EvaluateEnrollment(ctx, id, "")
+				return err
+			}},
+			{"EvaluateEnrollmentETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.EvaluateEnrollmentETag(ctx, id, "")
+				return err
+			}},
+		},
 		"getEnrollmentHistory": {{"EnrollmentHistory", func(ctx context.Context, c *client.Client, id string) error {
 			_, err := c.EnrollmentHistory(ctx, id)
 			return err
@@ -324,10 +362,16 @@ func operationTable() map[string][]opCall {
 				return err
 			}},
 		},
-		"updateWebhookEndpoint": {{"UpdateWebhookEndpoint", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.UpdateWebhookEndpoint(ctx, id, map[string]any{"enabled": false}, "")
-			return err
-		}}},
+		"updateWebhookEndpoint": {
+			{"UpdateWebhookEndpoint", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.UpdateWebhookEndpoint(ctx, id, map[string]any{"enabled": false}, "")
+				return err
+			}},
+			{"UpdateWebhookEndpointETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.UpdateWebhookEndpointETag(ctx, id, map[string]any{"enabled": false}, "")
+				return err
+			}},
+		},
 		"deleteWebhookEndpoint": {{"DeleteWebhookEndpoint", func(ctx context.Context, c *client.Client, id string) error {
 			return c.DeleteWebhookEndpoint(ctx, id, "")
 		}}},
@@ -376,10 +420,16 @@ func operationTable() map[string][]opCall {
 				return err
 			}},
 		},
-		"updateNotificationTemplate": {{"UpdateNotificationTemplate", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.UpdateNotificationTemplate(ctx, id, map[string]any{"name": "x"}, "")
-			return err
-		}}},
+		"updateNotificationTemplate": {
+			{"UpdateNotificationTemplate", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.UpdateNotificationTemplate(ctx, id, map[string]any{"name": "x"}, "")
+				return err
+			}},
+			{"UpdateNotificationTemplateETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.UpdateNotificationTemplateETag(ctx, id, map[string]any{"name": "x"}, "")
+				return err
+			}},
+		},
 		"deleteNotificationTemplate": {{"DeleteNotificationTemplate", func(ctx context.Context, c *client.Client, id string) error {
 			return c.DeleteNotificationTemplate(ctx, id, "")
 		}}},
@@ -397,10 +447,16 @@ func operationTable() map[string][]opCall {
 				return err
 			}},
 		},
-		"putNotificationSettings": {{"PutNotificationSettings", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.PutNotificationSettings(ctx, id, &client.NotificationSettingsPut{Enabled: true}, "")
-			return err
-		}}},
+		"putNotificationSettings": {
+			{"PutNotificationSettings", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.PutNotificationSettings(ctx, id, &client.NotificationSettingsPut{Enabled: true}, "")
+				return err
+			}},
+			{"PutNotificationSettingsETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.PutNotificationSettingsETag(ctx, id, &client.NotificationSettingsPut{Enabled: true}, "")
+				return err
+			}},
+		},
 		"listEnrollmentNotifications": {
 			{"ListEnrollmentNotifications", func(ctx context.Context, c *client.Client, id string) error {
 				_, err := c.ListEnrollmentNotifications(ctx, id, client.NotificationQuery{Status: enroll.NotificationSent, ListOptions: lo})

@@ -74,7 +74,14 @@ func (c *Client) AllWebhookEndpoints(ctx context.Context, o ListOptions) iter.Se
 // enabling one the service disabled resumes its queued deliveries. A
 // non-empty ifMatch makes a stale ETag a 412.
 func (c *Client) UpdateWebhookEndpoint(ctx context.Context, id string, p any, ifMatch string) (*enroll.WebhookEndpoint, error) {
-	return patch[enroll.WebhookEndpoint](c, ctx, "/v1/webhookEndpoints/"+esc(id), p, ifMatch)
+	out, _, err := c.UpdateWebhookEndpointETag(ctx, id, p, ifMatch)
+	return out, err
+}
+
+// UpdateWebhookEndpointETag is UpdateWebhookEndpoint that also returns the endpoint's new
+// ETag, for the ifMatch of the next write without reading it again.
+func (c *Client) UpdateWebhookEndpointETag(ctx context.Context, id string, p any, ifMatch string) (*enroll.WebhookEndpoint, string, error) {
+	return patchETag[enroll.WebhookEndpoint](c, ctx, "/v1/webhookEndpoints/"+esc(id), p, ifMatch)
 }
 
 // DeleteWebhookEndpoint deletes a webhook endpoint and its deliveries. A
