@@ -171,7 +171,7 @@ type enrollmentOutput struct {
 type enrollmentCreatedOutput struct {
 	Location string `header:"Location" doc:"The new enrollment's URL."`
 	ETag     string `header:"ETag" doc:"The enrollment's version, for If-Match."`
-	Body     *enroll.Enrollment
+	Body     *EnrollmentDetail
 }
 
 type historyInput struct {
@@ -211,7 +211,10 @@ func (s *Server) createEnrollment(ctx context.Context, in *createEnrollmentInput
 	if err != nil {
 		return nil, err
 	}
-	out := &enrollmentCreatedOutput{Location: "/v1/enrollments/" + e.ID, ETag: e.ETag(), Body: e}
+	// Its template is null, as a GET then shows it, without a look-up: a
+	// new enrollment has no notifications, which are made only once its
+	// events are dispatched, after the create commits.
+	out := &enrollmentCreatedOutput{Location: "/v1/enrollments/" + e.ID, ETag: e.ETag(), Body: &EnrollmentDetail{Enrollment: e}}
 	return out, s.hideParameters(ctx, e)
 }
 
@@ -315,21 +318,9 @@ func (s *Server) getEnrollment(ctx context.Context, in *enrollmentIDInput) (*enr
 	return s.enrollmentDetail(ctx, e)
 }
 
-// plainEnrollment returns enrollment id as a create or an evaluation
-// answers it: without the detail's template, which an Idempotency-Key
-// replay rebuilt from the object must not add.
-func (s *Server) plainEnrollment(ctx context.Context, id string) (*enrollmentOutput, error) {
-	if !enroll.ValidID(id) {
-		return nil, notFound("Enrollment", id)
-	}
-	e, err := s.findEnrollment(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.enrollmentOutput(ctx, e)
-}
-
-func (s *Server) updateEnrollment(ctx context.Context, in *updateEnrollmentInput) (*enrollmentOutput, error) {
+// updateEnrollment answers the enrollment as a GET then shows it, its
+// template included.
+func (s *Server) updateEnrollment(ctx context.Context, in *updateEnrollmentInput) (*enrollmentDetailOutput, error) {
 	if !enroll.ValidID(in.EnrollmentID) {
 		return nil, notFound("Enrollment", in.EnrollmentID)
 	}
@@ -388,7 +379,7 @@ func (s *Server) updateEnrollment(ctx context.Context, in *updateEnrollmentInput
 	if err != nil {
 		return nil, err
 	}
-	return s.enrollmentOutput(ctx, e)
+	return s.enrollmentDetail(ctx, e)
 }
 
 func (s *Server) deleteEnrollment(ctx context.Context, in *enrollmentIfMatchInput) (*struct{}, error) {
@@ -401,7 +392,9 @@ func (s *Server) deleteEnrollment(ctx context.Context, in *enrollmentIfMatchInpu
 	return nil, nil
 }
 
-func (s *Server) evaluateEnrollment(ctx context.Context, in *enrollmentIfMatchInput) (*enrollmentOutput, error) {
+// evaluateEnrollment answers the enrollment as a GET then shows it, its
+// template included.
+func (s *Server) evaluateEnrollment(ctx context.Context, in *enrollmentIfMatchInput) (*enrollmentDetailOutput, error) {
 	if !enroll.ValidID(in.EnrollmentID) {
 		return nil, notFound("Enrollment", in.EnrollmentID)
 	}
@@ -409,7 +402,7 @@ func (s *Server) evaluateEnrollment(ctx context.Context, in *enrollmentIfMatchIn
 	if err != nil {
 		return nil, err
 	}
-	return s.enrollmentOutput(ctx, e)
+	return s.enrollmentDetail(ctx, e)
 }
 
 // enrollmentHistory pages through an enrollment's history, read whole: an

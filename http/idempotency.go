@@ -80,12 +80,12 @@ func (s *Server) idempotentOps() map[string]idempotentOp {
 			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/leads/" + out.Body.ID, out.ETag, out.Body })
 		}},
 		"createEnrollment": {creates: enroll.KindEnrollment, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
-			out, err := s.plainEnrollment(ctx.Context(), rec.ObjectID)
+			out, err := s.getEnrollment(ctx.Context(), &enrollmentIDInput{EnrollmentID: rec.ObjectID})
 			return s.rebuilt(err, http.StatusCreated, func() (string, string, any) { return "/v1/enrollments/" + rec.ObjectID, out.ETag, out.Body })
 		}},
 		"evaluateEnrollment": {rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {
 			// The evaluation changed the enrollment the path names.
-			out, err := s.plainEnrollment(ctx.Context(), ctx.Param("enrollmentId"))
+			out, err := s.getEnrollment(ctx.Context(), &enrollmentIDInput{EnrollmentID: ctx.Param("enrollmentId")})
 			return s.rebuilt(err, http.StatusOK, func() (string, string, any) { return "", out.ETag, out.Body })
 		}},
 		"createApiKey": {creates: enroll.KindAPIKey, redact: []string{"secret"}, rebuild: func(ctx huma.Context, rec *enroll.IdempotencyRecord) (*enroll.IdempotentResponse, error) {

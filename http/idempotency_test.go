@@ -248,6 +248,9 @@ func TestIdempotency_CrashAfterCommit(t *testing.T) {
 		again.Header.Get("ETag") != first.Header.Get("ETag") || again.obj()["id"] != first.obj()["id"] || again.obj()["email"] != body["email"] {
 		t.Fatalf("rebuilt = %v %s\nfirst = %v %s", again.Header, again.Body, first.Header, first.Body)
 	}
+	for _, d := range answerDiff(first.obj(), again.obj(), false, "") {
+		t.Errorf("rebuilt differs from the first answer: %s", d)
+	}
 	if n := e.total(path); n != 1 {
 		t.Fatalf("%d enrollments, want 1", n)
 	}
