@@ -103,6 +103,45 @@ func OpenWebhookSecrets(s SecretSealer, wsID, endpointID string, secrets []Webho
 	return out, nil
 }
 
+// OpenEndpointSecrets opens the secrets of ep, as a store read them
+// (plain or sealed), with s (nil: no key), so that they are plain in
+// memory, and clears its SecretError. When one does not open (altered,
+// moved from another endpoint's row, or sealed under a key s lacks), it
+// returns why, wrapping ErrSealKeyUnknown or ErrSealBroken, and leaves
+// ep readable all the same: without Secrets to sign with, SecretError
+// saying why, and the secrets as read kept for StoredWebhookSecrets. So
+// reading or changing that endpoint works, a change that does not rotate
+// its secret stores it again as it was, and a rotation replaces it.
+func OpenEndpointSecrets(s SecretSealer, ep *WebhookEndpoint) error {
+	plain, err := OpenWebhookSecrets(s, ep.WorkspaceID, ep.ID, ep.Secrets)
+	if err != nil {
+		ep.unopened, ep.Secrets, ep.SecretError = ep.Secrets, nil, secretErrorText(err)
+		return err
+	}
+	ep.Secrets, ep.unopened, ep.SecretError = plain, nil, ""
+	return nil
+}
+
+// StoredWebhookSecrets returns what a store writes as ep's secrets: those
+// that did not open (OpenEndpointSecrets) as they were read, else
+// ep.Secrets sealed by s (SealWebhookSecrets).
+func StoredWebhookSecrets(s SecretSealer, ep *WebhookEndpoint) ([]WebhookSecret, error) {
+	if ep.unopened != nil {
+		return ep.unopened, nil
+	}
+	return SealWebhookSecrets(s, ep.WorkspaceID, ep.ID, ep.Secrets)
+}
+
+// secretErrorText is the SecretError of an endpoint whose secrets did
+// not open with err: for its owner, as WebhookSecretsError is for an
+// attempt, with what ends it.
+func secretErrorText(err error) string {
+	if errors.Is(err, ErrSealKeyUnknown) {
+		return "The signing secret is sealed under a key the service is not configured with: deliveries are not sent until the secret is rotated (or the service is given that key)."
+	}
+	return "The signing secret cannot be opened: it was altered or damaged. Deliveries are not sent until the secret is rotated."
+}
+
 // WebhookSecretsError is the attempt error of a delivery whose
 // endpoint's secrets could not be opened (err from OpenWebhookSecrets):
 // it names the cause for the endpoint's owner without the store's

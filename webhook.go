@@ -53,10 +53,15 @@ type WebhookEndpoint struct {
 	// PreviousSecretExpiresAt is when the secret replaced by the last
 	// rotation stops signing.
 	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt"`
+	// SecretError says why the service cannot sign with the endpoint's
+	// secret, when the stored secret does not open (OpenEndpointSecrets):
+	// deliveries are not sent until a rotation replaces it. Computed on
+	// every read, never stored.
+	SecretError string `json:"secretError" nullable:"true" doc:"Null, or why the service cannot sign with the endpoint's signing secret: the secret stored does not open (altered or damaged, or sealed under a key the service is not given). Its deliveries are not sent, each attempt failing with that reason, until the secret is rotated."`
 	// Secrets are the signing secrets, newest first: the current one and
 	// the rotated-out ones until they expire, at most MaxEarlierSecrets.
 	// Never serialized to API clients; stores keep them in their own
-	// column.
+	// column. Nil when they do not open (SecretError).
 	Secrets   []WebhookSecret `json:"-"`
 	CreatedAt time.Time       `json:"createdAt"`
 	UpdatedAt time.Time       `json:"updatedAt"`
@@ -64,6 +69,10 @@ type WebhookEndpoint struct {
 	// rotate asks UpdateWebhookEndpoint to rotate the secret at the
 	// store's time.
 	rotate bool
+	// unopened holds the secrets as the store read them when they did not
+	// open, so that a write that does not rotate them stores them again
+	// as they were (a start with the right key may still open them).
+	unopened []WebhookSecret
 }
 
 // MarshalJSON writes the endpoint's representation, with null for a
@@ -79,10 +88,11 @@ func (ep WebhookEndpoint) MarshalJSON() ([]byte, error) {
 		DisabledReason          *string     `json:"disabledReason"`
 		Secret                  string      `json:"secret,omitempty"`
 		PreviousSecretExpiresAt *time.Time  `json:"previousSecretExpiresAt"`
+		SecretError             *string     `json:"secretError"`
 		CreatedAt               time.Time   `json:"createdAt"`
 		UpdatedAt               time.Time   `json:"updatedAt"`
 	}{ep.ID, ep.URL, ep.EventTypes, orNull(ep.Description), ep.Enabled, orNull(ep.DisabledReason), ep.Secret,
-		ep.PreviousSecretExpiresAt, ep.CreatedAt, ep.UpdatedAt})
+		ep.PreviousSecretExpiresAt, orNull(ep.SecretError), ep.CreatedAt, ep.UpdatedAt})
 }
 
 // RotateOnUpdate asks the update under way to rotate the endpoint's secret
@@ -132,7 +142,9 @@ func (ep *WebhookEndpoint) SigningSecrets(now time.Time) []string {
 // Rotate replaces the current secret with a new one, shown once in
 // ep.Secret; the old one signs alongside for SecretRotationOverlap.
 // Expired secrets are dropped, and so are the oldest earlier ones past
-// MaxEarlierSecrets.
+// MaxEarlierSecrets. Secrets that did not open (SecretError) cannot sign:
+// they are dropped, the new secret signs alone, and
+// PreviousSecretExpiresAt is nil, as for a new endpoint.
 func (ep *WebhookEndpoint) Rotate(now time.Time) {
 	exp := now.Add(SecretRotationOverlap)
 	next := []WebhookSecret{{Secret: NewWebhookSecret()}}
@@ -147,7 +159,11 @@ func (ep *WebhookEndpoint) Rotate(now time.Time) {
 		}
 	}
 	ep.Secrets, ep.Secret = next, next[0].Secret
-	ep.PreviousSecretExpiresAt = &exp
+	ep.PreviousSecretExpiresAt = nil
+	if len(next) > 1 {
+		ep.PreviousSecretExpiresAt = &exp
+	}
+	ep.unopened, ep.SecretError = nil, ""
 }
 
 // Wants reports whether the endpoint takes events of type t.
@@ -281,7 +297,8 @@ func (ep *WebhookEndpoint) Prepare() {
 
 // UpdateWebhookEndpoint applies fn to a copy of old at now and returns the
 // endpoint to store: identity and times kept, secrets kept unless fn
-// rotated them, DisabledReason cleared when fn enables it. UpdatedAt
+// rotated them (secrets that did not open kept as they were read, with
+// their SecretError), DisabledReason cleared when fn enables it. UpdatedAt
 // becomes now only when something changed: a PATCH of {}, or of the
 // values held, changes nothing, as for other resources. Returns EINVALID
 // or fn's error.
@@ -298,6 +315,10 @@ func UpdateWebhookEndpoint(old *WebhookEndpoint, fn func(*WebhookEndpoint) error
 	if rotated {
 		ep.rotate = false
 		ep.Rotate(now)
+	} else if ep.Secret == "" && old.unopened != nil {
+		// Not rotated: the secrets that did not open stay as read, even
+		// through fn's copy (a patch decodes one, which loses them).
+		ep.Secrets, ep.unopened, ep.SecretError = nil, old.unopened, old.SecretError
 	}
 	ep.ID, ep.WorkspaceID, ep.CreatedAt, ep.UpdatedAt = old.ID, old.WorkspaceID, old.CreatedAt, old.UpdatedAt
 	if ep.Enabled && !old.Enabled {

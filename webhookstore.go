@@ -25,16 +25,20 @@ type WebhookStore interface {
 	// new signing secret, shown once in ep.Secret. It sets ep's ID,
 	// WorkspaceID, Secrets and times. Returns EINVALID.
 	CreateWebhookEndpoint(ctx context.Context, a Actor, ep *WebhookEndpoint) error
-	// FindWebhookEndpoint returns an endpoint, without its Secret. Returns
-	// ENOTFOUND.
+	// FindWebhookEndpoint returns an endpoint, without its Secret. One
+	// whose stored secrets do not open is returned all the same, without
+	// Secrets and with its SecretError (OpenEndpointSecrets), as every
+	// read of endpoints returns it. Returns ENOTFOUND.
 	FindWebhookEndpoint(ctx context.Context, wsID, id string) (*WebhookEndpoint, error)
-	// ListWebhookEndpoints returns a page of endpoints, newest first.
-	// Returns EINVALID for bad paging.
+	// ListWebhookEndpoints returns a page of endpoints, newest first, each
+	// with its SecretError as FindWebhookEndpoint gives it. Returns
+	// EINVALID for bad paging.
 	ListWebhookEndpoints(ctx context.Context, wsID string, p ListParams) (*Page[*WebhookEndpoint], error)
 	// UpdateWebhookEndpoint changes an endpoint through fn, which may also
 	// Rotate its secret (the result then shows the new Secret). Enabling an
-	// endpoint clears its DisabledReason. Returns ENOTFOUND, EINVALID or
-	// fn's error.
+	// endpoint clears its DisabledReason. Secrets that do not open are
+	// stored again as they were, unless rotated, which replaces them.
+	// Returns ENOTFOUND, EINVALID or fn's error.
 	UpdateWebhookEndpoint(ctx context.Context, a Actor, id string, fn func(*WebhookEndpoint) error) (*WebhookEndpoint, error)
 	// DeleteWebhookEndpoint deletes an endpoint and its deliveries; check
 	// (may be nil) sees it first, in the transaction, and may refuse.

@@ -29,6 +29,7 @@ type fixture struct {
 	t       *testing.T
 	ctx     context.Context
 	store   *sqlite.DB
+	dbPath  string
 	console *Console
 	srv     *httptest.Server
 	wsID    string
@@ -53,19 +54,26 @@ var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 // newFixture starts the server; tls serves it over HTTPS.
 func newFixture(t *testing.T, tls ...bool) *fixture {
 	t.Helper()
+	return newFixtureOn(t, len(tls) > 0 && tls[0], nil)
+}
+
+// newFixtureOn starts the server, over HTTPS with tls, its store and
+// console sealing webhook signing secrets with sealer (nil: none).
+func newFixtureOn(t *testing.T, tls bool, sealer enroll.SecretSealer) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	f := &fixture{t: t, ctx: ctx, skew: new(atomic.Int64)}
+	f := &fixture{t: t, ctx: ctx, skew: new(atomic.Int64), dbPath: filepath.Join(t.TempDir(), "enroll.db")}
 	clock := func() time.Time { return time.Now().UTC().Add(time.Duration(f.skew.Load())) }
-	db, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "enroll.db"), Engine: rules.New(), Clock: clock})
+	db, err := sqlite.Open(ctx, sqlite.Config{Path: f.dbPath, Engine: rules.New(), Clock: clock, Sealer: sealer})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	c := New(db).WithLogger(discard)
+	c := New(db).WithLogger(discard).WithSealer(sealer)
 	api := enrollhttp.NewServer(enrollhttp.Config{Store: db, Logger: discard, Version: "test", Console: c})
 	c.WithKeyAdmission(api.AdmitKey)
 	var srv *httptest.Server
-	if len(tls) > 0 && tls[0] {
+	if tls {
 		srv = httptest.NewTLSServer(api.Handler())
 	} else {
 		srv = httptest.NewServer(api.Handler())

@@ -14,7 +14,8 @@ type endpointData struct {
 	// Secret is the signing secret a create or rotation just made, shown
 	// on this one page view only.
 	Secret *shownSecret
-	// PreviousSigning is set while a rotated-out secret still signs.
+	// PreviousSigning is set while a rotated-out secret still signs: never
+	// while the secrets do not open (EP.SecretError), when none signs.
 	PreviousSigning bool
 	// Form edits the description and event types.
 	Form endpointForm
@@ -54,7 +55,7 @@ func (c *Console) loadEndpoint(ctx context.Context, rq *request, id string, q ur
 		return nil, err
 	}
 	d := &endpointData{EP: ep, Form: newEndpointForm(ep.URL, ep.Description, ep.EventTypes),
-		PreviousSigning: ep.PreviousSecretExpiresAt != nil && c.now().Before(*ep.PreviousSecretExpiresAt)}
+		PreviousSigning: ep.SecretError == "" && ep.PreviousSecretExpiresAt != nil && c.now().Before(*ep.PreviousSecretExpiresAt)}
 	if err := c.loadDeliveries(ctx, rq, d, q); err != nil {
 		return nil, err
 	}

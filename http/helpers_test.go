@@ -41,6 +41,8 @@ type env struct {
 	wsID   string
 	keyID  string
 	dbPath string
+	// pgURL is the PostgreSQL store's database, "" on SQLite.
+	pgURL string
 }
 
 // newEnv starts a real server on 127.0.0.1:0 over a real SQLite store.
@@ -49,17 +51,26 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
 // newEnvWith is newEnv with a server configuration that configure may change.
 func newEnvWith(t testing.TB, configure func(*enrollhttp.Config)) *env {
 	t.Helper()
+	return newEnvOn(t, nil, configure)
+}
+
+// newEnvOn is newEnvWith over a store that seals webhook signing secrets
+// with sealer (nil: none).
+func newEnvOn(t testing.TB, sealer enroll.SecretSealer, configure func(*enrollhttp.Config)) *env {
+	t.Helper()
 	ctx := context.Background()
 	var (
-		db   testStore
-		err  error
-		path string
+		db    testStore
+		err   error
+		path  string
+		pgURL string
 	)
 	if os.Getenv("ENROLL_TEST_STORE") == "postgres" {
-		db, err = postgres.Open(ctx, postgres.Config{URL: pgtest.NewDatabase(t), Engine: rules.New()})
+		pgURL = pgtest.NewDatabase(t)
+		db, err = postgres.Open(ctx, postgres.Config{URL: pgURL, Engine: rules.New(), Sealer: sealer})
 	} else {
 		path = filepath.Join(t.TempDir(), "enroll.db")
-		db, err = sqlite.Open(ctx, sqlite.Config{Path: path, Engine: rules.New()})
+		db, err = sqlite.Open(ctx, sqlite.Config{Path: path, Engine: rules.New(), Sealer: sealer})
 	}
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -81,7 +92,7 @@ func newEnvWith(t testing.TB, configure func(*enrollhttp.Config)) *env {
 			t.Errorf("close server: %v", err)
 		}
 	})
-	e := &env{t: t, srv: srv, store: db, url: srv.URL(), dbPath: path}
+	e := &env{t: t, srv: srv, store: db, url: srv.URL(), dbPath: path, pgURL: pgURL}
 	e.wsID, e.keyID, e.secret = e.newWorkspace()
 	return e
 }

@@ -28,13 +28,14 @@ var readOnlyMembers = map[string]bool{
 	"enrollmentId": true, "identificationType": true, "programInstanceId": true,
 	"eligibility": true, "enrolledAt": true, "unenrolledAt": true, "evaluation": true,
 	"programId": true, "rulesVersion": true, "disabledReason": true, "previousSecretExpiresAt": true,
-	"template": true,
+	"template": true, "secretError": true,
 }
 
 // computedMembers are read-only members a representation shows but the
-// entity does not store (an enrollment's template, from its notifications):
-// a PATCH ignores them rather than comparing them.
-var computedMembers = map[string]bool{"template": true}
+// entity does not store (an enrollment's template, from its notifications;
+// a webhook endpoint's secretError, from its stored secret): a PATCH
+// ignores them rather than comparing them.
+var computedMembers = map[string]bool{"template": true, "secretError": true}
 
 // AddressPatch is an address in a merge patch: its members merge with the
 // stored address, and null removes one, or, for the whole address, all.
@@ -72,6 +73,9 @@ func documentReadOnlyMembers(schemas huma.Registry) {
 			if rp, ok := r.Properties[name]; ok {
 				member := *rp
 				member.Description = "Read-only: may be sent back as read; another value is a 422."
+				if computedMembers[name] {
+					member.Description = "Read-only, computed: may be sent back; its value is ignored."
+				}
 				p.Properties[name] = &member
 			}
 		}
@@ -100,6 +104,7 @@ type ReadOnlyMembers struct {
 	DisabledReason     any `json:"disabledReason,omitempty" hidden:"true"`
 	PreviousSecretExp  any `json:"previousSecretExpiresAt,omitempty" hidden:"true"`
 	Template           any `json:"template,omitempty" hidden:"true"`
+	SecretError        any `json:"secretError,omitempty" hidden:"true"`
 }
 
 // patchMembers names the members a PATCH may change; the value says whether

@@ -46,9 +46,13 @@ func (h *hookReceiver) count() int {
 }
 
 // newWebhookEnv is newEnv with a running Deliverer woken by the server.
-func newWebhookEnv(t *testing.T) *env {
+func newWebhookEnv(t *testing.T) *env { return newWebhookEnvOn(t, nil) }
+
+// newWebhookEnvOn is newWebhookEnv over a store that seals webhook
+// signing secrets with sealer (nil: none).
+func newWebhookEnvOn(t *testing.T, sealer enroll.SecretSealer) *env {
 	var d *webhook.Deliverer
-	e := newEnvWith(t, func(c *enrollhttp.Config) {
+	e := newEnvOn(t, sealer, func(c *enrollhttp.Config) {
 		c.WakeWebhooks = func() {
 			if d != nil {
 				d.Wake()

@@ -12,16 +12,17 @@ import (
 var _ enroll.WebhookStore = (*DB)(nil)
 
 // writeEndpoint stores an endpoint: its secrets in their own column,
-// sealed when the store has a sealer, the rest (never the shown-once
-// Secret) in doc.
+// sealed when the store has a sealer (or as they were read, when they did
+// not open: enroll.StoredWebhookSecrets), the rest (never the shown-once
+// Secret, nor SecretError, computed on every read) in doc.
 func (tx *tx) writeEndpoint(ep *enroll.WebhookEndpoint, insert bool) error {
 	shown := *ep
-	shown.Secret = ""
+	shown.Secret, shown.SecretError = "", ""
 	doc, err := encode(&shown)
 	if err != nil {
 		return err
 	}
-	sealed, err := enroll.SealWebhookSecrets(tx.db.sealer, ep.WorkspaceID, ep.ID, ep.Secrets)
+	sealed, err := enroll.StoredWebhookSecrets(tx.db.sealer, ep)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
@@ -54,37 +55,28 @@ func decodeEndpoint(wsID string, doc, secrets []byte) (*enroll.WebhookEndpoint, 
 	return ep, nil
 }
 
-// openEndpoint opens the secrets of ep, decoded, with s (nil: none
-// sealed), so that they are plain in memory.
-func openEndpoint(s enroll.SecretSealer, ep *enroll.WebhookEndpoint) error {
-	secrets, err := enroll.OpenWebhookSecrets(s, ep.WorkspaceID, ep.ID, ep.Secrets)
+// openEndpoint is decodeEndpoint with the secrets opened with s (nil:
+// none sealed): plain in memory, or, when they do not open, kept as read
+// with the endpoint's SecretError saying why (enroll.OpenEndpointSecrets),
+// so that every read and change of the endpoint works all the same.
+func openEndpoint(s enroll.SecretSealer, wsID string, doc, secrets []byte) (*enroll.WebhookEndpoint, error) {
+	ep, err := decodeEndpoint(wsID, doc, secrets)
 	if err != nil {
-		return fmt.Errorf("postgres: %w", err)
+		return nil, err
 	}
-	ep.Secrets = secrets
-	return nil
+	_ = enroll.OpenEndpointSecrets(s, ep) // its SecretError says why
+	return ep, nil
 }
 
-// findEndpoint loads an endpoint, its secrets as stored: for what does
-// not need them, and works on an endpoint whose secrets cannot be
-// opened; lock is "" or a locking clause.
-func findEndpoint(ctx context.Context, q querier, wsID, id, lock string) (*enroll.WebhookEndpoint, error) {
+// findEndpoint loads an endpoint, its secrets opened with s (see
+// openEndpoint); lock is "" or a locking clause.
+func findEndpoint(ctx context.Context, q querier, s enroll.SecretSealer, wsID, id, lock string) (*enroll.WebhookEndpoint, error) {
 	var doc, secrets []byte
 	err := q.QueryRow(ctx, `SELECT doc, secrets FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2 `+lock, wsID, id).Scan(&doc, &secrets)
 	if err != nil {
 		return nil, notFound(err, "Webhook endpoint", id)
 	}
-	return decodeEndpoint(wsID, doc, secrets)
-}
-
-// findOpenEndpoint loads an endpoint as findEndpoint does, its secrets
-// opened with s.
-func findOpenEndpoint(ctx context.Context, q querier, s enroll.SecretSealer, wsID, id, lock string) (*enroll.WebhookEndpoint, error) {
-	ep, err := findEndpoint(ctx, q, wsID, id, lock)
-	if err != nil {
-		return nil, err
-	}
-	return ep, openEndpoint(s, ep)
+	return openEndpoint(s, wsID, doc, secrets)
 }
 
 // CreateWebhookEndpoint implements enroll.WebhookStore.
@@ -108,7 +100,7 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, a enroll.Actor, ep *enr
 
 // FindWebhookEndpoint implements enroll.WebhookStore.
 func (db *DB) FindWebhookEndpoint(ctx context.Context, wsID, id string) (*enroll.WebhookEndpoint, error) {
-	return findOpenEndpoint(ctx, db.pool, db.sealer, wsID, id, "")
+	return findEndpoint(ctx, db.pool, db.sealer, wsID, id, "")
 }
 
 // ListWebhookEndpoints implements enroll.WebhookStore.
@@ -125,22 +117,64 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, wsID string, p enroll.Li
 		out, err = page[enroll.WebhookEndpoint](ctx, q, "webhook_endpoints", w, p, c, 0, func() (int, error) {
 			return countRows(ctx, q, "webhook_endpoints", w)
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		return openListed(ctx, q, db.sealer, wsID, out.Data)
 	})
 	if err != nil {
 		return nil, err
 	}
-	for _, ep := range out.Data {
-		ep.Prepare()
-	}
 	return out, nil
+}
+
+// openListed gives the endpoints of a page, decoded from their docs,
+// their secrets opened with s, so that each shows its SecretError as a
+// read of it alone does.
+func openListed(ctx context.Context, q querier, s enroll.SecretSealer, wsID string, eps []*enroll.WebhookEndpoint) error {
+	if len(eps) == 0 {
+		return nil
+	}
+	ids := make([]string, len(eps))
+	for i, ep := range eps {
+		ids[i] = ep.ID
+	}
+	rows, err := q.Query(ctx, `SELECT id, secrets FROM webhook_endpoints WHERE workspace_id = $1 AND id = ANY($2)`, wsID, ids)
+	if err != nil {
+		return wrap(err)
+	}
+	secrets := make(map[string][]byte, len(eps))
+	for rows.Next() {
+		var (
+			id  string
+			sec []byte
+		)
+		if err := rows.Scan(&id, &sec); err != nil {
+			rows.Close()
+			return wrap(err)
+		}
+		secrets[id] = sec
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return wrap(err)
+	}
+	for _, ep := range eps {
+		ep.WorkspaceID = wsID
+		ep.Prepare()
+		if err := json.Unmarshal(secrets[ep.ID], &ep.Secrets); err != nil {
+			return fmt.Errorf("postgres: decode secrets: %w", err)
+		}
+		_ = enroll.OpenEndpointSecrets(s, ep) // its SecretError says why
+	}
+	return nil
 }
 
 // UpdateWebhookEndpoint implements enroll.WebhookStore.
 func (db *DB) UpdateWebhookEndpoint(ctx context.Context, a enroll.Actor, id string, fn func(*enroll.WebhookEndpoint) error) (*enroll.WebhookEndpoint, error) {
 	var out *enroll.WebhookEndpoint
 	err := db.write(ctx, func(tx *tx) error {
-		old, err := findOpenEndpoint(ctx, tx, db.sealer, a.WorkspaceID, id, "FOR UPDATE")
+		old, err := findEndpoint(ctx, tx, db.sealer, a.WorkspaceID, id, "FOR UPDATE")
 		if err != nil {
 			return err
 		}
@@ -158,7 +192,7 @@ func (db *DB) UpdateWebhookEndpoint(ctx context.Context, a enroll.Actor, id stri
 func (db *DB) DeleteWebhookEndpoint(ctx context.Context, a enroll.Actor, id string, check func(*enroll.WebhookEndpoint) error) error {
 	return db.write(ctx, func(tx *tx) error {
 		if check != nil {
-			ep, err := findEndpoint(ctx, tx, a.WorkspaceID, id, "FOR UPDATE")
+			ep, err := findEndpoint(ctx, tx, db.sealer, a.WorkspaceID, id, "FOR UPDATE")
 			if err != nil {
 				return err
 			}

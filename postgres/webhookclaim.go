@@ -280,7 +280,7 @@ func collectJobs(rows pgx.Rows, s enroll.SecretSealer, now, until time.Time) ([]
 		}
 		d.WorkspaceID, d.Stream, d.EventSeq = ws, stream, seq
 		j := &enroll.WebhookJob{Delivery: d, URL: ep.URL, Body: []byte(body), EventCreatedAt: at.UTC(), LeaseUntil: until.UTC()}
-		if err := openEndpoint(s, ep); err != nil {
+		if err := enroll.OpenEndpointSecrets(s, ep); err != nil {
 			j.SecretsError = enroll.WebhookSecretsError(err)
 		} else {
 			j.Secrets = ep.SigningSecrets(now)

@@ -97,7 +97,7 @@ func (db *DB) ListWebhookDeliveries(ctx context.Context, wsID, endpointID string
 	}
 	var out *enroll.Page[*enroll.WebhookDelivery]
 	err = db.read(ctx, func(q pgx.Tx) error {
-		if _, err := findEndpoint(ctx, q, wsID, endpointID, ""); err != nil {
+		if _, err := findEndpoint(ctx, q, db.sealer, wsID, endpointID, ""); err != nil {
 			return err
 		}
 		var err error
@@ -121,7 +121,7 @@ func (db *DB) RedeliverWebhook(ctx context.Context, a enroll.Actor, endpointID, 
 		// FOR SHARE: an update disabling the endpoint waits for this
 		// transaction, or this one for it and then reads it disabled, so
 		// no redelivery is queued after a disabling has answered.
-		ep, err := findEndpoint(ctx, tx, a.WorkspaceID, endpointID, "FOR SHARE")
+		ep, err := findEndpoint(ctx, tx, db.sealer, a.WorkspaceID, endpointID, "FOR SHARE")
 		if err != nil {
 			return err
 		}
@@ -348,7 +348,7 @@ func (db *DB) FinishWebhookDeliveries(ctx context.Context, done []enroll.Deliver
 			return err
 		}
 		for _, r := range gone {
-			ep, err := findOpenEndpoint(ctx, tx, tx.db.sealer, r.Job.Delivery.WorkspaceID, r.Job.Delivery.EndpointID, "FOR UPDATE")
+			ep, err := findEndpoint(ctx, tx, tx.db.sealer, r.Job.Delivery.WorkspaceID, r.Job.Delivery.EndpointID, "FOR UPDATE")
 			if enroll.ErrorCode(err) == enroll.ENOTFOUND {
 				continue
 			} else if err != nil {
@@ -419,7 +419,7 @@ func (tx *tx) finishDelivery(j *enroll.WebhookJob, o enroll.DeliveryOutcome) (*e
 	if !o.DisableEndpoint {
 		return cur, nil
 	}
-	ep, err := findOpenEndpoint(tx.ctx, tx, tx.db.sealer, d.WorkspaceID, d.EndpointID, "FOR UPDATE")
+	ep, err := findEndpoint(tx.ctx, tx, tx.db.sealer, d.WorkspaceID, d.EndpointID, "FOR UPDATE")
 	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
 		return cur, nil
 	} else if err != nil {

@@ -61,6 +61,11 @@ func TestSealedSecrets(t *testing.T) {
 	storetest.SealedSecrets(t, sealedSecretsHarness(t))
 }
 
+func TestSealedSecretsUnopened(t *testing.T) {
+	t.Parallel()
+	storetest.SealedSecretsUnopened(t, sealedSecretsHarness(t))
+}
+
 func TestSealedSecretsConcurrent(t *testing.T) {
 	t.Parallel()
 	storetest.SealedSecretsConcurrent(t, sealedSecretsHarness(t))

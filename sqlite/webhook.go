@@ -17,18 +17,19 @@ func init() {
 }
 
 // writeEndpoint stores an endpoint: its secrets in their own column,
-// sealed when the store has a sealer, the rest (never the shown-once
-// Secret) in doc.
+// sealed when the store has a sealer (or as they were read, when they did
+// not open: enroll.StoredWebhookSecrets), the rest (never the shown-once
+// Secret, nor SecretError, computed on every read) in doc.
 func (tx *Tx) writeEndpoint(ep *enroll.WebhookEndpoint, insert bool) error {
 	shown := *ep
-	shown.Secret = ""
+	shown.Secret, shown.SecretError = "", ""
 	doc, err := encode(&shown)
 	if err != nil {
 		return err
 	}
-	sealed, err := enroll.SealWebhookSecrets(tx.db.sealer, ep.WorkspaceID, ep.ID, ep.Secrets)
+	sealed, err := enroll.StoredWebhookSecrets(tx.db.sealer, ep)
 	if err != nil {
-		return err
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	secrets, err := encode(sealed)
 	if err != nil {
@@ -61,35 +62,28 @@ func decodeEndpoint(wsID, doc, secrets string) (*enroll.WebhookEndpoint, error) 
 	return ep, nil
 }
 
-// openEndpoint opens the secrets of ep, decoded, with s (nil: none
-// sealed), so that they are plain in memory.
-func openEndpoint(s enroll.SecretSealer, ep *enroll.WebhookEndpoint) error {
-	secrets, err := enroll.OpenWebhookSecrets(s, ep.WorkspaceID, ep.ID, ep.Secrets)
+// openEndpoint is decodeEndpoint with the secrets opened with s (nil:
+// none sealed): plain in memory, or, when they do not open, kept as read
+// with the endpoint's SecretError saying why (enroll.OpenEndpointSecrets),
+// so that every read and change of the endpoint works all the same.
+func openEndpoint(s enroll.SecretSealer, wsID, doc, secrets string) (*enroll.WebhookEndpoint, error) {
+	ep, err := decodeEndpoint(wsID, doc, secrets)
 	if err != nil {
-		return fmt.Errorf("sqlite: %w", err)
+		return nil, err
 	}
-	ep.Secrets = secrets
-	return nil
+	_ = enroll.OpenEndpointSecrets(s, ep) // its SecretError says why
+	return ep, nil
 }
 
-// findEndpoint reads an endpoint, its secrets as stored: for what does
-// not need them, and works on an endpoint whose secrets cannot be opened.
-func findEndpoint(ctx context.Context, q querier, wsID, id string) (*enroll.WebhookEndpoint, error) {
+// findEndpoint reads an endpoint, its secrets opened with s (see
+// openEndpoint).
+func findEndpoint(ctx context.Context, q querier, s enroll.SecretSealer, wsID, id string) (*enroll.WebhookEndpoint, error) {
 	var doc, secrets string
 	err := q.QueryRowContext(ctx, `SELECT doc, secrets FROM webhook_endpoints WHERE workspace_id = ? AND id = ?`, wsID, id).Scan(&doc, &secrets)
 	if err != nil {
 		return nil, notFound(err, "Webhook endpoint", id)
 	}
-	return decodeEndpoint(wsID, doc, secrets)
-}
-
-// findOpenEndpoint reads an endpoint, its secrets opened with s.
-func findOpenEndpoint(ctx context.Context, q querier, s enroll.SecretSealer, wsID, id string) (*enroll.WebhookEndpoint, error) {
-	ep, err := findEndpoint(ctx, q, wsID, id)
-	if err != nil {
-		return nil, err
-	}
-	return ep, openEndpoint(s, ep)
+	return openEndpoint(s, wsID, doc, secrets)
 }
 
 // CreateWebhookEndpoint implements enroll.WebhookStore.
@@ -109,7 +103,7 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, a enroll.Actor, ep *enr
 
 // FindWebhookEndpoint implements enroll.WebhookStore.
 func (db *DB) FindWebhookEndpoint(ctx context.Context, wsID, id string) (*enroll.WebhookEndpoint, error) {
-	return findOpenEndpoint(ctx, db.r, db.sealer, wsID, id)
+	return findEndpoint(ctx, db.r, db.sealer, wsID, id)
 }
 
 // ListWebhookEndpoints implements enroll.WebhookStore.
@@ -118,25 +112,69 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, wsID string, p enroll.Li
 	if err != nil {
 		return nil, err
 	}
+	// One snapshot for the page and its secrets.
+	rtx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list webhook endpoints: %w", err)
+	}
+	defer rtx.Rollback()
 	var w where
 	w.add("workspace_id = ?", wsID)
-	pg, err := page[enroll.WebhookEndpoint](ctx, db.r, "webhook_endpoints", w, p, c, 0, func() (int, error) {
-		return countRows(ctx, db.r, "webhook_endpoints", w)
+	pg, err := page[enroll.WebhookEndpoint](ctx, rtx, "webhook_endpoints", w, p, c, 0, func() (int, error) {
+		return countRows(ctx, rtx, "webhook_endpoints", w)
 	})
 	if err != nil {
 		return nil, err
 	}
-	for _, ep := range pg.Data {
-		ep.Prepare()
+	if err := openListed(ctx, rtx, db.sealer, wsID, pg.Data); err != nil {
+		return nil, err
 	}
 	return pg, nil
+}
+
+// openListed gives the endpoints of a page, decoded from their docs,
+// their secrets opened with s, so that each shows its SecretError as a
+// read of it alone does.
+func openListed(ctx context.Context, q querier, s enroll.SecretSealer, wsID string, eps []*enroll.WebhookEndpoint) error {
+	if len(eps) == 0 {
+		return nil
+	}
+	args := []any{wsID}
+	for _, ep := range eps {
+		args = append(args, ep.ID)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, secrets FROM webhook_endpoints WHERE workspace_id = ? AND id IN (`+placeholders(len(eps))+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: list webhook endpoints: %w", err)
+	}
+	defer rows.Close()
+	secrets := make(map[string]string, len(eps))
+	for rows.Next() {
+		var id, sec string
+		if err := rows.Scan(&id, &sec); err != nil {
+			return fmt.Errorf("sqlite: list webhook endpoints: %w", err)
+		}
+		secrets[id] = sec
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: list webhook endpoints: %w", err)
+	}
+	for _, ep := range eps {
+		ep.WorkspaceID = wsID
+		ep.Prepare()
+		if err := json.Unmarshal([]byte(secrets[ep.ID]), &ep.Secrets); err != nil {
+			return fmt.Errorf("sqlite: decode secrets: %w", err)
+		}
+		_ = enroll.OpenEndpointSecrets(s, ep) // its SecretError says why
+	}
+	return nil
 }
 
 // UpdateWebhookEndpoint implements enroll.WebhookStore.
 func (db *DB) UpdateWebhookEndpoint(ctx context.Context, a enroll.Actor, id string, fn func(*enroll.WebhookEndpoint) error) (*enroll.WebhookEndpoint, error) {
 	var out *enroll.WebhookEndpoint
 	err := db.write(ctx, func(tx *Tx) error {
-		old, err := findOpenEndpoint(ctx, tx, db.sealer, a.WorkspaceID, id)
+		old, err := findEndpoint(ctx, tx, db.sealer, a.WorkspaceID, id)
 		if err != nil {
 			return err
 		}
@@ -154,7 +192,7 @@ func (db *DB) UpdateWebhookEndpoint(ctx context.Context, a enroll.Actor, id stri
 func (db *DB) DeleteWebhookEndpoint(ctx context.Context, a enroll.Actor, id string, check func(*enroll.WebhookEndpoint) error) error {
 	return db.write(ctx, func(tx *Tx) error {
 		if check != nil {
-			ep, err := findEndpoint(ctx, tx, a.WorkspaceID, id)
+			ep, err := findEndpoint(ctx, tx, db.sealer, a.WorkspaceID, id)
 			if err != nil {
 				return err
 			}

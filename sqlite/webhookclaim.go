@@ -183,7 +183,7 @@ func (tx *Tx) claim(picks []enroll.ClaimPick, lease time.Duration, perEndpoint, 
 		}
 		d.WorkspaceID, d.Stream, d.EventSeq = ws, stream, evSeq
 		j := &enroll.WebhookJob{Delivery: d, URL: ep.URL, Body: []byte(body), EventCreatedAt: time.UnixMicro(at).UTC()}
-		if err := openEndpoint(tx.db.sealer, ep); err != nil {
+		if err := enroll.OpenEndpointSecrets(tx.db.sealer, ep); err != nil {
 			j.SecretsError = enroll.WebhookSecretsError(err)
 		} else {
 			j.Secrets = ep.SigningSecrets(tx.now)

@@ -49,7 +49,7 @@ func (db *DB) ListWebhookDeliveries(ctx context.Context, wsID, endpointID string
 	if err != nil {
 		return nil, err
 	}
-	if _, err := findEndpoint(ctx, db.r, wsID, endpointID); err != nil {
+	if _, err := findEndpoint(ctx, db.r, db.sealer, wsID, endpointID); err != nil {
 		return nil, err
 	}
 	var w where
@@ -75,7 +75,7 @@ func (db *DB) FindWebhookDelivery(ctx context.Context, wsID, endpointID, id stri
 func (db *DB) RedeliverWebhook(ctx context.Context, a enroll.Actor, endpointID, id string) (*enroll.WebhookDelivery, error) {
 	var out *enroll.WebhookDelivery
 	err := db.write(ctx, func(tx *Tx) error {
-		ep, err := findEndpoint(ctx, tx, a.WorkspaceID, endpointID)
+		ep, err := findEndpoint(ctx, tx, db.sealer, a.WorkspaceID, endpointID)
 		if err != nil {
 			return err
 		}
@@ -261,7 +261,7 @@ func (tx *Tx) finishDelivery(j *enroll.WebhookJob, o enroll.DeliveryOutcome) (*e
 	if !o.DisableEndpoint {
 		return cur, nil
 	}
-	ep, err := findOpenEndpoint(tx.ctx, tx, tx.db.sealer, d.WorkspaceID, d.EndpointID)
+	ep, err := findEndpoint(tx.ctx, tx, tx.db.sealer, d.WorkspaceID, d.EndpointID)
 	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
 		return cur, nil
 	} else if err != nil {
