@@ -106,13 +106,17 @@ type WebhookStore interface {
 	// store's SecretSealer, and returns how many endpoints it sealed. It
 	// first refuses, with an error wrapping ErrSealKeyUnknown, a store
 	// holding a secret sealed under none of its keys (or sealed at all,
-	// without a sealer), whose deliveries would all fail; then, with a
+	// without a sealer), whose deliveries would all fail, unless the value
+	// starts with one of lost: the prefixes (SecretSealer.KeyPrefixes) of
+	// keys the operator declared lost, whose endpoints are then served
+	// with their SecretError until their secrets are rotated. Then, with a
 	// sealer, it seals every endpoint's secrets stored plain or under
 	// another key than the sealing one, a bounded chunk per transaction.
 	// Several callers at once (replicas starting) share the work. An
-	// endpoint whose sealed value is damaged (ErrSealBroken) is left as it
-	// is. serve calls it before it listens.
-	SealWebhookSecrets(ctx context.Context) (int, error)
+	// endpoint whose sealed value is damaged (ErrSealBroken) or sealed
+	// under a lost key is left as it is. serve calls it before it
+	// listens.
+	SealWebhookSecrets(ctx context.Context, lost []string) (int, error)
 }
 
 // DeliveryResult is an attempt of a claimed delivery and its outcome.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/enrollhq/enroll"
@@ -26,8 +27,8 @@ const sealChunk = 100
 // SHARE, an update FOR UPDATE) would otherwise stay plain until the next
 // start. A row another transaction changed meanwhile (an update, which
 // seals as it writes) is read again as it committed.
-func (db *DB) SealWebhookSecrets(ctx context.Context) (int, error) {
-	if err := db.checkSealedSecrets(ctx); err != nil {
+func (db *DB) SealWebhookSecrets(ctx context.Context, lost []string) (int, error) {
+	if err := db.checkSealedSecrets(ctx, lost); err != nil {
 		return 0, err
 	}
 	if db.sealer == nil {
@@ -84,8 +85,11 @@ func (db *DB) sealPass(ctx context.Context, lock string) (int, error) {
 					return fmt.Errorf("postgres: seal secrets: decode: %w", err)
 				}
 				sealed, err := enroll.SealWebhookSecrets(db.sealer, r.ws, r.id, secrets)
-				if errors.Is(err, enroll.ErrSealBroken) {
-					continue // left as it is: its deliveries fail, saying why
+				if errors.Is(err, enroll.ErrSealBroken) || errors.Is(err, enroll.ErrSealKeyUnknown) {
+					// Damaged, or under a key declared lost (the check
+					// refused the others): left as it is, its deliveries
+					// failing, saying why, until its secret is rotated.
+					continue
 				} else if err != nil {
 					return fmt.Errorf("postgres: %w", err)
 				}
@@ -113,12 +117,13 @@ func (db *DB) sealPass(ctx context.Context, lock string) (int, error) {
 
 // checkSealedSecrets returns an error wrapping enroll.ErrSealKeyUnknown
 // when an endpoint holds a sealed secret that none of the sealer's keys
-// (no key, without a sealer) sealed: every delivery to it would fail.
-// One query, which reads the endpoints' secrets and no other table.
-func (db *DB) checkSealedSecrets(ctx context.Context) error {
-	var prefixes []string
+// (no key, without a sealer) sealed, nor one of the lost ones: every
+// delivery to it would fail. One query, which reads the endpoints'
+// secrets and no other table.
+func (db *DB) checkSealedSecrets(ctx context.Context, lost []string) error {
+	prefixes := slices.Clone(lost)
 	if db.sealer != nil {
-		prefixes = db.sealer.KeyPrefixes()
+		prefixes = append(prefixes, db.sealer.KeyPrefixes()...)
 	}
 	cond := `NOT starts_with(v, 'whsec_')`
 	args := []any{}

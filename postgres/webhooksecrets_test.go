@@ -66,6 +66,11 @@ func TestSealedSecretsUnopened(t *testing.T) {
 	storetest.SealedSecretsUnopened(t, sealedSecretsHarness(t))
 }
 
+func TestSealedSecretsLostKey(t *testing.T) {
+	t.Parallel()
+	storetest.SealedSecretsLostKey(t, sealedSecretsHarness(t))
+}
+
 func TestSealedSecretsConcurrent(t *testing.T) {
 	t.Parallel()
 	storetest.SealedSecretsConcurrent(t, sealedSecretsHarness(t))
@@ -123,7 +128,7 @@ func TestSealWebhookSecretsWaitsForLockedRows(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		n, err := db.SealWebhookSecrets(ctx)
+		n, err := db.SealWebhookSecrets(ctx, nil)
 		done <- result{n, err}
 	}()
 	time.Sleep(300 * time.Millisecond)

@@ -101,6 +101,19 @@ func KeyID(k []byte) string {
 	return hex.EncodeToString(sum[:4])
 }
 
+// KeyPrefix returns the prefix of the values that the key of id (KeyID)
+// sealed, as KeyPrefixes gives those of a Sealer's keys, for a key not at
+// hand: one the operator declared lost. It takes the id alone or as a
+// refused start names it, after its scheme ("aes-256-gcm:v1:<id>"), and
+// refuses anything but 8 hex digits.
+func KeyPrefix(id string) (string, error) {
+	id = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(id), scheme), ":")
+	if b, err := hex.DecodeString(id); err != nil || len(b) != 4 {
+		return "", fmt.Errorf("seal: %q is not a key id: 8 hex digits, as a refused start names it", id)
+	}
+	return scheme + strings.ToLower(id) + ":", nil
+}
+
 // KeyPrefixes implements enroll.SecretSealer.
 func (s *Sealer) KeyPrefixes() []string {
 	out := make([]string, len(s.keys))

@@ -109,3 +109,23 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyPrefix(t *testing.T) {
+	t.Parallel()
+	k := bytes.Repeat([]byte{3}, seal.KeySize)
+	s, err := seal.New(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := s.KeyPrefixes()[0]
+	for _, id := range []string{seal.KeyID(k), strings.ToUpper(seal.KeyID(k)), "aes-256-gcm:v1:" + seal.KeyID(k), " aes-256-gcm:v1:" + seal.KeyID(k) + ":"} {
+		if got, err := seal.KeyPrefix(id); got != want || err != nil {
+			t.Errorf("KeyPrefix(%q) = %q, %v; want %q", id, got, err, want)
+		}
+	}
+	for _, id := range []string{"", "abc", "0123456789", "zzzzzzzz", "aes-256-gcm:v2:" + seal.KeyID(k)} {
+		if got, err := seal.KeyPrefix(id); err == nil {
+			t.Errorf("KeyPrefix(%q) = %q, want an error", id, got)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/enrollhq/enroll"
 )
@@ -18,8 +19,8 @@ const sealChunk = 100
 // sealed value that none of the sealer's keys sealed; then, with a
 // sealer, endpoints with a secret not sealed under its sealing key are
 // sealed again, sealChunk at a time, each chunk a write transaction.
-func (db *DB) SealWebhookSecrets(ctx context.Context) (int, error) {
-	if err := db.checkSealedSecrets(ctx); err != nil {
+func (db *DB) SealWebhookSecrets(ctx context.Context, lost []string) (int, error) {
+	if err := db.checkSealedSecrets(ctx, lost); err != nil {
 		return 0, err
 	}
 	if db.sealer == nil {
@@ -64,8 +65,11 @@ func (db *DB) SealWebhookSecrets(ctx context.Context) (int, error) {
 					return fmt.Errorf("sqlite: seal secrets: decode: %w", err)
 				}
 				sealed, err := enroll.SealWebhookSecrets(db.sealer, r.ws, r.id, secrets)
-				if errors.Is(err, enroll.ErrSealBroken) {
-					continue // left as it is: its deliveries fail, saying why
+				if errors.Is(err, enroll.ErrSealBroken) || errors.Is(err, enroll.ErrSealKeyUnknown) {
+					// Damaged, or under a key declared lost (the check
+					// refused the others): left as it is, its deliveries
+					// failing, saying why, until its secret is rotated.
+					continue
 				} else if err != nil {
 					return fmt.Errorf("sqlite: %w", err)
 				}
@@ -93,12 +97,13 @@ func (db *DB) SealWebhookSecrets(ctx context.Context) (int, error) {
 
 // checkSealedSecrets returns an error wrapping enroll.ErrSealKeyUnknown
 // when an endpoint holds a sealed secret that none of the sealer's keys
-// (no key, without a sealer) sealed: every delivery to it would fail.
-// One query, which reads the endpoints' secrets and no other table.
-func (db *DB) checkSealedSecrets(ctx context.Context) error {
-	var prefixes []string
+// (no key, without a sealer) sealed, nor one of the lost ones: every
+// delivery to it would fail. One query, which reads the endpoints'
+// secrets and no other table.
+func (db *DB) checkSealedSecrets(ctx context.Context, lost []string) error {
+	prefixes := slices.Clone(lost)
 	if db.sealer != nil {
-		prefixes = db.sealer.KeyPrefixes()
+		prefixes = append(prefixes, db.sealer.KeyPrefixes()...)
 	}
 	cond := `substr(v, 1, 6) <> 'whsec_'`
 	args := []any{}

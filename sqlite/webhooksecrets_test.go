@@ -71,6 +71,11 @@ func TestSealedSecretsUnopened(t *testing.T) {
 	storetest.SealedSecretsUnopened(t, sealedSecretsHarness(t))
 }
 
+func TestSealedSecretsLostKey(t *testing.T) {
+	t.Parallel()
+	storetest.SealedSecretsLostKey(t, sealedSecretsHarness(t))
+}
+
 func TestSealedSecretsConcurrent(t *testing.T) {
 	t.Parallel()
 	storetest.SealedSecretsConcurrent(t, sealedSecretsHarness(t))
@@ -117,7 +122,7 @@ func TestSealWebhookSecretsLeavesNoPlainCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := db.SealWebhookSecrets(ctx); n != len(secrets) || err != nil {
+	if n, err := db.SealWebhookSecrets(ctx, nil); n != len(secrets) || err != nil {
 		t.Fatalf("SealWebhookSecrets = %d, %v; want %d", n, err, len(secrets))
 	}
 	if err := db.Close(); err != nil {

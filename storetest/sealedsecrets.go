@@ -63,7 +63,7 @@ func SealedSecrets(t *testing.T, h SealedSecretsHarness) {
 	if raw := h.RawSecrets(t, ws, plain.ID); !strings.Contains(raw, plain.Secret) {
 		t.Fatalf("without a key the stored secrets %s do not hold the secret", raw)
 	}
-	if n, err := f.ws.SealWebhookSecrets(f.ctx); n != 0 || err != nil {
+	if n, err := f.ws.SealWebhookSecrets(f.ctx, nil); n != 0 || err != nil {
 		t.Fatalf("SealWebhookSecrets without a key = %d, %v", n, err)
 	}
 	s.Close()
@@ -128,7 +128,7 @@ func SealedSecrets(t *testing.T, h SealedSecretsHarness) {
 	}
 
 	// The pass at start seals the plain one, and only it.
-	if n, err := f.ws.SealWebhookSecrets(f.ctx); n != 1 || err != nil {
+	if n, err := f.ws.SealWebhookSecrets(f.ctx, nil); n != 1 || err != nil {
 		t.Fatalf("SealWebhookSecrets = %d, %v; want the one plain endpoint sealed", n, err)
 	}
 	if raw := h.RawSecrets(t, ws, plain.ID); strings.Contains(raw, plain.Secret) || !strings.Contains(raw, k1.KeyPrefixes()[0]) {
@@ -137,7 +137,7 @@ func SealedSecrets(t *testing.T, h SealedSecretsHarness) {
 	if got := must(f.ws.FindWebhookEndpoint(f.ctx, ws, plain.ID)); got.Secrets[0].Secret != plain.Secret {
 		t.Fatalf("after SealWebhookSecrets the endpoint's secret is %q, want %q", got.Secrets[0].Secret, plain.Secret)
 	}
-	if n, err := f.ws.SealWebhookSecrets(f.ctx); n != 0 || err != nil {
+	if n, err := f.ws.SealWebhookSecrets(f.ctx, nil); n != 0 || err != nil {
 		t.Fatalf("SealWebhookSecrets again = %d, %v; want nothing to do", n, err)
 	}
 	s.Close()
@@ -145,7 +145,7 @@ func SealedSecrets(t *testing.T, h SealedSecretsHarness) {
 	// Without the key, or with another, the store refuses to go on.
 	for _, sealer := range []enroll.SecretSealer{nil, newSealer(t, two)} {
 		s = h.Open(t, sealer)
-		_, err := s.(enroll.WebhookStore).SealWebhookSecrets(f.ctx)
+		_, err := s.(enroll.WebhookStore).SealWebhookSecrets(f.ctx, nil)
 		if !errors.Is(err, enroll.ErrSealKeyUnknown) || !strings.Contains(err.Error(), "webhook endpoint") {
 			t.Fatalf("SealWebhookSecrets with sealer %v over sealed secrets: %v, want ErrSealKeyUnknown", sealer, err)
 		}
@@ -156,14 +156,14 @@ func SealedSecrets(t *testing.T, h SealedSecretsHarness) {
 	k21 := newSealer(t, two, one)
 	s = h.Open(t, k21)
 	f = on(s)
-	if n, err := f.ws.SealWebhookSecrets(f.ctx); n != 2 || err != nil {
+	if n, err := f.ws.SealWebhookSecrets(f.ctx, nil); n != 2 || err != nil {
 		t.Fatalf("SealWebhookSecrets with a new key = %d, %v; want both endpoints sealed again", n, err)
 	}
 	s.Close()
 	s = h.Open(t, newSealer(t, two))
 	defer s.Close()
 	f = on(s)
-	if n, err := f.ws.SealWebhookSecrets(f.ctx); n != 0 || err != nil {
+	if n, err := f.ws.SealWebhookSecrets(f.ctx, nil); n != 0 || err != nil {
 		t.Fatalf("SealWebhookSecrets with the new key alone = %d, %v", n, err)
 	}
 	for _, want := range []struct {
@@ -206,7 +206,7 @@ func SealedSecretsConcurrent(t *testing.T, h SealedSecretsHarness) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n, err := s.(enroll.WebhookStore).SealWebhookSecrets(f.ctx)
+			n, err := s.(enroll.WebhookStore).SealWebhookSecrets(f.ctx, nil)
 			if err != nil {
 				t.Error(err)
 			}

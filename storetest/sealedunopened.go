@@ -157,3 +157,73 @@ func SealedSecretsUnopened(t *testing.T, h SealedSecretsHarness) {
 		t.Fatalf("with the key after that change: secretError %q, description %q", g.SecretError, g.Description)
 	}
 }
+
+// SealedSecretsLostKey checks SealWebhookSecrets given the prefixes of
+// keys the operator declared lost: it no longer refuses the values those
+// keys sealed, with or without a sealer, leaves them as they are, and
+// seals the others; their endpoint reads with its SecretError until a
+// rotation replaces its secret, after which the store starts without
+// the lost key named.
+func SealedSecretsLostKey(t *testing.T, h SealedSecretsHarness) {
+	one, two := sealKey(1), sealKey(2)
+	k1, k2 := newSealer(t, one), newSealer(t, two)
+	lost := []string{k1.KeyPrefixes()[0]}
+	s := h.Open(t, nil)
+	base := newFixtureOn(t, s)
+	on := func(s enroll.Store) *webhookFixture {
+		f := *base
+		f.s = s
+		return &webhookFixture{fixture: &f, ws: s.(enroll.WebhookStore)}
+	}
+	f := on(s)
+	ws := f.a.WorkspaceID
+	plain := f.endpoint()
+	s.Close()
+	s = h.Open(t, k1)
+	f = on(s)
+	ep := f.endpoint()
+	s.Close()
+	stored := h.RawSecrets(t, ws, ep.ID)
+
+	for _, sealer := range []enroll.SecretSealer{nil, k2} {
+		s = h.Open(t, sealer)
+		f = on(s)
+		if _, err := f.ws.SealWebhookSecrets(f.ctx, nil); !errors.Is(err, enroll.ErrSealKeyUnknown) {
+			t.Fatalf("SealWebhookSecrets (sealer %v) without the lost key named: %v, want ErrSealKeyUnknown", sealer, err)
+		}
+		want := 0
+		if sealer != nil {
+			want = 1 // the plain one
+		}
+		if n, err := f.ws.SealWebhookSecrets(f.ctx, lost); n != want || err != nil {
+			t.Fatalf("SealWebhookSecrets (sealer %v) with the lost key named = %d, %v; want %d", sealer, n, err, want)
+		}
+		if raw := h.RawSecrets(t, ws, ep.ID); raw != stored {
+			t.Fatalf("the pass stored the lost key's value as %s, was %s", raw, stored)
+		}
+		got := must(f.ws.FindWebhookEndpoint(f.ctx, ws, ep.ID))
+		if !strings.Contains(got.SecretError, "not configured with") || len(got.SigningSecrets(time.Now())) != 0 {
+			t.Fatalf("endpoint sealed under the lost key: secretError %q", got.SecretError)
+		}
+		if sealer == nil {
+			s.Close()
+		}
+	}
+	defer s.Close()
+	if raw := h.RawSecrets(t, ws, plain.ID); !strings.Contains(raw, k2.KeyPrefixes()[0]) {
+		t.Fatalf("the plain endpoint's secrets are %s, want them sealed under the key given", raw)
+	}
+	rot := must(f.ws.UpdateWebhookEndpoint(f.ctx, f.a, ep.ID, func(ep *enroll.WebhookEndpoint) error {
+		ep.RotateOnUpdate()
+		return nil
+	}))
+	if raw := h.RawSecrets(t, ws, ep.ID); strings.Contains(raw, lost[0]) || !strings.Contains(raw, k2.KeyPrefixes()[0]) {
+		t.Fatalf("after the rotation the stored secrets are %s", raw)
+	}
+	if got := must(f.ws.FindWebhookEndpoint(f.ctx, ws, ep.ID)); got.SecretError != "" || !slices.Equal(got.SigningSecrets(time.Now()), []string{rot.Secret}) {
+		t.Fatalf("after the rotation: secretError %q", got.SecretError)
+	}
+	if n, err := f.ws.SealWebhookSecrets(f.ctx, nil); n != 0 || err != nil {
+		t.Fatalf("SealWebhookSecrets once every value of the lost key is replaced = %d, %v", n, err)
+	}
+}

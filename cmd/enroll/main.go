@@ -98,6 +98,10 @@ type Config struct {
 	SecretsKeys []string
 	// SecretsKeyFile is a file holding such keys, one per line, instead.
 	SecretsKeyFile string
+	// SecretsKeysLost are the ids of keys that sealed secrets and are
+	// lost: serve starts over those secrets, whose endpoints then need a
+	// new one, rather than refuse.
+	SecretsKeysLost []string
 }
 
 // Main is the program: the CLI, and the running service that the
@@ -119,6 +123,9 @@ type Main struct {
 	// sealer seals webhook signing secrets at rest (--secrets-key); nil
 	// without a key.
 	sealer enroll.SecretSealer
+	// lostKeys are the prefixes of the values sealed under the keys of
+	// --secrets-key-lost.
+	lostKeys []string
 }
 
 // NewMain returns a Main with the defaults of SPEC §9.
@@ -178,6 +185,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.sealer = sealer
+	if m.lostKeys, err = m.Config.lostSecretsKeys(sealer); err != nil {
+		return err
+	}
 	m.logger = m.newLogger()
 	store, err := m.serveStore(ctx)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/enrollhq/enroll"
@@ -74,23 +75,50 @@ func (c *Config) secretSealer() (enroll.SecretSealer, error) {
 	return s, nil
 }
 
+// lostSecretsKeys returns the prefixes of the values sealed under the
+// keys --secrets-key-lost names (seal.KeyPrefix), refusing an id that is
+// malformed, or that of a key s (the --secrets-key sealer, or nil) holds.
+func (c *Config) lostSecretsKeys(s enroll.SecretSealer) ([]string, error) {
+	var out []string
+	for _, id := range c.SecretsKeysLost {
+		p, err := seal.KeyPrefix(id)
+		if err != nil {
+			return nil, fmt.Errorf("--secrets-key-lost: %s", strings.TrimPrefix(err.Error(), "seal: "))
+		}
+		if s != nil && slices.Contains(s.KeyPrefixes(), p) {
+			return nil, fmt.Errorf("--secrets-key-lost %s: that key is given with --secrets-key; a key given is not lost", id)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// lostKeyHint is how a refused start over secrets sealed under keys not
+// given ends: what to do if that key is lost.
+const lostKeyHint = "; if that key is lost, name its id with --secrets-key-lost (ENROLL_SECRETS_KEY_LOST) to start all the same: those endpoints then send nothing until their secret is rotated (docs/security.md)"
+
 // sealSecrets checks, before serve listens, that every webhook signing
 // secret stored sealed opens with the keys given, and seals those stored
 // plain or under an older key (WebhookStore.SealWebhookSecrets). A
-// database holding secrets sealed under keys not given refuses to serve,
-// rather than fail every delivery of those endpoints.
+// database holding secrets sealed under keys neither given nor declared
+// lost refuses to serve, rather than fail every delivery of those
+// endpoints.
 func (m *Main) sealSecrets(ctx context.Context, hooks enroll.WebhookStore) error {
-	n, err := hooks.SealWebhookSecrets(ctx)
+	n, err := hooks.SealWebhookSecrets(ctx, m.lostKeys)
 	switch {
 	case errors.Is(err, enroll.ErrSealKeyUnknown) && m.sealer == nil:
-		return fmt.Errorf("%w; give the key that sealed them with --secrets-key (ENROLL_SECRETS_KEY)", err)
+		return fmt.Errorf("%w; give the key that sealed them with --secrets-key (ENROLL_SECRETS_KEY)"+lostKeyHint, err)
 	case errors.Is(err, enroll.ErrSealKeyUnknown):
-		return fmt.Errorf("%w; add the key that sealed them to --secrets-key, after the one that seals", err)
+		return fmt.Errorf("%w; add the key that sealed them to --secrets-key, after the one that seals"+lostKeyHint, err)
 	case err != nil:
 		return fmt.Errorf("sealing webhook signing secrets: %w", err)
 	}
 	if n > 0 {
 		m.logger.Info("webhook signing secrets sealed under the first --secrets-key", "endpoints", n)
+	}
+	if len(m.lostKeys) > 0 {
+		m.logger.Warn("webhook signing secrets sealed under the keys of --secrets-key-lost are kept as they are: their endpoints send nothing, their secretError saying why, until their secret is rotated; a start without the flag refuses while one is left",
+			"keys", strings.Join(m.Config.SecretsKeysLost, ","))
 	}
 	if m.sealer == nil {
 		return nil

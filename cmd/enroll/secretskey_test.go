@@ -206,6 +206,9 @@ func TestServeRefusesMalformedSecretsKey(t *testing.T) {
 		// malformed key: by position, the text never quoted back.
 		{[]string{"--secrets-key", `quoted"` + short}, "--secrets-key: key 1 is not base64"},
 		{[]string{"--secrets-key", testSecretsKey(1) + `, "` + short}, "--secrets-key: key 2 is not base64"},
+		{[]string{"--secrets-key-lost", "0123abcd,zz"}, `--secrets-key-lost: "zz" is not a key id`},
+		{[]string{"--secrets-key", testSecretsKey(1), "--secrets-key-lost", seal.KeyID(bytes.Repeat([]byte{1}, 32))},
+			"--secrets-key-lost " + seal.KeyID(bytes.Repeat([]byte{1}, 32)) + ": that key is given with --secrets-key"},
 	} {
 		db := filepath.Join(dir, "never.db")
 		out, err := run(t, append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, c.args...)...)

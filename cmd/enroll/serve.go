@@ -49,6 +49,8 @@ func (m *Main) serveCommand() *cobra.Command {
 		"keys that seal webhook signing secrets at rest (AES-256-GCM): base64 of 32 bytes each (openssl rand -base64 32), comma-separated; the first seals, every one opens, so that a new key can go first with the old one after it until everything is sealed again under it; unset, secrets are stored as they are (docs/security.md)")
 	cmd.Flags().StringVar(&m.Config.SecretsKeyFile, "secrets-key-file", m.Config.SecretsKeyFile,
 		"a file holding the --secrets-key keys instead, one per line, the sealing one first (lines starting with # are skipped)")
+	cmd.Flags().StringSliceVar(&m.Config.SecretsKeysLost, "secrets-key-lost", m.Config.SecretsKeysLost,
+		"ids of keys that sealed webhook signing secrets and are lost, as a refused start names them (8 hex digits), comma-separated: serve starts over those secrets instead of refusing, and their endpoints send nothing, their secretError saying why, until their secret is rotated (docs/security.md)")
 	return cmd
 }
 
@@ -58,7 +60,8 @@ func (m *Main) serveCommand() *cobra.Command {
 // take as no limit), a negative bound per workspace or time limit (which
 // the deliverer would take as the default), a bad SMTP server, sender or
 // public URL, an import data directory that cannot be written (where every
-// upload would fail with a 500), a malformed --secrets-key. An address
+// upload would fail with a 500), a malformed --secrets-key or
+// --secrets-key-lost. An address
 // that is well formed but cannot be listened on (its port taken) is found
 // only when serve listens.
 func (c *Config) checkServe() error {
@@ -83,7 +86,11 @@ func (c *Config) checkServe() error {
 	if err := enrollhttp.CheckDataDir(c.DataDir); err != nil {
 		return fmt.Errorf("--data-dir: %w", err)
 	}
-	if _, err := c.secretSealer(); err != nil {
+	s, err := c.secretSealer()
+	if err != nil {
+		return err
+	}
+	if _, err := c.lostSecretsKeys(s); err != nil {
 		return err
 	}
 	return nil
