@@ -72,6 +72,10 @@ func TestUpdateKeepsUnopenedSecrets(t *testing.T) {
 				t.Fatal(err)
 			}
 			stored := must(enroll.StoredWebhookSecrets(s, ep))
+			// Stores keep no secretError: every read computes it.
+			if doc := string(must(ep.MarshalDoc())); strings.Contains(doc, "secretError") || !strings.Contains(string(must(json.Marshal(ep))), `"secretError":`) {
+				t.Fatalf("document %s; the representation must have secretError, the document not", doc)
+			}
 			if !tt.rotate {
 				if ep.SecretError != old.SecretError || len(ep.Secrets) != 0 || !slices.Equal(stored, sealed) {
 					t.Fatalf("secretError %q, %d secrets, stored %v; want the value as read", ep.SecretError, len(ep.Secrets), stored)

@@ -3,6 +3,7 @@ package enroll
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"net"
 	"net/netip"
 	"net/url"
@@ -79,6 +80,25 @@ type WebhookEndpoint struct {
 // member without a value (nulljson.go); the secret appears only where it
 // is shown, once.
 func (ep WebhookEndpoint) MarshalJSON() ([]byte, error) {
+	secretError := orNull(ep.SecretError)
+	return ep.marshal(&secretError)
+}
+
+// MarshalDoc returns the endpoint as stores keep it in their document
+// column: json.Marshal of its representation without secretError, which
+// every read computes from the secrets (OpenEndpointSecrets), so that no
+// stale one is kept.
+func (ep *WebhookEndpoint) MarshalDoc() ([]byte, error) { return json.Marshal(webhookEndpointDoc(*ep)) }
+
+// webhookEndpointDoc is an endpoint as MarshalDoc writes it.
+type webhookEndpointDoc WebhookEndpoint
+
+// MarshalJSON writes the representation without secretError.
+func (d webhookEndpointDoc) MarshalJSON() ([]byte, error) { return WebhookEndpoint(d).marshal(nil) }
+
+// marshal writes the representation, its secretError member left out
+// when secretError is nil (a document), else null or its text.
+func (ep WebhookEndpoint) marshal(secretError **string) ([]byte, error) {
 	return marshalMembers(struct {
 		ID                      string      `json:"id"`
 		URL                     string      `json:"url"`
@@ -88,11 +108,11 @@ func (ep WebhookEndpoint) MarshalJSON() ([]byte, error) {
 		DisabledReason          *string     `json:"disabledReason"`
 		Secret                  string      `json:"secret,omitempty"`
 		PreviousSecretExpiresAt *time.Time  `json:"previousSecretExpiresAt"`
-		SecretError             *string     `json:"secretError"`
+		SecretError             **string    `json:"secretError,omitempty"`
 		CreatedAt               time.Time   `json:"createdAt"`
 		UpdatedAt               time.Time   `json:"updatedAt"`
 	}{ep.ID, ep.URL, ep.EventTypes, orNull(ep.Description), ep.Enabled, orNull(ep.DisabledReason), ep.Secret,
-		ep.PreviousSecretExpiresAt, orNull(ep.SecretError), ep.CreatedAt, ep.UpdatedAt})
+		ep.PreviousSecretExpiresAt, secretError, ep.CreatedAt, ep.UpdatedAt})
 }
 
 // RotateOnUpdate asks the update under way to rotate the endpoint's secret

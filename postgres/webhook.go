@@ -17,10 +17,10 @@ var _ enroll.WebhookStore = (*DB)(nil)
 // Secret, nor SecretError, computed on every read) in doc.
 func (tx *tx) writeEndpoint(ep *enroll.WebhookEndpoint, insert bool) error {
 	shown := *ep
-	shown.Secret, shown.SecretError = "", ""
-	doc, err := encode(&shown)
+	shown.Secret = ""
+	doc, err := shown.MarshalDoc()
 	if err != nil {
-		return err
+		return fmt.Errorf("postgres: encode: %w", err)
 	}
 	sealed, err := enroll.StoredWebhookSecrets(tx.db.sealer, ep)
 	if err != nil {

@@ -22,11 +22,12 @@ func init() {
 // Secret, nor SecretError, computed on every read) in doc.
 func (tx *Tx) writeEndpoint(ep *enroll.WebhookEndpoint, insert bool) error {
 	shown := *ep
-	shown.Secret, shown.SecretError = "", ""
-	doc, err := encode(&shown)
+	shown.Secret = ""
+	b, err := shown.MarshalDoc()
 	if err != nil {
-		return err
+		return fmt.Errorf("sqlite: encode: %w", err)
 	}
+	doc := string(b) // TEXT, as encode writes documents
 	sealed, err := enroll.StoredWebhookSecrets(tx.db.sealer, ep)
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
