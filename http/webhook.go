@@ -204,7 +204,8 @@ func documentRotate(op *huma.Operation) {
 	op.Description += " The answer shows the new secret, once. Deliveries are then signed with it and with each earlier secret " +
 		"still within its 24 hours, at most " + strconv.Itoa(enroll.MaxEarlierSecrets) + " of them, the most recent: " +
 		"a rotation beyond stops the oldest earlier secret at once, so that a delivery carries at most " +
-		strconv.Itoa(1+enroll.MaxEarlierSecrets) + " signatures."
+		strconv.Itoa(1+enroll.MaxEarlierSecrets) + " signatures. On an endpoint whose secret does not open (secretError set), " +
+		"the new secret replaces it and signs alone: secretError and previousSecretExpiresAt are then null."
 }
 
 func (s *Server) listWebhookDeliveries(ctx context.Context, in *listDeliveriesInput) (*bodyPage[*enroll.WebhookDelivery], error) {
