@@ -124,12 +124,14 @@ func (db *DB) DropConsoleSecrets(ctx context.Context, keep []string) (int, error
 	}
 	var n int64
 	err := db.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE console_sessions SET secret = '' WHERE `+cond, args...)
-		if err != nil {
+		return tx.zeroingFreedPages(func() error {
+			res, err := tx.exec(`UPDATE console_sessions SET secret = '' WHERE `+cond, args...)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
 			return err
-		}
-		n, err = res.RowsAffected()
-		return err
+		})
 	})
 	return int(n), err
 }

@@ -35,54 +35,56 @@ func (db *DB) SealWebhookSecrets(ctx context.Context, lost []string) (int, error
 		var n, read int
 		var endWS, endID string
 		err := db.write(ctx, func(tx *Tx) error {
-			n, read = 0, 0
-			rows, err := tx.QueryContext(tx.ctx, `SELECT e.workspace_id, e.id, e.secrets FROM webhook_endpoints e
+			return tx.zeroingFreedPages(func() error {
+				n, read = 0, 0
+				rows, err := tx.QueryContext(tx.ctx, `SELECT e.workspace_id, e.id, e.secrets FROM webhook_endpoints e
 				WHERE (e.workspace_id, e.id) > (?1, ?2) AND EXISTS (SELECT 1 FROM json_each(e.secrets) s
 					WHERE substr(json_extract(s.value, '$.secret'), 1, length(?3)) <> ?3)
 				ORDER BY e.workspace_id, e.id LIMIT ?4`, lastWS, lastID, current, sealChunk)
-			if err != nil {
-				return fmt.Errorf("sqlite: seal secrets: %w", err)
-			}
-			type row struct{ ws, id, secrets string }
-			var todo []row
-			for rows.Next() {
-				var r row
-				if err := rows.Scan(&r.ws, &r.id, &r.secrets); err != nil {
-					rows.Close()
+				if err != nil {
 					return fmt.Errorf("sqlite: seal secrets: %w", err)
 				}
-				todo = append(todo, r)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("sqlite: seal secrets: %w", err)
-			}
-			read = len(todo)
-			for _, r := range todo {
-				endWS, endID = r.ws, r.id
-				var secrets []enroll.WebhookSecret
-				if err := json.Unmarshal([]byte(r.secrets), &secrets); err != nil {
-					return fmt.Errorf("sqlite: seal secrets: decode: %w", err)
+				type row struct{ ws, id, secrets string }
+				var todo []row
+				for rows.Next() {
+					var r row
+					if err := rows.Scan(&r.ws, &r.id, &r.secrets); err != nil {
+						rows.Close()
+						return fmt.Errorf("sqlite: seal secrets: %w", err)
+					}
+					todo = append(todo, r)
 				}
-				sealed, err := enroll.SealWebhookSecrets(db.sealer, r.ws, r.id, secrets)
-				if errors.Is(err, enroll.ErrSealBroken) || errors.Is(err, enroll.ErrSealKeyUnknown) {
-					// Damaged, or under a key declared lost (the check
-					// refused the others): left as it is, its deliveries
-					// failing, saying why, until its secret is rotated.
-					continue
-				} else if err != nil {
-					return fmt.Errorf("sqlite: %w", err)
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return fmt.Errorf("sqlite: seal secrets: %w", err)
 				}
-				doc, err := encode(sealed)
-				if err != nil {
-					return err
+				read = len(todo)
+				for _, r := range todo {
+					endWS, endID = r.ws, r.id
+					var secrets []enroll.WebhookSecret
+					if err := json.Unmarshal([]byte(r.secrets), &secrets); err != nil {
+						return fmt.Errorf("sqlite: seal secrets: decode: %w", err)
+					}
+					sealed, err := enroll.SealWebhookSecrets(db.sealer, r.ws, r.id, secrets)
+					if errors.Is(err, enroll.ErrSealBroken) || errors.Is(err, enroll.ErrSealKeyUnknown) {
+						// Damaged, or under a key declared lost (the check
+						// refused the others): left as it is, its deliveries
+						// failing, saying why, until its secret is rotated.
+						continue
+					} else if err != nil {
+						return fmt.Errorf("sqlite: %w", err)
+					}
+					doc, err := encode(sealed)
+					if err != nil {
+						return err
+					}
+					if _, err := tx.exec(`UPDATE webhook_endpoints SET secrets = ? WHERE workspace_id = ? AND id = ?`, doc, r.ws, r.id); err != nil {
+						return err
+					}
+					n++
 				}
-				if _, err := tx.exec(`UPDATE webhook_endpoints SET secrets = ? WHERE workspace_id = ? AND id = ?`, doc, r.ws, r.id); err != nil {
-					return err
-				}
-				n++
-			}
-			return nil
+				return nil
+			})
 		})
 		if err != nil {
 			return total, err
