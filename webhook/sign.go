@@ -23,7 +23,12 @@ const (
 // Sign returns the webhook-signature header value for a message: one
 // "v1,<base64 HMAC-SHA256 of id.timestamp.body>" per secret, separated by
 // spaces, so a receiver holding either secret of a rotation verifies it.
+// Without a secret it returns ErrNoSecret: an empty header would send the
+// event unsigned, which no receiver should accept.
 func Sign(secrets []string, id string, ts time.Time, body []byte) (string, error) {
+	if len(secrets) == 0 {
+		return "", ErrNoSecret
+	}
 	parts := make([]string, 0, len(secrets))
 	for _, s := range secrets {
 		key, err := enroll.WebhookSecretKey(s)
@@ -41,6 +46,10 @@ func mac(key []byte, id string, ts time.Time, body []byte) []byte {
 	h.Write(body)
 	return h.Sum(nil)
 }
+
+// ErrNoSecret is Sign's error for an endpoint without a signing secret;
+// its text is the attempt's error.
+var ErrNoSecret = errors.New("not sent: the endpoint has no signing secret")
 
 // Verification errors.
 var (

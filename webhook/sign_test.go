@@ -25,6 +25,17 @@ func TestSignStandardWebhooksVector(t *testing.T) {
 	}
 }
 
+// TestSignWithoutSecret checks that an endpoint without a secret is not
+// sent unsigned: an empty webhook-signature header is no signature.
+func TestSignWithoutSecret(t *testing.T) {
+	t.Parallel()
+	for _, secrets := range [][]string{nil, {}} {
+		if sig, err := webhook.Sign(secrets, "evt_1", time.Now(), []byte(`{}`)); !errors.Is(err, webhook.ErrNoSecret) || sig != "" {
+			t.Errorf("Sign(%v) = %q, %v; want ErrNoSecret", secrets, sig, err)
+		}
+	}
+}
+
 func TestVerify(t *testing.T) {
 	t.Parallel()
 	secret, other := enroll.NewWebhookSecret(), enroll.NewWebhookSecret()
