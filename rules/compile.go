@@ -164,10 +164,12 @@ func (e *Engine) compile(expr string) (prg cel.Program, use usage, loops, bound 
 	return prg, analyzeUsage(root), hasComprehension(root), bound, native, nil
 }
 
-// programOptions are the options of every program: the runtime limits.
+// programOptions are the options of every program: the runtime limits,
+// with the calls that walk values priced by what they walk (deepCosts).
 func (e *Engine) programOptions() []cel.ProgramOption {
 	return []cel.ProgramOption{
 		cel.CostLimit(e.costLimit),
+		cel.CostTrackerOptions(deepCosts(e.costLimit)...),
 		cel.InterruptCheckFrequency(interruptCheckFrequency),
 		cel.EvalOptions(cel.OptOptimize),
 	}

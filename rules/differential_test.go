@@ -65,6 +65,11 @@ var differentialExprs = []string{
 	// Whole variables.
 	`size(enrollment) > 3`, `"params" in enrollment`, `enrollment.exists(k, k == "notes")`,
 	`enrollment == enrollment`, `[enrollment][0].email == enrollment.email`, `dyn(enrollment).tags == enrollment.tags`,
+	// Calls priced by the values they walk (deepcost.go).
+	`"%s".format([enrollment.metadata]) != ""`, `[enrollment.metadata] == [enrollment.metadata]`,
+	`enrollment.devices != enrollment.devices`, `enrollment.metadata in [{}, enrollment.metadata]`,
+	`sets.contains([enrollment.address], [enrollment.address])`, `[enrollment.metadata, customer.metadata].distinct().size() > 0`,
+	`[enrollment.metadata].hasAll([enrollment.metadata])`, `strings.quote(enrollment.email) != ""`,
 	// Customer and instance.
 	`customer == {}`, `!has(customer.email) && customer == {}`, `customer.email.endsWith("@example.org")`,
 	`customer.email == "x"`, `has(customer.address) && customer.address.city != ""`, `customer.metadata.tier == "gold"`,

@@ -29,7 +29,8 @@ const (
 	// DefaultCostLimit bounds the estimated and the runtime cost of each
 	// rule, in CEL cost units (about one per operation). It admits rules
 	// that iterate the enrollment's lists (at most 100 items) a couple of
-	// levels deep and keeps every evaluation in the sub-millisecond range.
+	// levels deep; a rule that runs up to it takes about a tenth of a
+	// second (ordinary rules cost a few dozen units and take microseconds).
 	DefaultCostLimit = 1_000_000
 	// DefaultCacheSize is how many compiled rulesets an engine keeps. Each
 	// program instance has one ruleset per rules version, so a few hundred
