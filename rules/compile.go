@@ -50,6 +50,12 @@ type program struct {
 	// loops is whether the program has a comprehension, the only part of
 	// an evaluation that checks the context.
 	loops bool
+	// estimate is the static estimate of its cost, at most the limit.
+	estimate uint64
+	// shaped is whether the rule has a native form's shape, native or
+	// not: an evaluation counts its estimate, not what it spent, towards
+	// the ruleset's budget, as a native rule spends nothing it can count.
+	shaped bool
 }
 
 // ruleset returns the compiled form of rules from the cache, compiling and
@@ -75,7 +81,7 @@ func (e *Engine) cachedRuleset(rules []enroll.Rule) *ruleset {
 			names[i] = r.Name
 			p := &rs.programs[i]
 			var use usage
-			p.prg, use, p.loops, p.bound, p.native, p.err = e.compile(r.Expression)
+			p.prg, use, p.loops, p.bound, p.native, p.estimate, p.shaped, p.err = e.compile(r.Expression)
 			rs.use = rs.use.union(use)
 		}
 		rs.use = rs.use.resolvable()
@@ -123,24 +129,28 @@ func rulesKey(rules []enroll.Rule) key {
 // compile parses, type-checks and cost-checks one expression and plans its
 // program with the runtime limits. It also reports which variables'
 // fields the program reads, whether it loops, whether it was planned with
-// the bound helpers, and its native form if any.
-func (e *Engine) compile(expr string) (prg cel.Program, use usage, loops, bound bool, native *nativeRule, err error) {
+// the bound helpers, its native form if any, its estimated cost and
+// whether it has a native form's shape.
+func (e *Engine) compile(expr string) (prg cel.Program, use usage, loops, bound bool, native *nativeRule, estimate uint64, shaped bool, err error) {
+	fail := func(err error) (cel.Program, usage, bool, bool, *nativeRule, uint64, bool, error) {
+		return nil, usage{}, false, false, nil, 0, false, err
+	}
 	ast, iss := e.env.Compile(expr)
 	if iss.Err() != nil {
-		return nil, use, false, false, nil, issuesError(iss)
+		return fail(issuesError(iss))
 	}
 	if t := ast.OutputType(); t.IsExactType(cel.DynType) {
 		// A field of the dynamic variables: it may hold anything at runtime.
-		return nil, use, false, false, nil, errors.New("the expression must evaluate to bool, not dyn; compare the field explicitly, e.g. x == true")
+		return fail(errors.New("the expression must evaluate to bool, not dyn; compare the field explicitly, e.g. x == true"))
 	} else if !t.IsExactType(cel.BoolType) {
-		return nil, use, false, false, nil, fmt.Errorf("the expression must evaluate to bool, not %s", t)
+		return fail(fmt.Errorf("the expression must evaluate to bool, not %s", t))
 	}
 	est, err := e.env.EstimateCost(ast, sizeEstimator{})
 	if err != nil {
-		return nil, use, false, false, nil, fmt.Errorf("cannot estimate the cost: %w", err)
+		return fail(fmt.Errorf("cannot estimate the cost: %w", err))
 	}
 	if est.Max > e.costLimit {
-		return nil, use, false, false, nil, fmt.Errorf("the estimated cost (%s) exceeds the limit of %d; iterate fewer or smaller lists", costString(est.Max), e.costLimit)
+		return fail(fmt.Errorf("the estimated cost (%s) exceeds the limit of %d; iterate fewer or smaller lists", costString(est.Max), e.costLimit))
 	}
 	opts := e.programOptions()
 	if !e.reference {
@@ -155,13 +165,14 @@ func (e *Engine) compile(expr string) (prg cel.Program, use usage, loops, bound 
 		prg, err = e.env.Program(ast, opts...)
 	}
 	if err != nil {
-		return nil, use, false, false, nil, err
+		return fail(err)
 	}
 	root := ast.NativeRep().Expr()
+	shape := nativeShape(root)
 	if !e.reference {
-		native = nativeShape(root)
+		native = shape
 	}
-	return prg, analyzeUsage(root), hasComprehension(root), bound, native, nil
+	return prg, analyzeUsage(root), hasComprehension(root), bound, native, est.Max, shape != nil, nil
 }
 
 // programOptions are the options of every program: the runtime limits,
@@ -243,36 +254,47 @@ func costString(c uint64) string {
 	return fmt.Sprint(c)
 }
 
-// eval runs the program and reports its boolean result. CEL errors (a
+// eval runs the program and reports its boolean result and what it cost
+// towards the ruleset's budget: its actual cost, or its estimate for a
+// rule of a native form's shape (see program.shaped). CEL errors (a
 // missing field, the cost limit, a failing helper) come back as err.
 //
 // Only comprehensions check the context during an evaluation, so a
 // program without one, or a context that cannot end, runs without it
 // (ContextEval's setup costs as much as a small rule); Evaluate checks
 // the context between rules. Cost tracking is part of every program.
-func (p *program) eval(ctx context.Context, act *activation) (bool, error) {
+func (p *program) eval(ctx context.Context, act *activation) (bool, uint64, error) {
 	if p.err != nil {
-		return false, p.err
+		return false, 0, p.err
 	}
+	spent := p.estimate
 	if p.native != nil && !act.reference {
-		return p.native.eval(act)
+		ok, err := p.native.eval(act)
+		return ok, spent, err
 	}
 	var out ref.Val
+	var det *cel.EvalDetails
 	var err error
 	switch {
 	case p.loops && ctx.Done() != nil || act.reference:
-		out, _, err = p.prg.ContextEval(ctx, act)
+		out, det, err = p.prg.ContextEval(ctx, act)
 	case p.bound && act.template != nil:
 		out, err = p.evalFrame(act)
+		if !p.shaped {
+			spent = act.tracker.ActualCost()
+		}
 	default:
-		out, _, err = p.prg.Eval(act)
+		out, det, err = p.prg.Eval(act)
+	}
+	if det != nil && det.ActualCost() != nil && !p.shaped {
+		spent = *det.ActualCost()
 	}
 	if err != nil {
-		return false, err
+		return false, spent, err
 	}
 	b, ok := out.(types.Bool)
 	if !ok {
-		return false, fmt.Errorf("the expression returned %s, not bool", out.Type())
+		return false, spent, fmt.Errorf("the expression returned %s, not bool", out.Type())
 	}
-	return bool(b), nil
+	return bool(b), spent, nil
 }

@@ -15,6 +15,7 @@ package rules
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,13 @@ const (
 	// levels deep; a rule that runs up to it takes about a tenth of a
 	// second (ordinary rules cost a few dozen units and take microseconds).
 	DefaultCostLimit = 1_000_000
+	// RulesetCostFactor is how many rules at the cost limit an instance's
+	// rules may cost together, estimated when saved and spent when
+	// evaluated: an evaluation runs in the store's write transaction (on
+	// SQLite every workspace's writes wait for it), so the limit of one
+	// rule must not become a hundred times as long with a hundred rules
+	// (100 rules at the limit held SQLite's writer for 11 s).
+	RulesetCostFactor = 3
 	// DefaultCacheSize is how many compiled rulesets an engine keeps. Each
 	// program instance has one ruleset per rules version, so a few hundred
 	// cover the active instances of a busy deployment.
@@ -115,8 +123,16 @@ func (e *Engine) Check(rules []enroll.Rule, params []enroll.Parameter) error {
 	var pr probes
 	var v enroll.Invalid
 	first, firstErr := -1, error(nil)
+	var total uint64
+	over := false // reported at the rule that goes past the ruleset's limit
 	for i, p := range rs.programs {
 		err := p.err
+		total = cost.SafeAdd(total, p.estimate)
+		if err == nil && total > e.rulesetCostLimit() && !over {
+			over = true
+			err = fmt.Errorf("the rules up to this one have an estimated cost of %d together, past the limit of %d for an instance's rules (%d rules at the limit of one); iterate fewer or smaller lists, or merge rules that iterate the same list",
+				total, e.rulesetCostLimit(), RulesetCostFactor)
+		}
 		if err == nil {
 			// Checked on save only: rules saved before still run.
 			if f := e.unknownField(rules[i].Expression); f != "" {
@@ -165,16 +181,29 @@ func (e *Engine) Evaluate(ctx context.Context, in enroll.EvaluationInput) (*enro
 	defer act.release()
 	ev := &enroll.Evaluation{RulesVersion: in.Instance.RulesVersion, Trace: make([]enroll.RuleResult, 0, len(rules))}
 	failed := -1
+	var spent uint64
 	for i, r := range rules {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("rules: evaluation interrupted before rule %q: %w", r.Name, context.Cause(ctx))
 		}
 		res := enroll.RuleResult{Name: r.Name, Outcome: enroll.RulePassed}
-		ok, err := rs.programs[i].eval(ctx, act)
+		var ok bool
+		var err error
+		if spent > e.rulesetCostLimit() {
+			// Rules saved before the ruleset's limit, or whose calls cost
+			// more on this enrollment than estimated (deepcost.go).
+			err = errRulesetCostLimit
+		} else {
+			var c uint64
+			ok, c, err = rs.programs[i].eval(ctx, act)
+			spent = cost.SafeAdd(spent, c)
+		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("rules: evaluation of rule %q interrupted: %w", r.Name, context.Cause(ctx))
 		}
 		switch {
+		case err == errRulesetCostLimit:
+			res.Outcome, res.Message = enroll.RuleError, err.Error()
 		case err != nil:
 			res.Outcome, res.Message = enroll.RuleError, e.runMessage(r.Expression, in.Instance.Parameters, err)
 		case !ok:
@@ -189,6 +218,13 @@ func (e *Engine) Evaluate(ctx context.Context, in enroll.EvaluationInput) (*enro
 	ev.EvaluatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	return ev, nil
 }
+
+// errRulesetCostLimit is the error of the rules an evaluation does not
+// run, as those before them spent the ruleset's budget.
+var errRulesetCostLimit = errors.New("not evaluated: the rules before it spent the cost limit of an instance's rules")
+
+// rulesetCostLimit is what an instance's rules may cost together.
+func (e *Engine) rulesetCostLimit() uint64 { return cost.SafeMultiply(e.costLimit, RulesetCostFactor) }
 
 // verdict returns the status and reason of an evaluation whose first
 // failing rule is rules[failed], or none when failed < 0; eligible is the

@@ -44,7 +44,7 @@ func TestAnalyzeUsage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
 			t.Parallel()
-			_, got, _, _, _, err := e.compile(tt.expr)
+			_, got, _, _, _, _, _, err := e.compile(tt.expr)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +112,7 @@ func TestNativeShape(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
 			t.Parallel()
-			_, _, _, _, got, err := e.compile(tt.expr)
+			_, _, _, _, got, _, _, err := e.compile(tt.expr)
 			if err != nil {
 				t.Fatal(err)
 			}

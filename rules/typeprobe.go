@@ -75,7 +75,7 @@ func (e *Engine) typeProblem(ctx context.Context, rs *ruleset, i int, pr probes)
 func (e *Engine) probe(ctx context.Context, rs *ruleset, i int, in enroll.EvaluationInput) error {
 	act := newActivation(in, rs.use, e.template, e.reference)
 	defer act.release()
-	_, err := rs.programs[i].eval(ctx, act)
+	_, _, err := rs.programs[i].eval(ctx, act)
 	if err != nil && strings.Contains(err.Error(), errNoOverload) {
 		return err
 	}
