@@ -185,12 +185,14 @@ func comparedSize(a, b ref.Val, limit uint64) uint64 {
 			for it := x.Iterator(); it.HasNext() == types.True && n <= limit; {
 				k := it.Next()
 				n++
+				// Every key is counted, the equality stopping at one the
+				// other lacks or not, so that the count does not depend
+				// on the order of the keys, nor an evaluation's outcome.
 				va, aok := x.Find(k)
 				vb, bok := y.Find(k)
-				if !aok || !bok {
-					return // the equality stops at a key the other lacks
+				if aok && bok {
+					walk(va, vb)
 				}
-				walk(va, vb)
 			}
 		case traits.Lister:
 			y, ok := b.(traits.Lister)
