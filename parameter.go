@@ -63,6 +63,16 @@ func (e *Enrollment) checkParameters(v *Invalid, inst *ProgramInstance, old *Enr
 	}
 }
 
+// SampleParameters makes e's parameter values what a create in inst
+// would store, for a rules test's sample: date-times in upper case, each
+// value with its error, and an entry with its PARAM_REQUIRED error for
+// each required parameter without a value. Unlike a create it refuses
+// none: a value the create would refuse keeps its error.
+func (e *Enrollment) SampleParameters(inst *ProgramInstance) {
+	var ignored Invalid
+	e.checkParameters(&ignored, inst, nil)
+}
+
 // check returns the error of value v for the parameter, or nil.
 func (def Parameter) check(v any) *ParameterError {
 	if isEmpty(v) {

@@ -311,3 +311,36 @@ func TestNumberParameterRules(t *testing.T) {
 		t.Errorf("current: %v", cur)
 	}
 }
+
+// TestEligibilitySampleAsCreated tries rules on a sample whose parameters
+// a create would store otherwise than sent: a date-time in lower case
+// (stored in upper case) and a required parameter left out (stored as an
+// entry with its PARAM_REQUIRED error). The rules test must see them as
+// the create does, and give the same trace.
+func TestEligibilitySampleAsCreated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rules := []map[string]any{
+		{"name": "timestamp", "expression": `timestamp(enrollment.params.start) > timestamp("2026-01-01T00:00:00Z")`},
+		{"name": "upper", "expression": `enrollment.params.start.startsWith("2026-01-02T")`},
+		{"name": "lacks", "expression": `enrollment.parameters.exists(p, p.externalId == "permit" && p.error.id == "PARAM_REQUIRED")`},
+		{"name": "entries", "expression": `enrollment.parameters.size() == 3`},
+		{"name": "kw", "expression": `enrollment.params.kw * 2.0 == 14.0`},
+	}
+	inst := e.createInstance(map[string]any{"eligibilityRules": rules, "parameters": []map[string]any{
+		{"externalId": "start", "name": "Start", "type": "date"},
+		{"externalId": "permit", "name": "Permit", "type": "string", "constraints": map[string]any{"required": true}},
+		{"externalId": "kw", "name": "kW", "type": "number"},
+	}})
+	params := []map[string]any{{"externalId": "start", "value": "2026-01-02t03:04:05z"}, {"externalId": "kw", "value": 7}}
+	created := e.enrollIn(inst, customerInfo(map[string]any{"parameters": params}))
+	sample := e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{
+		"enrollment": map[string]any{"firstName": "Suzie", "parameters": params}}).expect(200).obj()["sample"].(map[string]any)
+	got, want := sample["trace"], created["evaluation"].(map[string]any)["trace"]
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("sample's trace %v, created enrollment's %v", got, want)
+	}
+	if status(created) != "eligible" {
+		t.Errorf("created: %v", created["evaluation"])
+	}
+}
