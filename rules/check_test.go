@@ -32,6 +32,13 @@ func TestCheckAccepts(t *testing.T) {
 			rule("parameter values", `enrollment.parameters.exists(p, p.value > 1) || enrollment.params.kw + 1 > 2`, ""),
 			rule("converted time", `enrollment.devices.exists(d, timestamp(d.installDate) > timestamp("2020-01-01T00:00:00Z"))`, ""),
 			rule("instance", `size(instance.eligibilityRules) >= 1 && instance.metadata.region + "x" != ""`, ""),
+			// Members of list items, free-form ones and shadowed names included.
+			rule("items", `enrollment.devices.exists(d, d.attributes.kw > 1.0 || d.configuration.?mode.orValue("") == "eco") && `+
+				`enrollment.parameters.exists(p, p.externalId == "kw" && (!has(p.error) || p.error.id == "PARAM_TYPE"))`, ""),
+			rule("instance items", `instance.parameters.exists(p, p.constraints.options.exists(o, o == "a")) || instance.groups.exists(g, g.id == "x") || `+
+				`instance.eligibilityRules.all(r, r.name != "")`, ""),
+			rule("shadowed item", `enrollment.devices.exists(d, [{"q": 1}].exists(d, d.q == 1))`, ""),
+			rule("trace items", `has(enrollment.evaluation) && enrollment.evaluation.trace.exists(t, t.outcome == "failed")`, ""),
 		},
 	}
 	e := rules.New()
@@ -95,6 +102,14 @@ func TestCheckRejects(t *testing.T) {
 		{"unknown member", rule("member", `enrollment.adress.state == "NY" || enrollment.address.sate == "NY"`, ""), "enrollment.adress is not a field"},
 		{"unknown nested member", rule("nested", `enrollment.address.sate == "NY"`, ""), "enrollment.address.sate is not a field"},
 		{"unknown field by index", rule("index", `instance["metdata"].region == "east"`, ""), "instance.metdata is not a field"},
+		// Members of the items of lists, by a comprehension's variable or an index.
+		{"unknown device member", rule("device", `enrollment.devices.exists(d, d.manufacturer == "tesla")`, ""), "enrollment.devices[].manufacturer is not a field"},
+		{"unknown member by index", rule("first", `enrollment.devices[0].serial == "x"`, ""), "enrollment.devices[].serial is not a field"},
+		{"unknown parameter error member", rule("error", `enrollment.parameters.exists(p, has(p.error) && p.error.code == "X")`, ""), "enrollment.parameters[].error.code is not a field"},
+		{"unknown constraint", rule("constraint", `instance.parameters.all(p, !p.constraints.requird)`, ""), "instance.parameters[].constraints.requird is not a field"},
+		{"unknown trace member", rule("trace", `enrollment.evaluation.trace.exists(t, t.outcom == "failed")`, ""), "enrollment.evaluation.trace[].outcom is not a field"},
+		{"unknown member in a map", rule("map", `enrollment.devices.map(d, d.typ).size() > 0`, ""), "enrollment.devices[].typ is not a field"},
+		{"unknown group member", rule("group", `instance.groups.exists(g, g.label == "x")`, ""), "instance.groups[].label is not a field"},
 	}
 	e := rules.New()
 	for _, tt := range tests {

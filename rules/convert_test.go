@@ -393,10 +393,39 @@ func TestFieldTablesMatchJSON(t *testing.T) {
 	if len(enrollmentFields) > 64 {
 		t.Errorf("%d enrollment fields do not fit a fieldMask", len(enrollmentFields))
 	}
-	// The members unknownField accepts in the fixed-shape objects.
-	for field, v := range map[string]any{"address": &enroll.Address{}, "eligibility": &enroll.Eligibility{}, "evaluation": &enroll.Evaluation{}} {
-		if got, want := sorted(memberNames[field]), keys(v); !slices.Equal(got, want) {
-			t.Errorf("memberNames[%s] = %v, JSON has %v", field, got, want)
+	// The members unknownField accepts in the fixed-shape objects, and in
+	// the items of their lists.
+	en, cu, in := variableShapes[varEnrollment].members, variableShapes[varCustomer].members, variableShapes[varInstance].members
+	for path, c := range map[string]struct {
+		s *shape
+		v any
+	}{
+		"enrollment":                        {variableShapes[varEnrollment], &enroll.Enrollment{}},
+		"customer":                          {variableShapes[varCustomer], &enroll.Customer{}},
+		"instance":                          {variableShapes[varInstance], &enroll.ProgramInstance{}},
+		"enrollment.address":                {en["address"], &enroll.Address{}},
+		"customer.address":                  {cu["address"], &enroll.Address{}},
+		"enrollment.eligibility":            {en["eligibility"], &enroll.Eligibility{}},
+		"enrollment.evaluation":             {en["evaluation"], &enroll.Evaluation{}},
+		"enrollment.evaluation.trace[]":     {en["evaluation"].members["trace"].item, &enroll.RuleResult{}},
+		"enrollment.devices[]":              {en["devices"].item, &enroll.Device{}},
+		"enrollment.parameters[]":           {en["parameters"].item, &enroll.ParameterValue{}},
+		"enrollment.parameters[].error":     {en["parameters"].item.members["error"], &enroll.ParameterError{}},
+		"instance.eligibilityRules[]":       {in["eligibilityRules"].item, &enroll.Rule{}},
+		"instance.parameters[]":             {in["parameters"].item, &enroll.Parameter{}},
+		"instance.parameters[].constraints": {in["parameters"].item.members["constraints"], &enroll.ParameterConstraints{}},
+		"instance.groups[]":                 {in["groups"].item, &enroll.Group{}},
+	} {
+		var got []string
+		for name := range c.s.members {
+			got = append(got, name)
+		}
+		want := keys(c.v)
+		if path == "enrollment" {
+			want = sorted(append(want, "params"))
+		}
+		if got := sorted(got); !slices.Equal(got, want) {
+			t.Errorf("the shape of %s has %v, JSON has %v", path, got, want)
 		}
 	}
 }
