@@ -534,6 +534,7 @@ func PlanEnrollmentCreation(a Actor, e *Enrollment, inst *ProgramInstance, in *E
 		if err != nil {
 			return nil, err
 		}
+		ev.EvaluatedAt = now // the store's time, which the step carries
 		if err := c.step(a, inst, ev, func(n *Enrollment) error { return ApplyEvaluation(n, ev) }, now); err != nil {
 			return nil, err
 		}

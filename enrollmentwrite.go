@@ -352,6 +352,7 @@ func EvaluateEnrollmentIn(tx EnrollmentTx, a Actor, e *Enrollment, inst *Program
 	if err != nil {
 		return nil, err
 	}
+	ev.EvaluatedAt = tx.Now() // the store's time, which the change carries
 	return UpdateEnrollmentIn(tx, a, e, inst, ev, func(n *Enrollment) error { return ApplyEvaluation(n, ev) })
 }
 

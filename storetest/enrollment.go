@@ -323,6 +323,14 @@ func testEnrollmentEvaluate(t *testing.T, newStore Factory) {
 	if last := h[len(h)-1]; last.From != enroll.StatusIneligible || last.To != enroll.StatusEligible || last.RulesVersion == nil || len(last.Trace) != 2 {
 		t.Fatalf("history = %+v", last)
 	}
+	// An evaluation is stamped with the store's time, as the change it
+	// makes and its history entry are, not with the rule engine's clock.
+	if at, last := ev.Evaluation.EvaluatedAt, h[len(h)-1]; !at.Equal(ev.UpdatedAt) || !at.Equal(last.CreatedAt) {
+		t.Errorf("re-evaluated at %v, updated at %v, history entry at %v", at, ev.UpdatedAt, last.CreatedAt)
+	}
+	if at := e.Evaluation.EvaluatedAt; !at.Equal(e.CreatedAt) || !at.Equal(h[1].CreatedAt) {
+		t.Errorf("evaluated at %v on creation at %v, history entry at %v", at, e.CreatedAt, h[1].CreatedAt)
+	}
 	_, err := f.s.EvaluateEnrollment(f.ctx, f.a, e.ID, func(*enroll.Enrollment) error { return enroll.Errorf(enroll.EPRECONDITION, "stale") })
 	wantCode(t, err, enroll.EPRECONDITION)
 
