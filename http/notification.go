@@ -307,11 +307,16 @@ func (s *Server) renderNotificationTemplate(ctx context.Context, in *renderTempl
 			return nil, err
 		}
 		d.Instance, d.Program = inst, prog
+		// The instance's link, empty without a linkUrl, as messages have.
+		d.Link = ""
 		if ns, err := s.notifications(); err == nil {
 			if st, err := ns.FindNotificationSettings(ctx, workspaceFrom(ctx), instanceID); err == nil && st.LinkURL != "" {
 				d.Link = st.Link(d.Enrollment.ID)
 			}
 		}
+	}
+	if t.Essential {
+		d.UnsubscribeURL = "" // essential messages carry no unsubscribe link
 	}
 	msg, err := t.Render(d)
 	if err != nil {

@@ -289,3 +289,37 @@ func TestNotificationSettingsStoredWithCaseRepeat(t *testing.T) {
 	}
 	e.do("PUT", path, map[string]any{"enabled": true, "adminEmails": []string{"review@example.com", "Review@Example.com", "ops@example.com"}}).expect(422)
 }
+
+// TestRenderLinksAsSent previews templates naming {{.link}} and
+// {{.unsubscribeUrl}}: as in the messages sent, the link is empty while
+// the instance has no linkUrl, and an essential template has no
+// unsubscribe link, rather than the sample's links showing in a preview
+// of what will be sent without them.
+func TestRenderLinksAsSent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(nil)
+	enr := e.enrollIn(inst, customerInfo(nil))
+	id := enr["id"].(string)
+	tpl := func(essential bool, status string) string {
+		return e.do("POST", "/v1/notificationTemplates", map[string]any{"programInstanceId": inst, "name": "Links", "status": status,
+			"essential": essential, "subject": "s", "text": "[{{.link}}][{{.unsubscribeUrl}}]"}).expect(201).obj()["id"].(string)
+	}
+	essential, optional := tpl(true, "approved"), tpl(false, "rejected")
+	render := func(tplID string, body map[string]any) string {
+		return e.do("POST", "/v1/notificationTemplates/"+tplID+"/render", body).expect(200).obj()["text"].(string)
+	}
+	for _, body := range []map[string]any{{}, {"enrollmentId": id}} {
+		if got := render(essential, body); got != "[][]" {
+			t.Errorf("essential, %v, no linkUrl: %q, want no links", body, got)
+		}
+		if got := render(optional, body); !strings.HasPrefix(got, "[][https://") {
+			t.Errorf("non-essential, %v, no linkUrl: %q, want an unsubscribe link only", body, got)
+		}
+	}
+	e.do("PUT", "/v1/programInstances/"+inst+"/notificationSettings", map[string]any{"enabled": true,
+		"linkUrl": "https://portal.example.com/e/{enrollmentId}"}).expect(200)
+	if got := render(essential, map[string]any{"enrollmentId": id}); got != "[https://portal.example.com/e/"+id+"][]" {
+		t.Errorf("essential with a linkUrl: %q", got)
+	}
+}
