@@ -120,16 +120,23 @@ func (e *Engine) Check(rules []enroll.Rule, params []enroll.Parameter) error {
 		return e.err
 	}
 	rs := e.ruleset(rules)
+	// The rule whose estimate takes the rules past the ruleset's limit, if
+	// any. Then no rule is tried on the probes: the rules are refused
+	// anyway, and trying a hundred costly ones would hold up the write
+	// transaction an instance's update checks them in.
+	overAt, total := -1, uint64(0)
+	for i, p := range rs.programs {
+		if total = cost.SafeAdd(total, p.estimate); total > e.rulesetCostLimit() {
+			overAt = i
+			break
+		}
+	}
 	var pr probes
 	var v enroll.Invalid
 	first, firstErr := -1, error(nil)
-	var total uint64
-	over := false // reported at the rule that goes past the ruleset's limit
 	for i, p := range rs.programs {
 		err := p.err
-		total = cost.SafeAdd(total, p.estimate)
-		if err == nil && total > e.rulesetCostLimit() && !over {
-			over = true
+		if err == nil && i == overAt {
 			err = fmt.Errorf("the rules up to this one have an estimated cost of %d together, past the limit of %d for an instance's rules (%d rules at the limit of one); iterate fewer or smaller lists, or merge rules that iterate the same list",
 				total, e.rulesetCostLimit(), RulesetCostFactor)
 		}
@@ -137,7 +144,7 @@ func (e *Engine) Check(rules []enroll.Rule, params []enroll.Parameter) error {
 			// Checked on save only: rules saved before still run.
 			if f := e.unknownField(rules[i].Expression); f != "" {
 				err = fmt.Errorf("%s is not a field; rules use the API's field names (enrollment.address.state, enrollment.params.<externalId>, customer.email)", f)
-			} else {
+			} else if overAt < 0 {
 				if pr.full == nil {
 					pr = newProbes(params)
 				}
