@@ -155,7 +155,9 @@ func dsn(path, synchronous, txlock string, readOnly bool) string {
 	// plus a header rounds up to an 8 KiB slot), and each reader caches on
 	// its own: readers get 4 MB, which held their hit rate in
 	// docs/benchmarks.md while halving the server's peak RSS; the writer
-	// keeps 16 MB for the index pages writes touch.
+	// keeps 16 MB for the index pages writes touch (64 MB gave the import
+	// nothing, nor did 8-32 KiB pages overall: docs/benchmarks.md,
+	// session 21).
 	cacheKB := "16000"
 	if readOnly {
 		cacheKB = "4000"
