@@ -57,7 +57,9 @@ type RuleEngine interface {
 	// it returns EINVALID with one field error per bad rule
 	// ("eligibilityRules[i].expression", with the position or the field).
 	// Stores call it when rules are saved or changed, with the instance's
-	// parameters as saved with them.
+	// parameters as saved with them, before their write transaction
+	// (CheckRules, WriteCheckedRules): it tries each rule, which may take
+	// most of a second.
 	Check(rules []Rule, params []Parameter) error
 	// Evaluate runs in.Instance's rules. A rule that errors fails with its
 	// reason; only an unusable engine returns an error.

@@ -66,7 +66,7 @@ type Store interface {
 
 	// CreateInstance stores a new program instance of the program named by
 	// in.ProgramID (an id or a slug, replaced by the id), after checking its
-	// rules with the store's RuleEngine. Returns ENOTFOUND (program),
+	// rules with the store's RuleEngine, before the write transaction. Returns ENOTFOUND (program),
 	// EINVALID, or ECONFLICT when the slug is taken in the program.
 	CreateInstance(ctx context.Context, a Actor, in *ProgramInstance) error
 	// FindInstance returns a program instance. Returns ENOTFOUND.
@@ -74,8 +74,9 @@ type Store interface {
 	// ListInstances returns a page of program instances. Returns EINVALID.
 	ListInstances(ctx context.Context, wsID string, f InstanceFilter) (*Page[*ProgramInstance], error)
 	// UpdateInstance changes an instance through fn; changed rules are
-	// checked and bump RulesVersion. Returns ENOTFOUND, EINVALID, ECONFLICT
-	// or fn's error.
+	// checked, before the write transaction (WriteCheckedRules), and bump
+	// RulesVersion. fn may run more than once, each time on the instance
+	// as stored then. Returns ENOTFOUND, EINVALID, ECONFLICT or fn's error.
 	UpdateInstance(ctx context.Context, a Actor, id string, fn func(*ProgramInstance) error) (*ProgramInstance, error)
 	// DeleteInstance deletes an instance that has no enrollments; check
 	// (may be nil) sees it first, in the transaction, and may refuse.

@@ -179,6 +179,18 @@ func TestStore(t *testing.T) {
 	storetest.Exercise(t, func(t *testing.T) enroll.Store { return openDB(t, newDatabase(t)) })
 }
 
+func TestStoreRulesChecks(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseRulesChecks(t, func(t *testing.T, wrap func(enroll.RuleEngine) enroll.RuleEngine) enroll.Store {
+		db, err := postgres.Open(context.Background(), postgres.Config{URL: newDatabase(t), Engine: wrap(rules.New()), MaxConns: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+}
+
 func TestConfig(t *testing.T) {
 	t.Parallel()
 	url := newDatabase(t)

@@ -162,44 +162,53 @@ func (db *DB) ListInstances(ctx context.Context, wsID string, f enroll.InstanceF
 // updates of the instance without blocking enrollment writes, whose foreign
 // key checks take only a key-share lock on it; an update that changes
 // which parameter values are held waits for them, and they for it, on the
-// instance's declarations lock (registerUniqueValues).
+// instance's declarations lock (registerUniqueValues). Changed rules are
+// checked before the transaction (enroll.WriteCheckedRules), which would
+// otherwise hold the instance's row lock while the check tries them.
 func (db *DB) UpdateInstance(ctx context.Context, a enroll.Actor, id string, fn func(*enroll.ProgramInstance) error) (*enroll.ProgramInstance, error) {
 	var out *enroll.ProgramInstance
-	err := db.write(ctx, func(tx *tx) error {
-		old, err := findInstance(ctx, tx, a.WorkspaceID, id, "FOR NO KEY UPDATE")
-		if err != nil {
-			return err
-		}
-		in := clone(old)
-		if err := fn(in); err != nil {
-			return err
-		}
-		in.ID, in.WorkspaceID, in.ProgramID, in.RulesVersion = old.ID, old.WorkspaceID, old.ProgramID, old.RulesVersion
-		in.CreatedAt, in.UpdatedAt = old.CreatedAt, old.UpdatedAt
-		if err := in.Validate(); err != nil {
-			return err
-		}
-		if !enroll.RulesEqual(old.EligibilityRules, in.EligibilityRules) {
-			if err := db.engine.Check(in.EligibilityRules, in.Parameters); err != nil {
+	err := enroll.WriteCheckedRules(db.engine, func(checked enroll.CheckedRules) error {
+		out = nil
+		return db.write(ctx, func(tx *tx) error {
+			old, err := findInstance(ctx, tx, a.WorkspaceID, id, "FOR NO KEY UPDATE")
+			if err != nil {
 				return err
 			}
-			in.RulesVersion++
-		}
-		out = in
-		prev := enroll.Diff(old, in)
-		if len(prev) == 0 {
-			return nil
-		}
-		if err := tx.registerUniqueValues(old, in); err != nil {
-			return err
-		}
-		in.UpdatedAt = tx.now
-		if err := tx.writeInstance(in, false); err != nil {
-			return err
-		}
-		return tx.event(a, enroll.EventInstanceUpdated, in.ID, in, prev)
+			in := clone(old)
+			if err := fn(in); err != nil {
+				return err
+			}
+			in.ID, in.WorkspaceID, in.ProgramID, in.RulesVersion = old.ID, old.WorkspaceID, old.ProgramID, old.RulesVersion
+			in.CreatedAt, in.UpdatedAt = old.CreatedAt, old.UpdatedAt
+			if err := in.Validate(); err != nil {
+				return err
+			}
+			if !enroll.RulesEqual(old.EligibilityRules, in.EligibilityRules) {
+				// Checked before the transaction: see WriteCheckedRules.
+				if err := checked.Require(in.EligibilityRules, in.Parameters); err != nil {
+					return err
+				}
+				in.RulesVersion++
+			}
+			out = in
+			prev := enroll.Diff(old, in)
+			if len(prev) == 0 {
+				return nil
+			}
+			if err := tx.registerUniqueValues(old, in); err != nil {
+				return err
+			}
+			in.UpdatedAt = tx.now
+			if err := tx.writeInstance(in, false); err != nil {
+				return err
+			}
+			return tx.event(a, enroll.EventInstanceUpdated, in.ID, in, prev)
+		})
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // DeleteInstance implements enroll.Store. The row lock makes concurrent

@@ -122,8 +122,8 @@ func (e *Engine) Check(rules []enroll.Rule, params []enroll.Parameter) error {
 	rs := e.ruleset(rules)
 	// The rule whose estimate takes the rules past the ruleset's limit, if
 	// any. Then no rule is tried on the probes: the rules are refused
-	// anyway, and trying a hundred costly ones would hold up the write
-	// transaction an instance's update checks them in.
+	// anyway, and trying a hundred costly ones would keep the request
+	// that saves them for seconds.
 	overAt, total := -1, uint64(0)
 	for i, p := range rs.programs {
 		if total = cost.SafeAdd(total, p.estimate); total > e.rulesetCostLimit() {

@@ -31,3 +31,15 @@ func TestStore(t *testing.T) {
 	t.Parallel()
 	storetest.Exercise(t, func(t *testing.T) enroll.Store { return openTestDB(t) })
 }
+
+func TestStoreRulesChecks(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseRulesChecks(t, func(t *testing.T, wrap func(enroll.RuleEngine) enroll.RuleEngine) enroll.Store {
+		db, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "enroll.db"), Engine: wrap(rules.New())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+}
