@@ -40,7 +40,11 @@ type CurrentEligibility struct {
 	Evaluated int `json:"evaluated"`
 	// Truncated is true when the instance has more enrollments than were
 	// evaluated.
-	Truncated  bool        `json:"truncated"`
+	Truncated bool `json:"truncated"`
+	// TimeLimit is true when the test stopped at its time limit (10 s)
+	// rather than at the limit asked for: the counts are of the
+	// enrollments evaluated by then, the newest.
+	TimeLimit  bool        `json:"timeLimit"`
 	Eligible   int         `json:"eligible"`
 	Ineligible int         `json:"ineligible"`
 	Rules      []RuleCount `json:"rules"`

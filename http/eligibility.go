@@ -1,8 +1,10 @@
 package http
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/enrollhq/enroll"
 )
@@ -10,6 +12,13 @@ import (
 // maxEligibilityScan bounds how many current enrollments a rules test
 // evaluates, so a test on a huge instance answers in bounded time.
 const maxEligibilityScan = 100_000
+
+// defaultRulesTestTime is how long a rules test evaluates current
+// enrollments at most (Config.RulesTestTime): rules near the cost limit
+// take about a tenth of a second each per enrollment, so that 100,000 of
+// them would run for hours, long past the response's write timeout (60 s),
+// until the client went away.
+const defaultRulesTestTime = 10 * time.Second
 
 // testEligibilityInput is the body of POST .../eligibility:test.
 type testEligibilityInput struct {
@@ -19,7 +28,7 @@ type testEligibilityInput struct {
 		Enrollment       map[string]any `json:"enrollment,omitempty" nullable:"true" doc:"A sample enrollment to evaluate: any members of the enrollment representation. Those it leaves out are as in a created enrollment: lists and maps empty ([] and {}), eligibility.status candidate; its parameters are as a create stores them (date-times in upper case, each value with its error, an entry with a PARAM_REQUIRED error for each required parameter it lacks)."`
 		Customer         map[string]any `json:"customer,omitempty" nullable:"true" doc:"The sample's customer, as rules see it: any members of the customer representation (metadata {} when left out)."`
 		Current          bool           `json:"current,omitempty" nullable:"true" doc:"Also evaluate the instance's current enrollments and count, per rule, how many pass."`
-		Limit            int            `json:"limit,omitempty" nullable:"true" minimum:"1" maximum:"100000" doc:"At most this many current enrollments, newest first (default 10,000)."`
+		Limit            int            `json:"limit,omitempty" nullable:"true" minimum:"1" maximum:"100000" doc:"At most this many current enrollments, newest first (default 10,000), and as many as the test's time limit (10 s) allows (timeLimit)."`
 	}
 }
 
@@ -35,6 +44,7 @@ type RuleCount struct {
 type CurrentEligibility struct {
 	Evaluated  int         `json:"evaluated"`
 	Truncated  bool        `json:"truncated" doc:"True when the instance has more enrollments than were evaluated."`
+	TimeLimit  bool        `json:"timeLimit" doc:"True when the evaluation stopped at the test's time limit (10 s) rather than at limit: the counts are of the enrollments evaluated by then, the newest; a smaller limit, or cheaper rules, test them all."`
 	Eligible   int         `json:"eligible"`
 	Ineligible int         `json:"ineligible"`
 	Rules      []RuleCount `json:"rules"`
@@ -106,15 +116,17 @@ func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) 
 		if limit == 0 {
 			limit = 10_000
 		}
-		if out.Current, err = s.evaluateCurrent(ctx, inst, min(limit, maxEligibilityScan)); err != nil {
+		deadline := time.Now().Add(cmp.Or(s.cfg.RulesTestTime, defaultRulesTestTime))
+		if out.Current, err = s.evaluateCurrent(ctx, inst, min(limit, maxEligibilityScan), deadline); err != nil {
 			return nil, err
 		}
 	}
 	return &testEligibilityOutput{Body: out}, nil
 }
 
-// evaluateCurrent evaluates up to limit of inst's enrollments, newest first.
-func (s *Server) evaluateCurrent(ctx context.Context, inst *enroll.ProgramInstance, limit int) (*CurrentEligibility, error) {
+// evaluateCurrent evaluates up to limit of inst's enrollments, newest
+// first, and stops at deadline, having evaluated one at least.
+func (s *Server) evaluateCurrent(ctx context.Context, inst *enroll.ProgramInstance, limit int, deadline time.Time) (*CurrentEligibility, error) {
 	cur := &CurrentEligibility{Rules: make([]RuleCount, len(inst.EligibilityRules))}
 	for i, r := range inst.EligibilityRules {
 		cur.Rules[i].Name = r.Name
@@ -130,6 +142,10 @@ func (s *Server) evaluateCurrent(ctx context.Context, inst *enroll.ProgramInstan
 		for _, e := range page.Data {
 			if cur.Evaluated == limit {
 				cur.Truncated = true
+				break
+			}
+			if cur.Evaluated > 0 && !time.Now().Before(deadline) {
+				cur.Truncated, cur.TimeLimit = true, true
 				break
 			}
 			c, err := s.customerOf(ctx, e, customers)
@@ -158,7 +174,7 @@ func (s *Server) evaluateCurrent(ctx context.Context, inst *enroll.ProgramInstan
 				}
 			}
 		}
-		if page.NextPageToken == "" {
+		if page.NextPageToken == "" || cur.TimeLimit {
 			break
 		}
 		if cur.Evaluated == limit {

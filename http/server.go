@@ -87,6 +87,11 @@ type Config struct {
 	// IdempotencyLease is how long a request holds its Idempotency-Key
 	// before a retry may take it over (after a crash); 0 means 5 s.
 	IdempotencyLease time.Duration
+	// RulesTestTime is how long a rules test (POST
+	// .../eligibility:test with "current": true) may spend evaluating the
+	// instance's enrollments before it answers with those evaluated so
+	// far; 0 means 10 s.
+	RulesTestTime time.Duration
 	// IdempotencyWait is how long a request waits for another one running
 	// with the same Idempotency-Key before answering 409; 0 means 2 s.
 	IdempotencyWait time.Duration
