@@ -217,3 +217,46 @@ func TestNotificationWithheldFrom(t *testing.T) {
 		})
 	}
 }
+
+// TestNotificationRenderMissing: what an enrollment lacks renders empty,
+// named as a member or through index, and so does a null, rather than as
+// "<no value>"; index otherwise works as the built-in one.
+func TestNotificationRenderMissing(t *testing.T) {
+	t.Parallel()
+	d := enroll.SampleNotificationData()
+	d.Enrollment.Metadata = map[string]any{"site": "s", "null": nil, "list": []any{"a", nil}, "obj": map[string]any{"k": "v", "null": nil}}
+	for _, tc := range []struct{ src, want string }{
+		{`[{{index .enrollment.metadata "missing"}}]`, "[]"},
+		{`[{{.enrollment.metadata.missing}}]`, "[]"},
+		{`[{{index .enrollment.metadata "missing" "deeper"}}]`, "[]"},
+		{`[{{index .enrollment.metadata "null"}}|{{.enrollment.metadata.null}}]`, "[|]"},
+		{`[{{index .enrollment.metadata "obj" "null"}}|{{.enrollment.metadata.obj.null}}|{{index .enrollment.metadata "obj" "missing"}}]`, "[||]"},
+		{`[{{index .enrollment.metadata.list 1}}|{{range .enrollment.metadata.list}}{{.}},{{end}}]`, "[|a,,]"},
+		{`[{{if index .enrollment.metadata "missing"}}set{{else}}unset{{end}}]`, "[unset]"},
+		{`[{{eq (index .enrollment.metadata "missing") ""}}]`, "[true]"},
+		{`[{{printf "%v" (index .enrollment.metadata "missing")}}]`, "[]"},
+		{`[{{index .enrollment.metadata "site"}}|{{index .enrollment.metadata "obj" "k"}}|{{index .enrollment.metadata.list 0}}]`, "[s|v|a]"},
+		{`[{{index .enrollment.firstName 0}}]`, "[83]"},
+		{`[{{$m := .enrollment.metadata}}{{index $m "missing"}}]`, "[]"},
+	} {
+		tpl := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusApproved, Subject: "s", Text: tc.src, HTML: tc.src}
+		msg, err := tpl.Render(d)
+		if err != nil {
+			t.Errorf("%s: %v", tc.src, err)
+			continue
+		}
+		if msg.Text != tc.want || msg.HTML != tc.want {
+			t.Errorf("%s: text %q, html %q, want %q", tc.src, msg.Text, msg.HTML, tc.want)
+		}
+	}
+	for src, want := range map[string]string{
+		`{{index .enrollment.metadata.list 5}}`: "index out of range: 5",
+		`{{index .enrollment.metadata 1}}`:      "value has type int; should be string",
+		`{{index .enrollment.metadata.site 9}}`: "index out of range: 9",
+	} {
+		tpl := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusApproved, Subject: "s", Text: src}
+		if _, err := tpl.Render(d); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error with %q", src, err, want)
+		}
+	}
+}

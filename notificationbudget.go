@@ -73,9 +73,10 @@ const stepVar = "$enroll-step"
 // built-in functions whose result may be longer than their arguments,
 // bounded by the budget. Each may be applied to its own result, and some
 // compound ({{$a = js $a}} doubles every backslash), so the length could
-// otherwise grow exponentially with the source's.
+// otherwise grow exponentially with the source's. index is replaced too,
+// so that a key a map lacks renders empty (templateIndex).
 func (b *renderBudget) funcs() template.FuncMap {
-	return template.FuncMap{stepFunc: b.step, "print": b.print, "printf": b.printf, "println": b.println,
+	return template.FuncMap{stepFunc: b.step, "index": templateIndex, "print": b.print, "printf": b.printf, "println": b.println,
 		"html": b.escaper(template.HTMLEscaper, 6), "js": b.escaper(template.JSEscaper, 6), "urlquery": b.escaper(template.URLQueryEscaper, 3)}
 }
 

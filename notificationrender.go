@@ -290,10 +290,12 @@ func (p *placeholder) fill(v any) any {
 		if v == nil {
 			return []any{}
 		}
+		return emptyNulls(v)
 	case p.free:
 		if v == nil {
 			return map[string]any{}
 		}
+		return emptyNulls(v)
 	case p.fields != nil:
 		m, _ := v.(map[string]any)
 		if m == nil {
@@ -306,6 +308,25 @@ func (p *placeholder) fill(v any) any {
 	default:
 		if v == nil {
 			return ""
+		}
+	}
+	return v
+}
+
+// emptyNulls replaces the nulls within v, a free member's value (a
+// metadata entry, a list's item), with "": a template prints nil as "<no
+// value>", and a null shows empty, as an absent member does.
+func emptyNulls(v any) any {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case map[string]any:
+		for k, x := range v {
+			v[k] = emptyNulls(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = emptyNulls(x)
 		}
 	}
 	return v

@@ -323,3 +323,42 @@ func TestRenderLinksAsSent(t *testing.T) {
 		t.Errorf("essential with a linkUrl: %q", got)
 	}
 }
+
+// TestRenderMissingKey: a key the enrollment's metadata lacks, named
+// through index, renders empty in the message sent and in previews
+// alike, as when named as a member, rather than as "<no value>".
+func TestRenderMissingKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(nil)
+	const src = `[{{index .enrollment.metadata "absent"}}|{{.enrollment.metadata.missing}}|{{index .enrollment.metadata "k"}}]`
+	tpl := e.do("POST", "/v1/notificationTemplates", map[string]any{"programInstanceId": inst, "name": "Eligible", "status": "eligible",
+		"subject": src, "text": src}).expect(201).obj()
+	enr := e.enrollIn(inst, customerInfo(map[string]any{"metadata": map[string]any{"k": "v"}}))
+	id := enr["id"].(string)
+	var page struct {
+		Data []map[string]any `json:"data"`
+	}
+	for i := 0; len(page.Data) < 1; i++ {
+		if _, err := e.store.(enroll.WebhookStore).DispatchEvents(context.Background(), 500, 0); err != nil {
+			t.Fatal(err)
+		}
+		e.do("GET", "/v1/enrollments/"+id+"/notifications", nil).expect(200).decode(&page)
+		if i == 200 {
+			t.Fatalf("no notification")
+		}
+		time.Sleep(time.Duration(i) * time.Millisecond)
+	}
+	if n := page.Data[0]; n["subject"] != "[||v]" || n["text"] != "[||v]" {
+		t.Errorf("message = subject %q, text %q; want [||v]", n["subject"], n["text"])
+	}
+	render := "/v1/notificationTemplates/" + tpl["id"].(string) + "/render"
+	for _, tc := range []struct {
+		body map[string]any
+		want string
+	}{{map[string]any{}, "[||]"}, {map[string]any{"enrollmentId": id}, "[||v]"}} {
+		if r := e.do("POST", render, tc.body).expect(200).obj(); r["subject"] != tc.want || r["text"] != tc.want {
+			t.Errorf("preview with %v = %v, want %s", tc.body, r, tc.want)
+		}
+	}
+}
