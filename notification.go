@@ -217,8 +217,9 @@ func (s *NotificationSettings) Replace(old *NotificationSettings, check func(*No
 
 // ValidateChange checks settings that replace old (nil: none stored), as
 // Validate does, except that an adminEmails list equal to old's is not
-// checked for repeats: settings saved before addresses differing only in
-// case were refused stay savable as read. Returns EINVALID.
+// checked for repeats, nor an address or a linkUrl old has for what only
+// later checks refuse (mailboxProblem, linkUnsafe): settings saved before
+// those checks stay savable as read. Returns EINVALID.
 func (s *NotificationSettings) ValidateChange(old *NotificationSettings) error {
 	var v Invalid
 	if s.AdminEmails == nil {
@@ -233,9 +234,16 @@ func (s *NotificationSettings) ValidateChange(old *NotificationSettings) error {
 		// differing only in case are one mailbox, which would get two
 		// copies of every message.
 		first := slices.IndexFunc(s.AdminEmails, func(b string) bool { return NormalizeEmail(b) == NormalizeEmail(a) })
+		// An address stored before mailboxProblem's stricter checks is
+		// checked as it was then, so that settings sent back as read stay
+		// savable.
+		problem := mailboxProblem(a)
+		if problem != "" && ValidEmailAddress(a) && old != nil && slices.Contains(old.AdminEmails, a) {
+			problem = ""
+		}
 		switch {
-		case !ValidEmailAddress(a):
-			v.Add(loc("body.adminEmails", i), "must be an email address", a)
+		case problem != "":
+			v.Add(loc("body.adminEmails", i), problem, a)
 		case first == i, asStored: // the first of its mailbox, or as stored
 		case s.AdminEmails[first] == a:
 			v.Add(loc("body.adminEmails", i), "is listed twice", a)
@@ -247,8 +255,14 @@ func (s *NotificationSettings) ValidateChange(old *NotificationSettings) error {
 		// Checked with a stand-in for the placeholder, and refused with the
 		// link as sent.
 		var u Invalid
-		checkWebhookURL(&u, "body.linkUrl", strings.ReplaceAll(s.LinkURL, "{enrollmentId}", "x"), true,
+		link := strings.ReplaceAll(s.LinkURL, "{enrollmentId}", "x")
+		checkWebhookURL(&u, "body.linkUrl", link, true,
 			"must not carry credentials: every recipient of the message would see them")
+		// A link stored before this check is left as it is.
+		if len(u) == 0 && strings.ContainsAny(link, linkUnsafe) && (old == nil || s.LinkURL != old.LinkURL) {
+			u.Add("body.linkUrl", "must not contain spaces or any of \" < > \\ ^ ` { | } but in {enrollmentId}: percent-encode them "+
+				"(a space as %20), as a link in a message's text ends at the first space", s.LinkURL)
+		}
 		for _, f := range u {
 			if f.Value != nil {
 				f.Value = s.LinkURL
@@ -258,6 +272,11 @@ func (s *NotificationSettings) ValidateChange(old *NotificationSettings) error {
 	}
 	return v.Err()
 }
+
+// linkUnsafe are the characters a link may not hold unencoded: a space,
+// which ends a link in a message's text, and the others RFC 3986 allows
+// nowhere in a URI (url.Parse accepts them, and control characters not).
+const linkUnsafe = " \"<>\\^`{|}"
 
 // Link returns the settings' link for enrollment id, or "".
 func (s *NotificationSettings) Link(enrollmentID string) string {

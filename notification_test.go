@@ -107,10 +107,18 @@ func TestNotificationOutcome(t *testing.T) {
 func TestNotificationSettingsLink(t *testing.T) {
 	t.Parallel()
 	for link, ok := range map[string]bool{
-		"https://portal.example/enrollments/{enrollmentId}": true,
-		"https://portal.example:99999/{enrollmentId}":       false,
-		"https://:443/{enrollmentId}":                       false,
-		"ftp://portal.example/":                             false,
+		"https://portal.example/enrollments/{enrollmentId}":    true,
+		"https://portal.example/e/{enrollmentId}?a=%20b&c=é":   true,
+		"https://portal.example:99999/{enrollmentId}":          false,
+		"https://:443/{enrollmentId}":                          false,
+		"ftp://portal.example/":                                false,
+		"https://portal.example/my enrollments/{enrollmentId}": false,
+		"https://portal.example/e/{enrollmentId}?q=\"x\"":      false,
+		"https://portal.example/e/<{enrollmentId}>":            false,
+		"https://portal.example/e/{enrollmentId}/{other}":      false,
+		"https://portal.example/e/{enrollmentId}|x":            false,
+		"https://portal.example/e/{enrollmentId}\tx":           false,
+		"https://portal.example/e/{enrollmentId}?q=a\\b":       false,
 	} {
 		s := enroll.DefaultNotificationSettings("i1")
 		s.LinkURL, s.AdminEmails = link, []string{"not an address"}
@@ -140,6 +148,16 @@ func TestNotificationSettingsAdminEmails(t *testing.T) {
 		{[]string{"a@b.com", "a@b.com"}, "is listed twice"},
 		{[]string{"review@example.com", "Review@Example.com"}, "is listed twice: review@example.com differs only in case, and case is ignored"},
 		{[]string{"review@example.com", "review@EXAMPLE.COM"}, "is listed twice: review@example.com differs only in case, and case is ignored"},
+		{[]string{"review@example.com", "ops@sub.example-1.co.uk"}, ""},
+		{[]string{"review@example.com", "a@b"}, "must have a domain with a dot after the @ (such as example.com): mail relays refuse a bare host name"},
+		{[]string{"review@example.com", "ops@localhost"}, "must have a domain with a dot after the @ (such as example.com): mail relays refuse a bare host name"},
+		{[]string{"review@example.com", "ops@[127.0.0.1]"}, "must have a domain name after the @, not an IP address, which mail relays commonly refuse"},
+		{[]string{"review@example.com", "ops@192.0.2.1"}, "must have a domain name after the @, not an IP address, which mail relays commonly refuse"},
+		{[]string{"review@example.com", "josé@example.com"}, "must have an ASCII local part (before the @): mail relays without SMTPUTF8 refuse others"},
+		{[]string{"review@example.com", "ops@例え.jp"}, "must have an ASCII domain: write an international domain in its xn-- form"},
+		{[]string{"review@example.com", "ops@ex_ample.com"}, "must have a domain of letters, digits and hyphens, in labels separated by dots (such as example.com)"},
+		{[]string{"review@example.com", "ops@-example.com"}, "must have a domain of letters, digits and hyphens, in labels separated by dots (such as example.com)"},
+		{[]string{"review@example.com", "not an address"}, "must be an email address"},
 	} {
 		s := enroll.DefaultNotificationSettings("i1")
 		s.AdminEmails = tc.emails
@@ -172,6 +190,26 @@ func TestNotificationSettingsAdminEmails(t *testing.T) {
 		s.AdminEmails = tc.emails
 		if err := s.ValidateChange(old); (err == nil) != tc.ok {
 			t.Errorf("ValidateChange(%v) over %v = %v, want ok %v", tc.emails, old.AdminEmails, err, tc.ok)
+		}
+	}
+	// So do addresses and a link saved before the stricter checks, each
+	// as it was saved: added anew, they are refused.
+	old = enroll.DefaultNotificationSettings("i1")
+	old.AdminEmails, old.LinkURL = []string{"ops@localhost"}, "https://portal.example/my enrollments/{enrollmentId}"
+	for _, tc := range []struct {
+		emails []string
+		link   string
+		ok     bool
+	}{
+		{[]string{"ops@localhost"}, old.LinkURL, true},
+		{[]string{"review@example.com", "ops@localhost"}, "", true},
+		{[]string{"ops@localhost", "a@b"}, "", false},
+		{[]string{"ops@localhost"}, "https://portal.example/your enrollments/{enrollmentId}", false},
+	} {
+		s := enroll.DefaultNotificationSettings("i1")
+		s.AdminEmails, s.LinkURL = tc.emails, tc.link
+		if err := s.ValidateChange(old); (err == nil) != tc.ok {
+			t.Errorf("ValidateChange(%v, %q) over %v, %q = %v, want ok %v", tc.emails, tc.link, old.AdminEmails, old.LinkURL, err, tc.ok)
 		}
 	}
 }

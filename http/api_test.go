@@ -964,6 +964,12 @@ func TestAPI_422(t *testing.T) {
 		{"key with null scopes", "POST", "/v1/apiKeys", raw(`{"name": "ci", "scopes": null}`), []string{"body.scopes"}},
 		{"key scope listed twice", "POST", "/v1/apiKeys", map[string]any{"scopes": []string{"programs:read", "events:read", "programs:read"}}, []string{"body.scopes[2]"}},
 		{"key instance listed twice", "POST", "/v1/apiKeys", map[string]any{"programInstanceIds": []string{inst, inst}}, []string{"body.programInstanceIds[1]"}},
+		// Addresses and links mail relays and readers would not take.
+		{"admin emails relays refuse", "PUT", "/v1/programInstances/" + inst + "/notificationSettings",
+			map[string]any{"enabled": true, "adminEmails": []string{"a@b", "ops@[127.0.0.1]", "josé@example.com", "ops@example.com"}},
+			[]string{"body.adminEmails[0]", "body.adminEmails[1]", "body.adminEmails[2]"}},
+		{"link with a space", "PUT", "/v1/programInstances/" + inst + "/notificationSettings",
+			map[string]any{"enabled": true, "linkUrl": "https://portal.example.com/my enrollments/{enrollmentId}"}, []string{"body.linkUrl"}},
 		// The caller meant something by it; acting as if it had not been
 		// sent would hide that it was not understood.
 		{"body to an operation that takes none", "POST", "/v1/enrollments/" + enrID + "/evaluate", map[string]any{"force": true}, []string{"body"}},

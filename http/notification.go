@@ -50,8 +50,8 @@ type NotificationRender struct {
 // /v1/programInstances/{instanceId}/notificationSettings.
 type NotificationSettingsPut struct {
 	Enabled     bool     `json:"enabled" doc:"Off, the instance's status changes send no notifications."`
-	AdminEmails []string `json:"adminEmails,omitempty" maxItems:"20" maxLength:"254" doc:"Receive the administrators' messages: new submissions, needs_action answered. Each listed once, case ignored (one mailbox, one copy)."`
-	LinkURL     string   `json:"linkUrl,omitempty" nullable:"true" maxLength:"2048" doc:"The link messages offer ({{.link}}); {enrollmentId} in it is replaced by the enrollment's id."`
+	AdminEmails []string `json:"adminEmails,omitempty" maxItems:"20" maxLength:"254" doc:"Receive the administrators' messages: new submissions, needs_action answered. Each listed once, case ignored (one mailbox, one copy), and ASCII, with a domain name that has a dot (not a@b, a@localhost nor an IP address), as mail relays commonly refuse others."`
+	LinkURL     string   `json:"linkUrl,omitempty" nullable:"true" maxLength:"2048" doc:"The link messages offer ({{.link}}); {enrollmentId} in it is replaced by the enrollment's id. Spaces and the other characters a URL may not hold unencoded (such as < > { | } and the double quote) are refused: percent-encode them."`
 }
 
 type createTemplateInput struct {
