@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/enrollhq/enroll"
 )
 
 // seedCreate is seed 000's "Creating an Enrollment" example, verbatim but
@@ -531,6 +533,24 @@ func TestAPI_404(t *testing.T) {
 			e.do("POST", "/v1/programInstances/"+otherInst+"/enrollments", body, withKey(other)).expect(404).problem()
 		}
 	})
+	t.Run("a key for an instance the caller cannot name", func(t *testing.T) {
+		// As the customerId of an enrollment create: 404 whether the
+		// instance is another workspace's, none, or not the caller's.
+		limited := e.scopedKey([]string{"keys:write"}, []string{e.manualInstance()})
+		for _, tc := range []struct {
+			instance string
+			key      string
+		}{{inst, other}, {enroll.NewID(), ""}, {"abc", ""}, {inst, limited}} {
+			var opts []reqOpt
+			if tc.key != "" {
+				opts = append(opts, withKey(tc.key))
+			}
+			p := e.do("POST", "/v1/apiKeys", map[string]any{"name": "k", "programInstanceIds": []string{tc.instance}}, opts...).expect(404).problem()
+			if p.Detail != "Program instance "+tc.instance+" not found." {
+				t.Errorf("%s: %q", tc.instance, p.Detail)
+			}
+		}
+	})
 	t.Run("keys broader than the caller", func(t *testing.T) {
 		// A key sees and revokes only the keys it could have made.
 		narrow := e.scopedKey([]string{"keys:write", "enrollments:read"}, nil)
@@ -958,7 +978,7 @@ func TestAPI_422(t *testing.T) {
 		{"unknown and repeated parameters at once", "GET", "/v1/events?limit=5&type=enrollment.created&cursor=x&cursor=y", nil, []string{"query.limit", "query.cursor"}},
 		{"repeated sort", "GET", "/v1/programInstances/" + inst + "/enrollments?sort=lastName&sort=-createdAt", nil, []string{"query.sort"}},
 		{"bad key scope", "POST", "/v1/apiKeys", map[string]any{"scopes": []string{"root"}}, []string{"body.scopes[0]"}},
-		{"key for unknown instance", "POST", "/v1/apiKeys", map[string]any{"programInstanceIds": []string{"abc"}}, []string{"body.programInstanceIds[0]"}},
+		{"key for an instance that is no id", "POST", "/v1/apiKeys", map[string]any{"programInstanceIds": []string{"a/b"}}, []string{"body.programInstanceIds[0]"}},
 		{"key with an empty list of scopes", "POST", "/v1/apiKeys", map[string]any{"name": "none", "scopes": []string{}}, []string{"body.scopes"}},
 		// A client's unset list, as a Go nil slice marshals: not every scope.
 		{"key with null scopes", "POST", "/v1/apiKeys", raw(`{"name": "ci", "scopes": null}`), []string{"body.scopes"}},
@@ -989,6 +1009,25 @@ func TestAPI_422(t *testing.T) {
 		})
 	}
 
+	t.Run("a list filtered by an instance the key cannot see", func(t *testing.T) {
+		// Of another workspace, of none, or not the limited key's: one
+		// answer, as GET /v1/enrollments gives, never an empty list.
+		_, _, other := e.newWorkspace()
+		otherInst := e.do("POST", "/v1/programs", map[string]any{"slug": "o", "name": "o"}, withKey(other)).expect(201).obj()["id"].(string)
+		otherInst = e.do("POST", "/v1/programs/"+otherInst+"/instances", map[string]any{"slug": "o", "name": "o"}, withKey(other)).expect(201).obj()["id"].(string)
+		limited := e.scopedKey([]string{"programs:read", "enrollments:read"}, []string{e.manualInstance()})
+		for _, tc := range []struct {
+			instance string
+			opts     []reqOpt
+		}{{otherInst, nil}, {enroll.NewID(), nil}, {"nope", nil}, {inst, []reqOpt{withKey(limited)}}} {
+			for _, list := range []string{"/v1/notificationTemplates", "/v1/enrollments"} {
+				p := e.do("GET", list+"?programInstanceId="+tc.instance, nil, tc.opts...).expect(422).problem()
+				if len(p.Errors) != 1 || p.Errors[0].Location != "query.programInstanceId" || p.Errors[0].Message != "is not a program instance of the workspace" {
+					t.Errorf("%s?programInstanceId=%s: %+v", list, tc.instance, p.Errors)
+				}
+			}
+		}
+	})
 	t.Run("a bad date is echoed as sent", func(t *testing.T) {
 		p := e.do("GET", "/v1/enrollments?createdAfter=2026-01-02t03:04:05+02", nil).expect(422).problem()
 		if len(p.Errors) != 1 || p.Errors[0].Location != "query.createdAfter" || p.Errors[0].Value != "2026-01-02t03:04:05 02" ||

@@ -18,7 +18,7 @@ import (
 type APIKeyCreate struct {
 	Name               string    `json:"name,omitempty" nullable:"true" maxLength:"256"`
 	Scopes             scopeList `json:"scopes,omitempty" maxItems:"20" enum:"programs:read,programs:write,enrollments:read,enrollments:write,enrollments:review,events:read,webhooks:write,imports:write,keys:write" doc:"Scopes of a scoped key; omitted, the key has every scope its maker has (a secret key's: all). An empty list, or null, is refused (422): a key with no scope could do nothing, and a client that writes an unset list as null must not get every scope by mistake."`
-	ProgramInstanceIDs []string  `json:"programInstanceIds,omitempty" maxItems:"100" doc:"Limit the key to these program instances; empty means all."`
+	ProgramInstanceIDs []string  `json:"programInstanceIds,omitempty" maxItems:"100" doc:"Limit the key to these program instances; empty means all. An instance the caller's key cannot see (of another workspace, or none) is a 404."`
 }
 
 // scopeList is APIKeyCreate's scopes as sent: a list, or null, which
@@ -90,14 +90,21 @@ func (s *Server) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*apiK
 	for i, id := range instances {
 		if !enroll.ValidID(id) {
 			v.Add(loc("programInstanceIds", i), "is not an id", id)
-		} else if _, err := s.store.FindInstance(ctx, workspaceFrom(ctx), id); enroll.ErrorCode(err) == enroll.ENOTFOUND || !maker.SeesInstance(id) {
-			v.Add(loc("programInstanceIds", i), "is not a program instance of this workspace", id)
-		} else if err != nil {
-			return nil, err
 		}
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
+	}
+	// An instance the key cannot name, of another workspace or none, is a
+	// 404 as a body's customerId is in an enrollment create: the same
+	// answer whether it exists elsewhere or not.
+	for _, id := range instances {
+		if err := checkInstance(ctx, id); err != nil {
+			return nil, err
+		}
+		if _, err := s.store.FindInstance(ctx, workspaceFrom(ctx), id); err != nil {
+			return nil, err
+		}
 	}
 	if maker.Kind == enroll.KeyScoped {
 		// No privilege escalation: a scoped key makes keys within its own limits.

@@ -80,7 +80,7 @@ type renderTemplateInput struct {
 }
 
 type listTemplatesInput struct {
-	ProgramInstanceID string `query:"programInstanceId" maxLength:"64" doc:"Keep one instance's templates; \"default\" keeps the workspace defaults."`
+	ProgramInstanceID string `query:"programInstanceId" maxLength:"64" doc:"Keep one instance's templates; \"default\" keeps the workspace defaults. An instance the key cannot see (of another workspace, or none) is a 422, as in GET /v1/enrollments."`
 	Status            string `query:"status" enum:"candidate,eligible,ineligible,submitted,needs_action,approved,rejected,paused,unenrolled" doc:"Keep the templates for this status."`
 	ListQuery
 	SortQuery
@@ -200,10 +200,13 @@ func (s *Server) listNotificationTemplates(ctx context.Context, in *listTemplate
 	case "default":
 		f.WorkspaceDefaults = true
 	default:
-		if !enroll.ValidID(in.ProgramInstanceID) || checkInstance(ctx, in.ProgramInstanceID) != nil {
-			return nil, notFound("Program instance", in.ProgramInstanceID)
+		// As GET /v1/enrollments's: an instance the key cannot see, of
+		// another workspace or none, is a 422, not an empty list.
+		inst, err := s.filterInstance(ctx, in.ProgramInstanceID)
+		if err != nil {
+			return nil, err
 		}
-		f.ProgramInstanceID = in.ProgramInstanceID
+		f.ProgramInstanceID = inst.ID
 	}
 	if ids := limitedInstances(ctx); len(ids) > 0 {
 		// The key's instances' templates, and the defaults they use.

@@ -135,7 +135,7 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/webhookEndpoints/{endpointId}/deliveries/{deliveryId}/redeliver", "redeliverWebhook", "Send a delivery's event again, now (a 409 for a delivery still pending, which is sent in order, or for a disabled endpoint, which must be enabled first)", tagWebhooks, ww, http.StatusAccepted, []int{404, 409}, handle(s, s.redeliverWebhook)},
 
 		{"POST", "/v1/notificationTemplates", "createNotificationTemplate", "Create a notification template for an instance and status, or a workspace default", tagNotify, pw, created, append(withBody, 404, 409), handle(s, s.createNotificationTemplate)},
-		{"GET", "/v1/notificationTemplates", "listNotificationTemplates", "List notification templates", tagNotify, pr, 0, []int{404}, handle(s, s.listNotificationTemplates)},
+		{"GET", "/v1/notificationTemplates", "listNotificationTemplates", "List notification templates", tagNotify, pr, 0, nil, handle(s, s.listNotificationTemplates)},
 		{"GET", "/v1/notificationTemplates/{templateId}", "getNotificationTemplate", "Get a notification template", tagNotify, pr, 0, []int{404}, handle(s, s.getNotificationTemplate)},
 		{"PATCH", "/v1/notificationTemplates/{templateId}", "updateNotificationTemplate", "Update a notification template (JSON merge patch)", tagNotify, pw, 0, append(withBodyID, 409, 412), handle(s, s.updateNotificationTemplate)},
 		{"DELETE", "/v1/notificationTemplates/{templateId}", "deleteNotificationTemplate", "Delete a notification template", tagNotify, pw, 0, []int{404, 412}, handle(s, s.deleteNotificationTemplate)},
@@ -144,7 +144,7 @@ func (s *Server) routes() []route {
 		{"PUT", "/v1/programInstances/{instanceId}/notificationSettings", "putNotificationSettings", "Replace an instance's notification settings: on/off, administrator emails, link", tagNotify, pw, 0, append(withBodyID, 412), handle(s, s.putNotificationSettings)},
 		{"GET", "/v1/enrollments/{enrollmentId}/notifications", "listEnrollmentNotifications", "List the notifications of an enrollment's status changes, newest first", tagNotify, er, 0, []int{404}, handle(s, s.listEnrollmentNotifications)},
 
-		{"POST", "/v1/apiKeys", "createApiKey", "Create an API key; its secret is shown only here", tagAPIKeys, kw, created, withBody, handle(s, s.createAPIKey)},
+		{"POST", "/v1/apiKeys", "createApiKey", "Create an API key; its secret is shown only here", tagAPIKeys, kw, created, withBodyID, handle(s, s.createAPIKey)},
 		{"GET", "/v1/apiKeys", "listApiKeys", "List the API keys this key could have made (all, for a secret key), without secrets", tagAPIKeys, kw, 0, nil, handle(s, s.listAPIKeys)},
 		{"GET", "/v1/apiKeys/{keyId}", "getApiKey", "Get an API key, without its secret", tagAPIKeys, kw, 0, []int{404}, handle(s, s.getAPIKey)},
 		{"DELETE", "/v1/apiKeys/{keyId}", "revokeApiKey", "Revoke an API key at once", tagAPIKeys, kw, 0, []int{404}, handle(s, s.revokeAPIKey)},
