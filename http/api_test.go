@@ -298,6 +298,12 @@ func TestAPI_400(t *testing.T) {
 		{"bad percent-encoding in the query", "GET", "/v1/enrollments?email=%zz", nil},
 		// No stored value can hold NUL; the console answers its own.
 		{"NUL in the query", "GET", "/v1/enrollments?q=%00", nil},
+		// PostgreSQL refuses to compare text with bytes that are not
+		// UTF-8: these filters were 500s there.
+		{"invalid UTF-8 in a query value", "GET", "/v1/enrollments?referenceId=%FF%FE", nil},
+		{"invalid UTF-8 in an id filter", "GET", "/v1/events?enrollmentId=%C0%80", nil},
+		{"invalid UTF-8 in a query name", "GET", "/v1/customers?%FF=1", nil},
+		{"invalid UTF-8 in the path", "GET", "/v1/customers/%FF", nil},
 		{"malformed body to an operation that takes none", "POST", "/v1/enrollments/" + enr + "/evaluate", raw(`<evaluate/>`)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -186,9 +186,9 @@ var wholeWorkspace = map[string]string{
 
 // everyStatus lists the errors any request may get before it reaches its
 // operation, whatever the operation (withRouting, withRecover): a URL
-// holding NUL (400), a compressed body or a +json media type other than
-// JSON's, even on a GET or DELETE (415), headers over maxHeaderBytes
-// (431), and a panic (500).
+// holding NUL or, decoded, bytes that are not UTF-8 (400), a compressed
+// body or a +json media type other than JSON's, even on a GET or DELETE
+// (415), headers over maxHeaderBytes (431), and a panic (500).
 var everyStatus = []int{http.StatusBadRequest, http.StatusUnsupportedMediaType, http.StatusRequestHeaderFieldsTooLarge,
 	http.StatusInternalServerError}
 

@@ -416,6 +416,13 @@ func (s *Server) withRouting(mux *http.ServeMux) http.Handler {
 			writeProblem(w, newProblem(http.StatusBadRequest, "The URL contains a NUL character."))
 			return
 		}
+		if !consolePath(r.URL.Path) && !utf8URL(r.URL) {
+			// No stored value is anything but UTF-8 either, and
+			// PostgreSQL refuses to compare text with such bytes: a
+			// filter such as ?referenceId=%FF was a 500 there.
+			writeProblem(w, newProblem(http.StatusBadRequest, "The URL is not UTF-8 once its percent-encoding is decoded."))
+			return
+		}
 		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil && strings.HasPrefix(r.URL.Path, "/v1/") {
 			// The parsers downstream drop a pair they cannot decode
 			// (?email=%zz), which would quietly widen a filter. The
@@ -463,6 +470,27 @@ func headSize(r *http.Request) int {
 		}
 	}
 	return n
+}
+
+// utf8URL reports whether u's path and its query's names and values, as
+// decoded, are UTF-8. Of a query Go cannot decode whole it checks the
+// pairs it can; the rest is refused as malformed on /v1.
+func utf8URL(u *url.URL) bool {
+	if !utf8.ValidString(u.Path) {
+		return false
+	}
+	q, _ := url.ParseQuery(u.RawQuery)
+	for name, values := range q {
+		if !utf8.ValidString(name) {
+			return false
+		}
+		for _, v := range values {
+			if !utf8.ValidString(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // consolePath reports whether p is served by the console (Config.Console),
