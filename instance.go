@@ -3,6 +3,7 @@ package enroll
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -174,7 +175,7 @@ func (in *ProgramInstance) validateParameters(v *Invalid) {
 // are new or differ from those of previous, a constraint the parameter's
 // values are never checked against (a pattern on a number, options on a
 // string), which would be stored and shown and promise what it does not
-// do, and an option listed twice. Validate, which every update runs, does
+// do, an option listed twice, and a pattern holding NUL. Validate, which every update runs, does
 // not: declarations saved before these checks must not block a change of
 // anything else, nor a PATCH that sends them back as read. Returns
 // EINVALID.
@@ -185,6 +186,10 @@ func CheckParameterConstraints(params, previous []Parameter) error {
 			continue
 		}
 		l := loc("parameters", i)
+		if strings.ContainsRune(p.Constraints.Pattern, 0) {
+			// A NUL compiles, but PostgreSQL's jsonb cannot hold it.
+			v.Add(l+".constraints.pattern", "must not contain NUL characters", p.Constraints.Pattern)
+		}
 		if p.Constraints.Pattern != "" && p.Type != ParamString && p.Type != ParamChoice {
 			v.Add(l+".constraints.pattern", "applies to string and choice parameters only", p.Constraints.Pattern)
 		}

@@ -955,6 +955,13 @@ func TestAPI_422(t *testing.T) {
 			[]string{"body.tags[0]"}},
 		{"patch required to null", "PATCH", "/v1/programs/" + prog, raw(`{"name": null, "active": null}`), []string{"body.name", "body.active"}},
 		{"patch customerInfo names away", "PATCH", "/v1/enrollments/" + enrID, raw(`{"firstName": null, "email": " "}`), []string{"body.firstName", "body.email"}},
+		// PostgreSQL's jsonb refuses \u0000: these were 500s there.
+		{"instance pattern with NUL", "POST", "/v1/programs/" + prog + "/instances",
+			raw(`{"slug": "nul-pattern", "name": "n", "parameters": [{"externalId": "s", "name": "S", "type": "string", "constraints": {"pattern": "a\u0000b"}}]}`),
+			[]string{"body.parameters[0].constraints.pattern"}},
+		{"instance patch pattern with NUL", "PATCH", "/v1/programInstances/" + inst,
+			raw(`{"parameters": [{"externalId": "s", "name": "S", "type": "string", "constraints": {"pattern": "\u0000"}}]}`),
+			[]string{"body.parameters[0].constraints.pattern"}},
 		{"patch reason with NUL", "PATCH", "/v1/enrollments/" + enrID, raw(`{"eligibilityStatus": "eligible", "eligibilityReason": "a\u0000b"}`), []string{"body.eligibilityReason"}},
 		{"perPage not a number", "GET", "/v1/enrollments?perPage=abc", nil, []string{"query.perPage"}},
 		{"perPage too large", "GET", "/v1/enrollments?perPage=100000", nil, []string{"query.perPage"}},

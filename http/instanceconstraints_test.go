@@ -37,3 +37,20 @@ func TestInstanceConstraints_Saved(t *testing.T) {
 		"parameters": []any{map[string]any{"externalId": "n", "name": "N", "type": "number", "constraints": map[string]any{"options": []string{"1"}}}}}).
 		expect(422).problem()
 }
+
+// TestInstanceNULPatternStoredBefore: a pattern holding NUL, which SQLite
+// stored before such a pattern was refused, does not block a change of
+// anything else, nor a PATCH that sends it back as read; a new one is a
+// 422 (TestAPI_422).
+func TestInstanceNULPatternStoredBefore(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(map[string]any{"parameters": []any{map[string]any{"externalId": "s", "name": "S", "type": "string",
+		"constraints": map[string]any{"pattern": "^a$"}}}})
+	// As an older release stored it (skipped on PostgreSQL, which never could).
+	e.exec(`UPDATE program_instances SET doc = json_set(doc, '$.parameters[0].constraints.pattern', 'a' || char(0)) WHERE id = ?`, inst)
+	got := e.do("PATCH", "/v1/programInstances/"+inst, map[string]any{"name": "renamed"}).expect(200).obj()
+	e.do("PATCH", "/v1/programInstances/"+inst, map[string]any{"parameters": got["parameters"]}).expect(200)
+	e.do("PATCH", "/v1/programInstances/"+inst, map[string]any{"parameters": []any{map[string]any{"externalId": "s", "name": "S", "type": "string",
+		"constraints": map[string]any{"pattern": "b\x00"}}}}).expect(422)
+}
