@@ -7,6 +7,7 @@
 package namekey
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -131,4 +132,31 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// LaterWords returns the words of key's folded name (its part before
+// Separator) after the first, each once, in their order: "der berg" and
+// "berg" are not both kept, only "der" and "berg". Words are split at
+// spaces (a no-break space folds to one), runs of them counting as one.
+// A search word matches a name when it begins the key or one of these,
+// so a name of one word has none and costs the stores nothing. The
+// stores compute the same in SQL (SQLite's migration and integrity
+// check, PostgreSQL's index expression), and the three must agree.
+func LaterWords(key string) []string {
+	fold, _, _ := strings.Cut(key, Separator)
+	if !strings.Contains(fold, " ") {
+		return nil
+	}
+	var out []string
+	first := true
+	for w := range strings.SplitSeq(fold, " ") {
+		switch {
+		case w == "":
+		case first:
+			first = false
+		case !slices.Contains(out, w):
+			out = append(out, w)
+		}
+	}
+	return out
 }

@@ -161,3 +161,30 @@ func TestPrefixEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestLaterWords: the words after a name's first, from its folded part,
+// split at spaces.
+func TestLaterWords(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		want []string
+	}{
+		{"Berg", nil},
+		{"", nil},
+		{"van der Berg", []string{"der", "berg"}},
+		{"Mary Ann", []string{"ann"}},
+		{"  Mary   Ann  ", []string{"ann"}},
+		{"Ann Ann Marie", []string{"ann", "marie"}},
+		{"Östen Ångström", []string{"angstrom"}}, // from the folded part, not the one after Separator
+		{"Mary\u00a0Ann", []string{"ann"}},       // a no-break space folds to a space
+		{"Mary\tAnn", nil},                       // words are split at spaces only
+		{"Jean-Luc Picard", []string{"picard"}},  // nor at hyphens
+		{"ǅemal Bijedić", []string{"bijedic"}},   // folded with its letters
+		{"a " + strings.Repeat("㍿", 200), []string{strings.Repeat("株式会社", 200)[:510]}}, // as the key is cut
+	} {
+		if got := namekey.LaterWords(namekey.Of(c.name)); !slices.Equal(got, c.want) {
+			t.Errorf("LaterWords(Of(%.20q)) = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
