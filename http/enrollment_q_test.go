@@ -59,3 +59,49 @@ func TestEnrollmentQWords(t *testing.T) {
 		t.Errorf("nine words: %v", p.locations())
 	}
 }
+
+// TestEnrollmentQLaterWords checks through the API that a word of q finds
+// a name by any of its words, not only its first: van der Berg by "berg"
+// or "der", Mary Ann by "ann", and full names as people type them, in
+// either order, with the total and the export agreeing; a PATCH of the
+// names writes the words the search reads.
+func TestEnrollmentQLaterWords(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.manualInstance()
+	id := func(m map[string]any) string { return m["id"].(string) }
+	vdb := id(e.enrollIn(inst, customerInfo(map[string]any{"firstName": "Vincent", "lastName": "van der Berg"})))
+	mary := id(e.enrollIn(inst, customerInfo(map[string]any{"firstName": "Mary Ann", "lastName": "Smith"})))
+	renamed := id(e.enrollIn(inst, customerInfo(map[string]any{"firstName": "Rosa", "lastName": "Lee"})))
+	annie := id(e.enrollIn(inst, customerInfo(map[string]any{"firstName": "Annie", "lastName": "Bergman"})))
+	e.do("PATCH", "/v1/enrollments/"+renamed, map[string]any{"lastName": "de la Cruz"}).expect(200)
+	list := "/v1/enrollments?programInstanceId=" + inst + "&q="
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{
+		{"der", []string{vdb}},
+		{"BERG", []string{vdb, annie}},
+		{"der%20berg", []string{vdb}},
+		{"vincent%20van%20der%20berg", []string{vdb}},
+		{"ann", []string{mary, annie}},
+		{"Mary%20Ann%20Smith", []string{mary}},
+		{"smith+mary+ann", []string{mary}},
+		{"cruz", []string{renamed}},
+		{"rosa%20de%20la%20cruz", []string{renamed}},
+		{"lee", nil},
+		{"erg", nil},
+	} {
+		m := e.do("GET", list+c.q, nil).expect(200).obj()
+		got := ids(m)
+		slices.Sort(got)
+		slices.Sort(c.want)
+		if !slices.Equal(got, c.want) || m["totalItems"] != float64(len(c.want)) {
+			t.Errorf("q=%s: got %v (totalItems %v), want %v", c.q, got, m["totalItems"], c.want)
+		}
+	}
+	csv := e.do("GET", list+"der%20berg", nil, withHeader("Accept", "text/csv")).expect(200)
+	if body := strings.TrimSpace(string(csv.Body)); strings.Count(body, "\n") != 1 || !strings.Contains(body, vdb) {
+		t.Errorf("export:\n%s", body)
+	}
+}

@@ -53,6 +53,9 @@ type DB struct {
 	sealer enroll.SecretSealer
 	// backlogs remembers the counts of ?after= polls (listEventsAfter).
 	backlogs enroll.Backlogs
+	// laterFew is the most later-word matches of a word of q named by id
+	// (laterMatches): laterFew, but in tests.
+	laterFew int
 }
 
 var _ enroll.Store = (*DB)(nil)
@@ -96,7 +99,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: pool: %w", err)
 	}
-	db := &DB{pool: pool, clock: cfg.Clock, engine: cfg.Engine, sealer: cfg.Sealer}
+	db := &DB{pool: pool, clock: cfg.Clock, engine: cfg.Engine, sealer: cfg.Sealer, laterFew: laterFew}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/postgres"
 	"github.com/enrollhq/enroll/rules"
+	"github.com/enrollhq/enroll/storetest"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -44,7 +45,7 @@ func TestEnrollmentListPlan(t *testing.T) {
 		"instance of the key's": {ProgramInstanceID: old.ID, ProgramInstanceIDs: []string{old.ID, current.ID},
 			Statuses: []enroll.Status{enroll.StatusEligible}},
 	} {
-		query, args, err := postgres.EnrollmentListQuery(a.WorkspaceID, f, false)
+		query, args, err := postgres.EnrollmentListQuery(ctx, conn, a.WorkspaceID, f, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,4 +111,17 @@ func planStore(t *testing.T) (enroll.Actor, *enroll.ProgramInstance, *enroll.Pro
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return a, first, second, conn
+}
+
+// TestSearchLaterWordsIndexed runs the conformance suite's checks of q
+// with no later-word match named by id: every word that begins a later
+// word of a name is read through the GIN index (migration 22), as a word
+// that many names hold is, rather than by the ids of the few.
+func TestSearchLaterWordsIndexed(t *testing.T) {
+	t.Parallel()
+	storetest.EnrollmentSearch(t, func(t *testing.T) enroll.Store {
+		db := openDB(t, newDatabase(t))
+		postgres.SetLaterFew(db, 0)
+		return db
+	})
 }

@@ -26,8 +26,9 @@ func MaxConns(db *DB) int32 { return db.pool.Config().MaxConns }
 
 // EnrollmentListQuery returns the query ListEnrollments runs for the
 // first page of f in workspace wsID, and its arguments; few says the
-// counters found few rows of f's statuses.
-func EnrollmentListQuery(wsID string, f enroll.EnrollmentFilter, few bool) (string, []any, error) {
+// counters found few rows of f's statuses. q's later-word matches are
+// read on conn, as the store reads them.
+func EnrollmentListQuery(ctx context.Context, conn *pgx.Conn, wsID string, f enroll.EnrollmentFilter, few bool) (string, []any, error) {
 	if err := f.Validate(); err != nil {
 		return "", nil, err
 	}
@@ -35,9 +36,25 @@ func EnrollmentListQuery(wsID string, f enroll.EnrollmentFilter, few bool) (stri
 	if err != nil {
 		return "", nil, err
 	}
-	w := enrollmentWhere(wsID, f, few)
+	later, err := laterMatches(ctx, conn, wsID, f.Q, laterFew)
+	if err != nil {
+		return "", nil, err
+	}
+	w := enrollmentWhere(wsID, f, few, later)
 	q, err := pageQuery("enrollments", &w, f.ListParams, c, true)
 	return q, w.args, err
+}
+
+// EnrollmentCountQuery returns the query ListEnrollments counts f's
+// enrollments in workspace wsID with (when no counter answers it), and
+// its arguments, q's later-word matches read on conn.
+func EnrollmentCountQuery(ctx context.Context, conn *pgx.Conn, wsID string, f enroll.EnrollmentFilter) (string, []any, error) {
+	later, err := laterMatches(ctx, conn, wsID, f.Q, laterFew)
+	if err != nil {
+		return "", nil, err
+	}
+	w := enrollmentWhere(wsID, f, false, later)
+	return "SELECT COUNT(*) FROM enrollments WHERE " + w.sql(), w.args, nil
 }
 
 // CustomerListQuery returns the query ListCustomers runs for the first
@@ -55,7 +72,7 @@ func CustomerListQuery(wsID string, f enroll.CustomerFilter) (string, []any, err
 // EnrollmentListReplans reports whether ListEnrollments has its queries
 // for f planned for their arguments at every run.
 func EnrollmentListReplans(wsID string, f enroll.EnrollmentFilter) bool {
-	return enrollmentWhere(wsID, f, false).replan
+	return enrollmentWhere(wsID, f, false, nil).replan
 }
 
 // EventListQuery returns the query ListEvents runs for the first page of
@@ -267,3 +284,7 @@ func MigrateLogged(ctx context.Context, url string, version int64, chunk int, lo
 	_, err = p.DownTo(ctx, version)
 	return err
 }
+
+// SetLaterFew sets the most later-word matches of a word of q that db
+// names by id: 0 reads them all through the later words' index.
+func SetLaterFew(db *DB, n int) { db.laterFew = n }

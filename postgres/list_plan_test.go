@@ -14,15 +14,17 @@ import (
 // reading a whole instance (docs/benchmarks.md, session 14) find their
 // rows from an index of the filter instead: a few statuses not in the
 // status index's order (approved by updatedAt, paused and unenrolled,
-// approved across the workspace), tag, manufacturer and group, and q.
-// The 30,000 enrollments of the instance listed are mostly eligible, with
-// 60 approved, paused or unenrolled updated last.
+// approved across the workspace), tag, manufacturer and group, and q,
+// its later words of names included. The 30,000 enrollments of the
+// instance listed are mostly eligible, with 60 approved, paused or
+// unenrolled updated last, and one in 20 named van der Berg: a word many
+// of them begin (der) is counted through the later words' GIN index.
 func TestEnrollmentFilterPlan(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	a, inst, other, conn := planStore(t)
 	fill := `INSERT INTO enrollments (workspace_id, id, instance_id, status, first_name, last_name, email_norm, reference_id, doc, version, created_at, updated_at)
-		SELECT $1, $2 || g, $3, s, 'ann', 'lee', 'ann.' || g || '@example.com', 'REF-' || g,
+		SELECT $1, $2 || g, $3, s, 'ann', CASE WHEN g % 20 = 0 THEN 'van der berg' || g ELSE 'lee' END, 'ann.' || g || '@example.com', 'REF-' || g,
 			jsonb_build_object('tags', CASE WHEN g % 2 = 0 THEN '["solar"]'::jsonb ELSE '[]' END, 'manufacturerSlugs', '["lg"]'::jsonb, 'groupIds', '[]'::jsonb),
 			1, t, CASE WHEN s = 'eligible' THEN t ELSE t + interval '1 day' END
 		FROM generate_series(1, $4::int) g,
@@ -64,8 +66,13 @@ func TestEnrollmentFilterPlan(t *testing.T) {
 		{"group", enroll.EnrollmentFilter{GroupID: "g1"}, false, "enrollments_groups", false},
 		{"q", enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Q: "zimm"}, false, "_prefix", true},
 		{"workspace, q", enroll.EnrollmentFilter{Q: "REF-9x"}, false, "enrollments_reference_prefix", true},
+		// A later word of a name (van der Berg's der and berg) that few
+		// names hold is read through the GIN index before the query, which
+		// names those enrollments by id: the primary key's.
+		{"q, a later word", enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Q: "berg12"}, false, "enrollments_pkey", true},
+		{"workspace, q, words", enroll.EnrollmentFilter{Q: "ann berg12"}, false, "enrollments_pkey", true},
 	} {
-		query, args, err := postgres.EnrollmentListQuery(a.WorkspaceID, c.f, c.few)
+		query, args, err := postgres.EnrollmentListQuery(ctx, conn, a.WorkspaceID, c.f, c.few)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,6 +94,20 @@ func TestEnrollmentFilterPlan(t *testing.T) {
 				regexp.MustCompile(`Scan( Backward)? using enrollments_(instance_)?(created|updated|last_name)`).MatchString(plan) {
 				t.Errorf("%s (%s): the rows are not found from %s:\n%s\n%s", c.name, mode, c.index, query, plan)
 			}
+		}
+	}
+	// der begins 1,650 later words, more than the store names by id: the
+	// query holds the GIN index's condition, and the count reads it.
+	query, args, err := postgres.EnrollmentCountQuery(ctx, conn, a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Q: "der"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(query, "enrollment_name_words(") {
+		t.Errorf("q=der: no condition of the later words' index:\n%s", query)
+	}
+	for mode, plan := range explain(t, conn, query, args) {
+		if mode == "force_custom_plan" && (!strings.Contains(plan, "enrollments_name_words") || strings.Contains(plan, "Seq Scan")) {
+			t.Errorf("q=der (%s): the count does not read the later words' index:\n%s\n%s", mode, query, plan)
 		}
 	}
 }
@@ -129,10 +150,10 @@ func TestOffsetPlan(t *testing.T) {
 			return postgres.EventListQuery(a.WorkspaceID, enroll.EventFilter{ListParams: deep})
 		},
 		"enrollments": func() (string, []any, error) {
-			return postgres.EnrollmentListQuery(a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, ListParams: deep}, false)
+			return postgres.EnrollmentListQuery(ctx, conn, a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, ListParams: deep}, false)
 		},
 		"workspace's enrollments": func() (string, []any, error) {
-			return postgres.EnrollmentListQuery(a.WorkspaceID, enroll.EnrollmentFilter{ListParams: deep}, false)
+			return postgres.EnrollmentListQuery(ctx, conn, a.WorkspaceID, enroll.EnrollmentFilter{ListParams: deep}, false)
 		},
 	}
 	for name, q := range queries {

@@ -191,9 +191,9 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // IntegrityCheck runs SQLite's integrity_check and foreign_key_check,
-// compares the event counters with the events and the enrollments'
-// labels with their documents, and returns an error describing any
-// problem found.
+// compares the event counters with the events, the enrollments' labels
+// with their documents and enrollment_name_words with their names, and
+// returns an error describing any problem found.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
 	var res string
 	if err := db.r.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
@@ -235,6 +235,16 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("sqlite: labels check: %w", err)
+	}
+	// enrollment_name_words holds the later words of the names
+	// (namewords.go): a word missing would hide the enrollment from q.
+	err = db.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM (SELECT enrollment_id, word, workspace_id, instance_id FROM enrollment_name_words EXCEPT SELECT * FROM (`+laterNameWords+`)))
+		+ (SELECT COUNT(*) FROM (SELECT * FROM (`+laterNameWords+`) EXCEPT SELECT enrollment_id, word, workspace_id, instance_id FROM enrollment_name_words))`).Scan(&wrong)
+	if err != nil {
+		return fmt.Errorf("sqlite: name words check: %w", err)
+	}
+	if wrong > 0 {
+		return fmt.Errorf("sqlite: %d rows of enrollment_name_words differ from the enrollments' names", wrong)
 	}
 	return nil
 }

@@ -31,8 +31,15 @@ func (tx *Tx) insertEnrollmentDoc(e *enroll.Enrollment, doc string) error {
 	cols := columnValues(e)
 	_, err := tx.exec(insertText(insertEnrollment, insertEnrollmentCols),
 		append(cols[:], doc, e.Version, micros(e.UpdatedAt), e.ID, e.WorkspaceID, e.ProgramInstanceID, micros(e.CreatedAt))...)
-	return tx.enrollmentWriteError(e, err)
+	if err != nil {
+		return tx.enrollmentWriteError(e, err)
+	}
+	return tx.writeNameWords(e, cols[firstNameCol].(string), cols[lastNameCol].(string), false)
 }
+
+// firstNameCol and lastNameCol are the places of first_name and last_name
+// in enrollmentColumns.
+const firstNameCol, lastNameCol = 5, 6
 
 // updateEnrollmentDoc stores e, changed from old (its stored state); doc
 // is e's JSON form. It sets only the columns whose values changed:
@@ -57,12 +64,18 @@ func (tx *Tx) updateEnrollmentDoc(old, e *enroll.Enrollment, doc string) error {
 	q.WriteString("doc = ?, version = ?, updated_at = ? WHERE workspace_id = ? AND id = ? AND version = ?")
 	args = append(args, doc, e.Version, micros(e.UpdatedAt), e.WorkspaceID, e.ID, old.Version)
 	res, err := tx.exec(q.String(), args...)
-	if err == nil {
-		if n, _ := res.RowsAffected(); n == 0 {
-			return enroll.Errorf(enroll.ECONFLICT, "Enrollment %s was changed concurrently; retry.", e.ID)
-		}
+	if err != nil {
+		return tx.enrollmentWriteError(e, err)
 	}
-	return tx.enrollmentWriteError(e, err)
+	if n, _ := res.RowsAffected(); n == 0 {
+		return enroll.Errorf(enroll.ECONFLICT, "Enrollment %s was changed concurrently; retry.", e.ID)
+	}
+	if was[firstNameCol] == now[firstNameCol] && was[lastNameCol] == now[lastNameCol] {
+		return nil
+	}
+	// A name changed: its words are written again, the former ones
+	// deleted whatever they were (a probe of the primary key).
+	return tx.writeNameWords(e, now[firstNameCol].(string), now[lastNameCol].(string), true)
 }
 
 // enrollmentWriteError translates the error of a write of e's row.

@@ -15,8 +15,10 @@ import (
 // ranges' indexes, and so does the page when few match (sorting them);
 // when many match, the page walks its sort's index, which finds its rows
 // early; when a status's index is read (few in that status), q filters it.
-// A q of several words reads the ranges of its longest word and of q
-// whole, as one word's.
+// The names' later words are a fifth range, of enrollment_name_words'
+// index, whose ids are looked up; a walk probes an enrollment's words by
+// the primary key. A q of several words reads the ranges of its longest
+// word and of q whole, as one word's.
 func TestEnrollmentSearchPlan(t *testing.T) {
 	t.Parallel()
 	s := newImportBench(t, "OFF")
@@ -26,7 +28,11 @@ func TestEnrollmentSearchPlan(t *testing.T) {
 	union := []string{"MULTI-INDEX OR", "INDEX enrollments_instance_first_name (workspace_id=? AND instance_id=? AND first_name>? AND first_name<?)",
 		"INDEX enrollments_instance_last_name (workspace_id=? AND instance_id=? AND last_name>? AND last_name<?)",
 		"INDEX enrollments_email (workspace_id=? AND email_norm>? AND email_norm<?)",
-		"INDEX enrollments_reference_lower (workspace_id=? AND <expr>>? AND <expr><?)"}
+		"INDEX enrollments_reference_lower (workspace_id=? AND <expr>>? AND <expr><?)",
+		"INDEX enrollment_name_words_word (workspace_id=? AND instance_id=? AND word>? AND word<?)",
+		"INDEX sqlite_autoindex_enrollments_1 (id=?)"}
+	// A walk tests a word's later-words range on the enrollment's rows.
+	probe := "enrollment_name_words USING PRIMARY KEY (enrollment_id=? AND word>? AND word<?)"
 	walks := []string{"SCAN enrollments", "enrollments_instance_created", "enrollments_instance_updated", "enrollments_created", "enrollments_updated", "enrollments_instance_status_created"}
 	// homeowner1 matches 11 of the 30 last names: few; suzie every first
 	// name and email: many, once fewRows is 0 (30 rows are few).
@@ -47,11 +53,11 @@ func TestEnrollmentSearchPlan(t *testing.T) {
 		{name: "few, words", f: enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: "suzie " + few}, page: union, absent: walks},
 		{name: "few, words, workspace", f: enroll.EnrollmentFilter{Q: few + " suzie example"}, page: union, absent: walks},
 		{name: "many", f: enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: many},
-			page: []string{"INDEX enrollments_instance_created (workspace_id=? AND instance_id=?"}, absent: []string{"TEMP B-TREE", "MULTI-INDEX OR"}},
+			page: []string{"INDEX enrollments_instance_created (workspace_id=? AND instance_id=?", probe}, absent: []string{"TEMP B-TREE", "MULTI-INDEX OR"}},
 		{name: "many, workspace", f: enroll.EnrollmentFilter{Q: many},
-			page: []string{"INDEX enrollments_created (workspace_id=?"}, absent: []string{"TEMP B-TREE", "MULTI-INDEX OR"}},
+			page: []string{"INDEX enrollments_created (workspace_id=?", probe}, absent: []string{"TEMP B-TREE", "MULTI-INDEX OR"}},
 		{name: "many, words", f: enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: many + " homeowner"},
-			page: []string{"INDEX enrollments_instance_created (workspace_id=? AND instance_id=?"}, absent: []string{"TEMP B-TREE", "MULTI-INDEX OR"}},
+			page: []string{"INDEX enrollments_instance_created (workspace_id=? AND instance_id=?", probe}, absent: []string{"TEMP B-TREE", "MULTI-INDEX OR"}},
 	} {
 		for _, sort := range enroll.EnrollmentSorts {
 			f := c.f

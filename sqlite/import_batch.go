@@ -238,10 +238,10 @@ const (
 // event documents, encoded here when the plan did not encode them.
 func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportPlan) error {
 	var events []*enroll.Event
-	var cargs, eargs, uargs, hargs, vargs []any
+	var cargs, eargs, nargs, uargs, hargs, vargs []any
 	for first := 0; first < len(plan.Created); first += insertManyRows {
 		chunk := plan.Created[first:min(first+insertManyRows, len(plan.Created))]
-		cargs, eargs, uargs, hargs, vargs = cargs[:0], eargs[:0], uargs[:0], hargs[:0], vargs[:0]
+		cargs, eargs, nargs, uargs, hargs, vargs = cargs[:0], eargs[:0], nargs[:0], uargs[:0], hargs[:0], vargs[:0]
 		for _, c := range chunk {
 			e := c.Enrollment
 			if cu := c.Customer; cu != nil {
@@ -255,6 +255,7 @@ func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportP
 			cols := columnValues(e)
 			eargs = append(append(eargs, cols[:]...),
 				string(c.Doc), e.Version, micros(e.UpdatedAt), e.ID, e.WorkspaceID, e.ProgramInstanceID, micros(e.CreatedAt))
+			nargs = appendNameWords(nargs, e, cols[firstNameCol].(string), cols[lastNameCol].(string))
 			for _, u := range c.UniqueValues {
 				uargs = append(uargs, e.WorkspaceID, e.ProgramInstanceID, u.ExternalID, u.Value, e.ID)
 			}
@@ -278,7 +279,7 @@ func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportP
 			head  string
 			ncols int
 			args  []any
-		}{{insertCustomer, 7, cargs}, {insertEnrollment, insertEnrollmentCols, eargs}, {insertUnique, 5, uargs}, {insertHistory, 5, hargs}, {insertEvent, 7, vargs}} {
+		}{{insertCustomer, 7, cargs}, {insertEnrollment, insertEnrollmentCols, eargs}, {insertNameWords, nameWordCols, nargs}, {insertUnique, 5, uargs}, {insertHistory, 5, hargs}, {insertEvent, 7, vargs}} {
 			if err := tx.insertMany(t.head, t.ncols, t.args); err != nil {
 				return err
 			}

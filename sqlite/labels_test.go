@@ -146,6 +146,10 @@ func TestMigrateLabels(t *testing.T) {
 			}
 		}
 	}
+	// Up again, to the tables IntegrityCheck compares.
+	if _, err := pr.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.IntegrityCheck(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,8 @@ import (
 // email or reference id, on its edges: non-ASCII prefixes, a
 // prefix that is a whole value, no match, a reference id in capitals,
 // in an instance and across the workspace, in every sort and through
-// pages.
+// pages; and words that begin a name's later words (van der Berg's der
+// and berg, Mary Ann's ann).
 func testEnrollmentSearch(t *testing.T, newStore Factory) {
 	f := newFixture(t, newStore)
 	inst := f.instance(noAutoEvaluate)
@@ -27,6 +28,9 @@ func testEnrollmentSearch(t *testing.T, newStore Factory) {
 	ali := person(inst, "alice@example.com", "Alice", "Zed", "ALI")
 	z := person(inst, "zz@example.com", "Bob", "Zz", "ref-ÿ")
 	vdb := person(other, "vince@example.com", "Vincent", "van der Berg", "")
+	mary := person(inst, "m@example.com", "Mary Ann", "Smith", "")
+	// Later words folded, a no-break space, runs of spaces, a word twice.
+	jose := person(inst, "j@example.com", "José\u00a0María", "García  Márquez García", "")
 	ids := func(es ...*enroll.Enrollment) []string {
 		var out []string
 		for _, e := range es {
@@ -84,10 +88,27 @@ func testEnrollmentSearch(t *testing.T, newStore Factory) {
 		{"a name of several words, whole", enroll.EnrollmentFilter{Q: "van der berg"}, ids(vdb)},
 		{"a name of several words, begun", enroll.EnrollmentFilter{Q: "Van  der"}, ids(vdb)},
 		{"first name and a name of several words begun", enroll.EnrollmentFilter{Q: "vincent van"}, ids(vdb)},
-		{"a word inside a name of several words", enroll.EnrollmentFilter{Q: "der"}, nil},
-		{"full name with a name of several words", enroll.EnrollmentFilter{Q: "vincent van der berg"}, nil},
+		// A word begins a name when it begins any of its words.
+		{"a later word", enroll.EnrollmentFilter{Q: "der"}, ids(vdb)},
+		{"the last word, begun", enroll.EnrollmentFilter{Q: "BER"}, ids(vdb)},
+		{"later words of a name", enroll.EnrollmentFilter{Q: "der berg"}, ids(vdb)},
+		{"later words in another order", enroll.EnrollmentFilter{Q: "berg der"}, ids(vdb)},
+		{"a later word of a first name", enroll.EnrollmentFilter{Q: "ann"}, ids(ost, oste, mary)},
+		{"a later word in an instance", enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Q: "ann"}, ids(ost, mary)},
+		{"a later word, keyed instances", enroll.EnrollmentFilter{ProgramInstanceIDs: []string{other.ID}, Q: "der"}, ids(vdb)},
+		{"a later word elsewhere", enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Q: "der"}, nil},
+		{"full name with a name of several words", enroll.EnrollmentFilter{Q: "vincent van der berg"}, ids(vdb)},
+		{"full name with a first name of several words", enroll.EnrollmentFilter{Q: "Mary Ann Smith"}, ids(mary)},
+		{"full name last name first", enroll.EnrollmentFilter{Q: "smith mary ann"}, ids(mary)},
+		{"later words and a status", enroll.EnrollmentFilter{Q: "ann smi", Statuses: []enroll.Status{enroll.StatusCandidate}}, ids(mary)},
+		{"a later word folded", enroll.EnrollmentFilter{Q: "maria marquez"}, ids(jose)},
+		{"a later word with its accent", enroll.EnrollmentFilter{Q: "MÁRQ"}, ids(jose)},
+		{"a later word, the longest word", enroll.EnrollmentFilter{Q: "jose marquez"}, ids(jose)},
+		{"a word inside a word", enroll.EnrollmentFilter{Q: "erg"}, nil},
+		{"later words and an email", enroll.EnrollmentFilter{Q: "der berg vince"}, ids(vdb)},
+		{"a later word of a name, and nothing", enroll.EnrollmentFilter{Q: "der nobody"}, nil},
 		{"eight words", enroll.EnrollmentFilter{Q: "a n n a o s t b"}, nil},
-		{"whitespace alone filters nothing", enroll.EnrollmentFilter{Q: " \t "}, ids(emile, ost, oste, al, ali, z, vdb)},
+		{"whitespace alone filters nothing", enroll.EnrollmentFilter{Q: " \t "}, ids(emile, ost, oste, al, ali, z, vdb, mary, jose)},
 	} {
 		for _, sort := range enroll.EnrollmentSorts {
 			flt := c.f

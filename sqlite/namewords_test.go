@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/namekey"
+	"github.com/enrollhq/enroll/rules"
+)
+
+// TestMigrateNameWords: enrollment_name_words holds what nameWords
+// computes from each enrollment's names, as the store writes it and as
+// migration 24 fills it in SQL from the keys (laterNameWords), for names
+// of every shape the two splits could read apart; and IntegrityCheck
+// notices a row missing or left over.
+func TestMigrateNameWords(t *testing.T) {
+	t.Parallel()
+	if enrollmentColumns[firstNameCol] != "first_name" || enrollmentColumns[lastNameCol] != "last_name" {
+		t.Fatalf("firstNameCol, lastNameCol name %s, %s", enrollmentColumns[firstNameCol], enrollmentColumns[lastNameCol])
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "words.db")
+	db, err := Open(ctx, Config{Path: path, Engine: rules.New(), Synchronous: "OFF"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "words"}
+	key, _ := enroll.NewAPIKey(ws.ID, "words", nil, nil, time.Now())
+	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
+		t.Fatal(err)
+	}
+	a := enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID, RequestID: "req_words"}
+	p := &enroll.Program{Slug: "solar", Name: "Solar"}
+	if err := db.CreateProgram(ctx, a, p); err != nil {
+		t.Fatal(err)
+	}
+	inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "Solar 2026", Status: enroll.InstanceActive}
+	if err := db.CreateInstance(ctx, a, inst); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{}
+	for i, n := range [][2]string{
+		{"Suzie", "Homeowner"},
+		{"Vincent", "van der Berg"},
+		{"Mary Ann", "Smith"},
+		{"  Mary   Ann  ", " de  la Cruz "},
+		{"Ann Ann", "Ann Marie Ann"},
+		{"José\u00a0María", "García Márquez"},
+		{"Mary\tAnn", "Lee\nKim"},
+		{"Ann\x01 Lee", "x \x01 y z"},
+		{`O"Neil \ Jr`, `a\"b "c" \u0020d`},
+		{"Åsa Britt", strings.Repeat("ﷺ", 3)},
+		{"a " + strings.Repeat("㍿", 200), "b " + strings.Repeat("é", 254)},
+		{"😀 ünï 😀", "中村 太郎"},
+	} {
+		e, err := db.CreateEnrollment(ctx, a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+			FirstName: n[0], LastName: n[1], Email: fmt.Sprintf("p%d@example.com", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := nameWords(namekey.Of(n[0]), namekey.Of(n[1])); w != nil {
+			want[e.ID] = slices.Sorted(slices.Values(w))
+		}
+	}
+	stored := func() map[string][]string {
+		t.Helper()
+		rows, err := db.r.QueryContext(ctx, `SELECT enrollment_id, word FROM enrollment_name_words WHERE workspace_id = ? AND instance_id = ? ORDER BY word`, ws.ID, inst.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string][]string{}
+		for rows.Next() {
+			var id, w string
+			if err := rows.Scan(&id, &w); err != nil {
+				t.Fatal(err)
+			}
+			out[id] = append(out[id], w)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got := stored(); !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("written words %q\nwant %q", got, want)
+	}
+	if len(want) < 8 {
+		t.Fatalf("only %d enrollments have later words", len(want))
+	}
+
+	// Down to 23 (no table), up to 24: the table filled from the keys.
+	mdb, err := sql.Open("sqlite", dsn(path, "OFF", "immediate", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mdb.Close()
+	mdb.SetMaxOpenConns(1)
+	pr, err := provider(mdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pr.DownTo(ctx, 23); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pr.UpTo(ctx, 24); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(); !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("migrated words %q\nwant %q", got, want)
+	}
+	if err := db.IntegrityCheck(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A word missing hides its enrollment from q, one left over shows it:
+	// IntegrityCheck says so.
+	for _, damage := range []string{
+		`DELETE FROM enrollment_name_words WHERE word = 'berg'`,
+		`INSERT INTO enrollment_name_words SELECT enrollment_id, 'berge', workspace_id, instance_id FROM enrollment_name_words WHERE word = 'berg'`,
+	} {
+		tx, err := mdb.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, damage); err != nil {
+			t.Fatal(err)
+		}
+		// IntegrityCheck reads another connection: commit, check, undo.
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.IntegrityCheck(ctx); err == nil || !strings.Contains(err.Error(), "enrollment_name_words") {
+			t.Errorf("IntegrityCheck after %s: %v", damage, err)
+		}
+		if _, err := pr.DownTo(ctx, 23); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pr.UpTo(ctx, 24); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
