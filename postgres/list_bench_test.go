@@ -70,6 +70,12 @@ func BenchmarkListScale(b *testing.B) {
 		{"q=ref1-12345", enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: "ref1-12345"}},
 		{"q=qqqq", enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: "qqqq"}},
 		{"ws/q=zoe", enroll.EnrollmentFilter{Q: "zoe"}},
+		// One in 7 last names is van der <name>: der and the name are
+		// later words (migration 22).
+		{"q=der", enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: "der"}},
+		{"q=van der zimm", enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: "van der zimm"}},
+		{"q=zoe der zimmer", enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: "zoe der zimmer"}},
+		{"q=derx", enroll.EnrollmentFilter{ProgramInstanceID: inst, Q: "derx"}},
 		{"page=5000", enroll.EnrollmentFilter{ProgramInstanceID: inst, ListParams: lp("", 5000)}},
 		{"ws/page=5000", enroll.EnrollmentFilter{ListParams: lp("", 5000)}},
 	} {
@@ -109,7 +115,8 @@ const listScaleRows = 100000
 // fillListScale makes the rows of BenchmarkListScale in SQL, shaped as
 // the store writes them, with the audit's spread: mostly eligible and
 // ineligible, 14% submitted, a few hundred of the rarer statuses updated
-// last, 0-3 of 8 tags, names from short lists.
+// last, 0-3 of 8 tags, names from short lists, one in 7 last names of
+// three words (van der Zimmer).
 func fillListScale(b *testing.B, ctx context.Context, db *postgres.DB, conn *pgx.Conn) {
 	b.Helper()
 	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "bench"}
@@ -124,7 +131,8 @@ func fillListScale(b *testing.B, ctx context.Context, db *postgres.DB, conn *pgx
 	for _, q := range []string{
 		`CREATE TEMP TABLE g AS SELECT g, (g::bigint * 7919) % $1 AS r,
 			(ARRAY['Zoe','Émile','Ann','Bob','Carl','Dana','Eve','Fay','Gus','Hal','Ivy','Jon','Kim'])[1 + g % 13] AS first,
-			(ARRAY['Östberg','Zimmer','Smith','Jones','Brown','Lee','Garcia','Miller','Davis','Wilson','Moore'])[1 + (g / 13) % 11] AS last,
+			CASE WHEN g % 7 = 0 THEN 'van der ' ELSE '' END ||
+				(ARRAY['Östberg','Zimmer','Smith','Jones','Brown','Lee','Garcia','Miller','Davis','Wilson','Moore'])[1 + (g / 13) % 11] AS last,
 			ARRAY(SELECT t FROM unnest(ARRAY['vip','solar','battery','ev','lowincome','senior','rural','urban']) WITH ORDINALITY u(t, o)
 				WHERE ((g::bigint * 7 + o * 13) * 2654435761 % 1000003) % 10 < 2) AS tags,
 			ARRAY(SELECT m FROM unnest(ARRAY['tesla','enphase','lg','sunpower','solaredge','generac']) WITH ORDINALITY u(m, o)

@@ -67,8 +67,15 @@ func newImportBench(tb testing.TB, synchronous string) *importBench {
 }
 
 // importCSV returns a CSV file of n new participants numbered from first:
-// one in five outside the territory (ineligible), the rest eligible.
-func importCSV(first, n int) string {
+// one in five outside the territory (ineligible), the rest eligible. With
+// ENROLL_BENCH_NAMES=words every second one is Mary Ann van der
+// Homeowner<n>, whose names have three later words
+// (enrollment_name_words), the others Suzie Homeowner<n>.
+func importCSV(first, n int) string { return importCSVNames(first, n, benchNames == "words") }
+
+// importCSVNames is importCSV with every second participant named Mary
+// Ann van der Homeowner<n> when words is set.
+func importCSVNames(first, n int, words bool) string {
 	var b strings.Builder
 	b.WriteString("identificationType,firstName,lastName,email,phone,address.streetOne,address.city,address.state,address.postalCode,address.country," +
 		"manufacturerSlugs,referenceId,tags,parameters.size,parameters.kw,parameters.account\n")
@@ -77,8 +84,12 @@ func importCSV(first, n int) string {
 		if i%5 == 4 {
 			state, zip = "CA", "94105"
 		}
-		fmt.Fprintf(&b, "customerInfo,Suzie,Homeowner%d,suzie.%d@example.com,+1234567890,%d Main St,New York,%s,%s,USA,tesla|lg,REF-%d,bench|import,large,7.5,ACC-%d\n",
-			i, i, i, state, zip, i, i)
+		firstName, lastName := "Suzie", "Homeowner"
+		if words && i%2 == 1 {
+			firstName, lastName = "Mary Ann", "van der Homeowner"
+		}
+		fmt.Fprintf(&b, "customerInfo,%s,%s%d,suzie.%d@example.com,+1234567890,%d Main St,New York,%s,%s,USA,tesla|lg,REF-%d,bench|import,large,7.5,ACC-%d\n",
+			firstName, lastName, i, i, i, state, zip, i, i)
 	}
 	return b.String()
 }
@@ -110,6 +121,9 @@ func (s *importBench) runErr(tb testing.TB, file string, dryRun bool, batch int)
 	return enroll.RunImport(ctx, s.db, s.a, im, dec, batch)
 }
 
+// benchNames is ENROLL_BENCH_NAMES, the names importCSV writes.
+var benchNames = os.Getenv("ENROLL_BENCH_NAMES")
+
 // benchSync is the synchronous pragma of the benchmarks' stores.
 var benchSync = cmp.Or(os.Getenv("ENROLL_BENCH_SYNC"), "FULL")
 
@@ -133,7 +147,8 @@ const importBenchRows = 5000
 // enrollment, two history entries and three events of the same sizes,
 // with no look-ups, rules or counters: the cost of the import's data
 // alone. ENROLL_BENCH_SYNC and ENROLL_BENCH_BATCH change the synchronous
-// pragma and the batch size.
+// pragma and the batch size, ENROLL_BENCH_NAMES=words the names
+// (importCSV).
 func BenchmarkImport(b *testing.B) {
 	b.Run("import", func(b *testing.B) {
 		s := newImportBench(b, benchSync)
