@@ -115,24 +115,11 @@ func (db *DB) UpdateInstance(ctx context.Context, a enroll.Actor, id string, fn 
 			if err != nil {
 				return err
 			}
-			in := clone(old)
-			if err := fn(in); err != nil {
+			in, prev, err := old.Update(fn, checked)
+			if err != nil {
 				return err
-			}
-			in.ID, in.WorkspaceID, in.ProgramID, in.RulesVersion = old.ID, old.WorkspaceID, old.ProgramID, old.RulesVersion
-			in.CreatedAt, in.UpdatedAt = old.CreatedAt, old.UpdatedAt
-			if err := in.Validate(); err != nil {
-				return err
-			}
-			if !enroll.RulesEqual(old.EligibilityRules, in.EligibilityRules) {
-				// Checked before the transaction: see WriteCheckedRules.
-				if err := checked.Require(in.EligibilityRules, in.Parameters); err != nil {
-					return err
-				}
-				in.RulesVersion++
 			}
 			out = in
-			prev := enroll.Diff(old, in)
 			if len(prev) == 0 {
 				return nil
 			}
