@@ -223,8 +223,15 @@ func (db *DB) ImportEnrollments(ctx context.Context, a enroll.Actor, importID st
 // create of those emails committed before, the creates after wait for
 // the chunk's commit, and the rows created one by one, which lock their
 // emails again as they insert, find them held already, so two chunks
-// cannot take them in opposite orders.
+// cannot take them in opposite orders. At most Config.ImportWriters
+// chunks run at once (importWriters), the others waiting for their turn.
 func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, rows []*enroll.ImportRow, plan bool) (*enroll.Import, error) {
+	select {
+	case db.importWriters <- struct{}{}:
+		defer func() { <-db.importWriters }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("postgres: import: %w", ctx.Err())
+	}
 	var out *enroll.Import
 	err := db.write(ctx, func(tx *tx) error {
 		im, err := findImport(ctx, tx, a.WorkspaceID, importID, "FOR UPDATE")

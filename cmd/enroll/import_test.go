@@ -445,8 +445,8 @@ func TestCommandFlags(t *testing.T) {
 		{[]string{"import", "--help"}, []string{"--url", "--job"}, []string{"--db", "--log-level", "--log-format", "--pg-max-conns", "--pg-statement-timeout"}},
 		{[]string{"export", "--help"}, []string{"--url"}, []string{"--db", "--log-level", "--pg-max-conns"}},
 		{[]string{"version", "--help"}, nil, []string{"--db", "--log-level"}},
-		{[]string{"serve", "--help"}, []string{"--db", "--log-level", "--log-format", "--pg-max-conns", "--rate-limit", "--webhook-workspace-concurrency"}, nil},
-		{[]string{"key", "create", "--help"}, []string{"--db", "--pg-max-conns"}, []string{"--log-level"}},
+		{[]string{"serve", "--help"}, []string{"--db", "--log-level", "--log-format", "--pg-max-conns", "--pg-import-writers", "--rate-limit", "--webhook-workspace-concurrency"}, nil},
+		{[]string{"key", "create", "--help"}, []string{"--db", "--pg-max-conns"}, []string{"--log-level", "--pg-import-writers"}},
 		{[]string{"migrate", "--help"}, []string{"--db"}, []string{"--log-level", "--pg-max-conns"}},
 	} {
 		out, err := run(t, c.args...)
@@ -478,6 +478,7 @@ func TestCommandFlags(t *testing.T) {
 		{[]string{"--rate-burst", "-1"}, "--rate-burst -1"},
 		{[]string{"--webhook-workspace-concurrency", "-1"}, "--webhook-workspace-concurrency -1"},
 		{[]string{"--webhook-timeout", "-1s"}, "--webhook-timeout -1s"},
+		{[]string{"--pg-import-writers", "-1"}, "--pg-import-writers -1"},
 		// Checked before the database is opened, which creates or migrates it.
 		{[]string{"--public-url", "notaurl"}, `--public-url "notaurl"`},
 		{[]string{"--public-url", "ftp://x"}, `--public-url "ftp://x"`},

@@ -70,6 +70,9 @@ type Config struct {
 	PGMaxConns int32
 	// PGStatementTimeout bounds each PostgreSQL statement; 0 means 30s.
 	PGStatementTimeout time.Duration
+	// PGImportWriters is how many import transactions serve runs at once
+	// on PostgreSQL; 0 means postgres.DefaultImportWriters.
+	PGImportWriters int
 	// RateLimit is the sustained requests per second per API key; 0 disables.
 	RateLimit float64
 	// RateBurst is how many requests a key may make at once; 0 means twice RateLimit.
@@ -155,7 +158,8 @@ func (m *Main) openStore(ctx context.Context) (enroll.Store, error) {
 	}
 	if isPostgres(m.Config.DB) {
 		return postgres.Open(ctx, postgres.Config{URL: m.Config.DB, Engine: m.engine,
-			MaxConns: m.Config.PGMaxConns, StatementTimeout: m.Config.PGStatementTimeout, Sealer: m.sealer})
+			MaxConns: m.Config.PGMaxConns, StatementTimeout: m.Config.PGStatementTimeout, Sealer: m.sealer,
+			ImportWriters: m.Config.PGImportWriters})
 	}
 	return sqlite.Open(ctx, sqlite.Config{Path: m.Config.DB, Engine: m.engine, Sealer: m.sealer})
 }

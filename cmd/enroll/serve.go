@@ -31,6 +31,8 @@ func (m *Main) serveCommand() *cobra.Command {
 	m.dbFlags(cmd, true)
 	m.logFlags(cmd)
 	cmd.Flags().StringVar(&m.Config.Addr, "addr", m.Config.Addr, "HTTP listen address")
+	cmd.Flags().IntVar(&m.Config.PGImportWriters, "pg-import-writers", m.Config.PGImportWriters,
+		"import transactions a replica on PostgreSQL runs at once, each holding up to 1,000 advisory locks in the server's shared lock table (0: 4; docs/postgres.md)")
 	cmd.Flags().Float64Var(&m.Config.RateLimit, "rate-limit", m.Config.RateLimit,
 		"requests per second each API key may make, sustained; 0 disables (replicas on PostgreSQL share it)")
 	cmd.Flags().IntVar(&m.Config.RateBurst, "rate-burst", m.Config.RateBurst, "requests an API key may make at once above the rate; 0 means twice --rate-limit")
@@ -58,7 +60,7 @@ func (m *Main) serveCommand() *cobra.Command {
 // opened, since opening the database creates or migrates it: a listen
 // address that is no host:port, a negative rate (which the limiter would
 // take as no limit), a negative bound per workspace or time limit (which
-// the deliverer would take as the default), a bad SMTP server, sender or
+// the deliverer would take as the default) or of import writers, a bad SMTP server, sender or
 // public URL, an import data directory that cannot be written (where every
 // upload would fail with a 500), a malformed --secrets-key or
 // --secrets-key-lost. An address
@@ -76,6 +78,9 @@ func (c *Config) checkServe() error {
 	}
 	if c.WebhookWorkspaceConcurrency < 0 {
 		return fmt.Errorf("--webhook-workspace-concurrency %d: give a number of attempts, or 0 for the default (192)", c.WebhookWorkspaceConcurrency)
+	}
+	if c.PGImportWriters < 0 {
+		return fmt.Errorf("--pg-import-writers %d: give a number of transactions, or 0 for the default (4)", c.PGImportWriters)
 	}
 	if c.WebhookTimeout < 0 {
 		return fmt.Errorf("--webhook-timeout %v: give a time limit, or 0 for the default (10s)", c.WebhookTimeout)
