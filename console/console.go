@@ -21,7 +21,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -46,8 +45,10 @@ type Console struct {
 	imports enroll.ImportStore
 	// importDir is where uploads are spooled ("": the system's temp dir).
 	importDir string
-	// jobs counts the imports running in the background.
-	jobs sync.WaitGroup
+	// runImport, when set, runs an import job in the background for the
+	// console, as the server runs the API's (WithImportRunner); unset, the
+	// console runs it itself (startImport).
+	runImport func(a enroll.Actor, im *enroll.Import, dec enroll.RowDecoder, release func())
 
 	// webhooks is the store as a WebhookStore, nil when it keeps no
 	// webhooks (the Webhooks page then says "not available yet").
@@ -123,6 +124,16 @@ func (c *Console) WithWakeWebhooks(wake func()) *Console {
 // long to wait, and the console answers 429 without acting.
 func (c *Console) WithKeyAdmission(admit func(w http.ResponseWriter, r *http.Request, keyID string) (retryAfter time.Duration)) *Console {
 	c.admit = admit
+	return c
+}
+
+// WithImportRunner makes the console's uploads wait in dir and run as
+// jobs of start, which runs a stored job in the background and calls
+// release when it ends: package enroll/http's Server.StartImport and
+// ImportDir, so that they are run, counted and stopped at shutdown as the
+// API's are, in the data directory the server checked. Returns c.
+func (c *Console) WithImportRunner(start func(a enroll.Actor, im *enroll.Import, dec enroll.RowDecoder, release func()), dir string) *Console {
+	c.runImport, c.importDir = start, dir
 	return c
 }
 

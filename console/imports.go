@@ -325,10 +325,14 @@ func (r *readErr) Read(p []byte) (int, error) {
 }
 
 // startImport runs a stored job in the background; it owns f from now on.
+// Served by enroll serve, the server runs it (WithImportRunner); a console
+// on its own runs it to the end, whatever happens to the console.
 func (c *Console) startImport(a enroll.Actor, im *enroll.Import, dec enroll.RowDecoder, f *spoolFile) {
-	c.jobs.Add(1)
+	if c.runImport != nil {
+		c.runImport(a, im, dec, f.discard)
+		return
+	}
 	go func() {
-		defer c.jobs.Done()
 		defer f.discard()
 		defer func() {
 			if v := recover(); v != nil {

@@ -131,13 +131,14 @@ func (r *idleReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// start runs a stored job in the background; the job owns f from now on.
-func (r *importRunner) start(a enroll.Actor, im *enroll.Import, dec enroll.RowDecoder, f *spoolFile) {
+// start runs a stored job in the background; the job owns its file from
+// now on, and calls release, which discards it, when it ends.
+func (r *importRunner) start(a enroll.Actor, im *enroll.Import, dec enroll.RowDecoder, release func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
 		// The server is going away: the job fails at once and can be re-run.
-		f.discard()
+		release()
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
 		_, _ = r.store.FinishImport(ctx, a, im.ID, enroll.ImportFailed, "The server shut down before the import started; send the file again.")
@@ -148,7 +149,7 @@ func (r *importRunner) start(a enroll.Actor, im *enroll.Import, dec enroll.RowDe
 	go func() {
 		defer r.wg.Done()
 		defer r.running.Add(-1)
-		defer f.discard()
+		defer release()
 		defer func() {
 			if v := recover(); v != nil {
 				r.logger.Error("import panicked", "panic", v, "importId", im.ID)
@@ -266,7 +267,7 @@ func (s *Server) createImport(ctx context.Context, in *createImportInput) (*impo
 	if len(limitedInstances(ctx)) > 0 {
 		dec = &visibleRows{RowDecoder: dec, s: s, key: keyFrom(ctx)}
 	}
-	s.imports.start(actorFrom(ctx), im, dec, f)
+	s.imports.start(actorFrom(ctx), im, dec, f.discard)
 	return &importCreatedOutput{Location: "/v1/imports/" + im.ID, Body: im}, nil
 }
 
@@ -401,4 +402,20 @@ func documentImportBody(op *huma.Operation) {
 	op.Description += " Answers 202 at once with the job, which runs in the background: poll `GET /v1/imports/{importId}`. " +
 		"Rows whose participant already holds an open enrollment in the instance (same referenceId, customerId or email) are skipped, " +
 		"so running a file again creates no duplicates and completes an interrupted import."
+}
+
+// StartImport runs a job stored by CreateImport in the background as an
+// upload to the API is run, for a handler served with the API
+// (Config.Console): in the server's jobs (enroll_import_jobs_running), and
+// stopped at a batch boundary when the server closes, failed with a
+// message saying to run the same file again. release, which discards the
+// job's file, is called when the job ends.
+func (s *Server) StartImport(a enroll.Actor, im *enroll.Import, dec enroll.RowDecoder, release func()) {
+	s.imports.start(a, im, dec, release)
+}
+
+// ImportDir is the directory uploads wait in while they are imported:
+// Config.DataDir, or its default.
+func (s *Server) ImportDir() string {
+	return s.imports.dir
 }

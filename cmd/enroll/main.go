@@ -233,6 +233,9 @@ func (m *Main) Open(ctx context.Context) error {
 	// requests, and name it in the access log, as the API's do; the
 	// server, which keeps both, exists only now.
 	cons.WithKeyAdmission(m.HTTPServer.AdmitKey)
+	// Its uploads wait in the server's data directory, and run, are counted
+	// and stop at shutdown with the API's.
+	cons.WithImportRunner(m.HTTPServer.StartImport, m.HTTPServer.ImportDir())
 	if err := m.HTTPServer.Open(); err != nil {
 		m.Close()
 		return err
