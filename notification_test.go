@@ -18,6 +18,9 @@ func TestNotificationTemplateValidate(t *testing.T) {
 		"{{range .enrollment.tags}}{{.}}{{end}} {{$.program.name}}",
 		"{{if eq .status \"approved\"}}yes{{else}}{{.reason}}{{end}} {{.link}} {{.previousStatus}} {{.instance.slug}}",
 		"{{define \"x\"}}{{.whatever}}{{end}}plain",
+		"{{with $a := .enrollment.address}}{{$a.city}}{{end}}",
+		// An assignment in a branch leaves the variable unknown after it.
+		"{{$x := .enrollment.address}}{{if .status}}{{$x = .program}}{{end}}{{$x.name}}",
 	}
 	for _, src := range ok {
 		tpl := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusApproved, Subject: "s", Text: src, HTML: src}
@@ -27,13 +30,14 @@ func TestNotificationTemplateValidate(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		"{{.enrollment.shoeSize}}":             "unknown placeholder .enrollment.shoeSize",
-		"{{.customer}}":                        "unknown placeholder .customer",
-		"{{with .enrollment}}{{.nope}}{{end}}": "unknown placeholder .enrollment.nope",
-		"{{.enrollment.firstName.x}}":          "unknown placeholder .enrollment.firstName.x",
-		"{{if .status}}":                       "unexpected EOF",
-		"{{template \"missing\"}}":             "not defined",
-		"{{$.enrollment.address.planet}}":      "unknown placeholder .enrollment.address.planet",
+		"{{.enrollment.shoeSize}}":                   "unknown placeholder .enrollment.shoeSize",
+		"{{.customer}}":                              "unknown placeholder .customer",
+		"{{with .enrollment}}{{.nope}}{{end}}":       "unknown placeholder .enrollment.nope",
+		"{{.enrollment.firstName.x}}":                "unknown placeholder .enrollment.firstName.x",
+		"{{if .status}}":                             "unexpected EOF",
+		"{{template \"missing\"}}":                   "not defined",
+		"{{$.enrollment.address.planet}}":            "unknown placeholder .enrollment.address.planet",
+		"{{$a := .enrollment.address}}{{$a.planet}}": "unknown placeholder .enrollment.address.planet",
 	}
 	// No change of status leads to candidate: a template for it would
 	// never be sent.
@@ -295,6 +299,69 @@ func TestNotificationRenderMissing(t *testing.T) {
 		tpl := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusApproved, Subject: "s", Text: src}
 		if _, err := tpl.Render(d); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want an error with %q", src, err, want)
+		}
+	}
+}
+
+// TestNotificationRenderListItems: a member an item of a list lacks
+// renders empty wherever the item is reached (range, a range's variable,
+// index, with), as the enrollment's own absent members do: a device
+// without a serial number, a parameter without a value or an error, a
+// rule passed without a message, a device attribute or a metadata list
+// the enrollment lacks.
+func TestNotificationRenderListItems(t *testing.T) {
+	t.Parallel()
+	d := enroll.SampleNotificationData()
+	d.Enrollment.Devices = []enroll.Device{{ID: "d1", SerialNumber: "SN1", Attributes: map[string]any{"brand": "Acme"}}, {ID: "d2", Type: "thermostat"}}
+	d.Enrollment.Parameters = []enroll.ParameterValue{{ExternalID: "p1", Value: "v1"},
+		{ExternalID: "p2", Error: &enroll.ParameterError{ID: "required", Message: "is required"}}}
+	d.Enrollment.Evaluation = &enroll.Evaluation{Trace: []enroll.RuleResult{{Name: "r1", Outcome: "passed"}, {Name: "r2", Outcome: "failed", Message: "no"}}}
+	d.Enrollment.Metadata = map[string]any{"items": []any{map[string]any{"name": "a"}, map[string]any{}}}
+	for _, tc := range []struct {
+		src, want string
+		// sampleFails: the sample has no second device to index.
+		sampleFails bool
+	}{
+		{`[{{range .enrollment.devices}}{{.id}}:{{.serialNumber}}:{{.type}}:{{.installDate}},{{end}}]`, "[d1:SN1::,d2::thermostat:,]", false},
+		{`[{{range .enrollment.devices}}{{.attributes.brand}},{{end}}]`, "[Acme,,]", false},
+		{`[{{range .enrollment.devices}}{{with .attributes}}{{.brand}}{{end}},{{end}}]`, "[Acme,,]", false},
+		{`[{{range $i, $d := .enrollment.devices}}{{$i}}{{$d.serialNumber}}{{$d.attributes.brand}},{{end}}]`, "[0SN1Acme,1,]", false},
+		{`[{{(index .enrollment.devices 1).serialNumber}}]`, "[]", true},
+		{`[{{range .enrollment.parameters}}{{.externalId}}={{.value}}({{.error.message}}),{{end}}]`, "[p1=v1(),p2=(is required),]", false},
+		{`[{{range .enrollment.evaluation.trace}}{{.name}}:{{.message}},{{end}}]`, "[r1:,r2:no,]", false},
+		{`[{{range .enrollment.metadata.items}}{{.name}},{{end}}]`, "[a,,]", false},
+		{`[{{range .enrollment.metadata.missing}}{{.name}},{{end}}]`, "[]", false},
+		{`[{{range .enrollment.devices}}{{range $.enrollment.tags}}{{.}}{{end}}{{$.enrollment.firstName}},{{end}}]`, "[Suzie,Suzie,]", false},
+	} {
+		tpl := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusApproved, Subject: "s", Text: tc.src, HTML: tc.src}
+		tpl.Prepare()
+		if err := tpl.Validate(); (err != nil) != tc.sampleFails {
+			t.Errorf("%s: saved: %v", tc.src, err)
+		}
+		msg, err := tpl.Render(d)
+		if err != nil {
+			t.Errorf("%s: %v", tc.src, err)
+			continue
+		}
+		if msg.Text != tc.want || msg.HTML != tc.want {
+			t.Errorf("%s: text %q, html %q, want %q", tc.src, msg.Text, msg.HTML, tc.want)
+		}
+	}
+	// A member no item has is refused when saved, as elsewhere, rather
+	// than failing on the first real enrollment with a device.
+	for src, want := range map[string]string{
+		`{{range .enrollment.devices}}{{.shoeSize}}{{end}}`:              "unknown placeholder .shoeSize in {{range .enrollment.devices}}",
+		`{{range $d := .enrollment.parameters}}{{$d.error.code}}{{end}}`: "unknown placeholder .error.code in {{range .enrollment.parameters}}",
+		`{{range .enrollment.evaluation.trace}}{{.rule}}{{end}}`:         "unknown placeholder .rule in {{range .enrollment.evaluation.trace}}",
+		`{{range .enrollment.devices}}{{$.enrollment.shoeSize}}{{end}}`:  "unknown placeholder .enrollment.shoeSize",
+		`{{range .enrollment.shoeSizes}}{{.}}{{end}}`:                    "unknown placeholder .enrollment.shoeSizes",
+	} {
+		tpl := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusApproved, Subject: "s", Text: src}
+		tpl.Prepare()
+		err := tpl.Validate()
+		var de *enroll.Error
+		if !errors.As(err, &de) || len(de.Fields) == 0 || de.Fields[0].Message != want {
+			t.Errorf("%s: %v, want body.text: %s", src, err, want)
 		}
 	}
 }

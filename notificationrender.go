@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -234,12 +235,25 @@ func checkTemplateSourceNow(src string, html bool) error {
 
 // placeholder describes a member templates may name.
 type placeholder struct {
-	// fields are an object's members; nil for scalars and free members.
+	// fields are an object's members; nil for scalars, lists and free
+	// members.
 	fields map[string]*placeholder
-	// free members (metadata, lists) take any key or index.
+	// item describes a list's items (devices, parameters, a trace's
+	// results), which templates reach by range, index or a range's
+	// variable; nil for anything but a list.
+	item *placeholder
+	// free members (metadata, attributes, a parameter's value) take any
+	// key or index.
 	free bool
-	list bool
+	// object marks a free member that is an object (metadata): {} when
+	// absent, where others are "".
+	object bool
 }
+
+// eachItem is the name a member chain gives the items of what it ranges
+// over (rangePath), where a field's name would be: no member has it, as
+// it is no identifier.
+const eachItem = "[]"
 
 // placeholders is the root of NotificationData.values.
 var placeholders = &placeholder{fields: map[string]*placeholder{
@@ -261,10 +275,12 @@ func placeholderOf(t reflect.Type) *placeholder {
 	switch {
 	case t == reflect.TypeFor[time.Time]():
 		return &placeholder{}
-	case t.Kind() == reflect.Map, t.Kind() == reflect.Interface:
+	case t.Kind() == reflect.Map:
+		return &placeholder{free: true, object: true}
+	case t.Kind() == reflect.Interface:
 		return &placeholder{free: true}
 	case t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8:
-		return &placeholder{free: true, list: true}
+		return &placeholder{item: placeholderOf(t.Elem())}
 	case t.Kind() != reflect.Struct:
 		return &placeholder{}
 	}
@@ -283,16 +299,21 @@ func placeholderOf(t reflect.Type) *placeholder {
 	return p
 }
 
-// fill gives v every member p knows, empty where absent.
+// fill gives v every member p knows, empty where absent, in each item of
+// a list too.
 func (p *placeholder) fill(v any) any {
 	switch {
-	case p.list:
-		if v == nil {
+	case p.item != nil:
+		items, _ := v.([]any)
+		if items == nil {
 			return []any{}
 		}
-		return emptyNulls(v)
+		for i, x := range items {
+			items[i] = p.item.fill(x)
+		}
+		return items
 	case p.free:
-		if v == nil {
+		if v == nil && p.object {
 			return map[string]any{}
 		}
 		return emptyNulls(v)
@@ -333,84 +354,173 @@ func emptyNulls(v any) any {
 }
 
 // lookup resolves a member chain from p; nil p means unknown (no check).
+// eachItem in chain stands for a list's items (see rangePath); the items
+// of anything else are not checked (a range over an object's values, or
+// over a number, fails on the sample if at all).
 func (p *placeholder) lookup(chain []string) (*placeholder, error) {
 	for i, name := range chain {
 		if p == nil || p.free {
 			return nil, nil
 		}
 		c := p.fields[name]
+		if name == eachItem {
+			c = p.item
+			if c == nil {
+				return nil, nil
+			}
+		}
 		if c == nil {
-			return nil, fmt.Errorf("unknown placeholder .%s", strings.Join(chain[:i+1], "."))
+			return nil, fmt.Errorf("unknown placeholder %s", describeChain(chain[:i+1]))
 		}
 		p = c
 	}
 	return p, nil
 }
 
-// walker visits the member chains a parse tree names, each as a path from
-// the data's root; chains whose root cannot be known (inside range, in a
-// defined template) are not visited.
-type walker struct {
-	visit func(path []string) error
-	// rooted is false in a defined template, whose $ is its caller's.
-	rooted bool
+// describeChain names a member chain as its template wrote it: a member
+// of a list's items as the item's member in the range over the list.
+func describeChain(chain []string) string {
+	last := -1
+	for i, name := range chain {
+		if name == eachItem {
+			last = i
+		}
+	}
+	if last < 0 {
+		return "." + strings.Join(chain, ".")
+	}
+	return "." + strings.Join(chain[last+1:], ".") + " in {{range " + describeChain(chain[:last]) + "}}"
 }
 
-// node walks n with dot at path (nil: unknown).
-func (w *walker) node(n parse.Node, dot []string) error {
+// walker visits the member chains a parse tree names, each as a path from
+// the data's root: through a range, the path of what it ranges over then
+// eachItem. Chains whose root cannot be known (in a defined template, of
+// a variable assigned anything but a member) are not visited.
+type walker struct {
+	visit func(path []string) error
+}
+
+// scope maps the variables in scope to the paths they hold (nil:
+// unknown); $ is the root in the main template. A scope's copy for a
+// nested action shares its variables, as Go's templates do, so that an
+// assignment there is seen after it.
+type scope map[string]*[]string
+
+// path returns the path variable v holds, nil when unknown.
+func (s scope) path(v string) []string {
+	if p := s[v]; p != nil {
+		return *p
+	}
+	return nil
+}
+
+// node walks n with dot at path (nil: unknown). Variables n declares are
+// added to vars, for the nodes after it in its list.
+func (w *walker) node(n parse.Node, dot []string, vars scope) error {
 	switch n := n.(type) {
 	case *parse.ListNode:
 		if n == nil {
 			return nil
 		}
 		for _, c := range n.Nodes {
-			if err := w.node(c, dot); err != nil {
+			if err := w.node(c, dot, vars); err != nil {
 				return err
 			}
 		}
 	case *parse.ActionNode:
-		return w.pipe(n.Pipe, dot)
+		if err := w.pipe(n.Pipe, dot, vars); err != nil {
+			return err
+		}
+		if d := n.Pipe.Decl; len(d) == 1 && n.Pipe.IsAssign {
+			if p := vars[d[0].Ident[0]]; p != nil {
+				// Assigned in a branch that may not run: unknown after it.
+				*p = nil
+			}
+		} else {
+			declare(n.Pipe, vars, target(n.Pipe, dot, vars))
+		}
 	case *parse.TemplateNode:
-		return w.pipe(n.Pipe, dot)
+		return w.pipe(n.Pipe, dot, vars)
 	case *parse.IfNode:
-		return w.branch(&n.BranchNode, dot, dot)
+		return w.branch(&n.BranchNode, dot, dot, maps.Clone(vars))
 	case *parse.WithNode:
-		return w.branch(&n.BranchNode, dot, target(n.Pipe, dot))
+		inner := maps.Clone(vars)
+		to := target(n.Pipe, dot, vars)
+		declare(n.Pipe, inner, to)
+		return w.branch(&n.BranchNode, dot, to, inner)
 	case *parse.RangeNode:
-		return w.branch(&n.BranchNode, dot, nil)
+		// What it ranges over is visited with its items, so that a
+		// free member the enrollment lacks is filled as what has none
+		// (fillFree), rather than as an empty text, which cannot be
+		// ranged over.
+		over := target(n.Pipe, dot, vars)
+		var each []string
+		if over != nil {
+			each = append(slices.Clip(over), eachItem)
+			if err := w.visit(each); err != nil {
+				return err
+			}
+		} else if err := w.pipe(n.Pipe, dot, vars); err != nil {
+			return err
+		}
+		inner := maps.Clone(vars)
+		if d := n.Pipe.Decl; len(d) == 2 {
+			inner[d[0].Ident[0]], inner[d[1].Ident[0]] = nil, &each
+		} else {
+			declare(n.Pipe, inner, each)
+		}
+		if err := w.node(n.List, each, inner); err != nil {
+			return err
+		}
+		if n.ElseList != nil {
+			return w.node(n.ElseList, dot, maps.Clone(vars))
+		}
 	}
 	return nil
 }
 
-func (w *walker) branch(b *parse.BranchNode, dot, inner []string) error {
-	if err := w.pipe(b.Pipe, dot); err != nil {
+// declare gives the variable p declares, if one, the path to.
+func declare(p *parse.PipeNode, vars scope, to []string) {
+	if len(p.Decl) == 1 {
+		vars[p.Decl[0].Ident[0]] = &to
+	}
+}
+
+func (w *walker) branch(b *parse.BranchNode, dot, inner []string, vars scope) error {
+	if err := w.pipe(b.Pipe, dot, vars); err != nil {
 		return err
 	}
-	if err := w.node(b.List, inner); err != nil {
+	if err := w.node(b.List, inner, vars); err != nil {
 		return err
 	}
 	if b.ElseList != nil {
-		return w.node(b.ElseList, dot)
+		return w.node(b.ElseList, dot, maps.Clone(vars))
 	}
 	return nil
 }
 
-// target returns the path a with pipeline of one field chain sets dot to,
-// nil when it is anything else.
-func target(p *parse.PipeNode, dot []string) []string {
-	if dot == nil || p == nil || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+// target returns the path a pipeline of one field chain, variable or dot
+// gives, nil when it is anything else.
+func target(p *parse.PipeNode, dot []string, vars scope) []string {
+	if p == nil || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
 		return nil
 	}
 	switch a := p.Cmds[0].Args[0].(type) {
 	case *parse.FieldNode:
-		return append(slices.Clip(dot), a.Ident...)
+		if dot != nil {
+			return append(slices.Clip(dot), a.Ident...)
+		}
+	case *parse.VariableNode:
+		if root := vars.path(a.Ident[0]); root != nil {
+			return append(slices.Clip(root), a.Ident[1:]...)
+		}
 	case *parse.DotNode:
 		return dot
 	}
 	return nil
 }
 
-func (w *walker) pipe(p *parse.PipeNode, dot []string) error {
+func (w *walker) pipe(p *parse.PipeNode, dot []string, vars scope) error {
 	if p == nil {
 		return nil
 	}
@@ -423,14 +533,14 @@ func (w *walker) pipe(p *parse.PipeNode, dot []string) error {
 					err = w.visit(append(slices.Clip(dot), a.Ident...))
 				}
 			case *parse.VariableNode:
-				if w.rooted && len(a.Ident) > 1 && a.Ident[0] == "$" {
-					err = w.visit(a.Ident[1:])
+				if root := vars.path(a.Ident[0]); root != nil && len(a.Ident) > 1 {
+					err = w.visit(append(slices.Clip(root), a.Ident[1:]...))
 				}
 			case *parse.PipeNode:
-				err = w.pipe(a, dot)
+				err = w.pipe(a, dot, vars)
 			case *parse.ChainNode:
 				if pn, ok := a.Node.(*parse.PipeNode); ok {
-					err = w.pipe(pn, dot)
+					err = w.pipe(pn, dot, vars)
 				}
 			}
 			if err != nil {
@@ -442,18 +552,20 @@ func (w *walker) pipe(p *parse.PipeNode, dot []string) error {
 }
 
 // walkTemplates walks every template of t: the main one from the root, the
-// defined ones with an unknown dot.
+// defined ones with an unknown dot and $.
 func walkTemplates(t *template.Template, visit func(path []string) error) error {
 	for _, tt := range t.Templates() {
 		if tt.Tree == nil {
 			continue
 		}
-		w := &walker{visit: visit, rooted: tt.Name() == "t"}
-		dot := []string{}
-		if !w.rooted {
-			dot = nil
+		w := &walker{visit: visit}
+		var dot []string
+		vars := scope{}
+		if tt.Name() == "t" {
+			dot = []string{}
+			vars["$"] = &dot
 		}
-		if err := w.node(tt.Tree.Root, dot); err != nil {
+		if err := w.node(tt.Tree.Root, dot, vars); err != nil {
 			return err
 		}
 	}
@@ -470,26 +582,46 @@ func checkPlaceholders(t *template.Template) error {
 
 // fillFree gives data an empty value at every path t names through a free
 // member (a metadata key the enrollment lacks), so it renders empty rather
-// than failing: known members are always present (see fill).
+// than failing, in each item of what a range goes over too: known members
+// are always present (see fill).
 func fillFree(t *template.Template, data map[string]any) {
 	_ = walkTemplates(t, func(path []string) error {
-		m := data
-		for i, k := range path {
-			v, ok := m[k]
-			if !ok {
-				if i == len(path)-1 {
-					m[k] = ""
-					return nil
-				}
-				v = map[string]any{}
-				m[k] = v
-			}
-			next, isMap := v.(map[string]any)
-			if !isMap {
-				return nil
-			}
-			m = next
-		}
+		fillPath(data, path)
 		return nil
 	})
+}
+
+// fillPath gives v an empty value at path: "" at its end, {} on the way
+// (also for what a range goes over, which then has no items).
+func fillPath(v any, path []string) {
+	if len(path) == 0 {
+		return
+	}
+	if path[0] == eachItem {
+		switch v := v.(type) {
+		case []any:
+			for _, x := range v {
+				fillPath(x, path[1:])
+			}
+		case map[string]any:
+			for _, x := range v {
+				fillPath(x, path[1:])
+			}
+		}
+		return
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return
+	}
+	x, ok := m[path[0]]
+	if !ok {
+		if len(path) == 1 {
+			m[path[0]] = ""
+			return
+		}
+		x = map[string]any{}
+		m[path[0]] = x
+	}
+	fillPath(x, path[1:])
 }

@@ -325,40 +325,52 @@ func TestRenderLinksAsSent(t *testing.T) {
 }
 
 // TestRenderMissingKey: a key the enrollment's metadata lacks, named
-// through index, renders empty in the message sent and in previews
-// alike, as when named as a member, rather than as "<no value>".
+// through index, and a member an item of its devices lacks, named in a
+// range, render empty in the message sent and in previews alike, as when
+// named as a member, rather than as "<no value>" or failing.
 func TestRenderMissingKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	inst := e.createInstance(nil)
-	const src = `[{{index .enrollment.metadata "absent"}}|{{.enrollment.metadata.missing}}|{{index .enrollment.metadata "k"}}]`
-	tpl := e.do("POST", "/v1/notificationTemplates", map[string]any{"programInstanceId": inst, "name": "Eligible", "status": "eligible",
-		"subject": src, "text": src}).expect(201).obj()
-	enr := e.enrollIn(inst, customerInfo(map[string]any{"metadata": map[string]any{"k": "v"}}))
-	id := enr["id"].(string)
-	var page struct {
-		Data []map[string]any `json:"data"`
-	}
-	for i := 0; len(page.Data) < 1; i++ {
-		if _, err := e.store.(enroll.WebhookStore).DispatchEvents(context.Background(), 500, 0); err != nil {
-			t.Fatal(err)
-		}
-		e.do("GET", "/v1/enrollments/"+id+"/notifications", nil).expect(200).decode(&page)
-		if i == 200 {
-			t.Fatalf("no notification")
-		}
-		time.Sleep(time.Duration(i) * time.Millisecond)
-	}
-	if n := page.Data[0]; n["subject"] != "[||v]" || n["text"] != "[||v]" {
-		t.Errorf("message = subject %q, text %q; want [||v]", n["subject"], n["text"])
-	}
-	render := "/v1/notificationTemplates/" + tpl["id"].(string) + "/render"
 	for _, tc := range []struct {
-		body map[string]any
-		want string
-	}{{map[string]any{}, "[||]"}, {map[string]any{"enrollmentId": id}, "[||v]"}} {
-		if r := e.do("POST", render, tc.body).expect(200).obj(); r["subject"] != tc.want || r["text"] != tc.want {
-			t.Errorf("preview with %v = %v, want %s", tc.body, r, tc.want)
+		name, src  string
+		enrollment map[string]any
+		// sent is the message on the enrollment, sample a preview's
+		// without one.
+		sent, sample string
+	}{
+		{"metadata", `[{{index .enrollment.metadata "absent"}}|{{.enrollment.metadata.missing}}|{{index .enrollment.metadata "k"}}]`,
+			map[string]any{"metadata": map[string]any{"k": "v"}}, "[||v]", "[||]"},
+		{"devices", `[{{range .enrollment.devices}}{{.id}}:{{.serialNumber}}:{{.attributes.brand}},{{end}}]`,
+			map[string]any{"devices": []any{map[string]any{"id": "d1", "serialNumber": "SN"}, map[string]any{"id": "d2", "attributes": map[string]any{"x": 1}}}},
+			"[d1:SN:,d2::,]", "[]"},
+	} {
+		inst := e.createInstance(nil)
+		tpl := e.do("POST", "/v1/notificationTemplates", map[string]any{"programInstanceId": inst, "name": "Eligible", "status": "eligible",
+			"subject": tc.src, "text": tc.src}).expect(201).obj()
+		enr := e.enrollIn(inst, customerInfo(tc.enrollment))
+		id := enr["id"].(string)
+		var page struct {
+			Data []map[string]any `json:"data"`
+		}
+		for i := 0; len(page.Data) < 1; i++ {
+			if _, err := e.store.(enroll.WebhookStore).DispatchEvents(context.Background(), 500, 0); err != nil {
+				t.Fatal(err)
+			}
+			e.do("GET", "/v1/enrollments/"+id+"/notifications", nil).expect(200).decode(&page)
+			if i == 200 {
+				t.Fatalf("%s: no notification", tc.name)
+			}
+			time.Sleep(time.Duration(i) * time.Millisecond)
+		}
+		if n := page.Data[0]; n["status"] == "failed" || n["subject"] != tc.sent || n["text"] != tc.sent {
+			t.Errorf("%s: message = %v; want %s", tc.name, n, tc.sent)
+		}
+		render := "/v1/notificationTemplates/" + tpl["id"].(string) + "/render"
+		for body, want := range map[string]string{"": tc.sample, id: tc.sent} {
+			r := e.do("POST", render, map[string]any{"enrollmentId": body}).expect(200).obj()
+			if r["subject"] != want || r["text"] != want {
+				t.Errorf("%s: preview on %q = %v, want %s", tc.name, body, r, want)
+			}
 		}
 	}
 }
