@@ -344,3 +344,36 @@ func TestEligibilitySampleAsCreated(t *testing.T) {
 		t.Errorf("created: %v", created["evaluation"])
 	}
 }
+
+// TestEligibilitySampleWithoutCustomer: rules that read the customer see,
+// on a sample that gives no customer, what they see on a real enrollment
+// without one (a lead's): an empty customer, whose members are missing
+// (an error, has() false), and no enrollment in another program, so the
+// test's trace is the enrollment's.
+func TestEligibilitySampleWithoutCustomer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rules := []map[string]any{
+		{"name": "email", "expression": `customer.email.endsWith("@example.com")`},
+		{"name": "has", "expression": `has(customer.email)`},
+		{"name": "empty", "expression": `size(customer) == 0`},
+		{"name": "metadata", "expression": `customer.metadata.tier == "gold"`},
+		{"name": "elsewhere", "expression": `!enrolledInOtherProgram()`},
+	}
+	inst := e.createInstance(map[string]any{"eligibilityRules": rules})
+	lead := e.do("POST", "/v1/leads", map[string]any{"phone": "555-0100"}).expect(201).obj()["id"]
+	created := e.enrollIn(inst, map[string]any{"identificationType": "leadId", "leadId": lead})
+	if created["customerId"] != nil {
+		t.Fatalf("a bare lead's enrollment has a customer: %v", created)
+	}
+	for _, body := range []map[string]any{
+		{"enrollment": map[string]any{"identificationType": "leadId", "leadId": lead, "phone": "555-0100"}},
+		{"enrollment": map[string]any{"identificationType": "leadId", "leadId": lead}, "customer": nil},
+	} {
+		sample := e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", body).expect(200).obj()["sample"].(map[string]any)
+		want := created["evaluation"].(map[string]any)
+		if !reflect.DeepEqual(sample["trace"], want["trace"]) || sample["status"] != want["status"] || sample["reason"] != want["reason"] {
+			t.Errorf("%v: sample's evaluation %v, the enrollment's %v", body, sample, want)
+		}
+	}
+}
