@@ -3,8 +3,11 @@
 // workflow, customers, leads, events, webhook endpoints and deliveries,
 // notification templates and settings, API keys, bulk imports and CSV
 // exports. It speaks the API's JSON with the domain's own types (package
-// enroll), so what a call returns is what the server documents; every
-// error answer is a *Problem (RFC 9457). Each list has an All method that
+// enroll), so what a call returns is what the server documents: a call
+// answering one enrollment returns an *EnrollmentDetail, the
+// enroll.Enrollment with the template member the API adds (the newest
+// notification's), which lists leave out; every error answer is a
+// *Problem (RFC 9457). Each list has an All method that
 // ranges over every page; an empty id where a path names one is refused
 // before anything is sent (ErrEmptyID). Every update, replacement and
 // delete the server checks If-Match on takes an ifMatch, last: the ETag
@@ -13,7 +16,10 @@
 // writes unconditionally. Each such update, transition, evaluation and
 // put has an ...ETag form (UpdateInstanceETag, TransitionETag,
 // PutNotificationSettingsETag, ...) that also returns the new ETag the
-// server answers, the ifMatch of the next write without another read.
+// server answers, the ifMatch of the next write without another read; so
+// does each create whose answer carries one (CreateProgramETag,
+// CreateEnrollmentETag, ...: every create but an API key's and an
+// import's).
 //
 //	c := client.New("http://127.0.0.1:8080", os.Getenv("ENROLL_KEY"))
 //	inst, err := c.GetInstance(ctx, "h24lamyd7wer9a5g7fn7xd7i")
@@ -332,7 +338,14 @@ type InstanceCreate struct {
 
 // CreateProgram creates a program and returns it as stored.
 func (c *Client) CreateProgram(ctx context.Context, p *ProgramCreate) (*enroll.Program, error) {
-	return send[enroll.Program](c, ctx, http.MethodPost, "/v1/programs", p)
+	out, _, err := c.CreateProgramETag(ctx, p)
+	return out, err
+}
+
+// CreateProgramETag is CreateProgram that also returns the program's ETag, for the
+// ifMatch of its first update or delete without reading it again.
+func (c *Client) CreateProgramETag(ctx context.Context, p *ProgramCreate) (*enroll.Program, string, error) {
+	return postETag[enroll.Program](c, ctx, "/v1/programs", p)
 }
 
 // GetProgram returns a program by id or slug.
@@ -373,7 +386,15 @@ func (c *Client) DeleteProgram(ctx context.Context, idOrSlug, ifMatch string) er
 
 // CreateInstance creates an instance of the program named by id or slug.
 func (c *Client) CreateInstance(ctx context.Context, program string, in *InstanceCreate) (*enroll.ProgramInstance, error) {
-	return send[enroll.ProgramInstance](c, ctx, http.MethodPost, "/v1/programs/"+esc(program)+"/instances", in)
+	out, _, err := c.CreateInstanceETag(ctx, program, in)
+	return out, err
+}
+
+// CreateInstanceETag is CreateInstance that also returns the instance's
+// ETag, for the ifMatch of its first update or delete without reading it
+// again.
+func (c *Client) CreateInstanceETag(ctx context.Context, program string, in *InstanceCreate) (*enroll.ProgramInstance, string, error) {
+	return postETag[enroll.ProgramInstance](c, ctx, "/v1/programs/"+esc(program)+"/instances", in)
 }
 
 // GetInstance returns a program instance.
@@ -458,16 +479,25 @@ func enrollmentsPath(instanceID string) string {
 	return "/v1/programInstances/" + esc(instanceID) + "/enrollments"
 }
 
-// CreateEnrollment enrolls a participant in a program instance.
-func (c *Client) CreateEnrollment(ctx context.Context, instanceID string, in *enroll.EnrollmentCreate) (*enroll.Enrollment, error) {
+// CreateEnrollment enrolls a participant in a program instance. The
+// answer's Template is nil: a new enrollment has no notification yet.
+func (c *Client) CreateEnrollment(ctx context.Context, instanceID string, in *enroll.EnrollmentCreate) (*EnrollmentDetail, error) {
+	out, _, err := c.CreateEnrollmentETag(ctx, instanceID, in)
+	return out, err
+}
+
+// CreateEnrollmentETag is CreateEnrollment that also returns the
+// enrollment's ETag (its version), for the ifMatch of its first write
+// without reading it again.
+func (c *Client) CreateEnrollmentETag(ctx context.Context, instanceID string, in *enroll.EnrollmentCreate) (*EnrollmentDetail, string, error) {
 	if instanceID == "" { // enrollmentsPath's list of every instance takes no POST
-		return nil, checkPath(http.MethodPost, "/v1/programInstances//enrollments")
+		return nil, "", checkPath(http.MethodPost, "/v1/programInstances//enrollments")
 	}
-	return send[enroll.Enrollment](c, ctx, http.MethodPost, enrollmentsPath(instanceID), in)
+	return postETag[EnrollmentDetail](c, ctx, enrollmentsPath(instanceID), in)
 }
 
 // GetEnrollment returns an enrollment.
-func (c *Client) GetEnrollment(ctx context.Context, id string) (*enroll.Enrollment, error) {
+func (c *Client) GetEnrollment(ctx context.Context, id string) (*EnrollmentDetail, error) {
 	e, _, err := c.GetEnrollmentETag(ctx, id)
 	return e, err
 }
@@ -475,8 +505,8 @@ func (c *Client) GetEnrollment(ctx context.Context, id string) (*enroll.Enrollme
 // GetEnrollmentETag returns an enrollment and its ETag (its version), for
 // the ifMatch of UpdateEnrollment, Transition, EvaluateEnrollment and
 // DeleteEnrollment. Their ...ETag forms return the new one.
-func (c *Client) GetEnrollmentETag(ctx context.Context, id string) (*enroll.Enrollment, string, error) {
-	return getETag[enroll.Enrollment](c, ctx, "/v1/enrollments/"+esc(id))
+func (c *Client) GetEnrollmentETag(ctx context.Context, id string) (*EnrollmentDetail, string, error) {
+	return getETag[EnrollmentDetail](c, ctx, "/v1/enrollments/"+esc(id))
 }
 
 // ListEnrollments returns a page of the enrollments of one instance, or of
@@ -488,7 +518,7 @@ func (c *Client) ListEnrollments(ctx context.Context, instanceID string, q Enrol
 // UpdateEnrollment applies a JSON merge patch to an enrollment (data
 // fields, and eligibilityStatus with eligibilityReason to move it along
 // the workflow). A non-empty ifMatch makes a stale ETag a 412.
-func (c *Client) UpdateEnrollment(ctx context.Context, id string, p any, ifMatch string) (*enroll.Enrollment, error) {
+func (c *Client) UpdateEnrollment(ctx context.Context, id string, p any, ifMatch string) (*EnrollmentDetail, error) {
 	out, _, err := c.UpdateEnrollmentETag(ctx, id, p, ifMatch)
 	return out, err
 }
@@ -496,21 +526,21 @@ func (c *Client) UpdateEnrollment(ctx context.Context, id string, p any, ifMatch
 // UpdateEnrollmentETag is UpdateEnrollment that also returns the
 // enrollment's new ETag (its version), for the ifMatch of the next write
 // without reading it again.
-func (c *Client) UpdateEnrollmentETag(ctx context.Context, id string, p any, ifMatch string) (*enroll.Enrollment, string, error) {
-	return patchETag[enroll.Enrollment](c, ctx, "/v1/enrollments/"+esc(id), p, ifMatch)
+func (c *Client) UpdateEnrollmentETag(ctx context.Context, id string, p any, ifMatch string) (*EnrollmentDetail, string, error) {
+	return patchETag[EnrollmentDetail](c, ctx, "/v1/enrollments/"+esc(id), p, ifMatch)
 }
 
 // Transition moves an enrollment to status, giving reason. A non-empty
 // ifMatch makes a stale ETag a 412: the decision is taken on the version
 // read.
-func (c *Client) Transition(ctx context.Context, id string, status enroll.Status, reason, ifMatch string) (*enroll.Enrollment, error) {
+func (c *Client) Transition(ctx context.Context, id string, status enroll.Status, reason, ifMatch string) (*EnrollmentDetail, error) {
 	out, _, err := c.TransitionETag(ctx, id, status, reason, ifMatch)
 	return out, err
 }
 
 // TransitionETag is Transition that also returns the enrollment's new
 // ETag, for the ifMatch of the next write without reading it again.
-func (c *Client) TransitionETag(ctx context.Context, id string, status enroll.Status, reason, ifMatch string) (*enroll.Enrollment, string, error) {
+func (c *Client) TransitionETag(ctx context.Context, id string, status enroll.Status, reason, ifMatch string) (*EnrollmentDetail, string, error) {
 	body := map[string]any{"eligibilityStatus": status}
 	if reason != "" {
 		body["eligibilityReason"] = reason
@@ -520,7 +550,7 @@ func (c *Client) TransitionETag(ctx context.Context, id string, status enroll.St
 
 // EvaluateEnrollment runs the instance's eligibility rules on an
 // enrollment now. A non-empty ifMatch makes a stale ETag a 412.
-func (c *Client) EvaluateEnrollment(ctx context.Context, id, ifMatch string) (*enroll.Enrollment, error) {
+func (c *Client) EvaluateEnrollment(ctx context.Context, id, ifMatch string) (*EnrollmentDetail, error) {
 	out, _, err := c.EvaluateEnrollmentETag(ctx, id, ifMatch)
 	return out, err
 }
@@ -528,8 +558,8 @@ func (c *Client) EvaluateEnrollment(ctx context.Context, id, ifMatch string) (*e
 // EvaluateEnrollmentETag is EvaluateEnrollment that also returns the
 // enrollment's new ETag, for the ifMatch of the next write without
 // reading it again.
-func (c *Client) EvaluateEnrollmentETag(ctx context.Context, id, ifMatch string) (*enroll.Enrollment, string, error) {
-	return callETag[enroll.Enrollment](c, ctx, request{method: http.MethodPost, path: "/v1/enrollments/" + esc(id) + "/evaluate", header: ifMatchHeader(ifMatch)})
+func (c *Client) EvaluateEnrollmentETag(ctx context.Context, id, ifMatch string) (*EnrollmentDetail, string, error) {
+	return callETag[EnrollmentDetail](c, ctx, request{method: http.MethodPost, path: "/v1/enrollments/" + esc(id) + "/evaluate", header: ifMatchHeader(ifMatch)})
 }
 
 // DeleteEnrollment deletes an enrollment and its history. A non-empty

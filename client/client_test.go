@@ -112,7 +112,7 @@ func TestClient(t *testing.T) {
 
 	in := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo, FirstName: "Suzie", LastName: "Homeowner",
 		Email: "suzie@example.com", Address: &enroll.Address{State: "NY"}, Tags: []string{"a"}}
-	e := must[*enroll.Enrollment](t)(c.CreateEnrollment(ctx, inst.ID, in))
+	e := must[*client.EnrollmentDetail](t)(c.CreateEnrollment(ctx, inst.ID, in))
 	if e.Eligibility.Status != enroll.StatusEligible {
 		t.Fatalf("created %+v", e.Eligibility)
 	}
@@ -134,7 +134,7 @@ func TestClient(t *testing.T) {
 	if err != nil || got.ID != e.ID || etag == "" {
 		t.Fatalf("GetEnrollmentETag = %v %q %v", got, etag, err)
 	}
-	e = must[*enroll.Enrollment](t)(c.Transition(ctx, e.ID, enroll.StatusSubmitted, "applied", ""))
+	e = must[*client.EnrollmentDetail](t)(c.Transition(ctx, e.ID, enroll.StatusSubmitted, "applied", ""))
 	if _, err := c.UpdateEnrollment(ctx, e.ID, map[string]any{"notes": "late"}, etag); !client.IsStatus(err, http.StatusPreconditionFailed) {
 		t.Fatalf("stale If-Match: %v", err)
 	}
@@ -148,12 +148,12 @@ func TestClient(t *testing.T) {
 	if pg.TotalItems != 1 || pg.Data[0].ID != e.ID {
 		t.Fatalf("ListEnrollments = %+v", pg)
 	}
-	other := must[*enroll.Enrollment](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+	other := must[*client.EnrollmentDetail](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
 		FirstName: "Cal", LastName: "Ifornia", Email: "cal@example.com", Address: &enroll.Address{State: "CA"}}))
 	if _, err := c.UpdateInstance(ctx, inst.ID, map[string]any{"eligibilityRules": []any{}}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if ev := must[*enroll.Enrollment](t)(c.EvaluateEnrollment(ctx, other.ID, "")); ev.Eligibility.Status != enroll.StatusEligible {
+	if ev := must[*client.EnrollmentDetail](t)(c.EvaluateEnrollment(ctx, other.ID, "")); ev.Eligibility.Status != enroll.StatusEligible {
 		t.Fatalf("evaluated = %+v", ev.Eligibility)
 	}
 	if err := c.DeleteEnrollment(ctx, other.ID, ""); err != nil {
@@ -163,8 +163,8 @@ func TestClient(t *testing.T) {
 	// An Idempotency-Key makes a retry return the first answer.
 	keyed := client.WithIdempotencyKey(ctx, "once")
 	body := &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo, FirstName: "Id", LastName: "Em", Email: "idem@example.com"}
-	first := must[*enroll.Enrollment](t)(c.CreateEnrollment(keyed, inst.ID, body))
-	if again := must[*enroll.Enrollment](t)(c.CreateEnrollment(keyed, inst.ID, body)); again.ID != first.ID {
+	first := must[*client.EnrollmentDetail](t)(c.CreateEnrollment(keyed, inst.ID, body))
+	if again := must[*client.EnrollmentDetail](t)(c.CreateEnrollment(keyed, inst.ID, body)); again.ID != first.ID {
 		t.Fatalf("retry created %s, first %s", again.ID, first.ID)
 	}
 

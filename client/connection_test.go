@@ -40,7 +40,7 @@ func TestConnectionReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	inst := must[*enroll.ProgramInstance](t)(c.CreateInstance(ctx, "conn", &client.InstanceCreate{Slug: "i", Name: "I"}))
-	e := must[*enroll.Enrollment](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+	e := must[*client.EnrollmentDetail](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
 		FirstName: "C", LastName: "Onn", Email: "conn@example.com"}))
 	if _, _, err := c.GetEnrollmentETag(ctx, e.ID); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"iter"
-	"net/http"
 	"net/url"
 
 	"github.com/enrollhq/enroll"
@@ -40,7 +39,14 @@ func (q CustomerQuery) values() url.Values {
 
 // CreateCustomer creates a customer and returns it as stored.
 func (c *Client) CreateCustomer(ctx context.Context, in *CustomerCreate) (*enroll.Customer, error) {
-	return send[enroll.Customer](c, ctx, http.MethodPost, "/v1/customers", in)
+	out, _, err := c.CreateCustomerETag(ctx, in)
+	return out, err
+}
+
+// CreateCustomerETag is CreateCustomer that also returns the customer's ETag, for the
+// ifMatch of its first update or delete without reading it again.
+func (c *Client) CreateCustomerETag(ctx context.Context, in *CustomerCreate) (*enroll.Customer, string, error) {
+	return postETag[enroll.Customer](c, ctx, "/v1/customers", in)
 }
 
 // GetCustomer returns a customer.

@@ -17,7 +17,7 @@ func TestEligibilityRules(t *testing.T) {
 	inst := must[*enroll.ProgramInstance](t)(c.CreateInstance(ctx, "el", &client.InstanceCreate{Slug: "i", Name: "I",
 		EligibilityRules: []enroll.Rule{{Name: "ny", Expression: `has(enrollment.address) && enrollment.address.state == "NY"`, Reason: "Outside NY"}}}))
 	for _, state := range []string{"NY", "CA", "CA"} {
-		must[*enroll.Enrollment](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+		must[*client.EnrollmentDetail](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
 			FirstName: "E", LastName: state, Email: state + enroll.NewID() + "@example.com", Address: &enroll.Address{State: state}}))
 	}
 

@@ -22,7 +22,7 @@ func TestAllEnrollments(t *testing.T) {
 		if i%4 == 3 {
 			inst = b
 		}
-		must[*enroll.Enrollment](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+		must[*client.EnrollmentDetail](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
 			FirstName: "E", LastName: fmt.Sprintf("N%02d", i), Email: fmt.Sprintf("e%d@example.com", i), Tags: []string{"t"}}))
 	}
 	// Every instance's, in pages of 5 by last name: 3 pages, each

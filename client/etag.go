@@ -28,6 +28,12 @@ func getETag[T any](c *Client, ctx context.Context, path string) (*T, string, er
 	return callETag[T](c, ctx, request{method: http.MethodGet, path: path})
 }
 
+// postETag sends a JSON body, a create's, and returns the resource the
+// answer holds with its ETag.
+func postETag[T any](c *Client, ctx context.Context, path string, body any) (*T, string, error) {
+	return callETag[T](c, ctx, request{method: http.MethodPost, path: path, json: body})
+}
+
 // patchETag sends a JSON merge patch, conditional on ifMatch
 // (ifMatchHeader), and returns the resource as written with its new ETag.
 func patchETag[T any](c *Client, ctx context.Context, path string, body any, ifMatch string) (*T, string, error) {

@@ -18,9 +18,9 @@ func TestEvents(t *testing.T) {
 	ctx := context.Background()
 	must[*enroll.Program](t)(c.CreateProgram(ctx, &client.ProgramCreate{Slug: "ev", Name: "Ev"}))
 	inst := must[*enroll.ProgramInstance](t)(c.CreateInstance(ctx, "ev", &client.InstanceCreate{Slug: "i", Name: "I"}))
-	e := must[*enroll.Enrollment](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+	e := must[*client.EnrollmentDetail](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
 		FirstName: "E", LastName: "Vent", Email: "event@example.com"}))
-	must[*enroll.Enrollment](t)(c.UpdateEnrollment(ctx, e.ID, map[string]any{"notes": "n"}, ""))
+	must[*client.EnrollmentDetail](t)(c.UpdateEnrollment(ctx, e.ID, map[string]any{"notes": "n"}, ""))
 	// Events are listed after an event once published.
 	if _, err := s.db.DispatchEvents(ctx, 500, 0); err != nil {
 		t.Fatal(err)

@@ -133,7 +133,7 @@ func TestIfMatch(t *testing.T) {
 			[]conditionalWrite{update("firstName", (*client.Client).UpdateLead), updateETag("firstName", (*client.Client).UpdateLeadETag),
 				remove((*client.Client).DeleteLead)}},
 		{"enrollment", func(t *testing.T) string {
-			return must[*enroll.Enrollment](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+			return must[*client.EnrollmentDetail](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
 				FirstName: "If", LastName: "Match", Email: "enrollment@example.com"})).ID
 		}, etagOf((*client.Client).GetEnrollmentETag),
 			[]conditionalWrite{
@@ -143,14 +143,14 @@ func TestIfMatch(t *testing.T) {
 					_, err := c.EvaluateEnrollment(ctx, id, ifMatch)
 					return err
 				}),
-				withETag("evaluate", func(ctx context.Context, c *client.Client, id, ifMatch string) (*enroll.Enrollment, string, error) {
+				withETag("evaluate", func(ctx context.Context, c *client.Client, id, ifMatch string) (*client.EnrollmentDetail, string, error) {
 					return c.EvaluateEnrollmentETag(ctx, id, ifMatch)
 				}),
 				written("transition", func(ctx context.Context, c *client.Client, id, ifMatch string) error {
 					_, err := c.Transition(ctx, id, enroll.StatusSubmitted, "applied", ifMatch)
 					return err
 				}),
-				withETag("transition", func(ctx context.Context, c *client.Client, id, ifMatch string) (*enroll.Enrollment, string, error) {
+				withETag("transition", func(ctx context.Context, c *client.Client, id, ifMatch string) (*client.EnrollmentDetail, string, error) {
 					return c.TransitionETag(ctx, id, enroll.StatusNeedsAction, "a document is missing", ifMatch)
 				}),
 				remove((*client.Client).DeleteEnrollment),

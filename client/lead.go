@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"iter"
-	"net/http"
 	"net/url"
 
 	"github.com/enrollhq/enroll"
@@ -35,7 +34,14 @@ func (q LeadQuery) values() url.Values {
 
 // CreateLead creates a lead and returns it as stored.
 func (c *Client) CreateLead(ctx context.Context, in *LeadCreate) (*enroll.Lead, error) {
-	return send[enroll.Lead](c, ctx, http.MethodPost, "/v1/leads", in)
+	out, _, err := c.CreateLeadETag(ctx, in)
+	return out, err
+}
+
+// CreateLeadETag is CreateLead that also returns the lead's ETag, for the
+// ifMatch of its first update or delete without reading it again.
+func (c *Client) CreateLeadETag(ctx context.Context, in *LeadCreate) (*enroll.Lead, string, error) {
+	return postETag[enroll.Lead](c, ctx, "/v1/leads", in)
 }
 
 // GetLead returns a lead.

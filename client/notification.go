@@ -87,7 +87,14 @@ func (q NotificationQuery) values() url.Values {
 
 // CreateNotificationTemplate creates a notification template.
 func (c *Client) CreateNotificationTemplate(ctx context.Context, in *NotificationTemplateCreate) (*enroll.NotificationTemplate, error) {
-	return send[enroll.NotificationTemplate](c, ctx, http.MethodPost, "/v1/notificationTemplates", in)
+	out, _, err := c.CreateNotificationTemplateETag(ctx, in)
+	return out, err
+}
+
+// CreateNotificationTemplateETag is CreateNotificationTemplate that also returns the template's ETag, for the
+// ifMatch of its first update or delete without reading it again.
+func (c *Client) CreateNotificationTemplateETag(ctx context.Context, in *NotificationTemplateCreate) (*enroll.NotificationTemplate, string, error) {
+	return postETag[enroll.NotificationTemplate](c, ctx, "/v1/notificationTemplates", in)
 }
 
 // GetNotificationTemplate returns a notification template.

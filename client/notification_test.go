@@ -70,7 +70,7 @@ func TestNotifications(t *testing.T) {
 
 	// An enrollment reaching eligible, then submitted: a message each,
 	// queued when its status change is dispatched.
-	e := must[*enroll.Enrollment](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+	e := must[*client.EnrollmentDetail](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
 		FirstName: "Ann", LastName: "Lee", Email: "ann@example.com", EligibilityStatus: enroll.StatusSubmitted}))
 	if _, err := s.db.DispatchEvents(ctx, 500, 0); err != nil {
 		t.Fatal(err)

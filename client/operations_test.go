@@ -71,10 +71,16 @@ func operationTable() map[string][]opCall {
 	)
 	withProgram := func(id string) client.InstanceQuery { q := iq; q.ProgramID = id; return q }
 	return map[string][]opCall{
-		"createProgram": {{"CreateProgram", func(ctx context.Context, c *client.Client, _ string) error {
-			_, err := c.CreateProgram(ctx, &client.ProgramCreate{Slug: "table", Name: "Table"})
-			return err
-		}}},
+		"createProgram": {
+			{"CreateProgram", func(ctx context.Context, c *client.Client, _ string) error {
+				_, err := c.CreateProgram(ctx, &client.ProgramCreate{Slug: "table", Name: "Table"})
+				return err
+			}},
+			{"CreateProgramETag", func(ctx context.Context, c *client.Client, _ string) error {
+				_, _, err := c.CreateProgramETag(ctx, &client.ProgramCreate{Slug: "table", Name: "Table"})
+				return err
+			}},
+		},
 		"listPrograms": {
 			{"ListPrograms", func(ctx context.Context, c *client.Client, _ string) error {
 				_, err := c.ListPrograms(ctx, client.ProgramQuery{Active: &yes, ListOptions: sorted})
@@ -106,10 +112,16 @@ func operationTable() map[string][]opCall {
 		},
 		"deleteProgram": {{"DeleteProgram", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteProgram(ctx, id, "") }}},
 
-		"createProgramInstance": {{"CreateInstance", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.CreateInstance(ctx, id, &client.InstanceCreate{Slug: "i", Name: "I"})
-			return err
-		}}},
+		"createProgramInstance": {
+			{"CreateInstance", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.CreateInstance(ctx, id, &client.InstanceCreate{Slug: "i", Name: "I"})
+				return err
+			}},
+			{"CreateInstanceETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.CreateInstanceETag(ctx, id, &client.InstanceCreate{Slug: "i", Name: "I"})
+				return err
+			}},
+		},
 		"listProgramInstancesOfProgram": {
 			{"ListInstancesOfProgram", func(ctx context.Context, c *client.Client, id string) error {
 				_, err := c.ListInstancesOfProgram(ctx, id, iq)
@@ -158,10 +170,16 @@ func operationTable() map[string][]opCall {
 			return err
 		}}},
 
-		"createCustomer": {{"CreateCustomer", func(ctx context.Context, c *client.Client, _ string) error {
-			_, err := c.CreateCustomer(ctx, &client.CustomerCreate{FirstName: "T", LastName: "Able", Email: "table@example.com"})
-			return err
-		}}},
+		"createCustomer": {
+			{"CreateCustomer", func(ctx context.Context, c *client.Client, _ string) error {
+				_, err := c.CreateCustomer(ctx, &client.CustomerCreate{FirstName: "T", LastName: "Able", Email: "table@example.com"})
+				return err
+			}},
+			{"CreateCustomerETag", func(ctx context.Context, c *client.Client, _ string) error {
+				_, _, err := c.CreateCustomerETag(ctx, &client.CustomerCreate{FirstName: "T", LastName: "Able", Email: "table@example.com"})
+				return err
+			}},
+		},
 		"listCustomers": {
 			{"ListCustomers", func(ctx context.Context, c *client.Client, _ string) error {
 				_, err := c.ListCustomers(ctx, client.CustomerQuery{Email: "e@example.com", ReferenceID: "r", ListOptions: sorted})
@@ -193,10 +211,16 @@ func operationTable() map[string][]opCall {
 		},
 		"deleteCustomer": {{"DeleteCustomer", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteCustomer(ctx, id, "") }}},
 
-		"createLead": {{"CreateLead", func(ctx context.Context, c *client.Client, _ string) error {
-			_, err := c.CreateLead(ctx, &client.LeadCreate{Email: "lead@example.com"})
-			return err
-		}}},
+		"createLead": {
+			{"CreateLead", func(ctx context.Context, c *client.Client, _ string) error {
+				_, err := c.CreateLead(ctx, &client.LeadCreate{Email: "lead@example.com"})
+				return err
+			}},
+			{"CreateLeadETag", func(ctx context.Context, c *client.Client, _ string) error {
+				_, _, err := c.CreateLeadETag(ctx, &client.LeadCreate{Email: "lead@example.com"})
+				return err
+			}},
+		},
 		"listLeads": {
 			{"ListLeads", func(ctx context.Context, c *client.Client, _ string) error {
 				_, err := c.ListLeads(ctx, client.LeadQuery{Email: "e@example.com", ListOptions: sorted})
@@ -225,11 +249,18 @@ func operationTable() map[string][]opCall {
 		},
 		"deleteLead": {{"DeleteLead", func(ctx context.Context, c *client.Client, id string) error { return c.DeleteLead(ctx, id, "") }}},
 
-		"createEnrollment": {{"CreateEnrollment", func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.CreateEnrollment(ctx, id, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
-				FirstName: "T", LastName: "Able", Email: "table@example.com"})
-			return err
-		}}},
+		"createEnrollment": {
+			{"CreateEnrollment", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.CreateEnrollment(ctx, id, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+					FirstName: "T", LastName: "Able", Email: "table@example.com"})
+				return err
+			}},
+			{"CreateEnrollmentETag", func(ctx context.Context, c *client.Client, id string) error {
+				_, _, err := c.CreateEnrollmentETag(ctx, id, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+					FirstName: "T", LastName: "Able", Email: "table@example.com"})
+				return err
+			}},
+		},
 		"listProgramInstanceEnrollments": {
 			{"ListEnrollments", func(ctx context.Context, c *client.Client, id string) error {
 				_, err := c.ListEnrollments(ctx, id, eq)
@@ -339,10 +370,16 @@ func operationTable() map[string][]opCall {
 			return err
 		}}},
 
-		"createWebhookEndpoint": {{"CreateWebhookEndpoint", func(ctx context.Context, c *client.Client, _ string) error {
-			_, err := c.CreateWebhookEndpoint(ctx, &client.WebhookEndpointCreate{URL: "https://hooks.example.com/table"})
-			return err
-		}}},
+		"createWebhookEndpoint": {
+			{"CreateWebhookEndpoint", func(ctx context.Context, c *client.Client, _ string) error {
+				_, err := c.CreateWebhookEndpoint(ctx, &client.WebhookEndpointCreate{URL: "https://hooks.example.com/table"})
+				return err
+			}},
+			{"CreateWebhookEndpointETag", func(ctx context.Context, c *client.Client, _ string) error {
+				_, _, err := c.CreateWebhookEndpointETag(ctx, &client.WebhookEndpointCreate{URL: "https://hooks.example.com/table"})
+				return err
+			}},
+		},
 		"listWebhookEndpoints": {
 			{"ListWebhookEndpoints", func(ctx context.Context, c *client.Client, _ string) error {
 				_, err := c.ListWebhookEndpoints(ctx, lo)
@@ -397,10 +434,16 @@ func operationTable() map[string][]opCall {
 			return err
 		}}},
 
-		"createNotificationTemplate": {{"CreateNotificationTemplate", func(ctx context.Context, c *client.Client, _ string) error {
-			_, err := c.CreateNotificationTemplate(ctx, &client.NotificationTemplateCreate{Name: "T", Status: enroll.StatusRejected, Subject: "s", Text: "t"})
-			return err
-		}}},
+		"createNotificationTemplate": {
+			{"CreateNotificationTemplate", func(ctx context.Context, c *client.Client, _ string) error {
+				_, err := c.CreateNotificationTemplate(ctx, &client.NotificationTemplateCreate{Name: "T", Status: enroll.StatusRejected, Subject: "s", Text: "t"})
+				return err
+			}},
+			{"CreateNotificationTemplateETag", func(ctx context.Context, c *client.Client, _ string) error {
+				_, _, err := c.CreateNotificationTemplateETag(ctx, &client.NotificationTemplateCreate{Name: "T", Status: enroll.StatusRejected, Subject: "s", Text: "t"})
+				return err
+			}},
+		},
 		"listNotificationTemplates": {
 			{"ListNotificationTemplates", func(ctx context.Context, c *client.Client, id string) error {
 				_, err := c.ListNotificationTemplates(ctx, client.NotificationTemplateQuery{ProgramInstanceID: id, Status: enroll.StatusApproved, ListOptions: sorted})

@@ -15,7 +15,7 @@ func TestInstanceStats(t *testing.T) {
 	must[*enroll.Program](t)(c.CreateProgram(ctx, &client.ProgramCreate{Slug: "st", Name: "St"}))
 	inst := must[*enroll.ProgramInstance](t)(c.CreateInstance(ctx, "st", &client.InstanceCreate{Slug: "i", Name: "I"}))
 	for _, email := range []string{"a@example.com", "b@example.com"} {
-		must[*enroll.Enrollment](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+		must[*client.EnrollmentDetail](t)(c.CreateEnrollment(ctx, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
 			FirstName: "S", LastName: "T", Email: email}))
 	}
 	st := must[*client.InstanceStats](t)(c.GetInstanceStats(ctx, inst.ID))

@@ -40,7 +40,14 @@ func (q DeliveryQuery) values() url.Values {
 // CreateWebhookEndpoint creates a webhook endpoint. The answer is the only
 // one that holds its signing secret (Secret).
 func (c *Client) CreateWebhookEndpoint(ctx context.Context, in *WebhookEndpointCreate) (*enroll.WebhookEndpoint, error) {
-	return send[enroll.WebhookEndpoint](c, ctx, http.MethodPost, "/v1/webhookEndpoints", in)
+	out, _, err := c.CreateWebhookEndpointETag(ctx, in)
+	return out, err
+}
+
+// CreateWebhookEndpointETag is CreateWebhookEndpoint that also returns the endpoint's ETag, for the
+// ifMatch of its first update or delete without reading it again.
+func (c *Client) CreateWebhookEndpointETag(ctx context.Context, in *WebhookEndpointCreate) (*enroll.WebhookEndpoint, string, error) {
+	return postETag[enroll.WebhookEndpoint](c, ctx, "/v1/webhookEndpoints", in)
 }
 
 // GetWebhookEndpoint returns a webhook endpoint, without its secret.
