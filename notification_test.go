@@ -281,15 +281,7 @@ func TestNotificationRenderMissing(t *testing.T) {
 		{`[{{index .enrollment.firstName 0}}]`, "[83]"},
 		{`[{{$m := .enrollment.metadata}}{{index $m "missing"}}]`, "[]"},
 	} {
-		tpl := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusApproved, Subject: "s", Text: tc.src, HTML: tc.src}
-		msg, err := tpl.Render(d)
-		if err != nil {
-			t.Errorf("%s: %v", tc.src, err)
-			continue
-		}
-		if msg.Text != tc.want || msg.HTML != tc.want {
-			t.Errorf("%s: text %q, html %q, want %q", tc.src, msg.Text, msg.HTML, tc.want)
-		}
+		expectRender(t, d, tc.src, tc.want)
 	}
 	for src, want := range map[string]string{
 		`{{index .enrollment.metadata.list 5}}`: "index out of range: 5",
@@ -338,14 +330,7 @@ func TestNotificationRenderListItems(t *testing.T) {
 		if err := tpl.Validate(); (err != nil) != tc.sampleFails {
 			t.Errorf("%s: saved: %v", tc.src, err)
 		}
-		msg, err := tpl.Render(d)
-		if err != nil {
-			t.Errorf("%s: %v", tc.src, err)
-			continue
-		}
-		if msg.Text != tc.want || msg.HTML != tc.want {
-			t.Errorf("%s: text %q, html %q, want %q", tc.src, msg.Text, msg.HTML, tc.want)
-		}
+		expectRender(t, d, tc.src, tc.want)
 	}
 	// A member no item has is refused when saved, as elsewhere, rather
 	// than failing on the first real enrollment with a device.
@@ -363,5 +348,20 @@ func TestNotificationRenderListItems(t *testing.T) {
 		if !errors.As(err, &de) || len(de.Fields) == 0 || de.Fields[0].Message != want {
 			t.Errorf("%s: %v, want body.text: %s", src, err, want)
 		}
+	}
+}
+
+// expectRender renders src as a template's text and HTML on d, and
+// reports an error, or a part that is not want.
+func expectRender(t *testing.T, d enroll.NotificationData, src, want string) {
+	t.Helper()
+	tpl := &enroll.NotificationTemplate{Name: "n", Status: enroll.StatusApproved, Subject: "s", Text: src, HTML: src}
+	msg, err := tpl.Render(d)
+	if err != nil {
+		t.Errorf("%s: %v", src, err)
+		return
+	}
+	if msg.Text != want || msg.HTML != want {
+		t.Errorf("%s: text %q, html %q, want %q", src, msg.Text, msg.HTML, want)
 	}
 }
