@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/enrollhq/enroll"
-	"github.com/enrollhq/enroll/rules"
 )
 
 // importRules are five rules of the shapes rules take: territory by state
@@ -30,40 +28,16 @@ var importRules = []enroll.Rule{
 
 // importBench is a store with an auto-evaluating instance that has the
 // five rules and the parameters the file fills.
-type importBench struct {
-	db   *DB
-	a    enroll.Actor
-	inst *enroll.ProgramInstance
-}
+type importBench struct{ *instanceFixture }
 
 func newImportBench(tb testing.TB, synchronous string) *importBench {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := Open(ctx, Config{Path: filepath.Join(tb.TempDir(), "enroll.db"), Engine: rules.New(), Synchronous: synchronous})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "bench"}
-	key, _ := enroll.NewAPIKey(ws.ID, "bench", nil, nil, time.Now())
-	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
-		tb.Fatal(err)
-	}
-	s := &importBench{db: db, a: enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID, RequestID: "req_bench"}}
-	p := &enroll.Program{Slug: "solar", Name: "Solar"}
-	if err := db.CreateProgram(ctx, s.a, p); err != nil {
-		tb.Fatal(err)
-	}
-	s.inst = &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "Solar 2026", Status: enroll.InstanceActive,
-		AutoEvaluate: true, EligibilityRules: importRules, Parameters: []enroll.Parameter{
+	return &importBench{newInstanceFixture(tb, "bench", synchronous, &enroll.ProgramInstance{Slug: "2026", Name: "Solar 2026",
+		Status: enroll.InstanceActive, AutoEvaluate: true, EligibilityRules: importRules, Parameters: []enroll.Parameter{
 			{ExternalID: "size", Name: "Home size", Type: enroll.ParamString},
 			{ExternalID: "kw", Name: "System size", Type: enroll.ParamNumber},
 			{ExternalID: "account", Name: "Utility account", Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Unique: true}},
-		}}
-	if err := db.CreateInstance(ctx, s.a, s.inst); err != nil {
-		tb.Fatal(err)
-	}
-	return s
+		}})}
 }
 
 // importCSV returns a CSV file of n new participants numbered from first:

@@ -119,13 +119,7 @@ func TestImportRunFallback(t *testing.T) {
 	t.Parallel()
 	s := newImportBench(t, "NORMAL")
 	ctx := context.Background()
-	err := s.db.write(ctx, func(tx *Tx) error {
-		_, err := tx.exec(`CREATE UNIQUE INDEX test_customers_reference ON customers (workspace_id, reference_id) WHERE reference_id <> ''`)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.exec(t, `CREATE UNIQUE INDEX test_customers_reference ON customers (workspace_id, reference_id) WHERE reference_id <> ''`)
 	taken := &enroll.Customer{FirstName: "Ref", LastName: "Holder", Email: "holder@example.com", ReferenceID: "REF-3"}
 	if err := s.db.CreateCustomer(ctx, s.a, taken); err != nil {
 		t.Fatal(err)
@@ -151,11 +145,7 @@ func TestImportBatchLeadsItsGroup(t *testing.T) {
 	t.Parallel()
 	s := newImportBench(t, "NORMAL")
 	ctx := context.Background()
-	im := &enroll.Import{ProgramInstanceID: s.inst.ID, Format: enroll.FormatCSV}
-	if err := s.db.CreateImport(ctx, s.a, im); err != nil {
-		t.Fatal(err)
-	}
-	rows := s.rows(t, 3)
+	im, rows := s.newImport(t, false, 3)
 	g := holdWriter(t, s.db)
 	created := make(chan error, 1)
 	go func() {
@@ -205,6 +195,25 @@ func (s *importBench) rows(t *testing.T, n int) []*enroll.ImportRow {
 	return rows
 }
 
+// newImport creates an import job of s's instance, a dry run when
+// dryRun, and returns it with the rows of importCSV(0, n).
+func (s *importBench) newImport(t *testing.T, dryRun bool, n int) (*enroll.Import, []*enroll.ImportRow) {
+	t.Helper()
+	im := &enroll.Import{ProgramInstanceID: s.inst.ID, Format: enroll.FormatCSV, DryRun: dryRun}
+	if err := s.db.CreateImport(context.Background(), s.a, im); err != nil {
+		t.Fatal(err)
+	}
+	return im, s.rows(t, n)
+}
+
+// exec runs a statement (a schema change a test makes) in a write.
+func (s *importBench) exec(t *testing.T, stmt string) {
+	t.Helper()
+	if err := s.db.write(context.Background(), func(tx *Tx) error { _, err := tx.exec(stmt); return err }); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestImportYields checks that a batch written in parts (as when writes
 // waited for an import lately) ends its transaction at the end of the
 // part during which a write queued for the writer, lets that write
@@ -227,11 +236,7 @@ func TestImportYields(t *testing.T) {
 			t.Parallel()
 			s := newImportBench(t, "NORMAL")
 			ctx := context.Background()
-			im := &enroll.Import{ProgramInstanceID: s.inst.ID, Format: enroll.FormatCSV, DryRun: tc.dryRun}
-			if err := s.db.CreateImport(ctx, s.a, im); err != nil {
-				t.Fatal(err)
-			}
-			rows := s.rows(t, 600)
+			im, rows := s.newImport(t, tc.dryRun, 600)
 			s.db.importContended.Store(time.Now().UnixNano())
 			waited := make(chan error, 1)
 			var seenRows, seenEnrollments int
@@ -276,11 +281,8 @@ func TestImportYields(t *testing.T) {
 			if tc.dryRun {
 				return
 			}
-			again := &enroll.Import{ProgramInstanceID: s.inst.ID, Format: enroll.FormatCSV}
-			if err := s.db.CreateImport(ctx, s.a, again); err != nil {
-				t.Fatal(err)
-			}
-			if done, err := s.db.ImportEnrollments(ctx, s.a, again.ID, s.rows(t, 600)); err != nil || done.SkippedCount != 600 {
+			again, rows := s.newImport(t, false, 600)
+			if done, err := s.db.ImportEnrollments(ctx, s.a, again.ID, rows); err != nil || done.SkippedCount != 600 {
 				t.Fatalf("re-run = %+v, %v", done, err)
 			}
 		})
@@ -295,11 +297,7 @@ func TestImportPreparedBounds(t *testing.T) {
 	t.Parallel()
 	s := newImportBench(t, "NORMAL")
 	ctx := context.Background()
-	im := &enroll.Import{ProgramInstanceID: s.inst.ID, Format: enroll.FormatCSV}
-	if err := s.db.CreateImport(ctx, s.a, im); err != nil {
-		t.Fatal(err)
-	}
-	rows := s.rows(t, 600)
+	im, rows := s.newImport(t, false, 600)
 	prep, err := s.db.PrepareImport(ctx, s.a, im.ID, rows)
 	if err != nil || prep.Part != 0 || len(prep.Runs) != 1 {
 		t.Fatalf("prepared = %+v, %v", prep, err)
@@ -341,13 +339,7 @@ func TestImportInternalError(t *testing.T) {
 			t.Parallel()
 			s := newImportBench(t, "NORMAL")
 			ctx := context.Background()
-			schema := func(stmt string) {
-				t.Helper()
-				if err := s.db.write(ctx, func(tx *Tx) error { _, err := tx.exec(stmt); return err }); err != nil {
-					t.Fatal(err)
-				}
-			}
-			schema(`CREATE TRIGGER test_fail BEFORE INSERT ON enrollments WHEN NEW.email_norm = 'suzie.5@example.com'
+			s.exec(t, `CREATE TRIGGER test_fail BEFORE INSERT ON enrollments WHEN NEW.email_norm = 'suzie.5@example.com'
 				BEGIN SELECT RAISE(ABORT, 'test: the disk is on fire'); END`)
 			file := tc.file(importCSV(0, 8))
 			im, err := s.runErr(t, file, false, 3)
@@ -358,7 +350,7 @@ func TestImportInternalError(t *testing.T) {
 			if rows, events, history := s.count(t); rows != 3 || events != 9 || history != 6 {
 				t.Fatalf("after the failure: %d enrollments, %d events, %d history entries", rows, events, history)
 			}
-			schema(`DROP TRIGGER test_fail`)
+			s.exec(t, `DROP TRIGGER test_fail`)
 			again := s.run(t, file, false, 3)
 			if again.Status != enroll.ImportSucceeded || again.CreatedCount != 5 || again.SkippedCount != 3 {
 				t.Fatalf("second run = %+v", again)

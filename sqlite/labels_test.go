@@ -3,13 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/enrollhq/enroll"
-	"github.com/enrollhq/enroll/rules"
 )
 
 // TestEnrollmentLabelsColumn checks the labels column's text: tokens in
@@ -44,27 +41,9 @@ func TestEnrollmentLabelsColumn(t *testing.T) {
 func TestMigrateLabels(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "labels.db")
-	db, err := Open(ctx, Config{Path: path, Engine: rules.New(), Synchronous: "OFF"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "labels"}
-	key, _ := enroll.NewAPIKey(ws.ID, "labels", nil, nil, time.Now())
-	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
-		t.Fatal(err)
-	}
-	a := enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID, RequestID: "req_labels"}
-	p := &enroll.Program{Slug: "solar", Name: "Solar"}
-	if err := db.CreateProgram(ctx, a, p); err != nil {
-		t.Fatal(err)
-	}
-	inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "Solar 2026", Status: enroll.InstanceActive,
-		Groups: []enroll.Group{{ID: "north", Name: "North"}, {ID: "süd", Name: "Süd"}}}
-	if err := db.CreateInstance(ctx, a, inst); err != nil {
-		t.Fatal(err)
-	}
+	f := newInstanceFixture(t, "labels", "OFF", &enroll.ProgramInstance{Slug: "2026", Name: "Solar 2026", Status: enroll.InstanceActive,
+		Groups: []enroll.Group{{ID: "north", Name: "North"}, {ID: "süd", Name: "Süd"}}})
+	db, a, inst := f.db, f.a, f.inst
 	for i, l := range []struct{ tags, mfrs, groups []string }{
 		{},
 		{[]string{"vip", "solar"}, []string{"tesla", "lg"}, []string{"north"}},
@@ -82,22 +61,9 @@ func TestMigrateLabels(t *testing.T) {
 	}
 	labels := func() map[string]sql.NullString {
 		t.Helper()
-		rows, err := db.r.QueryContext(ctx, `SELECT id, labels FROM enrollments`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
 		out := map[string]sql.NullString{}
-		for rows.Next() {
-			var id string
-			var l sql.NullString
-			if err := rows.Scan(&id, &l); err != nil {
-				t.Fatal(err)
-			}
-			out[id] = l
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
+		for _, p := range columnPairs(t, db.r, `SELECT id, labels FROM enrollments`) {
+			out[p[0].String] = p[1]
 		}
 		return out
 	}
@@ -106,7 +72,7 @@ func TestMigrateLabels(t *testing.T) {
 		t.Fatalf("%d enrollments", len(written))
 	}
 	for id, l := range written {
-		e, err := db.FindEnrollment(ctx, ws.ID, id)
+		e, err := db.FindEnrollment(ctx, a.WorkspaceID, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,16 +83,7 @@ func TestMigrateLabels(t *testing.T) {
 
 	// Down to 18 (no column), up to 19: the column computed from the
 	// documents.
-	mdb, err := sql.Open("sqlite", dsn(path, "OFF", "immediate", false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mdb.Close()
-	mdb.SetMaxOpenConns(1)
-	pr, err := provider(mdb)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mdb, pr := migrationConn(t, f.path, "OFF")
 	if _, err := pr.DownTo(ctx, 18); err != nil {
 		t.Fatal(err)
 	}

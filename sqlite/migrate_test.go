@@ -114,15 +114,7 @@ func TestMigrateEventCounts(t *testing.T) {
 // provider that goes on from there.
 func migratedTo(t *testing.T, path string, version int64) (*sql.DB, *goose.Provider) {
 	t.Helper()
-	db, err := sql.Open("sqlite", dsn(path, "FULL", "immediate", false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	p, err := provider(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrationConn(t, path, "FULL")
 	if _, err := p.UpTo(context.Background(), version); err != nil {
 		t.Fatal(err)
 	}

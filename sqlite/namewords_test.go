@@ -2,18 +2,14 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/namekey"
-	"github.com/enrollhq/enroll/rules"
 )
 
 // TestMigrateNameWords: enrollment_name_words holds what nameWords
@@ -27,26 +23,8 @@ func TestMigrateNameWords(t *testing.T) {
 		t.Fatalf("firstNameCol, lastNameCol name %s, %s", enrollmentColumns[firstNameCol], enrollmentColumns[lastNameCol])
 	}
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "words.db")
-	db, err := Open(ctx, Config{Path: path, Engine: rules.New(), Synchronous: "OFF"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "words"}
-	key, _ := enroll.NewAPIKey(ws.ID, "words", nil, nil, time.Now())
-	if err := db.CreateWorkspace(ctx, ws, key); err != nil {
-		t.Fatal(err)
-	}
-	a := enroll.Actor{WorkspaceID: ws.ID, KeyID: key.ID, RequestID: "req_words"}
-	p := &enroll.Program{Slug: "solar", Name: "Solar"}
-	if err := db.CreateProgram(ctx, a, p); err != nil {
-		t.Fatal(err)
-	}
-	inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "Solar 2026", Status: enroll.InstanceActive}
-	if err := db.CreateInstance(ctx, a, inst); err != nil {
-		t.Fatal(err)
-	}
+	f := newInstanceFixture(t, "words", "OFF", &enroll.ProgramInstance{Slug: "2026", Name: "Solar 2026", Status: enroll.InstanceActive})
+	db, a, inst := f.db, f.a, f.inst
 	want := map[string][]string{}
 	for i, n := range [][2]string{
 		{"Suzie", "Homeowner"},
@@ -73,21 +51,10 @@ func TestMigrateNameWords(t *testing.T) {
 	}
 	stored := func() map[string][]string {
 		t.Helper()
-		rows, err := db.r.QueryContext(ctx, `SELECT enrollment_id, word FROM enrollment_name_words WHERE workspace_id = ? AND instance_id = ? ORDER BY word`, ws.ID, inst.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
 		out := map[string][]string{}
-		for rows.Next() {
-			var id, w string
-			if err := rows.Scan(&id, &w); err != nil {
-				t.Fatal(err)
-			}
-			out[id] = append(out[id], w)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
+		for _, p := range columnPairs(t, db.r, `SELECT enrollment_id, word FROM enrollment_name_words WHERE workspace_id = ? AND instance_id = ? ORDER BY word`,
+			a.WorkspaceID, inst.ID) {
+			out[p[0].String] = append(out[p[0].String], p[1].String)
 		}
 		return out
 	}
@@ -99,16 +66,7 @@ func TestMigrateNameWords(t *testing.T) {
 	}
 
 	// Down to 23 (no table), up to 24: the table filled from the keys.
-	mdb, err := sql.Open("sqlite", dsn(path, "OFF", "immediate", false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mdb.Close()
-	mdb.SetMaxOpenConns(1)
-	pr, err := provider(mdb)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mdb, pr := migrationConn(t, f.path, "OFF")
 	if _, err := pr.DownTo(ctx, 23); err != nil {
 		t.Fatal(err)
 	}
