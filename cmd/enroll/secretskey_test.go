@@ -83,63 +83,107 @@ func TestServeSealedSecrets(t *testing.T) {
 	})
 }
 
-// testServeSealedSecrets is TestServeSealedSecrets on database db, whose
-// one endpoint's stored secrets stored reads.
-func testServeSealedSecrets(t *testing.T, db string, stored func() string) {
-	var (
-		mu       sync.Mutex
-		secret   string
-		verified = make(chan error, 100)
-	)
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		sec := secret
-		mu.Unlock()
-		err := webhook.Verify(sec, r.Header, body, time.Now(), time.Minute)
-		verified <- err
+// webhookReceiver is an HTTP server for webhook deliveries that verifies
+// each with the endpoint's secret, once the test has set it (deliveries
+// before are refused, to be retried, and not reported).
+type webhookReceiver struct {
+	*httptest.Server
+	mu       sync.Mutex
+	secret   string
+	verified chan error
+}
+
+func newWebhookReceiver(t *testing.T) *webhookReceiver {
+	r := &webhookReceiver{verified: make(chan error, 100)}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		sec := r.secret
+		r.mu.Unlock()
+		if sec == "" {
+			http.Error(w, "no secret yet", http.StatusServiceUnavailable)
+			return
+		}
+		err := webhook.Verify(sec, req.Header, body, time.Now(), time.Minute)
+		r.verified <- err
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 		}
 	}))
-	t.Cleanup(recv.Close)
-	waitVerified := func() {
-		t.Helper()
-		select {
-		case err := <-verified:
-			if err != nil {
-				t.Fatalf("the delivery's signature does not verify with the endpoint's secret: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Fatal("no delivery reached the receiver")
-		}
-	}
+	t.Cleanup(r.Close)
+	return r
+}
 
-	old := testSecretsKey(1)
-	m, out, err := serveWith(t, db, func(c *Config) { c.SecretsKeys = []string{old} })
+// setSecret is the endpoint's secret, from now on.
+func (r *webhookReceiver) setSecret(secret string) {
+	r.mu.Lock()
+	r.secret = secret
+	r.mu.Unlock()
+}
+
+// wait fails the test unless the next delivery verifies.
+func (r *webhookReceiver) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-r.verified:
+		if err != nil {
+			t.Fatalf("the delivery's signature does not verify with the endpoint's secret: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no delivery reached the receiver")
+	}
+}
+
+// sealedServer is a server started with one --secrets-key, with an API
+// key, a webhook endpoint delivering to a receiver, and a program
+// instance.
+type sealedServer struct {
+	m                *Main
+	key, endpoint    string
+	instance, secret string
+}
+
+// startSealed starts a sealedServer on db with secretsKey; secret is the
+// endpoint's, as its create answered it.
+func startSealed(t *testing.T, db, secretsKey string, recv *webhookReceiver) *sealedServer {
+	t.Helper()
+	m, out, err := serveWith(t, db, func(c *Config) { c.SecretsKeys = []string{secretsKey} })
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := secretIn(t, out)
-	res := do(t, "POST", m.HTTPServer.URL()+"/v1/webhookEndpoints", key, `{"url": "`+recv.URL+`/hooks"}`)
+	s := &sealedServer{m: m, key: secretIn(t, out)}
+	res := do(t, "POST", m.HTTPServer.URL()+"/v1/webhookEndpoints", s.key, `{"url": "`+recv.URL+`/hooks"}`)
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("create endpoint = %d", res.StatusCode)
 	}
-	mu.Lock()
-	secret = decodeBody(t, res)["secret"].(string)
-	mu.Unlock()
-	do(t, "POST", m.HTTPServer.URL()+"/v1/programs", key, `{"slug": "rebate", "name": "Rebate"}`)
-	inst := decodeBody(t, do(t, "POST", m.HTTPServer.URL()+"/v1/programs/rebate/instances", key, `{"slug": "2026", "name": "2026"}`))["id"].(string)
-	enrollOne := func(m *Main, email string) {
-		t.Helper()
-		res := do(t, "POST", m.HTTPServer.URL()+"/v1/programInstances/"+inst+"/enrollments", key,
-			`{"identificationType": "customerInfo", "firstName": "W", "lastName": "H", "email": "`+email+`"}`)
-		if res.StatusCode != http.StatusCreated {
-			t.Fatalf("create enrollment = %d", res.StatusCode)
-		}
+	ep := decodeBody(t, res)
+	s.endpoint, s.secret = ep["id"].(string), ep["secret"].(string)
+	do(t, "POST", m.HTTPServer.URL()+"/v1/programs", s.key, `{"slug": "rebate", "name": "Rebate"}`)
+	s.instance = decodeBody(t, do(t, "POST", m.HTTPServer.URL()+"/v1/programs/rebate/instances", s.key, `{"slug": "2026", "name": "2026"}`))["id"].(string)
+	return s
+}
+
+// enroll creates an enrollment of email in the instance, through m, the
+// server started or another on its database.
+func (s *sealedServer) enroll(t *testing.T, m *Main, email string) {
+	t.Helper()
+	res := do(t, "POST", m.HTTPServer.URL()+"/v1/programInstances/"+s.instance+"/enrollments", s.key,
+		`{"identificationType": "customerInfo", "firstName": "W", "lastName": "H", "email": "`+email+`"}`)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create enrollment = %d", res.StatusCode)
 	}
-	enrollOne(m, "a@example.com")
-	waitVerified()
+}
+
+// testServeSealedSecrets is TestServeSealedSecrets on database db, whose
+// one endpoint's stored secrets stored reads.
+func testServeSealedSecrets(t *testing.T, db string, stored func() string) {
+	recv := newWebhookReceiver(t)
+	old := testSecretsKey(1)
+	s := startSealed(t, db, old, recv)
+	recv.setSecret(s.secret)
+	m, secret := s.m, s.secret
+	s.enroll(t, m, "a@example.com")
+	recv.wait(t)
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -172,13 +216,13 @@ func testServeSealedSecrets(t *testing.T, db string, stored func() string) {
 	if err := os.WriteFile(file, []byte("# new, then old\n"+testSecretsKey(2)+"\n\n"+old+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m, _, err = serveWith(t, db, func(c *Config) { c.SecretsKeyFile = file })
+	m, _, err := serveWith(t, db, func(c *Config) { c.SecretsKeyFile = file })
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	enrollOne(m, "b@example.com")
-	waitVerified()
+	s.enroll(t, m, "b@example.com")
+	recv.wait(t)
 }
 
 // TestServeRefusesMalformedSecretsKey checks that a --secrets-key that is

@@ -2,18 +2,13 @@ package main
 
 import (
 	"bytes"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/enrollhq/enroll/postgres/pgtest"
 	"github.com/enrollhq/enroll/seal"
-	"github.com/enrollhq/enroll/webhook"
 )
 
 // TestServeLostSecretsKey: over secrets sealed under a key that is lost,
@@ -35,45 +30,24 @@ func TestServeLostSecretsKey(t *testing.T) {
 
 // testServeLostSecretsKey is TestServeLostSecretsKey on database db.
 func testServeLostSecretsKey(t *testing.T, db string) {
-	var (
-		mu       sync.Mutex
-		secret   string
-		verified = make(chan error, 100)
-	)
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		sec := secret
-		mu.Unlock()
-		err := webhook.Verify(sec, r.Header, body, time.Now(), time.Minute)
-		verified <- err
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusUnauthorized)
-		}
-	}))
-	t.Cleanup(recv.Close)
-
+	// The receiver verifies nothing until the rotation's secret: the
+	// one sealed under the lost key is not to sign anything after.
+	recv := newWebhookReceiver(t)
 	lostKey, newKey := testSecretsKey(1), testSecretsKey(2)
 	lostID := seal.KeyID(bytes.Repeat([]byte{1}, 32))
-	m, out, err := serveWith(t, db, func(c *Config) { c.SecretsKeys = []string{lostKey} })
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := secretIn(t, out)
-	ep := decodeBody(t, do(t, "POST", m.HTTPServer.URL()+"/v1/webhookEndpoints", key, `{"url": "`+recv.URL+`/hooks"}`))["id"].(string)
-	do(t, "POST", m.HTTPServer.URL()+"/v1/programs", key, `{"slug": "rebate", "name": "Rebate"}`)
-	inst := decodeBody(t, do(t, "POST", m.HTTPServer.URL()+"/v1/programs/rebate/instances", key, `{"slug": "2026", "name": "2026"}`))["id"].(string)
-	if err := m.Close(); err != nil {
+	s := startSealed(t, db, lostKey, recv)
+	key, ep := s.key, s.endpoint
+	if err := s.m.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	_, _, err = serveWith(t, db, func(c *Config) { c.SecretsKeys = []string{newKey} })
+	_, _, err := serveWith(t, db, func(c *Config) { c.SecretsKeys = []string{newKey} })
 	if err == nil || !strings.Contains(err.Error(), `sealed as "aes-256-gcm:v1:`+lostID+`"`) ||
 		!strings.Contains(err.Error(), "if that key is lost, name its id with --secrets-key-lost") {
 		t.Fatalf("serve over a lost key's secrets: %v, want a refusal saying how to start", err)
 	}
 
-	m, _, err = serveWith(t, db, func(c *Config) {
+	m, _, err := serveWith(t, db, func(c *Config) {
 		c.SecretsKeys, c.SecretsKeysLost = []string{newKey}, []string{"aes-256-gcm:v1:" + lostID}
 	})
 	if err != nil {
@@ -87,22 +61,9 @@ func testServeLostSecretsKey(t *testing.T, db string) {
 	if rot["secretError"] != nil {
 		t.Fatalf("rotated: %v", rot)
 	}
-	mu.Lock()
-	secret = rot["secret"].(string)
-	mu.Unlock()
-	res = do(t, "POST", m.HTTPServer.URL()+"/v1/programInstances/"+inst+"/enrollments", key,
-		`{"identificationType": "customerInfo", "firstName": "W", "lastName": "H", "email": "lost@example.com"}`)
-	if res.StatusCode != http.StatusCreated {
-		t.Fatalf("create enrollment = %d", res.StatusCode)
-	}
-	select {
-	case err := <-verified:
-		if err != nil {
-			t.Fatalf("the delivery does not verify with the new secret: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("no delivery reached the receiver")
-	}
+	recv.setSecret(rot["secret"].(string))
+	s.enroll(t, m, "lost@example.com")
+	recv.wait(t)
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
