@@ -51,13 +51,7 @@ func newSealer(t *testing.T, keys ...[]byte) enroll.SecretSealer {
 func SealedSecrets(t *testing.T, h SealedSecretsHarness) {
 	one, two := sealKey(1), sealKey(2)
 	s := h.Open(t, nil)
-	base := newFixtureOn(t, s)
-	on := func(s enroll.Store) *webhookFixture {
-		f := *base
-		f.s = s
-		return &webhookFixture{fixture: &f, ws: s.(enroll.WebhookStore)}
-	}
-	f := on(s)
+	f, on := sealedFixtures(t, s)
 	ws := f.a.WorkspaceID
 	plain := f.endpoint()
 	if raw := h.RawSecrets(t, ws, plain.ID); !strings.Contains(raw, plain.Secret) {
@@ -92,11 +86,7 @@ func SealedSecrets(t *testing.T, h SealedSecretsHarness) {
 	}
 	f.enroll(f.instance(), "sealed@example.com")
 	f.dispatchAll()
-	jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 100, 100, 100))
-	byEndpoint := map[string]*enroll.WebhookJob{}
-	for _, j := range jobs {
-		byEndpoint[j.Delivery.EndpointID] = j
-	}
+	byEndpoint := f.claimAll()
 	for _, ep := range []*enroll.WebhookEndpoint{plain, sealed} {
 		if j := byEndpoint[ep.ID]; j == nil || len(j.Secrets) != 1 || j.Secrets[0] != ep.Secret || j.SecretsError != "" {
 			t.Fatalf("claimed job of endpoint %s = %+v, want its secret", ep.ID, j)
@@ -105,19 +95,13 @@ func SealedSecrets(t *testing.T, h SealedSecretsHarness) {
 	if j := byEndpoint[moved.ID]; j == nil || len(j.Secrets) != 0 || !strings.Contains(j.SecretsError, "cannot be opened") {
 		t.Fatalf("claimed job of the endpoint holding another's sealed secret = %+v, want no secret and why", j)
 	}
-	for _, j := range jobs {
-		must(f.ws.FinishWebhookDelivery(f.ctx, j, ok200(time.Now())))
-	}
 	// Deleting it works: what a delete reads needs no secret.
 	if err := f.ws.DeleteWebhookEndpoint(f.ctx, f.a, moved.ID, func(*enroll.WebhookEndpoint) error { return nil }); err != nil {
 		t.Fatalf("deleting the endpoint whose secret does not open: %v", err)
 	}
 
 	// Rotation seals the new secret and the one kept beside it.
-	rot := must(f.ws.UpdateWebhookEndpoint(f.ctx, f.a, sealed.ID, func(ep *enroll.WebhookEndpoint) error {
-		ep.RotateOnUpdate()
-		return nil
-	}))
+	rot := f.rotate(sealed.ID)
 	raw = h.RawSecrets(t, ws, sealed.ID)
 	if strings.Contains(raw, rot.Secret) || strings.Contains(raw, sealed.Secret) || strings.Count(raw, k1.KeyPrefixes()[0]) != 2 {
 		t.Fatalf("after a rotation the stored secrets are %s, want both sealed", raw)
@@ -185,10 +169,9 @@ func SealedSecrets(t *testing.T, h SealedSecretsHarness) {
 func SealedSecretsConcurrent(t *testing.T, h SealedSecretsHarness) {
 	const endpoints, replicas = 250, 3
 	s := h.Open(t, nil)
-	f := newFixtureOn(t, s)
-	wf := &webhookFixture{fixture: f, ws: s.(enroll.WebhookStore)}
+	f, _ := sealedFixtures(t, s)
 	for range endpoints {
-		wf.endpoint()
+		f.endpoint()
 	}
 	s.Close()
 	k := newSealer(t, sealKey(3))

@@ -25,8 +25,7 @@ func SealedSecretsUnopened(t *testing.T, h SealedSecretsHarness) {
 	k1 := newSealer(t, one)
 	s := h.Open(t, k1)
 	defer s.Close()
-	base := newFixtureOn(t, s)
-	f := &webhookFixture{fixture: base, ws: s.(enroll.WebhookStore)}
+	f, _ := sealedFixtures(t, s)
 	ws := f.a.WorkspaceID
 	good, moved := f.endpoint(), f.endpoint()
 	h.SetRawSecrets(t, ws, moved.ID, h.RawSecrets(t, ws, good.ID))
@@ -100,14 +99,7 @@ func SealedSecretsUnopened(t *testing.T, h SealedSecretsHarness) {
 	f.dispatchAll()
 	job := func(ep *enroll.WebhookEndpoint) *enroll.WebhookJob {
 		t.Helper()
-		jobs := must(f.ws.ClaimWebhookDeliveries(f.ctx, time.Minute, 100, 100, 100))
-		var out *enroll.WebhookJob
-		for _, j := range jobs {
-			if j.Delivery.EndpointID == ep.ID {
-				out = j
-			}
-			must(f.ws.FinishWebhookDelivery(f.ctx, j, ok200(time.Now())))
-		}
+		out := f.claimAll()[ep.ID]
 		if out == nil {
 			t.Fatalf("no delivery of endpoint %s claimed", ep.ID)
 		}
@@ -118,10 +110,7 @@ func SealedSecretsUnopened(t *testing.T, h SealedSecretsHarness) {
 	}
 
 	// A rotation replaces it: the new secret alone signs.
-	rot := must(f.ws.UpdateWebhookEndpoint(f.ctx, f.a, moved.ID, func(ep *enroll.WebhookEndpoint) error {
-		ep.RotateOnUpdate()
-		return nil
-	}))
+	rot := f.rotate(moved.ID)
 	if !strings.HasPrefix(rot.Secret, "whsec_") || rot.SecretError != "" || rot.PreviousSecretExpiresAt != nil {
 		t.Fatalf("rotated: secret %q, secretError %q, previousSecretExpiresAt %v", rot.Secret, rot.SecretError, rot.PreviousSecretExpiresAt)
 	}
@@ -169,13 +158,7 @@ func SealedSecretsLostKey(t *testing.T, h SealedSecretsHarness) {
 	k1, k2 := newSealer(t, one), newSealer(t, two)
 	lost := []string{k1.KeyPrefixes()[0]}
 	s := h.Open(t, nil)
-	base := newFixtureOn(t, s)
-	on := func(s enroll.Store) *webhookFixture {
-		f := *base
-		f.s = s
-		return &webhookFixture{fixture: &f, ws: s.(enroll.WebhookStore)}
-	}
-	f := on(s)
+	f, on := sealedFixtures(t, s)
 	ws := f.a.WorkspaceID
 	plain := f.endpoint()
 	s.Close()
@@ -213,10 +196,7 @@ func SealedSecretsLostKey(t *testing.T, h SealedSecretsHarness) {
 	if raw := h.RawSecrets(t, ws, plain.ID); !strings.Contains(raw, k2.KeyPrefixes()[0]) {
 		t.Fatalf("the plain endpoint's secrets are %s, want them sealed under the key given", raw)
 	}
-	rot := must(f.ws.UpdateWebhookEndpoint(f.ctx, f.a, ep.ID, func(ep *enroll.WebhookEndpoint) error {
-		ep.RotateOnUpdate()
-		return nil
-	}))
+	rot := f.rotate(ep.ID)
 	if raw := h.RawSecrets(t, ws, ep.ID); strings.Contains(raw, lost[0]) || !strings.Contains(raw, k2.KeyPrefixes()[0]) {
 		t.Fatalf("after the rotation the stored secrets are %s", raw)
 	}
