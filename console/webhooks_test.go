@@ -195,7 +195,7 @@ func TestWebhookRotateEditToggleAndDelete(t *testing.T) {
 		t.Fatalf("shown %q; signing with %q (old %q)", secret, signing, old)
 	}
 	exp := stored.PreviousSecretExpiresAt
-	if exp == nil || exp.Sub(time.Now()) < 23*time.Hour {
+	if exp == nil || time.Until(*exp) < 23*time.Hour {
 		t.Fatalf("previousSecretExpiresAt = %v", exp)
 	}
 	rotated.contains("Signing secret rotated.", "New signing secret", "keeps signing alongside the new one for 24 hours, until",

@@ -202,7 +202,7 @@ func testIdempotency(t *testing.T, newStore Factory) {
 		if err := is.CompleteIdempotencyKey(f.ctx, ws, "k-complete-4xx", failed.Token, &enroll.IdempotentResponse{Status: 422, Body: []byte("{}")}); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := claim("k-complete-4xx", "h", lease); got.State != enroll.IdempotencyCompleted || got.Response.Status != 422 || got.Response.Header != nil && len(got.Response.Header) != 0 {
+		if got, _ := claim("k-complete-4xx", "h", lease); got.State != enroll.IdempotencyCompleted || got.Response.Status != 422 || len(got.Response.Header) != 0 {
 			t.Fatalf("record = %+v", got)
 		}
 	})
