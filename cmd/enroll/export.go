@@ -79,7 +79,7 @@ func (m *Main) exportCommand() *cobra.Command {
 	f.StringSliceVar(&statuses, "status", nil, "keep enrollments in these statuses (repeatable, or comma-separated)")
 	f.StringVar(&q.Tag, "tag", "", "keep enrollments with this tag")
 	f.StringVar(&q.GroupID, "group", "", "keep enrollments in this group")
-	f.StringVar(&q.Q, "q", "", "keep enrollments whose first name, last name, email or reference id starts with this (with several words, each begins one of them)")
+	f.StringVar(&q.Q, "q", "", "keep enrollments whose first name, last name, email or reference id, or a later word of a name, starts with this (with several words, up to 8, each begins one of them)")
 	f.StringVar(&createdAfter, "created-after", "", "keep enrollments created after this RFC 3339 time")
 	f.StringVar(&q.Sort, "sort", "", "-createdAt (default), createdAt, updatedAt, -updatedAt or lastName")
 	f.StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
