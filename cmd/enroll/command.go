@@ -41,7 +41,7 @@ func (m *Main) dbFlags(cmd *cobra.Command, pool bool) {
 	if pool {
 		f.Int32Var(&m.Config.PGMaxConns, "pg-max-conns", m.Config.PGMaxConns, "PostgreSQL connection pool size (0: the driver's default)")
 		f.DurationVar(&m.Config.PGStatementTimeout, "pg-statement-timeout", m.Config.PGStatementTimeout,
-			"PostgreSQL statement timeout (0: 30s, or the URL's statement_timeout)")
+			"PostgreSQL statement timeout (0: 30s, or the URL's statement_timeout; negative: none)")
 	}
 }
 
