@@ -479,6 +479,7 @@ func TestCommandFlags(t *testing.T) {
 		{[]string{"--webhook-workspace-concurrency", "-1"}, "--webhook-workspace-concurrency -1"},
 		{[]string{"--webhook-timeout", "-1s"}, "--webhook-timeout -1s"},
 		{[]string{"--pg-import-writers", "-1"}, "--pg-import-writers -1"},
+		{[]string{"--pg-max-conns", "-1"}, "--pg-max-conns -1"},
 		// Checked before the database is opened, which creates or migrates it.
 		{[]string{"--public-url", "notaurl"}, `--public-url "notaurl"`},
 		{[]string{"--public-url", "ftp://x"}, `--public-url "ftp://x"`},

@@ -60,7 +60,8 @@ func (m *Main) serveCommand() *cobra.Command {
 // opened, since opening the database creates or migrates it: a listen
 // address that is no host:port, a negative rate (which the limiter would
 // take as no limit), a negative bound per workspace or time limit (which
-// the deliverer would take as the default) or of import writers, a bad SMTP server, sender or
+// the deliverer would take as the default), of import writers or of
+// pool connections, a bad SMTP server, sender or
 // public URL, an import data directory that cannot be written (where every
 // upload would fail with a 500), a malformed --secrets-key or
 // --secrets-key-lost. An address
@@ -78,6 +79,9 @@ func (c *Config) checkServe() error {
 	}
 	if c.WebhookWorkspaceConcurrency < 0 {
 		return fmt.Errorf("--webhook-workspace-concurrency %d: give a number of attempts, or 0 for the default (192)", c.WebhookWorkspaceConcurrency)
+	}
+	if c.PGMaxConns < 0 {
+		return fmt.Errorf("--pg-max-conns %d: give a number of connections, or 0 for the driver's default", c.PGMaxConns)
 	}
 	if c.PGImportWriters < 0 {
 		return fmt.Errorf("--pg-import-writers %d: give a number of transactions, or 0 for the default (4)", c.PGImportWriters)
