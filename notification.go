@@ -148,6 +148,21 @@ func (t *NotificationTemplate) Prepare() {
 	}
 }
 
+// TemplateConflict is the ECONFLICT of a template for an instance (or the
+// workspace default), status and audience that already has one:
+// existingID, when the store found it, is the problem's existingId.
+func (t *NotificationTemplate) TemplateConflict(existingID string) error {
+	where := "The workspace default"
+	if t.ProgramInstanceID != "" {
+		where = "Program instance " + t.ProgramInstanceID
+	}
+	e := Errorf(ECONFLICT, "%s already has a template for status %s and audience %s; change that one instead.", where, t.Status, t.Audience)
+	if existingID != "" {
+		e.Extra = map[string]any{"existingId": existingID}
+	}
+	return e
+}
+
 // NotificationTemplateFilter selects templates in a list, newest first.
 type NotificationTemplateFilter struct {
 	// ProgramInstanceID keeps one instance's templates; WorkspaceDefaults

@@ -32,8 +32,13 @@ func TestNotificationTemplatesAPI(t *testing.T) {
 	if created.Header.Get("Location") != "/v1/notificationTemplates/"+id || tpl["audience"] != "participant" || tpl["essential"] != true {
 		t.Fatalf("created %v (Location %q)", tpl, created.Header.Get("Location"))
 	}
-	e.do("POST", "/v1/notificationTemplates", map[string]any{"programInstanceId": inst, "name": "Again", "status": "approved",
-		"subject": "s", "text": "t"}).expect(409)
+	// The second template for the place names the one holding it, as
+	// other duplicates do.
+	again := e.do("POST", "/v1/notificationTemplates", map[string]any{"programInstanceId": inst, "name": "Again", "status": "approved",
+		"subject": "s", "text": "t"}).expect(409).obj()
+	if again["existingId"] != id || !strings.HasPrefix(again["detail"].(string), "Program instance "+inst+" already has a template") {
+		t.Errorf("duplicate template: %v, want existingId %s", again, id)
+	}
 	e.do("POST", "/v1/notificationTemplates", map[string]any{"name": "New submission", "status": "submitted",
 		"subject": "New submission: {{.enrollment.email}}", "text": "{{.previousStatus}} → {{.status}}"}).expect(201)
 

@@ -30,7 +30,8 @@ func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema 
 	extensions := map[string]*huma.Schema{
 		"existingId": str("409: the object in the way: the open enrollment of the same participant in the instance " +
 			"(or, on an enrollment's PATCH, the one holding the email it gives), " +
-			"the customer with that email, or the enrollment holding a unique parameter's value (not named for a hidden parameter)."),
+			"the customer with that email, the enrollment holding a unique parameter's value (not named for a hidden parameter), " +
+			"or the notification template already set for the same instance (or workspace default), status and audience."),
 		"parameter": str("409: the externalId of the unique parameter whose value another enrollment holds, or, " +
 			"for an instance update refused for making a parameter unique, the parameter whose value enrollments share."),
 		"value": str("409 (an instance update making a parameter unique, refused): the value open enrollments share, " +

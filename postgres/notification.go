@@ -17,6 +17,11 @@ func (tx *tx) writeTemplate(t *enroll.NotificationTemplate, insert bool) error {
 	if err != nil {
 		return err
 	}
+	if holder, err := tx.templateHolder(t); err != nil {
+		return err
+	} else if holder != "" {
+		return t.TemplateConflict(holder)
+	}
 	if insert {
 		_, err = tx.exec(`INSERT INTO notification_templates (id, workspace_id, instance_id, status, audience, doc, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, t.WorkspaceID, t.ProgramInstanceID, string(t.Status), string(t.Audience), doc,
@@ -26,18 +31,24 @@ func (tx *tx) writeTemplate(t *enroll.NotificationTemplate, insert bool) error {
 			string(t.Status), string(t.Audience), doc, t.UpdatedAt, t.WorkspaceID, t.ID)
 	}
 	if constraint(err) != "" {
-		return templateConflict(t)
+		// A concurrent write took the place after the look-up.
+		return t.TemplateConflict("")
 	}
 	return err
 }
 
-// templateConflict is the error for a second template in the same place.
-func templateConflict(t *enroll.NotificationTemplate) error {
-	where := "the workspace default"
-	if t.ProgramInstanceID != "" {
-		where = "program instance " + t.ProgramInstanceID
+// templateHolder returns the id of the template other than t that holds
+// t's place (its instance, status and audience), or "" when none does:
+// looked up before the write, so that the conflict can name it, which a
+// violated constraint cannot (and on PostgreSQL, aborts the transaction).
+func (tx *tx) templateHolder(t *enroll.NotificationTemplate) (string, error) {
+	var id string
+	err := tx.QueryRow(tx.ctx, `SELECT id FROM notification_templates WHERE workspace_id = $1 AND instance_id = $2 AND status = $3 AND audience = $4 AND id <> $5`,
+		t.WorkspaceID, t.ProgramInstanceID, string(t.Status), string(t.Audience), t.ID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
 	}
-	return enroll.Errorf(enroll.ECONFLICT, "%s already has a template for status %s and audience %s.", where, t.Status, t.Audience)
+	return id, err
 }
 
 // findTemplate loads a template; lock is "" or a locking clause.

@@ -23,6 +23,11 @@ func (tx *Tx) writeTemplate(t *enroll.NotificationTemplate, insert bool) error {
 	if err != nil {
 		return err
 	}
+	if holder, err := tx.templateHolder(t); err != nil {
+		return err
+	} else if holder != "" {
+		return t.TemplateConflict(holder)
+	}
 	if insert {
 		_, err = tx.exec(`INSERT INTO notification_templates (id, workspace_id, instance_id, status, audience, doc, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, t.ID, t.WorkspaceID, t.ProgramInstanceID, string(t.Status), string(t.Audience), doc,
@@ -32,18 +37,24 @@ func (tx *Tx) writeTemplate(t *enroll.NotificationTemplate, insert bool) error {
 			string(t.Status), string(t.Audience), doc, micros(t.UpdatedAt), t.WorkspaceID, t.ID)
 	}
 	if constraint(err) != "" {
-		return templateConflict(t)
+		// A concurrent write took the place after the look-up.
+		return t.TemplateConflict("")
 	}
 	return err
 }
 
-// templateConflict is the error for a second template in the same place.
-func templateConflict(t *enroll.NotificationTemplate) error {
-	where := "the workspace default"
-	if t.ProgramInstanceID != "" {
-		where = "program instance " + t.ProgramInstanceID
+// templateHolder returns the id of the template other than t that holds
+// t's place (its instance, status and audience), or "" when none does:
+// looked up before the write, so that the conflict can name it, which a
+// violated constraint cannot (and on PostgreSQL, aborts the transaction).
+func (tx *Tx) templateHolder(t *enroll.NotificationTemplate) (string, error) {
+	var id string
+	err := tx.QueryRowContext(tx.ctx, `SELECT id FROM notification_templates WHERE workspace_id = ? AND instance_id = ? AND status = ? AND audience = ? AND id <> ?`,
+		t.WorkspaceID, t.ProgramInstanceID, string(t.Status), string(t.Audience), t.ID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
 	}
-	return enroll.Errorf(enroll.ECONFLICT, "%s already has a template for status %s and audience %s.", where, t.Status, t.Audience)
+	return id, err
 }
 
 func findTemplate(ctx context.Context, q querier, wsID, id string) (*enroll.NotificationTemplate, error) {
