@@ -21,12 +21,22 @@ type Customer struct {
 	UpdatedAt   time.Time      `json:"updatedAt"`
 }
 
-// Validate checks the customer's fields and fills empty collections.
-func (c *Customer) Validate() error {
+// Validate checks a new customer's fields and fills empty collections.
+func (c *Customer) Validate() error { return c.validate("") }
+
+// ValidateChange checks c, an update of old, as Validate does, except that
+// an email left as old holds it is checked only as emails were before
+// mail relays' rules (checkEmail): a customer stored with one stays
+// savable as read.
+func (c *Customer) ValidateChange(old *Customer) error { return c.validate(old.Email) }
+
+// validate is Validate for a customer whose email is kept when it is
+// stored (see checkEmail).
+func (c *Customer) validate(stored string) error {
 	var v Invalid
 	checkName(&v, "firstName", c.FirstName, true)
 	checkName(&v, "lastName", c.LastName, true)
-	checkEmail(&v, "email", c.Email, true)
+	checkEmail(&v, "email", c.Email, true, stored)
 	checkName(&v, "phone", c.Phone, false)
 	checkName(&v, "referenceId", c.ReferenceID, false)
 	c.Address.validate(&v, "address")
@@ -72,12 +82,20 @@ type Lead struct {
 	UpdatedAt   time.Time      `json:"updatedAt"`
 }
 
-// Validate checks the lead's fields: at least one contact field is needed.
-func (l *Lead) Validate() error {
+// Validate checks a new lead's fields: at least one contact field is
+// needed.
+func (l *Lead) Validate() error { return l.validate("") }
+
+// ValidateChange checks l, an update of old, as Validate does, except
+// that an email left as old holds it is checked as a customer's is
+// (Customer.ValidateChange).
+func (l *Lead) ValidateChange(old *Lead) error { return l.validate(old.Email) }
+
+func (l *Lead) validate(stored string) error {
 	var v Invalid
 	checkName(&v, "firstName", l.FirstName, false)
 	checkName(&v, "lastName", l.LastName, false)
-	checkEmail(&v, "email", l.Email, false)
+	checkEmail(&v, "email", l.Email, false, stored)
 	checkName(&v, "phone", l.Phone, false)
 	l.Address.validate(&v, "address")
 	checkMetadata(&v, "metadata", l.Metadata)

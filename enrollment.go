@@ -169,7 +169,7 @@ func (e *Enrollment) normalize() {
 // manufacturer slugs and group ids each name an item once, and that its
 // devices each hold a value and have distinct ids.
 func (e *Enrollment) Validate(inst *ProgramInstance) error {
-	return e.validate(inst, nil, nil)
+	return e.validate(inst, nil, nil, "")
 }
 
 // validate is Validate for an update of old. A group, or a parameter value,
@@ -181,13 +181,15 @@ func (e *Enrollment) Validate(inst *ProgramInstance) error {
 // it is not checked for repeats, which Validate refuses, nor a devices
 // list left as kept (old's, or those a re-enrollment copies) for empty
 // devices and repeated ids: an enrollment stored with one before those
-// checks must stay editable too.
-func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment, kept []Device) error {
+// checks must stay editable too. An email equal to keptEmail (old's, or
+// the participant's as stored) is checked as it was when stored
+// (checkEmail).
+func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment, kept []Device, keptEmail string) error {
 	var v Invalid
 	e.normalize()
 	checkName(&v, "firstName", e.FirstName, false)
 	checkName(&v, "lastName", e.LastName, false)
-	checkEmail(&v, "email", e.Email, false)
+	checkEmail(&v, "email", e.Email, false, keptEmail)
 	checkName(&v, "phone", e.Phone, false)
 	e.Address.validate(&v, "address")
 	checkList(&v, "manufacturerSlugs", e.ManufacturerSlugs, MaxNameLength)
@@ -335,7 +337,7 @@ type EnrollmentCreate struct {
 
 	FirstName            string           `json:"firstName,omitempty" nullable:"true" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
 	LastName             string           `json:"lastName,omitempty" nullable:"true" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
-	Email                string           `json:"email,omitempty" nullable:"true" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used."`
+	Email                string           `json:"email,omitempty" nullable:"true" maxLength:"256" doc:"Required with customerInfo. With customerId the customer's is used. An address mail relays take: ASCII, with a domain name that has a dot, not an IP address."`
 	Phone                string           `json:"phone,omitempty" nullable:"true" maxLength:"256"`
 	Address              *Address         `json:"address,omitempty"`
 	ManufacturerSlugs    []string         `json:"manufacturerSlugs,omitempty" nullable:"true" maxItems:"100" maxLength:"256" doc:"Each slug once (compared exactly, case included); a repeat is a 422 at the repeat."`
@@ -360,7 +362,7 @@ func (in *EnrollmentCreate) Validate() error {
 	case IdentifyByCustomerInfo:
 		checkName(&v, "firstName", in.FirstName, true)
 		checkName(&v, "lastName", in.LastName, true)
-		checkEmail(&v, "email", in.Email, true)
+		checkEmail(&v, "email", in.Email, true, "")
 	case IdentifyByCustomerID:
 		if in.CustomerID == "" {
 			v.Add("customerId", "is required with identificationType customerId", nil)
@@ -404,22 +406,30 @@ type Participant struct {
 	Email     string
 	Phone     string
 	Address   *Address
+	// storedEmail is the email of the customer, lead or enrollment the
+	// data was read from: the enrollment may carry it, and a customer be
+	// made with it, though mail relays' rules came after it was stored
+	// (checkEmail).
+	storedEmail string
 }
 
 // ParticipantFromCustomer returns the participant data of c.
 func ParticipantFromCustomer(c *Customer) Participant {
-	return Participant{CustomerID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone, Address: c.Address}
+	return Participant{CustomerID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone, Address: c.Address,
+		storedEmail: c.Email}
 }
 
 // ParticipantFromLead returns the participant data of l.
 func ParticipantFromLead(l *Lead) Participant {
-	return Participant{LeadID: l.ID, CustomerID: l.CustomerID, FirstName: l.FirstName, LastName: l.LastName, Email: l.Email, Phone: l.Phone, Address: l.Address}
+	return Participant{LeadID: l.ID, CustomerID: l.CustomerID, FirstName: l.FirstName, LastName: l.LastName, Email: l.Email, Phone: l.Phone, Address: l.Address,
+		storedEmail: l.Email}
 }
 
 // ParticipantFromEnrollment returns the participant data of a previous
 // enrollment, for a re-enrollment.
 func ParticipantFromEnrollment(e *Enrollment) Participant {
-	return Participant{CustomerID: e.CustomerID, LeadID: e.LeadID, From: e, FirstName: e.FirstName, LastName: e.LastName, Email: e.Email, Phone: e.Phone, Address: e.Address}
+	return Participant{CustomerID: e.CustomerID, LeadID: e.LeadID, From: e, FirstName: e.FirstName, LastName: e.LastName, Email: e.Email, Phone: e.Phone, Address: e.Address,
+		storedEmail: e.Email}
 }
 
 // Overlay returns p with the contact fields the request gives in place of
@@ -486,7 +496,7 @@ func NewEnrollment(wsID string, in *EnrollmentCreate, inst *ProgramInstance, p P
 			e.Metadata = maps.Clone(from.Metadata)
 		}
 	}
-	if err := e.validate(inst, nil, kept); err != nil {
+	if err := e.validate(inst, nil, kept, p.storedEmail); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -678,7 +688,7 @@ func prepareEnrollmentUpdate(old, e *Enrollment, inst *ProgramInstance, now time
 	if err := v.Err(); err != nil {
 		return nil, nil, err
 	}
-	if err := e.validate(inst, old, old.Devices); err != nil {
+	if err := e.validate(inst, old, old.Devices, old.Email); err != nil {
 		return nil, nil, err
 	}
 	ch := &EnrollmentChange{From: old.Eligibility.Status, To: e.Eligibility.Status}

@@ -209,7 +209,7 @@ func reenrolledParticipant(tx EnrollmentTx, a Actor, from *Enrollment, in *Enrol
 	if err != nil {
 		return p, nil, err
 	}
-	p.FirstName, p.LastName, p.Email = c.FirstName, c.LastName, c.Email
+	p.FirstName, p.LastName, p.Email, p.storedEmail = c.FirstName, c.LastName, c.Email, c.Email
 	return p, c, nil
 }
 
@@ -220,7 +220,8 @@ func customerFor(tx EnrollmentTx, a Actor, p Participant, in *EnrollmentCreate) 
 	if ErrorCode(err) == ENOTFOUND {
 		c = p.NewCustomer(a.WorkspaceID, tx.Now())
 		c.ReferenceID = in.ReferenceID
-		if err := c.Validate(); err != nil {
+		// A lead's email as stored makes its customer (checkEmail).
+		if err := c.validate(p.storedEmail); err != nil {
 			return p, nil, err
 		}
 		c, err = tx.AddCustomer(c)

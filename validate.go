@@ -73,7 +73,14 @@ func idShaped(s string) bool {
 	return len(s) == idLength && strings.Trim(s, base36) == ""
 }
 
-func checkEmail(v *Invalid, field, s string, required bool) {
+// checkEmail refuses s, a participant's email, unless it is one bare
+// address (or empty, when not required) that mail relays take
+// (mailboxProblem). stored is the email the record holds, or "": s equal
+// to it is checked only as emails were when it was stored, as an address,
+// so that a record stored before the relays' rules were checked stays
+// savable as read, and one made from it (an enrollment of its customer
+// or lead) can be made.
+func checkEmail(v *Invalid, field, s string, required bool, stored string) {
 	if s == "" {
 		if required {
 			v.Add(field, "is required", nil)
@@ -83,6 +90,13 @@ func checkEmail(v *Invalid, field, s string, required bool) {
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || len(s) > MaxNameLength {
 		v.Add(field, "must be an email address", s)
+		return
+	}
+	if s == stored {
+		return
+	}
+	if problem := mailboxProblem(s); problem != "" {
+		v.Add(field, problem, s)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 type CustomerCreate struct {
 	FirstName   string          `json:"firstName" minLength:"1" maxLength:"256"`
 	LastName    string          `json:"lastName" minLength:"1" maxLength:"256"`
-	Email       string          `json:"email" minLength:"1" maxLength:"256" doc:"Unique in the workspace (case-insensitive)."`
+	Email       string          `json:"email" minLength:"1" maxLength:"256" doc:"Unique in the workspace (case-insensitive). An address mail relays take: ASCII, with a domain name that has a dot, not an IP address."`
 	Phone       string          `json:"phone,omitempty" maxLength:"256" nullable:"true"`
 	Address     *enroll.Address `json:"address,omitempty"`
 	ReferenceID string          `json:"referenceId,omitempty" maxLength:"256" nullable:"true" doc:"Your own identifier for the customer."`
@@ -22,7 +22,7 @@ type CustomerCreate struct {
 type CustomerPatch struct {
 	FirstName   *string        `json:"firstName,omitempty" minLength:"1" maxLength:"256"`
 	LastName    *string        `json:"lastName,omitempty" minLength:"1" maxLength:"256"`
-	Email       *string        `json:"email,omitempty" minLength:"1" maxLength:"256"`
+	Email       *string        `json:"email,omitempty" minLength:"1" maxLength:"256" doc:"A new email is an address mail relays take: ASCII, with a domain name that has a dot, not an IP address; the stored one may be sent back as read."`
 	Phone       *string        `json:"phone,omitempty" maxLength:"256" nullable:"true"`
 	Address     *AddressPatch  `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
 	ReferenceID *string        `json:"referenceId,omitempty" maxLength:"256" nullable:"true"`

@@ -15,7 +15,7 @@ import (
 type EnrollmentPatch struct {
 	FirstName            *string                 `json:"firstName,omitempty" maxLength:"256" nullable:"true"`
 	LastName             *string                 `json:"lastName,omitempty" maxLength:"256" nullable:"true"`
-	Email                *string                 `json:"email,omitempty" maxLength:"256" nullable:"true"`
+	Email                *string                 `json:"email,omitempty" maxLength:"256" nullable:"true" doc:"A new email is an address mail relays take: ASCII, with a domain name that has a dot, not an IP address; the stored one may be sent back as read."`
 	Phone                *string                 `json:"phone,omitempty" maxLength:"256" nullable:"true"`
 	Address              *AddressPatch           `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
 	ManufacturerSlugs    []string                `json:"manufacturerSlugs,omitempty" maxItems:"100" maxLength:"256" doc:"Each slug once (compared exactly, case included); a repeat is a 422 at the repeat, unless the list is sent back as stored."`

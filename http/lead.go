@@ -11,7 +11,7 @@ import (
 type LeadCreate struct {
 	FirstName string          `json:"firstName,omitempty" maxLength:"256" nullable:"true"`
 	LastName  string          `json:"lastName,omitempty" maxLength:"256" nullable:"true"`
-	Email     string          `json:"email,omitempty" maxLength:"256" nullable:"true"`
+	Email     string          `json:"email,omitempty" maxLength:"256" nullable:"true" doc:"An address mail relays take: ASCII, with a domain name that has a dot, not an IP address."`
 	Phone     string          `json:"phone,omitempty" maxLength:"256" nullable:"true"`
 	Address   *enroll.Address `json:"address,omitempty"`
 	Metadata  map[string]any  `json:"metadata,omitempty" nullable:"true"`
@@ -21,7 +21,7 @@ type LeadCreate struct {
 type LeadPatch struct {
 	FirstName *string        `json:"firstName,omitempty" maxLength:"256" nullable:"true"`
 	LastName  *string        `json:"lastName,omitempty" maxLength:"256" nullable:"true"`
-	Email     *string        `json:"email,omitempty" maxLength:"256" nullable:"true"`
+	Email     *string        `json:"email,omitempty" maxLength:"256" nullable:"true" doc:"A new email is an address mail relays take: ASCII, with a domain name that has a dot, not an IP address; the stored one may be sent back as read."`
 	Phone     *string        `json:"phone,omitempty" maxLength:"256" nullable:"true"`
 	Address   *AddressPatch  `json:"address,omitempty" doc:"Merged with the stored address; null removes it."`
 	Metadata  map[string]any `json:"metadata,omitempty" doc:"Merged with the stored metadata; a null member removes it, null all." nullable:"true"`

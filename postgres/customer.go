@@ -180,7 +180,7 @@ func (db *DB) UpdateCustomer(ctx context.Context, a enroll.Actor, id string, fn 
 			return err
 		}
 		c.ID, c.WorkspaceID, c.CreatedAt, c.UpdatedAt = old.ID, old.WorkspaceID, old.CreatedAt, old.UpdatedAt
-		if err := c.Validate(); err != nil {
+		if err := c.ValidateChange(old); err != nil {
 			return err
 		}
 		out = c

@@ -100,7 +100,7 @@ func (db *DB) UpdateLead(ctx context.Context, a enroll.Actor, id string, fn func
 		}
 		l.ID, l.WorkspaceID, l.CustomerID = old.ID, old.WorkspaceID, old.CustomerID
 		l.CreatedAt, l.UpdatedAt = old.CreatedAt, old.UpdatedAt
-		if err := l.Validate(); err != nil {
+		if err := l.ValidateChange(old); err != nil {
 			return err
 		}
 		out = l
