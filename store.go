@@ -36,7 +36,8 @@ type Store interface {
 	// CountWorkspaces returns how many workspaces exist.
 	CountWorkspaces(ctx context.Context) (int, error)
 
-	// CreateAPIKey stores a new key in a.WorkspaceID. Returns EINVALID.
+	// CreateAPIKey stores a new key in a.WorkspaceID, made by a's key
+	// (APIKey.SetMaker). Returns EINVALID.
 	CreateAPIKey(ctx context.Context, a Actor, k *APIKey) error
 	// FindAPIKeyByHash returns the key whose secret hashes to hash, revoked
 	// or not (callers check RevokedAt). Returns ENOTFOUND.
@@ -45,6 +46,10 @@ type Store interface {
 	ListAPIKeys(ctx context.Context, wsID string) ([]*APIKey, error)
 	// RevokeAPIKey revokes a key at once. Returns ENOTFOUND.
 	RevokeAPIKey(ctx context.Context, a Actor, id string) error
+	// RevokeAPIKeys revokes keys ids at once, together: ENOTFOUND, and
+	// none revoked, when one is not a.WorkspaceID's. A key revoked
+	// already keeps its revokedAt.
+	RevokeAPIKeys(ctx context.Context, a Actor, ids []string) error
 	// TouchAPIKey records that a key was used at t. Best effort: callers
 	// may ignore its error.
 	TouchAPIKey(ctx context.Context, id string, t time.Time) error

@@ -83,6 +83,10 @@ type APIKey struct {
 	CreatedAt          time.Time  `json:"createdAt"`
 	LastUsedAt         *time.Time `json:"lastUsedAt"`
 	RevokedAt          *time.Time `json:"revokedAt"`
+	// CreatedBy is the id of the key whose request made this one (see
+	// SetMaker), so that the keys a leaked key made can be found and
+	// revoked with it (KeysMadeBy).
+	CreatedBy *string `json:"createdBy" doc:"The id of the API key whose request made this key; null for a key made by the enroll CLI (key create, workspace create) or before keys recorded their maker. GET /v1/apiKeys?createdBy= lists the keys a key made, and DELETE /v1/apiKeys/{keyId}?cascade=true revokes them with it."`
 	// Hash is the hex SHA-256 of the secret. Secrets carry 256 bits of
 	// entropy, so a fast hash is safe and lets lookups use an index.
 	Hash string `json:"-"`

@@ -35,17 +35,17 @@ func TestAPIKeys(t *testing.T) {
 	if got := must[*enroll.ProgramInstance](t)(reader.GetInstance(ctx, inst.ID)); got.ID != inst.ID {
 		t.Fatalf("GetInstance with the new key = %+v", got)
 	}
-	if _, err := reader.ListAPIKeys(ctx, client.ListOptions{}); !client.IsStatus(err, http.StatusForbidden) {
+	if _, err := reader.ListAPIKeys(ctx, client.APIKeyQuery{}); !client.IsStatus(err, http.StatusForbidden) {
 		t.Fatalf("ListAPIKeys without keys:write: %v", err)
 	}
 
 	if got := must[*enroll.APIKey](t)(c.GetAPIKey(ctx, k.ID)); got.Prefix != k.Prefix || got.RevokedAt != nil {
 		t.Fatalf("GetAPIKey = %+v", got)
 	}
-	if pg := must[*enroll.Page[*enroll.APIKey]](t)(c.ListAPIKeys(ctx, client.ListOptions{PerPage: 1})); pg.TotalItems != 3 || pg.Data[0].ID != secret.ID {
+	if pg := must[*enroll.Page[*enroll.APIKey]](t)(c.ListAPIKeys(ctx, client.APIKeyQuery{ListOptions: client.ListOptions{PerPage: 1}})); pg.TotalItems != 3 || pg.Data[0].ID != secret.ID {
 		t.Fatalf("ListAPIKeys = %+v", pg)
 	}
-	if all := collect(t, c.AllAPIKeys(ctx, client.ListOptions{PerPage: 2})); len(all) != 3 || all[0].ID != secret.ID || all[1].ID != k.ID {
+	if all := collect(t, c.AllAPIKeys(ctx, client.APIKeyQuery{ListOptions: client.ListOptions{PerPage: 2}})); len(all) != 3 || all[0].ID != secret.ID || all[1].ID != k.ID {
 		t.Fatalf("AllAPIKeys = %+v", all)
 	}
 	if err := c.RevokeAPIKey(ctx, k.ID); err != nil {

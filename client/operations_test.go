@@ -515,19 +515,22 @@ func operationTable() map[string][]opCall {
 			return err
 		}}},
 		"listApiKeys": {
-			{"ListAPIKeys", func(ctx context.Context, c *client.Client, _ string) error {
-				_, err := c.ListAPIKeys(ctx, lo)
+			{"ListAPIKeys", func(ctx context.Context, c *client.Client, id string) error {
+				_, err := c.ListAPIKeys(ctx, client.APIKeyQuery{CreatedBy: id, ListOptions: lo})
 				return err
 			}},
 			{"AllAPIKeys", func(ctx context.Context, c *client.Client, _ string) error {
-				return first(c.AllAPIKeys(ctx, client.ListOptions{}))
+				return first(c.AllAPIKeys(ctx, client.APIKeyQuery{}))
 			}},
 		},
 		"getApiKey": {{"GetAPIKey", func(ctx context.Context, c *client.Client, id string) error {
 			_, err := c.GetAPIKey(ctx, id)
 			return err
 		}}},
-		"revokeApiKey": {{"RevokeAPIKey", func(ctx context.Context, c *client.Client, id string) error { return c.RevokeAPIKey(ctx, id) }}},
+		"revokeApiKey": {
+			{"RevokeAPIKey", func(ctx context.Context, c *client.Client, id string) error { return c.RevokeAPIKey(ctx, id) }},
+			{"RevokeAPIKeyCascade", func(ctx context.Context, c *client.Client, id string) error { return c.RevokeAPIKeyCascade(ctx, id) }},
+		},
 	}
 }
 

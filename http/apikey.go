@@ -63,6 +63,27 @@ type apiKeyIDInput struct {
 	KeyID string `path:"keyId" doc:"The API key's id."`
 }
 
+type listAPIKeysInput struct {
+	CreatedBy string `query:"createdBy" maxLength:"256" doc:"Keep the keys this key made (their createdBy): those a leaked key made, which its revocation leaves working unless cascade is asked for."`
+	ListQuery
+}
+
+type revokeAPIKeyInput struct {
+	KeyID   string `path:"keyId" doc:"The API key's id."`
+	Cascade bool   `query:"cascade" doc:"Also revoke every key this key made (createdBy), and the keys those made, all the way down: for a leaked key, whose holder may have made others. Without it only this key is revoked; the keys it made keep working."`
+}
+
+// Resolve reads a cascade without a value (?cascade, ?cascade=) as
+// asking for it, as a flag does: read as false, it would leave working
+// the keys the caller meant to revoke.
+func (in *revokeAPIKeyInput) Resolve(ctx huma.Context) []error {
+	u := ctx.URL()
+	if v, ok := u.Query()["cascade"]; ok && len(v) == 1 && v[0] == "" {
+		in.Cascade = true
+	}
+	return nil
+}
+
 type apiKeyCreatedOutput struct {
 	Location string `header:"Location" doc:"The new key's URL."`
 	Body     *APIKeyWithSecret
@@ -155,12 +176,19 @@ func (s *Server) visibleKey(ctx context.Context, id string) (*enroll.APIKey, err
 // listAPIKeys pages through the keys the request's key could have made
 // (all of them for a secret key), revoked ones included, newest first,
 // read whole: a workspace holds a few dozen keys.
-func (s *Server) listAPIKeys(ctx context.Context, in *ListQuery) (*bodyPage[*enroll.APIKey], error) {
+func (s *Server) listAPIKeys(ctx context.Context, in *listAPIKeysInput) (*bodyPage[*enroll.APIKey], error) {
 	keys, err := s.visibleKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	page, err := enroll.PageSlice(keys, in.params(""), apiKeySort, 0, func(k *enroll.APIKey) string { return k.ID })
+	// A token is bound to the filter, as every list's is; the unfiltered
+	// list's, 0, is the one its tokens carried before the filter was.
+	var filter uint64
+	if in.CreatedBy != "" {
+		keys = slices.DeleteFunc(keys, func(k *enroll.APIKey) bool { return k.MadeBy() != in.CreatedBy })
+		filter = enroll.HashFilter(in.CreatedBy)
+	}
+	page, err := enroll.PageSlice(keys, in.params(""), apiKeySort, filter, func(k *enroll.APIKey) string { return k.ID })
 	if err != nil {
 		return nil, err
 	}
@@ -175,21 +203,37 @@ func (s *Server) getAPIKey(ctx context.Context, in *apiKeyIDInput) (*apiKeyOutpu
 	return &apiKeyOutput{Body: k}, nil
 }
 
-func (s *Server) revokeAPIKey(ctx context.Context, in *apiKeyIDInput) (*struct{}, error) {
+func (s *Server) revokeAPIKey(ctx context.Context, in *revokeAPIKeyInput) (*struct{}, error) {
 	if !enroll.ValidID(in.KeyID) {
 		return nil, notFound("API key", in.KeyID)
 	}
 	// A key may revoke only the keys it could have made: a narrower one
-	// must not lock out a broader one.
-	if _, err := s.visibleKey(ctx, in.KeyID); err != nil {
+	// must not lock out a broader one. The keys a key made never exceed
+	// it, so the caller covers those a cascade reaches; the list is
+	// filtered all the same.
+	keys, err := s.visibleKeys(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.store.RevokeAPIKey(ctx, actorFrom(ctx), in.KeyID); err != nil {
+	if !slices.ContainsFunc(keys, func(k *enroll.APIKey) bool { return k.ID == in.KeyID }) {
+		return nil, notFound("API key", in.KeyID)
+	}
+	ids := []string{in.KeyID}
+	if in.Cascade {
+		for _, k := range enroll.KeysMadeBy(keys, in.KeyID) {
+			if k.RevokedAt == nil {
+				ids = append(ids, k.ID)
+			}
+		}
+	}
+	if err := s.store.RevokeAPIKeys(ctx, actorFrom(ctx), ids); err != nil {
 		return nil, err
 	}
-	// Revoked at once on this server; other replicas forget the key when
+	// Revoked at once on this server; other replicas forget the keys when
 	// their store reports the revocation (keycache.go, docs/security.md).
-	s.touches.keys.forget(in.KeyID)
+	for _, id := range ids {
+		s.touches.keys.forget(id)
+	}
 	return nil, nil
 }
 

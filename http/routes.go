@@ -147,7 +147,7 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/apiKeys", "createApiKey", "Create an API key; its secret is shown only here", tagAPIKeys, kw, created, withBodyID, handle(s, s.createAPIKey)},
 		{"GET", "/v1/apiKeys", "listApiKeys", "List the API keys this key could have made (all, for a secret key), without secrets", tagAPIKeys, kw, 0, nil, handle(s, s.listAPIKeys)},
 		{"GET", "/v1/apiKeys/{keyId}", "getApiKey", "Get an API key, without its secret", tagAPIKeys, kw, 0, []int{404}, handle(s, s.getAPIKey)},
-		{"DELETE", "/v1/apiKeys/{keyId}", "revokeApiKey", "Revoke an API key at once", tagAPIKeys, kw, 0, []int{404}, handle(s, s.revokeAPIKey)},
+		{"DELETE", "/v1/apiKeys/{keyId}", "revokeApiKey", "Revoke an API key at once; with cascade=true also every key it made", tagAPIKeys, kw, 0, []int{404}, handle(s, s.revokeAPIKey)},
 
 		{"GET", "/unsubscribe", "showUnsubscribe", "A page to confirm unsubscribing from non-essential notifications, without authentication", tagNotify, "", 0, nil, documented(htmlPage, handle(s, s.showUnsubscribe))},
 		{"POST", "/unsubscribe", "unsubscribe", "Unsubscribe from non-essential notifications (the page's button, and RFC 8058 one-click), without authentication", tagNotify, "", 0, nil, documented(htmlPage, handle(s, s.unsubscribe))},

@@ -32,6 +32,7 @@ func (tx *tx) insertAPIKey(k *enroll.APIKey) error {
 // CreateAPIKey implements enroll.Store.
 func (db *DB) CreateAPIKey(ctx context.Context, a enroll.Actor, k *enroll.APIKey) error {
 	k.WorkspaceID = a.WorkspaceID
+	k.SetMaker(a)
 	return db.write(ctx, func(tx *tx) error { return tx.insertAPIKey(k) })
 }
 
@@ -88,14 +89,21 @@ func (db *DB) ListAPIKeys(ctx context.Context, wsID string) ([]*enroll.APIKey, e
 
 // RevokeAPIKey implements enroll.Store.
 func (db *DB) RevokeAPIKey(ctx context.Context, a enroll.Actor, id string) error {
+	return db.RevokeAPIKeys(ctx, a, []string{id})
+}
+
+// RevokeAPIKeys implements enroll.Store.
+func (db *DB) RevokeAPIKeys(ctx context.Context, a enroll.Actor, ids []string) error {
 	err := db.write(ctx, func(tx *tx) error {
-		tag, err := tx.exec(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE workspace_id = $2 AND id = $3`,
-			tx.now, a.WorkspaceID, id)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return enroll.Errorf(enroll.ENOTFOUND, "API key %s not found.", id)
+		for _, id := range ids {
+			tag, err := tx.exec(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE workspace_id = $2 AND id = $3`,
+				tx.now, a.WorkspaceID, id)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return enroll.Errorf(enroll.ENOTFOUND, "API key %s not found.", id)
+			}
 		}
 		return nil
 	})
@@ -107,7 +115,9 @@ func (db *DB) RevokeAPIKey(ctx context.Context, a enroll.Actor, id string) error
 	// notification queue (a listener stalled for a day) would fail the
 	// revocation itself; missed, it applies when the key leaves the
 	// replicas' caches.
-	_, _ = db.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, keyRevokedChannel, id)
+	for _, id := range ids {
+		_, _ = db.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, keyRevokedChannel, id)
+	}
 	return nil
 }
 

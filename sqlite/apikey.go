@@ -29,6 +29,7 @@ func (tx *Tx) insertAPIKey(k *enroll.APIKey) error {
 // CreateAPIKey implements enroll.Store.
 func (db *DB) CreateAPIKey(ctx context.Context, a enroll.Actor, k *enroll.APIKey) error {
 	k.WorkspaceID = a.WorkspaceID
+	k.SetMaker(a)
 	return db.write(ctx, func(tx *Tx) error { return tx.insertAPIKey(k) })
 }
 
@@ -88,14 +89,21 @@ func (db *DB) ListAPIKeys(ctx context.Context, wsID string) ([]*enroll.APIKey, e
 
 // RevokeAPIKey implements enroll.Store.
 func (db *DB) RevokeAPIKey(ctx context.Context, a enroll.Actor, id string) error {
+	return db.RevokeAPIKeys(ctx, a, []string{id})
+}
+
+// RevokeAPIKeys implements enroll.Store.
+func (db *DB) RevokeAPIKeys(ctx context.Context, a enroll.Actor, ids []string) error {
 	return db.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE workspace_id = ? AND id = ?`,
-			micros(tx.now), a.WorkspaceID, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return enroll.Errorf(enroll.ENOTFOUND, "API key %s not found.", id)
+		for _, id := range ids {
+			res, err := tx.exec(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE workspace_id = ? AND id = ?`,
+				micros(tx.now), a.WorkspaceID, id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return enroll.Errorf(enroll.ENOTFOUND, "API key %s not found.", id)
+			}
 		}
 		return nil
 	})

@@ -24,6 +24,7 @@ type Factory func(t *testing.T) enroll.Store
 func Exercise(t *testing.T, newStore Factory) {
 	t.Run("Workspace", func(t *testing.T) { t.Parallel(); testWorkspace(t, newStore) })
 	t.Run("APIKey", func(t *testing.T) { t.Parallel(); testAPIKey(t, newStore) })
+	t.Run("APIKeyMakers", func(t *testing.T) { t.Parallel(); testAPIKeyMakers(t, newStore) })
 	t.Run("KeyRevocations", func(t *testing.T) { t.Parallel(); testKeyRevocations(t, newStore) })
 	t.Run("RateUsage", func(t *testing.T) { t.Parallel(); testRateUsage(t, newStore) })
 	t.Run("Program", func(t *testing.T) { t.Parallel(); testProgram(t, newStore) })

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,9 +18,9 @@ func (m *Main) keyCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "key", Short: "Create, list and revoke API keys", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
 	var (
-		workspace, name string
-		scopes, insts   []string
-		asJSON          bool
+		workspace, name, createdBy string
+		scopes, insts              []string
+		asJSON, cascade            bool
 	)
 	create := &cobra.Command{
 		Use:   "create",
@@ -92,11 +93,14 @@ func (m *Main) keyCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if createdBy != "" {
+					keys = slices.DeleteFunc(keys, func(k *enroll.APIKey) bool { return k.MadeBy() != createdBy })
+				}
 				if asJSON {
 					return printJSON(m.Stdout, keys)
 				}
 				tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tKIND\tSCOPES\tINSTANCES\tLAST USED\tREVOKED")
+				fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tKIND\tSCOPES\tINSTANCES\tLAST USED\tREVOKED\tCREATED BY")
 				for _, k := range keys {
 					scopes := make([]string, len(k.Scopes))
 					for i, s := range k.Scopes {
@@ -109,7 +113,12 @@ func (m *Main) keyCommand() *cobra.Command {
 					if k.LastUsedAt != nil {
 						used = k.LastUsedAt.UTC().Format(time.RFC3339)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\n", k.ID, shown(k.Name), k.Prefix, k.Kind, strings.Join(scopes, ","), insts, used, k.RevokedAt != nil)
+					maker := k.MadeBy()
+					if maker == "" {
+						maker = "-"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\n", k.ID, shown(k.Name), k.Prefix, k.Kind, strings.Join(scopes, ","), insts, used,
+						k.RevokedAt != nil, maker)
 				}
 				return tw.Flush()
 			})
@@ -117,11 +126,12 @@ func (m *Main) keyCommand() *cobra.Command {
 	}
 	list.Flags().StringVar(&workspace, "workspace", "", "workspace id or name (required)")
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	list.Flags().StringVar(&createdBy, "created-by", "", "list only the keys this key made")
 	_ = list.MarkFlagRequired("workspace")
 
 	revoke := &cobra.Command{
 		Use:   "revoke KEY_ID",
-		Short: "Revoke a key at once",
+		Short: "Revoke a key at once; with --cascade also the keys it made",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return m.withStore(cmd.Context(), func(s enroll.Store) error {
@@ -129,15 +139,31 @@ func (m *Main) keyCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if err := s.RevokeAPIKey(cmd.Context(), enroll.Actor{WorkspaceID: ws.ID}, args[0]); err != nil {
+				ids := []string{args[0]}
+				if cascade {
+					keys, err := s.ListAPIKeys(cmd.Context(), ws.ID)
+					if err != nil {
+						return err
+					}
+					for _, k := range enroll.KeysMadeBy(keys, args[0]) {
+						if k.RevokedAt == nil {
+							ids = append(ids, k.ID)
+						}
+					}
+				}
+				if err := s.RevokeAPIKeys(cmd.Context(), enroll.Actor{WorkspaceID: ws.ID}, ids); err != nil {
 					return describe(err)
 				}
 				fmt.Fprintf(m.Stdout, "Revoked key %s.\n", args[0])
+				if len(ids) > 1 {
+					fmt.Fprintf(m.Stdout, "Also revoked %d keys made by it, or by keys it made: %s.\n", len(ids)-1, strings.Join(ids[1:], ", "))
+				}
 				return nil
 			})
 		},
 	}
 	revoke.Flags().StringVar(&workspace, "workspace", "", "workspace id or name (required)")
+	revoke.Flags().BoolVar(&cascade, "cascade", false, "also revoke every key this key made (createdBy), and those they made, all the way down")
 	_ = revoke.MarkFlagRequired("workspace")
 	cmd.AddCommand(create, list, revoke)
 	m.dbFlags(cmd, true)
