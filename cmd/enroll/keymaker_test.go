@@ -18,35 +18,30 @@ import (
 func TestKeyMakers(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
-	out, err := run(t, "workspace", "create", "--name", "acme", "--db", db, "--json")
-	if err != nil {
-		t.Fatalf("workspace create: %v\n%s", err, out)
-	}
-	var res struct {
-		Workspace struct{ ID string }
-		APIKey    struct{ ID string } `json:"apiKey"`
-	}
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatal(err)
-	}
-	// Keys made through the API, as their makers' requests store them.
+	// The workspace, and keys made through the API as their makers'
+	// requests store them.
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, sqlite.Config{Path: db, Engine: rules.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ws := &enroll.Workspace{ID: enroll.NewID(), Name: "acme"}
+	first, _ := enroll.NewAPIKey(ws.ID, "first", nil, nil, time.Now())
+	if err := s.CreateWorkspace(ctx, ws, first); err != nil {
+		t.Fatal(err)
+	}
 	madeBy := func(maker string) string {
 		t.Helper()
-		k, _ := enroll.NewAPIKey(res.Workspace.ID, "made", nil, nil, time.Now())
-		if err := s.CreateAPIKey(ctx, enroll.Actor{WorkspaceID: res.Workspace.ID, KeyID: maker}, k); err != nil {
+		k, _ := enroll.NewAPIKey(ws.ID, "made", nil, nil, time.Now())
+		if err := s.CreateAPIKey(ctx, enroll.Actor{WorkspaceID: ws.ID, KeyID: maker}, k); err != nil {
 			t.Fatal(err)
 		}
 		return k.ID
 	}
-	leaked := madeBy(res.APIKey.ID)
+	leaked := madeBy(first.ID)
 	child := madeBy(leaked)
 	grandchild := madeBy(child)
-	other := madeBy(res.APIKey.ID)
+	other := madeBy(first.ID)
 	s.Close()
 
 	revoked := func() map[string]bool {
@@ -65,7 +60,7 @@ func TestKeyMakers(t *testing.T) {
 		}
 		return m
 	}
-	out, err = run(t, "key", "list", "--workspace", "acme", "--db", db, "--created-by", leaked)
+	out, err := run(t, "key", "list", "--workspace", "acme", "--db", db, "--created-by", leaked)
 	if err != nil || !strings.Contains(out, "CREATED BY") || strings.Count(out, "\n") != 2 || !strings.Contains(out, child) || strings.Contains(out, grandchild) {
 		t.Fatalf("key list --created-by: %v\n%s", err, out)
 	}
@@ -79,7 +74,7 @@ func TestKeyMakers(t *testing.T) {
 	if err != nil || !strings.Contains(out, child) || !strings.Contains(out, grandchild) {
 		t.Fatalf("key revoke --cascade: %v\n%s", err, out)
 	}
-	if r := revoked(); !r[child] || !r[grandchild] || r[other] || r[res.APIKey.ID] {
+	if r := revoked(); !r[child] || !r[grandchild] || r[other] || r[first.ID] {
 		t.Fatalf("revoke --cascade: %v", r)
 	}
 }
