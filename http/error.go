@@ -121,6 +121,11 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 			p.Errors = append(p.Errors, &huma.ErrorDetail{Message: err.Error()})
 		}
 	}
+	var limit int64
+	if n, _ := fmt.Sscanf(msg, "request body is too large limit=%d bytes", &limit); status == http.StatusRequestEntityTooLarge && n == 1 {
+		// Worded as the API's own 413 (bodyTooLarge).
+		return bodyTooLarge(limit)
+	}
 	if msg == "validation failed" || msg == "" {
 		p.Detail = summarize(p.Errors, "Validation failed.")
 	}
@@ -148,6 +153,11 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 		p.Detail = "The request body is not valid JSON: " + p.Errors[0].Message
 	}
 	return p
+}
+
+// bodyTooLarge is the 413 of a body over limit bytes.
+func bodyTooLarge(limit int64) *Problem {
+	return newProblem(http.StatusRequestEntityTooLarge, "Request body is too large: the limit is "+strconv.FormatInt(limit, 10)+" bytes.")
 }
 
 // pointAtField rewrites Huma's field errors to read like the domain's: a

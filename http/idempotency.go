@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -209,7 +208,7 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 		writeHumaProblem(ctx, newProblem(http.StatusBadRequest, "Cannot read the request body."))
 		return
 	} else if int64(len(body)) > limit {
-		writeHumaProblem(ctx, newProblem(http.StatusRequestEntityTooLarge, "Request body is too large: the limit is "+strconv.FormatInt(limit, 10)+" bytes."))
+		writeHumaProblem(ctx, bodyTooLarge(limit))
 		return
 	}
 	c := ctx.Context()
