@@ -211,16 +211,17 @@ func laterWordQuery(wsID, p string) string {
 
 // laterMatch is what a word of q begins among the later words of the
 // workspace's names: the ids of those enrollments when at most laterFew,
-// or many, n of them (read up to laterRank times laterFew when q has
-// several words that many begin). filter says another word of q leads:
-// the list tests this word's later words on the rows found for that one
-// (laterWordsFilter) rather than through the index (laterCommon).
+// or many. filter says another word of q that many begin leads: the
+// list tests this one's later words on the rows found for that one
+// (laterWordsFilter) rather than reads them from the index (laterCommon).
 type laterMatch struct {
 	ids    []string
 	many   bool
-	n      int
 	filter bool
-	wsID   string // of laterWordQuery, when many
+	// block is the furthest block of the table the ids of a word that
+	// many begin were read from: how far the read went (laterCommon).
+	block int64
+	wsID  string // of laterWordQuery, when many
 }
 
 // laterFew is the most enrollments a word's later-word matches are named
@@ -242,59 +243,69 @@ const laterFew = 1000
 func laterMatches(ctx context.Context, q querier, wsID, search string, few int) (map[string]laterMatch, error) {
 	words := enroll.QueryWords(search)
 	out := make(map[string]laterMatch, len(words))
+	// Of several words, each is read up to a tenth of few first: those
+	// that begin more are tested on the rows of the rarest (laterCommon),
+	// whose ids the list does not need, and reading a thousand of each
+	// cost 13 ms of q=van der zimm's 27.
+	probe := few
+	if len(words) > 1 {
+		probe = few / laterProbe
+	}
 	var many []string
 	for _, w := range words {
-		ids, err := laterIDs(ctx, q, wsID, w, few+1)
+		ids, block, err := laterIDs(ctx, q, wsID, w, probe+1)
 		if err != nil {
 			return nil, err
 		}
 		switch {
-		case len(ids) > few:
-			out[w] = laterMatch{many: true, n: len(ids), wsID: wsID}
+		case len(ids) > probe:
+			out[w] = laterMatch{many: true, block: block, wsID: wsID}
 			many = append(many, w)
 		case len(ids) > 0:
 			out[w] = laterMatch{ids: ids}
 		}
 	}
-	if len(many) < 2 {
-		return out, nil
-	}
-	// Several words begin many later words: count them further, so that
-	// laterCommon keeps the index's condition for the rarest.
-	for _, w := range many {
-		ids, err := laterIDs(ctx, q, wsID, w, laterRank*few+1)
+	switch {
+	case len(many) > 1:
+		laterCommon(many, out)
+	case len(many) == 1 && probe < few:
+		// One common word leads or not as one word of q would.
+		ids, _, err := laterIDs(ctx, q, wsID, many[0], few+1)
 		if err != nil {
 			return nil, err
 		}
-		m := out[w]
-		m.n = len(ids)
-		out[w] = m
+		if len(ids) <= few {
+			out[many[0]] = laterMatch{ids: ids}
+		}
 	}
-	laterCommon(many, out)
 	return out, nil
 }
 
-// laterRank times laterFew is the most later-word matches laterMatches
-// counts of each of several words of q that begin more than laterFew,
-// to tell the rarest: at 100,000 rows, zimm's 1,300 from der's 14,285.
-// Reading 4,000 ids through the index costs a few milliseconds; a list
-// that leads with der's read and tested 14,285 rows, 194 ms.
-const laterRank = 4
+// laterProbe divides laterFew for the first read of each of several words
+// of q (laterMatches).
+const laterProbe = 10
 
-// laterCommon has the list test on the rows of q's other words the later
-// words of each of words (several, each beginning more than laterFew
-// later words, out holding their counts) but the one that begins fewest,
-// longest first on a tie (counts are capped): laterWordsFilter rather
-// than the index's condition. The planner takes 2% of the indexed rows
-// for any prefix (laterFew), so with every word's condition from the
-// index it led with any of them, der's 14,285 matches for q=van der zimm
-// rather than zimm's 9,100. Keeping one leaves it a word to lead with
-// when every word is common; it still weighs that one against the words
-// that begin names, whose estimates are right.
+// laterCommon has the list test the later words of each of words
+// (several, each beginning more than the first read of laterMatches
+// took, out holding how far it went) on the rows its other
+// words find (laterWordsFilter), but for the one that looks the rarest,
+// which keeps the index's condition. The planner takes 2% of the indexed
+// rows for any prefix (laterFew), so with every such word's condition
+// from the index it led with any of them: for q=van der zimm at 100,000,
+// der's 14,285 matches, computing enrollment_name_words on each (194 ms),
+// rather than zimm's 9,100. The rarest is the word whose read went
+// furthest into the table for its first matches (laterProbe): a bitmap
+// scan, the only one the GIN index has, reads the table in the order of
+// its blocks, so a word that half the names begin is found in its first
+// pages and one of a thousand across it. A word whose matches are
+// bunched in a few blocks misleads it, which costs time, not rows. Keeping one leaves
+// the planner a word to lead with when every word is common; it still
+// weighs that one against the words that begin names, whose estimates
+// are right.
 func laterCommon(words []string, out map[string]laterMatch) {
 	keep := words[0]
 	for _, w := range words[1:] {
-		if n, k := out[w].n, out[keep].n; n < k || (n == k && len(namekey.Prefix(w)) > len(namekey.Prefix(keep))) {
+		if b, k := out[w].block, out[keep].block; b > k || (b == k && len(namekey.Prefix(w)) > len(namekey.Prefix(keep))) {
 			keep = w
 		}
 	}
@@ -308,22 +319,33 @@ func laterCommon(words []string, out map[string]laterMatch) {
 }
 
 // laterIDs returns up to limit enrollments of workspace wsID a later word
-// of whose names word begins, read through the later words' index.
-func laterIDs(ctx context.Context, q querier, wsID, word string, limit int) ([]string, error) {
+// of whose names word begins, read through the later words' index, and
+// the furthest block of the table they were read from (laterCommon).
+func laterIDs(ctx context.Context, q querier, wsID, word string, limit int) ([]string, int64, error) {
 	p := namekey.Prefix(word)
 	if p == "" {
-		return nil, nil
+		return nil, 0, nil
 	}
 	// The fence (OFFSET 0) keeps the LIMIT from having the planner walk a
 	// scan for the few rows it expects: read through the index.
-	rows, err := q.Query(ctx, `SELECT id FROM (SELECT id FROM enrollments WHERE workspace_id = $1 AND `+
+	rows, err := q.Query(ctx, `SELECT id, block FROM (SELECT id, (ctid::text::point)[0]::bigint AS block FROM enrollments WHERE workspace_id = $1 AND `+
 		strings.Replace(laterWordsCond, "?", "$2", 1)+` OFFSET 0) s LIMIT $3`, wsID, laterWordQuery(wsID, p), limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: later words of q: %w", err)
+		return nil, 0, fmt.Errorf("postgres: later words of q: %w", err)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("postgres: later words of q: %w", err)
+	var ids []string
+	var last int64
+	for rows.Next() {
+		var id string
+		var block int64
+		if err := rows.Scan(&id, &block); err != nil {
+			rows.Close()
+			return nil, 0, fmt.Errorf("postgres: later words of q: %w", err)
+		}
+		ids, last = append(ids, id), max(last, block)
 	}
-	return ids, nil
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("postgres: later words of q: %w", err)
+	}
+	return ids, last, nil
 }

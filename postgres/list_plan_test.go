@@ -110,6 +110,15 @@ func TestEnrollmentFilterPlan(t *testing.T) {
 			t.Errorf("q=der (%s): the count does not read the later words' index:\n%s\n%s", mode, query, plan)
 		}
 	}
+	// berg1 begins 556 later words: more than the first read of a word
+	// of several, fewer than laterFew, so still named by id.
+	query, _, err = postgres.EnrollmentCountQuery(ctx, conn, a.WorkspaceID, enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, Q: "ann berg1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(query, "enrollment_name_words(") || !strings.Contains(query, "id = ANY(") {
+		t.Errorf("q=ann berg1: berg1's later words not named by id:\n%s", query)
+	}
 	// der and berg each begin 1,500 later words: only one is read from
 	// the index, which the planner takes for 2% of its rows whatever the
 	// word; the other is tested on the rows found (laterCommon), so the
