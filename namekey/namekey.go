@@ -137,26 +137,33 @@ func isASCII(s string) bool {
 // LaterWords returns the words of key's folded name (its part before
 // Separator) after the first, each once, in their order: "der berg" and
 // "berg" are not both kept, only "der" and "berg". Words are split at
-// spaces (a no-break space folds to one), runs of them counting as one.
-// A search word matches a name when it begins the key or one of these,
-// so a name of one word has none and costs the stores nothing. The
-// stores compute the same in SQL (SQLite's migration and integrity
+// spaces (a no-break space folds to one), runs of them counting as one;
+// then the name split at hyphens and apostrophes too gives its parts
+// after the first, so that "luc" matches Jean-Luc and "brien" O'Brien,
+// while "mary-ann" still begins a word of Smith Mary-Ann. A search word
+// matches a name when it begins the key or one of these, so a name of
+// one word without either has none and costs the stores nothing. The
+// stores compute the same in SQL (SQLite's migrations and integrity
 // check, PostgreSQL's index expression), and the three must agree.
 func LaterWords(key string) []string {
 	fold, _, _ := strings.Cut(key, Separator)
-	if !strings.Contains(fold, " ") {
+	if !strings.ContainsAny(fold, WordSeparators) {
 		return nil
 	}
 	var out []string
-	first := true
-	for w := range strings.SplitSeq(fold, " ") {
-		switch {
-		case w == "":
-		case first:
-			first = false
-		case !slices.Contains(out, w):
-			out = append(out, w)
+	for _, words := range [][]string{
+		strings.FieldsFunc(fold, func(r rune) bool { return r == ' ' }),
+		strings.FieldsFunc(fold, func(r rune) bool { return strings.ContainsRune(WordSeparators, r) }),
+	} {
+		for _, w := range words[min(1, len(words)):] {
+			if !slices.Contains(out, w) {
+				out = append(out, w)
+			}
 		}
 	}
 	return out
 }
+
+// WordSeparators are the characters LaterWords splits a name at: a
+// space, a hyphen and an apostrophe.
+const WordSeparators = " -'"

@@ -163,7 +163,8 @@ func TestPrefixEmpty(t *testing.T) {
 }
 
 // TestLaterWords: the words after a name's first, from its folded part,
-// split at spaces.
+// split at spaces, then its parts after the first, split at spaces,
+// hyphens and apostrophes.
 func TestLaterWords(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
@@ -176,11 +177,17 @@ func TestLaterWords(t *testing.T) {
 		{"Mary Ann", []string{"ann"}},
 		{"  Mary   Ann  ", []string{"ann"}},
 		{"Ann Ann Marie", []string{"ann", "marie"}},
-		{"Östen Ångström", []string{"angstrom"}}, // from the folded part, not the one after Separator
-		{"Mary\u00a0Ann", []string{"ann"}},       // a no-break space folds to a space
-		{"Mary\tAnn", nil},                       // words are split at spaces only
-		{"Jean-Luc Picard", []string{"picard"}},  // nor at hyphens
-		{"ǅemal Bijedić", []string{"bijedic"}},   // folded with its letters
+		{"Östen Ångström", []string{"angstrom"}},                                       // from the folded part, not the one after Separator
+		{"Mary\u00a0Ann", []string{"ann"}},                                             // a no-break space folds to a space
+		{"Mary\tAnn", nil},                                                             // words are split at spaces only
+		{"Jean-Luc Picard", []string{"picard", "luc"}},                                 // and parts at hyphens
+		{"Jean-Luc", []string{"luc"}},                                                  // a name of one word too
+		{"O'Brien", []string{"brien"}},                                                 // and at apostrophes
+		{"Smith Mary-Ann", []string{"mary-ann", "mary", "ann"}},                        // a word whole and its parts
+		{"d'Arc O'Hara", []string{"o'hara", "arc", "o", "hara"}},                       // each part once
+		{"-Luc--'x'", []string{"x"}},                                                   // runs of them count as one
+		{"Ann-Ann Marie", []string{"marie", "ann"}},                                    // each word once
+		{"ǅemal Bijedić", []string{"bijedic"}},                                         // folded with its letters
 		{"a " + strings.Repeat("㍿", 200), []string{strings.Repeat("株式会社", 200)[:510]}}, // as the key is cut
 	} {
 		if got := namekey.LaterWords(namekey.Of(c.name)); !slices.Equal(got, c.want) {

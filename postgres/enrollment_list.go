@@ -173,7 +173,7 @@ func searchCond(q string, later laterMatch) (string, []any) {
 	case later.many && later.filter:
 		cond += " OR " + laterWordsFilter
 		pat := "% " + n
-		args = append(args, pat, pat)
+		args = append(args, pat, pat, pat, pat)
 	case later.many:
 		cond += " OR " + laterWordsCond
 		args = append(args, laterWordQuery(later.wsID, p))
@@ -185,21 +185,31 @@ func searchCond(q string, later laterMatch) (string, []any) {
 }
 
 // laterWordsCond is the condition of a prefix of a later word of the
-// names (migration 22), the tsquery its argument (laterWordQuery): a
-// prefix of enrollments_name_words' lexemes, whose partial index's
-// condition it states.
-const laterWordsCond = `((strpos(first_name, ' ') > 0 OR strpos(last_name, ' ') > 0) AND enrollment_name_words(workspace_id, first_name, last_name) @@ ?::tsquery)`
+// names (migrations 22 and 25), the tsquery its argument
+// (laterWordQuery): a prefix of enrollments_name_words' lexemes, whose
+// partial index's condition (severalWords) it states.
+const laterWordsCond = `(` + severalWords + ` AND enrollment_name_words(workspace_id, first_name, last_name) @@ ?::tsquery)`
+
+// severalWords says an enrollment's names hold a character that
+// namekey.LaterWords splits at, the condition of the later words'
+// partial index (migration 25): only those names have later words.
+const severalWords = `(strpos(first_name, ' ') > 0 OR strpos(last_name, ' ') > 0 OR strpos(first_name, '-') > 0 OR strpos(last_name, '-') > 0 ` +
+	`OR strpos(first_name, '''') > 0 OR strpos(last_name, '''') > 0)`
 
 // laterWordsFilter is the condition of a prefix of a later word of the
-// names that no index serves, its argument "% <prefix>%" twice: the
+// names that no index serves, its argument "% <prefix>%" four times: the
 // folded part of a name (before chr(1)), from the first space after its
 // first word, holds a space followed by the prefix exactly when a word
-// after the first begins with it (namekey.LaterWords), as
-// laterWordsCond's lexemes do. The planner cannot read it from an index,
-// so the rows come from another word's, and testing it on each costs a
-// fraction of computing enrollment_name_words.
+// after the first begins with it, and so does that part with its
+// hyphens and apostrophes made spaces (translate) for its parts
+// (namekey.LaterWords), as laterWordsCond's lexemes do. The planner
+// cannot read it from an index, so the rows come from another word's,
+// and testing it on each costs a fraction of computing
+// enrollment_name_words.
 const laterWordsFilter = `(strpos(first_name, ' ') > 0 AND substr(ltrim(split_part(first_name, chr(1), 1), ' '), strpos(ltrim(split_part(first_name, chr(1), 1), ' '), ' ')) LIKE ?) OR ` +
-	`(strpos(last_name, ' ') > 0 AND substr(ltrim(split_part(last_name, chr(1), 1), ' '), strpos(ltrim(split_part(last_name, chr(1), 1), ' '), ' ')) LIKE ?)`
+	`(strpos(last_name, ' ') > 0 AND substr(ltrim(split_part(last_name, chr(1), 1), ' '), strpos(ltrim(split_part(last_name, chr(1), 1), ' '), ' ')) LIKE ?) OR ` +
+	`substr(ltrim(translate(split_part(first_name, chr(1), 1), '-''', '  '), ' '), strpos(ltrim(translate(split_part(first_name, chr(1), 1), '-''', '  '), ' '), ' ')) LIKE ? OR ` +
+	`substr(ltrim(translate(split_part(last_name, chr(1), 1), '-''', '  '), ' '), strpos(ltrim(translate(split_part(last_name, chr(1), 1), '-''', '  '), ' '), ' ')) LIKE ?`
 
 // laterWordQuery returns the tsquery of the lexemes of
 // enrollment_name_words in workspace wsID that begin with prefix p: the

@@ -218,7 +218,8 @@ func addSearch(w *where, wsID string, f *enroll.EnrollmentFilter, s qSearch, ind
 // serves (the columns compare as BINARY, and LIKE ignores ASCII case).
 // LIKE's wildcards in p are escaped. A word's later-words test is a range
 // of the enrollment's rows of enrollment_name_words, a probe of its
-// primary key, made only for names holding a space: a walk through the
+// primary key, made only for names holding a space, a hyphen or an
+// apostrophe (severalWords): a walk through the
 // sort's index tests every row it passes, most of them named in one
 // word, and a probe of each made a walk past 500,000 of them at a million
 // enrollments 2.5 times as long.
@@ -237,10 +238,15 @@ func likeSearch(p prefix) (string, []any) {
 			words += " AND word < ?"
 			args = append(args, end)
 		}
-		cond += " OR (instr(first_name, ' ') > 0 OR instr(last_name, ' ') > 0) AND EXISTS (SELECT 1 FROM enrollment_name_words WHERE enrollment_id = enrollments.id AND " + words + ")"
+		cond += " OR " + severalWords + " AND EXISTS (SELECT 1 FROM enrollment_name_words WHERE enrollment_id = enrollments.id AND " + words + ")"
 	}
 	return "(" + cond + ")", args
 }
+
+// severalWords says an enrollment's names hold a character that
+// namekey.LaterWords splits at: only those have rows of
+// enrollment_name_words.
+const severalWords = `(instr(first_name, ' ') > 0 OR instr(last_name, ' ') > 0 OR instr(first_name, '-') > 0 OR instr(last_name, '-') > 0 OR instr(first_name, '''') > 0 OR instr(last_name, '''') > 0)`
 
 // searchFew reports whether search s matches few enough enrollments in
 // f's instances for its page to be read through the ranges and

@@ -10,11 +10,12 @@ import (
 // enrollment_name_words (migration 24) holds the later words of each
 // enrollment's names (namekey.LaterWords of its first_name and last_name
 // keys), which q's words match as they match the names' starts: "der"
-// and "berg" find van der Berg. Only names of several words have rows.
+// and "berg" find van der Berg, "luc" Jean-Luc. Only names of several
+// words or parts have rows.
 // The store writes them on every write that sets a name: a create
 // (insertEnrollmentDoc), an update that changes one (updateEnrollmentDoc)
 // and an import (writeImportPlan); a delete of the enrollment deletes
-// them (ON DELETE CASCADE). Migration 24 and IntegrityCheck compute them
+// them (ON DELETE CASCADE). Migrations 24 and 25 and IntegrityCheck compute them
 // in SQL from the keys (laterNameWords), and the two must agree.
 
 // nameWords returns the later words of the names whose keys are first and
@@ -58,16 +59,26 @@ func (tx *Tx) writeNameWords(e *enroll.Enrollment, first, last string, had bool)
 }
 
 // laterNameWords is enrollment_name_words computed in SQL from the keys
-// of the enrollments (first_name, last_name): each key's part before
-// char(1) (namekey.Separator), spaces trimmed at its start, split at
-// spaces through a JSON array (json_quote escapes no space), its first
-// word and the empty ones (runs of spaces) left out, as LaterWords does.
-// Migration 24 fills the table with the same expression; IntegrityCheck
-// compares the two.
+// of the enrollments (first_name, last_name), as namekey.LaterWords has
+// them: each key's part before char(1) (namekey.Separator), split
+// through a JSON array (json_quote escapes no space, hyphen nor
+// apostrophe), its first word and the empty ones (runs of separators)
+// left out; once at spaces (trimmed at its start), once at spaces,
+// hyphens and apostrophes (all three trimmed). Migrations 24 (spaces)
+// and 25 (all three) fill the table with these expressions;
+// IntegrityCheck compares the two.
 const laterNameWords = `SELECT e.id AS enrollment_id, w.value AS word, e.workspace_id, e.instance_id FROM enrollments e,
 		json_each('[' || replace(json_quote(ltrim(substr(e.first_name, 1, instr(e.first_name || char(1), char(1)) - 1), ' ')), ' ', '","') || ']') w
 		WHERE instr(e.first_name, ' ') > 0 AND w.key > 0 AND w.value <> ''
 	UNION
 	SELECT e.id, w.value, e.workspace_id, e.instance_id FROM enrollments e,
 		json_each('[' || replace(json_quote(ltrim(substr(e.last_name, 1, instr(e.last_name || char(1), char(1)) - 1), ' ')), ' ', '","') || ']') w
-		WHERE instr(e.last_name, ' ') > 0 AND w.key > 0 AND w.value <> ''`
+		WHERE instr(e.last_name, ' ') > 0 AND w.key > 0 AND w.value <> ''
+	UNION
+	SELECT e.id, w.value, e.workspace_id, e.instance_id FROM enrollments e,
+		json_each('[' || replace(replace(replace(json_quote(ltrim(substr(e.first_name, 1, instr(e.first_name || char(1), char(1)) - 1), ' -''')), ' ', '","'), '-', '","'), '''', '","') || ']') w
+		WHERE (instr(e.first_name, ' ') > 0 OR instr(e.first_name, '-') > 0 OR instr(e.first_name, '''') > 0) AND w.key > 0 AND w.value <> ''
+	UNION
+	SELECT e.id, w.value, e.workspace_id, e.instance_id FROM enrollments e,
+		json_each('[' || replace(replace(replace(json_quote(ltrim(substr(e.last_name, 1, instr(e.last_name || char(1), char(1)) - 1), ' -''')), ' ', '","'), '-', '","'), '''', '","') || ']') w
+		WHERE (instr(e.last_name, ' ') > 0 OR instr(e.last_name, '-') > 0 OR instr(e.last_name, '''') > 0) AND w.key > 0 AND w.value <> ''`

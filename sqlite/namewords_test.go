@@ -14,7 +14,7 @@ import (
 
 // TestMigrateNameWords: enrollment_name_words holds what nameWords
 // computes from each enrollment's names, as the store writes it and as
-// migration 24 fills it in SQL from the keys (laterNameWords), for names
+// migrations 24 and 25 fill it in SQL from the keys (laterNameWords), for names
 // of every shape the two splits could read apart; and IntegrityCheck
 // notices a row missing or left over.
 func TestMigrateNameWords(t *testing.T) {
@@ -39,6 +39,10 @@ func TestMigrateNameWords(t *testing.T) {
 		{"Åsa Britt", strings.Repeat("ﷺ", 3)},
 		{"a " + strings.Repeat("㍿", 200), "b " + strings.Repeat("é", 254)},
 		{"😀 ünï 😀", "中村 太郎"},
+		{"Jean-Luc", "O'Brien"},
+		{"-Luc--'x'", "d'Arc O'Hara"},
+		{"Smith Mary-Ann", "Ann-Ann"},
+		{"a-'b", "'-"},
 	} {
 		e, err := db.CreateEnrollment(ctx, a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
 			FirstName: n[0], LastName: n[1], Email: fmt.Sprintf("p%d@example.com", i)})
@@ -65,12 +69,21 @@ func TestMigrateNameWords(t *testing.T) {
 		t.Fatalf("only %d enrollments have later words", len(want))
 	}
 
-	// Down to 23 (no table), up to 24: the table filled from the keys.
+	// Down to 23 (no table), up to 25: the table filled from the keys,
+	// the words split at spaces (24), then the parts (25).
 	mdb, pr := migrationConn(t, f.path, "OFF")
+	mdb.SetMaxOpenConns(1)
 	if _, err := pr.DownTo(ctx, 23); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pr.UpTo(ctx, 24); err != nil {
+		t.Fatal(err)
+	}
+	// At 24 the parts are missing: IntegrityCheck says so.
+	if err := db.IntegrityCheck(ctx); err == nil || !strings.Contains(err.Error(), "enrollment_name_words") {
+		t.Errorf("IntegrityCheck at 24: %v, want the parts missing", err)
+	}
+	if _, err := pr.UpTo(ctx, 25); err != nil {
 		t.Fatal(err)
 	}
 	if got := stored(); !maps.EqualFunc(got, want, slices.Equal) {
@@ -78,6 +91,16 @@ func TestMigrateNameWords(t *testing.T) {
 	}
 	if err := db.IntegrityCheck(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// 25 down (the release before's rows) and up again.
+	if _, err := pr.DownTo(ctx, 24); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pr.UpTo(ctx, 25); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(); !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("words after 25 down and up %q\nwant %q", got, want)
 	}
 
 	// A word missing hides its enrollment from q, one left over shows it:
@@ -103,7 +126,7 @@ func TestMigrateNameWords(t *testing.T) {
 		if _, err := pr.DownTo(ctx, 23); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := pr.UpTo(ctx, 24); err != nil {
+		if _, err := pr.UpTo(ctx, 25); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // testEnrollmentNameWords checks that q finds names by their later words
-// ("berg" finds van der Berg) whichever way the names were written: a
+// ("berg" finds van der Berg, "luc" Jean-Luc) whichever way the names were written: a
 // create, an import, an update that changes them (the former words no
 // longer match, the new ones do, and one that changes anything else keeps
 // them), and that a deleted enrollment is no longer found. Each q is
@@ -24,6 +24,8 @@ func testEnrollmentNameWords(t *testing.T, newStore Factory) {
 	kept := f.enroll(inst, "kept@example.com", func(c *enroll.EnrollmentCreate) { c.FirstName, c.LastName = "Jean Paul", "Sartre" })
 	// Quotes, backslashes and tsquery's operators are letters of a word.
 	f.enroll(inst, "quoted@example.com", func(c *enroll.EnrollmentCreate) { c.FirstName, c.LastName = `Jo \Al`, "d'Arc O'Hara Y&Z:*|!" })
+	// Hyphens and apostrophes split a name's parts too.
+	f.enroll(inst, "jlob@example.com", func(c *enroll.EnrollmentCreate) { c.FirstName, c.LastName = "Jean-Luc", "O'Brien" })
 	is := importStore(t, f.s)
 	file := "firstName,lastName,email\nMary Ann,Smith,mas@example.com\nRosa,de la Cruz,rdlc@example.com\nBob,Lee,bl@example.com\nÅsa Britt,Ängström Öberg,abo@example.com\n"
 	if im := runImport(f, is, inst, enroll.FormatCSV, file, false, 100); im.CreatedCount != 4 {
@@ -90,6 +92,13 @@ func testEnrollmentNameWords(t *testing.T, newStore Factory) {
 		"al y&":      nil,
 		`\al y&`:     {"quoted@example.com"},
 		`\a y&z`:     {"quoted@example.com"},
+		"luc":        {"jlob@example.com"},
+		"brien":      {"jlob@example.com"},
+		"jean-luc":   {"jlob@example.com"},
+		"o'brien":    {"jlob@example.com"},
+		"luc brien":  {"jlob@example.com"},
+		"luc-":       nil,
+		"hara arc":   {"quoted@example.com"},
 	})
 
 	// A change of names writes their words again; a change of anything
