@@ -26,7 +26,7 @@ type testEligibilityInput struct {
 	Body       struct {
 		EligibilityRules *[]enroll.Rule `json:"eligibilityRules,omitempty" nullable:"true" maxItems:"100" doc:"Draft rules to try; the instance's saved rules when absent."`
 		Enrollment       map[string]any `json:"enrollment,omitempty" nullable:"true" doc:"A sample enrollment to evaluate: any members of the enrollment representation. Those it leaves out are as in a created enrollment: lists and maps empty ([] and {}), eligibility.status candidate; its parameters are as a create stores them (date-times in upper case, each value with its error, an entry with a PARAM_REQUIRED error for each required parameter it lacks)."`
-		Customer         map[string]any `json:"customer,omitempty" nullable:"true" doc:"The sample's customer, as rules see it: any members of the customer representation (metadata {} when left out). Without one the sample has no customer, as a bare lead's enrollment: rules see customer as {} (docs/api.md)."`
+		Customer         map[string]any `json:"customer,omitempty" nullable:"true" doc:"The sample's customer, as rules see it: any members of the customer representation (metadata {} when left out). Without one, the customer the sample's customerId names (the key needs enrollments:read), or for a customerInfo sample the customer its create would make of its contact fields; otherwise none, as a bare lead's enrollment: rules see customer as {} (docs/api.md)."`
 		Current          bool           `json:"current,omitempty" nullable:"true" doc:"Also evaluate the instance's current enrollments and count, per rule, how many pass."`
 		Limit            int            `json:"limit,omitempty" nullable:"true" minimum:"1" maximum:"100000" doc:"At most this many current enrollments, newest first (default 10,000), and as many as the test's time limit (10 s) allows (timeLimit)."`
 	}
@@ -102,6 +102,11 @@ func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) 
 		if sample.Eligibility.Status == "" {
 			sample.Eligibility.Status = enroll.StatusCandidate
 		}
+		if customer == nil {
+			if customer, err = s.sampleCustomer(ctx, sample); err != nil {
+				return nil, err
+			}
+		}
 		if customer != nil {
 			customer.Normalize()
 		}
@@ -122,6 +127,39 @@ func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) 
 		}
 	}
 	return &testEligibilityOutput{Body: out}, nil
+}
+
+// sampleCustomer is the customer rules see on a sample sent without
+// one, as they would on the enrollment it stands for: the customer its
+// customerId names, or, for a customerInfo sample, the one a create makes
+// of its names, email, phone, address and referenceId (a create that
+// finds a customer with that email reuses it instead: send it as
+// customerId to try it); none otherwise, as a bare lead's enrollment has
+// none. Returns EINVALID for a customerId naming no customer, and a 403
+// for a key that cannot read customers.
+func (s *Server) sampleCustomer(ctx context.Context, sample *enroll.Enrollment) (*enroll.Customer, error) {
+	ws := workspaceFrom(ctx)
+	switch {
+	case sample.CustomerID != "":
+		// Rules can read any of the customer's members: a key must be
+		// able to read it.
+		if err := requireScope(ctx, enroll.ScopeEnrollmentsRead, "try rules on a stored customer"); err != nil {
+			return nil, err
+		}
+		c, err := s.store.FindCustomer(ctx, ws, sample.CustomerID)
+		if enroll.ErrorCode(err) == enroll.ENOTFOUND {
+			var v enroll.Invalid
+			v.Add("body.enrollment.customerId", "names no customer of the workspace", sample.CustomerID)
+			return nil, v.Err()
+		}
+		return c, err
+	case sample.IdentificationType == enroll.IdentifyByCustomerInfo:
+		p := enroll.Participant{FirstName: sample.FirstName, LastName: sample.LastName, Email: sample.Email, Phone: sample.Phone, Address: sample.Address}
+		c := p.NewCustomer(ws, time.Now())
+		c.ReferenceID = sample.ReferenceID
+		return c, nil
+	}
+	return nil, nil
 }
 
 // evaluateCurrent evaluates up to limit of inst's enrollments, newest

@@ -377,3 +377,56 @@ func TestEligibilitySampleWithoutCustomer(t *testing.T) {
 		}
 	}
 }
+
+// TestEligibilitySampleCustomer: a sample sent without a customer is
+// evaluated with the customer the enrollment it stands for would have: the
+// one its customerId names, or, for customerInfo, the one its create
+// makes of its contact fields. Its trace is then the created enrollment's.
+func TestEligibilitySampleCustomer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rules := []map[string]any{
+		{"name": "email", "expression": `customer.email.endsWith("@example.com")`},
+		{"name": "has", "expression": `has(customer.email)`},
+		{"name": "empty", "expression": `size(customer) == 0`},
+		{"name": "metadata", "expression": `customer.metadata.tier == "gold"`},
+		{"name": "reference", "expression": `customer.referenceId == "ACC-1"`},
+	}
+	inst := e.createInstance(map[string]any{"eligibilityRules": rules})
+	gold := e.do("POST", "/v1/customers", map[string]any{"firstName": "Goldie", "lastName": "Hawn", "email": "goldie@example.com",
+		"referenceId": "ACC-1", "metadata": map[string]any{"tier": "gold"}}).expect(201).obj()["id"].(string)
+	for _, tc := range []struct {
+		name            string
+		create, sample  map[string]any
+		passes, catches int // the rules passed, and those failed or in error
+	}{
+		{"customerId", map[string]any{"identificationType": "customerId", "customerId": gold},
+			map[string]any{"identificationType": "customerId", "customerId": gold}, 4, 1},
+		{"customerInfo", customerInfo(map[string]any{"email": "new.one@example.com", "referenceId": "ACC-1"}),
+			customerInfo(map[string]any{"email": "new.two@example.com", "referenceId": "ACC-1"}), 3, 2},
+	} {
+		created := e.enrollIn(inst, tc.create)["evaluation"].(map[string]any)
+		sample := e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{"enrollment": tc.sample}).
+			expect(200).obj()["sample"].(map[string]any)
+		if !reflect.DeepEqual(sample["trace"], created["trace"]) || sample["status"] != created["status"] {
+			t.Errorf("%s: sample's evaluation %v, the enrollment's %v", tc.name, sample, created)
+		}
+		passed := 0
+		for _, r := range sample["trace"].([]any) {
+			if r.(map[string]any)["outcome"] == "passed" {
+				passed++
+			}
+		}
+		if passed != tc.passes || len(sample["trace"].([]any))-passed != tc.catches {
+			t.Errorf("%s: %d rules passed of %v, want %d", tc.name, passed, sample["trace"], tc.passes)
+		}
+	}
+
+	// A customerId naming nothing is the sample's mistake; a key that
+	// cannot read customers cannot try rules on one.
+	e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{"enrollment": map[string]any{"customerId": "nosuchcustomerzzzzzzzzzz"}}).
+		expect(422).problem()
+	key := e.scopedKey([]string{"programs:write"}, nil)
+	e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{"enrollment": map[string]any{"customerId": gold}}, withKey(key)).
+		expect(403).problem()
+}
