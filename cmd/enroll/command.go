@@ -29,7 +29,7 @@ func (m *Main) rootCommand() *cobra.Command {
 		},
 	}
 	root.AddCommand(m.serveCommand(), m.migrateCommand(), m.workspaceCommand(), m.keyCommand(), m.versionCommand(),
-		m.importCommand(), m.exportCommand())
+		m.importCommand(), m.exportCommand(), m.backupCommand())
 	return root
 }
 

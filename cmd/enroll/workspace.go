@@ -96,16 +96,24 @@ func (m *Main) workspaceCommand() *cobra.Command {
 	return cmd
 }
 
+// requireSQLiteFile refuses a SQLite --db that names no file.
+func (m *Main) requireSQLiteFile() error {
+	if !isPostgres(m.Config.DB) {
+		if _, err := os.Stat(m.Config.DB); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no database at %s: give --db (or ENROLL_DB) the database enroll serve uses; enroll serve or enroll migrate creates one", m.Config.DB)
+		}
+	}
+	return nil
+}
+
 // withStore opens the store (applying migrations), runs fn and closes it.
 // A SQLite database that does not exist is refused, not created: a
 // mistyped --db (or none, where there is no enroll.db) would otherwise
 // make and migrate a new one, then report the workspace missing. serve
 // and migrate create databases.
 func (m *Main) withStore(ctx context.Context, fn func(enroll.Store) error) error {
-	if !isPostgres(m.Config.DB) {
-		if _, err := os.Stat(m.Config.DB); errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("no database at %s: give --db (or ENROLL_DB) the database enroll serve uses; enroll serve or enroll migrate creates one", m.Config.DB)
-		}
+	if err := m.requireSQLiteFile(); err != nil {
+		return err
 	}
 	s, err := m.openStore(ctx)
 	if err != nil {
