@@ -12,14 +12,37 @@ import (
 	"testing"
 	"time"
 
+	"github.com/enrollhq/enroll/postgres/pgtest"
 	"github.com/enrollhq/enroll/webhook"
 )
 
-// TestWebhookSurvivesKillMidDelivery kills the server (SIGKILL) while a
-// receiver holds a delivery open, restarts it, and checks that every event
-// still reaches the receiver, each enrollment's in order.
+// TestWebhookSurvivesKillMidDelivery kills a server (SIGKILL) while a
+// receiver holds a delivery open, and checks that every event still
+// reaches the receiver, signed, each enrollment's in order: on SQLite from
+// the server restarted, on PostgreSQL from a second replica, started while
+// the first held the delivery, which takes over the dead one's leases as
+// they expire, with no restart.
 func TestWebhookSurvivesKillMidDelivery(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		db   func(testing.TB) string
+		// replica starts a second server before the kill, which carries
+		// on alone; without it the killed server is restarted.
+		replica bool
+	}{
+		{"sqlite restarted", func(t testing.TB) string { return filepath.Join(t.TempDir(), "hooks.db") }, false},
+		{"postgres other replica", pgtest.NewDatabase, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			webhookKillMidDelivery(t, tc.db(t), tc.replica)
+		})
+	}
+}
+
+// webhookKillMidDelivery runs the test on database db; see its cases.
+func webhookKillMidDelivery(t *testing.T, db string, replica bool) {
 	var (
 		mu       sync.Mutex
 		hanging  = true
@@ -57,7 +80,6 @@ func TestWebhookSurvivesKillMidDelivery(t *testing.T) {
 	}))
 	t.Cleanup(recv.Close)
 
-	db := filepath.Join(t.TempDir(), "hooks.db")
 	env := []string{"ENROLL_WEBHOOK_ALLOW_PRIVATE=true", "ENROLL_WEBHOOK_TIMEOUT=1s"}
 	c := startChild(t, db, env...)
 	key := secretIn(t, c.stdout)
@@ -82,6 +104,13 @@ func TestWebhookSurvivesKillMidDelivery(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no delivery reached the receiver")
 	}
+	// Only c runs yet, so c holds the delivery; a replica started now finds
+	// it leased, and the receiver holds its own attempts too until it lets
+	// go below (they time out and are retried).
+	var other *child
+	if replica {
+		other = startChild(t, db, env...)
+	}
 	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +119,10 @@ func TestWebhookSurvivesKillMidDelivery(t *testing.T) {
 	hanging = false
 	mu.Unlock()
 
-	c = startChild(t, db, env...)
+	if other == nil {
+		other = startChild(t, db, env...)
+	}
+	c = other
 	var events struct {
 		Data []struct {
 			ID string
@@ -118,7 +150,7 @@ func TestWebhookSurvivesKillMidDelivery(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d events never delivered after the restart", missing, len(events.Data))
+			t.Fatalf("%d of %d events never delivered after the kill", missing, len(events.Data))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
