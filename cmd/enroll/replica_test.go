@@ -70,6 +70,36 @@ func TestReplicas(t *testing.T) {
 		t.Fatalf("%d duplicate creates succeeded, want 1", created)
 	}
 
+	// One Idempotency-Key through both at once makes one API key (which,
+	// unlike an enrollment, nothing else keeps single), and every answer
+	// is its 201 (the first, or a replay) or, while the first still runs, a
+	// 409.
+	ids := make(chan string, 10)
+	for i := range 10 {
+		wg.Go(func() { ids <- keyedKeyCreate(t, replicas[i%2], secret) })
+	}
+	wg.Wait()
+	close(ids)
+	first := ""
+	for id := range ids {
+		if first == "" {
+			first = id
+		} else if id != "" && id != first {
+			t.Fatalf("one Idempotency-Key made keys %s and %s", first, id)
+		}
+	}
+	var keys struct{ Data []struct{ ID, Name string } }
+	decodeInto(t, do(t, "GET", b.url+"/v1/apiKeys?perPage=500", secret, ""), &keys)
+	made := 0
+	for _, k := range keys.Data {
+		if k.Name == "once" {
+			made++
+		}
+	}
+	if first == "" || made != 1 {
+		t.Fatalf("one Idempotency-Key through two replicas: answered %q, made %d keys", first, made)
+	}
+
 	// Concurrent conflicting transitions through both: one decision wins.
 	res = do(t, "POST", a.url+"/v1/programInstances/"+inst+"/enrollments", secret,
 		`{"identificationType": "customerInfo", "firstName": "Con", "lastName": "Tested", "email": "con@example.com"}`)
@@ -117,6 +147,37 @@ func TestReplicas(t *testing.T) {
 	if last := hist.Data[len(hist.Data)-1].To; last != final || len(hist.Data) != 4 {
 		t.Fatalf("history %+v ends at %s, enrollment is %s", hist.Data, last, final)
 	}
+}
+
+// keyedKeyCreate makes an API key named once through the replica at base
+// with Idempotency-Key "once", and returns its id, or "" when the answer
+// was a 409 (the key's first request still running).
+func keyedKeyCreate(t *testing.T, base, secret string) string {
+	req, err := http.NewRequest("POST", base+"/v1/apiKeys", strings.NewReader(`{"name": "once"}`))
+	if err != nil {
+		t.Error(err)
+		return ""
+	}
+	req.Header.Set("Authorization", "Bearer "+secret)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "once")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return ""
+	}
+	defer res.Body.Close()
+	var k struct{ ID string }
+	switch res.StatusCode {
+	case http.StatusCreated:
+		if err := json.NewDecoder(res.Body).Decode(&k); err != nil {
+			t.Error(err)
+		}
+	case http.StatusConflict:
+	default:
+		t.Errorf("keyed API key create answered %d", res.StatusCode)
+	}
+	return k.ID
 }
 
 func decodeInto(t *testing.T, res *http.Response, v any) {
