@@ -15,6 +15,13 @@ func mailboxProblem(s string) string {
 	if !ValidEmailAddress(s) {
 		return "must be an email address"
 	}
+	return relayProblem(s)
+}
+
+// relayProblem is mailboxProblem for an s that ValidEmailAddress accepts:
+// checkEmail, which has parsed s already, asks it without parsing again
+// (two parses were a fifth of an imported row's allocations).
+func relayProblem(s string) string {
 	at := strings.LastIndexByte(s, '@')
 	local, domain := s[:at], s[at+1:]
 	switch {

@@ -305,7 +305,13 @@ func ValidEmailAddress(s string) bool {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && a.Name == ""
+	return err == nil && bareAddress(s, a)
+}
+
+// bareAddress reports whether s, parsed as a, is what ValidEmailAddress
+// accepts: the address alone, no longer than an email may be.
+func bareAddress(s string, a *mail.Address) bool {
+	return len(s) <= maxEmailLength && !strings.ContainsAny(s, "\r\n<>, ") && a.Address == s && a.Name == ""
 }
 
 // UpdateNotificationTemplate applies fn to a copy of old at now and returns

@@ -95,7 +95,12 @@ func checkEmail(v *Invalid, field, s string, required bool, stored string) {
 	if s == stored {
 		return
 	}
-	if problem := mailboxProblem(s); problem != "" {
+	// mailboxProblem, on the address parsed above.
+	problem := "must be an email address"
+	if bareAddress(s, a) {
+		problem = relayProblem(s)
+	}
+	if problem != "" {
 		v.Add(field, problem, s)
 	}
 }
