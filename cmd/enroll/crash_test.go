@@ -3,22 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/enrollhq/enroll/rules"
-	"github.com/enrollhq/enroll/sqlite"
 )
 
 // loadClient sends requests to whichever server process is running,
@@ -108,16 +103,20 @@ type acked struct {
 }
 
 // TestCrashUnderLoad creates and moves enrollments from several clients
-// while the server is killed with SIGKILL and restarted, three times. Every
-// POST carries an Idempotency-Key and every interrupted request is retried
-// as it was. Afterwards every acknowledged write is there, the retries made
-// no duplicates, no claim is left hanging, and the database is intact.
+// while the server is killed with SIGKILL and restarted, three times, on
+// each store. Every POST carries an Idempotency-Key and every interrupted
+// request is retried as it was. Afterwards every acknowledged write is
+// there, the retries made no duplicates, no claim is left hanging, and the
+// database is intact.
 func TestCrashUnderLoad(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills and restarts the server for about 15 s")
 	}
-	db := filepath.Join(t.TempDir(), "crash.db")
+	onCrashStores(t, func(t *testing.T, _, db string) { testCrashUnderLoad(t, db) })
+}
+
+func testCrashUnderLoad(t *testing.T, db string) {
 	child := startChild(t, db)
 	secret := secretIn(t, child.stdout)
 	c := &loadClient{t: t, http: &http.Client{Timeout: 15 * time.Second}}
@@ -229,30 +228,11 @@ func TestCrashUnderLoad(t *testing.T) {
 		t.Errorf("%v customers, %d acknowledged", n, len(seen))
 	}
 
-	// A last crash, then the file itself: integrity, and no claim left
+	// A last crash, then the database itself: integrity, and no claim left
 	// in progress (every interrupted request was finished by its retry).
 	if err := child.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = child.cmd.Wait()
-	store, err := sqlite.Open(context.Background(), sqlite.Config{Path: db, Engine: rules.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if err := store.IntegrityCheck(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	var hanging int
-	if err := raw.QueryRow(`SELECT COUNT(*) FROM idempotency_keys WHERE state <> 'completed'`).Scan(&hanging); err != nil {
-		t.Fatal(err)
-	}
-	if hanging != 0 {
-		t.Errorf("%d idempotency records are not completed", hanging)
-	}
+	checkAfterCrash(t, db)
 }
