@@ -9,17 +9,6 @@ import (
 	"github.com/enrollhq/enroll"
 )
 
-// maxEligibilityScan bounds how many current enrollments a rules test
-// evaluates, so a test on a huge instance answers in bounded time.
-const maxEligibilityScan = 100_000
-
-// defaultRulesTestTime is how long a rules test evaluates current
-// enrollments at most (Config.RulesTestTime): rules near the cost limit
-// take about a tenth of a second each per enrollment, so that 100,000 of
-// them would run for hours, long past the response's write timeout (60 s),
-// until the client went away.
-const defaultRulesTestTime = 10 * time.Second
-
 // testEligibilityInput is the body of POST .../eligibility:test.
 type testEligibilityInput struct {
 	InstanceID string `path:"instanceId" doc:"The program instance's id."`
@@ -32,23 +21,13 @@ type testEligibilityInput struct {
 	}
 }
 
-// RuleCount is how many evaluated enrollments a rule passed, failed or errored on.
-type RuleCount struct {
-	Name   string `json:"name"`
-	Passed int    `json:"passed"`
-	Failed int    `json:"failed"`
-	Errors int    `json:"errors"`
-}
+// RuleCount is how many evaluated enrollments a rule passed, failed or
+// errored on (enroll.RuleCount, named in the OpenAPI document).
+type RuleCount = enroll.RuleCount
 
-// CurrentEligibility summarises a rules test over current enrollments.
-type CurrentEligibility struct {
-	Evaluated  int         `json:"evaluated"`
-	Truncated  bool        `json:"truncated" doc:"True when the instance has more enrollments than were evaluated."`
-	TimeLimit  bool        `json:"timeLimit" doc:"True when the evaluation stopped at the test's time limit (10 s) rather than at limit: the counts are of the enrollments evaluated by then, the newest; a smaller limit, or cheaper rules, test them all."`
-	Eligible   int         `json:"eligible"`
-	Ineligible int         `json:"ineligible"`
-	Rules      []RuleCount `json:"rules"`
-}
+// CurrentEligibility summarises a rules test over current enrollments
+// (enroll.CurrentEligibility, named in the OpenAPI document).
+type CurrentEligibility = enroll.CurrentEligibility
 
 // EligibilityTest is the answer of a rules test.
 type EligibilityTest struct {
@@ -66,17 +45,7 @@ func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) 
 		return nil, err
 	}
 	if r := in.Body.EligibilityRules; r != nil {
-		if !enroll.RulesEqual(inst.EligibilityRules, *r) {
-			// The sample's rulesVersion is the one these rules would get
-			// when saved, not the saved rules' (which did not decide it).
-			inst.RulesVersion++
-		}
-		inst.EligibilityRules = *r
-		draft := *inst
-		if err := draft.Validate(); err != nil {
-			return nil, err
-		}
-		if err := s.cfg.Engine.Check(inst.EligibilityRules, inst.Parameters); err != nil {
+		if err := inst.DraftRules(s.cfg.Engine, *r); err != nil {
 			return nil, err
 		}
 	}
@@ -111,18 +80,15 @@ func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) 
 			customer.Normalize()
 		}
 		out.Sample, err = s.cfg.Engine.Evaluate(ctx, enroll.EvaluationInput{Enrollment: sample, Customer: customer, Instance: inst,
-			EnrolledInOtherProgram: s.elsewhere(inst).of(ctx, sample)})
+			EnrolledInOtherProgram: enroll.NewOtherPrograms(s.store, workspaceFrom(ctx), inst).Of(ctx, sample)})
 		if err != nil {
 			return nil, err
 		}
 	}
 	if in.Body.Current {
-		limit := in.Body.Limit
-		if limit == 0 {
-			limit = 10_000
-		}
-		deadline := time.Now().Add(cmp.Or(s.cfg.RulesTestTime, defaultRulesTestTime))
-		if out.Current, err = s.evaluateCurrent(ctx, inst, min(limit, maxEligibilityScan), deadline); err != nil {
+		limit := cmp.Or(in.Body.Limit, enroll.DefaultEligibilityScan)
+		deadline := time.Now().Add(cmp.Or(s.cfg.RulesTestTime, enroll.RulesTestTime))
+		if out.Current, err = enroll.EvaluateCurrent(ctx, s.store, s.cfg.Engine, workspaceFrom(ctx), inst, min(limit, enroll.MaxEligibilityScan), deadline); err != nil {
 			return nil, err
 		}
 	}
@@ -160,134 +126,6 @@ func (s *Server) sampleCustomer(ctx context.Context, sample *enroll.Enrollment) 
 		return c, nil
 	}
 	return nil, nil
-}
-
-// evaluateCurrent evaluates up to limit of inst's enrollments, newest
-// first, and stops at deadline, having evaluated one at least.
-func (s *Server) evaluateCurrent(ctx context.Context, inst *enroll.ProgramInstance, limit int, deadline time.Time) (*CurrentEligibility, error) {
-	cur := &CurrentEligibility{Rules: make([]RuleCount, len(inst.EligibilityRules))}
-	for i, r := range inst.EligibilityRules {
-		cur.Rules[i].Name = r.Name
-	}
-	elsewhere := s.elsewhere(inst)
-	customers := map[string]*enroll.Customer{}
-	f := enroll.EnrollmentFilter{ProgramInstanceID: inst.ID, ListParams: enroll.ListParams{PerPage: enroll.MaxPerPage}}
-	for cur.Evaluated < limit {
-		page, err := s.store.ListEnrollments(ctx, workspaceFrom(ctx), f)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range page.Data {
-			if cur.Evaluated == limit {
-				cur.Truncated = true
-				break
-			}
-			if cur.Evaluated > 0 && !time.Now().Before(deadline) {
-				cur.Truncated, cur.TimeLimit = true, true
-				break
-			}
-			c, err := s.customerOf(ctx, e, customers)
-			if err != nil {
-				return nil, err
-			}
-			ev, err := s.cfg.Engine.Evaluate(ctx, enroll.EvaluationInput{Enrollment: e, Customer: c, Instance: inst,
-				EnrolledInOtherProgram: elsewhere.of(ctx, e)})
-			if err != nil {
-				return nil, err
-			}
-			cur.Evaluated++
-			if ev.Status == enroll.StatusEligible {
-				cur.Eligible++
-			} else {
-				cur.Ineligible++
-			}
-			for i, r := range ev.Trace {
-				switch r.Outcome {
-				case enroll.RulePassed:
-					cur.Rules[i].Passed++
-				case enroll.RuleFailed:
-					cur.Rules[i].Failed++
-				default:
-					cur.Rules[i].Errors++
-				}
-			}
-		}
-		if page.NextPageToken == "" || cur.TimeLimit {
-			break
-		}
-		if cur.Evaluated == limit {
-			cur.Truncated = true
-			break
-		}
-		f.PageToken = string(page.NextPageToken)
-	}
-	return cur, nil
-}
-
-// customerOf returns e's customer, loading each once.
-func (s *Server) customerOf(ctx context.Context, e *enroll.Enrollment, cache map[string]*enroll.Customer) (*enroll.Customer, error) {
-	if e.CustomerID == "" {
-		return nil, nil
-	}
-	if c, ok := cache[e.CustomerID]; ok {
-		return c, nil
-	}
-	c, err := s.store.FindCustomer(ctx, workspaceFrom(ctx), e.CustomerID)
-	if enroll.ErrorCode(err) == enroll.ENOTFOUND {
-		c, err = nil, nil
-	}
-	cache[e.CustomerID] = c
-	return c, err
-}
-
-// elsewhere answers enrolledInOtherProgram() for enrollments of one
-// instance from the store, as the stores do: an approved or paused
-// enrollment in an instance of another program. It remembers each
-// customer's answer and each instance's program.
-type elsewhere struct {
-	s        *Server
-	inst     *enroll.ProgramInstance
-	answers  map[string]bool   // customer id → answer
-	programs map[string]string // instance id → program id
-}
-
-func (s *Server) elsewhere(inst *enroll.ProgramInstance) *elsewhere {
-	return &elsewhere{s: s, inst: inst, answers: map[string]bool{}, programs: map[string]string{inst.ID: inst.ProgramID}}
-}
-
-// of returns the function the rules call for e.
-func (w *elsewhere) of(ctx context.Context, e *enroll.Enrollment) func() (bool, error) {
-	return func() (bool, error) {
-		if e.CustomerID == "" {
-			return false, nil
-		}
-		if v, ok := w.answers[e.CustomerID]; ok {
-			return v, nil
-		}
-		page, err := w.s.store.ListEnrollments(ctx, workspaceFrom(ctx), enroll.EnrollmentFilter{CustomerID: e.CustomerID,
-			Statuses: []enroll.Status{enroll.StatusApproved, enroll.StatusPaused}, ListParams: enroll.ListParams{PerPage: enroll.MaxPerPage}})
-		if err != nil {
-			return false, err
-		}
-		v := false
-		for _, o := range page.Data {
-			program, ok := w.programs[o.ProgramInstanceID]
-			if !ok {
-				in, err := w.s.store.FindInstance(ctx, workspaceFrom(ctx), o.ProgramInstanceID)
-				if err != nil {
-					return false, err
-				}
-				program = in.ProgramID
-				w.programs[o.ProgramInstanceID] = program
-			}
-			if program != w.inst.ProgramID {
-				v = true
-				break
-			}
-		}
-		w.answers[e.CustomerID] = v
-		return v, nil
-	}
 }
 
 // convert decodes a free-form sample into a domain type, as a 422 at loc

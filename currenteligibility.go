@@ -1,0 +1,198 @@
+package enroll
+
+import (
+	"context"
+	"time"
+)
+
+// MaxEligibilityScan bounds how many current enrollments a rules test
+// evaluates, so a test on a huge instance answers in bounded time.
+const MaxEligibilityScan = 100_000
+
+// DefaultEligibilityScan is how many current enrollments a rules test
+// evaluates when it is not told.
+const DefaultEligibilityScan = 10_000
+
+// RulesTestTime is how long a rules test evaluates current enrollments at
+// most, unless told otherwise: rules near the cost limit take about a
+// tenth of a second each per enrollment, so that 100,000 of them would
+// run for hours, long past a response's write timeout (60 s), until the
+// client went away.
+const RulesTestTime = 10 * time.Second
+
+// RuleCount is how many evaluated enrollments a rule passed, failed or errored on.
+type RuleCount struct {
+	Name   string `json:"name"`
+	Passed int    `json:"passed"`
+	Failed int    `json:"failed"`
+	Errors int    `json:"errors"`
+}
+
+// CurrentEligibility summarises a rules test over current enrollments.
+type CurrentEligibility struct {
+	Evaluated  int         `json:"evaluated"`
+	Truncated  bool        `json:"truncated" doc:"True when the instance has more enrollments than were evaluated."`
+	TimeLimit  bool        `json:"timeLimit" doc:"True when the evaluation stopped at the test's time limit (10 s) rather than at limit: the counts are of the enrollments evaluated by then, the newest; a smaller limit, or cheaper rules, test them all."`
+	Eligible   int         `json:"eligible"`
+	Ineligible int         `json:"ineligible"`
+	Rules      []RuleCount `json:"rules"`
+}
+
+// DraftRules puts rules on in, an instance as stored, to try them before
+// they are saved: it validates the instance with them and checks them
+// with engine, as a save would, and starts a new rules version when they
+// differ from in's. Returns EINVALID (the check's field errors name the
+// rules by their index in rules).
+func (in *ProgramInstance) DraftRules(engine RuleEngine, rules []Rule) error {
+	if !RulesEqual(in.EligibilityRules, rules) {
+		// An evaluation's rulesVersion is the one these rules would get
+		// when saved, not the saved rules' (which did not decide it).
+		in.RulesVersion++
+	}
+	in.EligibilityRules = rules
+	draft := *in
+	if err := draft.Validate(); err != nil {
+		return err
+	}
+	return engine.Check(in.EligibilityRules, in.Parameters)
+}
+
+// EvaluateCurrent evaluates inst's rules, through engine, on up to limit
+// of its enrollments in workspace wsID, newest first, changing nothing,
+// and counts per rule how many pass. It stops at deadline, having
+// evaluated one at least.
+func EvaluateCurrent(ctx context.Context, store Store, engine RuleEngine, wsID string, inst *ProgramInstance, limit int, deadline time.Time) (*CurrentEligibility, error) {
+	cur := &CurrentEligibility{Rules: make([]RuleCount, len(inst.EligibilityRules))}
+	for i, r := range inst.EligibilityRules {
+		cur.Rules[i].Name = r.Name
+	}
+	elsewhere := NewOtherPrograms(store, wsID, inst)
+	customers := map[string]*Customer{}
+	f := EnrollmentFilter{ProgramInstanceID: inst.ID, ListParams: ListParams{PerPage: MaxPerPage}}
+	for cur.Evaluated < limit {
+		page, err := store.ListEnrollments(ctx, wsID, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range page.Data {
+			if cur.Evaluated == limit {
+				cur.Truncated = true
+				break
+			}
+			if cur.Evaluated > 0 && !time.Now().Before(deadline) {
+				cur.Truncated, cur.TimeLimit = true, true
+				break
+			}
+			c, err := customerOf(ctx, store, wsID, e, customers)
+			if err != nil {
+				return nil, err
+			}
+			ev, err := engine.Evaluate(ctx, EvaluationInput{Enrollment: e, Customer: c, Instance: inst,
+				EnrolledInOtherProgram: elsewhere.Of(ctx, e)})
+			if err != nil {
+				return nil, err
+			}
+			cur.count(ev)
+		}
+		if page.NextPageToken == "" || cur.TimeLimit {
+			break
+		}
+		if cur.Evaluated == limit {
+			cur.Truncated = true
+			break
+		}
+		f.PageToken = string(page.NextPageToken)
+	}
+	return cur, nil
+}
+
+// count adds an evaluation to the counts.
+func (cur *CurrentEligibility) count(ev *Evaluation) {
+	cur.Evaluated++
+	if ev.Status == StatusEligible {
+		cur.Eligible++
+	} else {
+		cur.Ineligible++
+	}
+	for i, r := range ev.Trace {
+		switch r.Outcome {
+		case RulePassed:
+			cur.Rules[i].Passed++
+		case RuleFailed:
+			cur.Rules[i].Failed++
+		default:
+			cur.Rules[i].Errors++
+		}
+	}
+}
+
+// customerOf returns e's customer, loading each once.
+func customerOf(ctx context.Context, store Store, wsID string, e *Enrollment, cache map[string]*Customer) (*Customer, error) {
+	if e.CustomerID == "" {
+		return nil, nil
+	}
+	if c, ok := cache[e.CustomerID]; ok {
+		return c, nil
+	}
+	c, err := store.FindCustomer(ctx, wsID, e.CustomerID)
+	if ErrorCode(err) == ENOTFOUND {
+		c, err = nil, nil
+	}
+	cache[e.CustomerID] = c
+	return c, err
+}
+
+// OtherPrograms answers enrolledInOtherProgram() for enrollments of one
+// instance from the store, as the stores do: an approved or paused
+// enrollment in an instance of another program. It remembers each
+// customer's answer and each instance's program.
+type OtherPrograms struct {
+	store    Store
+	wsID     string
+	inst     *ProgramInstance
+	answers  map[string]bool   // customer id → answer
+	programs map[string]string // instance id → program id
+}
+
+// NewOtherPrograms returns the answers for enrollments of inst, of
+// workspace wsID.
+func NewOtherPrograms(store Store, wsID string, inst *ProgramInstance) *OtherPrograms {
+	return &OtherPrograms{store: store, wsID: wsID, inst: inst, answers: map[string]bool{},
+		programs: map[string]string{inst.ID: inst.ProgramID}}
+}
+
+// Of returns the function the rules call for e
+// (EvaluationInput.EnrolledInOtherProgram).
+func (w *OtherPrograms) Of(ctx context.Context, e *Enrollment) func() (bool, error) {
+	return func() (bool, error) {
+		if e.CustomerID == "" {
+			return false, nil
+		}
+		if v, ok := w.answers[e.CustomerID]; ok {
+			return v, nil
+		}
+		page, err := w.store.ListEnrollments(ctx, w.wsID, EnrollmentFilter{CustomerID: e.CustomerID,
+			Statuses: []Status{StatusApproved, StatusPaused}, ListParams: ListParams{PerPage: MaxPerPage}})
+		if err != nil {
+			return false, err
+		}
+		v := false
+		for _, o := range page.Data {
+			program, ok := w.programs[o.ProgramInstanceID]
+			if !ok {
+				in, err := w.store.FindInstance(ctx, w.wsID, o.ProgramInstanceID)
+				if err != nil {
+					return false, err
+				}
+				program = in.ProgramID
+				w.programs[o.ProgramInstanceID] = program
+			}
+			if program != w.inst.ProgramID {
+				v = true
+				break
+			}
+		}
+		w.answers[e.CustomerID] = v
+		return v, nil
+	}
+}
