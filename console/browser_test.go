@@ -163,7 +163,8 @@ func (b *browser) signIn(secret, landing string) {
 // TestBrowser runs a reviewer's session in Chromium: sign in, find an
 // enrollment, approve it and see the history line, reject another from the
 // review queue with the keyboard, import a file, manage a webhook endpoint
-// (see browser_webhooks_test.go), then check that a key without
+// (see browser_webhooks_test.go), test and save an instance's rules
+// (browser_instance_test.go), then check that a key without
 // enrollments:review sees no review buttons and cannot post the form. It
 // fails on any console error and keeps screenshots of the pages.
 func TestBrowser(t *testing.T) {
@@ -315,6 +316,7 @@ func TestBrowser(t *testing.T) {
 	b.screenshot("import.png")
 
 	b.webhooks(f)
+	b.instanceRules(f)
 
 	// Phone-sized screens.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
@@ -333,9 +335,13 @@ func TestBrowser(t *testing.T) {
 		t.Error("the review queue scrolls sideways on a phone")
 	}
 	b.screenshot("phone-queue.png")
+	b.open(instancePath(f.inst.ID), "form.rules-form")
+	if overflow := eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth + 1`); overflow {
+		t.Error("the instance page scrolls sideways on a phone")
+	}
 	b.do(chromedp.EmulateViewport(1280, 900))
 
-	if errs := b.errors(nil); len(errs) > 0 {
+	if errs := b.errors(rulesRefused); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}
 
@@ -372,7 +378,7 @@ func TestBrowser(t *testing.T) {
 	// The refused fetch is logged by the browser as a failed resource;
 	// nothing else may be.
 	if errs := b.errors(func(m chromedp.ConsoleMessage) bool {
-		return m.Source == "network" && strings.Contains(m.Text, "403")
+		return m.Source == "network" && strings.Contains(m.Text, "403") || rulesRefused(m)
 	}); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}

@@ -3,7 +3,9 @@
 // their instances with a funnel chart per instance, the enrollment list
 // with filters, search and cursor paging, the enrollment detail with its
 // eligibility trace, history and events, the review actions and a review
-// queue driven by the keyboard, bulk imports (imports.go): upload a CSV or
+// queue driven by the keyboard, each program instance's page with its
+// settings and eligibility rules, and forms that change and test them
+// (instance.go, instancerules.go), bulk imports (imports.go): upload a CSV or
 // NDJSON file, follow the job, download its errors, and webhooks
 // (webhooks.go): endpoints, their signing secrets and their deliveries.
 //
@@ -24,6 +26,7 @@ import (
 	"time"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/rules"
 )
 
 // Prefix is the path the console is mounted at.
@@ -64,6 +67,11 @@ type Console struct {
 	// public is the origin people reach the console at (WithPublicURL):
 	// its scheme and host (originHost), nil when not given.
 	public *url.URL
+	// engine checks and tries draft eligibility rules (WithRuleEngine).
+	engine enroll.RuleEngine
+	// rulesTestTime bounds a rules test's evaluation of current
+	// enrollments (0: enroll.RulesTestTime).
+	rulesTestTime time.Duration
 	// forms are the paths of every POST form (see form), each of which
 	// answers a GET too.
 	forms []string
@@ -80,6 +88,7 @@ func New(store enroll.Store) *Console {
 		logger: slog.Default(),
 		now:    func() time.Time { return time.Now().UTC() },
 		assets: loadAssets(),
+		engine: rules.New(),
 	}
 	c.imports, _ = store.(enroll.ImportStore)
 	c.webhooks, _ = store.(enroll.WebhookStore)
@@ -104,6 +113,17 @@ func (c *Console) WithLogger(l *slog.Logger) *Console {
 // as they are), as the store seals endpoints' secrets, and returns c.
 func (c *Console) WithSealer(s enroll.SecretSealer) *Console {
 	c.sessions.sealer = s
+	return c
+}
+
+// WithRuleEngine sets the engine that checks and tries the rules of the
+// instance page's Test button, and returns c: the store's and the API's,
+// to share their compiled rules (New makes one of its own). nil sets
+// nothing.
+func (c *Console) WithRuleEngine(e enroll.RuleEngine) *Console {
+	if e != nil {
+		c.engine = e
+	}
 	return c
 }
 
@@ -179,6 +199,9 @@ func (c *Console) routes() {
 	c.form(Prefix+"/enrollments/{id}/status", c.signedIn(c.changeStatus), back(Prefix+"/enrollments/{id}", ""))
 	c.form(Prefix+"/enrollments/{id}/notes", c.signedIn(c.saveNotes), back(Prefix+"/enrollments/{id}", "notes"))
 	c.mux.Handle("GET "+Prefix+"/queue", c.signedIn(c.reviewQueue))
+	c.mux.Handle("GET "+Prefix+"/instances/{id}", c.signedIn(c.instancePage))
+	c.form(Prefix+"/instances/{id}/settings", c.signedIn(c.saveSettings), back(Prefix+"/instances/{id}", "settings"))
+	c.form(Prefix+"/instances/{id}/rules", c.signedIn(c.saveRules), back(Prefix+"/instances/{id}", "rules"))
 	for _, s := range upcoming {
 		if c.ready(s) {
 			continue

@@ -38,7 +38,7 @@ func TestEveryFormAddressAnswersAGet(t *testing.T) {
 		contains("Tick the box to confirm the deletion.")
 
 	// The addresses: every form registered, its wildcards filled in ...
-	ids := strings.NewReplacer("/enrollments/{id}", "/enrollments/"+e.ID, "/webhooks/{id}", "/webhooks/"+ep.ID, "{delivery}", ds[0].ID)
+	ids := strings.NewReplacer("/enrollments/{id}", "/enrollments/"+e.ID, "/instances/{id}", "/instances/"+f.inst.ID, "/webhooks/{id}", "/webhooks/"+ep.ID, "{delivery}", ds[0].ID)
 	addresses := map[string]bool{}
 	for _, p := range f.console.forms {
 		if p = ids.Replace(p); strings.Contains(p, "{") {
@@ -49,7 +49,7 @@ func TestEveryFormAddressAnswersAGet(t *testing.T) {
 	// ... and every form action the pages show, each a registered form.
 	action := regexp.MustCompile(`<form [^>]*method="post"[^>]*action="([^"]+)"`)
 	for _, path := range []string{Prefix + "/", Prefix + "/enrollments/" + e.ID, Prefix + "/queue", Prefix + "/imports",
-		Prefix + "/webhooks", endpointPath(ep.ID)} {
+		Prefix + "/webhooks", endpointPath(ep.ID), instancePath(f.inst.ID)} {
 		for _, m := range action.FindAllStringSubmatch(c.get(path).status(http.StatusOK).Body, -1) {
 			a := html.UnescapeString(m[1])
 			if !addresses[a] {
@@ -62,7 +62,8 @@ func TestEveryFormAddressAnswersAGet(t *testing.T) {
 		addresses[html.UnescapeString(m[1])] = true
 	}
 	for _, want := range []string{Prefix + "/signout", Prefix + "/enrollments/" + e.ID + "/status", Prefix + "/webhooks/" + ep.ID + "/delete",
-		Prefix + "/webhooks/" + ep.ID + "/deliveries/" + ds[0].ID + "/redeliver", Prefix + "/imports", Prefix + "/signin"} {
+		Prefix + "/webhooks/" + ep.ID + "/deliveries/" + ds[0].ID + "/redeliver", Prefix + "/imports", Prefix + "/signin",
+		instancePath(f.inst.ID) + "/settings", instancePath(f.inst.ID) + "/rules"} {
 		if !addresses[want] {
 			t.Errorf("the test does not open %s", want)
 		}
@@ -77,6 +78,8 @@ func TestEveryFormAddressAnswersAGet(t *testing.T) {
 		endpointPath(ep.ID) + "/rotate":                                endpointPath(ep.ID) + "#rotate",
 		endpointPath(ep.ID) + "/delete":                                endpointPath(ep.ID) + "#delete",
 		endpointPath(ep.ID) + "/deliveries/" + ds[0].ID + "/redeliver": endpointPath(ep.ID) + "#" + ds[0].ID,
+		instancePath(f.inst.ID) + "/settings":                          instancePath(f.inst.ID) + "#settings",
+		instancePath(f.inst.ID) + "/rules":                             instancePath(f.inst.ID) + "#rules",
 	}
 	paths := make([]string, 0, len(addresses))
 	for a := range addresses {

@@ -30,6 +30,7 @@ func templateFuncs(a *assets) template.FuncMap {
 		"value":       formatValue,
 		"join":        strings.Join,
 		"dict":        dict,
+		"inc":         func(i int) int { return i + 1 },
 	}
 }
 

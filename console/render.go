@@ -17,13 +17,14 @@ var templateFS embed.FS
 // partials.html into a set of its own.
 var pageNames = []string{
 	"signin", "overview", "enrollments", "enrollment", "queue", "unavailable", "error", "start", "imports", "import",
-	"webhooks", "webhook",
+	"webhooks", "webhook", "instance",
 }
 
 // pageSections says which navigation entry each page belongs to.
 var pageSections = map[string]string{
 	"overview": "overview", "enrollments": "enrollments", "enrollment": "enrollments", "queue": "queue",
 	"imports": "imports", "import": "imports", "webhooks": "webhooks", "webhook": "webhooks",
+	"instance": "overview",
 }
 
 // parsePages parses every page. A template error is a bug, found by any

@@ -225,7 +225,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Webhooks = webhook.New(webhook.Config{Store: hooks, Logger: m.logger, AllowPrivate: m.Config.WebhookAllowPrivate,
 		Timeout: m.Config.WebhookTimeout, WorkspaceConcurrency: m.Config.WebhookWorkspaceConcurrency})
-	cons := console.New(store).WithLogger(m.logger).WithSealer(m.sealer).WithWakeWebhooks(m.Webhooks.Wake).WithPublicURL(m.Config.PublicURL)
+	cons := console.New(store).WithRuleEngine(m.engine).WithLogger(m.logger).WithSealer(m.sealer).WithWakeWebhooks(m.Webhooks.Wake).WithPublicURL(m.Config.PublicURL)
 	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version, Engine: m.engine,
 		RateLimit: m.Config.RateLimit, RateBurst: m.Config.RateBurst, DataDir: m.Config.DataDir,
 		Console: cons, WakeWebhooks: m.Webhooks.Wake, Collectors: m.Webhooks.Collectors(), PublicURL: m.Config.PublicURL})
