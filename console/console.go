@@ -201,7 +201,7 @@ func (c *Console) routes() {
 	c.mux.Handle("GET "+Prefix+"/queue", c.signedIn(c.reviewQueue))
 	c.mux.Handle("GET "+Prefix+"/instances/{id}", c.signedIn(c.instancePage))
 	c.form(Prefix+"/instances/{id}/settings", c.signedIn(c.saveSettings), back(Prefix+"/instances/{id}", "settings"))
-	c.form(Prefix+"/instances/{id}/rules", c.signedIn(c.saveRules), back(Prefix+"/instances/{id}", "rules"))
+	c.form(Prefix+"/instances/{id}/rules", c.signedInLarge(c.saveRules, maxRulesFormBytes), back(Prefix+"/instances/{id}", "rules"))
 	for _, s := range upcoming {
 		if c.ready(s) {
 			continue

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -208,4 +209,23 @@ func TestInstanceScopes(t *testing.T) {
 		t.Errorf("other instance changed: %s", got.Status)
 	}
 	l.get(Prefix + "/").status(http.StatusOK).contains("/console/instances/" + f.other.ID).lacks("/console/instances/" + f.inst.ID)
+}
+
+// TestInstanceRulesFormLarge: the rules form takes as many rules, as
+// long, as the API, past the 64 KiB other forms are limited to.
+func TestInstanceRulesFormLarge(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.signedIn(f.secret)
+	page := c.get(instancePath(f.inst.ID)).status(http.StatusOK)
+	var rows [][3]string
+	for i := range 20 {
+		rows = append(rows, [3]string{"rule-" + strconv.Itoa(i), "true", strings.Repeat("r", enroll.MaxTextLength)})
+	}
+	c.post(instancePath(f.inst.ID)+"/rules", rulesFormValues(page, "test", rows...)).status(http.StatusOK).
+		contains("Test, not saved:", `value="rule-19"`)
+	c.post(instancePath(f.inst.ID)+"/rules", rulesFormValues(page, "save", rows...)).status(http.StatusOK)
+	if got := f.findInstance(f.inst.ID); len(got.EligibilityRules) != 20 {
+		t.Errorf("%d rules saved, want 20", len(got.EligibilityRules))
+	}
 }

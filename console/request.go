@@ -13,8 +13,15 @@ import (
 	"github.com/enrollhq/enroll"
 )
 
-// maxFormBytes bounds POST bodies: the largest form is a 4 KiB note.
+// maxFormBytes bounds POST bodies: the largest form is a 4 KiB note,
+// but for the rules form (maxRulesFormBytes).
 const maxFormBytes = 64 << 10
+
+// maxRulesFormBytes bounds the rules form's body: as many rules as the
+// API takes (enroll.MaxListItems), each a name of up to 256 characters
+// and an expression and a reason of up to 4,096, are 845 KB of ASCII,
+// and 2.5 MB with every byte percent-encoded.
+const maxRulesFormBytes = 4 << 20
 
 // request is a signed-in request: the session and the API key behind it,
 // read again from the store for this request.
@@ -58,16 +65,21 @@ type handler func(w http.ResponseWriter, r *http.Request, rq *request)
 // live session a GET is redirected to the sign-in page (coming back
 // afterwards) and a POST is refused. A POST must also carry the session's
 // CSRF token, checked here for every form.
-func (c *Console) signedIn(h handler) http.Handler { return c.session(h, false) }
+func (c *Console) signedIn(h handler) http.Handler { return c.session(h, maxFormBytes) }
+
+// signedInLarge is signedIn for a form that may be larger than
+// maxFormBytes, up to limit bytes.
+func (c *Console) signedInLarge(h handler, limit int64) http.Handler { return c.session(h, limit) }
 
 // signedInUpload is signedIn for a POST of a multipart file upload: the
 // body is not read here (it may be far larger than any form), so the
 // handler streams it and checks the CSRF token itself, with uploadCSRF,
 // before it acts on the file.
-func (c *Console) signedInUpload(h handler) http.Handler { return c.session(h, true) }
+func (c *Console) signedInUpload(h handler) http.Handler { return c.session(h, 0) }
 
-// session is signedIn; with upload, a POST's body is left to the handler.
-func (c *Console) session(h handler, upload bool) http.Handler {
+// session is signedIn, a POST's body read up to limit bytes; with limit
+// 0, an upload's, it is left to the handler.
+func (c *Console) session(h handler, limit int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq, why := c.resolve(r)
 		if rq == nil {
@@ -85,8 +97,8 @@ func (c *Console) session(h handler, upload bool) http.Handler {
 		if !c.admitted(w, r, rq, rq.key.ID) {
 			return
 		}
-		if r.Method == http.MethodPost && !upload {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if r.Method == http.MethodPost && limit > 0 {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if err := r.ParseForm(); err != nil {
 				c.renderError(w, r, rq, http.StatusBadRequest, "Bad request", "The form could not be read.")
 				return
