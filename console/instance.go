@@ -63,10 +63,21 @@ var errStaleInstance = enroll.Errorf(enroll.EPRECONDITION, "The program instance
 // findInstance loads instance id, when rq's key may see it; other
 // instances are not found, as the API answers.
 func (c *Console) findInstance(ctx context.Context, rq *request, id string) (*enroll.ProgramInstance, error) {
-	if !enroll.ValidID(id) || !rq.key.SeesInstance(id) {
-		return nil, enroll.Errorf(enroll.ENOTFOUND, "Program instance %s not found.", id)
+	if !visibleInstance(rq, id) {
+		return nil, errInstanceNotFound(id)
 	}
 	return c.store.FindInstance(ctx, rq.ws(), id)
+}
+
+// visibleInstance reports whether id may name an instance rq's key sees.
+func visibleInstance(rq *request, id string) bool {
+	return enroll.ValidID(id) && rq.key.SeesInstance(id)
+}
+
+// errInstanceNotFound is the store's answer for an instance that is not
+// there, for ids the store is not asked about.
+func errInstanceNotFound(id string) error {
+	return enroll.Errorf(enroll.ENOTFOUND, "Program instance %s not found.", id)
 }
 
 // loadInstance gathers an instance's page, its forms showing the instance
@@ -156,8 +167,8 @@ func (c *Console) refuseInstance(w http.ResponseWriter, r *http.Request, rq *req
 // updateInstance changes the instance of r's path through fn, as the
 // API's PATCH with If-Match does: fn runs only on the version etag names.
 func (c *Console) updateInstance(ctx context.Context, rq *request, id, etag string, fn func(*enroll.ProgramInstance)) (*enroll.ProgramInstance, error) {
-	if _, err := c.findInstance(ctx, rq, id); err != nil {
-		return nil, err
+	if !visibleInstance(rq, id) {
+		return nil, errInstanceNotFound(id)
 	}
 	return c.store.UpdateInstance(ctx, rq.actor(), id, func(in *enroll.ProgramInstance) error {
 		if !tokensEqual(etag, enroll.ContentETag(in)) {
