@@ -133,7 +133,7 @@ func TestFormTextNotUTF8(t *testing.T) {
 			contains(problem)
 	}
 	clean(c.post(status, page.decision(enroll.StatusRejected, "a\xffb")).status(http.StatusUnprocessableEntity)).
-		contains("The reason is not valid UTF-8.", ">a\uFFFDb</textarea>")
+		contains("The reason is not valid UTF-8.", ">\na\uFFFDb</textarea>")
 	clean(c.post(status, page.decision("\xff", "")).status(http.StatusUnprocessableEntity)).contains("Unknown status “\uFFFD”.")
 
 	notes := Prefix + "/enrollments/" + e.ID + "/notes"
@@ -146,7 +146,7 @@ func TestFormTextNotUTF8(t *testing.T) {
 			status(http.StatusUnprocessableEntity)).contains(problem)
 	}
 	clean(c.post(notes, url.Values{"csrf": {page.field("csrf")}, "etag": {page.field("etag")}, "notes": {"a\xffb"}})).
-		contains(">a\uFFFDb</textarea>")
+		contains(">\na\uFFFDb</textarea>")
 	if got := f.find(e.ID); got.Eligibility.Status != enroll.StatusSubmitted || got.Notes != "" || got.ETag() != e.ETag() {
 		t.Errorf("changed: %s, notes %q", got.Eligibility.Status, got.Notes)
 	}
@@ -156,8 +156,8 @@ func TestFormTextNotUTF8(t *testing.T) {
 	form := url.Values{"csrf": {page.field("csrf")}, "url": {"https://receiver.example/\xff"}, "description": {"a\xffb"},
 		"eventTypes": {"enrollment.\xff"}}
 	clean(c.post(Prefix+"/webhooks", form).status(http.StatusUnprocessableEntity)).
-		contains(`value="https://receiver.example/`+"\uFFFD"+`"`, ">a\uFFFDb</textarea>", "Unknown event type: enrollment.\uFFFD.")
+		contains(`value="https://receiver.example/`+"\uFFFD"+`"`, ">\na\uFFFDb</textarea>", "Unknown event type: enrollment.\uFFFD.")
 	ep := f.endpoint("https://receiver.example/hooks")
 	clean(c.post(endpointPath(ep.ID), url.Values{"csrf": {page.field("csrf")}, "description": {"a\xffb"}}).
-		status(http.StatusUnprocessableEntity)).contains(">a\uFFFDb</textarea>")
+		status(http.StatusUnprocessableEntity)).contains(">\na\uFFFDb</textarea>")
 }

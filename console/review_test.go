@@ -232,7 +232,7 @@ func TestNotesConflictShowsBothNotes(t *testing.T) {
 	form.Set("notes", "My note: call back Friday.")
 	res := c.post(Prefix+"/enrollments/"+e.ID+"/notes", form).status(http.StatusConflict)
 	res.contains("Your notes were not saved", `<p class="pre" data-stored-notes>Their note: roof photo received.</p>`,
-		"Your notes, not saved yet", ">My note: call back Friday.</textarea>").
+		"Your notes, not saved yet", ">\nMy note: call back Friday.</textarea>").
 		lacks("it is now", "decide again", "Someone else changed this enrollment:")
 	if got := f.find(e.ID); got.Notes != "Their note: roof photo received." {
 		t.Errorf("notes after a refused save: %q", got.Notes)

@@ -115,7 +115,7 @@ func TestWebhookCreateShowsTheSecretOnce(t *testing.T) {
 	bad.contains("The endpoint was not added: correct the fields marked below.",
 		`<p class="field-error" id="ep-url-error">Must use http or https.</p>`, `aria-invalid="true"`, `value="ftp://files.example/in"`,
 		`<p class="field-error" id="ep-types-error">Unknown event type: enrollment.nope.</p>`,
-		`value="enrollment.created" checked`, ">Nightly</textarea>")
+		`value="enrollment.created" checked`, ">\nNightly</textarea>")
 	c.post(Prefix+"/webhooks", url.Values{"csrf": {csrf}, "url": {"  "}}).status(http.StatusUnprocessableEntity).
 		contains(`id="ep-url-error">Is required.</p>`)
 	c.post(Prefix+"/webhooks", url.Values{"csrf": {csrf}, "url": {"https://user:pw@receiver.example/"}}).status(http.StatusUnprocessableEntity).
