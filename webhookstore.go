@@ -117,7 +117,32 @@ type WebhookStore interface {
 	// under a lost key is left as it is. serve calls it before it
 	// listens.
 	SealWebhookSecrets(ctx context.Context, lost []string) (int, error)
+
+	// DeleteExpiredEvents deletes what has been kept for longer than
+	// retention, by the store's clock, in bounded batches of one
+	// transaction each, so that no write waits long behind it: webhook
+	// deliveries finished (succeeded, or failed for good) and created
+	// and last changed before that, with their attempts; notifications
+	// finished (sent, skipped, failed for good) likewise, when the store
+	// keeps notifications; then events created before that which
+	// DispatchEvents has taken and that no remaining delivery nor pending
+	// notification refers to, keeping the counters that total events
+	// right. Pending and leased deliveries and notifications, and the
+	// events they need, stay whatever their age, as does everything else
+	// (enrollments and their history, customers, leads, imports). Rows
+	// made a little out of order (concurrent writers) may wait for the
+	// next call. Several callers at once (replicas) share the work.
+	// Returns no domain error, only the database's (ctx's included).
+	DeleteExpiredEvents(ctx context.Context, retention time.Duration) (ExpiredEvents, error)
 }
+
+// ExpiredEvents is what DeleteExpiredEvents deleted.
+type ExpiredEvents struct {
+	Events, Deliveries, Notifications int
+}
+
+// Total is how many rows were deleted in all.
+func (x ExpiredEvents) Total() int { return x.Events + x.Deliveries + x.Notifications }
 
 // DeliveryResult is an attempt of a claimed delivery and its outcome.
 type DeliveryResult struct {

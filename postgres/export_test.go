@@ -288,3 +288,7 @@ func MigrateLogged(ctx context.Context, url string, version int64, chunk int, lo
 // SetLaterFew sets the most later-word matches of a word of q that db
 // names by id: 0 reads them all through the later words' index.
 func SetLaterFew(db *DB, n int) { db.laterFew = n }
+
+// SetExpiryBatch sets how many rows of a table one transaction of
+// DeleteExpiredEvents deletes at most, so that a test crosses batches.
+func SetExpiryBatch(n int) { expiryBatch = n }

@@ -125,7 +125,9 @@ func (db *DB) RedeliverWebhook(ctx context.Context, a enroll.Actor, endpointID, 
 		if err != nil {
 			return err
 		}
-		d, err := findDelivery(ctx, tx, a.WorkspaceID, endpointID, id, "")
+		// FOR SHARE too: DeleteExpiredEvents then deletes the delivery
+		// only after this redelivery commits, and keeps its event.
+		d, err := findDelivery(ctx, tx, a.WorkspaceID, endpointID, id, "FOR SHARE")
 		if err != nil {
 			return err
 		}

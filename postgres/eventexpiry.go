@@ -1,0 +1,110 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// expiryBatch is how many rows of a table one transaction of
+// DeleteExpiredEvents deletes at most, so that its row locks and its WAL
+// stay small.
+var expiryBatch = 500
+
+// DeleteExpiredEvents implements enroll.WebhookStore. Each table is walked
+// in seq order, which is creation order give or take the transactions
+// that commit concurrently, from a cursor: a read finds the next batch's
+// seq range, up to the first row too young, and a write transaction
+// deletes the rows of that range that may go. Rows kept at the front
+// (pending ones) are passed over rather than read again, and no walk reads
+// much beyond the rows old enough, so no index is needed.
+//
+// An event goes only once dispatched, and DispatchEvents commits its
+// deliveries and notifications with the mark, so the DELETE that sees the
+// mark sees them too. The one later reference is a redelivery, which
+// locks the delivery it copies (FOR SHARE): either that delivery is still
+// there for the event's DELETE to see, or the redelivery committed before
+// it was deleted, where the event's DELETE, a later statement, sees it.
+func (db *DB) DeleteExpiredEvents(ctx context.Context, retention time.Duration) (enroll.ExpiredEvents, error) {
+	var out enroll.ExpiredEvents
+	cutoff := db.clock.Now().Add(-retention)
+	var err error
+	if out.Deliveries, err = db.expireRows(ctx, "webhook_deliveries", cutoff, `WITH gone AS (DELETE FROM webhook_deliveries
+		WHERE seq > $1 AND seq <= $2 AND status IN ('succeeded', 'failed') AND created_at < $3 AND updated_at < $3
+		RETURNING 1) SELECT COUNT(*) FROM gone`); err != nil {
+		return out, err
+	}
+	if out.Notifications, err = db.expireRows(ctx, "notifications", cutoff, `WITH gone AS (DELETE FROM notifications
+		WHERE seq > $1 AND seq <= $2 AND status IN ('sent', 'skipped', 'failed') AND created_at < $3 AND updated_at < $3
+		RETURNING 1) SELECT COUNT(*) FROM gone`); err != nil {
+		return out, err
+	}
+	// The counters of the events deleted go down in the same statement,
+	// in this backend's shard: a count sums the shards.
+	out.Events, err = db.expireRows(ctx, "events", cutoff, `WITH gone AS (
+			DELETE FROM events e WHERE seq > $1 AND seq <= $2 AND created_at < $3 AND dispatched
+			AND NOT EXISTS (SELECT 1 FROM webhook_endpoints ep JOIN webhook_deliveries d
+				ON d.workspace_id = ep.workspace_id AND d.endpoint_id = ep.id AND d.event_id = e.id
+				WHERE ep.workspace_id = e.workspace_id)
+			AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.event_id = e.id AND n.status = 'pending')
+			RETURNING workspace_id, instance_id, type),
+		counted AS (`+countEvent+` SELECT workspace_id, COALESCE(instance_id, ''), type, pg_backend_pid() % 16, -COUNT(*)
+			FROM gone GROUP BY 1, 2, 3`+countEventConflict+`)
+		SELECT COUNT(*) FROM gone`)
+	return out, err
+}
+
+// expireRows walks table from its first row in batches of expiryBatch
+// rows created before cutoff, running del (a statement of the batch's seq
+// range ($1, $2] and cutoff, $3, that returns how many rows it deleted)
+// in a write transaction for each, and returns how many rows it deleted
+// in all. The walk ends at the first row created at
+// or after cutoff.
+func (db *DB) expireRows(ctx context.Context, table string, cutoff time.Time, del string) (int, error) {
+	var lo int64
+	total := 0
+	for {
+		hi, more, err := db.expiryRange(ctx, table, lo, cutoff)
+		if err != nil || hi == lo {
+			return total, err
+		}
+		var n int64
+		err = db.write(ctx, func(tx *tx) error {
+			return tx.QueryRow(ctx, del, lo, hi, cutoff).Scan(&n)
+		})
+		if err != nil {
+			return total, fmt.Errorf("postgres: delete expired %s: %w", table, wrap(err))
+		}
+		total += int(n)
+		if !more {
+			return total, nil
+		}
+		lo = hi
+	}
+}
+
+// expiryRange reads the next expiryBatch rows of table after seq lo and
+// returns the seq of the last one created before cutoff (lo when none),
+// and whether rows after it may be old enough too.
+func (db *DB) expiryRange(ctx context.Context, table string, lo int64, cutoff time.Time) (hi int64, more bool, err error) {
+	rows, err := db.pool.Query(ctx, `SELECT seq, created_at FROM `+table+` WHERE seq > $1 ORDER BY seq LIMIT $2`, lo, expiryBatch)
+	if err != nil {
+		return lo, false, fmt.Errorf("postgres: expired %s: %w", table, wrap(err))
+	}
+	defer rows.Close()
+	hi, n := lo, 0
+	for rows.Next() {
+		var seq int64
+		var created time.Time
+		if err := rows.Scan(&seq, &created); err != nil {
+			return lo, false, fmt.Errorf("postgres: expired %s: %w", table, err)
+		}
+		if !created.Before(cutoff) {
+			return hi, false, rows.Err()
+		}
+		hi, n = seq, n+1
+	}
+	return hi, n == expiryBatch, rows.Err()
+}

@@ -1,0 +1,156 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// expiryBatch is how many rows of a table one transaction of
+// DeleteExpiredEvents deletes at most: the writer is SQLite's one, and
+// every other write waits for it.
+var expiryBatch = 500
+
+// DeleteExpiredEvents implements enroll.WebhookStore. Each table is walked
+// in seq order, which is creation order, from a cursor: a reader finds the
+// next batch's seq range, up to the first row too young, and the writer
+// deletes the rows of that range that may go. Rows kept at the front
+// (pending ones) are passed over rather than read again, and no walk reads
+// much beyond the rows old enough, so no index is needed.
+func (db *DB) DeleteExpiredEvents(ctx context.Context, retention time.Duration) (enroll.ExpiredEvents, error) {
+	var out enroll.ExpiredEvents
+	cutoff := micros(db.clock.Now().Add(-retention))
+	var err error
+	if out.Deliveries, err = db.expireRows(ctx, "webhook_deliveries", cutoff, func(tx *Tx, lo, hi int64) (int, error) {
+		return tx.deleteCount(`DELETE FROM webhook_deliveries WHERE seq > ? AND seq <= ? AND status IN ('succeeded', 'failed')
+			AND created_at < ? AND updated_at < ?`, lo, hi, cutoff, cutoff)
+	}); err != nil {
+		return out, err
+	}
+	if out.Notifications, err = db.expireRows(ctx, "notifications", cutoff, func(tx *Tx, lo, hi int64) (int, error) {
+		return tx.deleteCount(`DELETE FROM notifications WHERE seq > ? AND seq <= ? AND status IN ('sent', 'skipped', 'failed')
+			AND created_at < ? AND updated_at < ?`, lo, hi, cutoff, cutoff)
+	}); err != nil {
+		return out, err
+	}
+	out.Events, err = db.expireRows(ctx, "events", cutoff, func(tx *Tx, lo, hi int64) (int, error) {
+		return tx.deleteEvents(lo, hi, cutoff)
+	})
+	return out, err
+}
+
+// expireRows walks table from its first row in batches of expiryBatch
+// rows created before cutoff, calling del in a write transaction for each
+// batch's seq range (lo, hi], and returns how many rows del deleted. The
+// walk ends at the first row created at or after cutoff.
+func (db *DB) expireRows(ctx context.Context, table string, cutoff int64, del func(tx *Tx, lo, hi int64) (int, error)) (int, error) {
+	var lo int64
+	total := 0
+	for {
+		hi, more, err := db.expiryRange(ctx, table, lo, cutoff)
+		if err != nil || hi == lo {
+			return total, err
+		}
+		var n int
+		err = db.write(ctx, func(tx *Tx) error {
+			var err error
+			n, err = del(tx, lo, hi)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("sqlite: delete expired %s: %w", table, err)
+		}
+		total += n
+		if !more {
+			return total, nil
+		}
+		lo = hi
+	}
+}
+
+// expiryRange reads the next expiryBatch rows of table after seq lo and
+// returns the seq of the last one created before cutoff (lo when none),
+// and whether rows after it may be old enough too.
+func (db *DB) expiryRange(ctx context.Context, table string, lo, cutoff int64) (hi int64, more bool, err error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT seq, created_at FROM `+table+` WHERE seq > ? ORDER BY seq LIMIT ?`, lo, expiryBatch)
+	if err != nil {
+		return lo, false, fmt.Errorf("sqlite: expired %s: %w", table, err)
+	}
+	defer rows.Close()
+	hi, n := lo, 0
+	for rows.Next() {
+		var seq, created int64
+		if err := rows.Scan(&seq, &created); err != nil {
+			return lo, false, fmt.Errorf("sqlite: expired %s: %w", table, err)
+		}
+		if created >= cutoff {
+			return hi, false, rows.Err()
+		}
+		hi, n = seq, n+1
+	}
+	return hi, n == expiryBatch, rows.Err()
+}
+
+// deleteCount runs a DELETE and returns how many rows it deleted.
+func (tx *Tx) deleteCount(query string, args ...any) (int, error) {
+	res, err := tx.exec(query, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// deleteEvents deletes the events of seq range (lo, hi] created before
+// cutoff that DispatchEvents has taken (at or before its cursor) and that
+// no delivery (found through its workspace's endpoints, index
+// webhook_deliveries_event) nor pending notification (notifications_once)
+// refers to, and takes them off event_counts, dropping counters that
+// reach zero as IntegrityCheck expects.
+func (tx *Tx) deleteEvents(lo, hi, cutoff int64) (int, error) {
+	rows, err := tx.QueryContext(tx.ctx, `DELETE FROM events WHERE seq > ? AND seq <= ? AND created_at < ?
+		AND seq <= (SELECT last_seq FROM webhook_dispatch)
+		AND NOT EXISTS (SELECT 1 FROM webhook_endpoints ep JOIN webhook_deliveries d
+			ON d.workspace_id = ep.workspace_id AND d.endpoint_id = ep.id AND d.event_id = events.id
+			WHERE ep.workspace_id = events.workspace_id)
+		AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.event_id = events.id AND n.status = 'pending')
+		RETURNING workspace_id, COALESCE(instance_id, ''), type`, lo, hi, cutoff)
+	if err != nil {
+		return 0, err
+	}
+	type key struct{ ws, inst, typ string }
+	var keys []key
+	gone := map[key]int{}
+	total := 0
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.ws, &k.inst, &k.typ); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if gone[k] == 0 {
+			keys = append(keys, k)
+		}
+		gone[k]++
+		total++
+	}
+	if err := rows.Close(); err != nil {
+		return 0, err
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		if _, err := tx.exec(`UPDATE event_counts SET n = n - ? WHERE workspace_id = ? AND instance_id = ? AND type = ?`,
+			gone[k], k.ws, k.inst, k.typ); err != nil {
+			return 0, err
+		}
+		if _, err := tx.exec(`DELETE FROM event_counts WHERE workspace_id = ? AND instance_id = ? AND type = ? AND n = 0`,
+			k.ws, k.inst, k.typ); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
