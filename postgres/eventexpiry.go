@@ -41,12 +41,16 @@ func (db *DB) DeleteExpiredEvents(ctx context.Context, retention time.Duration) 
 		RETURNING 1) SELECT COUNT(*) FROM gone`); err != nil {
 		return out, err
 	}
-	// The counters of the events deleted go down in the same statement,
+	// An event's deliveries are found endpoint by endpoint of its
+	// workspace, each a probe of webhook_deliveries_event, whose middle
+	// column is the endpoint: LATERAL keeps the planner from reading the
+	// workspace's whole range of the index for each event instead. The
+	// counters of the events deleted go down in the same statement,
 	// in this backend's shard: a count sums the shards.
 	out.Events, err = db.expireRows(ctx, "events", cutoff, `WITH gone AS (
 			DELETE FROM events e WHERE seq > $1 AND seq <= $2 AND created_at < $3 AND dispatched
-			AND NOT EXISTS (SELECT 1 FROM webhook_endpoints ep JOIN webhook_deliveries d
-				ON d.workspace_id = ep.workspace_id AND d.endpoint_id = ep.id AND d.event_id = e.id
+			AND NOT EXISTS (SELECT 1 FROM webhook_endpoints ep, LATERAL (SELECT 1 FROM webhook_deliveries d
+				WHERE d.workspace_id = ep.workspace_id AND d.endpoint_id = ep.id AND d.event_id = e.id LIMIT 1) x
 				WHERE ep.workspace_id = e.workspace_id)
 			AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.event_id = e.id AND n.status = 'pending')
 			RETURNING workspace_id, instance_id, type),

@@ -105,16 +105,19 @@ func (tx *Tx) deleteCount(query string, args ...any) (int, error) {
 
 // deleteEvents deletes the events of seq range (lo, hi] created before
 // cutoff that DispatchEvents has taken (at or before its cursor) and that
-// no delivery (found through its workspace's endpoints, index
-// webhook_deliveries_event) nor pending notification (notifications_once)
-// refers to, and takes them off event_counts, dropping counters that
-// reach zero as IntegrityCheck expects.
+// no delivery nor pending notification (notifications_once) refers to.
+// Deliveries are found endpoint by endpoint of the event's workspace,
+// each a probe of webhook_deliveries_event, whose middle column is the
+// endpoint: CROSS JOIN keeps SQLite's planner from reading the
+// workspace's whole range of the index for each event instead. It takes
+// the events deleted off event_counts, dropping counters that reach zero
+// as IntegrityCheck expects.
 func (tx *Tx) deleteEvents(lo, hi, cutoff int64) (int, error) {
 	rows, err := tx.QueryContext(tx.ctx, `DELETE FROM events WHERE seq > ? AND seq <= ? AND created_at < ?
 		AND seq <= (SELECT last_seq FROM webhook_dispatch)
-		AND NOT EXISTS (SELECT 1 FROM webhook_endpoints ep JOIN webhook_deliveries d
-			ON d.workspace_id = ep.workspace_id AND d.endpoint_id = ep.id AND d.event_id = events.id
-			WHERE ep.workspace_id = events.workspace_id)
+		AND NOT EXISTS (SELECT 1 FROM webhook_endpoints ep CROSS JOIN webhook_deliveries d
+			WHERE ep.workspace_id = events.workspace_id AND d.workspace_id = ep.workspace_id AND d.endpoint_id = ep.id
+				AND d.event_id = events.id)
 		AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.event_id = events.id AND n.status = 'pending')
 		RETURNING workspace_id, COALESCE(instance_id, ''), type`, lo, hi, cutoff)
 	if err != nil {
