@@ -112,6 +112,11 @@ type Config struct {
 	// proxy (or for an unspecified address, read as 127.0.0.1) would point
 	// a reader's client at its own machine.
 	PublicURL string
+	// EventRetention, when above 0, is how long events, finished webhook
+	// deliveries and finished notifications are kept: Open starts a loop
+	// that deletes older ones (enroll.WebhookStore.DeleteExpiredEvents)
+	// until Close. 0 keeps them forever.
+	EventRetention time.Duration
 }
 
 // Server is the Enroll HTTP API. Create it with NewServer, then either mount
@@ -315,6 +320,9 @@ func (s *Server) Open() error {
 		}
 		if s.shareRates != nil {
 			s.background.Go(func() { s.shareRateUsage(ctx, s.shareRates) })
+		}
+		if ws, ok := s.store.(enroll.WebhookStore); ok && s.cfg.EventRetention > 0 {
+			s.background.Go(func() { s.deleteExpiredEvents(ctx, ws, s.cfg.EventRetention) })
 		}
 	}
 	s.mu.Unlock()

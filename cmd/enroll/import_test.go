@@ -445,7 +445,7 @@ func TestCommandFlags(t *testing.T) {
 		{[]string{"import", "--help"}, []string{"--url", "--job"}, []string{"--db", "--log-level", "--log-format", "--pg-max-conns", "--pg-statement-timeout"}},
 		{[]string{"export", "--help"}, []string{"--url"}, []string{"--db", "--log-level", "--pg-max-conns"}},
 		{[]string{"version", "--help"}, nil, []string{"--db", "--log-level"}},
-		{[]string{"serve", "--help"}, []string{"--db", "--log-level", "--log-format", "--pg-max-conns", "--pg-import-writers", "--rate-limit", "--webhook-workspace-concurrency"}, nil},
+		{[]string{"serve", "--help"}, []string{"--db", "--log-level", "--log-format", "--pg-max-conns", "--pg-import-writers", "--rate-limit", "--webhook-workspace-concurrency", "--event-retention"}, nil},
 		{[]string{"key", "create", "--help"}, []string{"--db", "--pg-max-conns"}, []string{"--log-level", "--pg-import-writers"}},
 		{[]string{"migrate", "--help"}, []string{"--db"}, []string{"--log-level", "--pg-max-conns"}},
 	} {
@@ -478,6 +478,7 @@ func TestCommandFlags(t *testing.T) {
 		{[]string{"--rate-burst", "-1"}, "--rate-burst -1"},
 		{[]string{"--webhook-workspace-concurrency", "-1"}, "--webhook-workspace-concurrency -1"},
 		{[]string{"--webhook-timeout", "-1s"}, "--webhook-timeout -1s"},
+		{[]string{"--event-retention", "-1h"}, "--event-retention -1h0m0s"},
 		{[]string{"--pg-import-writers", "-1"}, "--pg-import-writers -1"},
 		{[]string{"--pg-max-conns", "-1"}, "--pg-max-conns -1"},
 		// Checked before the database is opened, which creates or migrates it.

@@ -53,6 +53,8 @@ func (m *Main) serveCommand() *cobra.Command {
 		"a file holding the --secrets-key keys instead, one per line, the sealing one first (lines starting with # are skipped)")
 	cmd.Flags().StringSliceVar(&m.Config.SecretsKeysLost, "secrets-key-lost", m.Config.SecretsKeysLost,
 		"ids of keys that sealed webhook signing secrets and are lost, as a refused start names them (8 hex digits), comma-separated: serve starts over those secrets instead of refusing, and their endpoints send nothing, their secretError saying why, until their secret is rotated (docs/security.md)")
+	cmd.Flags().DurationVar(&m.Config.EventRetention, "event-retention", m.Config.EventRetention,
+		"how long events, finished webhook deliveries (with their attempts) and finished notifications are kept, e.g. 720h for 30 days; older ones are deleted in the background, but never a pending delivery or notification, nor an event one needs (0: kept forever)")
 	return cmd
 }
 
@@ -61,7 +63,7 @@ func (m *Main) serveCommand() *cobra.Command {
 // address that is no host:port, a negative rate (which the limiter would
 // take as no limit), a negative bound per workspace or time limit (which
 // the deliverer would take as the default), of import writers or of
-// pool connections, a bad SMTP server, sender or
+// pool connections, a negative event retention, a bad SMTP server, sender or
 // public URL, an import data directory that cannot be written (where every
 // upload would fail with a 500), a malformed --secrets-key or
 // --secrets-key-lost. An address
@@ -88,6 +90,9 @@ func (c *Config) checkServe() error {
 	}
 	if c.WebhookTimeout < 0 {
 		return fmt.Errorf("--webhook-timeout %v: give a time limit, or 0 for the default (10s)", c.WebhookTimeout)
+	}
+	if c.EventRetention < 0 {
+		return fmt.Errorf("--event-retention %v: give how long events are kept, e.g. 720h, or 0 to keep them forever", c.EventRetention)
 	}
 	if err := (notify.Config{SMTPURL: c.SMTPURL, From: c.SMTPFrom, PublicURL: c.PublicURL}).Check(); err != nil {
 		return err
