@@ -16,7 +16,7 @@ import (
 type listEventsInput struct {
 	Type         []string `query:"type,explode" doc:"Keep events of these types (repeatable or comma-separated), each one of enrollment.created, enrollment.updated, enrollment.status_changed, enrollment.deleted, program.created, program.updated, program.deleted, programInstance.created, programInstance.updated, programInstance.deleted; any other is a 422."`
 	EnrollmentID string   `query:"enrollmentId" maxLength:"64" doc:"Keep events about this enrollment."`
-	After        string   `query:"after" maxLength:"64" doc:"An event id: list the events published after it, oldest first, for consumers that poll (pass the last id received): each poll is page 0 of the backlog after it, and page other than 0, or pageToken, is a 422. Events appear in commit order, so a poll never skips one that committed late."`
+	After        string   `query:"after" maxLength:"64" doc:"An event id: list the events published after it, oldest first, for consumers that poll (pass the last id received): each poll is page 0 of the backlog after it, and page other than 0, or pageToken, is a 422. Events appear in commit order, so a poll never skips one that committed late. An id of an event deleted by the server's --event-retention is a 422, as an unknown one: start again without after."`
 	ListQuery
 }
 

@@ -34,7 +34,7 @@ var apiTags = []*huma.Tag{
 	{Name: tagCustomers, Description: "Known participants. Email is unique per workspace."},
 	{Name: tagLeads, Description: "Prospective participants, known by any contact field."},
 	{Name: tagEnrollments, Description: "A participant's enrollment in a program instance and its status workflow: candidate → eligible/ineligible → submitted → approved/rejected/needs_action → paused/unenrolled."},
-	{Name: tagEvents, Description: "Every change, newest first, for other systems to follow."},
+	{Name: tagEvents, Description: "Every change, newest first, for other systems to follow. Kept forever, unless the server runs with --event-retention: then an event older than that, once no pending delivery or notification needs it, is deleted (a 404), as are finished webhook deliveries and notifications; enrollment histories are kept forever."},
 	{Name: tagImports, Description: "Bulk import of enrollments from CSV or NDJSON files, run in the background; export is the enrollment lists with Accept: text/csv."},
 	{Name: tagWebhooks, Description: "Endpoints that receive every event as a signed POST (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature), retried with backoff for three days, in order per enrollment, with every attempt listed."},
 	{Name: tagNotify, Description: "Email to participants and administrators when an enrollment's status changes: templates per program instance and status (with workspace defaults), each instance's settings, and every message sent, skipped or failed."},
