@@ -13,13 +13,9 @@ import (
 // stay small.
 var expiryBatch = 500
 
-// DeleteExpiredEvents implements enroll.WebhookStore. Each table is walked
-// in seq order, which is creation order give or take the transactions
-// that commit concurrently, from a cursor: a read finds the next batch's
-// seq range, up to the first row too young, and a write transaction
-// deletes the rows of that range that may go. Rows kept at the front
-// (pending ones) are passed over rather than read again, and no walk reads
-// much beyond the rows old enough, so no index is needed.
+// DeleteExpiredEvents implements enroll.WebhookStore, each table's walk
+// (enroll.DeleteInBatches) reading on the pool and deleting in a write
+// transaction a batch.
 //
 // An event goes only once dispatched, and DispatchEvents commits its
 // deliveries and notifications with the mark, so the DELETE that sees the
@@ -60,33 +56,22 @@ func (db *DB) DeleteExpiredEvents(ctx context.Context, retention time.Duration) 
 	return out, err
 }
 
-// expireRows walks table from its first row in batches of expiryBatch
-// rows created before cutoff, running del (a statement of the batch's seq
+// expireRows walks table (enroll.DeleteInBatches) through the rows
+// created before cutoff, running del (a statement of the batch's seq
 // range ($1, $2] and cutoff, $3, that returns how many rows it deleted)
-// in a write transaction for each, and returns how many rows it deleted
-// in all. The walk ends at the first row created at
-// or after cutoff.
+// in a write transaction for each batch.
 func (db *DB) expireRows(ctx context.Context, table string, cutoff time.Time, del string) (int, error) {
-	var lo int64
-	total := 0
-	for {
-		hi, more, err := db.expiryRange(ctx, table, lo, cutoff)
-		if err != nil || hi == lo {
-			return total, err
-		}
+	next := func(lo int64) (int64, bool, error) { return db.expiryRange(ctx, table, lo, cutoff) }
+	return enroll.DeleteInBatches(next, func(lo, hi int64) (int, error) {
 		var n int64
-		err = db.write(ctx, func(tx *tx) error {
+		err := db.write(ctx, func(tx *tx) error {
 			return tx.QueryRow(ctx, del, lo, hi, cutoff).Scan(&n)
 		})
 		if err != nil {
-			return total, fmt.Errorf("postgres: delete expired %s: %w", table, wrap(err))
+			return 0, fmt.Errorf("postgres: delete expired %s: %w", table, wrap(err))
 		}
-		total += int(n)
-		if !more {
-			return total, nil
-		}
-		lo = hi
-	}
+		return int(n), nil
+	})
 }
 
 // expiryRange reads the next expiryBatch rows of table after seq lo and

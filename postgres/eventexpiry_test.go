@@ -1,13 +1,9 @@
 package postgres_test
 
 import (
-	"context"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/enrollhq/enroll/postgres"
-	"github.com/enrollhq/enroll/rules"
 	"github.com/enrollhq/enroll/storetest"
 )
 
@@ -17,13 +13,6 @@ import (
 func TestEventRetention(t *testing.T) {
 	postgres.SetExpiryBatch(3)
 	t.Parallel()
-	var now atomic.Int64
-	now.Store(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).UnixMicro())
-	clock := func() time.Time { return time.UnixMicro(now.Load()).UTC() }
-	db, err := postgres.Open(context.Background(), postgres.Config{URL: newDatabase(t), Engine: rules.New(), MaxConns: 4, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	storetest.EventRetention(t, db, func(d time.Duration) { now.Add(d.Microseconds()) })
+	db, advance := openClocked(t)
+	storetest.EventRetention(t, db, advance)
 }

@@ -1,13 +1,8 @@
 package postgres_test
 
 import (
-	"context"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/enrollhq/enroll/postgres"
-	"github.com/enrollhq/enroll/rules"
 	"github.com/enrollhq/enroll/storetest"
 )
 
@@ -15,13 +10,6 @@ import (
 // needs a store whose clock it moves.
 func TestImportStale(t *testing.T) {
 	t.Parallel()
-	var now atomic.Int64
-	now.Store(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).UnixMicro())
-	clock := func() time.Time { return time.UnixMicro(now.Load()).UTC() }
-	db, err := postgres.Open(context.Background(), postgres.Config{URL: newDatabase(t), Engine: rules.New(), MaxConns: 4, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	storetest.ImportStale(t, db, func(d time.Duration) { now.Add(d.Microseconds()) })
+	db, advance := openClocked(t)
+	storetest.ImportStale(t, db, advance)
 }

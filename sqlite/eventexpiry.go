@@ -13,12 +13,8 @@ import (
 // every other write waits for it.
 var expiryBatch = 500
 
-// DeleteExpiredEvents implements enroll.WebhookStore. Each table is walked
-// in seq order, which is creation order, from a cursor: a reader finds the
-// next batch's seq range, up to the first row too young, and the writer
-// deletes the rows of that range that may go. Rows kept at the front
-// (pending ones) are passed over rather than read again, and no walk reads
-// much beyond the rows old enough, so no index is needed.
+// DeleteExpiredEvents implements enroll.WebhookStore, each table's walk
+// (enroll.DeleteInBatches) reading on a reader and deleting on the writer.
 func (db *DB) DeleteExpiredEvents(ctx context.Context, retention time.Duration) (enroll.ExpiredEvents, error) {
 	var out enroll.ExpiredEvents
 	cutoff := micros(db.clock.Now().Add(-retention))
@@ -41,33 +37,23 @@ func (db *DB) DeleteExpiredEvents(ctx context.Context, retention time.Duration) 
 	return out, err
 }
 
-// expireRows walks table from its first row in batches of expiryBatch
-// rows created before cutoff, calling del in a write transaction for each
-// batch's seq range (lo, hi], and returns how many rows del deleted. The
-// walk ends at the first row created at or after cutoff.
+// expireRows walks table (enroll.DeleteInBatches) through the rows
+// created before cutoff, running del in a write transaction for each
+// batch's seq range (lo, hi].
 func (db *DB) expireRows(ctx context.Context, table string, cutoff int64, del func(tx *Tx, lo, hi int64) (int, error)) (int, error) {
-	var lo int64
-	total := 0
-	for {
-		hi, more, err := db.expiryRange(ctx, table, lo, cutoff)
-		if err != nil || hi == lo {
-			return total, err
-		}
+	next := func(lo int64) (int64, bool, error) { return db.expiryRange(ctx, table, lo, cutoff) }
+	return enroll.DeleteInBatches(next, func(lo, hi int64) (int, error) {
 		var n int
-		err = db.write(ctx, func(tx *Tx) error {
+		err := db.write(ctx, func(tx *Tx) error {
 			var err error
 			n, err = del(tx, lo, hi)
 			return err
 		})
 		if err != nil {
-			return total, fmt.Errorf("sqlite: delete expired %s: %w", table, err)
+			return 0, fmt.Errorf("sqlite: delete expired %s: %w", table, err)
 		}
-		total += n
-		if !more {
-			return total, nil
-		}
-		lo = hi
-	}
+		return n, nil
+	})
 }
 
 // expiryRange reads the next expiryBatch rows of table after seq lo and

@@ -1,13 +1,8 @@
 package sqlite_test
 
 import (
-	"context"
-	"path/filepath"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/enrollhq/enroll/rules"
 	"github.com/enrollhq/enroll/sqlite"
 	"github.com/enrollhq/enroll/storetest"
 )
@@ -18,13 +13,6 @@ import (
 func TestEventRetention(t *testing.T) {
 	sqlite.SetExpiryBatch(3)
 	t.Parallel()
-	var now atomic.Int64
-	now.Store(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).UnixMicro())
-	clock := func() time.Time { return time.UnixMicro(now.Load()).UTC() }
-	db, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "e.db"), Engine: rules.New(), Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	storetest.EventRetention(t, db, func(d time.Duration) { now.Add(d.Microseconds()) })
+	db, advance := openClocked(t)
+	storetest.EventRetention(t, db, advance)
 }
