@@ -20,12 +20,27 @@ const (
 // each page's backlog, 13.6 ms at the first page; the same walk now costs
 // each page its own events. The arithmetic is exact, not an estimate: the
 // events up to a store's head (the last published, in publication order)
-// never change, as events are never deleted and publication numbers them
-// in commit order. The zero value is ready to use; it is safe for
-// concurrent use.
+// never change, as publication numbers them in commit order, but for the
+// events DeleteExpiredEvents deletes, after which the store calls Forget.
+// (A replica on PostgreSQL forgets when its own sweep runs: until then, a
+// poller lagging by more than the retention may read a backlog counting
+// events another replica deleted.) The zero value is ready to use; it is
+// safe for concurrent use.
 type Backlogs struct {
 	mu     sync.Mutex
 	scopes map[string][]backlog
+	// gen counts Forget calls: a count begun before one is not remembered.
+	gen int
+}
+
+// Forget drops every count remembered, once events were deleted, and
+// keeps counts under way from being remembered: each would count events
+// no longer there.
+func (b *Backlogs) Forget() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.scopes = nil
+	b.gen++
 }
 
 // backlog is one count: n events of a scope in (after, head].
@@ -61,11 +76,14 @@ func (b *Backlogs) Count(scope string, after, head int64, count func(lo, hi int6
 	if after >= head {
 		return 0, nil
 	}
+	b.mu.Lock()
+	gen := b.gen
+	b.mu.Unlock()
 	n, err := b.derive(scope, after, head, count)
 	if err != nil {
 		return 0, err
 	}
-	b.remember(scope, backlog{after: after, head: head, n: n})
+	b.remember(scope, gen, backlog{after: after, head: head, n: n})
 	return n, nil
 }
 
@@ -105,10 +123,14 @@ func (b *Backlogs) derive(scope string, after, head int64, countRange func(lo, h
 }
 
 // remember keeps e for scope, in place of the oldest count when the scope
-// has its fill, and forgets a scope at random when there are too many.
-func (b *Backlogs) remember(scope string, e backlog) {
+// has its fill, and forgets a scope at random when there are too many; a
+// count begun before a Forget (gen) is dropped.
+func (b *Backlogs) remember(scope string, gen int, e backlog) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if gen != b.gen {
+		return
+	}
 	if b.scopes == nil {
 		b.scopes = map[string][]backlog{}
 	}

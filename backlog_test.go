@@ -71,3 +71,34 @@ func TestBacklogs(t *testing.T) {
 		t.Errorf("the walk's later polls spanned %d positions, for a stream of %d", spanned, next)
 	}
 }
+
+// TestBacklogsForget: after events of a remembered backlog are deleted
+// and the store forgets, the next poll counts what is left, not the
+// remembered count less the events passed.
+func TestBacklogsForget(t *testing.T) {
+	t.Parallel()
+	alive := map[int64]bool{}
+	for p := int64(1); p <= 100; p++ {
+		alive[p] = true
+	}
+	count := func(lo, hi int64) (int, error) {
+		n := 0
+		for p := lo + 1; p <= hi; p++ {
+			if alive[p] {
+				n++
+			}
+		}
+		return n, nil
+	}
+	var b enroll.Backlogs
+	if n, _ := b.Count("s", 10, 100, count); n != 90 {
+		t.Fatalf("first poll: %d, want 90", n)
+	}
+	for p := int64(40); p <= 60; p++ {
+		delete(alive, p)
+	}
+	b.Forget()
+	if n, _ := b.Count("s", 12, 100, count); n != 67 {
+		t.Fatalf("after 21 events were deleted: %d, want 67", n)
+	}
+}

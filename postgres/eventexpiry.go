@@ -53,6 +53,9 @@ func (db *DB) DeleteExpiredEvents(ctx context.Context, retention time.Duration) 
 		counted AS (`+countEvent+` SELECT workspace_id, COALESCE(instance_id, ''), type, pg_backend_pid() % 16, -COUNT(*)
 			FROM gone GROUP BY 1, 2, 3`+countEventConflict+`)
 		SELECT COUNT(*) FROM gone`)
+	// The backlogs of ?after= polls remembered may count events deleted,
+	// by this call or by another replica's since this one last swept.
+	db.backlogs.Forget()
 	return out, err
 }
 

@@ -34,6 +34,10 @@ func (db *DB) DeleteExpiredEvents(ctx context.Context, retention time.Duration) 
 	out.Events, err = db.expireRows(ctx, "events", cutoff, func(tx *Tx, lo, hi int64) (int, error) {
 		return tx.deleteEvents(lo, hi, cutoff)
 	})
+	if out.Events > 0 {
+		// The backlogs of ?after= polls remembered may count them.
+		db.backlogs.Forget()
+	}
 	return out, err
 }
 

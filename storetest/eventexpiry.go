@@ -90,6 +90,7 @@ func EventRetention(t *testing.T, s enroll.Store, advance func(time.Duration)) {
 		t.Fatalf("pending before: deliveries %v, notifications %v; events kept %v, of e2 %v", keptDeliveries, keptNotifications, keptEvents, ev2)
 	}
 	eventsBefore := f.eventTotal(nil)
+	f.pollAfter(ev4[0])
 
 	got := must(f.ws.DeleteExpiredEvents(f.ctx, retention))
 	want := enroll.ExpiredEvents{Events: eventsBefore - len(keptEvents), Deliveries: len(deliveriesBefore) - len(keptDeliveries),
@@ -98,6 +99,11 @@ func EventRetention(t *testing.T, s enroll.Store, advance func(time.Duration)) {
 		t.Fatalf("DeleteExpiredEvents = %+v, want %+v", got, want)
 	}
 	f.wantKept(ep, keptEvents, keptDeliveries, keptNotifications)
+	// A poller's backlog after a kept event counts what is left, though
+	// the store remembered the count of its poll before.
+	if n, want := f.pollAfter(ev4[0]), len(keptEvents)-len(ev3)-1; n != want {
+		t.Fatalf("the backlog after e4's kept event: %d, want the %d events kept and published after it", n, want)
+	}
 	for _, id := range slices.Concat(ev1, ev4[1:]) { // and e2's not notified
 		_, err := f.s.FindEvent(f.ctx, f.a.WorkspaceID, id)
 		wantCode(t, err, enroll.ENOTFOUND)
@@ -174,6 +180,17 @@ func (f *notificationFixture) finish(deliveries func(*enroll.WebhookDelivery) bo
 func (f *notificationFixture) finishAll() {
 	f.t.Helper()
 	f.finish(func(*enroll.WebhookDelivery) bool { return true }, func(*enroll.Notification) bool { return true })
+}
+
+// pollAfter polls the events published after id, all in one page, and
+// returns the backlog, checked against the page.
+func (f *notificationFixture) pollAfter(id string) int {
+	f.t.Helper()
+	pg := must(f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: id, ListParams: enroll.ListParams{PerPage: 100}}))
+	if pg.TotalItems != len(pg.Data) {
+		f.t.Fatalf("events after %s: totalItems %d, listed %d", id, pg.TotalItems, len(pg.Data))
+	}
+	return pg.TotalItems
 }
 
 // eventIDs returns the ids of e's events, oldest first.
