@@ -345,6 +345,16 @@ func TestEligibilitySampleAsCreated(t *testing.T) {
 	}
 }
 
+// customerRules are rules that read a sample's customer, then more.
+func customerRules(more ...map[string]any) []map[string]any {
+	return append([]map[string]any{
+		{"name": "email", "expression": `customer.email.endsWith("@example.com")`},
+		{"name": "has", "expression": `has(customer.email)`},
+		{"name": "empty", "expression": `size(customer) == 0`},
+		{"name": "metadata", "expression": `customer.metadata.tier == "gold"`},
+	}, more...)
+}
+
 // TestEligibilitySampleWithoutCustomer: rules that read the customer see,
 // on a sample that gives no customer, what they see on a real enrollment
 // without one (a lead's): an empty customer, whose members are missing
@@ -353,13 +363,7 @@ func TestEligibilitySampleAsCreated(t *testing.T) {
 func TestEligibilitySampleWithoutCustomer(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	rules := []map[string]any{
-		{"name": "email", "expression": `customer.email.endsWith("@example.com")`},
-		{"name": "has", "expression": `has(customer.email)`},
-		{"name": "empty", "expression": `size(customer) == 0`},
-		{"name": "metadata", "expression": `customer.metadata.tier == "gold"`},
-		{"name": "elsewhere", "expression": `!enrolledInOtherProgram()`},
-	}
+	rules := customerRules(map[string]any{"name": "elsewhere", "expression": `!enrolledInOtherProgram()`})
 	inst := e.createInstance(map[string]any{"eligibilityRules": rules})
 	lead := e.do("POST", "/v1/leads", map[string]any{"phone": "555-0100"}).expect(201).obj()["id"]
 	created := e.enrollIn(inst, map[string]any{"identificationType": "leadId", "leadId": lead})
@@ -385,13 +389,7 @@ func TestEligibilitySampleWithoutCustomer(t *testing.T) {
 func TestEligibilitySampleCustomer(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	rules := []map[string]any{
-		{"name": "email", "expression": `customer.email.endsWith("@example.com")`},
-		{"name": "has", "expression": `has(customer.email)`},
-		{"name": "empty", "expression": `size(customer) == 0`},
-		{"name": "metadata", "expression": `customer.metadata.tier == "gold"`},
-		{"name": "reference", "expression": `customer.referenceId == "ACC-1"`},
-	}
+	rules := customerRules(map[string]any{"name": "reference", "expression": `customer.referenceId == "ACC-1"`})
 	inst := e.createInstance(map[string]any{"eligibilityRules": rules})
 	gold := e.do("POST", "/v1/customers", map[string]any{"firstName": "Goldie", "lastName": "Hawn", "email": "goldie@example.com",
 		"referenceId": "ACC-1", "metadata": map[string]any{"tier": "gold"}}).expect(201).obj()["id"].(string)
