@@ -1,0 +1,75 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/enrollhq/enroll"
+)
+
+// BenchmarkDeleteExpiredEvents is the SQLite store's benchmark of the
+// first sweep of --event-retention on PostgreSQL: an import of 20,000 new
+// people (three events each with autoEvaluate, all dispatched, no
+// endpoints), then one sweep of every event. It reports the events deleted
+// a second, and as a baseline of the same run those the import wrote a
+// second.
+func BenchmarkDeleteExpiredEvents(b *testing.B) {
+	const rows = 20_000
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		db, a, url := benchStore(b)
+		p := &enroll.Program{Slug: "solar", Name: "Solar"}
+		if err := db.CreateProgram(ctx, a, p); err != nil {
+			b.Fatal(err)
+		}
+		inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "Solar 2026", Status: enroll.InstanceActive, AutoEvaluate: true}
+		if err := db.CreateInstance(ctx, a, inst); err != nil {
+			b.Fatal(err)
+		}
+		var file strings.Builder
+		file.WriteString("firstName,lastName,email\n")
+		for i := range rows {
+			fmt.Fprintf(&file, "Suzie,Homeowner%d,suzie.%d@example.com\n", i, i)
+		}
+		dec, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(file.String()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		im := &enroll.Import{ProgramInstanceID: inst.ID, Format: enroll.FormatCSV}
+		if err := db.CreateImport(ctx, a, im); err != nil {
+			b.Fatal(err)
+		}
+		imported := time.Now()
+		if done, err := enroll.RunImport(ctx, db, a, im, dec, 0); err != nil || done.CreatedCount != rows {
+			b.Fatalf("import: %v, %+v", err, done)
+		}
+		written := time.Since(imported)
+		for {
+			n, err := db.DispatchEvents(ctx, 1000, time.Second)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		execBench(b, url, `ANALYZE`)
+		b.StartTimer()
+		start := time.Now()
+		// Every event is older than a nanosecond by now.
+		got, err := db.DeleteExpiredEvents(ctx, time.Nanosecond)
+		elapsed := time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got.Events < 3*rows {
+			b.Fatalf("deleted %d events, want %d", got.Events, 3*rows)
+		}
+		b.ReportMetric(float64(got.Events)/elapsed.Seconds(), "events/s")
+		b.ReportMetric(float64(3*rows)/written.Seconds(), "imported-events/s")
+	}
+}
