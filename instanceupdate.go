@@ -1,9 +1,6 @@
 package enroll
 
-import (
-	"encoding/json"
-	"fmt"
-)
+import "encoding/json"
 
 // Update applies fn to a deep copy of in, the instance as stored, inside a
 // store's write transaction, and returns the copy with the changes the
@@ -14,10 +11,7 @@ import (
 // Both stores update through it, so they agree on what an update may do.
 // Returns fn's error, EINVALID, or *UncheckedRules.
 func (in *ProgramInstance) Update(fn func(*ProgramInstance) error, checked CheckedRules) (*ProgramInstance, map[string]any, error) {
-	next, err := in.copy()
-	if err != nil {
-		return nil, nil, err
-	}
+	next := Clone(in)
 	if err := fn(next); err != nil {
 		return nil, nil, err
 	}
@@ -35,17 +29,13 @@ func (in *ProgramInstance) Update(fn func(*ProgramInstance) error, checked Check
 	return next, Diff(in, next), nil
 }
 
-// copy returns a deep copy of in through its JSON form, which fn may
-// change without touching in; WorkspaceID, hidden from JSON, is restored
-// by Update.
-func (in *ProgramInstance) copy() (*ProgramInstance, error) {
-	b, err := json.Marshal(in)
-	if err != nil {
-		return nil, fmt.Errorf("enroll: copy instance: %w", err)
-	}
-	c := new(ProgramInstance)
-	if err := json.Unmarshal(b, c); err != nil {
-		return nil, fmt.Errorf("enroll: copy instance: %w", err)
-	}
-	return c, nil
+// Clone returns a deep copy of v through its JSON form, for a store's
+// update to hand its callback while keeping what it read; fields hidden
+// from JSON are the caller's to restore. v is a stored object, decoded
+// from JSON, so it encodes again.
+func Clone[T any](v *T) *T {
+	b, _ := json.Marshal(v)
+	c := new(T)
+	_ = json.Unmarshal(b, c)
+	return c
 }

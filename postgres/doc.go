@@ -14,7 +14,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -43,13 +42,4 @@ func decode[T any](doc []byte) (*T, error) {
 		return nil, fmt.Errorf("postgres: decode %T: %w", v, err)
 	}
 	return v, nil
-}
-
-// clone returns a deep copy of v through its JSON form; fields hidden from
-// JSON are the caller's to restore.
-func clone[T any](v *T) *T {
-	b, _ := json.Marshal(v)
-	c := new(T)
-	_ = json.Unmarshal(b, c)
-	return c
 }

@@ -107,7 +107,7 @@ func (db *DB) UpdateProgram(ctx context.Context, a enroll.Actor, idOrSlug string
 		if err != nil {
 			return err
 		}
-		p := clone(old)
+		p := enroll.Clone(old)
 		if err := fn(p); err != nil {
 			return err
 		}

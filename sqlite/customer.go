@@ -133,7 +133,7 @@ func (db *DB) UpdateCustomer(ctx context.Context, a enroll.Actor, id string, fn 
 		if err != nil {
 			return err
 		}
-		c := clone(old)
+		c := enroll.Clone(old)
 		if err := fn(c); err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"encoding/json"
 	"fmt"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -30,13 +29,4 @@ func decode[T any](doc string) (*T, error) {
 		return nil, fmt.Errorf("sqlite: decode %T: %w", v, err)
 	}
 	return v, nil
-}
-
-// clone returns a deep copy of v through its JSON form; fields hidden from
-// JSON are the caller's to restore.
-func clone[T any](v *T) *T {
-	b, _ := json.Marshal(v)
-	c := new(T)
-	_ = json.Unmarshal(b, c)
-	return c
 }

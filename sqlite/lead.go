@@ -77,7 +77,7 @@ func (db *DB) UpdateLead(ctx context.Context, a enroll.Actor, id string, fn func
 		if err != nil {
 			return err
 		}
-		l := clone(old)
+		l := enroll.Clone(old)
 		if err := fn(l); err != nil {
 			return err
 		}
