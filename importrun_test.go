@@ -31,7 +31,7 @@ func TestImportSettle(t *testing.T) {
 			im.FinishedAt = &updated
 		}
 		im.Settle(now)
-		if im.Status != c.want || (c.want == enroll.ImportFailed) != strings.Contains(im.Message, "Run the same file again") {
+		if im.Status != c.want || (c.want == enroll.ImportFailed) != strings.Contains(im.Message, "Run the same file again (with a new Idempotency-Key, if the upload had one) to finish it") {
 			t.Errorf("%s quiet for %v: %s %q", c.status, c.quiet, im.Status, im.Message)
 		}
 		// A finished job has its end: a stale one ended at its last
@@ -54,7 +54,7 @@ func TestImportSettle(t *testing.T) {
 	im := &enroll.Import{Status: enroll.ImportRunning, DryRun: true, UpdatedAt: now.Add(-enroll.ImportStaleAfter - time.Second), ProcessedRows: 3}
 	im.Settle(now)
 	if want := "The dry run was interrupted after 3 rows: the server running it stopped. " +
-		"Run the dry run again: it wrote nothing, so it checks the file from its first row."; im.Message != want {
+		"Run the dry run again (with a new Idempotency-Key, if the upload had one): it wrote nothing, so it checks the file from its first row."; im.Message != want {
 		t.Errorf("dry run: %q, want %q", im.Message, want)
 	}
 }
@@ -146,7 +146,7 @@ func TestRunImportStopped(t *testing.T) {
 		want        string
 	}{
 		{1, "email\na@example.com\nb@example.com\n", "The dry run was stopped after 1 row because the server shut down. " +
-			"Run the dry run again: it wrote nothing, so it checks the file from its first row."},
+			"Run the dry run again (with a new Idempotency-Key, if the upload had one): it wrote nothing, so it checks the file from its first row."},
 		{0, long, "The file cannot be read after 1 row: row 3 is longer than 1 MiB (a cell too large), so the rest of the file was not read. " +
 			"Shorten the row and run the same file again."},
 	} {

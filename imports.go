@@ -14,13 +14,13 @@ const KindImport ObjectKind = "import"
 type ImportStatus string
 
 const (
-	// ImportQueued: the file is stored and waits for a worker.
+	// ImportQueued means the file is stored and waits for a worker.
 	ImportQueued ImportStatus = "queued"
-	// ImportRunning: rows are being read and written.
+	// ImportRunning means rows are being read and written.
 	ImportRunning ImportStatus = "running"
-	// ImportSucceeded: every row was read; bad rows are in the errors.
+	// ImportSucceeded means every row was read; bad rows are in the errors.
 	ImportSucceeded ImportStatus = "succeeded"
-	// ImportFailed: the job stopped (an unreadable file, a crash); running
+	// ImportFailed means the job stopped (an unreadable file, a crash); running
 	// the same file again completes it without duplicates.
 	ImportFailed ImportStatus = "failed"
 )

@@ -96,13 +96,19 @@ func (im *Import) kind() string {
 // RunAgain is what a job cut short (a crash, a shutdown, a failed batch)
 // tells its uploader to do. A real run is finished by the same file,
 // whose rows already imported are skipped; a dry run wrote nothing, so
-// there is nothing to finish or skip: it is run again.
+// there is nothing to finish or skip: it is run again. Either is sent
+// under a new Idempotency-Key, since the upload's key answers with this
+// job for a day (docs/import.md).
 func (im *Import) RunAgain() string {
 	if im.DryRun {
-		return "Run the dry run again: it wrote nothing, so it checks the file from its first row."
+		return "Run the dry run again" + newKey + ": it wrote nothing, so it checks the file from its first row."
 	}
-	return "Run the same file again to finish it; " + rowsSkipped + "."
+	return "Run the same file again" + newKey + " to finish it; " + rowsSkipped + "."
 }
+
+// newKey is the clause of RunAgain for uploads sent with an
+// Idempotency-Key, whose replay would answer with the job cut short.
+const newKey = " (with a new Idempotency-Key, if the upload had one)"
 
 // rowsSkipped is the clause of the advice to run a file again that holds
 // for a real run only (RunAgain): a cut in a CSV file says it too, and a
