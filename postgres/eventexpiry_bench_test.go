@@ -11,12 +11,20 @@ import (
 )
 
 // BenchmarkDeleteExpiredEvents is the SQLite store's benchmark of the
-// first sweep of --event-retention on PostgreSQL: an import of 20,000 new
-// people (three events each with autoEvaluate, all dispatched, no
-// endpoints), then one sweep of every event. It reports the events deleted
-// a second, and as a baseline of the same run those the import wrote a
-// second.
+// first sweep of --event-retention, on PostgreSQL: an import of 20,000 new
+// people (three events each with autoEvaluate, all dispatched), then one
+// sweep of every event; in deliveries, one endpoint has a succeeded
+// delivery of every event. It reports the events deleted a second, the
+// rows (events and deliveries) deleted a second, and as a baseline of the
+// same run the events the import wrote a second.
 func BenchmarkDeleteExpiredEvents(b *testing.B) {
+	b.Run("events", func(b *testing.B) { benchDeleteExpired(b, false) })
+	b.Run("deliveries", func(b *testing.B) { benchDeleteExpired(b, true) })
+}
+
+// benchDeleteExpired is BenchmarkDeleteExpiredEvents, with an endpoint
+// whose deliveries all succeeded when deliveries is set.
+func benchDeleteExpired(b *testing.B, deliveries bool) {
 	const rows = 20_000
 	ctx := context.Background()
 	for b.Loop() {
@@ -29,6 +37,11 @@ func BenchmarkDeleteExpiredEvents(b *testing.B) {
 		inst := &enroll.ProgramInstance{ProgramID: p.ID, Slug: "2026", Name: "Solar 2026", Status: enroll.InstanceActive, AutoEvaluate: true}
 		if err := db.CreateInstance(ctx, a, inst); err != nil {
 			b.Fatal(err)
+		}
+		if deliveries {
+			if err := db.CreateWebhookEndpoint(ctx, a, &enroll.WebhookEndpoint{URL: "https://hooks.example.com/bench", Enabled: true}); err != nil {
+				b.Fatal(err)
+			}
 		}
 		var file strings.Builder
 		file.WriteString("firstName,lastName,email\n")
@@ -57,6 +70,10 @@ func BenchmarkDeleteExpiredEvents(b *testing.B) {
 				break
 			}
 		}
+		if deliveries {
+			// Delivered long ago, as far as the sweep can tell.
+			execBench(b, url, `UPDATE webhook_deliveries SET status = 'succeeded', next_attempt_at = NULL`)
+		}
 		execBench(b, url, `ANALYZE`)
 		b.StartTimer()
 		start := time.Now()
@@ -66,10 +83,11 @@ func BenchmarkDeleteExpiredEvents(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if got.Events < 3*rows {
-			b.Fatalf("deleted %d events, want %d", got.Events, 3*rows)
+		if got.Events < 3*rows || deliveries && got.Deliveries < 3*rows {
+			b.Fatalf("deleted %d events and %d deliveries, want %d", got.Events, got.Deliveries, 3*rows)
 		}
 		b.ReportMetric(float64(got.Events)/elapsed.Seconds(), "events/s")
+		b.ReportMetric(float64(got.Events+got.Deliveries)/elapsed.Seconds(), "rows/s")
 		b.ReportMetric(float64(3*rows)/written.Seconds(), "imported-events/s")
 	}
 }
