@@ -21,7 +21,8 @@ import (
 // database is neither created nor migrated: a backup of a release's
 // database opens as that release's.
 func Backup(ctx context.Context, path, out string) error {
-	if _, err := os.Stat(path); err != nil {
+	src, err := os.Stat(path)
+	if err != nil {
 		return fmt.Errorf("sqlite: backup: %w", err)
 	}
 	if _, err := os.Lstat(out); err == nil {
@@ -34,16 +35,18 @@ func Backup(ctx context.Context, path, out string) error {
 		return fmt.Errorf("sqlite: backup: %w", err)
 	}
 	tmpName := tmp.Name()
-	// VACUUM INTO writes only into an empty or missing file.
-	if err := errors.Join(tmp.Close(), os.Remove(tmpName)); err != nil {
-		return fmt.Errorf("sqlite: backup: %w", err)
-	}
 	done := false
 	defer func() {
 		if !done {
 			_ = os.Remove(tmpName)
 		}
 	}()
+	// VACUUM INTO writes into an empty file as it finds it, so the copy
+	// is never more readable than the database (a file it made would take
+	// the umask's mode, 0644 for a database of 0600).
+	if err := errors.Join(tmp.Chmod(src.Mode().Perm()), tmp.Close()); err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
 	// Not query_only, which refuses VACUUM INTO; it reads the database and
 	// writes only the copy.
 	db, err := sql.Open("sqlite", dsn(path, "FULL", "deferred", false))

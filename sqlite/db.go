@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -170,8 +171,13 @@ func dsn(path, synchronous, txlock string, readOnly bool) string {
 	if readOnly {
 		q.Add("_pragma", "query_only(ON)")
 	}
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + uriPath.Replace(path) + "?" + q.Encode()
 }
+
+// uriPath escapes what SQLite would read otherwise in the path of a
+// "file:" name, a URI: a '?' or '#' would end the path and a '%' start an
+// escape, so that prod#1.db opened (and made) prod instead.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // Close stops the checkpointer and closes both pools; the last connection
 // to close checkpoints what is left in the WAL.
