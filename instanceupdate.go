@@ -1,6 +1,9 @@
 package enroll
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"slices"
+)
 
 // Update applies fn to a deep copy of in, the instance as stored, inside a
 // store's write transaction, and returns the copy with the changes the
@@ -38,4 +41,18 @@ func Clone[T any](v *T) *T {
 	c := new(T)
 	_ = json.Unmarshal(b, c)
 	return c
+}
+
+// Change applies fn, a user's change of in (a PATCH, a console form), to
+// in inside a store's UpdateInstance callback, then refuses, through
+// CheckParameterConstraints, the constraints of the parameters it
+// declares anew or differently. The API and the console change instances
+// through it, so that both refuse the same declarations. Returns fn's
+// error, or EINVALID.
+func (in *ProgramInstance) Change(fn func(*ProgramInstance) error) error {
+	declared := slices.Clone(in.Parameters)
+	if err := fn(in); err != nil {
+		return err
+	}
+	return CheckParameterConstraints(in.Parameters, declared)
 }

@@ -165,8 +165,9 @@ func (c *Console) refuseInstance(w http.ResponseWriter, r *http.Request, rq *req
 }
 
 // updateInstance changes the instance of r's path through fn, as the
-// API's PATCH with If-Match does: fn runs only on the version etag names.
-func (c *Console) updateInstance(ctx context.Context, rq *request, id, etag string, fn func(*enroll.ProgramInstance)) (*enroll.ProgramInstance, error) {
+// API's PATCH with If-Match does: fn runs only on the version etag names,
+// through ProgramInstance.Change, as the PATCH's merge does.
+func (c *Console) updateInstance(ctx context.Context, rq *request, id, etag string, fn func(*enroll.ProgramInstance) error) (*enroll.ProgramInstance, error) {
 	if !visibleInstance(rq, id) {
 		return nil, errInstanceNotFound(id)
 	}
@@ -174,8 +175,7 @@ func (c *Console) updateInstance(ctx context.Context, rq *request, id, etag stri
 		if !tokensEqual(etag, enroll.ContentETag(in)) {
 			return errStaleInstance
 		}
-		fn(in)
-		return nil
+		return in.Change(fn)
 	})
 }
 
@@ -199,8 +199,9 @@ func (c *Console) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 		capacity = &n
 	}
 	id := r.PathValue("id")
-	_, err := c.updateInstance(r.Context(), rq, id, r.PostFormValue("etag"), func(in *enroll.ProgramInstance) {
+	_, err := c.updateInstance(r.Context(), rq, id, r.PostFormValue("etag"), func(in *enroll.ProgramInstance) error {
 		in.Status, in.Capacity, in.AutoEvaluate = enroll.InstanceStatus(r.PostFormValue("status")), capacity, form.AutoEvaluate
+		return nil
 	})
 	switch code := enroll.ErrorCode(err); {
 	case err == nil:

@@ -167,8 +167,9 @@ func (c *Console) saveRules(w http.ResponseWriter, r *http.Request, rq *request)
 		refuse(http.StatusOK, nil, "")
 		return
 	}
-	_, err := c.updateInstance(ctx, rq, id, r.PostFormValue("etag"), func(in *enroll.ProgramInstance) {
+	_, err := c.updateInstance(ctx, rq, id, r.PostFormValue("etag"), func(in *enroll.ProgramInstance) error {
 		in.EligibilityRules = rules
+		return nil
 	})
 	switch code := enroll.ErrorCode(err); {
 	case err == nil:

@@ -3,7 +3,6 @@ package http
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -51,37 +50,7 @@ func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) 
 	}
 	out := &EligibilityTest{}
 	if in.Body.Enrollment != nil {
-		sample, customer := &enroll.Enrollment{}, (*enroll.Customer)(nil)
-		if err := convert(in.Body.Enrollment, sample, "body.enrollment"); err != nil {
-			return nil, err
-		}
-		if in.Body.Customer != nil {
-			customer = &enroll.Customer{}
-			if err := convert(in.Body.Customer, customer, "body.customer"); err != nil {
-				return nil, err
-			}
-		}
-		// As a created enrollment is: what the sample leaves out is [] or
-		// {} (tags, devices, metadata, ...), not null, its parameters are
-		// as a create stores them, and it is a candidate of the instance
-		// unless it says otherwise.
-		sample.Normalize()
-		sample.SampleParameters(inst)
-		sample.ProgramInstanceID, sample.Eligibility.ProgramInstanceID = inst.ID, inst.ID
-		if sample.Eligibility.Status == "" {
-			sample.Eligibility.Status = enroll.StatusCandidate
-		}
-		if customer == nil {
-			if customer, err = s.sampleCustomer(ctx, sample); err != nil {
-				return nil, err
-			}
-		}
-		if customer != nil {
-			customer.Normalize()
-		}
-		out.Sample, err = s.cfg.Engine.Evaluate(ctx, enroll.EvaluationInput{Enrollment: sample, Customer: customer, Instance: inst,
-			EnrolledInOtherProgram: enroll.NewOtherPrograms(s.store, workspaceFrom(ctx), inst).Of(ctx, sample)})
-		if err != nil {
+		if out.Sample, err = enroll.EvaluateSample(ctx, s.store, s.cfg.Engine, keyFrom(ctx), inst, in.Body.Enrollment, in.Body.Customer); err != nil {
 			return nil, err
 		}
 	}
@@ -93,51 +62,4 @@ func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) 
 		}
 	}
 	return &testEligibilityOutput{Body: out}, nil
-}
-
-// sampleCustomer is the customer rules see on a sample sent without
-// one, as they would on the enrollment it stands for: the customer its
-// customerId names, or, for a customerInfo sample, the one a create makes
-// of its names, email, phone, address and referenceId (a create that
-// finds a customer with that email reuses it instead: send it as
-// customerId to try it); none otherwise, as a bare lead's enrollment has
-// none. Returns EINVALID for a customerId naming no customer, and a 403
-// for a key that cannot read customers.
-func (s *Server) sampleCustomer(ctx context.Context, sample *enroll.Enrollment) (*enroll.Customer, error) {
-	ws := workspaceFrom(ctx)
-	switch {
-	case sample.CustomerID != "":
-		// Rules can read any of the customer's members: a key must be
-		// able to read it.
-		if err := requireScope(ctx, enroll.ScopeEnrollmentsRead, "try rules on a stored customer"); err != nil {
-			return nil, err
-		}
-		c, err := s.store.FindCustomer(ctx, ws, sample.CustomerID)
-		if enroll.ErrorCode(err) == enroll.ENOTFOUND {
-			var v enroll.Invalid
-			v.Add("body.enrollment.customerId", "names no customer of the workspace", sample.CustomerID)
-			return nil, v.Err()
-		}
-		return c, err
-	case sample.IdentificationType == enroll.IdentifyByCustomerInfo:
-		p := enroll.Participant{FirstName: sample.FirstName, LastName: sample.LastName, Email: sample.Email, Phone: sample.Phone, Address: sample.Address}
-		c := p.NewCustomer(ws, time.Now())
-		c.ReferenceID = sample.ReferenceID
-		return c, nil
-	}
-	return nil, nil
-}
-
-// convert decodes a free-form sample into a domain type, as a 422 at loc
-// when a member has the wrong type.
-func convert(in map[string]any, out any, loc string) error {
-	b, err := json.Marshal(in)
-	if err == nil {
-		err = json.Unmarshal(b, out)
-	}
-	if err != nil {
-		return &enroll.Error{Code: enroll.EINVALID, Message: loc + ": " + err.Error(),
-			Fields: []enroll.FieldError{{Location: loc, Message: err.Error()}}}
-	}
-	return nil
 }

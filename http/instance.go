@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"time"
 
@@ -256,11 +255,7 @@ func (s *Server) updateInstance(ctx context.Context, in *updateInstanceInput) (*
 		if err := checkIfMatch(in.IfMatch, etagOf(inst)); err != nil {
 			return err
 		}
-		declared := slices.Clone(inst.Parameters)
-		if err := applyPatch(inst, patch, instancePatchable); err != nil {
-			return err
-		}
-		return enroll.CheckParameterConstraints(inst.Parameters, declared)
+		return inst.Change(func(inst *enroll.ProgramInstance) error { return applyPatch(inst, patch, instancePatchable) })
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,94 @@
+package enroll
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// EvaluateSample evaluates inst's rules (the saved ones, or drafts put on
+// it by DraftRules) through engine on a sample enrollment, changing
+// nothing, as POST /v1/programInstances/{id}/eligibility:test and the
+// console's rules form both do. enrollment holds any members of the
+// enrollment representation; those it leaves out are as in a created
+// enrollment (lists and maps empty, parameters as a create stores them,
+// eligibility.status candidate). customer, when not nil, is what rules
+// read as customer; without one, see SampleCustomer. key is the caller's:
+// a sample's stored customer needs enrollments:read. Field errors name
+// "enrollment" and "customer" (the API puts them under "body.").
+// Returns EINVALID, or EFORBIDDEN.
+func EvaluateSample(ctx context.Context, store Store, engine RuleEngine, key *APIKey, inst *ProgramInstance, enrollment, customer map[string]any) (*Evaluation, error) {
+	sample, c := &Enrollment{}, (*Customer)(nil)
+	if err := decodeSample(enrollment, sample, "enrollment"); err != nil {
+		return nil, err
+	}
+	if customer != nil {
+		c = &Customer{}
+		if err := decodeSample(customer, c, "customer"); err != nil {
+			return nil, err
+		}
+	}
+	sample.Normalize()
+	sample.SampleParameters(inst)
+	sample.ProgramInstanceID, sample.Eligibility.ProgramInstanceID = inst.ID, inst.ID
+	if sample.Eligibility.Status == "" {
+		sample.Eligibility.Status = StatusCandidate
+	}
+	if c == nil {
+		var err error
+		if c, err = SampleCustomer(ctx, store, key, sample); err != nil {
+			return nil, err
+		}
+	}
+	if c != nil {
+		c.Normalize()
+	}
+	return engine.Evaluate(ctx, EvaluationInput{Enrollment: sample, Customer: c, Instance: inst,
+		EnrolledInOtherProgram: NewOtherPrograms(store, key.WorkspaceID, inst).Of(ctx, sample)})
+}
+
+// SampleCustomer is the customer rules see on a sample sent without one,
+// as they would on the enrollment it stands for: the customer its
+// customerId names, or, for a customerInfo sample, the one a create makes
+// of its names, email, phone, address and referenceId (a create that
+// finds a customer with that email reuses it instead: send it as
+// customerId to try it); none otherwise, as a bare lead's enrollment has
+// none. Returns EINVALID for a customerId naming no customer of key's
+// workspace, and EFORBIDDEN for a key that cannot read customers.
+func SampleCustomer(ctx context.Context, store Store, key *APIKey, sample *Enrollment) (*Customer, error) {
+	switch {
+	case sample.CustomerID != "":
+		// Rules can read any of the customer's members: a key must be
+		// able to read it.
+		if !key.Has(ScopeEnrollmentsRead) {
+			return nil, Errorf(EFORBIDDEN, "This API key lacks the %s scope, needed to try rules on a stored customer.", ScopeEnrollmentsRead)
+		}
+		c, err := store.FindCustomer(ctx, key.WorkspaceID, sample.CustomerID)
+		if ErrorCode(err) == ENOTFOUND {
+			var v Invalid
+			v.Add("enrollment.customerId", "names no customer of the workspace", sample.CustomerID)
+			return nil, v.Err()
+		}
+		return c, err
+	case sample.IdentificationType == IdentifyByCustomerInfo:
+		p := Participant{FirstName: sample.FirstName, LastName: sample.LastName, Email: sample.Email, Phone: sample.Phone, Address: sample.Address}
+		c := p.NewCustomer(key.WorkspaceID, time.Now())
+		c.ReferenceID = sample.ReferenceID
+		return c, nil
+	}
+	return nil, nil
+}
+
+// decodeSample decodes a free-form sample into a domain type, as EINVALID
+// at loc when a member has the wrong type.
+func decodeSample(in map[string]any, out any, loc string) error {
+	b, err := json.Marshal(in)
+	if err == nil {
+		err = json.Unmarshal(b, out)
+	}
+	if err != nil {
+		return &Error{Code: EINVALID, Message: loc + ": " + err.Error(),
+			Fields: []FieldError{{Location: loc, Message: err.Error()}}}
+	}
+	return nil
+}
