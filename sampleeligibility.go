@@ -3,6 +3,7 @@ package enroll
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -87,8 +88,8 @@ func decodeSample(in map[string]any, out any, loc string) error {
 		err = json.Unmarshal(b, out)
 	}
 	if err != nil {
-		return &Error{Code: EINVALID, Message: loc + ": " + err.Error(),
-			Fields: []FieldError{{Location: loc, Message: err.Error()}}}
+		msg := strings.TrimPrefix(err.Error(), "json: ")
+		return &Error{Code: EINVALID, Message: loc + ": " + msg, Fields: []FieldError{{Location: loc, Message: msg}}}
 	}
 	return nil
 }

@@ -202,6 +202,9 @@ func (c *Console) routes() {
 	c.mux.Handle("GET "+Prefix+"/instances/{id}", c.signedIn(c.instancePage))
 	c.form(Prefix+"/instances/{id}/settings", c.signedIn(c.saveSettings), back(Prefix+"/instances/{id}", "settings"))
 	c.form(Prefix+"/instances/{id}/rules", c.signedInLarge(c.saveRules, maxRulesFormBytes), back(Prefix+"/instances/{id}", "rules"))
+	c.form(Prefix+"/instances/{id}/details", c.signedInLarge(c.saveDetails, maxRulesFormBytes), back(Prefix+"/instances/{id}", "details"))
+	c.form(Prefix+"/instances/{id}/parameters", c.signedInLarge(c.saveList(parametersList), maxRulesFormBytes), back(Prefix+"/instances/{id}", "parameters"))
+	c.form(Prefix+"/instances/{id}/groups", c.signedInLarge(c.saveList(groupsList), maxRulesFormBytes), back(Prefix+"/instances/{id}", "groups"))
 	for _, s := range upcoming {
 		if c.ready(s) {
 			continue

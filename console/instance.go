@@ -32,7 +32,10 @@ type instanceData struct {
 	// CanList links the instance's enrollments (enrollments:read).
 	CanList  bool
 	Settings settingsForm
+	Details  detailsForm
 	Rules    rulesForm
+	// Parameters and Groups are the lists' JSON forms.
+	Parameters, Groups listForm
 	// Conflict is set when a form came from a page of an older version.
 	Conflict bool
 }
@@ -93,7 +96,8 @@ func (c *Console) loadInstance(ctx context.Context, rq *request, id string) (*in
 	}
 	d := &instanceData{Inst: in, Label: in.Name, Taken: counts[enroll.StatusApproved] + counts[enroll.StatusPaused],
 		ETag: enroll.ContentETag(in), CanWrite: rq.has(enroll.ScopeProgramsWrite), CanList: rq.has(enroll.ScopeEnrollmentsRead),
-		Settings: newSettingsForm(in), Rules: newRulesForm(in.EligibilityRules)}
+		Settings: newSettingsForm(in), Details: newDetailsForm(in), Rules: newRulesForm(in.EligibilityRules),
+		Parameters: newListForm(in.Parameters), Groups: newListForm(in.Groups)}
 	if p, err := c.store.FindProgram(ctx, rq.ws(), in.ProgramID); err == nil {
 		d.Program = p
 		d.Label = p.Name + " — " + in.Name

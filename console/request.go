@@ -20,7 +20,9 @@ const maxFormBytes = 64 << 10
 // maxRulesFormBytes bounds the rules form's body: as many rules as the
 // API takes (enroll.MaxListItems), each a name of up to 256 characters
 // and an expression and a reason of up to 4,096, are 845 KB of ASCII,
-// and 2.5 MB with every byte percent-encoded.
+// and 2.5 MB with every byte percent-encoded. The instance's JSON forms
+// (details, parameters, groups) take as much, past the API's 1 MiB
+// bodies once percent-encoded.
 const maxRulesFormBytes = 4 << 20
 
 // request is a signed-in request: the session and the API key behind it,
