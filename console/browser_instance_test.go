@@ -69,3 +69,45 @@ func (b *browser) instanceRules(f *fixture) {
 		t.Errorf("saved rules v%d: %+v", got.RulesVersion, got.EligibilityRules)
 	}
 }
+
+// instanceDetails runs the rest of the instance part of TestBrowser, on
+// the instance page: try the rules on a sample enrollment (its trace
+// shown, nothing saved), then rename the instance with the details form.
+func (b *browser) instanceDetails(f *fixture) {
+	t := b.t
+	t.Helper()
+	b.open(instancePath(f.inst.ID), "form.details-form")
+	before := f.findInstance(f.inst.ID)
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#sample-enrollment"), `{"firstName": "Ada", "address": {"state": "CA"}, "manufacturerSlugs": ["tesla"]}`),
+		chromedp.Click(chromedp.CSS(`button[name=do][value=sample]`)),
+		chromedp.WaitVisible(chromedp.CSS("[data-sample-result]")),
+	)
+	if got := b.text("[data-sample-result] p"); !strings.Contains(got, "ineligible") || !strings.Contains(got, "Outside service area") {
+		t.Errorf("sample result: %q", got)
+	}
+	trace := eval[[]string](b, `[...document.querySelectorAll("[data-sample-result] .trace li")].map(li => li.className + " " + li.textContent)`)
+	if len(trace) != 2 || !strings.HasPrefix(trace[0], "o-failed") || !strings.Contains(trace[0], "Outside service area") ||
+		!strings.HasPrefix(trace[1], "o-failed") || !strings.Contains(trace[1], "Tesla owners") {
+		t.Errorf("sample trace: %q, want both rules failed with their reasons", trace)
+	}
+	if got := eval[string](b, `document.getElementById("sample-enrollment").value`); !strings.Contains(got, `"Ada"`) {
+		t.Errorf("the sample typed is not kept: %q", got)
+	}
+	// The name, saved through the details form.
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#inst-name"), "Solar Rebate 2026 pilot"),
+		chromedp.Click(chromedp.CSS("form.details-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	if got := b.text(".flash"); got != "Details saved." {
+		t.Errorf("flash after saving the details = %q", got)
+	}
+	if got := b.text("h1"); got != "Solar Rebate — Solar Rebate 2026 pilot" {
+		t.Errorf("heading after renaming: %q", got)
+	}
+	got := f.findInstance(f.inst.ID)
+	if got.Name != "Solar Rebate 2026 pilot" || got.Slug != before.Slug || got.RulesVersion != before.RulesVersion || len(got.Parameters) != len(before.Parameters) {
+		t.Errorf("saved %+v", got)
+	}
+}

@@ -317,6 +317,7 @@ func TestBrowser(t *testing.T) {
 
 	b.webhooks(f)
 	b.instanceRules(f)
+	b.instanceDetails(f)
 
 	// Phone-sized screens.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
@@ -338,6 +339,17 @@ func TestBrowser(t *testing.T) {
 	b.open(instancePath(f.inst.ID), "form.rules-form")
 	if overflow := eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth + 1`); overflow {
 		t.Error("the instance page scrolls sideways on a phone")
+	}
+	// Nor with the parameters' and groups' JSON forms unfolded, and a
+	// sample's trace shown.
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#sample-enrollment"), `{"address": {"state": "NY"}}`),
+		chromedp.Click(chromedp.CSS(`button[name=do][value=sample]`)),
+		chromedp.WaitVisible(chromedp.CSS("[data-sample-result]")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("details.list-edit").forEach(d => d.open = true)`),
+	)
+	if overflow := eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth + 1`); overflow {
+		t.Error("the instance page, its JSON forms unfolded, scrolls sideways on a phone")
 	}
 	b.do(chromedp.EmulateViewport(1280, 900))
 

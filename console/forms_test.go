@@ -63,7 +63,8 @@ func TestEveryFormAddressAnswersAGet(t *testing.T) {
 	}
 	for _, want := range []string{Prefix + "/signout", Prefix + "/enrollments/" + e.ID + "/status", Prefix + "/webhooks/" + ep.ID + "/delete",
 		Prefix + "/webhooks/" + ep.ID + "/deliveries/" + ds[0].ID + "/redeliver", Prefix + "/imports", Prefix + "/signin",
-		instancePath(f.inst.ID) + "/settings", instancePath(f.inst.ID) + "/rules"} {
+		instancePath(f.inst.ID) + "/settings", instancePath(f.inst.ID) + "/rules", instancePath(f.inst.ID) + "/details",
+		instancePath(f.inst.ID) + "/parameters", instancePath(f.inst.ID) + "/groups"} {
 		if !addresses[want] {
 			t.Errorf("the test does not open %s", want)
 		}
@@ -80,6 +81,9 @@ func TestEveryFormAddressAnswersAGet(t *testing.T) {
 		endpointPath(ep.ID) + "/deliveries/" + ds[0].ID + "/redeliver": endpointPath(ep.ID) + "#" + ds[0].ID,
 		instancePath(f.inst.ID) + "/settings":                          instancePath(f.inst.ID) + "#settings",
 		instancePath(f.inst.ID) + "/rules":                             instancePath(f.inst.ID) + "#rules",
+		instancePath(f.inst.ID) + "/details":                           instancePath(f.inst.ID) + "#details",
+		instancePath(f.inst.ID) + "/parameters":                        instancePath(f.inst.ID) + "#parameters",
+		instancePath(f.inst.ID) + "/groups":                            instancePath(f.inst.ID) + "#groups",
 	}
 	paths := make([]string, 0, len(addresses))
 	for a := range addresses {

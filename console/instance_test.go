@@ -289,6 +289,8 @@ func TestInstanceDetailsForm(t *testing.T) {
 			want: http.StatusUnprocessableEntity, shows: []string{`id="inst-end-error">Must not be before startDate.`, `value="2026-06-01T00:00:00Z"`}},
 		{name: "no name, bad slug", inst: "", slug: "Not A Slug", want: http.StatusUnprocessableEntity,
 			shows: []string{`id="inst-name-error">Is required.`, `id="inst-slug-error">Must be lowercase letters`, `value="Not A Slug"`, "The details were not saved"}},
+		{name: "name not UTF-8", inst: "a\xffb", slug: "y2026", want: http.StatusUnprocessableEntity,
+			shows: []string{`id="inst-name-error">`, "value=\"a\uFFFDb\""}},
 		{name: "slug of another instance", inst: "Solar Rebate 2026", slug: "y2025", want: http.StatusConflict,
 			shows: []string{`id="inst-slug-error">The program already has an instance with slug`, `value="y2025"`}},
 		{name: "metadata not JSON", inst: "Solar Rebate 2026", slug: "y2026", metadata: `{"region": north}`, want: http.StatusUnprocessableEntity,
