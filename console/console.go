@@ -4,8 +4,10 @@
 // with filters, search and cursor paging, the enrollment detail with its
 // eligibility trace, history and events, the review actions and a review
 // queue driven by the keyboard, each program instance's page with its
-// settings and eligibility rules, and forms that change and test them
-// (instance.go, instancerules.go), bulk imports (imports.go): upload a CSV or
+// settings, details, eligibility rules, parameters and groups, and forms
+// that change them and test the rules on current enrollments or a sample
+// (instance.go, instancedetails.go, instancerules.go, instancelists.go),
+// bulk imports (imports.go): upload a CSV or
 // NDJSON file, follow the job, download its errors, and webhooks
 // (webhooks.go): endpoints, their signing secrets and their deliveries.
 //

@@ -12,9 +12,12 @@ import (
 
 // The instance page (issue: instances from the console): an instance's
 // settings, rules, parameters and groups, with a form for its status,
-// capacity and autoEvaluate (this file) and one for its eligibility rules
-// (instancerules.go). Both change it through the store's UpdateInstance,
-// as the API's PATCH does, with the instance's ETag as If-Match.
+// capacity and autoEvaluate (this file), one for its name, slug, dates
+// and metadata (instancedetails.go), one for its eligibility rules, which
+// also tests them and tries them on a sample (instancerules.go), and one
+// for each of its parameters and groups, as JSON (instancelists.go). Each
+// changes it through the store's UpdateInstance, as the API's PATCH does,
+// with the instance's ETag as If-Match.
 
 // instanceData is an instance's page.
 type instanceData struct {
