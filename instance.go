@@ -3,8 +3,10 @@ package enroll
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // InstanceStatus is the state of a program instance.
@@ -150,7 +152,7 @@ func (in *ProgramInstance) validateParameters(v *Invalid) {
 	seen := map[string]bool{}
 	for i, p := range in.Parameters {
 		l := loc("parameters", i)
-		checkName(v, l+".externalId", p.ExternalID, true)
+		checkString(v, l+".externalId", p.ExternalID, maxExternalIDLength, true)
 		checkName(v, l+".name", p.Name, true)
 		if seen[p.ExternalID] {
 			v.Add(l+".externalId", "must be unique", p.ExternalID)
@@ -159,7 +161,11 @@ func (in *ProgramInstance) validateParameters(v *Invalid) {
 		if !slices.Contains(parameterTypes, p.Type) {
 			v.Add(l+".type", "must be one of string, number, boolean, date, choice, object", string(p.Type))
 		}
-		if p.Constraints.Pattern != "" {
+		// Its length alone: a NUL in a pattern saved before is refused by
+		// CheckParameterConstraints, for new declarations only.
+		if utf8.RuneCountInString(p.Constraints.Pattern) > MaxTextLength {
+			v.Add(l+".constraints.pattern", "must be at most "+strconv.Itoa(MaxTextLength)+" characters", nil)
+		} else if p.Constraints.Pattern != "" {
 			if _, err := regexp.Compile(p.Constraints.Pattern); err != nil {
 				v.Add(l+".constraints.pattern", "is not a valid regular expression: "+err.Error(), p.Constraints.Pattern)
 			}

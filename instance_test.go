@@ -1,8 +1,10 @@
 package enroll_test
 
 import (
+	"cmp"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/enrollhq/enroll"
@@ -27,10 +29,14 @@ func TestProgramInstanceValidate_Parameters(t *testing.T) {
 		{"choice without options", enroll.Parameter{Type: enroll.ParamChoice}, "parameters[0].constraints.options"},
 		{"options on a number", enroll.Parameter{Type: enroll.ParamNumber, Constraints: enroll.ParameterConstraints{Options: []string{"1"}}}, "parameters[0].constraints.options"},
 		{"an option listed twice", enroll.Parameter{Type: enroll.ParamChoice, Constraints: enroll.ParameterConstraints{Options: []string{"a", "b", "a"}}}, "parameters[0].constraints.options[2]"},
+		// The API's schema limits, which the console's JSON forms meet here.
+		{"externalId of 100 characters", enroll.Parameter{ExternalID: strings.Repeat("x", 100), Type: enroll.ParamString}, ""},
+		{"externalId of 101 characters", enroll.Parameter{ExternalID: strings.Repeat("x", 101), Type: enroll.ParamString}, "parameters[0].externalId"},
+		{"pattern of 4,097 characters", enroll.Parameter{Type: enroll.ParamString, Constraints: enroll.ParameterConstraints{Pattern: strings.Repeat("a", 4097)}}, "parameters[0].constraints.pattern"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tc.p.ExternalID, tc.p.Name = "p", "P"
+			tc.p.ExternalID, tc.p.Name = cmp.Or(tc.p.ExternalID, "p"), "P"
 			in := &enroll.ProgramInstance{Slug: "s", Name: "n", Status: enroll.InstanceActive, Parameters: []enroll.Parameter{tc.p}}
 			var locs []string
 			for _, err := range []error{in.Validate(), enroll.CheckParameterConstraints(in.Parameters, nil)} {

@@ -28,6 +28,10 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:[-_][a-z0-9]+)*$`)
 // what names an object by id or slug is checked with ValidIDOrSlug.
 const maxSlugLength = 100
 
+// maxExternalIDLength bounds a parameter's externalId, the key its values
+// are sent under.
+const maxExternalIDLength = 100
+
 // ValidIDOrSlug reports whether s could name an object by its id or its
 // slug: used to answer 404 at once for path parameters that take either
 // (a program's) and that no store could hold.
