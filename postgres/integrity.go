@@ -21,6 +21,15 @@ var integrityChecks = []struct{ name, query string }{
 			ON e.workspace_id = c.workspace_id AND e.instance_id = c.instance_id AND e.status = c.status
 		WHERE COALESCE(c.n, 0) <> COALESCE(e.n, 0)
 		LIMIT 5`},
+	{"label counters equal the enrollments they count", `
+		SELECT format('instance %s %s %s status %s: counter %s, enrollments %s', COALESCE(c.instance_id, e.instance_id),
+			COALESCE(c.kind, e.kind), COALESCE(c.value, e.value), COALESCE(c.status, e.status), COALESCE(c.n, 0), COALESCE(e.n, 0))
+		FROM enrollment_label_counts c
+		FULL JOIN (SELECT e.workspace_id, e.instance_id, l.kind, l.value, e.status, COUNT(*) AS n
+				FROM enrollments e CROSS JOIN LATERAL ` + labelsOf + ` GROUP BY 1, 2, 3, 4, 5) e
+			ON e.workspace_id = c.workspace_id AND e.instance_id = c.instance_id AND e.kind = c.kind AND e.value = c.value AND e.status = c.status
+		WHERE COALESCE(c.n, 0) <> COALESCE(e.n, 0)
+		LIMIT 5`},
 	{"customer counters equal the customers they count", `
 		SELECT format('workspace %s: counter %s, customers %s', COALESCE(c.workspace_id, e.workspace_id), COALESCE(c.n, 0), COALESCE(e.n, 0))
 		FROM (SELECT workspace_id, SUM(n) AS n FROM customer_counts GROUP BY 1) c

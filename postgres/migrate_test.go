@@ -83,15 +83,19 @@ func TestMigrateRetriesIndexBuild(t *testing.T) {
 		// Rows for ANALYZE to gather statistics of (the keys are not
 		// checked as replica).
 		`SET session_replication_role = replica`,
+		// Their instance, which migration 26's label counters refer to.
+		`INSERT INTO program_instances (workspace_id, id, program_id, slug, status, doc, created_at, updated_at)
+			VALUES ('w', 'i', 'p', 's', 'active', '{}', now(), now())`,
 		`INSERT INTO enrollments (workspace_id, id, instance_id, status, reference_id, doc, version, created_at, updated_at)
 			SELECT 'w', 'e' || g, 'i', 'eligible', 'REF-' || g, '{"tags": ["vip"]}', 1, now(), now() FROM generate_series(1, 100) g`,
 		`DROP INDEX events_instance`,
 		`CREATE INDEX events_instance ON events (type)`,
 		`DROP INDEX enrollments_tags`,
 		`CREATE INDEX enrollments_tags ON enrollments (status)`,
-		// 17 runs in a transaction, which a failure leaves undone.
+		// 17 and 26 run in a transaction, which a failure leaves undone.
 		`DROP FUNCTION count_customers() CASCADE`,
 		`DROP TABLE customer_counts`,
+		`DROP TABLE enrollment_label_counts`,
 		`DELETE FROM goose_db_version WHERE version_id >= 11`, // goose refuses a gap below the latest
 	} {
 		if _, err := conn.Exec(ctx, stmt); err != nil {

@@ -65,8 +65,12 @@ func (db *DB) CountEnrollments(ctx context.Context, wsID, instanceID string) (ma
 }
 
 // countEnrollments returns the total for an enrollment filter: from the
-// counters when the filter is only instances and statuses, else by counting.
+// counters when the filter is only instances and statuses, or those and
+// one label (labelcount.go), else by counting.
 func countEnrollments(ctx context.Context, q querier, wsID string, f enroll.EnrollmentFilter, w where) (int, error) {
+	if l, ok := f.CountedLabel(); ok {
+		return countLabelled(ctx, q, wsID, f, l)
+	}
 	onlyCounters := f.CustomerID == "" && f.LeadID == "" && f.ReferenceID == "" && f.Email == "" && f.Tag == "" &&
 		f.ManufacturerSlug == "" && f.GroupID == "" && f.CreatedAfter == nil && f.CreatedBefore == nil &&
 		f.UpdatedAfter == nil && f.Q == ""

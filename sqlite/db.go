@@ -197,7 +197,8 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // IntegrityCheck runs SQLite's integrity_check and foreign_key_check,
-// compares the event counters with the events, the enrollments' labels
+// compares the event and label counters with the events and
+// enrollments they count, the enrollments' labels
 // with their documents and enrollment_name_words with their names, and
 // returns an error describing any problem found.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
@@ -251,6 +252,13 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	}
 	if wrong > 0 {
 		return fmt.Errorf("sqlite: %d rows of enrollment_name_words differ from the enrollments' names", wrong)
+	}
+	// The label counters equal the enrollments they count (labelcount.go).
+	if err := db.r.QueryRowContext(ctx, labelCountsDiffer).Scan(&wrong); err != nil {
+		return fmt.Errorf("sqlite: label counters check: %w", err)
+	}
+	if wrong > 0 {
+		return fmt.Errorf("sqlite: %d label counters differ from the enrollments", wrong)
 	}
 	return nil
 }

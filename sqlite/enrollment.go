@@ -70,6 +70,11 @@ func (tx *Tx) updateEnrollmentDoc(old, e *enroll.Enrollment, doc string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return enroll.Errorf(enroll.ECONFLICT, "Enrollment %s was changed concurrently; retry.", e.ID)
 	}
+	// The status counters move with the domain's Count; the label
+	// counters here, where the row's old and new labels meet.
+	if err := tx.moveLabels(old, e); err != nil {
+		return err
+	}
 	if was[firstNameCol] == now[firstNameCol] && was[lastNameCol] == now[lastNameCol] {
 		return nil
 	}
@@ -220,6 +225,9 @@ func (tx *Tx) InsertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentC
 	if err := tx.count(e, e.Eligibility.Status, 1); err != nil {
 		return err
 	}
+	if err := tx.countLabels(e, e.Eligibility.Status, 1); err != nil {
+		return err
+	}
 	if err := tx.insertStatusChanges(e.WorkspaceID, c.History, c.Docs.HistoryDocs()); err != nil {
 		return err
 	}
@@ -322,6 +330,9 @@ func (db *DB) DeleteEnrollment(ctx context.Context, a enroll.Actor, id string, c
 			return err
 		}
 		if err := tx.count(e, e.Eligibility.Status, -1); err != nil {
+			return err
+		}
+		if err := tx.countLabels(e, e.Eligibility.Status, -1); err != nil {
 			return err
 		}
 		return tx.event(a, enroll.EventEnrollmentDeleted, e.ID, e, nil)

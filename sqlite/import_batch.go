@@ -288,6 +288,9 @@ func (tx *Tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportP
 	if err := tx.addEventCounts(events); err != nil {
 		return err
 	}
+	if err := tx.countCreatedLabels(inst, plan.Created); err != nil {
+		return err
+	}
 	scope := &enroll.Enrollment{WorkspaceID: inst.WorkspaceID, ProgramInstanceID: inst.ID}
 	for _, s := range enroll.Statuses {
 		if n := plan.Counts[s]; n != 0 {

@@ -83,7 +83,8 @@ func TestMigrateNameWords(t *testing.T) {
 	if err := db.IntegrityCheck(ctx); err == nil || !strings.Contains(err.Error(), "enrollment_name_words") {
 		t.Errorf("IntegrityCheck at 24: %v, want the parts missing", err)
 	}
-	if _, err := pr.UpTo(ctx, 25); err != nil {
+	// Up to 25, and past it to the tables IntegrityCheck compares.
+	if _, err := pr.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := stored(); !maps.EqualFunc(got, want, slices.Equal) {
@@ -96,7 +97,7 @@ func TestMigrateNameWords(t *testing.T) {
 	if _, err := pr.DownTo(ctx, 24); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pr.UpTo(ctx, 25); err != nil {
+	if _, err := pr.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := stored(); !maps.EqualFunc(got, want, slices.Equal) {

@@ -48,6 +48,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("EnrollmentNames", func(t *testing.T) { t.Parallel(); testEnrollmentNames(t, newStore) })
 	t.Run("EnrollmentNameWords", func(t *testing.T) { t.Parallel(); testEnrollmentNameWords(t, newStore) })
 	t.Run("EnrollmentLabels", func(t *testing.T) { t.Parallel(); testEnrollmentLabels(t, newStore) })
+	t.Run("EnrollmentLabelTotals", func(t *testing.T) { t.Parallel(); testEnrollmentLabelTotals(t, newStore) })
 	t.Run("EnrollmentDocs", func(t *testing.T) { t.Parallel(); testEnrollmentDocs(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); testConcurrency(t, newStore) })
 	t.Run("Isolation", func(t *testing.T) { t.Parallel(); testIsolation(t, newStore) })

@@ -171,6 +171,15 @@ func (sqliteBackend) clone(ctx context.Context, dsn, inst string, templates []st
 			return fmt.Errorf("clone: no counter for %s", s)
 		}
 	}
+	for k, m := range cloneLabelCounts(ts, n) {
+		_, err := db.ExecContext(ctx, `INSERT INTO enrollment_label_counts (instance_id, kind, value, status, workspace_id, n)
+			SELECT id, ?, ?, ?, workspace_id, ? FROM program_instances WHERE id = ?
+			ON CONFLICT (instance_id, kind, value, status) DO UPDATE SET n = n + excluded.n`,
+			string(k.label.Kind), k.label.Value, string(k.status), m, inst)
+		if err != nil {
+			return fmt.Errorf("clone: label counters: %w", err)
+		}
+	}
 	return nil
 }
 
