@@ -3,11 +3,13 @@ package sqlite
 import "github.com/enrollhq/enroll"
 
 // Some enrollment lists read a whole scope. A tag, manufacturer or group
-// filter reads every entry of a list index in scope for its count (the
-// labels column, labels.go) and the documents of the entries that hold
-// its token: 0.2-0.45 s at a million enrollments when few match, 0.7-2 s
-// when a fifth to two fifths do (docs/benchmarks.md, session 15; 3-10 s
-// when every document was read). A q search reads four prefix indexes
+// filter that the label counters do not total (labelcount.go: with
+// another filter besides scope and status) reads every entry of a list
+// index in scope for its count (the labels column, labels.go) and the
+// documents of the entries that hold its token: 0.2-0.45 s at a million
+// enrollments when few match, 0.7-2 s when a fifth to two fifths do
+// (docs/benchmarks.md, session 15; 3-10 s when every document was read);
+// and a rare or absent value's page walks the scope whatever its total. A q search reads four prefix indexes
 // (enrollment_search.go), but a short prefix counts many of their
 // entries (about 1 s for one letter at a million). On the read pool, four
 // of them held every connection and a plain list (13 ms alone) waited
