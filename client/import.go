@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -57,6 +58,9 @@ func (c *Client) StartImport(ctx context.Context, instanceID string, r ImportReq
 	body := r.Body
 	if ctx.Done() != nil {
 		body = &ctxReader{ctx: ctx, r: body}
+		if r.Size <= 0 {
+			body.(*ctxReader).endGrace = streamEndGrace
+		}
 	}
 	if r.Progress != nil {
 		// Outside: a read abandoned when ctx ended reports nothing.
@@ -98,10 +102,21 @@ func (cr *countingReader) Read(p []byte) (int, error) {
 type ctxReader struct {
 	ctx context.Context
 	// r is the caller's reader, closed when ctx ends if an io.Closer.
-	r    io.Reader
-	buf  []byte
-	done chan readResult
+	r io.Reader
+	// endGrace is how long the end of r waits for ctx to end before it
+	// ends the body (streamEndGrace for a stream, 0 for a file).
+	endGrace time.Duration
+	buf      []byte
+	done     chan readResult
 }
+
+// streamEndGrace is how long the end of a stream of unknown size (a pipe)
+// waits before it ends the upload. Ctrl-C reaches the whole pipeline at
+// once: the producer dies and its pipe ends a moment before the
+// interrupt ends ctx, and a body ended then would be taken whole by the
+// server, which would import the cut file. Ended with ctx instead, the
+// request is abandoned and the server starts nothing.
+const streamEndGrace = 200 * time.Millisecond
 
 type readResult struct {
 	n   int
@@ -125,6 +140,13 @@ func (cr *ctxReader) Read(p []byte) (int, error) {
 	}()
 	select {
 	case res := <-cr.done:
+		if res.err == io.EOF && cr.endGrace > 0 {
+			select {
+			case <-cr.ctx.Done():
+				return 0, cr.ctx.Err()
+			case <-time.After(cr.endGrace):
+			}
+		}
 		return copy(p, buf[:res.n]), res.err
 	case <-cr.ctx.Done():
 		if c, ok := cr.r.(io.Closer); ok {
@@ -231,6 +253,11 @@ func (c *Client) download(ctx context.Context, path string, query url.Values, w 
 		return 0, err
 	}
 	defer res.Body.Close()
+	// Something else at the base URL (a sign-in proxy's page) can answer
+	// 200 too: only CSV is written as CSV.
+	if mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type")); mt != "text/csv" {
+		return 0, fmt.Errorf("enroll: GET %s: the answer is %q, not CSV: is the base URL an Enroll server's?", path, res.Header.Get("Content-Type"))
+	}
 	n, err := io.Copy(w, res.Body)
 	if err != nil {
 		return n, fmt.Errorf("enroll: GET %s: the export stopped after %s bytes: %w", path, strconv.FormatInt(n, 10), err)

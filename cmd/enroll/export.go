@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -30,6 +31,9 @@ func (m *Main) exportCommand() *cobra.Command {
 			"imports as it is (enroll import), into this instance or another.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := refuseEmptyFilters(cmd); err != nil {
+				return err
+			}
 			c, err := r.client()
 			if err != nil {
 				return err
@@ -85,6 +89,20 @@ func (m *Main) exportCommand() *cobra.Command {
 	f.StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
 	f.DurationVar(&every, "progress-every", 5*time.Second, "how often to print a progress line when standard error is not a terminal")
 	return cmd
+}
+
+// refuseEmptyFilters refuses a filter given empty, as --instance "$I"
+// with I unset (or ENROLL_INSTANCE=) gives it: it would keep every
+// enrollment, and export other instances' participants to whoever gets
+// the file, where the filter left out says so.
+func refuseEmptyFilters(cmd *cobra.Command) error {
+	for _, name := range []string{"instance", "status", "tag", "group", "q", "created-after"} {
+		f := cmd.Flags().Lookup(name)
+		if v := strings.Trim(f.Value.String(), "[] "); f.Changed && v == "" {
+			return fmt.Errorf("--%s is empty: give a value, or leave it out to keep every enrollment", name)
+		}
+	}
+	return nil
 }
 
 // exportProgress counts the rows of an export as they are written and shows

@@ -127,6 +127,9 @@ func (o *importRun) check(cmd *cobra.Command, args []string) error {
 				return fmt.Errorf("--%s applies to a FILE to upload, not to --job: the job has its own", name)
 			}
 		}
+		if !enroll.ValidID(o.job) {
+			return fmt.Errorf("--job %q is not an import id (24 lowercase letters and digits)", o.job)
+		}
 		if o.errorsPath == "" {
 			o.errorsPath = jobErrorsPath(o.job)
 		}
@@ -306,6 +309,11 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	}
 	if err != nil {
 		return fmt.Errorf("upload: %w", err)
+	}
+	if !enroll.ValidID(im.ID) {
+		// It names the errors file: an answer from something else at --url
+		// must not choose where the command writes.
+		return fmt.Errorf("upload: the server answered a job id that is no id (%q): is --url an Enroll server?", im.ID)
 	}
 	if o.errorsPath == "" {
 		o.errorsPath = jobErrorsPath(im.ID)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -180,6 +181,24 @@ func isPostgres(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
+// redactedDB is --db as logs show it: a PostgreSQL URL without its
+// password (in the user part or a password parameter), since logs go
+// where secrets must not (docs/security.md).
+func redactedDB(db string) string {
+	if !isPostgres(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://(not shown: not a URL)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
 // Open opens the store and starts the HTTP server on m.Config.Addr, then
 // creates the default workspace when the database has none. It returns
 // once the server listens.
@@ -254,7 +273,7 @@ func (m *Main) Open(ctx context.Context) error {
 	// Deliveries resume where the last run (or another replica) left them.
 	m.Webhooks.Start()
 	m.Notifications.Start()
-	m.logger.Info("enroll listening", "url", m.HTTPServer.URL(), "db", m.Config.DB, "version", version)
+	m.logger.Info("enroll listening", "url", m.HTTPServer.URL(), "db", redactedDB(m.Config.DB), "version", version)
 	return nil
 }
 

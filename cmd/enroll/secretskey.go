@@ -20,12 +20,16 @@ import (
 // shows how many keys, never them.
 type secretsKeysValue struct{ keys *[]string }
 
-// Set implements pflag.Value: it adds the keys of v, none for "".
+// Set implements pflag.Value: it adds the keys of v. It refuses only an
+// empty value (--secrets-key=, ENROLL_SECRETS_KEY= from a secret not
+// mounted), which would start the server storing secrets unsealed
+// without a word, as an empty --secrets-key-file is refused.
 func (v secretsKeysValue) Set(s string) error {
-	if s != "" {
-		for _, k := range strings.Split(s, ",") {
-			*v.keys = append(*v.keys, strings.TrimSpace(k))
-		}
+	if strings.TrimSpace(s) == "" {
+		return errors.New("is empty: give a key (openssl rand -base64 32), or leave it out to store webhook secrets unsealed")
+	}
+	for _, k := range strings.Split(s, ",") {
+		*v.keys = append(*v.keys, strings.TrimSpace(k))
 	}
 	return nil
 }
