@@ -206,3 +206,26 @@ func TestServeLogsNoDatabasePassword(t *testing.T) {
 		t.Fatalf("the database password is in the log:\n%s", logs.String())
 	}
 }
+
+// TestRemoteURL checks --url before anything is sent: an empty one (an
+// unset ENROLL_URL) got the Go client's hint "make it with client.New",
+// one ending in /v1 a 404 of /v1/v1/..., and the console's address its
+// sign-in page's HTML in the error.
+func TestRemoteURL(t *testing.T) {
+	t.Parallel()
+	for url, want := range map[string]string{
+		"":                              "no server URL",
+		"127.0.0.1:8080":                "not an http:// or https:// URL",
+		"ftp://example.com":             "not an http:// or https:// URL",
+		"http://127.0.0.1:8080/v1":      "without /v1 or /console",
+		"http://127.0.0.1:8080/v1/":     "without /v1 or /console",
+		"http://127.0.0.1:8080/console": "without /v1 or /console",
+		"http://127.0.0.1:8080":         "",
+		"https://host.example/enroll/":  "",
+	} {
+		err := checkBaseURL(url)
+		if (want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), want) {
+			t.Errorf("--url %q: %v, want %q", url, err, want)
+		}
+	}
+}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"net/url"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,8 +28,29 @@ func (r *remote) flags(cmd *cobra.Command) {
 
 // client returns a client of the server, refusing to go on without a key.
 func (r *remote) client() (*client.Client, error) {
+	if err := checkBaseURL(r.url); err != nil {
+		return nil, err
+	}
 	if r.key == "" {
 		return nil, errors.New("an API key is needed: set ENROLL_KEY (or --key)")
 	}
 	return client.New(r.url, r.key), nil
+}
+
+// checkBaseURL refuses a --url that cannot be a server's base URL, saying
+// what to give, rather than a 404 of /v1/v1/... or a page of the
+// console's HTML in the error. A path of its own is kept (a server
+// behind a proxy at https://host/enroll).
+func checkBaseURL(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("no server URL: set ENROLL_URL (or --url) to the server's base URL, such as %s", defaultURL)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--url %q is not an http:// or https:// URL, such as %s", s, defaultURL)
+	}
+	if p := strings.TrimSuffix(u.Path, "/"); strings.HasSuffix(p, "/v1") || strings.HasSuffix(p, "/console") || strings.Contains(p, "/v1/") || strings.Contains(p, "/console/") {
+		return fmt.Errorf("--url %q: give the server's base URL, without /v1 or /console (%s://%s)", s, u.Scheme, u.Host)
+	}
+	return nil
 }
