@@ -244,7 +244,7 @@ func (e *Enrollment) NeedsAction() bool {
 	if e.Eligibility.Status != StatusSubmitted || len(bad) == 0 {
 		return false
 	}
-	e.SetStatus(StatusNeedsAction, "Missing or invalid parameters: "+strings.Join(bad, ", ")+".")
+	e.SetStatus(StatusNeedsAction, ListedReason("Missing or invalid parameters: ", bad, "."))
 	return true
 }
 

@@ -85,7 +85,7 @@ func (e *Engine) cachedRuleset(rules []enroll.Rule) *ruleset {
 			rs.use = rs.use.union(use)
 		}
 		rs.use = rs.use.resolvable()
-		rs.eligible = "Meets all eligibility rules: " + strings.Join(names, ", ")
+		rs.eligible = enroll.ListedReason("Meets all eligibility rules: ", names, "")
 		return rs
 	})
 }
