@@ -302,6 +302,9 @@ var nonPublicPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
 	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, broadcast
 	netip.MustParsePrefix("64:ff9b::/96"),    // NAT64 may reach private IPv4
+	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64 (RFC 8215), which may carry private IPv4
+	netip.MustParsePrefix("2002::/16"),       // 6to4 (deprecated), an IPv4 address inside
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible (deprecated), an IPv4 address inside
 	netip.MustParsePrefix("2001:db8::/32"),   // documentation
 }
 

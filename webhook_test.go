@@ -108,6 +108,11 @@ func TestPublicAddress(t *testing.T) {
 		"169.254.169.254": false, "0.0.0.0": false, "::": false, "100.64.0.1": false, "fc00::1": false,
 		"fe80::1": false, "224.0.0.1": false, "::ffff:127.0.0.1": false, "::ffff:10.0.0.1": false,
 		"192.0.2.1": false, "255.255.255.255": false,
+		// IPv6 forms that carry an IPv4 address, which may be private:
+		// NAT64's well-known and local-use (RFC 8215) prefixes, 6to4 and
+		// IPv4-compatible addresses.
+		"64:ff9b::a00:1": false, "64:ff9b:1::a00:1": false, "64:ff9b:1::7f00:1": false,
+		"64:ff9b:1:ffff::a9fe:a9fe": false, "2002:a00:1::1": false, "::a00:1": false, "::7f00:1": false,
 	}
 	for ip, want := range tests {
 		if got := enroll.PublicAddress(net.ParseIP(ip)); got != want {

@@ -251,3 +251,11 @@ type DeliveryFilter struct {
 	EventID string
 	ListParams
 }
+
+// Hash is what the page tokens of the deliveries of endpointID that f
+// selects are bound to (Normalize): the endpoint too, so that a token of
+// one endpoint's list is refused by another's instead of starting it
+// where the first endpoint's page ended.
+func (f DeliveryFilter) Hash(endpointID string) uint64 {
+	return HashFilter(struct{ S, E, Endpoint string }{string(f.Status), f.EventID, endpointID})
+}

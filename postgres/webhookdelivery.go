@@ -81,7 +81,7 @@ func findDelivery(ctx context.Context, q querier, wsID, endpointID, id, lock str
 
 // ListWebhookDeliveries implements enroll.WebhookStore.
 func (db *DB) ListWebhookDeliveries(ctx context.Context, wsID, endpointID string, f enroll.DeliveryFilter) (*enroll.Page[*enroll.WebhookDelivery], error) {
-	fh := enroll.HashFilter(struct{ S, E string }{string(f.Status), f.EventID})
+	fh := f.Hash(endpointID)
 	c, err := f.Normalize([]string{sortSeqDesc}, fh)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,10 @@ import (
 // refuses loopback, private and other non-public addresses. The check runs
 // on the address actually dialled, after DNS resolution, so a name that
 // resolves to an internal address (or is rebound to one) is refused too.
+// maxResponseHeaderBytes bounds the header of a receiver's answer; past
+// it the attempt fails.
+const maxResponseHeaderBytes = 64 << 10
+
 func newClient(allowPrivate bool, timeout time.Duration) *http.Client {
 	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	if !allowPrivate {
@@ -30,6 +34,10 @@ func newClient(allowPrivate bool, timeout time.Duration) *http.Client {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   timeout,
 		ResponseHeaderTimeout: timeout,
+		// A receiver's answer is a status, its body cut at 256 bytes:
+		// a header of megabytes (Go reads up to 10 MiB by default), at
+		// each of hundreds of attempts at once, held gigabytes.
+		MaxResponseHeaderBytes: maxResponseHeaderBytes,
 	}
 	return &http.Client{
 		Transport: t,
