@@ -121,6 +121,12 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 			p.Errors = append(p.Errors, &huma.ErrorDetail{Message: err.Error()})
 		}
 	}
+	if status == http.StatusInternalServerError && msg == "cannot read request body" {
+		// Huma's readBody says this of any read error but a timeout: a
+		// malformed chunk, a body cut short of its Content-Length. That
+		// is bad input, answered as the idempotency middleware answers it.
+		return newProblem(http.StatusBadRequest, cannotReadBody)
+	}
 	var limit int64
 	if n, _ := fmt.Sscanf(msg, "request body is too large limit=%d bytes", &limit); status == http.StatusRequestEntityTooLarge && n == 1 {
 		// Worded as the API's own 413 (bodyTooLarge).
@@ -154,6 +160,10 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 	}
 	return p
 }
+
+// cannotReadBody is the detail of the 400 of a request body that cannot be
+// read whole.
+const cannotReadBody = "Cannot read the request body."
 
 // bodyTooLarge is the 413 of a body over limit bytes.
 func bodyTooLarge(limit int64) *Problem {

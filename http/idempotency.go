@@ -205,7 +205,7 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 	}
 	body, err := io.ReadAll(io.LimitReader(ctx.BodyReader(), limit+1))
 	if err != nil {
-		writeHumaProblem(ctx, newProblem(http.StatusBadRequest, "Cannot read the request body."))
+		writeHumaProblem(ctx, newProblem(http.StatusBadRequest, cannotReadBody))
 		return
 	} else if int64(len(body)) > limit {
 		writeHumaProblem(ctx, bodyTooLarge(limit))

@@ -16,7 +16,8 @@ const maxIgnoredBody = 4096
 // rotateSecret, redeliver) but got one, rather than acting as if it had
 // not: the caller meant something by it. An empty body, {} and null (what
 // some clients send by default), however spaced, are no body. Malformed
-// JSON is a 400, as everywhere; any other JSON a 422. It runs after the
+// JSON, or a body that cannot be read whole, is a 400, as everywhere; any
+// other JSON a 422. It runs after the
 // idempotency middleware, which reads the body first: a retry's
 // fingerprint is taken of what was sent.
 func refuseBody(ctx huma.Context, next func(huma.Context)) {
@@ -25,9 +26,13 @@ func refuseBody(ctx huma.Context, next func(huma.Context)) {
 		next(ctx)
 		return
 	}
-	b, _ := io.ReadAll(io.LimitReader(ctx.BodyReader(), maxIgnoredBody+1))
+	b, err := io.ReadAll(io.LimitReader(ctx.BodyReader(), maxIgnoredBody+1))
 	var v any
 	switch b = bytes.TrimSpace(b); {
+	case err != nil:
+		// A body cut short is no body either: whatever the caller meant
+		// by it is unknown, so nothing is done.
+		writeHumaProblem(ctx, newProblem(http.StatusBadRequest, cannotReadBody))
 	case len(b) == 0, len(b) <= maxIgnoredBody && json.Unmarshal(b, &v) == nil && (v == nil || isEmptyObject(v)):
 		next(ctx)
 	case len(b) <= maxIgnoredBody && !json.Valid(b):
