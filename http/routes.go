@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -225,6 +226,11 @@ func (s *Server) registerRoutes() {
 				// reused for another request (422).
 				op.Parameters = append(op.Parameters, idempotencyKeyParam())
 				op.Errors = append(op.Errors, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity)
+				if !slices.Contains(op.Errors, http.StatusRequestTimeout) {
+					// A body slower than 5 s, where the operation takes
+					// none too (refuseBody).
+					op.Errors = append(op.Errors, http.StatusRequestTimeout)
+				}
 			}
 		} else {
 			// Every operation is described, these too (linters flag an
