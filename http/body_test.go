@@ -40,6 +40,30 @@ func rawExchange(t *testing.T, e *env, method, path, head, body string, halfClos
 	return res
 }
 
+// rawRequest writes request on a new connection as it is, keeps the
+// connection open for writing, and reads the answer.
+func rawRequest(t *testing.T, e *env, request string) *http.Response {
+	t.Helper()
+	u, err := url.Parse(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := conn.Write([]byte(request)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 // TestUnreadableBody checks a body that cannot be read whole (a malformed
 // chunk, or fewer bytes than its Content-Length says before the client
 // half-closes): it is bad input, a 400 problem on every operation, as with

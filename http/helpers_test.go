@@ -58,6 +58,13 @@ func newEnvWith(t testing.TB, configure func(*enrollhttp.Config)) *env {
 // with sealer (nil: none).
 func newEnvOn(t testing.TB, sealer enroll.SecretSealer, configure func(*enrollhttp.Config)) *env {
 	t.Helper()
+	return newEnvOpening(t, sealer, configure, nil)
+}
+
+// newEnvOpening is newEnvOn with a function that may change the server
+// before it opens (nil: none).
+func newEnvOpening(t testing.TB, sealer enroll.SecretSealer, configure func(*enrollhttp.Config), beforeOpen func(*enrollhttp.Server)) *env {
+	t.Helper()
 	ctx := context.Background()
 	var (
 		db    testStore
@@ -84,6 +91,9 @@ func newEnvOn(t testing.TB, sealer enroll.SecretSealer, configure func(*enrollht
 		configure(&cfg)
 	}
 	srv := enrollhttp.NewServer(cfg)
+	if beforeOpen != nil {
+		beforeOpen(srv)
+	}
 	if err := srv.Open(); err != nil {
 		t.Fatalf("open server: %v", err)
 	}

@@ -39,8 +39,11 @@ type importRunner struct {
 	store  enroll.ImportStore // nil when the store cannot import
 	dir    string
 	logger *slog.Logger
-	ctx    context.Context
-	cancel context.CancelFunc
+	// idle and write are uploadIdleTimeout and the server's write
+	// timeout, shorter in tests of uploads that stall.
+	idle, write time.Duration
+	ctx         context.Context
+	cancel      context.CancelFunc
 
 	mu      sync.Mutex
 	stopped bool
@@ -50,7 +53,7 @@ type importRunner struct {
 }
 
 func newImportRunner(store enroll.Store, dir string, logger *slog.Logger) *importRunner {
-	r := &importRunner{dir: dataDir(dir), logger: logger}
+	r := &importRunner{dir: dataDir(dir), logger: logger, idle: uploadIdleTimeout, write: writeTimeout}
 	r.store, _ = store.(enroll.ImportStore)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	return r
@@ -70,8 +73,17 @@ func (r *importRunner) spool(ctx huma.Context, body io.Reader, format string) (*
 	}
 	sf := &spoolFile{File: f, unlinked: os.Remove(f.Name()) == nil}
 	counter := enroll.NewRowCounter(format)
-	src := &idleReader{r: body, ctx: ctx}
+	src := &idleReader{r: body, ctx: ctx, idle: r.idle, write: r.write}
+	if w := responseWriter(ctx); w != nil {
+		src.rc = http.NewResponseController(w)
+	}
 	_, err = io.Copy(io.MultiWriter(f, counter), src)
+	// However long the upload took, the answer may still be written: the
+	// server's WriteTimeout counts from the request's head, which an
+	// upload outlasts (its 408 comes a minute after the last data).
+	if src.rc != nil {
+		_ = src.rc.SetWriteDeadline(time.Now().Add(r.write))
+	}
 	if err == nil {
 		_, err = f.Seek(0, io.SeekStart)
 	}
@@ -79,17 +91,13 @@ func (r *importRunner) spool(ctx huma.Context, body io.Reader, format string) (*
 		sf.discard()
 		switch {
 		case src.err != nil && errors.Is(src.err, os.ErrDeadlineExceeded):
-			return nil, 0, newProblem(http.StatusRequestTimeout, fmt.Sprintf("The upload sent nothing for %v; send the file again.", uploadIdleTimeout))
+			return nil, 0, newProblem(http.StatusRequestTimeout, fmt.Sprintf("The upload sent nothing for %v; send the file again.", r.idle))
 		case src.err != nil:
 			return nil, 0, newProblem(http.StatusBadRequest, "The upload was interrupted: "+src.err.Error())
 		case errors.Is(err, syscall.ENOSPC):
 			return nil, 0, newProblem(http.StatusInsufficientStorage, "There is not enough disk space to receive this file.")
 		}
 		return nil, 0, fmt.Errorf("import spool: %w", err)
-	}
-	// However long the upload took, the answer may still be written.
-	if w := responseWriter(ctx); w != nil {
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeTimeout))
 	}
 	return sf, counter.Rows(), nil
 }
@@ -109,19 +117,25 @@ func (f *spoolFile) discard() {
 }
 
 // idleReader reads an upload, pushing the connection's read deadline
-// forward as data arrives, and remembers a read error (as opposed to a
-// write error of the spool file).
+// forward as data arrives, and the write deadline past it so that the
+// answer to an upload that stalls can still be written, and remembers a
+// read error (as opposed to a write error of the spool file).
 type idleReader struct {
-	r        io.Reader
-	ctx      huma.Context
-	extended time.Time
-	err      error
+	r           io.Reader
+	ctx         huma.Context
+	rc          *http.ResponseController // nil when the writer is not reachable
+	idle, write time.Duration
+	extended    time.Time
+	err         error
 }
 
-// Read reads from the body, extending the deadline at most once a second.
+// Read reads from the body, extending the deadlines at most once a second.
 func (r *idleReader) Read(p []byte) (int, error) {
 	if now := time.Now(); now.Sub(r.extended) > time.Second {
-		_ = r.ctx.SetReadDeadline(now.Add(uploadIdleTimeout))
+		_ = r.ctx.SetReadDeadline(now.Add(r.idle))
+		if r.rc != nil {
+			_ = r.rc.SetWriteDeadline(now.Add(r.idle + r.write))
+		}
 		r.extended = now
 	}
 	n, err := r.r.Read(p)

@@ -3,6 +3,7 @@ package http_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -385,6 +386,29 @@ func TestImport_LargeBody(t *testing.T) {
 	j := e.waitImport(e.startImport(inst, csvUpload(b.String()), "").ID)
 	if j.Status != "succeeded" || j.CreatedCount != 800 {
 		t.Fatalf("import = %+v", j)
+	}
+}
+
+// TestImport_StalledUpload sends the head and header row of an upload,
+// then nothing: past the idle timeout (shortened, with the write timeout,
+// to seconds) the client receives the 408 the docs promise, though the
+// server's write timeout, counted from the head, has passed by then.
+func TestImport_StalledUpload(t *testing.T) {
+	t.Parallel()
+	e := newEnvOpening(t, nil, func(c *enrollhttp.Config) { c.DataDir = t.TempDir() },
+		func(s *enrollhttp.Server) { s.SetUploadTimeouts(2*time.Second, time.Second) })
+	inst := e.manualInstance()
+	head := "POST /v1/programInstances/" + inst + "/imports HTTP/1.1\r\nHost: enroll\r\nAuthorization: Bearer " + e.secret +
+		"\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n"
+	row := "firstName,lastName,email\n"
+	res := rawRequest(t, e, head+fmt.Sprintf("%x\r\n%s\r\n", len(row), row))
+	defer func() { _ = res.Body.Close() }()
+	if res.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("stalled upload: status %d, want 408", res.StatusCode)
+	}
+	var p problem
+	if err := json.NewDecoder(res.Body).Decode(&p); err != nil || !strings.Contains(p.Detail, "sent nothing for 2s") {
+		t.Errorf("stalled upload: %+v (%v)", p, err)
 	}
 }
 

@@ -143,6 +143,9 @@ type Server struct {
 	background sync.WaitGroup
 	// imports runs import jobs; Close stops them at a batch boundary.
 	imports *importRunner
+	// writeTimeout is the server's WriteTimeout: the writeTimeout
+	// constant, shorter in tests of uploads that stall.
+	writeTimeout time.Duration
 	// stopWatch ends what Open started to watch and share through the
 	// store: key revocations, rate limit usage.
 	stopWatch context.CancelFunc
@@ -184,6 +187,7 @@ func NewServer(cfg Config) *Server {
 	s.idemOps = s.idempotentOps()
 	s.idemLease, s.idemWait = cmp.Or(cfg.IdempotencyLease, defaultIdempotencyLease), cmp.Or(cfg.IdempotencyWait, defaultIdempotencyWait)
 	s.imports = newImportRunner(cfg.Store, cfg.DataDir, s.logger)
+	s.writeTimeout = writeTimeout
 	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "enroll_import_jobs_running", Help: "Import jobs running in this process: the job queue's depth.",
 	}, func() float64 { return float64(s.imports.running.Load()) }))
@@ -305,7 +309,7 @@ func (s *Server) Open() error {
 		Handler:           s.handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
+		WriteTimeout:      s.writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    readHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
