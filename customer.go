@@ -34,6 +34,7 @@ func (c *Customer) ValidateChange(old *Customer) error { return c.validate(old.E
 // stored (see checkEmail).
 func (c *Customer) validate(stored string) error {
 	var v Invalid
+	c.Normalize()
 	checkName(&v, "firstName", c.FirstName, true)
 	checkName(&v, "lastName", c.LastName, true)
 	checkEmail(&v, "email", c.Email, true, stored)
@@ -41,14 +42,14 @@ func (c *Customer) validate(stored string) error {
 	checkName(&v, "referenceId", c.ReferenceID, false)
 	c.Address.validate(&v, "address")
 	checkMetadata(&v, "metadata", c.Metadata)
-	c.Normalize()
 	return v.Err()
 }
 
 // Normalize gives c the shape every stored customer has, as Validate does:
-// metadata {}, never null, and no empty address (see
-// Enrollment.Normalize).
+// metadata {}, never null, no empty address, and names without white
+// space around them (see Enrollment.Normalize).
 func (c *Customer) Normalize() {
+	trimNames(&c.FirstName, &c.LastName)
 	if c.Metadata == nil {
 		c.Metadata = map[string]any{}
 	}
@@ -93,6 +94,7 @@ func (l *Lead) ValidateChange(old *Lead) error { return l.validate(old.Email) }
 
 func (l *Lead) validate(stored string) error {
 	var v Invalid
+	trimNames(&l.FirstName, &l.LastName)
 	checkName(&v, "firstName", l.FirstName, false)
 	checkName(&v, "lastName", l.LastName, false)
 	checkEmail(&v, "email", l.Email, false, stored)

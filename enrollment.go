@@ -134,13 +134,16 @@ func (e *Enrollment) cloneJSON() (*Enrollment, []byte) {
 }
 
 // Normalize gives e the shape every stored enrollment has, as Validate
-// does: lists and maps [] and {}, never null, and no empty address. It is
+// does: lists and maps [] and {}, never null, no empty address, and names
+// without white space around them. It is
 // for an enrollment that is not validated, such as a rules test's sample,
 // which rules must see as they see a created one.
 func (e *Enrollment) Normalize() { e.normalize() }
 
-// normalize fills empty collections so JSON shows [] and {}, never null.
+// normalize fills empty collections so JSON shows [] and {}, never null,
+// and trims the names (trimNames).
 func (e *Enrollment) normalize() {
+	trimNames(&e.FirstName, &e.LastName)
 	if e.ManufacturerSlugs == nil {
 		e.ManufacturerSlugs = []string{}
 	}
@@ -355,9 +358,11 @@ type EnrollmentCreate struct {
 }
 
 // Validate checks the request's shape: the identification type and the
-// fields it requires, and the requested initial status.
+// fields it requires, and the requested initial status. It trims the
+// names first (trimNames).
 func (in *EnrollmentCreate) Validate() error {
 	var v Invalid
+	trimNames(&in.FirstName, &in.LastName)
 	switch in.IdentificationType {
 	case IdentifyByCustomerInfo:
 		checkName(&v, "firstName", in.FirstName, true)

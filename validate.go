@@ -54,6 +54,17 @@ func checkString(v *Invalid, field, s string, max int, required bool) {
 	}
 }
 
+// trimNames removes the white space around each of a person's names,
+// which no one means and which would hide the name: a search for its
+// first word would not find it, and sort=lastName would put it first.
+// Every write of a name trims it, an enrollment's, a customer's and a
+// lead's, through the API, the console and an import alike.
+func trimNames(names ...*string) {
+	for _, s := range names {
+		*s = strings.TrimSpace(*s)
+	}
+}
+
 func checkName(v *Invalid, field, s string, required bool) {
 	checkString(v, field, s, MaxNameLength, required)
 }
