@@ -41,7 +41,7 @@ func (c *Customer) validate(stored string) error {
 	checkName(&v, "phone", c.Phone, false)
 	checkName(&v, "referenceId", c.ReferenceID, false)
 	c.Address.validate(&v, "address")
-	checkMetadata(&v, "metadata", c.Metadata)
+	checkObjectMetadata(&v, c.Metadata)
 	return v.Err()
 }
 
@@ -100,7 +100,7 @@ func (l *Lead) validate(stored string) error {
 	checkEmail(&v, "email", l.Email, false, stored)
 	checkName(&v, "phone", l.Phone, false)
 	l.Address.validate(&v, "address")
-	checkMetadata(&v, "metadata", l.Metadata)
+	checkObjectMetadata(&v, l.Metadata)
 	if l.Address.IsZero() {
 		l.Address = nil
 	}

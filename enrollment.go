@@ -190,6 +190,10 @@ func (e *Enrollment) Validate(inst *ProgramInstance) error {
 func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment, kept []Device, keptEmail string) error {
 	var v Invalid
 	e.normalize()
+	for i := range e.Parameters {
+		// As in metadata (checkMetadata): PostgreSQL's jsonb keeps -0 as 0.
+		e.Parameters[i].Value = withoutNegativeZero(e.Parameters[i].Value)
+	}
 	checkName(&v, "firstName", e.FirstName, false)
 	checkName(&v, "lastName", e.LastName, false)
 	checkEmail(&v, "email", e.Email, false, keptEmail)
@@ -221,7 +225,7 @@ func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment, kept []Dev
 	if old == nil || !slices.Equal(e.Tags, old.Tags) {
 		checkRepeats(&v, "tags", e.Tags)
 	}
-	checkMetadata(&v, "metadata", e.Metadata)
+	checkObjectMetadata(&v, e.Metadata)
 	checkText(&v, "notes", e.Notes)
 	checkName(&v, "assignee", e.Assignee, false)
 	if old == nil || e.Eligibility.Reason != old.Eligibility.Reason {

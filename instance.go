@@ -140,7 +140,7 @@ func (in *ProgramInstance) Validate() error {
 		}
 		ids[g.ID] = true
 	}
-	checkMetadata(&v, "metadata", in.Metadata)
+	checkObjectMetadata(&v, in.Metadata)
 	in.normalize()
 	return v.Err()
 }

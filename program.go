@@ -42,7 +42,7 @@ func (p *Program) validate(old *Program) error {
 	if old == nil || !slices.Equal(p.States, old.States) {
 		checkRepeats(&v, "states", p.States)
 	}
-	checkMetadata(&v, "metadata", p.Metadata)
+	checkObjectMetadata(&v, p.Metadata)
 	p.normalize()
 	return v.Err()
 }

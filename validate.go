@@ -161,6 +161,31 @@ func withoutRepeats(items []string) []string {
 	return out
 }
 
+// checkObjectMetadata is checkMetadata for the metadata of an enrollment,
+// customer, lead, program or instance, after dropping its null members,
+// recursively, as a merge patch applied to {} would: a merge patch reads
+// null as "delete this member", so one stored could not be sent back
+// (a read representation sent whole as a PATCH would delete it). Every
+// write validates, so a create, an import and the console's forms agree.
+func checkObjectMetadata(v *Invalid, m map[string]any) {
+	withoutNullMembers(m)
+	checkMetadata(v, "metadata", m)
+}
+
+// withoutNullMembers deletes, in place, the members of m and of the
+// objects it holds whose value is null; lists are values, as in a merge
+// patch, and keep their nulls.
+func withoutNullMembers(m map[string]any) {
+	for k, e := range m {
+		switch x := e.(type) {
+		case nil:
+			delete(m, k)
+		case map[string]any:
+			withoutNullMembers(x)
+		}
+	}
+}
+
 func checkMetadata(v *Invalid, field string, m map[string]any) {
 	if len(m) == 0 {
 		return

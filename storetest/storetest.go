@@ -48,6 +48,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("EnrollmentNames", func(t *testing.T) { t.Parallel(); testEnrollmentNames(t, newStore) })
 	t.Run("EnrollmentNameWords", func(t *testing.T) { t.Parallel(); testEnrollmentNameWords(t, newStore) })
 	t.Run("NameSpaces", func(t *testing.T) { t.Parallel(); testNameSpaces(t, newStore) })
+	t.Run("MetadataNulls", func(t *testing.T) { t.Parallel(); testMetadataNulls(t, newStore) })
 	t.Run("EnrollmentLabels", func(t *testing.T) { t.Parallel(); testEnrollmentLabels(t, newStore) })
 	t.Run("EnrollmentLabelTotals", func(t *testing.T) { t.Parallel(); testEnrollmentLabelTotals(t, newStore) })
 	t.Run("EnrollmentDocs", func(t *testing.T) { t.Parallel(); testEnrollmentDocs(t, newStore) })
