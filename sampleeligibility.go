@@ -3,6 +3,10 @@ package enroll
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,18 +20,26 @@ import (
 // eligibility.status candidate). customer, when not nil, is what rules
 // read as customer; without one, see SampleCustomer. key is the caller's:
 // a sample's stored customer needs enrollments:read. Field errors name
-// "enrollment" and "customer" (the API puts them under "body.").
+// "enrollment" and "customer" and their members (the API puts them under
+// "body."): a member of the wrong type, an identificationType or
+// eligibility.status that is none of the API's.
 // Returns EINVALID, or EFORBIDDEN.
 func EvaluateSample(ctx context.Context, store Store, engine RuleEngine, key *APIKey, inst *ProgramInstance, enrollment, customer map[string]any) (*Evaluation, error) {
+	var v Invalid
 	sample, c := &Enrollment{}, (*Customer)(nil)
-	if err := decodeSample(enrollment, sample, "enrollment"); err != nil {
-		return nil, err
+	decodeSample(&v, enrollment, sample, "enrollment")
+	if t := sample.IdentificationType; t != "" && !t.Valid() {
+		v.Add("enrollment.identificationType", "must be one of customerInfo, customerId, leadId, enrollmentId", string(t))
+	}
+	if st := sample.Eligibility.Status; st != "" && !st.Valid() {
+		v.Add("enrollment.eligibility.status", "must be one of "+statusList(Statuses), string(st))
 	}
 	if customer != nil {
 		c = &Customer{}
-		if err := decodeSample(customer, c, "customer"); err != nil {
-			return nil, err
-		}
+		decodeSample(&v, customer, c, "customer")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
 	sample.Normalize()
 	sample.SampleParameters(inst)
@@ -80,16 +92,52 @@ func SampleCustomer(ctx context.Context, store Store, key *APIKey, sample *Enrol
 	return nil, nil
 }
 
-// decodeSample decodes a free-form sample into a domain type, as EINVALID
-// at loc when a member has the wrong type.
-func decodeSample(in map[string]any, out any, loc string) error {
+// decodeSample decodes a free-form sample into out, a pointer to a domain
+// type, adding to v an error at each member of the wrong type: at the
+// member itself (loc.firstName, loc.address.city), in the API's words
+// rather than Go's decoder's.
+func decodeSample(v *Invalid, in map[string]any, out any, loc string) {
 	b, err := json.Marshal(in)
 	if err == nil {
 		err = json.Unmarshal(b, out)
 	}
-	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "json: ")
-		return &Error{Code: EINVALID, Message: loc + ": " + msg, Fields: []FieldError{{Location: loc, Message: msg}}}
+	if err == nil {
+		return
 	}
-	return nil
+	// Each member alone, to find every one at fault (a decoder error
+	// other than a type error does not say where it is).
+	typ := reflect.TypeOf(out).Elem()
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		b, err := json.Marshal(map[string]any{k: in[k]})
+		if err == nil {
+			err = json.Unmarshal(b, reflect.New(typ).Interface())
+		}
+		if err == nil {
+			continue
+		}
+		at, msg, value := loc+"."+k, strings.TrimPrefix(err.Error(), "json: "), in[k]
+		var te *json.UnmarshalTypeError
+		var pe *time.ParseError
+		switch {
+		case errors.As(err, &te):
+			if te.Field != "" {
+				at = loc + "." + te.Field
+			}
+			msg = typeProblem(te)
+		case errors.As(err, &pe), strings.HasPrefix(msg, "Time.UnmarshalJSON"):
+			msg = "must be an RFC 3339 date-time, e.g. 2025-01-31T09:30:00Z"
+		}
+		switch value.(type) {
+		case map[string]any, []any:
+			value = nil // no one value to repeat
+		}
+		if at != loc+"."+k {
+			value = nil // the value is deeper
+		}
+		v.Add(at, msg, value)
+	}
+	if len(*v) == 0 {
+		// Whole, the sample failed where no member alone does.
+		v.Add(loc, strings.TrimPrefix(err.Error(), "json: "), nil)
+	}
 }

@@ -464,7 +464,7 @@ func TestInstanceRulesSample(t *testing.T) {
 		{name: "customer not an object", sample: `{}`, customer: `"gold"`, want: http.StatusUnprocessableEntity,
 			shows: []string{`id="sample-customer-error" data-sample-error>Must be a JSON object, or empty for the sample&#39;s own, not string.`}},
 		{name: "wrong member type", sample: `{"address": "NY"}`, want: http.StatusUnprocessableEntity,
-			shows: []string{`id="sample-enrollment-error" data-sample-error>enrollment: Cannot unmarshal string`, "The sample was not tried"}},
+			shows: []string{`id="sample-enrollment-error" data-sample-error>enrollment.address: Must be an object, not a string.`, "The sample was not tried"}},
 		{name: "no such customer", sample: `{"customerId": "nosuchcustomerzzzzzzzzzz"}`, want: http.StatusUnprocessableEntity,
 			shows: []string{`data-sample-error>enrollment.customerId: Names no customer of the workspace.`}},
 	} {

@@ -14,7 +14,7 @@ type testEligibilityInput struct {
 	Body       struct {
 		EligibilityRules *[]enroll.Rule `json:"eligibilityRules,omitempty" nullable:"true" maxItems:"100" doc:"Draft rules to try; the instance's saved rules when absent."`
 		Enrollment       map[string]any `json:"enrollment,omitempty" nullable:"true" doc:"A sample enrollment to evaluate: any members of the enrollment representation. Those it leaves out are as in a created enrollment: lists and maps empty ([] and {}), eligibility.status candidate; its parameters are as a create stores them (date-times in upper case, each value with its error, an entry with a PARAM_REQUIRED error for each required parameter it lacks)."`
-		Customer         map[string]any `json:"customer,omitempty" nullable:"true" doc:"The sample's customer, as rules see it: any members of the customer representation (metadata {} when left out). Without one, the customer the sample's customerId names (the key needs enrollments:read), or for a customerInfo sample the customer its create would make of its contact fields; otherwise none, as a bare lead's enrollment: rules see customer as {} (docs/api.md)."`
+		Customer         map[string]any `json:"customer,omitempty" nullable:"true" doc:"The sample's customer, as rules see it: any members of the customer representation (metadata {} when left out). Without one, the customer the sample's customerId names (the key needs enrollments:read), or for a customerInfo sample the customer its create would make of its contact fields; otherwise none, as a bare lead's enrollment: rules see customer as {} (docs/api.md). Only with an enrollment."`
 		Current          bool           `json:"current,omitempty" nullable:"true" doc:"Also evaluate the instance's current enrollments and count, per rule, how many pass."`
 		Limit            int            `json:"limit,omitempty" nullable:"true" minimum:"1" maximum:"100000" doc:"At most this many current enrollments, newest first (default 10,000), and as many as the test's time limit (10 s) allows (timeLimit)."`
 	}
@@ -47,6 +47,12 @@ func (s *Server) testEligibility(ctx context.Context, in *testEligibilityInput) 
 		if err := inst.DraftRules(s.cfg.Engine, *r); err != nil {
 			return nil, err
 		}
+	}
+	if in.Body.Enrollment == nil && in.Body.Customer != nil {
+		// Nothing would read it: the caller meant a sample.
+		var v enroll.Invalid
+		v.Add("customer", "is the sample enrollment's customer: send the enrollment too", nil)
+		return nil, v.Err()
 	}
 	out := &EligibilityTest{}
 	if in.Body.Enrollment != nil {
