@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -203,13 +205,31 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 	if limit <= 0 {
 		limit = maxBodyBytes
 	}
+	// As long as Huma or refuseBody would wait for it; an import's body,
+	// which Huma does not read, as long as the server waits for any.
+	wait := ctx.Operation().BodyReadTimeout
+	if wait == 0 && ctx.Operation().RequestBody == nil {
+		wait = bodyReadTimeout
+	}
+	if wait > 0 {
+		_ = ctx.SetReadDeadline(time.Now().Add(wait))
+	}
 	body, err := io.ReadAll(io.LimitReader(ctx.BodyReader(), limit+1))
-	if err != nil {
+	var nerr net.Error
+	if errors.As(err, &nerr) && nerr.Timeout() {
+		writeHumaProblem(ctx, humaError(http.StatusRequestTimeout, bodyTimeout).(*Problem))
+		return
+	} else if err != nil {
 		writeHumaProblem(ctx, newProblem(http.StatusBadRequest, cannotReadBody))
 		return
 	} else if int64(len(body)) > limit {
 		writeHumaProblem(ctx, bodyTooLarge(limit))
 		return
+	}
+	if wait > 0 {
+		// Read to its end: the deadline would otherwise fall on net/http's
+		// background read (see recorder.SetReadDeadline).
+		_ = ctx.SetReadDeadline(time.Time{})
 	}
 	c := ctx.Context()
 	ws, path := workspaceFrom(c), ctx.URL().Path
