@@ -157,7 +157,19 @@ func participantIn(tx EnrollmentTx, a Actor, in *EnrollmentCreate) (Participant,
 			return p, nil, err
 		}
 		p = ParticipantFromLead(l).Overlay(in)
-		if p.CustomerID != "" || p.Email == "" {
+		if p.CustomerID != "" {
+			// A lead that became a customer is enrolled as that customer,
+			// as a re-enrollment is: names and email are the customer's
+			// now, not the lead's as it was nor the request's, which
+			// could name another customer's email and lock them out.
+			c, err := tx.FindCustomer(a.WorkspaceID, p.CustomerID)
+			if err != nil {
+				return p, nil, err
+			}
+			p.FirstName, p.LastName, p.Email, p.storedEmail = c.FirstName, c.LastName, c.Email, c.Email
+			return p, c, nil
+		}
+		if p.Email == "" {
 			return p, nil, nil
 		}
 		// A lead becomes the customer with its email, as customerInfo

@@ -215,12 +215,27 @@ func sameValue(a, b any) bool {
 // parameters that e does not name. A key without programs:write is never
 // shown them, so the list it sends lacks them; replacing the list must
 // not erase what the key could not see. A value it does name is its to
-// change.
+// change. Each goes back where it stood among the values stored, so that
+// the list the key was shown, sent back, is the list stored (no change,
+// no event), not the same values in another order.
 func (e *Enrollment) KeepHiddenParameters(old *Enrollment, inst *ProgramInstance) {
-	for _, o := range old.Parameters {
-		if inst.hides(o.ExternalID) && e.parameterIndex(o.ExternalID) < 0 {
-			e.Parameters = append(e.Parameters, o)
+	stored := make(map[string]int, len(old.Parameters))
+	for i, o := range old.Parameters {
+		stored[o.ExternalID] = i
+	}
+	for i, o := range old.Parameters {
+		if !inst.hides(o.ExternalID) || e.parameterIndex(o.ExternalID) >= 0 {
+			continue
 		}
+		// Before the first value sent that was stored after it.
+		at := len(e.Parameters)
+		for j, p := range e.Parameters {
+			if k, ok := stored[p.ExternalID]; ok && k > i {
+				at = j
+				break
+			}
+		}
+		e.Parameters = slices.Insert(e.Parameters, at, o)
 	}
 }
 

@@ -147,7 +147,7 @@ func (db *DB) DeleteProgram(ctx context.Context, a enroll.Actor, idOrSlug string
 		if n, err := countRows(ctx, tx, "program_instances", w); err != nil {
 			return err
 		} else if n > 0 {
-			return enroll.Errorf(enroll.ECONFLICT, "Program %s has %d program instances; delete or keep them first.", p.ID, n)
+			return enroll.Errorf(enroll.ECONFLICT, "Program %s has %s; delete or keep them first.", p.ID, enroll.Quantity(n, "program instance", "program instances"))
 		}
 		_, err = tx.exec(`DELETE FROM programs WHERE workspace_id = $1 AND id = $2`, p.WorkspaceID, p.ID)
 		if foreignKey(err) != "" {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/enrollhq/enroll"
 )
@@ -48,6 +49,13 @@ func (db *DB) PrepareImport(ctx context.Context, a enroll.Actor, importID string
 		return nil, err
 	}
 	if inst.AcceptsEnrollments() != nil {
+		return out, nil
+	}
+	// A batch holding rows that are planned only in the write transaction
+	// (leadId, customerId, enrollmentId) is planned there whole: planned
+	// ahead, its customerInfo rows would take earlier ids and times than
+	// the rows before them in the file, and list out of the file's order.
+	if slices.ContainsFunc(rows, func(r *enroll.ImportRow) bool { return !enroll.ImportPlannable(r) }) {
 		return out, nil
 	}
 	if out.Instance, err = enroll.InstanceDigest(inst); err != nil {

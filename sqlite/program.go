@@ -133,7 +133,7 @@ func (db *DB) DeleteProgram(ctx context.Context, a enroll.Actor, idOrSlug string
 		if n, err := countRows(ctx, tx, "program_instances", where{conds: []string{"workspace_id = ?", "program_id = ?"}, args: []any{p.WorkspaceID, p.ID}}); err != nil {
 			return err
 		} else if n > 0 {
-			return enroll.Errorf(enroll.ECONFLICT, "Program %s has %d program instances; delete or keep them first.", p.ID, n)
+			return enroll.Errorf(enroll.ECONFLICT, "Program %s has %s; delete or keep them first.", p.ID, enroll.Quantity(n, "program instance", "program instances"))
 		}
 		if _, err := tx.exec(`DELETE FROM programs WHERE workspace_id = ? AND id = ?`, p.WorkspaceID, p.ID); err != nil {
 			return err
