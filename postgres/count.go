@@ -11,13 +11,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// countKey names one counter: of enrollment_counts, or, when label is
-// set, of enrollment_label_counts (labelcount.go). Both wait in tx.deltas,
-// so that a savepoint or a dry run that restores them restores both.
+// countKey names one counter of enrollment_counts. (The label counters,
+// enrollment_label_counts, are kept by triggers: labelcount.go.)
 type countKey struct {
 	ws, instance string
 	status       enroll.Status
-	label        enroll.Label
 }
 
 // count records that e's instance has delta more enrollments in status s.
@@ -26,45 +24,38 @@ func (tx *tx) count(e *enroll.Enrollment, s enroll.Status, delta int) {
 	if tx.deltas == nil {
 		tx.deltas = map[countKey]int{}
 	}
-	tx.deltas[countKey{ws: e.WorkspaceID, instance: e.ProgramInstanceID, status: s}] += delta
+	tx.deltas[countKey{e.WorkspaceID, e.ProgramInstanceID, s}] += delta
 }
 
 // flushCounts adds the recorded changes to the counters, creating missing
-// rows, in one statement a table (the status counters first, then the
-// labels') and in key order. So every transaction locks the counter rows
-// it changes at once and in the same order, and two that move enrollments
-// in opposite directions cannot deadlock; and a create that passes
-// through several statuses touches only the one it ends in.
+// rows, in one statement and in key order. So every transaction locks the
+// counter rows it changes at once and in the same order, and two that move
+// enrollments in opposite directions cannot deadlock; and a create that
+// passes through several statuses touches only the one it ends in.
 func (tx *tx) flushCounts() error {
-	var keys, labels []countKey
+	keys := make([]countKey, 0, len(tx.deltas))
 	for k, d := range tx.deltas {
-		switch {
-		case d == 0:
-		case k.label.Kind != "":
-			labels = append(labels, k)
-		default:
+		if d != 0 {
 			keys = append(keys, k)
 		}
 	}
-	defer clear(tx.deltas)
-	if len(keys) > 0 {
-		slices.SortFunc(keys, func(a, b countKey) int {
-			return cmp.Or(cmp.Compare(a.ws, b.ws), cmp.Compare(a.instance, b.instance), cmp.Compare(a.status, b.status))
-		})
-		values := make([]string, len(keys))
-		args := make([]any, 0, 4*len(keys))
-		for i, k := range keys {
-			n := len(args)
-			values[i] = fmt.Sprintf("($%d, $%d, $%d, $%d::bigint)", n+1, n+2, n+3, n+4)
-			args = append(args, k.ws, k.instance, string(k.status), tx.deltas[k])
-		}
-		_, err := tx.exec(`INSERT INTO enrollment_counts (workspace_id, instance_id, status, n) VALUES `+strings.Join(values, ", ")+`
-		ON CONFLICT (workspace_id, instance_id, status) DO UPDATE SET n = enrollment_counts.n + excluded.n`, args...)
-		if err != nil {
-			return err
-		}
+	if len(keys) == 0 {
+		return nil
 	}
-	return tx.flushLabelCounts(labels)
+	slices.SortFunc(keys, func(a, b countKey) int {
+		return cmp.Or(cmp.Compare(a.ws, b.ws), cmp.Compare(a.instance, b.instance), cmp.Compare(a.status, b.status))
+	})
+	values := make([]string, len(keys))
+	args := make([]any, 0, 4*len(keys))
+	for i, k := range keys {
+		n := len(args)
+		values[i] = fmt.Sprintf("($%d, $%d, $%d, $%d::bigint)", n+1, n+2, n+3, n+4)
+		args = append(args, k.ws, k.instance, string(k.status), tx.deltas[k])
+	}
+	_, err := tx.exec(`INSERT INTO enrollment_counts (workspace_id, instance_id, status, n) VALUES `+strings.Join(values, ", ")+`
+		ON CONFLICT (workspace_id, instance_id, status) DO UPDATE SET n = enrollment_counts.n + excluded.n`, args...)
+	clear(tx.deltas)
+	return err
 }
 
 // checkCapacity returns ECONFLICT when an approval, already counted in this

@@ -278,7 +278,6 @@ func (tx *tx) InsertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentC
 		return err
 	}
 	tx.count(e, e.Eligibility.Status, 1)
-	tx.countLabels(e, e.Eligibility.Status, 1)
 	if err := tx.insertStatusChanges(e.WorkspaceID, c.History); err != nil {
 		return err
 	}
@@ -382,7 +381,6 @@ func (db *DB) DeleteEnrollment(ctx context.Context, a enroll.Actor, id string, c
 			return err
 		}
 		tx.count(e, e.Eligibility.Status, -1)
-		tx.countLabels(e, e.Eligibility.Status, -1)
 		return tx.event(a, enroll.EventEnrollmentDeleted, e.ID, e, nil)
 	})
 }

@@ -119,13 +119,7 @@ func (tx *tx) Count(e *enroll.Enrollment, s enroll.Status, delta int) error {
 
 // UpdateEnrollment implements enroll.EnrollmentTx.
 func (tx *tx) UpdateEnrollment(old, e *enroll.Enrollment, doc []byte) error {
-	if err := tx.updateEnrollmentRow(e, doc, old.Version); err != nil {
-		return err
-	}
-	// The status counters move with the domain's Count; the label
-	// counters here, where the row's old and new labels meet.
-	tx.moveLabels(old, e)
-	return nil
+	return tx.updateEnrollmentRow(e, doc, old.Version)
 }
 
 // SyncUniqueValues implements enroll.EnrollmentTx.

@@ -209,20 +209,13 @@ func (tx *tx) lookupUniqueHolders(inst *enroll.ProgramInstance, values []enroll.
 // Nothing waits on a conflict (no ON CONFLICT): a violation aborts the
 // transaction, and the caller goes the careful way instead.
 func (tx *tx) writeImportPlan(inst *enroll.ProgramInstance, plan *enroll.ImportPlan) error {
-	var err error
 	switch {
 	case len(plan.Created) == 0:
 		return nil
 	case len(plan.Created) >= copyMin:
-		err = tx.copyImportPlan(inst, plan)
-	default:
-		err = tx.insertImportPlan(inst, plan)
+		return tx.copyImportPlan(inst, plan)
 	}
-	if err != nil {
-		return err
-	}
-	tx.countCreatedLabels(inst, plan.Created)
-	return nil
+	return tx.insertImportPlan(inst, plan)
 }
 
 // insertImportPlan writes what a run of rows creates with one multi-row

@@ -24,7 +24,7 @@ var integrityChecks = []struct{ name, query string }{
 	{"label counters equal the enrollments they count", `
 		SELECT format('instance %s %s %s status %s: counter %s, enrollments %s', COALESCE(c.instance_id, e.instance_id),
 			COALESCE(c.kind, e.kind), COALESCE(c.value, e.value), COALESCE(c.status, e.status), COALESCE(c.n, 0), COALESCE(e.n, 0))
-		FROM enrollment_label_counts c
+		FROM (SELECT workspace_id, instance_id, kind, value, status, SUM(n) AS n FROM enrollment_label_counts GROUP BY 1, 2, 3, 4, 5) c
 		FULL JOIN (SELECT e.workspace_id, e.instance_id, l.kind, l.value, e.status, COUNT(*) AS n
 				FROM enrollments e CROSS JOIN LATERAL ` + labelsOf + ` GROUP BY 1, 2, 3, 4, 5) e
 			ON e.workspace_id = c.workspace_id AND e.instance_id = c.instance_id AND e.kind = c.kind AND e.value = c.value AND e.status = c.status

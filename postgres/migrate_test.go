@@ -95,6 +95,8 @@ func TestMigrateRetriesIndexBuild(t *testing.T) {
 		// 17 and 26 run in a transaction, which a failure leaves undone.
 		`DROP FUNCTION count_customers() CASCADE`,
 		`DROP TABLE customer_counts`,
+		`DROP FUNCTION count_enrollment_labels() CASCADE`,
+		`DROP FUNCTION enrollment_labels(jsonb)`,
 		`DROP TABLE enrollment_label_counts`,
 		`DELETE FROM goose_db_version WHERE version_id >= 11`, // goose refuses a gap below the latest
 	} {

@@ -11,8 +11,9 @@ type cloneLabel struct {
 
 // cloneLabelCounts returns what n copies of ts, taken in turn (copy i is
 // of ts[i%len(ts)]), add to the label counters of their instance, which
-// the store keeps beside enrollment_counts (enrollment_label_counts):
+// the SQLite store keeps beside enrollment_counts (enrollment_label_counts):
 // a clone writes rows behind the store's back, and must keep both true.
+// (PostgreSQL's triggers count a clone's rows themselves.)
 func cloneLabelCounts(ts []template, n int) map[cloneLabel]int {
 	out := map[cloneLabel]int{}
 	for j := range ts {

@@ -55,19 +55,13 @@ func (postgresBackend) clone(ctx context.Context, dsn, inst string, templates []
 			return fmt.Errorf("clone: %w", err)
 		}
 	}
+	// The label counters (enrollment_label_counts) are kept by the
+	// database's triggers; the status counters by the store.
 	for s, k := range counts {
 		_, err := conn.Exec(ctx, `INSERT INTO enrollment_counts (workspace_id, instance_id, status, n) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (workspace_id, instance_id, status) DO UPDATE SET n = enrollment_counts.n + excluded.n`, ws, inst, string(s), k)
 		if err != nil {
 			return fmt.Errorf("clone: counters: %w", err)
-		}
-	}
-	for k, m := range cloneLabelCounts(ts, n) {
-		_, err := conn.Exec(ctx, `INSERT INTO enrollment_label_counts (workspace_id, instance_id, kind, value, status, n) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (workspace_id, instance_id, kind, value, status) DO UPDATE SET n = enrollment_label_counts.n + excluded.n`,
-			ws, inst, string(k.label.Kind), k.label.Value, string(k.status), m)
-		if err != nil {
-			return fmt.Errorf("clone: label counters: %w", err)
 		}
 	}
 	return nil
