@@ -29,9 +29,11 @@
 -- status out of approved (or out of the status the approval leaves), on
 -- two backends of the same shard, the second between its update and its
 -- commit (a few milliseconds): rare, and the store runs a deadlock again
--- (db.go) at the cost of deadlock_timeout. A transaction that updates
--- several enrollments in separate statements (none does today) could
--- deadlock the same way with another in the same shard.
+-- (db.go) at the cost of deadlock_timeout. A transaction of several
+-- statements, an import's batch (its runs of creates, its updates one
+-- row at a time), locks counters at each, so it can deadlock the same
+-- way with another that meets the same counters of the same shard in
+-- another order; the batch is then run again.
 --
 -- The instance follows the workspace in the key, as the foreign key's
 -- columns, so that deleting an instance finds its rows; a workspace's
