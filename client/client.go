@@ -41,6 +41,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -217,15 +218,22 @@ func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
 	if key, _ := ctx.Value(idempotencyKey{}).(string); key != "" && r.method == http.MethodPost {
 		req.Header.Set("Idempotency-Key", key)
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
+	hc := http.DefaultClient
+	if c.HTTP != nil {
+		hc = c.HTTP
 	}
-	res, err := hc.Do(req)
+	// Redirects are not followed, whatever hc's policy: net/http follows
+	// a 301 or 302 of a DELETE, PATCH or POST as a GET, whose answer
+	// would pass for the write's (a revoked key still working, a create
+	// decoding an empty object). A redirect is an error to fix in the
+	// base URL.
+	noFollow := *hc
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := noFollow.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("enroll: %s %s: %w", r.method, r.path, err)
 	}
-	if res.StatusCode >= 400 {
+	if res.StatusCode >= 300 {
 		defer closeBody(res.Body)
 		return nil, readProblem(res)
 	}
@@ -247,7 +255,7 @@ func readProblem(res *http.Response) *Problem {
 	p := &Problem{Status: res.StatusCode, RequestID: res.Header.Get("X-Request-Id"), RetryAfter: retryAfter(res.Header.Get("Retry-After"), time.Now())}
 	if err := json.Unmarshal(b, p); err != nil || p.Title == "" {
 		p.Type, p.Title = "about:blank", http.StatusText(res.StatusCode)
-		p.Detail = strings.TrimSpace(string(b))
+		p.Detail = foreignDetail(res, b)
 	}
 	p.Status = res.StatusCode
 	var all map[string]any
@@ -260,6 +268,23 @@ func readProblem(res *http.Response) *Problem {
 		}
 	}
 	return p
+}
+
+// foreignDetail is the detail of an answer that is no problem document:
+// a redirect, or an error page of something between the client and the
+// server (a proxy's 502). A short plain text is kept; anything else is
+// described, not copied, so that a page of HTML does not become the
+// error's text in the caller's logs.
+func foreignDetail(res *http.Response, body []byte) string {
+	if res.StatusCode < 400 {
+		return fmt.Sprintf("The server answered with a redirect (%d) to %q: give the client the base URL it redirects to.", res.StatusCode, res.Header.Get("Location"))
+	}
+	ct := res.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	if text := strings.TrimSpace(string(body)); (mt == "text/plain" || ct == "") && len(text) <= 512 {
+		return text
+	}
+	return fmt.Sprintf("The answer is %d bytes of %q, not a problem document: is something other than the Enroll server answering?", len(body), ct)
 }
 
 // call sends r and decodes a JSON answer into out (when not nil).

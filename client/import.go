@@ -42,6 +42,9 @@ var contentTypes = map[string]string{enroll.FormatCSV: "text/csv", enroll.Format
 // StartImport uploads a file into a program instance and returns the job,
 // queued: the server imports it in the background (see WaitImport).
 func (c *Client) StartImport(ctx context.Context, instanceID string, r ImportRequest) (*enroll.Import, error) {
+	if ctx == nil {
+		return nil, errNilContext
+	}
 	ct, ok := contentTypes[r.Format]
 	if !ok {
 		return nil, fmt.Errorf("enroll: unknown import format %q: use %q or %q", r.Format, enroll.FormatCSV, enroll.FormatNDJSON)
@@ -78,6 +81,11 @@ func (c *Client) StartImport(ctx context.Context, instanceID string, r ImportReq
 	}
 	return im, nil
 }
+
+// errNilContext is what StartImport and WaitImport return for a nil
+// context, as every other call does (net/http refuses it), rather than
+// panic where they read it first.
+var errNilContext = errors.New("enroll: nil Context")
 
 // countingReader reports how much has been read.
 type countingReader struct {
@@ -174,6 +182,9 @@ func (c *Client) GetImport(ctx context.Context, id string) (*enroll.Import, erro
 // returns ctx's error; the job goes on then too. With any error it
 // returns the last state read, nil before the first.
 func (c *Client) WaitImport(ctx context.Context, id string, interval time.Duration, progress func(*enroll.Import)) (*enroll.Import, error) {
+	if ctx == nil {
+		return nil, errNilContext
+	}
 	if interval <= 0 {
 		interval = 500 * time.Millisecond
 	}

@@ -22,8 +22,10 @@ const maxBackoff = 10 * time.Second
 
 // IsTransient reports whether err is a failure that may pass if the same
 // request is sent again later: no connection (a server restarting), a
-// connection cut, a timeout, or an answer 429, 502, 503 or 504. A request
-// canceled by its context is not; neither is any other answer.
+// connection cut, a timeout, an answer 429, 502, 503 or 504, or a 409
+// with a Retry-After (a request with the same Idempotency-Key still
+// running). A request canceled by its context is not; neither is any
+// other answer.
 func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
@@ -33,6 +35,8 @@ func IsTransient(err error) bool {
 		switch p.Status {
 		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			return true
+		case http.StatusConflict:
+			return p.RetryAfter > 0
 		}
 		return false
 	}
