@@ -215,7 +215,9 @@ func (e *Enrollment) validate(inst *ProgramInstance, old *Enrollment, kept []Dev
 		}
 		checkMetadata(&v, l+".attributes", d.Attributes)
 		checkMetadata(&v, l+".configuration", d.Configuration)
+		checkOffset(&v, l+".installDate", d.InstallDate)
 	}
+	checkOffset(&v, "enrollmentStartDate", e.EnrollmentStartDate)
 	if !sameDevices(e.Devices, kept) {
 		checkDevices(&v, e.Devices)
 	}

@@ -104,6 +104,8 @@ func (in *ProgramInstance) Validate() error {
 	if !in.Status.Valid() {
 		v.Add("status", "must be active, inactive or archived", string(in.Status))
 	}
+	checkOffset(&v, "startDate", in.StartDate)
+	checkOffset(&v, "endDate", in.EndDate)
 	if in.StartDate != nil && in.EndDate != nil && in.EndDate.Before(*in.StartDate) {
 		v.Add("endDate", "must not be before startDate", in.EndDate)
 	}

@@ -70,6 +70,25 @@ func exactKeys(data []byte) string {
 	return s.value(createShape(), "")
 }
 
+// shapes caches ExactKeys' shapes by type.
+var shapes sync.Map // reflect.Type → *jsonShape
+
+// ExactKeys is exactKeys for data that encoding/json decoded into v (a
+// pointer to any type with json tags, such as a console form's list of
+// parameters): the path of the first member named in another letter case
+// than its field ("[1].constraints.Hidden"), or "". Such a member would
+// be taken as its field, and one named twice in two cases would set it
+// twice, where the API's schema refuses both.
+func ExactKeys(data []byte, v any) string {
+	t := reflect.TypeOf(v)
+	sh, ok := shapes.Load(t)
+	if !ok {
+		sh, _ = shapes.LoadOrStore(t, shapeOf(t))
+	}
+	s := keyScanner{data: data}
+	return s.value(sh.(*jsonShape), "")
+}
+
 // keyScanner walks JSON already known to be valid, without decoding it.
 type keyScanner struct {
 	data []byte

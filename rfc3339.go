@@ -28,5 +28,8 @@ func ParseTime(s string) (time.Time, string, error) {
 	if err != nil {
 		return time.Time{}, "", fmt.Errorf("not an RFC 3339 date-time such as 2026-01-02T03:04:05Z: %w", err)
 	}
+	if !validOffset(t) {
+		return time.Time{}, "", fmt.Errorf("not an RFC 3339 date-time such as 2026-01-02T03:04:05Z: its UTC offset must be between -23:59 and +23:59")
+	}
 	return t, upper, nil
 }

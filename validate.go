@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -303,4 +304,20 @@ func (a *Address) validate(v *Invalid, field string) {
 	} {
 		checkName(v, field+"."+name, s, false)
 	}
+}
+
+// checkOffset refuses a time whose UTC offset is a day or more (Go's
+// parser takes "+24:00", RFC 3339 does not), which could not be encoded
+// again: stored, every read of it would fail.
+func checkOffset(v *Invalid, field string, t *time.Time) {
+	if t != nil && !validOffset(*t) {
+		v.Add(field, "must have a UTC offset between -23:59 and +23:59", t.Format("2006-01-02T15:04:05.999999999-07:00"))
+	}
+}
+
+// validOffset reports whether t's UTC offset is within a day, as RFC 3339
+// has it.
+func validOffset(t time.Time) bool {
+	_, off := t.Zone()
+	return off > -24*3600 && off < 24*3600
 }

@@ -81,6 +81,13 @@ func readJSONField(text string, v any, want string, strict bool) string {
 		if p := enroll.CheckJSON(data); p != nil {
 			return "The JSON " + p.Error() + "."
 		}
+		// encoding/json takes "Hidden" for "hidden", even a second time
+		// after it; the API's schema refuses both.
+		if strict {
+			if name := enroll.ExactKeys(data, v); name != "" {
+				return "Must be " + want + ": member " + name + " is none of its members (names are case-sensitive)."
+			}
+		}
 		return ""
 	case errors.As(err, &te) && te.Field != "":
 		return "Must be " + want + ": member " + te.Field + " must be " + jsonKind(te.Type.Kind()) + ", not " + te.Value + "."
