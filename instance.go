@@ -135,7 +135,7 @@ func (in *ProgramInstance) Validate() error {
 	}
 	ids := map[string]bool{}
 	for i, g := range in.Groups {
-		checkName(&v, loc("groups", i)+".id", g.ID, true)
+		checkString(&v, loc("groups", i)+".id", g.ID, maxExternalIDLength, true)
 		checkName(&v, loc("groups", i)+".name", g.Name, true)
 		if ids[g.ID] {
 			v.Add(loc("groups", i)+".id", "must be unique", g.ID)

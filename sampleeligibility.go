@@ -42,10 +42,21 @@ func EvaluateSample(ctx context.Context, store Store, engine RuleEngine, key *AP
 		return nil, err
 	}
 	sample.Normalize()
+	// As a create stores it (validate), so that rules see what they would
+	// on the enrollment: no null member in metadata, no -0.
+	withoutNullMembers(sample.Metadata)
+	for i := range sample.Parameters {
+		sample.Parameters[i].Value = withoutNegativeZero(sample.Parameters[i].Value)
+	}
 	sample.SampleParameters(inst)
 	sample.ProgramInstanceID, sample.Eligibility.ProgramInstanceID = inst.ID, inst.ID
 	if sample.Eligibility.Status == "" {
 		sample.Eligibility.Status = StatusCandidate
+	}
+	if sample.CustomerID != "" && !key.Has(ScopeEnrollmentsRead) {
+		// enrolledInOtherProgram() reads the enrollments of the customer
+		// named, whichever customer the sample is evaluated with.
+		return nil, Errorf(EFORBIDDEN, "This API key lacks the %s scope, needed to try rules on a stored customer.", ScopeEnrollmentsRead)
 	}
 	if c == nil {
 		var err error
@@ -55,6 +66,7 @@ func EvaluateSample(ctx context.Context, store Store, engine RuleEngine, key *AP
 	}
 	if c != nil {
 		c.Normalize()
+		withoutNullMembers(c.Metadata)
 	}
 	return engine.Evaluate(ctx, EvaluationInput{Enrollment: sample, Customer: c, Instance: inst,
 		EnrolledInOtherProgram: NewOtherPrograms(store, key.WorkspaceID, inst).Of(ctx, sample)})

@@ -30,7 +30,7 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:[-_][a-z0-9]+)*$`)
 const maxSlugLength = 100
 
 // maxExternalIDLength bounds a parameter's externalId, the key its values
-// are sent under.
+// are sent under, and a group's id, as the API's schema does.
 const maxExternalIDLength = 100
 
 // ValidIDOrSlug reports whether s could name an object by its id or its

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +42,23 @@ func TestListMemberCase(t *testing.T) {
 		if got := f.findInstance(f.inst.ID); got.UpdatedAt != f.inst.UpdatedAt {
 			t.Errorf("%s saved as %+v", text, got.Parameters)
 		}
+	}
+}
+
+// TestGroupIDPastTheAPILimit: the groups form refuses a group id over 100
+// characters, the API schema's limit (enroll.Group, maxLength 100), which
+// the domain now holds as it does a parameter's externalId; checked as a
+// name (256), a 150-character id was stored that the API then refused in
+// every PATCH sending the groups back, and in the enrollments' groupIds.
+func TestGroupIDPastTheAPILimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.signedIn(f.secret)
+	page := c.get(instancePath(f.inst.ID)).status(http.StatusOK)
+	long := strings.Repeat("g", 150)
+	res := c.post(instancePath(f.inst.ID)+"/groups", url.Values{"csrf": {page.field("csrf")}, "etag": {page.field("etag")},
+		"groups": {`[{"id": "` + long + `", "name": "Long"}]`}})
+	if got := f.findInstance(f.inst.ID); len(got.Groups) == 1 && got.Groups[0].ID == long {
+		t.Errorf("the groups form stored a group id of 150 characters (API schema: at most 100); answered %d", res.Status)
 	}
 }

@@ -427,4 +427,9 @@ func TestEligibilitySampleCustomer(t *testing.T) {
 	key := e.scopedKey([]string{"programs:write"}, nil)
 	e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{"enrollment": map[string]any{"customerId": gold}}, withKey(key)).
 		expect(403).problem()
+	// Nor with a customer of its own: enrolledInOtherProgram() would still
+	// read the enrollments of the customer named.
+	e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{"enrollment": map[string]any{"customerId": gold},
+		"customer": map[string]any{"firstName": "A", "lastName": "B", "email": "a@example.com"}}, withKey(key)).
+		expect(403).problem()
 }

@@ -64,3 +64,25 @@ func TestEligibilitySampleRefusals(t *testing.T) {
 	e.do("POST", path, map[string]any{"enrollment": map[string]any{"identificationType": "leadId",
 		"eligibility": map[string]any{"status": "submitted"}}}).expect(200)
 }
+
+// TestSampleSeesMetadataAsCreateStoresIt: a rules test on a sample
+// (enroll.EvaluateSample) evaluates the rules as they would on the
+// enrollment it stands for: a create drops the null members of metadata
+// before evaluating, and so does the sample. It kept them, and
+// has(enrollment.metadata.x) was true on the sample and false on the
+// enrollment the same body creates.
+func TestSampleSeesMetadataAsCreateStoresIt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(map[string]any{"eligibilityRules": []any{map[string]any{
+		"name": "has-x", "expression": "has(enrollment.metadata.x)", "reason": "No x"}}})
+	body := map[string]any{"identificationType": "customerInfo", "firstName": "Ann", "lastName": "Null",
+		"email": "ann.null." + uniq() + "@example.com", "metadata": map[string]any{"x": nil}}
+	sample := e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{"enrollment": body}).expect(200).obj()
+	got := sample["sample"].(map[string]any)["status"]
+	created := e.enrollIn(inst, body)
+	want := created["eligibility"].(map[string]any)["status"]
+	if got != want {
+		t.Errorf("the sample evaluates %v, the enrollment the same body creates %v", got, want)
+	}
+}

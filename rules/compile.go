@@ -135,8 +135,14 @@ func (e *Engine) compile(expr string) (prg cel.Program, use usage, loops, bound 
 	fail := func(err error) (cel.Program, usage, bool, bool, *nativeRule, uint64, bool, error) {
 		return nil, usage{}, false, false, nil, 0, false, err
 	}
-	ast, iss := e.env.Compile(expr)
+	ast, iss := e.env.Parse(expr)
 	if iss.Err() != nil {
+		return fail(issuesError(iss))
+	}
+	if err := nestingError(ast.NativeRep().Expr()); err != nil {
+		return fail(err)
+	}
+	if ast, iss = e.env.Check(ast); iss.Err() != nil {
 		return fail(issuesError(iss))
 	}
 	if t := ast.OutputType(); t.IsExactType(cel.DynType) {

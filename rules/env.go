@@ -34,7 +34,6 @@ func newEnv() (*cel.Env, error) {
 		cel.CrossTypeNumericComparisons(true),
 		cel.DefaultUTCTimeZone(true),
 		cel.ParserExpressionSizeLimit(enroll.MaxTextLength),
-		cel.ParserRecursionLimit(32),
 		cel.OptionalTypes(),
 		ext.Strings(ext.StringsValidateFormatCalls(true)),
 		ext.Lists(ext.ListsMaxRangeSize(maxRangeSize)),

@@ -31,19 +31,45 @@ func TestEligibleReasonFitsReasonLimit(t *testing.T) {
 	}
 }
 
-// TestNestingRefused checks that a rule nested deeper than the parser's
-// recursion limit is refused when saved, at once: cel-go's checker took
-// 6.3 s over 240 nested lists (487 characters), and a rule set of such
-// rules compiled inside a store's write transaction after a restart held
-// up every workspace's writes. 24 nested lists still compile.
+// TestNestingRefused checks that a rule nesting lists, maps or
+// conditionals deeper than 24 is refused when saved, before its type
+// check: cel-go's checker took 6.3 s over 240 nested lists (487
+// characters), and a rule set of such rules compiled inside a store's
+// write transaction after a restart held up every workspace's writes. 24
+// nested lists still compile.
 func TestNestingRefused(t *testing.T) {
 	t.Parallel()
 	e := rules.New()
 	nested := func(d int) string { return strings.Repeat("[", d) + "1" + strings.Repeat("]", d) + " != []" }
-	if err := e.Check([]enroll.Rule{rule("deep", nested(240), "Too deep")}, nil); err == nil || !strings.Contains(err.Error(), "recursion") {
+	if err := e.Check([]enroll.Rule{rule("deep", nested(240), "Too deep")}, nil); err == nil || !strings.Contains(err.Error(), "nests lists, maps or conditionals 240 deep") {
 		t.Errorf("240 nested lists: %v, want a refusal of the depth", err)
 	}
 	if err := e.Check([]enroll.Rule{rule("nested", nested(24), "Nested")}, nil); err != nil {
 		t.Errorf("24 nested lists: %v", err)
+	}
+}
+
+// TestPointsRuleStillCompiles: a points rule of 40 criteria, 1,472
+// characters and no nesting to speak of, compiles and evaluates. A parser
+// recursion limit of 32, tried first against deeply nested rules, counted
+// the operands of a flat chain of + as nesting and refused it; stored
+// before the upgrade, it would have errored at every evaluation and made
+// every enrollment ineligible.
+func TestPointsRuleStillCompiles(t *testing.T) {
+	t.Parallel()
+	var terms []string
+	for i := range 40 {
+		terms = append(terms, fmt.Sprintf(`("c%d" in enrollment.tags ? 1 : 0)`, i))
+	}
+	points := rule("points", strings.Join(terms, " + ")+" >= 3", "Fewer than 3 criteria")
+	e := rules.New()
+	if err := e.Check([]enroll.Rule{points}, nil); err != nil {
+		t.Errorf("a flat 40-criteria points rule is refused when saved: %v", err)
+	}
+	in := newEnrollment()
+	in.Tags = []string{"c1", "c2", "c3"}
+	ev := evaluate(t, e, enroll.EvaluationInput{Instance: newInstance(points), Enrollment: in})
+	if ev.Status != enroll.StatusEligible {
+		t.Errorf("a stored points rule met by the enrollment: %s %q %+v", ev.Status, ev.Reason, ev.Trace)
 	}
 }

@@ -44,7 +44,7 @@ func Backup(ctx context.Context, path, out string) error {
 	// VACUUM INTO writes into an empty file as it finds it, so the copy
 	// is never more readable than the database (a file it made would take
 	// the umask's mode, 0644 for a database of 0600).
-	if err := errors.Join(tmp.Chmod(src.Mode().Perm()), tmp.Close()); err != nil {
+	if err := errors.Join(tmp.Chmod(src.Mode().Perm()|0o600), tmp.Close()); err != nil {
 		return fmt.Errorf("sqlite: backup: %w", err)
 	}
 	// Not query_only, which refuses VACUUM INTO; it reads the database and
@@ -55,6 +55,11 @@ func Backup(ctx context.Context, path, out string) error {
 	}
 	defer db.Close()
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmpName); err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
+	// Writable by its owner while written (a backup of a read-only
+	// database too), the copy then takes the database's mode exactly.
+	if err := os.Chmod(tmpName, src.Mode().Perm()); err != nil {
 		return fmt.Errorf("sqlite: backup: %w", err)
 	}
 	if err := syncFile(tmpName); err != nil {

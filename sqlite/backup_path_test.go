@@ -83,3 +83,45 @@ func TestBackupKeepsPermissions(t *testing.T) {
 		t.Errorf("the copy of a 0600 database has mode %v: readable by others", st.Mode().Perm())
 	}
 }
+
+// TestBackupOfReadOnlyDatabase backs up a database its owner made
+// read-only (0400: an archived copy, a backup kept read-only): the copy is
+// written while writable by its owner, then takes the database's mode.
+// Given the database's mode before VACUUM INTO, it could not be written.
+// Root ignores modes: run as another user (go test -c, then runuser -u
+// nobody) to see it refused.
+func TestBackupOfReadOnlyDatabase(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() == 0 {
+		t.Skip("root writes any file whatever its mode: run the test binary as another user")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "archived.db")
+	db, err := Open(ctx, Config{Path: path, Engine: rules.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if err := Backup(ctx, path, filepath.Join(dir, "copy.db")); err != nil {
+		t.Errorf("a read-only (0400) database cannot be backed up: %v", err)
+	}
+}
+
+// TestOpenPathWithLeadingSlashes opens //tmp/.../a.db, the file
+// /tmp/.../a.db to the system, which dsn's "file:" URI read as an
+// authority: refused with "invalid uri authority: tmp".
+func TestOpenPathWithLeadingSlashes(t *testing.T) {
+	t.Parallel()
+	path := "/" + t.TempDir() + "/a.db"
+	db, err := Open(context.Background(), Config{Path: path, Engine: rules.New()})
+	if err != nil {
+		t.Fatalf("Open(%q): %v", path, err)
+	}
+	db.Close()
+}

@@ -171,6 +171,10 @@ func dsn(path, synchronous, txlock string, readOnly bool) string {
 	if readOnly {
 		q.Add("_pragma", "query_only(ON)")
 	}
+	if strings.HasPrefix(path, "//") {
+		// A URI's authority: //tmp/x.db names /tmp/x.db, as POSIX has it.
+		path = "/" + strings.TrimLeft(path, "/")
+	}
 	return "file:" + uriPath.Replace(path) + "?" + q.Encode()
 }
 

@@ -43,8 +43,31 @@ func migrate(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
+	if err := refuseNewerSchema(ctx, p); err != nil {
+		return err
+	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	return nil
+}
+
+// refuseNewerSchema refuses a database a newer release migrated past the
+// migrations this one knows. This release's writes would skip what those
+// migrations added: the label counters of migration 26 were never
+// written by the releases before it, which opened such a file without a
+// word after a rollback, and left its label totals wrong for good.
+func refuseNewerSchema(ctx context.Context, p *goose.Provider) error {
+	cur, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: migration version: %w", err)
+	}
+	var known int64
+	for _, s := range p.ListSources() {
+		known = max(known, s.Version)
+	}
+	if cur > known {
+		return fmt.Errorf("sqlite: the database was migrated by a newer release of enroll (schema version %d; this release knows %d): run that release, or restore a backup made by this one", cur, known)
 	}
 	return nil
 }

@@ -217,15 +217,29 @@ func TestRemoteURL(t *testing.T) {
 		"":                              "no server URL",
 		"127.0.0.1:8080":                "not an http:// or https:// URL",
 		"ftp://example.com":             "not an http:// or https:// URL",
-		"http://127.0.0.1:8080/v1":      "without /v1 or /console",
-		"http://127.0.0.1:8080/v1/":     "without /v1 or /console",
-		"http://127.0.0.1:8080/console": "without /v1 or /console",
+		"http://127.0.0.1:8080/v1":      "without /v1 (http://127.0.0.1:8080)",
+		"http://127.0.0.1:8080/v1/":     "without /v1 (http://127.0.0.1:8080)",
+		"http://127.0.0.1:8080/console": "without /console (http://127.0.0.1:8080)",
+		"https://gw.example/enroll/v1":  "without /v1 (https://gw.example/enroll)",
 		"http://127.0.0.1:8080":         "",
 		"https://host.example/enroll/":  "",
 	} {
 		err := checkBaseURL(url)
 		if (want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), want) {
 			t.Errorf("--url %q: %v, want %q", url, err, want)
+		}
+	}
+}
+
+// TestBaseURLUnderAVersionedGateway: a --url whose path holds /v1/ or
+// /console/ before its end is a base URL of its own (a server behind a
+// gateway's versioned prefix, https://gw.example.com/v1/enroll); only one
+// that ends with the API's or the console's address is refused.
+func TestBaseURLUnderAVersionedGateway(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"https://gw.example.com/v1/enroll", "https://intranet.example.com/console/enroll/"} {
+		if err := checkBaseURL(u); err != nil {
+			t.Errorf("--url %q: %v", u, err)
 		}
 	}
 }

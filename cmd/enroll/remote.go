@@ -49,8 +49,12 @@ func checkBaseURL(s string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("--url %q is not an http:// or https:// URL, such as %s", s, defaultURL)
 	}
-	if p := strings.TrimSuffix(u.Path, "/"); strings.HasSuffix(p, "/v1") || strings.HasSuffix(p, "/console") || strings.Contains(p, "/v1/") || strings.Contains(p, "/console/") {
-		return fmt.Errorf("--url %q: give the server's base URL, without /v1 or /console (%s://%s)", s, u.Scheme, u.Host)
+	p := strings.TrimSuffix(u.Path, "/")
+	for _, end := range []string{"/v1", "/console"} {
+		if base, found := strings.CutSuffix(p, end); found {
+			u.Path, u.RawQuery = base, ""
+			return fmt.Errorf("--url %q: give the server's base URL, without %s (%s)", s, end, u.String())
+		}
 	}
 	return nil
 }
