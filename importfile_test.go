@@ -482,8 +482,8 @@ func TestNDJSONExactNames(t *testing.T) {
 	for line, want := range map[string]string{
 		`{"FIRSTNAME":"N","lastName":"L","email":"n@example.com"}`:                      "FIRSTNAME",
 		`{"firstName":"N","address":{"city":"x","CITY":"y"}}`:                           "address.CITY",
-		`{"devices":[{"id":"a"},{"SerialNumber":"s"}]}`:                                 "devices.SerialNumber",
-		`{"parameters":[{"externalId":"kw","Value":1}]}`:                                "parameters.Value",
+		`{"devices":[{"id":"a"},{"SerialNumber":"s"}]}`:                                 "devices[1].SerialNumber",
+		`{"parameters":[{"externalId":"kw","Value":1}]}`:                                "parameters[0].Value",
 		`{"tags":["A"],"Reenroll":false}`:                                               "Reenroll",
 		`{ "firstName" : "a\"}{" , "lastName":null, "tags":[ ] , "address" : { } }`:     "",
 		`{"first\u004eame":"x","enrollmentStartDate":"2026-05-01T00:00:00Z"}`:           "",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -157,13 +158,16 @@ func (s *keyScanner) value(sh *jsonShape, prefix string) string {
 		if sh != nil {
 			items = sh.items
 		}
-		for s.i++; ; {
+		// An item's members are named after its place: devices[1].id.
+		list := strings.TrimSuffix(prefix, ".")
+		s.i++
+		for n := 0; ; n++ {
 			s.space()
 			if s.data[s.i] == ']' {
 				s.i++
 				return ""
 			}
-			if bad := s.value(items, prefix); bad != "" {
+			if bad := s.value(items, list+"["+strconv.Itoa(n)+"]."); bad != "" {
 				return bad
 			}
 			s.space()

@@ -26,7 +26,16 @@ const (
 	// held, of a parameter the instance has dropped since, is kept without
 	// an error, so that dropping a parameter blocks no approval.
 	ParamErrUnknown = "PARAM_UNKNOWN"
+	// ParamErrTooLong: the value of a unique parameter is longer than
+	// MaxUniqueValueLength, past what the stores index.
+	ParamErrTooLong = "PARAM_TOO_LONG"
 )
+
+// MaxUniqueValueLength bounds the text a unique parameter's value is
+// indexed by, in bytes: PostgreSQL's B-tree takes at most 2,704 bytes an
+// entry, and a longer value failed its write (an import's whole batch)
+// with a 500.
+const MaxUniqueValueLength = 1000
 
 // checkParameters checks e's parameter values against the instance's
 // declarations. A value for an undeclared parameter, or one that breaks its
@@ -86,6 +95,18 @@ func (def Parameter) check(v any) *ParameterError {
 		article = "an"
 	}
 	typeErr := &ParameterError{ID: ParamErrType, Message: fmt.Sprintf("%s must be %s %s.", def.Name, article, def.Type)}
+	if err := def.typeCheck(v, typeErr); err != nil {
+		return err
+	}
+	if def.Constraints.Unique && len(def.uniqueText(v)) > MaxUniqueValueLength {
+		return &ParameterError{ID: ParamErrTooLong, Message: fmt.Sprintf("%s must be at most %d bytes long to be unique.", def.Name, MaxUniqueValueLength)}
+	}
+	return nil
+}
+
+// typeCheck returns the error of v, not empty, for the parameter's type
+// and constraints (typeErr for the wrong type), or nil.
+func (def Parameter) typeCheck(v any, typeErr *ParameterError) *ParameterError {
 	switch def.Type {
 	case ParamNumber:
 		if s, ok := v.(string); ok {

@@ -34,6 +34,12 @@ func EvaluateSample(ctx context.Context, store Store, engine RuleEngine, key *AP
 	if st := sample.Eligibility.Status; st != "" && !st.Valid() {
 		v.Add("enrollment.eligibility.status", "must be one of "+statusList(Statuses), string(st))
 	}
+	// Times as a create reads them (validate): encoding/json takes an
+	// offset of a day, which no encoder writes back.
+	checkOffset(&v, "enrollment.enrollmentStartDate", sample.EnrollmentStartDate)
+	for i, d := range sample.Devices {
+		checkOffset(&v, loc("enrollment.devices", i)+".installDate", d.InstallDate)
+	}
 	if customer != nil {
 		c = &Customer{}
 		decodeSample(&v, customer, c, "customer")

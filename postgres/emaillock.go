@@ -69,9 +69,19 @@ var lockEmails = `SELECT pg_advisory_xact_lock($1, k) FROM (SELECT DISTINCT ` + 
 // (enroll.CreateEnrollmentIn), or of the few it may have when that
 // depends on stored data. A create whose email changes meanwhile (a
 // lead's, say) takes its lock later, in its insert, as every create does.
-func emailLocks(ws, instance string, ins []*enroll.EnrollmentCreate) (string, []any) {
+//
+// With refs (an import's chunk), the referenceIds of ins are locked too,
+// as keys of the same kind ("ref:" and the id, which no email is): an
+// import skips a row whose referenceId an open enrollment holds, and two
+// chunks of one referenceId under different emails would otherwise both
+// find none and both enroll it. Single creates allow shared referenceIds,
+// and take no such lock.
+func emailLocks(ws, instance string, ins []*enroll.EnrollmentCreate, refs bool) (string, []any) {
 	var emails, leads, customers, enrollments []string
 	for _, in := range ins {
+		if refs && in.ReferenceID != "" {
+			emails = append(emails, "ref:"+in.ReferenceID)
+		}
 		email := enroll.NormalizeEmail(in.Email)
 		switch in.IdentificationType {
 		case enroll.IdentifyByCustomerID:

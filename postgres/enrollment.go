@@ -255,7 +255,7 @@ func (db *DB) CreateEnrollment(ctx context.Context, a enroll.Actor, instanceID s
 		// lock (instanceForWrite) holds up only an update that changes
 		// which parameter values are held; the email lock, taken with it,
 		// only a write of the same email.
-		inst, err := tx.instanceForWrite(a.WorkspaceID, instanceID, in)
+		inst, err := tx.instanceForWrite(a.WorkspaceID, instanceID, false, in)
 		if err != nil {
 			return err
 		}
@@ -349,7 +349,7 @@ func (tx *tx) lockEnrollment(wsID, id string) (*enroll.Enrollment, *enroll.Progr
 	if err != nil {
 		return nil, nil, err
 	}
-	inst, err := tx.instanceForWrite(wsID, e.ProgramInstanceID)
+	inst, err := tx.instanceForWrite(wsID, e.ProgramInstanceID, false)
 	if err != nil {
 		return nil, nil, err
 	}

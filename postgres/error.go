@@ -17,6 +17,7 @@ const (
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
 	codeQueryCanceled        = "57014"
+	codeProgramLimitExceeded = "54000"
 )
 
 // violation returns the name of the constraint err violates when err is a
@@ -67,6 +68,11 @@ func wrap(err error) error {
 	var de *enroll.Error
 	if err == nil || errors.As(err, &de) {
 		return err
+	}
+	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == codeProgramLimitExceeded {
+		// A value past what an index takes (2,704 bytes an entry): bad
+		// input the domain's limits did not foresee, not an internal error.
+		return errors.Join(enroll.Errorf(enroll.EINVALID, "A value is too long for the database to index: shorten it."), err)
 	}
 	return fmt.Errorf("postgres: %w", err)
 }

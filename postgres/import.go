@@ -249,7 +249,7 @@ func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, 
 					creates = append(creates, r.Create)
 				}
 			}
-			inst, err := tx.instanceForWrite(a.WorkspaceID, im.ProgramInstanceID, creates...)
+			inst, err := tx.instanceForWrite(a.WorkspaceID, im.ProgramInstanceID, true, creates...)
 			if err != nil {
 				return err
 			}

@@ -89,11 +89,12 @@ const declarationsLock int32 = 0x756e6971 // "uniq"
 // or inserts a customer: a create or import row that took its email's
 // lock only when it inserts, after those, would deadlock with an import
 // chunk that holds the email and waits for that lead or that customer's
-// email. Returns ENOTFOUND.
-func (tx *tx) instanceForWrite(wsID, id string, creates ...*enroll.EnrollmentCreate) (*enroll.ProgramInstance, error) {
+// email. An import's chunk (refs) locks its rows' referenceIds too
+// (emailLocks). Returns ENOTFOUND.
+func (tx *tx) instanceForWrite(wsID, id string, refs bool, creates ...*enroll.EnrollmentCreate) (*enroll.ProgramInstance, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock_shared($1, hashtext($2))`, declarationsLock, id)
-	lock, args := emailLocks(wsID, id, creates)
+	lock, args := emailLocks(wsID, id, creates, refs)
 	if lock != "" {
 		b.Queue(lock, args...)
 	}

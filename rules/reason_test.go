@@ -41,7 +41,7 @@ func TestNestingRefused(t *testing.T) {
 	t.Parallel()
 	e := rules.New()
 	nested := func(d int) string { return strings.Repeat("[", d) + "1" + strings.Repeat("]", d) + " != []" }
-	if err := e.Check([]enroll.Rule{rule("deep", nested(240), "Too deep")}, nil); err == nil || !strings.Contains(err.Error(), "nests lists, maps or conditionals 240 deep") {
+	if err := e.Check([]enroll.Rule{rule("deep", nested(240), "Too deep")}, nil); err == nil || !strings.Contains(err.Error(), "nests 241 deep") {
 		t.Errorf("240 nested lists: %v, want a refusal of the depth", err)
 	}
 	if err := e.Check([]enroll.Rule{rule("nested", nested(24), "Nested")}, nil); err != nil {

@@ -243,3 +243,16 @@ func TestBaseURLUnderAVersionedGateway(t *testing.T) {
 		}
 	}
 }
+
+// TestURLOfAnOperation: a --url pasted with an operation's path
+// (".../v1/programs", ".../console/enrollments") was refused, naming the
+// base URL; since --url only refuses a path ending in /v1 or /console it
+// is taken, and every command then asks for /v1/programs/v1/... (404).
+func TestURLOfAnOperation(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"http://127.0.0.1:8080/v1/programs", "http://127.0.0.1:8080/console/enrollments"} {
+		if err := checkBaseURL(u); err == nil {
+			t.Errorf("--url %q accepted; want it refused, naming http://127.0.0.1:8080", u)
+		}
+	}
+}

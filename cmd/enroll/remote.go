@@ -49,12 +49,30 @@ func checkBaseURL(s string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("--url %q is not an http:// or https:// URL, such as %s", s, defaultURL)
 	}
-	p := strings.TrimSuffix(u.Path, "/")
-	for _, end := range []string{"/v1", "/console"} {
-		if base, found := strings.CutSuffix(p, end); found {
-			u.Path, u.RawQuery = base, ""
-			return fmt.Errorf("--url %q: give the server's base URL, without %s (%s)", s, end, u.String())
+	// The API's or the console's address, or one of their pages, pasted
+	// for the base: /v1, /v1/programs/..., /console, /console/queue. A
+	// base path of its own may hold them otherwise (/v1/enroll, behind a
+	// gateway's versioned prefix).
+	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+	for i, seg := range segs {
+		next := ""
+		if i+1 < len(segs) {
+			next = segs[i+1]
+		}
+		if (seg == "v1" || seg == "console") && (next == "" || apiRoots[next] || seg == "console" && consolePages[next]) {
+			u.Path, u.RawQuery = "/"+strings.Join(segs[:i], "/"), ""
+			return fmt.Errorf("--url %q: give the server's base URL, without /%s (%s)", s, strings.Join(segs[i:], "/"), strings.TrimSuffix(u.String(), "/"))
 		}
 	}
 	return nil
 }
+
+// apiRoots are the first path segments after /v1 of the API's operations,
+// and consolePages those after /console of the console's pages: a --url
+// ending in one of them is an address of the server's, not its base.
+var (
+	apiRoots = map[string]bool{"programs": true, "programInstances": true, "enrollments": true, "customers": true, "leads": true,
+		"events": true, "imports": true, "apiKeys": true, "webhookEndpoints": true, "notificationTemplates": true}
+	consolePages = map[string]bool{"enrollments": true, "instances": true, "queue": true, "imports": true, "webhooks": true,
+		"signin": true, "signout": true, "assets": true}
+)
