@@ -17,6 +17,20 @@ import (
 // makes two writes take turns.
 const emailLock int32 = 0x656d6169 // "emai"
 
+// referencesLock is the first key of an instance's references lock, an
+// advisory lock whose second key is hashtext(instance id), taken by an
+// import chunk that has rows with a referenceId, before its email locks,
+// until it commits. An import skips a row whose referenceId an open
+// enrollment holds; two chunks with one referenceId under different
+// emails took no lock in common, each missed the other's uncommitted
+// rows, and both enrolled it (TestImportReferenceRace). One lock for the
+// instance rather than one a referenceId: an import chunk already holds a
+// lock a row's email in PostgreSQL's shared lock table (The lock table,
+// docs/postgres.md), and such chunks of one instance then take turns, as
+// they mostly do on the emails they share. Single creates take none: the
+// API allows shared referenceIds.
+const referencesLock int32 = 0x72656673 // "refs"
+
 // emailLockKey is the SQL of the second key of the email lock (emailLock)
 // of email in instance, each given as SQL (a placeholder, a column): the
 // one definition of the key, so that creates and imports lock an email
@@ -69,19 +83,9 @@ var lockEmails = `SELECT pg_advisory_xact_lock($1, k) FROM (SELECT DISTINCT ` + 
 // (enroll.CreateEnrollmentIn), or of the few it may have when that
 // depends on stored data. A create whose email changes meanwhile (a
 // lead's, say) takes its lock later, in its insert, as every create does.
-//
-// With refs (an import's chunk), the referenceIds of ins are locked too,
-// as keys of the same kind ("ref:" and the id, which no email is): an
-// import skips a row whose referenceId an open enrollment holds, and two
-// chunks of one referenceId under different emails would otherwise both
-// find none and both enroll it. Single creates allow shared referenceIds,
-// and take no such lock.
-func emailLocks(ws, instance string, ins []*enroll.EnrollmentCreate, refs bool) (string, []any) {
+func emailLocks(ws, instance string, ins []*enroll.EnrollmentCreate) (string, []any) {
 	var emails, leads, customers, enrollments []string
 	for _, in := range ins {
-		if refs && in.ReferenceID != "" {
-			emails = append(emails, "ref:"+in.ReferenceID)
-		}
 		email := enroll.NormalizeEmail(in.Email)
 		switch in.IdentificationType {
 		case enroll.IdentifyByCustomerID:

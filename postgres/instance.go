@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/enrollhq/enroll"
 	"github.com/jackc/pgx/v5"
@@ -89,12 +90,17 @@ const declarationsLock int32 = 0x756e6971 // "uniq"
 // or inserts a customer: a create or import row that took its email's
 // lock only when it inserts, after those, would deadlock with an import
 // chunk that holds the email and waits for that lead or that customer's
-// email. An import's chunk (refs) locks its rows' referenceIds too
-// (emailLocks). Returns ENOTFOUND.
+// email. An import's chunk (refs) whose rows have referenceIds takes the
+// instance's references lock (referencesLock) before the email locks.
+// Returns ENOTFOUND.
 func (tx *tx) instanceForWrite(wsID, id string, refs bool, creates ...*enroll.EnrollmentCreate) (*enroll.ProgramInstance, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock_shared($1, hashtext($2))`, declarationsLock, id)
-	lock, args := emailLocks(wsID, id, creates, refs)
+	refLocked := refs && slices.ContainsFunc(creates, func(in *enroll.EnrollmentCreate) bool { return in.ReferenceID != "" })
+	if refLocked {
+		b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, referencesLock, id)
+	}
+	lock, args := emailLocks(wsID, id, creates)
 	if lock != "" {
 		b.Queue(lock, args...)
 	}
@@ -103,6 +109,11 @@ func (tx *tx) instanceForWrite(wsID, id string, refs bool, creates ...*enroll.En
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
 		return nil, fmt.Errorf("postgres: declarations lock: %w", err)
+	}
+	if refLocked {
+		if _, err := br.Exec(); err != nil {
+			return nil, fmt.Errorf("postgres: references lock: %w", err)
+		}
 	}
 	if lock != "" {
 		if _, err := br.Exec(); err != nil {
