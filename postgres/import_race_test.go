@@ -18,10 +18,10 @@ import (
 // files that share their referenceIds but not their emails (a list sent
 // again with corrected emails while the first still runs). docs/import.md:
 // a row whose referenceId an open enrollment of the instance holds is
-// skipped, and each referenceId is enrolled once. An import's chunk now
-// locks its referenceIds as it locks its emails; before, both chunks'
-// look-ups missed the other's uncommitted rows and every referenceId was
-// enrolled twice.
+// skipped, and each referenceId is enrolled once. An import's chunk with
+// referenceIds now takes its instance's references lock (referencesLock)
+// before its look-ups; before, both chunks' look-ups missed the other's
+// uncommitted rows and every referenceId was enrolled twice.
 func TestImportReferenceRace(t *testing.T) {
 	t.Parallel()
 	url := newDatabase(t)
