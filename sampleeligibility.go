@@ -18,7 +18,7 @@ import (
 // enrollment representation; those it leaves out are as in a created
 // enrollment (lists and maps empty, parameters as a create stores them,
 // eligibility.status candidate). customer, when not nil, is what rules
-// read as customer; without one, see SampleCustomer. key is the caller's:
+// read as customer; without one, see sampleCustomer. key is the caller's:
 // a sample's stored customer needs enrollments:read. Field errors name
 // "enrollment" and "customer" and their members (the API puts them under
 // "body."): a member of the wrong type, an identificationType or
@@ -60,13 +60,14 @@ func EvaluateSample(ctx context.Context, store Store, engine RuleEngine, key *AP
 		sample.Eligibility.Status = StatusCandidate
 	}
 	if sample.CustomerID != "" && !key.Has(ScopeEnrollmentsRead) {
-		// enrolledInOtherProgram() reads the enrollments of the customer
-		// named, whichever customer the sample is evaluated with.
+		// Rules can read any of a stored customer's members, and
+		// enrolledInOtherProgram() its enrollments, whichever customer the
+		// sample is evaluated with: a key must be able to read them.
 		return nil, Errorf(EFORBIDDEN, "This API key lacks the %s scope, needed to try rules on a stored customer.", ScopeEnrollmentsRead)
 	}
 	if c == nil {
 		var err error
-		if c, err = SampleCustomer(ctx, store, key, sample); err != nil {
+		if c, err = sampleCustomer(ctx, store, key, sample); err != nil {
 			return nil, err
 		}
 	}
@@ -78,22 +79,18 @@ func EvaluateSample(ctx context.Context, store Store, engine RuleEngine, key *AP
 		EnrolledInOtherProgram: NewOtherPrograms(store, key.WorkspaceID, inst).Of(ctx, sample)})
 }
 
-// SampleCustomer is the customer rules see on a sample sent without one,
+// sampleCustomer is the customer rules see on a sample sent without one,
 // as they would on the enrollment it stands for: the customer its
 // customerId names, or, for a customerInfo sample, the one a create makes
 // of its names, email, phone, address and referenceId (a create that
 // finds a customer with that email reuses it instead: send it as
 // customerId to try it); none otherwise, as a bare lead's enrollment has
-// none. Returns EINVALID for a customerId naming no customer of key's
-// workspace, and EFORBIDDEN for a key that cannot read customers.
-func SampleCustomer(ctx context.Context, store Store, key *APIKey, sample *Enrollment) (*Customer, error) {
+// none. EvaluateSample has checked that key may read a stored customer.
+// Returns EINVALID for a customerId naming no customer of key's
+// workspace.
+func sampleCustomer(ctx context.Context, store Store, key *APIKey, sample *Enrollment) (*Customer, error) {
 	switch {
 	case sample.CustomerID != "":
-		// Rules can read any of the customer's members: a key must be
-		// able to read it.
-		if !key.Has(ScopeEnrollmentsRead) {
-			return nil, Errorf(EFORBIDDEN, "This API key lacks the %s scope, needed to try rules on a stored customer.", ScopeEnrollmentsRead)
-		}
 		c, err := store.FindCustomer(ctx, key.WorkspaceID, sample.CustomerID)
 		if ErrorCode(err) == ENOTFOUND {
 			var v Invalid

@@ -256,3 +256,28 @@ func TestURLOfAnOperation(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIRootsCoverTheAPI checks apiRoots against the served API: every
+// /v1 path's first segment is one, so that --url ending in any
+// operation's address is refused, and none is a root the API lacks.
+func TestAPIRootsCoverTheAPI(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	served := map[string]bool{}
+	for path := range s.m.HTTPServer.OpenAPI().Paths {
+		if rest, ok := strings.CutPrefix(path, "/v1/"); ok {
+			root, _, _ := strings.Cut(rest, "/")
+			served[root] = true
+		}
+	}
+	for root := range served {
+		if !apiRoots[root] {
+			t.Errorf("/v1/%s is served but not in apiRoots", root)
+		}
+	}
+	for root := range apiRoots {
+		if !served[root] {
+			t.Errorf("apiRoots holds %s, which the API does not serve", root)
+		}
+	}
+}
