@@ -41,6 +41,22 @@ type instanceData struct {
 	Parameters, Groups listForm
 	// Conflict is set when a form came from a page of an older version.
 	Conflict bool
+	// Typed names the form shown again with what was typed (its address's
+	// last segment: rules, details...), TypedETag the version it was
+	// typed on: see FormETag.
+	Typed, TypedETag string
+}
+
+// FormETag is the version form's save must find: the version the page
+// was shown at, but for a form shown again with what was typed (tested,
+// tried on a sample, or refused before it reached the store), which keeps
+// the version the typing started from. With the current one, a save from
+// it would replace, with no conflict shown, what someone else saved since.
+func (d *instanceData) FormETag(form string) string {
+	if form == d.Typed && d.TypedETag != "" {
+		return d.TypedETag
+	}
+	return d.ETag
 }
 
 // settingsForm is the form of an instance's status, capacity and
@@ -166,6 +182,11 @@ func (c *Console) refuseInstance(w http.ResponseWriter, r *http.Request, rq *req
 	if err != nil {
 		c.storeError(w, r, rq, err)
 		return
+	}
+	if status != http.StatusConflict {
+		// After a conflict the typed form is shown to be checked against
+		// the version shown now, and saved at it.
+		d.Typed, d.TypedETag = r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:], r.PostFormValue("etag")
 	}
 	explain(d)
 	c.renderInstance(w, r, rq, status, d)

@@ -73,7 +73,7 @@ type listView struct {
 // ListView returns the form of the list member (parameters, groups), for
 // the page's instanceList template, with the session's CSRF token.
 func (d *instanceData) ListView(member, csrf string) listView {
-	v := listView{ID: d.Inst.ID, Member: member, CSRF: csrf, ETag: d.ETag}
+	v := listView{ID: d.Inst.ID, Member: member, CSRF: csrf, ETag: d.FormETag(member)}
 	switch member {
 	case "parameters":
 		v.Label, v.Form = "Parameters", d.Parameters
