@@ -41,6 +41,7 @@ func (c *Console) changeStatus(w http.ResponseWriter, r *http.Request, rq *reque
 			return
 		}
 		d.Reason = typed(reason)
+		keepVersion(d, status, etag)
 		explain(d)
 		c.renderDetail(w, r, rq, status, d)
 	}
@@ -123,6 +124,7 @@ func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request)
 			return
 		}
 		d.Notes = typed(notes)
+		keepVersion(d, status, etag)
 		explain(d)
 		c.renderDetail(w, r, rq, status, d)
 	}
@@ -153,6 +155,17 @@ func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request)
 		refuse(http.StatusUnprocessableEntity, func(d *detailData) { d.Problem = enroll.ErrorMessage(err) })
 	default:
 		c.storeError(w, r, rq, err)
+	}
+}
+
+// keepVersion keeps, on a page refusing what was typed for itself (not
+// for a conflict, which shows the enrollment as it is now to decide
+// again), the version the typing started from: with the current one,
+// the typed notes or decision, corrected, would replace what someone
+// else saved meanwhile, which the page does not point out.
+func keepVersion(d *detailData, status int, etag string) {
+	if status != http.StatusConflict && etag != "" {
+		d.ETag = etag
 	}
 }
 
