@@ -41,6 +41,9 @@ func (c *Console) changeStatus(w http.ResponseWriter, r *http.Request, rq *reque
 			return
 		}
 		d.Reason = typed(reason)
+		// Decided again from here, it goes back where it came from (the
+		// queue, at its place), as the first attempt would have.
+		d.Return = localPath(r.PostFormValue("return"), d.Return)
 		keepVersion(d, status, etag)
 		explain(d)
 		c.renderDetail(w, r, rq, status, d)
