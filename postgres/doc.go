@@ -41,5 +41,13 @@ func decode[T any](doc []byte) (*T, error) {
 	if err := jsonv2.Unmarshal(doc, v); err != nil {
 		return nil, fmt.Errorf("postgres: decode %T: %w", v, err)
 	}
+	// jsonb keeps an object's members sorted by length: an event's object,
+	// read back whole rather than into its type, is put back in its
+	// representation's order, as SQLite keeps it.
+	if ev, ok := any(v).(*enroll.Event); ok {
+		if err := ev.ReorderObject(); err != nil {
+			return nil, fmt.Errorf("postgres: decode: %w", err)
+		}
+	}
 	return v, nil
 }

@@ -268,8 +268,9 @@ func collectJobs(rows pgx.Rows, s enroll.SecretSealer, now, until time.Time) ([]
 			return nil, err
 		}
 		// jsonb reorders members and adds spaces: the body is sent as
-		// GET /v1/events/{id} encodes the event (FindEvent), as on SQLite,
-		// whose documents are stored as written.
+		// GET /v1/events/{id} encodes the event (FindEvent; decode puts
+		// the object's members back in order), as on SQLite, whose
+		// documents are stored as written.
 		ev, err := decode[enroll.Event](event)
 		if err != nil {
 			return nil, err
