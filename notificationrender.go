@@ -67,19 +67,31 @@ func (t *NotificationTemplate) Render(d NotificationData) (*RenderedMessage, err
 	if err != nil {
 		v.Add("body.subject", err.Error(), nil)
 	}
-	out.Subject = oneLine(subject)
+	out.Subject = oneLine(messageText(subject))
 	if out.Text, err = renderText(t.Text, data, budget); err != nil {
 		v.Add("body.text", err.Error(), nil)
 	}
+	out.Text = messageText(out.Text)
 	if t.HTML != "" {
 		if out.HTML, err = renderHTML(t.HTML, data, budget); err != nil {
 			v.Add("body.html", err.Error(), nil)
 		}
+		out.HTML = messageText(out.HTML)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// messageText returns a rendered part as a message may carry it: a byte
+// that is not UTF-8 (slice can cut a character, a string literal can
+// write any byte) and NUL, which no message may hold and PostgreSQL's
+// jsonb refuses (the dispatch queueing it would fail at every try,
+// holding up every later event), each become U+FFFD, as encoding/json
+// would show the former anyway.
+func messageText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // oneLine folds a rendered subject onto one line, so no value can add a
