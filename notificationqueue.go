@@ -187,8 +187,12 @@ type NotificationOutcome struct {
 // after DeliveryBackoff until NotificationRetryWindow has passed. jitter
 // returns a float in [0, 1); nil means math/rand.
 func DecideNotificationOutcome(n *Notification, at NotificationAttempt, jitter func() float64) NotificationOutcome {
+	// The error quotes the SMTP server's reply, foreign text: a NUL in it,
+	// which PostgreSQL's jsonb refuses, failed the record at every try,
+	// and the message was sent again at each lease's end, forever.
+	at.Error = messageText(at.Error)
 	if len(at.Error) > maxDeliveryErrorLength {
-		at.Error = at.Error[:maxDeliveryErrorLength]
+		at.Error = strings.ToValidUTF8(at.Error[:maxDeliveryErrorLength], "")
 	}
 	o := NotificationOutcome{Attempt: at}
 	switch {
