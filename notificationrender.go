@@ -192,7 +192,7 @@ func (d NotificationData) values() map[string]any {
 		b, _ := json.Marshal(d.Enrollment)
 		var em map[string]any
 		_ = json.Unmarshal(b, &em)
-		m["enrollment"] = em
+		m["enrollment"] = templateNumbers(em)
 		m["status"] = string(d.Enrollment.Eligibility.Status)
 		m["reason"] = d.Enrollment.Eligibility.Reason
 	}
@@ -206,6 +206,39 @@ func (d NotificationData) values() map[string]any {
 	m["link"] = d.Link
 	m["unsubscribeUrl"] = d.UnsubscribeURL
 	return placeholders.fill(m).(map[string]any)
+}
+
+// templateNumber is a number of the enrollment's JSON as templates see it: a
+// float64 still, so that it compares and formats (printf "%.2f") as one,
+// but printed as the API shows it (1234567) rather than as fmt prints a
+// float64 (1.234567e+06).
+type templateNumber float64
+
+// String returns n as encoding/json writes it.
+func (n templateNumber) String() string {
+	b, err := json.Marshal(float64(n))
+	if err != nil { // NaN and infinities, which JSON never holds
+		return fmt.Sprint(float64(n))
+	}
+	return string(b)
+}
+
+// templateNumbers replaces the float64s within v, decoded JSON, with
+// templateNumbers.
+func templateNumbers(v any) any {
+	switch x := v.(type) {
+	case float64:
+		return templateNumber(x)
+	case map[string]any:
+		for k, c := range x {
+			x[k] = templateNumbers(c)
+		}
+	case []any:
+		for i, c := range x {
+			x[i] = templateNumbers(c)
+		}
+	}
+	return v
 }
 
 // SampleNotificationData is the enrollment a template is tried on when
