@@ -84,12 +84,14 @@ func (t *NotificationTemplate) Render(d NotificationData) (*RenderedMessage, err
 	return &out, nil
 }
 
-// messageText returns a rendered part as a message may carry it: a byte
-// that is not UTF-8 (slice can cut a character, a string literal can
-// write any byte) and NUL, which no message may hold and PostgreSQL's
-// jsonb refuses (the dispatch queueing it would fail at every try,
-// holding up every later event), each become U+FFFD, as encoding/json
-// would show the former anyway.
+// messageText returns a rendered part, or an attempt's error quoting a
+// server's reply, as a message and a stored record may carry it: a byte
+// that is not UTF-8 (slice can cut a character, a string literal or a
+// server can write any byte) and NUL, which no message may hold and
+// PostgreSQL's jsonb refuses (the write storing it would fail at every
+// try: a dispatch, holding up every later event, or an attempt's
+// record), each become U+FFFD, as encoding/json would show the former
+// anyway.
 func messageText(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }

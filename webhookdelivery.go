@@ -2,6 +2,7 @@ package enroll
 
 import (
 	"math/rand/v2"
+	"strings"
 	"time"
 )
 
@@ -156,8 +157,11 @@ type DeliveryOutcome struct {
 // attempts back to back, the first waits having passed while it stalled.
 // jitter returns a float in [0, 1); nil means math/rand.
 func DecideOutcome(d *WebhookDelivery, at DeliveryAttempt, jitter func() float64) DeliveryOutcome {
+	// The error quotes the receiver's answer, foreign text: a NUL in it,
+	// which PostgreSQL's jsonb refuses, failed the record at every try.
+	at.Error = messageText(at.Error)
 	if len(at.Error) > maxDeliveryErrorLength {
-		at.Error = at.Error[:maxDeliveryErrorLength]
+		at.Error = strings.ToValidUTF8(at.Error[:maxDeliveryErrorLength], "")
 	}
 	o := DeliveryOutcome{Attempt: at}
 	switch {
