@@ -26,3 +26,23 @@ func TestNotificationNumbersAsShown(t *testing.T) {
 		t.Errorf("preview = %q, want %q", r["text"], want)
 	}
 }
+
+// TestNotificationMetadataComparison holds docs/notifications.md's advice
+// for comparing a metadata member with a number: unguarded, the sample,
+// which has no metadata, refuses the template; guarded with the member,
+// it is saved and compares the enrollment's number.
+func TestNotificationMetadataComparison(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inst := e.createInstance(nil)
+	body := func(text string) map[string]any {
+		return map[string]any{"programInstanceId": inst, "name": "Big", "status": "submitted", "audience": "participant",
+			"subject": "Hi", "text": text}
+	}
+	e.do("POST", "/v1/notificationTemplates", body(`{{if gt .enrollment.metadata.kwh 100.0}}big{{end}}`)).expect(422)
+	e.do("POST", "/v1/notificationTemplates", body(`{{if and .enrollment.metadata.kwh (gt .enrollment.metadata.kwh 100.0)}}big{{else}}small{{end}}`)).expect(201)
+	id := e.enrollIn(inst, customerInfo(map[string]any{"eligibilityStatus": "submitted", "metadata": map[string]any{"kwh": 150}}))["id"].(string)
+	if n := e.dispatchUntil(id, 1)[0]; n["text"] != "big" {
+		t.Errorf("text = %q, want big", n["text"])
+	}
+}
