@@ -66,7 +66,7 @@ func (tx *tx) updateCustomer(old, c *enroll.Customer) error {
 // customer of the workspace holds, naming that customer when it can.
 func (tx *tx) emailTaken(c *enroll.Customer) error {
 	e := enroll.Errorf(enroll.ECONFLICT, "A customer with email %s exists.", c.Email)
-	if other, err := findCustomerByEmail(tx.ctx, tx, c.WorkspaceID, c.Email); err == nil {
+	if other, err := findCustomerByEmail(tx.ctx, tx, c.WorkspaceID, c.Email, ""); err == nil {
 		e.Extra = map[string]any{"existingId": other.ID}
 	} else if enroll.ErrorCode(err) != enroll.ENOTFOUND {
 		return err
@@ -112,8 +112,10 @@ func findCustomer(ctx context.Context, q querier, wsID, id, lock string) (*enrol
 	return scanCustomer(q.QueryRow(ctx, `SELECT doc FROM customers WHERE workspace_id = $1 AND id = $2 `+lock, wsID, id), wsID, id)
 }
 
-func findCustomerByEmail(ctx context.Context, q querier, wsID, email string) (*enroll.Customer, error) {
-	return scanCustomer(q.QueryRow(ctx, `SELECT doc FROM customers WHERE workspace_id = $1 AND email_norm = $2`,
+// findCustomerByEmail loads the customer with an email; lock is "" or a
+// locking clause.
+func findCustomerByEmail(ctx context.Context, q querier, wsID, email, lock string) (*enroll.Customer, error) {
+	return scanCustomer(q.QueryRow(ctx, `SELECT doc FROM customers WHERE workspace_id = $1 AND email_norm = $2 `+lock,
 		wsID, enroll.NormalizeEmail(email)), wsID, email)
 }
 

@@ -21,28 +21,46 @@ func (tx *tx) Now() time.Time { return tx.now }
 // Rules implements enroll.EnrollmentTx.
 func (tx *tx) Rules() enroll.RuleEngine { return tx.db.engine }
 
+// enrolledCustomerLock is taken on the customer a create enrolls (or a
+// lead becomes) when it is read: without it a deletion committed between
+// the look-up and the insert failed the insert's foreign key, and a
+// customerInfo create answered 404 naming a customer it never sent. With
+// it such a deletion waits, then finds the enrollment and is refused
+// (409); one that committed first leaves no customer to find, so the
+// create makes one with the email. KEY SHARE lets the customer's other
+// changes, which do not touch its id or email, go on.
+const enrolledCustomerLock = "FOR KEY SHARE"
+
 // FindCustomer implements enroll.EnrollmentTx.
 func (tx *tx) FindCustomer(wsID, id string) (*enroll.Customer, error) {
-	return findCustomer(tx.ctx, tx, wsID, id, "")
+	return findCustomer(tx.ctx, tx, wsID, id, enrolledCustomerLock)
 }
 
 // FindCustomerByEmail implements enroll.EnrollmentTx.
 func (tx *tx) FindCustomerByEmail(wsID, email string) (*enroll.Customer, error) {
-	return findCustomerByEmail(tx.ctx, tx, wsID, email)
+	return findCustomerByEmail(tx.ctx, tx, wsID, email, enrolledCustomerLock)
 }
 
 // AddCustomer implements enroll.EnrollmentTx. Concurrent creates for one
 // new email (on any replica) agree on one customer: the insert that loses
 // the race does nothing, and the winner is read back.
 func (tx *tx) AddCustomer(c *enroll.Customer) (*enroll.Customer, error) {
-	inserted, err := tx.insertCustomer(c)
-	if err != nil {
-		return nil, err
+	// The winner of a race to insert may be deleted before it is read
+	// back: then the email is free again, and the insert is tried again.
+	for range 3 {
+		inserted, err := tx.insertCustomer(c)
+		if err != nil {
+			return nil, err
+		}
+		if inserted {
+			return c, nil
+		}
+		won, err := findCustomerByEmail(tx.ctx, tx, c.WorkspaceID, c.Email, enrolledCustomerLock)
+		if enroll.ErrorCode(err) != enroll.ENOTFOUND {
+			return won, err
+		}
 	}
-	if !inserted {
-		return findCustomerByEmail(tx.ctx, tx, c.WorkspaceID, c.Email)
-	}
-	return c, nil
+	return nil, enroll.Errorf(enroll.ECONFLICT, "The customer with email %s was created and deleted concurrently; retry.", c.Email)
 }
 
 // LockLead implements enroll.EnrollmentTx: FOR UPDATE, so two creates
