@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/enrollhq/enroll"
@@ -163,7 +164,7 @@ func (c *Console) loadDetail(ctx context.Context, rq *request, id string) (*deta
 		d.Label = c.instanceLabel(ctx, rq, d.Instance)
 	}
 	d.Params = paramRows(e, d.Instance, hide)
-	d.Fields = enrollmentFields(e, d.Label, groupNames(e, d.Instance))
+	d.Fields = enrollmentFields(e, d.Label, groupLinks(e, d.Instance))
 	d.ActionsNote = actionsNote(rq, e.Eligibility.Status, len(d.Actions))
 
 	changes, err := c.store.ListStatusChanges(ctx, rq.ws(), e.ID)
@@ -266,9 +267,11 @@ func paramRows(e *enroll.Enrollment, in *enroll.ProgramInstance, hide bool) []pa
 	return out
 }
 
-// groupNames names the enrollment's groups as the instance declares them.
-func groupNames(e *enroll.Enrollment, in *enroll.ProgramInstance) []string {
-	out := make([]string, 0, len(e.GroupIDs))
+// groupLinks names the enrollment's groups as the instance declares them
+// (their ids alone when the instance is not known), each linked to the
+// enrollments of the instance in that group: a group id is the instance's.
+func groupLinks(e *enroll.Enrollment, in *enroll.ProgramInstance) []fieldLink {
+	out := make([]fieldLink, 0, len(e.GroupIDs))
 	for _, id := range e.GroupIDs {
 		name := id
 		if in != nil {
@@ -278,7 +281,8 @@ func groupNames(e *enroll.Enrollment, in *enroll.ProgramInstance) []string {
 				}
 			}
 		}
-		out = append(out, name)
+		out = append(out, fieldLink{Text: name,
+			Href: Prefix + "/enrollments?" + url.Values{"groupId": {id}, "instance": {e.ProgramInstanceID}}.Encode()})
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -49,8 +50,20 @@ type listData struct {
 	Sorts     []sortOption
 	PerPage   int
 	PerPages  []int
-	Rows      []listRow
-	Pager     pager
+	// Tag, Manufacturer and GroupID are the filters by label, as the API
+	// names them tag, manufacturerSlug and groupId.
+	Tag          string
+	Manufacturer string
+	GroupID      string
+	// Groups are the chosen instance's groups, for a menu; nil (no
+	// instance chosen, one without groups, or a key without
+	// programs:read) makes the group filter a text field for an id.
+	Groups []groupChoice
+	// GroupUndeclared is set when GroupID is not one of Groups: the menu
+	// offers it too, so that it shows what the list applies.
+	GroupUndeclared bool
+	Rows            []listRow
+	Pager           pager
 	// Filtered is set when any filter or search applies.
 	Filtered bool
 	// Error explains a page link that no longer fits the list.
@@ -75,6 +88,31 @@ func severalStatuses(ss []enroll.Status) *statusChoice {
 	last := len(labels) - 1
 	label := strings.Join(labels[:last], ", ") + " or " + labels[last]
 	return &statusChoice{Value: strings.Join(values, ","), Label: strconv.Itoa(len(ss)) + " statuses: " + label}
+}
+
+// groupChoice is a group of the group menu.
+type groupChoice struct {
+	ID string
+	// Text is the group's name, with its id when another group of the
+	// instance has the same name.
+	Text string
+}
+
+// groupChoices lists the groups instance in declares, by name, for the
+// group menu.
+func groupChoices(in *enroll.ProgramInstance) []groupChoice {
+	gs := slices.Clone(in.Groups)
+	slices.SortFunc(gs, func(a, b enroll.Group) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	})
+	out := make([]groupChoice, len(gs))
+	for i, g := range gs {
+		out[i] = groupChoice{ID: g.ID, Text: g.Name}
+		if i > 0 && gs[i-1].Name == g.Name || i+1 < len(gs) && gs[i+1].Name == g.Name {
+			out[i].Text += " (" + g.ID + ")"
+		}
+	}
+	return out
 }
 
 // listRow is one enrollment in a list.
@@ -217,6 +255,50 @@ func (c *Console) parseListQuery(ctx context.Context, rq *request, q url.Values,
 	return lq, nil
 }
 
+// labelFilter is one of the enrollment list's filters by label, under the
+// API's query parameter.
+type labelFilter struct {
+	param string
+	// what names the value in notes.
+	what string
+	set  func(*enroll.EnrollmentFilter, string)
+}
+
+// labelFilters are the enrollment list's filters by tag, manufacturer and
+// group (SPEC §4), which the store takes with the other filters.
+var labelFilters = []labelFilter{
+	{"tag", "tag", func(f *enroll.EnrollmentFilter, s string) { f.Tag = s }},
+	{"manufacturerSlug", "manufacturer slug", func(f *enroll.EnrollmentFilter, s string) { f.ManufacturerSlug = s }},
+	{"groupId", "group id", func(f *enroll.EnrollmentFilter, s string) { f.GroupID = s }},
+}
+
+// parseLabelFilters adds the filters by label of q to lq. They match
+// exactly, as in the API: case included, and a value is not trimmed
+// (" vip" is a tag an enrollment may hold). A blank value, which no label
+// can be, is Any, as an empty field is. A value no label can hold either
+// (not UTF-8, a NUL, longer than a label may be: a hand-made or mangled
+// link, or one the API would refuse) is left out with a note. Only the
+// enrollment list calls it: the queue, which shares parseListQuery, has no
+// fields for them, so it must not filter by them unseen.
+func parseLabelFilters(lq *listQuery, q url.Values) {
+	for _, l := range labelFilters {
+		s := q.Get(l.param)
+		switch {
+		case strings.TrimSpace(s) == "":
+		case !utf8.ValidString(s):
+			lq.note("The " + l.what + " is not valid UTF-8, so it was left out.")
+		case strings.ContainsRune(s, 0):
+			lq.note("The " + l.what + " " + shown(s) + " contains a NUL character, so it was left out.")
+		case utf8.RuneCountInString(s) > enroll.MaxNameLength:
+			lq.note(fmt.Sprintf("The %s %s is longer than %d characters, which no %s can be, so it was left out.",
+				l.what, shown(s), enroll.MaxNameLength, l.what))
+		default:
+			l.set(&lq.filter, s)
+			lq.params.Set(l.param, s)
+		}
+	}
+}
+
 // maxShown bounds a value from the query quoted in a note.
 const maxShown = 40
 
@@ -283,8 +365,9 @@ func (c *Console) listEnrollments(r *http.Request, rq *request, lq *listQuery) (
 	return pg, err
 }
 
-// enrollmentList shows enrollments with filters by status and instance, a
-// search over name, email and reference, a sort and cursor paging.
+// enrollmentList shows enrollments with filters by status, instance, tag,
+// manufacturer and group, a search over name, email and reference, a sort
+// and cursor paging.
 func (c *Console) enrollmentList(w http.ResponseWriter, r *http.Request, rq *request) {
 	if !rq.has(enroll.ScopeEnrollmentsRead) {
 		c.forbidden(w, r, rq, enroll.ScopeEnrollmentsRead, "view enrollments")
@@ -295,20 +378,43 @@ func (c *Console) enrollmentList(w http.ResponseWriter, r *http.Request, rq *req
 		c.storeError(w, r, rq, err)
 		return
 	}
+	parseLabelFilters(&lq, r.URL.Query())
 	pg, err := c.listEnrollments(r, rq, &lq)
 	if err != nil {
 		c.storeError(w, r, rq, err)
 		return
 	}
 	insts, names := c.instanceNames(r.Context(), rq, lq.instance)
+	f := lq.filter
 	d := listData{
-		Q: lq.filter.Q, Statuses: enroll.Statuses, Instance: lq.filter.ProgramInstanceID, Instances: insts,
-		Sort: lq.filter.Sort, Sorts: sortOptions, PerPage: lq.filter.PerPage, PerPages: perPageChoices,
-		Filtered: lq.filter.Q != "" || len(lq.filter.Statuses) > 0 || lq.filter.ProgramInstanceID != "",
-		Error:    lq.problem,
+		Q: f.Q, Statuses: enroll.Statuses, Instance: f.ProgramInstanceID, Instances: insts,
+		Sort: f.Sort, Sorts: sortOptions, PerPage: f.PerPage, PerPages: perPageChoices,
+		Tag: f.Tag, Manufacturer: f.ManufacturerSlug, GroupID: f.GroupID,
+		Filtered: f.Q != "" || len(f.Statuses) > 0 || f.ProgramInstanceID != "" ||
+			f.Tag != "" || f.ManufacturerSlug != "" || f.GroupID != "",
 		Pager: newPager(Prefix+"/enrollments", lq.params, lq.prev, lq.filter.PageToken, string(pg.NextPageToken),
 			pg.Page, pg.TotalPages, pg.TotalItems),
 	}
+	// The chosen instance's groups are its declarations, which are for
+	// keys with programs:read, as on the instance's page.
+	if in := lq.instance; in != nil && rq.has(enroll.ScopeProgramsRead) {
+		if len(in.Groups) > 0 {
+			d.Groups = groupChoices(in)
+		}
+		// An enrollment may still hold a group its instance no longer
+		// declares (removed since): the list is filtered by it all the
+		// same, but says so, in case the id was mistyped.
+		if f.GroupID != "" && !in.HasGroup(f.GroupID) {
+			d.GroupUndeclared = len(d.Groups) > 0
+			label := in.Name
+			if ch := names[in.ID]; ch != nil {
+				label = ch.Label()
+			}
+			lq.note("The program instance " + label + " declares no group " + shown(f.GroupID) +
+				"; the list shows the enrollments that hold it all the same.")
+		}
+	}
+	d.Error = lq.problem
 	switch len(lq.filter.Statuses) {
 	case 0:
 	case 1:

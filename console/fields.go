@@ -1,6 +1,7 @@
 package console
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/enrollhq/enroll"
@@ -14,12 +15,43 @@ type field struct {
 	Href string
 	// Mono shows the value in a monospace font (ids, versions).
 	Mono bool
+	// Links, for a field that lists labels (tags, manufacturers, groups),
+	// link each to the enrollments that hold it; Value is then the list
+	// as text, which tells whether the field has a value.
+	Links []fieldLink
+}
+
+// fieldLink is one linked item of a field.
+type fieldLink struct {
+	Text string
+	Href string
+}
+
+// labelLinks links each of an enrollment's labels to the enrollment list
+// filtered by it, under param, the filter's name in the list and the API.
+func labelLinks(param string, labels []string) []fieldLink {
+	out := make([]fieldLink, len(labels))
+	for i, l := range labels {
+		out[i] = fieldLink{Text: l, Href: Prefix + "/enrollments?" + url.Values{param: {l}}.Encode()}
+	}
+	return out
+}
+
+// linkTexts joins the texts of links, comma-separated, as the field's
+// value.
+func linkTexts(links []fieldLink) string {
+	texts := make([]string, len(links))
+	for i, l := range links {
+		texts[i] = l.Text
+	}
+	return strings.Join(texts, ", ")
 }
 
 // enrollmentFields lists every field of the enrollment's representation
 // that has a value, in the seed's order. Parameters, devices, metadata,
-// eligibility and notes have sections of their own.
-func enrollmentFields(e *enroll.Enrollment, in *instanceChoice, groups []string) []field {
+// eligibility and notes have sections of their own. groups are the
+// enrollment's groups, linked (groupLinks).
+func enrollmentFields(e *enroll.Enrollment, in *instanceChoice, groups []fieldLink) []field {
 	instance := e.ProgramInstanceID
 	if in != nil {
 		instance = in.Label() + " (" + strings.Join(nonEmpty(in.Detail, in.ID), ", ") + ")"
@@ -36,12 +68,12 @@ func enrollmentFields(e *enroll.Enrollment, in *instanceChoice, groups []string)
 		{Label: "Email", Value: e.Email},
 		{Label: "Phone", Value: e.Phone},
 		{Label: "Address", Value: formatAddress(e.Address)},
-		{Label: "Manufacturers", Value: strings.Join(e.ManufacturerSlugs, ", ")},
+		{Label: "Manufacturers", Value: strings.Join(e.ManufacturerSlugs, ", "), Links: labelLinks("manufacturerSlug", e.ManufacturerSlugs)},
 		{Label: "Serial number", Value: e.SerialNumber, Mono: true},
 		{Label: "Reference id", Value: e.ReferenceID, Mono: true},
 		{Label: "Reference description", Value: e.ReferenceDescription},
-		{Label: "Tags", Value: strings.Join(e.Tags, ", ")},
-		{Label: "Groups", Value: strings.Join(groups, ", ")},
+		{Label: "Tags", Value: strings.Join(e.Tags, ", "), Links: labelLinks("tag", e.Tags)},
+		{Label: "Groups", Value: linkTexts(groups), Links: groups},
 		{Label: "Assignee", Value: e.Assignee},
 		{Label: "Enrollment start", Value: formatTimePtr(e.EnrollmentStartDate)},
 		{Label: "Enrolled at", Value: formatTimePtr(e.EnrolledAt)},

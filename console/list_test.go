@@ -83,7 +83,7 @@ func TestEnrollmentDetailShowsEverything(t *testing.T) {
 	c := f.signedIn(f.secret)
 	page := c.get(Prefix + "/enrollments/" + e.ID).status(http.StatusOK)
 	page.contains("Dana Devices", "dana.devices@example.com", "&#43;1 555 0100", "1 Main St", "Albany, NY 12207",
-		"tesla, enphase", "vip", "Northern territory (north)", "&#34;source&#34;: &#34;fair&#34;",
+		`>tesla</a>, <a href="/console/enrollments?manufacturerSlug=enphase">enphase</a>`, "vip", "Northern territory (north)", "&#34;source&#34;: &#34;fair&#34;",
 		"Powerwall", "PW-42", "Tesla", "ref-devices", e.ETag()[1:len(e.ETag())-1],
 		"customerInfo", "Solar Rebate 2026", "in-ny", "History", "created as", "enrollment.created")
 	// The required parameter is missing: the submission went to
