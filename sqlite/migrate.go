@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -23,6 +24,13 @@ var migrations embed.FS
 // lock on a file beside the database serialises processes that start at
 // once (a server and a CLI command on a new file), so no migration runs twice.
 func migrate(ctx context.Context, path string) error {
+	// An empty path would lock ".lock" in the current directory and
+	// migrate a temporary database that vanishes with its connection
+	// (enroll migrate with ENROLL_DB= set by mistake): refused, as Open
+	// refuses it.
+	if path == "" {
+		return errors.New("sqlite: empty database path")
+	}
 	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return fmt.Errorf("sqlite: migration lock: %w", err)
