@@ -45,7 +45,9 @@ func newRateLimiter(rate float64, burst int) *rateLimiter {
 		return nil
 	}
 	if burst <= 0 {
-		burst = int(math.Ceil(2 * rate))
+		// Capped: twice a rate past 4.6e18 would overflow int to a
+		// negative burst, which refuses every request.
+		burst = int(min(math.Ceil(2*rate), math.MaxInt32))
 	}
 	return &rateLimiter{rate: rate, burst: float64(burst), now: time.Now, buckets: map[string]*bucket{}, used: map[string]int{}}
 }
@@ -117,9 +119,15 @@ func (l *rateLimiter) spend(used map[string]int) int {
 	return total
 }
 
-// seconds is how long refilling n tokens takes.
+// seconds is how long refilling n tokens takes, at most about 292 years:
+// a rate below about 1e-9 per second would overflow Duration to a
+// negative wait (a Retry-After of 1 s).
 func (l *rateLimiter) seconds(n float64) time.Duration {
-	return time.Duration(n / l.rate * float64(time.Second))
+	s := n / l.rate
+	if maxSeconds := float64(math.MaxInt64 / int64(time.Second)); s >= maxSeconds {
+		return time.Duration(maxSeconds) * time.Second
+	}
+	return time.Duration(s * float64(time.Second))
 }
 
 // prune forgets buckets that have refilled: they equal a new bucket.
@@ -156,7 +164,7 @@ func (s *Server) takeToken(set func(name, value string), keyID string) int {
 	set("RateLimit-Limit", strconv.Itoa(int(s.limiter.burst)))
 	set("RateLimit-Remaining", strconv.Itoa(remaining))
 	set("RateLimit-Reset", secs)
-	set("RateLimit-Policy", strconv.Itoa(int(s.limiter.burst))+";w="+strconv.Itoa(max(1, int(math.Ceil(s.limiter.burst/s.limiter.rate)))))
+	set("RateLimit-Policy", strconv.Itoa(int(s.limiter.burst))+";w="+strconv.Itoa(max(1, int(math.Ceil(s.limiter.seconds(s.limiter.burst).Seconds())))))
 	if ok {
 		return 0
 	}
