@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -24,6 +25,11 @@ func (m *Main) rootCommand() *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if err := applyEnv(cmd.Flags()); err != nil {
 				return err
+			}
+			if cmd.Flags().Lookup("db") != nil {
+				if err := checkDB(m.Config.DB); err != nil {
+					return err
+				}
 			}
 			return m.Config.checkLogging()
 		},
@@ -67,4 +73,30 @@ func applyEnv(flags *pflag.FlagSet) error {
 		}
 	})
 	return err
+}
+
+// libpqKeywords are the keys of a PostgreSQL key=value connection string
+// that name where and as whom to connect.
+var libpqKeywords = map[string]bool{"host": true, "hostaddr": true, "port": true, "dbname": true, "user": true,
+	"password": true, "sslmode": true, "service": true}
+
+// checkDB refuses a --db meant for PostgreSQL in a form the stores do not
+// take: a key=value connection string ("host=db dbname=enroll"), or a
+// URL whose scheme is not in lower case. Either would be read as a SQLite
+// path, and the first would make and serve a new SQLite file of that
+// name, each replica its own, while the operator believes them on
+// PostgreSQL.
+func checkDB(db string) error {
+	if isPostgres(db) {
+		return nil
+	}
+	if l := strings.ToLower(db); strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://") {
+		return errors.New("--db: write the URL's scheme in lower case, postgres:// (or postgresql://)")
+	}
+	for _, f := range strings.Fields(db) {
+		if k, _, ok := strings.Cut(f, "="); ok && libpqKeywords[strings.ToLower(k)] {
+			return errors.New("--db holds a PostgreSQL key=value connection string: give a postgres:// URL, e.g. postgres://user@host:5432/dbname?sslmode=require (docs/postgres.md)")
+		}
+	}
+	return nil
 }
