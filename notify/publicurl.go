@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -18,6 +19,13 @@ func CheckPublicURL(s string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
 		u.User != nil || strings.ContainsAny(s, "\"'<>& \t\r\n\\`?#") {
 		return fmt.Errorf("notify: --public-url %q must be an http(s) URL without query, fragment or credentials, e.g. https://enroll.example.com", s)
+	}
+	// url.Parse takes any digits as a port: one nobody can reach would
+	// point every unsubscribe link nowhere.
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("notify: --public-url %q: port %s is not one from 1 to 65535", s, p)
+		}
 	}
 	return nil
 }
