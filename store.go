@@ -37,7 +37,9 @@ type Store interface {
 	CountWorkspaces(ctx context.Context) (int, error)
 
 	// CreateAPIKey stores a new key in a.WorkspaceID, made by a's key
-	// (APIKey.SetMaker). Returns EINVALID.
+	// (APIKey.SetMaker). Returns EINVALID, and EUNAUTHORIZED when a's key
+	// is revoked by the time the key would be stored (a cascade revocation
+	// then finds every key it made).
 	CreateAPIKey(ctx context.Context, a Actor, k *APIKey) error
 	// FindAPIKeyByHash returns the key whose secret hashes to hash, revoked
 	// or not (callers check RevokedAt). Returns ENOTFOUND.

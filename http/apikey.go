@@ -219,22 +219,37 @@ func (s *Server) revokeAPIKey(ctx context.Context, in *revokeAPIKeyInput) (*stru
 		return nil, notFound("API key", in.KeyID)
 	}
 	ids := []string{in.KeyID}
-	if in.Cascade {
-		for _, k := range enroll.KeysMadeBy(keys, in.KeyID) {
-			if k.RevokedAt == nil {
-				ids = append(ids, k.ID)
+	for {
+		if in.Cascade {
+			for _, k := range enroll.KeysMadeBy(keys, in.KeyID) {
+				if k.RevokedAt == nil {
+					ids = append(ids, k.ID)
+				}
 			}
 		}
+		if err := s.store.RevokeAPIKeys(ctx, actorFrom(ctx), ids); err != nil {
+			return nil, err
+		}
+		// Revoked at once on this server; other replicas forget the keys when
+		// their store reports the revocation (keycache.go, docs/security.md).
+		for _, id := range ids {
+			s.touches.keys.forget(id)
+		}
+		if !in.Cascade {
+			return nil, nil
+		}
+		// Keys made by the keys revoked while the list was read commit
+		// after it; once their makers' revocation has committed, the
+		// store makes no more of them, so looking again until a look
+		// finds none revokes them all.
+		if keys, err = s.visibleKeys(ctx); err != nil {
+			return nil, err
+		}
+		ids = ids[:0]
+		if !slices.ContainsFunc(enroll.KeysMadeBy(keys, in.KeyID), func(k *enroll.APIKey) bool { return k.RevokedAt == nil }) {
+			return nil, nil
+		}
 	}
-	if err := s.store.RevokeAPIKeys(ctx, actorFrom(ctx), ids); err != nil {
-		return nil, err
-	}
-	// Revoked at once on this server; other replicas forget the keys when
-	// their store reports the revocation (keycache.go, docs/security.md).
-	for _, id := range ids {
-		s.touches.keys.forget(id)
-	}
-	return nil, nil
 }
 
 // loc names the i-th item of a body member, as the domain's field errors do.

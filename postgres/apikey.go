@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -33,7 +34,20 @@ func (tx *tx) insertAPIKey(k *enroll.APIKey) error {
 func (db *DB) CreateAPIKey(ctx context.Context, a enroll.Actor, k *enroll.APIKey) error {
 	k.WorkspaceID = a.WorkspaceID
 	k.SetMaker(a)
-	return db.write(ctx, func(tx *tx) error { return tx.insertAPIKey(k) })
+	return db.write(ctx, func(tx *tx) error {
+		// A key revoked while its request ran makes none: FOR SHARE waits
+		// for a revocation under way and reads its outcome, and holds
+		// off one that comes later until this key is committed, where
+		// the cascade's next look finds it, so its key may have made no other.
+		var revoked *time.Time
+		err := tx.QueryRow(tx.ctx, `SELECT revoked_at FROM api_keys WHERE workspace_id = $1 AND id = $2 FOR SHARE`, k.WorkspaceID, k.MadeBy()).Scan(&revoked)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("postgres: maker key: %w", err)
+		} else if revoked != nil {
+			return enroll.Errorf(enroll.EUNAUTHORIZED, "Invalid API key.")
+		}
+		return tx.insertAPIKey(k)
+	})
 }
 
 const apiKeyColumns = `workspace_id, hash, doc, last_used_at, revoked_at`

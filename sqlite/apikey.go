@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -30,7 +31,19 @@ func (tx *Tx) insertAPIKey(k *enroll.APIKey) error {
 func (db *DB) CreateAPIKey(ctx context.Context, a enroll.Actor, k *enroll.APIKey) error {
 	k.WorkspaceID = a.WorkspaceID
 	k.SetMaker(a)
-	return db.write(ctx, func(tx *Tx) error { return tx.insertAPIKey(k) })
+	return db.write(ctx, func(tx *Tx) error {
+		// A key revoked while its request waited for the writer makes
+		// none: a cascade revocation finds every key its key made once
+		// it has committed, so its key may have made no other.
+		var revoked sql.NullInt64
+		err := tx.QueryRowContext(tx.ctx, `SELECT revoked_at FROM api_keys WHERE workspace_id = ? AND id = ?`, k.WorkspaceID, k.MadeBy()).Scan(&revoked)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sqlite: maker key: %w", err)
+		} else if revoked.Valid {
+			return enroll.Errorf(enroll.EUNAUTHORIZED, "Invalid API key.")
+		}
+		return tx.insertAPIKey(k)
+	})
 }
 
 const apiKeyColumns = `workspace_id, hash, doc, last_used_at, revoked_at`

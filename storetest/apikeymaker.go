@@ -67,4 +67,13 @@ func testAPIKeyMakers(t *testing.T, newStore Factory) {
 	if got := must(other.s.FindAPIKeyByHash(other.ctx, enroll.HashSecret(grandSecret))); got.RevokedAt == nil {
 		t.Fatal("grand not revoked")
 	}
+	// A revoked key makes no key: its request may have been let in just
+	// before the revocation, which then could not find what it made.
+	late, _ := enroll.NewAPIKey(f.a.WorkspaceID, "late", nil, nil, time.Now())
+	wantCode(t, f.s.CreateAPIKey(f.ctx, enroll.Actor{WorkspaceID: f.a.WorkspaceID, KeyID: made.ID}, late), enroll.EUNAUTHORIZED)
+	for _, k := range must(f.s.ListAPIKeys(f.ctx, f.a.WorkspaceID)) {
+		if k.ID == late.ID {
+			t.Fatal("a revoked key's key was stored")
+		}
+	}
 }

@@ -139,21 +139,34 @@ func (m *Main) keyCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				ids := []string{args[0]}
-				if cascade {
-					keys, err := s.ListAPIKeys(cmd.Context(), ws.ID)
-					if err != nil {
-						return err
-					}
-					for _, k := range enroll.KeysMadeBy(keys, args[0]) {
-						if k.RevokedAt == nil {
-							ids = append(ids, k.ID)
+				// As the API does: keys made while the list was read commit
+				// after it, and no more once their makers' revocation has
+				// committed, so the cascade looks again until it finds none.
+				ids, batch := []string{args[0]}, []string{args[0]}
+				for {
+					if cascade {
+						keys, err := s.ListAPIKeys(cmd.Context(), ws.ID)
+						if err != nil {
+							return err
+						}
+						for _, k := range enroll.KeysMadeBy(keys, args[0]) {
+							if k.RevokedAt == nil {
+								batch = append(batch, k.ID)
+							}
 						}
 					}
+					if len(batch) == 0 {
+						break
+					}
+					if err := s.RevokeAPIKeys(cmd.Context(), enroll.Actor{WorkspaceID: ws.ID}, batch); err != nil {
+						return describe(err)
+					}
+					if !cascade {
+						break
+					}
+					ids, batch = append(ids, batch...), batch[:0]
 				}
-				if err := s.RevokeAPIKeys(cmd.Context(), enroll.Actor{WorkspaceID: ws.ID}, ids); err != nil {
-					return describe(err)
-				}
+				ids = slices.Compact(ids)
 				fmt.Fprintf(m.Stdout, "Revoked key %s.\n", args[0])
 				if len(ids) > 1 {
 					fmt.Fprintf(m.Stdout, "Also revoked %d keys made by it, or by keys it made: %s.\n", len(ids)-1, strings.Join(ids[1:], ", "))
