@@ -363,6 +363,20 @@ func (ep *WebhookEndpoint) Disable(reason string, now time.Time) {
 	ep.Enabled, ep.DisabledReason, ep.UpdatedAt = false, reason, now
 }
 
+// DisableGone disables the endpoint as a 410 Gone to j's attempt asks,
+// unless the endpoint changed since j was claimed: an attempt under way
+// while its URL was moved, or while it was enabled again after an
+// earlier 410, answers for what the endpoint was, and disabling it would
+// stop deliveries to a receiver that never answered 410. It reports
+// whether it disabled it.
+func (ep *WebhookEndpoint) DisableGone(j *WebhookJob, now time.Time) bool {
+	if !ep.Enabled || !ep.UpdatedAt.Equal(j.EndpointUpdatedAt) {
+		return false
+	}
+	ep.Disable(DisabledByGone, now)
+	return true
+}
+
 // DisabledByGone is the DisabledReason of an endpoint whose receiver
 // answered 410 Gone.
 const DisabledByGone = "The receiver answered 410 Gone; enable the endpoint again to resume deliveries."

@@ -123,6 +123,10 @@ type WebhookJob struct {
 	// URL and Secrets are the endpoint's at claim time.
 	URL     string
 	Secrets []string
+	// EndpointUpdatedAt is the endpoint's UpdatedAt at claim time: a 410
+	// disables the endpoint only if it has not changed since
+	// (WebhookEndpoint.DisableGone).
+	EndpointUpdatedAt time.Time
 	// SecretsError, when set, says why the endpoint's secrets could not
 	// be read (sealed under a key not configured, or damaged): the
 	// attempt fails with it, sending nothing, and is retried as others.

@@ -280,7 +280,8 @@ func collectJobs(rows pgx.Rows, s enroll.SecretSealer, now, until time.Time) ([]
 			return nil, err
 		}
 		d.WorkspaceID, d.Stream, d.EventSeq = ws, stream, seq
-		j := &enroll.WebhookJob{Delivery: d, URL: ep.URL, Body: []byte(body), EventCreatedAt: at.UTC(), LeaseUntil: until.UTC()}
+		j := &enroll.WebhookJob{Delivery: d, URL: ep.URL, EndpointUpdatedAt: ep.UpdatedAt, Body: []byte(body), EventCreatedAt: at.UTC(),
+			LeaseUntil: until.UTC()}
 		if err := enroll.OpenEndpointSecrets(s, ep); err != nil {
 			j.SecretsError = enroll.WebhookSecretsError(err)
 		} else {

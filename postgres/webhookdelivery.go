@@ -356,7 +356,9 @@ func (db *DB) FinishWebhookDeliveries(ctx context.Context, done []enroll.Deliver
 			} else if err != nil {
 				return err
 			}
-			ep.Disable(enroll.DisabledByGone, tx.now)
+			if !ep.DisableGone(r.Job, tx.now) {
+				continue
+			}
 			if err := tx.writeEndpoint(ep, false); err != nil {
 				return err
 			}
@@ -427,6 +429,8 @@ func (tx *tx) finishDelivery(j *enroll.WebhookJob, o enroll.DeliveryOutcome) (*e
 	} else if err != nil {
 		return nil, err
 	}
-	ep.Disable(enroll.DisabledByGone, tx.now)
+	if !ep.DisableGone(j, tx.now) {
+		return cur, nil
+	}
 	return cur, tx.writeEndpoint(ep, false)
 }

@@ -182,7 +182,8 @@ func (tx *Tx) claim(picks []enroll.ClaimPick, lease time.Duration, perEndpoint, 
 			return nil, err
 		}
 		d.WorkspaceID, d.Stream, d.EventSeq = ws, stream, evSeq
-		j := &enroll.WebhookJob{Delivery: d, URL: ep.URL, Body: []byte(body), EventCreatedAt: time.UnixMicro(at).UTC()}
+		j := &enroll.WebhookJob{Delivery: d, URL: ep.URL, EndpointUpdatedAt: ep.UpdatedAt, Body: []byte(body),
+			EventCreatedAt: time.UnixMicro(at).UTC()}
 		if err := enroll.OpenEndpointSecrets(tx.db.sealer, ep); err != nil {
 			j.SecretsError = enroll.WebhookSecretsError(err)
 		} else {

@@ -267,6 +267,8 @@ func (tx *Tx) finishDelivery(j *enroll.WebhookJob, o enroll.DeliveryOutcome) (*e
 	} else if err != nil {
 		return nil, err
 	}
-	ep.Disable(enroll.DisabledByGone, tx.now)
+	if !ep.DisableGone(j, tx.now) {
+		return cur, nil
+	}
 	return cur, tx.writeEndpoint(ep, false)
 }
