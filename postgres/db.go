@@ -119,6 +119,15 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	case params["statement_timeout"] == "":
 		params["statement_timeout"] = strconv.FormatInt(DefaultStatementTimeout.Milliseconds(), 10)
 	}
+	// A transaction left idle (its replica frozen: a paused VM, a stopped
+	// process, a network partition the server has not noticed) is ended
+	// as a statement running as long would be: it may hold the dispatch
+	// lock, which stops every replica's webhooks and ?after= polls, or a
+	// workspace's claim lock or an enrollment's row. None of the store's
+	// transactions waits that long between statements.
+	if params["idle_in_transaction_session_timeout"] == "" {
+		params["idle_in_transaction_session_timeout"] = params["statement_timeout"]
+	}
 	if params["application_name"] == "" {
 		params["application_name"] = "enroll"
 	}
