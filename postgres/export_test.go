@@ -116,6 +116,9 @@ func ForgetBacklogs(db *DB) { db.backlogs = enroll.Backlogs{} }
 // picks deliveries with, and ClaimLease the one it leases them with.
 var ClaimFront, ClaimByEndpoint, ClaimLease = claimFront, claimByEndpoint, claimLease
 
+// ClaimByEndpointPlanner is the planner setting ClaimByEndpoint runs under.
+const ClaimByEndpointPlanner = claimByEndpointPlanner
+
 // HoldClaim runs ClaimWebhookDeliveries' claim in a transaction it leaves
 // open, as a replica's claim is between its leases and their commit, so
 // that a test can claim beside it; commit ends it.
