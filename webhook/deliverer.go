@@ -241,7 +241,7 @@ func (d *Deliverer) record() {
 		for _, r := range batch {
 			d.metrics.observe(r.Job, r.Outcome)
 			if r.Outcome.DisableEndpoint {
-				d.logger.Warn("webhook endpoint disabled: the receiver answered 410 Gone", "endpoint", r.Job.Delivery.EndpointID)
+				d.logger.Warn("webhook receiver answered 410 Gone: endpoint disabled, unless it changed since the attempt began", "endpoint", r.Job.Delivery.EndpointID)
 			}
 		}
 		d.Wake()
