@@ -3,13 +3,17 @@ package http
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 )
 
-// dataDir is where uploads wait when Config.DataDir is "".
+// dataDir is where uploads wait: Config.DataDir, or when it is "" the
+// system's temporary directory itself. Each upload's file is unlinked as
+// soon as it is made (0600, a random name), so a directory of its own
+// adds nothing there, and a fixed one (it was $TMPDIR/enroll-imports,
+// 0700) belonged to the first user to run a server, or to anyone who
+// made it first, and stopped every other user's server from starting.
 func dataDir(dir string) string {
 	if dir == "" {
-		return filepath.Join(os.TempDir(), "enroll-imports")
+		return os.TempDir()
 	}
 	return dir
 }

@@ -56,3 +56,21 @@ func TestOpenChecksDataDir(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultDataDirIsShared: with no --data-dir, uploads wait in the
+// system's temporary directory itself, where every user may create files
+// that others cannot touch, not in a fixed directory under it, which the
+// first user to run the server (or anyone, first) owned, and which
+// stopped every other user's server from starting. Not parallel: it sets
+// TMPDIR.
+func TestDefaultDataDirIsShared(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	// What another user's directory is to this one: nothing it can use.
+	if err := os.WriteFile(filepath.Join(tmp, "enroll-imports"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := enrollhttp.CheckDataDir(""); err != nil {
+		t.Fatalf("CheckDataDir(\"\"): %v", err)
+	}
+}

@@ -96,7 +96,7 @@ type Config struct {
 	// with the same Idempotency-Key before answering 409; 0 means 2 s.
 	IdempotencyWait time.Duration
 	// DataDir holds uploaded import files while their jobs run; "" means
-	// os.TempDir()/enroll-imports. It needs room for the largest file, and
+	// os.TempDir(). It needs room for the largest file, and
 	// Open refuses to start when it cannot be created or written.
 	DataDir string
 	// WakeWebhooks, when set, is called after a change that gives the

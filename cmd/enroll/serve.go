@@ -36,7 +36,7 @@ func (m *Main) serveCommand() *cobra.Command {
 	cmd.Flags().Float64Var(&m.Config.RateLimit, "rate-limit", m.Config.RateLimit,
 		"requests per second each API key may make, sustained; 0 disables (replicas on PostgreSQL share it)")
 	cmd.Flags().IntVar(&m.Config.RateBurst, "rate-burst", m.Config.RateBurst, "requests an API key may make at once above the rate; 0 means twice --rate-limit")
-	cmd.Flags().StringVar(&m.Config.DataDir, "data-dir", m.Config.DataDir, "where uploaded import files wait while they are imported (default: a directory under the system's temporary directory)")
+	cmd.Flags().StringVar(&m.Config.DataDir, "data-dir", m.Config.DataDir, "where uploaded import files wait while they are imported (default: the system's temporary directory)")
 	cmd.Flags().BoolVar(&m.Config.WebhookAllowPrivate, "webhook-allow-private", m.Config.WebhookAllowPrivate,
 		"let webhooks reach loopback and private addresses (local testing); by default they are refused")
 	cmd.Flags().DurationVar(&m.Config.WebhookTimeout, "webhook-timeout", m.Config.WebhookTimeout, "time limit of one webhook attempt (0: 10s)")
