@@ -68,3 +68,70 @@ func TestConcurrentTransitionsTimesInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentUpdatesTimesInOrder does for programs, program instances,
+// customers and leads what TestConcurrentTransitionsTimesInOrder does for
+// enrollments: concurrent PATCHes of one object apply one after another,
+// each waiting for the row lock of the one before, and the times they set
+// (updatedAt, their events' createdAt, in the order the events were
+// written) must follow that order.
+func TestConcurrentUpdatesTimesInOrder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	prog := e.createProgram("times")
+	inst := e.createInstance(nil)
+	cust := e.do("POST", "/v1/customers", map[string]any{"firstName": "Ann", "lastName": "Lee", "email": "ann.times@example.com"}).expect(201).obj()["id"].(string)
+	lead := e.do("POST", "/v1/leads", map[string]any{"firstName": "Lea"}).expect(201).obj()["id"].(string)
+	for _, c := range []struct{ path, event string }{
+		{"/v1/programs/" + prog, "program.updated"},
+		{"/v1/programInstances/" + inst, "programInstance.updated"},
+		{"/v1/customers/" + cust, ""},
+		{"/v1/leads/" + lead, ""},
+	} {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		var mu sync.Mutex
+		var times []time.Time
+		for i := range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				var got struct {
+					UpdatedAt time.Time `json:"updatedAt"`
+				}
+				e.do("PATCH", c.path, map[string]any{"metadata": map[string]any{"n": i}}).expect(200).decode(&got)
+				mu.Lock()
+				times = append(times, got.UpdatedAt)
+				mu.Unlock()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		var final struct {
+			UpdatedAt time.Time `json:"updatedAt"`
+		}
+		e.do("GET", c.path, nil).expect(200).decode(&final)
+		for _, at := range times {
+			if final.UpdatedAt.Before(at) {
+				t.Errorf("%s: updatedAt %s, before a change answered at %s", c.path, final.UpdatedAt.Format(time.RFC3339Nano), at.Format(time.RFC3339Nano))
+			}
+		}
+		if c.event == "" {
+			continue
+		}
+		var events struct {
+			Data []struct {
+				CreatedAt time.Time `json:"createdAt"`
+			} `json:"data"`
+		}
+		// Newest first, as written: each is no later than the one before.
+		e.do("GET", "/v1/events?perPage=100&type="+c.event, nil).expect(200).decode(&events)
+		for i := 1; i < len(events.Data); i++ {
+			if events.Data[i].CreatedAt.After(events.Data[i-1].CreatedAt) {
+				t.Errorf("%s: event %d at %s, after the later event at %s", c.event, i, events.Data[i].CreatedAt.Format(time.RFC3339Nano),
+					events.Data[i-1].CreatedAt.Format(time.RFC3339Nano))
+			}
+		}
+	}
+}

@@ -177,6 +177,7 @@ func (db *DB) UpdateCustomer(ctx context.Context, a enroll.Actor, id string, fn 
 		if err != nil {
 			return err
 		}
+		tx.lockedAt(old.UpdatedAt)
 		c := enroll.Clone(old)
 		if err := fn(c); err != nil {
 			return err
@@ -203,6 +204,7 @@ func (db *DB) DeleteCustomer(ctx context.Context, a enroll.Actor, id string, che
 		if err != nil {
 			return err
 		}
+		tx.lockedAt(c.UpdatedAt)
 		if err := enroll.RunCheck(check, c); err != nil {
 			return err
 		}

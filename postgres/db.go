@@ -173,6 +173,19 @@ type tx struct {
 	objects map[enroll.ObjectKind]string
 }
 
+// lockedAt reads the write's time again once it holds the row lock of the
+// object it changes, last changed at updated: the time its transaction
+// began with may be from before a write of the object it waited for, and
+// would date its updatedAt and events (an enrollment's history entries,
+// unenrolledAt) before that write's. No earlier than updated either, which
+// another replica's clock may have set. SQLite's one writer needs none.
+func (tx *tx) lockedAt(updated time.Time) {
+	tx.now = tx.db.clock.Now()
+	if updated.After(tx.now) {
+		tx.now = updated
+	}
+}
+
 // write runs fn in a READ COMMITTED transaction and commits it if fn returns
 // nil. When ctx carries an idempotency claim, the transaction also marks it
 // committed (commitClaim), so the work and its claim commit together.

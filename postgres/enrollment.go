@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/namekey"
@@ -350,12 +349,9 @@ func (tx *tx) lockEnrollment(wsID, id string) (*enroll.Enrollment, *enroll.Progr
 	if err != nil {
 		return nil, nil, err
 	}
-	// The write's time is read again now that it holds the lock: the one
-	// its transaction began with may be from before a write it waited
-	// for, and would date its history entry, events, updatedAt or
-	// unenrolledAt before that write's. No earlier than the enrollment's
-	// updatedAt either, which another replica's clock may have set.
-	tx.now = later(tx.db.clock.Now(), e.UpdatedAt)
+	// Its history entry, events, updatedAt or unenrolledAt come after
+	// the write it may have waited for.
+	tx.lockedAt(e.UpdatedAt)
 	inst, err := tx.instanceForWrite(wsID, e.ProgramInstanceID, false)
 	if err != nil {
 		return nil, nil, err
@@ -378,6 +374,7 @@ func (db *DB) DeleteEnrollment(ctx context.Context, a enroll.Actor, id string, c
 		if err != nil {
 			return err
 		}
+		tx.lockedAt(e.UpdatedAt)
 		if check != nil {
 			if err := check(e); err != nil {
 				return err
@@ -390,12 +387,4 @@ func (db *DB) DeleteEnrollment(ctx context.Context, a enroll.Actor, id string, c
 		tx.count(e, e.Eligibility.Status, -1)
 		return tx.event(a, enroll.EventEnrollmentDeleted, e.ID, e, nil)
 	})
-}
-
-// later returns the later of a and b.
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }

@@ -186,6 +186,7 @@ func (db *DB) UpdateInstance(ctx context.Context, a enroll.Actor, id string, fn 
 			if err != nil {
 				return err
 			}
+			tx.lockedAt(old.UpdatedAt)
 			in, prev, err := old.Update(fn, checked)
 			if err != nil {
 				return err
@@ -219,6 +220,7 @@ func (db *DB) DeleteInstance(ctx context.Context, a enroll.Actor, id string, che
 		if err != nil {
 			return err
 		}
+		tx.lockedAt(in.UpdatedAt)
 		if err := enroll.RunCheck(check, in); err != nil {
 			return err
 		}

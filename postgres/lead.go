@@ -94,6 +94,7 @@ func (db *DB) UpdateLead(ctx context.Context, a enroll.Actor, id string, fn func
 		if err != nil {
 			return err
 		}
+		tx.lockedAt(old.UpdatedAt)
 		l := enroll.Clone(old)
 		if err := fn(l); err != nil {
 			return err
@@ -120,6 +121,7 @@ func (db *DB) DeleteLead(ctx context.Context, a enroll.Actor, id string, check f
 		if err != nil {
 			return err
 		}
+		tx.lockedAt(l.UpdatedAt)
 		if err := enroll.RunCheck(check, l); err != nil {
 			return err
 		}

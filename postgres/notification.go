@@ -135,6 +135,7 @@ func (db *DB) UpdateNotificationTemplate(ctx context.Context, a enroll.Actor, id
 		if err != nil {
 			return err
 		}
+		tx.lockedAt(old.UpdatedAt)
 		t, err := enroll.UpdateNotificationTemplate(old, fn, tx.now)
 		if err != nil {
 			return err

@@ -107,6 +107,7 @@ func (db *DB) UpdateProgram(ctx context.Context, a enroll.Actor, idOrSlug string
 		if err != nil {
 			return err
 		}
+		tx.lockedAt(old.UpdatedAt)
 		p := enroll.Clone(old)
 		if err := fn(p); err != nil {
 			return err
@@ -138,6 +139,7 @@ func (db *DB) DeleteProgram(ctx context.Context, a enroll.Actor, idOrSlug string
 		if err != nil {
 			return err
 		}
+		tx.lockedAt(p.UpdatedAt)
 		if err := enroll.RunCheck(check, p); err != nil {
 			return err
 		}

@@ -178,6 +178,7 @@ func (db *DB) UpdateWebhookEndpoint(ctx context.Context, a enroll.Actor, id stri
 		if err != nil {
 			return err
 		}
+		tx.lockedAt(old.UpdatedAt)
 		ep, err := enroll.UpdateWebhookEndpoint(old, fn, tx.now)
 		if err != nil {
 			return err
