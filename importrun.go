@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // DefaultImportBatch is how many rows RunImport writes per transaction:
@@ -36,7 +37,7 @@ func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowD
 	wctx := context.WithoutCancel(ctx)
 	fail := func(cur *Import, err error, format string, args ...any) (*Import, error) {
 		msg := fmt.Sprintf(format, args...)
-		done, ferr := s.FinishImport(wctx, a, im.ID, ImportFailed, msg)
+		done, ferr := finishImport(ctx, wctx, s, a, im.ID, ImportFailed, msg)
 		if ferr != nil {
 			if cur == nil {
 				cur = im
@@ -80,7 +81,7 @@ func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowD
 		}
 		switch {
 		case errors.Is(b.readErr, io.EOF):
-			return s.FinishImport(wctx, a, im.ID, ImportSucceeded, "")
+			return finishImport(ctx, wctx, s, a, im.ID, ImportSucceeded, "")
 		case b.readErr != nil:
 			msg := b.readErr.Error()
 			var de *Error
@@ -97,6 +98,27 @@ func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowD
 	}
 	// The reader stops only after a read error, which the loop returns on.
 	return fail(cur, nil, "The %s stopped unexpectedly after %s. %s", im.kind(), Quantity(cur.ProcessedRows, "row", "rows"), im.RunAgain())
+}
+
+// finishImport finishes job id, trying again while the store fails: a
+// batch fails when the database goes away, and so does recording that at
+// once, which left the job reading as running, with no one running it,
+// until it went stale and read as failed by a stopped server
+// (TestImportEndsWhenDatabaseReturns). It stops trying once ctx is done
+// (the server is shutting down) or the job would have gone stale anyway.
+func finishImport(ctx, wctx context.Context, s ImportStore, a Actor, id string, status ImportStatus, msg string) (*Import, error) {
+	deadline := time.Now().Add(ImportStaleAfter)
+	for delay := 250 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
+		done, err := s.FinishImport(wctx, a, id, status, msg)
+		if err == nil || ErrorCode(err) != EINTERNAL || time.Now().Add(delay).After(deadline) {
+			return done, err
+		}
+		select {
+		case <-ctx.Done():
+			return done, err
+		case <-time.After(delay):
+		}
+	}
 }
 
 // importBatch is a batch of rows read from an import file, planned ahead

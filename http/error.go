@@ -35,7 +35,12 @@ type Problem struct {
 	Errors []*huma.ErrorDetail `json:"errors,omitempty" doc:"One entry per invalid field: location (e.g. body.address.city, query.perPage), message, value."`
 	// Extra holds extension members such as currentStatus and allowedStatuses.
 	Extra map[string]any `json:"-"`
+	// headers are response headers the problem asks for (Retry-After).
+	headers http.Header
 }
+
+// GetHeaders gives Huma the response headers the problem asks for.
+func (p *Problem) GetHeaders() http.Header { return p.headers }
 
 // Error returns the detail so a Problem can travel as an error.
 func (p *Problem) Error() string { return p.Detail }
@@ -273,10 +278,14 @@ func (s *Server) problemFor(ctx context.Context, err error) *Problem {
 	}
 	status := statusFor(enroll.ErrorCode(err))
 	if status == http.StatusInternalServerError {
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			// The client went away; nothing is wrong with the service.
 			s.logger.Debug("request canceled", "err", err, "requestId", requestID(ctx))
-		} else {
+		case s.storeUnavailable(ctx):
+			s.logger.Warn("store unavailable", "err", err, "requestId", requestID(ctx))
+			return unavailable()
+		default:
 			s.logger.Error("internal error", "err", err, "requestId", requestID(ctx))
 		}
 		return newProblem(status, "Internal error. Quote the X-Request-Id response header when reporting it.")
@@ -294,6 +303,29 @@ func (s *Server) problemFor(ctx context.Context, err error) *Problem {
 		// Restate field errors with their full locations.
 		p.Detail = summarize(p.Errors, p.Title+".")
 	}
+	return p
+}
+
+// storeUnavailable reports whether the store fails to answer a ping, as
+// /readyz asks it: a request failed by a database restarting, failed over,
+// out of connections or out of reach is then told to retry (unavailable),
+// as a client, a proxy or `enroll import` does with a 503, where a 500
+// says that the request broke something, and is not retried.
+func (s *Server) storeUnavailable(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pingTimeout)
+	defer cancel()
+	return s.store.Ping(ctx) != nil
+}
+
+// unavailableRetryAfter is the Retry-After of a 503 for a store that does
+// not answer: about how long a restart or a failover takes.
+const unavailableRetryAfter = "5"
+
+// unavailable is the problem of a request the store could not serve
+// because it does not answer (storeUnavailable).
+func unavailable() *Problem {
+	p := newProblem(http.StatusServiceUnavailable, "The database does not answer; retry in a few seconds.")
+	p.headers = http.Header{"Retry-After": {unavailableRetryAfter}}
 	return p
 }
 
@@ -319,6 +351,9 @@ func writeProblem(w http.ResponseWriter, p *Problem) {
 	if err != nil {
 		b = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}`)
 	}
+	for k, v := range p.headers {
+		w.Header()[k] = v
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Del("Content-Length")
 	w.WriteHeader(p.Status)
@@ -331,6 +366,11 @@ func writeHumaProblem(ctx huma.Context, p *Problem) {
 	b, err := marshalJSON(p)
 	if err != nil {
 		b = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}`)
+	}
+	for k, v := range p.headers {
+		for _, h := range v {
+			ctx.AppendHeader(k, h)
+		}
 	}
 	ctx.SetHeader("Content-Type", "application/problem+json")
 	ctx.SetStatus(p.Status)

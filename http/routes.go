@@ -217,8 +217,9 @@ func (s *Server) registerRoutes() {
 			// 400: a malformed query string (or, where one is read, body);
 			// 422: a query parameter the operation does not take
 			// (checkQueryParameters).
+			// 503: the store does not answer (storeUnavailable).
 			op.Errors = append(op.Errors, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden,
-				http.StatusUnprocessableEntity, http.StatusTooManyRequests)
+				http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusServiceUnavailable)
 			if r.method == http.MethodPost {
 				// Idempotency-Key: a retry while the first runs (409), a
 				// body past the limit, which the key makes the middleware
@@ -283,6 +284,8 @@ var (
 	rateRetryAfterDoc = &huma.Header{Description: "Seconds until the API key may make a request again.", Schema: intSchema()}
 	idemRetryAfterDoc = &huma.Header{Description: "Sent when a request with the same Idempotency-Key is still running: " +
 		"seconds after which to retry.", Schema: intSchema()}
+	unavailableRetryAfterDoc = &huma.Header{Description: "Seconds to wait before trying again: the database did not answer.",
+		Schema: intSchema()}
 	replayedDoc = &huma.Header{Description: "`true` when the response is the one kept for an earlier request with the same " +
 		"Idempotency-Key, sent again without doing the work again.", Schema: &huma.Schema{Type: huma.TypeString, Enum: []any{"true"}}}
 )
@@ -336,6 +339,8 @@ func (s *Server) documentHeaders() {
 					continue // refused before authentication
 				case http.StatusTooManyRequests:
 					r.Headers["Retry-After"] = rateRetryAfterDoc
+				case http.StatusServiceUnavailable:
+					r.Headers["Retry-After"] = unavailableRetryAfterDoc
 				case http.StatusConflict:
 					if op.Method == http.MethodPost {
 						r.Headers["Retry-After"] = idemRetryAfterDoc
