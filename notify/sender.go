@@ -73,6 +73,8 @@ type Sender struct {
 	server *server // nil when no SMTP server is configured
 	from   *mail.Address
 	logger *slog.Logger
+	// errors logs the loop's failures, a repeated one once a minute.
+	errors *poller.ErrorLog
 
 	loop *poller.Loop[*enroll.Notification]
 }
@@ -102,7 +104,7 @@ func New(cfg Config) (*Sender, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sender{cfg: cfg, logger: cfg.Logger, server: sv, from: from}
+	s := &Sender{cfg: cfg, logger: cfg.Logger, errors: poller.NewErrorLog(cfg.Logger), server: sv, from: from}
 	s.loop = poller.New(poller.Config[*enroll.Notification]{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval,
 		Claim: s.claim, Work: func(n *enroll.Notification, _ func()) { s.send(n) }, Logger: cfg.Logger})
 	return s, nil
@@ -160,7 +162,7 @@ func (s *Sender) claim(ctx context.Context, free int) ([]*enroll.Notification, b
 	jobs, err := s.cfg.Store.ClaimNotifications(ctx, s.cfg.Lease, free)
 	if err != nil {
 		if ctx.Err() == nil {
-			s.logger.Error("notification claim failed", "error", err)
+			s.errors.Error("notification claim failed", err)
 		}
 		return nil, false
 	}

@@ -109,6 +109,8 @@ type Deliverer struct {
 	results chan enroll.DeliveryResult
 	// finishing waits for the goroutine that records attempts.
 	finishing sync.WaitGroup
+	// errors logs the loop's failures, a repeated one once a minute.
+	errors *poller.ErrorLog
 }
 
 // New returns a Deliverer; it sends nothing until Start.
@@ -140,7 +142,7 @@ func New(cfg Config) *Deliverer {
 		cfg.PollInterval = DefaultPollInterval
 	}
 	d := &Deliverer{
-		cfg: cfg, store: cfg.Store, logger: cfg.Logger,
+		cfg: cfg, store: cfg.Store, logger: cfg.Logger, errors: poller.NewErrorLog(cfg.Logger),
 		client:  newClient(cfg.AllowPrivate, cfg.Timeout),
 		metrics: newMetrics(cfg.Registerer),
 		results: make(chan enroll.DeliveryResult, cfg.Concurrency),
@@ -200,9 +202,11 @@ func (d *Deliverer) claim(ctx context.Context, free int) (jobs []*enroll.Webhook
 	return jobs, n == dispatchBatch
 }
 
+// logError logs a failure of the loop's work (poller.ErrorLog: a
+// repeated one once a minute), unless the loop is stopping.
 func (d *Deliverer) logError(ctx context.Context, msg string, err error) {
 	if ctx.Err() == nil {
-		d.logger.Error(msg, "error", err)
+		d.errors.Error(msg, err)
 	}
 }
 
