@@ -228,19 +228,30 @@ func (n templateNumber) String() string {
 // templateNumbers replaces the float64s within v, decoded JSON, with
 // templateNumbers.
 func templateNumbers(v any) any {
+	return mapLeaves(v, func(x any) any {
+		if f, ok := x.(float64); ok {
+			return templateNumber(f)
+		}
+		return x
+	})
+}
+
+// mapLeaves replaces each value within v, decoded JSON, that is neither
+// an object nor a list with f's result for it, in place.
+func mapLeaves(v any, f func(any) any) any {
 	switch x := v.(type) {
-	case float64:
-		return templateNumber(x)
 	case map[string]any:
 		for k, c := range x {
-			x[k] = templateNumbers(c)
+			x[k] = mapLeaves(c, f)
 		}
+		return x
 	case []any:
 		for i, c := range x {
-			x[i] = templateNumbers(c)
+			x[i] = mapLeaves(c, f)
 		}
+		return x
 	}
-	return v
+	return f(v)
 }
 
 // SampleNotificationData is the enrollment a template is tried on when
@@ -385,19 +396,12 @@ func (p *placeholder) fill(v any) any {
 // metadata entry, a list's item), with "": a template prints nil as "<no
 // value>", and a null shows empty, as an absent member does.
 func emptyNulls(v any) any {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case map[string]any:
-		for k, x := range v {
-			v[k] = emptyNulls(x)
+	return mapLeaves(v, func(x any) any {
+		if x == nil {
+			return ""
 		}
-	case []any:
-		for i, x := range v {
-			v[i] = emptyNulls(x)
-		}
-	}
-	return v
+		return x
+	})
 }
 
 // lookup resolves a member chain from p; nil p means unknown (no check).
