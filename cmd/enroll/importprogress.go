@@ -30,7 +30,11 @@ func newRowProgress(out io.Writer, tty bool, total int, every time.Duration, rat
 			// The library's own rate averages over its redraws and shows "0 rows/hr"
 			// after a jump; the rate in the description is the job's own.
 			progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true), progressbar.OptionSetWidth(30),
+			// The library's time left divides by its own rate too, which
+			// counts the rows of a job followed again (--job) as done in an
+			// instant: the description states the time left, from the
+			// job's rate, and the bracket the time elapsed.
+			progressbar.OptionSetPredictTime(false), progressbar.OptionSetElapsedTime(true), progressbar.OptionSetWidth(30),
 			// Unthrottled: show draws once a poll, and its second drawing must
 			// not be skipped (see show).
 			progressbar.OptionThrottle(0),
@@ -86,12 +90,20 @@ type rateMeter struct {
 	base int
 }
 
-// of describes im's speed so far, or "" before there is one.
+// of describes im's speed so far and the time left at that speed, or ""
+// before there is one.
 func (r rateMeter) of(im *enroll.Import) string {
 	secs := time.Since(r.start).Seconds()
 	n := im.ProcessedRows - r.base
 	if n <= 0 || secs <= 0 {
 		return ""
 	}
-	return fmt.Sprintf(" %.0f rows/s", float64(n)/secs)
+	perSec := float64(n) / secs
+	if im.TotalRows <= im.ProcessedRows {
+		// No total beyond the rows done (still being counted, or the
+		// last rows): no time left to state.
+		return fmt.Sprintf(" %.0f rows/s", perSec)
+	}
+	left := time.Duration(float64(im.TotalRows-im.ProcessedRows) / perSec * float64(time.Second))
+	return fmt.Sprintf(" %.0f rows/s, %v left", perSec, left.Round(time.Second))
 }
