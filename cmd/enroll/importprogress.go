@@ -14,17 +14,16 @@ import (
 // with the row count, the created/skipped/failed counts and rows/s on a
 // terminal, a line every so often elsewhere.
 type rowProgress struct {
-	bar       *progressbar.ProgressBar // nil: lines
-	out       io.Writer
-	every     time.Duration
-	last      time.Time
-	lastCount int
-	rate      rateMeter
+	bar   *progressbar.ProgressBar // nil: lines
+	out   io.Writer
+	every time.Duration
+	last  time.Time
+	rate  rateMeter
 }
 
 // newRowProgress starts showing a job of total rows on out.
 func newRowProgress(out io.Writer, tty bool, total int, every time.Duration, rate rateMeter) *rowProgress {
-	p := &rowProgress{out: out, every: every, lastCount: -1, rate: rate}
+	p := &rowProgress{out: out, every: every, rate: rate}
 	if tty {
 		p.bar = progressbar.NewOptions(max(total, 1), progressbar.OptionSetWriter(out),
 			// The library's own rate averages over its redraws and shows "0 rows/hr"
@@ -59,8 +58,9 @@ func (p *rowProgress) show(cur *enroll.Import) {
 		p.bar.Describe(counts(cur) + p.rate.of(cur))
 		return
 	}
-	if time.Since(p.last) >= p.every && cur.ProcessedRows != p.lastCount && !cur.Finished() {
-		p.last, p.lastCount = time.Now(), cur.ProcessedRows
+	// A stalled job gets its line too: a log shows it waiting, not nothing.
+	if time.Since(p.last) >= p.every && !cur.Finished() {
+		p.last = time.Now()
 		fmt.Fprintf(p.out, "%s: %d/%s (%s)%s\n", cur.Status, cur.ProcessedRows, enroll.Quantity(cur.TotalRows, "row", "rows"), counts(cur), p.rate.of(cur))
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,5 +62,21 @@ func TestRowProgressLinesETA(t *testing.T) {
 	line := w.String()
 	if left := timeLeft(t, line); left < 30*time.Second || left > 50*time.Second {
 		t.Fatalf("line %q: %v left, want about 40s", line, left)
+	}
+}
+
+// TestRowProgressLinesWhileStalled: in a pipe or a log, a job that makes
+// no progress still gets its line every interval (docs/import.md: "a line
+// every five seconds"), so a log shows that it is waiting rather than
+// nothing at all; it used to print only when the rows done changed.
+func TestRowProgressLinesWhileStalled(t *testing.T) {
+	t.Parallel()
+	var w bytes.Buffer
+	p := newRowProgress(&w, false, 100, 0, rateMeter{start: time.Now().Add(-time.Second)})
+	for range 3 {
+		p.show(&enroll.Import{Status: enroll.ImportRunning, TotalRows: 100, ProcessedRows: 40, CreatedCount: 40})
+	}
+	if n := strings.Count(w.String(), "running: 40/100 rows"); n != 3 {
+		t.Errorf("%d lines for 3 polls of a stalled job:\n%s", n, w.String())
 	}
 }
