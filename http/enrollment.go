@@ -91,11 +91,16 @@ type EnrollmentListQuery struct {
 	CreatedAfter     time.Time `query:"createdAfter" doc:"Keep enrollments created after this RFC 3339 time (exclusive), such as 2026-01-02T03:04:05Z or 2026-01-02T05:04:05+02:00; t and z may be lower case, and the offset's + may be sent unencoded."`
 	CreatedBefore    time.Time `query:"createdBefore" doc:"Keep enrollments created before this RFC 3339 time (exclusive), such as 2026-01-02T03:04:05Z or 2026-01-02T05:04:05+02:00; t and z may be lower case, and the offset's + may be sent unencoded."`
 	UpdatedAfter     time.Time `query:"updatedAfter" doc:"Keep enrollments updated after this RFC 3339 time (exclusive), such as 2026-01-02T03:04:05Z or 2026-01-02T05:04:05+02:00; t and z may be lower case, and the offset's + may be sent unencoded."`
-	Q                string    `query:"q" maxLength:"256" doc:"Prefix search over first name, last name, email and reference id. Names match without case or accents (emile finds Émile), from their start or from any later word of theirs, split at spaces, or part of a word after a hyphen or an apostrophe (berg and der find van der Berg, ann finds Mary Ann, luc finds Jean-Luc, brien O'Brien); the email and reference id by their lower-cased prefix. Several words separated by whitespace match an enrollment when each begins one of those fields or a word of a name (Suzie Homeowner, homeowner suzie, Mary Ann Smith), or when the words, joined by single spaces, begin one of the fields; at most 8 words."`
+	// given says which of createdAfter, createdBefore and updatedAfter the
+	// request named: 0001-01-01T00:00:00Z parses to time.Time's zero, a
+	// time like any other (nothing was created before it), not no filter.
+	given [3]bool
+	Q     string `query:"q" maxLength:"256" doc:"Prefix search over first name, last name, email and reference id. Names match without case or accents (emile finds Émile), from their start or from any later word of theirs, split at spaces, or part of a word after a hyphen or an apostrophe (berg and der find van der Berg, ann finds Mary Ann, luc finds Jean-Luc, brien O'Brien); the email and reference id by their lower-cased prefix. Several words separated by whitespace match an enrollment when each begins one of those fields or a word of a name (Suzie Homeowner, homeowner suzie, Mary Ann Smith), or when the words, joined by single spaces, begin one of the fields; at most 8 words."`
 }
 
 // Resolve lists unknown statuses along with Huma's parameter errors.
-func (q *EnrollmentListQuery) Resolve(huma.Context) []error {
+func (q *EnrollmentListQuery) Resolve(ctx huma.Context) []error {
+	q.given = [3]bool{ctx.Query("createdAfter") != "", ctx.Query("createdBefore") != "", ctx.Query("updatedAfter") != ""}
 	return checkValues("status", q.Status, func(s string) bool { return enroll.Status(s).Valid() },
 		"must be one of candidate, eligible, ineligible, submitted, needs_action, approved, rejected, paused, unenrolled")
 }
@@ -105,8 +110,8 @@ func (q EnrollmentListQuery) filter() (enroll.EnrollmentFilter, error) {
 	f := enroll.EnrollmentFilter{
 		CustomerID: q.CustomerID, LeadID: q.LeadID, ReferenceID: q.ReferenceID, Email: q.Email,
 		Tag: q.Tag, ManufacturerSlug: q.ManufacturerSlug, GroupID: q.GroupID,
-		CreatedAfter: optionalTime(q.CreatedAfter), CreatedBefore: optionalTime(ceilMicrosecond(q.CreatedBefore)),
-		UpdatedAfter: optionalTime(q.UpdatedAfter), Q: q.Q,
+		CreatedAfter: optionalTime(q.CreatedAfter, q.given[0]), CreatedBefore: optionalTime(ceilMicrosecond(q.CreatedBefore), q.given[1]),
+		UpdatedAfter: optionalTime(q.UpdatedAfter, q.given[2]), Q: q.Q,
 	}
 	for _, s := range splitValues(q.Status) {
 		f.Statuses = append(f.Statuses, enroll.Status(s))

@@ -64,8 +64,8 @@ func checkValues(name string, values []string, valid func(string) bool, msg stri
 }
 
 // optionalTime returns nil for an absent time parameter.
-func optionalTime(t time.Time) *time.Time {
-	if t.IsZero() {
+func optionalTime(t time.Time, given bool) *time.Time {
+	if !given && t.IsZero() {
 		return nil
 	}
 	return &t
