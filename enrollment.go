@@ -959,6 +959,22 @@ func QueryWords(q string) []string {
 	return out
 }
 
+// ReferencePrefix returns what a list's q (or a word of it) matches the
+// start of a reference id against: q with its ASCII letters in lower case
+// and its other characters as written, as the stores lower-case the
+// stored reference id (SQLite's lower(), PostgreSQL's under "C"), so
+// that a q writing the reference id's non-ASCII letters as it does finds
+// it (ÉCOLE finds ÉCOLE-9, which a q lower-cased whole, école, would not).
+func ReferencePrefix(q string) string {
+	b := []byte(q)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
 // QueryPhrase returns q with its runs of whitespace collapsed to one space
 // and its ends trimmed: the whole of a q of several words, which also
 // matches as one prefix.

@@ -162,13 +162,16 @@ func searchCond(q string, later laterMatch) (string, []any) {
 	// A q that folds to nothing (combining marks alone) matches no name:
 	// "%" would match them all.
 	l := esc.Replace(strings.ToLower(q)) + "%"
+	// The reference id is lower-cased in ASCII only, under "C", so q is
+	// too: its other letters match as written (enroll.ReferencePrefix).
+	r := esc.Replace(enroll.ReferencePrefix(q)) + "%"
 	p := namekey.Prefix(q)
 	if p == "" {
-		return `(email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, []any{l, l}
+		return `(email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?)`, []any{l, r}
 	}
 	n := esc.Replace(p) + "%"
 	cond := `first_name LIKE ? OR last_name LIKE ? OR email_norm LIKE ? OR lower(reference_id COLLATE "C") LIKE ?`
-	args := []any{n, n, l, l}
+	args := []any{n, n, l, r}
 	switch {
 	case later.many && later.filter:
 		cond += " OR " + laterWordsFilter

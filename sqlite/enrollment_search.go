@@ -37,13 +37,15 @@ type searchCol struct {
 	// words says expr is enrollment_name_words' word, whose range gives
 	// the ids of the enrollments it matches.
 	words bool
+	// ref says expr is the reference id's, matched by prefix.ref.
+	ref bool
 }
 
 var searchCols = [...]searchCol{
 	{expr: "first_name", instance: true, name: true},
 	{expr: "last_name", instance: true, name: true},
 	{expr: "email_norm", partial: "email_norm <> ''"},
-	{expr: "lower(reference_id)", partial: "reference_id <> ''"},
+	{expr: "lower(reference_id)", partial: "reference_id <> ''", ref: true},
 	{expr: "word", instance: true, name: true, words: true},
 }
 
@@ -56,14 +58,17 @@ const workspaceInstances = "instance_id IN (SELECT id FROM program_instances WHE
 // holds no space) and is not matched against them.
 type prefix struct {
 	name, text string
-	phrase     bool
+	// ref is the prefix of the reference id, lower-cased in ASCII only
+	// as the column is (enroll.ReferencePrefix).
+	ref    string
+	phrase bool
 }
 
 // searchPrefix returns q's prefix as the lists match it (text "" for
 // none; name "" when q matches no name, as a q of combining marks alone).
 func searchPrefix(q string) prefix {
 	q = strings.TrimSpace(q)
-	return prefix{name: namekey.Prefix(q), text: strings.ToLower(q)}
+	return prefix{name: namekey.Prefix(q), text: strings.ToLower(q), ref: enroll.ReferencePrefix(q)}
 }
 
 // qSearch is q's condition: the prefixes whose ranges are read, and those
@@ -118,8 +123,11 @@ func (p prefix) cols() []searchCol {
 
 // of returns the prefix column c is matched by.
 func (p prefix) of(c searchCol) string {
-	if c.name {
+	switch {
+	case c.name:
 		return p.name
+	case c.ref:
+		return p.ref
 	}
 	return p.text
 }
@@ -225,12 +233,12 @@ func addSearch(w *where, wsID string, f *enroll.EnrollmentFilter, s qSearch, ind
 // enrollments 2.5 times as long.
 func likeSearch(p prefix) (string, []any) {
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	n, l := esc.Replace(p.name)+"%", esc.Replace(p.text)+"%"
+	n, l, r := esc.Replace(p.name)+"%", esc.Replace(p.text)+"%", esc.Replace(p.ref)+"%"
 	if p.name == "" {
-		return `(email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, []any{l, l}
+		return `(email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\')`, []any{l, r}
 	}
 	cond := `first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email_norm LIKE ? ESCAPE '\' OR reference_id LIKE ? ESCAPE '\'`
-	args := []any{n, n, l, l}
+	args := []any{n, n, l, r}
 	if !p.phrase {
 		words := "word >= ?"
 		args = append(args, p.name)
