@@ -284,7 +284,9 @@ func (f *spoolFile) discard() {
 func (c *Console) spool(body io.Reader, format string) (*spoolFile, int, error) {
 	dir := c.importDir
 	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "enroll-console-imports")
+		// The temporary directory itself, as the API's default: a fixed
+		// directory under it is the first user's to run a console.
+		dir = os.TempDir()
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", errSpool, err)
