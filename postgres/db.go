@@ -184,12 +184,14 @@ type tx struct {
 // object it changes, last changed at updated: the time its transaction
 // began with may be from before a write of the object it waited for, and
 // would date its updatedAt and events (an enrollment's history entries,
-// unenrolledAt) before that write's. No earlier than updated either, which
-// another replica's clock may have set. SQLite's one writer needs none.
+// unenrolledAt) before that write's. Later than updated too, which
+// another replica's clock may have set: a change that kept the
+// updatedAt it found would read as no change where updatedAt is compared
+// (WebhookEndpoint.DisableGone). SQLite's one writer needs none.
 func (tx *tx) lockedAt(updated time.Time) {
 	tx.now = tx.db.clock.Now()
-	if updated.After(tx.now) {
-		tx.now = updated
+	if !tx.now.After(updated) {
+		tx.now = updated.Truncate(time.Microsecond).Add(time.Microsecond)
 	}
 }
 
