@@ -225,6 +225,11 @@ func (n templateNumber) String() string {
 	return string(b)
 }
 
+// MarshalJSON writes n as the float64 it is: html/template writes a value
+// in a JavaScript context (a script, an onclick) as JSON, and would take
+// a fmt.Stringer for a string, "1234567", where a number was written.
+func (n templateNumber) MarshalJSON() ([]byte, error) { return json.Marshal(float64(n)) }
+
 // templateNumbers replaces the float64s within v, decoded JSON, with
 // templateNumbers.
 func templateNumbers(v any) any {
