@@ -4,10 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
-	"sync"
 	"testing"
 
 	enrollhttp "github.com/enrollhq/enroll/http"
@@ -33,7 +30,7 @@ func TestDatabaseDownAnswers503(t *testing.T) {
 	// A key used once is cached, so the outage is met by the create itself.
 	e.do("GET", "/v1/programInstances/"+inst, nil).expect(200)
 
-	p.stop()
+	p.Stop()
 	e.do("GET", "/readyz", nil).expect(http.StatusServiceUnavailable)
 	body := customerInfo(nil)
 	r := e.do("POST", "/v1/programInstances/"+inst+"/enrollments", body, withHeader("Idempotency-Key", "down-1"))
@@ -43,29 +40,18 @@ func TestDatabaseDownAnswers503(t *testing.T) {
 			r.Status, r.Header.Get("Retry-After"), r.Header.Get("Content-Type"), r.Body)
 	}
 
-	p.start()
+	p.Start()
 	e.do("GET", "/readyz", nil).expect(200)
 	e.do("POST", "/v1/programInstances/"+inst+"/enrollments", body, withHeader("Idempotency-Key", "down-1")).expect(201)
 }
 
 // newEnvBehindProxy starts a server on a PostgreSQL database that it
-// reaches through a cutProxy, which the test may stop and start.
-func newEnvBehindProxy(t *testing.T) (*env, *cutProxy) {
+// reaches through a pgtest.Proxy, which the test may stop and start.
+func newEnvBehindProxy(t *testing.T) (*env, *pgtest.Proxy) {
 	t.Helper()
 	pgURL := pgtest.NewDatabase(t)
-	u, err := url.Parse(pgURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := u.Host
-	if u.Port() == "" {
-		target = net.JoinHostPort(u.Hostname(), "5432")
-	}
-	p := &cutProxy{t: t, target: target, addr: "127.0.0.1:0", conns: map[net.Conn]bool{}}
-	p.start()
-	t.Cleanup(p.stop)
-	u.Host = p.addr
-	db, err := postgres.Open(context.Background(), postgres.Config{URL: u.String(), Engine: rules.New(), MaxConns: 4})
+	p, proxied := pgtest.NewProxy(t, pgURL)
+	db, err := postgres.Open(context.Background(), postgres.Config{URL: proxied, Engine: rules.New(), MaxConns: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,69 +65,4 @@ func newEnvBehindProxy(t *testing.T) (*env, *cutProxy) {
 	e := &env{t: t, srv: srv, store: db, url: srv.URL(), pgURL: pgURL}
 	e.wsID, e.keyID, e.secret = e.newWorkspace()
 	return e, p
-}
-
-// cutProxy forwards TCP connections to a target; stop closes its listener
-// and every connection, as a database restart would, and start listens
-// again on the same address.
-type cutProxy struct {
-	t      *testing.T
-	target string
-	addr   string
-	mu     sync.Mutex
-	l      net.Listener
-	conns  map[net.Conn]bool
-}
-
-func (p *cutProxy) start() {
-	l, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.l, p.addr = l, l.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go p.serve(c)
-		}
-	}()
-}
-
-func (p *cutProxy) serve(c net.Conn) {
-	s, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	if p.l == nil {
-		p.mu.Unlock()
-		c.Close()
-		s.Close()
-		return
-	}
-	p.conns[c], p.conns[s] = true, true
-	p.mu.Unlock()
-	go func() { _, _ = io.Copy(s, c); s.Close(); c.Close() }()
-	_, _ = io.Copy(c, s)
-	c.Close()
-	s.Close()
-}
-
-func (p *cutProxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.l != nil {
-		p.l.Close()
-		p.l = nil
-	}
-	for c := range p.conns {
-		c.Close()
-		delete(p.conns, c)
-	}
 }

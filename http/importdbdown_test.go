@@ -36,9 +36,9 @@ func TestImportEndsWhenDatabaseReturns(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	p.stop()
+	p.Stop()
 	time.Sleep(1500 * time.Millisecond)
-	p.start()
+	p.Start()
 	var j map[string]any
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		r := e.do("GET", "/v1/imports/"+id, nil)

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/postgres"
+	"github.com/enrollhq/enroll/postgres/pgtest"
 	"github.com/enrollhq/enroll/rules"
 	"github.com/enrollhq/enroll/storetest"
 	"github.com/jackc/pgx/v5"
@@ -300,18 +300,8 @@ func TestTimes(t *testing.T) {
 // again once it returns, on the same *DB.
 func TestPingRecovers(t *testing.T) {
 	t.Parallel()
-	dbURL := newDatabase(t)
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Skip("ENROLL_TEST_POSTGRES_URL is not a URL")
-	}
-	target := u.Host
-	if u.Port() == "" {
-		target = net.JoinHostPort(u.Hostname(), "5432")
-	}
-	p := newProxy(t, target)
-	u.Host = p.addr
-	db := openDB(t, u.String())
+	p, proxied := pgtest.NewProxy(t, newDatabase(t))
+	db := openDB(t, proxied)
 	ctx := context.Background()
 	ping := func() error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -321,14 +311,14 @@ func TestPingRecovers(t *testing.T) {
 	if err := ping(); err != nil {
 		t.Fatal(err)
 	}
-	p.stop()
+	p.Stop()
 	if err := ping(); err == nil {
 		t.Fatal("Ping succeeded with the database unreachable")
 	}
 	if _, err := db.FindWorkspace(ctx, "x"); enroll.ErrorCode(err) != enroll.EINTERNAL {
 		t.Fatalf("FindWorkspace with the database unreachable: %v", err)
 	}
-	p.start()
+	p.Start()
 	if err := ping(); err != nil {
 		t.Fatalf("Ping after the database returned: %v", err)
 	}
@@ -356,78 +346,6 @@ func TestOpenUnreachable(t *testing.T) {
 	}
 	if _, err := postgres.Migrate(ctx, "postgres://postgres@"+addr+"/x?sslmode=disable&connect_timeout=2"); err == nil {
 		t.Fatal("Migrate succeeded without a server")
-	}
-}
-
-// proxy forwards TCP connections to a target and can be stopped (closing
-// every connection, as a database restart would) and started again on the
-// same address.
-type proxy struct {
-	t      *testing.T
-	target string
-	addr   string
-	mu     sync.Mutex
-	l      net.Listener
-	conns  map[net.Conn]bool
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	p := &proxy{t: t, target: target, addr: "127.0.0.1:0", conns: map[net.Conn]bool{}}
-	p.start()
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *proxy) start() {
-	l, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.l, p.addr = l, l.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go p.serve(c)
-		}
-	}()
-}
-
-func (p *proxy) serve(c net.Conn) {
-	s, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	if p.l == nil { // stopped meanwhile
-		p.mu.Unlock()
-		c.Close()
-		s.Close()
-		return
-	}
-	p.conns[c], p.conns[s] = true, true
-	p.mu.Unlock()
-	go func() { _, _ = io.Copy(s, c); s.Close(); c.Close() }()
-	_, _ = io.Copy(c, s)
-	c.Close()
-	s.Close()
-}
-
-func (p *proxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.l != nil {
-		p.l.Close()
-		p.l = nil
-	}
-	for c := range p.conns {
-		c.Close()
-		delete(p.conns, c)
 	}
 }
 
