@@ -143,56 +143,40 @@ func customerOf(ctx context.Context, store Store, wsID string, e *Enrollment, ca
 }
 
 // OtherPrograms answers enrolledInOtherProgram() for enrollments of one
-// instance from the store, as the stores do: an approved or paused
-// enrollment in an instance of another program. It remembers each
-// customer's answer and each instance's program.
+// instance from the store (Store.EnrolledElsewhere), as a create or an
+// evaluation does, remembering each participant's answer.
 type OtherPrograms struct {
-	store    Store
-	wsID     string
-	inst     *ProgramInstance
-	answers  map[string]bool   // customer id → answer
-	programs map[string]string // instance id → program id
+	store   Store
+	wsID    string
+	inst    *ProgramInstance
+	answers map[[2]string]bool // customer and lead ids → answer
 }
 
 // NewOtherPrograms returns the answers for enrollments of inst, of
 // workspace wsID.
 func NewOtherPrograms(store Store, wsID string, inst *ProgramInstance) *OtherPrograms {
-	return &OtherPrograms{store: store, wsID: wsID, inst: inst, answers: map[string]bool{},
-		programs: map[string]string{inst.ID: inst.ProgramID}}
+	return &OtherPrograms{store: store, wsID: wsID, inst: inst, answers: map[[2]string]bool{}}
 }
 
 // Of returns the function the rules call for e
 // (EvaluationInput.EnrolledInOtherProgram).
 func (w *OtherPrograms) Of(ctx context.Context, e *Enrollment) func() (bool, error) {
 	return func() (bool, error) {
-		if e.CustomerID == "" {
-			return false, nil
+		who := [2]string{e.CustomerID, e.LeadID}
+		if e.CustomerID != "" {
+			// A customer's answer is the same whatever lead an
+			// enrollment of it names.
+			who[1] = ""
 		}
-		if v, ok := w.answers[e.CustomerID]; ok {
+		if v, ok := w.answers[who]; ok {
 			return v, nil
 		}
-		page, err := w.store.ListEnrollments(ctx, w.wsID, EnrollmentFilter{CustomerID: e.CustomerID,
-			Statuses: []Status{StatusApproved, StatusPaused}, ListParams: ListParams{PerPage: MaxPerPage}})
+		probe := Enrollment{CustomerID: who[0], LeadID: who[1], ProgramInstanceID: w.inst.ID}
+		v, err := w.store.EnrolledElsewhere(ctx, w.wsID, &probe)
 		if err != nil {
 			return false, err
 		}
-		v := false
-		for _, o := range page.Data {
-			program, ok := w.programs[o.ProgramInstanceID]
-			if !ok {
-				in, err := w.store.FindInstance(ctx, w.wsID, o.ProgramInstanceID)
-				if err != nil {
-					return false, err
-				}
-				program = in.ProgramID
-				w.programs[o.ProgramInstanceID] = program
-			}
-			if program != w.inst.ProgramID {
-				v = true
-				break
-			}
-		}
-		w.answers[e.CustomerID] = v
+		w.answers[who] = v
 		return v, nil
 	}
 }

@@ -43,8 +43,9 @@ type EnrollmentTx interface {
 	// (leads.customer_id) from before it was, or one with e's email
 	// (compared normalized); or "" when there is none.
 	PriorEnrollment(e *Enrollment) (string, error)
-	// EnrolledElsewhere reports whether e's customer holds an approved or
-	// paused enrollment in another program instance.
+	// EnrolledElsewhere reports whether e's participant holds an approved
+	// or paused enrollment in an instance of another program, as
+	// Store.EnrolledElsewhere does.
 	EnrolledElsewhere(e *Enrollment) (bool, error)
 
 	// InsertCreation stores a planned creation: the enrollment, its unique

@@ -75,8 +75,11 @@ func EvaluateSample(ctx context.Context, store Store, engine RuleEngine, key *AP
 		c.Normalize()
 		withoutNullMembers(c.Metadata)
 	}
+	// Only a stored customer's enrollments are asked about: a sample's
+	// leadId is not read (docs/api.md).
+	who := &Enrollment{CustomerID: sample.CustomerID}
 	return engine.Evaluate(ctx, EvaluationInput{Enrollment: sample, Customer: c, Instance: inst,
-		EnrolledInOtherProgram: NewOtherPrograms(store, key.WorkspaceID, inst).Of(ctx, sample)})
+		EnrolledInOtherProgram: NewOtherPrograms(store, key.WorkspaceID, inst).Of(ctx, who)})
 }
 
 // sampleCustomer is the customer rules see on a sample sent without one,

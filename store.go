@@ -134,6 +134,14 @@ type Store interface {
 	// ListEnrollments returns a page of enrollments matching f, by keyset
 	// when f.PageToken is set. Returns EINVALID for bad filters or tokens.
 	ListEnrollments(ctx context.Context, wsID string, f EnrollmentFilter) (*Page[*Enrollment], error)
+	// EnrolledElsewhere answers the rules' enrolledInOtherProgram() for e,
+	// of workspace wsID, as its create or evaluation does: whether its
+	// participant holds an approved or paused enrollment in an instance
+	// of another program than e.ProgramInstanceID's. The participant is
+	// e's customer, with the enrollments of leads it was made from that
+	// name no customer, or, when e has none, e's lead. False for an
+	// enrollment with neither.
+	EnrolledElsewhere(ctx context.Context, wsID string, e *Enrollment) (bool, error)
 	// UpdateEnrollment changes an enrollment through fn and
 	// PrepareEnrollmentUpdate; a status change writes a history entry and an
 	// enrollment.status_changed event, any change an enrollment.updated

@@ -111,17 +111,46 @@ const sameProgramInstances = `SELECT s.id FROM program_instances s JOIN program_
 	ON s.workspace_id = i.workspace_id AND s.program_id = i.program_id WHERE i.workspace_id = $2 AND i.id = $1`
 
 // enrolledElsewhere is EnrolledElsewhere's query: $1 the instance, $2 the
-// workspace, $3 the customer.
+// workspace, $3 the customer, $4 the lead (or empty). A participant's
+// enrollments are the customer's own, those of a lead it was made from
+// that were enrolled before it was (customer_id NULL), or, for a lead
+// enrolled without a customer, the lead's: one person's, however it was
+// enrolled, as the open enrollment a create refuses is (docs/api.md).
+// Each arm probes its key's index (TestImportLookupPlan).
 const enrolledElsewhere = `SELECT EXISTS (SELECT FROM enrollments WHERE workspace_id = $2 AND customer_id = $3
-	AND instance_id NOT IN (` + sameProgramInstances + `) AND status IN ('approved', 'paused'))`
+		AND instance_id NOT IN (` + sameProgramInstances + `) AND status IN ('approved', 'paused'))
+	OR EXISTS (SELECT FROM (SELECT id FROM leads WHERE workspace_id = $2 AND customer_id = $3 OFFSET 0) l
+		WHERE EXISTS (SELECT FROM (SELECT instance_id, status FROM enrollments WHERE workspace_id = $2 AND lead_id = l.id
+				AND customer_id IS NULL OFFSET 0) e
+			WHERE e.instance_id NOT IN (` + sameProgramInstances + `) AND e.status IN ('approved', 'paused')))
+	OR EXISTS (SELECT FROM enrollments WHERE workspace_id = $2 AND lead_id = $4 AND customer_id IS NULL
+		AND instance_id NOT IN (` + sameProgramInstances + `) AND status IN ('approved', 'paused'))`
 
 // EnrolledElsewhere implements enroll.EnrollmentTx.
 func (tx *tx) EnrolledElsewhere(e *enroll.Enrollment) (bool, error) {
-	if e.CustomerID == "" {
+	return queryEnrolledElsewhere(tx.ctx, tx, e)
+}
+
+// EnrolledElsewhere implements enroll.Store.
+func (db *DB) EnrolledElsewhere(ctx context.Context, wsID string, e *enroll.Enrollment) (bool, error) {
+	in := *e
+	in.WorkspaceID = wsID
+	return queryEnrolledElsewhere(ctx, db.pool, &in)
+}
+
+// queryEnrolledElsewhere runs enrolledElsewhere for e on q.
+func queryEnrolledElsewhere(ctx context.Context, q querier, e *enroll.Enrollment) (bool, error) {
+	if e.CustomerID == "" && e.LeadID == "" {
 		return false, nil
 	}
+	// A lead's own enrollments count only when it has no customer: one
+	// it became holds them through the leads arm.
+	lead := ""
+	if e.CustomerID == "" {
+		lead = e.LeadID
+	}
 	var found bool
-	err := tx.QueryRow(tx.ctx, enrolledElsewhere, e.ProgramInstanceID, e.WorkspaceID, e.CustomerID).Scan(&found)
+	err := q.QueryRow(ctx, enrolledElsewhere, e.ProgramInstanceID, e.WorkspaceID, e.CustomerID, lead).Scan(&found)
 	return found, wrap(err)
 }
 

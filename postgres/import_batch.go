@@ -69,8 +69,9 @@ const (
 	lookupOpenEmails = `SELECT k.value FROM unnest($2::text[]) AS k(value) WHERE EXISTS (SELECT FROM (
 			SELECT instance_id, status FROM enrollments WHERE workspace_id = $1 AND email_norm = k.value AND email_norm <> '' OFFSET 0) e
 		WHERE e.instance_id = $3 AND e.status NOT IN ('rejected', 'unenrolled'))`
-	// A customer holds an open enrollment in the instance also through a
-	// lead it was made from, enrolled before it was (customer_id NULL).
+	// A customer holds an open enrollment in the instance, and one in
+	// another program, also through a lead it was made from, enrolled
+	// before it was (customer_id NULL).
 	lookupCustomers = `SELECT c.email_norm, c.doc,
 		EXISTS (SELECT FROM (SELECT FROM enrollments WHERE instance_id = $1 AND customer_id = c.id AND customer_id IS NOT NULL
 			AND status NOT IN ('rejected', 'unenrolled') OFFSET 0) e)
@@ -79,6 +80,10 @@ const (
 				AND customer_id IS NULL AND status NOT IN ('rejected', 'unenrolled') OFFSET 0) e)),
 		EXISTS (SELECT FROM (SELECT instance_id, status FROM enrollments WHERE workspace_id = $2 AND customer_id = c.id OFFSET 0) e
 			WHERE e.instance_id NOT IN (` + sameProgramInstances + `) AND e.status IN ('approved', 'paused'))
+		OR EXISTS (SELECT FROM (SELECT id FROM leads WHERE workspace_id = $2 AND customer_id = c.id AND customer_id IS NOT NULL OFFSET 0) l
+			WHERE EXISTS (SELECT FROM (SELECT instance_id, status FROM enrollments WHERE workspace_id = $2 AND lead_id = l.id
+					AND lead_id IS NOT NULL AND customer_id IS NULL OFFSET 0) e
+				WHERE e.instance_id NOT IN (` + sameProgramInstances + `) AND e.status IN ('approved', 'paused')))
 		FROM unnest($3::text[]) AS k(value)
 		JOIN LATERAL (SELECT id, email_norm, doc FROM customers WHERE workspace_id = $2 AND email_norm = k.value LIMIT 1) c ON true`
 	lookupUniqueHolders = `SELECT k.external_id, k.value, u.enrollment_id FROM unnest($3::text[], $4::text[]) AS k(external_id, value)

@@ -95,7 +95,8 @@ func TestImportLookupPlan(t *testing.T) {
 			{"enrollments_open_customer", `customer_id = \w+\.id`},
 			{"leads_customer", `customer_id = \w+\.id`},
 			{"enrollments_open_lead", `lead_id = \w+\.id`},
-			{"enrollments_customer", `customer_id = \w+\.id`}}},
+			{"enrollments_customer", `customer_id = \w+\.id`},
+			{"enrollments_lead", `lead_id = \w+\.id`}}},
 		{"unique holders", postgres.LookupUniqueHolders, []any{a.WorkspaceID, inst.ID, ids, accounts},
 			[]probe{{"enrollment_unique_values_pkey", `value = k\.value`}}},
 		{"a row's open reference", postgres.OpenByReference, []any{a.WorkspaceID, refs[0], inst.ID},
@@ -126,8 +127,16 @@ func TestImportLookupPlan(t *testing.T) {
 			[]probe{{"leads_pkey", `id = (\$4|')`}}},
 		{"a create's customer's email lock", postgres.LockCustomerEmail, []any{postgres.EmailLock, inst.ID, a.WorkspaceID, "c29502"},
 			[]probe{{"customers_pkey", `id = (\$4|')`}}},
-		{"a row's customer enrolled elsewhere", postgres.EnrolledElsewhere, []any{inst.ID, a.WorkspaceID, "c29501"},
-			[]probe{{"enrollments_customer", `customer_id = (\$3|')`}}},
+		{"a row's customer enrolled elsewhere", postgres.EnrolledElsewhere, []any{inst.ID, a.WorkspaceID, "c29502", ""}, []probe{
+			{"enrollments_customer", `customer_id = (\$3|')`},
+			{"leads_customer", `customer_id = (\$3|')`},
+			{"enrollments_lead", `lead_id = \w+\.id`},
+			{"enrollments_lead", `lead_id = (\$4|')`}}},
+		{"a bare lead enrolled elsewhere", postgres.EnrolledElsewhere, []any{inst.ID, a.WorkspaceID, "", "l29501"}, []probe{
+			{"enrollments_customer", `customer_id = (\$3|')`},
+			{"leads_customer", `customer_id = (\$3|')`},
+			{"enrollments_lead", `lead_id = \w+\.id`},
+			{"enrollments_lead", `lead_id = (\$4|')`}}},
 	}
 	tables := []string{"enrollments", "customers", "enrollment_unique_values", "leads"}
 	for _, analyzed := range []bool{false, true} {

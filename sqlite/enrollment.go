@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/enrollhq/enroll"
@@ -241,15 +242,46 @@ func (tx *Tx) InsertCreation(inst *enroll.ProgramInstance, c *enroll.EnrollmentC
 // across workspaces, but every query names its workspace all the same.
 const sameProgramInstances = `SELECT s.id FROM program_instances s JOIN program_instances i ON s.workspace_id = i.workspace_id AND s.program_id = i.program_id WHERE i.workspace_id = ? AND i.id = ?`
 
+// enrolledElsewhereQuery selects whether a participant holds an approved
+// or paused enrollment in an instance of another program than ?4's, in
+// workspace ?1: customer ?2's own, one of a lead it was made from that
+// was enrolled before it was (customer_id NULL), or, for a lead enrolled
+// without a customer, lead ?3's. It is one person's, however it was
+// enrolled, as the open enrollment a create refuses is (docs/api.md).
+const enrolledElsewhereQuery = `WITH same(id) AS (SELECT s.id FROM program_instances s JOIN program_instances i
+		ON s.workspace_id = i.workspace_id AND s.program_id = i.program_id WHERE i.workspace_id = ?1 AND i.id = ?4)
+	SELECT EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = ?1 AND customer_id = ?2
+			AND instance_id NOT IN (SELECT id FROM same) AND status IN ('approved', 'paused'))
+		OR EXISTS (SELECT 1 FROM leads l CROSS JOIN enrollments e ON e.workspace_id = l.workspace_id AND e.lead_id = l.id
+			WHERE l.workspace_id = ?1 AND l.customer_id = ?2 AND e.customer_id IS NULL
+				AND e.instance_id NOT IN (SELECT id FROM same) AND e.status IN ('approved', 'paused'))
+		OR EXISTS (SELECT 1 FROM enrollments WHERE workspace_id = ?1 AND lead_id = ?3 AND customer_id IS NULL
+			AND instance_id NOT IN (SELECT id FROM same) AND status IN ('approved', 'paused'))`
+
 // enrolledElsewhere is Tx.EnrolledElsewhere on any querier.
 func enrolledElsewhere(ctx context.Context, q querier, e *enroll.Enrollment) (bool, error) {
-	if e.CustomerID == "" {
+	if e.CustomerID == "" && e.LeadID == "" {
 		return false, nil
 	}
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM enrollments WHERE workspace_id = ? AND customer_id = ?
-		AND instance_id NOT IN (`+sameProgramInstances+`) AND status IN ('approved', 'paused') LIMIT 1)`, e.WorkspaceID, e.CustomerID, e.WorkspaceID, e.ProgramInstanceID).Scan(&n)
-	return n > 0, err
+	// A lead's own enrollments count only when it has no customer: one
+	// it became holds them through the leads arm.
+	lead := ""
+	if e.CustomerID == "" {
+		lead = e.LeadID
+	}
+	var found bool
+	err := q.QueryRowContext(ctx, enrolledElsewhereQuery, e.WorkspaceID, e.CustomerID, lead, e.ProgramInstanceID).Scan(&found)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: enrolled elsewhere: %w", err)
+	}
+	return found, nil
+}
+
+// EnrolledElsewhere implements enroll.Store.
+func (db *DB) EnrolledElsewhere(ctx context.Context, wsID string, e *enroll.Enrollment) (bool, error) {
+	in := *e
+	in.WorkspaceID = wsID
+	return enrolledElsewhere(ctx, db.r, &in)
 }
 
 func findEnrollment(ctx context.Context, q querier, wsID, id string) (*enroll.Enrollment, error) {

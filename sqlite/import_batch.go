@@ -86,8 +86,9 @@ const (
 		AND reference_id IN (SELECT value FROM json_each(?)) AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled')`
 	lookupOpenEmails = `SELECT DISTINCT email_norm FROM enrollments WHERE workspace_id = ? AND email_norm <> ''
 		AND email_norm IN (SELECT value FROM json_each(?)) AND instance_id = ? AND status NOT IN ('rejected', 'unenrolled')`
-	// A customer holds an open enrollment in the instance also through a
-	// lead it was made from, enrolled before it was (customer_id NULL).
+	// A customer holds an open enrollment in the instance, and one in
+	// another program, also through a lead it was made from, enrolled
+	// before it was (customer_id NULL).
 	lookupCustomers = `SELECT c.email_norm, c.doc,
 		EXISTS (SELECT 1 FROM enrollments e WHERE e.workspace_id = c.workspace_id AND e.instance_id = ? AND e.customer_id = c.id AND e.customer_id IS NOT NULL
 			AND e.status NOT IN ('rejected', 'unenrolled'))
@@ -96,6 +97,9 @@ const (
 				AND e.lead_id IS NOT NULL AND e.status NOT IN ('rejected', 'unenrolled')),
 		EXISTS (SELECT 1 FROM enrollments e WHERE e.workspace_id = c.workspace_id AND e.customer_id = c.id
 			AND e.instance_id NOT IN (` + sameProgramInstances + `) AND e.status IN ('approved', 'paused'))
+		OR EXISTS (SELECT 1 FROM leads l CROSS JOIN enrollments e ON e.workspace_id = l.workspace_id AND e.lead_id = l.id
+			WHERE l.workspace_id = c.workspace_id AND l.customer_id = c.id AND e.customer_id IS NULL
+				AND e.instance_id NOT IN (` + sameProgramInstances + `) AND e.status IN ('approved', 'paused'))
 		FROM customers c WHERE c.workspace_id = ? AND c.email_norm IN (SELECT value FROM json_each(?))`
 	lookupUniqueHolders = `SELECT u.external_id, u.value, u.enrollment_id FROM json_each(?) j CROSS JOIN enrollment_unique_values u
 		WHERE u.workspace_id = ? AND u.instance_id = ? AND u.external_id = json_extract(j.value, '$[0]') AND u.value = json_extract(j.value, '$[1]')`
@@ -162,7 +166,7 @@ func queryCustomers(ctx context.Context, q querier, inst *enroll.ProgramInstance
 	if err != nil {
 		return fmt.Errorf("sqlite: import look-up: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, lookupCustomers, inst.ID, inst.ID, inst.WorkspaceID, inst.ID, inst.WorkspaceID, string(b))
+	rows, err := q.QueryContext(ctx, lookupCustomers, inst.ID, inst.ID, inst.WorkspaceID, inst.ID, inst.WorkspaceID, inst.ID, inst.WorkspaceID, string(b))
 	if err != nil {
 		return fmt.Errorf("sqlite: import look-up: %w", err)
 	}
