@@ -237,6 +237,12 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 		path += "?" + q
 	}
 	mt, _, _ := mime.ParseMediaType(ctx.Header("Content-Type")) // lower case; "" when absent (JSON)
+	asSent := body
+	if ctx.Operation().RequestBody == nil && isNoBody(body) {
+		// A POST that takes no body takes none, {} and null alike
+		// (refuseBody): they are one request.
+		body = nil
+	}
 	hash := enroll.IdempotencyFingerprint(keyFrom(c).ID, ctx.Method(), path, mt, body)
 	s.sweepIdempotencyKeys()
 
@@ -253,6 +259,12 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 			// the same request.
 			if raw := enroll.IdempotencyFingerprintRaw(keyFrom(c).ID, ctx.Method(), path, mt, body); raw != hash && rec.RequestHash == raw {
 				hash = raw
+				continue
+			}
+			// One stored before a bodiless POST's empty bodies were one
+			// request holds the fingerprint of the body as sent.
+			if as := enroll.IdempotencyFingerprint(keyFrom(c).ID, ctx.Method(), path, mt, asSent); as != hash && rec.RequestHash == as {
+				hash = as
 				continue
 			}
 			writeHumaProblem(ctx, newProblem(http.StatusUnprocessableEntity,

@@ -42,7 +42,6 @@ func refuseBody(ctx huma.Context, next func(huma.Context)) {
 	// before Huma would set it.
 	_ = ctx.SetReadDeadline(time.Now().Add(bodyReadTimeout))
 	b, err := io.ReadAll(io.LimitReader(ctx.BodyReader(), maxIgnoredBody+1))
-	var v any
 	var nerr net.Error
 	switch b = bytes.TrimSpace(b); {
 	case errors.As(err, &nerr) && nerr.Timeout():
@@ -51,7 +50,7 @@ func refuseBody(ctx huma.Context, next func(huma.Context)) {
 		// A body cut short is no body either: whatever the caller meant
 		// by it is unknown, so nothing is done.
 		writeHumaProblem(ctx, newProblem(http.StatusBadRequest, cannotReadBody))
-	case len(b) == 0, len(b) <= maxIgnoredBody && json.Unmarshal(b, &v) == nil && (v == nil || isEmptyObject(v)):
+	case isNoBody(b):
 		// The body is read to its end: the deadline would otherwise fall
 		// on net/http's background read of the connection, which cancels
 		// the request's context when it fails (as recorder says).
@@ -64,6 +63,14 @@ func refuseBody(ctx huma.Context, next func(huma.Context)) {
 		writeHumaProblem(ctx, humaError(http.StatusUnprocessableEntity, "This operation takes no request body.",
 			&huma.ErrorDetail{Location: "body", Message: "must be empty: this operation takes no body"}).(*Problem))
 	}
+}
+
+// isNoBody reports whether b, a body of a POST that takes none, is no
+// body: empty, {} or null, however spaced.
+func isNoBody(b []byte) bool {
+	var v any
+	b = bytes.TrimSpace(b)
+	return len(b) == 0 || len(b) <= maxIgnoredBody && json.Unmarshal(b, &v) == nil && (v == nil || isEmptyObject(v))
 }
 
 // isEmptyObject reports whether v, decoded JSON, is an object without
