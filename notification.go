@@ -5,13 +5,16 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Notification limits.
 const (
-	// MaxNotificationSubjectLength bounds a template's subject source.
+	// MaxNotificationSubjectLength bounds a template's subject source, in
+	// characters, as the OpenAPI document's maxLength counts them.
 	MaxNotificationSubjectLength = 1000
-	// MaxNotificationBodyLength bounds each body source (text, HTML).
+	// MaxNotificationBodyLength bounds each body source (text, HTML), in
+	// characters.
 	MaxNotificationBodyLength = 64 << 10
 	// MaxAdminEmails bounds an instance's administrator addresses.
 	MaxAdminEmails = 20
@@ -112,15 +115,15 @@ func (t *NotificationTemplate) Validate() error {
 	switch {
 	case strings.TrimSpace(t.Subject) == "":
 		v.Add("body.subject", "is required", nil)
-	case len(t.Subject) > MaxNotificationSubjectLength:
-		v.Add("body.subject", "must be at most 1000 bytes", nil)
+	case utf8.RuneCountInString(t.Subject) > MaxNotificationSubjectLength:
+		v.Add("body.subject", "must be at most 1000 characters", nil)
 	}
 	if strings.TrimSpace(t.Text) == "" {
 		v.Add("body.text", "is required: every message has a plain-text part", nil)
 	}
 	for _, f := range []struct{ loc, src string }{{"body.text", t.Text}, {"body.html", t.HTML}} {
-		if len(f.src) > MaxNotificationBodyLength {
-			v.Add(f.loc, "must be at most 65536 bytes", nil)
+		if utf8.RuneCountInString(f.src) > MaxNotificationBodyLength {
+			v.Add(f.loc, "must be at most 65536 characters", nil)
 		}
 	}
 	for _, f := range []struct {
