@@ -319,7 +319,8 @@ func bareAddress(s string, a *mail.Address) bool {
 
 // UpdateNotificationTemplate applies fn to a copy of old at now and returns
 // the template to store: its id, workspace, instance and creation time
-// kept. Returns EINVALID or fn's error.
+// kept, and its updatedAt too when fn changes nothing. Returns EINVALID or
+// fn's error.
 func UpdateNotificationTemplate(old *NotificationTemplate, fn func(*NotificationTemplate) error, now time.Time) (*NotificationTemplate, error) {
 	t := *old
 	if err := fn(&t); err != nil {
@@ -330,6 +331,10 @@ func UpdateNotificationTemplate(old *NotificationTemplate, fn func(*Notification
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	t.UpdatedAt = now
+	// A patch that changes nothing keeps updatedAt, and so the ETag, as
+	// other resources' patches do.
+	if t.UpdatedAt = old.UpdatedAt; t != *old {
+		t.UpdatedAt = now
+	}
 	return &t, nil
 }
