@@ -235,9 +235,10 @@ func (s *Server) humaConfig() huma.Config {
 	c.Info.Description = "Enroll runs program enrollments: programs and their instances, " +
 		"customers and leads, enrollments with an eligibility and review workflow, " +
 		"their history and events. Authenticate with `Authorization: Bearer <secret key>`."
-	// The SPDX identifier too: OpenAPI 3.1 validators built on its first
-	// schema refuse a license with a name alone.
-	c.Info.License = &huma.License{Name: "Apache-2.0", Identifier: "Apache-2.0"}
+	// A URL too: OpenAPI 3.1 validators built on its first schema refuse
+	// a license with a name alone, and 3.0's License Object, which Huma
+	// serves at /openapi-3.0.json, takes a url but no SPDX identifier.
+	c.Info.License = &huma.License{Name: "Apache-2.0", URL: "https://www.apache.org/licenses/LICENSE-2.0"}
 	c.Servers = []*huma.Server{{URL: "/", Description: "This server"}}
 	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		securityScheme: {
