@@ -43,16 +43,34 @@ func Clone[T any](v *T) *T {
 	return c
 }
 
+// MaxCapacity is the largest capacity an instance may be given, the
+// maximum the API's schema declares.
+const MaxCapacity = 1_000_000_000
+
 // Change applies fn, a user's change of in (a PATCH, a console form), to
 // in inside a store's UpdateInstance callback, then refuses, through
 // CheckParameterConstraints, the constraints of the parameters it
-// declares anew or differently. The API and the console change instances
-// through it, so that both refuse the same declarations. Returns fn's
-// error, or EINVALID.
+// declares anew or differently, and a new capacity above MaxCapacity
+// (one stored before is kept, as Validate does not check it). The API
+// and the console change instances through it, so that both refuse the
+// same declarations and capacities. Returns fn's error, or EINVALID.
 func (in *ProgramInstance) Change(fn func(*ProgramInstance) error) error {
 	declared := slices.Clone(in.Parameters)
+	capacity := -1
+	if in.Capacity != nil {
+		capacity = *in.Capacity
+	}
 	if err := fn(in); err != nil {
 		return err
 	}
-	return CheckParameterConstraints(in.Parameters, declared)
+	err := CheckParameterConstraints(in.Parameters, declared)
+	if in.Capacity == nil || *in.Capacity <= MaxCapacity || *in.Capacity == capacity {
+		return err
+	}
+	var v Invalid
+	v.Add("capacity", "must be at most 1000000000", *in.Capacity)
+	if e, ok := err.(*Error); ok {
+		v = append(v, e.Fields...)
+	}
+	return v.Err()
 }
