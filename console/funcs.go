@@ -23,7 +23,7 @@ func templateFuncs(a *assets) template.FuncMap {
 		"timeSec":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 		"lower":       strings.ToLower,
 		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"date":        func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"date":        formatDate,
 		"num":         formatInt,
 		"plural":      plural,
 		"json":        prettyJSON,
@@ -44,6 +44,12 @@ func formatTime(t time.Time) string {
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
+
+// formatDate is the day of an instance's start or end date as it was
+// set: in the offset it was given with, which the stores keep, not in
+// UTC, where a season starting on 2026-01-01 at midnight in Berlin would
+// start on 2025-12-31.
+func formatDate(t time.Time) string { return t.Format("2006-01-02") }
 
 // formatTimePtr is formatTime for optional times.
 func formatTimePtr(t *time.Time) string {

@@ -153,7 +153,7 @@ func period(in *enroll.ProgramInstance) string {
 		if t == nil {
 			return "…"
 		}
-		return t.UTC().Format("2006-01-02")
+		return formatDate(*t)
 	}
 	if in.StartDate == nil && in.EndDate == nil {
 		return ""
