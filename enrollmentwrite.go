@@ -1,6 +1,7 @@
 package enroll
 
 import (
+	"cmp"
 	"context"
 	"time"
 )
@@ -182,7 +183,11 @@ func participantIn(tx EnrollmentTx, a Actor, in *EnrollmentCreate) (Participant,
 		} else if c, err = tx.FindCustomerByEmail(a.WorkspaceID, p.Email); ErrorCode(err) == ENOTFOUND {
 			return p, nil, nil
 		} else if err == nil {
+			// Enrolled as that customer: the names the lead lacks are
+			// the customer's, as on its later enrollments; its email
+			// stays as the lead spells it, as customerInfo's does.
 			p.CustomerID = c.ID
+			p.FirstName, p.LastName = cmp.Or(p.FirstName, c.FirstName), cmp.Or(p.LastName, c.LastName)
 		}
 		if err != nil {
 			return p, nil, err
