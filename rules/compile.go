@@ -182,11 +182,14 @@ func (e *Engine) compile(expr string) (prg cel.Program, use usage, loops, bound 
 }
 
 // programOptions are the options of every program: the runtime limits,
-// with the calls that walk values priced by what they walk (deepCosts).
+// with the calls that walk values priced by what they walk (deepCosts),
+// and those that compile a pattern by what it compiles to (dynamicRegex).
 func (e *Engine) programOptions() []cel.ProgramOption {
 	return []cel.ProgramOption{
 		cel.CostLimit(e.costLimit),
 		cel.CostTrackerOptions(deepCosts(e.costLimit)...),
+		cel.CustomDecoratorV2(dynamicRegex(e.costLimit)),
+		cel.CostTrackerOptions(dynamicRegexCosts()...),
 		cel.InterruptCheckFrequency(interruptCheckFrequency),
 		cel.EvalOptions(cel.OptOptimize),
 	}
