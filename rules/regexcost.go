@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"regexp"
 	"regexp/syntax"
 
@@ -21,7 +22,8 @@ import (
 // whose pattern is not a literal are therefore priced by the instructions
 // their pattern compiles to as well (measured: about 2 µs each at most,
 // TestDynamicRegexWithinTheCostLimit), and one whose pattern alone costs
-// more than a rule may is refused before it is compiled.
+// more than a rule may is refused before it is compiled; so is a rule
+// with such a literal pattern, which CEL would compile when planning it.
 
 // perRegexInst is the cost of each instruction a pattern compiles to.
 const perRegexInst = 20
@@ -48,7 +50,14 @@ func dynamicRegex(limit uint64) interpreter.InterpretableDecoratorV2 {
 		default:
 			return i, nil
 		}
-		if _, literal := call.Args()[1].(interpreter.InterpretableConst); literal {
+		if c, literal := call.Args()[1].(interpreter.InterpretableConst); literal {
+			// CEL compiles it next, when the rule is saved and after each
+			// restart, in the store's write transaction.
+			if pattern, ok := c.Value().(types.String); ok {
+				if n, err := regexInsts(string(pattern)); err == nil && cost.SafeMultiply(n, perRegexInst) > limit {
+					return nil, fmt.Errorf("the pattern of matches() compiles to about %d instructions, costing %d, past the limit of a rule (%d); write a shorter one, or fewer or smaller repetitions", n, cost.SafeMultiply(n, perRegexInst), limit)
+				}
+			}
 			return i, nil
 		}
 		return interpreter.NewCall(call.ID(), call.Function(), overloadDynamicMatches, call.Args(), func(args ...ref.Val) ref.Val {
