@@ -1,7 +1,7 @@
 package enroll
 
 import (
-	"regexp"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -168,7 +168,9 @@ func (in *ProgramInstance) validateParameters(v *Invalid) {
 		if utf8.RuneCountInString(p.Constraints.Pattern) > MaxTextLength {
 			v.Add(l+".constraints.pattern", "must be at most "+strconv.Itoa(MaxTextLength)+" characters", nil)
 		} else if p.Constraints.Pattern != "" {
-			if _, err := regexp.Compile(p.Constraints.Pattern); err != nil {
+			// Parsed, not compiled: a pattern saved before
+			// MaxPatternInstructions may take seconds to compile.
+			if _, err := RegexInstructions(p.Constraints.Pattern); err != nil {
 				v.Add(l+".constraints.pattern", "is not a valid regular expression: "+err.Error(), p.Constraints.Pattern)
 			}
 		}
@@ -183,7 +185,8 @@ func (in *ProgramInstance) validateParameters(v *Invalid) {
 // are new or differ from those of previous, a constraint the parameter's
 // values are never checked against (a pattern on a number, options on a
 // string), which would be stored and shown and promise what it does not
-// do, an option listed twice, and a pattern holding NUL. Validate, which every update runs, does
+// do, an option listed twice, a pattern holding NUL, and one compiling to
+// more than MaxPatternInstructions. Validate, which every update runs, does
 // not: declarations saved before these checks must not block a change of
 // anything else, nor a PATCH that sends them back as read. Returns
 // EINVALID.
@@ -197,6 +200,9 @@ func CheckParameterConstraints(params, previous []Parameter) error {
 		if strings.ContainsRune(p.Constraints.Pattern, 0) {
 			// A NUL compiles, but PostgreSQL's jsonb cannot hold it.
 			v.Add(l+".constraints.pattern", "must not contain NUL characters", p.Constraints.Pattern)
+		}
+		if n, err := RegexInstructions(p.Constraints.Pattern); err == nil && n > MaxPatternInstructions {
+			v.Add(l+".constraints.pattern", fmt.Sprintf("compiles to about %d instructions, more than the %d a pattern may (each write of an enrollment compiles it); write fewer or smaller repetitions", n, MaxPatternInstructions), nil)
 		}
 		if p.Constraints.Pattern != "" && p.Type != ParamString && p.Type != ParamChoice {
 			v.Add(l+".constraints.pattern", "applies to string and choice parameters only", p.Constraints.Pattern)
