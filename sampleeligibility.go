@@ -59,6 +59,13 @@ func EvaluateSample(ctx context.Context, store Store, engine RuleEngine, key *AP
 	if sample.Eligibility.Status == "" {
 		sample.Eligibility.Status = StatusCandidate
 	}
+	// A create sets them before it evaluates.
+	if sample.CreatedAt.IsZero() {
+		sample.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	}
+	if sample.UpdatedAt.IsZero() {
+		sample.UpdatedAt = sample.CreatedAt
+	}
 	if sample.CustomerID != "" && !key.Has(ScopeEnrollmentsRead) {
 		// Rules can read any of a stored customer's members, and
 		// enrolledInOtherProgram() its enrollments, whichever customer the
