@@ -77,6 +77,13 @@ func EvaluateSample(ctx context.Context, store Store, engine RuleEngine, key *AP
 		if c, err = sampleCustomer(ctx, store, key, sample); err != nil {
 			return nil, err
 		}
+		if c != nil && sample.IdentificationType == IdentifyByCustomerID {
+			// As a customerId create makes it (participantIn): names and
+			// email are the customer's, phone and address the sample's
+			// or else the customer's.
+			p := ParticipantFromCustomer(c).Overlay(&EnrollmentCreate{Phone: sample.Phone, Address: sample.Address})
+			sample.FirstName, sample.LastName, sample.Email, sample.Phone, sample.Address = c.FirstName, c.LastName, c.Email, p.Phone, p.Address
+		}
 	}
 	if c != nil {
 		c.Normalize()
