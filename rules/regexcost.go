@@ -3,13 +3,14 @@ package rules
 import (
 	"fmt"
 	"regexp"
-	"regexp/syntax"
 
 	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/overloads"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
+
+	"github.com/enrollhq/enroll"
 )
 
 // CEL compiles the pattern of matches() when the program is planned if it
@@ -104,52 +105,6 @@ func dynamicRegexCosts() []cost.TrackerOption {
 	})}
 }
 
-// regexInsts returns about how many instructions pattern compiles to, from
-// its parse, without compiling it (which takes as long as the program is
-// large), as regexp/syntax bounds a program's size; or the error
-// regexp.Compile would give.
-func regexInsts(pattern string) (uint64, error) {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return 0, err
-	}
-	return regexSize(re), nil
-}
-
-// regexSize is the size of re's program, counted as regexp/syntax's parser
-// counts it to bound it (calcSize).
-func regexSize(re *syntax.Regexp) uint64 {
-	var n uint64
-	switch re.Op {
-	case syntax.OpLiteral:
-		n = uint64(len(re.Rune))
-	case syntax.OpCapture, syntax.OpStar:
-		n = 2 + regexSize(re.Sub[0])
-	case syntax.OpPlus, syntax.OpQuest:
-		n = 1 + regexSize(re.Sub[0])
-	case syntax.OpConcat:
-		for _, sub := range re.Sub {
-			n = cost.SafeAdd(n, regexSize(sub))
-		}
-	case syntax.OpAlternate:
-		for _, sub := range re.Sub {
-			n = cost.SafeAdd(n, regexSize(sub))
-		}
-		if len(re.Sub) > 1 {
-			n = cost.SafeAdd(n, uint64(len(re.Sub)-1))
-		}
-	case syntax.OpRepeat:
-		sub := regexSize(re.Sub[0])
-		switch {
-		case re.Max == -1 && re.Min == 0:
-			n = 2 + sub
-		case re.Max == -1:
-			n = cost.SafeAdd(1, cost.SafeMultiply(uint64(re.Min), sub))
-		default:
-			n = cost.SafeAdd(cost.SafeMultiply(uint64(re.Max), sub), uint64(re.Max-re.Min))
-		}
-	default:
-		n = 1
-	}
-	return n
-}
+// regexInsts returns about how many instructions pattern compiles to,
+// without compiling it (enroll.RegexInstructions).
+func regexInsts(pattern string) (uint64, error) { return enroll.RegexInstructions(pattern) }
