@@ -149,3 +149,10 @@ type DeliveryResult struct {
 	Job     *WebhookJob
 	Outcome DeliveryOutcome
 }
+
+// WebhookEndpointsFilter is the filter hash the webhook endpoints' list
+// binds its page tokens to. The list has no filter, but 0, the hash of
+// none, is also the API keys' list's, whose sort it shares: with it a key
+// list's token would page the endpoints from nowhere instead of being
+// refused.
+var WebhookEndpointsFilter = HashFilter("webhookEndpoints")

@@ -105,7 +105,7 @@ func (db *DB) FindWebhookEndpoint(ctx context.Context, wsID, id string) (*enroll
 
 // ListWebhookEndpoints implements enroll.WebhookStore.
 func (db *DB) ListWebhookEndpoints(ctx context.Context, wsID string, p enroll.ListParams) (*enroll.Page[*enroll.WebhookEndpoint], error) {
-	c, err := p.Normalize([]string{enroll.SortCreatedDesc, enroll.SortCreatedAsc}, 0)
+	c, err := p.Normalize([]string{enroll.SortCreatedDesc, enroll.SortCreatedAsc}, enroll.WebhookEndpointsFilter)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, wsID string, p enroll.Li
 	var out *enroll.Page[*enroll.WebhookEndpoint]
 	err = db.read(ctx, func(q pgx.Tx) error {
 		var err error
-		out, err = page[enroll.WebhookEndpoint](ctx, q, "webhook_endpoints", w, p, c, 0, func() (int, error) {
+		out, err = page[enroll.WebhookEndpoint](ctx, q, "webhook_endpoints", w, p, c, enroll.WebhookEndpointsFilter, func() (int, error) {
 			return countRows(ctx, q, "webhook_endpoints", w)
 		})
 		if err != nil {

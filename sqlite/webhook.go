@@ -109,7 +109,7 @@ func (db *DB) FindWebhookEndpoint(ctx context.Context, wsID, id string) (*enroll
 
 // ListWebhookEndpoints implements enroll.WebhookStore.
 func (db *DB) ListWebhookEndpoints(ctx context.Context, wsID string, p enroll.ListParams) (*enroll.Page[*enroll.WebhookEndpoint], error) {
-	c, err := p.Normalize([]string{enroll.SortCreatedDesc, enroll.SortCreatedAsc}, 0)
+	c, err := p.Normalize([]string{enroll.SortCreatedDesc, enroll.SortCreatedAsc}, enroll.WebhookEndpointsFilter)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, wsID string, p enroll.Li
 	defer rtx.Rollback()
 	var w where
 	w.add("workspace_id = ?", wsID)
-	pg, err := page[enroll.WebhookEndpoint](ctx, rtx, "webhook_endpoints", w, p, c, 0, func() (int, error) {
+	pg, err := page[enroll.WebhookEndpoint](ctx, rtx, "webhook_endpoints", w, p, c, enroll.WebhookEndpointsFilter, func() (int, error) {
 		return countRows(ctx, rtx, "webhook_endpoints", w)
 	})
 	if err != nil {
