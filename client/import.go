@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"mime"
 	"net/http"
 	"net/url"
@@ -235,6 +236,14 @@ func (c *Client) WaitImport(ctx context.Context, id string, interval time.Durati
 // ListImportErrors returns a page of a job's errors, in row order.
 func (c *Client) ListImportErrors(ctx context.Context, id string, o ListOptions) (*enroll.Page[enroll.ImportError], error) {
 	return get[enroll.Page[enroll.ImportError]](c, ctx, "/v1/imports/"+esc(id)+"/errors", o.values())
+}
+
+// AllImportErrors returns every error of a job from the page o asks for
+// on, in row order, following nextPageToken.
+func (c *Client) AllImportErrors(ctx context.Context, id string, o ListOptions) iter.Seq2[enroll.ImportError, error] {
+	return pages(o, func(o ListOptions) (*enroll.Page[enroll.ImportError], error) {
+		return c.ListImportErrors(ctx, id, o)
+	})
 }
 
 // WriteImportErrorsCSV writes every error of a job to w as CSV (row,
