@@ -134,6 +134,14 @@ type Store interface {
 	// ListEnrollments returns a page of enrollments matching f, by keyset
 	// when f.PageToken is set. Returns EINVALID for bad filters or tokens.
 	ListEnrollments(ctx context.Context, wsID string, f EnrollmentFilter) (*Page[*Enrollment], error)
+	// Snapshot returns ctx carrying a read transaction whose snapshot is
+	// taken now: ListEnrollments called with the returned context reads
+	// the database as it was then, whatever commits meanwhile, so that an
+	// export walking many pages under a sort whose key can change
+	// (updatedAt, lastName) neither loses nor repeats a row that moves.
+	// release ends it and must be called once; until then it holds a
+	// connection. The context must not be used by two goroutines at once.
+	Snapshot(ctx context.Context) (snap context.Context, release func(), err error)
 	// EnrolledElsewhere answers the rules' enrolledInOtherProgram() for e,
 	// of workspace wsID, as its create or evaluation does: whether its
 	// participant holds an approved or paused enrollment in an instance

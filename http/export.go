@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -120,8 +121,23 @@ func (s *Server) exportEnrollments(ctx context.Context, instanceID string, q Enr
 	f.ListParams = enroll.ListParams{PerPage: exportPageSize, Sort: sort}
 	f.NoTotal = true
 	ws := workspaceFrom(ctx)
-	first, err := s.store.ListEnrollments(ctx, ws, f)
+	// Every page is read in one snapshot: a row whose sort key changes
+	// while the export streams (updatedAt, lastName) would otherwise move
+	// behind the walk and be left out, or ahead of it and be repeated.
+	snap, end, err := s.store.Snapshot(ctx)
 	if err != nil {
+		return nil, err
+	}
+	// The stream ends it; so does the request's end, should the stream
+	// never run, as an open snapshot holds a connection (and on SQLite
+	// keeps the WAL from starting over).
+	var once sync.Once
+	release := func() { once.Do(end) }
+	stop := context.AfterFunc(ctx, release)
+	first, err := s.store.ListEnrollments(snap, ws, f)
+	if err != nil {
+		stop()
+		release()
 		return nil, err
 	}
 	name := "enrollments.csv"
@@ -129,6 +145,8 @@ func (s *Server) exportEnrollments(ctx context.Context, instanceID string, q Enr
 		name = "enrollments-" + instanceID + ".csv"
 	}
 	return s.csvStream(ctx, name, func(w io.Writer) error {
+		defer release()
+		stop()
 		x, err := enroll.NewCSVExporter(w)
 		if err != nil {
 			return err
@@ -149,7 +167,7 @@ func (s *Server) exportEnrollments(ctx context.Context, instanceID string, q Enr
 				return nil
 			}
 			f.PageToken = string(page.NextPageToken)
-			if page, err = s.store.ListEnrollments(ctx, ws, f); err != nil {
+			if page, err = s.store.ListEnrollments(snap, ws, f); err != nil {
 				return err
 			}
 		}

@@ -59,9 +59,11 @@ const maxAttempts = 5
 
 // DB is an enroll.Store on PostgreSQL.
 type DB struct {
-	pool   *pgxpool.Pool
-	clock  enroll.Clock
-	engine enroll.RuleEngine
+	pool *pgxpool.Pool
+	// snapshotSlots bounds the snapshots holding pool's connections.
+	snapshotSlots snapshotSlots
+	clock         enroll.Clock
+	engine        enroll.RuleEngine
 	// sealer seals webhook signing secrets at rest; nil keeps them plain.
 	sealer enroll.SecretSealer
 	// backlogs remembers the counts of ?after= polls (listEventsAfter).
@@ -234,6 +236,10 @@ func (db *DB) write(ctx context.Context, fn func(tx *tx) error) error {
 // read runs fn in a read-only REPEATABLE READ transaction, so the several
 // queries of one read (a page and its total) see one snapshot.
 func (db *DB) read(ctx context.Context, fn func(q pgx.Tx) error) error {
+	if tx := snapshotOf(ctx); tx != nil {
+		// The snapshot's reads cannot be taken again in a new one.
+		return fn(tx)
+	}
 	return retry(ctx, func() error {
 		ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 		if err != nil {

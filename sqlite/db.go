@@ -46,12 +46,14 @@ type Config struct {
 
 // DB is an enroll.Store on SQLite.
 type DB struct {
-	w      *pool          // one connection: SQLite has one writer at a time
-	r      *pool          // read-only pool
-	group  groupCommitter // queues writes for w; see write
-	ckpt   *checkpointer  // checkpoints the WAL in the background
-	clock  enroll.Clock
-	engine enroll.RuleEngine
+	w *pool // one connection: SQLite has one writer at a time
+	r *pool // read-only pool
+	// snapshotSlots bounds the snapshots holding r's connections.
+	snapshotSlots snapshotSlots
+	group         groupCommitter // queues writes for w; see write
+	ckpt          *checkpointer  // checkpoints the WAL in the background
+	clock         enroll.Clock
+	engine        enroll.RuleEngine
 	// sealer seals webhook signing secrets at rest; nil keeps them plain.
 	sealer enroll.SecretSealer
 	// importContended is when writes last waited for the writer behind

@@ -65,7 +65,9 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 		return nil, err
 	}
 	r := querier(db.r)
-	if scans(f) {
+	if tx := snapshotOf(ctx); tx != nil {
+		r = tx
+	} else if scans(f) {
 		r = db.scan
 	}
 	spec := sortSpecs[f.Sort]
