@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -52,6 +53,10 @@ type NotificationSettingsPut struct {
 	Enabled     bool     `json:"enabled" doc:"Off, the instance's status changes send no notifications."`
 	AdminEmails []string `json:"adminEmails,omitempty" maxItems:"20" maxLength:"254" doc:"Receive the administrators' messages: new submissions, needs_action answered. Each listed once, case ignored (one mailbox, one copy), and ASCII, with a domain name that has a dot (not a@b, a@localhost nor an IP address), as mail relays commonly refuse others."`
 	LinkURL     string   `json:"linkUrl,omitempty" nullable:"true" maxLength:"2048" doc:"The link messages offer ({{.link}}); {enrollmentId} in it is replaced by the enrollment's id. Spaces and the other characters a URL may not hold unencoded (such as < > { | } and the double quote) are refused: percent-encode them."`
+	// The settings' read-only members, so that settings read can be put
+	// back whole, as a representation read can be sent back as a PATCH.
+	ProgramInstanceID string     `json:"programInstanceId,omitempty" maxLength:"64" doc:"Read-only: may be sent back as read, the path's instance; another value is a 422."`
+	UpdatedAt         *time.Time `json:"updatedAt,omitempty" nullable:"true" doc:"Read-only: may be sent back; its value is ignored (If-Match detects a concurrent put)."`
 }
 
 type createTemplateInput struct {
@@ -366,6 +371,11 @@ func (s *Server) putNotificationSettings(ctx context.Context, in *putSettingsInp
 	}
 	if !enroll.ValidID(in.InstanceID) || checkInstance(ctx, in.InstanceID) != nil {
 		return nil, notFound("Program instance", in.InstanceID)
+	}
+	if id := in.Body.ProgramInstanceID; id != "" && id != in.InstanceID {
+		var v enroll.Invalid
+		v.Add("body.programInstanceId", "is read-only: the settings are those of the instance in the path", id)
+		return nil, v.Err()
 	}
 	st := &enroll.NotificationSettings{ProgramInstanceID: in.InstanceID, Enabled: in.Body.Enabled,
 		AdminEmails: in.Body.AdminEmails, LinkURL: in.Body.LinkURL}
