@@ -117,7 +117,19 @@ func (l *Lead) validate(stored string) error {
 type LeadFilter struct {
 	// Email, when set, keeps leads with this email (case-insensitive).
 	Email string
+	// CustomerID, when set, keeps the leads that became this customer.
+	CustomerID string
 	ListParams
+}
+
+// Hash is the filter's hash, which its page tokens are bound to: that of
+// its email alone when it names no customer, as before there was one, so
+// that tokens issued then still serve.
+func (f LeadFilter) Hash() uint64 {
+	if f.CustomerID == "" {
+		return HashFilter(f.Email)
+	}
+	return HashFilter([2]string{f.Email, f.CustomerID})
 }
 
 // AppendJSON appends the customer's representation to b, with null for

@@ -23,12 +23,15 @@ type LeadCreate struct {
 type LeadQuery struct {
 	// Email keeps the leads with this email (case-insensitive).
 	Email string
+	// CustomerID keeps the leads that became this customer.
+	CustomerID string
 	ListOptions
 }
 
 func (q LeadQuery) values() url.Values {
 	v := q.ListOptions.values()
 	setIf(v, "email", q.Email)
+	setIf(v, "customerId", q.CustomerID)
 	return v
 }
 

@@ -223,7 +223,7 @@ func operationTable() map[string][]opCall {
 		},
 		"listLeads": {
 			{"ListLeads", func(ctx context.Context, c *client.Client, _ string) error {
-				_, err := c.ListLeads(ctx, client.LeadQuery{Email: "e@example.com", ListOptions: sorted})
+				_, err := c.ListLeads(ctx, client.LeadQuery{Email: "e@example.com", CustomerID: "c", ListOptions: sorted})
 				return err
 			}},
 			{"AllLeads", func(ctx context.Context, c *client.Client, _ string) error {

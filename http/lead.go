@@ -37,7 +37,8 @@ type createLeadInput struct {
 }
 
 type listLeadsInput struct {
-	Email string `query:"email" maxLength:"256" doc:"Keep leads with this email (case-insensitive)."`
+	Email      string `query:"email" maxLength:"256" doc:"Keep leads with this email (case-insensitive)."`
+	CustomerID string `query:"customerId" maxLength:"64" doc:"Keep the leads that became this customer (customerId): those a DELETE of the customer waits for."`
 	SortQuery
 	ListQuery
 }
@@ -80,7 +81,7 @@ func (s *Server) createLead(ctx context.Context, in *createLeadInput) (*leadCrea
 }
 
 func (s *Server) listLeads(ctx context.Context, in *listLeadsInput) (*bodyPage[*enroll.Lead], error) {
-	f := enroll.LeadFilter{Email: in.Email, ListParams: in.params(in.Sort)}
+	f := enroll.LeadFilter{Email: in.Email, CustomerID: in.CustomerID, ListParams: in.params(in.Sort)}
 	page, err := s.store.ListLeads(ctx, workspaceFrom(ctx), f)
 	if err != nil {
 		return nil, err

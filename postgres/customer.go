@@ -210,7 +210,7 @@ func (db *DB) DeleteCustomer(ctx context.Context, a enroll.Actor, id string, che
 		}
 		_, err = tx.exec(`DELETE FROM customers WHERE workspace_id = $1 AND id = $2`, c.WorkspaceID, c.ID)
 		if foreignKey(err) != "" {
-			return enroll.Errorf(enroll.ECONFLICT, "Customer %s has enrollments or leads referring to it.", c.ID)
+			return enroll.Errorf(enroll.ECONFLICT, "Customer %s has enrollments or leads referring to it (GET /v1/enrollments?customerId= and /v1/leads?customerId= list them).", c.ID)
 		}
 		return err
 	})

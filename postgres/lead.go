@@ -65,7 +65,7 @@ func (db *DB) FindLead(ctx context.Context, wsID, id string) (*enroll.Lead, erro
 
 // ListLeads implements enroll.Store.
 func (db *DB) ListLeads(ctx context.Context, wsID string, f enroll.LeadFilter) (*enroll.Page[*enroll.Lead], error) {
-	fh := enroll.HashFilter(f.Email)
+	fh := f.Hash()
 	c, err := f.Normalize([]string{enroll.SortCreatedDesc, enroll.SortCreatedAsc, enroll.SortUpdatedAsc, enroll.SortUpdatedDesc}, fh)
 	if err != nil {
 		return nil, err
@@ -74,6 +74,9 @@ func (db *DB) ListLeads(ctx context.Context, wsID string, f enroll.LeadFilter) (
 	w.add("workspace_id = ?", wsID)
 	if f.Email != "" {
 		w.add("email_norm = ?", enroll.NormalizeEmail(f.Email))
+	}
+	if f.CustomerID != "" {
+		w.add("customer_id = ?", f.CustomerID)
 	}
 	var out *enroll.Page[*enroll.Lead]
 	err = db.read(ctx, func(q pgx.Tx) error {

@@ -54,7 +54,7 @@ func (db *DB) FindLead(ctx context.Context, wsID, id string) (*enroll.Lead, erro
 
 // ListLeads implements enroll.Store.
 func (db *DB) ListLeads(ctx context.Context, wsID string, f enroll.LeadFilter) (*enroll.Page[*enroll.Lead], error) {
-	fh := enroll.HashFilter(f.Email)
+	fh := f.Hash()
 	c, err := f.Normalize([]string{enroll.SortCreatedDesc, enroll.SortCreatedAsc, enroll.SortUpdatedAsc, enroll.SortUpdatedDesc}, fh)
 	if err != nil {
 		return nil, err
@@ -63,6 +63,9 @@ func (db *DB) ListLeads(ctx context.Context, wsID string, f enroll.LeadFilter) (
 	w.add("workspace_id = ?", wsID)
 	if f.Email != "" {
 		w.add("email_norm = ?", enroll.NormalizeEmail(f.Email))
+	}
+	if f.CustomerID != "" {
+		w.add("customer_id = ?", f.CustomerID)
 	}
 	return page[enroll.Lead](ctx, db.r, "leads", w, f.ListParams, c, fh, func() (int, error) {
 		return countRows(ctx, db.r, "leads", w)

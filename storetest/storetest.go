@@ -35,6 +35,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("EnrollmentLeadBecomesCustomer", func(t *testing.T) { t.Parallel(); testEnrollmentLeadBecomesCustomer(t, newStore) })
 	t.Run("EnrolledElsewhereThroughLead", func(t *testing.T) { t.Parallel(); testEnrolledElsewhereThroughLead(t, newStore) })
 	t.Run("Snapshot", func(t *testing.T) { t.Parallel(); testSnapshot(t, newStore) })
+	t.Run("ListLeadsByCustomer", func(t *testing.T) { t.Parallel(); testListLeadsByCustomer(t, newStore) })
 	t.Run("EnrollmentConvertedLeadHoldsOpen", func(t *testing.T) { t.Parallel(); testEnrollmentConvertedLeadHoldsOpen(t, newStore) })
 	t.Run("EnrollmentEmailHeldOpen", func(t *testing.T) { t.Parallel(); testEnrollmentEmailHeldOpen(t, newStore) })
 	t.Run("EnrollmentEmailRace", func(t *testing.T) { t.Parallel(); testEnrollmentEmailRace(t, newStore) })
