@@ -66,13 +66,24 @@ func EvaluateSample(ctx context.Context, store Store, engine RuleEngine, key *AP
 	if sample.UpdatedAt.IsZero() {
 		sample.UpdatedAt = sample.CreatedAt
 	}
+	leadRead := false
+	if c == nil && sample.IdentificationType == IdentifyByLeadID && sample.LeadID != "" {
+		if !key.Has(ScopeEnrollmentsRead) {
+			return nil, Errorf(EFORBIDDEN, "This API key lacks the %s scope, needed to try rules on a stored lead.", ScopeEnrollmentsRead)
+		}
+		var err error
+		if c, err = sampleLead(ctx, store, key, sample); err != nil {
+			return nil, err
+		}
+		leadRead = true
+	}
 	if sample.CustomerID != "" && !key.Has(ScopeEnrollmentsRead) {
 		// Rules can read any of a stored customer's members, and
 		// enrolledInOtherProgram() its enrollments, whichever customer the
 		// sample is evaluated with: a key must be able to read them.
 		return nil, Errorf(EFORBIDDEN, "This API key lacks the %s scope, needed to try rules on a stored customer.", ScopeEnrollmentsRead)
 	}
-	if c == nil {
+	if c == nil && !leadRead {
 		var err error
 		if c, err = sampleCustomer(ctx, store, key, sample); err != nil {
 			return nil, err
@@ -89,9 +100,11 @@ func EvaluateSample(ctx context.Context, store Store, engine RuleEngine, key *AP
 		c.Normalize()
 		withoutNullMembers(c.Metadata)
 	}
-	// Only a stored customer's enrollments are asked about: a sample's
-	// leadId is not read (docs/api.md).
+	// A stored customer's enrollments, or a stored bare lead's.
 	who := &Enrollment{CustomerID: sample.CustomerID}
+	if leadRead {
+		who.LeadID = sample.LeadID
+	}
 	return engine.Evaluate(ctx, EvaluationInput{Enrollment: sample, Customer: c, Instance: inst,
 		EnrolledInOtherProgram: NewOtherPrograms(store, key.WorkspaceID, inst).Of(ctx, who)})
 }
@@ -122,6 +135,54 @@ func sampleCustomer(ctx context.Context, store Store, key *APIKey, sample *Enrol
 		return c, nil
 	}
 	return nil, nil
+}
+
+// sampleLead resolves a leadId sample as its create would (participantIn),
+// writing nothing: the lead's names, email, phone and address under the
+// sample's own; then the customer the lead became, whose names and email
+// are the enrollment's; or the customer with its email (whose names fill
+// in those a lead without both lacks); or the customer a lead with names
+// and email would make, not stored; or none, a bare lead. sample takes
+// the participant's contact fields and stored customer's id. Returns
+// EINVALID for a leadId naming no lead of key's workspace.
+func sampleLead(ctx context.Context, store Store, key *APIKey, sample *Enrollment) (*Customer, error) {
+	l, err := store.FindLead(ctx, key.WorkspaceID, sample.LeadID)
+	if ErrorCode(err) == ENOTFOUND {
+		var v Invalid
+		v.Add("enrollment.leadId", "names no lead of the workspace", sample.LeadID)
+		return nil, v.Err()
+	} else if err != nil {
+		return nil, err
+	}
+	p := ParticipantFromLead(l).Overlay(&EnrollmentCreate{FirstName: sample.FirstName, LastName: sample.LastName,
+		Email: sample.Email, Phone: sample.Phone, Address: sample.Address})
+	var c *Customer
+	switch {
+	case p.CustomerID != "":
+		if c, err = store.FindCustomer(ctx, key.WorkspaceID, p.CustomerID); err != nil {
+			return nil, err
+		}
+		p.FirstName, p.LastName, p.Email = c.FirstName, c.LastName, c.Email
+	case p.Email != "":
+		found, err := store.ListCustomers(ctx, key.WorkspaceID, CustomerFilter{Email: p.Email, ListParams: ListParams{PerPage: 1}})
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case len(found.Data) > 0:
+			c = found.Data[0]
+			p.CustomerID = c.ID
+			if !p.CanBeCustomer() {
+				p.FirstName, p.LastName = or(p.FirstName, c.FirstName), or(p.LastName, c.LastName)
+			}
+		case p.CanBeCustomer():
+			c = p.NewCustomer(key.WorkspaceID, time.Now())
+			c.ReferenceID = sample.ReferenceID
+		}
+	}
+	sample.CustomerID = p.CustomerID
+	sample.FirstName, sample.LastName, sample.Email, sample.Phone, sample.Address = p.FirstName, p.LastName, p.Email, p.Phone, p.Address
+	return c, nil
 }
 
 // decodeSample decodes a free-form sample into out, a pointer to a domain

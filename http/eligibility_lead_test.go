@@ -7,8 +7,8 @@ import (
 // TestEligibilityTestSeesLeadEnrollments: the rules test answers
 // enrolledInOtherProgram() as a create does, for a customer approved in
 // another program as the lead it was made from (an enrollment that names
-// no customer), in the test of current enrollments and of a sample
-// alike, and for a bare lead itself in the test of current enrollments.
+// no customer), and for a bare lead itself, in the test of current
+// enrollments and of a sample alike.
 func TestEligibilityTestSeesLeadEnrollments(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -43,12 +43,10 @@ func TestEligibilityTestSeesLeadEnrollments(t *testing.T) {
 	for _, s := range []string{"eligible", "submitted", "approved"} {
 		e.patchStatus(id, s)
 	}
-	// A sample's leadId is not read (docs/api.md); the test of current
-	// enrollments sees the lead's.
 	sample := e.do("POST", "/v1/programInstances/"+inst+"/eligibility:test", map[string]any{
 		"enrollment": map[string]any{"identificationType": "leadId", "leadId": bareLead},
 	}).expect(200).obj()["sample"].(map[string]any)
-	if sample["status"] != "eligible" {
+	if sample["status"] != "ineligible" {
 		t.Errorf("bare lead's sample = %v", sample)
 	}
 	if created := e.enrollIn(inst, map[string]any{"identificationType": "leadId", "leadId": bareLead}); status(created) != "ineligible" {
