@@ -35,6 +35,12 @@ type server struct {
 func parseSMTPURL(s string) (*server, error) {
 	u, err := url.Parse(s)
 	if err != nil {
+		// url.Parse's error quotes the whole URL, password included: say
+		// what is wrong without it, since serve prints this to the log.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
 		return nil, fmt.Errorf("notify: --smtp-url: %w", err)
 	}
 	if (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" || u.Path != "" && u.Path != "/" {
