@@ -35,6 +35,17 @@ const maxUploadBytes = 1 << 30
 // maxUploadField bounds each of the upload form's other fields.
 const maxUploadField = 4 << 10
 
+// uploadIdleTimeout is how long an upload's file may send nothing before
+// it is cut off, and uploadWriteTimeout how long the answer may take once
+// it has arrived. The server's read timeout (30 s under enroll serve)
+// bounds whole requests, which a large file outlasts, and its write
+// timeout counts from the request's head: as the API's uploads do, the
+// file replaces them with these rolling limits.
+const (
+	uploadIdleTimeout  = time.Minute
+	uploadWriteTimeout = time.Minute
+)
+
 // uploadFormat returns the import format of an uploaded file, by its
 // extension first, then by its part's Content-Type.
 func uploadFormat(filename, contentType string) (string, bool) {
@@ -214,7 +225,9 @@ func (c *Console) importFile(w http.ResponseWriter, r *http.Request, rq *request
 		c.renderImportForm(w, r, rq, http.StatusUnprocessableEntity, d)
 		return
 	}
-	f, rows, err := c.spool(body, format)
+	rc := http.NewResponseController(w)
+	f, rows, err := c.spool(&uploadBody{r: body, rc: rc}, format)
+	_ = rc.SetWriteDeadline(time.Now().Add(uploadWriteTimeout))
 	if err != nil {
 		if errors.Is(err, errSpool) {
 			c.serverError(w, r, rq, err)
@@ -324,6 +337,24 @@ func (r *readErr) Read(p []byte) (int, error) {
 		r.err = err
 	}
 	return n, err
+}
+
+// uploadBody reads an upload's file, pushing the connection's read
+// deadline forward as data arrives (at most once a second), and its write
+// deadline past it, so that the answer can still be written.
+type uploadBody struct {
+	r        io.Reader
+	rc       *http.ResponseController
+	extended time.Time
+}
+
+func (b *uploadBody) Read(p []byte) (int, error) {
+	if now := time.Now(); now.Sub(b.extended) > time.Second {
+		_ = b.rc.SetReadDeadline(now.Add(uploadIdleTimeout))
+		_ = b.rc.SetWriteDeadline(now.Add(uploadIdleTimeout + uploadWriteTimeout))
+		b.extended = now
+	}
+	return b.r.Read(p)
 }
 
 // startImport runs a stored job in the background; it owns f from now on.
