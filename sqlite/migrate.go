@@ -41,6 +41,19 @@ func migrate(ctx context.Context, path string) error {
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 
+	// A new database is its owner's alone, as its lock file is: it holds
+	// participants' data and, unless sealed, webhook signing secrets, and
+	// SQLite would create it with the umask's mode (0644), giving its WAL
+	// and shared-memory files the same. An empty file is an empty
+	// database; one that exists keeps the mode its operator gave it.
+	if f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err == nil {
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("sqlite: create %s: %w", path, err)
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+
 	db, err := sql.Open("sqlite", dsn(path, "FULL", "immediate", false))
 	if err != nil {
 		return fmt.Errorf("sqlite: open for migration: %w", err)
