@@ -182,8 +182,9 @@ func isPostgres(db string) bool {
 }
 
 // redactedDB is --db as logs show it: a PostgreSQL URL without its
-// password (in the user part or a password parameter), since logs go
-// where secrets must not (docs/security.md).
+// password (in the user part or a password parameter) nor the passphrase
+// of its client's TLS key (sslpassword), since logs go where secrets must
+// not (docs/security.md).
 func redactedDB(db string) string {
 	if !isPostgres(db) {
 		return db
@@ -192,9 +193,12 @@ func redactedDB(db string) string {
 	if err != nil {
 		return "postgres://(not shown: not a URL)"
 	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
+	q := u.Query()
+	for _, secret := range []string{"password", "sslpassword"} {
+		if q.Has(secret) {
+			q.Set(secret, "xxxxx")
+			u.RawQuery = q.Encode()
+		}
 	}
 	return u.Redacted()
 }
