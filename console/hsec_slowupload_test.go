@@ -47,7 +47,7 @@ func TestImportUploadOutlastsReadTimeout(t *testing.T) {
 	f := newFixture(t)
 	// The same handler on a server with enroll serve's timeouts, shortened.
 	srv := httptest.NewUnstartedServer(f.srv.Config.Handler)
-	srv.Config.ReadTimeout, srv.Config.WriteTimeout = time.Second, time.Second
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 2*time.Second, 2*time.Second
 	srv.Start()
 	t.Cleanup(srv.Close)
 	g := *f
@@ -67,7 +67,7 @@ func TestImportUploadOutlastsReadTimeout(t *testing.T) {
 	buf.Reset()
 	_, _ = io.WriteString(fw, "firstName,lastName,email\nSlow,Link,slow@example.com\nLate,Row,late@example.com\n")
 	_ = mw.Close()
-	body := &trickle{head: head, b: buf.Bytes(), chunk: buf.Len()/12 + 1, pause: 250 * time.Millisecond} // about 3 s
+	body := &trickle{head: head, b: buf.Bytes(), chunk: buf.Len()/12 + 1, pause: 400 * time.Millisecond} // about 5 s
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+Prefix+"/imports", body)
 	req.ContentLength = int64(len(head) + buf.Len())
 	req.Header.Set("Content-Type", mw.FormDataContentType())
