@@ -20,6 +20,10 @@ type snapshotKey struct{}
 // the other reads none.
 func (db *DB) Snapshot(ctx context.Context) (context.Context, func(), error) {
 	slots := db.snapshotSlots.get(db.r.Stats().MaxOpenConnections)
+	if slots == nil {
+		// A pool of one connection: reads see each their own moment.
+		return ctx, func() {}, nil
+	}
 	select {
 	case slots <- struct{}{}:
 	case <-ctx.Done():
@@ -45,7 +49,9 @@ func (db *DB) Snapshot(ctx context.Context) (context.Context, func(), error) {
 }
 
 // snapshotSlots bounds the snapshots open at once to half of a pool's
-// connections, at least one: made on first use, from the pool's size.
+// connections: made on first use, from the pool's size. A pool of one
+// connection has none: a snapshot holding it would leave the reads made
+// while it is open (an export's look-ups of instances) none.
 type snapshotSlots struct {
 	once  sync.Once
 	slots chan struct{}
@@ -53,7 +59,11 @@ type snapshotSlots struct {
 
 // get returns the slots of a pool of size connections.
 func (s *snapshotSlots) get(size int) chan struct{} {
-	s.once.Do(func() { s.slots = make(chan struct{}, max(1, size/2)) })
+	s.once.Do(func() {
+		if size >= 2 {
+			s.slots = make(chan struct{}, size/2)
+		}
+	})
 	return s.slots
 }
 
