@@ -61,7 +61,7 @@ const maxAttempts = 5
 type DB struct {
 	pool *pgxpool.Pool
 	// snapshotSlots bounds the snapshots holding pool's connections.
-	snapshotSlots snapshotSlots
+	snapshotSlots enroll.SnapshotSlots
 	clock         enroll.Clock
 	engine        enroll.RuleEngine
 	// sealer seals webhook signing secrets at rest; nil keeps them plain.

@@ -27,7 +27,7 @@ const snapshotIdle = "10min"
 // snapshot waits for a slot rather than leave the other reads and the
 // writes none.
 func (db *DB) Snapshot(ctx context.Context) (context.Context, func(), error) {
-	slots := db.snapshotSlots.get(int(db.pool.Config().MaxConns))
+	slots := db.snapshotSlots.Get(int(db.pool.Config().MaxConns))
 	if slots == nil {
 		// A pool of one connection: reads see each their own moment.
 		return ctx, func() {}, nil
@@ -57,25 +57,6 @@ func (db *DB) Snapshot(ctx context.Context) (context.Context, func(), error) {
 		return nil, nil, fmt.Errorf("postgres: snapshot: %w", wrap(err))
 	}
 	return context.WithValue(ctx, snapshotKey{}, ptx), release, nil
-}
-
-// snapshotSlots bounds the snapshots open at once to half of a pool's
-// connections: made on first use, from the pool's size. A pool of one
-// connection has none: a snapshot holding it would leave the reads made
-// while it is open (an export's look-ups of instances) none.
-type snapshotSlots struct {
-	once  sync.Once
-	slots chan struct{}
-}
-
-// get returns the slots of a pool of size connections.
-func (s *snapshotSlots) get(size int) chan struct{} {
-	s.once.Do(func() {
-		if size >= 2 {
-			s.slots = make(chan struct{}, size/2)
-		}
-	})
-	return s.slots
 }
 
 // snapshotOf returns the snapshot's transaction ctx carries, or nil.

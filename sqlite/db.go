@@ -49,7 +49,7 @@ type DB struct {
 	w *pool // one connection: SQLite has one writer at a time
 	r *pool // read-only pool
 	// snapshotSlots bounds the snapshots holding r's connections.
-	snapshotSlots snapshotSlots
+	snapshotSlots enroll.SnapshotSlots
 	group         groupCommitter // queues writes for w; see write
 	ckpt          *checkpointer  // checkpoints the WAL in the background
 	clock         enroll.Clock

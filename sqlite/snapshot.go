@@ -16,10 +16,10 @@ type snapshotKey struct{}
 // While it is open the WAL cannot start over past it (it grows by the
 // writes made meanwhile, and is checkpointed once it ends).
 // At most half the reader pool's connections are held by snapshots at
-// once (snapshotSlots): a snapshot waits for a slot rather than leave
+// once (enroll.SnapshotSlots): a snapshot waits for a slot rather than leave
 // the other reads none.
 func (db *DB) Snapshot(ctx context.Context) (context.Context, func(), error) {
-	slots := db.snapshotSlots.get(db.r.Stats().MaxOpenConnections)
+	slots := db.snapshotSlots.Get(db.r.Stats().MaxOpenConnections)
 	if slots == nil {
 		// A pool of one connection: reads see each their own moment.
 		return ctx, func() {}, nil
@@ -46,25 +46,6 @@ func (db *DB) Snapshot(ctx context.Context) (context.Context, func(), error) {
 		<-slots
 	}
 	return context.WithValue(ctx, snapshotKey{}, tx), sync.OnceFunc(release), nil
-}
-
-// snapshotSlots bounds the snapshots open at once to half of a pool's
-// connections: made on first use, from the pool's size. A pool of one
-// connection has none: a snapshot holding it would leave the reads made
-// while it is open (an export's look-ups of instances) none.
-type snapshotSlots struct {
-	once  sync.Once
-	slots chan struct{}
-}
-
-// get returns the slots of a pool of size connections.
-func (s *snapshotSlots) get(size int) chan struct{} {
-	s.once.Do(func() {
-		if size >= 2 {
-			s.slots = make(chan struct{}, size/2)
-		}
-	})
-	return s.slots
 }
 
 // snapshotOf returns the snapshot's transaction ctx carries, or nil.
