@@ -25,6 +25,11 @@ const (
 	EINTERNAL = "internal"
 )
 
+// ErrDiskFull is in the chain of an error a store returns when its
+// database's disk is full: nothing of the write is stored, and the same
+// write succeeds once space is freed.
+var ErrDiskFull = errors.New("the database's disk is full")
+
 // FieldError points at one invalid field of the input.
 type FieldError struct {
 	// Location is a path into the input such as "body.address.postalCode".

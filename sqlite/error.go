@@ -35,6 +35,18 @@ func isForeignKey(err error) bool {
 	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
+// diskFull returns err with a domain message saying that the database's
+// disk is full, and enroll.ErrDiskFull, when SQLite says so (SQLITE_FULL),
+// so that a job failed by it says why rather than "Internal error."; else
+// err. SQLite's own error stays joined, for the logs.
+func diskFull(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_FULL {
+		return err
+	}
+	return errors.Join(enroll.Errorf(enroll.EINTERNAL, "The database's disk is full: free space on it."), enroll.ErrDiskFull, err)
+}
+
 // notFound turns sql.ErrNoRows into ENOTFOUND naming what was looked for.
 func notFound(err error, what, id string) error {
 	if errors.Is(err, sql.ErrNoRows) {

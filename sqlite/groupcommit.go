@@ -127,7 +127,7 @@ func (db *DB) enqueue(c *writeCall) error {
 	if c.panicked {
 		panic(c.panicVal)
 	}
-	return c.err
+	return diskFull(c.err)
 }
 
 // await waits until c's outcome is set, or c is to lead the next group
