@@ -282,6 +282,9 @@ func (s *Server) problemFor(ctx context.Context, err error) *Problem {
 		case ctx.Err() != nil:
 			// The client went away; nothing is wrong with the service.
 			s.logger.Debug("request canceled", "err", err, "requestId", requestID(ctx))
+		case errors.Is(err, enroll.ErrDiskFull):
+			s.logger.Error("database disk full", "err", err, "requestId", requestID(ctx))
+			return diskFull()
 		case s.storeUnavailable(ctx):
 			s.logger.Warn("store unavailable", "err", err, "requestId", requestID(ctx))
 			return unavailable()
@@ -320,6 +323,15 @@ func (s *Server) storeUnavailable(ctx context.Context) bool {
 // unavailableRetryAfter is the Retry-After of a 503 for a store that does
 // not answer: about how long a restart or a failover takes.
 const unavailableRetryAfter = "5"
+
+// diskFull is the problem of a write refused because the database's disk
+// is full (enroll.ErrDiskFull): not stored, and to retry, like a request
+// the database did not answer, once space is freed.
+func diskFull() *Problem {
+	p := newProblem(http.StatusServiceUnavailable, "The database's disk is full: nothing was stored; retry once space is freed.")
+	p.headers = http.Header{"Retry-After": {unavailableRetryAfter}}
+	return p
+}
 
 // unavailable is the problem of a request the store could not serve
 // because it does not answer (storeUnavailable).
