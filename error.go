@@ -30,6 +30,18 @@ const (
 // write succeeds once space is freed.
 var ErrDiskFull = errors.New("the database's disk is full")
 
+// OutageReporter is implemented by stores that can tell from an error one
+// of their methods returned that the database could not serve the call:
+// it dropped the connection (a restart, a failover, a session terminated
+// by an administrator or a pooler) or refused new ones. The same call may
+// then succeed when made again, so the API answers 503 with Retry-After,
+// not 500, even when the database answers again by the time it looks.
+type OutageReporter interface {
+	// Outage reports whether err means the database could not serve the
+	// call that returned it.
+	Outage(err error) bool
+}
+
 // FieldError points at one invalid field of the input.
 type FieldError struct {
 	// Location is a path into the input such as "body.address.postalCode".

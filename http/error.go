@@ -285,7 +285,7 @@ func (s *Server) problemFor(ctx context.Context, err error) *Problem {
 		case errors.Is(err, enroll.ErrDiskFull):
 			s.logger.Error("database disk full", "err", err, "requestId", requestID(ctx))
 			return diskFull()
-		case s.storeUnavailable(ctx):
+		case s.outage(err) || s.storeUnavailable(ctx):
 			s.logger.Warn("store unavailable", "err", err, "requestId", requestID(ctx))
 			return unavailable()
 		default:
@@ -318,6 +318,14 @@ func (s *Server) storeUnavailable(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pingTimeout)
 	defer cancel()
 	return s.store.Ping(ctx) != nil
+}
+
+// outage reports whether the store tells from err that its database
+// could not serve the call (enroll.OutageReporter): a dropped connection,
+// which the ping that follows, on a new one, may not see.
+func (s *Server) outage(err error) bool {
+	r, ok := s.store.(enroll.OutageReporter)
+	return ok && r.Outage(err)
 }
 
 // unavailableRetryAfter is the Retry-After of a 503 for a store that does

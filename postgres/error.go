@@ -3,6 +3,8 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 
 	"github.com/enrollhq/enroll"
@@ -52,6 +54,27 @@ func foreignKey(err error) string { return violation(err, codeForeignKeyViolatio
 func retryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == codeSerializationFailure || pe.Code == codeDeadlockDetected)
+}
+
+// Outage implements enroll.OutageReporter: a connection exception (class
+// 08), the server shutting down, crashed or starting (57P01-57P03), too
+// many connections (53300), or a connection that failed, or was closed or
+// cut under the call (a network error, an EOF, pgconn's closed conn).
+func (db *DB) Outage(err error) bool { return outage(err) }
+
+func outage(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "57P01", "57P02", "57P03", "53300":
+			return true
+		}
+		return strings.HasPrefix(pe.Code, "08")
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "conn closed")
 }
 
 // notFound turns pgx.ErrNoRows into ENOTFOUND naming what was looked for.
