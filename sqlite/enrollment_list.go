@@ -87,6 +87,8 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 	}
 	w := enrollmentWhere(wsID, f, spec.col, few, searchPage)
 	w.few = few || searchPage
+	// No index orders the workspace's enrollments by last name.
+	w.sortIDs = spec.col == "last_name" && f.ProgramInstanceID == ""
 	cw := enrollmentWhere(wsID, f, "", few, searched)
 	filter := *f
 	return &listQuery{w: w, cw: cw, r: r, c: c, fh: fh, count: func() (int, error) {

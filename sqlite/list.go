@@ -36,6 +36,11 @@ type where struct {
 	// sort's: the page's ORDER BY is written "+col" so that SQLite reads
 	// them there and sorts them rather than walking the sort's index.
 	few bool
+	// sortIDs says that no index gives the page's order and many rows may
+	// match: the page sorts their ids and sort keys, read from an index,
+	// and reads the documents of its own rows alone, rather than sorting
+	// every matching row with its document (in memory, temp_store).
+	sortIDs bool
 }
 
 func (w *where) add(cond string, args ...any) {
@@ -177,13 +182,22 @@ func pageQuery(table string, w where, p enroll.ListParams, c *enroll.Cursor, ver
 	if versioned {
 		docCols = "doc, version"
 	}
-	query := fmt.Sprintf("SELECT id, %s, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT ?",
-		spec.col, docCols, table, w.sql(), order, dir, dir)
+	limit := " LIMIT ?"
 	args := append(w.args, p.PerPage+1)
 	if c == nil && p.Offset() > 0 {
-		query += " OFFSET ?"
+		limit += " OFFSET ?"
 		args = append(args, p.Offset())
 	}
+	if w.sortIDs && !w.few {
+		// The subquery sorts ids and keys; the page's documents are then
+		// read by id.
+		query := fmt.Sprintf("SELECT t.id, t.%[1]s, t.%[2]s FROM (SELECT id FROM %[3]s WHERE %[4]s ORDER BY %[1]s %[5]s, id %[5]s%[6]s) p "+
+			"JOIN %[3]s t ON t.id = p.id ORDER BY t.%[1]s %[5]s, t.id %[5]s",
+			spec.col, strings.ReplaceAll(docCols, ", ", ", t."), table, w.sql(), dir, limit)
+		return query, args, nil
+	}
+	query := fmt.Sprintf("SELECT id, %s, %s FROM %s WHERE %s ORDER BY %s %s, id %s",
+		spec.col, docCols, table, w.sql(), order, dir, dir) + limit
 	return query, args, nil
 }
 
