@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/enrollhq/enroll"
 )
@@ -32,21 +33,13 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 	if after > published {
 		return nil, f.ErrAfterUnpublished()
 	}
-	var w where
-	w.add("workspace_id = ?", wsID)
 	var bound where
 	bound.add("seq > ? AND seq <= ?", after, published)
-	var arms []eventArm
-	if f.ByInstance() {
-		if arms, err = instanceArms(ctx, db.r, wsID, f, bound); err != nil {
-			return nil, err
-		}
-		addInstanceSeqs(&w, arms, false, f.PerPage)
-	} else {
-		w.add(bound.conds[0], bound.args...)
-		eventScope(&w, f)
+	query, args, err := eventsAfterQuery(ctx, db.r, wsID, f, bound)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT doc FROM events WHERE `+w.sql()+` ORDER BY seq LIMIT ?`, append(w.args, f.PerPage)...)
+	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list events: %w", err)
 	}
@@ -73,6 +66,39 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 		return nil, err
 	}
 	return enroll.NewPage(out, f.ListParams, total, nil), nil
+}
+
+// eventsAfterQuery returns the query of the first f.PerPage of f's events
+// of workspace wsID in the seq range bound, oldest first, and its
+// arguments.
+func eventsAfterQuery(ctx context.Context, q querier, wsID string, f enroll.EventFilter, bound where) (string, []any, error) {
+	var w where
+	w.add("workspace_id = ?", wsID)
+	if f.ByInstance() {
+		arms, err := instanceArms(ctx, q, wsID, f, bound)
+		if err != nil {
+			return "", nil, err
+		}
+		addInstanceSeqs(&w, arms, false, f.PerPage)
+	} else if len(f.Types) > 0 && f.ObjectID == "" {
+		// Each type's range of events_type, at most a page of each: the
+		// planner would walk every event after the cursor in
+		// events_workspace, testing its type.
+		types := slices.Clone(f.Types)
+		slices.Sort(types)
+		var arms []eventArm
+		for _, typ := range slices.Compact(types) {
+			a := eventArm{index: "events_type"}
+			a.w.add("workspace_id = ? AND type = ?", wsID, typ)
+			a.w.add(bound.conds[0], bound.args...)
+			arms = append(arms, a)
+		}
+		addInstanceSeqs(&w, arms, false, f.PerPage)
+	} else {
+		w.add(bound.conds[0], bound.args...)
+		eventScope(&w, f)
+	}
+	return `SELECT doc FROM events WHERE ` + w.sql() + ` ORDER BY seq LIMIT ?`, append(w.args, f.PerPage), nil
 }
 
 // countEventsIn counts f's events of the workspace with seq in (lo, hi].
