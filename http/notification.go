@@ -55,7 +55,7 @@ type NotificationSettingsPut struct {
 	LinkURL     string   `json:"linkUrl,omitempty" nullable:"true" maxLength:"2048" doc:"The link messages offer ({{.link}}); {enrollmentId} in it is replaced by the enrollment's id. Spaces and the other characters a URL may not hold unencoded (such as < > { | } and the double quote) are refused: percent-encode them."`
 	// The settings' read-only members, so that settings read can be put
 	// back whole, as a representation read can be sent back as a PATCH.
-	ProgramInstanceID string     `json:"programInstanceId,omitempty" maxLength:"64" doc:"Read-only: may be sent back as read, the path's instance; another value is a 422."`
+	ProgramInstanceID string     `json:"programInstanceId,omitempty" nullable:"true" maxLength:"64" doc:"Read-only: may be sent back as read, the path's instance; another value is a 422."`
 	UpdatedAt         *time.Time `json:"updatedAt,omitempty" nullable:"true" doc:"Read-only: may be sent back; its value is ignored (If-Match detects a concurrent put)."`
 }
 
