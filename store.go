@@ -139,10 +139,11 @@ type Store interface {
 	// the database as it was then, whatever commits meanwhile, so that an
 	// export walking many pages under a sort whose key can change
 	// (updatedAt, lastName) neither loses nor repeats a row that moves.
-	// release ends it and must be called once; until then it holds a
-	// connection, and a store whose pool has only one takes none (each
-	// read then sees its own moment), as the reads made meanwhile need
-	// one. The context must not be used by two goroutines at once.
+	// release ends it and must be called (a second call does nothing);
+	// until then it holds a connection, and a store whose pool has only
+	// one takes none (each read then sees its own moment), as the reads
+	// made meanwhile need one. The context must not be used by two
+	// goroutines at once.
 	Snapshot(ctx context.Context) (snap context.Context, release func(), err error)
 	// EnrolledElsewhere answers the rules' enrolledInOtherProgram() for e,
 	// of workspace wsID, as its create or evaluation does: whether its

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"reflect"
-	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -124,15 +123,13 @@ func (s *Server) exportEnrollments(ctx context.Context, instanceID string, q Enr
 	// Every page is read in one snapshot: a row whose sort key changes
 	// while the export streams (updatedAt, lastName) would otherwise move
 	// behind the walk and be left out, or ahead of it and be repeated.
-	snap, end, err := s.store.Snapshot(ctx)
+	snap, release, err := s.store.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// The stream ends it; so does the request's end, should the stream
 	// never run, as an open snapshot holds a connection (and on SQLite
 	// keeps the WAL from starting over).
-	var once sync.Once
-	release := func() { once.Do(end) }
 	stop := context.AfterFunc(ctx, release)
 	first, err := s.store.ListEnrollments(snap, ws, f)
 	if err != nil {

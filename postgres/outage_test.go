@@ -28,6 +28,7 @@ func TestOutageKinds(t *testing.T) {
 		{&pgconn.PgError{Code: "53300"}, true}, // too many connections
 		{fmt.Errorf("postgres: begin: %w", io.ErrUnexpectedEOF), true},
 		{errors.Join(errors.New("x"), &pgconn.PgError{Code: "57P01"}), true},
+		{fmt.Errorf("postgres: list: %w", pgconn.ErrConnClosed), true},
 		{&pgconn.PgError{Code: "23505"}, false}, // unique violation
 		{&pgconn.PgError{Code: "57014"}, false}, // statement timeout
 		{pgx.ErrNoRows, false},
