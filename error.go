@@ -99,6 +99,18 @@ func ErrorMessage(err error) string {
 	return "Internal error."
 }
 
+// storeErrorMessage is ErrorMessage for an error store s returned: one
+// that s reports as an outage (OutageReporter) says that the database was
+// lost, as the API's 503 does, rather than "Internal error.", so that a
+// job it failed tells its reader to try again rather than to report a bug.
+func storeErrorMessage(s any, err error) string {
+	var e *Error
+	if r, ok := s.(OutageReporter); ok && !errors.As(err, &e) && r.Outage(err) {
+		return "The connection to the database was lost (it restarted, failed over, or refused new connections)."
+	}
+	return ErrorMessage(err)
+}
+
 // Invalid collects field errors and returns them as one EINVALID error.
 type Invalid []FieldError
 

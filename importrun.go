@@ -48,11 +48,11 @@ func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowD
 	}
 	inst, err := s.FindInstance(wctx, a.WorkspaceID, im.ProgramInstanceID)
 	if err != nil {
-		return fail(nil, err, "The import cannot start: %s", ErrorMessage(err))
+		return fail(nil, err, "The import cannot start: %s", storeErrorMessage(s, err))
 	}
 	cur, err := s.ImportEnrollments(wctx, a, im.ID, nil)
 	if err != nil {
-		return fail(nil, err, "The import cannot start: %s", ErrorMessage(err))
+		return fail(nil, err, "The import cannot start: %s", storeErrorMessage(s, err))
 	}
 	// Batches are read (and, with an ImportPreparer, planned ahead) by a
 	// goroutine of their own, one batch ahead of the writes; it is stopped
@@ -75,7 +75,7 @@ func RunImport(ctx context.Context, s ImportStore, a Actor, im *Import, dec RowD
 				next, err = s.ImportEnrollments(wctx, a, im.ID, b.rows)
 			}
 			if err != nil {
-				return fail(cur, err, "The %s stopped: %s %s", im.kind(), ErrorMessage(err), im.RunAgain())
+				return fail(cur, err, "The %s stopped: %s %s", im.kind(), storeErrorMessage(s, err), im.RunAgain())
 			}
 			cur = next
 		}
