@@ -22,6 +22,7 @@ func templateFuncs(a *assets) template.FuncMap {
 		"timePtr":     formatTimePtr,
 		"timeSec":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 		"lower":       strings.ToLower,
+		"bidi":        isolate,
 		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"date":        formatDate,
 		"num":         formatInt,
@@ -149,14 +150,15 @@ func ago(now, t time.Time) string {
 }
 
 // displayName is how an enrollment's participant is named on pages: the
-// name, else the email, else the reference, else the id.
+// name, else the email, else the reference, else the id. It is isolated
+// (isolate): pages and messages write their own words after it.
 func displayName(e *enroll.Enrollment) string {
 	if n := strings.TrimSpace(e.FirstName + " " + e.LastName); n != "" {
-		return n
+		return isolate(n)
 	}
 	for _, s := range []string{e.Email, e.ReferenceID} {
 		if s != "" {
-			return s
+			return isolate(s)
 		}
 	}
 	return e.ID

@@ -113,13 +113,13 @@ func (c *Console) loadInstance(ctx context.Context, rq *request, id string) (*in
 	if err != nil {
 		return nil, err
 	}
-	d := &instanceData{Inst: in, Label: in.Name, Taken: counts[enroll.StatusApproved] + counts[enroll.StatusPaused],
+	d := &instanceData{Inst: in, Label: isolate(in.Name), Taken: counts[enroll.StatusApproved] + counts[enroll.StatusPaused],
 		ETag: enroll.ContentETag(in), CanWrite: rq.has(enroll.ScopeProgramsWrite), CanList: rq.has(enroll.ScopeEnrollmentsRead),
 		Settings: newSettingsForm(in), Details: newDetailsForm(in), Rules: newRulesForm(in.EligibilityRules),
 		Parameters: newListForm(in.Parameters), Groups: newListForm(in.Groups)}
 	if p, err := c.store.FindProgram(ctx, rq.ws(), in.ProgramID); err == nil {
 		d.Program = p
-		d.Label = p.Name + " — " + in.Name
+		d.Label = isolate(p.Name) + " — " + isolate(in.Name)
 	} else if enroll.ErrorCode(err) != enroll.ENOTFOUND {
 		return nil, err
 	}

@@ -24,12 +24,13 @@ type instanceChoice struct {
 
 // Label names the program with the instance, "Solar Rebate — 2026": an
 // instance's name is unique nowhere, and two programs' instances often
-// share one (a season, a year).
+// share one (a season, a year). Each name is isolated (isolate), so that
+// a right-to-left one does not reorder the label or the words after it.
 func (ch *instanceChoice) Label() string {
 	if ch.Program == "" {
-		return ch.Name
+		return isolate(ch.Name)
 	}
-	return ch.Program + " — " + ch.Name
+	return isolate(ch.Program) + " — " + isolate(ch.Name)
 }
 
 // Text is the Label with the Detail, for a menu's options, which hold
