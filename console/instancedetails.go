@@ -142,7 +142,7 @@ func (c *Console) saveDetails(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	id := r.PathValue("id")
 	_, err := c.updateInstance(r.Context(), rq, id, r.PostFormValue("etag"), func(in *enroll.ProgramInstance) error {
-		in.Name, in.Slug, in.StartDate, in.EndDate, in.Metadata = r.PostFormValue("name"), r.PostFormValue("slug"), start, end, metadata
+		in.Name, in.Slug, in.StartDate, in.EndDate, in.Metadata = keepLineBreaks(r.PostFormValue("name"), in.Name), r.PostFormValue("slug"), start, end, metadata
 		return nil
 	})
 	switch code := enroll.ErrorCode(err); {

@@ -197,7 +197,7 @@ func (c *Console) saveRules(w http.ResponseWriter, r *http.Request, rq *request)
 			c.storeError(w, r, rq, err)
 			return
 		}
-		if err := in.DraftRules(c.engine, rules); err != nil {
+		if err := in.DraftRules(c.engine, keepRuleLineBreaks(rules, in.EligibilityRules)); err != nil {
 			if code := enroll.ErrorCode(err); code != enroll.EINVALID && code != enroll.EBADREQUEST {
 				c.storeError(w, r, rq, err)
 				return
@@ -223,7 +223,7 @@ func (c *Console) saveRules(w http.ResponseWriter, r *http.Request, rq *request)
 		return
 	}
 	_, err := c.updateInstance(ctx, rq, id, r.PostFormValue("etag"), func(in *enroll.ProgramInstance) error {
-		in.EligibilityRules = rules
+		in.EligibilityRules = keepRuleLineBreaks(rules, in.EligibilityRules)
 		return nil
 	})
 	switch code := enroll.ErrorCode(err); {
