@@ -118,7 +118,7 @@ func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request)
 		c.storeError(w, r, rq, enroll.Errorf(enroll.ENOTFOUND, "Enrollment %s not found.", id))
 		return
 	}
-	notes := strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("notes")), "\r\n", "\n")
+	notes := formText(r.PostFormValue("notes"))
 	etag := r.PostFormValue("etag")
 	refuse := func(status int, explain func(d *detailData)) {
 		d, err := c.loadDetail(r.Context(), rq, id)
@@ -139,7 +139,10 @@ func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request)
 		if !rq.key.SeesInstance(e.ProgramInstanceID) {
 			return enroll.Errorf(enroll.ENOTFOUND, "Enrollment %s not found.", id)
 		}
-		if e.Notes == notes {
+		if e.Notes == notes || formText(e.Notes) == notes {
+			// Saved already, or sent back as shown: the API may have
+			// stored blanks around the notes or CRLF line ends, which the
+			// form drops, and keeps.
 			return nil
 		}
 		if etag == "" || e.ETag() != etag {
@@ -159,6 +162,13 @@ func (c *Console) saveNotes(w http.ResponseWriter, r *http.Request, rq *request)
 	default:
 		c.storeError(w, r, rq, err)
 	}
+}
+
+// formText is a textarea's text as the console saves it (notes, an
+// endpoint's description): without the blanks around it, with LF line
+// ends (a browser sends CRLF).
+func formText(s string) string {
+	return strings.ReplaceAll(strings.TrimSpace(s), "\r\n", "\n")
 }
 
 // keepVersion keeps, on a page refusing what was typed for itself (not

@@ -113,7 +113,12 @@ func (c *Console) editWebhook(w http.ResponseWriter, r *http.Request, rq *reques
 	id := r.PathValue("id")
 	_, desc, types := readEndpointForm(r)
 	_, err := c.updateEndpoint(r.Context(), rq, id, func(ep *enroll.WebhookEndpoint) error {
-		ep.Description, ep.EventTypes = desc, types
+		if formText(ep.Description) != desc {
+			// Else sent back as shown: keep the blanks and CRLFs the API
+			// may have stored, which the form drops.
+			ep.Description = desc
+		}
+		ep.EventTypes = types
 		return nil
 	})
 	if err != nil {

@@ -145,7 +145,7 @@ func (c *Console) createWebhook(w http.ResponseWriter, r *http.Request, rq *requ
 // endpoint form. No type ticked means every type, as in the API.
 func readEndpointForm(r *http.Request) (url, desc string, types []enroll.EventType) {
 	url = strings.TrimSpace(r.PostFormValue("url"))
-	desc = strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("description")), "\r\n", "\n")
+	desc = formText(r.PostFormValue("description"))
 	for _, t := range r.PostForm["eventTypes"] {
 		types = append(types, enroll.EventType(strings.TrimSpace(t)))
 	}
