@@ -70,10 +70,20 @@ func (m *Main) workspaceCommand() *cobra.Command {
 		asJSON bool
 	)
 	create := &cobra.Command{
-		Use:   "create",
+		Use:   "create [NAME]",
 		Short: "Create a workspace and its first secret key",
-		Args:  cobra.NoArgs,
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// The name as an argument or as --name, as people type it.
+			if len(args) == 1 {
+				if cmd.Flags().Changed("name") && name != args[0] {
+					return fmt.Errorf("two names given, %q and --name %q: give one", args[0], name)
+				}
+				name = args[0]
+			}
+			if !cmd.Flags().Changed("name") && len(args) == 0 {
+				return errors.New("a name is required: enroll workspace create NAME (or --name NAME)")
+			}
 			return m.withStore(cmd.Context(), func(s enroll.Store) error {
 				// " acme " would be a second workspace that reads as acme.
 				ws, key, secret, err := createWorkspace(cmd.Context(), s, strings.TrimSpace(name))
@@ -88,9 +98,8 @@ func (m *Main) workspaceCommand() *cobra.Command {
 			})
 		},
 	}
-	create.Flags().StringVar(&name, "name", "", "workspace name (required, unique)")
+	create.Flags().StringVar(&name, "name", "", "workspace name (required, as this flag or as the argument; unique)")
 	create.Flags().BoolVar(&asJSON, "json", false, "print JSON: {workspace, apiKey: {id, secret, ...}}")
-	_ = create.MarkFlagRequired("name")
 	cmd.AddCommand(create)
 	m.dbFlags(cmd, true)
 	return cmd
