@@ -164,6 +164,9 @@ func DecideOutcome(d *WebhookDelivery, at DeliveryAttempt, jitter func() float64
 	// The error quotes the receiver's answer, foreign text: a NUL in it,
 	// which PostgreSQL's jsonb refuses, failed the record at every try.
 	at.Error = messageText(at.Error)
+	// To the microsecond, as every time the API writes (and PostgreSQL
+	// keeps): the sender's clock reading has nanoseconds.
+	at.At = at.At.Truncate(time.Microsecond)
 	if len(at.Error) > maxDeliveryErrorLength {
 		at.Error = strings.ToValidUTF8(at.Error[:maxDeliveryErrorLength], "")
 	}
@@ -175,7 +178,7 @@ func DecideOutcome(d *WebhookDelivery, at DeliveryAttempt, jitter func() float64
 		o.Status, o.DisableEndpoint = DeliveryFailed, true
 	default:
 		ended := at.At.Add(time.Duration(max(at.DurationMs, 0)) * time.Millisecond)
-		next := ended.Add(DeliveryBackoff(d.AttemptCount+1, jitter))
+		next := ended.Add(DeliveryBackoff(d.AttemptCount+1, jitter)).Truncate(time.Microsecond)
 		if next.Sub(d.CreatedAt) > DeliveryRetryWindow {
 			o.Status = DeliveryFailed
 		} else {
