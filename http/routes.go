@@ -286,6 +286,11 @@ var (
 		"seconds after which to retry.", Schema: intSchema()}
 	unavailableRetryAfterDoc = &huma.Header{Description: "Seconds to wait before trying again: the database did not answer.",
 		Schema: intSchema()}
+	noSniffDoc = &huma.Header{Description: "`nosniff`: the media type is the one to read the body as, never guessed from it.",
+		Schema: &huma.Schema{Type: huma.TypeString, Enum: []any{noSniff}}}
+	noStoreDoc = &huma.Header{Description: "`no-store`: no cache may keep the answer, which holds personal data or a secret shown once. " +
+		"The API answers no conditional GET (an ETag serves If-Match), so a kept copy could not be revalidated.",
+		Schema: &huma.Schema{Type: huma.TypeString, Enum: []any{noStore}}}
 	replayedDoc = &huma.Header{Description: "`true` when the response is the one kept for an earlier request with the same " +
 		"Idempotency-Key, sent again without doing the work again.", Schema: &huma.Schema{Type: huma.TypeString, Enum: []any{"true"}}}
 )
@@ -293,7 +298,8 @@ var (
 func intSchema() *huma.Schema { return &huma.Schema{Type: huma.TypeInteger, Minimum: new(float64)} }
 
 // documentHeaders declares the response headers the middleware sends
-// (X-Request-Id on every response, SPEC §8; WWW-Authenticate, the rate
+// (X-Request-Id, X-Content-Type-Options and Cache-Control on every
+// response, SPEC §8 and withNoSniffNoStore; WWW-Authenticate, the rate
 // limit's, Retry-After, Idempotent-Replayed where they are sent), and
 // gives every declared header a description: Huma puts a header field's
 // doc in its schema. Huma declares an output's headers on the default
@@ -317,6 +323,11 @@ func (s *Server) documentHeaders() {
 					}
 				}
 				r.Headers[requestIDHeader] = requestIDDoc
+				r.Headers["X-Content-Type-Options"] = noSniffDoc
+				if r.Headers["Cache-Control"] == nil {
+					// The unsubscribe page declares its own, saying why.
+					r.Headers["Cache-Control"] = noStoreDoc
+				}
 				// OpenAPI ignores a response header named Content-Type
 				// (the media type is the content's key): an HTML page's
 				// output sets it, but declaring it says nothing.

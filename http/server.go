@@ -211,8 +211,9 @@ func NewServer(cfg Config) *Server {
 	}
 
 	// Outermost first: every response, even a 404 from the mux or a
-	// recovered panic, gets a request id and is counted.
-	s.handler = s.withRequestID(s.withMetrics(s.withRecover(s.withRouting(s.mux))))
+	// recovered panic, gets a request id, nosniff and no-store, and is
+	// counted.
+	s.handler = s.withRequestID(withNoSniffNoStore(s.withMetrics(s.withRecover(s.withRouting(s.mux)))))
 	return s
 }
 
