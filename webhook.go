@@ -270,8 +270,8 @@ func validPort(p string) bool {
 
 // PublicAddress reports whether ip is one webhooks may reach without the
 // operator allowing private networks: not loopback, private (RFC 1918,
-// RFC 4193), link-local, unspecified, multicast, CGNAT or documentation
-// ranges.
+// RFC 4193, and IPv6 site-local fec0::/10), link-local, unspecified,
+// multicast, CGNAT or documentation ranges.
 func PublicAddress(ip net.IP) bool {
 	a, ok := netip.AddrFromSlice(ip)
 	if !ok {
@@ -306,6 +306,7 @@ var nonPublicPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("2002::/16"),       // 6to4 (deprecated), an IPv4 address inside
 	netip.MustParsePrefix("::/96"),           // IPv4-compatible (deprecated), an IPv4 address inside
 	netip.MustParsePrefix("2001:db8::/32"),   // documentation
+	netip.MustParsePrefix("fec0::/10"),       // site-local (deprecated by RFC 3879, still routed privately)
 }
 
 // NewWebhookEndpointID returns a new endpoint id.

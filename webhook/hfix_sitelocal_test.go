@@ -1,0 +1,46 @@
+package webhook_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/webhook"
+)
+
+// TestRefusesSiteLocalAddress: an endpoint at an IPv6 site-local address
+// (fec0::/10, private like fc00::/7) gets no connection attempt unless
+// private addresses are allowed: the attempt fails as a non-public
+// address, on both stores.
+func TestRefusesSiteLocalAddress(t *testing.T) {
+	t.Parallel()
+	stores(t, func(t *testing.T, s enroll.WebhookStore) {
+		r := newReceiver(t, nil)
+		w := newWorld(t, s, r, func(c *webhook.Config) { c.AllowPrivate = false })
+		if _, err := s.UpdateWebhookEndpoint(context.Background(), w.a, w.ep.ID, func(ep *enroll.WebhookEndpoint) error {
+			ep.URL = "http://[fec0::1]:9/hook"
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		w.enrollments(1)
+		var d *enroll.WebhookDelivery
+		eventually(t, "an attempt recorded", func() bool {
+			pg, err := s.ListWebhookDeliveries(context.Background(), w.a.WorkspaceID, w.ep.ID, enroll.DeliveryFilter{})
+			if err != nil {
+				return false
+			}
+			for _, x := range pg.Data {
+				if x.AttemptCount > 0 {
+					d = x
+					return true
+				}
+			}
+			return false
+		})
+		if !strings.Contains(d.Attempts[0].Error, "non-public") {
+			t.Fatalf("delivery to fec0::1: attempt error %q, want a refused non-public address", d.Attempts[0].Error)
+		}
+	})
+}
