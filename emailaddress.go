@@ -2,6 +2,7 @@ package enroll
 
 import (
 	"net"
+	"net/mail"
 	"strings"
 )
 
@@ -13,9 +14,33 @@ import (
 // is not ASCII, which needs SMTPUTF8 of every relay on the way.
 func mailboxProblem(s string) string {
 	if !ValidEmailAddress(s) {
+		if a, err := mail.ParseAddress(s); err == nil && bareButLong(s, a) {
+			return longEmailProblem(s)
+		}
 		return "must be an email address"
 	}
 	return relayProblem(s)
+}
+
+// bareButLong reports whether s, parsed as a, is what ValidEmailAddress
+// accepts but for its length: longer than maxEmailLength bytes.
+func bareButLong(s string, a *mail.Address) bool {
+	return len(s) > maxEmailLength && !strings.ContainsAny(s, "\r\n<>, ") && a.Address == s && a.Name == ""
+}
+
+// longEmailProblem says why s, an address longer than maxEmailLength
+// bytes (RFC 5321's limit, which mail relays hold to), is refused, rather
+// than a bare "must be an email address": one that is not ASCII breaks
+// the rule relayProblem names whatever its length (and only a non-ASCII
+// address can be over 256 bytes yet within the 256 characters the API's
+// schema counts); an ASCII one is too long.
+func longEmailProblem(s string) string {
+	if !isASCII(s) {
+		if p := relayProblem(s); p != "" {
+			return p
+		}
+	}
+	return "must be at most 254 characters: mail relays refuse a longer address"
 }
 
 // relayProblem is mailboxProblem for an s that ValidEmailAddress accepts:

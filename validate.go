@@ -104,17 +104,23 @@ func checkEmail(v *Invalid, field, s string, required bool, stored string) {
 		return
 	}
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || len(s) > MaxNameLength {
+	if err != nil || a.Address != s {
 		v.Add(field, "must be an email address", s)
 		return
 	}
-	if s == stored {
+	// No email was ever stored over MaxNameLength bytes: that length is
+	// refused even as stored.
+	if s == stored && len(s) <= MaxNameLength {
 		return
 	}
-	// mailboxProblem, on the address parsed above.
+	// mailboxProblem, on the address parsed above; an address only too
+	// long says so (longEmailProblem).
 	problem := "must be an email address"
-	if bareAddress(s, a) {
+	switch {
+	case bareAddress(s, a):
 		problem = relayProblem(s)
+	case bareButLong(s, a):
+		problem = longEmailProblem(s)
 	}
 	if problem != "" {
 		v.Add(field, problem, s)
