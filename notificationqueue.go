@@ -184,8 +184,11 @@ type NotificationOutcome struct {
 
 // DecideNotificationOutcome applies the retry policy of webhooks to an
 // attempt of n: sent; failed at once on a permanent refusal; else retried
-// after DeliveryBackoff until NotificationRetryWindow has passed. jitter
-// returns a float in [0, 1); nil means math/rand.
+// after DeliveryBackoff until NotificationRetryWindow has passed. As for
+// webhooks (DecideOutcome), the wait runs from the attempt's end (at.At
+// plus at.DurationMs): from its start, an SMTP server that stalls until
+// the 30-second timeout was tried again the moment each attempt ended.
+// jitter returns a float in [0, 1); nil means math/rand.
 func DecideNotificationOutcome(n *Notification, at NotificationAttempt, jitter func() float64) NotificationOutcome {
 	// The error quotes the SMTP server's reply, foreign text: a NUL in it,
 	// which PostgreSQL's jsonb refuses, failed the record at every try,
@@ -201,7 +204,8 @@ func DecideNotificationOutcome(n *Notification, at NotificationAttempt, jitter f
 	case at.Permanent:
 		o.Status, o.Reason = NotificationFailed, at.Error
 	default:
-		next := at.At.Add(DeliveryBackoff(n.AttemptCount+1, jitter))
+		ended := at.At.Add(time.Duration(max(at.DurationMs, 0)) * time.Millisecond)
+		next := ended.Add(DeliveryBackoff(n.AttemptCount+1, jitter))
 		if next.Sub(n.CreatedAt) > NotificationRetryWindow {
 			o.Status, o.Reason = NotificationFailed, "Gave up after retrying for 24 hours: "+at.Error
 		} else {
