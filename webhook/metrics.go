@@ -34,7 +34,7 @@ func newMetrics(r prometheus.Registerer) *metrics {
 		}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "enroll_webhook_delivery_latency_seconds",
-			Help:    "From an event's commit to its successful delivery, retries included.",
+			Help:    "From an event's commit to its successful delivery, retries included (redeliveries, asked for at any time since, are not observed).",
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 60, 600, 3600, 86400},
 		}),
 	}
@@ -48,7 +48,10 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.dispatched, m.attempts, m.duration, m.latency}
 }
 
-// observe counts an attempt and its outcome.
+// observe counts an attempt and its outcome. A redelivery's success is
+// not a delivery latency: an operator asks for it at any time after the
+// event (a week, say), and counted from the event's commit it would put
+// that time in the histogram that alerts on delivery latency read.
 func (m *metrics) observe(j *enroll.WebhookJob, o enroll.DeliveryOutcome) {
 	outcome := string(o.Status)
 	switch {
@@ -59,7 +62,7 @@ func (m *metrics) observe(j *enroll.WebhookJob, o enroll.DeliveryOutcome) {
 	}
 	m.attempts.WithLabelValues(outcome).Inc()
 	m.duration.Observe(float64(o.Attempt.DurationMs) / 1000)
-	if o.Status == enroll.DeliverySucceeded {
+	if o.Status == enroll.DeliverySucceeded && j.Delivery.RedeliveryOf == "" {
 		m.latency.Observe(time.Since(j.EventCreatedAt).Seconds())
 	}
 }
