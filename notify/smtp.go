@@ -164,11 +164,13 @@ func final(err error) error {
 // classify describes a failure worth retrying: 4xx, timeouts, refused
 // connections and, before the recipient is named, any refusal; a failed
 // look-up of the server without the service's resolver (the API shows
-// attempts' errors).
+// attempts' errors). A reply of several lines (Gmail's 550 5.1.1 has
+// three; textproto joins them with line breaks) is quoted on one, as a
+// webhook attempt quotes its answer.
 func classify(err error) error {
 	var te *textproto.Error
 	if errors.As(err, &te) {
-		return &sendError{msg: fmt.Sprintf("SMTP %d %s", te.Code, strings.TrimSpace(te.Msg))}
+		return &sendError{msg: fmt.Sprintf("SMTP %d %s", te.Code, strings.Join(strings.Fields(te.Msg), " "))}
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
