@@ -63,7 +63,10 @@ type WebhookStore interface {
 	// A store that queues notifications in the same transaction
 	// (NotificationStore) takes no further event once rendering them has
 	// taken renderBudget (0: no bound), so that slow templates cannot hold
-	// the transaction for long; it always takes at least one event.
+	// the transaction for long; likewise it takes no further event once
+	// their deliveries would pass DispatchDeliveryBudget, so that many
+	// endpoints cannot either (DispatchDeliveries). It always takes at
+	// least one event.
 	DispatchEvents(ctx context.Context, limit int, renderBudget time.Duration) (int, error)
 	// ClaimWebhookDeliveries leases up to limit due, pending deliveries of
 	// enabled endpoints for lease. Only the earliest pending delivery of

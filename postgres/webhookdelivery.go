@@ -170,15 +170,18 @@ func (db *DB) DispatchEvents(ctx context.Context, limit int, renderBudget time.D
 		if err != nil || len(events) == 0 {
 			return err
 		}
+		// The deliveries' bound first: the events it leaves out must not
+		// have their notifications queued yet.
+		endpoints, err := tx.enabledEndpoints(events)
+		if err != nil {
+			return err
+		}
+		events = events[:enroll.DispatchDeliveries(events, endpoints, enroll.DispatchDeliveryBudget)]
 		taken, err := tx.queueNotifications(events, renderBudget)
 		if err != nil {
 			return err
 		}
 		events = events[:taken]
-		endpoints, err := tx.enabledEndpoints(events)
-		if err != nil {
-			return err
-		}
 		seqs := make([]int64, len(events))
 		var deliveries []*enroll.WebhookDelivery
 		for i, e := range events {
