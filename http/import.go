@@ -207,6 +207,14 @@ func importFormat(contentType string) (string, bool) {
 	return f, ok
 }
 
+// headerAbsent reports whether a Content-Type says, as RFC 7111's header
+// parameter may, that the CSV file has no header row: its first row of
+// data would otherwise be taken for column names, and every row fail.
+func headerAbsent(contentType string) bool {
+	_, params, err := mime.ParseMediaType(contentType)
+	return err == nil && strings.EqualFold(params["header"], "absent")
+}
+
 type createImportInput struct {
 	InstanceID string `path:"instanceId" doc:"The program instance's id."`
 	DryRun     bool   `query:"dryRun" doc:"Validate every row and count what would be created or skipped, writing nothing but the job."`
@@ -257,6 +265,11 @@ func (s *Server) createImport(ctx context.Context, in *createImportInput) (*impo
 		return nil, newProblem(http.StatusNotImplemented, "This store cannot run imports.")
 	}
 	format, ok := importFormat(in.hctx.Header("Content-Type"))
+	if ok && format == enroll.FormatCSV && headerAbsent(in.hctx.Header("Content-Type")) {
+		return nil, newProblem(http.StatusUnsupportedMediaType,
+			"This CSV file is sent with header=absent, but an import reads its columns by the names in a header row: "+
+				"add a first line naming them (firstName,lastName,email,...) and send the file without header=absent.")
+	}
 	if !ok {
 		return nil, newProblem(http.StatusUnsupportedMediaType,
 			"Send the file as text/csv (with a header row) or application/x-ndjson (one enrollment per line), in UTF-8.")
@@ -410,7 +423,7 @@ func documentImportBody(op *huma.Operation) {
 			"per line. CSV lines may end in LF, CRLF or, as old Mac spreadsheets write them, a bare CR (the header's line end says which); " +
 			"a header cell holding a line break is refused (422), and a quote never closed fails the job, naming the line it opens on, " +
 			"with the rows before it imported. Streamed to disk, so its size is limited only by disk space (1 MiB with an Idempotency-Key). " +
-			"Any other media type is a 415.",
+			"Any other media type is a 415, as is CSV sent with `header=absent`: the columns are read by the header row's names.",
 		Content: content,
 	}
 	op.Description += " Answers 202 at once with the job, which runs in the background: poll `GET /v1/imports/{importId}`. " +
