@@ -175,6 +175,15 @@ func bodyTooLarge(limit int64) *Problem {
 	return newProblem(http.StatusRequestEntityTooLarge, "Request body is too large: the limit is "+strconv.FormatInt(limit, 10)+" bytes.")
 }
 
+// importTooLargeForKey is the 413 of an import over limit bytes sent with
+// an Idempotency-Key, which alone limits an import's size: the body is
+// held in memory to tell a retry from another file.
+func importTooLargeForKey(limit int64) *Problem {
+	return newProblem(http.StatusRequestEntityTooLarge, "Request body is too large: with an Idempotency-Key an import's file is "+
+		"held in memory to compare a retry with it, and limited to "+strconv.FormatInt(limit, 10)+" bytes. "+
+		"Send a larger file without the Idempotency-Key: sending it again creates nothing twice, as rows already imported are skipped.")
+}
+
 // pointAtField rewrites Huma's field errors to read like the domain's: a
 // missing member is reported at the member ("body.firstName: is
 // required"), not at its parent with the whole parent echoed.

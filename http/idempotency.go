@@ -223,7 +223,13 @@ func (s *Server) idempotency(ctx huma.Context, next func(huma.Context)) {
 		writeHumaProblem(ctx, newProblem(http.StatusBadRequest, cannotReadBody))
 		return
 	} else if int64(len(body)) > limit {
-		writeHumaProblem(ctx, bodyTooLarge(limit))
+		p := bodyTooLarge(limit)
+		if ctx.Operation().OperationID == "createImport" {
+			// An import is otherwise limited by disk only (docs/import.md):
+			// say that the key is the limit, and the way past it.
+			p = importTooLargeForKey(limit)
+		}
+		writeHumaProblem(ctx, p)
 		return
 	}
 	if wait > 0 {
