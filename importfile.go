@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -381,7 +382,11 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 		set, known := csvColumn(name)
 		switch {
 		case !known:
-			d.header = append(d.header, ImportError{Row: 1, Field: name, Message: "unknown column; ignored"})
+			msg := "unknown column; ignored"
+			if meant := columnMeant(name); meant != "" {
+				msg += " (did you mean " + meant + "?)"
+			}
+			d.header = append(d.header, ImportError{Row: 1, Field: name, Message: msg})
 		case seen[name]:
 			d.header = append(d.header, ImportError{Row: 1, Field: name, Message: "repeated column; ignored"})
 			set = nil
@@ -393,6 +398,45 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 	src.names = d.names // for cuts, which name the cell
 	return d, nil
 }
+
+// columnMeant returns the column an unknown header cell most likely
+// means, or "": one the import takes whose name differs from it only in
+// letter case and in spaces, underscores or hyphens between words, as a
+// spreadsheet heads its columns ("Email", "First Name", "last_name").
+// Such a column is ignored, so every row would fail at it as required;
+// naming it says why. The read-only columns an export writes are left
+// out: they are ignored under any name.
+func columnMeant(name string) string {
+	fold := func(s string) string {
+		return strings.ToLower(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(s))
+	}
+	for _, prefix := range []string{"metadata.", "parameters."} {
+		// The key after the prefix is the user's, kept as written.
+		if len(name) > len(prefix) && strings.EqualFold(name[:len(prefix)], prefix) {
+			if _, known := csvColumn(prefix + name[len(prefix):]); known {
+				return prefix + name[len(prefix):]
+			}
+		}
+	}
+	want := fold(name)
+	for _, col := range importColumns {
+		if fold(col) == want {
+			return col
+		}
+	}
+	return ""
+}
+
+// importColumns are the columns an import reads a value from.
+var importColumns = func() []string {
+	var cols []string
+	for _, c := range append(slices.Clone(ExportColumns), "eligibilityStatus", "reenroll") {
+		if set, _ := csvColumn(c); set != nil {
+			cols = append(cols, c)
+		}
+	}
+	return cols
+}()
 
 // quoteExcerpt quotes s for a message, cut to its first 60 characters: a
 // header cell may be as long as a record.
