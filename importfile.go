@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -405,37 +406,43 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 // spreadsheet heads its columns ("Email", "First Name", "last_name").
 // Such a column is ignored, so every row would fail at it as required;
 // naming it says why. The read-only columns an export writes are left
-// out: they are ignored under any name.
+// out: they are ignored under any name. A header may hold a hundred
+// thousand unknown cells, so each is one look-up.
 func columnMeant(name string) string {
-	fold := func(s string) string {
-		return strings.ToLower(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(s))
-	}
 	for _, prefix := range []string{"metadata.", "parameters."} {
 		// The key after the prefix is the user's, kept as written.
 		if len(name) > len(prefix) && strings.EqualFold(name[:len(prefix)], prefix) {
-			if _, known := csvColumn(prefix + name[len(prefix):]); known {
-				return prefix + name[len(prefix):]
-			}
+			return prefix + name[len(prefix):]
 		}
 	}
-	want := fold(name)
-	for _, col := range importColumns {
-		if fold(col) == want {
-			return col
-		}
-	}
-	return ""
+	return foldedColumns[foldColumnName(name)]
 }
 
-// importColumns are the columns an import reads a value from.
-var importColumns = func() []string {
-	var cols []string
-	for _, c := range append(slices.Clone(ExportColumns), "eligibilityStatus", "reenroll") {
-		if set, _ := csvColumn(c); set != nil {
-			cols = append(cols, c)
+// foldColumnName is name in lower case without spaces, underscores and
+// hyphens, as columnMeant compares names.
+func foldColumnName(name string) string {
+	var b strings.Builder
+	b.Grow(len(name))
+	for _, r := range name {
+		switch r {
+		case ' ', '_', '-':
+		default:
+			b.WriteRune(unicode.ToLower(r))
 		}
 	}
-	return cols
+	return b.String()
+}
+
+// foldedColumns maps the folded name of each column an import reads a
+// value from to the column.
+var foldedColumns = func() map[string]string {
+	m := map[string]string{}
+	for _, c := range append(slices.Clone(ExportColumns), "eligibilityStatus", "reenroll") {
+		if set, _ := csvColumn(c); set != nil {
+			m[foldColumnName(c)] = c
+		}
+	}
+	return m
 }()
 
 // quoteExcerpt quotes s for a message, cut to its first 60 characters: a
