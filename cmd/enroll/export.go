@@ -34,6 +34,11 @@ func (m *Main) exportCommand() *cobra.Command {
 			if err := refuseEmptyFilters(cmd); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("output") && output == "" {
+				// -o "$OUT" with OUT unset: the participants would go to
+				// standard output, a cron job's mail or log, not the file meant.
+				return fmt.Errorf("--output is empty: give a file, or - for standard output, or leave it out")
+			}
 			c, err := r.client()
 			if err != nil {
 				return err
@@ -86,7 +91,7 @@ func (m *Main) exportCommand() *cobra.Command {
 	f.StringVar(&q.Q, "q", "", "keep enrollments whose first name, last name, email or reference id, or a later word of a name, starts with this (with several words, up to 8, each begins one of them)")
 	f.StringVar(&createdAfter, "created-after", "", "keep enrollments created after this RFC 3339 time")
 	f.StringVar(&q.Sort, "sort", "", "-createdAt (default), createdAt, updatedAt, -updatedAt or lastName")
-	f.StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
+	f.StringVarP(&output, "output", "o", "", "write to this file instead of standard output (- for standard output; empty is refused)")
 	f.DurationVar(&every, "progress-every", 5*time.Second, "how often to print a progress line when standard error is not a terminal")
 	return cmd
 }
