@@ -97,6 +97,18 @@ func (d *ndjsonDecoder) Next() (*ImportRow, error) {
 		dec.DisallowUnknownFields()
 		var in EnrollmentCreate
 		if err := dec.Decode(&in); err != nil {
+			var pe *time.ParseError
+			if field, msg := timeMemberProblem(trimmed, reflect.TypeFor[EnrollmentCreate]()); msg != "" && !errors.As(err, &pe) {
+				// time.Time's error of a value that is no string names
+				// no member, and calls the line invalid JSON: say which
+				// member, as the API does. (A string it cannot parse
+				// keeps jsonErrorMessage's words, which quote it.)
+				member, rest, _ := strings.Cut(field, ", ")
+				if rest != "" {
+					msg = rest + ": " + msg
+				}
+				return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Field: member, Message: msg}}}, nil
+			}
 			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Field: jsonErrorField(err), Message: jsonErrorMessage(err)}}}, nil
 		}
 		if dec.More() {
@@ -210,12 +222,82 @@ func unmarshalCell(cell string, v any, sh *jsonShape) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if path, msg := timeMemberProblem(data, reflect.TypeOf(v)); msg != "" {
+			// A device's installDate: named, in the API's words, not
+			// in Go's layout.
+			return errors.New(path + ": " + msg)
+		}
 		return cellJSONError(err)
 	}
 	if p := CheckJSON(data); p != nil {
 		return errors.New(p.inCell())
 	}
 	return nil
+}
+
+// timeMemberProblem returns the path and the error of the first member of
+// data, valid JSON of Go type t, that a time.Time decodes from and that
+// time.Time refuses (not an RFC 3339 string), or "" and "" when there is
+// none. The path names a member by its name and a list's item by its
+// position: "enrollmentStartDate", "devices, item 2, installDate".
+func timeMemberProblem(data []byte, t reflect.Type) (path, problem string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeFor[time.Time]():
+		var tm time.Time
+		if json.Unmarshal(data, &tm) == nil {
+			return "", ""
+		}
+		var s string
+		if json.Unmarshal(data, &s) != nil {
+			var v any
+			_ = json.Unmarshal(data, &v)
+			return "", "must be an RFC 3339 date-time (such as 2026-05-01T00:00:00Z), not " + jsonValueKind(v)
+		}
+		return "", "must be an RFC 3339 date-time (such as 2026-05-01T00:00:00Z), not " + strconv.Quote(s)
+	case t.Kind() == reflect.Struct:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(data, &members) != nil {
+			return "", ""
+		}
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous && name == "" {
+				if p, msg := timeMemberProblem(data, f.Type); msg != "" {
+					return p, msg
+				}
+				continue
+			}
+			raw, ok := members[name]
+			if !ok || name == "" || name == "-" || !f.IsExported() {
+				continue
+			}
+			if p, msg := timeMemberProblem(raw, f.Type); msg != "" {
+				return joinPath(name, p), msg
+			}
+		}
+	case t.Kind() == reflect.Slice:
+		var items []json.RawMessage
+		if json.Unmarshal(data, &items) != nil {
+			return "", ""
+		}
+		for i, item := range items {
+			if p, msg := timeMemberProblem(item, t.Elem()); msg != "" {
+				return joinPath(fmt.Sprintf("item %d", i+1), p), msg
+			}
+		}
+	}
+	return "", ""
+}
+
+// joinPath puts a member's or an item's name before the path inside it.
+func joinPath(name, inner string) string {
+	if inner == "" {
+		return name
+	}
+	return name + ", " + inner
 }
 
 // cellMemberProblem returns the error of the first member of data, valid
