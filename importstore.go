@@ -169,7 +169,15 @@ func RowErrors(row int, in *EnrollmentCreate, err error) []ImportError {
 		case strings.HasPrefix(f.Field, "parameters["):
 			// parameters[2].value → parameters.<externalId of the third value>
 			idx, _, _ := strings.Cut(strings.TrimPrefix(f.Field, "parameters["), "]")
-			if n, err := strconv.Atoi(idx); err == nil && n >= 0 && n < len(in.Parameters) {
+			n, err := strconv.Atoi(idx)
+			switch {
+			case err != nil || n < 0 || n >= len(in.Parameters):
+			case in.Parameters[n].ExternalID == "":
+				// No column parameters.<id> to name: the item of the list.
+				_, member, _ := strings.Cut(f.Field, "].")
+				f.Field = "parameters"
+				f.Message = fmt.Sprintf("item %d, %s: %s", n+1, member, f.Message)
+			default:
 				f.Field = "parameters." + in.Parameters[n].ExternalID
 			}
 		default:

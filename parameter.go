@@ -53,6 +53,11 @@ func (e *Enrollment) checkParameters(v *Invalid, inst *ProgramInstance, old *Enr
 		byID[p.ExternalID] = i
 		def, ok := inst.Parameter(p.ExternalID)
 		if !ok {
+			if p.ExternalID == "" {
+				// Validation says it is required: no parameter is named
+				// "", and saying so too would be a second error of one fault.
+				continue
+			}
 			if !old.holds(*p) {
 				p.Error = &ParameterError{ID: ParamErrUnknown, Message: p.ExternalID + " is not a parameter of this program instance."}
 				v.Add(loc("parameters", i)+".externalId", "is not a parameter of program instance "+inst.ID, p.ExternalID)
