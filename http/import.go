@@ -175,7 +175,15 @@ func (r *importRunner) start(a enroll.Actor, im *enroll.Import, dec enroll.RowDe
 		start := time.Now()
 		done, err := enroll.RunImport(r.ctx, r.store, a, im, dec, enroll.DefaultImportBatch)
 		if err != nil {
-			r.logger.Error("import failed", "importId", im.ID, "err", err, "requestId", a.RequestID)
+			switch enroll.ErrorCode(err) {
+			case enroll.EINVALID, enroll.ECONFLICT, enroll.ENOTFOUND:
+				// The file, or the instance, is at fault, and the job's
+				// message tells its sender: nothing for an operator.
+				r.logger.Info("import failed", "importId", im.ID, "reason", enroll.ErrorMessage(err),
+					"duration", time.Since(start), "requestId", a.RequestID)
+			default:
+				r.logger.Error("import failed", "importId", im.ID, "err", err, "requestId", a.RequestID)
+			}
 			return
 		}
 		r.logger.Info("import finished", "importId", im.ID, "status", done.Status, "rows", done.ProcessedRows,
