@@ -451,6 +451,9 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 		// A file whose first line is blanks has no header.
 		return nil, Errorf(EINVALID, "The CSV file has no header row: its first line names no column.")
 	}
+	if err := otherSeparator(head); err != nil {
+		return nil, err
+	}
 	d := &csvDecoder{r: cr, src: src}
 	seen := map[string]bool{}
 	for i, name := range head {
@@ -526,6 +529,38 @@ var foldedColumns = func() map[string]string {
 	}
 	return m
 }()
+
+// otherSeparator refuses a header that shows the file's columns are not
+// separated by commas: Excel's "sep=;" line before the header, or a
+// header of one cell that semicolons or tabs split into columns the
+// import takes (a spreadsheet where the comma is the decimal separator
+// saves "CSV" with semicolons). Read as it is, such a file is one
+// unknown column, and every row fails as if it lacked names and email.
+func otherSeparator(head []string) error {
+	if line := strings.Join(head, ","); len(head) <= 2 && len(line) == 5 && strings.EqualFold(line[:4], "sep=") {
+		return Errorf(EINVALID, "The file opens with a spreadsheet's separator line, %s: remove that line, so that the file "+
+			"starts with its header row, and separate the columns with commas.", strconv.Quote(line))
+	}
+	if len(head) != 1 {
+		return nil
+	}
+	for _, sep := range []struct{ char, words string }{{";", "semicolons"}, {"\t", "tabs"}} {
+		parts := strings.Split(head[0], sep.char)
+		if len(parts) < 2 {
+			continue
+		}
+		for _, part := range parts {
+			if name := strings.TrimSpace(part); name != "" && !strings.ContainsAny(name, ",;\t") {
+				if _, known := csvColumn(name); known {
+					return Errorf(EINVALID, "The CSV header is one column, %s, whose names are separated by %s: save the file "+
+						"as CSV with commas between its columns (a spreadsheet where the comma is the decimal separator "+
+						"saves \"CSV\" with semicolons).", quoteExcerpt(head[0]), sep.words)
+				}
+			}
+		}
+	}
+	return nil
+}
 
 // quoteExcerpt quotes s for a message, cut to its first 60 characters: a
 // header cell may be as long as a record.
