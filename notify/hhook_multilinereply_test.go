@@ -1,55 +1,17 @@
 package notify_test
 
 import (
-	"bufio"
-	"net"
-	"strings"
 	"testing"
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/notify"
 )
 
-// multilineReplyServer is an SMTP server on 127.0.0.1 that refuses every
-// recipient for good with a reply of three lines, as Gmail's 550 5.1.1
-// ("550-5.1.1 The email account that you tried to reach does not exist",
-// then two more lines) is.
+// multilineReplyServer refuses every recipient for good with a reply of
+// three lines, as Gmail's 550 5.1.1 ("550-5.1.1 The email account that
+// you tried to reach does not exist", then two more lines) is.
 func multilineReplyServer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				_, _ = c.Write([]byte("220 localhost\r\n"))
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
-					case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"), strings.HasPrefix(cmd, "MAIL"), cmd == "RSET":
-						_, _ = c.Write([]byte("250 ok\r\n"))
-					case strings.HasPrefix(cmd, "RCPT"):
-						_, _ = c.Write([]byte("550-5.1.1 The account does not exist.\r\n550-5.1.1 Check the address\r\n550 5.1.1 https://support.example.com/?p=NoSuchUser\r\n"))
-					default:
-						_, _ = c.Write([]byte("221 bye\r\n"))
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return l.Addr().String()
+	return refusingSMTPServer(t, "550-5.1.1 The account does not exist.\r\n550-5.1.1 Check the address\r\n550 5.1.1 https://support.example.com/?p=NoSuchUser\r\n")
 }
 
 // TestSMTPMultilineReplyOneLine checks that a refusal the SMTP server

@@ -10,10 +10,9 @@ import (
 	"github.com/enrollhq/enroll/notify"
 )
 
-// nulReplyServer is an SMTP server on 127.0.0.1 that refuses every
-// recipient for good with a reply holding a NUL and a byte that is not
-// UTF-8, as a broken or hostile relay may.
-func nulReplyServer(t *testing.T) string {
+// refusingSMTPServer is an SMTP server on 127.0.0.1 that refuses every
+// recipient with rcptReply (CRLF-terminated lines, as sent).
+func refusingSMTPServer(t *testing.T, rcptReply string) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -39,7 +38,7 @@ func nulReplyServer(t *testing.T) string {
 					case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"), strings.HasPrefix(cmd, "MAIL"), cmd == "RSET":
 						_, _ = c.Write([]byte("250 ok\r\n"))
 					case strings.HasPrefix(cmd, "RCPT"):
-						_, _ = c.Write([]byte("550 5.1.1 no\x00such \xffuser\r\n"))
+						_, _ = c.Write([]byte(rcptReply))
 					default:
 						_, _ = c.Write([]byte("221 bye\r\n"))
 						return
@@ -49,6 +48,12 @@ func nulReplyServer(t *testing.T) string {
 		}
 	}()
 	return l.Addr().String()
+}
+
+// nulReplyServer refuses every recipient for good with a reply holding a
+// NUL and a byte that is not UTF-8, as a broken or hostile relay may.
+func nulReplyServer(t *testing.T) string {
+	return refusingSMTPServer(t, "550 5.1.1 no\x00such \xffuser\r\n")
 }
 
 // TestSMTPReplyWithNULRecorded checks that an attempt whose SMTP reply
