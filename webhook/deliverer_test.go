@@ -364,20 +364,7 @@ func TestRefusesPrivateAddressesUnlessAllowed(t *testing.T) {
 		r := newReceiver(t, nil)
 		w := newWorld(t, s, r, func(c *webhook.Config) { c.AllowPrivate = false })
 		w.enrollments(1)
-		var d *enroll.WebhookDelivery
-		eventually(t, "an attempt recorded", func() bool {
-			pg, err := s.ListWebhookDeliveries(context.Background(), w.a.WorkspaceID, w.ep.ID, enroll.DeliveryFilter{})
-			if err != nil || len(pg.Data) == 0 {
-				return false
-			}
-			for _, x := range pg.Data {
-				if x.AttemptCount > 0 {
-					d = x
-					return true
-				}
-			}
-			return false
-		})
+		d := w.firstAttempted()
 		if d.Status != enroll.DeliveryPending || !strings.Contains(d.Attempts[0].Error, "non-public") || d.Attempts[0].StatusCode != 0 {
 			t.Fatalf("delivery to 127.0.0.1 = %+v", d)
 		}

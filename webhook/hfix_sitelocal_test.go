@@ -1,7 +1,6 @@
 package webhook_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -18,27 +17,9 @@ func TestRefusesSiteLocalAddress(t *testing.T) {
 	stores(t, func(t *testing.T, s enroll.WebhookStore) {
 		r := newReceiver(t, nil)
 		w := newWorld(t, s, r, func(c *webhook.Config) { c.AllowPrivate = false })
-		if _, err := s.UpdateWebhookEndpoint(context.Background(), w.a, w.ep.ID, func(ep *enroll.WebhookEndpoint) error {
-			ep.URL = "http://[fec0::1]:9/hook"
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		w.retarget("http://[fec0::1]:9/hook")
 		w.enrollments(1)
-		var d *enroll.WebhookDelivery
-		eventually(t, "an attempt recorded", func() bool {
-			pg, err := s.ListWebhookDeliveries(context.Background(), w.a.WorkspaceID, w.ep.ID, enroll.DeliveryFilter{})
-			if err != nil {
-				return false
-			}
-			for _, x := range pg.Data {
-				if x.AttemptCount > 0 {
-					d = x
-					return true
-				}
-			}
-			return false
-		})
+		d := w.firstAttempted()
 		if !strings.Contains(d.Attempts[0].Error, "non-public") {
 			t.Fatalf("delivery to fec0::1: attempt error %q, want a refused non-public address", d.Attempts[0].Error)
 		}

@@ -2,7 +2,6 @@ package webhook_test
 
 import (
 	"bufio"
-	"context"
 	"net"
 	"net/http"
 	"strings"
@@ -50,27 +49,9 @@ func TestHugeResponseHeader(t *testing.T) {
 	stores(t, func(t *testing.T, s enroll.WebhookStore) {
 		r := newReceiver(t, nil)
 		w := newWorld(t, s, r, nil)
-		if _, err := s.UpdateWebhookEndpoint(context.Background(), w.a, w.ep.ID, func(ep *enroll.WebhookEndpoint) error {
-			ep.URL = "http://" + ln.Addr().String() + "/hooks"
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		w.retarget("http://" + ln.Addr().String() + "/hooks")
 		w.enrollments(1)
-		var d *enroll.WebhookDelivery
-		eventually(t, "an attempt recorded", func() bool {
-			pg, err := s.ListWebhookDeliveries(context.Background(), w.a.WorkspaceID, w.ep.ID, enroll.DeliveryFilter{})
-			if err != nil {
-				return false
-			}
-			for _, x := range pg.Data {
-				if x.AttemptCount > 0 {
-					d = x
-					return true
-				}
-			}
-			return false
-		})
+		d := w.firstAttempted()
 		if d.Status == enroll.DeliverySucceeded || d.Attempts[0].StatusCode == http.StatusOK {
 			t.Errorf("an answer with an 8 MiB header was read whole and taken as %d (status %s): the response header is not bounded", d.Attempts[0].StatusCode, d.Status)
 		}
