@@ -42,14 +42,29 @@ type WebhookStore interface {
 	UpdateWebhookEndpoint(ctx context.Context, a Actor, id string, fn func(*WebhookEndpoint) error) (*WebhookEndpoint, error)
 	// DeleteWebhookEndpoint deletes an endpoint and its deliveries; check
 	// (may be nil) sees it first, in the transaction, and may refuse.
-	// Returns ENOTFOUND or check's error.
+	// The endpoint goes with its first EndpointDeleteBatch deliveries in
+	// one transaction, the rest in further ones of at most as many, so
+	// that no write waits long behind it; once the first has committed,
+	// the endpoint's remaining deliveries are inert (never claimed, found
+	// nor listed) and the rest go on whatever ctx does. A process stopped
+	// in between leaves them to DeleteOrphanedDeliveries. Returns
+	// ENOTFOUND or check's error.
 	DeleteWebhookEndpoint(ctx context.Context, a Actor, id string, check func(*WebhookEndpoint) error) error
+	// DeleteOrphanedDeliveries deletes, in transactions of at most
+	// EndpointDeleteBatch rows, the deliveries of endpoints that no longer
+	// exist: what a DeleteWebhookEndpoint stopped between its transactions
+	// left. It finds them with one index probe per endpoint that has
+	// deliveries, not a read of every delivery. Several callers at once
+	// (replicas) share the work. Returns how many it deleted, and no domain
+	// error, only the database's (ctx's included).
+	DeleteOrphanedDeliveries(ctx context.Context) (int, error)
 
 	// ListWebhookDeliveries returns a page of an endpoint's deliveries,
 	// newest first. Returns ENOTFOUND (endpoint) or EINVALID.
 	ListWebhookDeliveries(ctx context.Context, wsID, endpointID string, f DeliveryFilter) (*Page[*WebhookDelivery], error)
 	// FindWebhookDelivery returns one delivery of an endpoint. Returns
-	// ENOTFOUND.
+	// ENOTFOUND, also for a delivery of a deleted endpoint not yet
+	// deleted itself (see DeleteWebhookEndpoint).
 	FindWebhookDelivery(ctx context.Context, wsID, endpointID, id string) (*WebhookDelivery, error)
 	// RedeliverWebhook queues a new delivery of the event of delivery id,
 	// due at once (see WebhookDelivery.Redelivery). Returns ENOTFOUND, or

@@ -327,6 +327,9 @@ func (s *Server) Open() error {
 		if s.shareRates != nil {
 			s.background.Go(func() { s.shareRateUsage(ctx, s.shareRates) })
 		}
+		if ws, ok := s.store.(enroll.WebhookStore); ok {
+			s.background.Go(func() { s.deleteOrphanedDeliveries(ctx, ws) })
+		}
 		if ws, ok := s.store.(enroll.WebhookStore); ok && s.cfg.EventRetention > 0 {
 			s.background.Go(func() { s.deleteExpiredEvents(ctx, ws, s.cfg.EventRetention) })
 		}

@@ -188,27 +188,3 @@ func (db *DB) UpdateWebhookEndpoint(ctx context.Context, a enroll.Actor, id stri
 	})
 	return out, err
 }
-
-// DeleteWebhookEndpoint implements enroll.WebhookStore.
-func (db *DB) DeleteWebhookEndpoint(ctx context.Context, a enroll.Actor, id string, check func(*enroll.WebhookEndpoint) error) error {
-	return db.write(ctx, func(tx *tx) error {
-		if check != nil {
-			ep, err := findEndpoint(ctx, tx, db.sealer, a.WorkspaceID, id, "FOR UPDATE")
-			if err != nil {
-				return err
-			}
-			if err := check(ep); err != nil {
-				return err
-			}
-		}
-		tag, err := tx.exec(`DELETE FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2`, a.WorkspaceID, id)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return enroll.Errorf(enroll.ENOTFOUND, "Webhook endpoint %s not found.", id)
-		}
-		_, err = tx.exec(`DELETE FROM webhook_deliveries WHERE workspace_id = $1 AND endpoint_id = $2`, a.WorkspaceID, id)
-		return err
-	})
-}

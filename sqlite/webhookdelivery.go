@@ -66,9 +66,21 @@ func (db *DB) ListWebhookDeliveries(ctx context.Context, wsID, endpointID string
 	})
 }
 
-// FindWebhookDelivery implements enroll.WebhookStore.
+// FindWebhookDelivery implements enroll.WebhookStore. The endpoint is
+// read after the delivery: an endpoint's id is never used again, so one
+// found then existed when the delivery was read, and a delivery of an
+// endpoint deleted meanwhile, not yet deleted itself, is not found.
 func (db *DB) FindWebhookDelivery(ctx context.Context, wsID, endpointID, id string) (*enroll.WebhookDelivery, error) {
-	return findDelivery(ctx, db.r, wsID, endpointID, id)
+	d, err := findDelivery(ctx, db.r, wsID, endpointID, id)
+	if err != nil {
+		return nil, err
+	}
+	var one int
+	err = db.r.QueryRowContext(ctx, `SELECT 1 FROM webhook_endpoints WHERE workspace_id = ? AND id = ?`, wsID, endpointID).Scan(&one)
+	if err != nil {
+		return nil, notFound(err, "Webhook delivery", id)
+	}
+	return d, nil
 }
 
 // RedeliverWebhook implements enroll.WebhookStore.

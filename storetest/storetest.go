@@ -71,6 +71,7 @@ func Exercise(t *testing.T, newStore Factory) {
 	t.Run("ImportNULKeys", func(t *testing.T) { t.Parallel(); testImportNULKeys(t, newStore) })
 	t.Run("ImportCSVLines", func(t *testing.T) { t.Parallel(); testImportCSVLines(t, newStore) })
 	t.Run("WebhookEndpoints", func(t *testing.T) { t.Parallel(); testWebhookEndpoints(t, newStore) })
+	t.Run("WebhookEndpointDelete", func(t *testing.T) { t.Parallel(); testWebhookEndpointDelete(t, newStore) })
 	t.Run("WebhookDispatch", func(t *testing.T) { t.Parallel(); testWebhookDispatch(t, newStore) })
 	t.Run("WebhookRetries", func(t *testing.T) { t.Parallel(); testWebhookRetries(t, newStore) })
 	t.Run("EventsAfter", func(t *testing.T) { t.Parallel(); testEventsAfter(t, newStore) })
