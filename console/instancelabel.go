@@ -143,7 +143,13 @@ func (c *Console) labelInstances(ctx context.Context, rq *request, insts []*enro
 	for i, in := range sorted {
 		name, _ := program(in)
 		out[i] = instanceChoice{ID: in.ID, Program: name, Name: in.Name}
-		key := strings.ToLower(strings.Join(strings.Fields(out[i].Label()), " "))
+		// Compared without the isolates, which a blank at a name's end
+		// would make a word of its own.
+		plain := in.Name
+		if name != "" {
+			plain = name + " — " + in.Name
+		}
+		key := strings.ToLower(strings.Join(strings.Fields(plain), " "))
 		alike[key] = append(alike[key], i)
 	}
 	for _, group := range alike {
