@@ -36,6 +36,14 @@ var integrityChecks = []struct{ name, query string }{
 		FULL JOIN (SELECT workspace_id, COUNT(*) AS n FROM customers GROUP BY 1) e ON e.workspace_id = c.workspace_id
 		WHERE COALESCE(c.n, 0) <> COALESCE(e.n, 0)
 		LIMIT 5`},
+	{"delivery counters equal the deliveries they count", `
+		SELECT format('endpoint %s status %s: counter %s, deliveries %s', COALESCE(c.endpoint_id, d.endpoint_id),
+			COALESCE(c.status, d.status), COALESCE(c.n, 0), COALESCE(d.n, 0))
+		FROM (SELECT workspace_id, endpoint_id, status, SUM(n) AS n FROM webhook_delivery_counts GROUP BY 1, 2, 3) c
+		FULL JOIN (SELECT workspace_id, endpoint_id, status, COUNT(*) AS n FROM webhook_deliveries GROUP BY 1, 2, 3) d
+			ON d.workspace_id = c.workspace_id AND d.endpoint_id = c.endpoint_id AND d.status = c.status
+		WHERE COALESCE(c.n, 0) <> COALESCE(d.n, 0)
+		LIMIT 5`},
 	{"indexed columns match the documents", `
 		SELECT format('enrollment %s: columns (%s, %s, %s) vs document', id, status, instance_id, customer_id)
 		FROM enrollments
@@ -86,7 +94,7 @@ var integrityChecks = []struct{ name, query string }{
 }
 
 // IntegrityCheck checks what the schema's constraints cannot: that the
-// counters equal the enrollments and events they count, that indexed columns match
+// counters equal the enrollments, events and deliveries they count, that indexed columns match
 // the documents, that every enrollment's history is a path through the
 // workflow ending at its status, and that only open enrollments hold unique
 // parameter values. It returns an error describing the
