@@ -1,11 +1,14 @@
 package storetest
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/namekey"
 )
 
 // ExerciseListTotals checks lists whose totals or order a store reads
@@ -14,6 +17,139 @@ import (
 // Both stores run it beside Exercise.
 func ExerciseListTotals(t *testing.T, newStore Factory) {
 	t.Run("DeliveryTotals", func(t *testing.T) { t.Parallel(); testDeliveryTotals(t, newStore) })
+	ExerciseListOrder(t, newStore)
+}
+
+// ExerciseListOrder checks the order of enrollment lists across
+// instances, in every sort (storetest.ExerciseListTotals runs it; a store
+// may run it again with settings of its own, such as SQLite's with no
+// status few enough to sort).
+func ExerciseListOrder(t *testing.T, newStore Factory) {
+	t.Run("ListOrder", func(t *testing.T) { t.Parallel(); testListOrder(t, newStore) })
+}
+
+// testListOrder checks that enrollment lists in three instances (two of
+// one program), by every sort, across the workspace, a key's instances
+// or one instance, with no filter, statuses or a tag, give the
+// enrollments the filter matches in the sort's order (lastName: the
+// names' keys, then ids; times, then ids), whole and once: their keyset
+// pages read in one snapshot without totals, as an export reads them, and
+// on their own, their offset pages, and their totals. The names repeat
+// across the instances, differ by case and accents, and some are empty.
+func testListOrder(t *testing.T, newStore Factory) {
+	f := newFixture(t, newStore)
+	a := f.instance(noAutoEvaluate)
+	b, c := f.sibling(a, noAutoEvaluate), f.instance(noAutoEvaluate)
+	names := []string{"Smith", "smith", "Émile", "emile", "Zoe", "", "van der Berg", "Øster", "Oster", "Muller", "Müller", "Mullers", "a", "ZZ"}
+	statuses := []enroll.Status{enroll.StatusCandidate, enroll.StatusEligible, enroll.StatusIneligible}
+	var all []*enroll.Enrollment
+	for i := range 42 {
+		inst := []*enroll.ProgramInstance{a, a, b, c}[i%4]
+		e := f.enroll(inst, fmt.Sprintf("order%d@example.com", i), func(in *enroll.EnrollmentCreate) {
+			in.LastName = names[i%len(names)]
+			if in.LastName == "" {
+				in.LastName = "-"
+			}
+			if i%3 == 0 {
+				in.Tags = []string{"odd"}
+			}
+		})
+		if s := statuses[i%len(statuses)]; s != enroll.StatusCandidate {
+			e = f.move(e, s)
+		}
+		all = append(all, e)
+	}
+	key := map[string]func(x, y *enroll.Enrollment) int{
+		enroll.SortLastName: func(x, y *enroll.Enrollment) int {
+			return cmp.Or(cmp.Compare(namekey.Of(x.LastName), namekey.Of(y.LastName)), cmp.Compare(x.ID, y.ID))
+		},
+		enroll.SortCreatedAsc: func(x, y *enroll.Enrollment) int {
+			return cmp.Or(x.CreatedAt.Compare(y.CreatedAt), cmp.Compare(x.ID, y.ID))
+		},
+		enroll.SortUpdatedAsc: func(x, y *enroll.Enrollment) int {
+			return cmp.Or(x.UpdatedAt.Compare(y.UpdatedAt), cmp.Compare(x.ID, y.ID))
+		},
+	}
+	key[enroll.SortCreatedDesc] = func(x, y *enroll.Enrollment) int { return key[enroll.SortCreatedAsc](y, x) }
+	key[enroll.SortUpdatedDesc] = func(x, y *enroll.Enrollment) int { return key[enroll.SortUpdatedAsc](y, x) }
+	// The enrollments as stored (times as the store keeps them).
+	for i, e := range all {
+		all[i] = must(f.s.FindEnrollment(f.ctx, f.a.WorkspaceID, e.ID))
+	}
+	for _, sc := range []struct {
+		name string
+		f    enroll.EnrollmentFilter
+		in   func(e *enroll.Enrollment) bool
+	}{
+		{"workspace", enroll.EnrollmentFilter{}, func(*enroll.Enrollment) bool { return true }},
+		{"eligible", enroll.EnrollmentFilter{Statuses: []enroll.Status{enroll.StatusEligible}},
+			func(e *enroll.Enrollment) bool { return e.Eligibility.Status == enroll.StatusEligible }},
+		{"eligible, ineligible", enroll.EnrollmentFilter{Statuses: []enroll.Status{enroll.StatusIneligible, enroll.StatusEligible}},
+			func(e *enroll.Enrollment) bool { return e.Eligibility.Status != enroll.StatusCandidate }},
+		{"tag", enroll.EnrollmentFilter{Tag: "odd"}, func(e *enroll.Enrollment) bool { return len(e.Tags) > 0 }},
+		{"key's instances", enroll.EnrollmentFilter{ProgramInstanceIDs: []string{b.ID, a.ID}},
+			func(e *enroll.Enrollment) bool { return e.ProgramInstanceID != c.ID }},
+		{"key's instances, eligible", enroll.EnrollmentFilter{ProgramInstanceIDs: []string{c.ID, b.ID}, Statuses: []enroll.Status{enroll.StatusEligible}},
+			func(e *enroll.Enrollment) bool {
+				return e.ProgramInstanceID != a.ID && e.Eligibility.Status == enroll.StatusEligible
+			}},
+		{"instance", enroll.EnrollmentFilter{ProgramInstanceID: a.ID}, func(e *enroll.Enrollment) bool { return e.ProgramInstanceID == a.ID }},
+	} {
+		for _, sort := range enroll.EnrollmentSorts {
+			var want []string
+			for _, e := range slices.SortedFunc(slices.Values(all), key[sort]) {
+				if sc.in(e) {
+					want = append(want, e.ID)
+				}
+			}
+			name := sc.name + ", sort=" + sort
+			filter := sc.f
+			filter.Sort = sort
+			// Keyset pages, in a snapshot without totals (an export) and
+			// on their own.
+			for _, snapshot := range []bool{true, false} {
+				fl := filter
+				fl.PerPage, fl.NoTotal = 4, snapshot
+				ctx, release := f.ctx, func() {}
+				if snapshot {
+					var err error
+					if ctx, release, err = f.s.Snapshot(f.ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var got []string
+				for {
+					pg := must(f.s.ListEnrollments(ctx, f.a.WorkspaceID, fl))
+					for _, e := range pg.Data {
+						got = append(got, e.ID)
+					}
+					if !snapshot && pg.TotalItems != len(want) {
+						t.Errorf("%s: totalItems %d, want %d", name, pg.TotalItems, len(want))
+					}
+					if pg.NextPageToken == "" || len(got) > len(all) {
+						break
+					}
+					fl.PageToken = string(pg.NextPageToken)
+				}
+				release()
+				if !slices.Equal(got, want) {
+					t.Errorf("%s (snapshot %v): keyset pages give\n%v, want\n%v", name, snapshot, got, want)
+				}
+			}
+			// Offset pages.
+			var got []string
+			for p := 0; p*5 < len(want)+5; p++ {
+				fl := filter
+				fl.Page, fl.PerPage = p, 5
+				for _, e := range must(f.s.ListEnrollments(f.ctx, f.a.WorkspaceID, fl)).Data {
+					got = append(got, e.ID)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: offset pages give\n%v, want\n%v", name, got, want)
+			}
+		}
+	}
 }
 
 // testDeliveryTotals checks the totalItems of endpoints' deliveries lists,
