@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/enrollhq/enroll"
@@ -87,8 +89,14 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 	}
 	w := enrollmentWhere(wsID, f, spec.col, few, searchPage)
 	w.few = few || searchPage
-	// No index orders the workspace's enrollments by last name.
+	// No index orders the workspace's enrollments by last name, but
+	// enrollments_instance_last_name orders each instance's (where.arms).
 	w.sortIDs = spec.col == "last_name" && f.ProgramInstanceID == ""
+	if w.sortIDs && !w.few && !searched {
+		if w.arms, err = lastNameArms(ctx, r, wsID, f); err != nil {
+			return nil, err
+		}
+	}
 	cw := enrollmentWhere(wsID, f, "", few, searched)
 	filter := *f
 	return &listQuery{w: w, cw: cw, r: r, c: c, fh: fh, count: func() (int, error) {
@@ -97,6 +105,52 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 		}
 		return countEnrollments(ctx, r, wsID, filter, cw)
 	}}, nil
+}
+
+// maxArms is the most instances a list across instances by last name
+// reads apart and merges (where.arms); with more it sorts its matches.
+// Each costs the page a seek and the rows it gives the merge, at most
+// the page's offset and length; SQLite merges at most 500 (the members of
+// a compound SELECT).
+const maxArms = 100
+
+// lastNameArms returns the instances f's enrollments in workspace wsID
+// may be in (a key's instances, else those the counters hold enrollments
+// of f's statuses in), or nil when more than maxArms. Read before the
+// page, outside a snapshot they may miss an instance whose first
+// enrollment the page would have seen, as a page read a moment earlier.
+func lastNameArms(ctx context.Context, q querier, wsID string, f *enroll.EnrollmentFilter) ([]string, error) {
+	if len(f.ProgramInstanceIDs) > 0 {
+		arms := slices.Clone(f.ProgramInstanceIDs)
+		slices.Sort(arms)
+		arms = slices.Compact(arms)
+		if len(arms) > maxArms {
+			return nil, nil
+		}
+		return arms, nil
+	}
+	var w where
+	w.add("workspace_id = ?", wsID)
+	w.add("n > 0")
+	in(&w, "status", f.Statuses)
+	rows, err := q.QueryContext(ctx, "SELECT DISTINCT instance_id FROM enrollment_counts WHERE "+w.sql()+" ORDER BY instance_id LIMIT ?",
+		append(w.args, maxArms+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list enrollments: %w", err)
+	}
+	defer rows.Close()
+	var arms []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: list enrollments: %w", err)
+		}
+		arms = append(arms, id)
+	}
+	if err := rows.Err(); err != nil || len(arms) > maxArms {
+		return nil, err
+	}
+	return arms, nil
 }
 
 // enrollmentWhere returns f's conditions. Some are written to steer

@@ -41,6 +41,12 @@ type where struct {
 	// and reads the documents of its own rows alone, rather than sorting
 	// every matching row with its document (in memory, temp_store).
 	sortIDs bool
+	// arms, with sortIDs, are the instances whose rows may match, whose
+	// index gives each one's rows in the page's order: the page reads
+	// each from the cursor on and merges them (armsQuery), as far as its
+	// end, rather than sorting every match after the cursor, which made
+	// each keyset page of an export cost as much as the rows after it.
+	arms []string
 }
 
 func (w *where) add(cond string, args ...any) {
@@ -188,6 +194,13 @@ func pageQuery(table string, w where, p enroll.ListParams, c *enroll.Cursor, ver
 		limit += " OFFSET ?"
 		args = append(args, p.Offset())
 	}
+	if w.sortIDs && !w.few && len(w.arms) > 0 {
+		offset := 0
+		if c == nil {
+			offset = p.Offset()
+		}
+		return armsQuery(table, w, p.PerPage, offset, spec.col, dir, docCols)
+	}
 	if w.sortIDs && !w.few {
 		// The subquery sorts ids and keys; the page's documents are then
 		// read by id.
@@ -198,6 +211,34 @@ func pageQuery(table string, w where, p enroll.ListParams, c *enroll.Cursor, ver
 	}
 	query := fmt.Sprintf("SELECT id, %s, %s FROM %s WHERE %s ORDER BY %s %s, id %s",
 		spec.col, docCols, table, w.sql(), order, dir, dir) + limit
+	return query, args, nil
+}
+
+// armsQuery is pageQuery's query of the perPage rows at offset of w's
+// rows in w.arms' instances, sorted by col in direction dir (then id),
+// after the cursor pageQuery added to w, if any: each instance's ids and
+// keys, read in order from its index (from the cursor on), merged as they
+// come up to the page's end (SQLite merges a compound SELECT's ORDER BY
+// from its members' own orders, reading each only as far as the merge
+// needs, in constant memory); then the documents (docCols) of the page's
+// rows alone, by id.
+func armsQuery(table string, w where, perPage, offset int, col, dir, docCols string) (string, []any, error) {
+	arm := fmt.Sprintf("SELECT id, %s FROM %s WHERE %s AND instance_id = ?", col, table, w.sql())
+	arms := make([]string, len(w.arms))
+	var args []any
+	for i, inst := range w.arms {
+		arms[i] = arm
+		args = append(append(args, w.args...), inst)
+	}
+	limit := " LIMIT ?"
+	args = append(args, perPage+1)
+	if offset > 0 {
+		limit += " OFFSET ?"
+		args = append(args, offset)
+	}
+	query := fmt.Sprintf("SELECT t.id, t.%[1]s, t.%[2]s FROM (%[3]s ORDER BY %[1]s %[4]s, id %[4]s%[5]s) p "+
+		"JOIN %[6]s t ON t.id = p.id ORDER BY t.%[1]s %[4]s, t.id %[4]s",
+		col, strings.ReplaceAll(docCols, ", ", ", t."), strings.Join(arms, " UNION ALL "), dir, limit, table)
 	return query, args, nil
 }
 
