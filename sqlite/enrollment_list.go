@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/enrollhq/enroll"
@@ -87,16 +86,24 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 			return nil, err
 		}
 	}
-	w := enrollmentWhere(wsID, f, spec.col, few, searchPage)
-	w.few = few || searchPage
 	// No index orders the workspace's enrollments by last name, but
 	// enrollments_instance_last_name orders each instance's (where.arms).
-	w.sortIDs = spec.col == "last_name" && f.ProgramInstanceID == ""
-	if w.sortIDs && !w.few && !searched {
-		if w.arms, err = lastNameArms(ctx, r, wsID, f); err != nil {
+	sortIDs := spec.col == "last_name" && f.ProgramInstanceID == ""
+	var arms *nameArms
+	if sortIDs && !few && !searchPage && !searched {
+		if arms, err = lastNameArms(ctx, r, wsID, f); err != nil {
 			return nil, err
 		}
 	}
+	wf := f
+	if arms != nil && len(f.Statuses) > 0 {
+		// Each instance's read tests the statuses (armsQuery).
+		g := *f
+		g.Statuses, wf = nil, &g
+	}
+	w := enrollmentWhere(wsID, wf, spec.col, few, searchPage)
+	w.few = few || searchPage
+	w.sortIDs, w.arms = sortIDs, arms
 	cw := enrollmentWhere(wsID, f, "", few, searched)
 	filter := *f
 	return &listQuery{w: w, cw: cw, r: r, c: c, fh: fh, count: func() (int, error) {
@@ -114,43 +121,59 @@ func (db *DB) enrollmentQuery(ctx context.Context, wsID string, f *enroll.Enroll
 // a compound SELECT).
 const maxArms = 100
 
+// nameArms are the instances a list across instances by last name
+// reads apart and merges (where.arms), and what the counters say of them.
+type nameArms struct {
+	wsID string
+	ids  []string
+	// statuses are the list's, which each instance's read tests.
+	statuses []enroll.Status
+	// matches is how many of the instances' enrollments hold statuses (all
+	// of them when none), of rows.
+	matches, rows int
+}
+
 // lastNameArms returns the instances f's enrollments in workspace wsID
-// may be in (a key's instances, else those the counters hold enrollments
-// of f's statuses in), or nil when more than maxArms. Read before the
-// page, outside a snapshot they may miss an instance whose first
-// enrollment the page would have seen, as a page read a moment earlier.
-func lastNameArms(ctx context.Context, q querier, wsID string, f *enroll.EnrollmentFilter) ([]string, error) {
-	if len(f.ProgramInstanceIDs) > 0 {
-		arms := slices.Clone(f.ProgramInstanceIDs)
-		slices.Sort(arms)
-		arms = slices.Compact(arms)
-		if len(arms) > maxArms {
-			return nil, nil
-		}
-		return arms, nil
-	}
+// may be in (those the counters hold enrollments of f's statuses in,
+// among a key's instances if f names them), or nil when there are none
+// or more than maxArms. Read before the page, outside a snapshot they may
+// miss an instance whose first enrollment the page would have seen, as a
+// page read a moment earlier.
+func lastNameArms(ctx context.Context, q querier, wsID string, f *enroll.EnrollmentFilter) (*nameArms, error) {
 	var w where
 	w.add("workspace_id = ?", wsID)
-	w.add("n > 0")
-	in(&w, "status", f.Statuses)
-	rows, err := q.QueryContext(ctx, "SELECT DISTINCT instance_id FROM enrollment_counts WHERE "+w.sql()+" ORDER BY instance_id LIMIT ?",
-		append(w.args, maxArms+1)...)
+	in(&w, "instance_id", f.ProgramInstanceIDs)
+	match, margs := "n", []any(nil)
+	if len(f.Statuses) > 0 {
+		var sw where
+		in(&sw, "status", f.Statuses)
+		match, margs = "CASE WHEN "+sw.sql()+" THEN n ELSE 0 END", sw.args
+	}
+	rows, err := q.QueryContext(ctx, "SELECT instance_id, SUM("+match+"), SUM(n) FROM enrollment_counts WHERE "+w.sql()+
+		" GROUP BY instance_id ORDER BY instance_id", append(margs, w.args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list enrollments: %w", err)
 	}
 	defer rows.Close()
-	var arms []string
+	a := &nameArms{wsID: wsID, statuses: f.Statuses}
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var (
+			id      string
+			matches int
+			n       int
+		)
+		if err := rows.Scan(&id, &matches, &n); err != nil {
 			return nil, fmt.Errorf("sqlite: list enrollments: %w", err)
 		}
-		arms = append(arms, id)
+		a.rows += n
+		if matches > 0 {
+			a.ids, a.matches = append(a.ids, id), a.matches+matches
+		}
 	}
-	if err := rows.Err(); err != nil || len(arms) > maxArms {
+	if err := rows.Err(); err != nil || len(a.ids) == 0 || len(a.ids) > maxArms {
 		return nil, err
 	}
-	return arms, nil
+	return a, nil
 }
 
 // enrollmentWhere returns f's conditions. Some are written to steer
