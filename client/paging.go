@@ -17,13 +17,16 @@ func setIf(v url.Values, name, value string) {
 // pages returns the items of every page of a list, from the page o names
 // on: list is called with o, then with each answer's NextPageToken until
 // one has none. PerPage 0 reads pages of enroll.MaxPerPage, for the
-// fewest requests. An error ends the sequence, yielded with a zero item;
-// so does the loop that ranges over it breaking. Each range starts again
-// from o.
+// fewest requests, past the first: a first page that o numbers is of the
+// server's default size, as the List method reads it, since page 1 of
+// 500 would start 450 items past the page 1 the caller has seen. An
+// error ends the sequence, yielded with a zero item; so does the loop
+// that ranges over it breaking. Each range starts again from o.
 func pages[T any](o ListOptions, list func(ListOptions) (*enroll.Page[T], error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		o := o
-		if o.PerPage == 0 {
+		largest := o.PerPage == 0
+		if largest && o.Page == 0 {
 			o.PerPage = enroll.MaxPerPage
 		}
 		for {
@@ -44,6 +47,9 @@ func pages[T any](o ListOptions, list func(ListOptions) (*enroll.Page[T], error)
 			// The token continues where the page ended, and wins over
 			// the page number.
 			o.Page, o.PageToken = 0, string(pg.NextPageToken)
+			if largest {
+				o.PerPage = enroll.MaxPerPage
+			}
 		}
 	}
 }
