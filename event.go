@@ -168,11 +168,15 @@ func (f EventFilter) ErrAfterUnknown() error {
 		Fields: []FieldError{{Location: "query.after", Message: "names no event", Value: f.After}}}
 }
 
+// AfterUnpublished is the message at query.after of ErrAfterUnpublished:
+// the one 422 that passes when sent again, which clients tell by it.
+const AfterUnpublished = "not yet published"
+
 // ErrAfterUnpublished is the EINVALID of an After that names an event
 // not yet published (taken by DispatchEvents), with the id as sent.
 func (f EventFilter) ErrAfterUnpublished() error {
 	return &Error{Code: EINVALID, Message: "after names an event not yet published; retry in a moment.",
-		Fields: []FieldError{{Location: "query.after", Message: "not yet published", Value: f.After}}}
+		Fields: []FieldError{{Location: "query.after", Message: AfterUnpublished, Value: f.After}}}
 }
 
 // ByInstance reports whether a store should read f's events instance by

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/enrollhq/enroll"
 )
 
 // defaultRetryFor is how long WaitImport rides out failing polls when
@@ -22,10 +24,12 @@ const maxBackoff = 10 * time.Second
 
 // IsTransient reports whether err is a failure that may pass if the same
 // request is sent again later: no connection (a server restarting), a
-// connection cut, a timeout, an answer 429, 502, 503 or 504, or a 409
+// connection cut, a timeout, an answer 429, 502, 503 or 504, a 409
 // with a Retry-After (a request with the same Idempotency-Key still
-// running). A request canceled by its context is not; neither is any
-// other answer.
+// running), or the 422 of an events poll after an event not yet
+// published (ListEvents or AllEvents with After the newest event read
+// from a list, within moments of its commit). A request canceled by its
+// context is not; neither is any other answer.
 func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
@@ -37,6 +41,8 @@ func IsTransient(err error) bool {
 			return true
 		case http.StatusConflict:
 			return p.RetryAfter > 0
+		case http.StatusUnprocessableEntity:
+			return afterUnpublished(p)
 		}
 		return false
 	}
@@ -50,6 +56,18 @@ func IsTransient(err error) bool {
 	return errors.As(err, &op) || errors.As(err, &ne) && ne.Timeout() ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// afterUnpublished reports whether p is the 422 of an after= naming an
+// event the server has not published yet: it answers the poll once the
+// dispatcher has, within moments.
+func afterUnpublished(p *Problem) bool {
+	for _, f := range p.Errors {
+		if f.Location == "query.after" && f.Message == enroll.AfterUnpublished {
+			return true
+		}
+	}
+	return false
 }
 
 // retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
