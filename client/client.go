@@ -70,10 +70,12 @@ type Client struct {
 
 // New returns a client for the server at baseURL (such as
 // "http://127.0.0.1:8080") authenticating with the API key secret key.
-// Every call of a client without a base URL (an empty one, or a zero
-// Client) returns an error.
+// The white space around key is dropped, as the server drops it: a key
+// read from a file or a mounted secret ends with a newline, which no
+// header may hold. Every call of a client without a base URL (an empty
+// one, or a zero Client) returns an error.
 func New(baseURL, key string) *Client {
-	return &Client{baseURL: strings.TrimRight(baseURL, "/"), key: key, HTTP: &http.Client{}, UserAgent: "enroll-go-client"}
+	return &Client{baseURL: strings.TrimRight(baseURL, "/"), key: strings.TrimSpace(key), HTTP: &http.Client{}, UserAgent: "enroll-go-client"}
 }
 
 // Problem is an error answer of the API: an RFC 9457 problem.

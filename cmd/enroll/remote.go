@@ -31,7 +31,7 @@ func (r *remote) client() (*client.Client, error) {
 	if err := checkBaseURL(r.url); err != nil {
 		return nil, err
 	}
-	if r.key == "" {
+	if strings.TrimSpace(r.key) == "" { // the client drops the white space around a key
 		return nil, errors.New("an API key is needed: set ENROLL_KEY (or --key)")
 	}
 	return client.New(r.url, r.key), nil
