@@ -21,6 +21,9 @@ import (
 // database is neither created nor migrated: a backup of a release's
 // database opens as that release's.
 func Backup(ctx context.Context, path, out string) error {
+	if out == "" {
+		return errors.New("sqlite: backup: no file to write the copy to")
+	}
 	src, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("sqlite: backup: %w", err)
@@ -32,6 +35,12 @@ func Backup(ctx context.Context, path, out string) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
 	if err != nil {
+		// Of out, which the caller named: the temporary file's name would
+		// mean nothing to them.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = &fs.PathError{Op: "create", Path: out, Err: pe.Err}
+		}
 		return fmt.Errorf("sqlite: backup: %w", err)
 	}
 	tmpName := tmp.Name()

@@ -21,6 +21,10 @@ func (m *Main) backupCommand() *cobra.Command {
 			if isPostgres(m.Config.DB) {
 				return errors.New("enroll backup copies a SQLite database; back up PostgreSQL with pg_dump (docs/postgres.md)")
 			}
+			if args[0] == "" {
+				// "$OUT" with OUT unset.
+				return errors.New("FILE is empty: give the new file to copy the database to")
+			}
 			if err := m.requireSQLiteFile(); err != nil {
 				return err
 			}
