@@ -66,6 +66,11 @@ type Client struct {
 	// failures that pass (the server restarting, 429, 502, 503, 504)
 	// before it gives up; 0 means two minutes.
 	RetryFor time.Duration
+	// RetryNotify, when set, is called by WaitImport with each failed
+	// poll it rides out and how long it waits before the next, so that
+	// a caller can say the server is out of reach rather than look like
+	// a job that stalled.
+	RetryNotify func(err error, wait time.Duration)
 }
 
 // New returns a client for the server at baseURL (such as

@@ -178,8 +178,9 @@ func (c *Client) GetImport(ctx context.Context, id string) (*enroll.Import, erro
 // A poll that fails in a way that may pass (IsTransient: the server
 // restarting, 429, 502, 503, 504) is sent again, after the Retry-After the
 // server asked for or a growing backoff, for up to c.RetryFor of failures
-// in a row; then WaitImport gives up with an error that IsTransient still
-// reports, and the job may well go on on the server. When ctx is done it
+// in a row (each reported to c.RetryNotify, when set); then WaitImport
+// gives up with an error that IsTransient still reports, and the job may
+// well go on on the server. When ctx is done it
 // returns ctx's error; the job goes on then too. With any error it
 // returns the last state read, nil before the first.
 func (c *Client) WaitImport(ctx context.Context, id string, interval time.Duration, progress func(*enroll.Import)) (*enroll.Import, error) {
@@ -218,6 +219,9 @@ func (c *Client) WaitImport(ctx context.Context, id string, interval time.Durati
 			}
 			wait = min(retryDelay(err, backoff), left)
 			backoff = min(2*backoff, maxBackoff)
+			if c.RetryNotify != nil {
+				c.RetryNotify(err, wait)
+			}
 		default:
 			failingSince, last = time.Time{}, im
 			if progress != nil {

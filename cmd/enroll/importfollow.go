@@ -52,7 +52,10 @@ func jobTook(done *enroll.Import) time.Duration {
 // of its name there is an earlier run's), and how to follow it again.
 func (m *Main) follow(ctx context.Context, c *client.Client, im *enroll.Import, o importRun, rate rateMeter, took func(*enroll.Import) time.Duration) error {
 	progress := newRowProgress(m.Stderr, o.tty, im.TotalRows, o.lines, rate)
-	done, err := c.WaitImport(ctx, im.ID, o.poll, progress.show)
+	// A copy, so that the caller's client reports nothing here.
+	wait := *c
+	wait.RetryNotify = progress.retrying
+	done, err := wait.WaitImport(ctx, im.ID, o.poll, progress.show)
 	progress.finish()
 	switch {
 	case err != nil && ctx.Err() != nil:

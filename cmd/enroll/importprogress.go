@@ -1,13 +1,18 @@
 package main
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/client"
 )
 
 // rowProgress shows the rows of an import job as it is followed: a bar
@@ -63,6 +68,43 @@ func (p *rowProgress) show(cur *enroll.Import) {
 		p.last = time.Now()
 		fmt.Fprintf(p.out, "%s: %d/%s (%s)%s\n", cur.Status, cur.ProcessedRows, enroll.Quantity(cur.TotalRows, "row", "rows"), counts(cur), p.rate.of(cur))
 	}
+}
+
+// retrying says that a poll failed in a way that may pass and when the
+// next one goes: without it, a server out of reach left the last line
+// (or the bar, frozen) promising the job's end, for minutes.
+func (p *rowProgress) retrying(err error, wait time.Duration) {
+	msg := fmt.Sprintf("no answer from the server (%s): trying again in %v", failure(err), wait.Round(100*time.Millisecond))
+	var prob *client.Problem
+	if errors.As(err, &prob) {
+		msg = fmt.Sprintf("the server answered %d (%s): trying again in %v", prob.Status, failure(err), wait.Round(100*time.Millisecond))
+	}
+	if p.bar != nil {
+		p.bar.Describe(msg)
+		return
+	}
+	if time.Since(p.last) >= p.every {
+		p.last = time.Now()
+		fmt.Fprintln(p.out, msg)
+	}
+}
+
+// failure is the gist of a failed request: the system's word for a
+// connection that failed ("connect: connection refused"), the problem's
+// detail for an answer, without the method, path and URL around them.
+func failure(err error) string {
+	var prob *client.Problem
+	var op *net.OpError
+	var ue *url.Error
+	switch {
+	case errors.As(err, &prob):
+		return cmp.Or(prob.Detail, prob.Title)
+	case errors.As(err, &op):
+		return op.Err.Error()
+	case errors.As(err, &ue):
+		return ue.Err.Error()
+	}
+	return errorText(err)
 }
 
 // finish takes the bar off the terminal.
