@@ -24,6 +24,11 @@ type rowProgress struct {
 	every time.Duration
 	last  time.Time
 	rate  rateMeter
+	// seen is the rows processed at the last poll, and moved when they
+	// last changed: a running job whose count stays put for two
+	// intervals (--progress-every) is shown as making no progress.
+	seen  int
+	moved time.Time
 }
 
 // newRowProgress starts showing a job of total rows on out.
@@ -49,6 +54,7 @@ func newRowProgress(out io.Writer, tty bool, total int, every time.Duration, rat
 
 // show shows one state of the job.
 func (p *rowProgress) show(cur *enroll.Import) {
+	rate := p.rateOf(cur)
 	if p.bar != nil {
 		if cur.TotalRows > p.bar.GetMax() {
 			p.bar.ChangeMax(cur.TotalRows)
@@ -60,14 +66,30 @@ func (p *rowProgress) show(cur *enroll.Import) {
 		// the second drawing would be skipped and the line would pair the
 		// counts of two polls.
 		_ = p.bar.Set(cur.ProcessedRows)
-		p.bar.Describe(counts(cur) + p.rate.of(cur))
+		p.bar.Describe(counts(cur) + rate)
 		return
 	}
 	// A stalled job gets its line too: a log shows it waiting, not nothing.
 	if time.Since(p.last) >= p.every && !cur.Finished() {
 		p.last = time.Now()
-		fmt.Fprintf(p.out, "%s: %d/%s (%s)%s\n", cur.Status, cur.ProcessedRows, enroll.Quantity(cur.TotalRows, "row", "rows"), counts(cur), p.rate.of(cur))
+		fmt.Fprintf(p.out, "%s: %d/%s (%s)%s\n", cur.Status, cur.ProcessedRows, enroll.Quantity(cur.TotalRows, "row", "rows"), counts(cur), rate)
 	}
+}
+
+// rateOf describes the job's speed, or, for a running job whose rows
+// have not moved for two intervals, how long they have not: a job whose
+// server was killed reads as running until it goes stale, minutes on,
+// and a rate measured from the start would fall, and the time left grow,
+// at every poll, as if the import went on slowly.
+func (p *rowProgress) rateOf(cur *enroll.Import) string {
+	now := time.Now()
+	if p.moved.IsZero() || cur.ProcessedRows != p.seen {
+		p.seen, p.moved = cur.ProcessedRows, now
+	}
+	if still := now.Sub(p.moved); cur.Status == enroll.ImportRunning && p.every > 0 && still >= 2*p.every {
+		return fmt.Sprintf(" no progress for %v", still.Round(time.Second))
+	}
+	return p.rate.of(cur)
 }
 
 // retrying says that a poll failed in a way that may pass and when the
