@@ -29,6 +29,10 @@ type rowProgress struct {
 	// intervals (--progress-every) is shown as making no progress.
 	seen  int
 	moved time.Time
+	// status is the job's at the last poll: a change (queued to running)
+	// starts the still time again, since a wait in the queue is no
+	// stall of the job's rows.
+	status enroll.ImportStatus
 }
 
 // newRowProgress starts showing a job of total rows on out.
@@ -83,8 +87,8 @@ func (p *rowProgress) show(cur *enroll.Import) {
 // at every poll, as if the import went on slowly.
 func (p *rowProgress) rateOf(cur *enroll.Import) string {
 	now := time.Now()
-	if p.moved.IsZero() || cur.ProcessedRows != p.seen {
-		p.seen, p.moved = cur.ProcessedRows, now
+	if p.moved.IsZero() || cur.ProcessedRows != p.seen || cur.Status != p.status {
+		p.seen, p.moved, p.status = cur.ProcessedRows, now, cur.Status
 	}
 	if still := now.Sub(p.moved); cur.Status == enroll.ImportRunning && p.every > 0 && still >= 2*p.every {
 		return fmt.Sprintf(" no progress for %v", still.Round(time.Second))
