@@ -57,22 +57,19 @@ func (db *DB) DeleteWebhookEndpoint(ctx context.Context, a enroll.Actor, id stri
 // deleteDeliveriesOf deletes the deliveries of the deleted endpoint id,
 // a batch per transaction, and returns how many it deleted.
 func (db *DB) deleteDeliveriesOf(ctx context.Context, wsID, id string) (int, error) {
-	total := 0
-	for {
+	total, err := enroll.DrainInBatches(endpointDeleteBatch, func() (int, error) {
 		var n int
 		err := db.write(ctx, func(tx *tx) error {
 			var err error
 			n, err = tx.deleteEndpointDeliveries(wsID, id)
 			return err
 		})
-		if err != nil {
-			return total, fmt.Errorf("postgres: delete deliveries of endpoint %s: %w", id, err)
-		}
-		total += n
-		if n < endpointDeleteBatch {
-			return total, nil
-		}
+		return n, err
+	})
+	if err != nil {
+		return total, fmt.Errorf("postgres: delete deliveries of endpoint %s: %w", id, err)
 	}
+	return total, nil
 }
 
 // deleteEndpointDeliveries deletes up to endpointDeleteBatch deliveries
