@@ -45,6 +45,12 @@ type CurrentEligibility struct {
 // rules by their index in rules).
 func (in *ProgramInstance) DraftRules(engine RuleEngine, rules []Rule) error {
 	if !RulesEqual(in.EligibilityRules, rules) {
+		// Named as a save would name them.
+		draft := ProgramInstance{EligibilityRules: rules}
+		draft.TrimRuleNames()
+		rules = draft.EligibilityRules
+	}
+	if !RulesEqual(in.EligibilityRules, rules) {
 		// An evaluation's rulesVersion is the one these rules would get
 		// when saved, not the saved rules' (which did not decide it).
 		in.RulesVersion++

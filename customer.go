@@ -2,6 +2,7 @@ package enroll
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -83,16 +84,21 @@ type Lead struct {
 	UpdatedAt   time.Time      `json:"updatedAt"`
 }
 
-// Validate checks a new lead's fields: at least one contact field is
-// needed.
-func (l *Lead) Validate() error { return l.validate("") }
+// Validate checks a new lead's fields: at least one contact field with a
+// value is needed, and white space is none (blank).
+func (l *Lead) Validate() error { return l.validate("", false) }
 
 // ValidateChange checks l, an update of old, as Validate does, except
 // that an email left as old holds it is checked as a customer's is
-// (Customer.ValidateChange).
-func (l *Lead) ValidateChange(old *Lead) error { return l.validate(old.Email) }
+// (Customer.ValidateChange), and that a lead stored blank before blanks
+// were refused (old.blank) stays savable while it holds some text: only
+// a change that empties a lead holding a value is refused.
+func (l *Lead) ValidateChange(old *Lead) error { return l.validate(old.Email, old.blank()) }
 
-func (l *Lead) validate(stored string) error {
+// validate is Validate for a lead whose email is kept when it is stored
+// (see checkEmail); storedBlank says that it is stored blank, so that
+// only fields all empty, not all blank, are refused.
+func (l *Lead) validate(stored string, storedBlank bool) error {
 	var v Invalid
 	trimNames(&l.FirstName, &l.LastName)
 	checkName(&v, "firstName", l.FirstName, false)
@@ -104,13 +110,27 @@ func (l *Lead) validate(stored string) error {
 	if l.Address.IsZero() {
 		l.Address = nil
 	}
-	if l.FirstName == "" && l.LastName == "" && l.Email == "" && l.Phone == "" && l.Address == nil {
-		v.Add("", "a lead needs at least one of firstName, lastName, email, phone, address", nil)
+	if l.FirstName == "" && l.LastName == "" && l.Email == "" && l.Phone == "" && l.Address == nil ||
+		!storedBlank && l.blank() {
+		v.Add("", "a lead needs at least one of firstName, lastName, email, phone, address with a value other than white space", nil)
 	}
 	if l.Metadata == nil {
 		l.Metadata = map[string]any{}
 	}
 	return v.Err()
+}
+
+// blank reports whether l holds no contact field with a value other than
+// white space: such a lead describes nobody (names are trimmed, and a
+// blank email is refused, but a phone or an address member is stored as
+// written).
+func (l *Lead) blank() bool {
+	for _, s := range []string{l.FirstName, l.LastName, l.Email, l.Phone} {
+		if strings.TrimSpace(s) != "" {
+			return false
+		}
+	}
+	return l.Address.blank()
 }
 
 // LeadFilter selects leads in a list.

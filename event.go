@@ -169,14 +169,51 @@ func (f EventFilter) ErrAfterUnknown() error {
 }
 
 // AfterUnpublished is the message at query.after of ErrAfterUnpublished:
-// the one 422 that passes when sent again, which clients tell by it.
+// the one 422 that passes when sent again. Clients tell it by its
+// extension member (AfterMember), which older servers do not
+// send; by this message then.
 const AfterUnpublished = "not yet published"
+
+// AfterMember is the extension member of the problems of
+// ErrAfterUnpublished and ErrAfterExpired, and AfterUnpublishedValue its
+// value in the first ("after": "unpublished"), for clients to tell those
+// 422s from the others without reading a message's words.
+const (
+	AfterMember           = "after"
+	AfterUnpublishedValue = "unpublished"
+)
 
 // ErrAfterUnpublished is the EINVALID of an After that names an event
 // not yet published (taken by DispatchEvents), with the id as sent.
 func (f EventFilter) ErrAfterUnpublished() error {
 	return &Error{Code: EINVALID, Message: "after names an event not yet published; retry in a moment.",
-		Fields: []FieldError{{Location: "query.after", Message: AfterUnpublished, Value: f.After}}}
+		Fields: []FieldError{{Location: "query.after", Message: AfterUnpublished, Value: f.After}},
+		Extra:  map[string]any{AfterMember: AfterUnpublishedValue}}
+}
+
+// AfterExpired is the value of the member AfterMember of
+// ErrAfterExpired's problem, by which clients tell it from the other 422s of after.
+const AfterExpired = "expired"
+
+// ErrAfterExpired is the EINVALID of an After whose event is still there
+// but past which the event retention deleted events f may list: a page
+// after it would skip them, so the poller starts again from a list
+// without After. It carries the member after: AfterExpired.
+func (f EventFilter) ErrAfterExpired() error {
+	return &Error{Code: EINVALID,
+		Message: "events after this one were deleted by the server's event retention; start again from GET /v1/events without after.",
+		Fields:  []FieldError{{Location: "query.after", Message: "events after it were deleted by the event retention; start again without after", Value: f.After}},
+		Extra:   map[string]any{AfterMember: AfterExpired}}
+}
+
+// ExpiryTypes returns the event types whose deletions by the retention an
+// After poll of f must look for (ErrAfterExpired): f's types, or every
+// type. An ObjectID is not looked at: every event of those types counts.
+func (f EventFilter) ExpiryTypes() []EventType {
+	if len(f.Types) > 0 {
+		return f.Types
+	}
+	return EventTypes
 }
 
 // ByInstance reports whether a store should read f's events instance by

@@ -27,6 +27,7 @@ type csvScan struct {
 	quoteLine int   // the line the open quoted cell opens on
 	quoteCell int   // that cell
 	lastLF    bool  // the last byte scanned ends a line
+	lastCR    bool  // the last byte scanned is a CR, which may begin a CRLF line end
 	// data says that the record being scanned is a row: a cell holds
 	// something besides ASCII spaces (blankByte), or the record is
 	// malformed, a row the decoder fails. Other records are blank lines,
@@ -133,7 +134,7 @@ func (s *csvScan) textRun(t []byte) int {
 func (s *csvScan) skipText(t []byte) {
 	if len(t) > 0 {
 		s.off += int64(len(t))
-		s.lastLF = false
+		s.lastLF, s.lastCR = false, false
 		s.data = s.data || !blankText(t)
 	}
 }
@@ -180,7 +181,7 @@ func (s *csvScan) crMayEndLine() bool {
 // step follows b, a byte as encoding/csv sees it.
 func (s *csvScan) step(b byte) {
 	s.off++
-	s.lastLF = b == '\n'
+	s.lastLF, s.lastCR = b == '\n', b == '\r'
 	if s.lastLF {
 		s.line++
 	}
@@ -248,6 +249,18 @@ func (s *csvScan) endRecord() {
 		s.rows++
 	}
 	s.state, s.cell, s.rowLine, s.rowStart, s.data = csvCellStart, 0, s.line, s.off, false
+}
+
+// recordLen is how many bytes the record being scanned has taken so far,
+// its line end not counted: those scanned since it started, less a last
+// CR, which a LF may make the start of its line end. A byte order mark is
+// never counted (follow drops it).
+func (s *csvScan) recordLen() int64 {
+	n := s.off - s.rowStart
+	if s.lastCR {
+		n--
+	}
+	return n
 }
 
 // lastLine is the last line scanned that holds something.

@@ -18,11 +18,11 @@ import (
 //     its rows are rows, and a line break inside a quoted cell reads back
 //     as LF, as a CRLF there does (a file whose first line ends in LF or
 //     CRLF is handed on as it is, a bare CR being a character of its cell);
-//   - give it at most maxImportLine bytes (and its read buffer) for one
-//     record: encoding/csv holds a whole record in memory, so a cell of
-//     gigabytes, or a quote never closed, would otherwise take as much. A
-//     record has no end the decoder could skip to (the quotes decide where
-//     it ends), so an overlong one ends the file;
+//   - give it at most maxImportLine bytes for one record, its line end
+//     not counted: encoding/csv holds a whole record in memory, so a cell
+//     of gigabytes, or a quote never closed, would otherwise take as much.
+//     A record has no end the decoder could skip to (the quotes decide
+//     where it ends), so an overlong one ends the file;
 //   - tell a quote never closed, which runs to the end of the file, from a
 //     misplaced one, which fails its row alone: encoding/csv reports both
 //     as ErrQuote.
@@ -49,9 +49,16 @@ func (s *csvSource) Read(p []byte) (int, error) {
 	if s.cut != nil {
 		return 0, s.cut
 	}
-	if s.scan.off-s.scan.rowStart > maxImportLine {
+	if s.scan.recordLen() > maxImportLine {
 		s.cut = s.overlong()
 		return 0, s.cut
+	}
+	// At most up to the first byte past the limit of the record being
+	// read: a record over it then cannot end within this read, and is
+	// found at the next. (A record that ends within it leaves the next
+	// record fewer bytes still.)
+	if room := maxImportLine + 1 - s.scan.recordLen(); room < int64(len(p)) {
+		p = p[:room]
 	}
 	for len(p) > 0 {
 		n, k := s.scan.follow(p, s.buf[s.lo:s.hi], s.err != nil)

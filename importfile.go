@@ -25,7 +25,8 @@ const (
 
 // maxImportLine bounds one NDJSON line and one CSV record, so a file
 // without line ends (or with a quote never closed) cannot make the reader
-// buffer it whole.
+// buffer it whole. Their line end (LF, CRLF or, in CSV, a bare CR) and a
+// byte order mark the file starts with are not counted.
 const maxImportLine = 1 << 20
 
 // ImportRow is one decoded row of an import file.
@@ -55,7 +56,11 @@ func NewRowDecoder(format string, r io.Reader) (RowDecoder, error) {
 	case FormatCSV:
 		return newCSVDecoder(r)
 	case FormatNDJSON:
-		return &ndjsonDecoder{r: bufio.NewReaderSize(r, 64<<10)}, nil
+		br := bufio.NewReaderSize(r, 64<<10)
+		if err := ndjsonLooksLikeCSV(br); err != nil {
+			return nil, err
+		}
+		return &ndjsonDecoder{r: br}, nil
 	}
 	return nil, Errorf(EINVALID, "Unknown import format %q: use text/csv or application/x-ndjson.", format)
 }
@@ -132,13 +137,19 @@ func (d *ndjsonDecoder) Next() (*ImportRow, error) {
 	}
 }
 
-// readLine returns the next line without its newline, nil (and no error)
-// for a line over maxImportLine, which it skips, and io.EOF at the end.
+// readLine returns the next line without its LF, nil (and no error) for
+// a line over maxImportLine, which it skips, and io.EOF at the end. The
+// limit does not count the line's end (LF, or CRLF, whose CR is left to
+// the caller) or, on the first line, a byte order mark.
 func (d *ndjsonDecoder) readLine() ([]byte, error) {
+	most := maxImportLine + len("\r\n") // what the line may take with its end
+	if d.line == 0 {
+		most += len(utf8BOM)
+	}
 	var buf []byte
 	for {
 		part, err := d.r.ReadSlice('\n')
-		if len(buf)+len(part) <= maxImportLine {
+		if len(buf)+len(part) <= most {
 			buf = append(buf, part...)
 		} else {
 			buf = nil
@@ -154,12 +165,26 @@ func (d *ndjsonDecoder) readLine() ([]byte, error) {
 		case errors.Is(err, bufio.ErrBufferFull):
 			continue
 		case errors.Is(err, io.EOF) && len(buf) > 0:
-			return buf, nil
+			return d.withinLimit(buf, buf), nil
 		case err != nil:
 			return nil, err
 		}
-		return bytes.TrimSuffix(buf, []byte("\n")), nil
+		line := bytes.TrimSuffix(buf, []byte("\n"))
+		return d.withinLimit(line, bytes.TrimSuffix(line, []byte("\r"))), nil
 	}
+}
+
+// withinLimit returns line, or nil when its text, the line without its
+// line end, is over maxImportLine bytes, a byte order mark the file
+// starts with not counted.
+func (d *ndjsonDecoder) withinLimit(line, text []byte) []byte {
+	if d.line == 0 {
+		text = bytes.TrimPrefix(text, []byte(utf8BOM))
+	}
+	if len(text) > maxImportLine {
+		return nil
+	}
+	return line
 }
 
 func jsonErrorField(err error) string {
@@ -415,6 +440,12 @@ type csvDecoder struct {
 	setters []csvSetter // per column; nil for ignored columns
 	names   []string
 	header  []ImportError
+	// unnamed marks the columns whose header cell is blank, as a
+	// spreadsheet writes trailing empty cells ("email,firstName,,"):
+	// ignored, but a row holding a value there fails (unnamedCells).
+	unnamed []bool
+	// anyUnnamed says whether unnamed marks any column.
+	anyUnnamed bool
 }
 
 // csvSetter stores one cell in a create request.
@@ -422,6 +453,9 @@ type csvSetter func(in *EnrollmentCreate, cell string) error
 
 func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 	src := newCSVSource(r)
+	if c := src.firstByte(); c == '{' || c == '[' {
+		return nil, errLooksLikeNDJSON(c)
+	}
 	cr := csv.NewReader(src)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -467,6 +501,10 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 		}
 		set, known := csvColumn(name)
 		switch {
+		case name == "":
+			// Names no column: not an unknown one, reported once per
+			// blank cell; its rows' values are checked (unnamedCells).
+			d.anyUnnamed = true
 		case !known:
 			msg := "unknown column; ignored"
 			if meant := columnMeant(name); meant != "" {
@@ -480,6 +518,7 @@ func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
 		seen[name] = true
 		d.setters = append(d.setters, set)
 		d.names = append(d.names, name)
+		d.unnamed = append(d.unnamed, name == "")
 	}
 	src.names = d.names // for cuts, which name the cell
 	return d, nil
@@ -614,8 +653,12 @@ func (d *csvDecoder) Next() (*ImportRow, error) {
 			return row, nil
 		}
 		in := &EnrollmentCreate{}
+		var unnamed []int // cells, from 1, holding a value under a blank header cell
 		for i, cell := range rec {
 			if d.setters[i] == nil || cell == "" {
+				if d.anyUnnamed && cell != "" && d.unnamed[i] && !blankText(cell) {
+					unnamed = append(unnamed, i+1)
+				}
 				continue
 			}
 			if !utf8.ValidString(cell) {
@@ -628,6 +671,9 @@ func (d *csvDecoder) Next() (*ImportRow, error) {
 				row.Errors = append(row.Errors, ImportError{Row: line, Field: d.names[i], Message: err.Error()})
 			}
 		}
+		if len(unnamed) > 0 {
+			row.Errors = append(row.Errors, ImportError{Row: line, Message: unnamedCells(unnamed)})
+		}
 		if in.IdentificationType == "" {
 			in.IdentificationType = IdentifyByCustomerInfo
 		}
@@ -636,6 +682,30 @@ func (d *csvDecoder) Next() (*ImportRow, error) {
 		}
 		return row, nil
 	}
+}
+
+// unnamedCells is the error of a row holding values in cells (numbered
+// from 1) whose header cell is blank: a value no column names, which the
+// import would otherwise drop without a word.
+// A row as wide as a record may take names its first ten such cells.
+func unnamedCells(cells []int) string {
+	const most = 10
+	nums := make([]string, 0, most)
+	for _, c := range cells[:min(len(cells), most)] {
+		nums = append(nums, strconv.Itoa(c))
+	}
+	var list string
+	switch {
+	case len(cells) == 1:
+		return "cell " + nums[0] + " holds a value, but its column has no name in the header: " +
+			"name the column in the header row, or leave the cell empty"
+	case len(cells) > most:
+		list = strings.Join(nums, ", ") + " and " + strconv.Itoa(len(cells)-most) + " more"
+	default:
+		list = strings.Join(nums[:len(nums)-1], ", ") + " and " + nums[len(nums)-1]
+	}
+	return "cells " + list + " hold values, but their columns have no name in the header: " +
+		"name the columns in the header row, or leave the cells empty"
 }
 
 // csvColumn returns the setter of a column and whether the column is known.

@@ -51,7 +51,7 @@ type ProgramInstance struct {
 // Rule is one eligibility rule: a CEL expression that must be true, and the
 // reason shown when it is not.
 type Rule struct {
-	Name       string `json:"name" minLength:"1" maxLength:"256"`
+	Name       string `json:"name" minLength:"1" maxLength:"256" doc:"Unique among the instance's rules; stored without the white space around it."`
 	Expression string `json:"expression" minLength:"1" maxLength:"4096" doc:"CEL over enrollment, customer and instance."`
 	Reason     string `json:"reason,omitempty" nullable:"true" maxLength:"4096" doc:"Shown as eligibility.reason when the rule fails."`
 }
@@ -97,7 +97,13 @@ type Group struct {
 
 // Validate checks the instance's own fields and fills defaults. Rule
 // expressions are checked by a RuleEngine, not here.
-func (in *ProgramInstance) Validate() error {
+func (in *ProgramInstance) Validate() error { return in.validate(nil) }
+
+// validate is Validate for an update of old (nil: a new instance). Dates
+// in the wrong order are the error of the one the update moved: an
+// endDate before the startDate, or, when only startDate changed, a
+// startDate after the endDate, the member the request named.
+func (in *ProgramInstance) validate(old *ProgramInstance) error {
 	var v Invalid
 	checkSlug(&v, "slug", in.Slug)
 	checkName(&v, "name", in.Name, true)
@@ -107,7 +113,11 @@ func (in *ProgramInstance) Validate() error {
 	checkOffset(&v, "startDate", in.StartDate)
 	checkOffset(&v, "endDate", in.EndDate)
 	if in.StartDate != nil && in.EndDate != nil && in.EndDate.Before(*in.StartDate) {
-		v.Add("endDate", "must not be before startDate", in.EndDate)
+		if old != nil && sameInstant(old.EndDate, in.EndDate) && !sameInstant(old.StartDate, in.StartDate) {
+			v.Add("startDate", "must not be after endDate", in.StartDate)
+		} else {
+			v.Add("endDate", "must not be before startDate", in.EndDate)
+		}
 	}
 	if in.Capacity != nil && *in.Capacity < 0 {
 		v.Add("capacity", "must not be negative", *in.Capacity)
@@ -275,6 +285,29 @@ func (in *ProgramInstance) HidesParameters() bool {
 // resends the rules does not bump RulesVersion.
 func RulesEqual(a, b []Rule) bool { return slices.Equal(a, b) }
 
+// TrimRuleNames removes the white space around the names of the
+// instance's rules, as every write of a person's name does (trimNames):
+// no one means it, and it would tell apart two rules that read the same
+// in a trace and in the reason of an eligible enrollment, which Validate
+// then refuses as namesakes. Stores call it on the instance they create,
+// Update on rules that change; rules stored before it are kept as they
+// are until they are changed, so that they block no other change of
+// their instance. It changes a copy of the rules, not the list given.
+func (in *ProgramInstance) TrimRuleNames() {
+	var trimmed []Rule
+	for i, r := range in.EligibilityRules {
+		if name := strings.TrimSpace(r.Name); name != r.Name {
+			if trimmed == nil {
+				trimmed = slices.Clone(in.EligibilityRules)
+			}
+			trimmed[i].Name = name
+		}
+	}
+	if trimmed != nil {
+		in.EligibilityRules = trimmed
+	}
+}
+
 // InstanceFilter selects program instances in a list.
 type InstanceFilter struct {
 	// ProgramID, when set, keeps the instances of one program, named by
@@ -285,4 +318,12 @@ type InstanceFilter struct {
 	// IDs, when set, keeps only these instances (keys limited to instances).
 	IDs []string
 	ListParams
+}
+
+// sameInstant reports whether a and b are both unset or the same instant.
+func sameInstant(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }

@@ -9,7 +9,8 @@ import (
 // store's write transaction, and returns the copy with the changes the
 // instance.updated event carries as previousAttributes (none: nothing to
 // write). fn cannot change the ids, the program, the rules version or the
-// times. Changed rules must be the ones checked (see WriteCheckedRules),
+// times. Changed rules have their names trimmed (TrimRuleNames), and must
+// be the ones checked (see WriteCheckedRules),
 // and start a new rules version; the store sets UpdatedAt when it writes.
 // Both stores update through it, so they agree on what an update may do.
 // Returns fn's error, EINVALID, or *UncheckedRules.
@@ -20,7 +21,10 @@ func (in *ProgramInstance) Update(fn func(*ProgramInstance) error, checked Check
 	}
 	next.ID, next.WorkspaceID, next.ProgramID, next.RulesVersion = in.ID, in.WorkspaceID, in.ProgramID, in.RulesVersion
 	next.CreatedAt, next.UpdatedAt = in.CreatedAt, in.UpdatedAt
-	if err := next.Validate(); err != nil {
+	if !RulesEqual(in.EligibilityRules, next.EligibilityRules) {
+		next.TrimRuleNames()
+	}
+	if err := next.validate(in); err != nil {
 		return nil, nil, err
 	}
 	if !RulesEqual(in.EligibilityRules, next.EligibilityRules) {

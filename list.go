@@ -31,6 +31,13 @@ type ListParams struct {
 	PageToken string
 	// Sort is one of the sort keys the list accepts; "" means its default.
 	Sort string
+
+	// rowsBefore is how many rows come before the page a PageToken
+	// continues at, which Normalize reads off the token (tokenPosition).
+	rowsBefore int
+	// tokenPosition is whether rowsBefore is set: a token of a server
+	// before tokens carried it has only its page number.
+	tokenPosition bool
 }
 
 // Sort keys. A leading "-" means descending.
@@ -74,7 +81,14 @@ func (p *ListParams) Normalize(sorts []string, filterHash uint64) (*Cursor, erro
 		return nil, &Error{Code: EINVALID, Message: "pageToken is not valid for this list, sort and filter.",
 			Fields: []FieldError{{Location: "query.pageToken", Message: "invalid or from another query", Value: p.PageToken}}}
 	}
-	p.Page = c.Page
+	// The page number follows the rows the token skips, so that a token
+	// reused with another perPage reports the page its first row is on
+	// at that size, not the number it had at the old one.
+	if c.Rows > 0 {
+		p.Page, p.rowsBefore, p.tokenPosition = c.Rows/p.PerPage, c.Rows, true
+	} else {
+		p.Page = c.Page
+	}
 	return c, nil
 }
 
@@ -84,12 +98,15 @@ func (p ListParams) Offset() int { return p.Page * p.PerPage }
 // Cursor is the position after the last row of a page: the sort key's value
 // and the id that breaks ties. Page tokens are opaque encodings of it.
 type Cursor struct {
-	Sort   string    `json:"s"`
-	Time   time.Time `json:"t,omitzero"`
-	Text   string    `json:"x,omitempty"`
-	ID     string    `json:"i"`
-	Page   int       `json:"p"`
-	Filter uint64    `json:"f"`
+	Sort string    `json:"s"`
+	Time time.Time `json:"t,omitzero"`
+	Text string    `json:"x,omitempty"`
+	ID   string    `json:"i"`
+	Page int       `json:"p"`
+	// Rows is how many rows the list holds before the next page: Page
+	// alone misnumbers it once the token is used with another perPage.
+	Rows   int    `json:"o,omitempty"`
+	Filter uint64 `json:"f"`
 }
 
 // MaxPageTokenLength is the longest page token DecodeCursor reads: that
@@ -122,7 +139,7 @@ func DecodeCursor(s string) (*Cursor, error) {
 	var c Cursor
 	// No NUL in the strings: no key or id holds one, and PostgreSQL
 	// refuses it in a text parameter.
-	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || c.Page < 0 || c.Page > MaxPage ||
+	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || c.Page < 0 || c.Page > MaxPage || c.Rows < 0 ||
 		strings.ContainsRune(c.ID+c.Text+c.Sort, 0) {
 		return nil, Errorf(EINVALID, "pageToken is malformed")
 	}
@@ -172,6 +189,10 @@ func NewPage[T any](rows []T, p ListParams, total int, cursor func(T) Cursor) *P
 		pg.Data = rows[:p.PerPage]
 		c := cursor(pg.Data[len(pg.Data)-1])
 		c.Page = p.Page + 1
+		c.Rows = p.Offset() + p.PerPage
+		if p.tokenPosition {
+			c.Rows = p.rowsBefore + p.PerPage
+		}
 		pg.NextPageToken = PageToken(c.Encode())
 	}
 	if p.PerPage > 0 {

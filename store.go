@@ -72,8 +72,9 @@ type Store interface {
 	DeleteProgram(ctx context.Context, a Actor, idOrSlug string, check func(*Program) error) error
 
 	// CreateInstance stores a new program instance of the program named by
-	// in.ProgramID (an id or a slug, replaced by the id), after checking its
-	// rules with the store's RuleEngine, before the write transaction. Returns ENOTFOUND (program),
+	// in.ProgramID (an id or a slug, replaced by the id), its rules' names
+	// trimmed (TrimRuleNames), after checking its rules with the store's
+	// RuleEngine, before the write transaction. Returns ENOTFOUND (program),
 	// EINVALID, or ECONFLICT when the slug is taken in the program.
 	CreateInstance(ctx context.Context, a Actor, in *ProgramInstance) error
 	// FindInstance returns a program instance. Returns ENOTFOUND.
@@ -150,8 +151,9 @@ type Store interface {
 	// participant holds an approved or paused enrollment in an instance
 	// of another program than e.ProgramInstanceID's. The participant is
 	// e's customer, with the enrollments of leads it was made from that
-	// name no customer, or, when e has none, e's lead. False for an
-	// enrollment with neither.
+	// name no customer, or, when e has none, the customer e's lead has
+	// become since, so counted, or else e's lead. False for an enrollment
+	// with neither.
 	EnrolledElsewhere(ctx context.Context, wsID string, e *Enrollment) (bool, error)
 	// UpdateEnrollment changes an enrollment through fn and
 	// PrepareEnrollmentUpdate; a status change writes a history entry and an

@@ -300,6 +300,20 @@ type Address struct {
 // IsZero reports whether no field of the address is set.
 func (a *Address) IsZero() bool { return a == nil || *a == Address{} }
 
+// blank reports whether no field of the address holds a value other than
+// white space.
+func (a *Address) blank() bool {
+	if a == nil {
+		return true
+	}
+	for _, s := range []string{a.StreetOne, a.StreetTwo, a.City, a.State, a.PostalCode, a.Country} {
+		if strings.TrimSpace(s) != "" {
+			return false
+		}
+	}
+	return true
+}
+
 func (a *Address) validate(v *Invalid, field string) {
 	if a == nil {
 		return

@@ -53,8 +53,9 @@ type WebhookDelivery struct {
 	Status      DeliveryStatus `json:"status" enum:"pending,succeeded,failed"`
 	// AttemptCount counts attempts, including ones no longer listed.
 	AttemptCount int `json:"attemptCount"`
-	// NextAttemptAt is when the next attempt is due, while pending.
-	NextAttemptAt *time.Time `json:"nextAttemptAt"`
+	// NextAttemptAt is, while pending, the earliest time of the next
+	// attempt (see NotBefore); null once succeeded or failed.
+	NextAttemptAt *time.Time `json:"nextAttemptAt" doc:"While pending, the earliest time of the next attempt: for a delivery queued behind an earlier one of the same object (ordered delivery), not before that one's next attempt. A time past means it is due and waits for a sender, for the earlier delivery's attempt under way, or for its endpoint to be enabled. Null once succeeded or failed."`
 	// RedeliveryOf names the delivery this one sends again.
 	RedeliveryOf string            `json:"redeliveryOf" nullable:"true"`
 	Attempts     []DeliveryAttempt `json:"attempts"`
@@ -217,6 +218,18 @@ func (d *WebhookDelivery) Apply(o DeliveryOutcome, now time.Time) {
 		d.Status, d.NextAttemptAt = o.Status, o.NextAttemptAt
 	}
 	d.UpdatedAt = now
+}
+
+// NotBefore moves d's NextAttemptAt, while pending, to at when at is
+// later. A delivery waits while an earlier one of its stream to the same
+// endpoint is pending, so it cannot be attempted before that one's next
+// attempt: the stores pass that time when they show a queued delivery,
+// since its own due time, its creation until it heads its stream, would
+// read as overdue while it waits for a retry hours away.
+func (d *WebhookDelivery) NotBefore(at time.Time) {
+	if d.Status == DeliveryPending && (d.NextAttemptAt == nil || at.After(*d.NextAttemptAt)) {
+		d.NextAttemptAt = &at
+	}
 }
 
 // NewDeliveries returns the deliveries of an event to the endpoints that

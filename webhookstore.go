@@ -47,8 +47,10 @@ type WebhookStore interface {
 	// that no write waits long behind it; once the first has committed,
 	// the endpoint's remaining deliveries are inert (never claimed, found
 	// nor listed) and the rest go on whatever ctx does. A process stopped
-	// in between leaves them to DeleteOrphanedDeliveries. Returns
-	// ENOTFOUND or check's error.
+	// in between leaves them to DeleteOrphanedDeliveries, and so does a
+	// later batch that fails: the error returned then wraps
+	// ErrDeliveriesLeft, and the deletion is done as far as clients can
+	// tell. Returns ENOTFOUND or check's error.
 	DeleteWebhookEndpoint(ctx context.Context, a Actor, id string, check func(*WebhookEndpoint) error) error
 	// DeleteOrphanedDeliveries deletes, in transactions of at most
 	// EndpointDeleteBatch rows, the deliveries of endpoints that no longer
@@ -144,8 +146,10 @@ type WebhookStore interface {
 	// finished (sent, skipped, failed for good) likewise, when the store
 	// keeps notifications; then events created before that which
 	// DispatchEvents has taken and that no remaining delivery nor pending
-	// notification refers to, keeping the counters that total events
-	// right. Pending and leased deliveries and notifications, and the
+	// notification refers to, but the newest of each EventKey among
+	// them (NewestKept: a poller's cursor), keeping the counters that
+	// total events right and raising their key's expired position
+	// (EventFilter.ErrAfterExpired). Pending and leased deliveries and notifications, and the
 	// events they need, stay whatever their age, as does everything else
 	// (enrollments and their history, customers, leads, imports). Rows
 	// made a little out of order (concurrent writers) may wait for the

@@ -41,7 +41,10 @@ type ImportRequest struct {
 var contentTypes = map[string]string{enroll.FormatCSV: "text/csv", enroll.FormatNDJSON: "application/x-ndjson"}
 
 // StartImport uploads a file into a program instance and returns the job,
-// queued: the server imports it in the background (see WaitImport).
+// queued: the server imports it in the background (see WaitImport). The
+// upload asks Expect: 100-continue, so that a server refusing it before
+// reading it (401, 404, 415, a 429 of the rate limit) answers before the
+// file is sent, and a Body refused so was not read.
 func (c *Client) StartImport(ctx context.Context, instanceID string, r ImportRequest) (*enroll.Import, error) {
 	if ctx == nil {
 		return nil, errNilContext
@@ -74,9 +77,14 @@ func (c *Client) StartImport(ctx context.Context, instanceID string, r ImportReq
 	if length <= 0 {
 		length = -1
 	}
+	// Expect: 100-continue: a server refusing the upload before it
+	// reads it (401, 404, 415, a 429 of the rate limit) answers before
+	// the file is sent, which is then neither sent for nothing nor read,
+	// and a stream can be sent again (net/http's Transport sends the
+	// body anyway after its ExpectContinueTimeout, a second by default).
 	im := new(enroll.Import)
 	err := c.call(ctx, request{method: http.MethodPost, path: "/v1/programInstances/" + esc(instanceID) + "/imports", query: q,
-		header: http.Header{"Content-Type": {ct}}, body: body, length: length}, im)
+		header: http.Header{"Content-Type": {ct}, "Expect": {"100-continue"}}, body: body, length: length}, im)
 	if err != nil {
 		return nil, err
 	}

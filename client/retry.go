@@ -60,8 +60,13 @@ func IsTransient(err error) bool {
 
 // afterUnpublished reports whether p is the 422 of an after= naming an
 // event the server has not published yet: it answers the poll once the
-// dispatcher has, within moments.
+// dispatcher has, within moments. The problem says so in its "after":
+// "unpublished" member; a server older than the member, in its field
+// error's message alone.
 func afterUnpublished(p *Problem) bool {
+	if v, _ := p.Extra[enroll.AfterMember].(string); v == enroll.AfterUnpublishedValue {
+		return true
+	}
 	for _, f := range p.Errors {
 		if f.Location == "query.after" && f.Message == enroll.AfterUnpublished {
 			return true

@@ -60,6 +60,9 @@ type Console struct {
 	webhooks enroll.WebhookStore
 	// wake, when set, tells the webhook deliverer there is work now.
 	wake func()
+	// sweepOrphans, when set, wakes the server's sweep of the deliveries
+	// a deletion of an endpoint left behind.
+	sweepOrphans func()
 	// secureCookies marks cookies Secure whatever the request: the console
 	// is reached over HTTPS through a proxy that ends TLS.
 	secureCookies bool
@@ -134,6 +137,16 @@ func (c *Console) WithRuleEngine(e enroll.RuleEngine) *Console {
 // at its next poll, as the API's Config.WakeWebhooks does, and returns c.
 func (c *Console) WithWakeWebhooks(wake func()) *Console {
 	c.wake = wake
+	return c
+}
+
+// WithSweepOrphanedDeliveries sets the function that wakes the server's
+// sweep of the deliveries of deleted webhook endpoints, for a deletion
+// that left some behind (enroll.ErrDeliveriesLeft), as the API's
+// deletion does, and returns c. Without it they wait for the sweep's
+// next round.
+func (c *Console) WithSweepOrphanedDeliveries(sweep func()) *Console {
+	c.sweepOrphans = sweep
 	return c
 }
 

@@ -347,20 +347,19 @@ func (c *Console) listEnrollments(r *http.Request, rq *request, lq *listQuery) (
 		lq.filter.PageToken, lq.prev = "", nil
 		pg, err = c.store.ListEnrollments(r.Context(), rq.ws(), lq.filter)
 	}
+	if err != nil {
+		return nil, err
+	}
 	// A page emptied since its link was made (the queue's last page once
 	// its last enrollment is decided, which the decision returns to) is
 	// not the end of a list that still holds enrollments: the page before
-	// it is shown, rather than "nothing waiting" on "page 2 of 1".
-	for err == nil && len(pg.Data) == 0 && pg.TotalItems > 0 && lq.filter.PageToken != "" {
-		if n := len(lq.prev); n > 0 {
-			lq.filter.PageToken, lq.prev = lq.prev[n-1], lq.prev[:n-1]
-		} else {
-			lq.filter.PageToken = ""
-		}
-		pg, err = c.store.ListEnrollments(r.Context(), rq.ws(), lq.filter)
-		if err == nil && len(pg.Data) > 0 {
-			lq.note("The page you were on has no enrollments left, so the one before it is shown.")
-		}
+	// it is shown, rather than "nothing waiting" on "page 2 of 1"; the
+	// first, when none is left.
+	pg, back, err := backToRows(pg, &lq.filter.PageToken, &lq.prev, func() (*enroll.Page[*enroll.Enrollment], error) {
+		return c.store.ListEnrollments(r.Context(), rq.ws(), lq.filter)
+	})
+	if back {
+		lq.note("The page you were on has no enrollments left, so the one before it is shown.")
 	}
 	return pg, err
 }

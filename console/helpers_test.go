@@ -43,6 +43,9 @@ type fixture struct {
 	// data that looks older than the test. A pointer: copies of the
 	// fixture share the store, so they share its clock.
 	skew *atomic.Int64
+	// swept counts the console's wakes of the server's sweep of orphaned
+	// deliveries (WithSweepOrphanedDeliveries); a pointer, as skew.
+	swept *atomic.Int64
 }
 
 // setSkew makes the store's clock d off the system's, until set back to 0.
@@ -62,7 +65,7 @@ func newFixture(t *testing.T, tls ...bool) *fixture {
 func newFixtureOn(t *testing.T, tls bool, sealer enroll.SecretSealer) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{t: t, ctx: ctx, skew: new(atomic.Int64), dbPath: filepath.Join(t.TempDir(), "enroll.db")}
+	f := &fixture{t: t, ctx: ctx, skew: new(atomic.Int64), swept: new(atomic.Int64), dbPath: filepath.Join(t.TempDir(), "enroll.db")}
 	clock := func() time.Time { return time.Now().UTC().Add(time.Duration(f.skew.Load())) }
 	db, err := sqlite.Open(ctx, sqlite.Config{Path: f.dbPath, Engine: rules.New(), Clock: clock, Sealer: sealer})
 	if err != nil {
@@ -72,6 +75,7 @@ func newFixtureOn(t *testing.T, tls bool, sealer enroll.SecretSealer) *fixture {
 	c := New(db).WithLogger(discard).WithSealer(sealer)
 	api := enrollhttp.NewServer(enrollhttp.Config{Store: db, Logger: discard, Version: "test", Console: c})
 	c.WithKeyAdmission(api.AdmitKey)
+	c.WithSweepOrphanedDeliveries(func() { f.swept.Add(1) })
 	var srv *httptest.Server
 	if tls {
 		srv = httptest.NewTLSServer(api.Handler())

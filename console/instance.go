@@ -32,7 +32,8 @@ type instanceData struct {
 	ETag string
 	// CanWrite offers the forms (programs:write).
 	CanWrite bool
-	// CanList links the instance's enrollments (enrollments:read).
+	// CanList links the instance's enrollments and offers the rules'
+	// Test over them (enrollments:read).
 	CanList  bool
 	Settings settingsForm
 	Details  detailsForm

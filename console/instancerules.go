@@ -166,7 +166,8 @@ func (f *rulesForm) readSample() (enrollment, customer map[string]any) {
 // saveRules tests (do=test), tries on a sample (do=sample) or saves
 // (do=save) the rules of the form. A test runs the rules check and the
 // evaluation of current enrollments of POST
-// /v1/programInstances/{id}/eligibility:test with current: true, and a
+// /v1/programInstances/{id}/eligibility:test with current: true, which
+// needs enrollments:read as there, and a
 // try the evaluation of its sample (enroll.EvaluateSample), on the rules
 // as typed; neither saves anything. A save goes through UpdateInstance,
 // which checks the rules again. Each shows compile errors at their
@@ -195,6 +196,12 @@ func (c *Console) saveRules(w http.ResponseWriter, r *http.Request, rq *request)
 		in, err := c.findInstance(ctx, rq, id)
 		if err != nil {
 			c.storeError(w, r, rq, err)
+			return
+		}
+		if do == "test" && !rq.has(enroll.ScopeEnrollmentsRead) {
+			// As in the API: the counts tell what the enrollments and
+			// their customers hold, a draft rule reading any member.
+			c.forbidden(w, r, rq, enroll.ScopeEnrollmentsRead, "test rules on current enrollments")
 			return
 		}
 		if err := in.DraftRules(c.engine, keepRuleLineBreaks(rules, in.EligibilityRules)); err != nil {

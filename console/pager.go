@@ -3,6 +3,8 @@ package console
 import (
 	"net/url"
 	"slices"
+
+	"github.com/enrollhq/enroll"
 )
 
 // maxPrevTokens bounds the stack of previous page tokens carried in the
@@ -76,6 +78,23 @@ func (p pager) Items() string {
 // Pages is the number of pages, at least one (an empty list is one page).
 func (p pager) Pages() int { return max(p.TotalPages, 1) }
 
+// Label says which page this is: "Page 2 of 3". A page link made before
+// the list shrank (enrollments decided, endpoints deleted) carries a
+// number that may be past the pages the total now makes, "Page 2 of 1":
+// its rows then end the list ("Last page", with no next page) or are
+// somewhere in it, at a number not known without counting the rows
+// before them ("One of 3 pages").
+func (p pager) Label() string {
+	switch {
+	case p.Number() <= p.Pages():
+		return "Page " + formatInt(p.Number()) + " of " + formatInt(p.Pages())
+	case p.NextURL == "":
+		return "Last page"
+	default:
+		return "One of " + plural(p.Pages(), "page", "pages")
+	}
+}
+
 // prevTokens reads the stack of previous page tokens from a query.
 func prevTokens(q url.Values) []string {
 	prev := q["prev"]
@@ -83,4 +102,28 @@ func prevTokens(q url.Values) []string {
 		prev = prev[len(prev)-maxPrevTokens:]
 	}
 	return prev
+}
+
+// backToRows lists again, a page back at a time, while the page at
+// *token is empty though a token names it: a page emptied since its link
+// was made (its rows decided or deleted), or past the end of a list
+// that shrank, is not the end of the list. It stops at the first page,
+// empty when the list is, and reports whether a page before, with rows,
+// is shown instead. list reads the page at *token; *token and *prev are
+// moved back with each step.
+func backToRows[T any](pg *enroll.Page[T], token *string, prev *[]string, list func() (*enroll.Page[T], error)) (*enroll.Page[T], bool, error) {
+	var err error
+	back := false
+	for len(pg.Data) == 0 && *token != "" {
+		if n := len(*prev); n > 0 {
+			*token, *prev = (*prev)[n-1], (*prev)[:n-1]
+		} else {
+			*token = ""
+		}
+		if pg, err = list(); err != nil {
+			return nil, false, err
+		}
+		back = len(pg.Data) > 0
+	}
+	return pg, back, nil
 }

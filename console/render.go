@@ -17,7 +17,7 @@ var templateFS embed.FS
 // partials.html into a set of its own.
 var pageNames = []string{
 	"signin", "overview", "enrollments", "enrollment", "queue", "unavailable", "error", "start", "imports", "import",
-	"webhooks", "webhook", "instance",
+	"webhooks", "webhook", "instance", "signedout", "resend",
 }
 
 // pageSections says which navigation entry each page belongs to.

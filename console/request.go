@@ -90,7 +90,7 @@ func (c *Console) session(h handler, limit int64) http.Handler {
 				http.SetCookie(w, c.clearCookie(r, sessionCookie))
 			}
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
-				c.refuseSignedOut(w, r, why)
+				c.refuseSignedOut(w, r, why, limit)
 				return
 			}
 			c.redirectToSignIn(w, r, why)
@@ -216,17 +216,38 @@ func (c *Console) redirectToSignIn(w http.ResponseWriter, r *http.Request, why s
 	http.Redirect(w, r, Prefix+"/signin?"+q.Encode(), http.StatusSeeOther)
 }
 
-// refuseSignedOut refuses a POST made without a live session. Its sign-in
-// link comes back to the page the form was on, where the person can do it
-// again, rather than to the overview.
-func (c *Console) refuseSignedOut(w http.ResponseWriter, r *http.Request, why string) {
-	q := url.Values{"next": {c.formPage(r)}}
+// refuseSignedOut refuses a POST made without a live session, its body
+// read up to limit bytes (0: an upload's, not read). Its sign-in link
+// comes back to the page the form was on, where the person can do it
+// again, rather than to the overview. When what was typed can be kept
+// (keepSignedOut), the page signs in on the spot instead, carrying it,
+// and the page after offers to send it again (resendOffer).
+func (c *Console) refuseSignedOut(w http.ResponseWriter, r *http.Request, why string, limit int64) {
+	next := c.formPage(r)
+	q := url.Values{"next": {next}}
 	if why != noSession {
 		q.Set("why", why)
 	}
-	c.render(w, r, nil, http.StatusForbidden, "error", "Signed out", errorData{Status: http.StatusForbidden,
-		Heading: "Signed out", Message: signInNotices[why] + " Nothing was changed.", RequestID: requestID(r),
-		SignIn: Prefix + "/signin?" + q.Encode()})
+	d := signedOutData{errorData: errorData{Status: http.StatusForbidden, Heading: "Signed out",
+		Message: signInNotices[why] + " Nothing was changed.", RequestID: requestID(r), SignIn: Prefix + "/signin?" + q.Encode()},
+		Next: next}
+	d.Kept, d.TooLarge = c.keepSignedOut(w, r, limit)
+	if d.Kept != nil {
+		d.Token = c.signInToken(w, r)
+	}
+	c.render(w, r, nil, http.StatusForbidden, "signedout", "Signed out", d)
+}
+
+// signedOutData is the page refusing a form sent signed out.
+type signedOutData struct {
+	errorData
+	// Kept is what was typed, carried by the page's sign-in form; nil
+	// when it is not kept, and TooLarge when it could not be.
+	Kept     *keptForm
+	TooLarge bool
+	// Token is the sign-in form's (renderSignIn), and Next the page the
+	// form was on.
+	Token, Next string
 }
 
 // formPage returns the console page a POST's form was on: the Referer,

@@ -44,20 +44,27 @@ const signInTokenAge = time.Hour
 // to). A token the browser already holds is kept, so that a form in
 // another tab still signs in; a new one is made otherwise.
 func (c *Console) renderSignIn(w http.ResponseWriter, r *http.Request, status int, d signInData) {
-	d.Token = randomToken()
-	if pre, _ := r.Cookie(signInCookie); pre != nil && len(pre.Value) == len(d.Token) {
-		d.Token = pre.Value
+	d.Token = c.signInToken(w, r)
+	c.render(w, r, nil, status, "signin", "Sign in", d)
+}
+
+// signInToken returns the token of a sign-in form, set in signInCookie
+// too: the browser's, when it holds one, else a new one.
+func (c *Console) signInToken(w http.ResponseWriter, r *http.Request) string {
+	token := randomToken()
+	if pre, _ := r.Cookie(signInCookie); pre != nil && len(pre.Value) == len(token) {
+		token = pre.Value
 	}
-	ck := c.cookie(r, signInCookie, d.Token)
+	ck := c.cookie(r, signInCookie, token)
 	ck.MaxAge = int(signInTokenAge / time.Second)
 	http.SetCookie(w, ck)
-	c.render(w, r, nil, status, "signin", "Sign in", d)
+	return token
 }
 
 // signIn checks the posted API key and starts a session. The secret is
 // only hashed and looked up; it is never stored or put in the cookie.
 func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, maxSignInFormBytes)
 	if err := r.ParseForm(); err != nil {
 		c.renderError(w, r, nil, http.StatusBadRequest, "Bad request", "The form could not be read.")
 		return
@@ -103,7 +110,8 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 			c.logger.Warn("console: cannot end the previous session", "err", err)
 		}
 	}
-	id, err := c.sessions.create(r.Context(), &session{KeyID: key.ID, KeyHash: key.Hash, WorkspaceID: key.WorkspaceID, WorkspaceName: ws.Name})
+	s := &session{KeyID: key.ID, KeyHash: key.Hash, WorkspaceID: key.WorkspaceID, WorkspaceName: ws.Name}
+	id, err := c.sessions.create(r.Context(), s)
 	if err != nil {
 		c.serverError(w, r, nil, err)
 		return
@@ -111,6 +119,13 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	c.touch(r.Context(), key.ID)
 	http.SetCookie(w, c.cookie(r, sessionCookie, id))
 	http.SetCookie(w, c.clearCookie(r, signInCookie))
+	if k := c.keptFromSignIn(r.PostForm); k != nil {
+		// A form refused signed out, carried through the sign-in: offer
+		// it to be sent again, as typed, with the new session's token.
+		c.render(w, r, &request{sess: s, key: key, id: requestID(r)}, http.StatusOK, "resend", "Send your form again",
+			resendData{Kept: k, Next: next})
+		return
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 

@@ -83,6 +83,15 @@ func (c *Console) loadDeliveries(ctx context.Context, rq *request, d *endpointDa
 		f.PageToken, prev = "", nil
 		pg, err = c.webhooks.ListWebhookDeliveries(ctx, rq.ws(), d.EP.ID, f)
 	}
+	if err == nil {
+		var back bool
+		pg, back, err = backToRows(pg, &f.PageToken, &prev, func() (*enroll.Page[*enroll.WebhookDelivery], error) {
+			return c.webhooks.ListWebhookDeliveries(ctx, rq.ws(), d.EP.ID, f)
+		})
+		if back {
+			d.Problem = strings.TrimSpace(d.Problem + " The page you were on has no deliveries left, so the one before it is shown.")
+		}
+	}
 	if err != nil {
 		return err
 	}

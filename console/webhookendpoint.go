@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -212,7 +213,14 @@ func (c *Console) deleteWebhook(w http.ResponseWriter, r *http.Request, rq *requ
 		})
 		return
 	}
-	if err := c.webhooks.DeleteWebhookEndpoint(ctx, rq.actor(), id, nil); err != nil {
+	if err := c.webhooks.DeleteWebhookEndpoint(ctx, rq.actor(), id, nil); errors.Is(err, enroll.ErrDeliveriesLeft) {
+		// The endpoint is gone; its deliveries left are inert, and the
+		// server's sweep of orphaned deliveries deletes them.
+		c.logger.Warn("console: webhook endpoint deleted, some of its deliveries left for the next sweep", "err", err, "requestId", requestID(r))
+		if c.sweepOrphans != nil {
+			c.sweepOrphans()
+		}
+	} else if err != nil {
 		c.storeError(w, r, rq, err)
 		return
 	}

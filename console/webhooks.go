@@ -106,6 +106,15 @@ func (c *Console) renderWebhookList(w http.ResponseWriter, r *http.Request, rq *
 		p.PageToken, prev = "", nil
 		pg, err = c.webhooks.ListWebhookEndpoints(ctx, rq.ws(), p)
 	}
+	if err == nil {
+		var back bool
+		pg, back, err = backToRows(pg, &p.PageToken, &prev, func() (*enroll.Page[*enroll.WebhookEndpoint], error) {
+			return c.webhooks.ListWebhookEndpoints(ctx, rq.ws(), p)
+		})
+		if back {
+			d.Problem = "The page you were on has no endpoints left, so the one before it is shown."
+		}
+	}
 	if err != nil {
 		c.storeError(w, r, rq, err)
 		return

@@ -21,6 +21,15 @@ type APIKeyCreate struct {
 	ProgramInstanceIDs []string  `json:"programInstanceIds,omitempty" maxItems:"100" doc:"Limit the key to these program instances; empty means all. An instance the caller's key cannot see (of another workspace, or none) is a 404."`
 }
 
+// documentScopesNotEmpty says in the OpenAPI document that a new key's
+// scopes, when given, list one scope at least (minItems 1), through the
+// schema's extension keywords as documentUniqueItems does: the schema's
+// own MinItems would have Huma refuse an empty list before createAPIKey,
+// without its advice to omit scopes for a key with every scope.
+func documentScopesNotEmpty(schemas huma.Registry) {
+	setKeyword(schemaMember(schemas, "APIKeyCreate", "scopes"), "minItems", 1)
+}
+
 // scopeList is APIKeyCreate's scopes as sent: a list, or null, which
 // decoding would otherwise leave as it leaves a list left out, the one
 // that means every scope.

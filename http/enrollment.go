@@ -42,13 +42,20 @@ var enrollmentPatchable = patchMembers{
 	"groupIds": true, "notes": true, "assignee": true, "enrollmentStartDate": true,
 }
 
-// setMembers are the members of create and PATCH bodies that are sets:
-// each item once (Enrollment.Validate, Program.Validate).
+// setMembers are the members of request bodies that are sets: each item
+// once (Enrollment.Validate, Program.Validate, APIKey.Validate,
+// WebhookEndpoint's validate, NotificationSettings.Validate and an
+// instance's choice options).
 var setMembers = map[string][]string{
-	"EnrollmentCreate": {"manufacturerSlugs", "tags", "groupIds"},
-	"EnrollmentPatch":  {"manufacturerSlugs", "tags", "groupIds"},
-	"ProgramCreate":    {"states"},
-	"ProgramPatch":     {"states"},
+	"EnrollmentCreate":        {"manufacturerSlugs", "tags", "groupIds"},
+	"EnrollmentPatch":         {"manufacturerSlugs", "tags", "groupIds"},
+	"ProgramCreate":           {"states"},
+	"ProgramPatch":            {"states"},
+	"APIKeyCreate":            {"scopes", "programInstanceIds"},
+	"WebhookEndpointCreate":   {"eventTypes"},
+	"WebhookEndpointPatch":    {"eventTypes"},
+	"NotificationSettingsPut": {"adminEmails"},
+	"ConstraintsInput":        {"options"},
 }
 
 // documentUniqueItems marks setMembers uniqueItems in the OpenAPI
@@ -61,19 +68,12 @@ var setMembers = map[string][]string{
 // before that check.
 func documentUniqueItems(schemas huma.Registry) {
 	for name, members := range setMembers {
-		s := schemas.Map()[name]
-		if s == nil {
-			panic("documentUniqueItems: no schema " + name)
-		}
 		for _, m := range members {
-			p := s.Properties[m]
-			if p == nil || p.Type != huma.TypeArray {
+			p := schemaMember(schemas, name, m)
+			if p.Type != huma.TypeArray {
 				panic("documentUniqueItems: no list " + name + "." + m)
 			}
-			if p.Extensions == nil {
-				p.Extensions = map[string]any{}
-			}
-			p.Extensions["uniqueItems"] = true
+			setKeyword(p, "uniqueItems", true)
 		}
 	}
 }

@@ -15,8 +15,8 @@ import (
 
 type listEventsInput struct {
 	Type         []string `query:"type,explode" doc:"Keep events of these types (repeatable or comma-separated), each one of enrollment.created, enrollment.updated, enrollment.status_changed, enrollment.deleted, program.created, program.updated, program.deleted, programInstance.created, programInstance.updated, programInstance.deleted; any other is a 422."`
-	EnrollmentID string   `query:"enrollmentId" maxLength:"64" doc:"Keep events about this enrollment."`
-	After        string   `query:"after" maxLength:"64" doc:"An event id: list the events published after it, oldest first, for consumers that poll (pass the last id received): each poll is page 0 of the backlog after it, and page other than 0, or pageToken, is a 422. Events appear in commit order, so a poll never skips one that committed late. An id of an event deleted by the server's --event-retention is a 422, as an unknown one: start again without after."`
+	EnrollmentID string   `query:"enrollmentId" maxLength:"64" doc:"Keep the events of this enrollment (enrollment.* events: the id of a program or an instance lists none)."`
+	After        string   `query:"after" maxLength:"64" doc:"An event id: list the events published after it, oldest first, for consumers that poll (pass the last id received): each poll is page 0 of the backlog after it, and page other than 0, or pageToken, is a 422. Events appear in commit order, so a poll never skips one that committed late. With the server's --event-retention, the newest event of each instance and type stays, so the cursor of a poller that polls within the retention does: an id of an event deleted is a 422, as an unknown one, and so is an id past which events this poll would list were deleted (with the member after \"expired\"; a poll by enrollmentId counts every enrollment event of the instances it sees): start again without after."`
 	ListQuery
 }
 
@@ -46,11 +46,37 @@ func (s *Server) listEvents(ctx context.Context, in *listEventsInput) (*bodyPage
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	// enrollmentId names an enrollment: given a program's or an instance's
+	// id, which look the same, it must not list that object's own events.
+	none := false
+	if f.ObjectID != "" {
+		if types := enrollmentEventTypes(f.Types); len(types) > 0 {
+			f.Types = types
+		} else {
+			none = true // the store still checks after and pageToken
+		}
+	}
 	page, err := s.store.ListEvents(ctx, workspaceFrom(ctx), f)
 	if err != nil {
 		return nil, err
 	}
+	if none {
+		page = enroll.NewPage[*enroll.Event](nil, f.ListParams, 0, nil)
+	}
 	return &bodyPage[*enroll.Event]{Body: page}, s.hideEventParameters(ctx, page.Data...)
+}
+
+// enrollmentEventTypes returns the enrollment event types among types,
+// or all of them when types is empty (no type filter): what a filter by
+// enrollment may list. Empty when types names none of them.
+func enrollmentEventTypes(types []enroll.EventType) []enroll.EventType {
+	var out []enroll.EventType
+	for _, t := range enroll.EventTypes {
+		if strings.HasPrefix(string(t), "enrollment.") && (len(types) == 0 || slices.Contains(types, t)) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func (s *Server) getEvent(ctx context.Context, in *eventIDInput) (*eventOutput, error) {

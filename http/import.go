@@ -429,7 +429,7 @@ func documentImportBody(op *huma.Operation) {
 			"and `groupIds` separated by `|`, `metadata.<key>` and `parameters.<externalId>` for single values), or NDJSON " +
 			"(`application/x-ndjson`, `application/ndjson` or `application/jsonl`) with one create body " +
 			"per line. CSV lines may end in LF, CRLF or, as old Mac spreadsheets write them, a bare CR (the header's line end says which); " +
-			"a header cell holding a line break, or a header whose columns semicolons or tabs separate (or Excel's `sep=` line before it), is refused (422), and a quote never closed fails the job, naming the line it opens on, " +
+			"a header cell holding a line break, or a header whose columns semicolons or tabs separate (or Excel's `sep=` line before it), is refused (422), as is a body that looks like the other format (CSV starting with `{` or `[`, NDJSON whose first line is a CSV header), the message naming the media type to send; a quote never closed fails the job, naming the line it opens on, " +
 			"with the rows before it imported. Streamed to disk, so its size is limited only by disk space (1 MiB with an Idempotency-Key). " +
 			"Any other media type is a 415, as is CSV sent with `header=absent`: the columns are read by the header row's names.",
 		Content: content,

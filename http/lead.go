@@ -7,7 +7,7 @@ import (
 )
 
 // LeadCreate is the body of POST /v1/leads: any of the contact fields, at
-// least one of them.
+// least one of them with a value other than white space.
 type LeadCreate struct {
 	FirstName string          `json:"firstName,omitempty" maxLength:"256" nullable:"true"`
 	LastName  string          `json:"lastName,omitempty" maxLength:"256" nullable:"true"`

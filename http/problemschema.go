@@ -50,6 +50,11 @@ func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema 
 		"deliveryStatus": &huma.Schema{Type: huma.TypeString, Enum: deliveryStatuses, Description: "409 (a redelivery of a delivery still pending): its status."},
 		"idempotencyKey": &huma.Schema{Type: huma.TypeString, Enum: []any{"in_progress"}, Description: "409: the first request with this Idempotency-Key is still running."},
 		"objectId":       str("409 (an Idempotency-Key replay whose object was deleted since): the id of the object the first request made."),
+		enroll.AfterMember: &huma.Schema{Type: huma.TypeString, Enum: []any{enroll.AfterUnpublishedValue, enroll.AfterExpired},
+			Description: "422 (GET /v1/events?after=): unpublished when after= names an event not yet published, the one 422 that passes " +
+				"when the same request is sent again, within moments, once the dispatcher has published the event; expired when the " +
+				"server's event retention deleted events the poll would list after its cursor, which is still there: the poll would " +
+				"skip them, so start again from GET /v1/events without after."},
 	}
 	for name, ext := range extensions {
 		s.Properties[name] = ext

@@ -153,6 +153,9 @@ type Server struct {
 	origin string
 	// shareRates is set when the limiter shares its usage with replicas.
 	shareRates enroll.RateUsageExchange
+	// orphans wakes the sweep of orphaned deliveries
+	// (SweepOrphanedDeliveries).
+	orphans chan struct{}
 
 	mu  sync.Mutex
 	srv *http.Server
@@ -162,7 +165,7 @@ type Server struct {
 // NewServer builds the whole service: routes, OpenAPI document, middleware.
 // It does not listen; see Open.
 func NewServer(cfg Config) *Server {
-	s := &Server{cfg: cfg, store: cfg.Store, logger: cfg.Logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, store: cfg.Store, logger: cfg.Logger, mux: http.NewServeMux(), orphans: make(chan struct{}, 1)}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
@@ -201,6 +204,8 @@ func NewServer(cfg Config) *Server {
 	documentReadOnlyMembers(s.api.OpenAPI().Components.Schemas)
 	documentEventObject(s.api.OpenAPI().Components.Schemas)
 	documentUniqueItems(s.api.OpenAPI().Components.Schemas)
+	documentScopesNotEmpty(s.api.OpenAPI().Components.Schemas)
+	documentIDPattern(s.api.OpenAPI().Components.Schemas)
 	documentNullEnums(s.api.OpenAPI().Components.Schemas)
 
 	s.mux.Handle("GET /docs", s.docsHandler())

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -181,7 +182,15 @@ func (s *Server) deleteWebhookEndpoint(ctx context.Context, in *deleteWebhookEnd
 	if err != nil {
 		return nil, err
 	}
-	return nil, ws.DeleteWebhookEndpoint(ctx, actorFrom(ctx), in.EndpointID, ifMatch[enroll.WebhookEndpoint](in.IfMatch))
+	err = ws.DeleteWebhookEndpoint(ctx, actorFrom(ctx), in.EndpointID, ifMatch[enroll.WebhookEndpoint](in.IfMatch))
+	if errors.Is(err, enroll.ErrDeliveriesLeft) {
+		// The endpoint is gone, and a retry would get a 404: what is
+		// left is inert, for the sweep to delete.
+		s.logger.Warn("webhook endpoint deleted, some of its deliveries left for the next sweep", "err", err, "requestId", requestID(ctx))
+		s.SweepOrphanedDeliveries()
+		return nil, nil
+	}
+	return nil, err
 }
 
 func (s *Server) rotateWebhookSecret(ctx context.Context, in *webhookEndpointIDInput) (*webhookEndpointOutput, error) {

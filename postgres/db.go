@@ -161,9 +161,20 @@ func (db *DB) Close() error {
 
 // Ping checks that the database answers. The pool replaces broken
 // connections, so Ping fails while the database is down and succeeds again
-// once it is back, without reopening the store.
+// once it is back, without reopening the store. A pooled connection whose
+// session was lost (terminated by an administrator, a pooler or a
+// failover that is over) fails its ping and is dropped; pgxpool checks
+// only connections idle for a second before handing them out, so after
+// such a cut every connection of a busy pool may fail once. Ping then
+// tries again, at most once per connection the pool may hold, for as
+// long as pings fail on connections lost rather than on new ones: the
+// database answers if a new connection does.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.pool.Ping(ctx); err != nil {
+	err := db.pool.Ping(ctx)
+	for tries := db.pool.Config().MaxConns; err != nil && tries > 0 && sessionLost(err) && ctx.Err() == nil; tries-- {
+		err = db.pool.Ping(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("postgres: ping: %w", err)
 	}
 	return nil

@@ -20,7 +20,8 @@ var endpointDeleteBatch = enroll.EndpointDeleteBatch
 // when stopped in between; each transaction locks and logs one batch of
 // rows, not all of them. Once the first has committed the rest are inert
 // (claims and reads join webhook_endpoints), so they go on whatever ctx
-// does, and a stop in between leaves them to DeleteOrphanedDeliveries.
+// does, and a stop in between, or a batch that fails (the error then
+// wraps enroll.ErrDeliveriesLeft), leaves them to DeleteOrphanedDeliveries.
 func (db *DB) DeleteWebhookEndpoint(ctx context.Context, a enroll.Actor, id string, check func(*enroll.WebhookEndpoint) error) error {
 	var more bool
 	err := db.write(ctx, func(tx *tx) error {
@@ -51,7 +52,7 @@ func (db *DB) DeleteWebhookEndpoint(ctx context.Context, a enroll.Actor, id stri
 	// claim (committed with the first transaction), must not stop the rest.
 	rest := enroll.NewContextWithIdempotencyClaim(context.WithoutCancel(ctx), nil)
 	_, err = db.deleteDeliveriesOf(rest, a.WorkspaceID, id)
-	return err
+	return enroll.DeliveriesLeft(id, err)
 }
 
 // deleteDeliveriesOf deletes the deliveries of the deleted endpoint id,

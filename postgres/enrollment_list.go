@@ -107,7 +107,9 @@ func enrollmentWhere(wsID string, f enroll.EnrollmentFilter, few bool, later map
 		w.add("reference_id = ?", f.ReferenceID)
 	}
 	if f.Email != "" {
-		w.add("email_norm = ?", enroll.NormalizeEmail(f.Email))
+		// No enrollment has a blank email: one without (a lead's) is
+		// stored as '', which a filter of white space must not match.
+		w.add("email_norm = ? AND email_norm <> ''", enroll.NormalizeEmail(f.Email))
 	}
 	// jsonb containment: the array holds the value as one of its strings,
 	// as SQLite's json_each match does.

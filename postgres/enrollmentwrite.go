@@ -114,7 +114,9 @@ const sameProgramInstances = `SELECT s.id FROM program_instances s JOIN program_
 // workspace, $3 the customer, $4 the lead (or empty). A participant's
 // enrollments are the customer's own, those of a lead it was made from
 // that were enrolled before it was (customer_id NULL), or, for a lead
-// enrolled without a customer, the lead's: one person's, however it was
+// that has not become a customer, the lead's (queryEnrolledElsewhere asks
+// a bare lead's enrollment as the customer's the lead became, if it
+// did): one person's, however it was
 // enrolled, as the open enrollment a create refuses is (docs/api.md).
 // Each arm probes its key's index (TestImportLookupPlan).
 const enrolledElsewhere = `SELECT EXISTS (SELECT FROM enrollments WHERE workspace_id = $2 AND customer_id = $3
@@ -143,14 +145,27 @@ func queryEnrolledElsewhere(ctx context.Context, q querier, e *enroll.Enrollment
 	if e.CustomerID == "" && e.LeadID == "" {
 		return false, nil
 	}
-	// A lead's own enrollments count only when it has no customer: one
-	// it became holds them through the leads arm.
-	lead := ""
-	if e.CustomerID == "" {
-		lead = e.LeadID
+	// A bare lead's enrollment is the customer's the lead became since,
+	// if it did: asked as that customer's, it sees the customer's own
+	// enrollments (the lead's by leadId since among them) and the bare
+	// ones of its leads, this lead's included.
+	customer, lead := e.CustomerID, ""
+	if customer == "" {
+		var became *string
+		err := q.QueryRow(ctx, `SELECT customer_id FROM leads WHERE workspace_id = $1 AND id = $2`, e.WorkspaceID, e.LeadID).Scan(&became)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return false, wrap(err)
+		}
+		// A lead's own enrollments count only when it has no customer:
+		// one it became holds them through the leads arm.
+		if became != nil {
+			customer = *became
+		} else {
+			lead = e.LeadID
+		}
 	}
 	var found bool
-	err := q.QueryRow(ctx, enrolledElsewhere, e.ProgramInstanceID, e.WorkspaceID, e.CustomerID, lead).Scan(&found)
+	err := q.QueryRow(ctx, enrolledElsewhere, e.ProgramInstanceID, e.WorkspaceID, customer, lead).Scan(&found)
 	return found, wrap(err)
 }
 

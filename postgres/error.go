@@ -77,6 +77,14 @@ func outage(err error) bool {
 		errors.Is(err, net.ErrClosed) || errors.Is(err, pgconn.ErrConnClosed)
 }
 
+// sessionLost reports whether err is an outage met on a connection that
+// was open (its session terminated or cut), not on a new one that could
+// not be made: another connection, dialled anew, may succeed.
+func sessionLost(err error) bool {
+	var ce *pgconn.ConnectError
+	return outage(err) && !errors.As(err, &ce)
+}
+
 // notFound turns pgx.ErrNoRows into ENOTFOUND naming what was looked for.
 func notFound(err error, what, id string) error {
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -50,6 +50,16 @@ func (db *DB) listEventsAfter(ctx context.Context, wsID string, f enroll.EventFi
 		if err != nil {
 			return err
 		}
+		// Read after the page, in its snapshot: a sweep that deleted
+		// events of it committed their expired_seq with them.
+		var expired bool
+		c := afterExpiredQuery(wsID, f, *after)
+		if err := q.QueryRow(ctx, c.text, c.args...).Scan(&expired); err != nil {
+			return wrap(err)
+		}
+		if expired {
+			return f.ErrAfterExpired()
+		}
 		// The backlog runs to the workspace's last published event in
 		// this snapshot: dispatch_seq numbers events one dispatcher at a
 		// time, so those visible are every one up to it.
@@ -100,6 +110,24 @@ func eventCountIn(wsID string, f enroll.EventFilter, lo, hi int64) sqlText {
 	w.add("dispatch_seq > ? AND dispatch_seq <= ?", lo, hi)
 	eventScope(&w, f)
 	return sqlText{"SELECT COUNT(*) FROM events WHERE " + w.sql(), w.args}
+}
+
+// afterExpiredQuery returns the query of whether the event retention
+// deleted events f may list after dispatch_seq after: whether a counter
+// shard of the workspace, of f's types (every type without) and of the
+// instances f sees, has an expired_seq past it, a range of
+// event_counts_expired a type (migration 29). f's object is not looked
+// at, so a poll of one object's events may be told to start again for
+// another's.
+func afterExpiredQuery(wsID string, f enroll.EventFilter, after int64) sqlText {
+	var w where
+	w.add("workspace_id = ?", wsID)
+	in(&w, "type", f.ExpiryTypes())
+	w.add("expired_seq > 0 AND expired_seq > ?", after)
+	if f.InstanceIDs != nil {
+		in(&w, "instance_id", append([]string{""}, f.InstanceIDs...))
+	}
+	return sqlText{"SELECT EXISTS (SELECT 1 FROM event_counts WHERE " + w.sql() + ")", w.args}
 }
 
 // afterNotFound reports an unknown after cursor as the bad parameter it is.

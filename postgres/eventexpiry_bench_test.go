@@ -83,7 +83,8 @@ func benchDeleteExpired(b *testing.B, deliveries bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if got.Events < 3*rows || deliveries && got.Deliveries < 3*rows {
+		// Every event but the newest of each instance and type, a few.
+		if got.Events < 3*rows-10 || deliveries && got.Deliveries < 3*rows {
 			b.Fatalf("deleted %d events and %d deliveries, want %d", got.Events, got.Deliveries, 3*rows)
 		}
 		b.ReportMetric(float64(got.Events)/elapsed.Seconds(), "events/s")

@@ -32,6 +32,7 @@ func (tx *tx) writeInstance(in *enroll.ProgramInstance, insert bool) error {
 
 // CreateInstance implements enroll.Store.
 func (db *DB) CreateInstance(ctx context.Context, a enroll.Actor, in *enroll.ProgramInstance) error {
+	in.TrimRuleNames()
 	if err := in.Validate(); err != nil {
 		return err
 	}

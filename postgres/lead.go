@@ -73,7 +73,9 @@ func (db *DB) ListLeads(ctx context.Context, wsID string, f enroll.LeadFilter) (
 	var w where
 	w.add("workspace_id = ?", wsID)
 	if f.Email != "" {
-		w.add("email_norm = ?", enroll.NormalizeEmail(f.Email))
+		// A lead without an email is stored with '', which a filter of
+		// white space must not match.
+		w.add("email_norm = ? AND email_norm <> ''", enroll.NormalizeEmail(f.Email))
 	}
 	if f.CustomerID != "" {
 		w.add("customer_id = ?", f.CustomerID)

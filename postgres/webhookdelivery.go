@@ -108,7 +108,10 @@ func (db *DB) ListWebhookDeliveries(ctx context.Context, wsID, endpointID string
 			out, err = page[enroll.WebhookDelivery](ctx, q, "webhook_deliveries", w, f.ListParams, c, fh, func() (int, error) {
 				return countRows(ctx, q, "webhook_deliveries", w)
 			})
-			return err
+			if err != nil {
+				return err
+			}
+			return showNextAttempts(ctx, q, wsID, endpointID, out.Data)
 		}
 		total, err := countDeliveries(ctx, q, wsID, endpointID, f.Status)
 		if err != nil {
@@ -123,7 +126,10 @@ func (db *DB) ListWebhookDeliveries(ctx context.Context, wsID, endpointID string
 		out, err = page[enroll.WebhookDelivery](ctx, q, "webhook_deliveries", w, f.ListParams, c, fh, func() (int, error) {
 			return total, nil
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		return showNextAttempts(ctx, q, wsID, endpointID, out.Data)
 	})
 	return out, err
 }
@@ -155,6 +161,9 @@ func (db *DB) FindWebhookDelivery(ctx context.Context, wsID, endpointID, id stri
 	err = db.pool.QueryRow(ctx, `SELECT 1 FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2`, wsID, endpointID).Scan(&one)
 	if err != nil {
 		return nil, notFound(err, "Webhook delivery", id)
+	}
+	if err := showNextAttempts(ctx, db.pool, wsID, endpointID, []*enroll.WebhookDelivery{d}); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

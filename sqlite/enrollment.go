@@ -245,8 +245,9 @@ const sameProgramInstances = `SELECT s.id FROM program_instances s JOIN program_
 // enrolledElsewhereQuery selects whether a participant holds an approved
 // or paused enrollment in an instance of another program than ?4's, in
 // workspace ?1: customer ?2's own, one of a lead it was made from that
-// was enrolled before it was (customer_id NULL), or, for a lead enrolled
-// without a customer, lead ?3's. It is one person's, however it was
+// was enrolled before it was (customer_id NULL), or, for a lead that has
+// not become a customer, lead ?3's (enrolledElsewhere asks a bare lead's
+// enrollment as the customer's the lead became, if it did). It is one person's, however it was
 // enrolled, as the open enrollment a create refuses is (docs/api.md).
 const enrolledElsewhereQuery = `WITH same(id) AS (SELECT s.id FROM program_instances s JOIN program_instances i
 		ON s.workspace_id = i.workspace_id AND s.program_id = i.program_id WHERE i.workspace_id = ?1 AND i.id = ?4)
@@ -263,14 +264,25 @@ func enrolledElsewhere(ctx context.Context, q querier, e *enroll.Enrollment) (bo
 	if e.CustomerID == "" && e.LeadID == "" {
 		return false, nil
 	}
-	// A lead's own enrollments count only when it has no customer: one
-	// it became holds them through the leads arm.
-	lead := ""
-	if e.CustomerID == "" {
-		lead = e.LeadID
+	// A bare lead's enrollment is the customer's the lead became since,
+	// if it did: asked as that customer's, it sees the customer's own
+	// enrollments (the lead's by leadId since among them) and the bare
+	// ones of its leads, this lead's included.
+	customer, lead := e.CustomerID, ""
+	if customer == "" {
+		var became sql.NullString
+		err := q.QueryRowContext(ctx, `SELECT customer_id FROM leads WHERE workspace_id = ? AND id = ?`, e.WorkspaceID, e.LeadID).Scan(&became)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return false, fmt.Errorf("sqlite: enrolled elsewhere: the lead's customer: %w", err)
+		}
+		// A lead's own enrollments count only when it has no customer:
+		// one it became holds them through the leads arm.
+		if customer = became.String; customer == "" {
+			lead = e.LeadID
+		}
 	}
 	var found bool
-	err := q.QueryRowContext(ctx, enrolledElsewhereQuery, e.WorkspaceID, e.CustomerID, lead, e.ProgramInstanceID).Scan(&found)
+	err := q.QueryRowContext(ctx, enrolledElsewhereQuery, e.WorkspaceID, customer, lead, e.ProgramInstanceID).Scan(&found)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: enrolled elsewhere: %w", err)
 	}

@@ -59,17 +59,28 @@ func (db *DB) ListLeads(ctx context.Context, wsID string, f enroll.LeadFilter) (
 	if err != nil {
 		return nil, err
 	}
-	var w where
+	w := leadWhere(wsID, f)
+	return page[enroll.Lead](ctx, db.r, "leads", w, f.ListParams, c, fh, func() (int, error) {
+		return countRows(ctx, db.r, "leads", w)
+	})
+}
+
+// leadWhere returns the conditions of a lead list. An email or a
+// customer matches few leads: they are read by its index and sorted
+// (where.few), not by walking the workspace's, as a customer list's are
+// (customerWhere).
+func leadWhere(wsID string, f enroll.LeadFilter) where {
+	w := where{few: f.Email != "" || f.CustomerID != ""}
 	w.add("workspace_id = ?", wsID)
 	if f.Email != "" {
-		w.add("email_norm = ?", enroll.NormalizeEmail(f.Email))
+		// A lead without an email is stored with '', which a filter of
+		// white space must not match.
+		w.add("email_norm = ? AND email_norm <> ''", enroll.NormalizeEmail(f.Email))
 	}
 	if f.CustomerID != "" {
 		w.add("customer_id = ?", f.CustomerID)
 	}
-	return page[enroll.Lead](ctx, db.r, "leads", w, f.ListParams, c, fh, func() (int, error) {
-		return countRows(ctx, db.r, "leads", w)
-	})
+	return w
 }
 
 // UpdateLead implements enroll.Store.

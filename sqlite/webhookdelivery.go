@@ -61,9 +61,16 @@ func (db *DB) ListWebhookDeliveries(ctx context.Context, wsID, endpointID string
 	if f.EventID != "" {
 		w.add("event_id = ?", f.EventID)
 	}
-	return page[enroll.WebhookDelivery](ctx, db.r, "webhook_deliveries", w, f.ListParams, c, fh, func() (int, error) {
+	pg, err := page[enroll.WebhookDelivery](ctx, db.r, "webhook_deliveries", w, f.ListParams, c, fh, func() (int, error) {
 		return countRows(ctx, db.r, "webhook_deliveries", w)
 	})
+	if err != nil {
+		return nil, err
+	}
+	if err := showNextAttempts(ctx, db.r, wsID, endpointID, pg.Data); err != nil {
+		return nil, err
+	}
+	return pg, nil
 }
 
 // FindWebhookDelivery implements enroll.WebhookStore. The endpoint is
@@ -79,6 +86,9 @@ func (db *DB) FindWebhookDelivery(ctx context.Context, wsID, endpointID, id stri
 	err = db.r.QueryRowContext(ctx, `SELECT 1 FROM webhook_endpoints WHERE workspace_id = ? AND id = ?`, wsID, endpointID).Scan(&one)
 	if err != nil {
 		return nil, notFound(err, "Webhook delivery", id)
+	}
+	if err := showNextAttempts(ctx, db.r, wsID, endpointID, []*enroll.WebhookDelivery{d}); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -11,11 +11,13 @@ import (
 
 // EventRetention checks DeleteExpiredEvents: finished deliveries and
 // notifications older than the retention go, then the events nothing kept
-// refers to and the dispatcher has taken; pending ones, recent ones, the
-// events they need and events not yet dispatched stay, as do enrollments
-// and their history; totals follow. It needs the store's clock, which
-// advance moves forward, so the stores' own tests run it on a store they
-// build with one (and, to cross batches, a small batch).
+// refers to and the dispatcher has taken, but the newest published one of
+// each counter key (a poller's cursor; eventCursorRetention); pending
+// ones, recent ones, the events they need and events not yet dispatched
+// stay, as do enrollments and their history; totals follow. It needs the
+// store's clock, which advance moves forward, so the stores' own tests
+// run it on a store they build with one (and, to cross batches, a small
+// batch).
 func EventRetention(t *testing.T, s enroll.Store, advance func(time.Duration)) {
 	t.Helper()
 	const retention = 30 * 24 * time.Hour
@@ -89,8 +91,31 @@ func EventRetention(t *testing.T, s enroll.Store, advance func(time.Duration)) {
 	if !slices.Contains(keptDeliveries, redelivery.ID) || len(keptDeliveries) < 2 || len(keptNotifications) == 0 || len(keptEvents) >= len(ev3)+1+len(ev5)+len(ev2) {
 		t.Fatalf("pending before: deliveries %v, notifications %v; events kept %v, of e2 %v", keptDeliveries, keptNotifications, keptEvents, ev2)
 	}
+	// Of each key, the newest event published stays too: e3's are not.
+	before := f.allEvents()
+	newest := newestOfKeys(before, ev3)
+	for _, id := range newest {
+		if !slices.Contains(keptEvents, id) {
+			keptEvents = append(keptEvents, id)
+		}
+	}
+	// A poller whose cursor is the first kept event after every one
+	// deleted, whose backlog the store remembers.
+	var cursor string
+	for _, ev := range slices.Backward(before) {
+		if !slices.Contains(keptEvents, ev.ID) {
+			break
+		}
+		if !slices.Contains(ev3, ev.ID) {
+			cursor = ev.ID
+		}
+	}
+	if cursor == "" {
+		t.Fatalf("no kept event after the deleted ones: kept %v", keptEvents)
+	}
 	eventsBefore := f.eventTotal(nil)
 	f.pollAfter(ev4[0])
+	f.pollAfter(cursor)
 
 	got := must(f.ws.DeleteExpiredEvents(f.ctx, retention))
 	want := enroll.ExpiredEvents{Events: eventsBefore - len(keptEvents), Deliveries: len(deliveriesBefore) - len(keptDeliveries),
@@ -100,15 +125,28 @@ func EventRetention(t *testing.T, s enroll.Store, advance func(time.Duration)) {
 	}
 	f.wantKept(ep, keptEvents, keptDeliveries, keptNotifications)
 	// A poller's backlog after a kept event counts what is left, though
-	// the store remembered the count of its poll before.
-	if n, want := f.pollAfter(ev4[0]), len(keptEvents)-len(ev3)-1; n != want {
-		t.Fatalf("the backlog after e4's kept event: %d, want the %d events kept and published after it", n, want)
+	// the store remembered the count of its poll before; a poller after
+	// e4's kept event, past which e4's later events went, is told to
+	// start again rather than skip them.
+	after := 0
+	for _, ev := range before[slices.IndexFunc(before, func(ev *enroll.Event) bool { return ev.ID == cursor })+1:] {
+		if slices.Contains(keptEvents, ev.ID) && !slices.Contains(ev3, ev.ID) {
+			after++
+		}
 	}
+	if n := f.pollAfter(cursor); n != after {
+		t.Fatalf("the backlog after kept event %s: %d, want the %d events kept and published after it", cursor, n, after)
+	}
+	_, err := f.s.ListEvents(f.ctx, f.a.WorkspaceID, enroll.EventFilter{After: ev4[0]})
+	wantAfterExpired(t, err, ev4[0])
 	for _, id := range slices.Concat(ev1, ev4[1:]) { // and e2's not notified
+		if slices.Contains(newest, id) {
+			continue
+		}
 		_, err := f.s.FindEvent(f.ctx, f.a.WorkspaceID, id)
 		wantCode(t, err, enroll.ENOTFOUND)
 	}
-	_, err := f.ws.FindWebhookDelivery(f.ctx, f.a.WorkspaceID, ep.ID, old.ID)
+	_, err = f.ws.FindWebhookDelivery(f.ctx, f.a.WorkspaceID, ep.ID, old.ID)
 	wantCode(t, err, enroll.ENOTFOUND)
 	_, err = f.ws.RedeliverWebhook(f.ctx, f.a, ep.ID, old.ID)
 	wantCode(t, err, enroll.ENOTFOUND)
@@ -127,28 +165,34 @@ func EventRetention(t *testing.T, s enroll.Store, advance func(time.Duration)) {
 	// deliveries, e5's and e2's notifications finished only now, so all
 	// of them stay, and the events of the deliveries. e2's old events,
 	// whose deliveries went, are no longer needed by a pending
-	// notification: they go.
+	// notification: they go, as do the events kept as the newest of their
+	// key that e3's, published now, are newer than.
 	f.dispatchAll()
 	f.finishAll()
-	notified := slices.DeleteFunc(slices.Clone(keptEvents), func(id string) bool { return !slices.Contains(ev2, id) })
+	newest = newestOfKeys(f.allEvents(), nil)
+	needed := slices.Concat(ev3, ev4[:1], ev5, newest)
+	notified := slices.DeleteFunc(slices.Clone(keptEvents), func(id string) bool { return slices.Contains(needed, id) })
 	if now := must(f.ws.DeleteExpiredEvents(f.ctx, retention)); now != (enroll.ExpiredEvents{Events: len(notified)}) {
-		t.Fatalf("deleted %+v of what finished just now, want e2's %d events only", now, len(notified))
+		t.Fatalf("deleted %+v of what finished just now, want e2's and the superseded newest, %d events, only", now, len(notified))
 	}
 	keptEvents = slices.DeleteFunc(keptEvents, func(id string) bool { return slices.Contains(notified, id) })
 	if n := f.eventTotal(nil); n != len(keptEvents) {
 		t.Fatalf("events after finishing: %d, want %d", n, len(keptEvents))
 	}
 
-	// A retention later, everything finished goes, events included.
+	// A retention later, everything finished goes, events included, but
+	// the newest of each key.
 	advance(retention + time.Hour)
-	if last := must(f.ws.DeleteExpiredEvents(f.ctx, retention)); last.Events != len(keptEvents) || last.Deliveries == 0 || last.Notifications == 0 {
-		t.Fatalf("a retention later: %+v, want %d events and every delivery and notification", last, len(keptEvents))
+	if last := must(f.ws.DeleteExpiredEvents(f.ctx, retention)); last.Events != len(keptEvents)-len(newest) || last.Deliveries == 0 || last.Notifications == 0 {
+		t.Fatalf("a retention later: %+v, want %d events and every delivery and notification", last, len(keptEvents)-len(newest))
 	}
-	f.wantKept(ep, nil, nil, nil)
+	f.wantKept(ep, newest, nil, nil)
 	f.wantIntegrity()
 	if h := must(f.s.ListStatusChanges(f.ctx, f.a.WorkspaceID, e1.ID)); len(h) != len(history) {
 		t.Fatalf("e1's history at the end: %d entries, before %d", len(h), len(history))
 	}
+
+	eventCursorRetention(t, s, advance, retention)
 }
 
 // finish claims due deliveries and notifications and finishes those

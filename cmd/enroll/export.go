@@ -62,7 +62,12 @@ func (m *Main) exportCommand() *cobra.Command {
 				w = out
 			}
 			progress := m.newExportProgress(cmd.Context(), c, instance, q, every)
-			_, err = c.ExportEnrollments(cmd.Context(), instance, q, io.MultiWriter(w, progress))
+			// A 429 or 503 comes before any row: the export is sent
+			// again, after the Retry-After.
+			err = retryBusy(cmd.Context(), m.Stderr, "the export", func() error {
+				_, err := c.ExportEnrollments(cmd.Context(), instance, q, io.MultiWriter(w, progress))
+				return err
+			}, nil)
 			progress.finish()
 			switch {
 			case out != nil && err != nil:
@@ -123,15 +128,21 @@ type exportProgress struct {
 }
 
 // newExportProgress starts the progress of an export of q. The total comes
-// from one list request with the same filters (a page of one enrollment);
-// should that fail, the export goes on without it.
+// from one list request with the same filters (a page of one enrollment),
+// sent again after a 429's or 503's Retry-After as the export is; should
+// that fail, the export goes on without it.
 func (m *Main) newExportProgress(ctx context.Context, c *client.Client, instance string, q client.EnrollmentQuery, every time.Duration) *exportProgress {
 	p := &exportProgress{counter: enroll.NewRowCounter(enroll.FormatCSV), out: m.Stderr, total: -1, every: every, start: time.Now()}
-	p.last = p.start
 	q.ListOptions = client.ListOptions{PerPage: 1}
-	if page, err := c.ListEnrollments(ctx, instance, q); err == nil {
-		p.total = page.TotalItems
-	}
+	_ = retryBusy(ctx, m.Stderr, "the count of the export's rows", func() error {
+		page, err := c.ListEnrollments(ctx, instance, q)
+		if err == nil {
+			p.total = page.TotalItems
+		}
+		return err
+	}, nil)
+	p.start = time.Now()
+	p.last = p.start
 	if isTerminal(m.Stderr) {
 		p.bar = progressbar.NewOptions(p.total, progressbar.OptionSetWriter(m.Stderr), progressbar.OptionSetDescription("exporting"),
 			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),

@@ -274,9 +274,17 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	}
 	defer body.Close()
 	start := time.Now()
+	// A file is sent as a section of it, every time, so that the
+	// transport's closing the body of a request refused does not close
+	// the file a retry reads.
+	reread := o.rereader(body, size)
+	var first io.ReadCloser = body
+	if reread != nil {
+		first = io.NopCloser(reread())
+	}
 
 	// The upload: a byte bar on a terminal.
-	sent := &sentReader{ReadCloser: body, size: size}
+	sent := &sentReader{ReadCloser: first, size: size}
 	req := client.ImportRequest{Format: o.format, DryRun: o.dryRun, Body: sent, Size: size}
 	var up *progressbar.ProgressBar
 	if o.tty {
@@ -289,7 +297,29 @@ func (m *Main) runImport(ctx context.Context, c *client.Client, o importRun) err
 	} else {
 		fmt.Fprintf(m.Stderr, "Uploading %s...\n", o.name())
 	}
-	im, err := c.StartImport(ctx, o.instance, req)
+	var im *enroll.Import
+	var notices io.Writer = m.Stderr
+	if up != nil {
+		notices = barLines{bar: up, w: m.Stderr}
+	}
+	err = retryBusy(ctx, notices, "the upload", func() error {
+		var err error
+		im, err = c.StartImport(ctx, o.instance, req)
+		return err
+	}, func() error {
+		// Refused (429, 503): the server made no job of it. A file is
+		// read again from where it started; a stream only when the
+		// refusal came before any of it was read, which the upload's
+		// Expect: 100-continue lets a server do.
+		switch {
+		case reread != nil:
+			sent = &sentReader{ReadCloser: io.NopCloser(reread()), size: size}
+		case sent.started.Load():
+			return fmt.Errorf("%w: %s, a stream, was read by the upload refused", errCannotResend, o.name())
+		}
+		req.Body = sent
+		return nil
+	})
 	uploaded := time.Since(start)
 	if up != nil {
 		_ = up.Finish()
@@ -350,6 +380,30 @@ func (o *importRun) open() (io.ReadCloser, int64, error) {
 	return f, regularSize(f), nil
 }
 
+// rereader returns a function that gives the size bytes of FILE, opened
+// as body, again from where they start, for an upload sent again: a
+// regular file's, read with ReadAt, so that a read of the request given
+// up, which the transport may still make, does not move it. It returns
+// nil for a stream (size 0), which cannot be read twice. It is called
+// before body is read.
+func (o *importRun) rereader(body io.Reader, size int64) func() io.Reader {
+	if size <= 0 {
+		return nil
+	}
+	f, ok := body.(*os.File)
+	if o.path == stdinName {
+		f, ok = o.stdin.(*os.File)
+	}
+	if !ok {
+		return nil
+	}
+	at, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil
+	}
+	return func() io.Reader { return io.NewSectionReader(f, at, size) }
+}
+
 // regularSize returns how many bytes f holds from its offset on when it
 // is a regular file, 0 when that is not known (a pipe, a terminal).
 func regularSize(f *os.File) int64 {
@@ -388,8 +442,15 @@ func checkErrorsOutput(path string) error {
 // file only once the whole list has arrived, or to standard output for
 // "-".
 func (m *Main) saveImportErrors(ctx context.Context, c *client.Client, id, path string) error {
+	// A 429 or 503 comes before any of the file: it is asked for again.
+	download := func(w io.Writer) error {
+		return retryBusy(ctx, m.Stderr, "the request for the errors", func() error {
+			_, err := c.WriteImportErrorsCSV(ctx, id, w)
+			return err
+		}, nil)
+	}
 	if path == stdoutName {
-		if _, err := c.WriteImportErrorsCSV(ctx, id, m.Stdout); err != nil {
+		if err := download(m.Stdout); err != nil {
 			return fmt.Errorf("errors of import %s: %w", id, err)
 		}
 		return nil
@@ -398,7 +459,7 @@ func (m *Main) saveImportErrors(ctx context.Context, c *client.Client, id, path 
 	if err != nil {
 		return err
 	}
-	if _, err := c.WriteImportErrorsCSV(ctx, id, out); err != nil {
+	if err := download(out); err != nil {
 		out.abort()
 		return fmt.Errorf("errors of import %s: %w", id, err)
 	}
@@ -431,10 +492,14 @@ type sentReader struct {
 	size  int64
 	read  int64
 	whole atomic.Bool
+	// started records that a read began: the body was read, in part at
+	// least, and a stream cannot be sent again.
+	started atomic.Bool
 }
 
 // Read reads from the body and records its end.
 func (r *sentReader) Read(p []byte) (int, error) {
+	r.started.Store(true)
 	n, err := r.ReadCloser.Read(p)
 	r.read += int64(n)
 	if err == io.EOF || (r.size > 0 && r.read >= r.size) {

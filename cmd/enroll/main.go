@@ -263,6 +263,9 @@ func (m *Main) Open(ctx context.Context) error {
 	// Its uploads wait in the server's data directory, and run, are counted
 	// and stop at shutdown with the API's.
 	cons.WithImportRunner(m.HTTPServer.StartImport, m.HTTPServer.ImportDir())
+	// A console deletion that leaves deliveries wakes the server's sweep
+	// of them, as the API's does.
+	cons.WithSweepOrphanedDeliveries(m.HTTPServer.SweepOrphanedDeliveries)
 	if err := m.HTTPServer.Open(); err != nil {
 		m.Close()
 		return err

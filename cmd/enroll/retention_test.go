@@ -48,6 +48,13 @@ func TestEventRetention(t *testing.T) {
 	if err != nil || len(events.Data) == 0 {
 		t.Fatalf("the enrollment's events: %v, %v", events, err)
 	}
+	// A later enrollment's events are newer ones of the same keys: the
+	// sweep keeps the newest of each key (a poller's cursor), so the
+	// first enrollment's go once the later one's are old too.
+	if _, err := m.Store.CreateEnrollment(ctx, a, inst.ID, &enroll.EnrollmentCreate{IdentificationType: enroll.IdentifyByCustomerInfo,
+		FirstName: "Bob", LastName: "Newer", Email: "bob@example.com"}); err != nil {
+		t.Fatal(err)
+	}
 	// Dispatched within a poll, older than the retention after a second,
 	// deleted at the next sweep, a second later.
 	deadline := time.Now().Add(20 * time.Second)
