@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -219,6 +220,15 @@ func (c *Console) saveSettings(w http.ResponseWriter, r *http.Request, rq *reque
 	var capacity *int
 	if form.Capacity != "" {
 		n, err := strconv.Atoi(form.Capacity)
+		if errors.Is(err, strconv.ErrRange) {
+			// A whole number all the same: past either bound, so the
+			// store's validation refuses it in its words, as it does
+			// 1000000001 or -3.
+			n, err = math.MaxInt, nil
+			if strings.HasPrefix(form.Capacity, "-") {
+				n = math.MinInt
+			}
+		}
 		if err != nil {
 			form.Errors["capacity"] = "Must be a whole number, or empty for no capacity."
 			form.Problem = "The settings were not saved: correct the fields marked below."
