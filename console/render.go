@@ -124,8 +124,12 @@ func (c *Console) limitedForbidden(w http.ResponseWriter, r *http.Request, rq *r
 }
 
 // serverError logs err and shows a page that names the request, so the
-// log line can be found.
+// log line can be found; a failure of the database itself gets the page
+// of storeFailure.
 func (c *Console) serverError(w http.ResponseWriter, r *http.Request, rq *request, err error) {
+	if c.storeFailure(w, r, rq, err) {
+		return
+	}
 	c.logger.Error("console: request failed", "method", r.Method, "path", r.URL.Path, "err", err, "requestId", requestID(r))
 	c.renderError(w, r, rq, http.StatusInternalServerError, "Something went wrong",
 		"The request could not be completed. If it keeps happening, give your operator the request id below.")

@@ -85,6 +85,10 @@ func (c *Console) session(h handler, limit int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq, why := c.resolve(r)
 		if rq == nil {
+			if why == errorWhy && c.storeFailure(w, r, nil, nil) {
+				// The database is down: signing in again cannot help.
+				return
+			}
 			if why != errorWhy {
 				// The session is gone; a store failure may be passing.
 				http.SetCookie(w, c.clearCookie(r, sessionCookie))
