@@ -9,6 +9,8 @@ import (
 	"net/mail"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/poller"
 )
@@ -74,7 +76,8 @@ type Sender struct {
 	from   *mail.Address
 	logger *slog.Logger
 	// errors logs the loop's failures, a repeated one once a minute.
-	errors *poller.ErrorLog
+	errors  *poller.ErrorLog
+	metrics *metrics
 
 	loop *poller.Loop[*enroll.Notification]
 }
@@ -104,7 +107,8 @@ func New(cfg Config) (*Sender, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sender{cfg: cfg, logger: cfg.Logger, errors: poller.NewErrorLog(cfg.Logger), server: sv, from: from}
+	s := &Sender{cfg: cfg, logger: cfg.Logger, errors: poller.NewErrorLog(cfg.Logger), server: sv, from: from,
+		metrics: newMetrics()}
 	s.loop = poller.New(poller.Config[*enroll.Notification]{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval,
 		Claim: s.claim, Work: func(n *enroll.Notification, _ func()) { s.send(n) }, Logger: cfg.Logger})
 	return s, nil
@@ -140,6 +144,10 @@ func (cfg Config) settings() (*server, *mail.Address, error) {
 
 // Configured reports whether the Sender has an SMTP server to send to.
 func (s *Sender) Configured() bool { return s.server != nil }
+
+// Collectors returns the Sender's metrics, for the registry of the HTTP
+// server's /metrics.
+func (s *Sender) Collectors() []prometheus.Collector { return s.metrics.collectors() }
 
 // Start runs the sending loop in the background until Close.
 func (s *Sender) Start() { s.loop.Start() }
@@ -199,6 +207,7 @@ func (s *Sender) send(n *enroll.Notification) {
 		o = enroll.DecideNotificationOutcome(n, at, s.cfg.Jitter)
 	}
 	s.record(n, o)
+	s.metrics.observe(o)
 	if o.Status == enroll.NotificationFailed {
 		s.logger.Warn("notification failed", "notification", n.ID, "reason", o.Reason)
 	}

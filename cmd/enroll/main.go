@@ -254,7 +254,7 @@ func (m *Main) Open(ctx context.Context) error {
 	cons := console.New(store).WithRuleEngine(m.engine).WithLogger(m.logger).WithSealer(m.sealer).WithWakeWebhooks(m.Webhooks.Wake).WithPublicURL(m.Config.PublicURL)
 	m.HTTPServer = enrollhttp.NewServer(enrollhttp.Config{Addr: m.Config.Addr, Store: store, Logger: m.logger, Version: version, Engine: m.engine,
 		RateLimit: m.Config.RateLimit, RateBurst: m.Config.RateBurst, DataDir: m.Config.DataDir,
-		Console: cons, WakeWebhooks: m.Webhooks.Wake, Collectors: m.Webhooks.Collectors(), PublicURL: m.Config.PublicURL,
+		Console: cons, WakeWebhooks: m.Webhooks.Wake, Collectors: append(m.Webhooks.Collectors(), m.Notifications.Collectors()...), PublicURL: m.Config.PublicURL,
 		EventRetention: m.Config.EventRetention})
 	// The console's requests spend their key's rate limit, with its API
 	// requests, and name it in the access log, as the API's do; the
