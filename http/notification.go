@@ -323,8 +323,13 @@ func (s *Server) renderNotificationTemplate(ctx context.Context, in *renderTempl
 			}
 		}
 	}
-	if t.Essential {
+	switch {
+	case t.Essential:
 		d.UnsubscribeURL = "" // essential messages carry no unsubscribe link
+	case s.cfg.PublicURL != "":
+		// On the host the messages sent link to, as {{.link}} is the
+		// instance's own.
+		d.UnsubscribeURL = enroll.UnsubscribeURL(s.cfg.PublicURL, "uns_sample")
 	}
 	msg, err := t.Render(d)
 	if err != nil {
