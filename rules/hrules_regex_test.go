@@ -3,7 +3,6 @@ package rules_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/enrollhq/enroll"
 	"github.com/enrollhq/enroll/rules"
@@ -15,14 +14,18 @@ import (
 // (".{0,1000}" 450 times) ran 37 times within the limit of one rule, and
 // the rule for over 20 s, in the store's write transaction; a pattern of 2,400
 // characters matched 100 times ran for seconds too. Priced by what
-// they compile, such rules stop at the cost limit at once; small patterns
-// still match.
+// they compile, such rules stop at the cost limit (CEL's own price of the
+// calls let them pass or fail instead) after compiling at most the limit's
+// worth of instructions; small patterns still match. How long a rule at
+// the limit runs against an ordinary rule at the limit is
+// BenchmarkDynamicRegexAtTheLimit's.
 func TestDynamicRegexWithinTheCostLimit(t *testing.T) {
 	t.Parallel()
 	e := newEnrollment()
 	e.Notes = strings.Repeat(".{0,1000}", 450)
 	e.ReferenceDescription = strings.Repeat("[a-z]{0,100}", 200)
 	e.Metadata = map[string]any{"prefix": "^Ad"}
+	const limited = "operation cancelled: actual cost limit exceeded"
 	tests := []struct {
 		expr string
 		want enroll.RuleOutcome
@@ -41,15 +44,9 @@ func TestDynamicRegexWithinTheCostLimit(t *testing.T) {
 		}
 		eng := rules.New(opts...)
 		for _, tt := range tests {
-			start := time.Now()
 			ev := evaluate(t, eng, enroll.EvaluationInput{Enrollment: e, Instance: newInstance(rule("r", tt.expr, ""))})
-			took := time.Since(start)
-			t.Logf("reference %v: %s: %+v in %v", ref, tt.expr, ev.Trace[0], took)
-			if got := ev.Trace[0]; got.Outcome != tt.want {
+			if got := ev.Trace[0]; got.Outcome != tt.want || tt.want == enroll.RuleError && got.Message != limited {
 				t.Errorf("reference %v: %s: got %+v, want %s", ref, tt.expr, got, tt.want)
-			}
-			if took > 2*time.Second {
-				t.Errorf("reference %v: %s: took %v, past the time of a rule at the cost limit", ref, tt.expr, took)
 			}
 		}
 	}

@@ -22,7 +22,7 @@ import (
 // for a second at the price of 1,000 units, and a rule for many. Calls
 // whose pattern is not a literal are therefore priced by the instructions
 // their pattern compiles to as well (measured: about 2 µs each at most,
-// TestDynamicRegexWithinTheCostLimit), and one whose pattern alone costs
+// BenchmarkDynamicRegexAtTheLimit), and one whose pattern alone costs
 // more than a rule may is refused before it is compiled; so is a rule
 // with such a literal pattern, which CEL would compile when planning it.
 
