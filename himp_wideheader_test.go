@@ -4,16 +4,16 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/enrollhq/enroll"
 )
 
 // TestHimpWideHeaderReadsQuickly checks that a header of 140,000 unknown
-// columns (a 1 MiB line, the most a row may take) is read in well under
-// the seconds an upload's answer may wait: looking for the column each
-// unknown one may mean took 27 s for it, against a quarter of a second
-// without, holding the upload's 202 that long.
+// columns (a 1 MiB line, the most a row may take) is read, each unknown
+// column named: looking for the column each unknown one may mean took
+// 27 s for it, against a quarter of a second without, holding the
+// upload's 202 that long. The time is BenchmarkWideHeader's, against
+// reading the line alone in the same run.
 func TestHimpWideHeaderReadsQuickly(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
@@ -22,12 +22,11 @@ func TestHimpWideHeaderReadsQuickly(t *testing.T) {
 		fmt.Fprintf(&b, ",c%d", i)
 	}
 	b.WriteString("\nA,B,c@example.com\n")
-	start := time.Now()
 	d, err := enroll.NewRowDecoder(enroll.FormatCSV, strings.NewReader(b.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(start); took > 5*time.Second || len(d.HeaderErrors()) != 140000 {
-		t.Fatalf("%d header errors in %v, want 140000 in under 5s", len(d.HeaderErrors()), took)
+	if got := d.HeaderErrors(); len(got) != 140000 || got[0].Field != "c0" || got[139999].Field != "c139999" {
+		t.Fatalf("%d header errors (first %+v), want 140000 naming their columns", len(got), got[:min(len(got), 1)])
 	}
 }
