@@ -42,7 +42,10 @@ func TestStalledReplicaReleasesDispatch(t *testing.T) {
 	if err := live.CreateProgram(ctx, a, &enroll.Program{Slug: "rebate", Name: "Rebate", Active: true}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(6 * time.Second)
+	// The transaction ends about a second in; a frozen replica that
+	// kept it would stop the live one for good, which a generous
+	// deadline still tells apart on a loaded machine.
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		n, err := live.DispatchEvents(ctx, 100, 0)
 		if err != nil {

@@ -411,7 +411,9 @@ func TestSecondSignalEndsShutdown(t *testing.T) {
 		if ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
 			t.Fatalf("the server ended with %v, not by the second SIGTERM", c.cmd.ProcessState)
 		}
-	case <-time.After(3 * time.Second):
+	case <-time.After(20 * time.Second):
+		// Only a hang: how it ended is what tells the signal's end from
+		// a shutdown that finished.
 		t.Fatal("the second SIGTERM did not end the server")
 	}
 }
