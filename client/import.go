@@ -86,6 +86,14 @@ func (c *Client) StartImport(ctx context.Context, instanceID string, r ImportReq
 	err := c.call(ctx, request{method: http.MethodPost, path: "/v1/programInstances/" + esc(instanceID) + "/imports", query: q,
 		header: http.Header{"Content-Type": {ct}, "Expect": {"100-continue"}}, body: body, length: length}, im)
 	if err != nil {
+		if ctx.Err() != nil {
+			// ctxReader closes a body it was reading; this one may never
+			// have been read (a server slow to answer 100-continue), and
+			// its producer would wait on it forever.
+			if c, ok := r.Body.(io.Closer); ok {
+				_ = c.Close()
+			}
+		}
 		return nil, err
 	}
 	return im, nil
