@@ -4,12 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -24,7 +28,18 @@ var migrations embed.FS
 // handle (goose's interface). goose holds a session-level advisory lock
 // while it works, so replicas that start at once on a new database take
 // turns and no migration runs twice; the others find nothing left to do.
+//
+// Its sessions wait at most MigrationLockTimeout (or the URL's own
+// lock_timeout) for a table's lock: a migration that alters a table
+// queues behind a long transaction that read it, and every query of the
+// table queues behind the migration, so a live database would stall for
+// as long as that transaction lasts. It fails instead, its transaction
+// undone (a concurrent index build leaves an invalid index, which the
+// next attempt builds again), with ErrMigrationLockTimeout.
 func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
+	if cc.RuntimeParams["lock_timeout"] == "" {
+		cc.RuntimeParams["lock_timeout"] = strconv.FormatInt(MigrationLockTimeout.Milliseconds(), 10) + "ms"
+	}
 	db := stdlib.OpenDB(*cc)
 	defer db.Close()
 	p, err := provider(db, true)
@@ -32,10 +47,20 @@ func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
 		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
+		if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == codeLockNotAvailable {
+			return fmt.Errorf("%w (lock_timeout %s): end the transaction holding it, or retry the start or `enroll migrate` when the database is quieter (or raise lock_timeout in the URL): %w",
+				ErrMigrationLockTimeout, cc.RuntimeParams["lock_timeout"], err)
+		}
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
 	return nil
 }
+
+// MigrationLockTimeout is how long a migration waits for a lock when the
+// URL sets no lock_timeout: long enough for the store's own transactions
+// (their statements end within 30s, most within milliseconds), short
+// enough that the queries queued behind it stall for no longer.
+const MigrationLockTimeout = 10 * time.Second
 
 // goMigrations are the migrations written in Go, beside the SQL files,
 // each named in the form of the files' for `enroll migrate` to print.
@@ -123,3 +148,13 @@ func Migrate(ctx context.Context, url string) ([]MigrationStatus, error) {
 	}
 	return out, nil
 }
+
+// ErrMigrationLockTimeout is the error (wrapped) of a migration that
+// waited longer than its lock_timeout for a lock another session holds
+// (migrate): nothing of that migration was applied, and starting again
+// later retries it.
+var ErrMigrationLockTimeout = errors.New("postgres: a migration waited too long for a lock another session holds")
+
+// codeLockNotAvailable is the SQLSTATE of a statement that waited longer
+// than lock_timeout (lock_not_available).
+const codeLockNotAvailable = "55P03"
