@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"slices"
 	"strconv"
@@ -57,6 +58,10 @@ func (s *Server) listEvents(ctx context.Context, in *listEventsInput) (*bodyPage
 		}
 	}
 	page, err := s.store.ListEvents(ctx, workspaceFrom(ctx), f)
+	if none && afterExpired(err) {
+		// It lists nothing, so the retention deleted nothing it lists.
+		err = nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +69,12 @@ func (s *Server) listEvents(ctx context.Context, in *listEventsInput) (*bodyPage
 		page = enroll.NewPage[*enroll.Event](nil, f.ListParams, 0, nil)
 	}
 	return &bodyPage[*enroll.Event]{Body: page}, s.hideEventParameters(ctx, page.Data...)
+}
+
+// afterExpired reports whether err is a poll's ErrAfterExpired.
+func afterExpired(err error) bool {
+	var e *enroll.Error
+	return errors.As(err, &e) && e.Extra[enroll.AfterMember] == enroll.AfterExpired
 }
 
 // enrollmentEventTypes returns the enrollment event types among types,
