@@ -15,13 +15,16 @@ import (
 // look-ups of instances) are not left waiting for it.
 func TestSnapshotOneReader(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	db, err := Open(ctx, Config{Path: filepath.Join(t.TempDir(), "enroll.db"), Engine: rules.New(), Readers: 1})
+	db, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "enroll.db"), Engine: rules.New(), Readers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// A read that waits for the one reader the snapshot holds waits
+	// forever: the deadline ends it. Long, as the machine may be loaded;
+	// the migrations above are not under it.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
 	snap, release, err := db.Snapshot(ctx)
 	if err != nil {
 		t.Fatal(err)
