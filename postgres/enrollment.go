@@ -125,6 +125,16 @@ func (tx *tx) updateEnrollmentRow(e *enroll.Enrollment, doc []byte, oldVersion i
 	return nil
 }
 
+// openOfCustomer and openOfLead select the open enrollment in instance $2
+// of workspace $1 of customer (lead) $3, other than enrollment $4.
+var openOfCustomer, openOfLead = openOfParticipant("customer_id"), openOfParticipant("lead_id")
+
+// openOfParticipant is openOfCustomer or openOfLead, by the column col.
+func openOfParticipant(col string) string {
+	return `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND ` + col + ` = $3
+		AND status NOT IN ('rejected', 'unenrolled') AND id <> $4 LIMIT 1`
+}
+
 // duplicateEnrollment returns the ECONFLICT for a participant who already
 // holds an open enrollment in e's instance, naming that enrollment: one of
 // its customer or, as a lead may have become that customer since, of its
@@ -133,12 +143,11 @@ func (tx *tx) updateEnrollmentRow(e *enroll.Enrollment, doc []byte, oldVersion i
 func (tx *tx) duplicateEnrollment(e *enroll.Enrollment) error {
 	var id string
 	err := pgx.ErrNoRows
-	for _, by := range [...]struct{ col, val string }{{"customer_id", e.CustomerID}, {"lead_id", e.LeadID}} {
+	for _, by := range [...]struct{ query, val string }{{openOfCustomer, e.CustomerID}, {openOfLead, e.LeadID}} {
 		if by.val == "" || !errors.Is(err, pgx.ErrNoRows) {
 			continue
 		}
-		err = tx.QueryRow(tx.ctx, `SELECT id FROM enrollments WHERE workspace_id = $1 AND instance_id = $2 AND `+by.col+` = $3
-			AND status NOT IN ('rejected', 'unenrolled') AND id <> $4 LIMIT 1`, e.WorkspaceID, e.ProgramInstanceID, by.val, e.ID).Scan(&id)
+		err = tx.QueryRow(tx.ctx, by.query, e.WorkspaceID, e.ProgramInstanceID, by.val, e.ID).Scan(&id)
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return err
