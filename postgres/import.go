@@ -308,8 +308,10 @@ func (db *DB) importChunk(ctx context.Context, a enroll.Actor, importID string, 
 const (
 	openByReference = `SELECT id FROM enrollments WHERE workspace_id = $1 AND reference_id = $2 AND reference_id <> ''
 		AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
-	openByCustomer = `SELECT id FROM enrollments WHERE workspace_id = $1 AND customer_id = $2
-		AND instance_id = $3 AND status NOT IN ('rejected', 'unenrolled') LIMIT 1`
+	// openByCustomer reads enrollments_open_customer alone, the workspace
+	// checked on the row it finds, as participantOpenFrom says why.
+	openByCustomer = `SELECT id FROM (SELECT id, workspace_id FROM enrollments WHERE instance_id = $3 AND customer_id = $2
+		AND status NOT IN ('rejected', 'unenrolled') OFFSET 0) o WHERE o.workspace_id = $1 LIMIT 1`
 )
 
 var openByEmail = `SELECT id FROM ` + emailOpenFrom("$1", "$2", "$3") + ` LIMIT 1`
