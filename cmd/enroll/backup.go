@@ -25,6 +25,11 @@ func (m *Main) backupCommand() *cobra.Command {
 				// "$OUT" with OUT unset.
 				return errors.New("FILE is empty: give the new file to copy the database to")
 			}
+			if args[0] == stdoutName {
+				// - is standard output to import and export; a copy of the
+				// database is a file SQLite writes, not a stream.
+				return errors.New("FILE - would be a file named -: a backup cannot be written to standard output; give a new file (./- for one named -)")
+			}
 			if err := m.requireSQLiteFile(); err != nil {
 				return err
 			}
