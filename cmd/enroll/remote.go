@@ -49,6 +49,12 @@ func checkBaseURL(s string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("--url %q is not an http:// or https:// URL, such as %s", s, defaultURL)
 	}
+	// An address bar's URL: the operations' paths would be appended to
+	// its query or fragment, and every request answered 404.
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(s, "#") {
+		u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
+		return fmt.Errorf("--url %q: give the server's base URL, without a query or fragment (%s)", s, strings.TrimSuffix(u.String(), "/"))
+	}
 	// The API's or the console's address, or one of their pages, pasted
 	// for the base: /v1, /v1/programs/..., /console, /console/queue. A
 	// base path of its own may hold them otherwise (/v1/enroll, behind a
