@@ -16,7 +16,9 @@ import (
 // CSV when Accept prefers it (text/csv, text/*; see wantsCSV): every
 // matching row, fetched from the store a page at a time by keyset and
 // written as it comes, so an export of any size takes constant memory.
-// page and perPage do not apply.
+// page and perPage do not apply; pageToken does, as in JSON: the export
+// starts after its row, and one not of the list is the JSON list's 422,
+// answered before any CSV is written.
 
 // exportPageSize is how many rows an export fetches at a time.
 const exportPageSize = enroll.MaxPerPage
@@ -111,13 +113,13 @@ func (sw *streamWriter) Write(p []byte) (int, error) {
 // exportEnrollments streams every enrollment matching the query, in the
 // key's instances, as CSV (enroll.ExportColumns: what an import takes),
 // with hidden parameter values removed for keys without programs:write.
-func (s *Server) exportEnrollments(ctx context.Context, instanceID string, q EnrollmentListQuery, sort string) (*huma.StreamResponse, error) {
+func (s *Server) exportEnrollments(ctx context.Context, instanceID string, q EnrollmentListQuery, sort, pageToken string) (*huma.StreamResponse, error) {
 	f, err := q.filter()
 	if err != nil {
 		return nil, err
 	}
 	f.ProgramInstanceID, f.ProgramInstanceIDs = instanceID, limitedInstances(ctx)
-	f.ListParams = enroll.ListParams{PerPage: exportPageSize, Sort: sort}
+	f.ListParams = enroll.ListParams{PerPage: exportPageSize, PageToken: pageToken, Sort: sort}
 	f.NoTotal = true
 	ws := workspaceFrom(ctx)
 	// Every page is read in one snapshot: a row whose sort key changes
@@ -180,7 +182,7 @@ func (s *Server) listInstanceEnrollmentsOrCSV(ctx context.Context, in *listInsta
 	if _, err := s.findInstance(ctx, in.InstanceID); err != nil {
 		return nil, err
 	}
-	return s.exportEnrollments(ctx, in.InstanceID, in.EnrollmentListQuery, in.Sort)
+	return s.exportEnrollments(ctx, in.InstanceID, in.EnrollmentListQuery, in.Sort, in.PageToken)
 }
 
 // listEnrollmentsOrCSV is GET /v1/enrollments: a page of JSON, or with
@@ -194,15 +196,15 @@ func (s *Server) listEnrollmentsOrCSV(ctx context.Context, in *listEnrollmentsIn
 			return nil, err
 		}
 	}
-	return s.exportEnrollments(ctx, in.ProgramInstanceID, in.EnrollmentListQuery, in.Sort)
+	return s.exportEnrollments(ctx, in.ProgramInstanceID, in.EnrollmentListQuery, in.Sort, in.PageToken)
 }
 
 // The CSV forms, as the OpenAPI document describes them.
 const (
-	enrollmentsCSVDoc = "every matching enrollment (filters and sort apply; page, perPage and pageToken do not), streamed, " +
+	enrollmentsCSVDoc = "every matching enrollment (filters and sort apply, and pageToken: the export starts after its row, and one not of this list, sort and filter is a 422 as in JSON; page and perPage do not), streamed, " +
 		"one row per enrollment with a header row: the columns POST .../imports takes, plus the read-only id, status and times, " +
 		"which an import ignores, so an export imports as it is."
-	importErrorsCSVDoc = "every error of the job, with a header row: row, field, message."
+	importErrorsCSVDoc = "every error of the job (after pageToken's, when given: one not of this list is a 422 as in JSON), with a header row: row, field, message."
 )
 
 // documented lets doc complete an operation's description before it is

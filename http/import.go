@@ -374,8 +374,9 @@ func (s *Server) listImportErrors(ctx context.Context, in *listImportErrorsInput
 		}
 		return s.jsonStream(page), nil
 	}
-	// Every error, a page at a time, whatever page and perPage say.
-	p := enroll.ListParams{PerPage: enroll.MaxPerPage}
+	// Every error, a page at a time, whatever page and perPage say; after
+	// pageToken's row, as in JSON, which refuses a bad one before any CSV.
+	p := enroll.ListParams{PerPage: enroll.MaxPerPage, PageToken: in.PageToken}
 	first, err := s.imports.store.ListImportErrors(ctx, ws, im.ID, p)
 	if err != nil {
 		return nil, err
