@@ -88,6 +88,23 @@ func CheckJSON(data []byte) *JSONProblem {
 	return s.first
 }
 
+// CheckJSONRounding is CheckJSON but for integers beyond ±2^53, which it
+// lets a float64 round: for a first reading whose schema bounds its
+// integer members, so that such a member is refused for its range rather
+// than told to be sent as a string its schema refuses. The reading that
+// keeps the values must still use CheckJSON.
+func CheckJSONRounding(data []byte) *JSONProblem {
+	s := jsonScan{data: data, rounding: true}
+	s.skipSpace()
+	if !s.value() {
+		return nil
+	}
+	if s.skipSpace(); s.i != len(data) {
+		return nil
+	}
+	return s.first
+}
+
 // jsonScan is CheckJSON's scanner: a position in data, the path to the
 // value being read (for a problem's pointer), and the member names of the
 // objects open along it.
@@ -97,6 +114,8 @@ type jsonScan struct {
 	first *JSONProblem
 	path  []jsonStep
 	names []jsonName // the open objects' member names, innermost last
+	// rounding lets integers beyond ±2^53 pass (CheckJSONRounding).
+	rounding bool
 }
 
 // jsonStep is one step of the path: an object's member (its name's
@@ -221,7 +240,7 @@ func (s *jsonScan) number() bool {
 	// Below 10^15 (fifteen digits, no exponent) every integer is exact,
 	// and no number is too small.
 	if s.first == nil && (len(n) > 15 || bytes.ContainsAny(n, "eE")) {
-		if msg := numberProblem(string(n)); msg != "" {
+		if msg := numberProblem(string(n)); msg != "" && !(s.rounding && msg == inexactIntegerMessage) {
 			s.first = &JSONProblem{Pointer: s.pointer(), Value: string(n), Message: msg}
 		}
 	}

@@ -17,9 +17,18 @@ import (
 //     as 0, a lone surrogate escape it would make U+FFFD: a 422 at the
 //     member, as a number out of float64's range is.
 //
-// A malformed document is left to the decoder.
-func checkBody(data []byte) error {
-	switch p := enroll.CheckJSON(data); {
+// A malformed document is left to the decoder. Huma reads a body twice,
+// first as free-form JSON (into *any) to check it against the schema,
+// then into the operation's type: the first reading (rounding) lets
+// integers beyond ±2^53 be rounded, so that a member the schema bounds
+// (capacity) is refused for its range, and the second refuses those the
+// schema let through (metadata).
+func checkBody(data []byte, rounding bool) error {
+	check := enroll.CheckJSON
+	if rounding {
+		check = enroll.CheckJSONRounding
+	}
+	switch p := check(data); {
 	case p == nil:
 		return nil
 	case p.Name != "":

@@ -140,7 +140,10 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 	if msg == "validation failed" || msg == "" {
 		p.Detail = summarize(p.Errors, "Validation failed.")
 	}
-	if status == http.StatusBadRequest && len(p.Errors) > 0 && p.Errors[0].Location == "body" {
+	// A value checkBody refuses is a 400 when Huma's schema reading meets
+	// it, and a 422 "validation failed" when its reading into the
+	// operation's type does (an integer beyond ±2^53 the schema let by).
+	if (status == http.StatusBadRequest || status == http.StatusUnprocessableEntity) && len(p.Errors) > 0 && p.Errors[0].Location == "body" {
 		var jp enroll.JSONProblem
 		if rest, ok := strings.CutPrefix(p.Errors[0].Message, unfaithfulValuePrefix); ok && json.Unmarshal([]byte(rest), &jp) == nil {
 			// Valid JSON, but a value the service would change.
@@ -161,7 +164,9 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 			p.Detail = "body: " + p.Errors[0].Message
 			return p
 		}
-		p.Detail = "The request body is not valid JSON: " + p.Errors[0].Message
+		if status == http.StatusBadRequest {
+			p.Detail = "The request body is not valid JSON: " + p.Errors[0].Message
+		}
 	}
 	return p
 }

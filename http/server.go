@@ -270,7 +270,8 @@ var jsonFormat = huma.Format{
 		if !utf8.Valid(data) {
 			return errors.New("request body is not valid UTF-8")
 		}
-		if err := checkBody(data); err != nil {
+		_, schemaPass := v.(*any)
+		if err := checkBody(data, schemaPass); err != nil {
 			return err
 		}
 		if err := json.Unmarshal(data, v); err != nil {
