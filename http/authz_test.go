@@ -193,6 +193,7 @@ func (f *fixture) body(t testing.TB, op *huma.Operation) any {
 		"updateNotificationTemplate": map[string]any{"subject": "Approved!"},
 		"renderNotificationTemplate": map[string]any{"firstName": "Ann"},
 		"putNotificationSettings":    map[string]any{"enabled": true, "adminEmails": []string{"ops@example.com"}},
+		"unsubscribe":                upload{"application/x-www-form-urlencoded", "List-Unsubscribe=One-Click"},
 	}
 	b, ok := bodies[op.OperationID]
 	if op.RequestBody != nil && !ok {

@@ -241,6 +241,7 @@ func (s *Server) registerRoutes() {
 		r.register(s.api, op)
 	}
 	s.documentMergePatch()
+	s.documentOneClick()
 	s.documentHeaders()
 	s.documentParameters()
 }

@@ -14,7 +14,7 @@ import (
 // unsubscribeInput is the query of GET and POST /unsubscribe: the token of
 // the link a non-essential notification carried. POST ignores its body:
 // RFC 8058's one-click clients send "List-Unsubscribe=One-Click", the
-// confirmation page's form the same.
+// confirmation page's form the same (documentOneClick declares it).
 type unsubscribeInput struct {
 	Token string `query:"token" required:"true" maxLength:"128" doc:"The token of the unsubscribe link a non-essential notification carried."`
 }
@@ -111,4 +111,32 @@ func htmlPage(op *huma.Operation) {
 	}
 	op.Responses = map[string]*huma.Response{"200": page("The page."), "404": page("The link is not valid.")}
 	op.Errors = append(op.Errors, http.StatusUnprocessableEntity)
+}
+
+// documentOneClick declares POST /unsubscribe's body: RFC 8058's
+// one-click clients send List-Unsubscribe=One-Click, as
+// multipart/form-data (which the RFC prefers) or
+// application/x-www-form-urlencoded, and so does the page's form. It is
+// declared once the operation is registered, as the operation does not
+// read it (the link's token decides): Huma would read a body it knew of,
+// and refuse the form media types, for which it has no format.
+func (s *Server) documentOneClick() {
+	item := s.api.OpenAPI().Paths["/unsubscribe"]
+	if item == nil || item.Post == nil {
+		return
+	}
+	schema := func() *huma.Schema {
+		return &huma.Schema{Type: huma.TypeObject, Properties: map[string]*huma.Schema{
+			"List-Unsubscribe": {Type: huma.TypeString, Enum: []any{"One-Click"},
+				Description: "RFC 8058's one-click key and value, as the List-Unsubscribe-Post header of the message gave them."},
+		}}
+	}
+	item.Post.RequestBody = &huma.RequestBody{
+		Description: "What RFC 8058's one-click clients and the confirmation page's form send. It is not read: " +
+			"the token in the URL decides, and a POST with another body, or none, unsubscribes alike.",
+		Content: map[string]*huma.MediaType{
+			"multipart/form-data":               {Schema: schema()},
+			"application/x-www-form-urlencoded": {Schema: schema()},
+		},
+	}
 }
