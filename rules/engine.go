@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -136,6 +137,19 @@ func (e *Engine) Check(rules []enroll.Rule, params []enroll.Parameter) error {
 	first, firstErr := -1, error(nil)
 	for i, p := range rs.programs {
 		err := p.err
+		if herr := e.helperArgError(rules[i].Expression); herr != nil {
+			// Checked on save only: a rule saved before fails each
+			// evaluation with a message naming the helper already. CEL's
+			// checker refuses some such calls itself ("found no matching
+			// overload"), in words this completes.
+			switch {
+			case err == nil:
+				err = herr
+			case strings.Contains(err.Error(), "no matching overload"):
+				_, what, _ := strings.Cut(herr.Error(), ": ")
+				err = fmt.Errorf("%w: %s", err, what)
+			}
+		}
 		if err == nil && i == overAt {
 			err = fmt.Errorf("the rules up to this one have an estimated cost of %d together, past the limit of %d for an instance's rules (%d rules at the limit of one); iterate fewer or smaller lists, or merge rules that iterate the same list",
 				total, e.rulesetCostLimit(), RulesetCostFactor)
