@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"reflect"
 	"slices"
@@ -201,21 +202,22 @@ func decodeSample(v *Invalid, in map[string]any, out any, loc string) {
 	// other than a type error does not say where it is).
 	typ := reflect.TypeOf(out).Elem()
 	for _, k := range slices.Sorted(maps.Keys(in)) {
-		b, err := json.Marshal(map[string]any{k: in[k]})
-		if err == nil {
-			err = json.Unmarshal(b, reflect.New(typ).Interface())
+		try := func(x any) error {
+			b, err := json.Marshal(map[string]any{k: x})
+			if err == nil {
+				err = json.Unmarshal(b, reflect.New(typ).Interface())
+			}
+			return err
 		}
-		if err == nil {
+		if try(in[k]) == nil {
 			continue
 		}
-		at, msg, value := loc+"."+k, strings.TrimPrefix(err.Error(), "json: "), in[k]
+		at, value, err := narrowSample(try, in[k], loc+"."+k)
+		msg := strings.TrimPrefix(err.Error(), "json: ")
 		var te *json.UnmarshalTypeError
 		var pe *time.ParseError
 		switch {
 		case errors.As(err, &te):
-			if te.Field != "" {
-				at = loc + "." + te.Field
-			}
 			msg = typeProblem(te)
 		case errors.As(err, &pe), strings.HasPrefix(msg, "Time.UnmarshalJSON"):
 			msg = "must be an RFC 3339 date-time, e.g. 2025-01-31T09:30:00Z"
@@ -224,13 +226,37 @@ func decodeSample(v *Invalid, in map[string]any, out any, loc string) {
 		case map[string]any, []any:
 			value = nil // no one value to repeat
 		}
-		if at != loc+"."+k {
-			value = nil // the value is deeper
-		}
 		v.Add(at, msg, value)
 	}
 	if len(*v) == 0 {
 		// Whole, the sample failed where no member alone does.
 		v.Add(loc, strings.TrimPrefix(err.Error(), "json: "), nil)
 	}
+}
+
+// narrowSample finds the part of value, a sample member at loc that try
+// refuses, that try refuses alone, down through the lists and objects it
+// is in: an item is tried as a list of it alone, a member as an object of
+// it alone. It returns that part's location, with the indexes of the
+// lists it is in (loc.devices[1].serialNumber, as every field error
+// names an item), the part, and try's error. A part that fails only with
+// others (none does alone) is the one reported.
+func narrowSample(try func(any) error, value any, loc string) (string, any, error) {
+	switch x := value.(type) {
+	case []any:
+		for i, item := range x {
+			one := func(y any) error { return try([]any{y}) }
+			if one(item) != nil {
+				return narrowSample(one, item, fmt.Sprintf("%s[%d]", loc, i))
+			}
+		}
+	case map[string]any:
+		for _, m := range slices.Sorted(maps.Keys(x)) {
+			one := func(y any) error { return try(map[string]any{m: y}) }
+			if one(x[m]) != nil {
+				return narrowSample(one, x[m], loc+"."+m)
+			}
+		}
+	}
+	return loc, value, try(value)
 }
