@@ -21,13 +21,30 @@ type requestIDKey struct{}
 // logged, and recorded with the changes the request makes.
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(requestIDHeader)
+		id := clientRequestID(r.Header.Values(requestIDHeader))
 		if !saneRequestID(id) {
 			id = "req_" + enroll.NewID()
 		}
 		w.Header().Set(requestIDHeader, id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
 	})
+}
+
+// clientRequestID returns the id the X-Request-Id fields sent give: the
+// one value, or the value every field repeats; "" when they differ (a
+// proxy adding its own after the client's, say), as no one of them is the
+// request's, and recording the first as if it alone had been sent would
+// tie the request to an id the other party does not know it by.
+func clientRequestID(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	for _, v := range values[1:] {
+		if v != values[0] {
+			return ""
+		}
+	}
+	return values[0]
 }
 
 // saneRequestID accepts 1 to 128 printable ASCII characters without spaces:

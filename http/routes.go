@@ -267,8 +267,8 @@ func (s *Server) documentParameters() {
 // Response headers the middleware sends, as the OpenAPI document
 // declares them.
 var (
-	requestIDDoc = &huma.Header{Description: "The request's id: the client's X-Request-Id when it sent a usable one, else a new one. " +
-		"History entries, events and logs record it.", Schema: &huma.Schema{Type: huma.TypeString}}
+	requestIDDoc = &huma.Header{Description: "The request's id: the client's X-Request-Id when it sent a usable one (1 to 128 printable ASCII characters, " +
+		"in one field, or repeated alike in several), else a new one. History entries, events and logs record it.", Schema: &huma.Schema{Type: huma.TypeString}}
 	wwwAuthenticateDoc = &huma.Header{Description: "How to authenticate: `Bearer realm=\"enroll\"`, an API key's secret as a bearer token.",
 		Schema: &huma.Schema{Type: huma.TypeString}}
 	// rateLimitDocs are sent on every answer to an authenticated request
