@@ -212,6 +212,9 @@ func jsonErrorMessage(err error) string {
 	var pe *time.ParseError
 	if errors.As(err, &pe) {
 		// time.Time's own error: no field, and Go's layouts.
+		if v := strings.Trim(pe.Value, `"`); LeapSecond(v) {
+			return "a time " + strconv.Quote(v) + " " + LeapSecondRefusal
+		}
 		return "a time is not an RFC 3339 date-time (such as 2026-05-01T00:00:00Z): " + strconv.Quote(strings.Trim(pe.Value, `"`))
 	}
 	return "not valid JSON: " + strings.TrimPrefix(err.Error(), "json: ")
@@ -280,6 +283,9 @@ func timeMemberProblem(data []byte, t reflect.Type) (path, problem string) {
 			var v any
 			_ = json.Unmarshal(data, &v)
 			return "", "must be an RFC 3339 date-time (such as 2026-05-01T00:00:00Z), not " + jsonValueKind(v)
+		}
+		if LeapSecond(s) {
+			return "", strconv.Quote(s) + " " + LeapSecondRefusal
 		}
 		return "", "must be an RFC 3339 date-time (such as 2026-05-01T00:00:00Z), not " + strconv.Quote(s)
 	case t.Kind() == reflect.Struct:
@@ -913,7 +919,9 @@ func parseDate(s string) (time.Time, error) {
 		return t.UTC(), nil
 	}
 	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
+	if err != nil && LeapSecond(s) {
+		return t, errors.New(LeapSecondRefusal)
+	} else if err != nil {
 		return t, errors.New("must be a date (YYYY-MM-DD) or an RFC 3339 time")
 	}
 	return t, nil

@@ -149,7 +149,9 @@ func (def Parameter) typeCheck(v any, typeErr *ParameterError) *ParameterError {
 			return typeErr
 		}
 		if _, err := time.Parse(time.DateOnly, s); err != nil {
-			if _, _, err := ParseTime(s); err != nil {
+			if _, _, err := ParseTime(s); err != nil && LeapSecond(s) {
+				return &ParameterError{ID: ParamErrType, Message: def.Name + " must be a date (YYYY-MM-DD or RFC 3339): " + s + " " + LeapSecondRefusal + "."}
+			} else if err != nil {
 				return &ParameterError{ID: ParamErrType, Message: def.Name + " must be a date (YYYY-MM-DD or RFC 3339)."}
 			}
 		}

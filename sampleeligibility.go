@@ -221,6 +221,9 @@ func decodeSample(v *Invalid, in map[string]any, out any, loc string) {
 			msg = typeProblem(te)
 		case errors.As(err, &pe), strings.HasPrefix(msg, "Time.UnmarshalJSON"):
 			msg = "must be an RFC 3339 date-time, e.g. 2025-01-31T09:30:00Z"
+			if s, ok := value.(string); ok && LeapSecond(s) {
+				msg = LeapSecondRefusal
+			}
 		}
 		switch value.(type) {
 		case map[string]any, []any:

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/validation"
 
 	"github.com/enrollhq/enroll"
 )
@@ -200,8 +201,12 @@ func pointAtField(d huma.ErrorDetail) *huma.ErrorDetail {
 		// No one value to repeat (docs/api.md, Errors): a list judged
 		// by its length, nothing sent.
 		d.Value = nil
-	case strings.HasPrefix(d.Message, "invalid date/time for format"):
-		d.Message = "must be an RFC 3339 date-time, e.g. 2025-01-31T09:30:00Z"
+	case strings.HasPrefix(d.Message, "invalid date/time for format"), d.Message == validation.MsgExpectedRFC3339DateTime:
+		if s, ok := d.Value.(string); ok && enroll.LeapSecond(s) {
+			d.Message = enroll.LeapSecondRefusal
+		} else if d.Message != validation.MsgExpectedRFC3339DateTime {
+			d.Message = "must be an RFC 3339 date-time, e.g. 2025-01-31T09:30:00Z"
+		}
 	default:
 		if n, _ := fmt.Sscanf(d.Message, "expected required property %s to be present", &name); n == 1 {
 			d.Location, d.Message, d.Value = d.Location+"."+name, "is required", nil
