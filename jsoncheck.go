@@ -76,31 +76,23 @@ func (p *JSONProblem) Field() string {
 // says what is wrong with it. It scans the bytes once and allocates only
 // for what it reports, and for objects of many members: it runs on every
 // request body and every NDJSON line of an import.
-func CheckJSON(data []byte) *JSONProblem {
-	s := jsonScan{data: data}
-	s.skipSpace()
-	if !s.value() {
-		return nil
-	}
-	if s.skipSpace(); s.i != len(data) {
-		return nil // a second value, or garbage after the first
-	}
-	return s.first
-}
+func CheckJSON(data []byte) *JSONProblem { return checkJSON(data, false) }
 
 // CheckJSONRounding is CheckJSON but for integers beyond ±2^53, which it
 // lets a float64 round: for a first reading whose schema bounds its
 // integer members, so that such a member is refused for its range rather
 // than told to be sent as a string its schema refuses. The reading that
 // keeps the values must still use CheckJSON.
-func CheckJSONRounding(data []byte) *JSONProblem {
-	s := jsonScan{data: data, rounding: true}
+func CheckJSONRounding(data []byte) *JSONProblem { return checkJSON(data, true) }
+
+func checkJSON(data []byte, rounding bool) *JSONProblem {
+	s := jsonScan{data: data, rounding: rounding}
 	s.skipSpace()
 	if !s.value() {
 		return nil
 	}
 	if s.skipSpace(); s.i != len(data) {
-		return nil
+		return nil // a second value, or garbage after the first
 	}
 	return s.first
 }
