@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -36,6 +37,12 @@ type Config struct {
 	// Sealer, if set, seals webhook signing secrets before they are
 	// written and opens them when read; nil keeps them as they are.
 	Sealer enroll.SecretSealer
+	// Server marks the store of `enroll serve`: it holds a lock beside the
+	// database (serverLockSuffix) while open, and Open refuses a second
+	// server of the same file with an ECONFLICT, since each server caches
+	// instances, keys and counters that the other's writes leave stale.
+	// CLI commands (backup, keys, migrate) do not set it.
+	Server bool
 
 	// checkpointEvery is the background checkpoint's interval, and
 	// restartFrames the WAL's size that has the writer restart it; 0 means
@@ -46,8 +53,10 @@ type Config struct {
 
 // DB is an enroll.Store on SQLite.
 type DB struct {
-	w *pool // one connection: SQLite has one writer at a time
-	r *pool // read-only pool
+	// serverLock is the lock of Config.Server, nil without it.
+	serverLock *os.File
+	w          *pool // one connection: SQLite has one writer at a time
+	r          *pool // read-only pool
 	// snapshotSlots bounds the snapshots holding r's connections.
 	snapshotSlots enroll.SnapshotSlots
 	group         groupCommitter // queues writes for w; see write
@@ -86,6 +95,24 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.Path == "" {
 		return nil, errors.New("sqlite: empty database path")
 	}
+	if !cfg.Server {
+		return open(ctx, cfg)
+	}
+	lock, err := lockServer(cfg.Path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := open(ctx, cfg)
+	if err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
+	db.serverLock = lock
+	return db, nil
+}
+
+// open is Open, without the server's lock.
+func open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.Engine == nil {
 		return nil, errors.New("sqlite: no rule engine")
 	}
@@ -188,7 +215,12 @@ var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 // Close stops the checkpointer and closes both pools; the last connection
 // to close checkpoints what is left in the WAL.
 func (db *DB) Close() error {
-	return errors.Join(db.ckpt.close(), db.scan.Close(), db.r.Close(), db.w.Close())
+	err := errors.Join(db.ckpt.close(), db.scan.Close(), db.r.Close(), db.w.Close())
+	if db.serverLock != nil {
+		// Last: a server started meanwhile finds the database closed.
+		err = errors.Join(err, db.serverLock.Close())
+	}
+	return err
 }
 
 // Ping checks that every pool answers a query.

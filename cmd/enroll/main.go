@@ -157,6 +157,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 
 // openStore opens the store m.Config.DB names, applying pending migrations.
 func (m *Main) openStore(ctx context.Context) (enroll.Store, error) {
+	return m.openStoreAs(ctx, false)
+}
+
+// openStoreAs is openStore; server marks serve's store, which on SQLite
+// refuses a second server of the same file (sqlite.Config.Server).
+func (m *Main) openStoreAs(ctx context.Context, server bool) (enroll.Store, error) {
 	if m.engine == nil {
 		m.engine = rules.New()
 	}
@@ -165,7 +171,7 @@ func (m *Main) openStore(ctx context.Context) (enroll.Store, error) {
 			MaxConns: m.Config.PGMaxConns, StatementTimeout: m.Config.PGStatementTimeout, Sealer: m.sealer,
 			ImportWriters: m.Config.PGImportWriters})
 	}
-	return sqlite.Open(ctx, sqlite.Config{Path: m.Config.DB, Engine: m.engine, Sealer: m.sealer})
+	return sqlite.Open(ctx, sqlite.Config{Path: m.Config.DB, Engine: m.engine, Sealer: m.sealer, Server: server})
 }
 
 // serveStore opens the store for serve: as openStore, with the Go runtime
@@ -174,7 +180,7 @@ func (m *Main) serveStore(ctx context.Context) (enroll.Store, error) {
 	if !isPostgres(m.Config.DB) {
 		sqlite.RaiseProcs()
 	}
-	return m.openStore(ctx)
+	return m.openStoreAs(ctx, true)
 }
 
 func isPostgres(db string) bool {
