@@ -1,0 +1,15 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/enrollhq/enroll"
+	"github.com/enrollhq/enroll/storetest"
+)
+
+// TestStoreNotificationFairness runs storetest.ExerciseNotificationFairness
+// on SQLite.
+func TestStoreNotificationFairness(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseNotificationFairness(t, func(t *testing.T) enroll.Store { return openTestDB(t) })
+}
