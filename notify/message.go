@@ -19,8 +19,9 @@ import (
 // comes from a validated address or the folded, Q-encoded subject, so no
 // enrollment field can add a header. A non-essential message gets its
 // unsubscribe link (unsubscribe) in place of enroll.UnsubscribeLinkMarker
-// and in the List-Unsubscribe headers of RFC 2369 and RFC 8058 (one-click),
-// which mail clients show as an "Unsubscribe" button.
+// and in the List-Unsubscribe headers of RFC 2369 and RFC 8058 (one-click,
+// only for an https:// link, as RFC 8058 requires), which mail clients
+// show as an "Unsubscribe" button.
 func buildMessage(n *enroll.Notification, from *mail.Address, at time.Time, unsubscribe string) ([]byte, error) {
 	text, html := n.Text, n.HTML
 	if unsubscribe != "" {
@@ -42,7 +43,11 @@ func buildMessage(n *enroll.Notification, from *mail.Address, at time.Time, unsu
 	header("Auto-Submitted", "auto-generated")
 	if unsubscribe != "" {
 		header("List-Unsubscribe", "<"+unsubscribe+">")
-		header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+		// RFC 8058 allows one-click only with an HTTPS URI: over http://
+		// the link is offered, but not as one-click.
+		if len(unsubscribe) >= 8 && strings.EqualFold(unsubscribe[:8], "https://") {
+			header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+		}
 	}
 	if html == "" {
 		header("Content-Type", "text/plain; charset=utf-8")
