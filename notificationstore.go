@@ -55,8 +55,12 @@ type NotificationStore interface {
 	// Returns EINVALID for bad paging.
 	ListNotifications(ctx context.Context, wsID string, f NotificationFilter) (*Page[*Notification], error)
 	// ClaimNotifications leases up to limit due, pending notifications for
-	// lease, in due order. A claimed notification is not claimed again
-	// until finished or its lease expires.
+	// lease, shared between workspaces: by turn, the leases a
+	// notification's workspace holds plus its rank among the workspace's
+	// due ones, then in due order, so that one workspace's backlog does
+	// not hold back another's messages and a workspace alone gets every
+	// slot. A claimed notification is not claimed again until finished or
+	// its lease expires.
 	ClaimNotifications(ctx context.Context, lease time.Duration, limit int) ([]*Notification, error)
 	// FinishNotification records an attempt of a claimed notification and
 	// its outcome (see DecideNotificationOutcome), ending the lease n holds

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -160,21 +161,84 @@ func (db *DB) ListNotifications(ctx context.Context, wsID string, f enroll.Notif
 	return out, err
 }
 
-// ClaimNotifications implements enroll.NotificationStore. SKIP LOCKED lets
-// replicas claim side by side; the lease, set in the same statement, keeps
-// a claimed notification from being claimed again until it expires.
+// claimNotifications leases, until $3, up to $2 notifications due at $1,
+// shared between workspaces, and returns them in the order leased. Each
+// due notification has a turn: the unexpired leases its workspace holds
+// plus its rank in its workspace. Leasing by turn, then due order, takes
+// the first of every workspace before the second of any, and, as a
+// sender's slots free one at a time, gives the next to the workspace
+// holding fewest: one workspace's backlog (an import notifying twenty
+// administrators a row) no longer holds back every other workspace's
+// messages until it drains. A workspace alone still gets every slot.
+//
+// It steps from one workspace with pending notifications to the next on
+// notifications_workspace_due, reading each one's earliest pending
+// notification (one index seek and its row, whatever the backlog): due
+// and not leased, it is the workspace's first in turn; not due, the
+// workspace has none due (a leased one was due when claimed). Only for a
+// workspace whose earliest is leased is the first not leased looked for
+// further. Leases are counted from notifications_leased, the rows of
+// sends under way (a finish clears lease_until). Only the $2 workspaces
+// whose first comes first by turn can have one picked (any other's is
+// preceded by $2 firsts), so only theirs are read deeper. Each step is
+// ORDER BY ... LIMIT, which reads the index whatever the planner
+// estimates. SKIP LOCKED lets replicas claim side by side, and the lease,
+// set in the same statement, keeps a claimed notification from being
+// claimed again until it expires; FOR UPDATE checks a row changed since
+// the statement began against the due condition again.
+var claimNotifications = `WITH RECURSIVE ws AS (
+		(SELECT f.workspace_id AS id, f.seq, f.next_attempt_at AS at, f.lease_until AS lease FROM notifications f
+		WHERE f.status = 'pending' ORDER BY f.workspace_id, f.next_attempt_at, f.seq LIMIT 1)
+		UNION ALL
+		SELECT n.* FROM ws CROSS JOIN LATERAL (SELECT n.workspace_id, n.seq, n.next_attempt_at, n.lease_until FROM notifications n
+			WHERE n.status = 'pending' AND n.workspace_id > ws.id ORDER BY n.workspace_id, n.next_attempt_at, n.seq LIMIT 1) n
+	), held AS MATERIALIZED (
+		SELECT l.workspace_id AS id, count(*) AS n FROM notifications l WHERE l.lease_until > $1 GROUP BY l.workspace_id
+	), heads AS MATERIALIZED (
+		SELECT ws.id, coalesce(held.n, 0) AS held, h.seq, h.next_attempt_at
+		FROM ws LEFT JOIN held ON held.id = ws.id
+		CROSS JOIN LATERAL (SELECT ws.seq, ws.at AS next_attempt_at WHERE ws.lease IS NULL OR ws.lease <= $1
+			UNION ALL
+			(SELECT h.seq, h.next_attempt_at FROM notifications h
+			WHERE ws.lease > $1 AND h.workspace_id = ws.id AND ` + dueNotification + `
+			ORDER BY h.next_attempt_at, h.seq LIMIT 1)) h
+		WHERE ws.at <= $1
+	), top AS MATERIALIZED (
+		SELECT id, held FROM heads ORDER BY held, next_attempt_at, seq LIMIT $2
+	), cand AS (
+		SELECT d.seq, d.next_attempt_at, top.held + row_number() OVER (PARTITION BY top.id ORDER BY d.next_attempt_at, d.seq) AS turn
+		FROM top CROSS JOIN LATERAL (SELECT d.seq, d.next_attempt_at FROM notifications d
+			WHERE d.workspace_id = top.id AND ` + dueNotificationOf("d") + `
+			ORDER BY d.next_attempt_at, d.seq LIMIT $2) d
+	), picked AS (
+		SELECT seq, row_number() OVER (ORDER BY turn, next_attempt_at, seq) AS ord FROM cand ORDER BY ord LIMIT $2
+	), due AS (
+		SELECT n.seq, p.ord FROM picked p JOIN notifications n ON n.seq = p.seq
+		WHERE ` + dueNotificationOf("n") + `
+		FOR UPDATE OF n SKIP LOCKED
+	), leased AS (
+		UPDATE notifications n SET lease_until = $3 FROM due WHERE n.seq = due.seq RETURNING n.seq, n.workspace_id, n.doc
+	)
+	SELECT l.workspace_id, l.doc FROM leased l JOIN due ON due.seq = l.seq ORDER BY due.ord`
+
+// dueNotification is whether the notification h may be claimed at $1:
+// pending, due and not leased.
+const dueNotification = `h.status = 'pending' AND h.next_attempt_at <= $1 AND (h.lease_until IS NULL OR h.lease_until <= $1)`
+
+// dueNotificationOf is dueNotification for the notification aliased t.
+func dueNotificationOf(t string) string { return strings.ReplaceAll(dueNotification, "h.", t+".") }
+
+// ClaimNotifications implements enroll.NotificationStore. It leases by
+// turn between workspaces (claimNotifications), not strictly in due order
+// across them.
 func (db *DB) ClaimNotifications(ctx context.Context, lease time.Duration, limit int) ([]*enroll.Notification, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
 	var out []*enroll.Notification
 	err := db.write(ctx, func(tx *tx) error {
 		until := tx.now.Add(lease).Truncate(time.Microsecond) // as stored: a finish matches it
-		rows, err := tx.Query(ctx, `WITH due AS (
-				SELECT seq FROM notifications
-				WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
-				ORDER BY next_attempt_at, seq LIMIT $2
-				FOR UPDATE SKIP LOCKED
-			)
-			UPDATE notifications n SET lease_until = $3 FROM due WHERE n.seq = due.seq
-			RETURNING n.workspace_id, n.doc, n.next_attempt_at, n.seq`, tx.now, limit, until)
+		rows, err := tx.Query(ctx, claimNotifications, tx.now, limit, until)
 		if err != nil {
 			return wrap(err)
 		}
@@ -182,10 +246,8 @@ func (db *DB) ClaimNotifications(ctx context.Context, lease time.Duration, limit
 			var (
 				ws  string
 				doc []byte
-				at  time.Time
-				seq int64
 			)
-			if err := r.Scan(&ws, &doc, &at, &seq); err != nil {
+			if err := r.Scan(&ws, &doc); err != nil {
 				return nil, wrap(err)
 			}
 			n, err := decode[enroll.Notification](doc)

@@ -181,8 +181,66 @@ func (db *DB) ListNotifications(ctx context.Context, wsID string, f enroll.Notif
 // at the time given twice as arguments.
 const dueNotification = `status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)`
 
-// ClaimNotifications implements enroll.NotificationStore.
+// claimNotifications picks the notifications a claim leases, at ?1 and
+// up to ?2, shared between workspaces. Each due notification has a turn:
+// the unexpired leases its workspace holds plus its rank in its
+// workspace. Leasing by turn, then due order, takes the first of every
+// workspace before the second of any, and, as a sender's slots free one
+// at a time, gives the next to the workspace holding fewest: one
+// workspace's backlog (an import notifying twenty administrators a row)
+// no longer holds back every other workspace's messages until it drains.
+// A workspace alone still gets every slot.
+//
+// It steps from one workspace with pending notifications to the next on
+// notifications_workspace_due, reading each one's earliest pending
+// notification (one index seek and its row, whatever the backlog): due
+// and not leased, it is the workspace's first in turn; not due, the
+// workspace has none due (a leased one was due when claimed). Only for a
+// workspace holding leases, counted from notifications_leased
+// (the rows of sends under way: a finish clears lease_until; INDEXED BY,
+// since for its GROUP BY a planner without statistics walked
+// notifications_workspace, the whole table), is the
+// first not leased looked for further. Only the ?2 workspaces whose first
+// comes first by turn can have one picked (any other's is preceded by ?2
+// firsts), so only theirs are read deeper.
+var claimNotifications = `WITH RECURSIVE ws(id, seq, at, lease) AS (
+		SELECT f.workspace_id, f.seq, f.next_attempt_at, f.lease_until FROM notifications f
+		WHERE f.seq = (SELECT g.seq FROM notifications g WHERE g.status = 'pending'
+			ORDER BY g.workspace_id, g.next_attempt_at, g.seq LIMIT 1)
+		UNION ALL
+		SELECT n.workspace_id, n.seq, n.next_attempt_at, n.lease_until FROM ws CROSS JOIN notifications n
+		ON n.seq = (SELECT g.seq FROM notifications g WHERE g.status = 'pending' AND g.workspace_id > ws.id
+			ORDER BY g.workspace_id, g.next_attempt_at, g.seq LIMIT 1)
+	),
+	held AS MATERIALIZED (SELECT l.workspace_id AS id, count(*) AS n FROM notifications l INDEXED BY notifications_leased WHERE l.lease_until > ?1
+		GROUP BY l.workspace_id),
+	heads AS MATERIALIZED (SELECT ws.id, coalesce(held.n, 0) AS held,
+			CASE WHEN ws.lease IS NULL OR ws.lease <= ?1 THEN ws.seq ELSE (SELECT h.seq FROM notifications h
+				WHERE h.workspace_id = ws.id AND ` + dueNotificationOf("h") + `
+				ORDER BY h.next_attempt_at, h.seq LIMIT 1) END AS head
+		FROM ws LEFT JOIN held ON held.id = ws.id WHERE ws.at <= ?1),
+	top AS MATERIALIZED (SELECT heads.id, heads.held FROM heads JOIN notifications y ON y.seq = heads.head
+		ORDER BY heads.held, y.next_attempt_at, y.seq LIMIT ?2),
+	cand AS (SELECT x.seq, x.next_attempt_at,
+			top.held + row_number() OVER (PARTITION BY top.id ORDER BY x.next_attempt_at, x.seq) AS turn
+		FROM top CROSS JOIN notifications x ON x.seq IN (SELECT d.seq FROM notifications d
+			WHERE d.workspace_id = top.id AND ` + dueNotificationOf("d") + `
+			ORDER BY d.next_attempt_at, d.seq LIMIT ?2))
+	SELECT seq FROM cand ORDER BY turn, next_attempt_at, seq LIMIT ?2`
+
+// dueNotificationOf is dueNotification for the notifications aliased as
+// t, at ?1.
+func dueNotificationOf(t string) string {
+	return t + `.status = 'pending' AND ` + t + `.next_attempt_at <= ?1 AND (` + t + `.lease_until IS NULL OR ` + t + `.lease_until <= ?1)`
+}
+
+// ClaimNotifications implements enroll.NotificationStore. It leases by
+// turn between workspaces (claimNotifications), not strictly in due order
+// across them.
 func (db *DB) ClaimNotifications(ctx context.Context, lease time.Duration, limit int) ([]*enroll.Notification, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
 	// Most polls find nothing due: ask a reader before taking the writer.
 	var due bool
 	now := micros(db.clock.Now())
@@ -195,39 +253,50 @@ func (db *DB) ClaimNotifications(ctx context.Context, lease time.Duration, limit
 	var out []*enroll.Notification
 	err := db.write(ctx, func(tx *Tx) error {
 		out = nil
-		now := micros(tx.now)
-		rows, err := tx.QueryContext(ctx, `SELECT workspace_id, doc FROM notifications WHERE `+dueNotification+`
-			ORDER BY next_attempt_at, seq LIMIT ?`, now, now, limit)
-		if err != nil {
-			return fmt.Errorf("sqlite: claim notifications: %w", err)
+		seqs, err := tx.pickNotifications(limit)
+		if err != nil || len(seqs) == 0 {
+			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		until := micros(tx.now.Add(lease))
+		for _, seq := range seqs {
 			var ws, doc string
-			if err := rows.Scan(&ws, &doc); err != nil {
+			err := tx.QueryRowContext(ctx, `UPDATE notifications SET lease_until = ? WHERE seq = ? RETURNING workspace_id, doc`,
+				until, seq).Scan(&ws, &doc)
+			if err != nil {
 				return fmt.Errorf("sqlite: claim notifications: %w", err)
 			}
 			n, err := decode[enroll.Notification](doc)
 			if err != nil {
 				return err
 			}
-			n.WorkspaceID = ws
+			n.WorkspaceID, n.LeaseUntil = ws, time.UnixMicro(until).UTC()
 			out = append(out, n)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("sqlite: claim notifications: %w", err)
-		}
-		rows.Close()
-		until := micros(tx.now.Add(lease))
-		for _, n := range out {
-			if _, err := tx.exec(`UPDATE notifications SET lease_until = ? WHERE id = ?`, until, n.ID); err != nil {
-				return err
-			}
-			n.LeaseUntil = time.UnixMicro(until).UTC()
 		}
 		return nil
 	})
 	return out, err
+}
+
+// pickNotifications returns the seqs of up to limit notifications to
+// lease, in the order to lease them (claimNotifications).
+func (tx *Tx) pickNotifications(limit int) ([]int64, error) {
+	rows, err := tx.QueryContext(tx.ctx, claimNotifications, micros(tx.now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
+	}
+	defer rows.Close()
+	var seqs []int64
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
+		}
+		seqs = append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
+	}
+	return seqs, nil
 }
 
 // FinishNotification implements enroll.NotificationStore.
