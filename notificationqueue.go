@@ -374,6 +374,9 @@ func prepareNotification(n *Notification, src NotificationSource, renders *rende
 	switch {
 	case n.Recipient == "" && n.Audience == AudienceAdministrators:
 		skip("The program instance has no administrator emails.")
+	case !ValidEmailAddress(n.Recipient) && n.Audience == AudienceAdministrators:
+		// Settings saved before addresses were validated may hold one.
+		skip("The administrator email address is not a valid email address; correct the instance's adminEmails.")
 	case !ValidEmailAddress(n.Recipient):
 		skip("The enrollment has no valid email address.")
 	case !n.Essential && src.Unsubscribed != nil:
