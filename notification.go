@@ -183,7 +183,8 @@ type NotificationTemplateFilter struct {
 type NotificationSettings struct {
 	ProgramInstanceID string `json:"programInstanceId"`
 	// Enabled turns the instance's notifications on (the default) or off:
-	// off, status changes queue none.
+	// off, status changes queue none, and those queued are skipped at their
+	// next attempt (notify.NotificationsOff).
 	Enabled bool `json:"enabled"`
 	// AdminEmails receive the administrators' messages (new submissions,
 	// needs_action answered). None is listed twice, case ignored.

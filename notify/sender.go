@@ -33,6 +33,10 @@ const NotConfigured = "No SMTP server is configured (--smtp-url); the message wa
 // because the server has no public URL to make their unsubscribe link of.
 const NoPublicURL = "No public URL is configured (--public-url), so the message could not carry its unsubscribe link; it was not sent."
 
+// NotificationsOff is the reason of notifications skipped because their
+// program instance's notifications were turned off after they were queued.
+const NotificationsOff = "Notifications were turned off for the program instance; the message was not sent."
+
 // Config configures a Sender.
 type Config struct {
 	// Store keeps the notification queue.
@@ -189,7 +193,15 @@ func (s *Sender) send(n *enroll.Notification) {
 		o = enroll.SkipNotification(start.UTC(), NoPublicURL)
 	default:
 		at := enroll.NotificationAttempt{At: start.UTC()}
-		gone, err := s.unsubscribed(n)
+		off, err := s.turnedOff(n)
+		if off {
+			o = enroll.SkipNotification(start.UTC(), NotificationsOff)
+			break
+		}
+		gone := false
+		if err == nil {
+			gone, err = s.unsubscribed(n)
+		}
 		if gone {
 			o = enroll.SkipNotification(start.UTC(), enroll.UnsubscribedReason)
 			break
@@ -243,6 +255,23 @@ func (s *Sender) record(n *enroll.Notification, o enroll.NotificationOutcome) {
 	if lost {
 		s.logger.Warn("notification attempt not recorded: its lease expired and it was claimed again", "notification", n.ID)
 	}
+}
+
+// turnedOff reports whether n's program instance had its notifications
+// turned off after n was queued: an attempt made later, a retry above
+// all, must not go out. An instance deleted meanwhile does not stop it.
+// An error means the attempt fails and is retried.
+func (s *Sender) turnedOff(n *enroll.Notification) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+	defer cancel()
+	settings, err := s.cfg.Store.FindNotificationSettings(ctx, n.WorkspaceID, n.ProgramInstanceID)
+	switch {
+	case enroll.ErrorCode(err) == enroll.ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("checking whether the instance's notifications are on: %w", err)
+	}
+	return !settings.Enabled, nil
 }
 
 // unsubscribed reports whether the recipient of n, a non-essential
