@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -195,14 +197,13 @@ const dueNotification = `status = 'pending' AND next_attempt_at <= ? AND (lease_
 // notifications_workspace_due, reading each one's earliest pending
 // notification (one index seek and its row, whatever the backlog): due
 // and not leased, it is the workspace's first in turn; not due, the
-// workspace has none due (a leased one was due when claimed). Only for a
-// workspace holding leases, counted from notifications_leased
-// (the rows of sends under way: a finish clears lease_until; INDEXED BY,
-// since for its GROUP BY a planner without statistics walked
-// notifications_workspace, the whole table), is the
-// first not leased looked for further. Only the ?2 workspaces whose first
-// comes first by turn can have one picked (any other's is preceded by ?2
-// firsts), so only theirs are read deeper.
+// workspace has none due (a leased one was due when claimed); leased, the
+// first not leased is looked for further. Leases are counted from
+// notifications_leased, the rows of sends under way (a finish clears
+// lease_until); INDEXED BY, since for its GROUP BY a planner without
+// statistics walked notifications_workspace, the whole table. Only the ?2
+// workspaces whose first comes first by turn can have one picked (any
+// other's is preceded by ?2 firsts), so only theirs are read deeper.
 var claimNotifications = `WITH RECURSIVE ws(id, seq, at, lease) AS (
 		SELECT f.workspace_id, f.seq, f.next_attempt_at, f.lease_until FROM notifications f
 		WHERE f.seq = (SELECT g.seq FROM notifications g WHERE g.status = 'pending'
@@ -236,12 +237,15 @@ func dueNotificationOf(t string) string {
 
 // ClaimNotifications implements enroll.NotificationStore. It leases by
 // turn between workspaces (claimNotifications), not strictly in due order
-// across them.
+// across them. A reader picks what to lease, beside the writer, since the
+// pick reads every workspace with pending notifications; the writer then
+// leases those picked that are still due (with one writer and claims made
+// one at a time, they nearly always all are).
 func (db *DB) ClaimNotifications(ctx context.Context, lease time.Duration, limit int) ([]*enroll.Notification, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	// Most polls find nothing due: ask a reader before taking the writer.
+	// Most polls find nothing due: ask the index of due ones first.
 	var due bool
 	now := micros(db.clock.Now())
 	if err := db.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM notifications WHERE `+dueNotification+`)`, now, now).Scan(&due); err != nil {
@@ -250,19 +254,21 @@ func (db *DB) ClaimNotifications(ctx context.Context, lease time.Duration, limit
 	if !due {
 		return nil, nil
 	}
+	seqs, err := pickNotifications(ctx, db.r, now, limit)
+	if err != nil || len(seqs) == 0 {
+		return nil, err
+	}
 	var out []*enroll.Notification
-	err := db.write(ctx, func(tx *Tx) error {
+	err = db.write(ctx, func(tx *Tx) error {
 		out = nil
-		seqs, err := tx.pickNotifications(limit)
-		if err != nil || len(seqs) == 0 {
-			return err
-		}
-		until := micros(tx.now.Add(lease))
+		now, until := micros(tx.now), micros(tx.now.Add(lease))
 		for _, seq := range seqs {
 			var ws, doc string
-			err := tx.QueryRowContext(ctx, `UPDATE notifications SET lease_until = ? WHERE seq = ? RETURNING workspace_id, doc`,
-				until, seq).Scan(&ws, &doc)
-			if err != nil {
+			err := tx.QueryRowContext(ctx, `UPDATE notifications SET lease_until = ? WHERE seq = ? AND `+dueNotification+`
+				RETURNING workspace_id, doc`, until, seq, now, now).Scan(&ws, &doc)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // leased or finished since the pick
+			} else if err != nil {
 				return fmt.Errorf("sqlite: claim notifications: %w", err)
 			}
 			n, err := decode[enroll.Notification](doc)
@@ -278,9 +284,9 @@ func (db *DB) ClaimNotifications(ctx context.Context, lease time.Duration, limit
 }
 
 // pickNotifications returns the seqs of up to limit notifications to
-// lease, in the order to lease them (claimNotifications).
-func (tx *Tx) pickNotifications(limit int) ([]int64, error) {
-	rows, err := tx.QueryContext(tx.ctx, claimNotifications, micros(tx.now), limit)
+// lease at now, in the order to lease them (claimNotifications).
+func pickNotifications(ctx context.Context, q querier, now int64, limit int) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, claimNotifications, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim notifications: %w", err)
 	}
