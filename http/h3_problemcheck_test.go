@@ -39,6 +39,8 @@ func (ft *fuzzTarget) checkProblem(t *testing.T, op *huma.Operation, query strin
 	}
 	var sent any
 	sentOK := json.Unmarshal(body, &sent) == nil
+	// The request's URL ends its query at a #.
+	query, _, _ = strings.Cut(query, "#")
 	q, _ := url.ParseQuery(query)
 	for _, e := range p.Errors {
 		if e.Message == "" {
@@ -51,7 +53,8 @@ func (ft *fuzzTarget) checkProblem(t *testing.T, op *huma.Operation, query strin
 }
 
 // segment is one step of a location: a member name or an index.
-var segment = regexp.MustCompile(`^(?:\.([^.\[\]]+)|\[(\d+)\])`)
+// Huma writes a member named "" as a dot alone ("body.").
+var segment = regexp.MustCompile(`^(?:(\.)([^.\[\]]*)|\[(\d+)\])`)
 
 // realPlace reports whether loc names a place of the request: the body
 // (or a member of the JSON sent, or a member the body's schema declares
@@ -101,13 +104,13 @@ func (ft *fuzzTarget) realPlace(op *huma.Operation, loc string, q url.Values, he
 			var sub any
 			obj, isObj := v.(map[string]any)
 			if have && isObj {
-				sub, have = obj[m[1]]
+				sub, have = obj[m[2]]
 			} else {
 				have = false
 			}
 			var next *huma.Schema
 			if schema != nil {
-				next = ft.resolve(schema.Properties[m[1]])
+				next = ft.resolve(schema.Properties[m[2]])
 			}
 			if !have && next == nil {
 				return false
@@ -115,7 +118,7 @@ func (ft *fuzzTarget) realPlace(op *huma.Operation, loc string, q url.Values, he
 			v, schema = sub, next
 			continue
 		}
-		i, _ := strconv.Atoi(m[2])
+		i, _ := strconv.Atoi(m[3])
 		arr, isArr := v.([]any)
 		have = have && isArr && i < len(arr)
 		if !have {
