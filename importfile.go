@@ -131,7 +131,7 @@ func (d *ndjsonDecoder) Next() (*ImportRow, error) {
 		if p := CheckJSON(line); p != nil {
 			// As POST .../enrollments refuses it: a member named twice, or
 			// an integer the decoder rounded.
-			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Field: strings.TrimPrefix(p.Field(), "."), Message: p.Error()}}}, nil
+			return &ImportRow{Row: d.line, Errors: []ImportError{{Row: d.line, Field: strings.TrimPrefix(p.FieldIn(line), "."), Message: p.Error()}}}, nil
 		}
 		return &ImportRow{Row: d.line, Create: &in}, nil
 	}

@@ -71,6 +71,38 @@ func (p *JSONProblem) Field() string {
 	return b.String()
 }
 
+// FieldIn returns the problem's place in data, the document it was found
+// in, as Field writes it, but for a member whose name is a number: Field
+// cannot tell it from an array's index, and writes /metadata/0 as
+// .metadata[0], where data's metadata is an object and the place is
+// .metadata.0 (as Huma writes the locations of its errors).
+func (p *JSONProblem) FieldIn(data []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return p.Field()
+	}
+	var b strings.Builder
+	for _, tok := range strings.Split(p.Pointer, "/")[1:] {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		switch c := v.(type) {
+		case []any:
+			i, _ := strconv.Atoi(tok)
+			b.WriteString("[" + tok + "]")
+			if i >= 0 && i < len(c) {
+				v = c[i]
+			}
+		case map[string]any:
+			b.WriteString("." + tok)
+			v = c[tok]
+		default:
+			return p.Field()
+		}
+	}
+	return b.String()
+}
+
 // CheckJSON returns the first JSONProblem of data, or nil. A document that
 // is not one well-formed JSON value has none: the decoder that reads it
 // says what is wrong with it. It scans the bytes once and allocates only

@@ -34,13 +34,21 @@ func checkBody(data []byte, rounding bool) error {
 	case p.Name != "":
 		return fmt.Errorf("the request body %s", p.Error())
 	default:
-		b, _ := json.Marshal(p)
+		b, _ := json.Marshal(placedProblem{JSONProblem: *p, Place: p.FieldIn(data)})
 		return fmt.Errorf("%s%s", unfaithfulValuePrefix, b)
 	}
 }
 
+// placedProblem is an enroll.JSONProblem with its place in the body
+// (FieldIn), which its pointer alone does not say: /metadata/0 is
+// .metadata.0 in an object and [0] in a list.
+type placedProblem struct {
+	enroll.JSONProblem
+	Place string
+}
+
 // unfaithfulValuePrefix starts checkBody's error for a value the decoder
-// would keep as another, followed by the enroll.JSONProblem as JSON:
+// would keep as another, followed by the placedProblem as JSON:
 // humaError, which receives Huma's report of it as text, makes it a 422
 // at that member.
 const unfaithfulValuePrefix = "unfaithful value: "

@@ -145,7 +145,7 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 	// it, and a 422 "validation failed" when its reading into the
 	// operation's type does (an integer beyond ±2^53 the schema let by).
 	if (status == http.StatusBadRequest || status == http.StatusUnprocessableEntity) && len(p.Errors) > 0 && p.Errors[0].Location == "body" {
-		var jp enroll.JSONProblem
+		var jp placedProblem
 		if rest, ok := strings.CutPrefix(p.Errors[0].Message, unfaithfulValuePrefix); ok && json.Unmarshal([]byte(rest), &jp) == nil {
 			// Valid JSON, but a value the service would change.
 			var value any = jp.Value
@@ -153,7 +153,7 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 				value = json.Number(jp.Value) // a number, as sent
 			}
 			p.Status, p.Title = http.StatusUnprocessableEntity, http.StatusText(http.StatusUnprocessableEntity)
-			p.Errors[0] = &huma.ErrorDetail{Location: "body" + jp.Field(), Value: value, Message: jp.Message}
+			p.Errors[0] = &huma.ErrorDetail{Location: "body" + jp.Place, Value: value, Message: jp.Message}
 			p.Detail = p.Errors[0].Location + ": " + p.Errors[0].Message
 			return p
 		}
