@@ -22,8 +22,8 @@ func FuzzStructuredWrites(f *testing.F) {
 		"createLead", "updateLead"}
 	ft := newFuzzTarget(f, func(op *huma.Operation) bool { return slices.Contains(ids, op.OperationID) })
 	instance := ft.e.createInstance(map[string]any{
-		"autoEvaluate": false,
-		"groups":       []any{map[string]any{"id": "g1", "name": "One"}},
+		"autoEvaluate":     false,
+		"groups":           []any{map[string]any{"id": "g1", "name": "One"}},
 		"eligibilityRules": []any{map[string]any{"name": "named", "expression": "enrollment.firstName != ''"}},
 		"parameters": []any{
 			map[string]any{"externalId": "size", "name": "Size", "type": "number"},
