@@ -55,7 +55,12 @@ func FuzzRequestHeaders(f *testing.F) {
 		}
 		before := ft.snapshot(t, "")
 		again := ft.serve(t, op.Method, path, body, header)
-		if again.Code != w.Code || again.Body.String() != w.Body.String() && w.Code < 300 {
+		// A replay leaves out the secret a create shows once (docs/webhooks.md).
+		var first, second map[string]any
+		_ = json.Unmarshal(w.Body.Bytes(), &first)
+		_ = json.Unmarshal(again.Body.Bytes(), &second)
+		delete(first, "secret")
+		if again.Code != w.Code || w.Code < 300 && h3JSON(first) != h3JSON(second) {
 			t.Fatalf("%s %s with Idempotency-Key %q: %d %s, then %d %s", op.Method, path, key, w.Code, w.Body, again.Code, again.Body)
 		}
 		if after := ft.snapshot(t, ""); after != before {
