@@ -73,7 +73,8 @@ func (ft *fuzzTarget) realPlace(op *huma.Operation, loc string, q url.Values, he
 		switch kind {
 		case "query":
 			_, ok := q[base]
-			return ok
+			_, whole := q[name]
+			return ok || whole
 		case "header":
 			for k := range header {
 				if strings.EqualFold(k, base) {
