@@ -194,6 +194,7 @@ func importTooLargeForKey(limit int64) *Problem {
 // missing member is reported at the member ("body.firstName: is
 // required"), not at its parent with the whole parent echoed.
 func pointAtField(d huma.ErrorDetail) *huma.ErrorDetail {
+	d.Location, d.Value = memberUnmasker.Replace(d.Location), unmaskMemberNames(d.Value)
 	var name string
 	switch {
 	case d.Message == "unexpected property", strings.HasPrefix(d.Message, "expected array length"),

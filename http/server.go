@@ -283,6 +283,8 @@ var jsonFormat = huma.Format{
 			if m, ok := (*p).(map[string]any); ok {
 				delete(m, "$schema")
 			}
+			// The copy Huma validates (membernames.go).
+			*p = maskMemberNames(*p)
 		}
 		return nil
 	},
