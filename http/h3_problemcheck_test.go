@@ -5,7 +5,6 @@ import (
 	"mime"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,10 +51,6 @@ func (ft *fuzzTarget) checkProblem(t *testing.T, op *huma.Operation, query strin
 	}
 }
 
-// segment is one step of a location: a member name or an index.
-// Huma writes a member named "" as a dot alone ("body.").
-var segment = regexp.MustCompile(`^(?:(\.)([^.\[\]]*)|\[(\d+)\])`)
-
 // realPlace reports whether loc names a place of the request: the body
 // (or a member of the JSON sent, or a member the body's schema declares
 // under a place that was sent), a query parameter sent or declared, a
@@ -87,50 +82,65 @@ func (ft *fuzzTarget) realPlace(op *huma.Operation, loc string, q url.Values, he
 	if !strings.HasPrefix(loc, "body") || op.RequestBody == nil {
 		return false
 	}
-	rest := strings.TrimPrefix(loc, "body")
 	var schema *huma.Schema
 	for _, c := range op.RequestBody.Content {
 		schema = ft.resolve(c.Schema)
 		break
 	}
-	v := sent
-	have := sentOK
-	for rest != "" {
-		m := segment.FindStringSubmatch(rest)
-		if m == nil {
-			return false
-		}
-		rest = rest[len(m[0]):]
-		if m[1] != "" {
-			var sub any
-			obj, isObj := v.(map[string]any)
-			if have && isObj {
-				sub, have = obj[m[2]]
-			} else {
-				have = false
-			}
-			var next *huma.Schema
-			if schema != nil {
-				next = ft.resolve(schema.Properties[m[2]])
-			}
-			if !have && next == nil {
-				return false
-			}
-			v, schema = sub, next
-			continue
-		}
-		i, _ := strconv.Atoi(m[3])
+	return ft.inBody(strings.TrimPrefix(loc, "body"), sent, sentOK, schema)
+}
+
+// inBody reports whether rest, the rest of a body location, names a place
+// of v (when have) or of its schema: a member named as sent (its name may
+// hold dots and brackets, so each member of v that rest starts with is
+// tried), a member the schema declares, or an item of a list sent.
+func (ft *fuzzTarget) inBody(rest string, v any, have bool, schema *huma.Schema) bool {
+	if rest == "" {
+		return true
+	}
+	if strings.HasPrefix(rest, "[") {
+		i, err := strconv.Atoi(rest[1:max(1, strings.Index(rest, "]"))])
 		arr, isArr := v.([]any)
-		have = have && isArr && i < len(arr)
-		if !have {
+		if err != nil || !have || !isArr || i < 0 || i >= len(arr) {
 			return false
 		}
-		v = arr[i]
+		var items *huma.Schema
 		if schema != nil {
-			schema = ft.resolve(schema.Items)
+			items = ft.resolve(schema.Items)
+		}
+		return ft.inBody(rest[strings.Index(rest, "]")+1:], arr[i], true, items)
+	}
+	if !strings.HasPrefix(rest, ".") {
+		return false
+	}
+	rest = rest[1:]
+	names := map[string]bool{}
+	obj, isObj := v.(map[string]any)
+	if have && isObj {
+		for k := range obj {
+			names[k] = true
 		}
 	}
-	return true
+	if schema != nil {
+		for k := range schema.Properties {
+			names[k] = true
+		}
+	}
+	for name := range names {
+		after, ok := strings.CutPrefix(rest, name)
+		if !ok || after != "" && after[0] != '.' && after[0] != '[' {
+			continue
+		}
+		sub, in := obj[name]
+		var next *huma.Schema
+		if schema != nil {
+			next = ft.resolve(schema.Properties[name])
+		}
+		if ft.inBody(after, sub, have && isObj && in, next) {
+			return true
+		}
+	}
+	return false
 }
 
 // resolve follows a schema's $ref.
