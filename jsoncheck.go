@@ -22,7 +22,7 @@ import (
 type JSONProblem struct {
 	// Pointer is where, as a JSON pointer (RFC 6901).
 	Pointer string
-	// Name is the member named twice; empty for a value.
+	// Name is the member named twice, which may be "" (Twice tells).
 	Name string
 	// Value is the value as written: the number, or the string's lone
 	// escape; empty for a member named twice.
@@ -38,9 +38,13 @@ const (
 	loneSurrogateMessage  = "is a lone UTF-16 surrogate escape, which stands for no character"
 )
 
+// Twice reports whether the problem is a member named twice rather than a
+// value: only a value's problem has a Message, and a member may be named "".
+func (p *JSONProblem) Twice() bool { return p.Message == "" }
+
 // Error implements error.
 func (p *JSONProblem) Error() string {
-	if p.Name != "" {
+	if p.Twice() {
 		return "names member " + strconv.Quote(p.Name) + " twice, at " + p.Pointer
 	}
 	return p.Value + " at " + p.Pointer + " " + p.Message
@@ -50,7 +54,7 @@ func (p *JSONProblem) Error() string {
 // names where it is): the same words, the place within the cell's JSON
 // given after the value.
 func (p *JSONProblem) inCell() string {
-	if p.Name != "" {
+	if p.Twice() {
 		return p.Error()
 	}
 	return "holds " + p.Value + " at " + p.Pointer + ", " + strings.TrimPrefix(p.Message, "is ")

@@ -31,7 +31,7 @@ func checkBody(data []byte, rounding bool) error {
 	switch p := check(data); {
 	case p == nil:
 		return nil
-	case p.Name != "":
+	case p.Twice():
 		return fmt.Errorf("the request body %s", p.Error())
 	default:
 		b, _ := json.Marshal(placedProblem{JSONProblem: *p, Place: p.FieldIn(data)})
