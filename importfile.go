@@ -102,12 +102,10 @@ func (d *ndjsonDecoder) Next() (*ImportRow, error) {
 		dec.DisallowUnknownFields()
 		var in EnrollmentCreate
 		if err := dec.Decode(&in); err != nil {
-			var pe *time.ParseError
-			if field, msg := timeMemberProblem(trimmed, reflect.TypeFor[EnrollmentCreate]()); msg != "" && !errors.As(err, &pe) {
-				// time.Time's error of a value that is no string names
-				// no member, and calls the line invalid JSON: say which
-				// member, as the API does. (A string it cannot parse
-				// keeps jsonErrorMessage's words, which quote it.)
+			if field, msg := timeMemberProblem(trimmed, reflect.TypeFor[EnrollmentCreate]()); msg != "" {
+				// time.Time's errors name no member, and call a value
+				// that is no string invalid JSON: say which member, as
+				// the API and a CSV cell do.
 				member, rest, _ := strings.Cut(field, ", ")
 				if rest != "" {
 					msg = rest + ": " + msg

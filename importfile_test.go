@@ -394,7 +394,7 @@ func TestDecoderJSONErrors(t *testing.T) {
 		{Row: 6, Field: "oops", Message: "unknown field"},
 		{Row: 7, Field: "", Message: "not valid JSON: invalid character 'b' looking for beginning of object key string"},
 		{Row: 8, Field: "metadata", Message: "must be a number within range, not 1e400"},
-		{Row: 9, Field: "", Message: `a time is not an RFC 3339 date-time (such as 2026-05-01T00:00:00Z): "2026-05-01"`},
+		{Row: 9, Field: "enrollmentStartDate", Message: `must be an RFC 3339 date-time (such as 2026-05-01T00:00:00Z), not "2026-05-01"`},
 		{Row: 2, Field: "devices", Message: "must be JSON: serialNumber must be a string, not a number"},
 		{Row: 2, Field: "metadata", Message: "must be JSON: an object, not a list"},
 		{Row: 2, Field: "parameters", Message: "must be JSON: unexpected end of JSON input"},
@@ -608,5 +608,30 @@ func TestCSVCellMessages(t *testing.T) {
 	rows, _ := readAll(t, enroll.FormatCSV, "email,tags\nx@example.com,[draft]|x\n")
 	if c := rows[0].Create; c == nil || !slices.Equal(c.Tags, []string{"[draft]", "x"}) {
 		t.Errorf("a cell that is not JSON: %+v", rows[0])
+	}
+}
+
+// TestDecoderJSONTimeField checks that an NDJSON row's time that is a
+// string but no RFC 3339 date-time names its member, as a CSV cell and
+// the API do, also inside a device; it named none.
+func TestDecoderJSONTimeField(t *testing.T) {
+	t.Parallel()
+	in := "{\"enrollmentStartDate\": \"2026-02-30\"}\n{\"devices\": [{}, {\"installDate\": \"soon\"}]}\n{\"enrollmentStartDate\": \"2026-06-30T23:59:60Z\"}\n"
+	d, err := enroll.NewRowDecoder(enroll.FormatNDJSON, strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []enroll.ImportError{
+		{Row: 1, Field: "enrollmentStartDate", Message: `must be an RFC 3339 date-time (such as 2026-05-01T00:00:00Z), not "2026-02-30"`},
+		{Row: 2, Field: "devices", Message: `item 2, installDate: must be an RFC 3339 date-time (such as 2026-05-01T00:00:00Z), not "soon"`},
+		{Row: 3, Field: "enrollmentStartDate"},
+	} {
+		row, err := d.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(row.Errors) != 1 || row.Errors[0].Field != want.Field || want.Message != "" && row.Errors[0].Message != want.Message {
+			t.Errorf("row %d: %+v, want %+v", want.Row, row.Errors, want)
+		}
 	}
 }
