@@ -75,6 +75,14 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// FieldConflict returns an ECONFLICT whose one field error names the
+// input field whose value is taken (a slug), as an EINVALID names its
+// field, so that a client or a form shows it there.
+func FieldConflict(location string, value any, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	return &Error{Code: ECONFLICT, Message: msg, Fields: []FieldError{{Location: location, Message: msg, Value: value}}}
+}
+
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
 // any other error, and "" for nil.
 func ErrorCode(err error) string {

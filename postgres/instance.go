@@ -22,7 +22,7 @@ func (tx *tx) writeInstance(in *enroll.ProgramInstance, insert bool) error {
 			in.Slug, string(in.Status), doc, in.UpdatedAt, in.WorkspaceID, in.ID)
 	}
 	if constraint(err) != "" {
-		return enroll.Errorf(enroll.ECONFLICT, "The program already has an instance with slug %q.", in.Slug)
+		return enroll.FieldConflict("slug", in.Slug, "The program already has an instance with slug %q.", in.Slug)
 	} else if foreignKey(err) != "" {
 		// The program was deleted after it was read.
 		return enroll.Errorf(enroll.ENOTFOUND, "Program %s not found.", in.ProgramID)

@@ -20,7 +20,7 @@ func (tx *tx) writeProgram(p *enroll.Program, insert bool) error {
 			p.Slug, p.Active, doc, p.UpdatedAt, p.WorkspaceID, p.ID)
 	}
 	if constraint(err) != "" {
-		return enroll.Errorf(enroll.ECONFLICT, "A program with slug %q exists.", p.Slug)
+		return enroll.FieldConflict("slug", p.Slug, "A program with slug %q exists.", p.Slug)
 	}
 	return err
 }

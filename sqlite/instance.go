@@ -19,7 +19,7 @@ func (tx *Tx) writeInstance(in *enroll.ProgramInstance, insert bool) error {
 			in.Slug, string(in.Status), doc, micros(in.UpdatedAt), in.WorkspaceID, in.ID)
 	}
 	if constraint(err) != "" {
-		return enroll.Errorf(enroll.ECONFLICT, "The program already has an instance with slug %q.", in.Slug)
+		return enroll.FieldConflict("slug", in.Slug, "The program already has an instance with slug %q.", in.Slug)
 	}
 	return err
 }

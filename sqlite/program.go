@@ -19,7 +19,7 @@ func (tx *Tx) writeProgram(p *enroll.Program, insert bool) error {
 			p.Slug, p.Active, doc, micros(p.UpdatedAt), p.WorkspaceID, p.ID)
 	}
 	if constraint(err) != "" {
-		return enroll.Errorf(enroll.ECONFLICT, "A program with slug %q exists.", p.Slug)
+		return enroll.FieldConflict("slug", p.Slug, "A program with slug %q exists.", p.Slug)
 	}
 	return err
 }
