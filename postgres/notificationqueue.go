@@ -178,14 +178,17 @@ func (db *DB) ListNotifications(ctx context.Context, wsID string, f enroll.Notif
 // workspace has none due (a leased one was due when claimed). Only for a
 // workspace whose earliest is leased is the first not leased looked for
 // further. Leases are counted from notifications_leased, the rows of
-// sends under way (a finish clears lease_until). Only the $2 workspaces
-// whose first comes first by turn can have one picked (any other's is
-// preceded by $2 firsts), so only theirs are read deeper. Each step is
-// ORDER BY ... LIMIT, which reads the index whatever the planner
-// estimates. SKIP LOCKED lets replicas claim side by side, and the lease,
-// set in the same statement, keeps a claimed notification from being
-// claimed again until it expires; FOR UPDATE checks a row changed since
-// the statement began against the due condition again.
+// sends under way (a finish clears lease_until). Only the $4 workspaces
+// whose first comes first by turn are read deeper, $4 of each: $4 is a
+// few times $2, since another replica's claim under way may hold the
+// first picks locked, and SKIP LOCKED must find the next ones in what
+// was read, not come back empty (leaving the sender idle a poll
+// interval). Each step is ORDER BY ... LIMIT, which reads the index
+// whatever the planner estimates. SKIP LOCKED, applied before the limit
+// of $2, lets replicas claim side by side, and the lease, set in the
+// same statement, keeps a claimed notification from being claimed again
+// until it expires; FOR UPDATE checks a row changed since the statement
+// began against the due condition again.
 var claimNotifications = `WITH RECURSIVE ws AS (
 		(SELECT f.workspace_id AS id, f.seq, f.next_attempt_at AS at, f.lease_until AS lease FROM notifications f
 		WHERE f.status = 'pending' ORDER BY f.workspace_id, f.next_attempt_at, f.seq LIMIT 1)
@@ -204,22 +207,28 @@ var claimNotifications = `WITH RECURSIVE ws AS (
 			ORDER BY h.next_attempt_at, h.seq LIMIT 1)) h
 		WHERE ws.at <= $1
 	), top AS MATERIALIZED (
-		SELECT id, held FROM heads ORDER BY held, next_attempt_at, seq LIMIT $2
+		SELECT id, held FROM heads ORDER BY held, next_attempt_at, seq LIMIT $4
 	), cand AS (
 		SELECT d.seq, d.next_attempt_at, top.held + row_number() OVER (PARTITION BY top.id ORDER BY d.next_attempt_at, d.seq) AS turn
 		FROM top CROSS JOIN LATERAL (SELECT d.seq, d.next_attempt_at FROM notifications d
 			WHERE d.workspace_id = top.id AND ` + dueNotificationOf("d") + `
-			ORDER BY d.next_attempt_at, d.seq LIMIT $2) d
+			ORDER BY d.next_attempt_at, d.seq LIMIT $4) d
 	), picked AS (
-		SELECT seq, row_number() OVER (ORDER BY turn, next_attempt_at, seq) AS ord FROM cand ORDER BY ord LIMIT $2
+		SELECT seq, row_number() OVER (ORDER BY turn, next_attempt_at, seq) AS ord FROM cand ORDER BY ord LIMIT $4
 	), due AS (
 		SELECT n.seq, p.ord FROM picked p JOIN notifications n ON n.seq = p.seq
 		WHERE ` + dueNotificationOf("n") + `
+		ORDER BY p.ord LIMIT $2
 		FOR UPDATE OF n SKIP LOCKED
 	), leased AS (
 		UPDATE notifications n SET lease_until = $3 FROM due WHERE n.seq = due.seq RETURNING n.seq, n.workspace_id, n.doc
 	)
 	SELECT l.workspace_id, l.doc FROM leased l JOIN due ON due.seq = l.seq ORDER BY due.ord`
+
+// claimPool is how many times the limit of a claim it picks from, so
+// that the replicas claiming at the same moment as this one, up to
+// claimPool-1 of them, leave it notifications to lease (claimNotifications).
+const claimPool = 4
 
 // dueNotification is whether the notification h may be claimed at $1:
 // pending, due and not leased.
@@ -238,7 +247,7 @@ func (db *DB) ClaimNotifications(ctx context.Context, lease time.Duration, limit
 	var out []*enroll.Notification
 	err := db.write(ctx, func(tx *tx) error {
 		until := tx.now.Add(lease).Truncate(time.Microsecond) // as stored: a finish matches it
-		rows, err := tx.Query(ctx, claimNotifications, tx.now, limit, until)
+		rows, err := tx.Query(ctx, claimNotifications, tx.now, limit, until, claimPool*limit)
 		if err != nil {
 			return wrap(err)
 		}
