@@ -88,6 +88,18 @@ func (c *Config) checkServe() error {
 	if c.PGImportWriters < 0 {
 		return fmt.Errorf("--pg-import-writers %d: give a number of transactions, or 0 for the default (4)", c.PGImportWriters)
 	}
+	if !isPostgres(c.DB) {
+		// Taken and ignored, they would hide a --db meant to be a
+		// postgres:// URL behind a new SQLite file.
+		for _, pg := range []struct {
+			set  bool
+			flag string
+		}{{c.PGMaxConns != 0, "--pg-max-conns"}, {c.PGStatementTimeout != 0, "--pg-statement-timeout"}, {c.PGImportWriters != 0, "--pg-import-writers"}} {
+			if pg.set {
+				return fmt.Errorf("%s applies to a PostgreSQL database (--db postgres://...), and --db %q is a SQLite file", pg.flag, c.DB)
+			}
+		}
+	}
 	if c.WebhookTimeout < 0 {
 		return fmt.Errorf("--webhook-timeout %v: give a time limit, or 0 for the default (10s)", c.WebhookTimeout)
 	}
