@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -10,25 +9,13 @@ import (
 )
 
 // pingTimeout bounds the ping that tells a database that does not answer
-// from a request that broke something, as the API's /readyz bounds it.
+// (enroll.StoreDown), as the API's bounds it.
 const pingTimeout = 2 * time.Second
 
 // retryAfter is the Retry-After of a page for a database that is full or
 // does not answer: about how long a restart or a failover takes, as the
 // API's 503s say.
 const retryAfter = "5"
-
-// storeDown reports whether err came from a database that could not serve
-// the call: a connection its store says was lost (enroll.OutageReporter),
-// or a ping, on a connection of its own, that fails.
-func (c *Console) storeDown(ctx context.Context, err error) bool {
-	if r, ok := c.store.(enroll.OutageReporter); ok && err != nil && r.Outage(err) {
-		return true
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pingTimeout)
-	defer cancel()
-	return c.store.Ping(ctx) != nil
-}
 
 // storeFailure shows the page for a failure of the database itself, as
 // the API answers it: a 503 with Retry-After, since the same request
@@ -47,7 +34,7 @@ func (c *Console) storeFailure(w http.ResponseWriter, r *http.Request, rq *reque
 		w.Header().Set("Retry-After", retryAfter)
 		c.renderError(w, r, rq, http.StatusServiceUnavailable, "Database disk full",
 			"The database's disk is full, so nothing was stored. Try again once your operator has freed space on it.")
-	case c.storeDown(r.Context(), err):
+	case enroll.StoreDown(r.Context(), c.store, err, pingTimeout):
 		c.logger.Warn("console: store unavailable", "method", r.Method, "path", r.URL.Path, "err", err, "requestId", requestID(r))
 		msg := "The database does not answer. Try again in a few seconds."
 		if write {

@@ -305,7 +305,7 @@ func (s *Server) problemFor(ctx context.Context, err error) *Problem {
 		case errors.Is(err, enroll.ErrDiskFull):
 			s.logger.Error("database disk full", "err", err, "requestId", requestID(ctx))
 			return diskFull()
-		case s.outage(err) || s.storeUnavailable(ctx):
+		case enroll.StoreDown(ctx, s.store, err, pingTimeout):
 			s.logger.Warn("store unavailable", "err", err, "requestId", requestID(ctx))
 			return unavailable()
 		default:
@@ -329,25 +329,6 @@ func (s *Server) problemFor(ctx context.Context, err error) *Problem {
 	return p
 }
 
-// storeUnavailable reports whether the store fails to answer a ping, as
-// /readyz asks it: a request failed by a database restarting, failed over,
-// out of connections or out of reach is then told to retry (unavailable),
-// as a client, a proxy or `enroll import` does with a 503, where a 500
-// says that the request broke something, and is not retried.
-func (s *Server) storeUnavailable(ctx context.Context) bool {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pingTimeout)
-	defer cancel()
-	return s.store.Ping(ctx) != nil
-}
-
-// outage reports whether the store tells from err that its database
-// could not serve the call (enroll.OutageReporter): a dropped connection,
-// which the ping that follows, on a new one, may not see.
-func (s *Server) outage(err error) bool {
-	r, ok := s.store.(enroll.OutageReporter)
-	return ok && r.Outage(err)
-}
-
 // unavailableRetryAfter is the Retry-After of a 503 for a store that does
 // not answer: about how long a restart or a failover takes.
 const unavailableRetryAfter = "5"
@@ -362,7 +343,7 @@ func diskFull() *Problem {
 }
 
 // unavailable is the problem of a request the store could not serve
-// because it does not answer (storeUnavailable).
+// because it does not answer (enroll.StoreDown).
 func unavailable() *Problem {
 	p := newProblem(http.StatusServiceUnavailable, "The database does not answer; retry in a few seconds.")
 	p.headers = http.Header{"Retry-After": {unavailableRetryAfter}}

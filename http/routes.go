@@ -217,7 +217,7 @@ func (s *Server) registerRoutes() {
 			// 400: a malformed query string (or, where one is read, body);
 			// 422: a query parameter the operation does not take
 			// (checkQueryParameters).
-			// 503: the store does not answer (storeUnavailable).
+			// 503: the store does not answer (enroll.StoreDown).
 			op.Errors = append(op.Errors, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden,
 				http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusServiceUnavailable)
 			if r.method == http.MethodPost {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/enrollhq/enroll"
@@ -203,7 +202,7 @@ var claimNotifications = `WITH RECURSIVE ws AS (
 		CROSS JOIN LATERAL (SELECT ws.seq, ws.at AS next_attempt_at WHERE ws.lease IS NULL OR ws.lease <= $1
 			UNION ALL
 			(SELECT h.seq, h.next_attempt_at FROM notifications h
-			WHERE ws.lease > $1 AND h.workspace_id = ws.id AND ` + dueNotification + `
+			WHERE ws.lease > $1 AND h.workspace_id = ws.id AND ` + dueNotificationOf("h") + `
 			ORDER BY h.next_attempt_at, h.seq LIMIT 1)) h
 		WHERE ws.at <= $1
 	), top AS MATERIALIZED (
@@ -230,12 +229,11 @@ var claimNotifications = `WITH RECURSIVE ws AS (
 // claimPool-1 of them, leave it notifications to lease (claimNotifications).
 const claimPool = 4
 
-// dueNotification is whether the notification h may be claimed at $1:
-// pending, due and not leased.
-const dueNotification = `h.status = 'pending' AND h.next_attempt_at <= $1 AND (h.lease_until IS NULL OR h.lease_until <= $1)`
-
-// dueNotificationOf is dueNotification for the notification aliased t.
-func dueNotificationOf(t string) string { return strings.ReplaceAll(dueNotification, "h.", t+".") }
+// dueNotificationOf is whether the notification aliased t may be claimed
+// at $1: pending, due and not leased.
+func dueNotificationOf(t string) string {
+	return t + `.status = 'pending' AND ` + t + `.next_attempt_at <= $1 AND (` + t + `.lease_until IS NULL OR ` + t + `.lease_until <= $1)`
+}
 
 // ClaimNotifications implements enroll.NotificationStore. It leases by
 // turn between workspaces (claimNotifications), not strictly in due order
